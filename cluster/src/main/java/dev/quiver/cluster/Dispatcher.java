@@ -1,0 +1,51 @@
+package dev.quiver.cluster;
+
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateResult;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.util.List;
+
+/**
+ * The application layer both edges call: every collection, point and search operation, in
+ * domain types, after authentication and authorization. A single-node implementation applies to
+ * local storage; the cluster one (Raft) routes to shards and replicas. Errors are {@link
+ * dev.quiver.storage.StorageException}s. Implementations are thread-safe; the node closes them.
+ */
+public interface Dispatcher extends AutoCloseable {
+
+  /** Creates a collection, or fails with AlreadyExists. */
+  void createCollection(String name, CollectionConfig config);
+
+  /** Drops a collection; returns false if it did not exist. */
+  boolean deleteCollection(String name);
+
+  List<String> listCollections();
+
+  boolean collectionExists(String name);
+
+  CollectionInfo collectionInfo(String name);
+
+  /**
+   * Applies a point update. With {@code wait} the update is applied and durable when this
+   * returns; without it, it is accepted (status {@code acknowledged}).
+   */
+  UpdateResult update(String collection, UpdateOp op, boolean wait);
+
+  List<PointRecord> retrieve(
+      String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors);
+
+  List<ScoredPoint> search(String collection, SearchRequest request);
+
+  /** What {@code GET /cluster} reports. */
+  ClusterStatus clusterStatus();
+
+  @Override
+  void close();
+}

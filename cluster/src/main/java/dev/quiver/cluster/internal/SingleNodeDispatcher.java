@@ -1,0 +1,104 @@
+package dev.quiver.cluster.internal;
+
+import dev.quiver.cluster.ClusterStatus;
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardWriter;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateResult;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.util.List;
+
+/**
+ * Applies everything to local storage. It is the sequencer of this node: meta operations take the
+ * next registry index, point updates the next operation number of their shard, each under that
+ * target's own lock, so numbers are gap-free and in apply order. Thread-safe.
+ */
+public final class SingleNodeDispatcher implements Dispatcher {
+  private final CollectionRegistry registry;
+
+  public SingleNodeDispatcher(CollectionRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public void createCollection(String name, CollectionConfig config) {
+    applyMeta(new CollectionMetaOp.Create(name, config));
+  }
+
+  @Override
+  public boolean deleteCollection(String name) {
+    if (registry.get(name).isEmpty()) {
+      return false;
+    }
+    applyMeta(new CollectionMetaOp.Drop(name));
+    return true;
+  }
+
+  private void applyMeta(CollectionMetaOp op) {
+    synchronized (registry) {
+      registry.apply(op, registry.lastAppliedIndex() + 1);
+    }
+  }
+
+  @Override
+  public List<String> listCollections() {
+    return registry.list();
+  }
+
+  @Override
+  public boolean collectionExists(String name) {
+    return registry.get(name).isPresent();
+  }
+
+  @Override
+  public CollectionInfo collectionInfo(String name) {
+    return registry.require(name).info();
+  }
+
+  @Override
+  public UpdateResult update(String collection, UpdateOp op, boolean wait) {
+    ShardWriter writer = registry.require(collection).writer();
+    long opNum;
+    synchronized (writer) {
+      opNum = writer.lastAppliedOp() + 1;
+      writer.apply(opNum, op);
+    }
+    if (wait) {
+      writer.flush();
+      return new UpdateResult(opNum, UpdateResult.Status.COMPLETED);
+    }
+    return new UpdateResult(opNum, UpdateResult.Status.ACKNOWLEDGED);
+  }
+
+  @Override
+  public List<PointRecord> retrieve(
+      String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
+    return registry.require(collection).reader().retrieve(ids, withPayload, withVectors);
+  }
+
+  @Override
+  public List<ScoredPoint> search(String collection, SearchRequest request) {
+    Collection c = registry.require(collection);
+    return c.reader().search(request);
+  }
+
+  @Override
+  public ClusterStatus clusterStatus() {
+    return ClusterStatus.DISABLED;
+  }
+
+  @Override
+  public void close() {
+    registry.close();
+  }
+}

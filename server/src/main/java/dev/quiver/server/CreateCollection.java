@@ -1,0 +1,80 @@
+package dev.quiver.server;
+
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WalConfig;
+import java.util.Map;
+
+/**
+ * A create-collection request as both edges decode it: the vectors, and every optional setting
+ * left null when not given. {@link CollectionDefaults#resolve} fills the gaps.
+ */
+public record CreateCollection(
+    Map<String, VectorParams> vectors,
+    Integer shardNumber,
+    Integer replicationFactor,
+    Integer writeConsistencyFactor,
+    Boolean onDiskPayload,
+    HnswDiff hnsw,
+    WalDiff wal) {
+
+  public CreateCollection {
+    vectors = Map.copyOf(vectors);
+  }
+
+  /** Changes to the default HNSW settings; null fields keep the default. */
+  public record HnswDiff(Integer m, Integer efConstruct, Integer fullScanThreshold, Integer maxIndexingThreads, Boolean onDisk) {
+    HnswConfig over(HnswConfig d) {
+      return new HnswConfig(
+          m == null ? d.m() : m,
+          efConstruct == null ? d.efConstruct() : efConstruct,
+          fullScanThreshold == null ? d.fullScanThreshold() : fullScanThreshold,
+          maxIndexingThreads == null ? d.maxIndexingThreads() : maxIndexingThreads,
+          onDisk == null ? d.onDisk() : onDisk);
+    }
+  }
+
+  /** Changes to the default WAL settings; null fields keep the default. */
+  public record WalDiff(Integer walCapacityMb, Integer walSegmentsAhead) {
+    WalConfig over(WalConfig d) {
+      return new WalConfig(
+          walCapacityMb == null ? d.walCapacityMb() : walCapacityMb,
+          walSegmentsAhead == null ? d.walSegmentsAhead() : walSegmentsAhead);
+    }
+  }
+
+  /** The node-wide defaults for new collections, from the {@code storage} config section. */
+  public record CollectionDefaults(
+      int replicationFactor,
+      int writeConsistencyFactor,
+      boolean onDiskPayload,
+      Boolean vectorsOnDisk,
+      HnswConfig hnsw,
+      OptimizersConfig optimizers,
+      WalConfig wal) {
+
+    public CollectionConfig resolve(CreateCollection r) {
+      Map<String, VectorParams> vectors = r.vectors();
+      if (vectorsOnDisk != null) {
+        var withDefault = new java.util.HashMap<String, VectorParams>();
+        vectors.forEach(
+            (k, v) ->
+                withDefault.put(
+                    k,
+                    v.onDisk() != null ? v : new VectorParams(v.size(), v.distance(), vectorsOnDisk)));
+        vectors = withDefault;
+      }
+      return new CollectionConfig(
+          vectors,
+          r.shardNumber() == null ? 1 : r.shardNumber(),
+          r.replicationFactor() == null ? replicationFactor : r.replicationFactor(),
+          r.writeConsistencyFactor() == null ? writeConsistencyFactor : r.writeConsistencyFactor(),
+          r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),
+          r.hnsw() == null ? hnsw : r.hnsw().over(hnsw),
+          optimizers,
+          r.wal() == null ? wal : r.wal().over(wal));
+    }
+  }
+}

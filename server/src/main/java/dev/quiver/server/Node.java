@@ -1,0 +1,113 @@
+package dev.quiver.server;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.Dispatchers;
+import dev.quiver.server.config.QuiverConfig;
+import dev.quiver.server.config.StorageSection;
+import dev.quiver.server.grpc.GrpcServer;
+import dev.quiver.server.rest.RestServer;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Storage;
+import dev.quiver.storage.WalConfig;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One running Quiver node: storage, the dispatcher, and the REST and gRPC edges sharing one set of
+ * Netty event loops and one request executor. {@link #close()} stops the edges first, lets
+ * running requests finish, then closes storage (which forces its logs).
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(Node.class);
+
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ExecutorService executor;
+  private final Dispatcher dispatcher;
+  private RestServer rest;
+  private GrpcServer grpc;
+
+  private Node(QuiverConfig config) {
+    this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    this.workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
+    this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
+    this.dispatcher = Dispatchers.singleNode(Storage.open(Path.of(config.storage().storagePath())));
+  }
+
+  /** Opens storage and starts the edges; on failure everything opened so far is closed. */
+  public static Node start(QuiverConfig config) throws Exception {
+    Node node = new Node(config);
+    try {
+      var defaults = collectionDefaults(config.storage());
+      var s = config.service();
+      node.rest =
+          RestServer.start(
+              new RestServer.Settings(
+                  s.host(), s.httpPort(), s.maxRequestSizeMb(), s.enableCors(), s.httpKeepAliveTimeoutSec()),
+              node.dispatcher, defaults, node.boss, node.workers, node.executor);
+      if (s.grpcPort() != null) {
+        node.grpc =
+            GrpcServer.start(s.host(), s.grpcPort(), node.dispatcher, defaults, node.boss, node.workers, node.executor);
+      } else {
+        LOG.info("gRPC disabled (service.grpc_port is null)");
+      }
+    } catch (Exception | Error e) {
+      node.close();
+      throw e;
+    }
+    return node;
+  }
+
+  static CreateCollection.CollectionDefaults collectionDefaults(StorageSection s) {
+    var h = s.hnswIndex();
+    var o = s.optimizers();
+    return new CreateCollection.CollectionDefaults(
+        s.collection().replicationFactor(),
+        s.collection().writeConsistencyFactor(),
+        s.onDiskPayload(),
+        s.collection().vectors().onDisk(),
+        new HnswConfig(h.m(), h.efConstruct(), h.fullScanThresholdKb(), h.maxIndexingThreads(), h.onDisk()),
+        new OptimizersConfig(
+            o.deletedThreshold(), o.vacuumMinVectorNumber(), o.defaultSegmentNumber(),
+            o.maxSegmentSizeKb(), o.indexingThresholdKb(), o.flushIntervalSec(), o.maxOptimizationThreads()),
+        new WalConfig(s.wal().walCapacityMb(), s.wal().walSegmentsAhead()));
+  }
+
+  public int restPort() {
+    return rest.port();
+  }
+
+  /** The gRPC port, or -1 when gRPC is disabled. */
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.port();
+  }
+
+  @Override
+  public void close() {
+    if (grpc != null) {
+      grpc.close();
+    }
+    if (rest != null) {
+      rest.close();
+    }
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("requests still running after 10 s; closing storage under them");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    dispatcher.close();
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

@@ -1,0 +1,37 @@
+package dev.quiver.server.config;
+
+/** {@code cluster}: distributed mode and the peer-to-peer port. */
+public record ClusterSection(
+    Boolean enabled,
+    Long peerId,
+    Integer grpcTimeoutMs,
+    Integer connectionTimeoutMs,
+    P2p p2p,
+    Consensus consensus) {
+
+  public ClusterSection {
+    enabled = enabled != null && enabled;
+    grpcTimeoutMs = grpcTimeoutMs == null ? 60_000 : grpcTimeoutMs;
+    connectionTimeoutMs = connectionTimeoutMs == null ? 2000 : connectionTimeoutMs;
+    p2p = p2p == null ? new P2p(null, null, null) : p2p;
+    consensus = consensus == null ? new Consensus(null, null, null) : consensus;
+  }
+
+  /** {@code cluster.p2p}. */
+  public record P2p(Integer port, Boolean enableTls, Integer connectionPoolSize) {
+    public P2p {
+      port = port == null ? 6335 : port;
+      enableTls = enableTls != null && enableTls;
+      connectionPoolSize = connectionPoolSize == null ? 2 : connectionPoolSize;
+    }
+  }
+
+  /** {@code cluster.consensus}. */
+  public record Consensus(Integer tickPeriodMs, Integer bootstrapTimeoutSec, Integer compactWalEntries) {
+    public Consensus {
+      tickPeriodMs = tickPeriodMs == null ? 100 : tickPeriodMs;
+      bootstrapTimeoutSec = bootstrapTimeoutSec == null ? 15 : bootstrapTimeoutSec;
+      compactWalEntries = compactWalEntries == null ? 128 : compactWalEntries;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.quiver.server.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** {@code storage}: where and how data is kept, and the defaults of new collections. */
+public record StorageSection(
+    String storagePath,
+    String snapshotsPath,
+    String tempPath,
+    Boolean onDiskPayload,
+    Wal wal,
+    Optimizers optimizers,
+    Hnsw hnswIndex,
+    Collection collection) {
+
+  public StorageSection {
+    storagePath = storagePath == null ? "./storage" : storagePath;
+    snapshotsPath = snapshotsPath == null ? "./snapshots" : snapshotsPath;
+    onDiskPayload = onDiskPayload == null || onDiskPayload;
+    wal = wal == null ? new Wal(null, null) : wal;
+    optimizers = optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
+    hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null) : hnswIndex;
+    collection = collection == null ? new Collection(null, null, null) : collection;
+  }
+
+  /** {@code storage.wal}. */
+  public record Wal(Integer walCapacityMb, Integer walSegmentsAhead) {
+    public Wal {
+      walCapacityMb = walCapacityMb == null ? 32 : walCapacityMb;
+      walSegmentsAhead = walSegmentsAhead == null ? 0 : walSegmentsAhead;
+    }
+  }
+
+  /** {@code storage.optimizers}. */
+  public record Optimizers(
+      Double deletedThreshold,
+      Integer vacuumMinVectorNumber,
+      Integer defaultSegmentNumber,
+      Integer maxSegmentSizeKb,
+      Integer indexingThresholdKb,
+      Integer flushIntervalSec,
+      Integer maxOptimizationThreads) {
+    public Optimizers {
+      deletedThreshold = deletedThreshold == null ? 0.2 : deletedThreshold;
+      vacuumMinVectorNumber = vacuumMinVectorNumber == null ? 1000 : vacuumMinVectorNumber;
+      defaultSegmentNumber = defaultSegmentNumber == null ? 0 : defaultSegmentNumber;
+      indexingThresholdKb = indexingThresholdKb == null ? 10_000 : indexingThresholdKb;
+      flushIntervalSec = flushIntervalSec == null ? 5 : flushIntervalSec;
+    }
+  }
+
+  /** {@code storage.hnsw_index}. */
+  public record Hnsw(
+      Integer m,
+      Integer efConstruct,
+      Integer fullScanThresholdKb,
+      Integer maxIndexingThreads,
+      Boolean onDisk) {
+    public Hnsw {
+      m = m == null ? 16 : m;
+      efConstruct = efConstruct == null ? 100 : efConstruct;
+      fullScanThresholdKb = fullScanThresholdKb == null ? 10_000 : fullScanThresholdKb;
+      maxIndexingThreads = maxIndexingThreads == null ? 0 : maxIndexingThreads;
+      onDisk = onDisk != null && onDisk;
+    }
+  }
+
+  /** {@code storage.collection}: defaults for new collections. */
+  public record Collection(
+      Integer replicationFactor, Integer writeConsistencyFactor, Vectors vectors) {
+    public Collection {
+      replicationFactor = replicationFactor == null ? 1 : replicationFactor;
+      writeConsistencyFactor = writeConsistencyFactor == null ? 1 : writeConsistencyFactor;
+      vectors = vectors == null ? new Vectors(null) : vectors;
+    }
+  }
+
+  /** {@code storage.collection.vectors}. */
+  public record Vectors(@JsonProperty("on_disk") Boolean onDisk) {}
+}

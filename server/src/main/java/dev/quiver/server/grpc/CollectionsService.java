@@ -1,0 +1,85 @@
+package dev.quiver.server.grpc;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.CreateCollection;
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.CollectionNames;
+import io.grpc.stub.StreamObserver;
+import io.qdrant.client.grpc.Collections;
+import io.qdrant.client.grpc.CollectionsGrpc;
+
+/** {@code qdrant.Collections}: decode, call the dispatcher, encode. */
+final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
+  private final Dispatcher dispatcher;
+  private final CreateCollection.CollectionDefaults defaults;
+
+  CollectionsService(Dispatcher dispatcher, CreateCollection.CollectionDefaults defaults) {
+    this.dispatcher = dispatcher;
+    this.defaults = defaults;
+  }
+
+  static String name(String collection) {
+    String problem = CollectionNames.problem(collection);
+    if (problem != null) {
+      throw new RequestException.Invalid("body", "collection_name", problem);
+    }
+    return collection;
+  }
+
+  @Override
+  public void create(
+      Collections.CreateCollection r, StreamObserver<Collections.CollectionOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary("Create", o, () -> {
+      dispatcher.createCollection(name(r.getCollectionName()), defaults.resolve(ProtoCodec.createCollection(r)));
+      return Collections.CollectionOperationResponse.newBuilder().setResult(true).setTime(secs(t)).build();
+    });
+  }
+
+  @Override
+  public void get(
+      Collections.GetCollectionInfoRequest r, StreamObserver<Collections.GetCollectionInfoResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary("Get", o, () -> Collections.GetCollectionInfoResponse.newBuilder()
+        .setResult(ProtoCodec.proto(dispatcher.collectionInfo(name(r.getCollectionName()))))
+        .setTime(secs(t))
+        .build());
+  }
+
+  @Override
+  public void list(
+      Collections.ListCollectionsRequest r, StreamObserver<Collections.ListCollectionsResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary("List", o, () -> {
+      var b = Collections.ListCollectionsResponse.newBuilder();
+      dispatcher.listCollections()
+          .forEach(n -> b.addCollections(Collections.CollectionDescription.newBuilder().setName(n)));
+      return b.setTime(secs(t)).build();
+    });
+  }
+
+  @Override
+  public void delete(
+      Collections.DeleteCollection r, StreamObserver<Collections.CollectionOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary("Delete", o, () -> Collections.CollectionOperationResponse.newBuilder()
+        .setResult(dispatcher.deleteCollection(name(r.getCollectionName())))
+        .setTime(secs(t))
+        .build());
+  }
+
+  @Override
+  public void collectionExists(
+      Collections.CollectionExistsRequest r, StreamObserver<Collections.CollectionExistsResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary("CollectionExists", o, () -> Collections.CollectionExistsResponse.newBuilder()
+        .setResult(Collections.CollectionExists.newBuilder()
+            .setExists(dispatcher.collectionExists(name(r.getCollectionName()))))
+        .setTime(secs(t))
+        .build());
+  }
+
+  static double secs(long startedNanos) {
+    return (System.nanoTime() - startedNanos) / 1e9;
+  }
+}

@@ -1,0 +1,65 @@
+package dev.quiver.server.grpc;
+
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.StorageException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The gRPC edge's one error mapper, matching Qdrant's status codes; the descriptions carry the
+ * same text as the REST messages. Unexpected exceptions are logged here and answered with
+ * INTERNAL without details.
+ */
+final class GrpcErrors {
+  private static final Logger LOG = LogManager.getLogger(GrpcErrors.class);
+
+  private GrpcErrors() {}
+
+  static StatusRuntimeException toStatus(Throwable e, String method) {
+    Status status =
+        switch (e) {
+          case RequestException.Malformed m -> Status.INVALID_ARGUMENT.withDescription(m.getMessage());
+          case RequestException.Invalid i -> Status.INVALID_ARGUMENT.withDescription(i.getMessage());
+          case RequestException.Unsupported u -> Status.UNIMPLEMENTED.withDescription(u.getMessage());
+          case StorageException.NotFound n -> Status.NOT_FOUND.withDescription("Not found: " + n.getMessage());
+          case StorageException.AlreadyExists a ->
+              Status.ALREADY_EXISTS.withDescription("Wrong input: " + a.getMessage());
+          case StorageException.BadInput b ->
+              Status.INVALID_ARGUMENT.withDescription("Wrong input: " + b.getMessage());
+          case StorageException.Corrupted c -> {
+            LOG.error("{} failed: corrupted storage", method, c);
+            yield Status.DATA_LOSS.withDescription("Service internal error: " + c.getMessage());
+          }
+          case StorageException s -> {
+            LOG.error("{} failed in storage", method, s);
+            yield Status.INTERNAL.withDescription("Service internal error: " + s.getMessage());
+          }
+          default -> {
+            LOG.error("{} failed unexpectedly", method, e);
+            yield Status.INTERNAL.withDescription("Service internal error: unexpected error, see the server log");
+          }
+        };
+    return status.asRuntimeException();
+  }
+
+  /** Runs {@code body} and completes {@code observer} with its result or its mapped error. */
+  static <T> void unary(String method, StreamObserver<T> observer, Body<T> body) {
+    T result;
+    try {
+      result = body.run();
+    } catch (RuntimeException | AssertionError e) {
+      observer.onError(toStatus(e, method));
+      return;
+    }
+    observer.onNext(result);
+    observer.onCompleted();
+  }
+
+  /** A unary call's work. */
+  interface Body<T> {
+    T run();
+  }
+}

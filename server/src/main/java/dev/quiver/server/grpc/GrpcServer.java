@@ -1,0 +1,80 @@
+package dev.quiver.server.grpc;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.CreateCollection;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The gRPC edge: {@code qdrant.Qdrant}, {@code qdrant.Collections}, {@code qdrant.Points} and
+ * {@code grpc.health.v1.Health} on unshaded grpc-netty, sharing the REST edge's event loops and
+ * request executor. The owner closes it.
+ */
+public final class GrpcServer implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(GrpcServer.class);
+
+  private final Server server;
+  private final HealthStatusManager health;
+
+  private GrpcServer(Server server, HealthStatusManager health) {
+    this.server = server;
+    this.health = health;
+  }
+
+  /** Binds and starts serving; fails if the port cannot be bound. */
+  public static GrpcServer start(
+      String host,
+      int port,
+      Dispatcher dispatcher,
+      CreateCollection.CollectionDefaults defaults,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      ExecutorService executor)
+      throws IOException {
+    HealthStatusManager health = new HealthStatusManager();
+    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers)
+            .channelType(NioServerSocketChannel.class)
+            .executor(executor)
+            .maxInboundMessageSize(64 << 20)
+            .addService(new QdrantService())
+            .addService(new CollectionsService(dispatcher, defaults))
+            .addService(new PointsService(dispatcher))
+            .addService(health.getHealthService())
+            .build()
+            .start();
+    LOG.info("gRPC listening on {}:{}", host, server.getPort());
+    return new GrpcServer(server, health);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,403 @@
+package dev.quiver.server.grpc;
+
+import dev.quiver.server.CreateCollection;
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.UpdateResult;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import io.qdrant.client.grpc.Collections;
+import io.qdrant.client.grpc.Common;
+import io.qdrant.client.grpc.JsonWithInt;
+import io.qdrant.client.grpc.Points;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Converts between the {@code qdrant} protobuf messages and the domain types. Problems become
+ * {@link RequestException}s, which {@link GrpcErrors} maps. Stateless and thread-safe.
+ */
+final class ProtoCodec {
+  private static final String BODY = "body";
+
+  private ProtoCodec() {}
+
+  // ---------------------------------------------------------------- requests
+
+  static CreateCollection createCollection(Collections.CreateCollection r) {
+    Map<String, VectorParams> vectors = new LinkedHashMap<>();
+    if (r.hasVectorsConfig()) {
+      Collections.VectorsConfig vc = r.getVectorsConfig();
+      switch (vc.getConfigCase()) {
+        case PARAMS -> vectors.put(CollectionConfig.DEFAULT_VECTOR, vectorParams(vc.getParams(), "vectors_config"));
+        case PARAMS_MAP ->
+            vc.getParamsMap().getMapMap().forEach((k, v) -> vectors.put(k, vectorParams(v, "vectors_config." + k)));
+        case CONFIG_NOT_SET -> {}
+      }
+    }
+    if (r.hasSparseVectorsConfig() && r.getSparseVectorsConfig().getMapCount() > 0) {
+      throw new RequestException.Unsupported("sparse vectors are not supported yet");
+    }
+    CreateCollection.HnswDiff hnsw = null;
+    if (r.hasHnswConfig()) {
+      Collections.HnswConfigDiff h = r.getHnswConfig();
+      hnsw =
+          new CreateCollection.HnswDiff(
+              h.hasM() ? range(h.getM(), 0, 65536, "hnsw_config.m") : null,
+              h.hasEfConstruct() ? range(h.getEfConstruct(), 4, Integer.MAX_VALUE, "hnsw_config.ef_construct") : null,
+              h.hasFullScanThreshold() ? range(h.getFullScanThreshold(), 0, Integer.MAX_VALUE, "hnsw_config.full_scan_threshold") : null,
+              h.hasMaxIndexingThreads() ? range(h.getMaxIndexingThreads(), 0, 65536, "hnsw_config.max_indexing_threads") : null,
+              h.hasOnDisk() ? h.getOnDisk() : null);
+    }
+    CreateCollection.WalDiff wal = null;
+    if (r.hasWalConfig()) {
+      Collections.WalConfigDiff w = r.getWalConfig();
+      wal =
+          new CreateCollection.WalDiff(
+              w.hasWalCapacityMb() ? range(w.getWalCapacityMb(), 1, 1 << 20, "wal_config.wal_capacity_mb") : null,
+              w.hasWalSegmentsAhead() ? range(w.getWalSegmentsAhead(), 0, 1024, "wal_config.wal_segments_ahead") : null);
+    }
+    return new CreateCollection(
+        vectors,
+        r.hasShardNumber() ? range(Integer.toUnsignedLong(r.getShardNumber()), 1, 65536, "shard_number") : null,
+        r.hasReplicationFactor() ? range(Integer.toUnsignedLong(r.getReplicationFactor()), 1, 65536, "replication_factor") : null,
+        r.hasWriteConsistencyFactor() ? range(Integer.toUnsignedLong(r.getWriteConsistencyFactor()), 1, 65536, "write_consistency_factor") : null,
+        r.hasOnDiskPayload() ? r.getOnDiskPayload() : null,
+        hnsw,
+        wal);
+  }
+
+  private static VectorParams vectorParams(Collections.VectorParams p, String path) {
+    int size = range(p.getSize(), 1, VectorParams.MAX_SIZE, path + ".size");
+    Distance d =
+        switch (p.getDistance()) {
+          case Cosine -> Distance.COSINE;
+          case Euclid -> Distance.EUCLID;
+          case Dot -> Distance.DOT;
+          case Manhattan -> Distance.MANHATTAN;
+          case UnknownDistance, UNRECOGNIZED ->
+              throw new RequestException.Invalid(BODY, path + ".distance", "unknown distance");
+        };
+    if (p.hasMultivectorConfig()) {
+      throw new RequestException.Unsupported("multivectors are not supported yet");
+    }
+    return new VectorParams(size, d, p.hasOnDisk() ? p.getOnDisk() : null);
+  }
+
+  private static int range(long v, long min, long max, String field) {
+    if (v < min || v > max) {
+      throw new RequestException.Invalid(
+          BODY, field, "value " + Long.toUnsignedString(v) + " invalid, must be from " + min + " to " + max);
+    }
+    return (int) v;
+  }
+
+  static List<Point> points(List<Points.PointStruct> structs) {
+    List<Point> out = new ArrayList<>(structs.size());
+    for (int i = 0; i < structs.size(); i++) {
+      Points.PointStruct s = structs.get(i);
+      String at = "points[" + i + "]";
+      if (!s.hasId()) {
+        throw new RequestException.Invalid(BODY, at + ".id", "field is required");
+      }
+      Map<String, float[]> vectors = new LinkedHashMap<>();
+      if (s.hasVectors()) {
+        Points.Vectors v = s.getVectors();
+        switch (v.getVectorsOptionsCase()) {
+          case VECTOR -> vectors.put(CollectionConfig.DEFAULT_VECTOR, dense(v.getVector()));
+          case VECTORS -> v.getVectors().getVectorsMap().forEach((k, x) -> vectors.put(k, dense(x)));
+          case VECTORSOPTIONS_NOT_SET -> {}
+        }
+      }
+      out.add(new Point(pointId(s.getId(), at + ".id"), vectors, struct(s.getPayloadMap())));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("deprecation") // the deprecated `data` field is what older clients still send
+  private static float[] dense(Points.Vector v) {
+    List<Float> data;
+    switch (v.getVectorCase()) {
+      case DENSE -> data = v.getDense().getDataList();
+      case VECTOR_NOT_SET -> {
+        if (v.hasIndices() || v.hasVectorsCount()) {
+          throw new RequestException.Unsupported("sparse vectors and multivectors are not supported yet");
+        }
+        data = v.getDataList();
+      }
+      default -> throw new RequestException.Unsupported(
+          "vector kind " + v.getVectorCase() + " is not supported yet");
+    }
+    return floats(data);
+  }
+
+  static float[] floats(List<Float> data) {
+    float[] out = new float[data.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = data.get(i);
+    }
+    return out;
+  }
+
+  static List<PointId> pointIds(List<Common.PointId> ids) {
+    List<PointId> out = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      out.add(pointId(ids.get(i), "ids[" + i + "]"));
+    }
+    return out;
+  }
+
+  static PointId pointId(Common.PointId id, String path) {
+    return switch (id.getPointIdOptionsCase()) {
+      case NUM -> PointId.of(id.getNum());
+      case UUID -> {
+        try {
+          yield PointId.of(UUID.fromString(id.getUuid()));
+        } catch (IllegalArgumentException e) {
+          throw new RequestException.Invalid(BODY, path, "`" + id.getUuid() + "` is not a valid UUID");
+        }
+      }
+      case POINTIDOPTIONS_NOT_SET -> throw new RequestException.Invalid(BODY, path, "point id is empty");
+    };
+  }
+
+  static List<PointId> selector(Points.PointsSelector s) {
+    return switch (s.getPointsSelectorOneOfCase()) {
+      case POINTS -> pointIds(s.getPoints().getIdsList());
+      case FILTER -> throw new RequestException.Unsupported("selecting points by filter is not supported yet");
+      case POINTSSELECTORONEOF_NOT_SET -> throw new RequestException.Invalid(BODY, "points", "selector is empty");
+    };
+  }
+
+  static void rejectFilter(boolean has, Common.Filter f) {
+    if (has && !f.equals(Common.Filter.getDefaultInstance())) {
+      throw new RequestException.Unsupported("filters are not supported yet");
+    }
+  }
+
+  static WithPayload withPayload(boolean has, Points.WithPayloadSelector s, WithPayload absent) {
+    if (!has) {
+      return absent;
+    }
+    return switch (s.getSelectorOptionsCase()) {
+      case ENABLE -> s.getEnable() ? WithPayload.ALL : WithPayload.NONE;
+      case INCLUDE -> WithPayload.include(s.getInclude().getFieldsList());
+      case EXCLUDE -> WithPayload.exclude(s.getExclude().getFieldsList());
+      case SELECTOROPTIONS_NOT_SET -> absent;
+    };
+  }
+
+  static WithVectors withVectors(boolean has, Points.WithVectorsSelector s) {
+    if (!has) {
+      return WithVectors.NONE;
+    }
+    return switch (s.getSelectorOptionsCase()) {
+      case ENABLE -> s.getEnable() ? WithVectors.ALL : WithVectors.NONE;
+      case INCLUDE -> WithVectors.only(s.getInclude().getNamesList());
+      case SELECTOROPTIONS_NOT_SET -> WithVectors.NONE;
+    };
+  }
+
+  static int limit(boolean has, long limit, int absent) {
+    if (!has) {
+      return absent;
+    }
+    if (limit == 0) {
+      throw new RequestException.Invalid(BODY, "limit", "value 0 invalid, must be 1.0 or larger");
+    }
+    return Long.compareUnsigned(limit, Integer.MAX_VALUE - 1) > 0 ? Integer.MAX_VALUE - 1 : (int) limit;
+  }
+
+  static int offset(boolean has, long offset) {
+    if (!has) {
+      return 0;
+    }
+    return Long.compareUnsigned(offset, Integer.MAX_VALUE / 2) > 0 ? Integer.MAX_VALUE / 2 : (int) offset;
+  }
+
+  static Value.Struct struct(Map<String, JsonWithInt.Value> fields) {
+    Map<String, Value> out = new LinkedHashMap<>();
+    fields.forEach((k, v) -> out.put(k, value(v)));
+    return new Value.Struct(out);
+  }
+
+  static Value value(JsonWithInt.Value v) {
+    return switch (v.getKindCase()) {
+      case NULL_VALUE, KIND_NOT_SET -> Value.Null.INSTANCE;
+      case DOUBLE_VALUE -> new Value.Double(v.getDoubleValue());
+      case INTEGER_VALUE -> new Value.Int(v.getIntegerValue());
+      case STRING_VALUE -> new Value.Str(v.getStringValue());
+      case BOOL_VALUE -> new Value.Bool(v.getBoolValue());
+      case STRUCT_VALUE -> struct(v.getStructValue().getFieldsMap());
+      case LIST_VALUE -> {
+        List<Value> values = new ArrayList<>();
+        v.getListValue().getValuesList().forEach(x -> values.add(value(x)));
+        yield new Value.Array(values);
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  static JsonWithInt.Value proto(Value v) {
+    var b = JsonWithInt.Value.newBuilder();
+    switch (v) {
+      case Value.Null n -> b.setNullValue(JsonWithInt.NullValue.NULL_VALUE);
+      case Value.Bool x -> b.setBoolValue(x.value());
+      case Value.Int x -> b.setIntegerValue(x.value());
+      case Value.Double x -> b.setDoubleValue(x.value());
+      case Value.Str x -> b.setStringValue(x.value());
+      case Value.Array x -> {
+        var list = JsonWithInt.ListValue.newBuilder();
+        x.values().forEach(e -> list.addValues(proto(e)));
+        b.setListValue(list);
+      }
+      case Value.Struct x -> {
+        var s = JsonWithInt.Struct.newBuilder();
+        x.fields().forEach((k, e) -> s.putFields(k, proto(e)));
+        b.setStructValue(s);
+      }
+    }
+    return b.build();
+  }
+
+  static Common.PointId proto(PointId id) {
+    return switch (id) {
+      case PointId.Num n -> Common.PointId.newBuilder().setNum(n.value()).build();
+      case PointId.Uuid u -> Common.PointId.newBuilder().setUuid(u.value().toString()).build();
+    };
+  }
+
+  static Points.ScoredPoint proto(ScoredPoint p) {
+    var b = Points.ScoredPoint.newBuilder().setId(proto(p.id())).setScore(p.score()).setVersion(p.version());
+    if (p.payload() != null) {
+      p.payload().fields().forEach((k, v) -> b.putPayload(k, proto(v)));
+    }
+    if (p.vectors() != null) {
+      b.setVectors(vectorsOutput(p.vectors()));
+    }
+    return b.build();
+  }
+
+  static Points.RetrievedPoint proto(PointRecord r) {
+    var b = Points.RetrievedPoint.newBuilder().setId(proto(r.id()));
+    if (r.payload() != null) {
+      r.payload().fields().forEach((k, v) -> b.putPayload(k, proto(v)));
+    }
+    if (r.vectors() != null) {
+      b.setVectors(vectorsOutput(r.vectors()));
+    }
+    return b.build();
+  }
+
+  private static Points.VectorsOutput vectorsOutput(Map<String, float[]> vectors) {
+    if (vectors.size() == 1 && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+      return Points.VectorsOutput.newBuilder().setVector(vectorOutput(vectors.get(CollectionConfig.DEFAULT_VECTOR))).build();
+    }
+    var named = Points.NamedVectorsOutput.newBuilder();
+    new TreeMap<>(vectors).forEach((k, v) -> named.putVectors(k, vectorOutput(v)));
+    return Points.VectorsOutput.newBuilder().setVectors(named).build();
+  }
+
+  /** Fills both the current {@code dense} field and the deprecated {@code data}, which older clients read. */
+  @SuppressWarnings("deprecation")
+  private static Points.VectorOutput vectorOutput(float[] v) {
+    var dense = Points.DenseVector.newBuilder();
+    var b = Points.VectorOutput.newBuilder();
+    for (float f : v) {
+      dense.addData(f);
+      b.addData(f);
+    }
+    return b.setDense(dense).build();
+  }
+
+  static Points.UpdateResult proto(UpdateResult r) {
+    return Points.UpdateResult.newBuilder()
+        .setOperationId(r.operationId())
+        .setStatus(r.status() == UpdateResult.Status.COMPLETED ? Points.UpdateStatus.Completed : Points.UpdateStatus.Acknowledged)
+        .build();
+  }
+
+  static Collections.CollectionInfo proto(CollectionInfo info) {
+    CollectionConfig c = info.config();
+    var vectors = Collections.VectorsConfig.newBuilder();
+    if (c.unnamedVector()) {
+      vectors.setParams(proto(c.vectors().get(CollectionConfig.DEFAULT_VECTOR)));
+    } else {
+      var map = Collections.VectorParamsMap.newBuilder();
+      new TreeMap<>(c.vectors()).forEach((k, v) -> map.putMap(k, proto(v)));
+      vectors.setParamsMap(map);
+    }
+    var params =
+        Collections.CollectionParams.newBuilder()
+            .setShardNumber(c.shardNumber())
+            .setReplicationFactor(c.replicationFactor())
+            .setWriteConsistencyFactor(c.writeConsistencyFactor())
+            .setOnDiskPayload(c.onDiskPayload())
+            .setVectorsConfig(vectors);
+    var hnsw =
+        Collections.HnswConfigDiff.newBuilder()
+            .setM(c.hnsw().m())
+            .setEfConstruct(c.hnsw().efConstruct())
+            .setFullScanThreshold(c.hnsw().fullScanThreshold())
+            .setMaxIndexingThreads(c.hnsw().maxIndexingThreads())
+            .setOnDisk(c.hnsw().onDisk());
+    var o = c.optimizers();
+    var optimizers =
+        Collections.OptimizersConfigDiff.newBuilder()
+            .setDeletedThreshold(o.deletedThreshold())
+            .setVacuumMinVectorNumber(o.vacuumMinVectorNumber())
+            .setDefaultSegmentNumber(o.defaultSegmentNumber())
+            .setIndexingThreshold(o.indexingThreshold())
+            .setFlushIntervalSec(o.flushIntervalSec());
+    if (o.maxSegmentSize() != null) {
+      optimizers.setMaxSegmentSize(o.maxSegmentSize());
+    }
+    var wal =
+        Collections.WalConfigDiff.newBuilder()
+            .setWalCapacityMb(c.wal().walCapacityMb())
+            .setWalSegmentsAhead(c.wal().walSegmentsAhead());
+    return Collections.CollectionInfo.newBuilder()
+        .setStatus(Collections.CollectionStatus.Green)
+        .setOptimizerStatus(Collections.OptimizerStatus.newBuilder().setOk(true))
+        .setSegmentsCount(info.segmentsCount())
+        .setPointsCount(info.pointsCount())
+        .setIndexedVectorsCount(info.indexedVectorsCount())
+        .setConfig(
+            Collections.CollectionConfig.newBuilder()
+                .setParams(params)
+                .setHnswConfig(hnsw)
+                .setOptimizerConfig(optimizers)
+                .setWalConfig(wal))
+        .build();
+  }
+
+  private static Collections.VectorParams proto(VectorParams v) {
+    var b =
+        Collections.VectorParams.newBuilder()
+            .setSize(v.size())
+            .setDistance(
+                switch (v.distance()) {
+                  case COSINE -> Collections.Distance.Cosine;
+                  case EUCLID -> Collections.Distance.Euclid;
+                  case DOT -> Collections.Distance.Dot;
+                  case MANHATTAN -> Collections.Distance.Manhattan;
+                });
+    if (v.onDisk() != null) {
+      b.setOnDisk(v.onDisk());
+    }
+    return b.build();
+  }
+}

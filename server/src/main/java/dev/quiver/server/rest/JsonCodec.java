@@ -1,0 +1,647 @@
+package dev.quiver.server.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.server.CreateCollection;
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.UpdateResult;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Converts between Qdrant's REST JSON shapes and the domain types. Shape errors become {@link
+ * RequestException.Malformed} (400), rule violations {@link RequestException.Invalid} (422).
+ * Stateless and thread-safe.
+ */
+final class JsonCodec {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  private static final String BODY = "JSON body";
+
+  private JsonCodec() {}
+
+  // ---------------------------------------------------------------- requests
+
+  static CreateCollection createCollection(JsonNode body) {
+    ObjectNode o = object(body, "");
+    Map<String, VectorParams> vectors = new LinkedHashMap<>();
+    JsonNode v = o.get("vectors");
+    if (v != null && !v.isNull()) {
+      object(v, "vectors");
+      if (v.has("size") || v.has("distance")) {
+        vectors.put(CollectionConfig.DEFAULT_VECTOR, vectorParams(v, "vectors"));
+      } else {
+        v.properties().forEach(e -> vectors.put(e.getKey(), vectorParams(e.getValue(), "vectors." + e.getKey())));
+      }
+    }
+    if (o.hasNonNull("sparse_vectors") && !o.get("sparse_vectors").isEmpty()) {
+      throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
+    }
+    Integer shards = optInt(o, "shard_number", 1, 65536);
+    Integer rf = optInt(o, "replication_factor", 1, 65536);
+    Integer wcf = optInt(o, "write_consistency_factor", 1, 65536);
+    Boolean onDiskPayload = optBool(o, "on_disk_payload");
+    CreateCollection.HnswDiff hnsw = null;
+    if (o.hasNonNull("hnsw_config")) {
+      ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
+      hnsw =
+          new CreateCollection.HnswDiff(
+              optInt(h, "m", 0, 65536),
+              optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
+              optInt(h, "full_scan_threshold", 0, Integer.MAX_VALUE),
+              optInt(h, "max_indexing_threads", 0, 65536),
+              optBool(h, "on_disk"));
+    }
+    CreateCollection.WalDiff wal = null;
+    if (o.hasNonNull("wal_config")) {
+      ObjectNode w = object(o.get("wal_config"), "wal_config");
+      wal =
+          new CreateCollection.WalDiff(
+              optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
+    }
+    return new CreateCollection(vectors, shards, rf, wcf, onDiskPayload, hnsw, wal);
+  }
+
+  private static VectorParams vectorParams(JsonNode node, String path) {
+    ObjectNode o = object(node, path);
+    JsonNode size = o.get("size");
+    if (size == null || size.isNull()) {
+      throw new RequestException.Malformed("Format error in JSON body: missing field `size` at `" + path + "`");
+    }
+    long s = u64(size, path + ".size");
+    if (s < 1 || s > VectorParams.MAX_SIZE) {
+      throw new RequestException.Invalid(
+          BODY, path + ".size", "value " + s + " invalid, must be from 1 to " + VectorParams.MAX_SIZE);
+    }
+    JsonNode d = o.get("distance");
+    if (d == null || d.isNull()) {
+      throw new RequestException.Malformed("Format error in JSON body: missing field `distance` at `" + path + "`");
+    }
+    Distance distance = d.isTextual() ? Distance.fromWireName(d.asText()) : null;
+    if (distance == null) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: unknown variant `" + d.asText()
+              + "`, expected one of `Cosine`, `Euclid`, `Dot`, `Manhattan` at `" + path + ".distance`");
+    }
+    if (o.hasNonNull("multivector_config")) {
+      throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
+    }
+    return new VectorParams((int) s, distance, optBool(o, "on_disk"));
+  }
+
+  /** {@code PointsList} ({@code points}) or {@code PointsBatch} ({@code batch}). */
+  static List<Point> upsert(JsonNode body) {
+    ObjectNode o = object(body, "");
+    rejectFilter(o, "update_filter");
+    if (o.has("points")) {
+      ArrayNode arr = array(o.get("points"), "points");
+      List<Point> points = new ArrayList<>(arr.size());
+      for (int i = 0; i < arr.size(); i++) {
+        String at = "points[" + i + "]";
+        ObjectNode p = object(arr.get(i), at);
+        PointId id = pointId(required(p, "id", at), at + ".id");
+        Map<String, float[]> vectors = vectorStruct(required(p, "vector", at), at + ".vector");
+        points.add(new Point(id, vectors, payload(p.get("payload"), at + ".payload")));
+      }
+      return points;
+    }
+    if (o.has("batch")) {
+      ObjectNode b = object(o.get("batch"), "batch");
+      ArrayNode ids = array(required(b, "ids", "batch"), "batch.ids");
+      JsonNode vectors = required(b, "vectors", "batch");
+      List<Map<String, float[]>> perPoint = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        perPoint.add(new LinkedHashMap<>());
+      }
+      if (vectors.isArray()) {
+        fillBatch(perPoint, CollectionConfig.DEFAULT_VECTOR, (ArrayNode) vectors, "batch.vectors");
+      } else {
+        object(vectors, "batch.vectors")
+            .properties()
+            .forEach(e -> fillBatch(perPoint, e.getKey(), array(e.getValue(), "batch.vectors." + e.getKey()), "batch.vectors." + e.getKey()));
+      }
+      JsonNode payloads = b.get("payloads");
+      if (payloads != null && !payloads.isNull() && array(payloads, "batch.payloads").size() != ids.size()) {
+        throw new RequestException.Invalid(BODY, "batch.payloads", "number of payloads does not match number of ids");
+      }
+      List<Point> points = new ArrayList<>(ids.size());
+      for (int i = 0; i < ids.size(); i++) {
+        JsonNode pl = payloads == null || payloads.isNull() ? null : payloads.get(i);
+        points.add(new Point(pointId(ids.get(i), "batch.ids[" + i + "]"), perPoint.get(i), payload(pl, "batch.payloads[" + i + "]")));
+      }
+      return points;
+    }
+    throw new RequestException.Malformed(
+        "Format error in JSON body: data did not match any variant of untagged enum PointInsertOperations");
+  }
+
+  private static void fillBatch(List<Map<String, float[]>> perPoint, String name, ArrayNode vectors, String path) {
+    if (vectors.size() != perPoint.size()) {
+      throw new RequestException.Invalid(BODY, path, "number of vectors does not match number of ids");
+    }
+    for (int i = 0; i < vectors.size(); i++) {
+      perPoint.get(i).put(name, denseVector(vectors.get(i), path + "[" + i + "]"));
+    }
+  }
+
+  /** {@code PointIdsList}; a {@code FilterSelector} is not supported yet. */
+  static List<PointId> pointIdsSelector(JsonNode body) {
+    ObjectNode o = object(body, "");
+    if (o.has("filter")) {
+      throw new RequestException.Unsupported("Bad request: selecting points by filter is not supported yet");
+    }
+    return pointIds(required(o, "points", ""), "points");
+  }
+
+  /** A {@code PointRequest}: ids plus the payload and vector selectors. */
+  record Retrieve(List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {}
+
+  static Retrieve retrieve(JsonNode body) {
+    ObjectNode o = object(body, "");
+    return new Retrieve(
+        pointIds(required(o, "ids", ""), "ids"),
+        withPayload(o.get("with_payload"), WithPayload.ALL),
+        withVectors(vectorSelector(o), WithVectors.NONE));
+  }
+
+  /** The deprecated {@code POST /points/search} body ({@code SearchRequest}). */
+  static SearchRequest search(JsonNode body) {
+    ObjectNode o = object(body, "");
+    rejectFilter(o, "filter");
+    JsonNode v = required(o, "vector", "");
+    String name = CollectionConfig.DEFAULT_VECTOR;
+    float[] vector;
+    if (v.isObject() && v.has("vector")) {
+      name = text(required(v, "name", "vector"), "vector.name");
+      vector = denseVector(v.get("vector"), "vector.vector");
+    } else {
+      vector = denseVector(v, "vector");
+    }
+    int limit = limit(o, true);
+    return new SearchRequest(
+        name,
+        vector,
+        limit,
+        offset(o),
+        optFloat(o, "score_threshold"),
+        withPayload(o.get("with_payload"), WithPayload.NONE),
+        withVectors(vectorSelector(o), WithVectors.NONE));
+  }
+
+  /** {@code POST /points/query} ({@code QueryRequest}); only nearest-vector queries for now. */
+  static SearchRequest query(JsonNode body) {
+    ObjectNode o = object(body, "");
+    rejectFilter(o, "filter");
+    if (o.hasNonNull("prefetch")) {
+      throw new RequestException.Unsupported("Bad request: prefetch is not supported yet");
+    }
+    JsonNode q = o.get("query");
+    if (q == null || q.isNull()) {
+      throw new RequestException.Unsupported("Bad request: a query without a vector is not supported yet");
+    }
+    if (q.isObject() && q.has("nearest")) {
+      q = q.get("nearest");
+    }
+    if (!q.isArray()) {
+      throw new RequestException.Unsupported("Bad request: only nearest-vector queries are supported yet");
+    }
+    float[] vector = denseVector(q, "query");
+    String using = o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
+    return new SearchRequest(
+        using,
+        vector,
+        limit(o, false),
+        offset(o),
+        optFloat(o, "score_threshold"),
+        withPayload(o.get("with_payload"), WithPayload.NONE),
+        withVectors(vectorSelector(o), WithVectors.NONE));
+  }
+
+  private static JsonNode vectorSelector(ObjectNode o) {
+    return o.has("with_vector") ? o.get("with_vector") : o.get("with_vectors");
+  }
+
+  private static int limit(ObjectNode o, boolean required) {
+    JsonNode l = o.get("limit");
+    if (l == null || l.isNull()) {
+      if (required) {
+        throw new RequestException.Malformed("Format error in JSON body: missing field `limit`");
+      }
+      return 10;
+    }
+    long v = u64(l, "limit");
+    if (v < 1) {
+      throw new RequestException.Invalid(BODY, "limit", "value 0 invalid, must be 1.0 or larger");
+    }
+    return (int) Math.min(v, Integer.MAX_VALUE - 1);
+  }
+
+  private static int offset(ObjectNode o) {
+    JsonNode off = o.get("offset");
+    if (off == null || off.isNull()) {
+      return 0;
+    }
+    return (int) Math.min(u64(off, "offset"), Integer.MAX_VALUE / 2);
+  }
+
+  private static void rejectFilter(ObjectNode o, String field) {
+    JsonNode f = o.get(field);
+    if (f != null && !f.isNull() && !f.isEmpty()) {
+      throw new RequestException.Unsupported("Bad request: `" + field + "` is not supported yet");
+    }
+  }
+
+  static WithPayload withPayload(JsonNode node, WithPayload absent) {
+    if (node == null || node.isNull()) {
+      return absent;
+    }
+    if (node.isBoolean()) {
+      return node.asBoolean() ? WithPayload.ALL : WithPayload.NONE;
+    }
+    if (node.isArray()) {
+      return WithPayload.include(strings(node, "with_payload"));
+    }
+    if (node.isObject() && node.has("include")) {
+      return WithPayload.include(strings(node.get("include"), "with_payload.include"));
+    }
+    if (node.isObject() && node.has("exclude")) {
+      return WithPayload.exclude(strings(node.get("exclude"), "with_payload.exclude"));
+    }
+    throw new RequestException.Malformed(
+        "Format error in JSON body: data did not match any variant of untagged enum WithPayloadInterface");
+  }
+
+  static WithVectors withVectors(JsonNode node, WithVectors absent) {
+    if (node == null || node.isNull()) {
+      return absent;
+    }
+    if (node.isBoolean()) {
+      return node.asBoolean() ? WithVectors.ALL : WithVectors.NONE;
+    }
+    if (node.isArray()) {
+      return WithVectors.only(strings(node, "with_vector"));
+    }
+    throw new RequestException.Malformed(
+        "Format error in JSON body: data did not match any variant of untagged enum WithVector");
+  }
+
+  private static Map<String, float[]> vectorStruct(JsonNode node, String path) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    if (node.isArray()) {
+      out.put(CollectionConfig.DEFAULT_VECTOR, denseVector(node, path));
+      return out;
+    }
+    if (node.isObject()) {
+      node.properties().forEach(e -> {
+        JsonNode v = e.getValue();
+        if (v.isObject()) {
+          throw new RequestException.Unsupported("Bad request: sparse vectors and documents are not supported yet");
+        }
+        if (v.isArray() && !v.isEmpty() && v.get(0).isArray()) {
+          throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
+        }
+        out.put(e.getKey(), denseVector(v, path + "." + e.getKey()));
+      });
+      return out;
+    }
+    throw new RequestException.Malformed(
+        "Format error in JSON body: data did not match any variant of untagged enum VectorStruct at `" + path + "`");
+  }
+
+  private static float[] denseVector(JsonNode node, String path) {
+    ArrayNode arr = array(node, path);
+    float[] v = new float[arr.size()];
+    for (int i = 0; i < v.length; i++) {
+      JsonNode x = arr.get(i);
+      if (!x.isNumber()) {
+        if (x.isArray()) {
+          throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
+        }
+        throw malformed(x, "f32", path + "[" + i + "]");
+      }
+      v[i] = x.floatValue();
+    }
+    return v;
+  }
+
+  static List<PointId> pointIds(JsonNode node, String path) {
+    ArrayNode arr = array(node, path);
+    List<PointId> ids = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      ids.add(pointId(arr.get(i), path + "[" + i + "]"));
+    }
+    return ids;
+  }
+
+  static PointId pointId(JsonNode node, String path) {
+    if (node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0) {
+      return PointId.of(node.asLong());
+    }
+    if (node.isBigInteger() && node.bigIntegerValue().signum() >= 0 && node.bigIntegerValue().bitLength() <= 64) {
+      return PointId.of(node.bigIntegerValue().longValue());
+    }
+    if (node.isTextual()) {
+      PointId id = parsePointId(node.asText());
+      if (id != null) {
+        return id;
+      }
+    }
+    throw new RequestException.Malformed(
+        "Format error in JSON body: data did not match any variant of untagged enum ExtendedPointId at `" + path + "`");
+  }
+
+  /** An id from a path segment or string: an unsigned integer or a UUID; null if neither. */
+  static PointId parsePointId(String s) {
+    try {
+      return PointId.of(Long.parseUnsignedLong(s));
+    } catch (NumberFormatException e) {
+      // not an integer
+    }
+    try {
+      if (s.length() == 32 && s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+        s = s.substring(0, 8) + "-" + s.substring(8, 12) + "-" + s.substring(12, 16) + "-" + s.substring(16, 20) + "-" + s.substring(20);
+      }
+      if (s.length() == 36) {
+        return PointId.of(UUID.fromString(s));
+      }
+    } catch (IllegalArgumentException e) {
+      // not a UUID
+    }
+    return null;
+  }
+
+  static Value.Struct payload(JsonNode node, String path) {
+    if (node == null || node.isNull()) {
+      return Value.Struct.EMPTY;
+    }
+    if (!node.isObject()) {
+      throw malformed(node, "a map (payload)", path);
+    }
+    return (Value.Struct) value(node);
+  }
+
+  static Value value(JsonNode n) {
+    return switch (n.getNodeType()) {
+      case NULL, MISSING -> Value.Null.INSTANCE;
+      case BOOLEAN -> new Value.Bool(n.booleanValue());
+      case NUMBER ->
+          n.isIntegralNumber() && n.canConvertToLong() ? new Value.Int(n.longValue()) : new Value.Double(n.doubleValue());
+      case STRING -> new Value.Str(n.textValue());
+      case ARRAY -> {
+        List<Value> values = new ArrayList<>(n.size());
+        n.forEach(x -> values.add(value(x)));
+        yield new Value.Array(values);
+      }
+      case OBJECT -> {
+        Map<String, Value> fields = new LinkedHashMap<>();
+        n.properties().forEach(e -> fields.put(e.getKey(), value(e.getValue())));
+        yield new Value.Struct(fields);
+      }
+      case BINARY, POJO -> new Value.Str(n.asText());
+    };
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  static JsonNode json(Value v) {
+    return switch (v) {
+      case Value.Null n -> F.nullNode();
+      case Value.Bool b -> F.booleanNode(b.value());
+      case Value.Int i -> F.numberNode(i.value());
+      case Value.Double d -> F.numberNode(d.value());
+      case Value.Str s -> F.textNode(s.value());
+      case Value.Array a -> {
+        ArrayNode arr = F.arrayNode(a.values().size());
+        a.values().forEach(x -> arr.add(json(x)));
+        yield arr;
+      }
+      case Value.Struct s -> {
+        ObjectNode o = F.objectNode();
+        s.fields().forEach((k, x) -> o.set(k, json(x)));
+        yield o;
+      }
+    };
+  }
+
+  static JsonNode pointId(PointId id) {
+    return switch (id) {
+      case PointId.Num n -> n.value() >= 0 ? F.numberNode(n.value()) : F.numberNode(new java.math.BigInteger(Long.toUnsignedString(n.value())));
+      case PointId.Uuid u -> F.textNode(u.value().toString());
+    };
+  }
+
+  static JsonNode scoredPoint(ScoredPoint p) {
+    ObjectNode o = F.objectNode();
+    o.set("id", pointId(p.id()));
+    o.put("version", p.version());
+    o.put("score", p.score());
+    o.set("payload", p.payload() == null ? F.nullNode() : json(p.payload()));
+    o.set("vector", vectors(p.vectors()));
+    return o;
+  }
+
+  static JsonNode record(PointRecord r) {
+    ObjectNode o = F.objectNode();
+    o.set("id", pointId(r.id()));
+    o.set("payload", r.payload() == null ? F.nullNode() : json(r.payload()));
+    o.set("vector", vectors(r.vectors()));
+    return o;
+  }
+
+  private static JsonNode vectors(Map<String, float[]> vectors) {
+    if (vectors == null) {
+      return F.nullNode();
+    }
+    if (vectors.size() == 1 && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+      return floats(vectors.get(CollectionConfig.DEFAULT_VECTOR));
+    }
+    ObjectNode o = F.objectNode();
+    new java.util.TreeMap<>(vectors).forEach((k, v) -> o.set(k, floats(v)));
+    return o;
+  }
+
+  private static ArrayNode floats(float[] v) {
+    ArrayNode arr = F.arrayNode(v.length);
+    for (float f : v) {
+      arr.add(f);
+    }
+    return arr;
+  }
+
+  static JsonNode updateResult(UpdateResult r) {
+    ObjectNode o = F.objectNode();
+    o.put("operation_id", r.operationId());
+    o.put("status", r.status() == UpdateResult.Status.COMPLETED ? "completed" : "acknowledged");
+    return o;
+  }
+
+  static JsonNode collectionInfo(CollectionInfo info) {
+    CollectionConfig c = info.config();
+    ObjectNode o = F.objectNode();
+    o.put("status", "green");
+    o.put("optimizer_status", "ok");
+    o.put("indexed_vectors_count", info.indexedVectorsCount());
+    o.put("points_count", info.pointsCount());
+    o.put("segments_count", info.segmentsCount());
+    ObjectNode config = o.putObject("config");
+    ObjectNode params = config.putObject("params");
+    if (c.unnamedVector()) {
+      params.set("vectors", vectorParams(c.vectors().get(CollectionConfig.DEFAULT_VECTOR)));
+    } else {
+      ObjectNode named = params.putObject("vectors");
+      new java.util.TreeMap<>(c.vectors()).forEach((k, v) -> named.set(k, vectorParams(v)));
+    }
+    params.put("shard_number", c.shardNumber());
+    params.put("replication_factor", c.replicationFactor());
+    params.put("write_consistency_factor", c.writeConsistencyFactor());
+    params.put("on_disk_payload", c.onDiskPayload());
+    HnswConfig h = c.hnsw();
+    ObjectNode hnsw = config.putObject("hnsw_config");
+    hnsw.put("m", h.m());
+    hnsw.put("ef_construct", h.efConstruct());
+    hnsw.put("full_scan_threshold", h.fullScanThreshold());
+    hnsw.put("max_indexing_threads", h.maxIndexingThreads());
+    hnsw.put("on_disk", h.onDisk());
+    OptimizersConfig op = c.optimizers();
+    ObjectNode opt = config.putObject("optimizer_config");
+    opt.put("deleted_threshold", op.deletedThreshold());
+    opt.put("vacuum_min_vector_number", op.vacuumMinVectorNumber());
+    opt.put("default_segment_number", op.defaultSegmentNumber());
+    opt.set("max_segment_size", op.maxSegmentSize() == null ? F.nullNode() : F.numberNode(op.maxSegmentSize()));
+    opt.set("memmap_threshold", F.nullNode());
+    opt.put("indexing_threshold", op.indexingThreshold());
+    opt.put("flush_interval_sec", op.flushIntervalSec());
+    opt.set("max_optimization_threads", op.maxOptimizationThreads() == null ? F.nullNode() : F.numberNode(op.maxOptimizationThreads()));
+    ObjectNode wal = config.putObject("wal_config");
+    wal.put("wal_capacity_mb", c.wal().walCapacityMb());
+    wal.put("wal_segments_ahead", c.wal().walSegmentsAhead());
+    config.set("quantization_config", F.nullNode());
+    o.putObject("payload_schema");
+    return o;
+  }
+
+  private static ObjectNode vectorParams(VectorParams v) {
+    ObjectNode o = F.objectNode();
+    o.put("size", v.size());
+    o.put("distance", v.distance().wireName());
+    if (v.onDisk() != null) {
+      o.put("on_disk", v.onDisk());
+    }
+    return o;
+  }
+
+  // ---------------------------------------------------------------- field access
+
+  private static ObjectNode object(JsonNode n, String path) {
+    if (n instanceof ObjectNode o) {
+      return o;
+    }
+    throw malformed(n, "a map", path);
+  }
+
+  private static ArrayNode array(JsonNode n, String path) {
+    if (n instanceof ArrayNode a) {
+      return a;
+    }
+    throw malformed(n, "a sequence", path);
+  }
+
+  private static JsonNode required(JsonNode o, String field, String path) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: missing field `" + field + "`" + (path.isEmpty() ? "" : " at `" + path + "`"));
+    }
+    return n;
+  }
+
+  private static String text(JsonNode n, String path) {
+    if (!n.isTextual()) {
+      throw malformed(n, "a string", path);
+    }
+    return n.asText();
+  }
+
+  private static List<String> strings(JsonNode n, String path) {
+    ArrayNode arr = array(n, path);
+    List<String> out = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      out.add(text(arr.get(i), path + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  private static long u64(JsonNode n, String path) {
+    if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
+      throw malformed(n, "u64", path);
+    }
+    return n.asLong();
+  }
+
+  private static Integer optInt(ObjectNode o, String field, int min, int max) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    long v = u64(n, field);
+    if (v < min || v > max) {
+      throw new RequestException.Invalid(BODY, field, "value " + v + " invalid, must be from " + min + " to " + max);
+    }
+    return (int) v;
+  }
+
+  private static Boolean optBool(ObjectNode o, String field) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isBoolean()) {
+      throw malformed(n, "a boolean", field);
+    }
+    return n.asBoolean();
+  }
+
+  private static Float optFloat(ObjectNode o, String field) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isNumber()) {
+      throw malformed(n, "f32", field);
+    }
+    return n.floatValue();
+  }
+
+  private static RequestException.Malformed malformed(JsonNode n, String expected, String path) {
+    String got =
+        switch (n.getNodeType()) {
+          case STRING -> "string \"" + n.asText() + "\"";
+          case NUMBER -> (n.isIntegralNumber() ? "integer `" : "floating point `") + n.asText() + "`";
+          case BOOLEAN -> "boolean `" + n.asText() + "`";
+          case ARRAY -> "sequence";
+          case OBJECT -> "map";
+          default -> "null";
+        };
+    return new RequestException.Malformed(
+        "Format error in JSON body: invalid type: " + got + ", expected " + expected
+            + (path.isEmpty() ? "" : " at `" + path + "`"));
+  }
+}

@@ -1,0 +1,175 @@
+package dev.quiver.server.rest;
+
+import static io.netty.handler.codec.http.HttpMethod.DELETE;
+import static io.netty.handler.codec.http.HttpMethod.GET;
+import static io.netty.handler.codec.http.HttpMethod.POST;
+import static io.netty.handler.codec.http.HttpMethod.PUT;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.api.QdrantApi;
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.BuildInfo;
+import dev.quiver.server.CreateCollection;
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.CollectionNames;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.List;
+
+/**
+ * Qdrant's REST routes: decode with {@link JsonCodec}, call the {@link Dispatcher}, encode the
+ * answer. Handlers hold no logic of their own beyond that; the gRPC edge calls the same
+ * dispatcher. Thread-safe.
+ */
+final class RestApi {
+  private final Dispatcher dispatcher;
+  private final CreateCollection.CollectionDefaults defaults;
+
+  RestApi(Dispatcher dispatcher, CreateCollection.CollectionDefaults defaults) {
+    this.dispatcher = dispatcher;
+    this.defaults = defaults;
+  }
+
+  Router router() {
+    return new Router()
+        .add(GET, "/", "root", r -> version())
+        .add(GET, "/healthz", "healthz", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
+        .add(GET, "/livez", "livez", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
+        .add(GET, "/readyz", "readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"))
+        .add(GET, "/cluster", "cluster_status", this::clusterStatus)
+        .add(GET, "/collections", "get_collections", this::listCollections)
+        .add(GET, "/collections/{collection_name}", "get_collection", this::getCollection)
+        .add(PUT, "/collections/{collection_name}", "create_collection", this::createCollection)
+        .add(DELETE, "/collections/{collection_name}", "delete_collection", this::deleteCollection)
+        .add(GET, "/collections/{collection_name}/exists", "collection_exists", this::collectionExists)
+        .add(PUT, "/collections/{collection_name}/points", "upsert_points", this::upsert)
+        .add(POST, "/collections/{collection_name}/points", "get_points", this::getPoints)
+        .add(GET, "/collections/{collection_name}/points/{id}", "get_point", this::getPoint)
+        .add(POST, "/collections/{collection_name}/points/delete", "delete_points", this::deletePoints)
+        .add(POST, "/collections/{collection_name}/points/search", "search_points", this::search)
+        .add(POST, "/collections/{collection_name}/points/query", "query_points", this::query);
+  }
+
+  private static RestResponse version() {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("title", QdrantApi.TITLE);
+    o.put("version", BuildInfo.QDRANT_API_VERSION);
+    o.put("quiver_version", BuildInfo.VERSION);
+    return RestResponse.raw(o);
+  }
+
+  private RestResponse clusterStatus(RestRequest r) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("status", dispatcher.clusterStatus().enabled() ? "enabled" : "disabled");
+    return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse listCollections(RestRequest r) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ArrayNode arr = o.putArray("collections");
+    dispatcher.listCollections().forEach(n -> arr.addObject().put("name", n));
+    return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse getCollection(RestRequest r) {
+    return RestResponse.ok(JsonCodec.collectionInfo(dispatcher.collectionInfo(collection(r))), started(r));
+  }
+
+  private RestResponse createCollection(RestRequest r) {
+    String name = collection(r);
+    CreateCollection request = JsonCodec.createCollection(r.json());
+    dispatcher.createCollection(name, defaults.resolve(request));
+    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+  }
+
+  private RestResponse deleteCollection(RestRequest r) {
+    boolean deleted = dispatcher.deleteCollection(collection(r));
+    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(deleted), started(r));
+  }
+
+  private RestResponse collectionExists(RestRequest r) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("exists", dispatcher.collectionExists(collection(r)));
+    return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse upsert(RestRequest r) {
+    String name = collection(r);
+    boolean wait = r.boolQuery("wait", false);
+    r.checkOrdering();
+    var op = new UpdateOp.Upsert(JsonCodec.upsert(r.json()));
+    return RestResponse.ok(JsonCodec.updateResult(dispatcher.update(name, op, wait)), started(r));
+  }
+
+  private RestResponse deletePoints(RestRequest r) {
+    String name = collection(r);
+    boolean wait = r.boolQuery("wait", false);
+    r.checkOrdering();
+    var op = new UpdateOp.DeletePoints(JsonCodec.pointIdsSelector(r.json()));
+    return RestResponse.ok(JsonCodec.updateResult(dispatcher.update(name, op, wait)), started(r));
+  }
+
+  private RestResponse getPoints(RestRequest r) {
+    String name = collection(r);
+    JsonCodec.Retrieve q = JsonCodec.retrieve(r.json());
+    ArrayNode arr = Json.MAPPER.createArrayNode();
+    for (PointRecord p : dispatcher.retrieve(name, q.ids(), q.withPayload(), q.withVectors())) {
+      arr.add(JsonCodec.record(p));
+    }
+    return RestResponse.ok(arr, started(r));
+  }
+
+  private RestResponse getPoint(RestRequest r) {
+    String name = collection(r);
+    PointId id = JsonCodec.parsePointId(r.path("id"));
+    if (id == null) {
+      throw new RequestException.Malformed(
+          "Path deserialize error: `" + r.path("id") + "` is not an unsigned integer or a UUID");
+    }
+    List<PointRecord> found = dispatcher.retrieve(name, List.of(id), WithPayload.ALL, WithVectors.ALL);
+    if (found.isEmpty()) {
+      throw new StorageException.NotFound("No point with id " + id + " found");
+    }
+    return RestResponse.ok(JsonCodec.record(found.getFirst()), started(r));
+  }
+
+  private RestResponse search(RestRequest r) {
+    String name = collection(r);
+    ArrayNode arr = Json.MAPPER.createArrayNode();
+    for (ScoredPoint p : dispatcher.search(name, JsonCodec.search(r.json()))) {
+      arr.add(JsonCodec.scoredPoint(p));
+    }
+    return RestResponse.ok(arr, started(r));
+  }
+
+  private RestResponse query(RestRequest r) {
+    String name = collection(r);
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ArrayNode arr = o.putArray("points");
+    for (ScoredPoint p : dispatcher.search(name, JsonCodec.query(r.json()))) {
+      arr.add(JsonCodec.scoredPoint(p));
+    }
+    return RestResponse.ok(o, started(r));
+  }
+
+  /** The validated {@code collection_name} path parameter. */
+  private static String collection(RestRequest r) {
+    String name = r.path("collection_name");
+    String problem = CollectionNames.problem(name);
+    if (problem != null) {
+      throw new RequestException.Invalid("path parameters", "collection_name", problem);
+    }
+    return name;
+  }
+
+  private static long started(RestRequest r) {
+    return r.startedNanos();
+  }
+}

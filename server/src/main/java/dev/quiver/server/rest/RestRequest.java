@@ -1,0 +1,54 @@
+package dev.quiver.server.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.server.RequestException;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+import java.util.Map;
+
+/** A decoded REST request as handlers see it. Immutable. */
+record RestRequest(
+    String operationId,
+    Map<String, String> pathParams,
+    Map<String, List<String>> queryParams,
+    HttpHeaders headers,
+    byte[] body,
+    long startedNanos) {
+
+  String path(String name) {
+    return pathParams.get(name);
+  }
+
+  /** The body parsed as JSON; malformed JSON is a 400. An empty body reads as {@code {}}. */
+  JsonNode json() {
+    return Json.parse(body);
+  }
+
+  /** A boolean query parameter ({@code wait}); absent gives {@code absent}. */
+  boolean boolQuery(String name, boolean absent) {
+    List<String> values = queryParams.get(name);
+    if (values == null || values.isEmpty()) {
+      return absent;
+    }
+    String v = values.getLast();
+    return switch (v) {
+      case "true", "" -> true;
+      case "false" -> false;
+      default ->
+          throw new RequestException.Malformed(
+              "Query deserialize error: " + name + ": provided string was not `true` or `false`");
+    };
+  }
+
+  /** Validates the {@code ordering} query parameter, which single-node mode accepts and ignores. */
+  void checkOrdering() {
+    List<String> values = queryParams.get("ordering");
+    if (values != null && !values.isEmpty()) {
+      String v = values.getLast();
+      if (!v.equals("weak") && !v.equals("medium") && !v.equals("strong")) {
+        throw new RequestException.Malformed(
+            "Query deserialize error: unknown variant `" + v + "`, expected one of `weak`, `medium`, `strong`");
+      }
+    }
+  }
+}

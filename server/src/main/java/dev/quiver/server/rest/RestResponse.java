@@ -1,0 +1,41 @@
+package dev.quiver.server.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+
+/** What a handler answers: a status, a content type and the body bytes. Immutable. */
+record RestResponse(HttpResponseStatus status, String contentType, byte[] body) {
+  static final String JSON = "application/json";
+  static final String TEXT = "text/plain; charset=utf-8";
+
+  /** Qdrant's success envelope: {@code {"result": ..., "status": "ok", "time": seconds}}. */
+  static RestResponse ok(JsonNode result, long startedNanos) {
+    var o = Json.MAPPER.createObjectNode();
+    o.set("result", result);
+    o.put("status", "ok");
+    o.put("time", seconds(startedNanos));
+    return new RestResponse(HttpResponseStatus.OK, JSON, Json.bytes(o));
+  }
+
+  /** Qdrant's error envelope: {@code {"status": {"error": message}, "time": seconds}}. */
+  static RestResponse error(HttpResponseStatus status, String message, long startedNanos) {
+    var o = Json.MAPPER.createObjectNode();
+    o.putObject("status").put("error", message);
+    o.put("time", seconds(startedNanos));
+    return new RestResponse(status, JSON, Json.bytes(o));
+  }
+
+  /** A bare JSON body without envelope (as {@code GET /} answers). */
+  static RestResponse raw(JsonNode body) {
+    return new RestResponse(HttpResponseStatus.OK, JSON, Json.bytes(body));
+  }
+
+  static RestResponse text(HttpResponseStatus status, String text) {
+    return new RestResponse(status, TEXT, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static double seconds(long startedNanos) {
+    return (System.nanoTime() - startedNanos) / 1e9;
+  }
+}

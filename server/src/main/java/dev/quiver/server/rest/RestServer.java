@@ -1,0 +1,204 @@
+package dev.quiver.server.rest;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.CreateCollection;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContentCompressor;
+import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cors.CorsConfigBuilder;
+import io.netty.handler.codec.http.cors.CorsHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The REST edge on Netty's HTTP/1.1 codec: decompression, a body limit of {@code
+ * max_request_size_mb} (413 beyond it), compression, CORS, then the route table. Handlers run on
+ * the request executor, never on the event loop. The owner closes it.
+ */
+public final class RestServer implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(RestServer.class);
+
+  /** What the REST edge needs from its configuration. */
+  public record Settings(
+      String host, int port, int maxRequestSizeMb, boolean enableCors, int keepAliveTimeoutSec) {}
+
+  private final Channel channel;
+
+  private RestServer(Channel channel) {
+    this.channel = channel;
+  }
+
+  /** Binds and starts serving; fails if the port cannot be bound. */
+  public static RestServer start(
+      Settings settings,
+      Dispatcher dispatcher,
+      CreateCollection.CollectionDefaults defaults,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      ExecutorService executor)
+      throws InterruptedException {
+    Router router = new RestApi(dispatcher, defaults).router();
+    int maxBody = (int) Math.min(Integer.MAX_VALUE, (long) settings.maxRequestSizeMb() << 20);
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    var p = ch.pipeline();
+                    p.addLast(new IdleStateHandler(0, 0, settings.keepAliveTimeoutSec(), TimeUnit.SECONDS));
+                    p.addLast(new HttpServerCodec());
+                    p.addLast(new HttpContentDecompressor(0));
+                    p.addLast(new HttpObjectAggregator(maxBody));
+                    p.addLast(new HttpContentCompressor());
+                    if (settings.enableCors()) {
+                      p.addLast(
+                          new CorsHandler(
+                              CorsConfigBuilder.forAnyOrigin()
+                                  .allowedRequestMethods(
+                                      HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT,
+                                      HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS)
+                                  .allowedRequestHeaders(
+                                      "content-type", "api-key", "authorization", "content-encoding")
+                                  .build()));
+                    }
+                    p.addLast(new Handler(router, executor));
+                  }
+                });
+    Channel ch = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
+    LOG.info("REST listening on http://{}", hostPort(ch));
+    return new RestServer(ch);
+  }
+
+  private static String hostPort(Channel ch) {
+    InetSocketAddress a = (InetSocketAddress) ch.localAddress();
+    return a.getHostString() + ":" + a.getPort();
+  }
+
+  /** The bound port (useful when 0 was asked for). */
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+  }
+
+  /** Hands each full request to the executor and writes the answer back. */
+  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Router router;
+    private final ExecutorService executor;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    Handler(Router router, ExecutorService executor) {
+      this.router = router;
+      this.executor = executor;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      long started = System.nanoTime();
+      boolean keepAlive = HttpUtil.isKeepAlive(req);
+      if (req.decoderResult().isFailure()) {
+        write(ctx, RestResponse.error(HttpResponseStatus.BAD_REQUEST, "Bad request: malformed HTTP request", started), false);
+        return;
+      }
+      QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+      Router.Match match = router.match(req.method(), uri.rawPath());
+      if (match == null) {
+        write(ctx, RestResponse.error(HttpResponseStatus.NOT_FOUND, "Not found: no such route", started), keepAlive);
+        return;
+      }
+      RestRequest request =
+          new RestRequest(
+              match.route().operationId(),
+              match.params(),
+              uri.parameters(),
+              req.headers().copy(),
+              ByteBufUtil.getBytes(req.content()),
+              started);
+      inFlight.incrementAndGet();
+      try {
+        executor.execute(
+            () -> {
+              RestResponse response;
+              try {
+                response = match.route().handler().handle(request);
+              } catch (Exception | AssertionError e) {
+                response = HttpErrors.toResponse(e, request.operationId(), started);
+              }
+              inFlight.decrementAndGet();
+              write(ctx, response, keepAlive);
+            });
+      } catch (RejectedExecutionException e) {
+        inFlight.decrementAndGet();
+        write(ctx, RestResponse.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service unavailable: shutting down", started), false);
+      }
+    }
+
+    private static void write(ChannelHandlerContext ctx, RestResponse r, boolean keepAlive) {
+      FullHttpResponse res =
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(), Unpooled.wrappedBuffer(r.body()));
+      res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+      HttpUtil.setContentLength(res, r.body().length);
+      if (keepAlive) {
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        ctx.writeAndFlush(res);
+      } else {
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof IdleStateEvent) {
+        if (inFlight.get() == 0) { // idle keep-alive connection, not a slow request
+          ctx.close();
+        }
+      } else {
+        super.userEventTriggered(ctx, evt);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.debug("REST connection error: {}", cause.toString());
+      ctx.close();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.quiver.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private Cli.Parsed parse(Map<String, String> env, String... args) {
+    return Cli.parse(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  @Test
+  void parsesClusterFlagsAndConfigPath() {
+    Cli cli = parse(Map.of(), "--uri", "https://node1:6335", "--bootstrap", "https://node0:6335", "--config-path", "c.yaml").cli();
+    assertThat(cli.uri()).isEqualTo("https://node1:6335");
+    assertThat(cli.bootstrap()).isEqualTo("https://node0:6335");
+    assertThat(cli.configPath()).isEqualTo(Path.of("c.yaml"));
+  }
+
+  @Test
+  void environmentSuppliesUriAndBootstrapButFlagsWin() {
+    var env = Map.of("QDRANT_URI", "http://a:6335", "QDRANT_BOOTSTRAP", "http://b:6335");
+    Cli fromEnv = parse(env).cli();
+    assertThat(fromEnv.uri()).isEqualTo("http://a:6335");
+    assertThat(fromEnv.bootstrap()).isEqualTo("http://b:6335");
+    assertThat(parse(env, "--uri", "http://c:6335").cli().uri()).isEqualTo("http://c:6335");
+  }
+
+  @Test
+  void absentFlagsAreNull() {
+    Cli cli = parse(Map.of()).cli();
+    assertThat(cli.uri()).isNull();
+    assertThat(cli.bootstrap()).isNull();
+    assertThat(cli.configPath()).isNull();
+  }
+
+  @Test
+  void versionAndHelpPrintAndStop() {
+    Cli.Parsed v = parse(Map.of(), "--version");
+    assertThat(v.cli()).isNull();
+    assertThat(v.exitCode()).isZero();
+    assertThat(out.toString()).contains("quiver").contains("Qdrant API");
+    Cli.Parsed h = parse(Map.of(), "--help");
+    assertThat(h.cli()).isNull();
+    assertThat(out.toString()).contains("--uri").contains("--bootstrap").contains("--config-path");
+  }
+
+  @Test
+  void unknownFlagIsAUsageError() {
+    Cli.Parsed p = parse(Map.of(), "--nope");
+    assertThat(p.cli()).isNull();
+    assertThat(p.exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("--nope");
+  }
+}
