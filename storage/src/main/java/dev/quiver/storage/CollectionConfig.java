@@ -1,0 +1,42 @@
+package dev.quiver.storage;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The full configuration of a collection. A collection with a single unnamed vector has exactly
+ * one entry in {@code vectors}, under {@link #DEFAULT_VECTOR}; named vectors use their names.
+ * Immutable.
+ */
+public record CollectionConfig(
+    Map<String, VectorParams> vectors,
+    int shardNumber,
+    int replicationFactor,
+    int writeConsistencyFactor,
+    boolean onDiskPayload,
+    HnswConfig hnsw,
+    OptimizersConfig optimizers,
+    WalConfig wal) {
+
+  /** The name of the unnamed vector, as in Qdrant. */
+  public static final String DEFAULT_VECTOR = "";
+
+  public CollectionConfig {
+    vectors = Map.copyOf(Objects.requireNonNull(vectors, "vectors"));
+    Objects.requireNonNull(hnsw, "hnsw");
+    Objects.requireNonNull(optimizers, "optimizers");
+    Objects.requireNonNull(wal, "wal");
+    if (vectors.size() > 1 && vectors.containsKey(DEFAULT_VECTOR)) {
+      throw new IllegalArgumentException("the unnamed vector cannot be mixed with named vectors");
+    }
+    if (shardNumber < 1 || replicationFactor < 1 || writeConsistencyFactor < 1) {
+      throw new IllegalArgumentException(
+          "shard_number, replication_factor and write_consistency_factor must be >= 1");
+    }
+  }
+
+  /** True when the collection was created with the single unnamed vector form. */
+  public boolean unnamedVector() {
+    return vectors.size() == 1 && vectors.containsKey(DEFAULT_VECTOR);
+  }
+}

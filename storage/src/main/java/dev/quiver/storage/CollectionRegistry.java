@@ -1,0 +1,35 @@
+package dev.quiver.storage;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The set of collections on this node. Changes arrive as {@link CollectionMetaOp}s with a log
+ * index; an index at or below {@link #lastAppliedIndex()} is skipped, so a replayed log changes
+ * nothing. Thread-safe; the opener closes it, which closes every collection.
+ */
+public interface CollectionRegistry extends AutoCloseable {
+
+  /**
+   * Applies a meta operation as log entry {@code index}.
+   *
+   * @return true if applied, false if skipped as already applied
+   */
+  boolean apply(CollectionMetaOp op, long index);
+
+  /** Highest meta log index applied (0 for none). */
+  long lastAppliedIndex();
+
+  /** Collection names, sorted. */
+  List<String> list();
+
+  Optional<Collection> get(String name);
+
+  /** The collection, or {@link StorageException.NotFound}. */
+  default Collection require(String name) {
+    return get(name).orElseThrow(() -> StorageException.NotFound.collection(name));
+  }
+
+  @Override
+  void close();
+}

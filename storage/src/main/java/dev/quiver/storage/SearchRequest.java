@@ -1,0 +1,34 @@
+package dev.quiver.storage;
+
+import java.util.Objects;
+
+/**
+ * A nearest-neighbour query against one vector space of a collection.
+ *
+ * @param vectorName the vector space ({@link CollectionConfig#DEFAULT_VECTOR} for the unnamed one)
+ * @param vector the query vector; not modified
+ * @param limit how many results, at least 1
+ * @param offset how many of the best results to skip
+ * @param scoreThreshold only results at least this good, or null
+ */
+public record SearchRequest(
+    String vectorName,
+    float[] vector,
+    int limit,
+    int offset,
+    Float scoreThreshold,
+    WithPayload withPayload,
+    WithVectors withVectors) {
+  public SearchRequest {
+    Objects.requireNonNull(vectorName, "vectorName");
+    Objects.requireNonNull(vector, "vector");
+    Objects.requireNonNull(withPayload, "withPayload");
+    Objects.requireNonNull(withVectors, "withVectors");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+    }
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset must be >= 0, got " + offset);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package dev.quiver.storage;
+
+import dev.quiver.storage.internal.LocalRegistry;
+import java.nio.file.Path;
+
+/** Entry point of the engine: opens the collections stored under a directory. */
+public final class Storage {
+  private Storage() {}
+
+  /**
+   * Opens (creating if needed) the storage directory and every collection in it, replaying their
+   * logs. The caller closes the returned registry.
+   */
+  public static CollectionRegistry open(Path storagePath) {
+    return LocalRegistry.open(storagePath);
+  }
+}

@@ -1,0 +1,64 @@
+package dev.quiver.storage;
+
+import java.nio.file.Path;
+
+/**
+ * The engine's errors. Each kind maps to exactly one wire status at the edges (the server's HTTP
+ * and gRPC mappers); messages are Qdrant's wording without the kind prefix, which the edges add.
+ */
+public abstract sealed class StorageException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  StorageException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** A collection, point or other addressed thing does not exist (404 / NOT_FOUND). */
+  public static final class NotFound extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public NotFound(String message) {
+      super(message, null);
+    }
+
+    public static NotFound collection(String name) {
+      return new NotFound("Collection `" + name + "` doesn't exist!");
+    }
+  }
+
+  /** The thing to create exists already (409 / ALREADY_EXISTS). */
+  public static final class AlreadyExists extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public AlreadyExists(String message) {
+      super(message, null);
+    }
+  }
+
+  /** The request cannot be applied as given, e.g. a wrong vector dimension (400 / INVALID_ARGUMENT). */
+  public static final class BadInput extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public BadInput(String message) {
+      super(message, null);
+    }
+  }
+
+  /** A file on disk is not what its reader understands (500 / DATA_LOSS). */
+  public static final class Corrupted extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public Corrupted(Path file, String problem) {
+      super("Corrupted file " + file + ": " + problem, null);
+    }
+  }
+
+  /** An I/O failure underneath (500 / INTERNAL). */
+  public static final class Io extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public Io(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

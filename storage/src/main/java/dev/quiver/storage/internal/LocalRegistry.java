@@ -1,0 +1,187 @@
+package dev.quiver.storage.internal;
+
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionNames;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.StorageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The collections under one storage directory: {@code collections/<name>/} each, and {@code
+ * registry.state} holding the last applied meta index. Creation builds the directory under a
+ * temporary name and renames it into place; dropping renames it away before deleting, so a crash
+ * leaves either the whole collection or none of it. Thread-safe: meta operations are serialised
+ * on {@code metaLock}; lookups read a concurrent map.
+ */
+public final class LocalRegistry implements CollectionRegistry {
+  private static final Logger LOG = LogManager.getLogger(LocalRegistry.class);
+  private static final String STATE_FILE = "registry.state";
+  private static final int STATE_MAGIC = 0x51524547; // "QREG"
+  private static final int STATE_VERSION = 1;
+
+  private final Path root;
+  private final Path collectionsDir;
+  private final Map<String, LocalCollection> collections = new ConcurrentHashMap<>();
+  private final Object metaLock = new Object();
+  private volatile long lastApplied; // written under metaLock
+
+  private LocalRegistry(Path root) {
+    this.root = root;
+    this.collectionsDir = root.resolve("collections");
+  }
+
+  /** Opens or creates the storage at {@code root}. */
+  public static LocalRegistry open(Path root) {
+    LocalRegistry registry = new LocalRegistry(root);
+    try {
+      Files.createDirectories(registry.collectionsDir);
+      Path state = root.resolve(STATE_FILE);
+      if (Files.exists(state)) {
+        registry.lastApplied =
+            ByteBuffer.wrap(FileFormat.read(state, STATE_MAGIC, STATE_VERSION)).getLong();
+      }
+      registry.loadCollections();
+    } catch (IOException e) {
+      registry.close();
+      throw new StorageException.Io("cannot open storage at " + root + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      registry.close();
+      throw e;
+    }
+    return registry;
+  }
+
+  private void loadCollections() throws IOException {
+    try (Stream<Path> dirs = Files.list(collectionsDir)) {
+      for (Path dir : dirs.sorted().toList()) {
+        String name = dir.getFileName().toString();
+        if (name.startsWith(".")) { // unfinished create or drop
+          deleteRecursively(dir);
+          continue;
+        }
+        long started = System.nanoTime();
+        LocalCollection c = new LocalCollection(name, dir, LocalCollection.readMeta(dir));
+        collections.put(name, c);
+        LOG.info(
+            "loaded collection {} ({} points) in {} ms",
+            name,
+            c.info().pointsCount(),
+            (System.nanoTime() - started) / 1_000_000);
+      }
+    }
+  }
+
+  @Override
+  public boolean apply(CollectionMetaOp op, long index) {
+    synchronized (metaLock) {
+      if (index <= lastApplied) {
+        return false;
+      }
+      String problem = CollectionNames.problem(op.collection());
+      if (problem != null) {
+        throw new StorageException.BadInput(problem);
+      }
+      switch (op) {
+        case CollectionMetaOp.Create c -> create(c);
+        case CollectionMetaOp.Drop d -> drop(d.collection());
+      }
+      lastApplied = index;
+      FileFormat.writeAtomically(
+          root.resolve(STATE_FILE),
+          STATE_MAGIC,
+          STATE_VERSION,
+          ByteBuffer.allocate(8).putLong(index).array());
+      return true;
+    }
+  }
+
+  private void create(CollectionMetaOp.Create c) {
+    String name = c.collection();
+    if (collections.containsKey(name)) {
+      throw new StorageException.AlreadyExists(
+          "Collection `" + name + "` already exists!");
+    }
+    Path target = collectionsDir.resolve(name);
+    Path tmp = collectionsDir.resolve(".create-" + name);
+    try {
+      deleteRecursively(tmp);
+      Files.createDirectories(tmp);
+      LocalCollection.writeMeta(tmp, c.config());
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      FileFormat.fsyncDirectory(collectionsDir);
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot create collection " + name + ": " + e.getMessage(), e);
+    }
+    collections.put(name, new LocalCollection(name, target, c.config()));
+  }
+
+  private void drop(String name) {
+    LocalCollection c = collections.remove(name);
+    if (c == null) {
+      return;
+    }
+    c.close();
+    Path dir = collectionsDir.resolve(name);
+    Path doomed = collectionsDir.resolve(".drop-" + name + "-" + System.nanoTime());
+    try {
+      Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+      FileFormat.fsyncDirectory(collectionsDir);
+      deleteRecursively(doomed);
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot drop collection " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long lastAppliedIndex() {
+    return lastApplied;
+  }
+
+  @Override
+  public List<String> list() {
+    return collections.keySet().stream().sorted().toList();
+  }
+
+  @Override
+  public Optional<Collection> get(String name) {
+    return Optional.ofNullable(collections.get(name));
+  }
+
+  @Override
+  public void close() {
+    synchronized (metaLock) {
+      for (LocalCollection c : collections.values()) {
+        try {
+          c.close();
+        } catch (StorageException e) {
+          LOG.error("closing collection {} failed: {}", c.name(), e.getMessage());
+        }
+      }
+      collections.clear();
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package dev.quiver.storage.internal;
+
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.ShardWriter;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A shard held in memory and made durable by its WAL: every operation is logged before it is
+ * applied, and opening the shard replays the log. Searches are exact scans (the HNSW engine
+ * replaces them). Thread-safe: writes are serialised on {@code writeLock}; reads run lock-free
+ * over a concurrent map of immutable {@link Stored} entries.
+ */
+final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
+
+  /** A point as stored: immutable once built; vectors already normalised for Cosine. */
+  private record Stored(
+      PointId id, long version, Map<String, float[]> vectors, Value.Struct payload) {}
+
+  private final CollectionConfig config;
+  private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
+  private final Object writeLock = new Object();
+  private final Wal wal;
+  private volatile long lastApplied; // written under writeLock
+
+  LocalShard(Path dir, CollectionConfig config) {
+    this.config = config;
+    this.wal =
+        Wal.open(
+            dir.resolve("wal"),
+            (long) config.wal().walCapacityMb() << 20,
+            (opNum, body) -> replay(dir, opNum, body));
+  }
+
+  private void replay(Path dir, long opNum, byte[] body) {
+    if (opNum <= lastApplied) {
+      return;
+    }
+    UpdateOp op;
+    try {
+      op = Codec.decodeOp(body);
+    } catch (Codec.DecodeException e) {
+      throw new StorageException.Corrupted(dir.resolve("wal"), "op " + opNum + ": " + e.getMessage());
+    }
+    applyInMemory(opNum, op);
+    lastApplied = opNum;
+  }
+
+  // ---- ShardWriter ----
+
+  @Override
+  public boolean apply(long opNum, UpdateOp op) {
+    synchronized (writeLock) {
+      if (opNum <= lastApplied) {
+        return false;
+      }
+      UpdateOp prepared = prepare(op);
+      wal.append(opNum, Codec.encode(prepared));
+      applyInMemory(opNum, prepared);
+      lastApplied = opNum;
+      return true;
+    }
+  }
+
+  @Override
+  public long lastAppliedOp() {
+    return lastApplied;
+  }
+
+  @Override
+  public long flush() {
+    return wal.force();
+  }
+
+  /** Validates against the collection's vector spaces and normalises Cosine vectors (copies). */
+  private UpdateOp prepare(UpdateOp op) {
+    return switch (op) {
+      case UpdateOp.DeletePoints d -> d;
+      case UpdateOp.Upsert u -> {
+        List<Point> out = new ArrayList<>(u.points().size());
+        for (Point p : u.points()) {
+          out.add(new Point(p.id(), prepareVectors(p), p.payload()));
+        }
+        yield new UpdateOp.Upsert(out);
+      }
+    };
+  }
+
+  private Map<String, float[]> prepareVectors(Point p) {
+    if (config.unnamedVector() && !p.vectors().containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+      throw new StorageException.BadInput(
+          "Vector inserted with wrong name: point " + p.id()
+              + " has no vector for the collection's unnamed vector");
+    }
+    Map<String, float[]> out = new HashMap<>();
+    for (var e : p.vectors().entrySet()) {
+      VectorParams params = params(e.getKey());
+      float[] v = e.getValue();
+      if (v.length != params.size()) {
+        throw dimensionError(params.size(), v.length);
+      }
+      for (float f : v) {
+        if (!Float.isFinite(f)) {
+          throw new StorageException.BadInput(
+              "vector of point " + p.id() + " contains a non-finite number");
+        }
+      }
+      float[] copy = v.clone();
+      if (params.distance() == Distance.COSINE) {
+        VectorMath.normalize(copy);
+      }
+      out.put(e.getKey(), copy);
+    }
+    return out;
+  }
+
+  private VectorParams params(String vectorName) {
+    VectorParams params = config.vectors().get(vectorName);
+    if (params == null) {
+      throw new StorageException.BadInput(
+          "Not existing vector name error: " + vectorName);
+    }
+    return params;
+  }
+
+  private static StorageException.BadInput dimensionError(int expected, int got) {
+    return new StorageException.BadInput(
+        "Vector dimension error: expected dim: " + expected + ", got " + got);
+  }
+
+  private void applyInMemory(long opNum, UpdateOp op) {
+    switch (op) {
+      case UpdateOp.Upsert u -> {
+        for (Point p : u.points()) {
+          points.put(p.id(), new Stored(p.id(), opNum, p.vectors(), p.payload()));
+        }
+      }
+      case UpdateOp.DeletePoints d -> d.ids().forEach(points::remove);
+    }
+  }
+
+  // ---- ShardReader ----
+
+  @Override
+  public List<ScoredPoint> search(SearchRequest request) {
+    VectorParams params = params(request.vectorName());
+    if (request.vector().length != params.size()) {
+      throw dimensionError(params.size(), request.vector().length);
+    }
+    Distance distance = params.distance();
+    float[] query = request.vector();
+    if (distance == Distance.COSINE) {
+      query = query.clone();
+      VectorMath.normalize(query);
+    }
+    int keep = request.limit() + request.offset();
+    Comparator<Scored> worstFirst =
+        (a, b) -> {
+          int c = distance.compareBetterFirst(b.score, a.score);
+          return c != 0 ? c : b.stored.id().compareTo(a.stored.id());
+        };
+    PriorityQueue<Scored> heap = new PriorityQueue<>(keep + 1, worstFirst);
+    for (Stored s : points.values()) {
+      float[] v = s.vectors().get(request.vectorName());
+      if (v == null) {
+        continue;
+      }
+      float score = VectorMath.score(distance, query, v);
+      if (request.scoreThreshold() != null && !distance.passes(score, request.scoreThreshold())) {
+        continue;
+      }
+      heap.add(new Scored(s, score));
+      if (heap.size() > keep) {
+        heap.poll();
+      }
+    }
+    List<Scored> best = new ArrayList<>(heap);
+    best.sort(worstFirst.reversed());
+    List<ScoredPoint> out = new ArrayList<>(request.limit());
+    for (int i = request.offset(); i < best.size(); i++) {
+      Stored s = best.get(i).stored;
+      out.add(
+          new ScoredPoint(
+              s.id(),
+              s.version(),
+              best.get(i).score,
+              request.withPayload().select(s.payload()),
+              selectVectors(s, request.withVectors())));
+    }
+    return out;
+  }
+
+  private record Scored(Stored stored, float score) {}
+
+  @Override
+  public List<PointRecord> retrieve(
+      List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
+    List<PointRecord> out = new ArrayList<>(ids.size());
+    var seen = new java.util.HashSet<PointId>();
+    for (PointId id : ids) {
+      Stored s = points.get(id);
+      if (s != null && seen.add(id)) {
+        out.add(new PointRecord(id, withPayload.select(s.payload()), selectVectors(s, withVectors)));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public long count() {
+    return points.size();
+  }
+
+  private static Map<String, float[]> selectVectors(Stored s, WithVectors with) {
+    if (!with.enabled()) {
+      return null;
+    }
+    Map<String, float[]> out = new HashMap<>();
+    s.vectors().forEach((name, v) -> {
+      if (with.wants(name)) {
+        out.put(name, v.clone());
+      }
+    });
+    return out;
+  }
+
+  @Override
+  public void close() {
+    wal.close();
+  }
+}

@@ -1,0 +1,182 @@
+package dev.quiver.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The behaviour every {@link ShardReader}/{@link ShardWriter} implementation must have. Subclasses
+ * say how to open one over a directory.
+ */
+public abstract class ShardContractTest {
+  @TempDir protected Path dir;
+
+  /** A shard that is both reader and writer, and closeable. */
+  public interface TestShard extends ShardReader, ShardWriter, AutoCloseable {
+    @Override
+    void close();
+  }
+
+  protected abstract TestShard open(Path dir, CollectionConfig config);
+
+  protected static CollectionConfig config(Map<String, VectorParams> vectors) {
+    return new CollectionConfig(
+        vectors, 1, 1, 1, true, HnswConfig.DEFAULT, OptimizersConfig.DEFAULT, WalConfig.DEFAULT);
+  }
+
+  protected static CollectionConfig single(int dim, Distance d) {
+    return config(Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(dim, d, null)));
+  }
+
+  private static Point point(long id, float... v) {
+    return new Point(PointId.of(id), Map.of(CollectionConfig.DEFAULT_VECTOR, v), null);
+  }
+
+  private static SearchRequest search(float[] q, int limit) {
+    return new SearchRequest(CollectionConfig.DEFAULT_VECTOR, q, limit, 0, null, WithPayload.ALL, WithVectors.NONE);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Distance.class)
+  void searchIsExactForEveryDistance(Distance distance) {
+    long seed = System.nanoTime();
+    System.out.println("searchIsExactForEveryDistance(" + distance + ") seed " + seed);
+    Random r = new Random(seed);
+    int dim = 13;
+    try (TestShard shard = open(dir, single(dim, distance))) {
+      List<Point> points = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        float[] v = new float[dim];
+        for (int j = 0; j < dim; j++) {
+          v[j] = (float) r.nextGaussian();
+        }
+        points.add(point(i, v));
+      }
+      shard.apply(1, new UpdateOp.Upsert(points));
+      float[] q = new float[dim];
+      for (int j = 0; j < dim; j++) {
+        q[j] = (float) r.nextGaussian();
+      }
+      // reference: plain double-precision scores in the test
+      Map<Long, Double> ref = new HashMap<>();
+      for (Point p : points) {
+        ref.put(((PointId.Num) p.id()).value(), referenceScore(distance, q, p.vectors().get("")));
+      }
+      List<Long> expected =
+          ref.keySet().stream()
+              .sorted(distance.higherIsBetter()
+                  ? Comparator.comparing((Long k) -> ref.get(k)).reversed()
+                  : Comparator.comparing((Long k) -> ref.get(k)))
+              .limit(10)
+              .toList();
+      List<ScoredPoint> got = shard.search(search(q, 10));
+      assertThat(got).extracting(p -> ((PointId.Num) p.id()).value()).containsExactlyElementsOf(expected);
+      for (ScoredPoint p : got) {
+        assertThat((double) p.score()).isCloseTo(ref.get(((PointId.Num) p.id()).value()), within(1e-3));
+      }
+    }
+  }
+
+  private static double referenceScore(Distance d, float[] a, float[] b) {
+    double dot = 0, na = 0, nb = 0, l2 = 0, l1 = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+      l2 += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+      l1 += Math.abs((double) a[i] - b[i]);
+    }
+    return switch (d) {
+      case COSINE -> dot / Math.sqrt(na) / Math.sqrt(nb);
+      case DOT -> dot;
+      case EUCLID -> Math.sqrt(l2);
+      case MANHATTAN -> l1;
+    };
+  }
+
+  @Test
+  void scoreThresholdOffsetAndPayloadSelection() {
+    try (TestShard shard = open(dir, single(2, Distance.EUCLID))) {
+      List<Point> points = new ArrayList<>();
+      for (int i = 1; i <= 5; i++) {
+        points.add(new Point(PointId.of(i), Map.of("", new float[] {i, 0}),
+            new Value.Struct(Map.of("i", new Value.Int(i), "keep", new Value.Bool(true)))));
+      }
+      shard.apply(1, new UpdateOp.Upsert(points));
+      float[] q = {0, 0};
+      var within3 = shard.search(new SearchRequest("", q, 10, 0, 3.0f, WithPayload.include(List.of("i")), WithVectors.ALL));
+      assertThat(within3).extracting(ScoredPoint::score).containsExactly(1f, 2f, 3f);
+      assertThat(within3.getFirst().payload().fields()).containsOnlyKeys("i");
+      assertThat(within3.getFirst().vectors().get("")).containsExactly(1f, 0f);
+      var page = shard.search(new SearchRequest("", q, 2, 2, null, WithPayload.NONE, WithVectors.NONE));
+      assertThat(page).extracting(p -> p.id().toString()).containsExactly("3", "4");
+      assertThat(page.getFirst().payload()).isNull();
+      assertThat(page.getFirst().vectors()).isNull();
+    }
+  }
+
+  @Test
+  void cosineVectorsAreNormalisedOnWrite() {
+    try (TestShard shard = open(dir, single(2, Distance.COSINE))) {
+      shard.apply(1, new UpdateOp.Upsert(List.of(point(1, 3, 4))));
+      var r = shard.retrieve(List.of(PointId.of(1)), WithPayload.NONE, WithVectors.ALL);
+      assertThat(r.getFirst().vectors().get("")).containsExactly(new float[] {0.6f, 0.8f}, within(1e-6f));
+    }
+  }
+
+  @Test
+  void wrongDimensionOrNameIsRejectedAndWritesNothing() {
+    var cfg = config(Map.of("a", new VectorParams(2, Distance.DOT, null), "b", new VectorParams(3, Distance.DOT, null)));
+    try (TestShard shard = open(dir, cfg)) {
+      var bad = new Point(PointId.of(1), Map.of("a", new float[] {1, 2, 3}), null);
+      var good = new Point(PointId.of(2), Map.of("a", new float[] {1, 2}), null);
+      assertThatThrownBy(() -> shard.apply(1, new UpdateOp.Upsert(List.of(good, bad))))
+          .isInstanceOf(StorageException.BadInput.class)
+          .hasMessageContaining("expected dim: 2, got 3");
+      assertThatThrownBy(() -> shard.apply(1, new UpdateOp.Upsert(List.of(new Point(PointId.of(3), Map.of("c", new float[] {1}), null)))))
+          .isInstanceOf(StorageException.BadInput.class)
+          .hasMessageContaining("Not existing vector name error: c");
+      assertThat(shard.count()).isZero();
+      assertThat(shard.lastAppliedOp()).isZero();
+      assertThatThrownBy(() -> shard.search(new SearchRequest("b", new float[] {1}, 1, 0, null, WithPayload.NONE, WithVectors.NONE)))
+          .isInstanceOf(StorageException.BadInput.class);
+    }
+    try (TestShard reopened = open(dir, cfg)) {
+      assertThat(reopened.count()).isZero();
+    }
+  }
+
+  @Test
+  void appliedOpsAreSkippedOnReplayAndSurviveReopen() {
+    var cfg = single(2, Distance.DOT);
+    UUID uuid = UUID.randomUUID();
+    try (TestShard shard = open(dir, cfg)) {
+      assertThat(shard.apply(1, new UpdateOp.Upsert(List.of(point(1, 1, 1))))).isTrue();
+      assertThat(shard.apply(2, new UpdateOp.Upsert(List.of(new Point(PointId.of(uuid), Map.of("", new float[] {2, 2}), null))))).isTrue();
+      assertThat(shard.apply(2, new UpdateOp.DeletePoints(List.of(PointId.of(1))))).isFalse();
+      assertThat(shard.apply(3, new UpdateOp.Upsert(List.of(point(3, 3, 3))))).isTrue();
+      assertThat(shard.apply(4, new UpdateOp.DeletePoints(List.of(PointId.of(3), PointId.of(99))))).isTrue();
+      assertThat(shard.flush()).isEqualTo(4);
+    }
+    try (TestShard shard = open(dir, cfg)) {
+      assertThat(shard.lastAppliedOp()).isEqualTo(4);
+      assertThat(shard.count()).isEqualTo(2);
+      var got = shard.retrieve(List.of(PointId.of(uuid), PointId.of(3), PointId.of(1), PointId.of(uuid)), WithPayload.ALL, WithVectors.NONE);
+      assertThat(got).extracting(PointRecord::id).containsExactly(PointId.of(uuid), PointId.of(1));
+      assertThat(shard.search(search(new float[] {1, 1}, 5)).getFirst().version()).isEqualTo(2);
+    }
+  }
+}
