@@ -48,17 +48,18 @@ public final class Node implements AutoCloseable {
     try {
       var defaults = collectionDefaults(config.storage());
       var s = config.service();
-      node.rest =
-          RestServer.start(
-              new RestServer.Settings(
-                  s.host(), s.httpPort(), s.maxRequestSizeMb(), s.enableCors(), s.httpKeepAliveTimeoutSec()),
-              node.dispatcher, defaults, node.boss, node.workers, node.executor);
+      // gRPC first: once REST answers /readyz, both edges are up.
       if (s.grpcPort() != null) {
         node.grpc =
             GrpcServer.start(s.host(), s.grpcPort(), node.dispatcher, defaults, node.boss, node.workers, node.executor);
       } else {
         LOG.info("gRPC disabled (service.grpc_port is null)");
       }
+      node.rest =
+          RestServer.start(
+              new RestServer.Settings(
+                  s.host(), s.httpPort(), s.maxRequestSizeMb(), s.enableCors(), s.httpKeepAliveTimeoutSec()),
+              node.dispatcher, defaults, node.boss, node.workers, node.executor);
     } catch (Exception | Error e) {
       node.close();
       throw e;

@@ -1,0 +1,173 @@
+package dev.quiver.it;
+
+import static io.qdrant.client.PointIdFactory.id;
+import static io.qdrant.client.QueryFactory.nearest;
+import static io.qdrant.client.ValueFactory.value;
+import static io.qdrant.client.VectorFactory.vector;
+import static io.qdrant.client.VectorsFactory.namedVectors;
+import static io.qdrant.client.VectorsFactory.vectors;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.WithPayloadSelectorFactory;
+import io.qdrant.client.WithVectorsSelectorFactory;
+import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.VectorParams;
+import io.qdrant.client.grpc.Points.PointStruct;
+import io.qdrant.client.grpc.Points.QueryPoints;
+import io.qdrant.client.grpc.Points.RetrievedPoint;
+import io.qdrant.client.grpc.Points.ScoredPoint;
+import io.qdrant.client.grpc.Points.SearchPoints;
+import io.qdrant.client.grpc.Points.UpdateStatus;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The slice through the official Qdrant Java client (gRPC), against the packaged server. */
+class GrpcClientIT {
+  @TempDir Path work;
+  QuiverProcess node;
+  QdrantClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    client = new QdrantClient(QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, true).build());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    node.close();
+  }
+
+  private static Status.Code codeOf(Throwable t) {
+    Throwable c = t instanceof ExecutionException ? t.getCause() : t;
+    assertThat(c).isInstanceOf(StatusRuntimeException.class);
+    return ((StatusRuntimeException) c).getStatus().getCode();
+  }
+
+  @Test
+  void healthChecks() throws Exception {
+    var reply = client.healthCheckAsync().get();
+    assertThat(reply.getTitle()).isEqualTo("qdrant - vector search engine");
+    assertThat(reply.getVersion()).matches("\\d+\\.\\d+\\.\\d+");
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcPort).usePlaintext().build();
+    try {
+      var status = HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance()).getStatus();
+      assertThat(status).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    } finally {
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void collectionsAndPoints() throws Exception {
+    client.createCollectionAsync("c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Cosine).build()).get();
+    client.createCollectionAsync("n", Map.of(
+        "a", VectorParams.newBuilder().setSize(2).setDistance(Distance.Euclid).build(),
+        "b", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build())).get();
+    assertThat(client.listCollectionsAsync().get()).containsExactlyInAnyOrder("c", "n");
+    assertThat(client.collectionExistsAsync("c").get()).isTrue();
+    assertThat(client.collectionExistsAsync("zzz").get()).isFalse();
+
+    UUID uuid = UUID.randomUUID();
+    var result = client.upsertAsync("c", List.of(
+        PointStruct.newBuilder().setId(id(1)).setVectors(vectors(1f, 0f, 0f))
+            .putAllPayload(Map.of("city", value("Berlin"), "n", value(7), "ok", value(true))).build(),
+        PointStruct.newBuilder().setId(id(uuid)).setVectors(vectors(0f, 1f, 0f)).build(),
+        PointStruct.newBuilder().setId(id(3)).setVectors(vectors(0f, 0f, 5f)).build())).get();
+    assertThat(result.getStatus()).isEqualTo(UpdateStatus.Completed);
+
+    CollectionInfo info = client.getCollectionInfoAsync("c").get();
+    assertThat(info.getPointsCount()).isEqualTo(3);
+    assertThat(info.getConfig().getParams().getVectorsConfig().getParams().getSize()).isEqualTo(3);
+    assertThat(info.getConfig().getParams().getVectorsConfig().getParams().getDistance()).isEqualTo(Distance.Cosine);
+    assertThat(client.getCollectionInfoAsync("n").get().getConfig().getParams().getVectorsConfig().getParamsMap().getMapMap())
+        .containsOnlyKeys("a", "b");
+
+    List<RetrievedPoint> got = client.retrieveAsync("c", List.of(id(1), id(uuid), id(42)), true, true, null).get();
+    assertThat(got).hasSize(2);
+    assertThat(got.get(0).getPayloadMap().get("city").getStringValue()).isEqualTo("Berlin");
+    assertThat(got.get(0).getPayloadMap().get("n").getIntegerValue()).isEqualTo(7);
+    assertThat(got.get(0).getVectors().getVector().getDense().getDataList()).containsExactly(1f, 0f, 0f);
+    assertThat(got.get(1).getId().getUuid()).isEqualTo(uuid.toString());
+
+    List<ScoredPoint> hits = client.searchAsync(SearchPoints.newBuilder().setCollectionName("c")
+        .addAllVector(List.of(0.1f, 0.9f, 0f)).setLimit(2)
+        .setWithPayload(WithPayloadSelectorFactory.enable(true)).build()).get();
+    assertThat(hits).hasSize(2);
+    assertThat(hits.get(0).getId().getUuid()).isEqualTo(uuid.toString());
+
+    List<ScoredPoint> q = client.queryAsync(QueryPoints.newBuilder().setCollectionName("c")
+        .setQuery(nearest(0f, 0f, 1f)).setLimit(1)
+        .setWithVectors(WithVectorsSelectorFactory.enable(true)).build()).get();
+    assertThat(q).hasSize(1);
+    assertThat(q.get(0).getId().getNum()).isEqualTo(3);
+    assertThat(q.get(0).getVectors().getVector().getDense().getDataList()).containsExactly(0f, 0f, 1f);
+
+    client.upsertAsync("n", List.of(PointStruct.newBuilder().setId(id(5))
+        .setVectors(namedVectors(Map.of("a", vector(1f, 1f), "b", vector(2f, 0f)))).build())).get();
+    List<ScoredPoint> named = client.queryAsync(QueryPoints.newBuilder().setCollectionName("n")
+        .setQuery(nearest(1f, 2f)).setUsing("a").setLimit(3).build()).get();
+    assertThat(named).hasSize(1);
+    assertThat(named.get(0).getScore()).isEqualTo(1.0f); // Euclid distance from (1,2) to (1,1)
+
+    client.deleteAsync("c", List.of(id(1), id(uuid))).get();
+    assertThat(client.getCollectionInfoAsync("c").get().getPointsCount()).isEqualTo(1);
+    assertThat(client.deleteCollectionAsync("c").get().getResult()).isTrue();
+    assertThat(client.listCollectionsAsync().get()).containsExactly("n");
+  }
+
+  @Test
+  void errorsMapToQdrantsStatusCodes() throws Exception {
+    client.createCollectionAsync("c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build()).get();
+    assertThatThrownBy(() -> client.createCollectionAsync("c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build()).get())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
+    assertThatThrownBy(() -> client.getCollectionInfoAsync("nope").get())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> client.upsertAsync("nope", List.of(PointStruct.newBuilder().setId(id(1)).setVectors(vectors(1f, 2f, 3f)).build())).get())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> client.upsertAsync("c", List.of(PointStruct.newBuilder().setId(id(1)).setVectors(vectors(1f, 2f)).build())).get())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("Vector dimension error: expected dim: 3, got 2");
+    assertThatThrownBy(() -> client.queryAsync(QueryPoints.newBuilder().setCollectionName("c").setQuery(nearest(1f)).build()).get())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThatThrownBy(() -> client.createCollectionAsync("bad/name", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build()).get())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThat(client.getCollectionInfoAsync("c").get().getPointsCount()).isZero();
+  }
+
+  @Test
+  void restAndGrpcShareOneApplicationLayer() throws Exception {
+    Rest rest = new Rest(node.httpPort, new OpenApiValidator());
+    rest.call("PUT", "/collections/{collection_name}", "/collections/shared", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call("PUT", "/collections/{collection_name}/points", "/collections/shared/points?wait=true",
+        "{\"points\":[{\"id\":9,\"vector\":[1,2],\"payload\":{\"from\":\"rest\"}}]}");
+    var viaGrpc = client.retrieveAsync("shared", id(9), true, false, null).get();
+    assertThat(viaGrpc.getFirst().getPayloadMap().get("from").getStringValue()).isEqualTo("rest");
+    client.upsertAsync("shared", List.of(PointStruct.newBuilder().setId(id(10)).setVectors(vectors(3f, 4f))
+        .putPayload("from", value("grpc")).build())).get();
+    var viaRest = rest.call("POST", "/collections/{collection_name}/points", "/collections/shared/points", "{\"ids\":[10]}").result();
+    assertThat(viaRest.get(0).at("/payload/from").asText()).isEqualTo("grpc");
+  }
+}

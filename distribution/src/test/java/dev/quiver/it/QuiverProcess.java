@@ -1,0 +1,128 @@
+package dev.quiver.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged server ({@code target/quiver/bin/quiver}) started as its own process on free
+ * ports of 127.0.0.1, with a working directory of its own. Stop it with {@link #stop()} (SIGTERM),
+ * {@link #kill()} (SIGKILL) or {@link #close()}.
+ */
+final class QuiverProcess implements AutoCloseable {
+  final Path workDir;
+  final int httpPort;
+  final int grpcPort;
+  private final Map<String, String> extraEnv;
+  private Process process;
+  private int starts;
+
+  QuiverProcess(Path workDir, Map<String, String> extraEnv) throws IOException {
+    this.workDir = workDir;
+    this.httpPort = freePort();
+    this.grpcPort = freePort();
+    this.extraEnv = extraEnv;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  static Path home() {
+    String home = System.getProperty("quiver.home");
+    if (home == null) {
+      throw new IllegalStateException("quiver.home is not set; run through failsafe (mvn verify)");
+    }
+    return Path.of(home);
+  }
+
+  QuiverProcess start() throws Exception {
+    Files.createDirectories(workDir);
+    ProcessBuilder pb = new ProcessBuilder(home().resolve("bin/quiver").toString());
+    pb.directory(workDir.toFile());
+    Map<String, String> env = pb.environment();
+    env.keySet().removeIf(k -> k.toUpperCase().startsWith("QDRANT"));
+    env.put("JAVA_HOME", System.getProperty("java.home"));
+    env.put("JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC");
+    env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
+    env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(httpPort));
+    env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpcPort));
+    env.putAll(extraEnv);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("quiver-" + (++starts) + ".log").toFile()));
+    process = pb.start();
+    awaitReady();
+    return this;
+  }
+
+  private void awaitReady() throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("quiver exited with " + process.exitValue() + ": " + log());
+      }
+      try {
+        var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("quiver not ready after 60 s: " + log());
+  }
+
+  String log() throws IOException {
+    return Files.readString(workDir.resolve("quiver-" + starts + ".log"));
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  int stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new IllegalStateException("quiver did not stop within 30 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  /** SIGKILL: no shutdown hook runs. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  static Map<String, String> env(String... kv) {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      kill();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Plain HTTP/1.1 against a node, checking every JSON answer against the OpenAPI schema of the
+ * operation it called, and that no error body carries a stack trace.
+ */
+final class Rest {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+  private final OpenApiValidator openApi;
+
+  record Answer(int status, String body, String contentType) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (Exception e) {
+        throw new AssertionError("not JSON: " + body, e);
+      }
+    }
+
+    JsonNode result() {
+      return json().get("result");
+    }
+
+    String error() {
+      return json().path("status").path("error").asText();
+    }
+  }
+
+  Rest(int port, OpenApiValidator openApi) {
+    this.base = "http://127.0.0.1:" + port;
+    this.openApi = openApi;
+  }
+
+  Answer send(String method, String path, String body) throws Exception {
+    var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    Answer a = new Answer(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
+    assertThat(a.body()).as("no stack trace in %s %s", method, path)
+        .doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("dev.quiver.");
+    return a;
+  }
+
+  /** Sends and validates the JSON answer against the operation's schema for its status code. */
+  Answer call(String method, String template, String path, String body) throws Exception {
+    Answer a = send(method, path, body);
+    assertThat(a.contentType()).as("%s %s", method, path).startsWith("application/json");
+    JsonNode schema = openApi.responseSchema(template, method, a.status());
+    assertThat(openApi.validate(schema, a.json())).as("%s %s -> %s %s", method, path, a.status(), a.body()).isEmpty();
+    return a;
+  }
+
+  /** For the deprecated routes that the spec no longer lists: the envelope with a list of items. */
+  Answer callListOf(String method, String path, String body, String itemSchema) throws Exception {
+    Answer a = send(method, path, body);
+    if (a.status() == 200) {
+      assertThat(a.json().path("status").asText()).isEqualTo("ok");
+      assertThat(a.json().path("time").isNumber()).isTrue();
+      for (JsonNode item : a.result()) {
+        assertThat(openApi.validate(openApi.component(itemSchema), item)).as("%s %s", method, path).isEmpty();
+      }
+    } else {
+      assertThat(openApi.validate(openApi.component("ErrorResponse"), a.json())).isEmpty();
+    }
+    return a;
+  }
+}
