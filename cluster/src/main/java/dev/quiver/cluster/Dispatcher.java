@@ -13,9 +13,9 @@ import dev.quiver.storage.WithVectors;
 import java.util.List;
 
 /**
- * The application layer both edges call: every collection, point and search operation, in
- * domain types, after authentication and authorization. A single-node implementation applies to
- * local storage; the cluster one (Raft) routes to shards and replicas. Errors are {@link
+ * The application layer both edges call: every collection, point and search operation, in domain
+ * types, after authentication and authorization. A single-node implementation applies to local
+ * storage; the cluster one (Raft) routes to shards and replicas. Errors are {@link
  * dev.quiver.storage.StorageException}s. Implementations are thread-safe; the node closes them.
  */
 public interface Dispatcher extends AutoCloseable {
@@ -33,8 +33,8 @@ public interface Dispatcher extends AutoCloseable {
   CollectionInfo collectionInfo(String name);
 
   /**
-   * Applies a point update. With {@code wait} the update is applied and durable when this
-   * returns; without it, it is accepted (status {@code acknowledged}).
+   * Applies a point update. With {@code wait} the update is applied and durable when this returns;
+   * without it, it is accepted (status {@code acknowledged}).
    */
   UpdateResult update(String collection, UpdateOp op, boolean wait);
 

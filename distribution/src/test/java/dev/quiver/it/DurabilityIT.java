@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every point acknowledged with {@code wait=true} is there after the process is stopped, whether
- * by SIGTERM or by SIGKILL in the middle of a write stream.
+ * Every point acknowledged with {@code wait=true} is there after the process is stopped, whether by
+ * SIGTERM or by SIGKILL in the middle of a write stream.
  */
 class DurabilityIT {
   @TempDir Path work;
@@ -37,9 +37,17 @@ class DurabilityIT {
       if (i > 0) {
         sb.append(',');
       }
-      sb.append("{\"id\":").append(from + i).append(",\"vector\":[")
-          .append(r.nextFloat()).append(',').append(r.nextFloat()).append(',').append(r.nextFloat())
-          .append("],\"payload\":{\"i\":").append(from + i).append("}}");
+      sb.append("{\"id\":")
+          .append(from + i)
+          .append(",\"vector\":[")
+          .append(r.nextFloat())
+          .append(',')
+          .append(r.nextFloat())
+          .append(',')
+          .append(r.nextFloat())
+          .append("],\"payload\":{\"i\":")
+          .append(from + i)
+          .append("}}");
     }
     return sb.append("]}").toString();
   }
@@ -47,8 +55,13 @@ class DurabilityIT {
   private static void assertAllPresent(Rest rest, List<Integer> ids) throws Exception {
     for (int start = 0; start < ids.size(); start += 500) {
       List<Integer> chunk = ids.subList(start, Math.min(ids.size(), start + 500));
-      JsonNode got = rest.call("POST", "/collections/{collection_name}/points", "/collections/d/points",
-          "{\"ids\":" + chunk + ",\"with_payload\":true}").result();
+      JsonNode got =
+          rest.call(
+                  "POST",
+                  "/collections/{collection_name}/points",
+                  "/collections/d/points",
+                  "{\"ids\":" + chunk + ",\"with_payload\":true}")
+              .result();
       assertThat(got).as("points %s..", chunk.getFirst()).hasSize(chunk.size());
       for (JsonNode p : got) {
         assertThat(p.at("/payload/i").asInt()).isEqualTo(p.get("id").asInt());
@@ -64,10 +77,19 @@ class DurabilityIT {
     var openApi = new OpenApiValidator();
     node = new QuiverProcess(work, Map.of()).start();
     Rest rest = new Rest(node.httpPort, openApi);
-    rest.call("PUT", "/collections/{collection_name}", "/collections/d", "{\"vectors\":{\"size\":3,\"distance\":\"Euclid\"}}");
+    rest.call(
+        "PUT",
+        "/collections/{collection_name}",
+        "/collections/d",
+        "{\"vectors\":{\"size\":3,\"distance\":\"Euclid\"}}");
     List<Integer> acked = new ArrayList<>();
     for (int b = 0; b < 10; b++) {
-      var a = rest.call("PUT", "/collections/{collection_name}/points", "/collections/d/points?wait=true", batch(b * 100, 100, r));
+      var a =
+          rest.call(
+              "PUT",
+              "/collections/{collection_name}/points",
+              "/collections/d/points?wait=true",
+              batch(b * 100, 100, r));
       assertThat(a.status()).isEqualTo(200);
       for (int i = 0; i < 100; i++) {
         acked.add(b * 100 + i);
@@ -85,23 +107,26 @@ class DurabilityIT {
     Rest live = rest;
     for (int w = 0; w < 4; w++) {
       int writer = w;
-      futures.add(writers.submit(() -> {
-        Random wr = new Random(seed + writer);
-        for (int b = 0; b < 200; b++) {
-          int from = 10_000 + writer * 100_000 + b * 20;
-          try {
-            var a = live.send("PUT", "/collections/d/points?wait=true", batch(from, 20, wr));
-            if (a.status() == 200) {
-              for (int i = 0; i < 20; i++) {
-                ackedBeforeKill.add(from + i);
-              }
-            }
-          } catch (Exception e) {
-            return null; // the server is gone
-          }
-        }
-        return null;
-      }));
+      futures.add(
+          writers.submit(
+              () -> {
+                Random wr = new Random(seed + writer);
+                for (int b = 0; b < 200; b++) {
+                  int from = 10_000 + writer * 100_000 + b * 20;
+                  try {
+                    var a =
+                        live.send("PUT", "/collections/d/points?wait=true", batch(from, 20, wr));
+                    if (a.status() == 200) {
+                      for (int i = 0; i < 20; i++) {
+                        ackedBeforeKill.add(from + i);
+                      }
+                    }
+                  } catch (Exception e) {
+                    return null; // the server is gone
+                  }
+                }
+                return null;
+              }));
     }
     Thread.sleep(1500);
     node.kill();
@@ -111,7 +136,9 @@ class DurabilityIT {
     synchronized (ackedBeforeKill) {
       expected = new ArrayList<>(ackedBeforeKill);
     }
-    assertThat(expected.size()).as("some writes were acknowledged before the kill").isGreaterThan(acked.size());
+    assertThat(expected.size())
+        .as("some writes were acknowledged before the kill")
+        .isGreaterThan(acked.size());
 
     node = new QuiverProcess(work, Map.of()).start();
     assertAllPresent(new Rest(node.httpPort, openApi), expected);

@@ -49,7 +49,9 @@ class GrpcClientIT {
   @BeforeEach
   void start() throws Exception {
     node = new QuiverProcess(work, Map.of()).start();
-    client = new QdrantClient(QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, true).build());
+    client =
+        new QdrantClient(
+            QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, true).build());
   }
 
   @AfterEach
@@ -71,9 +73,11 @@ class GrpcClientIT {
     var reply = client.healthCheckAsync().get();
     assertThat(reply.getTitle()).isEqualTo("qdrant - vector search engine");
     assertThat(reply.getVersion()).matches("\\d+\\.\\d+\\.\\d+");
-    ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcPort).usePlaintext().build();
+    ManagedChannel ch =
+        ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcPort).usePlaintext().build();
     try {
-      var status = HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance()).getStatus();
+      var status =
+          HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance()).getStatus();
       assertThat(status).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     } finally {
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -82,53 +86,113 @@ class GrpcClientIT {
 
   @Test
   void collectionsAndPoints() throws Exception {
-    client.createCollectionAsync("c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Cosine).build()).get();
-    client.createCollectionAsync("n", Map.of(
-        "a", VectorParams.newBuilder().setSize(2).setDistance(Distance.Euclid).build(),
-        "b", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build())).get();
+    client
+        .createCollectionAsync(
+            "c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Cosine).build())
+        .get();
+    client
+        .createCollectionAsync(
+            "n",
+            Map.of(
+                "a", VectorParams.newBuilder().setSize(2).setDistance(Distance.Euclid).build(),
+                "b", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build()))
+        .get();
     assertThat(client.listCollectionsAsync().get()).containsExactlyInAnyOrder("c", "n");
     assertThat(client.collectionExistsAsync("c").get()).isTrue();
     assertThat(client.collectionExistsAsync("zzz").get()).isFalse();
 
     UUID uuid = UUID.randomUUID();
-    var result = client.upsertAsync("c", List.of(
-        PointStruct.newBuilder().setId(id(1)).setVectors(vectors(1f, 0f, 0f))
-            .putAllPayload(Map.of("city", value("Berlin"), "n", value(7), "ok", value(true))).build(),
-        PointStruct.newBuilder().setId(id(uuid)).setVectors(vectors(0f, 1f, 0f)).build(),
-        PointStruct.newBuilder().setId(id(3)).setVectors(vectors(0f, 0f, 5f)).build())).get();
+    var result =
+        client
+            .upsertAsync(
+                "c",
+                List.of(
+                    PointStruct.newBuilder()
+                        .setId(id(1))
+                        .setVectors(vectors(1f, 0f, 0f))
+                        .putAllPayload(
+                            Map.of("city", value("Berlin"), "n", value(7), "ok", value(true)))
+                        .build(),
+                    PointStruct.newBuilder()
+                        .setId(id(uuid))
+                        .setVectors(vectors(0f, 1f, 0f))
+                        .build(),
+                    PointStruct.newBuilder().setId(id(3)).setVectors(vectors(0f, 0f, 5f)).build()))
+            .get();
     assertThat(result.getStatus()).isEqualTo(UpdateStatus.Completed);
 
     CollectionInfo info = client.getCollectionInfoAsync("c").get();
     assertThat(info.getPointsCount()).isEqualTo(3);
     assertThat(info.getConfig().getParams().getVectorsConfig().getParams().getSize()).isEqualTo(3);
-    assertThat(info.getConfig().getParams().getVectorsConfig().getParams().getDistance()).isEqualTo(Distance.Cosine);
-    assertThat(client.getCollectionInfoAsync("n").get().getConfig().getParams().getVectorsConfig().getParamsMap().getMapMap())
+    assertThat(info.getConfig().getParams().getVectorsConfig().getParams().getDistance())
+        .isEqualTo(Distance.Cosine);
+    assertThat(
+            client
+                .getCollectionInfoAsync("n")
+                .get()
+                .getConfig()
+                .getParams()
+                .getVectorsConfig()
+                .getParamsMap()
+                .getMapMap())
         .containsOnlyKeys("a", "b");
 
-    List<RetrievedPoint> got = client.retrieveAsync("c", List.of(id(1), id(uuid), id(42)), true, true, null).get();
+    List<RetrievedPoint> got =
+        client.retrieveAsync("c", List.of(id(1), id(uuid), id(42)), true, true, null).get();
     assertThat(got).hasSize(2);
     assertThat(got.get(0).getPayloadMap().get("city").getStringValue()).isEqualTo("Berlin");
     assertThat(got.get(0).getPayloadMap().get("n").getIntegerValue()).isEqualTo(7);
-    assertThat(got.get(0).getVectors().getVector().getDense().getDataList()).containsExactly(1f, 0f, 0f);
+    assertThat(got.get(0).getVectors().getVector().getDense().getDataList())
+        .containsExactly(1f, 0f, 0f);
     assertThat(got.get(1).getId().getUuid()).isEqualTo(uuid.toString());
 
-    List<ScoredPoint> hits = client.searchAsync(SearchPoints.newBuilder().setCollectionName("c")
-        .addAllVector(List.of(0.1f, 0.9f, 0f)).setLimit(2)
-        .setWithPayload(WithPayloadSelectorFactory.enable(true)).build()).get();
+    List<ScoredPoint> hits =
+        client
+            .searchAsync(
+                SearchPoints.newBuilder()
+                    .setCollectionName("c")
+                    .addAllVector(List.of(0.1f, 0.9f, 0f))
+                    .setLimit(2)
+                    .setWithPayload(WithPayloadSelectorFactory.enable(true))
+                    .build())
+            .get();
     assertThat(hits).hasSize(2);
     assertThat(hits.get(0).getId().getUuid()).isEqualTo(uuid.toString());
 
-    List<ScoredPoint> q = client.queryAsync(QueryPoints.newBuilder().setCollectionName("c")
-        .setQuery(nearest(0f, 0f, 1f)).setLimit(1)
-        .setWithVectors(WithVectorsSelectorFactory.enable(true)).build()).get();
+    List<ScoredPoint> q =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("c")
+                    .setQuery(nearest(0f, 0f, 1f))
+                    .setLimit(1)
+                    .setWithVectors(WithVectorsSelectorFactory.enable(true))
+                    .build())
+            .get();
     assertThat(q).hasSize(1);
     assertThat(q.get(0).getId().getNum()).isEqualTo(3);
-    assertThat(q.get(0).getVectors().getVector().getDense().getDataList()).containsExactly(0f, 0f, 1f);
+    assertThat(q.get(0).getVectors().getVector().getDense().getDataList())
+        .containsExactly(0f, 0f, 1f);
 
-    client.upsertAsync("n", List.of(PointStruct.newBuilder().setId(id(5))
-        .setVectors(namedVectors(Map.of("a", vector(1f, 1f), "b", vector(2f, 0f)))).build())).get();
-    List<ScoredPoint> named = client.queryAsync(QueryPoints.newBuilder().setCollectionName("n")
-        .setQuery(nearest(1f, 2f)).setUsing("a").setLimit(3).build()).get();
+    client
+        .upsertAsync(
+            "n",
+            List.of(
+                PointStruct.newBuilder()
+                    .setId(id(5))
+                    .setVectors(namedVectors(Map.of("a", vector(1f, 1f), "b", vector(2f, 0f))))
+                    .build()))
+        .get();
+    List<ScoredPoint> named =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("n")
+                    .setQuery(nearest(1f, 2f))
+                    .setUsing("a")
+                    .setLimit(3)
+                    .build())
+            .get();
     assertThat(named).hasSize(1);
     assertThat(named.get(0).getScore()).isEqualTo(1.0f); // Euclid distance from (1,2) to (1,1)
 
@@ -140,19 +204,61 @@ class GrpcClientIT {
 
   @Test
   void errorsMapToQdrantsStatusCodes() throws Exception {
-    client.createCollectionAsync("c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build()).get();
-    assertThatThrownBy(() -> client.createCollectionAsync("c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build()).get())
+    client
+        .createCollectionAsync(
+            "c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build())
+        .get();
+    assertThatThrownBy(
+            () ->
+                client
+                    .createCollectionAsync(
+                        "c", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build())
+                    .get())
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
     assertThatThrownBy(() -> client.getCollectionInfoAsync("nope").get())
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.NOT_FOUND));
-    assertThatThrownBy(() -> client.upsertAsync("nope", List.of(PointStruct.newBuilder().setId(id(1)).setVectors(vectors(1f, 2f, 3f)).build())).get())
+    assertThatThrownBy(
+            () ->
+                client
+                    .upsertAsync(
+                        "nope",
+                        List.of(
+                            PointStruct.newBuilder()
+                                .setId(id(1))
+                                .setVectors(vectors(1f, 2f, 3f))
+                                .build()))
+                    .get())
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.NOT_FOUND));
-    assertThatThrownBy(() -> client.upsertAsync("c", List.of(PointStruct.newBuilder().setId(id(1)).setVectors(vectors(1f, 2f)).build())).get())
+    assertThatThrownBy(
+            () ->
+                client
+                    .upsertAsync(
+                        "c",
+                        List.of(
+                            PointStruct.newBuilder()
+                                .setId(id(1))
+                                .setVectors(vectors(1f, 2f))
+                                .build()))
+                    .get())
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
         .hasMessageContaining("Vector dimension error: expected dim: 3, got 2");
-    assertThatThrownBy(() -> client.queryAsync(QueryPoints.newBuilder().setCollectionName("c").setQuery(nearest(1f)).build()).get())
+    assertThatThrownBy(
+            () ->
+                client
+                    .queryAsync(
+                        QueryPoints.newBuilder()
+                            .setCollectionName("c")
+                            .setQuery(nearest(1f))
+                            .build())
+                    .get())
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
-    assertThatThrownBy(() -> client.createCollectionAsync("bad/name", VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build()).get())
+    assertThatThrownBy(
+            () ->
+                client
+                    .createCollectionAsync(
+                        "bad/name",
+                        VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build())
+                    .get())
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
     assertThat(client.getCollectionInfoAsync("c").get().getPointsCount()).isZero();
   }
@@ -160,14 +266,35 @@ class GrpcClientIT {
   @Test
   void restAndGrpcShareOneApplicationLayer() throws Exception {
     Rest rest = new Rest(node.httpPort, new OpenApiValidator());
-    rest.call("PUT", "/collections/{collection_name}", "/collections/shared", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
-    rest.call("PUT", "/collections/{collection_name}/points", "/collections/shared/points?wait=true",
+    rest.call(
+        "PUT",
+        "/collections/{collection_name}",
+        "/collections/shared",
+        "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call(
+        "PUT",
+        "/collections/{collection_name}/points",
+        "/collections/shared/points?wait=true",
         "{\"points\":[{\"id\":9,\"vector\":[1,2],\"payload\":{\"from\":\"rest\"}}]}");
     var viaGrpc = client.retrieveAsync("shared", id(9), true, false, null).get();
     assertThat(viaGrpc.getFirst().getPayloadMap().get("from").getStringValue()).isEqualTo("rest");
-    client.upsertAsync("shared", List.of(PointStruct.newBuilder().setId(id(10)).setVectors(vectors(3f, 4f))
-        .putPayload("from", value("grpc")).build())).get();
-    var viaRest = rest.call("POST", "/collections/{collection_name}/points", "/collections/shared/points", "{\"ids\":[10]}").result();
+    client
+        .upsertAsync(
+            "shared",
+            List.of(
+                PointStruct.newBuilder()
+                    .setId(id(10))
+                    .setVectors(vectors(3f, 4f))
+                    .putPayload("from", value("grpc"))
+                    .build()))
+        .get();
+    var viaRest =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points",
+                "/collections/shared/points",
+                "{\"ids\":[10]}")
+            .result();
     assertThat(viaRest.get(0).at("/payload/from").asText()).isEqualTo("grpc");
   }
 }

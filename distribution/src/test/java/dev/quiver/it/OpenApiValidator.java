@@ -11,11 +11,11 @@ import java.util.Map;
 
 /**
  * Validates JSON documents against the schemas of Qdrant's OpenAPI 3.0 description: {@code $ref},
- * {@code type}, {@code nullable}, {@code properties}/{@code required}/{@code
- * additionalProperties}, {@code items}, {@code enum}, {@code anyOf}/{@code oneOf}/{@code allOf},
- * and unsigned integer formats and minimums. A schema that only says {@code nullable: true}
- * (Qdrant's way to write "or null" inside {@code anyOf}) matches null alone, so an {@code anyOf}
- * with it still checks the other branch.
+ * {@code type}, {@code nullable}, {@code properties}/{@code required}/{@code additionalProperties},
+ * {@code items}, {@code enum}, {@code anyOf}/{@code oneOf}/{@code allOf}, and unsigned integer
+ * formats and minimums. A schema that only says {@code nullable: true} (Qdrant's way to write "or
+ * null" inside {@code anyOf}) matches null alone, so an {@code anyOf} with it still checks the
+ * other branch.
  */
 final class OpenApiValidator {
   private final JsonNode spec;
@@ -28,9 +28,11 @@ final class OpenApiValidator {
 
   /** The schema of {@code status}'s JSON answer of an operation ({@code 4XX} for errors). */
   JsonNode responseSchema(String pathTemplate, String method, int status) {
-    JsonNode responses = spec.path("paths").path(pathTemplate).path(method.toLowerCase()).path("responses");
+    JsonNode responses =
+        spec.path("paths").path(pathTemplate).path(method.toLowerCase()).path("responses");
     if (responses.isMissingNode()) {
-      throw new IllegalArgumentException("no operation " + method + " " + pathTemplate + " in openapi.json");
+      throw new IllegalArgumentException(
+          "no operation " + method + " " + pathTemplate + " in openapi.json");
     }
     JsonNode r = responses.path(String.valueOf(status));
     if (r.isMissingNode() && status >= 400 && status < 500) {
@@ -41,7 +43,8 @@ final class OpenApiValidator {
     }
     JsonNode schema = r.path("content").path("application/json").path("schema");
     if (schema.isMissingNode()) {
-      throw new IllegalArgumentException("no JSON schema for " + status + " of " + method + " " + pathTemplate);
+      throw new IllegalArgumentException(
+          "no JSON schema for " + status + " of " + method + " " + pathTemplate);
     }
     return schema;
   }

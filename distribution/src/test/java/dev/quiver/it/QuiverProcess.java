@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The packaged server ({@code target/quiver/bin/quiver}) started as its own process on free
- * ports of 127.0.0.1, with a working directory of its own. Stop it with {@link #stop()} (SIGTERM),
- * {@link #kill()} (SIGKILL) or {@link #close()}.
+ * The packaged server ({@code target/quiver/bin/quiver}) started as its own process on free ports
+ * of 127.0.0.1, with a working directory of its own. Stop it with {@link #stop()} (SIGTERM), {@link
+ * #kill()} (SIGKILL) or {@link #close()}.
  */
 final class QuiverProcess implements AutoCloseable {
   final Path workDir;
@@ -60,7 +60,9 @@ final class QuiverProcess implements AutoCloseable {
     env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpcPort));
     env.putAll(extraEnv);
     pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("quiver-" + (++starts) + ".log").toFile()));
+    pb.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(
+            workDir.resolve("quiver-" + (++starts) + ".log").toFile()));
     process = pb.start();
     awaitReady();
     return this;
@@ -74,8 +76,11 @@ final class QuiverProcess implements AutoCloseable {
         throw new IllegalStateException("quiver exited with " + process.exitValue() + ": " + log());
       }
       try {
-        var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        var r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;
         }

@@ -18,7 +18,10 @@ final class Rest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private final String base;
   private final OpenApiValidator openApi;
 
@@ -47,14 +50,22 @@ final class Rest {
 
   Answer send(String method, String path, String body) throws Exception {
     var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
       b.header("Content-Type", "application/json");
     }
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    Answer a = new Answer(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
-    assertThat(a.body()).as("no stack trace in %s %s", method, path)
-        .doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("dev.quiver.");
+    Answer a =
+        new Answer(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
+    assertThat(a.body())
+        .as("no stack trace in %s %s", method, path)
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ")
+        .doesNotContain("dev.quiver.");
     return a;
   }
 
@@ -63,7 +74,9 @@ final class Rest {
     Answer a = send(method, path, body);
     assertThat(a.contentType()).as("%s %s", method, path).startsWith("application/json");
     JsonNode schema = openApi.responseSchema(template, method, a.status());
-    assertThat(openApi.validate(schema, a.json())).as("%s %s -> %s %s", method, path, a.status(), a.body()).isEmpty();
+    assertThat(openApi.validate(schema, a.json()))
+        .as("%s %s -> %s %s", method, path, a.status(), a.body())
+        .isEmpty();
     return a;
   }
 
@@ -74,7 +87,9 @@ final class Rest {
       assertThat(a.json().path("status").asText()).isEqualTo("ok");
       assertThat(a.json().path("time").isNumber()).isTrue();
       for (JsonNode item : a.result()) {
-        assertThat(openApi.validate(openApi.component(itemSchema), item)).as("%s %s", method, path).isEmpty();
+        assertThat(openApi.validate(openApi.component(itemSchema), item))
+            .as("%s %s", method, path)
+            .isEmpty();
       }
     } else {
       assertThat(openApi.validate(openApi.component("ErrorResponse"), a.json())).isEmpty();

@@ -46,20 +46,36 @@ class SingleNodeIT {
       assertThat(a.body()).isEqualTo("healthz check passed");
     }
     assertThat(rest.send("GET", "/readyz", null).body()).isEqualTo("all shards are ready");
-    assertThat(rest.call("GET", "/cluster", "/cluster", null).result().get("status").asText()).isEqualTo("disabled");
+    assertThat(rest.call("GET", "/cluster", "/cluster", null).result().get("status").asText())
+        .isEqualTo("disabled");
   }
 
   @Test
   void collectionsLifecycle() throws Exception {
     Rest rest = start();
     String t = "/collections/{collection_name}";
-    assertThat(rest.call("PUT", t, "/collections/plain", "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"}}").result().asBoolean()).isTrue();
-    assertThat(rest.call("PUT", t, "/collections/named",
-        "{\"vectors\":{\"image\":{\"size\":3,\"distance\":\"Euclid\"},\"text\":{\"size\":2,\"distance\":\"Manhattan\",\"on_disk\":true}},"
-            + "\"hnsw_config\":{\"m\":32},\"shard_number\":2}").status()).isEqualTo(200);
+    assertThat(
+            rest.call(
+                    "PUT",
+                    t,
+                    "/collections/plain",
+                    "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"}}")
+                .result()
+                .asBoolean())
+        .isTrue();
+    assertThat(
+            rest.call(
+                    "PUT",
+                    t,
+                    "/collections/named",
+                    "{\"vectors\":{\"image\":{\"size\":3,\"distance\":\"Euclid\"},\"text\":{\"size\":2,\"distance\":\"Manhattan\",\"on_disk\":true}},"
+                        + "\"hnsw_config\":{\"m\":32},\"shard_number\":2}")
+                .status())
+        .isEqualTo(200);
     rest.call("PUT", t, "/collections/cos", "{\"vectors\":{\"size\":2,\"distance\":\"Cosine\"}}");
 
-    JsonNode list = rest.call("GET", "/collections", "/collections", null).result().get("collections");
+    JsonNode list =
+        rest.call("GET", "/collections", "/collections", null).result().get("collections");
     assertThat(list.findValuesAsText("name")).containsExactlyInAnyOrder("plain", "named", "cos");
 
     JsonNode plain = rest.call("GET", t, "/collections/plain", null).result();
@@ -74,31 +90,65 @@ class SingleNodeIT {
     assertThat(named.at("/config/params/shard_number").asInt()).isEqualTo(2);
 
     String exists = "/collections/{collection_name}/exists";
-    assertThat(rest.call("GET", exists, "/collections/plain/exists", null).result().get("exists").asBoolean()).isTrue();
-    assertThat(rest.call("GET", exists, "/collections/nope/exists", null).result().get("exists").asBoolean()).isFalse();
+    assertThat(
+            rest.call("GET", exists, "/collections/plain/exists", null)
+                .result()
+                .get("exists")
+                .asBoolean())
+        .isTrue();
+    assertThat(
+            rest.call("GET", exists, "/collections/nope/exists", null)
+                .result()
+                .get("exists")
+                .asBoolean())
+        .isFalse();
 
     assertThat(rest.call("DELETE", t, "/collections/cos", null).result().asBoolean()).isTrue();
     assertThat(rest.call("DELETE", t, "/collections/cos", null).result().asBoolean()).isFalse();
-    assertThat(rest.call("GET", exists, "/collections/cos/exists", null).result().get("exists").asBoolean()).isFalse();
+    assertThat(
+            rest.call("GET", exists, "/collections/cos/exists", null)
+                .result()
+                .get("exists")
+                .asBoolean())
+        .isFalse();
   }
 
   @Test
   void pointsSearchAndQuery() throws Exception {
     Rest rest = start();
-    rest.call("PUT", "/collections/{collection_name}", "/collections/c", "{\"vectors\":{\"size\":3,\"distance\":\"Cosine\"}}");
+    rest.call(
+        "PUT",
+        "/collections/{collection_name}",
+        "/collections/c",
+        "{\"vectors\":{\"size\":3,\"distance\":\"Cosine\"}}");
     String uuid = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26";
-    var up = rest.call("PUT", "/collections/{collection_name}/points", "/collections/c/points?wait=true",
-        "{\"points\":[{\"id\":1,\"vector\":[1,0,0],\"payload\":{\"city\":\"Berlin\",\"n\":1,\"tags\":[\"a\",\"b\"],\"geo\":{\"lat\":52.5,\"lon\":13.4},\"none\":null}},"
-            + "{\"id\":\"" + uuid + "\",\"vector\":[0,1,0],\"payload\":{\"city\":\"London\"}},"
-            + "{\"id\":18446744073709551615,\"vector\":[0,0,2]}]}");
+    var up =
+        rest.call(
+            "PUT",
+            "/collections/{collection_name}/points",
+            "/collections/c/points?wait=true",
+            "{\"points\":[{\"id\":1,\"vector\":[1,0,0],\"payload\":{\"city\":\"Berlin\",\"n\":1,\"tags\":[\"a\",\"b\"],\"geo\":{\"lat\":52.5,\"lon\":13.4},\"none\":null}},"
+                + "{\"id\":\""
+                + uuid
+                + "\",\"vector\":[0,1,0],\"payload\":{\"city\":\"London\"}},"
+                + "{\"id\":18446744073709551615,\"vector\":[0,0,2]}]}");
     assertThat(up.result().get("status").asText()).isEqualTo("completed");
-    var batch = rest.call("PUT", "/collections/{collection_name}/points", "/collections/c/points?wait=false",
-        "{\"batch\":{\"ids\":[10,11],\"vectors\":[[1,1,0],[0,1,1]],\"payloads\":[{\"b\":true},null]}}");
+    var batch =
+        rest.call(
+            "PUT",
+            "/collections/{collection_name}/points",
+            "/collections/c/points?wait=false",
+            "{\"batch\":{\"ids\":[10,11],\"vectors\":[[1,1,0],[0,1,1]],\"payloads\":[{\"b\":true},null]}}");
     assertThat(batch.result().get("status").asText()).isEqualTo("acknowledged");
     assertThat(batch.result().get("operation_id").asLong()).isEqualTo(2);
 
-    var got = rest.call("POST", "/collections/{collection_name}/points", "/collections/c/points",
-        "{\"ids\":[\"" + uuid + "\",1,999],\"with_vector\":true}").result();
+    var got =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points",
+                "/collections/c/points",
+                "{\"ids\":[\"" + uuid + "\",1,999],\"with_vector\":true}")
+            .result();
     assertThat(got).hasSize(2);
     assertThat(got.get(0).get("id").asText()).isEqualTo(uuid);
     assertThat(got.get(1).at("/payload/geo/lat").asDouble()).isEqualTo(52.5);
@@ -106,31 +156,66 @@ class SingleNodeIT {
     assertThat(got.get(1).at("/payload/none").isNull()).isTrue();
     assertThat(got.get(1).get("vector").get(0).floatValue()).isEqualTo(1.0f);
 
-    var one = rest.call("GET", "/collections/{collection_name}/points/{id}", "/collections/c/points/18446744073709551615", null).result();
+    var one =
+        rest.call(
+                "GET",
+                "/collections/{collection_name}/points/{id}",
+                "/collections/c/points/18446744073709551615",
+                null)
+            .result();
     assertThat(one.get("id").asText()).isEqualTo("18446744073709551615");
     assertThat(one.get("vector").get(2).floatValue()).isEqualTo(1.0f); // normalised for Cosine
-    var missing = rest.call("GET", "/collections/{collection_name}/points/{id}", "/collections/c/points/7", null);
+    var missing =
+        rest.call(
+            "GET", "/collections/{collection_name}/points/{id}", "/collections/c/points/7", null);
     assertThat(missing.status()).isEqualTo(404);
 
-    var hits = rest.callListOf("POST", "/collections/c/points/search",
-        "{\"vector\":[0.9,0.1,0],\"limit\":2,\"with_payload\":[\"city\"]}", "ScoredPoint").result();
+    var hits =
+        rest.callListOf(
+                "POST",
+                "/collections/c/points/search",
+                "{\"vector\":[0.9,0.1,0],\"limit\":2,\"with_payload\":[\"city\"]}",
+                "ScoredPoint")
+            .result();
     assertThat(hits).hasSize(2);
     assertThat(hits.get(0).get("id").asLong()).isEqualTo(1);
     assertThat(hits.get(0).get("payload").fieldNames()).toIterable().containsExactly("city");
-    assertThat(hits.get(0).get("score").floatValue()).isGreaterThan(hits.get(1).get("score").floatValue());
+    assertThat(hits.get(0).get("score").floatValue())
+        .isGreaterThan(hits.get(1).get("score").floatValue());
 
-    var q = rest.call("POST", "/collections/{collection_name}/points/query", "/collections/c/points/query",
-        "{\"query\":[0,1,0],\"limit\":10,\"score_threshold\":0.5,\"with_payload\":true,\"with_vector\":true}").result().get("points");
+    var q =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points/query",
+                "/collections/c/points/query",
+                "{\"query\":[0,1,0],\"limit\":10,\"score_threshold\":0.5,\"with_payload\":true,\"with_vector\":true}")
+            .result()
+            .get("points");
     assertThat(q.findValuesAsText("id")).containsExactlyInAnyOrder(uuid, "10", "11");
     assertThat(q.get(0).get("id").asText()).isEqualTo(uuid);
-    var nearest = rest.call("POST", "/collections/{collection_name}/points/query", "/collections/c/points/query",
-        "{\"query\":{\"nearest\":[0,0,1]},\"limit\":1}").result().get("points");
+    var nearest =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points/query",
+                "/collections/c/points/query",
+                "{\"query\":{\"nearest\":[0,0,1]},\"limit\":1}")
+            .result()
+            .get("points");
     assertThat(nearest.get(0).get("id").asText()).isEqualTo("18446744073709551615");
 
-    var del = rest.call("POST", "/collections/{collection_name}/points/delete", "/collections/c/points/delete?wait=true",
-        "{\"points\":[1,\"" + uuid + "\"]}");
+    var del =
+        rest.call(
+            "POST",
+            "/collections/{collection_name}/points/delete",
+            "/collections/c/points/delete?wait=true",
+            "{\"points\":[1,\"" + uuid + "\"]}");
     assertThat(del.result().get("status").asText()).isEqualTo("completed");
-    assertThat(rest.call("GET", "/collections/{collection_name}", "/collections/c", null).result().get("points_count").asLong()).isEqualTo(3);
+    assertThat(
+            rest.call("GET", "/collections/{collection_name}", "/collections/c", null)
+                .result()
+                .get("points_count")
+                .asLong())
+        .isEqualTo(3);
   }
 
   @Test
@@ -142,39 +227,75 @@ class SingleNodeIT {
     var nf = rest.call("GET", t, "/collections/nope", null);
     assertThat(nf.status()).isEqualTo(404);
     assertThat(nf.error()).isEqualTo("Not found: Collection `nope` doesn't exist!");
-    assertThat(rest.call("POST", "/collections/{collection_name}/points/query", "/collections/nope/points/query", "{\"query\":[1,2,3]}").status()).isEqualTo(404);
+    assertThat(
+            rest.call(
+                    "POST",
+                    "/collections/{collection_name}/points/query",
+                    "/collections/nope/points/query",
+                    "{\"query\":[1,2,3]}")
+                .status())
+        .isEqualTo(404);
 
-    var dup = rest.call("PUT", t, "/collections/c", "{\"vectors\":{\"size\":3,\"distance\":\"Dot\"}}");
+    var dup =
+        rest.call("PUT", t, "/collections/c", "{\"vectors\":{\"size\":3,\"distance\":\"Dot\"}}");
     assertThat(dup.status()).isEqualTo(409);
     assertThat(dup.error()).isEqualTo("Wrong input: Collection `c` already exists!");
 
-    var dim = rest.call("PUT", "/collections/{collection_name}/points", "/collections/c/points?wait=true",
-        "{\"points\":[{\"id\":1,\"vector\":[1,2,3]},{\"id\":2,\"vector\":[1,2]}]}");
+    var dim =
+        rest.call(
+            "PUT",
+            "/collections/{collection_name}/points",
+            "/collections/c/points?wait=true",
+            "{\"points\":[{\"id\":1,\"vector\":[1,2,3]},{\"id\":2,\"vector\":[1,2]}]}");
     assertThat(dim.status()).isEqualTo(400);
-    assertThat(dim.error()).isEqualTo("Wrong input: Vector dimension error: expected dim: 3, got 2");
+    assertThat(dim.error())
+        .isEqualTo("Wrong input: Vector dimension error: expected dim: 3, got 2");
     assertThat(rest.call("GET", t, "/collections/c", null).result().get("points_count").asLong())
-        .as("a rejected batch writes nothing").isZero();
-    var qdim = rest.call("POST", "/collections/{collection_name}/points/query", "/collections/c/points/query", "{\"query\":[1,2]}");
+        .as("a rejected batch writes nothing")
+        .isZero();
+    var qdim =
+        rest.call(
+            "POST",
+            "/collections/{collection_name}/points/query",
+            "/collections/c/points/query",
+            "{\"query\":[1,2]}");
     assertThat(qdim.status()).isEqualTo(400);
 
-    var malformed = rest.call("PUT", "/collections/{collection_name}/points", "/collections/c/points", "{\"points\": [");
+    var malformed =
+        rest.call(
+            "PUT",
+            "/collections/{collection_name}/points",
+            "/collections/c/points",
+            "{\"points\": [");
     assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.error()).startsWith("Format error in JSON body");
-    var wrongType = rest.call("PUT", t, "/collections/d", "{\"vectors\":{\"size\":\"four\",\"distance\":\"Dot\"}}");
+    var wrongType =
+        rest.call(
+            "PUT", t, "/collections/d", "{\"vectors\":{\"size\":\"four\",\"distance\":\"Dot\"}}");
     assertThat(wrongType.status()).isEqualTo(400);
-    var badDistance = rest.call("PUT", t, "/collections/d", "{\"vectors\":{\"size\":4,\"distance\":\"Hamming\"}}");
+    var badDistance =
+        rest.call(
+            "PUT", t, "/collections/d", "{\"vectors\":{\"size\":4,\"distance\":\"Hamming\"}}");
     assertThat(badDistance.status()).isEqualTo(400);
     assertThat(badDistance.error()).contains("Hamming");
 
-    var zeroSize = rest.call("PUT", t, "/collections/d", "{\"vectors\":{\"size\":0,\"distance\":\"Dot\"}}");
+    var zeroSize =
+        rest.call("PUT", t, "/collections/d", "{\"vectors\":{\"size\":0,\"distance\":\"Dot\"}}");
     assertThat(zeroSize.status()).isEqualTo(422);
     assertThat(zeroSize.error()).startsWith("Validation error in JSON body: [vectors.size:");
-    var zeroLimit = rest.call("POST", "/collections/{collection_name}/points/query", "/collections/c/points/query", "{\"query\":[1,2,3],\"limit\":0}");
+    var zeroLimit =
+        rest.call(
+            "POST",
+            "/collections/{collection_name}/points/query",
+            "/collections/c/points/query",
+            "{\"query\":[1,2,3],\"limit\":0}");
     assertThat(zeroLimit.status()).isEqualTo(422);
-    var badName = rest.send("PUT", "/collections/a%2Fb", "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"}}");
+    var badName =
+        rest.send("PUT", "/collections/a%2Fb", "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"}}");
     assertThat(badName.status()).isEqualTo(422);
     assertThat(badName.error()).startsWith("Validation error in path parameters");
-    assertThat(rest.call("GET", "/collections", "/collections", null).result().get("collections")).hasSize(1);
+    assertThat(rest.call("GET", "/collections", "/collections", null).result().get("collections"))
+        .hasSize(1);
 
     var badWait = rest.send("PUT", "/collections/c/points?wait=maybe", "{\"points\":[]}");
     assertThat(badWait.status()).isEqualTo(400);

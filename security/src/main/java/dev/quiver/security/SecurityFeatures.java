@@ -5,15 +5,15 @@ import java.util.List;
 
 /**
  * Which security settings this build can enforce. Until authentication and TLS land, a node must
- * refuse to start when any of them is configured rather than run open while the operator
- * believes it is protected.
+ * refuse to start when any of them is configured rather than run open while the operator believes
+ * it is protected.
  */
 public final class SecurityFeatures {
   private SecurityFeatures() {}
 
   /**
-   * The settings that are asked for but not enforced by this build, as config key names; empty
-   * when the node may start.
+   * The settings that are asked for but not enforced by this build, as config key names; empty when
+   * the node may start.
    */
   public static List<String> unenforced(
       boolean apiKeySet,

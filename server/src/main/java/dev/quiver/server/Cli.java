@@ -59,7 +59,10 @@ public final class Cli {
 
   /** Parses {@code args}; returns null after printing help, version or a usage error. */
   static Parsed parse(
-      String[] args, java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err) {
+      String[] args,
+      java.util.Map<String, String> env,
+      java.io.PrintWriter out,
+      java.io.PrintWriter err) {
     Cli cli = new Cli();
     CommandLine cmd = new CommandLine(cli);
     cmd.setOut(out);

@@ -8,8 +8,8 @@ import dev.quiver.storage.WalConfig;
 import java.util.Map;
 
 /**
- * A create-collection request as both edges decode it: the vectors, and every optional setting
- * left null when not given. {@link CollectionDefaults#resolve} fills the gaps.
+ * A create-collection request as both edges decode it: the vectors, and every optional setting left
+ * null when not given. {@link CollectionDefaults#resolve} fills the gaps.
  */
 public record CreateCollection(
     Map<String, VectorParams> vectors,
@@ -25,7 +25,12 @@ public record CreateCollection(
   }
 
   /** Changes to the default HNSW settings; null fields keep the default. */
-  public record HnswDiff(Integer m, Integer efConstruct, Integer fullScanThreshold, Integer maxIndexingThreads, Boolean onDisk) {
+  public record HnswDiff(
+      Integer m,
+      Integer efConstruct,
+      Integer fullScanThreshold,
+      Integer maxIndexingThreads,
+      Boolean onDisk) {
     HnswConfig over(HnswConfig d) {
       return new HnswConfig(
           m == null ? d.m() : m,
@@ -63,7 +68,9 @@ public record CreateCollection(
             (k, v) ->
                 withDefault.put(
                     k,
-                    v.onDisk() != null ? v : new VectorParams(v.size(), v.distance(), vectorsOnDisk)));
+                    v.onDisk() != null
+                        ? v
+                        : new VectorParams(v.size(), v.distance(), vectorsOnDisk)));
         vectors = withDefault;
       }
       return new CollectionConfig(

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Starts a node: flags, configuration, then {@link Node}. Holds no static logger so that logging
- * is configured (JUL bridge, level from {@code log_level}) before Log4j starts.
+ * Starts a node: flags, configuration, then {@link Node}. Holds no static logger so that logging is
+ * configured (JUL bridge, level from {@code log_level}) before Log4j starts.
  */
 public final class Main {
   private Main() {}
@@ -30,7 +30,9 @@ public final class Main {
     }
     LoadedConfig loaded;
     try {
-      loaded = new ConfigLoader().load(Path.of("").toAbsolutePath(), parsed.cli().configPath(), System.getenv());
+      loaded =
+          new ConfigLoader()
+              .load(Path.of("").toAbsolutePath(), parsed.cli().configPath(), System.getenv());
       refuseUnsupported(loaded.config(), parsed.cli());
     } catch (ConfigException e) {
       err.println("quiver: " + e.getMessage());
@@ -55,18 +57,23 @@ public final class Main {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
-            Thread.ofPlatform().name("shutdown").unstarted(() -> {
-              log.info("shutting down");
-              node.close();
-              log.info("stopped");
-              org.apache.logging.log4j.LogManager.shutdown();
-              stopped.countDown();
-            }));
+            Thread.ofPlatform()
+                .name("shutdown")
+                .unstarted(
+                    () -> {
+                      log.info("shutting down");
+                      node.close();
+                      log.info("stopped");
+                      org.apache.logging.log4j.LogManager.shutdown();
+                      stopped.countDown();
+                    }));
     log.info(
         "Quiver ready: REST on {}:{}, gRPC on {}, storage at {}",
         loaded.config().service().host(),
         node.restPort(),
-        node.grpcPort() < 0 ? "(disabled)" : loaded.config().service().host() + ":" + node.grpcPort(),
+        node.grpcPort() < 0
+            ? "(disabled)"
+            : loaded.config().service().host() + ":" + node.grpcPort(),
         Path.of(loaded.config().storage().storagePath()).toAbsolutePath().normalize());
     try {
       stopped.await();
@@ -93,14 +100,17 @@ public final class Main {
             config.cluster().enabled() && config.cluster().p2p().enableTls());
     if (!missing.isEmpty()) {
       throw new ConfigException(
-          "this build of Quiver cannot enforce " + String.join(", ", missing)
+          "this build of Quiver cannot enforce "
+              + String.join(", ", missing)
               + " yet; refusing to start rather than run unprotected");
     }
     if (config.cluster().enabled()) {
-      throw new ConfigException("cluster.enabled: distributed mode is not available in this build yet");
+      throw new ConfigException(
+          "cluster.enabled: distributed mode is not available in this build yet");
     }
     if (cli.uri() != null || cli.bootstrap() != null) {
-      throw new ConfigException("--uri and --bootstrap need cluster.enabled, which this build does not support yet");
+      throw new ConfigException(
+          "--uri and --bootstrap need cluster.enabled, which this build does not support yet");
     }
   }
 }

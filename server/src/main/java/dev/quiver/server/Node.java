@@ -22,8 +22,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * One running Quiver node: storage, the dispatcher, and the REST and gRPC edges sharing one set of
- * Netty event loops and one request executor. {@link #close()} stops the edges first, lets
- * running requests finish, then closes storage (which forces its logs).
+ * Netty event loops and one request executor. {@link #close()} stops the edges first, lets running
+ * requests finish, then closes storage (which forces its logs).
  */
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(Node.class);
@@ -38,7 +38,8 @@ public final class Node implements AutoCloseable {
   private Node(QuiverConfig config) {
     this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
-    this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
+    this.executor =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
     this.dispatcher = Dispatchers.singleNode(Storage.open(Path.of(config.storage().storagePath())));
   }
 
@@ -51,15 +52,30 @@ public final class Node implements AutoCloseable {
       // gRPC first: once REST answers /readyz, both edges are up.
       if (s.grpcPort() != null) {
         node.grpc =
-            GrpcServer.start(s.host(), s.grpcPort(), node.dispatcher, defaults, node.boss, node.workers, node.executor);
+            GrpcServer.start(
+                s.host(),
+                s.grpcPort(),
+                node.dispatcher,
+                defaults,
+                node.boss,
+                node.workers,
+                node.executor);
       } else {
         LOG.info("gRPC disabled (service.grpc_port is null)");
       }
       node.rest =
           RestServer.start(
               new RestServer.Settings(
-                  s.host(), s.httpPort(), s.maxRequestSizeMb(), s.enableCors(), s.httpKeepAliveTimeoutSec()),
-              node.dispatcher, defaults, node.boss, node.workers, node.executor);
+                  s.host(),
+                  s.httpPort(),
+                  s.maxRequestSizeMb(),
+                  s.enableCors(),
+                  s.httpKeepAliveTimeoutSec()),
+              node.dispatcher,
+              defaults,
+              node.boss,
+              node.workers,
+              node.executor);
     } catch (Exception | Error e) {
       node.close();
       throw e;
@@ -75,10 +91,16 @@ public final class Node implements AutoCloseable {
         s.collection().writeConsistencyFactor(),
         s.onDiskPayload(),
         s.collection().vectors().onDisk(),
-        new HnswConfig(h.m(), h.efConstruct(), h.fullScanThresholdKb(), h.maxIndexingThreads(), h.onDisk()),
+        new HnswConfig(
+            h.m(), h.efConstruct(), h.fullScanThresholdKb(), h.maxIndexingThreads(), h.onDisk()),
         new OptimizersConfig(
-            o.deletedThreshold(), o.vacuumMinVectorNumber(), o.defaultSegmentNumber(),
-            o.maxSegmentSizeKb(), o.indexingThresholdKb(), o.flushIntervalSec(), o.maxOptimizationThreads()),
+            o.deletedThreshold(),
+            o.vacuumMinVectorNumber(),
+            o.defaultSegmentNumber(),
+            o.maxSegmentSizeKb(),
+            o.indexingThresholdKb(),
+            o.flushIntervalSec(),
+            o.maxOptimizationThreads()),
         new WalConfig(s.wal().walCapacityMb(), s.wal().walSegmentsAhead()));
   }
 

@@ -1,8 +1,8 @@
 package dev.quiver.server;
 
 /**
- * A request rejected at the edge before it reaches the application layer. Both edges produce
- * these while decoding; each edge's one error mapper turns them into its status codes.
+ * A request rejected at the edge before it reaches the application layer. Both edges produce these
+ * while decoding; each edge's one error mapper turns them into its status codes.
  */
 public abstract sealed class RequestException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -18,7 +18,16 @@ class CliTest {
 
   @Test
   void parsesClusterFlagsAndConfigPath() {
-    Cli cli = parse(Map.of(), "--uri", "https://node1:6335", "--bootstrap", "https://node0:6335", "--config-path", "c.yaml").cli();
+    Cli cli =
+        parse(
+                Map.of(),
+                "--uri",
+                "https://node1:6335",
+                "--bootstrap",
+                "https://node0:6335",
+                "--config-path",
+                "c.yaml")
+            .cli();
     assertThat(cli.uri()).isEqualTo("https://node1:6335");
     assertThat(cli.bootstrap()).isEqualTo("https://node0:6335");
     assertThat(cli.configPath()).isEqualTo(Path.of("c.yaml"));

@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The full configuration of a collection. A collection with a single unnamed vector has exactly
- * one entry in {@code vectors}, under {@link #DEFAULT_VECTOR}; named vectors use their names.
+ * The full configuration of a collection. A collection with a single unnamed vector has exactly one
+ * entry in {@code vectors}, under {@link #DEFAULT_VECTOR}; named vectors use their names.
  * Immutable.
  */
 public record CollectionConfig(

@@ -8,8 +8,12 @@ public record HnswConfig(
   public HnswConfig {
     if (m < 0 || efConstruct < 4 || fullScanThreshold < 0 || maxIndexingThreads < 0) {
       throw new IllegalArgumentException(
-          "invalid hnsw config: m=" + m + " ef_construct=" + efConstruct
-              + " full_scan_threshold=" + fullScanThreshold);
+          "invalid hnsw config: m="
+              + m
+              + " ef_construct="
+              + efConstruct
+              + " full_scan_threshold="
+              + fullScanThreshold);
     }
   }
 }

@@ -9,7 +9,10 @@ import java.util.UUID;
  */
 public sealed interface PointId extends Comparable<PointId> {
 
-  /** An unsigned 64-bit integer id, held in a signed {@code long} (compare with {@link Long#compareUnsigned}). */
+  /**
+   * An unsigned 64-bit integer id, held in a signed {@code long} (compare with {@link
+   * Long#compareUnsigned}).
+   */
   record Num(long value) implements PointId {
     @Override
     public String toString() {

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The read side of a shard. Implementations are thread-safe: any number of readers may run
- * concurrently with one another and with writes, and each sees every write that completed before
- * it started. A remote replica implements the same interface.
+ * concurrently with one another and with writes, and each sees every write that completed before it
+ * started. A remote replica implements the same interface.
  */
 public interface ShardReader {
 

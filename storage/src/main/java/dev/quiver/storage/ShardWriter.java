@@ -1,8 +1,8 @@
 package dev.quiver.storage;
 
 /**
- * The write side of a shard. Operations are applied in operation-number order; an operation at
- * or below {@link #lastAppliedOp()} is skipped, so any log can be replayed over a shard safely.
+ * The write side of a shard. Operations are applied in operation-number order; an operation at or
+ * below {@link #lastAppliedOp()} is skipped, so any log can be replayed over a shard safely.
  * Implementations are thread-safe, but the caller owns the numbering: in single-node mode one
  * sequencer, in a cluster the Raft log.
  */

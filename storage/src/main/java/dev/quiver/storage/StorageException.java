@@ -35,7 +35,9 @@ public abstract sealed class StorageException extends RuntimeException {
     }
   }
 
-  /** The request cannot be applied as given, e.g. a wrong vector dimension (400 / INVALID_ARGUMENT). */
+  /**
+   * The request cannot be applied as given, e.g. a wrong vector dimension (400 / INVALID_ARGUMENT).
+   */
   public static final class BadInput extends StorageException {
     private static final long serialVersionUID = 1L;
 

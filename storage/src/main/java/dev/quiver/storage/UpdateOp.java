@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A mutation of a shard's points. Every update travels as one of these, numbered by the caller
- * (the local WAL sequence, or the Raft log index in a cluster), so that replay from any log is
- * the same code path. Immutable.
+ * A mutation of a shard's points. Every update travels as one of these, numbered by the caller (the
+ * local WAL sequence, or the Raft log index in a cluster), so that replay from any log is the same
+ * code path. Immutable.
  */
 public sealed interface UpdateOp {
 

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A JSON value as stored in a point's payload. The engine stores payloads without knowing any
- * JSON library; the edges convert their own trees (Jackson, protobuf {@code Value}) to this
- * family. Immutable and thread-safe.
+ * A JSON value as stored in a point's payload. The engine stores payloads without knowing any JSON
+ * library; the edges convert their own trees (Jackson, protobuf {@code Value}) to this family.
+ * Immutable and thread-safe.
  */
 public sealed interface Value {
 

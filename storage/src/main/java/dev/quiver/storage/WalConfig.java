@@ -7,7 +7,10 @@ public record WalConfig(int walCapacityMb, int walSegmentsAhead) {
   public WalConfig {
     if (walCapacityMb < 1 || walSegmentsAhead < 0) {
       throw new IllegalArgumentException(
-          "invalid wal config: capacity " + walCapacityMb + " MB, segments ahead " + walSegmentsAhead);
+          "invalid wal config: capacity "
+              + walCapacityMb
+              + " MB, segments ahead "
+              + walSegmentsAhead);
     }
   }
 }

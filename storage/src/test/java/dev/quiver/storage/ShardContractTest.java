@@ -46,7 +46,8 @@ public abstract class ShardContractTest {
   }
 
   private static SearchRequest search(float[] q, int limit) {
-    return new SearchRequest(CollectionConfig.DEFAULT_VECTOR, q, limit, 0, null, WithPayload.ALL, WithVectors.NONE);
+    return new SearchRequest(
+        CollectionConfig.DEFAULT_VECTOR, q, limit, 0, null, WithPayload.ALL, WithVectors.NONE);
   }
 
   @ParameterizedTest
@@ -77,15 +78,19 @@ public abstract class ShardContractTest {
       }
       List<Long> expected =
           ref.keySet().stream()
-              .sorted(distance.higherIsBetter()
-                  ? Comparator.comparing((Long k) -> ref.get(k)).reversed()
-                  : Comparator.comparing((Long k) -> ref.get(k)))
+              .sorted(
+                  distance.higherIsBetter()
+                      ? Comparator.comparing((Long k) -> ref.get(k)).reversed()
+                      : Comparator.comparing((Long k) -> ref.get(k)))
               .limit(10)
               .toList();
       List<ScoredPoint> got = shard.search(search(q, 10));
-      assertThat(got).extracting(p -> ((PointId.Num) p.id()).value()).containsExactlyElementsOf(expected);
+      assertThat(got)
+          .extracting(p -> ((PointId.Num) p.id()).value())
+          .containsExactlyElementsOf(expected);
       for (ScoredPoint p : got) {
-        assertThat((double) p.score()).isCloseTo(ref.get(((PointId.Num) p.id()).value()), within(1e-3));
+        assertThat((double) p.score())
+            .isCloseTo(ref.get(((PointId.Num) p.id()).value()), within(1e-3));
       }
     }
   }
@@ -112,16 +117,23 @@ public abstract class ShardContractTest {
     try (TestShard shard = open(dir, single(2, Distance.EUCLID))) {
       List<Point> points = new ArrayList<>();
       for (int i = 1; i <= 5; i++) {
-        points.add(new Point(PointId.of(i), Map.of("", new float[] {i, 0}),
-            new Value.Struct(Map.of("i", new Value.Int(i), "keep", new Value.Bool(true)))));
+        points.add(
+            new Point(
+                PointId.of(i),
+                Map.of("", new float[] {i, 0}),
+                new Value.Struct(Map.of("i", new Value.Int(i), "keep", new Value.Bool(true)))));
       }
       shard.apply(1, new UpdateOp.Upsert(points));
       float[] q = {0, 0};
-      var within3 = shard.search(new SearchRequest("", q, 10, 0, 3.0f, WithPayload.include(List.of("i")), WithVectors.ALL));
+      var within3 =
+          shard.search(
+              new SearchRequest(
+                  "", q, 10, 0, 3.0f, WithPayload.include(List.of("i")), WithVectors.ALL));
       assertThat(within3).extracting(ScoredPoint::score).containsExactly(1f, 2f, 3f);
       assertThat(within3.getFirst().payload().fields()).containsOnlyKeys("i");
       assertThat(within3.getFirst().vectors().get("")).containsExactly(1f, 0f);
-      var page = shard.search(new SearchRequest("", q, 2, 2, null, WithPayload.NONE, WithVectors.NONE));
+      var page =
+          shard.search(new SearchRequest("", q, 2, 2, null, WithPayload.NONE, WithVectors.NONE));
       assertThat(page).extracting(p -> p.id().toString()).containsExactly("3", "4");
       assertThat(page.getFirst().payload()).isNull();
       assertThat(page.getFirst().vectors()).isNull();
@@ -133,25 +145,41 @@ public abstract class ShardContractTest {
     try (TestShard shard = open(dir, single(2, Distance.COSINE))) {
       shard.apply(1, new UpdateOp.Upsert(List.of(point(1, 3, 4))));
       var r = shard.retrieve(List.of(PointId.of(1)), WithPayload.NONE, WithVectors.ALL);
-      assertThat(r.getFirst().vectors().get("")).containsExactly(new float[] {0.6f, 0.8f}, within(1e-6f));
+      assertThat(r.getFirst().vectors().get(""))
+          .containsExactly(new float[] {0.6f, 0.8f}, within(1e-6f));
     }
   }
 
   @Test
   void wrongDimensionOrNameIsRejectedAndWritesNothing() {
-    var cfg = config(Map.of("a", new VectorParams(2, Distance.DOT, null), "b", new VectorParams(3, Distance.DOT, null)));
+    var cfg =
+        config(
+            Map.of(
+                "a",
+                new VectorParams(2, Distance.DOT, null),
+                "b",
+                new VectorParams(3, Distance.DOT, null)));
     try (TestShard shard = open(dir, cfg)) {
       var bad = new Point(PointId.of(1), Map.of("a", new float[] {1, 2, 3}), null);
       var good = new Point(PointId.of(2), Map.of("a", new float[] {1, 2}), null);
       assertThatThrownBy(() -> shard.apply(1, new UpdateOp.Upsert(List.of(good, bad))))
           .isInstanceOf(StorageException.BadInput.class)
           .hasMessageContaining("expected dim: 2, got 3");
-      assertThatThrownBy(() -> shard.apply(1, new UpdateOp.Upsert(List.of(new Point(PointId.of(3), Map.of("c", new float[] {1}), null)))))
+      assertThatThrownBy(
+              () ->
+                  shard.apply(
+                      1,
+                      new UpdateOp.Upsert(
+                          List.of(new Point(PointId.of(3), Map.of("c", new float[] {1}), null)))))
           .isInstanceOf(StorageException.BadInput.class)
           .hasMessageContaining("Not existing vector name error: c");
       assertThat(shard.count()).isZero();
       assertThat(shard.lastAppliedOp()).isZero();
-      assertThatThrownBy(() -> shard.search(new SearchRequest("b", new float[] {1}, 1, 0, null, WithPayload.NONE, WithVectors.NONE)))
+      assertThatThrownBy(
+              () ->
+                  shard.search(
+                      new SearchRequest(
+                          "b", new float[] {1}, 1, 0, null, WithPayload.NONE, WithVectors.NONE)))
           .isInstanceOf(StorageException.BadInput.class);
     }
     try (TestShard reopened = open(dir, cfg)) {
@@ -165,16 +193,26 @@ public abstract class ShardContractTest {
     UUID uuid = UUID.randomUUID();
     try (TestShard shard = open(dir, cfg)) {
       assertThat(shard.apply(1, new UpdateOp.Upsert(List.of(point(1, 1, 1))))).isTrue();
-      assertThat(shard.apply(2, new UpdateOp.Upsert(List.of(new Point(PointId.of(uuid), Map.of("", new float[] {2, 2}), null))))).isTrue();
+      assertThat(
+              shard.apply(
+                  2,
+                  new UpdateOp.Upsert(
+                      List.of(new Point(PointId.of(uuid), Map.of("", new float[] {2, 2}), null)))))
+          .isTrue();
       assertThat(shard.apply(2, new UpdateOp.DeletePoints(List.of(PointId.of(1))))).isFalse();
       assertThat(shard.apply(3, new UpdateOp.Upsert(List.of(point(3, 3, 3))))).isTrue();
-      assertThat(shard.apply(4, new UpdateOp.DeletePoints(List.of(PointId.of(3), PointId.of(99))))).isTrue();
+      assertThat(shard.apply(4, new UpdateOp.DeletePoints(List.of(PointId.of(3), PointId.of(99)))))
+          .isTrue();
       assertThat(shard.flush()).isEqualTo(4);
     }
     try (TestShard shard = open(dir, cfg)) {
       assertThat(shard.lastAppliedOp()).isEqualTo(4);
       assertThat(shard.count()).isEqualTo(2);
-      var got = shard.retrieve(List.of(PointId.of(uuid), PointId.of(3), PointId.of(1), PointId.of(uuid)), WithPayload.ALL, WithVectors.NONE);
+      var got =
+          shard.retrieve(
+              List.of(PointId.of(uuid), PointId.of(3), PointId.of(1), PointId.of(uuid)),
+              WithPayload.ALL,
+              WithVectors.NONE);
       assertThat(got).extracting(PointRecord::id).containsExactly(PointId.of(uuid), PointId.of(1));
       assertThat(shard.search(search(new float[] {1, 1}, 5)).getFirst().version()).isEqualTo(2);
     }

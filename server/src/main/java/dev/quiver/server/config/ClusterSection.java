@@ -27,7 +27,8 @@ public record ClusterSection(
   }
 
   /** {@code cluster.consensus}. */
-  public record Consensus(Integer tickPeriodMs, Integer bootstrapTimeoutSec, Integer compactWalEntries) {
+  public record Consensus(
+      Integer tickPeriodMs, Integer bootstrapTimeoutSec, Integer compactWalEntries) {
     public Consensus {
       tickPeriodMs = tickPeriodMs == null ? 100 : tickPeriodMs;
       bootstrapTimeoutSec = bootstrapTimeoutSec == null ? 15 : bootstrapTimeoutSec;

@@ -38,9 +38,9 @@ import java.util.TreeMap;
  * config/local} (each {@code .yaml} or {@code .yml}, relative to the working directory, optional),
  * the {@code --config-path} file, then {@code QDRANT__*} environment variables.
  *
- * <p>One deliberate difference from Qdrant: a {@code --config-path} file that does not exist
- * stops the start instead of being logged and skipped, since silently running without the
- * operator's file (and its API key) is not acceptable for Quiver.
+ * <p>One deliberate difference from Qdrant: a {@code --config-path} file that does not exist stops
+ * the start instead of being logged and skipped, since silently running without the operator's file
+ * (and its API key) is not acceptable for Quiver.
  */
 public final class ConfigLoader {
   static final String DEFAULTS_RESOURCE = "/dev/quiver/server/config/config.yaml";
@@ -205,9 +205,9 @@ public final class ConfigLoader {
   }
 
   /**
-   * Collects keys of {@code node} that {@code type} has no component for, except keys the
-   * built-in defaults carry (Qdrant settings Quiver accepts but does not use), and removes them
-   * so that binding sees only known keys.
+   * Collects keys of {@code node} that {@code type} has no component for, except keys the built-in
+   * defaults carry (Qdrant settings Quiver accepts but does not use), and removes them so that
+   * binding sees only known keys.
    */
   private static void collectUnknown(
       ObjectNode node, Class<?> type, String prefix, JsonNode defaults, List<String> out) {

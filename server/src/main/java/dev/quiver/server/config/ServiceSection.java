@@ -1,8 +1,8 @@
 package dev.quiver.server.config;
 
 /**
- * {@code service}: the public ports, limits, and the credentials. Its {@code toString} never
- * shows a key.
+ * {@code service}: the public ports, limits, and the credentials. Its {@code toString} never shows
+ * a key.
  */
 public record ServiceSection(
     String host,
@@ -50,10 +50,22 @@ public record ServiceSection(
 
   @Override
   public String toString() {
-    return "ServiceSection[host=" + host + ", httpPort=" + httpPort + ", grpcPort=" + grpcPort
-        + ", enableTls=" + enableTls + ", apiKey=" + (isSet(apiKey) ? "<set>" : "<unset>")
-        + ", altApiKey=" + (isSet(altApiKey) ? "<set>" : "<unset>")
-        + ", readOnlyApiKey=" + (isSet(readOnlyApiKey) ? "<set>" : "<unset>")
-        + ", jwtRbac=" + jwtRbac + "]";
+    return "ServiceSection[host="
+        + host
+        + ", httpPort="
+        + httpPort
+        + ", grpcPort="
+        + grpcPort
+        + ", enableTls="
+        + enableTls
+        + ", apiKey="
+        + (isSet(apiKey) ? "<set>" : "<unset>")
+        + ", altApiKey="
+        + (isSet(altApiKey) ? "<set>" : "<unset>")
+        + ", readOnlyApiKey="
+        + (isSet(readOnlyApiKey) ? "<set>" : "<unset>")
+        + ", jwtRbac="
+        + jwtRbac
+        + "]";
   }
 }

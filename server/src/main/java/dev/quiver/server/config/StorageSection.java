@@ -18,7 +18,8 @@ public record StorageSection(
     snapshotsPath = snapshotsPath == null ? "./snapshots" : snapshotsPath;
     onDiskPayload = onDiskPayload == null || onDiskPayload;
     wal = wal == null ? new Wal(null, null) : wal;
-    optimizers = optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
+    optimizers =
+        optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
     hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null) : hnswIndex;
     collection = collection == null ? new Collection(null, null, null) : collection;
   }

@@ -30,53 +30,80 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
   public void create(
       Collections.CreateCollection r, StreamObserver<Collections.CollectionOperationResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Create", o, () -> {
-      dispatcher.createCollection(name(r.getCollectionName()), defaults.resolve(ProtoCodec.createCollection(r)));
-      return Collections.CollectionOperationResponse.newBuilder().setResult(true).setTime(secs(t)).build();
-    });
+    GrpcErrors.unary(
+        "Create",
+        o,
+        () -> {
+          dispatcher.createCollection(
+              name(r.getCollectionName()), defaults.resolve(ProtoCodec.createCollection(r)));
+          return Collections.CollectionOperationResponse.newBuilder()
+              .setResult(true)
+              .setTime(secs(t))
+              .build();
+        });
   }
 
   @Override
   public void get(
-      Collections.GetCollectionInfoRequest r, StreamObserver<Collections.GetCollectionInfoResponse> o) {
+      Collections.GetCollectionInfoRequest r,
+      StreamObserver<Collections.GetCollectionInfoResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Get", o, () -> Collections.GetCollectionInfoResponse.newBuilder()
-        .setResult(ProtoCodec.proto(dispatcher.collectionInfo(name(r.getCollectionName()))))
-        .setTime(secs(t))
-        .build());
+    GrpcErrors.unary(
+        "Get",
+        o,
+        () ->
+            Collections.GetCollectionInfoResponse.newBuilder()
+                .setResult(ProtoCodec.proto(dispatcher.collectionInfo(name(r.getCollectionName()))))
+                .setTime(secs(t))
+                .build());
   }
 
   @Override
   public void list(
       Collections.ListCollectionsRequest r, StreamObserver<Collections.ListCollectionsResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("List", o, () -> {
-      var b = Collections.ListCollectionsResponse.newBuilder();
-      dispatcher.listCollections()
-          .forEach(n -> b.addCollections(Collections.CollectionDescription.newBuilder().setName(n)));
-      return b.setTime(secs(t)).build();
-    });
+    GrpcErrors.unary(
+        "List",
+        o,
+        () -> {
+          var b = Collections.ListCollectionsResponse.newBuilder();
+          dispatcher
+              .listCollections()
+              .forEach(
+                  n -> b.addCollections(Collections.CollectionDescription.newBuilder().setName(n)));
+          return b.setTime(secs(t)).build();
+        });
   }
 
   @Override
   public void delete(
       Collections.DeleteCollection r, StreamObserver<Collections.CollectionOperationResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Delete", o, () -> Collections.CollectionOperationResponse.newBuilder()
-        .setResult(dispatcher.deleteCollection(name(r.getCollectionName())))
-        .setTime(secs(t))
-        .build());
+    GrpcErrors.unary(
+        "Delete",
+        o,
+        () ->
+            Collections.CollectionOperationResponse.newBuilder()
+                .setResult(dispatcher.deleteCollection(name(r.getCollectionName())))
+                .setTime(secs(t))
+                .build());
   }
 
   @Override
   public void collectionExists(
-      Collections.CollectionExistsRequest r, StreamObserver<Collections.CollectionExistsResponse> o) {
+      Collections.CollectionExistsRequest r,
+      StreamObserver<Collections.CollectionExistsResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("CollectionExists", o, () -> Collections.CollectionExistsResponse.newBuilder()
-        .setResult(Collections.CollectionExists.newBuilder()
-            .setExists(dispatcher.collectionExists(name(r.getCollectionName()))))
-        .setTime(secs(t))
-        .build());
+    GrpcErrors.unary(
+        "CollectionExists",
+        o,
+        () ->
+            Collections.CollectionExistsResponse.newBuilder()
+                .setResult(
+                    Collections.CollectionExists.newBuilder()
+                        .setExists(dispatcher.collectionExists(name(r.getCollectionName()))))
+                .setTime(secs(t))
+                .build());
   }
 
   static double secs(long startedNanos) {

@@ -9,9 +9,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The gRPC edge's one error mapper, matching Qdrant's status codes; the descriptions carry the
- * same text as the REST messages. Unexpected exceptions are logged here and answered with
- * INTERNAL without details.
+ * The gRPC edge's one error mapper, matching Qdrant's status codes; the descriptions carry the same
+ * text as the REST messages. Unexpected exceptions are logged here and answered with INTERNAL
+ * without details.
  */
 final class GrpcErrors {
   private static final Logger LOG = LogManager.getLogger(GrpcErrors.class);
@@ -21,10 +21,14 @@ final class GrpcErrors {
   static StatusRuntimeException toStatus(Throwable e, String method) {
     Status status =
         switch (e) {
-          case RequestException.Malformed m -> Status.INVALID_ARGUMENT.withDescription(m.getMessage());
-          case RequestException.Invalid i -> Status.INVALID_ARGUMENT.withDescription(i.getMessage());
-          case RequestException.Unsupported u -> Status.UNIMPLEMENTED.withDescription(u.getMessage());
-          case StorageException.NotFound n -> Status.NOT_FOUND.withDescription("Not found: " + n.getMessage());
+          case RequestException.Malformed m ->
+              Status.INVALID_ARGUMENT.withDescription(m.getMessage());
+          case RequestException.Invalid i ->
+              Status.INVALID_ARGUMENT.withDescription(i.getMessage());
+          case RequestException.Unsupported u ->
+              Status.UNIMPLEMENTED.withDescription(u.getMessage());
+          case StorageException.NotFound n ->
+              Status.NOT_FOUND.withDescription("Not found: " + n.getMessage());
           case StorageException.AlreadyExists a ->
               Status.ALREADY_EXISTS.withDescription("Wrong input: " + a.getMessage());
           case StorageException.BadInput b ->
@@ -39,7 +43,8 @@ final class GrpcErrors {
           }
           default -> {
             LOG.error("{} failed unexpectedly", method, e);
-            yield Status.INTERNAL.withDescription("Service internal error: unexpected error, see the server log");
+            yield Status.INTERNAL.withDescription(
+                "Service internal error: unexpected error, see the server log");
           }
         };
     return status.asRuntimeException();

@@ -24,92 +24,117 @@ final class PointsService extends PointsGrpc.PointsImplBase {
   @Override
   public void upsert(Points.UpsertPoints r, StreamObserver<Points.PointsOperationResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Upsert", o, () -> {
-      String c = name(r.getCollectionName());
-      ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
-      var op = new UpdateOp.Upsert(ProtoCodec.points(r.getPointsList()));
-      var result = dispatcher.update(c, op, r.hasWait() && r.getWait());
-      return Points.PointsOperationResponse.newBuilder().setResult(ProtoCodec.proto(result)).setTime(secs(t)).build();
-    });
+    GrpcErrors.unary(
+        "Upsert",
+        o,
+        () -> {
+          String c = name(r.getCollectionName());
+          ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
+          var op = new UpdateOp.Upsert(ProtoCodec.points(r.getPointsList()));
+          var result = dispatcher.update(c, op, r.hasWait() && r.getWait());
+          return Points.PointsOperationResponse.newBuilder()
+              .setResult(ProtoCodec.proto(result))
+              .setTime(secs(t))
+              .build();
+        });
   }
 
   @Override
   public void delete(Points.DeletePoints r, StreamObserver<Points.PointsOperationResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Delete", o, () -> {
-      String c = name(r.getCollectionName());
-      var op = new UpdateOp.DeletePoints(ProtoCodec.selector(r.getPoints()));
-      var result = dispatcher.update(c, op, r.hasWait() && r.getWait());
-      return Points.PointsOperationResponse.newBuilder().setResult(ProtoCodec.proto(result)).setTime(secs(t)).build();
-    });
+    GrpcErrors.unary(
+        "Delete",
+        o,
+        () -> {
+          String c = name(r.getCollectionName());
+          var op = new UpdateOp.DeletePoints(ProtoCodec.selector(r.getPoints()));
+          var result = dispatcher.update(c, op, r.hasWait() && r.getWait());
+          return Points.PointsOperationResponse.newBuilder()
+              .setResult(ProtoCodec.proto(result))
+              .setTime(secs(t))
+              .build();
+        });
   }
 
   @Override
   public void get(Points.GetPoints r, StreamObserver<Points.GetResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Get", o, () -> {
-      var b = Points.GetResponse.newBuilder();
-      dispatcher
-          .retrieve(
-              name(r.getCollectionName()),
-              ProtoCodec.pointIds(r.getIdsList()),
-              ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
-              ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()))
-          .forEach(p -> b.addResult(ProtoCodec.proto(p)));
-      return b.setTime(secs(t)).build();
-    });
+    GrpcErrors.unary(
+        "Get",
+        o,
+        () -> {
+          var b = Points.GetResponse.newBuilder();
+          dispatcher
+              .retrieve(
+                  name(r.getCollectionName()),
+                  ProtoCodec.pointIds(r.getIdsList()),
+                  ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()))
+              .forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          return b.setTime(secs(t)).build();
+        });
   }
 
   @Override
   public void search(Points.SearchPoints r, StreamObserver<Points.SearchResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Search", o, () -> {
-      ProtoCodec.rejectFilter(r.hasFilter(), r.getFilter());
-      if (r.hasSparseIndices()) {
-        throw new RequestException.Unsupported("sparse vectors are not supported yet");
-      }
-      var request =
-          new SearchRequest(
-              r.hasVectorName() ? r.getVectorName() : CollectionConfig.DEFAULT_VECTOR,
-              ProtoCodec.floats(r.getVectorList()),
-              ProtoCodec.limit(true, r.getLimit(), 10),
-              ProtoCodec.offset(r.hasOffset(), r.getOffset()),
-              r.hasScoreThreshold() ? r.getScoreThreshold() : null,
-              ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
-              ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
-      var b = Points.SearchResponse.newBuilder();
-      dispatcher.search(name(r.getCollectionName()), request).forEach(p -> b.addResult(ProtoCodec.proto(p)));
-      return b.setTime(secs(t)).build();
-    });
+    GrpcErrors.unary(
+        "Search",
+        o,
+        () -> {
+          ProtoCodec.rejectFilter(r.hasFilter(), r.getFilter());
+          if (r.hasSparseIndices()) {
+            throw new RequestException.Unsupported("sparse vectors are not supported yet");
+          }
+          var request =
+              new SearchRequest(
+                  r.hasVectorName() ? r.getVectorName() : CollectionConfig.DEFAULT_VECTOR,
+                  ProtoCodec.floats(r.getVectorList()),
+                  ProtoCodec.limit(true, r.getLimit(), 10),
+                  ProtoCodec.offset(r.hasOffset(), r.getOffset()),
+                  r.hasScoreThreshold() ? r.getScoreThreshold() : null,
+                  ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
+          var b = Points.SearchResponse.newBuilder();
+          dispatcher
+              .search(name(r.getCollectionName()), request)
+              .forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          return b.setTime(secs(t)).build();
+        });
   }
 
   @Override
   public void query(Points.QueryPoints r, StreamObserver<Points.QueryResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("Query", o, () -> {
-      ProtoCodec.rejectFilter(r.hasFilter(), r.getFilter());
-      if (r.getPrefetchCount() > 0) {
-        throw new RequestException.Unsupported("prefetch is not supported yet");
-      }
-      if (!r.hasQuery() || r.getQuery().getVariantCase() != Points.Query.VariantCase.NEAREST) {
-        throw new RequestException.Unsupported("only nearest-vector queries are supported yet");
-      }
-      Points.VectorInput in = r.getQuery().getNearest();
-      if (in.getVariantCase() != Points.VectorInput.VariantCase.DENSE) {
-        throw new RequestException.Unsupported("only dense query vectors are supported yet");
-      }
-      var request =
-          new SearchRequest(
-              r.hasUsing() ? r.getUsing() : CollectionConfig.DEFAULT_VECTOR,
-              ProtoCodec.floats(in.getDense().getDataList()),
-              ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
-              ProtoCodec.offset(r.hasOffset(), r.getOffset()),
-              r.hasScoreThreshold() ? r.getScoreThreshold() : null,
-              ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
-              ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
-      var b = Points.QueryResponse.newBuilder();
-      dispatcher.search(name(r.getCollectionName()), request).forEach(p -> b.addResult(ProtoCodec.proto(p)));
-      return b.setTime(secs(t)).build();
-    });
+    GrpcErrors.unary(
+        "Query",
+        o,
+        () -> {
+          ProtoCodec.rejectFilter(r.hasFilter(), r.getFilter());
+          if (r.getPrefetchCount() > 0) {
+            throw new RequestException.Unsupported("prefetch is not supported yet");
+          }
+          if (!r.hasQuery() || r.getQuery().getVariantCase() != Points.Query.VariantCase.NEAREST) {
+            throw new RequestException.Unsupported("only nearest-vector queries are supported yet");
+          }
+          Points.VectorInput in = r.getQuery().getNearest();
+          if (in.getVariantCase() != Points.VectorInput.VariantCase.DENSE) {
+            throw new RequestException.Unsupported("only dense query vectors are supported yet");
+          }
+          var request =
+              new SearchRequest(
+                  r.hasUsing() ? r.getUsing() : CollectionConfig.DEFAULT_VECTOR,
+                  ProtoCodec.floats(in.getDense().getDataList()),
+                  ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
+                  ProtoCodec.offset(r.hasOffset(), r.getOffset()),
+                  r.hasScoreThreshold() ? r.getScoreThreshold() : null,
+                  ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
+          var b = Points.QueryResponse.newBuilder();
+          dispatcher
+              .search(name(r.getCollectionName()), request)
+              .forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          return b.setTime(secs(t)).build();
+        });
   }
 }

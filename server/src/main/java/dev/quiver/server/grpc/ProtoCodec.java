@@ -41,9 +41,13 @@ final class ProtoCodec {
     if (r.hasVectorsConfig()) {
       Collections.VectorsConfig vc = r.getVectorsConfig();
       switch (vc.getConfigCase()) {
-        case PARAMS -> vectors.put(CollectionConfig.DEFAULT_VECTOR, vectorParams(vc.getParams(), "vectors_config"));
+        case PARAMS ->
+            vectors.put(
+                CollectionConfig.DEFAULT_VECTOR, vectorParams(vc.getParams(), "vectors_config"));
         case PARAMS_MAP ->
-            vc.getParamsMap().getMapMap().forEach((k, v) -> vectors.put(k, vectorParams(v, "vectors_config." + k)));
+            vc.getParamsMap()
+                .getMapMap()
+                .forEach((k, v) -> vectors.put(k, vectorParams(v, "vectors_config." + k)));
         case CONFIG_NOT_SET -> {}
       }
     }
@@ -56,9 +60,19 @@ final class ProtoCodec {
       hnsw =
           new CreateCollection.HnswDiff(
               h.hasM() ? range(h.getM(), 0, 65536, "hnsw_config.m") : null,
-              h.hasEfConstruct() ? range(h.getEfConstruct(), 4, Integer.MAX_VALUE, "hnsw_config.ef_construct") : null,
-              h.hasFullScanThreshold() ? range(h.getFullScanThreshold(), 0, Integer.MAX_VALUE, "hnsw_config.full_scan_threshold") : null,
-              h.hasMaxIndexingThreads() ? range(h.getMaxIndexingThreads(), 0, 65536, "hnsw_config.max_indexing_threads") : null,
+              h.hasEfConstruct()
+                  ? range(h.getEfConstruct(), 4, Integer.MAX_VALUE, "hnsw_config.ef_construct")
+                  : null,
+              h.hasFullScanThreshold()
+                  ? range(
+                      h.getFullScanThreshold(),
+                      0,
+                      Integer.MAX_VALUE,
+                      "hnsw_config.full_scan_threshold")
+                  : null,
+              h.hasMaxIndexingThreads()
+                  ? range(h.getMaxIndexingThreads(), 0, 65536, "hnsw_config.max_indexing_threads")
+                  : null,
               h.hasOnDisk() ? h.getOnDisk() : null);
     }
     CreateCollection.WalDiff wal = null;
@@ -66,14 +80,29 @@ final class ProtoCodec {
       Collections.WalConfigDiff w = r.getWalConfig();
       wal =
           new CreateCollection.WalDiff(
-              w.hasWalCapacityMb() ? range(w.getWalCapacityMb(), 1, 1 << 20, "wal_config.wal_capacity_mb") : null,
-              w.hasWalSegmentsAhead() ? range(w.getWalSegmentsAhead(), 0, 1024, "wal_config.wal_segments_ahead") : null);
+              w.hasWalCapacityMb()
+                  ? range(w.getWalCapacityMb(), 1, 1 << 20, "wal_config.wal_capacity_mb")
+                  : null,
+              w.hasWalSegmentsAhead()
+                  ? range(w.getWalSegmentsAhead(), 0, 1024, "wal_config.wal_segments_ahead")
+                  : null);
     }
     return new CreateCollection(
         vectors,
-        r.hasShardNumber() ? range(Integer.toUnsignedLong(r.getShardNumber()), 1, 65536, "shard_number") : null,
-        r.hasReplicationFactor() ? range(Integer.toUnsignedLong(r.getReplicationFactor()), 1, 65536, "replication_factor") : null,
-        r.hasWriteConsistencyFactor() ? range(Integer.toUnsignedLong(r.getWriteConsistencyFactor()), 1, 65536, "write_consistency_factor") : null,
+        r.hasShardNumber()
+            ? range(Integer.toUnsignedLong(r.getShardNumber()), 1, 65536, "shard_number")
+            : null,
+        r.hasReplicationFactor()
+            ? range(
+                Integer.toUnsignedLong(r.getReplicationFactor()), 1, 65536, "replication_factor")
+            : null,
+        r.hasWriteConsistencyFactor()
+            ? range(
+                Integer.toUnsignedLong(r.getWriteConsistencyFactor()),
+                1,
+                65536,
+                "write_consistency_factor")
+            : null,
         r.hasOnDiskPayload() ? r.getOnDiskPayload() : null,
         hnsw,
         wal);
@@ -99,7 +128,9 @@ final class ProtoCodec {
   private static int range(long v, long min, long max, String field) {
     if (v < min || v > max) {
       throw new RequestException.Invalid(
-          BODY, field, "value " + Long.toUnsignedString(v) + " invalid, must be from " + min + " to " + max);
+          BODY,
+          field,
+          "value " + Long.toUnsignedString(v) + " invalid, must be from " + min + " to " + max);
     }
     return (int) v;
   }
@@ -117,7 +148,8 @@ final class ProtoCodec {
         Points.Vectors v = s.getVectors();
         switch (v.getVectorsOptionsCase()) {
           case VECTOR -> vectors.put(CollectionConfig.DEFAULT_VECTOR, dense(v.getVector()));
-          case VECTORS -> v.getVectors().getVectorsMap().forEach((k, x) -> vectors.put(k, dense(x)));
+          case VECTORS ->
+              v.getVectors().getVectorsMap().forEach((k, x) -> vectors.put(k, dense(x)));
           case VECTORSOPTIONS_NOT_SET -> {}
         }
       }
@@ -133,12 +165,14 @@ final class ProtoCodec {
       case DENSE -> data = v.getDense().getDataList();
       case VECTOR_NOT_SET -> {
         if (v.hasIndices() || v.hasVectorsCount()) {
-          throw new RequestException.Unsupported("sparse vectors and multivectors are not supported yet");
+          throw new RequestException.Unsupported(
+              "sparse vectors and multivectors are not supported yet");
         }
         data = v.getDataList();
       }
-      default -> throw new RequestException.Unsupported(
-          "vector kind " + v.getVectorCase() + " is not supported yet");
+      default ->
+          throw new RequestException.Unsupported(
+              "vector kind " + v.getVectorCase() + " is not supported yet");
     }
     return floats(data);
   }
@@ -166,18 +200,22 @@ final class ProtoCodec {
         try {
           yield PointId.of(UUID.fromString(id.getUuid()));
         } catch (IllegalArgumentException e) {
-          throw new RequestException.Invalid(BODY, path, "`" + id.getUuid() + "` is not a valid UUID");
+          throw new RequestException.Invalid(
+              BODY, path, "`" + id.getUuid() + "` is not a valid UUID");
         }
       }
-      case POINTIDOPTIONS_NOT_SET -> throw new RequestException.Invalid(BODY, path, "point id is empty");
+      case POINTIDOPTIONS_NOT_SET ->
+          throw new RequestException.Invalid(BODY, path, "point id is empty");
     };
   }
 
   static List<PointId> selector(Points.PointsSelector s) {
     return switch (s.getPointsSelectorOneOfCase()) {
       case POINTS -> pointIds(s.getPoints().getIdsList());
-      case FILTER -> throw new RequestException.Unsupported("selecting points by filter is not supported yet");
-      case POINTSSELECTORONEOF_NOT_SET -> throw new RequestException.Invalid(BODY, "points", "selector is empty");
+      case FILTER ->
+          throw new RequestException.Unsupported("selecting points by filter is not supported yet");
+      case POINTSSELECTORONEOF_NOT_SET ->
+          throw new RequestException.Invalid(BODY, "points", "selector is empty");
     };
   }
 
@@ -217,14 +255,18 @@ final class ProtoCodec {
     if (limit == 0) {
       throw new RequestException.Invalid(BODY, "limit", "value 0 invalid, must be 1.0 or larger");
     }
-    return Long.compareUnsigned(limit, Integer.MAX_VALUE - 1) > 0 ? Integer.MAX_VALUE - 1 : (int) limit;
+    return Long.compareUnsigned(limit, Integer.MAX_VALUE - 1) > 0
+        ? Integer.MAX_VALUE - 1
+        : (int) limit;
   }
 
   static int offset(boolean has, long offset) {
     if (!has) {
       return 0;
     }
-    return Long.compareUnsigned(offset, Integer.MAX_VALUE / 2) > 0 ? Integer.MAX_VALUE / 2 : (int) offset;
+    return Long.compareUnsigned(offset, Integer.MAX_VALUE / 2) > 0
+        ? Integer.MAX_VALUE / 2
+        : (int) offset;
   }
 
   static Value.Struct struct(Map<String, JsonWithInt.Value> fields) {
@@ -281,7 +323,11 @@ final class ProtoCodec {
   }
 
   static Points.ScoredPoint proto(ScoredPoint p) {
-    var b = Points.ScoredPoint.newBuilder().setId(proto(p.id())).setScore(p.score()).setVersion(p.version());
+    var b =
+        Points.ScoredPoint.newBuilder()
+            .setId(proto(p.id()))
+            .setScore(p.score())
+            .setVersion(p.version());
     if (p.payload() != null) {
       p.payload().fields().forEach((k, v) -> b.putPayload(k, proto(v)));
     }
@@ -304,14 +350,19 @@ final class ProtoCodec {
 
   private static Points.VectorsOutput vectorsOutput(Map<String, float[]> vectors) {
     if (vectors.size() == 1 && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
-      return Points.VectorsOutput.newBuilder().setVector(vectorOutput(vectors.get(CollectionConfig.DEFAULT_VECTOR))).build();
+      return Points.VectorsOutput.newBuilder()
+          .setVector(vectorOutput(vectors.get(CollectionConfig.DEFAULT_VECTOR)))
+          .build();
     }
     var named = Points.NamedVectorsOutput.newBuilder();
     new TreeMap<>(vectors).forEach((k, v) -> named.putVectors(k, vectorOutput(v)));
     return Points.VectorsOutput.newBuilder().setVectors(named).build();
   }
 
-  /** Fills both the current {@code dense} field and the deprecated {@code data}, which older clients read. */
+  /**
+   * Fills both the current {@code dense} field and the deprecated {@code data}, which older clients
+   * read.
+   */
   @SuppressWarnings("deprecation")
   private static Points.VectorOutput vectorOutput(float[] v) {
     var dense = Points.DenseVector.newBuilder();
@@ -326,7 +377,10 @@ final class ProtoCodec {
   static Points.UpdateResult proto(UpdateResult r) {
     return Points.UpdateResult.newBuilder()
         .setOperationId(r.operationId())
-        .setStatus(r.status() == UpdateResult.Status.COMPLETED ? Points.UpdateStatus.Completed : Points.UpdateStatus.Acknowledged)
+        .setStatus(
+            r.status() == UpdateResult.Status.COMPLETED
+                ? Points.UpdateStatus.Completed
+                : Points.UpdateStatus.Acknowledged)
         .build();
   }
 

@@ -8,8 +8,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The REST edge's one error mapper: every exception a handler throws becomes Qdrant's error
- * envelope with Qdrant's status code and message prefix. Unexpected exceptions are logged here
- * with their stack trace and answered with a generic 500; no trace reaches the client.
+ * envelope with Qdrant's status code and message prefix. Unexpected exceptions are logged here with
+ * their stack trace and answered with a generic 500; no trace reaches the client.
  */
 final class HttpErrors {
   private static final Logger LOG = LogManager.getLogger(HttpErrors.class);
@@ -25,11 +25,14 @@ final class HttpErrors {
       case RequestException.Unsupported u ->
           RestResponse.error(HttpResponseStatus.BAD_REQUEST, u.getMessage(), startedNanos);
       case StorageException.NotFound n ->
-          RestResponse.error(HttpResponseStatus.NOT_FOUND, "Not found: " + n.getMessage(), startedNanos);
+          RestResponse.error(
+              HttpResponseStatus.NOT_FOUND, "Not found: " + n.getMessage(), startedNanos);
       case StorageException.AlreadyExists a ->
-          RestResponse.error(HttpResponseStatus.CONFLICT, "Wrong input: " + a.getMessage(), startedNanos);
+          RestResponse.error(
+              HttpResponseStatus.CONFLICT, "Wrong input: " + a.getMessage(), startedNanos);
       case StorageException.BadInput b ->
-          RestResponse.error(HttpResponseStatus.BAD_REQUEST, "Wrong input: " + b.getMessage(), startedNanos);
+          RestResponse.error(
+              HttpResponseStatus.BAD_REQUEST, "Wrong input: " + b.getMessage(), startedNanos);
       case StorageException s -> {
         LOG.error("{} failed in storage", operationId, s);
         yield RestResponse.error(

@@ -12,9 +12,7 @@ import java.io.IOException;
 /** The one JSON mapper of the REST edge and its parse/serialise helpers. Thread-safe. */
 final class Json {
   static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   static {
     MAPPER
@@ -34,8 +32,11 @@ final class Json {
     } catch (JsonProcessingException e) {
       var loc = e.getLocation();
       throw new RequestException.Malformed(
-          "Format error in JSON body: " + e.getOriginalMessage()
-              + (loc == null ? "" : " at line " + loc.getLineNr() + " column " + loc.getColumnNr()));
+          "Format error in JSON body: "
+              + e.getOriginalMessage()
+              + (loc == null
+                  ? ""
+                  : " at line " + loc.getLineNr() + " column " + loc.getColumnNr()));
     } catch (IOException e) {
       throw new RequestException.Malformed("Format error in JSON body: " + e.getMessage());
     }

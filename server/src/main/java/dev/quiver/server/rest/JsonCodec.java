@@ -49,7 +49,9 @@ final class JsonCodec {
       if (v.has("size") || v.has("distance")) {
         vectors.put(CollectionConfig.DEFAULT_VECTOR, vectorParams(v, "vectors"));
       } else {
-        v.properties().forEach(e -> vectors.put(e.getKey(), vectorParams(e.getValue(), "vectors." + e.getKey())));
+        v.properties()
+            .forEach(
+                e -> vectors.put(e.getKey(), vectorParams(e.getValue(), "vectors." + e.getKey())));
       }
     }
     if (o.hasNonNull("sparse_vectors") && !o.get("sparse_vectors").isEmpty()) {
@@ -84,22 +86,29 @@ final class JsonCodec {
     ObjectNode o = object(node, path);
     JsonNode size = o.get("size");
     if (size == null || size.isNull()) {
-      throw new RequestException.Malformed("Format error in JSON body: missing field `size` at `" + path + "`");
+      throw new RequestException.Malformed(
+          "Format error in JSON body: missing field `size` at `" + path + "`");
     }
     long s = u64(size, path + ".size");
     if (s < 1 || s > VectorParams.MAX_SIZE) {
       throw new RequestException.Invalid(
-          BODY, path + ".size", "value " + s + " invalid, must be from 1 to " + VectorParams.MAX_SIZE);
+          BODY,
+          path + ".size",
+          "value " + s + " invalid, must be from 1 to " + VectorParams.MAX_SIZE);
     }
     JsonNode d = o.get("distance");
     if (d == null || d.isNull()) {
-      throw new RequestException.Malformed("Format error in JSON body: missing field `distance` at `" + path + "`");
+      throw new RequestException.Malformed(
+          "Format error in JSON body: missing field `distance` at `" + path + "`");
     }
     Distance distance = d.isTextual() ? Distance.fromWireName(d.asText()) : null;
     if (distance == null) {
       throw new RequestException.Malformed(
-          "Format error in JSON body: unknown variant `" + d.asText()
-              + "`, expected one of `Cosine`, `Euclid`, `Dot`, `Manhattan` at `" + path + ".distance`");
+          "Format error in JSON body: unknown variant `"
+              + d.asText()
+              + "`, expected one of `Cosine`, `Euclid`, `Dot`, `Manhattan` at `"
+              + path
+              + ".distance`");
     }
     if (o.hasNonNull("multivector_config")) {
       throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
@@ -136,16 +145,29 @@ final class JsonCodec {
       } else {
         object(vectors, "batch.vectors")
             .properties()
-            .forEach(e -> fillBatch(perPoint, e.getKey(), array(e.getValue(), "batch.vectors." + e.getKey()), "batch.vectors." + e.getKey()));
+            .forEach(
+                e ->
+                    fillBatch(
+                        perPoint,
+                        e.getKey(),
+                        array(e.getValue(), "batch.vectors." + e.getKey()),
+                        "batch.vectors." + e.getKey()));
       }
       JsonNode payloads = b.get("payloads");
-      if (payloads != null && !payloads.isNull() && array(payloads, "batch.payloads").size() != ids.size()) {
-        throw new RequestException.Invalid(BODY, "batch.payloads", "number of payloads does not match number of ids");
+      if (payloads != null
+          && !payloads.isNull()
+          && array(payloads, "batch.payloads").size() != ids.size()) {
+        throw new RequestException.Invalid(
+            BODY, "batch.payloads", "number of payloads does not match number of ids");
       }
       List<Point> points = new ArrayList<>(ids.size());
       for (int i = 0; i < ids.size(); i++) {
         JsonNode pl = payloads == null || payloads.isNull() ? null : payloads.get(i);
-        points.add(new Point(pointId(ids.get(i), "batch.ids[" + i + "]"), perPoint.get(i), payload(pl, "batch.payloads[" + i + "]")));
+        points.add(
+            new Point(
+                pointId(ids.get(i), "batch.ids[" + i + "]"),
+                perPoint.get(i),
+                payload(pl, "batch.payloads[" + i + "]")));
       }
       return points;
     }
@@ -153,9 +175,11 @@ final class JsonCodec {
         "Format error in JSON body: data did not match any variant of untagged enum PointInsertOperations");
   }
 
-  private static void fillBatch(List<Map<String, float[]>> perPoint, String name, ArrayNode vectors, String path) {
+  private static void fillBatch(
+      List<Map<String, float[]>> perPoint, String name, ArrayNode vectors, String path) {
     if (vectors.size() != perPoint.size()) {
-      throw new RequestException.Invalid(BODY, path, "number of vectors does not match number of ids");
+      throw new RequestException.Invalid(
+          BODY, path, "number of vectors does not match number of ids");
     }
     for (int i = 0; i < vectors.size(); i++) {
       perPoint.get(i).put(name, denseVector(vectors.get(i), path + "[" + i + "]"));
@@ -166,7 +190,8 @@ final class JsonCodec {
   static List<PointId> pointIdsSelector(JsonNode body) {
     ObjectNode o = object(body, "");
     if (o.has("filter")) {
-      throw new RequestException.Unsupported("Bad request: selecting points by filter is not supported yet");
+      throw new RequestException.Unsupported(
+          "Bad request: selecting points by filter is not supported yet");
     }
     return pointIds(required(o, "points", ""), "points");
   }
@@ -215,16 +240,19 @@ final class JsonCodec {
     }
     JsonNode q = o.get("query");
     if (q == null || q.isNull()) {
-      throw new RequestException.Unsupported("Bad request: a query without a vector is not supported yet");
+      throw new RequestException.Unsupported(
+          "Bad request: a query without a vector is not supported yet");
     }
     if (q.isObject() && q.has("nearest")) {
       q = q.get("nearest");
     }
     if (!q.isArray()) {
-      throw new RequestException.Unsupported("Bad request: only nearest-vector queries are supported yet");
+      throw new RequestException.Unsupported(
+          "Bad request: only nearest-vector queries are supported yet");
     }
     float[] vector = denseVector(q, "query");
-    String using = o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
+    String using =
+        o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
     return new SearchRequest(
         using,
         vector,
@@ -310,20 +338,26 @@ final class JsonCodec {
       return out;
     }
     if (node.isObject()) {
-      node.properties().forEach(e -> {
-        JsonNode v = e.getValue();
-        if (v.isObject()) {
-          throw new RequestException.Unsupported("Bad request: sparse vectors and documents are not supported yet");
-        }
-        if (v.isArray() && !v.isEmpty() && v.get(0).isArray()) {
-          throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
-        }
-        out.put(e.getKey(), denseVector(v, path + "." + e.getKey()));
-      });
+      node.properties()
+          .forEach(
+              e -> {
+                JsonNode v = e.getValue();
+                if (v.isObject()) {
+                  throw new RequestException.Unsupported(
+                      "Bad request: sparse vectors and documents are not supported yet");
+                }
+                if (v.isArray() && !v.isEmpty() && v.get(0).isArray()) {
+                  throw new RequestException.Unsupported(
+                      "Bad request: multivectors are not supported yet");
+                }
+                out.put(e.getKey(), denseVector(v, path + "." + e.getKey()));
+              });
       return out;
     }
     throw new RequestException.Malformed(
-        "Format error in JSON body: data did not match any variant of untagged enum VectorStruct at `" + path + "`");
+        "Format error in JSON body: data did not match any variant of untagged enum VectorStruct at `"
+            + path
+            + "`");
   }
 
   private static float[] denseVector(JsonNode node, String path) {
@@ -355,7 +389,9 @@ final class JsonCodec {
     if (node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0) {
       return PointId.of(node.asLong());
     }
-    if (node.isBigInteger() && node.bigIntegerValue().signum() >= 0 && node.bigIntegerValue().bitLength() <= 64) {
+    if (node.isBigInteger()
+        && node.bigIntegerValue().signum() >= 0
+        && node.bigIntegerValue().bitLength() <= 64) {
       return PointId.of(node.bigIntegerValue().longValue());
     }
     if (node.isTextual()) {
@@ -365,7 +401,9 @@ final class JsonCodec {
       }
     }
     throw new RequestException.Malformed(
-        "Format error in JSON body: data did not match any variant of untagged enum ExtendedPointId at `" + path + "`");
+        "Format error in JSON body: data did not match any variant of untagged enum ExtendedPointId at `"
+            + path
+            + "`");
   }
 
   /** An id from a path segment or string: an unsigned integer or a UUID; null if neither. */
@@ -377,7 +415,16 @@ final class JsonCodec {
     }
     try {
       if (s.length() == 32 && s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-        s = s.substring(0, 8) + "-" + s.substring(8, 12) + "-" + s.substring(12, 16) + "-" + s.substring(16, 20) + "-" + s.substring(20);
+        s =
+            s.substring(0, 8)
+                + "-"
+                + s.substring(8, 12)
+                + "-"
+                + s.substring(12, 16)
+                + "-"
+                + s.substring(16, 20)
+                + "-"
+                + s.substring(20);
       }
       if (s.length() == 36) {
         return PointId.of(UUID.fromString(s));
@@ -403,7 +450,9 @@ final class JsonCodec {
       case NULL, MISSING -> Value.Null.INSTANCE;
       case BOOLEAN -> new Value.Bool(n.booleanValue());
       case NUMBER ->
-          n.isIntegralNumber() && n.canConvertToLong() ? new Value.Int(n.longValue()) : new Value.Double(n.doubleValue());
+          n.isIntegralNumber() && n.canConvertToLong()
+              ? new Value.Int(n.longValue())
+              : new Value.Double(n.doubleValue());
       case STRING -> new Value.Str(n.textValue());
       case ARRAY -> {
         List<Value> values = new ArrayList<>(n.size());
@@ -443,7 +492,10 @@ final class JsonCodec {
 
   static JsonNode pointId(PointId id) {
     return switch (id) {
-      case PointId.Num n -> n.value() >= 0 ? F.numberNode(n.value()) : F.numberNode(new java.math.BigInteger(Long.toUnsignedString(n.value())));
+      case PointId.Num n ->
+          n.value() >= 0
+              ? F.numberNode(n.value())
+              : F.numberNode(new java.math.BigInteger(Long.toUnsignedString(n.value())));
       case PointId.Uuid u -> F.textNode(u.value().toString());
     };
   }
@@ -525,11 +577,17 @@ final class JsonCodec {
     opt.put("deleted_threshold", op.deletedThreshold());
     opt.put("vacuum_min_vector_number", op.vacuumMinVectorNumber());
     opt.put("default_segment_number", op.defaultSegmentNumber());
-    opt.set("max_segment_size", op.maxSegmentSize() == null ? F.nullNode() : F.numberNode(op.maxSegmentSize()));
+    opt.set(
+        "max_segment_size",
+        op.maxSegmentSize() == null ? F.nullNode() : F.numberNode(op.maxSegmentSize()));
     opt.set("memmap_threshold", F.nullNode());
     opt.put("indexing_threshold", op.indexingThreshold());
     opt.put("flush_interval_sec", op.flushIntervalSec());
-    opt.set("max_optimization_threads", op.maxOptimizationThreads() == null ? F.nullNode() : F.numberNode(op.maxOptimizationThreads()));
+    opt.set(
+        "max_optimization_threads",
+        op.maxOptimizationThreads() == null
+            ? F.nullNode()
+            : F.numberNode(op.maxOptimizationThreads()));
     ObjectNode wal = config.putObject("wal_config");
     wal.put("wal_capacity_mb", c.wal().walCapacityMb());
     wal.put("wal_segments_ahead", c.wal().walSegmentsAhead());
@@ -568,7 +626,10 @@ final class JsonCodec {
     JsonNode n = o.get(field);
     if (n == null || n.isNull()) {
       throw new RequestException.Malformed(
-          "Format error in JSON body: missing field `" + field + "`" + (path.isEmpty() ? "" : " at `" + path + "`"));
+          "Format error in JSON body: missing field `"
+              + field
+              + "`"
+              + (path.isEmpty() ? "" : " at `" + path + "`"));
     }
     return n;
   }
@@ -603,7 +664,8 @@ final class JsonCodec {
     }
     long v = u64(n, field);
     if (v < min || v > max) {
-      throw new RequestException.Invalid(BODY, field, "value " + v + " invalid, must be from " + min + " to " + max);
+      throw new RequestException.Invalid(
+          BODY, field, "value " + v + " invalid, must be from " + min + " to " + max);
     }
     return (int) v;
   }
@@ -634,14 +696,18 @@ final class JsonCodec {
     String got =
         switch (n.getNodeType()) {
           case STRING -> "string \"" + n.asText() + "\"";
-          case NUMBER -> (n.isIntegralNumber() ? "integer `" : "floating point `") + n.asText() + "`";
+          case NUMBER ->
+              (n.isIntegralNumber() ? "integer `" : "floating point `") + n.asText() + "`";
           case BOOLEAN -> "boolean `" + n.asText() + "`";
           case ARRAY -> "sequence";
           case OBJECT -> "map";
           default -> "null";
         };
     return new RequestException.Malformed(
-        "Format error in JSON body: invalid type: " + got + ", expected " + expected
+        "Format error in JSON body: invalid type: "
+            + got
+            + ", expected "
+            + expected
             + (path.isEmpty() ? "" : " at `" + path + "`"));
   }
 }

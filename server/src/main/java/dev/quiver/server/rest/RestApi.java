@@ -25,8 +25,8 @@ import java.util.List;
 
 /**
  * Qdrant's REST routes: decode with {@link JsonCodec}, call the {@link Dispatcher}, encode the
- * answer. Handlers hold no logic of their own beyond that; the gRPC edge calls the same
- * dispatcher. Thread-safe.
+ * answer. Handlers hold no logic of their own beyond that; the gRPC edge calls the same dispatcher.
+ * Thread-safe.
  */
 final class RestApi {
   private final Dispatcher dispatcher;
@@ -40,19 +40,39 @@ final class RestApi {
   Router router() {
     return new Router()
         .add(GET, "/", "root", r -> version())
-        .add(GET, "/healthz", "healthz", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
-        .add(GET, "/livez", "livez", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
-        .add(GET, "/readyz", "readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"))
+        .add(
+            GET,
+            "/healthz",
+            "healthz",
+            r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
+        .add(
+            GET,
+            "/livez",
+            "livez",
+            r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
+        .add(
+            GET,
+            "/readyz",
+            "readyz",
+            r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"))
         .add(GET, "/cluster", "cluster_status", this::clusterStatus)
         .add(GET, "/collections", "get_collections", this::listCollections)
         .add(GET, "/collections/{collection_name}", "get_collection", this::getCollection)
         .add(PUT, "/collections/{collection_name}", "create_collection", this::createCollection)
         .add(DELETE, "/collections/{collection_name}", "delete_collection", this::deleteCollection)
-        .add(GET, "/collections/{collection_name}/exists", "collection_exists", this::collectionExists)
+        .add(
+            GET,
+            "/collections/{collection_name}/exists",
+            "collection_exists",
+            this::collectionExists)
         .add(PUT, "/collections/{collection_name}/points", "upsert_points", this::upsert)
         .add(POST, "/collections/{collection_name}/points", "get_points", this::getPoints)
         .add(GET, "/collections/{collection_name}/points/{id}", "get_point", this::getPoint)
-        .add(POST, "/collections/{collection_name}/points/delete", "delete_points", this::deletePoints)
+        .add(
+            POST,
+            "/collections/{collection_name}/points/delete",
+            "delete_points",
+            this::deletePoints)
         .add(POST, "/collections/{collection_name}/points/search", "search_points", this::search)
         .add(POST, "/collections/{collection_name}/points/query", "query_points", this::query);
   }
@@ -79,7 +99,8 @@ final class RestApi {
   }
 
   private RestResponse getCollection(RestRequest r) {
-    return RestResponse.ok(JsonCodec.collectionInfo(dispatcher.collectionInfo(collection(r))), started(r));
+    return RestResponse.ok(
+        JsonCodec.collectionInfo(dispatcher.collectionInfo(collection(r))), started(r));
   }
 
   private RestResponse createCollection(RestRequest r) {
@@ -133,7 +154,8 @@ final class RestApi {
       throw new RequestException.Malformed(
           "Path deserialize error: `" + r.path("id") + "` is not an unsigned integer or a UUID");
     }
-    List<PointRecord> found = dispatcher.retrieve(name, List.of(id), WithPayload.ALL, WithVectors.ALL);
+    List<PointRecord> found =
+        dispatcher.retrieve(name, List.of(id), WithPayload.ALL, WithVectors.ALL);
     if (found.isEmpty()) {
       throw new StorageException.NotFound("No point with id " + id + " found");
     }

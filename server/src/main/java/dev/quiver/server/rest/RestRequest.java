@@ -47,7 +47,9 @@ record RestRequest(
       String v = values.getLast();
       if (!v.equals("weak") && !v.equals("medium") && !v.equals("strong")) {
         throw new RequestException.Malformed(
-            "Query deserialize error: unknown variant `" + v + "`, expected one of `weak`, `medium`, `strong`");
+            "Query deserialize error: unknown variant `"
+                + v
+                + "`, expected one of `weak`, `medium`, `strong`");
       }
     }
   }

@@ -79,7 +79,9 @@ public final class RestServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     var p = ch.pipeline();
-                    p.addLast(new IdleStateHandler(0, 0, settings.keepAliveTimeoutSec(), TimeUnit.SECONDS));
+                    p.addLast(
+                        new IdleStateHandler(
+                            0, 0, settings.keepAliveTimeoutSec(), TimeUnit.SECONDS));
                     p.addLast(new HttpServerCodec());
                     p.addLast(new HttpContentDecompressor(0));
                     p.addLast(new HttpObjectAggregator(maxBody));
@@ -89,10 +91,17 @@ public final class RestServer implements AutoCloseable {
                           new CorsHandler(
                               CorsConfigBuilder.forAnyOrigin()
                                   .allowedRequestMethods(
-                                      HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT,
-                                      HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS)
+                                      HttpMethod.GET,
+                                      HttpMethod.POST,
+                                      HttpMethod.PUT,
+                                      HttpMethod.PATCH,
+                                      HttpMethod.DELETE,
+                                      HttpMethod.OPTIONS)
                                   .allowedRequestHeaders(
-                                      "content-type", "api-key", "authorization", "content-encoding")
+                                      "content-type",
+                                      "api-key",
+                                      "authorization",
+                                      "content-encoding")
                                   .build()));
                     }
                     p.addLast(new Handler(router, executor));
@@ -135,13 +144,20 @@ public final class RestServer implements AutoCloseable {
       long started = System.nanoTime();
       boolean keepAlive = HttpUtil.isKeepAlive(req);
       if (req.decoderResult().isFailure()) {
-        write(ctx, RestResponse.error(HttpResponseStatus.BAD_REQUEST, "Bad request: malformed HTTP request", started), false);
+        write(
+            ctx,
+            RestResponse.error(
+                HttpResponseStatus.BAD_REQUEST, "Bad request: malformed HTTP request", started),
+            false);
         return;
       }
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
       Router.Match match = router.match(req.method(), uri.rawPath());
       if (match == null) {
-        write(ctx, RestResponse.error(HttpResponseStatus.NOT_FOUND, "Not found: no such route", started), keepAlive);
+        write(
+            ctx,
+            RestResponse.error(HttpResponseStatus.NOT_FOUND, "Not found: no such route", started),
+            keepAlive);
         return;
       }
       RestRequest request =
@@ -167,13 +183,20 @@ public final class RestServer implements AutoCloseable {
             });
       } catch (RejectedExecutionException e) {
         inFlight.decrementAndGet();
-        write(ctx, RestResponse.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service unavailable: shutting down", started), false);
+        write(
+            ctx,
+            RestResponse.error(
+                HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "Service unavailable: shutting down",
+                started),
+            false);
       }
     }
 
     private static void write(ChannelHandlerContext ctx, RestResponse r, boolean keepAlive) {
       FullHttpResponse res =
-          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(), Unpooled.wrappedBuffer(r.body()));
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, r.status(), Unpooled.wrappedBuffer(r.body()));
       res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
       HttpUtil.setContentLength(res, r.body().length);
       if (keepAlive) {

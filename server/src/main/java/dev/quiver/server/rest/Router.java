@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * The REST route table: method plus path template ({@code /collections/{collection_name}}) to a
  * handler. Matching works on decoded segments: the path is split on {@code /} first and each
- * segment percent-decoded afterwards, so {@code %2F} never creates a segment and {@code ..} is
- * just a literal that matches no template. One trailing slash is ignored, as in Qdrant. Built
- * once, then read-only and thread-safe.
+ * segment percent-decoded afterwards, so {@code %2F} never creates a segment and {@code ..} is just
+ * a literal that matches no template. One trailing slash is ignored, as in Qdrant. Built once, then
+ * read-only and thread-safe.
  */
 final class Router {
 
@@ -22,7 +22,9 @@ final class Router {
     RestResponse handle(RestRequest request) throws Exception;
   }
 
-  /** A route: its operation id (Qdrant's {@code operationId}) names it in logs and the action table. */
+  /**
+   * A route: its operation id (Qdrant's {@code operationId}) names it in logs and the action table.
+   */
   record Route(HttpMethod method, String template, String operationId, Handler handler) {}
 
   /** A matched route and the values of its path parameters. */
@@ -58,7 +60,8 @@ final class Router {
   }
 
   private static Map<String, String> matchTemplate(String template, List<String> segments) {
-    List<String> parts = template.equals("/") ? List.of() : List.of(template.substring(1).split("/"));
+    List<String> parts =
+        template.equals("/") ? List.of() : List.of(template.substring(1).split("/"));
     if (parts.size() != segments.size()) {
       return null;
     }
@@ -80,7 +83,10 @@ final class Router {
     if (rawPath.isEmpty() || rawPath.charAt(0) != '/') {
       return null;
     }
-    String p = rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
+    String p =
+        rawPath.length() > 1 && rawPath.endsWith("/")
+            ? rawPath.substring(0, rawPath.length() - 1)
+            : rawPath;
     if (p.equals("/")) {
       return List.of();
     }

@@ -59,7 +59,8 @@ class ConfigLoaderTest {
     write("config/development.yaml", "service:\n  http_port: 7001\n  grpc_port: 7002\n");
     write("config/local.yml", "service:\n  http_port: 7003\n  host: 127.0.0.1\n");
     write("extra.yaml", "service:\n  http_port: 7004\nstorage:\n  storage_path: /data\n");
-    var loaded = loader.load(dir, Path.of("extra.yaml"), Map.of("QDRANT__SERVICE__HTTP_PORT", "7005"));
+    var loaded =
+        loader.load(dir, Path.of("extra.yaml"), Map.of("QDRANT__SERVICE__HTTP_PORT", "7005"));
     ServiceSection s = loaded.config().service();
     assertThat(s.httpPort()).isEqualTo(7005); // env wins over every file
     assertThat(s.grpcPort()).isEqualTo(7002); // from development.yaml (the default RUN_MODE)
@@ -74,7 +75,8 @@ class ConfigLoaderTest {
   void configPathBeatsLocalFiles() throws Exception {
     write("config/local.yaml", "service:\n  http_port: 7003\n");
     write("extra.yaml", "service:\n  http_port: 7004\n");
-    assertThat(loader.load(dir, Path.of("extra.yaml"), Map.of()).config().service().httpPort()).isEqualTo(7004);
+    assertThat(loader.load(dir, Path.of("extra.yaml"), Map.of()).config().service().httpPort())
+        .isEqualTo(7004);
   }
 
   @Test
@@ -103,9 +105,22 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"true,true", "false,false", "yes,true", "no,false", "on,true", "off,false", "1,true", "0,false", "TRUE,true", "Yes,true", "OFF,false"})
+  @CsvSource({
+    "true,true",
+    "false,false",
+    "yes,true",
+    "no,false",
+    "on,true",
+    "off,false",
+    "1,true",
+    "0,false",
+    "TRUE,true",
+    "Yes,true",
+    "OFF,false"
+  })
   void booleansFromTheEnvironmentAreLenient(String text, boolean expected) throws Exception {
-    assertThat(load(Map.of("QDRANT__SERVICE__ENABLE_CORS", text)).service().enableCors()).isEqualTo(expected);
+    assertThat(load(Map.of("QDRANT__SERVICE__ENABLE_CORS", text)).service().enableCors())
+        .isEqualTo(expected);
   }
 
   @Test
@@ -174,14 +189,22 @@ class ConfigLoaderTest {
 
   @Test
   void unknownKeysAreReportedButQdrantKeysAreNot() throws Exception {
-    write("config/config.yaml", "service:\n  htp_port: 1\nstorage:\n  performance:\n    max_search_threads: 2\nnonsense: 1\n");
+    write(
+        "config/config.yaml",
+        "service:\n  htp_port: 1\nstorage:\n  performance:\n    max_search_threads: 2\nnonsense: 1\n");
     var loaded = loader.load(dir, null, Map.of());
     assertThat(loaded.ignoredKeys()).containsExactlyInAnyOrder("service.htp_port", "nonsense");
   }
 
   @Test
   void secretsNeverAppearInToStringOrErrors() throws Exception {
-    QuiverConfig c = load(Map.of("QDRANT__SERVICE__API_KEY", "s3cr3t-key", "QDRANT__SERVICE__READ_ONLY_API_KEY", "r0-key"));
+    QuiverConfig c =
+        load(
+            Map.of(
+                "QDRANT__SERVICE__API_KEY",
+                "s3cr3t-key",
+                "QDRANT__SERVICE__READ_ONLY_API_KEY",
+                "r0-key"));
     assertThat(c.toString()).doesNotContain("s3cr3t-key").doesNotContain("r0-key");
     write("config/config.yaml", "service:\n  api_key:\n    nested: s3cr3t-key\n");
     assertThatThrownBy(() -> load(Map.of()))

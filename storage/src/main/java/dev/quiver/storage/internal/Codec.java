@@ -25,8 +25,8 @@ import java.util.UUID;
 
 /**
  * Binary encoding of the engine's values for its own files (WAL records, collection metadata).
- * Big-endian through {@link DataOutputStream}; every type starts with a tag byte so that new
- * kinds can be added without breaking old files. No Java serialization.
+ * Big-endian through {@link DataOutputStream}; every type starts with a tag byte so that new kinds
+ * can be added without breaking old files. No Java serialization.
  */
 final class Codec {
   private static final int OP_UPSERT = 1;
@@ -34,7 +34,9 @@ final class Codec {
 
   private Codec() {}
 
-  /** Thrown for bytes that do not decode; callers turn it into a Corrupted error naming the file. */
+  /**
+   * Thrown for bytes that do not decode; callers turn it into a Corrupted error naming the file.
+   */
   static final class DecodeException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -163,7 +165,8 @@ final class Codec {
           int wcf = in.readInt();
           boolean onDiskPayload = in.readBoolean();
           var hnsw =
-              new HnswConfig(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
+              new HnswConfig(
+                  in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
           double deleted = in.readDouble();
           int vacuum = in.readInt();
           int segments = in.readInt();

@@ -24,7 +24,8 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   static void writeMeta(Path dir, CollectionConfig config) {
-    FileFormat.writeAtomically(dir.resolve(META_FILE), META_MAGIC, META_VERSION, Codec.encode(config));
+    FileFormat.writeAtomically(
+        dir.resolve(META_FILE), META_MAGIC, META_VERSION, Codec.encode(config));
   }
 
   static CollectionConfig readMeta(Path dir) {

@@ -23,8 +23,8 @@ import org.apache.logging.log4j.Logger;
  * The collections under one storage directory: {@code collections/<name>/} each, and {@code
  * registry.state} holding the last applied meta index. Creation builds the directory under a
  * temporary name and renames it into place; dropping renames it away before deleting, so a crash
- * leaves either the whole collection or none of it. Thread-safe: meta operations are serialised
- * on {@code metaLock}; lookups read a concurrent map.
+ * leaves either the whole collection or none of it. Thread-safe: meta operations are serialised on
+ * {@code metaLock}; lookups read a concurrent map.
  */
 public final class LocalRegistry implements CollectionRegistry {
   private static final Logger LOG = LogManager.getLogger(LocalRegistry.class);
@@ -111,8 +111,7 @@ public final class LocalRegistry implements CollectionRegistry {
   private void create(CollectionMetaOp.Create c) {
     String name = c.collection();
     if (collections.containsKey(name)) {
-      throw new StorageException.AlreadyExists(
-          "Collection `" + name + "` already exists!");
+      throw new StorageException.AlreadyExists("Collection `" + name + "` already exists!");
     }
     Path target = collectionsDir.resolve(name);
     Path tmp = collectionsDir.resolve(".create-" + name);

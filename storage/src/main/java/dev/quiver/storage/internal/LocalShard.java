@@ -27,8 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A shard held in memory and made durable by its WAL: every operation is logged before it is
  * applied, and opening the shard replays the log. Searches are exact scans (the HNSW engine
- * replaces them). Thread-safe: writes are serialised on {@code writeLock}; reads run lock-free
- * over a concurrent map of immutable {@link Stored} entries.
+ * replaces them). Thread-safe: writes are serialised on {@code writeLock}; reads run lock-free over
+ * a concurrent map of immutable {@link Stored} entries.
  */
 final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
@@ -59,7 +59,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     try {
       op = Codec.decodeOp(body);
     } catch (Codec.DecodeException e) {
-      throw new StorageException.Corrupted(dir.resolve("wal"), "op " + opNum + ": " + e.getMessage());
+      throw new StorageException.Corrupted(
+          dir.resolve("wal"), "op " + opNum + ": " + e.getMessage());
     }
     applyInMemory(opNum, op);
     lastApplied = opNum;
@@ -108,7 +109,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private Map<String, float[]> prepareVectors(Point p) {
     if (config.unnamedVector() && !p.vectors().containsKey(CollectionConfig.DEFAULT_VECTOR)) {
       throw new StorageException.BadInput(
-          "Vector inserted with wrong name: point " + p.id()
+          "Vector inserted with wrong name: point "
+              + p.id()
               + " has no vector for the collection's unnamed vector");
     }
     Map<String, float[]> out = new HashMap<>();
@@ -136,8 +138,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private VectorParams params(String vectorName) {
     VectorParams params = config.vectors().get(vectorName);
     if (params == null) {
-      throw new StorageException.BadInput(
-          "Not existing vector name error: " + vectorName);
+      throw new StorageException.BadInput("Not existing vector name error: " + vectorName);
     }
     return params;
   }
@@ -219,7 +220,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     for (PointId id : ids) {
       Stored s = points.get(id);
       if (s != null && seen.add(id)) {
-        out.add(new PointRecord(id, withPayload.select(s.payload()), selectVectors(s, withVectors)));
+        out.add(
+            new PointRecord(id, withPayload.select(s.payload()), selectVectors(s, withVectors)));
       }
     }
     return out;
@@ -235,11 +237,13 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       return null;
     }
     Map<String, float[]> out = new HashMap<>();
-    s.vectors().forEach((name, v) -> {
-      if (with.wants(name)) {
-        out.put(name, v.clone());
-      }
-    });
+    s.vectors()
+        .forEach(
+            (name, v) -> {
+              if (with.wants(name)) {
+                out.put(name, v.clone());
+              }
+            });
     return out;
   }
 

@@ -4,9 +4,9 @@ import dev.quiver.storage.Distance;
 import org.apache.logging.log4j.LogManager;
 
 /**
- * Distance kernels. Uses the Vector API ({@code jdk.incubator.vector}) when the module is
- * present, otherwise plain loops; both give the same results up to float rounding, which a test
- * checks. Stateless and thread-safe.
+ * Distance kernels. Uses the Vector API ({@code jdk.incubator.vector}) when the module is present,
+ * otherwise plain loops; both give the same results up to float rounding, which a test checks.
+ * Stateless and thread-safe.
  */
 final class VectorMath {
   private static final boolean SIMD = simdAvailable();
@@ -52,8 +52,9 @@ final class VectorMath {
   private static boolean simdAvailable() {
     if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
       LogManager.getLogger(VectorMath.class)
-          .warn("jdk.incubator.vector is not enabled; using scalar distance kernels "
-              + "(start the JVM with --add-modules jdk.incubator.vector)");
+          .warn(
+              "jdk.incubator.vector is not enabled; using scalar distance kernels "
+                  + "(start the JVM with --add-modules jdk.incubator.vector)");
       return false;
     }
     return true;

@@ -18,15 +18,15 @@ import org.apache.logging.log4j.Logger;
 /**
  * A segmented write-ahead log of numbered operations.
  *
- * <p>Segment files are named by a sequence number ({@code 00000000000000000001.wal}) and start
- * with {@code [magic u32][version u32]}; records are {@code [length u32][crc32c u32][opNum
- * u64][body]}, the CRC over opNum and body, little-endian. A new segment starts when the current
- * one would pass the capacity. On open every record is handed to the replay callback; a torn or
- * checksum-failing record at the end of the last segment (a crash mid-write) is cut off, anywhere
- * else it is corruption.
+ * <p>Segment files are named by a sequence number ({@code 00000000000000000001.wal}) and start with
+ * {@code [magic u32][version u32]}; records are {@code [length u32][crc32c u32][opNum u64][body]},
+ * the CRC over opNum and body, little-endian. A new segment starts when the current one would pass
+ * the capacity. On open every record is handed to the replay callback; a torn or checksum-failing
+ * record at the end of the last segment (a crash mid-write) is cut off, anywhere else it is
+ * corruption.
  *
- * <p>Thread-safe: appends are serialised on this object; {@link #force()} runs outside that lock
- * so that concurrent callers share one fsync.
+ * <p>Thread-safe: appends are serialised on this object; {@link #force()} runs outside that lock so
+ * that concurrent callers share one fsync.
  */
 final class Wal implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(Wal.class);
@@ -216,7 +216,9 @@ final class Wal implements AutoCloseable {
       }
       LOG.warn(
           "WAL {}: {}; cutting {} bytes at the tail (an interrupted write)",
-          file, problem, all.length - start);
+          file,
+          problem,
+          all.length - start);
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
         ch.truncate(start);
         ch.force(true);

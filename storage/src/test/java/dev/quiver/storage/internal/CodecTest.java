@@ -36,7 +36,10 @@ class CodecTest {
         new UpdateOp.Upsert(
             List.of(
                 new Point(PointId.of(-1L), Map.of("", new float[] {1, 2, 3}), payload),
-                new Point(PointId.of(UUID.randomUUID()), Map.of("a", new float[] {4}, "b", new float[0]), null)));
+                new Point(
+                    PointId.of(UUID.randomUUID()),
+                    Map.of("a", new float[] {4}, "b", new float[0]),
+                    null)));
     var back = (UpdateOp.Upsert) Codec.decodeOp(Codec.encode(op));
     assertThat(back.points()).hasSize(2);
     assertThat(back.points().get(0).id()).isEqualTo(op.points().get(0).id());
@@ -56,17 +59,28 @@ class CodecTest {
   void configRoundTrips() throws Exception {
     var c =
         new CollectionConfig(
-            Map.of("a", new VectorParams(3, Distance.DOT, true), "b", new VectorParams(8, Distance.MANHATTAN, null)),
-            2, 3, 1, false, new HnswConfig(32, 200, 5000, 2, true),
-            new OptimizersConfig(0.3, 500, 2, 1000, 20_000, 10, 4), new WalConfig(16, 1));
+            Map.of(
+                "a",
+                new VectorParams(3, Distance.DOT, true),
+                "b",
+                new VectorParams(8, Distance.MANHATTAN, null)),
+            2,
+            3,
+            1,
+            false,
+            new HnswConfig(32, 200, 5000, 2, true),
+            new OptimizersConfig(0.3, 500, 2, 1000, 20_000, 10, 4),
+            new WalConfig(16, 1));
     assertThat(Codec.decodeConfig(Codec.encode(c))).isEqualTo(c);
   }
 
   @Test
   void truncatedOrGarbageBytesAreRejected() {
     byte[] good = Codec.encode(new UpdateOp.DeletePoints(List.of(PointId.of(1), PointId.of(2))));
-    assertThatThrownBy(() -> Codec.decodeOp(Arrays.copyOf(good, good.length - 1))).isInstanceOf(Codec.DecodeException.class);
-    assertThatThrownBy(() -> Codec.decodeOp(new byte[] {99})).isInstanceOf(Codec.DecodeException.class);
+    assertThatThrownBy(() -> Codec.decodeOp(Arrays.copyOf(good, good.length - 1)))
+        .isInstanceOf(Codec.DecodeException.class);
+    assertThatThrownBy(() -> Codec.decodeOp(new byte[] {99}))
+        .isInstanceOf(Codec.DecodeException.class);
     byte[] longer = Arrays.copyOf(good, good.length + 1);
     assertThatThrownBy(() -> Codec.decodeOp(longer)).isInstanceOf(Codec.DecodeException.class);
   }

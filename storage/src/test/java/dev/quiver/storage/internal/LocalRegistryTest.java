@@ -26,15 +26,26 @@ class LocalRegistryTest {
 
   private static final CollectionConfig CONFIG =
       new CollectionConfig(
-          Map.of("", new VectorParams(2, Distance.COSINE, null)), 1, 1, 1, true,
-          HnswConfig.DEFAULT, OptimizersConfig.DEFAULT, WalConfig.DEFAULT);
+          Map.of("", new VectorParams(2, Distance.COSINE, null)),
+          1,
+          1,
+          1,
+          true,
+          HnswConfig.DEFAULT,
+          OptimizersConfig.DEFAULT,
+          WalConfig.DEFAULT);
 
   @Test
   void collectionsAndTheirPointsSurviveReopen() {
     try (var reg = LocalRegistry.open(dir)) {
       assertThat(reg.apply(new CollectionMetaOp.Create("b", CONFIG), 1)).isTrue();
       assertThat(reg.apply(new CollectionMetaOp.Create("a", CONFIG), 2)).isTrue();
-      reg.require("a").writer().apply(1, new UpdateOp.Upsert(List.of(new Point(PointId.of(1), Map.of("", new float[] {1, 0}), null))));
+      reg.require("a")
+          .writer()
+          .apply(
+              1,
+              new UpdateOp.Upsert(
+                  List.of(new Point(PointId.of(1), Map.of("", new float[] {1, 0}), null))));
       assertThat(reg.list()).containsExactly("a", "b");
     }
     try (var reg = LocalRegistry.open(dir)) {
@@ -65,7 +76,8 @@ class LocalRegistryTest {
       reg.apply(new CollectionMetaOp.Drop("a"), 3);
       assertThat(reg.get("a")).isEmpty();
       assertThat(dir.resolve("collections/a")).doesNotExist();
-      assertThatThrownBy(() -> reg.require("a")).isInstanceOf(StorageException.NotFound.class)
+      assertThatThrownBy(() -> reg.require("a"))
+          .isInstanceOf(StorageException.NotFound.class)
           .hasMessage("Collection `a` doesn't exist!");
     }
   }
@@ -75,7 +87,8 @@ class LocalRegistryTest {
     try (var reg = LocalRegistry.open(dir)) {
       for (String bad : List.of("../x", "a/b", ".hidden", "", "x".repeat(256), "a\\b", "a\0b")) {
         assertThatThrownBy(() -> reg.apply(new CollectionMetaOp.Create(bad, CONFIG), 1))
-            .as(bad).isInstanceOf(StorageException.BadInput.class);
+            .as(bad)
+            .isInstanceOf(StorageException.BadInput.class);
       }
       assertThat(reg.list()).isEmpty();
     }

@@ -10,7 +10,8 @@ class LocalShardTest extends ShardContractTest {
     LocalShard shard = new LocalShard(dir, config);
     return new TestShard() {
       @Override
-      public java.util.List<dev.quiver.storage.ScoredPoint> search(dev.quiver.storage.SearchRequest r) {
+      public java.util.List<dev.quiver.storage.ScoredPoint> search(
+          dev.quiver.storage.SearchRequest r) {
         return shard.search(r);
       }
 

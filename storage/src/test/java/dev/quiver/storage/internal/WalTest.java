@@ -23,7 +23,11 @@ class WalTest {
 
   private List<Rec> reopen(long capacity) {
     List<Rec> seen = new ArrayList<>();
-    Wal wal = Wal.open(dir, capacity, (op, body) -> seen.add(new Rec(op, new String(body, StandardCharsets.UTF_8))));
+    Wal wal =
+        Wal.open(
+            dir,
+            capacity,
+            (op, body) -> seen.add(new Rec(op, new String(body, StandardCharsets.UTF_8))));
     wal.close();
     return seen;
   }
@@ -48,7 +52,9 @@ class WalTest {
     write(1 << 20, 1, 10);
     write(1 << 20, 11, 12);
     List<Rec> seen = reopen(1 << 20);
-    assertThat(seen).extracting(Rec::op).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+    assertThat(seen)
+        .extracting(Rec::op)
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
     assertThat(seen.get(4).body()).isEqualTo("op-5");
   }
 
@@ -97,6 +103,8 @@ class WalTest {
   @Test
   void foreignFileIsRejected() throws IOException {
     Files.writeString(dir.resolve("00000000000000000001.wal"), "definitely not a WAL segment");
-    assertThatThrownBy(() -> reopen(1 << 20)).isInstanceOf(StorageException.Corrupted.class).hasMessageContaining("magic");
+    assertThatThrownBy(() -> reopen(1 << 20))
+        .isInstanceOf(StorageException.Corrupted.class)
+        .hasMessageContaining("magic");
   }
 }

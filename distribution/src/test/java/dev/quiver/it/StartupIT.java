@@ -1,0 +1,71 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the packaged launcher does before serving: flags, config errors, refusing unsafe starts. */
+class StartupIT {
+  @TempDir Path work;
+
+  private record Run(int exit, String output) {}
+
+  private Run run(Map<String, String> env, String... args) throws Exception {
+    var cmd = new java.util.ArrayList<String>();
+    cmd.add(QuiverProcess.home().resolve("bin/quiver").toString());
+    cmd.addAll(java.util.List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.toUpperCase().startsWith("QDRANT"));
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("QDRANT__SERVICE__HOST", "127.0.0.1");
+    pb.environment().put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(QuiverProcess.freePort()));
+    pb.environment().put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(QuiverProcess.freePort()));
+    pb.environment().putAll(env);
+    Path out = work.resolve("out.log");
+    pb.redirectOutput(out.toFile());
+    Process p = pb.start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exits by itself").isTrue();
+    return new Run(p.exitValue(), Files.readString(out));
+  }
+
+  @Test
+  void versionAndHelp() throws Exception {
+    Run v = run(Map.of(), "--version");
+    assertThat(v.exit()).isZero();
+    assertThat(v.output()).contains("quiver ").contains("Qdrant API");
+    Run h = run(Map.of(), "--help");
+    assertThat(h.exit()).isZero();
+    assertThat(h.output()).contains("--uri").contains("--bootstrap").contains("--config-path");
+  }
+
+  @Test
+  void badValueStopsTheStartNamingKeyAndValue() throws Exception {
+    Run r = run(Map.of("QDRANT__SERVICE__MAX_REQUEST_SIZE_MB", "lots"));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.output()).contains("service.max_request_size_mb").contains("lots");
+    assertThat(r.output()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void refusesToRunOpenWhenKeysAreConfiguredButNotYetEnforced() throws Exception {
+    Run r = run(Map.of("QDRANT__SERVICE__API_KEY", "my-very-secret-key"));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.output()).contains("service.api_key").contains("refusing to start");
+    assertThat(r.output()).doesNotContain("my-very-secret-key");
+    Run tls = run(Map.of("QDRANT__SERVICE__ENABLE_TLS", "true"));
+    assertThat(tls.exit()).isEqualTo(1);
+    assertThat(tls.output()).contains("service.enable_tls");
+  }
+
+  @Test
+  void missingConfigPathStopsTheStart() throws Exception {
+    Run r = run(Map.of(), "--config-path", "nope.yaml");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.output()).contains("nope.yaml");
+  }
+}

@@ -1,0 +1,107 @@
+package dev.quiver.server.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.Value;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class JsonCodecTest {
+  private static com.fasterxml.jackson.databind.JsonNode j(String s) {
+    return Json.parse(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void createCollectionSingleAndNamed() {
+    var single =
+        JsonCodec.createCollection(j("{\"vectors\":{\"size\":4,\"distance\":\"Manhattan\"}}"));
+    assertThat(single.vectors()).containsOnlyKeys(CollectionConfig.DEFAULT_VECTOR);
+    assertThat(single.vectors().get("").distance()).isEqualTo(Distance.MANHATTAN);
+    var named =
+        JsonCodec.createCollection(
+            j("{\"vectors\":{\"a\":{\"size\":2,\"distance\":\"Dot\"}},\"replication_factor\":2}"));
+    assertThat(named.vectors()).containsOnlyKeys("a");
+    assertThat(named.replicationFactor()).isEqualTo(2);
+  }
+
+  @Test
+  void shapeErrorsAre400AndRuleErrorsAre422() {
+    assertThatThrownBy(() -> Json.parse("{".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(RequestException.Malformed.class);
+    assertThatThrownBy(() -> Json.parse("{} {}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(RequestException.Malformed.class);
+    assertThatThrownBy(
+            () -> JsonCodec.createCollection(j("{\"vectors\":{\"size\":-1,\"distance\":\"Dot\"}}")))
+        .isInstanceOf(RequestException.Malformed.class);
+    assertThatThrownBy(
+            () ->
+                JsonCodec.createCollection(
+                    j("{\"vectors\":{\"size\":70000,\"distance\":\"Dot\"}}")))
+        .isInstanceOf(RequestException.Invalid.class)
+        .hasMessage(
+            "Validation error in JSON body: [vectors.size: value 70000 invalid, must be from 1 to 65536]");
+    assertThatThrownBy(
+            () ->
+                JsonCodec.createCollection(
+                    j("{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":0}")))
+        .isInstanceOf(RequestException.Invalid.class);
+    assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":-5,\"vector\":[1]}]}")))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("points[0].id");
+    assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":1,\"vector\":[1,\"x\"]}]}")))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("points[0].vector[1]");
+    assertThatThrownBy(
+            () ->
+                JsonCodec.query(
+                    j(
+                        "{\"query\":[1],\"filter\":{\"must\":[{\"key\":\"a\",\"match\":{\"value\":1}}]}}")))
+        .isInstanceOf(RequestException.Unsupported.class);
+  }
+
+  @Test
+  void idsAreUnsignedIntegersOrUuids() {
+    assertThat(JsonCodec.parsePointId("18446744073709551615")).isEqualTo(PointId.of(-1L));
+    UUID u = UUID.randomUUID();
+    assertThat(JsonCodec.parsePointId(u.toString())).isEqualTo(PointId.of(u));
+    assertThat(JsonCodec.parsePointId(u.toString().replace("-", ""))).isEqualTo(PointId.of(u));
+    assertThat(JsonCodec.parsePointId("-1")).isNull();
+    assertThat(JsonCodec.parsePointId("abc")).isNull();
+    assertThat(JsonCodec.pointId(PointId.of(-1L)).asText()).isEqualTo("18446744073709551615");
+  }
+
+  @Test
+  void payloadRoundTripsThroughJson() {
+    var node =
+        j(
+            "{\"a\":1,\"b\":2.5,\"c\":\"x\",\"d\":[true,null],\"e\":{\"f\":{}},\"big\":18446744073709551615}");
+    Value v = JsonCodec.value(node);
+    assertThat(((Value.Struct) v).fields().get("a")).isEqualTo(new Value.Int(1));
+    assertThat(((Value.Struct) v).fields().get("big")).isInstanceOf(Value.Double.class);
+    String doc = "{\"a\":1,\"b\":2.5,\"c\":\"x\",\"d\":[true,null],\"e\":{\"f\":{}}}";
+    assertThat(JsonCodec.json(JsonCodec.value(j(doc))).toString()).isEqualTo(doc);
+  }
+
+  @Test
+  void selectorsFollowQdrantDefaults() {
+    var search =
+        JsonCodec.search(j("{\"vector\":{\"name\":\"img\",\"vector\":[1,2]},\"limit\":3}"));
+    assertThat(search.vectorName()).isEqualTo("img");
+    assertThat(search.withPayload().enabled()).isFalse();
+    var retrieve = JsonCodec.retrieve(j("{\"ids\":[1],\"with_vectors\":[\"img\"]}"));
+    assertThat(retrieve.withPayload().enabled()).isTrue();
+    assertThat(retrieve.withVectors().wants("img")).isTrue();
+    assertThat(retrieve.withVectors().wants("other")).isFalse();
+    var q =
+        JsonCodec.query(
+            j("{\"query\":{\"nearest\":[1,2]},\"with_payload\":{\"exclude\":[\"x\"]}}"));
+    assertThat(q.limit()).isEqualTo(10);
+    assertThat(q.withPayload().exclude()).containsExactly("x");
+  }
+}
