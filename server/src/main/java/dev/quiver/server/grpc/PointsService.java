@@ -23,32 +23,40 @@ final class PointsService extends PointsGrpc.PointsImplBase {
 
   @Override
   public void upsert(Points.UpsertPoints r, StreamObserver<Points.PointsOperationResponse> o) {
-    long t = System.nanoTime();
-    GrpcErrors.unary(
+    update(
         "Upsert",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
         o,
         () -> {
-          String c = name(r.getCollectionName());
           ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
-          var op = new UpdateOp.Upsert(ProtoCodec.points(r.getPointsList()));
-          var result = dispatcher.update(c, op, r.hasWait() && r.getWait());
-          return Points.PointsOperationResponse.newBuilder()
-              .setResult(ProtoCodec.proto(result))
-              .setTime(secs(t))
-              .build();
+          return new UpdateOp.Upsert(ProtoCodec.points(r.getPointsList()));
         });
   }
 
   @Override
   public void delete(Points.DeletePoints r, StreamObserver<Points.PointsOperationResponse> o) {
+    update(
+        "Delete",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
+        o,
+        () -> new UpdateOp.DeletePoints(ProtoCodec.selector(r.getPoints())));
+  }
+
+  private void update(
+      String method,
+      String collection,
+      boolean wait,
+      StreamObserver<Points.PointsOperationResponse> o,
+      java.util.function.Supplier<UpdateOp> decode) {
     long t = System.nanoTime();
     GrpcErrors.unary(
-        "Delete",
+        method,
         o,
         () -> {
-          String c = name(r.getCollectionName());
-          var op = new UpdateOp.DeletePoints(ProtoCodec.selector(r.getPoints()));
-          var result = dispatcher.update(c, op, r.hasWait() && r.getWait());
+          String c = name(collection);
+          var result = dispatcher.update(c, decode.get(), wait);
           return Points.PointsOperationResponse.newBuilder()
               .setResult(ProtoCodec.proto(result))
               .setTime(secs(t))

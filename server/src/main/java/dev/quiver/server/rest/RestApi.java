@@ -122,18 +122,21 @@ final class RestApi {
   }
 
   private RestResponse upsert(RestRequest r) {
-    String name = collection(r);
-    boolean wait = r.boolQuery("wait", false);
-    r.checkOrdering();
-    var op = new UpdateOp.Upsert(JsonCodec.upsert(r.json()));
-    return RestResponse.ok(JsonCodec.updateResult(dispatcher.update(name, op, wait)), started(r));
+    return update(r, body -> new UpdateOp.Upsert(JsonCodec.upsert(body)));
   }
 
   private RestResponse deletePoints(RestRequest r) {
+    return update(r, body -> new UpdateOp.DeletePoints(JsonCodec.pointIdsSelector(body)));
+  }
+
+  /** A point update: {@code wait} and {@code ordering} from the query, the op from the body. */
+  private RestResponse update(
+      RestRequest r,
+      java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, UpdateOp> decode) {
     String name = collection(r);
     boolean wait = r.boolQuery("wait", false);
     r.checkOrdering();
-    var op = new UpdateOp.DeletePoints(JsonCodec.pointIdsSelector(r.json()));
+    UpdateOp op = decode.apply(r.json());
     return RestResponse.ok(JsonCodec.updateResult(dispatcher.update(name, op, wait)), started(r));
   }
 
