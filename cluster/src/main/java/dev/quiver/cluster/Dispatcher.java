@@ -43,6 +43,10 @@ public interface Dispatcher extends AutoCloseable {
 
   List<ScoredPoint> search(String collection, SearchRequest request);
 
+  /** Whether a point of the collection has a payload with every {@code key == value} given. */
+  boolean payloadMatchExists(
+      String collection, java.util.Map<String, dev.quiver.storage.Value> matches);
+
   /** What {@code GET /cluster} reports. */
   ClusterStatus clusterStatus();
 

@@ -29,7 +29,11 @@ class StartupIT {
     Path out = work.resolve("out.log");
     pb.redirectOutput(out.toFile());
     Process p = pb.start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exits by itself").isTrue();
+    boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+    if (!exited) {
+      p.destroyForcibly().waitFor();
+    }
+    assertThat(exited).as("exits by itself").isTrue();
     return new Run(p.exitValue(), Files.readString(out));
   }
 
@@ -52,14 +56,19 @@ class StartupIT {
   }
 
   @Test
-  void refusesToRunOpenWhenKeysAreConfiguredButNotYetEnforced() throws Exception {
-    Run r = run(Map.of("QDRANT__SERVICE__API_KEY", "my-very-secret-key"));
-    assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.output()).contains("service.api_key").contains("refusing to start");
-    assertThat(r.output()).doesNotContain("my-very-secret-key");
-    Run tls = run(Map.of("QDRANT__SERVICE__ENABLE_TLS", "true"));
+  void refusesTlsSettingsItCannotEnforceYet() throws Exception {
+    Run tls = run(Map.of("QDRANT__SERVICE__ENABLE_TLS", "true", "QDRANT__SERVICE__API_KEY", "my-very-secret-key"));
     assertThat(tls.exit()).isEqualTo(1);
-    assertThat(tls.output()).contains("service.enable_tls");
+    assertThat(tls.output()).contains("service.enable_tls").contains("refusing to start");
+    assertThat(tls.output()).doesNotContain("my-very-secret-key");
+  }
+
+  @Test
+  void anAuditLogThatCannotBeOpenedStopsTheStart() throws Exception {
+    Files.writeString(work.resolve("blocker"), "a file where the audit directory should be");
+    Run r = run(Map.of("QDRANT__AUDIT__ENABLED", "true", "QDRANT__AUDIT__DIR", work.resolve("blocker").resolve("audit").toString()));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.output()).contains("audit");
   }
 
   @Test

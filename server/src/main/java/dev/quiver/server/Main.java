@@ -1,6 +1,5 @@
 package dev.quiver.server;
 
-import dev.quiver.security.SecurityFeatures;
 import dev.quiver.server.config.ConfigException;
 import dev.quiver.server.config.ConfigLoader;
 import dev.quiver.server.config.LoadedConfig;
@@ -89,15 +88,16 @@ public final class Main {
    */
   static void refuseUnsupported(QuiverConfig config, Cli cli) throws ConfigException {
     ServiceSection s = config.service();
-    List<String> missing =
-        SecurityFeatures.unenforced(
-            ServiceSection.isSet(s.apiKey()),
-            ServiceSection.isSet(s.altApiKey()),
-            ServiceSection.isSet(s.readOnlyApiKey()),
-            s.jwtRbac(),
-            s.enableTls(),
-            s.verifyHttpsClientCertificate(),
-            config.cluster().enabled() && config.cluster().p2p().enableTls());
+    List<String> missing = new java.util.ArrayList<>();
+    if (s.enableTls()) {
+      missing.add("service.enable_tls");
+    }
+    if (s.verifyHttpsClientCertificate()) {
+      missing.add("service.verify_https_client_certificate");
+    }
+    if (config.cluster().p2p().enableTls()) {
+      missing.add("cluster.p2p.enable_tls");
+    }
     if (!missing.isEmpty()) {
       throw new ConfigException(
           "this build of Quiver cannot enforce "

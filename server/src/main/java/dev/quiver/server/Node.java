@@ -2,6 +2,11 @@ package dev.quiver.server;
 
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.Dispatchers;
+import dev.quiver.security.ActionTable;
+import dev.quiver.security.AuditLog;
+import dev.quiver.security.AuthSettings;
+import dev.quiver.security.Authenticator;
+import dev.quiver.server.config.AuditSection;
 import dev.quiver.server.config.QuiverConfig;
 import dev.quiver.server.config.StorageSection;
 import dev.quiver.server.grpc.GrpcServer;
@@ -32,6 +37,8 @@ public final class Node implements AutoCloseable {
   private final EventLoopGroup workers;
   private final ExecutorService executor;
   private final Dispatcher dispatcher;
+  private final AuditLog audit;
+  private final AccessControl access;
   private RestServer rest;
   private GrpcServer grpc;
 
@@ -41,6 +48,37 @@ public final class Node implements AutoCloseable {
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
     this.dispatcher = Dispatchers.singleNode(Storage.open(Path.of(config.storage().storagePath())));
+    AuditLog auditLog = AuditLog.NONE;
+    try {
+      auditLog = openAudit(config.audit());
+    } catch (RuntimeException e) {
+      dispatcher.close();
+      workers.shutdownGracefully();
+      boss.shutdownGracefully();
+      executor.shutdown();
+      throw e;
+    }
+    this.audit = auditLog;
+    var s = config.service();
+    this.access =
+        new AccessControl(
+            Authenticator.of(
+                new AuthSettings(s.apiKey(), s.altApiKey(), s.readOnlyApiKey(), s.jwtRbac())),
+            ActionTable.standard(),
+            dispatcher,
+            audit,
+            config.audit().trustForwardedHeaders());
+  }
+
+  private static AuditLog openAudit(AuditSection a) {
+    if (!a.enabled()) {
+      return AuditLog.NONE;
+    }
+    var rotation =
+        a.rotation() == AuditSection.Rotation.HOURLY
+            ? AuditLog.Rotation.HOURLY
+            : AuditLog.Rotation.DAILY;
+    return AuditLog.open(Path.of(a.dir()), rotation, a.maxLogFiles());
   }
 
   /** Opens storage and starts the edges; on failure everything opened so far is closed. */
@@ -57,6 +95,7 @@ public final class Node implements AutoCloseable {
                 s.grpcPort(),
                 node.dispatcher,
                 defaults,
+                node.access,
                 node.boss,
                 node.workers,
                 node.executor);
@@ -73,6 +112,7 @@ public final class Node implements AutoCloseable {
                   s.httpKeepAliveTimeoutSec()),
               node.dispatcher,
               defaults,
+              node.access,
               node.boss,
               node.workers,
               node.executor);
@@ -130,6 +170,7 @@ public final class Node implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     dispatcher.close();
+    audit.close();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }

@@ -17,4 +17,11 @@ public interface ShardReader {
 
   /** Number of live points. */
   long count();
+
+  /**
+   * Whether some point's payload holds every {@code key == value} of {@code matches}. Keys are
+   * dotted paths ({@code a.b}); where a path meets an array, any element may match, as Qdrant's
+   * {@code match} condition does.
+   */
+  boolean anyPayloadMatches(java.util.Map<String, Value> matches);
 }

@@ -217,4 +217,37 @@ public abstract class ShardContractTest {
       assertThat(shard.search(search(new float[] {1, 1}, 5)).getFirst().version()).isEqualTo(2);
     }
   }
+
+  @Test
+  void payloadMatchesFollowPathsAndArrays() {
+    try (TestShard shard = open(dir, single(1, Distance.DOT))) {
+      var payload =
+          new Value.Struct(
+              Map.of(
+                  "tokenId", new Value.Str("t42"),
+                  "n", new Value.Int(7),
+                  "user",
+                      new Value.Struct(
+                          Map.of(
+                              "roles",
+                              new Value.Array(List.of(new Value.Str("a"), new Value.Str("b")))))));
+      shard.apply(
+          1,
+          new UpdateOp.Upsert(
+              List.of(new Point(PointId.of(1), Map.of("", new float[] {1}), payload))));
+      assertThat(shard.anyPayloadMatches(Map.of("tokenId", new Value.Str("t42")))).isTrue();
+      assertThat(
+              shard.anyPayloadMatches(
+                  Map.of("tokenId", new Value.Str("t42"), "n", new Value.Double(7))))
+          .isTrue();
+      assertThat(shard.anyPayloadMatches(Map.of("user.roles", new Value.Str("b")))).isTrue();
+      assertThat(
+              shard.anyPayloadMatches(
+                  Map.of("tokenId", new Value.Str("t42"), "n", new Value.Int(8))))
+          .isFalse();
+      assertThat(shard.anyPayloadMatches(Map.of("user.missing", new Value.Str("b")))).isFalse();
+      shard.apply(2, new UpdateOp.DeletePoints(List.of(PointId.of(1))));
+      assertThat(shard.anyPayloadMatches(Map.of("tokenId", new Value.Str("t42")))).isFalse();
+    }
+  }
 }

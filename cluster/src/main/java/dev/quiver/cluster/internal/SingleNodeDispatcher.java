@@ -93,6 +93,12 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
+  public boolean payloadMatchExists(
+      String collection, java.util.Map<String, dev.quiver.storage.Value> matches) {
+    return registry.require(collection).reader().anyPayloadMatches(matches);
+  }
+
+  @Override
   public ClusterStatus clusterStatus() {
     return ClusterStatus.DISABLED;
   }

@@ -67,8 +67,8 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var b = Collections.ListCollectionsResponse.newBuilder();
-          dispatcher
-              .listCollections()
+          dispatcher.listCollections().stream()
+              .filter(AuthInterceptor.principal().access().visible())
               .forEach(
                   n -> b.addCollections(Collections.CollectionDescription.newBuilder().setName(n)));
           return b.setTime(secs(t)).build();

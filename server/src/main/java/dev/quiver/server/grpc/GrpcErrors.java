@@ -27,6 +27,8 @@ final class GrpcErrors {
               Status.INVALID_ARGUMENT.withDescription(i.getMessage());
           case RequestException.Unsupported u ->
               Status.UNIMPLEMENTED.withDescription(u.getMessage());
+          case dev.quiver.security.Forbidden f ->
+              Status.PERMISSION_DENIED.withDescription("Forbidden: " + f.getMessage());
           case StorageException.NotFound n ->
               Status.NOT_FOUND.withDescription("Not found: " + n.getMessage());
           case StorageException.AlreadyExists a ->

@@ -37,6 +37,7 @@ public final class GrpcServer implements AutoCloseable {
       int port,
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
+      dev.quiver.server.AccessControl access,
       EventLoopGroup boss,
       EventLoopGroup workers,
       ExecutorService executor)
@@ -54,6 +55,7 @@ public final class GrpcServer implements AutoCloseable {
             .addService(new CollectionsService(dispatcher, defaults))
             .addService(new PointsService(dispatcher))
             .addService(health.getHealthService())
+            .intercept(new AuthInterceptor(access))
             .build()
             .start();
     LOG.info("gRPC listening on {}:{}", host, server.getPort());

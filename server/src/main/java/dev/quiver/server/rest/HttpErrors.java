@@ -24,6 +24,9 @@ final class HttpErrors {
           RestResponse.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, i.getMessage(), startedNanos);
       case RequestException.Unsupported u ->
           RestResponse.error(HttpResponseStatus.BAD_REQUEST, u.getMessage(), startedNanos);
+      case dev.quiver.security.Forbidden f ->
+          RestResponse.error(
+              HttpResponseStatus.FORBIDDEN, "Forbidden: " + f.getMessage(), startedNanos);
       case StorageException.NotFound n ->
           RestResponse.error(
               HttpResponseStatus.NOT_FOUND, "Not found: " + n.getMessage(), startedNanos);

@@ -1,10 +1,5 @@
 package dev.quiver.server.rest;
 
-import static io.netty.handler.codec.http.HttpMethod.DELETE;
-import static io.netty.handler.codec.http.HttpMethod.GET;
-import static io.netty.handler.codec.http.HttpMethod.POST;
-import static io.netty.handler.codec.http.HttpMethod.PUT;
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.api.QdrantApi;
@@ -37,44 +32,26 @@ final class RestApi {
     this.defaults = defaults;
   }
 
-  Router router() {
-    return new Router()
-        .add(GET, "/", "root", r -> version())
-        .add(
-            GET,
-            "/healthz",
-            "healthz",
-            r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
-        .add(
-            GET,
-            "/livez",
-            "livez",
-            r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"))
-        .add(
-            GET,
-            "/readyz",
-            "readyz",
-            r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"))
-        .add(GET, "/cluster", "cluster_status", this::clusterStatus)
-        .add(GET, "/collections", "get_collections", this::listCollections)
-        .add(GET, "/collections/{collection_name}", "get_collection", this::getCollection)
-        .add(PUT, "/collections/{collection_name}", "create_collection", this::createCollection)
-        .add(DELETE, "/collections/{collection_name}", "delete_collection", this::deleteCollection)
-        .add(
-            GET,
-            "/collections/{collection_name}/exists",
-            "collection_exists",
-            this::collectionExists)
-        .add(PUT, "/collections/{collection_name}/points", "upsert_points", this::upsert)
-        .add(POST, "/collections/{collection_name}/points", "get_points", this::getPoints)
-        .add(GET, "/collections/{collection_name}/points/{id}", "get_point", this::getPoint)
-        .add(
-            POST,
-            "/collections/{collection_name}/points/delete",
-            "delete_points",
-            this::deletePoints)
-        .add(POST, "/collections/{collection_name}/points/search", "search_points", this::search)
-        .add(POST, "/collections/{collection_name}/points/query", "query_points", this::query);
+  /** The handlers by operation; every operation must be in the action table with a REST route. */
+  java.util.Map<String, Router.Handler> handlers() {
+    var h = new java.util.HashMap<String, Router.Handler>();
+    h.put("root", r -> version());
+    h.put("healthz", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
+    h.put("livez", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
+    h.put("readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"));
+    h.put("cluster_status", this::clusterStatus);
+    h.put("get_collections", this::listCollections);
+    h.put("get_collection", this::getCollection);
+    h.put("create_collection", this::createCollection);
+    h.put("delete_collection", this::deleteCollection);
+    h.put("collection_exists", this::collectionExists);
+    h.put("upsert_points", this::upsert);
+    h.put("get_points", this::getPoints);
+    h.put("get_point", this::getPoint);
+    h.put("delete_points", this::deletePoints);
+    h.put("search_points", this::search);
+    h.put("query_points", this::query);
+    return h;
   }
 
   private static RestResponse version() {
@@ -94,7 +71,9 @@ final class RestApi {
   private RestResponse listCollections(RestRequest r) {
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("collections");
-    dispatcher.listCollections().forEach(n -> arr.addObject().put("name", n));
+    dispatcher.listCollections().stream()
+        .filter(r.principal().access().visible())
+        .forEach(n -> arr.addObject().put("name", n));
     return RestResponse.ok(o, started(r));
   }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 /** A decoded REST request as handlers see it. Immutable. */
 record RestRequest(
     String operationId,
+    dev.quiver.security.Principal principal,
     Map<String, String> pathParams,
     Map<String, List<String>> queryParams,
     HttpHeaders headers,

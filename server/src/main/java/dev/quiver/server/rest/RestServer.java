@@ -1,7 +1,16 @@
 package dev.quiver.server.rest;
 
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.security.Action;
+import dev.quiver.security.AuthenticationFailed;
+import dev.quiver.security.Credentials;
+import dev.quiver.security.Forbidden;
+import dev.quiver.security.Principal;
+import dev.quiver.security.Requirement;
+import dev.quiver.server.AccessControl;
 import dev.quiver.server.CreateCollection;
+import dev.quiver.server.Lookups;
+import dev.quiver.server.RequestException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -33,6 +42,10 @@ import io.netty.handler.codec.http.cors.CorsHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,11 +75,20 @@ public final class RestServer implements AutoCloseable {
       Settings settings,
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
+      AccessControl access,
       EventLoopGroup boss,
       EventLoopGroup workers,
       ExecutorService executor)
       throws InterruptedException {
-    Router router = new RestApi(dispatcher, defaults).router();
+    Router router = Router.of(access.table());
+    Map<String, Router.Handler> handlers = new RestApi(dispatcher, defaults).handlers();
+    Set<String> routed = new HashSet<>();
+    router.routes().forEach(r -> routed.add(r.action().operation()));
+    for (String op : handlers.keySet()) {
+      if (!routed.contains(op)) {
+        throw new IllegalStateException("REST handler " + op + " has no entry in the action table");
+      }
+    }
     int maxBody = (int) Math.min(Integer.MAX_VALUE, (long) settings.maxRequestSizeMb() << 20);
     ServerBootstrap b =
         new ServerBootstrap()
@@ -104,7 +126,7 @@ public final class RestServer implements AutoCloseable {
                                       "content-encoding")
                                   .build()));
                     }
-                    p.addLast(new Handler(router, executor));
+                    p.addLast(new Handler(router, handlers, access, executor));
                   }
                 });
     Channel ch = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
@@ -127,15 +149,26 @@ public final class RestServer implements AutoCloseable {
     channel.close().syncUninterruptibly();
   }
 
-  /** Hands each full request to the executor and writes the answer back. */
+  /**
+   * Hands each full request to the executor, which authenticates (unless the route is open),
+   * authorizes through the action table, runs the handler and audits; then writes the answer.
+   */
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Router router;
+    private final Map<String, Router.Handler> handlers;
+    private final AccessControl access;
     private final ExecutorService executor;
     private final java.util.concurrent.atomic.AtomicInteger inFlight =
         new java.util.concurrent.atomic.AtomicInteger();
 
-    Handler(Router router, ExecutorService executor) {
+    Handler(
+        Router router,
+        Map<String, Router.Handler> handlers,
+        AccessControl access,
+        ExecutorService executor) {
       this.router = router;
+      this.handlers = handlers;
+      this.access = access;
       this.executor = executor;
     }
 
@@ -153,31 +186,33 @@ public final class RestServer implements AutoCloseable {
       }
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
       Router.Match match = router.match(req.method(), uri.rawPath());
-      if (match == null) {
-        write(
-            ctx,
-            RestResponse.error(HttpResponseStatus.NOT_FOUND, "Not found: no such route", started),
-            keepAlive);
-        return;
-      }
-      RestRequest request =
-          new RestRequest(
-              match.route().operationId(),
-              match.params(),
-              uri.parameters(),
+      var audit = new AccessControl.Audit();
+      audit.method = req.method().name();
+      audit.path = uri.rawPath();
+      audit.userAgent = req.headers().get(HttpHeaderNames.USER_AGENT);
+      audit.tracingId = firstHeader(req, "x-request-id", "x-tracing-id", "traceparent");
+      audit.clientIp =
+          access.clientIp(
+              ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress(),
+              req.headers().get("forwarded"),
+              req.headers().get("x-forwarded-for"));
+      var credentials =
+          new Credentials(
+              req.headers().get("api-key"), req.headers().get(HttpHeaderNames.AUTHORIZATION));
+      Request request =
+          new Request(
+              match,
+              uri,
               req.headers().copy(),
               ByteBufUtil.getBytes(req.content()),
+              credentials,
+              audit,
               started);
       inFlight.incrementAndGet();
       try {
         executor.execute(
             () -> {
-              RestResponse response;
-              try {
-                response = match.route().handler().handle(request);
-              } catch (Exception | AssertionError e) {
-                response = HttpErrors.toResponse(e, request.operationId(), started);
-              }
+              RestResponse response = process(request);
               inFlight.decrementAndGet();
               write(ctx, response, keepAlive);
             });
@@ -191,6 +226,101 @@ public final class RestServer implements AutoCloseable {
                 started),
             false);
       }
+    }
+
+    private record Request(
+        Router.Match match,
+        QueryStringDecoder uri,
+        io.netty.handler.codec.http.HttpHeaders headers,
+        byte[] body,
+        Credentials credentials,
+        AccessControl.Audit audit,
+        long started) {}
+
+    private RestResponse process(Request q) {
+      Router.Match match = q.match();
+      Action action = match == null ? null : match.route().action();
+      boolean open = action != null && action.requirement() == Requirement.OPEN;
+      Principal principal = Principal.ANONYMOUS;
+      AccessControl.Audit audit = q.audit();
+      if (action != null) {
+        audit.operation = action.operation();
+        audit.collection = match.params().get("collection_name");
+      }
+      boolean audited = !open && AccessControl.audited(action);
+      if (!open) {
+        try {
+          principal = access.authenticate(q.credentials());
+        } catch (AuthenticationFailed e) {
+          HttpResponseStatus status =
+              e.forbidden() ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.UNAUTHORIZED;
+          if (audited) {
+            access.record(audit, status.code(), "Unauthorized: " + e.getMessage());
+          }
+          return RestResponse.text(status, e.getMessage());
+        }
+        audit.principal = principal;
+      }
+      if (match == null) {
+        return RestResponse.error(
+            HttpResponseStatus.NOT_FOUND, "Not found: no such route", q.started());
+      }
+      RestResponse response;
+      try {
+        if (!open) {
+          List<String> lookups = List.of();
+          if (Lookups.relevant(action.operation())) {
+            try {
+              lookups = Lookups.of(Json.parse(q.body()));
+            } catch (RequestException e) {
+              // the handler answers malformed bodies
+            }
+          }
+          access.authorize(principal, action, audit.collection, lookups);
+        }
+        Router.Handler handler = handlers.get(action.operation());
+        if (handler == null) {
+          response =
+              RestResponse.error(
+                  HttpResponseStatus.NOT_IMPLEMENTED,
+                  "Not implemented: "
+                      + action.operation()
+                      + " is not supported by this version of Quiver yet",
+                  q.started());
+        } else {
+          response =
+              handler.handle(
+                  new RestRequest(
+                      action.operation(),
+                      principal,
+                      match.params(),
+                      q.uri().parameters(),
+                      q.headers(),
+                      q.body(),
+                      q.started()));
+        }
+      } catch (Forbidden f) {
+        if (audited) {
+          access.record(audit, 403, "Forbidden: " + f.getMessage());
+        }
+        return HttpErrors.toResponse(f, action.operation(), q.started());
+      } catch (Exception | AssertionError e) {
+        response = HttpErrors.toResponse(e, action.operation(), q.started());
+      }
+      if (audited) {
+        access.record(audit, response.status().code(), null);
+      }
+      return response;
+    }
+
+    private static String firstHeader(FullHttpRequest req, String... names) {
+      for (String n : names) {
+        String v = req.headers().get(n);
+        if (v != null) {
+          return v;
+        }
+      }
+      return null;
     }
 
     private static void write(ChannelHandlerContext ctx, RestResponse r, boolean keepAlive) {

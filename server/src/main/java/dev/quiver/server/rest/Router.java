@@ -1,5 +1,7 @@
 package dev.quiver.server.rest;
 
+import dev.quiver.security.Action;
+import dev.quiver.security.ActionTable;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,19 +24,21 @@ final class Router {
     RestResponse handle(RestRequest request) throws Exception;
   }
 
-  /**
-   * A route: its operation id (Qdrant's {@code operationId}) names it in logs and the action table.
-   */
-  record Route(HttpMethod method, String template, String operationId, Handler handler) {}
+  /** A route of the action table. */
+  record Route(HttpMethod method, String template, Action action) {}
 
   /** A matched route and the values of its path parameters. */
   record Match(Route route, Map<String, String> params) {}
 
   private final List<Route> routes = new ArrayList<>();
 
-  Router add(HttpMethod method, String template, String operationId, Handler handler) {
-    routes.add(new Route(method, template, operationId, handler));
-    return this;
+  /** Every REST route of the table; literal segments win over parameters. */
+  static Router of(ActionTable table) {
+    Router r = new Router();
+    table.restActions().stream()
+        .sorted(java.util.Comparator.comparingInt(a -> a.path().split("\\{", -1).length))
+        .forEach(a -> r.routes.add(new Route(HttpMethod.valueOf(a.httpMethod()), a.path(), a)));
+    return r;
   }
 
   List<Route> routes() {

@@ -1,23 +1,16 @@
 package dev.quiver.server.rest;
 
 import static io.netty.handler.codec.http.HttpMethod.GET;
-import static io.netty.handler.codec.http.HttpMethod.PUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 class RouterTest {
-  private final Router router =
-      new Router()
-          .add(GET, "/", "root", r -> null)
-          .add(GET, "/healthz", "healthz", r -> null)
-          .add(GET, "/collections", "get_collections", r -> null)
-          .add(GET, "/collections/{collection_name}", "get_collection", r -> null)
-          .add(PUT, "/collections/{collection_name}/points", "upsert_points", r -> null);
+  private final Router router = Router.of(dev.quiver.security.ActionTable.standard());
 
   private String op(String method, String path) {
     Router.Match m = router.match(io.netty.handler.codec.http.HttpMethod.valueOf(method), path);
-    return m == null ? null : m.route().operationId();
+    return m == null ? null : m.route().action().operation();
   }
 
   @Test
@@ -31,6 +24,13 @@ class RouterTest {
     assertThat(m.params()).containsEntry("collection_name", "my coll");
     assertThat(op("PUT", "/collections/x/points")).isEqualTo("upsert_points");
     assertThat(op("GET", "/collections/x/points")).as("method matters").isNull();
+    assertThat(op("POST", "/collections/aliases"))
+        .as("literal beats parameter")
+        .isEqualTo("update_aliases");
+    assertThat(op("GET", "/collections/c/points/7")).isEqualTo("get_point");
+    assertThat(op("POST", "/collections/c/points/scroll")).isEqualTo("scroll_points");
+    assertThat(op("POST", "/collections/c/snapshots/upload"))
+        .isEqualTo("recover_from_uploaded_snapshot");
   }
 
   @Test
@@ -44,7 +44,7 @@ class RouterTest {
     assertThat(op("GET", "/healthzz")).isNull();
     assertThat(op("GET", "collections")).isNull();
     Router.Match encodedSlash = router.match(GET, "/collections/a%2Fb");
-    assertThat(encodedSlash.route().operationId()).isEqualTo("get_collection");
+    assertThat(encodedSlash.route().action().operation()).isEqualTo("get_collection");
     assertThat(encodedSlash.params())
         .containsEntry("collection_name", "a/b"); // rejected later as a name
   }

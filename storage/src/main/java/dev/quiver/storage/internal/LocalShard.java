@@ -232,6 +232,23 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     return points.size();
   }
 
+  @Override
+  public boolean anyPayloadMatches(Map<String, Value> matches) {
+    for (Stored s : points.values()) {
+      boolean all = true;
+      for (var m : matches.entrySet()) {
+        if (!PayloadPaths.matches(s.payload(), m.getKey(), m.getValue())) {
+          all = false;
+          break;
+        }
+      }
+      if (all) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static Map<String, float[]> selectVectors(Stored s, WithVectors with) {
     if (!with.enabled()) {
       return null;

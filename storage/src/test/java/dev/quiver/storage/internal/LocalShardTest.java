@@ -29,6 +29,11 @@ class LocalShardTest extends ShardContractTest {
       }
 
       @Override
+      public boolean anyPayloadMatches(java.util.Map<String, dev.quiver.storage.Value> matches) {
+        return shard.anyPayloadMatches(matches);
+      }
+
+      @Override
       public boolean apply(long opNum, dev.quiver.storage.UpdateOp op) {
         return shard.apply(opNum, op);
       }

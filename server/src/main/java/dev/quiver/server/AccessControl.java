@@ -1,0 +1,158 @@
+package dev.quiver.server;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.security.Action;
+import dev.quiver.security.ActionTable;
+import dev.quiver.security.AuditEvent;
+import dev.quiver.security.AuditLog;
+import dev.quiver.security.AuthenticationFailed;
+import dev.quiver.security.Authenticator;
+import dev.quiver.security.Credentials;
+import dev.quiver.security.Principal;
+import dev.quiver.security.ValueExists;
+import dev.quiver.storage.Value;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Authentication, authorization and auditing as both edges run them: the same authenticator, the
+ * same {@link ActionTable}, the same audit log. Thread-safe.
+ */
+public final class AccessControl {
+  private final Authenticator authenticator;
+  private final ActionTable table;
+  private final Dispatcher dispatcher;
+  private final AuditLog audit;
+  private final boolean trustForwardedHeaders;
+
+  public AccessControl(
+      Authenticator authenticator,
+      ActionTable table,
+      Dispatcher dispatcher,
+      AuditLog audit,
+      boolean trustForwardedHeaders) {
+    this.authenticator = authenticator;
+    this.table = table;
+    this.dispatcher = dispatcher;
+    this.audit = audit;
+    this.trustForwardedHeaders = trustForwardedHeaders;
+  }
+
+  public ActionTable table() {
+    return table;
+  }
+
+  public AuditLog auditLog() {
+    return audit;
+  }
+
+  /**
+   * Authenticates, including a JWT's {@code value_exists} condition (collection missing: 403; no
+   * matching point: 401, as in Qdrant).
+   */
+  public Principal authenticate(Credentials credentials) {
+    Principal p = authenticator.authenticate(credentials);
+    ValueExists v = p.valueExists();
+    if (v != null) {
+      if (!dispatcher.collectionExists(v.collection())) {
+        throw new AuthenticationFailed("Invalid JWT, stateful validation failed", true);
+      }
+      Map<String, Value> matches = new HashMap<>();
+      for (ValueExists.Match m : v.matches()) {
+        matches.put(m.key(), toValue(m.value()));
+      }
+      if (!dispatcher.payloadMatchExists(v.collection(), matches)) {
+        throw new AuthenticationFailed("Invalid JWT, stateful validation failed", false);
+      }
+    }
+    return p;
+  }
+
+  private static Value toValue(Object o) {
+    return switch (o) {
+      case String s -> new Value.Str(s);
+      case Long l -> new Value.Int(l);
+      case Double d -> new Value.Double(d);
+      case Boolean b -> new Value.Bool(b);
+      default -> Value.Null.INSTANCE;
+    };
+  }
+
+  /**
+   * Checks the action for {@code collection} (null for global operations) and read access to the
+   * other collections the request looks into ({@code lookup_from}, {@code with_lookup}).
+   *
+   * @throws dev.quiver.security.Forbidden when not allowed
+   */
+  public void authorize(Principal p, Action action, String collection, List<String> lookups) {
+    p.access().check(action.requirement(), collection);
+    p.access().checkReadAll(lookups);
+  }
+
+  /**
+   * The client address for the audit log: the TCP peer, or with {@code trust_forwarded_headers} the
+   * first address of {@code X-Forwarded-For} or the {@code for=} of {@code Forwarded}.
+   */
+  public String clientIp(String peer, String forwarded, String xForwardedFor) {
+    if (trustForwardedHeaders) {
+      if (xForwardedFor != null && !xForwardedFor.isBlank()) {
+        return xForwardedFor.split(",")[0].trim();
+      }
+      if (forwarded != null) {
+        for (String part : forwarded.split("[;,]")) {
+          String t = part.trim();
+          if (t.regionMatches(true, 0, "for=", 0, 4)) {
+            return t.substring(4).replace("\"", "");
+          }
+        }
+      }
+    }
+    return peer;
+  }
+
+  /** One request's audit facts, filled in as the request proceeds; recorded once at its end. */
+  public static final class Audit {
+    final long startedNanos = System.nanoTime();
+    final Instant timestamp = Instant.now();
+    public String clientIp;
+    public String method;
+    public String path;
+    public String userAgent;
+    public String tracingId;
+    public String operation;
+    public Principal principal;
+    public String collection;
+  }
+
+  /** Records a finished request; {@code error} non-null marks it denied. */
+  public void record(Audit a, int status, String error) {
+    if (!audit.enabled()) {
+      return;
+    }
+    audit.record(
+        new AuditEvent(
+            a.timestamp,
+            a.clientIp,
+            a.method,
+            a.path,
+            status,
+            a.userAgent,
+            (System.nanoTime() - a.startedNanos) / 1_000_000,
+            a.operation,
+            a.principal == null ? null : a.principal.authType().name(),
+            a.principal == null ? null : a.principal.subject(),
+            a.collection,
+            a.tracingId == null
+                ? null
+                : a.tracingId.substring(0, Math.min(256, a.tracingId.length())),
+            error == null ? "ok" : "denied",
+            error));
+  }
+
+  /** Whether the operation's checks go to the audit log. */
+  public static boolean audited(Action action) {
+    return action == null || action.audited();
+  }
+}

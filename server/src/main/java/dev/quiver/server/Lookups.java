@@ -1,0 +1,113 @@
+package dev.quiver.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds the other collections a request reads from: {@code lookup_from} (also inside prefetches)
+ * and {@code with_lookup}, in REST JSON and in protobuf messages alike.
+ */
+public final class Lookups {
+  private static final java.util.Set<String> OPERATIONS =
+      java.util.Set.of(
+          "query_points",
+          "query_batch_points",
+          "query_points_groups",
+          "recommend_points",
+          "recommend_batch_points",
+          "recommend_point_groups",
+          "discover_points",
+          "discover_batch_points",
+          "search_point_groups");
+
+  private Lookups() {}
+
+  /** Whether requests of this operation can look into other collections. */
+  public static boolean relevant(String operation) {
+    return OPERATIONS.contains(operation);
+  }
+
+  public static List<String> of(JsonNode body) {
+    List<String> out = new ArrayList<>();
+    walk(body, out, 0);
+    return out;
+  }
+
+  private static void walk(JsonNode n, List<String> out, int depth) {
+    if (n == null || depth > 32) {
+      return;
+    }
+    if (n.isObject()) {
+      JsonNode lf = n.get("lookup_from");
+      if (lf != null && lf.path("collection").isTextual()) {
+        out.add(lf.get("collection").asText());
+      }
+      JsonNode wl = n.get("with_lookup");
+      if (wl != null && wl.isTextual()) {
+        out.add(wl.asText());
+      } else if (wl != null && wl.path("collection").isTextual()) {
+        out.add(wl.get("collection").asText());
+      }
+      JsonNode pf = n.get("prefetch");
+      if (pf != null) {
+        walk(pf, out, depth + 1);
+      }
+      JsonNode searches = n.get("searches");
+      if (searches != null) {
+        walk(searches, out, depth + 1);
+      }
+    } else if (n.isArray()) {
+      n.forEach(x -> walk(x, out, depth + 1));
+    }
+  }
+
+  public static List<String> of(Message m) {
+    List<String> out = new ArrayList<>();
+    walk(m, out, 0);
+    return out;
+  }
+
+  private static void walk(Message m, List<String> out, int depth) {
+    if (depth > 32) {
+      return;
+    }
+    for (var e : m.getAllFields().entrySet()) {
+      FieldDescriptor f = e.getKey();
+      if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      List<?> values = f.isRepeated() ? (List<?>) e.getValue() : List.of(e.getValue());
+      for (Object v : values) {
+        if (!(v instanceof Message child)) {
+          continue; // map entries of scalars
+        }
+        if (f.getName().equals("lookup_from")) {
+          addString(child, "collection_name", out);
+        } else if (f.getName().equals("with_lookup")) {
+          addString(child, "collection", out);
+        } else {
+          walk(child, out, depth + 1);
+        }
+      }
+    }
+  }
+
+  private static void addString(Message m, String field, List<String> out) {
+    FieldDescriptor f = m.getDescriptorForType().findFieldByName(field);
+    if (f != null && f.getJavaType() == FieldDescriptor.JavaType.STRING && m.hasField(f)) {
+      out.add((String) m.getField(f));
+    }
+  }
+
+  /** The request's {@code collection_name} field, or null. */
+  public static String collectionName(Message m) {
+    FieldDescriptor f = m.getDescriptorForType().findFieldByName("collection_name");
+    if (f == null || f.getJavaType() != FieldDescriptor.JavaType.STRING || f.isRepeated()) {
+      return null;
+    }
+    return (String) m.getField(f);
+  }
+}
