@@ -57,7 +57,13 @@ class StartupIT {
 
   @Test
   void refusesTlsSettingsItCannotEnforceYet() throws Exception {
-    Run tls = run(Map.of("QDRANT__SERVICE__ENABLE_TLS", "true", "QDRANT__SERVICE__API_KEY", "my-very-secret-key"));
+    Run tls =
+        run(
+            Map.of(
+                "QDRANT__SERVICE__ENABLE_TLS",
+                "true",
+                "QDRANT__SERVICE__API_KEY",
+                "my-very-secret-key"));
     assertThat(tls.exit()).isEqualTo(1);
     assertThat(tls.output()).contains("service.enable_tls").contains("refusing to start");
     assertThat(tls.output()).doesNotContain("my-very-secret-key");
@@ -66,7 +72,13 @@ class StartupIT {
   @Test
   void anAuditLogThatCannotBeOpenedStopsTheStart() throws Exception {
     Files.writeString(work.resolve("blocker"), "a file where the audit directory should be");
-    Run r = run(Map.of("QDRANT__AUDIT__ENABLED", "true", "QDRANT__AUDIT__DIR", work.resolve("blocker").resolve("audit").toString()));
+    Run r =
+        run(
+            Map.of(
+                "QDRANT__AUDIT__ENABLED",
+                "true",
+                "QDRANT__AUDIT__DIR",
+                work.resolve("blocker").resolve("audit").toString()));
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.output()).contains("audit");
   }

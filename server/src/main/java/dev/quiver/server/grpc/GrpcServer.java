@@ -55,6 +55,10 @@ public final class GrpcServer implements AutoCloseable {
             .addService(new CollectionsService(dispatcher, defaults))
             .addService(new PointsService(dispatcher))
             .addService(health.getHealthService())
+            // Not implemented yet, but registered so that calls are authenticated and audited
+            // before they are answered UNIMPLEMENTED.
+            .addService(new io.qdrant.client.grpc.SnapshotsGrpc.SnapshotsImplBase() {})
+            .addService(new io.qdrant.client.grpc.StorageReadGrpc.StorageReadImplBase() {})
             .intercept(new AuthInterceptor(access))
             .build()
             .start();
