@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
     name = "quiver",
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
+    subcommands = JwtCommand.class,
     description = "Quiver: a Qdrant-compatible, security-first, clustered vector database.")
 public final class Cli {
 
@@ -71,6 +72,10 @@ public final class Cli {
       CommandLine.ParseResult result = cmd.parseArgs(args);
       if (CommandLine.printHelpIfRequested(result)) {
         return new Parsed(null, 0);
+      }
+      if (result.subcommand() != null) {
+        JwtCommand jwt = (JwtCommand) result.subcommand().commandSpec().userObject();
+        return new Parsed(null, jwt.run(env, out, err));
       }
       if (cli.uri() == null) {
         cli.uri = env.get("QDRANT_URI");

@@ -26,10 +26,15 @@ import java.util.List;
 final class RestApi {
   private final Dispatcher dispatcher;
   private final CreateCollection.CollectionDefaults defaults;
+  private final java.nio.file.Path auditDir;
 
-  RestApi(Dispatcher dispatcher, CreateCollection.CollectionDefaults defaults) {
+  RestApi(
+      Dispatcher dispatcher,
+      CreateCollection.CollectionDefaults defaults,
+      java.nio.file.Path auditDir) {
     this.dispatcher = dispatcher;
     this.defaults = defaults;
+    this.auditDir = auditDir;
   }
 
   /** The handlers by operation; every operation must be in the action table with a REST route. */
@@ -51,6 +56,7 @@ final class RestApi {
     h.put("delete_points", this::deletePoints);
     h.put("search_points", this::search);
     h.put("query_points", this::query);
+    h.put("audit_logs", r -> RestResponse.ok(AuditQuery.run(auditDir, r.json()), r.startedNanos()));
     return h;
   }
 

@@ -81,7 +81,8 @@ public final class RestServer implements AutoCloseable {
       ExecutorService executor)
       throws InterruptedException {
     Router router = Router.of(access.table());
-    Map<String, Router.Handler> handlers = new RestApi(dispatcher, defaults).handlers();
+    Map<String, Router.Handler> handlers =
+        new RestApi(dispatcher, defaults, access.auditLog().directory()).handlers();
     Set<String> routed = new HashSet<>();
     router.routes().forEach(r -> routed.add(r.action().operation()));
     for (String op : handlers.keySet()) {

@@ -1,0 +1,117 @@
+package dev.quiver.server.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.server.RequestException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code POST /audit/logs}: reads this node's audit files newest first and returns the entries that
+ * match {@code time_from} (inclusive), {@code time_to} (exclusive) and exact-value {@code filters}
+ * on any entry field, at most {@code limit} (1..10000, default 100). Qdrant's field names {@code
+ * api} and {@code remote} are accepted for {@code path} and {@code client_ip}.
+ */
+final class AuditQuery {
+  private static final Map<String, String> ALIASES = Map.of("api", "path", "remote", "client_ip");
+
+  private AuditQuery() {}
+
+  static JsonNode run(Path dir, JsonNode body) {
+    if (dir == null) {
+      throw new RequestException.Unsupported("Bad request: Audit logging is not enabled");
+    }
+    Instant from = time(body, "time_from");
+    Instant to = time(body, "time_to");
+    int limit = 100;
+    if (body.hasNonNull("limit")) {
+      JsonNode l = body.get("limit");
+      if (!l.isIntegralNumber() || l.asLong() < 1 || l.asLong() > 10_000) {
+        throw new RequestException.Invalid(
+            "JSON body", "limit", "value " + l + " invalid, must be from 1 to 10000");
+      }
+      limit = l.asInt();
+    }
+    JsonNode filters = body.path("filters");
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    ArrayNode entries = out.putArray("entries");
+    for (Path file : files(dir)) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      for (int i = lines.size() - 1; i >= 0 && entries.size() < limit; i--) {
+        JsonNode e;
+        try {
+          e = Json.MAPPER.readTree(lines.get(i));
+        } catch (IOException ex) {
+          continue; // a line cut by a crash
+        }
+        if (matches(e, from, to, filters)) {
+          entries.add(e);
+        }
+      }
+      if (entries.size() >= limit) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  private static List<Path> files(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().matches("audit\\..+\\.log"))
+          .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean matches(JsonNode e, Instant from, Instant to, JsonNode filters) {
+    Instant t;
+    try {
+      t = Instant.parse(e.path("timestamp").asText());
+    } catch (DateTimeParseException ex) {
+      return false;
+    }
+    if ((from != null && t.isBefore(from)) || (to != null && !t.isBefore(to))) {
+      return false;
+    }
+    List<Map.Entry<String, JsonNode>> fs = new ArrayList<>();
+    filters.properties().forEach(fs::add);
+    for (var f : fs) {
+      String field = ALIASES.getOrDefault(f.getKey(), f.getKey());
+      JsonNode v = e.get(field);
+      if (v == null || !v.asText().equals(f.getValue().asText())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Instant time(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    try {
+      return Instant.parse(n.asText());
+    } catch (DateTimeParseException e) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: `" + field + "` is not an RFC 3339 time");
+    }
+  }
+}
