@@ -25,6 +25,9 @@ final class QuiverProcess implements AutoCloseable {
   private final Map<String, String> extraEnv;
   private Process process;
   private int starts;
+  private Path tlsCa; // when set, the node serves HTTPS and readiness is probed with this CA
+  private Path clientCert;
+  private Path clientKey;
 
   QuiverProcess(Path workDir, Map<String, String> extraEnv) throws IOException {
     this.workDir = workDir;
@@ -45,6 +48,20 @@ final class QuiverProcess implements AutoCloseable {
       throw new IllegalStateException("quiver.home is not set; run through failsafe (mvn verify)");
     }
     return Path.of(home);
+  }
+
+  /** The node serves HTTPS; probe readiness trusting {@code ca}. */
+  QuiverProcess tls(Path ca) {
+    this.tlsCa = ca;
+    return this;
+  }
+
+  /** The node requires client certificates; probe with this one. */
+  QuiverProcess tls(Path ca, Path clientCert, Path clientKey) {
+    this.tlsCa = ca;
+    this.clientCert = clientCert;
+    this.clientKey = clientKey;
+    return this;
   }
 
   QuiverProcess start() throws Exception {
@@ -69,7 +86,13 @@ final class QuiverProcess implements AutoCloseable {
   }
 
   private void awaitReady() throws Exception {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    var hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+    if (tlsCa != null) {
+      hb.sslContext(TlsIT.context(tlsCa, clientCert, clientKey));
+    }
+    HttpClient http = hb.build();
+    String scheme = tlsCa == null ? "http" : "https";
+    IOException lastProblem = null;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -78,18 +101,19 @@ final class QuiverProcess implements AutoCloseable {
       try {
         var r =
             http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz"))
+                HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + httpPort + "/readyz"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;
         }
       } catch (IOException e) {
-        // not listening yet
+        lastProblem = e; // not listening yet
       }
       Thread.sleep(100);
     }
-    throw new IllegalStateException("quiver not ready after 60 s: " + log());
+    throw new IllegalStateException(
+        "quiver not ready after 60 s (last probe: " + lastProblem + "): " + log());
   }
 
   String log() throws IOException {

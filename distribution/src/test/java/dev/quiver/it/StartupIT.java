@@ -13,9 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
 class StartupIT {
   @TempDir Path work;
 
-  private record Run(int exit, String output) {}
+  record Run(int exit, String output) {}
 
   private Run run(Map<String, String> env, String... args) throws Exception {
+    return run(work, env, args);
+  }
+
+  /** Runs the packaged launcher in {@code work} until it exits by itself. */
+  static Run run(Path work, Map<String, String> env, String... args) throws Exception {
     var cmd = new java.util.ArrayList<String>();
     cmd.add(QuiverProcess.home().resolve("bin/quiver").toString());
     cmd.addAll(java.util.List.of(args));
@@ -57,16 +62,16 @@ class StartupIT {
 
   @Test
   void refusesTlsSettingsItCannotEnforceYet() throws Exception {
-    Run tls =
+    Run p2p =
         run(
             Map.of(
-                "QDRANT__SERVICE__ENABLE_TLS",
+                "QDRANT__CLUSTER__P2P__ENABLE_TLS",
                 "true",
                 "QDRANT__SERVICE__API_KEY",
                 "my-very-secret-key"));
-    assertThat(tls.exit()).isEqualTo(1);
-    assertThat(tls.output()).contains("service.enable_tls").contains("refusing to start");
-    assertThat(tls.output()).doesNotContain("my-very-secret-key");
+    assertThat(p2p.exit()).isEqualTo(1);
+    assertThat(p2p.output()).contains("cluster.p2p.enable_tls").contains("refusing to start");
+    assertThat(p2p.output()).doesNotContain("my-very-secret-key");
   }
 
   @Test

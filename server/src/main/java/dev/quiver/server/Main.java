@@ -48,6 +48,10 @@ public final class Main {
     Node node;
     try {
       node = Node.start(loaded.config());
+    } catch (dev.quiver.security.tls.TlsMaterialException e) {
+      log.fatal("cannot start: {}", e.getMessage());
+      System.exit(1);
+      return;
     } catch (Exception e) {
       log.fatal("cannot start: {}", e.getMessage(), e);
       System.exit(1);
@@ -89,12 +93,6 @@ public final class Main {
   static void refuseUnsupported(QuiverConfig config, Cli cli) throws ConfigException {
     ServiceSection s = config.service();
     List<String> missing = new java.util.ArrayList<>();
-    if (s.enableTls()) {
-      missing.add("service.enable_tls");
-    }
-    if (s.verifyHttpsClientCertificate()) {
-      missing.add("service.verify_https_client_certificate");
-    }
     if (config.cluster().p2p().enableTls()) {
       missing.add("cluster.p2p.enable_tls");
     }

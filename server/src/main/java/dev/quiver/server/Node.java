@@ -6,6 +6,8 @@ import dev.quiver.security.ActionTable;
 import dev.quiver.security.AuditLog;
 import dev.quiver.security.AuthSettings;
 import dev.quiver.security.Authenticator;
+import dev.quiver.security.tls.TlsContexts;
+import dev.quiver.security.tls.TlsSettings;
 import dev.quiver.server.config.AuditSection;
 import dev.quiver.server.config.QuiverConfig;
 import dev.quiver.server.config.StorageSection;
@@ -39,6 +41,7 @@ public final class Node implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final AuditLog audit;
   private final AccessControl access;
+  private TlsContexts tls;
   private RestServer rest;
   private GrpcServer grpc;
 
@@ -87,6 +90,24 @@ public final class Node implements AutoCloseable {
     try {
       var defaults = collectionDefaults(config.storage());
       var s = config.service();
+      if (s.enableTls()) {
+        var t = config.tls();
+        node.tls =
+            TlsContexts.load(
+                new TlsSettings(
+                    Path.of(t.cert()),
+                    Path.of(t.key()),
+                    t.caCert() == null ? null : Path.of(t.caCert()),
+                    t.certTtl(),
+                    s.verifyHttpsClientCertificate()));
+        LOG.info(
+            "TLS enabled for REST and gRPC (reload every {}; client certificates {})",
+            t.certTtl() == null || t.certTtl() == 0 ? "never" : t.certTtl() + " s",
+            s.verifyHttpsClientCertificate() ? "required" : "not required");
+      } else if (s.verifyHttpsClientCertificate()) {
+        LOG.warn(
+            "service.verify_https_client_certificate has no effect without service.enable_tls");
+      }
       // gRPC first: once REST answers /readyz, both edges are up.
       if (s.grpcPort() != null) {
         node.grpc =
@@ -96,6 +117,7 @@ public final class Node implements AutoCloseable {
                 node.dispatcher,
                 defaults,
                 node.access,
+                node.tls == null ? null : node.tls.grpcServer(),
                 node.boss,
                 node.workers,
                 node.executor);
@@ -109,7 +131,8 @@ public final class Node implements AutoCloseable {
                   s.httpPort(),
                   s.maxRequestSizeMb(),
                   s.enableCors(),
-                  s.httpKeepAliveTimeoutSec()),
+                  s.httpKeepAliveTimeoutSec(),
+                  node.tls == null ? null : node.tls.httpServer()),
               node.dispatcher,
               defaults,
               node.access,
@@ -171,6 +194,9 @@ public final class Node implements AutoCloseable {
     }
     dispatcher.close();
     audit.close();
+    if (tls != null) {
+      tls.close();
+    }
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }

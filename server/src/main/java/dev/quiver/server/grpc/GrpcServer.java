@@ -38,14 +38,19 @@ public final class GrpcServer implements AutoCloseable {
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
       dev.quiver.server.AccessControl access,
+      io.netty.handler.ssl.SslContext ssl,
       EventLoopGroup boss,
       EventLoopGroup workers,
       ExecutorService executor)
       throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
+    if (ssl != null) {
+      builder.sslContext(ssl);
+    }
     Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        builder
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
             .channelType(NioServerSocketChannel.class)
@@ -62,7 +67,7 @@ public final class GrpcServer implements AutoCloseable {
             .intercept(new AuthInterceptor(access))
             .build()
             .start();
-    LOG.info("gRPC listening on {}:{}", host, server.getPort());
+    LOG.info("gRPC listening on {}:{}{}", host, server.getPort(), ssl == null ? "" : " (TLS)");
     return new GrpcServer(server, health);
   }
 

@@ -62,7 +62,12 @@ public final class RestServer implements AutoCloseable {
 
   /** What the REST edge needs from its configuration. */
   public record Settings(
-      String host, int port, int maxRequestSizeMb, boolean enableCors, int keepAliveTimeoutSec) {}
+      String host,
+      int port,
+      int maxRequestSizeMb,
+      boolean enableCors,
+      int keepAliveTimeoutSec,
+      io.netty.handler.ssl.SslContext ssl) {}
 
   private final Channel channel;
 
@@ -102,6 +107,9 @@ public final class RestServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     var p = ch.pipeline();
+                    if (settings.ssl() != null) {
+                      p.addLast(settings.ssl().newHandler(ch.alloc()));
+                    }
                     p.addLast(
                         new IdleStateHandler(
                             0, 0, settings.keepAliveTimeoutSec(), TimeUnit.SECONDS));
@@ -131,7 +139,7 @@ public final class RestServer implements AutoCloseable {
                   }
                 });
     Channel ch = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
-    LOG.info("REST listening on http://{}", hostPort(ch));
+    LOG.info("REST listening on {}://{}", settings.ssl() == null ? "http" : "https", hostPort(ch));
     return new RestServer(ch);
   }
 

@@ -1,0 +1,189 @@
+package dev.quiver.security.tls;
+
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Builds every TLS context of a node from one set of files: HTTPS for REST, TLS with ALPN {@code
+ * h2} for gRPC, and client contexts for peers. All of them share one {@link ReloadingKeyManager}
+ * and one {@link ReloadingTrustManager}, so when {@code cert_ttl} re-reads the files every port's
+ * new handshakes get the new certificate; a failed reload keeps the old one and logs an error. The
+ * engine is BoringSSL (netty-tcnative) when it loads, else the JDK's, said once in the log. TLS 1.2
+ * and 1.3 only. Thread-safe; the node closes it (which stops reloading).
+ */
+public final class TlsContexts implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(TlsContexts.class);
+  private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+  private final TlsSettings settings;
+  private final SslProvider provider;
+  private final ReloadingKeyManager keyManager;
+  private final ReloadingTrustManager trustManager; // null without a CA
+  private final ScheduledExecutorService reloader;
+  private volatile byte[] loadedDigest;
+
+  private TlsContexts(TlsSettings settings, SslProvider provider) {
+    this.settings = settings;
+    this.provider = provider;
+    List<X509Certificate> chain = Pem.certificates("tls.cert", settings.cert());
+    PrivateKey key = Pem.privateKey("tls.key", settings.key());
+    Pem.checkPair(chain.getFirst(), key, settings.cert(), settings.key());
+    this.keyManager = new ReloadingKeyManager(chain, key);
+    if (settings.requireClientCertificate() && settings.caCert() == null) {
+      throw new TlsMaterialException(
+          "tls.ca_cert must be set when service.verify_https_client_certificate is on");
+    }
+    this.trustManager =
+        settings.caCert() == null
+            ? null
+            : new ReloadingTrustManager(Pem.certificates("tls.ca_cert", settings.caCert()));
+    this.loadedDigest = digest();
+    Long ttl = settings.certTtlSeconds();
+    if (ttl != null && ttl > 0) {
+      reloader =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> Thread.ofPlatform().name("tls-reload").daemon(true).unstarted(r));
+      reloader.scheduleWithFixedDelay(this::reload, ttl, ttl, TimeUnit.SECONDS);
+    } else {
+      reloader = null;
+    }
+  }
+
+  /**
+   * Loads and checks the files (missing, unreadable, key not matching the certificate, CA missing
+   * for client verification all fail here) and starts reloading every {@code cert_ttl} seconds.
+   *
+   * @throws TlsMaterialException naming the file and the problem
+   */
+  public static TlsContexts load(TlsSettings settings) {
+    return new TlsContexts(settings, chooseProvider());
+  }
+
+  /** As {@link #load}, with a given engine (for the benchmark that compares them). */
+  public static TlsContexts load(TlsSettings settings, SslProvider provider) {
+    return new TlsContexts(settings, provider);
+  }
+
+  private static SslProvider chooseProvider() {
+    if (OpenSsl.isAvailable()) {
+      LOG.info("TLS engine: BoringSSL ({})", OpenSsl.versionString());
+      return SslProvider.OPENSSL;
+    }
+    Throwable cause = OpenSsl.unavailabilityCause();
+    LOG.warn(
+        "BoringSSL (netty-tcnative) is not available on this platform ({}); using the JDK TLS engine",
+        cause == null ? "unknown reason" : cause.toString());
+    return SslProvider.JDK;
+  }
+
+  public SslProvider provider() {
+    return provider;
+  }
+
+  /** HTTPS for REST. */
+  public SslContext httpServer() {
+    return server(null);
+  }
+
+  /** TLS for gRPC: ALPN {@code h2} and HTTP/2's cipher suites. */
+  public SslContext grpcServer() {
+    return server(
+        new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2));
+  }
+
+  private SslContext server(ApplicationProtocolConfig alpn) {
+    SslContextBuilder b =
+        SslContextBuilder.forServer(keyManager).sslProvider(provider).protocols(PROTOCOLS);
+    if (alpn != null) {
+      b.applicationProtocolConfig(alpn)
+          .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+    }
+    if (settings.requireClientCertificate()) {
+      b.clientAuth(ClientAuth.REQUIRE).trustManager(trustManager);
+    }
+    try {
+      return b.build();
+    } catch (SSLException e) {
+      throw new TlsMaterialException("cannot build the TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  /** Re-reads the files; swaps the material only when it changed and is valid. */
+  void reload() {
+    try {
+      byte[] now = digest();
+      if (Arrays.equals(now, loadedDigest)) {
+        return;
+      }
+      List<X509Certificate> chain = Pem.certificates("tls.cert", settings.cert());
+      PrivateKey key = Pem.privateKey("tls.key", settings.key());
+      Pem.checkPair(chain.getFirst(), key, settings.cert(), settings.key());
+      List<X509Certificate> cas =
+          trustManager == null ? null : Pem.certificates("tls.ca_cert", settings.caCert());
+      keyManager.update(chain, key);
+      if (cas != null) {
+        trustManager.update(cas);
+      }
+      loadedDigest = now;
+      LOG.info(
+          "TLS certificate reloaded: {} (serial {}, valid until {})",
+          chain.getFirst().getSubjectX500Principal().getName(),
+          chain.getFirst().getSerialNumber().toString(16),
+          chain.getFirst().getNotAfter().toInstant());
+    } catch (TlsMaterialException e) {
+      LOG.error("TLS reload failed, still serving the previous certificate: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("TLS reload failed, still serving the previous certificate: {}", e.toString());
+    }
+  }
+
+  private byte[] digest() {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Path p : new Path[] {settings.cert(), settings.key(), settings.caCert()}) {
+        if (p != null && Files.exists(p)) {
+          md.update(Files.readAllBytes(p));
+        }
+        md.update((byte) 0);
+      }
+      return md.digest();
+    } catch (IOException e) {
+      return new byte[0]; // unreadable now: let the reload report it
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (reloader != null) {
+      reloader.shutdownNow();
+    }
+  }
+}
