@@ -87,6 +87,11 @@ public final class TlsContexts implements AutoCloseable {
   }
 
   private static SslProvider chooseProvider() {
+    // For the TLS benchmark, which compares the engines: -Ddev.quiver.tls.provider=jdk
+    if ("jdk".equalsIgnoreCase(System.getProperty("dev.quiver.tls.provider"))) {
+      LOG.info("TLS engine: JDK (forced by dev.quiver.tls.provider)");
+      return SslProvider.JDK;
+    }
     if (OpenSsl.isAvailable()) {
       LOG.info("TLS engine: BoringSSL ({})", OpenSsl.versionString());
       return SslProvider.OPENSSL;
