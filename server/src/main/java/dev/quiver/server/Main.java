@@ -4,7 +4,6 @@ import dev.quiver.server.config.ConfigException;
 import dev.quiver.server.config.ConfigLoader;
 import dev.quiver.server.config.LoadedConfig;
 import dev.quiver.server.config.QuiverConfig;
-import dev.quiver.server.config.ServiceSection;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -91,7 +90,6 @@ public final class Main {
    * running.
    */
   static void refuseUnsupported(QuiverConfig config, Cli cli) throws ConfigException {
-    ServiceSection s = config.service();
     List<String> missing = new java.util.ArrayList<>();
     if (config.cluster().p2p().enableTls()) {
       missing.add("cluster.p2p.enable_tls");
