@@ -10,6 +10,8 @@ import java.util.Objects;
  * @param limit how many results, at least 1
  * @param offset how many of the best results to skip
  * @param scoreThreshold only results at least this good, or null
+ * @param hnswEf the search-time beam width of the HNSW index, or null for the index's default
+ * @param exact scan every vector instead of using the index
  */
 public record SearchRequest(
     String vectorName,
@@ -18,7 +20,22 @@ public record SearchRequest(
     int offset,
     Float scoreThreshold,
     WithPayload withPayload,
-    WithVectors withVectors) {
+    WithVectors withVectors,
+    Integer hnswEf,
+    boolean exact) {
+
+  /** A request with the index's default search parameters. */
+  public SearchRequest(
+      String vectorName,
+      float[] vector,
+      int limit,
+      int offset,
+      Float scoreThreshold,
+      WithPayload withPayload,
+      WithVectors withVectors) {
+    this(vectorName, vector, limit, offset, scoreThreshold, withPayload, withVectors, null, false);
+  }
+
   public SearchRequest {
     Objects.requireNonNull(vectorName, "vectorName");
     Objects.requireNonNull(vector, "vector");
@@ -26,6 +43,9 @@ public record SearchRequest(
     Objects.requireNonNull(withVectors, "withVectors");
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+    }
+    if (hnswEf != null && hnswEf < 1) {
+      throw new IllegalArgumentException("hnsw_ef must be >= 1, got " + hnswEf);
     }
     if (offset < 0) {
       throw new IllegalArgumentException("offset must be >= 0, got " + offset);

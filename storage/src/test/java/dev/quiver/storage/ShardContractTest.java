@@ -250,4 +250,61 @@ public abstract class ShardContractTest {
       assertThat(shard.anyPayloadMatches(Map.of("tokenId", new Value.Str("t42")))).isFalse();
     }
   }
+
+  @Test
+  void indexedSearchAgreesWithExactSearchAndSkipsDeletedPoints() {
+    long seed = System.nanoTime();
+    System.out.println("indexedSearchAgreesWithExactSearchAndSkipsDeletedPoints seed " + seed);
+    Random r = new Random(seed);
+    int dim = 16;
+    var cfg =
+        new CollectionConfig(
+            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(dim, Distance.EUCLID, null)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(16, 100, 0, 0, false),
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    try (TestShard shard = open(dir, cfg)) {
+      List<Point> points = new ArrayList<>();
+      for (int i = 0; i < 3000; i++) {
+        float[] v = new float[dim];
+        int cluster = r.nextInt(30);
+        for (int j = 0; j < dim; j++) {
+          v[j] = cluster * (j % 3) + (float) r.nextGaussian();
+        }
+        points.add(point(i, v));
+      }
+      shard.apply(1, new UpdateOp.Upsert(points));
+      List<PointId> deleted = new ArrayList<>();
+      for (int i = 0; i < 3000; i += 3) {
+        deleted.add(PointId.of(i));
+      }
+      shard.apply(2, new UpdateOp.DeletePoints(deleted));
+      int hits = 0;
+      for (int q = 0; q < 50; q++) {
+        float[] query = points.get(r.nextInt(points.size())).vectors().get("");
+        var exact =
+            shard.search(
+                new SearchRequest(
+                    "", query, 10, 0, null, WithPayload.NONE, WithVectors.NONE, null, true));
+        var indexed =
+            shard.search(
+                new SearchRequest(
+                    "", query, 10, 0, null, WithPayload.NONE, WithVectors.NONE, 64, false));
+        assertThat(indexed).hasSize(10);
+        assertThat(indexed).noneMatch(p -> deleted.contains(p.id()));
+        var truth = exact.stream().map(ScoredPoint::id).toList();
+        hits += (int) indexed.stream().filter(p -> truth.contains(p.id())).count();
+        var page =
+            shard.search(
+                new SearchRequest(
+                    "", query, 5, 5, null, WithPayload.NONE, WithVectors.NONE, 64, false));
+        assertThat(page).hasSize(5);
+      }
+      assertThat(hits / 500.0).isGreaterThanOrEqualTo(0.95);
+    }
+  }
 }

@@ -17,11 +17,9 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,11 +30,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
-  /** A point as stored: immutable once built; vectors already normalised for Cosine. */
+  /** A point as stored: immutable once built; its vectors live in the spaces, by slot. */
   private record Stored(
-      PointId id, long version, Map<String, float[]> vectors, Value.Struct payload) {}
+      PointId id, long version, Map<String, Integer> slots, Value.Struct payload) {}
 
   private final CollectionConfig config;
+  private final Map<String, VectorSpace> spaces = new HashMap<>();
   private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
   private final Object writeLock = new Object();
   private final Wal wal;
@@ -44,6 +43,13 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   LocalShard(Path dir, CollectionConfig config) {
     this.config = config;
+    int i = 0;
+    for (var e : new java.util.TreeMap<>(config.vectors()).entrySet()) {
+      spaces.put(
+          e.getKey(),
+          new VectorSpace(
+              dir.resolve("vectors").resolve(String.valueOf(i++)), e.getValue(), config.hnsw()));
+    }
     this.wal =
         Wal.open(
             dir.resolve("wal"),
@@ -152,10 +158,23 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     switch (op) {
       case UpdateOp.Upsert u -> {
         for (Point p : u.points()) {
-          points.put(p.id(), new Stored(p.id(), opNum, p.vectors(), p.payload()));
+          release(points.get(p.id()));
+          Map<String, Integer> slots = new HashMap<>();
+          p.vectors().forEach((name, v) -> slots.put(name, spaces.get(name).add(p.id(), v)));
+          points.put(p.id(), new Stored(p.id(), opNum, slots, p.payload()));
         }
       }
-      case UpdateOp.DeletePoints d -> d.ids().forEach(points::remove);
+      case UpdateOp.DeletePoints d -> {
+        for (PointId id : d.ids()) {
+          release(points.remove(id));
+        }
+      }
+    }
+  }
+
+  private void release(Stored old) {
+    if (old != null) {
+      old.slots().forEach((name, slot) -> spaces.get(name).remove(slot));
     }
   }
 
@@ -167,6 +186,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     if (request.vector().length != params.size()) {
       throw dimensionError(params.size(), request.vector().length);
     }
+    VectorSpace space = spaces.get(request.vectorName());
     Distance distance = params.distance();
     float[] query = request.vector();
     if (distance == Distance.COSINE) {
@@ -174,43 +194,47 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       VectorMath.normalize(query);
     }
     int keep = request.limit() + request.offset();
-    Comparator<Scored> worstFirst =
-        (a, b) -> {
-          int c = distance.compareBetterFirst(b.score, a.score);
-          return c != 0 ? c : b.stored.id().compareTo(a.stored.id());
-        };
-    PriorityQueue<Scored> heap = new PriorityQueue<>(keep + 1, worstFirst);
-    for (Stored s : points.values()) {
-      float[] v = s.vectors().get(request.vectorName());
-      if (v == null) {
-        continue;
-      }
-      float score = VectorMath.score(distance, query, v);
-      if (request.scoreThreshold() != null && !distance.passes(score, request.scoreThreshold())) {
-        continue;
-      }
-      heap.add(new Scored(s, score));
-      if (heap.size() > keep) {
-        heap.poll();
-      }
+    HnswIndex.Candidates found;
+    if (request.exact() || space.scanIsCheaper()) {
+      found = space.scan(query, keep);
+    } else {
+      int ef =
+          Math.max(keep, request.hnswEf() != null ? request.hnswEf() : space.hnsw.efConstruct());
+      found = space.index.search(query, ef, slot -> space.owners.get(slot) != null);
     }
-    List<Scored> best = new ArrayList<>(heap);
-    best.sort(worstFirst.reversed());
+    int[] order = found.bestFirst();
+    java.util.Map<Integer, Float> sims = new HashMap<>();
+    for (int i = 0; i < found.size(); i++) {
+      sims.put(found.node(i), found.similarity(i));
+    }
     List<ScoredPoint> out = new ArrayList<>(request.limit());
-    for (int i = request.offset(); i < best.size(); i++) {
-      Stored s = best.get(i).stored;
+    int skipped = 0;
+    for (int slot : order) {
+      if (out.size() == request.limit()) {
+        break;
+      }
+      PointId id = space.owners.get(slot);
+      Stored s = id == null ? null : points.get(id);
+      if (s == null || !Integer.valueOf(slot).equals(s.slots().get(request.vectorName()))) {
+        continue; // deleted or replaced meanwhile
+      }
+      float score = OffHeapVectors.score(distance, sims.get(slot));
+      if (request.scoreThreshold() != null && !distance.passes(score, request.scoreThreshold())) {
+        break; // best first: nothing later passes either
+      }
+      if (skipped++ < request.offset()) {
+        continue;
+      }
       out.add(
           new ScoredPoint(
               s.id(),
               s.version(),
-              best.get(i).score,
+              score,
               request.withPayload().select(s.payload()),
               selectVectors(s, request.withVectors())));
     }
     return out;
   }
-
-  private record Scored(Stored stored, float score) {}
 
   @Override
   public List<PointRecord> retrieve(
@@ -249,16 +273,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     return false;
   }
 
-  private static Map<String, float[]> selectVectors(Stored s, WithVectors with) {
+  private Map<String, float[]> selectVectors(Stored s, WithVectors with) {
     if (!with.enabled()) {
       return null;
     }
     Map<String, float[]> out = new HashMap<>();
-    s.vectors()
+    s.slots()
         .forEach(
-            (name, v) -> {
+            (name, slot) -> {
               if (with.wants(name)) {
-                out.put(name, v.clone());
+                out.put(name, spaces.get(name).vectors.get(slot));
               }
             });
     return out;
@@ -267,5 +291,6 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   @Override
   public void close() {
     wal.close();
+    spaces.values().forEach(VectorSpace::close);
   }
 }

@@ -1,0 +1,208 @@
+package dev.quiver.storage.internal;
+
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.StorageException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.stream.Stream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Fixed-dimension float vectors off the Java heap, in memory-mapped chunk files of {@value
+ * #CHUNK_VECTORS} vectors each ({@code chunk-NNNNN.vec}, a 64-byte header with magic, version and
+ * dimension, then the vectors). Growing maps a new chunk; nothing is ever copied. Distances are
+ * computed on the mapped memory with the Vector API.
+ *
+ * <p>Thread-safety: one writer appends ({@link #add}); any number of readers may read slots that
+ * were published to them (by a volatile write or a lock) after they were written. The chunk table
+ * is replaced copy-on-write.
+ *
+ * <p>The chunks are rebuilt from the write-ahead log when a shard opens; persisting them with a
+ * checkpoint (so that a restart replays only the WAL tail) is the next step.
+ */
+final class OffHeapVectors implements AutoCloseable {
+  static final int MAGIC = 0x51564543; // "QVEC"
+  static final int VERSION = 1;
+  static final int CHUNK_VECTORS = 1 << 14;
+  private static final long HEADER = 64;
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final ValueLayout.OfFloat FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+
+  private final Path dir;
+  private final int dim;
+  private final long vectorBytes;
+  private final Arena arena = Arena.ofShared();
+  private volatile MemorySegment[] chunks = new MemorySegment[0];
+  private volatile int size;
+
+  OffHeapVectors(Path dir, int dim) {
+    this.dir = dir;
+    this.dim = dim;
+    this.vectorBytes = (long) dim * Float.BYTES;
+    try {
+      Files.createDirectories(dir);
+      try (Stream<Path> old = Files.list(dir)) {
+        for (Path p : old.filter(p -> p.getFileName().toString().endsWith(".vec")).toList()) {
+          Files.delete(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new StorageException.Io(
+          "cannot prepare vector storage in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  int dim() {
+    return dim;
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** Appends a vector; returns its slot. Single writer. */
+  int add(float[] v) {
+    assert v.length == dim : "dimension " + v.length + " != " + dim;
+    int slot = size;
+    int chunk = slot / CHUNK_VECTORS;
+    if (chunk == chunks.length) {
+      grow();
+    }
+    MemorySegment.copy(
+        v, 0, chunks[chunk], FLOAT, HEADER + (slot % CHUNK_VECTORS) * vectorBytes, dim);
+    size = slot + 1;
+    return slot;
+  }
+
+  private void grow() {
+    int n = chunks.length;
+    Path file = dir.resolve(String.format("chunk-%05d.vec", n));
+    long bytes = HEADER + CHUNK_VECTORS * vectorBytes;
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+      MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+      seg.set(ValueLayout.JAVA_INT, 0, MAGIC);
+      seg.set(ValueLayout.JAVA_INT, 4, VERSION);
+      seg.set(ValueLayout.JAVA_INT, 8, dim);
+      seg.set(ValueLayout.JAVA_INT, 12, CHUNK_VECTORS);
+      MemorySegment[] next = java.util.Arrays.copyOf(chunks, n + 1);
+      next[n] = seg;
+      chunks = next;
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot map vector chunk " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A copy of the vector in {@code slot}. */
+  float[] get(int slot) {
+    float[] out = new float[dim];
+    MemorySegment.copy(chunks[slot / CHUNK_VECTORS], FLOAT, offset(slot), out, 0, dim);
+    return out;
+  }
+
+  private long offset(int slot) {
+    return HEADER + (slot % CHUNK_VECTORS) * vectorBytes;
+  }
+
+  /** Similarity of {@code query} to {@code slot}: larger is better, for every distance. */
+  float similarity(Distance distance, float[] query, int slot) {
+    MemorySegment seg = chunks[slot / CHUNK_VECTORS];
+    long base = offset(slot);
+    return switch (distance) {
+      case COSINE, DOT -> dot(query, seg, base);
+      case EUCLID -> -l2(query, seg, base);
+      case MANHATTAN -> -l1(query, seg, base);
+    };
+  }
+
+  /** Similarity between two stored vectors. */
+  float similarity(Distance distance, int a, int b) {
+    return similarity(distance, get(a), b);
+  }
+
+  /** Converts a similarity back to the score Qdrant reports. */
+  static float score(Distance distance, float similarity) {
+    return switch (distance) {
+      case COSINE, DOT -> similarity;
+      case EUCLID -> (float) Math.sqrt(-similarity);
+      case MANHATTAN -> -similarity;
+    };
+  }
+
+  private float dot(float[] q, MemorySegment seg, long base) {
+    int i = 0;
+    FloatVector acc = FloatVector.zero(S);
+    int bound = S.loopBound(dim);
+    for (; i < bound; i += S.length()) {
+      FloatVector x =
+          FloatVector.fromMemorySegment(
+              S, seg, base + (long) i * Float.BYTES, ByteOrder.nativeOrder());
+      acc = FloatVector.fromArray(S, q, i).fma(x, acc);
+    }
+    float s = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < dim; i++) {
+      s += q[i] * seg.get(FLOAT, base + (long) i * Float.BYTES);
+    }
+    return s;
+  }
+
+  /** Squared Euclidean distance (ordering is the same as the distance's). */
+  private float l2(float[] q, MemorySegment seg, long base) {
+    int i = 0;
+    FloatVector acc = FloatVector.zero(S);
+    int bound = S.loopBound(dim);
+    for (; i < bound; i += S.length()) {
+      FloatVector d =
+          FloatVector.fromArray(S, q, i)
+              .sub(
+                  FloatVector.fromMemorySegment(
+                      S, seg, base + (long) i * Float.BYTES, ByteOrder.nativeOrder()));
+      acc = d.fma(d, acc);
+    }
+    float s = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < dim; i++) {
+      float d = q[i] - seg.get(FLOAT, base + (long) i * Float.BYTES);
+      s += d * d;
+    }
+    return s;
+  }
+
+  private float l1(float[] q, MemorySegment seg, long base) {
+    int i = 0;
+    FloatVector acc = FloatVector.zero(S);
+    int bound = S.loopBound(dim);
+    for (; i < bound; i += S.length()) {
+      acc =
+          acc.add(
+              FloatVector.fromArray(S, q, i)
+                  .sub(
+                      FloatVector.fromMemorySegment(
+                          S, seg, base + (long) i * Float.BYTES, ByteOrder.nativeOrder()))
+                  .abs());
+    }
+    float s = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < dim; i++) {
+      s += Math.abs(q[i] - seg.get(FLOAT, base + (long) i * Float.BYTES));
+    }
+    return s;
+  }
+
+  @Override
+  public void close() {
+    arena.close();
+  }
+}

@@ -1,0 +1,91 @@
+package dev.quiver.storage.internal;
+
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.VectorParams;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One named vector space of a shard: the off-heap vectors, the HNSW index over them, and which
+ * point owns each slot. Single writer (the shard's apply path); searches run concurrently.
+ */
+final class VectorSpace implements AutoCloseable {
+  final VectorParams params;
+  final HnswConfig hnsw;
+  final OffHeapVectors vectors;
+  final HnswIndex index;
+  final SlotOwners owners = new SlotOwners();
+  private volatile int live;
+
+  VectorSpace(Path dir, VectorParams params, HnswConfig hnsw) {
+    this.params = params;
+    this.hnsw = hnsw;
+    this.vectors = new OffHeapVectors(dir, params.size());
+    this.index = new HnswIndex(vectors, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
+  }
+
+  /** Stores and indexes a (prepared) vector for {@code id}; returns its slot. */
+  int add(PointId id, float[] v) {
+    int slot = vectors.add(v);
+    owners.set(slot, id);
+    index.insert(slot);
+    live++;
+    return slot;
+  }
+
+  void remove(int slot) {
+    if (owners.get(slot) != null) {
+      owners.set(slot, null);
+      live--;
+    }
+  }
+
+  int live() {
+    return live;
+  }
+
+  /**
+   * Whether a search should scan instead of walking the graph (Qdrant's full_scan_threshold, in
+   * KB).
+   */
+  boolean scanIsCheaper() {
+    long kb = (long) live * params.size() * Float.BYTES / 1024;
+    return kb <= hnsw.fullScanThreshold();
+  }
+
+  /** Slots and similarities of the best {@code k} live vectors, by exact scan. */
+  HnswIndex.Candidates scan(float[] q, int k) {
+    HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
+    int n = vectors.size();
+    for (int slot = 0; slot < n; slot++) {
+      if (owners.get(slot) == null) {
+        continue;
+      }
+      float s = vectors.similarity(params.distance(), q, slot);
+      if (best.size() < k || s > best.worst()) {
+        best.add(slot, s);
+        if (best.size() > k) {
+          best.removeWorst();
+        }
+      }
+    }
+    return best;
+  }
+
+  List<Integer> liveSlots() {
+    List<Integer> out = new ArrayList<>();
+    for (int slot = 0; slot < vectors.size(); slot++) {
+      if (owners.get(slot) != null) {
+        out.add(slot);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    vectors.close();
+  }
+}
