@@ -102,7 +102,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                   ProtoCodec.offset(r.hasOffset(), r.getOffset()),
                   r.hasScoreThreshold() ? r.getScoreThreshold() : null,
                   ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
-                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
+                  r.hasParams() && r.getParams().hasHnswEf()
+                      ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
+                      : null,
+                  r.hasParams() && r.getParams().getExact());
           var b = Points.SearchResponse.newBuilder();
           dispatcher
               .search(name(r.getCollectionName()), request)
@@ -137,7 +141,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                   ProtoCodec.offset(r.hasOffset(), r.getOffset()),
                   r.hasScoreThreshold() ? r.getScoreThreshold() : null,
                   ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
-                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
+                  r.hasParams() && r.getParams().hasHnswEf()
+                      ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
+                      : null,
+                  r.hasParams() && r.getParams().getExact());
           var b = Points.QueryResponse.newBuilder();
           dispatcher
               .search(name(r.getCollectionName()), request)

@@ -228,7 +228,9 @@ final class JsonCodec {
         offset(o),
         optFloat(o, "score_threshold"),
         withPayload(o.get("with_payload"), WithPayload.NONE),
-        withVectors(vectorSelector(o), WithVectors.NONE));
+        withVectors(vectorSelector(o), WithVectors.NONE),
+        hnswEf(o),
+        exact(o));
   }
 
   /** {@code POST /points/query} ({@code QueryRequest}); only nearest-vector queries for now. */
@@ -260,7 +262,28 @@ final class JsonCodec {
         offset(o),
         optFloat(o, "score_threshold"),
         withPayload(o.get("with_payload"), WithPayload.NONE),
-        withVectors(vectorSelector(o), WithVectors.NONE));
+        withVectors(vectorSelector(o), WithVectors.NONE),
+        hnswEf(o),
+        exact(o));
+  }
+
+  /** {@code params.hnsw_ef}, or null. */
+  private static Integer hnswEf(ObjectNode o) {
+    JsonNode p = o.get("params");
+    if (p == null || p.isNull()) {
+      return null;
+    }
+    return optInt(object(p, "params"), "hnsw_ef", 1, 1 << 20);
+  }
+
+  /** {@code params.exact}. */
+  private static boolean exact(ObjectNode o) {
+    JsonNode p = o.get("params");
+    if (p == null || p.isNull()) {
+      return false;
+    }
+    Boolean b = optBool(object(p, "params"), "exact");
+    return b != null && b;
   }
 
   private static JsonNode vectorSelector(ObjectNode o) {
