@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param scoreThreshold only results at least this good, or null
  * @param hnswEf the search-time beam width of the HNSW index, or null for the index's default
  * @param exact scan every vector instead of using the index
+ * @param filter only points that pass it, or null
  */
 public record SearchRequest(
     String vectorName,
@@ -22,7 +23,32 @@ public record SearchRequest(
     WithPayload withPayload,
     WithVectors withVectors,
     Integer hnswEf,
-    boolean exact) {
+    boolean exact,
+    Filter filter) {
+
+  /** A request without a filter. */
+  public SearchRequest(
+      String vectorName,
+      float[] vector,
+      int limit,
+      int offset,
+      Float scoreThreshold,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      Integer hnswEf,
+      boolean exact) {
+    this(
+        vectorName,
+        vector,
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        hnswEf,
+        exact,
+        null);
+  }
 
   /** A request with the index's default search parameters. */
   public SearchRequest(
@@ -33,7 +59,17 @@ public record SearchRequest(
       Float scoreThreshold,
       WithPayload withPayload,
       WithVectors withVectors) {
-    this(vectorName, vector, limit, offset, scoreThreshold, withPayload, withVectors, null, false);
+    this(
+        vectorName,
+        vector,
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        null,
+        false,
+        null);
   }
 
   public SearchRequest {
@@ -43,6 +79,9 @@ public record SearchRequest(
     Objects.requireNonNull(withVectors, "withVectors");
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+    }
+    if (filter != null && filter.isEmpty()) {
+      filter = null;
     }
     if (hnswEf != null && hnswEf < 1) {
       throw new IllegalArgumentException("hnsw_ef must be >= 1, got " + hnswEf);

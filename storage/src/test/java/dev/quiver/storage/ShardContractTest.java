@@ -307,4 +307,82 @@ public abstract class ShardContractTest {
       assertThat(hits / 500.0).isGreaterThanOrEqualTo(0.95);
     }
   }
+
+  @Test
+  void filteredSearchKeepsRecallAtEverySelectivity() {
+    long seed = System.nanoTime();
+    System.out.println("filteredSearchKeepsRecallAtEverySelectivity seed " + seed);
+    Random r = new Random(seed);
+    int dim = 16;
+    int n = 5000;
+    var cfg =
+        new CollectionConfig(
+            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(dim, Distance.COSINE, null)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(16, 100, 0, 0, false),
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    try (TestShard shard = open(dir, cfg)) {
+      List<Point> points = new ArrayList<>();
+      float[][] centers = new float[25][dim];
+      for (float[] c : centers) {
+        for (int j = 0; j < dim; j++) {
+          c[j] = (float) r.nextGaussian() * 2;
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        float[] c = centers[r.nextInt(centers.length)];
+        float[] v = new float[dim];
+        for (int j = 0; j < dim; j++) {
+          v[j] = c[j] + (float) r.nextGaussian() * 0.5f;
+        }
+        points.add(
+            new Point(
+                PointId.of(i),
+                Map.of("", v),
+                new Value.Struct(
+                    Map.of(
+                        "bucket",
+                        new Value.Int(r.nextInt(1000)),
+                        "tag",
+                        new Value.Str(i % 2 == 0 ? "even" : "odd")))));
+      }
+      shard.apply(1, new UpdateOp.Upsert(points));
+      for (int below : new int[] {1, 10, 100, 500, 1000}) {
+        Filter f =
+            new Filter(
+                List.of(new Condition.Range("bucket", null, null, (double) below, null, false)),
+                List.of(),
+                List.of(),
+                null);
+        int hits = 0;
+        int expected = 0;
+        for (int q = 0; q < 30; q++) {
+          float[] query = points.get(r.nextInt(n)).vectors().get("");
+          var exact =
+              shard.search(
+                  new SearchRequest(
+                      "", query, 10, 0, null, WithPayload.ALL, WithVectors.NONE, null, true, f));
+          var planned =
+              shard.search(
+                  new SearchRequest(
+                      "", query, 10, 0, null, WithPayload.ALL, WithVectors.NONE, 64, false, f));
+          for (ScoredPoint p : planned) {
+            assertThat(((Value.Int) p.payload().fields().get("bucket")).value()).isLessThan(below);
+          }
+          var truth = exact.stream().map(ScoredPoint::id).toList();
+          expected += truth.size();
+          hits += (int) planned.stream().filter(p -> truth.contains(p.id())).count();
+        }
+        double recall = expected == 0 ? 1 : hits / (double) expected;
+        System.out.println("selectivity " + (below / 10.0) + "%: recall@10 " + recall);
+        assertThat(recall)
+            .as("recall at %s%% selectivity", below / 10.0)
+            .isGreaterThanOrEqualTo(0.95);
+      }
+    }
+  }
 }

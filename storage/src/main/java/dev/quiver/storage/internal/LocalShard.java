@@ -2,6 +2,7 @@ package dev.quiver.storage.internal;
 
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
@@ -194,13 +195,22 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       VectorMath.normalize(query);
     }
     int keep = request.limit() + request.offset();
+    Filter filter = request.filter();
+    java.util.function.IntPredicate accept =
+        filter == null
+            ? slot -> space.owners.get(slot) != null
+            : slot -> {
+              PointId id = space.owners.get(slot);
+              Stored s = id == null ? null : points.get(id);
+              return s != null && Filters.test(filter, s.id(), s.payload());
+            };
     HnswIndex.Candidates found;
-    if (request.exact() || space.scanIsCheaper()) {
-      found = space.scan(query, keep);
+    if (request.exact() || planExact(space, filter, accept)) {
+      found = space.scan(query, keep, accept);
     } else {
       int ef =
           Math.max(keep, request.hnswEf() != null ? request.hnswEf() : space.hnsw.efConstruct());
-      found = space.index.search(query, ef, slot -> space.owners.get(slot) != null);
+      found = space.index.search(query, ef, accept);
     }
     int[] order = found.bestFirst();
     java.util.Map<Integer, Float> sims = new HashMap<>();
@@ -235,6 +245,39 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
     return out;
   }
+
+  /**
+   * Whether an exact scan beats the graph: always below the full-scan threshold, and for filters
+   * that a sample says few points pass (a graph walk would visit many nodes to find few that pass,
+   * and lose recall), estimated by testing up to {@value #SAMPLE} random live slots.
+   */
+  private boolean planExact(
+      VectorSpace space, Filter filter, java.util.function.IntPredicate accept) {
+    if (space.scanIsCheaper(space.live())) {
+      return true;
+    }
+    if (filter == null) {
+      return false;
+    }
+    int n = space.vectors.size();
+    java.util.SplittableRandom r = new java.util.SplittableRandom(n);
+    int tried = 0;
+    int passed = 0;
+    for (int i = 0; i < SAMPLE * 4 && tried < SAMPLE; i++) {
+      int slot = r.nextInt(n);
+      if (space.owners.get(slot) == null) {
+        continue;
+      }
+      tried++;
+      if (accept.test(slot)) {
+        passed++;
+      }
+    }
+    long estimated = tried == 0 ? 0 : (long) space.live() * passed / tried;
+    return space.scanIsCheaper((int) estimated) || passed * 10 < tried; // under ~10%: scan
+  }
+
+  private static final int SAMPLE = 256;
 
   @Override
   public List<PointRecord> retrieve(

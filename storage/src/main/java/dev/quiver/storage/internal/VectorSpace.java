@@ -50,17 +50,17 @@ final class VectorSpace implements AutoCloseable {
    * Whether a search should scan instead of walking the graph (Qdrant's full_scan_threshold, in
    * KB).
    */
-  boolean scanIsCheaper() {
-    long kb = (long) live * params.size() * Float.BYTES / 1024;
+  boolean scanIsCheaper(int candidates) {
+    long kb = (long) candidates * params.size() * Float.BYTES / 1024;
     return kb <= hnsw.fullScanThreshold();
   }
 
-  /** Slots and similarities of the best {@code k} live vectors, by exact scan. */
-  HnswIndex.Candidates scan(float[] q, int k) {
+  /** Slots and similarities of the best {@code k} vectors that {@code accept} admits, by scan. */
+  HnswIndex.Candidates scan(float[] q, int k, java.util.function.IntPredicate accept) {
     HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
     int n = vectors.size();
     for (int slot = 0; slot < n; slot++) {
-      if (owners.get(slot) == null) {
+      if (!accept.test(slot)) {
         continue;
       }
       float s = vectors.similarity(params.distance(), q, slot);

@@ -1,0 +1,82 @@
+package dev.quiver.storage;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One condition of a {@link Filter}. Keys are payload paths: {@code a.b.c}, with {@code []} to go
+ * through arrays explicitly ({@code a.b[].c}); arrays met on the way are gone through as well, and
+ * a condition on an array field holds when it holds for any of its values, as in Qdrant. Immutable.
+ */
+public sealed interface Condition {
+
+  /** The field equals {@code value} (keyword, integer or bool). */
+  record Match(String key, Value value) implements Condition {}
+
+  /** The field equals one of {@code values}. */
+  record MatchAny(String key, List<Value> values) implements Condition {
+    public MatchAny {
+      values = List.copyOf(values);
+    }
+  }
+
+  /** The field equals none of {@code values}. */
+  record MatchExcept(String key, List<Value> values) implements Condition {
+    public MatchExcept {
+      values = List.copyOf(values);
+    }
+  }
+
+  /** A text field contains {@code text} (without a full-text index: as a substring). */
+  record MatchText(String key, String text) implements Condition {}
+
+  /**
+   * A number (or, with {@code datetime}, an RFC 3339 time, compared as epoch milliseconds) within
+   * the bounds; null bounds are open.
+   */
+  record Range(String key, Double gt, Double gte, Double lt, Double lte, boolean datetime)
+      implements Condition {}
+
+  /** The number of values at the key is within the bounds. */
+  record ValuesCount(String key, Long gt, Long gte, Long lt, Long lte) implements Condition {}
+
+  /** A geo point ({@code {"lon", "lat"}}) inside the box. */
+  record GeoBoundingBox(
+      String key,
+      double topLeftLat,
+      double topLeftLon,
+      double bottomRightLat,
+      double bottomRightLon)
+      implements Condition {}
+
+  /** A geo point within {@code radiusMeters} of the center. */
+  record GeoRadius(String key, double lat, double lon, double radiusMeters) implements Condition {}
+
+  /** A geo point inside the polygon (exterior ring, minus the interior rings). */
+  record GeoPolygon(String key, List<double[]> exterior, List<List<double[]>> interiors)
+      implements Condition {}
+
+  /** The key is missing, null, or an empty array. */
+  record IsEmpty(String key) implements Condition {}
+
+  /** The key is present with a null value. */
+  record IsNull(String key) implements Condition {}
+
+  /** The point's id is one of {@code ids}. */
+  record HasId(Set<PointId> ids) implements Condition {
+    public HasId {
+      ids = Set.copyOf(ids);
+    }
+  }
+
+  /** Some element of the array of objects at {@code key} satisfies {@code filter} on its own. */
+  record Nested(String key, Filter filter) implements Condition {
+    public Nested {
+      Objects.requireNonNull(filter, "filter");
+    }
+  }
+
+  /** A whole filter as one condition. */
+  record Sub(Filter filter) implements Condition {}
+}

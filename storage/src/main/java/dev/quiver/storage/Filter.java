@@ -1,0 +1,29 @@
+package dev.quiver.storage;
+
+import java.util.List;
+
+/**
+ * Qdrant's filter: every {@code must} condition holds, no {@code mustNot} condition holds, at least
+ * one {@code should} condition holds (when there are any), and at least {@code minShould.minCount}
+ * of {@code minShould.conditions} hold. Immutable.
+ */
+public record Filter(
+    List<Condition> must, List<Condition> should, List<Condition> mustNot, MinShould minShould) {
+
+  public Filter {
+    must = List.copyOf(must);
+    should = List.copyOf(should);
+    mustNot = List.copyOf(mustNot);
+  }
+
+  /** At least {@code minCount} of {@code conditions}. */
+  public record MinShould(List<Condition> conditions, int minCount) {
+    public MinShould {
+      conditions = List.copyOf(conditions);
+    }
+  }
+
+  public boolean isEmpty() {
+    return must.isEmpty() && should.isEmpty() && mustNot.isEmpty() && minShould == null;
+  }
+}

@@ -1,0 +1,265 @@
+package dev.quiver.storage.internal;
+
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.Value;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Evaluates a {@link Filter} against one point's id and payload, by reading the payload (payload
+ * indexes, which would answer conditions without reading, are not built yet). Stateless.
+ */
+final class Filters {
+  private static final double EARTH_RADIUS_M = 6_371_000.0;
+
+  private Filters() {}
+
+  static boolean test(Filter f, PointId id, Value.Struct payload) {
+    for (Condition c : f.must()) {
+      if (!test(c, id, payload)) {
+        return false;
+      }
+    }
+    for (Condition c : f.mustNot()) {
+      if (test(c, id, payload)) {
+        return false;
+      }
+    }
+    if (!f.should().isEmpty()) {
+      boolean any = false;
+      for (Condition c : f.should()) {
+        if (test(c, id, payload)) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) {
+        return false;
+      }
+    }
+    if (f.minShould() != null) {
+      int n = 0;
+      for (Condition c : f.minShould().conditions()) {
+        if (test(c, id, payload) && ++n >= f.minShould().minCount()) {
+          break;
+        }
+      }
+      return n >= f.minShould().minCount();
+    }
+    return true;
+  }
+
+  static boolean test(Condition c, PointId id, Value.Struct payload) {
+    return switch (c) {
+      case Condition.Match m ->
+          values(payload, m.key()).stream().anyMatch(v -> equal(v, m.value()));
+      case Condition.MatchAny m ->
+          values(payload, m.key()).stream()
+              .anyMatch(v -> m.values().stream().anyMatch(x -> equal(v, x)));
+      case Condition.MatchExcept m ->
+          values(payload, m.key()).stream()
+              .anyMatch(
+                  v ->
+                      !(v instanceof Value.Null)
+                          && m.values().stream().noneMatch(x -> equal(v, x)));
+      case Condition.MatchText m ->
+          values(payload, m.key()).stream()
+              .anyMatch(v -> v instanceof Value.Str s && s.value().contains(m.text()));
+      case Condition.Range r -> values(payload, r.key()).stream().anyMatch(v -> inRange(r, v));
+      case Condition.ValuesCount vc -> {
+        long n = values(payload, vc.key()).stream().filter(v -> !(v instanceof Value.Null)).count();
+        yield (vc.gt() == null || n > vc.gt())
+            && (vc.gte() == null || n >= vc.gte())
+            && (vc.lt() == null || n < vc.lt())
+            && (vc.lte() == null || n <= vc.lte());
+      }
+      case Condition.GeoBoundingBox b ->
+          values(payload, b.key()).stream()
+              .anyMatch(
+                  v -> {
+                    double[] p = geo(v);
+                    return p != null
+                        && p[0] <= b.topLeftLat()
+                        && p[0] >= b.bottomRightLat()
+                        && p[1] >= b.topLeftLon()
+                        && p[1] <= b.bottomRightLon();
+                  });
+      case Condition.GeoRadius g ->
+          values(payload, g.key()).stream()
+              .anyMatch(
+                  v -> {
+                    double[] p = geo(v);
+                    return p != null && haversine(p[0], p[1], g.lat(), g.lon()) <= g.radiusMeters();
+                  });
+      case Condition.GeoPolygon g ->
+          values(payload, g.key()).stream()
+              .anyMatch(
+                  v -> {
+                    double[] p = geo(v);
+                    if (p == null || !inRing(p, g.exterior())) {
+                      return false;
+                    }
+                    return g.interiors().stream().noneMatch(ring -> inRing(p, ring));
+                  });
+      case Condition.IsEmpty e ->
+          values(payload, e.key()).stream().allMatch(v -> v instanceof Value.Null);
+      case Condition.IsNull n ->
+          raw(payload, n.key()).stream().anyMatch(v -> v instanceof Value.Null);
+      case Condition.HasId h -> h.ids().contains(id);
+      case Condition.Nested n ->
+          raw(payload, n.key()).stream()
+              .flatMap(
+                  v ->
+                      v instanceof Value.Array a
+                          ? a.values().stream()
+                          : java.util.stream.Stream.of(v))
+              .anyMatch(v -> v instanceof Value.Struct s && test(n.filter(), id, s));
+      case Condition.Sub s -> test(s.filter(), id, payload);
+    };
+  }
+
+  /** The values at a path, arrays at the end flattened one level. */
+  static List<Value> values(Value.Struct payload, String key) {
+    List<Value> out = new ArrayList<>();
+    for (Value v : raw(payload, key)) {
+      if (v instanceof Value.Array a) {
+        out.addAll(a.values());
+      } else {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /** The values a path reaches, going through arrays on the way. */
+  static List<Value> raw(Value.Struct payload, String key) {
+    List<Value> current = List.of(payload);
+    for (String part : key.split("\\.", -1)) {
+      boolean all = part.endsWith("[]");
+      String name = all ? part.substring(0, part.length() - 2) : part;
+      List<Value> next = new ArrayList<>();
+      for (Value v : current) {
+        collect(v, name, next);
+      }
+      if (all) {
+        List<Value> flat = new ArrayList<>();
+        for (Value v : next) {
+          if (v instanceof Value.Array a) {
+            flat.addAll(a.values());
+          } else {
+            flat.add(v);
+          }
+        }
+        next = flat;
+      }
+      current = next;
+    }
+    return current;
+  }
+
+  private static void collect(Value v, String name, List<Value> out) {
+    if (v instanceof Value.Struct s) {
+      Value child = s.fields().get(name);
+      if (child != null) {
+        out.add(child);
+      }
+    } else if (v instanceof Value.Array a) {
+      for (Value e : a.values()) {
+        collect(e, name, out);
+      }
+    }
+  }
+
+  private static boolean equal(Value a, Value b) {
+    if (a instanceof Value.Int x && b instanceof Value.Double y) {
+      return x.value() == y.value();
+    }
+    if (a instanceof Value.Double x && b instanceof Value.Int y) {
+      return x.value() == y.value();
+    }
+    return a.equals(b);
+  }
+
+  private static boolean inRange(Condition.Range r, Value v) {
+    double x;
+    if (r.datetime()) {
+      if (!(v instanceof Value.Str s)) {
+        return false;
+      }
+      Double t = epochMillis(s.value());
+      if (t == null) {
+        return false;
+      }
+      x = t;
+    } else if (v instanceof Value.Int i) {
+      x = i.value();
+    } else if (v instanceof Value.Double d) {
+      x = d.value();
+    } else {
+      return false;
+    }
+    return (r.gt() == null || x > r.gt())
+        && (r.gte() == null || x >= r.gte())
+        && (r.lt() == null || x < r.lt())
+        && (r.lte() == null || x <= r.lte());
+  }
+
+  /** RFC 3339 (or a date-time without zone, read as UTC) to epoch milliseconds; null if not one. */
+  static Double epochMillis(String s) {
+    try {
+      return (double) OffsetDateTime.parse(s).toInstant().toEpochMilli();
+    } catch (DateTimeParseException e) {
+      try {
+        return (double) Instant.parse(s + (s.length() <= 10 ? "T00:00:00Z" : "Z")).toEpochMilli();
+      } catch (DateTimeParseException e2) {
+        return null;
+      }
+    }
+  }
+
+  private static double[] geo(Value v) {
+    if (v instanceof Value.Struct s
+        && number(s.fields().get("lat")) != null
+        && number(s.fields().get("lon")) != null) {
+      return new double[] {number(s.fields().get("lat")), number(s.fields().get("lon"))};
+    }
+    return null;
+  }
+
+  private static Double number(Value v) {
+    return v instanceof Value.Int i
+        ? (double) i.value()
+        : v instanceof Value.Double d ? d.value() : null;
+  }
+
+  private static double haversine(double lat1, double lon1, double lat2, double lon2) {
+    double dLat = Math.toRadians(lat2 - lat1);
+    double dLon = Math.toRadians(lon2 - lon1);
+    double a =
+        Math.sin(dLat / 2) * Math.sin(dLat / 2)
+            + Math.cos(Math.toRadians(lat1))
+                * Math.cos(Math.toRadians(lat2))
+                * Math.sin(dLon / 2)
+                * Math.sin(dLon / 2);
+    return 2 * EARTH_RADIUS_M * Math.asin(Math.sqrt(a));
+  }
+
+  /** Ray casting on (lat, lon) pairs. */
+  private static boolean inRing(double[] p, List<double[]> ring) {
+    boolean inside = false;
+    for (int i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+      double[] a = ring.get(i);
+      double[] b = ring.get(j);
+      if ((a[0] > p[0]) != (b[0] > p[0])
+          && p[1] < (b[1] - a[1]) * (p[0] - a[0]) / (b[0] - a[0]) + a[1]) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+}
