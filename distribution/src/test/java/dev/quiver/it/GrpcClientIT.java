@@ -174,6 +174,39 @@ class GrpcClientIT {
     assertThat(q.get(0).getVectors().getVector().getDense().getDataList())
         .containsExactly(0f, 0f, 1f);
 
+    List<ScoredPoint> filtered =
+        client
+            .searchAsync(
+                SearchPoints.newBuilder()
+                    .setCollectionName("c")
+                    .addAllVector(List.of(0.1f, 0.9f, 0f))
+                    .setLimit(3)
+                    .setFilter(
+                        io.qdrant.client.grpc.Common.Filter.newBuilder()
+                            .addMust(
+                                io.qdrant.client.ConditionFactory.matchKeyword("city", "Berlin")))
+                    .build())
+            .get();
+    assertThat(filtered).hasSize(1);
+    assertThat(filtered.get(0).getId().getNum()).isEqualTo(1);
+    List<ScoredPoint> ranged =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("c")
+                    .setQuery(nearest(0f, 1f, 0f))
+                    .setFilter(
+                        io.qdrant.client.grpc.Common.Filter.newBuilder()
+                            .addMust(
+                                io.qdrant.client.ConditionFactory.range(
+                                    "n",
+                                    io.qdrant.client.grpc.Common.Range.newBuilder()
+                                        .setGte(7)
+                                        .build())))
+                    .build())
+            .get();
+    assertThat(ranged).extracting(p -> p.getId().getNum()).containsExactly(1L);
+
     client
         .upsertAsync(
             "n",

@@ -203,6 +203,25 @@ class SingleNodeIT {
             .get("points");
     assertThat(nearest.get(0).get("id").asText()).isEqualTo("18446744073709551615");
 
+    var filtered =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points/query",
+                "/collections/c/points/query",
+                "{\"query\":[0.9,0.1,0],\"limit\":10,\"with_payload\":true,"
+                    + "\"filter\":{\"must\":[{\"key\":\"city\",\"match\":{\"value\":\"London\"}}]}}")
+            .result()
+            .get("points");
+    assertThat(filtered.findValuesAsText("id")).containsExactly(uuid);
+    var legacyFiltered =
+        rest.callListOf(
+                "POST",
+                "/collections/c/points/search",
+                "{\"vector\":[0.9,0.1,0],\"limit\":10,"
+                    + "\"filter\":{\"must_not\":[{\"is_empty\":{\"key\":\"city\"}}],\"should\":[{\"key\":\"tags\",\"match\":{\"any\":[\"b\"]}}]}}",
+                "ScoredPoint")
+            .result();
+    assertThat(legacyFiltered.findValuesAsText("id")).containsExactly("1");
     var del =
         rest.call(
             "POST",

@@ -90,7 +90,6 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Search",
         o,
         () -> {
-          ProtoCodec.rejectFilter(r.hasFilter(), r.getFilter());
           if (r.hasSparseIndices()) {
             throw new RequestException.Unsupported("sparse vectors are not supported yet");
           }
@@ -106,7 +105,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                   r.hasParams() && r.getParams().hasHnswEf()
                       ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
                       : null,
-                  r.hasParams() && r.getParams().getExact());
+                  r.hasParams() && r.getParams().getExact(),
+                  FilterProto.parse(r.hasFilter(), r.getFilter()));
           var b = Points.SearchResponse.newBuilder();
           dispatcher
               .search(name(r.getCollectionName()), request)
@@ -122,7 +122,6 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Query",
         o,
         () -> {
-          ProtoCodec.rejectFilter(r.hasFilter(), r.getFilter());
           if (r.getPrefetchCount() > 0) {
             throw new RequestException.Unsupported("prefetch is not supported yet");
           }
@@ -145,7 +144,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                   r.hasParams() && r.getParams().hasHnswEf()
                       ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
                       : null,
-                  r.hasParams() && r.getParams().getExact());
+                  r.hasParams() && r.getParams().getExact(),
+                  FilterProto.parse(r.hasFilter(), r.getFilter()));
           var b = Points.QueryResponse.newBuilder();
           dispatcher
               .search(name(r.getCollectionName()), request)

@@ -210,7 +210,6 @@ final class JsonCodec {
   /** The deprecated {@code POST /points/search} body ({@code SearchRequest}). */
   static SearchRequest search(JsonNode body) {
     ObjectNode o = object(body, "");
-    rejectFilter(o, "filter");
     JsonNode v = required(o, "vector", "");
     String name = CollectionConfig.DEFAULT_VECTOR;
     float[] vector;
@@ -230,13 +229,13 @@ final class JsonCodec {
         withPayload(o.get("with_payload"), WithPayload.NONE),
         withVectors(vectorSelector(o), WithVectors.NONE),
         hnswEf(o),
-        exact(o));
+        exact(o),
+        FilterJson.parse(o.get("filter"), "filter"));
   }
 
   /** {@code POST /points/query} ({@code QueryRequest}); only nearest-vector queries for now. */
   static SearchRequest query(JsonNode body) {
     ObjectNode o = object(body, "");
-    rejectFilter(o, "filter");
     if (o.hasNonNull("prefetch")) {
       throw new RequestException.Unsupported("Bad request: prefetch is not supported yet");
     }
@@ -264,7 +263,8 @@ final class JsonCodec {
         withPayload(o.get("with_payload"), WithPayload.NONE),
         withVectors(vectorSelector(o), WithVectors.NONE),
         hnswEf(o),
-        exact(o));
+        exact(o),
+        FilterJson.parse(o.get("filter"), "filter"));
   }
 
   /** {@code params.hnsw_ef}, or null. */

@@ -57,12 +57,34 @@ class JsonCodecTest {
     assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":1,\"vector\":[1,\"x\"]}]}")))
         .isInstanceOf(RequestException.Malformed.class)
         .hasMessageContaining("points[0].vector[1]");
-    assertThatThrownBy(
-            () ->
-                JsonCodec.query(
-                    j(
-                        "{\"query\":[1],\"filter\":{\"must\":[{\"key\":\"a\",\"match\":{\"value\":1}}]}}")))
+    assertThatThrownBy(() -> JsonCodec.query(j("{\"query\":[1],\"prefetch\":{\"query\":[1]}}")))
         .isInstanceOf(RequestException.Unsupported.class);
+    assertThatThrownBy(
+            () -> JsonCodec.query(j("{\"query\":[1],\"filter\":{\"must\":[{\"key\":\"a\"}]}}")))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("filter.must[0]");
+  }
+
+  @Test
+  void filtersParseInEveryForm() {
+    var q =
+        JsonCodec.query(
+            j(
+                "{\"query\":[1],\"filter\":{\"must\":{\"key\":\"city\",\"match\":{\"value\":\"Berlin\"}},"
+                    + "\"should\":[{\"key\":\"n\",\"range\":{\"gte\":1,\"lt\":5}},{\"has_id\":[1,2]},"
+                    + "{\"key\":\"t\",\"range\":{\"gt\":\"2026-01-01T00:00:00Z\"}}],"
+                    + "\"must_not\":[{\"is_empty\":{\"key\":\"x\"}},{\"nested\":{\"key\":\"items\",\"filter\":{\"must\":[{\"key\":\"sku\",\"match\":{\"any\":[\"a\",\"b\"]}}]}}}],"
+                    + "\"min_should\":{\"conditions\":[{\"key\":\"loc\",\"geo_radius\":{\"center\":{\"lon\":13.4,\"lat\":52.5},\"radius\":1000}}],\"min_count\":1}}}"));
+    var f = q.filter();
+    org.assertj.core.api.Assertions.assertThat(f.must()).hasSize(1);
+    org.assertj.core.api.Assertions.assertThat(f.should()).hasSize(3);
+    org.assertj.core.api.Assertions.assertThat(f.should().get(2))
+        .isInstanceOfSatisfying(
+            dev.quiver.storage.Condition.Range.class,
+            r -> org.assertj.core.api.Assertions.assertThat(r.datetime()).isTrue());
+    org.assertj.core.api.Assertions.assertThat(f.mustNot().get(1))
+        .isInstanceOf(dev.quiver.storage.Condition.Nested.class);
+    org.assertj.core.api.Assertions.assertThat(f.minShould().minCount()).isEqualTo(1);
   }
 
   @Test
