@@ -43,6 +43,18 @@ public interface Dispatcher extends AutoCloseable {
 
   List<ScoredPoint> search(String collection, SearchRequest request);
 
+  /** A page of points in id order; see {@link dev.quiver.storage.ShardReader#scroll}. */
+  dev.quiver.storage.ScrollPage scroll(
+      String collection,
+      dev.quiver.storage.Filter filter,
+      PointId offset,
+      int limit,
+      WithPayload withPayload,
+      WithVectors withVectors);
+
+  /** Points that pass the filter (all when null). */
+  long count(String collection, dev.quiver.storage.Filter filter);
+
   /** Whether a point of the collection has a payload with every {@code key == value} given. */
   boolean payloadMatchExists(
       String collection, java.util.Map<String, dev.quiver.storage.Value> matches);

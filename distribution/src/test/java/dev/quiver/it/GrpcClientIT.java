@@ -206,6 +206,28 @@ class GrpcClientIT {
                     .build())
             .get();
     assertThat(ranged).extracting(p -> p.getId().getNum()).containsExactly(1L);
+    var scrolled =
+        client
+            .scrollAsync(
+                io.qdrant.client.grpc.Points.ScrollPoints.newBuilder()
+                    .setCollectionName("c")
+                    .setLimit(2)
+                    .build())
+            .get();
+    assertThat(scrolled.getResultList())
+        .extracting(p -> p.getId().getNum())
+        .containsExactly(1L, 3L);
+    assertThat(scrolled.getNextPageOffset().getUuid()).isEqualTo(uuid.toString());
+    assertThat(
+            client
+                .countAsync(
+                    "c",
+                    io.qdrant.client.grpc.Common.Filter.newBuilder()
+                        .addMust(io.qdrant.client.ConditionFactory.matchKeyword("city", "Berlin"))
+                        .build(),
+                    true)
+                .get())
+        .isEqualTo(1L);
 
     client
         .upsertAsync(

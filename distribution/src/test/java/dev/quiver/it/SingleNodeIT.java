@@ -222,6 +222,34 @@ class SingleNodeIT {
                 "ScoredPoint")
             .result();
     assertThat(legacyFiltered.findValuesAsText("id")).containsExactly("1");
+    var page1 =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points/scroll",
+                "/collections/c/points/scroll",
+                "{\"limit\":2}")
+            .result();
+    assertThat(page1.get("points").findValuesAsText("id")).containsExactly("1", "10");
+    var page2 =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points/scroll",
+                "/collections/c/points/scroll",
+                "{\"limit\":10,\"offset\":"
+                    + page1.get("next_page_offset")
+                    + ",\"with_payload\":false}")
+            .result();
+    assertThat(page2.get("points").findValuesAsText("id"))
+        .containsExactly("11", "18446744073709551615", uuid);
+    assertThat(page2.get("next_page_offset").isNull()).isTrue();
+    var counted =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points/count",
+                "/collections/c/points/count",
+                "{\"filter\":{\"must\":[{\"is_empty\":{\"key\":\"city\"}}]},\"exact\":true}")
+            .result();
+    assertThat(counted.get("count").asLong()).isEqualTo(3);
     var del =
         rest.call(
             "POST",

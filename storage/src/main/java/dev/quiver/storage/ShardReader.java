@@ -18,6 +18,16 @@ public interface ShardReader {
   /** Number of live points. */
   long count();
 
+  /** Number of live points that pass {@code filter} (all when null). */
+  long count(Filter filter);
+
+  /**
+   * Points in id order (integer ids before UUIDs) from {@code offset} (inclusive, null for the
+   * start) that pass {@code filter} (null for all), at most {@code limit}.
+   */
+  ScrollPage scroll(
+      Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors);
+
   /**
    * Whether some point's payload holds every {@code key == value} of {@code matches}. Keys are
    * dotted paths ({@code a.b}); where a path meets an array, any element may match, as Qdrant's

@@ -385,4 +385,47 @@ public abstract class ShardContractTest {
       }
     }
   }
+
+  @Test
+  void scrollWalksIdOrderWithFiltersAndCountAgrees() {
+    try (TestShard shard = open(dir, single(1, Distance.DOT))) {
+      List<Point> points = new ArrayList<>();
+      for (int i = 0; i < 25; i++) {
+        points.add(
+            new Point(
+                PointId.of(i),
+                Map.of("", new float[] {i}),
+                new Value.Struct(Map.of("even", new Value.Bool(i % 2 == 0)))));
+      }
+      UUID u = new UUID(0, 1);
+      points.add(
+          new Point(
+              PointId.of(u),
+              Map.of("", new float[] {1}),
+              new Value.Struct(Map.of("even", new Value.Bool(true)))));
+      shard.apply(1, new UpdateOp.Upsert(points));
+      Filter even =
+          new Filter(
+              List.of(new Condition.Match("even", new Value.Bool(true))),
+              List.of(),
+              List.of(),
+              null);
+      assertThat(shard.count(null)).isEqualTo(26);
+      assertThat(shard.count(even)).isEqualTo(14);
+      List<PointId> seen = new ArrayList<>();
+      PointId offset = null;
+      int pages = 0;
+      do {
+        ScrollPage page = shard.scroll(even, offset, 5, WithPayload.NONE, WithVectors.NONE);
+        page.points().forEach(p -> seen.add(p.id()));
+        offset = page.nextOffset();
+        pages++;
+      } while (offset != null && pages < 10);
+      assertThat(seen)
+          .hasSize(14)
+          .startsWith(PointId.of(0), PointId.of(2))
+          .endsWith(PointId.of(24), PointId.of(u));
+      assertThat(pages).isEqualTo(3);
+    }
+  }
 }

@@ -93,6 +93,25 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
+  public dev.quiver.storage.ScrollPage scroll(
+      String collection,
+      dev.quiver.storage.Filter filter,
+      PointId offset,
+      int limit,
+      WithPayload withPayload,
+      WithVectors withVectors) {
+    return registry
+        .require(collection)
+        .reader()
+        .scroll(filter, offset, limit, withPayload, withVectors);
+  }
+
+  @Override
+  public long count(String collection, dev.quiver.storage.Filter filter) {
+    return registry.require(collection).reader().count(filter);
+  }
+
+  @Override
   public boolean payloadMatchExists(
       String collection, java.util.Map<String, dev.quiver.storage.Value> matches) {
     return registry.require(collection).reader().anyPayloadMatches(matches);

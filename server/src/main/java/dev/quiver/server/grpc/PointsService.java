@@ -84,6 +84,53 @@ final class PointsService extends PointsGrpc.PointsImplBase {
   }
 
   @Override
+  public void scroll(Points.ScrollPoints r, StreamObserver<Points.ScrollResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "Scroll",
+        o,
+        () -> {
+          if (r.hasOrderBy()) {
+            throw new RequestException.Unsupported("order_by is not supported yet");
+          }
+          var page =
+              dispatcher.scroll(
+                  name(r.getCollectionName()),
+                  FilterProto.parse(r.hasFilter(), r.getFilter()),
+                  r.hasOffset() ? ProtoCodec.pointId(r.getOffset(), "offset") : null,
+                  r.hasLimit()
+                      ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10)
+                      : 10,
+                  ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
+          var b = Points.ScrollResponse.newBuilder();
+          page.points().forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          if (page.nextOffset() != null) {
+            b.setNextPageOffset(ProtoCodec.proto(page.nextOffset()));
+          }
+          return b.setTime(secs(t)).build();
+        });
+  }
+
+  @Override
+  public void count(Points.CountPoints r, StreamObserver<Points.CountResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "Count",
+        o,
+        () ->
+            Points.CountResponse.newBuilder()
+                .setResult(
+                    Points.CountResult.newBuilder()
+                        .setCount(
+                            dispatcher.count(
+                                name(r.getCollectionName()),
+                                FilterProto.parse(r.hasFilter(), r.getFilter()))))
+                .setTime(secs(t))
+                .build());
+  }
+
+  @Override
   public void search(Points.SearchPoints r, StreamObserver<Points.SearchResponse> o) {
     long t = System.nanoTime();
     GrpcErrors.unary(

@@ -207,6 +207,35 @@ final class JsonCodec {
         withVectors(vectorSelector(o), WithVectors.NONE));
   }
 
+  /** A {@code ScrollRequest}. */
+  record Scroll(
+      dev.quiver.storage.Filter filter,
+      PointId offset,
+      int limit,
+      WithPayload withPayload,
+      WithVectors withVectors) {}
+
+  static Scroll scroll(JsonNode body) {
+    ObjectNode o = object(body, "");
+    if (o.hasNonNull("order_by")) {
+      throw new RequestException.Unsupported("Bad request: order_by is not supported yet");
+    }
+    JsonNode off = o.get("offset");
+    return new Scroll(
+        FilterJson.parse(o.get("filter"), "filter"),
+        off == null || off.isNull() ? null : pointId(off, "offset"),
+        o.hasNonNull("limit") ? limit(o, false) : 10,
+        withPayload(o.get("with_payload"), WithPayload.ALL),
+        withVectors(vectorSelector(o), WithVectors.NONE));
+  }
+
+  /** The filter of a {@code CountRequest} ({@code exact} is accepted: counts are always exact). */
+  static dev.quiver.storage.Filter countFilter(JsonNode body) {
+    ObjectNode o = object(body, "");
+    optBool(o, "exact");
+    return FilterJson.parse(o.get("filter"), "filter");
+  }
+
   /** The deprecated {@code POST /points/search} body ({@code SearchRequest}). */
   static SearchRequest search(JsonNode body) {
     ObjectNode o = object(body, "");

@@ -56,6 +56,8 @@ final class RestApi {
     h.put("delete_points", this::deletePoints);
     h.put("search_points", this::search);
     h.put("query_points", this::query);
+    h.put("scroll_points", this::scroll);
+    h.put("count_points", this::countPoints);
     h.put("audit_logs", r -> RestResponse.ok(AuditQuery.run(auditDir, r.json()), r.startedNanos()));
     return h;
   }
@@ -166,6 +168,29 @@ final class RestApi {
     for (ScoredPoint p : dispatcher.search(name, JsonCodec.query(r.json()))) {
       arr.add(JsonCodec.scoredPoint(p));
     }
+    return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse scroll(RestRequest r) {
+    String name = collection(r);
+    JsonCodec.Scroll q = JsonCodec.scroll(r.json());
+    var page =
+        dispatcher.scroll(
+            name, q.filter(), q.offset(), q.limit(), q.withPayload(), q.withVectors());
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ArrayNode arr = o.putArray("points");
+    page.points().forEach(p -> arr.add(JsonCodec.record(p)));
+    o.set(
+        "next_page_offset",
+        page.nextOffset() == null ? Json.MAPPER.nullNode() : JsonCodec.pointId(page.nextOffset()));
+    return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse countPoints(RestRequest r) {
+    String name = collection(r);
+    var filter = JsonCodec.countFilter(r.json());
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("count", dispatcher.count(name, filter));
     return RestResponse.ok(o, started(r));
   }
 

@@ -300,6 +300,35 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   @Override
+  public long count(Filter filter) {
+    if (filter == null) {
+      return points.size();
+    }
+    return points.values().stream().filter(s -> Filters.test(filter, s.id(), s.payload())).count();
+  }
+
+  @Override
+  public dev.quiver.storage.ScrollPage scroll(
+      Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors) {
+    // Sorting on every page is O(n log n); an id-ordered index comes with segments.
+    List<Stored> page =
+        points.values().stream()
+            .filter(s -> offset == null || s.id().compareTo(offset) >= 0)
+            .filter(s -> filter == null || Filters.test(filter, s.id(), s.payload()))
+            .sorted(java.util.Comparator.comparing(Stored::id))
+            .limit(limit + 1L)
+            .toList();
+    List<PointRecord> out = new ArrayList<>(Math.min(limit, page.size()));
+    for (int i = 0; i < Math.min(limit, page.size()); i++) {
+      Stored s = page.get(i);
+      out.add(
+          new PointRecord(s.id(), withPayload.select(s.payload()), selectVectors(s, withVectors)));
+    }
+    return new dev.quiver.storage.ScrollPage(
+        out, page.size() > limit ? page.get(limit).id() : null);
+  }
+
+  @Override
   public boolean anyPayloadMatches(Map<String, Value> matches) {
     for (Stored s : points.values()) {
       boolean all = true;

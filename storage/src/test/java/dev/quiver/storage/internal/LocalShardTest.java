@@ -29,6 +29,21 @@ class LocalShardTest extends ShardContractTest {
       }
 
       @Override
+      public long count(dev.quiver.storage.Filter filter) {
+        return shard.count(filter);
+      }
+
+      @Override
+      public dev.quiver.storage.ScrollPage scroll(
+          dev.quiver.storage.Filter filter,
+          dev.quiver.storage.PointId offset,
+          int limit,
+          dev.quiver.storage.WithPayload withPayload,
+          dev.quiver.storage.WithVectors withVectors) {
+        return shard.scroll(filter, offset, limit, withPayload, withVectors);
+      }
+
+      @Override
       public boolean anyPayloadMatches(java.util.Map<String, dev.quiver.storage.Value> matches) {
         return shard.anyPayloadMatches(matches);
       }
