@@ -228,6 +228,26 @@ class GrpcClientIT {
                     true)
                 .get())
         .isEqualTo(1L);
+    client
+        .setPayloadAsync(
+            "c",
+            Map.of("city", value("Paris")),
+            io.qdrant.client.grpc.Common.Filter.newBuilder()
+                .addMust(io.qdrant.client.ConditionFactory.matchKeyword("city", "Berlin"))
+                .build(),
+            true,
+            null,
+            null)
+        .get();
+    assertThat(
+            client
+                .retrieveAsync("c", id(1), true, false, null)
+                .get()
+                .get(0)
+                .getPayloadMap()
+                .get("city")
+                .getStringValue())
+        .isEqualTo("Paris");
 
     client
         .upsertAsync(

@@ -250,6 +250,58 @@ class SingleNodeIT {
                 "{\"filter\":{\"must\":[{\"is_empty\":{\"key\":\"city\"}}]},\"exact\":true}")
             .result();
     assertThat(counted.get("count").asLong()).isEqualTo(3);
+    String pp = "/collections/{collection_name}/points/payload";
+    rest.call(
+        "POST",
+        pp,
+        "/collections/c/points/payload?wait=true",
+        "{\"payload\":{\"k\":1},\"points\":[10,11]}");
+    rest.call(
+        "POST",
+        pp,
+        "/collections/c/points/payload?wait=true",
+        "{\"payload\":{\"deep\":true},\"key\":\"meta\",\"filter\":{\"must\":[{\"key\":\"k\",\"match\":{\"value\":1}}]}}");
+    rest.call(
+        "PUT",
+        pp,
+        "/collections/c/points/payload?wait=true",
+        "{\"payload\":{\"only\":\"this\"},\"points\":[11]}");
+    rest.call(
+        "POST",
+        pp + "/delete",
+        "/collections/c/points/payload/delete?wait=true",
+        "{\"keys\":[\"b\"],\"points\":[10]}");
+    var edited =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points",
+                "/collections/c/points",
+                "{\"ids\":[10,11]}")
+            .result();
+    assertThat(edited.get(0).get("payload").toString())
+        .isEqualTo("{\"k\":1,\"meta\":{\"deep\":true}}");
+    assertThat(edited.get(1).get("payload").toString()).isEqualTo("{\"only\":\"this\"}");
+    rest.call(
+        "POST",
+        pp + "/clear",
+        "/collections/c/points/payload/clear?wait=true",
+        "{\"points\":[11]}");
+    var byFilter =
+        rest.call(
+            "POST",
+            "/collections/{collection_name}/points/delete",
+            "/collections/c/points/delete?wait=true",
+            "{\"filter\":{\"must\":[{\"key\":\"k\",\"match\":{\"value\":1}}]}}");
+    assertThat(byFilter.result().get("status").asText()).isEqualTo("completed");
+    assertThat(
+            rest.call(
+                    "POST",
+                    "/collections/{collection_name}/points",
+                    "/collections/c/points",
+                    "{\"ids\":[10,11]}")
+                .result()
+                .findValuesAsText("id"))
+        .containsExactly("11");
     var del =
         rest.call(
             "POST",
@@ -262,7 +314,7 @@ class SingleNodeIT {
                 .result()
                 .get("points_count")
                 .asLong())
-        .isEqualTo(3);
+        .isEqualTo(2);
   }
 
   @Test

@@ -23,4 +23,45 @@ public sealed interface UpdateOp {
       ids = List.copyOf(Objects.requireNonNull(ids, "ids"));
     }
   }
+
+  /** Deletes the points a filter selects (resolved to {@link DeletePoints} before logging). */
+  record DeleteByFilter(Filter filter) implements UpdateOp {
+    public DeleteByFilter {
+      Objects.requireNonNull(filter, "filter");
+    }
+  }
+
+  /**
+   * Merges {@code payload} into the selected points' payloads, or into the object at the dotted
+   * {@code key} when given (created as needed).
+   */
+  record SetPayload(PointSelector selector, Value.Struct payload, String key) implements UpdateOp {
+    public SetPayload {
+      Objects.requireNonNull(selector, "selector");
+      Objects.requireNonNull(payload, "payload");
+    }
+  }
+
+  /** Replaces the selected points' payloads with {@code payload}. */
+  record OverwritePayload(PointSelector selector, Value.Struct payload) implements UpdateOp {
+    public OverwritePayload {
+      Objects.requireNonNull(selector, "selector");
+      Objects.requireNonNull(payload, "payload");
+    }
+  }
+
+  /** Removes top-level (or dotted) {@code keys} from the selected points' payloads. */
+  record DeletePayload(PointSelector selector, List<String> keys) implements UpdateOp {
+    public DeletePayload {
+      Objects.requireNonNull(selector, "selector");
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /** Empties the selected points' payloads. */
+  record ClearPayload(PointSelector selector) implements UpdateOp {
+    public ClearPayload {
+      Objects.requireNonNull(selector, "selector");
+    }
+  }
 }

@@ -41,7 +41,73 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
         o,
-        () -> new UpdateOp.DeletePoints(ProtoCodec.selector(r.getPoints())));
+        () ->
+            switch (ProtoCodec.selector(r.getPoints())) {
+              case dev.quiver.storage.PointSelector.Ids ids -> new UpdateOp.DeletePoints(ids.ids());
+              case dev.quiver.storage.PointSelector.ByFilter f ->
+                  new UpdateOp.DeleteByFilter(f.filter());
+            });
+  }
+
+  @Override
+  public void setPayload(
+      Points.SetPayloadPoints r, StreamObserver<Points.PointsOperationResponse> o) {
+    update(
+        "SetPayload",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
+        o,
+        () ->
+            new UpdateOp.SetPayload(
+                selector(r.hasPointsSelector(), r.getPointsSelector()),
+                ProtoCodec.struct(r.getPayloadMap()),
+                r.hasKey() ? r.getKey() : null));
+  }
+
+  @Override
+  public void overwritePayload(
+      Points.SetPayloadPoints r, StreamObserver<Points.PointsOperationResponse> o) {
+    update(
+        "OverwritePayload",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
+        o,
+        () ->
+            new UpdateOp.OverwritePayload(
+                selector(r.hasPointsSelector(), r.getPointsSelector()),
+                ProtoCodec.struct(r.getPayloadMap())));
+  }
+
+  @Override
+  public void deletePayload(
+      Points.DeletePayloadPoints r, StreamObserver<Points.PointsOperationResponse> o) {
+    update(
+        "DeletePayload",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
+        o,
+        () ->
+            new UpdateOp.DeletePayload(
+                selector(r.hasPointsSelector(), r.getPointsSelector()), r.getKeysList()));
+  }
+
+  @Override
+  public void clearPayload(
+      Points.ClearPayloadPoints r, StreamObserver<Points.PointsOperationResponse> o) {
+    update(
+        "ClearPayload",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
+        o,
+        () -> new UpdateOp.ClearPayload(ProtoCodec.selector(r.getPoints())));
+  }
+
+  private static dev.quiver.storage.PointSelector selector(boolean has, Points.PointsSelector s) {
+    if (!has) {
+      throw new RequestException.Invalid(
+          "body", "points_selector", "either points or filter must be given");
+    }
+    return ProtoCodec.selector(s);
   }
 
   private void update(

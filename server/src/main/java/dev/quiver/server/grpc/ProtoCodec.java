@@ -209,11 +209,11 @@ final class ProtoCodec {
     };
   }
 
-  static List<PointId> selector(Points.PointsSelector s) {
+  static dev.quiver.storage.PointSelector selector(Points.PointsSelector s) {
     return switch (s.getPointsSelectorOneOfCase()) {
-      case POINTS -> pointIds(s.getPoints().getIdsList());
+      case POINTS -> new dev.quiver.storage.PointSelector.Ids(pointIds(s.getPoints().getIdsList()));
       case FILTER ->
-          throw new RequestException.Unsupported("selecting points by filter is not supported yet");
+          new dev.quiver.storage.PointSelector.ByFilter(FilterProto.parse(s.getFilter()));
       case POINTSSELECTORONEOF_NOT_SET ->
           throw new RequestException.Invalid(BODY, "points", "selector is empty");
     };

@@ -186,14 +186,46 @@ final class JsonCodec {
     }
   }
 
-  /** {@code PointIdsList}; a {@code FilterSelector} is not supported yet. */
-  static List<PointId> pointIdsSelector(JsonNode body) {
+  /** {@code PointIdsList} ({@code points}) or {@code FilterSelector} ({@code filter}). */
+  static dev.quiver.storage.PointSelector selector(JsonNode body) {
     ObjectNode o = object(body, "");
-    if (o.has("filter")) {
-      throw new RequestException.Unsupported(
-          "Bad request: selecting points by filter is not supported yet");
+    if (o.hasNonNull("points")) {
+      return new dev.quiver.storage.PointSelector.Ids(pointIds(o.get("points"), "points"));
     }
-    return pointIds(required(o, "points", ""), "points");
+    if (o.hasNonNull("filter")) {
+      return new dev.quiver.storage.PointSelector.ByFilter(
+          FilterJson.parse(o.get("filter"), "filter"));
+    }
+    throw new RequestException.Invalid(BODY, "points", "either points or filter must be given");
+  }
+
+  /** A delete: by ids or by filter. */
+  static dev.quiver.storage.UpdateOp deletePoints(JsonNode body) {
+    return switch (selector(body)) {
+      case dev.quiver.storage.PointSelector.Ids ids ->
+          new dev.quiver.storage.UpdateOp.DeletePoints(ids.ids());
+      case dev.quiver.storage.PointSelector.ByFilter f ->
+          new dev.quiver.storage.UpdateOp.DeleteByFilter(f.filter());
+    };
+  }
+
+  /** {@code SetPayload}: payload, the points or filter, and an optional nested key. */
+  static dev.quiver.storage.UpdateOp setPayload(JsonNode body, boolean overwrite) {
+    ObjectNode o = object(body, "");
+    Value.Struct payload = payload(required(o, "payload", ""), "payload");
+    var selector = selector(o);
+    if (overwrite) {
+      return new dev.quiver.storage.UpdateOp.OverwritePayload(selector, payload);
+    }
+    String key = o.hasNonNull("key") ? text(o.get("key"), "key") : null;
+    return new dev.quiver.storage.UpdateOp.SetPayload(selector, payload, key);
+  }
+
+  /** {@code DeletePayload}: keys, and the points or filter. */
+  static dev.quiver.storage.UpdateOp deletePayload(JsonNode body) {
+    ObjectNode o = object(body, "");
+    return new dev.quiver.storage.UpdateOp.DeletePayload(
+        selector(o), strings(required(o, "keys", ""), "keys"));
   }
 
   /** A {@code PointRequest}: ids plus the payload and vector selectors. */

@@ -54,6 +54,12 @@ final class RestApi {
     h.put("get_points", this::getPoints);
     h.put("get_point", this::getPoint);
     h.put("delete_points", this::deletePoints);
+    h.put("set_payload", r -> update(r, body -> JsonCodec.setPayload(body, false)));
+    h.put("overwrite_payload", r -> update(r, body -> JsonCodec.setPayload(body, true)));
+    h.put("delete_payload", r -> update(r, JsonCodec::deletePayload));
+    h.put(
+        "clear_payload",
+        r -> update(r, body -> new UpdateOp.ClearPayload(JsonCodec.selector(body))));
     h.put("search_points", this::search);
     h.put("query_points", this::query);
     h.put("scroll_points", this::scroll);
@@ -113,7 +119,7 @@ final class RestApi {
   }
 
   private RestResponse deletePoints(RestRequest r) {
-    return update(r, body -> new UpdateOp.DeletePoints(JsonCodec.pointIdsSelector(body)));
+    return update(r, JsonCodec::deletePoints);
   }
 
   /** A point update: {@code wait} and {@code ordering} from the query, the op from the body. */

@@ -31,6 +31,10 @@ import java.util.UUID;
 final class Codec {
   private static final int OP_UPSERT = 1;
   private static final int OP_DELETE = 2;
+  private static final int OP_SET_PAYLOAD = 3;
+  private static final int OP_OVERWRITE_PAYLOAD = 4;
+  private static final int OP_DELETE_PAYLOAD = 5;
+  private static final int OP_CLEAR_PAYLOAD = 6;
 
   private Codec() {}
 
@@ -62,11 +66,36 @@ final class Codec {
             }
             case UpdateOp.DeletePoints d -> {
               out.writeByte(OP_DELETE);
-              out.writeInt(d.ids().size());
-              for (PointId id : d.ids()) {
-                writeId(out, id);
+              writeIds(out, d.ids());
+            }
+            case UpdateOp.SetPayload sp -> {
+              out.writeByte(OP_SET_PAYLOAD);
+              writeIds(out, ids(sp.selector()));
+              writeValue(out, sp.payload());
+              out.writeBoolean(sp.key() != null);
+              if (sp.key() != null) {
+                writeString(out, sp.key());
               }
             }
+            case UpdateOp.OverwritePayload op2 -> {
+              out.writeByte(OP_OVERWRITE_PAYLOAD);
+              writeIds(out, ids(op2.selector()));
+              writeValue(out, op2.payload());
+            }
+            case UpdateOp.DeletePayload dp -> {
+              out.writeByte(OP_DELETE_PAYLOAD);
+              writeIds(out, ids(dp.selector()));
+              out.writeInt(dp.keys().size());
+              for (String k : dp.keys()) {
+                writeString(out, k);
+              }
+            }
+            case UpdateOp.ClearPayload cp -> {
+              out.writeByte(OP_CLEAR_PAYLOAD);
+              writeIds(out, ids(cp.selector()));
+            }
+            case UpdateOp.DeleteByFilter f ->
+                throw new IllegalStateException("filters are resolved to ids before logging");
           }
         });
   }
@@ -92,16 +121,64 @@ final class Codec {
               return new UpdateOp.Upsert(points);
             }
             case OP_DELETE -> {
+              return new UpdateOp.DeletePoints(readIds(in));
+            }
+            case OP_SET_PAYLOAD -> {
+              var ids = new dev.quiver.storage.PointSelector.Ids(readIds(in));
+              Value.Struct payload = struct(readValue(in));
+              String key = in.readBoolean() ? readString(in) : null;
+              return new UpdateOp.SetPayload(ids, payload, key);
+            }
+            case OP_OVERWRITE_PAYLOAD -> {
+              var ids = new dev.quiver.storage.PointSelector.Ids(readIds(in));
+              return new UpdateOp.OverwritePayload(ids, struct(readValue(in)));
+            }
+            case OP_DELETE_PAYLOAD -> {
+              var ids = new dev.quiver.storage.PointSelector.Ids(readIds(in));
               int n = count(in);
-              List<PointId> ids = new ArrayList<>(n);
+              List<String> keys = new ArrayList<>(n);
               for (int i = 0; i < n; i++) {
-                ids.add(readId(in));
+                keys.add(readString(in));
               }
-              return new UpdateOp.DeletePoints(ids);
+              return new UpdateOp.DeletePayload(ids, keys);
+            }
+            case OP_CLEAR_PAYLOAD -> {
+              return new UpdateOp.ClearPayload(
+                  new dev.quiver.storage.PointSelector.Ids(readIds(in)));
             }
             default -> throw new DecodeException("unknown operation tag " + tag);
           }
         });
+  }
+
+  private static List<PointId> ids(dev.quiver.storage.PointSelector s) {
+    if (s instanceof dev.quiver.storage.PointSelector.Ids ids) {
+      return ids.ids();
+    }
+    throw new IllegalStateException("filters are resolved to ids before logging");
+  }
+
+  private static void writeIds(DataOutputStream out, List<PointId> ids) throws IOException {
+    out.writeInt(ids.size());
+    for (PointId id : ids) {
+      writeId(out, id);
+    }
+  }
+
+  private static List<PointId> readIds(DataInputStream in) throws IOException, DecodeException {
+    int n = count(in);
+    List<PointId> ids = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ids.add(readId(in));
+    }
+    return ids;
+  }
+
+  private static Value.Struct struct(Value v) throws DecodeException {
+    if (v instanceof Value.Struct s) {
+      return s;
+    }
+    throw new DecodeException("payload is not an object");
   }
 
   // ---- collection configuration ----

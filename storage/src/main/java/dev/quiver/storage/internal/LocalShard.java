@@ -6,6 +6,7 @@ import dev.quiver.storage.Filter;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardReader;
@@ -103,6 +104,17 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private UpdateOp prepare(UpdateOp op) {
     return switch (op) {
       case UpdateOp.DeletePoints d -> d;
+      case UpdateOp.DeleteByFilter f ->
+          new UpdateOp.DeletePoints(resolve(new PointSelector.ByFilter(f.filter())));
+      case UpdateOp.SetPayload sp ->
+          new UpdateOp.SetPayload(
+              new PointSelector.Ids(resolve(sp.selector())), sp.payload(), sp.key());
+      case UpdateOp.OverwritePayload o ->
+          new UpdateOp.OverwritePayload(new PointSelector.Ids(resolve(o.selector())), o.payload());
+      case UpdateOp.DeletePayload dp ->
+          new UpdateOp.DeletePayload(new PointSelector.Ids(resolve(dp.selector())), dp.keys());
+      case UpdateOp.ClearPayload cp ->
+          new UpdateOp.ClearPayload(new PointSelector.Ids(resolve(cp.selector())));
       case UpdateOp.Upsert u -> {
         List<Point> out = new ArrayList<>(u.points().size());
         for (Point p : u.points()) {
@@ -110,6 +122,19 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         }
         yield new UpdateOp.Upsert(out);
       }
+    };
+  }
+
+  /** The ids a selector means now, in id order (filters are evaluated under the write lock). */
+  private List<PointId> resolve(PointSelector selector) {
+    return switch (selector) {
+      case PointSelector.Ids ids -> ids.ids();
+      case PointSelector.ByFilter f ->
+          points.values().stream()
+              .filter(s -> Filters.test(f.filter(), s.id(), s.payload()))
+              .map(Stored::id)
+              .sorted()
+              .toList();
     };
   }
 
@@ -169,6 +194,24 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         for (PointId id : d.ids()) {
           release(points.remove(id));
         }
+      }
+      case UpdateOp.SetPayload sp ->
+          updatePayload(opNum, sp.selector(), old -> Payloads.set(old, sp.key(), sp.payload()));
+      case UpdateOp.OverwritePayload o -> updatePayload(opNum, o.selector(), old -> o.payload());
+      case UpdateOp.DeletePayload dp ->
+          updatePayload(opNum, dp.selector(), old -> Payloads.remove(old, dp.keys()));
+      case UpdateOp.ClearPayload cp ->
+          updatePayload(opNum, cp.selector(), old -> Value.Struct.EMPTY);
+      case UpdateOp.DeleteByFilter f -> throw new IllegalStateException("resolved before applying");
+    }
+  }
+
+  private void updatePayload(
+      long opNum, PointSelector selector, java.util.function.UnaryOperator<Value.Struct> change) {
+    for (PointId id : ((PointSelector.Ids) selector).ids()) {
+      Stored s = points.get(id);
+      if (s != null) {
+        points.put(id, new Stored(id, opNum, s.slots(), change.apply(s.payload())));
       }
     }
   }
