@@ -504,4 +504,100 @@ public abstract class ShardContractTest {
       assertThat(got.get(2).payload().fields()).containsOnlyKeys("only");
     }
   }
+
+  @Test
+  void searchAfterRestartEqualsSearchBefore() throws Exception {
+    long seed = System.nanoTime();
+    System.out.println("searchAfterRestartEqualsSearchBefore seed " + seed);
+    Random r = new Random(seed);
+    int dim = 12;
+    var cfg =
+        new CollectionConfig(
+            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(dim, Distance.COSINE, null)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(16, 64, 0, 0, false),
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    java.util.function.IntFunction<List<Point>> batch =
+        from -> {
+          List<Point> out = new ArrayList<>();
+          for (int i = from; i < from + 1000; i++) {
+            float[] v = new float[dim];
+            for (int j = 0; j < dim; j++) {
+              v[j] = (float) r.nextGaussian() + (i % 7);
+            }
+            out.add(
+                new Point(
+                    PointId.of(i), Map.of("", v), new Value.Struct(Map.of("i", new Value.Int(i)))));
+          }
+          return out;
+        };
+    List<float[]> queries = new ArrayList<>();
+    for (int q = 0; q < 20; q++) {
+      float[] v = new float[dim];
+      for (int j = 0; j < dim; j++) {
+        v[j] = (float) r.nextGaussian() + (q % 7);
+      }
+      queries.add(v);
+    }
+    java.util.function.Function<TestShard, List<List<ScoredPoint>>> run =
+        shard -> {
+          List<List<ScoredPoint>> out = new ArrayList<>();
+          for (float[] q : queries) {
+            out.add(
+                shard.search(
+                    new SearchRequest(
+                        "", q, 10, 0, null, WithPayload.ALL, WithVectors.NONE, 32, false)));
+          }
+          return out;
+        };
+    List<List<ScoredPoint>> before;
+    try (TestShard shard = open(dir, cfg)) {
+      shard.apply(1, new UpdateOp.Upsert(batch.apply(0)));
+      shard.apply(2, new UpdateOp.Upsert(batch.apply(1000)));
+    } // closing writes a checkpoint
+    Path crashed = dir.resolveSibling(dir.getFileName() + "-crashed");
+    try (TestShard shard = open(dir, cfg)) {
+      assertThat(shard.lastAppliedOp()).isEqualTo(2);
+      shard.apply(3, new UpdateOp.Upsert(batch.apply(2000)));
+      shard.apply(4, new UpdateOp.DeletePoints(List.of(PointId.of(5), PointId.of(2500))));
+      shard.flush();
+      before = run.apply(shard);
+      // the files as a crash right now would leave them: checkpoint at op 2, then the log
+      copyTree(dir, crashed);
+    }
+    try (TestShard shard = open(crashed, cfg)) {
+      assertThat(shard.lastAppliedOp()).isEqualTo(4);
+      assertThat(shard.count()).isEqualTo(2998);
+      assertSameResults(run.apply(shard), before);
+    }
+    try (TestShard shard = open(dir, cfg)) {
+      assertSameResults(run.apply(shard), before);
+    }
+  }
+
+  private static void assertSameResults(List<List<ScoredPoint>> got, List<List<ScoredPoint>> want) {
+    assertThat(got).hasSameSizeAs(want);
+    for (int i = 0; i < want.size(); i++) {
+      assertThat(got.get(i))
+          .extracting(ScoredPoint::id)
+          .containsExactlyElementsOf(want.get(i).stream().map(ScoredPoint::id).toList());
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var walk = java.nio.file.Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (java.nio.file.Files.isDirectory(p)) {
+          java.nio.file.Files.createDirectories(target);
+        } else {
+          java.nio.file.Files.copy(p, target);
+        }
+      }
+    }
+  }
 }

@@ -268,7 +268,7 @@ final class Codec {
 
   // ---- pieces ----
 
-  private static void writeId(DataOutputStream out, PointId id) throws IOException {
+  static void writeId(DataOutputStream out, PointId id) throws IOException {
     switch (id) {
       case PointId.Num n -> {
         out.writeByte(0);
@@ -282,7 +282,7 @@ final class Codec {
     }
   }
 
-  private static PointId readId(DataInputStream in) throws IOException, DecodeException {
+  static PointId readId(DataInputStream in) throws IOException, DecodeException {
     int tag = in.readUnsignedByte();
     return switch (tag) {
       case 0 -> new PointId.Num(in.readLong());
@@ -319,7 +319,7 @@ final class Codec {
     return vectors;
   }
 
-  private static void writeValue(DataOutputStream out, Value value) throws IOException {
+  static void writeValue(DataOutputStream out, Value value) throws IOException {
     switch (value) {
       case Value.Null n -> out.writeByte(0);
       case Value.Bool b -> {
@@ -356,7 +356,7 @@ final class Codec {
     }
   }
 
-  private static Value readValue(DataInputStream in) throws IOException, DecodeException {
+  static Value readValue(DataInputStream in) throws IOException, DecodeException {
     int tag = in.readUnsignedByte();
     return switch (tag) {
       case 0 -> Value.Null.INSTANCE;
@@ -385,19 +385,19 @@ final class Codec {
   }
 
   /** Strings of any length (writeUTF is limited to 64 KiB). */
-  private static void writeString(DataOutputStream out, String s) throws IOException {
+  static void writeString(DataOutputStream out, String s) throws IOException {
     byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     out.writeInt(b.length);
     out.write(b);
   }
 
-  private static String readString(DataInputStream in) throws IOException, DecodeException {
+  static String readString(DataInputStream in) throws IOException, DecodeException {
     byte[] b = new byte[count(in)];
     in.readFully(b);
     return new String(b, java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  private static int count(DataInputStream in) throws IOException, DecodeException {
+  static int count(DataInputStream in) throws IOException, DecodeException {
     int n = in.readInt();
     if (n < 0 || n > in.available()) {
       throw new DecodeException("bad element count " + n);

@@ -32,7 +32,7 @@ final class HnswIndex {
   private final double ml;
   private final Object[] locks = new Object[LOCK_STRIPES];
   private final Object growLock = new Object();
-  private final SplittableRandom random;
+  private final long seed;
 
   /** page -> node -> level -> neighbours. */
   private volatile AtomicReferenceArray<int[][]>[] pages;
@@ -46,7 +46,7 @@ final class HnswIndex {
     this.m = Math.max(2, m);
     this.efConstruct = Math.max(efConstruct, this.m);
     this.ml = 1 / Math.log(this.m);
-    this.random = new SplittableRandom(seed);
+    this.seed = seed;
     this.pages = new AtomicReferenceArray[0];
     for (int i = 0; i < LOCK_STRIPES; i++) {
       locks[i] = new Object();
@@ -84,11 +84,12 @@ final class HnswIndex {
     }
   }
 
-  private int randomLevel() {
-    double u;
-    synchronized (random) {
-      u = random.nextDouble();
-    }
+  /**
+   * The node's top layer, drawn from the paper's distribution by a generator seeded with the node
+   * itself, so that replaying the same inserts rebuilds the same graph.
+   */
+  private int randomLevel(int node) {
+    double u = new SplittableRandom(seed ^ (node * 0x9E3779B97F4A7C15L)).nextDouble();
     return (int) Math.floor(-Math.log(1 - u) * ml);
   }
 
@@ -97,7 +98,7 @@ final class HnswIndex {
    */
   void insert(int node) {
     float[] q = vectors.get(node);
-    int level = randomLevel();
+    int level = randomLevel(node);
     reserve(node);
     int[][] empty = new int[level + 1][];
     Arrays.fill(empty, new int[0]);
@@ -280,6 +281,41 @@ final class HnswIndex {
     }
     return searchLayer(
         q, Candidates.of(node, vectors.similarity(distance, q, node)), ef, 0, accept);
+  }
+
+  /** Writes the graph: entry point, then each node's levels and neighbour lists. */
+  void write(java.io.DataOutputStream out, int nodes) throws java.io.IOException {
+    out.writeLong(entry);
+    out.writeInt(nodes);
+    for (int n = 0; n < nodes; n++) {
+      int[][] levels = node(n);
+      out.writeByte(levels.length);
+      for (int[] list : levels) {
+        out.writeShort(list.length);
+        for (int x : list) {
+          out.writeInt(x);
+        }
+      }
+    }
+  }
+
+  /** Reads a graph written by {@link #write} into this (empty) index. */
+  void read(java.io.DataInputStream in) throws java.io.IOException {
+    long e = in.readLong();
+    int nodes = in.readInt();
+    for (int n = 0; n < nodes; n++) {
+      int[][] levels = new int[in.readUnsignedByte()][];
+      for (int l = 0; l < levels.length; l++) {
+        int[] list = new int[in.readUnsignedShort()];
+        for (int i = 0; i < list.length; i++) {
+          list[i] = in.readInt();
+        }
+        levels[l] = list;
+      }
+      reserve(n);
+      pages[n / PAGE].set(n % PAGE, levels);
+    }
+    entry = e;
   }
 
   /**

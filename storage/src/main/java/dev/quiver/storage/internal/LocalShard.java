@@ -41,22 +41,74 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
   private final Object writeLock = new Object();
   private final Wal wal;
+  private final Path dir;
+  private long checkpointed; // guarded by writeLock
+
+  /** A checkpoint is taken once the WAL holds more segments than this. */
+  private static final int CHECKPOINT_AFTER_SEGMENTS = 2;
+
   private volatile long lastApplied; // written under writeLock
 
   LocalShard(Path dir, CollectionConfig config) {
     this.config = config;
+    this.dir = dir;
+    Checkpoint.State restored = Checkpoint.exists(dir) ? Checkpoint.read(dir) : null;
     int i = 0;
     for (var e : new java.util.TreeMap<>(config.vectors()).entrySet()) {
-      spaces.put(
-          e.getKey(),
+      int size = restored == null ? 0 : restored.spaceSizes().getOrDefault(e.getKey(), 0);
+      VectorSpace space =
           new VectorSpace(
-              dir.resolve("vectors").resolve(String.valueOf(i++)), e.getValue(), config.hnsw()));
+              dir.resolve("vectors").resolve(String.valueOf(i++)),
+              e.getValue(),
+              config.hnsw(),
+              size);
+      if (restored != null && size > 0) {
+        try (var in =
+            new java.io.DataInputStream(
+                new java.io.ByteArrayInputStream(restored.graphs().get(e.getKey())))) {
+          space.index.read(in);
+        } catch (java.io.IOException ex) {
+          throw new StorageException.Corrupted(
+              dir.resolve(Checkpoint.FILE),
+              "graph of vector " + e.getKey() + ": " + ex.getMessage());
+        }
+      }
+      spaces.put(e.getKey(), space);
+    }
+    if (restored != null) {
+      for (Checkpoint.PointState p : restored.points()) {
+        p.slots().forEach((name, slot) -> spaces.get(name).restoreOwner(slot, p.id()));
+        points.put(p.id(), new Stored(p.id(), p.version(), p.slots(), p.payload()));
+      }
+      lastApplied = restored.appliedOp();
+      checkpointed = lastApplied;
     }
     this.wal =
         Wal.open(
             dir.resolve("wal"),
             (long) config.wal().walCapacityMb() << 20,
             (opNum, body) -> replay(dir, opNum, body));
+  }
+
+  /**
+   * Writes a checkpoint at the last applied op and drops the WAL segments it covers. Runs under the
+   * write lock: forces the vector chunks, writes {@code checkpoint.bin} atomically, then truncates
+   * the log; a crash between the steps leaves a log whose old records are skipped.
+   */
+  void checkpoint() {
+    synchronized (writeLock) {
+      if (checkpointed == lastApplied) {
+        return;
+      }
+      spaces.values().forEach(s -> s.vectors.force());
+      List<Checkpoint.PointState> state = new ArrayList<>(points.size());
+      for (Stored s : points.values()) {
+        state.add(new Checkpoint.PointState(s.id(), s.version(), s.payload(), s.slots()));
+      }
+      Checkpoint.write(dir, lastApplied, spaces, state);
+      wal.dropCovered();
+      checkpointed = lastApplied;
+    }
   }
 
   private void replay(Path dir, long opNum, byte[] body) {
@@ -86,6 +138,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       wal.append(opNum, Codec.encode(prepared));
       applyInMemory(opNum, prepared);
       lastApplied = opNum;
+      if (wal.segmentCount() > CHECKPOINT_AFTER_SEGMENTS) {
+        checkpoint();
+      }
       return true;
     }
   }
@@ -405,7 +460,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   @Override
   public void close() {
-    wal.close();
-    spaces.values().forEach(VectorSpace::close);
+    try {
+      checkpoint();
+    } finally {
+      wal.close();
+      spaces.values().forEach(VectorSpace::close);
+    }
   }
 }

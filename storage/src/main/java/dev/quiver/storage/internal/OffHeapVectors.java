@@ -26,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * were published to them (by a volatile write or a lock) after they were written. The chunk table
  * is replaced copy-on-write.
  *
- * <p>The chunks are rebuilt from the write-ahead log when a shard opens; persisting them with a
- * checkpoint (so that a restart replays only the WAL tail) is the next step.
+ * <p>Slots are append-only and never rewritten, so a shard checkpoint only has to force the chunks
+ * and record the size; vectors past it are rewritten, identically, by the WAL replay.
  */
 final class OffHeapVectors implements AutoCloseable {
   static final int MAGIC = 0x51564543; // "QVEC"
@@ -46,19 +46,47 @@ final class OffHeapVectors implements AutoCloseable {
   private volatile int size;
 
   OffHeapVectors(Path dir, int dim) {
+    this(dir, dim, 0);
+  }
+
+  /**
+   * Opens the chunks of {@code dir}, keeping the first {@code restoredSize} vectors (from a
+   * checkpoint); with 0, any old chunks are deleted.
+   */
+  OffHeapVectors(Path dir, int dim, int restoredSize) {
     this.dir = dir;
     this.dim = dim;
     this.vectorBytes = (long) dim * Float.BYTES;
     try {
       Files.createDirectories(dir);
-      try (Stream<Path> old = Files.list(dir)) {
-        for (Path p : old.filter(p -> p.getFileName().toString().endsWith(".vec")).toList()) {
-          Files.delete(p);
+      if (restoredSize == 0) {
+        try (Stream<Path> old = Files.list(dir)) {
+          for (Path p : old.filter(p -> p.getFileName().toString().endsWith(".vec")).toList()) {
+            Files.delete(p);
+          }
         }
       }
     } catch (IOException e) {
       throw new StorageException.Io(
           "cannot prepare vector storage in " + dir + ": " + e.getMessage(), e);
+    }
+    int needed = (restoredSize + CHUNK_VECTORS - 1) / CHUNK_VECTORS;
+    for (int i = 0; i < needed; i++) {
+      grow();
+      MemorySegment seg = chunks[i];
+      if (seg.get(ValueLayout.JAVA_INT, 0) != MAGIC || seg.get(ValueLayout.JAVA_INT, 8) != dim) {
+        throw new StorageException.Corrupted(
+            dir.resolve(String.format("chunk-%05d.vec", i)),
+            "not a vector chunk of dimension " + dim);
+      }
+    }
+    this.size = restoredSize;
+  }
+
+  /** Forces the mapped chunks to disk. */
+  void force() {
+    for (MemorySegment seg : chunks) {
+      seg.force();
     }
   }
 
@@ -90,11 +118,15 @@ final class OffHeapVectors implements AutoCloseable {
     long bytes = HEADER + CHUNK_VECTORS * vectorBytes;
     try (FileChannel ch =
         FileChannel.open(
-            file,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE)) {
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      boolean existing = ch.size() >= bytes;
       MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+      if (existing && seg.get(ValueLayout.JAVA_INT, 0) == MAGIC) {
+        MemorySegment[] next = java.util.Arrays.copyOf(chunks, n + 1);
+        next[n] = seg;
+        chunks = next;
+        return;
+      }
       seg.set(ValueLayout.JAVA_INT, 0, MAGIC);
       seg.set(ValueLayout.JAVA_INT, 4, VERSION);
       seg.set(ValueLayout.JAVA_INT, 8, dim);

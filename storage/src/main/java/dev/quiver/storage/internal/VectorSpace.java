@@ -20,10 +20,21 @@ final class VectorSpace implements AutoCloseable {
   private volatile int live;
 
   VectorSpace(Path dir, VectorParams params, HnswConfig hnsw) {
+    this(dir, params, hnsw, 0);
+  }
+
+  /** A space whose first {@code restoredSize} vectors come from a checkpoint. */
+  VectorSpace(Path dir, VectorParams params, HnswConfig hnsw, int restoredSize) {
     this.params = params;
     this.hnsw = hnsw;
-    this.vectors = new OffHeapVectors(dir, params.size());
+    this.vectors = new OffHeapVectors(dir, params.size(), restoredSize);
     this.index = new HnswIndex(vectors, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
+  }
+
+  /** Marks a restored slot as owned (checkpoint load). */
+  void restoreOwner(int slot, PointId id) {
+    owners.set(slot, id);
+    live++;
   }
 
   /** Stores and indexes a (prepared) vector for {@code id}; returns its slot. */

@@ -125,6 +125,36 @@ final class Wal implements AutoCloseable {
     return upTo;
   }
 
+  /**
+   * After a checkpoint that covers every record so far: starts a new segment and deletes all older
+   * ones.
+   */
+  synchronized void dropCovered() {
+    try {
+      current.force(false);
+      current.close();
+      long next = currentSeq + 1;
+      startSegment(next);
+      for (Path p : segments()) {
+        if (seqOf(p) < next) {
+          Files.delete(p);
+        }
+      }
+      FileFormat.fsyncDirectory(dir);
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot truncate WAL in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Number of segment files. */
+  synchronized int segmentCount() {
+    try {
+      return segments().size();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   @Override
   public synchronized void close() {
     try {
