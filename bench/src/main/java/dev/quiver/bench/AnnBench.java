@@ -100,6 +100,20 @@ public final class AnnBench {
       }
       run(c, queries, gt, "exact scan", null, true);
     }
+    // Reopen: the checkpoint written at close restores vectors and graph without a rebuild.
+    long reopen = System.nanoTime();
+    try (CollectionRegistry registry = Storage.open(dir)) {
+      double secs = (System.nanoTime() - reopen) / 1e9;
+      Collection c = registry.require("ann");
+      System.out.printf(
+          Locale.ROOT,
+          "%nreopen from checkpoint: %.2f s (%d points)%n%n",
+          secs,
+          c.reader().count());
+      System.out.println("| search after reopen | recall@10 | QPS | p50 ms | p99 ms |");
+      System.out.println("|---|---|---|---|---|");
+      run(c, queries, gt, "hnsw ef=64", 64, false);
+    }
   }
 
   private static void run(
