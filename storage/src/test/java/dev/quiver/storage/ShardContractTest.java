@@ -600,4 +600,130 @@ public abstract class ShardContractTest {
       }
     }
   }
+
+  @Test
+  void writersDeletersAndSearchersTogether() throws Exception {
+    long seed = System.nanoTime();
+    System.out.println("writersDeletersAndSearchersTogether seed " + seed);
+    int dim = 8;
+    var cfg =
+        new CollectionConfig(
+            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(dim, Distance.EUCLID, null)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(8, 32, 0, 0, false),
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    try (TestShard shard = open(dir, cfg)) {
+      var ops = new java.util.concurrent.atomic.AtomicLong();
+      var failures = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+      long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+      List<Thread> threads = new ArrayList<>();
+      for (int w = 0; w < 3; w++) {
+        int writer = w;
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      Random r = new Random(seed + writer);
+                      try {
+                        while (System.nanoTime() < end) {
+                          List<Point> batch = new ArrayList<>();
+                          for (int i = 0; i < 20; i++) {
+                            float[] v = new float[dim];
+                            for (int j = 0; j < dim; j++) {
+                              v[j] = (float) r.nextGaussian();
+                            }
+                            batch.add(
+                                new Point(
+                                    PointId.of(r.nextInt(2000)),
+                                    Map.of("", v),
+                                    new Value.Struct(Map.of("w", new Value.Int(writer)))));
+                          }
+                          UpdateOp op =
+                              writer == 2
+                                  ? new UpdateOp.DeletePoints(
+                                      List.of(
+                                          PointId.of(r.nextInt(2000)), PointId.of(r.nextInt(2000))))
+                                  : new UpdateOp.Upsert(batch);
+                          synchronized (ops) { // the caller owns numbering
+                            shard.apply(ops.incrementAndGet(), op);
+                          }
+                        }
+                      } catch (Throwable t) {
+                        failures.add(t);
+                      }
+                    }));
+      }
+      for (int s = 0; s < 2; s++) {
+        int searcher = s;
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      Random r = new Random(seed + 100 + searcher);
+                      try {
+                        while (System.nanoTime() < end) {
+                          float[] q = new float[dim];
+                          for (int j = 0; j < dim; j++) {
+                            q[j] = (float) r.nextGaussian();
+                          }
+                          var res =
+                              shard.search(
+                                  new SearchRequest(
+                                      "",
+                                      q,
+                                      10,
+                                      0,
+                                      null,
+                                      WithPayload.ALL,
+                                      WithVectors.ALL,
+                                      32,
+                                      false));
+                          for (int i = 1; i < res.size(); i++) {
+                            assertThat(res.get(i).score())
+                                .isGreaterThanOrEqualTo(res.get(i - 1).score());
+                          }
+                          for (ScoredPoint p : res) {
+                            assertThat(p.vectors().get("")).hasSize(dim);
+                            assertThat(p.payload().fields()).containsKey("w");
+                          }
+                          shard.scroll(null, null, 50, WithPayload.NONE, WithVectors.NONE);
+                        }
+                      } catch (Throwable t) {
+                        failures.add(t);
+                      }
+                    }));
+      }
+      for (Thread t : threads) {
+        t.join(30_000);
+      }
+      assertThat(failures).isEmpty();
+      assertThat(shard.count()).isLessThanOrEqualTo(2000);
+      // after the storm, the index still finds each point by its own vector
+      var all = shard.scroll(null, null, 2000, WithPayload.NONE, WithVectors.ALL).points();
+      int found = 0;
+      for (int i = 0; i < Math.min(200, all.size()); i++) {
+        var p = all.get(i);
+        var res =
+            shard.search(
+                new SearchRequest(
+                    "",
+                    p.vectors().get(""),
+                    1,
+                    0,
+                    null,
+                    WithPayload.NONE,
+                    WithVectors.NONE,
+                    64,
+                    false));
+        if (!res.isEmpty() && res.getFirst().id().equals(p.id())) {
+          found++;
+        }
+      }
+      assertThat(found).isGreaterThanOrEqualTo((int) (0.95 * Math.min(200, all.size())));
+    }
+  }
 }
