@@ -554,7 +554,19 @@ public abstract class ShardContractTest {
           }
           return out;
         };
+    java.util.function.Function<TestShard, List<List<ScoredPoint>>> exact =
+        shard -> {
+          List<List<ScoredPoint>> out = new ArrayList<>();
+          for (float[] q : queries) {
+            out.add(
+                shard.search(
+                    new SearchRequest(
+                        "", q, 10, 0, null, WithPayload.ALL, WithVectors.NONE, null, true)));
+          }
+          return out;
+        };
     List<List<ScoredPoint>> before;
+    List<List<ScoredPoint>> exactBefore;
     try (TestShard shard = open(dir, cfg)) {
       shard.apply(1, new UpdateOp.Upsert(batch.apply(0)));
       shard.apply(2, new UpdateOp.Upsert(batch.apply(1000)));
@@ -566,13 +578,23 @@ public abstract class ShardContractTest {
       shard.apply(4, new UpdateOp.DeletePoints(List.of(PointId.of(5), PointId.of(2500))));
       shard.flush();
       before = run.apply(shard);
+      exactBefore = exact.apply(shard);
       // the files as a crash right now would leave them: checkpoint at op 2, then the log
       copyTree(dir, crashed);
     }
     try (TestShard shard = open(crashed, cfg)) {
       assertThat(shard.lastAppliedOp()).isEqualTo(4);
       assertThat(shard.count()).isEqualTo(2998);
-      assertSameResults(run.apply(shard), before);
+      // the replayed batches were indexed in parallel, so the graph may differ a little: exact
+      // results must match, graph results nearly all
+      assertSameResults(exact.apply(shard), exactBefore);
+      var after = run.apply(shard);
+      int same = 0;
+      for (int i = 0; i < before.size(); i++) {
+        var want = before.get(i).stream().map(ScoredPoint::id).toList();
+        same += (int) after.get(i).stream().filter(p -> want.contains(p.id())).count();
+      }
+      assertThat(same).isGreaterThanOrEqualTo((int) (0.95 * 10 * before.size()));
     }
     try (TestShard shard = open(dir, cfg)) {
       assertSameResults(run.apply(shard), before);

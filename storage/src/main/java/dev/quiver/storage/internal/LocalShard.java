@@ -238,12 +238,22 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private void applyInMemory(long opNum, UpdateOp op) {
     switch (op) {
       case UpdateOp.Upsert u -> {
+        Map<String, List<Integer>> added = new HashMap<>();
         for (Point p : u.points()) {
           release(points.get(p.id()));
           Map<String, Integer> slots = new HashMap<>();
-          p.vectors().forEach((name, v) -> slots.put(name, spaces.get(name).add(p.id(), v)));
+          p.vectors()
+              .forEach(
+                  (name, v) -> {
+                    int slot = spaces.get(name).append(p.id(), v);
+                    slots.put(name, slot);
+                    added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
+                  });
           points.put(p.id(), new Stored(p.id(), opNum, slots, p.payload()));
         }
+        added.forEach(
+            (name, slots) ->
+                spaces.get(name).index(slots.stream().mapToInt(Integer::intValue).toArray()));
       }
       case UpdateOp.DeletePoints d -> {
         for (PointId id : d.ids()) {

@@ -39,12 +39,35 @@ final class VectorSpace implements AutoCloseable {
 
   /** Stores and indexes a (prepared) vector for {@code id}; returns its slot. */
   int add(PointId id, float[] v) {
+    int slot = append(id, v);
+    index.insert(slot);
+    return slot;
+  }
+
+  /** Stores a (prepared) vector for {@code id} without indexing it yet; returns its slot. */
+  int append(PointId id, float[] v) {
     int slot = vectors.add(v);
     owners.set(slot, id);
-    index.insert(slot);
     live++;
     return slot;
   }
+
+  /**
+   * Indexes appended slots, on all cores when there are enough of them (the graph takes concurrent
+   * inserts). The order, and so the graph, then depends on scheduling; search results may differ in
+   * the last digits of recall between two such builds.
+   */
+  void index(int[] slots) {
+    if (slots.length < PARALLEL_BATCH) {
+      for (int s : slots) {
+        index.insert(s);
+      }
+    } else {
+      java.util.Arrays.stream(slots).parallel().forEach(index::insert);
+    }
+  }
+
+  private static final int PARALLEL_BATCH = 64;
 
   void remove(int slot) {
     if (owners.get(slot) != null) {
