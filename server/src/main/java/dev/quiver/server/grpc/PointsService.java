@@ -206,24 +206,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           if (r.hasSparseIndices()) {
             throw new RequestException.Unsupported("sparse vectors are not supported yet");
           }
-          var request =
-              new SearchRequest(
-                  r.hasVectorName() ? r.getVectorName() : CollectionConfig.DEFAULT_VECTOR,
-                  ProtoCodec.floats(r.getVectorList()),
-                  ProtoCodec.limit(true, r.getLimit(), 10),
-                  ProtoCodec.offset(r.hasOffset(), r.getOffset()),
-                  r.hasScoreThreshold() ? r.getScoreThreshold() : null,
-                  ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
-                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
-                  r.hasParams() && r.getParams().hasHnswEf()
-                      ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
-                      : null,
-                  r.hasParams() && r.getParams().getExact(),
-                  FilterProto.parse(r.hasFilter(), r.getFilter()));
           var b = Points.SearchResponse.newBuilder();
-          dispatcher
-              .search(name(r.getCollectionName()), request)
-              .forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          search(asQuery(r)).forEach(p -> b.addResult(ProtoCodec.proto(p)));
           return b.setTime(secs(t)).build();
         });
   }
@@ -235,35 +219,73 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Query",
         o,
         () -> {
-          if (r.getPrefetchCount() > 0) {
-            throw new RequestException.Unsupported("prefetch is not supported yet");
-          }
-          if (!r.hasQuery() || r.getQuery().getVariantCase() != Points.Query.VariantCase.NEAREST) {
-            throw new RequestException.Unsupported("only nearest-vector queries are supported yet");
-          }
-          Points.VectorInput in = r.getQuery().getNearest();
-          if (in.getVariantCase() != Points.VectorInput.VariantCase.DENSE) {
-            throw new RequestException.Unsupported("only dense query vectors are supported yet");
-          }
-          var request =
-              new SearchRequest(
-                  r.hasUsing() ? r.getUsing() : CollectionConfig.DEFAULT_VECTOR,
-                  ProtoCodec.floats(in.getDense().getDataList()),
-                  ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
-                  ProtoCodec.offset(r.hasOffset(), r.getOffset()),
-                  r.hasScoreThreshold() ? r.getScoreThreshold() : null,
-                  ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
-                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
-                  r.hasParams() && r.getParams().hasHnswEf()
-                      ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
-                      : null,
-                  r.hasParams() && r.getParams().getExact(),
-                  FilterProto.parse(r.hasFilter(), r.getFilter()));
           var b = Points.QueryResponse.newBuilder();
-          dispatcher
-              .search(name(r.getCollectionName()), request)
-              .forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          search(r).forEach(p -> b.addResult(ProtoCodec.proto(p)));
           return b.setTime(secs(t)).build();
         });
+  }
+
+  /** A search is a nearest-vector query (Qdrant serves both the same way). */
+  private static Points.QueryPoints asQuery(Points.SearchPoints r) {
+    var q =
+        Points.QueryPoints.newBuilder()
+            .setCollectionName(r.getCollectionName())
+            .setQuery(
+                Points.Query.newBuilder()
+                    .setNearest(
+                        Points.VectorInput.newBuilder()
+                            .setDense(
+                                Points.DenseVector.newBuilder().addAllData(r.getVectorList()))))
+            .setLimit(r.getLimit());
+    if (r.hasVectorName()) {
+      q.setUsing(r.getVectorName());
+    }
+    if (r.hasOffset()) {
+      q.setOffset(r.getOffset());
+    }
+    if (r.hasScoreThreshold()) {
+      q.setScoreThreshold(r.getScoreThreshold());
+    }
+    if (r.hasWithPayload()) {
+      q.setWithPayload(r.getWithPayload());
+    }
+    if (r.hasWithVectors()) {
+      q.setWithVectors(r.getWithVectors());
+    }
+    if (r.hasParams()) {
+      q.setParams(r.getParams());
+    }
+    if (r.hasFilter()) {
+      q.setFilter(r.getFilter());
+    }
+    return q.build();
+  }
+
+  private java.util.List<dev.quiver.storage.ScoredPoint> search(Points.QueryPoints r) {
+    if (r.getPrefetchCount() > 0) {
+      throw new RequestException.Unsupported("prefetch is not supported yet");
+    }
+    if (!r.hasQuery() || r.getQuery().getVariantCase() != Points.Query.VariantCase.NEAREST) {
+      throw new RequestException.Unsupported("only nearest-vector queries are supported yet");
+    }
+    Points.VectorInput in = r.getQuery().getNearest();
+    if (in.getVariantCase() != Points.VectorInput.VariantCase.DENSE) {
+      throw new RequestException.Unsupported("only dense query vectors are supported yet");
+    }
+    var request =
+        new SearchRequest(
+            r.hasUsing() ? r.getUsing() : CollectionConfig.DEFAULT_VECTOR,
+            ProtoCodec.floats(in.getDense().getDataList()),
+            ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
+            ProtoCodec.offset(r.hasOffset(), r.getOffset()),
+            r.hasScoreThreshold() ? r.getScoreThreshold() : null,
+            ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
+            ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
+            r.hasParams() && r.getParams().hasHnswEf()
+                ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
+                : null,
+            r.hasParams() && r.getParams().getExact(),
+            FilterProto.parse(r.hasFilter(), r.getFilter()));
+    return dispatcher.search(name(r.getCollectionName()), request);
   }
 }
