@@ -401,4 +401,49 @@ class SingleNodeIT {
     assertThat(rest.send("GET", "/no/such/route", null).status()).isEqualTo(404);
     assertThat(rest.send("GET", "/healthz/../collections", null).status()).isEqualTo(404);
   }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    start();
+    try (var socket = new java.net.Socket("127.0.0.1", node.httpPort)) {
+      socket.setSoTimeout(10_000);
+      String body = "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}";
+      String requests =
+          "PUT /collections/p HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+              + body.length()
+              + "\r\n\r\n"
+              + body
+              + "GET /collections/nope HTTP/1.1\r\nHost: x\r\n\r\n"
+              + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+              + "GET /collections/p/exists HTTP/1.1\r\nHost: x\r\n\r\n";
+      socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      var in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      java.util.List<String> statuses = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String status = in.readLine();
+        statuses.add(status);
+        int length = 0;
+        for (String h; !(h = in.readLine()).isEmpty(); ) {
+          if (h.toLowerCase().startsWith("content-length:")) {
+            length = Integer.parseInt(h.substring(15).trim());
+          }
+        }
+        char[] buf = new char[length];
+        int read = 0;
+        while (read < length) {
+          read += in.read(buf, read, length - read);
+        }
+        if (i == 3) {
+          assertThat(new String(buf)).contains("\"exists\":true");
+        }
+      }
+      assertThat(statuses)
+          .containsExactly(
+              "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK");
+    }
+  }
 }

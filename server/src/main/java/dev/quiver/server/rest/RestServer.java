@@ -46,8 +46,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -167,6 +167,7 @@ public final class RestServer implements AutoCloseable {
     private final Map<String, Router.Handler> handlers;
     private final AccessControl access;
     private final ExecutorService executor;
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private final java.util.concurrent.atomic.AtomicInteger inFlight =
         new java.util.concurrent.atomic.AtomicInteger();
 
@@ -218,23 +219,23 @@ public final class RestServer implements AutoCloseable {
               audit,
               started);
       inFlight.incrementAndGet();
-      try {
-        executor.execute(
-            () -> {
-              RestResponse response = process(request);
-              inFlight.decrementAndGet();
-              write(ctx, response, keepAlive);
-            });
-      } catch (RejectedExecutionException e) {
-        inFlight.decrementAndGet();
-        write(
-            ctx,
-            RestResponse.error(
-                HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "Service unavailable: shutting down",
-                started),
-            false);
-      }
+      // HTTP/1.1 pipelining: requests of one connection are processed one after the other, in
+      // order, so a pipelined write is seen by the read after it and answers leave in order.
+      // (Only the event loop touches tail; clients get parallelism from more connections.)
+      tail =
+          tail.exceptionally(e -> null)
+              .thenApplyAsync(v -> process(request), executor)
+              .exceptionally(
+                  e ->
+                      RestResponse.error(
+                          HttpResponseStatus.SERVICE_UNAVAILABLE,
+                          "Service unavailable: shutting down",
+                          started))
+              .thenAccept(
+                  r -> {
+                    inFlight.decrementAndGet();
+                    write(ctx, r, keepAlive);
+                  });
     }
 
     private record Request(
