@@ -100,6 +100,20 @@ public final class AnnBench {
       }
       run(c, queries, gt, "exact scan", null, true);
     }
+    // The peer, in the same JVM and run: Lucene's HNSW with the same m and beam width.
+    try (LuceneHnsw lucene = new LuceneHnsw(Files.createTempDirectory("quiver-ann-lucene"), base)) {
+      System.out.printf(
+          Locale.ROOT,
+          "%nLucene %s HNSW build (1 thread, m=16, beam 100): %.1f s, %.0f vectors/s%n%n",
+          org.apache.lucene.util.Version.LATEST,
+          lucene.buildSeconds,
+          base.length / lucene.buildSeconds);
+      System.out.println("| Lucene search | recall@10 | QPS | p50 ms | p99 ms |");
+      System.out.println("|---|---|---|---|---|");
+      for (int ef : new int[] {16, 32, 64, 128, 256}) {
+        runLucene(lucene, queries, gt, ef);
+      }
+    }
     // Reopen: the checkpoint written at close restores vectors and graph without a rebuild.
     long reopen = System.nanoTime();
     try (CollectionRegistry registry = Storage.open(dir)) {
@@ -156,6 +170,41 @@ public final class AnnBench {
             Locale.ROOT,
             "| %s | %.3f | %.0f | %.2f | %.2f |%n",
             name,
+            hits / (10.0 * queries.length),
+            queries.length / secs,
+            lat[lat.length / 2] / 1e6,
+            lat[(int) (lat.length * 0.99)] / 1e6);
+      }
+    }
+  }
+
+  private static void runLucene(LuceneHnsw lucene, float[][] queries, int[][] gt, int ef)
+      throws Exception {
+    for (int pass = 0; pass < 2; pass++) {
+      long[] lat = new long[queries.length];
+      int hits = 0;
+      long start = System.nanoTime();
+      for (int q = 0; q < queries.length; q++) {
+        long t = System.nanoTime();
+        int[] res = lucene.search(queries[q], Math.max(10, ef));
+        lat[q] = System.nanoTime() - t;
+        Set<Integer> truth = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+          truth.add(gt[q][i]);
+        }
+        for (int id : res) {
+          if (truth.contains(id)) {
+            hits++;
+          }
+        }
+      }
+      double secs = (System.nanoTime() - start) / 1e9;
+      if (pass == 1) {
+        Arrays.sort(lat);
+        System.out.printf(
+            Locale.ROOT,
+            "| lucene ef=%d | %.3f | %.0f | %.2f | %.2f |%n",
+            ef,
             hits / (10.0 * queries.length),
             queries.length / secs,
             lat[lat.length / 2] / 1e6,
