@@ -2,7 +2,6 @@ package dev.quiver.storage.internal;
 
 import dev.quiver.storage.Distance;
 import java.util.Arrays;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntPredicate;
@@ -229,34 +228,31 @@ final class HnswIndex {
       float[] q, Candidates entryPoints, int ef, int level, IntPredicate accept) {
     int size = vectors.size();
     long[] visited = new long[(size >>> 6) + 1];
-    PriorityQueue<long[]> frontier =
-        new PriorityQueue<>(
-            (a, b) ->
-                Float.compare(Float.intBitsToFloat((int) b[1]), Float.intBitsToFloat((int) a[1])));
+    Frontier frontier = new Frontier(Math.max(16, ef * 2));
     Candidates results = new Candidates(ef + 1);
     for (int i = 0; i < entryPoints.size(); i++) {
       int n = entryPoints.node(i);
       float s = entryPoints.similarity(i);
       visited[n >>> 6] |= 1L << n;
-      frontier.add(new long[] {n, Float.floatToRawIntBits(s)});
+      frontier.push(n, s);
       if (accept == null || accept.test(n)) {
         results.add(n, s);
       }
     }
-    while (!frontier.isEmpty()) {
-      long[] c = frontier.poll();
-      float cs = Float.intBitsToFloat((int) c[1]);
+    while (frontier.size() > 0) {
+      float cs = frontier.bestSimilarity();
+      int cn = frontier.pop();
       if (results.size() >= ef && cs < results.worst()) {
         break;
       }
-      for (int n : neighbours((int) c[0], level)) {
+      for (int n : neighbours(cn, level)) {
         if (n >= size || (visited[n >>> 6] & (1L << n)) != 0) {
           continue;
         }
         visited[n >>> 6] |= 1L << n;
         float s = vectors.similarity(distance, q, n);
         if (results.size() < ef || s > results.worst()) {
-          frontier.add(new long[] {n, Float.floatToRawIntBits(s)});
+          frontier.push(n, s);
           if (accept == null || accept.test(n)) {
             results.add(n, s);
             if (results.size() > ef) {
@@ -316,6 +312,71 @@ final class HnswIndex {
       pages[n / PAGE].set(n % PAGE, levels);
     }
     entry = e;
+  }
+
+  /** Nodes still to expand, best first: a binary max-heap on primitive arrays. Not thread-safe. */
+  static final class Frontier {
+    private int[] nodes;
+    private float[] sims;
+    private int size;
+
+    Frontier(int capacity) {
+      nodes = new int[capacity];
+      sims = new float[capacity];
+    }
+
+    int size() {
+      return size;
+    }
+
+    float bestSimilarity() {
+      return sims[0];
+    }
+
+    void push(int node, float sim) {
+      if (size == nodes.length) {
+        nodes = Arrays.copyOf(nodes, size * 2);
+        sims = Arrays.copyOf(sims, size * 2);
+      }
+      int i = size++;
+      while (i > 0) {
+        int p = (i - 1) >>> 1;
+        if (sims[p] >= sim) {
+          break;
+        }
+        nodes[i] = nodes[p];
+        sims[i] = sims[p];
+        i = p;
+      }
+      nodes[i] = node;
+      sims[i] = sim;
+    }
+
+    int pop() {
+      int best = nodes[0];
+      int lastNode = nodes[--size];
+      float last = sims[size];
+      int i = 0;
+      while (true) {
+        int l = 2 * i + 1;
+        if (l >= size) {
+          break;
+        }
+        int r = l + 1;
+        int c = r < size && sims[r] > sims[l] ? r : l;
+        if (sims[c] <= last) {
+          break;
+        }
+        nodes[i] = nodes[c];
+        sims[i] = sims[c];
+        i = c;
+      }
+      if (size > 0) {
+        nodes[i] = lastNode;
+        sims[i] = last;
+      }
+      return best;
+    }
   }
 
   /**
@@ -396,14 +457,27 @@ final class HnswIndex {
 
     /** Nodes ordered best (highest similarity) first. */
     int[] bestFirst() {
-      Integer[] idx = new Integer[size];
-      for (int i = 0; i < size; i++) {
-        idx[i] = i;
+      int[] order = bestFirstPositions();
+      int[] out = new int[order.length];
+      for (int i = 0; i < order.length; i++) {
+        out[i] = nodes[order[i]];
       }
-      Arrays.sort(idx, (a, b) -> Float.compare(sims[b], sims[a]));
+      return out;
+    }
+
+    /** Positions ({@link #node}, {@link #similarity}) ordered best first. */
+    int[] bestFirstPositions() {
+      long[] keyed = new long[size];
+      for (int i = 0; i < size; i++) {
+        // order by similarity descending: flip the sortable int image of the float
+        int bits = Float.floatToIntBits(sims[i]);
+        int sortable = bits >= 0 ? bits : bits ^ 0x7fffffff;
+        keyed[i] = ((long) ~sortable << 32) | i;
+      }
+      Arrays.sort(keyed);
       int[] out = new int[size];
       for (int i = 0; i < size; i++) {
-        out[i] = nodes[idx[i]];
+        out[i] = (int) keyed[i];
       }
       return out;
     }

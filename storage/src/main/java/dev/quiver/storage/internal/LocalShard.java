@@ -320,23 +320,20 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           Math.max(keep, request.hnswEf() != null ? request.hnswEf() : space.hnsw.efConstruct());
       found = space.index.search(query, ef, accept);
     }
-    int[] order = found.bestFirst();
-    java.util.Map<Integer, Float> sims = new HashMap<>();
-    for (int i = 0; i < found.size(); i++) {
-      sims.put(found.node(i), found.similarity(i));
-    }
+    int[] order = found.bestFirstPositions();
     List<ScoredPoint> out = new ArrayList<>(request.limit());
     int skipped = 0;
-    for (int slot : order) {
+    for (int pos : order) {
       if (out.size() == request.limit()) {
         break;
       }
+      int slot = found.node(pos);
       PointId id = space.owners.get(slot);
       Stored s = id == null ? null : points.get(id);
       if (s == null || !Integer.valueOf(slot).equals(s.slots().get(request.vectorName()))) {
         continue; // deleted or replaced meanwhile
       }
-      float score = OffHeapVectors.score(distance, sims.get(slot));
+      float score = OffHeapVectors.score(distance, found.similarity(pos));
       if (request.scoreThreshold() != null && !distance.passes(score, request.scoreThreshold())) {
         break; // best first: nothing later passes either
       }
