@@ -317,6 +317,19 @@ class TlsIT {
       node.close();
       node = null;
     }
+    // without client verification the CA file is optional
+    node =
+        new QuiverProcess(
+                work,
+                QuiverProcess.env(
+                    "QDRANT__SERVICE__ENABLE_TLS",
+                    "true",
+                    "QDRANT__TLS__CA_CERT",
+                    "tls/no-such-ca.pem"))
+            .tls(ca)
+            .start();
+    node.close();
+    node = null;
     Path[] other = pki.issue("cacert", "other", "localhost", "rsa");
     var missing = startExpectingFailure(Map.of("QDRANT__TLS__CERT", "tls/nope.pem"));
     assertThat(missing.exit()).isEqualTo(1);

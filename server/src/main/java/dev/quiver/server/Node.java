@@ -97,7 +97,7 @@ public final class Node implements AutoCloseable {
                 new TlsSettings(
                     Path.of(t.cert()),
                     Path.of(t.key()),
-                    t.caCert() == null ? null : Path.of(t.caCert()),
+                    caCertIfNeeded(t.caCert(), s.verifyHttpsClientCertificate()),
                     t.certTtl(),
                     s.verifyHttpsClientCertificate()));
         LOG.info(
@@ -144,6 +144,18 @@ public final class Node implements AutoCloseable {
       throw e;
     }
     return node;
+  }
+
+  /**
+   * The CA file is required only to verify client certificates; otherwise it is used when present
+   * (for reloading with the rest) and ignored when absent, as in Qdrant.
+   */
+  private static Path caCertIfNeeded(String caCert, boolean verifyClients) {
+    if (caCert == null) {
+      return null;
+    }
+    Path p = Path.of(caCert);
+    return verifyClients || java.nio.file.Files.exists(p) ? p : null;
   }
 
   static CreateCollection.CollectionDefaults collectionDefaults(StorageSection s) {
