@@ -1,0 +1,61 @@
+package dev.quiver.storage.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.quiver.storage.Distance;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OffHeapVectorsTest {
+  @TempDir Path dir;
+
+  @Test
+  void mappedKernelsAgreeWithScalarOnesAtEveryDimension() {
+    long seed = System.nanoTime();
+    System.out.println("mappedKernelsAgreeWithScalarOnesAtEveryDimension seed " + seed);
+    Random r = new Random(seed);
+    for (int dim = 1; dim <= 400; dim += 13) {
+      try (OffHeapVectors v = new OffHeapVectors(dir.resolve("d" + dim), dim)) {
+        float[] a = new float[dim];
+        float[] b = new float[dim];
+        for (int i = 0; i < dim; i++) {
+          a[i] = (float) r.nextGaussian();
+          b[i] = (float) r.nextGaussian();
+        }
+        int slot = v.add(b);
+        float tol = 1e-4f * dim;
+        assertThat(v.get(slot)).containsExactly(b);
+        assertThat(v.similarity(Distance.DOT, a, slot))
+            .isCloseTo(ScalarKernels.dot(a, b), within(tol));
+        assertThat(-v.similarity(Distance.EUCLID, a, slot))
+            .isCloseTo(ScalarKernels.l2Squared(a, b), within(tol));
+        assertThat(-v.similarity(Distance.MANHATTAN, a, slot))
+            .isCloseTo(ScalarKernels.l1(a, b), within(tol));
+      }
+    }
+  }
+
+  @Test
+  void growsAcrossChunksAndReopensKeepingTheRestoredPrefix() {
+    int dim = 3;
+    int n = OffHeapVectors.CHUNK_VECTORS + 10;
+    try (OffHeapVectors v = new OffHeapVectors(dir, dim)) {
+      for (int i = 0; i < n; i++) {
+        v.add(new float[] {i, -i, 0.5f});
+      }
+      v.force();
+    }
+    try (OffHeapVectors v = new OffHeapVectors(dir, dim, n - 5)) {
+      assertThat(v.size()).isEqualTo(n - 5);
+      assertThat(v.get(OffHeapVectors.CHUNK_VECTORS + 2))
+          .containsExactly(
+              OffHeapVectors.CHUNK_VECTORS + 2, -(OffHeapVectors.CHUNK_VECTORS + 2), 0.5f);
+      int slot = v.add(new float[] {7, 7, 7});
+      assertThat(slot).isEqualTo(n - 5);
+      assertThat(v.get(slot)).containsExactly(7, 7, 7);
+    }
+  }
+}
