@@ -9,7 +9,6 @@ import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
-import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.Storage;
 import dev.quiver.storage.UpdateOp;
@@ -131,34 +130,54 @@ public final class AnnBench {
   }
 
   private static void run(
-      Collection c, float[][] queries, int[][] gt, String name, Integer ef, boolean exact) {
-    // warm-up pass, then the measured pass
+      Collection c, float[][] queries, int[][] gt, String name, Integer ef, boolean exact)
+      throws Exception {
+    measure(
+        name,
+        queries,
+        gt,
+        q ->
+            c
+                .reader()
+                .search(
+                    new SearchRequest(
+                        "", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, ef, exact))
+                .stream()
+                .mapToLong(p -> ((PointId.Num) p.id()).value())
+                .toArray());
+  }
+
+  private static void runLucene(LuceneHnsw lucene, float[][] queries, int[][] gt, int ef)
+      throws Exception {
+    measure(
+        "lucene ef=" + ef,
+        queries,
+        gt,
+        q -> Arrays.stream(lucene.search(q, Math.max(10, ef))).asLongStream().toArray());
+  }
+
+  /** One engine's top-10 row numbers for a query. */
+  private interface TopTen {
+    long[] search(float[] q) throws Exception;
+  }
+
+  /** A warm-up pass, then a measured one: recall@10 against the ground truth, QPS, p50 and p99. */
+  private static void measure(String name, float[][] queries, int[][] gt, TopTen engine)
+      throws Exception {
     for (int pass = 0; pass < 2; pass++) {
       long[] lat = new long[queries.length];
       int hits = 0;
       long start = System.nanoTime();
       for (int q = 0; q < queries.length; q++) {
         long t = System.nanoTime();
-        List<ScoredPoint> res =
-            c.reader()
-                .search(
-                    new SearchRequest(
-                        "",
-                        queries[q],
-                        10,
-                        0,
-                        null,
-                        WithPayload.NONE,
-                        WithVectors.NONE,
-                        ef,
-                        exact));
+        long[] res = engine.search(queries[q]);
         lat[q] = System.nanoTime() - t;
         Set<Long> truth = new HashSet<>();
         for (int i = 0; i < 10; i++) {
           truth.add((long) gt[q][i]);
         }
-        for (ScoredPoint p : res) {
-          if (truth.contains(((PointId.Num) p.id()).value())) {
+        for (long id : res) {
+          if (truth.contains(id)) {
             hits++;
           }
         }
@@ -170,41 +189,6 @@ public final class AnnBench {
             Locale.ROOT,
             "| %s | %.3f | %.0f | %.2f | %.2f |%n",
             name,
-            hits / (10.0 * queries.length),
-            queries.length / secs,
-            lat[lat.length / 2] / 1e6,
-            lat[(int) (lat.length * 0.99)] / 1e6);
-      }
-    }
-  }
-
-  private static void runLucene(LuceneHnsw lucene, float[][] queries, int[][] gt, int ef)
-      throws Exception {
-    for (int pass = 0; pass < 2; pass++) {
-      long[] lat = new long[queries.length];
-      int hits = 0;
-      long start = System.nanoTime();
-      for (int q = 0; q < queries.length; q++) {
-        long t = System.nanoTime();
-        int[] res = lucene.search(queries[q], Math.max(10, ef));
-        lat[q] = System.nanoTime() - t;
-        Set<Integer> truth = new HashSet<>();
-        for (int i = 0; i < 10; i++) {
-          truth.add(gt[q][i]);
-        }
-        for (int id : res) {
-          if (truth.contains(id)) {
-            hits++;
-          }
-        }
-      }
-      double secs = (System.nanoTime() - start) / 1e9;
-      if (pass == 1) {
-        Arrays.sort(lat);
-        System.out.printf(
-            Locale.ROOT,
-            "| lucene ef=%d | %.3f | %.0f | %.2f | %.2f |%n",
-            ef,
             hits / (10.0 * queries.length),
             queries.length / secs,
             lat[lat.length / 2] / 1e6,

@@ -228,20 +228,21 @@ final class HnswIndex {
       float[] q, Candidates entryPoints, int ef, int level, IntPredicate accept) {
     int size = vectors.size();
     long[] visited = new long[(size >>> 6) + 1];
-    Frontier frontier = new Frontier(Math.max(16, ef * 2));
+    // nodes to expand, best first: a min-heap on negated similarity
+    Candidates frontier = new Candidates(Math.max(16, ef * 2));
     Candidates results = new Candidates(ef + 1);
     for (int i = 0; i < entryPoints.size(); i++) {
       int n = entryPoints.node(i);
       float s = entryPoints.similarity(i);
       visited[n >>> 6] |= 1L << n;
-      frontier.push(n, s);
+      frontier.add(n, -s);
       if (accept == null || accept.test(n)) {
         results.add(n, s);
       }
     }
     while (frontier.size() > 0) {
-      float cs = frontier.bestSimilarity();
-      int cn = frontier.pop();
+      float cs = -frontier.worst();
+      int cn = frontier.pollWorst();
       if (results.size() >= ef && cs < results.worst()) {
         break;
       }
@@ -252,7 +253,7 @@ final class HnswIndex {
         visited[n >>> 6] |= 1L << n;
         float s = vectors.similarity(distance, q, n);
         if (results.size() < ef || s > results.worst()) {
-          frontier.push(n, s);
+          frontier.add(n, -s);
           if (accept == null || accept.test(n)) {
             results.add(n, s);
             if (results.size() > ef) {
@@ -314,71 +315,6 @@ final class HnswIndex {
     entry = e;
   }
 
-  /** Nodes still to expand, best first: a binary max-heap on primitive arrays. Not thread-safe. */
-  static final class Frontier {
-    private int[] nodes;
-    private float[] sims;
-    private int size;
-
-    Frontier(int capacity) {
-      nodes = new int[capacity];
-      sims = new float[capacity];
-    }
-
-    int size() {
-      return size;
-    }
-
-    float bestSimilarity() {
-      return sims[0];
-    }
-
-    void push(int node, float sim) {
-      if (size == nodes.length) {
-        nodes = Arrays.copyOf(nodes, size * 2);
-        sims = Arrays.copyOf(sims, size * 2);
-      }
-      int i = size++;
-      while (i > 0) {
-        int p = (i - 1) >>> 1;
-        if (sims[p] >= sim) {
-          break;
-        }
-        nodes[i] = nodes[p];
-        sims[i] = sims[p];
-        i = p;
-      }
-      nodes[i] = node;
-      sims[i] = sim;
-    }
-
-    int pop() {
-      int best = nodes[0];
-      int lastNode = nodes[--size];
-      float last = sims[size];
-      int i = 0;
-      while (true) {
-        int l = 2 * i + 1;
-        if (l >= size) {
-          break;
-        }
-        int r = l + 1;
-        int c = r < size && sims[r] > sims[l] ? r : l;
-        if (sims[c] <= last) {
-          break;
-        }
-        nodes[i] = nodes[c];
-        sims[i] = sims[c];
-        i = c;
-      }
-      if (size > 0) {
-        nodes[i] = lastNode;
-        sims[i] = last;
-      }
-      return best;
-    }
-  }
-
   /**
    * A bounded set of (node, similarity) pairs with the worst on top of a min-heap. Not thread-safe.
    */
@@ -431,6 +367,13 @@ final class HnswIndex {
       }
       nodes[i] = node;
       sims[i] = sim;
+    }
+
+    /** Removes the worst pair and returns its node. */
+    int pollWorst() {
+      int node = nodes[0];
+      removeWorst();
+      return node;
     }
 
     void removeWorst() {

@@ -161,11 +161,6 @@ final class OffHeapVectors implements AutoCloseable {
     };
   }
 
-  /** Similarity between two stored vectors. */
-  float similarity(Distance distance, int a, int b) {
-    return similarity(distance, get(a), b);
-  }
-
   /** Converts a similarity back to the score Qdrant reports. */
   static float score(Distance distance, float similarity) {
     return switch (distance) {

@@ -4,8 +4,6 @@ import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.VectorParams;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One named vector space of a shard: the off-heap vectors, the HNSW index over them, and which
@@ -106,16 +104,6 @@ final class VectorSpace implements AutoCloseable {
       }
     }
     return best;
-  }
-
-  List<Integer> liveSlots() {
-    List<Integer> out = new ArrayList<>();
-    for (int slot = 0; slot < vectors.size(); slot++) {
-      if (owners.get(slot) != null) {
-        out.add(slot);
-      }
-    }
-    return out;
   }
 
   @Override

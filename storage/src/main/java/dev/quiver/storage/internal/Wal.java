@@ -49,6 +49,7 @@ final class Wal implements AutoCloseable {
   private long currentSeq;
   private long currentSize;
   private long lastAppended;
+  private int segmentCount; // segment files on disk
 
   private Wal(Path dir, long capacityBytes) {
     this.dir = dir;
@@ -63,6 +64,7 @@ final class Wal implements AutoCloseable {
       for (int i = 0; i < segments.size(); i++) {
         wal.replaySegment(segments.get(i), i == segments.size() - 1, replay);
       }
+      wal.segmentCount = segments.size();
       if (segments.isEmpty()) {
         wal.startSegment(1);
       } else {
@@ -140,6 +142,7 @@ final class Wal implements AutoCloseable {
           Files.delete(p);
         }
       }
+      segmentCount = 1;
       FileFormat.fsyncDirectory(dir);
     } catch (IOException e) {
       throw new StorageException.Io("cannot truncate WAL in " + dir + ": " + e.getMessage(), e);
@@ -148,11 +151,7 @@ final class Wal implements AutoCloseable {
 
   /** Number of segment files. */
   synchronized int segmentCount() {
-    try {
-      return segments().size();
-    } catch (IOException e) {
-      return 0;
-    }
+    return segmentCount;
   }
 
   @Override
@@ -197,6 +196,7 @@ final class Wal implements AutoCloseable {
     FileFormat.fsyncDirectory(dir);
     current = ch;
     currentSeq = seq;
+    segmentCount++;
     currentSize = FILE_HEADER;
   }
 
