@@ -1,6 +1,34 @@
 package dev.quiver.cluster;
 
-/** The node's view of the cluster; {@code enabled} false on a single node. */
-public record ClusterStatus(boolean enabled) {
-  public static final ClusterStatus DISABLED = new ClusterStatus(false);
+import java.util.Map;
+
+/**
+ * The node's view of the cluster, as {@code GET /cluster} reports it.
+ *
+ * @param enabled false on a single node (then every other field is empty)
+ * @param peerId this node's peer id
+ * @param peers every known peer's id and URI
+ * @param term current Raft term of the metadata group
+ * @param commit highest committed index of the metadata group
+ * @param pendingOperations proposed but not yet applied metadata operations
+ * @param leader peer id of the metadata leader, or null when none is known
+ * @param role {@code Leader}, {@code Follower}, {@code Candidate}, or null
+ * @param voter whether this peer votes in the metadata group
+ */
+public record ClusterStatus(
+    boolean enabled,
+    long peerId,
+    Map<Long, String> peers,
+    long term,
+    long commit,
+    long pendingOperations,
+    Long leader,
+    String role,
+    boolean voter) {
+  public static final ClusterStatus DISABLED =
+      new ClusterStatus(false, 0, Map.of(), 0, 0, 0, null, null, false);
+
+  public ClusterStatus {
+    peers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(peers));
+  }
 }

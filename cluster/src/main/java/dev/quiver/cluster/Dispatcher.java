@@ -62,6 +62,9 @@ public interface Dispatcher extends AutoCloseable {
   /** What {@code GET /cluster} reports. */
   ClusterStatus clusterStatus();
 
+  /** Where the collection's shards are ({@code GET /collections/{name}/cluster}). */
+  CollectionClusterInfo collectionClusterInfo(String collection);
+
   @Override
   void close();
 }

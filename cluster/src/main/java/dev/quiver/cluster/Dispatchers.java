@@ -11,4 +11,12 @@ public final class Dispatchers {
   public static Dispatcher singleNode(CollectionRegistry registry) {
     return new SingleNodeDispatcher(registry);
   }
+
+  /**
+   * The Raft dispatcher: starts this node's P2P server and founds, joins or rejoins the cluster
+   * (see {@link ClusterSettings}). It takes ownership of {@code registry}.
+   */
+  public static Dispatcher cluster(ClusterSettings settings, CollectionRegistry registry) {
+    return dev.quiver.cluster.internal.raft.RaftCluster.start(settings, registry);
+  }
 }

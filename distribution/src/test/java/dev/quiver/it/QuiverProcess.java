@@ -28,6 +28,7 @@ final class QuiverProcess implements AutoCloseable {
   private Path tlsCa; // when set, the node serves HTTPS and readiness is probed with this CA
   private Path clientCert;
   private Path clientKey;
+  private java.util.List<String> args = java.util.List.of();
 
   QuiverProcess(Path workDir, Map<String, String> extraEnv) throws IOException {
     this.workDir = workDir;
@@ -64,9 +65,25 @@ final class QuiverProcess implements AutoCloseable {
     return this;
   }
 
+  /** Command-line arguments for the next {@link #start()} (none by default). */
+  QuiverProcess args(String... args) {
+    this.args = java.util.List.of(args);
+    return this;
+  }
+
   QuiverProcess start() throws Exception {
+    launch();
+    awaitReady();
+    return this;
+  }
+
+  /** Starts the process without waiting for it to become ready. */
+  Process launch() throws Exception {
     Files.createDirectories(workDir);
-    ProcessBuilder pb = new ProcessBuilder(home().resolve("bin/quiver").toString());
+    var command = new java.util.ArrayList<String>();
+    command.add(home().resolve("bin/quiver").toString());
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.directory(workDir.toFile());
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.toUpperCase().startsWith("QDRANT"));
@@ -81,8 +98,7 @@ final class QuiverProcess implements AutoCloseable {
         ProcessBuilder.Redirect.appendTo(
             workDir.resolve("quiver-" + (++starts) + ".log").toFile()));
     process = pb.start();
-    awaitReady();
-    return this;
+    return process;
   }
 
   private void awaitReady() throws Exception {

@@ -17,13 +17,10 @@ import java.time.Duration;
 final class Rest {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private final HttpClient http;
   private final String base;
   private final OpenApiValidator openApi;
+  private final String apiKey;
 
   record Answer(int status, String body, String contentType) {
     JsonNode json() {
@@ -44,8 +41,34 @@ final class Rest {
   }
 
   Rest(int port, OpenApiValidator openApi) {
-    this.base = "http://127.0.0.1:" + port;
+    this(port, openApi, null, null);
+  }
+
+  /** HTTPS trusting {@code tls} when given, sending {@code apiKey} when given. */
+  Rest(int port, OpenApiValidator openApi, javax.net.ssl.SSLContext tls, String apiKey) {
+    var b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5));
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    this.http = b.build();
+    this.base = (tls == null ? "http" : "https") + "://127.0.0.1:" + port;
     this.openApi = openApi;
+    this.apiKey = apiKey;
+  }
+
+  /** The same node without the API key. */
+  Rest anonymous() {
+    return new Rest(this, null);
+  }
+
+  private Rest(Rest other, String apiKey) {
+    this.http = other.http;
+    this.base = other.base;
+    this.openApi = other.openApi;
+    this.apiKey = apiKey;
   }
 
   Answer send(String method, String path, String body) throws Exception {
@@ -57,6 +80,9 @@ final class Rest {
             : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
       b.header("Content-Type", "application/json");
+    }
+    if (apiKey != null) {
+      b.header("api-key", apiKey);
     }
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     Answer a =

@@ -61,17 +61,33 @@ class StartupIT {
   }
 
   @Test
-  void refusesTlsSettingsItCannotEnforceYet() throws Exception {
+  void peerTlsWithoutItsFilesStopsTheStart() throws Exception {
     Run p2p =
         run(
             Map.of(
-                "QDRANT__CLUSTER__P2P__ENABLE_TLS",
-                "true",
-                "QDRANT__SERVICE__API_KEY",
-                "my-very-secret-key"));
+                "QDRANT__CLUSTER__ENABLED", "true",
+                "QDRANT__CLUSTER__P2P__PORT", String.valueOf(QuiverProcess.freePort()),
+                "QDRANT__CLUSTER__P2P__ENABLE_TLS", "true",
+                "QDRANT__SERVICE__API_KEY", "my-very-secret-key"),
+            "--uri",
+            "https://127.0.0.1:6335");
     assertThat(p2p.exit()).isEqualTo(1);
-    assertThat(p2p.output()).contains("cluster.p2p.enable_tls").contains("refusing to start");
+    assertThat(p2p.output()).contains("tls.cert").doesNotContain("\tat ");
     assertThat(p2p.output()).doesNotContain("my-very-secret-key");
+  }
+
+  @Test
+  void peerFlagsNeedDistributedModeAndTheMatchingScheme() throws Exception {
+    Run noCluster = run(Map.of(), "--uri", "http://127.0.0.1:6335");
+    assertThat(noCluster.exit()).isEqualTo(1);
+    assertThat(noCluster.output()).contains("cluster.enabled");
+    Run plainUriWithTls =
+        run(
+            Map.of("QDRANT__CLUSTER__ENABLED", "true", "QDRANT__CLUSTER__P2P__ENABLE_TLS", "true"),
+            "--uri",
+            "http://127.0.0.1:6335");
+    assertThat(plainUriWithTls.exit()).isEqualTo(1);
+    assertThat(plainUriWithTls.output()).contains("https://host:port");
   }
 
   @Test

@@ -7,7 +7,6 @@ import dev.quiver.server.config.QuiverConfig;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -27,11 +26,15 @@ public final class Main {
       return;
     }
     LoadedConfig loaded;
+    java.net.URI uri;
+    java.net.URI bootstrap;
     try {
       loaded =
           new ConfigLoader()
               .load(Path.of("").toAbsolutePath(), parsed.cli().configPath(), System.getenv());
       refuseUnsupported(loaded.config(), parsed.cli());
+      uri = peerUri(loaded.config(), "--uri", parsed.cli().uri());
+      bootstrap = peerUri(loaded.config(), "--bootstrap", parsed.cli().bootstrap());
     } catch (ConfigException e) {
       err.println("quiver: " + e.getMessage());
       System.exit(1);
@@ -46,8 +49,12 @@ public final class Main {
     }
     Node node;
     try {
-      node = Node.start(loaded.config());
+      node = Node.start(loaded.config(), uri, bootstrap);
     } catch (dev.quiver.security.tls.TlsMaterialException e) {
+      log.fatal("cannot start: {}", e.getMessage());
+      System.exit(1);
+      return;
+    } catch (dev.quiver.storage.StorageException e) {
       log.fatal("cannot start: {}", e.getMessage());
       System.exit(1);
       return;
@@ -85,28 +92,41 @@ public final class Main {
   }
 
   /**
-   * Stops the start when the configuration asks for something this build cannot enforce yet:
-   * running open while the operator believes keys or TLS protect the node is worse than not
-   * running.
+   * Parses a peer URI flag: {@code http://host:port} for plain P2P, {@code https://host:port} with
+   * {@code cluster.p2p.enable_tls}; the scheme must match, as every peer must agree on TLS.
    */
+  static java.net.URI peerUri(QuiverConfig config, String flag, String value)
+      throws ConfigException {
+    if (value == null) {
+      return null;
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(value.trim());
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(flag + " " + value + " is not a URI: " + e.getReason());
+    }
+    boolean tls = config.cluster().p2p().enableTls();
+    String expected = tls ? "https" : "http";
+    if (!expected.equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+      throw new ConfigException(
+          flag
+              + " "
+              + value
+              + " must look like "
+              + expected
+              + "://host:port"
+              + (tls ? " (cluster.p2p.enable_tls is on)" : " (cluster.p2p.enable_tls is off)"));
+    }
+    return uri;
+  }
+
+  /** Stops the start when the command line asks for what the configuration does not allow. */
   static void refuseUnsupported(QuiverConfig config, Cli cli) throws ConfigException {
-    List<String> missing = new java.util.ArrayList<>();
-    if (config.cluster().p2p().enableTls()) {
-      missing.add("cluster.p2p.enable_tls");
-    }
-    if (!missing.isEmpty()) {
+    if (!config.cluster().enabled() && (cli.uri() != null || cli.bootstrap() != null)) {
       throw new ConfigException(
-          "this build of Quiver cannot enforce "
-              + String.join(", ", missing)
-              + " yet; refusing to start rather than run unprotected");
-    }
-    if (config.cluster().enabled()) {
-      throw new ConfigException(
-          "cluster.enabled: distributed mode is not available in this build yet");
-    }
-    if (cli.uri() != null || cli.bootstrap() != null) {
-      throw new ConfigException(
-          "--uri and --bootstrap need cluster.enabled, which this build does not support yet");
+          "--uri and --bootstrap need distributed mode: set cluster.enabled"
+              + " (QDRANT__CLUSTER__ENABLED=true)");
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.quiver.server;
 
+import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.Dispatchers;
 import dev.quiver.security.ActionTable;
@@ -20,7 +21,9 @@ import dev.quiver.storage.WalConfig;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -41,21 +44,25 @@ public final class Node implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final AuditLog audit;
   private final AccessControl access;
-  private TlsContexts tls;
+  private final TlsContexts tls;
   private RestServer rest;
   private GrpcServer grpc;
 
-  private Node(QuiverConfig config) {
+  private Node(QuiverConfig config, TlsContexts tls, Dispatcher dispatcher) {
+    this.tls = tls;
+    this.dispatcher = dispatcher;
     this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
-    this.dispatcher = Dispatchers.singleNode(Storage.open(Path.of(config.storage().storagePath())));
     AuditLog auditLog = AuditLog.NONE;
     try {
       auditLog = openAudit(config.audit());
     } catch (RuntimeException e) {
       dispatcher.close();
+      if (tls != null) {
+        tls.close();
+      }
       workers.shutdownGracefully();
       boss.shutdownGracefully();
       executor.shutdown();
@@ -86,20 +93,44 @@ public final class Node implements AutoCloseable {
 
   /** Opens storage and starts the edges; on failure everything opened so far is closed. */
   public static Node start(QuiverConfig config) throws Exception {
-    Node node = new Node(config);
+    return start(config, null, null);
+  }
+
+  /**
+   * As {@link #start(QuiverConfig)}, in cluster mode with this node's {@code --uri} and {@code
+   * --bootstrap} (either may be null).
+   */
+  public static Node start(QuiverConfig config, URI uri, URI bootstrap) throws Exception {
+    var s = config.service();
+    var c = config.cluster();
+    boolean p2pTls = c.enabled() && c.p2p().enableTls();
+    TlsContexts tls = null;
+    if (s.enableTls() || p2pTls) {
+      var t = config.tls();
+      tls =
+          TlsContexts.load(
+              new TlsSettings(
+                  Path.of(t.cert()),
+                  Path.of(t.key()),
+                  caCertIfNeeded(t.caCert(), s.verifyHttpsClientCertificate() || p2pTls),
+                  t.certTtl(),
+                  s.verifyHttpsClientCertificate()));
+    }
+    Dispatcher dispatcher;
+    try {
+      dispatcher = openDispatcher(config, tls, uri, bootstrap);
+    } catch (RuntimeException e) {
+      if (tls != null) {
+        tls.close();
+      }
+      throw e;
+    }
+    Node node = new Node(config, tls, dispatcher);
     try {
       var defaults = collectionDefaults(config.storage());
-      var s = config.service();
-      if (s.enableTls()) {
+      TlsContexts edgeTls = s.enableTls() ? tls : null;
+      if (edgeTls != null) {
         var t = config.tls();
-        node.tls =
-            TlsContexts.load(
-                new TlsSettings(
-                    Path.of(t.cert()),
-                    Path.of(t.key()),
-                    caCertIfNeeded(t.caCert(), s.verifyHttpsClientCertificate()),
-                    t.certTtl(),
-                    s.verifyHttpsClientCertificate()));
         LOG.info(
             "TLS enabled for REST and gRPC (reload every {}; client certificates {})",
             t.certTtl() == null || t.certTtl() == 0 ? "never" : t.certTtl() + " s",
@@ -117,7 +148,7 @@ public final class Node implements AutoCloseable {
                 node.dispatcher,
                 defaults,
                 node.access,
-                node.tls == null ? null : node.tls.grpcServer(),
+                edgeTls == null ? null : edgeTls.grpcServer(),
                 node.boss,
                 node.workers,
                 node.executor);
@@ -132,7 +163,7 @@ public final class Node implements AutoCloseable {
                   s.maxRequestSizeMb(),
                   s.enableCors(),
                   s.httpKeepAliveTimeoutSec(),
-                  node.tls == null ? null : node.tls.httpServer()),
+                  edgeTls == null ? null : edgeTls.httpServer()),
               node.dispatcher,
               defaults,
               node.access,
@@ -144,6 +175,28 @@ public final class Node implements AutoCloseable {
       throw e;
     }
     return node;
+  }
+
+  private static Dispatcher openDispatcher(
+      QuiverConfig config, TlsContexts tls, URI uri, URI bootstrap) {
+    var registry = Storage.open(Path.of(config.storage().storagePath()));
+    var c = config.cluster();
+    if (!c.enabled()) {
+      return Dispatchers.singleNode(registry);
+    }
+    Duration timeout = Duration.ofMillis(Math.max(1000, c.grpcTimeoutMs()));
+    return Dispatchers.cluster(
+        new ClusterSettings(
+            Path.of(config.storage().storagePath()),
+            config.service().host(),
+            c.p2p().port(),
+            uri,
+            bootstrap,
+            c.p2p().enableTls() ? tls.peerTls() : null,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            timeout),
+        registry);
   }
 
   /**

@@ -10,11 +10,25 @@ public interface Collection {
 
   CollectionConfig config();
 
-  /** The read side, which searches receive. */
-  ShardReader reader();
+  /** Ids of the shards this node holds, ascending. */
+  java.util.SortedSet<Integer> shardIds();
 
-  /** The write side. */
-  ShardWriter writer();
+  /** The read side of a local shard, or {@link StorageException.NotFound}. */
+  ShardReader reader(int shardId);
 
+  /** The write side of a local shard, or {@link StorageException.NotFound}. */
+  ShardWriter writer(int shardId);
+
+  /** The read side of shard 0, the only shard of a single-node collection. */
+  default ShardReader reader() {
+    return reader(0);
+  }
+
+  /** The write side of shard 0, the only shard of a single-node collection. */
+  default ShardWriter writer() {
+    return writer(0);
+  }
+
+  /** Counts over the local shards. */
   CollectionInfo info();
 }

@@ -1,6 +1,7 @@
 package dev.quiver.storage;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A change to the set of collections. Applied with a log index by {@link
@@ -11,11 +12,22 @@ public sealed interface CollectionMetaOp {
   /** The collection that this operation concerns. */
   String collection();
 
-  /** Creates a collection; fails with {@link StorageException.AlreadyExists} if it exists. */
-  record Create(String collection, CollectionConfig config) implements CollectionMetaOp {
+  /**
+   * Creates a collection; fails with {@link StorageException.AlreadyExists} if it exists. {@code
+   * localShards} are the shard ids this node holds a replica of (in a cluster, from the placement
+   * every node computes alike; a single node holds shard 0 only).
+   */
+  record Create(String collection, CollectionConfig config, Set<Integer> localShards)
+      implements CollectionMetaOp {
     public Create {
       Objects.requireNonNull(collection, "collection");
       Objects.requireNonNull(config, "config");
+      localShards = Set.copyOf(localShards);
+    }
+
+    /** The single-node form: one local shard, 0. */
+    public Create(String collection, CollectionConfig config) {
+      this(collection, config, Set.of(0));
     }
   }
 

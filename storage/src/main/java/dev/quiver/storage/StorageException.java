@@ -63,4 +63,16 @@ public abstract sealed class StorageException extends RuntimeException {
       super(message, cause);
     }
   }
+
+  /**
+   * The data is not reachable now: no leader for a shard, too few replicas, a peer timed out (503 /
+   * UNAVAILABLE). Raised by the cluster layer; retrying later may succeed.
+   */
+  public static final class Unavailable extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 }

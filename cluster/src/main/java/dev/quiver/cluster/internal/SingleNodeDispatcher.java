@@ -1,6 +1,7 @@
 package dev.quiver.cluster.internal;
 
 import dev.quiver.cluster.ClusterStatus;
+import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
@@ -25,6 +26,9 @@ import java.util.List;
  */
 public final class SingleNodeDispatcher implements Dispatcher {
   private final CollectionRegistry registry;
+
+  /** A single node still has a peer id in Qdrant's collection cluster info; random per start. */
+  private final long peerId = 1 + (new java.security.SecureRandom().nextLong() & ((1L << 53) - 2));
 
   public SingleNodeDispatcher(CollectionRegistry registry) {
     this.registry = registry;
@@ -120,6 +124,16 @@ public final class SingleNodeDispatcher implements Dispatcher {
   @Override
   public ClusterStatus clusterStatus() {
     return ClusterStatus.DISABLED;
+  }
+
+  @Override
+  public CollectionClusterInfo collectionClusterInfo(String collection) {
+    Collection c = registry.require(collection);
+    var local = new java.util.ArrayList<CollectionClusterInfo.LocalShard>();
+    for (int shard : c.shardIds()) {
+      local.add(new CollectionClusterInfo.LocalShard(shard, c.reader(shard).count(), "Active"));
+    }
+    return new CollectionClusterInfo(peerId, local.size(), local, List.of());
   }
 
   @Override

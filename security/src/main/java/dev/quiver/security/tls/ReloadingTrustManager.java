@@ -8,9 +8,16 @@ import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
-/** Trusts the certificates of a CA bundle, which can be replaced while serving. Thread-safe. */
+/**
+ * Trusts the certificates of a CA bundle, which can be replaced while serving. A refused
+ * certificate is logged with the remote address and subject (never with key material), so an
+ * operator sees which peer or client was turned away. Thread-safe.
+ */
 final class ReloadingTrustManager extends X509ExtendedTrustManager {
+  private static final Logger LOG = LogManager.getLogger(ReloadingTrustManager.class);
   private volatile X509ExtendedTrustManager delegate;
 
   ReloadingTrustManager(List<X509Certificate> cas) {
@@ -36,25 +43,41 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    delegate.checkClientTrusted(chain, authType, socket);
+    try {
+      delegate.checkClientTrusted(chain, authType, socket);
+    } catch (CertificateException e) {
+      throw refused(chain, socket == null ? null : socket.getRemoteSocketAddress(), e);
+    }
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    delegate.checkServerTrusted(chain, authType, socket);
+    try {
+      delegate.checkServerTrusted(chain, authType, socket);
+    } catch (CertificateException e) {
+      throw refused(chain, socket == null ? null : socket.getRemoteSocketAddress(), e);
+    }
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    delegate.checkClientTrusted(chain, authType, engine);
+    try {
+      delegate.checkClientTrusted(chain, authType, engine);
+    } catch (CertificateException e) {
+      throw refused(chain, address(engine), e);
+    }
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    delegate.checkServerTrusted(chain, authType, engine);
+    try {
+      delegate.checkServerTrusted(chain, authType, engine);
+    } catch (CertificateException e) {
+      throw refused(chain, address(engine), e);
+    }
   }
 
   @Override
@@ -72,5 +95,23 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
   @Override
   public X509Certificate[] getAcceptedIssuers() {
     return delegate.getAcceptedIssuers();
+  }
+
+  private static String address(SSLEngine engine) {
+    return engine == null || engine.getPeerHost() == null
+        ? null
+        : engine.getPeerHost() + ":" + engine.getPeerPort();
+  }
+
+  private static CertificateException refused(
+      X509Certificate[] chain, Object remote, CertificateException e) {
+    LOG.warn(
+        "TLS: refused the certificate of {} ({}): {}",
+        remote == null ? "an unknown address" : remote,
+        chain == null || chain.length == 0
+            ? "no certificate"
+            : chain[0].getSubjectX500Principal().getName(),
+        e.getMessage());
+    return e;
   }
 }

@@ -22,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -138,6 +140,24 @@ public final class TlsContexts implements AutoCloseable {
       throw new TlsMaterialException("cannot build the TLS context: " + e.getMessage(), e);
     }
   }
+
+  /**
+   * Key and trust managers for mutual TLS between cluster peers, which always verify each other
+   * against {@code tls.ca_cert}. They follow {@code cert_ttl} reloads like the public ports.
+   *
+   * @throws TlsMaterialException when no CA is configured
+   */
+  public PeerTls peerTls() {
+    if (trustManager == null) {
+      throw new TlsMaterialException(
+          "tls.ca_cert must be set when cluster.p2p.enable_tls is on: peers verify each other"
+              + " against it");
+    }
+    return new PeerTls(keyManager, trustManager);
+  }
+
+  /** What {@link #peerTls()} hands out: JDK interfaces, usable across Ratis' shaded gRPC. */
+  public record PeerTls(X509ExtendedKeyManager keyManager, X509ExtendedTrustManager trustManager) {}
 
   /** Re-reads the files; swaps the material only when it changed and is valid. */
   void reload() {

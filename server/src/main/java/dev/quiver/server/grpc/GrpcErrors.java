@@ -39,6 +39,11 @@ final class GrpcErrors {
             LOG.error("{} failed: corrupted storage", method, c);
             yield Status.DATA_LOSS.withDescription("Service internal error: " + c.getMessage());
           }
+          case StorageException.Unavailable u -> {
+            LOG.warn("{} failed: {}", method, u.getMessage());
+            yield Status.UNAVAILABLE.withDescription(
+                "Shard temporarily unavailable: " + u.getMessage());
+          }
           case StorageException s -> {
             LOG.error("{} failed in storage", method, s);
             yield Status.INTERNAL.withDescription("Service internal error: " + s.getMessage());

@@ -36,6 +36,13 @@ final class HttpErrors {
       case StorageException.BadInput b ->
           RestResponse.error(
               HttpResponseStatus.BAD_REQUEST, "Wrong input: " + b.getMessage(), startedNanos);
+      case StorageException.Unavailable u -> {
+        LOG.warn("{} failed: {}", operationId, u.getMessage());
+        yield RestResponse.error(
+            HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "Shard temporarily unavailable: " + u.getMessage(),
+            startedNanos);
+      }
       case StorageException s -> {
         LOG.error("{} failed in storage", operationId, s);
         yield RestResponse.error(

@@ -45,6 +45,7 @@ final class RestApi {
     h.put("livez", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
     h.put("readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"));
     h.put("cluster_status", this::clusterStatus);
+    h.put("collection_cluster_info", this::collectionClusterInfo);
     h.put("get_collections", this::listCollections);
     h.put("get_collection", this::getCollection);
     h.put("create_collection", this::createCollection);
@@ -77,8 +78,60 @@ final class RestApi {
   }
 
   private RestResponse clusterStatus(RestRequest r) {
+    var status = dispatcher.clusterStatus();
     ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("status", dispatcher.clusterStatus().enabled() ? "enabled" : "disabled");
+    if (!status.enabled()) {
+      o.put("status", "disabled");
+      return RestResponse.ok(o, started(r));
+    }
+    o.put("status", "enabled");
+    o.put("peer_id", status.peerId());
+    ObjectNode peers = o.putObject("peers");
+    status.peers().forEach((id, uri) -> peers.putObject(Long.toString(id)).put("uri", uri));
+    ObjectNode raft = o.putObject("raft_info");
+    raft.put("term", status.term());
+    raft.put("commit", status.commit());
+    raft.put("pending_operations", status.pendingOperations());
+    if (status.leader() == null) {
+      raft.putNull("leader");
+    } else {
+      raft.put("leader", status.leader());
+    }
+    if (status.role() == null) {
+      raft.putNull("role");
+    } else {
+      raft.put("role", status.role());
+    }
+    raft.put("is_voter", status.voter());
+    ObjectNode thread = o.putObject("consensus_thread_status");
+    thread.put("consensus_thread_status", "working");
+    thread.put("last_update", java.time.Instant.now().toString());
+    o.putObject("message_send_failures");
+    return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse collectionClusterInfo(RestRequest r) {
+    var info = dispatcher.collectionClusterInfo(collection(r));
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("peer_id", info.peerId());
+    o.put("shard_count", info.shardCount());
+    ArrayNode local = o.putArray("local_shards");
+    for (var s : info.localShards()) {
+      local
+          .addObject()
+          .put("shard_id", s.shardId())
+          .put("points_count", s.pointsCount())
+          .put("state", s.state());
+    }
+    ArrayNode remote = o.putArray("remote_shards");
+    for (var s : info.remoteShards()) {
+      remote
+          .addObject()
+          .put("shard_id", s.shardId())
+          .put("peer_id", s.peerId())
+          .put("state", s.state());
+    }
+    o.putArray("shard_transfers");
     return RestResponse.ok(o, started(r));
   }
 

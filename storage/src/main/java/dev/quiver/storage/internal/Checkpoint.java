@@ -108,7 +108,7 @@ final class Checkpoint {
         points.add(new PointState(id, version, payload, slots));
       }
       return new State(applied, sizes, graphs, points);
-    } catch (IOException | Codec.DecodeException e) {
+    } catch (IOException e) {
       throw new dev.quiver.storage.StorageException.Corrupted(file, e.getMessage());
     }
   }

@@ -5,22 +5,71 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
+import dev.quiver.storage.StorageException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
-/** A collection on this node: its configuration and its one local shard. Thread-safe. */
+/**
+ * A collection on this node: its configuration and the shards it holds, under {@code shards/<id>/}.
+ * A single node holds shard 0; a cluster node holds the shards placed on it, possibly none.
+ * Thread-safe.
+ */
 final class LocalCollection implements Collection, AutoCloseable {
   static final String META_FILE = "collection.meta";
   static final int META_MAGIC = 0x51434F4C; // "QCOL"
   static final int META_VERSION = 1;
+  private static final String SHARDS_DIR = "shards";
 
   private final String name;
   private final CollectionConfig config;
-  private final LocalShard shard;
+  private final SortedMap<Integer, LocalShard> shards;
 
+  /** Opens the collection at {@code dir} with the shards found under it. */
   LocalCollection(String name, Path dir, CollectionConfig config) {
+    this(name, dir, config, existingShards(dir));
+  }
+
+  /** Opens (creating as needed) the collection at {@code dir} with exactly {@code shardIds}. */
+  LocalCollection(String name, Path dir, CollectionConfig config, Set<Integer> shardIds) {
     this.name = name;
     this.config = config;
-    this.shard = new LocalShard(dir.resolve("shards").resolve("0"), config);
+    var open = new TreeMap<Integer, LocalShard>();
+    try {
+      for (int id : new TreeSet<>(shardIds)) {
+        open.put(id, new LocalShard(dir.resolve(SHARDS_DIR).resolve(Integer.toString(id)), config));
+      }
+    } catch (RuntimeException e) {
+      open.values().forEach(LocalShard::close);
+      throw e;
+    }
+    this.shards = Collections.unmodifiableSortedMap(open);
+  }
+
+  private static Set<Integer> existingShards(Path dir) {
+    Path shardsDir = dir.resolve(SHARDS_DIR);
+    if (!Files.isDirectory(shardsDir)) {
+      return Set.of();
+    }
+    try (Stream<Path> list = Files.list(shardsDir)) {
+      var ids = new TreeSet<Integer>();
+      for (Path p : list.toList()) {
+        String n = p.getFileName().toString();
+        if (n.chars().allMatch(Character::isDigit) && !n.isEmpty()) {
+          ids.add(Integer.parseInt(n));
+        }
+      }
+      return ids;
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot list shards of " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   static void writeMeta(Path dir, CollectionConfig config) {
@@ -49,23 +98,42 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
-  public ShardReader reader() {
-    return shard;
+  public SortedSet<Integer> shardIds() {
+    return Collections.unmodifiableSortedSet(new TreeSet<>(shards.keySet()));
   }
 
   @Override
-  public ShardWriter writer() {
+  public ShardReader reader(int shardId) {
+    return shard(shardId);
+  }
+
+  @Override
+  public ShardWriter writer(int shardId) {
+    return shard(shardId);
+  }
+
+  private LocalShard shard(int shardId) {
+    LocalShard shard = shards.get(shardId);
+    if (shard == null) {
+      throw new StorageException.NotFound(
+          "Shard " + shardId + " of collection `" + name + "` is not on this node");
+    }
     return shard;
   }
 
   @Override
   public CollectionInfo info() {
-    long count = shard.count();
-    return new CollectionInfo(name, count, 0, 1, config);
+    long count = 0;
+    for (LocalShard shard : shards.values()) {
+      count += shard.count();
+    }
+    return new CollectionInfo(name, count, 0, shards.size(), config);
   }
 
   @Override
   public void close() {
-    shard.close();
+    for (LocalShard shard : shards.values()) {
+      shard.close();
+    }
   }
 }

@@ -124,7 +124,7 @@ public final class LocalRegistry implements CollectionRegistry {
     } catch (IOException e) {
       throw new StorageException.Io("cannot create collection " + name + ": " + e.getMessage(), e);
     }
-    collections.put(name, new LocalCollection(name, target, c.config()));
+    collections.put(name, new LocalCollection(name, target, c.config(), c.localShards()));
   }
 
   private void drop(String name) {

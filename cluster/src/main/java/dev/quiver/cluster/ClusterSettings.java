@@ -1,0 +1,47 @@
+package dev.quiver.cluster;
+
+import dev.quiver.security.tls.TlsContexts;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How this node takes part in a cluster.
+ *
+ * @param storagePath the node's storage directory; peer identity and Raft logs live under {@code
+ *     cluster/} in it
+ * @param host address the peer-to-peer port binds to
+ * @param p2pPort {@code cluster.p2p.port}
+ * @param uri {@code --uri}: how other peers reach this one; null to reuse the stored one (or, on a
+ *     first start, {@code http(s)://host:p2pPort})
+ * @param bootstrap {@code --bootstrap}: a member to join through on a first start; null to found a
+ *     new cluster (or rejoin from the stored state)
+ * @param peerTls mutual-TLS material when {@code cluster.p2p.enable_tls}, else null (plain text)
+ * @param rpcTimeoutMin lower bound of the Raft election timeout
+ * @param rpcTimeoutMax upper bound of the Raft election timeout
+ * @param requestTimeout how long a forwarded request or a consensus operation may take
+ */
+public record ClusterSettings(
+    Path storagePath,
+    String host,
+    int p2pPort,
+    URI uri,
+    URI bootstrap,
+    TlsContexts.PeerTls peerTls,
+    Duration rpcTimeoutMin,
+    Duration rpcTimeoutMax,
+    Duration requestTimeout) {
+
+  public ClusterSettings {
+    Objects.requireNonNull(storagePath, "storagePath");
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(rpcTimeoutMin, "rpcTimeoutMin");
+    Objects.requireNonNull(rpcTimeoutMax, "rpcTimeoutMax");
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+  }
+
+  public boolean tls() {
+    return peerTls != null;
+  }
+}

@@ -1,0 +1,26 @@
+package dev.quiver.cluster;
+
+import java.util.List;
+
+/**
+ * Where a collection's shards are, as {@code GET /collections/{name}/cluster} reports it.
+ *
+ * @param peerId this node's peer id
+ * @param shardCount number of shards of the collection
+ * @param localShards replicas held by this node
+ * @param remoteShards replicas held by other peers
+ */
+public record CollectionClusterInfo(
+    long peerId, int shardCount, List<LocalShard> localShards, List<RemoteShard> remoteShards) {
+
+  public CollectionClusterInfo {
+    localShards = List.copyOf(localShards);
+    remoteShards = List.copyOf(remoteShards);
+  }
+
+  /** A replica on this node; {@code state} is Qdrant's replica state name ({@code Active}). */
+  public record LocalShard(int shardId, long pointsCount, String state) {}
+
+  /** A replica on another peer. */
+  public record RemoteShard(int shardId, long peerId, String state) {}
+}

@@ -1,0 +1,145 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * The metadata group's state machine, the same on every peer: the peers and their URIs, and every
+ * collection with its shard placement. Applying an entry updates that state and then calls the
+ * node's {@link Effects} (create or drop local shards and their Raft groups), which skip entries
+ * the node's storage already holds, so replaying the log on restart repeats nothing.
+ */
+final class MetaStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LogManager.getLogger(MetaStateMachine.class);
+
+  /** What applying an entry does on this node besides updating the shared state. */
+  interface Effects {
+    void created(Placement placement, long index);
+
+    void dropped(Placement placement, long index);
+  }
+
+  /** A collection and where its shards live; {@code replicas.get(s)} are shard s's peers. */
+  record Placement(
+      String name, CollectionConfig config, List<List<Long>> replicas, long createdIndex) {
+
+    int shardCount() {
+      return replicas.size();
+    }
+
+    /** The Raft group of one shard; new for every creation, so a re-created name starts clean. */
+    RaftGroupId groupId(int shard) {
+      return RaftGroupId.valueOf(
+          UUID.nameUUIDFromBytes(
+              ("quiver-shard/" + createdIndex + "/" + name + "/" + shard)
+                  .getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  private final Map<Long, String> peers = new ConcurrentSkipListMap<>();
+  private final Map<String, Placement> collections = new ConcurrentHashMap<>();
+  private final Effects effects;
+  private final Object appliedMonitor = new Object();
+
+  MetaStateMachine(Effects effects) {
+    this.effects = effects;
+  }
+
+  Map<Long, String> peers() {
+    return Map.copyOf(peers);
+  }
+
+  Optional<Placement> collection(String name) {
+    return Optional.ofNullable(collections.get(name));
+  }
+
+  List<String> collectionNames() {
+    return collections.keySet().stream().sorted().toList();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    byte[] reply;
+    try {
+      apply(Wire.decodeMeta(entry.getStateMachineLogEntry().getLogData().toByteArray()), index);
+      reply = ShardCodec.write(Wire::writeOk);
+    } catch (ShardCodec.Malformed e) {
+      LOG.error("metadata entry {} does not decode, skipped: {}", index, e.getMessage());
+      reply =
+          ShardCodec.write(
+              out -> Wire.writeError(out, new StorageException.BadInput(e.getMessage())));
+    } catch (RuntimeException e) {
+      if (!(e instanceof StorageException.AlreadyExists
+          || e instanceof StorageException.BadInput)) {
+        LOG.error("applying metadata entry {} failed", index, e);
+      }
+      reply = ShardCodec.write(out -> Wire.writeError(out, e));
+    }
+    updateLastAppliedTermIndex(entry.getTerm(), index);
+    synchronized (appliedMonitor) {
+      appliedMonitor.notifyAll();
+    }
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+  }
+
+  private void apply(Wire.MetaEntry e, long index) {
+    switch (e) {
+      case Wire.PeerJoined p -> {
+        peers.put(p.peerId(), p.uri());
+        LOG.info("peer {} is a member at {}", p.peerId(), p.uri());
+      }
+      case Wire.PeerRemoved p -> {
+        peers.remove(p.peerId());
+        LOG.info("peer {} was removed", p.peerId());
+      }
+      case Wire.CreateCollection c -> {
+        if (collections.containsKey(c.name())) {
+          throw new StorageException.AlreadyExists("Collection `" + c.name() + "` already exists!");
+        }
+        var placement = new Placement(c.name(), c.config(), c.replicas(), index);
+        collections.put(c.name(), placement);
+        effects.created(placement, index);
+      }
+      case Wire.DropCollection d -> {
+        Placement p = collections.remove(d.name());
+        if (p != null) {
+          effects.dropped(p, index);
+        }
+      }
+    }
+  }
+
+  /** Waits until this peer has applied {@code index}; false on timeout. */
+  boolean awaitApplied(long index, long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    synchronized (appliedMonitor) {
+      while (getLastAppliedTermIndex().getIndex() < index) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          return false;
+        }
+        appliedMonitor.wait(left);
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,722 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.ClusterSettings;
+import dev.quiver.cluster.ClusterStatus;
+import dev.quiver.cluster.CollectionClusterInfo;
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.internal.Fanout;
+import dev.quiver.cluster.internal.ShardRouting;
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.ScrollPage;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateResult;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The cluster dispatcher: one Ratis server per node on the P2P port (mutual TLS when configured)
+ * hosting the metadata group of all peers and one group per local shard replica.
+ *
+ * <ul>
+ *   <li>Collection create/drop and membership are metadata log entries; every peer applies them to
+ *       its {@link MetaStateMachine} and its local {@link CollectionRegistry}.
+ *   <li>Point updates are split by shard ({@link ShardRouting}) and submitted to each shard's group
+ *       through a {@link ShardChannel} batcher; {@code wait=true} returns once a majority of the
+ *       shard's replicas has the entry and the leader applied it.
+ *   <li>Reads use the local replica when this node holds one, else the shard leader, and are merged
+ *       across shards by {@link Fanout}.
+ * </ul>
+ */
+public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
+  private static final Logger LOG = LogManager.getLogger(RaftCluster.class);
+
+  /** The metadata group of every Quiver cluster (group ids are not secrets; peers are). */
+  static final RaftGroupId META_GROUP =
+      RaftGroupId.valueOf(UUID.fromString("51756976-6572-4d65-7461-000000000001"));
+
+  private final ClusterSettings settings;
+  private final CollectionRegistry registry;
+  private final Path clusterDir;
+  private final Path groupsDir;
+  private final RaftProperties properties;
+  private final Parameters parameters;
+  private final MetaStateMachine meta;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final Fanout fanout = new Fanout(executor);
+
+  /** Local shard groups: group id → (collection, shard), persisted under {@code groups/}. */
+  private final Map<RaftGroupId, Binding> bindings = new ConcurrentHashMap<>();
+
+  private final Map<RaftGroupId, ShardChannel> channels = new ConcurrentHashMap<>();
+  private final AtomicLong callIds = new AtomicLong();
+  private final ClientId selfClientId = ClientId.randomId();
+  private PeerIdentity identity;
+  private RaftServer server;
+  private RaftClient metaClient;
+
+  private record Binding(String collection, int shard) {}
+
+  private RaftCluster(ClusterSettings settings, CollectionRegistry registry) {
+    this.settings = settings;
+    this.registry = registry;
+    this.clusterDir = settings.storagePath().resolve("cluster");
+    this.groupsDir = clusterDir.resolve("groups");
+    this.meta = new MetaStateMachine(this);
+    this.properties = properties(settings, clusterDir.resolve("raft"));
+    this.parameters = new Parameters();
+    if (settings.tls()) {
+      GrpcConfigKeys.TLS.setConf(
+          parameters,
+          new GrpcTlsConfig(
+              settings.peerTls().keyManager(), settings.peerTls().trustManager(), true));
+    }
+  }
+
+  /**
+   * Starts this node's part of the cluster: founds it (first start without {@code --bootstrap}),
+   * joins through {@code --bootstrap}, or rejoins from the stored identity. Takes ownership of
+   * {@code registry}.
+   */
+  public static RaftCluster start(ClusterSettings settings, CollectionRegistry registry) {
+    var cluster = new RaftCluster(settings, registry);
+    try {
+      cluster.startServer();
+      return cluster;
+    } catch (IOException e) {
+      cluster.close();
+      throw new StorageException.Unavailable("cannot start the cluster node: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private static RaftProperties properties(ClusterSettings s, Path raftDir) {
+    var p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
+    GrpcConfigKeys.Server.setHost(p, s.host());
+    GrpcConfigKeys.Server.setPort(p, s.p2pPort());
+    RaftServerConfigKeys.Rpc.setTimeoutMin(
+        p, TimeDuration.valueOf(s.rpcTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(
+        p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(
+        p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    // the metadata log is small and replayed in full; shard logs are covered by shard WALs
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    return p;
+  }
+
+  // ---- start-up, founding and joining ----
+
+  private void startServer() throws IOException {
+    identity = PeerIdentity.read(clusterDir);
+    boolean first = identity == null;
+    if (first) {
+      if (!registry.list().isEmpty()) {
+        throw new StorageException.BadInput(
+            "the storage at "
+                + settings.storagePath()
+                + " holds collections of a single node; start a cluster node on empty storage");
+      }
+      identity = new PeerIdentity(PeerIdentity.newPeerId(), ownUri().toString(), false);
+    } else if (settings.uri() != null && !settings.uri().toString().equals(identity.uri())) {
+      LOG.warn(
+          "--uri {} differs from the stored {}; peers know this node by the stored one",
+          settings.uri(),
+          identity.uri());
+    }
+    loadBindings();
+    RaftPeer self = peer(identity.peerId(), identity.uri());
+    boolean founding = !identity.joined() && settings.bootstrap() == null;
+    if (!identity.joined() && !first && settings.bootstrap() == null) {
+      founding = false;
+      throw new StorageException.BadInput(
+          "this node has not finished joining its cluster; start it again with --bootstrap");
+    }
+    RaftGroup initial =
+        founding ? RaftGroup.valueOf(META_GROUP, self) : RaftGroup.valueOf(META_GROUP);
+    server =
+        RaftServer.newBuilder()
+            .setServerId(self.getId())
+            .setGroup(initial)
+            .setProperties(properties)
+            .setParameters(parameters)
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .setStateMachineRegistry(this::stateMachine)
+            .build();
+    server.start();
+    LOG.info(
+        "P2P on {}:{} ({}), peer id {}, uri {}",
+        settings.host(),
+        settings.p2pPort(),
+        settings.tls() ? "mutual TLS" : "plain text",
+        identity.peerId(),
+        identity.uri());
+    if (founding) {
+      identity.write(clusterDir);
+      metaClient = client(RaftGroup.valueOf(META_GROUP, self));
+      awaitLeaderReady();
+      propose(new Wire.PeerJoined(identity.peerId(), identity.uri()));
+      identity = identity.asJoined();
+      identity.write(clusterDir);
+      LOG.info("founded a new cluster as peer {}", identity.peerId());
+    } else if (!identity.joined()) {
+      identity.write(clusterDir);
+      join(self);
+      identity = identity.asJoined();
+      identity.write(clusterDir);
+    } else {
+      metaClient = client(server.getDivision(META_GROUP).getGroup());
+      LOG.info("rejoined the cluster as peer {}", identity.peerId());
+    }
+  }
+
+  /** A founder elects itself within one election timeout; wait for that before proposing. */
+  private void awaitLeaderReady() throws IOException {
+    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+    while (!server.getDivision(META_GROUP).getInfo().isLeaderReady()
+        && System.nanoTime() < deadline) {
+      sleep(50);
+    }
+  }
+
+  private URI ownUri() {
+    if (settings.uri() != null) {
+      return settings.uri();
+    }
+    String scheme = settings.tls() ? "https" : "http";
+    String host = "0.0.0.0".equals(settings.host()) ? "127.0.0.1" : settings.host();
+    return URI.create(scheme + "://" + host + ":" + settings.p2pPort());
+  }
+
+  /** Learns the group from the bootstrap peer, asks to be added, then announces the URI. */
+  private void join(RaftPeer self) throws IOException {
+    URI bootstrap = settings.bootstrap();
+    long deadline = System.nanoTime() + settings.requestTimeout().toNanos() * 4;
+    IOException last = null;
+    while (System.nanoTime() < deadline) {
+      RaftPeerId probeId = RaftPeerId.valueOf("bootstrap");
+      RaftPeer probe = RaftPeer.newBuilder().setId(probeId).setAddress(address(bootstrap)).build();
+      try (RaftClient c = client(RaftGroup.valueOf(META_GROUP, probe))) {
+        GroupInfoReply info = c.getGroupManagementApi(probeId).info(META_GROUP);
+        RaftGroup group = info.getGroup();
+        LOG.info("joining through {}: members {}", bootstrap, group.getPeers());
+        metaClient = client(group);
+        RaftClientReply added =
+            metaClient
+                .admin()
+                .setConfiguration(
+                    SetConfigurationRequest.Arguments.newBuilder()
+                        .setServersInNewConf(List.of(self))
+                        .setMode(SetConfigurationRequest.Mode.ADD)
+                        .build());
+        if (!added.isSuccess()) {
+          throw added.getException();
+        }
+        metaClient.close();
+        metaClient = client(server.getDivision(META_GROUP).getGroup());
+        propose(new Wire.PeerJoined(identity.peerId(), identity.uri()));
+        LOG.info("joined the cluster through {} as peer {}", bootstrap, identity.peerId());
+        return;
+      } catch (IOException | RuntimeException e) {
+        last = new IOException(e.getMessage(), e);
+        LOG.warn("joining through {} failed, retrying: {}", bootstrap, e.getMessage());
+        sleep(1000);
+      }
+    }
+    throw new StorageException.Unavailable(
+        "could not join the cluster through "
+            + bootstrap
+            + ": "
+            + (last == null ? "timed out" : last.getMessage())
+            + " (is it running, and does its certificate share this node's CA?)",
+        last);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String address(URI uri) {
+    if (uri.getHost() == null || uri.getPort() < 0) {
+      throw new StorageException.BadInput("peer URI " + uri + " needs a host and a port");
+    }
+    return uri.getHost() + ":" + uri.getPort();
+  }
+
+  private static RaftPeer peer(long peerId, String uri) {
+    return RaftPeer.newBuilder()
+        .setId(RaftPeerId.valueOf(Long.toString(peerId)))
+        .setAddress(address(URI.create(uri)))
+        .build();
+  }
+
+  /** A client that retries (elections, leader changes) for about the request timeout. */
+  private RaftClient client(RaftGroup group) {
+    return client(
+        group,
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            (int) Math.max(4, settings.requestTimeout().toMillis() / 250),
+            TimeDuration.valueOf(250, TimeUnit.MILLISECONDS)));
+  }
+
+  private RaftClient client(RaftGroup group, org.apache.ratis.retry.RetryPolicy retry) {
+    return RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(group)
+        .setRetryPolicy(retry)
+        .build();
+  }
+
+  // ---- the metadata group ----
+
+  /** Commits a metadata entry and waits until this peer applied it; its error is rethrown. */
+  private void propose(Wire.MetaEntry entry) {
+    RaftClientReply reply;
+    try {
+      reply =
+          metaClient
+              .async()
+              .send(Message.valueOf(ByteString.copyFrom(Wire.encode(entry))))
+              .get(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Unavailable("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new StorageException.Unavailable(
+          "no consensus on the metadata change: " + (e.getCause() == null ? e : e.getCause()), e);
+    }
+    if (!reply.isSuccess()) {
+      throw new StorageException.Unavailable(
+          "no consensus on the metadata change: " + reply.getException(), reply.getException());
+    }
+    try {
+      if (!meta.awaitApplied(reply.getLogIndex(), settings.requestTimeout().toMillis())) {
+        throw new StorageException.Unavailable("this peer lags behind the metadata log", null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Unavailable("interrupted", e);
+    }
+    try {
+      ShardCodec.read(
+          reply.getMessage().getContent().toByteArray(),
+          in -> {
+            Wire.readStatus(in);
+            return null;
+          });
+    } catch (ShardCodec.Malformed e) {
+      throw new StorageException.Unavailable("bad reply from the metadata leader", e);
+    }
+  }
+
+  private StateMachine stateMachine(RaftGroupId groupId) {
+    if (groupId.equals(META_GROUP)) {
+      return meta;
+    }
+    Binding b = bindings.get(groupId);
+    if (b == null) {
+      throw new IllegalStateException("unknown Raft group " + groupId);
+    }
+    return new ShardStateMachine(registry, b.collection(), b.shard());
+  }
+
+  @Override
+  public void created(MetaStateMachine.Placement p, long index) {
+    Set<Integer> local = new TreeSet<>();
+    for (int s = 0; s < p.shardCount(); s++) {
+      if (p.replicas().get(s).contains(identity.peerId())) {
+        local.add(s);
+      }
+    }
+    if (index <= registry.lastAppliedIndex()) {
+      return; // replayed: storage and groups were made when the entry was first applied
+    }
+    registry.apply(new CollectionMetaOp.Create(p.name(), p.config(), local), index);
+    for (int s : local) {
+      RaftGroupId gid = p.groupId(s);
+      bind(gid, new Binding(p.name(), s));
+      RaftGroup group = RaftGroup.valueOf(gid, replicaPeers(p, s));
+      try {
+        RaftClientReply r =
+            server.groupManagement(
+                GroupManagementRequest.newAdd(
+                    selfClientId, server.getId(), callIds.incrementAndGet(), group));
+        if (!r.isSuccess()) {
+          LOG.error("starting the group of {}/{} failed: {}", p.name(), s, r.getException());
+        }
+      } catch (IOException e) {
+        LOG.error("starting the group of {}/{} failed: {}", p.name(), s, e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void dropped(MetaStateMachine.Placement p, long index) {
+    for (int s = 0; s < p.shardCount(); s++) {
+      RaftGroupId gid = p.groupId(s);
+      ShardChannel ch = channels.remove(gid);
+      if (ch != null) {
+        ch.close();
+      }
+      if (bindings.containsKey(gid)) {
+        try {
+          server.groupManagement(
+              GroupManagementRequest.newRemove(
+                  selfClientId, server.getId(), callIds.incrementAndGet(), gid, true, false));
+        } catch (IOException e) {
+          LOG.warn("stopping the group of {}/{} failed: {}", p.name(), s, e.toString());
+        }
+        unbind(gid);
+      }
+    }
+    if (index > registry.lastAppliedIndex()) {
+      registry.apply(new CollectionMetaOp.Drop(p.name()), index);
+    }
+  }
+
+  private List<RaftPeer> replicaPeers(MetaStateMachine.Placement p, int shard) {
+    Map<Long, String> peers = meta.peers();
+    List<RaftPeer> list = new ArrayList<>();
+    for (long id : p.replicas().get(shard)) {
+      String uri = peers.get(id);
+      if (uri != null) {
+        list.add(peer(id, uri));
+      }
+    }
+    return list;
+  }
+
+  private void loadBindings() throws IOException {
+    if (!Files.isDirectory(groupsDir)) {
+      return;
+    }
+    try (var files = Files.list(groupsDir)) {
+      for (Path f : files.toList()) {
+        List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+        if (lines.size() == 2) {
+          bindings.put(
+              RaftGroupId.valueOf(UUID.fromString(f.getFileName().toString())),
+              new Binding(lines.get(0), Integer.parseInt(lines.get(1))));
+        }
+      }
+    }
+  }
+
+  private void bind(RaftGroupId gid, Binding b) {
+    bindings.put(gid, b);
+    try {
+      Files.createDirectories(groupsDir);
+      Path tmp = groupsDir.resolve(gid.getUuid() + ".tmp");
+      Files.writeString(tmp, b.collection() + "\n" + b.shard() + "\n", StandardCharsets.UTF_8);
+      Files.move(
+          tmp,
+          groupsDir.resolve(gid.getUuid().toString()),
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot record shard group " + gid + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void unbind(RaftGroupId gid) {
+    bindings.remove(gid);
+    try {
+      Files.deleteIfExists(groupsDir.resolve(gid.getUuid().toString()));
+    } catch (IOException e) {
+      LOG.warn("cannot remove the record of shard group {}: {}", gid, e.toString());
+    }
+  }
+
+  // ---- Dispatcher: collections ----
+
+  @Override
+  public void createCollection(String name, CollectionConfig config) {
+    String problem = dev.quiver.storage.CollectionNames.problem(name);
+    if (problem != null) {
+      throw new StorageException.BadInput(problem);
+    }
+    if (meta.collection(name).isPresent()) {
+      throw new StorageException.AlreadyExists("Collection `" + name + "` already exists!");
+    }
+    List<Long> peers = new ArrayList<>(meta.peers().keySet());
+    if (peers.isEmpty()) {
+      throw new StorageException.Unavailable("no peers known yet", null);
+    }
+    int rf = Math.min(config.replicationFactor(), peers.size());
+    // shards start at a rotating peer so that several collections spread over the cluster
+    int start = Math.floorMod(name.hashCode(), peers.size());
+    List<List<Long>> replicas = new ArrayList<>();
+    for (int s = 0; s < config.shardNumber(); s++) {
+      List<Long> holders = new ArrayList<>();
+      for (int r = 0; r < rf; r++) {
+        holders.add(peers.get((start + s + r) % peers.size()));
+      }
+      replicas.add(List.copyOf(holders));
+    }
+    propose(new Wire.CreateCollection(name, config, List.copyOf(replicas)));
+  }
+
+  @Override
+  public boolean deleteCollection(String name) {
+    if (meta.collection(name).isEmpty()) {
+      return false;
+    }
+    propose(new Wire.DropCollection(name));
+    return true;
+  }
+
+  @Override
+  public List<String> listCollections() {
+    return meta.collectionNames();
+  }
+
+  @Override
+  public boolean collectionExists(String name) {
+    return meta.collection(name).isPresent();
+  }
+
+  @Override
+  public CollectionInfo collectionInfo(String name) {
+    MetaStateMachine.Placement p = placement(name);
+    return new CollectionInfo(name, count(name, null), 0, p.shardCount(), p.config());
+  }
+
+  private MetaStateMachine.Placement placement(String name) {
+    return meta.collection(name).orElseThrow(() -> StorageException.NotFound.collection(name));
+  }
+
+  // ---- Dispatcher: points ----
+
+  @Override
+  public UpdateResult update(String collection, UpdateOp op, boolean wait) {
+    MetaStateMachine.Placement p = placement(collection);
+    List<CompletableFuture<Void>> parts = new ArrayList<>();
+    ShardRouting.split(op, p.shardCount())
+        .forEach((shard, part) -> parts.add(channel(p, shard).submit(part)));
+    long opId = callIds.incrementAndGet();
+    if (!wait) {
+      return new UpdateResult(opId, UpdateResult.Status.ACKNOWLEDGED);
+    }
+    for (CompletableFuture<Void> f : parts) {
+      try {
+        f.get(settings.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException.Unavailable("interrupted", e);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new StorageException.Unavailable(String.valueOf(e.getCause()), e.getCause());
+      } catch (TimeoutException e) {
+        throw new StorageException.Unavailable("the update timed out", e);
+      }
+    }
+    return new UpdateResult(opId, UpdateResult.Status.COMPLETED);
+  }
+
+  private ShardChannel channel(MetaStateMachine.Placement p, int shard) {
+    RaftGroupId gid = p.groupId(shard);
+    return channels.computeIfAbsent(
+        gid,
+        g -> {
+          RaftGroup group = RaftGroup.valueOf(g, replicaPeers(p, shard));
+          return new ShardChannel(
+              p.name() + "/" + shard,
+              client(group),
+              client(group, RetryPolicies.noRetry()),
+              group.getPeers().stream().map(RaftPeer::getId).toList(),
+              executor,
+              settings.requestTimeout());
+        });
+  }
+
+  /** For each shard: the local replica when this node holds one, else the shard's leader. */
+  private List<ShardReader> readers(String collection) {
+    MetaStateMachine.Placement p = placement(collection);
+    Collection local = registry.get(collection).orElse(null);
+    Set<Integer> localShards = local == null ? Set.of() : new HashSet<>(local.shardIds());
+    List<ShardReader> readers = new ArrayList<>(p.shardCount());
+    for (int s = 0; s < p.shardCount(); s++) {
+      readers.add(localShards.contains(s) ? local.reader(s) : channel(p, s).reader());
+    }
+    return readers;
+  }
+
+  @Override
+  public List<PointRecord> retrieve(
+      String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
+    return fanout.retrieve(readers(collection), ids, withPayload, withVectors);
+  }
+
+  @Override
+  public List<ScoredPoint> search(String collection, SearchRequest request) {
+    MetaStateMachine.Placement p = placement(collection);
+    var params = p.config().vectors().get(request.vectorName());
+    if (params == null) {
+      throw new StorageException.BadInput(
+          "Not existing vector name error: " + request.vectorName());
+    }
+    return fanout.search(readers(collection), request, params.distance());
+  }
+
+  @Override
+  public ScrollPage scroll(
+      String collection,
+      Filter filter,
+      PointId offset,
+      int limit,
+      WithPayload withPayload,
+      WithVectors withVectors) {
+    return fanout.scroll(readers(collection), filter, offset, limit, withPayload, withVectors);
+  }
+
+  @Override
+  public long count(String collection, Filter filter) {
+    return fanout.count(readers(collection), filter);
+  }
+
+  @Override
+  public boolean payloadMatchExists(String collection, Map<String, Value> matches) {
+    return fanout.anyPayloadMatches(readers(collection), matches);
+  }
+
+  // ---- status ----
+
+  @Override
+  public ClusterStatus clusterStatus() {
+    try {
+      RaftServer.Division d = server.getDivision(META_GROUP);
+      var info = d.getInfo();
+      RaftPeerId leader = info.getLeaderId();
+      String role =
+          switch (info.getCurrentRole()) {
+            case LEADER -> "Leader";
+            case FOLLOWER -> "Follower";
+            case CANDIDATE -> "Candidate";
+            case LISTENER -> "Follower";
+            default -> null;
+          };
+      boolean voter =
+          d.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER).stream()
+              .anyMatch(x -> x.getId().equals(server.getId()));
+      long commit = d.getRaftLog().getLastCommittedIndex();
+      return new ClusterStatus(
+          true,
+          identity.peerId(),
+          meta.peers(),
+          info.getCurrentTerm(),
+          commit,
+          Math.max(0, commit - info.getLastAppliedIndex()),
+          leader == null ? null : Long.parseLong(leader.toString()),
+          role,
+          voter);
+    } catch (IOException e) {
+      throw new StorageException.Unavailable("the metadata group is not running", e);
+    }
+  }
+
+  @Override
+  public CollectionClusterInfo collectionClusterInfo(String collection) {
+    MetaStateMachine.Placement p = placement(collection);
+    Collection local = registry.get(collection).orElse(null);
+    List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
+    List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
+    for (int s = 0; s < p.shardCount(); s++) {
+      for (long peer : p.replicas().get(s)) {
+        if (peer == identity.peerId() && local != null && local.shardIds().contains(s)) {
+          locals.add(new CollectionClusterInfo.LocalShard(s, local.reader(s).count(), "Active"));
+        } else if (peer != identity.peerId()) {
+          remotes.add(new CollectionClusterInfo.RemoteShard(s, peer, "Active"));
+        }
+      }
+    }
+    return new CollectionClusterInfo(identity.peerId(), p.shardCount(), locals, remotes);
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ShardChannel::close);
+    channels.clear();
+    if (metaClient != null) {
+      try {
+        metaClient.close();
+      } catch (IOException e) {
+        LOG.debug("closing the metadata client: {}", e.toString());
+      }
+    }
+    if (server != null) {
+      try {
+        server.close();
+      } catch (IOException e) {
+        LOG.warn("closing the Raft server: {}", e.toString());
+      }
+    }
+    executor.shutdownNow();
+    registry.close();
+  }
+}

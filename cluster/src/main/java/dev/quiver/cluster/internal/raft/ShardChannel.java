@@ -1,0 +1,313 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.ScrollPage;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * This node's way into one shard's Raft group, whether or not it holds a replica: writes go through
+ * a batcher that merges whatever callers queued while earlier entries were in flight into one log
+ * entry (up to {@link #MAX_ENTRY_BYTES}), keeps at most {@link #IN_FLIGHT} entries outstanding
+ * through one long-lived client, and answers each caller from its slot in the entry's reply. Reads
+ * ({@link #reader()}) go to any live replica as a Raft stale read, trying the replicas in turn, so
+ * a shard stays readable while one replica survives (Qdrant's default read consistency of one).
+ */
+final class ShardChannel implements AutoCloseable {
+  static final int MAX_ENTRY_BYTES = 1 << 20;
+  static final int IN_FLIGHT = 8;
+
+  /** How long one replica may take to answer a read before the next one is asked. */
+  static final long READ_ATTEMPT_MILLIS = 5_000;
+
+  private final String name;
+  private final RaftClient client;
+  private final RaftClient readClient;
+  private final List<RaftPeerId> replicas;
+  private final java.util.concurrent.atomic.AtomicInteger nextReplica =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final Executor executor;
+  private final Duration timeout;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
+  private boolean draining; // guarded by queue
+
+  private record Pending(byte[] op, CompletableFuture<Void> done) {}
+
+  /**
+   * @param client retries until the request timeout (writes wait out elections)
+   * @param readClient does not retry: reads move on to the next replica instead
+   */
+  ShardChannel(
+      String name,
+      RaftClient client,
+      RaftClient readClient,
+      List<RaftPeerId> replicas,
+      Executor executor,
+      Duration timeout) {
+    this.name = name;
+    this.client = client;
+    this.readClient = readClient;
+    this.replicas = List.copyOf(replicas);
+    this.executor = executor;
+    this.timeout = timeout;
+  }
+
+  /** Queues {@code op}; the future completes when its entry is committed and applied. */
+  CompletableFuture<Void> submit(UpdateOp op) {
+    var pending =
+        new Pending(
+            ShardCodec.write(out -> ShardCodec.writeOp(out, op)), new CompletableFuture<>());
+    boolean start;
+    synchronized (queue) {
+      queue.add(pending);
+      start = !draining;
+      draining = true;
+    }
+    if (start) {
+      executor.execute(this::drain);
+    }
+    return pending.done();
+  }
+
+  private void drain() {
+    while (true) {
+      inFlight.acquireUninterruptibly();
+      List<Pending> batch = new ArrayList<>();
+      synchronized (queue) {
+        int bytes = 0;
+        while (!queue.isEmpty()
+            && batch.size() < ShardStateMachine.OPS_PER_ENTRY - 1
+            && (batch.isEmpty() || bytes + queue.peek().op().length <= MAX_ENTRY_BYTES)) {
+          Pending p = queue.poll();
+          bytes += p.op().length;
+          batch.add(p);
+        }
+        if (batch.isEmpty()) {
+          draining = false;
+          inFlight.release();
+          return;
+        }
+      }
+      send(batch);
+    }
+  }
+
+  private void send(List<Pending> batch) {
+    var bytes = new ByteArrayOutputStream();
+    try (var out = new DataOutputStream(bytes)) {
+      out.writeInt(batch.size());
+      for (Pending p : batch) {
+        out.write(p.op());
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // in memory: cannot happen
+    }
+    CompletableFuture<RaftClientReply> sent;
+    try {
+      sent = client.async().send(Message.valueOf(ByteString.copyFrom(bytes.toByteArray())));
+    } catch (RuntimeException e) {
+      inFlight.release();
+      batch.forEach(p -> p.done().completeExceptionally(unavailable(e)));
+      return;
+    }
+    sent.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (reply, error) -> {
+              inFlight.release();
+              if (error == null && !reply.isSuccess()) {
+                error = reply.getException();
+              }
+              if (error != null) {
+                RuntimeException e = unavailable(error);
+                batch.forEach(p -> p.done().completeExceptionally(e));
+                return;
+              }
+              complete(batch, reply.getMessage().getContent().toByteArray());
+            });
+  }
+
+  private void complete(List<Pending> batch, byte[] reply) {
+    if (reply.length == 0) {
+      var e = new StorageException.NotFound("Collection of shard " + name + " doesn't exist!");
+      batch.forEach(p -> p.done().completeExceptionally(e));
+      return;
+    }
+    try (var in = new DataInputStream(new ByteArrayInputStream(reply))) {
+      for (Pending p : batch) {
+        try {
+          Wire.readStatus(in);
+          p.done().complete(null);
+        } catch (StorageException e) {
+          p.done().completeExceptionally(e);
+        }
+      }
+    } catch (IOException e) {
+      RuntimeException failure = unavailable(e);
+      batch.forEach(p -> p.done().completeExceptionally(failure));
+    }
+  }
+
+  private RuntimeException unavailable(Throwable e) {
+    if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof StorageException s) {
+      return s;
+    }
+    String why =
+        e instanceof TimeoutException
+            ? "timed out after " + timeout.toSeconds() + " s"
+            : e.toString();
+    return new StorageException.Unavailable("shard " + name + ": " + why, e);
+  }
+
+  /** Reads the shard through its Raft leader. */
+  ShardReader reader() {
+    return new RemoteReader();
+  }
+
+  private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
+    Message message = Message.valueOf(ByteString.copyFrom(Wire.encode(read)));
+    long perReplica = Math.min(timeout.toMillis(), READ_ATTEMPT_MILLIS);
+    int start = Math.floorMod(nextReplica.getAndIncrement(), replicas.size());
+    Throwable last = null;
+    for (int i = 0; i < replicas.size(); i++) {
+      RaftPeerId target = replicas.get((start + i) % replicas.size());
+      RaftClientReply reply;
+      try {
+        reply =
+            readClient
+                .async()
+                .sendStaleRead(message, 0, target)
+                .get(perReplica, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw unavailable(e);
+      } catch (ExecutionException e) {
+        last = e.getCause();
+        continue;
+      } catch (TimeoutException e) {
+        last = e;
+        continue;
+      }
+      if (!reply.isSuccess()) {
+        last = reply.getException();
+        continue;
+      }
+      try {
+        return ShardCodec.read(
+            reply.getMessage().getContent().toByteArray(),
+            in -> {
+              Wire.readStatus(in);
+              return decode.read(in);
+            });
+      } catch (ShardCodec.Malformed e) {
+        last = e;
+      }
+    }
+    throw unavailable(last == null ? new TimeoutException("no replica") : last);
+  }
+
+  private final class RemoteReader implements ShardReader {
+    @Override
+    public List<ScoredPoint> search(SearchRequest request) {
+      return query(
+          new Wire.Search(request),
+          in -> {
+            int n = ShardCodec.count(in);
+            List<ScoredPoint> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              out.add(ShardCodec.readScored(in));
+            }
+            return out;
+          });
+    }
+
+    @Override
+    public List<PointRecord> retrieve(
+        List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
+      return query(new Wire.Retrieve(ids, withPayload, withVectors), ShardChannel::readRecords);
+    }
+
+    @Override
+    public long count() {
+      return count(null);
+    }
+
+    @Override
+    public long count(Filter filter) {
+      return query(new Wire.Count(filter), DataInputStream::readLong);
+    }
+
+    @Override
+    public ScrollPage scroll(
+        Filter filter,
+        PointId offset,
+        int limit,
+        WithPayload withPayload,
+        WithVectors withVectors) {
+      return query(
+          new Wire.Scroll(filter, offset, limit, withPayload, withVectors),
+          in -> {
+            List<PointRecord> points = readRecords(in);
+            PointId next = in.readBoolean() ? ShardCodec.readId(in) : null;
+            return new ScrollPage(points, next);
+          });
+    }
+
+    @Override
+    public boolean anyPayloadMatches(Map<String, Value> matches) {
+      return query(new Wire.PayloadMatch(matches), DataInputStream::readBoolean);
+    }
+  }
+
+  private static List<PointRecord> readRecords(DataInputStream in) throws IOException {
+    int n = ShardCodec.count(in);
+    List<PointRecord> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(ShardCodec.readRecord(in));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+      readClient.close();
+    } catch (IOException e) {
+      // closing a client only releases connections
+    }
+  }
+}

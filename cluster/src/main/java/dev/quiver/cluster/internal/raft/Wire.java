@@ -1,0 +1,252 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The messages peers exchange through Ratis: metadata log entries, shard log entries (batches of
+ * update operations), forwarded reads, and their replies. Built on {@link ShardCodec}; every
+ * message starts with a tag byte. Bad bytes fail with {@link ShardCodec.Malformed}.
+ */
+final class Wire {
+  private Wire() {}
+
+  // ---- metadata log entries ----
+
+  sealed interface MetaEntry {}
+
+  /** A peer became a member (or changed its URI). */
+  record PeerJoined(long peerId, String uri) implements MetaEntry {}
+
+  /** A peer was removed from the cluster. */
+  record PeerRemoved(long peerId) implements MetaEntry {}
+
+  /**
+   * A collection, with its placement: {@code replicas.get(shard)} lists the peers holding that
+   * shard, computed once by the proposer so every node applies the same placement.
+   */
+  record CreateCollection(String name, CollectionConfig config, List<List<Long>> replicas)
+      implements MetaEntry {}
+
+  record DropCollection(String name) implements MetaEntry {}
+
+  static byte[] encode(MetaEntry e) {
+    return ShardCodec.write(
+        out -> {
+          switch (e) {
+            case PeerJoined p -> {
+              out.writeByte(1);
+              out.writeLong(p.peerId());
+              ShardCodec.writeString(out, p.uri());
+            }
+            case PeerRemoved p -> {
+              out.writeByte(2);
+              out.writeLong(p.peerId());
+            }
+            case CreateCollection c -> {
+              out.writeByte(3);
+              ShardCodec.writeString(out, c.name());
+              ShardCodec.writeConfig(out, c.config());
+              out.writeInt(c.replicas().size());
+              for (List<Long> peers : c.replicas()) {
+                out.writeInt(peers.size());
+                for (long p : peers) {
+                  out.writeLong(p);
+                }
+              }
+            }
+            case DropCollection d -> {
+              out.writeByte(4);
+              ShardCodec.writeString(out, d.name());
+            }
+          }
+        });
+  }
+
+  static MetaEntry decodeMeta(byte[] bytes) throws ShardCodec.Malformed {
+    return ShardCodec.read(
+        bytes,
+        in -> {
+          int tag = in.readUnsignedByte();
+          return switch (tag) {
+            case 1 -> new PeerJoined(in.readLong(), ShardCodec.readString(in));
+            case 2 -> new PeerRemoved(in.readLong());
+            case 3 -> {
+              String name = ShardCodec.readString(in);
+              CollectionConfig config = ShardCodec.readConfig(in);
+              int shards = ShardCodec.count(in);
+              List<List<Long>> replicas = new ArrayList<>(shards);
+              for (int s = 0; s < shards; s++) {
+                int n = ShardCodec.count(in);
+                List<Long> peers = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                  peers.add(in.readLong());
+                }
+                replicas.add(List.copyOf(peers));
+              }
+              yield new CreateCollection(name, config, List.copyOf(replicas));
+            }
+            case 4 -> new DropCollection(ShardCodec.readString(in));
+            default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
+          };
+        });
+  }
+
+  // ---- shard log entries: a batch of operations ----
+
+  static byte[] encodeBatch(List<UpdateOp> ops) {
+    return ShardCodec.write(
+        out -> {
+          out.writeInt(ops.size());
+          for (UpdateOp op : ops) {
+            ShardCodec.writeOp(out, op);
+          }
+        });
+  }
+
+  static List<UpdateOp> decodeBatch(byte[] bytes) throws ShardCodec.Malformed {
+    return ShardCodec.read(
+        bytes,
+        in -> {
+          int n = ShardCodec.count(in);
+          List<UpdateOp> ops = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            ops.add(ShardCodec.readOp(in));
+          }
+          return ops;
+        });
+  }
+
+  // ---- replies: ok, or a storage error to raise again on the caller's node ----
+
+  private static final int OK = 0;
+  private static final int NOT_FOUND = 1;
+  private static final int ALREADY_EXISTS = 2;
+  private static final int BAD_INPUT = 3;
+  private static final int FAILED = 4;
+
+  /** Writes an error reply for {@code e}. */
+  static void writeError(DataOutputStream out, RuntimeException e) throws IOException {
+    int kind =
+        switch (e) {
+          case StorageException.NotFound n -> NOT_FOUND;
+          case StorageException.AlreadyExists a -> ALREADY_EXISTS;
+          case StorageException.BadInput b -> BAD_INPUT;
+          default -> FAILED;
+        };
+    out.writeByte(kind);
+    ShardCodec.writeString(out, e.getMessage() == null ? e.toString() : e.getMessage());
+  }
+
+  static void writeOk(DataOutputStream out) throws IOException {
+    out.writeByte(OK);
+  }
+
+  /** Reads a status byte; returns normally for ok, throws the carried error otherwise. */
+  static void readStatus(DataInputStream in) throws IOException {
+    int kind = in.readUnsignedByte();
+    if (kind == OK) {
+      return;
+    }
+    String message = ShardCodec.readString(in);
+    throw switch (kind) {
+      case NOT_FOUND -> new StorageException.NotFound(message);
+      case ALREADY_EXISTS -> new StorageException.AlreadyExists(message);
+      case BAD_INPUT -> new StorageException.BadInput(message);
+      default -> new StorageException.Unavailable(message, null);
+    };
+  }
+
+  // ---- forwarded reads ----
+
+  sealed interface Read {}
+
+  record Search(dev.quiver.storage.SearchRequest request) implements Read {}
+
+  record Retrieve(List<PointId> ids, WithPayload withPayload, WithVectors withVectors)
+      implements Read {}
+
+  record Scroll(
+      Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors)
+      implements Read {}
+
+  record Count(Filter filter) implements Read {}
+
+  record PayloadMatch(Map<String, Value> matches) implements Read {}
+
+  static byte[] encode(Read r) {
+    return ShardCodec.write(
+        out -> {
+          switch (r) {
+            case Search s -> {
+              out.writeByte(1);
+              ShardCodec.writeSearch(out, s.request());
+            }
+            case Retrieve g -> {
+              out.writeByte(2);
+              ShardCodec.writeIds(out, g.ids());
+              ShardCodec.writeWithPayload(out, g.withPayload());
+              ShardCodec.writeWithVectors(out, g.withVectors());
+            }
+            case Scroll s -> {
+              out.writeByte(3);
+              ShardCodec.writeOptFilter(out, s.filter());
+              out.writeBoolean(s.offset() != null);
+              if (s.offset() != null) {
+                ShardCodec.writeId(out, s.offset());
+              }
+              out.writeInt(s.limit());
+              ShardCodec.writeWithPayload(out, s.withPayload());
+              ShardCodec.writeWithVectors(out, s.withVectors());
+            }
+            case Count c -> {
+              out.writeByte(4);
+              ShardCodec.writeOptFilter(out, c.filter());
+            }
+            case PayloadMatch m -> {
+              out.writeByte(5);
+              ShardCodec.writeValue(out, new Value.Struct(m.matches()));
+            }
+          }
+        });
+  }
+
+  static Read decodeRead(DataInputStream in) throws IOException {
+    int tag = in.readUnsignedByte();
+    return switch (tag) {
+      case 1 -> new Search(ShardCodec.readSearch(in));
+      case 2 ->
+          new Retrieve(
+              ShardCodec.readIds(in),
+              ShardCodec.readWithPayload(in),
+              ShardCodec.readWithVectors(in));
+      case 3 -> {
+        Filter f = ShardCodec.readOptFilter(in);
+        PointId offset = in.readBoolean() ? ShardCodec.readId(in) : null;
+        yield new Scroll(
+            f,
+            offset,
+            in.readInt(),
+            ShardCodec.readWithPayload(in),
+            ShardCodec.readWithVectors(in));
+      }
+      case 4 -> new Count(ShardCodec.readOptFilter(in));
+      case 5 -> new PayloadMatch(new LinkedHashMap<>(ShardCodec.readStruct(in).fields()));
+      default -> throw new ShardCodec.Malformed("unknown read tag " + tag);
+    };
+  }
+}

@@ -1,0 +1,455 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three packaged nodes on 127.0.0.1, started as the seed's cluster section shows: the first with
+ * {@code --uri https://...:p2p}, the others with {@code --bootstrap}, all with {@code
+ * QDRANT__CLUSTER__ENABLED}, P2P mutual TLS, HTTPS and an API key from {@code QDRANT__*} variables.
+ * The tests run in order against the same cluster.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+  private static final String KEY = "cluster-it-key";
+  private static final int NODES = 3;
+
+  @TempDir static Path dir;
+  static OpenApiValidator openApi;
+  static TestPki pki;
+  static Path ca;
+  static Path[] nodeCert;
+  static SSLContext clientTls;
+  static final List<QuiverProcess> nodes = new ArrayList<>();
+  static final List<Integer> p2pPorts = new ArrayList<>();
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    openApi = new OpenApiValidator();
+    pki = new TestPki(dir.resolve("pki"));
+    ca = pki.ca("cluster-ca");
+    nodeCert = pki.issue("cluster-ca", "node", "quiver-node", "rsa");
+    clientTls = TlsIT.context(ca, null, null);
+    for (int i = 0; i < NODES; i++) {
+      int p2p = QuiverProcess.freePort();
+      p2pPorts.add(p2p);
+      var node =
+          new QuiverProcess(dir.resolve("node" + i), tlsEnv(p2p, ca, nodeCert))
+              .tls(ca)
+              .args(
+                  i == 0
+                      ? new String[] {"--uri", uri(0)}
+                      : new String[] {"--bootstrap", uri(0), "--uri", "https://127.0.0.1:" + p2p});
+      nodes.add(node);
+      node.start();
+    }
+  }
+
+  static String uri(int node) {
+    return "https://127.0.0.1:" + p2pPorts.get(node);
+  }
+
+  static Map<String, String> tlsEnv(int p2p, Path caFile, Path[] cert) {
+    return QuiverProcess.env(
+        "QDRANT__CLUSTER__ENABLED",
+        "true",
+        "QDRANT__CLUSTER__P2P__PORT",
+        String.valueOf(p2p),
+        "QDRANT__CLUSTER__P2P__ENABLE_TLS",
+        "true",
+        "QDRANT__SERVICE__ENABLE_TLS",
+        "true",
+        "QDRANT__TLS__CERT",
+        cert[0].toString(),
+        "QDRANT__TLS__KEY",
+        cert[1].toString(),
+        "QDRANT__TLS__CA_CERT",
+        caFile.toString(),
+        "QDRANT__SERVICE__API_KEY",
+        KEY);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    Path keep = Path.of("target", "cluster-it-logs");
+    Files.createDirectories(keep);
+    for (int i = 0; i < nodes.size(); i++) {
+      nodes.get(i).close();
+      try (var logs = Files.list(nodes.get(i).workDir)) {
+        for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+          Files.copy(
+              log,
+              keep.resolve("node" + i + "-" + log.getFileName()),
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  static Rest rest(int node) {
+    return new Rest(nodes.get(node).httpPort, openApi, clientTls, KEY);
+  }
+
+  static JsonNode cluster(int node) throws Exception {
+    var a = rest(node).call("GET", "/cluster", "/cluster", null);
+    assertThat(a.status()).isEqualTo(200);
+    return a.result();
+  }
+
+  /** Polls {@code check} every 200 ms for up to {@code seconds}; the last failure is rethrown. */
+  static void eventually(int seconds, ThrowingRunnable check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      try {
+        check.run();
+        return;
+      } catch (AssertionError | Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Test
+  @Order(1)
+  void everyNodeSeesTheSameThreeVotingPeers() throws Exception {
+    eventually(
+        30,
+        () -> {
+          Set<String> leaders = new TreeSet<>();
+          for (int i = 0; i < NODES; i++) {
+            JsonNode c = cluster(i);
+            assertThat(c.path("status").asText()).isEqualTo("enabled");
+            assertThat(c.path("peers").size()).as("peers seen by node %d", i).isEqualTo(NODES);
+            assertThat(c.path("raft_info").path("is_voter").asBoolean()).isTrue();
+            leaders.add(c.path("raft_info").path("leader").asText());
+            c.path("peers").forEach(p -> assertThat(p.path("uri").asText()).startsWith("https://"));
+          }
+          assertThat(leaders).hasSize(1);
+        });
+  }
+
+  @Test
+  @Order(2)
+  void apiKeysAreEnforcedOnEveryNode() throws Exception {
+    for (int i = 0; i < NODES; i++) {
+      assertThat(rest(i).anonymous().send("GET", "/collections", null).status()).isEqualTo(401);
+      assertThat(rest(i).send("GET", "/collections", null).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aCollectionCreatedOnOneNodeIsUsableFromAll() throws Exception {
+    var created =
+        rest(1)
+            .call(
+                "PUT",
+                "/collections/{collection_name}",
+                "/collections/shared",
+                "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":3,"
+                    + "\"replication_factor\":3}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      eventually(
+          10,
+          () ->
+              assertThat(rest(node).send("GET", "/collections/shared", null).status())
+                  .isEqualTo(200));
+    }
+    // writes through every node
+    for (int i = 0; i < NODES; i++) {
+      var up =
+          rest(i)
+              .call(
+                  "PUT",
+                  "/collections/{collection_name}/points",
+                  "/collections/shared/points?wait=true",
+                  "{\"points\":[{\"id\":"
+                      + (100 + i)
+                      + ",\"vector\":[1,"
+                      + i
+                      + ",0,0],\"payload\":{\"node\":"
+                      + i
+                      + "}}]}");
+      assertThat(up.status()).as(up.body()).isEqualTo(200);
+    }
+    String first = null;
+    for (int i = 0; i < NODES; i++) {
+      var found =
+          rest(i)
+              .callListOf(
+                  "POST",
+                  "/collections/shared/points/search",
+                  "{\"vector\":[1,1,0,0],\"limit\":3,\"with_payload\":true}",
+                  "ScoredPoint");
+      assertThat(found.status()).isEqualTo(200);
+      assertThat(found.result()).hasSize(3);
+      String ids = found.result().findValuesAsText("id").toString();
+      if (first == null) {
+        first = ids;
+      }
+      assertThat(ids).as("search on node %d", i).isEqualTo(first);
+      var info =
+          rest(i)
+              .call(
+                  "GET",
+                  "/collections/{collection_name}/cluster",
+                  "/collections/shared/cluster",
+                  null);
+      assertThat(info.result().path("shard_count").asInt()).isEqualTo(3);
+      assertThat(info.result().path("local_shards").size())
+          .as("rf=3: every shard here")
+          .isEqualTo(3);
+    }
+    assertThat(first).isEqualTo("[102, 101, 100]");
+  }
+
+  @Test
+  @Order(4)
+  void killingAFollowerAndThenTheLeaderLosesNoAcknowledgedWrite() throws Exception {
+    Set<Integer> acknowledged = new ConcurrentSkipListSet<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger failures = new AtomicInteger();
+    Set<Integer> down = new ConcurrentSkipListSet<>();
+    Thread writer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  int next = 1000;
+                  int round = 0;
+                  while (!stop.get() && next < 100_000) {
+                    int target = round++ % NODES;
+                    if (down.contains(target)) {
+                      continue;
+                    }
+                    StringBuilder body = new StringBuilder("{\"points\":[");
+                    List<Integer> ids = new ArrayList<>();
+                    for (int k = 0; k < 8; k++, next++) {
+                      ids.add(next);
+                      body.append(k == 0 ? "" : ",")
+                          .append("{\"id\":")
+                          .append(next)
+                          .append(",\"vector\":[0,0,1,")
+                          .append(k)
+                          .append("]}");
+                    }
+                    body.append("]}");
+                    try {
+                      var a =
+                          rest(target)
+                              .send("PUT", "/collections/shared/points?wait=true", body.toString());
+                      if (a.status() == 200) {
+                        acknowledged.addAll(ids);
+                      } else {
+                        failures.incrementAndGet();
+                      }
+                    } catch (Exception e) {
+                      failures.incrementAndGet();
+                    }
+                  }
+                });
+    try {
+      Thread.sleep(2000);
+      int leader = leaderIndex();
+      int follower = (leader + 1) % NODES;
+      int before = acknowledged.size();
+      down.add(follower);
+      nodes.get(follower).kill();
+      eventually(
+          20,
+          () ->
+              assertThat(acknowledged.size())
+                  .as("writes continue with a follower down")
+                  .isGreaterThan(before + 40));
+      nodes.get(follower).args().start(); // rejoins from its stored identity, no flags
+      down.remove(follower);
+      // the restarted follower catches up by the Raft log before the leader goes
+      Set<Integer> ackedSoFar = Set.copyOf(acknowledged);
+      eventually(30, () -> assertThat(scrollAll(follower)).containsAll(ackedSoFar));
+
+      int oldLeader = leaderIndex();
+      down.add(oldLeader);
+      nodes.get(oldLeader).kill();
+      eventually(
+          15,
+          () -> {
+            int survivor = (oldLeader + 1) % NODES;
+            JsonNode c = cluster(survivor);
+            assertThat(c.path("raft_info").path("leader").isNull()).isFalse();
+            assertThat(c.path("raft_info").path("leader").asLong())
+                .isNotEqualTo(peerIdOf(oldLeader));
+          });
+      int afterElection = acknowledged.size();
+      eventually(
+          20,
+          () ->
+              assertThat(acknowledged.size())
+                  .as("writes continue under the new leader")
+                  .isGreaterThan(afterElection + 40));
+      nodes.get(oldLeader).args().start();
+      down.remove(oldLeader);
+      Thread.sleep(2000);
+    } finally {
+      stop.set(true);
+      writer.join(60_000);
+    }
+    assertThat(acknowledged).hasSizeGreaterThan(50);
+    // every node converges to the same points, holding every acknowledged one
+    eventually(
+        60,
+        () -> {
+          Set<Integer> reference = null;
+          for (int i = 0; i < NODES; i++) {
+            Set<Integer> ids = scrollAll(i);
+            assertThat(ids)
+                .as("node %d holds every acknowledged point", i)
+                .containsAll(acknowledged);
+            if (reference == null) {
+              reference = ids;
+            }
+            assertThat(ids).as("node %d equals node 0", i).isEqualTo(reference);
+          }
+        });
+  }
+
+  private static long peerIdOf(int node) throws Exception {
+    return Long.parseLong(
+        Files.readAllLines(nodes.get(node).workDir.resolve("storage/cluster/peer.properties"))
+            .stream()
+            .filter(l -> l.startsWith("peer_id="))
+            .findFirst()
+            .orElseThrow()
+            .substring("peer_id=".length()));
+  }
+
+  private static int leaderIndex() throws Exception {
+    long leader = cluster(0).path("raft_info").path("leader").asLong();
+    for (int i = 0; i < NODES; i++) {
+      if (peerIdOf(i) == leader) {
+        return i;
+      }
+    }
+    throw new AssertionError("leader " + leader + " is none of the nodes");
+  }
+
+  /** Every point id, read through node {@code i}'s local replicas (rf=3: it holds all shards). */
+  private static Set<Integer> scrollAll(int node) throws Exception {
+    Set<Integer> ids = new TreeSet<>();
+    String offset = null;
+    for (int page = 0; page < 1000; page++) {
+      String body = "{\"limit\":500" + (offset == null ? "" : ",\"offset\":" + offset) + "}";
+      var a = rest(node).send("POST", "/collections/shared/points/scroll", body);
+      assertThat(a.status()).as(a.body()).isEqualTo(200);
+      a.result().path("points").forEach(p -> ids.add(p.path("id").asInt()));
+      JsonNode next = a.result().path("next_page_offset");
+      if (next.isNull() || next.isMissingNode()) {
+        return ids;
+      }
+      offset = next.toString();
+    }
+    throw new AssertionError("scroll did not end");
+  }
+
+  @Test
+  @Order(5)
+  void aNodeWithAForeignCaCertificateCannotJoin() throws Exception {
+    pki.ca("other-ca");
+    Path[] foreign = pki.issue("other-ca", "intruder", "intruder", "rsa");
+    int p2p = QuiverProcess.freePort();
+    // the attacker trusts the cluster's (public) CA, but its own key was signed by another CA
+    Map<String, String> env = tlsEnv(p2p, ca, foreign);
+    env.put("QDRANT__CLUSTER__GRPC_TIMEOUT_MS", "2000"); // give up joining after a few seconds
+    try (var intruder =
+        new QuiverProcess(dir.resolve("intruder"), env)
+            .args("--bootstrap", uri(0), "--uri", "https://127.0.0.1:" + p2p)) {
+      Process p = intruder.launch();
+      assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the intruder gives up").isTrue();
+      assertThat(p.exitValue()).isNotZero();
+      assertThat(intruder.log()).contains("could not join");
+    }
+    for (int i = 0; i < NODES; i++) {
+      assertThat(cluster(i).path("peers").size()).isEqualTo(NODES);
+    }
+    // the node offers no certificate the cluster's CA signed, so the handshake fails before any
+    // Raft message; the refusal is in the intruder's log (the member's TLS stack does not report
+    // handshake failures to the application)
+    for (int i = 0; i < NODES; i++) {
+      assertThat(cluster(i).path("peers").toString()).doesNotContain(String.valueOf(p2p));
+    }
+  }
+
+  @Test
+  @Order(6)
+  void aClientWithoutACertificateCannotSendAnythingToThePeerPort() throws Exception {
+    var factory = TlsIT.context(ca, null, null).getSocketFactory();
+    try (var socket =
+        (javax.net.ssl.SSLSocket) factory.createSocket("127.0.0.1", p2pPorts.get(0))) {
+      socket.setSoTimeout(10_000);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> {
+                socket.startHandshake();
+                // TLS 1.3 reports a refused client certificate on the first read
+                socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes());
+                socket.getOutputStream().flush();
+                if (socket.getInputStream().read() < 0) {
+                  throw new java.io.EOFException("closed by the peer");
+                }
+              })
+          .isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  @Test
+  @Order(7)
+  void aPlainTextNodeCannotJoinATlsCluster() throws Exception {
+    int p2p = QuiverProcess.freePort();
+    Map<String, String> env =
+        QuiverProcess.env(
+            "QDRANT__CLUSTER__ENABLED", "true",
+            "QDRANT__CLUSTER__P2P__PORT", String.valueOf(p2p),
+            "QDRANT__CLUSTER__GRPC_TIMEOUT_MS", "2000");
+    try (var plain =
+        new QuiverProcess(dir.resolve("plain"), env)
+            .args(
+                "--bootstrap",
+                "http://127.0.0.1:" + p2pPorts.get(0),
+                "--uri",
+                "http://127.0.0.1:" + p2p)) {
+      Process p = plain.launch();
+      assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isNotZero();
+      assertThat(plain.log()).contains("could not join");
+    }
+    for (int i = 0; i < NODES; i++) {
+      assertThat(cluster(i).path("peers").size()).isEqualTo(NODES);
+    }
+  }
+}

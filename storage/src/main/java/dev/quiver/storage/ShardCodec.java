@@ -1,0 +1,761 @@
+package dev.quiver.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The binary form of the engine's values: WAL records, checkpoints, and the messages a cluster
+ * sends between replicas (Raft log entries and forwarded reads). Big-endian through {@link
+ * DataOutputStream}; every variant starts with a tag byte, so kinds can be added without breaking
+ * old bytes. No Java serialization: decoding checks every tag and count, and bad bytes fail with
+ * {@link Malformed}, never with a half-built object.
+ */
+public final class ShardCodec {
+  private static final int OP_UPSERT = 1;
+  private static final int OP_DELETE = 2;
+  private static final int OP_SET_PAYLOAD = 3;
+  private static final int OP_OVERWRITE_PAYLOAD = 4;
+  private static final int OP_DELETE_PAYLOAD = 5;
+  private static final int OP_CLEAR_PAYLOAD = 6;
+  private static final int OP_DELETE_BY_FILTER = 7;
+
+  /** Or-ed into a payload op's tag when its selector is a filter rather than ids. */
+  private static final int BY_FILTER = 0x40;
+
+  private ShardCodec() {}
+
+  /** Bytes that do not decode. */
+  public static final class Malformed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public Malformed(String message) {
+      super(message);
+    }
+  }
+
+  /** Writes into a fresh array. */
+  public interface Writer {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  /** Reads a whole array. */
+  public interface Reader<T> {
+    T read(DataInputStream in) throws IOException;
+  }
+
+  public static byte[] write(Writer writer) {
+    var bytes = new ByteArrayOutputStream(256);
+    try (var out = new DataOutputStream(bytes)) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("in-memory stream failed", e); // cannot happen
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads {@code bytes} completely; trailing bytes, truncation and bad values are Malformed. */
+  public static <T> T read(byte[] bytes, Reader<T> reader) throws Malformed {
+    try (var in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      T value = reader.read(in);
+      if (in.available() != 0) {
+        throw new Malformed(in.available() + " trailing bytes");
+      }
+      return value;
+    } catch (Malformed e) {
+      throw e;
+    } catch (IOException e) {
+      throw new Malformed("truncated: " + e.getMessage());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new Malformed("invalid value: " + e.getMessage());
+    }
+  }
+
+  // ---- update operations ----
+
+  public static void writeOp(DataOutputStream out, UpdateOp op) throws IOException {
+    switch (op) {
+      case UpdateOp.Upsert u -> {
+        out.writeByte(OP_UPSERT);
+        out.writeInt(u.points().size());
+        for (Point p : u.points()) {
+          writeId(out, p.id());
+          writeVectors(out, p.vectors());
+          writeValue(out, p.payload());
+        }
+      }
+      case UpdateOp.DeletePoints d -> {
+        out.writeByte(OP_DELETE);
+        writeIds(out, d.ids());
+      }
+      case UpdateOp.DeleteByFilter f -> {
+        out.writeByte(OP_DELETE_BY_FILTER);
+        writeFilter(out, f.filter());
+      }
+      case UpdateOp.SetPayload sp -> {
+        writeSelector(out, OP_SET_PAYLOAD, sp.selector());
+        writeValue(out, sp.payload());
+        out.writeBoolean(sp.key() != null);
+        if (sp.key() != null) {
+          writeString(out, sp.key());
+        }
+      }
+      case UpdateOp.OverwritePayload op2 -> {
+        writeSelector(out, OP_OVERWRITE_PAYLOAD, op2.selector());
+        writeValue(out, op2.payload());
+      }
+      case UpdateOp.DeletePayload dp -> {
+        writeSelector(out, OP_DELETE_PAYLOAD, dp.selector());
+        writeStrings(out, dp.keys());
+      }
+      case UpdateOp.ClearPayload cp -> writeSelector(out, OP_CLEAR_PAYLOAD, cp.selector());
+    }
+  }
+
+  public static UpdateOp readOp(DataInputStream in) throws IOException {
+    int tag = in.readUnsignedByte();
+    switch (tag) {
+      case OP_UPSERT -> {
+        int n = count(in);
+        List<Point> points = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          PointId id = readId(in);
+          Map<String, float[]> vectors = readVectors(in);
+          points.add(new Point(id, vectors, readStruct(in)));
+        }
+        return new UpdateOp.Upsert(points);
+      }
+      case OP_DELETE -> {
+        return new UpdateOp.DeletePoints(readIds(in));
+      }
+      case OP_DELETE_BY_FILTER -> {
+        return new UpdateOp.DeleteByFilter(readFilter(in));
+      }
+      default -> {}
+    }
+    PointSelector selector =
+        (tag & BY_FILTER) != 0
+            ? new PointSelector.ByFilter(readFilter(in))
+            : new PointSelector.Ids(readIds(in));
+    return switch (tag & ~BY_FILTER) {
+      case OP_SET_PAYLOAD -> {
+        Value.Struct payload = readStruct(in);
+        String key = in.readBoolean() ? readString(in) : null;
+        yield new UpdateOp.SetPayload(selector, payload, key);
+      }
+      case OP_OVERWRITE_PAYLOAD -> new UpdateOp.OverwritePayload(selector, readStruct(in));
+      case OP_DELETE_PAYLOAD -> new UpdateOp.DeletePayload(selector, readStrings(in));
+      case OP_CLEAR_PAYLOAD -> new UpdateOp.ClearPayload(selector);
+      default -> throw new Malformed("unknown operation tag " + tag);
+    };
+  }
+
+  private static void writeSelector(DataOutputStream out, int tag, PointSelector selector)
+      throws IOException {
+    switch (selector) {
+      case PointSelector.Ids ids -> {
+        out.writeByte(tag);
+        writeIds(out, ids.ids());
+      }
+      case PointSelector.ByFilter f -> {
+        out.writeByte(tag | BY_FILTER);
+        writeFilter(out, f.filter());
+      }
+    }
+  }
+
+  // ---- filters ----
+
+  public static void writeFilter(DataOutputStream out, Filter f) throws IOException {
+    writeConditions(out, f.must());
+    writeConditions(out, f.should());
+    writeConditions(out, f.mustNot());
+    out.writeBoolean(f.minShould() != null);
+    if (f.minShould() != null) {
+      writeConditions(out, f.minShould().conditions());
+      out.writeInt(f.minShould().minCount());
+    }
+  }
+
+  public static Filter readFilter(DataInputStream in) throws IOException {
+    var must = readConditions(in);
+    var should = readConditions(in);
+    var mustNot = readConditions(in);
+    Filter.MinShould min = null;
+    if (in.readBoolean()) {
+      min = new Filter.MinShould(readConditions(in), in.readInt());
+    }
+    return new Filter(must, should, mustNot, min);
+  }
+
+  private static void writeConditions(DataOutputStream out, List<Condition> conditions)
+      throws IOException {
+    out.writeInt(conditions.size());
+    for (Condition c : conditions) {
+      writeCondition(out, c);
+    }
+  }
+
+  private static List<Condition> readConditions(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<Condition> list = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      list.add(readCondition(in));
+    }
+    return list;
+  }
+
+  private static void writeCondition(DataOutputStream out, Condition c) throws IOException {
+    switch (c) {
+      case Condition.Match m -> {
+        out.writeByte(1);
+        writeString(out, m.key());
+        writeValue(out, m.value());
+      }
+      case Condition.MatchAny m -> {
+        out.writeByte(2);
+        writeString(out, m.key());
+        writeValues(out, m.values());
+      }
+      case Condition.MatchExcept m -> {
+        out.writeByte(3);
+        writeString(out, m.key());
+        writeValues(out, m.values());
+      }
+      case Condition.MatchText m -> {
+        out.writeByte(4);
+        writeString(out, m.key());
+        writeString(out, m.text());
+      }
+      case Condition.Range r -> {
+        out.writeByte(5);
+        writeString(out, r.key());
+        writeOptDouble(out, r.gt());
+        writeOptDouble(out, r.gte());
+        writeOptDouble(out, r.lt());
+        writeOptDouble(out, r.lte());
+        out.writeBoolean(r.datetime());
+      }
+      case Condition.ValuesCount v -> {
+        out.writeByte(6);
+        writeString(out, v.key());
+        writeOptLong(out, v.gt());
+        writeOptLong(out, v.gte());
+        writeOptLong(out, v.lt());
+        writeOptLong(out, v.lte());
+      }
+      case Condition.GeoBoundingBox g -> {
+        out.writeByte(7);
+        writeString(out, g.key());
+        out.writeDouble(g.topLeftLat());
+        out.writeDouble(g.topLeftLon());
+        out.writeDouble(g.bottomRightLat());
+        out.writeDouble(g.bottomRightLon());
+      }
+      case Condition.GeoRadius g -> {
+        out.writeByte(8);
+        writeString(out, g.key());
+        out.writeDouble(g.lat());
+        out.writeDouble(g.lon());
+        out.writeDouble(g.radiusMeters());
+      }
+      case Condition.GeoPolygon g -> {
+        out.writeByte(9);
+        writeString(out, g.key());
+        writeRing(out, g.exterior());
+        out.writeInt(g.interiors().size());
+        for (List<double[]> ring : g.interiors()) {
+          writeRing(out, ring);
+        }
+      }
+      case Condition.IsEmpty e -> {
+        out.writeByte(10);
+        writeString(out, e.key());
+      }
+      case Condition.IsNull e -> {
+        out.writeByte(11);
+        writeString(out, e.key());
+      }
+      case Condition.HasId h -> {
+        out.writeByte(12);
+        writeIds(out, new ArrayList<>(h.ids()));
+      }
+      case Condition.Nested n -> {
+        out.writeByte(13);
+        writeString(out, n.key());
+        writeFilter(out, n.filter());
+      }
+      case Condition.Sub s -> {
+        out.writeByte(14);
+        writeFilter(out, s.filter());
+      }
+    }
+  }
+
+  private static Condition readCondition(DataInputStream in) throws IOException {
+    int tag = in.readUnsignedByte();
+    return switch (tag) {
+      case 1 -> new Condition.Match(readString(in), readValue(in));
+      case 2 -> new Condition.MatchAny(readString(in), readValues(in));
+      case 3 -> new Condition.MatchExcept(readString(in), readValues(in));
+      case 4 -> new Condition.MatchText(readString(in), readString(in));
+      case 5 ->
+          new Condition.Range(
+              readString(in),
+              readOptDouble(in),
+              readOptDouble(in),
+              readOptDouble(in),
+              readOptDouble(in),
+              in.readBoolean());
+      case 6 ->
+          new Condition.ValuesCount(
+              readString(in), readOptLong(in), readOptLong(in), readOptLong(in), readOptLong(in));
+      case 7 ->
+          new Condition.GeoBoundingBox(
+              readString(in), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+      case 8 ->
+          new Condition.GeoRadius(
+              readString(in), in.readDouble(), in.readDouble(), in.readDouble());
+      case 9 -> {
+        String key = readString(in);
+        List<double[]> exterior = readRing(in);
+        int n = count(in);
+        List<List<double[]>> interiors = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          interiors.add(readRing(in));
+        }
+        yield new Condition.GeoPolygon(key, exterior, interiors);
+      }
+      case 10 -> new Condition.IsEmpty(readString(in));
+      case 11 -> new Condition.IsNull(readString(in));
+      case 12 -> new Condition.HasId(new LinkedHashSet<>(readIds(in)));
+      case 13 -> new Condition.Nested(readString(in), readFilter(in));
+      case 14 -> new Condition.Sub(readFilter(in));
+      default -> throw new Malformed("unknown condition tag " + tag);
+    };
+  }
+
+  private static void writeRing(DataOutputStream out, List<double[]> ring) throws IOException {
+    out.writeInt(ring.size());
+    for (double[] p : ring) {
+      out.writeDouble(p[0]);
+      out.writeDouble(p[1]);
+    }
+  }
+
+  private static List<double[]> readRing(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<double[]> ring = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ring.add(new double[] {in.readDouble(), in.readDouble()});
+    }
+    return ring;
+  }
+
+  // ---- reads and their results ----
+
+  public static void writeSearch(DataOutputStream out, SearchRequest r) throws IOException {
+    writeString(out, r.vectorName());
+    writeFloats(out, r.vector());
+    out.writeInt(r.limit());
+    out.writeInt(r.offset());
+    out.writeBoolean(r.scoreThreshold() != null);
+    if (r.scoreThreshold() != null) {
+      out.writeFloat(r.scoreThreshold());
+    }
+    writeWithPayload(out, r.withPayload());
+    writeWithVectors(out, r.withVectors());
+    out.writeInt(r.hnswEf() == null ? -1 : r.hnswEf());
+    out.writeBoolean(r.exact());
+    writeOptFilter(out, r.filter());
+  }
+
+  public static SearchRequest readSearch(DataInputStream in) throws IOException {
+    String name = readString(in);
+    float[] vector = readFloats(in);
+    int limit = in.readInt();
+    int offset = in.readInt();
+    Float threshold = in.readBoolean() ? in.readFloat() : null;
+    WithPayload wp = readWithPayload(in);
+    WithVectors wv = readWithVectors(in);
+    int ef = in.readInt();
+    boolean exact = in.readBoolean();
+    Filter filter = readOptFilter(in);
+    return new SearchRequest(
+        name, vector, limit, offset, threshold, wp, wv, ef < 0 ? null : ef, exact, filter);
+  }
+
+  public static void writeOptFilter(DataOutputStream out, Filter f) throws IOException {
+    out.writeBoolean(f != null);
+    if (f != null) {
+      writeFilter(out, f);
+    }
+  }
+
+  public static Filter readOptFilter(DataInputStream in) throws IOException {
+    return in.readBoolean() ? readFilter(in) : null;
+  }
+
+  public static void writeWithPayload(DataOutputStream out, WithPayload w) throws IOException {
+    out.writeBoolean(w.enabled());
+    writeStrings(out, w.include());
+    writeStrings(out, w.exclude());
+  }
+
+  public static WithPayload readWithPayload(DataInputStream in) throws IOException {
+    return new WithPayload(in.readBoolean(), readStrings(in), readStrings(in));
+  }
+
+  public static void writeWithVectors(DataOutputStream out, WithVectors w) throws IOException {
+    out.writeBoolean(w.enabled());
+    writeStrings(out, w.names());
+  }
+
+  public static WithVectors readWithVectors(DataInputStream in) throws IOException {
+    return new WithVectors(in.readBoolean(), readStrings(in));
+  }
+
+  public static void writeScored(DataOutputStream out, ScoredPoint p) throws IOException {
+    writeId(out, p.id());
+    out.writeLong(p.version());
+    out.writeFloat(p.score());
+    writeOptStruct(out, p.payload());
+    writeOptVectors(out, p.vectors());
+  }
+
+  public static ScoredPoint readScored(DataInputStream in) throws IOException {
+    return new ScoredPoint(
+        readId(in), in.readLong(), in.readFloat(), readOptStruct(in), readOptVectors(in));
+  }
+
+  public static void writeRecord(DataOutputStream out, PointRecord p) throws IOException {
+    writeId(out, p.id());
+    writeOptStruct(out, p.payload());
+    writeOptVectors(out, p.vectors());
+  }
+
+  public static PointRecord readRecord(DataInputStream in) throws IOException {
+    return new PointRecord(readId(in), readOptStruct(in), readOptVectors(in));
+  }
+
+  private static void writeOptStruct(DataOutputStream out, Value.Struct s) throws IOException {
+    out.writeBoolean(s != null);
+    if (s != null) {
+      writeValue(out, s);
+    }
+  }
+
+  private static Value.Struct readOptStruct(DataInputStream in) throws IOException {
+    return in.readBoolean() ? readStruct(in) : null;
+  }
+
+  private static void writeOptVectors(DataOutputStream out, Map<String, float[]> v)
+      throws IOException {
+    out.writeBoolean(v != null);
+    if (v != null) {
+      writeVectors(out, v);
+    }
+  }
+
+  private static Map<String, float[]> readOptVectors(DataInputStream in) throws IOException {
+    return in.readBoolean() ? readVectors(in) : null;
+  }
+
+  // ---- collection configuration ----
+
+  public static void writeConfig(DataOutputStream out, CollectionConfig c) throws IOException {
+    var sorted = new TreeMap<>(c.vectors());
+    out.writeInt(sorted.size());
+    for (var e : sorted.entrySet()) {
+      out.writeUTF(e.getKey());
+      VectorParams p = e.getValue();
+      out.writeInt(p.size());
+      out.writeByte(p.distance().ordinal());
+      out.writeByte(p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0);
+    }
+    out.writeInt(c.shardNumber());
+    out.writeInt(c.replicationFactor());
+    out.writeInt(c.writeConsistencyFactor());
+    out.writeBoolean(c.onDiskPayload());
+    HnswConfig h = c.hnsw();
+    out.writeInt(h.m());
+    out.writeInt(h.efConstruct());
+    out.writeInt(h.fullScanThreshold());
+    out.writeInt(h.maxIndexingThreads());
+    out.writeBoolean(h.onDisk());
+    OptimizersConfig o = c.optimizers();
+    out.writeDouble(o.deletedThreshold());
+    out.writeInt(o.vacuumMinVectorNumber());
+    out.writeInt(o.defaultSegmentNumber());
+    out.writeInt(o.maxSegmentSize() == null ? -1 : o.maxSegmentSize());
+    out.writeInt(o.indexingThreshold());
+    out.writeInt(o.flushIntervalSec());
+    out.writeInt(o.maxOptimizationThreads() == null ? -1 : o.maxOptimizationThreads());
+    out.writeInt(c.wal().walCapacityMb());
+    out.writeInt(c.wal().walSegmentsAhead());
+  }
+
+  public static CollectionConfig readConfig(DataInputStream in) throws IOException {
+    int n = count(in);
+    Map<String, VectorParams> vectors = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      String name = in.readUTF();
+      int size = in.readInt();
+      int distance = in.readUnsignedByte();
+      int onDisk = in.readUnsignedByte();
+      if (distance >= Distance.values().length) {
+        throw new Malformed("unknown distance " + distance);
+      }
+      vectors.put(
+          name,
+          new VectorParams(size, Distance.values()[distance], onDisk == 2 ? null : onDisk == 1));
+    }
+    int shards = in.readInt();
+    int rf = in.readInt();
+    int wcf = in.readInt();
+    boolean onDiskPayload = in.readBoolean();
+    var hnsw =
+        new HnswConfig(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
+    double deleted = in.readDouble();
+    int vacuum = in.readInt();
+    int segments = in.readInt();
+    int maxSegment = in.readInt();
+    int indexing = in.readInt();
+    int flush = in.readInt();
+    int threads = in.readInt();
+    var optimizers =
+        new OptimizersConfig(
+            deleted,
+            vacuum,
+            segments,
+            maxSegment < 0 ? null : maxSegment,
+            indexing,
+            flush,
+            threads < 0 ? null : threads);
+    var wal = new WalConfig(in.readInt(), in.readInt());
+    return new CollectionConfig(vectors, shards, rf, wcf, onDiskPayload, hnsw, optimizers, wal);
+  }
+
+  // ---- pieces ----
+
+  public static void writeId(DataOutputStream out, PointId id) throws IOException {
+    switch (id) {
+      case PointId.Num n -> {
+        out.writeByte(0);
+        out.writeLong(n.value());
+      }
+      case PointId.Uuid u -> {
+        out.writeByte(1);
+        out.writeLong(u.value().getMostSignificantBits());
+        out.writeLong(u.value().getLeastSignificantBits());
+      }
+    }
+  }
+
+  public static PointId readId(DataInputStream in) throws IOException {
+    int tag = in.readUnsignedByte();
+    return switch (tag) {
+      case 0 -> new PointId.Num(in.readLong());
+      case 1 -> new PointId.Uuid(new UUID(in.readLong(), in.readLong()));
+      default -> throw new Malformed("unknown id tag " + tag);
+    };
+  }
+
+  public static void writeIds(DataOutputStream out, List<PointId> ids) throws IOException {
+    out.writeInt(ids.size());
+    for (PointId id : ids) {
+      writeId(out, id);
+    }
+  }
+
+  public static List<PointId> readIds(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<PointId> ids = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ids.add(readId(in));
+    }
+    return ids;
+  }
+
+  public static void writeVectors(DataOutputStream out, Map<String, float[]> vectors)
+      throws IOException {
+    out.writeInt(vectors.size());
+    for (var e : new TreeMap<>(vectors).entrySet()) {
+      out.writeUTF(e.getKey());
+      writeFloats(out, e.getValue());
+    }
+  }
+
+  public static Map<String, float[]> readVectors(DataInputStream in) throws IOException {
+    int n = count(in);
+    Map<String, float[]> vectors = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      vectors.put(in.readUTF(), readFloats(in));
+    }
+    return vectors;
+  }
+
+  private static void writeFloats(DataOutputStream out, float[] v) throws IOException {
+    out.writeInt(v.length);
+    for (float f : v) {
+      out.writeFloat(f);
+    }
+  }
+
+  private static float[] readFloats(DataInputStream in) throws IOException {
+    float[] v = new float[count(in)];
+    for (int j = 0; j < v.length; j++) {
+      v[j] = in.readFloat();
+    }
+    return v;
+  }
+
+  public static void writeValue(DataOutputStream out, Value value) throws IOException {
+    switch (value) {
+      case Value.Null n -> out.writeByte(0);
+      case Value.Bool b -> {
+        out.writeByte(1);
+        out.writeBoolean(b.value());
+      }
+      case Value.Int i -> {
+        out.writeByte(2);
+        out.writeLong(i.value());
+      }
+      case Value.Double d -> {
+        out.writeByte(3);
+        out.writeDouble(d.value());
+      }
+      case Value.Str s -> {
+        out.writeByte(4);
+        writeString(out, s.value());
+      }
+      case Value.Array a -> {
+        out.writeByte(5);
+        writeValues(out, a.values());
+      }
+      case Value.Struct s -> {
+        out.writeByte(6);
+        out.writeInt(s.fields().size());
+        for (var e : s.fields().entrySet()) {
+          writeString(out, e.getKey());
+          writeValue(out, e.getValue());
+        }
+      }
+    }
+  }
+
+  public static Value readValue(DataInputStream in) throws IOException {
+    int tag = in.readUnsignedByte();
+    return switch (tag) {
+      case 0 -> Value.Null.INSTANCE;
+      case 1 -> new Value.Bool(in.readBoolean());
+      case 2 -> new Value.Int(in.readLong());
+      case 3 -> new Value.Double(in.readDouble());
+      case 4 -> new Value.Str(readString(in));
+      case 5 -> new Value.Array(readValues(in));
+      case 6 -> {
+        int n = count(in);
+        Map<String, Value> fields = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+          fields.put(readString(in), readValue(in));
+        }
+        yield new Value.Struct(fields);
+      }
+      default -> throw new Malformed("unknown value tag " + tag);
+    };
+  }
+
+  public static Value.Struct readStruct(DataInputStream in) throws IOException {
+    if (readValue(in) instanceof Value.Struct s) {
+      return s;
+    }
+    throw new Malformed("payload is not an object");
+  }
+
+  private static void writeValues(DataOutputStream out, List<Value> values) throws IOException {
+    out.writeInt(values.size());
+    for (Value v : values) {
+      writeValue(out, v);
+    }
+  }
+
+  private static List<Value> readValues(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<Value> values = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      values.add(readValue(in));
+    }
+    return values;
+  }
+
+  /** Strings of any length (writeUTF is limited to 64 KiB). */
+  public static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  public static String readString(DataInputStream in) throws IOException {
+    byte[] b = new byte[count(in)];
+    in.readFully(b);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  public static void writeStrings(DataOutputStream out, List<String> strings) throws IOException {
+    out.writeInt(strings.size());
+    for (String s : strings) {
+      writeString(out, s);
+    }
+  }
+
+  public static List<String> readStrings(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<String> list = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      list.add(readString(in));
+    }
+    return list;
+  }
+
+  private static void writeOptDouble(DataOutputStream out, Double d) throws IOException {
+    out.writeBoolean(d != null);
+    if (d != null) {
+      out.writeDouble(d);
+    }
+  }
+
+  private static Double readOptDouble(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readDouble() : null;
+  }
+
+  private static void writeOptLong(DataOutputStream out, Long d) throws IOException {
+    out.writeBoolean(d != null);
+    if (d != null) {
+      out.writeLong(d);
+    }
+  }
+
+  private static Long readOptLong(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readLong() : null;
+  }
+
+  /** An element count that cannot exceed the bytes left, so bad input cannot allocate wildly. */
+  public static int count(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new Malformed("bad element count " + n);
+    }
+    return n;
+  }
+}

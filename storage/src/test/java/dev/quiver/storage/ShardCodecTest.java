@@ -1,0 +1,139 @@
+package dev.quiver.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ShardCodecTest {
+
+  static final Filter EVERY_CONDITION =
+      new Filter(
+          List.of(
+              new Condition.Match("city", new Value.Str("Berlin")),
+              new Condition.MatchAny("n", List.of(new Value.Int(1), new Value.Int(2))),
+              new Condition.MatchExcept("tag", List.of(new Value.Str("x"))),
+              new Condition.MatchText("body", "vector search"),
+              new Condition.Range("price", 1.5, null, null, 9.0, false),
+              new Condition.Range("at", null, 1.7e9, 1.8e9, null, true),
+              new Condition.ValuesCount("list", 1L, null, null, 5L)),
+          List.of(
+              new Condition.GeoBoundingBox("loc", 52.6, 13.2, 52.3, 13.6),
+              new Condition.GeoRadius("loc", 52.5, 13.4, 1000),
+              new Condition.GeoPolygon(
+                  "loc",
+                  List.of(new double[] {0, 0}, new double[] {0, 1}, new double[] {1, 1}),
+                  List.of(List.of(new double[] {0.2, 0.2}, new double[] {0.3, 0.3})))),
+          List.of(
+              new Condition.IsEmpty("gone"),
+              new Condition.IsNull("nil"),
+              new Condition.HasId(Set.of(new PointId.Num(7), new PointId.Uuid(UUID.randomUUID()))),
+              new Condition.Nested(
+                  "items",
+                  new Filter(List.of(new Condition.IsNull("a")), List.of(), List.of(), null)),
+              new Condition.Sub(
+                  new Filter(List.of(), List.of(new Condition.IsEmpty("b")), List.of(), null))),
+          new Filter.MinShould(List.of(new Condition.IsEmpty("c")), 1));
+
+  static final List<UpdateOp> EVERY_OP =
+      List.of(
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(
+                      new PointId.Num(1),
+                      Map.of("", new float[] {1, 2, 3}),
+                      new Value.Struct(
+                          Map.of(
+                              "a",
+                              new Value.Array(
+                                  List.of(Value.Null.INSTANCE, new Value.Bool(true)))))))),
+          new UpdateOp.DeletePoints(List.of(new PointId.Num(1))),
+          new UpdateOp.DeleteByFilter(EVERY_CONDITION),
+          new UpdateOp.SetPayload(
+              new PointSelector.ByFilter(EVERY_CONDITION),
+              new Value.Struct(Map.of("k", new Value.Double(0.5))),
+              "a.b"),
+          new UpdateOp.SetPayload(
+              new PointSelector.Ids(List.of(new PointId.Num(2))), Value.Struct.EMPTY, null),
+          new UpdateOp.OverwritePayload(
+              new PointSelector.Ids(List.of(new PointId.Num(3))), Value.Struct.EMPTY),
+          new UpdateOp.DeletePayload(new PointSelector.ByFilter(EVERY_CONDITION), List.of("x")),
+          new UpdateOp.ClearPayload(new PointSelector.ByFilter(EVERY_CONDITION)));
+
+  @Test
+  void everyOperationAndConditionSurvivesARoundTrip() throws Exception {
+    for (UpdateOp op : EVERY_OP) {
+      byte[] once = ShardCodec.write(out -> ShardCodec.writeOp(out, op));
+      UpdateOp back = ShardCodec.read(once, ShardCodec::readOp);
+      assertThat(back.getClass()).isEqualTo(op.getClass());
+      assertThat(ShardCodec.write(out -> ShardCodec.writeOp(out, back))).isEqualTo(once);
+    }
+    Filter f =
+        ShardCodec.read(
+            ShardCodec.write(out -> ShardCodec.writeFilter(out, EVERY_CONDITION)),
+            ShardCodec::readFilter);
+    assertThat(f.must()).hasSize(7);
+    assertThat(f.must().get(0)).isEqualTo(EVERY_CONDITION.must().get(0));
+    assertThat(f.mustNot()).hasSize(5);
+    assertThat(f.minShould().minCount()).isEqualTo(1);
+    var polygon = (Condition.GeoPolygon) f.should().get(2);
+    assertThat(polygon.exterior().get(2)).containsExactly(1, 1);
+  }
+
+  @Test
+  void searchRequestsAndResultsSurviveARoundTrip() throws Exception {
+    var request =
+        new SearchRequest(
+            "text",
+            new float[] {0.5f, -1},
+            10,
+            5,
+            0.25f,
+            WithPayload.include(List.of("a")),
+            WithVectors.only(List.of("text")),
+            64,
+            true,
+            EVERY_CONDITION);
+    byte[] bytes = ShardCodec.write(out -> ShardCodec.writeSearch(out, request));
+    SearchRequest back = ShardCodec.read(bytes, ShardCodec::readSearch);
+    assertThat(back.vector()).containsExactly(0.5f, -1);
+    assertThat(back.withPayload()).isEqualTo(request.withPayload());
+    assertThat(back.withVectors()).isEqualTo(request.withVectors());
+    assertThat(List.of(back.limit(), back.offset(), back.hnswEf())).containsExactly(10, 5, 64);
+    assertThat(back.scoreThreshold()).isEqualTo(0.25f);
+    assertThat(back.exact()).isTrue();
+    assertThat(ShardCodec.write(out -> ShardCodec.writeSearch(out, back))).isEqualTo(bytes);
+
+    var scored =
+        new ScoredPoint(
+            new PointId.Uuid(UUID.randomUUID()), 9, 0.75f, null, Map.of("", new float[] {1}));
+    ScoredPoint s =
+        ShardCodec.read(
+            ShardCodec.write(out -> ShardCodec.writeScored(out, scored)), ShardCodec::readScored);
+    assertThat(s.id()).isEqualTo(scored.id());
+    assertThat(s.payload()).isNull();
+    assertThat(s.vectors().get("")).containsExactly(1);
+  }
+
+  @Test
+  void everyTruncationIsMalformedNeverAnotherError() {
+    for (UpdateOp op : EVERY_OP) {
+      byte[] whole = ShardCodec.write(out -> ShardCodec.writeOp(out, op));
+      for (int n = 0; n < whole.length; n++) {
+        byte[] cut = Arrays.copyOf(whole, n);
+        assertThatThrownBy(() -> ShardCodec.read(cut, ShardCodec::readOp))
+            .as("%s cut at %d of %d", op.getClass().getSimpleName(), n, whole.length)
+            .isInstanceOf(ShardCodec.Malformed.class);
+      }
+      byte[] longer = Arrays.copyOf(whole, whole.length + 1);
+      assertThatThrownBy(() -> ShardCodec.read(longer, ShardCodec::readOp))
+          .isInstanceOf(ShardCodec.Malformed.class)
+          .hasMessageContaining("trailing");
+    }
+  }
+}
