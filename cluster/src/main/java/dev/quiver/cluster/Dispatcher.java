@@ -65,6 +65,18 @@ public interface Dispatcher extends AutoCloseable {
   /** Where the collection's shards are ({@code GET /collections/{name}/cluster}). */
   CollectionClusterInfo collectionClusterInfo(String collection);
 
+  /**
+   * Moves, copies or drops shard replicas; returns when done. A single node answers BadInput
+   * ("Distributed mode disabled").
+   */
+  void updateCollectionCluster(String collection, ShardOperation operation);
+
+  /**
+   * Removes a peer from the cluster ({@code DELETE /cluster/peer/{id}}). Without {@code force} a
+   * peer that still holds replicas is refused; with it, its replicas are dropped first.
+   */
+  void removePeer(long peerId, boolean force);
+
   @Override
   void close();
 }

@@ -452,4 +452,158 @@ class ClusterIT {
       assertThat(cluster(i).path("peers").size()).isEqualTo(NODES);
     }
   }
+
+  @Test
+  @Order(8)
+  void shardsMoveReplicateAndDropThroughRaftMembershipChanges() throws Exception {
+    var created =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/placed",
+                "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"shard_number\":3}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    StringBuilder points = new StringBuilder("{\"points\":[");
+    for (int i = 0; i < 30; i++) {
+      points
+          .append(i == 0 ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[1,")
+          .append(i)
+          .append("]}");
+    }
+    points.append("]}");
+    assertThat(rest(1).send("PUT", "/collections/placed/points?wait=true", points + "").status())
+        .isEqualTo(200);
+    JsonNode info = rest(0).send("GET", "/collections/placed/cluster", null).result();
+    long self = info.path("peer_id").asLong();
+    JsonNode remote = info.path("remote_shards").get(0);
+    int shard = remote.path("shard_id").asInt();
+    long holder = remote.path("peer_id").asLong();
+
+    var toSelf =
+        rest(0)
+            .send(
+                "POST",
+                "/collections/placed/cluster",
+                "{\"move_shard\":{\"shard_id\":"
+                    + shard
+                    + ",\"from_peer_id\":"
+                    + holder
+                    + ",\"to_peer_id\":"
+                    + holder
+                    + "}}");
+    assertThat(toSelf.status()).isEqualTo(422);
+    assertThat(toSelf.error()).contains("cannot transfer shard to itself");
+
+    var moved =
+        rest(2)
+            .call(
+                "POST",
+                "/collections/{collection_name}/cluster",
+                "/collections/placed/cluster",
+                "{\"move_shard\":{\"shard_id\":"
+                    + shard
+                    + ",\"from_peer_id\":"
+                    + holder
+                    + ",\"to_peer_id\":"
+                    + self
+                    + "}}");
+    assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+    eventually(
+        10,
+        () -> {
+          JsonNode now = rest(0).send("GET", "/collections/placed/cluster", null).result();
+          assertThat(now.path("local_shards").findValuesAsText("shard_id")).contains("" + shard);
+          for (JsonNode local : now.path("local_shards")) {
+            if (local.path("shard_id").asInt() == shard) {
+              assertThat(local.path("points_count").asLong()).isPositive();
+            }
+          }
+          assertThat(now.path("remote_shards").toString()).doesNotContain("\"peer_id\":" + holder);
+        });
+    for (int i = 0; i < NODES; i++) {
+      assertThat(
+              rest(i)
+                  .send("POST", "/collections/placed/points/count", "{}")
+                  .result()
+                  .path("count")
+                  .asInt())
+          .as("count through node %d after the move", i)
+          .isEqualTo(30);
+    }
+    // copy it back, then drop the copy that was moved here
+    assertThat(
+            rest(1)
+                .send(
+                    "POST",
+                    "/collections/placed/cluster",
+                    "{\"replicate_shard\":{\"shard_id\":"
+                        + shard
+                        + ",\"from_peer_id\":"
+                        + self
+                        + ",\"to_peer_id\":"
+                        + holder
+                        + "}}")
+                .status())
+        .isEqualTo(200);
+    var dropped =
+        rest(1)
+            .send(
+                "POST",
+                "/collections/placed/cluster",
+                "{\"drop_replica\":{\"shard_id\":" + shard + ",\"peer_id\":" + self + "}}");
+    assertThat(dropped.status()).as(dropped.body()).isEqualTo(200);
+    var last =
+        rest(1)
+            .send(
+                "POST",
+                "/collections/placed/cluster",
+                "{\"drop_replica\":{\"shard_id\":" + shard + ",\"peer_id\":" + holder + "}}");
+    assertThat(last.status()).as("the last replica stays").isEqualTo(400);
+    for (int i = 0; i < NODES; i++) {
+      assertThat(
+              rest(i)
+                  .send("POST", "/collections/placed/points/count", "{}")
+                  .result()
+                  .path("count")
+                  .asInt())
+          .isEqualTo(30);
+    }
+  }
+
+  @Test
+  @Order(9)
+  void aJoinedPeerCanBeRemoved() throws Exception {
+    int p2p = QuiverProcess.freePort();
+    try (var extra =
+        new QuiverProcess(dir.resolve("extra"), tlsEnv(p2p, ca, nodeCert))
+            .tls(ca)
+            .args("--bootstrap", uri(2), "--uri", "https://127.0.0.1:" + p2p)) {
+      extra.start();
+      var extraRest = new Rest(extra.httpPort, openApi, clientTls, KEY);
+      long extraId = extraRest.send("GET", "/cluster", null).result().path("peer_id").asLong();
+      eventually(10, () -> assertThat(cluster(0).path("peers").size()).isEqualTo(NODES + 1));
+      // the newcomer serves collections created before it joined, reading remote replicas
+      assertThat(
+              extraRest
+                  .send("POST", "/collections/placed/points/count", "{}")
+                  .result()
+                  .path("count")
+                  .asInt())
+          .isEqualTo(30);
+      var removed =
+          rest(0).call("DELETE", "/cluster/peer/{peer_id}", "/cluster/peer/" + extraId, null);
+      assertThat(removed.status()).as(removed.body()).isEqualTo(200);
+      for (int i = 0; i < NODES; i++) {
+        int node = i;
+        eventually(10, () -> assertThat(cluster(node).path("peers").size()).isEqualTo(NODES));
+      }
+      long member = cluster(1).path("peer_id").asLong();
+      var refused = rest(0).send("DELETE", "/cluster/peer/" + member, null);
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.error()).contains("as there are shards on it");
+    }
+  }
 }

@@ -37,4 +37,21 @@ public sealed interface CollectionMetaOp {
       Objects.requireNonNull(collection, "collection");
     }
   }
+
+  /**
+   * Makes this node hold an (empty) replica of shard {@code shard}, which its Raft group then
+   * fills; holding it already is not an error.
+   */
+  record AddShard(String collection, int shard) implements CollectionMetaOp {
+    public AddShard {
+      Objects.requireNonNull(collection, "collection");
+    }
+  }
+
+  /** Deletes this node's replica of shard {@code shard}; not holding it is not an error. */
+  record DropShard(String collection, int shard) implements CollectionMetaOp {
+    public DropShard {
+      Objects.requireNonNull(collection, "collection");
+    }
+  }
 }

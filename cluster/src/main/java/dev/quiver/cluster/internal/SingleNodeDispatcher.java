@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal;
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ShardOperation;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -134,6 +135,17 @@ public final class SingleNodeDispatcher implements Dispatcher {
       local.add(new CollectionClusterInfo.LocalShard(shard, c.reader(shard).count(), "Active"));
     }
     return new CollectionClusterInfo(peerId, local.size(), local, List.of());
+  }
+
+  @Override
+  public void updateCollectionCluster(String collection, ShardOperation operation) {
+    registry.require(collection);
+    throw new dev.quiver.storage.StorageException.BadInput("Distributed mode disabled");
+  }
+
+  @Override
+  public void removePeer(long peerId, boolean force) {
+    throw new dev.quiver.storage.StorageException.BadInput("Distributed mode disabled");
   }
 
   @Override

@@ -734,6 +734,62 @@ final class JsonCodec {
     return out;
   }
 
+  /**
+   * The body of {@code POST /collections/{c}/cluster}: exactly one of {@code move_shard}, {@code
+   * replicate_shard}, {@code drop_replica}, {@code abort_transfer}. Sharding keys, resharding and
+   * point replication are answered as not supported.
+   */
+  public static dev.quiver.cluster.ShardOperation shardOperation(JsonNode body) {
+    if (!(body instanceof ObjectNode o) || o.size() != 1) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: expected exactly one of move_shard, replicate_shard,"
+              + " drop_replica, abort_transfer");
+    }
+    String kind = o.fieldNames().next();
+    JsonNode op = o.get(kind);
+    if (!(op instanceof ObjectNode)) {
+      throw malformed(op, "object", kind);
+    }
+    return switch (kind) {
+      case "move_shard", "replicate_shard", "abort_transfer" -> {
+        int shard = (int) shardId(op, kind);
+        long from = u64(required(op, "from_peer_id", kind), kind + ".from_peer_id");
+        long to = u64(required(op, "to_peer_id", kind), kind + ".to_peer_id");
+        if (from == to && !kind.equals("abort_transfer")) {
+          throw new RequestException.Invalid(
+              "JSON body", kind + ".to_peer_id", "cannot transfer shard to itself");
+        }
+        yield switch (kind) {
+          case "move_shard" -> new dev.quiver.cluster.ShardOperation.Move(shard, from, to);
+          case "replicate_shard" ->
+              new dev.quiver.cluster.ShardOperation.Replicate(shard, from, to);
+          default -> new dev.quiver.cluster.ShardOperation.AbortTransfer(shard, from, to);
+        };
+      }
+      case "drop_replica" ->
+          new dev.quiver.cluster.ShardOperation.DropReplica(
+              (int) shardId(op, kind), u64(required(op, "peer_id", kind), kind + ".peer_id"));
+      case "create_sharding_key",
+          "drop_sharding_key",
+          "restart_transfer",
+          "start_resharding",
+          "abort_resharding",
+          "replicate_points" ->
+          throw new RequestException.Unsupported(kind + " is not supported by Quiver yet");
+      default ->
+          throw new RequestException.Malformed(
+              "Format error in JSON body: unknown variant `" + kind + "`");
+    };
+  }
+
+  private static long shardId(JsonNode op, String kind) {
+    long shard = u64(required(op, "shard_id", kind), kind + ".shard_id");
+    if (shard > Integer.MAX_VALUE) {
+      throw malformed(op.get("shard_id"), "u32", kind + ".shard_id");
+    }
+    return shard;
+  }
+
   private static long u64(JsonNode n, String path) {
     if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
       throw malformed(n, "u64", path);

@@ -46,6 +46,8 @@ final class RestApi {
     h.put("readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"));
     h.put("cluster_status", this::clusterStatus);
     h.put("collection_cluster_info", this::collectionClusterInfo);
+    h.put("update_collection_cluster", this::updateCollectionCluster);
+    h.put("remove_peer", this::removePeer);
     h.put("get_collections", this::listCollections);
     h.put("get_collection", this::getCollection);
     h.put("create_collection", this::createCollection);
@@ -133,6 +135,25 @@ final class RestApi {
     }
     o.putArray("shard_transfers");
     return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse updateCollectionCluster(RestRequest r) {
+    String name = collection(r);
+    dispatcher.updateCollectionCluster(name, JsonCodec.shardOperation(r.json()));
+    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+  }
+
+  private RestResponse removePeer(RestRequest r) {
+    String raw = r.path("peer_id");
+    long peer;
+    try {
+      peer = Long.parseUnsignedLong(raw);
+    } catch (NumberFormatException e) {
+      throw new RequestException.Malformed(
+          "Deserialize error in path parameters: peer_id `" + raw + "` is not a u64");
+    }
+    dispatcher.removePeer(peer, r.boolQuery("force", false));
+    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
   private RestResponse listCollections(RestRequest r) {

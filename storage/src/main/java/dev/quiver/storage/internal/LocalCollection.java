@@ -11,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -30,7 +28,9 @@ final class LocalCollection implements Collection, AutoCloseable {
 
   private final String name;
   private final CollectionConfig config;
-  private final SortedMap<Integer, LocalShard> shards;
+  private final Path dir;
+  private final java.util.concurrent.ConcurrentSkipListMap<Integer, LocalShard> shards =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
 
   /** Opens the collection at {@code dir} with the shards found under it. */
   LocalCollection(String name, Path dir, CollectionConfig config) {
@@ -41,16 +41,47 @@ final class LocalCollection implements Collection, AutoCloseable {
   LocalCollection(String name, Path dir, CollectionConfig config, Set<Integer> shardIds) {
     this.name = name;
     this.config = config;
-    var open = new TreeMap<Integer, LocalShard>();
+    this.dir = dir;
     try {
       for (int id : new TreeSet<>(shardIds)) {
-        open.put(id, new LocalShard(dir.resolve(SHARDS_DIR).resolve(Integer.toString(id)), config));
+        addShard(id);
       }
     } catch (RuntimeException e) {
-      open.values().forEach(LocalShard::close);
+      close();
       throw e;
     }
-    this.shards = Collections.unmodifiableSortedMap(open);
+  }
+
+  private Path shardDir(int id) {
+    return dir.resolve(SHARDS_DIR).resolve(Integer.toString(id));
+  }
+
+  /** Opens (creating when new) the replica of shard {@code id}. */
+  synchronized void addShard(int id) {
+    if (!shards.containsKey(id)) {
+      shards.put(id, new LocalShard(shardDir(id), config));
+    }
+  }
+
+  /** Closes and deletes the replica of shard {@code id}, if held. */
+  synchronized void dropShard(int id) {
+    LocalShard shard = shards.remove(id);
+    if (shard == null) {
+      return;
+    }
+    shard.close();
+    Path doomed = dir.resolve(SHARDS_DIR).resolve(".drop-" + id + "-" + System.nanoTime());
+    try {
+      Files.move(shardDir(id), doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      try (Stream<Path> walk = Files.walk(doomed)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new StorageException.Io(
+          "cannot delete shard " + id + " of " + name + ": " + e.getMessage(), e);
+    }
   }
 
   private static Set<Integer> existingShards(Path dir) {
@@ -62,7 +93,7 @@ final class LocalCollection implements Collection, AutoCloseable {
       var ids = new TreeSet<Integer>();
       for (Path p : list.toList()) {
         String n = p.getFileName().toString();
-        if (n.chars().allMatch(Character::isDigit) && !n.isEmpty()) {
+        if (!n.isEmpty() && n.chars().allMatch(Character::isDigit)) {
           ids.add(Integer.parseInt(n));
         }
       }
@@ -131,9 +162,10 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     for (LocalShard shard : shards.values()) {
       shard.close();
     }
+    shards.clear();
   }
 }

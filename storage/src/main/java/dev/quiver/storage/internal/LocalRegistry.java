@@ -97,6 +97,8 @@ public final class LocalRegistry implements CollectionRegistry {
       switch (op) {
         case CollectionMetaOp.Create c -> create(c);
         case CollectionMetaOp.Drop d -> drop(d.collection());
+        case CollectionMetaOp.AddShard a -> local(a.collection()).addShard(a.shard());
+        case CollectionMetaOp.DropShard d -> local(d.collection()).dropShard(d.shard());
       }
       lastApplied = index;
       FileFormat.writeAtomically(
@@ -142,6 +144,14 @@ public final class LocalRegistry implements CollectionRegistry {
     } catch (IOException e) {
       throw new StorageException.Io("cannot drop collection " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  private LocalCollection local(String name) {
+    LocalCollection c = collections.get(name);
+    if (c == null) {
+      throw StorageException.NotFound.collection(name);
+    }
+    return c;
   }
 
   @Override

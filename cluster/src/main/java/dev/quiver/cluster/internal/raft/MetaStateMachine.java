@@ -34,6 +34,9 @@ final class MetaStateMachine extends BaseStateMachine {
     void created(Placement placement, long index);
 
     void dropped(Placement placement, long index);
+
+    /** {@code peer} gained ({@code added}) or lost a replica of {@code shard}. */
+    void replicaChanged(Placement placement, int shard, long peer, boolean added, long index);
   }
 
   /** A collection and where its shards live; {@code replicas.get(s)} are shard s's peers. */
@@ -42,6 +45,18 @@ final class MetaStateMachine extends BaseStateMachine {
 
     int shardCount() {
       return replicas.size();
+    }
+
+    /** The same placement with {@code peer} added to or removed from shard {@code shard}. */
+    Placement with(int shard, long peer, boolean add) {
+      List<List<Long>> next = new java.util.ArrayList<>(replicas);
+      var holders = new java.util.ArrayList<>(replicas.get(shard));
+      holders.remove(Long.valueOf(peer));
+      if (add) {
+        holders.add(peer);
+      }
+      next.set(shard, List.copyOf(holders));
+      return new Placement(name, config, List.copyOf(next), createdIndex);
     }
 
     /** The Raft group of one shard; new for every creation, so a re-created name starts clean. */
@@ -119,6 +134,8 @@ final class MetaStateMachine extends BaseStateMachine {
         collections.put(c.name(), placement);
         effects.created(placement, index);
       }
+      case Wire.AddReplica a -> changeReplica(a.collection(), a.shard(), a.peer(), true, index);
+      case Wire.RemoveReplica r -> changeReplica(r.collection(), r.shard(), r.peer(), false, index);
       case Wire.DropCollection d -> {
         Placement p = collections.remove(d.name());
         if (p != null) {
@@ -126,6 +143,19 @@ final class MetaStateMachine extends BaseStateMachine {
         }
       }
     }
+  }
+
+  private void changeReplica(String collection, int shard, long peer, boolean add, long index) {
+    Placement p = collections.get(collection);
+    if (p == null) {
+      throw StorageException.NotFound.collection(collection);
+    }
+    if (shard < 0 || shard >= p.shardCount()) {
+      throw new StorageException.NotFound("Shard " + shard + " does not exist");
+    }
+    Placement next = p.with(shard, peer, add);
+    collections.put(collection, next);
+    effects.replicaChanged(next, shard, peer, add, index);
   }
 
   /** Waits until this peer has applied {@code index}; false on timeout. */

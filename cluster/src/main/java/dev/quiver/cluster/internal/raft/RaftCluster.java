@@ -4,6 +4,7 @@ import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.ShardRouting;
 import dev.quiver.storage.Collection;
@@ -400,18 +401,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     for (int s : local) {
       RaftGroupId gid = p.groupId(s);
       bind(gid, new Binding(p.name(), s));
-      RaftGroup group = RaftGroup.valueOf(gid, replicaPeers(p, s));
-      try {
-        RaftClientReply r =
-            server.groupManagement(
-                GroupManagementRequest.newAdd(
-                    selfClientId, server.getId(), callIds.incrementAndGet(), group));
-        if (!r.isSuccess()) {
-          LOG.error("starting the group of {}/{} failed: {}", p.name(), s, r.getException());
-        }
-      } catch (IOException e) {
-        LOG.error("starting the group of {}/{} failed: {}", p.name(), s, e.toString());
-      }
+      groupAdd(RaftGroup.valueOf(gid, replicaPeers(p, s)), p.name(), s);
     }
   }
 
@@ -423,20 +413,62 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       if (ch != null) {
         ch.close();
       }
-      if (bindings.containsKey(gid)) {
-        try {
-          server.groupManagement(
-              GroupManagementRequest.newRemove(
-                  selfClientId, server.getId(), callIds.incrementAndGet(), gid, true, false));
-        } catch (IOException e) {
-          LOG.warn("stopping the group of {}/{} failed: {}", p.name(), s, e.toString());
-        }
-        unbind(gid);
-      }
+      stopGroup(gid, p.name(), s);
     }
     if (index > registry.lastAppliedIndex()) {
       registry.apply(new CollectionMetaOp.Drop(p.name()), index);
     }
+  }
+
+  @Override
+  public void replicaChanged(
+      MetaStateMachine.Placement p, int shard, long peer, boolean added, long index) {
+    RaftGroupId gid = p.groupId(shard);
+    ShardChannel stale = channels.remove(gid); // its client knows the old members
+    if (stale != null) {
+      stale.close();
+    }
+    if (peer != identity.peerId() || index <= registry.lastAppliedIndex()) {
+      return;
+    }
+    if (added) {
+      registry.apply(new CollectionMetaOp.AddShard(p.name(), shard), index);
+      bind(gid, new Binding(p.name(), shard));
+      // an empty member list: the group's leader adds this replica and sends it the log
+      groupAdd(RaftGroup.valueOf(gid), p.name(), shard);
+    } else {
+      stopGroup(gid, p.name(), shard);
+      registry.apply(new CollectionMetaOp.DropShard(p.name(), shard), index);
+    }
+  }
+
+  private void groupAdd(RaftGroup group, String collection, int shard) {
+    try {
+      RaftClientReply r =
+          server.groupManagement(
+              GroupManagementRequest.newAdd(
+                  selfClientId, server.getId(), callIds.incrementAndGet(), group));
+      if (!r.isSuccess()) {
+        LOG.error("starting the group of {}/{} failed: {}", collection, shard, r.getException());
+      }
+    } catch (IOException e) {
+      LOG.error("starting the group of {}/{} failed: {}", collection, shard, e.toString());
+    }
+  }
+
+  private void stopGroup(RaftGroupId gid, String collection, int shard) {
+    if (!bindings.containsKey(gid)) {
+      return;
+    }
+    try {
+      server.groupManagement(
+          GroupManagementRequest.newRemove(
+              selfClientId, server.getId(), callIds.incrementAndGet(), gid, true, false));
+    } catch (IOException e) {
+      // a replica removed from its group's configuration has already shut its division down
+      LOG.debug("stopping the group of {}/{}: {}", collection, shard, e.toString());
+    }
+    unbind(gid);
   }
 
   private List<RaftPeer> replicaPeers(MetaStateMachine.Placement p, int shard) {
@@ -696,6 +728,149 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       }
     }
     return new CollectionClusterInfo(identity.peerId(), p.shardCount(), locals, remotes);
+  }
+
+  @Override
+  public void updateCollectionCluster(String collection, ShardOperation operation) {
+    MetaStateMachine.Placement p = placement(collection);
+    switch (operation) {
+      case ShardOperation.Replicate r -> {
+        checkTransfer(p, r.shardId(), r.fromPeer(), r.toPeer());
+        addReplica(p, r.shardId(), r.toPeer());
+      }
+      case ShardOperation.Move m -> {
+        checkTransfer(p, m.shardId(), m.fromPeer(), m.toPeer());
+        addReplica(p, m.shardId(), m.toPeer());
+        dropReplica(placement(collection), m.shardId(), m.fromPeer());
+      }
+      case ShardOperation.DropReplica d -> {
+        checkShard(p, d.shardId());
+        if (!p.replicas().get(d.shardId()).contains(d.peer())) {
+          throw new StorageException.BadInput(
+              "Shard " + d.shardId() + " is not on peer " + d.peer());
+        }
+        if (p.replicas().get(d.shardId()).size() == 1) {
+          throw new StorageException.BadInput(
+              "Shard " + d.shardId() + " has no other replica; dropping it would lose its data");
+        }
+        dropReplica(p, d.shardId(), d.peer());
+      }
+      case ShardOperation.AbortTransfer a ->
+          throw new StorageException.BadInput(
+              "Shard "
+                  + a.shardId()
+                  + " is not being transferred from peer "
+                  + a.fromPeer()
+                  + " to peer "
+                  + a.toPeer()
+                  + " (transfers complete within their request)");
+    }
+  }
+
+  private static void checkShard(MetaStateMachine.Placement p, int shard) {
+    if (shard < 0 || shard >= p.shardCount()) {
+      throw new StorageException.NotFound(
+          "Shard " + shard + " of collection `" + p.name() + "` does not exist");
+    }
+  }
+
+  private void checkTransfer(MetaStateMachine.Placement p, int shard, long from, long to) {
+    checkShard(p, shard);
+    if (!meta.peers().containsKey(to)) {
+      throw new StorageException.NotFound("Peer " + to + " does not exist");
+    }
+    List<Long> holders = p.replicas().get(shard);
+    if (!holders.contains(from)) {
+      throw new StorageException.BadInput("Shard " + shard + " is not on peer " + from);
+    }
+    if (holders.contains(to)) {
+      throw new StorageException.BadInput("Shard " + shard + " is already on peer " + to);
+    }
+  }
+
+  /**
+   * Records the new holder (its node creates an empty replica and an empty group member), then adds
+   * it to the shard's Raft group; Ratis stages it until the log caught it up.
+   */
+  private void addReplica(MetaStateMachine.Placement p, int shard, long peer) {
+    RaftGroup before = RaftGroup.valueOf(p.groupId(shard), replicaPeers(p, shard));
+    propose(new Wire.AddReplica(p.name(), shard, peer));
+    RaftPeer added = peer(peer, meta.peers().get(peer));
+    changeMembers(
+        before,
+        SetConfigurationRequest.Arguments.newBuilder()
+            .setServersInNewConf(List.of(added))
+            .setMode(SetConfigurationRequest.Mode.ADD)
+            .build());
+  }
+
+  /** Takes the holder out of the shard's Raft group, then records it (its node deletes it). */
+  private void dropReplica(MetaStateMachine.Placement p, int shard, long peer) {
+    List<RaftPeer> all = replicaPeers(p, shard);
+    List<RaftPeer> remaining =
+        all.stream().filter(x -> !x.getId().toString().equals(Long.toString(peer))).toList();
+    changeMembers(
+        RaftGroup.valueOf(p.groupId(shard), all),
+        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
+    propose(new Wire.RemoveReplica(p.name(), shard, peer));
+  }
+
+  private void changeMembers(RaftGroup group, SetConfigurationRequest.Arguments change) {
+    try (RaftClient c = client(group)) {
+      RaftClientReply reply = c.admin().setConfiguration(change);
+      if (!reply.isSuccess()) {
+        throw new StorageException.Unavailable(
+            "the shard group refused the membership change: " + reply.getException(),
+            reply.getException());
+      }
+    } catch (IOException e) {
+      throw new StorageException.Unavailable(
+          "the shard group did not take the membership change: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void removePeer(long peerId, boolean force) {
+    Map<Long, String> peers = meta.peers();
+    if (!peers.containsKey(peerId)) {
+      throw new StorageException.NotFound("Peer " + peerId + " does not exist");
+    }
+    if (peerId == identity.peerId() && peers.size() == 1) {
+      throw new StorageException.BadInput("Cannot remove the last peer of the cluster");
+    }
+    for (String name : meta.collectionNames()) {
+      MetaStateMachine.Placement p = meta.collection(name).orElse(null);
+      for (int s = 0; p != null && s < p.shardCount(); s++) {
+        if (!p.replicas().get(s).contains(peerId)) {
+          continue;
+        }
+        if (!force) {
+          throw new StorageException.BadInput(
+              "Cannot remove peer " + peerId + " as there are shards on it");
+        }
+        if (p.replicas().get(s).size() > 1) {
+          dropReplica(p, s, peerId);
+        } else {
+          LOG.warn("removing peer {} loses the only replica of {}/{}", peerId, name, s);
+          propose(new Wire.RemoveReplica(name, s, peerId));
+        }
+        p = meta.collection(name).orElse(null);
+      }
+    }
+    RaftServer.Division d;
+    try {
+      d = server.getDivision(META_GROUP);
+    } catch (IOException e) {
+      throw new StorageException.Unavailable("the metadata group is not running", e);
+    }
+    List<RaftPeer> remaining =
+        d.getRaftConf().getCurrentPeers().stream()
+            .filter(x -> !x.getId().toString().equals(Long.toString(peerId)))
+            .toList();
+    changeMembers(
+        d.getGroup(),
+        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
+    propose(new Wire.PeerRemoved(peerId));
   }
 
   @Override

@@ -44,6 +44,12 @@ final class Wire {
 
   record DropCollection(String name) implements MetaEntry {}
 
+  /** {@code peer} now holds a replica of the shard (it starts empty and catches up by log). */
+  record AddReplica(String collection, int shard, long peer) implements MetaEntry {}
+
+  /** {@code peer} no longer holds a replica of the shard. */
+  record RemoveReplica(String collection, int shard, long peer) implements MetaEntry {}
+
   static byte[] encode(MetaEntry e) {
     return ShardCodec.write(
         out -> {
@@ -73,6 +79,18 @@ final class Wire {
               out.writeByte(4);
               ShardCodec.writeString(out, d.name());
             }
+            case AddReplica a -> {
+              out.writeByte(5);
+              ShardCodec.writeString(out, a.collection());
+              out.writeInt(a.shard());
+              out.writeLong(a.peer());
+            }
+            case RemoveReplica r -> {
+              out.writeByte(6);
+              ShardCodec.writeString(out, r.collection());
+              out.writeInt(r.shard());
+              out.writeLong(r.peer());
+            }
           }
         });
   }
@@ -101,6 +119,8 @@ final class Wire {
               yield new CreateCollection(name, config, List.copyOf(replicas));
             }
             case 4 -> new DropCollection(ShardCodec.readString(in));
+            case 5 -> new AddReplica(ShardCodec.readString(in), in.readInt(), in.readLong());
+            case 6 -> new RemoveReplica(ShardCodec.readString(in), in.readInt(), in.readLong());
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });

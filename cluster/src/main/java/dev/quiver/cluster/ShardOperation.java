@@ -1,0 +1,21 @@
+package dev.quiver.cluster;
+
+/**
+ * A change to where a collection's shard replicas live ({@code POST /collections/{c}/cluster}).
+ * Each is carried out as Raft membership changes of the shard's group: a new replica joins as a
+ * staging member, is caught up from the shard's log, and only then counts in the majority.
+ */
+public sealed interface ShardOperation {
+
+  /** Adds a replica of {@code shardId} on {@code toPeer}, copied from the group. */
+  record Replicate(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
+
+  /** Replicates to {@code toPeer}, then drops the replica on {@code fromPeer}. */
+  record Move(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
+
+  /** Removes the replica of {@code shardId} on {@code peer} (never the last one). */
+  record DropReplica(int shardId, long peer) implements ShardOperation {}
+
+  /** Aborts a transfer; transfers here finish within their request, so none is ever pending. */
+  record AbortTransfer(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
+}
