@@ -39,9 +39,22 @@ public interface Dispatcher extends AutoCloseable {
   UpdateResult update(String collection, UpdateOp op, boolean wait);
 
   List<PointRecord> retrieve(
-      String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors);
+      String collection,
+      List<PointId> ids,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      ReadConsistency consistency);
 
-  List<ScoredPoint> search(String collection, SearchRequest request);
+  default List<PointRecord> retrieve(
+      String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
+    return retrieve(collection, ids, withPayload, withVectors, ReadConsistency.ONE);
+  }
+
+  List<ScoredPoint> search(String collection, SearchRequest request, ReadConsistency consistency);
+
+  default List<ScoredPoint> search(String collection, SearchRequest request) {
+    return search(collection, request, ReadConsistency.ONE);
+  }
 
   /** A page of points in id order; see {@link dev.quiver.storage.ShardReader#scroll}. */
   dev.quiver.storage.ScrollPage scroll(
@@ -50,10 +63,25 @@ public interface Dispatcher extends AutoCloseable {
       PointId offset,
       int limit,
       WithPayload withPayload,
-      WithVectors withVectors);
+      WithVectors withVectors,
+      ReadConsistency consistency);
+
+  default dev.quiver.storage.ScrollPage scroll(
+      String collection,
+      dev.quiver.storage.Filter filter,
+      PointId offset,
+      int limit,
+      WithPayload withPayload,
+      WithVectors withVectors) {
+    return scroll(collection, filter, offset, limit, withPayload, withVectors, ReadConsistency.ONE);
+  }
 
   /** Points that pass the filter (all when null). */
-  long count(String collection, dev.quiver.storage.Filter filter);
+  long count(String collection, dev.quiver.storage.Filter filter, ReadConsistency consistency);
+
+  default long count(String collection, dev.quiver.storage.Filter filter) {
+    return count(collection, filter, ReadConsistency.ONE);
+  }
 
   /** Whether a point of the collection has a payload with every {@code key == value} given. */
   boolean payloadMatchExists(

@@ -230,6 +230,24 @@ class ClusterIT {
           .isEqualTo(3);
     }
     assertThat(first).isEqualTo("[102, 101, 100]");
+
+    // read-your-write through another node with a linearizable read
+    for (int k = 0; k < 5; k++) {
+      String point = "{\"points\":[{\"id\":" + (200 + k) + ",\"vector\":[0,1,0,0]}]}";
+      assertThat(
+              rest(k % NODES).send("PUT", "/collections/shared/points?wait=true", point).status())
+          .isEqualTo(200);
+      var counted =
+          rest((k + 1) % NODES)
+              .call(
+                  "POST",
+                  "/collections/{collection_name}/points/count",
+                  "/collections/shared/points/count?consistency=majority",
+                  "{\"exact\":true}");
+      assertThat(counted.result().path("count").asInt()).isEqualTo(NODES + k + 1);
+    }
+    var bad = rest(0).send("POST", "/collections/shared/points/count?consistency=most", "{}");
+    assertThat(bad.status()).isEqualTo(400);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal;
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
@@ -21,9 +22,10 @@ import dev.quiver.storage.WithVectors;
 import java.util.List;
 
 /**
- * Applies everything to local storage. It is the sequencer of this node: meta operations take the
- * next registry index, point updates the next operation number of their shard, each under that
- * target's own lock, so numbers are gap-free and in apply order. Thread-safe.
+ * Applies everything to local storage; every read consistency is met by the one local copy. It is
+ * the sequencer of this node: meta operations take the next registry index, point updates the next
+ * operation number of their shard, each under that target's own lock, so numbers are gap-free and
+ * in apply order. Thread-safe.
  */
 public final class SingleNodeDispatcher implements Dispatcher {
   private final CollectionRegistry registry;
@@ -87,12 +89,17 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   @Override
   public List<PointRecord> retrieve(
-      String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
+      String collection,
+      List<PointId> ids,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      ReadConsistency consistency) {
     return registry.require(collection).reader().retrieve(ids, withPayload, withVectors);
   }
 
   @Override
-  public List<ScoredPoint> search(String collection, SearchRequest request) {
+  public List<ScoredPoint> search(
+      String collection, SearchRequest request, ReadConsistency consistency) {
     Collection c = registry.require(collection);
     return c.reader().search(request);
   }
@@ -104,7 +111,8 @@ public final class SingleNodeDispatcher implements Dispatcher {
       PointId offset,
       int limit,
       WithPayload withPayload,
-      WithVectors withVectors) {
+      WithVectors withVectors,
+      ReadConsistency consistency) {
     return registry
         .require(collection)
         .reader()
@@ -112,7 +120,8 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
-  public long count(String collection, dev.quiver.storage.Filter filter) {
+  public long count(
+      String collection, dev.quiver.storage.Filter filter, ReadConsistency consistency) {
     return registry.require(collection).reader().count(filter);
   }
 

@@ -143,7 +143,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                   name(r.getCollectionName()),
                   ProtoCodec.pointIds(r.getIdsList()),
                   ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
-                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()))
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
+                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()))
               .forEach(p -> b.addResult(ProtoCodec.proto(p)));
           return b.setTime(secs(t)).build();
         });
@@ -168,7 +169,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                       ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10)
                       : 10,
                   ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
-                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()));
+                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
+                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()));
           var b = Points.ScrollResponse.newBuilder();
           page.points().forEach(p -> b.addResult(ProtoCodec.proto(p)));
           if (page.nextOffset() != null) {
@@ -191,7 +193,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                         .setCount(
                             dispatcher.count(
                                 name(r.getCollectionName()),
-                                FilterProto.parse(r.hasFilter(), r.getFilter()))))
+                                FilterProto.parse(r.hasFilter(), r.getFilter()),
+                                ProtoCodec.consistency(
+                                    r.hasReadConsistency(), r.getReadConsistency()))))
                 .setTime(secs(t))
                 .build());
   }
@@ -258,6 +262,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     if (r.hasFilter()) {
       q.setFilter(r.getFilter());
     }
+    if (r.hasReadConsistency()) {
+      q.setReadConsistency(r.getReadConsistency());
+    }
     return q.build();
   }
 
@@ -286,6 +293,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                 : null,
             r.hasParams() && r.getParams().getExact(),
             FilterProto.parse(r.hasFilter(), r.getFilter()));
-    return dispatcher.search(name(r.getCollectionName()), request);
+    return dispatcher.search(
+        name(r.getCollectionName()),
+        request,
+        ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()));
   }
 }

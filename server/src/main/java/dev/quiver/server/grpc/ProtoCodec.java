@@ -454,4 +454,19 @@ final class ProtoCodec {
     }
     return b.build();
   }
+
+  /** {@code read_consistency}: a factor N, or Majority / Quorum / All. */
+  static dev.quiver.cluster.ReadConsistency consistency(boolean present, Points.ReadConsistency c) {
+    if (!present) {
+      return dev.quiver.cluster.ReadConsistency.ONE;
+    }
+    return switch (c.getValueCase()) {
+      case TYPE -> dev.quiver.cluster.ReadConsistency.LINEARIZABLE;
+      case FACTOR ->
+          c.getFactor() <= 1
+              ? dev.quiver.cluster.ReadConsistency.ONE
+              : dev.quiver.cluster.ReadConsistency.LINEARIZABLE;
+      case VALUE_NOT_SET -> dev.quiver.cluster.ReadConsistency.ONE;
+    };
+  }
 }

@@ -211,7 +211,8 @@ final class RestApi {
     String name = collection(r);
     JsonCodec.Retrieve q = JsonCodec.retrieve(r.json());
     ArrayNode arr = Json.MAPPER.createArrayNode();
-    for (PointRecord p : dispatcher.retrieve(name, q.ids(), q.withPayload(), q.withVectors())) {
+    for (PointRecord p :
+        dispatcher.retrieve(name, q.ids(), q.withPayload(), q.withVectors(), r.consistency())) {
       arr.add(JsonCodec.record(p));
     }
     return RestResponse.ok(arr, started(r));
@@ -225,7 +226,7 @@ final class RestApi {
           "Path deserialize error: `" + r.path("id") + "` is not an unsigned integer or a UUID");
     }
     List<PointRecord> found =
-        dispatcher.retrieve(name, List.of(id), WithPayload.ALL, WithVectors.ALL);
+        dispatcher.retrieve(name, List.of(id), WithPayload.ALL, WithVectors.ALL, r.consistency());
     if (found.isEmpty()) {
       throw new StorageException.NotFound("No point with id " + id + " found");
     }
@@ -235,7 +236,7 @@ final class RestApi {
   private RestResponse search(RestRequest r) {
     String name = collection(r);
     ArrayNode arr = Json.MAPPER.createArrayNode();
-    for (ScoredPoint p : dispatcher.search(name, JsonCodec.search(r.json()))) {
+    for (ScoredPoint p : dispatcher.search(name, JsonCodec.search(r.json()), r.consistency())) {
       arr.add(JsonCodec.scoredPoint(p));
     }
     return RestResponse.ok(arr, started(r));
@@ -245,7 +246,7 @@ final class RestApi {
     String name = collection(r);
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
-    for (ScoredPoint p : dispatcher.search(name, JsonCodec.query(r.json()))) {
+    for (ScoredPoint p : dispatcher.search(name, JsonCodec.query(r.json()), r.consistency())) {
       arr.add(JsonCodec.scoredPoint(p));
     }
     return RestResponse.ok(o, started(r));
@@ -256,7 +257,13 @@ final class RestApi {
     JsonCodec.Scroll q = JsonCodec.scroll(r.json());
     var page =
         dispatcher.scroll(
-            name, q.filter(), q.offset(), q.limit(), q.withPayload(), q.withVectors());
+            name,
+            q.filter(),
+            q.offset(),
+            q.limit(),
+            q.withPayload(),
+            q.withVectors(),
+            r.consistency());
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
     page.points().forEach(p -> arr.add(JsonCodec.record(p)));
@@ -270,7 +277,7 @@ final class RestApi {
     String name = collection(r);
     var filter = JsonCodec.countFilter(r.json());
     ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("count", dispatcher.count(name, filter));
+    o.put("count", dispatcher.count(name, filter, r.consistency()));
     return RestResponse.ok(o, started(r));
   }
 

@@ -54,4 +54,23 @@ record RestRequest(
       }
     }
   }
+
+  /**
+   * The {@code consistency} query parameter of reads: N, {@code majority}, {@code quorum}, {@code
+   * all}.
+   */
+  dev.quiver.cluster.ReadConsistency consistency() {
+    List<String> values = queryParams.get("consistency");
+    if (values == null || values.isEmpty()) {
+      return dev.quiver.cluster.ReadConsistency.ONE;
+    }
+    var parsed = dev.quiver.cluster.ReadConsistency.parse(values.getLast());
+    if (parsed == null) {
+      throw new RequestException.Malformed(
+          "Query deserialize error: consistency `"
+              + values.getLast()
+              + "` is not a positive integer, `majority`, `quorum` or `all`");
+    }
+    return parsed;
+  }
 }

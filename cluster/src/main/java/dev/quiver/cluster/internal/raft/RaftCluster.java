@@ -4,6 +4,7 @@ import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.ShardRouting;
@@ -161,6 +162,8 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setRequestTimeout(
         p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    // consistency=majority|all reads go through the leader's read index
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // the metadata log is small and replayed in full; shard logs are covered by shard WALs
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
     return p;
@@ -471,13 +474,24 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     unbind(gid);
   }
 
+  /**
+   * The shard group's members. The first holder has the higher Raft priority, so Ratis hands it the
+   * leadership whenever it is up to date; placement rotates the first holder over the peers, which
+   * spreads the shard leaders (and their work) over the cluster.
+   */
   private List<RaftPeer> replicaPeers(MetaStateMachine.Placement p, int shard) {
     Map<Long, String> peers = meta.peers();
     List<RaftPeer> list = new ArrayList<>();
-    for (long id : p.replicas().get(shard)) {
-      String uri = peers.get(id);
+    List<Long> holders = p.replicas().get(shard);
+    for (int i = 0; i < holders.size(); i++) {
+      String uri = peers.get(holders.get(i));
       if (uri != null) {
-        list.add(peer(id, uri));
+        list.add(
+            RaftPeer.newBuilder()
+                .setId(RaftPeerId.valueOf(Long.toString(holders.get(i))))
+                .setAddress(address(URI.create(uri)))
+                .setPriority(i == 0 ? 1 : 0)
+                .build());
       }
     }
     return list;
@@ -627,33 +641,45 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         });
   }
 
-  /** For each shard: the local replica when this node holds one, else the shard's leader. */
-  private List<ShardReader> readers(String collection) {
+  /**
+   * For each shard: with {@link ReadConsistency#ONE} the local replica when this node holds one,
+   * else any live replica; otherwise a linearizable read through the shard's leader.
+   */
+  private List<ShardReader> readers(String collection, ReadConsistency consistency) {
     MetaStateMachine.Placement p = placement(collection);
     Collection local = registry.get(collection).orElse(null);
     Set<Integer> localShards = local == null ? Set.of() : new HashSet<>(local.shardIds());
     List<ShardReader> readers = new ArrayList<>(p.shardCount());
     for (int s = 0; s < p.shardCount(); s++) {
-      readers.add(localShards.contains(s) ? local.reader(s) : channel(p, s).reader());
+      if (consistency == ReadConsistency.LINEARIZABLE) {
+        readers.add(channel(p, s).linearizableReader());
+      } else {
+        readers.add(localShards.contains(s) ? local.reader(s) : channel(p, s).reader());
+      }
     }
     return readers;
   }
 
   @Override
   public List<PointRecord> retrieve(
-      String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
-    return fanout.retrieve(readers(collection), ids, withPayload, withVectors);
+      String collection,
+      List<PointId> ids,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      ReadConsistency consistency) {
+    return fanout.retrieve(readers(collection, consistency), ids, withPayload, withVectors);
   }
 
   @Override
-  public List<ScoredPoint> search(String collection, SearchRequest request) {
+  public List<ScoredPoint> search(
+      String collection, SearchRequest request, ReadConsistency consistency) {
     MetaStateMachine.Placement p = placement(collection);
     var params = p.config().vectors().get(request.vectorName());
     if (params == null) {
       throw new StorageException.BadInput(
           "Not existing vector name error: " + request.vectorName());
     }
-    return fanout.search(readers(collection), request, params.distance());
+    return fanout.search(readers(collection, consistency), request, params.distance());
   }
 
   @Override
@@ -663,18 +689,20 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       PointId offset,
       int limit,
       WithPayload withPayload,
-      WithVectors withVectors) {
-    return fanout.scroll(readers(collection), filter, offset, limit, withPayload, withVectors);
+      WithVectors withVectors,
+      ReadConsistency consistency) {
+    return fanout.scroll(
+        readers(collection, consistency), filter, offset, limit, withPayload, withVectors);
   }
 
   @Override
-  public long count(String collection, Filter filter) {
-    return fanout.count(readers(collection), filter);
+  public long count(String collection, Filter filter, ReadConsistency consistency) {
+    return fanout.count(readers(collection, consistency), filter);
   }
 
   @Override
   public boolean payloadMatchExists(String collection, Map<String, Value> matches) {
-    return fanout.anyPayloadMatches(readers(collection), matches);
+    return fanout.anyPayloadMatches(readers(collection, ReadConsistency.ONE), matches);
   }
 
   // ---- status ----

@@ -192,9 +192,49 @@ final class ShardChannel implements AutoCloseable {
     return new StorageException.Unavailable("shard " + name + ": " + why, e);
   }
 
-  /** Reads the shard through its Raft leader. */
+  /** Reads from any live replica (stale reads, one replica after another). */
   ShardReader reader() {
-    return new RemoteReader();
+    return new RemoteReader(false);
+  }
+
+  /** Linearizable reads: the leader confirms its read index with a majority first. */
+  ShardReader linearizableReader() {
+    return new RemoteReader(true);
+  }
+
+  private <T> T linearizable(Wire.Read read, ShardCodec.Reader<T> decode) {
+    RaftClientReply reply;
+    try {
+      reply =
+          client
+              .async()
+              .sendReadOnly(Message.valueOf(ByteString.copyFrom(Wire.encode(read))))
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable(e);
+    } catch (ExecutionException e) {
+      throw unavailable(e.getCause());
+    } catch (TimeoutException e) {
+      throw unavailable(e);
+    }
+    if (!reply.isSuccess()) {
+      throw unavailable(reply.getException());
+    }
+    return decodeReply(reply, decode);
+  }
+
+  private <T> T decodeReply(RaftClientReply reply, ShardCodec.Reader<T> decode) {
+    try {
+      return ShardCodec.read(
+          reply.getMessage().getContent().toByteArray(),
+          in -> {
+            Wire.readStatus(in);
+            return decode.read(in);
+          });
+    } catch (ShardCodec.Malformed e) {
+      throw unavailable(e);
+    }
   }
 
   private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
@@ -225,21 +265,24 @@ final class ShardChannel implements AutoCloseable {
         last = reply.getException();
         continue;
       }
-      try {
-        return ShardCodec.read(
-            reply.getMessage().getContent().toByteArray(),
-            in -> {
-              Wire.readStatus(in);
-              return decode.read(in);
-            });
-      } catch (ShardCodec.Malformed e) {
-        last = e;
-      }
+      return decodeReply(reply, decode);
     }
     throw unavailable(last == null ? new TimeoutException("no replica") : last);
   }
 
   private final class RemoteReader implements ShardReader {
+    private final boolean linearizable;
+
+    RemoteReader(boolean linearizable) {
+      this.linearizable = linearizable;
+    }
+
+    private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
+      return linearizable
+          ? ShardChannel.this.linearizable(read, decode)
+          : ShardChannel.this.query(read, decode);
+    }
+
     @Override
     public List<ScoredPoint> search(SearchRequest request) {
       return query(
