@@ -108,7 +108,14 @@ public final class Main {
     }
     boolean tls = config.cluster().p2p().enableTls();
     String expected = tls ? "https" : "http";
-    if (!expected.equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+    boolean hostAndPort;
+    try {
+      dev.quiver.cluster.PeerUris.hostPort(uri);
+      hostAndPort = true;
+    } catch (IllegalArgumentException e) {
+      hostAndPort = false;
+    }
+    if (!expected.equalsIgnoreCase(uri.getScheme()) || !hostAndPort) {
       throw new ConfigException(
           flag
               + " "

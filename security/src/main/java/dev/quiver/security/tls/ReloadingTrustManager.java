@@ -97,13 +97,30 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     return delegate.getAcceptedIssuers();
   }
 
-  private static String address(SSLEngine engine) {
+  /**
+   * Checks only that {@code chain} leads to a trusted CA, without matching a host name (the caller
+   * does that its own way); a refusal is logged with {@code remote}.
+   */
+  void verifyChain(X509Certificate[] chain, String authType, boolean client, Object remote)
+      throws CertificateException {
+    try {
+      if (client) {
+        delegate.checkClientTrusted(chain, authType);
+      } else {
+        delegate.checkServerTrusted(chain, authType);
+      }
+    } catch (CertificateException e) {
+      throw refused(chain, remote, e);
+    }
+  }
+
+  static String address(SSLEngine engine) {
     return engine == null || engine.getPeerHost() == null
         ? null
         : engine.getPeerHost() + ":" + engine.getPeerPort();
   }
 
-  private static CertificateException refused(
+  static CertificateException refused(
       X509Certificate[] chain, Object remote, CertificateException e) {
     LOG.warn(
         "TLS: refused the certificate of {} ({}): {}",

@@ -153,7 +153,7 @@ public final class TlsContexts implements AutoCloseable {
           "tls.ca_cert must be set when cluster.p2p.enable_tls is on: peers verify each other"
               + " against it");
     }
-    return new PeerTls(keyManager, trustManager);
+    return new PeerTls(keyManager, new PeerTrustManager(trustManager));
   }
 
   /** What {@link #peerTls()} hands out: JDK interfaces, usable across Ratis' shaded gRPC. */

@@ -117,6 +117,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private record Binding(String collection, int shard) {}
 
   private RaftCluster(ClusterSettings settings, CollectionRegistry registry) {
+    PeerNameResolver.register();
     this.settings = settings;
     this.registry = registry;
     this.clusterDir = settings.storagePath().resolve("cluster");
@@ -305,10 +306,11 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   private static String address(URI uri) {
-    if (uri.getHost() == null || uri.getPort() < 0) {
-      throw new StorageException.BadInput("peer URI " + uri + " needs a host and a port");
+    try {
+      return dev.quiver.cluster.PeerUris.hostPort(uri);
+    } catch (IllegalArgumentException e) {
+      throw new StorageException.BadInput(e.getMessage());
     }
-    return uri.getHost() + ":" + uri.getPort();
   }
 
   private static RaftPeer peer(long peerId, String uri) {
