@@ -11,6 +11,7 @@ import java.util.Objects;
  *
  * @param storagePath the node's storage directory; peer identity and Raft logs live under {@code
  *     cluster/} in it
+ * @param snapshotsPath where this node writes snapshots of its local replicas
  * @param host address the peer-to-peer port binds to
  * @param p2pPort {@code cluster.p2p.port}
  * @param uri {@code --uri}: how other peers reach this one; null to reuse the stored one (or, on a
@@ -24,6 +25,7 @@ import java.util.Objects;
  */
 public record ClusterSettings(
     Path storagePath,
+    Path snapshotsPath,
     String host,
     int p2pPort,
     URI uri,
@@ -35,6 +37,7 @@ public record ClusterSettings(
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");
+    Objects.requireNonNull(snapshotsPath, "snapshotsPath");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(rpcTimeoutMin, "rpcTimeoutMin");
     Objects.requireNonNull(rpcTimeoutMax, "rpcTimeoutMax");

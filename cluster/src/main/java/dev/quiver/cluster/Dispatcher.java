@@ -87,6 +87,18 @@ public interface Dispatcher extends AutoCloseable {
   boolean payloadMatchExists(
       String collection, java.util.Map<String, dev.quiver.storage.Value> matches);
 
+  /**
+   * This node's snapshot files: collection snapshots hold the node's local replicas (a single node:
+   * the whole collection), as in Qdrant.
+   */
+  dev.quiver.storage.SnapshotStore snapshots();
+
+  /**
+   * Replaces (or creates) the collection from a snapshot archive on this node. A cluster answers
+   * BadInput: recovery there is not supported yet.
+   */
+  void recoverSnapshot(String collection, java.nio.file.Path archive);
+
   /** What {@code GET /cluster} reports. */
   ClusterStatus clusterStatus();
 

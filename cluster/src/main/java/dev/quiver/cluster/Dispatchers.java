@@ -9,7 +9,13 @@ public final class Dispatchers {
 
   /** The single-node dispatcher over local storage; it takes ownership of {@code registry}. */
   public static Dispatcher singleNode(CollectionRegistry registry) {
-    return new SingleNodeDispatcher(registry);
+    return singleNode(registry, java.nio.file.Path.of("snapshots"));
+  }
+
+  /** As {@link #singleNode(CollectionRegistry)}, with snapshots under {@code snapshotsPath}. */
+  public static Dispatcher singleNode(
+      CollectionRegistry registry, java.nio.file.Path snapshotsPath) {
+    return new SingleNodeDispatcher(registry, snapshotsPath);
   }
 
   /**

@@ -8,6 +8,7 @@ import static io.qdrant.client.VectorsFactory.namedVectors;
 import static io.qdrant.client.VectorsFactory.vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -371,5 +372,30 @@ class GrpcClientIT {
                 "{\"ids\":[10]}")
             .result();
     assertThat(viaRest.get(0).at("/payload/from").asText()).isEqualTo("grpc");
+  }
+
+  @Test
+  void snapshotsThroughTheJavaClient() throws Exception {
+    client
+        .createCollectionAsync(
+            "snaps", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build())
+        .get();
+    var made = client.createSnapshotAsync("snaps").get();
+    assertThat(made.getName()).startsWith("snaps-");
+    assertThat(made.getChecksum()).hasSize(64);
+    assertThat(client.listSnapshotAsync("snaps").get())
+        .extracting(d -> d.getName())
+        .containsExactly(made.getName());
+    client.deleteSnapshotAsync("snaps", made.getName()).get();
+    assertThat(client.listSnapshotAsync("snaps").get()).isEmpty();
+    assertThat(
+            codeOf(catchThrowable(() -> client.deleteSnapshotAsync("snaps", made.getName()).get())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    var full = client.createFullSnapshotAsync().get();
+    assertThat(client.listFullSnapshotAsync().get())
+        .extracting(d -> d.getName())
+        .contains(full.getName());
+    client.deleteFullSnapshotAsync(full.getName()).get();
+    assertThat(client.listFullSnapshotAsync().get()).isEmpty();
   }
 }

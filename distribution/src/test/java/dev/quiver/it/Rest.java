@@ -95,6 +95,19 @@ final class Rest {
     return a;
   }
 
+  /** GETs a binary body (snapshot downloads): status and bytes. */
+  record Download(int status, byte[] body, String contentType) {}
+
+  Download download(String path) throws Exception {
+    var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET();
+    if (apiKey != null) {
+      b.header("api-key", apiKey);
+    }
+    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    return new Download(
+        r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
+  }
+
   /** Sends and validates the JSON answer against the operation's schema for its status code. */
   Answer call(String method, String template, String path, String body) throws Exception {
     Answer a = send(method, path, body);

@@ -446,4 +446,105 @@ class SingleNodeIT {
               "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK");
     }
   }
+
+  @Test
+  void snapshotsAreCreatedListedDownloadedRecoveredAndDeleted() throws Exception {
+    Rest rest = start();
+    assertThat(
+            rest.send("PUT", "/collections/snap", "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"}}")
+                .status())
+        .isEqualTo(200);
+    StringBuilder points = new StringBuilder("{\"points\":[");
+    for (int i = 1; i <= 20; i++) {
+      points
+          .append(i == 1 ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[1,")
+          .append(i)
+          .append(",0,0],\"payload\":{\"n\":")
+          .append(i)
+          .append("}}");
+    }
+    points.append("]}");
+    assertThat(rest.send("PUT", "/collections/snap/points?wait=true", points + "").status())
+        .isEqualTo(200);
+
+    String t = "/collections/{collection_name}/snapshots";
+    var created = rest.call("POST", t, "/collections/snap/snapshots", null);
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    String name = created.result().path("name").asText();
+    String checksum = created.result().path("checksum").asText();
+    assertThat(name).startsWith("snap-").endsWith(".snapshot");
+    var listed = rest.call("GET", t, "/collections/snap/snapshots", null);
+    assertThat(listed.result().findValuesAsText("name")).containsExactly(name);
+
+    var file = rest.download("/collections/snap/snapshots/" + name);
+    assertThat(file.status()).isEqualTo(200);
+    assertThat(file.contentType()).isEqualTo("application/octet-stream");
+    assertThat((long) file.body().length).isEqualTo(created.result().path("size").asLong());
+    assertThat(
+            java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(file.body())))
+        .isEqualTo(checksum);
+
+    // written after the snapshot: the recovered copy must not have it
+    assertThat(
+            rest.send(
+                    "PUT",
+                    "/collections/snap/points?wait=true",
+                    "{\"points\":[{\"id\":99,\"vector\":[1,1,1,1]}]}")
+                .status())
+        .isEqualTo(200);
+    String location = work.resolve("snapshots/snap/" + name).toUri().toString();
+    String recover = "/collections/{collection_name}/snapshots/recover";
+    var wrongSum =
+        rest.send(
+            "PUT",
+            "/collections/restored/snapshots/recover",
+            "{\"location\":\"" + location + "\",\"checksum\":\"" + "0".repeat(64) + "\"}");
+    assertThat(wrongSum.status()).isEqualTo(400);
+    assertThat(wrongSum.error()).contains("Checksum mismatch");
+    var outside =
+        rest.send(
+            "PUT",
+            "/collections/restored/snapshots/recover",
+            "{\"location\":\"" + work.resolve("storage/registry.state").toUri() + "\"}");
+    assertThat(outside.status()).isEqualTo(400);
+    assertThat(outside.error()).contains("inside the snapshots directory");
+    var recovered =
+        rest.call(
+            "PUT",
+            recover,
+            "/collections/restored/snapshots/recover",
+            "{\"location\":\"" + location + "\",\"checksum\":\"" + checksum + "\"}");
+    assertThat(recovered.status()).as(recovered.body()).isEqualTo(200);
+    assertThat(
+            rest.send("POST", "/collections/restored/points/count", "{}")
+                .result()
+                .path("count")
+                .asInt())
+        .isEqualTo(20);
+    var point = rest.send("GET", "/collections/restored/points/7", null);
+    assertThat(point.result().path("payload").path("n").asInt()).isEqualTo(7);
+
+    var deleted =
+        rest.call("DELETE", t + "/{snapshot_name}", "/collections/snap/snapshots/" + name, null);
+    assertThat(deleted.status()).isEqualTo(200);
+    assertThat(rest.call("GET", t, "/collections/snap/snapshots", null).result()).isEmpty();
+    assertThat(rest.download("/collections/snap/snapshots/" + name).status()).isEqualTo(404);
+    assertThat(rest.send("POST", "/collections/missing/snapshots", null).status()).isEqualTo(404);
+
+    var full = rest.call("POST", "/snapshots", "/snapshots", null);
+    assertThat(full.status()).isEqualTo(200);
+    String fullName = full.result().path("name").asText();
+    assertThat(rest.call("GET", "/snapshots", "/snapshots", null).result().findValuesAsText("name"))
+        .containsExactly(fullName);
+    assertThat(rest.download("/snapshots/" + fullName).body().length)
+        .isEqualTo(full.result().path("size").asInt());
+    assertThat(
+            rest.call("DELETE", "/snapshots/{snapshot_name}", "/snapshots/" + fullName, null)
+                .status())
+        .isEqualTo(200);
+  }
 }

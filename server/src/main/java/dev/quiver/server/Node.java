@@ -181,13 +181,15 @@ public final class Node implements AutoCloseable {
       QuiverConfig config, TlsContexts tls, URI uri, URI bootstrap) {
     var registry = Storage.open(Path.of(config.storage().storagePath()));
     var c = config.cluster();
+    Path snapshots = Path.of(config.storage().snapshotsPath());
     if (!c.enabled()) {
-      return Dispatchers.singleNode(registry);
+      return Dispatchers.singleNode(registry, snapshots);
     }
     Duration timeout = Duration.ofMillis(Math.max(1000, c.grpcTimeoutMs()));
     return Dispatchers.cluster(
         new ClusterSettings(
             Path.of(config.storage().storagePath()),
+            snapshots,
             config.service().host(),
             c.p2p().port(),
             uri,

@@ -29,6 +29,13 @@ public interface Collection {
     return writer(0);
   }
 
+  /**
+   * Writes a point-in-time archive (zip) of this collection's configuration and local shards to
+   * {@code out}; each shard is copied under its write lock, so the archive holds whole operations
+   * only. {@link CollectionMetaOp.Restore} reads it back.
+   */
+  void snapshot(java.io.OutputStream out) throws java.io.IOException;
+
   /** Counts over the local shards. */
   CollectionInfo info();
 }

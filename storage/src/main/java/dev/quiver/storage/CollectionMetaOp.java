@@ -54,4 +54,15 @@ public sealed interface CollectionMetaOp {
       Objects.requireNonNull(collection, "collection");
     }
   }
+
+  /**
+   * Replaces the collection (creating it when absent) with the content of a snapshot archive made
+   * by {@link Collection#snapshot}. The archive is checked before the old collection is touched.
+   */
+  record Restore(String collection, java.nio.file.Path archive) implements CollectionMetaOp {
+    public Restore {
+      Objects.requireNonNull(collection, "collection");
+      Objects.requireNonNull(archive, "archive");
+    }
+  }
 }

@@ -33,8 +33,21 @@ public final class SingleNodeDispatcher implements Dispatcher {
   /** A single node still has a peer id in Qdrant's collection cluster info; random per start. */
   private final long peerId = 1 + (new java.security.SecureRandom().nextLong() & ((1L << 53) - 2));
 
-  public SingleNodeDispatcher(CollectionRegistry registry) {
+  private final dev.quiver.storage.SnapshotStore snapshots;
+
+  public SingleNodeDispatcher(CollectionRegistry registry, java.nio.file.Path snapshotsPath) {
     this.registry = registry;
+    this.snapshots = new dev.quiver.storage.SnapshotStore(snapshotsPath, registry);
+  }
+
+  @Override
+  public dev.quiver.storage.SnapshotStore snapshots() {
+    return snapshots;
+  }
+
+  @Override
+  public void recoverSnapshot(String collection, java.nio.file.Path archive) {
+    applyMeta(new CollectionMetaOp.Restore(collection, archive));
   }
 
   @Override

@@ -62,7 +62,7 @@ public final class GrpcServer implements AutoCloseable {
             .addService(health.getHealthService())
             // Not implemented yet, but registered so that calls are authenticated and audited
             // before they are answered UNIMPLEMENTED.
-            .addService(new io.qdrant.client.grpc.SnapshotsGrpc.SnapshotsImplBase() {})
+            .addService(new SnapshotsService(dispatcher))
             .addService(new io.qdrant.client.grpc.StorageReadGrpc.StorageReadImplBase() {})
             .intercept(new AuthInterceptor(access))
             .build()

@@ -734,6 +734,54 @@ final class JsonCodec {
     return out;
   }
 
+  /** A snapshot as Qdrant describes it; {@code creation_time} is UTC without a zone. */
+  public static ObjectNode snapshot(dev.quiver.storage.SnapshotStore.Description d) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("name", d.name());
+    o.put(
+        "creation_time",
+        java.time.LocalDateTime.ofInstant(
+                d.creationTime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                java.time.ZoneOffset.UTC)
+            .toString());
+    o.put("size", d.size());
+    if (d.checksum() == null) {
+      o.putNull("checksum");
+    } else {
+      o.put("checksum", d.checksum());
+    }
+    return o;
+  }
+
+  /** The body of a snapshot recovery. */
+  public record Recover(java.net.URI location, String checksum) {}
+
+  public static Recover recover(JsonNode body) {
+    if (!(body instanceof ObjectNode o)) {
+      throw malformed(body, "object", "");
+    }
+    String location = text(required(o, "location", ""), "location");
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(location);
+    } catch (java.net.URISyntaxException e) {
+      throw new RequestException.Invalid("JSON body", "location", "not a URL: " + e.getReason());
+    }
+    JsonNode sum = o.get("checksum");
+    String checksum = sum == null || sum.isNull() ? null : text(sum, "checksum");
+    JsonNode priority = o.get("priority");
+    if (priority != null && !priority.isNull()) {
+      String p = text(priority, "priority");
+      if (!p.equals("replica") && !p.equals("snapshot") && !p.equals("no_sync")) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown variant `"
+                + p
+                + "`, expected one of `no_sync`, `snapshot`, `replica` at `priority`");
+      }
+    }
+    return new Recover(uri, checksum);
+  }
+
   /**
    * The body of {@code POST /collections/{c}/cluster}: exactly one of {@code move_shard}, {@code
    * replicate_shard}, {@code drop_replica}, {@code abort_transfer}. Sharding keys, resharding and

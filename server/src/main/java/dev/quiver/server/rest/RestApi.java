@@ -48,6 +48,30 @@ final class RestApi {
     h.put("collection_cluster_info", this::collectionClusterInfo);
     h.put("update_collection_cluster", this::updateCollectionCluster);
     h.put("remove_peer", this::removePeer);
+    h.put("create_snapshot", r -> snapshot(r, dispatcher.snapshots().create(collection(r))));
+    h.put("list_snapshots", r -> snapshots(r, dispatcher.snapshots().list(collection(r))));
+    h.put(
+        "get_snapshot",
+        r ->
+            RestResponse.file(dispatcher.snapshots().file(collection(r), r.path("snapshot_name"))));
+    h.put(
+        "delete_snapshot",
+        r -> {
+          dispatcher.snapshots().delete(collection(r), r.path("snapshot_name"));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    h.put("recover_from_snapshot", this::recoverFromSnapshot);
+    h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().createFull()));
+    h.put("list_full_snapshots", r -> snapshots(r, dispatcher.snapshots().listFull()));
+    h.put(
+        "get_full_snapshot",
+        r -> RestResponse.file(dispatcher.snapshots().fullFile(r.path("snapshot_name"))));
+    h.put(
+        "delete_full_snapshot",
+        r -> {
+          dispatcher.snapshots().deleteFull(r.path("snapshot_name"));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
     h.put("get_collections", this::listCollections);
     h.put("get_collection", this::getCollection);
     h.put("create_collection", this::createCollection);
@@ -153,6 +177,46 @@ final class RestApi {
           "Deserialize error in path parameters: peer_id `" + raw + "` is not a u64");
     }
     dispatcher.removePeer(peer, r.boolQuery("force", false));
+    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+  }
+
+  private RestResponse snapshot(RestRequest r, dev.quiver.storage.SnapshotStore.Description d) {
+    return RestResponse.ok(JsonCodec.snapshot(d), started(r));
+  }
+
+  private RestResponse snapshots(
+      RestRequest r, List<dev.quiver.storage.SnapshotStore.Description> list) {
+    ArrayNode arr = Json.MAPPER.createArrayNode();
+    list.forEach(d -> arr.add(JsonCodec.snapshot(d)));
+    return RestResponse.ok(arr, started(r));
+  }
+
+  /**
+   * {@code PUT /collections/{c}/snapshots/recover}: {@code location} is a {@code file://} URL of a
+   * snapshot under this node's snapshots directory; an optional {@code checksum} (SHA-256) must
+   * match.
+   */
+  private RestResponse recoverFromSnapshot(RestRequest r) {
+    String name = collection(r);
+    JsonCodec.Recover q = JsonCodec.recover(r.json());
+    java.nio.file.Path file;
+    String scheme = q.location().getScheme();
+    if ("file".equalsIgnoreCase(scheme)) {
+      file = dispatcher.snapshots().local(q.location());
+    } else if ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) {
+      throw new RequestException.Unsupported(
+          "recovery from a URL is not supported yet: copy the snapshot into the snapshots"
+              + " directory and give its file:// location");
+    } else {
+      throw new RequestException.Invalid(
+          "JSON body", "location", "must be a file:// or http(s):// URL");
+    }
+    if (q.checksum() != null
+        && !q.checksum().equalsIgnoreCase(dev.quiver.storage.SnapshotStore.sha256(file))) {
+      throw new StorageException.BadInput(
+          "Checksum mismatch: the snapshot file is not the one given");
+    }
+    dispatcher.recoverSnapshot(name, file);
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 

@@ -4,8 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 
-/** What a handler answers: a status, a content type and the body bytes. Immutable. */
-record RestResponse(HttpResponseStatus status, String contentType, byte[] body) {
+/**
+ * What a handler answers: a status, a content type and the body bytes, or a file streamed from disk
+ * (snapshot downloads). Immutable.
+ */
+record RestResponse(
+    HttpResponseStatus status, String contentType, byte[] body, java.nio.file.Path file) {
+  RestResponse(HttpResponseStatus status, String contentType, byte[] body) {
+    this(status, contentType, body, null);
+  }
+
+  /** A file download, streamed in chunks (never read whole into memory). */
+  static RestResponse file(java.nio.file.Path file) {
+    return new RestResponse(HttpResponseStatus.OK, "application/octet-stream", new byte[0], file);
+  }
+
   static final String JSON = "application/json";
   static final String TEXT = "text/plain; charset=utf-8";
 

@@ -135,6 +135,7 @@ public final class RestServer implements AutoCloseable {
                                       "content-encoding")
                                   .build()));
                     }
+                    p.addLast(new io.netty.handler.stream.ChunkedWriteHandler());
                     p.addLast(new Handler(router, handlers, access, executor));
                   }
                 });
@@ -334,6 +335,10 @@ public final class RestServer implements AutoCloseable {
     }
 
     private static void write(ChannelHandlerContext ctx, RestResponse r, boolean keepAlive) {
+      if (r.file() != null) {
+        writeFile(ctx, r.file(), keepAlive);
+        return;
+      }
       FullHttpResponse res =
           new DefaultFullHttpResponse(
               HttpVersion.HTTP_1_1, r.status(), Unpooled.wrappedBuffer(r.body()));
@@ -344,6 +349,50 @@ public final class RestServer implements AutoCloseable {
         ctx.writeAndFlush(res);
       } else {
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    private static void writeFile(
+        ChannelHandlerContext ctx, java.nio.file.Path file, boolean keepAlive) {
+      java.io.RandomAccessFile raf;
+      long length;
+      try {
+        raf = new java.io.RandomAccessFile(file.toFile(), "r");
+        length = raf.length();
+      } catch (java.io.IOException e) {
+        LOG.error("cannot open {} for download: {}", file, e.toString());
+        write(
+            ctx,
+            RestResponse.error(
+                HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                "Service internal error: cannot read the snapshot file",
+                System.nanoTime()),
+            keepAlive);
+        return;
+      }
+      var res =
+          new io.netty.handler.codec.http.DefaultHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+      res.headers()
+          .set(
+              HttpHeaderNames.CONTENT_DISPOSITION,
+              "attachment; filename=\"" + file.getFileName() + "\"");
+      HttpUtil.setContentLength(res, length);
+      if (keepAlive) {
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      }
+      ctx.write(res);
+      try {
+        var done =
+            ctx.writeAndFlush(
+                new io.netty.handler.codec.http.HttpChunkedInput(
+                    new io.netty.handler.stream.ChunkedFile(raf, 0, length, 1 << 16)));
+        if (!keepAlive) {
+          done.addListener(ChannelFutureListener.CLOSE);
+        }
+      } catch (java.io.IOException e) {
+        ctx.close();
       }
     }
 

@@ -162,6 +162,19 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
+  public synchronized void snapshot(java.io.OutputStream out) throws IOException {
+    var zip = new java.util.zip.ZipOutputStream(out);
+    zip.setLevel(java.util.zip.Deflater.BEST_SPEED);
+    zip.putNextEntry(new java.util.zip.ZipEntry(META_FILE));
+    Files.copy(dir.resolve(META_FILE), zip);
+    zip.closeEntry();
+    for (var e : shards.entrySet()) {
+      e.getValue().snapshotTo(zip, SHARDS_DIR + "/" + e.getKey() + "/");
+    }
+    zip.finish();
+  }
+
+  @Override
   public synchronized void close() {
     for (LocalShard shard : shards.values()) {
       shard.close();

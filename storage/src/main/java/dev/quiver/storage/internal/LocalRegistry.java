@@ -97,6 +97,7 @@ public final class LocalRegistry implements CollectionRegistry {
       switch (op) {
         case CollectionMetaOp.Create c -> create(c);
         case CollectionMetaOp.Drop d -> drop(d.collection());
+        case CollectionMetaOp.Restore r -> restore(r);
         case CollectionMetaOp.AddShard a -> local(a.collection()).addShard(a.shard());
         case CollectionMetaOp.DropShard d -> local(d.collection()).dropShard(d.shard());
       }
@@ -127,6 +128,61 @@ public final class LocalRegistry implements CollectionRegistry {
       throw new StorageException.Io("cannot create collection " + name + ": " + e.getMessage(), e);
     }
     collections.put(name, new LocalCollection(name, target, c.config(), c.localShards()));
+  }
+
+  /** Unpacks the archive beside the collections, checks it opens, then swaps it in. */
+  private void restore(CollectionMetaOp.Restore r) {
+    String name = r.collection();
+    Path staging = collectionsDir.resolve(".restore-" + name);
+    try {
+      deleteRecursively(staging);
+      Files.createDirectories(staging);
+      unzip(r.archive(), staging);
+      LocalCollection.readMeta(staging); // a missing or corrupt configuration stops here
+    } catch (IOException e) {
+      deleteQuietly(staging);
+      throw new StorageException.BadInput("the snapshot cannot be read: " + e.getMessage());
+    } catch (StorageException e) {
+      deleteQuietly(staging);
+      throw new StorageException.BadInput("the snapshot is not a collection: " + e.getMessage());
+    }
+    drop(name);
+    Path target = collectionsDir.resolve(name);
+    try {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      FileFormat.fsyncDirectory(collectionsDir);
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot restore collection " + name + ": " + e.getMessage(), e);
+    }
+    collections.put(name, new LocalCollection(name, target, LocalCollection.readMeta(target)));
+  }
+
+  /** Extracts a zip, refusing entries that would land outside {@code target} (zip slip). */
+  private static void unzip(Path archive, Path target) throws IOException {
+    Path root = target.toAbsolutePath().normalize();
+    try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(archive))) {
+      java.util.zip.ZipEntry e;
+      while ((e = zip.getNextEntry()) != null) {
+        Path out = root.resolve(e.getName()).normalize();
+        if (!out.startsWith(root) || out.equals(root)) {
+          throw new IOException("entry " + e.getName() + " points outside the archive");
+        }
+        if (e.isDirectory()) {
+          Files.createDirectories(out);
+        } else {
+          Files.createDirectories(out.getParent());
+          Files.copy(zip, out);
+        }
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      deleteRecursively(dir);
+    } catch (IOException e) {
+      LOG.warn("cannot clean up {}: {}", dir, e.toString());
+    }
   }
 
   private void drop(String name) {

@@ -111,6 +111,27 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
   }
 
+  /**
+   * Writes this shard's files into {@code zip} under {@code prefix}, as of one moment: under the
+   * write lock (writes wait, reads go on) it takes a checkpoint, so the files hold every applied
+   * op, and copies them before letting writes resume.
+   */
+  void snapshotTo(java.util.zip.ZipOutputStream zip, String prefix) throws java.io.IOException {
+    synchronized (writeLock) {
+      checkpointed = -1; // force a fresh checkpoint even when nothing changed since the last
+      checkpoint();
+      wal.force();
+      try (var files = java.nio.file.Files.walk(dir)) {
+        for (Path f : files.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+          zip.putNextEntry(
+              new java.util.zip.ZipEntry(prefix + dir.relativize(f).toString().replace('\\', '/')));
+          java.nio.file.Files.copy(f, zip);
+          zip.closeEntry();
+        }
+      }
+    }
+  }
+
   private void replay(Path dir, long opNum, byte[] body) {
     if (opNum <= lastApplied) {
       return;

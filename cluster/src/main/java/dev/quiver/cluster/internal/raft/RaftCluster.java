@@ -102,6 +102,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final Parameters parameters;
   private final MetaStateMachine meta;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final dev.quiver.storage.SnapshotStore snapshots;
   private final Fanout fanout = new Fanout(executor);
 
   /** Local shard groups: group id → (collection, shard), persisted under {@code groups/}. */
@@ -123,6 +124,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     this.clusterDir = settings.storagePath().resolve("cluster");
     this.groupsDir = clusterDir.resolve("groups");
     this.meta = new MetaStateMachine(this);
+    this.snapshots = new dev.quiver.storage.SnapshotStore(settings.snapshotsPath(), registry);
     this.properties = properties(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
     if (settings.tls()) {
@@ -705,6 +707,20 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   @Override
   public boolean payloadMatchExists(String collection, Map<String, Value> matches) {
     return fanout.anyPayloadMatches(readers(collection, ReadConsistency.ONE), matches);
+  }
+
+  // ---- snapshots ----
+
+  @Override
+  public dev.quiver.storage.SnapshotStore snapshots() {
+    return snapshots;
+  }
+
+  @Override
+  public void recoverSnapshot(String collection, Path archive) {
+    placement(collection);
+    throw new StorageException.BadInput(
+        "Recovering a collection from a snapshot is not supported in cluster mode yet");
   }
 
   // ---- status ----
