@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param rpcTimeoutMin lower bound of the Raft election timeout
  * @param rpcTimeoutMax upper bound of the Raft election timeout
  * @param requestTimeout how long a forwarded request or a consensus operation may take
+ * @param shardSnapshotEntries log entries of a shard after which its replicas take a snapshot and
+ *     compact their Raft log
  */
 public record ClusterSettings(
     Path storagePath,
@@ -33,7 +35,8 @@ public record ClusterSettings(
     TlsContexts.PeerTls peerTls,
     Duration rpcTimeoutMin,
     Duration rpcTimeoutMax,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    long shardSnapshotEntries) {
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");

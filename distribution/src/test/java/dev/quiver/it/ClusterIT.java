@@ -86,7 +86,11 @@ class ClusterIT {
         "QDRANT__TLS__CA_CERT",
         caFile.toString(),
         "QDRANT__SERVICE__API_KEY",
-        KEY);
+        KEY,
+        // small, so that shard logs are compacted while a node is down and it must catch up
+        // from a snapshot
+        "QDRANT__CLUSTER__CONSENSUS__COMPACT_SHARD_LOG_ENTRIES",
+        "20");
   }
 
   @AfterAll
@@ -309,9 +313,12 @@ class ClusterIT {
                   .isGreaterThan(before + 40));
       nodes.get(follower).args().start(); // rejoins from its stored identity, no flags
       down.remove(follower);
+      int restarted = follower;
       // the restarted follower catches up by the Raft log before the leader goes
       Set<Integer> ackedSoFar = Set.copyOf(acknowledged);
       eventually(30, () -> assertThat(scrollAll(follower)).containsAll(ackedSoFar));
+      // the leaders compacted their logs meanwhile: the follower was sent shard snapshots
+      assertThat(nodes.get(restarted).log()).contains("caught up from the leader's snapshot");
 
       int oldLeader = leaderIndex();
       down.add(oldLeader);

@@ -179,8 +179,11 @@ public final class Node implements AutoCloseable {
 
   private static Dispatcher openDispatcher(
       QuiverConfig config, TlsContexts tls, URI uri, URI bootstrap) {
-    var registry = Storage.open(Path.of(config.storage().storagePath()));
     var c = config.cluster();
+    var registry =
+        c.enabled()
+            ? Storage.openReplicated(Path.of(config.storage().storagePath()))
+            : Storage.open(Path.of(config.storage().storagePath()));
     Path snapshots = Path.of(config.storage().snapshotsPath());
     if (!c.enabled()) {
       return Dispatchers.singleNode(registry, snapshots);
@@ -197,7 +200,8 @@ public final class Node implements AutoCloseable {
             c.p2p().enableTls() ? tls.peerTls() : null,
             Duration.ofSeconds(1),
             Duration.ofSeconds(2),
-            timeout),
+            timeout,
+            c.consensus().compactShardLogEntries()),
         registry);
   }
 

@@ -36,6 +36,15 @@ public interface Collection {
    */
   void snapshot(java.io.OutputStream out) throws java.io.IOException;
 
+  /**
+   * Writes a point-in-time archive of one local shard (the unit a Raft snapshot ships to a lagging
+   * replica).
+   */
+  void snapshotShard(int shardId, java.io.OutputStream out) throws java.io.IOException;
+
+  /** Replaces the local shard's data with an archive from {@link #snapshotShard}. */
+  void restoreShard(int shardId, java.nio.file.Path archive) throws java.io.IOException;
+
   /** Counts over the local shards. */
   CollectionInfo info();
 }

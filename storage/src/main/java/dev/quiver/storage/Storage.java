@@ -14,4 +14,12 @@ public final class Storage {
   public static CollectionRegistry open(Path storagePath) {
     return LocalRegistry.open(storagePath);
   }
+
+  /**
+   * Opens the storage of a cluster node: its shards keep no WAL, because each shard's Raft log is
+   * the durable record of its operations; {@link ShardWriter#flush()} takes a checkpoint.
+   */
+  public static CollectionRegistry openReplicated(Path storagePath) {
+    return LocalRegistry.open(storagePath, true);
+  }
 }

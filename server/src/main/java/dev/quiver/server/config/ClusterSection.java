@@ -14,7 +14,7 @@ public record ClusterSection(
     grpcTimeoutMs = grpcTimeoutMs == null ? 60_000 : grpcTimeoutMs;
     connectionTimeoutMs = connectionTimeoutMs == null ? 2000 : connectionTimeoutMs;
     p2p = p2p == null ? new P2p(null, null, null) : p2p;
-    consensus = consensus == null ? new Consensus(null, null, null) : consensus;
+    consensus = consensus == null ? new Consensus(null, null, null, null) : consensus;
   }
 
   /** {@code cluster.p2p}. */
@@ -28,11 +28,15 @@ public record ClusterSection(
 
   /** {@code cluster.consensus}. */
   public record Consensus(
-      Integer tickPeriodMs, Integer bootstrapTimeoutSec, Integer compactWalEntries) {
+      Integer tickPeriodMs,
+      Integer bootstrapTimeoutSec,
+      Integer compactWalEntries,
+      Integer compactShardLogEntries) {
     public Consensus {
       tickPeriodMs = tickPeriodMs == null ? 100 : tickPeriodMs;
       bootstrapTimeoutSec = bootstrapTimeoutSec == null ? 15 : bootstrapTimeoutSec;
       compactWalEntries = compactWalEntries == null ? 128 : compactWalEntries;
+      compactShardLogEntries = compactShardLogEntries == null ? 10_000 : compactShardLogEntries;
     }
   }
 }

@@ -32,13 +32,20 @@ final class LocalCollection implements Collection, AutoCloseable {
   private final java.util.concurrent.ConcurrentSkipListMap<Integer, LocalShard> shards =
       new java.util.concurrent.ConcurrentSkipListMap<>();
 
+  private final boolean externalLog;
+
   /** Opens the collection at {@code dir} with the shards found under it. */
-  LocalCollection(String name, Path dir, CollectionConfig config) {
-    this(name, dir, config, existingShards(dir));
+  LocalCollection(String name, Path dir, CollectionConfig config, boolean externalLog) {
+    this(name, dir, config, existingShards(dir), externalLog);
   }
 
-  /** Opens (creating as needed) the collection at {@code dir} with exactly {@code shardIds}. */
-  LocalCollection(String name, Path dir, CollectionConfig config, Set<Integer> shardIds) {
+  /**
+   * Opens (creating as needed) the collection at {@code dir} with exactly {@code shardIds}; with
+   * {@code externalLog} its shards keep no WAL (a Raft log is their durable record).
+   */
+  LocalCollection(
+      String name, Path dir, CollectionConfig config, Set<Integer> shardIds, boolean externalLog) {
+    this.externalLog = externalLog;
     this.name = name;
     this.config = config;
     this.dir = dir;
@@ -59,7 +66,7 @@ final class LocalCollection implements Collection, AutoCloseable {
   /** Opens (creating when new) the replica of shard {@code id}. */
   synchronized void addShard(int id) {
     if (!shards.containsKey(id)) {
-      shards.put(id, new LocalShard(shardDir(id), config));
+      shards.put(id, new LocalShard(shardDir(id), config, externalLog));
     }
   }
 
@@ -73,11 +80,7 @@ final class LocalCollection implements Collection, AutoCloseable {
     Path doomed = dir.resolve(SHARDS_DIR).resolve(".drop-" + id + "-" + System.nanoTime());
     try {
       Files.move(shardDir(id), doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      try (Stream<Path> walk = Files.walk(doomed)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
+      Archives.deleteRecursively(doomed);
     } catch (IOException e) {
       throw new StorageException.Io(
           "cannot delete shard " + id + " of " + name + ": " + e.getMessage(), e);
@@ -172,6 +175,31 @@ final class LocalCollection implements Collection, AutoCloseable {
       e.getValue().snapshotTo(zip, SHARDS_DIR + "/" + e.getKey() + "/");
     }
     zip.finish();
+  }
+
+  @Override
+  public void snapshotShard(int shardId, java.io.OutputStream out) throws IOException {
+    LocalShard shard = shard(shardId);
+    var zip = new java.util.zip.ZipOutputStream(out);
+    zip.setLevel(java.util.zip.Deflater.BEST_SPEED);
+    shard.snapshotTo(zip, "");
+    zip.finish();
+  }
+
+  @Override
+  public synchronized void restoreShard(int shardId, Path archive) throws IOException {
+    Path staging = dir.resolve(SHARDS_DIR).resolve(".restore-" + shardId);
+    Archives.deleteRecursively(staging);
+    Files.createDirectories(staging);
+    Archives.unzip(archive, staging);
+    LocalShard old = shards.remove(shardId);
+    if (old != null) {
+      old.close();
+    }
+    Path target = shardDir(shardId);
+    Archives.deleteRecursively(target);
+    Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    shards.put(shardId, new LocalShard(target, config, externalLog));
   }
 
   @Override

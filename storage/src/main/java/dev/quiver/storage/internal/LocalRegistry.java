@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,14 +37,22 @@ public final class LocalRegistry implements CollectionRegistry {
   private final Object metaLock = new Object();
   private volatile long lastApplied; // written under metaLock
 
-  private LocalRegistry(Path root) {
+  private final boolean externalLog;
+
+  private LocalRegistry(Path root, boolean externalLog) {
+    this.externalLog = externalLog;
     this.root = root;
     this.collectionsDir = root.resolve("collections");
   }
 
   /** Opens or creates the storage at {@code root}. */
   public static LocalRegistry open(Path root) {
-    LocalRegistry registry = new LocalRegistry(root);
+    return open(root, false);
+  }
+
+  /** As {@link #open(Path)}; with {@code externalLog} the shards keep no WAL of their own. */
+  public static LocalRegistry open(Path root, boolean externalLog) {
+    LocalRegistry registry = new LocalRegistry(root, externalLog);
     try {
       Files.createDirectories(registry.collectionsDir);
       Path state = root.resolve(STATE_FILE);
@@ -73,7 +80,8 @@ public final class LocalRegistry implements CollectionRegistry {
           continue;
         }
         long started = System.nanoTime();
-        LocalCollection c = new LocalCollection(name, dir, LocalCollection.readMeta(dir));
+        LocalCollection c =
+            new LocalCollection(name, dir, LocalCollection.readMeta(dir), externalLog);
         collections.put(name, c);
         LOG.info(
             "loaded collection {} ({} points) in {} ms",
@@ -127,7 +135,8 @@ public final class LocalRegistry implements CollectionRegistry {
     } catch (IOException e) {
       throw new StorageException.Io("cannot create collection " + name + ": " + e.getMessage(), e);
     }
-    collections.put(name, new LocalCollection(name, target, c.config(), c.localShards()));
+    collections.put(
+        name, new LocalCollection(name, target, c.config(), c.localShards(), externalLog));
   }
 
   /** Unpacks the archive beside the collections, checks it opens, then swaps it in. */
@@ -137,7 +146,7 @@ public final class LocalRegistry implements CollectionRegistry {
     try {
       deleteRecursively(staging);
       Files.createDirectories(staging);
-      unzip(r.archive(), staging);
+      Archives.unzip(r.archive(), staging);
       LocalCollection.readMeta(staging); // a missing or corrupt configuration stops here
     } catch (IOException e) {
       deleteQuietly(staging);
@@ -154,27 +163,8 @@ public final class LocalRegistry implements CollectionRegistry {
     } catch (IOException e) {
       throw new StorageException.Io("cannot restore collection " + name + ": " + e.getMessage(), e);
     }
-    collections.put(name, new LocalCollection(name, target, LocalCollection.readMeta(target)));
-  }
-
-  /** Extracts a zip, refusing entries that would land outside {@code target} (zip slip). */
-  private static void unzip(Path archive, Path target) throws IOException {
-    Path root = target.toAbsolutePath().normalize();
-    try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(archive))) {
-      java.util.zip.ZipEntry e;
-      while ((e = zip.getNextEntry()) != null) {
-        Path out = root.resolve(e.getName()).normalize();
-        if (!out.startsWith(root) || out.equals(root)) {
-          throw new IOException("entry " + e.getName() + " points outside the archive");
-        }
-        if (e.isDirectory()) {
-          Files.createDirectories(out);
-        } else {
-          Files.createDirectories(out.getParent());
-          Files.copy(zip, out);
-        }
-      }
-    }
+    collections.put(
+        name, new LocalCollection(name, target, LocalCollection.readMeta(target), externalLog));
   }
 
   private static void deleteQuietly(Path dir) {
@@ -240,13 +230,6 @@ public final class LocalRegistry implements CollectionRegistry {
   }
 
   private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
+    Archives.deleteRecursively(dir);
   }
 }

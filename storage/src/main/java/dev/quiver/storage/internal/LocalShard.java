@@ -49,7 +49,18 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   private volatile long lastApplied; // written under writeLock
 
+  /**
+   * True when an outside log (a Raft group) is the durable record of this shard's operations: it
+   * then writes no WAL of its own, and {@link #flush()} takes a checkpoint instead.
+   */
+  private final boolean externalLog;
+
   LocalShard(Path dir, CollectionConfig config) {
+    this(dir, config, false);
+  }
+
+  LocalShard(Path dir, CollectionConfig config, boolean externalLog) {
+    this.externalLog = externalLog;
     this.config = config;
     this.dir = dir;
     Checkpoint.State restored = Checkpoint.exists(dir) ? Checkpoint.read(dir) : null;
@@ -156,10 +167,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         return false;
       }
       UpdateOp prepared = prepare(op);
-      wal.append(opNum, Codec.encode(prepared));
+      if (!externalLog) {
+        wal.append(opNum, Codec.encode(prepared));
+      }
       applyInMemory(opNum, prepared);
       lastApplied = opNum;
-      if (wal.segmentCount() > CHECKPOINT_AFTER_SEGMENTS) {
+      if (!externalLog && wal.segmentCount() > CHECKPOINT_AFTER_SEGMENTS) {
         checkpoint();
       }
       return true;
@@ -173,6 +186,10 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   @Override
   public long flush() {
+    if (externalLog) {
+      checkpoint();
+      return lastApplied;
+    }
     return wal.force();
   }
 

@@ -167,8 +167,13 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
     // consistency=majority|all reads go through the leader's read index
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    // the metadata log is small and replayed in full; shard logs are covered by shard WALs
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    // shard groups snapshot (and purge their logs) every so many entries; the metadata state
+    // machine declines snapshots, its small log is kept and replayed in full
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, Math.max(1, s.shardSnapshotEntries()));
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(
+        p, (int) Math.max(1, Math.min(1024, s.shardSnapshotEntries())));
     return p;
   }
 

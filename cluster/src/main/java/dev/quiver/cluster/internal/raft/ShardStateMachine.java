@@ -25,6 +25,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * entry i is applied to the local shard as op number {@code i * 2^16 + j}, so replaying the Raft
  * log over a shard that already holds a prefix of it skips that prefix. Queries run forwarded reads
  * on the local replica.
+ *
+ * <p>Snapshots: every {@code shard_snapshot_entries} entries Ratis asks for one; it is an archive
+ * of the local shard as of the last applied entry (which also checkpoints the shard, the durable
+ * state when the shard keeps no WAL). Ratis then purges the log up to it and ships the archive to a
+ * replica that is too far behind for the log; that replica replaces its shard with it.
  */
 final class ShardStateMachine extends BaseStateMachine {
   private static final Logger LOG = LogManager.getLogger(ShardStateMachine.class);
@@ -36,10 +41,114 @@ final class ShardStateMachine extends BaseStateMachine {
   private final String collection;
   private final int shard;
 
+  private final org.apache.ratis.statemachine.impl.SimpleStateMachineStorage snapshots =
+      new org.apache.ratis.statemachine.impl.SimpleStateMachineStorage();
+
   ShardStateMachine(CollectionRegistry registry, String collection, int shard) {
     this.registry = registry;
     this.collection = collection;
     this.shard = shard;
+  }
+
+  @Override
+  public void initialize(
+      org.apache.ratis.server.RaftServer server,
+      org.apache.ratis.protocol.RaftGroupId groupId,
+      org.apache.ratis.server.storage.RaftStorage storage)
+      throws java.io.IOException {
+    super.initialize(server, groupId, storage);
+    var life = getLifeCycle();
+    if (life.getCurrentState() == org.apache.ratis.util.LifeCycle.State.NEW) {
+      // Ratis pauses a RUNNING state machine before it installs a snapshot into it
+      life.transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+      life.transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    }
+    snapshots.init(storage);
+    var latest = snapshots.loadLatestSnapshot();
+    if (latest != null) {
+      // the shard's own files are at least as new as its latest snapshot (taken with a checkpoint)
+      updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
+    }
+  }
+
+  @Override
+  public org.apache.ratis.statemachine.StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public org.apache.ratis.statemachine.SnapshotInfo getLatestSnapshot() {
+    return snapshots.getLatestSnapshot();
+  }
+
+  @Override
+  public long takeSnapshot() throws java.io.IOException {
+    var applied = getLastAppliedTermIndex();
+    if (applied == null || applied.getIndex() <= 0) {
+      return -1;
+    }
+    var latest = snapshots.getLatestSnapshot();
+    if (latest != null && latest.getIndex() >= applied.getIndex()) {
+      return latest.getIndex();
+    }
+    java.io.File file = snapshots.getSnapshotFile(applied.getTerm(), applied.getIndex());
+    java.io.File tmp = new java.io.File(file.getParentFile(), file.getName() + ".tmp");
+    try (var out =
+        new java.io.BufferedOutputStream(
+            java.nio.file.Files.newOutputStream(tmp.toPath()), 1 << 16)) {
+      registry.require(collection).snapshotShard(shard, out);
+    }
+    java.nio.file.Files.move(
+        tmp.toPath(), file.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    var md5 = org.apache.ratis.util.MD5FileUtil.computeAndSaveMd5ForFile(file);
+    snapshots.updateLatestSnapshot(
+        new org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo(
+            new org.apache.ratis.server.storage.FileInfo(file.toPath(), md5), applied));
+    snapshots.cleanupOldSnapshots(
+        new org.apache.ratis.statemachine.SnapshotRetentionPolicy() {
+          @Override
+          public int getNumSnapshotsRetained() {
+            return 1;
+          }
+        });
+    LOG.info(
+        "{}/{}: snapshot at log index {} ({} bytes)",
+        collection,
+        shard,
+        applied.getIndex(),
+        file.length());
+    return applied.getIndex();
+  }
+
+  /** Ratis pauses the state machine before it installs a snapshot from the leader. */
+  @Override
+  public void pause() {
+    var life = getLifeCycle();
+    if (life.getCurrentState() == org.apache.ratis.util.LifeCycle.State.RUNNING) {
+      life.transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+      life.transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Called after Ratis installed a snapshot from the leader: the shard becomes that archive. */
+  @Override
+  public void reinitialize() throws java.io.IOException {
+    var latest = snapshots.loadLatestSnapshot();
+    var life = getLifeCycle();
+    if (life.getCurrentState() == org.apache.ratis.util.LifeCycle.State.PAUSED) {
+      life.transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+      life.transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    }
+    if (latest == null) {
+      return;
+    }
+    registry.require(collection).restoreShard(shard, latest.getFile().getPath());
+    updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
+    LOG.info(
+        "{}/{}: caught up from the leader's snapshot at log index {}",
+        collection,
+        shard,
+        latest.getIndex());
   }
 
   @Override
