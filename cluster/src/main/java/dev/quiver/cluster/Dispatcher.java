@@ -20,6 +20,11 @@ import java.util.List;
  */
 public interface Dispatcher extends AutoCloseable {
 
+  /** Shards of a new collection that names none: 1 on a single node, one per peer in a cluster. */
+  default int defaultShardNumber() {
+    return 1;
+  }
+
   /** Creates a collection, or fails with AlreadyExists. */
   void createCollection(String name, CollectionConfig config);
 

@@ -60,7 +60,11 @@ public record CreateCollection(
       OptimizersConfig optimizers,
       WalConfig wal) {
 
-    public CollectionConfig resolve(CreateCollection r) {
+    /**
+     * The full configuration of a new collection; {@code defaultShards} applies when the request
+     * names no {@code shard_number} (1 on a single node, one per peer in a cluster, as in Qdrant).
+     */
+    public CollectionConfig resolve(CreateCollection r, int defaultShards) {
       Map<String, VectorParams> vectors = r.vectors();
       if (vectorsOnDisk != null) {
         var withDefault = new java.util.HashMap<String, VectorParams>();
@@ -75,7 +79,7 @@ public record CreateCollection(
       }
       return new CollectionConfig(
           vectors,
-          r.shardNumber() == null ? 1 : r.shardNumber(),
+          r.shardNumber() == null ? defaultShards : r.shardNumber(),
           r.replicationFactor() == null ? replicationFactor : r.replicationFactor(),
           r.writeConsistencyFactor() == null ? writeConsistencyFactor : r.writeConsistencyFactor(),
           r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),

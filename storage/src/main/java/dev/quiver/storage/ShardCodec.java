@@ -289,7 +289,8 @@ public final class ShardCodec {
       }
       case Condition.HasId h -> {
         out.writeByte(12);
-        writeIds(out, new ArrayList<>(h.ids()));
+        // sets iterate in no fixed order: sorted, so equal conditions encode to equal bytes
+        writeIds(out, h.ids().stream().sorted(PointId::compareTo).toList());
       }
       case Condition.Nested n -> {
         out.writeByte(13);

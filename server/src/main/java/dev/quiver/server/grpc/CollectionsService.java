@@ -35,7 +35,8 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           dispatcher.createCollection(
-              name(r.getCollectionName()), defaults.resolve(ProtoCodec.createCollection(r)));
+              name(r.getCollectionName()),
+              defaults.resolve(ProtoCodec.createCollection(r), dispatcher.defaultShardNumber()));
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
               .setTime(secs(t))

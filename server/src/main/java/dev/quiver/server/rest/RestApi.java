@@ -237,7 +237,7 @@ final class RestApi {
   private RestResponse createCollection(RestRequest r) {
     String name = collection(r);
     CreateCollection request = JsonCodec.createCollection(r.json());
-    dispatcher.createCollection(name, defaults.resolve(request));
+    dispatcher.createCollection(name, defaults.resolve(request, dispatcher.defaultShardNumber()));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 

@@ -549,6 +549,11 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   // ---- Dispatcher: collections ----
 
   @Override
+  public int defaultShardNumber() {
+    return Math.max(1, meta.peers().size());
+  }
+
+  @Override
   public void createCollection(String name, CollectionConfig config) {
     String problem = dev.quiver.storage.CollectionNames.problem(name);
     if (problem != null) {
@@ -646,7 +651,8 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
               client(group, RetryPolicies.noRetry()),
               group.getPeers().stream().map(RaftPeer::getId).toList(),
               executor,
-              settings.requestTimeout());
+              settings.requestTimeout(),
+              p.config().writeConsistencyFactor());
         });
   }
 

@@ -62,6 +62,9 @@ final class ShardChannel implements AutoCloseable {
   private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
   private boolean draining; // guarded by queue
 
+  /** write_consistency_factor above a majority: wait until every replica has the entry. */
+  private final boolean waitForAll;
+
   private record Pending(byte[] op, CompletableFuture<Void> done) {}
 
   /**
@@ -74,7 +77,9 @@ final class ShardChannel implements AutoCloseable {
       RaftClient readClient,
       List<RaftPeerId> replicas,
       Executor executor,
-      Duration timeout) {
+      Duration timeout,
+      int writeConsistencyFactor) {
+    this.waitForAll = writeConsistencyFactor > replicas.size() / 2 + 1;
     this.name = name;
     this.client = client;
     this.readClient = readClient;
@@ -153,7 +158,32 @@ final class ShardChannel implements AutoCloseable {
                 batch.forEach(p -> p.done().completeExceptionally(e));
                 return;
               }
-              complete(batch, reply.getMessage().getContent().toByteArray());
+              byte[] content = reply.getMessage().getContent().toByteArray();
+              if (!waitForAll) {
+                complete(batch, content);
+                return;
+              }
+              client
+                  .async()
+                  .watch(
+                      reply.getLogIndex(),
+                      org.apache.ratis.proto.RaftProtos.ReplicationLevel.ALL_COMMITTED)
+                  .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                  .whenComplete(
+                      (watched, failure) -> {
+                        if (failure != null || !watched.isSuccess()) {
+                          RuntimeException e =
+                              unavailable(
+                                  failure != null
+                                      ? failure
+                                      : new TimeoutException(
+                                          "not every replica acknowledged the write"
+                                              + " (write_consistency_factor)"));
+                          batch.forEach(p -> p.done().completeExceptionally(e));
+                        } else {
+                          complete(batch, content);
+                        }
+                      });
             });
   }
 
