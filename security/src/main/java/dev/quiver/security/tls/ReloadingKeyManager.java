@@ -44,7 +44,7 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return delegate.chooseClientAlias(keyType, issuers, socket);
+    return delegate.chooseClientAlias(keyType, null, socket);
   }
 
   @Override
@@ -69,7 +69,10 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-    return delegate.chooseEngineClientAlias(keyType, issuers, engine);
+    // the node's one certificate is offered even when the server names other CAs, as curl or
+    // openssl would: a server of another cluster then refuses (and logs) this certificate rather
+    // than a handshake without one
+    return delegate.chooseEngineClientAlias(keyType, null, engine);
   }
 
   @Override

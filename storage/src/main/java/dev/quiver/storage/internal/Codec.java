@@ -10,18 +10,11 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
- * Binary encoding of the engine's values for its own files (WAL records, collection metadata).
- * Big-endian through {@link DataOutputStream}; every type starts with a tag byte so that new kinds
- * can be added without breaking old files. No Java serialization.
+ * The engine's own files (WAL records, collection metadata) through {@link
+ * dev.quiver.storage.ShardCodec}, with decoding failures as a checked exception that callers turn
+ * into a Corrupted error naming the file.
  */
 final class Codec {
-  private static final int OP_UPSERT = 1;
-  private static final int OP_DELETE = 2;
-  private static final int OP_SET_PAYLOAD = 3;
-  private static final int OP_OVERWRITE_PAYLOAD = 4;
-  private static final int OP_DELETE_PAYLOAD = 5;
-  private static final int OP_CLEAR_PAYLOAD = 6;
-
   private Codec() {}
 
   /**

@@ -19,7 +19,6 @@ import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
-import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -349,24 +348,12 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   /** Commits a metadata entry and waits until this peer applied it; its error is rethrown. */
   private void propose(Wire.MetaEntry entry) {
-    RaftClientReply reply;
-    try {
-      reply =
-          metaClient
-              .async()
-              .send(Message.valueOf(ByteString.copyFrom(Wire.encode(entry))))
-              .get(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException.Unavailable("interrupted", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new StorageException.Unavailable(
-          "no consensus on the metadata change: " + (e.getCause() == null ? e : e.getCause()), e);
-    }
-    if (!reply.isSuccess()) {
-      throw new StorageException.Unavailable(
-          "no consensus on the metadata change: " + reply.getException(), reply.getException());
-    }
+    String what = "no consensus on the metadata change";
+    RaftClientReply reply =
+        Replies.await(
+            metaClient.async().send(Message.valueOf(ByteString.copyFrom(Wire.encode(entry)))),
+            settings.requestTimeout(),
+            what);
     try {
       if (!meta.awaitApplied(reply.getLogIndex(), settings.requestTimeout().toMillis())) {
         throw new StorageException.Unavailable("this peer lags behind the metadata log", null);
@@ -375,16 +362,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       Thread.currentThread().interrupt();
       throw new StorageException.Unavailable("interrupted", e);
     }
-    try {
-      ShardCodec.read(
-          reply.getMessage().getContent().toByteArray(),
-          in -> {
-            Wire.readStatus(in);
-            return null;
-          });
-    } catch (ShardCodec.Malformed e) {
-      throw new StorageException.Unavailable("bad reply from the metadata leader", e);
-    }
+    Replies.read(reply, in -> null, what);
   }
 
   private StateMachine stateMachine(RaftGroupId groupId) {

@@ -233,38 +233,13 @@ final class ShardChannel implements AutoCloseable {
   }
 
   private <T> T linearizable(Wire.Read read, ShardCodec.Reader<T> decode) {
-    RaftClientReply reply;
-    try {
-      reply =
-          client
-              .async()
-              .sendReadOnly(Message.valueOf(ByteString.copyFrom(Wire.encode(read))))
-              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw unavailable(e);
-    } catch (ExecutionException e) {
-      throw unavailable(e.getCause());
-    } catch (TimeoutException e) {
-      throw unavailable(e);
-    }
-    if (!reply.isSuccess()) {
-      throw unavailable(reply.getException());
-    }
-    return decodeReply(reply, decode);
-  }
-
-  private <T> T decodeReply(RaftClientReply reply, ShardCodec.Reader<T> decode) {
-    try {
-      return ShardCodec.read(
-          reply.getMessage().getContent().toByteArray(),
-          in -> {
-            Wire.readStatus(in);
-            return decode.read(in);
-          });
-    } catch (ShardCodec.Malformed e) {
-      throw unavailable(e);
-    }
+    String what = "shard " + name;
+    RaftClientReply reply =
+        Replies.await(
+            client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(Wire.encode(read)))),
+            timeout,
+            what);
+    return Replies.read(reply, decode, what);
   }
 
   private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
@@ -295,7 +270,11 @@ final class ShardChannel implements AutoCloseable {
         last = reply.getException();
         continue;
       }
-      return decodeReply(reply, decode);
+      try {
+        return Replies.read(reply, decode, "shard " + name);
+      } catch (StorageException.Unavailable e) {
+        last = e; // a malformed answer: ask the next replica
+      }
     }
     throw unavailable(last == null ? new TimeoutException("no replica") : last);
   }
