@@ -76,6 +76,7 @@ public final class AnnBench {
         c.writer().apply(++op, new UpdateOp.Upsert(batch));
       }
       c.writer().flush();
+      c.writer().awaitIndexed(); // the build ends when the graph holds every vector
       double buildSecs = (System.nanoTime() - start) / 1e9;
       System.out.printf(
           Locale.ROOT,

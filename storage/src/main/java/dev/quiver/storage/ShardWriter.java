@@ -26,4 +26,11 @@ public interface ShardWriter {
    * @return the highest operation number now durable
    */
   long flush();
+
+  /**
+   * Waits until the background work on applied operations is done: every vector is in its search
+   * graph (Qdrant's optimizers finishing). Searches are complete before that as well: they scan
+   * what the graph does not hold yet.
+   */
+  default void awaitIndexed() {}
 }

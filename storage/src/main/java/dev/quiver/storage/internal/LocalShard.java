@@ -111,6 +111,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       if (checkpointed == lastApplied) {
         return;
       }
+      spaces.values().forEach(VectorSpace::drainIndex); // the graph written holds every slot
       spaces.values().forEach(s -> s.vectors.force());
       List<Checkpoint.PointState> state = new ArrayList<>(points.size());
       for (Stored s : points.values()) {
@@ -177,6 +178,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       }
       return true;
     }
+  }
+
+  @Override
+  public void awaitIndexed() {
+    spaces.values().forEach(VectorSpace::drainIndex);
   }
 
   @Override
@@ -357,6 +363,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       int ef =
           Math.max(keep, request.hnswEf() != null ? request.hnswEf() : space.hnsw.efConstruct());
       found = space.index.search(query, ef, accept);
+      space.addPending(query, found, accept); // appended, not yet in the graph
     }
     int[] order = found.bestFirstPositions();
     List<ScoredPoint> out = new ArrayList<>(request.limit());

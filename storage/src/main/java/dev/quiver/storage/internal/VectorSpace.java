@@ -35,10 +35,10 @@ final class VectorSpace implements AutoCloseable {
     live++;
   }
 
-  /** Stores and indexes a (prepared) vector for {@code id}; returns its slot. */
+  /** Stores a (prepared) vector for {@code id} and queues it for the graph; returns its slot. */
   int add(PointId id, float[] v) {
     int slot = append(id, v);
-    index.insert(slot);
+    index(new int[] {slot});
     return slot;
   }
 
@@ -50,12 +50,78 @@ final class VectorSpace implements AutoCloseable {
     return slot;
   }
 
+  // ---- background indexing ----
+
+  /** Appended slots not yet in the graph; searches scan them, the indexer drains them. */
+  private final java.util.concurrent.ConcurrentSkipListSet<Integer> pending =
+      new java.util.concurrent.ConcurrentSkipListSet<>();
+
+  /** Held while slots move from {@link #pending} into the graph (indexer or a drain). */
+  private final java.util.concurrent.locks.ReentrantLock indexLock =
+      new java.util.concurrent.locks.ReentrantLock();
+
+  private final Object wakeUp = new Object();
+  private Thread indexer; // guarded by wakeUp
+  private volatile boolean closed;
+
+  /** Beyond this many pending slots the writer indexes a batch itself (back-pressure). */
+  static final int MAX_PENDING = 20_000;
+
+  private static final int INDEX_BATCH = 4096;
+  private static final int PARALLEL_BATCH = 64;
+
   /**
-   * Indexes appended slots, on all cores when there are enough of them (the graph takes concurrent
-   * inserts). The order, and so the graph, then depends on scheduling; search results may differ in
-   * the last digits of recall between two such builds.
+   * Queues appended slots for the graph. A background indexer inserts them (on all cores for larger
+   * batches, as the graph takes concurrent inserts), so a write does not wait for graph building;
+   * until then searches find them by scanning. Above {@link #MAX_PENDING} the calling writer helps,
+   * which bounds both the lag and the scan.
    */
   void index(int[] slots) {
+    for (int s : slots) {
+      pending.add(s);
+    }
+    if (pending.size() > MAX_PENDING) {
+      indexBatch();
+    }
+    synchronized (wakeUp) {
+      if (indexer == null && !closed) {
+        indexer = Thread.ofPlatform().daemon(true).name("hnsw-indexer").start(this::indexLoop);
+      }
+      wakeUp.notifyAll();
+    }
+  }
+
+  private void indexLoop() {
+    while (!closed) {
+      if (pending.isEmpty()) {
+        synchronized (wakeUp) {
+          try {
+            wakeUp.wait(1000);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        continue;
+      }
+      indexBatch();
+    }
+  }
+
+  /** Moves up to one batch of pending slots into the graph. */
+  private void indexBatch() {
+    indexLock.lock();
+    try {
+      int[] batch = pending.stream().limit(INDEX_BATCH).mapToInt(Integer::intValue).toArray();
+      insert(batch);
+      for (int s : batch) {
+        pending.remove(s); // only now: until inserted, searches must still scan it
+      }
+    } finally {
+      indexLock.unlock();
+    }
+  }
+
+  private void insert(int[] slots) {
     if (slots.length < PARALLEL_BATCH) {
       for (int s : slots) {
         index.insert(s);
@@ -65,7 +131,26 @@ final class VectorSpace implements AutoCloseable {
     }
   }
 
-  private static final int PARALLEL_BATCH = 64;
+  /** Indexes everything pending now (before the graph is written to a checkpoint). */
+  void drainIndex() {
+    while (!pending.isEmpty()) {
+      indexBatch();
+    }
+  }
+
+  /** Slots appended but not yet in the graph. */
+  int pendingCount() {
+    return pending.size();
+  }
+
+  /** Adds the pending slots that {@code accept} admits to graph search results. */
+  void addPending(float[] q, HnswIndex.Candidates found, java.util.function.IntPredicate accept) {
+    for (int slot : pending) {
+      if (accept.test(slot)) {
+        found.add(slot, vectors.similarity(params.distance(), q, slot));
+      }
+    }
+  }
 
   void remove(int slot) {
     if (owners.get(slot) != null) {
@@ -108,6 +193,19 @@ final class VectorSpace implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    Thread t;
+    synchronized (wakeUp) {
+      t = indexer;
+      wakeUp.notifyAll();
+    }
+    if (t != null) {
+      try {
+        t.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     vectors.close();
   }
 }

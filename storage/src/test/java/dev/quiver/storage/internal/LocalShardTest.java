@@ -64,6 +64,11 @@ class LocalShardTest extends ShardContractTest {
       }
 
       @Override
+      public void awaitIndexed() {
+        shard.awaitIndexed();
+      }
+
+      @Override
       public void close() {
         shard.close();
       }
