@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,34 +25,62 @@ import java.util.concurrent.atomic.AtomicLong;
  * REST, for a single node and for a three-node cluster (all nodes in this JVM on 127.0.0.1, as in
  * {@code spec/ratis-throughput.md}, so they share the machine's cores): {@code shard_number} 3 with
  * {@code replication_factor} 1, and with {@code replication_factor} 3. Clients spread requests over
- * the cluster's nodes. Prints a markdown table with ratios against the single node measured in the
- * same run.
+ * the cluster's nodes. Vectors come from {@code minilm-384/base.fvecs} when the data set is there
+ * (random otherwise). A last replicated run stops the founding node (a shard leader and the
+ * metadata leader) half-way through and reports the longest stretch without an acknowledged write
+ * after that as the fail-over time. Prints a markdown table with ratios against the single node
+ * measured in the same run.
  *
- * <p>{@code ./mvnw -q -pl bench exec:exec@cluster-write [-Dbench.seconds=15 -Dbench.clients=8]}
+ * <p>{@code ./mvnw -q -pl bench exec:exec@cluster-write [-Dbench.cluster.seconds=15
+ * -Dbench.clients=8]}
  */
 public final class ClusterWriteBench {
   private static final int DIM = 384;
   private static final int BATCH = 256;
+  private static final String VECTORS = "{\"size\":384,\"distance\":\"Cosine\"}";
 
-  private record Result(String name, double pointsPerSecond, double p50, double p99) {}
+  private record Result(
+      String name,
+      double pointsPerSecond,
+      double p50,
+      double p99,
+      long failures,
+      Double failover) {}
+
+  private static float[][] data; // null: random vectors
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
     int clients = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    Path base = args.length > 3 ? Path.of(args[2]).resolve(args[3]).resolve("base.fvecs") : null;
+    if (base != null && Files.exists(base)) {
+      data = AnnBench.fvecs(base);
+      System.out.printf("vectors from %s (%d)%n", base, data.length);
+    } else {
+      System.out.println("no data set found; random vectors");
+    }
     Path dir = Files.createTempDirectory("quiver-cluster-bench");
     List<Result> results = new ArrayList<>();
     results.add(runSingle(dir.resolve("single"), seconds, clients));
-    results.add(runCluster(dir.resolve("rf1"), 1, seconds, clients));
-    results.add(runCluster(dir.resolve("rf3"), 3, seconds, clients));
-    double base = results.getFirst().pointsPerSecond();
+    results.add(runCluster(dir.resolve("rf1"), 1, seconds, clients, false));
+    results.add(runCluster(dir.resolve("rf3"), 3, seconds, clients, false));
+    results.add(runCluster(dir.resolve("rf3-failover"), 3, seconds, clients, true));
     System.out.printf(
-        "%n| case (%d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms |%n",
+        "%n| case (%d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
+            + " | failed requests | fail-over s |%n",
         clients, BATCH, DIM);
-    System.out.println("|---|---:|---:|---:|---:|");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+    double single = results.getFirst().pointsPerSecond();
     for (Result r : results) {
       System.out.printf(
-          "| %s | %.0f | %.2fx | %.1f | %.1f |%n",
-          r.name(), r.pointsPerSecond(), r.pointsPerSecond() / base, r.p50(), r.p99());
+          "| %s | %.0f | %.2fx | %.1f | %.1f | %d | %s |%n",
+          r.name(),
+          r.pointsPerSecond(),
+          r.pointsPerSecond() / single,
+          r.p50(),
+          r.p99(),
+          r.failures(),
+          r.failover() == null ? "-" : String.format("%.1f", r.failover()));
     }
     System.exit(0);
   }
@@ -80,19 +109,21 @@ public final class ClusterWriteBench {
     try {
       return drive(
           "single node",
-          List.of(http),
-          "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"}}",
+          new CopyOnWriteArrayList<>(List.of(http)),
+          "{\"vectors\":" + VECTORS + "}",
           seconds,
-          clients);
+          clients,
+          null);
     } finally {
       node.close();
     }
   }
 
-  private static Result runCluster(Path dir, int rf, int seconds, int clients) throws Exception {
+  private static Result runCluster(Path dir, int rf, int seconds, int clients, boolean failover)
+      throws Exception {
     List<Node> nodes = new ArrayList<>();
     List<Integer> https = new ArrayList<>();
-    String first = null;
+    URI first = null;
     try {
       for (int i = 0; i < 3; i++) {
         Path d = dir.resolve("node" + i);
@@ -103,34 +134,47 @@ public final class ClusterWriteBench {
         env.put("QDRANT__CLUSTER__ENABLED", "true");
         env.put("QDRANT__CLUSTER__P2P__PORT", String.valueOf(p2p));
         URI self = URI.create("http://127.0.0.1:" + p2p);
-        nodes.add(
-            Node.start(
-                new ConfigLoader().load(d, null, env).config(),
-                self,
-                first == null ? null : URI.create(first)));
+        nodes.add(Node.start(new ConfigLoader().load(d, null, env).config(), self, first));
         if (first == null) {
-          first = self.toString();
+          first = self;
         }
         https.add(http);
       }
       Thread.sleep(2000);
+      List<Integer> targets = new CopyOnWriteArrayList<>(https);
+      Runnable stop = null;
+      if (failover) {
+        Node victim = nodes.getFirst();
+        Integer victimPort = https.getFirst();
+        stop =
+            () -> {
+              targets.remove(victimPort);
+              victim.close();
+            };
+      }
       return drive(
-          "3 nodes, shard_number 3, replication_factor " + rf,
-          https,
-          "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"},\"shard_number\":3,\"replication_factor\":"
+          "3 nodes, shard_number 3, replication_factor "
               + rf
-              + "}",
+              + (failover ? ", founding node stopped mid-run" : ""),
+          targets,
+          "{\"vectors\":" + VECTORS + ",\"shard_number\":3,\"replication_factor\":" + rf + "}",
           seconds,
-          clients);
+          clients,
+          stop);
     } finally {
       for (int i = nodes.size() - 1; i >= 0; i--) {
-        nodes.get(i).close();
+        try {
+          nodes.get(i).close();
+        } catch (RuntimeException e) {
+          // stopped already (fail-over case)
+        }
       }
     }
   }
 
   private static Result drive(
-      String name, List<Integer> ports, String create, int seconds, int clients) throws Exception {
+      String name, List<Integer> ports, String create, int seconds, int clients, Runnable midRun)
+      throws Exception {
     HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -150,9 +194,11 @@ public final class ClusterWriteBench {
     Thread.sleep(1000);
     AtomicLong nextId = new AtomicLong();
     AtomicLong points = new AtomicLong();
+    AtomicLong failures = new AtomicLong();
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Long> acks = java.util.Collections.synchronizedList(new ArrayList<>());
     CountDownLatch done = new CountDownLatch(clients);
     for (int c = 0; c < clients; c++) {
       int client = c;
@@ -164,31 +210,36 @@ public final class ClusterWriteBench {
                 try {
                   while (!stop.get()) {
                     String body = batch(random, nextId);
-                    int port = ports.get(k++ % ports.size());
+                    List<Integer> now = List.copyOf(ports);
+                    int port = now.get(k++ % now.size());
                     long t0 = System.nanoTime();
-                    var r =
-                        http.send(
-                            HttpRequest.newBuilder(
-                                    URI.create(
-                                        "http://127.0.0.1:"
-                                            + port
-                                            + "/collections/bench/points?wait=true"))
-                                .PUT(HttpRequest.BodyPublishers.ofString(body))
-                                .header("content-type", "application/json")
-                                .timeout(Duration.ofSeconds(60))
-                                .build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    long t1 = System.nanoTime();
-                    if (r.statusCode() != 200) {
-                      throw new IllegalStateException(r.body());
-                    }
-                    if (measuring.get()) {
-                      points.addAndGet(BATCH);
-                      latencies.add(t1 - t0);
+                    try {
+                      var r =
+                          http.send(
+                              HttpRequest.newBuilder(
+                                      URI.create(
+                                          "http://127.0.0.1:"
+                                              + port
+                                              + "/collections/bench/points?wait=true"))
+                                  .PUT(HttpRequest.BodyPublishers.ofString(body))
+                                  .header("content-type", "application/json")
+                                  .timeout(Duration.ofSeconds(60))
+                                  .build(),
+                              HttpResponse.BodyHandlers.ofString());
+                      long t1 = System.nanoTime();
+                      if (r.statusCode() != 200) {
+                        failures.incrementAndGet();
+                      } else if (measuring.get()) {
+                        points.addAndGet(BATCH);
+                        latencies.add(t1 - t0);
+                        acks.add(t1);
+                      }
+                    } catch (java.io.IOException e) {
+                      failures.incrementAndGet(); // the node went away: the next request goes on
                     }
                   }
-                } catch (Exception e) {
-                  System.err.println(name + ": client failed: " + e);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
                 } finally {
                   done.countDown();
                 }
@@ -197,7 +248,15 @@ public final class ClusterWriteBench {
     Thread.sleep(Math.max(3000, seconds * 300L)); // warm-up (JIT, first segments)
     measuring.set(true);
     long start = System.nanoTime();
-    Thread.sleep(seconds * 1000L);
+    long stoppedAt = 0;
+    if (midRun != null) {
+      Thread.sleep(seconds * 500L);
+      stoppedAt = System.nanoTime();
+      midRun.run();
+      Thread.sleep(seconds * 500L);
+    } else {
+      Thread.sleep(seconds * 1000L);
+    }
     measuring.set(false);
     long elapsed = System.nanoTime() - start;
     stop.set(true);
@@ -206,9 +265,32 @@ public final class ClusterWriteBench {
     sorted.sort(null);
     double p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2) / 1e6;
     double p99 = sorted.isEmpty() ? 0 : sorted.get((int) (sorted.size() * 0.99)) / 1e6;
-    Result r = new Result(name, points.get() / (elapsed / 1e9), p50, p99);
+    Double failover = null;
+    if (midRun != null) {
+      List<Long> after = new ArrayList<>();
+      after.add(stoppedAt);
+      for (long t : List.copyOf(acks)) {
+        if (t >= stoppedAt) {
+          after.add(t);
+        }
+      }
+      after.sort(null);
+      after.add(start + elapsed);
+      long gap = 0;
+      for (int i = 1; i < after.size(); i++) {
+        gap = Math.max(gap, after.get(i) - after.get(i - 1));
+      }
+      failover = gap / 1e9;
+    }
+    Result r = new Result(name, points.get() / (elapsed / 1e9), p50, p99, failures.get(), failover);
     System.out.printf(
-        "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms)%n", name, r.pointsPerSecond(), p50, p99);
+        "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms, %d failed requests%s)%n",
+        name,
+        r.pointsPerSecond(),
+        p50,
+        p99,
+        failures.get(),
+        failover == null ? "" : String.format(", fail-over %.1f s", failover));
     return r;
   }
 
@@ -219,12 +301,14 @@ public final class ClusterWriteBench {
       if (i > 0) {
         b.append(',');
       }
-      b.append("{\"id\":").append(nextId.getAndIncrement()).append(",\"vector\":[");
+      long id = nextId.getAndIncrement();
+      float[] v = data == null ? null : data[(int) (id % data.length)];
+      b.append("{\"id\":").append(id).append(",\"vector\":[");
       for (int d = 0; d < DIM; d++) {
         if (d > 0) {
           b.append(',');
         }
-        b.append(random.nextFloat() - 0.5f);
+        b.append(v == null ? random.nextFloat() - 0.5f : v[d]);
       }
       b.append("],\"payload\":{\"n\":").append(i).append("}}");
     }

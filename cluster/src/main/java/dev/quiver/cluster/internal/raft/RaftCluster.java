@@ -164,6 +164,10 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setRequestTimeout(
         p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    // a request to a leader that died is given up (and retried elsewhere) within the election
+    // timeout rather than Ratis' default 3 s, which shortens fail-over for writers
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(
+        p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
     // consistency=majority|all reads go through the leader's read index
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // shard groups snapshot (and purge their logs) every so many entries; the metadata state
@@ -331,8 +335,8 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     return client(
         group,
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            (int) Math.max(4, settings.requestTimeout().toMillis() / 250),
-            TimeDuration.valueOf(250, TimeUnit.MILLISECONDS)));
+            (int) Math.max(4, settings.requestTimeout().toMillis() / 100),
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
   }
 
   private RaftClient client(RaftGroup group, org.apache.ratis.retry.RetryPolicy retry) {
