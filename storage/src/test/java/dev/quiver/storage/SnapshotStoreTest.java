@@ -51,6 +51,10 @@ class SnapshotStoreTest {
       var store = new SnapshotStore(dir.resolve("snapshots"), reg);
       reg.apply(new CollectionMetaOp.Create("src", CONFIG), 1);
       reg.require("src").writer().apply(1, new UpdateOp.Upsert(points(random, 0, 500)));
+      reg.require("src").writer().awaitIndexed();
+      var info = reg.require("src").info();
+      assertThat(info.optimizing()).as("nothing left to index").isFalse();
+      assertThat(info.indexedVectorsCount()).isEqualTo(500);
       var snap = store.create("src");
       // written after the snapshot: not in it
       reg.require("src").writer().apply(2, new UpdateOp.Upsert(points(random, 500, 50)));

@@ -424,7 +424,10 @@ final class ProtoCodec {
             .setWalCapacityMb(c.wal().walCapacityMb())
             .setWalSegmentsAhead(c.wal().walSegmentsAhead());
     return Collections.CollectionInfo.newBuilder()
-        .setStatus(Collections.CollectionStatus.Green)
+        .setStatus(
+            info.optimizing()
+                ? Collections.CollectionStatus.Yellow
+                : Collections.CollectionStatus.Green)
         .setOptimizerStatus(Collections.OptimizerStatus.newBuilder().setOk(true))
         .setSegmentsCount(info.segmentsCount())
         .setPointsCount(info.pointsCount())

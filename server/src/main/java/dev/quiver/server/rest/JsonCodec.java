@@ -632,7 +632,7 @@ final class JsonCodec {
   static JsonNode collectionInfo(CollectionInfo info) {
     CollectionConfig c = info.config();
     ObjectNode o = F.objectNode();
-    o.put("status", "green");
+    o.put("status", info.optimizing() ? "yellow" : "green");
     o.put("optimizer_status", "ok");
     o.put("indexed_vectors_count", info.indexedVectorsCount());
     o.put("points_count", info.pointsCount());

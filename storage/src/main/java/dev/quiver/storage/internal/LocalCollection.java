@@ -158,10 +158,14 @@ final class LocalCollection implements Collection, AutoCloseable {
   @Override
   public CollectionInfo info() {
     long count = 0;
+    long indexed = 0;
+    long pending = 0;
     for (LocalShard shard : shards.values()) {
       count += shard.count();
+      indexed += shard.indexedVectors();
+      pending += shard.pendingIndex();
     }
-    return new CollectionInfo(name, count, 0, shards.size(), config);
+    return new CollectionInfo(name, count, indexed, shards.size(), config, pending > 0);
   }
 
   @Override

@@ -180,6 +180,24 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
   }
 
+  /** Vectors waiting for their search graph. */
+  long pendingIndex() {
+    long n = 0;
+    for (VectorSpace s : spaces.values()) {
+      n += s.pendingCount();
+    }
+    return n;
+  }
+
+  /** Live vectors in their search graph (approximate while the indexer runs). */
+  long indexedVectors() {
+    long n = 0;
+    for (VectorSpace s : spaces.values()) {
+      n += Math.max(0, s.live() - s.pendingCount());
+    }
+    return n;
+  }
+
   @Override
   public void awaitIndexed() {
     spaces.values().forEach(VectorSpace::drainIndex);

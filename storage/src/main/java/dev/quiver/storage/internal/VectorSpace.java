@@ -85,7 +85,7 @@ final class VectorSpace implements AutoCloseable {
     }
     synchronized (wakeUp) {
       if (indexer == null && !closed) {
-        indexer = Thread.ofPlatform().daemon(true).name("hnsw-indexer").start(this::indexLoop);
+        indexer = Thread.ofVirtual().name("hnsw-indexer").start(this::indexLoop);
       }
       wakeUp.notifyAll();
     }

@@ -584,7 +584,14 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   @Override
   public CollectionInfo collectionInfo(String name) {
     MetaStateMachine.Placement p = placement(name);
-    return new CollectionInfo(name, count(name, null), 0, p.shardCount(), p.config());
+    var local = registry.get(name).map(Collection::info);
+    return new CollectionInfo(
+        name,
+        count(name, null),
+        local.map(CollectionInfo::indexedVectorsCount).orElse(0L),
+        p.shardCount(),
+        p.config(),
+        local.map(CollectionInfo::optimizing).orElse(false));
   }
 
   private MetaStateMachine.Placement placement(String name) {
