@@ -48,6 +48,27 @@ class SingleNodeIT {
     assertThat(rest.send("GET", "/readyz", null).body()).isEqualTo("all shards are ready");
     assertThat(rest.call("GET", "/cluster", "/cluster", null).result().get("status").asText())
         .isEqualTo("disabled");
+    assertThat(
+            rest.send("PUT", "/collections/m", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            rest.send(
+                    "PUT",
+                    "/collections/m/points?wait=true",
+                    "{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]}]}")
+                .status())
+        .isEqualTo(200);
+    var metrics = rest.send("GET", "/metrics", null);
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.contentType()).startsWith("text/plain");
+    assertThat(metrics.body())
+        .contains(
+            "rest_responses_seconds_count{endpoint=\"upsert_points\",method=\"PUT\",status=\"200\"} 1")
+        .contains("rest_responses_seconds_bucket{endpoint=\"healthz\"")
+        .contains("collections 1.0")
+        .contains("collection_points{collection=\"m\"} 2.0")
+        .contains("jvm_memory_used_bytes");
   }
 
   @Test

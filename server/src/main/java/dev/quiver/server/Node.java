@@ -167,6 +167,7 @@ public final class Node implements AutoCloseable {
               node.dispatcher,
               defaults,
               node.access,
+              new Metrics(node.dispatcher),
               node.boss,
               node.workers,
               node.executor);

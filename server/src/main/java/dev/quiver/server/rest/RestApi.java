@@ -27,20 +27,30 @@ final class RestApi {
   private final Dispatcher dispatcher;
   private final CreateCollection.CollectionDefaults defaults;
   private final java.nio.file.Path auditDir;
+  private final dev.quiver.server.Metrics metrics;
 
   RestApi(
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
-      java.nio.file.Path auditDir) {
+      java.nio.file.Path auditDir,
+      dev.quiver.server.Metrics metrics) {
     this.dispatcher = dispatcher;
     this.defaults = defaults;
     this.auditDir = auditDir;
+    this.metrics = metrics;
   }
 
   /** The handlers by operation; every operation must be in the action table with a REST route. */
   java.util.Map<String, Router.Handler> handlers() {
     var h = new java.util.HashMap<String, Router.Handler>();
     h.put("root", r -> version());
+    h.put(
+        "metrics",
+        r ->
+            new RestResponse(
+                HttpResponseStatus.OK,
+                dev.quiver.server.Metrics.CONTENT_TYPE,
+                metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     h.put("healthz", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
     h.put("livez", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
     h.put("readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"));

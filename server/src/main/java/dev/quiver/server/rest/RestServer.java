@@ -81,13 +81,14 @@ public final class RestServer implements AutoCloseable {
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
       AccessControl access,
+      dev.quiver.server.Metrics metrics,
       EventLoopGroup boss,
       EventLoopGroup workers,
       ExecutorService executor)
       throws InterruptedException {
     Router router = Router.of(access.table());
     Map<String, Router.Handler> handlers =
-        new RestApi(dispatcher, defaults, access.auditLog().directory()).handlers();
+        new RestApi(dispatcher, defaults, access.auditLog().directory(), metrics).handlers();
     Set<String> routed = new HashSet<>();
     router.routes().forEach(r -> routed.add(r.action().operation()));
     for (String op : handlers.keySet()) {
@@ -136,7 +137,7 @@ public final class RestServer implements AutoCloseable {
                                   .build()));
                     }
                     p.addLast(new io.netty.handler.stream.ChunkedWriteHandler());
-                    p.addLast(new Handler(router, handlers, access, executor));
+                    p.addLast(new Handler(router, handlers, access, metrics, executor));
                   }
                 });
     Channel ch = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
@@ -167,6 +168,7 @@ public final class RestServer implements AutoCloseable {
     private final Router router;
     private final Map<String, Router.Handler> handlers;
     private final AccessControl access;
+    private final dev.quiver.server.Metrics metrics;
     private final ExecutorService executor;
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private final java.util.concurrent.atomic.AtomicInteger inFlight =
@@ -176,10 +178,12 @@ public final class RestServer implements AutoCloseable {
         Router router,
         Map<String, Router.Handler> handlers,
         AccessControl access,
+        dev.quiver.server.Metrics metrics,
         ExecutorService executor) {
       this.router = router;
       this.handlers = handlers;
       this.access = access;
+      this.metrics = metrics;
       this.executor = executor;
     }
 
@@ -225,7 +229,7 @@ public final class RestServer implements AutoCloseable {
       // (Only the event loop touches tail; clients get parallelism from more connections.)
       tail =
           tail.exceptionally(e -> null)
-              .thenApplyAsync(v -> process(request), executor)
+              .thenApplyAsync(v -> measured(request, req.method().name()), executor)
               .exceptionally(
                   e ->
                       RestResponse.error(
@@ -247,6 +251,14 @@ public final class RestServer implements AutoCloseable {
         Credentials credentials,
         AccessControl.Audit audit,
         long started) {}
+
+    /** Processes a request and records its response in the metrics. */
+    private RestResponse measured(Request q, String method) {
+      RestResponse r = process(q);
+      String endpoint = q.match() == null ? "unknown" : q.match().route().action().operation();
+      metrics.restResponse(endpoint, method, r.status().code(), System.nanoTime() - q.started());
+      return r;
+    }
 
     private RestResponse process(Request q) {
       Router.Match match = q.match();
