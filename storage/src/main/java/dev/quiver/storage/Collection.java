@@ -10,7 +10,7 @@ public interface Collection {
 
   CollectionConfig config();
 
-  /** Ids of the shards this node holds, ascending. */
+  /** Ids of the shards this node holds, ascending: a read-only live view. */
   java.util.SortedSet<Integer> shardIds();
 
   /** The read side of a local shard, or {@link StorageException.NotFound}. */

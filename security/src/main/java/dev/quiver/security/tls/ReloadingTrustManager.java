@@ -43,53 +43,37 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    try {
-      delegate.checkClientTrusted(chain, authType, socket);
-    } catch (CertificateException e) {
-      throw refused(chain, socket == null ? null : socket.getRemoteSocketAddress(), e);
-    }
+    checked(chain, remote(socket), d -> d.checkClientTrusted(chain, authType, socket));
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    try {
-      delegate.checkServerTrusted(chain, authType, socket);
-    } catch (CertificateException e) {
-      throw refused(chain, socket == null ? null : socket.getRemoteSocketAddress(), e);
-    }
+    checked(chain, remote(socket), d -> d.checkServerTrusted(chain, authType, socket));
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    try {
-      delegate.checkClientTrusted(chain, authType, engine);
-    } catch (CertificateException e) {
-      throw refused(chain, address(engine), e);
-    }
+    checked(chain, address(engine), d -> d.checkClientTrusted(chain, authType, engine));
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    try {
-      delegate.checkServerTrusted(chain, authType, engine);
-    } catch (CertificateException e) {
-      throw refused(chain, address(engine), e);
-    }
+    checked(chain, address(engine), d -> d.checkServerTrusted(chain, authType, engine));
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType)
       throws CertificateException {
-    delegate.checkClientTrusted(chain, authType);
+    checked(chain, null, d -> d.checkClientTrusted(chain, authType));
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType)
       throws CertificateException {
-    delegate.checkServerTrusted(chain, authType);
+    checked(chain, null, d -> d.checkServerTrusted(chain, authType));
   }
 
   @Override
@@ -103,15 +87,34 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
    */
   void verifyChain(X509Certificate[] chain, String authType, boolean client, Object remote)
       throws CertificateException {
+    checked(
+        chain,
+        remote,
+        d -> {
+          if (client) {
+            d.checkClientTrusted(chain, authType);
+          } else {
+            d.checkServerTrusted(chain, authType);
+          }
+        });
+  }
+
+  private interface Check {
+    void run(X509ExtendedTrustManager delegate) throws CertificateException;
+  }
+
+  /** Runs a check against the current CAs; a refusal is logged with {@code remote}. */
+  private void checked(X509Certificate[] chain, Object remote, Check check)
+      throws CertificateException {
     try {
-      if (client) {
-        delegate.checkClientTrusted(chain, authType);
-      } else {
-        delegate.checkServerTrusted(chain, authType);
-      }
+      check.run(delegate);
     } catch (CertificateException e) {
       throw refused(chain, remote, e);
     }
+  }
+
+  private static Object remote(Socket socket) {
+    return socket == null ? null : socket.getRemoteSocketAddress();
   }
 
   static String address(SSLEngine engine) {

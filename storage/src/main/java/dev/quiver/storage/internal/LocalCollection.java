@@ -133,7 +133,7 @@ final class LocalCollection implements Collection, AutoCloseable {
 
   @Override
   public SortedSet<Integer> shardIds() {
-    return Collections.unmodifiableSortedSet(new TreeSet<>(shards.keySet()));
+    return Collections.unmodifiableSortedSet(shards.navigableKeySet()); // a live view, no copy
   }
 
   @Override

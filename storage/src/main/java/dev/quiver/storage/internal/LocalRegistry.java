@@ -76,7 +76,7 @@ public final class LocalRegistry implements CollectionRegistry {
       for (Path dir : dirs.sorted().toList()) {
         String name = dir.getFileName().toString();
         if (name.startsWith(".")) { // unfinished create or drop
-          deleteRecursively(dir);
+          Archives.deleteRecursively(dir);
           continue;
         }
         long started = System.nanoTime();
@@ -127,7 +127,7 @@ public final class LocalRegistry implements CollectionRegistry {
     Path target = collectionsDir.resolve(name);
     Path tmp = collectionsDir.resolve(".create-" + name);
     try {
-      deleteRecursively(tmp);
+      Archives.deleteRecursively(tmp);
       Files.createDirectories(tmp);
       LocalCollection.writeMeta(tmp, c.config());
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -144,7 +144,7 @@ public final class LocalRegistry implements CollectionRegistry {
     String name = r.collection();
     Path staging = collectionsDir.resolve(".restore-" + name);
     try {
-      deleteRecursively(staging);
+      Archives.deleteRecursively(staging);
       Files.createDirectories(staging);
       Archives.unzip(r.archive(), staging);
       LocalCollection.readMeta(staging); // a missing or corrupt configuration stops here
@@ -169,7 +169,7 @@ public final class LocalRegistry implements CollectionRegistry {
 
   private static void deleteQuietly(Path dir) {
     try {
-      deleteRecursively(dir);
+      Archives.deleteRecursively(dir);
     } catch (IOException e) {
       LOG.warn("cannot clean up {}: {}", dir, e.toString());
     }
@@ -186,7 +186,7 @@ public final class LocalRegistry implements CollectionRegistry {
     try {
       Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
       FileFormat.fsyncDirectory(collectionsDir);
-      deleteRecursively(doomed);
+      Archives.deleteRecursively(doomed);
     } catch (IOException e) {
       throw new StorageException.Io("cannot drop collection " + name + ": " + e.getMessage(), e);
     }
@@ -227,9 +227,5 @@ public final class LocalRegistry implements CollectionRegistry {
       }
       collections.clear();
     }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    Archives.deleteRecursively(dir);
   }
 }

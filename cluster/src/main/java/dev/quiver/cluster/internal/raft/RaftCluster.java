@@ -32,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -324,9 +323,14 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   private static RaftPeer peer(long peerId, String uri) {
+    return peer(peerId, uri, 0);
+  }
+
+  private static RaftPeer peer(long peerId, String uri, int priority) {
     return RaftPeer.newBuilder()
         .setId(RaftPeerId.valueOf(Long.toString(peerId)))
         .setAddress(address(URI.create(uri)))
+        .setPriority(priority)
         .build();
   }
 
@@ -477,12 +481,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     for (int i = 0; i < holders.size(); i++) {
       String uri = peers.get(holders.get(i));
       if (uri != null) {
-        list.add(
-            RaftPeer.newBuilder()
-                .setId(RaftPeerId.valueOf(Long.toString(holders.get(i))))
-                .setAddress(address(URI.create(uri)))
-                .setPriority(i == 0 ? 1 : 0)
-                .build());
+        list.add(peer(holders.get(i), uri, i == 0 ? 1 : 0));
       }
     }
     return list;
@@ -652,7 +651,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private List<ShardReader> readers(String collection, ReadConsistency consistency) {
     MetaStateMachine.Placement p = placement(collection);
     Collection local = registry.get(collection).orElse(null);
-    Set<Integer> localShards = local == null ? Set.of() : new HashSet<>(local.shardIds());
+    Set<Integer> localShards = local == null ? Set.of() : local.shardIds();
     List<ShardReader> readers = new ArrayList<>(p.shardCount());
     for (int s = 0; s < p.shardCount(); s++) {
       if (consistency == ReadConsistency.LINEARIZABLE) {
