@@ -18,9 +18,14 @@ public record CollectionClusterInfo(
     remoteShards = List.copyOf(remoteShards);
   }
 
-  /** A replica on this node; {@code state} is Qdrant's replica state name ({@code Active}). */
-  public record LocalShard(int shardId, long pointsCount, String state) {}
+  /**
+   * A replica on this node; {@code state} is Qdrant's replica state name ({@code Active}); {@code
+   * shardKey} is null with auto sharding.
+   */
+  public record LocalShard(
+      int shardId, dev.quiver.storage.ShardKey shardKey, long pointsCount, String state) {}
 
   /** A replica on another peer. */
-  public record RemoteShard(int shardId, long peerId, String state) {}
+  public record RemoteShard(
+      int shardId, dev.quiver.storage.ShardKey shardKey, long peerId, String state) {}
 }

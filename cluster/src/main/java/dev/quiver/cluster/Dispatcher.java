@@ -41,24 +41,31 @@ public interface Dispatcher extends AutoCloseable {
    * Applies a point update. With {@code wait} the update is applied and durable when this returns;
    * without it, it is accepted (status {@code acknowledged}).
    */
-  UpdateResult update(String collection, UpdateOp op, boolean wait);
+  UpdateResult update(String collection, UpdateOp op, boolean wait, ShardSelector shards);
+
+  default UpdateResult update(String collection, UpdateOp op, boolean wait) {
+    return update(collection, op, wait, ShardSelector.ALL);
+  }
 
   List<PointRecord> retrieve(
       String collection,
       List<PointId> ids,
       WithPayload withPayload,
       WithVectors withVectors,
-      ReadConsistency consistency);
+      ReadConsistency consistency,
+      ShardSelector shards);
 
   default List<PointRecord> retrieve(
       String collection, List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
-    return retrieve(collection, ids, withPayload, withVectors, ReadConsistency.ONE);
+    return retrieve(
+        collection, ids, withPayload, withVectors, ReadConsistency.ONE, ShardSelector.ALL);
   }
 
-  List<ScoredPoint> search(String collection, SearchRequest request, ReadConsistency consistency);
+  List<ScoredPoint> search(
+      String collection, SearchRequest request, ReadConsistency consistency, ShardSelector shards);
 
   default List<ScoredPoint> search(String collection, SearchRequest request) {
-    return search(collection, request, ReadConsistency.ONE);
+    return search(collection, request, ReadConsistency.ONE, ShardSelector.ALL);
   }
 
   /** A page of points in id order; see {@link dev.quiver.storage.ShardReader#scroll}. */
@@ -69,7 +76,8 @@ public interface Dispatcher extends AutoCloseable {
       int limit,
       WithPayload withPayload,
       WithVectors withVectors,
-      ReadConsistency consistency);
+      ReadConsistency consistency,
+      ShardSelector shards);
 
   default dev.quiver.storage.ScrollPage scroll(
       String collection,
@@ -78,15 +86,46 @@ public interface Dispatcher extends AutoCloseable {
       int limit,
       WithPayload withPayload,
       WithVectors withVectors) {
-    return scroll(collection, filter, offset, limit, withPayload, withVectors, ReadConsistency.ONE);
+    return scroll(
+        collection,
+        filter,
+        offset,
+        limit,
+        withPayload,
+        withVectors,
+        ReadConsistency.ONE,
+        ShardSelector.ALL);
   }
 
   /** Points that pass the filter (all when null). */
-  long count(String collection, dev.quiver.storage.Filter filter, ReadConsistency consistency);
+  long count(
+      String collection,
+      dev.quiver.storage.Filter filter,
+      ReadConsistency consistency,
+      ShardSelector shards);
 
   default long count(String collection, dev.quiver.storage.Filter filter) {
-    return count(collection, filter, ReadConsistency.ONE);
+    return count(collection, filter, ReadConsistency.ONE, ShardSelector.ALL);
   }
+
+  /**
+   * Creates the shards of a new key in a collection with custom sharding: {@code shards} of them
+   * (default: the collection's {@code shard_number}), each with {@code replicationFactor} replicas
+   * (default: the collection's) on the {@code placement} peers when given. An existing key is
+   * BadInput.
+   */
+  void createShardKey(
+      String collection,
+      dev.quiver.storage.ShardKey key,
+      Integer shards,
+      Integer replicationFactor,
+      List<Long> placement);
+
+  /** Drops a key's shards with their points; a missing key is BadInput. */
+  void deleteShardKey(String collection, dev.quiver.storage.ShardKey key);
+
+  /** The keys of a collection with custom sharding (empty for auto sharding). */
+  List<dev.quiver.storage.ShardKey> shardKeys(String collection);
 
   /** Whether a point of the collection has a payload with every {@code key == value} given. */
   boolean payloadMatchExists(

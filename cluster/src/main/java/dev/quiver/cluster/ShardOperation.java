@@ -18,4 +18,24 @@ public sealed interface ShardOperation {
 
   /** Aborts a transfer; transfers here finish within their request, so none is ever pending. */
   record AbortTransfer(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
+
+  /** {@link Dispatcher#createShardKey}, as {@code create_sharding_key}. */
+  record CreateShardKey(
+      dev.quiver.storage.ShardKey key,
+      Integer shards,
+      Integer replicationFactor,
+      java.util.List<Long> placement)
+      implements ShardOperation {
+    public CreateShardKey {
+      java.util.Objects.requireNonNull(key, "key");
+      placement = placement == null ? java.util.List.of() : java.util.List.copyOf(placement);
+    }
+  }
+
+  /** {@link Dispatcher#deleteShardKey}, as {@code drop_sharding_key}. */
+  record DropShardKey(dev.quiver.storage.ShardKey key) implements ShardOperation {
+    public DropShardKey {
+      java.util.Objects.requireNonNull(key, "key");
+    }
+  }
 }

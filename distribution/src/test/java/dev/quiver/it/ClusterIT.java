@@ -435,10 +435,12 @@ class ClusterIT {
     for (int i = 0; i < NODES; i++) {
       assertThat(cluster(i).path("peers").toString()).doesNotContain(String.valueOf(p2p));
     }
-    // the member it asked refused the certificate and said so, naming it
-    assertThat(nodes.get(0).log())
-        .contains("TLS: refused the certificate of")
-        .contains("CN=intruder");
+    // the member it asked refused the certificate and said so, naming it and the address
+    assertThat(awaitLog(0, "TLS handshake failed"))
+        .containsPattern("TLS: refused the certificate CN=intruder")
+        .containsPattern(
+            "P2P: refused a connection from /127\\.0\\.0\\.1:\\d+: TLS handshake failed: unable"
+                + " to find valid certification path");
   }
 
   @Test
@@ -460,6 +462,20 @@ class ClusterIT {
               })
           .isInstanceOf(java.io.IOException.class);
     }
+    assertThat(awaitLog(0, "TLS handshake failed"))
+        .containsPattern(
+            "P2P: refused a connection from /127\\.0\\.0\\.1:\\d+: TLS handshake failed");
+  }
+
+  /** Node {@code i}'s log once it contains {@code text} (waits up to 10 s for the line). */
+  private String awaitLog(int i, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String log = nodes.get(i).log();
+    while (!log.contains(text) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      log = nodes.get(i).log();
+    }
+    return log;
   }
 
   @Test
@@ -483,6 +499,10 @@ class ClusterIT {
       assertThat(p.exitValue()).isNotZero();
       assertThat(plain.log()).contains("could not join");
     }
+    assertThat(awaitLog(0, "does not speak TLS"))
+        .containsPattern(
+            "P2P: refused a connection from /127\\.0\\.0\\.1:\\d+: TLS handshake failed: the"
+                + " peer does not speak TLS");
     for (int i = 0; i < NODES; i++) {
       assertThat(cluster(i).path("peers").size()).isEqualTo(NODES);
     }

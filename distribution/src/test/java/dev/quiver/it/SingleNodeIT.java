@@ -339,6 +339,166 @@ class SingleNodeIT {
   }
 
   @Test
+  void customShardingPlacesPointsByShardKey() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call(
+        "PUT",
+        c,
+        "/collections/ks",
+        "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\","
+            + "\"shard_number\":2}");
+    assertThat(
+            rest.call("GET", c, "/collections/ks", null)
+                .result()
+                .at("/config/params/sharding_method")
+                .asText())
+        .isEqualTo("custom");
+    String pts = c + "/points";
+    // a write must name its key, and the key must exist
+    var noKey =
+        rest.call(
+            "PUT", pts, "/collections/ks/points", "{\"points\":[{\"id\":1,\"vector\":[1,0]}]}");
+    assertThat(noKey.status()).isEqualTo(400);
+    assertThat(noKey.error()).contains("Shard key is required");
+    var unknownKey =
+        rest.call(
+            "PUT",
+            pts,
+            "/collections/ks/points",
+            "{\"points\":[{\"id\":1,\"vector\":[1,0]}],\"shard_key\":\"eu\"}");
+    assertThat(unknownKey.status()).isEqualTo(404);
+
+    String shards = c + "/shards";
+    assertThat(
+            rest.call("PUT", shards, "/collections/ks/shards", "{\"shard_key\":\"eu\"}").status())
+        .isEqualTo(200);
+    assertThat(
+            rest.call(
+                    "PUT",
+                    shards,
+                    "/collections/ks/shards",
+                    "{\"shard_key\":7,\"shards_number\":1}")
+                .status())
+        .isEqualTo(200);
+    var again = rest.call("PUT", shards, "/collections/ks/shards", "{\"shard_key\":\"eu\"}");
+    assertThat(again.status()).isEqualTo(400);
+    assertThat(rest.call("GET", shards, "/collections/ks/shards", null).result().toString())
+        .isEqualTo("{\"shard_keys\":[{\"key\":7},{\"key\":\"eu\"}]}");
+
+    StringBuilder eu = new StringBuilder("{\"shard_key\":\"eu\",\"points\":[");
+    for (int i = 1; i <= 10; i++) {
+      eu.append(i > 1 ? "," : "")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[1,")
+          .append(i)
+          .append("]}");
+    }
+    rest.call("PUT", pts, "/collections/ks/points?wait=true", eu.append("]}").toString());
+    rest.call(
+        "PUT",
+        pts,
+        "/collections/ks/points?wait=true",
+        "{\"shard_key\":7,\"points\":[{\"id\":11,\"vector\":[2,0]},{\"id\":12,\"vector\":[3,0]}]}");
+    // one point under both keys is stored once in each
+    rest.call(
+        "PUT",
+        pts,
+        "/collections/ks/points?wait=true",
+        "{\"shard_key\":[\"eu\",7],\"points\":[{\"id\":100,\"vector\":[9,9]}]}");
+
+    assertThat(count(rest, "{\"shard_key\":\"eu\"}")).isEqualTo(11);
+    assertThat(count(rest, "{\"shard_key\":7}")).isEqualTo(3);
+    assertThat(count(rest, "{}")).isEqualTo(14);
+    assertThat(count(rest, "{\"shard_key\":{\"target\":\"us\",\"fallback\":7}}")).isEqualTo(3);
+
+    var hits =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/ks/points/query",
+                "{\"query\":[1,0],\"limit\":3,\"shard_key\":7}")
+            .result()
+            .get("points");
+    assertThat(hits).hasSize(3);
+    for (JsonNode h : hits) {
+      assertThat(h.get("shard_key").asLong()).isEqualTo(7);
+    }
+    assertThat(hits.get(0).get("id").asLong()).isEqualTo(100);
+    var got =
+        rest.call("POST", pts, "/collections/ks/points", "{\"ids\":[3,11],\"shard_key\":\"eu\"}")
+            .result();
+    assertThat(got).hasSize(1);
+    assertThat(got.get(0).get("shard_key").asText()).isEqualTo("eu");
+    var page =
+        rest.call(
+                "POST",
+                c + "/points/scroll",
+                "/collections/ks/points/scroll",
+                "{\"limit\":100,\"shard_key\":\"eu\"}")
+            .result();
+    assertThat(page.get("points")).hasSize(11);
+
+    var info = rest.call("GET", c + "/cluster", "/collections/ks/cluster", null).result();
+    assertThat(info.get("shard_count").asInt()).isEqualTo(3);
+    assertThat(info.get("local_shards").toString())
+        .contains("\"shard_key\":\"eu\"")
+        .contains("\"shard_key\":7");
+
+    // the keys and their points survive a restart
+    node.close();
+    node.start();
+    rest = new Rest(node.httpPort, openApi);
+    assertThat(count(rest, "{\"shard_key\":\"eu\"}")).isEqualTo(11);
+
+    // dropping a key drops its points
+    assertThat(
+            rest.call(
+                    "POST",
+                    shards + "/delete",
+                    "/collections/ks/shards/delete",
+                    "{\"shard_key\":7}")
+                .status())
+        .isEqualTo(200);
+    assertThat(count(rest, "{}")).isEqualTo(11);
+    assertThat(rest.call("GET", shards, "/collections/ks/shards", null).result().toString())
+        .isEqualTo("{\"shard_keys\":[{\"key\":\"eu\"}]}");
+    assertThat(
+            rest.call(
+                    "POST",
+                    shards + "/delete",
+                    "/collections/ks/shards/delete",
+                    "{\"shard_key\":7}")
+                .status())
+        .isEqualTo(404);
+
+    // a collection with auto sharding has no keys
+    rest.call("PUT", c, "/collections/auto", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    assertThat(
+            rest.call(
+                    "PUT",
+                    pts,
+                    "/collections/auto/points",
+                    "{\"shard_key\":\"eu\",\"points\":[{\"id\":1,\"vector\":[1,0]}]}")
+                .status())
+        .isEqualTo(400);
+    assertThat(rest.call("GET", shards, "/collections/auto/shards", null).result().toString())
+        .isEqualTo("{\"shard_keys\":null}");
+  }
+
+  private static long count(Rest rest, String body) throws Exception {
+    return rest.call(
+            "POST",
+            "/collections/{collection_name}/points/count",
+            "/collections/ks/points/count",
+            body)
+        .result()
+        .get("count")
+        .asLong();
+  }
+
+  @Test
   void errorsUseQdrantsCodesAndEnvelope() throws Exception {
     Rest rest = start();
     String t = "/collections/{collection_name}";

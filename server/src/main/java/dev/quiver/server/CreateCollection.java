@@ -14,6 +14,7 @@ import java.util.Map;
 public record CreateCollection(
     Map<String, VectorParams> vectors,
     Integer shardNumber,
+    dev.quiver.storage.ShardingMethod shardingMethod,
     Integer replicationFactor,
     Integer writeConsistencyFactor,
     Boolean onDiskPayload,
@@ -79,13 +80,16 @@ public record CreateCollection(
       }
       return new CollectionConfig(
           vectors,
-          r.shardNumber() == null ? defaultShards : r.shardNumber(),
+          r.shardNumber() != null
+              ? r.shardNumber()
+              : r.shardingMethod() == dev.quiver.storage.ShardingMethod.CUSTOM ? 1 : defaultShards,
           r.replicationFactor() == null ? replicationFactor : r.replicationFactor(),
           r.writeConsistencyFactor() == null ? writeConsistencyFactor : r.writeConsistencyFactor(),
           r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),
           r.hnsw() == null ? hnsw : r.hnsw().over(hnsw),
           optimizers,
-          r.wal() == null ? wal : r.wal().over(wal));
+          r.wal() == null ? wal : r.wal().over(wal),
+          r.shardingMethod() == null ? dev.quiver.storage.ShardingMethod.AUTO : r.shardingMethod());
     }
   }
 }

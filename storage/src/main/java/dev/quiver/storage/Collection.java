@@ -13,6 +13,9 @@ public interface Collection {
   /** Ids of the shards this node holds, ascending: a read-only live view. */
   java.util.SortedSet<Integer> shardIds();
 
+  /** The shard keys of the local shards that have one (custom sharding). */
+  java.util.Map<Integer, ShardKey> shardKeys();
+
   /** The read side of a local shard, or {@link StorageException.NotFound}. */
   ShardReader reader(int shardId);
 

@@ -16,7 +16,8 @@ public record CollectionConfig(
     boolean onDiskPayload,
     HnswConfig hnsw,
     OptimizersConfig optimizers,
-    WalConfig wal) {
+    WalConfig wal,
+    ShardingMethod shardingMethod) {
 
   /** The name of the unnamed vector, as in Qdrant. */
   public static final String DEFAULT_VECTOR = "";
@@ -26,6 +27,7 @@ public record CollectionConfig(
     Objects.requireNonNull(hnsw, "hnsw");
     Objects.requireNonNull(optimizers, "optimizers");
     Objects.requireNonNull(wal, "wal");
+    Objects.requireNonNull(shardingMethod, "shardingMethod");
     if (vectors.size() > 1 && vectors.containsKey(DEFAULT_VECTOR)) {
       throw new IllegalArgumentException("the unnamed vector cannot be mixed with named vectors");
     }
@@ -33,6 +35,33 @@ public record CollectionConfig(
       throw new IllegalArgumentException(
           "shard_number, replication_factor and write_consistency_factor must be >= 1");
     }
+  }
+
+  /** A collection with {@link ShardingMethod#AUTO} sharding. */
+  public CollectionConfig(
+      Map<String, VectorParams> vectors,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor,
+      boolean onDiskPayload,
+      HnswConfig hnsw,
+      OptimizersConfig optimizers,
+      WalConfig wal) {
+    this(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        ShardingMethod.AUTO);
+  }
+
+  /** Whether points are placed by user-given shard keys. */
+  public boolean customSharding() {
+    return shardingMethod == ShardingMethod.CUSTOM;
   }
 
   /** True when the collection was created with the single unnamed vector form. */

@@ -39,12 +39,18 @@ public sealed interface CollectionMetaOp {
   }
 
   /**
-   * Makes this node hold an (empty) replica of shard {@code shard}, which its Raft group then
-   * fills; holding it already is not an error.
+   * Makes this node hold an (empty) replica of shard {@code shard}, which its Raft group then fills
+   * (in a cluster); holding it already is not an error. With custom sharding the shard belongs to
+   * {@code key}.
    */
-  record AddShard(String collection, int shard) implements CollectionMetaOp {
+  record AddShard(String collection, int shard, ShardKey key) implements CollectionMetaOp {
     public AddShard {
       Objects.requireNonNull(collection, "collection");
+    }
+
+    /** A shard without a key (auto sharding). */
+    public AddShard(String collection, int shard) {
+      this(collection, shard, null);
     }
   }
 
@@ -52,6 +58,27 @@ public sealed interface CollectionMetaOp {
   record DropShard(String collection, int shard) implements CollectionMetaOp {
     public DropShard {
       Objects.requireNonNull(collection, "collection");
+    }
+  }
+
+  /**
+   * Adds a key to a collection with custom sharding; this node holds (empty) replicas of its shards
+   * {@code localShards}, possibly none.
+   */
+  record CreateShardKey(String collection, ShardKey key, Set<Integer> localShards)
+      implements CollectionMetaOp {
+    public CreateShardKey {
+      Objects.requireNonNull(collection, "collection");
+      Objects.requireNonNull(key, "key");
+      localShards = Set.copyOf(localShards);
+    }
+  }
+
+  /** Deletes this node's replicas of the key's shards, with their points. */
+  record DropShardKey(String collection, ShardKey key) implements CollectionMetaOp {
+    public DropShardKey {
+      Objects.requireNonNull(collection, "collection");
+      Objects.requireNonNull(key, "key");
     }
   }
 

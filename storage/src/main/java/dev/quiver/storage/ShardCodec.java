@@ -505,6 +505,7 @@ public final class ShardCodec {
     out.writeInt(o.maxOptimizationThreads() == null ? -1 : o.maxOptimizationThreads());
     out.writeInt(c.wal().walCapacityMb());
     out.writeInt(c.wal().walSegmentsAhead());
+    out.writeByte(c.shardingMethod().ordinal());
   }
 
   public static CollectionConfig readConfig(DataInputStream in) throws IOException {
@@ -545,7 +546,51 @@ public final class ShardCodec {
             flush,
             threads < 0 ? null : threads);
     var wal = new WalConfig(in.readInt(), in.readInt());
-    return new CollectionConfig(vectors, shards, rf, wcf, onDiskPayload, hnsw, optimizers, wal);
+    int method = in.readUnsignedByte();
+    if (method >= ShardingMethod.values().length) {
+      throw new Malformed("unknown sharding method " + method);
+    }
+    return new CollectionConfig(
+        vectors,
+        shards,
+        rf,
+        wcf,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        ShardingMethod.values()[method]);
+  }
+
+  /** A shard key, or null: tag 0 none, 1 number, 2 string. */
+  public static void writeShardKey(DataOutputStream out, ShardKey key) throws IOException {
+    switch (key) {
+      case null -> out.writeByte(0);
+      case ShardKey.Number n -> {
+        out.writeByte(1);
+        out.writeLong(n.value());
+      }
+      case ShardKey.Keyword k -> {
+        out.writeByte(2);
+        writeString(out, k.value());
+      }
+    }
+  }
+
+  public static ShardKey readShardKey(DataInputStream in) throws IOException {
+    int tag = in.readUnsignedByte();
+    return switch (tag) {
+      case 0 -> null;
+      case 1 -> {
+        long v = in.readLong();
+        if (v < 0) {
+          throw new Malformed("negative shard key " + v);
+        }
+        yield new ShardKey.Number(v);
+      }
+      case 2 -> new ShardKey.Keyword(readString(in));
+      default -> throw new Malformed("unknown shard key tag " + tag);
+    };
   }
 
   // ---- pieces ----

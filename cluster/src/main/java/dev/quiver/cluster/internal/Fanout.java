@@ -22,7 +22,8 @@ import java.util.concurrent.Future;
 
 /**
  * Reads a collection spread over shards: asks every shard (local or remote, in parallel) and merges
- * the answers into what one shard holding every point would have answered.
+ * the answers into what one shard holding every point would have answered. Shards come in groups
+ * ({@link ShardLayout#groups}): a point lives in one shard of each group.
  */
 public final class Fanout {
   private final ExecutorService executor;
@@ -32,9 +33,43 @@ public final class Fanout {
     this.executor = executor;
   }
 
+  /**
+   * The readers of {@code groups}' shards; a shard with a key labels its results with it (Qdrant's
+   * {@code shard_key} in results).
+   */
+  public static List<List<ShardReader>> readers(
+      ShardLayout layout,
+      List<List<Integer>> groups,
+      java.util.function.IntFunction<ShardReader> readerOf) {
+    List<List<ShardReader>> out = new ArrayList<>(groups.size());
+    for (List<Integer> group : groups) {
+      List<ShardReader> readers = new ArrayList<>(group.size());
+      for (int shard : group) {
+        dev.quiver.storage.ShardKey key = layout.shards().get(shard);
+        ShardReader r = readerOf.apply(shard);
+        readers.add(key == null ? r : new KeyedReader(r, key));
+      }
+      out.add(readers);
+    }
+    return out;
+  }
+
+  private static List<ShardReader> flat(List<List<ShardReader>> groups) {
+    if (groups.size() == 1) {
+      return groups.getFirst();
+    }
+    List<ShardReader> all = new ArrayList<>();
+    groups.forEach(all::addAll);
+    return all;
+  }
+
   /** Best {@code limit} after {@code offset} over all shards, in the distance's order. */
   public List<ScoredPoint> search(
-      List<ShardReader> shards, SearchRequest request, Distance distance) {
+      List<List<ShardReader>> groups, SearchRequest request, Distance distance) {
+    List<ShardReader> shards = flat(groups);
+    if (shards.isEmpty()) {
+      return List.of();
+    }
     if (shards.size() == 1) {
       return shards.getFirst().search(request);
     }
@@ -62,31 +97,39 @@ public final class Fanout {
     return List.copyOf(all.subList(from, to));
   }
 
-  /** The points among {@code ids} that exist, in the order asked; each id asks its own shard. */
+  /**
+   * The points among {@code ids} that exist, in the order asked; each id asks its own shard of
+   * every group. A point found under several keys is returned once, from the first group.
+   */
   public List<PointRecord> retrieve(
-      List<ShardReader> shards,
+      List<List<ShardReader>> groups,
       List<PointId> ids,
       WithPayload withPayload,
       WithVectors withVectors) {
-    if (shards.size() == 1) {
-      return shards.getFirst().retrieve(ids, withPayload, withVectors);
+    if (groups.size() == 1 && groups.getFirst().size() == 1) {
+      return groups.getFirst().getFirst().retrieve(ids, withPayload, withVectors);
     }
-    Map<Integer, List<PointId>> byShard = new HashMap<>();
-    for (PointId id : ids) {
-      byShard
-          .computeIfAbsent(ShardRouting.shardOf(id, shards.size()), k -> new ArrayList<>())
-          .add(id);
+    List<ShardReader> readers = new ArrayList<>();
+    List<List<PointId>> asks = new ArrayList<>();
+    for (List<ShardReader> group : groups) {
+      Map<Integer, List<PointId>> byShard = new java.util.TreeMap<>();
+      for (PointId id : ids) {
+        byShard
+            .computeIfAbsent(ShardRouting.shardOf(id, group.size()), k -> new ArrayList<>())
+            .add(id);
+      }
+      byShard.forEach(
+          (shard, list) -> {
+            readers.add(group.get(shard));
+            asks.add(list);
+          });
     }
-    List<Integer> asked = List.copyOf(byShard.keySet());
-    List<ShardReader> readers = asked.stream().map(shards::get).toList();
     Map<PointId, PointRecord> found = new HashMap<>();
     List<List<PointRecord>> parts =
-        eachIndexed(
-            readers,
-            i -> readers.get(i).retrieve(byShard.get(asked.get(i)), withPayload, withVectors));
+        eachIndexed(readers, i -> readers.get(i).retrieve(asks.get(i), withPayload, withVectors));
     for (List<PointRecord> part : parts) {
       for (PointRecord r : part) {
-        found.put(r.id(), r);
+        found.putIfAbsent(r.id(), r);
       }
     }
     List<PointRecord> out = new ArrayList<>();
@@ -105,12 +148,16 @@ public final class Fanout {
    * in it (a shard's own next offset, or a point cut from the union).
    */
   public ScrollPage scroll(
-      List<ShardReader> shards,
+      List<List<ShardReader>> groups,
       Filter filter,
       PointId offset,
       int limit,
       WithPayload withPayload,
       WithVectors withVectors) {
+    List<ShardReader> shards = flat(groups);
+    if (shards.isEmpty()) {
+      return new ScrollPage(List.of(), null);
+    }
     if (shards.size() == 1) {
       return shards.getFirst().scroll(filter, offset, limit, withPayload, withVectors);
     }
@@ -140,17 +187,17 @@ public final class Fanout {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  public long count(List<ShardReader> shards, Filter filter) {
+  public long count(List<List<ShardReader>> groups, Filter filter) {
     long total = 0;
-    for (long n : each(shards, s -> s.count(filter))) {
+    for (long n : each(flat(groups), s -> s.count(filter))) {
       total += n;
     }
     return total;
   }
 
   public boolean anyPayloadMatches(
-      List<ShardReader> shards, Map<String, dev.quiver.storage.Value> matches) {
-    for (boolean b : each(shards, s -> s.anyPayloadMatches(matches))) {
+      List<List<ShardReader>> groups, Map<String, dev.quiver.storage.Value> matches) {
+    for (boolean b : each(flat(groups), s -> s.anyPayloadMatches(matches))) {
       if (b) {
         return true;
       }
@@ -172,6 +219,9 @@ public final class Fanout {
 
   /** Runs the calls in parallel; the first failure (in shard order) is rethrown as it was. */
   private <T> List<T> eachIndexed(List<ShardReader> shards, IndexedCall<T> call) {
+    if (shards.isEmpty()) {
+      return List.of();
+    }
     if (shards.size() == 1) {
       return List.of(call.call(0));
     }

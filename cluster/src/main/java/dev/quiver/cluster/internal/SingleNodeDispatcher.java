@@ -5,6 +5,7 @@ import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardOperation;
+import dev.quiver.cluster.ShardSelector;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -14,12 +15,15 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Applies everything to local storage; every read consistency is met by the one local copy. It is
@@ -34,6 +38,9 @@ public final class SingleNodeDispatcher implements Dispatcher {
   private final long peerId = 1 + (new java.security.SecureRandom().nextLong() & ((1L << 53) - 2));
 
   private final dev.quiver.storage.SnapshotStore snapshots;
+  private final java.util.concurrent.ExecutorService executor =
+      java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+  private final Fanout fanout = new Fanout(executor);
 
   public SingleNodeDispatcher(CollectionRegistry registry, java.nio.file.Path snapshotsPath) {
     this.registry = registry;
@@ -52,7 +59,10 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   @Override
   public void createCollection(String name, CollectionConfig config) {
-    applyMeta(new CollectionMetaOp.Create(name, config));
+    // custom sharding starts without shards: each shard key brings its own
+    applyMeta(
+        new CollectionMetaOp.Create(
+            name, config, config.customSharding() ? java.util.Set.of() : java.util.Set.of(0)));
   }
 
   @Override
@@ -85,16 +95,36 @@ public final class SingleNodeDispatcher implements Dispatcher {
     return registry.require(name).info();
   }
 
+  /** The collection's shards: shard 0, or with custom sharding the shards of its keys. */
+  private static ShardLayout layout(Collection c) {
+    var shards = new java.util.TreeMap<Integer, ShardKey>();
+    for (int id : c.shardIds()) {
+      shards.put(id, c.shardKeys().get(id));
+    }
+    return new ShardLayout(c.config().customSharding(), shards);
+  }
+
+  private List<List<ShardReader>> readers(Collection c, ShardSelector selector) {
+    ShardLayout layout = layout(c);
+    return Fanout.readers(layout, layout.groups(selector, false), c::reader);
+  }
+
   @Override
-  public UpdateResult update(String collection, UpdateOp op, boolean wait) {
-    ShardWriter writer = registry.require(collection).writer();
-    long opNum;
-    synchronized (writer) {
-      opNum = writer.lastAppliedOp() + 1;
-      writer.apply(opNum, op);
+  public UpdateResult update(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
+    Collection c = registry.require(collection);
+    Map<Integer, UpdateOp> parts = layout(c).route(op, selector);
+    long opNum = 0;
+    for (var part : parts.entrySet()) {
+      ShardWriter writer = c.writer(part.getKey());
+      synchronized (writer) {
+        opNum = writer.lastAppliedOp() + 1;
+        writer.apply(opNum, part.getValue());
+      }
     }
     if (wait) {
-      writer.flush();
+      for (int shard : parts.keySet()) {
+        c.writer(shard).flush();
+      }
       return new UpdateResult(opNum, UpdateResult.Status.COMPLETED);
     }
     return new UpdateResult(opNum, UpdateResult.Status.ACKNOWLEDGED);
@@ -106,15 +136,25 @@ public final class SingleNodeDispatcher implements Dispatcher {
       List<PointId> ids,
       WithPayload withPayload,
       WithVectors withVectors,
-      ReadConsistency consistency) {
-    return registry.require(collection).reader().retrieve(ids, withPayload, withVectors);
+      ReadConsistency consistency,
+      ShardSelector selector) {
+    Collection c = registry.require(collection);
+    return fanout.retrieve(readers(c, selector), ids, withPayload, withVectors);
   }
 
   @Override
   public List<ScoredPoint> search(
-      String collection, SearchRequest request, ReadConsistency consistency) {
+      String collection,
+      SearchRequest request,
+      ReadConsistency consistency,
+      ShardSelector selector) {
     Collection c = registry.require(collection);
-    return c.reader().search(request);
+    var params = c.config().vectors().get(request.vectorName());
+    if (params == null) {
+      throw new dev.quiver.storage.StorageException.BadInput(
+          "Not existing vector name error: " + request.vectorName());
+    }
+    return fanout.search(readers(c, selector), request, params.distance());
   }
 
   @Override
@@ -125,23 +165,60 @@ public final class SingleNodeDispatcher implements Dispatcher {
       int limit,
       WithPayload withPayload,
       WithVectors withVectors,
-      ReadConsistency consistency) {
-    return registry
-        .require(collection)
-        .reader()
-        .scroll(filter, offset, limit, withPayload, withVectors);
+      ReadConsistency consistency,
+      ShardSelector selector) {
+    Collection c = registry.require(collection);
+    return fanout.scroll(readers(c, selector), filter, offset, limit, withPayload, withVectors);
   }
 
   @Override
   public long count(
-      String collection, dev.quiver.storage.Filter filter, ReadConsistency consistency) {
-    return registry.require(collection).reader().count(filter);
+      String collection,
+      dev.quiver.storage.Filter filter,
+      ReadConsistency consistency,
+      ShardSelector selector) {
+    return fanout.count(readers(registry.require(collection), selector), filter);
+  }
+
+  @Override
+  public void createShardKey(
+      String collection,
+      ShardKey key,
+      Integer shards,
+      Integer replicationFactor,
+      List<Long> placement) {
+    synchronized (registry) {
+      Collection c = registry.require(collection);
+      layout(c).checkNewKey(collection, key);
+      int n = shards == null ? c.config().shardNumber() : shards;
+      int first = c.shardIds().isEmpty() ? 0 : c.shardIds().last() + 1;
+      var ids = new java.util.TreeSet<Integer>();
+      for (int i = 0; i < n; i++) {
+        ids.add(first + i);
+      }
+      applyMeta(new CollectionMetaOp.CreateShardKey(collection, key, ids));
+    }
+  }
+
+  @Override
+  public void deleteShardKey(String collection, ShardKey key) {
+    synchronized (registry) {
+      Collection c = registry.require(collection);
+      layout(c).checkExistingKey(key);
+      applyMeta(new CollectionMetaOp.DropShardKey(collection, key));
+    }
+  }
+
+  @Override
+  public List<ShardKey> shardKeys(String collection) {
+    return layout(registry.require(collection)).keys();
   }
 
   @Override
   public boolean payloadMatchExists(
       String collection, java.util.Map<String, dev.quiver.storage.Value> matches) {
-    return registry.require(collection).reader().anyPayloadMatches(matches);
+    Collection c = registry.require(collection);
+    return fanout.anyPayloadMatches(readers(c, ShardSelector.ALL), matches);
   }
 
   @Override
@@ -154,7 +231,9 @@ public final class SingleNodeDispatcher implements Dispatcher {
     Collection c = registry.require(collection);
     var local = new java.util.ArrayList<CollectionClusterInfo.LocalShard>();
     for (int shard : c.shardIds()) {
-      local.add(new CollectionClusterInfo.LocalShard(shard, c.reader(shard).count(), "Active"));
+      local.add(
+          new CollectionClusterInfo.LocalShard(
+              shard, c.shardKeys().get(shard), c.reader(shard).count(), "Active"));
     }
     return new CollectionClusterInfo(peerId, local.size(), local, List.of());
   }
@@ -162,7 +241,13 @@ public final class SingleNodeDispatcher implements Dispatcher {
   @Override
   public void updateCollectionCluster(String collection, ShardOperation operation) {
     registry.require(collection);
-    throw new dev.quiver.storage.StorageException.BadInput("Distributed mode disabled");
+    switch (operation) {
+      case ShardOperation.CreateShardKey k ->
+          createShardKey(collection, k.key(), k.shards(), k.replicationFactor(), k.placement());
+      case ShardOperation.DropShardKey k -> deleteShardKey(collection, k.key());
+      default ->
+          throw new dev.quiver.storage.StorageException.BadInput("Distributed mode disabled");
+    }
   }
 
   @Override
@@ -172,6 +257,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   @Override
   public void close() {
+    executor.shutdownNow();
     registry.close();
   }
 }

@@ -139,7 +139,9 @@ class FanoutTest {
       List<PointId> expected =
           whole.reader().search(request).stream().map(ScoredPoint::id).toList();
       List<PointId> actual =
-          fanout.search(shards, request, Distance.EUCLID).stream().map(ScoredPoint::id).toList();
+          fanout.search(List.of(shards), request, Distance.EUCLID).stream()
+              .map(ScoredPoint::id)
+              .toList();
       assertThat(actual).as("query %d", q).isEqualTo(expected);
     }
   }
@@ -153,7 +155,7 @@ class FanoutTest {
       ScrollPage a =
           whole.reader().scroll(null, offsetWhole, 37, WithPayload.ALL, WithVectors.NONE);
       ScrollPage b =
-          fanout.scroll(shards, null, offsetSplit, 37, WithPayload.ALL, WithVectors.NONE);
+          fanout.scroll(List.of(shards), null, offsetSplit, 37, WithPayload.ALL, WithVectors.NONE);
       assertThat(b.points().stream().map(PointRecord::id).toList())
           .isEqualTo(a.points().stream().map(PointRecord::id).toList());
       assertThat(b.nextOffset()).isEqualTo(a.nextOffset());
@@ -165,15 +167,17 @@ class FanoutTest {
     Filter filter =
         new Filter(
             List.of(new Condition.Match("group", new Value.Int(2))), List.of(), List.of(), null);
-    assertThat(fanout.count(shards, filter)).isEqualTo(whole.reader().count(filter));
+    assertThat(fanout.count(List.of(shards), filter)).isEqualTo(whole.reader().count(filter));
 
     List<PointId> ids =
         List.of(new PointId.Num(6), new PointId.Num(1), new PointId.Num(9999), new PointId.Num(3));
-    assertThat(fanout.retrieve(shards, ids, WithPayload.ALL, WithVectors.NONE))
+    assertThat(fanout.retrieve(List.of(shards), ids, WithPayload.ALL, WithVectors.NONE))
         .extracting(PointRecord::id)
         .containsExactly(new PointId.Num(6), new PointId.Num(1), new PointId.Num(3));
-    assertThat(fanout.anyPayloadMatches(shards, Map.of("group", new Value.Int(6)))).isTrue();
-    assertThat(fanout.anyPayloadMatches(shards, Map.of("group", new Value.Int(60)))).isFalse();
+    assertThat(fanout.anyPayloadMatches(List.of(shards), Map.of("group", new Value.Int(6))))
+        .isTrue();
+    assertThat(fanout.anyPayloadMatches(List.of(shards), Map.of("group", new Value.Int(60))))
+        .isFalse();
   }
 
   @Test

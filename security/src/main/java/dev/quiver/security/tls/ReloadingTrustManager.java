@@ -117,6 +117,10 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     return socket == null ? null : socket.getRemoteSocketAddress();
   }
 
+  /**
+   * The engine's peer; null on the server side, where engines do not know it (the transport logs
+   * its failed handshakes with the address, see the cluster's P2P connection log).
+   */
   static String address(SSLEngine engine) {
     return engine == null || engine.getPeerHost() == null
         ? null
@@ -125,13 +129,15 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
 
   static CertificateException refused(
       X509Certificate[] chain, Object remote, CertificateException e) {
-    LOG.warn(
-        "TLS: refused the certificate of {} ({}): {}",
-        remote == null ? "an unknown address" : remote,
+    String subject =
         chain == null || chain.length == 0
             ? "no certificate"
-            : chain[0].getSubjectX500Principal().getName(),
-        e.getMessage());
+            : chain[0].getSubjectX500Principal().getName();
+    if (remote == null) {
+      LOG.warn("TLS: refused the certificate {}: {}", subject, e.getMessage());
+    } else {
+      LOG.warn("TLS: refused the certificate of {} ({}): {}", remote, subject, e.getMessage());
+    }
     return e;
   }
 }

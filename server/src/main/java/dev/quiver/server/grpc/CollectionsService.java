@@ -107,6 +107,81 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
                 .build());
   }
 
+  @Override
+  public void createShardKey(
+      Collections.CreateShardKeyRequest r, StreamObserver<Collections.CreateShardKeyResponse> o) {
+    GrpcErrors.unary(
+        "CreateShardKey",
+        o,
+        () -> {
+          var k = ProtoCodec.createShardKey(r.getRequest());
+          dispatcher.createShardKey(
+              name(r.getCollectionName()),
+              k.key(),
+              k.shards(),
+              k.replicationFactor(),
+              k.placement());
+          return Collections.CreateShardKeyResponse.newBuilder().setResult(true).build();
+        });
+  }
+
+  @Override
+  public void deleteShardKey(
+      Collections.DeleteShardKeyRequest r, StreamObserver<Collections.DeleteShardKeyResponse> o) {
+    GrpcErrors.unary(
+        "DeleteShardKey",
+        o,
+        () -> {
+          dispatcher.deleteShardKey(
+              name(r.getCollectionName()),
+              ProtoCodec.shardKey(r.getRequest().getShardKey(), "request.shard_key"));
+          return Collections.DeleteShardKeyResponse.newBuilder().setResult(true).build();
+        });
+  }
+
+  @Override
+  public void listShardKeys(
+      Collections.ListShardKeysRequest r, StreamObserver<Collections.ListShardKeysResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "ListShardKeys",
+        o,
+        () -> {
+          var b = Collections.ListShardKeysResponse.newBuilder();
+          for (var key : dispatcher.shardKeys(name(r.getCollectionName()))) {
+            b.addShardKeys(
+                Collections.ShardKeyDescription.newBuilder().setKey(ProtoCodec.proto(key)));
+          }
+          return b.setTime(secs(t)).build();
+        });
+  }
+
+  @Override
+  public void collectionClusterInfo(
+      Collections.CollectionClusterInfoRequest r,
+      StreamObserver<Collections.CollectionClusterInfoResponse> o) {
+    GrpcErrors.unary(
+        "CollectionClusterInfo",
+        o,
+        () -> ProtoCodec.proto(dispatcher.collectionClusterInfo(name(r.getCollectionName()))));
+  }
+
+  @Override
+  public void updateCollectionClusterSetup(
+      Collections.UpdateCollectionClusterSetupRequest r,
+      StreamObserver<Collections.UpdateCollectionClusterSetupResponse> o) {
+    GrpcErrors.unary(
+        "UpdateCollectionClusterSetup",
+        o,
+        () -> {
+          dispatcher.updateCollectionCluster(
+              name(r.getCollectionName()), ProtoCodec.shardOperation(r));
+          return Collections.UpdateCollectionClusterSetupResponse.newBuilder()
+              .setResult(true)
+              .build();
+        });
+  }
+
   static double secs(long startedNanos) {
     return (System.nanoTime() - startedNanos) / 1e9;
   }

@@ -27,6 +27,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Upsert",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () -> {
           ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
@@ -40,6 +41,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Delete",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             switch (ProtoCodec.selector(r.getPoints())) {
@@ -56,6 +58,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "SetPayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             new UpdateOp.SetPayload(
@@ -71,6 +74,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "OverwritePayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             new UpdateOp.OverwritePayload(
@@ -85,6 +89,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "DeletePayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             new UpdateOp.DeletePayload(
@@ -98,6 +103,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "ClearPayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () -> new UpdateOp.ClearPayload(ProtoCodec.selector(r.getPoints())));
   }
@@ -114,6 +120,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       String method,
       String collection,
       boolean wait,
+      dev.quiver.cluster.ShardSelector shards,
       StreamObserver<Points.PointsOperationResponse> o,
       java.util.function.Supplier<UpdateOp> decode) {
     long t = System.nanoTime();
@@ -122,7 +129,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         o,
         () -> {
           String c = name(collection);
-          var result = dispatcher.update(c, decode.get(), wait);
+          var result = dispatcher.update(c, decode.get(), wait, shards);
           return Points.PointsOperationResponse.newBuilder()
               .setResult(ProtoCodec.proto(result))
               .setTime(secs(t))
@@ -144,7 +151,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                   ProtoCodec.pointIds(r.getIdsList()),
                   ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
                   ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
-                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()))
+                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+                  ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()))
               .forEach(p -> b.addResult(ProtoCodec.proto(p)));
           return b.setTime(secs(t)).build();
         });
@@ -170,7 +178,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                       : 10,
                   ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
                   ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
-                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()));
+                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+                  ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
           var b = Points.ScrollResponse.newBuilder();
           page.points().forEach(p -> b.addResult(ProtoCodec.proto(p)));
           if (page.nextOffset() != null) {
@@ -195,7 +204,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                                 name(r.getCollectionName()),
                                 FilterProto.parse(r.hasFilter(), r.getFilter()),
                                 ProtoCodec.consistency(
-                                    r.hasReadConsistency(), r.getReadConsistency()))))
+                                    r.hasReadConsistency(), r.getReadConsistency()),
+                                ProtoCodec.shards(
+                                    r.hasShardKeySelector(), r.getShardKeySelector()))))
                 .setTime(secs(t))
                 .build());
   }
@@ -265,6 +276,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     if (r.hasReadConsistency()) {
       q.setReadConsistency(r.getReadConsistency());
     }
+    if (r.hasShardKeySelector()) {
+      q.setShardKeySelector(r.getShardKeySelector());
+    }
     return q.build();
   }
 
@@ -296,6 +310,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     return dispatcher.search(
         name(r.getCollectionName()),
         request,
-        ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()));
+        ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
   }
 }

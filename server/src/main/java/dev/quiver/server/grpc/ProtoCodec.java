@@ -92,6 +92,15 @@ final class ProtoCodec {
         r.hasShardNumber()
             ? range(Integer.toUnsignedLong(r.getShardNumber()), 1, 65536, "shard_number")
             : null,
+        r.hasShardingMethod()
+            ? switch (r.getShardingMethod()) {
+              case Custom -> dev.quiver.storage.ShardingMethod.CUSTOM;
+              case Auto -> dev.quiver.storage.ShardingMethod.AUTO;
+              default ->
+                  throw new RequestException.Invalid(
+                      "body", "sharding_method", "unknown sharding method");
+            }
+            : null,
         r.hasReplicationFactor()
             ? range(
                 Integer.toUnsignedLong(r.getReplicationFactor()), 1, 65536, "replication_factor")
@@ -334,6 +343,9 @@ final class ProtoCodec {
     if (p.vectors() != null) {
       b.setVectors(vectorsOutput(p.vectors()));
     }
+    if (p.shardKey() != null) {
+      b.setShardKey(proto(p.shardKey()));
+    }
     return b.build();
   }
 
@@ -345,7 +357,141 @@ final class ProtoCodec {
     if (r.vectors() != null) {
       b.setVectors(vectorsOutput(r.vectors()));
     }
+    if (r.shardKey() != null) {
+      b.setShardKey(proto(r.shardKey()));
+    }
     return b.build();
+  }
+
+  static Collections.ShardKey proto(dev.quiver.storage.ShardKey key) {
+    return switch (key) {
+      case dev.quiver.storage.ShardKey.Number n ->
+          Collections.ShardKey.newBuilder().setNumber(n.value()).build();
+      case dev.quiver.storage.ShardKey.Keyword k ->
+          Collections.ShardKey.newBuilder().setKeyword(k.value()).build();
+    };
+  }
+
+  static dev.quiver.storage.ShardKey shardKey(Collections.ShardKey key, String field) {
+    return switch (key.getKeyCase()) {
+      case KEYWORD -> new dev.quiver.storage.ShardKey.Keyword(key.getKeyword());
+      case NUMBER -> {
+        if (key.getNumber() < 0) {
+          throw new RequestException.Invalid("body", field, "must be at most 2^63 - 1");
+        }
+        yield new dev.quiver.storage.ShardKey.Number(key.getNumber());
+      }
+      default -> throw new RequestException.Invalid("body", field, "a shard key must be given");
+    };
+  }
+
+  static dev.quiver.cluster.ShardOperation.CreateShardKey createShardKey(
+      Collections.CreateShardKey k) {
+    return new dev.quiver.cluster.ShardOperation.CreateShardKey(
+        shardKey(k.getShardKey(), "request.shard_key"),
+        k.hasShardsNumber()
+            ? range(Integer.toUnsignedLong(k.getShardsNumber()), 1, 65536, "shards_number")
+            : null,
+        k.hasReplicationFactor()
+            ? range(
+                Integer.toUnsignedLong(k.getReplicationFactor()), 1, 65536, "replication_factor")
+            : null,
+        k.getPlacementList());
+  }
+
+  /** {@code UpdateCollectionClusterSetup}'s operation. */
+  static dev.quiver.cluster.ShardOperation shardOperation(
+      Collections.UpdateCollectionClusterSetupRequest r) {
+    return switch (r.getOperationCase()) {
+      case MOVE_SHARD -> {
+        var m = r.getMoveShard();
+        checkTransfer(m.getFromPeerId(), m.getToPeerId(), "move_shard");
+        yield new dev.quiver.cluster.ShardOperation.Move(
+            m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+      }
+      case REPLICATE_SHARD -> {
+        var m = r.getReplicateShard();
+        checkTransfer(m.getFromPeerId(), m.getToPeerId(), "replicate_shard");
+        yield new dev.quiver.cluster.ShardOperation.Replicate(
+            m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+      }
+      case ABORT_TRANSFER -> {
+        var m = r.getAbortTransfer();
+        yield new dev.quiver.cluster.ShardOperation.AbortTransfer(
+            m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+      }
+      case DROP_REPLICA ->
+          new dev.quiver.cluster.ShardOperation.DropReplica(
+              r.getDropReplica().getShardId(), r.getDropReplica().getPeerId());
+      case CREATE_SHARD_KEY -> createShardKey(r.getCreateShardKey());
+      case DELETE_SHARD_KEY ->
+          new dev.quiver.cluster.ShardOperation.DropShardKey(
+              shardKey(r.getDeleteShardKey().getShardKey(), "delete_shard_key.shard_key"));
+      case OPERATION_NOT_SET ->
+          throw new RequestException.Invalid("body", "operation", "an operation must be given");
+      default ->
+          throw new RequestException.Unsupported(
+              r.getOperationCase().name().toLowerCase(java.util.Locale.ROOT)
+                  + " is not supported by Quiver yet");
+    };
+  }
+
+  private static void checkTransfer(long from, long to, String kind) {
+    if (from == to) {
+      throw new RequestException.Invalid(
+          "body", kind + ".to_peer_id", "cannot transfer shard to itself");
+    }
+  }
+
+  static Collections.CollectionClusterInfoResponse proto(
+      dev.quiver.cluster.CollectionClusterInfo info) {
+    var b =
+        Collections.CollectionClusterInfoResponse.newBuilder()
+            .setPeerId(info.peerId())
+            .setShardCount(info.shardCount());
+    for (var s : info.localShards()) {
+      var l =
+          Collections.LocalShardInfo.newBuilder()
+              .setShardId(s.shardId())
+              .setPointsCount(s.pointsCount())
+              .setState(Collections.ReplicaState.Active);
+      if (s.shardKey() != null) {
+        l.setShardKey(proto(s.shardKey()));
+      }
+      b.addLocalShards(l);
+    }
+    for (var s : info.remoteShards()) {
+      var rs =
+          Collections.RemoteShardInfo.newBuilder()
+              .setShardId(s.shardId())
+              .setPeerId(s.peerId())
+              .setState(Collections.ReplicaState.Active);
+      if (s.shardKey() != null) {
+        rs.setShardKey(proto(s.shardKey()));
+      }
+      b.addRemoteShards(rs);
+    }
+    return b.build();
+  }
+
+  /** A request's {@code shard_key_selector}; absent or empty addresses every shard. */
+  static dev.quiver.cluster.ShardSelector shards(boolean has, Points.ShardKeySelector s) {
+    if (!has || s.getShardKeysCount() == 0) {
+      return dev.quiver.cluster.ShardSelector.ALL;
+    }
+    var keys = new java.util.ArrayList<dev.quiver.storage.ShardKey>();
+    for (int i = 0; i < s.getShardKeysCount(); i++) {
+      keys.add(shardKey(s.getShardKeys(i), "shard_key_selector.shard_keys[" + i + "]"));
+    }
+    if (s.hasFallback()) {
+      if (keys.size() != 1) {
+        throw new RequestException.Invalid(
+            "body", "shard_key_selector.fallback", "a fallback needs exactly one shard key");
+      }
+      return new dev.quiver.cluster.ShardSelector(
+          keys, shardKey(s.getFallback(), "shard_key_selector.fallback"));
+    }
+    return new dev.quiver.cluster.ShardSelector(keys, null);
   }
 
   private static Points.VectorsOutput vectorsOutput(Map<String, float[]> vectors) {
@@ -401,6 +547,9 @@ final class ProtoCodec {
             .setWriteConsistencyFactor(c.writeConsistencyFactor())
             .setOnDiskPayload(c.onDiskPayload())
             .setVectorsConfig(vectors);
+    if (c.customSharding()) {
+      params.setShardingMethod(Collections.ShardingMethod.Custom);
+    }
     var hnsw =
         Collections.HnswConfigDiff.newBuilder()
             .setM(c.hnsw().m())

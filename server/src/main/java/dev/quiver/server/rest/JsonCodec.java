@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.cluster.ShardOperation;
+import dev.quiver.cluster.ShardSelector;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
@@ -16,6 +18,7 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
@@ -58,6 +61,19 @@ final class JsonCodec {
       throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
     }
     Integer shards = optInt(o, "shard_number", 1, 65536);
+    dev.quiver.storage.ShardingMethod method = null;
+    if (o.hasNonNull("sharding_method")) {
+      method =
+          switch (o.get("sharding_method").asText("")) {
+            case "auto" -> dev.quiver.storage.ShardingMethod.AUTO;
+            case "custom" -> dev.quiver.storage.ShardingMethod.CUSTOM;
+            default ->
+                throw new RequestException.Malformed(
+                    "Json deserialize error: unknown variant `"
+                        + o.get("sharding_method").asText()
+                        + "`, expected `auto` or `custom` at sharding_method");
+          };
+    }
     Integer rf = optInt(o, "replication_factor", 1, 65536);
     Integer wcf = optInt(o, "write_consistency_factor", 1, 65536);
     Boolean onDiskPayload = optBool(o, "on_disk_payload");
@@ -79,7 +95,7 @@ final class JsonCodec {
           new CreateCollection.WalDiff(
               optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
     }
-    return new CreateCollection(vectors, shards, rf, wcf, onDiskPayload, hnsw, wal);
+    return new CreateCollection(vectors, shards, method, rf, wcf, onDiskPayload, hnsw, wal);
   }
 
   private static VectorParams vectorParams(JsonNode node, String path) {
@@ -591,6 +607,9 @@ final class JsonCodec {
     o.put("score", p.score());
     o.set("payload", p.payload() == null ? F.nullNode() : json(p.payload()));
     o.set("vector", vectors(p.vectors()));
+    if (p.shardKey() != null) {
+      o.set("shard_key", shardKey(p.shardKey()));
+    }
     return o;
   }
 
@@ -599,7 +618,81 @@ final class JsonCodec {
     o.set("id", pointId(r.id()));
     o.set("payload", r.payload() == null ? F.nullNode() : json(r.payload()));
     o.set("vector", vectors(r.vectors()));
+    if (r.shardKey() != null) {
+      o.set("shard_key", shardKey(r.shardKey()));
+    }
     return o;
+  }
+
+  static JsonNode shardKey(ShardKey key) {
+    return switch (key) {
+      case ShardKey.Number n -> F.numberNode(n.value());
+      case ShardKey.Keyword k -> F.textNode(k.value());
+    };
+  }
+
+  /** A {@code ShardKey}: a string or an unsigned integer. */
+  static ShardKey shardKey(JsonNode n, String path) {
+    if (n != null && n.isTextual()) {
+      return new ShardKey.Keyword(n.asText());
+    }
+    if (n != null && n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= 0) {
+      return new ShardKey.Number(n.asLong());
+    }
+    throw new RequestException.Malformed(
+        "Json deserialize error: data did not match any variant of untagged enum ShardKey at "
+            + path);
+  }
+
+  /**
+   * The request's {@code shard_key} ({@code ShardKeySelector}): a key, a list of keys, or {@code
+   * {"target": key, "fallback": key}}; absent or null addresses every shard.
+   */
+  static ShardSelector shardSelector(JsonNode body) {
+    JsonNode n = body == null ? null : body.get("shard_key");
+    if (n == null || n.isNull()) {
+      return ShardSelector.ALL;
+    }
+    if (n.isArray()) {
+      List<ShardKey> keys = new java.util.ArrayList<>();
+      for (int i = 0; i < n.size(); i++) {
+        keys.add(shardKey(n.get(i), "shard_key[" + i + "]"));
+      }
+      return new ShardSelector(keys, null);
+    }
+    if (n.isObject()) {
+      return new ShardSelector(
+          List.of(shardKey(n.get("target"), "shard_key.target")),
+          shardKey(n.get("fallback"), "shard_key.fallback"));
+    }
+    return ShardSelector.of(shardKey(n, "shard_key"));
+  }
+
+  /** The body of {@code PUT /collections/{c}/shards} and of {@code create_sharding_key}. */
+  static ShardOperation.CreateShardKey createShardKey(JsonNode body, String path) {
+    ObjectNode o = object(body, path);
+    ShardKey key = shardKey(required(o, "shard_key", path), prefixed(path, "shard_key"));
+    Integer shards = optInt(o, "shards_number", 1, 65536);
+    Integer rf = optInt(o, "replication_factor", 1, 65536);
+    List<Long> placement = new java.util.ArrayList<>();
+    if (o.hasNonNull("placement")) {
+      ArrayNode peers = array(o.get("placement"), prefixed(path, "placement"));
+      for (int i = 0; i < peers.size(); i++) {
+        placement.add(u64(peers.get(i), prefixed(path, "placement[" + i + "]")));
+      }
+    }
+    return new ShardOperation.CreateShardKey(key, shards, rf, placement);
+  }
+
+  /** The body of {@code POST /collections/{c}/shards/delete} and of {@code drop_sharding_key}. */
+  static ShardOperation.DropShardKey dropShardKey(JsonNode body, String path) {
+    ObjectNode o = object(body, path);
+    return new ShardOperation.DropShardKey(
+        shardKey(required(o, "shard_key", path), prefixed(path, "shard_key")));
+  }
+
+  private static String prefixed(String path, String field) {
+    return path.isEmpty() ? field : path + "." + field;
   }
 
   private static JsonNode vectors(Map<String, float[]> vectors) {
@@ -646,6 +739,9 @@ final class JsonCodec {
       new java.util.TreeMap<>(c.vectors()).forEach((k, v) -> named.set(k, vectorParams(v)));
     }
     params.put("shard_number", c.shardNumber());
+    if (c.customSharding()) {
+      params.put("sharding_method", "custom");
+    }
     params.put("replication_factor", c.replicationFactor());
     params.put("write_consistency_factor", c.writeConsistencyFactor());
     params.put("on_disk_payload", c.onDiskPayload());
@@ -817,12 +913,9 @@ final class JsonCodec {
       case "drop_replica" ->
           new dev.quiver.cluster.ShardOperation.DropReplica(
               (int) shardId(op, kind), u64(required(op, "peer_id", kind), kind + ".peer_id"));
-      case "create_sharding_key",
-          "drop_sharding_key",
-          "restart_transfer",
-          "start_resharding",
-          "abort_resharding",
-          "replicate_points" ->
+      case "create_sharding_key" -> createShardKey(op, kind);
+      case "drop_sharding_key" -> dropShardKey(op, kind);
+      case "restart_transfer", "start_resharding", "abort_resharding", "replicate_points" ->
           throw new RequestException.Unsupported(kind + " is not supported by Quiver yet");
       default ->
           throw new RequestException.Malformed(

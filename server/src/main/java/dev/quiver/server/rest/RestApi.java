@@ -101,6 +101,21 @@ final class RestApi {
     h.put("query_points", this::query);
     h.put("scroll_points", this::scroll);
     h.put("count_points", this::countPoints);
+    h.put("list_shard_keys", this::listShardKeys);
+    h.put(
+        "create_shard_key",
+        r -> {
+          var k = JsonCodec.createShardKey(r.json(), "");
+          dispatcher.createShardKey(
+              collection(r), k.key(), k.shards(), k.replicationFactor(), k.placement());
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    h.put(
+        "delete_shard_key",
+        r -> {
+          dispatcher.deleteShardKey(collection(r), JsonCodec.dropShardKey(r.json(), "").key());
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
     h.put("audit_logs", r -> RestResponse.ok(AuditQuery.run(auditDir, r.json()), r.startedNanos()));
     return h;
   }
@@ -153,21 +168,34 @@ final class RestApi {
     o.put("shard_count", info.shardCount());
     ArrayNode local = o.putArray("local_shards");
     for (var s : info.localShards()) {
-      local
-          .addObject()
-          .put("shard_id", s.shardId())
-          .put("points_count", s.pointsCount())
-          .put("state", s.state());
+      ObjectNode shard = local.addObject().put("shard_id", s.shardId());
+      if (s.shardKey() != null) {
+        shard.set("shard_key", JsonCodec.shardKey(s.shardKey()));
+      }
+      shard.put("points_count", s.pointsCount()).put("state", s.state());
     }
     ArrayNode remote = o.putArray("remote_shards");
     for (var s : info.remoteShards()) {
-      remote
-          .addObject()
-          .put("shard_id", s.shardId())
-          .put("peer_id", s.peerId())
-          .put("state", s.state());
+      ObjectNode shard = remote.addObject().put("shard_id", s.shardId());
+      if (s.shardKey() != null) {
+        shard.set("shard_key", JsonCodec.shardKey(s.shardKey()));
+      }
+      shard.put("peer_id", s.peerId()).put("state", s.state());
     }
     o.putArray("shard_transfers");
+    return RestResponse.ok(o, started(r));
+  }
+
+  private RestResponse listShardKeys(RestRequest r) {
+    String name = collection(r);
+    var keys = dispatcher.shardKeys(name);
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    if (dispatcher.collectionInfo(name).config().customSharding()) {
+      ArrayNode arr = o.putArray("shard_keys");
+      keys.forEach(k -> arr.addObject().set("key", JsonCodec.shardKey(k)));
+    } else {
+      o.putNull("shard_keys");
+    }
     return RestResponse.ok(o, started(r));
   }
 
@@ -278,7 +306,9 @@ final class RestApi {
     boolean wait = r.boolQuery("wait", false);
     r.checkOrdering();
     UpdateOp op = decode.apply(r.json());
-    return RestResponse.ok(JsonCodec.updateResult(dispatcher.update(name, op, wait)), started(r));
+    var shards = JsonCodec.shardSelector(r.json());
+    return RestResponse.ok(
+        JsonCodec.updateResult(dispatcher.update(name, op, wait, shards)), started(r));
   }
 
   private RestResponse getPoints(RestRequest r) {
@@ -286,7 +316,13 @@ final class RestApi {
     JsonCodec.Retrieve q = JsonCodec.retrieve(r.json());
     ArrayNode arr = Json.MAPPER.createArrayNode();
     for (PointRecord p :
-        dispatcher.retrieve(name, q.ids(), q.withPayload(), q.withVectors(), r.consistency())) {
+        dispatcher.retrieve(
+            name,
+            q.ids(),
+            q.withPayload(),
+            q.withVectors(),
+            r.consistency(),
+            JsonCodec.shardSelector(r.json()))) {
       arr.add(JsonCodec.record(p));
     }
     return RestResponse.ok(arr, started(r));
@@ -300,7 +336,13 @@ final class RestApi {
           "Path deserialize error: `" + r.path("id") + "` is not an unsigned integer or a UUID");
     }
     List<PointRecord> found =
-        dispatcher.retrieve(name, List.of(id), WithPayload.ALL, WithVectors.ALL, r.consistency());
+        dispatcher.retrieve(
+            name,
+            List.of(id),
+            WithPayload.ALL,
+            WithVectors.ALL,
+            r.consistency(),
+            dev.quiver.cluster.ShardSelector.ALL);
     if (found.isEmpty()) {
       throw new StorageException.NotFound("No point with id " + id + " found");
     }
@@ -310,7 +352,9 @@ final class RestApi {
   private RestResponse search(RestRequest r) {
     String name = collection(r);
     ArrayNode arr = Json.MAPPER.createArrayNode();
-    for (ScoredPoint p : dispatcher.search(name, JsonCodec.search(r.json()), r.consistency())) {
+    for (ScoredPoint p :
+        dispatcher.search(
+            name, JsonCodec.search(r.json()), r.consistency(), JsonCodec.shardSelector(r.json()))) {
       arr.add(JsonCodec.scoredPoint(p));
     }
     return RestResponse.ok(arr, started(r));
@@ -320,7 +364,9 @@ final class RestApi {
     String name = collection(r);
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
-    for (ScoredPoint p : dispatcher.search(name, JsonCodec.query(r.json()), r.consistency())) {
+    for (ScoredPoint p :
+        dispatcher.search(
+            name, JsonCodec.query(r.json()), r.consistency(), JsonCodec.shardSelector(r.json()))) {
       arr.add(JsonCodec.scoredPoint(p));
     }
     return RestResponse.ok(o, started(r));
@@ -337,7 +383,8 @@ final class RestApi {
             q.limit(),
             q.withPayload(),
             q.withVectors(),
-            r.consistency());
+            r.consistency(),
+            JsonCodec.shardSelector(r.json()));
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
     page.points().forEach(p -> arr.add(JsonCodec.record(p)));
@@ -351,7 +398,9 @@ final class RestApi {
     String name = collection(r);
     var filter = JsonCodec.countFilter(r.json());
     ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("count", dispatcher.count(name, filter, r.consistency()));
+    o.put(
+        "count",
+        dispatcher.count(name, filter, r.consistency(), JsonCodec.shardSelector(r.json())));
     return RestResponse.ok(o, started(r));
   }
 

@@ -25,12 +25,19 @@ final class LocalCollection implements Collection, AutoCloseable {
   static final int META_MAGIC = 0x51434F4C; // "QCOL"
   static final int META_VERSION = 1;
   private static final String SHARDS_DIR = "shards";
+  static final String KEYS_FILE = "shard_keys.meta";
+  private static final int KEYS_MAGIC = 0x51534B59; // "QSKY"
+  private static final int KEYS_VERSION = 1;
 
   private final String name;
   private final CollectionConfig config;
   private final Path dir;
   private final java.util.concurrent.ConcurrentSkipListMap<Integer, LocalShard> shards =
       new java.util.concurrent.ConcurrentSkipListMap<>();
+
+  /** Shard id → its key (custom sharding), persisted in {@link #KEYS_FILE}. */
+  private final java.util.concurrent.ConcurrentSkipListMap<Integer, dev.quiver.storage.ShardKey>
+      keys = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   private final boolean externalLog;
 
@@ -49,6 +56,7 @@ final class LocalCollection implements Collection, AutoCloseable {
     this.name = name;
     this.config = config;
     this.dir = dir;
+    keys.putAll(readKeys(dir));
     try {
       for (int id : new TreeSet<>(shardIds)) {
         addShard(id);
@@ -65,8 +73,53 @@ final class LocalCollection implements Collection, AutoCloseable {
 
   /** Opens (creating when new) the replica of shard {@code id}. */
   synchronized void addShard(int id) {
+    addShard(id, null);
+  }
+
+  /** Opens (creating when new) the replica of shard {@code id}, owned by {@code key} if given. */
+  synchronized void addShard(int id, dev.quiver.storage.ShardKey key) {
+    if (key != null && !key.equals(keys.get(id))) {
+      keys.put(id, key);
+      writeKeys();
+    }
     if (!shards.containsKey(id)) {
       shards.put(id, new LocalShard(shardDir(id), config, externalLog));
+    }
+  }
+
+  private void writeKeys() {
+    var snapshot = new java.util.TreeMap<>(keys);
+    byte[] body =
+        dev.quiver.storage.ShardCodec.write(
+            out -> {
+              out.writeInt(snapshot.size());
+              for (var e : snapshot.entrySet()) {
+                out.writeInt(e.getKey());
+                dev.quiver.storage.ShardCodec.writeShardKey(out, e.getValue());
+              }
+            });
+    FileFormat.writeAtomically(dir.resolve(KEYS_FILE), KEYS_MAGIC, KEYS_VERSION, body);
+  }
+
+  private static java.util.Map<Integer, dev.quiver.storage.ShardKey> readKeys(Path dir) {
+    Path file = dir.resolve(KEYS_FILE);
+    if (!Files.exists(file)) {
+      return java.util.Map.of();
+    }
+    byte[] body = FileFormat.read(file, KEYS_MAGIC, KEYS_VERSION);
+    try {
+      return dev.quiver.storage.ShardCodec.read(
+          body,
+          in -> {
+            int n = dev.quiver.storage.ShardCodec.count(in);
+            var out = new java.util.HashMap<Integer, dev.quiver.storage.ShardKey>();
+            for (int i = 0; i < n; i++) {
+              out.put(in.readInt(), dev.quiver.storage.ShardCodec.readShardKey(in));
+            }
+            return out;
+          });
+    } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+      throw new StorageException.Corrupted(file, e.getMessage());
     }
   }
 
@@ -77,6 +130,9 @@ final class LocalCollection implements Collection, AutoCloseable {
       return;
     }
     shard.close();
+    if (keys.remove(id) != null) {
+      writeKeys();
+    }
     Path doomed = dir.resolve(SHARDS_DIR).resolve(".drop-" + id + "-" + System.nanoTime());
     try {
       Files.move(shardDir(id), doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -84,6 +140,15 @@ final class LocalCollection implements Collection, AutoCloseable {
     } catch (IOException e) {
       throw new StorageException.Io(
           "cannot delete shard " + id + " of " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Closes and deletes the replicas of {@code key}'s shards held here. */
+  synchronized void dropShardKey(dev.quiver.storage.ShardKey key) {
+    for (var e : new java.util.TreeMap<>(keys).entrySet()) {
+      if (e.getValue().equals(key)) {
+        dropShard(e.getKey());
+      }
     }
   }
 
@@ -137,6 +202,11 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
+  public java.util.Map<Integer, dev.quiver.storage.ShardKey> shardKeys() {
+    return java.util.Collections.unmodifiableMap(keys);
+  }
+
+  @Override
   public ShardReader reader(int shardId) {
     return shard(shardId);
   }
@@ -175,6 +245,11 @@ final class LocalCollection implements Collection, AutoCloseable {
     zip.putNextEntry(new java.util.zip.ZipEntry(META_FILE));
     Files.copy(dir.resolve(META_FILE), zip);
     zip.closeEntry();
+    if (Files.exists(dir.resolve(KEYS_FILE))) {
+      zip.putNextEntry(new java.util.zip.ZipEntry(KEYS_FILE));
+      Files.copy(dir.resolve(KEYS_FILE), zip);
+      zip.closeEntry();
+    }
     for (var e : shards.entrySet()) {
       e.getValue().snapshotTo(zip, SHARDS_DIR + "/" + e.getKey() + "/");
     }

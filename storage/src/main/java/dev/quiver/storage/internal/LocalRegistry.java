@@ -106,8 +106,15 @@ public final class LocalRegistry implements CollectionRegistry {
         case CollectionMetaOp.Create c -> create(c);
         case CollectionMetaOp.Drop d -> drop(d.collection());
         case CollectionMetaOp.Restore r -> restore(r);
-        case CollectionMetaOp.AddShard a -> local(a.collection()).addShard(a.shard());
+        case CollectionMetaOp.AddShard a -> local(a.collection()).addShard(a.shard(), a.key());
         case CollectionMetaOp.DropShard d -> local(d.collection()).dropShard(d.shard());
+        case CollectionMetaOp.CreateShardKey k -> {
+          LocalCollection c = local(k.collection());
+          for (int shard : new java.util.TreeSet<>(k.localShards())) {
+            c.addShard(shard, k.key());
+          }
+        }
+        case CollectionMetaOp.DropShardKey k -> local(k.collection()).dropShardKey(k.key());
       }
       lastApplied = index;
       FileFormat.writeAtomically(

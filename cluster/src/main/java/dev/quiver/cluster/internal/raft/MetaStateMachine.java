@@ -1,7 +1,9 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -37,14 +39,45 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** {@code peer} gained ({@code added}) or lost a replica of {@code shard}. */
     void replicaChanged(Placement placement, int shard, long peer, boolean added, long index);
+
+    /** {@code shards} were created for {@code key}; {@code placement} includes them. */
+    void shardKeyCreated(Placement placement, ShardKey key, List<Integer> shards, long index);
+
+    /** {@code key}'s {@code shards} were dropped; {@code before} still holds them. */
+    void shardKeyDropped(Placement before, ShardKey key, List<Integer> shards, long index);
   }
 
-  /** A collection and where its shards live; {@code replicas.get(s)} are shard s's peers. */
+  /**
+   * A collection and where its shards live: {@code replicas.get(s)} are shard s's peers (none for a
+   * dropped shard of a custom-sharded collection), {@code keys.get(s)} its key (null with auto
+   * sharding).
+   */
   record Placement(
-      String name, CollectionConfig config, List<List<Long>> replicas, long createdIndex) {
+      String name,
+      CollectionConfig config,
+      List<List<Long>> replicas,
+      List<ShardKey> keys,
+      long createdIndex) {
 
+    Placement {
+      replicas = List.copyOf(replicas);
+      keys = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(keys));
+    }
+
+    /** Shard ids ever allocated (dropped ones included). */
     int shardCount() {
       return replicas.size();
+    }
+
+    /** The live shards and their keys. */
+    ShardLayout layout() {
+      var shards = new java.util.TreeMap<Integer, ShardKey>();
+      for (int s = 0; s < replicas.size(); s++) {
+        if (!replicas.get(s).isEmpty()) {
+          shards.put(s, keys.get(s));
+        }
+      }
+      return new ShardLayout(config.customSharding(), shards);
     }
 
     /** The same placement with {@code peer} added to or removed from shard {@code shard}. */
@@ -56,7 +89,29 @@ final class MetaStateMachine extends BaseStateMachine {
         holders.add(peer);
       }
       next.set(shard, List.copyOf(holders));
-      return new Placement(name, config, List.copyOf(next), createdIndex);
+      return new Placement(name, config, next, keys, createdIndex);
+    }
+
+    /** With new shards for {@code key}, numbered after the existing ones. */
+    Placement withKey(ShardKey key, List<List<Long>> added) {
+      List<List<Long>> r = new java.util.ArrayList<>(replicas);
+      List<ShardKey> k = new java.util.ArrayList<>(keys);
+      for (List<Long> holders : added) {
+        r.add(holders);
+        k.add(key);
+      }
+      return new Placement(name, config, r, k, createdIndex);
+    }
+
+    /** With {@code shards} dropped: no replicas and no key. */
+    Placement without(List<Integer> shards) {
+      List<List<Long>> r = new java.util.ArrayList<>(replicas);
+      List<ShardKey> k = new java.util.ArrayList<>(keys);
+      for (int s : shards) {
+        r.set(s, List.of());
+        k.set(s, null);
+      }
+      return new Placement(name, config, r, k, createdIndex);
     }
 
     /** The Raft group of one shard; new for every creation, so a re-created name starts clean. */
@@ -104,7 +159,8 @@ final class MetaStateMachine extends BaseStateMachine {
               out -> Wire.writeError(out, new StorageException.BadInput(e.getMessage())));
     } catch (RuntimeException e) {
       if (!(e instanceof StorageException.AlreadyExists
-          || e instanceof StorageException.BadInput)) {
+          || e instanceof StorageException.BadInput
+          || e instanceof StorageException.NotFound)) {
         LOG.error("applying metadata entry {} failed", index, e);
       }
       reply = ShardCodec.write(out -> Wire.writeError(out, e));
@@ -130,12 +186,36 @@ final class MetaStateMachine extends BaseStateMachine {
         if (collections.containsKey(c.name())) {
           throw new StorageException.AlreadyExists("Collection `" + c.name() + "` already exists!");
         }
-        var placement = new Placement(c.name(), c.config(), c.replicas(), index);
+        var placement =
+            new Placement(
+                c.name(),
+                c.config(),
+                c.replicas(),
+                java.util.Collections.nCopies(c.replicas().size(), null),
+                index);
         collections.put(c.name(), placement);
         effects.created(placement, index);
       }
       case Wire.AddReplica a -> changeReplica(a.collection(), a.shard(), a.peer(), true, index);
       case Wire.RemoveReplica r -> changeReplica(r.collection(), r.shard(), r.peer(), false, index);
+      case Wire.CreateShardKey k -> {
+        Placement p = require(k.collection());
+        p.layout().checkNewKey(k.collection(), k.key());
+        Placement next = p.withKey(k.key(), k.replicas());
+        List<Integer> shards = new java.util.ArrayList<>();
+        for (int i = 0; i < k.replicas().size(); i++) {
+          shards.add(p.shardCount() + i);
+        }
+        collections.put(k.collection(), next);
+        effects.shardKeyCreated(next, k.key(), List.copyOf(shards), index);
+      }
+      case Wire.DropShardKey k -> {
+        Placement p = require(k.collection());
+        p.layout().checkExistingKey(k.key());
+        List<Integer> shards = p.layout().shardsOf(k.key());
+        collections.put(k.collection(), p.without(shards));
+        effects.shardKeyDropped(p, k.key(), shards, index);
+      }
       case Wire.DropCollection d -> {
         Placement p = collections.remove(d.name());
         if (p != null) {
@@ -145,12 +225,17 @@ final class MetaStateMachine extends BaseStateMachine {
     }
   }
 
-  private void changeReplica(String collection, int shard, long peer, boolean add, long index) {
+  private Placement require(String collection) {
     Placement p = collections.get(collection);
     if (p == null) {
       throw StorageException.NotFound.collection(collection);
     }
-    if (shard < 0 || shard >= p.shardCount()) {
+    return p;
+  }
+
+  private void changeReplica(String collection, int shard, long peer, boolean add, long index) {
+    Placement p = require(collection);
+    if (!p.layout().shards().containsKey(shard)) {
       throw new StorageException.NotFound("Shard " + shard + " does not exist");
     }
     Placement next = p.with(shard, peer, add);

@@ -6,7 +6,9 @@ import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardOperation;
+import dev.quiver.cluster.ShardSelector;
 import dev.quiver.cluster.internal.Fanout;
+import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.cluster.internal.ShardRouting;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
@@ -19,6 +21,7 @@ import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -98,6 +101,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final Path groupsDir;
   private final RaftProperties properties;
   private final Parameters parameters;
+  private final P2pConnectionLog connectionLog = new P2pConnectionLog();
   private final MetaStateMachine meta;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final dev.quiver.storage.SnapshotStore snapshots;
@@ -130,6 +134,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
           parameters,
           new GrpcTlsConfig(
               settings.peerTls().keyManager(), settings.peerTls().trustManager(), true));
+      GrpcConfigKeys.Server.setServicesCustomizer(parameters, connectionLog);
     }
   }
 
@@ -405,7 +410,14 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public void dropped(MetaStateMachine.Placement p, long index) {
-    for (int s = 0; s < p.shardCount(); s++) {
+    stopShards(p, p.layout().shards().keySet());
+    if (index > registry.lastAppliedIndex()) {
+      registry.apply(new CollectionMetaOp.Drop(p.name()), index);
+    }
+  }
+
+  private void stopShards(MetaStateMachine.Placement p, java.util.Collection<Integer> shards) {
+    for (int s : shards) {
       RaftGroupId gid = p.groupId(s);
       ShardChannel ch = channels.remove(gid);
       if (ch != null) {
@@ -413,8 +425,34 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       }
       stopGroup(gid, p.name(), s);
     }
+  }
+
+  @Override
+  public void shardKeyCreated(
+      MetaStateMachine.Placement p, ShardKey key, List<Integer> shards, long index) {
+    Set<Integer> local = new TreeSet<>();
+    for (int s : shards) {
+      if (p.replicas().get(s).contains(identity.peerId())) {
+        local.add(s);
+      }
+    }
+    if (index <= registry.lastAppliedIndex()) {
+      return; // replayed
+    }
+    registry.apply(new CollectionMetaOp.CreateShardKey(p.name(), key, local), index);
+    for (int s : local) {
+      RaftGroupId gid = p.groupId(s);
+      bind(gid, new Binding(p.name(), s));
+      groupAdd(RaftGroup.valueOf(gid, replicaPeers(p, s)), p.name(), s);
+    }
+  }
+
+  @Override
+  public void shardKeyDropped(
+      MetaStateMachine.Placement before, ShardKey key, List<Integer> shards, long index) {
+    stopShards(before, shards);
     if (index > registry.lastAppliedIndex()) {
-      registry.apply(new CollectionMetaOp.Drop(p.name()), index);
+      registry.apply(new CollectionMetaOp.DropShardKey(before.name(), key), index);
     }
   }
 
@@ -430,7 +468,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       return;
     }
     if (added) {
-      registry.apply(new CollectionMetaOp.AddShard(p.name(), shard), index);
+      registry.apply(new CollectionMetaOp.AddShard(p.name(), shard, p.keys().get(shard)), index);
       bind(gid, new Binding(p.name(), shard));
       // an empty member list: the group's leader adds this replica and sends it the log
       groupAdd(RaftGroup.valueOf(gid), p.name(), shard);
@@ -548,17 +586,29 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       throw new StorageException.Unavailable("no peers known yet", null);
     }
     int rf = Math.min(config.replicationFactor(), peers.size());
-    // shards start at a rotating peer so that several collections spread over the cluster
+    // custom sharding starts without shards: each shard key brings its own
+    int shards = config.customSharding() ? 0 : config.shardNumber();
+    propose(new Wire.CreateCollection(name, config, spread(name, 0, shards, rf, peers)));
+  }
+
+  /**
+   * Replicas for {@code shards} new shards numbered from {@code first}: each on {@code rf}
+   * consecutive peers, starting at a peer that rotates with the collection name and the shard id,
+   * so that several collections and keys spread over the cluster (and so do their leaders: the
+   * first holder has the Raft priority).
+   */
+  private static List<List<Long>> spread(
+      String name, int first, int shards, int rf, List<Long> peers) {
     int start = Math.floorMod(name.hashCode(), peers.size());
     List<List<Long>> replicas = new ArrayList<>();
-    for (int s = 0; s < config.shardNumber(); s++) {
+    for (int s = first; s < first + shards; s++) {
       List<Long> holders = new ArrayList<>();
       for (int r = 0; r < rf; r++) {
         holders.add(peers.get((start + s + r) % peers.size()));
       }
       replicas.add(List.copyOf(holders));
     }
-    propose(new Wire.CreateCollection(name, config, List.copyOf(replicas)));
+    return List.copyOf(replicas);
   }
 
   @Override
@@ -588,7 +638,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         name,
         count(name, null),
         local.map(CollectionInfo::indexedVectorsCount).orElse(0L),
-        p.shardCount(),
+        p.layout().shards().size(),
         p.config(),
         local.map(CollectionInfo::optimizing).orElse(false));
   }
@@ -600,10 +650,11 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   // ---- Dispatcher: points ----
 
   @Override
-  public UpdateResult update(String collection, UpdateOp op, boolean wait) {
+  public UpdateResult update(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
     MetaStateMachine.Placement p = placement(collection);
     List<CompletableFuture<Void>> parts = new ArrayList<>();
-    ShardRouting.split(op, p.shardCount())
+    p.layout()
+        .route(op, selector)
         .forEach((shard, part) -> parts.add(channel(p, shard).submit(part)));
     long opId = callIds.incrementAndGet();
     if (!wait) {
@@ -648,19 +699,21 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
    * For each shard: with {@link ReadConsistency#ONE} the local replica when this node holds one,
    * else any live replica; otherwise a linearizable read through the shard's leader.
    */
-  private List<ShardReader> readers(String collection, ReadConsistency consistency) {
+  private List<List<ShardReader>> readers(
+      String collection, ReadConsistency consistency, ShardSelector selector) {
     MetaStateMachine.Placement p = placement(collection);
     Collection local = registry.get(collection).orElse(null);
     Set<Integer> localShards = local == null ? Set.of() : local.shardIds();
-    List<ShardReader> readers = new ArrayList<>(p.shardCount());
-    for (int s = 0; s < p.shardCount(); s++) {
-      if (consistency == ReadConsistency.LINEARIZABLE) {
-        readers.add(channel(p, s).linearizableReader());
-      } else {
-        readers.add(localShards.contains(s) ? local.reader(s) : channel(p, s).reader());
-      }
-    }
-    return readers;
+    ShardLayout layout = p.layout();
+    return Fanout.readers(
+        layout,
+        layout.groups(selector, false),
+        s -> {
+          if (consistency == ReadConsistency.LINEARIZABLE) {
+            return channel(p, s).linearizableReader();
+          }
+          return localShards.contains(s) ? local.reader(s) : channel(p, s).reader();
+        });
   }
 
   @Override
@@ -669,20 +722,25 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       List<PointId> ids,
       WithPayload withPayload,
       WithVectors withVectors,
-      ReadConsistency consistency) {
-    return fanout.retrieve(readers(collection, consistency), ids, withPayload, withVectors);
+      ReadConsistency consistency,
+      ShardSelector selector) {
+    return fanout.retrieve(
+        readers(collection, consistency, selector), ids, withPayload, withVectors);
   }
 
   @Override
   public List<ScoredPoint> search(
-      String collection, SearchRequest request, ReadConsistency consistency) {
+      String collection,
+      SearchRequest request,
+      ReadConsistency consistency,
+      ShardSelector selector) {
     MetaStateMachine.Placement p = placement(collection);
     var params = p.config().vectors().get(request.vectorName());
     if (params == null) {
       throw new StorageException.BadInput(
           "Not existing vector name error: " + request.vectorName());
     }
-    return fanout.search(readers(collection, consistency), request, params.distance());
+    return fanout.search(readers(collection, consistency, selector), request, params.distance());
   }
 
   @Override
@@ -693,19 +751,70 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       int limit,
       WithPayload withPayload,
       WithVectors withVectors,
-      ReadConsistency consistency) {
+      ReadConsistency consistency,
+      ShardSelector selector) {
     return fanout.scroll(
-        readers(collection, consistency), filter, offset, limit, withPayload, withVectors);
+        readers(collection, consistency, selector),
+        filter,
+        offset,
+        limit,
+        withPayload,
+        withVectors);
   }
 
   @Override
-  public long count(String collection, Filter filter, ReadConsistency consistency) {
-    return fanout.count(readers(collection, consistency), filter);
+  public long count(
+      String collection, Filter filter, ReadConsistency consistency, ShardSelector selector) {
+    return fanout.count(readers(collection, consistency, selector), filter);
   }
 
   @Override
   public boolean payloadMatchExists(String collection, Map<String, Value> matches) {
-    return fanout.anyPayloadMatches(readers(collection, ReadConsistency.ONE), matches);
+    return fanout.anyPayloadMatches(
+        readers(collection, ReadConsistency.ONE, ShardSelector.ALL), matches);
+  }
+
+  // ---- shard keys ----
+
+  @Override
+  public void createShardKey(
+      String collection,
+      ShardKey key,
+      Integer shards,
+      Integer replicationFactor,
+      List<Long> placement) {
+    MetaStateMachine.Placement p = placement(collection);
+    p.layout().checkNewKey(collection, key);
+    List<Long> peers = new ArrayList<>(meta.peers().keySet());
+    if (placement != null && !placement.isEmpty()) {
+      for (long peer : placement) {
+        if (!peers.contains(peer)) {
+          throw new StorageException.NotFound("Peer " + peer + " does not exist");
+        }
+      }
+      peers = List.copyOf(new java.util.LinkedHashSet<>(placement));
+    }
+    int n = shards == null ? p.config().shardNumber() : shards;
+    int rf =
+        Math.min(
+            replicationFactor == null ? p.config().replicationFactor() : replicationFactor,
+            peers.size());
+    if (n < 1 || rf < 1) {
+      throw new StorageException.BadInput("shards_number and replication_factor must be >= 1");
+    }
+    propose(
+        new Wire.CreateShardKey(collection, key, spread(collection, p.shardCount(), n, rf, peers)));
+  }
+
+  @Override
+  public void deleteShardKey(String collection, ShardKey key) {
+    placement(collection).layout().checkExistingKey(key);
+    propose(new Wire.DropShardKey(collection, key));
+  }
+
+  @Override
+  public List<ShardKey> shardKeys(String collection) {
+    return placement(collection).layout().keys();
   }
 
   // ---- snapshots ----
@@ -763,16 +872,22 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     Collection local = registry.get(collection).orElse(null);
     List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
     List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
-    for (int s = 0; s < p.shardCount(); s++) {
-      for (long peer : p.replicas().get(s)) {
-        if (peer == identity.peerId() && local != null && local.shardIds().contains(s)) {
-          locals.add(new CollectionClusterInfo.LocalShard(s, local.reader(s).count(), "Active"));
-        } else if (peer != identity.peerId()) {
-          remotes.add(new CollectionClusterInfo.RemoteShard(s, peer, "Active"));
-        }
-      }
-    }
-    return new CollectionClusterInfo(identity.peerId(), p.shardCount(), locals, remotes);
+    ShardLayout layout = p.layout();
+    layout
+        .shards()
+        .forEach(
+            (s, key) -> {
+              for (long peer : p.replicas().get(s)) {
+                if (peer == identity.peerId() && local != null && local.shardIds().contains(s)) {
+                  locals.add(
+                      new CollectionClusterInfo.LocalShard(
+                          s, key, local.reader(s).count(), "Active"));
+                } else if (peer != identity.peerId()) {
+                  remotes.add(new CollectionClusterInfo.RemoteShard(s, key, peer, "Active"));
+                }
+              }
+            });
+    return new CollectionClusterInfo(identity.peerId(), layout.shards().size(), locals, remotes);
   }
 
   @Override
@@ -800,6 +915,9 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         }
         dropReplica(p, d.shardId(), d.peer());
       }
+      case ShardOperation.CreateShardKey k ->
+          createShardKey(collection, k.key(), k.shards(), k.replicationFactor(), k.placement());
+      case ShardOperation.DropShardKey k -> deleteShardKey(collection, k.key());
       case ShardOperation.AbortTransfer a ->
           throw new StorageException.BadInput(
               "Shard "
@@ -813,7 +931,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   private static void checkShard(MetaStateMachine.Placement p, int shard) {
-    if (shard < 0 || shard >= p.shardCount()) {
+    if (!p.layout().shards().containsKey(shard)) {
       throw new StorageException.NotFound(
           "Shard " + shard + " of collection `" + p.name() + "` does not exist");
     }
@@ -886,7 +1004,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     for (String name : meta.collectionNames()) {
       MetaStateMachine.Placement p = meta.collection(name).orElse(null);
       for (int s = 0; p != null && s < p.shardCount(); s++) {
-        if (!p.replicas().get(s).contains(peerId)) {
+        if (!p.replicas().get(s).contains(peerId)) { // dropped shards have no replicas
           continue;
         }
         if (!force) {
@@ -936,6 +1054,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         LOG.warn("closing the Raft server: {}", e.toString());
       }
     }
+    connectionLog.close();
     executor.shutdownNow();
     registry.close();
   }

@@ -4,6 +4,7 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
@@ -50,6 +51,16 @@ final class Wire {
   /** {@code peer} no longer holds a replica of the shard. */
   record RemoveReplica(String collection, int shard, long peer) implements MetaEntry {}
 
+  /**
+   * New shards for a key of a custom-sharded collection, numbered after the existing ones; {@code
+   * replicas.get(i)} holds the i-th new shard.
+   */
+  record CreateShardKey(String collection, ShardKey key, List<List<Long>> replicas)
+      implements MetaEntry {}
+
+  /** Drops a key's shards. */
+  record DropShardKey(String collection, ShardKey key) implements MetaEntry {}
+
   static byte[] encode(MetaEntry e) {
     return ShardCodec.write(
         out -> {
@@ -67,13 +78,7 @@ final class Wire {
               out.writeByte(3);
               ShardCodec.writeString(out, c.name());
               ShardCodec.writeConfig(out, c.config());
-              out.writeInt(c.replicas().size());
-              for (List<Long> peers : c.replicas()) {
-                out.writeInt(peers.size());
-                for (long p : peers) {
-                  out.writeLong(p);
-                }
-              }
+              writeReplicas(out, c.replicas());
             }
             case DropCollection d -> {
               out.writeByte(4);
@@ -91,6 +96,17 @@ final class Wire {
               out.writeInt(r.shard());
               out.writeLong(r.peer());
             }
+            case CreateShardKey k -> {
+              out.writeByte(7);
+              ShardCodec.writeString(out, k.collection());
+              ShardCodec.writeShardKey(out, k.key());
+              writeReplicas(out, k.replicas());
+            }
+            case DropShardKey k -> {
+              out.writeByte(8);
+              ShardCodec.writeString(out, k.collection());
+              ShardCodec.writeShardKey(out, k.key());
+            }
           }
         });
   }
@@ -106,24 +122,50 @@ final class Wire {
             case 3 -> {
               String name = ShardCodec.readString(in);
               CollectionConfig config = ShardCodec.readConfig(in);
-              int shards = ShardCodec.count(in);
-              List<List<Long>> replicas = new ArrayList<>(shards);
-              for (int s = 0; s < shards; s++) {
-                int n = ShardCodec.count(in);
-                List<Long> peers = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                  peers.add(in.readLong());
-                }
-                replicas.add(List.copyOf(peers));
-              }
-              yield new CreateCollection(name, config, List.copyOf(replicas));
+              yield new CreateCollection(name, config, readReplicas(in));
             }
             case 4 -> new DropCollection(ShardCodec.readString(in));
             case 5 -> new AddReplica(ShardCodec.readString(in), in.readInt(), in.readLong());
             case 6 -> new RemoveReplica(ShardCodec.readString(in), in.readInt(), in.readLong());
+            case 7 ->
+                new CreateShardKey(ShardCodec.readString(in), requireKey(in), readReplicas(in));
+            case 8 -> new DropShardKey(ShardCodec.readString(in), requireKey(in));
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
+  }
+
+  private static void writeReplicas(DataOutputStream out, List<List<Long>> replicas)
+      throws IOException {
+    out.writeInt(replicas.size());
+    for (List<Long> peers : replicas) {
+      out.writeInt(peers.size());
+      for (long p : peers) {
+        out.writeLong(p);
+      }
+    }
+  }
+
+  private static List<List<Long>> readReplicas(DataInputStream in) throws IOException {
+    int shards = ShardCodec.count(in);
+    List<List<Long>> replicas = new ArrayList<>(shards);
+    for (int s = 0; s < shards; s++) {
+      int n = ShardCodec.count(in);
+      List<Long> peers = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        peers.add(in.readLong());
+      }
+      replicas.add(List.copyOf(peers));
+    }
+    return List.copyOf(replicas);
+  }
+
+  private static ShardKey requireKey(DataInputStream in) throws IOException {
+    ShardKey key = ShardCodec.readShardKey(in);
+    if (key == null) {
+      throw new ShardCodec.Malformed("a shard key entry without a key");
+    }
+    return key;
   }
 
   // ---- shard log entries: a batch of operations ----
