@@ -124,7 +124,7 @@ public interface Dispatcher extends AutoCloseable {
   /** Drops a key's shards with their points; a missing key is BadInput. */
   void deleteShardKey(String collection, dev.quiver.storage.ShardKey key);
 
-  /** The keys of a collection with custom sharding (empty for auto sharding). */
+  /** The keys of a collection with custom sharding; null for auto sharding. */
   List<dev.quiver.storage.ShardKey> shardKeys(String collection);
 
   /** Whether a point of the collection has a payload with every {@code key == value} given. */

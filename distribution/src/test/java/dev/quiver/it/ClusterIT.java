@@ -644,4 +644,94 @@ class ClusterIT {
       assertThat(refused.error()).contains("as there are shards on it");
     }
   }
+
+  @Test
+  @Order(10)
+  void customShardingPlacesEachKeyOnItsPeers() throws Exception {
+    var created =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/tenants",
+                "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\"}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    long peerA = peerIdOf(1);
+    long peerB = peerIdOf(2);
+    assertThat(
+            rest(0)
+                .send(
+                    "PUT",
+                    "/collections/tenants/shards",
+                    "{\"shard_key\":\"a\",\"placement\":[" + peerA + "]}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            rest(2)
+                .send(
+                    "POST",
+                    "/collections/tenants/cluster",
+                    "{\"create_sharding_key\":{\"shard_key\":\"b\",\"placement\":[" + peerB + "]}}")
+                .status())
+        .isEqualTo(200);
+    // every node knows both keys; each key's shard lives on its peer only
+    for (int i = 0; i < NODES; i++) {
+      assertThat(rest(i).send("GET", "/collections/tenants/shards", null).result().toString())
+          .isEqualTo("{\"shard_keys\":[{\"key\":\"a\"},{\"key\":\"b\"}]}");
+    }
+    assertThat(rest(1).send("GET", "/collections/tenants/cluster", null).result().toString())
+        .contains("\"local_shards\":[{\"shard_id\":0,\"shard_key\":\"a\"");
+    assertThat(rest(2).send("GET", "/collections/tenants/cluster", null).result().toString())
+        .contains("\"local_shards\":[{\"shard_id\":1,\"shard_key\":\"b\"");
+
+    // writes through a node that holds neither key are forwarded to the key's peer
+    for (String[] batch : new String[][] {{"a", "1", "20"}, {"b", "21", "30"}}) {
+      StringBuilder body = new StringBuilder("{\"shard_key\":\"" + batch[0] + "\",\"points\":[");
+      for (int id = Integer.parseInt(batch[1]); id <= Integer.parseInt(batch[2]); id++) {
+        body.append(id > Integer.parseInt(batch[1]) ? "," : "")
+            .append("{\"id\":")
+            .append(id)
+            .append(",\"vector\":[1,")
+            .append(id)
+            .append("]}");
+      }
+      var up = rest(0).send("PUT", "/collections/tenants/points?wait=true", body + "]}");
+      assertThat(up.status()).as(up.body()).isEqualTo(200);
+    }
+    for (int i = 0; i < NODES; i++) {
+      assertThat(countTenants(i, "{\"shard_key\":\"a\"}")).as("node %d", i).isEqualTo(20);
+      assertThat(countTenants(i, "{\"shard_key\":\"b\"}")).as("node %d", i).isEqualTo(10);
+      assertThat(countTenants(i, "{}")).as("node %d", i).isEqualTo(30);
+    }
+    JsonNode hits =
+        rest(1)
+            .send(
+                "POST",
+                "/collections/tenants/points/query",
+                "{\"query\":[0,1],\"limit\":3,\"shard_key\":\"b\"}")
+            .result()
+            .path("points");
+    assertThat(hits).hasSize(3);
+    assertThat(hits.get(0).path("id").asInt()).isEqualTo(30);
+    for (JsonNode h : hits) {
+      assertThat(h.path("shard_key").asText()).isEqualTo("b");
+    }
+
+    // dropping a key drops its shard group and its points everywhere
+    assertThat(
+            rest(2)
+                .send("POST", "/collections/tenants/shards/delete", "{\"shard_key\":\"a\"}")
+                .status())
+        .isEqualTo(200);
+    for (int i = 0; i < NODES; i++) {
+      assertThat(countTenants(i, "{}")).as("node %d", i).isEqualTo(10);
+    }
+    assertThat(rest(1).send("GET", "/collections/tenants/cluster", null).result().toString())
+        .contains("\"local_shards\":[]");
+  }
+
+  private static long countTenants(int node, String body) throws Exception {
+    var counted = rest(node).send("POST", "/collections/tenants/points/count", body);
+    assertThat(counted.status()).as(counted.body()).isEqualTo(200);
+    return counted.result().path("count").asLong();
+  }
 }

@@ -375,6 +375,134 @@ class GrpcClientIT {
   }
 
   @Test
+  void shardKeysThroughTheJavaClient() throws Exception {
+    client
+        .createCollectionAsync(
+            io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
+                .setCollectionName("keyed")
+                .setVectorsConfig(
+                    io.qdrant.client.grpc.Collections.VectorsConfig.newBuilder()
+                        .setParams(VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot)))
+                .setShardingMethod(io.qdrant.client.grpc.Collections.ShardingMethod.Custom)
+                .build())
+        .get();
+    for (String key : new String[] {"red", "blue"}) {
+      assertThat(
+              client
+                  .createShardKeyAsync(
+                      io.qdrant.client.grpc.Collections.CreateShardKeyRequest.newBuilder()
+                          .setCollectionName("keyed")
+                          .setRequest(
+                              io.qdrant.client.grpc.Collections.CreateShardKey.newBuilder()
+                                  .setShardKey(io.qdrant.client.ShardKeyFactory.shardKey(key)))
+                          .build())
+                  .get()
+                  .getResult())
+          .isTrue();
+    }
+    assertThat(client.listShardKeysAsync("keyed").get())
+        .extracting(d -> d.getKey().getKeyword())
+        .containsExactly("blue", "red");
+    assertThat(
+            client
+                .getCollectionInfoAsync("keyed")
+                .get()
+                .getConfig()
+                .getParams()
+                .getShardingMethod())
+        .isEqualTo(io.qdrant.client.grpc.Collections.ShardingMethod.Custom);
+    for (int i = 0; i < 6; i++) {
+      client
+          .upsertAsync(
+              io.qdrant.client.grpc.Points.UpsertPoints.newBuilder()
+                  .setCollectionName("keyed")
+                  .setWait(true)
+                  .addPoints(
+                      PointStruct.newBuilder()
+                          .setId(id(i))
+                          .setVectors(vectors(1f, (float) i))
+                          .build())
+                  .setShardKeySelector(
+                      io.qdrant.client.ShardKeySelectorFactory.shardKeySelector(
+                          i % 3 == 0 ? "red" : "blue"))
+                  .build())
+          .get();
+    }
+    List<ScoredPoint> red =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("keyed")
+                    .setQuery(nearest(0f, 1f))
+                    .setLimit(10)
+                    .setShardKeySelector(
+                        io.qdrant.client.ShardKeySelectorFactory.shardKeySelector("red"))
+                    .build())
+            .get();
+    assertThat(red).extracting(p -> p.getId().getNum()).containsExactly(3L, 0L);
+    assertThat(red).allSatisfy(p -> assertThat(p.getShardKey().getKeyword()).isEqualTo("red"));
+    var blue =
+        client
+            .scrollAsync(
+                io.qdrant.client.grpc.Points.ScrollPoints.newBuilder()
+                    .setCollectionName("keyed")
+                    .setLimit(100)
+                    .setShardKeySelector(
+                        io.qdrant.client.ShardKeySelectorFactory.shardKeySelector("blue"))
+                    .build())
+            .get()
+            .getResultList();
+    assertThat(blue).extracting(p -> p.getId().getNum()).containsExactly(1L, 2L, 4L, 5L);
+    assertThat(blue).allSatisfy(p -> assertThat(p.getShardKey().getKeyword()).isEqualTo("blue"));
+    var info = client.getCollectionClusterInfoAsync("keyed").get();
+    assertThat(info.getShardCount()).isEqualTo(2);
+    assertThat(info.getLocalShardsList())
+        .extracting(l -> l.getShardKey().getKeyword())
+        .containsExactlyInAnyOrder("red", "blue");
+    // a write without a key is refused, as is an unknown key
+    assertThat(
+            codeOf(
+                catchThrowable(
+                    () ->
+                        client
+                            .upsertAsync(
+                                "keyed",
+                                List.of(
+                                    PointStruct.newBuilder()
+                                        .setId(id(9))
+                                        .setVectors(vectors(1f, 1f))
+                                        .build()))
+                            .get())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(
+            codeOf(
+                catchThrowable(
+                    () ->
+                        client
+                            .deleteShardKeyAsync(
+                                io.qdrant.client.grpc.Collections.DeleteShardKeyRequest.newBuilder()
+                                    .setCollectionName("keyed")
+                                    .setRequest(
+                                        io.qdrant.client.grpc.Collections.DeleteShardKey
+                                            .newBuilder()
+                                            .setShardKey(
+                                                io.qdrant.client.ShardKeyFactory.shardKey("green")))
+                                    .build())
+                            .get())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    client
+        .deleteShardKeyAsync(
+            io.qdrant.client.grpc.Collections.DeleteShardKeyRequest.newBuilder()
+                .setCollectionName("keyed")
+                .setRequest(
+                    io.qdrant.client.grpc.Collections.DeleteShardKey.newBuilder()
+                        .setShardKey(io.qdrant.client.ShardKeyFactory.shardKey("red")))
+                .build())
+        .get();
+    assertThat(client.countAsync("keyed").get()).isEqualTo(4);
+  }
+
+  @Test
   void snapshotsThroughTheJavaClient() throws Exception {
     client
         .createCollectionAsync(

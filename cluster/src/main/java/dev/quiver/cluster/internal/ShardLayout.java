@@ -25,6 +25,11 @@ public record ShardLayout(boolean custom, SortedMap<Integer, ShardKey> shards) {
     shards = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(shards));
   }
 
+  /** The keys with custom sharding, null with auto sharding. */
+  public List<ShardKey> keysOrNull() {
+    return custom ? keys() : null;
+  }
+
   /** The keys that have shards, in order. */
   public List<ShardKey> keys() {
     return shards.values().stream().filter(java.util.Objects::nonNull).distinct().sorted().toList();

@@ -211,7 +211,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   @Override
   public List<ShardKey> shardKeys(String collection) {
-    return layout(registry.require(collection)).keys();
+    return layout(registry.require(collection)).keysOrNull();
   }
 
   @Override

@@ -148,7 +148,8 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var b = Collections.ListShardKeysResponse.newBuilder();
-          for (var key : dispatcher.shardKeys(name(r.getCollectionName()))) {
+          var keys = dispatcher.shardKeys(name(r.getCollectionName()));
+          for (var key : keys == null ? java.util.List.<dev.quiver.storage.ShardKey>of() : keys) {
             b.addShardKeys(
                 Collections.ShardKeyDescription.newBuilder().setKey(ProtoCodec.proto(key)));
           }

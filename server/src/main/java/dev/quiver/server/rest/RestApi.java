@@ -190,7 +190,7 @@ final class RestApi {
     String name = collection(r);
     var keys = dispatcher.shardKeys(name);
     ObjectNode o = Json.MAPPER.createObjectNode();
-    if (dispatcher.collectionInfo(name).config().customSharding()) {
+    if (keys != null) {
       ArrayNode arr = o.putArray("shard_keys");
       keys.forEach(k -> arr.addObject().set("key", JsonCodec.shardKey(k)));
     } else {

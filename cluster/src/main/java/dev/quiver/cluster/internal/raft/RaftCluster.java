@@ -814,7 +814,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public List<ShardKey> shardKeys(String collection) {
-    return placement(collection).layout().keys();
+    return placement(collection).layout().keysOrNull();
   }
 
   // ---- snapshots ----

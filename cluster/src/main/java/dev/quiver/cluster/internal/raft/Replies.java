@@ -26,16 +26,51 @@ final class Replies {
       Thread.currentThread().interrupt();
       throw new StorageException.Unavailable(what + ": interrupted", e);
     } catch (ExecutionException e) {
-      throw new StorageException.Unavailable(what + ": " + e.getCause(), e.getCause());
+      throw new StorageException.Unavailable(what + ": " + reason(e.getCause()), e.getCause());
     } catch (TimeoutException e) {
       throw new StorageException.Unavailable(
           what + ": timed out after " + timeout.toSeconds() + " s", e);
     }
     if (!reply.isSuccess()) {
       throw new StorageException.Unavailable(
-          what + ": " + reply.getException(), reply.getException());
+          what + ": " + reason(reply.getException()), reply.getException());
     }
     return reply;
+  }
+
+  /**
+   * Why a Ratis call failed, in words for a client: no Java class names or internal addresses (the
+   * exception itself stays attached to the error for the server's log).
+   */
+  static String reason(Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; t != null && depth < 8; depth++) {
+      String why =
+          switch (t) {
+            case TimeoutException x -> "timed out";
+            case org.apache.ratis.protocol.exceptions.StaleReadException x ->
+                "the replica has not caught up yet";
+            case org.apache.ratis.protocol.exceptions.NotLeaderException x ->
+                "the shard's leader changed";
+            case org.apache.ratis.protocol.exceptions.LeaderNotReadyException x ->
+                "the shard's leader is not ready yet";
+            case org.apache.ratis.protocol.exceptions.GroupMismatchException x ->
+                "the peer does not run this shard's group (yet)";
+            case org.apache.ratis.protocol.exceptions.AlreadyClosedException x ->
+                "the shard's group was closed";
+            case org.apache.ratis.protocol.exceptions.RaftRetryFailureException x ->
+                "no answer from the shard's replicas";
+            case org.apache.ratis.protocol.exceptions.ReadIndexException x ->
+                "the shard's leader could not confirm a read index";
+            case java.io.IOException x when x.getCause() == null -> "connection failed";
+            default -> null;
+          };
+      if (why != null) {
+        return why;
+      }
+      t = t.getCause();
+    }
+    return "the peer failed";
   }
 
   /**

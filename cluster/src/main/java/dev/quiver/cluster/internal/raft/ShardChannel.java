@@ -218,7 +218,7 @@ final class ShardChannel implements AutoCloseable {
     String why =
         e instanceof TimeoutException
             ? "timed out after " + timeout.toSeconds() + " s"
-            : e.toString();
+            : Replies.reason(e);
     return new StorageException.Unavailable("shard " + name + ": " + why, e);
   }
 
@@ -275,6 +275,11 @@ final class ShardChannel implements AutoCloseable {
       } catch (StorageException.Unavailable e) {
         last = e; // a malformed answer: ask the next replica
       }
+    }
+    if (last instanceof org.apache.ratis.protocol.exceptions.StateMachineException
+        || last instanceof org.apache.ratis.protocol.exceptions.StaleReadException) {
+      // no replica has applied anything yet (a new group): the leader answers once it is ready
+      return linearizable(read, decode);
     }
     throw unavailable(last == null ? new TimeoutException("no replica") : last);
   }
