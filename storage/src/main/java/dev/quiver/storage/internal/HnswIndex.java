@@ -34,9 +34,32 @@ final class HnswIndex {
   private final long seed;
 
   /** page -> node -> level -> neighbours. */
-  private volatile AtomicReferenceArray<int[][]>[] pages;
+  private volatile AtomicReferenceArray<Links[]>[] pages;
 
   private volatile long entry = -1; // (level << 32) | node, or -1 when empty
+
+  /** Reusable visited sets: a search marks nodes without clearing an array per call. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Visited> visitedPool =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Scratch vectors for neighbour selection, one per concurrent insert. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<float[]> scratchPool =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * A node's neighbours on one level, most similar to the node first, with those similarities, so
+   * that linking a new node needs no recomputation. Immutable; replaced whole.
+   */
+  static final class Links {
+    static final Links EMPTY = new Links(new int[0], new float[0]);
+    final int[] ids;
+    final float[] sims;
+
+    Links(int[] ids, float[] sims) {
+      this.ids = ids;
+      this.sims = sims;
+    }
+  }
 
   @SuppressWarnings("unchecked")
   HnswIndex(OffHeapVectors vectors, Distance distance, int m, int efConstruct, long seed) {
@@ -52,19 +75,22 @@ final class HnswIndex {
     }
   }
 
-  private int[][] node(int n) {
+  private Links[] node(int n) {
     return pages[n / PAGE].get(n % PAGE);
   }
 
-  private int[] neighbours(int n, int level) {
-    int[][] levels = node(n);
-    return level < levels.length ? levels[level] : new int[0];
+  private Links links(int n, int level) {
+    Links[] levels = node(n);
+    return level < levels.length ? levels[level] : Links.EMPTY;
   }
 
-  private void setNeighbours(int n, int level, int[] list) {
-    AtomicReferenceArray<int[][]> page = pages[n / PAGE];
-    int[][] old = page.get(n % PAGE);
-    int[][] copy = old.clone();
+  private int[] neighbours(int n, int level) {
+    return links(n, level).ids;
+  }
+
+  private void setLinks(int n, int level, Links list) {
+    AtomicReferenceArray<Links[]> page = pages[n / PAGE];
+    Links[] copy = page.get(n % PAGE).clone();
     copy[level] = list;
     page.set(n % PAGE, copy);
   }
@@ -76,7 +102,7 @@ final class HnswIndex {
     }
     synchronized (growLock) {
       while (n / PAGE >= pages.length) {
-        AtomicReferenceArray<int[][]>[] next = Arrays.copyOf(pages, pages.length + 1);
+        AtomicReferenceArray<Links[]>[] next = Arrays.copyOf(pages, pages.length + 1);
         next[pages.length] = new AtomicReferenceArray<>(PAGE);
         pages = next;
       }
@@ -99,8 +125,8 @@ final class HnswIndex {
     float[] q = vectors.get(node);
     int level = randomLevel(node);
     reserve(node);
-    int[][] empty = new int[level + 1][];
-    Arrays.fill(empty, new int[0]);
+    Links[] empty = new Links[level + 1];
+    Arrays.fill(empty, Links.EMPTY);
     pages[node / PAGE].set(node % PAGE, empty);
     long ep;
     synchronized (growLock) {
@@ -121,12 +147,13 @@ final class HnswIndex {
     for (int l = Math.min(level, epLevel); l >= 0; l--) {
       Candidates found = searchLayer(q, entryPoints, efConstruct, l, null);
       int max = l == 0 ? 2 * m : m;
-      int[] selected = select(q, found, max);
+      Links selected = select(found, max);
       synchronized (lock(node)) {
-        setNeighbours(node, l, selected);
+        setLinks(node, l, selected);
       }
-      for (int other : selected) {
-        link(other, node, l, max);
+      for (int i = 0; i < selected.ids.length; i++) {
+        // similarity is symmetric: the new node's score for a neighbour is the neighbour's for it
+        link(selected.ids[i], node, selected.sims[i], q, l, max);
       }
       entryPoints = found;
     }
@@ -143,62 +170,121 @@ final class HnswIndex {
     return locks[node & (LOCK_STRIPES - 1)];
   }
 
-  /** Adds {@code node} to {@code other}'s list on {@code level}, pruning with the heuristic. */
-  private void link(int other, int node, int level, int max) {
+  /**
+   * Adds {@code node} (similarity {@code sim} to {@code other}, vector {@code q}) to {@code
+   * other}'s list on {@code level}. A full list drops its worst non-diverse member, as Lucene does:
+   * the members better than the new node were checked when they came; the new node is checked
+   * against them, and the worse ones against the new node only — O(max) similarities instead of
+   * re-selecting the whole list.
+   */
+  private void link(int other, int node, float sim, float[] q, int level, int max) {
     synchronized (lock(other)) {
-      int[] current = neighbours(other, level);
-      for (int x : current) {
-        if (x == node) {
+      Links cur = links(other, level);
+      int size = cur.ids.length;
+      int at = 0;
+      for (int i = 0; i < size; i++) {
+        if (cur.ids[i] == node) {
           return;
         }
+        if (cur.sims[i] >= sim) {
+          at = i + 1;
+        }
       }
-      if (current.length < max) {
-        int[] next = Arrays.copyOf(current, current.length + 1);
-        next[current.length] = node;
-        setNeighbours(other, level, next);
+      int[] ids = new int[size + 1];
+      float[] sims = new float[size + 1];
+      System.arraycopy(cur.ids, 0, ids, 0, at);
+      System.arraycopy(cur.sims, 0, sims, 0, at);
+      ids[at] = node;
+      sims[at] = sim;
+      System.arraycopy(cur.ids, at, ids, at + 1, size - at);
+      System.arraycopy(cur.sims, at, sims, at + 1, size - at);
+      if (size + 1 <= max) {
+        setLinks(other, level, new Links(ids, sims));
         return;
       }
-      float[] base = vectors.get(other);
-      Candidates all = new Candidates(current.length + 1);
-      for (int x : current) {
-        all.add(x, vectors.similarity(distance, base, x));
+      int drop = size; // the worst, when every member is diverse
+      scan:
+      for (int i = size; i >= at; i--) {
+        if (i == at) {
+          for (int j = 0; j < at; j++) {
+            if (vectors.similarity(distance, q, ids[j]) >= sim) {
+              drop = at; // the new node is closer to a better neighbour than to this node
+              break scan;
+            }
+          }
+        } else if (vectors.similarity(distance, q, ids[i]) >= sims[i]) {
+          drop = i; // closer to the new node than to this node
+          break;
+        }
       }
-      all.add(node, vectors.similarity(distance, base, node));
-      setNeighbours(other, level, select(base, all, max));
+      int[] keptIds = new int[size];
+      float[] keptSims = new float[size];
+      System.arraycopy(ids, 0, keptIds, 0, drop);
+      System.arraycopy(sims, 0, keptSims, 0, drop);
+      System.arraycopy(ids, drop + 1, keptIds, drop, size - drop);
+      System.arraycopy(sims, drop + 1, keptSims, drop, size - drop);
+      setLinks(other, level, new Links(keptIds, keptSims));
     }
   }
 
   /**
-   * The heuristic of Algorithm 4: take candidates best first, keeping one only if it is closer to
-   * the base than to every one already kept; fill up with the best discarded ones.
+   * The heuristic of Algorithm 4 over candidates whose similarity to the base is known: take them
+   * best first, keeping one only if it is closer to the base than to every one already kept. The
+   * discarded ones are not used to fill up the list: with lists pruned for diversity when they
+   * overflow (see {@link #link}), filling them with near-duplicates measured lower recall and a
+   * slower build on minilm-384 (ef=64: 0.968 vs 0.991 recall on 20,000 vectors).
    */
-  private int[] select(float[] base, Candidates candidates, int max) {
-    int[] order = candidates.bestFirst();
-    int[] kept = new int[Math.min(max, order.length)];
+  private Links select(Candidates candidates, int max) {
+    int[] order = candidates.bestFirstPositions();
+    int limit = Math.min(max, order.length);
+    int[] kept = new int[limit];
+    float[] keptSims = new float[limit];
     int n = 0;
-    boolean[] used = new boolean[order.length];
-    for (int i = 0; i < order.length && n < max; i++) {
-      int c = order[i];
-      float toBase = vectors.similarity(distance, base, c);
-      boolean good = true;
-      float[] cv = null;
-      for (int j = 0; j < n && good; j++) {
-        if (cv == null) {
-          cv = vectors.get(c);
+    float[] cv = scratch();
+    try {
+      for (int i = 0; i < order.length && n < max; i++) {
+        int c = candidates.node(order[i]);
+        float toBase = candidates.similarity(order[i]);
+        boolean good = true;
+        if (n > 0) {
+          vectors.copy(c, cv);
+          for (int j = 0; j < n; j++) {
+            if (vectors.similarity(distance, cv, kept[j]) >= toBase) {
+              good = false;
+              break;
+            }
+          }
         }
-        good = vectors.similarity(distance, cv, kept[j]) < toBase;
+        if (good) {
+          kept[n] = c;
+          keptSims[n++] = toBase;
+        }
       }
-      if (good) {
-        kept[n++] = c;
-        used[i] = true;
-      }
+    } finally {
+      scratchPool.offer(cv);
     }
-    for (int i = 0; i < order.length && n < kept.length; i++) {
-      if (!used[i]) {
-        kept[n++] = order[i];
+    return new Links(Arrays.copyOf(kept, n), Arrays.copyOf(keptSims, n));
+  }
+
+  private float[] scratch() {
+    float[] v = scratchPool.poll();
+    return v != null ? v : new float[vectors.dim()];
+  }
+
+  /** Insertion sort of a short list by similarity, best first. */
+  private static void sortBestFirst(Links l) {
+    for (int i = 1; i < l.ids.length; i++) {
+      int id = l.ids[i];
+      float s = l.sims[i];
+      int j = i - 1;
+      while (j >= 0 && l.sims[j] < s) {
+        l.ids[j + 1] = l.ids[j];
+        l.sims[j + 1] = l.sims[j];
+        j--;
       }
+      l.ids[j + 1] = id;
+      l.sims[j + 1] = s;
     }
-    return Arrays.copyOf(kept, n);
   }
 
   private int greedy(float[] q, int start, int level) {
@@ -219,6 +305,32 @@ final class HnswIndex {
     return best;
   }
 
+  /** Marks of visited nodes, cleared in O(1) by moving to the next epoch. */
+  private static final class Visited {
+    private int[] marks = new int[0];
+    private int epoch;
+
+    void reset(int size) {
+      if (marks.length < size) {
+        marks = new int[Math.max(size, marks.length + (marks.length >> 1))];
+        epoch = 0;
+      }
+      if (++epoch == Integer.MAX_VALUE) {
+        Arrays.fill(marks, 0);
+        epoch = 1;
+      }
+    }
+
+    /** Marks {@code n}; false if it was marked already. */
+    boolean visit(int n) {
+      if (marks[n] == epoch) {
+        return false;
+      }
+      marks[n] = epoch;
+      return true;
+    }
+  }
+
   /**
    * Algorithm 2: best-first search on one layer from {@code entryPoints}, keeping the {@code ef}
    * best nodes that {@code accept} admits (all nodes are walked through; only admitted ones are
@@ -227,43 +339,62 @@ final class HnswIndex {
   private Candidates searchLayer(
       float[] q, Candidates entryPoints, int ef, int level, IntPredicate accept) {
     int size = vectors.size();
-    long[] visited = new long[(size >>> 6) + 1];
-    // nodes to expand, best first: a min-heap on negated similarity
-    Candidates frontier = new Candidates(Math.max(16, ef * 2));
-    Candidates results = new Candidates(ef + 1);
-    for (int i = 0; i < entryPoints.size(); i++) {
-      int n = entryPoints.node(i);
-      float s = entryPoints.similarity(i);
-      visited[n >>> 6] |= 1L << n;
-      frontier.add(n, -s);
-      if (accept == null || accept.test(n)) {
-        results.add(n, s);
-      }
+    Visited visited = visitedPool.poll();
+    if (visited == null) {
+      visited = new Visited();
     }
-    while (frontier.size() > 0) {
-      float cs = -frontier.worst();
-      int cn = frontier.pollWorst();
-      if (results.size() >= ef && cs < results.worst()) {
-        break;
-      }
-      for (int n : neighbours(cn, level)) {
-        if (n >= size || (visited[n >>> 6] & (1L << n)) != 0) {
-          continue;
+    visited.reset(size);
+    try {
+      // nodes to expand, best first: a min-heap on negated similarity
+      Candidates frontier = new Candidates(Math.max(16, ef * 2));
+      Candidates results = new Candidates(ef + 1);
+      for (int i = 0; i < entryPoints.size(); i++) {
+        int n = entryPoints.node(i);
+        float s = entryPoints.similarity(i);
+        visited.visit(n);
+        frontier.add(n, -s);
+        if (accept == null || accept.test(n)) {
+          results.add(n, s);
         }
-        visited[n >>> 6] |= 1L << n;
-        float s = vectors.similarity(distance, q, n);
-        if (results.size() < ef || s > results.worst()) {
-          frontier.add(n, -s);
-          if (accept == null || accept.test(n)) {
-            results.add(n, s);
-            if (results.size() > ef) {
-              results.removeWorst();
+      }
+      int[] batch = new int[2 * m + 1];
+      float[] scores = new float[batch.length];
+      while (frontier.size() > 0) {
+        float cs = -frontier.worst();
+        int cn = frontier.pollWorst();
+        if (results.size() >= ef && cs < results.worst()) {
+          break;
+        }
+        int[] nbrs = neighbours(cn, level);
+        if (nbrs.length > batch.length) {
+          batch = new int[nbrs.length];
+          scores = new float[nbrs.length];
+        }
+        int count = 0;
+        for (int n : nbrs) {
+          if (n < size && visited.visit(n)) {
+            batch[count++] = n;
+          }
+        }
+        vectors.similarities(distance, q, batch, count, scores);
+        for (int k = 0; k < count; k++) {
+          int n = batch[k];
+          float s = scores[k];
+          if (results.size() < ef || s > results.worst()) {
+            frontier.add(n, -s);
+            if (accept == null || accept.test(n)) {
+              results.add(n, s);
+              if (results.size() > ef) {
+                results.removeWorst();
+              }
             }
           }
         }
       }
+      return results;
+    } finally {
+      visitedPool.offer(visited);
     }
-    return results;
   }
 
   /** The {@code ef} best admitted nodes for {@code q} (query already normalised for Cosine). */
@@ -285,29 +416,43 @@ final class HnswIndex {
     out.writeLong(entry);
     out.writeInt(nodes);
     for (int n = 0; n < nodes; n++) {
-      int[][] levels = node(n);
+      Links[] levels = node(n);
       out.writeByte(levels.length);
-      for (int[] list : levels) {
-        out.writeShort(list.length);
-        for (int x : list) {
+      for (Links list : levels) {
+        out.writeShort(list.ids.length);
+        for (int x : list.ids) {
           out.writeInt(x);
         }
       }
     }
   }
 
-  /** Reads a graph written by {@link #write} into this (empty) index. */
+  /**
+   * Reads a graph written by {@link #write} into this (empty) index; the neighbours' similarities
+   * are recomputed from the vectors, which are loaded first.
+   */
   void read(java.io.DataInputStream in) throws java.io.IOException {
     long e = in.readLong();
     int nodes = in.readInt();
     for (int n = 0; n < nodes; n++) {
-      int[][] levels = new int[in.readUnsignedByte()][];
+      Links[] levels = new Links[in.readUnsignedByte()];
+      float[] v = null;
       for (int l = 0; l < levels.length; l++) {
         int[] list = new int[in.readUnsignedShort()];
+        float[] sims = new float[list.length];
         for (int i = 0; i < list.length; i++) {
           list[i] = in.readInt();
         }
-        levels[l] = list;
+        if (list.length > 0) {
+          if (v == null) {
+            v = vectors.get(n);
+          }
+          for (int i = 0; i < list.length; i++) {
+            sims[i] = vectors.similarity(distance, v, list[i]);
+          }
+        }
+        levels[l] = new Links(list, sims);
+        sortBestFirst(levels[l]);
       }
       reserve(n);
       pages[n / PAGE].set(n % PAGE, levels);

@@ -39,6 +39,43 @@ class OffHeapVectorsTest {
   }
 
   @Test
+  void bulkSimilaritiesEqualOneAtATimeForEveryDistanceAndCount() {
+    long seed = System.nanoTime();
+    System.out.println("bulkSimilaritiesEqualOneAtATimeForEveryDistanceAndCount seed " + seed);
+    Random r = new Random(seed);
+    for (int dim : new int[] {1, 7, 16, 33, 384, 385}) {
+      try (OffHeapVectors v = new OffHeapVectors(dir.resolve("b" + dim), dim)) {
+        for (int n = 0; n < 11; n++) {
+          float[] x = new float[dim];
+          for (int i = 0; i < dim; i++) {
+            x[i] = (float) r.nextGaussian();
+          }
+          v.add(x);
+        }
+        float[] q = new float[dim];
+        for (int i = 0; i < dim; i++) {
+          q[i] = (float) r.nextGaussian();
+        }
+        for (Distance d : Distance.values()) {
+          for (int count = 0; count <= 11; count++) {
+            int[] slots = new int[count];
+            for (int i = 0; i < count; i++) {
+              slots[i] = r.nextInt(11);
+            }
+            float[] out = new float[count];
+            v.similarities(d, q, slots, count, out);
+            for (int i = 0; i < count; i++) {
+              assertThat(out[i])
+                  .as("%s dim %d count %d #%d", d, dim, count, i)
+                  .isCloseTo(v.similarity(d, q, slots[i]), within(1e-4f * dim));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void growsAcrossChunksAndReopensKeepingTheRestoredPrefix() {
     int dim = 3;
     int n = OffHeapVectors.CHUNK_VECTORS + 10;
