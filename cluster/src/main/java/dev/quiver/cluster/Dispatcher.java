@@ -28,6 +28,12 @@ public interface Dispatcher extends AutoCloseable {
   /** Creates a collection, or fails with AlreadyExists. */
   void createCollection(String name, CollectionConfig config);
 
+  /**
+   * Changes a collection's configuration: {@code change} maps the current configuration to the new
+   * one (only optimizer, HNSW and replication settings may differ). NotFound when missing.
+   */
+  void updateCollection(String name, java.util.function.UnaryOperator<CollectionConfig> change);
+
   /** Drops a collection; returns false if it did not exist. */
   boolean deleteCollection(String name);
 

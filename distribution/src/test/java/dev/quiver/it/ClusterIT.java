@@ -655,6 +655,24 @@ class ClusterIT {
                 "/collections/tenants",
                 "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\"}");
     assertThat(created.status()).as(created.body()).isEqualTo(200);
+    // a configuration change goes through the metadata log to every node
+    var patched =
+        rest(1)
+            .send(
+                "PATCH",
+                "/collections/tenants",
+                "{\"optimizers_config\":{\"indexing_threshold\":0}}");
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    for (int i = 0; i < NODES; i++) {
+      assertThat(
+              rest(i)
+                  .send("GET", "/collections/tenants", null)
+                  .result()
+                  .at("/config/optimizer_config/indexing_threshold")
+                  .asInt())
+          .as("node %d", i)
+          .isZero();
+    }
     long peerA = peerIdOf(1);
     long peerB = peerIdOf(2);
     assertThat(

@@ -400,6 +400,23 @@ class GrpcClientIT {
                   .getResult())
           .isTrue();
     }
+    client
+        .updateCollectionAsync(
+            io.qdrant.client.grpc.Collections.UpdateCollection.newBuilder()
+                .setCollectionName("keyed")
+                .setOptimizersConfig(
+                    io.qdrant.client.grpc.Collections.OptimizersConfigDiff.newBuilder()
+                        .setIndexingThreshold(0))
+                .build())
+        .get();
+    assertThat(
+            client
+                .getCollectionInfoAsync("keyed")
+                .get()
+                .getConfig()
+                .getOptimizerConfig()
+                .getIndexingThreshold())
+        .isZero();
     assertThat(client.listShardKeysAsync("keyed").get())
         .extracting(d -> d.getKey().getKeyword())
         .containsExactly("blue", "red");

@@ -124,6 +124,39 @@ class SingleNodeIT {
                 .asBoolean())
         .isFalse();
 
+    // PATCH changes optimizer, HNSW and replication settings in place
+    assertThat(
+            rest.call(
+                    "PATCH",
+                    t,
+                    "/collections/plain",
+                    "{\"optimizers_config\":{\"indexing_threshold\":0},\"hnsw_config\":{\"ef_construct\":64},"
+                        + "\"params\":{\"write_consistency_factor\":1}}")
+                .result()
+                .asBoolean())
+        .isTrue();
+    JsonNode patched = rest.call("GET", t, "/collections/plain", null).result();
+    assertThat(patched.at("/config/optimizer_config/indexing_threshold").asInt()).isZero();
+    assertThat(patched.at("/config/hnsw_config/ef_construct").asInt()).isEqualTo(64);
+    var badPatch =
+        rest.call(
+            "PATCH", t, "/collections/plain", "{\"optimizers_config\":{\"deleted_threshold\":2}}");
+    assertThat(badPatch.status()).isEqualTo(422);
+    assertThat(rest.call("PATCH", t, "/collections/nope", "{\"optimizers_config\":{}}").status())
+        .isEqualTo(404);
+    // created with optimizer settings
+    rest.call(
+        "PUT",
+        t,
+        "/collections/bulk",
+        "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"optimizers_config\":{\"indexing_threshold\":0}}");
+    assertThat(
+            rest.call("GET", t, "/collections/bulk", null)
+                .result()
+                .at("/config/optimizer_config/indexing_threshold")
+                .asInt())
+        .isZero();
+
     assertThat(rest.call("DELETE", t, "/collections/cos", null).result().asBoolean()).isTrue();
     assertThat(rest.call("DELETE", t, "/collections/cos", null).result().asBoolean()).isFalse();
     assertThat(

@@ -19,6 +19,7 @@ public record CreateCollection(
     Integer writeConsistencyFactor,
     Boolean onDiskPayload,
     HnswDiff hnsw,
+    CollectionUpdate.OptimizersDiff optimizers,
     WalDiff wal) {
 
   public CreateCollection {
@@ -87,7 +88,7 @@ public record CreateCollection(
           r.writeConsistencyFactor() == null ? writeConsistencyFactor : r.writeConsistencyFactor(),
           r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),
           r.hnsw() == null ? hnsw : r.hnsw().over(hnsw),
-          optimizers,
+          r.optimizers() == null ? optimizers : r.optimizers().over(optimizers),
           r.wal() == null ? wal : r.wal().over(wal),
           r.shardingMethod() == null ? dev.quiver.storage.ShardingMethod.AUTO : r.shardingMethod());
     }

@@ -248,8 +248,15 @@ public final class Node implements AutoCloseable {
     return grpc == null ? -1 : grpc.port();
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Stops the node; closing it again does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     if (grpc != null) {
       grpc.close();
     }

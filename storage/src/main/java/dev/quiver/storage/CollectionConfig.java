@@ -59,6 +59,19 @@ public record CollectionConfig(
         ShardingMethod.AUTO);
   }
 
+  /**
+   * Refuses an update that changes what cannot change in place: the vectors, the shard count and
+   * the sharding method.
+   */
+  public void checkUpdate(CollectionConfig next) {
+    if (!next.vectors().equals(vectors)
+        || next.shardNumber() != shardNumber
+        || next.shardingMethod() != shardingMethod) {
+      throw new StorageException.BadInput(
+          "the vectors, shard_number and sharding_method of a collection cannot change");
+    }
+  }
+
   /** Whether points are placed by user-given shard keys. */
   public boolean customSharding() {
     return shardingMethod == ShardingMethod.CUSTOM;

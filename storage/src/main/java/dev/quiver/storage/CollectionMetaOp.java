@@ -62,6 +62,17 @@ public sealed interface CollectionMetaOp {
   }
 
   /**
+   * Replaces a collection's configuration by {@code config}, a changed copy of it (optimizers, HNSW
+   * defaults, replication settings): the vectors and the sharding stay as they are.
+   */
+  record UpdateConfig(String collection, CollectionConfig config) implements CollectionMetaOp {
+    public UpdateConfig {
+      Objects.requireNonNull(collection, "collection");
+      Objects.requireNonNull(config, "config");
+    }
+  }
+
+  /**
    * Adds a key to a collection with custom sharding; this node holds (empty) replicas of its shards
    * {@code localShards}, possibly none.
    */

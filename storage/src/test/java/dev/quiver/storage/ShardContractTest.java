@@ -22,6 +22,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * say how to open one over a directory.
  */
 public abstract class ShardContractTest {
+  /**
+   * Optimizers that index from the first kilobyte, so these small collections walk the graph
+   * (Qdrant's default threshold would leave them to exact scans).
+   */
+  static final OptimizersConfig INDEXED = new OptimizersConfig(0.2, 1000, 0, null, 1, 5, null);
+
   @TempDir protected Path dir;
 
   /** A shard that is both reader and writer, and closeable. */
@@ -34,7 +40,7 @@ public abstract class ShardContractTest {
 
   protected static CollectionConfig config(Map<String, VectorParams> vectors) {
     return new CollectionConfig(
-        vectors, 1, 1, 1, true, HnswConfig.DEFAULT, OptimizersConfig.DEFAULT, WalConfig.DEFAULT);
+        vectors, 1, 1, 1, true, HnswConfig.DEFAULT, INDEXED, WalConfig.DEFAULT);
   }
 
   protected static CollectionConfig single(int dim, Distance d) {
@@ -265,7 +271,7 @@ public abstract class ShardContractTest {
             1,
             true,
             new HnswConfig(16, 100, 0, 0, false),
-            OptimizersConfig.DEFAULT,
+            INDEXED,
             WalConfig.DEFAULT);
     try (TestShard shard = open(dir, cfg)) {
       List<Point> points = new ArrayList<>();
@@ -323,7 +329,7 @@ public abstract class ShardContractTest {
             1,
             true,
             new HnswConfig(16, 100, 0, 0, false),
-            OptimizersConfig.DEFAULT,
+            INDEXED,
             WalConfig.DEFAULT);
     try (TestShard shard = open(dir, cfg)) {
       List<Point> points = new ArrayList<>();
@@ -519,7 +525,7 @@ public abstract class ShardContractTest {
             1,
             true,
             new HnswConfig(16, 64, 0, 0, false),
-            OptimizersConfig.DEFAULT,
+            INDEXED,
             WalConfig.DEFAULT);
     java.util.function.IntFunction<List<Point>> batch =
         from -> {
@@ -637,7 +643,7 @@ public abstract class ShardContractTest {
             1,
             true,
             new HnswConfig(8, 32, 0, 0, false),
-            OptimizersConfig.DEFAULT,
+            INDEXED,
             WalConfig.DEFAULT);
     try (TestShard shard = open(dir, cfg)) {
       var ops = new java.util.concurrent.atomic.AtomicLong();

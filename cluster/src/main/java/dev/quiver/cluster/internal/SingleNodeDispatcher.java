@@ -66,6 +66,15 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
+  public void updateCollection(
+      String name, java.util.function.UnaryOperator<CollectionConfig> change) {
+    synchronized (registry) {
+      CollectionConfig next = change.apply(registry.require(name).config());
+      applyMeta(new CollectionMetaOp.UpdateConfig(name, next));
+    }
+  }
+
+  @Override
   public boolean deleteCollection(String name) {
     if (registry.get(name).isEmpty()) {
       return false;

@@ -45,6 +45,23 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
   }
 
   @Override
+  public void update(
+      Collections.UpdateCollection r, StreamObserver<Collections.CollectionOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "Update",
+        o,
+        () -> {
+          var update = ProtoCodec.updateCollection(r);
+          dispatcher.updateCollection(name(r.getCollectionName()), update::apply);
+          return Collections.CollectionOperationResponse.newBuilder()
+              .setResult(true)
+              .setTime(secs(t))
+              .build();
+        });
+  }
+
+  @Override
   public void get(
       Collections.GetCollectionInfoRequest r,
       StreamObserver<Collections.GetCollectionInfoResponse> o) {

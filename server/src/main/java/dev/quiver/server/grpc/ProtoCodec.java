@@ -54,27 +54,7 @@ final class ProtoCodec {
     if (r.hasSparseVectorsConfig() && r.getSparseVectorsConfig().getMapCount() > 0) {
       throw new RequestException.Unsupported("sparse vectors are not supported yet");
     }
-    CreateCollection.HnswDiff hnsw = null;
-    if (r.hasHnswConfig()) {
-      Collections.HnswConfigDiff h = r.getHnswConfig();
-      hnsw =
-          new CreateCollection.HnswDiff(
-              h.hasM() ? range(h.getM(), 0, 65536, "hnsw_config.m") : null,
-              h.hasEfConstruct()
-                  ? range(h.getEfConstruct(), 4, Integer.MAX_VALUE, "hnsw_config.ef_construct")
-                  : null,
-              h.hasFullScanThreshold()
-                  ? range(
-                      h.getFullScanThreshold(),
-                      0,
-                      Integer.MAX_VALUE,
-                      "hnsw_config.full_scan_threshold")
-                  : null,
-              h.hasMaxIndexingThreads()
-                  ? range(h.getMaxIndexingThreads(), 0, 65536, "hnsw_config.max_indexing_threads")
-                  : null,
-              h.hasOnDisk() ? h.getOnDisk() : null);
-    }
+    CreateCollection.HnswDiff hnsw = r.hasHnswConfig() ? hnswDiff(r.getHnswConfig()) : null;
     CreateCollection.WalDiff wal = null;
     if (r.hasWalConfig()) {
       Collections.WalConfigDiff w = r.getWalConfig();
@@ -114,6 +94,7 @@ final class ProtoCodec {
             : null,
         r.hasOnDiskPayload() ? r.getOnDiskPayload() : null,
         hnsw,
+        r.hasOptimizersConfig() ? optimizersDiff(r.getOptimizersConfig()) : null,
         wal);
   }
 
@@ -383,6 +364,101 @@ final class ProtoCodec {
       }
       default -> throw new RequestException.Invalid("body", field, "a shard key must be given");
     };
+  }
+
+  static CreateCollection.HnswDiff hnswDiff(Collections.HnswConfigDiff h) {
+    return new CreateCollection.HnswDiff(
+        h.hasM() ? range(h.getM(), 0, 65536, "hnsw_config.m") : null,
+        h.hasEfConstruct()
+            ? range(h.getEfConstruct(), 4, Integer.MAX_VALUE, "hnsw_config.ef_construct")
+            : null,
+        h.hasFullScanThreshold()
+            ? range(
+                h.getFullScanThreshold(), 0, Integer.MAX_VALUE, "hnsw_config.full_scan_threshold")
+            : null,
+        h.hasMaxIndexingThreads()
+            ? range(h.getMaxIndexingThreads(), 0, 65536, "hnsw_config.max_indexing_threads")
+            : null,
+        h.hasOnDisk() ? h.getOnDisk() : null);
+  }
+
+  static dev.quiver.server.CollectionUpdate.OptimizersDiff optimizersDiff(
+      Collections.OptimizersConfigDiff o) {
+    if (o.hasDeletedThreshold() && (o.getDeletedThreshold() < 0 || o.getDeletedThreshold() > 1)) {
+      throw new RequestException.Invalid(
+          "body", "optimizers_config.deleted_threshold", "value must be between 0 and 1");
+    }
+    Integer threads = null;
+    if (o.hasMaxOptimizationThreads()
+        && o.getMaxOptimizationThreads().getVariantCase()
+            == Collections.MaxOptimizationThreads.VariantCase.VALUE) {
+      threads =
+          range(
+              o.getMaxOptimizationThreads().getValue(),
+              0,
+              65536,
+              "optimizers_config.max_optimization_threads");
+    }
+    return new dev.quiver.server.CollectionUpdate.OptimizersDiff(
+        o.hasDeletedThreshold() ? o.getDeletedThreshold() : null,
+        o.hasVacuumMinVectorNumber()
+            ? range(
+                o.getVacuumMinVectorNumber(),
+                100,
+                Integer.MAX_VALUE,
+                "optimizers_config.vacuum_min_vector_number")
+            : null,
+        o.hasDefaultSegmentNumber()
+            ? range(
+                o.getDefaultSegmentNumber(), 0, 65536, "optimizers_config.default_segment_number")
+            : null,
+        o.hasMaxSegmentSize()
+            ? range(
+                o.getMaxSegmentSize(), 1, Integer.MAX_VALUE, "optimizers_config.max_segment_size")
+            : null,
+        o.hasIndexingThreshold()
+            ? range(
+                o.getIndexingThreshold(),
+                0,
+                Integer.MAX_VALUE,
+                "optimizers_config.indexing_threshold")
+            : null,
+        o.hasFlushIntervalSec()
+            ? range(
+                o.getFlushIntervalSec(),
+                0,
+                Integer.MAX_VALUE,
+                "optimizers_config.flush_interval_sec")
+            : null,
+        threads);
+  }
+
+  /** gRPC {@code Update}. */
+  static dev.quiver.server.CollectionUpdate updateCollection(Collections.UpdateCollection r) {
+    if (r.hasVectorsConfig()) {
+      throw new RequestException.Unsupported(
+          "changing vector parameters of a collection is not supported yet");
+    }
+    if (r.hasQuantizationConfig() || r.hasSparseVectorsConfig()) {
+      throw new RequestException.Unsupported(
+          "quantization and sparse vectors are not supported yet");
+    }
+    Collections.CollectionParamsDiff p = r.getParams();
+    return new dev.quiver.server.CollectionUpdate(
+        r.hasOptimizersConfig() ? optimizersDiff(r.getOptimizersConfig()) : null,
+        r.hasHnswConfig() ? hnswDiff(r.getHnswConfig()) : null,
+        p.hasReplicationFactor()
+            ? range(
+                Integer.toUnsignedLong(p.getReplicationFactor()), 1, 65536, "replication_factor")
+            : null,
+        p.hasWriteConsistencyFactor()
+            ? range(
+                Integer.toUnsignedLong(p.getWriteConsistencyFactor()),
+                1,
+                65536,
+                "write_consistency_factor")
+            : null,
+        p.hasOnDiskPayload() ? p.getOnDiskPayload() : null);
   }
 
   static dev.quiver.cluster.ShardOperation.CreateShardKey createShardKey(

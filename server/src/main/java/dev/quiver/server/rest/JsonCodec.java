@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.ShardSelector;
+import dev.quiver.server.CollectionUpdate;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
@@ -77,17 +78,8 @@ final class JsonCodec {
     Integer rf = optInt(o, "replication_factor", 1, 65536);
     Integer wcf = optInt(o, "write_consistency_factor", 1, 65536);
     Boolean onDiskPayload = optBool(o, "on_disk_payload");
-    CreateCollection.HnswDiff hnsw = null;
-    if (o.hasNonNull("hnsw_config")) {
-      ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
-      hnsw =
-          new CreateCollection.HnswDiff(
-              optInt(h, "m", 0, 65536),
-              optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
-              optInt(h, "full_scan_threshold", 0, Integer.MAX_VALUE),
-              optInt(h, "max_indexing_threads", 0, 65536),
-              optBool(h, "on_disk"));
-    }
+    CreateCollection.HnswDiff hnsw = hnswDiff(o);
+    CollectionUpdate.OptimizersDiff optimizers = optimizersDiff(o);
     CreateCollection.WalDiff wal = null;
     if (o.hasNonNull("wal_config")) {
       ObjectNode w = object(o.get("wal_config"), "wal_config");
@@ -95,7 +87,71 @@ final class JsonCodec {
           new CreateCollection.WalDiff(
               optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
     }
-    return new CreateCollection(vectors, shards, method, rf, wcf, onDiskPayload, hnsw, wal);
+    return new CreateCollection(
+        vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal);
+  }
+
+  private static CreateCollection.HnswDiff hnswDiff(ObjectNode o) {
+    if (!o.hasNonNull("hnsw_config")) {
+      return null;
+    }
+    ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
+    return new CreateCollection.HnswDiff(
+        optInt(h, "m", 0, 65536),
+        optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
+        optInt(h, "full_scan_threshold", 0, Integer.MAX_VALUE),
+        optInt(h, "max_indexing_threads", 0, 65536),
+        optBool(h, "on_disk"));
+  }
+
+  private static CollectionUpdate.OptimizersDiff optimizersDiff(ObjectNode o) {
+    if (!o.hasNonNull("optimizers_config")) {
+      return null;
+    }
+    ObjectNode p = object(o.get("optimizers_config"), "optimizers_config");
+    Double deleted = null;
+    if (p.hasNonNull("deleted_threshold")) {
+      JsonNode d = p.get("deleted_threshold");
+      if (!d.isNumber()) {
+        throw malformed(d, "f64", "optimizers_config.deleted_threshold");
+      }
+      if (d.asDouble() < 0 || d.asDouble() > 1) {
+        throw new RequestException.Invalid(
+            "JSON body", "optimizers_config.deleted_threshold", "value must be between 0 and 1");
+      }
+      deleted = d.asDouble();
+    }
+    return new CollectionUpdate.OptimizersDiff(
+        deleted,
+        optInt(p, "vacuum_min_vector_number", 100, Integer.MAX_VALUE),
+        optInt(p, "default_segment_number", 0, 65536),
+        optInt(p, "max_segment_size", 1, Integer.MAX_VALUE),
+        optInt(p, "indexing_threshold", 0, Integer.MAX_VALUE),
+        optInt(p, "flush_interval_sec", 0, Integer.MAX_VALUE),
+        optInt(p, "max_optimization_threads", 0, 65536));
+  }
+
+  /** The body of {@code PATCH /collections/{name}}. */
+  static CollectionUpdate updateCollection(JsonNode body) {
+    ObjectNode o = body == null || body.isNull() ? F.objectNode() : object(body, "");
+    if (o.hasNonNull("vectors") && !o.get("vectors").isEmpty()) {
+      throw new RequestException.Unsupported(
+          "Bad request: changing vector parameters of a collection is not supported yet");
+    }
+    if (o.hasNonNull("quantization_config") || o.hasNonNull("sparse_vectors")) {
+      throw new RequestException.Unsupported(
+          "Bad request: quantization and sparse vectors are not supported yet");
+    }
+    Integer rf = null;
+    Integer wcf = null;
+    Boolean onDiskPayload = null;
+    if (o.hasNonNull("params")) {
+      ObjectNode p = object(o.get("params"), "params");
+      rf = optInt(p, "replication_factor", 1, 65536);
+      wcf = optInt(p, "write_consistency_factor", 1, 65536);
+      onDiskPayload = optBool(p, "on_disk_payload");
+    }
+    return new CollectionUpdate(optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload);
   }
 
   private static VectorParams vectorParams(JsonNode node, String path) {

@@ -86,6 +86,14 @@ final class RestApi {
     h.put("get_collection", this::getCollection);
     h.put("create_collection", this::createCollection);
     h.put("delete_collection", this::deleteCollection);
+    h.put(
+        "update_collection",
+        r -> {
+          String name = collection(r);
+          var update = JsonCodec.updateCollection(r.json());
+          dispatcher.updateCollection(name, update::apply);
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
     h.put("collection_exists", this::collectionExists);
     h.put("upsert_points", this::upsert);
     h.put("get_points", this::getPoints);

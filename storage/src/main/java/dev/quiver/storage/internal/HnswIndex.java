@@ -79,6 +79,17 @@ final class HnswIndex {
     return pages[n / PAGE].get(n % PAGE);
   }
 
+  /** Whether {@code n} has been inserted. */
+  boolean contains(int n) {
+    AtomicReferenceArray<Links[]>[] p = pages;
+    return n / PAGE < p.length && p[n / PAGE].get(n % PAGE) != null;
+  }
+
+  /** Whether the graph has no node yet. */
+  boolean isEmpty() {
+    return entry == -1;
+  }
+
   private Links links(int n, int level) {
     Links[] levels = node(n);
     return level < levels.length ? levels[level] : Links.EMPTY;
@@ -416,7 +427,7 @@ final class HnswIndex {
     out.writeLong(entry);
     out.writeInt(nodes);
     for (int n = 0; n < nodes; n++) {
-      Links[] levels = node(n);
+      Links[] levels = contains(n) ? node(n) : new Links[0]; // 0 levels: not in the graph
       out.writeByte(levels.length);
       for (Links list : levels) {
         out.writeShort(list.ids.length);
@@ -436,6 +447,9 @@ final class HnswIndex {
     int nodes = in.readInt();
     for (int n = 0; n < nodes; n++) {
       Links[] levels = new Links[in.readUnsignedByte()];
+      if (levels.length == 0) {
+        continue; // a slot that was not in the graph
+      }
       float[] v = null;
       for (int l = 0; l < levels.length; l++) {
         int[] list = new int[in.readUnsignedShort()];

@@ -30,7 +30,7 @@ final class LocalCollection implements Collection, AutoCloseable {
   private static final int KEYS_VERSION = 1;
 
   private final String name;
-  private final CollectionConfig config;
+  private volatile CollectionConfig config;
   private final Path dir;
   private final java.util.concurrent.ConcurrentSkipListMap<Integer, LocalShard> shards =
       new java.util.concurrent.ConcurrentSkipListMap<>();
@@ -141,6 +141,14 @@ final class LocalCollection implements Collection, AutoCloseable {
       throw new StorageException.Io(
           "cannot delete shard " + id + " of " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Persists and applies a changed configuration (see {@link LocalShard#updateConfig}). */
+  synchronized void updateConfig(CollectionConfig next) {
+    config.checkUpdate(next);
+    writeMeta(dir, next);
+    config = next;
+    shards.values().forEach(s -> s.updateConfig(next));
   }
 
   /** Closes and deletes the replicas of {@code key}'s shards held here. */

@@ -115,6 +115,7 @@ public final class LocalRegistry implements CollectionRegistry {
           }
         }
         case CollectionMetaOp.DropShardKey k -> local(k.collection()).dropShardKey(k.key());
+        case CollectionMetaOp.UpdateConfig u -> local(u.collection()).updateConfig(u.config());
       }
       lastApplied = index;
       FileFormat.writeAtomically(

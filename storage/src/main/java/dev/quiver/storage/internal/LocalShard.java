@@ -36,7 +36,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private record Stored(
       PointId id, long version, Map<String, Integer> slots, Value.Struct payload) {}
 
-  private final CollectionConfig config;
+  private volatile CollectionConfig config;
   private final Map<String, VectorSpace> spaces = new HashMap<>();
   private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
   private final Object writeLock = new Object();
@@ -72,6 +72,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               dir.resolve("vectors").resolve(String.valueOf(i++)),
               e.getValue(),
               config.hnsw(),
+              config.optimizers().indexingThreshold(),
               size);
       if (restored != null && size > 0) {
         try (var in =
@@ -111,7 +112,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       if (checkpointed == lastApplied) {
         return;
       }
-      spaces.values().forEach(VectorSpace::drainIndex); // the graph written holds every slot
+      // the graph written holds every slot due for it; the others are found pending on reload
+      spaces.values().forEach(s -> s.drainIndex(false));
       spaces.values().forEach(s -> s.vectors.force());
       List<Checkpoint.PointState> state = new ArrayList<>(points.size());
       for (Stored s : points.values()) {
@@ -180,11 +182,24 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
   }
 
-  /** Vectors waiting for their search graph. */
+  /**
+   * Takes a changed configuration of the collection (the vectors' names, sizes and distances never
+   * change): the indexing threshold applies at once, the HNSW search defaults to new searches; the
+   * graph keeps the {@code m} and {@code ef_construct} it was built with.
+   */
+  void updateConfig(CollectionConfig next) {
+    config = next;
+    for (VectorSpace s : spaces.values()) {
+      s.hnsw = next.hnsw();
+      s.setIndexingThreshold(next.optimizers().indexingThreshold());
+    }
+  }
+
+  /** Vectors waiting for their search graph while it is being built. */
   long pendingIndex() {
     long n = 0;
     for (VectorSpace s : spaces.values()) {
-      n += s.pendingCount();
+      n += s.indexBacklog();
     }
     return n;
   }
@@ -200,7 +215,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   @Override
   public void awaitIndexed() {
-    spaces.values().forEach(VectorSpace::drainIndex);
+    spaces.values().forEach(s -> s.drainIndex(true));
   }
 
   @Override
@@ -375,7 +390,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               return s != null && Filters.test(filter, s.id(), s.payload());
             };
     HnswIndex.Candidates found;
-    if (request.exact() || planExact(space, filter, accept)) {
+    if (request.exact() || space.index.isEmpty() || planExact(space, filter, accept)) {
       found = space.scan(query, keep, accept);
     } else {
       int ef =

@@ -11,28 +11,52 @@ import java.nio.file.Path;
  */
 final class VectorSpace implements AutoCloseable {
   final VectorParams params;
-  final HnswConfig hnsw;
+  volatile HnswConfig hnsw;
+
+  /**
+   * Qdrant's {@code indexing_threshold} in KB: below it the space is searched by scanning and no
+   * graph is built; 0 turns indexing off (bulk loads), until it is raised again.
+   */
+  private volatile int indexingThresholdKb;
+
   final OffHeapVectors vectors;
   final HnswIndex index;
   final SlotOwners owners = new SlotOwners();
   private volatile int live;
 
   VectorSpace(Path dir, VectorParams params, HnswConfig hnsw) {
-    this(dir, params, hnsw, 0);
+    this(dir, params, hnsw, 1, 0);
   }
 
   /** A space whose first {@code restoredSize} vectors come from a checkpoint. */
-  VectorSpace(Path dir, VectorParams params, HnswConfig hnsw, int restoredSize) {
+  VectorSpace(
+      Path dir, VectorParams params, HnswConfig hnsw, int indexingThresholdKb, int restoredSize) {
     this.params = params;
     this.hnsw = hnsw;
+    this.indexingThresholdKb = indexingThresholdKb;
     this.vectors = new OffHeapVectors(dir, params.size(), restoredSize);
     this.index = new HnswIndex(vectors, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
   }
 
-  /** Marks a restored slot as owned (checkpoint load). */
+  /** Marks a restored slot as owned (checkpoint load); one the graph lacks waits for it again. */
   void restoreOwner(int slot, PointId id) {
     owners.set(slot, id);
     live++;
+    if (!index.contains(slot)) {
+      pending.add(slot);
+    }
+  }
+
+  /** Whether the graph is being built: the threshold is on and the vectors exceed it. */
+  boolean indexing() {
+    int threshold = indexingThresholdKb;
+    return threshold > 0 && (long) live * params.size() * Float.BYTES / 1024 >= threshold;
+  }
+
+  /** Changes the indexing threshold (a collection update); indexing starts at once if due. */
+  void setIndexingThreshold(int kb) {
+    indexingThresholdKb = kb;
+    wake();
   }
 
   /** Stores a (prepared) vector for {@code id} and queues it for the graph; returns its slot. */
@@ -80,9 +104,16 @@ final class VectorSpace implements AutoCloseable {
     for (int s : slots) {
       pending.add(s);
     }
+    if (!indexing()) {
+      return; // searched by scanning until the threshold is passed
+    }
     if (pending.size() > MAX_PENDING) {
       indexBatch();
     }
+    wake();
+  }
+
+  private void wake() {
     synchronized (wakeUp) {
       if (indexer == null && !closed) {
         indexer = Thread.ofVirtual().name("hnsw-indexer").start(this::indexLoop);
@@ -93,7 +124,7 @@ final class VectorSpace implements AutoCloseable {
 
   private void indexLoop() {
     while (!closed) {
-      if (pending.isEmpty()) {
+      if (pending.isEmpty() || !indexing()) {
         synchronized (wakeUp) {
           try {
             wakeUp.wait(1000);
@@ -131,9 +162,12 @@ final class VectorSpace implements AutoCloseable {
     }
   }
 
-  /** Indexes everything pending now (before the graph is written to a checkpoint). */
-  void drainIndex() {
-    while (!pending.isEmpty()) {
+  /**
+   * Indexes everything pending now when indexing is due (before the graph is written to a
+   * checkpoint), or regardless of the threshold with {@code force}.
+   */
+  void drainIndex(boolean force) {
+    while (!pending.isEmpty() && (force || indexing())) {
       indexBatch();
     }
   }
@@ -141,6 +175,11 @@ final class VectorSpace implements AutoCloseable {
   /** Slots appended but not yet in the graph. */
   int pendingCount() {
     return pending.size();
+  }
+
+  /** Slots waiting for the graph while it is being built (the collection is optimizing). */
+  int indexBacklog() {
+    return indexing() ? pending.size() : 0;
   }
 
   /** Adds the pending slots that {@code accept} admits to graph search results. */

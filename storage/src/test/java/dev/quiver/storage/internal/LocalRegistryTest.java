@@ -57,6 +57,94 @@ class LocalRegistryTest {
   }
 
   @Test
+  void indexingWaitsForTheThresholdAndZeroTurnsItOff() throws Exception {
+    int dim = 8;
+    CollectionConfig off = withThreshold(dim, 0, HnswConfig.DEFAULT);
+    java.util.Random r = new java.util.Random(7);
+    List<Point> points = new java.util.ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      float[] v = new float[dim];
+      for (int j = 0; j < dim; j++) {
+        v[j] = (float) r.nextGaussian();
+      }
+      points.add(new Point(PointId.of(i), Map.of("", v), null));
+    }
+    float[] q = points.get(5).vectors().get("");
+    var graph =
+        new dev.quiver.storage.SearchRequest(
+            "",
+            q,
+            10,
+            0,
+            null,
+            dev.quiver.storage.WithPayload.NONE,
+            dev.quiver.storage.WithVectors.NONE,
+            32,
+            false);
+    var exact =
+        new dev.quiver.storage.SearchRequest(
+            "",
+            q,
+            10,
+            0,
+            null,
+            dev.quiver.storage.WithPayload.NONE,
+            dev.quiver.storage.WithVectors.NONE,
+            null,
+            true);
+    List<dev.quiver.storage.ScoredPoint> want;
+    try (var reg = LocalRegistry.open(dir)) {
+      reg.apply(new CollectionMetaOp.Create("c", off), 1);
+      var c = reg.require("c");
+      c.writer().apply(1, new UpdateOp.Upsert(points));
+      // indexing off: nothing indexed, no backlog (status green), searches exact
+      assertThat(c.info().indexedVectorsCount()).isZero();
+      assertThat(c.info().optimizing()).isFalse();
+      want = c.reader().search(exact);
+      assertThat(c.reader().search(graph)).isEqualTo(want);
+    } // closing checkpoints a graph without these slots
+    try (var reg = LocalRegistry.open(dir)) {
+      var c = reg.require("c");
+      assertThat(c.reader().search(graph)).isEqualTo(want);
+      // 20 KB: the 2,000 x 8 floats (62 KB) are past it, so the graph is built in the background
+      var on = withThreshold(dim, 20, new HnswConfig(16, 64, 0, 0, false));
+      reg.apply(new CollectionMetaOp.UpdateConfig("c", on), 2);
+      assertThat(c.config()).isEqualTo(on);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (c.info().indexedVectorsCount() < 2000 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(c.info().indexedVectorsCount()).isEqualTo(2000);
+      var found = c.reader().search(graph).stream().map(p -> p.id()).toList();
+      assertThat(want.stream().filter(p -> found.contains(p.id())).count())
+          .isGreaterThanOrEqualTo(9);
+      // what cannot change in place is refused
+      assertThatThrownBy(
+              () ->
+                  reg.apply(
+                      new CollectionMetaOp.UpdateConfig(
+                          "c", withThreshold(4, 20, HnswConfig.DEFAULT)),
+                      3))
+          .isInstanceOf(StorageException.BadInput.class);
+    }
+    try (var reg = LocalRegistry.open(dir)) {
+      assertThat(reg.require("c").config().optimizers().indexingThreshold()).isEqualTo(20);
+    }
+  }
+
+  private static CollectionConfig withThreshold(int dim, int kb, HnswConfig hnsw) {
+    return new CollectionConfig(
+        Map.of("", new VectorParams(dim, Distance.DOT, null)),
+        1,
+        1,
+        1,
+        true,
+        hnsw,
+        new OptimizersConfig(0.2, 1000, 0, null, kb, 5, null),
+        WalConfig.DEFAULT);
+  }
+
+  @Test
   void replayedIndexesChangeNothing() {
     try (var reg = LocalRegistry.open(dir)) {
       reg.apply(new CollectionMetaOp.Create("a", CONFIG), 1);

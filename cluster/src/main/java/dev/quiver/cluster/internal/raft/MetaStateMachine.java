@@ -45,6 +45,9 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** {@code key}'s {@code shards} were dropped; {@code before} still holds them. */
     void shardKeyDropped(Placement before, ShardKey key, List<Integer> shards, long index);
+
+    /** The collection's configuration changed ({@code placement} has the new one). */
+    void configChanged(Placement placement, long index);
   }
 
   /**
@@ -215,6 +218,13 @@ final class MetaStateMachine extends BaseStateMachine {
         List<Integer> shards = p.layout().shardsOf(k.key());
         collections.put(k.collection(), p.without(shards));
         effects.shardKeyDropped(p, k.key(), shards, index);
+      }
+      case Wire.UpdateCollection u -> {
+        Placement p = require(u.name());
+        Placement next =
+            new Placement(p.name(), u.config(), p.replicas(), p.keys(), p.createdIndex());
+        collections.put(u.name(), next);
+        effects.configChanged(next, index);
       }
       case Wire.DropCollection d -> {
         Placement p = collections.remove(d.name());

@@ -448,6 +448,13 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
+  public void configChanged(MetaStateMachine.Placement p, long index) {
+    if (index > registry.lastAppliedIndex()) {
+      registry.apply(new CollectionMetaOp.UpdateConfig(p.name(), p.config()), index);
+    }
+  }
+
+  @Override
   public void shardKeyDropped(
       MetaStateMachine.Placement before, ShardKey key, List<Integer> shards, long index) {
     stopShards(before, shards);
@@ -609,6 +616,15 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       replicas.add(List.copyOf(holders));
     }
     return List.copyOf(replicas);
+  }
+
+  @Override
+  public void updateCollection(
+      String name, java.util.function.UnaryOperator<CollectionConfig> change) {
+    CollectionConfig current = placement(name).config();
+    CollectionConfig next = change.apply(current);
+    current.checkUpdate(next);
+    propose(new Wire.UpdateCollection(name, next));
   }
 
   @Override

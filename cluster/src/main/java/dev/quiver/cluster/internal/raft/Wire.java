@@ -45,6 +45,9 @@ final class Wire {
 
   record DropCollection(String name) implements MetaEntry {}
 
+  /** A collection's changed configuration (see {@code CollectionMetaOp.UpdateConfig}). */
+  record UpdateCollection(String name, CollectionConfig config) implements MetaEntry {}
+
   /** {@code peer} now holds a replica of the shard (it starts empty and catches up by log). */
   record AddReplica(String collection, int shard, long peer) implements MetaEntry {}
 
@@ -107,6 +110,11 @@ final class Wire {
               ShardCodec.writeString(out, k.collection());
               ShardCodec.writeShardKey(out, k.key());
             }
+            case UpdateCollection u -> {
+              out.writeByte(9);
+              ShardCodec.writeString(out, u.name());
+              ShardCodec.writeConfig(out, u.config());
+            }
           }
         });
   }
@@ -130,6 +138,7 @@ final class Wire {
             case 7 ->
                 new CreateShardKey(ShardCodec.readString(in), requireKey(in), readReplicas(in));
             case 8 -> new DropShardKey(ShardCodec.readString(in), requireKey(in));
+            case 9 -> new UpdateCollection(ShardCodec.readString(in), ShardCodec.readConfig(in));
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
