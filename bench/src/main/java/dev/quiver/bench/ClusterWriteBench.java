@@ -39,8 +39,12 @@ public final class ClusterWriteBench {
   private static final int BATCH = 256;
   private static final String VECTORS = "{\"size\":384,\"distance\":\"Cosine\"}";
 
+  /** Qdrant's bulk-load setting: no graph is built while the points stream in. */
+  private static final String BULK = ",\"optimizers_config\":{\"indexing_threshold\":0}";
+
   private record Result(
       String name,
+      boolean bulk,
       double pointsPerSecond,
       double p50,
       double p99,
@@ -61,17 +65,47 @@ public final class ClusterWriteBench {
     }
     Path dir = Files.createTempDirectory("quiver-cluster-bench");
     List<Result> results = new ArrayList<>();
-    results.add(runSingle(dir.resolve("single"), seconds, clients));
-    results.add(runCluster(dir.resolve("rf1"), 1, seconds, clients, false));
-    results.add(runCluster(dir.resolve("rf3"), 3, seconds, clients, false));
-    results.add(runCluster(dir.resolve("rf3-failover"), 3, seconds, clients, true));
+    // -Dbench.cases=single,rf3-bulk,... runs a subset (for profiling one case)
+    var cases =
+        java.util.Set.of(
+            System.getProperty(
+                    "bench.cases",
+                    "single,rf1,rf3,rf3-failover,single-bulk,rf3-bulk,rf3-bulk-failover")
+                .split(","));
+    if (cases.contains("single")) {
+      results.add(runSingle(dir.resolve("single"), seconds, clients, false));
+    }
+    if (cases.contains("rf1")) {
+      results.add(runCluster(dir.resolve("rf1"), 1, seconds, clients, false, false));
+    }
+    if (cases.contains("rf3")) {
+      results.add(runCluster(dir.resolve("rf3"), 3, seconds, clients, false, false));
+    }
+    if (cases.contains("rf3-failover")) {
+      results.add(runCluster(dir.resolve("rf3-failover"), 3, seconds, clients, true, false));
+    }
+    if (cases.contains("single-bulk")) {
+      results.add(runSingle(dir.resolve("single-bulk"), seconds, clients, true));
+    }
+    if (cases.contains("rf3-bulk")) {
+      results.add(runCluster(dir.resolve("rf3-bulk"), 3, seconds, clients, false, true));
+    }
+    if (cases.contains("rf3-bulk-failover")) {
+      results.add(runCluster(dir.resolve("rf3-bulk-failover"), 3, seconds, clients, true, true));
+    }
     System.out.printf(
         "%n| case (%d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
             + " | failed requests | fail-over s |%n",
         clients, BATCH, DIM);
     System.out.println("|---|---:|---:|---:|---:|---:|---:|");
-    double single = results.getFirst().pointsPerSecond();
     for (Result r : results) {
+      // each case against the single node with the same indexing setting, measured in this run
+      double single =
+          results.stream()
+              .filter(x -> x.bulk() == r.bulk() && x.name().startsWith("single"))
+              .findFirst()
+              .map(Result::pointsPerSecond)
+              .orElse(Double.NaN);
       System.out.printf(
           "| %s | %.0f | %.2fx | %.1f | %.1f | %d | %s |%n",
           r.name(),
@@ -102,15 +136,17 @@ public final class ClusterWriteBench {
     return env;
   }
 
-  private static Result runSingle(Path dir, int seconds, int clients) throws Exception {
+  private static Result runSingle(Path dir, int seconds, int clients, boolean bulk)
+      throws Exception {
     Files.createDirectories(dir);
     int http = freePort();
     Node node = Node.start(new ConfigLoader().load(dir, null, env(dir, http, freePort())).config());
     try {
       return drive(
-          "single node",
+          "single node" + (bulk ? ", indexing off (bulk load)" : ""),
+          bulk,
           new CopyOnWriteArrayList<>(List.of(http)),
-          "{\"vectors\":" + VECTORS + "}",
+          "{\"vectors\":" + VECTORS + (bulk ? BULK : "") + "}",
           seconds,
           clients,
           null);
@@ -119,8 +155,8 @@ public final class ClusterWriteBench {
     }
   }
 
-  private static Result runCluster(Path dir, int rf, int seconds, int clients, boolean failover)
-      throws Exception {
+  private static Result runCluster(
+      Path dir, int rf, int seconds, int clients, boolean failover, boolean bulk) throws Exception {
     List<Node> nodes = new ArrayList<>();
     List<Integer> https = new ArrayList<>();
     URI first = null;
@@ -155,9 +191,16 @@ public final class ClusterWriteBench {
       return drive(
           "3 nodes, shard_number 3, replication_factor "
               + rf
+              + (bulk ? ", indexing off (bulk load)" : "")
               + (failover ? ", founding node stopped mid-run" : ""),
+          bulk,
           targets,
-          "{\"vectors\":" + VECTORS + ",\"shard_number\":3,\"replication_factor\":" + rf + "}",
+          "{\"vectors\":"
+              + VECTORS
+              + ",\"shard_number\":3,\"replication_factor\":"
+              + rf
+              + (bulk ? BULK : "")
+              + "}",
           seconds,
           clients,
           stop);
@@ -173,7 +216,13 @@ public final class ClusterWriteBench {
   }
 
   private static Result drive(
-      String name, List<Integer> ports, String create, int seconds, int clients, Runnable midRun)
+      String name,
+      boolean bulk,
+      List<Integer> ports,
+      String create,
+      int seconds,
+      int clients,
+      Runnable midRun)
       throws Exception {
     HttpClient http =
         HttpClient.newBuilder()
@@ -282,7 +331,8 @@ public final class ClusterWriteBench {
       }
       failover = gap / 1e9;
     }
-    Result r = new Result(name, points.get() / (elapsed / 1e9), p50, p99, failures.get(), failover);
+    Result r =
+        new Result(name, bulk, points.get() / (elapsed / 1e9), p50, p99, failures.get(), failover);
     System.out.printf(
         "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms, %d failed requests%s)%n",
         name,

@@ -652,18 +652,22 @@ public final class ShardCodec {
     return vectors;
   }
 
+  /**
+   * A vector as its length and big-endian floats (what {@code writeFloat} would write), copied in
+   * one block: per-float stream calls were a visible cost of replicating batch upserts.
+   */
   private static void writeFloats(DataOutputStream out, float[] v) throws IOException {
     out.writeInt(v.length);
-    for (float f : v) {
-      out.writeFloat(f);
-    }
+    byte[] bytes = new byte[v.length * Float.BYTES];
+    java.nio.ByteBuffer.wrap(bytes).asFloatBuffer().put(v);
+    out.write(bytes);
   }
 
   private static float[] readFloats(DataInputStream in) throws IOException {
     float[] v = new float[count(in)];
-    for (int j = 0; j < v.length; j++) {
-      v[j] = in.readFloat();
-    }
+    byte[] bytes = new byte[v.length * Float.BYTES];
+    in.readFully(bytes);
+    java.nio.ByteBuffer.wrap(bytes).asFloatBuffer().get(v);
     return v;
   }
 

@@ -11,8 +11,17 @@ import java.io.IOException;
 
 /** The one JSON mapper of the REST edge and its parse/serialise helpers. Thread-safe. */
 final class Json {
+  /**
+   * Vectors arrive as thousands of decimal numbers per request: Jackson's bundled fast double
+   * parser (FastDoubleParser) replaces the JDK's, which the profile of batch upserts showed as the
+   * largest cost of the REST edge.
+   */
   static final ObjectMapper MAPPER =
-      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+          .build();
 
   static {
     MAPPER
