@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,6 +53,18 @@ public final class ClusterWriteBench {
       Double failover) {}
 
   private static float[][] data; // null: random vectors
+
+  /**
+   * {@code -Dbench.api=grpc} sends the batches through the official Java client (protobuf, binary
+   * floats) instead of REST JSON; the gRPC port of each node is found by its REST port here.
+   */
+  /** Shards of the cluster cases ({@code -Dbench.shards}, default one per node as in Qdrant). */
+  private static final int SHARDS = Integer.getInteger("bench.shards", 3);
+
+  private static final boolean GRPC = "grpc".equals(System.getProperty("bench.api", "rest"));
+
+  private static final Map<Integer, Integer> GRPC_PORTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
@@ -94,9 +107,9 @@ public final class ClusterWriteBench {
       results.add(runCluster(dir.resolve("rf3-bulk-failover"), 3, seconds, clients, true, true));
     }
     System.out.printf(
-        "%n| case (%d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
+        "%n| case (%s, %d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
             + " | failed requests | fail-over s |%n",
-        clients, BATCH, DIM);
+        GRPC ? "gRPC" : "REST", clients, BATCH, DIM);
     System.out.println("|---|---:|---:|---:|---:|---:|---:|");
     for (Result r : results) {
       // each case against the single node with the same indexing setting, measured in this run
@@ -126,6 +139,7 @@ public final class ClusterWriteBench {
   }
 
   private static Map<String, String> env(Path dir, int http, int grpc) {
+    GRPC_PORTS.put(http, grpc);
     Map<String, String> env = new HashMap<>();
     env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
     env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(http));
@@ -189,7 +203,9 @@ public final class ClusterWriteBench {
             };
       }
       return drive(
-          "3 nodes, shard_number 3, replication_factor "
+          "3 nodes, shard_number "
+              + SHARDS
+              + ", replication_factor "
               + rf
               + (bulk ? ", indexing off (bulk load)" : "")
               + (failover ? ", founding node stopped mid-run" : ""),
@@ -197,7 +213,9 @@ public final class ClusterWriteBench {
           targets,
           "{\"vectors\":"
               + VECTORS
-              + ",\"shard_number\":3,\"replication_factor\":"
+              + ",\"shard_number\":"
+              + SHARDS
+              + ",\"replication_factor\":"
               + rf
               + (bulk ? BULK : "")
               + "}",
@@ -248,6 +266,17 @@ public final class ClusterWriteBench {
     AtomicBoolean stop = new AtomicBoolean();
     List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
     List<Long> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<Integer, io.qdrant.client.QdrantClient> grpc = new HashMap<>();
+    if (GRPC) {
+      for (int port : ports) {
+        grpc.put(
+            port,
+            new io.qdrant.client.QdrantClient(
+                io.qdrant.client.QdrantGrpcClient.newBuilder(
+                        "127.0.0.1", GRPC_PORTS.get(port), false)
+                    .build()));
+      }
+    }
     CountDownLatch done = new CountDownLatch(clients);
     for (int c = 0; c < clients; c++) {
       int client = c;
@@ -258,9 +287,26 @@ public final class ClusterWriteBench {
                 int k = client;
                 try {
                   while (!stop.get()) {
-                    String body = batch(random, nextId);
                     List<Integer> now = List.copyOf(ports);
                     int port = now.get(k++ % now.size());
+                    if (GRPC) {
+                      var request = grpcBatch(random, nextId);
+                      long t0 = System.nanoTime();
+                      try {
+                        grpc.get(port).upsertAsync(request).get(60, TimeUnit.SECONDS);
+                        long t1 = System.nanoTime();
+                        if (measuring.get()) {
+                          points.addAndGet(BATCH);
+                          latencies.add(t1 - t0);
+                          acks.add(t1);
+                        }
+                      } catch (java.util.concurrent.ExecutionException
+                          | java.util.concurrent.TimeoutException e) {
+                        failures.incrementAndGet(); // the node went away: the next goes on
+                      }
+                      continue;
+                    }
+                    String body = batch(random, nextId);
                     long t0 = System.nanoTime();
                     try {
                       var r =
@@ -310,6 +356,7 @@ public final class ClusterWriteBench {
     long elapsed = System.nanoTime() - start;
     stop.set(true);
     done.await();
+    grpc.values().forEach(io.qdrant.client.QdrantClient::close);
     List<Long> sorted = new ArrayList<>(latencies);
     sorted.sort(null);
     double p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2) / 1e6;
@@ -342,6 +389,30 @@ public final class ClusterWriteBench {
         failures.get(),
         failover == null ? "" : String.format(", fail-over %.1f s", failover));
     return r;
+  }
+
+  private static io.qdrant.client.grpc.Points.UpsertPoints grpcBatch(
+      Random random, AtomicLong nextId) {
+    var b =
+        io.qdrant.client.grpc.Points.UpsertPoints.newBuilder()
+            .setCollectionName("bench")
+            .setWait(true);
+    for (int i = 0; i < BATCH; i++) {
+      long id = nextId.getAndIncrement();
+      float[] v = data == null ? null : data[(int) (id % data.length)];
+      var dense = io.qdrant.client.grpc.Points.DenseVector.newBuilder();
+      for (int d = 0; d < DIM; d++) {
+        dense.addData(v == null ? random.nextFloat() - 0.5f : v[d]);
+      }
+      b.addPoints(
+          io.qdrant.client.grpc.Points.PointStruct.newBuilder()
+              .setId(io.qdrant.client.PointIdFactory.id(id))
+              .setVectors(
+                  io.qdrant.client.grpc.Points.Vectors.newBuilder()
+                      .setVector(io.qdrant.client.grpc.Points.Vector.newBuilder().setDense(dense)))
+              .putPayload("n", io.qdrant.client.ValueFactory.value(i)));
+    }
+    return b.build();
   }
 
   private static String batch(Random random, AtomicLong nextId) {

@@ -34,6 +34,27 @@ public interface Dispatcher extends AutoCloseable {
    */
   void updateCollection(String name, java.util.function.UnaryOperator<CollectionConfig> change);
 
+  /**
+   * Records ({@code spec} given) or removes a payload index of a collection (through the metadata
+   * log in a cluster). NotFound for a missing collection.
+   */
+  void setPayloadIndex(String collection, String field, dev.quiver.storage.PayloadIndexSpec spec);
+
+  /** The payload indexes of a collection, by field. */
+  default java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes(
+      String collection) {
+    return java.util.Collections.emptySortedMap();
+  }
+
+  /** Applies alias changes, all or none (NotFound, AlreadyExists or BadInput otherwise). */
+  void changeAliases(List<dev.quiver.storage.AliasAction> actions);
+
+  /** Every alias and the collection it names, by alias. */
+  java.util.SortedMap<String, String> aliases();
+
+  /** The collection a name denotes: the collection of that name, else an alias' target. */
+  String resolve(String nameOrAlias);
+
   /** Drops a collection; returns false if it did not exist. */
   boolean deleteCollection(String name);
 

@@ -745,6 +745,36 @@ class ClusterIT {
     }
     assertThat(rest(1).send("GET", "/collections/tenants/cluster", null).result().toString())
         .contains("\"local_shards\":[]");
+
+    // aliases and payload indexes go through the metadata log too
+    assertThat(
+            rest(2)
+                .send(
+                    "POST",
+                    "/collections/aliases",
+                    "{\"actions\":[{\"create_alias\":{\"collection_name\":\"tenants\",\"alias_name\":\"t\"}}]}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            rest(1)
+                .send(
+                    "PUT",
+                    "/collections/t/index?wait=true",
+                    "{\"field_name\":\"tier\",\"field_schema\":\"keyword\"}")
+                .status())
+        .isEqualTo(200);
+    for (int i = 0; i < NODES; i++) {
+      var counted = rest(i).send("POST", "/collections/t/points/count", "{}");
+      assertThat(counted.result().path("count").asInt()).as("node %d", i).isEqualTo(10);
+      assertThat(
+              rest(i)
+                  .send("GET", "/collections/tenants", null)
+                  .result()
+                  .at("/payload_schema/tier/data_type")
+                  .asText())
+          .as("node %d", i)
+          .isEqualTo("keyword");
+    }
   }
 
   private static long countTenants(int node, String body) throws Exception {

@@ -375,6 +375,51 @@ class GrpcClientIT {
   }
 
   @Test
+  void aliasesAndFieldIndexesThroughTheJavaClient() throws Exception {
+    client
+        .createCollectionAsync(
+            "books", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build())
+        .get();
+    client.createAliasAsync("library", "books").get();
+    assertThat(client.listAliasesAsync().get())
+        .extracting(a -> a.getAliasName() + "->" + a.getCollectionName())
+        .containsExactly("library->books");
+    assertThat(client.listCollectionAliasesAsync("books").get()).containsExactly("library");
+    client
+        .upsertAsync(
+            "library",
+            List.of(
+                PointStruct.newBuilder()
+                    .setId(id(1))
+                    .setVectors(vectors(1f, 0f))
+                    .putAllPayload(Map.of("genre", value("poetry")))
+                    .build()))
+        .get();
+    assertThat(client.countAsync("books").get()).isEqualTo(1);
+    client
+        .createPayloadIndexAsync(
+            "library",
+            "genre",
+            io.qdrant.client.grpc.Collections.PayloadSchemaType.Keyword,
+            null,
+            true,
+            null,
+            null)
+        .get();
+    var schema = client.getCollectionInfoAsync("library").get().getPayloadSchemaMap();
+    assertThat(schema.get("genre").getDataType())
+        .isEqualTo(io.qdrant.client.grpc.Collections.PayloadSchemaType.Keyword);
+    assertThat(schema.get("genre").getPoints()).isEqualTo(1);
+    client.deletePayloadIndexAsync("books", "genre", true, null, null).get();
+    assertThat(client.getCollectionInfoAsync("books").get().getPayloadSchemaMap()).isEmpty();
+    client.renameAliasAsync("library", "shelf").get();
+    client.deleteAliasAsync("shelf").get();
+    assertThat(client.listAliasesAsync().get()).isEmpty();
+    assertThat(codeOf(catchThrowable(() -> client.deleteAliasAsync("shelf").get())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
   void shardKeysThroughTheJavaClient() throws Exception {
     client
         .createCollectionAsync(

@@ -372,6 +372,114 @@ class SingleNodeIT {
   }
 
   @Test
+  void aliasesAndPayloadIndexes() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call("PUT", c, "/collections/v1", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call("PUT", c, "/collections/v2", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/v2/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":[1,0],\"payload\":{\"city\":\"Oslo\"}},"
+            + "{\"id\":2,\"vector\":[0,1]}]}");
+    String aliases = "/collections/aliases";
+    assertThat(
+            rest.call(
+                    "POST",
+                    aliases,
+                    aliases,
+                    "{\"actions\":[{\"create_alias\":{\"collection_name\":\"v1\",\"alias_name\":\"prod\"}}]}")
+                .result()
+                .asBoolean())
+        .isTrue();
+    // a blue-green switch: one atomic request re-points the alias
+    rest.call(
+        "POST",
+        aliases,
+        aliases,
+        "{\"actions\":[{\"delete_alias\":{\"alias_name\":\"prod\"}},"
+            + "{\"create_alias\":{\"collection_name\":\"v2\",\"alias_name\":\"prod\"}}]}");
+    assertThat(
+            rest.call("POST", c + "/points/count", "/collections/prod/points/count", "{}")
+                .result()
+                .get("count")
+                .asInt())
+        .isEqualTo(2);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().toString())
+        .isEqualTo("{\"aliases\":[{\"alias_name\":\"prod\",\"collection_name\":\"v2\"}]}");
+    rest.call(
+        "POST",
+        aliases,
+        aliases,
+        "{\"actions\":[{\"rename_alias\":{\"old_alias_name\":\"prod\",\"new_alias_name\":\"live\"}}]}");
+    assertThat(
+            rest.call("GET", c + "/aliases", "/collections/v2/aliases", null).result().toString())
+        .isEqualTo("{\"aliases\":[{\"alias_name\":\"live\",\"collection_name\":\"v2\"}]}");
+    // all or nothing: the second action fails, so the first is not applied
+    var failed =
+        rest.call(
+            "POST",
+            aliases,
+            aliases,
+            "{\"actions\":[{\"create_alias\":{\"collection_name\":\"v1\",\"alias_name\":\"a1\"}},"
+                + "{\"create_alias\":{\"collection_name\":\"nope\",\"alias_name\":\"a2\"}}]}");
+    assertThat(failed.status()).isEqualTo(404);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().get("aliases")).hasSize(1);
+    assertThat(
+            rest.call(
+                    "POST",
+                    aliases,
+                    aliases,
+                    "{\"actions\":[{\"delete_alias\":{\"alias_name\":\"ghost\"}}]}")
+                .status())
+        .isEqualTo(404);
+
+    // payload indexes are recorded and reported with the points that have the field
+    var created =
+        rest.call(
+            "PUT",
+            c + "/index",
+            "/collections/live/index?wait=true",
+            "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}");
+    assertThat(created.result().get("status").asText()).isEqualTo("completed");
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/v2/index",
+        "{\"field_name\":\"body\",\"field_schema\":{\"type\":\"text\",\"tokenizer\":\"word\"}}");
+    JsonNode schema = rest.call("GET", c, "/collections/v2", null).result().get("payload_schema");
+    assertThat(schema.at("/city/data_type").asText()).isEqualTo("keyword");
+    assertThat(schema.at("/city/points").asInt()).isEqualTo(1);
+    assertThat(schema.at("/body/params/tokenizer").asText()).isEqualTo("word");
+    var badType =
+        rest.call(
+            "PUT",
+            c + "/index",
+            "/collections/v2/index",
+            "{\"field_name\":\"x\",\"field_schema\":\"colour\"}");
+    assertThat(badType.status()).isEqualTo(400);
+    rest.call("DELETE", c + "/index/{field_name}", "/collections/v2/index/city", null);
+    assertThat(
+            rest.call("GET", c, "/collections/v2", null).result().get("payload_schema").has("city"))
+        .isFalse();
+
+    // aliases and indexes survive a restart; dropping a collection drops its aliases
+    node.close();
+    node.start();
+    rest = new Rest(node.httpPort, openApi);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().get("aliases")).hasSize(1);
+    assertThat(
+            rest.call("GET", c, "/collections/v2", null)
+                .result()
+                .at("/payload_schema/body/data_type")
+                .asText())
+        .isEqualTo("text");
+    rest.call("DELETE", c, "/collections/v2", null);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().get("aliases")).isEmpty();
+  }
+
+  @Test
   void customShardingPlacesPointsByShardKey() throws Exception {
     Rest rest = start();
     String c = "/collections/{collection_name}";

@@ -13,6 +13,9 @@ public interface Collection {
   /** Ids of the shards this node holds, ascending: a read-only live view. */
   java.util.SortedSet<Integer> shardIds();
 
+  /** The payload indexes asked for, by field. */
+  java.util.SortedMap<String, PayloadIndexSpec> payloadIndexes();
+
   /** The shard keys of the local shards that have one (custom sharding). */
   java.util.Map<Integer, ShardKey> shardKeys();
 

@@ -61,6 +61,30 @@ public sealed interface CollectionMetaOp {
     }
   }
 
+  /** Records ({@code spec} given) or removes the payload index of {@code field}. */
+  record SetPayloadIndex(String collection, String field, PayloadIndexSpec spec)
+      implements CollectionMetaOp {
+    public SetPayloadIndex {
+      Objects.requireNonNull(collection, "collection");
+      Objects.requireNonNull(field, "field");
+    }
+  }
+
+  /**
+   * Changes aliases, all or none: an alias must name an existing collection and must not be a
+   * collection's name. {@link #collection()} is empty: no single collection is concerned.
+   */
+  record ChangeAliases(java.util.List<AliasAction> actions) implements CollectionMetaOp {
+    public ChangeAliases {
+      actions = java.util.List.copyOf(actions);
+    }
+
+    @Override
+    public String collection() {
+      return "";
+    }
+  }
+
   /**
    * Replaces a collection's configuration by {@code config}, a changed copy of it (optimizers, HNSW
    * defaults, replication settings): the vectors and the sharding stay as they are.

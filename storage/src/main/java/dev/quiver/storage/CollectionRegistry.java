@@ -25,6 +25,20 @@ public interface CollectionRegistry extends AutoCloseable {
 
   Optional<Collection> get(String name);
 
+  /** Every alias and the collection it names, by alias. */
+  java.util.SortedMap<String, String> aliases();
+
+  /**
+   * The collection {@code name} denotes: itself when a collection has it, else an alias' target.
+   */
+  default String resolve(String name) {
+    if (get(name).isPresent()) {
+      return name;
+    }
+    String target = aliases().get(name);
+    return target == null ? name : target;
+  }
+
   /** The collection, or {@link StorageException.NotFound}. */
   default Collection require(String name) {
     return get(name).orElseThrow(() -> StorageException.NotFound.collection(name));

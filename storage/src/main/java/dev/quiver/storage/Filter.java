@@ -16,6 +16,11 @@ public record Filter(
     mustNot = List.copyOf(mustNot);
   }
 
+  /** The points whose payload has a (non-empty) value at {@code key}. */
+  public static Filter hasValue(String key) {
+    return new Filter(List.of(), List.of(), List.of(new Condition.IsEmpty(key)), null);
+  }
+
   /** At least {@code minCount} of {@code conditions}. */
   public record MinShould(List<Condition> conditions, int minCount) {
     public MinShould {

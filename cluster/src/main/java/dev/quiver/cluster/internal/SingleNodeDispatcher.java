@@ -75,6 +75,34 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
+  public void setPayloadIndex(
+      String collection, String field, dev.quiver.storage.PayloadIndexSpec spec) {
+    registry.require(collection);
+    applyMeta(new CollectionMetaOp.SetPayloadIndex(collection, field, spec));
+  }
+
+  @Override
+  public java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes(
+      String collection) {
+    return registry.require(collection).payloadIndexes();
+  }
+
+  @Override
+  public void changeAliases(List<dev.quiver.storage.AliasAction> actions) {
+    applyMeta(new CollectionMetaOp.ChangeAliases(actions));
+  }
+
+  @Override
+  public java.util.SortedMap<String, String> aliases() {
+    return registry.aliases();
+  }
+
+  @Override
+  public String resolve(String nameOrAlias) {
+    return registry.resolve(nameOrAlias);
+  }
+
+  @Override
   public boolean deleteCollection(String name) {
     if (registry.get(name).isEmpty()) {
       return false;

@@ -53,7 +53,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var update = ProtoCodec.updateCollection(r);
-          dispatcher.updateCollection(name(r.getCollectionName()), update::apply);
+          dispatcher.updateCollection(target(r.getCollectionName()), update::apply);
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
               .setTime(secs(t))
@@ -71,7 +71,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () ->
             Collections.GetCollectionInfoResponse.newBuilder()
-                .setResult(ProtoCodec.proto(dispatcher.collectionInfo(name(r.getCollectionName()))))
+                .setResult(collectionInfo(target(r.getCollectionName())))
                 .setTime(secs(t))
                 .build());
   }
@@ -133,7 +133,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         () -> {
           var k = ProtoCodec.createShardKey(r.getRequest());
           dispatcher.createShardKey(
-              name(r.getCollectionName()),
+              target(r.getCollectionName()),
               k.key(),
               k.shards(),
               k.replicationFactor(),
@@ -150,7 +150,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           dispatcher.deleteShardKey(
-              name(r.getCollectionName()),
+              target(r.getCollectionName()),
               ProtoCodec.shardKey(r.getRequest().getShardKey(), "request.shard_key"));
           return Collections.DeleteShardKeyResponse.newBuilder().setResult(true).build();
         });
@@ -165,7 +165,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var b = Collections.ListShardKeysResponse.newBuilder();
-          var keys = dispatcher.shardKeys(name(r.getCollectionName()));
+          var keys = dispatcher.shardKeys(target(r.getCollectionName()));
           for (var key : keys == null ? java.util.List.<dev.quiver.storage.ShardKey>of() : keys) {
             b.addShardKeys(
                 Collections.ShardKeyDescription.newBuilder().setKey(ProtoCodec.proto(key)));
@@ -181,7 +181,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
     GrpcErrors.unary(
         "CollectionClusterInfo",
         o,
-        () -> ProtoCodec.proto(dispatcher.collectionClusterInfo(name(r.getCollectionName()))));
+        () -> ProtoCodec.proto(dispatcher.collectionClusterInfo(target(r.getCollectionName()))));
   }
 
   @Override
@@ -193,11 +193,81 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           dispatcher.updateCollectionCluster(
-              name(r.getCollectionName()), ProtoCodec.shardOperation(r));
+              target(r.getCollectionName()), ProtoCodec.shardOperation(r));
           return Collections.UpdateCollectionClusterSetupResponse.newBuilder()
               .setResult(true)
               .build();
         });
+  }
+
+  /** The collection's info with its payload schema (points counted per indexed field). */
+  private Collections.CollectionInfo collectionInfo(String name) {
+    var b = ProtoCodec.proto(dispatcher.collectionInfo(name)).toBuilder();
+    dispatcher
+        .payloadIndexes(name)
+        .forEach(
+            (field, spec) ->
+                b.putPayloadSchema(
+                    field,
+                    Collections.PayloadSchemaInfo.newBuilder()
+                        .setDataType(ProtoCodec.payloadSchemaType(spec.dataType()))
+                        .setPoints(
+                            dispatcher.count(name, dev.quiver.storage.Filter.hasValue(field)))
+                        .build()));
+    return b.build();
+  }
+
+  /** The collection a request names, an alias resolved. */
+  private String target(String collection) {
+    return dispatcher.resolve(name(collection));
+  }
+
+  @Override
+  public void updateAliases(
+      Collections.ChangeAliases r, StreamObserver<Collections.CollectionOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "UpdateAliases",
+        o,
+        () -> {
+          dispatcher.changeAliases(ProtoCodec.aliasActions(r));
+          return Collections.CollectionOperationResponse.newBuilder()
+              .setResult(true)
+              .setTime(secs(t))
+              .build();
+        });
+  }
+
+  @Override
+  public void listAliases(
+      Collections.ListAliasesRequest r, StreamObserver<Collections.ListAliasesResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary("ListAliases", o, () -> aliases(null, t));
+  }
+
+  @Override
+  public void listCollectionAliases(
+      Collections.ListCollectionAliasesRequest r,
+      StreamObserver<Collections.ListAliasesResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary("ListCollectionAliases", o, () -> aliases(target(r.getCollectionName()), t));
+  }
+
+  private Collections.ListAliasesResponse aliases(String collection, long started) {
+    var b = Collections.ListAliasesResponse.newBuilder();
+    var visible = AuthInterceptor.principal().access().visible();
+    dispatcher
+        .aliases()
+        .forEach(
+            (alias, target) -> {
+              if ((collection == null || collection.equals(target)) && visible.test(target)) {
+                b.addAliases(
+                    Collections.AliasDescription.newBuilder()
+                        .setAliasName(alias)
+                        .setCollectionName(target));
+              }
+            });
+    return b.setTime(secs(started)).build();
   }
 
   static double secs(long startedNanos) {

@@ -21,6 +21,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     this.dispatcher = dispatcher;
   }
 
+  /** The collection a request names, an alias resolved. */
+  private String target(String collection) {
+    return dispatcher.resolve(name(collection));
+  }
+
   @Override
   public void upsert(Points.UpsertPoints r, StreamObserver<Points.PointsOperationResponse> o) {
     update(
@@ -128,13 +133,71 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         method,
         o,
         () -> {
-          String c = name(collection);
+          String c = target(collection);
           var result = dispatcher.update(c, decode.get(), wait, shards);
           return Points.PointsOperationResponse.newBuilder()
               .setResult(ProtoCodec.proto(result))
               .setTime(secs(t))
               .build();
         });
+  }
+
+  @Override
+  public void createFieldIndex(
+      Points.CreateFieldIndexCollection r, StreamObserver<Points.PointsOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "CreateFieldIndex",
+        o,
+        () -> {
+          if (!r.hasFieldType()) {
+            throw new RequestException.Invalid("body", "field_type", "a field type is required");
+          }
+          String type =
+              switch (r.getFieldType()) {
+                case FieldTypeKeyword -> "keyword";
+                case FieldTypeInteger -> "integer";
+                case FieldTypeFloat -> "float";
+                case FieldTypeGeo -> "geo";
+                case FieldTypeText -> "text";
+                case FieldTypeBool -> "bool";
+                case FieldTypeDatetime -> "datetime";
+                case FieldTypeUuid -> "uuid";
+                default ->
+                    throw new RequestException.Invalid("body", "field_type", "unknown field type");
+              };
+          if (r.getFieldName().isEmpty()) {
+            throw new RequestException.Invalid("body", "field_name", "must not be empty");
+          }
+          dispatcher.setPayloadIndex(
+              target(r.getCollectionName()),
+              r.getFieldName(),
+              new dev.quiver.storage.PayloadIndexSpec(type, null));
+          return fieldIndexDone(t);
+        });
+  }
+
+  @Override
+  public void deleteFieldIndex(
+      Points.DeleteFieldIndexCollection r, StreamObserver<Points.PointsOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "DeleteFieldIndex",
+        o,
+        () -> {
+          dispatcher.setPayloadIndex(target(r.getCollectionName()), r.getFieldName(), null);
+          return fieldIndexDone(t);
+        });
+  }
+
+  private static Points.PointsOperationResponse fieldIndexDone(long started) {
+    return Points.PointsOperationResponse.newBuilder()
+        .setResult(
+            Points.UpdateResult.newBuilder()
+                .setOperationId(0)
+                .setStatus(Points.UpdateStatus.Completed))
+        .setTime(secs(started))
+        .build();
   }
 
   @Override
@@ -147,7 +210,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           var b = Points.GetResponse.newBuilder();
           dispatcher
               .retrieve(
-                  name(r.getCollectionName()),
+                  target(r.getCollectionName()),
                   ProtoCodec.pointIds(r.getIdsList()),
                   ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
                   ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
@@ -170,7 +233,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           }
           var page =
               dispatcher.scroll(
-                  name(r.getCollectionName()),
+                  target(r.getCollectionName()),
                   FilterProto.parse(r.hasFilter(), r.getFilter()),
                   r.hasOffset() ? ProtoCodec.pointId(r.getOffset(), "offset") : null,
                   r.hasLimit()
@@ -201,7 +264,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                     Points.CountResult.newBuilder()
                         .setCount(
                             dispatcher.count(
-                                name(r.getCollectionName()),
+                                target(r.getCollectionName()),
                                 FilterProto.parse(r.hasFilter(), r.getFilter()),
                                 ProtoCodec.consistency(
                                     r.hasReadConsistency(), r.getReadConsistency()),
@@ -308,7 +371,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             r.hasParams() && r.getParams().getExact(),
             FilterProto.parse(r.hasFilter(), r.getFilter()));
     return dispatcher.search(
-        name(r.getCollectionName()),
+        target(r.getCollectionName()),
         request,
         ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
         ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));

@@ -433,6 +433,41 @@ final class ProtoCodec {
         threads);
   }
 
+  static Collections.PayloadSchemaType payloadSchemaType(String dataType) {
+    return switch (dataType) {
+      case "keyword" -> Collections.PayloadSchemaType.Keyword;
+      case "integer" -> Collections.PayloadSchemaType.Integer;
+      case "float" -> Collections.PayloadSchemaType.Float;
+      case "geo" -> Collections.PayloadSchemaType.Geo;
+      case "text" -> Collections.PayloadSchemaType.Text;
+      case "bool" -> Collections.PayloadSchemaType.Bool;
+      case "datetime" -> Collections.PayloadSchemaType.Datetime;
+      case "uuid" -> Collections.PayloadSchemaType.Uuid;
+      default -> Collections.PayloadSchemaType.UnknownType;
+    };
+  }
+
+  /** gRPC {@code UpdateAliases}. */
+  static List<dev.quiver.storage.AliasAction> aliasActions(Collections.ChangeAliases r) {
+    List<dev.quiver.storage.AliasAction> out = new java.util.ArrayList<>();
+    for (Collections.AliasOperations a : r.getActionsList()) {
+      out.add(
+          switch (a.getActionCase()) {
+            case CREATE_ALIAS ->
+                new dev.quiver.storage.AliasAction.Create(
+                    a.getCreateAlias().getAliasName(), a.getCreateAlias().getCollectionName());
+            case DELETE_ALIAS ->
+                new dev.quiver.storage.AliasAction.Delete(a.getDeleteAlias().getAliasName());
+            case RENAME_ALIAS ->
+                new dev.quiver.storage.AliasAction.Rename(
+                    a.getRenameAlias().getOldAliasName(), a.getRenameAlias().getNewAliasName());
+            default ->
+                throw new RequestException.Invalid("body", "actions", "an action must be given");
+          });
+    }
+    return out;
+  }
+
   /** gRPC {@code Update}. */
   static dev.quiver.server.CollectionUpdate updateCollection(Collections.UpdateCollection r) {
     if (r.hasVectorsConfig()) {

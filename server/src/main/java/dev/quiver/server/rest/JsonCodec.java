@@ -131,6 +131,96 @@ final class JsonCodec {
         optInt(p, "max_optimization_threads", 0, 65536));
   }
 
+  /** A payload index to create: the field and its schema. */
+  record FieldIndex(String field, dev.quiver.storage.PayloadIndexSpec spec) {}
+
+  /**
+   * The body of {@code PUT /collections/{c}/index}: {@code field_name} and {@code field_schema}, a
+   * type name or {@code {"type": ..., ...params}}.
+   */
+  static FieldIndex createFieldIndex(JsonNode body) {
+    ObjectNode o = object(body, "");
+    String field = text(required(o, "field_name", ""), "field_name");
+    if (field.isEmpty()) {
+      throw new RequestException.Invalid("JSON body", "field_name", "must not be empty");
+    }
+    JsonNode schema = o.get("field_schema");
+    if (schema == null || schema.isNull()) {
+      throw new RequestException.Invalid(
+          "JSON body", "field_schema", "a field schema (type) is required");
+    }
+    String type;
+    Value.Struct params = null;
+    if (schema.isTextual()) {
+      type = schema.asText();
+    } else if (schema.isObject() && schema.path("type").isTextual()) {
+      type = schema.get("type").asText();
+      params = payload(schema, "field_schema");
+    } else {
+      throw malformed(schema, "a payload schema type or params", "field_schema");
+    }
+    if (!dev.quiver.storage.PayloadIndexSpec.TYPES.contains(type)) {
+      throw new RequestException.Malformed(
+          "Json deserialize error: unknown variant `"
+              + type
+              + "`, expected one of keyword, integer, float, geo, text, bool, datetime, uuid at"
+              + " field_schema");
+    }
+    return new FieldIndex(field, new dev.quiver.storage.PayloadIndexSpec(type, params));
+  }
+
+  /** One {@code payload_schema} entry: {@code {data_type, params?, points}}. */
+  static ObjectNode payloadIndexInfo(dev.quiver.storage.PayloadIndexSpec spec, long points) {
+    ObjectNode o = F.objectNode();
+    o.put("data_type", spec.dataType());
+    if (spec.params() != null) {
+      o.set("params", json(spec.params()));
+    }
+    o.put("points", points);
+    return o;
+  }
+
+  /**
+   * The body of {@code POST /collections/aliases}: {@code {"actions": [{"create_alias":
+   * {"collection_name", "alias_name"}} | {"delete_alias": {"alias_name"}} | {"rename_alias":
+   * {"old_alias_name", "new_alias_name"}}]}}.
+   */
+  static List<dev.quiver.storage.AliasAction> aliasActions(JsonNode body) {
+    ObjectNode o = object(body, "");
+    ArrayNode actions = array(required(o, "actions", ""), "actions");
+    List<dev.quiver.storage.AliasAction> out = new ArrayList<>();
+    for (int i = 0; i < actions.size(); i++) {
+      String path = "actions[" + i + "]";
+      ObjectNode a = object(actions.get(i), path);
+      if (a.size() != 1) {
+        throw new RequestException.Malformed(
+            "Json deserialize error: expected one of create_alias, delete_alias, rename_alias at "
+                + path);
+      }
+      String kind = a.fieldNames().next();
+      String at = path + "." + kind;
+      ObjectNode v = object(a.get(kind), at);
+      out.add(
+          switch (kind) {
+            case "create_alias" ->
+                new dev.quiver.storage.AliasAction.Create(
+                    text(required(v, "alias_name", at), at + ".alias_name"),
+                    text(required(v, "collection_name", at), at + ".collection_name"));
+            case "delete_alias" ->
+                new dev.quiver.storage.AliasAction.Delete(
+                    text(required(v, "alias_name", at), at + ".alias_name"));
+            case "rename_alias" ->
+                new dev.quiver.storage.AliasAction.Rename(
+                    text(required(v, "old_alias_name", at), at + ".old_alias_name"),
+                    text(required(v, "new_alias_name", at), at + ".new_alias_name"));
+            default ->
+                throw new RequestException.Malformed(
+                    "Json deserialize error: unknown variant `" + kind + "` at " + path);
+          });
+    }
+    return out;
+  }
+
   /** The body of {@code PATCH /collections/{name}}. */
   static CollectionUpdate updateCollection(JsonNode body) {
     ObjectNode o = body == null || body.isNull() ? F.objectNode() : object(body, "");

@@ -58,16 +58,17 @@ final class RestApi {
     h.put("collection_cluster_info", this::collectionClusterInfo);
     h.put("update_collection_cluster", this::updateCollectionCluster);
     h.put("remove_peer", this::removePeer);
-    h.put("create_snapshot", r -> snapshot(r, dispatcher.snapshots().create(collection(r))));
-    h.put("list_snapshots", r -> snapshots(r, dispatcher.snapshots().list(collection(r))));
+    h.put("create_snapshot", r -> snapshot(r, dispatcher.snapshots().create(collectionName(r))));
+    h.put("list_snapshots", r -> snapshots(r, dispatcher.snapshots().list(collectionName(r))));
     h.put(
         "get_snapshot",
         r ->
-            RestResponse.file(dispatcher.snapshots().file(collection(r), r.path("snapshot_name"))));
+            RestResponse.file(
+                dispatcher.snapshots().file(collectionName(r), r.path("snapshot_name"))));
     h.put(
         "delete_snapshot",
         r -> {
-          dispatcher.snapshots().delete(collection(r), r.path("snapshot_name"));
+          dispatcher.snapshots().delete(collectionName(r), r.path("snapshot_name"));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("recover_from_snapshot", this::recoverFromSnapshot);
@@ -89,7 +90,7 @@ final class RestApi {
     h.put(
         "update_collection",
         r -> {
-          String name = collection(r);
+          String name = target(r);
           var update = JsonCodec.updateCollection(r.json());
           dispatcher.updateCollection(name, update::apply);
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
@@ -109,19 +110,29 @@ final class RestApi {
     h.put("query_points", this::query);
     h.put("scroll_points", this::scroll);
     h.put("count_points", this::countPoints);
+    h.put(
+        "update_aliases",
+        r -> {
+          dispatcher.changeAliases(JsonCodec.aliasActions(r.json()));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    h.put("get_collections_aliases", r -> aliases(r, null));
+    h.put("get_collection_aliases", r -> aliases(r, target(r)));
+    h.put("create_field_index", this::createFieldIndex);
+    h.put("delete_field_index", this::deleteFieldIndex);
     h.put("list_shard_keys", this::listShardKeys);
     h.put(
         "create_shard_key",
         r -> {
           var k = JsonCodec.createShardKey(r.json(), "");
           dispatcher.createShardKey(
-              collection(r), k.key(), k.shards(), k.replicationFactor(), k.placement());
+              target(r), k.key(), k.shards(), k.replicationFactor(), k.placement());
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
         "delete_shard_key",
         r -> {
-          dispatcher.deleteShardKey(collection(r), JsonCodec.dropShardKey(r.json(), "").key());
+          dispatcher.deleteShardKey(target(r), JsonCodec.dropShardKey(r.json(), "").key());
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("audit_logs", r -> RestResponse.ok(AuditQuery.run(auditDir, r.json()), r.startedNanos()));
@@ -170,7 +181,7 @@ final class RestApi {
   }
 
   private RestResponse collectionClusterInfo(RestRequest r) {
-    var info = dispatcher.collectionClusterInfo(collection(r));
+    var info = dispatcher.collectionClusterInfo(target(r));
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("peer_id", info.peerId());
     o.put("shard_count", info.shardCount());
@@ -194,8 +205,24 @@ final class RestApi {
     return RestResponse.ok(o, started(r));
   }
 
+  /** {@code {"aliases": [{"alias_name", "collection_name"}]}}, of one collection or all. */
+  private RestResponse aliases(RestRequest r, String collection) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ArrayNode arr = o.putArray("aliases");
+    dispatcher
+        .aliases()
+        .forEach(
+            (alias, target) -> {
+              if ((collection == null || collection.equals(target))
+                  && r.principal().access().visible().test(target)) {
+                arr.addObject().put("alias_name", alias).put("collection_name", target);
+              }
+            });
+    return RestResponse.ok(o, started(r));
+  }
+
   private RestResponse listShardKeys(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     var keys = dispatcher.shardKeys(name);
     ObjectNode o = Json.MAPPER.createObjectNode();
     if (keys != null) {
@@ -208,7 +235,7 @@ final class RestApi {
   }
 
   private RestResponse updateCollectionCluster(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     dispatcher.updateCollectionCluster(name, JsonCodec.shardOperation(r.json()));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
@@ -243,7 +270,7 @@ final class RestApi {
    * match.
    */
   private RestResponse recoverFromSnapshot(RestRequest r) {
-    String name = collection(r);
+    String name = collectionName(r);
     JsonCodec.Recover q = JsonCodec.recover(r.json());
     java.nio.file.Path file;
     String scheme = q.location().getScheme();
@@ -276,25 +303,58 @@ final class RestApi {
   }
 
   private RestResponse getCollection(RestRequest r) {
+    String name = target(r);
+    ObjectNode info = (ObjectNode) JsonCodec.collectionInfo(dispatcher.collectionInfo(name));
+    ObjectNode schema = info.putObject("payload_schema");
+    dispatcher
+        .payloadIndexes(name)
+        .forEach(
+            (field, spec) ->
+                schema.set(
+                    field,
+                    JsonCodec.payloadIndexInfo(
+                        spec, dispatcher.count(name, dev.quiver.storage.Filter.hasValue(field)))));
+    return RestResponse.ok(info, started(r));
+  }
+
+  private RestResponse createFieldIndex(RestRequest r) {
+    String name = target(r);
+    r.checkOrdering();
+    JsonCodec.FieldIndex index = JsonCodec.createFieldIndex(r.json());
+    dispatcher.setPayloadIndex(name, index.field(), index.spec());
     return RestResponse.ok(
-        JsonCodec.collectionInfo(dispatcher.collectionInfo(collection(r))), started(r));
+        JsonCodec.updateResult(
+            new dev.quiver.storage.UpdateResult(
+                0, dev.quiver.storage.UpdateResult.Status.COMPLETED)),
+        started(r));
+  }
+
+  private RestResponse deleteFieldIndex(RestRequest r) {
+    String name = target(r);
+    r.checkOrdering();
+    dispatcher.setPayloadIndex(name, r.path("field_name"), null);
+    return RestResponse.ok(
+        JsonCodec.updateResult(
+            new dev.quiver.storage.UpdateResult(
+                0, dev.quiver.storage.UpdateResult.Status.COMPLETED)),
+        started(r));
   }
 
   private RestResponse createCollection(RestRequest r) {
-    String name = collection(r);
+    String name = collectionName(r);
     CreateCollection request = JsonCodec.createCollection(r.json());
     dispatcher.createCollection(name, defaults.resolve(request, dispatcher.defaultShardNumber()));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
   private RestResponse deleteCollection(RestRequest r) {
-    boolean deleted = dispatcher.deleteCollection(collection(r));
+    boolean deleted = dispatcher.deleteCollection(collectionName(r));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(deleted), started(r));
   }
 
   private RestResponse collectionExists(RestRequest r) {
     ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("exists", dispatcher.collectionExists(collection(r)));
+    o.put("exists", dispatcher.collectionExists(collectionName(r)));
     return RestResponse.ok(o, started(r));
   }
 
@@ -310,7 +370,7 @@ final class RestApi {
   private RestResponse update(
       RestRequest r,
       java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, UpdateOp> decode) {
-    String name = collection(r);
+    String name = target(r);
     boolean wait = r.boolQuery("wait", false);
     r.checkOrdering();
     UpdateOp op = decode.apply(r.json());
@@ -320,7 +380,7 @@ final class RestApi {
   }
 
   private RestResponse getPoints(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     JsonCodec.Retrieve q = JsonCodec.retrieve(r.json());
     ArrayNode arr = Json.MAPPER.createArrayNode();
     for (PointRecord p :
@@ -337,7 +397,7 @@ final class RestApi {
   }
 
   private RestResponse getPoint(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     PointId id = JsonCodec.parsePointId(r.path("id"));
     if (id == null) {
       throw new RequestException.Malformed(
@@ -358,7 +418,7 @@ final class RestApi {
   }
 
   private RestResponse search(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     ArrayNode arr = Json.MAPPER.createArrayNode();
     for (ScoredPoint p :
         dispatcher.search(
@@ -369,7 +429,7 @@ final class RestApi {
   }
 
   private RestResponse query(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
     for (ScoredPoint p :
@@ -381,7 +441,7 @@ final class RestApi {
   }
 
   private RestResponse scroll(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     JsonCodec.Scroll q = JsonCodec.scroll(r.json());
     var page =
         dispatcher.scroll(
@@ -403,7 +463,7 @@ final class RestApi {
   }
 
   private RestResponse countPoints(RestRequest r) {
-    String name = collection(r);
+    String name = target(r);
     var filter = JsonCodec.countFilter(r.json());
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put(
@@ -412,8 +472,13 @@ final class RestApi {
     return RestResponse.ok(o, started(r));
   }
 
-  /** The validated {@code collection_name} path parameter. */
-  private static String collection(RestRequest r) {
+  /** The collection the path names, an alias resolved to its collection. */
+  private String target(RestRequest r) {
+    return dispatcher.resolve(collectionName(r));
+  }
+
+  /** The validated {@code collection_name} path parameter, as given. */
+  private static String collectionName(RestRequest r) {
     String name = r.path("collection_name");
     String problem = CollectionNames.problem(name);
     if (problem != null) {

@@ -26,6 +26,8 @@ final class LocalCollection implements Collection, AutoCloseable {
   static final int META_VERSION = 1;
   private static final String SHARDS_DIR = "shards";
   static final String KEYS_FILE = "shard_keys.meta";
+  static final String INDEXES_FILE = "payload_index.meta";
+  private static final int INDEXES_MAGIC = 0x51504958; // "QPIX"
   private static final int KEYS_MAGIC = 0x51534B59; // "QSKY"
   private static final int KEYS_VERSION = 1;
 
@@ -40,6 +42,9 @@ final class LocalCollection implements Collection, AutoCloseable {
       keys = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   private final boolean externalLog;
+
+  /** field → payload index asked for; replaced whole, persisted in {@link #INDEXES_FILE}. */
+  private volatile java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> indexes;
 
   /** Opens the collection at {@code dir} with the shards found under it. */
   LocalCollection(String name, Path dir, CollectionConfig config, boolean externalLog) {
@@ -57,6 +62,7 @@ final class LocalCollection implements Collection, AutoCloseable {
     this.config = config;
     this.dir = dir;
     keys.putAll(readKeys(dir));
+    indexes = readIndexes(dir);
     try {
       for (int id : new TreeSet<>(shardIds)) {
         addShard(id);
@@ -141,6 +147,73 @@ final class LocalCollection implements Collection, AutoCloseable {
       throw new StorageException.Io(
           "cannot delete shard " + id + " of " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Records ({@code spec} given) or removes a payload index; removing a missing one is fine. */
+  synchronized void setPayloadIndex(String field, dev.quiver.storage.PayloadIndexSpec spec) {
+    var next = new java.util.TreeMap<>(indexes);
+    if (spec == null) {
+      next.remove(field);
+    } else {
+      next.put(field, spec);
+    }
+    byte[] body =
+        dev.quiver.storage.ShardCodec.write(
+            out -> {
+              out.writeInt(next.size());
+              for (var e : next.entrySet()) {
+                dev.quiver.storage.ShardCodec.writeString(out, e.getKey());
+                dev.quiver.storage.ShardCodec.writeString(out, e.getValue().dataType());
+                out.writeBoolean(e.getValue().params() != null);
+                if (e.getValue().params() != null) {
+                  dev.quiver.storage.ShardCodec.writeValue(out, e.getValue().params());
+                }
+              }
+            });
+    FileFormat.writeAtomically(dir.resolve(INDEXES_FILE), INDEXES_MAGIC, 1, body);
+    indexes = java.util.Collections.unmodifiableSortedMap(next);
+  }
+
+  private static java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> readIndexes(
+      Path dir) {
+    Path file = dir.resolve(INDEXES_FILE);
+    if (!Files.exists(file)) {
+      return java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>());
+    }
+    try {
+      return java.util.Collections.unmodifiableSortedMap(
+          dev.quiver.storage.ShardCodec.read(
+              FileFormat.read(file, INDEXES_MAGIC, 1),
+              in -> {
+                int n = dev.quiver.storage.ShardCodec.count(in);
+                var out = new java.util.TreeMap<String, dev.quiver.storage.PayloadIndexSpec>();
+                for (int i = 0; i < n; i++) {
+                  String field = dev.quiver.storage.ShardCodec.readString(in);
+                  String type = dev.quiver.storage.ShardCodec.readString(in);
+                  dev.quiver.storage.Value.Struct params = null;
+                  if (in.readBoolean()) {
+                    if (!(dev.quiver.storage.ShardCodec.readValue(in)
+                        instanceof dev.quiver.storage.Value.Struct s)) {
+                      throw new dev.quiver.storage.ShardCodec.Malformed("index params");
+                    }
+                    params = s;
+                  }
+                  try {
+                    out.put(field, new dev.quiver.storage.PayloadIndexSpec(type, params));
+                  } catch (IllegalArgumentException e) {
+                    throw new dev.quiver.storage.ShardCodec.Malformed(e.getMessage());
+                  }
+                }
+                return out;
+              }));
+    } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+      throw new StorageException.Corrupted(file, e.getMessage());
+    }
+  }
+
+  @Override
+  public java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes() {
+    return indexes;
   }
 
   /** Persists and applies a changed configuration (see {@link LocalShard#updateConfig}). */
@@ -253,10 +326,12 @@ final class LocalCollection implements Collection, AutoCloseable {
     zip.putNextEntry(new java.util.zip.ZipEntry(META_FILE));
     Files.copy(dir.resolve(META_FILE), zip);
     zip.closeEntry();
-    if (Files.exists(dir.resolve(KEYS_FILE))) {
-      zip.putNextEntry(new java.util.zip.ZipEntry(KEYS_FILE));
-      Files.copy(dir.resolve(KEYS_FILE), zip);
-      zip.closeEntry();
+    for (String extra : new String[] {KEYS_FILE, INDEXES_FILE}) {
+      if (Files.exists(dir.resolve(extra))) {
+        zip.putNextEntry(new java.util.zip.ZipEntry(extra));
+        Files.copy(dir.resolve(extra), zip);
+        zip.closeEntry();
+      }
     }
     for (var e : shards.entrySet()) {
       e.getValue().snapshotTo(zip, SHARDS_DIR + "/" + e.getKey() + "/");

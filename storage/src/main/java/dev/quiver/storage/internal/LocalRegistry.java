@@ -34,6 +34,14 @@ public final class LocalRegistry implements CollectionRegistry {
   private final Path root;
   private final Path collectionsDir;
   private final Map<String, LocalCollection> collections = new ConcurrentHashMap<>();
+  private static final String ALIASES_FILE = "aliases.meta";
+  private static final int ALIASES_MAGIC = 0x51414C53; // "QALS"
+  private static final int ALIASES_VERSION = 1;
+
+  /** alias → collection; replaced whole (copy on write) under metaLock, persisted. */
+  private volatile java.util.SortedMap<String, String> aliases =
+      java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>());
+
   private final Object metaLock = new Object();
   private volatile long lastApplied; // written under metaLock
 
@@ -61,6 +69,7 @@ public final class LocalRegistry implements CollectionRegistry {
             ByteBuffer.wrap(FileFormat.read(state, STATE_MAGIC, STATE_VERSION)).getLong();
       }
       registry.loadCollections();
+      registry.loadAliases();
     } catch (IOException e) {
       registry.close();
       throw new StorageException.Io("cannot open storage at " + root + ": " + e.getMessage(), e);
@@ -98,7 +107,10 @@ public final class LocalRegistry implements CollectionRegistry {
       if (index <= lastApplied) {
         return false;
       }
-      String problem = CollectionNames.problem(op.collection());
+      String problem =
+          op instanceof CollectionMetaOp.ChangeAliases
+              ? null
+              : CollectionNames.problem(op.collection());
       if (problem != null) {
         throw new StorageException.BadInput(problem);
       }
@@ -116,6 +128,9 @@ public final class LocalRegistry implements CollectionRegistry {
         }
         case CollectionMetaOp.DropShardKey k -> local(k.collection()).dropShardKey(k.key());
         case CollectionMetaOp.UpdateConfig u -> local(u.collection()).updateConfig(u.config());
+        case CollectionMetaOp.ChangeAliases a -> saveAliases(changed(aliases, a.actions()));
+        case CollectionMetaOp.SetPayloadIndex x ->
+            local(x.collection()).setPayloadIndex(x.field(), x.spec());
       }
       lastApplied = index;
       FileFormat.writeAtomically(
@@ -131,6 +146,10 @@ public final class LocalRegistry implements CollectionRegistry {
     String name = c.collection();
     if (collections.containsKey(name)) {
       throw new StorageException.AlreadyExists("Collection `" + name + "` already exists!");
+    }
+    if (aliases.containsKey(name)) {
+      throw new StorageException.AlreadyExists(
+          "Collection `" + name + "` cannot be created: an alias has that name");
     }
     Path target = collectionsDir.resolve(name);
     Path tmp = collectionsDir.resolve(".create-" + name);
@@ -188,6 +207,11 @@ public final class LocalRegistry implements CollectionRegistry {
     if (c == null) {
       return;
     }
+    if (aliases.containsValue(name)) { // a dropped collection takes its aliases with it
+      var left = new java.util.TreeMap<>(aliases);
+      left.values().removeIf(name::equals);
+      saveAliases(left);
+    }
     c.close();
     Path dir = collectionsDir.resolve(name);
     Path doomed = collectionsDir.resolve(".drop-" + name + "-" + System.nanoTime());
@@ -206,6 +230,94 @@ public final class LocalRegistry implements CollectionRegistry {
       throw StorageException.NotFound.collection(name);
     }
     return c;
+  }
+
+  /**
+   * {@code current} with {@code actions} applied, or the first action's error (nothing changes).
+   */
+  private java.util.SortedMap<String, String> changed(
+      java.util.SortedMap<String, String> current, List<dev.quiver.storage.AliasAction> actions) {
+    var next = new java.util.TreeMap<>(current);
+    for (var action : actions) {
+      switch (action) {
+        case dev.quiver.storage.AliasAction.Create c -> {
+          checkAliasName(c.alias());
+          if (!collections.containsKey(c.collection())) {
+            throw StorageException.NotFound.collection(c.collection());
+          }
+          next.put(c.alias(), c.collection());
+        }
+        case dev.quiver.storage.AliasAction.Delete d -> {
+          if (next.remove(d.alias()) == null) {
+            throw new StorageException.NotFound("Alias " + d.alias() + " does not exists!");
+          }
+        }
+        case dev.quiver.storage.AliasAction.Rename r -> {
+          String target = next.remove(r.from());
+          if (target == null) {
+            throw new StorageException.NotFound("Alias " + r.from() + " does not exists!");
+          }
+          checkAliasName(r.to());
+          next.put(r.to(), target);
+        }
+      }
+    }
+    return next;
+  }
+
+  private void checkAliasName(String alias) {
+    String problem = CollectionNames.problem(alias);
+    if (problem != null) {
+      throw new StorageException.BadInput(problem);
+    }
+    if (collections.containsKey(alias)) {
+      throw new StorageException.AlreadyExists(
+          "Collection `" + alias + "` already exists! An alias cannot take a collection's name");
+    }
+  }
+
+  private void saveAliases(java.util.SortedMap<String, String> next) {
+    byte[] body =
+        dev.quiver.storage.ShardCodec.write(
+            out -> {
+              out.writeInt(next.size());
+              for (var e : next.entrySet()) {
+                dev.quiver.storage.ShardCodec.writeString(out, e.getKey());
+                dev.quiver.storage.ShardCodec.writeString(out, e.getValue());
+              }
+            });
+    FileFormat.writeAtomically(root.resolve(ALIASES_FILE), ALIASES_MAGIC, ALIASES_VERSION, body);
+    aliases = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(next));
+  }
+
+  private void loadAliases() {
+    Path file = root.resolve(ALIASES_FILE);
+    if (!Files.exists(file)) {
+      return;
+    }
+    try {
+      aliases =
+          java.util.Collections.unmodifiableSortedMap(
+              dev.quiver.storage.ShardCodec.read(
+                  FileFormat.read(file, ALIASES_MAGIC, ALIASES_VERSION),
+                  in -> {
+                    int n = dev.quiver.storage.ShardCodec.count(in);
+                    var map = new java.util.TreeMap<String, String>();
+                    for (int i = 0; i < n; i++) {
+                      map.put(
+                          dev.quiver.storage.ShardCodec.readString(in),
+                          dev.quiver.storage.ShardCodec.readString(in));
+                    }
+                    return map;
+                  }));
+    } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+      throw new StorageException.Corrupted(file, e.getMessage());
+    }
+  }
+
+  @Override
+  public java.util.SortedMap<String, String> aliases() {
+    return aliases;
   }
 
   @Override

@@ -48,6 +48,13 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** The collection's configuration changed ({@code placement} has the new one). */
     void configChanged(Placement placement, long index);
+
+    /** A payload index was recorded or removed. */
+    void payloadIndexChanged(
+        String collection, String field, dev.quiver.storage.PayloadIndexSpec spec, long index);
+
+    /** Aliases changed: every node's registry applies the same actions. */
+    void aliasesChanged(List<dev.quiver.storage.AliasAction> actions, long index);
   }
 
   /**
@@ -218,6 +225,11 @@ final class MetaStateMachine extends BaseStateMachine {
         List<Integer> shards = p.layout().shardsOf(k.key());
         collections.put(k.collection(), p.without(shards));
         effects.shardKeyDropped(p, k.key(), shards, index);
+      }
+      case Wire.ChangeAliases a -> effects.aliasesChanged(a.actions(), index);
+      case Wire.SetPayloadIndex x -> {
+        require(x.collection());
+        effects.payloadIndexChanged(x.collection(), x.field(), x.spec(), index);
       }
       case Wire.UpdateCollection u -> {
         Placement p = require(u.name());

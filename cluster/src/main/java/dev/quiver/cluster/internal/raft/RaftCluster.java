@@ -448,6 +448,53 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
+  public void payloadIndexChanged(
+      String collection, String field, dev.quiver.storage.PayloadIndexSpec spec, long index) {
+    if (index > registry.lastAppliedIndex()) {
+      registry.apply(new CollectionMetaOp.SetPayloadIndex(collection, field, spec), index);
+    }
+  }
+
+  @Override
+  public void setPayloadIndex(
+      String collection, String field, dev.quiver.storage.PayloadIndexSpec spec) {
+    placement(collection);
+    propose(new Wire.SetPayloadIndex(collection, field, spec));
+  }
+
+  @Override
+  public java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes(
+      String collection) {
+    placement(collection);
+    return registry
+        .get(collection)
+        .map(Collection::payloadIndexes)
+        .orElse(java.util.Collections.emptySortedMap());
+  }
+
+  @Override
+  public void aliasesChanged(List<dev.quiver.storage.AliasAction> actions, long index) {
+    if (index > registry.lastAppliedIndex()) {
+      registry.apply(new CollectionMetaOp.ChangeAliases(actions), index);
+    }
+  }
+
+  @Override
+  public void changeAliases(List<dev.quiver.storage.AliasAction> actions) {
+    propose(new Wire.ChangeAliases(actions));
+  }
+
+  @Override
+  public java.util.SortedMap<String, String> aliases() {
+    return registry.aliases();
+  }
+
+  @Override
+  public String resolve(String nameOrAlias) {
+    return meta.collection(nameOrAlias).isPresent() ? nameOrAlias : registry.resolve(nameOrAlias);
+  }
+
+  @Override
   public void configChanged(MetaStateMachine.Placement p, long index) {
     if (index > registry.lastAppliedIndex()) {
       registry.apply(new CollectionMetaOp.UpdateConfig(p.name(), p.config()), index);

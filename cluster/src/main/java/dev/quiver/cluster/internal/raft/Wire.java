@@ -45,6 +45,13 @@ final class Wire {
 
   record DropCollection(String name) implements MetaEntry {}
 
+  /** A payload index recorded ({@code spec} given) or removed. */
+  record SetPayloadIndex(String collection, String field, dev.quiver.storage.PayloadIndexSpec spec)
+      implements MetaEntry {}
+
+  /** Alias changes, applied all or none by every node's registry. */
+  record ChangeAliases(List<dev.quiver.storage.AliasAction> actions) implements MetaEntry {}
+
   /** A collection's changed configuration (see {@code CollectionMetaOp.UpdateConfig}). */
   record UpdateCollection(String name, CollectionConfig config) implements MetaEntry {}
 
@@ -110,6 +117,41 @@ final class Wire {
               ShardCodec.writeString(out, k.collection());
               ShardCodec.writeShardKey(out, k.key());
             }
+            case SetPayloadIndex x -> {
+              out.writeByte(11);
+              ShardCodec.writeString(out, x.collection());
+              ShardCodec.writeString(out, x.field());
+              out.writeBoolean(x.spec() != null);
+              if (x.spec() != null) {
+                ShardCodec.writeString(out, x.spec().dataType());
+                out.writeBoolean(x.spec().params() != null);
+                if (x.spec().params() != null) {
+                  ShardCodec.writeValue(out, x.spec().params());
+                }
+              }
+            }
+            case ChangeAliases a -> {
+              out.writeByte(10);
+              out.writeInt(a.actions().size());
+              for (var action : a.actions()) {
+                switch (action) {
+                  case dev.quiver.storage.AliasAction.Create c -> {
+                    out.writeByte(1);
+                    ShardCodec.writeString(out, c.alias());
+                    ShardCodec.writeString(out, c.collection());
+                  }
+                  case dev.quiver.storage.AliasAction.Delete d -> {
+                    out.writeByte(2);
+                    ShardCodec.writeString(out, d.alias());
+                  }
+                  case dev.quiver.storage.AliasAction.Rename r -> {
+                    out.writeByte(3);
+                    ShardCodec.writeString(out, r.from());
+                    ShardCodec.writeString(out, r.to());
+                  }
+                }
+              }
+            }
             case UpdateCollection u -> {
               out.writeByte(9);
               ShardCodec.writeString(out, u.name());
@@ -139,6 +181,47 @@ final class Wire {
                 new CreateShardKey(ShardCodec.readString(in), requireKey(in), readReplicas(in));
             case 8 -> new DropShardKey(ShardCodec.readString(in), requireKey(in));
             case 9 -> new UpdateCollection(ShardCodec.readString(in), ShardCodec.readConfig(in));
+            case 11 -> {
+              String collection = ShardCodec.readString(in);
+              String field = ShardCodec.readString(in);
+              dev.quiver.storage.PayloadIndexSpec spec = null;
+              if (in.readBoolean()) {
+                String type = ShardCodec.readString(in);
+                Value.Struct params = null;
+                if (in.readBoolean()) {
+                  if (!(ShardCodec.readValue(in) instanceof Value.Struct st)) {
+                    throw new ShardCodec.Malformed("payload index params");
+                  }
+                  params = st;
+                }
+                try {
+                  spec = new dev.quiver.storage.PayloadIndexSpec(type, params);
+                } catch (IllegalArgumentException e) {
+                  throw new ShardCodec.Malformed(e.getMessage());
+                }
+              }
+              yield new SetPayloadIndex(collection, field, spec);
+            }
+            case 10 -> {
+              int n = ShardCodec.count(in);
+              List<dev.quiver.storage.AliasAction> actions = new ArrayList<>(n);
+              for (int i = 0; i < n; i++) {
+                int kind = in.readUnsignedByte();
+                actions.add(
+                    switch (kind) {
+                      case 1 ->
+                          new dev.quiver.storage.AliasAction.Create(
+                              ShardCodec.readString(in), ShardCodec.readString(in));
+                      case 2 ->
+                          new dev.quiver.storage.AliasAction.Delete(ShardCodec.readString(in));
+                      case 3 ->
+                          new dev.quiver.storage.AliasAction.Rename(
+                              ShardCodec.readString(in), ShardCodec.readString(in));
+                      default -> throw new ShardCodec.Malformed("unknown alias action " + kind);
+                    });
+              }
+              yield new ChangeAliases(actions);
+            }
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
