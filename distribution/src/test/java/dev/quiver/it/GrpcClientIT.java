@@ -412,6 +412,77 @@ class GrpcClientIT {
     assertThat(schema.get("genre").getPoints()).isEqualTo(1);
     client.deletePayloadIndexAsync("books", "genre", true, null, null).get();
     assertThat(client.getCollectionInfoAsync("books").get().getPayloadSchemaMap()).isEmpty();
+    // batches: updates in order, one result list per search
+    var updated =
+        client
+            .batchUpdateAsync(
+                "library",
+                List.of(
+                    io.qdrant.client.grpc.Points.PointsUpdateOperation.newBuilder()
+                        .setUpsert(
+                            io.qdrant.client.grpc.Points.PointsUpdateOperation.PointStructList
+                                .newBuilder()
+                                .addPoints(
+                                    PointStruct.newBuilder()
+                                        .setId(id(2))
+                                        .setVectors(vectors(0f, 1f))
+                                        .build()))
+                        .build(),
+                    io.qdrant.client.grpc.Points.PointsUpdateOperation.newBuilder()
+                        .setDeletePoints(
+                            io.qdrant.client.grpc.Points.PointsUpdateOperation.DeletePoints
+                                .newBuilder()
+                                .setPoints(
+                                    io.qdrant.client.grpc.Points.PointsSelector.newBuilder()
+                                        .setPoints(
+                                            io.qdrant.client.grpc.Points.PointsIdsList.newBuilder()
+                                                .addIds(id(1)))))
+                        .build()),
+                true,
+                null,
+                null)
+            .get();
+    assertThat(updated).hasSize(2);
+    var batch =
+        client
+            .searchBatchAsync(
+                "library",
+                List.of(
+                    SearchPoints.newBuilder().addAllVector(List.of(0f, 1f)).setLimit(5).build(),
+                    SearchPoints.newBuilder().addAllVector(List.of(1f, 0f)).setLimit(1).build()),
+                null)
+            .get();
+    assertThat(batch).hasSize(2);
+    assertThat(batch.get(0).getResultList())
+        .extracting(p -> p.getId().getNum())
+        .containsExactly(2L);
+    client
+        .upsertAsync(
+            "library",
+            List.of(
+                PointStruct.newBuilder().setId(id(3)).setVectors(vectors(0.9f, 0.1f)).build(),
+                PointStruct.newBuilder().setId(id(4)).setVectors(vectors(0.1f, 0.9f)).build()))
+        .get();
+    var recommended =
+        client
+            .recommendAsync(
+                io.qdrant.client.grpc.Points.RecommendPoints.newBuilder()
+                    .setCollectionName("library")
+                    .addPositive(id(2))
+                    .setLimit(2)
+                    .build())
+            .get();
+    assertThat(recommended).extracting(p -> p.getId().getNum()).containsExactly(4L, 3L);
+    var nearestToPoint =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("library")
+                    .setQuery(io.qdrant.client.QueryFactory.nearest(id(3)))
+                    .setLimit(1)
+                    .build())
+            .get();
+    assertThat(nearestToPoint).extracting(p -> p.getId().getNum()).containsExactly(4L);
     client.renameAliasAsync("library", "shelf").get();
     client.deleteAliasAsync("shelf").get();
     assertThat(client.listAliasesAsync().get()).isEmpty();

@@ -1,6 +1,7 @@
 package dev.quiver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -369,6 +370,115 @@ class SingleNodeIT {
                 .get("points_count")
                 .asLong())
         .isEqualTo(2);
+  }
+
+  @Test
+  void batchUpdatesSearchesAndQueries() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call("PUT", c, "/collections/b", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    var results =
+        rest.call(
+                "POST",
+                c + "/points/batch",
+                "/collections/b/points/batch?wait=true",
+                "{\"operations\":["
+                    + "{\"upsert\":{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]},"
+                    + "{\"id\":3,\"vector\":[1,1]}]}},"
+                    + "{\"set_payload\":{\"payload\":{\"k\":\"v\"},\"points\":[1,2]}},"
+                    + "{\"delete_payload\":{\"keys\":[\"k\"],\"points\":[2]}},"
+                    + "{\"delete\":{\"points\":[3]}}]}")
+            .result();
+    assertThat(results).hasSize(4);
+    assertThat(results.get(3).get("status").asText()).isEqualTo("completed");
+    var got =
+        rest.call("POST", c + "/points", "/collections/b/points", "{\"ids\":[1,2,3]}").result();
+    assertThat(got).hasSize(2);
+    assertThat(got.get(0).at("/payload/k").asText()).isEqualTo("v");
+    assertThat(got.get(1).get("payload").has("k")).isFalse();
+    // a malformed operation anywhere in the batch changes nothing
+    var bad =
+        rest.call(
+            "POST",
+            c + "/points/batch",
+            "/collections/b/points/batch?wait=true",
+            "{\"operations\":[{\"delete\":{\"points\":[1]}},{\"explode\":{}}]}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(
+            rest.call("POST", c + "/points/count", "/collections/b/points/count", "{}")
+                .result()
+                .get("count")
+                .asInt())
+        .isEqualTo(2);
+
+    // a legacy route the current spec no longer lists: each item is a list of ScoredPoint
+    var searchAnswer =
+        rest.send(
+            "POST",
+            "/collections/b/points/search/batch",
+            "{\"searches\":[{\"vector\":[1,0],\"limit\":1},{\"vector\":[0,1],\"limit\":2}]}");
+    assertThat(searchAnswer.status()).isEqualTo(200);
+    var searches = searchAnswer.result();
+    assertThat(searches).hasSize(2);
+    for (JsonNode list : searches) {
+      for (JsonNode hit : list) {
+        assertThat(openApi.validate(openApi.component("ScoredPoint"), hit)).isEmpty();
+      }
+    }
+    assertThat(searches.get(0).get(0).get("id").asInt()).isEqualTo(1);
+    assertThat(searches.get(1)).hasSize(2);
+    assertThat(searches.get(1).get(0).get("id").asInt()).isEqualTo(2);
+    var queries =
+        rest.call(
+                "POST",
+                c + "/points/query/batch",
+                "/collections/b/points/query/batch",
+                "{\"searches\":[{\"query\":[1,0],\"limit\":1},{\"query\":[0,1],\"limit\":1}]}")
+            .result();
+    assertThat(queries.get(0).at("/points/0/id").asInt()).isEqualTo(1);
+    assertThat(queries.get(1).at("/points/0/id").asInt()).isEqualTo(2);
+
+    // recommendations (average_vector): the examples are left out of the results
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/b/points?wait=true",
+        "{\"points\":[{\"id\":4,\"vector\":[0.8,0.2]},{\"id\":5,\"vector\":[0.2,0.8]}]}");
+    var rec =
+        rest.send(
+            "POST",
+            "/collections/b/points/recommend",
+            "{\"positive\":[1],\"negative\":[2],\"limit\":5}");
+    assertThat(rec.status()).as(rec.body()).isEqualTo(200);
+    assertThat(rec.result()).extracting(h -> h.get("id").asInt()).containsExactly(4, 5);
+    assertThat(rec.result().get(0).get("score").floatValue()).isCloseTo(1.4f, within(1e-4f));
+    var byId =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/b/points/query",
+                "{\"query\":1,\"limit\":1}")
+            .result();
+    assertThat(byId.at("/points/0/id").asInt()).isEqualTo(4);
+    var recQuery =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/b/points/query",
+                "{\"query\":{\"recommend\":{\"positive\":[2],\"negative\":[[1,0]]}},\"limit\":1}")
+            .result();
+    assertThat(recQuery.at("/points/0/id").asInt()).isEqualTo(5);
+    assertThat(
+            rest.send("POST", "/collections/b/points/recommend", "{\"positive\":[99],\"limit\":1}")
+                .status())
+        .isEqualTo(404);
+    assertThat(
+            rest.send(
+                    "POST",
+                    "/collections/b/points/recommend",
+                    "{\"positive\":[1],\"strategy\":\"best_score\",\"limit\":1}")
+                .status())
+        .isEqualTo(400);
   }
 
   @Test

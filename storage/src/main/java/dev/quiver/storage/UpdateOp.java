@@ -10,6 +10,14 @@ import java.util.Objects;
  */
 public sealed interface UpdateOp {
 
+  /** Deletes the selected points: by ids, or by a filter (resolved when applied). */
+  static UpdateOp delete(PointSelector selector) {
+    return switch (selector) {
+      case PointSelector.Ids ids -> new DeletePoints(ids.ids());
+      case PointSelector.ByFilter f -> new DeleteByFilter(f.filter());
+    };
+  }
+
   /** Inserts or replaces whole points. */
   record Upsert(List<Point> points) implements UpdateOp {
     public Upsert {

@@ -4,6 +4,7 @@ import static dev.quiver.server.grpc.CollectionsService.name;
 import static dev.quiver.server.grpc.CollectionsService.secs;
 
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.Recommendations;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.SearchRequest;
@@ -12,6 +13,7 @@ import dev.quiver.storage.WithPayload;
 import io.grpc.stub.StreamObserver;
 import io.qdrant.client.grpc.Points;
 import io.qdrant.client.grpc.PointsGrpc;
+import java.util.List;
 
 /** {@code qdrant.Points}: decode, call the dispatcher, encode. */
 final class PointsService extends PointsGrpc.PointsImplBase {
@@ -48,12 +50,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         r.hasWait() && r.getWait(),
         ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
-        () ->
-            switch (ProtoCodec.selector(r.getPoints())) {
-              case dev.quiver.storage.PointSelector.Ids ids -> new UpdateOp.DeletePoints(ids.ids());
-              case dev.quiver.storage.PointSelector.ByFilter f ->
-                  new UpdateOp.DeleteByFilter(f.filter());
-            });
+        () -> UpdateOp.delete(ProtoCodec.selector(r.getPoints())));
   }
 
   @Override
@@ -139,6 +136,133 @@ final class PointsService extends PointsGrpc.PointsImplBase {
               .setResult(ProtoCodec.proto(result))
               .setTime(secs(t))
               .build();
+        });
+  }
+
+  @Override
+  public void searchBatch(
+      Points.SearchBatchPoints r, StreamObserver<Points.SearchBatchResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "SearchBatch",
+        o,
+        () -> {
+          var b = Points.SearchBatchResponse.newBuilder();
+          for (Points.SearchPoints s : r.getSearchPointsList()) {
+            var q = asQuery(s.toBuilder().setCollectionName(r.getCollectionName()).build());
+            if (r.hasReadConsistency() && !s.hasReadConsistency()) {
+              q = q.toBuilder().setReadConsistency(r.getReadConsistency()).build();
+            }
+            var one = Points.BatchResult.newBuilder();
+            search(q).forEach(p -> one.addResult(ProtoCodec.proto(p)));
+            b.addResult(one);
+          }
+          return b.setTime(secs(t)).build();
+        });
+  }
+
+  @Override
+  public void queryBatch(Points.QueryBatchPoints r, StreamObserver<Points.QueryBatchResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "QueryBatch",
+        o,
+        () -> {
+          var b = Points.QueryBatchResponse.newBuilder();
+          for (Points.QueryPoints q : r.getQueryPointsList()) {
+            var one = q.toBuilder().setCollectionName(r.getCollectionName());
+            if (r.hasReadConsistency() && !q.hasReadConsistency()) {
+              one.setReadConsistency(r.getReadConsistency());
+            }
+            var results = Points.BatchResult.newBuilder();
+            search(one.build()).forEach(p -> results.addResult(ProtoCodec.proto(p)));
+            b.addResult(results);
+          }
+          return b.setTime(secs(t)).build();
+        });
+  }
+
+  /**
+   * The operations applied in order, each with its own result; all are decoded before the first is
+   * applied, so a malformed one changes nothing.
+   */
+  @Override
+  public void updateBatch(
+      Points.UpdateBatchPoints r, StreamObserver<Points.UpdateBatchResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "UpdateBatch",
+        o,
+        () -> {
+          String c = target(r.getCollectionName());
+          boolean wait = r.hasWait() && r.getWait();
+          List<UpdateOp> ops = new java.util.ArrayList<>();
+          List<dev.quiver.cluster.ShardSelector> shards = new java.util.ArrayList<>();
+          for (Points.PointsUpdateOperation op : r.getOperationsList()) {
+            switch (op.getOperationCase()) {
+              case UPSERT -> {
+                var u = op.getUpsert();
+                ProtoCodec.rejectFilter(u.hasUpdateFilter(), u.getUpdateFilter());
+                ops.add(new UpdateOp.Upsert(ProtoCodec.points(u.getPointsList())));
+                shards.add(ProtoCodec.shards(u.hasShardKeySelector(), u.getShardKeySelector()));
+              }
+              case SET_PAYLOAD -> {
+                var x = op.getSetPayload();
+                ops.add(
+                    new UpdateOp.SetPayload(
+                        selector(x.hasPointsSelector(), x.getPointsSelector()),
+                        ProtoCodec.struct(x.getPayloadMap()),
+                        x.hasKey() ? x.getKey() : null));
+                shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
+              }
+              case OVERWRITE_PAYLOAD -> {
+                var x = op.getOverwritePayload();
+                ops.add(
+                    new UpdateOp.OverwritePayload(
+                        selector(x.hasPointsSelector(), x.getPointsSelector()),
+                        ProtoCodec.struct(x.getPayloadMap())));
+                shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
+              }
+              case DELETE_PAYLOAD -> {
+                var x = op.getDeletePayload();
+                ops.add(
+                    new UpdateOp.DeletePayload(
+                        selector(x.hasPointsSelector(), x.getPointsSelector()), x.getKeysList()));
+                shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
+              }
+              case DELETE_POINTS -> {
+                var x = op.getDeletePoints();
+                ops.add(UpdateOp.delete(ProtoCodec.selector(x.getPoints())));
+                shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
+              }
+              case CLEAR_PAYLOAD -> {
+                var x = op.getClearPayload();
+                ops.add(new UpdateOp.ClearPayload(ProtoCodec.selector(x.getPoints())));
+                shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
+              }
+              case DELETE_DEPRECATED -> {
+                ops.add(UpdateOp.delete(ProtoCodec.selector(op.getDeleteDeprecated())));
+                shards.add(dev.quiver.cluster.ShardSelector.ALL);
+              }
+              case CLEAR_PAYLOAD_DEPRECATED -> {
+                ops.add(
+                    new UpdateOp.ClearPayload(ProtoCodec.selector(op.getClearPayloadDeprecated())));
+                shards.add(dev.quiver.cluster.ShardSelector.ALL);
+              }
+              case UPDATE_VECTORS, DELETE_VECTORS ->
+                  throw new RequestException.Unsupported(
+                      op.getOperationCase().name().toLowerCase(java.util.Locale.ROOT)
+                          + " is not supported yet");
+              default ->
+                  throw new RequestException.Invalid(
+                      "body", "operations", "an operation must be given");
+            }
+          }
+          var b = Points.UpdateBatchResponse.newBuilder();
+          for (int i = 0; i < ops.size(); i++) {
+            b.addResult(ProtoCodec.proto(dispatcher.update(c, ops.get(i), wait, shards.get(i))));
+          }
+          return b.setTime(secs(t)).build();
         });
   }
 
@@ -349,17 +473,35 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     if (r.getPrefetchCount() > 0) {
       throw new RequestException.Unsupported("prefetch is not supported yet");
     }
-    if (!r.hasQuery() || r.getQuery().getVariantCase() != Points.Query.VariantCase.NEAREST) {
-      throw new RequestException.Unsupported("only nearest-vector queries are supported yet");
-    }
-    Points.VectorInput in = r.getQuery().getNearest();
-    if (in.getVariantCase() != Points.VectorInput.VariantCase.DENSE) {
-      throw new RequestException.Unsupported("only dense query vectors are supported yet");
+    List<Recommendations.Example> positive = new java.util.ArrayList<>();
+    List<Recommendations.Example> negative = new java.util.ArrayList<>();
+    String strategy = null;
+    float[] vector = null;
+    Points.Query q = r.getQuery();
+    switch (q.getVariantCase()) {
+      case NEAREST -> {
+        Recommendations.Example e = example(q.getNearest());
+        if (e instanceof Recommendations.Example.Vector v) {
+          vector = v.vector();
+        } else {
+          positive.add(e); // the nearest neighbours of a point: a recommendation from it
+        }
+      }
+      case RECOMMEND -> {
+        q.getRecommend().getPositiveList().forEach(in -> positive.add(example(in)));
+        q.getRecommend().getNegativeList().forEach(in -> negative.add(example(in)));
+        if (q.getRecommend().hasStrategy()) {
+          strategy = strategy(q.getRecommend().getStrategy());
+        }
+      }
+      default ->
+          throw new RequestException.Unsupported(
+              "only nearest-vector and recommend queries are supported yet");
     }
     var request =
         new SearchRequest(
             r.hasUsing() ? r.getUsing() : CollectionConfig.DEFAULT_VECTOR,
-            ProtoCodec.floats(in.getDense().getDataList()),
+            vector == null ? new float[0] : vector,
             ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
             ProtoCodec.offset(r.hasOffset(), r.getOffset()),
             r.hasScoreThreshold() ? r.getScoreThreshold() : null,
@@ -370,10 +512,135 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                 : null,
             r.hasParams() && r.getParams().getExact(),
             FilterProto.parse(r.hasFilter(), r.getFilter()));
-    return dispatcher.search(
-        target(r.getCollectionName()),
-        request,
-        ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
+    String name = target(r.getCollectionName());
+    var consistency = ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency());
+    var shards = ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector());
+    if (vector == null) {
+      Recommendations.Lookup lookup =
+          r.hasLookupFrom()
+              ? new Recommendations.Lookup(
+                  r.getLookupFrom().getCollectionName(),
+                  r.getLookupFrom().hasVectorName() ? r.getLookupFrom().getVectorName() : null)
+              : null;
+      request =
+          Recommendations.resolve(
+              dispatcher, name, positive, negative, strategy, lookup, request, consistency, shards);
+    }
+    return dispatcher.search(name, request, consistency, shards);
+  }
+
+  private static Recommendations.Example example(Points.VectorInput in) {
+    return switch (in.getVariantCase()) {
+      case DENSE ->
+          new Recommendations.Example.Vector(ProtoCodec.floats(in.getDense().getDataList()));
+      case ID -> new Recommendations.Example.Point(ProtoCodec.pointId(in.getId(), "query"));
+      default ->
+          throw new RequestException.Unsupported(
+              "only dense vectors and point ids are supported yet");
+    };
+  }
+
+  private static String strategy(Points.RecommendStrategy s) {
+    return switch (s) {
+      case AverageVector -> "average_vector";
+      case BestScore -> "best_score";
+      case SumScores -> "sum_scores";
+      default -> s.name();
+    };
+  }
+
+  @Override
+  public void recommend(Points.RecommendPoints r, StreamObserver<Points.RecommendResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "Recommend",
+        o,
+        () -> {
+          var b = Points.RecommendResponse.newBuilder();
+          search(asQuery(r)).forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          return b.setTime(secs(t)).build();
+        });
+  }
+
+  @Override
+  public void recommendBatch(
+      Points.RecommendBatchPoints r, StreamObserver<Points.RecommendBatchResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "RecommendBatch",
+        o,
+        () -> {
+          var b = Points.RecommendBatchResponse.newBuilder();
+          for (Points.RecommendPoints one : r.getRecommendPointsList()) {
+            var q = asQuery(one.toBuilder().setCollectionName(r.getCollectionName()).build());
+            if (r.hasReadConsistency() && !one.hasReadConsistency()) {
+              q = q.toBuilder().setReadConsistency(r.getReadConsistency()).build();
+            }
+            var results = Points.BatchResult.newBuilder();
+            search(q).forEach(p -> results.addResult(ProtoCodec.proto(p)));
+            b.addResult(results);
+          }
+          return b.setTime(secs(t)).build();
+        });
+  }
+
+  /** A recommendation is a query with examples (Qdrant serves both the same way). */
+  @SuppressWarnings("deprecation")
+  private static Points.QueryPoints asQuery(Points.RecommendPoints r) {
+    var input = Points.RecommendInput.newBuilder();
+    r.getPositiveList().forEach(id -> input.addPositive(Points.VectorInput.newBuilder().setId(id)));
+    r.getNegativeList().forEach(id -> input.addNegative(Points.VectorInput.newBuilder().setId(id)));
+    r.getPositiveVectorsList().forEach(v -> input.addPositive(dense(v)));
+    r.getNegativeVectorsList().forEach(v -> input.addNegative(dense(v)));
+    if (r.hasStrategy()) {
+      input.setStrategy(r.getStrategy());
+    }
+    var q =
+        Points.QueryPoints.newBuilder()
+            .setCollectionName(r.getCollectionName())
+            .setQuery(Points.Query.newBuilder().setRecommend(input))
+            .setLimit(r.getLimit());
+    if (r.hasFilter()) {
+      q.setFilter(r.getFilter());
+    }
+    if (r.hasWithPayload()) {
+      q.setWithPayload(r.getWithPayload());
+    }
+    if (r.hasParams()) {
+      q.setParams(r.getParams());
+    }
+    if (r.hasScoreThreshold()) {
+      q.setScoreThreshold(r.getScoreThreshold());
+    }
+    if (r.hasOffset()) {
+      q.setOffset(r.getOffset());
+    }
+    if (r.hasUsing()) {
+      q.setUsing(r.getUsing());
+    }
+    if (r.hasWithVectors()) {
+      q.setWithVectors(r.getWithVectors());
+    }
+    if (r.hasLookupFrom()) {
+      q.setLookupFrom(r.getLookupFrom());
+    }
+    if (r.hasReadConsistency()) {
+      q.setReadConsistency(r.getReadConsistency());
+    }
+    if (r.hasShardKeySelector()) {
+      q.setShardKeySelector(r.getShardKeySelector());
+    }
+    return q.build();
+  }
+
+  @SuppressWarnings("deprecation")
+  private static Points.VectorInput dense(Points.Vector v) {
+    var d = Points.DenseVector.newBuilder();
+    if (v.hasDense()) {
+      d.addAllData(v.getDense().getDataList());
+    } else {
+      d.addAllData(v.getDataList());
+    }
+    return Points.VectorInput.newBuilder().setDense(d).build();
   }
 }

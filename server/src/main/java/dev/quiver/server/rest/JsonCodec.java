@@ -131,6 +131,55 @@ final class JsonCodec {
         optInt(p, "max_optimization_threads", 0, 65536));
   }
 
+  /** The items of a batch request's array {@code field} (required, each an object). */
+  static List<JsonNode> batchItems(JsonNode body, String field) {
+    ObjectNode o = object(body, "");
+    ArrayNode items = array(required(o, field, ""), field);
+    List<JsonNode> out = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      out.add(object(items.get(i), field + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  /** One operation of {@code POST /points/batch}, with the shards it addresses. */
+  record BatchOp(dev.quiver.storage.UpdateOp op, ShardSelector shards) {}
+
+  static List<BatchOp> batchOperations(JsonNode body) {
+    List<BatchOp> out = new ArrayList<>();
+    List<JsonNode> items = batchItems(body, "operations");
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      if (item.size() != 1) {
+        throw new RequestException.Malformed(
+            "Json deserialize error: an operation has exactly one kind at operations[" + i + "]");
+      }
+      String kind = item.fieldNames().next();
+      JsonNode v = object(item.get(kind), "operations[" + i + "]." + kind);
+      dev.quiver.storage.UpdateOp op =
+          switch (kind) {
+            case "upsert" -> new dev.quiver.storage.UpdateOp.Upsert(upsert(v));
+            case "delete" -> deletePoints(v);
+            case "set_payload" -> setPayload(v, false);
+            case "overwrite_payload" -> setPayload(v, true);
+            case "delete_payload" -> deletePayload(v);
+            case "clear_payload" -> new dev.quiver.storage.UpdateOp.ClearPayload(selector(v));
+            case "update_vectors", "delete_vectors" ->
+                throw new RequestException.Unsupported(
+                    "Bad request: " + kind + " is not supported yet");
+            default ->
+                throw new RequestException.Malformed(
+                    "Json deserialize error: unknown variant `"
+                        + kind
+                        + "` at operations["
+                        + i
+                        + "]");
+          };
+      out.add(new BatchOp(op, shardSelector(v)));
+    }
+    return out;
+  }
+
   /** A payload index to create: the field and its schema. */
   record FieldIndex(String field, dev.quiver.storage.PayloadIndexSpec spec) {}
 
@@ -363,12 +412,7 @@ final class JsonCodec {
 
   /** A delete: by ids or by filter. */
   static dev.quiver.storage.UpdateOp deletePoints(JsonNode body) {
-    return switch (selector(body)) {
-      case dev.quiver.storage.PointSelector.Ids ids ->
-          new dev.quiver.storage.UpdateOp.DeletePoints(ids.ids());
-      case dev.quiver.storage.PointSelector.ByFilter f ->
-          new dev.quiver.storage.UpdateOp.DeleteByFilter(f.filter());
-    };
+    return dev.quiver.storage.UpdateOp.delete(selector(body));
   }
 
   /** {@code SetPayload}: payload, the points or filter, and an optional nested key. */
@@ -481,6 +525,104 @@ final class JsonCodec {
         using,
         vector,
         limit(o, false),
+        offset(o),
+        optFloat(o, "score_threshold"),
+        withPayload(o.get("with_payload"), WithPayload.NONE),
+        withVectors(vectorSelector(o), WithVectors.NONE),
+        hnswEf(o),
+        exact(o),
+        FilterJson.parse(o.get("filter"), "filter"));
+  }
+
+  /** An example-based search before its examples are looked up. */
+  record Recommend(
+      List<dev.quiver.server.Recommendations.Example> positive,
+      List<dev.quiver.server.Recommendations.Example> negative,
+      String strategy,
+      dev.quiver.server.Recommendations.Lookup lookup,
+      SearchRequest template) {}
+
+  /** A {@code RecommendRequest} ({@code POST /points/recommend}). */
+  static Recommend recommend(JsonNode body) {
+    ObjectNode o = object(body, "");
+    return new Recommend(
+        examples(o.get("positive"), "positive"),
+        examples(o.get("negative"), "negative"),
+        o.hasNonNull("strategy") ? text(o.get("strategy"), "strategy") : null,
+        lookup(o),
+        template(o, limit(o, true)));
+  }
+
+  /**
+   * The examples of a {@code QueryRequest} whose query is a point id, {@code {"nearest": id}} or
+   * {@code {"recommend": ...}}; null when it is a plain vector (see {@link #query}).
+   */
+  static Recommend queryExamples(JsonNode body) {
+    ObjectNode o = object(body, "");
+    JsonNode q = o.get("query");
+    if (q != null && q.isObject() && q.has("nearest")) {
+      q = q.get("nearest");
+    }
+    if (q == null || q.isNull() || q.isArray() || q.isObject() && !q.has("recommend")) {
+      return null;
+    }
+    if (o.hasNonNull("prefetch")) {
+      throw new RequestException.Unsupported("Bad request: prefetch is not supported yet");
+    }
+    SearchRequest template = template(o, limit(o, false));
+    if (q.isObject()) {
+      ObjectNode r = object(q.get("recommend"), "query.recommend");
+      return new Recommend(
+          examples(r.get("positive"), "query.recommend.positive"),
+          examples(r.get("negative"), "query.recommend.negative"),
+          r.hasNonNull("strategy") ? text(r.get("strategy"), "query.recommend.strategy") : null,
+          lookup(o),
+          template);
+    }
+    return new Recommend(
+        List.of(new dev.quiver.server.Recommendations.Example.Point(pointId(q, "query"))),
+        List.of(),
+        null,
+        lookup(o),
+        template);
+  }
+
+  private static List<dev.quiver.server.Recommendations.Example> examples(JsonNode n, String path) {
+    List<dev.quiver.server.Recommendations.Example> out = new ArrayList<>();
+    if (n == null || n.isNull()) {
+      return out;
+    }
+    ArrayNode arr = array(n, path);
+    for (int i = 0; i < arr.size(); i++) {
+      JsonNode e = arr.get(i);
+      out.add(
+          e.isArray()
+              ? new dev.quiver.server.Recommendations.Example.Vector(
+                  denseVector(e, path + "[" + i + "]"))
+              : new dev.quiver.server.Recommendations.Example.Point(
+                  pointId(e, path + "[" + i + "]")));
+    }
+    return out;
+  }
+
+  private static dev.quiver.server.Recommendations.Lookup lookup(ObjectNode o) {
+    if (!o.hasNonNull("lookup_from")) {
+      return null;
+    }
+    ObjectNode l = object(o.get("lookup_from"), "lookup_from");
+    return new dev.quiver.server.Recommendations.Lookup(
+        text(required(l, "collection", "lookup_from"), "lookup_from.collection"),
+        l.hasNonNull("vector") ? text(l.get("vector"), "lookup_from.vector") : null);
+  }
+
+  /** The search settings of a request, with a placeholder vector. */
+  private static SearchRequest template(ObjectNode o, int limit) {
+    String using =
+        o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
+    return new SearchRequest(
+        using,
+        new float[0],
+        limit,
         offset(o),
         optFloat(o, "score_threshold"),
         withPayload(o.get("with_payload"), WithPayload.NONE),

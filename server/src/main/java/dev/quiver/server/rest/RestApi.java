@@ -1,5 +1,6 @@
 package dev.quiver.server.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.api.QdrantApi;
@@ -118,6 +119,11 @@ final class RestApi {
         });
     h.put("get_collections_aliases", r -> aliases(r, null));
     h.put("get_collection_aliases", r -> aliases(r, target(r)));
+    h.put("search_batch_points", this::searchBatch);
+    h.put("recommend_points", this::recommend);
+    h.put("recommend_batch_points", this::recommendBatch);
+    h.put("query_batch_points", this::queryBatch);
+    h.put("batch_update", this::batchUpdate);
     h.put("create_field_index", this::createFieldIndex);
     h.put("delete_field_index", this::deleteFieldIndex);
     h.put("list_shard_keys", this::listShardKeys);
@@ -317,6 +323,49 @@ final class RestApi {
     return RestResponse.ok(info, started(r));
   }
 
+  /** {@code {"searches": [SearchRequest]}}: one list of results per search, in order. */
+  private RestResponse searchBatch(RestRequest r) {
+    String name = target(r);
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (JsonNode item : JsonCodec.batchItems(r.json(), "searches")) {
+      ArrayNode hits = out.addArray();
+      for (ScoredPoint p :
+          dispatcher.search(
+              name, JsonCodec.search(item), r.consistency(), JsonCodec.shardSelector(item))) {
+        hits.add(JsonCodec.scoredPoint(p));
+      }
+    }
+    return RestResponse.ok(out, started(r));
+  }
+
+  /** {@code {"searches": [QueryRequest]}}: one {@code {"points": [...]}} per query, in order. */
+  private RestResponse queryBatch(RestRequest r) {
+    String name = target(r);
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (JsonNode item : JsonCodec.batchItems(r.json(), "searches")) {
+      ArrayNode hits = out.addObject().putArray("points");
+      queryOne(name, item, r).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
+    }
+    return RestResponse.ok(out, started(r));
+  }
+
+  /**
+   * {@code {"operations": [{"upsert": ...} | {"delete": ...} | {"set_payload": ...} | ...]}}: the
+   * operations applied in order, each answered with its own result; all are decoded before the
+   * first is applied, so a malformed one changes nothing.
+   */
+  private RestResponse batchUpdate(RestRequest r) {
+    String name = target(r);
+    boolean wait = r.boolQuery("wait", false);
+    r.checkOrdering();
+    List<JsonCodec.BatchOp> ops = JsonCodec.batchOperations(r.json());
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (JsonCodec.BatchOp op : ops) {
+      out.add(JsonCodec.updateResult(dispatcher.update(name, op.op(), wait, op.shards())));
+    }
+    return RestResponse.ok(out, started(r));
+  }
+
   private RestResponse createFieldIndex(RestRequest r) {
     String name = target(r);
     r.checkOrdering();
@@ -429,15 +478,59 @@ final class RestApi {
   }
 
   private RestResponse query(RestRequest r) {
-    String name = target(r);
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
-    for (ScoredPoint p :
-        dispatcher.search(
-            name, JsonCodec.query(r.json()), r.consistency(), JsonCodec.shardSelector(r.json()))) {
+    for (ScoredPoint p : queryOne(target(r), r.json(), r)) {
       arr.add(JsonCodec.scoredPoint(p));
     }
     return RestResponse.ok(o, started(r));
+  }
+
+  /** One {@code QueryRequest}: a vector, or examples looked up first. */
+  private List<ScoredPoint> queryOne(String name, JsonNode body, RestRequest r) {
+    var shards = JsonCodec.shardSelector(body);
+    JsonCodec.Recommend examples = JsonCodec.queryExamples(body);
+    dev.quiver.storage.SearchRequest request =
+        examples == null ? JsonCodec.query(body) : resolve(name, examples, r, shards);
+    return dispatcher.search(name, request, r.consistency(), shards);
+  }
+
+  private dev.quiver.storage.SearchRequest resolve(
+      String name, JsonCodec.Recommend q, RestRequest r, dev.quiver.cluster.ShardSelector shards) {
+    return dev.quiver.server.Recommendations.resolve(
+        dispatcher,
+        name,
+        q.positive(),
+        q.negative(),
+        q.strategy(),
+        q.lookup(),
+        q.template(),
+        r.consistency(),
+        shards);
+  }
+
+  private List<ScoredPoint> recommendOne(String name, JsonNode body, RestRequest r) {
+    var shards = JsonCodec.shardSelector(body);
+    return dispatcher.search(
+        name, resolve(name, JsonCodec.recommend(body), r, shards), r.consistency(), shards);
+  }
+
+  /** {@code POST /points/recommend}: a list of ScoredPoint. */
+  private RestResponse recommend(RestRequest r) {
+    ArrayNode arr = Json.MAPPER.createArrayNode();
+    recommendOne(target(r), r.json(), r).forEach(p -> arr.add(JsonCodec.scoredPoint(p)));
+    return RestResponse.ok(arr, started(r));
+  }
+
+  /** {@code POST /points/recommend/batch}: one list per request. */
+  private RestResponse recommendBatch(RestRequest r) {
+    String name = target(r);
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (var item : JsonCodec.batchItems(r.json(), "searches")) {
+      ArrayNode hits = out.addArray();
+      recommendOne(name, item, r).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
+    }
+    return RestResponse.ok(out, started(r));
   }
 
   private RestResponse scroll(RestRequest r) {

@@ -265,6 +265,15 @@ final class MetaStateMachine extends BaseStateMachine {
     effects.replicaChanged(next, shard, peer, add, index);
   }
 
+  /**
+   * A read of the metadata: answered once this peer has applied what the leader had committed
+   * (Ratis' linearizable read), which is all a caller of it wants.
+   */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
   /** Waits until this peer has applied {@code index}; false on timeout. */
   boolean awaitApplied(long index, long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;

@@ -491,6 +491,12 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public String resolve(String nameOrAlias) {
+    if (meta.collection(nameOrAlias).isPresent()) {
+      return nameOrAlias;
+    }
+    if (!registry.aliases().containsKey(nameOrAlias)) {
+      syncMeta();
+    }
     return meta.collection(nameOrAlias).isPresent() ? nameOrAlias : registry.resolve(nameOrAlias);
   }
 
@@ -707,7 +713,25 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   private MetaStateMachine.Placement placement(String name) {
-    return meta.collection(name).orElseThrow(() -> StorageException.NotFound.collection(name));
+    var found = meta.collection(name);
+    if (found.isEmpty()) {
+      syncMeta(); // a collection just made through another node may not have reached this one
+      found = meta.collection(name);
+    }
+    return found.orElseThrow(() -> StorageException.NotFound.collection(name));
+  }
+
+  /**
+   * Waits until this node has applied every metadata entry committed before the call (a
+   * linearizable read of the metadata group served by this node), so a name created through another
+   * node a moment ago resolves here too. Failures leave lookups to what is applied.
+   */
+  private void syncMeta() {
+    try {
+      metaClient.io().sendReadOnly(Message.EMPTY, server.getId());
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("metadata sync failed: {}", e.toString());
+    }
   }
 
   // ---- Dispatcher: points ----
