@@ -410,6 +410,17 @@ class GrpcClientIT {
     assertThat(schema.get("genre").getDataType())
         .isEqualTo(io.qdrant.client.grpc.Collections.PayloadSchemaType.Keyword);
     assertThat(schema.get("genre").getPoints()).isEqualTo(1);
+    var facets =
+        client
+            .facetAsync(
+                io.qdrant.client.grpc.Points.FacetCounts.newBuilder()
+                    .setCollectionName("library")
+                    .setKey("genre")
+                    .build())
+            .get();
+    assertThat(facets)
+        .extracting(h -> h.getValue().getStringValue() + "=" + h.getCount())
+        .containsExactly("poetry=1");
     client.deletePayloadIndexAsync("books", "genre", true, null, null).get();
     assertThat(client.getCollectionInfoAsync("books").get().getPayloadSchemaMap()).isEmpty();
     // batches: updates in order, one result list per search
@@ -483,6 +494,21 @@ class GrpcClientIT {
                     .build())
             .get();
     assertThat(nearestToPoint).extracting(p -> p.getId().getNum()).containsExactly(4L);
+    client
+        .updateVectorsAsync(
+            "library",
+            List.of(
+                io.qdrant.client.grpc.Points.PointVectors.newBuilder()
+                    .setId(id(2))
+                    .setVectors(vectors(5f, 5f))
+                    .build()),
+            true,
+            null,
+            null)
+        .get();
+    var moved = client.retrieveAsync("library", id(2), false, true, null).get();
+    assertThat(moved.getFirst().getVectors().getVector().getDense().getDataList())
+        .containsExactly(5f, 5f);
     client.renameAliasAsync("library", "shelf").get();
     client.deleteAliasAsync("shelf").get();
     assertThat(client.listAliasesAsync().get()).isEmpty();

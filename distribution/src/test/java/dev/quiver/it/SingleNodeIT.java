@@ -472,6 +472,32 @@ class SingleNodeIT {
             rest.send("POST", "/collections/b/points/recommend", "{\"positive\":[99],\"limit\":1}")
                 .status())
         .isEqualTo(404);
+
+    // vectors replaced in place, the payload kept
+    rest.call(
+        "PUT",
+        c + "/points/vectors",
+        "/collections/b/points/vectors?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":[0,3]}]}");
+    var one = rest.call("GET", c + "/points/{id}", "/collections/b/points/1", null).result();
+    assertThat(one.get("vector").toString()).isEqualTo("[0.0,3.0]");
+    assertThat(one.at("/payload/k").asText()).isEqualTo("v");
+    assertThat(
+            rest.call(
+                    "PUT",
+                    c + "/points/vectors",
+                    "/collections/b/points/vectors?wait=true",
+                    "{\"points\":[{\"id\":77,\"vector\":[0,3]}]}")
+                .status())
+        .isEqualTo(404);
+    assertThat(
+            rest.call(
+                    "POST",
+                    c + "/points/vectors/delete",
+                    "/collections/b/points/vectors/delete?wait=true",
+                    "{\"points\":[1],\"vector\":[\"nope\"]}")
+                .status())
+        .isEqualTo(400);
     assertThat(
             rest.send(
                     "POST",
@@ -479,6 +505,51 @@ class SingleNodeIT {
                     "{\"positive\":[1],\"strategy\":\"best_score\",\"limit\":1}")
                 .status())
         .isEqualTo(400);
+  }
+
+  @Test
+  void facetsAndTelemetry() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call("PUT", c, "/collections/f", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/f/points?wait=true",
+        "{\"points\":["
+            + "{\"id\":1,\"vector\":[1,0],\"payload\":{\"color\":\"red\",\"n\":1}},"
+            + "{\"id\":2,\"vector\":[1,0],\"payload\":{\"color\":[\"red\",\"blue\",\"red\"],\"n\":2}},"
+            + "{\"id\":3,\"vector\":[1,0],\"payload\":{\"color\":\"blue\",\"n\":3}},"
+            + "{\"id\":4,\"vector\":[1,0],\"payload\":{\"color\":\"red\",\"n\":4}},"
+            + "{\"id\":5,\"vector\":[1,0]}]}");
+    var noIndex = rest.call("POST", c + "/facet", "/collections/f/facet", "{\"key\":\"color\"}");
+    assertThat(noIndex.status()).isEqualTo(400);
+    assertThat(noIndex.error()).contains("Index required");
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/f/index?wait=true",
+        "{\"field_name\":\"color\",\"field_schema\":\"keyword\"}");
+    var hits =
+        rest.call("POST", c + "/facet", "/collections/f/facet", "{\"key\":\"color\"}")
+            .result()
+            .get("hits");
+    assertThat(hits.toString())
+        .isEqualTo("[{\"count\":3,\"value\":\"red\"},{\"count\":2,\"value\":\"blue\"}]");
+    var filtered =
+        rest.call(
+                "POST",
+                c + "/facet",
+                "/collections/f/facet",
+                "{\"key\":\"color\",\"limit\":1,\"filter\":{\"must\":[{\"key\":\"n\",\"range\":{\"lte\":2}}]}}")
+            .result()
+            .get("hits");
+    assertThat(filtered.toString()).isEqualTo("[{\"count\":2,\"value\":\"red\"}]");
+
+    var telemetry = rest.call("GET", "/telemetry", "/telemetry?details_level=1", null).result();
+    assertThat(telemetry.at("/collections/number_of_collections").asInt()).isEqualTo(1);
+    assertThat(telemetry.at("/collections/collections/0/vectors").asInt()).isEqualTo(5);
+    assertThat(telemetry.get("id").asText()).isNotEmpty();
   }
 
   @Test

@@ -30,6 +30,8 @@ public final class ShardCodec {
   private static final int OP_DELETE_PAYLOAD = 5;
   private static final int OP_CLEAR_PAYLOAD = 6;
   private static final int OP_DELETE_BY_FILTER = 7;
+  private static final int OP_UPDATE_VECTORS = 8;
+  private static final int OP_DELETE_VECTORS = 9;
 
   /** Or-ed into a payload op's tag when its selector is a filter rather than ids. */
   private static final int BY_FILTER = 0x40;
@@ -120,6 +122,18 @@ public final class ShardCodec {
         writeStrings(out, dp.keys());
       }
       case UpdateOp.ClearPayload cp -> writeSelector(out, OP_CLEAR_PAYLOAD, cp.selector());
+      case UpdateOp.UpdateVectors u -> {
+        out.writeByte(OP_UPDATE_VECTORS);
+        out.writeInt(u.points().size());
+        for (Point p : u.points()) {
+          writeId(out, p.id());
+          writeVectors(out, p.vectors());
+        }
+      }
+      case UpdateOp.DeleteVectors dv -> {
+        writeSelector(out, OP_DELETE_VECTORS, dv.selector());
+        writeStrings(out, dv.names());
+      }
     }
   }
 
@@ -142,6 +156,15 @@ public final class ShardCodec {
       case OP_DELETE_BY_FILTER -> {
         return new UpdateOp.DeleteByFilter(readFilter(in));
       }
+      case OP_UPDATE_VECTORS -> {
+        int n = count(in);
+        List<Point> points = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          PointId id = readId(in);
+          points.add(new Point(id, readVectors(in), null));
+        }
+        return new UpdateOp.UpdateVectors(points);
+      }
       default -> {}
     }
     PointSelector selector =
@@ -157,6 +180,7 @@ public final class ShardCodec {
       case OP_OVERWRITE_PAYLOAD -> new UpdateOp.OverwritePayload(selector, readStruct(in));
       case OP_DELETE_PAYLOAD -> new UpdateOp.DeletePayload(selector, readStrings(in));
       case OP_CLEAR_PAYLOAD -> new UpdateOp.ClearPayload(selector);
+      case OP_DELETE_VECTORS -> new UpdateOp.DeleteVectors(selector, readStrings(in));
       default -> throw new Malformed("unknown operation tag " + tag);
     };
   }

@@ -66,6 +66,24 @@ public sealed interface UpdateOp {
     }
   }
 
+  /**
+   * Replaces the given named vectors of existing points; their other vectors and payload stay. A
+   * point that does not exist fails the whole operation (NotFound) before anything changes.
+   */
+  record UpdateVectors(List<Point> points) implements UpdateOp {
+    public UpdateVectors {
+      points = List.copyOf(Objects.requireNonNull(points, "points"));
+    }
+  }
+
+  /** Removes the named vectors from the selected points (their payload and other vectors stay). */
+  record DeleteVectors(PointSelector selector, List<String> names) implements UpdateOp {
+    public DeleteVectors {
+      Objects.requireNonNull(selector, "selector");
+      names = List.copyOf(names);
+    }
+  }
+
   /** Empties the selected points' payloads. */
   record ClearPayload(PointSelector selector) implements UpdateOp {
     public ClearPayload {

@@ -436,6 +436,88 @@ public abstract class ShardContractTest {
   }
 
   @Test
+  void namedVectorsAreReplacedAndDeletedKeepingTheRestAndSurviveReopen() {
+    var cfg =
+        config(
+            Map.of(
+                "a", new VectorParams(2, Distance.DOT, null),
+                "b", new VectorParams(2, Distance.DOT, null)));
+    Value.Struct payload = new Value.Struct(Map.of("k", new Value.Str("v")));
+    try (TestShard shard = open(dir, cfg)) {
+      shard.apply(
+          1,
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(
+                      PointId.of(1),
+                      Map.of("a", new float[] {1, 0}, "b", new float[] {0, 1}),
+                      payload),
+                  new Point(PointId.of(2), Map.of("a", new float[] {0, 1}), null))));
+      // a missing point fails the whole operation before anything changes
+      assertThatThrownBy(
+              () ->
+                  shard.apply(
+                      2,
+                      new UpdateOp.UpdateVectors(
+                          List.of(
+                              new Point(PointId.of(1), Map.of("a", new float[] {5, 5}), null),
+                              new Point(PointId.of(9), Map.of("a", new float[] {1, 1}), null)))))
+          .isInstanceOf(StorageException.NotFound.class);
+      shard.apply(
+          3,
+          new UpdateOp.UpdateVectors(
+              List.of(
+                  new Point(PointId.of(1), Map.of("a", new float[] {0, 2}), null),
+                  new Point(PointId.of(2), Map.of("b", new float[] {3, 0}), null))));
+      shard.apply(
+          4,
+          new UpdateOp.DeleteVectors(new PointSelector.Ids(List.of(PointId.of(1))), List.of("b")));
+      checkVectors(shard, payload);
+    }
+    try (TestShard shard = open(dir, cfg)) {
+      checkVectors(shard, payload);
+    }
+  }
+
+  private static void checkVectors(TestShard shard, Value.Struct payload) {
+    var got =
+        shard.retrieve(List.of(PointId.of(1), PointId.of(2)), WithPayload.ALL, WithVectors.ALL);
+    assertThat(got.get(0).vectors().keySet()).containsExactly("a");
+    assertThat(got.get(0).vectors().get("a")).containsExactly(0, 2);
+    assertThat(got.get(0).payload()).isEqualTo(payload);
+    assertThat(got.get(1).vectors().get("b")).containsExactly(3, 0);
+    assertThat(got.get(1).vectors().get("a")).containsExactly(0, 1);
+    // the replaced vector is searched, the old and the deleted ones are not
+    var hits =
+        shard.search(
+            new SearchRequest(
+                "a",
+                new float[] {0, 1},
+                1,
+                0,
+                null,
+                WithPayload.NONE,
+                WithVectors.NONE,
+                null,
+                true));
+    assertThat(hits.getFirst().id()).isEqualTo(PointId.of(1));
+    assertThat(hits.getFirst().score()).isEqualTo(2f);
+    var inB =
+        shard.search(
+            new SearchRequest(
+                "b",
+                new float[] {0, 1},
+                5,
+                0,
+                null,
+                WithPayload.NONE,
+                WithVectors.NONE,
+                null,
+                true));
+    assertThat(inB).extracting(ScoredPoint::id).containsExactly(PointId.of(2));
+  }
+
+  @Test
   void payloadEditsAndDeletesByFilterSurviveReplay() {
     var cfg = single(1, Distance.DOT);
     Filter cityX =

@@ -57,6 +57,10 @@ public final class ShardRouting {
           bySelector(op, dp.selector(), shards, s -> new UpdateOp.DeletePayload(s, dp.keys()));
       case UpdateOp.ClearPayload c ->
           bySelector(op, c.selector(), shards, UpdateOp.ClearPayload::new);
+      case UpdateOp.UpdateVectors u ->
+          byShard(u.points(), Point::id, shards, UpdateOp.UpdateVectors::new);
+      case UpdateOp.DeleteVectors dv ->
+          bySelector(op, dv.selector(), shards, s -> new UpdateOp.DeleteVectors(s, dv.names()));
     };
   }
 

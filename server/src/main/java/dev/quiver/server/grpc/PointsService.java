@@ -110,6 +110,36 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> new UpdateOp.ClearPayload(ProtoCodec.selector(r.getPoints())));
   }
 
+  @Override
+  public void updateVectors(
+      Points.UpdatePointVectors r, StreamObserver<Points.PointsOperationResponse> o) {
+    update(
+        "UpdateVectors",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        o,
+        () -> {
+          ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
+          return ProtoCodec.updateVectors(r.getPointsList());
+        });
+  }
+
+  @Override
+  public void deleteVectors(
+      Points.DeletePointVectors r, StreamObserver<Points.PointsOperationResponse> o) {
+    update(
+        "DeleteVectors",
+        r.getCollectionName(),
+        r.hasWait() && r.getWait(),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        o,
+        () ->
+            new UpdateOp.DeleteVectors(
+                selector(r.hasPointsSelector(), r.getPointsSelector()),
+                r.getVectors().getNamesList()));
+  }
+
   private static dev.quiver.storage.PointSelector selector(boolean has, Points.PointsSelector s) {
     if (!has) {
       throw new RequestException.Invalid(
@@ -249,10 +279,19 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                     new UpdateOp.ClearPayload(ProtoCodec.selector(op.getClearPayloadDeprecated())));
                 shards.add(dev.quiver.cluster.ShardSelector.ALL);
               }
-              case UPDATE_VECTORS, DELETE_VECTORS ->
-                  throw new RequestException.Unsupported(
-                      op.getOperationCase().name().toLowerCase(java.util.Locale.ROOT)
-                          + " is not supported yet");
+              case UPDATE_VECTORS -> {
+                var x = op.getUpdateVectors();
+                ProtoCodec.rejectFilter(x.hasUpdateFilter(), x.getUpdateFilter());
+                ops.add(ProtoCodec.updateVectors(x.getPointsList()));
+                shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
+              }
+              case DELETE_VECTORS -> {
+                var x = op.getDeleteVectors();
+                ops.add(
+                    new UpdateOp.DeleteVectors(
+                        ProtoCodec.selector(x.getPointsSelector()), x.getVectors().getNamesList()));
+                shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
+              }
               default ->
                   throw new RequestException.Invalid(
                       "body", "operations", "an operation must be given");
@@ -261,6 +300,38 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           var b = Points.UpdateBatchResponse.newBuilder();
           for (int i = 0; i < ops.size(); i++) {
             b.addResult(ProtoCodec.proto(dispatcher.update(c, ops.get(i), wait, shards.get(i))));
+          }
+          return b.setTime(secs(t)).build();
+        });
+  }
+
+  @Override
+  public void facet(Points.FacetCounts r, StreamObserver<Points.FacetResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "Facet",
+        o,
+        () -> {
+          var b = Points.FacetResponse.newBuilder();
+          for (var hit :
+              dev.quiver.server.Facets.count(
+                  dispatcher,
+                  target(r.getCollectionName()),
+                  r.getKey(),
+                  FilterProto.parse(r.hasFilter(), r.getFilter()),
+                  r.hasLimit() ? ProtoCodec.limit(true, r.getLimit(), 10) : 10,
+                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+                  ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()))) {
+            var value = Points.FacetValue.newBuilder();
+            switch (hit.value()) {
+              case dev.quiver.storage.Value.Str x -> value.setStringValue(x.value());
+              case dev.quiver.storage.Value.Int x -> value.setIntegerValue(x.value());
+              case dev.quiver.storage.Value.Bool x -> value.setBoolValue(x.value());
+              default -> {
+                continue;
+              }
+            }
+            b.addHits(Points.FacetHit.newBuilder().setValue(value).setCount(hit.count()));
           }
           return b.setTime(secs(t)).build();
         });

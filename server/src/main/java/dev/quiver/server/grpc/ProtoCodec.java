@@ -133,19 +133,35 @@ final class ProtoCodec {
       if (!s.hasId()) {
         throw new RequestException.Invalid(BODY, at + ".id", "field is required");
       }
-      Map<String, float[]> vectors = new LinkedHashMap<>();
-      if (s.hasVectors()) {
-        Points.Vectors v = s.getVectors();
-        switch (v.getVectorsOptionsCase()) {
-          case VECTOR -> vectors.put(CollectionConfig.DEFAULT_VECTOR, dense(v.getVector()));
-          case VECTORS ->
-              v.getVectors().getVectorsMap().forEach((k, x) -> vectors.put(k, dense(x)));
-          case VECTORSOPTIONS_NOT_SET -> {}
-        }
-      }
+      Map<String, float[]> vectors = s.hasVectors() ? vectors(s.getVectors()) : Map.of();
       out.add(new Point(pointId(s.getId(), at + ".id"), vectors, struct(s.getPayloadMap())));
     }
     return out;
+  }
+
+  /** A point's vectors: the unnamed one, or named ones. */
+  private static Map<String, float[]> vectors(Points.Vectors v) {
+    Map<String, float[]> vectors = new LinkedHashMap<>();
+    switch (v.getVectorsOptionsCase()) {
+      case VECTOR -> vectors.put(CollectionConfig.DEFAULT_VECTOR, dense(v.getVector()));
+      case VECTORS -> v.getVectors().getVectorsMap().forEach((k, x) -> vectors.put(k, dense(x)));
+      case VECTORSOPTIONS_NOT_SET -> {}
+    }
+    return vectors;
+  }
+
+  /** {@code UpdateVectors}: the points and the vectors to replace. */
+  static dev.quiver.storage.UpdateOp updateVectors(List<Points.PointVectors> list) {
+    List<Point> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      Points.PointVectors p = list.get(i);
+      String at = "points[" + i + "]";
+      if (!p.hasId()) {
+        throw new RequestException.Invalid(BODY, at + ".id", "field is required");
+      }
+      out.add(new Point(pointId(p.getId(), at + ".id"), vectors(p.getVectors()), null));
+    }
+    return new dev.quiver.storage.UpdateOp.UpdateVectors(out);
   }
 
   @SuppressWarnings("deprecation") // the deprecated `data` field is what older clients still send

@@ -164,9 +164,8 @@ final class JsonCodec {
             case "overwrite_payload" -> setPayload(v, true);
             case "delete_payload" -> deletePayload(v);
             case "clear_payload" -> new dev.quiver.storage.UpdateOp.ClearPayload(selector(v));
-            case "update_vectors", "delete_vectors" ->
-                throw new RequestException.Unsupported(
-                    "Bad request: " + kind + " is not supported yet");
+            case "update_vectors" -> updateVectors(v);
+            case "delete_vectors" -> deleteVectors(v);
             default ->
                 throw new RequestException.Malformed(
                     "Json deserialize error: unknown variant `"
@@ -178,6 +177,18 @@ final class JsonCodec {
       out.add(new BatchOp(op, shardSelector(v)));
     }
     return out;
+  }
+
+  /** A {@code FacetRequest}. */
+  record Facet(String key, dev.quiver.storage.Filter filter, int limit) {}
+
+  static Facet facet(JsonNode body) {
+    ObjectNode o = object(body, "");
+    Integer limit = optInt(o, "limit", 1, 1 << 20);
+    return new Facet(
+        text(required(o, "key", ""), "key"),
+        FilterJson.parse(o.get("filter"), "filter"),
+        limit == null ? 10 : limit);
   }
 
   /** A payload index to create: the field and its schema. */
@@ -395,6 +406,31 @@ final class JsonCodec {
     for (int i = 0; i < vectors.size(); i++) {
       perPoint.get(i).put(name, denseVector(vectors.get(i), path + "[" + i + "]"));
     }
+  }
+
+  /** {@code UpdateVectors}: {@code {"points": [{"id", "vector"}]}}. */
+  static dev.quiver.storage.UpdateOp updateVectors(JsonNode body) {
+    ObjectNode o = object(body, "");
+    rejectFilter(o, "update_filter");
+    ArrayNode arr = array(required(o, "points", ""), "points");
+    List<Point> points = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      String at = "points[" + i + "]";
+      ObjectNode p = object(arr.get(i), at);
+      points.add(
+          new Point(
+              pointId(required(p, "id", at), at + ".id"),
+              vectorStruct(required(p, "vector", at), at + ".vector"),
+              null));
+    }
+    return new dev.quiver.storage.UpdateOp.UpdateVectors(points);
+  }
+
+  /** {@code DeleteVectors}: the points or filter, and {@code vector}, the names to remove. */
+  static dev.quiver.storage.UpdateOp deleteVectors(JsonNode body) {
+    ObjectNode o = object(body, "");
+    return new dev.quiver.storage.UpdateOp.DeleteVectors(
+        selector(o), strings(required(o, "vector", ""), "vector"));
   }
 
   /** {@code PointIdsList} ({@code points}) or {@code FilterSelector} ({@code filter}). */

@@ -104,6 +104,8 @@ final class RestApi {
     h.put("set_payload", r -> update(r, body -> JsonCodec.setPayload(body, false)));
     h.put("overwrite_payload", r -> update(r, body -> JsonCodec.setPayload(body, true)));
     h.put("delete_payload", r -> update(r, JsonCodec::deletePayload));
+    h.put("update_vectors", r -> update(r, JsonCodec::updateVectors));
+    h.put("delete_vectors", r -> update(r, JsonCodec::deleteVectors));
     h.put(
         "clear_payload",
         r -> update(r, body -> new UpdateOp.ClearPayload(JsonCodec.selector(body))));
@@ -119,6 +121,8 @@ final class RestApi {
         });
     h.put("get_collections_aliases", r -> aliases(r, null));
     h.put("get_collection_aliases", r -> aliases(r, target(r)));
+    h.put("facet", this::facet);
+    h.put("telemetry", this::telemetry);
     h.put("search_batch_points", this::searchBatch);
     h.put("recommend_points", this::recommend);
     h.put("recommend_batch_points", this::recommendBatch);
@@ -322,6 +326,58 @@ final class RestApi {
                         spec, dispatcher.count(name, dev.quiver.storage.Filter.hasValue(field)))));
     return RestResponse.ok(info, started(r));
   }
+
+  /** {@code POST /collections/{c}/facet}: {@code {"hits": [{"value", "count"}]}}. */
+  private RestResponse facet(RestRequest r) {
+    String name = target(r);
+    JsonCodec.Facet q = JsonCodec.facet(r.json());
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ArrayNode hits = o.putArray("hits");
+    for (var hit :
+        dev.quiver.server.Facets.count(
+            dispatcher,
+            name,
+            q.key(),
+            q.filter(),
+            q.limit(),
+            r.consistency(),
+            JsonCodec.shardSelector(r.json()))) {
+      hits.addObject().put("count", hit.count()).set("value", JsonCodec.json(hit.value()));
+    }
+    return RestResponse.ok(o, started(r));
+  }
+
+  /**
+   * {@code GET /telemetry}: this node's id, the application and its collections (with {@code
+   * details_level} 1 or more, each collection's size and parameters), visible ones only.
+   */
+  private RestResponse telemetry(RestRequest r) {
+    int details = r.intQuery("details_level", 0);
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("id", TELEMETRY_ID);
+    ObjectNode app = o.putObject("app");
+    app.put("name", "quiver");
+    app.put("version", BuildInfo.QDRANT_API_VERSION);
+    app.put("startup", STARTED);
+    ObjectNode collections = o.putObject("collections");
+    List<String> visible =
+        dispatcher.listCollections().stream().filter(r.principal().access().visible()).toList();
+    collections.put("number_of_collections", visible.size());
+    if (details >= 1) {
+      ArrayNode list = collections.putArray("collections");
+      for (String name : visible) {
+        var info = dispatcher.collectionInfo(name);
+        ObjectNode c = list.addObject();
+        c.put("vectors", info.pointsCount() * info.config().vectors().size());
+        c.put("optimizers_status", "ok");
+        c.set("params", JsonCodec.collectionInfo(info).at("/config/params"));
+      }
+    }
+    return RestResponse.ok(o, started(r));
+  }
+
+  private static final String TELEMETRY_ID = java.util.UUID.randomUUID().toString();
+  private static final String STARTED = java.time.Instant.now().toString();
 
   /** {@code {"searches": [SearchRequest]}}: one list of results per search, in order. */
   private RestResponse searchBatch(RestRequest r) {

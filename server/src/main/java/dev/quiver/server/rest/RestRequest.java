@@ -6,23 +6,97 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Map;
 
-/** A decoded REST request as handlers see it. Immutable. */
-record RestRequest(
-    String operationId,
-    dev.quiver.security.Principal principal,
-    Map<String, String> pathParams,
-    Map<String, List<String>> queryParams,
-    HttpHeaders headers,
-    byte[] body,
-    long startedNanos) {
+/**
+ * A decoded REST request as handlers see it. One thread handles it; the body is parsed at most once
+ * (batch upserts carry megabytes of JSON).
+ */
+final class RestRequest {
+  private final String operationId;
+  private final dev.quiver.security.Principal principal;
+  private final Map<String, String> pathParams;
+  private final Map<String, List<String>> queryParams;
+  private final HttpHeaders headers;
+  private final byte[] body;
+  private final long startedNanos;
+
+  RestRequest(
+      String operationId,
+      dev.quiver.security.Principal principal,
+      Map<String, String> pathParams,
+      Map<String, List<String>> queryParams,
+      HttpHeaders headers,
+      byte[] body,
+      long startedNanos) {
+    this.operationId = operationId;
+    this.principal = principal;
+    this.pathParams = pathParams;
+    this.queryParams = queryParams;
+    this.headers = headers;
+    this.body = body;
+    this.startedNanos = startedNanos;
+  }
+
+  String operationId() {
+    return operationId;
+  }
+
+  dev.quiver.security.Principal principal() {
+    return principal;
+  }
+
+  Map<String, String> pathParams() {
+    return pathParams;
+  }
+
+  Map<String, List<String>> queryParams() {
+    return queryParams;
+  }
+
+  HttpHeaders headers() {
+    return headers;
+  }
+
+  byte[] body() {
+    return body;
+  }
+
+  long startedNanos() {
+    return startedNanos;
+  }
 
   String path(String name) {
     return pathParams.get(name);
   }
 
-  /** The body parsed as JSON; malformed JSON is a 400. An empty body reads as {@code {}}. */
+  private JsonNode parsed;
+
+  /**
+   * The body parsed as JSON (once; later calls return the same tree); malformed JSON is a 400. An
+   * empty body reads as {@code {}}.
+   */
   JsonNode json() {
-    return Json.parse(body);
+    if (parsed == null) {
+      parsed = Json.parse(body);
+    }
+    return parsed;
+  }
+
+  /** A non-negative integer query parameter; absent gives {@code absent}. */
+  int intQuery(String name, int absent) {
+    List<String> values = queryParams.get(name);
+    if (values == null || values.isEmpty()) {
+      return absent;
+    }
+    try {
+      int v = Integer.parseInt(values.getLast());
+      if (v >= 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new RequestException.Malformed(
+        "Query deserialize error: " + name + ": invalid digit found in string");
   }
 
   /** A boolean query parameter ({@code wait}); absent gives {@code absent}. */

@@ -247,10 +247,26 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           new UpdateOp.DeletePayload(new PointSelector.Ids(resolve(dp.selector())), dp.keys());
       case UpdateOp.ClearPayload cp ->
           new UpdateOp.ClearPayload(new PointSelector.Ids(resolve(cp.selector())));
+      case UpdateOp.DeleteVectors dv -> {
+        for (String name : dv.names()) {
+          params(name);
+        }
+        yield new UpdateOp.DeleteVectors(new PointSelector.Ids(resolve(dv.selector())), dv.names());
+      }
+      case UpdateOp.UpdateVectors u -> {
+        List<Point> out = new ArrayList<>(u.points().size());
+        for (Point p : u.points()) {
+          if (!points.containsKey(p.id())) {
+            throw new StorageException.NotFound("No point with id " + p.id() + " found");
+          }
+          out.add(new Point(p.id(), prepareVectors(p, false), null));
+        }
+        yield new UpdateOp.UpdateVectors(out);
+      }
       case UpdateOp.Upsert u -> {
         List<Point> out = new ArrayList<>(u.points().size());
         for (Point p : u.points()) {
-          out.add(new Point(p.id(), prepareVectors(p), p.payload()));
+          out.add(new Point(p.id(), prepareVectors(p, true), p.payload()));
         }
         yield new UpdateOp.Upsert(out);
       }
@@ -270,8 +286,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     };
   }
 
-  private Map<String, float[]> prepareVectors(Point p) {
-    if (config.unnamedVector() && !p.vectors().containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+  /** Checks names and sizes; a whole point ({@code complete}) must have the unnamed vector. */
+  private Map<String, float[]> prepareVectors(Point p, boolean complete) {
+    if (complete
+        && config.unnamedVector()
+        && !p.vectors().containsKey(CollectionConfig.DEFAULT_VECTOR)) {
       throw new StorageException.BadInput(
           "Vector inserted with wrong name: point "
               + p.id()
@@ -345,6 +364,47 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       case UpdateOp.ClearPayload cp ->
           updatePayload(opNum, cp.selector(), old -> Value.Struct.EMPTY);
       case UpdateOp.DeleteByFilter f -> throw new IllegalStateException("resolved before applying");
+      case UpdateOp.UpdateVectors u -> {
+        Map<String, List<Integer>> added = new HashMap<>();
+        for (Point p : u.points()) {
+          Stored s = points.get(p.id());
+          if (s == null) {
+            continue; // checked when prepared; a replay of a later-deleted point skips it
+          }
+          Map<String, Integer> slots = new HashMap<>(s.slots());
+          p.vectors()
+              .forEach(
+                  (name, v) -> {
+                    Integer old = slots.get(name);
+                    if (old != null) {
+                      spaces.get(name).remove(old);
+                    }
+                    int slot = spaces.get(name).append(p.id(), v);
+                    slots.put(name, slot);
+                    added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
+                  });
+          points.put(p.id(), new Stored(p.id(), opNum, slots, s.payload()));
+        }
+        added.forEach(
+            (name, slots) ->
+                spaces.get(name).index(slots.stream().mapToInt(Integer::intValue).toArray()));
+      }
+      case UpdateOp.DeleteVectors dv -> {
+        for (PointId id : ((PointSelector.Ids) dv.selector()).ids()) {
+          Stored s = points.get(id);
+          if (s == null) {
+            continue;
+          }
+          Map<String, Integer> slots = new HashMap<>(s.slots());
+          for (String name : dv.names()) {
+            Integer old = slots.remove(name);
+            if (old != null) {
+              spaces.get(name).remove(old);
+            }
+          }
+          points.put(id, new Stored(id, opNum, slots, s.payload()));
+        }
+      }
     }
   }
 
