@@ -421,6 +421,19 @@ class GrpcClientIT {
     assertThat(facets)
         .extracting(h -> h.getValue().getStringValue() + "=" + h.getCount())
         .containsExactly("poetry=1");
+    var grouped =
+        client
+            .queryGroupsAsync(
+                io.qdrant.client.grpc.Points.QueryPointGroups.newBuilder()
+                    .setCollectionName("library")
+                    .setQuery(nearest(1f, 0f))
+                    .setGroupBy("genre")
+                    .setGroupSize(1)
+                    .setLimit(3)
+                    .build())
+            .get();
+    assertThat(grouped).hasSize(1);
+    assertThat(grouped.getFirst().getId().getStringValue()).isEqualTo("poetry");
     client.deletePayloadIndexAsync("books", "genre", true, null, null).get();
     assertThat(client.getCollectionInfoAsync("books").get().getPayloadSchemaMap()).isEmpty();
     // batches: updates in order, one result list per search

@@ -546,6 +546,30 @@ class SingleNodeIT {
             .get("hits");
     assertThat(filtered.toString()).isEqualTo("[{\"count\":2,\"value\":\"red\"}]");
 
+    // groups by a payload value: the best groups, each with its best points
+    var groups =
+        rest.call(
+                "POST",
+                c + "/points/query/groups",
+                "/collections/f/points/query/groups",
+                "{\"query\":[1,0],\"group_by\":\"color\",\"group_size\":2,\"limit\":5,\"with_payload\":[\"n\"]}")
+            .result()
+            .get("groups");
+    assertThat(groups).hasSize(2);
+    for (JsonNode g : groups) {
+      assertThat(g.get("hits")).hasSize(2);
+      assertThat(g.at("/hits/0/payload").has("color")).isFalse();
+    }
+    assertThat(groups.get(0).get("id").asText()).isIn("red", "blue");
+    var legacy =
+        rest.send(
+            "POST",
+            "/collections/f/points/search/groups",
+            "{\"vector\":[1,0],\"group_by\":\"color\",\"group_size\":1,\"limit\":1}");
+    assertThat(legacy.status()).isEqualTo(200);
+    assertThat(legacy.result().get("groups")).hasSize(1);
+    assertThat(legacy.result().at("/groups/0/hits")).hasSize(1);
+
     var telemetry = rest.call("GET", "/telemetry", "/telemetry?details_level=1", null).result();
     assertThat(telemetry.at("/collections/number_of_collections").asInt()).isEqualTo(1);
     assertThat(telemetry.at("/collections/collections/0/vectors").asInt()).isEqualTo(5);

@@ -541,6 +541,18 @@ final class PointsService extends PointsGrpc.PointsImplBase {
   }
 
   private java.util.List<dev.quiver.storage.ScoredPoint> search(Points.QueryPoints r) {
+    Prepared p = prepare(r);
+    return dispatcher.search(p.collection(), p.request(), p.consistency(), p.shards());
+  }
+
+  /** A query ready for the dispatcher: examples looked up, the alias resolved. */
+  private record Prepared(
+      String collection,
+      SearchRequest request,
+      dev.quiver.cluster.ReadConsistency consistency,
+      dev.quiver.cluster.ShardSelector shards) {}
+
+  private Prepared prepare(Points.QueryPoints r) {
     if (r.getPrefetchCount() > 0) {
       throw new RequestException.Unsupported("prefetch is not supported yet");
     }
@@ -597,7 +609,147 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           Recommendations.resolve(
               dispatcher, name, positive, negative, strategy, lookup, request, consistency, shards);
     }
-    return dispatcher.search(name, request, consistency, shards);
+    return new Prepared(name, request, consistency, shards);
+  }
+
+  @Override
+  public void searchGroups(
+      Points.SearchPointGroups r, StreamObserver<Points.SearchGroupsResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "SearchGroups",
+        o,
+        () -> {
+          if (r.hasSparseIndices()) {
+            throw new RequestException.Unsupported("sparse vectors are not supported yet");
+          }
+          var q =
+              Points.QueryPoints.newBuilder()
+                  .setCollectionName(r.getCollectionName())
+                  .setQuery(
+                      Points.Query.newBuilder()
+                          .setNearest(
+                              Points.VectorInput.newBuilder()
+                                  .setDense(
+                                      Points.DenseVector.newBuilder()
+                                          .addAllData(r.getVectorList()))))
+                  .setLimit(r.getLimit())
+                  .setWithPayload(r.getWithPayload());
+          if (r.hasVectorName()) {
+            q.setUsing(r.getVectorName());
+          }
+          if (r.hasFilter()) {
+            q.setFilter(r.getFilter());
+          }
+          if (r.hasParams()) {
+            q.setParams(r.getParams());
+          }
+          if (r.hasScoreThreshold()) {
+            q.setScoreThreshold(r.getScoreThreshold());
+          }
+          if (r.hasWithVectors()) {
+            q.setWithVectors(r.getWithVectors());
+          }
+          if (r.hasReadConsistency()) {
+            q.setReadConsistency(r.getReadConsistency());
+          }
+          if (r.hasShardKeySelector()) {
+            q.setShardKeySelector(r.getShardKeySelector());
+          }
+          return Points.SearchGroupsResponse.newBuilder()
+              .setResult(
+                  groups(
+                      q.build(), r.getGroupBy(), r.getGroupSize(), r.getLimit(), r.hasWithLookup()))
+              .setTime(secs(t))
+              .build();
+        });
+  }
+
+  @Override
+  public void queryGroups(Points.QueryPointGroups r, StreamObserver<Points.QueryGroupsResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "QueryGroups",
+        o,
+        () -> {
+          var q =
+              Points.QueryPoints.newBuilder()
+                  .setCollectionName(r.getCollectionName())
+                  .addAllPrefetch(r.getPrefetchList())
+                  .setWithPayload(r.getWithPayload());
+          if (r.hasQuery()) {
+            q.setQuery(r.getQuery());
+          }
+          if (r.hasUsing()) {
+            q.setUsing(r.getUsing());
+          }
+          if (r.hasFilter()) {
+            q.setFilter(r.getFilter());
+          }
+          if (r.hasParams()) {
+            q.setParams(r.getParams());
+          }
+          if (r.hasScoreThreshold()) {
+            q.setScoreThreshold(r.getScoreThreshold());
+          }
+          if (r.hasWithVectors()) {
+            q.setWithVectors(r.getWithVectors());
+          }
+          if (r.hasLookupFrom()) {
+            q.setLookupFrom(r.getLookupFrom());
+          }
+          if (r.hasReadConsistency()) {
+            q.setReadConsistency(r.getReadConsistency());
+          }
+          if (r.hasShardKeySelector()) {
+            q.setShardKeySelector(r.getShardKeySelector());
+          }
+          int limit = r.hasLimit() ? ProtoCodec.limit(true, r.getLimit(), 10) : 10;
+          int size = r.hasGroupSize() ? ProtoCodec.limit(true, r.getGroupSize(), 3) : 3;
+          return Points.QueryGroupsResponse.newBuilder()
+              .setResult(groups(q.build(), r.getGroupBy(), size, limit, r.hasWithLookup()))
+              .setTime(secs(t))
+              .build();
+        });
+  }
+
+  private Points.GroupsResult groups(
+      Points.QueryPoints q, String groupBy, long groupSize, long limit, boolean withLookup) {
+    if (withLookup) {
+      throw new RequestException.Unsupported("with_lookup is not supported yet");
+    }
+    if (groupBy.isEmpty()) {
+      throw new RequestException.Invalid("body", "group_by", "must not be empty");
+    }
+    if (groupSize < 1 || limit < 1) {
+      throw new RequestException.Invalid(
+          "body", "group_size", "group_size and limit must be at least 1");
+    }
+    Prepared p = prepare(q);
+    var b = Points.GroupsResult.newBuilder();
+    for (var g :
+        dev.quiver.server.Groups.search(
+            dispatcher,
+            p.collection(),
+            p.request(),
+            groupBy,
+            (int) Math.min(groupSize, 1 << 16),
+            (int) Math.min(limit, 1 << 16),
+            p.consistency(),
+            p.shards())) {
+      var id = Points.GroupId.newBuilder();
+      switch (g.id()) {
+        case dev.quiver.storage.Value.Str x -> id.setStringValue(x.value());
+        case dev.quiver.storage.Value.Int x -> id.setIntegerValue(x.value());
+        default -> {
+          continue;
+        }
+      }
+      var group = Points.PointGroup.newBuilder().setId(id);
+      g.hits().forEach(h -> group.addHits(ProtoCodec.proto(h)));
+      b.addGroups(group);
+    }
+    return b.build();
   }
 
   private static Recommendations.Example example(Points.VectorInput in) {

@@ -179,6 +179,25 @@ final class JsonCodec {
     return out;
   }
 
+  /** The grouping of a groups request: the payload key and the points per group. */
+  record GroupsParams(String groupBy, int groupSize) {}
+
+  static GroupsParams groups(JsonNode body, boolean query) {
+    ObjectNode o = object(body, "");
+    if (o.hasNonNull("with_lookup")) {
+      throw new RequestException.Unsupported("Bad request: with_lookup is not supported yet");
+    }
+    String groupBy = text(required(o, "group_by", ""), "group_by");
+    if (groupBy.isEmpty()) {
+      throw new RequestException.Invalid(BODY, "group_by", "must not be empty");
+    }
+    Integer size = optInt(o, "group_size", 1, 1 << 16);
+    if (size == null && !query) {
+      required(o, "group_size", "");
+    }
+    return new GroupsParams(groupBy, size == null ? 3 : size);
+  }
+
   /** A {@code FacetRequest}. */
   record Facet(String key, dev.quiver.storage.Filter filter, int limit) {}
 

@@ -122,6 +122,8 @@ final class RestApi {
     h.put("get_collections_aliases", r -> aliases(r, null));
     h.put("get_collection_aliases", r -> aliases(r, target(r)));
     h.put("facet", this::facet);
+    h.put("search_point_groups", r -> groups(r, false));
+    h.put("query_points_groups", r -> groups(r, true));
     h.put("telemetry", this::telemetry);
     h.put("search_batch_points", this::searchBatch);
     h.put("recommend_points", this::recommend);
@@ -545,10 +547,40 @@ final class RestApi {
   /** One {@code QueryRequest}: a vector, or examples looked up first. */
   private List<ScoredPoint> queryOne(String name, JsonNode body, RestRequest r) {
     var shards = JsonCodec.shardSelector(body);
+    return dispatcher.search(name, queryRequest(name, body, r, shards), r.consistency(), shards);
+  }
+
+  private dev.quiver.storage.SearchRequest queryRequest(
+      String name, JsonNode body, RestRequest r, dev.quiver.cluster.ShardSelector shards) {
     JsonCodec.Recommend examples = JsonCodec.queryExamples(body);
-    dev.quiver.storage.SearchRequest request =
-        examples == null ? JsonCodec.query(body) : resolve(name, examples, r, shards);
-    return dispatcher.search(name, request, r.consistency(), shards);
+    return examples == null ? JsonCodec.query(body) : resolve(name, examples, r, shards);
+  }
+
+  /** {@code POST /points/search/groups} and {@code /points/query/groups}. */
+  private RestResponse groups(RestRequest r, boolean query) {
+    String name = target(r);
+    JsonNode body = r.json();
+    var shards = JsonCodec.shardSelector(body);
+    JsonCodec.GroupsParams g = JsonCodec.groups(body, query);
+    var request = query ? queryRequest(name, body, r, shards) : JsonCodec.search(body);
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ArrayNode groups = o.putArray("groups");
+    for (var group :
+        dev.quiver.server.Groups.search(
+            dispatcher,
+            name,
+            request,
+            g.groupBy(),
+            g.groupSize(),
+            request.limit(),
+            r.consistency(),
+            shards)) {
+      ObjectNode out = groups.addObject();
+      out.set("id", JsonCodec.json(group.id()));
+      ArrayNode hits = out.putArray("hits");
+      group.hits().forEach(h -> hits.add(JsonCodec.scoredPoint(h)));
+    }
+    return RestResponse.ok(o, started(r));
   }
 
   private dev.quiver.storage.SearchRequest resolve(
