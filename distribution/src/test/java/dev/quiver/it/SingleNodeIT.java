@@ -570,6 +570,44 @@ class SingleNodeIT {
     assertThat(legacy.result().get("groups")).hasSize(1);
     assertThat(legacy.result().at("/groups/0/hits")).hasSize(1);
 
+    // scroll ordered by a numeric payload value (needs a range index)
+    String scroll = c + "/points/scroll";
+    assertThat(
+            rest.call("POST", scroll, "/collections/f/points/scroll", "{\"order_by\":\"n\"}")
+                .status())
+        .isEqualTo(400);
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/f/index?wait=true",
+        "{\"field_name\":\"n\",\"field_schema\":\"integer\"}");
+    var desc =
+        rest.call(
+                "POST",
+                scroll,
+                "/collections/f/points/scroll",
+                "{\"order_by\":{\"key\":\"n\",\"direction\":\"desc\"},\"limit\":2}")
+            .result();
+    assertThat(desc.get("points")).extracting(p -> p.get("id").asInt()).containsExactly(4, 3);
+    assertThat(desc.at("/points/0/order_value").asInt()).isEqualTo(4);
+    assertThat(desc.get("next_page_offset").isNull()).isTrue();
+    var from =
+        rest.call(
+                "POST",
+                scroll,
+                "/collections/f/points/scroll",
+                "{\"order_by\":{\"key\":\"n\",\"start_from\":2},\"limit\":10}")
+            .result();
+    assertThat(from.get("points")).extracting(p -> p.get("id").asInt()).containsExactly(2, 3, 4);
+    assertThat(
+            rest.call(
+                    "POST",
+                    scroll,
+                    "/collections/f/points/scroll",
+                    "{\"order_by\":\"n\",\"offset\":3}")
+                .status())
+        .isEqualTo(422);
+
     var telemetry = rest.call("GET", "/telemetry", "/telemetry?details_level=1", null).result();
     assertThat(telemetry.at("/collections/number_of_collections").asInt()).isEqualTo(1);
     assertThat(telemetry.at("/collections/collections/0/vectors").asInt()).isEqualTo(5);

@@ -81,20 +81,34 @@ public final class Facets {
 
   /** The facet-able values (strings, integers, booleans) at a dotted path, each once. */
   static Set<Value> distinctValues(Value.Struct payload, String key) {
+    return distinctValues(payload, key, false);
+  }
+
+  /**
+   * The distinct values at a dotted path ({@code a.b}, {@code a[].b}), array elements counting
+   * each: with {@code numbers}, the integers and floats; otherwise strings, integers, booleans.
+   */
+  static Set<Value> distinctValues(Value.Struct payload, String key, boolean numbers) {
     Set<Value> out = new LinkedHashSet<>();
-    collect(payload, key.replace("[]", "").split("\\."), 0, out);
+    if (payload != null) {
+      collect(payload, key.replace("[]", "").split("\\."), 0, numbers, out);
+    }
     return out;
   }
 
-  private static void collect(Value v, String[] path, int i, Set<Value> out) {
+  private static void collect(Value v, String[] path, int i, boolean numbers, Set<Value> out) {
     if (v instanceof Value.Array a) {
       for (Value e : a.values()) {
-        collect(e, path, i, out);
+        collect(e, path, i, numbers, out);
       }
       return;
     }
     if (i == path.length) {
-      if (v instanceof Value.Str || v instanceof Value.Int || v instanceof Value.Bool) {
+      boolean wanted =
+          numbers
+              ? v instanceof Value.Int || v instanceof Value.Double
+              : v instanceof Value.Str || v instanceof Value.Int || v instanceof Value.Bool;
+      if (wanted) {
         out.add(v);
       }
       return;
@@ -102,7 +116,7 @@ public final class Facets {
     if (v instanceof Value.Struct s) {
       Value child = s.fields().get(path[i]);
       if (child != null) {
-        collect(child, path, i + 1, out);
+        collect(child, path, i + 1, numbers, out);
       }
     }
   }

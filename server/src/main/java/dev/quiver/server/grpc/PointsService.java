@@ -424,7 +424,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         o,
         () -> {
           if (r.hasOrderBy()) {
-            throw new RequestException.Unsupported("order_by is not supported yet");
+            return orderedScroll(r, t);
           }
           var page =
               dispatcher.scroll(
@@ -445,6 +445,45 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           }
           return b.setTime(secs(t)).build();
         });
+  }
+
+  private Points.ScrollResponse orderedScroll(Points.ScrollPoints r, long started) {
+    Points.OrderBy by = r.getOrderBy();
+    if (r.hasOffset()) {
+      throw new RequestException.Invalid(
+          "body", "offset", "cannot be used with order_by; use order_by.start_from");
+    }
+    Double start =
+        switch (by.getStartFrom().getValueCase()) {
+          case FLOAT -> by.getStartFrom().getFloat();
+          case INTEGER -> (double) by.getStartFrom().getInteger();
+          case VALUE_NOT_SET -> null;
+          default ->
+              throw new RequestException.Unsupported(
+                  "order_by.start_from must be a number (datetimes are not supported yet)");
+        };
+    var b = Points.ScrollResponse.newBuilder();
+    for (var p :
+        dev.quiver.server.Ordering.scroll(
+            dispatcher,
+            target(r.getCollectionName()),
+            FilterProto.parse(r.hasFilter(), r.getFilter()),
+            new dev.quiver.server.Ordering.OrderBy(
+                by.getKey(), by.getDirection() == Points.Direction.Desc, start),
+            r.hasLimit() ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10) : 10,
+            ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
+            ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
+            ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+            ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()))) {
+      var value = Points.OrderValue.newBuilder();
+      if (p.value() instanceof dev.quiver.storage.Value.Int i) {
+        value.setInt(i.value());
+      } else if (p.value() instanceof dev.quiver.storage.Value.Double d) {
+        value.setFloat(d.value());
+      }
+      b.addResult(ProtoCodec.proto(p.record()).toBuilder().setOrderValue(value));
+    }
+    return b.setTime(secs(started)).build();
   }
 
   @Override

@@ -506,20 +506,60 @@ final class JsonCodec {
       PointId offset,
       int limit,
       WithPayload withPayload,
-      WithVectors withVectors) {}
+      WithVectors withVectors,
+      dev.quiver.server.Ordering.OrderBy orderBy) {}
 
   static Scroll scroll(JsonNode body) {
     ObjectNode o = object(body, "");
-    if (o.hasNonNull("order_by")) {
-      throw new RequestException.Unsupported("Bad request: order_by is not supported yet");
-    }
     JsonNode off = o.get("offset");
+    var orderBy = orderBy(o.get("order_by"));
+    if (orderBy != null && off != null && !off.isNull()) {
+      throw new RequestException.Invalid(
+          BODY, "offset", "cannot be used with order_by; use order_by.start_from");
+    }
     return new Scroll(
         FilterJson.parse(o.get("filter"), "filter"),
         off == null || off.isNull() ? null : pointId(off, "offset"),
         o.hasNonNull("limit") ? limit(o, false) : 10,
         withPayload(o.get("with_payload"), WithPayload.ALL),
-        withVectors(vectorSelector(o), WithVectors.NONE));
+        withVectors(vectorSelector(o), WithVectors.NONE),
+        orderBy);
+  }
+
+  /** {@code order_by}: a key, or {@code {"key", "direction", "start_from"}}; null when absent. */
+  private static dev.quiver.server.Ordering.OrderBy orderBy(JsonNode n) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (n.isTextual()) {
+      return new dev.quiver.server.Ordering.OrderBy(n.asText(), false, null);
+    }
+    ObjectNode o = object(n, "order_by");
+    String key = text(required(o, "key", "order_by"), "order_by.key");
+    boolean descending = false;
+    if (o.hasNonNull("direction")) {
+      descending =
+          switch (o.get("direction").asText("")) {
+            case "asc" -> false;
+            case "desc" -> true;
+            default ->
+                throw new RequestException.Malformed(
+                    "Json deserialize error: unknown variant `"
+                        + o.get("direction").asText()
+                        + "`, expected `asc` or `desc` at order_by.direction");
+          };
+    }
+    Double start = null;
+    if (o.hasNonNull("start_from")) {
+      JsonNode sf = o.get("start_from");
+      if (sf.isNumber()) {
+        start = sf.asDouble();
+      } else {
+        throw new RequestException.Unsupported(
+            "Bad request: order_by.start_from must be a number (datetimes are not supported yet)");
+      }
+    }
+    return new dev.quiver.server.Ordering.OrderBy(key, descending, start);
   }
 
   /** The filter of a {@code CountRequest} ({@code exact} is accepted: counts are always exact). */
@@ -964,6 +1004,13 @@ final class JsonCodec {
     if (r.shardKey() != null) {
       o.set("shard_key", shardKey(r.shardKey()));
     }
+    return o;
+  }
+
+  /** A record ordered by a payload value, with {@code order_value}. */
+  static JsonNode record(PointRecord r, Value orderValue) {
+    ObjectNode o = (ObjectNode) record(r);
+    o.set("order_value", json(orderValue));
     return o;
   }
 

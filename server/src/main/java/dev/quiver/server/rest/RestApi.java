@@ -624,6 +624,25 @@ final class RestApi {
   private RestResponse scroll(RestRequest r) {
     String name = target(r);
     JsonCodec.Scroll q = JsonCodec.scroll(r.json());
+    if (q.orderBy() != null) {
+      ObjectNode o = Json.MAPPER.createObjectNode();
+      ArrayNode arr = o.putArray("points");
+      for (var p :
+          dev.quiver.server.Ordering.scroll(
+              dispatcher,
+              name,
+              q.filter(),
+              q.orderBy(),
+              q.limit(),
+              q.withPayload(),
+              q.withVectors(),
+              r.consistency(),
+              JsonCodec.shardSelector(r.json()))) {
+        arr.add(JsonCodec.record(p.record(), p.value()));
+      }
+      o.putNull("next_page_offset");
+      return RestResponse.ok(o, started(r));
+    }
     var page =
         dispatcher.scroll(
             name,

@@ -1,0 +1,103 @@
+package dev.quiver.server;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.cluster.ShardSelector;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScrollPage;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * Scroll ordered by a numeric payload value ({@code order_by}) for both edges: the first {@code
+ * limit} (value, point) pairs in the direction asked, from {@code start_from}, ties by point id. A
+ * point with several values appears once per value, as in Qdrant. The key needs an integer or float
+ * index; the matching points are read in pages and the best {@code limit} kept.
+ */
+public final class Ordering {
+  private static final Set<String> RANGE_TYPES = Set.of("integer", "float");
+  private static final int PAGE = 1000;
+
+  private Ordering() {}
+
+  /** What to order by: the key, the direction, and the value to start from (inclusive). */
+  public record OrderBy(String key, boolean descending, Double startFrom) {}
+
+  /** A point with the value it was ordered by ({@code Value.Int} or {@code Value.Double}). */
+  public record Ordered(PointRecord record, Value value) {}
+
+  public static List<Ordered> scroll(
+      Dispatcher dispatcher,
+      String collection,
+      Filter filter,
+      OrderBy by,
+      int limit,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      ReadConsistency consistency,
+      ShardSelector shards) {
+    var index = dispatcher.payloadIndexes(collection).get(by.key());
+    if (index == null || !RANGE_TYPES.contains(index.dataType())) {
+      throw new StorageException.BadInput(
+          "No range index for `order_by` key: `"
+              + by.key()
+              + "`. Please create one to use `order_by`. Check"
+              + " https://qdrant.tech/documentation/concepts/indexing/#payload-index to see which"
+              + " payload schemas support Range conditions");
+    }
+    Comparator<Ordered> order =
+        Comparator.comparingDouble((Ordered o) -> number(o.value()))
+            .thenComparing(o -> o.record().id(), PointId::compareTo);
+    if (by.descending()) {
+      order =
+          Comparator.comparingDouble((Ordered o) -> -number(o.value()))
+              .thenComparing(o -> o.record().id(), PointId::compareTo);
+    }
+    // the worst kept on top, so the heap holds the best `limit`
+    PriorityQueue<Ordered> best = new PriorityQueue<>(order.reversed());
+    PointId offset = null;
+    do {
+      ScrollPage page =
+          dispatcher.scroll(
+              collection, filter, offset, PAGE, WithPayload.ALL, withVectors, consistency, shards);
+      for (PointRecord p : page.points()) {
+        for (Value v : Facets.distinctValues(p.payload(), by.key(), true)) {
+          double x = number(v);
+          if (by.startFrom() != null
+              && (by.descending() ? x > by.startFrom() : x < by.startFrom())) {
+            continue;
+          }
+          best.add(
+              new Ordered(
+                  new PointRecord(
+                      p.id(), withPayload.select(p.payload()), p.vectors(), p.shardKey()),
+                  v));
+          if (best.size() > limit) {
+            best.poll();
+          }
+        }
+      }
+      offset = page.nextOffset();
+    } while (offset != null);
+    List<Ordered> out = new ArrayList<>(best);
+    out.sort(order);
+    return out;
+  }
+
+  private static double number(Value v) {
+    return switch (v) {
+      case Value.Int i -> i.value();
+      case Value.Double d -> d.value();
+      default -> Double.NaN;
+    };
+  }
+}
