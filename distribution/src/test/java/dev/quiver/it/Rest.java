@@ -95,6 +95,32 @@ final class Rest {
     return a;
   }
 
+  /** POSTs {@code content} as the multipart/form-data file part {@code part}. */
+  Answer upload(String path, String part, byte[] content) throws Exception {
+    String boundary = "quiver-test-" + System.nanoTime();
+    var body = new java.io.ByteArrayOutputStream();
+    body.write(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\""
+                + part
+                + "\"; filename=\"upload.snapshot\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    body.write(content);
+    body.write(
+        ("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    var b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    if (apiKey != null) {
+      b.header("api-key", apiKey);
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
+  }
+
   /** GETs a binary body (snapshot downloads): status and bytes. */
   record Download(int status, byte[] body, String contentType) {}
 

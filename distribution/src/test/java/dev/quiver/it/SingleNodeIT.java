@@ -1093,6 +1093,27 @@ class SingleNodeIT {
     var point = rest.send("GET", "/collections/restored/points/7", null);
     assertThat(point.result().path("payload").path("n").asInt()).isEqualTo(7);
 
+    // an uploaded snapshot (multipart) recovers a collection too; a wrong checksum is refused
+    var badUpload =
+        rest.upload(
+            "/collections/uploaded/snapshots/upload?checksum=" + "0".repeat(64),
+            "snapshot",
+            file.body());
+    assertThat(badUpload.status()).isEqualTo(400);
+    assertThat(rest.upload("/collections/uploaded/snapshots/upload", "other", file.body()).status())
+        .isEqualTo(400);
+    var uploaded =
+        rest.upload(
+            "/collections/uploaded/snapshots/upload?checksum=" + checksum, "snapshot", file.body());
+    assertThat(uploaded.status()).as(uploaded.body()).isEqualTo(200);
+    assertThat(uploaded.result().asBoolean()).isTrue();
+    assertThat(
+            rest.send("POST", "/collections/uploaded/points/count", "{}")
+                .result()
+                .path("count")
+                .asInt())
+        .isEqualTo(20);
+
     var deleted =
         rest.call("DELETE", t + "/{snapshot_name}", "/collections/snap/snapshots/" + name, null);
     assertThat(deleted.status()).isEqualTo(200);

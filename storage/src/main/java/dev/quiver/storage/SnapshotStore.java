@@ -48,6 +48,32 @@ public final class SnapshotStore {
     return write(root.resolve(collection), collection, c::snapshot);
   }
 
+  /**
+   * Stores an uploaded snapshot of {@code collection} (which need not exist yet) beside its own,
+   * with its checksum, and returns its file to recover from. With {@code expectedChecksum}
+   * (SHA-256, hex) a different upload is refused before anything is written.
+   */
+  public Path upload(String collection, byte[] archive, String expectedChecksum) {
+    String problem = CollectionNames.problem(collection);
+    if (problem != null) {
+      throw new StorageException.BadInput(problem);
+    }
+    if (expectedChecksum != null) {
+      try {
+        String actual =
+            HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(archive));
+        if (!actual.equalsIgnoreCase(expectedChecksum)) {
+          throw new StorageException.BadInput(
+              "Checksum mismatch: the uploaded snapshot is not the one given");
+        }
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    Path dir = root.resolve(collection);
+    return dir.resolve(write(dir, collection + "-upload", out -> out.write(archive)).name());
+  }
+
   /** Snapshots every collection into one archive of collection snapshots. */
   public Description createFull() {
     return write(

@@ -73,6 +73,7 @@ final class RestApi {
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("recover_from_snapshot", this::recoverFromSnapshot);
+    h.put("recover_from_uploaded_snapshot", this::recoverFromUpload);
     h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().createFull()));
     h.put("list_full_snapshots", r -> snapshots(r, dispatcher.snapshots().listFull()));
     h.put(
@@ -301,6 +302,20 @@ final class RestApi {
       throw new StorageException.BadInput(
           "Checksum mismatch: the snapshot file is not the one given");
     }
+    dispatcher.recoverSnapshot(name, file);
+    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+  }
+
+  /**
+   * {@code POST /collections/{c}/snapshots/upload}: the {@code snapshot} part of a multipart body
+   * is stored as a snapshot of the collection (checked against the {@code checksum} query parameter
+   * when given) and the collection is recovered from it.
+   */
+  private RestResponse recoverFromUpload(RestRequest r) {
+    String name = collectionName(r);
+    byte[] archive = Multipart.part(r.headers().get("content-type"), r.body(), "snapshot");
+    java.nio.file.Path file =
+        dispatcher.snapshots().upload(name, archive, r.stringQuery("checksum"));
     dispatcher.recoverSnapshot(name, file);
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }

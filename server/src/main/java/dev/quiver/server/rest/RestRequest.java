@@ -81,6 +81,12 @@ final class RestRequest {
     return parsed;
   }
 
+  /** A query parameter's (last) value, or null. */
+  String stringQuery(String name) {
+    List<String> values = queryParams.get(name);
+    return values == null || values.isEmpty() ? null : values.getLast();
+  }
+
   /** A non-negative integer query parameter; absent gives {@code absent}. */
   int intQuery(String name, int absent) {
     List<String> values = queryParams.get(name);
