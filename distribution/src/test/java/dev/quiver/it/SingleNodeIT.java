@@ -608,6 +608,30 @@ class SingleNodeIT {
                 .status())
         .isEqualTo(422);
 
+    // the distance matrix of a sample: every sampled point with its nearest others
+    var pairs =
+        rest.call(
+                "POST",
+                c + "/points/search/matrix/pairs",
+                "/collections/f/points/search/matrix/pairs",
+                "{\"sample\":5,\"limit\":2}")
+            .result()
+            .get("pairs");
+    assertThat(pairs).hasSize(10);
+    for (JsonNode pair : pairs) {
+      assertThat(pair.get("a").asInt()).isNotEqualTo(pair.get("b").asInt());
+    }
+    var offsets =
+        rest.call(
+                "POST",
+                c + "/points/search/matrix/offsets",
+                "/collections/f/points/search/matrix/offsets",
+                "{\"sample\":3,\"limit\":1,\"filter\":{\"must\":[{\"key\":\"n\",\"range\":{\"lte\":3}}]}}")
+            .result();
+    assertThat(offsets.get("ids")).extracting(JsonNode::asInt).containsExactly(1, 2, 3);
+    assertThat(offsets.get("offsets_row")).extracting(JsonNode::asInt).containsExactly(0, 1, 2);
+    assertThat(offsets.get("scores")).hasSize(3);
+
     var telemetry = rest.call("GET", "/telemetry", "/telemetry?details_level=1", null).result();
     assertThat(telemetry.at("/collections/number_of_collections").asInt()).isEqualTo(1);
     assertThat(telemetry.at("/collections/collections/0/vectors").asInt()).isEqualTo(5);

@@ -305,6 +305,65 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
+  private dev.quiver.server.DistanceMatrix.Result matrix(Points.SearchMatrixPoints r) {
+    return dev.quiver.server.DistanceMatrix.compute(
+        dispatcher,
+        target(r.getCollectionName()),
+        FilterProto.parse(r.hasFilter(), r.getFilter()),
+        r.hasSample() ? Math.max(2, ProtoCodec.limit(true, r.getSample(), 10)) : 10,
+        r.hasLimit() ? ProtoCodec.limit(true, r.getLimit(), 3) : 3,
+        r.hasUsing() ? r.getUsing() : CollectionConfig.DEFAULT_VECTOR,
+        ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
+  }
+
+  @Override
+  public void searchMatrixPairs(
+      Points.SearchMatrixPoints r, StreamObserver<Points.SearchMatrixPairsResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "SearchMatrixPairs",
+        o,
+        () -> {
+          var pairs = Points.SearchMatrixPairs.newBuilder();
+          for (var p : matrix(r).pairs()) {
+            pairs.addPairs(
+                Points.SearchMatrixPair.newBuilder()
+                    .setA(ProtoCodec.proto(p.a()))
+                    .setB(ProtoCodec.proto(p.b()))
+                    .setScore(p.score()));
+          }
+          return Points.SearchMatrixPairsResponse.newBuilder()
+              .setResult(pairs)
+              .setTime(secs(t))
+              .build();
+        });
+  }
+
+  @Override
+  public void searchMatrixOffsets(
+      Points.SearchMatrixPoints r, StreamObserver<Points.SearchMatrixOffsetsResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "SearchMatrixOffsets",
+        o,
+        () -> {
+          var m = matrix(r);
+          var b = Points.SearchMatrixOffsets.newBuilder();
+          m.ids().forEach(id -> b.addIds(ProtoCodec.proto(id)));
+          var c = m.offsets();
+          for (int i = 0; i < c.rows().length; i++) {
+            b.addOffsetsRow(c.rows()[i]);
+            b.addOffsetsCol(c.cols()[i]);
+            b.addScores(c.scores()[i]);
+          }
+          return Points.SearchMatrixOffsetsResponse.newBuilder()
+              .setResult(b)
+              .setTime(secs(t))
+              .build();
+        });
+  }
+
   @Override
   public void facet(Points.FacetCounts r, StreamObserver<Points.FacetResponse> o) {
     long t = System.nanoTime();

@@ -198,6 +198,20 @@ final class JsonCodec {
     return new GroupsParams(groupBy, size == null ? 3 : size);
   }
 
+  /** A {@code SearchMatrixRequest}. */
+  record Matrix(dev.quiver.storage.Filter filter, int sample, int limit, String using) {}
+
+  static Matrix matrix(JsonNode body) {
+    ObjectNode o = object(body, "");
+    Integer sample = optInt(o, "sample", 2, 1 << 16);
+    Integer limit = optInt(o, "limit", 1, 1 << 16);
+    return new Matrix(
+        FilterJson.parse(o.get("filter"), "filter"),
+        sample == null ? 10 : sample,
+        limit == null ? 3 : limit,
+        o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR);
+  }
+
   /** A {@code FacetRequest}. */
   record Facet(String key, dev.quiver.storage.Filter filter, int limit) {}
 

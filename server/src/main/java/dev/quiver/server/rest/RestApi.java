@@ -123,6 +123,8 @@ final class RestApi {
     h.put("get_collections_aliases", r -> aliases(r, null));
     h.put("get_collection_aliases", r -> aliases(r, target(r)));
     h.put("facet", this::facet);
+    h.put("search_matrix_pairs", r -> matrix(r, false));
+    h.put("search_matrix_offsets", r -> matrix(r, true));
     h.put("search_point_groups", r -> groups(r, false));
     h.put("query_points_groups", r -> groups(r, true));
     h.put("telemetry", this::telemetry);
@@ -342,6 +344,45 @@ final class RestApi {
                     JsonCodec.payloadIndexInfo(
                         spec, dispatcher.count(name, dev.quiver.storage.Filter.hasValue(field)))));
     return RestResponse.ok(info, started(r));
+  }
+
+  /** {@code POST /points/search/matrix/pairs} and {@code /offsets}. */
+  private RestResponse matrix(RestRequest r, boolean offsets) {
+    String name = target(r);
+    JsonCodec.Matrix q = JsonCodec.matrix(r.json());
+    var m =
+        dev.quiver.server.DistanceMatrix.compute(
+            dispatcher,
+            name,
+            q.filter(),
+            q.sample(),
+            q.limit(),
+            q.using(),
+            r.consistency(),
+            JsonCodec.shardSelector(r.json()));
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    if (offsets) {
+      ArrayNode rows = o.putArray("offsets_row");
+      ArrayNode cols = o.putArray("offsets_col");
+      ArrayNode scores = o.putArray("scores");
+      ArrayNode ids = o.putArray("ids");
+      m.ids().forEach(id -> ids.add(JsonCodec.pointId(id)));
+      var c = m.offsets();
+      for (int i = 0; i < c.rows().length; i++) {
+        rows.add(c.rows()[i]);
+        cols.add(c.cols()[i]);
+        scores.add(c.scores()[i]);
+      }
+    } else {
+      ArrayNode pairs = o.putArray("pairs");
+      for (var p : m.pairs()) {
+        ObjectNode pair = pairs.addObject();
+        pair.set("a", JsonCodec.pointId(p.a()));
+        pair.set("b", JsonCodec.pointId(p.b()));
+        pair.put("score", p.score());
+      }
+    }
+    return RestResponse.ok(o, started(r));
   }
 
   /** {@code POST /collections/{c}/facet}: {@code {"hits": [{"value", "count"}]}}. */
