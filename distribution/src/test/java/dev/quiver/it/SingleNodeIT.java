@@ -608,6 +608,18 @@ class SingleNodeIT {
                 .status())
         .isEqualTo(422);
 
+    var recGroups =
+        rest.send(
+            "POST",
+            "/collections/f/points/recommend/groups",
+            "{\"positive\":[1],\"group_by\":\"color\",\"group_size\":1,\"limit\":2}");
+    assertThat(recGroups.status()).as(recGroups.body()).isEqualTo(200);
+    assertThat(recGroups.result().get("groups")).hasSize(2);
+    for (JsonNode g : recGroups.result().get("groups")) {
+      assertThat(g.at("/hits/0/id").asInt()).isNotEqualTo(1); // the example is left out
+      assertThat(openApi.validate(openApi.component("PointGroup"), g)).isEmpty();
+    }
+
     // the distance matrix of a sample: every sampled point with its nearest others
     var pairs =
         rest.call(

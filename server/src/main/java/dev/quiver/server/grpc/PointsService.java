@@ -764,6 +764,63 @@ final class PointsService extends PointsGrpc.PointsImplBase {
   }
 
   @Override
+  public void recommendGroups(
+      Points.RecommendPointGroups r, StreamObserver<Points.RecommendGroupsResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "RecommendGroups",
+        o,
+        () -> {
+          var one =
+              Points.RecommendPoints.newBuilder()
+                  .setCollectionName(r.getCollectionName())
+                  .addAllPositive(r.getPositiveList())
+                  .addAllNegative(r.getNegativeList())
+                  .addAllPositiveVectors(r.getPositiveVectorsList())
+                  .addAllNegativeVectors(r.getNegativeVectorsList())
+                  .setLimit(r.getLimit())
+                  .setWithPayload(r.getWithPayload());
+          if (r.hasFilter()) {
+            one.setFilter(r.getFilter());
+          }
+          if (r.hasParams()) {
+            one.setParams(r.getParams());
+          }
+          if (r.hasScoreThreshold()) {
+            one.setScoreThreshold(r.getScoreThreshold());
+          }
+          if (r.hasUsing()) {
+            one.setUsing(r.getUsing());
+          }
+          if (r.hasWithVectors()) {
+            one.setWithVectors(r.getWithVectors());
+          }
+          if (r.hasLookupFrom()) {
+            one.setLookupFrom(r.getLookupFrom());
+          }
+          if (r.hasStrategy()) {
+            one.setStrategy(r.getStrategy());
+          }
+          if (r.hasReadConsistency()) {
+            one.setReadConsistency(r.getReadConsistency());
+          }
+          if (r.hasShardKeySelector()) {
+            one.setShardKeySelector(r.getShardKeySelector());
+          }
+          return Points.RecommendGroupsResponse.newBuilder()
+              .setResult(
+                  groups(
+                      asQuery(one.build()),
+                      r.getGroupBy(),
+                      r.getGroupSize(),
+                      r.getLimit(),
+                      r.hasWithLookup()))
+              .setTime(secs(t))
+              .build();
+        });
+  }
+
+  @Override
   public void queryGroups(Points.QueryPointGroups r, StreamObserver<Points.QueryGroupsResponse> o) {
     long t = System.nanoTime();
     GrpcErrors.unary(

@@ -126,6 +126,7 @@ final class RestApi {
     h.put("search_matrix_pairs", r -> matrix(r, false));
     h.put("search_matrix_offsets", r -> matrix(r, true));
     h.put("search_point_groups", r -> groups(r, false));
+    h.put("recommend_point_groups", this::recommendGroups);
     h.put("query_points_groups", r -> groups(r, true));
     h.put("telemetry", this::telemetry);
     h.put("search_batch_points", this::searchBatch);
@@ -612,6 +613,15 @@ final class RestApi {
     return examples == null ? JsonCodec.query(body) : resolve(name, examples, r, shards);
   }
 
+  /** {@code POST /points/recommend/groups}: recommendations grouped by a payload value. */
+  private RestResponse recommendGroups(RestRequest r) {
+    String name = target(r);
+    JsonNode body = r.json();
+    var shards = JsonCodec.shardSelector(body);
+    JsonCodec.GroupsParams g = JsonCodec.groups(body, false);
+    return groupsResponse(r, name, resolve(name, JsonCodec.recommend(body), r, shards), g, shards);
+  }
+
   /** {@code POST /points/search/groups} and {@code /points/query/groups}. */
   private RestResponse groups(RestRequest r, boolean query) {
     String name = target(r);
@@ -619,6 +629,15 @@ final class RestApi {
     var shards = JsonCodec.shardSelector(body);
     JsonCodec.GroupsParams g = JsonCodec.groups(body, query);
     var request = query ? queryRequest(name, body, r, shards) : JsonCodec.search(body);
+    return groupsResponse(r, name, request, g, shards);
+  }
+
+  private RestResponse groupsResponse(
+      RestRequest r,
+      String name,
+      dev.quiver.storage.SearchRequest request,
+      JsonCodec.GroupsParams g,
+      dev.quiver.cluster.ShardSelector shards) {
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode groups = o.putArray("groups");
     for (var group :
