@@ -179,13 +179,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> {
           var b = Points.SearchBatchResponse.newBuilder();
           for (Points.SearchPoints s : r.getSearchPointsList()) {
-            var q = asQuery(s.toBuilder().setCollectionName(r.getCollectionName()).build());
-            if (r.hasReadConsistency() && !s.hasReadConsistency()) {
-              q = q.toBuilder().setReadConsistency(r.getReadConsistency()).build();
-            }
-            var one = Points.BatchResult.newBuilder();
-            search(q).forEach(p -> one.addResult(ProtoCodec.proto(p)));
-            b.addResult(one);
+            b.addResult(
+                batchOne(
+                    asQuery(s.toBuilder().setCollectionName(r.getCollectionName()).build()),
+                    r.hasReadConsistency(),
+                    r.getReadConsistency()));
           }
           return b.setTime(secs(t)).build();
         });
@@ -200,13 +198,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> {
           var b = Points.QueryBatchResponse.newBuilder();
           for (Points.QueryPoints q : r.getQueryPointsList()) {
-            var one = q.toBuilder().setCollectionName(r.getCollectionName());
-            if (r.hasReadConsistency() && !q.hasReadConsistency()) {
-              one.setReadConsistency(r.getReadConsistency());
-            }
-            var results = Points.BatchResult.newBuilder();
-            search(one.build()).forEach(p -> results.addResult(ProtoCodec.proto(p)));
-            b.addResult(results);
+            b.addResult(
+                batchOne(
+                    q.toBuilder().setCollectionName(r.getCollectionName()).build(),
+                    r.hasReadConsistency(),
+                    r.getReadConsistency()));
           }
           return b.setTime(secs(t)).build();
         });
@@ -596,44 +592,30 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
+  /** One query of a batch; the batch's read consistency applies where the query has none. */
+  private Points.BatchResult batchOne(
+      Points.QueryPoints q, boolean batchHasConsistency, Points.ReadConsistency consistency) {
+    if (batchHasConsistency && !q.hasReadConsistency()) {
+      q = q.toBuilder().setReadConsistency(consistency).build();
+    }
+    var results = Points.BatchResult.newBuilder();
+    search(q).forEach(p -> results.addResult(ProtoCodec.proto(p)));
+    return results.build();
+  }
+
   /** A search is a nearest-vector query (Qdrant serves both the same way). */
   private static Points.QueryPoints asQuery(Points.SearchPoints r) {
     var q =
         Points.QueryPoints.newBuilder()
-            .setCollectionName(r.getCollectionName())
             .setQuery(
                 Points.Query.newBuilder()
                     .setNearest(
                         Points.VectorInput.newBuilder()
                             .setDense(
-                                Points.DenseVector.newBuilder().addAllData(r.getVectorList()))))
-            .setLimit(r.getLimit());
+                                Points.DenseVector.newBuilder().addAllData(r.getVectorList()))));
+    ProtoCodec.copySameFields(r, q);
     if (r.hasVectorName()) {
       q.setUsing(r.getVectorName());
-    }
-    if (r.hasOffset()) {
-      q.setOffset(r.getOffset());
-    }
-    if (r.hasScoreThreshold()) {
-      q.setScoreThreshold(r.getScoreThreshold());
-    }
-    if (r.hasWithPayload()) {
-      q.setWithPayload(r.getWithPayload());
-    }
-    if (r.hasWithVectors()) {
-      q.setWithVectors(r.getWithVectors());
-    }
-    if (r.hasParams()) {
-      q.setParams(r.getParams());
-    }
-    if (r.hasFilter()) {
-      q.setFilter(r.getFilter());
-    }
-    if (r.hasReadConsistency()) {
-      q.setReadConsistency(r.getReadConsistency());
-    }
-    if (r.hasShardKeySelector()) {
-      q.setShardKeySelector(r.getShardKeySelector());
     }
     return q.build();
   }
@@ -723,7 +705,6 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           }
           var q =
               Points.QueryPoints.newBuilder()
-                  .setCollectionName(r.getCollectionName())
                   .setQuery(
                       Points.Query.newBuilder()
                           .setNearest(
@@ -731,28 +712,10 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                                   .setDense(
                                       Points.DenseVector.newBuilder()
                                           .addAllData(r.getVectorList()))))
-                  .setLimit(r.getLimit())
-                  .setWithPayload(r.getWithPayload());
+                  .setLimit(r.getLimit());
+          ProtoCodec.copySameFields(r, q);
           if (r.hasVectorName()) {
             q.setUsing(r.getVectorName());
-          }
-          if (r.hasFilter()) {
-            q.setFilter(r.getFilter());
-          }
-          if (r.hasParams()) {
-            q.setParams(r.getParams());
-          }
-          if (r.hasScoreThreshold()) {
-            q.setScoreThreshold(r.getScoreThreshold());
-          }
-          if (r.hasWithVectors()) {
-            q.setWithVectors(r.getWithVectors());
-          }
-          if (r.hasReadConsistency()) {
-            q.setReadConsistency(r.getReadConsistency());
-          }
-          if (r.hasShardKeySelector()) {
-            q.setShardKeySelector(r.getShardKeySelector());
           }
           return Points.SearchGroupsResponse.newBuilder()
               .setResult(
@@ -771,42 +734,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "RecommendGroups",
         o,
         () -> {
-          var one =
-              Points.RecommendPoints.newBuilder()
-                  .setCollectionName(r.getCollectionName())
-                  .addAllPositive(r.getPositiveList())
-                  .addAllNegative(r.getNegativeList())
-                  .addAllPositiveVectors(r.getPositiveVectorsList())
-                  .addAllNegativeVectors(r.getNegativeVectorsList())
-                  .setLimit(r.getLimit())
-                  .setWithPayload(r.getWithPayload());
-          if (r.hasFilter()) {
-            one.setFilter(r.getFilter());
-          }
-          if (r.hasParams()) {
-            one.setParams(r.getParams());
-          }
-          if (r.hasScoreThreshold()) {
-            one.setScoreThreshold(r.getScoreThreshold());
-          }
-          if (r.hasUsing()) {
-            one.setUsing(r.getUsing());
-          }
-          if (r.hasWithVectors()) {
-            one.setWithVectors(r.getWithVectors());
-          }
-          if (r.hasLookupFrom()) {
-            one.setLookupFrom(r.getLookupFrom());
-          }
-          if (r.hasStrategy()) {
-            one.setStrategy(r.getStrategy());
-          }
-          if (r.hasReadConsistency()) {
-            one.setReadConsistency(r.getReadConsistency());
-          }
-          if (r.hasShardKeySelector()) {
-            one.setShardKeySelector(r.getShardKeySelector());
-          }
+          var one = Points.RecommendPoints.newBuilder().setLimit(r.getLimit());
+          ProtoCodec.copySameFields(r, one);
           return Points.RecommendGroupsResponse.newBuilder()
               .setResult(
                   groups(
@@ -827,38 +756,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "QueryGroups",
         o,
         () -> {
-          var q =
-              Points.QueryPoints.newBuilder()
-                  .setCollectionName(r.getCollectionName())
-                  .addAllPrefetch(r.getPrefetchList())
-                  .setWithPayload(r.getWithPayload());
-          if (r.hasQuery()) {
-            q.setQuery(r.getQuery());
-          }
-          if (r.hasUsing()) {
-            q.setUsing(r.getUsing());
-          }
-          if (r.hasFilter()) {
-            q.setFilter(r.getFilter());
-          }
-          if (r.hasParams()) {
-            q.setParams(r.getParams());
-          }
-          if (r.hasScoreThreshold()) {
-            q.setScoreThreshold(r.getScoreThreshold());
-          }
-          if (r.hasWithVectors()) {
-            q.setWithVectors(r.getWithVectors());
-          }
-          if (r.hasLookupFrom()) {
-            q.setLookupFrom(r.getLookupFrom());
-          }
-          if (r.hasReadConsistency()) {
-            q.setReadConsistency(r.getReadConsistency());
-          }
-          if (r.hasShardKeySelector()) {
-            q.setShardKeySelector(r.getShardKeySelector());
-          }
+          var q = Points.QueryPoints.newBuilder();
+          ProtoCodec.copySameFields(r, q);
           int limit = r.hasLimit() ? ProtoCodec.limit(true, r.getLimit(), 10) : 10;
           int size = r.hasGroupSize() ? ProtoCodec.limit(true, r.getGroupSize(), 3) : 3;
           return Points.QueryGroupsResponse.newBuilder()
@@ -950,13 +849,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> {
           var b = Points.RecommendBatchResponse.newBuilder();
           for (Points.RecommendPoints one : r.getRecommendPointsList()) {
-            var q = asQuery(one.toBuilder().setCollectionName(r.getCollectionName()).build());
-            if (r.hasReadConsistency() && !one.hasReadConsistency()) {
-              q = q.toBuilder().setReadConsistency(r.getReadConsistency()).build();
-            }
-            var results = Points.BatchResult.newBuilder();
-            search(q).forEach(p -> results.addResult(ProtoCodec.proto(p)));
-            b.addResult(results);
+            b.addResult(
+                batchOne(
+                    asQuery(one.toBuilder().setCollectionName(r.getCollectionName()).build()),
+                    r.hasReadConsistency(),
+                    r.getReadConsistency()));
           }
           return b.setTime(secs(t)).build();
         });
@@ -973,41 +870,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     if (r.hasStrategy()) {
       input.setStrategy(r.getStrategy());
     }
-    var q =
-        Points.QueryPoints.newBuilder()
-            .setCollectionName(r.getCollectionName())
-            .setQuery(Points.Query.newBuilder().setRecommend(input))
-            .setLimit(r.getLimit());
-    if (r.hasFilter()) {
-      q.setFilter(r.getFilter());
-    }
-    if (r.hasWithPayload()) {
-      q.setWithPayload(r.getWithPayload());
-    }
-    if (r.hasParams()) {
-      q.setParams(r.getParams());
-    }
-    if (r.hasScoreThreshold()) {
-      q.setScoreThreshold(r.getScoreThreshold());
-    }
-    if (r.hasOffset()) {
-      q.setOffset(r.getOffset());
-    }
-    if (r.hasUsing()) {
-      q.setUsing(r.getUsing());
-    }
-    if (r.hasWithVectors()) {
-      q.setWithVectors(r.getWithVectors());
-    }
-    if (r.hasLookupFrom()) {
-      q.setLookupFrom(r.getLookupFrom());
-    }
-    if (r.hasReadConsistency()) {
-      q.setReadConsistency(r.getReadConsistency());
-    }
-    if (r.hasShardKeySelector()) {
-      q.setShardKeySelector(r.getShardKeySelector());
-    }
+    var q = Points.QueryPoints.newBuilder().setQuery(Points.Query.newBuilder().setRecommend(input));
+    ProtoCodec.copySameFields(r, q);
     return q.build();
   }
 

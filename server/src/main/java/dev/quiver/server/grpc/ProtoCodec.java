@@ -463,6 +463,38 @@ final class ProtoCodec {
     };
   }
 
+  /**
+   * Copies every field set in {@code from} into the field of the same name and type in {@code to}:
+   * the request kinds of the Points service (search, groups, recommend, query) share most of their
+   * fields, and each is served as a query. Fields without a counterpart (or with another type, such
+   * as a {@code uint32} limit against a {@code uint64} one) are left to the caller.
+   */
+  static void copySameFields(
+      com.google.protobuf.Message from, com.google.protobuf.Message.Builder to) {
+    var target = to.getDescriptorForType();
+    from.getAllFields()
+        .forEach(
+            (field, value) -> {
+              var other = target.findFieldByName(field.getName());
+              if (other != null
+                  && other.getJavaType() == field.getJavaType()
+                  && other.isRepeated() == field.isRepeated()
+                  && sameType(field, other)) {
+                to.setField(other, value);
+              }
+            });
+  }
+
+  private static boolean sameType(
+      com.google.protobuf.Descriptors.FieldDescriptor a,
+      com.google.protobuf.Descriptors.FieldDescriptor b) {
+    return switch (a.getJavaType()) {
+      case MESSAGE -> a.getMessageType().getFullName().equals(b.getMessageType().getFullName());
+      case ENUM -> a.getEnumType().getFullName().equals(b.getEnumType().getFullName());
+      default -> true;
+    };
+  }
+
   /** gRPC {@code UpdateAliases}. */
   static List<dev.quiver.storage.AliasAction> aliasActions(Collections.ChangeAliases r) {
     List<dev.quiver.storage.AliasAction> out = new java.util.ArrayList<>();

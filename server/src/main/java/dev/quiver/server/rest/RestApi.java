@@ -486,17 +486,18 @@ final class RestApi {
     r.checkOrdering();
     JsonCodec.FieldIndex index = JsonCodec.createFieldIndex(r.json());
     dispatcher.setPayloadIndex(name, index.field(), index.spec());
-    return RestResponse.ok(
-        JsonCodec.updateResult(
-            new dev.quiver.storage.UpdateResult(
-                0, dev.quiver.storage.UpdateResult.Status.COMPLETED)),
-        started(r));
+    return indexDone(r);
   }
 
   private RestResponse deleteFieldIndex(RestRequest r) {
     String name = target(r);
     r.checkOrdering();
     dispatcher.setPayloadIndex(name, r.path("field_name"), null);
+    return indexDone(r);
+  }
+
+  /** A payload index change is applied (and committed in a cluster) when the call returns. */
+  private static RestResponse indexDone(RestRequest r) {
     return RestResponse.ok(
         JsonCodec.updateResult(
             new dev.quiver.storage.UpdateResult(
