@@ -51,6 +51,45 @@ assert.ok(snapshot.name.endsWith('.snapshot'));
 assert.ok((await client.listSnapshots(name)).some((s) => s.name === snapshot.name));
 assert.equal(await client.deleteSnapshot(name, snapshot.name), true);
 
+// aliases, payload indexes, facets, batches, recommendations, vectors, groups, order_by
+assert.equal(
+  await client.updateCollectionAliases({
+    actions: [{ create_alias: { collection_name: name, alias_name: 'js_alias' } }],
+  }),
+  true,
+);
+assert.deepEqual((await client.getCollectionAliases(name)).aliases.map((a) => a.alias_name), [
+  'js_alias',
+]);
+assert.equal((await client.count('js_alias', { exact: true })).count, 2);
+await client.createPayloadIndex(name, { field_name: 'city', field_schema: 'keyword', wait: true });
+await client.createPayloadIndex(name, { field_name: 'n', field_schema: 'integer', wait: true });
+assert.equal((await client.getCollection(name)).payload_schema.city.data_type, 'keyword');
+const facet = await client.facet(name, { key: 'city' });
+assert.equal(facet.hits.length, 2);
+const ops = await client.batchUpdate(name, {
+  wait: true,
+  operations: [
+    { upsert: { points: [{ id: 5, vector: [0.9, 0.1, 0, 0], payload: { city: 'Rome', n: 5 } }] } },
+    { set_payload: { payload: { tag: 'y' }, points: [5] } },
+  ],
+});
+assert.equal(ops.length, 2);
+const recommended = await client.recommend(name, { positive: [1], limit: 1 });
+assert.equal(recommended[0].id, 5);
+await client.updateVectors(name, { wait: true, points: [{ id: 5, vector: [0, 0, 0, 1] }] });
+assert.deepEqual((await client.retrieve(name, { ids: [5], with_vector: true }))[0].vector, [0, 0, 0, 1]);
+const groups = await client.queryGroups(name, { query: [1, 0, 0, 0], group_by: 'city', limit: 5, group_size: 1 });
+assert.equal(groups.groups.length, 3);
+const ordered = await client.scroll(name, { order_by: { key: 'n', direction: 'desc' }, limit: 2 });
+assert.deepEqual(ordered.points.map((p) => p.id), [5, uuid]);
+const batch = await client.queryBatch(name, { searches: [{ query: [1, 0, 0, 0], limit: 1 }] });
+assert.equal(batch[0].points[0].id, 1);
+assert.equal(
+  await client.updateCollection(name, { optimizers_config: { indexing_threshold: 0 } }),
+  true,
+);
+
 await assert.rejects(() => client.getCollection('js_missing'), (e) => e.status === 404);
 assert.equal(await client.deleteCollection(name), true);
 console.log('js client e2e ok');
