@@ -170,6 +170,12 @@ public interface Dispatcher extends AutoCloseable {
    */
   void recoverSnapshot(String collection, java.nio.file.Path archive);
 
+  /**
+   * Replaces a local shard's data with a shard snapshot archive. A cluster answers BadInput: its
+   * replicas are filled through Raft.
+   */
+  void recoverShardSnapshot(String collection, int shard, java.nio.file.Path archive);
+
   /** What {@code GET /cluster} reports. */
   ClusterStatus clusterStatus();
 

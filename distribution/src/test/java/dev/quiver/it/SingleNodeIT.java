@@ -1150,6 +1150,70 @@ class SingleNodeIT {
                 .asInt())
         .isEqualTo(20);
 
+    // shard snapshots: create, list, download, recover (file:// and upload), delete
+    String st = "/collections/{collection_name}/shards/{shard_id}/snapshots";
+    var shardSnap = rest.call("POST", st, "/collections/snap/shards/0/snapshots", null);
+    assertThat(shardSnap.status()).as(shardSnap.body()).isEqualTo(200);
+    String shardName = shardSnap.result().path("name").asText();
+    assertThat(rest.call("GET", st, "/collections/snap/shards/0/snapshots", null).result())
+        .extracting(n -> n.path("name").asText())
+        .containsExactly(shardName);
+    var shardFile = rest.download("/collections/snap/shards/0/snapshots/" + shardName);
+    assertThat(shardFile.status()).isEqualTo(200);
+    assertThat(rest.call("POST", st, "/collections/snap/shards/7/snapshots", null).status())
+        .isEqualTo(404);
+    rest.send(
+        "PUT",
+        "/collections/snap/points?wait=true",
+        "{\"points\":[{\"id\":500,\"vector\":[1,1,1,1]}]}");
+    int before =
+        rest.send("POST", "/collections/snap/points/count", "{}").result().path("count").asInt();
+    var shardRecovered =
+        rest.call(
+            "PUT",
+            st + "/recover",
+            "/collections/snap/shards/0/snapshots/recover",
+            "{\"location\":\""
+                + work.resolve("snapshots/snap/shards/0/" + shardName).toUri()
+                + "\"}");
+    assertThat(shardRecovered.status()).as(shardRecovered.body()).isEqualTo(200);
+    int after =
+        rest.send("POST", "/collections/snap/points/count", "{}").result().path("count").asInt();
+    assertThat(after).isEqualTo(before - 1); // point 500 came after the shard snapshot
+    rest.send(
+        "PUT",
+        "/collections/snap/points?wait=true",
+        "{\"points\":[{\"id\":501,\"vector\":[1,1,1,1]}]}");
+    var shardUploaded =
+        rest.upload("/collections/snap/shards/0/snapshots/upload", "snapshot", shardFile.body());
+    assertThat(shardUploaded.status()).as(shardUploaded.body()).isEqualTo(200);
+    assertThat(
+            rest.send("POST", "/collections/snap/points/count", "{}")
+                .result()
+                .path("count")
+                .asInt())
+        .isEqualTo(after);
+    assertThat(
+            rest.upload(
+                    "/collections/snap/shards/0/snapshots/upload", "snapshot", new byte[] {1, 2})
+                .status())
+        .isEqualTo(400);
+    // a refused archive leaves the shard as it was
+    assertThat(
+            rest.send("POST", "/collections/snap/points/count", "{}")
+                .result()
+                .path("count")
+                .asInt())
+        .isEqualTo(after);
+    assertThat(
+            rest.call(
+                    "DELETE",
+                    st + "/{snapshot_name}",
+                    "/collections/snap/shards/0/snapshots/" + shardName,
+                    null)
+                .status())
+        .isEqualTo(200);
+
     var deleted =
         rest.call("DELETE", t + "/{snapshot_name}", "/collections/snap/snapshots/" + name, null);
     assertThat(deleted.status()).isEqualTo(200);

@@ -58,18 +58,7 @@ public final class SnapshotStore {
     if (problem != null) {
       throw new StorageException.BadInput(problem);
     }
-    if (expectedChecksum != null) {
-      try {
-        String actual =
-            HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(archive));
-        if (!actual.equalsIgnoreCase(expectedChecksum)) {
-          throw new StorageException.BadInput(
-              "Checksum mismatch: the uploaded snapshot is not the one given");
-        }
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    checkChecksum(archive, expectedChecksum);
     Path dir = root.resolve(collection);
     return dir.resolve(write(dir, collection + "-upload", out -> out.write(archive)).name());
   }
@@ -124,6 +113,63 @@ public final class SnapshotStore {
         // the temporary file is skipped by listings and overwritten by the next attempt
       }
       throw new StorageException.Io("cannot write snapshot " + file + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- shard snapshots: <root>/<collection>/shards/<id>/ ----
+
+  private Path shardDir(String collection, int shard) {
+    Collection c = registry.require(collection);
+    if (!c.shardIds().contains(shard)) {
+      throw new StorageException.NotFound(
+          "Shard " + shard + " of collection `" + collection + "` is not on this node");
+    }
+    return root.resolve(collection).resolve("shards").resolve(Integer.toString(shard));
+  }
+
+  /** Snapshots one local shard now (see {@link Collection#snapshotShard}). */
+  public Description createShard(String collection, int shard) {
+    Path dir = shardDir(collection, shard);
+    Collection c = registry.require(collection);
+    return write(dir, collection + "-shard-" + shard, out -> c.snapshotShard(shard, out));
+  }
+
+  public List<Description> listShard(String collection, int shard) {
+    return listIn(shardDir(collection, shard));
+  }
+
+  public Path shardFile(String collection, int shard, String name) {
+    return existing(shardDir(collection, shard), name);
+  }
+
+  public void deleteShard(String collection, int shard, String name) {
+    deleteFile(shardFile(collection, shard, name));
+  }
+
+  /**
+   * Stores an uploaded shard snapshot (checked against {@code expectedChecksum} first, when given)
+   * and returns its file.
+   */
+  public Path uploadShard(String collection, int shard, byte[] archive, String expectedChecksum) {
+    Path dir = shardDir(collection, shard);
+    checkChecksum(archive, expectedChecksum);
+    return dir.resolve(
+        write(dir, collection + "-shard-" + shard + "-upload", out -> out.write(archive)).name());
+  }
+
+  private static void checkChecksum(byte[] archive, String expectedChecksum) {
+    if (expectedChecksum == null) {
+      return;
+    }
+    try {
+      String actual =
+          HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(archive));
+      if (!actual.equalsIgnoreCase(expectedChecksum)) {
+        throw new StorageException.BadInput(
+            "Checksum mismatch: the uploaded snapshot is not the one given");
+      }
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -58,6 +58,24 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
+  public void recoverShardSnapshot(String collection, int shard, java.nio.file.Path archive) {
+    Collection c = registry.require(collection);
+    if (!c.shardIds().contains(shard)) {
+      throw new dev.quiver.storage.StorageException.NotFound(
+          "Shard " + shard + " of collection `" + collection + "` is not on this node");
+    }
+    ShardWriter writer = c.writer(shard);
+    synchronized (writer) { // no update of this shard is numbered while it is replaced
+      try {
+        c.restoreShard(shard, archive);
+      } catch (java.io.IOException e) {
+        throw new dev.quiver.storage.StorageException.BadInput(
+            "the shard snapshot cannot be read: " + e.getMessage());
+      }
+    }
+  }
+
+  @Override
   public void createCollection(String name, CollectionConfig config) {
     // custom sharding starts without shards: each shard key brings its own
     applyMeta(

@@ -74,6 +74,43 @@ final class RestApi {
         });
     h.put("recover_from_snapshot", this::recoverFromSnapshot);
     h.put("recover_from_uploaded_snapshot", this::recoverFromUpload);
+    h.put(
+        "create_shard_snapshot",
+        r -> snapshot(r, dispatcher.snapshots().createShard(target(r), shardId(r))));
+    h.put(
+        "list_shard_snapshots",
+        r -> snapshots(r, dispatcher.snapshots().listShard(target(r), shardId(r))));
+    h.put(
+        "get_shard_snapshot",
+        r ->
+            RestResponse.file(
+                dispatcher.snapshots().shardFile(target(r), shardId(r), r.path("snapshot_name"))));
+    h.put(
+        "delete_shard_snapshot",
+        r -> {
+          dispatcher.snapshots().deleteShard(target(r), shardId(r), r.path("snapshot_name"));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    h.put(
+        "recover_shard_from_snapshot",
+        r -> {
+          String name = target(r);
+          int shard = shardId(r);
+          dispatcher.recoverShardSnapshot(name, shard, recoveryFile(r));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    h.put(
+        "recover_shard_from_uploaded_snapshot",
+        r -> {
+          String name = target(r);
+          int shard = shardId(r);
+          byte[] archive = Multipart.part(r.headers().get("content-type"), r.body(), "snapshot");
+          dispatcher.recoverShardSnapshot(
+              name,
+              shard,
+              dispatcher.snapshots().uploadShard(name, shard, archive, r.stringQuery("checksum")));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
     h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().createFull()));
     h.put("list_full_snapshots", r -> snapshots(r, dispatcher.snapshots().listFull()));
     h.put(
@@ -287,6 +324,15 @@ final class RestApi {
    */
   private RestResponse recoverFromSnapshot(RestRequest r) {
     String name = collectionName(r);
+    dispatcher.recoverSnapshot(name, recoveryFile(r));
+    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+  }
+
+  /**
+   * The snapshot a recovery body names: {@code location}, a {@code file://} URL under this node's
+   * snapshots directory, with an optional {@code checksum} (SHA-256) that must match.
+   */
+  private java.nio.file.Path recoveryFile(RestRequest r) {
     JsonCodec.Recover q = JsonCodec.recover(r.json());
     java.nio.file.Path file;
     String scheme = q.location().getScheme();
@@ -305,8 +351,22 @@ final class RestApi {
       throw new StorageException.BadInput(
           "Checksum mismatch: the snapshot file is not the one given");
     }
-    dispatcher.recoverSnapshot(name, file);
-    return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+    return file;
+  }
+
+  /** The validated {@code shard_id} path parameter. */
+  private static int shardId(RestRequest r) {
+    String raw = r.path("shard_id");
+    try {
+      int id = Integer.parseInt(raw);
+      if (id >= 0) {
+        return id;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new RequestException.Malformed(
+        "Path deserialize error: shard_id `" + raw + "` is not a u32");
   }
 
   /**

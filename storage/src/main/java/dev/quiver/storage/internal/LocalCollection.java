@@ -354,6 +354,16 @@ final class LocalCollection implements Collection, AutoCloseable {
     Archives.deleteRecursively(staging);
     Files.createDirectories(staging);
     Archives.unzip(archive, staging);
+    if (!Checkpoint.exists(staging)) { // every shard snapshot holds its checkpoint
+      Archives.deleteRecursively(staging);
+      throw new IOException("not a shard snapshot (no checkpoint in it)");
+    }
+    try {
+      new LocalShard(staging, config, externalLog).close(); // a bad archive stops here
+    } catch (StorageException e) {
+      Archives.deleteRecursively(staging);
+      throw new IOException("not a shard of this collection: " + e.getMessage(), e);
+    }
     LocalShard old = shards.remove(shardId);
     if (old != null) {
       old.close();

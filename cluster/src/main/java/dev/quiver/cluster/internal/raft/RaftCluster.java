@@ -912,6 +912,14 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
+  public void recoverShardSnapshot(String collection, int shard, Path archive) {
+    placement(collection);
+    throw new StorageException.BadInput(
+        "Recovering a shard from a snapshot is not supported in cluster mode: replicas are filled"
+            + " through Raft (replicate_shard)");
+  }
+
+  @Override
   public void recoverSnapshot(String collection, Path archive) {
     placement(collection);
     throw new StorageException.BadInput(
