@@ -316,28 +316,41 @@ final class HnswIndex {
     return best;
   }
 
-  /** Marks of visited nodes, cleared in O(1) by moving to the next epoch. */
+  /**
+   * Visited nodes as a bitset (one bit per node, so it stays in cache for large graphs), cleared
+   * after each search by zeroing only the words it touched.
+   */
   private static final class Visited {
-    private int[] marks = new int[0];
-    private int epoch;
+    private long[] bits = new long[0];
+    private int[] touched = new int[64];
+    private int touchedCount;
 
     void reset(int size) {
-      if (marks.length < size) {
-        marks = new int[Math.max(size, marks.length + (marks.length >> 1))];
-        epoch = 0;
+      for (int i = 0; i < touchedCount; i++) {
+        bits[touched[i]] = 0;
       }
-      if (++epoch == Integer.MAX_VALUE) {
-        Arrays.fill(marks, 0);
-        epoch = 1;
+      touchedCount = 0;
+      int words = (size >>> 6) + 1;
+      if (bits.length < words) {
+        bits = new long[Math.max(words, bits.length + (bits.length >> 1))];
       }
     }
 
     /** Marks {@code n}; false if it was marked already. */
     boolean visit(int n) {
-      if (marks[n] == epoch) {
+      int w = n >>> 6;
+      long bit = 1L << n;
+      long word = bits[w];
+      if ((word & bit) != 0) {
         return false;
       }
-      marks[n] = epoch;
+      if (word == 0) {
+        if (touchedCount == touched.length) {
+          touched = Arrays.copyOf(touched, touchedCount * 2);
+        }
+        touched[touchedCount++] = w;
+      }
+      bits[w] = word | bit;
       return true;
     }
   }
