@@ -256,7 +256,7 @@ public final class TlsCostBench {
     }
   }
 
-  private static HttpClient httpClient(SSLContext ssl) {
+  static HttpClient httpClient(SSLContext ssl) {
     var b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
     if (ssl != null) {
       b.sslContext(ssl);
@@ -264,7 +264,7 @@ public final class TlsCostBench {
     return b.build();
   }
 
-  private static ManagedChannel channel(int port, Path ca) throws Exception {
+  static ManagedChannel channel(int port, Path ca) throws Exception {
     var b = NettyChannelBuilder.forAddress("127.0.0.1", port);
     if (ca != null) {
       b.sslContext(GrpcSslContexts.forClient().trustManager(ca.toFile()).build());
@@ -274,7 +274,7 @@ public final class TlsCostBench {
     return b.build();
   }
 
-  private static SSLContext sslContext(Path ca) throws Exception {
+  static SSLContext sslContext(Path ca) throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     try (InputStream in = Files.newInputStream(ca)) {
@@ -288,7 +288,7 @@ public final class TlsCostBench {
     return ctx;
   }
 
-  private static void makeCertificates(Path tls) throws Exception {
+  static void makeCertificates(Path tls) throws Exception {
     exec(
         tls,
         "openssl",
@@ -346,7 +346,7 @@ public final class TlsCostBench {
     }
   }
 
-  private static int freePort() throws Exception {
+  static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

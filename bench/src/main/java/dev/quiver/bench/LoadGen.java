@@ -1,0 +1,629 @@
+package dev.quiver.bench;
+
+import io.grpc.ManagedChannel;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.grpc.Common;
+import io.qdrant.client.grpc.Points;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * End-to-end load generator: starts a Quiver server as its own process on 127.0.0.1 (the server
+ * classes on this classpath, {@code dev.quiver.server.Main}), loads {@code minilm-384} vectors, and
+ * drives it through the official Java client (gRPC) and HTTP/1.1 keep-alive JSON (REST) with
+ * search, filtered search, 256-point upsert batches ({@code wait=true}) and scroll, at 1, 8 and 32
+ * concurrent clients, in three modes: plain; TLS; TLS with an API key and a JWT (RBAC on). Prints
+ * QPS, p50, p99 and p99.9 per case as a markdown table, the cost of TLS and of TLS+JWT as
+ * throughput ratios against plain, and writes a PNG chart.
+ *
+ * <p>{@code ./mvnw -q -pl bench exec:exec@load [-Dbench.load.seconds=5]}
+ */
+public final class LoadGen {
+  private static final int DIM = 384;
+  private static final int LOADED = 20_000;
+  private static final String KEY = "load-generator-api-key-0123456789";
+  private static final int[] CLIENTS = {1, 8, 32};
+
+  /** Upserts come last: the points they add are indexed in the background afterwards. */
+  private static final String[] OPS = {"search", "filtered", "scroll", "upsert256"};
+
+  private record Case(String mode, String api, String op, int clients) {}
+
+  private record Stats(double qps, double p50, double p99, double p999, long errors) {}
+
+  private static float[][] data;
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    Path base = args.length > 2 ? Path.of(args[1]).resolve(args[2]).resolve("base.fvecs") : null;
+    data = base != null && Files.exists(base) ? AnnBench.fvecs(base) : null;
+    if (data == null) {
+      System.out.println("no data set found; random vectors");
+    }
+    Path work = Files.createTempDirectory("quiver-load");
+    Path tls = Files.createDirectories(work.resolve("tls"));
+    TlsCostBench.makeCertificates(tls);
+    Map<Case, Stats> results = new LinkedHashMap<>();
+    Stats engine = inProcess(work.resolve("engine"), seconds);
+    System.out.printf(Locale.ROOT, "in-process engine search, 8 threads: %.0f/s%n", engine.qps());
+    for (String mode : new String[] {"plain", "tls", "tls+jwt"}) {
+      Server server = Server.start(work.resolve(mode), tls, mode);
+      try {
+        Target t = server.target();
+        load(t);
+        // a fresh server process compiles its hot paths first: warm both APIs before measuring
+        measure(call(t, "grpc", "search"), 8, 5, 0);
+        measure(call(t, "rest", "search"), 8, 5, 0);
+        measure(call(t, "grpc", "filtered"), 8, 2, 0);
+        for (String op : OPS) {
+          for (String api : new String[] {"grpc", "rest"}) {
+            for (int clients : CLIENTS) {
+              Case c = new Case(mode, api, op, clients);
+              Stats s = run(t, c, seconds);
+              results.put(c, s);
+              System.out.printf(
+                  Locale.ROOT,
+                  "%s %s %s %d clients: %.0f/s p50 %.2f ms p99 %.2f ms%n",
+                  mode,
+                  api,
+                  op,
+                  clients,
+                  s.qps(),
+                  s.p50(),
+                  s.p99());
+            }
+          }
+        }
+        t.close();
+      } finally {
+        server.close();
+      }
+    }
+    report(results);
+    Stats grpc8 = results.get(new Case("plain", "grpc", "search", 8));
+    Stats rest8 = results.get(new Case("plain", "rest", "search", 8));
+    Stats secure8 = results.get(new Case("tls+jwt", "grpc", "search", 8));
+    Stats upsert = results.get(new Case("plain", "grpc", "upsert256", 8));
+    System.out.printf(
+        Locale.ROOT,
+        "%ntargets (8 clients, plain unless noted):%n"
+            + "- gRPC search / in-process engine search: %.0f / %.0f = %.2f (target >= 0.6)%n"
+            + "- REST search / gRPC search: %.0f / %.0f = %.2f (target >= 0.8)%n"
+            + "- gRPC search with TLS+JWT / plain: %.2f (target >= 0.85)%n"
+            + "- gRPC upsert, 256-point batches with indexing: %.0f points/s (target >= 20,000)%n",
+        grpc8.qps(),
+        engine.qps(),
+        grpc8.qps() / engine.qps(),
+        rest8.qps(),
+        grpc8.qps(),
+        rest8.qps() / grpc8.qps(),
+        secure8.qps() / grpc8.qps(),
+        upsert.qps() * 256);
+    Path png = Path.of("target", "load.png").toAbsolutePath();
+    chart(results, png);
+    System.out.println("chart: " + png);
+    System.exit(0);
+  }
+
+  // ---- the server, in its own process ----
+
+  private record Server(Process process, int http, int grpc, String mode, Path tls) {
+    static Server start(Path dir, Path tls, String mode) throws Exception {
+      Files.createDirectories(dir);
+      int http = TlsCostBench.freePort();
+      int grpc = TlsCostBench.freePort();
+      var pb =
+          new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "--add-modules",
+              "jdk.incubator.vector",
+              "--enable-native-access=ALL-UNNAMED",
+              "--sun-misc-unsafe-memory-access=allow",
+              "-Xmx1g",
+              "-cp",
+              System.getProperty("java.class.path"),
+              "dev.quiver.server.Main");
+      Map<String, String> env = pb.environment();
+      env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
+      env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(http));
+      env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpc));
+      env.put("QDRANT__STORAGE__STORAGE_PATH", dir.resolve("storage").toString());
+      env.put("QDRANT__STORAGE__SNAPSHOTS_PATH", dir.resolve("snapshots").toString());
+      env.put("QDRANT__LOG_LEVEL", "WARN");
+      if (!mode.equals("plain")) {
+        env.put("QDRANT__SERVICE__ENABLE_TLS", "true");
+        env.put("QDRANT__TLS__CERT", tls.resolve("cert.pem").toString());
+        env.put("QDRANT__TLS__KEY", tls.resolve("key.pem").toString());
+        env.put("QDRANT__TLS__CA_CERT", tls.resolve("cacert.pem").toString());
+      }
+      if (mode.equals("tls+jwt")) {
+        env.put("QDRANT__SERVICE__API_KEY", KEY);
+        env.put("QDRANT__SERVICE__JWT_RBAC", "true");
+      }
+      pb.directory(dir.toFile()).redirectErrorStream(true);
+      pb.redirectOutput(dir.resolve("server.log").toFile());
+      Process p = pb.start();
+      Server s = new Server(p, http, grpc, mode, tls);
+      s.awaitReady();
+      return s;
+    }
+
+    Target target() throws Exception {
+      boolean secure = !mode.equals("plain");
+      var ssl = secure ? TlsCostBench.sslContext(tls.resolve("cacert.pem")) : null;
+      String token = mode.equals("tls+jwt") ? jwt(KEY) : null;
+      ManagedChannel channel =
+          TlsCostBench.channel(grpc, secure ? tls.resolve("cacert.pem") : null);
+      var grpcClient = QdrantGrpcClient.newBuilder(channel, true);
+      if (token != null) {
+        grpcClient.withApiKey(token); // sent as the api-key header, which also takes a JWT
+      }
+      return new Target(
+          TlsCostBench.httpClient(ssl),
+          (secure ? "https" : "http") + "://" + (secure ? "localhost" : "127.0.0.1") + ":" + http,
+          token,
+          new QdrantClient(grpcClient.build()));
+    }
+
+    void awaitReady() throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      Target t = target();
+      try {
+        while (System.nanoTime() < deadline) {
+          try {
+            if (t.http().send(t.get("/readyz"), HttpResponse.BodyHandlers.ofString()).statusCode()
+                == 200) {
+              return;
+            }
+          } catch (java.io.IOException e) {
+            // not listening yet
+          }
+          Thread.sleep(200);
+        }
+      } finally {
+        t.close();
+      }
+      throw new IllegalStateException("the server did not start: see " + mode + "/server.log");
+    }
+
+    void close() throws Exception {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  /** How the clients reach the server in one mode. */
+  private record Target(HttpClient http, String base, String token, QdrantClient grpc) {
+    HttpRequest.Builder request(String path) {
+      var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+      if (token != null) {
+        b.header("Authorization", "Bearer " + token);
+      }
+      return b;
+    }
+
+    HttpRequest get(String path) {
+      return request(path).GET().build();
+    }
+
+    HttpRequest post(String path, String method, String json) {
+      return request(path)
+          .header("content-type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(json))
+          .build();
+    }
+
+    void send(String path, String method, String json) throws Exception {
+      var r = http.send(post(path, method, json), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
+      }
+    }
+
+    void close() {
+      grpc.close();
+    }
+  }
+
+  /** An HS256 JWT with global manage access, signed with the API key (as {@code quiver jwt}). */
+  private static String jwt(String key) throws Exception {
+    var enc = Base64.getUrlEncoder().withoutPadding();
+    String header = enc.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes());
+    String claims =
+        enc.encodeToString(
+            ("{\"access\":\"m\",\"exp\":" + (System.currentTimeMillis() / 1000 + 86400) + "}")
+                .getBytes());
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String sig =
+        enc.encodeToString(
+            mac.doFinal((header + "." + claims).getBytes(StandardCharsets.US_ASCII)));
+    return header + "." + claims + "." + sig;
+  }
+
+  // ---- the workload ----
+
+  private static float[] vector(long i, Random r) {
+    if (data != null) {
+      return data[(int) (i % data.length)];
+    }
+    float[] v = new float[DIM];
+    for (int d = 0; d < DIM; d++) {
+      v[d] = r.nextFloat() - 0.5f;
+    }
+    return v;
+  }
+
+  private static final AtomicLong NEXT_ID = new AtomicLong(LOADED);
+
+  private static String points(long from, int n, Random r) {
+    StringBuilder b = new StringBuilder(n * DIM * 12).append("{\"points\":[");
+    for (int i = 0; i < n; i++) {
+      long id = from + i;
+      b.append(i > 0 ? "," : "").append("{\"id\":").append(id).append(",\"vector\":");
+      appendVector(b, vector(id, r));
+      b.append(",\"payload\":{\"bucket\":").append(id % 10).append("}}");
+    }
+    return b.append("]}").toString();
+  }
+
+  private static void appendVector(StringBuilder b, float[] v) {
+    b.append('[');
+    for (int d = 0; d < v.length; d++) {
+      b.append(d > 0 ? "," : "").append(v[d]);
+    }
+    b.append(']');
+  }
+
+  /** The same collection and searches called on the storage engine in this process. */
+  private static Stats inProcess(Path dir, int seconds) throws Exception {
+    try (var registry = dev.quiver.storage.Storage.open(dir)) {
+      var config =
+          new dev.quiver.storage.CollectionConfig(
+              Map.of(
+                  "",
+                  new dev.quiver.storage.VectorParams(
+                      DIM, dev.quiver.storage.Distance.COSINE, null)),
+              1,
+              1,
+              1,
+              true,
+              dev.quiver.storage.HnswConfig.DEFAULT,
+              dev.quiver.storage.OptimizersConfig.DEFAULT,
+              dev.quiver.storage.WalConfig.DEFAULT);
+      registry.apply(new dev.quiver.storage.CollectionMetaOp.Create("load", config), 1);
+      var c = registry.require("load");
+      Random r = new Random(1);
+      long op = 0;
+      for (int from = 0; from < LOADED; from += 500) {
+        List<dev.quiver.storage.Point> batch = new ArrayList<>();
+        for (int i = from; i < from + 500; i++) {
+          batch.add(
+              new dev.quiver.storage.Point(
+                  dev.quiver.storage.PointId.of(i),
+                  Map.of("", vector(i, r)),
+                  new dev.quiver.storage.Value.Struct(
+                      Map.of("bucket", new dev.quiver.storage.Value.Int(i % 10)))));
+        }
+        c.writer().apply(++op, new dev.quiver.storage.UpdateOp.Upsert(batch));
+      }
+      c.writer().flush();
+      c.writer().awaitIndexed();
+      Call search =
+          rr ->
+              c.reader()
+                  .search(
+                      new dev.quiver.storage.SearchRequest(
+                          "",
+                          vector(rr.nextInt(LOADED), rr),
+                          10,
+                          0,
+                          null,
+                          dev.quiver.storage.WithPayload.NONE,
+                          dev.quiver.storage.WithVectors.NONE));
+      return measure(search, 8, seconds, 1);
+    }
+  }
+
+  private static void load(Target t) throws Exception {
+    t.send("/collections/load", "PUT", "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"}}");
+    t.send(
+        "/collections/load/index?wait=true",
+        "PUT",
+        "{\"field_name\":\"bucket\",\"field_schema\":\"integer\"}");
+    Random r = new Random(1);
+    for (int from = 0; from < LOADED; from += 500) {
+      t.send("/collections/load/points?wait=true", "PUT", points(from, 500, r));
+    }
+    // measure on a built graph, as the in-process baseline does
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    while (System.nanoTime() < deadline) {
+      var info = t.http().send(t.get("/collections/load"), HttpResponse.BodyHandlers.ofString());
+      if (info.body().contains("\"status\":\"green\"")) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("the collection was not indexed within 300 s");
+  }
+
+  private interface Call {
+    void run(Random r) throws Exception;
+  }
+
+  private static Call call(Target t, String api, String op) {
+    boolean grpc = api.equals("grpc");
+    return switch (op) {
+      case "search", "filtered" -> {
+        boolean filtered = op.equals("filtered");
+        yield r -> {
+          float[] q = vector(r.nextInt(LOADED), r);
+          if (grpc) {
+            var b =
+                Points.QueryPoints.newBuilder()
+                    .setCollectionName("load")
+                    .setQuery(io.qdrant.client.QueryFactory.nearest(q))
+                    .setLimit(10);
+            if (filtered) {
+              b.setFilter(
+                  Common.Filter.newBuilder()
+                      .addMust(io.qdrant.client.ConditionFactory.match("bucket", 3)));
+            }
+            t.grpc().queryAsync(b.build()).get();
+          } else {
+            StringBuilder body = new StringBuilder("{\"query\":");
+            appendVector(body, q);
+            body.append(",\"limit\":10");
+            if (filtered) {
+              body.append(",\"filter\":{\"must\":[{\"key\":\"bucket\",\"match\":{\"value\":3}}]}");
+            }
+            t.send("/collections/load/points/query", "POST", body.append('}').toString());
+          }
+        };
+      }
+      case "upsert256" ->
+          r -> {
+            long from = NEXT_ID.getAndAdd(256);
+            if (grpc) {
+              var b = Points.UpsertPoints.newBuilder().setCollectionName("load").setWait(true);
+              for (int i = 0; i < 256; i++) {
+                float[] v = vector(from + i, r);
+                var dense = Points.DenseVector.newBuilder();
+                for (float f : v) {
+                  dense.addData(f);
+                }
+                b.addPoints(
+                    Points.PointStruct.newBuilder()
+                        .setId(io.qdrant.client.PointIdFactory.id(from + i))
+                        .setVectors(
+                            Points.Vectors.newBuilder()
+                                .setVector(Points.Vector.newBuilder().setDense(dense)))
+                        .putPayload(
+                            "bucket", io.qdrant.client.ValueFactory.value((from + i) % 10)));
+              }
+              t.grpc().upsertAsync(b.build()).get();
+            } else {
+              t.send("/collections/load/points?wait=true", "PUT", points(from, 256, r));
+            }
+          };
+      case "scroll" ->
+          r -> {
+            long offset = r.nextInt(LOADED - 200);
+            if (grpc) {
+              t.grpc()
+                  .scrollAsync(
+                      Points.ScrollPoints.newBuilder()
+                          .setCollectionName("load")
+                          .setOffset(io.qdrant.client.PointIdFactory.id(offset))
+                          .setLimit(100)
+                          .build())
+                  .get();
+            } else {
+              t.send(
+                  "/collections/load/points/scroll",
+                  "POST",
+                  "{\"offset\":" + offset + ",\"limit\":100,\"with_payload\":true}");
+            }
+          };
+      default -> throw new IllegalArgumentException(op);
+    };
+  }
+
+  private static Stats run(Target t, Case c, int seconds) throws Exception {
+    return measure(call(t, c.api(), c.op()), c.clients(), seconds, c.hashCode());
+  }
+
+  /** {@code clients} threads calling {@code call} for {@code seconds} after a warm-up. */
+  private static Stats measure(Call call, int clients, int seconds, int seed) throws Exception {
+    AtomicBoolean measuring = new AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong errors = new AtomicLong();
+    List<long[]> perClient = new ArrayList<>();
+    CountDownLatch done = new CountDownLatch(clients);
+    for (int i = 0; i < clients; i++) {
+      long[][] cell = {new long[1 << 16]};
+      int[] count = {0};
+      perClient.add(null);
+      int index = i;
+      Thread.ofPlatform()
+          .start(
+              () -> {
+                Random r = new Random(index * 7919L + seed);
+                try {
+                  while (!stop.get()) {
+                    long t0 = System.nanoTime();
+                    try {
+                      call.run(r);
+                    } catch (Exception e) {
+                      errors.incrementAndGet();
+                      continue;
+                    }
+                    long took = System.nanoTime() - t0;
+                    if (measuring.get()) {
+                      if (count[0] == cell[0].length) {
+                        cell[0] = java.util.Arrays.copyOf(cell[0], count[0] * 2);
+                      }
+                      cell[0][count[0]++] = took;
+                    }
+                  }
+                } finally {
+                  synchronized (perClient) {
+                    perClient.set(index, java.util.Arrays.copyOf(cell[0], count[0]));
+                  }
+                  done.countDown();
+                }
+              });
+    }
+    Thread.sleep(Math.min(2000, seconds * 400L)); // warm-up
+    measuring.set(true);
+    long start = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    measuring.set(false);
+    long elapsed = System.nanoTime() - start;
+    stop.set(true);
+    done.await(120, TimeUnit.SECONDS);
+    long[] all =
+        perClient.stream().filter(x -> x != null).flatMapToLong(java.util.Arrays::stream).toArray();
+    java.util.Arrays.sort(all);
+    double qps = all.length / (elapsed / 1e9);
+    return new Stats(qps, pct(all, 0.50), pct(all, 0.99), pct(all, 0.999), errors.get());
+  }
+
+  private static double pct(long[] sorted, double q) {
+    return sorted.length == 0
+        ? 0
+        : sorted[(int) Math.min(sorted.length - 1, sorted.length * q)] / 1e6;
+  }
+
+  // ---- reporting ----
+
+  private static void report(Map<Case, Stats> results) {
+    System.out.println();
+    System.out.println(
+        "| api | operation | clients | mode | req/s | p50 ms | p99 ms | p99.9 ms | errors | vs plain |");
+    System.out.println("|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    results.forEach(
+        (c, s) -> {
+          Stats plain = results.get(new Case("plain", c.api(), c.op(), c.clients()));
+          System.out.printf(
+              Locale.ROOT,
+              "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %d | %.2f |%n",
+              c.api(),
+              c.op(),
+              c.clients(),
+              c.mode(),
+              s.qps(),
+              s.p50(),
+              s.p99(),
+              s.p999(),
+              s.errors(),
+              s.qps() / plain.qps());
+        });
+    // REST against gRPC, same operation, clients and mode
+    System.out.println();
+    System.out.println("| operation | clients | mode | REST / gRPC |");
+    System.out.println("|---|---:|---|---:|");
+    results.forEach(
+        (c, s) -> {
+          if (c.api().equals("rest")) {
+            Stats g = results.get(new Case(c.mode(), "grpc", c.op(), c.clients()));
+            System.out.printf(
+                Locale.ROOT,
+                "| %s | %d | %s | %.2f |%n",
+                c.op(),
+                c.clients(),
+                c.mode(),
+                s.qps() / g.qps());
+          }
+        });
+  }
+
+  /** Grouped bars: one group per (api, operation, clients), one bar per mode. */
+  private static void chart(Map<Case, Stats> results, Path png) throws Exception {
+    List<String> groups = new ArrayList<>();
+    for (Case c : results.keySet()) {
+      String g = c.api() + " " + c.op() + " " + c.clients();
+      if (!groups.contains(g)) {
+        groups.add(g);
+      }
+    }
+    String[] modes = {"plain", "tls", "tls+jwt"};
+    Color[] colors = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868)};
+    int w = 60 + groups.size() * 48;
+    int h = 520;
+    var img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, w, h);
+    double max = results.values().stream().mapToDouble(Stats::qps).max().orElse(1);
+    double logMax = Math.log10(Math.max(10, max));
+    int top = 40;
+    int bottom = h - 130;
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+    g.drawString("Quiver end-to-end requests/s (log scale) by API, operation, clients", 10, 20);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+    for (int p = 1; p <= Math.ceil(logMax); p++) {
+      int y = bottom - (int) ((bottom - top) * p / logMax);
+      g.setColor(new Color(0xDDDDDD));
+      g.drawLine(50, y, w - 10, y);
+      g.setColor(Color.DARK_GRAY);
+      g.drawString(String.format(Locale.ROOT, "%,d", (long) Math.pow(10, p)), 5, y + 4);
+    }
+    for (int i = 0; i < groups.size(); i++) {
+      String[] parts = groups.get(i).split(" ");
+      int x0 = 55 + i * 48;
+      for (int m = 0; m < modes.length; m++) {
+        Stats s = results.get(new Case(modes[m], parts[0], parts[1], Integer.parseInt(parts[2])));
+        if (s == null) {
+          continue;
+        }
+        int bh = (int) ((bottom - top) * Math.log10(Math.max(1, s.qps())) / logMax);
+        g.setColor(colors[m]);
+        g.fillRect(x0 + m * 13, bottom - bh, 12, bh);
+      }
+      var t = g.getTransform();
+      g.rotate(Math.toRadians(60), x0, bottom + 8);
+      g.setColor(Color.BLACK);
+      g.drawString(groups.get(i), x0, bottom + 8);
+      g.setTransform(t);
+    }
+    for (int m = 0; m < modes.length; m++) {
+      g.setColor(colors[m]);
+      g.fillRect(w - 220 + m * 70, 28, 10, 10);
+      g.setColor(Color.BLACK);
+      g.drawString(modes[m], w - 206 + m * 70, 37);
+    }
+    g.dispose();
+    Files.createDirectories(png.getParent());
+    javax.imageio.ImageIO.write(img, "png", png.toFile());
+  }
+}
