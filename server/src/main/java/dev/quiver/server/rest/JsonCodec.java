@@ -595,9 +595,13 @@ final class JsonCodec {
     } else {
       vector = denseVector(v, "vector");
     }
-    int limit = limit(o, true);
+    return request(o, name, vector, limit(o, true));
+  }
+
+  /** A search's settings from a request body: offset, threshold, selectors, params, filter. */
+  private static SearchRequest request(ObjectNode o, String using, float[] vector, int limit) {
     return new SearchRequest(
-        name,
+        using,
         vector,
         limit,
         offset(o),
@@ -630,17 +634,7 @@ final class JsonCodec {
     float[] vector = denseVector(q, "query");
     String using =
         o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
-    return new SearchRequest(
-        using,
-        vector,
-        limit(o, false),
-        offset(o),
-        optFloat(o, "score_threshold"),
-        withPayload(o.get("with_payload"), WithPayload.NONE),
-        withVectors(vectorSelector(o), WithVectors.NONE),
-        hnswEf(o),
-        exact(o),
-        FilterJson.parse(o.get("filter"), "filter"));
+    return request(o, using, vector, limit(o, false));
   }
 
   /** An example-based search before its examples are looked up. */
@@ -728,17 +722,7 @@ final class JsonCodec {
   private static SearchRequest template(ObjectNode o, int limit) {
     String using =
         o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
-    return new SearchRequest(
-        using,
-        new float[0],
-        limit,
-        offset(o),
-        optFloat(o, "score_threshold"),
-        withPayload(o.get("with_payload"), WithPayload.NONE),
-        withVectors(vectorSelector(o), WithVectors.NONE),
-        hnswEf(o),
-        exact(o),
-        FilterJson.parse(o.get("filter"), "filter"));
+    return request(o, using, new float[0], limit);
   }
 
   /** {@code params.hnsw_ef}, or null. */
