@@ -71,7 +71,7 @@ public final class LoadGen {
     Map<Case, Stats> results = new LinkedHashMap<>();
     Stats engine = inProcess(work.resolve("engine"), seconds);
     System.out.printf(Locale.ROOT, "in-process engine search, 8 threads: %.0f/s%n", engine.qps());
-    for (String mode : new String[] {"plain", "tls", "tls+jwt"}) {
+    for (String mode : System.getProperty("bench.load.modes", "plain,tls,tls+jwt").split(",")) {
       Server server = Server.start(work.resolve(mode), tls, mode);
       try {
         Target t = server.target();
@@ -109,6 +109,10 @@ public final class LoadGen {
     Stats rest8 = results.get(new Case("plain", "rest", "search", 8));
     Stats secure8 = results.get(new Case("tls+jwt", "grpc", "search", 8));
     Stats upsert = results.get(new Case("plain", "grpc", "upsert256", 8));
+    if (grpc8 == null || rest8 == null || secure8 == null || upsert == null) {
+      System.out.println("(targets need all three modes)");
+      System.exit(0);
+    }
     System.out.printf(
         Locale.ROOT,
         "%ntargets (8 clients, plain unless noted):%n"
@@ -145,6 +149,12 @@ public final class LoadGen {
               "--enable-native-access=ALL-UNNAMED",
               "--sun-misc-unsafe-memory-access=allow",
               "-Xmx1g",
+              // -Dbench.load.jfr=true records each server process (server.jfr in its directory)
+              Boolean.getBoolean("bench.load.jfr")
+                  ? "-XX:StartFlightRecording=filename="
+                      + dir.resolve("server.jfr")
+                      + ",settings=profile"
+                  : "-Dquiver.bench=load",
               "-cp",
               System.getProperty("java.class.path"),
               "dev.quiver.server.Main");
@@ -544,7 +554,7 @@ public final class LoadGen {
               s.p99(),
               s.p999(),
               s.errors(),
-              s.qps() / plain.qps());
+              plain == null ? Double.NaN : s.qps() / plain.qps());
         });
     // REST against gRPC, same operation, clients and mode
     System.out.println();
@@ -554,6 +564,9 @@ public final class LoadGen {
         (c, s) -> {
           if (c.api().equals("rest")) {
             Stats g = results.get(new Case(c.mode(), "grpc", c.op(), c.clients()));
+            if (g == null) {
+              return;
+            }
             System.out.printf(
                 Locale.ROOT,
                 "| %s | %d | %s | %.2f |%n",
