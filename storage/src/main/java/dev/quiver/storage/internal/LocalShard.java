@@ -461,11 +461,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     int[] order = found.bestFirstPositions();
     List<ScoredPoint> out = new ArrayList<>(request.limit());
     int skipped = 0;
+    // a slot being indexed is found by the graph walk and by the scan of pending slots alike
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
     for (int pos : order) {
       if (out.size() == request.limit()) {
         break;
       }
       int slot = found.node(pos);
+      if (!seen.add(slot)) {
+        continue;
+      }
       PointId id = space.owners.get(slot);
       Stored s = id == null ? null : points.get(id);
       if (s == null || !Integer.valueOf(slot).equals(s.slots().get(request.vectorName()))) {
