@@ -8,7 +8,6 @@ import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
-import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
@@ -66,21 +65,15 @@ public final class DistanceMatrix {
       ReadConsistency consistency,
       ShardSelector shards) {
     List<PointId> all = new ArrayList<>();
-    PointId offset = null;
-    do {
-      ScrollPage page =
-          dispatcher.scroll(
-              collection,
-              filter,
-              offset,
-              PAGE,
-              WithPayload.NONE,
-              WithVectors.NONE,
-              consistency,
-              shards);
-      page.points().forEach(p -> all.add(p.id()));
-      offset = page.nextOffset();
-    } while (offset != null);
+    Pages.each(
+        dispatcher,
+        collection,
+        filter,
+        WithPayload.NONE,
+        WithVectors.NONE,
+        consistency,
+        shards,
+        p -> all.add(p.id()));
     if (all.size() > sample) {
       Collections.shuffle(all, new java.util.Random());
     }

@@ -4,9 +4,6 @@ import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.storage.Filter;
-import dev.quiver.storage.PointId;
-import dev.quiver.storage.PointRecord;
-import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
@@ -50,25 +47,19 @@ public final class Facets {
               + " index for this key or use a different filter.");
     }
     Map<Value, Long> counts = new HashMap<>();
-    PointId offset = null;
-    do {
-      ScrollPage page =
-          dispatcher.scroll(
-              collection,
-              filter,
-              offset,
-              PAGE,
-              WithPayload.include(List.of(key)),
-              WithVectors.NONE,
-              consistency,
-              shards);
-      for (PointRecord p : page.points()) {
-        for (Value v : distinctValues(p.payload(), key)) {
-          counts.merge(v, 1L, Long::sum);
-        }
-      }
-      offset = page.nextOffset();
-    } while (offset != null);
+    Pages.each(
+        dispatcher,
+        collection,
+        filter,
+        WithPayload.include(List.of(key)),
+        WithVectors.NONE,
+        consistency,
+        shards,
+        p -> {
+          for (Value v : distinctValues(p.payload(), key)) {
+            counts.merge(v, 1L, Long::sum);
+          }
+        });
     List<Hit> hits = new ArrayList<>();
     counts.forEach((v, n) -> hits.add(new Hit(v, n)));
     hits.sort(

@@ -6,7 +6,6 @@ import dev.quiver.cluster.ShardSelector;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
-import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
@@ -64,30 +63,31 @@ public final class Ordering {
     }
     // the worst kept on top, so the heap holds the best `limit`
     PriorityQueue<Ordered> best = new PriorityQueue<>(order.reversed());
-    PointId offset = null;
-    do {
-      ScrollPage page =
-          dispatcher.scroll(
-              collection, filter, offset, PAGE, WithPayload.ALL, withVectors, consistency, shards);
-      for (PointRecord p : page.points()) {
-        for (Value v : Facets.distinctValues(p.payload(), by.key(), true)) {
-          double x = number(v);
-          if (by.startFrom() != null
-              && (by.descending() ? x > by.startFrom() : x < by.startFrom())) {
-            continue;
+    Pages.each(
+        dispatcher,
+        collection,
+        filter,
+        WithPayload.ALL,
+        withVectors,
+        consistency,
+        shards,
+        p -> {
+          for (Value v : Facets.distinctValues(p.payload(), by.key(), true)) {
+            double x = number(v);
+            if (by.startFrom() != null
+                && (by.descending() ? x > by.startFrom() : x < by.startFrom())) {
+              continue;
+            }
+            best.add(
+                new Ordered(
+                    new PointRecord(
+                        p.id(), withPayload.select(p.payload()), p.vectors(), p.shardKey()),
+                    v));
+            if (best.size() > limit) {
+              best.poll();
+            }
           }
-          best.add(
-              new Ordered(
-                  new PointRecord(
-                      p.id(), withPayload.select(p.payload()), p.vectors(), p.shardKey()),
-                  v));
-          if (best.size() > limit) {
-            best.poll();
-          }
-        }
-      }
-      offset = page.nextOffset();
-    } while (offset != null);
+        });
     List<Ordered> out = new ArrayList<>(best);
     out.sort(order);
     return out;

@@ -1,0 +1,586 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The wider Qdrant API against the packaged server (batches, recommendations, groups, facets,
+ * aliases, payload indexes, custom sharding), every answer validated against Qdrant's OpenAPI.
+ */
+class ApiSurfaceIT {
+  static OpenApiValidator openApi;
+
+  @TempDir Path work;
+  QuiverProcess node;
+
+  @BeforeAll
+  static void loadSpec() throws Exception {
+    openApi = new OpenApiValidator();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  private Rest start() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    return new Rest(node.httpPort, openApi);
+  }
+
+  @Test
+  void batchUpdatesSearchesAndQueries() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call("PUT", c, "/collections/b", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    var results =
+        rest.call(
+                "POST",
+                c + "/points/batch",
+                "/collections/b/points/batch?wait=true",
+                "{\"operations\":["
+                    + "{\"upsert\":{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]},"
+                    + "{\"id\":3,\"vector\":[1,1]}]}},"
+                    + "{\"set_payload\":{\"payload\":{\"k\":\"v\"},\"points\":[1,2]}},"
+                    + "{\"delete_payload\":{\"keys\":[\"k\"],\"points\":[2]}},"
+                    + "{\"delete\":{\"points\":[3]}}]}")
+            .result();
+    assertThat(results).hasSize(4);
+    assertThat(results.get(3).get("status").asText()).isEqualTo("completed");
+    var got =
+        rest.call("POST", c + "/points", "/collections/b/points", "{\"ids\":[1,2,3]}").result();
+    assertThat(got).hasSize(2);
+    assertThat(got.get(0).at("/payload/k").asText()).isEqualTo("v");
+    assertThat(got.get(1).get("payload").has("k")).isFalse();
+    // a malformed operation anywhere in the batch changes nothing
+    var bad =
+        rest.call(
+            "POST",
+            c + "/points/batch",
+            "/collections/b/points/batch?wait=true",
+            "{\"operations\":[{\"delete\":{\"points\":[1]}},{\"explode\":{}}]}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(
+            rest.call("POST", c + "/points/count", "/collections/b/points/count", "{}")
+                .result()
+                .get("count")
+                .asInt())
+        .isEqualTo(2);
+
+    // a legacy route the current spec no longer lists: each item is a list of ScoredPoint
+    var searchAnswer =
+        rest.send(
+            "POST",
+            "/collections/b/points/search/batch",
+            "{\"searches\":[{\"vector\":[1,0],\"limit\":1},{\"vector\":[0,1],\"limit\":2}]}");
+    assertThat(searchAnswer.status()).isEqualTo(200);
+    var searches = searchAnswer.result();
+    assertThat(searches).hasSize(2);
+    for (JsonNode list : searches) {
+      for (JsonNode hit : list) {
+        assertThat(openApi.validate(openApi.component("ScoredPoint"), hit)).isEmpty();
+      }
+    }
+    assertThat(searches.get(0).get(0).get("id").asInt()).isEqualTo(1);
+    assertThat(searches.get(1)).hasSize(2);
+    assertThat(searches.get(1).get(0).get("id").asInt()).isEqualTo(2);
+    var queries =
+        rest.call(
+                "POST",
+                c + "/points/query/batch",
+                "/collections/b/points/query/batch",
+                "{\"searches\":[{\"query\":[1,0],\"limit\":1},{\"query\":[0,1],\"limit\":1}]}")
+            .result();
+    assertThat(queries.get(0).at("/points/0/id").asInt()).isEqualTo(1);
+    assertThat(queries.get(1).at("/points/0/id").asInt()).isEqualTo(2);
+
+    // recommendations (average_vector): the examples are left out of the results
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/b/points?wait=true",
+        "{\"points\":[{\"id\":4,\"vector\":[0.8,0.2]},{\"id\":5,\"vector\":[0.2,0.8]}]}");
+    var rec =
+        rest.send(
+            "POST",
+            "/collections/b/points/recommend",
+            "{\"positive\":[1],\"negative\":[2],\"limit\":5}");
+    assertThat(rec.status()).as(rec.body()).isEqualTo(200);
+    assertThat(rec.result()).extracting(h -> h.get("id").asInt()).containsExactly(4, 5);
+    assertThat(rec.result().get(0).get("score").floatValue()).isCloseTo(1.4f, within(1e-4f));
+    var byId =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/b/points/query",
+                "{\"query\":1,\"limit\":1}")
+            .result();
+    assertThat(byId.at("/points/0/id").asInt()).isEqualTo(4);
+    var recQuery =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/b/points/query",
+                "{\"query\":{\"recommend\":{\"positive\":[2],\"negative\":[[1,0]]}},\"limit\":1}")
+            .result();
+    assertThat(recQuery.at("/points/0/id").asInt()).isEqualTo(5);
+    assertThat(
+            rest.send("POST", "/collections/b/points/recommend", "{\"positive\":[99],\"limit\":1}")
+                .status())
+        .isEqualTo(404);
+
+    // vectors replaced in place, the payload kept
+    rest.call(
+        "PUT",
+        c + "/points/vectors",
+        "/collections/b/points/vectors?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":[0,3]}]}");
+    var one = rest.call("GET", c + "/points/{id}", "/collections/b/points/1", null).result();
+    assertThat(one.get("vector").toString()).isEqualTo("[0.0,3.0]");
+    assertThat(one.at("/payload/k").asText()).isEqualTo("v");
+    assertThat(
+            rest.call(
+                    "PUT",
+                    c + "/points/vectors",
+                    "/collections/b/points/vectors?wait=true",
+                    "{\"points\":[{\"id\":77,\"vector\":[0,3]}]}")
+                .status())
+        .isEqualTo(404);
+    assertThat(
+            rest.call(
+                    "POST",
+                    c + "/points/vectors/delete",
+                    "/collections/b/points/vectors/delete?wait=true",
+                    "{\"points\":[1],\"vector\":[\"nope\"]}")
+                .status())
+        .isEqualTo(400);
+    assertThat(
+            rest.send(
+                    "POST",
+                    "/collections/b/points/recommend",
+                    "{\"positive\":[1],\"strategy\":\"best_score\",\"limit\":1}")
+                .status())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void facetsAndTelemetry() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call("PUT", c, "/collections/f", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/f/points?wait=true",
+        "{\"points\":["
+            + "{\"id\":1,\"vector\":[1,0],\"payload\":{\"color\":\"red\",\"n\":1}},"
+            + "{\"id\":2,\"vector\":[1,0],\"payload\":{\"color\":[\"red\",\"blue\",\"red\"],\"n\":2}},"
+            + "{\"id\":3,\"vector\":[1,0],\"payload\":{\"color\":\"blue\",\"n\":3}},"
+            + "{\"id\":4,\"vector\":[1,0],\"payload\":{\"color\":\"red\",\"n\":4}},"
+            + "{\"id\":5,\"vector\":[1,0]}]}");
+    var noIndex = rest.call("POST", c + "/facet", "/collections/f/facet", "{\"key\":\"color\"}");
+    assertThat(noIndex.status()).isEqualTo(400);
+    assertThat(noIndex.error()).contains("Index required");
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/f/index?wait=true",
+        "{\"field_name\":\"color\",\"field_schema\":\"keyword\"}");
+    var hits =
+        rest.call("POST", c + "/facet", "/collections/f/facet", "{\"key\":\"color\"}")
+            .result()
+            .get("hits");
+    assertThat(hits.toString())
+        .isEqualTo("[{\"count\":3,\"value\":\"red\"},{\"count\":2,\"value\":\"blue\"}]");
+    var filtered =
+        rest.call(
+                "POST",
+                c + "/facet",
+                "/collections/f/facet",
+                "{\"key\":\"color\",\"limit\":1,\"filter\":{\"must\":[{\"key\":\"n\",\"range\":{\"lte\":2}}]}}")
+            .result()
+            .get("hits");
+    assertThat(filtered.toString()).isEqualTo("[{\"count\":2,\"value\":\"red\"}]");
+
+    // groups by a payload value: the best groups, each with its best points
+    var groups =
+        rest.call(
+                "POST",
+                c + "/points/query/groups",
+                "/collections/f/points/query/groups",
+                "{\"query\":[1,0],\"group_by\":\"color\",\"group_size\":2,\"limit\":5,\"with_payload\":[\"n\"]}")
+            .result()
+            .get("groups");
+    assertThat(groups).hasSize(2);
+    for (JsonNode g : groups) {
+      assertThat(g.get("hits")).hasSize(2);
+      assertThat(g.at("/hits/0/payload").has("color")).isFalse();
+    }
+    assertThat(groups.get(0).get("id").asText()).isIn("red", "blue");
+    var legacy =
+        rest.send(
+            "POST",
+            "/collections/f/points/search/groups",
+            "{\"vector\":[1,0],\"group_by\":\"color\",\"group_size\":1,\"limit\":1}");
+    assertThat(legacy.status()).isEqualTo(200);
+    assertThat(legacy.result().get("groups")).hasSize(1);
+    assertThat(legacy.result().at("/groups/0/hits")).hasSize(1);
+
+    // scroll ordered by a numeric payload value (needs a range index)
+    String scroll = c + "/points/scroll";
+    assertThat(
+            rest.call("POST", scroll, "/collections/f/points/scroll", "{\"order_by\":\"n\"}")
+                .status())
+        .isEqualTo(400);
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/f/index?wait=true",
+        "{\"field_name\":\"n\",\"field_schema\":\"integer\"}");
+    var desc =
+        rest.call(
+                "POST",
+                scroll,
+                "/collections/f/points/scroll",
+                "{\"order_by\":{\"key\":\"n\",\"direction\":\"desc\"},\"limit\":2}")
+            .result();
+    assertThat(desc.get("points")).extracting(p -> p.get("id").asInt()).containsExactly(4, 3);
+    assertThat(desc.at("/points/0/order_value").asInt()).isEqualTo(4);
+    assertThat(desc.get("next_page_offset").isNull()).isTrue();
+    var from =
+        rest.call(
+                "POST",
+                scroll,
+                "/collections/f/points/scroll",
+                "{\"order_by\":{\"key\":\"n\",\"start_from\":2},\"limit\":10}")
+            .result();
+    assertThat(from.get("points")).extracting(p -> p.get("id").asInt()).containsExactly(2, 3, 4);
+    assertThat(
+            rest.call(
+                    "POST",
+                    scroll,
+                    "/collections/f/points/scroll",
+                    "{\"order_by\":\"n\",\"offset\":3}")
+                .status())
+        .isEqualTo(422);
+
+    var recGroups =
+        rest.send(
+            "POST",
+            "/collections/f/points/recommend/groups",
+            "{\"positive\":[1],\"group_by\":\"color\",\"group_size\":1,\"limit\":2}");
+    assertThat(recGroups.status()).as(recGroups.body()).isEqualTo(200);
+    assertThat(recGroups.result().get("groups")).hasSize(2);
+    for (JsonNode g : recGroups.result().get("groups")) {
+      assertThat(g.at("/hits/0/id").asInt()).isNotEqualTo(1); // the example is left out
+      assertThat(openApi.validate(openApi.component("PointGroup"), g)).isEmpty();
+    }
+
+    // the distance matrix of a sample: every sampled point with its nearest others
+    var pairs =
+        rest.call(
+                "POST",
+                c + "/points/search/matrix/pairs",
+                "/collections/f/points/search/matrix/pairs",
+                "{\"sample\":5,\"limit\":2}")
+            .result()
+            .get("pairs");
+    assertThat(pairs).hasSize(10);
+    for (JsonNode pair : pairs) {
+      assertThat(pair.get("a").asInt()).isNotEqualTo(pair.get("b").asInt());
+    }
+    var offsets =
+        rest.call(
+                "POST",
+                c + "/points/search/matrix/offsets",
+                "/collections/f/points/search/matrix/offsets",
+                "{\"sample\":3,\"limit\":1,\"filter\":{\"must\":[{\"key\":\"n\",\"range\":{\"lte\":3}}]}}")
+            .result();
+    assertThat(offsets.get("ids")).extracting(JsonNode::asInt).containsExactly(1, 2, 3);
+    assertThat(offsets.get("offsets_row")).extracting(JsonNode::asInt).containsExactly(0, 1, 2);
+    assertThat(offsets.get("scores")).hasSize(3);
+
+    var telemetry = rest.call("GET", "/telemetry", "/telemetry?details_level=1", null).result();
+    assertThat(telemetry.at("/collections/number_of_collections").asInt()).isEqualTo(1);
+    assertThat(telemetry.at("/collections/collections/0/vectors").asInt()).isEqualTo(5);
+    assertThat(telemetry.get("id").asText()).isNotEmpty();
+  }
+
+  @Test
+  void aliasesAndPayloadIndexes() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call("PUT", c, "/collections/v1", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call("PUT", c, "/collections/v2", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/v2/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":[1,0],\"payload\":{\"city\":\"Oslo\"}},"
+            + "{\"id\":2,\"vector\":[0,1]}]}");
+    String aliases = "/collections/aliases";
+    assertThat(
+            rest.call(
+                    "POST",
+                    aliases,
+                    aliases,
+                    "{\"actions\":[{\"create_alias\":{\"collection_name\":\"v1\",\"alias_name\":\"prod\"}}]}")
+                .result()
+                .asBoolean())
+        .isTrue();
+    // a blue-green switch: one atomic request re-points the alias
+    rest.call(
+        "POST",
+        aliases,
+        aliases,
+        "{\"actions\":[{\"delete_alias\":{\"alias_name\":\"prod\"}},"
+            + "{\"create_alias\":{\"collection_name\":\"v2\",\"alias_name\":\"prod\"}}]}");
+    assertThat(
+            rest.call("POST", c + "/points/count", "/collections/prod/points/count", "{}")
+                .result()
+                .get("count")
+                .asInt())
+        .isEqualTo(2);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().toString())
+        .isEqualTo("{\"aliases\":[{\"alias_name\":\"prod\",\"collection_name\":\"v2\"}]}");
+    rest.call(
+        "POST",
+        aliases,
+        aliases,
+        "{\"actions\":[{\"rename_alias\":{\"old_alias_name\":\"prod\",\"new_alias_name\":\"live\"}}]}");
+    assertThat(
+            rest.call("GET", c + "/aliases", "/collections/v2/aliases", null).result().toString())
+        .isEqualTo("{\"aliases\":[{\"alias_name\":\"live\",\"collection_name\":\"v2\"}]}");
+    // all or nothing: the second action fails, so the first is not applied
+    var failed =
+        rest.call(
+            "POST",
+            aliases,
+            aliases,
+            "{\"actions\":[{\"create_alias\":{\"collection_name\":\"v1\",\"alias_name\":\"a1\"}},"
+                + "{\"create_alias\":{\"collection_name\":\"nope\",\"alias_name\":\"a2\"}}]}");
+    assertThat(failed.status()).isEqualTo(404);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().get("aliases")).hasSize(1);
+    assertThat(
+            rest.call(
+                    "POST",
+                    aliases,
+                    aliases,
+                    "{\"actions\":[{\"delete_alias\":{\"alias_name\":\"ghost\"}}]}")
+                .status())
+        .isEqualTo(404);
+
+    // payload indexes are recorded and reported with the points that have the field
+    var created =
+        rest.call(
+            "PUT",
+            c + "/index",
+            "/collections/live/index?wait=true",
+            "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}");
+    assertThat(created.result().get("status").asText()).isEqualTo("completed");
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/v2/index",
+        "{\"field_name\":\"body\",\"field_schema\":{\"type\":\"text\",\"tokenizer\":\"word\"}}");
+    JsonNode schema = rest.call("GET", c, "/collections/v2", null).result().get("payload_schema");
+    assertThat(schema.at("/city/data_type").asText()).isEqualTo("keyword");
+    assertThat(schema.at("/city/points").asInt()).isEqualTo(1);
+    assertThat(schema.at("/body/params/tokenizer").asText()).isEqualTo("word");
+    var badType =
+        rest.call(
+            "PUT",
+            c + "/index",
+            "/collections/v2/index",
+            "{\"field_name\":\"x\",\"field_schema\":\"colour\"}");
+    assertThat(badType.status()).isEqualTo(400);
+    rest.call("DELETE", c + "/index/{field_name}", "/collections/v2/index/city", null);
+    assertThat(
+            rest.call("GET", c, "/collections/v2", null).result().get("payload_schema").has("city"))
+        .isFalse();
+
+    // aliases and indexes survive a restart; dropping a collection drops its aliases
+    node.close();
+    node.start();
+    rest = new Rest(node.httpPort, openApi);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().get("aliases")).hasSize(1);
+    assertThat(
+            rest.call("GET", c, "/collections/v2", null)
+                .result()
+                .at("/payload_schema/body/data_type")
+                .asText())
+        .isEqualTo("text");
+    rest.call("DELETE", c, "/collections/v2", null);
+    assertThat(rest.call("GET", "/aliases", "/aliases", null).result().get("aliases")).isEmpty();
+  }
+
+  @Test
+  void customShardingPlacesPointsByShardKey() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call(
+        "PUT",
+        c,
+        "/collections/ks",
+        "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\","
+            + "\"shard_number\":2}");
+    assertThat(
+            rest.call("GET", c, "/collections/ks", null)
+                .result()
+                .at("/config/params/sharding_method")
+                .asText())
+        .isEqualTo("custom");
+    String pts = c + "/points";
+    // a write must name its key, and the key must exist
+    var noKey =
+        rest.call(
+            "PUT", pts, "/collections/ks/points", "{\"points\":[{\"id\":1,\"vector\":[1,0]}]}");
+    assertThat(noKey.status()).isEqualTo(400);
+    assertThat(noKey.error()).contains("Shard key is required");
+    var unknownKey =
+        rest.call(
+            "PUT",
+            pts,
+            "/collections/ks/points",
+            "{\"points\":[{\"id\":1,\"vector\":[1,0]}],\"shard_key\":\"eu\"}");
+    assertThat(unknownKey.status()).isEqualTo(404);
+
+    String shards = c + "/shards";
+    assertThat(
+            rest.call("PUT", shards, "/collections/ks/shards", "{\"shard_key\":\"eu\"}").status())
+        .isEqualTo(200);
+    assertThat(
+            rest.call(
+                    "PUT",
+                    shards,
+                    "/collections/ks/shards",
+                    "{\"shard_key\":7,\"shards_number\":1}")
+                .status())
+        .isEqualTo(200);
+    var again = rest.call("PUT", shards, "/collections/ks/shards", "{\"shard_key\":\"eu\"}");
+    assertThat(again.status()).isEqualTo(400);
+    assertThat(rest.call("GET", shards, "/collections/ks/shards", null).result().toString())
+        .isEqualTo("{\"shard_keys\":[{\"key\":7},{\"key\":\"eu\"}]}");
+
+    StringBuilder eu = new StringBuilder("{\"shard_key\":\"eu\",\"points\":[");
+    for (int i = 1; i <= 10; i++) {
+      eu.append(i > 1 ? "," : "")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[1,")
+          .append(i)
+          .append("]}");
+    }
+    rest.call("PUT", pts, "/collections/ks/points?wait=true", eu.append("]}").toString());
+    rest.call(
+        "PUT",
+        pts,
+        "/collections/ks/points?wait=true",
+        "{\"shard_key\":7,\"points\":[{\"id\":11,\"vector\":[2,0]},{\"id\":12,\"vector\":[3,0]}]}");
+    // one point under both keys is stored once in each
+    rest.call(
+        "PUT",
+        pts,
+        "/collections/ks/points?wait=true",
+        "{\"shard_key\":[\"eu\",7],\"points\":[{\"id\":100,\"vector\":[9,9]}]}");
+
+    assertThat(count(rest, "{\"shard_key\":\"eu\"}")).isEqualTo(11);
+    assertThat(count(rest, "{\"shard_key\":7}")).isEqualTo(3);
+    assertThat(count(rest, "{}")).isEqualTo(14);
+    assertThat(count(rest, "{\"shard_key\":{\"target\":\"us\",\"fallback\":7}}")).isEqualTo(3);
+
+    var hits =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/ks/points/query",
+                "{\"query\":[1,0],\"limit\":3,\"shard_key\":7}")
+            .result()
+            .get("points");
+    assertThat(hits).hasSize(3);
+    for (JsonNode h : hits) {
+      assertThat(h.get("shard_key").asLong()).isEqualTo(7);
+    }
+    assertThat(hits.get(0).get("id").asLong()).isEqualTo(100);
+    var got =
+        rest.call("POST", pts, "/collections/ks/points", "{\"ids\":[3,11],\"shard_key\":\"eu\"}")
+            .result();
+    assertThat(got).hasSize(1);
+    assertThat(got.get(0).get("shard_key").asText()).isEqualTo("eu");
+    var page =
+        rest.call(
+                "POST",
+                c + "/points/scroll",
+                "/collections/ks/points/scroll",
+                "{\"limit\":100,\"shard_key\":\"eu\"}")
+            .result();
+    assertThat(page.get("points")).hasSize(11);
+
+    var info = rest.call("GET", c + "/cluster", "/collections/ks/cluster", null).result();
+    assertThat(info.get("shard_count").asInt()).isEqualTo(3);
+    assertThat(info.get("local_shards").toString())
+        .contains("\"shard_key\":\"eu\"")
+        .contains("\"shard_key\":7");
+
+    // the keys and their points survive a restart
+    node.close();
+    node.start();
+    rest = new Rest(node.httpPort, openApi);
+    assertThat(count(rest, "{\"shard_key\":\"eu\"}")).isEqualTo(11);
+
+    // dropping a key drops its points
+    assertThat(
+            rest.call(
+                    "POST",
+                    shards + "/delete",
+                    "/collections/ks/shards/delete",
+                    "{\"shard_key\":7}")
+                .status())
+        .isEqualTo(200);
+    assertThat(count(rest, "{}")).isEqualTo(11);
+    assertThat(rest.call("GET", shards, "/collections/ks/shards", null).result().toString())
+        .isEqualTo("{\"shard_keys\":[{\"key\":\"eu\"}]}");
+    assertThat(
+            rest.call(
+                    "POST",
+                    shards + "/delete",
+                    "/collections/ks/shards/delete",
+                    "{\"shard_key\":7}")
+                .status())
+        .isEqualTo(404);
+
+    // a collection with auto sharding has no keys
+    rest.call("PUT", c, "/collections/auto", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    assertThat(
+            rest.call(
+                    "PUT",
+                    pts,
+                    "/collections/auto/points",
+                    "{\"shard_key\":\"eu\",\"points\":[{\"id\":1,\"vector\":[1,0]}]}")
+                .status())
+        .isEqualTo(400);
+    assertThat(rest.call("GET", shards, "/collections/auto/shards", null).result().toString())
+        .isEqualTo("{\"shard_keys\":null}");
+  }
+
+  private static long count(Rest rest, String body) throws Exception {
+    return rest.call(
+            "POST",
+            "/collections/{collection_name}/points/count",
+            "/collections/ks/points/count",
+            body)
+        .result()
+        .get("count")
+        .asLong();
+  }
+}
