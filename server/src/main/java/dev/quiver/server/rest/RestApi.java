@@ -130,7 +130,7 @@ final class RestApi {
         "update_collection",
         r -> {
           String name = target(r);
-          var update = JsonCodec.updateCollection(r.json());
+          var update = CollectionJson.updateCollection(r.json());
           dispatcher.updateCollection(name, update::apply);
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
@@ -154,7 +154,7 @@ final class RestApi {
     h.put(
         "update_aliases",
         r -> {
-          dispatcher.changeAliases(JsonCodec.aliasActions(r.json()));
+          dispatcher.changeAliases(CollectionJson.aliasActions(r.json()));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("get_collections_aliases", r -> aliases(r, null));
@@ -177,7 +177,7 @@ final class RestApi {
     h.put(
         "create_shard_key",
         r -> {
-          var k = JsonCodec.createShardKey(r.json(), "");
+          var k = CollectionJson.createShardKey(r.json(), "");
           dispatcher.createShardKey(
               target(r), k.key(), k.shards(), k.replicationFactor(), k.placement());
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
@@ -185,7 +185,7 @@ final class RestApi {
     h.put(
         "delete_shard_key",
         r -> {
-          dispatcher.deleteShardKey(target(r), JsonCodec.dropShardKey(r.json(), "").key());
+          dispatcher.deleteShardKey(target(r), CollectionJson.dropShardKey(r.json(), "").key());
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("audit_logs", r -> RestResponse.ok(AuditQuery.run(auditDir, r.json()), r.startedNanos()));
@@ -289,7 +289,7 @@ final class RestApi {
 
   private RestResponse updateCollectionCluster(RestRequest r) {
     String name = target(r);
-    dispatcher.updateCollectionCluster(name, JsonCodec.shardOperation(r.json()));
+    dispatcher.updateCollectionCluster(name, CollectionJson.shardOperation(r.json()));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
@@ -307,13 +307,13 @@ final class RestApi {
   }
 
   private RestResponse snapshot(RestRequest r, dev.quiver.storage.SnapshotStore.Description d) {
-    return RestResponse.ok(JsonCodec.snapshot(d), started(r));
+    return RestResponse.ok(CollectionJson.snapshot(d), started(r));
   }
 
   private RestResponse snapshots(
       RestRequest r, List<dev.quiver.storage.SnapshotStore.Description> list) {
     ArrayNode arr = Json.MAPPER.createArrayNode();
-    list.forEach(d -> arr.add(JsonCodec.snapshot(d)));
+    list.forEach(d -> arr.add(CollectionJson.snapshot(d)));
     return RestResponse.ok(arr, started(r));
   }
 
@@ -333,7 +333,7 @@ final class RestApi {
    * snapshots directory, with an optional {@code checksum} (SHA-256) that must match.
    */
   private java.nio.file.Path recoveryFile(RestRequest r) {
-    JsonCodec.Recover q = JsonCodec.recover(r.json());
+    CollectionJson.Recover q = CollectionJson.recover(r.json());
     java.nio.file.Path file;
     String scheme = q.location().getScheme();
     if ("file".equalsIgnoreCase(scheme)) {
@@ -402,7 +402,7 @@ final class RestApi {
             (field, spec) ->
                 schema.set(
                     field,
-                    JsonCodec.payloadIndexInfo(
+                    CollectionJson.payloadIndexInfo(
                         spec, dispatcher.count(name, dev.quiver.storage.Filter.hasValue(field)))));
     return RestResponse.ok(info, started(r));
   }
@@ -544,7 +544,7 @@ final class RestApi {
   private RestResponse createFieldIndex(RestRequest r) {
     String name = target(r);
     r.checkOrdering();
-    JsonCodec.FieldIndex index = JsonCodec.createFieldIndex(r.json());
+    CollectionJson.FieldIndex index = CollectionJson.createFieldIndex(r.json());
     dispatcher.setPayloadIndex(name, index.field(), index.spec());
     return indexDone(r);
   }
@@ -567,7 +567,7 @@ final class RestApi {
 
   private RestResponse createCollection(RestRequest r) {
     String name = collectionName(r);
-    CreateCollection request = JsonCodec.createCollection(r.json());
+    CreateCollection request = CollectionJson.createCollection(r.json());
     dispatcher.createCollection(name, defaults.resolve(request, dispatcher.defaultShardNumber()));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }

@@ -20,11 +20,11 @@ class JsonCodecTest {
   @Test
   void createCollectionSingleAndNamed() {
     var single =
-        JsonCodec.createCollection(j("{\"vectors\":{\"size\":4,\"distance\":\"Manhattan\"}}"));
+        CollectionJson.createCollection(j("{\"vectors\":{\"size\":4,\"distance\":\"Manhattan\"}}"));
     assertThat(single.vectors()).containsOnlyKeys(CollectionConfig.DEFAULT_VECTOR);
     assertThat(single.vectors().get("").distance()).isEqualTo(Distance.MANHATTAN);
     var named =
-        JsonCodec.createCollection(
+        CollectionJson.createCollection(
             j("{\"vectors\":{\"a\":{\"size\":2,\"distance\":\"Dot\"}},\"replication_factor\":2}"));
     assertThat(named.vectors()).containsOnlyKeys("a");
     assertThat(named.replicationFactor()).isEqualTo(2);
@@ -37,18 +37,20 @@ class JsonCodecTest {
     assertThatThrownBy(() -> Json.parse("{} {}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(RequestException.Malformed.class);
     assertThatThrownBy(
-            () -> JsonCodec.createCollection(j("{\"vectors\":{\"size\":-1,\"distance\":\"Dot\"}}")))
+            () ->
+                CollectionJson.createCollection(
+                    j("{\"vectors\":{\"size\":-1,\"distance\":\"Dot\"}}")))
         .isInstanceOf(RequestException.Malformed.class);
     assertThatThrownBy(
             () ->
-                JsonCodec.createCollection(
+                CollectionJson.createCollection(
                     j("{\"vectors\":{\"size\":70000,\"distance\":\"Dot\"}}")))
         .isInstanceOf(RequestException.Invalid.class)
         .hasMessage(
             "Validation error in JSON body: [vectors.size: value 70000 invalid, must be from 1 to 65536]");
     assertThatThrownBy(
             () ->
-                JsonCodec.createCollection(
+                CollectionJson.createCollection(
                     j("{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":0}")))
         .isInstanceOf(RequestException.Invalid.class);
     assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":-5,\"vector\":[1]}]}")))

@@ -1,0 +1,393 @@
+package dev.quiver.server.rest;
+
+import static dev.quiver.server.rest.JsonArgs.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.cluster.ShardOperation;
+import dev.quiver.server.CollectionUpdate;
+import dev.quiver.server.CreateCollection;
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decodes the collection-level REST bodies: create and update, payload indexes, aliases, snapshots
+ * and shard operations (the point and search bodies are in {@link JsonCodec}).
+ */
+final class CollectionJson {
+  private static final com.fasterxml.jackson.databind.node.JsonNodeFactory F =
+      com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+
+  private CollectionJson() {}
+
+  static CreateCollection createCollection(JsonNode body) {
+    ObjectNode o = object(body, "");
+    Map<String, VectorParams> vectors = new LinkedHashMap<>();
+    JsonNode v = o.get("vectors");
+    if (v != null && !v.isNull()) {
+      object(v, "vectors");
+      if (v.has("size") || v.has("distance")) {
+        vectors.put(CollectionConfig.DEFAULT_VECTOR, vectorParams(v, "vectors"));
+      } else {
+        v.properties()
+            .forEach(
+                e -> vectors.put(e.getKey(), vectorParams(e.getValue(), "vectors." + e.getKey())));
+      }
+    }
+    if (o.hasNonNull("sparse_vectors") && !o.get("sparse_vectors").isEmpty()) {
+      throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
+    }
+    Integer shards = optInt(o, "shard_number", 1, 65536);
+    dev.quiver.storage.ShardingMethod method = null;
+    if (o.hasNonNull("sharding_method")) {
+      method =
+          switch (o.get("sharding_method").asText("")) {
+            case "auto" -> dev.quiver.storage.ShardingMethod.AUTO;
+            case "custom" -> dev.quiver.storage.ShardingMethod.CUSTOM;
+            default ->
+                throw new RequestException.Malformed(
+                    "Json deserialize error: unknown variant `"
+                        + o.get("sharding_method").asText()
+                        + "`, expected `auto` or `custom` at sharding_method");
+          };
+    }
+    Integer rf = optInt(o, "replication_factor", 1, 65536);
+    Integer wcf = optInt(o, "write_consistency_factor", 1, 65536);
+    Boolean onDiskPayload = optBool(o, "on_disk_payload");
+    CreateCollection.HnswDiff hnsw = hnswDiff(o);
+    CollectionUpdate.OptimizersDiff optimizers = optimizersDiff(o);
+    CreateCollection.WalDiff wal = null;
+    if (o.hasNonNull("wal_config")) {
+      ObjectNode w = object(o.get("wal_config"), "wal_config");
+      wal =
+          new CreateCollection.WalDiff(
+              optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
+    }
+    return new CreateCollection(
+        vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal);
+  }
+
+  private static CreateCollection.HnswDiff hnswDiff(ObjectNode o) {
+    if (!o.hasNonNull("hnsw_config")) {
+      return null;
+    }
+    ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
+    return new CreateCollection.HnswDiff(
+        optInt(h, "m", 0, 65536),
+        optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
+        optInt(h, "full_scan_threshold", 0, Integer.MAX_VALUE),
+        optInt(h, "max_indexing_threads", 0, 65536),
+        optBool(h, "on_disk"));
+  }
+
+  private static CollectionUpdate.OptimizersDiff optimizersDiff(ObjectNode o) {
+    if (!o.hasNonNull("optimizers_config")) {
+      return null;
+    }
+    ObjectNode p = object(o.get("optimizers_config"), "optimizers_config");
+    Double deleted = null;
+    if (p.hasNonNull("deleted_threshold")) {
+      JsonNode d = p.get("deleted_threshold");
+      if (!d.isNumber()) {
+        throw malformed(d, "f64", "optimizers_config.deleted_threshold");
+      }
+      if (d.asDouble() < 0 || d.asDouble() > 1) {
+        throw new RequestException.Invalid(
+            "JSON body", "optimizers_config.deleted_threshold", "value must be between 0 and 1");
+      }
+      deleted = d.asDouble();
+    }
+    return new CollectionUpdate.OptimizersDiff(
+        deleted,
+        optInt(p, "vacuum_min_vector_number", 100, Integer.MAX_VALUE),
+        optInt(p, "default_segment_number", 0, 65536),
+        optInt(p, "max_segment_size", 1, Integer.MAX_VALUE),
+        optInt(p, "indexing_threshold", 0, Integer.MAX_VALUE),
+        optInt(p, "flush_interval_sec", 0, Integer.MAX_VALUE),
+        optInt(p, "max_optimization_threads", 0, 65536));
+  }
+
+  /** A payload index to create: the field and its schema. */
+  record FieldIndex(String field, dev.quiver.storage.PayloadIndexSpec spec) {}
+
+  /**
+   * The body of {@code PUT /collections/{c}/index}: {@code field_name} and {@code field_schema}, a
+   * type name or {@code {"type": ..., ...params}}.
+   */
+  static FieldIndex createFieldIndex(JsonNode body) {
+    ObjectNode o = object(body, "");
+    String field = text(required(o, "field_name", ""), "field_name");
+    if (field.isEmpty()) {
+      throw new RequestException.Invalid("JSON body", "field_name", "must not be empty");
+    }
+    JsonNode schema = o.get("field_schema");
+    if (schema == null || schema.isNull()) {
+      throw new RequestException.Invalid(
+          "JSON body", "field_schema", "a field schema (type) is required");
+    }
+    String type;
+    Value.Struct params = null;
+    if (schema.isTextual()) {
+      type = schema.asText();
+    } else if (schema.isObject() && schema.path("type").isTextual()) {
+      type = schema.get("type").asText();
+      params = JsonCodec.payload(schema, "field_schema");
+    } else {
+      throw malformed(schema, "a payload schema type or params", "field_schema");
+    }
+    if (!dev.quiver.storage.PayloadIndexSpec.TYPES.contains(type)) {
+      throw new RequestException.Malformed(
+          "Json deserialize error: unknown variant `"
+              + type
+              + "`, expected one of keyword, integer, float, geo, text, bool, datetime, uuid at"
+              + " field_schema");
+    }
+    return new FieldIndex(field, new dev.quiver.storage.PayloadIndexSpec(type, params));
+  }
+
+  /** One {@code payload_schema} entry: {@code {data_type, params?, points}}. */
+  static ObjectNode payloadIndexInfo(dev.quiver.storage.PayloadIndexSpec spec, long points) {
+    ObjectNode o = F.objectNode();
+    o.put("data_type", spec.dataType());
+    if (spec.params() != null) {
+      o.set("params", JsonCodec.json(spec.params()));
+    }
+    o.put("points", points);
+    return o;
+  }
+
+  /**
+   * The body of {@code POST /collections/aliases}: {@code {"actions": [{"create_alias":
+   * {"collection_name", "alias_name"}} | {"delete_alias": {"alias_name"}} | {"rename_alias":
+   * {"old_alias_name", "new_alias_name"}}]}}.
+   */
+  static List<dev.quiver.storage.AliasAction> aliasActions(JsonNode body) {
+    ObjectNode o = object(body, "");
+    ArrayNode actions = array(required(o, "actions", ""), "actions");
+    List<dev.quiver.storage.AliasAction> out = new ArrayList<>();
+    for (int i = 0; i < actions.size(); i++) {
+      String path = "actions[" + i + "]";
+      ObjectNode a = object(actions.get(i), path);
+      if (a.size() != 1) {
+        throw new RequestException.Malformed(
+            "Json deserialize error: expected one of create_alias, delete_alias, rename_alias at "
+                + path);
+      }
+      String kind = a.fieldNames().next();
+      String at = path + "." + kind;
+      ObjectNode v = object(a.get(kind), at);
+      out.add(
+          switch (kind) {
+            case "create_alias" ->
+                new dev.quiver.storage.AliasAction.Create(
+                    text(required(v, "alias_name", at), at + ".alias_name"),
+                    text(required(v, "collection_name", at), at + ".collection_name"));
+            case "delete_alias" ->
+                new dev.quiver.storage.AliasAction.Delete(
+                    text(required(v, "alias_name", at), at + ".alias_name"));
+            case "rename_alias" ->
+                new dev.quiver.storage.AliasAction.Rename(
+                    text(required(v, "old_alias_name", at), at + ".old_alias_name"),
+                    text(required(v, "new_alias_name", at), at + ".new_alias_name"));
+            default ->
+                throw new RequestException.Malformed(
+                    "Json deserialize error: unknown variant `" + kind + "` at " + path);
+          });
+    }
+    return out;
+  }
+
+  /** The body of {@code PATCH /collections/{name}}. */
+  static CollectionUpdate updateCollection(JsonNode body) {
+    ObjectNode o = body == null || body.isNull() ? F.objectNode() : object(body, "");
+    if (o.hasNonNull("vectors") && !o.get("vectors").isEmpty()) {
+      throw new RequestException.Unsupported(
+          "Bad request: changing vector parameters of a collection is not supported yet");
+    }
+    if (o.hasNonNull("quantization_config") || o.hasNonNull("sparse_vectors")) {
+      throw new RequestException.Unsupported(
+          "Bad request: quantization and sparse vectors are not supported yet");
+    }
+    Integer rf = null;
+    Integer wcf = null;
+    Boolean onDiskPayload = null;
+    if (o.hasNonNull("params")) {
+      ObjectNode p = object(o.get("params"), "params");
+      rf = optInt(p, "replication_factor", 1, 65536);
+      wcf = optInt(p, "write_consistency_factor", 1, 65536);
+      onDiskPayload = optBool(p, "on_disk_payload");
+    }
+    return new CollectionUpdate(optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload);
+  }
+
+  private static VectorParams vectorParams(JsonNode node, String path) {
+    ObjectNode o = object(node, path);
+    JsonNode size = o.get("size");
+    if (size == null || size.isNull()) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: missing field `size` at `" + path + "`");
+    }
+    long s = u64(size, path + ".size");
+    if (s < 1 || s > VectorParams.MAX_SIZE) {
+      throw new RequestException.Invalid(
+          BODY,
+          path + ".size",
+          "value " + s + " invalid, must be from 1 to " + VectorParams.MAX_SIZE);
+    }
+    JsonNode d = o.get("distance");
+    if (d == null || d.isNull()) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: missing field `distance` at `" + path + "`");
+    }
+    Distance distance = d.isTextual() ? Distance.fromWireName(d.asText()) : null;
+    if (distance == null) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: unknown variant `"
+              + d.asText()
+              + "`, expected one of `Cosine`, `Euclid`, `Dot`, `Manhattan` at `"
+              + path
+              + ".distance`");
+    }
+    if (o.hasNonNull("multivector_config")) {
+      throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
+    }
+    return new VectorParams((int) s, distance, optBool(o, "on_disk"));
+  }
+
+  /** A snapshot as Qdrant describes it; {@code creation_time} is UTC without a zone. */
+  public static ObjectNode snapshot(dev.quiver.storage.SnapshotStore.Description d) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("name", d.name());
+    o.put(
+        "creation_time",
+        java.time.LocalDateTime.ofInstant(
+                d.creationTime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                java.time.ZoneOffset.UTC)
+            .toString());
+    o.put("size", d.size());
+    if (d.checksum() == null) {
+      o.putNull("checksum");
+    } else {
+      o.put("checksum", d.checksum());
+    }
+    return o;
+  }
+
+  /** The body of a snapshot recovery. */
+  public record Recover(java.net.URI location, String checksum) {}
+
+  public static Recover recover(JsonNode body) {
+    if (!(body instanceof ObjectNode o)) {
+      throw malformed(body, "object", "");
+    }
+    String location = text(required(o, "location", ""), "location");
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(location);
+    } catch (java.net.URISyntaxException e) {
+      throw new RequestException.Invalid("JSON body", "location", "not a URL: " + e.getReason());
+    }
+    JsonNode sum = o.get("checksum");
+    String checksum = sum == null || sum.isNull() ? null : text(sum, "checksum");
+    JsonNode priority = o.get("priority");
+    if (priority != null && !priority.isNull()) {
+      String p = text(priority, "priority");
+      if (!p.equals("replica") && !p.equals("snapshot") && !p.equals("no_sync")) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown variant `"
+                + p
+                + "`, expected one of `no_sync`, `snapshot`, `replica` at `priority`");
+      }
+    }
+    return new Recover(uri, checksum);
+  }
+
+  /**
+   * The body of {@code POST /collections/{c}/cluster}: exactly one of {@code move_shard}, {@code
+   * replicate_shard}, {@code drop_replica}, {@code abort_transfer}. Sharding keys, resharding and
+   * point replication are answered as not supported.
+   */
+  public static dev.quiver.cluster.ShardOperation shardOperation(JsonNode body) {
+    if (!(body instanceof ObjectNode o) || o.size() != 1) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: expected exactly one of move_shard, replicate_shard,"
+              + " drop_replica, abort_transfer");
+    }
+    String kind = o.fieldNames().next();
+    JsonNode op = o.get(kind);
+    if (!(op instanceof ObjectNode)) {
+      throw malformed(op, "object", kind);
+    }
+    return switch (kind) {
+      case "move_shard", "replicate_shard", "abort_transfer" -> {
+        int shard = (int) shardId(op, kind);
+        long from = u64(required(op, "from_peer_id", kind), kind + ".from_peer_id");
+        long to = u64(required(op, "to_peer_id", kind), kind + ".to_peer_id");
+        if (from == to && !kind.equals("abort_transfer")) {
+          throw new RequestException.Invalid(
+              "JSON body", kind + ".to_peer_id", "cannot transfer shard to itself");
+        }
+        yield switch (kind) {
+          case "move_shard" -> new dev.quiver.cluster.ShardOperation.Move(shard, from, to);
+          case "replicate_shard" ->
+              new dev.quiver.cluster.ShardOperation.Replicate(shard, from, to);
+          default -> new dev.quiver.cluster.ShardOperation.AbortTransfer(shard, from, to);
+        };
+      }
+      case "drop_replica" ->
+          new dev.quiver.cluster.ShardOperation.DropReplica(
+              (int) shardId(op, kind), u64(required(op, "peer_id", kind), kind + ".peer_id"));
+      case "create_sharding_key" -> createShardKey(op, kind);
+      case "drop_sharding_key" -> dropShardKey(op, kind);
+      case "restart_transfer", "start_resharding", "abort_resharding", "replicate_points" ->
+          throw new RequestException.Unsupported(kind + " is not supported by Quiver yet");
+      default ->
+          throw new RequestException.Malformed(
+              "Format error in JSON body: unknown variant `" + kind + "`");
+    };
+  }
+
+  private static long shardId(JsonNode op, String kind) {
+    long shard = u64(required(op, "shard_id", kind), kind + ".shard_id");
+    if (shard > Integer.MAX_VALUE) {
+      throw malformed(op.get("shard_id"), "u32", kind + ".shard_id");
+    }
+    return shard;
+  }
+
+  /** The body of {@code PUT /collections/{c}/shards} and of {@code create_sharding_key}. */
+  static ShardOperation.CreateShardKey createShardKey(JsonNode body, String path) {
+    ObjectNode o = object(body, path);
+    ShardKey key = JsonCodec.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key"));
+    Integer shards = optInt(o, "shards_number", 1, 65536);
+    Integer rf = optInt(o, "replication_factor", 1, 65536);
+    List<Long> placement = new java.util.ArrayList<>();
+    if (o.hasNonNull("placement")) {
+      ArrayNode peers = array(o.get("placement"), prefixed(path, "placement"));
+      for (int i = 0; i < peers.size(); i++) {
+        placement.add(u64(peers.get(i), prefixed(path, "placement[" + i + "]")));
+      }
+    }
+    return new ShardOperation.CreateShardKey(key, shards, rf, placement);
+  }
+
+  /** The body of {@code POST /collections/{c}/shards/delete} and of {@code drop_sharding_key}. */
+  static ShardOperation.DropShardKey dropShardKey(JsonNode body, String path) {
+    ObjectNode o = object(body, path);
+    return new ShardOperation.DropShardKey(
+        JsonCodec.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key")));
+  }
+
+  private static String prefixed(String path, String field) {
+    return path.isEmpty() ? field : path + "." + field;
+  }
+}
