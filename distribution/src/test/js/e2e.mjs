@@ -85,6 +85,25 @@ const ordered = await client.scroll(name, { order_by: { key: 'n', direction: 'de
 assert.deepEqual(ordered.points.map((p) => p.id), [5, uuid]);
 const batch = await client.queryBatch(name, { searches: [{ query: [1, 0, 0, 0], limit: 1 }] });
 assert.equal(batch[0].points[0].id, 1);
+// hybrid-style query: two prefetches fused by reciprocal rank, then discovery
+const fused = await client.query(name, {
+  prefetch: [{ query: [1, 0, 0, 0], limit: 2 }, { query: [0, 1, 0, 0], limit: 2 }],
+  query: { fusion: 'rrf' },
+  limit: 4,
+});
+const nearX = (await client.query(name, { query: [1, 0, 0, 0], limit: 2 })).points.map((p) => p.id);
+const nearY = (await client.query(name, { query: [0, 1, 0, 0], limit: 2 })).points.map((p) => p.id);
+assert.deepEqual(
+  fused.points.map((p) => String(p.id)).sort(),
+  [...new Set([...nearX, ...nearY].map(String))].sort(),
+);
+assert.ok(fused.points[0].score >= 0.5);
+const discovered = await client.discoverPoints(name, {
+  target: [1, 0, 0, 0],
+  context: [{ positive: 1, negative: 5 }],
+  limit: 2,
+});
+assert.ok(discovered.length > 0 && discovered.every((p) => p.id !== 1 && p.id !== 5));
 assert.equal(
   await client.updateCollection(name, { optimizers_config: { indexing_threshold: 0 } }),
   true,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,7 +169,159 @@ class ApiSurfaceIT {
             rest.send(
                     "POST",
                     "/collections/b/points/recommend",
-                    "{\"positive\":[1],\"strategy\":\"best_score\",\"limit\":1}")
+                    "{\"positive\":[1],\"strategy\":\"fastest\",\"limit\":1}")
+                .status())
+        .isEqualTo(422);
+  }
+
+  @Test
+  void universalQueryPrefetchFusionDiscoverAndLookups() throws Exception {
+    Rest rest = start();
+    String c = "/collections/{collection_name}";
+    rest.call("PUT", c, "/collections/u", "{\"vectors\":{\"size\":2,\"distance\":\"Cosine\"}}");
+    rest.call("PUT", c, "/collections/cities", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    StringBuilder points = new StringBuilder();
+    for (int i = 0; i < 36; i++) {
+      double a = Math.toRadians(i * 10);
+      points
+          .append(i == 0 ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[")
+          .append(Math.cos(a))
+          .append(',')
+          .append(Math.sin(a))
+          .append("],\"payload\":{\"deg\":")
+          .append(i * 10)
+          .append(",\"city\":")
+          .append(i % 3)
+          .append("}}");
+    }
+    rest.call(
+        "PUT", c + "/points", "/collections/u/points?wait=true", "{\"points\":[" + points + "]}");
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/cities/points?wait=true",
+        "{\"points\":[{\"id\":0,\"vector\":[0,0],\"payload\":{\"name\":\"Oslo\"}},"
+            + "{\"id\":1,\"vector\":[0,0],\"payload\":{\"name\":\"Lima\"}},"
+            + "{\"id\":2,\"vector\":[0,0],\"payload\":{\"name\":\"Pune\"}}]}");
+
+    // two prefetches (near 0 and near 90 degrees) fused by reciprocal rank
+    var fused =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/u/points/query",
+                "{\"prefetch\":[{\"query\":[1,0],\"limit\":3},{\"query\":[0,1],\"limit\":3}],"
+                    + "\"query\":{\"fusion\":\"rrf\"},\"limit\":6,\"with_payload\":true}")
+            .result()
+            .get("points");
+    assertThat(fused).hasSize(6);
+    assertThat(fused.get(0).get("score").floatValue()).isCloseTo(0.5f, within(1e-6f));
+    assertThat(fused)
+        .extracting(p -> p.get("id").asInt())
+        .containsExactlyInAnyOrder(0, 1, 35, 9, 8, 10);
+    assertThat(fused.get(0).at("/payload/deg").isNumber()).isTrue();
+    // a prefetch re-ranked by another vector: only what the prefetch found
+    var reranked =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/u/points/query",
+                "{\"prefetch\":{\"query\":[1,0],\"limit\":5,"
+                    + "\"filter\":{\"must\":[{\"key\":\"deg\",\"range\":{\"lte\":100}}]}},"
+                    + "\"query\":[0,1],\"limit\":2}")
+            .result()
+            .get("points");
+    assertThat(reranked).extracting(p -> p.get("id").asInt()).containsExactly(4, 3);
+    // order_by with order_value, over an integer index
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/u/index?wait=true",
+        "{\"field_name\":\"deg\",\"field_schema\":\"integer\"}");
+    var ordered =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/u/points/query",
+                "{\"query\":{\"order_by\":{\"key\":\"deg\",\"direction\":\"desc\"}},\"limit\":2}")
+            .result()
+            .get("points");
+    assertThat(ordered).extracting(p -> p.get("order_value").asInt()).containsExactly(350, 340);
+    var sample =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/u/points/query",
+                "{\"query\":{\"sample\":\"random\"},\"limit\":5}")
+            .result()
+            .get("points");
+    assertThat(sample).hasSize(5);
+    // discovery: target 90 degrees, but on the side of 180 rather than 0
+    var discovered =
+        rest.send(
+            "POST",
+            "/collections/u/points/discover",
+            "{\"target\":[0,1],\"context\":[{\"positive\":18,\"negative\":0}],\"limit\":3}");
+    assertThat(discovered.status()).as(discovered.body()).isEqualTo(200);
+    for (JsonNode hit : discovered.result()) {
+      assertThat(openApi.validate(openApi.component("ScoredPoint"), hit)).isEmpty();
+      assertThat(hit.get("id").asInt()).isBetween(10, 17);
+    }
+    var discoverQuery =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/u/points/query",
+                "{\"query\":{\"discover\":{\"target\":[0,1],"
+                    + "\"context\":{\"positive\":18,\"negative\":0}}},\"limit\":3}")
+            .result()
+            .get("points");
+    assertThat(discoverQuery.get(0).get("id")).isEqualTo(discovered.result().get(0).get("id"));
+    var batch =
+        rest.send(
+            "POST",
+            "/collections/u/points/discover/batch",
+            "{\"searches\":[{\"context\":[{\"positive\":9,\"negative\":27}],\"limit\":2}]}");
+    assertThat(batch.status()).isEqualTo(200);
+    assertThat(batch.result().get(0)).hasSize(2);
+    // best_score recommendations and groups with their looked-up records
+    var best =
+        rest.send(
+            "POST",
+            "/collections/u/points/recommend",
+            "{\"positive\":[9],\"negative\":[27],\"strategy\":\"best_score\",\"limit\":2}");
+    assertThat(best.result()).extracting(p -> p.get("id").asInt()).containsExactlyInAnyOrder(8, 10);
+    var groups =
+        rest.call(
+                "POST",
+                c + "/points/query/groups",
+                "/collections/u/points/query/groups",
+                "{\"query\":[1,0],\"group_by\":\"city\",\"group_size\":2,\"limit\":3,"
+                    + "\"with_lookup\":{\"collection\":\"cities\",\"with_payload\":[\"name\"]}}")
+            .result()
+            .get("groups");
+    assertThat(groups).hasSize(3);
+    for (JsonNode g : groups) {
+      String name = List.of("Oslo", "Lima", "Pune").get(g.get("id").asInt());
+      assertThat(g.at("/lookup/payload/name").asText()).isEqualTo(name);
+    }
+    // what is not there yet answers with a clear 400; a broken query with 400/422
+    assertThat(
+            rest.send(
+                    "POST",
+                    "/collections/u/points/query",
+                    "{\"query\":{\"formula\":{\"sum\":[\"$score\"]}}}")
+                .status())
+        .isEqualTo(400);
+    assertThat(
+            rest.send("POST", "/collections/u/points/query", "{\"query\":{\"fusion\":\"rrf\"}}")
+                .status())
+        .isEqualTo(400);
+    assertThat(
+            rest.send("POST", "/collections/u/points/query", "{\"query\":{\"fusion\":\"max\"}}")
                 .status())
         .isEqualTo(400);
   }

@@ -530,6 +530,163 @@ class GrpcClientIT {
   }
 
   @Test
+  void prefetchFusionDiscoverAndLookupsThroughTheJavaClient() throws Exception {
+    client
+        .createCollectionAsync(
+            "circle", VectorParams.newBuilder().setSize(2).setDistance(Distance.Cosine).build())
+        .get();
+    client
+        .createCollectionAsync(
+            "cities", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build())
+        .get();
+    List<PointStruct> points = new java.util.ArrayList<>();
+    for (int i = 0; i < 36; i++) {
+      double a = Math.toRadians(i * 10);
+      points.add(
+          PointStruct.newBuilder()
+              .setId(id(i))
+              .setVectors(vectors((float) Math.cos(a), (float) Math.sin(a)))
+              .putAllPayload(Map.of("deg", value(i * 10), "city", value(i % 3)))
+              .build());
+    }
+    client.upsertAsync("circle", points).get();
+    client
+        .upsertAsync(
+            "cities",
+            List.of(
+                PointStruct.newBuilder()
+                    .setId(id(0))
+                    .setVectors(vectors(0f, 0f))
+                    .putAllPayload(Map.of("name", value("Oslo")))
+                    .build(),
+                PointStruct.newBuilder()
+                    .setId(id(1))
+                    .setVectors(vectors(0f, 0f))
+                    .putAllPayload(Map.of("name", value("Lima")))
+                    .build(),
+                PointStruct.newBuilder()
+                    .setId(id(2))
+                    .setVectors(vectors(0f, 0f))
+                    .putAllPayload(Map.of("name", value("Pune")))
+                    .build()))
+        .get();
+    var fused =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("circle")
+                    .addPrefetch(
+                        io.qdrant.client.grpc.Points.PrefetchQuery.newBuilder()
+                            .setQuery(nearest(1f, 0f))
+                            .setLimit(3))
+                    .addPrefetch(
+                        io.qdrant.client.grpc.Points.PrefetchQuery.newBuilder()
+                            .setQuery(nearest(0f, 1f))
+                            .setLimit(3))
+                    .setQuery(
+                        io.qdrant.client.QueryFactory.fusion(
+                            io.qdrant.client.grpc.Points.Fusion.RRF))
+                    .setLimit(6)
+                    .build())
+            .get();
+    assertThat(fused)
+        .extracting(p -> p.getId().getNum())
+        .containsExactlyInAnyOrder(0L, 1L, 35L, 9L, 8L, 10L);
+    assertThat(fused.getFirst().getScore()).isEqualTo(0.5f);
+    var discovered =
+        client
+            .discoverAsync(
+                io.qdrant.client.grpc.Points.DiscoverPoints.newBuilder()
+                    .setCollectionName("circle")
+                    .setTarget(io.qdrant.client.TargetVectorFactory.targetVector(vector(0f, 1f)))
+                    .addContext(
+                        io.qdrant.client.grpc.Points.ContextExamplePair.newBuilder()
+                            .setPositive(
+                                io.qdrant.client.grpc.Points.VectorExample.newBuilder()
+                                    .setId(id(18)))
+                            .setNegative(
+                                io.qdrant.client.grpc.Points.VectorExample.newBuilder()
+                                    .setId(id(0))))
+                    .setLimit(3)
+                    .build())
+            .get();
+    assertThat(discovered).hasSize(3);
+    assertThat(discovered).allMatch(p -> p.getId().getNum() >= 10 && p.getId().getNum() <= 17);
+    client
+        .createPayloadIndexAsync(
+            "circle",
+            "deg",
+            io.qdrant.client.grpc.Collections.PayloadSchemaType.Integer,
+            null,
+            true,
+            null,
+            null)
+        .get();
+    var ordered =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("circle")
+                    .setQuery(io.qdrant.client.QueryFactory.orderBy("deg"))
+                    .setLimit(2)
+                    .build())
+            .get();
+    assertThat(ordered).extracting(p -> p.getOrderValue().getInt()).containsExactly(0L, 10L);
+    var best =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("circle")
+                    .setQuery(
+                        io.qdrant.client.QueryFactory.recommend(
+                            io.qdrant.client.grpc.Points.RecommendInput.newBuilder()
+                                .addPositive(io.qdrant.client.VectorInputFactory.vectorInput(id(9)))
+                                .addNegative(
+                                    io.qdrant.client.VectorInputFactory.vectorInput(id(27)))
+                                .setStrategy(
+                                    io.qdrant.client.grpc.Points.RecommendStrategy.BestScore)
+                                .build()))
+                    .setLimit(2)
+                    .build())
+            .get();
+    assertThat(best).extracting(p -> p.getId().getNum()).containsExactlyInAnyOrder(8L, 10L);
+    var groups =
+        client
+            .queryGroupsAsync(
+                io.qdrant.client.grpc.Points.QueryPointGroups.newBuilder()
+                    .setCollectionName("circle")
+                    .setQuery(nearest(1f, 0f))
+                    .setGroupBy("city")
+                    .setGroupSize(2)
+                    .setLimit(3)
+                    .setWithLookup(
+                        io.qdrant.client.grpc.Points.WithLookup.newBuilder()
+                            .setCollection("cities")
+                            .setWithPayload(WithPayloadSelectorFactory.enable(true)))
+                    .build())
+            .get();
+    assertThat(groups).hasSize(3);
+    for (var g : groups) {
+      String name = List.of("Oslo", "Lima", "Pune").get((int) g.getId().getUnsignedValue());
+      assertThat(g.getLookup().getPayloadMap().get("name").getStringValue()).isEqualTo(name);
+    }
+    assertThat(
+            codeOf(
+                catchThrowable(
+                    () ->
+                        client
+                            .queryAsync(
+                                QueryPoints.newBuilder()
+                                    .setCollectionName("circle")
+                                    .setQuery(
+                                        io.qdrant.client.QueryFactory.fusion(
+                                            io.qdrant.client.grpc.Points.Fusion.DBSF))
+                                    .build())
+                            .get())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
   void shardKeysThroughTheJavaClient() throws Exception {
     client
         .createCollectionAsync(

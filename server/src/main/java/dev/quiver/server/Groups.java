@@ -3,10 +3,12 @@ package dev.quiver.server;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardSelector;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
-import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,36 +27,46 @@ public final class Groups {
 
   private Groups() {}
 
-  /** One group: its value and its points, best first. */
-  public record Group(Value id, List<ScoredPoint> hits) {}
+  /** One group: its value, its points (best first), and the point looked up by its id. */
+  public record Group(Value id, List<ScoredPoint> hits, PointRecord lookup) {}
 
+  /** {@code with_lookup}: read the point whose id is the group's from {@code collection}. */
+  public record WithLookup(String collection, WithPayload withPayload, WithVectors withVectors) {}
+
+  /** Groups of the results of {@code request} (its own limit and offset are ignored). */
   public static List<Group> search(
       Dispatcher dispatcher,
       String collection,
-      SearchRequest request,
+      Queries.Request request,
       String groupBy,
       int groupSize,
       int limit,
+      WithLookup withLookup,
       ReadConsistency consistency,
       ShardSelector shards) {
     int want = Math.max(1, limit * groupSize);
     Map<Value, List<ScoredPoint>> groups = new LinkedHashMap<>();
+    Queries.Stage stage = request.stage();
     for (int round = 0; round < MAX_ROUNDS; round++) {
       int fetch = want * (2 << round);
       List<ScoredPoint> hits =
-          dispatcher.search(
+          Queries.run(
+              dispatcher,
               collection,
-              new SearchRequest(
-                  request.vectorName(),
-                  request.vector(),
-                  fetch,
+              new Queries.Request(
+                  new Queries.Stage(
+                      stage.prefetch(),
+                      stage.query(),
+                      stage.using(),
+                      stage.filter(),
+                      stage.hnswEf() == null ? null : Math.max(stage.hnswEf(), fetch),
+                      stage.exact(),
+                      stage.scoreThreshold(),
+                      fetch,
+                      stage.lookup()),
                   0,
-                  request.scoreThreshold(),
                   WithPayload.ALL, // the group key is read from the payload
-                  request.withVectors(),
-                  request.hnswEf() == null ? null : Math.max(request.hnswEf(), fetch),
-                  request.exact(),
-                  request.filter()),
+                  request.withVectors()),
               consistency,
               shards);
       groups.clear();
@@ -79,7 +91,8 @@ public final class Groups {
                     p.score(),
                     request.withPayload().select(p.payload()),
                     p.vectors(),
-                    p.shardKey()));
+                    p.shardKey(),
+                    p.orderValue()));
           }
         }
       }
@@ -89,8 +102,55 @@ public final class Groups {
         break;
       }
     }
+    Map<Value, PointRecord> found = lookups(dispatcher, withLookup, groups.keySet(), consistency);
     List<Group> out = new ArrayList<>();
-    groups.forEach((id, hits) -> out.add(new Group(id, List.copyOf(hits))));
+    groups.forEach((id, hits) -> out.add(new Group(id, List.copyOf(hits), found.get(id))));
     return out;
+  }
+
+  /** The points of the lookup collection whose ids are group ids (integers or UUIDs). */
+  private static Map<Value, PointRecord> lookups(
+      Dispatcher dispatcher,
+      WithLookup withLookup,
+      java.util.Set<Value> groupIds,
+      ReadConsistency consistency) {
+    Map<Value, PointRecord> out = new java.util.HashMap<>();
+    if (withLookup == null || groupIds.isEmpty()) {
+      return out;
+    }
+    Map<PointId, Value> byId = new LinkedHashMap<>();
+    for (Value v : groupIds) {
+      PointId id =
+          switch (v) {
+            case Value.Int i when i.value() >= 0 -> new PointId.Num(i.value());
+            case Value.Str x -> uuid(x.value());
+            default -> null;
+          };
+      if (id != null) {
+        byId.put(id, v);
+      }
+    }
+    if (byId.isEmpty()) {
+      return out;
+    }
+    for (PointRecord r :
+        dispatcher.retrieve(
+            dispatcher.resolve(withLookup.collection()),
+            List.copyOf(byId.keySet()),
+            withLookup.withPayload(),
+            withLookup.withVectors(),
+            consistency,
+            ShardSelector.ALL)) {
+      out.put(byId.get(r.id()), r);
+    }
+    return out;
+  }
+
+  private static PointId uuid(String s) {
+    try {
+      return new PointId.Uuid(java.util.UUID.fromString(s));
+    } catch (IllegalArgumentException e) {
+      return null; // a string group id that is no UUID has no point to look up
+    }
   }
 }

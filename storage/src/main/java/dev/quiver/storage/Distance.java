@@ -36,6 +36,40 @@ public enum Distance {
     return higherIsBetter() ? Float.compare(b, a) : Float.compare(a, b);
   }
 
+  /**
+   * The score Qdrant reports for {@code query} against {@code stored} (for {@link #COSINE} both
+   * must be unit length: see {@link #prepare}).
+   */
+  public float score(float[] query, float[] stored) {
+    return dev.quiver.storage.internal.VectorMath.score(this, query, stored);
+  }
+
+  /**
+   * A similarity where larger is better, as Qdrant's example-based scorers use it: the dot product
+   * for {@link #COSINE} and {@link #DOT}, the negated squared distance for {@link #EUCLID}, the
+   * negated distance for {@link #MANHATTAN}.
+   */
+  public float similarity(float[] a, float[] b) {
+    return switch (this) {
+      case COSINE, DOT -> dev.quiver.storage.internal.VectorMath.dot(a, b);
+      case EUCLID -> -dev.quiver.storage.internal.VectorMath.l2Squared(a, b);
+      case MANHATTAN -> -dev.quiver.storage.internal.VectorMath.l1(a, b);
+    };
+  }
+
+  /**
+   * A vector as it is compared with stored ones: a unit-length copy for {@link #COSINE} (stored
+   * vectors are normalised on write), {@code v} itself otherwise.
+   */
+  public float[] prepare(float[] v) {
+    if (this != COSINE) {
+      return v;
+    }
+    float[] copy = v.clone();
+    dev.quiver.storage.internal.VectorMath.normalize(copy);
+    return copy;
+  }
+
   /** Looks a distance up by its wire name, or returns null. */
   public static Distance fromWireName(String name) {
     for (Distance d : values()) {

@@ -4,10 +4,8 @@ import static dev.quiver.server.grpc.CollectionsService.name;
 import static dev.quiver.server.grpc.CollectionsService.secs;
 
 import dev.quiver.cluster.Dispatcher;
-import dev.quiver.server.Recommendations;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
-import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.WithPayload;
 import io.grpc.stub.StreamObserver;
@@ -508,35 +506,20 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       throw new RequestException.Invalid(
           "body", "offset", "cannot be used with order_by; use order_by.start_from");
     }
-    Double start =
-        switch (by.getStartFrom().getValueCase()) {
-          case FLOAT -> by.getStartFrom().getFloat();
-          case INTEGER -> (double) by.getStartFrom().getInteger();
-          case VALUE_NOT_SET -> null;
-          default ->
-              throw new RequestException.Unsupported(
-                  "order_by.start_from must be a number (datetimes are not supported yet)");
-        };
     var b = Points.ScrollResponse.newBuilder();
     for (var p :
         dev.quiver.server.Ordering.scroll(
             dispatcher,
             target(r.getCollectionName()),
             FilterProto.parse(r.hasFilter(), r.getFilter()),
-            new dev.quiver.server.Ordering.OrderBy(
-                by.getKey(), by.getDirection() == Points.Direction.Desc, start),
+            QueryProto.orderBy(by),
             r.hasLimit() ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10) : 10,
             ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
             ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
             ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
             ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()))) {
-      var value = Points.OrderValue.newBuilder();
-      if (p.value() instanceof dev.quiver.storage.Value.Int i) {
-        value.setInt(i.value());
-      } else if (p.value() instanceof dev.quiver.storage.Value.Double d) {
-        value.setFloat(d.value());
-      }
-      b.addResult(ProtoCodec.proto(p.record()).toBuilder().setOrderValue(value));
+      b.addResult(
+          ProtoCodec.proto(p.record()).toBuilder().setOrderValue(ProtoCodec.orderValue(p.value())));
     }
     return b.setTime(secs(started)).build();
   }
@@ -620,76 +603,48 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     return q.build();
   }
 
+  /** Every query of this edge: decoded once, run by the application layer. */
   private java.util.List<dev.quiver.storage.ScoredPoint> search(Points.QueryPoints r) {
-    Prepared p = prepare(r);
-    return dispatcher.search(p.collection(), p.request(), p.consistency(), p.shards());
+    return dev.quiver.server.Queries.run(
+        dispatcher,
+        target(r.getCollectionName()),
+        QueryProto.request(r),
+        ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
   }
 
-  /** A query ready for the dispatcher: examples looked up, the alias resolved. */
-  private record Prepared(
-      String collection,
-      SearchRequest request,
-      dev.quiver.cluster.ReadConsistency consistency,
-      dev.quiver.cluster.ShardSelector shards) {}
+  @Override
+  public void discover(Points.DiscoverPoints r, StreamObserver<Points.DiscoverResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "Discover",
+        o,
+        () -> {
+          var b = Points.DiscoverResponse.newBuilder();
+          search(QueryProto.asQuery(r)).forEach(p -> b.addResult(ProtoCodec.proto(p)));
+          return b.setTime(secs(t)).build();
+        });
+  }
 
-  private Prepared prepare(Points.QueryPoints r) {
-    if (r.getPrefetchCount() > 0) {
-      throw new RequestException.Unsupported("prefetch is not supported yet");
-    }
-    List<Recommendations.Example> positive = new java.util.ArrayList<>();
-    List<Recommendations.Example> negative = new java.util.ArrayList<>();
-    String strategy = null;
-    float[] vector = null;
-    Points.Query q = r.getQuery();
-    switch (q.getVariantCase()) {
-      case NEAREST -> {
-        Recommendations.Example e = example(q.getNearest());
-        if (e instanceof Recommendations.Example.Vector v) {
-          vector = v.vector();
-        } else {
-          positive.add(e); // the nearest neighbours of a point: a recommendation from it
-        }
-      }
-      case RECOMMEND -> {
-        q.getRecommend().getPositiveList().forEach(in -> positive.add(example(in)));
-        q.getRecommend().getNegativeList().forEach(in -> negative.add(example(in)));
-        if (q.getRecommend().hasStrategy()) {
-          strategy = strategy(q.getRecommend().getStrategy());
-        }
-      }
-      default ->
-          throw new RequestException.Unsupported(
-              "only nearest-vector and recommend queries are supported yet");
-    }
-    var request =
-        new SearchRequest(
-            r.hasUsing() ? r.getUsing() : CollectionConfig.DEFAULT_VECTOR,
-            vector == null ? new float[0] : vector,
-            ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
-            ProtoCodec.offset(r.hasOffset(), r.getOffset()),
-            r.hasScoreThreshold() ? r.getScoreThreshold() : null,
-            ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.NONE),
-            ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
-            r.hasParams() && r.getParams().hasHnswEf()
-                ? ProtoCodec.limit(true, r.getParams().getHnswEf(), 1)
-                : null,
-            r.hasParams() && r.getParams().getExact(),
-            FilterProto.parse(r.hasFilter(), r.getFilter()));
-    String name = target(r.getCollectionName());
-    var consistency = ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency());
-    var shards = ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector());
-    if (vector == null) {
-      Recommendations.Lookup lookup =
-          r.hasLookupFrom()
-              ? new Recommendations.Lookup(
-                  r.getLookupFrom().getCollectionName(),
-                  r.getLookupFrom().hasVectorName() ? r.getLookupFrom().getVectorName() : null)
-              : null;
-      request =
-          Recommendations.resolve(
-              dispatcher, name, positive, negative, strategy, lookup, request, consistency, shards);
-    }
-    return new Prepared(name, request, consistency, shards);
+  @Override
+  public void discoverBatch(
+      Points.DiscoverBatchPoints r, StreamObserver<Points.DiscoverBatchResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "DiscoverBatch",
+        o,
+        () -> {
+          var b = Points.DiscoverBatchResponse.newBuilder();
+          for (Points.DiscoverPoints one : r.getDiscoverPointsList()) {
+            b.addResult(
+                batchOne(
+                    QueryProto.asQuery(
+                        one.toBuilder().setCollectionName(r.getCollectionName()).build()),
+                    r.hasReadConsistency(),
+                    r.getReadConsistency()));
+          }
+          return b.setTime(secs(t)).build();
+        });
   }
 
   @Override
@@ -720,7 +675,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           return Points.SearchGroupsResponse.newBuilder()
               .setResult(
                   groups(
-                      q.build(), r.getGroupBy(), r.getGroupSize(), r.getLimit(), r.hasWithLookup()))
+                      q.build(),
+                      r.getGroupBy(),
+                      r.getGroupSize(),
+                      r.getLimit(),
+                      QueryProto.withLookup(r.hasWithLookup(), r.getWithLookup())))
               .setTime(secs(t))
               .build();
         });
@@ -743,7 +702,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                       r.getGroupBy(),
                       r.getGroupSize(),
                       r.getLimit(),
-                      r.hasWithLookup()))
+                      QueryProto.withLookup(r.hasWithLookup(), r.getWithLookup())))
               .setTime(secs(t))
               .build();
         });
@@ -761,17 +720,24 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           int limit = r.hasLimit() ? ProtoCodec.limit(true, r.getLimit(), 10) : 10;
           int size = r.hasGroupSize() ? ProtoCodec.limit(true, r.getGroupSize(), 3) : 3;
           return Points.QueryGroupsResponse.newBuilder()
-              .setResult(groups(q.build(), r.getGroupBy(), size, limit, r.hasWithLookup()))
+              .setResult(
+                  groups(
+                      q.build(),
+                      r.getGroupBy(),
+                      size,
+                      limit,
+                      QueryProto.withLookup(r.hasWithLookup(), r.getWithLookup())))
               .setTime(secs(t))
               .build();
         });
   }
 
   private Points.GroupsResult groups(
-      Points.QueryPoints q, String groupBy, long groupSize, long limit, boolean withLookup) {
-    if (withLookup) {
-      throw new RequestException.Unsupported("with_lookup is not supported yet");
-    }
+      Points.QueryPoints q,
+      String groupBy,
+      long groupSize,
+      long limit,
+      dev.quiver.server.Groups.WithLookup withLookup) {
     if (groupBy.isEmpty()) {
       throw new RequestException.Invalid("body", "group_by", "must not be empty");
     }
@@ -779,21 +745,23 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       throw new RequestException.Invalid(
           "body", "group_size", "group_size and limit must be at least 1");
     }
-    Prepared p = prepare(q);
     var b = Points.GroupsResult.newBuilder();
     for (var g :
         dev.quiver.server.Groups.search(
             dispatcher,
-            p.collection(),
-            p.request(),
+            target(q.getCollectionName()),
+            QueryProto.request(q),
             groupBy,
             (int) Math.min(groupSize, 1 << 16),
             (int) Math.min(limit, 1 << 16),
-            p.consistency(),
-            p.shards())) {
+            withLookup,
+            ProtoCodec.consistency(q.hasReadConsistency(), q.getReadConsistency()),
+            ProtoCodec.shards(q.hasShardKeySelector(), q.getShardKeySelector()))) {
       var id = Points.GroupId.newBuilder();
       switch (g.id()) {
         case dev.quiver.storage.Value.Str x -> id.setStringValue(x.value());
+        // as Qdrant: a non-negative integer is an unsigned group id
+        case dev.quiver.storage.Value.Int x when x.value() >= 0 -> id.setUnsignedValue(x.value());
         case dev.quiver.storage.Value.Int x -> id.setIntegerValue(x.value());
         default -> {
           continue;
@@ -801,29 +769,12 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       }
       var group = Points.PointGroup.newBuilder().setId(id);
       g.hits().forEach(h -> group.addHits(ProtoCodec.proto(h)));
+      if (g.lookup() != null) {
+        group.setLookup(ProtoCodec.proto(g.lookup()));
+      }
       b.addGroups(group);
     }
     return b.build();
-  }
-
-  private static Recommendations.Example example(Points.VectorInput in) {
-    return switch (in.getVariantCase()) {
-      case DENSE ->
-          new Recommendations.Example.Vector(ProtoCodec.floats(in.getDense().getDataList()));
-      case ID -> new Recommendations.Example.Point(ProtoCodec.pointId(in.getId(), "query"));
-      default ->
-          throw new RequestException.Unsupported(
-              "only dense vectors and point ids are supported yet");
-    };
-  }
-
-  private static String strategy(Points.RecommendStrategy s) {
-    return switch (s) {
-      case AverageVector -> "average_vector";
-      case BestScore -> "best_score";
-      case SumScores -> "sum_scores";
-      default -> s.name();
-    };
   }
 
   @Override
@@ -865,24 +816,13 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     var input = Points.RecommendInput.newBuilder();
     r.getPositiveList().forEach(id -> input.addPositive(Points.VectorInput.newBuilder().setId(id)));
     r.getNegativeList().forEach(id -> input.addNegative(Points.VectorInput.newBuilder().setId(id)));
-    r.getPositiveVectorsList().forEach(v -> input.addPositive(dense(v)));
-    r.getNegativeVectorsList().forEach(v -> input.addNegative(dense(v)));
+    r.getPositiveVectorsList().forEach(v -> input.addPositive(QueryProto.dense(v)));
+    r.getNegativeVectorsList().forEach(v -> input.addNegative(QueryProto.dense(v)));
     if (r.hasStrategy()) {
       input.setStrategy(r.getStrategy());
     }
     var q = Points.QueryPoints.newBuilder().setQuery(Points.Query.newBuilder().setRecommend(input));
     ProtoCodec.copySameFields(r, q);
     return q.build();
-  }
-
-  @SuppressWarnings("deprecation")
-  private static Points.VectorInput dense(Points.Vector v) {
-    var d = Points.DenseVector.newBuilder();
-    if (v.hasDense()) {
-      d.addAllData(v.getDense().getDataList());
-    } else {
-      d.addAllData(v.getDataList());
-    }
-    return Points.VectorInput.newBuilder().setDense(d).build();
   }
 }

@@ -343,7 +343,21 @@ final class ProtoCodec {
     if (p.shardKey() != null) {
       b.setShardKey(proto(p.shardKey()));
     }
+    if (p.orderValue() != null) {
+      b.setOrderValue(orderValue(p.orderValue()));
+    }
     return b.build();
+  }
+
+  /** An {@code order_value}: an integer or a float payload value. */
+  static Points.OrderValue orderValue(dev.quiver.storage.Value v) {
+    var value = Points.OrderValue.newBuilder();
+    if (v instanceof dev.quiver.storage.Value.Int i) {
+      value.setInt(i.value());
+    } else if (v instanceof dev.quiver.storage.Value.Double d) {
+      value.setFloat(d.value());
+    }
+    return value.build();
   }
 
   static Points.RetrievedPoint proto(PointRecord r) {

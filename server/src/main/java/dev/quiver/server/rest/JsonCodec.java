@@ -90,13 +90,11 @@ final class JsonCodec {
   }
 
   /** The grouping of a groups request: the payload key and the points per group. */
-  record GroupsParams(String groupBy, int groupSize) {}
+  record GroupsParams(
+      String groupBy, int groupSize, dev.quiver.server.Groups.WithLookup withLookup) {}
 
   static GroupsParams groups(JsonNode body, boolean query) {
     ObjectNode o = object(body, "");
-    if (o.hasNonNull("with_lookup")) {
-      throw new RequestException.Unsupported("Bad request: with_lookup is not supported yet");
-    }
     String groupBy = text(required(o, "group_by", ""), "group_by");
     if (groupBy.isEmpty()) {
       throw new RequestException.Invalid(BODY, "group_by", "must not be empty");
@@ -105,7 +103,24 @@ final class JsonCodec {
     if (size == null && !query) {
       required(o, "group_size", "");
     }
-    return new GroupsParams(groupBy, size == null ? 3 : size);
+    return new GroupsParams(groupBy, size == null ? 3 : size, withLookup(o.get("with_lookup")));
+  }
+
+  /**
+   * {@code with_lookup}: a collection name, or {@code {collection, with_payload, with_vectors}}.
+   */
+  private static dev.quiver.server.Groups.WithLookup withLookup(JsonNode n) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (n.isTextual()) {
+      return new dev.quiver.server.Groups.WithLookup(n.asText(), WithPayload.ALL, WithVectors.NONE);
+    }
+    ObjectNode o = object(n, "with_lookup");
+    return new dev.quiver.server.Groups.WithLookup(
+        text(required(o, "collection", "with_lookup"), "with_lookup.collection"),
+        withPayload(o.get("with_payload"), WithPayload.ALL),
+        withVectors(vectorSelector(o), WithVectors.NONE));
   }
 
   /** A {@code SearchMatrixRequest}. */
@@ -304,7 +319,7 @@ final class JsonCodec {
   }
 
   /** {@code order_by}: a key, or {@code {"key", "direction", "start_from"}}; null when absent. */
-  private static dev.quiver.server.Ordering.OrderBy orderBy(JsonNode n) {
+  static dev.quiver.server.Ordering.OrderBy orderBy(JsonNode n) {
     if (n == null || n.isNull()) {
       return null;
     }
@@ -376,120 +391,8 @@ final class JsonCodec {
         FilterJson.parse(o.get("filter"), "filter"));
   }
 
-  /** {@code POST /points/query} ({@code QueryRequest}); only nearest-vector queries for now. */
-  static SearchRequest query(JsonNode body) {
-    ObjectNode o = object(body, "");
-    if (o.hasNonNull("prefetch")) {
-      throw new RequestException.Unsupported("Bad request: prefetch is not supported yet");
-    }
-    JsonNode q = o.get("query");
-    if (q == null || q.isNull()) {
-      throw new RequestException.Unsupported(
-          "Bad request: a query without a vector is not supported yet");
-    }
-    if (q.isObject() && q.has("nearest")) {
-      q = q.get("nearest");
-    }
-    if (!q.isArray()) {
-      throw new RequestException.Unsupported(
-          "Bad request: only nearest-vector queries are supported yet");
-    }
-    float[] vector = denseVector(q, "query");
-    String using =
-        o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
-    return request(o, using, vector, limit(o, false));
-  }
-
-  /** An example-based search before its examples are looked up. */
-  record Recommend(
-      List<dev.quiver.server.Recommendations.Example> positive,
-      List<dev.quiver.server.Recommendations.Example> negative,
-      String strategy,
-      dev.quiver.server.Recommendations.Lookup lookup,
-      SearchRequest template) {}
-
-  /** A {@code RecommendRequest} ({@code POST /points/recommend}). */
-  static Recommend recommend(JsonNode body) {
-    ObjectNode o = object(body, "");
-    return new Recommend(
-        examples(o.get("positive"), "positive"),
-        examples(o.get("negative"), "negative"),
-        o.hasNonNull("strategy") ? text(o.get("strategy"), "strategy") : null,
-        lookup(o),
-        template(o, limit(o, true)));
-  }
-
-  /**
-   * The examples of a {@code QueryRequest} whose query is a point id, {@code {"nearest": id}} or
-   * {@code {"recommend": ...}}; null when it is a plain vector (see {@link #query}).
-   */
-  static Recommend queryExamples(JsonNode body) {
-    ObjectNode o = object(body, "");
-    JsonNode q = o.get("query");
-    if (q != null && q.isObject() && q.has("nearest")) {
-      q = q.get("nearest");
-    }
-    if (q == null || q.isNull() || q.isArray() || q.isObject() && !q.has("recommend")) {
-      return null;
-    }
-    if (o.hasNonNull("prefetch")) {
-      throw new RequestException.Unsupported("Bad request: prefetch is not supported yet");
-    }
-    SearchRequest template = template(o, limit(o, false));
-    if (q.isObject()) {
-      ObjectNode r = object(q.get("recommend"), "query.recommend");
-      return new Recommend(
-          examples(r.get("positive"), "query.recommend.positive"),
-          examples(r.get("negative"), "query.recommend.negative"),
-          r.hasNonNull("strategy") ? text(r.get("strategy"), "query.recommend.strategy") : null,
-          lookup(o),
-          template);
-    }
-    return new Recommend(
-        List.of(new dev.quiver.server.Recommendations.Example.Point(pointId(q, "query"))),
-        List.of(),
-        null,
-        lookup(o),
-        template);
-  }
-
-  private static List<dev.quiver.server.Recommendations.Example> examples(JsonNode n, String path) {
-    List<dev.quiver.server.Recommendations.Example> out = new ArrayList<>();
-    if (n == null || n.isNull()) {
-      return out;
-    }
-    ArrayNode arr = array(n, path);
-    for (int i = 0; i < arr.size(); i++) {
-      JsonNode e = arr.get(i);
-      out.add(
-          e.isArray()
-              ? new dev.quiver.server.Recommendations.Example.Vector(
-                  denseVector(e, path + "[" + i + "]"))
-              : new dev.quiver.server.Recommendations.Example.Point(
-                  pointId(e, path + "[" + i + "]")));
-    }
-    return out;
-  }
-
-  private static dev.quiver.server.Recommendations.Lookup lookup(ObjectNode o) {
-    if (!o.hasNonNull("lookup_from")) {
-      return null;
-    }
-    ObjectNode l = object(o.get("lookup_from"), "lookup_from");
-    return new dev.quiver.server.Recommendations.Lookup(
-        text(required(l, "collection", "lookup_from"), "lookup_from.collection"),
-        l.hasNonNull("vector") ? text(l.get("vector"), "lookup_from.vector") : null);
-  }
-
-  /** The search settings of a request, with a placeholder vector. */
-  private static SearchRequest template(ObjectNode o, int limit) {
-    String using =
-        o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
-    return request(o, using, new float[0], limit);
-  }
-
   /** {@code params.hnsw_ef}, or null. */
-  private static Integer hnswEf(ObjectNode o) {
+  static Integer hnswEf(ObjectNode o) {
     JsonNode p = o.get("params");
     if (p == null || p.isNull()) {
       return null;
@@ -498,7 +401,7 @@ final class JsonCodec {
   }
 
   /** {@code params.exact}. */
-  private static boolean exact(ObjectNode o) {
+  static boolean exact(ObjectNode o) {
     JsonNode p = o.get("params");
     if (p == null || p.isNull()) {
       return false;
@@ -507,11 +410,11 @@ final class JsonCodec {
     return b != null && b;
   }
 
-  private static JsonNode vectorSelector(ObjectNode o) {
+  static JsonNode vectorSelector(ObjectNode o) {
     return o.has("with_vector") ? o.get("with_vector") : o.get("with_vectors");
   }
 
-  private static int limit(ObjectNode o, boolean required) {
+  static int limit(ObjectNode o, boolean required) {
     JsonNode l = o.get("limit");
     if (l == null || l.isNull()) {
       if (required) {
@@ -526,7 +429,7 @@ final class JsonCodec {
     return (int) Math.min(v, Integer.MAX_VALUE - 1);
   }
 
-  private static int offset(ObjectNode o) {
+  static int offset(ObjectNode o) {
     JsonNode off = o.get("offset");
     if (off == null || off.isNull()) {
       return 0;
@@ -604,7 +507,7 @@ final class JsonCodec {
             + "`");
   }
 
-  private static float[] denseVector(JsonNode node, String path) {
+  static float[] denseVector(JsonNode node, String path) {
     ArrayNode arr = array(node, path);
     float[] v = new float[arr.size()];
     for (int i = 0; i < v.length; i++) {
@@ -753,6 +656,9 @@ final class JsonCodec {
     o.set("vector", vectors(p.vectors()));
     if (p.shardKey() != null) {
       o.set("shard_key", shardKey(p.shardKey()));
+    }
+    if (p.orderValue() != null) {
+      o.set("order_value", json(p.orderValue()));
     }
     return o;
   }

@@ -162,13 +162,15 @@ final class RestApi {
     h.put("facet", this::facet);
     h.put("search_matrix_pairs", r -> matrix(r, false));
     h.put("search_matrix_offsets", r -> matrix(r, true));
-    h.put("search_point_groups", r -> groups(r, false));
-    h.put("recommend_point_groups", this::recommendGroups);
-    h.put("query_points_groups", r -> groups(r, true));
+    h.put("search_point_groups", r -> groups(r, SEARCH, false));
+    h.put("recommend_point_groups", r -> groups(r, QueryJson::recommend, false));
+    h.put("query_points_groups", r -> groups(r, QueryJson::query, true));
     h.put("telemetry", this::telemetry);
     h.put("search_batch_points", this::searchBatch);
-    h.put("recommend_points", this::recommend);
-    h.put("recommend_batch_points", this::recommendBatch);
+    h.put("recommend_points", r -> points(r, QueryJson::recommend));
+    h.put("recommend_batch_points", r -> pointsBatch(r, QueryJson::recommend));
+    h.put("discover_points", r -> points(r, QueryJson::discover));
+    h.put("discover_batch_points", r -> pointsBatch(r, QueryJson::discover));
     h.put("query_batch_points", this::queryBatch);
     h.put("batch_update", this::batchUpdate);
     h.put("create_field_index", this::createFieldIndex);
@@ -662,43 +664,32 @@ final class RestApi {
     return RestResponse.ok(o, started(r));
   }
 
-  /** One {@code QueryRequest}: a vector, or examples looked up first. */
+  /** One query body ({@code QueryRequest}, {@code RecommendRequest}, {@code DiscoverRequest}). */
   private List<ScoredPoint> queryOne(String name, JsonNode body, RestRequest r) {
-    var shards = JsonCodec.shardSelector(body);
-    return dispatcher.search(name, queryRequest(name, body, r, shards), r.consistency(), shards);
+    return queryOne(name, body, r, QueryJson::query);
   }
 
-  private dev.quiver.storage.SearchRequest queryRequest(
-      String name, JsonNode body, RestRequest r, dev.quiver.cluster.ShardSelector shards) {
-    JsonCodec.Recommend examples = JsonCodec.queryExamples(body);
-    return examples == null ? JsonCodec.query(body) : resolve(name, examples, r, shards);
+  private List<ScoredPoint> queryOne(
+      String name,
+      JsonNode body,
+      RestRequest r,
+      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode) {
+    return dev.quiver.server.Queries.run(
+        dispatcher, name, decode.apply(body), r.consistency(), JsonCodec.shardSelector(body));
   }
 
-  /** {@code POST /points/recommend/groups}: recommendations grouped by a payload value. */
-  private RestResponse recommendGroups(RestRequest r) {
-    String name = target(r);
-    JsonNode body = r.json();
-    var shards = JsonCodec.shardSelector(body);
-    JsonCodec.GroupsParams g = JsonCodec.groups(body, false);
-    return groupsResponse(r, name, resolve(name, JsonCodec.recommend(body), r, shards), g, shards);
-  }
-
-  /** {@code POST /points/search/groups} and {@code /points/query/groups}. */
-  private RestResponse groups(RestRequest r, boolean query) {
+  /**
+   * {@code POST /points/search/groups}, {@code /points/query/groups}, {@code /recommend/groups}.
+   */
+  private RestResponse groups(
+      RestRequest r,
+      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode,
+      boolean query) {
     String name = target(r);
     JsonNode body = r.json();
     var shards = JsonCodec.shardSelector(body);
     JsonCodec.GroupsParams g = JsonCodec.groups(body, query);
-    var request = query ? queryRequest(name, body, r, shards) : JsonCodec.search(body);
-    return groupsResponse(r, name, request, g, shards);
-  }
-
-  private RestResponse groupsResponse(
-      RestRequest r,
-      String name,
-      dev.quiver.storage.SearchRequest request,
-      JsonCodec.GroupsParams g,
-      dev.quiver.cluster.ShardSelector shards) {
+    var request = decode.apply(body);
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode groups = o.putArray("groups");
     for (var group :
@@ -708,51 +699,42 @@ final class RestApi {
             request,
             g.groupBy(),
             g.groupSize(),
-            request.limit(),
+            request.stage().limit(),
+            g.withLookup(),
             r.consistency(),
             shards)) {
       ObjectNode out = groups.addObject();
       out.set("id", JsonCodec.json(group.id()));
       ArrayNode hits = out.putArray("hits");
       group.hits().forEach(h -> hits.add(JsonCodec.scoredPoint(h)));
+      if (group.lookup() != null) {
+        out.set("lookup", JsonCodec.record(group.lookup()));
+      }
     }
     return RestResponse.ok(o, started(r));
   }
 
-  private dev.quiver.storage.SearchRequest resolve(
-      String name, JsonCodec.Recommend q, RestRequest r, dev.quiver.cluster.ShardSelector shards) {
-    return dev.quiver.server.Recommendations.resolve(
-        dispatcher,
-        name,
-        q.positive(),
-        q.negative(),
-        q.strategy(),
-        q.lookup(),
-        q.template(),
-        r.consistency(),
-        shards);
-  }
+  private static final java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request>
+      SEARCH = body -> dev.quiver.server.Queries.nearest(JsonCodec.search(body));
 
-  private List<ScoredPoint> recommendOne(String name, JsonNode body, RestRequest r) {
-    var shards = JsonCodec.shardSelector(body);
-    return dispatcher.search(
-        name, resolve(name, JsonCodec.recommend(body), r, shards), r.consistency(), shards);
-  }
-
-  /** {@code POST /points/recommend}: a list of ScoredPoint. */
-  private RestResponse recommend(RestRequest r) {
+  /** {@code POST /points/recommend} and {@code /points/discover}: a list of ScoredPoint. */
+  private RestResponse points(
+      RestRequest r,
+      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode) {
     ArrayNode arr = Json.MAPPER.createArrayNode();
-    recommendOne(target(r), r.json(), r).forEach(p -> arr.add(JsonCodec.scoredPoint(p)));
+    queryOne(target(r), r.json(), r, decode).forEach(p -> arr.add(JsonCodec.scoredPoint(p)));
     return RestResponse.ok(arr, started(r));
   }
 
-  /** {@code POST /points/recommend/batch}: one list per request. */
-  private RestResponse recommendBatch(RestRequest r) {
+  /** {@code POST /points/recommend/batch} and {@code /points/discover/batch}: one list each. */
+  private RestResponse pointsBatch(
+      RestRequest r,
+      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode) {
     String name = target(r);
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (var item : JsonCodec.batchItems(r.json(), "searches")) {
       ArrayNode hits = out.addArray();
-      recommendOne(name, item, r).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
+      queryOne(name, item, r, decode).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
     }
     return RestResponse.ok(out, started(r));
   }

@@ -59,10 +59,8 @@ class JsonCodecTest {
     assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":1,\"vector\":[1,\"x\"]}]}")))
         .isInstanceOf(RequestException.Malformed.class)
         .hasMessageContaining("points[0].vector[1]");
-    assertThatThrownBy(() -> JsonCodec.query(j("{\"query\":[1],\"prefetch\":{\"query\":[1]}}")))
-        .isInstanceOf(RequestException.Unsupported.class);
     assertThatThrownBy(
-            () -> JsonCodec.query(j("{\"query\":[1],\"filter\":{\"must\":[{\"key\":\"a\"}]}}")))
+            () -> QueryJson.query(j("{\"query\":[1],\"filter\":{\"must\":[{\"key\":\"a\"}]}}")))
         .isInstanceOf(RequestException.Malformed.class)
         .hasMessageContaining("filter.must[0]");
   }
@@ -70,14 +68,14 @@ class JsonCodecTest {
   @Test
   void filtersParseInEveryForm() {
     var q =
-        JsonCodec.query(
+        QueryJson.query(
             j(
                 "{\"query\":[1],\"filter\":{\"must\":{\"key\":\"city\",\"match\":{\"value\":\"Berlin\"}},"
                     + "\"should\":[{\"key\":\"n\",\"range\":{\"gte\":1,\"lt\":5}},{\"has_id\":[1,2]},"
                     + "{\"key\":\"t\",\"range\":{\"gt\":\"2026-01-01T00:00:00Z\"}}],"
                     + "\"must_not\":[{\"is_empty\":{\"key\":\"x\"}},{\"nested\":{\"key\":\"items\",\"filter\":{\"must\":[{\"key\":\"sku\",\"match\":{\"any\":[\"a\",\"b\"]}}]}}}],"
                     + "\"min_should\":{\"conditions\":[{\"key\":\"loc\",\"geo_radius\":{\"center\":{\"lon\":13.4,\"lat\":52.5},\"radius\":1000}}],\"min_count\":1}}}"));
-    var f = q.filter();
+    var f = q.stage().filter();
     org.assertj.core.api.Assertions.assertThat(f.must()).hasSize(1);
     org.assertj.core.api.Assertions.assertThat(f.should()).hasSize(3);
     org.assertj.core.api.Assertions.assertThat(f.should().get(2))
@@ -123,9 +121,9 @@ class JsonCodecTest {
     assertThat(retrieve.withVectors().wants("img")).isTrue();
     assertThat(retrieve.withVectors().wants("other")).isFalse();
     var q =
-        JsonCodec.query(
+        QueryJson.query(
             j("{\"query\":{\"nearest\":[1,2]},\"with_payload\":{\"exclude\":[\"x\"]}}"));
-    assertThat(q.limit()).isEqualTo(10);
+    assertThat(q.stage().limit()).isEqualTo(10);
     assertThat(q.withPayload().exclude()).containsExactly("x");
   }
 }

@@ -4,17 +4,17 @@ import dev.quiver.storage.Distance;
 import org.apache.logging.log4j.LogManager;
 
 /**
- * Distance kernels. Uses the Vector API ({@code jdk.incubator.vector}) when the module is present,
- * otherwise plain loops; both give the same results up to float rounding, which a test checks.
- * Stateless and thread-safe.
+ * Distance kernels (public for {@link Distance}; not an API of its own). Uses the Vector API
+ * ({@code jdk.incubator.vector}) when the module is present, otherwise plain loops; both give the
+ * same results up to float rounding, which a test checks. Stateless and thread-safe.
  */
-final class VectorMath {
+public final class VectorMath {
   private static final boolean SIMD = simdAvailable();
 
   private VectorMath() {}
 
   /** The score Qdrant reports for {@code a} against {@code b} under {@code distance}. */
-  static float score(Distance distance, float[] a, float[] b) {
+  public static float score(Distance distance, float[] a, float[] b) {
     return switch (distance) {
       case COSINE, DOT -> dot(a, b);
       case EUCLID -> (float) Math.sqrt(l2Squared(a, b));
@@ -23,7 +23,7 @@ final class VectorMath {
   }
 
   /** Scales {@code v} to unit length in place (zero vectors stay zero). */
-  static void normalize(float[] v) {
+  public static void normalize(float[] v) {
     double norm = Math.sqrt(dot(v, v));
     if (norm > 0 && Math.abs(norm - 1.0) > 1e-7) {
       float inv = (float) (1.0 / norm);
@@ -33,15 +33,15 @@ final class VectorMath {
     }
   }
 
-  static float dot(float[] a, float[] b) {
+  public static float dot(float[] a, float[] b) {
     return SIMD ? SimdKernels.dot(a, b) : ScalarKernels.dot(a, b);
   }
 
-  static float l2Squared(float[] a, float[] b) {
+  public static float l2Squared(float[] a, float[] b) {
     return SIMD ? SimdKernels.l2Squared(a, b) : ScalarKernels.l2Squared(a, b);
   }
 
-  static float l1(float[] a, float[] b) {
+  public static float l1(float[] a, float[] b) {
     return SIMD ? SimdKernels.l1(a, b) : ScalarKernels.l1(a, b);
   }
 

@@ -1,0 +1,829 @@
+package dev.quiver.server;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.cluster.ShardSelector;
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Qdrant's universal query ({@code /points/query}, gRPC {@code Query}) and the older calls built on
+ * it (search, recommend, discover), for REST and gRPC alike: both edges decode into a {@link
+ * Request} and call {@link #run}.
+ *
+ * <p>A {@link Stage} without prefetches asks the collection: nearest neighbours of a vector or a
+ * point (optionally re-ranked by maximal marginal relevance), a recommendation from positive and
+ * negative examples ({@code average_vector}: one search for {@code avg(pos) + (avg(pos) -
+ * avg(neg))}; {@code best_score} and {@code sum_scores}: every candidate scored against every
+ * example), a discovery (a target constrained by context pairs), a context search, an order by a
+ * payload value, a random sample, or (no query) points by id. With prefetches, the stage's query
+ * re-ranks the union of what they found, or fuses their rankings ({@code rrf}, {@code dbsf}). A
+ * stage's filter also applies to its prefetches, as in Qdrant.
+ *
+ * <p>Example-based scores follow Qdrant's formulas on the raw similarity (dot product, or the
+ * negated Euclid / Manhattan distance). Candidates for them are every matching point when there are
+ * at most {@value #EXACT_CANDIDATES} (or {@code exact} is asked), otherwise the nearest neighbours
+ * of each attracting example; example points of the searched collection are never results.
+ */
+public final class Queries {
+  /** Up to this many matching points, example-based scorers look at all of them. */
+  static final int EXACT_CANDIDATES = 10_000;
+
+  /** Qdrant's default {@code k} of reciprocal rank fusion. */
+  public static final int RRF_K = 2;
+
+  private Queries() {}
+
+  /** An example: a point (by id) or a vector. */
+  public sealed interface Example {
+    record Point(PointId id) implements Example {}
+
+    record Vector(float[] vector) implements Example {}
+  }
+
+  /** Where example ids are looked up: another collection and vector, or null for the searched. */
+  public record Lookup(String collection, String vector) {}
+
+  /** A context pair: be closer to {@code positive} than to {@code negative}. */
+  public record Pair(Example positive, Example negative) {}
+
+  /** How a recommendation combines its examples. */
+  public enum Strategy {
+    AVERAGE_VECTOR,
+    BEST_SCORE,
+    SUM_SCORES;
+
+    /** From Qdrant's wire name ({@code average_vector}, ...), null for the default. */
+    public static Strategy of(String wire) {
+      if (wire == null) {
+        return AVERAGE_VECTOR;
+      }
+      for (Strategy s : values()) {
+        if (s.name().equalsIgnoreCase(wire)) {
+          return s;
+        }
+      }
+      throw new RequestException.Invalid(
+          "body",
+          "strategy",
+          "unknown variant `" + wire + "`, expected one of average_vector, best_score, sum_scores");
+    }
+  }
+
+  /** Maximal marginal relevance: {@code diversity} in [0, 1], candidates (null: the limit). */
+  public record Mmr(float diversity, Integer candidates) {}
+
+  /** What a stage asks. A null query means: points in id order (or the prefetches' union). */
+  public sealed interface Query {
+    record Nearest(Example target, Mmr mmr) implements Query {}
+
+    record Recommend(List<Example> positive, List<Example> negative, Strategy strategy)
+        implements Query {}
+
+    record Discover(Example target, List<Pair> context) implements Query {}
+
+    record Context(List<Pair> pairs) implements Query {}
+
+    record OrderBy(Ordering.OrderBy by) implements Query {}
+
+    /** {@code rrf} (with {@code k} and optional per-prefetch weights) or {@code dbsf}. */
+    record Fusion(boolean dbsf, int k, List<Float> weights) implements Query {}
+
+    record Sample() implements Query {}
+  }
+
+  /** One level of a query: its prefetches, its query, and its search settings. */
+  public record Stage(
+      List<Stage> prefetch,
+      Query query,
+      String using,
+      Filter filter,
+      Integer hnswEf,
+      boolean exact,
+      Float scoreThreshold,
+      int limit,
+      Lookup lookup) {
+    public Stage {
+      prefetch = List.copyOf(prefetch);
+    }
+  }
+
+  /** A whole query: the top stage, how many of its best to skip, and what to return. */
+  public record Request(
+      Stage stage, int offset, WithPayload withPayload, WithVectors withVectors) {}
+
+  /** A plain nearest-vector search as a query. */
+  public static Request nearest(SearchRequest r) {
+    return new Request(
+        new Stage(
+            List.of(),
+            new Query.Nearest(new Example.Vector(r.vector()), null),
+            r.vectorName(),
+            r.filter(),
+            r.hnswEf(),
+            r.exact(),
+            r.scoreThreshold(),
+            r.limit(),
+            null),
+        r.offset(),
+        r.withPayload(),
+        r.withVectors());
+  }
+
+  /** Runs {@code request}; the results are best first. */
+  public static List<ScoredPoint> run(
+      Dispatcher dispatcher,
+      String collection,
+      Request request,
+      ReadConsistency consistency,
+      ShardSelector shards) {
+    Stage s = request.stage();
+    if (s.prefetch().isEmpty()
+        && s.query() instanceof Query.Nearest n
+        && n.mmr() == null
+        && n.target() instanceof Example.Vector v) {
+      // the common case: one search, payload and vectors read on the way
+      return dispatcher.search(
+          collection,
+          new SearchRequest(
+              s.using(),
+              v.vector(),
+              s.limit(),
+              request.offset(),
+              s.scoreThreshold(),
+              request.withPayload(),
+              request.withVectors(),
+              s.hnswEf(),
+              s.exact(),
+              s.filter()),
+          consistency,
+          shards);
+    }
+    Run run = new Run(dispatcher, collection, consistency, shards);
+    List<ScoredPoint> ranked = run.stage(s, null, s.limit() + request.offset());
+    ranked = ranked.subList(Math.min(request.offset(), ranked.size()), ranked.size());
+    return run.attach(ranked, request.withPayload(), request.withVectors());
+  }
+
+  /** One query's evaluation: the collection, its consistency and shards, looked-up vectors. */
+  private static final class Run {
+    private final Dispatcher dispatcher;
+    private final String collection;
+    private final ReadConsistency consistency;
+    private final ShardSelector shards;
+    private Map<String, VectorParams> spaces;
+
+    Run(
+        Dispatcher dispatcher,
+        String collection,
+        ReadConsistency consistency,
+        ShardSelector shards) {
+      this.dispatcher = dispatcher;
+      this.collection = collection;
+      this.consistency = consistency;
+      this.shards = shards;
+    }
+
+    /** The best {@code limit} points of {@code s}, under the filter of the stages above it. */
+    List<ScoredPoint> stage(Stage s, Filter inherited, int limit) {
+      Filter filter = and(inherited, s.filter());
+      if (!s.prefetch().isEmpty()) {
+        List<List<ScoredPoint>> found = new ArrayList<>();
+        for (Stage p : s.prefetch()) {
+          found.add(stage(p, filter, p.limit()));
+        }
+        return rerank(s, filter, found, limit);
+      }
+      return switch (s.query()) {
+        case null -> byId(filter, limit);
+        case Query.Fusion f ->
+            throw new StorageException.BadInput(
+                "Bad request: fusion queries need at least one prefetch");
+        case Query.OrderBy o -> ordered(filter, o.by(), limit);
+        case Query.Sample _ -> sample(filter, null, limit);
+        default -> scored(s, filter, null, limit);
+      };
+    }
+
+    /** Re-ranks what the prefetches found with the stage's query. */
+    private List<ScoredPoint> rerank(
+        Stage s, Filter filter, List<List<ScoredPoint>> found, int limit) {
+      Map<PointId, ScoredPoint> union = new LinkedHashMap<>();
+      found.forEach(list -> list.forEach(p -> union.putIfAbsent(p.id(), p)));
+      if (union.isEmpty()) {
+        return List.of();
+      }
+      return switch (s.query()) {
+        case null -> new ArrayList<>(union.values()).subList(0, Math.min(limit, union.size()));
+        case Query.Fusion f -> fuse(f, found, s.scoreThreshold(), limit);
+        case Query.OrderBy o -> ordered(and(filter, ids(union.keySet())), o.by(), limit);
+        case Query.Sample _ -> sample(null, new ArrayList<>(union.values()), limit);
+        default -> scored(s, filter, union.keySet(), limit);
+      };
+    }
+
+    /** Points by id, score 0. */
+    private List<ScoredPoint> byId(Filter filter, int limit) {
+      List<ScoredPoint> out = new ArrayList<>();
+      for (PointRecord r :
+          dispatcher
+              .scroll(
+                  collection,
+                  filter,
+                  null,
+                  limit,
+                  WithPayload.NONE,
+                  WithVectors.NONE,
+                  consistency,
+                  shards)
+              .points()) {
+        out.add(new ScoredPoint(r.id(), 0, 0f, null, null, r.shardKey()));
+      }
+      return out;
+    }
+
+    private List<ScoredPoint> ordered(Filter filter, Ordering.OrderBy by, int limit) {
+      List<ScoredPoint> out = new ArrayList<>();
+      for (Ordering.Ordered o :
+          Ordering.scroll(
+              dispatcher,
+              collection,
+              filter,
+              by,
+              limit,
+              WithPayload.NONE,
+              WithVectors.NONE,
+              consistency,
+              shards)) {
+        PointRecord r = o.record();
+        out.add(new ScoredPoint(r.id(), 0, 0f, null, null, r.shardKey(), o.value()));
+      }
+      return out;
+    }
+
+    /** {@code limit} points drawn at random from the filter's matches or from {@code pool}. */
+    private List<ScoredPoint> sample(Filter filter, List<ScoredPoint> pool, int limit) {
+      java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
+      List<ScoredPoint> kept = new ArrayList<>(limit);
+      long[] seen = {0};
+      java.util.function.Consumer<ScoredPoint> reservoir =
+          p -> {
+            long i = seen[0]++;
+            if (kept.size() < limit) {
+              kept.add(p);
+            } else {
+              long j = random.nextLong(i + 1);
+              if (j < limit) {
+                kept.set((int) j, p);
+              }
+            }
+          };
+      if (pool != null) {
+        pool.forEach(p -> reservoir.accept(p.withScore(0f)));
+      } else {
+        Pages.each(
+            dispatcher,
+            collection,
+            filter,
+            WithPayload.NONE,
+            WithVectors.NONE,
+            consistency,
+            shards,
+            r -> reservoir.accept(new ScoredPoint(r.id(), 0, 0f, null, null, r.shardKey())));
+      }
+      java.util.Collections.shuffle(kept, random);
+      return kept;
+    }
+
+    /**
+     * A vector query: a search for nearest / {@code average_vector} queries, else every candidate
+     * scored against the examples. {@code among} restricts the candidates (prefetch results).
+     */
+    private List<ScoredPoint> scored(Stage s, Filter filter, Set<PointId> among, int limit) {
+      Examples ex = new Examples(s);
+      Set<PointId> excluded = new LinkedHashSet<>();
+      Filter restricted = among == null ? filter : and(filter, ids(among));
+      switch (s.query()) {
+        case Query.Nearest n -> {
+          float[] target = ex.vector(n.target(), excluded);
+          if (n.mmr() != null) {
+            return mmr(s, without(restricted, excluded), target, n.mmr(), among, limit);
+          }
+          return search(s, without(restricted, excluded), target, limit, among != null);
+        }
+        case Query.Recommend r when r.strategy() == Strategy.AVERAGE_VECTOR -> {
+          if (r.positive().isEmpty()) {
+            throw new StorageException.BadInput(
+                "At least one positive vector ID required with this strategy");
+          }
+          float[] pos = ex.average(r.positive(), excluded);
+          float[] target = pos;
+          if (!r.negative().isEmpty()) {
+            float[] neg = ex.average(r.negative(), excluded);
+            target = new float[pos.length];
+            for (int i = 0; i < pos.length; i++) {
+              target[i] = pos[i] + (pos[i] - neg[i]);
+            }
+          }
+          return search(s, without(restricted, excluded), target, limit, among != null);
+        }
+        default -> {
+          Scorer scorer = scorer(s.query(), ex, excluded);
+          return rescore(s, without(restricted, excluded), scorer, among, limit);
+        }
+      }
+    }
+
+    /**
+     * The example-based scorer of a recommendation ({@code best_score}, {@code sum_scores}), a
+     * discovery or a context query.
+     */
+    private Scorer scorer(Query q, Examples ex, Set<PointId> excluded) {
+      Distance d = ex.distance();
+      return switch (q) {
+        case Query.Recommend r -> {
+          if (r.positive().isEmpty() && r.negative().isEmpty()) {
+            throw new StorageException.BadInput(
+                "At least one positive or negative vector ID required with this strategy");
+          }
+          List<float[]> pos = ex.vectors(r.positive(), excluded);
+          List<float[]> neg = ex.vectors(r.negative(), excluded);
+          boolean sum = r.strategy() == Strategy.SUM_SCORES;
+          yield new Scorer(
+              pos.isEmpty() ? neg : pos,
+              v -> sum ? sumScores(d, v, pos, neg) : bestScore(d, v, pos, neg));
+        }
+        case Query.Discover x -> {
+          float[] target = ex.vector(x.target(), excluded);
+          List<float[][]> pairs = ex.pairs(x.context(), excluded);
+          yield new Scorer(
+              List.of(target),
+              v -> {
+                int rank = 0;
+                for (float[][] p : pairs) {
+                  rank += d.similarity(v, p[0]) > d.similarity(v, p[1]) ? 1 : -1;
+                }
+                return rank + scaledSigmoid(d.similarity(v, target));
+              });
+        }
+        case Query.Context c -> {
+          if (c.pairs().isEmpty()) {
+            throw new StorageException.BadInput("Bad request: context needs at least one pair");
+          }
+          List<float[][]> pairs = ex.pairs(c.pairs(), excluded);
+          List<float[]> attract = new ArrayList<>();
+          pairs.forEach(p -> attract.add(p[0]));
+          yield new Scorer(
+              attract,
+              v -> {
+                float loss = 0;
+                for (float[][] p : pairs) {
+                  float diff = d.similarity(v, p[0]) - d.similarity(v, p[1]) - Math.ulp(1f);
+                  loss += Math.min(0f, sigmoid(diff));
+                }
+                return loss;
+              });
+        }
+        default -> throw new IllegalStateException("not an example-based query: " + q);
+      };
+    }
+
+    /** A plain search for {@code target} (restricted to prefetched points: an exact one). */
+    private List<ScoredPoint> search(
+        Stage s, Filter filter, float[] target, int limit, boolean restricted) {
+      return dispatcher.search(
+          collection,
+          new SearchRequest(
+              s.using(),
+              target,
+              limit,
+              0,
+              s.scoreThreshold(),
+              WithPayload.NONE,
+              WithVectors.NONE,
+              s.hnswEf(),
+              s.exact() || restricted,
+              filter),
+          consistency,
+          shards);
+    }
+
+    /**
+     * Scores candidates with {@code scorer}: the prefetched points, every match when there are few
+     * (or {@code exact}), else the nearest neighbours of each attracting example.
+     */
+    private List<ScoredPoint> rescore(
+        Stage s, Filter filter, Scorer scorer, Set<PointId> among, int limit) {
+      Map<PointId, ScoredPoint> candidates = candidates(s, filter, scorer.attract(), among, limit);
+      List<ScoredPoint> out = new ArrayList<>(candidates.size());
+      for (ScoredPoint p : candidates.values()) {
+        float[] v = p.vectors() == null ? null : p.vectors().get(s.using());
+        if (v == null) {
+          continue;
+        }
+        float score = scorer.score().applyAsFloat(v);
+        if (s.scoreThreshold() == null || score >= s.scoreThreshold()) {
+          out.add(new ScoredPoint(p.id(), p.version(), score, null, null, p.shardKey()));
+        }
+      }
+      out.sort(BEST_FIRST);
+      return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+    }
+
+    /** Candidate points with their vector of {@code s.using()}. */
+    private Map<PointId, ScoredPoint> candidates(
+        Stage s, Filter filter, List<float[]> attract, Set<PointId> among, int limit) {
+      long matching =
+          among != null
+              ? among.size()
+              : s.exact()
+                  ? Integer.MAX_VALUE
+                  : dispatcher.count(collection, filter, consistency, shards);
+      boolean all = among != null || s.exact() || matching <= EXACT_CANDIDATES;
+      int fetch =
+          all
+              ? (int) Math.min(Integer.MAX_VALUE - 1, Math.max(1, matching))
+              : Math.max(limit * 4, s.hnswEf() == null ? 128 : s.hnswEf());
+      Map<PointId, ScoredPoint> out = new LinkedHashMap<>();
+      for (float[] a : all ? attract.subList(0, 1) : attract) {
+        for (ScoredPoint p :
+            dispatcher.search(
+                collection,
+                new SearchRequest(
+                    s.using(),
+                    a,
+                    fetch,
+                    0,
+                    null,
+                    WithPayload.NONE,
+                    WithVectors.only(List.of(s.using())),
+                    all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
+                    all,
+                    filter),
+                consistency,
+                shards)) {
+          out.putIfAbsent(p.id(), p);
+        }
+      }
+      return out;
+    }
+
+    /**
+     * Maximal marginal relevance over the nearest candidates: each next result maximises {@code (1
+     * - diversity) * relevance - diversity * (its similarity to the closest chosen one)}; the
+     * results keep their search scores.
+     */
+    private List<ScoredPoint> mmr(
+        Stage s, Filter filter, float[] target, Mmr mmr, Set<PointId> among, int limit) {
+      Distance d = new Examples(s).distance();
+      int pool = Math.max(limit, mmr.candidates() == null ? limit : mmr.candidates());
+      List<ScoredPoint> candidates =
+          dispatcher.search(
+              collection,
+              new SearchRequest(
+                  s.using(),
+                  target,
+                  pool,
+                  0,
+                  s.scoreThreshold(),
+                  WithPayload.NONE,
+                  WithVectors.only(List.of(s.using())),
+                  s.hnswEf(),
+                  s.exact() || among != null,
+                  filter),
+              consistency,
+              shards);
+      float[] query = d.prepare(target);
+      int n = candidates.size();
+      float[][] vectors = new float[n][];
+      float[] relevance = new float[n];
+      for (int i = 0; i < n; i++) {
+        vectors[i] = candidates.get(i).vectors().get(s.using());
+        relevance[i] = d.similarity(query, vectors[i]);
+      }
+      float lambda = 1f - mmr.diversity();
+      float[] closest = new float[n];
+      java.util.Arrays.fill(closest, Float.NEGATIVE_INFINITY);
+      boolean[] chosen = new boolean[n];
+      List<ScoredPoint> out = new ArrayList<>();
+      while (out.size() < Math.min(limit, n)) {
+        int best = -1;
+        float bestScore = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+          if (chosen[i]) {
+            continue;
+          }
+          float penalty = out.isEmpty() ? 0f : closest[i];
+          float score = lambda * relevance[i] - (1f - lambda) * penalty;
+          if (best < 0 || score > bestScore) {
+            best = i;
+            bestScore = score;
+          }
+        }
+        chosen[best] = true;
+        ScoredPoint p = candidates.get(best);
+        out.add(new ScoredPoint(p.id(), p.version(), p.score(), null, null, p.shardKey()));
+        for (int i = 0; i < n; i++) {
+          if (!chosen[i]) {
+            closest[i] = Math.max(closest[i], d.similarity(vectors[i], vectors[best]));
+          }
+        }
+      }
+      return out;
+    }
+
+    /** Reads the requested payload and vectors of the final results, in one call. */
+    List<ScoredPoint> attach(
+        List<ScoredPoint> ranked, WithPayload withPayload, WithVectors withVectors) {
+      boolean none = !withPayload.enabled() && !withVectors.enabled();
+      List<ScoredPoint> out = new ArrayList<>(ranked.size());
+      Map<PointId, PointRecord> records = new HashMap<>();
+      if (!none && !ranked.isEmpty()) {
+        List<PointId> ids = ranked.stream().map(ScoredPoint::id).toList();
+        for (PointRecord r :
+            dispatcher.retrieve(collection, ids, withPayload, withVectors, consistency, shards)) {
+          records.put(r.id(), r);
+        }
+      }
+      for (ScoredPoint p : ranked) {
+        PointRecord r = records.get(p.id());
+        if (!none && r == null) {
+          continue; // deleted meanwhile
+        }
+        out.add(
+            new ScoredPoint(
+                p.id(),
+                p.version(),
+                p.score(),
+                r == null ? null : r.payload(),
+                r == null ? null : r.vectors(),
+                r != null && r.shardKey() != null ? r.shardKey() : p.shardKey(),
+                p.orderValue()));
+      }
+      return out;
+    }
+
+    /** Example vectors of one stage: ids read from its lookup location, dimensions checked. */
+    private final class Examples {
+      private final Stage stage;
+      private final String source;
+      private final String sourceVector;
+      private final VectorParams params;
+
+      Examples(Stage stage) {
+        this.stage = stage;
+        this.params = params(stage.using());
+        Lookup lookup = stage.lookup();
+        this.source = lookup == null ? collection : dispatcher.resolve(lookup.collection());
+        this.sourceVector =
+            lookup == null || lookup.vector() == null ? stage.using() : lookup.vector();
+      }
+
+      Distance distance() {
+        return params.distance();
+      }
+
+      /**
+       * The vector of one example; a point of the searched collection is added to {@code excluded}.
+       */
+      float[] vector(Example e, Set<PointId> excluded) {
+        return vectors(List.of(e), excluded).getFirst();
+      }
+
+      List<float[]> vectors(List<Example> examples, Set<PointId> excluded) {
+        List<PointId> ids = new ArrayList<>();
+        for (Example e : examples) {
+          if (e instanceof Example.Point p) {
+            ids.add(p.id());
+          }
+        }
+        Map<PointId, float[]> stored = new HashMap<>();
+        if (!ids.isEmpty()) {
+          for (PointRecord r :
+              dispatcher.retrieve(
+                  source,
+                  ids,
+                  WithPayload.NONE,
+                  WithVectors.only(List.of(sourceVector)),
+                  consistency,
+                  stage.lookup() == null ? shards : ShardSelector.ALL)) {
+            float[] v = r.vectors() == null ? null : r.vectors().get(sourceVector);
+            if (v != null) {
+              stored.put(r.id(), v);
+            }
+          }
+          if (stage.lookup() == null) {
+            excluded.addAll(ids);
+          }
+        }
+        List<float[]> out = new ArrayList<>(examples.size());
+        for (Example e : examples) {
+          float[] v =
+              switch (e) {
+                case Example.Point p -> {
+                  float[] found = stored.get(p.id());
+                  if (found == null) {
+                    throw new StorageException.NotFound("No point with id " + p.id() + " found");
+                  }
+                  yield found;
+                }
+                case Example.Vector x -> x.vector();
+              };
+          if (v.length != params.size()) {
+            throw new StorageException.BadInput(
+                "Vector dimension error: expected dim: " + params.size() + ", got " + v.length);
+          }
+          out.add(params.distance().prepare(v));
+        }
+        return out;
+      }
+
+      float[] average(List<Example> examples, Set<PointId> excluded) {
+        float[] sum = new float[params.size()];
+        List<float[]> vs = vectors(examples, excluded);
+        for (float[] v : vs) {
+          for (int i = 0; i < sum.length; i++) {
+            sum[i] += v[i];
+          }
+        }
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] /= vs.size();
+        }
+        return sum;
+      }
+
+      List<float[][]> pairs(List<Pair> pairs, Set<PointId> excluded) {
+        List<Example> flat = new ArrayList<>();
+        pairs.forEach(
+            p -> {
+              flat.add(p.positive());
+              flat.add(p.negative());
+            });
+        List<float[]> vs = vectors(flat, excluded);
+        List<float[][]> out = new ArrayList<>();
+        for (int i = 0; i < vs.size(); i += 2) {
+          out.add(new float[][] {vs.get(i), vs.get(i + 1)});
+        }
+        return out;
+      }
+    }
+
+    private VectorParams params(String using) {
+      if (spaces == null) {
+        spaces = dispatcher.collectionInfo(collection).config().vectors();
+      }
+      VectorParams p = spaces.get(using);
+      if (p == null) {
+        throw new StorageException.BadInput("Not existing vector name error: " + using);
+      }
+      return p;
+    }
+  }
+
+  /** What attracts candidates, and how a candidate's vector is scored (larger is better). */
+  private record Scorer(List<float[]> attract, FloatFunction score) {}
+
+  @FunctionalInterface
+  private interface FloatFunction {
+    float applyAsFloat(float[] v);
+  }
+
+  private static final Comparator<ScoredPoint> BEST_FIRST =
+      Comparator.comparingDouble((ScoredPoint p) -> -p.score()).thenComparing(ScoredPoint::id);
+
+  /** Qdrant's {@code best_score}: the best positive similarity, or minus the best negative one. */
+  static float bestScore(Distance d, float[] v, List<float[]> pos, List<float[]> neg) {
+    float bestPos = Float.NEGATIVE_INFINITY;
+    for (float[] p : pos) {
+      bestPos = Math.max(bestPos, d.similarity(v, p));
+    }
+    float bestNeg = Float.NEGATIVE_INFINITY;
+    for (float[] n : neg) {
+      bestNeg = Math.max(bestNeg, d.similarity(v, n));
+    }
+    return bestPos > bestNeg ? scaledSigmoid(bestPos) : -scaledSigmoid(bestNeg);
+  }
+
+  /** Qdrant's {@code sum_scores}: the positive similarities minus the negative ones. */
+  static float sumScores(Distance d, float[] v, List<float[]> pos, List<float[]> neg) {
+    float sum = 0;
+    for (float[] p : pos) {
+      sum += d.similarity(v, p);
+    }
+    for (float[] n : neg) {
+      sum -= d.similarity(v, n);
+    }
+    return sum;
+  }
+
+  static float sigmoid(float x) {
+    return x / (1f + Math.abs(x));
+  }
+
+  /** Qdrant's scaled fast sigmoid: into (0, 1), order kept. */
+  static float scaledSigmoid(float x) {
+    return 0.5f * (sigmoid(x) + 1f);
+  }
+
+  /**
+   * Fuses prefetch rankings: reciprocal rank fusion ({@code sum weight / (k + rank)}, ranks from 0
+   * as Qdrant counts them, so a first place scores 0.5 with the default k of 2) or
+   * distribution-based score fusion (each list's scores mapped from {@code mean ± 3 sigma} onto [0,
+   * 1], then summed).
+   */
+  static List<ScoredPoint> fuse(
+      Query.Fusion f, List<List<ScoredPoint>> found, Float threshold, int limit) {
+    if (!f.dbsf() && !f.weights().isEmpty() && f.weights().size() != found.size()) {
+      throw new StorageException.BadInput(
+          "Bad request: the number of rrf weights ("
+              + f.weights().size()
+              + ") must match the number of prefetches ("
+              + found.size()
+              + ")");
+    }
+    Map<PointId, ScoredPoint> first = new LinkedHashMap<>();
+    Map<PointId, Float> score = new LinkedHashMap<>();
+    for (int l = 0; l < found.size(); l++) {
+      List<ScoredPoint> list = found.get(l);
+      float mean = 0;
+      float sigma = 0;
+      if (f.dbsf() && !list.isEmpty()) {
+        for (ScoredPoint p : list) {
+          mean += p.score();
+        }
+        mean /= list.size();
+        for (ScoredPoint p : list) {
+          sigma += (p.score() - mean) * (p.score() - mean);
+        }
+        sigma = (float) Math.sqrt(sigma / list.size());
+      }
+      float low = mean - 3 * sigma;
+      float high = mean + 3 * sigma;
+      float weight = f.weights().isEmpty() ? 1f : f.weights().get(l);
+      for (int rank = 0; rank < list.size(); rank++) {
+        ScoredPoint p = list.get(rank);
+        first.putIfAbsent(p.id(), p);
+        float add;
+        if (f.dbsf()) {
+          add = high == low ? 0.5f : (p.score() - low) / (high - low);
+        } else {
+          add = weight / (f.k() + rank);
+        }
+        score.merge(p.id(), add, Float::sum);
+      }
+    }
+    List<ScoredPoint> out = new ArrayList<>(score.size());
+    score.forEach(
+        (id, s) -> {
+          if (threshold == null || s >= threshold) {
+            ScoredPoint p = first.get(id);
+            out.add(new ScoredPoint(id, p.version(), s, null, null, p.shardKey()));
+          }
+        });
+    out.sort(BEST_FIRST);
+    return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+  }
+
+  /** {@code a} and {@code b} together (either may be null). */
+  static Filter and(Filter a, Filter b) {
+    if (a == null || a.isEmpty()) {
+      return b;
+    }
+    if (b == null || b.isEmpty()) {
+      return a;
+    }
+    return new Filter(
+        List.of(new Condition.Sub(a), new Condition.Sub(b)), List.of(), List.of(), null);
+  }
+
+  private static Filter ids(Set<PointId> ids) {
+    return new Filter(List.of(new Condition.HasId(Set.copyOf(ids))), List.of(), List.of(), null);
+  }
+
+  /** {@code filter} without the {@code excluded} points. */
+  private static Filter without(Filter filter, Set<PointId> excluded) {
+    if (excluded.isEmpty()) {
+      return filter;
+    }
+    Filter not =
+        new Filter(List.of(), List.of(), List.of(new Condition.HasId(Set.copyOf(excluded))), null);
+    return and(filter, not);
+  }
+}

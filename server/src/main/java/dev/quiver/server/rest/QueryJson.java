@@ -1,0 +1,280 @@
+package dev.quiver.server.rest;
+
+import static dev.quiver.server.rest.JsonArgs.array;
+import static dev.quiver.server.rest.JsonArgs.object;
+import static dev.quiver.server.rest.JsonArgs.optFloat;
+import static dev.quiver.server.rest.JsonArgs.optInt;
+import static dev.quiver.server.rest.JsonArgs.required;
+import static dev.quiver.server.rest.JsonArgs.text;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.server.Queries;
+import dev.quiver.server.RequestException;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decodes the query bodies into {@link Queries.Request}: {@code QueryRequest} (with prefetches and
+ * every query variant), and the older {@code RecommendRequest} and {@code DiscoverRequest}.
+ */
+final class QueryJson {
+  private QueryJson() {}
+
+  /** A {@code QueryRequest} ({@code POST /points/query}, also an item of a batch or groups). */
+  static Queries.Request query(JsonNode body) {
+    ObjectNode o = object(body, "");
+    return new Queries.Request(
+        stage(o, ""),
+        JsonCodec.offset(o),
+        JsonCodec.withPayload(o.get("with_payload"), WithPayload.NONE),
+        JsonCodec.withVectors(JsonCodec.vectorSelector(o), WithVectors.NONE));
+  }
+
+  /** A {@code RecommendRequest} ({@code POST /points/recommend}). */
+  static Queries.Request recommend(JsonNode body) {
+    ObjectNode o = object(body, "");
+    var query =
+        new Queries.Query.Recommend(
+            examples(o.get("positive"), "positive"),
+            examples(o.get("negative"), "negative"),
+            Queries.Strategy.of(
+                o.hasNonNull("strategy") ? text(o.get("strategy"), "strategy") : null));
+    return legacy(o, query);
+  }
+
+  /** A {@code DiscoverRequest} ({@code POST /points/discover}). */
+  static Queries.Request discover(JsonNode body) {
+    ObjectNode o = object(body, "");
+    JsonNode target = o.get("target");
+    List<Queries.Pair> context = pairs(o.get("context"), "context");
+    Queries.Query query =
+        target == null || target.isNull()
+            ? new Queries.Query.Context(context)
+            : new Queries.Query.Discover(example(target, "target"), context);
+    return legacy(o, query);
+  }
+
+  /** The settings shared by the recommend and discover bodies ({@code limit} required). */
+  private static Queries.Request legacy(ObjectNode o, Queries.Query query) {
+    return new Queries.Request(
+        new Queries.Stage(
+            List.of(),
+            query,
+            using(o),
+            FilterJson.parse(o.get("filter"), "filter"),
+            JsonCodec.hnswEf(o),
+            JsonCodec.exact(o),
+            optFloat(o, "score_threshold"),
+            JsonCodec.limit(o, true),
+            lookup(o)),
+        JsonCodec.offset(o),
+        JsonCodec.withPayload(o.get("with_payload"), WithPayload.NONE),
+        JsonCodec.withVectors(JsonCodec.vectorSelector(o), WithVectors.NONE));
+  }
+
+  /** One level of a query: the request itself or a {@code Prefetch}. */
+  private static Queries.Stage stage(ObjectNode o, String path) {
+    List<Queries.Stage> prefetch = new ArrayList<>();
+    JsonNode p = o.get("prefetch");
+    if (p != null && p.isObject()) {
+      prefetch.add(stage((ObjectNode) p, path + "prefetch."));
+    } else if (p != null && !p.isNull()) {
+      ArrayNode arr = array(p, path + "prefetch");
+      for (int i = 0; i < arr.size(); i++) {
+        prefetch.add(stage(object(arr.get(i), path + "prefetch"), path + "prefetch[" + i + "]."));
+      }
+    }
+    return new Queries.Stage(
+        prefetch,
+        query(o.get("query"), path + "query"),
+        using(o),
+        FilterJson.parse(o.get("filter"), path + "filter"),
+        JsonCodec.hnswEf(o),
+        JsonCodec.exact(o),
+        optFloat(o, "score_threshold"),
+        JsonCodec.limit(o, false),
+        lookup(o));
+  }
+
+  private static String using(ObjectNode o) {
+    return o.hasNonNull("using") ? text(o.get("using"), "using") : CollectionConfig.DEFAULT_VECTOR;
+  }
+
+  /** A {@code QueryInterface}: a vector input (nearest) or one of the query objects. */
+  static Queries.Query query(JsonNode q, String path) {
+    if (q == null || q.isNull()) {
+      return null;
+    }
+    if (!q.isObject() || isVectorObject(q)) {
+      return new Queries.Query.Nearest(example(q, path), null);
+    }
+    ObjectNode o = (ObjectNode) q;
+    if (o.has("nearest")) {
+      return new Queries.Query.Nearest(example(o.get("nearest"), path + ".nearest"), mmr(o, path));
+    }
+    if (o.has("recommend")) {
+      ObjectNode r = object(o.get("recommend"), path + ".recommend");
+      return new Queries.Query.Recommend(
+          examples(r.get("positive"), path + ".recommend.positive"),
+          examples(r.get("negative"), path + ".recommend.negative"),
+          Queries.Strategy.of(
+              r.hasNonNull("strategy") ? text(r.get("strategy"), path + ".strategy") : null));
+    }
+    if (o.has("discover")) {
+      ObjectNode d = object(o.get("discover"), path + ".discover");
+      return new Queries.Query.Discover(
+          example(required(d, "target", path + ".discover"), path + ".discover.target"),
+          pairs(d.get("context"), path + ".discover.context"));
+    }
+    if (o.has("context")) {
+      return new Queries.Query.Context(pairs(o.get("context"), path + ".context"));
+    }
+    if (o.has("order_by")) {
+      return new Queries.Query.OrderBy(JsonCodec.orderBy(o.get("order_by")));
+    }
+    if (o.has("fusion")) {
+      String f = o.get("fusion").asText("");
+      return switch (f) {
+        case "rrf" -> new Queries.Query.Fusion(false, Queries.RRF_K, List.of());
+        case "dbsf" -> new Queries.Query.Fusion(true, 0, List.of());
+        default ->
+            throw new RequestException.Malformed(
+                "Json deserialize error: unknown variant `"
+                    + f
+                    + "`, expected `rrf` or `dbsf` at "
+                    + path
+                    + ".fusion");
+      };
+    }
+    if (o.has("rrf")) {
+      ObjectNode r = object(o.get("rrf"), path + ".rrf");
+      Integer k = optInt(r, "k", 1, 1 << 20);
+      List<Float> weights = new ArrayList<>();
+      if (r.hasNonNull("weights")) {
+        for (JsonNode w : array(r.get("weights"), path + ".rrf.weights")) {
+          if (!w.isNumber()) {
+            throw new RequestException.Malformed(
+                "Json deserialize error: invalid type: expected f32 at " + path + ".rrf.weights");
+          }
+          weights.add(w.floatValue());
+        }
+      }
+      return new Queries.Query.Fusion(false, k == null ? Queries.RRF_K : k, weights);
+    }
+    if (o.has("sample")) {
+      if (!"random".equals(o.get("sample").asText(""))) {
+        throw new RequestException.Malformed(
+            "Json deserialize error: unknown variant `"
+                + o.get("sample").asText()
+                + "`, expected `random` at "
+                + path
+                + ".sample");
+      }
+      return new Queries.Query.Sample();
+    }
+    if (o.has("formula")) {
+      throw new RequestException.Unsupported("Bad request: formula queries are not supported yet");
+    }
+    if (o.has("relevance_feedback")) {
+      throw new RequestException.Unsupported(
+          "Bad request: relevance feedback queries are not supported yet");
+    }
+    throw new RequestException.Malformed(
+        "Json deserialize error: data did not match any variant of untagged enum QueryInterface at "
+            + path);
+  }
+
+  /** Objects that are vector inputs rather than queries (sparse vectors, inference inputs). */
+  private static boolean isVectorObject(JsonNode q) {
+    return q.has("indices") || q.has("text") || q.has("image") || q.has("object");
+  }
+
+  private static Queries.Mmr mmr(ObjectNode o, String path) {
+    JsonNode m = o.get("mmr");
+    if (m == null || m.isNull()) {
+      return null;
+    }
+    ObjectNode mo = object(m, path + ".mmr");
+    Float diversity = optFloat(mo, "diversity");
+    if (diversity != null && (diversity < 0 || diversity > 1)) {
+      throw new RequestException.Invalid(
+          "body",
+          "query.mmr.diversity",
+          "value " + diversity + " invalid, must be from 0.0 to 1.0");
+    }
+    return new Queries.Mmr(
+        diversity == null ? 0.5f : diversity, optInt(mo, "candidates_limit", 0, 16384));
+  }
+
+  /** A {@code VectorInput} or a {@code RecommendExample}: a dense vector or a point id. */
+  static Queries.Example example(JsonNode n, String path) {
+    if (n == null || n.isNull()) {
+      throw new RequestException.Malformed(
+          "Json deserialize error: missing vector input at " + path);
+    }
+    if (n.isArray()) {
+      return new Queries.Example.Vector(JsonCodec.denseVector(n, path));
+    }
+    if (n.isObject()) {
+      if (n.has("indices")) {
+        throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
+      }
+      if (n.has("text") || n.has("image") || n.has("object")) {
+        throw new RequestException.Unsupported(
+            "Bad request: inference (documents, images, objects) is not supported: send vectors");
+      }
+    }
+    return new Queries.Example.Point(JsonCodec.pointId(n, path));
+  }
+
+  private static List<Queries.Example> examples(JsonNode n, String path) {
+    List<Queries.Example> out = new ArrayList<>();
+    if (n == null || n.isNull()) {
+      return out;
+    }
+    ArrayNode arr = array(n, path);
+    for (int i = 0; i < arr.size(); i++) {
+      out.add(example(arr.get(i), path + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  /** A {@code ContextInput}: one pair, a list of pairs, or null (none). */
+  private static List<Queries.Pair> pairs(JsonNode n, String path) {
+    List<Queries.Pair> out = new ArrayList<>();
+    if (n == null || n.isNull()) {
+      return out;
+    }
+    if (n.isObject()) {
+      out.add(pair(n, path));
+      return out;
+    }
+    ArrayNode arr = array(n, path);
+    for (int i = 0; i < arr.size(); i++) {
+      out.add(pair(arr.get(i), path + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  private static Queries.Pair pair(JsonNode n, String path) {
+    ObjectNode o = object(n, path);
+    return new Queries.Pair(
+        example(required(o, "positive", path), path + ".positive"),
+        example(required(o, "negative", path), path + ".negative"));
+  }
+
+  private static Queries.Lookup lookup(ObjectNode o) {
+    if (!o.hasNonNull("lookup_from")) {
+      return null;
+    }
+    ObjectNode l = object(o.get("lookup_from"), "lookup_from");
+    return new Queries.Lookup(
+        text(required(l, "collection", "lookup_from"), "lookup_from.collection"),
+        l.hasNonNull("vector") ? text(l.get("vector"), "lookup_from.vector") : null);
+  }
+}
