@@ -582,6 +582,58 @@ class SingleNodeIT {
     var point = rest.send("GET", "/collections/restored/points/7", null);
     assertThat(point.result().path("payload").path("n").asInt()).isEqualTo(7);
 
+    // recovery from an http:// URL: served here on 127.0.0.1, the api_key sent as its header
+    var served =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.List<String> keysSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    served.createContext(
+        "/",
+        ex -> {
+          keysSeen.add(String.valueOf(ex.getRequestHeaders().getFirst("api-key")));
+          byte[] body = ex.getRequestURI().getPath().equals("/snap.snapshot") ? file.body() : null;
+          ex.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+          if (body != null) {
+            ex.getResponseBody().write(body);
+          }
+          ex.close();
+        });
+    served.start();
+    try {
+      String url = "http://127.0.0.1:" + served.getAddress().getPort();
+      var fromUrl =
+          rest.call(
+              "PUT",
+              recover,
+              "/collections/from_url/snapshots/recover",
+              "{\"location\":\""
+                  + url
+                  + "/snap.snapshot\",\"checksum\":\""
+                  + checksum
+                  + "\",\"api_key\":\"remote-key\"}");
+      assertThat(fromUrl.status()).as(fromUrl.body()).isEqualTo(200);
+      assertThat(keysSeen).containsExactly("remote-key");
+      assertThat(
+              rest.send("POST", "/collections/from_url/points/count", "{}")
+                  .result()
+                  .path("count")
+                  .asInt())
+          .isEqualTo(20);
+      var missing =
+          rest.send(
+              "PUT",
+              "/collections/from_url2/snapshots/recover",
+              "{\"location\":\"" + url + "/nothing.snapshot\"}");
+      assertThat(missing.status()).isEqualTo(400);
+      assertThat(missing.error()).contains("HTTP 404");
+      assertThat(rest.send("GET", "/collections/from_url2", null).status()).isEqualTo(404);
+      // the downloads are not left behind in the snapshots directory
+      try (var left = java.nio.file.Files.walk(work.resolve("snapshots"))) {
+        assertThat(left.filter(f -> f.getFileName().toString().startsWith(".download-"))).isEmpty();
+      }
+    } finally {
+      served.stop(0);
+    }
+
     // an uploaded snapshot (multipart) recovers a collection too; a wrong checksum is refused
     var badUpload =
         rest.upload(
@@ -613,6 +665,24 @@ class SingleNodeIT {
         .containsExactly(shardName);
     var shardFile = rest.download("/collections/snap/shards/0/snapshots/" + shardName);
     assertThat(shardFile.status()).isEqualTo(200);
+    // a streamed shard snapshot: made for the download, not listed, not left on disk
+    var streamed = rest.download("/collections/snap/shards/0/snapshot");
+    assertThat(streamed.status()).isEqualTo(200);
+    assertThat(streamed.contentType()).isEqualTo("application/octet-stream");
+    assertThat(streamed.body().length).isGreaterThan(0);
+    assertThat(rest.call("GET", st, "/collections/snap/shards/0/snapshots", null).result())
+        .hasSize(1);
+    // deleted once the last chunk is flushed, which may be just after the client has it all
+    long leftovers = -1;
+    for (int i = 0; i < 50 && leftovers != 0; i++) {
+      try (var left = java.nio.file.Files.walk(work.resolve("snapshots"))) {
+        leftovers = left.filter(f -> f.getFileName().toString().startsWith(".stream-")).count();
+      }
+      if (leftovers != 0) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(leftovers).isZero();
     assertThat(rest.call("POST", st, "/collections/snap/shards/7/snapshots", null).status())
         .isEqualTo(404);
     rest.send(
@@ -638,7 +708,7 @@ class SingleNodeIT {
         "/collections/snap/points?wait=true",
         "{\"points\":[{\"id\":501,\"vector\":[1,1,1,1]}]}");
     var shardUploaded =
-        rest.upload("/collections/snap/shards/0/snapshots/upload", "snapshot", shardFile.body());
+        rest.upload("/collections/snap/shards/0/snapshots/upload", "snapshot", streamed.body());
     assertThat(shardUploaded.status()).as(shardUploaded.body()).isEqualTo(200);
     assertThat(
             rest.send("POST", "/collections/snap/points/count", "{}")

@@ -136,6 +136,57 @@ public final class SnapshotStore {
     return write(dir, collection + "-shard-" + shard, out -> c.snapshotShard(shard, out));
   }
 
+  /**
+   * A snapshot of one local shard for a single download ({@code GET .../shards/{id}/snapshot}): a
+   * hidden file, never listed, that the caller deletes once it is sent.
+   */
+  public Path streamShard(String collection, int shard) {
+    Path dir = shardDir(collection, shard);
+    Collection c = registry.require(collection);
+    Path file = null;
+    try {
+      Files.createDirectories(dir);
+      file = Files.createTempFile(dir, ".stream-", ".snapshot");
+      try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+        c.snapshotShard(shard, out);
+      }
+      return file;
+    } catch (IOException e) {
+      deleteQuietly(file);
+      throw new StorageException.Io("cannot write a shard snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A hidden file in the snapshots directory of {@code collection} to download a snapshot into
+   * (recovery from a URL); the caller deletes it after the recovery.
+   */
+  public Path incoming(String collection) {
+    try {
+      String problem = CollectionNames.problem(collection);
+      if (problem != null) {
+        throw new StorageException.BadInput(problem);
+      }
+      Path dir = root.resolve(collection);
+      Files.createDirectories(dir);
+      return Files.createTempFile(dir, ".download-", ".snapshot");
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot create a download file: " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes a file if it exists; failures are left to the next cleanup. */
+  public static void deleteQuietly(Path file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // a hidden leftover: never listed as a snapshot
+    }
+  }
+
   public List<Description> listShard(String collection, int shard) {
     return listIn(shardDir(collection, shard));
   }

@@ -283,7 +283,8 @@ final class CollectionJson {
   }
 
   /** The body of a snapshot recovery. */
-  public record Recover(java.net.URI location, String checksum) {}
+  /** {@code apiKey}: sent as the {@code api-key} header when the location is an http(s) URL. */
+  public record Recover(java.net.URI location, String checksum, String apiKey) {}
 
   public static Recover recover(JsonNode body) {
     if (!(body instanceof ObjectNode o)) {
@@ -308,7 +309,8 @@ final class CollectionJson {
                 + "`, expected one of `no_sync`, `snapshot`, `replica` at `priority`");
       }
     }
-    return new Recover(uri, checksum);
+    JsonNode key = o.get("api_key");
+    return new Recover(uri, checksum, key == null || key.isNull() ? null : text(key, "api_key"));
   }
 
   /**

@@ -78,6 +78,9 @@ final class RestApi {
         "create_shard_snapshot",
         r -> snapshot(r, dispatcher.snapshots().createShard(target(r), shardId(r))));
     h.put(
+        "stream_shard_snapshot",
+        r -> RestResponse.temporaryFile(dispatcher.snapshots().streamShard(target(r), shardId(r))));
+    h.put(
         "list_shard_snapshots",
         r -> snapshots(r, dispatcher.snapshots().listShard(target(r), shardId(r))));
     h.put(
@@ -96,7 +99,7 @@ final class RestApi {
         r -> {
           String name = target(r);
           int shard = shardId(r);
-          dispatcher.recoverShardSnapshot(name, shard, recoveryFile(r));
+          recover(r, name, file -> dispatcher.recoverShardSnapshot(name, shard, file));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
@@ -320,40 +323,50 @@ final class RestApi {
   }
 
   /**
-   * {@code PUT /collections/{c}/snapshots/recover}: {@code location} is a {@code file://} URL of a
-   * snapshot under this node's snapshots directory; an optional {@code checksum} (SHA-256) must
-   * match.
+   * {@code PUT /collections/{c}/snapshots/recover}: from a {@code file://} snapshot under this
+   * node's snapshots directory or an {@code http(s)://} URL; an optional {@code checksum} (SHA-256)
+   * must match.
    */
   private RestResponse recoverFromSnapshot(RestRequest r) {
     String name = collectionName(r);
-    dispatcher.recoverSnapshot(name, recoveryFile(r));
+    recover(r, name, file -> dispatcher.recoverSnapshot(name, file));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
   /**
-   * The snapshot a recovery body names: {@code location}, a {@code file://} URL under this node's
-   * snapshots directory, with an optional {@code checksum} (SHA-256) that must match.
+   * Runs {@code recovery} on the snapshot a recovery body names: {@code location}, a {@code
+   * file://} URL under this node's snapshots directory, or an {@code http(s)://} URL downloaded
+   * first (with {@code api_key} as its {@code api-key} header) and deleted after; with an optional
+   * {@code checksum} (SHA-256) that must match before anything is touched.
    */
-  private java.nio.file.Path recoveryFile(RestRequest r) {
+  private void recover(
+      RestRequest r, String collection, java.util.function.Consumer<java.nio.file.Path> recovery) {
     CollectionJson.Recover q = CollectionJson.recover(r.json());
-    java.nio.file.Path file;
     String scheme = q.location().getScheme();
-    if ("file".equalsIgnoreCase(scheme)) {
-      file = dispatcher.snapshots().local(q.location());
-    } else if ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) {
-      throw new RequestException.Unsupported(
-          "recovery from a URL is not supported yet: copy the snapshot into the snapshots"
-              + " directory and give its file:// location");
-    } else {
+    boolean remote = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+    if (!remote && !"file".equalsIgnoreCase(scheme)) {
       throw new RequestException.Invalid(
           "JSON body", "location", "must be a file:// or http(s):// URL");
     }
-    if (q.checksum() != null
-        && !q.checksum().equalsIgnoreCase(dev.quiver.storage.SnapshotStore.sha256(file))) {
-      throw new StorageException.BadInput(
-          "Checksum mismatch: the snapshot file is not the one given");
+    java.nio.file.Path file = null;
+    try {
+      if (remote) {
+        file = dispatcher.snapshots().incoming(collection);
+        dev.quiver.server.SnapshotDownloads.fetch(q.location(), q.apiKey(), file);
+      } else {
+        file = dispatcher.snapshots().local(q.location());
+      }
+      if (q.checksum() != null
+          && !q.checksum().equalsIgnoreCase(dev.quiver.storage.SnapshotStore.sha256(file))) {
+        throw new StorageException.BadInput(
+            "Checksum mismatch: the snapshot file is not the one given");
+      }
+      recovery.accept(file);
+    } finally {
+      if (remote) {
+        dev.quiver.storage.SnapshotStore.deleteQuietly(file);
+      }
     }
-    return file;
   }
 
   /** The validated {@code shard_id} path parameter. */

@@ -9,14 +9,25 @@ import java.nio.charset.StandardCharsets;
  * (snapshot downloads). Immutable.
  */
 record RestResponse(
-    HttpResponseStatus status, String contentType, byte[] body, java.nio.file.Path file) {
+    HttpResponseStatus status,
+    String contentType,
+    byte[] body,
+    java.nio.file.Path file,
+    boolean temporary) {
   RestResponse(HttpResponseStatus status, String contentType, byte[] body) {
-    this(status, contentType, body, null);
+    this(status, contentType, body, null, false);
   }
 
   /** A file download, streamed in chunks (never read whole into memory). */
   static RestResponse file(java.nio.file.Path file) {
-    return new RestResponse(HttpResponseStatus.OK, "application/octet-stream", new byte[0], file);
+    return new RestResponse(
+        HttpResponseStatus.OK, "application/octet-stream", new byte[0], file, false);
+  }
+
+  /** A download of a file made for this response alone, deleted once sent (or not sendable). */
+  static RestResponse temporaryFile(java.nio.file.Path file) {
+    return new RestResponse(
+        HttpResponseStatus.OK, "application/octet-stream", new byte[0], file, true);
   }
 
   static final String JSON = "application/json";

@@ -348,7 +348,7 @@ public final class RestServer implements AutoCloseable {
 
     private static void write(ChannelHandlerContext ctx, RestResponse r, boolean keepAlive) {
       if (r.file() != null) {
-        writeFile(ctx, r.file(), keepAlive);
+        writeFile(ctx, r.file(), keepAlive, r.temporary());
         return;
       }
       FullHttpResponse res =
@@ -365,7 +365,7 @@ public final class RestServer implements AutoCloseable {
     }
 
     private static void writeFile(
-        ChannelHandlerContext ctx, java.nio.file.Path file, boolean keepAlive) {
+        ChannelHandlerContext ctx, java.nio.file.Path file, boolean keepAlive, boolean temporary) {
       java.io.RandomAccessFile raf;
       long length;
       try {
@@ -373,6 +373,9 @@ public final class RestServer implements AutoCloseable {
         length = raf.length();
       } catch (java.io.IOException e) {
         LOG.error("cannot open {} for download: {}", file, e.toString());
+        if (temporary) {
+          dev.quiver.storage.SnapshotStore.deleteQuietly(file);
+        }
         write(
             ctx,
             RestResponse.error(
@@ -400,10 +403,16 @@ public final class RestServer implements AutoCloseable {
             ctx.writeAndFlush(
                 new io.netty.handler.codec.http.HttpChunkedInput(
                     new io.netty.handler.stream.ChunkedFile(raf, 0, length, 1 << 16)));
+        if (temporary) {
+          done.addListener(f -> dev.quiver.storage.SnapshotStore.deleteQuietly(file));
+        }
         if (!keepAlive) {
           done.addListener(ChannelFutureListener.CLOSE);
         }
       } catch (java.io.IOException e) {
+        if (temporary) {
+          dev.quiver.storage.SnapshotStore.deleteQuietly(file);
+        }
         ctx.close();
       }
     }
