@@ -467,6 +467,21 @@ class ApiSurfaceIT {
     assertThat(telemetry.at("/collections/number_of_collections").asInt()).isEqualTo(1);
     assertThat(telemetry.at("/collections/collections/0/vectors").asInt()).isEqualTo(5);
     assertThat(telemetry.get("id").asText()).isNotEmpty();
+    // the service odds and ends, each in the spec's shape
+    var cluster = rest.call("GET", "/cluster/telemetry", "/cluster/telemetry", null).result();
+    assertThat(cluster.at("/cluster/enabled").asBoolean()).isFalse();
+    assertThat(cluster.at("/collections/f/id").asText()).isEqualTo("f");
+    assertThat(rest.call("GET", "/issues", "/issues", null).result().get("issues")).isEmpty();
+    assertThat(rest.call("DELETE", "/issues", "/issues", null).result().asBoolean()).isTrue();
+    var optimizations =
+        rest.call(
+                "GET",
+                "/collections/{collection_name}/optimizations",
+                "/collections/f/optimizations",
+                null)
+            .result();
+    assertThat(optimizations.at("/summary/queued_points").asInt()).isZero();
+    assertThat(optimizations.get("running")).isEmpty();
   }
 
   @Test

@@ -56,6 +56,18 @@ final class RestApi {
     h.put("livez", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
     h.put("readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"));
     h.put("cluster_status", this::clusterStatus);
+    h.put("cluster_telemetry", this::clusterTelemetry);
+    h.put(
+        "get_issues",
+        r -> {
+          ObjectNode o = Json.MAPPER.createObjectNode();
+          o.putArray("issues"); // Quiver does not collect performance issue reports
+          return RestResponse.ok(o, started(r));
+        });
+    h.put(
+        "clear_issues",
+        r -> RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r)));
+    h.put("get_optimizations", this::optimizations);
     h.put("collection_cluster_info", this::collectionClusterInfo);
     h.put("update_collection_cluster", this::updateCollectionCluster);
     h.put("remove_peer", this::removePeer);
@@ -203,6 +215,51 @@ final class RestApi {
     o.put("version", BuildInfo.QDRANT_API_VERSION);
     o.put("quiver_version", BuildInfo.VERSION);
     return RestResponse.raw(o);
+  }
+
+  /**
+   * {@code GET /cluster/telemetry}: every collection by id, and the peers as this node knows them
+   * (only this node is marked responsive: the others are not asked).
+   */
+  private RestResponse clusterTelemetry(RestRequest r) {
+    var status = dispatcher.clusterStatus();
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ObjectNode collections = o.putObject("collections");
+    for (String name : dispatcher.listCollections()) {
+      collections.putObject(name).put("id", name);
+    }
+    ObjectNode cluster = o.putObject("cluster");
+    cluster.put("enabled", status.enabled());
+    cluster.put("number_of_peers", status.enabled() ? status.peers().size() : 1);
+    ObjectNode peers = cluster.putObject("peers");
+    status
+        .peers()
+        .forEach(
+            (id, uri) ->
+                peers
+                    .putObject(Long.toString(id))
+                    .put("uri", uri)
+                    .put("responsive", id == status.peerId()));
+    return RestResponse.ok(o, started(r));
+  }
+
+  /**
+   * {@code GET /collections/{c}/optimizations}: Quiver's one background optimization is building
+   * the vector index of points written past {@code indexing_threshold}; it is reported as queued
+   * while points wait for it.
+   */
+  private RestResponse optimizations(RestRequest r) {
+    var info = dispatcher.collectionInfo(target(r));
+    long waiting =
+        info.optimizing() ? Math.max(0, info.pointsCount() - info.indexedVectorsCount()) : 0;
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ObjectNode summary = o.putObject("summary");
+    summary.put("queued_optimizations", info.optimizing() ? 1 : 0);
+    summary.put("queued_segments", info.optimizing() ? 1 : 0);
+    summary.put("queued_points", waiting);
+    summary.put("idle_segments", Math.max(0, info.segmentsCount() - (info.optimizing() ? 1 : 0)));
+    o.putArray("running");
+    return RestResponse.ok(o, started(r));
   }
 
   private RestResponse clusterStatus(RestRequest r) {
