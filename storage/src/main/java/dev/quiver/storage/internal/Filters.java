@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Evaluates a {@link Filter} against one point's id and payload, by reading the payload (payload
- * indexes, which would answer conditions without reading, are not built yet). Stateless.
+ * Evaluates a {@link Filter} against one point's id and payload, by reading the payload ({@link
+ * PayloadIndexes} narrow the points to test; this decides). Stateless.
  */
 final class Filters {
   private static final double EARTH_RADIUS_M = 6_371_000.0;
@@ -20,20 +20,28 @@ final class Filters {
   private Filters() {}
 
   static boolean test(Filter f, PointId id, Value.Struct payload) {
+    return test(f, id, payload, java.util.Set.of());
+  }
+
+  /**
+   * As {@link #test(Filter, PointId, Value.Struct)}; {@code text} names the fields with a full-text
+   * index, whose {@code match.text} needs every token of the query (without an index: a substring).
+   */
+  static boolean test(Filter f, PointId id, Value.Struct payload, java.util.Set<String> text) {
     for (Condition c : f.must()) {
-      if (!test(c, id, payload)) {
+      if (!test(c, id, payload, text)) {
         return false;
       }
     }
     for (Condition c : f.mustNot()) {
-      if (test(c, id, payload)) {
+      if (test(c, id, payload, text)) {
         return false;
       }
     }
     if (!f.should().isEmpty()) {
       boolean any = false;
       for (Condition c : f.should()) {
-        if (test(c, id, payload)) {
+        if (test(c, id, payload, text)) {
           any = true;
           break;
         }
@@ -45,7 +53,7 @@ final class Filters {
     if (f.minShould() != null) {
       int n = 0;
       for (Condition c : f.minShould().conditions()) {
-        if (test(c, id, payload) && ++n >= f.minShould().minCount()) {
+        if (test(c, id, payload, text) && ++n >= f.minShould().minCount()) {
           break;
         }
       }
@@ -55,6 +63,10 @@ final class Filters {
   }
 
   static boolean test(Condition c, PointId id, Value.Struct payload) {
+    return test(c, id, payload, java.util.Set.of());
+  }
+
+  static boolean test(Condition c, PointId id, Value.Struct payload, java.util.Set<String> text) {
     return switch (c) {
       case Condition.Match m ->
           values(payload, m.key()).stream().anyMatch(v -> equal(v, m.value()));
@@ -67,6 +79,15 @@ final class Filters {
                   v ->
                       !(v instanceof Value.Null)
                           && m.values().stream().noneMatch(x -> equal(v, x)));
+      case Condition.MatchText m when text.contains(m.key()) -> {
+        java.util.List<String> wanted = PayloadIndexes.tokens(m.text());
+        yield values(payload, m.key()).stream()
+            .anyMatch(
+                v ->
+                    v instanceof Value.Str s
+                        && new java.util.HashSet<>(PayloadIndexes.tokens(s.value()))
+                            .containsAll(wanted));
+      }
       case Condition.MatchText m ->
           values(payload, m.key()).stream()
               .anyMatch(v -> v instanceof Value.Str s && s.value().contains(m.text()));
@@ -118,8 +139,8 @@ final class Filters {
                       v instanceof Value.Array a
                           ? a.values().stream()
                           : java.util.stream.Stream.of(v))
-              .anyMatch(v -> v instanceof Value.Struct s && test(n.filter(), id, s));
-      case Condition.Sub s -> test(s.filter(), id, payload);
+              .anyMatch(v -> v instanceof Value.Struct s && test(n.filter(), id, s, text));
+      case Condition.Sub s -> test(s.filter(), id, payload, text);
     };
   }
 

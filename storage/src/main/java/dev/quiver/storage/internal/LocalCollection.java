@@ -89,7 +89,9 @@ final class LocalCollection implements Collection, AutoCloseable {
       writeKeys();
     }
     if (!shards.containsKey(id)) {
-      shards.put(id, new LocalShard(shardDir(id), config, externalLog));
+      LocalShard shard = new LocalShard(shardDir(id), config, externalLog);
+      shard.payloadIndexes(indexes);
+      shards.put(id, shard);
     }
   }
 
@@ -172,6 +174,7 @@ final class LocalCollection implements Collection, AutoCloseable {
             });
     FileFormat.writeAtomically(dir.resolve(INDEXES_FILE), INDEXES_MAGIC, 1, body);
     indexes = java.util.Collections.unmodifiableSortedMap(next);
+    shards.values().forEach(shard -> shard.payloadIndexes(indexes));
   }
 
   private static java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> readIndexes(
@@ -371,7 +374,9 @@ final class LocalCollection implements Collection, AutoCloseable {
     Path target = shardDir(shardId);
     Archives.deleteRecursively(target);
     Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    shards.put(shardId, new LocalShard(target, config, externalLog));
+    LocalShard restored = new LocalShard(target, config, externalLog);
+    restored.payloadIndexes(indexes);
+    shards.put(shardId, restored);
   }
 
   @Override

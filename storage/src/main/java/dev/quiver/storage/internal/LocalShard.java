@@ -39,6 +39,13 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private volatile CollectionConfig config;
   private final Map<String, VectorSpace> spaces = new HashMap<>();
   private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
+
+  /** Every point id, in order: scroll pages without sorting the points. */
+  private final java.util.concurrent.ConcurrentSkipListSet<PointId> order =
+      new java.util.concurrent.ConcurrentSkipListSet<>();
+
+  private final PayloadIndexes indexes = new PayloadIndexes();
+  private volatile java.util.Set<String> textFields = java.util.Set.of();
   private final Object writeLock = new Object();
   private final Wal wal;
   private final Path dir;
@@ -90,7 +97,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     if (restored != null) {
       for (Checkpoint.PointState p : restored.points()) {
         p.slots().forEach((name, slot) -> spaces.get(name).restoreOwner(slot, p.id()));
-        points.put(p.id(), new Stored(p.id(), p.version(), p.slots(), p.payload()));
+        store(new Stored(p.id(), p.version(), p.slots(), p.payload()));
       }
       lastApplied = restored.appliedOp();
       checkpointed = lastApplied;
@@ -277,12 +284,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private List<PointId> resolve(PointSelector selector) {
     return switch (selector) {
       case PointSelector.Ids ids -> ids.ids();
-      case PointSelector.ByFilter f ->
-          points.values().stream()
-              .filter(s -> Filters.test(f.filter(), s.id(), s.payload()))
-              .map(Stored::id)
-              .sorted()
-              .toList();
+      case PointSelector.ByFilter f -> matching(f.filter()).map(Stored::id).sorted().toList();
     };
   }
 
@@ -345,7 +347,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
-          points.put(p.id(), new Stored(p.id(), opNum, slots, p.payload()));
+          store(new Stored(p.id(), opNum, slots, p.payload()));
         }
         added.forEach(
             (name, slots) ->
@@ -353,7 +355,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       }
       case UpdateOp.DeletePoints d -> {
         for (PointId id : d.ids()) {
-          release(points.remove(id));
+          release(drop(id));
         }
       }
       case UpdateOp.SetPayload sp ->
@@ -383,7 +385,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
-          points.put(p.id(), new Stored(p.id(), opNum, slots, s.payload()));
+          store(new Stored(p.id(), opNum, slots, s.payload()));
         }
         added.forEach(
             (name, slots) ->
@@ -402,7 +404,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               spaces.get(name).remove(old);
             }
           }
-          points.put(id, new Stored(id, opNum, slots, s.payload()));
+          store(new Stored(id, opNum, slots, s.payload()));
         }
       }
     }
@@ -413,9 +415,58 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     for (PointId id : ((PointSelector.Ids) selector).ids()) {
       Stored s = points.get(id);
       if (s != null) {
-        points.put(id, new Stored(id, opNum, s.slots(), change.apply(s.payload())));
+        store(new Stored(id, opNum, s.slots(), change.apply(s.payload())));
       }
     }
+  }
+
+  /** Writes a point's entry, keeping the id order and the payload indexes current. */
+  private void store(Stored s) {
+    Stored old = points.put(s.id(), s);
+    if (old == null) {
+      order.add(s.id());
+    }
+    indexes.update(s.id(), old == null ? null : old.payload(), s.payload());
+  }
+
+  /** Removes a point's entry (returned, or null), with its id and index entries. */
+  private Stored drop(PointId id) {
+    Stored old = points.remove(id);
+    if (old != null) {
+      order.remove(id);
+      indexes.update(id, old.payload(), null);
+    }
+    return old;
+  }
+
+  /**
+   * Makes the payload indexes exactly {@code specs} (built from the points now, kept current by
+   * every write after).
+   */
+  void payloadIndexes(java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> specs) {
+    synchronized (writeLock) {
+      java.util.List<Map.Entry<PointId, Value.Struct>> all = new ArrayList<>(points.size());
+      points.values().forEach(s -> all.add(Map.entry(s.id(), s.payload())));
+      indexes.define(specs, all);
+      textFields = java.util.Set.copyOf(indexes.textFields());
+    }
+  }
+
+  private boolean passes(Filter filter, Stored s) {
+    return Filters.test(filter, s.id(), s.payload(), textFields);
+  }
+
+  /**
+   * The points that pass {@code filter}: those its payload indexes narrow it to when they do, else
+   * every point; each tested.
+   */
+  private java.util.stream.Stream<Stored> matching(Filter filter) {
+    PayloadIndexes.Candidates c = indexes.isEmpty() ? null : indexes.candidates(filter);
+    java.util.stream.Stream<Stored> base =
+        c == null
+            ? points.values().stream()
+            : c.ids().stream().map(points::get).filter(java.util.Objects::nonNull);
+    return base.filter(s -> passes(filter, s));
   }
 
   private void release(Stored old) {
@@ -447,10 +498,21 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             : slot -> {
               PointId id = space.owners.get(slot);
               Stored s = id == null ? null : points.get(id);
-              return s != null && Filters.test(filter, s.id(), s.payload());
+              return s != null && passes(filter, s);
             };
+    PayloadIndexes.Candidates narrowed =
+        filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
     HnswIndex.Candidates found;
-    if (request.exact() || space.index.isEmpty() || planExact(space, filter, accept)) {
+    if (narrowed != null
+        && (request.exact()
+            || space.index.isEmpty()
+            || narrowed.estimate() * 10 <= space.live()
+            || space.scanIsCheaper((int) Math.min(narrowed.estimate(), Integer.MAX_VALUE)))) {
+      // the payload indexes leave few points: score just those
+      found = space.scanSlots(query, keep, slots(narrowed.ids(), request.vectorName(), filter));
+    } else if (request.exact()
+        || space.index.isEmpty()
+        || (narrowed == null && planExact(space, filter, accept))) {
       found = space.scan(query, keep, accept);
     } else {
       int ef =
@@ -492,6 +554,23 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               selectVectors(s, request.withVectors())));
     }
     return out;
+  }
+
+  /** The slots of {@code vectorName} of the candidates that exist and pass {@code filter}. */
+  private int[] slots(java.util.Set<PointId> candidates, String vectorName, Filter filter) {
+    int[] out = new int[candidates.size()];
+    int n = 0;
+    for (PointId id : candidates) {
+      Stored s = points.get(id);
+      Integer slot = s == null ? null : s.slots().get(vectorName);
+      if (slot != null && passes(filter, s)) {
+        if (n == out.length) {
+          out = java.util.Arrays.copyOf(out, n * 2 + 1); // grew while we read
+        }
+        out[n++] = slot;
+      }
+    }
+    return java.util.Arrays.copyOf(out, n);
   }
 
   /**
@@ -552,20 +631,35 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     if (filter == null) {
       return points.size();
     }
-    return points.values().stream().filter(s -> Filters.test(filter, s.id(), s.payload())).count();
+    return matching(filter).count();
   }
 
   @Override
   public dev.quiver.storage.ScrollPage scroll(
       Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors) {
-    // Sorting on every page is O(n log n); an id-ordered index comes with segments.
-    List<Stored> page =
-        points.values().stream()
-            .filter(s -> offset == null || s.id().compareTo(offset) >= 0)
-            .filter(s -> filter == null || Filters.test(filter, s.id(), s.payload()))
-            .sorted(java.util.Comparator.comparing(Stored::id))
-            .limit(limit + 1L)
-            .toList();
+    List<Stored> page = new ArrayList<>(limit + 1);
+    PayloadIndexes.Candidates c =
+        filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
+    if (c != null && c.estimate() < Math.max(1024, points.size() / 8)) {
+      // few candidates: sort them rather than walk every id
+      c.ids().stream()
+          .filter(id -> offset == null || id.compareTo(offset) >= 0)
+          .sorted()
+          .map(points::get)
+          .filter(s -> s != null && passes(filter, s))
+          .limit(limit + 1L)
+          .forEach(page::add);
+    } else {
+      for (PointId id : offset == null ? order : order.tailSet(offset, true)) {
+        Stored s = points.get(id);
+        if (s != null && (filter == null || passes(filter, s))) {
+          page.add(s);
+          if (page.size() > limit) {
+            break;
+          }
+        }
+      }
+    }
     List<PointRecord> out = new ArrayList<>(Math.min(limit, page.size()));
     for (int i = 0; i < Math.min(limit, page.size()); i++) {
       Stored s = page.get(i);

@@ -211,6 +211,21 @@ final class VectorSpace implements AutoCloseable {
     return kb <= hnsw.fullScanThreshold();
   }
 
+  /** Slots and similarities of the best {@code k} of the given slots. */
+  HnswIndex.Candidates scanSlots(float[] q, int k, int[] slots) {
+    HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
+    for (int slot : slots) {
+      float s = vectors.similarity(params.distance(), q, slot);
+      if (best.size() < k || s > best.worst()) {
+        best.add(slot, s);
+        if (best.size() > k) {
+          best.removeWorst();
+        }
+      }
+    }
+    return best;
+  }
+
   /** Slots and similarities of the best {@code k} vectors that {@code accept} admits, by scan. */
   HnswIndex.Candidates scan(float[] q, int k, java.util.function.IntPredicate accept) {
     HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);

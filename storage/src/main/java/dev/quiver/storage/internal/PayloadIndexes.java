@@ -1,0 +1,522 @@
+package dev.quiver.storage.internal;
+
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.Value;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The payload indexes of one shard, by field: {@code keyword}, {@code uuid} and {@code bool} as
+ * value → points maps; {@code integer}, {@code float} and {@code datetime} as ordered maps (range
+ * queries, and exact matches for integers); {@code geo} ordered by latitude; {@code text} as an
+ * inverted index of tokens. Indexes live in memory and are rebuilt from the points when a shard
+ * opens.
+ *
+ * <p>They only narrow: {@link #candidates} returns a superset of the points that pass a filter,
+ * which the caller still tests point by point; so a condition an index cannot answer exactly simply
+ * does not narrow. One writer at a time (the shard's write lock); readers run concurrently.
+ */
+final class PayloadIndexes {
+  private volatile Map<String, FieldIndex> fields = Map.of();
+
+  /** Whether any field is indexed. */
+  boolean isEmpty() {
+    return fields.isEmpty();
+  }
+
+  /**
+   * Makes the indexed fields exactly {@code specs}: new or changed fields are built from {@code
+   * all} points, removed ones dropped.
+   */
+  void define(
+      SortedMap<String, PayloadIndexSpec> specs, Iterable<Map.Entry<PointId, Value.Struct>> all) {
+    Map<String, FieldIndex> next = new HashMap<>();
+    for (var e : specs.entrySet()) {
+      FieldIndex current = fields.get(e.getKey());
+      if (current != null && current.spec.equals(e.getValue())) {
+        next.put(e.getKey(), current);
+        continue;
+      }
+      FieldIndex built = FieldIndex.of(e.getKey(), e.getValue());
+      for (var p : all) {
+        built.add(p.getKey(), p.getValue());
+      }
+      next.put(e.getKey(), built);
+    }
+    fields = Map.copyOf(next);
+  }
+
+  /** Keeps the indexes current when a point's payload changes (null: no point). */
+  void update(PointId id, Value.Struct old, Value.Struct now) {
+    if (old == now) {
+      return;
+    }
+    for (FieldIndex f : fields.values()) {
+      if (old != null) {
+        f.remove(id, old);
+      }
+      if (now != null) {
+        f.add(id, now);
+      }
+    }
+  }
+
+  /** The fields with a full-text index: {@code match.text} on them matches by tokens. */
+  Set<String> textFields() {
+    Set<String> out = new HashSet<>();
+    fields.forEach(
+        (k, f) -> {
+          if (f instanceof TextIndex) {
+            out.add(k);
+          }
+        });
+    return out;
+  }
+
+  /** A narrowed candidate set: how many at most, and the ids when asked for. */
+  interface Candidates {
+    long estimate();
+
+    Set<PointId> ids();
+  }
+
+  /**
+   * A superset of the points that pass {@code f} from the indexes (the smallest a {@code must}
+   * condition allows, or the union of {@code should} conditions when each is indexed), or null when
+   * no index narrows the filter.
+   */
+  Candidates candidates(Filter f) {
+    Candidates best = null;
+    for (Condition c : f.must()) {
+      Candidates one = candidates(c);
+      if (one != null && (best == null || one.estimate() < best.estimate())) {
+        best = one;
+      }
+    }
+    if (best == null && !f.should().isEmpty() && f.must().isEmpty()) {
+      List<Candidates> any = new ArrayList<>();
+      for (Condition c : f.should()) {
+        Candidates one = candidates(c);
+        if (one == null) {
+          return null; // one unindexed alternative can admit anything
+        }
+        any.add(one);
+      }
+      best = union(any);
+    }
+    return best;
+  }
+
+  private Candidates candidates(Condition c) {
+    return switch (c) {
+      case Condition.Sub s -> candidates(s.filter());
+      case Condition.HasId h -> fixed(h.ids());
+      default -> {
+        String key = key(c);
+        FieldIndex index = key == null ? null : fields.get(key);
+        yield index == null ? null : index.lookup(c);
+      }
+    };
+  }
+
+  private static String key(Condition c) {
+    return switch (c) {
+      case Condition.Match m -> m.key();
+      case Condition.MatchAny m -> m.key();
+      case Condition.MatchText m -> m.key();
+      case Condition.Range r -> r.key();
+      case Condition.GeoBoundingBox g -> g.key();
+      case Condition.GeoRadius g -> g.key();
+      case Condition.GeoPolygon g -> g.key();
+      default -> null;
+    };
+  }
+
+  static Candidates fixed(Set<PointId> ids) {
+    return new Candidates() {
+      @Override
+      public long estimate() {
+        return ids.size();
+      }
+
+      @Override
+      public Set<PointId> ids() {
+        return ids;
+      }
+    };
+  }
+
+  /** The union of several posting sets, counted without copying until asked for. */
+  static Candidates union(List<? extends Candidates> parts) {
+    return new Candidates() {
+      @Override
+      public long estimate() {
+        long n = 0;
+        for (Candidates p : parts) {
+          n += p.estimate();
+        }
+        return n;
+      }
+
+      @Override
+      public Set<PointId> ids() {
+        if (parts.size() == 1) {
+          return parts.getFirst().ids();
+        }
+        Set<PointId> out = new HashSet<>();
+        parts.forEach(p -> out.addAll(p.ids()));
+        return out;
+      }
+    };
+  }
+
+  private static Candidates posted(Set<PointId> set) {
+    return fixed(set == null ? Set.of() : java.util.Collections.unmodifiableSet(set));
+  }
+
+  /** The tokens of a text: lower-cased runs of letters and digits (Qdrant's word tokenizer). */
+  static List<String> tokens(String text) {
+    List<String> out = new ArrayList<>();
+    int start = -1;
+    for (int i = 0; i <= text.length(); i++) {
+      boolean word = i < text.length() && Character.isLetterOrDigit(text.charAt(i));
+      if (word && start < 0) {
+        start = i;
+      } else if (!word && start >= 0) {
+        out.add(text.substring(start, i).toLowerCase(Locale.ROOT));
+        start = -1;
+      }
+    }
+    return out;
+  }
+
+  /** One field's index. */
+  private abstract static class FieldIndex {
+    final String key;
+    final PayloadIndexSpec spec;
+
+    FieldIndex(String key, PayloadIndexSpec spec) {
+      this.key = key;
+      this.spec = spec;
+    }
+
+    static FieldIndex of(String key, PayloadIndexSpec spec) {
+      return switch (spec.dataType()) {
+        case "integer", "float", "datetime" -> new NumericIndex(key, spec);
+        case "geo" -> new GeoIndex(key, spec);
+        case "text" -> new TextIndex(key, spec);
+        default -> new ValueIndex(key, spec); // keyword, uuid, bool
+      };
+    }
+
+    void add(PointId id, Value.Struct payload) {
+      for (Object term : terms(payload)) {
+        postings(term, true).add(id);
+      }
+    }
+
+    void remove(PointId id, Value.Struct payload) {
+      for (Object term : terms(payload)) {
+        Set<PointId> set = postings(term, false);
+        if (set != null) {
+          set.remove(id);
+          if (set.isEmpty()) {
+            drop(term, set);
+          }
+        }
+      }
+    }
+
+    private Set<Object> terms(Value.Struct payload) {
+      Set<Object> out = new HashSet<>();
+      for (Value v : Filters.values(payload, key)) {
+        term(v, out);
+      }
+      return out;
+    }
+
+    /** The index terms of one value (none when it is not of the indexed type). */
+    abstract void term(Value v, Set<Object> out);
+
+    abstract Set<PointId> postings(Object term, boolean create);
+
+    abstract void drop(Object term, Set<PointId> emptied);
+
+    /** The candidates of a condition on this field, or null when this index cannot narrow it. */
+    abstract Candidates lookup(Condition c);
+  }
+
+  /** keyword, uuid, bool: exact values. */
+  private static final class ValueIndex extends FieldIndex {
+    private final Map<Object, Set<PointId>> map = new ConcurrentHashMap<>();
+
+    ValueIndex(String key, PayloadIndexSpec spec) {
+      super(key, spec);
+    }
+
+    @Override
+    void term(Value v, Set<Object> out) {
+      Object t = normal(v);
+      if (t != null) {
+        out.add(t);
+      }
+    }
+
+    private Object normal(Value v) {
+      return switch (v) {
+        case Value.Str s ->
+            spec.dataType().equals("uuid") ? s.value().toLowerCase(Locale.ROOT) : s.value();
+        case Value.Bool b -> b.value();
+        default -> null;
+      };
+    }
+
+    @Override
+    Set<PointId> postings(Object term, boolean create) {
+      return create ? map.computeIfAbsent(term, t -> ConcurrentHashMap.newKeySet()) : map.get(term);
+    }
+
+    @Override
+    void drop(Object term, Set<PointId> emptied) {
+      map.remove(term, emptied);
+    }
+
+    @Override
+    Candidates lookup(Condition c) {
+      return switch (c) {
+        case Condition.Match m -> {
+          Object t = normal(m.value());
+          yield t == null ? null : posted(map.get(t)); // another type: not in this index
+        }
+        case Condition.MatchAny m -> {
+          List<Candidates> parts = new ArrayList<>();
+          for (Value v : m.values()) {
+            Object t = normal(v);
+            if (t == null) {
+              yield null;
+            }
+            parts.add(posted(map.get(t)));
+          }
+          yield union(parts);
+        }
+        default -> null;
+      };
+    }
+  }
+
+  /** integer, float, datetime (epoch milliseconds): ordered, for ranges and integer matches. */
+  private static final class NumericIndex extends FieldIndex {
+    private final ConcurrentSkipListMap<Double, Set<PointId>> map = new ConcurrentSkipListMap<>();
+    private final boolean datetime;
+
+    NumericIndex(String key, PayloadIndexSpec spec) {
+      super(key, spec);
+      this.datetime = spec.dataType().equals("datetime");
+    }
+
+    @Override
+    void term(Value v, Set<Object> out) {
+      Double x = number(v);
+      if (x != null) {
+        out.add(x);
+      }
+    }
+
+    private Double number(Value v) {
+      if (datetime) {
+        return v instanceof Value.Str s ? Filters.epochMillis(s.value()) : null;
+      }
+      // integers and floats alike, whatever the index type: a range test reads both
+      return switch (v) {
+        case Value.Int i -> (double) i.value();
+        case Value.Double d -> d.value();
+        default -> null;
+      };
+    }
+
+    @Override
+    Set<PointId> postings(Object term, boolean create) {
+      return create
+          ? map.computeIfAbsent((Double) term, t -> ConcurrentHashMap.newKeySet())
+          : map.get((Double) term);
+    }
+
+    @Override
+    void drop(Object term, Set<PointId> emptied) {
+      map.remove((Double) term, emptied);
+    }
+
+    @Override
+    Candidates lookup(Condition c) {
+      return switch (c) {
+        case Condition.Range r when r.datetime() == datetime -> range(r);
+        case Condition.Match m when !datetime -> {
+          Double x = number(m.value());
+          yield x == null ? null : posted(map.get(x));
+        }
+        case Condition.MatchAny m when !datetime -> {
+          List<Candidates> parts = new ArrayList<>();
+          for (Value v : m.values()) {
+            Double x = number(v);
+            if (x == null) {
+              yield null;
+            }
+            parts.add(posted(map.get(x)));
+          }
+          yield union(parts);
+        }
+        default -> null;
+      };
+    }
+
+    private Candidates range(Condition.Range r) {
+      NavigableMap<Double, Set<PointId>> sub = map;
+      Double low = r.gte() != null ? r.gte() : r.gt();
+      boolean lowIn = r.gte() != null;
+      if (r.gte() != null && r.gt() != null) {
+        low = Math.max(r.gte(), r.gt());
+        lowIn = r.gte() > r.gt();
+      }
+      Double high = r.lte() != null ? r.lte() : r.lt();
+      boolean highIn = r.lte() != null;
+      if (r.lte() != null && r.lt() != null) {
+        high = Math.min(r.lte(), r.lt());
+        highIn = r.lte() < r.lt();
+      }
+      if (low != null && high != null && (low > high || (low.equals(high) && !(lowIn && highIn)))) {
+        return fixed(Set.of());
+      }
+      if (low != null) {
+        sub = sub.tailMap(low, lowIn);
+      }
+      if (high != null) {
+        sub = sub.headMap(high, highIn);
+      }
+      List<Candidates> parts = new ArrayList<>();
+      for (Set<PointId> set : sub.values()) {
+        parts.add(posted(set));
+      }
+      return union(parts);
+    }
+  }
+
+  /** geo: points ordered by latitude; a shape narrows to its latitude band. */
+  private static final class GeoIndex extends FieldIndex {
+    private static final double METERS_PER_DEGREE = 111_195.0;
+    private final ConcurrentSkipListMap<Double, Set<PointId>> byLat = new ConcurrentSkipListMap<>();
+
+    GeoIndex(String key, PayloadIndexSpec spec) {
+      super(key, spec);
+    }
+
+    @Override
+    void term(Value v, Set<Object> out) {
+      if (v instanceof Value.Struct s && s.fields().get("lat") instanceof Value lat) {
+        Double x =
+            lat instanceof Value.Int i
+                ? Double.valueOf(i.value())
+                : lat instanceof Value.Double d ? d.value() : null;
+        if (x != null) {
+          out.add(x);
+        }
+      }
+    }
+
+    @Override
+    Set<PointId> postings(Object term, boolean create) {
+      return create
+          ? byLat.computeIfAbsent((Double) term, t -> ConcurrentHashMap.newKeySet())
+          : byLat.get((Double) term);
+    }
+
+    @Override
+    void drop(Object term, Set<PointId> emptied) {
+      byLat.remove((Double) term, emptied);
+    }
+
+    @Override
+    Candidates lookup(Condition c) {
+      return switch (c) {
+        case Condition.GeoBoundingBox b -> band(b.bottomRightLat(), b.topLeftLat());
+        case Condition.GeoRadius g -> {
+          double d = g.radiusMeters() / METERS_PER_DEGREE * 1.01 + 1e-9;
+          yield band(g.lat() - d, g.lat() + d);
+        }
+        case Condition.GeoPolygon g -> {
+          double lo = Double.POSITIVE_INFINITY;
+          double hi = Double.NEGATIVE_INFINITY;
+          for (double[] p : g.exterior()) {
+            lo = Math.min(lo, p[0]);
+            hi = Math.max(hi, p[0]);
+          }
+          yield band(lo, hi);
+        }
+        default -> null;
+      };
+    }
+
+    private Candidates band(double lo, double hi) {
+      if (lo > hi) {
+        return fixed(Set.of());
+      }
+      List<Candidates> parts = new ArrayList<>();
+      for (Set<PointId> set : byLat.subMap(lo, true, hi, true).values()) {
+        parts.add(posted(set));
+      }
+      return union(parts);
+    }
+  }
+
+  /** text: an inverted index of tokens; a text match needs every token of its query. */
+  private static final class TextIndex extends FieldIndex {
+    private final Map<Object, Set<PointId>> map = new ConcurrentHashMap<>();
+
+    TextIndex(String key, PayloadIndexSpec spec) {
+      super(key, spec);
+    }
+
+    @Override
+    void term(Value v, Set<Object> out) {
+      if (v instanceof Value.Str s) {
+        out.addAll(tokens(s.value()));
+      }
+    }
+
+    @Override
+    Set<PointId> postings(Object term, boolean create) {
+      return create ? map.computeIfAbsent(term, t -> ConcurrentHashMap.newKeySet()) : map.get(term);
+    }
+
+    @Override
+    void drop(Object term, Set<PointId> emptied) {
+      map.remove(term, emptied);
+    }
+
+    @Override
+    Candidates lookup(Condition c) {
+      if (!(c instanceof Condition.MatchText m)) {
+        return null;
+      }
+      Candidates best = null;
+      for (String t : tokens(m.text())) {
+        Candidates one = posted(map.get(t));
+        if (best == null || one.estimate() < best.estimate()) {
+          best = one;
+        }
+      }
+      return best; // the rarest token; the others are checked point by point
+    }
+  }
+}
