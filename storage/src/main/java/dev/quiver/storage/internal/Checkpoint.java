@@ -52,7 +52,7 @@ final class Checkpoint {
         out.writeInt(size);
         var graph = new ByteArrayOutputStream();
         try (var g = new DataOutputStream(graph)) {
-          e.getValue().index.write(g, size);
+          e.getValue().writeGraph(g, size);
         }
         out.writeInt(graph.size());
         graph.writeTo(out);

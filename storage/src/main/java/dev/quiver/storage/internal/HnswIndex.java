@@ -92,7 +92,8 @@ final class HnswIndex {
 
   private Links links(int n, int level) {
     Links[] levels = node(n);
-    return level < levels.length ? levels[level] : Links.EMPTY;
+    // a node taken out by {@link #remove} while a search stood on it has no neighbours
+    return levels != null && level < levels.length ? levels[level] : Links.EMPTY;
   }
 
   private int[] neighbours(int n, int level) {
@@ -147,6 +148,21 @@ final class HnswIndex {
         return;
       }
     }
+    connect(node, level, q, ep);
+    if (level > (int) (ep >>> 32)) {
+      synchronized (growLock) {
+        if (level > (int) (entry >>> 32)) {
+          entry = ((long) level << 32) | node;
+        }
+      }
+    }
+  }
+
+  /**
+   * Links {@code node} (top layer {@code level}, vector {@code q}) into the graph entered at {@code
+   * ep}: the paper's descent, then on each layer a search, a selection, and links both ways.
+   */
+  private void connect(int node, int level, float[] q, long ep) {
     int epNode = (int) ep;
     int epLevel = (int) (ep >>> 32);
     // 1. greedy descent through the layers above the new node's top layer
@@ -156,7 +172,7 @@ final class HnswIndex {
     // 2. on each layer from min(level, epLevel) down: search, select neighbours, link both ways
     Candidates entryPoints = Candidates.of(epNode, vectors.similarity(distance, q, epNode));
     for (int l = Math.min(level, epLevel); l >= 0; l--) {
-      Candidates found = searchLayer(q, entryPoints, efConstruct, l, null);
+      Candidates found = searchLayer(q, entryPoints, efConstruct, l, x -> x != node);
       int max = l == 0 ? 2 * m : m;
       Links selected = select(found, max);
       synchronized (lock(node)) {
@@ -167,13 +183,6 @@ final class HnswIndex {
         link(selected.ids[i], node, selected.sims[i], q, l, max);
       }
       entryPoints = found;
-    }
-    if (level > epLevel) {
-      synchronized (growLock) {
-        if (level > (int) (entry >>> 32)) {
-          entry = ((long) level << 32) | node;
-        }
-      }
     }
   }
 
@@ -433,6 +442,161 @@ final class HnswIndex {
     }
     return searchLayer(
         q, Candidates.of(node, vectors.similarity(distance, q, node)), ef, 0, accept);
+  }
+
+  /**
+   * Takes the nodes {@code dead} admits out of the graph (Qdrant's vacuum, without a rebuild):
+   * every other node that links to one gets that list re-selected with the heuristic of {@link
+   * #select} from its other neighbours and the neighbours of the dead ones it linked to, so the
+   * graph stays navigable; then the dead nodes' lists are dropped and, if the entry point was dead,
+   * the live node on the highest layer becomes it. Searches may run meanwhile (one standing on a
+   * removed node sees no neighbours); inserts must not (the caller holds the indexing lock).
+   *
+   * @param nodes the slots to look at ({@code [0, nodes)})
+   * @return the nodes removed, free to be inserted again with new vectors
+   */
+  int[] remove(IntPredicate dead, int nodes) {
+    java.util.BitSet gone = new java.util.BitSet(nodes);
+    int count = 0;
+    for (int n = 0; n < nodes; n++) {
+      if (contains(n) && dead.test(n)) {
+        gone.set(n);
+        count++;
+      }
+    }
+    if (count == 0) {
+      return new int[0];
+    }
+    float[] base = new float[vectors.dim()];
+    for (int n = 0; n < nodes; n++) {
+      if (gone.get(n) || !contains(n)) {
+        continue;
+      }
+      Links[] levels = node(n);
+      for (int l = 0; l < levels.length; l++) {
+        Links cur = levels[l];
+        boolean touched = false;
+        for (int x : cur.ids) {
+          if (x < nodes && gone.get(x)) {
+            touched = true;
+            break;
+          }
+        }
+        if (!touched) {
+          continue;
+        }
+        vectors.copy(n, base);
+        int capacity = cur.ids.length;
+        for (int x : cur.ids) {
+          if (x < nodes && gone.get(x)) {
+            capacity += neighbours(x, l).length;
+          }
+        }
+        Candidates pool = new Candidates(capacity + 1);
+        final java.util.Set<Integer> seen = new java.util.HashSet<>();
+        seen.add(n);
+        for (int i = 0; i < cur.ids.length; i++) {
+          int x = cur.ids[i];
+          if (!(x < nodes && gone.get(x)) && seen.add(x)) {
+            pool.add(x, cur.sims[i]);
+          }
+        }
+        for (int x : cur.ids) {
+          if (x < nodes && gone.get(x)) {
+            for (int y : neighbours(x, l)) {
+              if (!(y < nodes && gone.get(y)) && contains(y) && seen.add(y)) {
+                pool.add(y, vectors.similarity(distance, base, y));
+              }
+            }
+          }
+        }
+        int max = l == 0 ? 2 * m : m;
+        {
+          // its neighbourhood may have died together: search for more from it, through the dead
+          // nodes, which are still linked until the end (as an insert would)
+          final int self = n;
+          Candidates more =
+              searchLayer(
+                  base,
+                  Candidates.of(n, vectors.similarity(distance, base, n)),
+                  efConstruct,
+                  l,
+                  x -> x != self && !(x < nodes && gone.get(x)));
+          Candidates merged = new Candidates(pool.size() + more.size() + 1);
+          for (int k = 0; k < pool.size(); k++) {
+            merged.add(pool.node(k), pool.similarity(k));
+          }
+          for (int k = 0; k < more.size(); k++) {
+            if (seen.add(more.node(k))) {
+              merged.add(more.node(k), more.similarity(k));
+            }
+          }
+          pool = merged;
+        }
+        Links selected = select(pool, max);
+        synchronized (lock(n)) {
+          setLinks(n, l, selected);
+        }
+        // and back, as an insert links: a node whose in-links all came from dead nodes would
+        // otherwise be unreachable
+        for (int k = 0; k < selected.ids.length; k++) {
+          link(selected.ids[k], n, selected.sims[k], base, l, max);
+        }
+      }
+    }
+    int[] removed = new int[count];
+    int i = 0;
+    for (int n = gone.nextSetBit(0); n >= 0; n = gone.nextSetBit(n + 1)) {
+      pages[n / PAGE].set(n % PAGE, null);
+      removed[i++] = n;
+    }
+    synchronized (growLock) {
+      if (entry != -1 && gone.get((int) entry)) {
+        long next = -1;
+        for (int n = 0; n < nodes; n++) {
+          if (contains(n) && (next == -1 || node(n).length - 1 > (int) (next >>> 32))) {
+            next = ((long) (node(n).length - 1) << 32) | n;
+          }
+        }
+        entry = next;
+      }
+    }
+    reconnectUnreachable(nodes);
+    return removed;
+  }
+
+  /**
+   * Links again, as if inserted anew, every node that some layer of it no longer reaches from the
+   * entry point (its in-links on that layer may all have come from removed nodes): unreached on the
+   * bottom layer, a node is never found; unreached above, searches descend into the wrong region.
+   */
+  private void reconnectUnreachable(int nodes) {
+    long ep = entry;
+    if (ep == -1) {
+      return;
+    }
+    int[] stack = new int[Math.max(16, nodes)];
+    for (int l = (int) (ep >>> 32); l >= 0; l--) {
+      java.util.BitSet reached = new java.util.BitSet(nodes);
+      int top = 0;
+      stack[top++] = (int) ep;
+      reached.set((int) ep);
+      while (top > 0) {
+        int n = stack[--top];
+        for (int x : neighbours(n, l)) {
+          if (x < nodes && contains(x) && !reached.get(x)) {
+            reached.set(x);
+            stack[top++] = x;
+          }
+        }
+      }
+      for (int n = 0; n < nodes; n++) {
+        Links[] levels = contains(n) ? node(n) : null;
+        if (levels != null && levels.length > l && !reached.get(n)) {
+          connect(n, levels.length - 1, vectors.get(n), entry);
+        }
+      }
+    }
   }
 
   /** Writes the graph: entry point, then each node's levels and neighbour lists. */

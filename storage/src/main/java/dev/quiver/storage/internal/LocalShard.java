@@ -92,6 +92,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               "graph of vector " + e.getKey() + ": " + ex.getMessage());
         }
       }
+      space.setVacuum(
+          config.optimizers().deletedThreshold(), config.optimizers().vacuumMinVectorNumber());
       spaces.put(e.getKey(), space);
     }
     if (restored != null) {
@@ -102,6 +104,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       lastApplied = restored.appliedOp();
       checkpointed = lastApplied;
     }
+    spaces.values().forEach(VectorSpace::restored);
     this.wal =
         Wal.open(
             dir.resolve("wal"),
@@ -199,14 +202,32 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     for (VectorSpace s : spaces.values()) {
       s.hnsw = next.hnsw();
       s.setIndexingThreshold(next.optimizers().indexingThreshold());
+      s.setVacuum(next.optimizers().deletedThreshold(), next.optimizers().vacuumMinVectorNumber());
     }
   }
 
-  /** Vectors waiting for their search graph while it is being built. */
+  /**
+   * Background work left: vectors waiting for their search graph while it is being built, plus one
+   * for each space being vacuumed or due for it (the collection is optimizing: yellow).
+   */
   long pendingIndex() {
     long n = 0;
     for (VectorSpace s : spaces.values()) {
-      n += s.indexBacklog();
+      n += s.indexBacklog() + (s.vacuuming() || s.vacuumDue() ? 1 : 0);
+    }
+    return n;
+  }
+
+  /** Runs a due vacuum of every space now (tests; the background indexer does it otherwise). */
+  void vacuumNow() {
+    spaces.values().forEach(VectorSpace::vacuum);
+  }
+
+  /** Vector slots allocated, live or not (how far the vector files have grown). */
+  long allocatedSlots() {
+    long n = 0;
+    for (VectorSpace s : spaces.values()) {
+      n += s.vectors.size();
     }
     return n;
   }

@@ -112,6 +112,12 @@ final class OffHeapVectors implements AutoCloseable {
     return slot;
   }
 
+  /** Overwrites the vector in an existing {@code slot} (one freed by a vacuum). Single writer. */
+  void set(int slot, float[] v) {
+    assert v.length == dim && slot < size : "slot " + slot + " of " + size;
+    MemorySegment.copy(v, 0, chunks[slot / CHUNK_VECTORS], FLOAT, offset(slot), dim);
+  }
+
   private void grow() {
     int n = chunks.length;
     Path file = dir.resolve(String.format("chunk-%05d.vec", n));

@@ -66,12 +66,124 @@ final class VectorSpace implements AutoCloseable {
     return slot;
   }
 
-  /** Stores a (prepared) vector for {@code id} without indexing it yet; returns its slot. */
+  /**
+   * Stores a (prepared) vector for {@code id} without indexing it yet; returns its slot: a slot
+   * freed by a vacuum when there is one (so a collection under updates does not grow), else a new
+   * one.
+   */
   int append(PointId id, float[] v) {
-    int slot = vectors.add(v);
+    Integer reused = free.poll();
+    int slot;
+    if (reused != null) {
+      slot = reused;
+      vectors.set(slot, v);
+    } else {
+      slot = vectors.add(v);
+    }
     owners.set(slot, id);
     live++;
     return slot;
+  }
+
+  // ---- vacuum: deleted vectors leave the graph, their slots are used again ----
+
+  /** Slots free for new vectors: neither owned nor in the graph nor pending. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Integer> free =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Graph nodes whose point is gone (approximate: the vacuum recounts). */
+  private final java.util.concurrent.atomic.AtomicInteger dead =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private volatile double deletedThreshold = 0.2;
+  private volatile int vacuumMinVectors = 1000;
+  private volatile boolean vacuuming;
+
+  /** Qdrant's {@code deleted_threshold} and {@code vacuum_min_vector_number}. */
+  void setVacuum(double deletedThreshold, int vacuumMinVectors) {
+    this.deletedThreshold = deletedThreshold;
+    this.vacuumMinVectors = vacuumMinVectors;
+    wake();
+  }
+
+  /** Whether enough of the graph is deleted vectors to vacuum it. */
+  boolean vacuumDue() {
+    int d = dead.get();
+    return d > 0 && d >= vacuumMinVectors && d >= deletedThreshold * (d + live);
+  }
+
+  /** Whether a vacuum is running (the collection is optimizing). */
+  boolean vacuuming() {
+    return vacuuming;
+  }
+
+  /** Slots free to be used again (for tests and telemetry). */
+  int freeSlots() {
+    return free.size();
+  }
+
+  /**
+   * Takes the deleted vectors out of the graph (see {@link HnswIndex#remove}) and frees their
+   * slots. Runs in the background indexer; searches and writes go on meanwhile.
+   */
+  void vacuum() {
+    indexLock.lock();
+    vacuuming = true;
+    try {
+      int[] removed = index.remove(slot -> owners.get(slot) == null, vectors.size());
+      for (int slot : removed) {
+        free.add(slot);
+      }
+      for (int slot : pending) {
+        if (owners.get(slot) == null && !index.contains(slot) && pending.remove(slot)) {
+          free.add(slot);
+        }
+      }
+      dead.set(countDead());
+    } finally {
+      vacuuming = false;
+      indexLock.unlock();
+    }
+  }
+
+  /** Graph nodes and pending slots whose point is gone. */
+  private int countDead() {
+    int d = 0;
+    for (int slot = 0; slot < vectors.size(); slot++) {
+      if (owners.get(slot) == null && (index.contains(slot) || pending.contains(slot))) {
+        d++;
+      }
+    }
+    return d;
+  }
+
+  /**
+   * After a checkpoint is loaded: slots neither owned nor in the graph are free, graph nodes
+   * without an owner wait for the next vacuum.
+   */
+  void restored() {
+    int d = 0;
+    for (int slot = 0; slot < vectors.size(); slot++) {
+      if (owners.get(slot) == null) {
+        if (index.contains(slot)) {
+          d++;
+        } else {
+          free.add(slot);
+        }
+      }
+    }
+    dead.set(d);
+    wake();
+  }
+
+  /** Writes the graph of {@code size} slots, with no vacuum or insert running. */
+  void writeGraph(java.io.DataOutputStream out, int size) throws java.io.IOException {
+    indexLock.lock();
+    try {
+      index.write(out, size);
+    } finally {
+      indexLock.unlock();
+    }
   }
 
   // ---- background indexing ----
@@ -124,6 +236,10 @@ final class VectorSpace implements AutoCloseable {
 
   private void indexLoop() {
     while (!closed) {
+      if (vacuumDue()) {
+        vacuum();
+        continue;
+      }
       if (pending.isEmpty() || !indexing()) {
         synchronized (wakeUp) {
           try {
@@ -143,9 +259,22 @@ final class VectorSpace implements AutoCloseable {
     indexLock.lock();
     try {
       int[] batch = pending.stream().limit(INDEX_BATCH).mapToInt(Integer::intValue).toArray();
-      insert(batch);
+      // a vector deleted before its turn never enters the graph: its slot is free at once
+      int[] live = java.util.Arrays.stream(batch).filter(s -> owners.get(s) != null).toArray();
+      insert(live);
       for (int s : batch) {
         pending.remove(s); // only now: until inserted, searches must still scan it
+      }
+      if (live.length < batch.length) {
+        java.util.Set<Integer> inserted = new java.util.HashSet<>();
+        for (int s : live) {
+          inserted.add(s);
+        }
+        for (int s : batch) {
+          if (!inserted.contains(s) && owners.get(s) == null && !index.contains(s)) {
+            free.add(s);
+          }
+        }
       }
     } finally {
       indexLock.unlock();
@@ -195,6 +324,21 @@ final class VectorSpace implements AutoCloseable {
     if (owners.get(slot) != null) {
       owners.set(slot, null);
       live--;
+      if (!index.contains(slot) && indexLock.tryLock()) {
+        try {
+          if (!index.contains(slot) && pending.remove(slot)) {
+            free.add(slot); // never reached the graph: free at once
+            return;
+          }
+        } finally {
+          indexLock.unlock();
+        }
+      }
+      // in the graph (or on its way there): a tombstone until the next vacuum
+      dead.incrementAndGet();
+      if (vacuumDue()) {
+        wake();
+      }
     }
   }
 

@@ -153,4 +153,70 @@ class HnswIndexTest {
       assertThat(recall).isGreaterThanOrEqualTo(0.95);
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void removingDeletedNodesKeepsTheRestSearchable() {
+    long seed = System.nanoTime();
+    System.out.println("removingDeletedNodesKeepsTheRestSearchable seed " + seed);
+    Random r = new Random(seed);
+    int n = 4000;
+    int dim = 16;
+    OffHeapVectors v = new OffHeapVectors(dir, dim);
+    float[][] data = clustered(r, n, dim, true);
+    for (float[] x : data) {
+      v.add(x);
+    }
+    HnswIndex index = new HnswIndex(v, Distance.COSINE, 16, 100, 7);
+    for (int i = 0; i < n; i++) {
+      index.insert(i);
+    }
+    java.util.BitSet deleted = new java.util.BitSet(n);
+    for (int i = 0; i < n; i++) {
+      if (r.nextInt(10) < 6) { // 60% gone, the entry point probably among them
+        deleted.set(i);
+      }
+    }
+    int[] removed = index.remove(deleted::get, n);
+    assertThat(removed).hasSize(deleted.cardinality());
+    for (int x : removed) {
+      assertThat(index.contains(x)).isFalse();
+    }
+    float[][] queries = clustered(r, 100, dim, true);
+    int hits = 0;
+    for (float[] q : queries) {
+      HnswIndex.Candidates best = new HnswIndex.Candidates(11);
+      for (int i = 0; i < n; i++) {
+        if (!deleted.get(i)) {
+          float s = v.similarity(Distance.COSINE, q, i);
+          if (best.size() < 10 || s > best.worst()) {
+            best.add(i, s);
+            if (best.size() > 10) {
+              best.removeWorst();
+            }
+          }
+        }
+      }
+      Set<Integer> truth = new HashSet<>();
+      for (int i = 0; i < best.size(); i++) {
+        truth.add(best.node(i));
+      }
+      int[] got = index.search(q, 64, null).bestFirst();
+      for (int i = 0; i < Math.min(10, got.length); i++) {
+        assertThat(deleted.get(got[i])).as("a removed node was found").isFalse();
+        if (truth.contains(got[i])) {
+          hits++;
+        }
+      }
+    }
+    double recall = hits / 1000.0;
+    System.out.println("recall@10 after removing 60%: " + recall);
+    assertThat(recall).isGreaterThanOrEqualTo(0.95);
+    // freed slots take new vectors and join the graph again
+    for (int x : removed) {
+      float[] fresh = clustered(r, 1, dim, true)[0];
+      v.set(x, fresh);
+      index.insert(x);
+    }
+    assertThat(recall(v, index, Distance.COSINE, queries, n)).isGreaterThanOrEqualTo(0.95);
+  }
 }
