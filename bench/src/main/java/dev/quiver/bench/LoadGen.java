@@ -44,8 +44,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>{@code ./mvnw -q -pl bench exec:exec@load [-Dbench.load.seconds=5]}
  */
 public final class LoadGen {
-  private static final int DIM = 384;
-  private static final int LOADED = 20_000;
+  static final int DIM = 384;
+  static final int LOADED = 20_000;
   private static final String KEY = "load-generator-api-key-0123456789";
   private static final int[] CLIENTS = {1, 8, 32};
 
@@ -56,7 +56,7 @@ public final class LoadGen {
 
   private record Stats(double qps, double p50, double p99, double p999, long errors) {}
 
-  private static float[][] data;
+  static float[][] data;
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -136,7 +136,7 @@ public final class LoadGen {
 
   // ---- the server, in its own process ----
 
-  private record Server(Process process, int http, int grpc, String mode, Path tls) {
+  record Server(Process process, int http, int grpc, String mode, Path tls) {
     static Server start(Path dir, Path tls, String mode) throws Exception {
       Files.createDirectories(dir);
       int http = TlsCostBench.freePort();
@@ -230,7 +230,7 @@ public final class LoadGen {
   }
 
   /** How the clients reach the server in one mode. */
-  private record Target(HttpClient http, String base, String token, QdrantClient grpc) {
+  record Target(HttpClient http, String base, String token, QdrantClient grpc) {
     HttpRequest.Builder request(String path) {
       var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
       if (token != null) {
@@ -280,7 +280,7 @@ public final class LoadGen {
 
   // ---- the workload ----
 
-  private static float[] vector(long i, Random r) {
+  static float[] vector(long i, Random r) {
     if (data != null) {
       return data[(int) (i % data.length)];
     }
@@ -293,7 +293,7 @@ public final class LoadGen {
 
   private static final AtomicLong NEXT_ID = new AtomicLong(LOADED);
 
-  private static String points(long from, int n, Random r) {
+  static String points(long from, int n, Random r) {
     StringBuilder b = new StringBuilder(n * DIM * 12).append("{\"points\":[");
     for (int i = 0; i < n; i++) {
       long id = from + i;
@@ -362,7 +362,7 @@ public final class LoadGen {
     }
   }
 
-  private static void load(Target t) throws Exception {
+  static void load(Target t) throws Exception {
     t.send("/collections/load", "PUT", "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"}}");
     t.send(
         "/collections/load/index?wait=true",
@@ -384,11 +384,11 @@ public final class LoadGen {
     throw new IllegalStateException("the collection was not indexed within 300 s");
   }
 
-  private interface Call {
+  interface Call {
     void run(Random r) throws Exception;
   }
 
-  private static Call call(Target t, String api, String op) {
+  static Call call(Target t, String api, String op) {
     boolean grpc = api.equals("grpc");
     return switch (op) {
       case "search", "filtered" -> {
