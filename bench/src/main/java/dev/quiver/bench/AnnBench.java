@@ -30,152 +30,229 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Recall and single-thread search speed of the engine's HNSW index on a real data set, through the
- * storage API (the same path the server takes): build the index, then for several {@code ef} report
- * recall@10 against the data set's exact top 100, queries per second and p50/p99 latency, and the
- * exact scan for comparison.
+ * The ANN benchmark: Quiver's HNSW (through the storage API, the path the server takes) against
+ * JVector, Lucene's HNSW and, when it can be installed, hnswlib, on each data set, with the same
+ * {@code m} and {@code ef_construct}: build throughput on two threads, then for several {@code ef}
+ * recall@10 against the data set's exact top 100, single-thread queries per second and p50/p99
+ * latency; Quiver's exact scan as a fraction of the memory bandwidth measured in the same run; the
+ * ratios the storage issue targets; and a recall-vs-QPS chart per data set ({@code
+ * target/ann-<set>.png}). Fashion-MNIST comes from the Debian package {@code dataset-fashion-mnist}
+ * and hnswlib from {@code python3-hnswlib}, which the benchmark installs with apt-get when it may.
  *
  * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl bench exec:exec@ann} (arguments:
- * data directory, default {@code ../shared/data}; data set, default {@code minilm-384}).
+ * data directory, default {@code ../shared/data}; data sets, default {@code
+ * minilm-384,fashion-mnist}; {@code -Dbench.ann.queries} queries per set, default 1000).
  */
 public final class AnnBench {
+  static final int M = 16;
+  static final int EF_CONSTRUCT = 100;
+  static final int[] EFS = {16, 32, 64, 128, 256};
+
   private AnnBench() {}
 
+  /** A data set: base vectors, queries, exact top 100 per query, and its distance. */
+  record DataSet(String name, float[][] base, float[][] queries, int[][] gt, Distance distance) {
+    double recallTarget() {
+      return distance == Distance.EUCLID ? 0.99 : 0.98;
+    }
+  }
+
+  /** One measured search setting of one engine. */
+  record Row(String engine, int ef, double recall, double qps, double p50, double p99) {}
+
   public static void main(String[] args) throws Exception {
-    Path data =
-        Path.of(args.length > 0 ? args[0] : "../shared/data")
-            .resolve(args.length > 1 ? args[1] : "minilm-384");
-    float[][] base = fvecs(data.resolve("base.fvecs"));
-    float[][] queries = fvecs(data.resolve("query.fvecs"));
-    int[][] gt = ivecs(data.resolve("gt100.ivecs"));
-    int dim = base[0].length;
-    Distance distance = Distance.COSINE;
-    int m = 16;
-    int efConstruct = 100;
+    Path dataDir = Path.of(args.length > 0 ? args[0] : "../shared/data");
+    String sets = args.length > 1 ? args[1] : "minilm-384,fashion-mnist";
+    int nq = Integer.getInteger("bench.ann.queries", 1000);
+    double bandwidth = Bandwidth.singleThreadBytesPerSecond();
+    System.out.printf(
+        Locale.ROOT, "memory read bandwidth, one thread: %.1f GB/s%n", bandwidth / 1e9);
+    for (String set : sets.split(",")) {
+      DataSet ds = DataSets.load(dataDir, set.trim(), nq);
+      if (ds == null) {
+        continue;
+      }
+      run(ds, bandwidth);
+    }
+  }
+
+  private static void run(DataSet ds, double bandwidth) throws Exception {
+    System.out.printf(
+        Locale.ROOT,
+        "%n## %s: %d x %d, %s, %d queries; m=%d, ef_construct=%d; build on 2 threads, search on"
+            + " 1%n",
+        ds.name(),
+        ds.base().length,
+        ds.base()[0].length,
+        ds.distance().wireName(),
+        ds.queries().length,
+        M,
+        EF_CONSTRUCT);
+    Map<String, Double> builds = new java.util.LinkedHashMap<>();
+    List<Row> rows = new ArrayList<>();
     Path dir = Files.createTempDirectory("quiver-ann");
+    double exactQps;
     try (CollectionRegistry registry = Storage.open(dir)) {
-      var config =
-          new CollectionConfig(
-              Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(dim, distance, null)),
-              1,
-              1,
-              1,
-              true,
-              new HnswConfig(m, efConstruct, 0, 0, false),
-              OptimizersConfig.DEFAULT,
-              new WalConfig(256, 0));
-      registry.apply(new CollectionMetaOp.Create("ann", config), 1);
-      Collection c = registry.require("ann");
       long start = System.nanoTime();
-      long op = 0;
-      for (int from = 0; from < base.length; from += 1000) {
-        List<Point> batch = new ArrayList<>();
-        for (int i = from; i < Math.min(base.length, from + 1000); i++) {
-          batch.add(new Point(PointId.of(i), Map.of("", base[i]), null));
-        }
-        c.writer().apply(++op, new UpdateOp.Upsert(batch));
+      Collection c = build(registry, ds);
+      builds.put("quiver", ds.base().length / ((System.nanoTime() - start) / 1e9));
+      for (int ef : EFS) {
+        rows.add(measure("quiver", ef, ds, q -> quiverSearch(c, q, ef, false)));
       }
-      c.writer().flush();
-      c.writer().awaitIndexed(); // the build ends when the graph holds every vector
-      double buildSecs = (System.nanoTime() - start) / 1e9;
-      System.out.printf(
-          Locale.ROOT,
-          "%n%s: %d x %d, %s, m=%d, ef_construct=%d; %d queries, single thread%n",
-          data.getFileName(),
-          base.length,
-          dim,
-          distance,
-          m,
-          efConstruct,
-          queries.length);
-      System.out.printf(
-          Locale.ROOT,
-          "build (insert + index, 1 writer): %.1f s, %.0f vectors/s%n%n",
-          buildSecs,
-          base.length / buildSecs);
-      System.out.println("| search | recall@10 | QPS | p50 ms | p99 ms |");
-      System.out.println("|---|---|---|---|---|");
-      for (int ef : new int[] {16, 32, 64, 128, 256}) {
-        run(c, queries, gt, "hnsw ef=" + ef, ef, false);
-      }
-      run(c, queries, gt, "exact scan", null, true);
+      Row exact = measure("quiver exact", 0, ds, q -> quiverSearch(c, q, null, true));
+      exactQps = exact.qps();
     }
-    // The peer, in the same JVM and run: Lucene's HNSW with the same m and beam width.
-    try (LuceneHnsw lucene = new LuceneHnsw(Files.createTempDirectory("quiver-ann-lucene"), base)) {
-      System.out.printf(
-          Locale.ROOT,
-          "%nLucene %s HNSW build (1 thread, m=16, beam 100): %.1f s, %.0f vectors/s%n%n",
-          org.apache.lucene.util.Version.LATEST,
-          lucene.buildSeconds,
-          base.length / lucene.buildSeconds);
-      System.out.println("| Lucene search | recall@10 | QPS | p50 ms | p99 ms |");
-      System.out.println("|---|---|---|---|---|");
-      for (int ef : new int[] {16, 32, 64, 128, 256}) {
-        runLucene(lucene, queries, gt, ef);
+    try (JVectorHnsw jv =
+        new JVectorHnsw(ds.base(), ds.distance() == Distance.EUCLID, M, EF_CONSTRUCT)) {
+      builds.put("jvector", ds.base().length / jv.buildSeconds);
+      for (int ef : EFS) {
+        rows.add(measure("jvector", ef, ds, q -> toLongs(jv.search(q, ef))));
       }
     }
-    // Reopen: the checkpoint written at close restores vectors and graph without a rebuild.
-    long reopen = System.nanoTime();
-    try (CollectionRegistry registry = Storage.open(dir)) {
-      double secs = (System.nanoTime() - reopen) / 1e9;
-      Collection c = registry.require("ann");
+    try (LuceneHnsw lucene =
+        new LuceneHnsw(
+            Files.createTempDirectory("quiver-ann-lucene"),
+            ds.base(),
+            ds.distance() == Distance.EUCLID,
+            M,
+            EF_CONSTRUCT)) {
+      builds.put("lucene", ds.base().length / lucene.buildSeconds);
+      for (int ef : EFS) {
+        rows.add(measure("lucene", ef, ds, q -> toLongs(lucene.search(q, ef))));
+      }
+    }
+    Hnswlib.Result h = Hnswlib.run(ds, M, EF_CONSTRUCT, EFS);
+    if (h != null) {
+      builds.put("hnswlib", h.buildPerSecond());
+      rows.addAll(h.rows());
+    }
+    report(ds, builds, rows, exactQps, bandwidth);
+    Path png = Path.of("target", "ann-" + ds.name() + ".png").toAbsolutePath();
+    Charts.recallVsQps(ds.name(), rows, png);
+    System.out.println("chart: " + png);
+  }
+
+  /** Loads the base vectors (the indexer building the graph on all cores as they arrive). */
+  private static Collection build(CollectionRegistry registry, DataSet ds) throws Exception {
+    var config =
+        new CollectionConfig(
+            Map.of(
+                CollectionConfig.DEFAULT_VECTOR,
+                new VectorParams(ds.base()[0].length, ds.distance(), null)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(M, EF_CONSTRUCT, 0, 0, false),
+            OptimizersConfig.DEFAULT,
+            new WalConfig(256, 0));
+    registry.apply(new CollectionMetaOp.Create("ann", config), 1);
+    Collection c = registry.require("ann");
+    long op = 0;
+    for (int from = 0; from < ds.base().length; from += 1000) {
+      List<Point> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(ds.base().length, from + 1000); i++) {
+        batch.add(new Point(PointId.of(i), Map.of("", ds.base()[i]), null));
+      }
+      c.writer().apply(++op, new UpdateOp.Upsert(batch));
+    }
+    c.writer().flush();
+    c.writer().awaitIndexed(); // the build ends when the graph holds every vector
+    return c;
+  }
+
+  private static long[] quiverSearch(Collection c, float[] q, Integer ef, boolean exact) {
+    return c
+        .reader()
+        .search(
+            new SearchRequest("", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, ef, exact))
+        .stream()
+        .mapToLong(p -> ((PointId.Num) p.id()).value())
+        .toArray();
+  }
+
+  private static long[] toLongs(int[] rows) {
+    return Arrays.stream(rows).asLongStream().toArray();
+  }
+
+  private static void report(
+      DataSet ds, Map<String, Double> builds, List<Row> rows, double exactQps, double bandwidth) {
+    System.out.println();
+    System.out.println("| engine | ef | recall@10 | QPS | p50 ms | p99 ms |");
+    System.out.println("|---|---:|---:|---:|---:|---:|");
+    for (Row r : rows) {
       System.out.printf(
           Locale.ROOT,
-          "%nreopen from checkpoint: %.2f s (%d points)%n%n",
-          secs,
-          c.reader().count());
-      System.out.println("| search after reopen | recall@10 | QPS | p50 ms | p99 ms |");
-      System.out.println("|---|---|---|---|---|");
-      run(c, queries, gt, "hnsw ef=64", 64, false);
+          "| %s | %s | %.3f | %.0f | %.3f | %.3f |%n",
+          r.engine(),
+          r.ef() == 0 ? "-" : Integer.toString(r.ef()),
+          r.recall(),
+          r.qps(),
+          r.p50(),
+          r.p99());
+    }
+    System.out.println();
+    System.out.println("| engine | build vectors/s (2 threads) |");
+    System.out.println("|---|---:|");
+    builds.forEach((k, v) -> System.out.printf(Locale.ROOT, "| %s | %.0f |%n", k, v));
+    double scanned = exactQps * ds.base().length * (double) ds.base()[0].length * Float.BYTES;
+    System.out.printf(
+        Locale.ROOT,
+        "%nexact scan: %.0f queries/s x %.0f MB = %.1f GB/s = %.0f%% of the measured bandwidth"
+            + " (target >= 60%%)%n",
+        exactQps,
+        ds.base().length * (double) ds.base()[0].length * Float.BYTES / 1e6,
+        scanned / 1e9,
+        100 * scanned / bandwidth);
+    double target = ds.recallTarget();
+    double ours = best(rows, "quiver", target);
+    System.out.printf(
+        Locale.ROOT, "best single-thread QPS at recall@10 >= %.2f: quiver %.0f", target, ours);
+    for (String peer : new String[] {"jvector", "lucene", "hnswlib"}) {
+      double theirs = best(rows, peer, target);
+      if (theirs > 0) {
+        System.out.printf(
+            Locale.ROOT, ", %s %.0f (%.2fx, target >= 1.2x)", peer, theirs, ours / theirs);
+      }
+    }
+    System.out.println();
+    if (builds.containsKey("jvector")) {
+      System.out.printf(
+          Locale.ROOT,
+          "build: quiver / jvector = %.2fx (target >= 1.0x)%n",
+          builds.get("quiver") / builds.get("jvector"));
     }
   }
 
-  private static void run(
-      Collection c, float[][] queries, int[][] gt, String name, Integer ef, boolean exact)
-      throws Exception {
-    measure(
-        name,
-        queries,
-        gt,
-        q ->
-            c
-                .reader()
-                .search(
-                    new SearchRequest(
-                        "", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, ef, exact))
-                .stream()
-                .mapToLong(p -> ((PointId.Num) p.id()).value())
-                .toArray());
-  }
-
-  private static void runLucene(LuceneHnsw lucene, float[][] queries, int[][] gt, int ef)
-      throws Exception {
-    measure(
-        "lucene ef=" + ef,
-        queries,
-        gt,
-        q -> Arrays.stream(lucene.search(q, Math.max(10, ef))).asLongStream().toArray());
+  /** The highest QPS of {@code engine} among settings reaching {@code recall}, or 0. */
+  private static double best(List<Row> rows, String engine, double recall) {
+    return rows.stream()
+        .filter(r -> r.engine().equals(engine) && r.recall() >= recall)
+        .mapToDouble(Row::qps)
+        .max()
+        .orElse(0);
   }
 
   /** One engine's top-10 row numbers for a query. */
-  private interface TopTen {
+  interface TopTen {
     long[] search(float[] q) throws Exception;
   }
 
   /** A warm-up pass, then a measured one: recall@10 against the ground truth, QPS, p50 and p99. */
-  private static void measure(String name, float[][] queries, int[][] gt, TopTen engine)
-      throws Exception {
+  static Row measure(String engine, int ef, DataSet ds, TopTen search) throws Exception {
+    float[][] queries = ds.queries();
+    Row row = null;
     for (int pass = 0; pass < 2; pass++) {
       long[] lat = new long[queries.length];
       int hits = 0;
       long start = System.nanoTime();
       for (int q = 0; q < queries.length; q++) {
         long t = System.nanoTime();
-        long[] res = engine.search(queries[q]);
+        long[] res = search.search(queries[q]);
         lat[q] = System.nanoTime() - t;
         Set<Long> truth = new HashSet<>();
         for (int i = 0; i < 10; i++) {
-          truth.add((long) gt[q][i]);
+          truth.add((long) ds.gt()[q][i]);
         }
         for (long id : res) {
           if (truth.contains(id)) {
@@ -184,18 +261,24 @@ public final class AnnBench {
         }
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      if (pass == 1) {
-        Arrays.sort(lat);
-        System.out.printf(
-            Locale.ROOT,
-            "| %s | %.3f | %.0f | %.2f | %.2f |%n",
-            name,
-            hits / (10.0 * queries.length),
-            queries.length / secs,
-            lat[lat.length / 2] / 1e6,
-            lat[(int) (lat.length * 0.99)] / 1e6);
-      }
+      Arrays.sort(lat);
+      row =
+          new Row(
+              engine,
+              ef,
+              hits / (10.0 * queries.length),
+              queries.length / secs,
+              lat[lat.length / 2] / 1e6,
+              lat[(int) (lat.length * 0.99)] / 1e6);
     }
+    System.out.printf(
+        Locale.ROOT,
+        "  %s ef=%d: recall %.3f, %.0f QPS%n",
+        row.engine(),
+        row.ef(),
+        row.recall(),
+        row.qps());
+    return row;
   }
 
   static float[][] fvecs(Path file) throws IOException {

@@ -2,36 +2,52 @@ package dev.quiver.storage.internal;
 
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Value;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 /**
  * A shard's state at an operation number, so that opening it replays only the WAL after that
- * number: {@code checkpoint.bin} (self-checking, written atomically) holds the applied op number,
- * each vector space's size and HNSW graph, and every point's id, version, payload and vector slots.
- * The vectors themselves stay in their memory-mapped chunks, forced before the file is written.
+ * number: {@code checkpoint.bin} holds the applied op number, each vector space's size and HNSW
+ * graph, and every point's id, version, payload and vector slots. The vectors themselves stay in
+ * their memory-mapped chunks, forced before the file is written.
+ *
+ * <p>Version 2 is streamed both ways, so a shard of millions of points is checkpointed and reopened
+ * without holding the file in memory: {@code [magic][version][body][body length u64][crc32c u32]}
+ * (the CRC over the body), written to a temporary file that is fsynced and renamed. A reader checks
+ * the CRC in one pass, then hands the graphs and points to a {@link Restorer} in a second. Version
+ * 1 files (one {@link FileFormat} block) are still read.
  */
 final class Checkpoint {
   static final String FILE = "checkpoint.bin";
   static final int MAGIC = 0x5143484B; // "QCHK"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   /** A point as a checkpoint holds it. */
   record PointState(PointId id, long version, Value.Struct payload, Map<String, Integer> slots) {}
 
-  /** What a checkpoint restores. */
-  record State(
-      long appliedOp,
-      Map<String, Integer> spaceSizes,
-      Map<String, byte[]> graphs,
-      java.util.List<PointState> points) {}
+  /** Receives a checkpoint as it is read. */
+  interface Restorer {
+    void appliedOp(long op);
+
+    /** A vector space of {@code size} slots; {@code graph} is positioned at its HNSW graph. */
+    void space(String name, int size, DataInputStream graph) throws IOException;
+
+    void point(PointState p);
+  }
 
   private Checkpoint() {}
 
@@ -39,77 +55,187 @@ final class Checkpoint {
     return Files.exists(shardDir.resolve(FILE));
   }
 
+  /** Writes the checkpoint ({@code points}, {@code count} of them) atomically, streamed. */
   static void write(
-      Path shardDir, long appliedOp, Map<String, VectorSpace> spaces, Iterable<PointState> points) {
-    var bytes = new ByteArrayOutputStream(1 << 20);
-    try (var out = new DataOutputStream(bytes)) {
-      out.writeLong(appliedOp);
-      var names = new java.util.TreeMap<>(spaces);
-      out.writeInt(names.size());
-      for (var e : names.entrySet()) {
-        out.writeUTF(e.getKey());
-        int size = e.getValue().vectors.size();
-        out.writeInt(size);
-        var graph = new ByteArrayOutputStream();
-        try (var g = new DataOutputStream(graph)) {
-          e.getValue().writeGraph(g, size);
+      Path shardDir,
+      long appliedOp,
+      Map<String, VectorSpace> spaces,
+      Iterable<PointState> points,
+      int count) {
+    Path file = shardDir.resolve(FILE);
+    Path tmp = shardDir.resolve(FILE + ".tmp");
+    try {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE)) {
+        var raw = Channels.newOutputStream(ch);
+        var header = new DataOutputStream(raw);
+        header.writeInt(MAGIC);
+        header.writeInt(VERSION);
+        header.flush();
+        CRC32C crc = new CRC32C();
+        var counted = new CountingCrcStream(raw, crc);
+        var out = new DataOutputStream(new BufferedOutputStream(counted, 1 << 16));
+        out.writeLong(appliedOp);
+        var names = new java.util.TreeMap<>(spaces);
+        out.writeInt(names.size());
+        for (var e : names.entrySet()) {
+          out.writeUTF(e.getKey());
+          int size = e.getValue().vectors.size();
+          out.writeInt(size);
+          e.getValue().writeGraph(out, size);
         }
-        out.writeInt(graph.size());
-        graph.writeTo(out);
-      }
-      var list = new java.util.ArrayList<PointState>();
-      points.forEach(list::add);
-      out.writeInt(list.size());
-      for (PointState p : list) {
-        Codec.writeId(out, p.id());
-        out.writeLong(p.version());
-        Codec.writeValue(out, p.payload());
-        out.writeInt(p.slots().size());
-        for (var s : p.slots().entrySet()) {
-          out.writeUTF(s.getKey());
-          out.writeInt(s.getValue());
+        out.writeInt(count);
+        int written = 0;
+        for (PointState p : points) {
+          Codec.writeId(out, p.id());
+          out.writeLong(p.version());
+          Codec.writeValue(out, p.payload());
+          out.writeInt(p.slots().size());
+          for (var slot : p.slots().entrySet()) {
+            out.writeUTF(slot.getKey());
+            out.writeInt(slot.getValue());
+          }
+          written++;
         }
+        if (written != count) {
+          throw new IllegalStateException("points changed while checkpointing");
+        }
+        out.flush();
+        var trailer = new DataOutputStream(raw);
+        trailer.writeLong(counted.count);
+        trailer.writeInt((int) crc.getValue());
+        trailer.flush();
+        ch.force(true);
       }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      FileFormat.fsyncDirectory(shardDir);
     } catch (IOException e) {
-      throw new IllegalStateException("in-memory stream failed", e);
+      throw new dev.quiver.storage.StorageException.Io(
+          "cannot write " + file + ": " + e.getMessage(), e);
     }
-    FileFormat.writeAtomically(shardDir.resolve(FILE), MAGIC, VERSION, bytes.toByteArray());
   }
 
-  static State read(Path shardDir) {
+  /** Reads the checkpoint of {@code shardDir} into {@code to}, after checking it whole. */
+  static void read(Path shardDir, Restorer to) {
     Path file = shardDir.resolve(FILE);
-    byte[] body = FileFormat.read(file, MAGIC, VERSION);
-    try (var in = new DataInputStream(new ByteArrayInputStream(body))) {
-      long applied = in.readLong();
-      int spaces = in.readInt();
-      Map<String, Integer> sizes = new LinkedHashMap<>();
-      Map<String, byte[]> graphs = new LinkedHashMap<>();
-      for (int i = 0; i < spaces; i++) {
-        String name = in.readUTF();
-        sizes.put(name, in.readInt());
-        byte[] g = new byte[in.readInt()];
-        in.readFully(g);
-        graphs.put(name, g);
-      }
-      int n = in.readInt();
-      var points = new java.util.ArrayList<PointState>(n);
-      for (int i = 0; i < n; i++) {
-        PointId id = Codec.readId(in);
-        long version = in.readLong();
-        Value v = Codec.readValue(in);
-        if (!(v instanceof Value.Struct payload)) {
-          throw new dev.quiver.storage.StorageException.Corrupted(file, "payload is not an object");
+    try {
+      int version;
+      long size = Files.size(file);
+      try (var in = new DataInputStream(Files.newInputStream(file))) {
+        if (size < 8 || in.readInt() != MAGIC) {
+          throw new dev.quiver.storage.StorageException.Corrupted(file, "wrong magic number");
         }
-        int k = in.readInt();
-        Map<String, Integer> slots = new LinkedHashMap<>();
-        for (int j = 0; j < k; j++) {
-          slots.put(in.readUTF(), in.readInt());
-        }
-        points.add(new PointState(id, version, payload, slots));
+        version = in.readInt();
       }
-      return new State(applied, sizes, graphs, points);
+      if (version == 1) {
+        parse(
+            new DataInputStream(new ByteArrayInputStream(FileFormat.read(file, MAGIC, 1))), 1, to);
+        return;
+      }
+      if (version != VERSION) {
+        throw new dev.quiver.storage.StorageException.Corrupted(
+            file, "unsupported format version " + version);
+      }
+      long bodyLength = size - 8 - 12;
+      if (bodyLength < 0) {
+        throw new dev.quiver.storage.StorageException.Corrupted(file, "too short");
+      }
+      // pass 1: the body's length and CRC, as the trailer states them
+      CRC32C crc = new CRC32C();
+      try (var in = Files.newInputStream(file)) {
+        in.skipNBytes(8);
+        byte[] buf = new byte[1 << 16];
+        long left = bodyLength;
+        while (left > 0) {
+          int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+          if (n < 0) {
+            throw new java.io.EOFException();
+          }
+          crc.update(buf, 0, n);
+          left -= n;
+        }
+        var trailer = new DataInputStream(in);
+        if (trailer.readLong() != bodyLength || trailer.readInt() != (int) crc.getValue()) {
+          throw new dev.quiver.storage.StorageException.Corrupted(file, "checksum mismatch");
+        }
+      }
+      // pass 2: the content
+      try (var in =
+          new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        in.skipNBytes(8);
+        parse(in, VERSION, to);
+      }
     } catch (IOException e) {
       throw new dev.quiver.storage.StorageException.Corrupted(file, e.getMessage());
+    }
+  }
+
+  private static void parse(DataInputStream in, int format, Restorer to) throws IOException {
+    to.appliedOp(in.readLong());
+    int spaces = in.readInt();
+    for (int i = 0; i < spaces; i++) {
+      String name = in.readUTF();
+      int size = in.readInt();
+      if (format == 1) { // each graph was a length-prefixed block
+        byte[] graph = new byte[in.readInt()];
+        in.readFully(graph);
+        to.space(name, size, new DataInputStream(new ByteArrayInputStream(graph)));
+      } else {
+        to.space(name, size, in);
+      }
+    }
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      PointId id = Codec.readId(in);
+      long version = in.readLong();
+      Value v = Codec.readValue(in);
+      if (!(v instanceof Value.Struct payload)) {
+        throw new IOException("payload is not an object");
+      }
+      int k = in.readInt();
+      Map<String, Integer> slots = new LinkedHashMap<>();
+      for (int j = 0; j < k; j++) {
+        slots.put(in.readUTF(), in.readInt());
+      }
+      to.point(new PointState(id, version, payload, slots));
+    }
+  }
+
+  /** Counts and checksums what passes through to the file. */
+  private static final class CountingCrcStream extends java.io.FilterOutputStream {
+    private final CRC32C crc;
+    long count;
+
+    CountingCrcStream(java.io.OutputStream out, CRC32C crc) {
+      super(out);
+      this.crc = crc;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      crc.update(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      crc.update(b, off, len);
+      count += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
     }
   }
 }

@@ -70,39 +70,39 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     this.externalLog = externalLog;
     this.config = config;
     this.dir = dir;
-    Checkpoint.State restored = Checkpoint.exists(dir) ? Checkpoint.read(dir) : null;
-    int i = 0;
-    for (var e : new java.util.TreeMap<>(config.vectors()).entrySet()) {
-      int size = restored == null ? 0 : restored.spaceSizes().getOrDefault(e.getKey(), 0);
-      VectorSpace space =
-          new VectorSpace(
-              dir.resolve("vectors").resolve(String.valueOf(i++)),
-              e.getValue(),
-              config.hnsw(),
-              config.optimizers().indexingThreshold(),
-              size);
-      if (restored != null && size > 0) {
-        try (var in =
-            new java.io.DataInputStream(
-                new java.io.ByteArrayInputStream(restored.graphs().get(e.getKey())))) {
-          space.index.read(in);
-        } catch (java.io.IOException ex) {
-          throw new StorageException.Corrupted(
-              dir.resolve(Checkpoint.FILE),
-              "graph of vector " + e.getKey() + ": " + ex.getMessage());
-        }
-      }
-      space.setVacuum(
-          config.optimizers().deletedThreshold(), config.optimizers().vacuumMinVectorNumber());
-      spaces.put(e.getKey(), space);
-    }
-    if (restored != null) {
-      for (Checkpoint.PointState p : restored.points()) {
-        p.slots().forEach((name, slot) -> spaces.get(name).restoreOwner(slot, p.id()));
-        store(new Stored(p.id(), p.version(), p.slots(), p.payload()));
-      }
-      lastApplied = restored.appliedOp();
+    List<String> names = new ArrayList<>(new java.util.TreeMap<>(config.vectors()).keySet());
+    if (Checkpoint.exists(dir)) {
+      long[] applied = {0};
+      Checkpoint.read(
+          dir,
+          new Checkpoint.Restorer() {
+            @Override
+            public void appliedOp(long op) {
+              applied[0] = op;
+            }
+
+            @Override
+            public void space(String name, int size, java.io.DataInputStream graph)
+                throws java.io.IOException {
+              if (!names.contains(name)) {
+                throw new java.io.IOException("vector " + name + " is not in the collection");
+              }
+              newSpace(names, name, size).index.read(graph);
+            }
+
+            @Override
+            public void point(Checkpoint.PointState p) {
+              p.slots().forEach((name, slot) -> spaces.get(name).restoreOwner(slot, p.id()));
+              store(new Stored(p.id(), p.version(), p.slots(), p.payload()));
+            }
+          });
+      lastApplied = applied[0];
       checkpointed = lastApplied;
+    }
+    for (String name : names) {
+      if (!spaces.containsKey(name)) {
+        newSpace(names, name, 0);
+      }
     }
     spaces.values().forEach(VectorSpace::restored);
     this.wal =
@@ -110,6 +110,21 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             dir.resolve("wal"),
             (long) config.wal().walCapacityMb() << 20,
             (opNum, body) -> replay(dir, opNum, body));
+  }
+
+  /** Opens the space of vector {@code name} (its directory numbered by name order). */
+  private VectorSpace newSpace(List<String> names, String name, int restoredSize) {
+    VectorSpace space =
+        new VectorSpace(
+            dir.resolve("vectors").resolve(String.valueOf(names.indexOf(name))),
+            config.vectors().get(name),
+            config.hnsw(),
+            config.optimizers().indexingThreshold(),
+            restoredSize);
+    space.setVacuum(
+        config.optimizers().deletedThreshold(), config.optimizers().vacuumMinVectorNumber());
+    spaces.put(name, space);
+    return space;
   }
 
   /**
@@ -125,11 +140,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       // the graph written holds every slot due for it; the others are found pending on reload
       spaces.values().forEach(s -> s.drainIndex(false));
       spaces.values().forEach(s -> s.vectors.force());
-      List<Checkpoint.PointState> state = new ArrayList<>(points.size());
-      for (Stored s : points.values()) {
-        state.add(new Checkpoint.PointState(s.id(), s.version(), s.payload(), s.slots()));
-      }
-      Checkpoint.write(dir, lastApplied, spaces, state);
+      // streamed: the points are not copied (writes wait on the lock, so none change meanwhile)
+      Checkpoint.write(
+          dir,
+          lastApplied,
+          spaces,
+          () ->
+              points.values().stream()
+                  .map(s -> new Checkpoint.PointState(s.id(), s.version(), s.payload(), s.slots()))
+                  .iterator(),
+          points.size());
       wal.dropCovered();
       checkpointed = lastApplied;
     }
