@@ -1,0 +1,199 @@
+package dev.quiver.bench;
+
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.Storage;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WalConfig;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A collection larger than the heap: {@code bench.million.points} (1,000,000 by default) x 384
+ * clustered vectors (1,000 gaussian clusters, normalised; generated point by point, never held at
+ * once) are written through the storage API in a JVM started with {@code -Xmx1g}, indexed, checked
+ * for recall against exact search, checkpointed and reopened; heap after GC and RSS are reported at
+ * each step. The vectors live off-heap in memory-mapped files; the heap holds the graph, the points
+ * and their payloads.
+ *
+ * <p>{@code ./mvnw -q -pl bench exec:exec@million [-Dbench.million.points=1000000]}
+ */
+public final class Million {
+  private static final int DIM = 384;
+  private static final int CLUSTERS = 1000;
+
+  private Million() {}
+
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    float[][] centers = new float[CLUSTERS][DIM];
+    SplittableRandom seed = new SplittableRandom(20261129);
+    for (float[] c : centers) {
+      for (int d = 0; d < DIM; d++) {
+        c[d] = (float) seed.nextGaussian();
+      }
+    }
+    Path dir = Files.createTempDirectory("quiver-million");
+    System.out.printf(
+        Locale.ROOT,
+        "%,d x %d vectors, max heap %d MB%n",
+        n,
+        DIM,
+        Runtime.getRuntime().maxMemory() >> 20);
+    report("start");
+    long start = System.nanoTime();
+    try (CollectionRegistry registry = Storage.open(dir)) {
+      var config =
+          new CollectionConfig(
+              Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(DIM, Distance.COSINE, null)),
+              1,
+              1,
+              1,
+              true,
+              HnswConfig.DEFAULT,
+              OptimizersConfig.DEFAULT,
+              WalConfig.DEFAULT);
+      registry.apply(new CollectionMetaOp.Create("big", config), 1);
+      Collection c = registry.require("big");
+      long op = 0;
+      for (int from = 0; from < n; from += 1000) {
+        List<Point> batch = new ArrayList<>(1000);
+        for (int i = from; i < Math.min(n, from + 1000); i++) {
+          batch.add(
+              new Point(
+                  PointId.of(i),
+                  Map.of("", vector(centers, i)),
+                  new Value.Struct(Map.of("cluster", new Value.Int(i % CLUSTERS)))));
+        }
+        c.writer().apply(++op, new UpdateOp.Upsert(batch));
+        if (from % 100_000 == 0 && from > 0) {
+          System.out.printf(
+              Locale.ROOT, "  %,d written, %.0f s%n", from, (System.nanoTime() - start) / 1e9);
+        }
+      }
+      double written = (System.nanoTime() - start) / 1e9;
+      c.writer().flush();
+      c.writer().awaitIndexed();
+      double indexed = (System.nanoTime() - start) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "written in %.0f s, indexed in %.0f s: %.0f vectors/s%n",
+          written,
+          indexed,
+          n / indexed);
+      report("indexed");
+      recall(c, centers, n);
+    }
+    report("closed (checkpoint written)");
+    long reopen = System.nanoTime();
+    try (CollectionRegistry registry = Storage.open(dir)) {
+      Collection c = registry.require("big");
+      System.out.printf(
+          Locale.ROOT,
+          "reopened in %.1f s: %,d points%n",
+          (System.nanoTime() - reopen) / 1e9,
+          c.reader().count());
+      report("reopened");
+      recall(c, centers, n);
+    }
+    System.exit(0);
+  }
+
+  private static float[] vector(float[][] centers, long i) {
+    SplittableRandom r = new SplittableRandom(i * 0x9E3779B97F4A7C15L);
+    float[] c = centers[(int) (i % CLUSTERS)];
+    float[] v = new float[DIM];
+    for (int d = 0; d < DIM; d++) {
+      v[d] = c[d] + (float) r.nextGaussian() * 0.6f;
+    }
+    return v;
+  }
+
+  /** Recall@10 at ef=64 and 128 on 100 queries against exact search, and the QPS of each. */
+  private static void recall(Collection c, float[][] centers, int n) {
+    List<float[]> queries = new ArrayList<>();
+    for (int q = 0; q < 100; q++) {
+      queries.add(vector(centers, n + 7L * q)); // not in the collection, near its clusters
+    }
+    List<List<PointId>> truth = new ArrayList<>();
+    long t = System.nanoTime();
+    for (float[] q : queries) {
+      truth.add(
+          c
+              .reader()
+              .search(
+                  new SearchRequest(
+                      "", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, null, true))
+              .stream()
+              .map(ScoredPoint::id)
+              .toList());
+    }
+    double exactQps = queries.size() / ((System.nanoTime() - t) / 1e9);
+    StringBuilder line =
+        new StringBuilder(String.format(Locale.ROOT, "  exact %.1f QPS", exactQps));
+    for (int ef : new int[] {64, 128}) {
+      int hits = 0;
+      t = System.nanoTime();
+      for (int q = 0; q < queries.size(); q++) {
+        for (ScoredPoint p :
+            c.reader()
+                .search(
+                    new SearchRequest(
+                        "",
+                        queries.get(q),
+                        10,
+                        0,
+                        null,
+                        WithPayload.NONE,
+                        WithVectors.NONE,
+                        ef,
+                        false))) {
+          if (truth.get(q).contains(p.id())) {
+            hits++;
+          }
+        }
+      }
+      double qps = queries.size() / ((System.nanoTime() - t) / 1e9);
+      line.append(
+          String.format(Locale.ROOT, "; ef=%d recall@10 %.3f at %.0f QPS", ef, hits / 1000.0, qps));
+    }
+    System.out.println(line);
+  }
+
+  private static void report(String when) throws Exception {
+    System.gc();
+    var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    double rss = 0;
+    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (l.startsWith("VmRSS:")) {
+        rss = Long.parseLong(l.substring(6).replace("kB", "").trim()) / 1024.0;
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "[%s] heap after GC %.0f MB of %d MB; RSS %.0f MB (includes the mapped vectors)%n",
+        when,
+        heap.getUsed() / 1048576.0,
+        heap.getMax() >> 20,
+        rss);
+  }
+}
