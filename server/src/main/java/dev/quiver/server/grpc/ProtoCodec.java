@@ -185,6 +185,12 @@ final class ProtoCodec {
 
   static float[] floats(List<Float> data) {
     float[] out = new float[data.size()];
+    if (data instanceof com.google.protobuf.Internal.FloatList primitive) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = primitive.getFloat(i); // no boxing: protobuf keeps packed floats unboxed
+      }
+      return out;
+    }
     for (int i = 0; i < out.length; i++) {
       out[i] = data.get(i);
     }

@@ -103,6 +103,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final Parameters parameters;
   private final P2pConnectionLog connectionLog = new P2pConnectionLog();
   private final MetaStateMachine meta;
+  private final ShardMembership membership;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final dev.quiver.storage.SnapshotStore snapshots;
   private final Fanout fanout = new Fanout(executor);
@@ -126,6 +127,40 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     this.clusterDir = settings.storagePath().resolve("cluster");
     this.groupsDir = clusterDir.resolve("groups");
     this.meta = new MetaStateMachine(this);
+    this.membership =
+        new ShardMembership(
+            meta,
+            new ShardMembership.Host() {
+              @Override
+              public MetaStateMachine.Placement placement(String collection) {
+                return RaftCluster.this.placement(collection);
+              }
+
+              @Override
+              public void propose(Wire.MetaEntry entry) {
+                RaftCluster.this.propose(entry);
+              }
+
+              @Override
+              public RaftClient client(RaftGroup group) {
+                return RaftCluster.this.client(group);
+              }
+
+              @Override
+              public List<RaftPeer> replicaPeers(MetaStateMachine.Placement p, int shard) {
+                return RaftCluster.this.replicaPeers(p, shard);
+              }
+
+              @Override
+              public long selfId() {
+                return identity.peerId();
+              }
+
+              @Override
+              public RaftServer.Division metaDivision() throws IOException {
+                return server.getDivision(META_GROUP);
+              }
+            });
     this.snapshots = new dev.quiver.storage.SnapshotStore(settings.snapshotsPath(), registry);
     this.properties = properties(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
@@ -327,7 +362,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     }
   }
 
-  private static RaftPeer peer(long peerId, String uri) {
+  static RaftPeer peer(long peerId, String uri) {
     return peer(peerId, uri, 0);
   }
 
@@ -987,148 +1022,17 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public void updateCollectionCluster(String collection, ShardOperation operation) {
-    MetaStateMachine.Placement p = placement(collection);
     switch (operation) {
-      case ShardOperation.Replicate r -> {
-        checkTransfer(p, r.shardId(), r.fromPeer(), r.toPeer());
-        addReplica(p, r.shardId(), r.toPeer());
-      }
-      case ShardOperation.Move m -> {
-        checkTransfer(p, m.shardId(), m.fromPeer(), m.toPeer());
-        addReplica(p, m.shardId(), m.toPeer());
-        dropReplica(placement(collection), m.shardId(), m.fromPeer());
-      }
-      case ShardOperation.DropReplica d -> {
-        checkShard(p, d.shardId());
-        if (!p.replicas().get(d.shardId()).contains(d.peer())) {
-          throw new StorageException.BadInput(
-              "Shard " + d.shardId() + " is not on peer " + d.peer());
-        }
-        if (p.replicas().get(d.shardId()).size() == 1) {
-          throw new StorageException.BadInput(
-              "Shard " + d.shardId() + " has no other replica; dropping it would lose its data");
-        }
-        dropReplica(p, d.shardId(), d.peer());
-      }
       case ShardOperation.CreateShardKey k ->
           createShardKey(collection, k.key(), k.shards(), k.replicationFactor(), k.placement());
       case ShardOperation.DropShardKey k -> deleteShardKey(collection, k.key());
-      case ShardOperation.AbortTransfer a ->
-          throw new StorageException.BadInput(
-              "Shard "
-                  + a.shardId()
-                  + " is not being transferred from peer "
-                  + a.fromPeer()
-                  + " to peer "
-                  + a.toPeer()
-                  + " (transfers complete within their request)");
-    }
-  }
-
-  private static void checkShard(MetaStateMachine.Placement p, int shard) {
-    if (!p.layout().shards().containsKey(shard)) {
-      throw new StorageException.NotFound(
-          "Shard " + shard + " of collection `" + p.name() + "` does not exist");
-    }
-  }
-
-  private void checkTransfer(MetaStateMachine.Placement p, int shard, long from, long to) {
-    checkShard(p, shard);
-    if (!meta.peers().containsKey(to)) {
-      throw new StorageException.NotFound("Peer " + to + " does not exist");
-    }
-    List<Long> holders = p.replicas().get(shard);
-    if (!holders.contains(from)) {
-      throw new StorageException.BadInput("Shard " + shard + " is not on peer " + from);
-    }
-    if (holders.contains(to)) {
-      throw new StorageException.BadInput("Shard " + shard + " is already on peer " + to);
-    }
-  }
-
-  /**
-   * Records the new holder (its node creates an empty replica and an empty group member), then adds
-   * it to the shard's Raft group; Ratis stages it until the log caught it up.
-   */
-  private void addReplica(MetaStateMachine.Placement p, int shard, long peer) {
-    RaftGroup before = RaftGroup.valueOf(p.groupId(shard), replicaPeers(p, shard));
-    propose(new Wire.AddReplica(p.name(), shard, peer));
-    RaftPeer added = peer(peer, meta.peers().get(peer));
-    changeMembers(
-        before,
-        SetConfigurationRequest.Arguments.newBuilder()
-            .setServersInNewConf(List.of(added))
-            .setMode(SetConfigurationRequest.Mode.ADD)
-            .build());
-  }
-
-  /** Takes the holder out of the shard's Raft group, then records it (its node deletes it). */
-  private void dropReplica(MetaStateMachine.Placement p, int shard, long peer) {
-    List<RaftPeer> all = replicaPeers(p, shard);
-    List<RaftPeer> remaining =
-        all.stream().filter(x -> !x.getId().toString().equals(Long.toString(peer))).toList();
-    changeMembers(
-        RaftGroup.valueOf(p.groupId(shard), all),
-        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
-    propose(new Wire.RemoveReplica(p.name(), shard, peer));
-  }
-
-  private void changeMembers(RaftGroup group, SetConfigurationRequest.Arguments change) {
-    try (RaftClient c = client(group)) {
-      RaftClientReply reply = c.admin().setConfiguration(change);
-      if (!reply.isSuccess()) {
-        throw new StorageException.Unavailable(
-            "the shard group refused the membership change: " + reply.getException(),
-            reply.getException());
-      }
-    } catch (IOException e) {
-      throw new StorageException.Unavailable(
-          "the shard group did not take the membership change: " + e.getMessage(), e);
+      default -> membership.change(placement(collection), operation);
     }
   }
 
   @Override
   public void removePeer(long peerId, boolean force) {
-    Map<Long, String> peers = meta.peers();
-    if (!peers.containsKey(peerId)) {
-      throw new StorageException.NotFound("Peer " + peerId + " does not exist");
-    }
-    if (peerId == identity.peerId() && peers.size() == 1) {
-      throw new StorageException.BadInput("Cannot remove the last peer of the cluster");
-    }
-    for (String name : meta.collectionNames()) {
-      MetaStateMachine.Placement p = meta.collection(name).orElse(null);
-      for (int s = 0; p != null && s < p.shardCount(); s++) {
-        if (!p.replicas().get(s).contains(peerId)) { // dropped shards have no replicas
-          continue;
-        }
-        if (!force) {
-          throw new StorageException.BadInput(
-              "Cannot remove peer " + peerId + " as there are shards on it");
-        }
-        if (p.replicas().get(s).size() > 1) {
-          dropReplica(p, s, peerId);
-        } else {
-          LOG.warn("removing peer {} loses the only replica of {}/{}", peerId, name, s);
-          propose(new Wire.RemoveReplica(name, s, peerId));
-        }
-        p = meta.collection(name).orElse(null);
-      }
-    }
-    RaftServer.Division d;
-    try {
-      d = server.getDivision(META_GROUP);
-    } catch (IOException e) {
-      throw new StorageException.Unavailable("the metadata group is not running", e);
-    }
-    List<RaftPeer> remaining =
-        d.getRaftConf().getCurrentPeers().stream()
-            .filter(x -> !x.getId().toString().equals(Long.toString(peerId)))
-            .toList();
-    changeMembers(
-        d.getGroup(),
-        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
-    propose(new Wire.PeerRemoved(peerId));
+    membership.removePeer(peerId, force);
   }
 
   @Override
