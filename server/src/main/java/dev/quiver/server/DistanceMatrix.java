@@ -64,20 +64,9 @@ public final class DistanceMatrix {
       String using,
       ReadConsistency consistency,
       ShardSelector shards) {
-    List<PointId> all = new ArrayList<>();
-    Pages.each(
-        dispatcher,
-        collection,
-        filter,
-        WithPayload.NONE,
-        WithVectors.NONE,
-        consistency,
-        shards,
-        p -> all.add(p.id()));
-    if (all.size() > sample) {
-      Collections.shuffle(all, new java.util.Random());
-    }
-    List<PointId> ids = new ArrayList<>(all.subList(0, Math.min(sample, all.size())));
+    List<PointId> ids = new ArrayList<>();
+    Pages.sample(dispatcher, collection, filter, sample, consistency, shards)
+        .forEach(r -> ids.add(r.id()));
     Collections.sort(ids);
     Map<PointId, float[]> vectors = new java.util.HashMap<>();
     for (PointRecord r :

@@ -35,4 +35,41 @@ final class Pages {
       offset = page.nextOffset();
     } while (offset != null);
   }
+
+  /**
+   * Up to {@code n} of the points that pass {@code filter}, drawn uniformly at random in one pass
+   * (reservoir sampling), in random order.
+   */
+  static java.util.List<PointRecord> sample(
+      Dispatcher dispatcher,
+      String collection,
+      Filter filter,
+      int n,
+      ReadConsistency consistency,
+      ShardSelector shards) {
+    java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
+    java.util.List<PointRecord> kept = new java.util.ArrayList<>(Math.min(n, 1 << 16));
+    long[] seen = {0};
+    each(
+        dispatcher,
+        collection,
+        filter,
+        WithPayload.NONE,
+        WithVectors.NONE,
+        consistency,
+        shards,
+        r -> {
+          long i = seen[0]++;
+          if (kept.size() < n) {
+            kept.add(r);
+          } else {
+            long j = random.nextLong(i + 1);
+            if (j < n) {
+              kept.set((int) j, r);
+            }
+          }
+        });
+    java.util.Collections.shuffle(kept, random);
+    return kept;
+  }
 }

@@ -280,36 +280,18 @@ public final class Queries {
 
     /** {@code limit} points drawn at random from the filter's matches or from {@code pool}. */
     private List<ScoredPoint> sample(Filter filter, List<ScoredPoint> pool, int limit) {
-      java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
-      List<ScoredPoint> kept = new ArrayList<>(limit);
-      long[] seen = {0};
-      java.util.function.Consumer<ScoredPoint> reservoir =
-          p -> {
-            long i = seen[0]++;
-            if (kept.size() < limit) {
-              kept.add(p);
-            } else {
-              long j = random.nextLong(i + 1);
-              if (j < limit) {
-                kept.set((int) j, p);
-              }
-            }
-          };
+      List<ScoredPoint> out = new ArrayList<>();
       if (pool != null) {
-        pool.forEach(p -> reservoir.accept(p.withScore(0f)));
+        List<ScoredPoint> shuffled = new ArrayList<>(pool);
+        java.util.Collections.shuffle(shuffled, java.util.concurrent.ThreadLocalRandom.current());
+        shuffled.stream().limit(limit).forEach(p -> out.add(p.withScore(0f)));
       } else {
-        Pages.each(
-            dispatcher,
-            collection,
-            filter,
-            WithPayload.NONE,
-            WithVectors.NONE,
-            consistency,
-            shards,
-            r -> reservoir.accept(new ScoredPoint(r.id(), 0, 0f, null, null, r.shardKey())));
+        for (PointRecord r :
+            Pages.sample(dispatcher, collection, filter, limit, consistency, shards)) {
+          out.add(new ScoredPoint(r.id(), 0, 0f, null, null, r.shardKey()));
+        }
       }
-      java.util.Collections.shuffle(kept, random);
-      return kept;
+      return out;
     }
 
     /**

@@ -258,9 +258,64 @@ final class PayloadIndexes {
     abstract Candidates lookup(Condition c);
   }
 
+  /** An index whose terms are exact keys (values, tokens). */
+  private abstract static class HashedIndex extends FieldIndex {
+    final Map<Object, Set<PointId>> map = new ConcurrentHashMap<>();
+
+    HashedIndex(String key, PayloadIndexSpec spec) {
+      super(key, spec);
+    }
+
+    @Override
+    Set<PointId> postings(Object term, boolean create) {
+      return create ? map.computeIfAbsent(term, t -> ConcurrentHashMap.newKeySet()) : map.get(term);
+    }
+
+    @Override
+    void drop(Object term, Set<PointId> emptied) {
+      map.remove(term, emptied);
+    }
+  }
+
+  /** An index whose terms are numbers kept in order (ranges, latitude bands). */
+  private abstract static class OrderedIndex extends FieldIndex {
+    final ConcurrentSkipListMap<Double, Set<PointId>> map = new ConcurrentSkipListMap<>();
+
+    OrderedIndex(String key, PayloadIndexSpec spec) {
+      super(key, spec);
+    }
+
+    @Override
+    Set<PointId> postings(Object term, boolean create) {
+      return create
+          ? map.computeIfAbsent((Double) term, t -> ConcurrentHashMap.newKeySet())
+          : map.get((Double) term);
+    }
+
+    @Override
+    void drop(Object term, Set<PointId> emptied) {
+      map.remove((Double) term, emptied);
+    }
+
+    /** The union of the postings of the terms in {@code [lo, hi]} (bounds as given). */
+    Candidates between(Double lo, boolean loIn, Double hi, boolean hiIn) {
+      NavigableMap<Double, Set<PointId>> sub = map;
+      if (lo != null) {
+        sub = sub.tailMap(lo, loIn);
+      }
+      if (hi != null) {
+        sub = sub.headMap(hi, hiIn);
+      }
+      List<Candidates> parts = new ArrayList<>();
+      for (Set<PointId> set : sub.values()) {
+        parts.add(posted(set));
+      }
+      return union(parts);
+    }
+  }
+
   /** keyword, uuid, bool: exact values. */
-  private static final class ValueIndex extends FieldIndex {
-    private final Map<Object, Set<PointId>> map = new ConcurrentHashMap<>();
+  private static final class ValueIndex extends HashedIndex {
 
     ValueIndex(String key, PayloadIndexSpec spec) {
       super(key, spec);
@@ -281,16 +336,6 @@ final class PayloadIndexes {
         case Value.Bool b -> b.value();
         default -> null;
       };
-    }
-
-    @Override
-    Set<PointId> postings(Object term, boolean create) {
-      return create ? map.computeIfAbsent(term, t -> ConcurrentHashMap.newKeySet()) : map.get(term);
-    }
-
-    @Override
-    void drop(Object term, Set<PointId> emptied) {
-      map.remove(term, emptied);
     }
 
     @Override
@@ -317,8 +362,7 @@ final class PayloadIndexes {
   }
 
   /** integer, float, datetime (epoch milliseconds): ordered, for ranges and integer matches. */
-  private static final class NumericIndex extends FieldIndex {
-    private final ConcurrentSkipListMap<Double, Set<PointId>> map = new ConcurrentSkipListMap<>();
+  private static final class NumericIndex extends OrderedIndex {
     private final boolean datetime;
 
     NumericIndex(String key, PayloadIndexSpec spec) {
@@ -347,18 +391,6 @@ final class PayloadIndexes {
     }
 
     @Override
-    Set<PointId> postings(Object term, boolean create) {
-      return create
-          ? map.computeIfAbsent((Double) term, t -> ConcurrentHashMap.newKeySet())
-          : map.get((Double) term);
-    }
-
-    @Override
-    void drop(Object term, Set<PointId> emptied) {
-      map.remove((Double) term, emptied);
-    }
-
-    @Override
     Candidates lookup(Condition c) {
       return switch (c) {
         case Condition.Range r when r.datetime() == datetime -> range(r);
@@ -382,7 +414,6 @@ final class PayloadIndexes {
     }
 
     private Candidates range(Condition.Range r) {
-      NavigableMap<Double, Set<PointId>> sub = map;
       Double low = r.gte() != null ? r.gte() : r.gt();
       boolean lowIn = r.gte() != null;
       if (r.gte() != null && r.gt() != null) {
@@ -398,24 +429,13 @@ final class PayloadIndexes {
       if (low != null && high != null && (low > high || (low.equals(high) && !(lowIn && highIn)))) {
         return fixed(Set.of());
       }
-      if (low != null) {
-        sub = sub.tailMap(low, lowIn);
-      }
-      if (high != null) {
-        sub = sub.headMap(high, highIn);
-      }
-      List<Candidates> parts = new ArrayList<>();
-      for (Set<PointId> set : sub.values()) {
-        parts.add(posted(set));
-      }
-      return union(parts);
+      return between(low, lowIn, high, highIn);
     }
   }
 
   /** geo: points ordered by latitude; a shape narrows to its latitude band. */
-  private static final class GeoIndex extends FieldIndex {
+  private static final class GeoIndex extends OrderedIndex {
     private static final double METERS_PER_DEGREE = 111_195.0;
-    private final ConcurrentSkipListMap<Double, Set<PointId>> byLat = new ConcurrentSkipListMap<>();
 
     GeoIndex(String key, PayloadIndexSpec spec) {
       super(key, spec);
@@ -432,18 +452,6 @@ final class PayloadIndexes {
           out.add(x);
         }
       }
-    }
-
-    @Override
-    Set<PointId> postings(Object term, boolean create) {
-      return create
-          ? byLat.computeIfAbsent((Double) term, t -> ConcurrentHashMap.newKeySet())
-          : byLat.get((Double) term);
-    }
-
-    @Override
-    void drop(Object term, Set<PointId> emptied) {
-      byLat.remove((Double) term, emptied);
     }
 
     @Override
@@ -468,20 +476,12 @@ final class PayloadIndexes {
     }
 
     private Candidates band(double lo, double hi) {
-      if (lo > hi) {
-        return fixed(Set.of());
-      }
-      List<Candidates> parts = new ArrayList<>();
-      for (Set<PointId> set : byLat.subMap(lo, true, hi, true).values()) {
-        parts.add(posted(set));
-      }
-      return union(parts);
+      return lo > hi ? fixed(Set.of()) : between(lo, true, hi, true);
     }
   }
 
   /** text: an inverted index of tokens; a text match needs every token of its query. */
-  private static final class TextIndex extends FieldIndex {
-    private final Map<Object, Set<PointId>> map = new ConcurrentHashMap<>();
+  private static final class TextIndex extends HashedIndex {
 
     TextIndex(String key, PayloadIndexSpec spec) {
       super(key, spec);
@@ -492,16 +492,6 @@ final class PayloadIndexes {
       if (v instanceof Value.Str s) {
         out.addAll(tokens(s.value()));
       }
-    }
-
-    @Override
-    Set<PointId> postings(Object term, boolean create) {
-      return create ? map.computeIfAbsent(term, t -> ConcurrentHashMap.newKeySet()) : map.get(term);
-    }
-
-    @Override
-    void drop(Object term, Set<PointId> emptied) {
-      map.remove(term, emptied);
     }
 
     @Override
