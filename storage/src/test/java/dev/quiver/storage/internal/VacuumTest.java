@@ -228,6 +228,7 @@ class VacuumTest {
       for (Thread t : threads) {
         t.join(30_000);
       }
+      errors.forEach(Throwable::printStackTrace);
       assertThat(errors).isEmpty();
       shard.awaitIndexed();
       shard.vacuumNow();
