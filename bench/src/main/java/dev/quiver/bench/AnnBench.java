@@ -102,6 +102,10 @@ public final class AnnBench {
       Row exact = measure("quiver exact", 0, ds, q -> quiverSearch(c, q, null, true));
       exactQps = exact.qps();
     }
+    if (System.getProperty("bench.ann.engines", "all").equals("quiver")) {
+      report(ds, builds, rows, exactQps, bandwidth); // development runs: Quiver alone
+      return;
+    }
     try (JVectorHnsw jv =
         new JVectorHnsw(ds.base(), ds.distance() == Distance.EUCLID, M, EF_CONSTRUCT)) {
       builds.put("jvector", ds.base().length / jv.buildSeconds);

@@ -69,7 +69,7 @@ final class Hnswlib {
     // hnswlib's inner product on normalised vectors is the cosine order; its l2 the Euclid order
     Process p =
         new ProcessBuilder(
-                "python3",
+                python(),
                 dir.resolve("run.py").toString(),
                 dir.resolve("base.fvecs").toString(),
                 dir.resolve("query.fvecs").toString(),
@@ -113,9 +113,16 @@ final class Hnswlib {
     return rows.isEmpty() ? null : new Result(build, rows);
   }
 
+  /** Debian's python (where {@code python3-hnswlib} installs), not one shadowing it on the PATH. */
+  private static String python() {
+    return java.nio.file.Files.isExecutable(Path.of("/usr/bin/python3"))
+        ? "/usr/bin/python3"
+        : "python3";
+  }
+
   private static boolean available() {
     try {
-      return new ProcessBuilder("python3", "-c", "import hnswlib, numpy")
+      return new ProcessBuilder(python(), "-c", "import hnswlib, numpy")
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start()
