@@ -178,7 +178,17 @@ class ApiSurfaceIT {
   void universalQueryPrefetchFusionDiscoverAndLookups() throws Exception {
     Rest rest = start();
     String c = "/collections/{collection_name}";
-    rest.call("PUT", c, "/collections/u", "{\"vectors\":{\"size\":2,\"distance\":\"Cosine\"}}");
+    rest.call(
+        "PUT",
+        c,
+        "/collections/u",
+        "{\"vectors\":{\"size\":2,\"distance\":\"Cosine\",\"on_disk\":true,"
+            + "\"hnsw_config\":{\"m\":8,\"ef_construct\":50}},\"hnsw_config\":{\"m\":24}}");
+    // the vector's own HNSW settings over the collection's, reported in its params
+    var params = rest.call("GET", c, "/collections/u", null).result().at("/config/params/vectors");
+    assertThat(params.at("/hnsw_config/m").asInt()).isEqualTo(8);
+    assertThat(params.at("/hnsw_config/ef_construct").asInt()).isEqualTo(50);
+    assertThat(params.at("/on_disk").asBoolean()).isTrue();
     rest.call("PUT", c, "/collections/cities", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
     StringBuilder points = new StringBuilder();
     for (int i = 0; i < 36; i++) {

@@ -20,10 +20,13 @@ public record CreateCollection(
     Boolean onDiskPayload,
     HnswDiff hnsw,
     CollectionUpdate.OptimizersDiff optimizers,
-    WalDiff wal) {
+    WalDiff wal,
+    Map<String, HnswDiff> vectorHnsw) {
 
+  /** {@code vectorHnsw}: a vector's own {@code hnsw_config}, over the collection's. */
   public CreateCollection {
     vectors = Map.copyOf(vectors);
+    vectorHnsw = Map.copyOf(vectorHnsw);
   }
 
   /** Changes to the default HNSW settings; null fields keep the default. */
@@ -67,18 +70,20 @@ public record CreateCollection(
      * names no {@code shard_number} (1 on a single node, one per peer in a cluster, as in Qdrant).
      */
     public CollectionConfig resolve(CreateCollection r, int defaultShards) {
-      Map<String, VectorParams> vectors = r.vectors();
-      if (vectorsOnDisk != null) {
-        var withDefault = new java.util.HashMap<String, VectorParams>();
-        vectors.forEach(
-            (k, v) ->
-                withDefault.put(
+      HnswConfig collectionHnsw = r.hnsw() == null ? hnsw : r.hnsw().over(hnsw);
+      var vectors = new java.util.HashMap<String, VectorParams>();
+      r.vectors()
+          .forEach(
+              (k, v) -> {
+                HnswDiff own = r.vectorHnsw().get(k);
+                vectors.put(
                     k,
-                    v.onDisk() != null
-                        ? v
-                        : new VectorParams(v.size(), v.distance(), vectorsOnDisk)));
-        vectors = withDefault;
-      }
+                    new VectorParams(
+                        v.size(),
+                        v.distance(),
+                        v.onDisk() != null ? v.onDisk() : vectorsOnDisk,
+                        own == null ? null : own.over(collectionHnsw)));
+              });
       return new CollectionConfig(
           vectors,
           r.shardNumber() != null
@@ -87,7 +92,7 @@ public record CreateCollection(
           r.replicationFactor() == null ? replicationFactor : r.replicationFactor(),
           r.writeConsistencyFactor() == null ? writeConsistencyFactor : r.writeConsistencyFactor(),
           r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),
-          r.hnsw() == null ? hnsw : r.hnsw().over(hnsw),
+          collectionHnsw,
           r.optimizers() == null ? optimizers : r.optimizers().over(optimizers),
           r.wal() == null ? wal : r.wal().over(wal),
           r.shardingMethod() == null ? dev.quiver.storage.ShardingMethod.AUTO : r.shardingMethod());

@@ -507,18 +507,18 @@ public final class ShardCodec {
       VectorParams p = e.getValue();
       out.writeInt(p.size());
       out.writeByte(p.distance().ordinal());
-      out.writeByte(p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0);
+      // 0/1/2: on_disk false/true/unset; 3 more when the vector's own HNSW settings follow
+      int onDisk = p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0;
+      out.writeByte(p.hnsw() == null ? onDisk : onDisk + 3);
+      if (p.hnsw() != null) {
+        writeHnsw(out, p.hnsw());
+      }
     }
     out.writeInt(c.shardNumber());
     out.writeInt(c.replicationFactor());
     out.writeInt(c.writeConsistencyFactor());
     out.writeBoolean(c.onDiskPayload());
-    HnswConfig h = c.hnsw();
-    out.writeInt(h.m());
-    out.writeInt(h.efConstruct());
-    out.writeInt(h.fullScanThreshold());
-    out.writeInt(h.maxIndexingThreads());
-    out.writeBoolean(h.onDisk());
+    writeHnsw(out, c.hnsw());
     OptimizersConfig o = c.optimizers();
     out.writeDouble(o.deletedThreshold());
     out.writeInt(o.vacuumMinVectorNumber());
@@ -532,6 +532,18 @@ public final class ShardCodec {
     out.writeByte(c.shardingMethod().ordinal());
   }
 
+  private static void writeHnsw(DataOutputStream out, HnswConfig h) throws IOException {
+    out.writeInt(h.m());
+    out.writeInt(h.efConstruct());
+    out.writeInt(h.fullScanThreshold());
+    out.writeInt(h.maxIndexingThreads());
+    out.writeBoolean(h.onDisk());
+  }
+
+  private static HnswConfig readHnsw(DataInputStream in) throws IOException {
+    return new HnswConfig(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
+  }
+
   public static CollectionConfig readConfig(DataInputStream in) throws IOException {
     int n = count(in);
     Map<String, VectorParams> vectors = new LinkedHashMap<>();
@@ -540,19 +552,21 @@ public final class ShardCodec {
       int size = in.readInt();
       int distance = in.readUnsignedByte();
       int onDisk = in.readUnsignedByte();
-      if (distance >= Distance.values().length) {
-        throw new Malformed("unknown distance " + distance);
+      if (distance >= Distance.values().length || onDisk > 5) {
+        throw new Malformed("unknown distance " + distance + " or flags " + onDisk);
       }
+      HnswConfig own = onDisk >= 3 ? readHnsw(in) : null;
+      onDisk = onDisk % 3;
       vectors.put(
           name,
-          new VectorParams(size, Distance.values()[distance], onDisk == 2 ? null : onDisk == 1));
+          new VectorParams(
+              size, Distance.values()[distance], onDisk == 2 ? null : onDisk == 1, own));
     }
     int shards = in.readInt();
     int rf = in.readInt();
     int wcf = in.readInt();
     boolean onDiskPayload = in.readBoolean();
-    var hnsw =
-        new HnswConfig(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
+    var hnsw = readHnsw(in);
     double deleted = in.readDouble();
     int vacuum = in.readInt();
     int segments = in.readInt();

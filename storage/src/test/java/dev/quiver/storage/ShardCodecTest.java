@@ -121,6 +121,46 @@ class ShardCodecTest {
   }
 
   @Test
+  void aVectorsOwnHnswSettingsRoundTripAndOlderConfigsStillRead() throws Exception {
+    var own = new HnswConfig(8, 64, 500, 0, false);
+    var config =
+        new CollectionConfig(
+            Map.of(
+                "a", new VectorParams(4, Distance.DOT, true, own),
+                "b", new VectorParams(2, Distance.EUCLID, null)),
+            2,
+            1,
+            1,
+            true,
+            HnswConfig.DEFAULT,
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT,
+            ShardingMethod.AUTO);
+    byte[] bytes = ShardCodec.write(out -> ShardCodec.writeConfig(out, config));
+    CollectionConfig back = ShardCodec.read(bytes, ShardCodec::readConfig);
+    assertThat(back).isEqualTo(config);
+    assertThat(back.vectors().get("a").hnswOr(HnswConfig.DEFAULT)).isEqualTo(own);
+    assertThat(back.vectors().get("b").hnswOr(HnswConfig.DEFAULT)).isEqualTo(HnswConfig.DEFAULT);
+    // a config written before vectors had their own settings: the same bytes without them
+    var plain =
+        new CollectionConfig(
+            Map.of("b", new VectorParams(2, Distance.EUCLID, false)),
+            1,
+            1,
+            1,
+            false,
+            HnswConfig.DEFAULT,
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT,
+            ShardingMethod.AUTO);
+    assertThat(
+            ShardCodec.read(
+                ShardCodec.write(out -> ShardCodec.writeConfig(out, plain)),
+                ShardCodec::readConfig))
+        .isEqualTo(plain);
+  }
+
+  @Test
   void everyTruncationIsMalformedNeverAnotherError() {
     for (UpdateOp op : EVERY_OP) {
       byte[] whole = ShardCodec.write(out -> ShardCodec.writeOp(out, op));

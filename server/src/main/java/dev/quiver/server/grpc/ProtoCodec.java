@@ -38,16 +38,28 @@ final class ProtoCodec {
 
   static CreateCollection createCollection(Collections.CreateCollection r) {
     Map<String, VectorParams> vectors = new LinkedHashMap<>();
+    Map<String, CreateCollection.HnswDiff> vectorHnsw = new LinkedHashMap<>();
     if (r.hasVectorsConfig()) {
       Collections.VectorsConfig vc = r.getVectorsConfig();
       switch (vc.getConfigCase()) {
-        case PARAMS ->
-            vectors.put(
-                CollectionConfig.DEFAULT_VECTOR, vectorParams(vc.getParams(), "vectors_config"));
+        case PARAMS -> {
+          vectors.put(
+              CollectionConfig.DEFAULT_VECTOR, vectorParams(vc.getParams(), "vectors_config"));
+          if (vc.getParams().hasHnswConfig()) {
+            vectorHnsw.put(
+                CollectionConfig.DEFAULT_VECTOR, hnswDiff(vc.getParams().getHnswConfig()));
+          }
+        }
         case PARAMS_MAP ->
             vc.getParamsMap()
                 .getMapMap()
-                .forEach((k, v) -> vectors.put(k, vectorParams(v, "vectors_config." + k)));
+                .forEach(
+                    (k, v) -> {
+                      vectors.put(k, vectorParams(v, "vectors_config." + k));
+                      if (v.hasHnswConfig()) {
+                        vectorHnsw.put(k, hnswDiff(v.getHnswConfig()));
+                      }
+                    });
         case CONFIG_NOT_SET -> {}
       }
     }
@@ -95,7 +107,8 @@ final class ProtoCodec {
         r.hasOnDiskPayload() ? r.getOnDiskPayload() : null,
         hnsw,
         r.hasOptimizersConfig() ? optimizersDiff(r.getOptimizersConfig()) : null,
-        wal);
+        wal,
+        vectorHnsw);
   }
 
   private static VectorParams vectorParams(Collections.VectorParams p, String path) {
@@ -729,13 +742,7 @@ final class ProtoCodec {
     if (c.customSharding()) {
       params.setShardingMethod(Collections.ShardingMethod.Custom);
     }
-    var hnsw =
-        Collections.HnswConfigDiff.newBuilder()
-            .setM(c.hnsw().m())
-            .setEfConstruct(c.hnsw().efConstruct())
-            .setFullScanThreshold(c.hnsw().fullScanThreshold())
-            .setMaxIndexingThreads(c.hnsw().maxIndexingThreads())
-            .setOnDisk(c.hnsw().onDisk());
+    var hnsw = hnsw(c.hnsw());
     var o = c.optimizers();
     var optimizers =
         Collections.OptimizersConfigDiff.newBuilder()
@@ -783,7 +790,20 @@ final class ProtoCodec {
     if (v.onDisk() != null) {
       b.setOnDisk(v.onDisk());
     }
+    if (v.hnsw() != null) {
+      b.setHnswConfig(hnsw(v.hnsw()));
+    }
     return b.build();
+  }
+
+  private static Collections.HnswConfigDiff hnsw(dev.quiver.storage.HnswConfig h) {
+    return Collections.HnswConfigDiff.newBuilder()
+        .setM(h.m())
+        .setEfConstruct(h.efConstruct())
+        .setFullScanThreshold(h.fullScanThreshold())
+        .setMaxIndexingThreads(h.maxIndexingThreads())
+        .setOnDisk(h.onDisk())
+        .build();
   }
 
   /** {@code read_consistency}: a factor N, or Majority / Quorum / All. */

@@ -32,15 +32,24 @@ final class CollectionJson {
   static CreateCollection createCollection(JsonNode body) {
     ObjectNode o = object(body, "");
     Map<String, VectorParams> vectors = new LinkedHashMap<>();
+    Map<String, CreateCollection.HnswDiff> vectorHnsw = new LinkedHashMap<>();
     JsonNode v = o.get("vectors");
     if (v != null && !v.isNull()) {
       object(v, "vectors");
       if (v.has("size") || v.has("distance")) {
         vectors.put(CollectionConfig.DEFAULT_VECTOR, vectorParams(v, "vectors"));
+        if (v.hasNonNull("hnsw_config")) {
+          vectorHnsw.put(CollectionConfig.DEFAULT_VECTOR, hnswDiff((ObjectNode) v));
+        }
       } else {
         v.properties()
             .forEach(
-                e -> vectors.put(e.getKey(), vectorParams(e.getValue(), "vectors." + e.getKey())));
+                e -> {
+                  vectors.put(e.getKey(), vectorParams(e.getValue(), "vectors." + e.getKey()));
+                  if (e.getValue().hasNonNull("hnsw_config")) {
+                    vectorHnsw.put(e.getKey(), hnswDiff((ObjectNode) e.getValue()));
+                  }
+                });
       }
     }
     if (o.hasNonNull("sparse_vectors") && !o.get("sparse_vectors").isEmpty()) {
@@ -73,7 +82,7 @@ final class CollectionJson {
               optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
     }
     return new CreateCollection(
-        vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal);
+        vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal, vectorHnsw);
   }
 
   private static CreateCollection.HnswDiff hnswDiff(ObjectNode o) {

@@ -775,13 +775,7 @@ final class JsonCodec {
     params.put("replication_factor", c.replicationFactor());
     params.put("write_consistency_factor", c.writeConsistencyFactor());
     params.put("on_disk_payload", c.onDiskPayload());
-    HnswConfig h = c.hnsw();
-    ObjectNode hnsw = config.putObject("hnsw_config");
-    hnsw.put("m", h.m());
-    hnsw.put("ef_construct", h.efConstruct());
-    hnsw.put("full_scan_threshold", h.fullScanThreshold());
-    hnsw.put("max_indexing_threads", h.maxIndexingThreads());
-    hnsw.put("on_disk", h.onDisk());
+    config.set("hnsw_config", hnsw(c.hnsw()));
     OptimizersConfig op = c.optimizers();
     ObjectNode opt = config.putObject("optimizer_config");
     opt.put("deleted_threshold", op.deletedThreshold());
@@ -813,7 +807,20 @@ final class JsonCodec {
     if (v.onDisk() != null) {
       o.put("on_disk", v.onDisk());
     }
+    if (v.hnsw() != null) {
+      o.set("hnsw_config", hnsw(v.hnsw()));
+    }
     return o;
+  }
+
+  private static ObjectNode hnsw(HnswConfig h) {
+    ObjectNode hnsw = F.objectNode();
+    hnsw.put("m", h.m());
+    hnsw.put("ef_construct", h.efConstruct());
+    hnsw.put("full_scan_threshold", h.fullScanThreshold());
+    hnsw.put("max_indexing_threads", h.maxIndexingThreads());
+    hnsw.put("on_disk", h.onDisk());
+    return hnsw;
   }
 
   // ---------------------------------------------------------------- field access

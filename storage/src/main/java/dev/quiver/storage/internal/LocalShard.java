@@ -114,11 +114,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   /** Opens the space of vector {@code name} (its directory numbered by name order). */
   private VectorSpace newSpace(List<String> names, String name, int restoredSize) {
+    VectorParams params = config.vectors().get(name);
     VectorSpace space =
         new VectorSpace(
             dir.resolve("vectors").resolve(String.valueOf(names.indexOf(name))),
-            config.vectors().get(name),
-            config.hnsw(),
+            params,
+            params.hnswOr(config.hnsw()),
             config.optimizers().indexingThreshold(),
             restoredSize);
     space.setVacuum(
@@ -219,8 +220,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    */
   void updateConfig(CollectionConfig next) {
     config = next;
-    for (VectorSpace s : spaces.values()) {
-      s.hnsw = next.hnsw();
+    for (var e : spaces.entrySet()) {
+      VectorSpace s = e.getValue();
+      s.hnsw = next.vectors().get(e.getKey()).hnswOr(next.hnsw());
       s.setIndexingThreshold(next.optimizers().indexingThreshold());
       s.setVacuum(next.optimizers().deletedThreshold(), next.optimizers().vacuumMinVectorNumber());
     }
@@ -241,6 +243,13 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   /** Runs a due vacuum of every space now (tests; the background indexer does it otherwise). */
   void vacuumNow() {
     spaces.values().forEach(VectorSpace::vacuum);
+  }
+
+  /**
+   * The HNSW settings vector {@code name}'s space runs with (the vector's own or the collection's).
+   */
+  dev.quiver.storage.HnswConfig hnswOf(String name) {
+    return spaces.get(name).hnsw;
   }
 
   /** Vector slots allocated, live or not (how far the vector files have grown). */

@@ -83,6 +83,13 @@ final class OffHeapVectors implements AutoCloseable {
     this.size = restoredSize;
   }
 
+  /** Reads every mapped chunk into memory now (vectors kept in RAM: {@code on_disk} false). */
+  void load() {
+    for (MemorySegment seg : chunks) {
+      seg.load();
+    }
+  }
+
   /** Forces the mapped chunks to disk. */
   void force() {
     for (MemorySegment seg : chunks) {

@@ -35,6 +35,9 @@ final class VectorSpace implements AutoCloseable {
     this.hnsw = hnsw;
     this.indexingThresholdKb = indexingThresholdKb;
     this.vectors = new OffHeapVectors(dir, params.size(), restoredSize);
+    if (!Boolean.TRUE.equals(params.onDisk()) && restoredSize > 0) {
+      vectors.load(); // in RAM unless on_disk: reopened vectors are read in now, not on first use
+    }
     this.index = new HnswIndex(vectors, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
   }
 

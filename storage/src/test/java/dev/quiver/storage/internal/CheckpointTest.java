@@ -92,4 +92,28 @@ class CheckpointTest {
     assertThatThrownBy(() -> new LocalShard(dir, config()))
         .isInstanceOf(StorageException.Corrupted.class);
   }
+
+  @Test
+  void aVectorRunsWithItsOwnHnswSettingsAcrossAReopen() {
+    var own = new HnswConfig(8, 40, 123, 0, false);
+    var config =
+        new CollectionConfig(
+            Map.of(
+                "a", new VectorParams(4, Distance.DOT, true, own),
+                "b", new VectorParams(2, Distance.EUCLID, null)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(16, 100, 0, 0, false),
+            new OptimizersConfig(0.2, 1000, 0, null, 1, 5, null),
+            WalConfig.DEFAULT);
+    try (LocalShard shard = new LocalShard(dir, config)) {
+      assertThat(shard.hnswOf("a")).isEqualTo(own);
+      assertThat(shard.hnswOf("b")).isEqualTo(config.hnsw());
+    }
+    try (LocalShard reopened = new LocalShard(dir, config)) {
+      assertThat(reopened.hnswOf("a").m()).isEqualTo(8);
+    }
+  }
 }
