@@ -9,12 +9,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -62,65 +58,48 @@ final class Checkpoint {
       Map<String, VectorSpace> spaces,
       Iterable<PointState> points,
       int count) {
-    Path file = shardDir.resolve(FILE);
-    Path tmp = shardDir.resolve(FILE + ".tmp");
-    try {
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        var raw = Channels.newOutputStream(ch);
-        var header = new DataOutputStream(raw);
-        header.writeInt(MAGIC);
-        header.writeInt(VERSION);
-        header.flush();
-        CRC32C crc = new CRC32C();
-        var counted = new CountingCrcStream(raw, crc);
-        var out = new DataOutputStream(new BufferedOutputStream(counted, 1 << 16));
-        out.writeLong(appliedOp);
-        var names = new java.util.TreeMap<>(spaces);
-        out.writeInt(names.size());
-        for (var e : names.entrySet()) {
-          out.writeUTF(e.getKey());
-          int size = e.getValue().vectors.size();
-          out.writeInt(size);
-          e.getValue().writeGraph(out, size);
-        }
-        out.writeInt(count);
-        int written = 0;
-        for (PointState p : points) {
-          Codec.writeId(out, p.id());
-          out.writeLong(p.version());
-          Codec.writeValue(out, p.payload());
-          out.writeInt(p.slots().size());
-          for (var slot : p.slots().entrySet()) {
-            out.writeUTF(slot.getKey());
-            out.writeInt(slot.getValue());
+    FileFormat.replace(
+        shardDir.resolve(FILE),
+        ch -> {
+          var raw = Channels.newOutputStream(ch);
+          var header = new DataOutputStream(raw);
+          header.writeInt(MAGIC);
+          header.writeInt(VERSION);
+          header.flush();
+          CRC32C crc = new CRC32C();
+          var counted = new CountingCrcStream(raw, crc);
+          var out = new DataOutputStream(new BufferedOutputStream(counted, 1 << 16));
+          out.writeLong(appliedOp);
+          var names = new java.util.TreeMap<>(spaces);
+          out.writeInt(names.size());
+          for (var e : names.entrySet()) {
+            out.writeUTF(e.getKey());
+            int size = e.getValue().vectors.size();
+            out.writeInt(size);
+            e.getValue().writeGraph(out, size);
           }
-          written++;
-        }
-        if (written != count) {
-          throw new IllegalStateException("points changed while checkpointing");
-        }
-        out.flush();
-        var trailer = new DataOutputStream(raw);
-        trailer.writeLong(counted.count);
-        trailer.writeInt((int) crc.getValue());
-        trailer.flush();
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-      FileFormat.fsyncDirectory(shardDir);
-    } catch (IOException e) {
-      throw new dev.quiver.storage.StorageException.Io(
-          "cannot write " + file + ": " + e.getMessage(), e);
-    }
+          out.writeInt(count);
+          int written = 0;
+          for (PointState p : points) {
+            Codec.writeId(out, p.id());
+            out.writeLong(p.version());
+            Codec.writeValue(out, p.payload());
+            out.writeInt(p.slots().size());
+            for (var slot : p.slots().entrySet()) {
+              out.writeUTF(slot.getKey());
+              out.writeInt(slot.getValue());
+            }
+            written++;
+          }
+          if (written != count) {
+            throw new IllegalStateException("points changed while checkpointing");
+          }
+          out.flush();
+          var trailer = new DataOutputStream(raw);
+          trailer.writeLong(counted.count);
+          trailer.writeInt((int) crc.getValue());
+          trailer.flush();
+        });
   }
 
   /** Reads the checkpoint of {@code shardDir} into {@code to}, after checking it whole. */

@@ -29,6 +29,26 @@ final class FileFormat {
     crc.update(buf.array(), 0, buf.position());
     buf.putInt((int) crc.getValue());
     buf.flip();
+    replace(
+        file,
+        ch -> {
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+        });
+  }
+
+  /** Writes a file's content into its channel. */
+  interface ChannelWriter {
+    void write(FileChannel ch) throws IOException;
+  }
+
+  /**
+   * Replaces {@code file} atomically: the content is written to a temporary sibling, forced,
+   * renamed over the file, and the directory is fsynced, so a reader sees the old or the new
+   * content, never a mix.
+   */
+  static void replace(Path file, ChannelWriter writer) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
       try (FileChannel ch =
@@ -37,9 +57,7 @@ final class FileFormat {
               StandardOpenOption.CREATE,
               StandardOpenOption.TRUNCATE_EXISTING,
               StandardOpenOption.WRITE)) {
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
+        writer.write(ch);
         ch.force(true);
       }
       try {

@@ -68,16 +68,22 @@ class VacuumTest {
               .stream()
               .map(ScoredPoint::id)
               .toList();
-      for (ScoredPoint p :
-          shard.search(
-              new SearchRequest(
-                  "", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, 64, false))) {
-        if (truth.contains(p.id())) {
-          hits++;
-        }
-      }
+      hits += hits(shard, q, truth);
     }
     return hits / 2000.0;
+  }
+
+  /** How many of the graph search's top 10 (ef=64) for {@code q} are in {@code truth}. */
+  private static int hits(LocalShard shard, float[] q, List<PointId> truth) {
+    int hits = 0;
+    for (ScoredPoint p :
+        shard.search(
+            new SearchRequest("", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, 64, false))) {
+      if (truth.contains(p.id())) {
+        hits++;
+      }
+    }
+    return hits;
   }
 
   @Test
@@ -253,14 +259,7 @@ class VacuumTest {
                 .limit(10)
                 .map(Map.Entry::getKey)
                 .toList();
-        for (ScoredPoint p :
-            shard.search(
-                new SearchRequest(
-                    "", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, 64, false))) {
-          if (truth.contains(p.id())) {
-            hits++;
-          }
-        }
+        hits += hits(shard, q, truth);
       }
       System.out.println("recall@10 against the model: " + hits / 300.0);
       assertThat(hits / 300.0).isGreaterThanOrEqualTo(0.95);
