@@ -482,6 +482,9 @@ class ApiSurfaceIT {
     assertThat(cluster.at("/cluster/enabled").asBoolean()).isFalse();
     assertThat(cluster.at("/collections/f/id").asText()).isEqualTo("f");
     assertThat(rest.call("GET", "/issues", "/issues", null).result().get("issues")).isEmpty();
+    var recover = rest.send("POST", "/cluster/recover", null);
+    assertThat(recover.status()).isEqualTo(400);
+    assertThat(recover.error()).contains("Distributed mode disabled");
     assertThat(rest.call("DELETE", "/issues", "/issues", null).result().asBoolean()).isTrue();
     var optimizations =
         rest.call(

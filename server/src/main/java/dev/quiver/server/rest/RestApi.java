@@ -57,6 +57,16 @@ final class RestApi {
     h.put("readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"));
     h.put("cluster_status", this::clusterStatus);
     h.put("cluster_telemetry", this::clusterTelemetry);
+    // Raft (Ratis) catches a lagging peer up by itself, from the log or an installed snapshot, so
+    // in a cluster there is nothing left to trigger; without one, Qdrant's answer
+    h.put(
+        "recover_current_peer",
+        r -> {
+          if (!dispatcher.clusterStatus().enabled()) {
+            throw new StorageException.BadInput("Distributed mode disabled");
+          }
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
     h.put(
         "get_issues",
         r -> {
