@@ -482,6 +482,55 @@ class ApiSurfaceIT {
     assertThat(cluster.at("/cluster/enabled").asBoolean()).isFalse();
     assertThat(cluster.at("/collections/f/id").asText()).isEqualTo("f");
     assertThat(rest.call("GET", "/issues", "/issues", null).result().get("issues")).isEmpty();
+    // a named vector added to an existing collection, used, and deleted again
+    String vn = "/collections/{collection_name}/vectors/{vector_name}";
+    rest.call(
+        "PUT",
+        "/collections/{collection_name}",
+        "/collections/nv",
+        "{\"vectors\":{\"text\":{\"size\":2,\"distance\":\"Dot\"}}}");
+    rest.call(
+        "PUT",
+        "/collections/{collection_name}/points",
+        "/collections/nv/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":{\"text\":[1,0]}},{\"id\":2,\"vector\":{\"text\":[0,1]}}]}");
+    var added =
+        rest.call(
+            "PUT",
+            vn,
+            "/collections/nv/vectors/image",
+            "{\"dense\":{\"size\":3,\"distance\":\"Euclid\"}}");
+    assertThat(added.status()).as(added.body()).isEqualTo(200);
+    assertThat(added.result().get("status").asText()).isEqualTo("completed");
+    assertThat(
+            rest.call(
+                    "PUT",
+                    vn,
+                    "/collections/nv/vectors/image",
+                    "{\"dense\":{\"size\":3,\"distance\":\"Euclid\"}}")
+                .status())
+        .isEqualTo(400);
+    rest.call(
+        "PUT",
+        "/collections/{collection_name}/points/vectors",
+        "/collections/nv/points/vectors?wait=true",
+        "{\"points\":[{\"id\":2,\"vector\":{\"image\":[1,2,3]}}]}");
+    var byImage =
+        rest.call(
+                "POST",
+                "/collections/{collection_name}/points/query",
+                "/collections/nv/points/query",
+                "{\"query\":[1,2,3],\"using\":\"image\",\"limit\":5}")
+            .result()
+            .get("points");
+    assertThat(byImage).extracting(p -> p.get("id").asInt()).containsExactly(2);
+    assertThat(rest.call("DELETE", vn, "/collections/nv/vectors/text", null).status())
+        .isEqualTo(200);
+    assertThat(rest.call("DELETE", vn, "/collections/nv/vectors/text", null).status())
+        .isEqualTo(404);
+    var nv = rest.call("GET", "/collections/{collection_name}", "/collections/nv", null).result();
+    assertThat(nv.at("/config/params/vectors").has("text")).isFalse();
+    assertThat(nv.get("points_count").asInt()).isEqualTo(2);
     var recover = rest.send("POST", "/cluster/recover", null);
     assertThat(recover.status()).isEqualTo(400);
     assertThat(recover.error()).contains("Distributed mode disabled");

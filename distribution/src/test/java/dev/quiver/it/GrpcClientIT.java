@@ -670,6 +670,65 @@ class GrpcClientIT {
       String name = List.of("Oslo", "Lima", "Pune").get((int) g.getId().getUnsignedValue());
       assertThat(g.getLookup().getPayloadMap().get("name").getStringValue()).isEqualTo(name);
     }
+    // a named vector added to and deleted from an existing collection through the client
+    client
+        .createCollectionAsync(
+            "multi",
+            Map.of("text", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build()))
+        .get();
+    var added =
+        client
+            .createVectorNameAsync(
+                io.qdrant.client.grpc.Points.CreateVectorNameRequest.newBuilder()
+                    .setCollectionName("multi")
+                    .setVectorName("extra")
+                    .setDenseConfig(
+                        io.qdrant.client.grpc.Points.DenseVectorCreationConfig.newBuilder()
+                            .setSize(4)
+                            .setDistance(Distance.Dot))
+                    .build())
+            .get();
+    assertThat(added.getStatus()).isEqualTo(UpdateStatus.Completed);
+    assertThat(
+            client
+                .getCollectionInfoAsync("multi")
+                .get()
+                .getConfig()
+                .getParams()
+                .getVectorsConfig()
+                .getParamsMap()
+                .getMapMap())
+        .containsKeys("text", "extra");
+    // the unnamed vector of "cities" takes no named companions
+    assertThat(
+            codeOf(
+                catchThrowable(
+                    () ->
+                        client
+                            .createVectorNameAsync(
+                                io.qdrant.client.grpc.Points.CreateVectorNameRequest.newBuilder()
+                                    .setCollectionName("cities")
+                                    .setVectorName("extra")
+                                    .setDenseConfig(
+                                        io.qdrant.client.grpc.Points.DenseVectorCreationConfig
+                                            .newBuilder()
+                                            .setSize(4)
+                                            .setDistance(Distance.Dot))
+                                    .build())
+                            .get())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(
+            codeOf(
+                catchThrowable(
+                    () ->
+                        client
+                            .deleteVectorNameAsync(
+                                io.qdrant.client.grpc.Points.DeleteVectorNameRequest.newBuilder()
+                                    .setCollectionName("multi")
+                                    .setVectorName("missing")
+                                    .build())
+                            .get())))
+        .isEqualTo(Status.Code.NOT_FOUND);
     assertThat(
             codeOf(
                 catchThrowable(

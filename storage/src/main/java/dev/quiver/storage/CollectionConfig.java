@@ -64,11 +64,15 @@ public record CollectionConfig(
    * the sharding method.
    */
   public void checkUpdate(CollectionConfig next) {
-    if (!next.vectors().equals(vectors)
-        || next.shardNumber() != shardNumber
-        || next.shardingMethod() != shardingMethod) {
+    boolean kept = true;
+    for (var e : vectors.entrySet()) {
+      VectorParams now = next.vectors().get(e.getKey());
+      kept &= now == null || now.equals(e.getValue());
+    }
+    if (!kept || next.shardNumber() != shardNumber || next.shardingMethod() != shardingMethod) {
       throw new StorageException.BadInput(
-          "the vectors, shard_number and sharding_method of a collection cannot change");
+          "the vectors' parameters, shard_number and sharding_method of a collection cannot"
+              + " change (named vectors can be added and deleted)");
     }
   }
 

@@ -438,6 +438,38 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
+  @Override
+  public void createVectorName(
+      Points.CreateVectorNameRequest r, StreamObserver<Points.PointsOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "CreateVectorName",
+        o,
+        () -> {
+          dev.quiver.server.NamedVectors.create(
+              dispatcher,
+              target(r.getCollectionName()),
+              r.getVectorName(),
+              ProtoCodec.vectorName(r));
+          return fieldIndexDone(t);
+        });
+  }
+
+  @Override
+  public void deleteVectorName(
+      Points.DeleteVectorNameRequest r, StreamObserver<Points.PointsOperationResponse> o) {
+    long t = System.nanoTime();
+    GrpcErrors.unary(
+        "DeleteVectorName",
+        o,
+        () -> {
+          dev.quiver.server.NamedVectors.delete(
+              dispatcher, target(r.getCollectionName()), r.getVectorName());
+          return fieldIndexDone(t);
+        });
+  }
+
+  /** A completed configuration change ({@code UpdateResult}, as Qdrant answers them). */
   private static Points.PointsOperationResponse fieldIndexDone(long started) {
     return Points.PointsOperationResponse.newBuilder()
         .setResult(

@@ -111,6 +111,23 @@ final class ProtoCodec {
         vectorHnsw);
   }
 
+  /** The dense vector of a {@code CreateVectorNameRequest} (sparse: not supported). */
+  static VectorParams vectorName(Points.CreateVectorNameRequest r) {
+    if (!r.hasDenseConfig()) {
+      throw new RequestException.Unsupported("sparse vectors are not supported yet");
+    }
+    var d = r.getDenseConfig();
+    if (d.hasMultivectorConfig()) {
+      throw new RequestException.Unsupported("multivectors are not supported yet");
+    }
+    return vectorParams(
+        Collections.VectorParams.newBuilder()
+            .setSize(d.getSize())
+            .setDistance(d.getDistance())
+            .build(),
+        "dense_config");
+  }
+
   private static VectorParams vectorParams(Collections.VectorParams p, String path) {
     int size = range(p.getSize(), 1, VectorParams.MAX_SIZE, path + ".size");
     Distance d =

@@ -238,6 +238,15 @@ final class CollectionJson {
     return new CollectionUpdate(optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload);
   }
 
+  /** A {@code VectorNameConfig}: {@code {"dense": VectorParams}} ({@code sparse}: 400). */
+  public static VectorParams vectorNameConfig(JsonNode body) {
+    ObjectNode o = object(body, "");
+    if (o.has("sparse")) {
+      throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
+    }
+    return vectorParams(required(o, "dense", ""), "dense");
+  }
+
   private static VectorParams vectorParams(JsonNode node, String path) {
     ObjectNode o = object(node, path);
     JsonNode size = o.get("size");

@@ -78,6 +78,22 @@ final class RestApi {
         "clear_issues",
         r -> RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r)));
     h.put("get_optimizations", this::optimizations);
+    h.put(
+        "create_vector_name",
+        r -> {
+          dev.quiver.server.NamedVectors.create(
+              dispatcher,
+              target(r),
+              r.path("vector_name"),
+              CollectionJson.vectorNameConfig(r.json()));
+          return indexDone(r);
+        });
+    h.put(
+        "delete_vector_name",
+        r -> {
+          dev.quiver.server.NamedVectors.delete(dispatcher, target(r), r.path("vector_name"));
+          return indexDone(r);
+        });
     h.put("collection_cluster_info", this::collectionClusterInfo);
     h.put("update_collection_cluster", this::updateCollectionCluster);
     h.put("remove_peer", this::removePeer);
@@ -639,6 +655,7 @@ final class RestApi {
   }
 
   /** A payload index change is applied (and committed in a cluster) when the call returns. */
+  /** A completed configuration change, answered as Qdrant answers them ({@code UpdateResult}). */
   private static RestResponse indexDone(RestRequest r) {
     return RestResponse.ok(
         JsonCodec.updateResult(

@@ -619,6 +619,18 @@ final class HnswIndex {
    * Reads a graph written by {@link #write} into this (empty) index; the neighbours' similarities
    * are recomputed from the vectors, which are loaded first.
    */
+  /** Reads past a graph written by {@link #write} (of a vector no longer in the collection). */
+  static void skip(java.io.DataInputStream in) throws java.io.IOException {
+    in.readLong();
+    int nodes = in.readInt();
+    for (int n = 0; n < nodes; n++) {
+      int levels = in.readUnsignedByte();
+      for (int l = 0; l < levels; l++) {
+        in.skipNBytes(4L * in.readUnsignedShort());
+      }
+    }
+  }
+
   void read(java.io.DataInputStream in) throws java.io.IOException {
     long e = in.readLong();
     int nodes = in.readInt();

@@ -70,7 +70,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     this.externalLog = externalLog;
     this.config = config;
     this.dir = dir;
-    List<String> names = new ArrayList<>(new java.util.TreeMap<>(config.vectors()).keySet());
+    List<String> names = vectorDirs(dir, config);
     if (Checkpoint.exists(dir)) {
       long[] applied = {0};
       Checkpoint.read(
@@ -84,22 +84,25 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             @Override
             public void space(String name, int size, java.io.DataInputStream graph)
                 throws java.io.IOException {
-              if (!names.contains(name)) {
-                throw new java.io.IOException("vector " + name + " is not in the collection");
+              if (!config.vectors().containsKey(name)) {
+                HnswIndex.skip(graph); // a vector deleted since
+                return;
               }
               newSpace(names, name, size).index.read(graph);
             }
 
             @Override
             public void point(Checkpoint.PointState p) {
-              p.slots().forEach((name, slot) -> spaces.get(name).restoreOwner(slot, p.id()));
-              store(new Stored(p.id(), p.version(), p.slots(), p.payload()));
+              Map<String, Integer> slots = new HashMap<>(p.slots());
+              slots.keySet().retainAll(spaces.keySet()); // vectors deleted since
+              slots.forEach((name, slot) -> spaces.get(name).restoreOwner(slot, p.id()));
+              store(new Stored(p.id(), p.version(), slots, p.payload()));
             }
           });
       lastApplied = applied[0];
       checkpointed = lastApplied;
     }
-    for (String name : names) {
+    for (String name : new java.util.TreeMap<>(config.vectors()).keySet()) {
       if (!spaces.containsKey(name)) {
         newSpace(names, name, 0);
       }
@@ -112,7 +115,52 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             (opNum, body) -> replay(dir, opNum, body));
   }
 
-  /** Opens the space of vector {@code name} (its directory numbered by name order). */
+  /** The vector directories' names by number ({@code vectors/names}). */
+  private List<String> vectorDirNames;
+
+  /** The name of a deleted vector's number ("" is the unnamed vector's). */
+  private static final String DELETED = "\u0000";
+
+  /**
+   * The names of the vector directories by number, from {@code vectors/names}; a shard written
+   * before that file numbered them in name order. Names new to the shard are appended.
+   */
+  private List<String> vectorDirs(Path dir, CollectionConfig config) {
+    Path file = dir.resolve("vectors").resolve("names");
+    List<String> names = new ArrayList<>();
+    try {
+      if (java.nio.file.Files.exists(file)) {
+        names.addAll(
+            java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8));
+      } else {
+        names.addAll(new java.util.TreeMap<>(config.vectors()).keySet());
+      }
+    } catch (java.io.IOException e) {
+      throw new StorageException.Io("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    for (String name : new java.util.TreeMap<>(config.vectors()).keySet()) {
+      if (!names.contains(name)) {
+        names.add(name);
+      }
+    }
+    vectorDirNames = names;
+    writeVectorDirs();
+    return names;
+  }
+
+  private void writeVectorDirs() {
+    Path file = dir.resolve("vectors").resolve("names");
+    try {
+      java.nio.file.Files.createDirectories(file.getParent());
+    } catch (java.io.IOException e) {
+      throw new StorageException.Io("cannot create " + file.getParent() + ": " + e.getMessage(), e);
+    }
+    byte[] body =
+        String.join("\n", vectorDirNames).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    FileFormat.replace(file, ch -> ch.write(java.nio.ByteBuffer.wrap(body)));
+  }
+
+  /** Opens the space of vector {@code name} (its directory numbered in {@code vectors/names}). */
   private VectorSpace newSpace(List<String> names, String name, int restoredSize) {
     VectorParams params = config.vectors().get(name);
     VectorSpace space =
@@ -219,13 +267,58 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * graph keeps the {@code m} and {@code ef_construct} it was built with.
    */
   void updateConfig(CollectionConfig next) {
-    config = next;
+    synchronized (writeLock) {
+      for (String name : next.vectors().keySet()) {
+        if (!spaces.containsKey(name)) { // a named vector added: an empty space
+          config = next;
+          if (!vectorDirNames.contains(name)) {
+            vectorDirNames.add(name);
+            writeVectorDirs();
+          }
+          newSpace(vectorDirNames, name, 0);
+        }
+      }
+      for (String name : new ArrayList<>(spaces.keySet())) {
+        if (!next.vectors().containsKey(name)) {
+          deleteVector(name);
+        }
+      }
+      config = next;
+    }
     for (var e : spaces.entrySet()) {
       VectorSpace s = e.getValue();
       s.hnsw = next.vectors().get(e.getKey()).hnswOr(next.hnsw());
       s.setIndexingThreshold(next.optimizers().indexingThreshold());
       s.setVacuum(next.optimizers().deletedThreshold(), next.optimizers().vacuumMinVectorNumber());
     }
+  }
+
+  /**
+   * Deletes vector {@code name}: the points keep their other vectors, the space's files go, and a
+   * checkpoint is taken so the log never replays into a vector that is gone (a replay that still
+   * meets one skips it). Under the write lock.
+   */
+  private void deleteVector(String name) {
+    VectorSpace space = spaces.remove(name);
+    for (Stored s : points.values()) {
+      if (s.slots().containsKey(name)) {
+        Map<String, Integer> slots = new HashMap<>(s.slots());
+        slots.remove(name);
+        store(new Stored(s.id(), s.version(), slots, s.payload()));
+      }
+    }
+    space.close();
+    int number = vectorDirNames.indexOf(name);
+    vectorDirNames.set(number, DELETED); // the number is not reused
+    writeVectorDirs();
+    try {
+      Archives.deleteRecursively(dir.resolve("vectors").resolve(String.valueOf(number)));
+    } catch (java.io.IOException e) {
+      org.apache.logging.log4j.LogManager.getLogger(LocalShard.class)
+          .warn("cannot delete the files of deleted vector {}: {}", name, e.toString());
+    }
+    checkpointed = -1;
+    checkpoint();
   }
 
   /**
@@ -393,6 +486,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           p.vectors()
               .forEach(
                   (name, v) -> {
+                    if (!spaces.containsKey(name)) {
+                      return; // a replayed write to a vector deleted since
+                    }
                     int slot = spaces.get(name).append(p.id(), v);
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
@@ -427,6 +523,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           p.vectors()
               .forEach(
                   (name, v) -> {
+                    if (!spaces.containsKey(name)) {
+                      return; // a replayed write to a vector deleted since
+                    }
                     Integer old = slots.get(name);
                     if (old != null) {
                       spaces.get(name).remove(old);
@@ -450,7 +549,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           Map<String, Integer> slots = new HashMap<>(s.slots());
           for (String name : dv.names()) {
             Integer old = slots.remove(name);
-            if (old != null) {
+            if (old != null && spaces.containsKey(name)) {
               spaces.get(name).remove(old);
             }
           }
@@ -521,7 +620,14 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   private void release(Stored old) {
     if (old != null) {
-      old.slots().forEach((name, slot) -> spaces.get(name).remove(slot));
+      old.slots()
+          .forEach(
+              (name, slot) -> {
+                VectorSpace space = spaces.get(name);
+                if (space != null) {
+                  space.remove(slot);
+                }
+              });
     }
   }
 
