@@ -611,6 +611,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    */
   private java.util.stream.Stream<Stored> matching(Filter filter) {
     PayloadIndexes.Candidates c = indexes.isEmpty() ? null : indexes.candidates(filter);
+    if (c != null && c.exact()) { // the index answered the whole filter
+      return c.ids().stream().map(points::get).filter(java.util.Objects::nonNull);
+    }
     java.util.stream.Stream<Stored> base =
         c == null
             ? points.values().stream()
@@ -665,7 +668,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             || narrowed.estimate() * 10 <= space.live()
             || space.scanIsCheaper((int) Math.min(narrowed.estimate(), Integer.MAX_VALUE)))) {
       // the payload indexes leave few points: score just those
-      found = space.scanSlots(query, keep, slots(narrowed.ids(), request.vectorName(), filter));
+      found =
+          space.scanSlots(
+              query,
+              keep,
+              slots(narrowed.ids(), request.vectorName(), narrowed.exact() ? null : filter));
     } else if (request.exact()
         || space.index.isEmpty()
         || (narrowed == null && planExact(space, filter, accept))) {
@@ -712,14 +719,17 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     return out;
   }
 
-  /** The slots of {@code vectorName} of the candidates that exist and pass {@code filter}. */
+  /**
+   * The slots of {@code vectorName} of the candidates that exist and pass {@code filter} (null: the
+   * candidates are exact).
+   */
   private int[] slots(java.util.Set<PointId> candidates, String vectorName, Filter filter) {
     int[] out = new int[candidates.size()];
     int n = 0;
     for (PointId id : candidates) {
       Stored s = points.get(id);
       Integer slot = s == null ? null : s.slots().get(vectorName);
-      if (slot != null && passes(filter, s)) {
+      if (slot != null && (filter == null || passes(filter, s))) {
         if (n == out.length) {
           out = java.util.Arrays.copyOf(out, n * 2 + 1); // grew while we read
         }
@@ -802,7 +812,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           .filter(id -> offset == null || id.compareTo(offset) >= 0)
           .sorted()
           .map(points::get)
-          .filter(s -> s != null && passes(filter, s))
+          .filter(s -> s != null && (c.exact() || passes(filter, s)))
           .limit(limit + 1L)
           .forEach(page::add);
     } else {

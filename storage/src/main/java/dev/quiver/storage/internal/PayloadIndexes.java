@@ -90,6 +90,36 @@ final class PayloadIndexes {
     long estimate();
 
     Set<PointId> ids();
+
+    /** True when the candidates are exactly the points that pass (no test needed). */
+    default boolean exact() {
+      return false;
+    }
+  }
+
+  /** The same candidates, known to be exactly the points that pass. */
+  static Candidates exact(Candidates c) {
+    return new Candidates() {
+      @Override
+      public long estimate() {
+        return c.estimate();
+      }
+
+      @Override
+      public Set<PointId> ids() {
+        return c.ids();
+      }
+
+      @Override
+      public boolean exact() {
+        return true;
+      }
+    };
+  }
+
+  /** The same candidates, to be tested point by point. */
+  private static Candidates superset(Candidates c) {
+    return c == null || !c.exact() ? c : union(List.of(c));
   }
 
   /**
@@ -105,24 +135,31 @@ final class PayloadIndexes {
         best = one;
       }
     }
-    if (best == null && !f.should().isEmpty() && f.must().isEmpty()) {
+    boolean alone = f.mustNot().isEmpty() && f.minShould() == null;
+    if (best != null) {
+      // exact only when that one condition is the whole filter
+      return alone && f.must().size() == 1 && f.should().isEmpty() ? best : superset(best);
+    }
+    if (!f.should().isEmpty() && f.must().isEmpty()) {
       List<Candidates> any = new ArrayList<>();
+      boolean exact = alone;
       for (Condition c : f.should()) {
         Candidates one = candidates(c);
         if (one == null) {
           return null; // one unindexed alternative can admit anything
         }
+        exact &= one.exact();
         any.add(one);
       }
-      best = union(any);
+      return exact ? exact(union(any)) : union(any);
     }
-    return best;
+    return null;
   }
 
   private Candidates candidates(Condition c) {
     return switch (c) {
       case Condition.Sub s -> candidates(s.filter());
-      case Condition.HasId h -> fixed(h.ids());
+      case Condition.HasId h -> exact(fixed(h.ids()));
       default -> {
         String key = key(c);
         FieldIndex index = key == null ? null : fields.get(key);
@@ -329,6 +366,11 @@ final class PayloadIndexes {
       }
     }
 
+    /** Keyword and bool terms are the values a match compares; uuids are folded to lower case. */
+    private Candidates exactUnlessUuid(Candidates c) {
+      return spec.dataType().equals("uuid") ? c : exact(c);
+    }
+
     private Object normal(Value v) {
       return switch (v) {
         case Value.Str s ->
@@ -343,7 +385,7 @@ final class PayloadIndexes {
       return switch (c) {
         case Condition.Match m -> {
           Object t = normal(m.value());
-          yield t == null ? null : posted(map.get(t)); // another type: not in this index
+          yield t == null ? null : exactUnlessUuid(posted(map.get(t))); // another type: no
         }
         case Condition.MatchAny m -> {
           List<Candidates> parts = new ArrayList<>();
@@ -354,7 +396,7 @@ final class PayloadIndexes {
             }
             parts.add(posted(map.get(t)));
           }
-          yield union(parts);
+          yield exactUnlessUuid(union(parts));
         }
         default -> null;
       };
@@ -393,10 +435,11 @@ final class PayloadIndexes {
     @Override
     Candidates lookup(Condition c) {
       return switch (c) {
-        case Condition.Range r when r.datetime() == datetime -> range(r);
+        // the terms are the numbers a range or match test reads, by the same rules: exact
+        case Condition.Range r when r.datetime() == datetime -> exact(range(r));
         case Condition.Match m when !datetime -> {
           Double x = number(m.value());
-          yield x == null ? null : posted(map.get(x));
+          yield x == null ? null : exact(posted(map.get(x)));
         }
         case Condition.MatchAny m when !datetime -> {
           List<Candidates> parts = new ArrayList<>();
@@ -407,7 +450,7 @@ final class PayloadIndexes {
             }
             parts.add(posted(map.get(x)));
           }
-          yield union(parts);
+          yield exact(union(parts));
         }
         default -> null;
       };
