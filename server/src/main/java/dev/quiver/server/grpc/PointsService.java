@@ -175,15 +175,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "SearchBatch",
         o,
         () -> {
-          var b = Points.SearchBatchResponse.newBuilder();
-          for (Points.SearchPoints s : r.getSearchPointsList()) {
-            b.addResult(
-                batchOne(
-                    asQuery(s.toBuilder().setCollectionName(r.getCollectionName()).build()),
-                    r.hasReadConsistency(),
-                    r.getReadConsistency()));
-          }
-          return b.setTime(secs(t)).build();
+          return Points.SearchBatchResponse.newBuilder()
+              .addAllResult(
+                  batch(
+                      r.getSearchPointsList(),
+                      PointsService::asQuery,
+                      r.getCollectionName(),
+                      r.hasReadConsistency(),
+                      r.getReadConsistency()))
+              .setTime(secs(t))
+              .build();
         });
   }
 
@@ -194,15 +195,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "QueryBatch",
         o,
         () -> {
-          var b = Points.QueryBatchResponse.newBuilder();
-          for (Points.QueryPoints q : r.getQueryPointsList()) {
-            b.addResult(
-                batchOne(
-                    q.toBuilder().setCollectionName(r.getCollectionName()).build(),
-                    r.hasReadConsistency(),
-                    r.getReadConsistency()));
-          }
-          return b.setTime(secs(t)).build();
+          return Points.QueryBatchResponse.newBuilder()
+              .addAllResult(
+                  batch(
+                      r.getQueryPointsList(),
+                      q -> q,
+                      r.getCollectionName(),
+                      r.hasReadConsistency(),
+                      r.getReadConsistency()))
+              .setTime(secs(t))
+              .build();
         });
   }
 
@@ -607,6 +609,24 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
+  /**
+   * The results of a batch's items, each turned into a query of the batch's collection (the batch's
+   * read consistency where the item has none).
+   */
+  private <T> List<Points.BatchResult> batch(
+      List<T> items,
+      java.util.function.Function<T, Points.QueryPoints> asQuery,
+      String collection,
+      boolean hasConsistency,
+      Points.ReadConsistency consistency) {
+    List<Points.BatchResult> out = new java.util.ArrayList<>(items.size());
+    for (T item : items) {
+      Points.QueryPoints q = asQuery.apply(item).toBuilder().setCollectionName(collection).build();
+      out.add(batchOne(q, hasConsistency, consistency));
+    }
+    return out;
+  }
+
   /** One query of a batch; the batch's read consistency applies where the query has none. */
   private Points.BatchResult batchOne(
       Points.QueryPoints q, boolean batchHasConsistency, Points.ReadConsistency consistency) {
@@ -666,16 +686,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "DiscoverBatch",
         o,
         () -> {
-          var b = Points.DiscoverBatchResponse.newBuilder();
-          for (Points.DiscoverPoints one : r.getDiscoverPointsList()) {
-            b.addResult(
-                batchOne(
-                    QueryProto.asQuery(
-                        one.toBuilder().setCollectionName(r.getCollectionName()).build()),
-                    r.hasReadConsistency(),
-                    r.getReadConsistency()));
-          }
-          return b.setTime(secs(t)).build();
+          return Points.DiscoverBatchResponse.newBuilder()
+              .addAllResult(
+                  batch(
+                      r.getDiscoverPointsList(),
+                      QueryProto::asQuery,
+                      r.getCollectionName(),
+                      r.hasReadConsistency(),
+                      r.getReadConsistency()))
+              .setTime(secs(t))
+              .build();
         });
   }
 
@@ -830,15 +850,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "RecommendBatch",
         o,
         () -> {
-          var b = Points.RecommendBatchResponse.newBuilder();
-          for (Points.RecommendPoints one : r.getRecommendPointsList()) {
-            b.addResult(
-                batchOne(
-                    asQuery(one.toBuilder().setCollectionName(r.getCollectionName()).build()),
-                    r.hasReadConsistency(),
-                    r.getReadConsistency()));
-          }
-          return b.setTime(secs(t)).build();
+          return Points.RecommendBatchResponse.newBuilder()
+              .addAllResult(
+                  batch(
+                      r.getRecommendPointsList(),
+                      PointsService::asQuery,
+                      r.getCollectionName(),
+                      r.hasReadConsistency(),
+                      r.getReadConsistency()))
+              .setTime(secs(t))
+              .build();
         });
   }
 

@@ -128,23 +128,25 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private List<String> vectorDirs(Path dir, CollectionConfig config) {
     Path file = dir.resolve("vectors").resolve("names");
     List<String> names = new ArrayList<>();
-    try {
-      if (java.nio.file.Files.exists(file)) {
+    boolean changed = !java.nio.file.Files.exists(file);
+    if (!changed) {
+      try {
         names.addAll(
             java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8));
-      } else {
-        names.addAll(new java.util.TreeMap<>(config.vectors()).keySet());
+      } catch (java.io.IOException e) {
+        throw new StorageException.Io("cannot read " + file + ": " + e.getMessage(), e);
       }
-    } catch (java.io.IOException e) {
-      throw new StorageException.Io("cannot read " + file + ": " + e.getMessage(), e);
     }
     for (String name : new java.util.TreeMap<>(config.vectors()).keySet()) {
       if (!names.contains(name)) {
-        names.add(name);
+        names.add(name); // without the file: name order, as shards numbered them before it
+        changed = true;
       }
     }
     vectorDirNames = names;
-    writeVectorDirs();
+    if (changed) {
+      writeVectorDirs(); // written only when it changes, not at every open
+    }
     return names;
   }
 

@@ -31,8 +31,6 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +66,6 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -98,7 +95,6 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final ClusterSettings settings;
   private final CollectionRegistry registry;
   private final Path clusterDir;
-  private final Path groupsDir;
   private final RaftProperties properties;
   private final Parameters parameters;
   private final P2pConnectionLog connectionLog = new P2pConnectionLog();
@@ -109,7 +105,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final Fanout fanout = new Fanout(executor);
 
   /** Local shard groups: group id → (collection, shard), persisted under {@code groups/}. */
-  private final Map<RaftGroupId, Binding> bindings = new ConcurrentHashMap<>();
+  private final GroupBindings bindings;
 
   private final Map<RaftGroupId, ShardChannel> channels = new ConcurrentHashMap<>();
   private final AtomicLong callIds = new AtomicLong();
@@ -118,14 +114,12 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private RaftServer server;
   private RaftClient metaClient;
 
-  private record Binding(String collection, int shard) {}
-
   private RaftCluster(ClusterSettings settings, CollectionRegistry registry) {
     PeerNameResolver.register();
     this.settings = settings;
     this.registry = registry;
     this.clusterDir = settings.storagePath().resolve("cluster");
-    this.groupsDir = clusterDir.resolve("groups");
+    this.bindings = new GroupBindings(clusterDir.resolve("groups"));
     this.meta = new MetaStateMachine(this);
     this.membership =
         new ShardMembership(
@@ -162,7 +156,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
               }
             });
     this.snapshots = new dev.quiver.storage.SnapshotStore(settings.snapshotsPath(), registry);
-    this.properties = properties(settings, clusterDir.resolve("raft"));
+    this.properties = RatisProperties.of(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
     if (settings.tls()) {
       GrpcConfigKeys.TLS.setConf(
@@ -192,33 +186,6 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     }
   }
 
-  private static RaftProperties properties(ClusterSettings s, Path raftDir) {
-    var p = new RaftProperties();
-    RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
-    GrpcConfigKeys.Server.setHost(p, s.host());
-    GrpcConfigKeys.Server.setPort(p, s.p2pPort());
-    RaftServerConfigKeys.Rpc.setTimeoutMin(
-        p, TimeDuration.valueOf(s.rpcTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(
-        p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
-    // a request to a leader that died is given up (and retried elsewhere) within the election
-    // timeout rather than Ratis' default 3 s, which shortens fail-over for writers
-    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
-    // consistency=majority|all reads go through the leader's read index
-    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    // shard groups snapshot (and purge their logs) every so many entries; the metadata state
-    // machine declines snapshots, its small log is kept and replayed in full
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, Math.max(1, s.shardSnapshotEntries()));
-    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setPurgeGap(
-        p, (int) Math.max(1, Math.min(1024, s.shardSnapshotEntries())));
-    return p;
-  }
-
   // ---- start-up, founding and joining ----
 
   private void startServer() throws IOException {
@@ -238,7 +205,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
           settings.uri(),
           identity.uri());
     }
-    loadBindings();
+    bindings.load();
     RaftPeer self = peer(identity.peerId(), identity.uri());
     boolean founding = !identity.joined() && settings.bootstrap() == null;
     if (!identity.joined() && !first && settings.bootstrap() == null) {
@@ -417,7 +384,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     if (groupId.equals(META_GROUP)) {
       return meta;
     }
-    Binding b = bindings.get(groupId);
+    GroupBindings.Binding b = bindings.get(groupId);
     if (b == null) {
       throw new IllegalStateException("unknown Raft group " + groupId);
     }
@@ -438,7 +405,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     registry.apply(new CollectionMetaOp.Create(p.name(), p.config(), local), index);
     for (int s : local) {
       RaftGroupId gid = p.groupId(s);
-      bind(gid, new Binding(p.name(), s));
+      bindings.bind(gid, p.name(), s);
       groupAdd(RaftGroup.valueOf(gid, replicaPeers(p, s)), p.name(), s);
     }
   }
@@ -477,7 +444,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     registry.apply(new CollectionMetaOp.CreateShardKey(p.name(), key, local), index);
     for (int s : local) {
       RaftGroupId gid = p.groupId(s);
-      bind(gid, new Binding(p.name(), s));
+      bindings.bind(gid, p.name(), s);
       groupAdd(RaftGroup.valueOf(gid, replicaPeers(p, s)), p.name(), s);
     }
   }
@@ -564,7 +531,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     }
     if (added) {
       registry.apply(new CollectionMetaOp.AddShard(p.name(), shard, p.keys().get(shard)), index);
-      bind(gid, new Binding(p.name(), shard));
+      bindings.bind(gid, p.name(), shard);
       // an empty member list: the group's leader adds this replica and sends it the log
       groupAdd(RaftGroup.valueOf(gid), p.name(), shard);
     } else {
@@ -588,7 +555,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   private void stopGroup(RaftGroupId gid, String collection, int shard) {
-    if (!bindings.containsKey(gid)) {
+    if (!bindings.contains(gid)) {
       return;
     }
     try {
@@ -599,7 +566,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       // a replica removed from its group's configuration has already shut its division down
       LOG.debug("stopping the group of {}/{}: {}", collection, shard, e.toString());
     }
-    unbind(gid);
+    bindings.unbind(gid);
   }
 
   /**
@@ -618,46 +585,6 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       }
     }
     return list;
-  }
-
-  private void loadBindings() throws IOException {
-    if (!Files.isDirectory(groupsDir)) {
-      return;
-    }
-    try (var files = Files.list(groupsDir)) {
-      for (Path f : files.toList()) {
-        List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
-        if (lines.size() == 2) {
-          bindings.put(
-              RaftGroupId.valueOf(UUID.fromString(f.getFileName().toString())),
-              new Binding(lines.get(0), Integer.parseInt(lines.get(1))));
-        }
-      }
-    }
-  }
-
-  private void bind(RaftGroupId gid, Binding b) {
-    bindings.put(gid, b);
-    try {
-      Files.createDirectories(groupsDir);
-      Path tmp = groupsDir.resolve(gid.getUuid() + ".tmp");
-      Files.writeString(tmp, b.collection() + "\n" + b.shard() + "\n", StandardCharsets.UTF_8);
-      Files.move(
-          tmp,
-          groupsDir.resolve(gid.getUuid().toString()),
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new StorageException.Io("cannot record shard group " + gid + ": " + e.getMessage(), e);
-    }
-  }
-
-  private void unbind(RaftGroupId gid) {
-    bindings.remove(gid);
-    try {
-      Files.deleteIfExists(groupsDir.resolve(gid.getUuid().toString()));
-    } catch (IOException e) {
-      LOG.warn("cannot remove the record of shard group {}: {}", gid, e.toString());
-    }
   }
 
   // ---- Dispatcher: collections ----
