@@ -194,6 +194,21 @@ public interface Dispatcher extends AutoCloseable {
    */
   void removePeer(long peerId, boolean force);
 
+  /**
+   * The resource quota in force, this node's usage and verdict, and in a cluster what every peer
+   * that answered reports about itself ({@code GET /quotas}).
+   */
+  ResourceQuota.Status quotaStatus();
+
+  /** This node's quota enforcer (its configuration, usage and verdict, without asking peers). */
+  ResourceQuota quota();
+
+  /**
+   * Replaces the cluster-wide quota configuration ({@code PUT /quotas}): persisted on every node
+   * (in a cluster through the metadata log), in force at once.
+   */
+  void setQuotas(dev.quiver.storage.QuotaConfig config);
+
   @Override
   void close();
 }

@@ -15,7 +15,13 @@ public final class Dispatchers {
   /** As {@link #singleNode(CollectionRegistry)}, with snapshots under {@code snapshotsPath}. */
   public static Dispatcher singleNode(
       CollectionRegistry registry, java.nio.file.Path snapshotsPath) {
-    return new SingleNodeDispatcher(registry, snapshotsPath);
+    return singleNode(registry, snapshotsPath, ResourceQuota.disabled());
+  }
+
+  /** As {@link #singleNode(CollectionRegistry, java.nio.file.Path)}, enforcing {@code quota}. */
+  public static Dispatcher singleNode(
+      CollectionRegistry registry, java.nio.file.Path snapshotsPath, ResourceQuota quota) {
+    return new SingleNodeDispatcher(registry, snapshotsPath, quota);
   }
 
   /**
@@ -23,6 +29,12 @@ public final class Dispatchers {
    * (see {@link ClusterSettings}). It takes ownership of {@code registry}.
    */
   public static Dispatcher cluster(ClusterSettings settings, CollectionRegistry registry) {
-    return dev.quiver.cluster.internal.raft.RaftCluster.start(settings, registry);
+    return cluster(settings, registry, ResourceQuota.disabled());
+  }
+
+  /** As {@link #cluster(ClusterSettings, CollectionRegistry)}, enforcing {@code quota}. */
+  public static Dispatcher cluster(
+      ClusterSettings settings, CollectionRegistry registry, ResourceQuota quota) {
+    return dev.quiver.cluster.internal.raft.RaftCluster.start(settings, registry, quota);
   }
 }

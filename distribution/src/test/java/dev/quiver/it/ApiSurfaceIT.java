@@ -655,6 +655,139 @@ class ApiSurfaceIT {
   }
 
   @Test
+  void quotasAreSetPersistedAndEnforced() throws Exception {
+    // the seed from the configuration is in force until PUT /quotas sets one
+    node =
+        new QuiverProcess(
+                work,
+                Map.of(
+                    "QDRANT__STORAGE__QUOTAS__ENABLED", "false",
+                    "QDRANT__STORAGE__QUOTAS__MAX_DISK_USAGE_PERCENT", "97"))
+            .start();
+    Rest rest = new Rest(node.httpPort, openApi);
+    String c = "/collections/{collection_name}";
+    var seeded = rest.call("GET", "/quotas", "/quotas", null);
+    assertThat(seeded.status()).as(seeded.body()).isEqualTo(200);
+    assertThat(seeded.result().at("/config/enabled").asBoolean()).isFalse();
+    assertThat(seeded.result().at("/config/max_disk_usage_percent").asInt()).isEqualTo(97);
+    assertThat(seeded.result().at("/config/max_resident_memory_percent").isNull()).isTrue();
+    int disk = seeded.result().at("/usage/disk_usage_percent").asInt(-1);
+    assertThat(disk).isBetween(0, 100);
+    assertThat(seeded.result().at("/usage/resident_memory_percent").asInt(-1)).isBetween(0, 100);
+    assertThat(seeded.result().has("peers")).as("no peers outside a cluster").isFalse();
+    rest.call("PUT", c, "/collections/q", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
+    String upsert = "/collections/q/points?wait=true";
+    String point = "{\"points\":[{\"id\":1,\"vector\":[1,0]}]}";
+    assertThat(rest.call("PUT", c + "/points", upsert, point).status()).isEqualTo(200);
+
+    // out-of-range values are validation errors and change nothing
+    var bad = rest.call("PUT", "/quotas", "/quotas", "{\"max_disk_usage_percent\":101}");
+    assertThat(bad.status()).isEqualTo(422);
+    assertThat(bad.error()).startsWith("Validation error in JSON body: [max_disk_usage_percent");
+    assertThat(rest.call("PUT", "/quotas", "/quotas", "{\"enabled\":1}").status()).isEqualTo(400);
+    assertThat(
+            rest.call("GET", "/quotas", "/quotas", null).result().at("/config/enabled").asBoolean())
+        .isFalse();
+
+    // a disk limit under the filesystem's fill level refuses writes that add data, over REST and
+    // gRPC; deletions still pass, reads too
+    int limit = Math.max(1, disk - 10);
+    var set =
+        rest.call(
+            "PUT",
+            "/quotas",
+            "/quotas?wait=true",
+            "{\"enabled\":true,\"max_disk_usage_percent\":"
+                + limit
+                + ",\"max_resident_memory_percent\":100,\"release_margin_percent\":0}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    assertThat(set.result().asBoolean()).isTrue();
+    var refused =
+        rest.call("PUT", c + "/points", upsert, "{\"points\":[{\"id\":2,\"vector\":[0,1]}]}");
+    assertThat(refused.status()).as(refused.body()).isEqualTo(507);
+    assertThat(refused.error()).startsWith("Insufficient storage: disk usage is at ");
+    assertThat(
+            rest.call(
+                    "PUT",
+                    c + "/index",
+                    "/collections/q/index?wait=true",
+                    "{\"field_name\":\"k\",\"field_schema\":\"keyword\"}")
+                .status())
+        .isEqualTo(507);
+    assertThat(
+            rest.call(
+                    "PUT", c, "/collections/q2", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}")
+                .status())
+        .isEqualTo(507);
+    try (var client =
+        new io.qdrant.client.QdrantClient(
+            io.qdrant.client.QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, true)
+                .build())) {
+      Throwable t =
+          org.assertj.core.api.Assertions.catchThrowable(
+              () ->
+                  client
+                      .upsertAsync(
+                          "q",
+                          List.of(
+                              io.qdrant.client.grpc.Points.PointStruct.newBuilder()
+                                  .setId(io.qdrant.client.PointIdFactory.id(3))
+                                  .setVectors(io.qdrant.client.VectorsFactory.vectors(0.5f, 0.5f))
+                                  .build()))
+                      .get());
+      var status = io.grpc.Status.fromThrowable(t);
+      assertThat(status.getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(status.getDescription()).startsWith("Insufficient storage: disk usage is at ");
+    }
+    var quota = rest.call("GET", "/quotas", "/quotas", null).result();
+    assertThat(quota.at("/config/max_disk_usage_percent").asInt()).isEqualTo(limit);
+    var telemetry = rest.call("GET", "/telemetry", "/telemetry", null).result();
+    assertThat(telemetry.at("/quota/exceeded/disk_usage").asBoolean()).isTrue();
+    assertThat(telemetry.at("/quota/exceeded/resident_memory").asBoolean()).isFalse();
+    assertThat(
+            rest.call(
+                    "POST",
+                    c + "/points/delete",
+                    "/collections/q/points/delete?wait=true",
+                    "{\"points\":[1]}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            rest.call("POST", c + "/points/count", "/collections/q/points/count", "{}")
+                .result()
+                .get("count")
+                .asInt())
+        .isZero();
+
+    // the configuration set survives a restart and wins over the seed
+    node.close();
+    node.start();
+    rest = new Rest(node.httpPort, openApi);
+    assertThat(
+            rest.call("GET", "/quotas", "/quotas", null)
+                .result()
+                .at("/config/max_disk_usage_percent")
+                .asInt())
+        .isEqualTo(limit);
+    assertThat(rest.call("PUT", c + "/points", upsert, point).status()).isEqualTo(507);
+    assertThat(work.resolve("storage/quota.json")).exists();
+
+    // disabled, nothing is refused and nothing is reported as exceeded
+    rest.call(
+        "PUT",
+        "/quotas",
+        "/quotas",
+        "{\"enabled\":false,\"max_disk_usage_percent\":" + limit + "}");
+    assertThat(rest.call("PUT", c + "/points", upsert, point).status()).isEqualTo(200);
+    assertThat(
+            rest.call("GET", "/telemetry", "/telemetry", null)
+                .result()
+                .at("/quota/exceeded/disk_usage")
+                .isNull())
+        .isTrue();
+  }
+
+  @Test
   void customShardingPlacesPointsByShardKey() throws Exception {
     Rest rest = start();
     String c = "/collections/{collection_name}";

@@ -256,6 +256,49 @@ class ClusterIT {
     }
     var bad = rest(0).send("POST", "/collections/shared/points/count?consistency=most", "{}");
     assertThat(bad.status()).isEqualTo(400);
+
+    // quotas are one configuration for the cluster (through the metadata log); each peer reports
+    // its own usage, and writes are refused while the storage disk is over the limit
+    var before = rest(2).call("GET", "/quotas", "/quotas", null).result();
+    int disk = before.at("/usage/disk_usage_percent").asInt(-1);
+    assertThat(disk).isBetween(0, 100);
+    String limited = "{\"enabled\":true,\"max_disk_usage_percent\":" + Math.max(1, disk - 10) + "}";
+    assertThat(rest(0).call("PUT", "/quotas", "/quotas?wait=true", limited).status())
+        .isEqualTo(200);
+    eventually(
+        10,
+        () -> {
+          var q = rest(2).call("GET", "/quotas", "/quotas", null).result();
+          assertThat(q.at("/config/enabled").asBoolean()).isTrue();
+          assertThat(q.path("peers").size()).as(q.toString()).isEqualTo(NODES);
+          q.path("peers").forEach(peer -> assertThat(peer.path("exceeded").asBoolean()).isTrue());
+        });
+    eventually(
+        10,
+        () -> {
+          var refused =
+              rest(1)
+                  .call(
+                      "PUT",
+                      "/collections/{collection_name}/points",
+                      "/collections/shared/points?wait=true",
+                      "{\"points\":[{\"id\":300,\"vector\":[1,1,1,1]}]}");
+          assertThat(refused.status()).as(refused.body()).isEqualTo(507);
+        });
+    assertThat(rest(2).call("PUT", "/quotas", "/quotas", "{\"enabled\":false}").status())
+        .isEqualTo(200);
+    eventually(
+        10,
+        () ->
+            assertThat(
+                    rest(0)
+                        .send(
+                            "PUT",
+                            "/collections/shared/points?wait=true",
+                            "{\"points\":[{\"id\":300,\"vector\":[1,1,1,1]}]}")
+                        .status())
+                .isEqualTo(200));
+    rest(0).send("POST", "/collections/shared/points/delete?wait=true", "{\"points\":[300]}");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.quiver.server;
 import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.Dispatchers;
+import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.security.ActionTable;
 import dev.quiver.security.AuditLog;
 import dev.quiver.security.AuthSettings;
@@ -186,8 +187,14 @@ public final class Node implements AutoCloseable {
             ? Storage.openReplicated(Path.of(config.storage().storagePath()))
             : Storage.open(Path.of(config.storage().storagePath()));
     Path snapshots = Path.of(config.storage().snapshotsPath());
+    // the seed from the configuration is in force until PUT /quotas persists one
+    var seed = config.storage().quotas().toQuotaConfig();
+    var quota =
+        new ResourceQuota(
+            () -> registry.quotas().orElse(seed),
+            ResourceQuota.system(Path.of(config.storage().storagePath())));
     if (!c.enabled()) {
-      return Dispatchers.singleNode(registry, snapshots);
+      return Dispatchers.singleNode(registry, snapshots, quota);
     }
     Duration timeout = Duration.ofMillis(Math.max(1000, c.grpcTimeoutMs()));
     return Dispatchers.cluster(
@@ -203,7 +210,8 @@ public final class Node implements AutoCloseable {
             Duration.ofSeconds(2),
             timeout,
             c.consensus().compactShardLogEntries()),
-        registry);
+        registry,
+        quota);
   }
 
   /**

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardSelector;
-import dev.quiver.cluster.internal.SingleNodeDispatcher;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Distance;
@@ -57,7 +56,8 @@ class QueriesTest {
   void setUp() {
     System.out.println("QueriesTest seed " + SEED);
     dispatcher =
-        new SingleNodeDispatcher(Storage.open(dir.resolve("storage")), dir.resolve("snap"));
+        dev.quiver.cluster.Dispatchers.singleNode(
+            Storage.open(dir.resolve("storage")), dir.resolve("snap"));
     dispatcher.createCollection("c", config());
     dispatcher.createCollection("groups", config());
     Random r = new Random(SEED);

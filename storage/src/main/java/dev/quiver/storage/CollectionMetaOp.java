@@ -86,6 +86,21 @@ public sealed interface CollectionMetaOp {
   }
 
   /**
+   * Replaces the node's resource quota configuration ({@code PUT /quotas}), persisted as {@code
+   * quota.json}. {@link #collection()} is empty: no collection is concerned.
+   */
+  record SetQuotas(QuotaConfig config) implements CollectionMetaOp {
+    public SetQuotas {
+      Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public String collection() {
+      return "";
+    }
+  }
+
+  /**
    * Replaces a collection's configuration by {@code config}, a changed copy of it (optimizers, HNSW
    * defaults, replication settings): the vectors and the sharding stay as they are.
    */

@@ -28,6 +28,11 @@ public interface CollectionRegistry extends AutoCloseable {
   /** Every alias and the collection it names, by alias. */
   java.util.SortedMap<String, String> aliases();
 
+  /** The quota configuration last set with {@link CollectionMetaOp.SetQuotas}; empty if none. */
+  default java.util.Optional<QuotaConfig> quotas() {
+    return java.util.Optional.empty();
+  }
+
   /**
    * The collection {@code name} denotes: itself when a collection has it, else an alias' target.
    */

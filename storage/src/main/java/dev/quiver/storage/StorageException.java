@@ -65,6 +65,18 @@ public abstract sealed class StorageException extends RuntimeException {
   }
 
   /**
+   * A resource quota refuses the write: this node's memory or disk is at its limit (507 /
+   * RESOURCE_EXHAUSTED). Deleting data, or raising the limit, lets writes through again.
+   */
+  public static final class InsufficientStorage extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public InsufficientStorage(String message) {
+      super(message, null);
+    }
+  }
+
+  /**
    * The data is not reachable now: no leader for a shard, too few replicas, a peer timed out (503 /
    * UNAVAILABLE). Raised by the cluster layer; retrying later may succeed.
    */

@@ -42,8 +42,14 @@ public final class SingleNodeDispatcher implements Dispatcher {
       java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
   private final Fanout fanout = new Fanout(executor);
 
-  public SingleNodeDispatcher(CollectionRegistry registry, java.nio.file.Path snapshotsPath) {
+  private final dev.quiver.cluster.ResourceQuota quota;
+
+  public SingleNodeDispatcher(
+      CollectionRegistry registry,
+      java.nio.file.Path snapshotsPath,
+      dev.quiver.cluster.ResourceQuota quota) {
     this.registry = registry;
+    this.quota = quota;
     this.snapshots = new dev.quiver.storage.SnapshotStore(snapshotsPath, registry);
   }
 
@@ -54,11 +60,13 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   @Override
   public void recoverSnapshot(String collection, java.nio.file.Path archive) {
+    quota.checkWrite();
     applyMeta(new CollectionMetaOp.Restore(collection, archive));
   }
 
   @Override
   public void recoverShardSnapshot(String collection, int shard, java.nio.file.Path archive) {
+    quota.checkWrite();
     Collection c = registry.require(collection);
     if (!c.shardIds().contains(shard)) {
       throw new dev.quiver.storage.StorageException.NotFound(
@@ -76,7 +84,23 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
+  public dev.quiver.cluster.ResourceQuota.Status quotaStatus() {
+    return quota.localStatus();
+  }
+
+  @Override
+  public dev.quiver.cluster.ResourceQuota quota() {
+    return quota;
+  }
+
+  @Override
+  public void setQuotas(dev.quiver.storage.QuotaConfig config) {
+    applyMeta(new CollectionMetaOp.SetQuotas(config));
+  }
+
+  @Override
   public void createCollection(String name, CollectionConfig config) {
+    quota.checkWrite();
     // custom sharding starts without shards: each shard key brings its own
     applyMeta(
         new CollectionMetaOp.Create(
@@ -95,6 +119,9 @@ public final class SingleNodeDispatcher implements Dispatcher {
   @Override
   public void setPayloadIndex(
       String collection, String field, dev.quiver.storage.PayloadIndexSpec spec) {
+    if (spec != null) {
+      quota.checkWrite();
+    }
     registry.require(collection);
     applyMeta(new CollectionMetaOp.SetPayloadIndex(collection, field, spec));
   }
@@ -166,6 +193,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   @Override
   public UpdateResult update(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
+    quota.checkUpdate(op);
     Collection c = registry.require(collection);
     Map<Integer, UpdateOp> parts = layout(c).route(op, selector);
     long opNum = 0;
@@ -242,6 +270,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
       Integer shards,
       Integer replicationFactor,
       List<Long> placement) {
+    quota.checkWrite();
     synchronized (registry) {
       Collection c = registry.require(collection);
       layout(c).checkNewKey(collection, key);

@@ -11,7 +11,8 @@ public record StorageSection(
     Wal wal,
     Optimizers optimizers,
     Hnsw hnswIndex,
-    Collection collection) {
+    Collection collection,
+    Quotas quotas) {
 
   public StorageSection {
     storagePath = storagePath == null ? "./storage" : storagePath;
@@ -22,6 +23,33 @@ public record StorageSection(
         optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
     hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null) : hnswIndex;
     collection = collection == null ? new Collection(null, null, null) : collection;
+    quotas = quotas == null ? new Quotas(null, null, null, null) : quotas;
+  }
+
+  /**
+   * {@code storage.quotas}: the resource quota a node enforces until one is set with {@code PUT
+   * /quotas} (which is persisted in {@code quota.json} and wins from then on).
+   */
+  public record Quotas(
+      Boolean enabled,
+      Integer maxResidentMemoryPercent,
+      Integer maxDiskUsagePercent,
+      Integer releaseMarginPercent) {
+    public Quotas {
+      enabled = enabled != null && enabled;
+      String problem =
+          dev.quiver.storage.QuotaConfig.problem(
+              maxResidentMemoryPercent, maxDiskUsagePercent, releaseMarginPercent);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+    }
+
+    /** This seed as the engine's configuration record. */
+    public dev.quiver.storage.QuotaConfig toQuotaConfig() {
+      return new dev.quiver.storage.QuotaConfig(
+          enabled, maxResidentMemoryPercent, maxDiskUsagePercent, releaseMarginPercent);
+    }
   }
 
   /** {@code storage.wal}. */

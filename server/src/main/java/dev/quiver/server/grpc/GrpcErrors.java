@@ -35,6 +35,8 @@ final class GrpcErrors {
               Status.ALREADY_EXISTS.withDescription("Wrong input: " + a.getMessage());
           case StorageException.BadInput b ->
               Status.INVALID_ARGUMENT.withDescription("Wrong input: " + b.getMessage());
+          case StorageException.InsufficientStorage q ->
+              Status.RESOURCE_EXHAUSTED.withDescription("Insufficient storage: " + q.getMessage());
           case StorageException.Corrupted c -> {
             LOG.error("{} failed: corrupted storage", method, c);
             yield Status.DATA_LOSS.withDescription("Service internal error: " + c.getMessage());

@@ -36,6 +36,11 @@ final class HttpErrors {
       case StorageException.BadInput b ->
           RestResponse.error(
               HttpResponseStatus.BAD_REQUEST, "Wrong input: " + b.getMessage(), startedNanos);
+      case StorageException.InsufficientStorage q ->
+          RestResponse.error(
+              HttpResponseStatus.INSUFFICIENT_STORAGE,
+              "Insufficient storage: " + q.getMessage(),
+              startedNanos);
       case StorageException.Unavailable u -> {
         LOG.warn("{} failed: {}", operationId, u.getMessage());
         yield RestResponse.error(

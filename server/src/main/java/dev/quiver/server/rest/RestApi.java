@@ -79,6 +79,14 @@ final class RestApi {
         r -> RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r)));
     h.put("get_optimizations", this::optimizations);
     h.put(
+        "get_quotas", r -> RestResponse.ok(QuotaJson.status(dispatcher.quotaStatus()), started(r)));
+    h.put(
+        "update_quotas",
+        r -> {
+          dispatcher.setQuotas(QuotaJson.config(r.json()));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    h.put(
         "create_vector_name",
         r -> {
           dev.quiver.server.NamedVectors.create(
@@ -576,6 +584,9 @@ final class RestApi {
     app.put("name", "quiver");
     app.put("version", BuildInfo.QDRANT_API_VERSION);
     app.put("startup", STARTED);
+    if (r.principal().access() instanceof dev.quiver.security.Access.Global) {
+      o.set("quota", QuotaJson.telemetry(dispatcher.quota().localStatus()));
+    }
     ObjectNode collections = o.putObject("collections");
     List<String> visible =
         dispatcher.listCollections().stream().filter(r.principal().access().visible()).toList();

@@ -42,6 +42,11 @@ public final class LocalRegistry implements CollectionRegistry {
   private volatile java.util.SortedMap<String, String> aliases =
       java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>());
 
+  private static final String QUOTA_FILE = "quota.json";
+
+  /** The quota configuration last set; null until one is. Written under metaLock. */
+  private volatile dev.quiver.storage.QuotaConfig quotas;
+
   private final Object metaLock = new Object();
   private volatile long lastApplied; // written under metaLock
 
@@ -70,6 +75,7 @@ public final class LocalRegistry implements CollectionRegistry {
       }
       registry.loadCollections();
       registry.loadAliases();
+      registry.loadQuotas();
     } catch (IOException e) {
       registry.close();
       throw new StorageException.Io("cannot open storage at " + root + ": " + e.getMessage(), e);
@@ -108,7 +114,7 @@ public final class LocalRegistry implements CollectionRegistry {
         return false;
       }
       String problem =
-          op instanceof CollectionMetaOp.ChangeAliases
+          op instanceof CollectionMetaOp.ChangeAliases || op instanceof CollectionMetaOp.SetQuotas
               ? null
               : CollectionNames.problem(op.collection());
       if (problem != null) {
@@ -129,6 +135,7 @@ public final class LocalRegistry implements CollectionRegistry {
         case CollectionMetaOp.DropShardKey k -> local(k.collection()).dropShardKey(k.key());
         case CollectionMetaOp.UpdateConfig u -> local(u.collection()).updateConfig(u.config());
         case CollectionMetaOp.ChangeAliases a -> saveAliases(changed(aliases, a.actions()));
+        case CollectionMetaOp.SetQuotas q -> saveQuotas(q.config());
         case CollectionMetaOp.SetPayloadIndex x ->
             local(x.collection()).setPayloadIndex(x.field(), x.spec());
       }
@@ -288,6 +295,32 @@ public final class LocalRegistry implements CollectionRegistry {
             });
     FileFormat.writeAtomically(root.resolve(ALIASES_FILE), ALIASES_MAGIC, ALIASES_VERSION, body);
     aliases = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(next));
+  }
+
+  private void saveQuotas(dev.quiver.storage.QuotaConfig config) {
+    FileFormat.replace(
+        root.resolve(QUOTA_FILE),
+        ch ->
+            ch.write(
+                ByteBuffer.wrap(
+                    config.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    quotas = config;
+  }
+
+  private void loadQuotas() throws IOException {
+    Path file = root.resolve(QUOTA_FILE);
+    if (Files.exists(file)) {
+      try {
+        quotas = dev.quiver.storage.QuotaConfig.fromJson(Files.readString(file));
+      } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+        throw new StorageException.Corrupted(file, e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public Optional<dev.quiver.storage.QuotaConfig> quotas() {
+    return Optional.ofNullable(quotas);
   }
 
   private void loadAliases() {

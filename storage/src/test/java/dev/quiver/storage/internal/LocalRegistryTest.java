@@ -145,6 +145,37 @@ class LocalRegistryTest {
   }
 
   @Test
+  void quotasArePersistedAsJsonAndSurviveReopen() throws Exception {
+    var set = new dev.quiver.storage.QuotaConfig(true, 90, null, 0);
+    try (var reg = LocalRegistry.open(dir)) {
+      assertThat(reg.quotas()).isEmpty();
+      assertThat(reg.apply(new CollectionMetaOp.SetQuotas(set), 1)).isTrue();
+      assertThat(reg.quotas()).contains(set);
+      // a replayed entry changes nothing
+      assertThat(
+              reg.apply(new CollectionMetaOp.SetQuotas(dev.quiver.storage.QuotaConfig.DISABLED), 1))
+          .isFalse();
+    }
+    assertThat(Files.readString(dir.resolve("quota.json")))
+        .isEqualTo(
+            "{\"enabled\": true, \"max_resident_memory_percent\": 90, \"max_disk_usage_percent\":"
+                + " null, \"release_margin_percent\": 0}\n");
+    try (var reg = LocalRegistry.open(dir)) {
+      assertThat(reg.quotas()).contains(set);
+    }
+    // a file an operator edited is read as JSON; a broken one stops the start with its name
+    Files.writeString(dir.resolve("quota.json"), "{ \"max_disk_usage_percent\" : 80 }");
+    try (var reg = LocalRegistry.open(dir)) {
+      assertThat(reg.quotas()).contains(new dev.quiver.storage.QuotaConfig(false, null, 80, null));
+    }
+    Files.writeString(dir.resolve("quota.json"), "{\"max_disk_usage_percent\": 180}");
+    assertThatThrownBy(() -> LocalRegistry.open(dir))
+        .isInstanceOf(StorageException.Corrupted.class)
+        .hasMessageContaining("quota.json")
+        .hasMessageContaining("max_disk_usage_percent");
+  }
+
+  @Test
   void replayedIndexesChangeNothing() {
     try (var reg = LocalRegistry.open(dir)) {
       reg.apply(new CollectionMetaOp.Create("a", CONFIG), 1);

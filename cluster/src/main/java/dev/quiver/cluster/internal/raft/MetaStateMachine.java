@@ -55,6 +55,12 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** Aliases changed: every node's registry applies the same actions. */
     void aliasesChanged(List<dev.quiver.storage.AliasAction> actions, long index);
+
+    /** The quota configuration changed: every node's registry persists it. */
+    void quotasChanged(dev.quiver.storage.QuotaConfig config, long index);
+
+    /** What this node reports about its own quota usage when a peer asks. */
+    dev.quiver.cluster.ResourceQuota.PeerUsage quotaUsage();
   }
 
   /**
@@ -227,6 +233,7 @@ final class MetaStateMachine extends BaseStateMachine {
         effects.shardKeyDropped(p, k.key(), shards, index);
       }
       case Wire.ChangeAliases a -> effects.aliasesChanged(a.actions(), index);
+      case Wire.SetQuotas q -> effects.quotasChanged(q.config(), index);
       case Wire.SetPayloadIndex x -> {
         require(x.collection());
         effects.payloadIndexChanged(x.collection(), x.field(), x.spec(), index);
@@ -271,7 +278,35 @@ final class MetaStateMachine extends BaseStateMachine {
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
+    if (QUOTA_USAGE.equals(request.getContent())) {
+      var u = effects.quotaUsage();
+      byte[] reply;
+      try {
+        reply =
+            ShardCodec.write(
+                out -> {
+                  out.writeBoolean(u.exceeded());
+                  Wire.writePercent(out, u.residentMemoryPercent());
+                  Wire.writePercent(out, u.diskUsagePercent());
+                });
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+    }
     return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  /** The query a peer answers with its own quota usage (a stale read, served by that peer). */
+  static final ByteString QUOTA_USAGE = ByteString.copyFromUtf8("quota-usage");
+
+  static dev.quiver.cluster.ResourceQuota.PeerUsage decodeQuotaUsage(ByteString bytes)
+      throws ShardCodec.Malformed {
+    return ShardCodec.read(
+        bytes.toByteArray(),
+        in ->
+            new dev.quiver.cluster.ResourceQuota.PeerUsage(
+                in.readBoolean(), Wire.readPercent(in), Wire.readPercent(in)));
   }
 
   /** Waits until this peer has applied {@code index}; false on timeout. */

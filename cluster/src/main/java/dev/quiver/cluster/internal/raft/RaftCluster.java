@@ -113,11 +113,17 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private PeerIdentity identity;
   private RaftServer server;
   private RaftClient metaClient;
+  private final dev.quiver.cluster.ResourceQuota quota;
+  private PeerQuotas peerQuotas;
 
-  private RaftCluster(ClusterSettings settings, CollectionRegistry registry) {
+  private RaftCluster(
+      ClusterSettings settings,
+      CollectionRegistry registry,
+      dev.quiver.cluster.ResourceQuota quota) {
     PeerNameResolver.register();
     this.settings = settings;
     this.registry = registry;
+    this.quota = quota;
     this.clusterDir = settings.storagePath().resolve("cluster");
     this.bindings = new GroupBindings(clusterDir.resolve("groups"));
     this.meta = new MetaStateMachine(this);
@@ -172,10 +178,26 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
    * joins through {@code --bootstrap}, or rejoins from the stored identity. Takes ownership of
    * {@code registry}.
    */
-  public static RaftCluster start(ClusterSettings settings, CollectionRegistry registry) {
-    var cluster = new RaftCluster(settings, registry);
+  public static RaftCluster start(
+      ClusterSettings settings,
+      CollectionRegistry registry,
+      dev.quiver.cluster.ResourceQuota quota) {
+    var cluster = new RaftCluster(settings, registry, quota);
     try {
       cluster.startServer();
+      cluster.peerQuotas =
+          new PeerQuotas(
+              quota,
+              cluster.identity.peerId(),
+              cluster.meta::peers,
+              () -> {
+                try {
+                  return cluster.server.getDivision(META_GROUP).getGroup();
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              },
+              group -> cluster.client(group, RetryPolicies.noRetry()));
       return cluster;
     } catch (IOException e) {
       cluster.close();
@@ -460,6 +482,9 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   @Override
   public void setPayloadIndex(
       String collection, String field, dev.quiver.storage.PayloadIndexSpec spec) {
+    if (spec != null) {
+      quota.checkWrite();
+    }
     placement(collection);
     propose(new Wire.SetPayloadIndex(collection, field, spec));
   }
@@ -479,6 +504,33 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     if (index > registry.lastAppliedIndex()) {
       registry.apply(new CollectionMetaOp.ChangeAliases(actions), index);
     }
+  }
+
+  @Override
+  public void quotasChanged(dev.quiver.storage.QuotaConfig config, long index) {
+    if (index > registry.lastAppliedIndex()) {
+      registry.apply(new CollectionMetaOp.SetQuotas(config), index);
+    }
+  }
+
+  @Override
+  public dev.quiver.cluster.ResourceQuota.PeerUsage quotaUsage() {
+    return quota.peerUsage();
+  }
+
+  @Override
+  public dev.quiver.cluster.ResourceQuota.Status quotaStatus() {
+    return peerQuotas.status();
+  }
+
+  @Override
+  public dev.quiver.cluster.ResourceQuota quota() {
+    return quota;
+  }
+
+  @Override
+  public void setQuotas(dev.quiver.storage.QuotaConfig config) {
+    propose(new Wire.SetQuotas(config));
   }
 
   @Override
@@ -596,6 +648,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public void createCollection(String name, CollectionConfig config) {
+    quota.checkWrite();
     String problem = dev.quiver.storage.CollectionNames.problem(name);
     if (problem != null) {
       throw new StorageException.BadInput(problem);
@@ -702,9 +755,9 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   public UpdateResult update(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
     MetaStateMachine.Placement p = placement(collection);
     List<CompletableFuture<Void>> parts = new ArrayList<>();
-    p.layout()
-        .route(op, selector)
-        .forEach((shard, part) -> parts.add(channel(p, shard).submit(part)));
+    Map<Integer, UpdateOp> routed = p.layout().route(op, selector);
+    peerQuotas.check(op, routed.keySet().stream().map(p.replicas()::get).toList());
+    routed.forEach((shard, part) -> parts.add(channel(p, shard).submit(part)));
     long opId = callIds.incrementAndGet();
     if (!wait) {
       return new UpdateResult(opId, UpdateResult.Status.ACKNOWLEDGED);
@@ -832,6 +885,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       Integer shards,
       Integer replicationFactor,
       List<Long> placement) {
+    quota.checkWrite();
     MetaStateMachine.Placement p = placement(collection);
     p.layout().checkNewKey(collection, key);
     List<Long> peers = new ArrayList<>(meta.peers().keySet());
@@ -964,6 +1018,9 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public void close() {
+    if (peerQuotas != null) {
+      peerQuotas.close();
+    }
     channels.values().forEach(ShardChannel::close);
     channels.clear();
     if (metaClient != null) {

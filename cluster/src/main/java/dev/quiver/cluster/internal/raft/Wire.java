@@ -71,6 +71,9 @@ final class Wire {
   /** Drops a key's shards. */
   record DropShardKey(String collection, ShardKey key) implements MetaEntry {}
 
+  /** The cluster-wide resource quota configuration ({@code PUT /quotas}). */
+  record SetQuotas(dev.quiver.storage.QuotaConfig config) implements MetaEntry {}
+
   static byte[] encode(MetaEntry e) {
     return ShardCodec.write(
         out -> {
@@ -152,6 +155,13 @@ final class Wire {
                 }
               }
             }
+            case SetQuotas q -> {
+              out.writeByte(12);
+              out.writeBoolean(q.config().enabled());
+              writePercent(out, q.config().maxResidentMemoryPercent());
+              writePercent(out, q.config().maxDiskUsagePercent());
+              writePercent(out, q.config().releaseMarginPercent());
+            }
             case UpdateCollection u -> {
               out.writeByte(9);
               ShardCodec.writeString(out, u.name());
@@ -222,9 +232,31 @@ final class Wire {
               }
               yield new ChangeAliases(actions);
             }
+            case 12 -> {
+              boolean enabled = in.readBoolean();
+              Integer memory = readPercent(in);
+              Integer disk = readPercent(in);
+              Integer margin = readPercent(in);
+              String problem = dev.quiver.storage.QuotaConfig.problem(memory, disk, margin);
+              if (problem != null) {
+                throw new ShardCodec.Malformed(problem);
+              }
+              yield new SetQuotas(
+                  new dev.quiver.storage.QuotaConfig(enabled, memory, disk, margin));
+            }
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
+  }
+
+  /** A percentage, or null, in one signed byte (-1 for null). */
+  static void writePercent(DataOutputStream out, Integer percent) throws IOException {
+    out.writeByte(percent == null ? -1 : percent);
+  }
+
+  static Integer readPercent(java.io.DataInputStream in) throws IOException {
+    int v = in.readByte();
+    return v < 0 ? null : v;
   }
 
   private static void writeReplicas(DataOutputStream out, List<List<Long>> replicas)

@@ -1,0 +1,183 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.ResourceQuota;
+import dev.quiver.storage.StorageException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+
+/**
+ * The resource quota across the cluster: asks every peer what it reports about itself (a stale read
+ * of the metadata group served by that peer, answered by its {@link MetaStateMachine}), and keeps
+ * the set of peers over their limits, polled every second while the quota is enabled, so that a
+ * write is refused when a peer that would store it is over its quota, not only when the node that
+ * received it is. Thread-safe.
+ */
+final class PeerQuotas implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(PeerQuotas.class);
+
+  /** How long a peer may take to report before it is left out. */
+  static final long ASK_MILLIS = 1_000;
+
+  private final ResourceQuota local;
+  private final long self;
+  private final Supplier<Map<Long, String>> peers;
+  private final Supplier<RaftGroup> metaGroup;
+  private final java.util.function.Function<RaftGroup, RaftClient> clients;
+  private RaftGroup clientGroup; // under this
+  private RaftClient client; // under this: asks only, so a slow peer never holds up a proposal
+  private final java.util.concurrent.ScheduledExecutorService poller;
+  private volatile Set<Long> over = Set.of();
+
+  PeerQuotas(
+      ResourceQuota local,
+      long self,
+      Supplier<Map<Long, String>> peers,
+      Supplier<RaftGroup> metaGroup,
+      java.util.function.Function<RaftGroup, RaftClient> clients) {
+    this.local = local;
+    this.self = self;
+    this.peers = peers;
+    this.metaGroup = metaGroup;
+    this.clients = clients;
+    this.poller =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("quota-poller").factory());
+    poller.scheduleWithFixedDelay(this::poll, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** The configuration, this node's usage and verdict, and every answering peer's report. */
+  ResourceQuota.Status status() {
+    var status = local.localStatus();
+    return new ResourceQuota.Status(status.config(), status.usage(), status.exceeded(), ask());
+  }
+
+  /**
+   * Refuses a write of {@code op} that would be stored by a peer in {@code replicas} which reported
+   * being over its quota at the last poll; this node's own quota is checked as it stands.
+   */
+  void check(dev.quiver.storage.UpdateOp op, java.util.Collection<List<Long>> replicas) {
+    if (!ResourceQuota.consumes(op)) {
+      return;
+    }
+    local.checkWrite();
+    Set<Long> refusing = over;
+    if (refusing.isEmpty()) {
+      return;
+    }
+    for (List<Long> shardPeers : replicas) {
+      for (long peer : shardPeers) {
+        if (peer != self && refusing.contains(peer)) {
+          throw new StorageException.InsufficientStorage(
+              "peer " + peer + ", which holds a replica written to, is over its resource quota");
+        }
+      }
+    }
+  }
+
+  private void poll() {
+    try {
+      if (!local.config().enabled()) {
+        over = Set.of();
+        return;
+      }
+      var next = new java.util.HashSet<Long>();
+      ask()
+          .forEach(
+              (peer, usage) -> {
+                if (usage.exceeded()) {
+                  next.add(peer);
+                }
+              });
+      over = Set.copyOf(next);
+    } catch (RuntimeException e) {
+      LOG.debug("quota poll failed: {}", e.toString());
+    }
+  }
+
+  /** Every peer's report, asked in parallel; peers that do not answer in time are left out. */
+  private SortedMap<Long, ResourceQuota.PeerUsage> ask() {
+    RaftClient client = client();
+    var asked = new TreeMap<Long, CompletableFuture<RaftClientReply>>();
+    var answers = new TreeMap<Long, ResourceQuota.PeerUsage>();
+    for (long peer : peers.get().keySet()) {
+      if (peer == self) {
+        answers.put(peer, local.peerUsage());
+      } else if (client != null) {
+        asked.put(
+            peer,
+            client
+                .async()
+                .sendStaleRead(
+                    Message.valueOf(MetaStateMachine.QUOTA_USAGE),
+                    0,
+                    RaftPeerId.valueOf(Long.toString(peer))));
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ASK_MILLIS);
+    asked.forEach(
+        (peer, reply) -> {
+          try {
+            RaftClientReply r =
+                reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (r.isSuccess()) {
+              answers.put(peer, MetaStateMachine.decodeQuotaUsage(r.getMessage().getContent()));
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } catch (Exception e) {
+            reply.cancel(true);
+            LOG.debug("peer {} did not report its quota usage: {}", peer, e.toString());
+          }
+        });
+    return answers;
+  }
+
+  /** A client of the metadata group as it is now (rebuilt when peers join or leave). */
+  private synchronized RaftClient client() {
+    RaftGroup group;
+    try {
+      group = metaGroup.get();
+    } catch (RuntimeException e) {
+      return null; // not running (yet, or any more)
+    }
+    if (!group.equals(clientGroup)) {
+      closeClient();
+      client = clients.apply(group);
+      clientGroup = group;
+    }
+    return client;
+  }
+
+  private void closeClient() {
+    if (client != null) {
+      try {
+        client.close();
+      } catch (java.io.IOException e) {
+        LOG.debug("closing the quota client: {}", e.toString());
+      }
+      client = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    poller.shutdownNow();
+    synchronized (this) {
+      closeClient();
+      clientGroup = null;
+    }
+  }
+}
