@@ -52,6 +52,14 @@ public final class LoadGen {
   /** Upserts come last: the points they add are indexed in the background afterwards. */
   private static final String[] OPS = {"search", "filtered", "scroll", "upsert256"};
 
+  /** The operations to run: all, or those named in {@code -Dbench.load.ops} (comma-separated). */
+  private static List<String> ops() {
+    String only = System.getProperty("bench.load.ops", "");
+    return only.isBlank() || only.startsWith("$")
+        ? List.of(OPS)
+        : java.util.Arrays.stream(only.split(",")).map(String::strip).toList();
+  }
+
   private record Case(String mode, String api, String op, int clients) {}
 
   private record Stats(double qps, double p50, double p99, double p999, long errors) {}
@@ -80,7 +88,7 @@ public final class LoadGen {
         measure(call(t, "grpc", "search"), 8, 5, 0);
         measure(call(t, "rest", "search"), 8, 5, 0);
         measure(call(t, "grpc", "filtered"), 8, 2, 0);
-        for (String op : OPS) {
+        for (String op : ops()) {
           for (String api : new String[] {"grpc", "rest"}) {
             for (int clients : CLIENTS) {
               Case c = new Case(mode, api, op, clients);

@@ -1,7 +1,5 @@
 package dev.quiver.storage;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,7 +44,7 @@ public sealed interface Value {
     public static final Struct EMPTY = new Struct(Map.of());
 
     public Struct {
-      fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+      fields = SmallMap.copyOf(fields);
     }
 
     public boolean isEmpty() {

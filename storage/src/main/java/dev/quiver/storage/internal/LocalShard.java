@@ -34,7 +34,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   /** A point as stored: immutable once built; its vectors live in the spaces, by slot. */
   private record Stored(
-      PointId id, long version, Map<String, Integer> slots, Value.Struct payload) {}
+      PointId id, long version, Map<String, Integer> slots, Value.Struct payload) {
+    Stored {
+      slots = Map.copyOf(slots); // one entry in most collections: a compact immutable map
+    }
+  }
 
   private volatile CollectionConfig config;
   private final Map<String, VectorSpace> spaces = new HashMap<>();
@@ -44,6 +48,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private final java.util.concurrent.ConcurrentSkipListSet<PointId> order =
       new java.util.concurrent.ConcurrentSkipListSet<>();
 
+  /**
+   * Reads that see vector slots hold an epoch, so that no slot they see is used again meanwhile.
+   */
+  private final Epochs epochs = new Epochs();
+
   private final PayloadIndexes indexes = new PayloadIndexes();
   private volatile java.util.Set<String> textFields = java.util.Set.of();
   private final Object writeLock = new Object();
@@ -51,8 +60,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private final Path dir;
   private long checkpointed; // guarded by writeLock
 
-  /** A checkpoint is taken once the WAL holds more segments than this. */
+  /** A checkpoint is taken once the WAL holds more segments than this, at least. */
   private static final int CHECKPOINT_AFTER_SEGMENTS = 2;
+
+  /**
+   * WAL segments to accumulate before the next checkpoint: at least {@link
+   * #CHECKPOINT_AFTER_SEGMENTS}, and as many as the last checkpoint was large, so that rewriting a
+   * big shard's checkpoint (during which its writes wait) costs at most about as much as the writes
+   * it covers, and a replay at most one checkpoint's worth of log. Guarded by writeLock.
+   */
+  private long checkpointAfterSegments = CHECKPOINT_AFTER_SEGMENTS;
 
   private volatile long lastApplied; // written under writeLock
 
@@ -171,7 +188,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             params,
             params.hnswOr(config.hnsw()),
             config.optimizers().indexingThreshold(),
-            restoredSize);
+            restoredSize,
+            epochs);
     space.setVacuum(
         config.optimizers().deletedThreshold(), config.optimizers().vacuumMinVectorNumber());
     spaces.put(name, space);
@@ -188,9 +206,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       if (checkpointed == lastApplied) {
         return;
       }
-      // the graph written holds every slot due for it; the others are found pending on reload
-      spaces.values().forEach(s -> s.drainIndex(false));
+      long started = System.nanoTime();
+      // the graph is written as it stands: slots the indexer has not reached yet are found
+      // pending on reload and indexed then, so writes never wait here for the graph to catch up
       spaces.values().forEach(s -> s.vectors.force());
+      long forced = System.nanoTime();
       // streamed: the points are not copied (writes wait on the lock, so none change meanwhile)
       Checkpoint.write(
           dir,
@@ -203,6 +223,25 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           points.size());
       wal.dropCovered();
       checkpointed = lastApplied;
+      try {
+        long segment = (long) config.wal().walCapacityMb() << 20;
+        checkpointAfterSegments =
+            Math.max(
+                CHECKPOINT_AFTER_SEGMENTS,
+                java.nio.file.Files.size(dir.resolve(Checkpoint.FILE)) / Math.max(1, segment));
+      } catch (java.io.IOException e) {
+        checkpointAfterSegments = CHECKPOINT_AFTER_SEGMENTS;
+      }
+      long took = System.nanoTime() - started;
+      if (took > 1_000_000_000L) { // writes to this shard waited that long
+        org.apache.logging.log4j.LogManager.getLogger(LocalShard.class)
+            .warn(
+                "checkpoint of {} ({} points) took {} ms, {} ms of them forcing the vectors",
+                dir,
+                points.size(),
+                took / 1_000_000,
+                (forced - started) / 1_000_000);
+      }
     }
   }
 
@@ -256,7 +295,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       }
       applyInMemory(opNum, prepared);
       lastApplied = opNum;
-      if (!externalLog && wal.segmentCount() > CHECKPOINT_AFTER_SEGMENTS) {
+      if (!externalLog && wal.segmentCount() > checkpointAfterSegments) {
         checkpoint();
       }
       return true;
@@ -367,7 +406,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   @Override
   public void awaitIndexed() {
-    spaces.values().forEach(s -> s.drainIndex(true));
+    spaces.values().forEach(s -> s.drainIndex());
   }
 
   @Override
@@ -640,6 +679,15 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   @Override
   public List<ScoredPoint> search(SearchRequest request) {
+    int token = epochs.enter();
+    try {
+      return searchHeld(request);
+    } finally {
+      epochs.exit(token);
+    }
+  }
+
+  private List<ScoredPoint> searchHeld(SearchRequest request) {
     VectorParams params = params(request.vectorName());
     if (request.vector().length != params.size()) {
       throw dimensionError(params.size(), request.vector().length);
@@ -653,6 +701,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
     int keep = request.limit() + request.offset();
     Filter filter = request.filter();
+    long asOf = lastApplied; // points written after this are tested against the filter again
     java.util.function.IntPredicate accept =
         filter == null
             ? slot -> space.owners.get(slot) != null
@@ -702,6 +751,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       Stored s = id == null ? null : points.get(id);
       if (s == null || !Integer.valueOf(slot).equals(s.slots().get(request.vectorName()))) {
         continue; // deleted or replaced meanwhile
+      }
+      if (s.version() > asOf && filter != null && !passes(filter, s)) {
+        // its payload changed during the search: the candidate test saw the one before (its slot,
+        // and so its vector and score, cannot have changed: slots wait for reads to end)
+        continue;
       }
       float score = OffHeapVectors.score(distance, found.similarity(pos));
       if (request.scoreThreshold() != null && !distance.passes(score, request.scoreThreshold())) {
@@ -777,6 +831,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   @Override
   public List<PointRecord> retrieve(
       List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
+    int token = epochs.enter();
+    try {
+      return retrieveHeld(ids, withPayload, withVectors);
+    } finally {
+      epochs.exit(token);
+    }
+  }
+
+  private List<PointRecord> retrieveHeld(
+      List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
     List<PointRecord> out = new ArrayList<>(ids.size());
     var seen = new java.util.HashSet<PointId>();
     for (PointId id : ids) {
@@ -804,6 +868,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   @Override
   public dev.quiver.storage.ScrollPage scroll(
+      Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors) {
+    int token = epochs.enter();
+    try {
+      return scrollHeld(filter, offset, limit, withPayload, withVectors);
+    } finally {
+      epochs.exit(token);
+    }
+  }
+
+  private dev.quiver.storage.ScrollPage scrollHeld(
       Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors) {
     List<Stored> page = new ArrayList<>(limit + 1);
     PayloadIndexes.Candidates c =

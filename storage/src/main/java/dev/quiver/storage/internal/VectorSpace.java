@@ -20,17 +20,27 @@ final class VectorSpace implements AutoCloseable {
   private volatile int indexingThresholdKb;
 
   final OffHeapVectors vectors;
+  final Epochs epochs;
   final HnswIndex index;
   final SlotOwners owners = new SlotOwners();
   private volatile int live;
 
   VectorSpace(Path dir, VectorParams params, HnswConfig hnsw) {
-    this(dir, params, hnsw, 1, 0);
+    this(dir, params, hnsw, 1, 0, new Epochs());
   }
 
-  /** A space whose first {@code restoredSize} vectors come from a checkpoint. */
+  /**
+   * A space whose first {@code restoredSize} vectors come from a checkpoint; its freed slots are
+   * used again as {@code epochs} (the shard's reads) allow.
+   */
   VectorSpace(
-      Path dir, VectorParams params, HnswConfig hnsw, int indexingThresholdKb, int restoredSize) {
+      Path dir,
+      VectorParams params,
+      HnswConfig hnsw,
+      int indexingThresholdKb,
+      int restoredSize,
+      Epochs epochs) {
+    this.epochs = epochs;
     this.params = params;
     this.hnsw = hnsw;
     this.indexingThresholdKb = indexingThresholdKb;
@@ -76,6 +86,12 @@ final class VectorSpace implements AutoCloseable {
    */
   int append(PointId id, float[] v) {
     Integer reused = free.poll();
+    if (reused == null) {
+      Retired r = retired.peek(); // appends are the only consumer: the head stays until polled
+      if (r != null && epochs.reclaimable(r.epoch())) {
+        reused = retired.poll().slot();
+      }
+    }
     int slot;
     if (reused != null) {
       slot = reused;
@@ -90,9 +106,20 @@ final class VectorSpace implements AutoCloseable {
 
   // ---- vacuum: deleted vectors leave the graph, their slots are used again ----
 
-  /** Slots free for new vectors: neither owned nor in the graph nor pending. */
+  /** Slots free for new vectors: neither owned nor in the graph nor pending (at load). */
   private final java.util.concurrent.ConcurrentLinkedQueue<Integer> free =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** A slot freed in {@code epoch}: a read that began before may still be looking at it. */
+  private record Retired(int slot, long epoch) {}
+
+  /** Slots freed while reads run, in the order freed, each used again once no read can see it. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Retired> retired =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private void retire(int slot) {
+    retired.add(new Retired(slot, epochs.current()));
+  }
 
   /** Graph nodes whose point is gone (approximate: the vacuum recounts). */
   private final java.util.concurrent.atomic.AtomicInteger dead =
@@ -122,7 +149,7 @@ final class VectorSpace implements AutoCloseable {
 
   /** Slots free to be used again (for tests and telemetry). */
   int freeSlots() {
-    return free.size();
+    return free.size() + retired.size();
   }
 
   /**
@@ -135,11 +162,11 @@ final class VectorSpace implements AutoCloseable {
     try {
       int[] removed = index.remove(slot -> owners.get(slot) == null, vectors.size());
       for (int slot : removed) {
-        free.add(slot);
+        retire(slot);
       }
       for (int slot : pending) {
         if (owners.get(slot) == null && !index.contains(slot) && pending.remove(slot)) {
-          free.add(slot);
+          retire(slot);
         }
       }
       dead.set(countDead());
@@ -197,35 +224,32 @@ final class VectorSpace implements AutoCloseable {
 
   /** Held while slots move from {@link #pending} into the graph (indexer or a drain). */
   private final java.util.concurrent.locks.ReentrantLock indexLock =
-      new java.util.concurrent.locks.ReentrantLock();
+      new java.util.concurrent.locks.ReentrantLock(true); // fair: the indexer takes it batch after
+
+  // batch, and a checkpoint (which writes hold back for) must not wait behind all of them
 
   private final Object wakeUp = new Object();
   private Thread indexer; // guarded by wakeUp
   private volatile boolean closed;
 
-  /** Beyond this many pending slots the writer indexes a batch itself (back-pressure). */
-  static final int MAX_PENDING = 20_000;
-
-  private static final int INDEX_BATCH = 4096;
+  private static final int INDEX_BATCH = 512;
   private static final int PARALLEL_BATCH = 64;
 
   /**
-   * Queues appended slots for the graph. A background indexer inserts them (on all cores for larger
-   * batches, as the graph takes concurrent inserts), so a write does not wait for graph building;
-   * until then searches find them by scanning. Above {@link #MAX_PENDING} the calling writer helps,
-   * which bounds both the lag and the scan.
+   * Queues appended slots for the graph. A background indexer inserts them (on {@link
+   * #backgroundThreads()} threads, as the graph takes concurrent inserts), so a write never waits
+   * for graph building, as in Qdrant, where {@code wait=true} means applied and searchable, not
+   * indexed: until the indexer reaches them, searches find them by scanning, and the collection
+   * reports itself optimizing (yellow). A sustained write rate above the build rate therefore grows
+   * the scanned tail, and searches slow down with it until the indexer catches up.
    */
   void index(int[] slots) {
     for (int s : slots) {
       pending.add(s);
     }
-    if (!indexing()) {
-      return; // searched by scanning until the threshold is passed
+    if (indexing()) {
+      wake(); // else searched by scanning until the threshold is passed
     }
-    if (pending.size() > MAX_PENDING) {
-      indexBatch();
-    }
-    wake();
   }
 
   private void wake() {
@@ -253,18 +277,29 @@ final class VectorSpace implements AutoCloseable {
         }
         continue;
       }
-      indexBatch();
+      indexBatch(backgroundThreads());
     }
   }
 
-  /** Moves up to one batch of pending slots into the graph. */
-  private void indexBatch() {
+  /**
+   * Threads the background indexer builds with: {@code max_indexing_threads} when set (at most the
+   * cores), else every core but one, as Qdrant's automatic CPU budget leaves one to serve requests
+   * (at least one).
+   */
+  int backgroundThreads() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    int set = hnsw.maxIndexingThreads();
+    return set > 0 ? Math.min(set, cores) : Math.max(1, cores - 1);
+  }
+
+  /** Moves up to one batch of pending slots into the graph, on up to {@code threads} threads. */
+  private void indexBatch(int threads) {
     indexLock.lock();
     try {
       int[] batch = pending.stream().limit(INDEX_BATCH).mapToInt(Integer::intValue).toArray();
       // a vector deleted before its turn never enters the graph: its slot is free at once
       int[] live = java.util.Arrays.stream(batch).filter(s -> owners.get(s) != null).toArray();
-      insert(live);
+      insert(live, threads);
       for (int s : batch) {
         pending.remove(s); // only now: until inserted, searches must still scan it
       }
@@ -275,7 +310,7 @@ final class VectorSpace implements AutoCloseable {
         }
         for (int s : batch) {
           if (!inserted.contains(s) && owners.get(s) == null && !index.contains(s)) {
-            free.add(s);
+            retire(s);
           }
         }
       }
@@ -284,23 +319,30 @@ final class VectorSpace implements AutoCloseable {
     }
   }
 
-  private void insert(int[] slots) {
-    if (slots.length < PARALLEL_BATCH) {
+  private void insert(int[] slots, int threads) {
+    if (threads <= 1 || slots.length < PARALLEL_BATCH) {
       for (int s : slots) {
         index.insert(s);
       }
-    } else {
-      java.util.Arrays.stream(slots).parallel().forEach(index::insert);
+    } else { // the graph takes concurrent inserts: one stripe of the batch per thread
+      java.util.stream.IntStream.range(0, threads)
+          .parallel()
+          .forEach(
+              t -> {
+                for (int i = t; i < slots.length; i += threads) {
+                  index.insert(slots[i]);
+                }
+              });
     }
   }
 
   /**
-   * Indexes everything pending now when indexing is due (before the graph is written to a
-   * checkpoint), or regardless of the threshold with {@code force}.
+   * Indexes everything pending now, whatever the threshold, on every core: the caller is waiting
+   * for it.
    */
-  void drainIndex(boolean force) {
-    while (!pending.isEmpty() && (force || indexing())) {
-      indexBatch();
+  void drainIndex() {
+    while (!pending.isEmpty()) {
+      indexBatch(Math.max(backgroundThreads(), Runtime.getRuntime().availableProcessors()));
     }
   }
 
@@ -330,7 +372,7 @@ final class VectorSpace implements AutoCloseable {
       if (!index.contains(slot) && indexLock.tryLock()) {
         try {
           if (!index.contains(slot) && pending.remove(slot)) {
-            free.add(slot); // never reached the graph: free at once
+            retire(slot); // never reached the graph: free once no read can see it
             return;
           }
         } finally {

@@ -49,6 +49,12 @@ final class Wal implements AutoCloseable {
   private long currentSeq;
   private long currentSize;
   private long lastAppended;
+
+  /** Guards {@link #forcing} and {@link #durable}: the group commit of {@link #force()}. */
+  private final Object forceLock = new Object();
+
+  private boolean forcing; // an fsync is running
+  private long durable; // every record up to this op is on stable storage
   private int segmentCount; // segment files on disk
 
   private Wal(Path dir, long capacityBytes) {
@@ -106,23 +112,54 @@ final class Wal implements AutoCloseable {
   }
 
   /**
-   * Forces every appended record to stable storage.
+   * Forces every record appended before the call to stable storage. Concurrent callers share fsyncs
+   * (group commit): a caller whose records an fsync already in progress does not cover waits for it
+   * to end and then starts one for everything appended by then, so N writers waiting together cost
+   * about two fsyncs rather than N.
    *
    * @return the last operation number that is now durable
    */
   long force() {
     FileChannel ch;
     long upTo;
-    synchronized (this) {
-      ch = current;
-      upTo = lastAppended;
+    synchronized (forceLock) {
+      long target;
+      synchronized (this) {
+        target = lastAppended;
+      }
+      while (forcing && durable < target) {
+        try {
+          forceLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StorageException.Io("interrupted while waiting for a WAL fsync", e);
+        }
+      }
+      if (durable >= target) {
+        return durable;
+      }
+      forcing = true;
+      synchronized (this) {
+        ch = current;
+        upTo = lastAppended;
+      }
     }
+    boolean forced = false;
     try {
       ch.force(false);
+      forced = true;
     } catch (ClosedChannelException e) {
-      // rolled over meanwhile: the roll forced that segment, which held everything up to upTo
+      forced = true; // rolled over meanwhile: the roll forced that segment, which held upTo
     } catch (IOException e) {
       throw new StorageException.Io("WAL fsync failed in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      synchronized (forceLock) {
+        if (forced) {
+          durable = Math.max(durable, upTo);
+        }
+        forcing = false;
+        forceLock.notifyAll();
+      }
     }
     return upTo;
   }

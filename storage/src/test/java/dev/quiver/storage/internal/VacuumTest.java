@@ -1,6 +1,7 @@
 package dev.quiver.storage.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
@@ -54,6 +55,18 @@ class VacuumTest {
       points.add(new Point(PointId.of(i), Map.of("", data[i]), Value.Struct.EMPTY));
     }
     return points;
+  }
+
+  private static float cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return (float) (dot / Math.sqrt(na * nb));
   }
 
   private static double recall(LocalShard shard, Random r) {
@@ -127,6 +140,133 @@ class VacuumTest {
       assertThat(reopened.allocatedSlots()).isLessThanOrEqualTo(slots + POINTS);
       assertThat(recall(reopened, r)).isGreaterThanOrEqualTo(0.95);
     }
+  }
+
+  /**
+   * Rewrites free the old slots, which new points take at once: a search that scored a slot for one
+   * point must not hand back the point that took it meanwhile, nor one its filter rejects. Constant
+   * rewrites and deletes of the same ids make that overlap frequent (each id's payload is fixed by
+   * its parity).
+   */
+  private static final int IDS = 2000;
+
+  @Test
+  void searchesRacingRewritesNeverReturnWhatTheFilterRejects() throws Exception {
+    dev.quiver.storage.Filter even =
+        new dev.quiver.storage.Filter(
+            List.of(new dev.quiver.storage.Condition.Match("even", new Value.Bool(true))),
+            List.of(),
+            List.of(),
+            null);
+    java.util.concurrent.atomic.AtomicLong op = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong searches = new java.util.concurrent.atomic.AtomicLong();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // unindexed (threshold 0): every slot is scanned, and a rewrite frees its slot at once
+    CollectionConfig c = config();
+    CollectionConfig unindexed =
+        new CollectionConfig(
+            c.vectors(),
+            c.shardNumber(),
+            c.replicationFactor(),
+            c.writeConsistencyFactor(),
+            c.onDiskPayload(),
+            c.hnsw(),
+            new OptimizersConfig(0.2, 200, 0, null, 0, 5, null),
+            c.wal(),
+            c.shardingMethod());
+    try (LocalShard shard = new LocalShard(dir, unindexed)) {
+      List<Thread> threads = new ArrayList<>();
+      for (int w = 0; w < 3; w++) {
+        long seed = 17 + w;
+        boolean deleter = w == 2;
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      Random r = new Random(seed);
+                      try {
+                        while (!stop.get()) {
+                          if (deleter) {
+                            List<PointId> ids = new ArrayList<>();
+                            for (int k = 0; k < 50; k++) {
+                              ids.add(PointId.of(r.nextInt(IDS)));
+                            }
+                            synchronized (op) {
+                              shard.apply(op.incrementAndGet(), new UpdateOp.DeletePoints(ids));
+                            }
+                            continue;
+                          }
+                          List<Point> batch = new ArrayList<>();
+                          for (float[] v : HnswIndexTest.clustered(r, 100, DIM, false)) {
+                            int id = r.nextInt(IDS);
+                            batch.add(
+                                new Point(
+                                    PointId.of(id),
+                                    Map.of("", v),
+                                    new Value.Struct(Map.of("even", new Value.Bool(id % 2 == 0)))));
+                          }
+                          synchronized (op) {
+                            shard.apply(op.incrementAndGet(), new UpdateOp.Upsert(batch));
+                          }
+                        }
+                      } catch (Throwable t) {
+                        errors.add(t);
+                      }
+                    }));
+      }
+      for (int q = 0; q < 2; q++) {
+        long seed = 31 + q;
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      Random r = new Random(seed);
+                      try {
+                        while (!stop.get()) {
+                          float[] v = HnswIndexTest.clustered(r, 1, DIM, false)[0];
+                          var hits =
+                              shard.search(
+                                  new SearchRequest(
+                                      "",
+                                      v,
+                                      20,
+                                      0,
+                                      null,
+                                      WithPayload.ALL,
+                                      WithVectors.ALL,
+                                      32,
+                                      false,
+                                      even));
+                          for (ScoredPoint h : hits) {
+                            assertThat(h.payload().fields().get("even"))
+                                .isEqualTo(new Value.Bool(true));
+                            // the score is that of the vector returned with it
+                            assertThat(h.score())
+                                .isCloseTo(cosine(v, h.vectors().get("")), within(1e-4f));
+                          }
+                          for (int k = 1; k < hits.size(); k++) {
+                            assertThat(hits.get(k).score())
+                                .isLessThanOrEqualTo(hits.get(k - 1).score());
+                          }
+                          searches.incrementAndGet();
+                        }
+                      } catch (Throwable t) {
+                        errors.add(t);
+                      }
+                    }));
+      }
+      Thread.sleep(2000); // bounded: two seconds of rewrites and searches
+      stop.set(true);
+      for (Thread t : threads) {
+        t.join(30_000);
+      }
+    }
+    errors.forEach(Throwable::printStackTrace);
+    assertThat(errors).isEmpty();
+    assertThat(searches.get()).isPositive();
+    assertThat(op.get()).isPositive();
   }
 
   @Test
