@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,7 +48,10 @@ public final class LoadGen {
   static final int DIM = 384;
   static final int LOADED = 20_000;
   private static final String KEY = "load-generator-api-key-0123456789";
-  private static final int[] CLIENTS = {1, 8, 32};
+  private static final int[] CLIENTS =
+      java.util.Arrays.stream(System.getProperty("bench.load.clients", "1,8,32").split(","))
+          .mapToInt(x -> Integer.parseInt(x.strip()))
+          .toArray();
 
   /** Upserts come last: the points they add are indexed in the background afterwards. */
   private static final String[] OPS = {"search", "filtered", "scroll", "upsert256"};
@@ -88,8 +92,9 @@ public final class LoadGen {
         measure(call(t, "grpc", "search"), 8, 5, 0);
         measure(call(t, "rest", "search"), 8, 5, 0);
         measure(call(t, "grpc", "filtered"), 8, 2, 0);
+        System.out.println("warmed up; measuring");
         for (String op : ops()) {
-          for (String api : new String[] {"grpc", "rest"}) {
+          for (String api : System.getProperty("bench.load.apis", "grpc,rest").split(",")) {
             for (int clients : CLIENTS) {
               Case c = new Case(mode, api, op, clients);
               Stats s = run(t, c, seconds);
@@ -196,7 +201,8 @@ public final class LoadGen {
       var ssl = secure ? TlsCostBench.sslContext(tls.resolve("cacert.pem")) : null;
       String token = mode.equals("tls+jwt") ? jwt(KEY) : null;
       ManagedChannel channel =
-          TlsCostBench.channel(grpc, secure ? tls.resolve("cacert.pem") : null);
+          // the official client's callbacks only complete futures: run them on its event loop
+          TlsCostBench.channel(grpc, secure ? tls.resolve("cacert.pem") : null, true);
       var grpcClient = QdrantGrpcClient.newBuilder(channel, true);
       if (token != null) {
         grpcClient.withApiKey(token); // sent as the api-key header, which also takes a JWT
@@ -256,6 +262,17 @@ public final class LoadGen {
           .header("content-type", "application/json")
           .method(method, HttpRequest.BodyPublishers.ofString(json))
           .build();
+    }
+
+    CompletableFuture<?> sendAsync(String path, String method, String json) {
+      return http.sendAsync(post(path, method, json), HttpResponse.BodyHandlers.ofString())
+          .thenApply(
+              r -> {
+                if (r.statusCode() != 200) {
+                  throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
+                }
+                return r;
+              });
     }
 
     void send(String path, String method, String json) throws Exception {
@@ -356,16 +373,17 @@ public final class LoadGen {
       c.writer().awaitIndexed();
       Call search =
           rr ->
-              c.reader()
-                  .search(
-                      new dev.quiver.storage.SearchRequest(
-                          "",
-                          vector(rr.nextInt(LOADED), rr),
-                          10,
-                          0,
-                          null,
-                          dev.quiver.storage.WithPayload.NONE,
-                          dev.quiver.storage.WithVectors.NONE));
+              CompletableFuture.completedFuture(
+                  c.reader()
+                      .search(
+                          new dev.quiver.storage.SearchRequest(
+                              "",
+                              vector(rr.nextInt(LOADED), rr),
+                              10,
+                              0,
+                              null,
+                              dev.quiver.storage.WithPayload.NONE,
+                              dev.quiver.storage.WithVectors.NONE)));
       return measure(search, 8, seconds, 1);
     }
   }
@@ -392,8 +410,30 @@ public final class LoadGen {
     throw new IllegalStateException("the collection was not indexed within 300 s");
   }
 
+  /** One request: started on the calling thread, done when the future completes. */
   interface Call {
-    void run(Random r) throws Exception;
+    CompletableFuture<?> start(Random r) throws Exception;
+  }
+
+  /** The future of a call of the official client. */
+  private static <T> CompletableFuture<T> done(
+      com.google.common.util.concurrent.ListenableFuture<T> f) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    com.google.common.util.concurrent.Futures.addCallback(
+        f,
+        new com.google.common.util.concurrent.FutureCallback<T>() {
+          @Override
+          public void onSuccess(T v) {
+            out.complete(v);
+          }
+
+          @Override
+          public void onFailure(Throwable e) {
+            out.completeExceptionally(e);
+          }
+        },
+        com.google.common.util.concurrent.MoreExecutors.directExecutor());
+    return out;
   }
 
   static Call call(Target t, String api, String op) {
@@ -428,11 +468,9 @@ public final class LoadGen {
         }
         yield r -> {
           int k = r.nextInt(pool);
-          if (grpc) {
-            t.grpc().queryAsync(messages[k]).get();
-          } else {
-            t.send("/collections/load/points/query", "POST", bodies[k]);
-          }
+          return grpc
+              ? done(t.grpc().queryAsync(messages[k]))
+              : t.sendAsync("/collections/load/points/query", "POST", bodies[k]);
         };
       }
       case "upsert256" ->
@@ -455,29 +493,27 @@ public final class LoadGen {
                         .putPayload(
                             "bucket", io.qdrant.client.ValueFactory.value((from + i) % 10)));
               }
-              t.grpc().upsertAsync(b.build()).get();
-            } else {
-              t.send("/collections/load/points?wait=true", "PUT", points(from, 256, r));
+              return done(t.grpc().upsertAsync(b.build()));
             }
+            return t.sendAsync("/collections/load/points?wait=true", "PUT", points(from, 256, r));
           };
       case "scroll" ->
           r -> {
             long offset = r.nextInt(LOADED - 200);
             if (grpc) {
-              t.grpc()
-                  .scrollAsync(
-                      Points.ScrollPoints.newBuilder()
-                          .setCollectionName("load")
-                          .setOffset(io.qdrant.client.PointIdFactory.id(offset))
-                          .setLimit(100)
-                          .build())
-                  .get();
-            } else {
-              t.send(
-                  "/collections/load/points/scroll",
-                  "POST",
-                  "{\"offset\":" + offset + ",\"limit\":100,\"with_payload\":true}");
+              return done(
+                  t.grpc()
+                      .scrollAsync(
+                          Points.ScrollPoints.newBuilder()
+                              .setCollectionName("load")
+                              .setOffset(io.qdrant.client.PointIdFactory.id(offset))
+                              .setLimit(100)
+                              .build()));
             }
+            return t.sendAsync(
+                "/collections/load/points/scroll",
+                "POST",
+                "{\"offset\":" + offset + ",\"limit\":100,\"with_payload\":true}");
           };
       default -> throw new IllegalArgumentException(op);
     };
@@ -507,7 +543,7 @@ public final class LoadGen {
                   while (!stop.get()) {
                     long t0 = System.nanoTime();
                     try {
-                      call.run(r);
+                      call.start(r).get();
                     } catch (Exception e) {
                       errors.incrementAndGet();
                       continue;

@@ -63,7 +63,8 @@ public final class Soak {
         LoadGen.call(t, "rest", "scroll"),
         r -> { // rewrite 16 existing points: the collection stays the same size
           int from = r.nextInt(LoadGen.LOADED - 16);
-          t.send("/collections/load/points?wait=true", "PUT", LoadGen.points(from, 16, r));
+          return t.sendAsync(
+              "/collections/load/points?wait=true", "PUT", LoadGen.points(from, 16, r));
         },
       };
       AtomicBoolean stop = new AtomicBoolean();
@@ -77,7 +78,7 @@ public final class Soak {
                       Random r = new Random(seed * 104729L);
                       while (!stop.get()) {
                         try {
-                          mix[r.nextInt(mix.length)].run(r);
+                          mix[r.nextInt(mix.length)].start(r).get();
                           requests.incrementAndGet();
                         } catch (Exception e) {
                           errors.incrementAndGet();

@@ -265,7 +265,15 @@ public final class TlsCostBench {
   }
 
   static ManagedChannel channel(int port, Path ca) throws Exception {
+    return channel(port, ca, false);
+  }
+
+  /** With {@code direct}, responses are handled on the channel's event loop, not an executor. */
+  static ManagedChannel channel(int port, Path ca, boolean direct) throws Exception {
     var b = NettyChannelBuilder.forAddress("127.0.0.1", port);
+    if (direct) {
+      b.directExecutor();
+    }
     if (ca != null) {
       b.sslContext(GrpcSslContexts.forClient().trustManager(ca.toFile()).build());
     } else {
