@@ -71,8 +71,8 @@ public final class Lookups {
   }
 
   private static void walk(Message m, List<String> out, int depth) {
-    if (depth > 32) {
-      return;
+    if (depth > 32 || !mayRefer(m.getDescriptorForType())) {
+      return; // e.g. a query's vector: nothing in it can name a collection
     }
     for (var e : m.getAllFields().entrySet()) {
       FieldDescriptor f = e.getKey();
@@ -93,6 +93,38 @@ public final class Lookups {
         }
       }
     }
+  }
+
+  /** Whether messages of a type can hold {@code lookup_from} or {@code with_lookup}, by type. */
+  private static final java.util.Map<com.google.protobuf.Descriptors.Descriptor, Boolean> REFERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  static boolean mayRefer(com.google.protobuf.Descriptors.Descriptor type) {
+    Boolean known = REFERS.get(type);
+    if (known == null) {
+      known = reaches(type, new java.util.HashSet<>());
+      REFERS.put(type, known);
+    }
+    return known;
+  }
+
+  private static boolean reaches(
+      com.google.protobuf.Descriptors.Descriptor type,
+      java.util.Set<com.google.protobuf.Descriptors.Descriptor> seen) {
+    if (!seen.add(type)) {
+      return false; // a cycle: whatever it reaches is found through the first visit
+    }
+    for (FieldDescriptor f : type.getFields()) {
+      if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      if (f.getName().equals("lookup_from")
+          || f.getName().equals("with_lookup")
+          || reaches(f.getMessageType(), seen)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void addString(Message m, String field, List<String> out) {

@@ -59,20 +59,23 @@ final class AuthInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     var audit = new AccessControl.Audit();
-    audit.method = "gRPC";
-    audit.path = "/" + method;
-    audit.userAgent = headers.get(Metadata.Key.of("user-agent", Metadata.ASCII_STRING_MARSHALLER));
-    audit.tracingId = first(headers, "x-request-id", "x-tracing-id", "traceparent");
-    SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    audit.clientIp =
-        access.clientIp(
-            remote instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress()
-                : String.valueOf(remote),
-            first(headers, "forwarded"),
-            first(headers, "x-forwarded-for"));
     audit.operation = action.map(Action::operation).orElse(null);
-    boolean audited = AccessControl.audited(action.orElse(null));
+    boolean audited = access.auditLog().enabled() && AccessControl.audited(action.orElse(null));
+    if (audited) { // what only the audit log reads
+      audit.method = "gRPC";
+      audit.path = "/" + method;
+      audit.userAgent =
+          headers.get(Metadata.Key.of("user-agent", Metadata.ASCII_STRING_MARSHALLER));
+      audit.tracingId = first(headers, "x-request-id", "x-tracing-id", "traceparent");
+      SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+      audit.clientIp =
+          access.clientIp(
+              remote instanceof InetSocketAddress a
+                  ? a.getAddress().getHostAddress()
+                  : String.valueOf(remote),
+              first(headers, "forwarded"),
+              first(headers, "x-forwarded-for"));
+    }
 
     Principal principal;
     try {
