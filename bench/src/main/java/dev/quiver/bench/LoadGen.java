@@ -211,7 +211,8 @@ public final class LoadGen {
           TlsCostBench.httpClient(ssl),
           (secure ? "https" : "http") + "://" + (secure ? "localhost" : "127.0.0.1") + ":" + http,
           token,
-          new QdrantClient(grpcClient.build()));
+          new QdrantClient(grpcClient.build()),
+          new KeepAliveHttp(secure ? "localhost" : "127.0.0.1", http, ssl, token));
     }
 
     void awaitReady() throws Exception {
@@ -244,7 +245,11 @@ public final class LoadGen {
   }
 
   /** How the clients reach the server in one mode. */
-  record Target(HttpClient http, String base, String token, QdrantClient grpc) {
+  /**
+   * A started server as the clients see it: {@code http} (the JDK client) for setting up, {@code
+   * rest} (one keep-alive connection per client thread) for the measured REST calls.
+   */
+  record Target(HttpClient http, String base, String token, QdrantClient grpc, KeepAliveHttp rest) {
     HttpRequest.Builder request(String path) {
       var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
       if (token != null) {
@@ -264,15 +269,17 @@ public final class LoadGen {
           .build();
     }
 
+    /** A measured REST call, made on the calling thread over its keep-alive connection. */
     CompletableFuture<?> sendAsync(String path, String method, String json) {
-      return http.sendAsync(post(path, method, json), HttpResponse.BodyHandlers.ofString())
-          .thenApply(
-              r -> {
-                if (r.statusCode() != 200) {
-                  throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
-                }
-                return r;
-              });
+      try {
+        var r = rest.send(method, path, json);
+        if (r.status() != 200) {
+          throw new IllegalStateException(path + " -> " + r.status() + " " + r.body());
+        }
+        return CompletableFuture.completedFuture(r);
+      } catch (java.io.IOException | RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
 
     void send(String path, String method, String json) throws Exception {
@@ -284,6 +291,7 @@ public final class LoadGen {
 
     void close() {
       grpc.close();
+      rest.close();
     }
   }
 
