@@ -150,14 +150,33 @@ class VacuumTest {
    */
   private static final int IDS = 2000;
 
+  /** Points whose payload says their id is even. */
+  private static final dev.quiver.storage.Filter EVEN =
+      new dev.quiver.storage.Filter(
+          List.of(new dev.quiver.storage.Condition.Match("even", new Value.Bool(true))),
+          List.of(),
+          List.of(),
+          null);
+
+  /** Lets {@code threads} run for {@code millis}, stops them, and fails with what they threw. */
+  private static void runFor(
+      long millis,
+      List<Thread> threads,
+      java.util.concurrent.atomic.AtomicBoolean stop,
+      List<Throwable> errors)
+      throws InterruptedException {
+    Thread.sleep(millis);
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join(30_000);
+    }
+    errors.forEach(Throwable::printStackTrace);
+    assertThat(errors).isEmpty();
+  }
+
   @Test
   void searchesRacingRewritesNeverReturnWhatTheFilterRejects() throws Exception {
-    dev.quiver.storage.Filter even =
-        new dev.quiver.storage.Filter(
-            List.of(new dev.quiver.storage.Condition.Match("even", new Value.Bool(true))),
-            List.of(),
-            List.of(),
-            null);
+    dev.quiver.storage.Filter even = EVEN;
     java.util.concurrent.atomic.AtomicLong op = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicBoolean stop =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -257,14 +276,8 @@ class VacuumTest {
                       }
                     }));
       }
-      Thread.sleep(2000); // bounded: two seconds of rewrites and searches
-      stop.set(true);
-      for (Thread t : threads) {
-        t.join(30_000);
-      }
+      runFor(2000, threads, stop, errors); // bounded: two seconds of rewrites and searches
     }
-    errors.forEach(Throwable::printStackTrace);
-    assertThat(errors).isEmpty();
     assertThat(searches.get()).isPositive();
     assertThat(op.get()).isPositive();
   }
@@ -278,12 +291,7 @@ class VacuumTest {
     java.util.concurrent.atomic.AtomicBoolean stop =
         new java.util.concurrent.atomic.AtomicBoolean();
     List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-    dev.quiver.storage.Filter even =
-        new dev.quiver.storage.Filter(
-            List.of(new dev.quiver.storage.Condition.Match("even", new Value.Bool(true))),
-            List.of(),
-            List.of(),
-            null);
+    dev.quiver.storage.Filter even = EVEN;
     try (LocalShard shard = new LocalShard(dir, config())) {
       List<Thread> threads = new ArrayList<>();
       for (int w = 0; w < 3; w++) {
@@ -369,13 +377,7 @@ class VacuumTest {
                       }
                     }));
       }
-      Thread.sleep(3000); // bounded: three seconds of everything at once
-      stop.set(true);
-      for (Thread t : threads) {
-        t.join(30_000);
-      }
-      errors.forEach(Throwable::printStackTrace);
-      assertThat(errors).isEmpty();
+      runFor(3000, threads, stop, errors); // bounded: three seconds of everything at once
       shard.awaitIndexed();
       shard.vacuumNow();
       assertThat(shard.count()).isEqualTo(model.size());
