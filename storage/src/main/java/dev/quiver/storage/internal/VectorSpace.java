@@ -222,11 +222,13 @@ final class VectorSpace implements AutoCloseable {
   private final java.util.concurrent.ConcurrentSkipListSet<Integer> pending =
       new java.util.concurrent.ConcurrentSkipListSet<>();
 
-  /** Held while slots move from {@link #pending} into the graph (indexer or a drain). */
+  /**
+   * Held while slots move from {@link #pending} into the graph (indexer or a drain). Fair: the
+   * indexer takes it batch after batch, and a checkpoint writing the graph (while the shard's
+   * writes wait for it) must not wait behind all of them.
+   */
   private final java.util.concurrent.locks.ReentrantLock indexLock =
-      new java.util.concurrent.locks.ReentrantLock(true); // fair: the indexer takes it batch after
-
-  // batch, and a checkpoint (which writes hold back for) must not wait behind all of them
+      new java.util.concurrent.locks.ReentrantLock(true);
 
   private final Object wakeUp = new Object();
   private Thread indexer; // guarded by wakeUp
