@@ -269,7 +269,7 @@ final class VectorSpace implements AutoCloseable {
         vacuum();
         continue;
       }
-      if (pending.isEmpty() || !indexing()) {
+      if (pending.isEmpty() || !indexing() || draining.get() > 0) {
         synchronized (wakeUp) {
           try {
             wakeUp.wait(1000);
@@ -284,9 +284,9 @@ final class VectorSpace implements AutoCloseable {
   }
 
   /**
-   * Threads the background indexer builds with: {@code max_indexing_threads} when set (at most the
-   * cores), else every core but one, as Qdrant's automatic CPU budget leaves one to serve requests
-   * (at least one).
+   * Threads the background indexer builds with: {@code max_indexing_threads} when set, else every
+   * core but one, as Qdrant's automatic CPU budget leaves one to serve requests (at least one). One
+   * means a sequential build; more, a parallel one on the common pool.
    */
   int backgroundThreads() {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -326,15 +326,8 @@ final class VectorSpace implements AutoCloseable {
       for (int s : slots) {
         index.insert(s);
       }
-    } else { // the graph takes concurrent inserts: one stripe of the batch per thread
-      java.util.stream.IntStream.range(0, threads)
-          .parallel()
-          .forEach(
-              t -> {
-                for (int i = t; i < slots.length; i += threads) {
-                  index.insert(slots[i]);
-                }
-              });
+    } else { // the graph takes concurrent inserts (on the common pool: every core)
+      java.util.Arrays.stream(slots).parallel().forEach(index::insert);
     }
   }
 
@@ -343,6 +336,19 @@ final class VectorSpace implements AutoCloseable {
    * for it.
    */
   void drainIndex() {
+    draining.incrementAndGet(); // the background indexer steps aside meanwhile
+    try {
+      drainAll();
+    } finally {
+      draining.decrementAndGet();
+    }
+  }
+
+  /** Drains in progress: the background indexer leaves the lock to them. */
+  private final java.util.concurrent.atomic.AtomicInteger draining =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private void drainAll() {
     while (!pending.isEmpty()) {
       indexBatch(Math.max(backgroundThreads(), Runtime.getRuntime().availableProcessors()));
     }
