@@ -53,7 +53,6 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -946,59 +945,13 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public ClusterStatus clusterStatus() {
-    try {
-      RaftServer.Division d = server.getDivision(META_GROUP);
-      var info = d.getInfo();
-      RaftPeerId leader = info.getLeaderId();
-      String role =
-          switch (info.getCurrentRole()) {
-            case LEADER -> "Leader";
-            case FOLLOWER -> "Follower";
-            case CANDIDATE -> "Candidate";
-            case LISTENER -> "Follower";
-            default -> null;
-          };
-      boolean voter =
-          d.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER).stream()
-              .anyMatch(x -> x.getId().equals(server.getId()));
-      long commit = d.getRaftLog().getLastCommittedIndex();
-      return new ClusterStatus(
-          true,
-          identity.peerId(),
-          meta.peers(),
-          info.getCurrentTerm(),
-          commit,
-          Math.max(0, commit - info.getLastAppliedIndex()),
-          leader == null ? null : Long.parseLong(leader.toString()),
-          role,
-          voter);
-    } catch (IOException e) {
-      throw new StorageException.Unavailable("the metadata group is not running", e);
-    }
+    return StatusReports.cluster(server, META_GROUP, identity.peerId(), meta.peers());
   }
 
   @Override
   public CollectionClusterInfo collectionClusterInfo(String collection) {
-    MetaStateMachine.Placement p = placement(collection);
-    Collection local = registry.get(collection).orElse(null);
-    List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
-    List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
-    ShardLayout layout = p.layout();
-    layout
-        .shards()
-        .forEach(
-            (s, key) -> {
-              for (long peer : p.replicas().get(s)) {
-                if (peer == identity.peerId() && local != null && local.shardIds().contains(s)) {
-                  locals.add(
-                      new CollectionClusterInfo.LocalShard(
-                          s, key, local.reader(s).count(), "Active"));
-                } else if (peer != identity.peerId()) {
-                  remotes.add(new CollectionClusterInfo.RemoteShard(s, key, peer, "Active"));
-                }
-              }
-            });
-    return new CollectionClusterInfo(identity.peerId(), layout.shards().size(), locals, remotes);
+    return StatusReports.collection(
+        placement(collection), registry.get(collection).orElse(null), identity.peerId());
   }
 
   @Override

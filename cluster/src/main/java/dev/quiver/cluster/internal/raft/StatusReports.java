@@ -1,0 +1,77 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.ClusterStatus;
+import dev.quiver.cluster.CollectionClusterInfo;
+import dev.quiver.cluster.internal.ShardLayout;
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.StorageException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+
+/** What {@code GET /cluster} and {@code GET /collections/{c}/cluster} report, read from Raft. */
+final class StatusReports {
+  private StatusReports() {}
+
+  /** This node's view of the metadata group: term, commit, leader, its own role. */
+  static ClusterStatus cluster(
+      RaftServer server, RaftGroupId metaGroup, long self, Map<Long, String> peers) {
+    try {
+      RaftServer.Division d = server.getDivision(metaGroup);
+      var info = d.getInfo();
+      RaftPeerId leader = info.getLeaderId();
+      String role =
+          switch (info.getCurrentRole()) {
+            case LEADER -> "Leader";
+            case FOLLOWER -> "Follower";
+            case CANDIDATE -> "Candidate";
+            case LISTENER -> "Follower";
+            default -> null;
+          };
+      boolean voter =
+          d.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER).stream()
+              .anyMatch(x -> x.getId().equals(server.getId()));
+      long commit = d.getRaftLog().getLastCommittedIndex();
+      return new ClusterStatus(
+          true,
+          self,
+          peers,
+          info.getCurrentTerm(),
+          commit,
+          Math.max(0, commit - info.getLastAppliedIndex()),
+          leader == null ? null : Long.parseLong(leader.toString()),
+          role,
+          voter);
+    } catch (IOException e) {
+      throw new StorageException.Unavailable("the metadata group is not running", e);
+    }
+  }
+
+  /** Where a collection's shards are: the replicas held here ({@code local}) and elsewhere. */
+  static CollectionClusterInfo collection(
+      MetaStateMachine.Placement p, Collection local, long self) {
+    List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
+    List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
+    ShardLayout layout = p.layout();
+    layout
+        .shards()
+        .forEach(
+            (s, key) -> {
+              for (long peer : p.replicas().get(s)) {
+                if (peer == self && local != null && local.shardIds().contains(s)) {
+                  locals.add(
+                      new CollectionClusterInfo.LocalShard(
+                          s, key, local.reader(s).count(), "Active"));
+                } else if (peer != self) {
+                  remotes.add(new CollectionClusterInfo.RemoteShard(s, key, peer, "Active"));
+                }
+              }
+            });
+    return new CollectionClusterInfo(self, layout.shards().size(), locals, remotes);
+  }
+}
