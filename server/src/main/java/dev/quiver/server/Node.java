@@ -21,7 +21,6 @@ import dev.quiver.storage.Storage;
 import dev.quiver.storage.WalConfig;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +51,8 @@ public final class Node implements AutoCloseable {
   private Node(QuiverConfig config, TlsContexts tls, Dispatcher dispatcher) {
     this.tls = tls;
     this.dispatcher = dispatcher;
-    this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    this.workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
+    this.boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
+    this.workers = new MultiThreadIoEventLoopGroup(0, Transport.ioHandlers());
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
     AuditLog auditLog = AuditLog.NONE;

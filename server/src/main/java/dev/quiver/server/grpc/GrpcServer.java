@@ -7,7 +7,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
@@ -53,8 +52,10 @@ public final class GrpcServer implements AutoCloseable {
         builder
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
-            .channelType(NioServerSocketChannel.class)
-            .executor(executor)
+            .channelType(dev.quiver.server.Transport.serverChannel())
+            // the transport's event loop runs each call up to its complete request; Offload
+            // (the outermost interceptor) moves it to the executor from there
+            .directExecutor()
             .maxInboundMessageSize(64 << 20)
             .addService(new QdrantService())
             .addService(new CollectionsService(dispatcher, defaults))
@@ -65,6 +66,7 @@ public final class GrpcServer implements AutoCloseable {
             .addService(new SnapshotsService(dispatcher))
             .addService(new io.qdrant.client.grpc.StorageReadGrpc.StorageReadImplBase() {})
             .intercept(new AuthInterceptor(access))
+            .intercept(new Offload(executor))
             .build()
             .start();
     LOG.info("gRPC listening on {}:{}{}", host, server.getPort(), ssl == null ? "" : " (TLS)");

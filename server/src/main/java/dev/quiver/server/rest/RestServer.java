@@ -22,7 +22,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -100,7 +99,7 @@ public final class RestServer implements AutoCloseable {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
-            .channel(NioServerSocketChannel.class)
+            .channel(dev.quiver.server.Transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(
@@ -141,7 +140,11 @@ public final class RestServer implements AutoCloseable {
                   }
                 });
     Channel ch = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
-    LOG.info("REST listening on {}://{}", settings.ssl() == null ? "http" : "https", hostPort(ch));
+    LOG.info(
+        "REST listening on {}://{} ({})",
+        settings.ssl() == null ? "http" : "https",
+        hostPort(ch),
+        dev.quiver.server.Transport.name());
     return new RestServer(ch);
   }
 
