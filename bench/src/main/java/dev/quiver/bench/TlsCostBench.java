@@ -270,9 +270,18 @@ public final class TlsCostBench {
 
   /** With {@code direct}, responses are handled on the channel's event loop, not an executor. */
   static ManagedChannel channel(int port, Path ca, boolean direct) throws Exception {
+    return channel(port, ca, direct, null);
+  }
+
+  /** ... and {@code headers}, when not null, sent with every call. */
+  static ManagedChannel channel(int port, Path ca, boolean direct, io.grpc.Metadata headers)
+      throws Exception {
     var b = NettyChannelBuilder.forAddress("127.0.0.1", port);
     if (direct) {
       b.directExecutor();
+    }
+    if (headers != null) {
+      b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     if (ca != null) {
       b.sslContext(GrpcSslContexts.forClient().trustManager(ca.toFile()).build());

@@ -293,11 +293,21 @@ public final class RestServer implements AutoCloseable {
       }
       RestResponse response;
       try {
+        // one parse of the body serves the access check and the handler
+        var request =
+            new RestRequest(
+                action.operation(),
+                principal,
+                match.params(),
+                q.uri().parameters(),
+                q.headers(),
+                q.body(),
+                q.started());
         if (!open) {
           List<String> lookups = List.of();
           if (Lookups.relevant(action.operation())) {
             try {
-              lookups = Lookups.of(Json.parse(q.body()));
+              lookups = Lookups.of(request.json());
             } catch (RequestException e) {
               // the handler answers malformed bodies
             }
@@ -314,16 +324,7 @@ public final class RestServer implements AutoCloseable {
                       + " is not supported by this version of Quiver yet",
                   q.started());
         } else {
-          response =
-              handler.handle(
-                  new RestRequest(
-                      action.operation(),
-                      principal,
-                      match.params(),
-                      q.uri().parameters(),
-                      q.headers(),
-                      q.body(),
-                      q.started()));
+          response = handler.handle(request);
         }
       } catch (Forbidden f) {
         if (audited) {
