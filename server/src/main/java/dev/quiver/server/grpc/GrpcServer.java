@@ -56,6 +56,7 @@ public final class GrpcServer implements AutoCloseable {
             // the transport's event loop runs each call up to its complete request; Offload
             // (the outermost interceptor) moves it to the executor from there
             .directExecutor()
+            .callExecutor(Offload.bulkOnExecutor(executor))
             .maxInboundMessageSize(64 << 20)
             .addService(new QdrantService())
             .addService(new CollectionsService(dispatcher, defaults))

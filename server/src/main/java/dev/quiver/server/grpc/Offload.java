@@ -20,6 +20,11 @@ import org.apache.logging.log4j.Logger;
  * ({@code onHalfClose}, where unary and server-streaming handlers run) — the one step that may
  * block on the engine, the WAL or the cluster.
  *
+ * <p>Writes that carry bulk data ({@link #BULK}: upserts, vector updates, payloads, batches) are
+ * the exception: {@link #bulkOnExecutor} has grpc parse them on the executor, so a request of
+ * megabytes does not hold the event loop's other connections while it is decoded; this interceptor
+ * then finds the call already off the loop and adds no hand-off.
+ *
  * <p>grpc's own executor hand-off costs more: it schedules every listener callback of a call
  * (start, message, half-close, ready, complete) through a serializing executor, so a unary call
  * usually takes two or three trips through the executor instead of one. Callbacks after the
@@ -28,10 +33,29 @@ import org.apache.logging.log4j.Logger;
 final class Offload implements ServerInterceptor {
   private static final Logger LOG = LogManager.getLogger(Offload.class);
 
+  /** Methods whose requests can be large: parsed on the executor, not the event loop. */
+  static final java.util.Set<String> BULK =
+      java.util.Set.of(
+          "qdrant.Points/Upsert",
+          "qdrant.Points/UpdateBatch",
+          "qdrant.Points/UpdateVectors",
+          "qdrant.Points/SetPayload",
+          "qdrant.Points/OverwritePayload");
+
   private final Executor executor;
 
   Offload(Executor executor) {
     this.executor = executor;
+  }
+
+  /** grpc's per-call executor: {@code executor} for {@link #BULK} methods, else the event loop. */
+  static io.grpc.ServerCallExecutorSupplier bulkOnExecutor(Executor executor) {
+    return new io.grpc.ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
+        return BULK.contains(call.getMethodDescriptor().getFullMethodName()) ? executor : null;
+      }
+    };
   }
 
   @Override
@@ -93,6 +117,8 @@ final class Offload implements ServerInterceptor {
     }
 
     private void drain(boolean onExecutor) {
+      // a bulk call runs on the executor's (virtual) threads from the start: no hand-off needed
+      onExecutor |= Thread.currentThread().isVirtual();
       while (true) {
         Step step;
         while ((step = queue.peek()) != null) {

@@ -34,7 +34,7 @@ class OffloadTest {
     }
   }
 
-  private static final class Call extends ServerCall<String, String> {
+  private static class Call extends ServerCall<String, String> {
     final List<Status> closed = new ArrayList<>();
 
     @Override
@@ -143,6 +143,43 @@ class OffloadTest {
     listener.onComplete();
     assertThat(log).containsExactly("message q@loop", "halfClose@executor", "complete@loop");
     assertThat(executor.tasks).isEmpty();
+  }
+
+  @Test
+  void aCallAlreadyOnARequestThreadIsNotHandedOffAgain() throws Exception {
+    Manual executor = new Manual();
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    var listener = start(executor, new Call(), recording(log, executor));
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              listener.onMessage("q");
+              listener.onHalfClose();
+            })
+        .join();
+    assertThat(executor.tasks).isEmpty();
+    assertThat(log).containsExactly("message q@loop", "halfClose@loop");
+  }
+
+  @Test
+  void bulkWritesAreParsedOnTheExecutorAndEverythingElseOnTheLoop() {
+    Manual executor = new Manual();
+    var supplier = Offload.bulkOnExecutor(executor);
+    assertThat(supplier.getExecutor(call("qdrant.Points/Upsert"), new Metadata()))
+        .isSameAs(executor);
+    assertThat(supplier.getExecutor(call("qdrant.Points/UpdateBatch"), new Metadata()))
+        .isSameAs(executor);
+    assertThat(supplier.getExecutor(call("qdrant.Points/Query"), new Metadata())).isNull();
+    assertThat(supplier.getExecutor(call("qdrant.Collections/List"), new Metadata())).isNull();
+  }
+
+  private static Call call(String method) {
+    return new Call() {
+      @Override
+      public MethodDescriptor<String, String> getMethodDescriptor() {
+        return super.getMethodDescriptor().toBuilder().setFullMethodName(method).build();
+      }
+    };
   }
 
   @Test
