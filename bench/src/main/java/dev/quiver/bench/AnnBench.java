@@ -90,7 +90,7 @@ public final class AnnBench {
         EF_CONSTRUCT);
     Map<String, Double> builds = new java.util.LinkedHashMap<>();
     List<Row> rows = new ArrayList<>();
-    Path dir = Files.createTempDirectory("quiver-ann");
+    Path dir = Scratch.dir("quiver-ann");
     double exactQps;
     try (CollectionRegistry registry = Storage.open(dir)) {
       long start = System.nanoTime();
@@ -115,7 +115,7 @@ public final class AnnBench {
     }
     try (LuceneHnsw lucene =
         new LuceneHnsw(
-            Files.createTempDirectory("quiver-ann-lucene"),
+            Scratch.dir("quiver-ann-lucene"),
             ds.base(),
             ds.distance() == Distance.EUCLID,
             M,

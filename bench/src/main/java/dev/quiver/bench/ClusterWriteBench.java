@@ -76,7 +76,7 @@ public final class ClusterWriteBench {
     } else {
       System.out.println("no data set found; random vectors");
     }
-    Path dir = Files.createTempDirectory("quiver-cluster-bench");
+    Path dir = Scratch.dir("quiver-cluster-bench");
     List<Result> results = new ArrayList<>();
     // -Dbench.cases=single,rf3-bulk,... runs a subset (for profiling one case)
     var cases =

@@ -57,7 +57,7 @@ final class Hnswlib {
       System.out.println("hnswlib: python3-hnswlib is not available; skipped");
       return null;
     }
-    Path dir = Files.createTempDirectory("quiver-ann-hnswlib");
+    Path dir = Scratch.dir("quiver-ann-hnswlib");
     DataSets.writeFvecs(ds.base(), dir.resolve("base.fvecs"));
     DataSets.writeFvecs(ds.queries(), dir.resolve("query.fvecs"));
     DataSets.writeIvecs(ds.gt(), dir.resolve("gt.ivecs"));

@@ -79,7 +79,10 @@ public final class LoadGen {
     if (data == null) {
       System.out.println("no data set found; random vectors");
     }
-    Path work = Files.createTempDirectory("quiver-load");
+    Path work =
+        Scratch.dir(
+            "quiver-load",
+            Boolean.getBoolean("bench.keep") || Boolean.getBoolean("bench.load.jfr"));
     Path tls = Files.createDirectories(work.resolve("tls"));
     TlsCostBench.makeCertificates(tls);
     Map<Case, Stats> results = new LinkedHashMap<>();

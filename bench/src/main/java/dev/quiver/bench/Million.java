@@ -52,7 +52,7 @@ public final class Million {
         c[d] = (float) seed.nextGaussian();
       }
     }
-    Path dir = Files.createTempDirectory("quiver-million");
+    Path dir = Scratch.dir("quiver-million");
     System.out.printf(
         Locale.ROOT,
         "%,d x %d vectors, max heap %d MB%n",

@@ -41,7 +41,7 @@ public final class Soak {
     double minutes = args.length > 0 ? Double.parseDouble(args[0]) : 30;
     Path base = args.length > 2 ? Path.of(args[1]).resolve(args[2]).resolve("base.fvecs") : null;
     LoadGen.data = base != null && Files.exists(base) ? AnnBench.fvecs(base) : null;
-    Path work = Files.createTempDirectory("quiver-soak");
+    Path work = Scratch.dir("quiver-soak");
     Path tls = Files.createDirectories(work.resolve("tls"));
     TlsCostBench.makeCertificates(tls);
     String mode = System.getProperty("bench.soak.mode", "tls+jwt");

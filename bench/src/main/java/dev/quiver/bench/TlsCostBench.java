@@ -54,7 +54,7 @@ public final class TlsCostBench {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int clients = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-    Path dir = Files.createTempDirectory("quiver-tls-bench");
+    Path dir = Scratch.dir("quiver-tls-bench");
     Path tls = Files.createDirectories(dir.resolve("tls"));
     makeCertificates(tls);
     String query = queryJson(new Random(42));
