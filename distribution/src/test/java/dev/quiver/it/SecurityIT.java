@@ -224,14 +224,22 @@ class SecurityIT {
         "api-key",
         KEY);
     assertThat(send(n, "GET", "/collections", null, "api-key", vex).status()).isEqualTo(200);
-    send(
-        n,
-        "POST",
-        "/collections/tokens/points/delete?wait=true",
-        "{\"points\":[42]}",
-        "api-key",
-        KEY);
-    assertThat(send(n, "GET", "/collections", null, "api-key", vex).status()).isEqualTo(401);
+    try (QdrantClient vexClient = client(n, vex)) { // gRPC checks the condition off the event loop
+      assertThat(vexClient.listCollectionsAsync().get()).contains("tokens");
+      assertThat(vexClient.countAsync("tokens").get()).isEqualTo(1L);
+      send(
+          n,
+          "POST",
+          "/collections/tokens/points/delete?wait=true",
+          "{\"points\":[42]}",
+          "api-key",
+          KEY);
+      assertThat(send(n, "GET", "/collections", null, "api-key", vex).status()).isEqualTo(401);
+      assertThat(code(catchThrowable(() -> vexClient.listCollectionsAsync().get())))
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(code(catchThrowable(() -> vexClient.countAsync("tokens").get())))
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
 
     // the official Java client with keys and tokens
     try (QdrantClient none = client(n, null);

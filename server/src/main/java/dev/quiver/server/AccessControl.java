@@ -53,7 +53,24 @@ public final class AccessControl {
    * matching point: 401, as in Qdrant).
    */
   public Principal authenticate(Credentials credentials) {
-    Principal p = authenticator.authenticate(credentials);
+    Principal p = authenticateStateless(credentials);
+    checkStateful(p);
+    return p;
+  }
+
+  /**
+   * The keys and the JWT's signature, expiry and claims: no storage read, so it may run on an event
+   * loop. {@link #checkStateful} completes it.
+   */
+  public Principal authenticateStateless(Credentials credentials) {
+    return authenticator.authenticate(credentials);
+  }
+
+  /**
+   * A JWT's {@code value_exists} condition: reads the collection (a remote read in a cluster), so
+   * it runs on a request thread. Nothing to do for other principals.
+   */
+  public void checkStateful(Principal p) {
     ValueExists v = p.valueExists();
     if (v != null) {
       if (!dispatcher.collectionExists(v.collection())) {
@@ -67,7 +84,6 @@ public final class AccessControl {
         throw new AuthenticationFailed("Invalid JWT, stateful validation failed", false);
       }
     }
-    return p;
   }
 
   private static Value toValue(Object o) {

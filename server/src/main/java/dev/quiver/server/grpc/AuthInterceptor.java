@@ -79,16 +79,12 @@ final class AuthInterceptor implements ServerInterceptor {
 
     Principal principal;
     try {
+      // on the event loop: no storage read here (a value_exists check waits for onHalfClose)
       principal =
-          access.authenticate(new Credentials(headers.get(API_KEY), headers.get(AUTHORIZATION)));
+          access.authenticateStateless(
+              new Credentials(headers.get(API_KEY), headers.get(AUTHORIZATION)));
     } catch (AuthenticationFailed e) {
-      Status status =
-          (e.forbidden() ? Status.PERMISSION_DENIED : Status.UNAUTHENTICATED)
-              .withDescription(e.getMessage());
-      if (audited) {
-        access.record(audit, status.getCode().value(), "Unauthorized: " + e.getMessage());
-      }
-      call.close(status, new Metadata());
+      refuse(call, audit, audited, e);
       return new ServerCall.Listener<>() {};
     }
     audit.principal = principal;
@@ -103,11 +99,21 @@ final class AuthInterceptor implements ServerInterceptor {
     var auditing = new AuditingCall<>(call, audit, audited);
     Context context = Context.current().withValue(PRINCIPAL, principal);
     ServerCall.Listener<Q> delegate = Contexts.interceptCall(context, auditing, headers, next);
+    boolean stateful = principal.valueExists() != null;
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
       private boolean denied;
+      private Q held; // a value_exists caller's message, authorized once the token is checked
 
       @Override
       public void onMessage(Q message) {
+        if (stateful) {
+          held = message;
+        } else {
+          authorize(message);
+        }
+      }
+
+      private void authorize(Q message) {
         if (denied) {
           return;
         }
@@ -132,11 +138,43 @@ final class AuthInterceptor implements ServerInterceptor {
 
       @Override
       public void onHalfClose() {
+        if (stateful) { // on a request thread (Offload): the token's condition reads the storage
+          try {
+            access.checkStateful(principal);
+          } catch (AuthenticationFailed e) {
+            denied = true;
+            auditing.refuse(e);
+            return;
+          } catch (RuntimeException e) { // e.g. the collection's shards unreachable
+            denied = true;
+            auditing.fail(GrpcErrors.toStatus(e, method).getStatus());
+            return;
+          }
+          if (held != null) {
+            Q message = held;
+            held = null;
+            authorize(message);
+          }
+        }
         if (!denied) {
           super.onHalfClose();
         }
       }
     };
+  }
+
+  private void refuse(
+      ServerCall<?, ?> call, AccessControl.Audit audit, boolean audited, AuthenticationFailed e) {
+    Status status = refusal(e);
+    if (audited) {
+      access.record(audit, status.getCode().value(), "Unauthorized: " + e.getMessage());
+    }
+    call.close(status, new Metadata());
+  }
+
+  private static Status refusal(AuthenticationFailed e) {
+    return (e.forbidden() ? Status.PERMISSION_DENIED : Status.UNAUTHENTICATED)
+        .withDescription(e.getMessage());
   }
 
   private static String first(Metadata headers, String... names) {
@@ -165,6 +203,15 @@ final class AuthInterceptor implements ServerInterceptor {
     void deny(String message) {
       denial = message;
       close(Status.PERMISSION_DENIED.withDescription(message), new Metadata());
+    }
+
+    void refuse(AuthenticationFailed e) {
+      denial = "Unauthorized: " + e.getMessage();
+      close(refusal(e), new Metadata());
+    }
+
+    void fail(Status status) {
+      close(status, new Metadata());
     }
 
     @Override
