@@ -84,7 +84,7 @@ final class AuthInterceptor implements ServerInterceptor {
           access.authenticateStateless(
               new Credentials(headers.get(API_KEY), headers.get(AUTHORIZATION)));
     } catch (AuthenticationFailed e) {
-      refuse(call, audit, audited, e);
+      new AuditingCall<>(call, audit, audited).refuse(e);
       return new ServerCall.Listener<>() {};
     }
     audit.principal = principal;
@@ -147,7 +147,7 @@ final class AuthInterceptor implements ServerInterceptor {
             return;
           } catch (RuntimeException e) { // e.g. the collection's shards unreachable
             denied = true;
-            auditing.fail(GrpcErrors.toStatus(e, method).getStatus());
+            auditing.close(GrpcErrors.toStatus(e, method).getStatus(), new Metadata());
             return;
           }
           if (held != null) {
@@ -161,20 +161,6 @@ final class AuthInterceptor implements ServerInterceptor {
         }
       }
     };
-  }
-
-  private void refuse(
-      ServerCall<?, ?> call, AccessControl.Audit audit, boolean audited, AuthenticationFailed e) {
-    Status status = refusal(e);
-    if (audited) {
-      access.record(audit, status.getCode().value(), "Unauthorized: " + e.getMessage());
-    }
-    call.close(status, new Metadata());
-  }
-
-  private static Status refusal(AuthenticationFailed e) {
-    return (e.forbidden() ? Status.PERMISSION_DENIED : Status.UNAUTHENTICATED)
-        .withDescription(e.getMessage());
   }
 
   private static String first(Metadata headers, String... names) {
@@ -205,13 +191,13 @@ final class AuthInterceptor implements ServerInterceptor {
       close(Status.PERMISSION_DENIED.withDescription(message), new Metadata());
     }
 
+    /** Closes the call refused by authentication: 401 or 403 as the failure says. */
     void refuse(AuthenticationFailed e) {
       denial = "Unauthorized: " + e.getMessage();
-      close(refusal(e), new Metadata());
-    }
-
-    void fail(Status status) {
-      close(status, new Metadata());
+      close(
+          (e.forbidden() ? Status.PERMISSION_DENIED : Status.UNAUTHENTICATED)
+              .withDescription(e.getMessage()),
+          new Metadata());
     }
 
     @Override

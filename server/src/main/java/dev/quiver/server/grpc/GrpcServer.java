@@ -2,6 +2,7 @@ package dev.quiver.server.grpc;
 
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.server.CreateCollection;
+import dev.quiver.server.Transport;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
@@ -52,7 +53,7 @@ public final class GrpcServer implements AutoCloseable {
         builder
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
-            .channelType(dev.quiver.server.Transport.serverChannel())
+            .channelType(Transport.serverChannel())
             // the transport's event loop runs each call up to its complete request; Offload
             // (the outermost interceptor) moves it to the executor from there
             .directExecutor()

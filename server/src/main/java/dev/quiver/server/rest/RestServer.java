@@ -11,6 +11,7 @@ import dev.quiver.server.AccessControl;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.Lookups;
 import dev.quiver.server.RequestException;
+import dev.quiver.server.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -99,7 +100,7 @@ public final class RestServer implements AutoCloseable {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
-            .channel(dev.quiver.server.Transport.serverChannel())
+            .channel(Transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(
@@ -144,7 +145,7 @@ public final class RestServer implements AutoCloseable {
         "REST listening on {}://{} ({})",
         settings.ssl() == null ? "http" : "https",
         hostPort(ch),
-        dev.quiver.server.Transport.name());
+        Transport.name());
     return new RestServer(ch);
   }
 
