@@ -68,7 +68,30 @@ public final class LoadGen {
   /** The case the in-process engine is the peer of. */
   private static final Case GRPC_SEARCH_8 = new Case("plain", "grpc", "search", 8);
 
-  private record Stats(double qps, double p50, double p99, double p999, long errors) {}
+  private record Stats(double qps, double p50, double p99, double p999, long errors) {
+    /** The requests of several runs of one case as one measurement. */
+    static Stats of(List<Sample> runs) {
+      long[] took = runs.stream().flatMapToLong(r -> java.util.Arrays.stream(r.took())).toArray();
+      java.util.Arrays.sort(took);
+      double seconds = runs.stream().mapToDouble(Sample::seconds).sum();
+      long errors = runs.stream().mapToLong(Sample::errors).sum();
+      return new Stats(
+          took.length / seconds, pct(took, 0.50), pct(took, 0.99), pct(took, 0.999), errors);
+    }
+  }
+
+  /** One run: each request's latency in nanoseconds, over {@code seconds}. */
+  private record Sample(long[] took, double seconds, long errors) {
+    double qps() {
+      return took.length / seconds;
+    }
+  }
+
+  /**
+   * Rounds of the gRPC search case, each between two runs of its in-process peer: the machine's
+   * speed drifts by ±10% over minutes, and alternating the two puts both on the same drift.
+   */
+  private static final int PEER_ROUNDS = 3;
 
   static float[][] data;
 
@@ -90,8 +113,8 @@ public final class LoadGen {
     // the gRPC search case it is the peer of, so that the ratio compares minutes, not a whole run,
     // on a machine whose speed drifts (the server is idle meanwhile).
     InProcess inProcess = InProcess.open(work.resolve("engine"));
-    Stats engine = inProcess.measure(seconds);
-    List<Double> engineRuns = new ArrayList<>(List.of(engine.qps()));
+    Stats engine = Stats.of(List.of(inProcess.measure(seconds)));
+    String peerRounds = "";
     System.out.printf(Locale.ROOT, "in-process engine search, 8 threads: %.0f/s%n", engine.qps());
     for (String mode : System.getProperty("bench.load.modes", "plain,tls,tls+jwt").split(",")) {
       Server server = Server.start(work.resolve(mode), tls, mode);
@@ -108,17 +131,34 @@ public final class LoadGen {
             for (int clients : CLIENTS) {
               Case c = new Case(mode, api, op, clients);
               boolean peer = c.equals(GRPC_SEARCH_8);
-              double before = peer ? inProcess.measure(seconds).qps() : 0;
-              Stats s = run(t, c, seconds);
+              Stats s;
               if (peer) {
-                double after = inProcess.measure(seconds).qps();
-                engineRuns.addAll(List.of(before, after));
-                engine = new Stats((before + after) / 2, 0, 0, 0, 0);
-                System.out.printf(
-                    Locale.ROOT,
-                    "in-process engine search, 8 threads, before and after: %.0f/s, %.0f/s%n",
-                    before,
-                    after);
+                List<Sample> around = new ArrayList<>(List.of(inProcess.measure(seconds)));
+                List<Sample> rounds = new ArrayList<>();
+                for (int round = 0; round < PEER_ROUNDS; round++) {
+                  rounds.add(run(t, c, seconds));
+                  around.add(inProcess.measure(seconds));
+                }
+                s = Stats.of(rounds);
+                engine = Stats.of(around);
+                StringBuilder detail = new StringBuilder();
+                for (int round = 0; round < PEER_ROUNDS; round++) {
+                  double peerQps = (around.get(round).qps() + around.get(round + 1).qps()) / 2;
+                  detail.append(
+                      String.format(
+                          Locale.ROOT,
+                          "%s%.0f/s between %.0f/s and %.0f/s = %.2f",
+                          round > 0 ? "; " : "",
+                          rounds.get(round).qps(),
+                          around.get(round).qps(),
+                          around.get(round + 1).qps(),
+                          rounds.get(round).qps() / peerQps));
+                }
+                peerRounds = detail.toString();
+                System.out.println(
+                    "gRPC search rounds against the in-process engine: " + peerRounds);
+              } else {
+                s = Stats.of(List.of(run(t, c, seconds)));
               }
               results.put(c, s);
               System.out.printf(
@@ -152,17 +192,16 @@ public final class LoadGen {
     System.out.printf(
         Locale.ROOT,
         "%ntargets (8 clients, plain unless noted):%n"
-            + "- gRPC search / in-process engine search (mean of the runs just before and"
-            + " after): %.0f / %.0f = %.2f (target >= 0.6; in-process runs: %s)%n"
+            + "- gRPC search / in-process engine search (%d gRPC runs, each between two"
+            + " in-process runs): %.0f / %.0f = %.2f (target >= 0.6; rounds: %s)%n"
             + "- REST search / gRPC search: %.0f / %.0f = %.2f (target >= 0.8)%n"
             + "- gRPC search with TLS+JWT / plain: %.2f (target >= 0.85)%n"
             + "- gRPC upsert, 256-point batches with indexing: %.0f points/s (target >= 20,000)%n",
+        PEER_ROUNDS,
         grpc8.qps(),
         engine.qps(),
         grpc8.qps() / engine.qps(),
-        engineRuns.stream()
-            .map(q -> String.format(Locale.ROOT, "%.0f/s", q))
-            .collect(java.util.stream.Collectors.joining(", ")),
+        peerRounds,
         rest8.qps(),
         grpc8.qps(),
         rest8.qps() / grpc8.qps(),
@@ -181,23 +220,28 @@ public final class LoadGen {
       Files.createDirectories(dir);
       int http = TlsCostBench.freePort();
       int grpc = TlsCostBench.freePort();
-      var pb =
-          new ProcessBuilder(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "--add-modules",
-              "jdk.incubator.vector",
-              "--enable-native-access=ALL-UNNAMED",
-              "--sun-misc-unsafe-memory-access=allow",
-              "-Xmx1g",
-              // -Dbench.load.jfr=true records each server process (server.jfr in its directory)
-              Boolean.getBoolean("bench.load.jfr")
-                  ? "-XX:StartFlightRecording=filename="
-                      + dir.resolve("server.jfr")
-                      + ",settings=profile"
-                  : "-Dquiver.bench=load",
-              "-cp",
-              System.getProperty("java.class.path"),
-              "dev.quiver.server.Main");
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "--add-modules",
+                  "jdk.incubator.vector",
+                  "--enable-native-access=ALL-UNNAMED",
+                  "--sun-misc-unsafe-memory-access=allow",
+                  "-Xmx1g"));
+      // -Dbench.load.jfr=true records each server process (server.jfr in its directory)
+      if (Boolean.getBoolean("bench.load.jfr")) {
+        command.add(
+            "-XX:StartFlightRecording=filename=" + dir.resolve("server.jfr") + ",settings=profile");
+      }
+      // -Dbench.load.serverJvm="-Dx=y -XX:..." adds options to the server's JVM (experiments)
+      String extra = System.getProperty("bench.load.serverJvm", "");
+      if (!extra.isBlank() && !extra.startsWith("$")) {
+        command.addAll(List.of(extra.strip().split("\\s+")));
+      }
+      command.addAll(
+          List.of("-cp", System.getProperty("java.class.path"), "dev.quiver.server.Main"));
+      var pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
       env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
       env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(http));
@@ -431,7 +475,7 @@ public final class LoadGen {
       return new InProcess(registry, search);
     }
 
-    Stats measure(int seconds) throws Exception {
+    Sample measure(int seconds) throws Exception {
       return LoadGen.measure(search, 8, seconds, 1);
     }
 
@@ -573,7 +617,7 @@ public final class LoadGen {
     };
   }
 
-  private static Stats run(Target t, Case c, int seconds) throws Exception {
+  private static Sample run(Target t, Case c, int seconds) throws Exception {
     return measure(call(t, c.api(), c.op()), c.clients(), seconds, c.hashCode());
   }
 
@@ -585,7 +629,7 @@ public final class LoadGen {
    * completed it, the client channel's event loop — as an asynchronous application does, and
    * without waking a blocked thread per request on the cores the server uses too.
    */
-  private static Stats measure(Call call, int clients, int seconds, int seed) throws Exception {
+  private static Sample measure(Call call, int clients, int seconds, int seed) throws Exception {
     var flags = new Flags();
     CountDownLatch done = new CountDownLatch(clients);
     List<Client> all = new ArrayList<>();
@@ -604,10 +648,7 @@ public final class LoadGen {
     done.await(120, TimeUnit.SECONDS);
     long[] took =
         all.stream().flatMapToLong(c -> java.util.Arrays.stream(c.took, 0, c.count)).toArray();
-    java.util.Arrays.sort(took);
-    double qps = took.length / (elapsed / 1e9);
-    long errors = all.stream().mapToLong(c -> c.errors).sum();
-    return new Stats(qps, pct(took, 0.50), pct(took, 0.99), pct(took, 0.999), errors);
+    return new Sample(took, elapsed / 1e9, all.stream().mapToLong(c -> c.errors).sum());
   }
 
   private static final class Flags {
