@@ -65,9 +65,6 @@ public final class LoadGen {
 
   private record Case(String mode, String api, String op, int clients) {}
 
-  /** The case the in-process engine is the peer of. */
-  private static final Case GRPC_SEARCH_8 = new Case("plain", "grpc", "search", 8);
-
   private record Stats(double qps, double p50, double p99, double p999, long errors) {
     /** The requests of several runs of one case as one measurement. */
     static Stats of(List<Sample> runs) {
@@ -87,12 +84,6 @@ public final class LoadGen {
     }
   }
 
-  /**
-   * Rounds of the gRPC search case, each between two runs of its in-process peer: the machine's
-   * speed drifts by ±10% over minutes, and alternating the two puts both on the same drift.
-   */
-  private static final int PEER_ROUNDS = 3;
-
   static float[][] data;
 
   public static void main(String[] args) throws Exception {
@@ -109,108 +100,187 @@ public final class LoadGen {
     Path tls = Files.createDirectories(work.resolve("tls"));
     TlsCostBench.makeCertificates(tls);
     Map<Case, Stats> results = new LinkedHashMap<>();
-    // The in-process peer stays open: it is measured first, and again right before and right after
-    // the gRPC search case it is the peer of, so that the ratio compares minutes, not a whole run,
-    // on a machine whose speed drifts (the server is idle meanwhile).
+    List<String> modes =
+        List.of(System.getProperty("bench.load.modes", "plain,tls,tls+jwt").split(","));
+    Map<String, Opened> opened = new LinkedHashMap<>();
     InProcess inProcess = InProcess.open(work.resolve("engine"));
-    Stats engine = Stats.of(List.of(inProcess.measure(seconds)));
-    String peerRounds = "";
-    System.out.printf(Locale.ROOT, "in-process engine search, 8 threads: %.0f/s%n", engine.qps());
-    for (String mode : System.getProperty("bench.load.modes", "plain,tls,tls+jwt").split(",")) {
-      Server server = Server.start(work.resolve(mode), tls, mode);
-      try {
-        Target t = server.target();
-        load(t);
-        // a fresh server process compiles its hot paths first: warm both APIs before measuring
-        measure(call(t, "grpc", "search"), 8, 5, 0);
-        measure(call(t, "rest", "search"), 8, 5, 0);
-        measure(call(t, "grpc", "filtered"), 8, 2, 0);
-        System.out.println("warmed up; measuring");
-        for (String op : ops()) {
-          for (String api : System.getProperty("bench.load.apis", "grpc,rest").split(",")) {
-            for (int clients : CLIENTS) {
-              Case c = new Case(mode, api, op, clients);
-              boolean peer = c.equals(GRPC_SEARCH_8);
-              Stats s;
-              if (peer) {
-                List<Sample> around = new ArrayList<>(List.of(inProcess.measure(seconds)));
-                List<Sample> rounds = new ArrayList<>();
-                for (int round = 0; round < PEER_ROUNDS; round++) {
-                  rounds.add(run(t, c, seconds));
-                  around.add(inProcess.measure(seconds));
-                }
-                s = Stats.of(rounds);
-                engine = Stats.of(around);
-                StringBuilder detail = new StringBuilder();
-                for (int round = 0; round < PEER_ROUNDS; round++) {
-                  double peerQps = (around.get(round).qps() + around.get(round + 1).qps()) / 2;
-                  detail.append(
-                      String.format(
-                          Locale.ROOT,
-                          "%s%.0f/s between %.0f/s and %.0f/s = %.2f",
-                          round > 0 ? "; " : "",
-                          rounds.get(round).qps(),
-                          around.get(round).qps(),
-                          around.get(round + 1).qps(),
-                          rounds.get(round).qps() / peerQps));
-                }
-                peerRounds = detail.toString();
-                System.out.println(
-                    "gRPC search rounds against the in-process engine: " + peerRounds);
-              } else {
-                s = Stats.of(List.of(run(t, c, seconds)));
+    Targets targets = null;
+    try {
+      // The target ratios first, while the servers hold only the loaded points (the upsert cases
+      // add to them), from rounds that alternate the cases compared.
+      if (modes.contains("plain")) {
+        Opened plain = open(opened, "plain", work, tls);
+        Opened secure = modes.contains("tls+jwt") ? open(opened, "tls+jwt", work, tls) : null;
+        targets =
+            Targets.measure(
+                inProcess, plain.target(), secure == null ? null : secure.target(), seconds);
+      }
+      for (String mode : modes) {
+        Opened o = open(opened, mode, work, tls);
+        try {
+          for (String op : ops()) {
+            for (String api : System.getProperty("bench.load.apis", "grpc,rest").split(",")) {
+              for (int clients : CLIENTS) {
+                Case c = new Case(mode, api, op, clients);
+                Stats s = Stats.of(List.of(run(o.target(), c, seconds)));
+                results.put(c, s);
+                System.out.printf(
+                    Locale.ROOT,
+                    "%s %s %s %d clients: %.0f/s p50 %.2f ms p99 %.2f ms%n",
+                    mode,
+                    api,
+                    op,
+                    clients,
+                    s.qps(),
+                    s.p50(),
+                    s.p99());
               }
-              results.put(c, s);
-              System.out.printf(
-                  Locale.ROOT,
-                  "%s %s %s %d clients: %.0f/s p50 %.2f ms p99 %.2f ms%n",
-                  mode,
-                  api,
-                  op,
-                  clients,
-                  s.qps(),
-                  s.p50(),
-                  s.p99());
             }
           }
+        } finally {
+          opened.remove(mode).close();
         }
-        t.close();
-      } finally {
-        server.close();
       }
+    } finally {
+      for (Opened o : opened.values()) {
+        o.close();
+      }
+      inProcess.close();
     }
-    inProcess.close();
     report(results);
-    Stats grpc8 = results.get(GRPC_SEARCH_8);
-    Stats rest8 = results.get(new Case("plain", "rest", "search", 8));
-    Stats secure8 = results.get(new Case("tls+jwt", "grpc", "search", 8));
-    Stats upsert = results.get(new Case("plain", "grpc", "upsert256", 8));
-    if (grpc8 == null || rest8 == null || secure8 == null || upsert == null) {
-      System.out.println("(targets need all three modes)");
-      System.exit(0);
+    if (targets != null) {
+      targets.print();
     }
-    System.out.printf(
-        Locale.ROOT,
-        "%ntargets (8 clients, plain unless noted):%n"
-            + "- gRPC search / in-process engine search (%d gRPC runs, each between two"
-            + " in-process runs): %.0f / %.0f = %.2f (target >= 0.6; rounds: %s)%n"
-            + "- REST search / gRPC search: %.0f / %.0f = %.2f (target >= 0.8)%n"
-            + "- gRPC search with TLS+JWT / plain: %.2f (target >= 0.85)%n"
-            + "- gRPC upsert, 256-point batches with indexing: %.0f points/s (target >= 20,000)%n",
-        PEER_ROUNDS,
-        grpc8.qps(),
-        engine.qps(),
-        grpc8.qps() / engine.qps(),
-        peerRounds,
-        rest8.qps(),
-        grpc8.qps(),
-        rest8.qps() / grpc8.qps(),
-        secure8.qps() / grpc8.qps(),
-        upsert.qps() * 256);
+    Stats upsert = results.get(new Case("plain", "grpc", "upsert256", 8));
+    if (upsert != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "- gRPC upsert, 256-point batches with indexing, 8 clients: %.0f points/s"
+              + " (target >= 20,000)%n",
+          upsert.qps() * 256);
+    }
     Path png = Path.of("target", "load.png").toAbsolutePath();
     chart(results, png);
     System.out.println("chart: " + png);
     System.exit(0);
+  }
+
+  /** A started server with its points loaded and its code warmed up, and the clients to it. */
+  private record Opened(Server server, Target target) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      try {
+        target.close();
+      } finally {
+        server.close();
+      }
+    }
+  }
+
+  /** The server of {@code mode}, started, loaded and warmed up on first use. */
+  private static Opened open(Map<String, Opened> opened, String mode, Path work, Path tls)
+      throws Exception {
+    Opened o = opened.get(mode);
+    if (o != null) {
+      return o;
+    }
+    Server server = Server.start(work.resolve(mode), tls, mode);
+    try {
+      Target t = server.target();
+      load(t);
+      // a fresh server process compiles its hot paths first: warm both APIs before measuring
+      measure(call(t, "grpc", "search"), 8, 5, 0);
+      measure(call(t, "rest", "search"), 8, 5, 0);
+      measure(call(t, "grpc", "filtered"), 8, 2, 0);
+      System.out.println(mode + ": loaded and warmed up");
+      o = new Opened(server, t);
+      opened.put(mode, o);
+      return o;
+    } catch (Exception | Error e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The issue's search ratios, 8 clients: gRPC against the same searches in-process on the engine,
+   * REST against gRPC, TLS + API key + JWT against plain (gRPC). The machine's speed drifts by ±10%
+   * over minutes and more between runs, so the cases compared run in alternating rounds —
+   * in-process, then per round gRPC, REST, gRPC with TLS+JWT and in-process again — and each round
+   * gives its own ratios; the ratio reported is that of the sums.
+   */
+  private record Targets(
+      List<Sample> engine, List<Sample> grpc, List<Sample> rest, List<Sample> secure) {
+    static final int ROUNDS = 3;
+
+    static Targets measure(InProcess inProcess, Target plain, Target secure, int seconds)
+        throws Exception {
+      Targets t =
+          new Targets(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      t.engine.add(inProcess.measure(seconds));
+      for (int round = 0; round < ROUNDS; round++) {
+        t.grpc.add(run(plain, new Case("plain", "grpc", "search", 8), seconds));
+        t.rest.add(run(plain, new Case("plain", "rest", "search", 8), seconds));
+        if (secure != null) {
+          t.secure.add(run(secure, new Case("tls+jwt", "grpc", "search", 8), seconds));
+        }
+        t.engine.add(inProcess.measure(seconds));
+        System.out.printf(
+            Locale.ROOT,
+            "round %d: in-process %.0f/s, gRPC %.0f/s, REST %.0f/s%s, in-process %.0f/s%n",
+            round + 1,
+            t.engine.get(round).qps(),
+            t.grpc.get(round).qps(),
+            t.rest.get(round).qps(),
+            secure == null
+                ? ""
+                : String.format(Locale.ROOT, ", gRPC TLS+JWT %.0f/s", t.secure.get(round).qps()),
+            t.engine.get(round + 1).qps());
+      }
+      return t;
+    }
+
+    /** The ratio of each round's {@code a} to its {@code b}, then that of all rounds together. */
+    private static String ratio(List<Double> a, List<Double> b) {
+      StringBuilder out = new StringBuilder();
+      double sa = 0;
+      double sb = 0;
+      for (int i = 0; i < a.size(); i++) {
+        out.append(i == 0 ? "rounds " : ", ")
+            .append(String.format(Locale.ROOT, "%.2f", a.get(i) / b.get(i)));
+        sa += a.get(i);
+        sb += b.get(i);
+      }
+      return String.format(
+          Locale.ROOT, "%.0f / %.0f = %.2f (%s)", sa / a.size(), sb / b.size(), sa / sb, out);
+    }
+
+    private static List<Double> qps(List<Sample> runs) {
+      return runs.stream().map(Sample::qps).toList();
+    }
+
+    void print() {
+      // each gRPC round against the mean of the in-process runs either side of it
+      List<Double> around = new ArrayList<>();
+      for (int i = 0; i < grpc.size(); i++) {
+        around.add((engine.get(i).qps() + engine.get(i + 1).qps()) / 2);
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%ntargets (8 clients, plain unless noted; %d alternating rounds of %s):%n"
+              + "- gRPC search / in-process engine search: %s (target >= 0.6)%n"
+              + "- REST search / gRPC search: %s (target >= 0.8)%n",
+          grpc.size(),
+          "in-process, gRPC, REST, gRPC TLS+JWT",
+          ratio(qps(grpc), around),
+          ratio(qps(rest), qps(grpc)));
+      if (!secure.isEmpty()) {
+        System.out.printf(
+            Locale.ROOT,
+            "- gRPC search with TLS + API key + JWT / plain: %s (target >= 0.85)%n",
+            ratio(qps(secure), qps(grpc)));
+      }
+    }
   }
 
   // ---- the server, in its own process ----
@@ -322,7 +392,6 @@ public final class LoadGen {
     }
   }
 
-  /** How the clients reach the server in one mode. */
   /**
    * A started server as the clients see it: {@code http} (the JDK client) for setting up, {@code
    * rest} (one keep-alive connection per client thread) for the measured REST calls.
