@@ -88,7 +88,9 @@ final class QuiverProcess implements AutoCloseable {
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.toUpperCase().startsWith("QDRANT"));
     env.put("JAVA_HOME", System.getProperty("java.home"));
-    env.put("JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC");
+    // Netty's leak detector, off in a node by default, tracks every buffer here: a buffer that is
+    // garbage-collected unreleased is logged as "LEAK:", and close() fails the test on it
+    env.put("JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -Dio.netty.leakDetection.level=paranoid");
     env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
     env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(httpPort));
     env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpcPort));
@@ -164,10 +166,35 @@ final class QuiverProcess implements AutoCloseable {
     return m;
   }
 
+  /**
+   * Kills the process if it still runs, then fails if any of its runs logged a leaked Netty buffer.
+   */
   @Override
   public void close() throws InterruptedException {
     if (process != null && process.isAlive()) {
       kill();
     }
+    String leaks = leaks();
+    if (!leaks.isEmpty()) {
+      throw new AssertionError("the node leaked Netty buffers:\n" + leaks);
+    }
+  }
+
+  /** The leak reports in this process's logs (every start), empty if none. */
+  String leaks() {
+    StringBuilder out = new StringBuilder();
+    for (int i = 1; i <= starts; i++) {
+      try {
+        String log = Files.readString(workDir.resolve("quiver-" + i + ".log"));
+        int at = log.indexOf("LEAK:");
+        if (at >= 0) {
+          out.append(
+              log, Math.max(0, log.lastIndexOf('\n', at) + 1), Math.min(log.length(), at + 4_000));
+        }
+      } catch (IOException e) {
+        // no log for that start
+      }
+    }
+    return out.toString();
   }
 }
