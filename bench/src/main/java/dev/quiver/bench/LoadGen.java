@@ -271,7 +271,7 @@ public final class LoadGen {
               + "- gRPC search / in-process engine search: %s (target >= 0.6)%n"
               + "- REST search / gRPC search: %s (target >= 0.8)%n",
           grpc.size(),
-          "in-process, gRPC, REST, gRPC TLS+JWT",
+          secure.isEmpty() ? "in-process, gRPC, REST" : "in-process, gRPC, REST, gRPC TLS+JWT",
           ratio(qps(grpc), around),
           ratio(qps(rest), qps(grpc)));
       if (!secure.isEmpty()) {
