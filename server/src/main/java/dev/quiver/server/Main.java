@@ -19,9 +19,10 @@ public final class Main {
   /**
    * Netty's buffer leak detector, on by default, records a stack trace for one buffer in 128: about
    * 5 µs of CPU per gRPC search on the request and event-loop threads, 1.3% of a loaded node
-   * (measured with {@code perf}). Off unless asked for, as Pulsar and BookKeeper ship it: {@code
+   * (measured with {@code perf}). Off unless asked for: the integration tests run every node at
+   * {@code paranoid} and fail on a leak report, which is where leaks are caught; {@code
    * JAVA_OPTS=-Dio.netty.leakDetection.level=simple} (or {@code advanced}, {@code paranoid}) turns
-   * it back on. Runs before any Netty class is loaded.
+   * it back on in a node. Runs before any Netty class is loaded.
    */
   static void leakDetectionOffUnlessAsked() {
     if (System.getProperty("io.netty.leakDetection.level") == null
