@@ -265,15 +265,13 @@ public final class TlsCostBench {
   }
 
   static ManagedChannel channel(int port, Path ca) throws Exception {
-    return channel(port, ca, false);
+    return channel(port, ca, false, null);
   }
 
-  /** With {@code direct}, responses are handled on the channel's event loop, not an executor. */
-  static ManagedChannel channel(int port, Path ca, boolean direct) throws Exception {
-    return channel(port, ca, direct, null);
-  }
-
-  /** ... and {@code headers}, when not null, sent with every call. */
+  /**
+   * With {@code direct}, responses are handled on the channel's event loop, not an executor; {@code
+   * headers}, when not null, are sent with every call.
+   */
   static ManagedChannel channel(int port, Path ca, boolean direct, io.grpc.Metadata headers)
       throws Exception {
     var b = NettyChannelBuilder.forAddress("127.0.0.1", port);
