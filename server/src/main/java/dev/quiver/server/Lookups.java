@@ -1,18 +1,28 @@
 package dev.quiver.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds the other collections a request reads from: {@code lookup_from} (also inside prefetches)
  * and {@code with_lookup}, in REST JSON and in protobuf messages alike.
+ *
+ * <p>The walk has no depth limit of its own: every level is visited, because a level it skipped
+ * would be a collection nobody checked. Its recursion is bounded by the parsers, which refuse
+ * deeper documents before the walk runs (JSON bodies at 128 levels, protobuf messages at 100).
+ * Thread-safe.
  */
 public final class Lookups {
-  private static final java.util.Set<String> OPERATIONS =
-      java.util.Set.of(
+  private static final Set<String> OPERATIONS =
+      Set.of(
           "query_points",
           "query_batch_points",
           "query_points_groups",
@@ -32,12 +42,12 @@ public final class Lookups {
 
   public static List<String> of(JsonNode body) {
     List<String> out = new ArrayList<>();
-    walk(body, out, 0);
+    walk(body, out);
     return out;
   }
 
-  private static void walk(JsonNode n, List<String> out, int depth) {
-    if (n == null || depth > 32) {
+  private static void walk(JsonNode n, List<String> out) {
+    if (n == null) {
       return;
     }
     if (n.isObject()) {
@@ -53,25 +63,25 @@ public final class Lookups {
       }
       JsonNode pf = n.get("prefetch");
       if (pf != null) {
-        walk(pf, out, depth + 1);
+        walk(pf, out);
       }
       JsonNode searches = n.get("searches");
       if (searches != null) {
-        walk(searches, out, depth + 1);
+        walk(searches, out);
       }
     } else if (n.isArray()) {
-      n.forEach(x -> walk(x, out, depth + 1));
+      n.forEach(x -> walk(x, out));
     }
   }
 
   public static List<String> of(Message m) {
     List<String> out = new ArrayList<>();
-    walk(m, out, 0);
+    walk(m, out);
     return out;
   }
 
-  private static void walk(Message m, List<String> out, int depth) {
-    if (depth > 32 || !mayRefer(m.getDescriptorForType())) {
+  private static void walk(Message m, List<String> out) {
+    if (!mayRefer(m.getDescriptorForType())) {
       return; // e.g. a query's vector: nothing in it can name a collection
     }
     for (var e : m.getAllFields().entrySet()) {
@@ -89,28 +99,25 @@ public final class Lookups {
         } else if (f.getName().equals("with_lookup")) {
           addString(child, "collection", out);
         } else {
-          walk(child, out, depth + 1);
+          walk(child, out);
         }
       }
     }
   }
 
   /** Whether messages of a type can hold {@code lookup_from} or {@code with_lookup}, by type. */
-  private static final java.util.Map<com.google.protobuf.Descriptors.Descriptor, Boolean> REFERS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<Descriptor, Boolean> REFERS = new ConcurrentHashMap<>();
 
-  static boolean mayRefer(com.google.protobuf.Descriptors.Descriptor type) {
+  static boolean mayRefer(Descriptor type) {
     Boolean known = REFERS.get(type);
     if (known == null) {
-      known = reaches(type, new java.util.HashSet<>());
+      known = reaches(type, new HashSet<>());
       REFERS.put(type, known);
     }
     return known;
   }
 
-  private static boolean reaches(
-      com.google.protobuf.Descriptors.Descriptor type,
-      java.util.Set<com.google.protobuf.Descriptors.Descriptor> seen) {
+  private static boolean reaches(Descriptor type, Set<Descriptor> seen) {
     if (!seen.add(type)) {
       return false; // a cycle: whatever it reaches is found through the first visit
     }
