@@ -44,11 +44,11 @@ public final class Groups {
       WithLookup withLookup,
       ReadConsistency consistency,
       ShardSelector shards) {
-    int want = Math.max(1, limit * groupSize);
+    long want = Math.max(1, (long) limit * groupSize);
     Map<Value, List<ScoredPoint>> groups = new LinkedHashMap<>();
     Queries.Stage stage = request.stage();
     for (int round = 0; round < MAX_ROUNDS; round++) {
-      int fetch = want * (2 << round);
+      int fetch = (int) Math.min(Integer.MAX_VALUE - 1, want * (2L << round));
       List<ScoredPoint> hits =
           Queries.run(
               dispatcher,

@@ -139,6 +139,12 @@ public final class Node implements AutoCloseable {
         LOG.warn(
             "service.verify_https_client_certificate has no effect without service.enable_tls");
       }
+      RequestLimits limits =
+          new RequestLimits(
+              s.maxConcurrentRequests(),
+              s.maxResultPoints(),
+              s.maxFilterConditions(),
+              System::nanoTime);
       // gRPC first: once REST answers /readyz, both edges are up.
       if (s.grpcPort() != null) {
         node.grpc =
@@ -151,7 +157,8 @@ public final class Node implements AutoCloseable {
                 edgeTls == null ? null : edgeTls.grpcServer(),
                 node.boss,
                 node.workers,
-                node.executor);
+                node.executor,
+                limits);
       } else {
         LOG.info("gRPC disabled (service.grpc_port is null)");
       }
@@ -170,7 +177,8 @@ public final class Node implements AutoCloseable {
               new Metrics(node.dispatcher),
               node.boss,
               node.workers,
-              node.executor);
+              node.executor,
+              limits);
     } catch (Exception | Error e) {
       node.close();
       throw e;

@@ -177,7 +177,8 @@ public final class Queries {
           shards);
     }
     Run run = new Run(dispatcher, collection, consistency, shards);
-    List<ScoredPoint> ranked = run.stage(s, null, s.limit() + request.offset());
+    List<ScoredPoint> ranked =
+        run.stage(s, null, (int) Math.min((long) s.limit() + request.offset(), Integer.MAX_VALUE));
     ranked = ranked.subList(Math.min(request.offset(), ranked.size()), ranked.size());
     return run.attach(ranked, request.withPayload(), request.withVectors());
   }
@@ -442,7 +443,10 @@ public final class Queries {
       int fetch =
           all
               ? (int) Math.min(Integer.MAX_VALUE - 1, Math.max(1, matching))
-              : Math.max(limit * 4, s.hnswEf() == null ? 128 : s.hnswEf());
+              : (int)
+                  Math.min(
+                      Integer.MAX_VALUE - 1,
+                      Math.max(4L * limit, s.hnswEf() == null ? 128 : s.hnswEf()));
       Map<PointId, ScoredPoint> out = new LinkedHashMap<>();
       for (float[] a : all ? attract.subList(0, 1) : attract) {
         for (ScoredPoint p :

@@ -87,4 +87,28 @@ public abstract sealed class StorageException extends RuntimeException {
       super(message, cause);
     }
   }
+
+  /**
+   * The request ran past its {@code timeout} (REST 408, gRPC DEADLINE_EXCEEDED) or its client went
+   * away; nothing it wrote is undone, a read just stops.
+   */
+  public static final class Timeout extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public Timeout(String message) {
+      super(message, null);
+    }
+  }
+
+  /**
+   * The request would hold more than a documented cap allows (results, conditions, batch items):
+   * the client gets 400 / INVALID_ARGUMENT naming the cap, before memory is spent on it.
+   */
+  public static final class OverLimit extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public OverLimit(String message) {
+      super(message, null);
+    }
+  }
 }

@@ -314,6 +314,101 @@ public abstract class ShardContractTest {
     }
   }
 
+  /**
+   * Limits, offsets and beam widths up to 2^31 are bounded by the data: every live point comes
+   * back, nothing is sized by the request (these ended the JVM with "Requested array size exceeds
+   * VM limit").
+   */
+  @Test
+  void hugeLimitsOffsetsAndBeamWidthsAreBoundedByTheData() {
+    var cfg =
+        new CollectionConfig(
+            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(4, Distance.DOT, null)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(8, 32, 0, 0, false),
+            INDEXED,
+            WalConfig.DEFAULT);
+    try (TestShard shard = open(dir, cfg)) {
+      List<Point> points = new ArrayList<>();
+      for (int i = 0; i < 1500; i++) {
+        points.add(point(i, new float[] {i % 7, i % 11, 1, (float) Math.sqrt(i)}));
+      }
+      shard.apply(1, new UpdateOp.Upsert(points));
+      shard.awaitIndexed();
+      float[] q = {1, 0, 0, 0};
+      for (boolean exact : new boolean[] {true, false}) {
+        var all =
+            shard.search(
+                new SearchRequest(
+                    "",
+                    q,
+                    Integer.MAX_VALUE,
+                    0,
+                    null,
+                    WithPayload.NONE,
+                    WithVectors.NONE,
+                    Integer.MAX_VALUE,
+                    exact));
+        assertThat(all).as("exact %s", exact).hasSize(1500);
+        var none =
+            shard.search(
+                new SearchRequest(
+                    "",
+                    q,
+                    Integer.MAX_VALUE,
+                    Integer.MAX_VALUE,
+                    null,
+                    WithPayload.NONE,
+                    WithVectors.NONE,
+                    null,
+                    exact));
+        assertThat(none).isEmpty();
+      }
+      assertThat(
+              shard
+                  .scroll(null, null, Integer.MAX_VALUE, WithPayload.NONE, WithVectors.NONE)
+                  .points())
+          .hasSize(1500);
+    }
+  }
+
+  /**
+   * A request's scope stops the engine: past its deadline a scan throws Timeout, and results past
+   * its point budget throw OverLimit before they are materialised.
+   */
+  @Test
+  void aRequestScopeStopsSearchesAtItsDeadlineAndBudget() throws Exception {
+    try (TestShard shard = open(dir, single(4, Distance.EUCLID))) {
+      List<Point> points = new ArrayList<>();
+      for (int i = 0; i < 5000; i++) {
+        points.add(point(i, new float[] {i, 1, 2, 3}));
+      }
+      shard.apply(1, new UpdateOp.Upsert(points));
+      SearchRequest all =
+          new SearchRequest(
+              "", new float[] {0, 0, 0, 0}, 100, 0, null, WithPayload.NONE, WithVectors.NONE);
+      long[] now = {0};
+      RequestScope late = RequestScope.of(5, 1_000_000, 100, () -> now[0]++ * 3_000_000_000L);
+      assertThatThrownBy(() -> late.run(() -> shard.search(all)))
+          .isInstanceOf(StorageException.Timeout.class)
+          .hasMessageContaining("5 seconds");
+      RequestScope gone = RequestScope.of(0, 1_000_000, 100, System::nanoTime);
+      gone.cancel();
+      assertThatThrownBy(() -> gone.run(() -> shard.count(null) + shard.search(all).size()))
+          .isInstanceOf(StorageException.Timeout.class);
+      RequestScope small = RequestScope.of(0, 150, 100, System::nanoTime);
+      assertThat(small.run(() -> shard.search(all))).hasSize(100);
+      assertThatThrownBy(() -> small.run(() -> shard.search(all)))
+          .isInstanceOf(StorageException.OverLimit.class)
+          .hasMessageContaining("service.max_result_points");
+      // outside any request nothing stops
+      assertThat(shard.search(all)).hasSize(100);
+    }
+  }
+
   @Test
   void filteredSearchKeepsRecallAtEverySelectivity() {
     long seed = System.nanoTime();

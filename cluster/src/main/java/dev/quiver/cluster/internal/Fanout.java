@@ -4,6 +4,7 @@ import dev.quiver.storage.Distance;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
@@ -78,7 +79,7 @@ public final class Fanout {
         new SearchRequest(
             request.vectorName(),
             request.vector(),
-            request.offset() + request.limit(),
+            (int) Math.min((long) request.offset() + request.limit(), Integer.MAX_VALUE),
             0,
             request.scoreThreshold(),
             request.withPayload(),
@@ -93,7 +94,7 @@ public final class Fanout {
     Comparator<ScoredPoint> order = (a, b) -> distance.compareBetterFirst(a.score(), b.score());
     all.sort(order.thenComparing(ScoredPoint::id, PointId::compareTo));
     int from = Math.min(request.offset(), all.size());
-    int to = Math.min(from + request.limit(), all.size());
+    int to = (int) Math.min((long) from + request.limit(), all.size());
     return List.copyOf(all.subList(from, to));
   }
 
@@ -226,9 +227,10 @@ public final class Fanout {
       return List.of(call.call(0));
     }
     List<Future<T>> futures = new ArrayList<>(shards.size());
+    RequestScope scope = RequestScope.current(); // the request's deadline and budget go along
     for (int i = 0; i < shards.size(); i++) {
       int index = i;
-      futures.add(executor.submit((Callable<T>) () -> call.call(index)));
+      futures.add(executor.submit((Callable<T>) () -> scope.run(() -> call.call(index))));
     }
     List<T> results = new ArrayList<>(shards.size());
     try {

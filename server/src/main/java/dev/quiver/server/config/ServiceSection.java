@@ -20,7 +20,10 @@ public record ServiceSection(
     String readOnlyApiKey,
     Boolean jwtRbac,
     Boolean enforceInternalAuth,
-    Boolean enableSnapshotUrlRecovery) {
+    Boolean enableSnapshotUrlRecovery,
+    Integer maxConcurrentRequests,
+    Long maxResultPoints,
+    Integer maxFilterConditions) {
 
   public ServiceSection {
     host = host == null ? "0.0.0.0" : host;
@@ -35,12 +38,28 @@ public record ServiceSection(
     jwtRbac = jwtRbac != null && jwtRbac;
     enforceInternalAuth = enforceInternalAuth != null && enforceInternalAuth;
     enableSnapshotUrlRecovery = enableSnapshotUrlRecovery == null || enableSnapshotUrlRecovery;
+    maxConcurrentRequests = atLeastOne(maxConcurrentRequests, 512, "max_concurrent_requests");
+    maxResultPoints = maxResultPoints == null ? 100_000L : maxResultPoints;
+    if (maxResultPoints < 1) {
+      throw new IllegalArgumentException("service.max_result_points must be at least 1");
+    }
+    maxFilterConditions = atLeastOne(maxFilterConditions, 10_000, "max_filter_conditions");
+  }
+
+  private static int atLeastOne(Integer v, int absent, String key) {
+    if (v == null) {
+      return absent;
+    }
+    if (v < 1) {
+      throw new IllegalArgumentException("service." + key + " must be at least 1");
+    }
+    return v;
   }
 
   static ServiceSection defaults() {
     return new ServiceSection(
         null, null, 6334, null, null, null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null, null, null);
   }
 
   /** True when {@code key} is set and not empty (Qdrant treats empty keys as unset). */

@@ -5,6 +5,7 @@ import dev.quiver.server.RequestException;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.Value;
 import io.qdrant.client.grpc.Common;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ final class FilterProto {
   }
 
   private static Condition condition(Common.Condition c) {
+    RequestScope.current().countCondition(); // bounded before the filter runs
     return switch (c.getConditionOneOfCase()) {
       case FIELD -> field(c.getField());
       case IS_EMPTY -> new Condition.IsEmpty(c.getIsEmpty().getKey());

@@ -29,6 +29,10 @@ final class GrpcErrors {
               Status.UNIMPLEMENTED.withDescription(u.getMessage());
           case dev.quiver.security.Forbidden f ->
               Status.PERMISSION_DENIED.withDescription("Forbidden: " + f.getMessage());
+          case StorageException.Timeout t ->
+              Status.DEADLINE_EXCEEDED.withDescription("Timeout error: " + t.getMessage());
+          case StorageException.OverLimit o ->
+              Status.INVALID_ARGUMENT.withDescription("Bad request: " + o.getMessage());
           case StorageException.NotFound n ->
               Status.NOT_FOUND.withDescription("Not found: " + n.getMessage());
           case StorageException.AlreadyExists a ->

@@ -2,6 +2,7 @@ package dev.quiver.server.grpc;
 
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.server.CreateCollection;
+import dev.quiver.server.RequestLimits;
 import dev.quiver.server.Transport;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -23,6 +24,9 @@ import org.apache.logging.log4j.Logger;
 public final class GrpcServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(GrpcServer.class);
 
+  /** Concurrent HTTP/2 streams one client connection may hold open. */
+  static final int MAX_STREAMS_PER_CONNECTION = 256;
+
   private final Server server;
   private final HealthStatusManager health;
 
@@ -41,7 +45,8 @@ public final class GrpcServer implements AutoCloseable {
       io.netty.handler.ssl.SslContext ssl,
       EventLoopGroup boss,
       EventLoopGroup workers,
-      ExecutorService executor)
+      ExecutorService executor,
+      RequestLimits limits)
       throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
@@ -59,6 +64,13 @@ public final class GrpcServer implements AutoCloseable {
             .directExecutor()
             .callExecutor(Offload.bulkOnExecutor(executor))
             .maxInboundMessageSize(64 << 20)
+            // HTTP/2 limits: streams per connection, header size, and the rapid-reset flood
+            // (CVE-2023-44487): a client resetting more than 500 streams in 10 s is disconnected
+            .maxConcurrentCallsPerConnection(MAX_STREAMS_PER_CONNECTION)
+            .maxInboundMetadataSize(64 << 10)
+            .maxRstFramesPerWindow(500, 10)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .maxConnectionIdle(5, TimeUnit.MINUTES)
             .addService(new QdrantService())
             .addService(new CollectionsService(dispatcher, defaults))
             .addService(new PointsService(dispatcher))
@@ -68,7 +80,7 @@ public final class GrpcServer implements AutoCloseable {
             .addService(new SnapshotsService(dispatcher))
             .addService(new io.qdrant.client.grpc.StorageReadGrpc.StorageReadImplBase() {})
             .intercept(new AuthInterceptor(access))
-            .intercept(new Offload(executor))
+            .intercept(new Offload(executor, limits))
             .build()
             .start();
     LOG.info("gRPC listening on {}:{}{}", host, server.getPort(), ssl == null ? "" : " (TLS)");

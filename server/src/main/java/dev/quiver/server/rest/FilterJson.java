@@ -5,6 +5,7 @@ import dev.quiver.server.RequestException;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.Value;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -60,6 +61,7 @@ final class FilterJson {
   }
 
   private static Condition condition(JsonNode c, String path) {
+    RequestScope.current().countCondition(); // bounded before the filter runs
     if (!c.isObject()) {
       throw bad(path, "expected a condition object");
     }

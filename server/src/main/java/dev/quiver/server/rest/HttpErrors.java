@@ -27,6 +27,12 @@ final class HttpErrors {
       case dev.quiver.security.Forbidden f ->
           RestResponse.error(
               HttpResponseStatus.FORBIDDEN, "Forbidden: " + f.getMessage(), startedNanos);
+      case StorageException.Timeout t ->
+          RestResponse.error(
+              HttpResponseStatus.REQUEST_TIMEOUT, "Timeout error: " + t.getMessage(), startedNanos);
+      case StorageException.OverLimit o ->
+          RestResponse.error(
+              HttpResponseStatus.BAD_REQUEST, "Bad request: " + o.getMessage(), startedNanos);
       case StorageException.NotFound n ->
           RestResponse.error(
               HttpResponseStatus.NOT_FOUND, "Not found: " + n.getMessage(), startedNanos);

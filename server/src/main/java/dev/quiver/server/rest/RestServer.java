@@ -11,7 +11,9 @@ import dev.quiver.server.AccessControl;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.Lookups;
 import dev.quiver.server.RequestException;
+import dev.quiver.server.RequestLimits;
 import dev.quiver.server.Transport;
+import dev.quiver.storage.RequestScope;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -47,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
@@ -84,7 +87,8 @@ public final class RestServer implements AutoCloseable {
       dev.quiver.server.Metrics metrics,
       EventLoopGroup boss,
       EventLoopGroup workers,
-      ExecutorService executor)
+      ExecutorService executor,
+      RequestLimits limits)
       throws InterruptedException {
     Router router = Router.of(access.table());
     Map<String, Router.Handler> handlers =
@@ -137,7 +141,7 @@ public final class RestServer implements AutoCloseable {
                                   .build()));
                     }
                     p.addLast(new io.netty.handler.stream.ChunkedWriteHandler());
-                    p.addLast(new Handler(router, handlers, access, metrics, executor));
+                    p.addLast(new Handler(router, handlers, access, metrics, executor, limits));
                   }
                 });
     Channel ch = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
@@ -174,6 +178,12 @@ public final class RestServer implements AutoCloseable {
     private final AccessControl access;
     private final dev.quiver.server.Metrics metrics;
     private final ExecutorService executor;
+    private final RequestLimits limits;
+
+    /** The scopes of this connection's running requests: cancelled when the client goes away. */
+    private final Set<RequestScope> running = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean closed;
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private final java.util.concurrent.atomic.AtomicInteger inFlight =
         new java.util.concurrent.atomic.AtomicInteger();
@@ -183,12 +193,21 @@ public final class RestServer implements AutoCloseable {
         Map<String, Router.Handler> handlers,
         AccessControl access,
         dev.quiver.server.Metrics metrics,
-        ExecutorService executor) {
+        ExecutorService executor,
+        RequestLimits limits) {
       this.router = router;
       this.handlers = handlers;
       this.access = access;
       this.metrics = metrics;
       this.executor = executor;
+      this.limits = limits;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      closed = true;
+      running.forEach(RequestScope::cancel); // their engine loops stop at the next checkpoint
+      super.channelInactive(ctx);
     }
 
     @Override
@@ -258,10 +277,64 @@ public final class RestServer implements AutoCloseable {
 
     /** Processes a request and records its response in the metrics. */
     private RestResponse measured(Request q, String method) {
-      RestResponse r = process(q);
+      RestResponse r = admitted(q);
       String endpoint = q.match() == null ? "unknown" : q.match().route().action().operation();
       metrics.restResponse(endpoint, method, r.status().code(), System.nanoTime() - q.started());
       return r;
+    }
+
+    /**
+     * Runs a request in its {@link RequestScope} (its {@code timeout}, the result and condition
+     * caps, cancelled if the connection closes) once the in-flight cap admits it; the open routes
+     * (health checks) are always admitted.
+     */
+    private RestResponse admitted(Request q) {
+      boolean open =
+          q.match() != null && q.match().route().action().requirement() == Requirement.OPEN;
+      if (open) {
+        return process(q);
+      }
+      if (!limits.tryEnter()) {
+        return RestResponse.error(
+            HttpResponseStatus.TOO_MANY_REQUESTS, limits.tooManyMessage(), q.started());
+      }
+      RequestScope scope = null;
+      try {
+        scope = limits.scope(timeoutSeconds(q.uri()));
+        running.add(scope);
+        if (closed) {
+          scope.cancel();
+        }
+        return scope.run(() -> process(q));
+      } catch (RequestException e) {
+        return HttpErrors.toResponse(e, "timeout", q.started());
+      } catch (Exception e) {
+        throw new IllegalStateException(e); // process() throws no checked exception
+      } finally {
+        if (scope != null) {
+          running.remove(scope);
+        }
+        limits.exit();
+      }
+    }
+
+    /** The {@code timeout} query parameter, in seconds (0: none), as Qdrant reads it. */
+    private static long timeoutSeconds(QueryStringDecoder uri) {
+      List<String> values = uri.parameters().get("timeout");
+      if (values == null || values.isEmpty()) {
+        return 0;
+      }
+      try {
+        long v = Long.parseLong(values.getLast());
+        if (v >= 1) {
+          return v;
+        }
+      } catch (NumberFormatException e) {
+        // answered below
+      }
+      throw new RequestException.Malformed(
+          "Query deserialize error: timeout: invalid value, expected a positive whole number of"
+              + " seconds");
     }
 
     private RestResponse process(Request q) {

@@ -2,6 +2,9 @@ package dev.quiver.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiver.server.RequestLimits;
+import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.StorageException;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -111,7 +114,8 @@ class OffloadTest {
 
   private static ServerCall.Listener<String> start(
       Manual executor, Call call, ServerCall.Listener<String> listener) {
-    return new Offload(executor).interceptCall(call, new Metadata(), (c, h) -> listener);
+    return new Offload(executor, RequestLimits.defaults())
+        .interceptCall(call, new Metadata(), (c, h) -> listener);
   }
 
   @Test
@@ -209,9 +213,85 @@ class OffloadTest {
         new Offload(
                 r -> {
                   throw new RejectedExecutionException("shut down");
-                })
+                },
+                RequestLimits.defaults())
             .interceptCall(call, new Metadata(), (c, h) -> new ServerCall.Listener<String>() {});
     listener.onHalfClose();
     assertThat(call.closed).extracting(Status::getCode).containsExactly(Status.Code.UNAVAILABLE);
+  }
+
+  /** Past the in-flight cap a call is refused at once, and the slot is free again after. */
+  @Test
+  void callsPastTheInFlightCapAreRefusedWithResourceExhausted() {
+    RequestLimits one = new RequestLimits(1, 100, 100, System::nanoTime);
+    assertThat(one.tryEnter()).isTrue(); // another request holds the only slot
+    Manual executor = new Manual();
+    Call refused = new Call();
+    new Offload(executor, one)
+        .interceptCall(refused, new Metadata(), (c, h) -> new ServerCall.Listener<String>() {})
+        .onHalfClose();
+    executor.runAll();
+    assertThat(refused.closed)
+        .extracting(Status::getCode)
+        .containsExactly(Status.Code.RESOURCE_EXHAUSTED);
+    one.exit();
+
+    Call admitted = new Call();
+    List<String> ran = new ArrayList<>();
+    new Offload(executor, one)
+        .interceptCall(
+            admitted,
+            new Metadata(),
+            (c, h) ->
+                new ServerCall.Listener<String>() {
+                  @Override
+                  public void onHalfClose() {
+                    ran.add("handler");
+                  }
+                })
+        .onHalfClose();
+    executor.runAll();
+    assertThat(ran).containsExactly("handler");
+    assertThat(one.tryEnter()).isTrue(); // released after the handler
+  }
+
+  /**
+   * A client's cancel reaches the running handler's scope at once, not after the handler (its
+   * callbacks are otherwise queued behind it): the engine's next checkpoint throws.
+   */
+  @Test
+  void aCancelStopsTheRunningHandlerAtItsNextCheckpoint() {
+    Manual executor = new Manual();
+    Call call = new Call();
+    List<String> seen = new ArrayList<>();
+    ServerCall.Listener<String>[] self = new ServerCall.Listener[1];
+    self[0] =
+        new Offload(executor, RequestLimits.defaults())
+            .interceptCall(
+                call,
+                new Metadata(),
+                (c, h) ->
+                    new ServerCall.Listener<String>() {
+                      @Override
+                      public void onHalfClose() {
+                        RequestScope scope = RequestScope.current();
+                        scope.checkpoint(); // running: passes
+                        self[0].onCancel(); // the client goes away meanwhile
+                        try {
+                          scope.checkpoint();
+                          seen.add("went on");
+                        } catch (StorageException.Timeout e) {
+                          seen.add("stopped");
+                        }
+                      }
+
+                      @Override
+                      public void onCancel() {
+                        seen.add("cancel delivered");
+                      }
+                    });
+    self[0].onHalfClose();
+    executor.runAll();
+    assertThat(seen).containsExactly("stopped", "cancel delivered");
   }
 }

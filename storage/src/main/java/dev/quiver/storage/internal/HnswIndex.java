@@ -1,6 +1,7 @@
 package dev.quiver.storage.internal;
 
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.RequestScope;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -172,7 +173,8 @@ final class HnswIndex {
     // 2. on each layer from min(level, epLevel) down: search, select neighbours, link both ways
     Candidates entryPoints = Candidates.of(epNode, vectors.similarity(distance, q, epNode));
     for (int l = Math.min(level, epLevel); l >= 0; l--) {
-      Candidates found = searchLayer(q, entryPoints, efConstruct, l, x -> x != node);
+      Candidates found =
+          searchLayer(q, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED);
       int max = l == 0 ? 2 * m : m;
       Links selected = select(found, max);
       synchronized (lock(node)) {
@@ -370,7 +372,12 @@ final class HnswIndex {
    * results).
    */
   private Candidates searchLayer(
-      float[] q, Candidates entryPoints, int ef, int level, IntPredicate accept) {
+      float[] q,
+      Candidates entryPoints,
+      int ef,
+      int level,
+      IntPredicate accept,
+      RequestScope scope) {
     int size = vectors.size();
     Visited visited = visitedPool.poll();
     if (visited == null) {
@@ -379,7 +386,8 @@ final class HnswIndex {
     visited.reset(size);
     try {
       // nodes to expand, best first: a min-heap on negated similarity
-      Candidates frontier = new Candidates(Math.max(16, ef * 2));
+      Candidates frontier =
+          new Candidates(Math.max(16, (int) Math.min(2L * ef, Integer.MAX_VALUE)));
       Candidates results = new Candidates(ef + 1);
       for (int i = 0; i < entryPoints.size(); i++) {
         int n = entryPoints.node(i);
@@ -393,6 +401,7 @@ final class HnswIndex {
       int[] batch = new int[2 * m + 1];
       float[] scores = new float[batch.length];
       while (frontier.size() > 0) {
+        scope.tick();
         float cs = -frontier.worst();
         int cn = frontier.pollWorst();
         if (results.size() >= ef && cs < results.worst()) {
@@ -440,8 +449,14 @@ final class HnswIndex {
     for (int l = (int) (ep >>> 32); l > 0; l--) {
       node = greedy(q, node, l);
     }
+    // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
     return searchLayer(
-        q, Candidates.of(node, vectors.similarity(distance, q, node)), ef, 0, accept);
+        q,
+        Candidates.of(node, vectors.similarity(distance, q, node)),
+        ef,
+        0,
+        accept,
+        RequestScope.current());
   }
 
   /**
@@ -521,7 +536,8 @@ final class HnswIndex {
                   Candidates.of(n, vectors.similarity(distance, base, n)),
                   efConstruct,
                   l,
-                  x -> x != self && !(x < nodes && gone.get(x)));
+                  x -> x != self && !(x < nodes && gone.get(x)),
+                  RequestScope.UNBOUNDED);
           Candidates merged = new Candidates(pool.size() + more.size() + 1);
           for (int k = 0; k < pool.size(); k++) {
             merged.add(pool.node(k), pool.similarity(k));
@@ -671,10 +687,17 @@ final class HnswIndex {
     private float[] sims;
     private int size;
 
+    /**
+     * @param capacity the expected size: storage for at most {@value #PREALLOCATED} pairs is taken
+     *     up front, the rest as they arrive (a capacity can come from a request's limit)
+     */
     Candidates(int capacity) {
-      nodes = new int[Math.max(1, capacity)];
-      sims = new float[Math.max(1, capacity)];
+      int initial = Math.clamp(capacity, 1, PREALLOCATED);
+      nodes = new int[initial];
+      sims = new float[initial];
     }
+
+    static final int PREALLOCATED = 4096;
 
     static Candidates of(int node, float sim) {
       Candidates c = new Candidates(1);

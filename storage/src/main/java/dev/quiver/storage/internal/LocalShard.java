@@ -7,6 +7,7 @@ import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.PointSelector;
+import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardReader;
@@ -659,7 +660,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         c == null
             ? points.values().stream()
             : c.ids().stream().map(points::get).filter(java.util.Objects::nonNull);
-    return base.filter(s -> passes(filter, s));
+    RequestScope scope = RequestScope.current();
+    return base.filter(
+        s -> {
+          scope.tick();
+          return passes(filter, s);
+        });
   }
 
   private void release(Stored old) {
@@ -699,13 +705,18 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       query = query.clone();
       VectorMath.normalize(query);
     }
-    int keep = request.limit() + request.offset();
+    // sized by the data, not by the request: limit + offset can reach 2^32 and no search can
+    // return more vectors than the space has slots
+    int keep =
+        (int) Math.max(1, Math.min((long) request.limit() + request.offset(), space.slots()));
     Filter filter = request.filter();
     long asOf = lastApplied; // points written after this are tested against the filter again
+    RequestScope scope = RequestScope.current();
     java.util.function.IntPredicate accept =
         filter == null
             ? slot -> space.owners.get(slot) != null
             : slot -> {
+              scope.tick();
               PointId id = space.owners.get(slot);
               Stored s = id == null ? null : points.get(id);
               return s != null && passes(filter, s);
@@ -726,16 +737,22 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               slots(narrowed.ids(), request.vectorName(), narrowed.exact() ? null : filter));
     } else if (request.exact()
         || space.index.isEmpty()
+        || keep >= space.live() // every point is wanted: a scan finds them all, and sooner
         || (narrowed == null && planExact(space, filter, accept))) {
       found = space.scan(query, keep, accept);
     } else {
       int ef =
-          Math.max(keep, request.hnswEf() != null ? request.hnswEf() : space.hnsw.efConstruct());
+          Math.max(
+              keep,
+              request.hnswEf() != null
+                  ? Math.min(request.hnswEf(), space.slots())
+                  : space.hnsw.efConstruct());
       found = space.index.search(query, ef, accept);
       space.addPending(query, found, accept); // appended, not yet in the graph
     }
     int[] order = found.bestFirstPositions();
-    List<ScoredPoint> out = new ArrayList<>(request.limit());
+    scope.charge(Math.min(request.limit(), order.length));
+    List<ScoredPoint> out = new ArrayList<>(Math.min(request.limit(), order.length));
     int skipped = 0;
     // a slot being indexed is found by the graph walk and by the scan of pending slots alike
     java.util.Set<Integer> seen = new java.util.HashSet<>();
@@ -879,7 +896,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   private dev.quiver.storage.ScrollPage scrollHeld(
       Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors) {
-    List<Stored> page = new ArrayList<>(limit + 1);
+    List<Stored> page = new ArrayList<>((int) Math.min(limit + 1L, points.size() + 1L));
     PayloadIndexes.Candidates c =
         filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
     if (c != null && c.estimate() < Math.max(1024, points.size() / 8)) {
@@ -892,7 +909,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           .limit(limit + 1L)
           .forEach(page::add);
     } else {
+      RequestScope scope = RequestScope.current();
       for (PointId id : offset == null ? order : order.tailSet(offset, true)) {
+        scope.tick();
         Stored s = points.get(id);
         if (s != null && (filter == null || passes(filter, s))) {
           page.add(s);
@@ -902,6 +921,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         }
       }
     }
+    RequestScope.current().charge(Math.min(limit, page.size()));
     List<PointRecord> out = new ArrayList<>(Math.min(limit, page.size()));
     for (int i = 0; i < Math.min(limit, page.size()); i++) {
       Stored s = page.get(i);

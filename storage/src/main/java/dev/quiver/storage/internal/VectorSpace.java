@@ -2,6 +2,7 @@ package dev.quiver.storage.internal;
 
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.VectorParams;
 import java.nio.file.Path;
 
@@ -399,6 +400,11 @@ final class VectorSpace implements AutoCloseable {
     return live;
   }
 
+  /** The number of slots, live, deleted or free: no search can find more vectors than this. */
+  int slots() {
+    return vectors.size();
+  }
+
   /**
    * Whether a search should scan instead of walking the graph (Qdrant's full_scan_threshold, in
    * KB).
@@ -411,7 +417,9 @@ final class VectorSpace implements AutoCloseable {
   /** Slots and similarities of the best {@code k} of the given slots. */
   HnswIndex.Candidates scanSlots(float[] q, int k, int[] slots) {
     HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
+    RequestScope scope = RequestScope.current();
     for (int slot : slots) {
+      scope.tick();
       float s = vectors.similarity(params.distance(), q, slot);
       if (best.size() < k || s > best.worst()) {
         best.add(slot, s);
@@ -427,7 +435,9 @@ final class VectorSpace implements AutoCloseable {
   HnswIndex.Candidates scan(float[] q, int k, java.util.function.IntPredicate accept) {
     HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
     int n = vectors.size();
+    RequestScope scope = RequestScope.current();
     for (int slot = 0; slot < n; slot++) {
+      scope.tick();
       if (!accept.test(slot)) {
         continue;
       }

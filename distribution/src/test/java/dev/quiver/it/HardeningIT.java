@@ -1,0 +1,426 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.QueryFactory;
+import io.qdrant.client.grpc.Points;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile requests against one node at {@code -Xmx256m} (with the package's {@code
+ * ExitOnOutOfMemoryError}): sizes taken from requests, authorization at depth, the request caps.
+ * Each check is a finding that once took the node down or read past a token's rights; after each,
+ * the node must still answer and its data be intact.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HardeningIT {
+  static final String KEY = "hardening-it-full-key-0123456789abcdef";
+  static final String RO = "hardening-it-read-only";
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int POINTS = 3000;
+
+  @TempDir static Path work;
+  QuiverProcess node;
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  record Answer(int status, String body) {
+    JsonNode json() throws Exception {
+      return JSON.readTree(body);
+    }
+  }
+
+  @BeforeAll
+  void start() throws Exception {
+    node =
+        new QuiverProcess(
+                work.resolve("node"),
+                QuiverProcess.env(
+                    "JAVA_OPTS",
+                    "-Xmx256m -XX:+UseSerialGC -Dio.netty.leakDetection.level=paranoid",
+                    "QDRANT__SERVICE__API_KEY",
+                    KEY,
+                    "QDRANT__SERVICE__READ_ONLY_API_KEY",
+                    RO,
+                    "QDRANT__SERVICE__JWT_RBAC",
+                    "true"))
+            .start();
+    for (String c : List.of("A", "B")) {
+      assertThat(
+              send(
+                      KEY,
+                      "PUT",
+                      "/collections/" + c,
+                      "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"}}")
+                  .status())
+          .isEqualTo(200);
+      for (int from = 0; from < POINTS; from += 1000) {
+        ArrayNode points = JSON.createArrayNode();
+        for (int i = from; i < from + 1000; i++) {
+          ObjectNode p = points.addObject().put("id", i);
+          p.putArray("vector").add(i % 7).add(i % 11).add(1).add(Math.sqrt(i));
+          p.putObject("payload").put("group", i % 50).put("secret", c);
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.set("points", points);
+        assertThat(send(KEY, "PUT", "/collections/" + c + "/points?wait=true", body.toString()))
+            .extracting(Answer::status)
+            .isEqualTo(200);
+      }
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    node.close();
+  }
+
+  Answer send(String key, String method, String path, String body) throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + path))
+            .timeout(Duration.ofSeconds(60))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      b.header("content-type", "application/json");
+    }
+    if (key != null) {
+      b.header("api-key", key);
+    }
+    var r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), r.body());
+  }
+
+  /** The node answers and both collections still hold every point. */
+  void assertAliveAndIntact() throws Exception {
+    for (String c : List.of("A", "B")) {
+      Answer count = send(RO, "POST", "/collections/" + c + "/points/count", "{\"exact\":true}");
+      assertThat(count.status()).as(count.body()).isEqualTo(200);
+      assertThat(count.json().at("/result/count").asInt()).isEqualTo(POINTS);
+    }
+  }
+
+  /** Requests whose sizes once went straight into allocations and ended the JVM. */
+  @Test
+  void requestSizedLimitsAndOffsetsAreBoundedByTheData() throws Exception {
+    String v = "[1,0,0,0]";
+    List<String[]> attacks =
+        List.of(
+            new String[] {"search", "{\"vector\":" + v + ",\"limit\":2147483647}"},
+            new String[] {"search", "{\"vector\":" + v + ",\"limit\":300000000}"},
+            new String[] {"search", "{\"vector\":" + v + ",\"limit\":10,\"offset\":1073741823}"},
+            new String[] {
+              "search", "{\"vector\":" + v + ",\"limit\":2147483647,\"offset\":2147483647}"
+            },
+            new String[] {
+              "search", "{\"vector\":" + v + ",\"limit\":5,\"params\":{\"hnsw_ef\":2147483647}}"
+            },
+            new String[] {"query", "{\"query\":" + v + ",\"limit\":2147483647}"},
+            new String[] {
+              "query",
+              "{\"prefetch\":{\"query\":"
+                  + v
+                  + ",\"limit\":2147483647},\"query\":{\"fusion\":"
+                  + "\"rrf\"},\"limit\":2147483647}"
+            },
+            new String[] {"scroll", "{\"limit\":2147483647}"},
+            new String[] {"recommend", "{\"positive\":[1],\"limit\":2147483647}"},
+            new String[] {
+              "search/groups",
+              "{\"vector\":" + v + ",\"group_by\":\"group\",\"limit\":65536,\"group_size\":65536}"
+            });
+    for (String[] a : attacks) {
+      Answer r = send(RO, "POST", "/collections/A/points/" + a[0], a[1]);
+      assertThat(r.status()).as("%s %s: %s", a[0], a[1], r.body()).isLessThan(500);
+    }
+    // a limit past the data returns the data, as in Qdrant
+    Answer all = send(RO, "POST", "/collections/A/points/search", attacks.getFirst()[1].toString());
+    assertThat(all.status()).isEqualTo(200);
+    assertThat(all.json().get("result").size()).isEqualTo(POINTS);
+
+    try (QdrantClient grpc = client(RO)) {
+      var found =
+          grpc.searchAsync(
+                  Points.SearchPoints.newBuilder()
+                      .setCollectionName("A")
+                      .addAllVector(List.of(1f, 0f, 0f, 0f))
+                      .setLimit(4294967295L)
+                      .build())
+              .get(60, TimeUnit.SECONDS);
+      assertThat(found).hasSize(POINTS);
+      var queried =
+          grpc.queryAsync(
+                  Points.QueryPoints.newBuilder()
+                      .setCollectionName("A")
+                      .setQuery(QueryFactory.nearest(1f, 0f, 0f, 0f))
+                      .setLimit(-1L) // uint64 max
+                      .setOffset(-1L)
+                      .build())
+              .get(60, TimeUnit.SECONDS);
+      assertThat(queried).isEmpty();
+    }
+    assertAliveAndIntact();
+  }
+
+  /**
+   * One request's results, across batch items and prefetches, stop at service.max_result_points.
+   */
+  @Test
+  void aRequestHoldsNoMoreThanTheResultCapAndNoMoreConditionsThanTheConditionCap()
+      throws Exception {
+    ArrayNode searches = JSON.createArrayNode();
+    for (int i = 0; i < 40; i++) { // 40 x 3,000 points > 100,000
+      searches.addObject().put("limit", 1_000_000).putArray("vector").add(1).add(0).add(0).add(0);
+    }
+    ObjectNode batch = JSON.createObjectNode();
+    batch.set("searches", searches);
+    Answer over = send(RO, "POST", "/collections/A/points/search/batch", batch.toString());
+    assertThat(over.status()).as(over.body()).isEqualTo(400);
+    assertThat(over.json().at("/status/error").asText()).contains("service.max_result_points");
+
+    ObjectNode filter = JSON.createObjectNode();
+    ArrayNode should = filter.putArray("should");
+    for (int i = 0; i < 10_001; i++) {
+      should.addObject().put("key", "group").putObject("match").put("value", i);
+    }
+    ObjectNode count = JSON.createObjectNode();
+    count.set("filter", filter);
+    Answer tooMany = send(RO, "POST", "/collections/A/points/count", count.toString());
+    assertThat(tooMany.status()).as(tooMany.body()).isEqualTo(400);
+    assertThat(tooMany.json().at("/status/error").asText())
+        .contains("service.max_filter_conditions");
+
+    Answer badTimeout =
+        send(RO, "POST", "/collections/A/points/count?timeout=soon", "{\"exact\":true}");
+    assertThat(badTimeout.status()).isEqualTo(400);
+    Answer withTimeout =
+        send(RO, "POST", "/collections/A/points/count?timeout=30", "{\"exact\":true}");
+    assertThat(withTimeout.status()).isEqualTo(200);
+    assertAliveAndIntact();
+  }
+
+  /**
+   * A token scoped to A cannot read B through a {@code lookup_from} at any prefetch depth, on REST
+   * and gRPC (a lookup below the 32nd level went unchecked and returned B's vectors).
+   */
+  @Test
+  void aScopedTokenNeverLooksUpAnotherCollectionAtAnyDepth() throws Exception {
+    String token = jwt("{\"access\":[{\"collection\":\"A\",\"access\":\"r\"}]}");
+    for (int depth : new int[] {1, 32, 33, 60}) {
+      ObjectNode body = JSON.createObjectNode().put("limit", 1);
+      ObjectNode level = body;
+      for (int i = 0; i < depth; i++) {
+        ObjectNode next = JSON.createObjectNode().put("limit", 1);
+        level.set("prefetch", next);
+        level = next;
+      }
+      level.putArray("query").add(1).add(0).add(0).add(0);
+      level.put("using", "");
+      level.putObject("lookup_from").put("collection", "B");
+      Answer r = send(token, "POST", "/collections/A/points/query", body.toString());
+      assertThat(r.status()).as("depth %d: %s", depth, r.body()).isEqualTo(403);
+    }
+    try (QdrantClient grpc = client(token)) {
+      Points.PrefetchQuery.Builder inner =
+          Points.PrefetchQuery.newBuilder()
+              .setQuery(QueryFactory.nearest(1f, 0f, 0f, 0f))
+              .setLimit(1)
+              .setLookupFrom(Points.LookupLocation.newBuilder().setCollectionName("B"));
+      Points.PrefetchQuery built = inner.build();
+      for (int i = 0; i < 40; i++) {
+        built = Points.PrefetchQuery.newBuilder().addPrefetch(built).setLimit(1).build();
+      }
+      Points.PrefetchQuery deepest = built;
+      Throwable t =
+          catchThrowable(
+              () ->
+                  grpc.queryAsync(
+                          Points.QueryPoints.newBuilder()
+                              .setCollectionName("A")
+                              .addPrefetch(deepest)
+                              .setLimit(1)
+                              .build())
+                      .get(60, TimeUnit.SECONDS));
+      assertThat(code(t)).isEqualTo(Status.Code.PERMISSION_DENIED);
+    }
+    assertAliveAndIntact();
+  }
+
+  /**
+   * Random large requests (seeded; replay with {@code -Dhardening.seed=N}): limits, offsets,
+   * prefetch limits, group sizes, batch lengths, filter sizes and their products, over REST and
+   * gRPC. None gets a 5xx or kills the node, and the data stays intact.
+   */
+  @Test
+  void randomLargeRequestsNeverReachA5xxOrTheHeapLimit() throws Exception {
+    long seed = Long.getLong("hardening.seed", System.nanoTime());
+    System.out.println("randomLargeRequestsNeverReachA5xxOrTheHeapLimit seed " + seed);
+    SplittableRandom rnd = new SplittableRandom(seed);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    int sent = 0;
+    try (QdrantClient grpc = client(RO)) {
+      while (sent < 150 && System.nanoTime() < deadline) {
+        sent++;
+        String[] op = randomRequest(rnd);
+        Answer r = send(RO, "POST", "/collections/A/points/" + op[0], op[1]);
+        assertThat(r.status())
+            .as("seed %d: %s %s -> %s", seed, op[0], op[1], r.body())
+            .isLessThan(500);
+        long limit = huge(rnd);
+        Throwable t =
+            catchThrowable(
+                () ->
+                    grpc.queryAsync(
+                            Points.QueryPoints.newBuilder()
+                                .setCollectionName("A")
+                                .setQuery(QueryFactory.nearest(1f, 0f, 0f, 0f))
+                                .addPrefetch(
+                                    Points.PrefetchQuery.newBuilder()
+                                        .setQuery(QueryFactory.nearest(0f, 1f, 0f, 0f))
+                                        .setLimit(huge(rnd)))
+                                .setLimit(limit)
+                                .setOffset(huge(rnd))
+                                .build())
+                        .get(60, TimeUnit.SECONDS));
+        if (t != null) {
+          assertThat(code(t))
+              .as("seed %d", seed)
+              .isIn(Status.Code.INVALID_ARGUMENT, Status.Code.RESOURCE_EXHAUSTED);
+        }
+      }
+    }
+    assertThat(sent).isGreaterThan(10);
+    assertAliveAndIntact();
+  }
+
+  private static long huge(SplittableRandom rnd) {
+    return switch (rnd.nextInt(5)) {
+      case 0 -> 1 + rnd.nextInt(100);
+      case 1 -> 1 + rnd.nextInt(1_000_000);
+      case 2 -> Integer.MAX_VALUE;
+      case 3 -> 1L << 32;
+      default -> -1L; // uint64 max on gRPC
+    };
+  }
+
+  private static String[] randomRequest(SplittableRandom rnd) {
+    long limit = Math.max(1, huge(rnd) & Long.MAX_VALUE);
+    long offset = huge(rnd) & Long.MAX_VALUE;
+    String v = "[1,0,0," + rnd.nextInt(3) + "]";
+    return switch (rnd.nextInt(6)) {
+      case 0 ->
+          new String[] {
+            "search", "{\"vector\":" + v + ",\"limit\":" + limit + ",\"offset\":" + offset + "}"
+          };
+      case 1 ->
+          new String[] {
+            "query",
+            "{\"prefetch\":[{\"query\":"
+                + v
+                + ",\"limit\":"
+                + limit
+                + "},{\"query\":"
+                + v
+                + ",\"limit\":"
+                + huge(rnd)
+                + "}],\"query\":{\"fusion\":\"rrf\"},\"limit\":"
+                + limit
+                + "}"
+          };
+      case 2 -> new String[] {"scroll", "{\"limit\":" + limit + ",\"with_vector\":true}"};
+      case 3 -> {
+        StringBuilder b = new StringBuilder("{\"searches\":[");
+        int n = 1 + rnd.nextInt(200);
+        for (int i = 0; i < n; i++) {
+          b.append(i == 0 ? "" : ",")
+              .append("{\"vector\":")
+              .append(v)
+              .append(",\"limit\":")
+              .append(limit)
+              .append('}');
+        }
+        yield new String[] {"search/batch", b.append("]}").toString()};
+      }
+      case 4 ->
+          new String[] {
+            "query/groups",
+            "{\"query\":"
+                + v
+                + ",\"group_by\":\"group\",\"limit\":"
+                + Math.min(limit, 65536)
+                + ",\"group_size\":"
+                + (1 + rnd.nextInt(65536))
+                + "}"
+          };
+      default -> {
+        StringBuilder b = new StringBuilder("{\"filter\":{\"should\":[");
+        int n = 1 + rnd.nextInt(12_000);
+        for (int i = 0; i < n; i++) {
+          b.append(i == 0 ? "" : ",")
+              .append("{\"key\":\"group\",\"match\":{\"value\":")
+              .append(i)
+              .append("}}");
+        }
+        yield new String[] {"count", b.append("]},\"exact\":true}").toString()};
+      }
+    };
+  }
+
+  private QdrantClient client(String key) {
+    return new QdrantClient(
+        QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, false)
+            .withApiKey(key)
+            .build());
+  }
+
+  private static Status.Code code(Throwable t) {
+    Throwable c = t instanceof ExecutionException ? t.getCause() : t;
+    assertThat(c).isInstanceOf(StatusRuntimeException.class);
+    return ((StatusRuntimeException) c).getStatus().getCode();
+  }
+
+  /** An HS256 token over {@code claims}, signed with the node's key. */
+  private static String jwt(String claims) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String head = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes());
+    String body = b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String sig =
+        b64.encodeToString(mac.doFinal((head + "." + body).getBytes(StandardCharsets.UTF_8)));
+    return head + "." + body + "." + sig;
+  }
+}
