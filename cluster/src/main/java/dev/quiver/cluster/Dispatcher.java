@@ -154,9 +154,8 @@ public interface Dispatcher extends AutoCloseable {
   /** The keys of a collection with custom sharding; null for auto sharding. */
   List<dev.quiver.storage.ShardKey> shardKeys(String collection);
 
-  /** Whether a point of the collection has a payload with every {@code key == value} given. */
-  boolean payloadMatchExists(
-      String collection, java.util.Map<String, dev.quiver.storage.Value> matches);
+  /** Whether a point of the collection passes {@code filter} (a JWT's {@code value_exists}). */
+  boolean payloadMatchExists(String collection, dev.quiver.storage.Filter filter);
 
   /**
    * This node's snapshot files: collection snapshots hold the node's local replicas (a single node:

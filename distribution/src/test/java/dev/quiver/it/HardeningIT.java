@@ -279,6 +279,37 @@ class HardeningIT {
     assertAliveAndIntact();
   }
 
+  /** A token scoped to A sees A alone in the cluster telemetry, and no peer address. */
+  @Test
+  void clusterTelemetryShowsAScopedTokenItsCollectionsOnly() throws Exception {
+    String token = jwt("{\"access\":[{\"collection\":\"A\",\"access\":\"r\"}]}");
+    Answer scoped = send(token, "GET", "/cluster/telemetry", null);
+    assertThat(scoped.status()).as(scoped.body()).isEqualTo(200);
+    JsonNode collections = scoped.json().at("/result/collections");
+    assertThat(collections.has("A")).isTrue();
+    assertThat(collections.has("B")).isFalse();
+    assertThat(scoped.body()).doesNotContain("\"uri\"");
+    Answer global = send(KEY, "GET", "/cluster/telemetry", null);
+    assertThat(global.json().at("/result/collections").has("B")).isTrue();
+  }
+
+  /** value_exists requires every listed entry: two on one key were a map that kept the last. */
+  @Test
+  void valueExistsRequiresEveryListedEntry() throws Exception {
+    String both =
+        jwt(
+            "{\"access\":\"r\",\"value_exists\":{\"collection\":\"A\",\"matches\":["
+                + "{\"key\":\"group\",\"value\":3},{\"key\":\"group\",\"value\":4}]}}");
+    Answer refused = send(both, "GET", "/collections", null);
+    assertThat(refused.status()).as(refused.body()).isIn(401, 403);
+    String one =
+        jwt(
+            "{\"access\":\"r\",\"value_exists\":{\"collection\":\"A\",\"matches\":["
+                + "{\"key\":\"group\",\"value\":4},{\"key\":\"secret\",\"value\":\"A\"}]}}");
+    Answer allowed = send(one, "GET", "/collections", null);
+    assertThat(allowed.status()).as(allowed.body()).isEqualTo(200);
+  }
+
   /**
    * Random large requests (seeded; replay with {@code -Dhardening.seed=N}): limits, offsets,
    * prefetch limits, group sizes, batch lengths, filter sizes and their products, over REST and

@@ -10,11 +10,12 @@ import dev.quiver.security.Authenticator;
 import dev.quiver.security.Credentials;
 import dev.quiver.security.Principal;
 import dev.quiver.security.ValueExists;
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.Value;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Authentication, authorization and auditing as both edges run them: the same authenticator, the
@@ -76,11 +77,13 @@ public final class AccessControl {
       if (!dispatcher.collectionExists(v.collection())) {
         throw new AuthenticationFailed("Invalid JWT, stateful validation failed", true);
       }
-      Map<String, Value> matches = new HashMap<>();
+      // one point must hold every listed entry, two on the same key included (as Qdrant's must)
+      List<Condition> must = new ArrayList<>();
       for (ValueExists.Match m : v.matches()) {
-        matches.put(m.key(), toValue(m.value()));
+        must.add(new Condition.Match(m.key(), toValue(m.value())));
       }
-      if (!dispatcher.payloadMatchExists(v.collection(), matches)) {
+      if (!dispatcher.payloadMatchExists(
+          v.collection(), new Filter(must, List.of(), List.of(), null))) {
         throw new AuthenticationFailed("Invalid JWT, stateful validation failed", false);
       }
     }

@@ -10,9 +10,11 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The node's metrics in Prometheus text format ({@code GET /metrics}), through Micrometer: REST
@@ -40,6 +42,17 @@ public final class Metrics {
         MultiGauge.builder("collection_points")
             .description("Points per collection")
             .register(registry);
+  }
+
+  /**
+   * Exports when the node's TLS certificate expires, as {@code tls_certificate_expiry_seconds}
+   * (seconds since the epoch, read at scrape time, so a reloaded certificate shows).
+   */
+  public void tlsCertificate(Supplier<Instant> notAfter) {
+    Gauge.builder("tls_certificate_expiry_seconds", notAfter, n -> n.get().getEpochSecond())
+        .description(
+            "When the TLS certificate this node serves expires, in seconds since the epoch")
+        .register(registry);
   }
 
   /** Records one REST response. */

@@ -139,6 +139,10 @@ public final class Node implements AutoCloseable {
         LOG.warn(
             "service.verify_https_client_certificate has no effect without service.enable_tls");
       }
+      Metrics metrics = new Metrics(node.dispatcher);
+      if (tls != null) {
+        metrics.tlsCertificate(tls::certificateNotAfter);
+      }
       RequestLimits limits =
           new RequestLimits(
               s.maxConcurrentRequests(),
@@ -174,7 +178,7 @@ public final class Node implements AutoCloseable {
               node.dispatcher,
               defaults,
               node.access,
-              new Metrics(node.dispatcher),
+              metrics,
               node.boss,
               node.workers,
               node.executor,

@@ -33,5 +33,5 @@ public interface ShardReader {
    * dotted paths ({@code a.b}); where a path meets an array, any element may match, as Qdrant's
    * {@code match} condition does.
    */
-  boolean anyPayloadMatches(java.util.Map<String, Value> matches);
+  boolean anyPayloadMatches(Filter filter);
 }

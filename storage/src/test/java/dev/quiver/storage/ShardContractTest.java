@@ -224,6 +224,15 @@ public abstract class ShardContractTest {
     }
   }
 
+  /** A filter requiring every {@code key, value} pair given. */
+  private static Filter every(Object... keyValues) {
+    List<Condition> must = new ArrayList<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      must.add(new Condition.Match((String) keyValues[i], (Value) keyValues[i + 1]));
+    }
+    return new Filter(must, List.of(), List.of(), null);
+  }
+
   @Test
   void payloadMatchesFollowPathsAndArrays() {
     try (TestShard shard = open(dir, single(1, Distance.DOT))) {
@@ -241,19 +250,28 @@ public abstract class ShardContractTest {
           1,
           new UpdateOp.Upsert(
               List.of(new Point(PointId.of(1), Map.of("", new float[] {1}), payload))));
-      assertThat(shard.anyPayloadMatches(Map.of("tokenId", new Value.Str("t42")))).isTrue();
+      assertThat(shard.anyPayloadMatches(every("tokenId", new Value.Str("t42")))).isTrue();
       assertThat(
               shard.anyPayloadMatches(
-                  Map.of("tokenId", new Value.Str("t42"), "n", new Value.Double(7))))
+                  every("tokenId", new Value.Str("t42"), "n", new Value.Double(7))))
           .isTrue();
-      assertThat(shard.anyPayloadMatches(Map.of("user.roles", new Value.Str("b")))).isTrue();
+      assertThat(shard.anyPayloadMatches(every("user.roles", new Value.Str("b")))).isTrue();
       assertThat(
               shard.anyPayloadMatches(
-                  Map.of("tokenId", new Value.Str("t42"), "n", new Value.Int(8))))
+                  every("tokenId", new Value.Str("t42"), "n", new Value.Int(8))))
           .isFalse();
-      assertThat(shard.anyPayloadMatches(Map.of("user.missing", new Value.Str("b")))).isFalse();
+      assertThat(shard.anyPayloadMatches(every("user.missing", new Value.Str("b")))).isFalse();
+      // two entries on one key: both must hold (a map kept only the last one)
+      assertThat(
+              shard.anyPayloadMatches(
+                  every("user.roles", new Value.Str("a"), "user.roles", new Value.Str("b"))))
+          .isTrue();
+      assertThat(
+              shard.anyPayloadMatches(
+                  every("user.roles", new Value.Str("c"), "user.roles", new Value.Str("b"))))
+          .isFalse();
       shard.apply(2, new UpdateOp.DeletePoints(List.of(PointId.of(1))));
-      assertThat(shard.anyPayloadMatches(Map.of("tokenId", new Value.Str("t42")))).isFalse();
+      assertThat(shard.anyPayloadMatches(every("tokenId", new Value.Str("t42")))).isFalse();
     }
   }
 

@@ -196,9 +196,8 @@ public final class Fanout {
     return total;
   }
 
-  public boolean anyPayloadMatches(
-      List<List<ShardReader>> groups, Map<String, dev.quiver.storage.Value> matches) {
-    for (boolean b : each(flat(groups), s -> s.anyPayloadMatches(matches))) {
+  public boolean anyPayloadMatches(List<List<ShardReader>> groups, Filter filter) {
+    for (boolean b : each(flat(groups), s -> s.anyPayloadMatches(filter))) {
       if (b) {
         return true;
       }

@@ -8,11 +8,9 @@ import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.ShardReader;
-import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.List;
-import java.util.Map;
 
 /** A shard of a custom-sharded collection: its results carry the shard's key. */
 record KeyedReader(ShardReader shard, ShardKey key) implements ShardReader {
@@ -46,8 +44,8 @@ record KeyedReader(ShardReader shard, ShardKey key) implements ShardReader {
   }
 
   @Override
-  public boolean anyPayloadMatches(Map<String, Value> matches) {
-    return shard.anyPayloadMatches(matches);
+  public boolean anyPayloadMatches(Filter filter) {
+    return shard.anyPayloadMatches(filter);
   }
 
   private List<PointRecord> label(List<PointRecord> points) {

@@ -299,10 +299,9 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
-  public boolean payloadMatchExists(
-      String collection, java.util.Map<String, dev.quiver.storage.Value> matches) {
+  public boolean payloadMatchExists(String collection, dev.quiver.storage.Filter filter) {
     Collection c = registry.require(collection);
-    return fanout.anyPayloadMatches(readers(c, ShardSelector.ALL), matches);
+    return fanout.anyPayloadMatches(readers(c, ShardSelector.ALL), filter);
   }
 
   @Override

@@ -174,9 +174,23 @@ class FanoutTest {
     assertThat(fanout.retrieve(List.of(shards), ids, WithPayload.ALL, WithVectors.NONE))
         .extracting(PointRecord::id)
         .containsExactly(new PointId.Num(6), new PointId.Num(1), new PointId.Num(3));
-    assertThat(fanout.anyPayloadMatches(List.of(shards), Map.of("group", new Value.Int(6))))
+    assertThat(
+            fanout.anyPayloadMatches(
+                List.of(shards),
+                new Filter(
+                    List.of(new Condition.Match("group", new Value.Int(6))),
+                    List.of(),
+                    List.of(),
+                    null)))
         .isTrue();
-    assertThat(fanout.anyPayloadMatches(List.of(shards), Map.of("group", new Value.Int(60))))
+    assertThat(
+            fanout.anyPayloadMatches(
+                List.of(shards),
+                new Filter(
+                    List.of(new Condition.Match("group", new Value.Int(60))),
+                    List.of(),
+                    List.of(),
+                    null)))
         .isFalse();
   }
 

@@ -16,6 +16,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -45,6 +47,10 @@ public final class TlsContexts implements AutoCloseable {
   private final ReloadingTrustManager trustManager; // null without a CA
   private final ScheduledExecutorService reloader;
   private volatile byte[] loadedDigest;
+  private volatile X509Certificate served;
+
+  /** How long before a certificate's expiry the node warns at start. */
+  static final Duration EXPIRY_WARNING = Duration.ofDays(14);
 
   private TlsContexts(TlsSettings settings, SslProvider provider) {
     this.settings = settings;
@@ -53,6 +59,8 @@ public final class TlsContexts implements AutoCloseable {
     PrivateKey key = Pem.privateKey("tls.key", settings.key());
     Pem.checkPair(chain.getFirst(), key, settings.cert(), settings.key());
     this.keyManager = new ReloadingKeyManager(chain, key);
+    this.served = chain.getFirst();
+    warnIfExpiring(chain.getFirst(), Instant.now());
     if (settings.requireClientCertificate() && settings.caCert() == null) {
       throw new TlsMaterialException(
           "tls.ca_cert must be set when service.verify_https_client_certificate is on");
@@ -109,6 +117,35 @@ public final class TlsContexts implements AutoCloseable {
     return provider;
   }
 
+  /** When the certificate served now expires (exported in {@code /metrics}). */
+  public Instant certificateNotAfter() {
+    return served.getNotAfter().toInstant();
+  }
+
+  /** Logs an error for an expired certificate and a warning for one expiring within 14 days. */
+  static String warnIfExpiring(X509Certificate cert, Instant now) {
+    Instant notAfter = cert.getNotAfter().toInstant();
+    String name = cert.getSubjectX500Principal().getName();
+    if (!notAfter.isAfter(now)) {
+      String m = "TLS certificate " + name + " expired at " + notAfter;
+      LOG.error("{}: clients will refuse it; replace tls.cert", m);
+      return m;
+    }
+    if (notAfter.isBefore(now.plus(EXPIRY_WARNING))) {
+      String m =
+          "TLS certificate "
+              + name
+              + " expires at "
+              + notAfter
+              + ", in "
+              + Duration.between(now, notAfter).toHours()
+              + " hours";
+      LOG.warn("{}: replace tls.cert (cert_ttl reloads it without a restart)", m);
+      return m;
+    }
+    return null;
+  }
+
   /** HTTPS for REST. */
   public SslContext httpServer() {
     return server(null);
@@ -125,11 +162,15 @@ public final class TlsContexts implements AutoCloseable {
   }
 
   private SslContext server(ApplicationProtocolConfig alpn) {
+    // both ports offer the same suites: TLS 1.3's, and TLS 1.2's ECDHE with AEAD only (forward
+    // secrecy; no RSA key exchange, no CBC, no SHA-1 MACs)
     SslContextBuilder b =
-        SslContextBuilder.forServer(keyManager).sslProvider(provider).protocols(PROTOCOLS);
+        SslContextBuilder.forServer(keyManager)
+            .sslProvider(provider)
+            .protocols(PROTOCOLS)
+            .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
     if (alpn != null) {
-      b.applicationProtocolConfig(alpn)
-          .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+      b.applicationProtocolConfig(alpn);
     }
     if (settings.requireClientCertificate()) {
       b.clientAuth(ClientAuth.REQUIRE).trustManager(trustManager);
@@ -172,6 +213,7 @@ public final class TlsContexts implements AutoCloseable {
       List<X509Certificate> cas =
           trustManager == null ? null : Pem.certificates("tls.ca_cert", settings.caCert());
       keyManager.update(chain, key);
+      served = chain.getFirst();
       if (cas != null) {
         trustManager.update(cas);
       }

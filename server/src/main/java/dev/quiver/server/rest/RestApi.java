@@ -252,15 +252,21 @@ final class RestApi {
   }
 
   /**
-   * {@code GET /cluster/telemetry}: every collection by id, and the peers as this node knows them
-   * (only this node is marked responsive: the others are not asked).
+   * {@code GET /cluster/telemetry}: the collections the caller may see, by id, and the peers as
+   * this node knows them (only this node is marked responsive: the others are not asked). Peer
+   * addresses are shown to global tokens only: a token scoped to collections learns the peer ids,
+   * not where the cluster's internal port listens.
    */
   private RestResponse clusterTelemetry(RestRequest r) {
     var status = dispatcher.clusterStatus();
+    var access = r.principal().access();
+    boolean global = access instanceof dev.quiver.security.Access.Global;
     ObjectNode o = Json.MAPPER.createObjectNode();
     ObjectNode collections = o.putObject("collections");
     for (String name : dispatcher.listCollections()) {
-      collections.putObject(name).put("id", name);
+      if (access.visible().test(name)) {
+        collections.putObject(name).put("id", name);
+      }
     }
     ObjectNode cluster = o.putObject("cluster");
     cluster.put("enabled", status.enabled());
@@ -269,11 +275,13 @@ final class RestApi {
     status
         .peers()
         .forEach(
-            (id, uri) ->
-                peers
-                    .putObject(Long.toString(id))
-                    .put("uri", uri)
-                    .put("responsive", id == status.peerId()));
+            (id, uri) -> {
+              ObjectNode peer = peers.putObject(Long.toString(id));
+              if (global) {
+                peer.put("uri", uri);
+              }
+              peer.put("responsive", id == status.peerId());
+            });
     return RestResponse.ok(o, started(r));
   }
 

@@ -933,20 +933,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   @Override
-  public boolean anyPayloadMatches(Map<String, Value> matches) {
-    for (Stored s : points.values()) {
-      boolean all = true;
-      for (var m : matches.entrySet()) {
-        if (!PayloadPaths.matches(s.payload(), m.getKey(), m.getValue())) {
-          all = false;
-          break;
-        }
-      }
-      if (all) {
-        return true;
-      }
-    }
-    return false;
+  public boolean anyPayloadMatches(Filter filter) {
+    return matching(filter).findAny().isPresent(); // stops at the first, uses payload indexes
   }
 
   private Map<String, float[]> selectVectors(Stored s, WithVectors with) {

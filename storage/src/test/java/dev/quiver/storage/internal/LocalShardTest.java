@@ -44,8 +44,8 @@ class LocalShardTest extends ShardContractTest {
       }
 
       @Override
-      public boolean anyPayloadMatches(java.util.Map<String, dev.quiver.storage.Value> matches) {
-        return shard.anyPayloadMatches(matches);
+      public boolean anyPayloadMatches(dev.quiver.storage.Filter filter) {
+        return shard.anyPayloadMatches(filter);
       }
 
       @Override

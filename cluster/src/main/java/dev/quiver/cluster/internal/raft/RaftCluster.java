@@ -26,7 +26,6 @@ import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
-import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.io.IOException;
@@ -870,9 +869,9 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
-  public boolean payloadMatchExists(String collection, Map<String, Value> matches) {
+  public boolean payloadMatchExists(String collection, Filter filter) {
     return fanout.anyPayloadMatches(
-        readers(collection, ReadConsistency.ONE, ShardSelector.ALL), matches);
+        readers(collection, ReadConsistency.ONE, ShardSelector.ALL), filter);
   }
 
   // ---- shard keys ----

@@ -10,7 +10,6 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
-import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.io.ByteArrayInputStream;
@@ -22,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -344,8 +342,8 @@ final class ShardChannel implements AutoCloseable {
     }
 
     @Override
-    public boolean anyPayloadMatches(Map<String, Value> matches) {
-      return query(new Wire.PayloadMatch(matches), DataInputStream::readBoolean);
+    public boolean anyPayloadMatches(Filter filter) {
+      return query(new Wire.PayloadMatch(filter), DataInputStream::readBoolean);
     }
   }
 

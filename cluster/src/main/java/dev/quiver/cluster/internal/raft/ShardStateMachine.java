@@ -243,7 +243,7 @@ final class ShardStateMachine extends BaseStateMachine {
               out.writeLong(n);
             }
             case Wire.PayloadMatch m -> {
-              boolean any = reader.anyPayloadMatches(m.matches());
+              boolean any = reader.anyPayloadMatches(m.filter());
               Wire.writeOk(out);
               out.writeBoolean(any);
             }

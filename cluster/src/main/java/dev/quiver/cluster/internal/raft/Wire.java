@@ -14,9 +14,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The messages peers exchange through Ratis: metadata log entries, shard log entries (batches of
@@ -372,7 +370,7 @@ final class Wire {
 
   record Count(Filter filter) implements Read {}
 
-  record PayloadMatch(Map<String, Value> matches) implements Read {}
+  record PayloadMatch(Filter filter) implements Read {}
 
   static byte[] encode(Read r) {
     return ShardCodec.write(
@@ -405,7 +403,7 @@ final class Wire {
             }
             case PayloadMatch m -> {
               out.writeByte(5);
-              ShardCodec.writeValue(out, new Value.Struct(m.matches()));
+              ShardCodec.writeFilter(out, m.filter());
             }
           }
         });
@@ -431,7 +429,7 @@ final class Wire {
             ShardCodec.readWithVectors(in));
       }
       case 4 -> new Count(ShardCodec.readOptFilter(in));
-      case 5 -> new PayloadMatch(new LinkedHashMap<>(ShardCodec.readStruct(in).fields()));
+      case 5 -> new PayloadMatch(ShardCodec.readFilter(in));
       default -> throw new ShardCodec.Malformed("unknown read tag " + tag);
     };
   }
