@@ -310,6 +310,157 @@ class HardeningIT {
     assertThat(allowed.status()).as(allowed.body()).isEqualTo(200);
   }
 
+  /** Settings Quiver does not implement are refused naming them; nulls are accepted. */
+  @Test
+  void unimplementedSettingsAreRefusedByName() throws Exception {
+    String[][] refused = {
+      {
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"scalar\":"
+            + "{\"type\":\"int8\"}}}",
+        "quantization_config"
+      },
+      {
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"strict_mode_config\":{\"enabled\":"
+            + "true}}",
+        "strict_mode_config"
+      },
+      {"{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"metadata\":{\"team\":\"x\"}}", "metadata"},
+      {
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"datatype\":\"float16\"}}",
+        "vectors.datatype"
+      },
+      {
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"hnsw_config\":{\"payload_m\":16}}",
+        "hnsw_config.payload_m"
+      },
+    };
+    for (String[] r : refused) {
+      Answer a = send(KEY, "PUT", "/collections/refused", r[0]);
+      assertThat(a.status()).as(a.body()).isEqualTo(400);
+      assertThat(a.json().at("/status/error").asText()).contains("`" + r[1] + "`");
+    }
+    assertThat(send(KEY, "GET", "/collections/refused", null).status()).isEqualTo(404);
+    Answer nulls =
+        send(
+            KEY,
+            "PUT",
+            "/collections/nulls",
+            "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":null,"
+                + "\"sparse_vectors\":null,\"strict_mode_config\":null}");
+    assertThat(nulls.status()).as(nulls.body()).isEqualTo(200);
+    Answer stemmer =
+        send(
+            KEY,
+            "PUT",
+            "/collections/nulls/index?wait=true",
+            "{\"field_name\":\"t\",\"field_schema\":{\"type\":\"text\",\"stemmer\":"
+                + "{\"type\":\"snowball\",\"language\":\"english\"}}}");
+    assertThat(stemmer.status()).as(stemmer.body()).isEqualTo(400);
+    assertThat(stemmer.body()).contains("field_schema.stemmer");
+    Answer quantizedSearch =
+        send(
+            RO,
+            "POST",
+            "/collections/A/points/search",
+            "{\"vector\":[1,0,0,0],\"limit\":1,\"params\":{\"quantization\":{\"rescore\":true}}}");
+    assertThat(quantizedSearch.status()).isEqualTo(400);
+    assertThat(quantizedSearch.body()).contains("params.quantization");
+    try (QdrantClient grpc = client(KEY)) {
+      Throwable t =
+          catchThrowable(
+              () ->
+                  grpc.createCollectionAsync(
+                          io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
+                              .setCollectionName("refused")
+                              .setVectorsConfig(
+                                  io.qdrant.client.grpc.Collections.VectorsConfig.newBuilder()
+                                      .setParams(
+                                          io.qdrant.client.grpc.Collections.VectorParams
+                                              .newBuilder()
+                                              .setSize(4)
+                                              .setDistance(
+                                                  io.qdrant.client.grpc.Collections.Distance.Dot)))
+                              .setHnswConfig(
+                                  io.qdrant.client.grpc.Collections.HnswConfigDiff.newBuilder()
+                                      .setPayloadM(16))
+                              .build())
+                      .get(30, TimeUnit.SECONDS));
+      assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(t.getCause().getMessage()).contains("hnsw_config.payload_m");
+    }
+    assertThat(send(KEY, "DELETE", "/collections/nulls", null).status()).isEqualTo(200);
+  }
+
+  /** update_mode was ignored: insert_only overwrote an existing point, update_only created one. */
+  @Test
+  void updateModesAreHonouredOnRestAndGrpc() throws Exception {
+    assertThat(
+            send(
+                    KEY,
+                    "PUT",
+                    "/collections/modes",
+                    "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}")
+                .status())
+        .isEqualTo(200);
+    String put = "/collections/modes/points?wait=true";
+    assertThat(
+            send(
+                    KEY,
+                    "PUT",
+                    put,
+                    "{\"points\":[{\"id\":1,\"vector\":[1,1],\"payload\":{\"v\":\"old\"}}]}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            send(
+                    KEY,
+                    "PUT",
+                    put,
+                    "{\"update_mode\":\"insert_only\",\"points\":[{\"id\":1,\"vector\":[2,2],"
+                        + "\"payload\":{\"v\":\"new\"}}]}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            send(
+                    KEY,
+                    "PUT",
+                    put,
+                    "{\"update_mode\":\"update_only\",\"points\":[{\"id\":2,\"vector\":[2,2]}]}")
+                .status())
+        .isEqualTo(200);
+    Answer bad = send(KEY, "PUT", put, "{\"update_mode\":\"sometimes\",\"points\":[]}");
+    assertThat(bad.status()).isEqualTo(400);
+    Answer got = send(KEY, "GET", "/collections/modes/points/1", null);
+    assertThat(got.json().at("/result/payload/v").asText()).isEqualTo("old");
+    assertThat(send(KEY, "GET", "/collections/modes/points/2", null).status()).isEqualTo(404);
+    try (QdrantClient grpc = client(KEY)) {
+      grpc.upsertAsync(
+              Points.UpsertPoints.newBuilder()
+                  .setCollectionName("modes")
+                  .setWait(true)
+                  .setUpdateMode(Points.UpdateMode.UpdateOnly)
+                  .addPoints(
+                      Points.PointStruct.newBuilder()
+                          .setId(io.qdrant.client.PointIdFactory.id(1))
+                          .setVectors(io.qdrant.client.VectorsFactory.vectors(3f, 3f))
+                          .putPayload("v", io.qdrant.client.ValueFactory.value("grpc")))
+                  .addPoints(
+                      Points.PointStruct.newBuilder()
+                          .setId(io.qdrant.client.PointIdFactory.id(3))
+                          .setVectors(io.qdrant.client.VectorsFactory.vectors(3f, 3f)))
+                  .build())
+          .get(30, TimeUnit.SECONDS);
+    }
+    assertThat(
+            send(KEY, "GET", "/collections/modes/points/1", null)
+                .json()
+                .at("/result/payload/v")
+                .asText())
+        .isEqualTo("grpc");
+    assertThat(send(KEY, "GET", "/collections/modes/points/3", null).status()).isEqualTo(404);
+    assertThat(send(KEY, "DELETE", "/collections/modes", null).status()).isEqualTo(200);
+  }
+
   /**
    * Random large requests (seeded; replay with {@code -Dhardening.seed=N}): limits, offsets,
    * prefetch limits, group sizes, batch lengths, filter sizes and their products, over REST and

@@ -33,6 +33,9 @@ public final class ShardCodec {
   private static final int OP_UPDATE_VECTORS = 8;
   private static final int OP_DELETE_VECTORS = 9;
 
+  /** An upsert with an {@code update_mode} other than upsert: a mode byte, then as OP_UPSERT. */
+  private static final int OP_UPSERT_MODE = 10;
+
   /** Or-ed into a payload op's tag when its selector is a filter rather than ids. */
   private static final int BY_FILTER = 0x40;
 
@@ -89,7 +92,12 @@ public final class ShardCodec {
   public static void writeOp(DataOutputStream out, UpdateOp op) throws IOException {
     switch (op) {
       case UpdateOp.Upsert u -> {
-        out.writeByte(OP_UPSERT);
+        if (u.mode() == UpdateOp.Upsert.Mode.UPSERT) {
+          out.writeByte(OP_UPSERT); // the form every earlier version wrote and reads
+        } else {
+          out.writeByte(OP_UPSERT_MODE);
+          out.writeByte(u.mode().ordinal());
+        }
         out.writeInt(u.points().size());
         for (Point p : u.points()) {
           writeId(out, p.id());
@@ -140,7 +148,15 @@ public final class ShardCodec {
   public static UpdateOp readOp(DataInputStream in) throws IOException {
     int tag = in.readUnsignedByte();
     switch (tag) {
-      case OP_UPSERT -> {
+      case OP_UPSERT, OP_UPSERT_MODE -> {
+        UpdateOp.Upsert.Mode mode = UpdateOp.Upsert.Mode.UPSERT;
+        if (tag == OP_UPSERT_MODE) {
+          int m = in.readUnsignedByte();
+          if (m >= UpdateOp.Upsert.Mode.values().length) {
+            throw new Malformed("unknown update mode " + m);
+          }
+          mode = UpdateOp.Upsert.Mode.values()[m];
+        }
         int n = count(in);
         List<Point> points = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -148,7 +164,7 @@ public final class ShardCodec {
           Map<String, float[]> vectors = readVectors(in);
           points.add(new Point(id, vectors, readStruct(in)));
         }
-        return new UpdateOp.Upsert(points);
+        return new UpdateOp.Upsert(points, mode);
       }
       case OP_DELETE -> {
         return new UpdateOp.DeletePoints(readIds(in));

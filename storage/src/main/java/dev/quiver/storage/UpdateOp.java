@@ -18,10 +18,38 @@ public sealed interface UpdateOp {
     };
   }
 
-  /** Inserts or replaces whole points. */
-  record Upsert(List<Point> points) implements UpdateOp {
+  /**
+   * Inserts or replaces whole points, as {@code mode} allows: {@link Mode#INSERT_ONLY} leaves
+   * existing points as they are, {@link Mode#UPDATE_ONLY} creates none. The mode is resolved
+   * against the shard's state when the write is applied (replicas resolve it alike, in log order);
+   * what reaches the WAL is a plain upsert of the points that remain.
+   */
+  record Upsert(List<Point> points, Mode mode) implements UpdateOp {
     public Upsert {
       points = List.copyOf(Objects.requireNonNull(points, "points"));
+      Objects.requireNonNull(mode, "mode");
+    }
+
+    /** A plain upsert: new points are inserted, existing ones replaced. */
+    public Upsert(List<Point> points) {
+      this(points, Mode.UPSERT);
+    }
+
+    /** Qdrant's {@code update_mode}. */
+    public enum Mode {
+      UPSERT,
+      INSERT_ONLY,
+      UPDATE_ONLY;
+
+      /** The mode of a REST {@code update_mode} value, or null for an unknown one. */
+      public static Mode ofWireName(String name) {
+        return switch (name) {
+          case "upsert" -> UPSERT;
+          case "insert_only" -> INSERT_ONLY;
+          case "update_only" -> UPDATE_ONLY;
+          default -> null;
+        };
+      }
     }
   }
 

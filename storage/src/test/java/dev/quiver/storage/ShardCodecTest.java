@@ -52,6 +52,12 @@ class ShardCodecTest {
                               "a",
                               new Value.Array(
                                   List.of(Value.Null.INSTANCE, new Value.Bool(true)))))))),
+          new UpdateOp.Upsert(
+              List.of(new Point(new PointId.Num(2), Map.of("", new float[] {1}), null)),
+              UpdateOp.Upsert.Mode.INSERT_ONLY),
+          new UpdateOp.Upsert(
+              List.of(new Point(new PointId.Num(3), Map.of("", new float[] {1}), null)),
+              UpdateOp.Upsert.Mode.UPDATE_ONLY),
           new UpdateOp.DeletePoints(List.of(new PointId.Num(1))),
           new UpdateOp.DeleteByFilter(EVERY_CONDITION),
           new UpdateOp.SetPayload(

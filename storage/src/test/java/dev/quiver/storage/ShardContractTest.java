@@ -224,6 +224,58 @@ public abstract class ShardContractTest {
     }
   }
 
+  /**
+   * {@code update_mode}: insert_only leaves existing points (and a batch's repeated id) as they
+   * were, update_only creates nothing; both survive replay. It was ignored: insert_only overwrote,
+   * update_only created.
+   */
+  @Test
+  void updateModesInsertOnlyAndUpdateOnly() {
+    try (TestShard shard = open(dir, single(1, Distance.DOT))) {
+      Value.Struct old = new Value.Struct(Map.of("v", new Value.Str("old")));
+      Value.Struct neu = new Value.Struct(Map.of("v", new Value.Str("new")));
+      shard.apply(
+          1,
+          new UpdateOp.Upsert(List.of(new Point(PointId.of(1), Map.of("", new float[] {1}), old))));
+      shard.apply(
+          2,
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(PointId.of(1), Map.of("", new float[] {2}), neu),
+                  new Point(PointId.of(2), Map.of("", new float[] {2}), neu),
+                  new Point(PointId.of(2), Map.of("", new float[] {3}), old)),
+              UpdateOp.Upsert.Mode.INSERT_ONLY));
+      shard.apply(
+          3,
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(PointId.of(2), Map.of("", new float[] {4}), old),
+                  new Point(PointId.of(3), Map.of("", new float[] {4}), neu)),
+              UpdateOp.Upsert.Mode.UPDATE_ONLY));
+      var got =
+          shard.retrieve(
+              List.of(PointId.of(1), PointId.of(2), PointId.of(3)),
+              WithPayload.ALL,
+              WithVectors.ALL);
+      assertThat(got).hasSize(2);
+      assertThat(got.get(0).payload()).isEqualTo(old); // insert_only kept point 1
+      assertThat(got.get(0).vectors().get("")).containsExactly(1f);
+      assertThat(got.get(1).payload()).isEqualTo(old); // update_only replaced point 2
+      assertThat(got.get(1).vectors().get("")).containsExactly(4f);
+      assertThat(shard.count()).isEqualTo(2); // update_only created no point 3
+    }
+    try (TestShard reopened = open(dir, single(1, Distance.DOT))) {
+      assertThat(reopened.count()).isEqualTo(2);
+      assertThat(
+              reopened
+                  .retrieve(List.of(PointId.of(2)), WithPayload.NONE, WithVectors.ALL)
+                  .getFirst()
+                  .vectors()
+                  .get(""))
+          .containsExactly(4f);
+    }
+  }
+
   /** A filter requiring every {@code key, value} pair given. */
   private static Filter every(Object... keyValues) {
     List<Condition> must = new ArrayList<>();

@@ -44,7 +44,8 @@ public final class ShardRouting {
       return Map.of(0, op);
     }
     return switch (op) {
-      case UpdateOp.Upsert u -> byShard(u.points(), Point::id, shards, UpdateOp.Upsert::new);
+      case UpdateOp.Upsert u ->
+          byShard(u.points(), Point::id, shards, part -> new UpdateOp.Upsert(part, u.mode()));
       case UpdateOp.DeletePoints d ->
           byShard(d.ids(), Function.identity(), shards, UpdateOp.DeletePoints::new);
       case UpdateOp.DeleteByFilter f -> everyShard(op, shards);

@@ -26,7 +26,7 @@ final class GrpcErrors {
           case RequestException.Invalid i ->
               Status.INVALID_ARGUMENT.withDescription(i.getMessage());
           case RequestException.Unsupported u ->
-              Status.UNIMPLEMENTED.withDescription(u.getMessage());
+              Status.INVALID_ARGUMENT.withDescription(u.getMessage());
           case dev.quiver.security.Forbidden f ->
               Status.PERMISSION_DENIED.withDescription("Forbidden: " + f.getMessage());
           case StorageException.Timeout t ->

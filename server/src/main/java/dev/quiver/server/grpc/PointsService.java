@@ -9,9 +9,11 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.WithPayload;
 import io.grpc.stub.StreamObserver;
+import io.qdrant.client.grpc.Collections;
 import io.qdrant.client.grpc.Points;
 import io.qdrant.client.grpc.PointsGrpc;
 import java.util.List;
+import java.util.Set;
 
 /** {@code qdrant.Points}: decode, call the dispatcher, encode. */
 final class PointsService extends PointsGrpc.PointsImplBase {
@@ -36,7 +38,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         o,
         () -> {
           ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
-          return new UpdateOp.Upsert(ProtoCodec.points(r.getPointsList()));
+          return new UpdateOp.Upsert(
+              ProtoCodec.points(r.getPointsList()),
+              ProtoCodec.updateMode(r.hasUpdateMode(), r.getUpdateMode()));
         });
   }
 
@@ -229,7 +233,10 @@ final class PointsService extends PointsGrpc.PointsImplBase {
               case UPSERT -> {
                 var u = op.getUpsert();
                 ProtoCodec.rejectFilter(u.hasUpdateFilter(), u.getUpdateFilter());
-                ops.add(new UpdateOp.Upsert(ProtoCodec.points(u.getPointsList())));
+                ops.add(
+                    new UpdateOp.Upsert(
+                        ProtoCodec.points(u.getPointsList()),
+                        ProtoCodec.updateMode(u.hasUpdateMode(), u.getUpdateMode())));
                 shards.add(ProtoCodec.shards(u.hasShardKeySelector(), u.getShardKeySelector()));
               }
               case SET_PAYLOAD -> {
@@ -392,6 +399,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
+  /** Text index options Quiver's one tokenizer honours (word splitting, lower case). */
+  private static final Set<String> TEXT_INDEX_FIELDS = Set.of("tokenizer", "lowercase", "on_disk");
+
   @Override
   public void createFieldIndex(
       Points.CreateFieldIndexCollection r, StreamObserver<Points.PointsOperationResponse> o) {
@@ -418,6 +428,23 @@ final class PointsService extends PointsGrpc.PointsImplBase {
               };
           if (r.getFieldName().isEmpty()) {
             throw new RequestException.Invalid("body", "field_name", "must not be empty");
+          }
+          if (r.hasFieldIndexParams() && r.getFieldIndexParams().hasTextIndexParams()) {
+            var text = r.getFieldIndexParams().getTextIndexParams();
+            ProtoFields.onlyImplemented(
+                text, "field_index_params.text_index_params", TEXT_INDEX_FIELDS);
+            if (text.getTokenizer() != Collections.TokenizerType.Word
+                && text.getTokenizer() != Collections.TokenizerType.Unknown) {
+              throw new RequestException.Unsupported(
+                  "Bad request: tokenizer "
+                      + text.getTokenizer()
+                      + " is not supported by Quiver; only Word is");
+            }
+            if (text.hasLowercase() && !text.getLowercase()) {
+              throw new RequestException.Unsupported(
+                  "Bad request: lowercase=false is not supported by Quiver; text is always"
+                      + " lower-cased");
+            }
           }
           dispatcher.setPayloadIndex(
               target(r.getCollectionName()),

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -36,7 +37,63 @@ final class ProtoCodec {
 
   // ---------------------------------------------------------------- requests
 
+  private static final Set<String> CREATE_FIELDS =
+      Set.of(
+          "collection_name",
+          "vectors_config",
+          "hnsw_config",
+          "wal_config",
+          "optimizers_config",
+          "shard_number",
+          "on_disk_payload",
+          "timeout",
+          "replication_factor",
+          "write_consistency_factor",
+          "sharding_method",
+          "sparse_vectors_config");
+  private static final Set<String> VECTOR_FIELDS =
+      Set.of("size", "distance", "hnsw_config", "on_disk", "multivector_config");
+  private static final Set<String> HNSW_FIELDS =
+      Set.of("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk");
+  private static final Set<String> OPTIMIZER_FIELDS =
+      Set.of(
+          "deleted_threshold",
+          "vacuum_min_vector_number",
+          "default_segment_number",
+          "max_segment_size",
+          "indexing_threshold",
+          "flush_interval_sec",
+          "max_optimization_threads");
+  private static final Set<String> WAL_FIELDS = Set.of("wal_capacity_mb", "wal_segments_ahead");
+  private static final Set<String> UPDATE_FIELDS =
+      Set.of(
+          "collection_name",
+          "optimizers_config",
+          "timeout",
+          "params",
+          "hnsw_config",
+          "vectors_config",
+          "quantization_config",
+          "sparse_vectors_config");
+  private static final Set<String> UPDATE_PARAMS =
+      Set.of("replication_factor", "write_consistency_factor", "on_disk_payload");
+
+  /** Qdrant's {@code update_mode} of an upsert. */
+  static dev.quiver.storage.UpdateOp.Upsert.Mode updateMode(boolean has, Points.UpdateMode m) {
+    if (!has) {
+      return dev.quiver.storage.UpdateOp.Upsert.Mode.UPSERT;
+    }
+    return switch (m) {
+      case Upsert -> dev.quiver.storage.UpdateOp.Upsert.Mode.UPSERT;
+      case InsertOnly -> dev.quiver.storage.UpdateOp.Upsert.Mode.INSERT_ONLY;
+      case UpdateOnly -> dev.quiver.storage.UpdateOp.Upsert.Mode.UPDATE_ONLY;
+      case UNRECOGNIZED ->
+          throw new RequestException.Invalid(BODY, "update_mode", "unknown update mode");
+    };
+  }
+
   static CreateCollection createCollection(Collections.CreateCollection r) {
+    ProtoFields.onlyImplemented(r, "", CREATE_FIELDS);
     Map<String, VectorParams> vectors = new LinkedHashMap<>();
     Map<String, CreateCollection.HnswDiff> vectorHnsw = new LinkedHashMap<>();
     if (r.hasVectorsConfig()) {
@@ -70,6 +127,7 @@ final class ProtoCodec {
     CreateCollection.WalDiff wal = null;
     if (r.hasWalConfig()) {
       Collections.WalConfigDiff w = r.getWalConfig();
+      ProtoFields.onlyImplemented(w, "wal_config", WAL_FIELDS);
       wal =
           new CreateCollection.WalDiff(
               w.hasWalCapacityMb()
@@ -129,6 +187,7 @@ final class ProtoCodec {
   }
 
   private static VectorParams vectorParams(Collections.VectorParams p, String path) {
+    ProtoFields.onlyImplemented(p, path, VECTOR_FIELDS);
     int size = range(p.getSize(), 1, VectorParams.MAX_SIZE, path + ".size");
     Distance d =
         switch (p.getDistance()) {
@@ -433,6 +492,7 @@ final class ProtoCodec {
   }
 
   static CreateCollection.HnswDiff hnswDiff(Collections.HnswConfigDiff h) {
+    ProtoFields.onlyImplemented(h, "hnsw_config", HNSW_FIELDS);
     return new CreateCollection.HnswDiff(
         h.hasM() ? range(h.getM(), 0, 65536, "hnsw_config.m") : null,
         h.hasEfConstruct()
@@ -450,6 +510,7 @@ final class ProtoCodec {
 
   static dev.quiver.server.CollectionUpdate.OptimizersDiff optimizersDiff(
       Collections.OptimizersConfigDiff o) {
+    ProtoFields.onlyImplemented(o, "optimizers_config", OPTIMIZER_FIELDS);
     if (o.hasDeletedThreshold() && (o.getDeletedThreshold() < 0 || o.getDeletedThreshold() > 1)) {
       throw new RequestException.Invalid(
           "body", "optimizers_config.deleted_threshold", "value must be between 0 and 1");
@@ -568,6 +629,8 @@ final class ProtoCodec {
 
   /** gRPC {@code Update}. */
   static dev.quiver.server.CollectionUpdate updateCollection(Collections.UpdateCollection r) {
+    ProtoFields.onlyImplemented(r, "", UPDATE_FIELDS);
+    ProtoFields.onlyImplemented(r.getParams(), "params", UPDATE_PARAMS);
     if (r.hasVectorsConfig()) {
       throw new RequestException.Unsupported(
           "changing vector parameters of a collection is not supported yet");

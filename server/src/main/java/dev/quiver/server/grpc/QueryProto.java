@@ -10,6 +10,7 @@ import dev.quiver.storage.WithVectors;
 import io.qdrant.client.grpc.Points;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Decodes {@code QueryPoints} (with prefetches and every query variant) into {@link
@@ -57,8 +58,18 @@ final class QueryProto {
   }
 
   private static Integer hnswEf(boolean has, Points.SearchParams p) {
+    if (has) {
+      ProtoFields.onlyImplemented(p, "params", SEARCH_PARAMS);
+      if (p.hasIndexedOnly() && p.getIndexedOnly()) {
+        throw new RequestException.Unsupported(
+            "Bad request: `params.indexed_only: true` is not supported by Quiver; a shard's"
+                + " points are searched whether or not the graph holds them yet");
+      }
+    }
     return has && p.hasHnswEf() ? ProtoCodec.limit(true, p.getHnswEf(), 1) : null;
   }
+
+  private static final Set<String> SEARCH_PARAMS = Set.of("hnsw_ef", "exact", "indexed_only");
 
   static Queries.Lookup lookup(Points.LookupLocation l) {
     return new Queries.Lookup(l.getCollectionName(), l.hasVectorName() ? l.getVectorName() : null);

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Decodes the collection-level REST bodies: create and update, payload indexes, aliases, snapshots
@@ -29,8 +30,44 @@ final class CollectionJson {
 
   private CollectionJson() {}
 
+  private static final Set<String> CREATE_FIELDS =
+      Set.of(
+          "vectors",
+          "shard_number",
+          "sharding_method",
+          "replication_factor",
+          "write_consistency_factor",
+          "on_disk_payload",
+          "hnsw_config",
+          "optimizers_config",
+          "wal_config",
+          "sparse_vectors");
+  private static final Set<String> VECTOR_FIELDS =
+      Set.of("size", "distance", "on_disk", "hnsw_config", "multivector_config");
+  private static final Set<String> HNSW_FIELDS =
+      Set.of("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk");
+  private static final Set<String> OPTIMIZER_FIELDS =
+      Set.of(
+          "deleted_threshold",
+          "vacuum_min_vector_number",
+          "default_segment_number",
+          "max_segment_size",
+          "indexing_threshold",
+          "flush_interval_sec",
+          "max_optimization_threads");
+  private static final Set<String> WAL_FIELDS = Set.of("wal_capacity_mb", "wal_segments_ahead");
+  private static final Set<String> UPDATE_FIELDS =
+      Set.of("vectors", "optimizers_config", "params", "hnsw_config", "sparse_vectors");
+  private static final Set<String> UPDATE_PARAMS =
+      Set.of("replication_factor", "write_consistency_factor", "on_disk_payload");
+
+  /** Text index options Quiver's one tokenizer honours (word splitting, lower case). */
+  private static final Set<String> TEXT_INDEX_FIELDS =
+      Set.of("type", "tokenizer", "lowercase", "on_disk");
+
   static CreateCollection createCollection(JsonNode body) {
     ObjectNode o = object(body, "");
+    onlyImplemented(o, "", CREATE_FIELDS);
     Map<String, VectorParams> vectors = new LinkedHashMap<>();
     Map<String, CreateCollection.HnswDiff> vectorHnsw = new LinkedHashMap<>();
     JsonNode v = o.get("vectors");
@@ -77,6 +114,7 @@ final class CollectionJson {
     CreateCollection.WalDiff wal = null;
     if (o.hasNonNull("wal_config")) {
       ObjectNode w = object(o.get("wal_config"), "wal_config");
+      onlyImplemented(w, "wal_config", WAL_FIELDS);
       wal =
           new CreateCollection.WalDiff(
               optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
@@ -90,6 +128,7 @@ final class CollectionJson {
       return null;
     }
     ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
+    onlyImplemented(h, "hnsw_config", HNSW_FIELDS);
     return new CreateCollection.HnswDiff(
         optInt(h, "m", 0, 65536),
         optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
@@ -103,6 +142,7 @@ final class CollectionJson {
       return null;
     }
     ObjectNode p = object(o.get("optimizers_config"), "optimizers_config");
+    onlyImplemented(p, "optimizers_config", OPTIMIZER_FIELDS);
     Double deleted = null;
     if (p.hasNonNull("deleted_threshold")) {
       JsonNode d = p.get("deleted_threshold");
@@ -149,6 +189,9 @@ final class CollectionJson {
       type = schema.asText();
     } else if (schema.isObject() && schema.path("type").isTextual()) {
       type = schema.get("type").asText();
+      if (type.equals("text")) {
+        textIndexParams((ObjectNode) schema);
+      }
       params = JsonCodec.payload(schema, "field_schema");
     } else {
       throw malformed(schema, "a payload schema type or params", "field_schema");
@@ -161,6 +204,24 @@ final class CollectionJson {
               + " field_schema");
     }
     return new FieldIndex(field, new dev.quiver.storage.PayloadIndexSpec(type, params));
+  }
+
+  /** Refuses text index options the tokenizer does not honour. */
+  private static void textIndexParams(ObjectNode schema) {
+    onlyImplemented(schema, "field_schema", TEXT_INDEX_FIELDS);
+    JsonNode tokenizer = schema.get("tokenizer");
+    if (tokenizer != null && !tokenizer.isNull() && !tokenizer.asText().equals("word")) {
+      throw new RequestException.Unsupported(
+          "Bad request: `field_schema.tokenizer` "
+              + tokenizer
+              + " is not supported by Quiver; only \"word\" is");
+    }
+    JsonNode lowercase = schema.get("lowercase");
+    if (lowercase != null && lowercase.isBoolean() && !lowercase.asBoolean()) {
+      throw new RequestException.Unsupported(
+          "Bad request: `field_schema.lowercase: false` is not supported by Quiver; text is"
+              + " always lower-cased");
+    }
   }
 
   /** One {@code payload_schema} entry: {@code {data_type, params?, points}}. */
@@ -218,6 +279,7 @@ final class CollectionJson {
   /** The body of {@code PATCH /collections/{name}}. */
   static CollectionUpdate updateCollection(JsonNode body) {
     ObjectNode o = body == null || body.isNull() ? F.objectNode() : object(body, "");
+    onlyImplemented(o, "", UPDATE_FIELDS);
     if (o.hasNonNull("vectors") && !o.get("vectors").isEmpty()) {
       throw new RequestException.Unsupported(
           "Bad request: changing vector parameters of a collection is not supported yet");
@@ -231,6 +293,7 @@ final class CollectionJson {
     Boolean onDiskPayload = null;
     if (o.hasNonNull("params")) {
       ObjectNode p = object(o.get("params"), "params");
+      onlyImplemented(p, "params", UPDATE_PARAMS);
       rf = optInt(p, "replication_factor", 1, 65536);
       wcf = optInt(p, "write_consistency_factor", 1, 65536);
       onDiskPayload = optBool(p, "on_disk_payload");
@@ -249,6 +312,7 @@ final class CollectionJson {
 
   private static VectorParams vectorParams(JsonNode node, String path) {
     ObjectNode o = object(node, path);
+    onlyImplemented(o, path, VECTOR_FIELDS);
     JsonNode size = o.get("size");
     if (size == null || size.isNull()) {
       throw new RequestException.Malformed(

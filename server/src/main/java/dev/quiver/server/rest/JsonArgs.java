@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.server.RequestException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** The small argument readers every JSON decoder uses: typed fields with Qdrant's error texts. */
 final class JsonArgs {
@@ -53,6 +54,22 @@ final class JsonArgs {
       out.add(text(arr.get(i), path + "[" + i + "]"));
     }
     return out;
+  }
+
+  /**
+   * Refuses every field of {@code o} that is set (not null) and not in {@code implemented}: a
+   * setting Quiver does not implement is named in a 400, never accepted and dropped. Explicit nulls
+   * are accepted, as clients send them for unset options.
+   */
+  static void onlyImplemented(ObjectNode o, String path, Set<String> implemented) {
+    for (var e : o.properties()) {
+      if (!e.getValue().isNull() && !implemented.contains(e.getKey())) {
+        throw new RequestException.Unsupported(
+            "Bad request: `"
+                + (path.isEmpty() ? e.getKey() : path + "." + e.getKey())
+                + "` is not supported by Quiver; remove it from the request");
+      }
+    }
   }
 
   static Integer optInt(ObjectNode o, String field, int min, int max) {

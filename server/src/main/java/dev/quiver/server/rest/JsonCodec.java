@@ -18,6 +18,7 @@ import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -68,7 +70,7 @@ final class JsonCodec {
       JsonNode v = object(item.get(kind), "operations[" + i + "]." + kind);
       dev.quiver.storage.UpdateOp op =
           switch (kind) {
-            case "upsert" -> new dev.quiver.storage.UpdateOp.Upsert(upsert(v));
+            case "upsert" -> upsert(v);
             case "delete" -> deletePoints(v);
             case "set_payload" -> setPayload(v, false);
             case "overwrite_payload" -> setPayload(v, true);
@@ -150,8 +152,24 @@ final class JsonCodec {
   }
 
   /** {@code PointsList} ({@code points}) or {@code PointsBatch} ({@code batch}). */
-  static List<Point> upsert(JsonNode body) {
+  /** A {@code PointInsertOperations} body: points or a batch, with its {@code update_mode}. */
+  static UpdateOp.Upsert upsert(JsonNode body) {
     ObjectNode o = object(body, "");
+    UpdateOp.Upsert.Mode mode = UpdateOp.Upsert.Mode.UPSERT;
+    JsonNode m = o.get("update_mode");
+    if (m != null && !m.isNull()) {
+      mode = m.isTextual() ? UpdateOp.Upsert.Mode.ofWireName(m.asText()) : null;
+      if (mode == null) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown variant `"
+                + m.asText()
+                + "`, expected one of `upsert`, `insert_only`, `update_only` at `update_mode`");
+      }
+    }
+    return new UpdateOp.Upsert(upsertPoints(o), mode);
+  }
+
+  private static List<Point> upsertPoints(ObjectNode o) {
     rejectFilter(o, "update_filter");
     if (o.has("points")) {
       ArrayNode arr = array(o.get("points"), "points");
@@ -391,13 +409,23 @@ final class JsonCodec {
         FilterJson.parse(o.get("filter"), "filter"));
   }
 
-  /** {@code params.hnsw_ef}, or null. */
+  private static final Set<String> SEARCH_PARAMS = Set.of("hnsw_ef", "exact", "indexed_only");
+
+  /** {@code params.hnsw_ef}, or null; refuses search parameters Quiver does not implement. */
   static Integer hnswEf(ObjectNode o) {
     JsonNode p = o.get("params");
     if (p == null || p.isNull()) {
       return null;
     }
-    return optInt(object(p, "params"), "hnsw_ef", 1, 1 << 20);
+    ObjectNode params = object(p, "params");
+    onlyImplemented(params, "params", SEARCH_PARAMS);
+    Boolean indexedOnly = optBool(params, "indexed_only");
+    if (indexedOnly != null && indexedOnly) {
+      throw new RequestException.Unsupported(
+          "Bad request: `params.indexed_only: true` is not supported by Quiver; a shard's points"
+              + " are searched whether or not the graph holds them yet");
+    }
+    return optInt(params, "hnsw_ef", 1, 1 << 20);
   }
 
   /** {@code params.exact}. */

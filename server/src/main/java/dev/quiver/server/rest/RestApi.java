@@ -702,7 +702,7 @@ final class RestApi {
   }
 
   private RestResponse upsert(RestRequest r) {
-    return update(r, body -> new UpdateOp.Upsert(JsonCodec.upsert(body)));
+    return update(r, JsonCodec::upsert);
   }
 
   private RestResponse deletePoints(RestRequest r) {

@@ -21,8 +21,10 @@ import dev.quiver.storage.WithVectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -457,8 +459,19 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       }
       case UpdateOp.Upsert u -> {
         List<Point> out = new ArrayList<>(u.points().size());
+        Set<PointId> inserted = new HashSet<>();
         for (Point p : u.points()) {
-          out.add(new Point(p.id(), prepareVectors(p, true), p.payload()));
+          boolean exists = points.containsKey(p.id()) || inserted.contains(p.id());
+          boolean keep =
+              switch (u.mode()) {
+                case UPSERT -> true;
+                case INSERT_ONLY -> !exists; // an existing point keeps its state
+                case UPDATE_ONLY -> exists; // no point is created
+              };
+          if (keep) {
+            out.add(new Point(p.id(), prepareVectors(p, true), p.payload()));
+            inserted.add(p.id());
+          }
         }
         yield new UpdateOp.Upsert(out);
       }
