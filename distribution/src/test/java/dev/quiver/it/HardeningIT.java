@@ -13,6 +13,9 @@ import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.QueryFactory;
 import io.qdrant.client.grpc.Points;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +23,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +78,11 @@ class HardeningIT {
                     "QDRANT__SERVICE__READ_ONLY_API_KEY",
                     RO,
                     "QDRANT__SERVICE__JWT_RBAC",
-                    "true"))
+                    "true",
+                    "QDRANT__SERVICE__HTTP_CLIENT_REQUEST_TIMEOUT_SEC",
+                    "2",
+                    "QDRANT__SERVICE__MAX_CONNECTIONS_PER_IP",
+                    "64"))
             .start();
     for (String c : List.of("A", "B")) {
       assertThat(
@@ -459,6 +468,144 @@ class HardeningIT {
         .isEqualTo("grpc");
     assertThat(send(KEY, "GET", "/collections/modes/points/3", null).status()).isEqualTo(404);
     assertThat(send(KEY, "DELETE", "/collections/modes", null).status()).isEqualTo(200);
+  }
+
+  /**
+   * A raw HTTP/1.1 exchange: sends {@code request} (whose last request asks to close), reads until
+   * the server closes or 10 s pass.
+   */
+  private String raw(byte[] request, int pauseMillis) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", node.httpPort)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request);
+      out.flush();
+      if (pauseMillis > 0) {
+        Thread.sleep(pauseMillis);
+      }
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private static byte[] http(String method, String path, byte[] body, String... headers) {
+    StringBuilder b =
+        new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\napi-key: " + KEY);
+    for (String h : headers) {
+      b.append("\r\n").append(h);
+    }
+    b.append("\r\ncontent-length: ").append(body.length).append("\r\n\r\n");
+    byte[] head = b.toString().getBytes(StandardCharsets.ISO_8859_1);
+    byte[] all = new byte[head.length + body.length];
+    System.arraycopy(head, 0, all, 0, head.length);
+    System.arraycopy(body, 0, all, head.length, body.length);
+    return all;
+  }
+
+  /** Malformed escapes answered 500; a body that was not gzip reset the connection. */
+  @Test
+  void malformedEscapesAndUndecodableBodiesAre400() throws Exception {
+    for (String q : new String[] {"?wait=%zz", "?%", "?timeout=%"}) {
+      String a =
+          raw(
+              http(
+                  "POST",
+                  "/collections/A/points/count" + q,
+                  "{}".getBytes(),
+                  "content-type: application/json",
+                  "connection: close"),
+              0);
+      assertThat(a).as(q).startsWith("HTTP/1.1 400");
+    }
+    String notGzip =
+        raw(
+            http(
+                "POST",
+                "/collections/A/points/count",
+                "{\"exact\":true}".getBytes(),
+                "content-type: application/json",
+                "content-encoding: gzip"),
+            0);
+    assertThat(notGzip).startsWith("HTTP/1.1 400").contains("Content-Encoding");
+    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {
+      gz.write("{\"exact\":true}".getBytes());
+    }
+    String gzipped =
+        raw(
+            http(
+                "POST",
+                "/collections/A/points/count",
+                zipped.toByteArray(),
+                "content-type: application/json",
+                "content-encoding: gzip",
+                "connection: close"),
+            0);
+    assertThat(gzipped).startsWith("HTTP/1.1 200").contains("\"count\":" + POINTS);
+    assertAliveAndIntact();
+  }
+
+  /** 1,000 pipelined requests on one connection got it reset; now each is answered, in order. */
+  @Test
+  void pipelinedRequestsAreAllAnsweredInOrder() throws Exception {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    int n = 1000;
+    for (int i = 0; i < n; i++) {
+      all.write(http("GET", "/collections/A/points/" + (i % POINTS), new byte[0]));
+    }
+    all.write(http("GET", "/collections/A/points/0", new byte[0], "connection: close"));
+    String answers = raw(all.toByteArray(), 0);
+    int count = answers.split("HTTP/1.1 200", -1).length - 1;
+    assertThat(count).isEqualTo(n + 1);
+    assertThat(answers.indexOf("\"id\":1,")).isLessThan(answers.indexOf("\"id\":2,"));
+  }
+
+  /**
+   * A client sending its headers a byte at a time (slowloris) held a descriptor forever; it now
+   * gets 408 when the header deadline passes, and so does a body that stops arriving.
+   */
+  @Test
+  void slowRequestsAreCutOffWith408() throws Exception {
+    String slowHeaders = raw("GET /collections HTTP/1.1\r\nHost: x\r\n".getBytes(), 4000);
+    assertThat(slowHeaders).startsWith("HTTP/1.1 408");
+    String stalledBody =
+        raw(
+            "POST /collections/A/points/count HTTP/1.1\r\nHost: x\r\ncontent-length: 100\r\n\r\n{"
+                .getBytes(),
+            4000);
+    assertThat(stalledBody).startsWith("HTTP/1.1 408");
+  }
+
+  /** Connections past service.max_connections_per_ip are closed at once; the rest work. */
+  @Test
+  void connectionsPerAddressAreCapped() throws Exception {
+    List<Socket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 70; i++) {
+        Socket s = new Socket("127.0.0.1", node.httpPort);
+        s.setSoTimeout(5000);
+        held.add(s);
+      }
+      int closed = 0;
+      for (Socket s : held) {
+        s.getOutputStream().write(http("GET", "/healthz", new byte[0]));
+        s.getOutputStream().flush();
+        try {
+          String line = new String(s.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+          if (!line.startsWith("HTTP/1.1 200")) {
+            closed++;
+          }
+        } catch (java.io.IOException e) {
+          closed++; // reset by the server's close
+        }
+      }
+      assertThat(closed).isBetween(6, 70 - 60); // 64 allowed, less those other tests still hold
+    } finally {
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+    Thread.sleep(200); // the server sees the closes
+    assertAliveAndIntact();
   }
 
   /**

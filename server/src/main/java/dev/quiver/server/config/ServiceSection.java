@@ -23,7 +23,9 @@ public record ServiceSection(
     Boolean enableSnapshotUrlRecovery,
     Integer maxConcurrentRequests,
     Long maxResultPoints,
-    Integer maxFilterConditions) {
+    Integer maxFilterConditions,
+    Integer httpClientRequestTimeoutSec,
+    Integer maxConnectionsPerIp) {
 
   public ServiceSection {
     host = host == null ? "0.0.0.0" : host;
@@ -44,6 +46,9 @@ public record ServiceSection(
       throw new IllegalArgumentException("service.max_result_points must be at least 1");
     }
     maxFilterConditions = atLeastOne(maxFilterConditions, 10_000, "max_filter_conditions");
+    httpClientRequestTimeoutSec =
+        atLeastOne(httpClientRequestTimeoutSec, 5, "http_client_request_timeout_sec");
+    maxConnectionsPerIp = atLeastOne(maxConnectionsPerIp, 256, "max_connections_per_ip");
   }
 
   private static int atLeastOne(Integer v, int absent, String key) {
@@ -59,7 +64,7 @@ public record ServiceSection(
   static ServiceSection defaults() {
     return new ServiceSection(
         null, null, 6334, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null);
+        null, null, null, null, null, null);
   }
 
   /** True when {@code key} is set and not empty (Qdrant treats empty keys as unset). */

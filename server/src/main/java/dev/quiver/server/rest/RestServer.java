@@ -17,6 +17,7 @@ import dev.quiver.storage.RequestScope;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,12 +25,16 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.compression.CompressionOptions;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContentCompressor;
 import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -70,7 +75,22 @@ public final class RestServer implements AutoCloseable {
       int maxRequestSizeMb,
       boolean enableCors,
       int keepAliveTimeoutSec,
-      io.netty.handler.ssl.SslContext ssl) {}
+      io.netty.handler.ssl.SslContext ssl,
+      int requestTimeoutSec,
+      int maxConnectionsPerAddress) {}
+
+  /**
+   * Requests one connection may have waiting or running before the server stops reading from it
+   * (HTTP/1.1 pipelining): the client's further requests wait in its socket, none is refused.
+   */
+  static final int MAX_PIPELINED = 32;
+
+  /**
+   * Requests the codec may decode ahead of their answers: the pipelined ones before reading pauses,
+   * plus what one 64 KiB read can hold (at least 18 bytes a request). Netty's default of 128 closed
+   * the connection of a client that pipelined more.
+   */
+  static final int MAX_DECODED_AHEAD = MAX_PIPELINED + 65536 / 16;
 
   private final Channel channel;
 
@@ -101,27 +121,43 @@ public final class RestServer implements AutoCloseable {
       }
     }
     int maxBody = (int) Math.min(Integer.MAX_VALUE, (long) settings.maxRequestSizeMb() << 20);
+    var perAddress = new ConnectionGuards.PerAddress(settings.maxConnectionsPerAddress());
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
             .channel(Transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            // one read takes at most 64 KiB: with reading paused past MAX_PIPELINED requests,
+            // what one read holds bounds the requests decoded ahead (see MAX_DECODED_AHEAD)
+            .childOption(
+                ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, 65536))
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     var p = ch.pipeline();
+                    p.addLast(perAddress);
                     if (settings.ssl() != null) {
                       p.addLast(settings.ssl().newHandler(ch.alloc()));
                     }
+                    var deadline =
+                        new ConnectionGuards.RequestDeadline(settings.requestTimeoutSec());
+                    p.addLast(deadline.bytes());
                     p.addLast(
                         new IdleStateHandler(
                             0, 0, settings.keepAliveTimeoutSec(), TimeUnit.SECONDS));
-                    p.addLast(new HttpServerCodec());
+                    p.addLast(new HttpServerCodec(new HttpDecoderConfig(), MAX_DECODED_AHEAD));
+                    p.addLast(ConnectionGuards.AFTER_CODEC, deadline.headers());
+                    // gzip, deflate (and br, zstd where their libraries load) as Qdrant decodes
+                    // them; the body cap below applies to the decoded size
                     p.addLast(new HttpContentDecompressor(0));
                     p.addLast(new HttpObjectAggregator(maxBody));
-                    p.addLast(new HttpContentCompressor());
+                    p.addLast(deadline.requests());
+                    p.addLast(
+                        new HttpContentCompressor(
+                            0, MAX_DECODED_AHEAD, (CompressionOptions[]) null));
                     if (settings.enableCors()) {
                       p.addLast(
                           new CorsHandler(
@@ -223,6 +259,18 @@ public final class RestServer implements AutoCloseable {
         return;
       }
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+      try {
+        uri.parameters(); // decoded now: a malformed escape is the client's error
+      } catch (IllegalArgumentException e) {
+        write(
+            ctx,
+            RestResponse.error(
+                HttpResponseStatus.BAD_REQUEST,
+                "Bad request: malformed percent-escape in the query string",
+                started),
+            keepAlive);
+        return;
+      }
       Router.Match match = router.match(req.method(), uri.rawPath());
       var audit = new AccessControl.Audit();
       audit.method = req.method().name();
@@ -246,7 +294,9 @@ public final class RestServer implements AutoCloseable {
               credentials,
               audit,
               started);
-      inFlight.incrementAndGet();
+      if (inFlight.incrementAndGet() >= MAX_PIPELINED) {
+        ctx.channel().config().setAutoRead(false); // backpressure: read again once it drains
+      }
       // HTTP/1.1 pipelining: requests of one connection are processed one after the other, in
       // order, so a pipelined write is seen by the read after it and answers leave in order.
       // (Only the event loop touches tail; clients get parallelism from more connections.)
@@ -261,7 +311,10 @@ public final class RestServer implements AutoCloseable {
                           started))
               .thenAccept(
                   r -> {
-                    inFlight.decrementAndGet();
+                    if (inFlight.decrementAndGet() < MAX_PIPELINED / 2
+                        && !ctx.channel().config().isAutoRead()) {
+                      ctx.channel().config().setAutoRead(true);
+                    }
                     write(ctx, r, keepAlive);
                   });
     }
@@ -501,6 +554,13 @@ public final class RestServer implements AutoCloseable {
         if (inFlight.get() == 0) { // idle keep-alive connection, not a slow request
           ctx.close();
         }
+      } else if (evt instanceof ChannelInputShutdownEvent) {
+        // the client sent its last request and half-closed: answer what it sent, then close
+        // (the tail is touched on the event loop only, as in channelRead0); the close follows an
+        // empty write, so it waits for the answers still queued behind a full socket buffer
+        tail.whenComplete(
+            (v, e) ->
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
       } else {
         super.userEventTriggered(ctx, evt);
       }
@@ -509,6 +569,16 @@ public final class RestServer implements AutoCloseable {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       LOG.debug("REST connection error: {}", cause.toString());
+      ChannelHandlerContext afterCodec = ctx.pipeline().context(ConnectionGuards.AFTER_CODEC);
+      if (cause instanceof DecoderException && ctx.channel().isActive() && afterCodec != null) {
+        // a body that does not decode as its Content-Encoding says: answer, then close (the
+        // decoder's state is lost, so the connection cannot carry another request)
+        ConnectionGuards.refuse(
+            afterCodec,
+            HttpResponseStatus.BAD_REQUEST,
+            "Bad request: the body does not decode as its Content-Encoding says");
+        return;
+      }
       ctx.close();
     }
   }
