@@ -30,7 +30,11 @@ class SingleNodeIT {
   }
 
   private Rest start() throws Exception {
-    node = new QuiverProcess(work, Map.of()).start();
+    // snapshot recovery from a URL is tested against a server on 127.0.0.1: allow loopback
+    node =
+        new QuiverProcess(
+                work, Map.of("QDRANT__SERVICE__SNAPSHOT_URL_RECOVERY_ALLOW_PRIVATE", "true"))
+            .start();
     return new Rest(node.httpPort, openApi);
   }
 

@@ -176,7 +176,15 @@ public final class Node implements AutoCloseable {
                   s.httpKeepAliveTimeoutSec(),
                   edgeTls == null ? null : edgeTls.httpServer(),
                   s.httpClientRequestTimeoutSec(),
-                  s.maxConnectionsPerIp()),
+                  s.maxConnectionsPerIp(),
+                  new SnapshotDownloads(
+                      new SnapshotDownloads.Policy(
+                          s.enableSnapshotUrlRecovery(),
+                          s.snapshotUrlRecoveryAllowPrivate(),
+                          s.snapshotUrlRecoveryMaxSizeMb() << 20,
+                          Duration.ofSeconds(10),
+                          Duration.ofSeconds(60)),
+                      System::nanoTime)),
               node.dispatcher,
               defaults,
               node.access,

@@ -25,7 +25,9 @@ public record ServiceSection(
     Long maxResultPoints,
     Integer maxFilterConditions,
     Integer httpClientRequestTimeoutSec,
-    Integer maxConnectionsPerIp) {
+    Integer maxConnectionsPerIp,
+    Boolean snapshotUrlRecoveryAllowPrivate,
+    Long snapshotUrlRecoveryMaxSizeMb) {
 
   public ServiceSection {
     host = host == null ? "0.0.0.0" : host;
@@ -49,6 +51,14 @@ public record ServiceSection(
     httpClientRequestTimeoutSec =
         atLeastOne(httpClientRequestTimeoutSec, 5, "http_client_request_timeout_sec");
     maxConnectionsPerIp = atLeastOne(maxConnectionsPerIp, 256, "max_connections_per_ip");
+    snapshotUrlRecoveryAllowPrivate =
+        snapshotUrlRecoveryAllowPrivate != null && snapshotUrlRecoveryAllowPrivate;
+    snapshotUrlRecoveryMaxSizeMb =
+        snapshotUrlRecoveryMaxSizeMb == null ? 65536L : snapshotUrlRecoveryMaxSizeMb;
+    if (snapshotUrlRecoveryMaxSizeMb < 1 || snapshotUrlRecoveryMaxSizeMb > (1L << 40)) {
+      throw new IllegalArgumentException(
+          "service.snapshot_url_recovery_max_size_mb must be from 1 to 2^40");
+    }
   }
 
   private static int atLeastOne(Integer v, int absent, String key) {
@@ -64,7 +74,7 @@ public record ServiceSection(
   static ServiceSection defaults() {
     return new ServiceSection(
         null, null, 6334, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
   }
 
   /** True when {@code key} is set and not empty (Qdrant treats empty keys as unset). */

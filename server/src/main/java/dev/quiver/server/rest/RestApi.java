@@ -8,6 +8,7 @@ import dev.quiver.cluster.Dispatcher;
 import dev.quiver.server.BuildInfo;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.RequestException;
+import dev.quiver.server.SnapshotDownloads;
 import dev.quiver.storage.CollectionNames;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
@@ -34,12 +35,16 @@ final class RestApi {
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
       java.nio.file.Path auditDir,
-      dev.quiver.server.Metrics metrics) {
+      dev.quiver.server.Metrics metrics,
+      SnapshotDownloads downloads) {
     this.dispatcher = dispatcher;
     this.defaults = defaults;
     this.auditDir = auditDir;
     this.metrics = metrics;
+    this.downloads = downloads;
   }
+
+  private final SnapshotDownloads downloads;
 
   /** The handlers by operation; every operation must be in the action table with a REST route. */
   java.util.Map<String, Router.Handler> handlers() {
@@ -451,7 +456,7 @@ final class RestApi {
     try {
       if (remote) {
         file = dispatcher.snapshots().incoming(collection);
-        dev.quiver.server.SnapshotDownloads.fetch(q.location(), q.apiKey(), file);
+        downloads.fetch(q.location(), q.apiKey(), file);
       } else {
         file = dispatcher.snapshots().local(q.location());
       }

@@ -12,6 +12,7 @@ import dev.quiver.server.CreateCollection;
 import dev.quiver.server.Lookups;
 import dev.quiver.server.RequestException;
 import dev.quiver.server.RequestLimits;
+import dev.quiver.server.SnapshotDownloads;
 import dev.quiver.server.Transport;
 import dev.quiver.storage.RequestScope;
 import io.netty.bootstrap.ServerBootstrap;
@@ -77,7 +78,8 @@ public final class RestServer implements AutoCloseable {
       int keepAliveTimeoutSec,
       io.netty.handler.ssl.SslContext ssl,
       int requestTimeoutSec,
-      int maxConnectionsPerAddress) {}
+      int maxConnectionsPerAddress,
+      SnapshotDownloads downloads) {}
 
   /**
    * Requests one connection may have waiting or running before the server stops reading from it
@@ -112,7 +114,9 @@ public final class RestServer implements AutoCloseable {
       throws InterruptedException {
     Router router = Router.of(access.table());
     Map<String, Router.Handler> handlers =
-        new RestApi(dispatcher, defaults, access.auditLog().directory(), metrics).handlers();
+        new RestApi(
+                dispatcher, defaults, access.auditLog().directory(), metrics, settings.downloads())
+            .handlers();
     Set<String> routed = new HashSet<>();
     router.routes().forEach(r -> routed.add(r.action().operation()));
     for (String op : handlers.keySet()) {

@@ -356,7 +356,12 @@ final class LocalCollection implements Collection, AutoCloseable {
     Path staging = dir.resolve(SHARDS_DIR).resolve(".restore-" + shardId);
     Archives.deleteRecursively(staging);
     Files.createDirectories(staging);
-    Archives.unzip(archive, staging);
+    try {
+      Archives.unzip(archive, staging);
+    } catch (IOException e) {
+      Archives.deleteRecursively(staging);
+      throw new IOException(Archives.describe(e), e); // the message reaches clients: no paths
+    }
     if (!Checkpoint.exists(staging)) { // every shard snapshot holds its checkpoint
       Archives.deleteRecursively(staging);
       throw new IOException("not a shard snapshot (no checkpoint in it)");

@@ -184,7 +184,7 @@ public final class LocalRegistry implements CollectionRegistry {
       LocalCollection.readMeta(staging); // a missing or corrupt configuration stops here
     } catch (IOException e) {
       deleteQuietly(staging);
-      throw new StorageException.BadInput("the snapshot cannot be read: " + e.getMessage());
+      throw new StorageException.BadInput("the snapshot cannot be read: " + Archives.describe(e));
     } catch (StorageException e) {
       deleteQuietly(staging);
       throw new StorageException.BadInput("the snapshot is not a collection: " + e.getMessage());
