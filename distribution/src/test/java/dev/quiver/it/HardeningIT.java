@@ -82,7 +82,9 @@ class HardeningIT {
                     "QDRANT__SERVICE__HTTP_CLIENT_REQUEST_TIMEOUT_SEC",
                     "2",
                     "QDRANT__SERVICE__MAX_CONNECTIONS_PER_IP",
-                    "64"))
+                    "64",
+                    "QDRANT__AUDIT__ENABLED",
+                    "true"))
             .start();
     for (String c : List.of("A", "B")) {
       assertThat(
@@ -606,6 +608,48 @@ class HardeningIT {
     }
     Thread.sleep(200); // the server sees the closes
     assertAliveAndIntact();
+  }
+
+  /**
+   * Unauthenticated clients flooded the audit log (4 KB path + 3 KB user agent a line, every
+   * failure): now one address's failures past 10 a minute are counted into a summary, fields are
+   * clipped, /metrics counts every failure, and POST /audit/logs reads the log with bounded memory.
+   */
+  @Test
+  void failedAuthenticationsCannotFloodTheAuditLog() throws Exception {
+    String path = "/collections/" + "x".repeat(4000);
+    String agent = "agent-" + "y".repeat(3000);
+    for (int i = 0; i < 200; i++) {
+      var r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + path))
+                  .header("user-agent", agent)
+                  .header("api-key", "wrong-" + i)
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      assertThat(r.statusCode()).isEqualTo(401);
+    }
+    Answer logs =
+        send(KEY, "POST", "/audit/logs", "{\"limit\":10000,\"filters\":{\"result\":\"denied\"}}");
+    assertThat(logs.status()).as(logs.body()).isEqualTo(200);
+    int oneByOne = 0;
+    for (JsonNode e : logs.json().at("/result/entries")) {
+      if (e.path("user_agent").asText().startsWith("agent-")) {
+        oneByOne++;
+        assertThat(e.path("path").asText().length()).isLessThan(1100);
+        assertThat(e.path("user_agent").asText().length()).isLessThan(300);
+      }
+    }
+    assertThat(oneByOne).isBetween(1, 10);
+    String metrics = send(KEY, "GET", "/metrics", null).body();
+    long failures =
+        metrics
+            .lines()
+            .filter(l -> l.startsWith("auth_failures_total"))
+            .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+            .sum();
+    assertThat(failures).isGreaterThanOrEqualTo(200);
+    assertThat(metrics).contains("audit_entries_summarised_total");
   }
 
   /**

@@ -33,24 +33,41 @@ public record AuditEvent(
   private static final DateTimeFormatter RFC3339_MILLIS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
+  /**
+   * The longest a field is written: request paths and errors {@value #LONG_FIELD} characters, every
+   * other field {@value #SHORT_FIELD}; longer values are cut and marked, so a client cannot make
+   * one entry kilobytes long.
+   */
+  public static final int LONG_FIELD = 1024;
+
+  public static final int SHORT_FIELD = 256;
+
   /** The entry as one line of JSON (no line break). */
   public String toJson() {
     StringBuilder sb = new StringBuilder(256).append('{');
     field(sb, "timestamp", RFC3339_MILLIS.format(timestamp));
-    field(sb, "client_ip", clientIp);
-    field(sb, "method", method);
-    field(sb, "path", path);
+    field(sb, "client_ip", clip(clientIp, SHORT_FIELD));
+    field(sb, "method", clip(method, SHORT_FIELD));
+    field(sb, "path", clip(path, LONG_FIELD));
     sb.append(",\"status\":").append(status);
-    field(sb, "user_agent", userAgent);
+    field(sb, "user_agent", clip(userAgent, SHORT_FIELD));
     sb.append(",\"duration_ms\":").append(durationMs);
-    field(sb, "operation", operation);
-    field(sb, "auth_type", authType);
-    field(sb, "subject", subject);
-    field(sb, "collection", collection);
-    field(sb, "tracing_id", tracingId);
-    field(sb, "result", result);
-    field(sb, "error", error);
+    field(sb, "operation", clip(operation, SHORT_FIELD));
+    field(sb, "auth_type", clip(authType, SHORT_FIELD));
+    field(sb, "subject", clip(subject, SHORT_FIELD));
+    field(sb, "collection", clip(collection, SHORT_FIELD));
+    field(sb, "tracing_id", clip(tracingId, SHORT_FIELD));
+    field(sb, "result", clip(result, SHORT_FIELD));
+    field(sb, "error", clip(error, LONG_FIELD));
     return sb.append('}').toString();
+  }
+
+  /** {@code value} cut to {@code max} characters, marked when cut. */
+  static String clip(String value, int max) {
+    if (value == null || value.length() <= max) {
+      return value;
+    }
+    return value.substring(0, max) + "...(" + (value.length() - max) + " more characters)";
   }
 
   private static void field(StringBuilder sb, String name, String value) {

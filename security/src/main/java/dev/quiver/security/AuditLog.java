@@ -56,13 +56,28 @@ public interface AuditLog extends AutoCloseable {
         public void close() {}
       };
 
+  /** A file rolls over past this size too (within its period). */
+  long DEFAULT_MAX_FILE_BYTES = 100L << 20;
+
+  /** The files together never hold more: the oldest are deleted first. */
+  long DEFAULT_MAX_TOTAL_BYTES = 1L << 30;
+
   /**
-   * Opens the rolling audit log in {@code dir} ({@code audit.<date>.log}), keeping at most {@code
-   * maxFiles} files.
+   * Opens the rolling audit log in {@code dir} ({@code audit.<date>.<n>.log}), keeping at most
+   * {@code maxFiles} files and the default size limits.
    *
    * @throws IllegalStateException if the directory cannot be created or written
    */
   static AuditLog open(Path dir, Rotation rotation, int maxFiles) {
-    return RollingAuditLog.open(dir, rotation, maxFiles);
+    return open(dir, rotation, maxFiles, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES);
+  }
+
+  /**
+   * As {@link #open(Path, Rotation, int)}, with a file rolling over past {@code maxFileBytes} and
+   * the oldest files deleted while all of them hold more than {@code maxTotalBytes}.
+   */
+  static AuditLog open(
+      Path dir, Rotation rotation, int maxFiles, long maxFileBytes, long maxTotalBytes) {
+    return RollingAuditLog.open(dir, rotation, maxFiles, maxFileBytes, maxTotalBytes);
   }
 }

@@ -75,6 +75,47 @@ class AuditLogTest {
                 + "\"tracing_id\":\"req-1\",\"result\":\"denied\",\"error\":\"Forbidden: Access to collection my_collection is required\"}");
   }
 
+  /**
+   * A flood (2.1 GB in 20 s from one client) had no bound: files roll past their size within a
+   * period, all of them stay under the total, and each entry's fields are clipped.
+   */
+  @Test
+  void filesRollBySizeTheTotalIsCappedAndLongFieldsAreClipped() throws Exception {
+    String longPath = "/" + "p".repeat(4096);
+    String longAgent = "a".repeat(3000);
+    try (AuditLog log = AuditLog.open(dir, AuditLog.Rotation.DAILY, 1000, 64 << 10, 256 << 10)) {
+      for (int i = 0; i < 2000; i++) {
+        log.record(
+            new AuditEvent(
+                Instant.now(),
+                "10.0.0.9",
+                "GET",
+                longPath,
+                401,
+                longAgent,
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                "denied",
+                "Unauthorized: Must provide an API key"));
+      }
+    }
+    List<Path> files = files();
+    long total = 0;
+    for (Path f : files) {
+      total += Files.size(f);
+      assertThat(Files.size(f)).isLessThan((64 << 10) + 4096);
+    }
+    assertThat(files.size()).isGreaterThan(1);
+    assertThat(total).isLessThanOrEqualTo((256 << 10) + (64 << 10) + 4096);
+    String line = Files.readAllLines(files.getLast()).getLast();
+    assertThat(line.length()).isLessThan(AuditEvent.LONG_FIELD + 3 * AuditEvent.SHORT_FIELD + 400);
+    assertThat(line).contains("more characters");
+  }
+
   @Test
   void filesRollAndOldOnesAreDeleted() throws Exception {
     // One file per second stands in for days: the same appender, policy and delete action.
@@ -91,7 +132,7 @@ class AuditLogTest {
     assertThat(files.size()).as("files %s", files).isBetween(2, 3);
     for (Path f : files) {
       assertThat(f.getFileName().toString())
-          .matches("audit\\.\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}\\.log");
+          .matches("audit\\.\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}\\.\\d+\\.log");
     }
   }
 

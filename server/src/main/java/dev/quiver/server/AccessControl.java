@@ -16,6 +16,7 @@ import dev.quiver.storage.Value;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Authentication, authorization and auditing as both edges run them: the same authenticator, the
@@ -27,6 +28,9 @@ public final class AccessControl {
   private final Dispatcher dispatcher;
   private final AuditLog audit;
   private final boolean trustForwardedHeaders;
+  private final AuditThrottle throttle = new AuditThrottle(10, 60, 10_000, System::nanoTime);
+  private final LongAdder failedAuthentications = new LongAdder();
+  private final LongAdder suppressedAuditEntries = new LongAdder();
 
   public AccessControl(
       Authenticator authenticator,
@@ -145,10 +149,28 @@ public final class AccessControl {
     public String collection;
   }
 
-  /** Records a finished request; {@code error} non-null marks it denied. */
+  /**
+   * Records a finished request; {@code error} non-null marks it denied. A request denied before any
+   * principal was established is a failed authentication: counted always, and recorded through the
+   * {@link AuditThrottle}, so one address cannot flood the log.
+   */
   public void record(Audit a, int status, String error) {
+    boolean failedAuthentication = a.principal == null && error != null;
+    if (failedAuthentication) {
+      failedAuthentications.increment();
+    }
     if (!audit.enabled()) {
       return;
+    }
+    if (failedAuthentication) {
+      AuditThrottle.Decision d = throttle.failure(a.clientIp);
+      if (d.summarised() > 0) {
+        audit.record(summary(a.clientIp, d.summarised(), d.windowSeconds()));
+      }
+      if (!d.record()) {
+        suppressedAuditEntries.increment();
+        return;
+      }
     }
     audit.record(
         new AuditEvent(
@@ -163,11 +185,47 @@ public final class AccessControl {
             a.principal == null ? null : a.principal.authType().name(),
             a.principal == null ? null : a.principal.subject(),
             a.collection,
-            a.tracingId == null
-                ? null
-                : a.tracingId.substring(0, Math.min(256, a.tracingId.length())),
+            a.tracingId,
             error == null ? "ok" : "denied",
             error));
+  }
+
+  private static AuditEvent summary(String clientIp, long count, long windowSeconds) {
+    return new AuditEvent(
+        Instant.now(),
+        clientIp,
+        null,
+        null,
+        401,
+        null,
+        0,
+        "failed_authentications_summary",
+        null,
+        null,
+        null,
+        null,
+        "denied",
+        count
+            + " more failed authentications from this address within "
+            + windowSeconds
+            + " s, not recorded one by one");
+  }
+
+  /** Writes the summaries still pending (at shutdown). */
+  public void flushAuditSummaries() {
+    if (audit.enabled()) {
+      throttle.drain().forEach((ip, n) -> audit.record(summary(ip.isEmpty() ? null : ip, n, 60)));
+    }
+  }
+
+  /** Failed authentications since start, recorded or not (exported in {@code /metrics}). */
+  public long failedAuthentications() {
+    return failedAuthentications.sum();
+  }
+
+  /** Failed authentications counted in a summary instead of an entry of their own. */
+  public long suppressedAuditEntries() {
+    return suppressedAuditEntries.sum();
   }
 
   /** Whether the operation's checks go to the audit log. */

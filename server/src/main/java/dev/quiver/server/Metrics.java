@@ -2,6 +2,7 @@ package dev.quiver.server;
 
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.storage.StorageException;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -52,6 +53,20 @@ public final class Metrics {
     Gauge.builder("tls_certificate_expiry_seconds", notAfter, n -> n.get().getEpochSecond())
         .description(
             "When the TLS certificate this node serves expires, in seconds since the epoch")
+        .register(registry);
+  }
+
+  /**
+   * Exports failed authentications ({@code auth_failures_total}) and the failed authentications the
+   * audit log summarised instead of recording one by one ({@code audit_entries_summarised_total}).
+   */
+  public void authentication(AccessControl access) {
+    FunctionCounter.builder("auth_failures", access, AccessControl::failedAuthentications)
+        .description("Requests refused for missing or invalid credentials, REST and gRPC")
+        .register(registry);
+    FunctionCounter.builder(
+            "audit_entries_summarised", access, AccessControl::suppressedAuditEntries)
+        .description("Failed authentications counted in an audit summary entry")
         .register(registry);
   }
 

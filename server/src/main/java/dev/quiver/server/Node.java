@@ -88,7 +88,12 @@ public final class Node implements AutoCloseable {
         a.rotation() == AuditSection.Rotation.HOURLY
             ? AuditLog.Rotation.HOURLY
             : AuditLog.Rotation.DAILY;
-    return AuditLog.open(Path.of(a.dir()), rotation, a.maxLogFiles());
+    return AuditLog.open(
+        Path.of(a.dir()),
+        rotation,
+        a.maxLogFiles(),
+        a.maxFileSizeMb() << 20,
+        a.maxTotalSizeMb() << 20);
   }
 
   /** Opens storage and starts the edges; on failure everything opened so far is closed. */
@@ -140,6 +145,7 @@ public final class Node implements AutoCloseable {
             "service.verify_https_client_certificate has no effect without service.enable_tls");
       }
       Metrics metrics = new Metrics(node.dispatcher);
+      metrics.authentication(node.access);
       if (tls != null) {
         metrics.tlsCertificate(tls::certificateNotAfter);
       }
@@ -301,6 +307,7 @@ public final class Node implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     dispatcher.close();
+    access.flushAuditSummaries(); // failed authentications still only counted
     audit.close();
     if (tls != null) {
       tls.close();

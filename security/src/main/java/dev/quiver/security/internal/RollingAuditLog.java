@@ -11,10 +11,14 @@ import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.RollingFileAppender;
+import org.apache.logging.log4j.core.appender.rolling.CompositeTriggeringPolicy;
 import org.apache.logging.log4j.core.appender.rolling.DirectWriteRolloverStrategy;
+import org.apache.logging.log4j.core.appender.rolling.SizeBasedTriggeringPolicy;
 import org.apache.logging.log4j.core.appender.rolling.TimeBasedTriggeringPolicy;
 import org.apache.logging.log4j.core.appender.rolling.action.DeleteAction;
 import org.apache.logging.log4j.core.appender.rolling.action.IfAccumulatedFileCount;
+import org.apache.logging.log4j.core.appender.rolling.action.IfAccumulatedFileSize;
+import org.apache.logging.log4j.core.appender.rolling.action.IfAny;
 import org.apache.logging.log4j.core.appender.rolling.action.IfFileName;
 import org.apache.logging.log4j.core.appender.rolling.action.PathCondition;
 import org.apache.logging.log4j.core.config.Configuration;
@@ -42,7 +46,8 @@ public final class RollingAuditLog implements AuditLog {
     this.logger = context.getLogger(LOGGER);
   }
 
-  public static RollingAuditLog open(Path dir, AuditLog.Rotation rotation, int maxFiles) {
+  public static RollingAuditLog open(
+      Path dir, AuditLog.Rotation rotation, int maxFiles, long maxFileBytes, long maxTotalBytes) {
     try {
       Files.createDirectories(dir);
       Path probe = Files.createTempFile(dir, ".probe", ".tmp");
@@ -65,15 +70,22 @@ public final class RollingAuditLog implements AuditLog {
               IfFileName.createNameCondition(
                   "audit.*.log",
                   null,
-                  IfAccumulatedFileCount.createFileCountCondition(Math.max(1, maxFiles)))
+                  IfAny.createOrCondition(
+                      new PathCondition[] {
+                        IfAccumulatedFileCount.createFileCountCondition(Math.max(1, maxFiles)),
+                        IfAccumulatedFileSize.createFileSizeCondition(Long.toString(maxTotalBytes))
+                      }))
             },
             null,
             config);
     RollingFileAppender appender =
         RollingFileAppender.newBuilder()
             .setName("audit-" + System.identityHashCode(dir))
-            .withFilePattern(base + "/audit.%d{" + rotation.datePattern() + "}.log")
-            .withPolicy(TimeBasedTriggeringPolicy.newBuilder().withInterval(1).build())
+            .withFilePattern(base + "/audit.%d{" + rotation.datePattern() + "}.%i.log")
+            .withPolicy(
+                CompositeTriggeringPolicy.createPolicy(
+                    TimeBasedTriggeringPolicy.newBuilder().withInterval(1).build(),
+                    SizeBasedTriggeringPolicy.createPolicy(Long.toString(maxFileBytes))))
             .withStrategy(
                 DirectWriteRolloverStrategy.newBuilder()
                     .withCustomActions(
@@ -101,10 +113,12 @@ public final class RollingAuditLog implements AuditLog {
     config.addLogger(LOGGER, lc);
     ctx.updateLoggers();
     LOG.info(
-        "audit log in {} ({} rotation, keeping {} files)",
+        "audit log in {} ({} rotation, files of at most {} MB, keeping {} files and {} MB)",
         dir,
         rotation.name().toLowerCase(),
-        maxFiles);
+        maxFileBytes >> 20,
+        maxFiles,
+        maxTotalBytes >> 20);
     return new RollingAuditLog(dir, ctx, appender);
   }
 

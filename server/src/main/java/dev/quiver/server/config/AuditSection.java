@@ -9,7 +9,9 @@ public record AuditSection(
     Rotation rotation,
     Integer maxLogFiles,
     Boolean trustForwardedHeaders,
-    Boolean logApi) {
+    Boolean logApi,
+    Long maxFileSizeMb,
+    Long maxTotalSizeMb) {
 
   /** How often audit files roll over. */
   public enum Rotation {
@@ -26,5 +28,7 @@ public record AuditSection(
     maxLogFiles = maxLogFiles == null ? 7 : Math.max(1, maxLogFiles);
     trustForwardedHeaders = trustForwardedHeaders != null && trustForwardedHeaders;
     logApi = logApi == null || logApi;
+    maxFileSizeMb = maxFileSizeMb == null ? 100L : Math.max(1, maxFileSizeMb);
+    maxTotalSizeMb = maxTotalSizeMb == null ? 1024L : Math.max(maxFileSizeMb, maxTotalSizeMb);
   }
 }

@@ -25,6 +25,7 @@ public record QuiverConfig(
     cluster = cluster == null ? new ClusterSection(null, null, null, null, null, null) : cluster;
     telemetryDisabled = telemetryDisabled != null && telemetryDisabled;
     tls = tls == null ? new TlsSection(null, null, null, null) : tls;
-    audit = audit == null ? new AuditSection(null, null, null, null, null, null) : audit;
+    audit =
+        audit == null ? new AuditSection(null, null, null, null, null, null, null, null) : audit;
   }
 }

@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.server.RequestException;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -46,37 +51,61 @@ final class AuditQuery {
     ObjectNode out = Json.MAPPER.createObjectNode();
     ArrayNode entries = out.putArray("entries");
     for (Path file : files(dir)) {
-      List<String> lines;
-      try {
-        lines = Files.readAllLines(file);
+      int want = limit - entries.size();
+      if (want <= 0) {
+        break;
+      }
+      // read forward, keep the file's last `want` matches: memory is bounded by the limit and
+      // the line cap, however large the file
+      ArrayDeque<JsonNode> newest = new ArrayDeque<>(Math.min(want, 1024));
+      try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          if (line.length() > MAX_LINE) {
+            continue; // not written by this version (entries are clipped): skipped
+          }
+          JsonNode e;
+          try {
+            e = Json.MAPPER.readTree(line);
+          } catch (IOException ex) {
+            continue; // a line cut by a crash
+          }
+          if (e != null && matches(e, from, to, filters)) {
+            if (newest.size() == want) {
+              newest.removeFirst();
+            }
+            newest.addLast(e);
+          }
+        }
+      } catch (NoSuchFileException gone) {
+        continue; // rolled away meanwhile
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      for (int i = lines.size() - 1; i >= 0 && entries.size() < limit; i--) {
-        JsonNode e;
-        try {
-          e = Json.MAPPER.readTree(lines.get(i));
-        } catch (IOException ex) {
-          continue; // a line cut by a crash
-        }
-        if (matches(e, from, to, filters)) {
-          entries.add(e);
-        }
-      }
-      if (entries.size() >= limit) {
-        break;
-      }
+      newest.descendingIterator().forEachRemaining(entries::add);
     }
     return out;
   }
 
+  /** Longer lines are skipped: entries are clipped well below it when written. */
+  static final int MAX_LINE = 64 * 1024;
+
+  /** The audit files, newest first (by modification time: names carry a rollover index too). */
   private static List<Path> files(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> p.getFileName().toString().matches("audit\\..+\\.log"))
-          .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+          .sorted(Comparator.comparing(AuditQuery::modified).reversed())
           .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static FileTime modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p);
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
     }
   }
 
