@@ -1,9 +1,11 @@
 package dev.quiver.cluster;
 
+import dev.quiver.security.AuditLog;
 import dev.quiver.security.tls.TlsContexts;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -24,6 +26,9 @@ import java.util.Objects;
  * @param requestTimeout how long a forwarded request or a consensus operation may take
  * @param shardSnapshotEntries log entries of a shard after which its replicas take a snapshot and
  *     compact their Raft log
+ * @param peerNames {@code cluster.p2p.peer_names}: host names a peer certificate may name besides
+ *     the hosts of the cluster's known peers (for a new peer with a certificate of its own)
+ * @param audit where refused P2P calls and membership changes are recorded
  */
 public record ClusterSettings(
     Path storagePath,
@@ -36,7 +41,9 @@ public record ClusterSettings(
     Duration rpcTimeoutMin,
     Duration rpcTimeoutMax,
     Duration requestTimeout,
-    long shardSnapshotEntries) {
+    long shardSnapshotEntries,
+    List<String> peerNames,
+    AuditLog audit) {
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");
@@ -45,6 +52,8 @@ public record ClusterSettings(
     Objects.requireNonNull(rpcTimeoutMin, "rpcTimeoutMin");
     Objects.requireNonNull(rpcTimeoutMax, "rpcTimeoutMax");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
+    peerNames = peerNames == null ? List.of() : List.copyOf(peerNames);
+    audit = audit == null ? AuditLog.NONE : audit;
   }
 
   public boolean tls() {

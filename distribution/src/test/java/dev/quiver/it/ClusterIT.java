@@ -514,6 +514,49 @@ class ClusterIT {
             "P2P: refused a connection from /127\\.0\\.0\\.1:\\d+: TLS handshake failed");
   }
 
+  /**
+   * A certificate the cluster's CA issued to an application (clientAuth only, naming no peer) was a
+   * full peer: it opened Raft clients on the P2P port. Its calls are now refused
+   * (PERMISSION_DENIED) and audited; the peers' own certificate still gets through.
+   */
+  @Test
+  @Order(6)
+  void anApplicationCertificateFromTheSameCaGetsNoClusterPowers() throws Exception {
+    Path[] app =
+        pki.issue("cluster-ca", "app", "app-client", "ec", "extendedKeyUsage=clientAuth\n");
+    assertThat(adminCall(app)).isEqualTo("7"); // PERMISSION_DENIED
+    assertThat(awaitLog(0, "names no peer of this cluster"))
+        .contains("P2P: refused ratis.grpc.AdminProtocolService/groupList")
+        .contains("CN=app-client");
+    assertThat(adminCall(nodeCert))
+        .isNotEqualTo("7"); // a peer passes (the empty request fails later)
+  }
+
+  /**
+   * One unary call of Ratis' admin service on node 0's P2P port over HTTP/2 with the client
+   * certificate {@code cert}; the gRPC status it ends with.
+   */
+  private static String adminCall(Path[] cert) throws Exception {
+    var client =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_2)
+            .sslContext(TlsIT.context(ca, cert[0], cert[1]))
+            .build();
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(uri(0) + "/ratis.grpc.AdminProtocolService/groupList"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .timeout(java.time.Duration.ofSeconds(20))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[5]))
+            .build();
+    var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    return response
+        .headers()
+        .firstValue("grpc-status")
+        .orElse("none (HTTP " + response.statusCode() + ")");
+  }
+
   /** Node {@code i}'s log once it contains {@code text} (waits up to 10 s for the line). */
   private String awaitLog(int i, String text) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -56,6 +56,17 @@ final class TestPki {
    * {@code rsa} (PKCS#8), {@code rsa1} (PKCS#1), {@code ec} (SEC1).
    */
   Path[] issue(String ca, String name, String cn, String keyKind) throws Exception {
+    return issue(
+        ca,
+        name,
+        cn,
+        keyKind,
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+  }
+
+  /** As {@link #issue(String, String, String, String)} with the given {@code x509} extensions. */
+  Path[] issue(String ca, String name, String cn, String keyKind, String extensions)
+      throws Exception {
     String key = name + "-key.pem";
     switch (keyKind) {
       case "rsa" ->
@@ -66,9 +77,7 @@ final class TestPki {
       default -> throw new IllegalArgumentException(keyKind);
     }
     openssl(dir, "req", "-new", "-key", key, "-out", name + ".csr", "-subj", "/CN=" + cn);
-    Files.writeString(
-        dir.resolve(name + ".ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+    Files.writeString(dir.resolve(name + ".ext"), extensions);
     openssl(
         dir,
         "x509",

@@ -48,26 +48,13 @@ public final class Node implements AutoCloseable {
   private RestServer rest;
   private GrpcServer grpc;
 
-  private Node(QuiverConfig config, TlsContexts tls, Dispatcher dispatcher) {
+  private Node(QuiverConfig config, TlsContexts tls, Dispatcher dispatcher, AuditLog auditLog) {
     this.tls = tls;
     this.dispatcher = dispatcher;
     this.boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
     this.workers = new MultiThreadIoEventLoopGroup(0, Transport.ioHandlers());
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
-    AuditLog auditLog = AuditLog.NONE;
-    try {
-      auditLog = openAudit(config.audit());
-    } catch (RuntimeException e) {
-      dispatcher.close();
-      if (tls != null) {
-        tls.close();
-      }
-      workers.shutdownGracefully();
-      boss.shutdownGracefully();
-      executor.shutdown();
-      throw e;
-    }
     this.audit = auditLog;
     var s = config.service();
     this.access =
@@ -109,6 +96,16 @@ public final class Node implements AutoCloseable {
     var s = config.service();
     var c = config.cluster();
     boolean p2pTls = c.enabled() && c.p2p().enableTls();
+    if (s.enforceInternalAuth() && c.enabled() && !p2pTls) {
+      throw new IllegalStateException(
+          "service.enforce_internal_auth needs cluster.p2p.enable_tls: Quiver authenticates peers"
+              + " by certificates bound to the cluster's peers, not by the API key");
+    }
+    if (s.enforceInternalAuth() && p2pTls) {
+      LOG.info(
+          "service.enforce_internal_auth: the P2P port admits only certificates that name a peer"
+              + " of this cluster (see cluster.p2p.peer_names)");
+    }
     TlsContexts tls = null;
     if (s.enableTls() || p2pTls) {
       var t = config.tls();
@@ -122,15 +119,20 @@ public final class Node implements AutoCloseable {
                   s.verifyHttpsClientCertificate()));
     }
     Dispatcher dispatcher;
+    AuditLog audit = null;
     try {
-      dispatcher = openDispatcher(config, tls, uri, bootstrap);
+      audit = openAudit(config.audit());
+      dispatcher = openDispatcher(config, tls, uri, bootstrap, audit);
     } catch (RuntimeException e) {
+      if (audit != null) {
+        audit.close();
+      }
       if (tls != null) {
         tls.close();
       }
       throw e;
     }
-    Node node = new Node(config, tls, dispatcher);
+    Node node = new Node(config, tls, dispatcher, audit);
     try {
       var defaults = collectionDefaults(config.storage());
       TlsContexts edgeTls = s.enableTls() ? tls : null;
@@ -207,7 +209,7 @@ public final class Node implements AutoCloseable {
   }
 
   private static Dispatcher openDispatcher(
-      QuiverConfig config, TlsContexts tls, URI uri, URI bootstrap) {
+      QuiverConfig config, TlsContexts tls, URI uri, URI bootstrap, AuditLog audit) {
     var c = config.cluster();
     var registry =
         c.enabled()
@@ -236,7 +238,9 @@ public final class Node implements AutoCloseable {
             Duration.ofSeconds(1),
             Duration.ofSeconds(2),
             timeout,
-            c.consensus().compactShardLogEntries()),
+            c.consensus().compactShardLogEntries(),
+            c.p2p().peerNames(),
+            audit),
         registry,
         quota);
   }

@@ -197,6 +197,18 @@ public final class TlsContexts implements AutoCloseable {
     return new PeerTls(keyManager, new PeerTrustManager(trustManager));
   }
 
+  /**
+   * Whether {@code cert}'s subject alternative names cover {@code host} (DNS names with one
+   * left-most wildcard label, IP addresses against IP SANs only), as peers check each other.
+   */
+  public static boolean certificateNames(X509Certificate cert, String host) {
+    try {
+      return PeerTrustManager.names(cert, host);
+    } catch (java.security.cert.CertificateParsingException e) {
+      return false;
+    }
+  }
+
   /** What {@link #peerTls()} hands out: JDK interfaces, usable across Ratis' shaded gRPC. */
   public record PeerTls(X509ExtendedKeyManager keyManager, X509ExtendedTrustManager trustManager) {}
 

@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
 import org.apache.ratis.thirdparty.io.grpc.netty.NettyServerBuilder;
 import org.apache.ratis.thirdparty.io.netty.channel.Channel;
 import org.apache.ratis.thirdparty.io.netty.channel.ChannelHandlerContext;
@@ -28,6 +29,14 @@ final class P2pConnectionLog implements GrpcServices.Customizer, AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(P2pConnectionLog.class);
 
   private final List<EventLoopGroup> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final ServerInterceptor binding;
+
+  /**
+   * @param binding checks each call's peer certificate, or null for none (plain-text P2P)
+   */
+  P2pConnectionLog(ServerInterceptor binding) {
+    this.binding = binding;
+  }
 
   @Override
   public NettyServerBuilder customize(
@@ -36,10 +45,11 @@ final class P2pConnectionLog implements GrpcServices.Customizer, AutoCloseable {
     EventLoopGroup workers = new NioEventLoopGroup();
     groups.add(boss);
     groups.add(workers);
-    return builder
+    builder
         .channelFactory(MarkingServerChannel::new)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
+    return binding == null ? builder : builder.intercept(binding);
   }
 
   @Override

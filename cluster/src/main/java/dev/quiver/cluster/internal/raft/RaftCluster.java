@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,7 +96,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final Path clusterDir;
   private final RaftProperties properties;
   private final Parameters parameters;
-  private final P2pConnectionLog connectionLog = new P2pConnectionLog();
+  private final P2pConnectionLog connectionLog;
   private final MetaStateMachine meta;
   private final ShardMembership membership;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -162,6 +163,17 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     this.snapshots = new dev.quiver.storage.SnapshotStore(settings.snapshotsPath(), registry);
     this.properties = RatisProperties.of(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
+    this.connectionLog =
+        new P2pConnectionLog(
+            settings.tls()
+                ? new PeerCertificateBinding(this::knownPeerHosts, settings.audit())
+                : null);
+    if (!settings.tls()) {
+      LOG.warn(
+          "cluster.p2p.enable_tls is off: the P2P port {} accepts any client that reaches it, with"
+              + " full cluster powers; turn it on outside a closed test network",
+          settings.p2pPort());
+    }
     if (settings.tls()) {
       GrpcConfigKeys.TLS.setConf(
           parameters,
@@ -204,6 +216,33 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       cluster.close();
       throw e;
     }
+  }
+
+  /**
+   * The hosts a peer certificate may name: this node's, its bootstrap peer's, every peer's the
+   * metadata knows, and {@code cluster.p2p.peer_names}.
+   */
+  private Set<String> knownPeerHosts() {
+    Set<String> hosts = new HashSet<>(settings.peerNames());
+    PeerIdentity id = identity;
+    if (id != null && id.uri() != null) {
+      hosts.add(URI.create(id.uri()).getHost());
+    }
+    if (settings.uri() != null) {
+      hosts.add(settings.uri().getHost());
+    }
+    if (settings.bootstrap() != null) {
+      hosts.add(settings.bootstrap().getHost());
+    }
+    for (String uri : meta.peers().values()) {
+      try {
+        hosts.add(URI.create(uri).getHost());
+      } catch (IllegalArgumentException e) {
+        // not a URI: no host to add
+      }
+    }
+    hosts.remove(null);
+    return hosts;
   }
 
   // ---- start-up, founding and joining ----
