@@ -247,6 +247,8 @@ final class LocalCollection implements Collection, AutoCloseable {
         String n = p.getFileName().toString();
         if (!n.isEmpty() && n.chars().allMatch(Character::isDigit)) {
           ids.add(Integer.parseInt(n));
+        } else if (n.startsWith(".snapshot-")) {
+          Archives.deleteRecursively(p); // links of a snapshot a crash interrupted
         }
       }
       return ids;

@@ -249,24 +249,72 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   /**
-   * Writes this shard's files into {@code zip} under {@code prefix}, as of one moment: under the
-   * write lock (writes wait, reads go on) it takes a checkpoint, so the files hold every applied
-   * op, and copies them before letting writes resume.
+   * Writes this shard's files into {@code zip} under {@code prefix}, as of one moment, without
+   * holding writes up for the copy: under the write lock it takes a checkpoint, so the files hold
+   * every applied op, and records what to copy — a hard link to each file (a later checkpoint
+   * replaces files by renaming, so the link keeps this one's content) and its length now (the WAL
+   * and the vector chunks only grow past it). The copy runs after the lock is released, inside a
+   * read epoch, so no vector slot it copies is reused meanwhile. Vector chunks are copied up to
+   * their last vector, not at their mapped size: the archive is bounded by the data. A file system
+   * without hard links gets the file copied under the lock instead.
    */
   void snapshotTo(java.util.zip.ZipOutputStream zip, String prefix) throws java.io.IOException {
-    synchronized (writeLock) {
-      checkpointed = -1; // force a fresh checkpoint even when nothing changed since the last
-      checkpoint();
-      wal.force();
-      try (var files = java.nio.file.Files.walk(dir)) {
-        for (Path f : files.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
-          zip.putNextEntry(
-              new java.util.zip.ZipEntry(prefix + dir.relativize(f).toString().replace('\\', '/')));
-          java.nio.file.Files.copy(f, zip);
-          zip.closeEntry();
+    record Part(String name, Path source, long length) {}
+    List<Part> parts = new ArrayList<>();
+    Path links = dir.resolveSibling(".snapshot-" + dir.getFileName() + "-" + System.nanoTime());
+    int token = epochs.enter();
+    try {
+      synchronized (writeLock) {
+        checkpointed = -1; // force a fresh checkpoint even when nothing changed since the last
+        checkpoint();
+        wal.force();
+        try (var files = java.nio.file.Files.walk(dir)) {
+          for (Path f : files.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+            String name = prefix + dir.relativize(f).toString().replace('\\', '/');
+            long length = java.nio.file.Files.size(f);
+            for (VectorSpace space : spaces.values()) {
+              long used = space.vectors.usedBytes(f);
+              if (used >= 0) {
+                length = Math.min(length, used);
+              }
+            }
+            Path link = links.resolve(dir.relativize(f));
+            try {
+              java.nio.file.Files.createDirectories(link.getParent());
+              java.nio.file.Files.createLink(link, f);
+              parts.add(new Part(name, link, length));
+            } catch (UnsupportedOperationException | java.io.IOException noLinks) {
+              copyPrefix(zip, name, f, length); // written now, under the lock
+            }
+          }
         }
       }
+      for (Part p : parts) {
+        copyPrefix(zip, p.name(), p.source(), p.length());
+      }
+    } finally {
+      epochs.exit(token);
+      Archives.deleteRecursively(links);
     }
+  }
+
+  private static void copyPrefix(
+      java.util.zip.ZipOutputStream zip, String name, Path f, long length)
+      throws java.io.IOException {
+    zip.putNextEntry(new java.util.zip.ZipEntry(name));
+    try (var in = java.nio.file.Files.newInputStream(f)) {
+      byte[] buf = new byte[1 << 16];
+      long left = length;
+      while (left > 0) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+        if (n < 0) {
+          break;
+        }
+        zip.write(buf, 0, n);
+        left -= n;
+      }
+    }
+    zip.closeEntry();
   }
 
   private void replay(Path dir, long opNum, byte[] body) {

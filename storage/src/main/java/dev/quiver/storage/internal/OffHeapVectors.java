@@ -83,6 +83,24 @@ final class OffHeapVectors implements AutoCloseable {
     this.size = restoredSize;
   }
 
+  /**
+   * How many bytes of {@code file} hold vectors now, if it is one of this store's chunks (its
+   * header and the slots below {@link #size()}), else -1. A snapshot copies just these: a chunk is
+   * mapped at its full size, mostly zeros while it fills (4 GiB for 65,536-d vectors).
+   */
+  long usedBytes(Path file) {
+    if (!dir.equals(file.getParent())) {
+      return -1;
+    }
+    String name = file.getFileName().toString();
+    if (!name.matches("chunk-\\d{5}\\.vec")) {
+      return -1;
+    }
+    int chunk = Integer.parseInt(name.substring(6, 11));
+    long inChunk = Math.clamp((long) size - (long) chunk * CHUNK_VECTORS, 0, CHUNK_VECTORS);
+    return HEADER + inChunk * vectorBytes;
+  }
+
   /** Reads every mapped chunk into memory now (vectors kept in RAM: {@code on_disk} false). */
   void load() {
     for (MemorySegment seg : chunks) {
