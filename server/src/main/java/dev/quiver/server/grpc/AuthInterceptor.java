@@ -93,7 +93,8 @@ final class AuthInterceptor implements ServerInterceptor {
       if (audited) {
         access.record(audit, Status.Code.PERMISSION_DENIED.value(), message);
       }
-      call.close(Status.PERMISSION_DENIED.withDescription(message), new Metadata());
+      call.close(
+          GrpcErrors.clipped(Status.PERMISSION_DENIED.withDescription(message)), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     var auditing = new AuditingCall<>(call, audit, audited);
@@ -188,7 +189,7 @@ final class AuthInterceptor implements ServerInterceptor {
 
     void deny(String message) {
       denial = message;
-      close(Status.PERMISSION_DENIED.withDescription(message), new Metadata());
+      close(GrpcErrors.clipped(Status.PERMISSION_DENIED.withDescription(message)), new Metadata());
     }
 
     /** Closes the call refused by authentication: 401 or 403 as the failure says. */

@@ -60,7 +60,23 @@ final class GrpcErrors {
                 "Service internal error: unexpected error, see the server log");
           }
         };
-    return status.asRuntimeException();
+    return clipped(status).asRuntimeException();
+  }
+
+  /** The longest status description sent: it travels in a header, which clients cap near 8 KB. */
+  static final int MAX_DESCRIPTION = 2048;
+
+  /**
+   * {@code status} with its description cut to {@link #MAX_DESCRIPTION} characters: an error that
+   * quotes a client's value (a 100 KB name) must not make the answer too large for the client.
+   */
+  static Status clipped(Status status) {
+    String d = status.getDescription();
+    if (d == null || d.length() <= MAX_DESCRIPTION) {
+      return status;
+    }
+    return status.withDescription(
+        d.substring(0, MAX_DESCRIPTION) + "...(" + (d.length() - MAX_DESCRIPTION) + " more)");
   }
 
   /** Runs {@code body} and completes {@code observer} with its result or its mapped error. */

@@ -34,7 +34,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Upsert",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () -> {
           ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
@@ -50,7 +50,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Delete",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () -> UpdateOp.delete(ProtoCodec.selector(r.getPoints())));
   }
@@ -62,7 +62,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "SetPayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             new UpdateOp.SetPayload(
@@ -78,7 +78,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "OverwritePayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             new UpdateOp.OverwritePayload(
@@ -93,7 +93,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "DeletePayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             new UpdateOp.DeletePayload(
@@ -107,7 +107,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "ClearPayload",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () -> new UpdateOp.ClearPayload(ProtoCodec.selector(r.getPoints())));
   }
@@ -119,7 +119,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "UpdateVectors",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () -> {
           ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
@@ -134,7 +134,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "DeleteVectors",
         r.getCollectionName(),
         r.hasWait() && r.getWait(),
-        ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
+        () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
         () ->
             new UpdateOp.DeleteVectors(
@@ -154,7 +154,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       String method,
       String collection,
       boolean wait,
-      dev.quiver.cluster.ShardSelector shards,
+      java.util.function.Supplier<dev.quiver.cluster.ShardSelector> shards,
       StreamObserver<Points.PointsOperationResponse> o,
       java.util.function.Supplier<UpdateOp> decode) {
     long t = System.nanoTime();
@@ -163,7 +163,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         o,
         () -> {
           String c = target(collection);
-          var result = dispatcher.update(c, decode.get(), wait, shards);
+          // decoded inside: a bad shard key or selector is the client's error, not a failed call
+          var result = dispatcher.update(c, decode.get(), wait, shards.get());
           return Points.PointsOperationResponse.newBuilder()
               .setResult(ProtoCodec.proto(result))
               .setTime(secs(t))

@@ -1,10 +1,11 @@
 package dev.quiver.server.rest;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,12 +35,31 @@ final class ConnectionGuards {
   /** The name of the handler just after the HTTP codec in the REST pipeline. */
   static final String AFTER_CODEC = "after-codec";
 
+  /** Set on a channel once it has been refused: nothing more is read into requests. */
+  static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("quiver.refused");
+
+  /** How long a refused connection is kept to drain what the client still sends. */
+  static final long LINGER_SECONDS = 2;
+
+  /** Whether {@link #refuse} answered this channel already. */
+  static boolean refused(Channel ch) {
+    return Boolean.TRUE.equals(ch.attr(REFUSED).get());
+  }
+
   /**
-   * Answers an error in Qdrant's envelope and closes the connection, from {@code afterCodec} (the
+   * Answers an error in Qdrant's envelope and ends the connection, from {@code afterCodec} (the
    * handler just after the HTTP codec): below the handlers that pair each response with a request,
-   * for errors that come before there is a request to pair with.
+   * for errors that come before there is a request to pair with. The close lingers: the answer is
+   * sent, the sending side shut, and what the client still sends is read and dropped for {@link
+   * #LINGER_SECONDS}, so the client reads the answer instead of a reset.
    */
   static void refuse(ChannelHandlerContext afterCodec, HttpResponseStatus status, String message) {
+    Channel ch = afterCodec.channel();
+    if (refused(ch)) {
+      return;
+    }
+    ch.attr(REFUSED).set(true);
+    ch.config().setAutoRead(true);
     var o = Json.MAPPER.createObjectNode();
     o.putObject("status").put("error", message);
     o.put("time", 0.0);
@@ -48,7 +69,17 @@ final class ConnectionGuards {
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     HttpUtil.setContentLength(res, body.length);
-    afterCodec.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    afterCodec
+        .writeAndFlush(res)
+        .addListener(
+            f -> {
+              if (ch instanceof SocketChannel socket && f.isSuccess()) {
+                socket.shutdownOutput();
+                ch.eventLoop().schedule(() -> ch.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+              } else {
+                ch.close();
+              }
+            });
   }
 
   /**

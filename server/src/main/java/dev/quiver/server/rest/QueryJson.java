@@ -135,7 +135,12 @@ final class QueryJson {
       return new Queries.Query.Context(pairs(o.get("context"), path + ".context"));
     }
     if (o.has("order_by")) {
-      return new Queries.Query.OrderBy(JsonCodec.orderBy(o.get("order_by")));
+      var by = JsonCodec.orderBy(o.get("order_by"));
+      if (by == null) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: `" + path + ".order_by` must name a payload key");
+      }
+      return new Queries.Query.OrderBy(by);
     }
     if (o.has("fusion")) {
       String f = o.get("fusion").asText("");

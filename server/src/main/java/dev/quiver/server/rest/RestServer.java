@@ -45,6 +45,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.cors.CorsConfigBuilder;
 import io.netty.handler.codec.http.cors.CorsHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -252,14 +254,30 @@ public final class RestServer implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      if (ConnectionGuards.refused(ctx.channel())) {
+        return; // answered and closing: what still arrives is dropped
+      }
       long started = System.nanoTime();
       boolean keepAlive = HttpUtil.isKeepAlive(req);
       if (req.decoderResult().isFailure()) {
-        write(
-            ctx,
-            RestResponse.error(
-                HttpResponseStatus.BAD_REQUEST, "Bad request: malformed HTTP request", started),
-            false);
+        Throwable cause = req.decoderResult().cause();
+        ChannelHandlerContext afterCodec = ctx.pipeline().context(ConnectionGuards.AFTER_CODEC);
+        HttpResponseStatus status =
+            cause instanceof TooLongHttpLineException
+                ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                : cause instanceof TooLongHttpHeaderException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+        String message =
+            status == HttpResponseStatus.BAD_REQUEST
+                ? "Bad request: malformed HTTP request"
+                : "Bad request: " + status.reasonPhrase().toLowerCase(java.util.Locale.ROOT);
+        if (afterCodec != null) {
+          ConnectionGuards.refuse(
+              afterCodec, status, message); // drains what the client still sends
+        } else {
+          write(ctx, RestResponse.error(status, message, started), false);
+        }
         return;
       }
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
@@ -573,6 +591,9 @@ public final class RestServer implements AutoCloseable {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       LOG.debug("REST connection error: {}", cause.toString());
+      if (ConnectionGuards.refused(ctx.channel())) {
+        return; // the rest of a refused request failing to decode too
+      }
       ChannelHandlerContext afterCodec = ctx.pipeline().context(ConnectionGuards.AFTER_CODEC);
       if (cause instanceof DecoderException && ctx.channel().isActive() && afterCodec != null) {
         // a body that does not decode as its Content-Encoding says: answer, then close (the

@@ -1,0 +1,332 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.qdrant.client.grpc.CollectionsGrpc;
+import io.qdrant.client.grpc.PointsGrpc;
+import io.qdrant.client.grpc.QdrantGrpc;
+import io.qdrant.client.grpc.SnapshotsGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hostile-input suite: every REST operation of the OpenAPI document and every unary gRPC method
+ * of the qdrant services, called with broken requests (see {@link OpenApiFuzzer} and {@link
+ * ProtoFuzzer}) against one node at {@code -Xmx256m}, bounded in count and time. Judged on: no 5xx
+ * (gRPC: no INTERNAL, UNKNOWN, DATA_LOSS), no connection reset, the node alive after, the seeded
+ * collection intact. Reads go to the seeded collection with the read-only key, writes to a victim
+ * collection with the full key. The seed is printed; replay with {@code -Dfuzz.seed=N}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HostileInputIT {
+  static final String KEY = "hostile-input-full-key-0123456789abcdef";
+  static final String RO = "hostile-input-read-only";
+  static final int POINTS = 300;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path work;
+  QuiverProcess node;
+
+  @BeforeAll
+  void start() throws Exception {
+    node =
+        new QuiverProcess(
+                work.resolve("node"),
+                QuiverProcess.env(
+                    "JAVA_OPTS",
+                    "-Xmx256m -XX:+UseSerialGC",
+                    "QDRANT__SERVICE__API_KEY",
+                    KEY,
+                    "QDRANT__SERVICE__READ_ONLY_API_KEY",
+                    RO,
+                    "QDRANT__SERVICE__JWT_RBAC",
+                    "true",
+                    // recovery from URLs would send requests off this machine
+                    "QDRANT__SERVICE__ENABLE_SNAPSHOT_URL_RECOVERY",
+                    "false"))
+            .start();
+    seed("fz");
+    seed("victim");
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    node.close();
+  }
+
+  private void seed(String collection) throws Exception {
+    call(KEY, "PUT", "/quotas", "{}"); // a fuzzed quota would refuse the writes below
+    call(
+        KEY,
+        "PUT",
+        "/collections/" + collection,
+        "{\"vectors\":{\"size\":4,\"distance\":\"Cosine\"}}");
+    call(
+        KEY,
+        "PUT",
+        "/collections/" + collection + "/index?wait=true",
+        "{\"field_name\":\"group\",\"field_schema\":\"integer\"}");
+    StringBuilder b = new StringBuilder("{\"points\":[");
+    for (int i = 0; i < POINTS; i++) {
+      b.append(i == 0 ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[")
+          .append(i % 5 + 1)
+          .append(",1,2,")
+          .append(i)
+          .append("],\"payload\":{\"group\":")
+          .append(i % 10)
+          .append(",\"text\":\"point ")
+          .append(i)
+          .append("\"}}");
+    }
+    String ok = call(KEY, "PUT", "/collections/" + collection + "/points?wait=true", b + "]}");
+    assertThat(ok).startsWith("HTTP/1.1 200");
+  }
+
+  @Test
+  void everyRestOperationSurvivesBrokenRequests() throws Exception {
+    long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    System.out.println("everyRestOperationSurvivesBrokenRequests seed " + seed);
+    OpenApiFuzzer fuzzer = new OpenApiFuzzer(seed);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    int sent = 0;
+    List<String> failures = new ArrayList<>();
+    while (sent < 4000 && System.nanoTime() < deadline && failures.size() < 5) {
+      for (OpenApiFuzzer.Operation op : fuzzer.operations()) {
+        boolean write = !op.method().equals("GET") && !READS.contains(op.id());
+        OpenApiFuzzer.Request r = fuzzer.request(op, write ? "victim" : "fz");
+        String answer;
+        try {
+          answer = send(write ? KEY : RO, r);
+        } catch (IOException e) {
+          failures.add(
+              "seed "
+                  + seed
+                  + ": "
+                  + r.label()
+                  + " "
+                  + r.target().substring(0, Math.min(200, r.target().length()))
+                  + " -> "
+                  + e);
+          continue;
+        }
+        String status = answer.length() >= 12 ? answer.substring(9, 12) : answer;
+        if (status.startsWith("5") || !answer.startsWith("HTTP/1.1 ")) {
+          failures.add(
+              "seed "
+                  + seed
+                  + ": "
+                  + r.method()
+                  + " "
+                  + r.target().substring(0, Math.min(200, r.target().length()))
+                  + " ("
+                  + r.label()
+                  + ") -> "
+                  + answer.substring(0, Math.min(400, answer.length())));
+        }
+        sent++;
+        if (r.target().startsWith("/quotas")) {
+          call(KEY, "PUT", "/quotas", "{}"); // a quota set by the fuzzer refuses later writes
+        }
+        if (sent % 150 == 0) {
+          call(KEY, "DELETE", "/collections/victim", null);
+          seed("victim");
+        }
+      }
+    }
+    assertThat(failures).as(serverErrors()).isEmpty();
+    assertThat(sent).isGreaterThan(100);
+    assertAliveAndIntact();
+  }
+
+  @Test
+  void everyGrpcMethodSurvivesBrokenMessages() throws Exception {
+    long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    System.out.println("everyGrpcMethodSurvivesBrokenMessages seed " + seed);
+    ProtoFuzzer fuzzer =
+        new ProtoFuzzer(
+            seed,
+            QdrantGrpc.getServiceDescriptor(),
+            CollectionsGrpc.getServiceDescriptor(),
+            PointsGrpc.getServiceDescriptor(),
+            SnapshotsGrpc.getServiceDescriptor());
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort)
+            .usePlaintext()
+            .maxInboundMessageSize(64 << 20)
+            .build();
+    List<String> failures = new ArrayList<>();
+    int sent = 0;
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (sent < 3000 && System.nanoTime() < deadline && failures.size() < 5) {
+        for (ProtoFuzzer.Method m : fuzzer.methods()) {
+          boolean write = !READ_METHODS.contains(m.name().substring(m.name().indexOf('/') + 1));
+          Metadata headers = new Metadata();
+          headers.put(
+              Metadata.Key.of("api-key", Metadata.ASCII_STRING_MARSHALLER), write ? KEY : RO);
+          byte[] request = fuzzer.request(m, write ? "victim" : "fz");
+          try {
+            ClientCalls.blockingUnaryCall(
+                ClientInterceptors.intercept(
+                    channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
+                m.raw(),
+                CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
+                request);
+          } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (BAD.contains(code)) {
+              failures.add("seed " + seed + ": " + m.name() + " -> " + e.getStatus());
+            }
+          }
+          sent++;
+          if (sent % 100 == 0) {
+            call(KEY, "DELETE", "/collections/victim", null);
+            seed("victim");
+          }
+        }
+      }
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertThat(failures).as(serverErrors()).isEmpty();
+    assertThat(sent).isGreaterThan(100);
+    assertAliveAndIntact();
+  }
+
+  /** gRPC answers that mean the server failed, or the connection did. */
+  static final Set<Status.Code> BAD =
+      Set.of(
+          Status.Code.INTERNAL,
+          Status.Code.UNKNOWN,
+          Status.Code.DATA_LOSS,
+          Status.Code.UNAVAILABLE);
+
+  /** REST operations with a body that only read. */
+  static final Set<String> READS =
+      Set.of(
+          "search_points",
+          "search_batch_points",
+          "search_point_groups",
+          "recommend_points",
+          "recommend_batch_points",
+          "recommend_point_groups",
+          "discover_points",
+          "discover_batch_points",
+          "query_points",
+          "query_batch_points",
+          "query_points_groups",
+          "scroll_points",
+          "count_points",
+          "facet",
+          "get_points",
+          "search_matrix_pairs",
+          "search_matrix_offsets");
+
+  /** gRPC methods that only read. */
+  static final Set<String> READ_METHODS =
+      Set.of(
+          "HealthCheck",
+          "Get",
+          "List",
+          "CollectionExists",
+          "ListCollectionAliases",
+          "ListAliases",
+          "CollectionClusterInfo",
+          "ListShardKeys",
+          "Search",
+          "SearchBatch",
+          "SearchGroups",
+          "Scroll",
+          "Recommend",
+          "RecommendBatch",
+          "RecommendGroups",
+          "Discover",
+          "DiscoverBatch",
+          "Count",
+          "Query",
+          "QueryBatch",
+          "QueryGroups",
+          "Facet",
+          "SearchMatrixPairs",
+          "SearchMatrixOffsets");
+
+  /** The node's log around its unexpected errors, for the failure message. */
+  private String serverErrors() throws Exception {
+    List<String> lines = node.log().lines().toList();
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < lines.size() && out.length() < 20_000; i++) {
+      if (lines.get(i).contains(" ERROR ")) {
+        lines.subList(i, Math.min(lines.size(), i + 12)).forEach(l -> out.append(l).append('\n'));
+      }
+    }
+    return out.toString();
+  }
+
+  private void assertAliveAndIntact() throws Exception {
+    String count = call(RO, "POST", "/collections/fz/points/count", "{\"exact\":true}");
+    assertThat(count).startsWith("HTTP/1.1 200").contains("\"count\":" + POINTS);
+    String info = call(RO, "GET", "/collections/fz", null);
+    assertThat(info).startsWith("HTTP/1.1 200");
+  }
+
+  private String call(String key, String method, String target, String body) throws Exception {
+    return send(
+        key,
+        new OpenApiFuzzer.Request(
+            method,
+            target,
+            body == null ? List.of() : List.of("content-type: application/json"),
+            body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8),
+            "setup"));
+  }
+
+  /** One request on its own connection; the whole answer, head and body. */
+  private String send(String key, OpenApiFuzzer.Request r) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", node.httpPort)) {
+      socket.setSoTimeout(90_000);
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      head.writeBytes(
+          (r.method() + " " + r.target() + " HTTP/1.1\r\nhost: 127.0.0.1\r\napi-key: " + key)
+              .getBytes(StandardCharsets.ISO_8859_1));
+      for (String h : r.headers()) {
+        head.writeBytes(("\r\n" + h).getBytes(StandardCharsets.ISO_8859_1));
+      }
+      head.writeBytes(
+          ("\r\ncontent-length: " + r.body().length + "\r\nconnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+      OutputStream out = socket.getOutputStream();
+      out.write(head.toByteArray());
+      out.write(r.body());
+      out.flush();
+      InputStream in = socket.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}
