@@ -103,6 +103,11 @@ public final class LoadGen {
     List<String> modes =
         List.of(System.getProperty("bench.load.modes", "plain,tls,tls+jwt").split(","));
     Map<String, Opened> opened = new LinkedHashMap<>();
+    String baseline = System.getProperty("bench.load.baseline", "");
+    if (!baseline.isBlank() && !baseline.startsWith("$")) {
+      versus(baseline, work, tls, seconds);
+      System.exit(0);
+    }
     InProcess inProcess = InProcess.open(work.resolve("engine"));
     Targets targets = null;
     try {
@@ -163,6 +168,65 @@ public final class LoadGen {
     chart(results, png);
     System.out.println("chart: " + png);
     System.exit(0);
+  }
+
+  /**
+   * This build's server against another build's ({@code -Dbench.load.baseline=CLASSPATH}, plain
+   * mode both): search at 8 clients, gRPC then REST, in five rounds that alternate the two servers,
+   * each round's ratio printed and the ratio of the sums reported.
+   */
+  private static void versus(String baselineClasspath, Path work, Path tls, int seconds)
+      throws Exception {
+    Server current = Server.start(work.resolve("current"), tls, "plain");
+    Server base = Server.start(work.resolve("baseline"), tls, "plain", baselineClasspath);
+    Target now = current.target();
+    Target then = base.target();
+    try {
+      for (Target t : List.of(now, then)) {
+        load(t);
+        measure(call(t, "grpc", "search"), 8, 5, 0);
+        measure(call(t, "rest", "search"), 8, 5, 0);
+      }
+      for (String api : List.of("grpc", "rest")) {
+        double sumNow = 0;
+        double sumThen = 0;
+        for (int round = 1; round <= 5; round++) {
+          // alternate which goes first: the machine's speed drifts within minutes
+          boolean nowFirst = round % 2 == 1;
+          double a = 0;
+          double b = 0;
+          for (int half = 0; half < 2; half++) {
+            if ((half == 0) == nowFirst) {
+              a = measure(call(now, api, "search"), 8, seconds, round).qps();
+            } else {
+              b = measure(call(then, api, "search"), 8, seconds, round).qps();
+            }
+          }
+          sumNow += a;
+          sumThen += b;
+          System.out.printf(
+              Locale.ROOT,
+              "%s search, 8 clients, round %d: this build %.0f/s, baseline %.0f/s, ratio %.2f%n",
+              api,
+              round,
+              a,
+              b,
+              a / b);
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "%s search, 8 clients: this build / baseline %.3f (sums %.0f / %.0f)%n",
+            api,
+            sumNow / sumThen,
+            sumNow,
+            sumThen);
+      }
+    } finally {
+      now.close();
+      then.close();
+      current.close();
+      base.close();
+    }
   }
 
   /** A started server with its points loaded and its code warmed up, and the clients to it. */
@@ -287,6 +351,11 @@ public final class LoadGen {
 
   record Server(Process process, int http, int grpc, String mode, Path tls) {
     static Server start(Path dir, Path tls, String mode) throws Exception {
+      return start(dir, tls, mode, System.getProperty("java.class.path"));
+    }
+
+    /** A server of this mode running the code on {@code classpath} (another build, for A/B). */
+    static Server start(Path dir, Path tls, String mode, String classpath) throws Exception {
       Files.createDirectories(dir);
       int http = TlsCostBench.freePort();
       int grpc = TlsCostBench.freePort();
@@ -309,8 +378,7 @@ public final class LoadGen {
       if (!extra.isBlank() && !extra.startsWith("$")) {
         command.addAll(List.of(extra.strip().split("\\s+")));
       }
-      command.addAll(
-          List.of("-cp", System.getProperty("java.class.path"), "dev.quiver.server.Main"));
+      command.addAll(List.of("-cp", classpath, "dev.quiver.server.Main"));
       var pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
       env.put("QDRANT__SERVICE__HOST", "127.0.0.1");

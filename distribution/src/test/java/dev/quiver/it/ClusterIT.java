@@ -87,6 +87,8 @@ class ClusterIT {
         caFile.toString(),
         "QDRANT__SERVICE__API_KEY",
         KEY,
+        "QDRANT__AUDIT__ENABLED",
+        "true",
         // small, so that shard logs are compacted while a node is down and it must catch up
         // from a snapshot
         "QDRANT__CLUSTER__CONSENSUS__COMPACT_SHARD_LOG_ENTRIES",
@@ -727,6 +729,25 @@ class ClusterIT {
       for (int i = 0; i < NODES; i++) {
         int node = i;
         eventually(10, () -> assertThat(cluster(node).path("peers").size()).isEqualTo(NODES));
+      }
+      // every node records the membership changes in its audit log
+      for (int i = 0; i < NODES; i++) {
+        int node = i;
+        eventually(
+            10,
+            () -> {
+              String audit =
+                  rest(node)
+                      .send(
+                          "POST",
+                          "/audit/logs",
+                          "{\"filters\":{\"method\":\"P2P\"},\"limit\":1000}")
+                      .body();
+              assertThat(audit)
+                  .contains("\"operation\":\"peer_joined\"")
+                  .contains("\"operation\":\"peer_removed\"")
+                  .contains("/cluster/peer/" + extraId);
+            });
       }
       long member = cluster(1).path("peer_id").asLong();
       var refused = rest(0).send("DELETE", "/cluster/peer/" + member, null);

@@ -59,6 +59,9 @@ final class MetaStateMachine extends BaseStateMachine {
     /** The quota configuration changed: every node's registry persists it. */
     void quotasChanged(dev.quiver.storage.QuotaConfig config, long index);
 
+    /** Cluster membership changed: {@code peer} joined (at {@code uri}) or was removed (null). */
+    void membershipChanged(long peer, String uri, long index);
+
     /** What this node reports about its own quota usage when a peer asks. */
     dev.quiver.cluster.ResourceQuota.PeerUsage quotaUsage();
   }
@@ -193,10 +196,12 @@ final class MetaStateMachine extends BaseStateMachine {
       case Wire.PeerJoined p -> {
         peers.put(p.peerId(), p.uri());
         LOG.info("peer {} is a member at {}", p.peerId(), p.uri());
+        effects.membershipChanged(p.peerId(), p.uri(), index);
       }
       case Wire.PeerRemoved p -> {
         peers.remove(p.peerId());
         LOG.info("peer {} was removed", p.peerId());
+        effects.membershipChanged(p.peerId(), null, index);
       }
       case Wire.CreateCollection c -> {
         if (collections.containsKey(c.name())) {

@@ -10,6 +10,7 @@ import dev.quiver.cluster.ShardSelector;
 import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.cluster.internal.ShardRouting;
+import dev.quiver.security.AuditEvent;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -31,6 +32,7 @@ import dev.quiver.storage.WithVectors;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -608,8 +610,44 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
+  public void membershipChanged(long peer, String uri, long index) {
+    audit(
+        uri == null ? "peer_removed" : "peer_joined",
+        "/cluster/peer/" + peer,
+        null,
+        uri == null ? null : "at " + uri);
+  }
+
+  /** Records a cluster change this node applied (every node records it in its own log). */
+  private void audit(String operation, String path, String collection, String detail) {
+    settings
+        .audit()
+        .record(
+            new AuditEvent(
+                Instant.now(),
+                null,
+                "P2P",
+                path,
+                0,
+                null,
+                0,
+                operation,
+                null,
+                null,
+                collection,
+                detail,
+                "ok",
+                null));
+  }
+
+  @Override
   public void replicaChanged(
       MetaStateMachine.Placement p, int shard, long peer, boolean added, long index) {
+    audit(
+        added ? "replica_added" : "replica_removed",
+        "/collections/" + p.name() + "/shards/" + shard + "/peer/" + peer,
+        p.name(),
+        null);
     RaftGroupId gid = p.groupId(shard);
     ShardChannel stale = channels.remove(gid); // its client knows the old members
     if (stale != null) {
