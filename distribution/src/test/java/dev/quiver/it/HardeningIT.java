@@ -543,6 +543,29 @@ class HardeningIT {
                 "connection: close"),
             0);
     assertThat(gzipped).startsWith("HTTP/1.1 200").contains("\"count\":" + POINTS);
+    byte[] zstd = com.github.luben.zstd.Zstd.compress("{\"exact\":true}".getBytes());
+    String zstdBody =
+        raw(
+            http(
+                "POST",
+                "/collections/A/points/count",
+                zstd,
+                "content-type: application/json",
+                "content-encoding: zstd",
+                "connection: close"),
+            0);
+    assertThat(zstdBody).startsWith("HTTP/1.1 200").contains("\"count\":" + POINTS);
+    String brotli =
+        raw(
+            http(
+                "POST",
+                "/collections/A/points/count",
+                new byte[] {1, 2, 3},
+                "content-type: application/json",
+                "content-encoding: br",
+                "connection: close"),
+            0);
+    assertThat(brotli).startsWith("HTTP/1.1 415").contains("Content-Encoding: br");
     assertAliveAndIntact();
   }
 

@@ -54,6 +54,12 @@ final class GrpcErrors {
             LOG.error("{} failed in storage", method, s);
             yield Status.INTERNAL.withDescription("Service internal error: " + s.getMessage());
           }
+          // protobuf's accessors refuse an enum number the proto does not define (proto3 keeps
+          // them): the client's error, found where the handler first touches the value
+          case IllegalArgumentException iae
+              when String.valueOf(iae.getMessage()).contains("unknown enum value") ->
+              Status.INVALID_ARGUMENT.withDescription(
+                  "Bad request: the request holds an enum value its proto does not define");
           default -> {
             LOG.error("{} failed unexpectedly", method, e);
             yield Status.INTERNAL.withDescription(

@@ -139,15 +139,6 @@ final class Offload implements ServerInterceptor {
         super.onHalfClose();
         return;
       }
-      if (message instanceof Message m) {
-        String unknown = UnknownEnums.find(m);
-        if (unknown != null) {
-          closeQuietly(
-              Status.INVALID_ARGUMENT.withDescription(
-                  "Bad request: " + unknown + " is not a known value of its enum"));
-          return;
-        }
-      }
       if (!limits.tryEnter()) {
         closeQuietly(Status.RESOURCE_EXHAUSTED.withDescription(limits.tooManyMessage()));
         return;

@@ -156,8 +156,9 @@ public final class RestServer implements AutoCloseable {
                             0, 0, settings.keepAliveTimeoutSec(), TimeUnit.SECONDS));
                     p.addLast(new HttpServerCodec(new HttpDecoderConfig(), MAX_DECODED_AHEAD));
                     p.addLast(ConnectionGuards.AFTER_CODEC, deadline.headers());
-                    // gzip, deflate (and br, zstd where their libraries load) as Qdrant decodes
-                    // them; the body cap below applies to the decoded size
+                    // gzip, deflate and zstd, as Qdrant decodes them (others: 415); the body cap
+                    // below applies to the decoded size
+                    p.addLast(ContentEncodings.INSTANCE);
                     p.addLast(new HttpContentDecompressor(0));
                     p.addLast(new HttpObjectAggregator(maxBody));
                     p.addLast(deadline.requests());
