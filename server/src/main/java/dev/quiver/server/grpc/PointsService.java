@@ -4,6 +4,7 @@ import static dev.quiver.server.grpc.CollectionsService.name;
 import static dev.quiver.server.grpc.CollectionsService.secs;
 
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.UpdateOp;
@@ -13,7 +14,6 @@ import io.qdrant.client.grpc.Collections;
 import io.qdrant.client.grpc.Points;
 import io.qdrant.client.grpc.PointsGrpc;
 import java.util.List;
-import java.util.Set;
 
 /** {@code qdrant.Points}: decode, call the dispatcher, encode. */
 final class PointsService extends PointsGrpc.PointsImplBase {
@@ -400,9 +400,6 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
-  /** Text index options Quiver's one tokenizer honours (word splitting, lower case). */
-  private static final Set<String> TEXT_INDEX_FIELDS = Set.of("tokenizer", "lowercase", "on_disk");
-
   @Override
   public void createFieldIndex(
       Points.CreateFieldIndexCollection r, StreamObserver<Points.PointsOperationResponse> o) {
@@ -433,7 +430,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           if (r.hasFieldIndexParams() && r.getFieldIndexParams().hasTextIndexParams()) {
             var text = r.getFieldIndexParams().getTextIndexParams();
             ProtoFields.onlyImplemented(
-                text, "field_index_params.text_index_params", TEXT_INDEX_FIELDS);
+                text, "field_index_params.text_index_params", ImplementedFields.TEXT_INDEX);
             if (text.getTokenizer() != Collections.TokenizerType.Word
                 && text.getTokenizer() != Collections.TokenizerType.Unknown) {
               throw new RequestException.Unsupported(

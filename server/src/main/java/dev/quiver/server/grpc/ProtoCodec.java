@@ -1,6 +1,7 @@
 package dev.quiver.server.grpc;
 
 import dev.quiver.server.CreateCollection;
+import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -51,20 +52,6 @@ final class ProtoCodec {
           "write_consistency_factor",
           "sharding_method",
           "sparse_vectors_config");
-  private static final Set<String> VECTOR_FIELDS =
-      Set.of("size", "distance", "hnsw_config", "on_disk", "multivector_config");
-  private static final Set<String> HNSW_FIELDS =
-      Set.of("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk");
-  private static final Set<String> OPTIMIZER_FIELDS =
-      Set.of(
-          "deleted_threshold",
-          "vacuum_min_vector_number",
-          "default_segment_number",
-          "max_segment_size",
-          "indexing_threshold",
-          "flush_interval_sec",
-          "max_optimization_threads");
-  private static final Set<String> WAL_FIELDS = Set.of("wal_capacity_mb", "wal_segments_ahead");
   private static final Set<String> UPDATE_FIELDS =
       Set.of(
           "collection_name",
@@ -75,8 +62,6 @@ final class ProtoCodec {
           "vectors_config",
           "quantization_config",
           "sparse_vectors_config");
-  private static final Set<String> UPDATE_PARAMS =
-      Set.of("replication_factor", "write_consistency_factor", "on_disk_payload");
 
   /** Qdrant's {@code update_mode} of an upsert. */
   static dev.quiver.storage.UpdateOp.Upsert.Mode updateMode(boolean has, Points.UpdateMode m) {
@@ -127,7 +112,7 @@ final class ProtoCodec {
     CreateCollection.WalDiff wal = null;
     if (r.hasWalConfig()) {
       Collections.WalConfigDiff w = r.getWalConfig();
-      ProtoFields.onlyImplemented(w, "wal_config", WAL_FIELDS);
+      ProtoFields.onlyImplemented(w, "wal_config", ImplementedFields.WAL);
       wal =
           new CreateCollection.WalDiff(
               w.hasWalCapacityMb()
@@ -187,7 +172,7 @@ final class ProtoCodec {
   }
 
   private static VectorParams vectorParams(Collections.VectorParams p, String path) {
-    ProtoFields.onlyImplemented(p, path, VECTOR_FIELDS);
+    ProtoFields.onlyImplemented(p, path, ImplementedFields.VECTOR);
     int size = range(p.getSize(), 1, VectorParams.MAX_SIZE, path + ".size");
     Distance d =
         switch (p.getDistance()) {
@@ -492,7 +477,7 @@ final class ProtoCodec {
   }
 
   static CreateCollection.HnswDiff hnswDiff(Collections.HnswConfigDiff h) {
-    ProtoFields.onlyImplemented(h, "hnsw_config", HNSW_FIELDS);
+    ProtoFields.onlyImplemented(h, "hnsw_config", ImplementedFields.HNSW);
     return new CreateCollection.HnswDiff(
         h.hasM() ? range(h.getM(), 0, 65536, "hnsw_config.m") : null,
         h.hasEfConstruct()
@@ -510,7 +495,7 @@ final class ProtoCodec {
 
   static dev.quiver.server.CollectionUpdate.OptimizersDiff optimizersDiff(
       Collections.OptimizersConfigDiff o) {
-    ProtoFields.onlyImplemented(o, "optimizers_config", OPTIMIZER_FIELDS);
+    ProtoFields.onlyImplemented(o, "optimizers_config", ImplementedFields.OPTIMIZERS);
     if (o.hasDeletedThreshold() && (o.getDeletedThreshold() < 0 || o.getDeletedThreshold() > 1)) {
       throw new RequestException.Invalid(
           "body", "optimizers_config.deleted_threshold", "value must be between 0 and 1");
@@ -630,7 +615,7 @@ final class ProtoCodec {
   /** gRPC {@code Update}. */
   static dev.quiver.server.CollectionUpdate updateCollection(Collections.UpdateCollection r) {
     ProtoFields.onlyImplemented(r, "", UPDATE_FIELDS);
-    ProtoFields.onlyImplemented(r.getParams(), "params", UPDATE_PARAMS);
+    ProtoFields.onlyImplemented(r.getParams(), "params", ImplementedFields.COLLECTION_PARAMS);
     if (r.hasVectorsConfig()) {
       throw new RequestException.Unsupported(
           "changing vector parameters of a collection is not supported yet");

@@ -1,6 +1,7 @@
 package dev.quiver.server.grpc;
 
 import dev.quiver.server.Groups;
+import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.Ordering;
 import dev.quiver.server.Queries;
 import dev.quiver.server.RequestException;
@@ -10,7 +11,6 @@ import dev.quiver.storage.WithVectors;
 import io.qdrant.client.grpc.Points;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Decodes {@code QueryPoints} (with prefetches and every query variant) into {@link
@@ -59,7 +59,7 @@ final class QueryProto {
 
   private static Integer hnswEf(boolean has, Points.SearchParams p) {
     if (has) {
-      ProtoFields.onlyImplemented(p, "params", SEARCH_PARAMS);
+      ProtoFields.onlyImplemented(p, "params", ImplementedFields.SEARCH_PARAMS);
       if (p.hasIndexedOnly() && p.getIndexedOnly()) {
         throw new RequestException.Unsupported(
             "Bad request: `params.indexed_only: true` is not supported by Quiver; a shard's"
@@ -68,8 +68,6 @@ final class QueryProto {
     }
     return has && p.hasHnswEf() ? ProtoCodec.limit(true, p.getHnswEf(), 1) : null;
   }
-
-  private static final Set<String> SEARCH_PARAMS = Set.of("hnsw_ef", "exact", "indexed_only");
 
   static Queries.Lookup lookup(Points.LookupLocation l) {
     return new Queries.Lookup(l.getCollectionName(), l.hasVectorName() ? l.getVectorName() : null);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.server.CollectionUpdate;
 import dev.quiver.server.CreateCollection;
+import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
@@ -19,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Decodes the collection-level REST bodies: create and update, payload indexes, aliases, snapshots
@@ -29,6 +32,11 @@ final class CollectionJson {
       com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
   private CollectionJson() {}
+
+  /** A text index's schema: its {@code type} and the options the tokenizer honours. */
+  private static final Set<String> TEXT_INDEX_SCHEMA =
+      Stream.concat(Stream.of("type"), ImplementedFields.TEXT_INDEX.stream())
+          .collect(Collectors.toUnmodifiableSet());
 
   private static final Set<String> CREATE_FIELDS =
       Set.of(
@@ -42,28 +50,8 @@ final class CollectionJson {
           "optimizers_config",
           "wal_config",
           "sparse_vectors");
-  private static final Set<String> VECTOR_FIELDS =
-      Set.of("size", "distance", "on_disk", "hnsw_config", "multivector_config");
-  private static final Set<String> HNSW_FIELDS =
-      Set.of("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk");
-  private static final Set<String> OPTIMIZER_FIELDS =
-      Set.of(
-          "deleted_threshold",
-          "vacuum_min_vector_number",
-          "default_segment_number",
-          "max_segment_size",
-          "indexing_threshold",
-          "flush_interval_sec",
-          "max_optimization_threads");
-  private static final Set<String> WAL_FIELDS = Set.of("wal_capacity_mb", "wal_segments_ahead");
   private static final Set<String> UPDATE_FIELDS =
       Set.of("vectors", "optimizers_config", "params", "hnsw_config", "sparse_vectors");
-  private static final Set<String> UPDATE_PARAMS =
-      Set.of("replication_factor", "write_consistency_factor", "on_disk_payload");
-
-  /** Text index options Quiver's one tokenizer honours (word splitting, lower case). */
-  private static final Set<String> TEXT_INDEX_FIELDS =
-      Set.of("type", "tokenizer", "lowercase", "on_disk");
 
   static CreateCollection createCollection(JsonNode body) {
     ObjectNode o = object(body, "");
@@ -114,7 +102,7 @@ final class CollectionJson {
     CreateCollection.WalDiff wal = null;
     if (o.hasNonNull("wal_config")) {
       ObjectNode w = object(o.get("wal_config"), "wal_config");
-      onlyImplemented(w, "wal_config", WAL_FIELDS);
+      onlyImplemented(w, "wal_config", ImplementedFields.WAL);
       wal =
           new CreateCollection.WalDiff(
               optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
@@ -128,7 +116,7 @@ final class CollectionJson {
       return null;
     }
     ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
-    onlyImplemented(h, "hnsw_config", HNSW_FIELDS);
+    onlyImplemented(h, "hnsw_config", ImplementedFields.HNSW);
     return new CreateCollection.HnswDiff(
         optInt(h, "m", 0, 65536),
         optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
@@ -142,7 +130,7 @@ final class CollectionJson {
       return null;
     }
     ObjectNode p = object(o.get("optimizers_config"), "optimizers_config");
-    onlyImplemented(p, "optimizers_config", OPTIMIZER_FIELDS);
+    onlyImplemented(p, "optimizers_config", ImplementedFields.OPTIMIZERS);
     Double deleted = null;
     if (p.hasNonNull("deleted_threshold")) {
       JsonNode d = p.get("deleted_threshold");
@@ -208,7 +196,7 @@ final class CollectionJson {
 
   /** Refuses text index options the tokenizer does not honour. */
   private static void textIndexParams(ObjectNode schema) {
-    onlyImplemented(schema, "field_schema", TEXT_INDEX_FIELDS);
+    onlyImplemented(schema, "field_schema", TEXT_INDEX_SCHEMA);
     JsonNode tokenizer = schema.get("tokenizer");
     if (tokenizer != null && !tokenizer.isNull() && !tokenizer.asText().equals("word")) {
       throw new RequestException.Unsupported(
@@ -293,7 +281,7 @@ final class CollectionJson {
     Boolean onDiskPayload = null;
     if (o.hasNonNull("params")) {
       ObjectNode p = object(o.get("params"), "params");
-      onlyImplemented(p, "params", UPDATE_PARAMS);
+      onlyImplemented(p, "params", ImplementedFields.COLLECTION_PARAMS);
       rf = optInt(p, "replication_factor", 1, 65536);
       wcf = optInt(p, "write_consistency_factor", 1, 65536);
       onDiskPayload = optBool(p, "on_disk_payload");
@@ -312,7 +300,7 @@ final class CollectionJson {
 
   private static VectorParams vectorParams(JsonNode node, String path) {
     ObjectNode o = object(node, path);
-    onlyImplemented(o, path, VECTOR_FIELDS);
+    onlyImplemented(o, path, ImplementedFields.VECTOR);
     JsonNode size = o.get("size");
     if (size == null || size.isNull()) {
       throw new RequestException.Malformed(

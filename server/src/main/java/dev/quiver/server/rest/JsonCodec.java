@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardSelector;
+import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -409,8 +409,6 @@ final class JsonCodec {
         FilterJson.parse(o.get("filter"), "filter"));
   }
 
-  private static final Set<String> SEARCH_PARAMS = Set.of("hnsw_ef", "exact", "indexed_only");
-
   /** {@code params.hnsw_ef}, or null; refuses search parameters Quiver does not implement. */
   static Integer hnswEf(ObjectNode o) {
     JsonNode p = o.get("params");
@@ -418,7 +416,7 @@ final class JsonCodec {
       return null;
     }
     ObjectNode params = object(p, "params");
-    onlyImplemented(params, "params", SEARCH_PARAMS);
+    onlyImplemented(params, "params", ImplementedFields.SEARCH_PARAMS);
     Boolean indexedOnly = optBool(params, "indexed_only");
     if (indexedOnly != null && indexedOnly) {
       throw new RequestException.Unsupported(
