@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * How this node takes part in a cluster.
@@ -29,6 +30,8 @@ import java.util.Objects;
  * @param peerNames {@code cluster.p2p.peer_names}: host names a peer certificate may name besides
  *     the hosts of the cluster's known peers (for a new peer with a certificate of its own)
  * @param audit where refused P2P calls and membership changes are recorded
+ * @param auditReader answers a peer's audit-log query from this node's log (JSON in, JSON array
+ *     out)
  */
 public record ClusterSettings(
     Path storagePath,
@@ -43,7 +46,8 @@ public record ClusterSettings(
     Duration requestTimeout,
     long shardSnapshotEntries,
     List<String> peerNames,
-    AuditLog audit) {
+    AuditLog audit,
+    UnaryOperator<byte[]> auditReader) {
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");
@@ -54,6 +58,7 @@ public record ClusterSettings(
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     peerNames = peerNames == null ? List.of() : List.copyOf(peerNames);
     audit = audit == null ? AuditLog.NONE : audit;
+    auditReader = auditReader == null ? query -> "[]".getBytes() : auditReader;
   }
 
   public boolean tls() {

@@ -158,6 +158,15 @@ public interface Dispatcher extends AutoCloseable {
   boolean payloadMatchExists(String collection, dev.quiver.storage.Filter filter);
 
   /**
+   * The other peers' answers to an audit-log query ({@code POST /audit/logs} body, JSON): each
+   * peer's matching entries as a JSON array, by peer id. Peers that do not answer in time are left
+   * out; a single node has no others.
+   */
+  default java.util.Map<Long, byte[]> peerAuditEntries(byte[] query) {
+    return java.util.Map.of();
+  }
+
+  /**
    * This node's snapshot files: collection snapshots hold the node's local replicas (a single node:
    * the whole collection), as in Qdrant.
    */

@@ -559,6 +559,26 @@ class ClusterIT {
         .orElse("none (HTTP " + response.statusCode() + ")");
   }
 
+  /** POST /audit/logs on one node answers with every peer's entries, as Qdrant's does. */
+  @Test
+  @Order(6)
+  void theAuditQueryOfOneNodeMergesEveryPeersEntries() throws Exception {
+    String probe = "/collections/audit-probe-" + System.nanoTime();
+    assertThat(rest(2).send("GET", probe, null).status()).isEqualTo(404);
+    eventually(
+        10,
+        () -> {
+          var found =
+              rest(0)
+                  .send(
+                      "POST",
+                      "/audit/logs",
+                      "{\"filters\":{\"path\":\"" + probe + "\"},\"limit\":10}");
+          assertThat(found.status()).as(found.body()).isEqualTo(200);
+          assertThat(found.json().at("/result/entries").size()).isEqualTo(1);
+        });
+  }
+
   /** Node {@code i}'s log once it contains {@code text} (waits up to 10 s for the line). */
   private String awaitLog(int i, String text) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -14,6 +14,7 @@ import dev.quiver.server.config.AuditSection;
 import dev.quiver.server.config.QuiverConfig;
 import dev.quiver.server.config.StorageSection;
 import dev.quiver.server.grpc.GrpcServer;
+import dev.quiver.server.rest.AuditQuery;
 import dev.quiver.server.rest.RestServer;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
@@ -240,7 +241,8 @@ public final class Node implements AutoCloseable {
             timeout,
             c.consensus().compactShardLogEntries(),
             c.p2p().peerNames(),
-            audit),
+            audit,
+            query -> AuditQuery.answer(audit.directory(), query)),
         registry,
         quota);
   }

@@ -27,10 +27,57 @@ import java.util.stream.Stream;
  * on any entry field, at most {@code limit} (1..10000, default 100). Qdrant's field names {@code
  * api} and {@code remote} are accepted for {@code path} and {@code client_ip}.
  */
-final class AuditQuery {
+public final class AuditQuery {
   private static final Map<String, String> ALIASES = Map.of("api", "path", "remote", "client_ip");
 
   private AuditQuery() {}
+
+  /**
+   * A peer's side of a cluster-wide query: this node's matching entries as a JSON array ({@code []}
+   * without an audit log or for a query that does not parse).
+   */
+  public static byte[] answer(Path dir, byte[] query) {
+    if (dir == null) {
+      return "[]".getBytes(StandardCharsets.UTF_8);
+    }
+    try {
+      return Json.bytes(run(dir, Json.parse(query)).get("entries"));
+    } catch (RequestException e) {
+      return "[]".getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * This node's entries merged with the peers' answers ({@link #answer}), newest first, at most the
+   * query's limit: what {@code POST /audit/logs} returns in a cluster, as in Qdrant.
+   */
+  static JsonNode merged(JsonNode local, JsonNode body, java.util.Collection<byte[]> peers) {
+    if (peers.isEmpty()) {
+      return local;
+    }
+    List<JsonNode> all = new ArrayList<>();
+    local.get("entries").forEach(all::add);
+    for (byte[] answer : peers) {
+      try {
+        JsonNode entries = Json.MAPPER.readTree(answer);
+        if (entries != null && entries.isArray()) {
+          entries.forEach(all::add);
+        }
+      } catch (IOException e) {
+        // a peer's answer that does not parse adds nothing
+      }
+    }
+    all.sort(Comparator.comparing((JsonNode e) -> e.path("timestamp").asText()).reversed());
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    ArrayNode entries = out.putArray("entries");
+    all.stream().limit(limit(body)).forEach(entries::add);
+    return out;
+  }
+
+  private static int limit(JsonNode body) {
+    JsonNode l = body.get("limit");
+    return l == null || !l.isIntegralNumber() ? 100 : l.asInt();
+  }
 
   static JsonNode run(Path dir, JsonNode body) {
     if (dir == null) {

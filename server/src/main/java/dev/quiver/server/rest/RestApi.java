@@ -244,7 +244,16 @@ final class RestApi {
           dispatcher.deleteShardKey(target(r), CollectionJson.dropShardKey(r.json(), "").key());
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
-    h.put("audit_logs", r -> RestResponse.ok(AuditQuery.run(auditDir, r.json()), r.startedNanos()));
+    h.put(
+        "audit_logs",
+        r -> {
+          JsonNode body = r.json();
+          JsonNode local = AuditQuery.run(auditDir, body); // a bad query stops here
+          return RestResponse.ok(
+              AuditQuery.merged(
+                  local, body, dispatcher.peerAuditEntries(Json.bytes(body)).values()),
+              r.startedNanos());
+        });
     return h;
   }
 

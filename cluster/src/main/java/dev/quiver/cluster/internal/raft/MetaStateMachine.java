@@ -62,6 +62,9 @@ final class MetaStateMachine extends BaseStateMachine {
     /** Cluster membership changed: {@code peer} joined (at {@code uri}) or was removed (null). */
     void membershipChanged(long peer, String uri, long index);
 
+    /** This node's audit entries matching {@code query} (JSON), as a JSON array. */
+    byte[] auditEntries(byte[] query);
+
     /** What this node reports about its own quota usage when a peer asks. */
     dev.quiver.cluster.ResourceQuota.PeerUsage quotaUsage();
   }
@@ -283,6 +286,15 @@ final class MetaStateMachine extends BaseStateMachine {
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
+    if (request.getContent().startsWith(AUDIT_QUERY)) {
+      try {
+        byte[] query = request.getContent().substring(AUDIT_QUERY.size()).toByteArray();
+        return CompletableFuture.completedFuture(
+            Message.valueOf(ByteString.copyFrom(effects.auditEntries(query))));
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
     if (QUOTA_USAGE.equals(request.getContent())) {
       var u = effects.quotaUsage();
       byte[] reply;
@@ -304,6 +316,9 @@ final class MetaStateMachine extends BaseStateMachine {
 
   /** The query a peer answers with its own quota usage (a stale read, served by that peer). */
   static final ByteString QUOTA_USAGE = ByteString.copyFromUtf8("quota-usage");
+
+  /** A peer's audit-log query: these bytes, then the query's JSON. */
+  static final ByteString AUDIT_QUERY = ByteString.copyFromUtf8("audit-query:");
 
   static dev.quiver.cluster.ResourceQuota.PeerUsage decodeQuotaUsage(ByteString bytes)
       throws ShardCodec.Malformed {

@@ -558,6 +558,56 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
+  public byte[] auditEntries(byte[] query) {
+    return settings.auditReader().apply(query);
+  }
+
+  @Override
+  public Map<Long, byte[]> peerAuditEntries(byte[] query) {
+    Message message =
+        Message.valueOf(MetaStateMachine.AUDIT_QUERY.concat(ByteString.copyFrom(query)));
+    Map<Long, CompletableFuture<RaftClientReply>> asked = new java.util.TreeMap<>();
+    RaftClient asking;
+    try {
+      // the group as it is now: a peer that joined since the node's own client was built
+      asking = client(server.getDivision(META_GROUP).getGroup(), RetryPolicies.noRetry());
+    } catch (IOException e) {
+      LOG.warn("cannot ask the peers for their audit entries: {}", e.toString());
+      return Map.of();
+    }
+    for (long peer : meta.peers().keySet()) {
+      if (peer != identity.peerId()) {
+        asked.put(
+            peer,
+            asking.async().sendStaleRead(message, 0, RaftPeerId.valueOf(Long.toString(peer))));
+      }
+    }
+    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+    Map<Long, byte[]> answers = new java.util.TreeMap<>();
+    asked.forEach(
+        (peer, reply) -> {
+          try {
+            RaftClientReply r =
+                reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (r.isSuccess()) {
+              answers.put(peer, r.getMessage().getContent().toByteArray());
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } catch (ExecutionException | TimeoutException e) {
+            reply.cancel(true);
+            LOG.warn("peer {} did not answer the audit query: {}", peer, e.toString());
+          }
+        });
+    try {
+      asking.close();
+    } catch (IOException e) {
+      LOG.debug("closing the audit query client: {}", e.toString());
+    }
+    return answers;
+  }
+
+  @Override
   public dev.quiver.cluster.ResourceQuota.Status quotaStatus() {
     return peerQuotas.status();
   }
