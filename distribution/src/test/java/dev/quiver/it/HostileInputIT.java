@@ -16,11 +16,7 @@ import io.qdrant.client.grpc.CollectionsGrpc;
 import io.qdrant.client.grpc.PointsGrpc;
 import io.qdrant.client.grpc.QdrantGrpc;
 import io.qdrant.client.grpc.SnapshotsGrpc;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -309,24 +305,9 @@ class HostileInputIT {
 
   /** One request on its own connection; the whole answer, head and body. */
   private String send(String key, OpenApiFuzzer.Request r) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", node.httpPort)) {
-      socket.setSoTimeout(90_000);
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      head.writeBytes(
-          (r.method() + " " + r.target() + " HTTP/1.1\r\nhost: 127.0.0.1\r\napi-key: " + key)
-              .getBytes(StandardCharsets.ISO_8859_1));
-      for (String h : r.headers()) {
-        head.writeBytes(("\r\n" + h).getBytes(StandardCharsets.ISO_8859_1));
-      }
-      head.writeBytes(
-          ("\r\ncontent-length: " + r.body().length + "\r\nconnection: close\r\n\r\n")
-              .getBytes(StandardCharsets.ISO_8859_1));
-      OutputStream out = socket.getOutputStream();
-      out.write(head.toByteArray());
-      out.write(r.body());
-      out.flush();
-      InputStream in = socket.getInputStream();
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    List<String> headers = new ArrayList<>(r.headers());
+    headers.add("connection: close");
+    return RawHttp.exchange(
+        node.httpPort, RawHttp.request(r.method(), r.target(), key, headers, r.body()), 0);
   }
 }

@@ -224,6 +224,10 @@ final class ConnectionGuards {
 
     private void expire() {
       pending = null;
+      if (ctx.channel().isActive() && !ctx.channel().config().isAutoRead()) {
+        arm(); // reading is paused by this server (pipelining backpressure), not by the client
+        return;
+      }
       if (ctx.channel().isActive()) {
         refuse(
             codec,

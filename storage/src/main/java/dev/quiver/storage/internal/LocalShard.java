@@ -283,8 +283,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               java.nio.file.Files.createDirectories(link.getParent());
               java.nio.file.Files.createLink(link, f);
               parts.add(new Part(name, link, length));
-            } catch (UnsupportedOperationException | java.io.IOException noLinks) {
-              copyPrefix(zip, name, f, length); // written now, under the lock
+            } catch (UnsupportedOperationException | java.io.IOException linkRefused) {
+              // this file system has no hard links: the file is copied now, under the lock
+              copyPrefix(zip, name, f, length);
             }
           }
         }

@@ -1,22 +1,21 @@
 package dev.quiver.cluster.internal.raft;
 
 import dev.quiver.cluster.ResourceQuota;
+import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftPeerId;
 
 /**
  * The resource quota across the cluster: asks every peer what it reports about itself (a stale read
@@ -110,38 +109,26 @@ final class PeerQuotas implements AutoCloseable {
   /** Every peer's report, asked in parallel; peers that do not answer in time are left out. */
   private SortedMap<Long, ResourceQuota.PeerUsage> ask() {
     RaftClient client = client();
-    var asked = new TreeMap<Long, CompletableFuture<RaftClientReply>>();
     var answers = new TreeMap<Long, ResourceQuota.PeerUsage>();
-    for (long peer : peers.get().keySet()) {
-      if (peer == self) {
-        answers.put(peer, local.peerUsage());
-      } else if (client != null) {
-        asked.put(
-            peer,
-            client
-                .async()
-                .sendStaleRead(
-                    Message.valueOf(MetaStateMachine.QUOTA_USAGE),
-                    0,
-                    RaftPeerId.valueOf(Long.toString(peer))));
-      }
+    Set<Long> others = new java.util.TreeSet<>(peers.get().keySet());
+    if (others.remove(self)) {
+      answers.put(self, local.peerUsage());
     }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ASK_MILLIS);
-    asked.forEach(
-        (peer, reply) -> {
-          try {
-            RaftClientReply r =
-                reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (r.isSuccess()) {
-              answers.put(peer, MetaStateMachine.decodeQuotaUsage(r.getMessage().getContent()));
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } catch (Exception e) {
-            reply.cancel(true);
-            LOG.debug("peer {} did not report its quota usage: {}", peer, e.toString());
-          }
-        });
+    if (client != null) {
+      PeerReads.ask(
+              client,
+              others,
+              Message.valueOf(MetaStateMachine.QUOTA_USAGE),
+              Duration.ofMillis(ASK_MILLIS))
+          .forEach(
+              (peer, bytes) -> {
+                try {
+                  answers.put(peer, MetaStateMachine.decodeQuotaUsage(bytes));
+                } catch (ShardCodec.Malformed e) {
+                  LOG.debug("peer {} sent a report that does not decode: {}", peer, e.toString());
+                }
+              });
+    }
     return answers;
   }
 

@@ -10,7 +10,6 @@ import dev.quiver.cluster.ShardSelector;
 import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.cluster.internal.ShardRouting;
-import dev.quiver.security.AuditEvent;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -32,7 +31,6 @@ import dev.quiver.storage.WithVectors;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -99,6 +97,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final RaftProperties properties;
   private final Parameters parameters;
   private final P2pConnectionLog connectionLog;
+  private final ClusterAudit audit;
   private final MetaStateMachine meta;
   private final ShardMembership membership;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -165,6 +164,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     this.snapshots = new dev.quiver.storage.SnapshotStore(settings.snapshotsPath(), registry);
     this.properties = RatisProperties.of(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
+    this.audit = new ClusterAudit(settings.audit());
     this.connectionLog =
         new P2pConnectionLog(
             settings.tls()
@@ -564,47 +564,23 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public Map<Long, byte[]> peerAuditEntries(byte[] query) {
-    Message message =
-        Message.valueOf(MetaStateMachine.AUDIT_QUERY.concat(ByteString.copyFrom(query)));
-    Map<Long, CompletableFuture<RaftClientReply>> asked = new java.util.TreeMap<>();
-    RaftClient asking;
-    try {
-      // the group as it is now: a peer that joined since the node's own client was built
-      asking = client(server.getDivision(META_GROUP).getGroup(), RetryPolicies.noRetry());
+    Set<Long> others = new java.util.TreeSet<>(meta.peers().keySet());
+    others.remove(identity.peerId());
+    // the group as it is now: a peer that joined since the node's own client was built
+    try (RaftClient asking =
+        client(server.getDivision(META_GROUP).getGroup(), RetryPolicies.noRetry())) {
+      Map<Long, byte[]> answers = new java.util.TreeMap<>();
+      PeerReads.ask(
+              asking,
+              others,
+              Message.valueOf(MetaStateMachine.AUDIT_QUERY.concat(ByteString.copyFrom(query))),
+              settings.requestTimeout())
+          .forEach((peer, bytes) -> answers.put(peer, bytes.toByteArray()));
+      return answers;
     } catch (IOException e) {
       LOG.warn("cannot ask the peers for their audit entries: {}", e.toString());
       return Map.of();
     }
-    for (long peer : meta.peers().keySet()) {
-      if (peer != identity.peerId()) {
-        asked.put(
-            peer,
-            asking.async().sendStaleRead(message, 0, RaftPeerId.valueOf(Long.toString(peer))));
-      }
-    }
-    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
-    Map<Long, byte[]> answers = new java.util.TreeMap<>();
-    asked.forEach(
-        (peer, reply) -> {
-          try {
-            RaftClientReply r =
-                reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (r.isSuccess()) {
-              answers.put(peer, r.getMessage().getContent().toByteArray());
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } catch (ExecutionException | TimeoutException e) {
-            reply.cancel(true);
-            LOG.warn("peer {} did not answer the audit query: {}", peer, e.toString());
-          }
-        });
-    try {
-      asking.close();
-    } catch (IOException e) {
-      LOG.debug("closing the audit query client: {}", e.toString());
-    }
-    return answers;
   }
 
   @Override
@@ -661,39 +637,13 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public void membershipChanged(long peer, String uri, long index) {
-    audit(
-        uri == null ? "peer_removed" : "peer_joined",
-        "/cluster/peer/" + peer,
-        null,
-        uri == null ? null : "at " + uri);
-  }
-
-  /** Records a cluster change this node applied (every node records it in its own log). */
-  private void audit(String operation, String path, String collection, String detail) {
-    settings
-        .audit()
-        .record(
-            new AuditEvent(
-                Instant.now(),
-                null,
-                "P2P",
-                path,
-                0,
-                null,
-                0,
-                operation,
-                null,
-                null,
-                collection,
-                detail,
-                "ok",
-                null));
+    audit.record(uri == null ? "peer_removed" : "peer_joined", "/cluster/peer/" + peer, null, uri);
   }
 
   @Override
   public void replicaChanged(
       MetaStateMachine.Placement p, int shard, long peer, boolean added, long index) {
-    audit(
+    audit.record(
         added ? "replica_added" : "replica_removed",
         "/collections/" + p.name() + "/shards/" + shard + "/peer/" + peer,
         p.name(),
