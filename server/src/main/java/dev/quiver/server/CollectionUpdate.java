@@ -2,6 +2,10 @@ package dev.quiver.server;
 
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.SparseVectorParams;
+import dev.quiver.storage.StorageException;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * An update-collection request ({@code PATCH /collections/{name}}, gRPC {@code Update}) as both
@@ -12,7 +16,23 @@ public record CollectionUpdate(
     CreateCollection.HnswDiff hnsw,
     Integer replicationFactor,
     Integer writeConsistencyFactor,
-    Boolean onDiskPayload) {
+    Boolean onDiskPayload,
+    Map<String, SparseDiff> sparseVectors) {
+
+  public CollectionUpdate {
+    sparseVectors = sparseVectors == null ? Map.of() : Map.copyOf(sparseVectors);
+  }
+
+  /** Changes to one sparse vector's parameters; null fields keep their value. */
+  public record SparseDiff(
+      Integer fullScanThreshold, Boolean onDisk, SparseVectorParams.Modifier modifier) {
+    public SparseVectorParams over(SparseVectorParams d) {
+      return new SparseVectorParams(
+          fullScanThreshold == null ? d.fullScanThreshold() : fullScanThreshold,
+          onDisk == null ? d.onDisk() : onDisk,
+          modifier == null ? d.modifier() : modifier);
+    }
+  }
 
   /** Changes to optimizer settings; null fields keep their value. */
   public record OptimizersDiff(
@@ -36,8 +56,21 @@ public record CollectionUpdate(
     }
   }
 
-  /** The configuration {@code c} becomes. */
+  /**
+   * The configuration {@code c} becomes.
+   *
+   * @throws StorageException.BadInput when a sparse vector to change does not exist
+   */
   public CollectionConfig apply(CollectionConfig c) {
+    Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
+    sparseVectors.forEach(
+        (name, diff) -> {
+          SparseVectorParams now = sparse.get(name);
+          if (now == null) {
+            throw new StorageException.BadInput("Not existing vector name error: " + name);
+          }
+          sparse.put(name, diff.over(now));
+        });
     return new CollectionConfig(
         c.vectors(),
         c.shardNumber(),
@@ -47,6 +80,7 @@ public record CollectionUpdate(
         hnsw == null ? c.hnsw() : hnsw.over(c.hnsw()),
         optimizers == null ? c.optimizers() : optimizers.over(c.optimizers()),
         c.wal(),
-        c.shardingMethod());
+        c.shardingMethod(),
+        sparse);
   }
 }

@@ -3,6 +3,7 @@ package dev.quiver.server;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import java.util.Map;
@@ -21,12 +22,22 @@ public record CreateCollection(
     HnswDiff hnsw,
     CollectionUpdate.OptimizersDiff optimizers,
     WalDiff wal,
-    Map<String, HnswDiff> vectorHnsw) {
+    Map<String, HnswDiff> vectorHnsw,
+    Map<String, SparseVectorParams> sparseVectors) {
 
   /** {@code vectorHnsw}: a vector's own {@code hnsw_config}, over the collection's. */
   public CreateCollection {
     vectors = Map.copyOf(vectors);
     vectorHnsw = Map.copyOf(vectorHnsw);
+    sparseVectors = Map.copyOf(sparseVectors);
+    for (String name : sparseVectors.keySet()) {
+      if (vectors.containsKey(name)) {
+        throw new RequestException.Invalid(
+            "body",
+            "sparse_vectors." + name,
+            "the name `" + name + "` is used by a dense vector too");
+      }
+    }
   }
 
   /** Changes to the default HNSW settings; null fields keep the default. */
@@ -95,7 +106,8 @@ public record CreateCollection(
           collectionHnsw,
           r.optimizers() == null ? optimizers : r.optimizers().over(optimizers),
           r.wal() == null ? wal : r.wal().over(wal),
-          r.shardingMethod() == null ? dev.quiver.storage.ShardingMethod.AUTO : r.shardingMethod());
+          r.shardingMethod() == null ? dev.quiver.storage.ShardingMethod.AUTO : r.shardingMethod(),
+          r.sparseVectors());
     }
   }
 }

@@ -92,7 +92,8 @@ public final class Groups {
                     request.withPayload().select(p.payload()),
                     p.vectors(),
                     p.shardKey(),
-                    p.orderValue()));
+                    p.orderValue(),
+                    p.sparseVectors()));
           }
         }
       }

@@ -15,6 +15,13 @@ public final class ImplementedFields {
   public static final Set<String> VECTOR =
       Set.of("size", "distance", "on_disk", "hnsw_config", "multivector_config");
 
+  /** A sparse vector's parameters. */
+  public static final Set<String> SPARSE_VECTOR = Set.of("index", "modifier");
+
+  /** A sparse vector's {@code index}. */
+  public static final Set<String> SPARSE_INDEX =
+      Set.of("full_scan_threshold", "on_disk", "memory", "datatype");
+
   /** {@code hnsw_config}. */
   public static final Set<String> HNSW =
       Set.of("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk");

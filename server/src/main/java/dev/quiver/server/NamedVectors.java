@@ -2,6 +2,7 @@ package dev.quiver.server;
 
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.VectorParams;
 import java.util.HashMap;
@@ -23,7 +24,7 @@ public final class NamedVectors {
     dispatcher.updateCollection(
         collection,
         c -> {
-          if (c.vectors().containsKey(name)) {
+          if (c.hasVector(name)) {
             throw new StorageException.BadInput("Vector with name `" + name + "` already exists");
           }
           if (c.unnamedVector()) {
@@ -38,10 +39,31 @@ public final class NamedVectors {
         });
   }
 
+  /** Adds sparse vector {@code name}. */
+  public static void createSparse(
+      Dispatcher dispatcher, String collection, String name, SparseVectorParams params) {
+    check(name);
+    dispatcher.updateCollection(
+        collection,
+        c -> {
+          if (c.hasVector(name)) {
+            throw new StorageException.BadInput("Vector with name `" + name + "` already exists");
+          }
+          Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
+          sparse.put(name, params);
+          return c.withSparseVectors(sparse);
+        });
+  }
+
   public static void delete(Dispatcher dispatcher, String collection, String name) {
     dispatcher.updateCollection(
         collection,
         c -> {
+          if (c.sparseVectors().containsKey(name)) {
+            Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
+            sparse.remove(name);
+            return c.withSparseVectors(sparse);
+          }
           if (!c.vectors().containsKey(name)) {
             throw new StorageException.NotFound("Vector with name `" + name + "` does not exist");
           }
@@ -71,6 +93,7 @@ public final class NamedVectors {
         c.hnsw(),
         c.optimizers(),
         c.wal(),
-        c.shardingMethod());
+        c.shardingMethod(),
+        c.sparseVectors());
   }
 }

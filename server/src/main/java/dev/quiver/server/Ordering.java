@@ -81,7 +81,11 @@ public final class Ordering {
             best.add(
                 new Ordered(
                     new PointRecord(
-                        p.id(), withPayload.select(p.payload()), p.vectors(), p.shardKey()),
+                        p.id(),
+                        withPayload.select(p.payload()),
+                        p.vectors(),
+                        p.shardKey(),
+                        p.sparseVectors()),
                     v));
             if (best.size() > limit) {
               best.poll();

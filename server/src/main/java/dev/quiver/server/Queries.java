@@ -3,6 +3,7 @@ package dev.quiver.server;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardSelector;
+import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.Filter;
@@ -10,6 +11,7 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
@@ -56,6 +58,9 @@ public final class Queries {
     record Point(PointId id) implements Example {}
 
     record Vector(float[] vector) implements Example {}
+
+    /** A sparse vector, for a query by a sparse vector of the collection. */
+    record Sparse(SparseVector vector) implements Example {}
   }
 
   /** Where example ids are looked up: another collection and vector, or null for the searched. */
@@ -176,6 +181,25 @@ public final class Queries {
           consistency,
           shards);
     }
+    if (s.prefetch().isEmpty()
+        && s.query() instanceof Query.Nearest n
+        && n.mmr() == null
+        && n.target() instanceof Example.Sparse v) {
+      return dispatcher.search(
+          collection,
+          SearchRequest.sparse(
+              s.using(),
+              v.vector(),
+              s.limit(),
+              request.offset(),
+              s.scoreThreshold(),
+              request.withPayload(),
+              request.withVectors(),
+              s.exact(),
+              s.filter()),
+          consistency,
+          shards);
+    }
     Run run = new Run(dispatcher, collection, consistency, shards);
     List<ScoredPoint> ranked =
         run.stage(s, null, (int) Math.min((long) s.limit() + request.offset(), Integer.MAX_VALUE));
@@ -189,7 +213,7 @@ public final class Queries {
     private final String collection;
     private final ReadConsistency consistency;
     private final ShardSelector shards;
-    private Map<String, VectorParams> spaces;
+    private CollectionConfig config;
 
     Run(
         Dispatcher dispatcher,
@@ -300,9 +324,12 @@ public final class Queries {
      * scored against the examples. {@code among} restricts the candidates (prefetch results).
      */
     private List<ScoredPoint> scored(Stage s, Filter filter, Set<PointId> among, int limit) {
-      Examples ex = new Examples(s);
       Set<PointId> excluded = new LinkedHashSet<>();
       Filter restricted = among == null ? filter : and(filter, ids(among));
+      if (config().sparseVectors().containsKey(s.using())) {
+        return sparseScored(s, restricted, among != null, limit);
+      }
+      Examples ex = new Examples(s);
       switch (s.query()) {
         case Query.Nearest n -> {
           float[] target = ex.vector(n.target(), excluded);
@@ -332,6 +359,69 @@ public final class Queries {
           return rescore(s, without(restricted, excluded), scorer, among, limit);
         }
       }
+    }
+
+    /**
+     * A query by a sparse vector: the nearest points to a sparse vector, given or read from a
+     * point. Other queries of sparse vectors are refused by name.
+     */
+    private List<ScoredPoint> sparseScored(
+        Stage s, Filter restricted, boolean amongPrefetched, int limit) {
+      if (!(s.query() instanceof Query.Nearest n) || n.mmr() != null) {
+        throw new StorageException.BadInput(
+            "Bad request: sparse vector `"
+                + s.using()
+                + "` can be queried by nearest only (recommend, discover, context and mmr"
+                + " queries of sparse vectors are not supported yet)");
+      }
+      Set<PointId> excluded = new LinkedHashSet<>();
+      SparseVector target = sparseTarget(s, n.target(), excluded);
+      return dispatcher.search(
+          collection,
+          SearchRequest.sparse(
+              s.using(),
+              target,
+              limit,
+              0,
+              s.scoreThreshold(),
+              WithPayload.NONE,
+              WithVectors.NONE,
+              s.exact() || amongPrefetched,
+              without(restricted, excluded)),
+          consistency,
+          shards);
+    }
+
+    /** The sparse vector of an example: given, or read from a point (then excluded). */
+    private SparseVector sparseTarget(Stage s, Example e, Set<PointId> excluded) {
+      return switch (e) {
+        case Example.Sparse x -> x.vector();
+        case Example.Vector _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + s.using() + "` is sparse; a dense vector was given");
+        case Example.Point p -> {
+          Lookup lookup = s.lookup();
+          String source = lookup == null ? collection : dispatcher.resolve(lookup.collection());
+          String vector = lookup == null || lookup.vector() == null ? s.using() : lookup.vector();
+          for (PointRecord r :
+              dispatcher.retrieve(
+                  source,
+                  List.of(p.id()),
+                  WithPayload.NONE,
+                  WithVectors.only(List.of(vector)),
+                  consistency,
+                  lookup == null ? shards : ShardSelector.ALL)) {
+            SparseVector v = r.sparseVectors() == null ? null : r.sparseVectors().get(vector);
+            if (v != null) {
+              if (lookup == null) {
+                excluded.add(p.id());
+              }
+              yield v;
+            }
+          }
+          throw new StorageException.NotFound("No point with id " + p.id() + " found");
+        }
+      };
     }
 
     /**
@@ -561,7 +651,8 @@ public final class Queries {
                 r == null ? null : r.payload(),
                 r == null ? null : r.vectors(),
                 r != null && r.shardKey() != null ? r.shardKey() : p.shardKey(),
-                p.orderValue()));
+                p.orderValue(),
+                r == null ? null : r.sparseVectors()));
       }
       return out;
     }
@@ -631,6 +722,11 @@ public final class Queries {
                   yield found;
                 }
                 case Example.Vector x -> x.vector();
+                case Example.Sparse _ ->
+                    throw new StorageException.BadInput(
+                        "Wrong input: vector `"
+                            + stage.using()
+                            + "` is dense; a sparse vector was given");
               };
           if (v.length != params.size()) {
             throw new StorageException.BadInput(
@@ -671,11 +767,15 @@ public final class Queries {
       }
     }
 
-    private VectorParams params(String using) {
-      if (spaces == null) {
-        spaces = dispatcher.collectionInfo(collection).config().vectors();
+    private CollectionConfig config() {
+      if (config == null) {
+        config = dispatcher.collectionInfo(collection).config();
       }
-      VectorParams p = spaces.get(using);
+      return config;
+    }
+
+    private VectorParams params(String using) {
+      VectorParams p = config().vectors().get(using);
       if (p == null) {
         throw new StorageException.BadInput("Not existing vector name error: " + using);
       }

@@ -17,13 +17,21 @@ public record CollectionConfig(
     HnswConfig hnsw,
     OptimizersConfig optimizers,
     WalConfig wal,
-    ShardingMethod shardingMethod) {
+    ShardingMethod shardingMethod,
+    Map<String, SparseVectorParams> sparseVectors) {
 
   /** The name of the unnamed vector, as in Qdrant. */
   public static final String DEFAULT_VECTOR = "";
 
   public CollectionConfig {
     vectors = Map.copyOf(Objects.requireNonNull(vectors, "vectors"));
+    sparseVectors = Map.copyOf(Objects.requireNonNull(sparseVectors, "sparseVectors"));
+    for (String name : sparseVectors.keySet()) {
+      if (vectors.containsKey(name) || name.isEmpty()) {
+        throw new IllegalArgumentException(
+            "sparse vector name `" + name + "` is also a dense vector's name");
+      }
+    }
     Objects.requireNonNull(hnsw, "hnsw");
     Objects.requireNonNull(optimizers, "optimizers");
     Objects.requireNonNull(wal, "wal");
@@ -35,6 +43,67 @@ public record CollectionConfig(
       throw new IllegalArgumentException(
           "shard_number, replication_factor and write_consistency_factor must be >= 1");
     }
+  }
+
+  /** A collection without sparse vectors. */
+  public CollectionConfig(
+      Map<String, VectorParams> vectors,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor,
+      boolean onDiskPayload,
+      HnswConfig hnsw,
+      OptimizersConfig optimizers,
+      WalConfig wal,
+      ShardingMethod shardingMethod) {
+    this(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        Map.of());
+  }
+
+  /** The same configuration with {@code sparse} as its sparse vectors. */
+  public CollectionConfig withSparseVectors(Map<String, SparseVectorParams> sparse) {
+    return new CollectionConfig(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparse);
+  }
+
+  /**
+   * How vector {@code name}'s scores order: its distance, or {@link Distance#DOT} for a sparse
+   * vector (scored by dot product, larger is better).
+   *
+   * @throws StorageException.BadInput when the collection has no such vector
+   */
+  public Distance distanceOf(String name) {
+    VectorParams dense = vectors.get(name);
+    if (dense != null) {
+      return dense.distance();
+    }
+    if (sparseVectors.containsKey(name)) {
+      return Distance.DOT;
+    }
+    throw new StorageException.BadInput("Not existing vector name error: " + name);
+  }
+
+  /** Whether {@code name} is a dense or a sparse vector of the collection. */
+  public boolean hasVector(String name) {
+    return vectors.containsKey(name) || sparseVectors.containsKey(name);
   }
 
   /** A collection with {@link ShardingMethod#AUTO} sharding. */
@@ -56,7 +125,8 @@ public record CollectionConfig(
         hnsw,
         optimizers,
         wal,
-        ShardingMethod.AUTO);
+        ShardingMethod.AUTO,
+        Map.of());
   }
 
   /**

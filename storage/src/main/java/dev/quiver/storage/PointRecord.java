@@ -2,17 +2,36 @@ package dev.quiver.storage;
 
 import java.util.Map;
 
-/** A point read back by id. {@code payload} and {@code vectors} are null when not requested. */
+/**
+ * A point read back by id. {@code payload} is null when not requested; {@code vectors} and {@code
+ * sparseVectors} are null when vectors were not requested (the sparse map may also be null on its
+ * own: none to show).
+ */
 public record PointRecord(
-    PointId id, Value.Struct payload, Map<String, float[]> vectors, ShardKey shardKey) {
+    PointId id,
+    Value.Struct payload,
+    Map<String, float[]> vectors,
+    ShardKey shardKey,
+    Map<String, SparseVector> sparseVectors) {
+
+  /** A point without sparse vectors. */
+  public PointRecord(
+      PointId id, Value.Struct payload, Map<String, float[]> vectors, ShardKey shardKey) {
+    this(id, payload, vectors, shardKey, null);
+  }
 
   /** A point of a shard without a key (auto sharding, or before the key is attached). */
   public PointRecord(PointId id, Value.Struct payload, Map<String, float[]> vectors) {
-    this(id, payload, vectors, null);
+    this(id, payload, vectors, null, null);
   }
 
   /** The same point, found in a shard of {@code key}. */
   public PointRecord withShardKey(ShardKey key) {
-    return new PointRecord(id, payload, vectors, key);
+    return new PointRecord(id, payload, vectors, key, sparseVectors);
+  }
+
+  /** The same point with {@code sparse} as its sparse vectors. */
+  public PointRecord withSparseVectors(Map<String, SparseVector> sparse) {
+    return new PointRecord(id, payload, vectors, shardKey, sparse);
   }
 }

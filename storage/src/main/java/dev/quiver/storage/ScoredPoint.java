@@ -3,9 +3,10 @@ package dev.quiver.storage;
 import java.util.Map;
 
 /**
- * One search result. {@code payload} and {@code vectors} are null when not requested; {@code
- * version} is the operation number that last wrote the point; {@code orderValue} is the payload
- * value a query ordered by ({@code Value.Int} or {@code Value.Double}), else null.
+ * One search result. {@code payload} and {@code vectors} are null when not requested ({@code
+ * sparseVectors} may be null on its own: none to show); {@code version} is the operation number
+ * that last wrote the point; {@code orderValue} is the payload value a query ordered by ({@code
+ * Value.Int} or {@code Value.Double}), else null.
  */
 public record ScoredPoint(
     PointId id,
@@ -14,7 +15,20 @@ public record ScoredPoint(
     Value.Struct payload,
     Map<String, float[]> vectors,
     ShardKey shardKey,
-    Value orderValue) {
+    Value orderValue,
+    Map<String, SparseVector> sparseVectors) {
+
+  /** A result without sparse vectors. */
+  public ScoredPoint(
+      PointId id,
+      long version,
+      float score,
+      Value.Struct payload,
+      Map<String, float[]> vectors,
+      ShardKey shardKey,
+      Value orderValue) {
+    this(id, version, score, payload, vectors, shardKey, orderValue, null);
+  }
 
   /** A result of a shard of {@code shardKey} (null: none), not ordered by a payload value. */
   public ScoredPoint(
@@ -35,11 +49,17 @@ public record ScoredPoint(
 
   /** The same result with another score (re-ranked by a query). */
   public ScoredPoint withScore(float newScore) {
-    return new ScoredPoint(id, version, newScore, payload, vectors, shardKey, orderValue);
+    return new ScoredPoint(
+        id, version, newScore, payload, vectors, shardKey, orderValue, sparseVectors);
   }
 
   /** The same result, found in a shard of {@code key}. */
   public ScoredPoint withShardKey(ShardKey key) {
-    return new ScoredPoint(id, version, score, payload, vectors, key, orderValue);
+    return new ScoredPoint(id, version, score, payload, vectors, key, orderValue, sparseVectors);
+  }
+
+  /** The same result with {@code sparse} as its sparse vectors. */
+  public ScoredPoint withSparseVectors(Map<String, SparseVector> sparse) {
+    return new ScoredPoint(id, version, score, payload, vectors, shardKey, orderValue, sparse);
   }
 }

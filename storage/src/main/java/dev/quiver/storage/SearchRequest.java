@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param hnswEf the search-time beam width of the HNSW index, or null for the index's default
  * @param exact scan every vector instead of using the index
  * @param filter only points that pass it, or null
+ * @param sparseVector the query when {@code vectorName} is a sparse vector (then {@code vector} is
+ *     empty), else null
  */
 public record SearchRequest(
     String vectorName,
@@ -24,7 +26,80 @@ public record SearchRequest(
     WithVectors withVectors,
     Integer hnswEf,
     boolean exact,
-    Filter filter) {
+    Filter filter,
+    SparseVector sparseVector) {
+
+  /** A request with a dense query vector. */
+  public SearchRequest(
+      String vectorName,
+      float[] vector,
+      int limit,
+      int offset,
+      Float scoreThreshold,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      Integer hnswEf,
+      boolean exact,
+      Filter filter) {
+    this(
+        vectorName,
+        vector,
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        hnswEf,
+        exact,
+        filter,
+        null);
+  }
+
+  /** A request with a sparse query vector. */
+  public static SearchRequest sparse(
+      String vectorName,
+      SparseVector vector,
+      int limit,
+      int offset,
+      Float scoreThreshold,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      boolean exact,
+      Filter filter) {
+    return new SearchRequest(
+        vectorName,
+        new float[0],
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        null,
+        exact,
+        filter,
+        Objects.requireNonNull(vector, "vector"));
+  }
+
+  /** The same request with another limit, offset, filter and what to return. */
+  public SearchRequest with(
+      int newLimit,
+      int newOffset,
+      Filter newFilter,
+      WithPayload newPayload,
+      WithVectors newVectors) {
+    return new SearchRequest(
+        vectorName,
+        vector,
+        newLimit,
+        newOffset,
+        scoreThreshold,
+        newPayload,
+        newVectors,
+        hnswEf,
+        exact,
+        newFilter,
+        sparseVector);
+  }
 
   /** A request without a filter. */
   public SearchRequest(

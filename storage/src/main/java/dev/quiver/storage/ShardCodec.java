@@ -36,6 +36,15 @@ public final class ShardCodec {
   /** An upsert with an {@code update_mode} other than upsert: a mode byte, then as OP_UPSERT. */
   private static final int OP_UPSERT_MODE = 10;
 
+  /** An upsert whose points carry sparse vectors: a mode byte, then points with a sparse map. */
+  private static final int OP_UPSERT_SPARSE = 11;
+
+  /** A vector update whose points carry sparse vectors. */
+  private static final int OP_UPDATE_VECTORS_SPARSE = 12;
+
+  /** The sharding method byte of a configuration followed by its sparse vectors. */
+  private static final int WITH_SPARSE = 0x80;
+
   /** Or-ed into a payload op's tag when its selector is a filter rather than ids. */
   private static final int BY_FILTER = 0x40;
 
@@ -91,6 +100,17 @@ public final class ShardCodec {
 
   public static void writeOp(DataOutputStream out, UpdateOp op) throws IOException {
     switch (op) {
+      case UpdateOp.Upsert u when anySparse(u.points()) -> {
+        out.writeByte(OP_UPSERT_SPARSE);
+        out.writeByte(u.mode().ordinal());
+        out.writeInt(u.points().size());
+        for (Point p : u.points()) {
+          writeId(out, p.id());
+          writeVectors(out, p.vectors());
+          writeSparseVectors(out, p.sparseVectors());
+          writeValue(out, p.payload());
+        }
+      }
       case UpdateOp.Upsert u -> {
         if (u.mode() == UpdateOp.Upsert.Mode.UPSERT) {
           out.writeByte(OP_UPSERT); // the form every earlier version wrote and reads
@@ -130,6 +150,15 @@ public final class ShardCodec {
         writeStrings(out, dp.keys());
       }
       case UpdateOp.ClearPayload cp -> writeSelector(out, OP_CLEAR_PAYLOAD, cp.selector());
+      case UpdateOp.UpdateVectors u when anySparse(u.points()) -> {
+        out.writeByte(OP_UPDATE_VECTORS_SPARSE);
+        out.writeInt(u.points().size());
+        for (Point p : u.points()) {
+          writeId(out, p.id());
+          writeVectors(out, p.vectors());
+          writeSparseVectors(out, p.sparseVectors());
+        }
+      }
       case UpdateOp.UpdateVectors u -> {
         out.writeByte(OP_UPDATE_VECTORS);
         out.writeInt(u.points().size());
@@ -145,12 +174,22 @@ public final class ShardCodec {
     }
   }
 
+  private static boolean anySparse(List<Point> points) {
+    for (Point p : points) {
+      if (!p.sparseVectors().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static UpdateOp readOp(DataInputStream in) throws IOException {
     int tag = in.readUnsignedByte();
     switch (tag) {
-      case OP_UPSERT, OP_UPSERT_MODE -> {
+      case OP_UPSERT, OP_UPSERT_MODE, OP_UPSERT_SPARSE -> {
         UpdateOp.Upsert.Mode mode = UpdateOp.Upsert.Mode.UPSERT;
-        if (tag == OP_UPSERT_MODE) {
+        boolean sparse = tag == OP_UPSERT_SPARSE;
+        if (tag != OP_UPSERT) {
           int m = in.readUnsignedByte();
           if (m >= UpdateOp.Upsert.Mode.values().length) {
             throw new Malformed("unknown update mode " + m);
@@ -162,7 +201,8 @@ public final class ShardCodec {
         for (int i = 0; i < n; i++) {
           PointId id = readId(in);
           Map<String, float[]> vectors = readVectors(in);
-          points.add(new Point(id, vectors, readStruct(in)));
+          Map<String, SparseVector> sparseVectors = sparse ? readSparseVectors(in) : Map.of();
+          points.add(new Point(id, vectors, sparseVectors, readStruct(in)));
         }
         return new UpdateOp.Upsert(points, mode);
       }
@@ -172,12 +212,15 @@ public final class ShardCodec {
       case OP_DELETE_BY_FILTER -> {
         return new UpdateOp.DeleteByFilter(readFilter(in));
       }
-      case OP_UPDATE_VECTORS -> {
+      case OP_UPDATE_VECTORS, OP_UPDATE_VECTORS_SPARSE -> {
         int n = count(in);
         List<Point> points = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           PointId id = readId(in);
-          points.add(new Point(id, readVectors(in), null));
+          Map<String, float[]> vectors = readVectors(in);
+          Map<String, SparseVector> sparseVectors =
+              tag == OP_UPDATE_VECTORS_SPARSE ? readSparseVectors(in) : Map.of();
+          points.add(new Point(id, vectors, sparseVectors, null));
         }
         return new UpdateOp.UpdateVectors(points);
       }
@@ -408,7 +451,12 @@ public final class ShardCodec {
 
   public static void writeSearch(DataOutputStream out, SearchRequest r) throws IOException {
     writeString(out, r.vectorName());
-    writeFloats(out, r.vector());
+    if (r.sparseVector() != null) {
+      out.writeInt(-1); // no dense vector has a negative length
+      writeSparse(out, r.sparseVector());
+    } else {
+      writeFloats(out, r.vector());
+    }
     out.writeInt(r.limit());
     out.writeInt(r.offset());
     out.writeBoolean(r.scoreThreshold() != null);
@@ -424,7 +472,9 @@ public final class ShardCodec {
 
   public static SearchRequest readSearch(DataInputStream in) throws IOException {
     String name = readString(in);
-    float[] vector = readFloats(in);
+    int length = in.readInt();
+    SparseVector sparse = length == -1 ? readSparse(in) : null;
+    float[] vector = sparse != null ? new float[0] : readFloats(in, length);
     int limit = in.readInt();
     int offset = in.readInt();
     Float threshold = in.readBoolean() ? in.readFloat() : null;
@@ -434,7 +484,7 @@ public final class ShardCodec {
     boolean exact = in.readBoolean();
     Filter filter = readOptFilter(in);
     return new SearchRequest(
-        name, vector, limit, offset, threshold, wp, wv, ef < 0 ? null : ef, exact, filter);
+        name, vector, limit, offset, threshold, wp, wv, ef < 0 ? null : ef, exact, filter, sparse);
   }
 
   public static void writeOptFilter(DataOutputStream out, Filter f) throws IOException {
@@ -472,22 +522,42 @@ public final class ShardCodec {
     out.writeLong(p.version());
     out.writeFloat(p.score());
     writeOptStruct(out, p.payload());
-    writeOptVectors(out, p.vectors());
+    writeOptVectors(out, p.vectors(), p.sparseVectors());
   }
 
   public static ScoredPoint readScored(DataInputStream in) throws IOException {
+    PointId id = readId(in);
+    long version = in.readLong();
+    float score = in.readFloat();
+    Value.Struct payload = readOptStruct(in);
+    int vectors = in.readUnsignedByte();
     return new ScoredPoint(
-        readId(in), in.readLong(), in.readFloat(), readOptStruct(in), readOptVectors(in));
+        id,
+        version,
+        score,
+        payload,
+        vectors == 0 ? null : readVectors(in),
+        null,
+        null,
+        vectors == 2 ? readSparseVectors(in) : null);
   }
 
   public static void writeRecord(DataOutputStream out, PointRecord p) throws IOException {
     writeId(out, p.id());
     writeOptStruct(out, p.payload());
-    writeOptVectors(out, p.vectors());
+    writeOptVectors(out, p.vectors(), p.sparseVectors());
   }
 
   public static PointRecord readRecord(DataInputStream in) throws IOException {
-    return new PointRecord(readId(in), readOptStruct(in), readOptVectors(in));
+    PointId id = readId(in);
+    Value.Struct payload = readOptStruct(in);
+    int vectors = in.readUnsignedByte();
+    return new PointRecord(
+        id,
+        payload,
+        vectors == 0 ? null : readVectors(in),
+        null,
+        vectors == 2 ? readSparseVectors(in) : null);
   }
 
   private static void writeOptStruct(DataOutputStream out, Value.Struct s) throws IOException {
@@ -501,16 +571,18 @@ public final class ShardCodec {
     return in.readBoolean() ? readStruct(in) : null;
   }
 
-  private static void writeOptVectors(DataOutputStream out, Map<String, float[]> v)
+  /** 0: no vectors; 1: dense ones; 2: dense ones, then sparse ones. */
+  private static void writeOptVectors(
+      DataOutputStream out, Map<String, float[]> v, Map<String, SparseVector> sparse)
       throws IOException {
-    out.writeBoolean(v != null);
-    if (v != null) {
-      writeVectors(out, v);
+    boolean withSparse = sparse != null && !sparse.isEmpty();
+    out.writeByte(v == null && !withSparse ? 0 : withSparse ? 2 : 1);
+    if (v != null || withSparse) {
+      writeVectors(out, v == null ? Map.of() : v);
     }
-  }
-
-  private static Map<String, float[]> readOptVectors(DataInputStream in) throws IOException {
-    return in.readBoolean() ? readVectors(in) : null;
+    if (withSparse) {
+      writeSparseVectors(out, sparse);
+    }
   }
 
   // ---- collection configuration ----
@@ -545,7 +617,20 @@ public final class ShardCodec {
     out.writeInt(o.maxOptimizationThreads() == null ? -1 : o.maxOptimizationThreads());
     out.writeInt(c.wal().walCapacityMb());
     out.writeInt(c.wal().walSegmentsAhead());
-    out.writeByte(c.shardingMethod().ordinal());
+    if (c.sparseVectors().isEmpty()) {
+      out.writeByte(c.shardingMethod().ordinal()); // as configurations without them were written
+      return;
+    }
+    out.writeByte(c.shardingMethod().ordinal() | WITH_SPARSE);
+    var sparse = new TreeMap<>(c.sparseVectors());
+    out.writeInt(sparse.size());
+    for (var e : sparse.entrySet()) {
+      out.writeUTF(e.getKey());
+      SparseVectorParams p = e.getValue();
+      out.writeInt(p.fullScanThreshold() == null ? -1 : p.fullScanThreshold());
+      out.writeByte(p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0);
+      out.writeByte(p.modifier() == null ? 0 : p.modifier().ordinal() + 1);
+    }
   }
 
   private static void writeHnsw(DataOutputStream out, HnswConfig h) throws IOException {
@@ -601,6 +686,26 @@ public final class ShardCodec {
             threads < 0 ? null : threads);
     var wal = new WalConfig(in.readInt(), in.readInt());
     int method = in.readUnsignedByte();
+    Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
+    if ((method & WITH_SPARSE) != 0) {
+      method &= ~WITH_SPARSE;
+      int k = count(in);
+      for (int i = 0; i < k; i++) {
+        String name = in.readUTF();
+        int threshold = in.readInt();
+        int onDisk = in.readUnsignedByte();
+        int modifier = in.readUnsignedByte();
+        if (onDisk > 2 || modifier > SparseVectorParams.Modifier.values().length) {
+          throw new Malformed("unknown sparse vector flags " + onDisk + "/" + modifier);
+        }
+        sparse.put(
+            name,
+            new SparseVectorParams(
+                threshold < 0 ? null : threshold,
+                onDisk == 2 ? null : onDisk == 1,
+                modifier == 0 ? null : SparseVectorParams.Modifier.values()[modifier - 1]));
+      }
+    }
     if (method >= ShardingMethod.values().length) {
       throw new Malformed("unknown sharding method " + method);
     }
@@ -613,7 +718,8 @@ public final class ShardCodec {
         hnsw,
         optimizers,
         wal,
-        ShardingMethod.values()[method]);
+        ShardingMethod.values()[method],
+        sparse);
   }
 
   /** A shard key, or null: tag 0 none, 1 number, 2 string. */
@@ -718,11 +824,70 @@ public final class ShardCodec {
   }
 
   private static float[] readFloats(DataInputStream in) throws IOException {
-    float[] v = new float[count(in)];
+    return readFloats(in, in.readInt());
+  }
+
+  private static float[] readFloats(DataInputStream in, int length) throws IOException {
+    if (length < 0 || (long) length * Float.BYTES > in.available()) {
+      throw new Malformed("bad vector length " + length);
+    }
+    float[] v = new float[length];
     byte[] bytes = new byte[v.length * Float.BYTES];
     in.readFully(bytes);
     java.nio.ByteBuffer.wrap(bytes).asFloatBuffer().get(v);
     return v;
+  }
+
+  /** A sparse vector: its length, then its indices and its values, each as one block. */
+  public static void writeSparse(DataOutputStream out, SparseVector v) throws IOException {
+    int n = v.size();
+    out.writeInt(n);
+    byte[] bytes = new byte[n * (Integer.BYTES + Float.BYTES)];
+    var buf = java.nio.ByteBuffer.wrap(bytes);
+    buf.asIntBuffer().put(v.indices());
+    buf.position(n * Integer.BYTES);
+    buf.slice().asFloatBuffer().put(v.values());
+    out.write(bytes);
+  }
+
+  /** A sparse vector as {@link #writeSparse} wrote it; its indices must be ascending and unique. */
+  public static SparseVector readSparse(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || (long) n * (Integer.BYTES + Float.BYTES) > in.available()) {
+      throw new Malformed("bad sparse vector length " + n);
+    }
+    byte[] bytes = new byte[n * (Integer.BYTES + Float.BYTES)];
+    in.readFully(bytes);
+    int[] indices = new int[n];
+    float[] values = new float[n];
+    var buf = java.nio.ByteBuffer.wrap(bytes);
+    buf.asIntBuffer().get(indices);
+    buf.position(n * Integer.BYTES);
+    buf.slice().asFloatBuffer().get(values);
+    for (int i = 1; i < n; i++) {
+      if (Integer.compareUnsigned(indices[i - 1], indices[i]) >= 0) {
+        throw new Malformed("sparse vector indices out of order");
+      }
+    }
+    return new SparseVector(indices, values);
+  }
+
+  public static void writeSparseVectors(DataOutputStream out, Map<String, SparseVector> vectors)
+      throws IOException {
+    out.writeInt(vectors.size());
+    for (var e : new TreeMap<>(vectors).entrySet()) {
+      out.writeUTF(e.getKey());
+      writeSparse(out, e.getValue());
+    }
+  }
+
+  public static Map<String, SparseVector> readSparseVectors(DataInputStream in) throws IOException {
+    int n = count(in);
+    Map<String, SparseVector> vectors = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      vectors.put(in.readUTF(), readSparse(in));
+    }
+    return vectors;
   }
 
   public static void writeValue(DataOutputStream out, Value value) throws IOException {

@@ -76,17 +76,12 @@ public final class Fanout {
     }
     // every shard returns its best offset+limit; the global page is cut from their union
     SearchRequest perShard =
-        new SearchRequest(
-            request.vectorName(),
-            request.vector(),
+        request.with(
             (int) Math.min((long) request.offset() + request.limit(), Integer.MAX_VALUE),
             0,
-            request.scoreThreshold(),
+            request.filter(),
             request.withPayload(),
-            request.withVectors(),
-            request.hnswEf(),
-            request.exact(),
-            request.filter());
+            request.withVectors());
     List<ScoredPoint> all = new ArrayList<>();
     for (List<ScoredPoint> part : each(shards, s -> s.search(perShard))) {
       all.addAll(part);

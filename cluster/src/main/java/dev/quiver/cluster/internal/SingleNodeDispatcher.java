@@ -232,12 +232,8 @@ public final class SingleNodeDispatcher implements Dispatcher {
       ReadConsistency consistency,
       ShardSelector selector) {
     Collection c = registry.require(collection);
-    var params = c.config().vectors().get(request.vectorName());
-    if (params == null) {
-      throw new dev.quiver.storage.StorageException.BadInput(
-          "Not existing vector name error: " + request.vectorName());
-    }
-    return fanout.search(readers(c, selector), request, params.distance());
+    return fanout.search(
+        readers(c, selector), request, c.config().distanceOf(request.vectorName()));
   }
 
   @Override

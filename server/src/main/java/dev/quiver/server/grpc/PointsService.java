@@ -473,11 +473,19 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "CreateVectorName",
         o,
         () -> {
-          dev.quiver.server.NamedVectors.create(
-              dispatcher,
-              target(r.getCollectionName()),
-              r.getVectorName(),
-              ProtoCodec.vectorName(r));
+          if (r.hasSparseConfig()) {
+            dev.quiver.server.NamedVectors.createSparse(
+                dispatcher,
+                target(r.getCollectionName()),
+                r.getVectorName(),
+                ProtoCodec.sparseVectorName(r.getSparseConfig()));
+          } else {
+            dev.quiver.server.NamedVectors.create(
+                dispatcher,
+                target(r.getCollectionName()),
+                r.getVectorName(),
+                ProtoCodec.vectorName(r));
+          }
           return fieldIndexDone(t);
         });
   }
@@ -612,9 +620,6 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Search",
         o,
         () -> {
-          if (r.hasSparseIndices()) {
-            throw new RequestException.Unsupported("sparse vectors are not supported yet");
-          }
           var b = Points.SearchResponse.newBuilder();
           search(asQuery(r)).forEach(p -> b.addResult(ProtoCodec.proto(p)));
           return b.setTime(secs(t)).build();
@@ -664,15 +669,31 @@ final class PointsService extends PointsGrpc.PointsImplBase {
   }
 
   /** A search is a nearest-vector query (Qdrant serves both the same way). */
+  /**
+   * The vector of a {@code SearchPoints} or {@code SearchPointGroups}: dense, or the values of a
+   * sparse vector at {@code sparse_indices}.
+   */
+  private static Points.VectorInput nearest(
+      java.util.List<Float> vector, boolean sparse, Points.SparseIndices indices) {
+    var input = Points.VectorInput.newBuilder();
+    if (sparse) {
+      input.setSparse(
+          Points.SparseVector.newBuilder()
+              .addAllValues(vector)
+              .addAllIndices(indices.getDataList()));
+    } else {
+      input.setDense(Points.DenseVector.newBuilder().addAllData(vector));
+    }
+    return input.build();
+  }
+
   private static Points.QueryPoints asQuery(Points.SearchPoints r) {
     var q =
         Points.QueryPoints.newBuilder()
             .setQuery(
                 Points.Query.newBuilder()
                     .setNearest(
-                        Points.VectorInput.newBuilder()
-                            .setDense(
-                                Points.DenseVector.newBuilder().addAllData(r.getVectorList()))));
+                        nearest(r.getVectorList(), r.hasSparseIndices(), r.getSparseIndices())));
     ProtoCodec.copySameFields(r, q);
     if (r.hasVectorName()) {
       q.setUsing(r.getVectorName());
@@ -732,18 +753,13 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "SearchGroups",
         o,
         () -> {
-          if (r.hasSparseIndices()) {
-            throw new RequestException.Unsupported("sparse vectors are not supported yet");
-          }
           var q =
               Points.QueryPoints.newBuilder()
                   .setQuery(
                       Points.Query.newBuilder()
                           .setNearest(
-                              Points.VectorInput.newBuilder()
-                                  .setDense(
-                                      Points.DenseVector.newBuilder()
-                                          .addAllData(r.getVectorList()))))
+                              nearest(
+                                  r.getVectorList(), r.hasSparseIndices(), r.getSparseIndices())))
                   .setLimit(r.getLimit());
           ProtoCodec.copySameFields(r, q);
           if (r.hasVectorName()) {

@@ -105,8 +105,16 @@ final class ProtoCodec {
         case CONFIG_NOT_SET -> {}
       }
     }
-    if (r.hasSparseVectorsConfig() && r.getSparseVectorsConfig().getMapCount() > 0) {
-      throw new RequestException.Unsupported("sparse vectors are not supported yet");
+    Map<String, dev.quiver.storage.SparseVectorParams> sparse = new LinkedHashMap<>();
+    if (r.hasSparseVectorsConfig()) {
+      r.getSparseVectorsConfig()
+          .getMapMap()
+          .forEach(
+              (k, v) ->
+                  sparse.put(
+                      k,
+                      sparseDiff(v, "sparse_vectors_config." + k)
+                          .over(dev.quiver.storage.SparseVectorParams.DEFAULT)));
     }
     CreateCollection.HnswDiff hnsw = r.hasHnswConfig() ? hnswDiff(r.getHnswConfig()) : null;
     CreateCollection.WalDiff wal = null;
@@ -151,7 +159,58 @@ final class ProtoCodec {
         hnsw,
         r.hasOptimizersConfig() ? optimizersDiff(r.getOptimizersConfig()) : null,
         wal,
-        vectorHnsw);
+        vectorHnsw,
+        sparse);
+  }
+
+  /** A {@code SparseVectorParams} message, as the changes it makes. */
+  private static dev.quiver.server.CollectionUpdate.SparseDiff sparseDiff(
+      Collections.SparseVectorParams p, String path) {
+    ProtoFields.onlyImplemented(p, path, ImplementedFields.SPARSE_VECTOR);
+    Long threshold = null;
+    Boolean onDisk = null;
+    String datatype = null;
+    if (p.hasIndex()) {
+      Collections.SparseIndexConfig i = p.getIndex();
+      ProtoFields.onlyImplemented(i, path + ".index", ImplementedFields.SPARSE_INDEX);
+      threshold = i.hasFullScanThreshold() ? i.getFullScanThreshold() : null;
+      onDisk = i.hasOnDisk() ? i.getOnDisk() : null;
+      datatype = i.hasDatatype() ? i.getDatatype().name() : null;
+    }
+    var checked =
+        dev.quiver.server.SparseSettings.params(
+            path,
+            threshold == null
+                ? null
+                : range(threshold, 0, Integer.MAX_VALUE, path + ".index.full_scan_threshold"),
+            onDisk,
+            null,
+            datatype,
+            p.hasModifier() ? modifier(p.getModifier(), path) : null);
+    return new dev.quiver.server.CollectionUpdate.SparseDiff(
+        checked.fullScanThreshold(), checked.onDisk(), checked.modifier());
+  }
+
+  private static dev.quiver.storage.SparseVectorParams.Modifier modifier(
+      Collections.Modifier m, String path) {
+    return switch (m) {
+      case None -> dev.quiver.storage.SparseVectorParams.Modifier.NONE;
+      case Idf -> dev.quiver.storage.SparseVectorParams.Modifier.IDF;
+      case UNRECOGNIZED ->
+          throw new RequestException.Invalid(BODY, path + ".modifier", "unknown modifier");
+    };
+  }
+
+  /** The sparse vector of a {@code CreateVectorNameRequest}. */
+  static dev.quiver.storage.SparseVectorParams sparseVectorName(
+      Points.SparseVectorCreationConfig c) {
+    return dev.quiver.server.SparseSettings.params(
+        "sparse_config",
+        null,
+        null,
+        null,
+        c.hasDatatype() ? c.getDatatype().name() : null,
+        c.hasModifier() ? modifier(c.getModifier(), "sparse_config") : null);
   }
 
   /** The dense vector of a {@code CreateVectorNameRequest} (sparse: not supported). */
@@ -207,21 +266,71 @@ final class ProtoCodec {
       if (!s.hasId()) {
         throw new RequestException.Invalid(BODY, at + ".id", "field is required");
       }
-      Map<String, float[]> vectors = s.hasVectors() ? vectors(s.getVectors()) : Map.of();
-      out.add(new Point(pointId(s.getId(), at + ".id"), vectors, struct(s.getPayloadMap())));
+      dev.quiver.server.PointVectors vectors =
+          s.hasVectors()
+              ? vectors(s.getVectors(), at + ".vectors")
+              : new dev.quiver.server.PointVectors();
+      out.add(vectors.point(pointId(s.getId(), at + ".id"), struct(s.getPayloadMap())));
     }
     return out;
   }
 
-  /** A point's vectors: the unnamed one, or named ones. */
-  private static Map<String, float[]> vectors(Points.Vectors v) {
-    Map<String, float[]> vectors = new LinkedHashMap<>();
+  /** A point's vectors: the unnamed one, or named ones, dense or sparse. */
+  private static dev.quiver.server.PointVectors vectors(Points.Vectors v, String path) {
+    var out = new dev.quiver.server.PointVectors();
     switch (v.getVectorsOptionsCase()) {
-      case VECTOR -> vectors.put(CollectionConfig.DEFAULT_VECTOR, dense(v.getVector()));
-      case VECTORS -> v.getVectors().getVectorsMap().forEach((k, x) -> vectors.put(k, dense(x)));
+      case VECTOR -> put(out, CollectionConfig.DEFAULT_VECTOR, v.getVector(), path);
+      case VECTORS ->
+          v.getVectors().getVectorsMap().forEach((k, x) -> put(out, k, x, path + "." + k));
       case VECTORSOPTIONS_NOT_SET -> {}
     }
-    return vectors;
+    return out;
+  }
+
+  /** One named vector: dense, or sparse (the {@code sparse} field, or the deprecated form). */
+  @SuppressWarnings("deprecation") // older clients send sparse vectors as `data` with `indices`
+  private static void put(
+      dev.quiver.server.PointVectors out, String name, Points.Vector v, String path) {
+    if (v.getVectorCase() == Points.Vector.VectorCase.SPARSE) {
+      out.sparse().put(name, sparse(v.getSparse(), path));
+    } else if (v.getVectorCase() == Points.Vector.VectorCase.VECTOR_NOT_SET && v.hasIndices()) {
+      out.sparse()
+          .put(
+              name,
+              sparse(
+                  Points.SparseVector.newBuilder()
+                      .addAllIndices(v.getIndices().getDataList())
+                      .addAllValues(v.getDataList())
+                      .build(),
+                  path));
+    } else {
+      out.dense().put(name, dense(v));
+    }
+  }
+
+  /** A sparse vector message, checked as Qdrant checks it (INVALID_ARGUMENT otherwise). */
+  static dev.quiver.storage.SparseVector sparse(Points.SparseVector v, String path) {
+    if (v.getIndicesCount() > dev.quiver.storage.SparseVector.MAX_LENGTH) {
+      throw new RequestException.Invalid(
+          BODY,
+          path + ".indices",
+          "a sparse vector has at most "
+              + dev.quiver.storage.SparseVector.MAX_LENGTH
+              + " elements");
+    }
+    int[] indices = new int[v.getIndicesCount()];
+    for (int i = 0; i < indices.length; i++) {
+      indices[i] = v.getIndices(i);
+    }
+    try {
+      return dev.quiver.storage.SparseVector.of(indices, floats(v.getValuesList()));
+    } catch (dev.quiver.storage.StorageException.BadInput e) {
+      int colon = e.getMessage().indexOf(':');
+      throw new RequestException.Invalid(
+          BODY,
+          path + "." + e.getMessage().substring(0, colon),
+          e.getMessage().substring(colon + 2));
+    }
   }
 
   /** {@code UpdateVectors}: the points and the vectors to replace. */
@@ -233,7 +342,7 @@ final class ProtoCodec {
       if (!p.hasId()) {
         throw new RequestException.Invalid(BODY, at + ".id", "field is required");
       }
-      out.add(new Point(pointId(p.getId(), at + ".id"), vectors(p.getVectors()), null));
+      out.add(vectors(p.getVectors(), at + ".vectors").point(pointId(p.getId(), at + ".id"), null));
     }
     return new dev.quiver.storage.UpdateOp.UpdateVectors(out);
   }
@@ -417,8 +526,8 @@ final class ProtoCodec {
     if (p.payload() != null) {
       p.payload().fields().forEach((k, v) -> b.putPayload(k, proto(v)));
     }
-    if (p.vectors() != null) {
-      b.setVectors(vectorsOutput(p.vectors()));
+    if (p.vectors() != null || p.sparseVectors() != null) {
+      b.setVectors(vectorsOutput(p.vectors(), p.sparseVectors()));
     }
     if (p.shardKey() != null) {
       b.setShardKey(proto(p.shardKey()));
@@ -445,8 +554,8 @@ final class ProtoCodec {
     if (r.payload() != null) {
       r.payload().fields().forEach((k, v) -> b.putPayload(k, proto(v)));
     }
-    if (r.vectors() != null) {
-      b.setVectors(vectorsOutput(r.vectors()));
+    if (r.vectors() != null || r.sparseVectors() != null) {
+      b.setVectors(vectorsOutput(r.vectors(), r.sparseVectors()));
     }
     if (r.shardKey() != null) {
       b.setShardKey(proto(r.shardKey()));
@@ -620,9 +729,14 @@ final class ProtoCodec {
       throw new RequestException.Unsupported(
           "changing vector parameters of a collection is not supported yet");
     }
-    if (r.hasQuantizationConfig() || r.hasSparseVectorsConfig()) {
-      throw new RequestException.Unsupported(
-          "quantization and sparse vectors are not supported yet");
+    if (r.hasQuantizationConfig()) {
+      throw new RequestException.Unsupported("quantization is not supported yet");
+    }
+    Map<String, dev.quiver.server.CollectionUpdate.SparseDiff> sparse = new LinkedHashMap<>();
+    if (r.hasSparseVectorsConfig()) {
+      r.getSparseVectorsConfig()
+          .getMapMap()
+          .forEach((k, v) -> sparse.put(k, sparseDiff(v, "sparse_vectors_config." + k)));
     }
     Collections.CollectionParamsDiff p = r.getParams();
     return new dev.quiver.server.CollectionUpdate(
@@ -639,7 +753,8 @@ final class ProtoCodec {
                 65536,
                 "write_consistency_factor")
             : null,
-        p.hasOnDiskPayload() ? p.getOnDiskPayload() : null);
+        p.hasOnDiskPayload() ? p.getOnDiskPayload() : null,
+        sparse);
   }
 
   static dev.quiver.cluster.ShardOperation.CreateShardKey createShardKey(
@@ -751,15 +866,41 @@ final class ProtoCodec {
     return new dev.quiver.cluster.ShardSelector(keys, null);
   }
 
-  private static Points.VectorsOutput vectorsOutput(Map<String, float[]> vectors) {
-    if (vectors.size() == 1 && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+  private static Points.VectorsOutput vectorsOutput(
+      Map<String, float[]> vectors, Map<String, dev.quiver.storage.SparseVector> sparse) {
+    boolean withSparse = sparse != null && !sparse.isEmpty();
+    if (!withSparse
+        && vectors.size() == 1
+        && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
       return Points.VectorsOutput.newBuilder()
           .setVector(vectorOutput(vectors.get(CollectionConfig.DEFAULT_VECTOR)))
           .build();
     }
     var named = Points.NamedVectorsOutput.newBuilder();
-    new TreeMap<>(vectors).forEach((k, v) -> named.putVectors(k, vectorOutput(v)));
+    if (vectors != null) {
+      new TreeMap<>(vectors).forEach((k, v) -> named.putVectors(k, vectorOutput(v)));
+    }
+    if (withSparse) {
+      new TreeMap<>(sparse).forEach((k, v) -> named.putVectors(k, vectorOutput(v)));
+    }
     return Points.VectorsOutput.newBuilder().setVectors(named).build();
+  }
+
+  /**
+   * A sparse vector in the current {@code sparse} field and in the deprecated {@code data} and
+   * {@code indices}, which older clients read.
+   */
+  @SuppressWarnings("deprecation")
+  private static Points.VectorOutput vectorOutput(dev.quiver.storage.SparseVector v) {
+    var sparse = Points.SparseVector.newBuilder();
+    var indices = Points.SparseIndices.newBuilder();
+    var b = Points.VectorOutput.newBuilder();
+    for (int i = 0; i < v.size(); i++) {
+      sparse.addIndices(v.indices()[i]).addValues(v.values()[i]);
+      indices.addData(v.indices()[i]);
+      b.addData(v.values()[i]);
+    }
+    return b.setIndices(indices).setSparse(sparse).build();
   }
 
   /**
@@ -787,6 +928,28 @@ final class ProtoCodec {
         .build();
   }
 
+  /** A sparse vector's parameters: only what was set. */
+  private static Collections.SparseVectorParams proto(dev.quiver.storage.SparseVectorParams v) {
+    var b = Collections.SparseVectorParams.newBuilder();
+    if (v.fullScanThreshold() != null || v.onDisk() != null) {
+      var index = Collections.SparseIndexConfig.newBuilder();
+      if (v.fullScanThreshold() != null) {
+        index.setFullScanThreshold(v.fullScanThreshold());
+      }
+      if (v.onDisk() != null) {
+        index.setOnDisk(v.onDisk());
+      }
+      b.setIndex(index);
+    }
+    if (v.modifier() != null) {
+      b.setModifier(
+          v.modifier() == dev.quiver.storage.SparseVectorParams.Modifier.IDF
+              ? Collections.Modifier.Idf
+              : Collections.Modifier.None);
+    }
+    return b.build();
+  }
+
   static Collections.CollectionInfo proto(CollectionInfo info) {
     CollectionConfig c = info.config();
     var vectors = Collections.VectorsConfig.newBuilder();
@@ -804,6 +967,11 @@ final class ProtoCodec {
             .setWriteConsistencyFactor(c.writeConsistencyFactor())
             .setOnDiskPayload(c.onDiskPayload())
             .setVectorsConfig(vectors);
+    if (!c.sparseVectors().isEmpty()) {
+      var sparse = Collections.SparseVectorConfig.newBuilder();
+      new TreeMap<>(c.sparseVectors()).forEach((k, v) -> sparse.putMap(k, proto(v)));
+      params.setSparseVectorsConfig(sparse);
+    }
     if (c.customSharding()) {
       params.setShardingMethod(Collections.ShardingMethod.Custom);
     }

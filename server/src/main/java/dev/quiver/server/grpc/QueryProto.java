@@ -161,7 +161,7 @@ final class QueryProto {
     return switch (in.getVariantCase()) {
       case DENSE -> new Queries.Example.Vector(ProtoCodec.floats(in.getDense().getDataList()));
       case ID -> new Queries.Example.Point(ProtoCodec.pointId(in.getId(), "query"));
-      case SPARSE -> throw new RequestException.Unsupported("sparse vectors are not supported yet");
+      case SPARSE -> new Queries.Example.Sparse(ProtoCodec.sparse(in.getSparse(), "query"));
       case MULTI_DENSE ->
           throw new RequestException.Unsupported("multivectors are not supported yet");
       case DOCUMENT, IMAGE, OBJECT ->

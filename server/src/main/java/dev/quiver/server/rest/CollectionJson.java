@@ -10,9 +10,11 @@ import dev.quiver.server.CollectionUpdate;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.RequestException;
+import dev.quiver.server.SparseSettings;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import java.util.ArrayList;
@@ -77,8 +79,16 @@ final class CollectionJson {
                 });
       }
     }
-    if (o.hasNonNull("sparse_vectors") && !o.get("sparse_vectors").isEmpty()) {
-      throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
+    Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
+    if (o.hasNonNull("sparse_vectors")) {
+      object(o.get("sparse_vectors"), "sparse_vectors")
+          .properties()
+          .forEach(
+              e ->
+                  sparse.put(
+                      e.getKey(),
+                      sparseParams(e.getValue(), "sparse_vectors." + e.getKey())
+                          .over(SparseVectorParams.DEFAULT)));
     }
     Integer shards = optInt(o, "shard_number", 1, 65536);
     dev.quiver.storage.ShardingMethod method = null;
@@ -108,7 +118,53 @@ final class CollectionJson {
               optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
     }
     return new CreateCollection(
-        vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal, vectorHnsw);
+        vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal, vectorHnsw, sparse);
+  }
+
+  /** A {@code SparseVectorParams} object, as the changes it makes. */
+  private static CollectionUpdate.SparseDiff sparseParams(JsonNode node, String path) {
+    ObjectNode o = node == null || node.isNull() ? F.objectNode() : object(node, path);
+    onlyImplemented(o, path, ImplementedFields.SPARSE_VECTOR);
+    Integer threshold = null;
+    Boolean onDisk = null;
+    String memory = null;
+    String datatype = null;
+    if (o.hasNonNull("index")) {
+      ObjectNode i = object(o.get("index"), path + ".index");
+      onlyImplemented(i, path + ".index", ImplementedFields.SPARSE_INDEX);
+      threshold = optInt(i, "full_scan_threshold", 0, Integer.MAX_VALUE);
+      onDisk = optBool(i, "on_disk");
+      memory = optText(i, "memory", path + ".index.memory");
+      datatype = optText(i, "datatype", path + ".index.datatype");
+    }
+    SparseVectorParams.Modifier modifier = null;
+    String m = optText(o, "modifier", path + ".modifier");
+    if (m != null) {
+      modifier = SparseSettings.modifier(m);
+      if (modifier == null) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown variant `"
+                + m
+                + "`, expected `none` or `idf` at `"
+                + path
+                + ".modifier`");
+      }
+    }
+    SparseVectorParams checked =
+        SparseSettings.params(path, threshold, onDisk, memory, datatype, modifier);
+    return new CollectionUpdate.SparseDiff(
+        checked.fullScanThreshold(), checked.onDisk(), checked.modifier());
+  }
+
+  private static String optText(ObjectNode o, String field, String path) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw malformed(n, "a string", path);
+    }
+    return n.asText();
   }
 
   private static CreateCollection.HnswDiff hnswDiff(ObjectNode o) {
@@ -272,9 +328,14 @@ final class CollectionJson {
       throw new RequestException.Unsupported(
           "Bad request: changing vector parameters of a collection is not supported yet");
     }
-    if (o.hasNonNull("quantization_config") || o.hasNonNull("sparse_vectors")) {
-      throw new RequestException.Unsupported(
-          "Bad request: quantization and sparse vectors are not supported yet");
+    Map<String, CollectionUpdate.SparseDiff> sparse = new LinkedHashMap<>();
+    if (o.hasNonNull("sparse_vectors")) {
+      object(o.get("sparse_vectors"), "sparse_vectors")
+          .properties()
+          .forEach(
+              e ->
+                  sparse.put(
+                      e.getKey(), sparseParams(e.getValue(), "sparse_vectors." + e.getKey())));
     }
     Integer rf = null;
     Integer wcf = null;
@@ -286,16 +347,22 @@ final class CollectionJson {
       wcf = optInt(p, "write_consistency_factor", 1, 65536);
       onDiskPayload = optBool(p, "on_disk_payload");
     }
-    return new CollectionUpdate(optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload);
+    return new CollectionUpdate(optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload, sparse);
   }
 
-  /** A {@code VectorNameConfig}: {@code {"dense": VectorParams}} ({@code sparse}: 400). */
-  public static VectorParams vectorNameConfig(JsonNode body) {
+  /**
+   * A {@code VectorNameConfig}: {@code {"dense": VectorParams}} or {@code {"sparse":
+   * SparseVectorParams}}; exactly one of the two is returned, the other is null.
+   */
+  public record VectorNameConfig(VectorParams dense, SparseVectorParams sparse) {}
+
+  public static VectorNameConfig vectorNameConfig(JsonNode body) {
     ObjectNode o = object(body, "");
-    if (o.has("sparse")) {
-      throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
+    if (o.has("sparse") && !o.has("dense")) {
+      return new VectorNameConfig(
+          null, sparseParams(o.get("sparse"), "sparse").over(SparseVectorParams.DEFAULT));
     }
-    return vectorParams(required(o, "dense", ""), "dense");
+    return new VectorNameConfig(vectorParams(required(o, "dense", ""), "dense"), null);
   }
 
   private static VectorParams vectorParams(JsonNode node, String path) {

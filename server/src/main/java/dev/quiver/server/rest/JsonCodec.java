@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.server.ImplementedFields;
+import dev.quiver.server.PointVectors;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -19,6 +20,7 @@ import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.Value;
@@ -178,8 +180,8 @@ final class JsonCodec {
         String at = "points[" + i + "]";
         ObjectNode p = object(arr.get(i), at);
         PointId id = pointId(required(p, "id", at), at + ".id");
-        Map<String, float[]> vectors = vectorStruct(required(p, "vector", at), at + ".vector");
-        points.add(new Point(id, vectors, payload(p.get("payload"), at + ".payload")));
+        PointVectors vectors = vectorStruct(required(p, "vector", at), at + ".vector");
+        points.add(vectors.point(id, payload(p.get("payload"), at + ".payload")));
       }
       return points;
     }
@@ -187,9 +189,9 @@ final class JsonCodec {
       ObjectNode b = object(o.get("batch"), "batch");
       ArrayNode ids = array(required(b, "ids", "batch"), "batch.ids");
       JsonNode vectors = required(b, "vectors", "batch");
-      List<Map<String, float[]>> perPoint = new ArrayList<>();
+      List<PointVectors> perPoint = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {
-        perPoint.add(new LinkedHashMap<>());
+        perPoint.add(new PointVectors());
       }
       if (vectors.isArray()) {
         fillBatch(perPoint, CollectionConfig.DEFAULT_VECTOR, (ArrayNode) vectors, "batch.vectors");
@@ -215,10 +217,11 @@ final class JsonCodec {
       for (int i = 0; i < ids.size(); i++) {
         JsonNode pl = payloads == null || payloads.isNull() ? null : payloads.get(i);
         points.add(
-            new Point(
-                pointId(ids.get(i), "batch.ids[" + i + "]"),
-                perPoint.get(i),
-                payload(pl, "batch.payloads[" + i + "]")));
+            perPoint
+                .get(i)
+                .point(
+                    pointId(ids.get(i), "batch.ids[" + i + "]"),
+                    payload(pl, "batch.payloads[" + i + "]")));
       }
       return points;
     }
@@ -227,13 +230,13 @@ final class JsonCodec {
   }
 
   private static void fillBatch(
-      List<Map<String, float[]>> perPoint, String name, ArrayNode vectors, String path) {
+      List<PointVectors> perPoint, String name, ArrayNode vectors, String path) {
     if (vectors.size() != perPoint.size()) {
       throw new RequestException.Invalid(
           BODY, path, "number of vectors does not match number of ids");
     }
     for (int i = 0; i < vectors.size(); i++) {
-      perPoint.get(i).put(name, denseVector(vectors.get(i), path + "[" + i + "]"));
+      putVector(perPoint.get(i), name, vectors.get(i), path + "[" + i + "]");
     }
   }
 
@@ -247,10 +250,8 @@ final class JsonCodec {
       String at = "points[" + i + "]";
       ObjectNode p = object(arr.get(i), at);
       points.add(
-          new Point(
-              pointId(required(p, "id", at), at + ".id"),
-              vectorStruct(required(p, "vector", at), at + ".vector"),
-              null));
+          vectorStruct(required(p, "vector", at), at + ".vector")
+              .point(pointId(required(p, "id", at), at + ".id"), null));
     }
     return new dev.quiver.storage.UpdateOp.UpdateVectors(points);
   }
@@ -387,6 +388,24 @@ final class JsonCodec {
     float[] vector;
     if (v.isObject() && v.has("vector")) {
       name = text(required(v, "name", "vector"), "vector.name");
+      if (v.get("vector").isObject()) { // a NamedSparseVector
+        SparseVector sparse = sparseVector(v.get("vector"), "vector.vector");
+        SearchRequest dense = request(o, name, new float[0], limit(o, true));
+        if (dense.hnswEf() != null) {
+          throw new RequestException.Unsupported(
+              "Bad request: `params.hnsw_ef` does not apply to a sparse vector's search");
+        }
+        return SearchRequest.sparse(
+            name,
+            sparse,
+            dense.limit(),
+            dense.offset(),
+            dense.scoreThreshold(),
+            dense.withPayload(),
+            dense.withVectors(),
+            dense.exact(),
+            dense.filter());
+      }
       vector = denseVector(v.get("vector"), "vector.vector");
     } else {
       vector = denseVector(v, "vector");
@@ -440,8 +459,18 @@ final class JsonCodec {
     return o.has("with_vector") ? o.get("with_vector") : o.get("with_vectors");
   }
 
+  /**
+   * A request's {@code limit}; where it is required (search, recommend, discover) {@code top} is
+   * accepted in its place, as Qdrant accepts the old name.
+   */
   static int limit(ObjectNode o, boolean required) {
     JsonNode l = o.get("limit");
+    if (required && o.hasNonNull("top")) {
+      if (l != null && !l.isNull()) {
+        throw new RequestException.Malformed("Format error in JSON body: duplicate field `limit`");
+      }
+      l = o.get("top");
+    }
     if (l == null || l.isNull()) {
       if (required) {
         throw new RequestException.Malformed("Format error in JSON body: missing field `limit`");
@@ -504,33 +533,92 @@ final class JsonCodec {
         "Format error in JSON body: data did not match any variant of untagged enum WithVector");
   }
 
-  private static Map<String, float[]> vectorStruct(JsonNode node, String path) {
-    Map<String, float[]> out = new LinkedHashMap<>();
+  private static PointVectors vectorStruct(JsonNode node, String path) {
+    PointVectors out = new PointVectors();
     if (node.isArray()) {
-      out.put(CollectionConfig.DEFAULT_VECTOR, denseVector(node, path));
+      out.dense().put(CollectionConfig.DEFAULT_VECTOR, denseVector(node, path));
       return out;
     }
     if (node.isObject()) {
       node.properties()
-          .forEach(
-              e -> {
-                JsonNode v = e.getValue();
-                if (v.isObject()) {
-                  throw new RequestException.Unsupported(
-                      "Bad request: sparse vectors and documents are not supported yet");
-                }
-                if (v.isArray() && !v.isEmpty() && v.get(0).isArray()) {
-                  throw new RequestException.Unsupported(
-                      "Bad request: multivectors are not supported yet");
-                }
-                out.put(e.getKey(), denseVector(v, path + "." + e.getKey()));
-              });
+          .forEach(e -> putVector(out, e.getKey(), e.getValue(), path + "." + e.getKey()));
+      out.checkNames(path);
       return out;
     }
     throw new RequestException.Malformed(
         "Format error in JSON body: data did not match any variant of untagged enum VectorStruct at `"
             + path
             + "`");
+  }
+
+  /** One named vector of a point: a list of numbers (dense) or {@code {indices, values}}. */
+  private static void putVector(PointVectors out, String name, JsonNode v, String path) {
+    if (v.isObject()) {
+      out.sparse().put(name, sparseVector(v, path));
+      return;
+    }
+    if (v.isArray() && !v.isEmpty() && v.get(0).isArray()) {
+      throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
+    }
+    out.dense().put(name, denseVector(v, path));
+  }
+
+  /**
+   * A {@code SparseVector}: {@code {"indices": [u32], "values": [f32]}}, as many of each, the
+   * indices unique (422 otherwise, as Qdrant validates it); it need not be sorted.
+   */
+  static SparseVector sparseVector(JsonNode node, String path) {
+    ObjectNode o = object(node, path);
+    if (o.has("text") || o.has("model")) {
+      throw new RequestException.Unsupported(
+          "Bad request: documents for inference are not supported yet at `" + path + "`");
+    }
+    for (var e : o.properties()) {
+      if (!e.getKey().equals("indices") && !e.getKey().equals("values")) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown field `"
+                + e.getKey()
+                + "`, expected `indices` or `values` at `"
+                + path
+                + "`");
+      }
+    }
+    ArrayNode idx = array(required(o, "indices", path), path + ".indices");
+    ArrayNode val = array(required(o, "values", path), path + ".values");
+    if (idx.size() > SparseVector.MAX_LENGTH) {
+      throw new RequestException.Invalid(
+          BODY,
+          path + ".indices",
+          "a sparse vector has at most " + SparseVector.MAX_LENGTH + " elements");
+    }
+    int[] indices = new int[idx.size()];
+    for (int i = 0; i < indices.length; i++) {
+      JsonNode x = idx.get(i);
+      if (!x.isIntegralNumber()
+          || !x.canConvertToLong()
+          || x.asLong() < 0
+          || x.asLong() > 0xFFFFFFFFL) {
+        throw malformed(x, "u32", path + ".indices[" + i + "]");
+      }
+      indices[i] = (int) x.asLong();
+    }
+    float[] values = new float[val.size()];
+    for (int i = 0; i < values.length; i++) {
+      JsonNode x = val.get(i);
+      if (!x.isNumber()) {
+        throw malformed(x, "f32", path + ".values[" + i + "]");
+      }
+      values[i] = x.floatValue();
+    }
+    try {
+      return SparseVector.of(indices, values);
+    } catch (dev.quiver.storage.StorageException.BadInput e) {
+      int colon = e.getMessage().indexOf(':');
+      throw new RequestException.Invalid(
+          BODY,
+          path + "." + e.getMessage().substring(0, colon),
+          e.getMessage().substring(colon + 2));
+    }
   }
 
   static float[] denseVector(JsonNode node, String path) {
@@ -679,7 +767,7 @@ final class JsonCodec {
     o.put("version", p.version());
     o.put("score", p.score());
     o.set("payload", p.payload() == null ? F.nullNode() : json(p.payload()));
-    o.set("vector", vectors(p.vectors()));
+    o.set("vector", vectors(p.vectors(), p.sparseVectors()));
     if (p.shardKey() != null) {
       o.set("shard_key", shardKey(p.shardKey()));
     }
@@ -693,7 +781,7 @@ final class JsonCodec {
     ObjectNode o = F.objectNode();
     o.set("id", pointId(r.id()));
     o.set("payload", r.payload() == null ? F.nullNode() : json(r.payload()));
-    o.set("vector", vectors(r.vectors()));
+    o.set("vector", vectors(r.vectors(), r.sparseVectors()));
     if (r.shardKey() != null) {
       o.set("shard_key", shardKey(r.shardKey()));
     }
@@ -751,15 +839,34 @@ final class JsonCodec {
     return ShardSelector.of(shardKey(n, "shard_key"));
   }
 
-  private static JsonNode vectors(Map<String, float[]> vectors) {
-    if (vectors == null) {
+  private static JsonNode vectors(Map<String, float[]> vectors, Map<String, SparseVector> sparse) {
+    boolean withSparse = sparse != null && !sparse.isEmpty();
+    if (vectors == null && !withSparse) {
       return F.nullNode();
     }
-    if (vectors.size() == 1 && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+    if (!withSparse
+        && vectors.size() == 1
+        && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
       return floats(vectors.get(CollectionConfig.DEFAULT_VECTOR));
     }
     ObjectNode o = F.objectNode();
-    new java.util.TreeMap<>(vectors).forEach((k, v) -> o.set(k, floats(v)));
+    if (vectors != null) {
+      new java.util.TreeMap<>(vectors).forEach((k, v) -> o.set(k, floats(v)));
+    }
+    if (withSparse) {
+      new java.util.TreeMap<>(sparse).forEach((k, v) -> o.set(k, sparse(v)));
+    }
+    return o;
+  }
+
+  /** A sparse vector as {@code {"indices", "values"}}, indices as unsigned numbers. */
+  static ObjectNode sparse(SparseVector v) {
+    ObjectNode o = F.objectNode();
+    ArrayNode idx = o.putArray("indices");
+    for (int i : v.indices()) {
+      idx.add(Integer.toUnsignedLong(i));
+    }
+    o.set("values", floats(v.values()));
     return o;
   }
 
@@ -793,6 +900,10 @@ final class JsonCodec {
     } else {
       ObjectNode named = params.putObject("vectors");
       new java.util.TreeMap<>(c.vectors()).forEach((k, v) -> named.set(k, vectorParams(v)));
+    }
+    if (!c.sparseVectors().isEmpty()) {
+      ObjectNode sparse = params.putObject("sparse_vectors");
+      new java.util.TreeMap<>(c.sparseVectors()).forEach((k, v) -> sparse.set(k, sparseParams(v)));
     }
     params.put("shard_number", c.shardNumber());
     if (c.customSharding()) {
@@ -835,6 +946,24 @@ final class JsonCodec {
     }
     if (v.hnsw() != null) {
       o.set("hnsw_config", hnsw(v.hnsw()));
+    }
+    return o;
+  }
+
+  /** A sparse vector's parameters: only what was set, as Qdrant shows them. */
+  private static ObjectNode sparseParams(dev.quiver.storage.SparseVectorParams v) {
+    ObjectNode o = F.objectNode();
+    if (v.fullScanThreshold() != null || v.onDisk() != null) {
+      ObjectNode index = o.putObject("index");
+      if (v.fullScanThreshold() != null) {
+        index.put("full_scan_threshold", v.fullScanThreshold());
+      }
+      if (v.onDisk() != null) {
+        index.put("on_disk", v.onDisk());
+      }
+    }
+    if (v.modifier() != null) {
+      o.put("modifier", v.modifier().name().toLowerCase(java.util.Locale.ROOT));
     }
     return o;
   }

@@ -227,7 +227,7 @@ final class QueryJson {
     }
     if (n.isObject()) {
       if (n.has("indices")) {
-        throw new RequestException.Unsupported("Bad request: sparse vectors are not supported yet");
+        return new Queries.Example.Sparse(JsonCodec.sparseVector(n, path));
       }
       if (n.has("text") || n.has("image") || n.has("object")) {
         throw new RequestException.Unsupported(

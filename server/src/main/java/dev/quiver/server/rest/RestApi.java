@@ -94,11 +94,14 @@ final class RestApi {
     h.put(
         "create_vector_name",
         r -> {
-          dev.quiver.server.NamedVectors.create(
-              dispatcher,
-              target(r),
-              r.path("vector_name"),
-              CollectionJson.vectorNameConfig(r.json()));
+          CollectionJson.VectorNameConfig config = CollectionJson.vectorNameConfig(r.json());
+          if (config.sparse() != null) {
+            dev.quiver.server.NamedVectors.createSparse(
+                dispatcher, target(r), r.path("vector_name"), config.sparse());
+          } else {
+            dev.quiver.server.NamedVectors.create(
+                dispatcher, target(r), r.path("vector_name"), config.dense());
+          }
           return indexDone(r);
         });
     h.put(

@@ -25,12 +25,13 @@ import java.util.zip.CRC32C;
  * without holding the file in memory: {@code [magic][version][body][body length u64][crc32c u32]}
  * (the CRC over the body), written to a temporary file that is fsynced and renamed. A reader checks
  * the CRC in one pass, then hands the graphs and points to a {@link Restorer} in a second. Version
- * 1 files (one {@link FileFormat} block) are still read.
+ * 1 files (one {@link FileFormat} block) are still read. Version 3 adds, after the HNSW graphs,
+ * each sparse vector space's live vectors by slot; a version 2 file has none.
  */
 final class Checkpoint {
   static final String FILE = "checkpoint.bin";
   static final int MAGIC = 0x5143484B; // "QCHK"
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   /** A point as a checkpoint holds it. */
   record PointState(PointId id, long version, Value.Struct payload, Map<String, Integer> slots) {}
@@ -41,6 +42,9 @@ final class Checkpoint {
 
     /** A vector space of {@code size} slots; {@code graph} is positioned at its HNSW graph. */
     void space(String name, int size, DataInputStream graph) throws IOException;
+
+    /** A sparse vector space; {@code in} is positioned at its vectors. */
+    void sparseSpace(String name, DataInputStream in) throws IOException;
 
     void point(PointState p);
   }
@@ -56,6 +60,7 @@ final class Checkpoint {
       Path shardDir,
       long appliedOp,
       Map<String, VectorSpace> spaces,
+      Map<String, SparseSpace> sparseSpaces,
       Iterable<PointState> points,
       int count) {
     FileFormat.replace(
@@ -77,6 +82,12 @@ final class Checkpoint {
             int size = e.getValue().vectors.size();
             out.writeInt(size);
             e.getValue().writeGraph(out, size);
+          }
+          var sparse = new java.util.TreeMap<>(sparseSpaces);
+          out.writeInt(sparse.size());
+          for (var e : sparse.entrySet()) {
+            out.writeUTF(e.getKey());
+            e.getValue().write(out);
           }
           out.writeInt(count);
           int written = 0;
@@ -119,7 +130,7 @@ final class Checkpoint {
             new DataInputStream(new ByteArrayInputStream(FileFormat.read(file, MAGIC, 1))), 1, to);
         return;
       }
-      if (version != VERSION) {
+      if (version != VERSION && version != 2) {
         throw new dev.quiver.storage.StorageException.Corrupted(
             file, "unsupported format version " + version);
       }
@@ -150,7 +161,7 @@ final class Checkpoint {
       try (var in =
           new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
         in.skipNBytes(8);
-        parse(in, VERSION, to);
+        parse(in, version, to);
       }
     } catch (IOException e) {
       throw new dev.quiver.storage.StorageException.Corrupted(file, e.getMessage());
@@ -169,6 +180,12 @@ final class Checkpoint {
         to.space(name, size, new DataInputStream(new ByteArrayInputStream(graph)));
       } else {
         to.space(name, size, in);
+      }
+    }
+    if (format >= 3) {
+      int sparse = in.readInt();
+      for (int i = 0; i < sparse; i++) {
+        to.sparseSpace(in.readUTF(), in);
       }
     }
     int n = in.readInt();

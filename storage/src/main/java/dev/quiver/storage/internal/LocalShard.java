@@ -45,6 +45,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   private volatile CollectionConfig config;
   private final Map<String, VectorSpace> spaces = new HashMap<>();
+  private final Map<String, SparseSpace> sparseSpaces = new ConcurrentHashMap<>();
   private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
 
   /** Every point id, in order: scroll pages without sorting the points. */
@@ -112,10 +113,31 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             }
 
             @Override
+            public void sparseSpace(String name, java.io.DataInputStream in)
+                throws java.io.IOException {
+              var params = config.sparseVectors().get(name);
+              SparseSpace space =
+                  new SparseSpace(
+                      params == null ? dev.quiver.storage.SparseVectorParams.DEFAULT : params);
+              space.read(in);
+              if (params != null) { // else a sparse vector deleted since: read past it
+                sparseSpaces.put(name, space);
+              }
+            }
+
+            @Override
             public void point(Checkpoint.PointState p) {
-              Map<String, Integer> slots = new HashMap<>(p.slots());
-              slots.keySet().retainAll(spaces.keySet()); // vectors deleted since
-              slots.forEach((name, slot) -> spaces.get(name).restoreOwner(slot, p.id()));
+              Map<String, Integer> slots = new HashMap<>();
+              p.slots()
+                  .forEach(
+                      (name, slot) -> {
+                        if (spaces.containsKey(name)) {
+                          spaces.get(name).restoreOwner(slot, p.id());
+                          slots.put(name, slot);
+                        } else if (sparseSpaces.containsKey(name)) {
+                          slots.put(name, sparseSpaces.get(name).restore(slot, p.id()));
+                        } // else a vector deleted since
+                      });
               store(new Stored(p.id(), p.version(), slots, p.payload()));
             }
           });
@@ -128,6 +150,10 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       }
     }
     spaces.values().forEach(VectorSpace::restored);
+    sparseSpaces.values().forEach(SparseSpace::restored);
+    config
+        .sparseVectors()
+        .forEach((name, p) -> sparseSpaces.computeIfAbsent(name, k -> new SparseSpace(p)));
     this.wal =
         Wal.open(
             dir.resolve("wal"),
@@ -219,6 +245,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           dir,
           lastApplied,
           spaces,
+          sparseSpaces,
           () ->
               points.values().stream()
                   .map(s -> new Checkpoint.PointState(s.id(), s.version(), s.payload(), s.slots()))
@@ -371,9 +398,24 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           newSpace(vectorDirNames, name, 0);
         }
       }
+      next.sparseVectors()
+          .forEach(
+              (name, params) -> {
+                SparseSpace sparse = sparseSpaces.get(name);
+                if (sparse == null) {
+                  sparseSpaces.put(name, new SparseSpace(params)); // a sparse vector added
+                } else {
+                  sparse.params = params;
+                }
+              });
       for (String name : new ArrayList<>(spaces.keySet())) {
         if (!next.vectors().containsKey(name)) {
           deleteVector(name);
+        }
+      }
+      for (String name : new ArrayList<>(sparseSpaces.keySet())) {
+        if (!next.sparseVectors().containsKey(name)) {
+          deleteSparseVector(name);
         }
       }
       config = next;
@@ -393,13 +435,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    */
   private void deleteVector(String name) {
     VectorSpace space = spaces.remove(name);
-    for (Stored s : points.values()) {
-      if (s.slots().containsKey(name)) {
-        Map<String, Integer> slots = new HashMap<>(s.slots());
-        slots.remove(name);
-        store(new Stored(s.id(), s.version(), slots, s.payload()));
-      }
-    }
+    dropSlots(name);
     space.close();
     int number = vectorDirNames.indexOf(name);
     vectorDirNames.set(number, DELETED); // the number is not reused
@@ -412,6 +448,27 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
     checkpointed = -1;
     checkpoint();
+  }
+
+  /**
+   * Deletes sparse vector {@code name} from every point, then checkpoints. Under the write lock.
+   */
+  private void deleteSparseVector(String name) {
+    sparseSpaces.remove(name);
+    dropSlots(name);
+    checkpointed = -1;
+    checkpoint();
+  }
+
+  /** Removes vector {@code name}'s slot from every point that has one. */
+  private void dropSlots(String name) {
+    for (Stored s : points.values()) {
+      if (s.slots().containsKey(name)) {
+        Map<String, Integer> slots = new HashMap<>(s.slots());
+        slots.remove(name);
+        store(new Stored(s.id(), s.version(), slots, s.payload()));
+      }
+    }
   }
 
   /**
@@ -492,7 +549,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           new UpdateOp.ClearPayload(new PointSelector.Ids(resolve(cp.selector())));
       case UpdateOp.DeleteVectors dv -> {
         for (String name : dv.names()) {
-          params(name);
+          if (!config.hasVector(name)) {
+            throw new StorageException.BadInput("Not existing vector name error: " + name);
+          }
         }
         yield new UpdateOp.DeleteVectors(new PointSelector.Ids(resolve(dv.selector())), dv.names());
       }
@@ -502,7 +561,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           if (!points.containsKey(p.id())) {
             throw new StorageException.NotFound("No point with id " + p.id() + " found");
           }
-          out.add(new Point(p.id(), prepareVectors(p, false), null));
+          out.add(new Point(p.id(), prepareVectors(p, false), prepareSparse(p), null));
         }
         yield new UpdateOp.UpdateVectors(out);
       }
@@ -518,7 +577,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                 case UPDATE_ONLY -> exists; // no point is created
               };
           if (keep) {
-            out.add(new Point(p.id(), prepareVectors(p, true), p.payload()));
+            out.add(new Point(p.id(), prepareVectors(p, true), prepareSparse(p), p.payload()));
             inserted.add(p.id());
           }
         }
@@ -567,8 +626,25 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     return out;
   }
 
+  /** Checks that each sparse vector of {@code p} names one of the collection's sparse vectors. */
+  private Map<String, dev.quiver.storage.SparseVector> prepareSparse(Point p) {
+    for (String name : p.sparseVectors().keySet()) {
+      if (!config.sparseVectors().containsKey(name)) {
+        throw new StorageException.BadInput(
+            config.vectors().containsKey(name)
+                ? "Wrong input: vector `" + name + "` is dense; a sparse vector was given"
+                : "Not existing vector name error: " + name);
+      }
+    }
+    return p.sparseVectors();
+  }
+
   private VectorParams params(String vectorName) {
     VectorParams params = config.vectors().get(vectorName);
+    if (params == null && config.sparseVectors().containsKey(vectorName)) {
+      throw new StorageException.BadInput(
+          "Wrong input: vector `" + vectorName + "` is sparse; a dense vector was given");
+    }
     if (params == null) {
       throw new StorageException.BadInput("Not existing vector name error: " + vectorName);
     }
@@ -597,6 +673,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
+          addSparse(p, slots);
           store(new Stored(p.id(), opNum, slots, p.payload()));
         }
         added.forEach(
@@ -638,6 +715,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
+          p.sparseVectors()
+              .keySet()
+              .forEach(
+                  name -> {
+                    Integer old = slots.remove(name);
+                    if (old != null && sparseSpaces.containsKey(name)) {
+                      sparseSpaces.get(name).remove(old);
+                    }
+                  });
+          addSparse(p, slots);
           store(new Stored(p.id(), opNum, slots, s.payload()));
         }
         added.forEach(
@@ -653,12 +740,37 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           Map<String, Integer> slots = new HashMap<>(s.slots());
           for (String name : dv.names()) {
             Integer old = slots.remove(name);
-            if (old != null && spaces.containsKey(name)) {
-              spaces.get(name).remove(old);
+            if (old != null) {
+              freeSlot(name, old);
             }
           }
           store(new Stored(id, opNum, slots, s.payload()));
         }
+      }
+    }
+  }
+
+  /** Stores {@code p}'s sparse vectors, their slots into {@code slots}. */
+  private void addSparse(Point p, Map<String, Integer> slots) {
+    p.sparseVectors()
+        .forEach(
+            (name, v) -> {
+              SparseSpace space = sparseSpaces.get(name);
+              if (space != null) { // else a replayed write to a vector deleted since
+                slots.put(name, space.add(p.id(), v));
+              }
+            });
+  }
+
+  /** Frees the slot of vector {@code name}, dense or sparse. */
+  private void freeSlot(String name, int slot) {
+    VectorSpace space = spaces.get(name);
+    if (space != null) {
+      space.remove(slot);
+    } else {
+      SparseSpace sparse = sparseSpaces.get(name);
+      if (sparse != null) {
+        sparse.remove(slot);
       }
     }
   }
@@ -732,14 +844,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
   private void release(Stored old) {
     if (old != null) {
-      old.slots()
-          .forEach(
-              (name, slot) -> {
-                VectorSpace space = spaces.get(name);
-                if (space != null) {
-                  space.remove(slot);
-                }
-              });
+      old.slots().forEach(this::freeSlot);
     }
   }
 
@@ -756,6 +861,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   private List<ScoredPoint> searchHeld(SearchRequest request) {
+    if (request.sparseVector() != null) {
+      return searchSparse(request);
+    }
     VectorParams params = params(request.vectorName());
     if (request.vector().length != params.size()) {
       throw dimensionError(params.size(), request.vector().length);
@@ -843,13 +951,84 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       if (skipped++ < request.offset()) {
         continue;
       }
-      out.add(
-          new ScoredPoint(
-              s.id(),
-              s.version(),
-              score,
-              request.withPayload().select(s.payload()),
-              selectVectors(s, request.withVectors())));
+      out.add(scored(s, score, request));
+    }
+    return out;
+  }
+
+  /** A search result for point {@code s}, with what the request wants returned. */
+  private ScoredPoint scored(Stored s, float score, SearchRequest request) {
+    return new ScoredPoint(
+        s.id(),
+        s.version(),
+        score,
+        request.withPayload().select(s.payload()),
+        selectVectors(s, request.withVectors()),
+        null,
+        null,
+        selectSparse(s, request.withVectors()));
+  }
+
+  /**
+   * A search of a sparse vector: exact, by its inverted index; by scoring the candidates one by one
+   * when the payload indexes leave fewer than the vector's {@code full_scan_threshold}, or when the
+   * request asks for {@code exact}.
+   */
+  private List<ScoredPoint> searchSparse(SearchRequest request) {
+    String name = request.vectorName();
+    SparseSpace space = sparseSpaces.get(name);
+    if (space == null) {
+      throw new StorageException.BadInput(
+          config.vectors().containsKey(name)
+              ? "Wrong input: vector `" + name + "` is dense; a sparse vector was given"
+              : "Not existing vector name error: " + name);
+    }
+    int keep = (int) Math.max(1, Math.min((long) request.limit() + request.offset(), space.live()));
+    Filter filter = request.filter();
+    long asOf = lastApplied;
+    RequestScope scope = RequestScope.current();
+    java.util.function.IntPredicate live = slot -> space.owners.get(slot) != null;
+    java.util.function.IntPredicate accept =
+        filter == null
+            ? live
+            : slot -> {
+              scope.tick();
+              PointId id = space.owners.get(slot);
+              Stored s = id == null ? null : points.get(id);
+              return s != null && passes(filter, s);
+            };
+    PayloadIndexes.Candidates narrowed =
+        filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
+    List<SparseIndex.Hit> hits;
+    if (narrowed != null && narrowed.estimate() < space.params.fullScanThresholdOrDefault()) {
+      int[] candidates = slots(narrowed.ids(), name, narrowed.exact() ? null : filter);
+      hits = space.scan(request.sparseVector(), keep, request.scoreThreshold(), candidates, live);
+    } else if (request.exact()) {
+      hits =
+          space.scan(
+              request.sparseVector(), keep, request.scoreThreshold(), space.allSlots(), accept);
+    } else {
+      hits = space.search(request.sparseVector(), keep, request.scoreThreshold(), accept);
+    }
+    scope.charge(Math.min(request.limit(), hits.size()));
+    List<ScoredPoint> out = new ArrayList<>(Math.min(request.limit(), hits.size()));
+    int skipped = 0;
+    for (SparseIndex.Hit hit : hits) {
+      if (out.size() == request.limit()) {
+        break;
+      }
+      PointId id = space.owners.get(hit.slot());
+      Stored s = id == null ? null : points.get(id);
+      if (s == null || !Integer.valueOf(hit.slot()).equals(s.slots().get(name))) {
+        continue; // deleted or replaced meanwhile
+      }
+      if (s.version() > asOf && filter != null && !passes(filter, s)) {
+        continue; // its payload changed during the search
+      }
+      if (skipped++ < request.offset()) {
+        continue;
+      }
+      out.add(scored(s, hit.score(), request));
     }
     return out;
   }
@@ -925,8 +1104,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     for (PointId id : ids) {
       Stored s = points.get(id);
       if (s != null && seen.add(id)) {
-        out.add(
-            new PointRecord(id, withPayload.select(s.payload()), selectVectors(s, withVectors)));
+        out.add(record(s, withPayload, withVectors));
       }
     }
     return out;
@@ -987,8 +1165,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     List<PointRecord> out = new ArrayList<>(Math.min(limit, page.size()));
     for (int i = 0; i < Math.min(limit, page.size()); i++) {
       Stored s = page.get(i);
-      out.add(
-          new PointRecord(s.id(), withPayload.select(s.payload()), selectVectors(s, withVectors)));
+      out.add(record(s, withPayload, withVectors));
     }
     return new dev.quiver.storage.ScrollPage(
         out, page.size() > limit ? page.get(limit).id() : null);
@@ -999,6 +1176,36 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     return matching(filter).findAny().isPresent(); // stops at the first, uses payload indexes
   }
 
+  private PointRecord record(Stored s, WithPayload withPayload, WithVectors withVectors) {
+    return new PointRecord(
+        s.id(),
+        withPayload.select(s.payload()),
+        selectVectors(s, withVectors),
+        null,
+        selectSparse(s, withVectors));
+  }
+
+  /** The point's sparse vectors the read wants, or null when it wants none or there are none. */
+  private Map<String, dev.quiver.storage.SparseVector> selectSparse(Stored s, WithVectors with) {
+    if (!with.enabled() || sparseSpaces.isEmpty()) {
+      return null;
+    }
+    Map<String, dev.quiver.storage.SparseVector> out = null;
+    for (var e : s.slots().entrySet()) {
+      SparseSpace space = sparseSpaces.get(e.getKey());
+      if (space != null && with.wants(e.getKey())) {
+        dev.quiver.storage.SparseVector v = space.vectors.get(e.getValue());
+        if (v != null) {
+          if (out == null) {
+            out = new HashMap<>();
+          }
+          out.put(e.getKey(), v);
+        }
+      }
+    }
+    return out;
+  }
+
   private Map<String, float[]> selectVectors(Stored s, WithVectors with) {
     if (!with.enabled()) {
       return null;
@@ -1007,8 +1214,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     s.slots()
         .forEach(
             (name, slot) -> {
-              if (with.wants(name)) {
-                out.put(name, spaces.get(name).vectors.get(slot));
+              VectorSpace space = spaces.get(name);
+              if (space != null && with.wants(name)) {
+                out.put(name, space.vectors.get(slot));
               }
             });
     return out;

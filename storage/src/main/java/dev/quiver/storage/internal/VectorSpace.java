@@ -23,7 +23,7 @@ final class VectorSpace implements AutoCloseable {
   final OffHeapVectors vectors;
   final Epochs epochs;
   final HnswIndex index;
-  final SlotOwners owners = new SlotOwners();
+  final SlotTable<PointId> owners = new SlotTable<>();
   private volatile int live;
 
   VectorSpace(Path dir, VectorParams params, HnswConfig hnsw) {

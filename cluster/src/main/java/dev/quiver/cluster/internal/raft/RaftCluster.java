@@ -912,12 +912,10 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
       ReadConsistency consistency,
       ShardSelector selector) {
     MetaStateMachine.Placement p = placement(collection);
-    var params = p.config().vectors().get(request.vectorName());
-    if (params == null) {
-      throw new StorageException.BadInput(
-          "Not existing vector name error: " + request.vectorName());
-    }
-    return fanout.search(readers(collection, consistency, selector), request, params.distance());
+    return fanout.search(
+        readers(collection, consistency, selector),
+        request,
+        p.config().distanceOf(request.vectorName()));
   }
 
   @Override

@@ -1,0 +1,35 @@
+package dev.quiver.server;
+
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.Value;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The vectors of one point as a request gives them, dense and sparse by name, before the collection
+ * checks them. Mutable while an edge decodes a request, then handed to a {@link Point}; confined to
+ * the decoding thread.
+ */
+public record PointVectors(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
+
+  public PointVectors() {
+    this(new LinkedHashMap<>(), new LinkedHashMap<>());
+  }
+
+  /** The point these vectors belong to. */
+  public Point point(PointId id, Value.Struct payload) {
+    return new Point(id, dense, sparse, payload);
+  }
+
+  /** Refuses a name given twice, once dense and once sparse. */
+  public void checkNames(String path) {
+    for (String name : sparse.keySet()) {
+      if (dense.containsKey(name)) {
+        throw new RequestException.Invalid(
+            "JSON body", path + "." + name, "given as a dense and as a sparse vector");
+      }
+    }
+  }
+}
