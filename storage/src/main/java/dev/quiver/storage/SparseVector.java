@@ -40,16 +40,18 @@ public record SparseVector(int[] indices, float[] values) {
       }
     }
     int n = indices.length;
-    long[] keyed = new long[n]; // unsigned index in the high half, position in the low
+    // the index in the high half, its sign bit flipped so that signed order is unsigned order,
+    // and its position in the low half
+    long[] keyed = new long[n];
     for (int i = 0; i < n; i++) {
-      keyed[i] = (Integer.toUnsignedLong(indices[i]) << 32) | i;
+      keyed[i] = ((long) (indices[i] ^ Integer.MIN_VALUE) << 32) | i;
     }
     Arrays.sort(keyed);
     int[] idx = new int[n];
     float[] val = new float[n];
     for (int i = 0; i < n; i++) {
-      idx[i] = (int) (keyed[i] >>> 32);
-      val[i] = values[(int) keyed[i]];
+      idx[i] = (int) (keyed[i] >> 32) ^ Integer.MIN_VALUE;
+      val[i] = values[(int) (keyed[i] & 0xFFFFFFFFL)];
       if (i > 0 && idx[i] == idx[i - 1]) {
         throw new StorageException.BadInput("indices: must be unique");
       }
