@@ -69,7 +69,22 @@ class ShardCodecTest {
           new UpdateOp.OverwritePayload(
               new PointSelector.Ids(List.of(new PointId.Num(3))), Value.Struct.EMPTY),
           new UpdateOp.DeletePayload(new PointSelector.ByFilter(EVERY_CONDITION), List.of("x")),
-          new UpdateOp.ClearPayload(new PointSelector.ByFilter(EVERY_CONDITION)));
+          new UpdateOp.ClearPayload(new PointSelector.ByFilter(EVERY_CONDITION)),
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(
+                      new PointId.Num(4),
+                      Map.of("", new float[] {1}),
+                      Map.of("text", SparseVector.of(new int[] {7, -1}, new float[] {1, 2})),
+                      null)),
+              UpdateOp.Upsert.Mode.INSERT_ONLY),
+          new UpdateOp.UpdateVectors(
+              List.of(
+                  new Point(
+                      new PointId.Num(4),
+                      Map.of(),
+                      Map.of("text", SparseVector.of(new int[] {3}, new float[] {0.5f})),
+                      null))));
 
   @Test
   void everyOperationAndConditionSurvivesARoundTrip() throws Exception {
@@ -124,6 +139,59 @@ class ShardCodecTest {
     assertThat(s.id()).isEqualTo(scored.id());
     assertThat(s.payload()).isNull();
     assertThat(s.vectors().get("")).containsExactly(1);
+  }
+
+  @Test
+  void sparseVectorsRoundTripInOperationsSearchesResultsAndConfigs() throws Exception {
+    SparseVector v = SparseVector.of(new int[] {9, 2, -1}, new float[] {1, 2, 3});
+    var upsert = (UpdateOp.Upsert) EVERY_OP.get(EVERY_OP.size() - 2);
+    var back =
+        (UpdateOp.Upsert)
+            ShardCodec.read(
+                ShardCodec.write(out -> ShardCodec.writeOp(out, upsert)), ShardCodec::readOp);
+    assertThat(back.mode()).isEqualTo(UpdateOp.Upsert.Mode.INSERT_ONLY);
+    assertThat(back.points().getFirst().sparseVectors())
+        .isEqualTo(upsert.points().getFirst().sparseVectors());
+    var request =
+        SearchRequest.sparse(
+            "text", v, 10, 2, 0.5f, WithPayload.NONE, WithVectors.ALL, true, EVERY_CONDITION);
+    SearchRequest r =
+        ShardCodec.read(
+            ShardCodec.write(out -> ShardCodec.writeSearch(out, request)), ShardCodec::readSearch);
+    assertThat(r.sparseVector()).isEqualTo(v);
+    assertThat(List.of(r.limit(), r.offset())).containsExactly(10, 2);
+    var scored =
+        new ScoredPoint(new PointId.Num(1), 3, 2f, null, Map.of(), null, null, Map.of("text", v));
+    ScoredPoint s =
+        ShardCodec.read(
+            ShardCodec.write(out -> ShardCodec.writeScored(out, scored)), ShardCodec::readScored);
+    assertThat(s.sparseVectors()).containsEntry("text", v);
+    var record = new PointRecord(new PointId.Num(1), null, null, null, Map.of("text", v));
+    PointRecord pr =
+        ShardCodec.read(
+            ShardCodec.write(out -> ShardCodec.writeRecord(out, record)), ShardCodec::readRecord);
+    assertThat(pr.sparseVectors()).containsEntry("text", v);
+    var config =
+        new CollectionConfig(
+                Map.of("", new VectorParams(4, Distance.DOT, null)),
+                1,
+                1,
+                1,
+                true,
+                HnswConfig.DEFAULT,
+                OptimizersConfig.DEFAULT,
+                WalConfig.DEFAULT)
+            .withSparseVectors(
+                Map.of(
+                    "text",
+                    new SparseVectorParams(100, false, SparseVectorParams.Modifier.IDF),
+                    "splade",
+                    SparseVectorParams.DEFAULT));
+    assertThat(
+            ShardCodec.read(
+                ShardCodec.write(out -> ShardCodec.writeConfig(out, config)),
+                ShardCodec::readConfig))
+        .isEqualTo(config);
   }
 
   @Test
