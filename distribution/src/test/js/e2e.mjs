@@ -109,6 +109,41 @@ assert.equal(
   true,
 );
 
+// hybrid search: a dense and a sparse vector, fused with RRF
+const hybrid = 'js_hybrid';
+assert.equal(
+  await client.createCollection(hybrid, {
+    vectors: { size: 4, distance: 'Dot' },
+    sparse_vectors: { 'sparse-text': { modifier: 'idf' } },
+  }),
+  true,
+);
+await client.upsert(hybrid, {
+  wait: true,
+  points: [1, 2, 3, 4, 5, 6].map((i) => ({
+    id: i,
+    vector: { '': [i, 1, 0, 0], 'sparse-text': { indices: [i % 2, 9], values: [i, 1] } },
+  })),
+});
+const sparseOnly = await client.query(hybrid, {
+  query: { indices: [1], values: [1] },
+  using: 'sparse-text',
+  limit: 2,
+});
+assert.deepEqual(sparseOnly.points.map((p) => p.id), [5, 3]);
+const hybridFused = await client.query(hybrid, {
+  prefetch: [
+    { query: [1, 0, 0, 0], limit: 3 },
+    { query: { indices: [0], values: [1] }, using: 'sparse-text', limit: 3 },
+  ],
+  query: { fusion: 'rrf' },
+  limit: 2,
+  with_vector: true,
+});
+assert.equal(hybridFused.points[0].id, 6);
+assert.deepEqual(hybridFused.points[0].vector['sparse-text'].indices, [0, 9]);
+assert.equal(await client.deleteCollection(hybrid), true);
+
 await assert.rejects(() => client.getCollection('js_missing'), (e) => e.status === 404);
 assert.equal(await client.deleteCollection(name), true);
 console.log('js client e2e ok');

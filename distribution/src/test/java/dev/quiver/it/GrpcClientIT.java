@@ -914,4 +914,136 @@ class GrpcClientIT {
     client.deleteFullSnapshotAsync(full.getName()).get();
     assertThat(client.listFullSnapshotAsync().get()).isEmpty();
   }
+
+  /**
+   * The hybrid example as a Qdrant user writes it with this client: a dense and a sparse vector,
+   * points with both, and a query fusing a dense and a sparse prefetch with RRF.
+   */
+  @Test
+  void hybridSearchWithDenseAndSparseVectors() throws Exception {
+    client
+        .createCollectionAsync(
+            io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
+                .setCollectionName("hybrid")
+                .setVectorsConfig(
+                    io.qdrant.client.grpc.Collections.VectorsConfig.newBuilder()
+                        .setParamsMap(
+                            io.qdrant.client.grpc.Collections.VectorParamsMap.newBuilder()
+                                .putMap(
+                                    "dense",
+                                    VectorParams.newBuilder()
+                                        .setSize(4)
+                                        .setDistance(Distance.Cosine)
+                                        .build())))
+                .setSparseVectorsConfig(
+                    io.qdrant.client.grpc.Collections.SparseVectorConfig.newBuilder()
+                        .putMap(
+                            "text",
+                            io.qdrant.client.grpc.Collections.SparseVectorParams.newBuilder()
+                                .setModifier(io.qdrant.client.grpc.Collections.Modifier.Idf)
+                                .build()))
+                .build())
+        .get();
+    CollectionInfo info = client.getCollectionInfoAsync("hybrid").get();
+    assertThat(info.getConfig().getParams().getSparseVectorsConfig().getMapMap())
+        .containsKey("text");
+    List<PointStruct> points = new java.util.ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      points.add(
+          PointStruct.newBuilder()
+              .setId(id(i))
+              .setVectors(
+                  namedVectors(
+                      Map.of(
+                          "dense",
+                          vector(List.of((float) i, 1f, 0f, 0f)),
+                          "text",
+                          vector(List.of((float) i, 1f), List.of(i % 3, 50)))))
+              .putPayload("n", value(i))
+              .build());
+    }
+    assertThat(client.upsertAsync("hybrid", points).get().getStatus())
+        .isEqualTo(UpdateStatus.Completed);
+    // the sparse vector reads back
+    RetrievedPoint p =
+        client
+            .retrieveAsync(
+                "hybrid",
+                List.of(id(4)),
+                WithPayloadSelectorFactory.enable(false),
+                WithVectorsSelectorFactory.enable(true),
+                null)
+            .get()
+            .getFirst();
+    var text = p.getVectors().getVectors().getVectorsMap().get("text");
+    assertThat(text.getSparse().getIndicesList()).containsExactly(1, 50);
+    assertThat(text.getSparse().getValuesList()).containsExactly(4f, 1f);
+    // by the sparse vector alone
+    List<ScoredPoint> sparse =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("hybrid")
+                    .setQuery(nearest(List.of(1f), List.of(1)))
+                    .setUsing("text")
+                    .setLimit(2)
+                    .build())
+            .get();
+    assertThat(sparse).extracting(s -> s.getId().getNum()).containsExactly(10L, 7L);
+    // fused
+    List<ScoredPoint> fused =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("hybrid")
+                    .addPrefetch(
+                        io.qdrant.client.grpc.Points.PrefetchQuery.newBuilder()
+                            .setQuery(nearest(List.of(1f, 0f, 0f, 0f)))
+                            .setUsing("dense")
+                            .setLimit(5))
+                    .addPrefetch(
+                        io.qdrant.client.grpc.Points.PrefetchQuery.newBuilder()
+                            .setQuery(nearest(List.of(1f), List.of(2)))
+                            .setUsing("text")
+                            .setLimit(5))
+                    .setQuery(
+                        io.qdrant.client.QueryFactory.fusion(
+                            io.qdrant.client.grpc.Points.Fusion.RRF))
+                    .setLimit(3)
+                    .build())
+            .get();
+    assertThat(fused).hasSize(3);
+    // 8 is the best dense match with dimension 2: first in both lists
+    assertThat(fused.getFirst().getId().getNum()).isEqualTo(8L);
+    // the legacy search with sparse_indices
+    List<ScoredPoint> legacy =
+        client
+            .searchAsync(
+                SearchPoints.newBuilder()
+                    .setCollectionName("hybrid")
+                    .setVectorName("text")
+                    .addAllVector(List.of(1f))
+                    .setSparseIndices(
+                        io.qdrant.client.grpc.Points.SparseIndices.newBuilder().addData(0))
+                    .setLimit(1)
+                    .build())
+            .get();
+    assertThat(legacy).extracting(s -> s.getId().getNum()).containsExactly(9L);
+    // duplicate indices: INVALID_ARGUMENT
+    Throwable dup =
+        catchThrowable(
+            () ->
+                client
+                    .upsertAsync(
+                        "hybrid",
+                        List.of(
+                            PointStruct.newBuilder()
+                                .setId(id(99))
+                                .setVectors(
+                                    namedVectors(
+                                        Map.of("text", vector(List.of(1f, 2f), List.of(3, 3)))))
+                                .build()))
+                    .get());
+    assertThat(codeOf(dup)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
 }

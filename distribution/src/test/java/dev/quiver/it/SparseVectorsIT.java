@@ -1,0 +1,247 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sparse vectors over REST as a Qdrant user sends them: the basic dense + sparse collection,
+ * upserts in both forms, reads, the legacy search with a named sparse vector, query with {@code
+ * using}, hybrid RRF fusion of a dense and a sparse prefetch, Qdrant's validation errors, PATCH of
+ * the sparse parameters, a sparse name added and deleted, and the data across a restart. Every
+ * answer is checked against the OpenAPI document.
+ */
+class SparseVectorsIT {
+  static OpenApiValidator openApi;
+
+  @TempDir Path work;
+  QuiverProcess node;
+
+  @BeforeAll
+  static void loadSpec() throws Exception {
+    openApi = new OpenApiValidator();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  private static final String C = "/collections/{collection_name}";
+
+  private static List<Long> ids(JsonNode points) {
+    List<Long> out = new ArrayList<>();
+    points.forEach(p -> out.add(p.get("id").asLong()));
+    return out;
+  }
+
+  @Test
+  void hybridSearchWithSparseVectors() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    Rest rest = new Rest(node.httpPort, openApi);
+    rest.call(
+        "PUT",
+        C,
+        "/collections/h",
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
+            + "\"sparse_vectors\":{\"sparse-text\":{},\"idf-text\":{\"modifier\":\"idf\","
+            + "\"index\":{\"full_scan_threshold\":100}}}}");
+    JsonNode params = rest.call("GET", C, "/collections/h", null).result().at("/config/params");
+    assertThat(params.at("/sparse_vectors/sparse-text").isObject()).isTrue();
+    assertThat(params.at("/sparse_vectors/idf-text/modifier").asText()).isEqualTo("idf");
+    assertThat(params.at("/sparse_vectors/idf-text/index/full_scan_threshold").asInt())
+        .isEqualTo(100);
+    // points list form: the unnamed dense vector under "" next to the sparse ones (unsorted)
+    StringBuilder points = new StringBuilder("{\"points\":[");
+    for (int i = 1; i <= 20; i++) {
+      points
+          .append(i > 1 ? "," : "")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":{\"\":[")
+          .append(i % 4 == 0 ? 1 : 0)
+          .append(",0,0,")
+          .append(i % 4 == 0 ? 0 : 1)
+          .append("],\"sparse-text\":{\"indices\":[")
+          .append(100 + i % 5)
+          .append(",7],\"values\":[")
+          .append(i)
+          .append(",0.5]}},\"payload\":{\"group\":")
+          .append(i % 2)
+          .append("}}");
+    }
+    points.append("]}");
+    assertThat(
+            rest.call("PUT", C + "/points", "/collections/h/points?wait=true", points.toString())
+                .status())
+        .isEqualTo(200);
+    // batch form with a sparse vector
+    rest.call(
+        "PUT",
+        C + "/points",
+        "/collections/h/points?wait=true",
+        "{\"batch\":{\"ids\":[21],\"vectors\":{\"\":[[0,0,1,0]],"
+            + "\"idf-text\":[{\"indices\":[3,1],\"values\":[1,2]}]}}}");
+
+    // read back, sorted by index
+    JsonNode p21 = rest.call("GET", C + "/points/{id}", "/collections/h/points/21", null).result();
+    assertThat(p21.at("/vector/idf-text/indices").toString()).isEqualTo("[1,3]");
+    assertThat(p21.at("/vector/idf-text/values").toString()).isEqualTo("[2.0,1.0]");
+    assertThat(p21.at("/vector/").isArray()).isTrue();
+
+    // query by a sparse vector: exact dot products, only points sharing a dimension
+    JsonNode q =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/h/points/query",
+                "{\"query\":{\"indices\":[103],\"values\":[2]},\"using\":\"sparse-text\","
+                    + "\"limit\":10}")
+            .result()
+            .get("points");
+    assertThat(ids(q)).containsExactly(18L, 13L, 8L, 3L);
+    assertThat(q.get(0).get("score").floatValue()).isEqualTo(36f);
+    // a filter, and the legacy search with a NamedSparseVector and `top` instead of `limit`
+    JsonNode s =
+        rest.send( // not in the OpenAPI document any more: Qdrant still serves it
+                "POST",
+                "/collections/h/points/search",
+                "{\"vector\":{\"name\":\"sparse-text\",\"vector\":{\"indices\":[103],"
+                    + "\"values\":[2]}},\"top\":2,\"filter\":{\"must\":[{\"key\":\"group\","
+                    + "\"match\":{\"value\":1}}]}}")
+            .result();
+    assertThat(ids(s)).containsExactly(13L, 3L);
+
+    // hybrid: a dense and a sparse prefetch fused by RRF
+    JsonNode fused =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/h/points/query",
+                "{\"prefetch\":[{\"query\":[1,0,0,0],\"limit\":5},"
+                    + "{\"query\":{\"indices\":[104],\"values\":[1]},\"using\":\"sparse-text\","
+                    + "\"limit\":5}],\"query\":{\"fusion\":\"rrf\"},\"limit\":3,"
+                    + "\"with_vector\":[\"sparse-text\"]}")
+            .result()
+            .get("points");
+    assertThat(ids(fused)).hasSize(3).first().isIn(4L, 9L, 14L, 19L, 8L, 12L, 16L, 20L);
+    assertThat(fused.get(0).at("/vector/sparse-text/indices").isArray()).isTrue();
+
+    // validation as Qdrant: duplicate indices, lengths that differ (422); a dense vector for a
+    // sparse name and an unknown name (400)
+    Rest.Answer dup =
+        rest.call(
+            "PUT",
+            C + "/points",
+            "/collections/h/points",
+            "{\"points\":[{\"id\":1,\"vector\":{\"sparse-text\":{\"indices\":[1,1],"
+                + "\"values\":[1,2]}}}]}");
+    assertThat(dup.status()).isEqualTo(422);
+    assertThat(dup.error()).contains("indices: must be unique");
+    Rest.Answer len =
+        rest.call(
+            "POST",
+            C + "/points/query",
+            "/collections/h/points/query",
+            "{\"query\":{\"indices\":[1,2],\"values\":[1]},\"using\":\"sparse-text\"}");
+    assertThat(len.status()).isEqualTo(422);
+    assertThat(len.error()).contains("must be the same length as indices");
+    assertThat(
+            rest.call(
+                    "POST",
+                    C + "/points/query",
+                    "/collections/h/points/query",
+                    "{\"query\":[1,0,0,0],\"using\":\"sparse-text\"}")
+                .status())
+        .isEqualTo(400);
+    assertThat(
+            rest.call(
+                    "PUT",
+                    C + "/points",
+                    "/collections/h/points",
+                    "{\"points\":[{\"id\":1,\"vector\":{\"\":[1,0,0,0],\"nope\":{\"indices\":[1],"
+                        + "\"values\":[1]}}}]}")
+                .status())
+        .isEqualTo(400);
+    // settings Quiver does not serve are refused by name
+    Rest.Answer onDisk =
+        rest.call(
+            "PUT",
+            C,
+            "/collections/d",
+            "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
+                + "\"sparse_vectors\":{\"t\":{\"index\":{\"datatype\":\"uint8\"}}}}");
+    assertThat(onDisk.status()).isEqualTo(400);
+    assertThat(onDisk.error()).contains("sparse_vectors.t.index.datatype");
+
+    // PATCH: the IDF modifier turned on for sparse-text
+    rest.call(
+        "PATCH",
+        C,
+        "/collections/h",
+        "{\"sparse_vectors\":{\"sparse-text\":{\"modifier\":\"idf\"}}}");
+    assertThat(
+            rest.call("GET", C, "/collections/h", null)
+                .result()
+                .at("/config/params/sparse_vectors/sparse-text/modifier")
+                .asText())
+        .isEqualTo("idf");
+    JsonNode idf =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/h/points/query",
+                "{\"query\":{\"indices\":[7],\"values\":[1]},\"using\":\"sparse-text\","
+                    + "\"limit\":1}")
+            .result()
+            .get("points");
+    // dimension 7 is in all 20 vectors: idf = ln((20 - 20 + 0.5) / (20 + 0.5) + 1)
+    assertThat(idf.get(0).get("score").doubleValue())
+        .isCloseTo(0.5 * Math.log(0.5 / 20.5 + 1), org.assertj.core.data.Offset.offset(1e-5));
+
+    // a sparse name added, then deleted
+    rest.call(
+        "PUT",
+        C + "/vectors/{vector_name}",
+        "/collections/h/vectors/splade",
+        "{\"sparse\":{\"modifier\":\"none\"}}");
+    assertThat(
+            rest.call("GET", C, "/collections/h", null)
+                .result()
+                .at("/config/params/sparse_vectors/splade")
+                .isObject())
+        .isTrue();
+    rest.call("DELETE", C + "/vectors/{vector_name}", "/collections/h/vectors/idf-text", null);
+    assertThat(
+            rest.call("GET", C + "/points/{id}", "/collections/h/points/21", null)
+                .result()
+                .at("/vector/idf-text")
+                .isMissingNode())
+        .isTrue();
+
+    // everything is there after a restart
+    node.kill();
+    node.start();
+    rest = new Rest(node.httpPort, openApi);
+    JsonNode after =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/h/points/query",
+                "{\"query\":{\"indices\":[103],\"values\":[2]},\"using\":\"sparse-text\","
+                    + "\"limit\":10}")
+            .result()
+            .get("points");
+    assertThat(ids(after)).containsExactly(18L, 13L, 8L, 3L);
+  }
+}
