@@ -132,8 +132,9 @@ final class SparseIndex {
    */
   List<Hit> search(SparseVector query, int k, Float threshold, IntPredicate accept) {
     RequestScope scope = RequestScope.current();
-    List<Cursor> cursors = new ArrayList<>(query.size());
+    List<Cursor> found = new ArrayList<>(query.size());
     Map<Integer, Postings> m = lists;
+    int maxSlot = -1;
     for (int i = 0; i < query.size(); i++) {
       Postings p = m.get(query.indices()[i]);
       float q = query.values()[i];
@@ -145,66 +146,86 @@ final class SparseIndex {
         continue;
       }
       float bound = Math.max(q * p.max, q * p.min);
-      cursors.add(new Cursor(p.slots, p.weights, n, q, Math.max(0f, bound)));
+      Cursor c = new Cursor(p.slots, p.weights, n, q, Math.max(0f, bound));
+      maxSlot = Math.max(maxSlot, c.slots[n - 1]);
+      found.add(c);
     }
-    cursors.sort((a, b) -> Float.compare(a.bound, b.bound));
-    int t = cursors.size();
+    found.sort((a, b) -> Float.compare(a.bound, b.bound));
+    Cursor[] cursors = found.toArray(new Cursor[0]);
+    int t = cursors.length;
     float[] prefix = new float[t]; // prefix[i]: what lists 0..i can add at most
     float sum = 0;
     for (int i = 0; i < t; i++) {
-      sum += cursors.get(i).bound;
+      sum += cursors[i].bound;
       prefix[i] = sum;
     }
     TopK top = new TopK(k);
     float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
     float theta = floor; // a slot below this cannot be returned
-    int essential = 0; // lists from here on are walked; those before only probed
+    int essential = 0; // lists from here on are read whole; those before only probed
     long reads = 0;
-    while (essential < t) {
-      int slot = Integer.MAX_VALUE;
-      for (int i = essential; i < t; i++) {
-        Cursor c = cursors.get(i);
-        if (c.pos < c.n && c.slots[c.pos] < slot) {
-          slot = c.slots[c.pos];
-        }
-      }
-      if (slot == Integer.MAX_VALUE) {
-        break;
-      }
+    float[] partial = new float[BATCH];
+    boolean[] seen = new boolean[BATCH];
+    int[] touched = new int[BATCH];
+    // slots in windows of BATCH: the essential lists add into a dense buffer, then each touched
+    // slot, in slot order, is completed by probing the other lists while it can still make it
+    for (long start = 0; start <= maxSlot && essential < t; start += BATCH) {
       scope.tick();
-      float score = 0;
+      int end = (int) Math.min(start + BATCH, (long) maxSlot + 1);
+      int touchedCount = 0;
       for (int i = essential; i < t; i++) {
-        Cursor c = cursors.get(i);
-        if (c.pos < c.n && c.slots[c.pos] == slot) {
-          score += c.q * c.weights[c.pos++];
-          reads++;
+        Cursor c = cursors[i];
+        int pos = c.pos;
+        int[] slots = c.slots;
+        float[] weights = c.weights;
+        float q = c.q;
+        while (pos < c.n && slots[pos] < end) {
+          int s = (int) (slots[pos] - start);
+          if (!seen[s]) {
+            seen[s] = true;
+            touched[touchedCount++] = s;
+          }
+          partial[s] += q * weights[pos++];
         }
+        reads += pos - c.pos;
+        c.pos = pos;
       }
-      boolean pruned = false;
-      for (int i = essential - 1; i >= 0; i--) {
-        if (score + prefix[i] < theta) {
-          pruned = true;
-          break;
+      java.util.Arrays.sort(touched, 0, touchedCount);
+      for (int j = 0; j < touchedCount; j++) {
+        int s = touched[j];
+        float score = partial[s];
+        partial[s] = 0;
+        seen[s] = false;
+        int slot = (int) (start + s);
+        boolean pruned = false;
+        for (int i = essential - 1; i >= 0; i--) {
+          if (score + prefix[i] < theta) {
+            pruned = true;
+            break;
+          }
+          Cursor c = cursors[i];
+          reads += c.advance(slot);
+          if (c.pos < c.n && c.slots[c.pos] == slot) {
+            score += c.q * c.weights[c.pos];
+          }
         }
-        Cursor c = cursors.get(i);
-        reads += c.advance(slot);
-        if (c.pos < c.n && c.slots[c.pos] == slot) {
-          score += c.q * c.weights[c.pos];
+        if (pruned || score < theta || !accept.test(slot)) {
+          continue;
         }
-      }
-      if (pruned || score < theta || !accept.test(slot)) {
-        continue;
-      }
-      if (top.offer(slot, score) && top.full()) {
-        theta = Math.max(floor, top.worst());
-        while (essential < t && prefix[essential] < theta) {
-          essential++;
+        if (top.offer(slot, score) && top.full()) {
+          theta = Math.max(floor, top.worst());
+          while (essential < t && prefix[essential] < theta) {
+            essential++;
+          }
         }
       }
     }
     read.add(reads);
     return top.bestFirst();
   }
+
+  /** Slots per window of a search's dense score buffer. */
+  private static final int BATCH = 4096;
 
   /** Scores every slot of {@code candidates} that {@code accept} takes, one by one. */
   static List<Hit> scan(

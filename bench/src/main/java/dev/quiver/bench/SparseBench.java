@@ -1,0 +1,291 @@
+package dev.quiver.bench;
+
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.SparseVectorParams;
+import dev.quiver.storage.Storage;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WalConfig;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.ByteBuffersDirectory;
+
+/**
+ * BM25 as sparse vectors against Lucene's BM25 on the same texts ({@code minilm-384}'s {@code
+ * base.tsv} and {@code query.tsv}) and the same analyzer (Lucene's English analyzer: lower case,
+ * English stop words, Porter stemming). Each document becomes a sparse vector of its terms weighted
+ * {@code tf (k + 1) / (tf + k (1 - b + b len / avg_len))} with the corpus's average length, as
+ * Qdrant's BM25 weighs them; each query term weighs 1 and the collection's IDF modifier applies.
+ * Single thread, top 10, every query, rounds alternating between the two engines and the times
+ * summed. Quiver's results are checked against an exact scan of the same vectors. Reports the
+ * queries per second of each, their ratio, the results' agreement and the heap per posting.
+ */
+public final class SparseBench {
+  private static final double K = 1.2;
+  private static final double B = 0.75;
+  private static final int ROUNDS = 3;
+
+  private SparseBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path data = Path.of(args[0]).resolve("minilm-384");
+    List<String> docs = texts(data.resolve("base.tsv"));
+    List<String> queries = texts(data.resolve("query.tsv"));
+    Analyzer analyzer = new EnglishAnalyzer();
+    Map<String, Integer> dims = new HashMap<>();
+    List<Map<Integer, Integer>> tfs = new ArrayList<>(docs.size());
+    long totalLength = 0;
+    for (String d : docs) {
+      Map<Integer, Integer> tf = new LinkedHashMap<>();
+      for (String t : tokens(analyzer, d)) {
+        tf.merge(dims.computeIfAbsent(t, k -> dims.size()), 1, Integer::sum);
+        totalLength++;
+      }
+      tfs.add(tf);
+    }
+    double avgLen = (double) totalLength / docs.size();
+
+    // Lucene
+    var dir = new ByteBuffersDirectory();
+    try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(analyzer))) {
+      for (String d : docs) {
+        Document doc = new Document();
+        doc.add(new TextField("body", d, Field.Store.NO));
+        w.addDocument(doc);
+      }
+      w.forceMerge(1);
+    }
+    DirectoryReader reader = DirectoryReader.open(dir);
+    IndexSearcher searcher = new IndexSearcher(reader);
+    List<Query> luceneQueries = new ArrayList<>();
+    List<SparseVector> sparseQueries = new ArrayList<>();
+    for (String q : queries) {
+      BooleanQuery.Builder b = new BooleanQuery.Builder();
+      List<Integer> ids = new ArrayList<>();
+      for (String t : new java.util.LinkedHashSet<>(tokens(analyzer, q))) {
+        b.add(new TermQuery(new Term("body", t)), BooleanClause.Occur.SHOULD);
+        Integer id = dims.get(t);
+        if (id != null) {
+          ids.add(id);
+        }
+      }
+      luceneQueries.add(b.build());
+      float[] ones = new float[ids.size()];
+      java.util.Arrays.fill(ones, 1f);
+      sparseQueries.add(SparseVector.of(ids.stream().mapToInt(Integer::intValue).toArray(), ones));
+    }
+
+    // Quiver: the documents' vectors first, so the heap measured next is the shard's own
+    List<SparseVector> vectors = new ArrayList<>(docs.size());
+    long postings = 0;
+    for (Map<Integer, Integer> tf : tfs) {
+      int[] idx = new int[tf.size()];
+      float[] val = new float[tf.size()];
+      int n = 0;
+      int len = tf.values().stream().mapToInt(Integer::intValue).sum();
+      for (var e : tf.entrySet()) {
+        idx[n] = e.getKey();
+        double f = e.getValue();
+        val[n++] = (float) (f * (K + 1) / (f + K * (1 - B + B * len / avgLen)));
+      }
+      postings += n;
+      vectors.add(SparseVector.of(idx, val));
+    }
+    tfs.clear();
+    Path scratch = Scratch.dir("quiver-sparse");
+    System.gc();
+    long heapBefore = usedHeap();
+    try (CollectionRegistry registry = Storage.open(scratch)) {
+      var config =
+          new CollectionConfig(
+                  Map.of("", new VectorParams(1, Distance.DOT, null)),
+                  1,
+                  1,
+                  1,
+                  true,
+                  HnswConfig.DEFAULT,
+                  OptimizersConfig.DEFAULT,
+                  new WalConfig(256, 0))
+              .withSparseVectors(
+                  Map.of(
+                      "bm25", new SparseVectorParams(null, null, SparseVectorParams.Modifier.IDF)));
+      registry.apply(new CollectionMetaOp.Create("sparse", config), 1);
+      Collection c = registry.require("sparse");
+      long op = 0;
+      for (int from = 0; from < docs.size(); from += 1000) {
+        List<Point> batch = new ArrayList<>();
+        for (int i = from; i < Math.min(docs.size(), from + 1000); i++) {
+          batch.add(
+              new Point(
+                  PointId.of(i),
+                  Map.of("", new float[] {1}),
+                  Map.of("bm25", vectors.get(i)),
+                  null));
+        }
+        c.writer().apply(++op, new UpdateOp.Upsert(batch));
+      }
+      c.writer().flush();
+      System.gc();
+      long heapAfter = usedHeap();
+      // the vectors the shard holds: two arrays and a record each, 8 bytes per posting
+      long vectorBytes = postings * 8L + vectors.size() * (16L + 16 + 16 + 16);
+
+      // exactness: the index's top 10 against a scan of every vector
+      int exactMatches = 0;
+      int luceneOverlap = 0;
+      for (int i = 0; i < sparseQueries.size(); i++) {
+        List<ScoredPoint> fast = quiver(c, sparseQueries.get(i), false);
+        List<ScoredPoint> exact = quiver(c, sparseQueries.get(i), true);
+        boolean same = fast.size() == exact.size();
+        for (int j = 0; same && j < fast.size(); j++) {
+          same = Math.abs(fast.get(j).score() - exact.get(j).score()) < 1e-4f;
+        }
+        exactMatches += same ? 1 : 0;
+        var lucene = new java.util.HashSet<Long>();
+        for (var sd : searcher.search(luceneQueries.get(i), 10).scoreDocs) {
+          lucene.add((long) sd.doc);
+        }
+        for (ScoredPoint p : fast) {
+          luceneOverlap += lucene.contains(((PointId.Num) p.id()).value()) ? 1 : 0;
+        }
+      }
+
+      long luceneNanos = 0;
+      long quiverNanos = 0;
+      long sink = 0;
+      for (int round = 0; round < ROUNDS; round++) {
+        long t0 = System.nanoTime();
+        for (Query q : luceneQueries) {
+          sink += searcher.search(q, 10).scoreDocs.length;
+        }
+        long t1 = System.nanoTime();
+        for (SparseVector q : sparseQueries) {
+          sink += quiver(c, q, false).size();
+        }
+        long t2 = System.nanoTime();
+        if (round > 0) { // the first round warms both up
+          luceneNanos += t1 - t0;
+          quiverNanos += t2 - t1;
+        }
+      }
+      int n = sparseQueries.size() * (ROUNDS - 1);
+      double luceneQps = n / (luceneNanos / 1e9);
+      double quiverQps = n / (quiverNanos / 1e9);
+      System.out.printf(
+          Locale.ROOT,
+          "sparse BM25, %d documents, %d queries, %d postings (%.1f per document), top 10,"
+              + " 1 thread%n",
+          docs.size(),
+          sparseQueries.size(),
+          postings,
+          (double) postings / docs.size());
+      System.out.printf(Locale.ROOT, "  lucene BM25      %,10.0f q/s%n", luceneQps);
+      System.out.printf(Locale.ROOT, "  quiver sparse    %,10.0f q/s%n", quiverQps);
+      System.out.printf(Locale.ROOT, "  quiver / lucene  %10.2f%n", quiverQps / luceneQps);
+      System.out.printf(
+          Locale.ROOT,
+          "  exact top 10: %d of %d queries; overlap with lucene's top 10: %.1f%%%n",
+          exactMatches,
+          sparseQueries.size(),
+          100.0 * luceneOverlap / (10.0 * sparseQueries.size()));
+      System.out.printf(
+          Locale.ROOT,
+          "  heap: %.1f bytes per posting (inverted lists, slot tables and point entries %.1f,"
+              + " stored vectors %.1f); on disk %.1f bytes per posting (the shard's files after the load)%n",
+          (double) (heapAfter - heapBefore + vectorBytes) / postings,
+          (double) (heapAfter - heapBefore) / postings,
+          (double) vectorBytes / postings,
+          (double) diskBytes(scratch) / postings);
+      System.out.println("  (checksum " + sink % 10 + ")");
+    } finally {
+      reader.close();
+      Scratch.delete(scratch);
+    }
+  }
+
+  private static List<ScoredPoint> quiver(Collection c, SparseVector q, boolean exact) {
+    return c.reader()
+        .search(
+            SearchRequest.sparse(
+                "bm25", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, exact, null));
+  }
+
+  private static long diskBytes(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      return files
+          .filter(Files::isRegularFile)
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
+    }
+  }
+
+  private static long usedHeap() {
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
+  }
+
+  private static List<String> texts(Path tsv) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(tsv, StandardCharsets.UTF_8)) {
+      out.add(line.replace('\t', ' '));
+    }
+    return out;
+  }
+
+  private static List<String> tokens(Analyzer analyzer, String text) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (TokenStream ts = analyzer.tokenStream("body", text)) {
+      CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
+      ts.reset();
+      while (ts.incrementToken()) {
+        out.add(term.toString());
+      }
+      ts.end();
+    }
+    return out;
+  }
+}
