@@ -24,9 +24,7 @@ public final class NamedVectors {
     dispatcher.updateCollection(
         collection,
         c -> {
-          if (c.hasVector(name)) {
-            throw new StorageException.BadInput("Vector with name `" + name + "` already exists");
-          }
+          requireNew(c, name);
           if (c.unnamedVector()) {
             throw new StorageException.BadInput(
                 "Collection `"
@@ -46,9 +44,7 @@ public final class NamedVectors {
     dispatcher.updateCollection(
         collection,
         c -> {
-          if (c.hasVector(name)) {
-            throw new StorageException.BadInput("Vector with name `" + name + "` already exists");
-          }
+          requireNew(c, name);
           Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
           sparse.put(name, params);
           return c.withSparseVectors(sparse);
@@ -74,6 +70,12 @@ public final class NamedVectors {
           vectors.remove(name);
           return with(c, vectors);
         });
+  }
+
+  private static void requireNew(CollectionConfig c, String name) {
+    if (c.hasVector(name)) {
+      throw new StorageException.BadInput("Vector with name `" + name + "` already exists");
+    }
   }
 
   private static void check(String name) {

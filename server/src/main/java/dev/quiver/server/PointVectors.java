@@ -3,6 +3,7 @@ package dev.quiver.server;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +22,29 @@ public record PointVectors(Map<String, float[]> dense, Map<String, SparseVector>
   /** The point these vectors belong to. */
   public Point point(PointId id, Value.Struct payload) {
     return new Point(id, dense, sparse, payload);
+  }
+
+  /**
+   * A sparse vector from a request's indices and values at {@code path}: at most {@link
+   * SparseVector#MAX_LENGTH} elements, as many values as indices, the indices unique (a validation
+   * error in Qdrant's wording otherwise); sorted by index.
+   */
+  public static SparseVector sparse(int[] indices, float[] values, String path) {
+    if (indices.length > SparseVector.MAX_LENGTH) {
+      throw new RequestException.Invalid(
+          "JSON body",
+          path + ".indices",
+          "a sparse vector has at most " + SparseVector.MAX_LENGTH + " elements");
+    }
+    try {
+      return SparseVector.of(indices, values);
+    } catch (StorageException.BadInput e) { // "field: problem"
+      int colon = e.getMessage().indexOf(':');
+      throw new RequestException.Invalid(
+          "JSON body",
+          path + "." + e.getMessage().substring(0, colon),
+          e.getMessage().substring(colon + 2));
+    }
   }
 
   /** Refuses a name given twice, once dense and once sparse. */

@@ -311,26 +311,14 @@ final class ProtoCodec {
   /** A sparse vector message, checked as Qdrant checks it (INVALID_ARGUMENT otherwise). */
   static dev.quiver.storage.SparseVector sparse(Points.SparseVector v, String path) {
     if (v.getIndicesCount() > dev.quiver.storage.SparseVector.MAX_LENGTH) {
-      throw new RequestException.Invalid(
-          BODY,
-          path + ".indices",
-          "a sparse vector has at most "
-              + dev.quiver.storage.SparseVector.MAX_LENGTH
-              + " elements");
+      return dev.quiver.server.PointVectors.sparse(
+          new int[v.getIndicesCount()], new float[0], path);
     }
     int[] indices = new int[v.getIndicesCount()];
     for (int i = 0; i < indices.length; i++) {
       indices[i] = v.getIndices(i);
     }
-    try {
-      return dev.quiver.storage.SparseVector.of(indices, floats(v.getValuesList()));
-    } catch (dev.quiver.storage.StorageException.BadInput e) {
-      int colon = e.getMessage().indexOf(':');
-      throw new RequestException.Invalid(
-          BODY,
-          path + "." + e.getMessage().substring(0, colon),
-          e.getMessage().substring(colon + 2));
-    }
+    return dev.quiver.server.PointVectors.sparse(indices, floats(v.getValuesList()), path);
   }
 
   /** {@code UpdateVectors}: the points and the vectors to replace. */

@@ -80,16 +80,7 @@ final class CollectionJson {
       }
     }
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
-    if (o.hasNonNull("sparse_vectors")) {
-      object(o.get("sparse_vectors"), "sparse_vectors")
-          .properties()
-          .forEach(
-              e ->
-                  sparse.put(
-                      e.getKey(),
-                      sparseParams(e.getValue(), "sparse_vectors." + e.getKey())
-                          .over(SparseVectorParams.DEFAULT)));
-    }
+    sparseVectors(o).forEach((k, diff) -> sparse.put(k, diff.over(SparseVectorParams.DEFAULT)));
     Integer shards = optInt(o, "shard_number", 1, 65536);
     dev.quiver.storage.ShardingMethod method = null;
     if (o.hasNonNull("sharding_method")) {
@@ -119,6 +110,18 @@ final class CollectionJson {
     }
     return new CreateCollection(
         vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal, vectorHnsw, sparse);
+  }
+
+  /** The {@code sparse_vectors} of a create or update body, by name, as the changes they make. */
+  private static Map<String, CollectionUpdate.SparseDiff> sparseVectors(ObjectNode o) {
+    Map<String, CollectionUpdate.SparseDiff> out = new LinkedHashMap<>();
+    if (o.hasNonNull("sparse_vectors")) {
+      object(o.get("sparse_vectors"), "sparse_vectors")
+          .properties()
+          .forEach(
+              e -> out.put(e.getKey(), sparseParams(e.getValue(), "sparse_vectors." + e.getKey())));
+    }
+    return out;
   }
 
   /** A {@code SparseVectorParams} object, as the changes it makes. */
@@ -328,15 +331,7 @@ final class CollectionJson {
       throw new RequestException.Unsupported(
           "Bad request: changing vector parameters of a collection is not supported yet");
     }
-    Map<String, CollectionUpdate.SparseDiff> sparse = new LinkedHashMap<>();
-    if (o.hasNonNull("sparse_vectors")) {
-      object(o.get("sparse_vectors"), "sparse_vectors")
-          .properties()
-          .forEach(
-              e ->
-                  sparse.put(
-                      e.getKey(), sparseParams(e.getValue(), "sparse_vectors." + e.getKey())));
-    }
+    Map<String, CollectionUpdate.SparseDiff> sparse = sparseVectors(o);
     Integer rf = null;
     Integer wcf = null;
     Boolean onDiskPayload = null;

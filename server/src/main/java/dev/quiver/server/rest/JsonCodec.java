@@ -585,11 +585,8 @@ final class JsonCodec {
     }
     ArrayNode idx = array(required(o, "indices", path), path + ".indices");
     ArrayNode val = array(required(o, "values", path), path + ".values");
-    if (idx.size() > SparseVector.MAX_LENGTH) {
-      throw new RequestException.Invalid(
-          BODY,
-          path + ".indices",
-          "a sparse vector has at most " + SparseVector.MAX_LENGTH + " elements");
+    if (idx.size() > SparseVector.MAX_LENGTH) { // before anything is allocated for it
+      return PointVectors.sparse(new int[idx.size()], new float[0], path);
     }
     int[] indices = new int[idx.size()];
     for (int i = 0; i < indices.length; i++) {
@@ -610,15 +607,7 @@ final class JsonCodec {
       }
       values[i] = x.floatValue();
     }
-    try {
-      return SparseVector.of(indices, values);
-    } catch (dev.quiver.storage.StorageException.BadInput e) {
-      int colon = e.getMessage().indexOf(':');
-      throw new RequestException.Invalid(
-          BODY,
-          path + "." + e.getMessage().substring(0, colon),
-          e.getMessage().substring(colon + 2));
-    }
+    return PointVectors.sparse(indices, values, path);
   }
 
   static float[] denseVector(JsonNode node, String path) {

@@ -882,15 +882,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     Filter filter = request.filter();
     long asOf = lastApplied; // points written after this are tested against the filter again
     RequestScope scope = RequestScope.current();
-    java.util.function.IntPredicate accept =
-        filter == null
-            ? slot -> space.owners.get(slot) != null
-            : slot -> {
-              scope.tick();
-              PointId id = space.owners.get(slot);
-              Stored s = id == null ? null : points.get(id);
-              return s != null && passes(filter, s);
-            };
+    java.util.function.IntPredicate accept = accepting(space.owners, filter, scope);
     PayloadIndexes.Candidates narrowed =
         filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
     HnswIndex.Candidates found;
@@ -956,6 +948,20 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     return out;
   }
 
+  /** The slots a search may return: owned, by a point that passes {@code filter} (if any). */
+  private java.util.function.IntPredicate accepting(
+      SlotTable<PointId> owners, Filter filter, RequestScope scope) {
+    if (filter == null) {
+      return slot -> owners.get(slot) != null;
+    }
+    return slot -> {
+      scope.tick();
+      PointId id = owners.get(slot);
+      Stored s = id == null ? null : points.get(id);
+      return s != null && passes(filter, s);
+    };
+  }
+
   /** A search result for point {@code s}, with what the request wants returned. */
   private ScoredPoint scored(Stored s, float score, SearchRequest request) {
     return new ScoredPoint(
@@ -988,15 +994,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     long asOf = lastApplied;
     RequestScope scope = RequestScope.current();
     java.util.function.IntPredicate live = slot -> space.owners.get(slot) != null;
-    java.util.function.IntPredicate accept =
-        filter == null
-            ? live
-            : slot -> {
-              scope.tick();
-              PointId id = space.owners.get(slot);
-              Stored s = id == null ? null : points.get(id);
-              return s != null && passes(filter, s);
-            };
+    java.util.function.IntPredicate accept = accepting(space.owners, filter, scope);
     PayloadIndexes.Candidates narrowed =
         filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
     List<SparseIndex.Hit> hits;
