@@ -142,6 +142,20 @@ const hybridFused = await client.query(hybrid, {
 });
 assert.equal(hybridFused.points[0].id, 6);
 assert.deepEqual(hybridFused.points[0].vector['sparse-text'].indices, [0, 9]);
+// BM25 documents embedded by the node, as FastEmbed's Qdrant/bm25 would
+await client.upsert(hybrid, {
+  wait: true,
+  points: [
+    { id: 10, vector: { '': [0, 0, 1, 0], 'sparse-text': { text: 'Foxes run in the forest', model: 'qdrant/bm25' } } },
+    { id: 11, vector: { '': [0, 0, 0, 1], 'sparse-text': { text: 'A dog sleeps by the fire', model: 'qdrant/bm25' } } },
+  ],
+});
+const bm25 = await client.query(hybrid, {
+  query: { text: 'fox', model: 'qdrant/bm25' },
+  using: 'sparse-text',
+  limit: 3,
+});
+assert.deepEqual(bm25.points.map((p) => p.id), [10]);
 assert.equal(await client.deleteCollection(hybrid), true);
 
 await assert.rejects(() => client.getCollection('js_missing'), (e) => e.status === 404);

@@ -1029,6 +1029,42 @@ class GrpcClientIT {
                     .build())
             .get();
     assertThat(legacy).extracting(s -> s.getId().getNum()).containsExactly(9L);
+    // BM25 documents made in the node, in upserts and in queries
+    client
+        .upsertAsync(
+            "hybrid",
+            List.of(
+                PointStruct.newBuilder()
+                    .setId(id(20))
+                    .setVectors(
+                        namedVectors(
+                            Map.of(
+                                "dense",
+                                vector(List.of(0f, 1f, 0f, 0f)),
+                                "text",
+                                vector(
+                                    io.qdrant.client.grpc.Points.Document.newBuilder()
+                                        .setText("The quick brown foxes jumped")
+                                        .setModel("qdrant/bm25")
+                                        .build()))))
+                    .build()))
+        .get();
+    List<ScoredPoint> bm25 =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("hybrid")
+                    .setQuery(
+                        nearest(
+                            io.qdrant.client.grpc.Points.Document.newBuilder()
+                                .setText("fox")
+                                .setModel("Qdrant/BM25")
+                                .build()))
+                    .setUsing("text")
+                    .setLimit(3)
+                    .build())
+            .get();
+    assertThat(bm25).extracting(s -> s.getId().getNum()).containsExactly(20L);
     // duplicate indices: INVALID_ARGUMENT
     Throwable dup =
         catchThrowable(

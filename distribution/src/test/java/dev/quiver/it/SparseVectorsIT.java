@@ -229,6 +229,36 @@ class SparseVectorsIT {
                 .isMissingNode())
         .isTrue();
 
+    // BM25: documents embedded by the node in upserts and queries; another model is refused
+    rest.call(
+        "PUT",
+        C + "/points",
+        "/collections/h/points?wait=true",
+        "{\"points\":[{\"id\":30,\"vector\":{\"\":[0,1,0,0],\"splade\":{\"text\":"
+            + "\"The quick brown foxes jumped over lazy dogs\",\"model\":\"qdrant/bm25\"}}},"
+            + "{\"id\":31,\"vector\":{\"\":[0,1,0,0],\"splade\":{\"text\":\"A fox\","
+            + "\"model\":\"bm25\",\"options\":{\"k\":1.5}}}}]}");
+    JsonNode bm25 =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/h/points/query",
+                "{\"query\":{\"text\":\"the FOX\",\"model\":\"Qdrant/bm25\"},"
+                    + "\"using\":\"splade\",\"with_vector\":[\"splade\"]}")
+            .result()
+            .get("points");
+    assertThat(ids(bm25)).containsExactly(31L, 30L); // the shorter document weighs "fox" more
+    assertThat(bm25.get(1).at("/vector/splade/indices").size()).isEqualTo(6);
+    Rest.Answer otherModel =
+        rest.call(
+            "POST",
+            C + "/points/query",
+            "/collections/h/points/query",
+            "{\"query\":{\"text\":\"fox\",\"model\":\"openai/text-embedding-3-small\"},"
+                + "\"using\":\"splade\"}");
+    assertThat(otherModel.status()).isEqualTo(400);
+    assertThat(otherModel.error()).contains("openai/text-embedding-3-small");
+
     // everything is there after a restart
     node.kill();
     node.start();

@@ -293,6 +293,8 @@ final class ProtoCodec {
       dev.quiver.server.PointVectors out, String name, Points.Vector v, String path) {
     if (v.getVectorCase() == Points.Vector.VectorCase.SPARSE) {
       out.sparse().put(name, sparse(v.getSparse(), path));
+    } else if (v.getVectorCase() == Points.Vector.VectorCase.DOCUMENT) {
+      out.sparse().put(name, document(v.getDocument(), path, false));
     } else if (v.getVectorCase() == Points.Vector.VectorCase.VECTOR_NOT_SET && v.hasIndices()) {
       out.sparse()
           .put(
@@ -306,6 +308,14 @@ final class ProtoCodec {
     } else {
       out.dense().put(name, dense(v));
     }
+  }
+
+  /** A {@code Document} as the BM25 model embeds it: as a document to store, or as a query. */
+  static dev.quiver.storage.SparseVector document(Points.Document d, String path, boolean query) {
+    Value.Struct options = d.getOptionsCount() == 0 ? null : struct(d.getOptionsMap());
+    return query
+        ? dev.quiver.server.Bm25.query(d.getText(), d.getModel(), options, path)
+        : dev.quiver.server.Bm25.document(d.getText(), d.getModel(), options, path);
   }
 
   /** A sparse vector message, checked as Qdrant checks it (INVALID_ARGUMENT otherwise). */

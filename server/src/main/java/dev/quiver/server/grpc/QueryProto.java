@@ -164,7 +164,9 @@ final class QueryProto {
       case SPARSE -> new Queries.Example.Sparse(ProtoCodec.sparse(in.getSparse(), "query"));
       case MULTI_DENSE ->
           throw new RequestException.Unsupported("multivectors are not supported yet");
-      case DOCUMENT, IMAGE, OBJECT ->
+      case DOCUMENT ->
+          new Queries.Example.Sparse(ProtoCodec.document(in.getDocument(), "query", true));
+      case IMAGE, OBJECT ->
           throw new RequestException.Unsupported(
               "inference (documents, images, objects) is not supported: send vectors");
       case VARIANT_NOT_SET ->

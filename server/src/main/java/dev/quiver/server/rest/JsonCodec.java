@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -553,6 +554,10 @@ final class JsonCodec {
 
   /** One named vector of a point: a list of numbers (dense) or {@code {indices, values}}. */
   private static void putVector(PointVectors out, String name, JsonNode v, String path) {
+    if (v.isObject() && (v.has("text") || v.has("model"))) {
+      out.sparse().put(name, document(v, path, false));
+      return;
+    }
     if (v.isObject()) {
       out.sparse().put(name, sparseVector(v, path));
       return;
@@ -567,12 +572,33 @@ final class JsonCodec {
    * A {@code SparseVector}: {@code {"indices": [u32], "values": [f32]}}, as many of each, the
    * indices unique (422 otherwise, as Qdrant validates it); it need not be sorted.
    */
+  /**
+   * A {@code Document} ({@code {"text", "model", "options"}}) as the BM25 model embeds it: as a
+   * document to store, or as a query.
+   */
+  static SparseVector document(JsonNode node, String path, boolean query) {
+    ObjectNode o = object(node, path);
+    for (var e : o.properties()) {
+      if (!Set.of("text", "model", "options").contains(e.getKey())) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown field `"
+                + e.getKey()
+                + "`, expected `text`, `model` or `options` at `"
+                + path
+                + "`");
+      }
+    }
+    String text = text(required(o, "text", path), path + ".text");
+    String model = text(required(o, "model", path), path + ".model");
+    Value.Struct options =
+        o.hasNonNull("options") ? payload(o.get("options"), path + ".options") : null;
+    return query
+        ? dev.quiver.server.Bm25.query(text, model, options, path)
+        : dev.quiver.server.Bm25.document(text, model, options, path);
+  }
+
   static SparseVector sparseVector(JsonNode node, String path) {
     ObjectNode o = object(node, path);
-    if (o.has("text") || o.has("model")) {
-      throw new RequestException.Unsupported(
-          "Bad request: documents for inference are not supported yet at `" + path + "`");
-    }
     for (var e : o.properties()) {
       if (!e.getKey().equals("indices") && !e.getKey().equals("values")) {
         throw new RequestException.Malformed(

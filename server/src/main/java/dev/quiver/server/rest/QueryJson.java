@@ -229,7 +229,10 @@ final class QueryJson {
       if (n.has("indices")) {
         return new Queries.Example.Sparse(JsonCodec.sparseVector(n, path));
       }
-      if (n.has("text") || n.has("image") || n.has("object")) {
+      if (n.has("text")) {
+        return new Queries.Example.Sparse(JsonCodec.document(n, path, true));
+      }
+      if (n.has("image") || n.has("object")) {
         throw new RequestException.Unsupported(
             "Bad request: inference (documents, images, objects) is not supported: send vectors");
       }
