@@ -303,6 +303,85 @@ class ClusterIT {
     rest(0).send("POST", "/collections/shared/points/delete?wait=true", "{\"points\":[300]}");
   }
 
+  /**
+   * Sparse vectors through the cluster: a collection with a dense and a BM25 sparse vector over
+   * three shards, documents written through one node (embedded there, replicated as sparse
+   * vectors), the same fused and sparse results read from every node.
+   */
+  @Test
+  @Order(3)
+  void sparseVectorsAreReplicatedAndSearchedOnEveryNode() throws Exception {
+    var created =
+        rest(0)
+            .call(
+                "PUT",
+                "/collections/{collection_name}",
+                "/collections/hybrid",
+                "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sparse_vectors\":{\"text\":"
+                    + "{\"modifier\":\"idf\"}},\"shard_number\":3,\"replication_factor\":2}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    String[] texts = {
+      "foxes hunt in the forest", "dogs sleep by the fire", "a fox and a dog", "the quiet forest"
+    };
+    StringBuilder points = new StringBuilder("{\"points\":[");
+    for (int i = 0; i < texts.length; i++) {
+      points
+          .append(i > 0 ? "," : "")
+          .append("{\"id\":")
+          .append(i + 1)
+          .append(",\"vector\":{\"\":[")
+          .append(i)
+          .append(",1],\"text\":{\"text\":\"")
+          .append(texts[i])
+          .append("\",\"model\":\"qdrant/bm25\"}}}");
+    }
+    points.append("]}");
+    eventually(
+        10,
+        () ->
+            assertThat(
+                    rest(1)
+                        .send("PUT", "/collections/hybrid/points?wait=true", points.toString())
+                        .status())
+                .isEqualTo(200));
+    String sparse =
+        "{\"query\":{\"text\":\"fox forest\",\"model\":\"qdrant/bm25\"},\"using\":\"text\","
+            + "\"limit\":10}";
+    String fused =
+        "{\"prefetch\":[{\"query\":[1,0],\"limit\":2},{\"query\":{\"text\":\"fox\","
+            + "\"model\":\"qdrant/bm25\"},\"using\":\"text\",\"limit\":2}],"
+            + "\"query\":{\"fusion\":\"rrf\"},\"limit\":3}";
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      eventually(
+          10,
+          () -> {
+            var s =
+                rest(node)
+                    .call(
+                        "POST",
+                        "/collections/{collection_name}/points/query",
+                        "/collections/hybrid/points/query?consistency=majority",
+                        sparse);
+            assertThat(s.status()).as(s.body()).isEqualTo(200);
+            // 1 and 3 have both terms' stems; 4 has "forest" only; 2 neither
+            assertThat(s.result().get("points").findValuesAsText("id"))
+                .as("sparse on node %d", node)
+                .containsExactlyInAnyOrder("1", "3", "4");
+            var f =
+                rest(node)
+                    .call(
+                        "POST",
+                        "/collections/{collection_name}/points/query",
+                        "/collections/hybrid/points/query?consistency=majority",
+                        fused);
+            assertThat(f.result().get("points").get(0).get("id").asInt())
+                .as("fused on node %d", node)
+                .isEqualTo(3); // best dense match that has "fox"
+          });
+    }
+  }
+
   @Test
   @Order(4)
   void killingAFollowerAndThenTheLeaderLosesNoAcknowledgedWrite() throws Exception {
