@@ -5,7 +5,6 @@ import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Condition;
-import dev.quiver.storage.Distance;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
@@ -324,151 +323,98 @@ public final class Queries {
      * scored against the examples. {@code among} restricts the candidates (prefetch results).
      */
     private List<ScoredPoint> scored(Stage s, Filter filter, Set<PointId> among, int limit) {
+      if (config().sparseVectors().containsKey(s.using())) {
+        return scored(new SparseKind(s.using()), s, filter, among, limit);
+      }
+      return scored(new DenseKind(s.using(), params(s.using())), s, filter, among, limit);
+    }
+
+    private <V> List<ScoredPoint> scored(
+        Kind<V> kind, Stage s, Filter filter, Set<PointId> among, int limit) {
+      Examples<V> ex = new Examples<>(s, kind);
       Set<PointId> excluded = new LinkedHashSet<>();
       Filter restricted = among == null ? filter : and(filter, ids(among));
-      if (config().sparseVectors().containsKey(s.using())) {
-        return sparseScored(s, restricted, among != null, limit);
-      }
-      Examples ex = new Examples(s);
       switch (s.query()) {
         case Query.Nearest n -> {
-          float[] target = ex.vector(n.target(), excluded);
+          V target = ex.vector(n.target(), excluded);
           if (n.mmr() != null) {
-            return mmr(s, without(restricted, excluded), target, n.mmr(), among, limit);
+            return mmr(kind, s, without(restricted, excluded), target, n.mmr(), among, limit);
           }
-          return search(s, without(restricted, excluded), target, limit, among != null);
+          return search(kind, s, without(restricted, excluded), target, limit, among != null);
         }
         case Query.Recommend r when r.strategy() == Strategy.AVERAGE_VECTOR -> {
           if (r.positive().isEmpty()) {
             throw new StorageException.BadInput(
                 "At least one positive vector ID required with this strategy");
           }
-          float[] pos = ex.average(r.positive(), excluded);
-          float[] target = pos;
-          if (!r.negative().isEmpty()) {
-            float[] neg = ex.average(r.negative(), excluded);
-            target = new float[pos.length];
-            for (int i = 0; i < pos.length; i++) {
-              target[i] = pos[i] + (pos[i] - neg[i]);
-            }
-          }
-          return search(s, without(restricted, excluded), target, limit, among != null);
+          V pos = kind.average(ex.vectors(r.positive(), excluded));
+          V target =
+              r.negative().isEmpty()
+                  ? pos
+                  : kind.awayFrom(pos, kind.average(ex.vectors(r.negative(), excluded)));
+          return search(kind, s, without(restricted, excluded), target, limit, among != null);
         }
         default -> {
-          Scorer scorer = scorer(s.query(), ex, excluded);
-          return rescore(s, without(restricted, excluded), scorer, among, limit);
+          Scorer<V> scorer = scorer(kind, s.query(), ex, excluded);
+          return rescore(kind, s, without(restricted, excluded), scorer, among, limit);
         }
       }
-    }
-
-    /**
-     * A query by a sparse vector: the nearest points to a sparse vector, given or read from a
-     * point. Other queries of sparse vectors are refused by name.
-     */
-    private List<ScoredPoint> sparseScored(
-        Stage s, Filter restricted, boolean amongPrefetched, int limit) {
-      if (!(s.query() instanceof Query.Nearest n) || n.mmr() != null) {
-        throw new StorageException.BadInput(
-            "Bad request: sparse vector `"
-                + s.using()
-                + "` can be queried by nearest only (recommend, discover, context and mmr"
-                + " queries of sparse vectors are not supported yet)");
-      }
-      Set<PointId> excluded = new LinkedHashSet<>();
-      SparseVector target = sparseTarget(s, n.target(), excluded);
-      return dispatcher.search(
-          collection,
-          SearchRequest.sparse(
-              s.using(),
-              target,
-              limit,
-              0,
-              s.scoreThreshold(),
-              WithPayload.NONE,
-              WithVectors.NONE,
-              s.exact() || amongPrefetched,
-              without(restricted, excluded)),
-          consistency,
-          shards);
-    }
-
-    /** The sparse vector of an example: given, or read from a point (then excluded). */
-    private SparseVector sparseTarget(Stage s, Example e, Set<PointId> excluded) {
-      return switch (e) {
-        case Example.Sparse x -> x.vector();
-        case Example.Vector _ ->
-            throw new StorageException.BadInput(
-                "Wrong input: vector `" + s.using() + "` is sparse; a dense vector was given");
-        case Example.Point p -> {
-          Lookup lookup = s.lookup();
-          String source = lookup == null ? collection : dispatcher.resolve(lookup.collection());
-          String vector = lookup == null || lookup.vector() == null ? s.using() : lookup.vector();
-          for (PointRecord r :
-              dispatcher.retrieve(
-                  source,
-                  List.of(p.id()),
-                  WithPayload.NONE,
-                  WithVectors.only(List.of(vector)),
-                  consistency,
-                  lookup == null ? shards : ShardSelector.ALL)) {
-            SparseVector v = r.sparseVectors() == null ? null : r.sparseVectors().get(vector);
-            if (v != null) {
-              if (lookup == null) {
-                excluded.add(p.id());
-              }
-              yield v;
-            }
-          }
-          throw new StorageException.NotFound("No point with id " + p.id() + " found");
-        }
-      };
     }
 
     /**
      * The example-based scorer of a recommendation ({@code best_score}, {@code sum_scores}), a
      * discovery or a context query.
      */
-    private Scorer scorer(Query q, Examples ex, Set<PointId> excluded) {
-      Distance d = ex.distance();
+    private <V> Scorer<V> scorer(Kind<V> kind, Query q, Examples<V> ex, Set<PointId> excluded) {
       return switch (q) {
         case Query.Recommend r -> {
           if (r.positive().isEmpty() && r.negative().isEmpty()) {
             throw new StorageException.BadInput(
                 "At least one positive or negative vector ID required with this strategy");
           }
-          List<float[]> pos = ex.vectors(r.positive(), excluded);
-          List<float[]> neg = ex.vectors(r.negative(), excluded);
+          List<V> pos = ex.vectors(r.positive(), excluded);
+          List<V> neg = ex.vectors(r.negative(), excluded);
           boolean sum = r.strategy() == Strategy.SUM_SCORES;
-          yield new Scorer(
-              pos.isEmpty() ? neg : pos,
-              v -> sum ? sumScores(d, v, pos, neg) : bestScore(d, v, pos, neg));
+          List<V> all = new ArrayList<>(pos);
+          all.addAll(neg);
+          yield new Scorer<>(
+              kind.attract(pos.isEmpty() ? neg : pos, all),
+              v -> sum ? sumScores(kind, v, pos, neg) : bestScore(kind, v, pos, neg));
         }
         case Query.Discover x -> {
-          float[] target = ex.vector(x.target(), excluded);
-          List<float[][]> pairs = ex.pairs(x.context(), excluded);
-          yield new Scorer(
-              List.of(target),
+          V target = ex.vector(x.target(), excluded);
+          List<List<V>> pairs = ex.pairs(x.context(), excluded);
+          List<V> all = new ArrayList<>(List.of(target));
+          pairs.forEach(all::addAll);
+          yield new Scorer<>(
+              kind.attract(List.of(target), all),
               v -> {
                 int rank = 0;
-                for (float[][] p : pairs) {
-                  rank += d.similarity(v, p[0]) > d.similarity(v, p[1]) ? 1 : -1;
+                for (List<V> p : pairs) {
+                  rank += kind.similarity(v, p.get(0)) > kind.similarity(v, p.get(1)) ? 1 : -1;
                 }
-                return rank + scaledSigmoid(d.similarity(v, target));
+                return rank + scaledSigmoid(kind.similarity(v, target));
               });
         }
         case Query.Context c -> {
           if (c.pairs().isEmpty()) {
             throw new StorageException.BadInput("Bad request: context needs at least one pair");
           }
-          List<float[][]> pairs = ex.pairs(c.pairs(), excluded);
-          List<float[]> attract = new ArrayList<>();
-          pairs.forEach(p -> attract.add(p[0]));
-          yield new Scorer(
-              attract,
+          List<List<V>> pairs = ex.pairs(c.pairs(), excluded);
+          List<V> attract = new ArrayList<>();
+          List<V> all = new ArrayList<>();
+          pairs.forEach(
+              p -> {
+                attract.add(p.get(0));
+                all.addAll(p);
+              });
+          yield new Scorer<>(
+              kind.attract(attract, all),
               v -> {
                 float loss = 0;
-                for (float[][] p : pairs) {
-                  float diff = d.similarity(v, p[0]) - d.similarity(v, p[1]) - Math.ulp(1f);
+                for (List<V> p : pairs) {
+                  float diff =
+                      kind.similarity(v, p.get(0)) - kind.similarity(v, p.get(1)) - Math.ulp(1f);
                   loss += Math.min(0f, sigmoid(diff));
                 }
                 return loss;
@@ -479,17 +425,14 @@ public final class Queries {
     }
 
     /** A plain search for {@code target} (restricted to prefetched points: an exact one). */
-    private List<ScoredPoint> search(
-        Stage s, Filter filter, float[] target, int limit, boolean restricted) {
+    private <V> List<ScoredPoint> search(
+        Kind<V> kind, Stage s, Filter filter, V target, int limit, boolean restricted) {
       return dispatcher.search(
           collection,
-          new SearchRequest(
-              s.using(),
+          kind.request(
               target,
               limit,
-              0,
               s.scoreThreshold(),
-              WithPayload.NONE,
               WithVectors.NONE,
               s.hnswEf(),
               s.exact() || restricted,
@@ -502,12 +445,13 @@ public final class Queries {
      * Scores candidates with {@code scorer}: the prefetched points, every match when there are few
      * (or {@code exact}), else the nearest neighbours of each attracting example.
      */
-    private List<ScoredPoint> rescore(
-        Stage s, Filter filter, Scorer scorer, Set<PointId> among, int limit) {
-      Map<PointId, ScoredPoint> candidates = candidates(s, filter, scorer.attract(), among, limit);
+    private <V> List<ScoredPoint> rescore(
+        Kind<V> kind, Stage s, Filter filter, Scorer<V> scorer, Set<PointId> among, int limit) {
+      Map<PointId, ScoredPoint> candidates =
+          candidates(kind, s, filter, scorer.attract(), among, limit);
       List<ScoredPoint> out = new ArrayList<>(candidates.size());
       for (ScoredPoint p : candidates.values()) {
-        float[] v = p.vectors() == null ? null : p.vectors().get(s.using());
+        V v = kind.stored(p.vectors(), p.sparseVectors());
         if (v == null) {
           continue;
         }
@@ -521,8 +465,8 @@ public final class Queries {
     }
 
     /** Candidate points with their vector of {@code s.using()}. */
-    private Map<PointId, ScoredPoint> candidates(
-        Stage s, Filter filter, List<float[]> attract, Set<PointId> among, int limit) {
+    private <V> Map<PointId, ScoredPoint> candidates(
+        Kind<V> kind, Stage s, Filter filter, List<V> attract, Set<PointId> among, int limit) {
       long matching =
           among != null
               ? among.size()
@@ -538,17 +482,14 @@ public final class Queries {
                       Integer.MAX_VALUE - 1,
                       Math.max(4L * limit, s.hnswEf() == null ? 128 : s.hnswEf()));
       Map<PointId, ScoredPoint> out = new LinkedHashMap<>();
-      for (float[] a : all ? attract.subList(0, 1) : attract) {
+      for (V a : all ? attract.subList(0, 1) : attract) {
         for (ScoredPoint p :
             dispatcher.search(
                 collection,
-                new SearchRequest(
-                    s.using(),
+                kind.request(
                     a,
                     fetch,
-                    0,
                     null,
-                    WithPayload.NONE,
                     WithVectors.only(List.of(s.using())),
                     all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
                     all,
@@ -566,33 +507,30 @@ public final class Queries {
      * - diversity) * relevance - diversity * (its similarity to the closest chosen one)}; the
      * results keep their search scores.
      */
-    private List<ScoredPoint> mmr(
-        Stage s, Filter filter, float[] target, Mmr mmr, Set<PointId> among, int limit) {
-      Distance d = new Examples(s).distance();
+    private <V> List<ScoredPoint> mmr(
+        Kind<V> kind, Stage s, Filter filter, V target, Mmr mmr, Set<PointId> among, int limit) {
       int pool = Math.max(limit, mmr.candidates() == null ? limit : mmr.candidates());
       List<ScoredPoint> candidates =
           dispatcher.search(
               collection,
-              new SearchRequest(
-                  s.using(),
+              kind.request(
                   target,
                   pool,
-                  0,
                   s.scoreThreshold(),
-                  WithPayload.NONE,
                   WithVectors.only(List.of(s.using())),
                   s.hnswEf(),
                   s.exact() || among != null,
                   filter),
               consistency,
               shards);
-      float[] query = d.prepare(target);
+      V query = kind.prepare(target);
       int n = candidates.size();
-      float[][] vectors = new float[n][];
+      List<V> vectors = new ArrayList<>(n);
       float[] relevance = new float[n];
       for (int i = 0; i < n; i++) {
-        vectors[i] = candidates.get(i).vectors().get(s.using());
-        relevance[i] = d.similarity(query, vectors[i]);
+        ScoredPoint c = candidates.get(i);
+        vectors.add(kind.stored(c.vectors(), c.sparseVectors()));
+        relevance[i] = kind.similarity(query, vectors.get(i));
       }
       float lambda = 1f - mmr.diversity();
       float[] closest = new float[n];
@@ -618,7 +556,7 @@ public final class Queries {
         out.add(new ScoredPoint(p.id(), p.version(), p.score(), null, null, p.shardKey()));
         for (int i = 0; i < n; i++) {
           if (!chosen[i]) {
-            closest[i] = Math.max(closest[i], d.similarity(vectors[i], vectors[best]));
+            closest[i] = Math.max(closest[i], kind.similarity(vectors.get(i), vectors.get(best)));
           }
         }
       }
@@ -657,41 +595,37 @@ public final class Queries {
       return out;
     }
 
-    /** Example vectors of one stage: ids read from its lookup location, dimensions checked. */
-    private final class Examples {
+    /** Example vectors of one stage: ids read from its lookup location, checked by its kind. */
+    private final class Examples<V> {
       private final Stage stage;
+      private final Kind<V> kind;
       private final String source;
       private final String sourceVector;
-      private final VectorParams params;
 
-      Examples(Stage stage) {
+      Examples(Stage stage, Kind<V> kind) {
         this.stage = stage;
-        this.params = params(stage.using());
+        this.kind = kind;
         Lookup lookup = stage.lookup();
         this.source = lookup == null ? collection : dispatcher.resolve(lookup.collection());
         this.sourceVector =
             lookup == null || lookup.vector() == null ? stage.using() : lookup.vector();
       }
 
-      Distance distance() {
-        return params.distance();
-      }
-
       /**
        * The vector of one example; a point of the searched collection is added to {@code excluded}.
        */
-      float[] vector(Example e, Set<PointId> excluded) {
+      V vector(Example e, Set<PointId> excluded) {
         return vectors(List.of(e), excluded).getFirst();
       }
 
-      List<float[]> vectors(List<Example> examples, Set<PointId> excluded) {
+      List<V> vectors(List<Example> examples, Set<PointId> excluded) {
         List<PointId> ids = new ArrayList<>();
         for (Example e : examples) {
           if (e instanceof Example.Point p) {
             ids.add(p.id());
           }
         }
-        Map<PointId, float[]> stored = new HashMap<>();
+        Map<PointId, V> stored = new HashMap<>();
         if (!ids.isEmpty()) {
           for (PointRecord r :
               dispatcher.retrieve(
@@ -701,7 +635,7 @@ public final class Queries {
                   WithVectors.only(List.of(sourceVector)),
                   consistency,
                   stage.lookup() == null ? shards : ShardSelector.ALL)) {
-            float[] v = r.vectors() == null ? null : r.vectors().get(sourceVector);
+            V v = kind.stored(r.vectors(), r.sparseVectors(), sourceVector);
             if (v != null) {
               stored.put(r.id(), v);
             }
@@ -710,58 +644,33 @@ public final class Queries {
             excluded.addAll(ids);
           }
         }
-        List<float[]> out = new ArrayList<>(examples.size());
+        List<V> out = new ArrayList<>(examples.size());
         for (Example e : examples) {
-          float[] v =
-              switch (e) {
-                case Example.Point p -> {
-                  float[] found = stored.get(p.id());
-                  if (found == null) {
-                    throw new StorageException.NotFound("No point with id " + p.id() + " found");
-                  }
-                  yield found;
-                }
-                case Example.Vector x -> x.vector();
-                case Example.Sparse _ ->
-                    throw new StorageException.BadInput(
-                        "Wrong input: vector `"
-                            + stage.using()
-                            + "` is dense; a sparse vector was given");
-              };
-          if (v.length != params.size()) {
-            throw new StorageException.BadInput(
-                "Vector dimension error: expected dim: " + params.size() + ", got " + v.length);
+          V v;
+          if (e instanceof Example.Point p) {
+            v = stored.get(p.id());
+            if (v == null) {
+              throw new StorageException.NotFound("No point with id " + p.id() + " found");
+            }
+          } else {
+            v = kind.given(e);
           }
-          out.add(params.distance().prepare(v));
+          out.add(kind.prepare(v));
         }
         return out;
       }
 
-      float[] average(List<Example> examples, Set<PointId> excluded) {
-        float[] sum = new float[params.size()];
-        List<float[]> vs = vectors(examples, excluded);
-        for (float[] v : vs) {
-          for (int i = 0; i < sum.length; i++) {
-            sum[i] += v[i];
-          }
-        }
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] /= vs.size();
-        }
-        return sum;
-      }
-
-      List<float[][]> pairs(List<Pair> pairs, Set<PointId> excluded) {
+      List<List<V>> pairs(List<Pair> pairs, Set<PointId> excluded) {
         List<Example> flat = new ArrayList<>();
         pairs.forEach(
             p -> {
               flat.add(p.positive());
               flat.add(p.negative());
             });
-        List<float[]> vs = vectors(flat, excluded);
-        List<float[][]> out = new ArrayList<>();
+        List<V> vs = vectors(flat, excluded);
+        List<List<V>> out = new ArrayList<>();
         for (int i = 0; i < vs.size(); i += 2) {
-          out.add(new float[][] {vs.get(i), vs.get(i + 1)});
+          out.add(List.of(vs.get(i), vs.get(i + 1)));
         }
         return out;
       }
@@ -783,38 +692,234 @@ public final class Queries {
     }
   }
 
+  /** How a stage's vectors are read, checked, compared, combined and searched. */
+  private interface Kind<V> {
+    /** A vector given in the request; refused when it is of the other kind. */
+    V given(Example e);
+
+    /** The vector named {@code name} among a point's vectors, or null. */
+    V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse, String name);
+
+    /** The stage's own vector among a point's vectors, or null. */
+    V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse);
+
+    /** Checked and made ready for {@link #similarity}. */
+    V prepare(V v);
+
+    /** Larger is more similar. */
+    float similarity(V a, V b);
+
+    V average(List<V> vs);
+
+    /** {@code pos + (pos - neg)}. */
+    V awayFrom(V pos, V neg);
+
+    /**
+     * What candidates are searched by, given the attracting examples and all of them: dense vectors
+     * search by the attracting ones; sparse vectors by one vector over every example's dimensions,
+     * since only points sharing a dimension with an example are candidates.
+     */
+    List<V> attract(List<V> attracting, List<V> all);
+
+    SearchRequest request(
+        V target,
+        int limit,
+        Float threshold,
+        WithVectors with,
+        Integer hnswEf,
+        boolean exact,
+        Filter filter);
+  }
+
+  /** Dense vectors: the distance's similarity, dimensions checked. */
+  private record DenseKind(String using, VectorParams params) implements Kind<float[]> {
+    @Override
+    public float[] given(Example e) {
+      return switch (e) {
+        case Example.Vector x -> x.vector();
+        case Example.Sparse _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + using + "` is dense; a sparse vector was given");
+        case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
+      };
+    }
+
+    @Override
+    public float[] stored(
+        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
+      return dense == null ? null : dense.get(name);
+    }
+
+    @Override
+    public float[] stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
+      return stored(dense, sparse, using);
+    }
+
+    @Override
+    public float[] prepare(float[] v) {
+      if (v.length != params.size()) {
+        throw new StorageException.BadInput(
+            "Vector dimension error: expected dim: " + params.size() + ", got " + v.length);
+      }
+      return params.distance().prepare(v);
+    }
+
+    @Override
+    public float similarity(float[] a, float[] b) {
+      return params.distance().similarity(a, b);
+    }
+
+    @Override
+    public float[] average(List<float[]> vs) {
+      float[] sum = new float[params.size()];
+      for (float[] v : vs) {
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += v[i];
+        }
+      }
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] /= vs.size();
+      }
+      return sum;
+    }
+
+    @Override
+    public List<float[]> attract(List<float[]> attracting, List<float[]> all) {
+      return attracting;
+    }
+
+    @Override
+    public float[] awayFrom(float[] pos, float[] neg) {
+      float[] out = new float[pos.length];
+      for (int i = 0; i < pos.length; i++) {
+        out[i] = pos[i] + (pos[i] - neg[i]);
+      }
+      return out;
+    }
+
+    @Override
+    public SearchRequest request(
+        float[] target,
+        int limit,
+        Float threshold,
+        WithVectors with,
+        Integer hnswEf,
+        boolean exact,
+        Filter filter) {
+      return new SearchRequest(
+          using, target, limit, 0, threshold, WithPayload.NONE, with, hnswEf, exact, filter);
+    }
+  }
+
+  /**
+   * Sparse vectors: the dot product, 0 for vectors that share no dimension (as Qdrant scores them
+   * for examples).
+   */
+  private record SparseKind(String using) implements Kind<SparseVector> {
+    @Override
+    public SparseVector given(Example e) {
+      return switch (e) {
+        case Example.Sparse x -> x.vector();
+        case Example.Vector _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + using + "` is sparse; a dense vector was given");
+        case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
+      };
+    }
+
+    @Override
+    public SparseVector stored(
+        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
+      return sparse == null ? null : sparse.get(name);
+    }
+
+    @Override
+    public SparseVector stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
+      return stored(dense, sparse, using);
+    }
+
+    @Override
+    public SparseVector prepare(SparseVector v) {
+      return v;
+    }
+
+    @Override
+    public float similarity(SparseVector a, SparseVector b) {
+      float dot = a.dot(b);
+      return Float.isNaN(dot) ? 0f : dot;
+    }
+
+    @Override
+    public SparseVector average(List<SparseVector> vs) {
+      SparseVector sum = SparseVector.EMPTY;
+      for (SparseVector v : vs) {
+        sum = sum.plus(v, 1f);
+      }
+      return sum.times(1f / vs.size());
+    }
+
+    @Override
+    public List<SparseVector> attract(List<SparseVector> attracting, List<SparseVector> all) {
+      SparseVector union = SparseVector.EMPTY;
+      for (SparseVector v : all) {
+        float[] ones = new float[v.size()];
+        java.util.Arrays.fill(ones, 1f);
+        union = union.plus(new SparseVector(v.indices(), ones), 1f); // every dimension, weight > 0
+      }
+      return List.of(union);
+    }
+
+    @Override
+    public SparseVector awayFrom(SparseVector pos, SparseVector neg) {
+      return pos.times(2f).plus(neg, -1f);
+    }
+
+    @Override
+    public SearchRequest request(
+        SparseVector target,
+        int limit,
+        Float threshold,
+        WithVectors with,
+        Integer hnswEf,
+        boolean exact,
+        Filter filter) {
+      return SearchRequest.sparse(
+          using, target, limit, 0, threshold, WithPayload.NONE, with, exact, filter);
+    }
+  }
+
   /** What attracts candidates, and how a candidate's vector is scored (larger is better). */
-  private record Scorer(List<float[]> attract, FloatFunction score) {}
+  private record Scorer<V>(List<V> attract, FloatFunction<V> score) {}
 
   @FunctionalInterface
-  private interface FloatFunction {
-    float applyAsFloat(float[] v);
+  private interface FloatFunction<V> {
+    float applyAsFloat(V v);
   }
 
   private static final Comparator<ScoredPoint> BEST_FIRST =
       Comparator.comparingDouble((ScoredPoint p) -> -p.score()).thenComparing(ScoredPoint::id);
 
   /** Qdrant's {@code best_score}: the best positive similarity, or minus the best negative one. */
-  static float bestScore(Distance d, float[] v, List<float[]> pos, List<float[]> neg) {
+  private static <V> float bestScore(Kind<V> kind, V v, List<V> pos, List<V> neg) {
     float bestPos = Float.NEGATIVE_INFINITY;
-    for (float[] p : pos) {
-      bestPos = Math.max(bestPos, d.similarity(v, p));
+    for (V p : pos) {
+      bestPos = Math.max(bestPos, kind.similarity(v, p));
     }
     float bestNeg = Float.NEGATIVE_INFINITY;
-    for (float[] n : neg) {
-      bestNeg = Math.max(bestNeg, d.similarity(v, n));
+    for (V n : neg) {
+      bestNeg = Math.max(bestNeg, kind.similarity(v, n));
     }
     return bestPos > bestNeg ? scaledSigmoid(bestPos) : -scaledSigmoid(bestNeg);
   }
 
   /** Qdrant's {@code sum_scores}: the positive similarities minus the negative ones. */
-  static float sumScores(Distance d, float[] v, List<float[]> pos, List<float[]> neg) {
+  private static <V> float sumScores(Kind<V> kind, V v, List<V> pos, List<V> neg) {
     float sum = 0;
-    for (float[] p : pos) {
-      sum += d.similarity(v, p);
+    for (V p : pos) {
+      sum += kind.similarity(v, p);
     }
-    for (float[] n : neg) {
-      sum -= d.similarity(v, n);
+    for (V n : neg) {
+      sum -= kind.similarity(v, n);
     }
     return sum;
   }
