@@ -137,6 +137,27 @@ class SparseVectorsIT {
     assertThat(ids(fused)).hasSize(3).first().isIn(4L, 9L, 14L, 19L, 8L, 12L, 16L, 20L);
     assertThat(fused.get(0).at("/vector/sparse-text/indices").isArray()).isTrue();
 
+    // recommend by a point's sparse vector, and the distance matrix of sparse vectors
+    JsonNode rec =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/h/points/query",
+                "{\"query\":{\"recommend\":{\"positive\":[13]}},\"using\":\"sparse-text\","
+                    + "\"limit\":3}")
+            .result()
+            .get("points");
+    assertThat(ids(rec)).containsExactly(18L, 8L, 3L); // dimension 103, then by weight
+    JsonNode matrix =
+        rest.call(
+                "POST",
+                C + "/points/search/matrix/pairs",
+                "/collections/h/points/search/matrix/pairs",
+                "{\"sample\":6,\"limit\":2,\"using\":\"sparse-text\"}")
+            .result();
+    assertThat(matrix.get("pairs").size()).isGreaterThan(0);
+    matrix.get("pairs").forEach(p -> assertThat(p.get("score").floatValue()).isPositive());
+
     // validation as Qdrant: duplicate indices, lengths that differ (422); a dense vector for a
     // sparse name and an unknown name (400)
     Rest.Answer dup =

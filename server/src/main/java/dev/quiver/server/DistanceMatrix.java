@@ -68,7 +68,9 @@ public final class DistanceMatrix {
     Pages.sample(dispatcher, collection, filter, sample, consistency, shards)
         .forEach(r -> ids.add(r.id()));
     Collections.sort(ids);
-    Map<PointId, float[]> vectors = new java.util.HashMap<>();
+    // each sampled point's search among the others: by its dense or its sparse vector
+    Map<PointId, java.util.function.Function<Filter, SearchRequest>> vectors =
+        new java.util.HashMap<>();
     for (PointRecord r :
         dispatcher.retrieve(
             collection,
@@ -77,14 +79,43 @@ public final class DistanceMatrix {
             WithVectors.only(List.of(using)),
             consistency,
             shards)) {
-      if (r.vectors() != null && r.vectors().get(using) != null) {
-        vectors.put(r.id(), r.vectors().get(using));
+      float[] dense = r.vectors() == null ? null : r.vectors().get(using);
+      var sparse = r.sparseVectors() == null ? null : r.sparseVectors().get(using);
+      if (dense != null) {
+        vectors.put(
+            r.id(),
+            among ->
+                new SearchRequest(
+                    using,
+                    dense,
+                    limit,
+                    0,
+                    null,
+                    WithPayload.NONE,
+                    WithVectors.NONE,
+                    null,
+                    true,
+                    among));
+      } else if (sparse != null) {
+        vectors.put(
+            r.id(),
+            among ->
+                SearchRequest.sparse(
+                    using,
+                    sparse,
+                    limit,
+                    0,
+                    null,
+                    WithPayload.NONE,
+                    WithVectors.NONE,
+                    true,
+                    among));
       }
     }
     List<Pair> pairs = new ArrayList<>();
     for (PointId a : ids) {
-      float[] v = vectors.get(a);
-      if (v == null) {
+      var search = vectors.get(a);
+      if (search == null) {
         continue;
       }
       Set<PointId> others = new HashSet<>(vectors.keySet());
@@ -94,12 +125,7 @@ public final class DistanceMatrix {
       }
       Filter among = new Filter(List.of(new Condition.HasId(others)), List.of(), List.of(), null);
       for (ScoredPoint hit :
-          dispatcher.search(
-              collection,
-              new SearchRequest(
-                  using, v, limit, 0, null, WithPayload.NONE, WithVectors.NONE, null, true, among),
-              consistency,
-              shards)) {
+          dispatcher.search(collection, search.apply(among), consistency, shards)) {
         pairs.add(new Pair(a, hit.id(), hit.score()));
       }
     }
