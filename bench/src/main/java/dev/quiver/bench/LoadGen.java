@@ -78,7 +78,7 @@ public final class LoadGen {
   }
 
   /** One run: each request's latency in nanoseconds, over {@code seconds}. */
-  private record Sample(long[] took, double seconds, long errors) {
+  record Sample(long[] took, double seconds, long errors) {
     double qps() {
       return took.length / seconds;
     }
@@ -650,8 +650,7 @@ public final class LoadGen {
   }
 
   /** The future of a call of the official client. */
-  private static <T> CompletableFuture<T> done(
-      com.google.common.util.concurrent.ListenableFuture<T> f) {
+  static <T> CompletableFuture<T> done(com.google.common.util.concurrent.ListenableFuture<T> f) {
     CompletableFuture<T> out = new CompletableFuture<>();
     com.google.common.util.concurrent.Futures.addCallback(
         f,
@@ -766,7 +765,7 @@ public final class LoadGen {
    * completed it, the client channel's event loop — as an asynchronous application does, and
    * without waking a blocked thread per request on the cores the server uses too.
    */
-  private static Sample measure(Call call, int clients, int seconds, int seed) throws Exception {
+  static Sample measure(Call call, int clients, int seconds, int seed) throws Exception {
     var flags = new Flags();
     CountDownLatch done = new CountDownLatch(clients);
     List<Client> all = new ArrayList<>();

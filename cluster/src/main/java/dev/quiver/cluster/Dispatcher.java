@@ -65,6 +65,12 @@ public interface Dispatcher extends AutoCloseable {
   CollectionInfo collectionInfo(String name);
 
   /**
+   * The configuration of collection {@code name} (or of the collection an alias names), without
+   * counting its points: what a query needs to read its vectors' parameters.
+   */
+  CollectionConfig config(String name);
+
+  /**
    * Applies a point update. With {@code wait} the update is applied and durable when this returns;
    * without it, it is accepted (status {@code acknowledged}).
    */

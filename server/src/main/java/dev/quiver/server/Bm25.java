@@ -28,7 +28,8 @@ import org.tartarus.snowball.ext.EnglishStemmer;
  * ASCII, stripped of stop words (English by default), stemmed (Snowball English by default) and
  * filtered by length; each token's dimension is {@code |murmur3_32(token)|}. A document weighs each
  * token {@code tf (k + 1) / (tf + k (1 - b + b len / avg_len))}; a query weighs each distinct token
- * 1.0, and the collection's {@code idf} modifier does the rest. Immutable and thread-safe.
+ * 1.0, and the collection's {@code idf} modifier does the rest. The static entry points are
+ * thread-safe; an instance (holding a stemmer) serves one thread.
  */
 public final class Bm25 {
   private static final Set<String> ENGLISH_STOPWORDS = load("bm25/english-stopwords.txt");
@@ -54,7 +55,10 @@ public final class Bm25 {
   private final boolean lowercase;
   private final boolean asciiFolding;
   private final Set<String> stopwords;
-  private final boolean stem;
+
+  /** The Snowball stemmer, or null for none; an instance serves one request's thread. */
+  private final EnglishStemmer stemmer;
+
   private final Integer minTokenLen;
   private final Integer maxTokenLen;
 
@@ -95,7 +99,8 @@ public final class Bm25 {
     lowercase = bool(o, "lowercase", true, path);
     asciiFolding = bool(o, "ascii_folding", false, path);
     stopwords = stopwords(o.get("stopwords"), english, path + ".options.stopwords");
-    stem = stemmer(o.get("stemmer"), english, path + ".options.stemmer");
+    stemmer =
+        stemmer(o.get("stemmer"), english, path + ".options.stemmer") ? new EnglishStemmer() : null;
     minTokenLen = length(o, "min_token_len", path);
     maxTokenLen = length(o, "max_token_len", path);
   }
@@ -220,8 +225,7 @@ public final class Bm25 {
     if (stopwords.contains(t)) {
       return null;
     }
-    if (stem) {
-      EnglishStemmer stemmer = new EnglishStemmer();
+    if (stemmer != null) {
       stemmer.setCurrent(t);
       stemmer.stem();
       t = stemmer.getCurrent();

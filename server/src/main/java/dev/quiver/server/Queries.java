@@ -678,7 +678,7 @@ public final class Queries {
 
     private CollectionConfig config() {
       if (config == null) {
-        config = dispatcher.collectionInfo(collection).config();
+        config = dispatcher.config(collection);
       }
       return config;
     }

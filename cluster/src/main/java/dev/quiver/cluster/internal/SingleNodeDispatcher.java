@@ -177,6 +177,11 @@ public final class SingleNodeDispatcher implements Dispatcher {
     return registry.require(name).info();
   }
 
+  @Override
+  public CollectionConfig config(String name) {
+    return registry.require(name).config();
+  }
+
   /** The collection's shards: shard 0, or with custom sharding the shards of its keys. */
   private static ShardLayout layout(Collection c) {
     var shards = new java.util.TreeMap<Integer, ShardKey>();

@@ -25,12 +25,25 @@ import java.util.function.IntPredicate;
  */
 final class SparseIndex {
 
-  /** One dimension's postings: slots ascending, their weights, and the weights' range. */
+  /** Slots per window: a search's unit of work, and the span of a list's window bounds. */
+  static final int WINDOW_SHIFT = 12;
+
+  private static final int WINDOW = 1 << WINDOW_SHIFT;
+
+  /** Lists at least this long keep the weights' range of each window of slots. */
+  private static final int WINDOWED = 256;
+
+  /**
+   * One dimension's postings: slots ascending, their weights, the weights' range over the list and,
+   * for long lists, over each window of {@link #WINDOW} slots.
+   */
   static final class Postings {
     private int[] slots = new int[4];
     private float[] weights = new float[4];
     private float max = Float.NEGATIVE_INFINITY;
     private float min = Float.POSITIVE_INFINITY;
+    private float[] windowMax; // by window number; NaN where the window has no entry
+    private float[] windowMin;
     private volatile int size;
 
     /** Live vectors with this dimension (the document frequency of the IDF modifier). */
@@ -47,7 +60,33 @@ final class SparseIndex {
       weights[n] = weight;
       max = Math.max(max, weight);
       min = Math.min(min, weight);
-      size = n + 1; // publishes the entry and the range above
+      if (windowMax != null) {
+        widen(slot, weight);
+      } else if (n + 1 == WINDOWED) {
+        for (int i = 0; i <= n; i++) {
+          widen(slots[i], weights[i]);
+        }
+      }
+      size = n + 1; // publishes the entry and the ranges above
+    }
+
+    private void widen(int slot, float weight) {
+      int w = slot >>> WINDOW_SHIFT;
+      if (windowMax == null || w >= windowMax.length) {
+        int length = Math.max(w + 1, windowMax == null ? 4 : windowMax.length * 2);
+        float[] mx = windowMax == null ? new float[0] : windowMax;
+        float[] mn = windowMin == null ? new float[0] : windowMin;
+        float[] nextMax = Arrays.copyOf(mx, length);
+        float[] nextMin = Arrays.copyOf(mn, length);
+        Arrays.fill(nextMax, mx.length, length, Float.NaN);
+        Arrays.fill(nextMin, mn.length, length, Float.NaN);
+        windowMin = nextMin;
+        windowMax = nextMax;
+      }
+      float mx = windowMax[w];
+      windowMax[w] = Float.isNaN(mx) ? weight : Math.max(mx, weight);
+      float mn = windowMin[w];
+      windowMin[w] = Float.isNaN(mn) ? weight : Math.min(mn, weight);
     }
 
     int size() {
@@ -141,40 +180,59 @@ final class SparseIndex {
       if (p == null || q == 0) {
         continue;
       }
-      int n = p.size; // read first: the arrays and the range hold at least this many entries
+      int n = p.size; // read first: the arrays and the ranges hold at least this many entries
       if (n == 0) {
         continue;
       }
       float bound = Math.max(q * p.max, q * p.min);
-      Cursor c = new Cursor(p.slots, p.weights, n, q, Math.max(0f, bound));
+      Cursor c =
+          new Cursor(p.slots, p.weights, n, q, Math.max(0f, bound), p.windowMax, p.windowMin);
       maxSlot = Math.max(maxSlot, c.slots[n - 1]);
       found.add(c);
     }
-    found.sort((a, b) -> Float.compare(a.bound, b.bound));
     Cursor[] cursors = found.toArray(new Cursor[0]);
     int t = cursors.length;
-    float[] prefix = new float[t]; // prefix[i]: what lists 0..i can add at most
-    float sum = 0;
-    for (int i = 0; i < t; i++) {
-      sum += cursors[i].bound;
-      prefix[i] = sum;
-    }
+    Cursor[] order = new Cursor[t]; // the window's lists, smallest bound first
+    float[] prefix = new float[t]; // prefix[i]: what order[0..i] can add at most in the window
     TopK top = new TopK(k);
     float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
     float theta = floor; // a slot below this cannot be returned
-    int essential = 0; // lists from here on are read whole; those before only probed
     long reads = 0;
-    float[] partial = new float[BATCH];
-    boolean[] seen = new boolean[BATCH];
-    int[] touched = new int[BATCH];
-    // slots in windows of BATCH: the essential lists add into a dense buffer, then each touched
-    // slot, in slot order, is completed by probing the other lists while it can still make it
-    for (long start = 0; start <= maxSlot && essential < t; start += BATCH) {
+    float[] partial = new float[WINDOW];
+    boolean[] seen = new boolean[WINDOW];
+    int[] touched = new int[WINDOW];
+    int[] candSlots = new int[WINDOW];
+    float[] candScores = new float[WINDOW];
+    for (long start = 0; start <= maxSlot; start += WINDOW) {
       scope.tick();
-      int end = (int) Math.min(start + BATCH, (long) maxSlot + 1);
+      int window = (int) (start >>> WINDOW_SHIFT);
+      int end = (int) Math.min(start + WINDOW, (long) maxSlot + 1);
+      for (int i = 0; i < t; i++) {
+        cursors[i].windowBound(window);
+        order[i] = cursors[i];
+      }
+      Arrays.sort(order, (a, b) -> Float.compare(a.windowBound, b.windowBound));
+      float sum = 0;
+      for (int i = 0; i < t; i++) {
+        sum += order[i].windowBound;
+        prefix[i] = sum;
+      }
+      int essential = 0; // order[essential..] are read whole; those before only probed
+      while (essential < t && prefix[essential] < theta) {
+        essential++;
+      }
+      if (essential == t) { // nothing in this window can reach the k-th score: skip it
+        for (Cursor c : cursors) {
+          reads += c.advance(end);
+        }
+        continue;
+      }
       int touchedCount = 0;
       for (int i = essential; i < t; i++) {
-        Cursor c = cursors[i];
+        Cursor c = order[i];
+        if (c.pos < c.n && c.slots[c.pos] < start) { // only probed in earlier windows
+          reads += c.advance((int) start);
+        }
         int pos = c.pos;
         int[] slots = c.slots;
         float[] weights = c.weights;
@@ -190,42 +248,45 @@ final class SparseIndex {
         reads += pos - c.pos;
         c.pos = pos;
       }
-      java.util.Arrays.sort(touched, 0, touchedCount);
+      Arrays.sort(touched, 0, touchedCount);
+      // the window's candidates, in slot order, with what the essential lists gave them
+      int cands = 0;
+      float others = essential == 0 ? 0 : prefix[essential - 1];
       for (int j = 0; j < touchedCount; j++) {
         int s = touched[j];
         float score = partial[s];
         partial[s] = 0;
         seen[s] = false;
-        int slot = (int) (start + s);
-        boolean pruned = false;
-        for (int i = essential - 1; i >= 0; i--) {
-          if (score + prefix[i] < theta) {
-            pruned = true;
-            break;
-          }
-          Cursor c = cursors[i];
-          reads += c.advance(slot);
-          if (c.pos < c.n && c.slots[c.pos] == slot) {
-            score += c.q * c.weights[c.pos];
+        if (score + others >= theta) {
+          candSlots[cands] = (int) (start + s);
+          candScores[cands++] = score;
+        }
+      }
+      // the other lists one at a time, largest bound first, each dropping the candidates that
+      // can no longer reach the k-th score
+      for (int i = essential - 1; i >= 0 && cands > 0; i--) {
+        reads += order[i].addTo(candSlots, candScores, cands);
+        float rest = i == 0 ? 0 : prefix[i - 1];
+        int kept = 0;
+        for (int j = 0; j < cands; j++) {
+          if (candScores[j] + rest >= theta) {
+            candSlots[kept] = candSlots[j];
+            candScores[kept++] = candScores[j];
           }
         }
-        if (pruned || score < theta || !accept.test(slot)) {
-          continue;
-        }
-        if (top.offer(slot, score) && top.full()) {
+        cands = kept;
+      }
+      for (int j = 0; j < cands; j++) {
+        int slot = candSlots[j];
+        float score = candScores[j];
+        if (score >= theta && accept.test(slot) && top.offer(slot, score) && top.full()) {
           theta = Math.max(floor, top.worst());
-          while (essential < t && prefix[essential] < theta) {
-            essential++;
-          }
         }
       }
     }
     read.add(reads);
     return top.bestFirst();
   }
-
-  /** Slots per window of a search's dense score buffer. */
-  private static final int BATCH = 4096;
 
   /** Scores every slot of {@code candidates} that {@code accept} takes, one by one. */
   static List<Hit> scan(
@@ -259,14 +320,72 @@ final class SparseIndex {
     final int n;
     final float q;
     final float bound;
+    private final float[] windowMax;
+    private final float[] windowMin;
     int pos;
 
-    Cursor(int[] slots, float[] weights, int n, float q, float bound) {
+    /** What this list can add at most in the current window. */
+    float windowBound;
+
+    Cursor(
+        int[] slots,
+        float[] weights,
+        int n,
+        float q,
+        float bound,
+        float[] windowMax,
+        float[] windowMin) {
       this.slots = slots;
       this.weights = weights;
       this.n = n;
       this.q = q;
       this.bound = bound;
+      this.windowMax = windowMax;
+      this.windowMin = windowMin;
+    }
+
+    /**
+     * Sets {@link #windowBound} for {@code window}: 0 once the list is past it, the window's own
+     * weight range where the list keeps one, else the list's.
+     */
+    void windowBound(int window) {
+      if (pos >= n) {
+        windowBound = 0;
+      } else if (windowMax != null && window < windowMax.length && window < windowMin.length) {
+        float mx = windowMax[window];
+        windowBound = Float.isNaN(mx) ? 0 : Math.max(0f, Math.max(q * mx, q * windowMin[window]));
+      } else {
+        windowBound = bound;
+      }
+    }
+
+    /**
+     * Adds this list's contribution to each of the {@code m} candidates ({@code slots} ascending):
+     * by walking the list alongside them when its entries up to the last candidate are few against
+     * them, else by galloping to each. Returns the entries looked at.
+     */
+    int addTo(int[] slots, float[] scores, int m) {
+      int last = slots[m - 1];
+      int end = pos;
+      while (end < n && this.slots[end] <= last && end - pos < 8 * m) {
+        end++;
+      }
+      int looked = end - pos;
+      boolean walk = end == n || this.slots[end] > last;
+      for (int j = 0; j < m; j++) {
+        int slot = slots[j];
+        if (walk) {
+          while (pos < n && this.slots[pos] < slot) {
+            pos++;
+          }
+        } else {
+          looked += advance(slot);
+        }
+        if (pos < n && this.slots[pos] == slot) {
+          scores[j] += q * weights[pos];
+        }
+      }
+      return looked;
     }
 
     /**

@@ -81,7 +81,8 @@ class SparseIndexTest {
                       ? dev.quiver.storage.SparseVectorParams.Modifier.IDF
                       : dev.quiver.storage.SparseVectorParams.Modifier.NONE));
       int dims = 20 + r.nextInt(400);
-      int n = 50 + r.nextInt(1500);
+      // several windows of slots in some rounds: lists probed in one window are read in the next
+      int n = round % 4 == 0 ? 5_000 + r.nextInt(15_000) : 50 + r.nextInt(1500);
       boolean negative = r.nextBoolean();
       for (int i = 0; i < n; i++) {
         space.add(dev.quiver.storage.PointId.of(i), random(r, dims, 30, negative));

@@ -802,6 +802,11 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         local.map(CollectionInfo::optimizing).orElse(false));
   }
 
+  @Override
+  public CollectionConfig config(String name) {
+    return placement(name).config();
+  }
+
   private MetaStateMachine.Placement placement(String name) {
     var found = meta.collection(name);
     if (found.isEmpty()) {
