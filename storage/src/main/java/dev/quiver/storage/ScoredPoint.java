@@ -4,9 +4,9 @@ import java.util.Map;
 
 /**
  * One search result. {@code payload} and {@code vectors} are null when not requested ({@code
- * sparseVectors} may be null on its own: none to show); {@code version} is the operation number
- * that last wrote the point; {@code orderValue} is the payload value a query ordered by ({@code
- * Value.Int} or {@code Value.Double}), else null.
+ * sparseVectors} and {@code multiVectors} may be null on their own: none to show); {@code version}
+ * is the operation number that last wrote the point; {@code orderValue} is the payload value a
+ * query ordered by ({@code Value.Int} or {@code Value.Double}), else null.
  */
 public record ScoredPoint(
     PointId id,
@@ -16,7 +16,21 @@ public record ScoredPoint(
     Map<String, float[]> vectors,
     ShardKey shardKey,
     Value orderValue,
-    Map<String, SparseVector> sparseVectors) {
+    Map<String, SparseVector> sparseVectors,
+    Map<String, float[][]> multiVectors) {
+
+  /** A result without multivectors. */
+  public ScoredPoint(
+      PointId id,
+      long version,
+      float score,
+      Value.Struct payload,
+      Map<String, float[]> vectors,
+      ShardKey shardKey,
+      Value orderValue,
+      Map<String, SparseVector> sparseVectors) {
+    this(id, version, score, payload, vectors, shardKey, orderValue, sparseVectors, null);
+  }
 
   /** A result without sparse vectors. */
   public ScoredPoint(
@@ -50,16 +64,18 @@ public record ScoredPoint(
   /** The same result with another score (re-ranked by a query). */
   public ScoredPoint withScore(float newScore) {
     return new ScoredPoint(
-        id, version, newScore, payload, vectors, shardKey, orderValue, sparseVectors);
+        id, version, newScore, payload, vectors, shardKey, orderValue, sparseVectors, multiVectors);
   }
 
   /** The same result, found in a shard of {@code key}. */
   public ScoredPoint withShardKey(ShardKey key) {
-    return new ScoredPoint(id, version, score, payload, vectors, key, orderValue, sparseVectors);
+    return new ScoredPoint(
+        id, version, score, payload, vectors, key, orderValue, sparseVectors, multiVectors);
   }
 
   /** The same result with {@code sparse} as its sparse vectors. */
   public ScoredPoint withSparseVectors(Map<String, SparseVector> sparse) {
-    return new ScoredPoint(id, version, score, payload, vectors, shardKey, orderValue, sparse);
+    return new ScoredPoint(
+        id, version, score, payload, vectors, shardKey, orderValue, sparse, multiVectors);
   }
 }

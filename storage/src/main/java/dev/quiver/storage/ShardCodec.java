@@ -42,6 +42,12 @@ public final class ShardCodec {
   /** A vector update whose points carry sparse vectors. */
   private static final int OP_UPDATE_VECTORS_SPARSE = 12;
 
+  /** An upsert whose points carry multivectors: a mode byte, then points with every kind. */
+  private static final int OP_UPSERT_ALL = 13;
+
+  /** A vector update whose points carry multivectors. */
+  private static final int OP_UPDATE_VECTORS_ALL = 14;
+
   /** The sharding method byte of a configuration followed by its sparse vectors. */
   private static final int WITH_SPARSE = 0x80;
 
@@ -100,6 +106,18 @@ public final class ShardCodec {
 
   public static void writeOp(DataOutputStream out, UpdateOp op) throws IOException {
     switch (op) {
+      case UpdateOp.Upsert u when anyMulti(u.points()) -> {
+        out.writeByte(OP_UPSERT_ALL);
+        out.writeByte(u.mode().ordinal());
+        out.writeInt(u.points().size());
+        for (Point p : u.points()) {
+          writeId(out, p.id());
+          writeVectors(out, p.vectors());
+          writeSparseVectors(out, p.sparseVectors());
+          writeMultiVectors(out, p.multiVectors());
+          writeValue(out, p.payload());
+        }
+      }
       case UpdateOp.Upsert u when anySparse(u.points()) -> {
         out.writeByte(OP_UPSERT_SPARSE);
         out.writeByte(u.mode().ordinal());
@@ -150,6 +168,16 @@ public final class ShardCodec {
         writeStrings(out, dp.keys());
       }
       case UpdateOp.ClearPayload cp -> writeSelector(out, OP_CLEAR_PAYLOAD, cp.selector());
+      case UpdateOp.UpdateVectors u when anyMulti(u.points()) -> {
+        out.writeByte(OP_UPDATE_VECTORS_ALL);
+        out.writeInt(u.points().size());
+        for (Point p : u.points()) {
+          writeId(out, p.id());
+          writeVectors(out, p.vectors());
+          writeSparseVectors(out, p.sparseVectors());
+          writeMultiVectors(out, p.multiVectors());
+        }
+      }
       case UpdateOp.UpdateVectors u when anySparse(u.points()) -> {
         out.writeByte(OP_UPDATE_VECTORS_SPARSE);
         out.writeInt(u.points().size());
@@ -174,6 +202,15 @@ public final class ShardCodec {
     }
   }
 
+  private static boolean anyMulti(List<Point> points) {
+    for (Point p : points) {
+      if (!p.multiVectors().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean anySparse(List<Point> points) {
     for (Point p : points) {
       if (!p.sparseVectors().isEmpty()) {
@@ -186,9 +223,10 @@ public final class ShardCodec {
   public static UpdateOp readOp(DataInputStream in) throws IOException {
     int tag = in.readUnsignedByte();
     switch (tag) {
-      case OP_UPSERT, OP_UPSERT_MODE, OP_UPSERT_SPARSE -> {
+      case OP_UPSERT, OP_UPSERT_MODE, OP_UPSERT_SPARSE, OP_UPSERT_ALL -> {
         UpdateOp.Upsert.Mode mode = UpdateOp.Upsert.Mode.UPSERT;
-        boolean sparse = tag == OP_UPSERT_SPARSE;
+        boolean sparse = tag == OP_UPSERT_SPARSE || tag == OP_UPSERT_ALL;
+        boolean multi = tag == OP_UPSERT_ALL;
         if (tag != OP_UPSERT) {
           int m = in.readUnsignedByte();
           if (m >= UpdateOp.Upsert.Mode.values().length) {
@@ -202,7 +240,8 @@ public final class ShardCodec {
           PointId id = readId(in);
           Map<String, float[]> vectors = readVectors(in);
           Map<String, SparseVector> sparseVectors = sparse ? readSparseVectors(in) : Map.of();
-          points.add(new Point(id, vectors, sparseVectors, readStruct(in)));
+          Map<String, float[][]> multiVectors = multi ? readMultiVectors(in) : Map.of();
+          points.add(new Point(id, vectors, sparseVectors, readStruct(in), multiVectors));
         }
         return new UpdateOp.Upsert(points, mode);
       }
@@ -212,15 +251,17 @@ public final class ShardCodec {
       case OP_DELETE_BY_FILTER -> {
         return new UpdateOp.DeleteByFilter(readFilter(in));
       }
-      case OP_UPDATE_VECTORS, OP_UPDATE_VECTORS_SPARSE -> {
+      case OP_UPDATE_VECTORS, OP_UPDATE_VECTORS_SPARSE, OP_UPDATE_VECTORS_ALL -> {
         int n = count(in);
         List<Point> points = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           PointId id = readId(in);
           Map<String, float[]> vectors = readVectors(in);
           Map<String, SparseVector> sparseVectors =
-              tag == OP_UPDATE_VECTORS_SPARSE ? readSparseVectors(in) : Map.of();
-          points.add(new Point(id, vectors, sparseVectors, null));
+              tag != OP_UPDATE_VECTORS ? readSparseVectors(in) : Map.of();
+          Map<String, float[][]> multiVectors =
+              tag == OP_UPDATE_VECTORS_ALL ? readMultiVectors(in) : Map.of();
+          points.add(new Point(id, vectors, sparseVectors, null, multiVectors));
         }
         return new UpdateOp.UpdateVectors(points);
       }
@@ -522,7 +563,7 @@ public final class ShardCodec {
     out.writeLong(p.version());
     out.writeFloat(p.score());
     writeOptStruct(out, p.payload());
-    writeOptVectors(out, p.vectors(), p.sparseVectors());
+    writeOptVectors(out, p.vectors(), p.sparseVectors(), p.multiVectors());
   }
 
   public static ScoredPoint readScored(DataInputStream in) throws IOException {
@@ -539,13 +580,14 @@ public final class ShardCodec {
         vectors == 0 ? null : readVectors(in),
         null,
         null,
-        vectors == 2 ? readSparseVectors(in) : null);
+        vectors >= 2 ? readSparseVectors(in) : null,
+        vectors == 3 ? readMultiVectors(in) : null);
   }
 
   public static void writeRecord(DataOutputStream out, PointRecord p) throws IOException {
     writeId(out, p.id());
     writeOptStruct(out, p.payload());
-    writeOptVectors(out, p.vectors(), p.sparseVectors());
+    writeOptVectors(out, p.vectors(), p.sparseVectors(), p.multiVectors());
   }
 
   public static PointRecord readRecord(DataInputStream in) throws IOException {
@@ -557,7 +599,8 @@ public final class ShardCodec {
         payload,
         vectors == 0 ? null : readVectors(in),
         null,
-        vectors == 2 ? readSparseVectors(in) : null);
+        vectors >= 2 ? readSparseVectors(in) : null,
+        vectors == 3 ? readMultiVectors(in) : null);
   }
 
   private static void writeOptStruct(DataOutputStream out, Value.Struct s) throws IOException {
@@ -571,17 +614,24 @@ public final class ShardCodec {
     return in.readBoolean() ? readStruct(in) : null;
   }
 
-  /** 0: no vectors; 1: dense ones; 2: dense ones, then sparse ones. */
+  /** 0: no vectors; 1: dense ones; 2: dense, then sparse ones; 3: then multivectors too. */
   private static void writeOptVectors(
-      DataOutputStream out, Map<String, float[]> v, Map<String, SparseVector> sparse)
+      DataOutputStream out,
+      Map<String, float[]> v,
+      Map<String, SparseVector> sparse,
+      Map<String, float[][]> multi)
       throws IOException {
-    boolean withSparse = sparse != null && !sparse.isEmpty();
-    out.writeByte(v == null && !withSparse ? 0 : withSparse ? 2 : 1);
+    boolean withMulti = multi != null && !multi.isEmpty();
+    boolean withSparse = withMulti || (sparse != null && !sparse.isEmpty());
+    out.writeByte(withMulti ? 3 : withSparse ? 2 : v == null ? 0 : 1);
     if (v != null || withSparse) {
       writeVectors(out, v == null ? Map.of() : v);
     }
     if (withSparse) {
-      writeSparseVectors(out, sparse);
+      writeSparseVectors(out, sparse == null ? Map.of() : sparse);
+    }
+    if (withMulti) {
+      writeMultiVectors(out, multi);
     }
   }
 
@@ -595,9 +645,10 @@ public final class ShardCodec {
       VectorParams p = e.getValue();
       out.writeInt(p.size());
       out.writeByte(p.distance().ordinal());
-      // 0/1/2: on_disk false/true/unset; 3 more when the vector's own HNSW settings follow
+      // 0/1/2: on_disk false/true/unset; 3 more when the vector's own HNSW settings follow; 6
+      // more for a multivector
       int onDisk = p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0;
-      out.writeByte(p.hnsw() == null ? onDisk : onDisk + 3);
+      out.writeByte((p.hnsw() == null ? onDisk : onDisk + 3) + (p.multivector() ? 6 : 0));
       if (p.hnsw() != null) {
         writeHnsw(out, p.hnsw());
       }
@@ -653,6 +704,8 @@ public final class ShardCodec {
       int size = in.readInt();
       int distance = in.readUnsignedByte();
       int onDisk = in.readUnsignedByte();
+      boolean multivector = onDisk >= 6;
+      onDisk %= 6;
       if (distance >= Distance.values().length || onDisk > 5) {
         throw new Malformed("unknown distance " + distance + " or flags " + onDisk);
       }
@@ -661,7 +714,11 @@ public final class ShardCodec {
       vectors.put(
           name,
           new VectorParams(
-              size, Distance.values()[distance], onDisk == 2 ? null : onDisk == 1, own));
+              size,
+              Distance.values()[distance],
+              onDisk == 2 ? null : onDisk == 1,
+              own,
+              multivector));
     }
     int shards = in.readInt();
     int rf = in.readInt();
@@ -870,6 +927,54 @@ public final class ShardCodec {
       }
     }
     return new SparseVector(indices, values);
+  }
+
+  /** Multivectors by name: each its row count, row size and rows as one block of floats. */
+  public static void writeMultiVectors(DataOutputStream out, Map<String, float[][]> vectors)
+      throws IOException {
+    out.writeInt(vectors.size());
+    for (var e : new TreeMap<>(vectors).entrySet()) {
+      out.writeUTF(e.getKey());
+      writeRows(out, e.getValue());
+    }
+  }
+
+  public static Map<String, float[][]> readMultiVectors(DataInputStream in) throws IOException {
+    int n = count(in);
+    Map<String, float[][]> vectors = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      vectors.put(in.readUTF(), readRows(in));
+    }
+    return vectors;
+  }
+
+  /** Rows of one size: the count, the size, then the floats. */
+  public static void writeRows(DataOutputStream out, float[][] rows) throws IOException {
+    int dim = rows.length == 0 ? 0 : rows[0].length;
+    out.writeInt(rows.length);
+    out.writeInt(dim);
+    byte[] bytes = new byte[rows.length * dim * Float.BYTES];
+    var floats = java.nio.ByteBuffer.wrap(bytes).asFloatBuffer();
+    for (float[] row : rows) {
+      floats.put(row);
+    }
+    out.write(bytes);
+  }
+
+  public static float[][] readRows(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    int dim = in.readInt();
+    if (n < 0 || dim < 0 || (long) n * dim * Float.BYTES > in.available()) {
+      throw new Malformed("bad multivector shape " + n + " x " + dim);
+    }
+    byte[] bytes = new byte[n * dim * Float.BYTES];
+    in.readFully(bytes);
+    var floats = java.nio.ByteBuffer.wrap(bytes).asFloatBuffer();
+    float[][] rows = new float[n][dim];
+    for (float[] row : rows) {
+      floats.get(row);
+    }
+    return rows;
   }
 
   public static void writeSparseVectors(DataOutputStream out, Map<String, SparseVector> vectors)

@@ -12,9 +12,21 @@ import java.util.Objects;
  *     when the shard opens, as Qdrant keeps them in RAM
  * @param hnsw this vector's own HNSW settings ({@code hnsw_config} of the vector), or null for the
  *     collection's
+ * @param multivector Qdrant's {@code multivector_config} with the {@code max_sim} comparator: each
+ *     point holds a list of vectors of {@code size}, scored against a query's list by MaxSim (the
+ *     sum over the query's vectors of the best similarity to the point's); Dot and Cosine only
  */
-public record VectorParams(int size, Distance distance, Boolean onDisk, HnswConfig hnsw) {
+public record VectorParams(
+    int size, Distance distance, Boolean onDisk, HnswConfig hnsw, boolean multivector) {
   public static final int MAX_SIZE = 65536;
+
+  /** The most vectors one multivector may hold. */
+  public static final int MAX_MULTIVECTOR_ROWS = 10_000;
+
+  /** A single vector per point. */
+  public VectorParams(int size, Distance distance, Boolean onDisk, HnswConfig hnsw) {
+    this(size, distance, onDisk, hnsw, false);
+  }
 
   /** Parameters with the collection's HNSW settings. */
   public VectorParams(int size, Distance distance, Boolean onDisk) {
@@ -32,6 +44,9 @@ public record VectorParams(int size, Distance distance, Boolean onDisk, HnswConf
     Objects.requireNonNull(distance, "distance");
     if (size < 1 || size > MAX_SIZE) {
       throw new IllegalArgumentException("vector size " + size + " outside 1.." + MAX_SIZE);
+    }
+    if (multivector && distance != Distance.DOT && distance != Distance.COSINE) {
+      throw new IllegalArgumentException("multivectors are scored with Dot or Cosine only");
     }
   }
 }

@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
  * (the CRC over the body), written to a temporary file that is fsynced and renamed. A reader checks
  * the CRC in one pass, then hands the graphs and points to a {@link Restorer} in a second. Version
  * 1 files (one {@link FileFormat} block) are still read. Version 3 adds, after the HNSW graphs,
- * each sparse vector space's live vectors by slot; a version 2 file has none.
+ * each sparse vector space's and then each multivector space's live vectors by slot; a version 2
+ * file has none.
  */
 final class Checkpoint {
   static final String FILE = "checkpoint.bin";
@@ -46,6 +47,9 @@ final class Checkpoint {
     /** A sparse vector space; {@code in} is positioned at its vectors. */
     void sparseSpace(String name, DataInputStream in) throws IOException;
 
+    /** A multivector space; {@code in} is positioned at its vectors. */
+    void multiSpace(String name, DataInputStream in) throws IOException;
+
     void point(PointState p);
   }
 
@@ -61,6 +65,7 @@ final class Checkpoint {
       long appliedOp,
       Map<String, VectorSpace> spaces,
       Map<String, SparseSpace> sparseSpaces,
+      Map<String, MultiSpace> multiSpaces,
       Iterable<PointState> points,
       int count) {
     FileFormat.replace(
@@ -86,6 +91,12 @@ final class Checkpoint {
           var sparse = new java.util.TreeMap<>(sparseSpaces);
           out.writeInt(sparse.size());
           for (var e : sparse.entrySet()) {
+            out.writeUTF(e.getKey());
+            e.getValue().write(out);
+          }
+          var multi = new java.util.TreeMap<>(multiSpaces);
+          out.writeInt(multi.size());
+          for (var e : multi.entrySet()) {
             out.writeUTF(e.getKey());
             e.getValue().write(out);
           }
@@ -186,6 +197,10 @@ final class Checkpoint {
       int sparse = in.readInt();
       for (int i = 0; i < sparse; i++) {
         to.sparseSpace(in.readUTF(), in);
+      }
+      int multi = in.readInt();
+      for (int i = 0; i < multi; i++) {
+        to.multiSpace(in.readUTF(), in);
       }
     }
     int n = in.readInt();

@@ -46,6 +46,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private volatile CollectionConfig config;
   private final Map<String, VectorSpace> spaces = new HashMap<>();
   private final Map<String, SparseSpace> sparseSpaces = new ConcurrentHashMap<>();
+  private final Map<String, MultiSpace> multiSpaces = new ConcurrentHashMap<>();
   private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
 
   /** Every point id, in order: scroll pages without sorting the points. */
@@ -126,6 +127,18 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             }
 
             @Override
+            public void multiSpace(String name, java.io.DataInputStream in)
+                throws java.io.IOException {
+              VectorParams params = config.vectors().get(name);
+              boolean kept = params != null && params.multivector();
+              MultiSpace space = new MultiSpace(kept ? params : null);
+              space.read(in);
+              if (kept) { // else a multivector deleted since: read past it
+                multiSpaces.put(name, space);
+              }
+            }
+
+            @Override
             public void point(Checkpoint.PointState p) {
               Map<String, Integer> slots = new HashMap<>();
               p.slots()
@@ -134,8 +147,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                         if (spaces.containsKey(name)) {
                           spaces.get(name).restoreOwner(slot, p.id());
                           slots.put(name, slot);
-                        } else if (sparseSpaces.containsKey(name)) {
-                          slots.put(name, sparseSpaces.get(name).restore(slot, p.id()));
+                        } else if (heapSpace(name) != null) {
+                          slots.put(name, heapSpace(name).restore(slot, p.id()));
                         } // else a vector deleted since
                       });
               store(new Stored(p.id(), p.version(), slots, p.payload()));
@@ -144,13 +157,16 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       lastApplied = applied[0];
       checkpointed = lastApplied;
     }
-    for (String name : new java.util.TreeMap<>(config.vectors()).keySet()) {
-      if (!spaces.containsKey(name)) {
-        newSpace(names, name, 0);
+    for (var e : new java.util.TreeMap<>(config.vectors()).entrySet()) {
+      if (e.getValue().multivector()) {
+        multiSpaces.computeIfAbsent(e.getKey(), k -> new MultiSpace(e.getValue()));
+      } else if (!spaces.containsKey(e.getKey())) {
+        newSpace(names, e.getKey(), 0);
       }
     }
     spaces.values().forEach(VectorSpace::restored);
     sparseSpaces.values().forEach(SparseSpace::restored);
+    multiSpaces.values().forEach(MultiSpace::restored);
     config
         .sparseVectors()
         .forEach((name, p) -> sparseSpaces.computeIfAbsent(name, k -> new SparseSpace(p)));
@@ -246,6 +262,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           lastApplied,
           spaces,
           sparseSpaces,
+          multiSpaces,
           () ->
               points.values().stream()
                   .map(s -> new Checkpoint.PointState(s.id(), s.version(), s.payload(), s.slots()))
@@ -388,8 +405,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    */
   void updateConfig(CollectionConfig next) {
     synchronized (writeLock) {
-      for (String name : next.vectors().keySet()) {
-        if (!spaces.containsKey(name)) { // a named vector added: an empty space
+      for (var e : next.vectors().entrySet()) {
+        String name = e.getKey();
+        if (e.getValue().multivector()) {
+          multiSpaces.computeIfAbsent(name, k -> new MultiSpace(e.getValue()));
+        } else if (!spaces.containsKey(name)) { // a named vector added: an empty space
           config = next;
           if (!vectorDirNames.contains(name)) {
             vectorDirNames.add(name);
@@ -415,7 +435,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       }
       for (String name : new ArrayList<>(sparseSpaces.keySet())) {
         if (!next.sparseVectors().containsKey(name)) {
-          deleteSparseVector(name);
+          deleteHeapVector(sparseSpaces, name);
+        }
+      }
+      for (String name : new ArrayList<>(multiSpaces.keySet())) {
+        if (!next.vectors().containsKey(name)) {
+          deleteHeapVector(multiSpaces, name);
         }
       }
       config = next;
@@ -451,10 +476,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   /**
-   * Deletes sparse vector {@code name} from every point, then checkpoints. Under the write lock.
+   * Deletes sparse or multi vector {@code name} from every point, then checkpoints. Under the write
+   * lock.
    */
-  private void deleteSparseVector(String name) {
-    sparseSpaces.remove(name);
+  private void deleteHeapVector(Map<String, ? extends HeapSpace<?>> from, String name) {
+    from.remove(name);
     dropSlots(name);
     checkpointed = -1;
     checkpoint();
@@ -561,7 +587,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
           if (!points.containsKey(p.id())) {
             throw new StorageException.NotFound("No point with id " + p.id() + " found");
           }
-          out.add(new Point(p.id(), prepareVectors(p, false), prepareSparse(p), null));
+          out.add(
+              new Point(p.id(), prepareVectors(p, false), prepareSparse(p), null, prepareMulti(p)));
         }
         yield new UpdateOp.UpdateVectors(out);
       }
@@ -577,7 +604,13 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                 case UPDATE_ONLY -> exists; // no point is created
               };
           if (keep) {
-            out.add(new Point(p.id(), prepareVectors(p, true), prepareSparse(p), p.payload()));
+            out.add(
+                new Point(
+                    p.id(),
+                    prepareVectors(p, true),
+                    prepareSparse(p),
+                    p.payload(),
+                    prepareMulti(p)));
             inserted.add(p.id());
           }
         }
@@ -598,7 +631,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private Map<String, float[]> prepareVectors(Point p, boolean complete) {
     if (complete
         && config.unnamedVector()
-        && !p.vectors().containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+        && !p.vectors().containsKey(CollectionConfig.DEFAULT_VECTOR)
+        && !p.multiVectors().containsKey(CollectionConfig.DEFAULT_VECTOR)) {
       throw new StorageException.BadInput(
           "Vector inserted with wrong name: point "
               + p.id()
@@ -607,23 +641,62 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     Map<String, float[]> out = new HashMap<>();
     for (var e : p.vectors().entrySet()) {
       VectorParams params = params(e.getKey());
-      float[] v = e.getValue();
-      if (v.length != params.size()) {
-        throw dimensionError(params.size(), v.length);
+      if (params.multivector()) {
+        throw new StorageException.BadInput(
+            "Wrong input: vector `" + e.getKey() + "` is a multivector; give a list of vectors");
       }
-      for (float f : v) {
-        if (!Float.isFinite(f)) {
-          throw new StorageException.BadInput(
-              "vector of point " + p.id() + " contains a non-finite number");
-        }
+      out.put(e.getKey(), preparedRow(params, e.getValue(), p.id()));
+    }
+    return out;
+  }
+
+  /**
+   * Checks each multivector of {@code p}: a multivector of the collection, 1 to {@value
+   * VectorParams#MAX_MULTIVECTOR_ROWS} rows of its size, finite; Cosine rows normalised (copies).
+   */
+  private Map<String, float[][]> prepareMulti(Point p) {
+    Map<String, float[][]> out = new HashMap<>();
+    for (var e : p.multiVectors().entrySet()) {
+      VectorParams params = params(e.getKey());
+      if (!params.multivector()) {
+        throw new StorageException.BadInput(
+            "Wrong input: vector `" + e.getKey() + "` is a single vector; a multivector was given");
       }
-      float[] copy = v.clone();
-      if (params.distance() == Distance.COSINE) {
-        VectorMath.normalize(copy);
+      float[][] rows = e.getValue();
+      if (rows.length == 0 || rows.length > VectorParams.MAX_MULTIVECTOR_ROWS) {
+        throw new StorageException.BadInput(
+            "multivector of point "
+                + p.id()
+                + " must hold 1 to "
+                + VectorParams.MAX_MULTIVECTOR_ROWS
+                + " vectors, got "
+                + rows.length);
+      }
+      float[][] copy = new float[rows.length][];
+      for (int i = 0; i < rows.length; i++) {
+        copy[i] = preparedRow(params, rows[i], p.id());
       }
       out.put(e.getKey(), copy);
     }
     return out;
+  }
+
+  /** A vector of {@code params}' size, finite, normalised for Cosine (a copy). */
+  private static float[] preparedRow(VectorParams params, float[] v, PointId id) {
+    if (v.length != params.size()) {
+      throw dimensionError(params.size(), v.length);
+    }
+    for (float f : v) {
+      if (!Float.isFinite(f)) {
+        throw new StorageException.BadInput(
+            "vector of point " + id + " contains a non-finite number");
+      }
+    }
+    float[] copy = v.clone();
+    if (params.distance() == Distance.COSINE) {
+      VectorMath.normalize(copy);
+    }
+    return copy;
   }
 
   /** Checks that each sparse vector of {@code p} names one of the collection's sparse vectors. */
@@ -673,7 +746,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
-          addSparse(p, slots);
+          addHeapVectors(p, slots);
           store(new Stored(p.id(), opNum, slots, p.payload()));
         }
         added.forEach(
@@ -715,16 +788,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
-          p.sparseVectors()
-              .keySet()
-              .forEach(
-                  name -> {
-                    Integer old = slots.remove(name);
-                    if (old != null && sparseSpaces.containsKey(name)) {
-                      sparseSpaces.get(name).remove(old);
-                    }
-                  });
-          addSparse(p, slots);
+          addHeapVectors(p, slots);
           store(new Stored(p.id(), opNum, slots, s.payload()));
         }
         added.forEach(
@@ -750,27 +814,53 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
   }
 
-  /** Stores {@code p}'s sparse vectors, their slots into {@code slots}. */
-  private void addSparse(Point p, Map<String, Integer> slots) {
+  /**
+   * Stores {@code p}'s sparse vectors and multivectors, their slots into {@code slots} (a vector
+   * the point had under one of those names is freed first).
+   */
+  private void addHeapVectors(Point p, Map<String, Integer> slots) {
     p.sparseVectors()
         .forEach(
             (name, v) -> {
               SparseSpace space = sparseSpaces.get(name);
               if (space != null) { // else a replayed write to a vector deleted since
+                replaceSlot(slots, name);
+                slots.put(name, space.add(p.id(), v));
+              }
+            });
+    p.multiVectors()
+        .forEach(
+            (name, v) -> {
+              MultiSpace space = multiSpaces.get(name);
+              if (space != null) {
+                replaceSlot(slots, name);
                 slots.put(name, space.add(p.id(), v));
               }
             });
   }
 
-  /** Frees the slot of vector {@code name}, dense or sparse. */
+  private void replaceSlot(Map<String, Integer> slots, String name) {
+    Integer old = slots.remove(name);
+    if (old != null) {
+      freeSlot(name, old);
+    }
+  }
+
+  /** The sparse or multivector space of {@code name}, or null. */
+  private HeapSpace<?> heapSpace(String name) {
+    HeapSpace<?> sparse = sparseSpaces.get(name);
+    return sparse != null ? sparse : multiSpaces.get(name);
+  }
+
+  /** Frees the slot of vector {@code name}, whatever its kind. */
   private void freeSlot(String name, int slot) {
     VectorSpace space = spaces.get(name);
     if (space != null) {
       space.remove(slot);
     } else {
-      SparseSpace sparse = sparseSpaces.get(name);
-      if (sparse != null) {
-        sparse.remove(slot);
+      HeapSpace<?> heap = heapSpace(name);
+      if (heap != null) {
+        heap.remove(slot);
       }
     }
   }
@@ -865,6 +955,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       return searchSparse(request);
     }
     VectorParams params = params(request.vectorName());
+    if (params.multivector()) {
+      return searchMulti(request, params);
+    }
     if (request.vector().length != params.size()) {
       throw dimensionError(params.size(), request.vector().length);
     }
@@ -972,7 +1065,79 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         selectVectors(s, request.withVectors()),
         null,
         null,
-        selectSparse(s, request.withVectors()));
+        selectHeap(s, request.withVectors(), sparseSpaces),
+        selectHeap(s, request.withVectors(), multiSpaces));
+  }
+
+  /**
+   * A search of a multivector: every candidate (the payload indexes' when they narrow the filter,
+   * else every slot) scored by MaxSim against the query's rows (a single vector is one row).
+   */
+  private List<ScoredPoint> searchMulti(SearchRequest request, VectorParams params) {
+    String name = request.vectorName();
+    MultiSpace space = multiSpaces.get(name);
+    float[] flat = request.vector();
+    int dim = params.size();
+    if (flat.length == 0 || flat.length % dim != 0) {
+      throw dimensionError(dim, flat.length);
+    }
+    float[][] rows = new float[flat.length / dim][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] =
+          preparedRow(params, java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), null);
+    }
+    int keep = (int) Math.max(1, Math.min((long) request.limit() + request.offset(), space.live()));
+    Filter filter = request.filter();
+    long asOf = lastApplied;
+    RequestScope scope = RequestScope.current();
+    PayloadIndexes.Candidates narrowed =
+        filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
+    List<TopK.Hit> hits =
+        narrowed != null
+            ? space.scan(
+                rows,
+                keep,
+                request.scoreThreshold(),
+                slots(narrowed.ids(), name, narrowed.exact() ? null : filter),
+                slot -> space.owners.get(slot) != null)
+            : space.scan(
+                rows,
+                keep,
+                request.scoreThreshold(),
+                space.allSlots(),
+                accepting(space.owners, filter, scope));
+    return heapResults(request, space, hits, asOf);
+  }
+
+  /**
+   * The results of a search of a heap space: the hits whose point still holds them, after the
+   * offset, as the request wants them returned.
+   */
+  private List<ScoredPoint> heapResults(
+      SearchRequest request, HeapSpace<?> space, List<TopK.Hit> hits, long asOf) {
+    String name = request.vectorName();
+    Filter filter = request.filter();
+    RequestScope.current().charge(Math.min(request.limit(), hits.size()));
+    List<ScoredPoint> out = new ArrayList<>(Math.min(request.limit(), hits.size()));
+    int skipped = 0;
+    for (TopK.Hit hit : hits) {
+      if (out.size() == request.limit()) {
+        break;
+      }
+      PointId id = space.owners.get(hit.slot());
+      Stored s = id == null ? null : points.get(id);
+      if (s == null || !Integer.valueOf(hit.slot()).equals(s.slots().get(name))) {
+        continue; // deleted or replaced meanwhile
+      }
+      if (s.version() > asOf && filter != null && !passes(filter, s)) {
+        continue; // its payload changed during the search
+      }
+      if (skipped++ < request.offset()) {
+        continue;
+      }
+      out.add(scored(s, hit.score(), request));
+    }
+    return out;
   }
 
   /**
@@ -997,7 +1162,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     java.util.function.IntPredicate accept = accepting(space.owners, filter, scope);
     PayloadIndexes.Candidates narrowed =
         filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
-    List<SparseIndex.Hit> hits;
+    List<TopK.Hit> hits;
     if (narrowed != null && narrowed.estimate() < space.params.fullScanThresholdOrDefault()) {
       int[] candidates = slots(narrowed.ids(), name, narrowed.exact() ? null : filter);
       hits = space.scan(request.sparseVector(), keep, request.scoreThreshold(), candidates, live);
@@ -1008,27 +1173,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     } else {
       hits = space.search(request.sparseVector(), keep, request.scoreThreshold(), accept);
     }
-    scope.charge(Math.min(request.limit(), hits.size()));
-    List<ScoredPoint> out = new ArrayList<>(Math.min(request.limit(), hits.size()));
-    int skipped = 0;
-    for (SparseIndex.Hit hit : hits) {
-      if (out.size() == request.limit()) {
-        break;
-      }
-      PointId id = space.owners.get(hit.slot());
-      Stored s = id == null ? null : points.get(id);
-      if (s == null || !Integer.valueOf(hit.slot()).equals(s.slots().get(name))) {
-        continue; // deleted or replaced meanwhile
-      }
-      if (s.version() > asOf && filter != null && !passes(filter, s)) {
-        continue; // its payload changed during the search
-      }
-      if (skipped++ < request.offset()) {
-        continue;
-      }
-      out.add(scored(s, hit.score(), request));
-    }
-    return out;
+    return heapResults(request, space, hits, asOf);
   }
 
   /**
@@ -1180,19 +1325,24 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         withPayload.select(s.payload()),
         selectVectors(s, withVectors),
         null,
-        selectSparse(s, withVectors));
+        selectHeap(s, withVectors, sparseSpaces),
+        selectHeap(s, withVectors, multiSpaces));
   }
 
-  /** The point's sparse vectors the read wants, or null when it wants none or there are none. */
-  private Map<String, dev.quiver.storage.SparseVector> selectSparse(Stored s, WithVectors with) {
-    if (!with.enabled() || sparseSpaces.isEmpty()) {
+  /**
+   * The point's vectors of {@code spaces} (sparse or multi) the read wants, or null when it wants
+   * none or there are none.
+   */
+  private static <V> Map<String, V> selectHeap(
+      Stored s, WithVectors with, Map<String, ? extends HeapSpace<V>> spaces) {
+    if (!with.enabled() || spaces.isEmpty()) {
       return null;
     }
-    Map<String, dev.quiver.storage.SparseVector> out = null;
+    Map<String, V> out = null;
     for (var e : s.slots().entrySet()) {
-      SparseSpace space = sparseSpaces.get(e.getKey());
+      HeapSpace<V> space = spaces.get(e.getKey());
       if (space != null && with.wants(e.getKey())) {
-        dev.quiver.storage.SparseVector v = space.vectors.get(e.getValue());
+        V v = space.vectors.get(e.getValue());
         if (v != null) {
           if (out == null) {
             out = new HashMap<>();

@@ -161,15 +161,12 @@ final class SparseIndex {
     return p == null ? 0 : p.live;
   }
 
-  /** A scored slot. */
-  record Hit(int slot, float score) {}
-
   /**
    * The exact best {@code k} slots for {@code query} (weights already modified) among those {@code
    * accept} takes, best first; only slots sharing a dimension with the query are scored. Slots
    * scoring below {@code threshold} (null: none) are left out.
    */
-  List<Hit> search(SparseVector query, int k, Float threshold, IntPredicate accept) {
+  List<TopK.Hit> search(SparseVector query, int k, Float threshold, IntPredicate accept) {
     RequestScope scope = RequestScope.current();
     List<Cursor> found = new ArrayList<>(query.size());
     Map<Integer, Postings> m = lists;
@@ -289,7 +286,7 @@ final class SparseIndex {
   }
 
   /** Scores every slot of {@code candidates} that {@code accept} takes, one by one. */
-  static List<Hit> scan(
+  static List<TopK.Hit> scan(
       SparseVector query,
       int k,
       Float threshold,
@@ -417,100 +414,6 @@ final class SparseIndex {
       }
       pos = hi;
       return looked;
-    }
-  }
-
-  /** The best k (slot, score) pairs seen, in a min-heap on the score. */
-  private static final class TopK {
-    private final int k;
-    private int[] slots;
-    private float[] scores;
-    private int n;
-
-    TopK(int k) {
-      this.k = k;
-      int initial = Math.min(k, 4096); // grows with what is found, not with what is asked
-      slots = new int[initial];
-      scores = new float[initial];
-    }
-
-    boolean full() {
-      return n == k;
-    }
-
-    float worst() {
-      return scores[0];
-    }
-
-    /** Keeps (slot, score) if it is among the best k so far; returns whether it was kept. */
-    boolean offer(int slot, float score) {
-      if (n < k) {
-        if (n == slots.length) {
-          int grown = (int) Math.min(k, n * 2L + 1);
-          slots = Arrays.copyOf(slots, grown);
-          scores = Arrays.copyOf(scores, grown);
-        }
-        slots[n] = slot;
-        scores[n] = score;
-        up(n++);
-        return true;
-      }
-      if (score <= scores[0]) {
-        return false;
-      }
-      slots[0] = slot;
-      scores[0] = score;
-      down(0);
-      return true;
-    }
-
-    private void up(int i) {
-      while (i > 0) {
-        int parent = (i - 1) >>> 1;
-        if (scores[parent] <= scores[i]) {
-          return;
-        }
-        swap(i, parent);
-        i = parent;
-      }
-    }
-
-    private void down(int i) {
-      while (true) {
-        int l = 2 * i + 1;
-        if (l >= n) {
-          return;
-        }
-        int smallest = l + 1 < n && scores[l + 1] < scores[l] ? l + 1 : l;
-        if (scores[i] <= scores[smallest]) {
-          return;
-        }
-        swap(i, smallest);
-        i = smallest;
-      }
-    }
-
-    private void swap(int a, int b) {
-      int s = slots[a];
-      slots[a] = slots[b];
-      slots[b] = s;
-      float f = scores[a];
-      scores[a] = scores[b];
-      scores[b] = f;
-    }
-
-    List<Hit> bestFirst() {
-      Hit[] out = new Hit[n];
-      for (int i = 0; i < n; i++) {
-        out[i] = new Hit(slots[i], scores[i]);
-      }
-      Arrays.sort(
-          out,
-          (a, b) -> {
-            int c = Float.compare(b.score(), a.score());
-            return c != 0 ? c : Integer.compare(a.slot(), b.slot());
-          });
-      return List.of(out);
     }
   }
 }

@@ -97,7 +97,7 @@ class SparseIndexTest {
         int mod = 1 + r.nextInt(3);
         IntPredicate accept =
             slot -> space.owners.get(slot) != null && (mod == 1 || slot % mod != 0);
-        List<SparseIndex.Hit> got = space.search(q, k, threshold, accept);
+        List<TopK.Hit> got = space.search(q, k, threshold, accept);
         List<Ref> want = bruteForce(space, q, k, threshold, accept);
         String context = "seed " + seed + " round " + round + " query " + qn;
         assertThat(got).as(context).hasSameSizeAs(want);
@@ -108,7 +108,7 @@ class SparseIndexTest {
               .isCloseTo(want.get(i).score(), org.assertj.core.data.Offset.offset(1e-4f));
         }
         // and the plain scan of every slot agrees too
-        List<SparseIndex.Hit> scanned = space.scan(q, k, threshold, space.allSlots(), accept);
+        List<TopK.Hit> scanned = space.scan(q, k, threshold, space.allSlots(), accept);
         assertThat(scanned).as(context).hasSameSizeAs(want);
         for (int i = 0; i < scanned.size(); i++) {
           assertThat(scanned.get(i).score())
@@ -132,7 +132,7 @@ class SparseIndexTest {
     }
     SparseVector q = SparseVector.of(new int[] {0, 5, 17}, new float[] {1, 1, 1});
     long before = space.index.read.sum();
-    List<SparseIndex.Hit> hits = space.search(q, 10, null, slot -> true);
+    List<TopK.Hit> hits = space.search(q, 10, null, slot -> true);
     long read = space.index.read.sum() - before;
     long held =
         space.index.documentFrequency(0)
