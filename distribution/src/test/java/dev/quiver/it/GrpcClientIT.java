@@ -1082,4 +1082,57 @@ class GrpcClientIT {
                     .get());
     assertThat(codeOf(dup)).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
+
+  /** A ColBERT-style multivector through the client: created, upserted, read and queried. */
+  @Test
+  void multivectorsRerankByMaxSim() throws Exception {
+    client
+        .createCollectionAsync(
+            "colbert",
+            VectorParams.newBuilder()
+                .setSize(3)
+                .setDistance(Distance.Dot)
+                .setMultivectorConfig(
+                    io.qdrant.client.grpc.Collections.MultiVectorConfig.newBuilder()
+                        .setComparator(
+                            io.qdrant.client.grpc.Collections.MultiVectorComparator.MaxSim))
+                .build())
+        .get();
+    assertThat(
+            client
+                .getCollectionInfoAsync("colbert")
+                .get()
+                .getConfig()
+                .getParams()
+                .getVectorsConfig()
+                .getParams()
+                .hasMultivectorConfig())
+        .isTrue();
+    List<PointStruct> points = new java.util.ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      points.add(
+          PointStruct.newBuilder()
+              .setId(id(i))
+              .setVectors(
+                  vectors(
+                      io.qdrant.client.VectorFactory.multiVector(
+                          new float[][] {{i, 0, 0}, {0, 1, 0}})))
+              .build());
+    }
+    client.upsertAsync("colbert", points).get();
+    List<ScoredPoint> found =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("colbert")
+                    .setQuery(nearest(new float[][] {{1, 0, 0}, {0, 1, 0}}))
+                    .setLimit(2)
+                    .setWithVectors(WithVectorsSelectorFactory.enable(true))
+                    .build())
+            .get();
+    assertThat(found).extracting(p -> p.getId().getNum()).containsExactly(5L, 4L);
+    assertThat(found.getFirst().getScore()).isEqualTo(6f);
+    assertThat(found.getFirst().getVectors().getVector().getMultiDense().getVectorsCount())
+        .isEqualTo(2);
+  }
 }

@@ -93,7 +93,8 @@ public record CreateCollection(
                         v.size(),
                         v.distance(),
                         v.onDisk() != null ? v.onDisk() : vectorsOnDisk,
-                        own == null ? null : own.over(collectionHnsw)));
+                        own == null ? null : own.over(collectionHnsw),
+                        v.multivector()));
               });
       return new CollectionConfig(
           vectors,

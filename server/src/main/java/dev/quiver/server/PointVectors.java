@@ -9,19 +9,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The vectors of one point as a request gives them, dense and sparse by name, before the collection
- * checks them. Mutable while an edge decodes a request, then handed to a {@link Point}; confined to
- * the decoding thread.
+ * The vectors of one point as a request gives them, dense, sparse and multi by name, before the
+ * collection checks them. Mutable while an edge decodes a request, then handed to a {@link Point};
+ * confined to the decoding thread.
  */
-public record PointVectors(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
+public record PointVectors(
+    Map<String, float[]> dense, Map<String, SparseVector> sparse, Map<String, float[][]> multi) {
 
   public PointVectors() {
-    this(new LinkedHashMap<>(), new LinkedHashMap<>());
+    this(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
   }
 
   /** The point these vectors belong to. */
   public Point point(PointId id, Value.Struct payload) {
-    return new Point(id, dense, sparse, payload);
+    return new Point(id, dense, sparse, payload, multi);
   }
 
   /**

@@ -60,6 +60,23 @@ public final class Queries {
 
     /** A sparse vector, for a query by a sparse vector of the collection. */
     record Sparse(SparseVector vector) implements Example {}
+
+    /** A multivector (rows of the vector's size), for a query by a multivector. */
+    record Multi(float[][] rows) implements Example {
+      /** The rows one after the other, as a search carries them. */
+      float[] flat() {
+        int dim = rows.length == 0 ? 0 : rows[0].length;
+        float[] out = new float[rows.length * dim];
+        for (int i = 0; i < rows.length; i++) {
+          if (rows[i].length != dim) {
+            throw new StorageException.BadInput(
+                "Wrong input: the vectors of a multivector must have the same size");
+          }
+          System.arraycopy(rows[i], 0, out, i * dim, dim);
+        }
+        return out;
+      }
+    }
   }
 
   /** Where example ids are looked up: another collection and vector, or null for the searched. */
@@ -159,6 +176,22 @@ public final class Queries {
       ReadConsistency consistency,
       ShardSelector shards) {
     Stage s = request.stage();
+    if (s.prefetch().isEmpty()
+        && s.query() instanceof Query.Nearest m
+        && m.mmr() == null
+        && m.target() instanceof Example.Multi multi) {
+      s =
+          new Stage(
+              s.prefetch(),
+              new Query.Nearest(new Example.Vector(multi.flat()), null),
+              s.using(),
+              s.filter(),
+              s.hnswEf(),
+              s.exact(),
+              s.scoreThreshold(),
+              s.limit(),
+              s.lookup());
+    }
     if (s.prefetch().isEmpty()
         && s.query() instanceof Query.Nearest n
         && n.mmr() == null
@@ -326,6 +359,9 @@ public final class Queries {
       if (config().sparseVectors().containsKey(s.using())) {
         return scored(new SparseKind(s.using()), s, filter, among, limit);
       }
+      if (params(s.using()).multivector()) {
+        return multiScored(s, filter, among, limit);
+      }
       return scored(new DenseKind(s.using(), params(s.using())), s, filter, among, limit);
     }
 
@@ -359,6 +395,73 @@ public final class Queries {
           return rescore(kind, s, without(restricted, excluded), scorer, among, limit);
         }
       }
+    }
+
+    /**
+     * A query by a multivector: the nearest points by MaxSim to the given rows, a single vector, or
+     * a point's multivector (the reranking stage of a prefetch). Other queries of multivectors are
+     * refused by name.
+     */
+    private List<ScoredPoint> multiScored(Stage s, Filter filter, Set<PointId> among, int limit) {
+      if (!(s.query() instanceof Query.Nearest n) || n.mmr() != null) {
+        throw new StorageException.BadInput(
+            "Bad request: multivector `"
+                + s.using()
+                + "` can be queried by nearest only (recommend, discover, context and mmr"
+                + " queries of multivectors are not supported yet)");
+      }
+      Set<PointId> excluded = new LinkedHashSet<>();
+      float[] target =
+          switch (n.target()) {
+            case Example.Multi m -> m.flat();
+            case Example.Vector v -> v.vector();
+            case Example.Sparse _ ->
+                throw new StorageException.BadInput(
+                    "Wrong input: vector `"
+                        + s.using()
+                        + "` is a multivector; a sparse vector was given");
+            case Example.Point p -> new Example.Multi(pointRows(s, p.id(), excluded)).flat();
+          };
+      Filter restricted = among == null ? filter : and(filter, ids(among));
+      return dispatcher.search(
+          collection,
+          new SearchRequest(
+              s.using(),
+              target,
+              limit,
+              0,
+              s.scoreThreshold(),
+              WithPayload.NONE,
+              WithVectors.NONE,
+              null,
+              true,
+              without(restricted, excluded)),
+          consistency,
+          shards);
+    }
+
+    /** A point's multivector, read from the stage's lookup location (then excluded if local). */
+    private float[][] pointRows(Stage s, PointId id, Set<PointId> excluded) {
+      Lookup lookup = s.lookup();
+      String source = lookup == null ? collection : dispatcher.resolve(lookup.collection());
+      String name = lookup == null || lookup.vector() == null ? s.using() : lookup.vector();
+      for (PointRecord r :
+          dispatcher.retrieve(
+              source,
+              List.of(id),
+              WithPayload.NONE,
+              WithVectors.only(List.of(name)),
+              consistency,
+              lookup == null ? shards : ShardSelector.ALL)) {
+        float[][] rows = r.multiVectors() == null ? null : r.multiVectors().get(name);
+        if (rows != null) {
+          if (lookup == null) {
+            excluded.add(id);
+          }
+          return rows;
+        }
+      }
+      throw new StorageException.NotFound("No point with id " + id + " found");
     }
 
     /**
@@ -590,7 +693,8 @@ public final class Queries {
                 r == null ? null : r.vectors(),
                 r != null && r.shardKey() != null ? r.shardKey() : p.shardKey(),
                 p.orderValue(),
-                r == null ? null : r.sparseVectors()));
+                r == null ? null : r.sparseVectors(),
+                r == null ? null : r.multiVectors()));
       }
       return out;
     }
@@ -740,6 +844,9 @@ public final class Queries {
         case Example.Sparse _ ->
             throw new StorageException.BadInput(
                 "Wrong input: vector `" + using + "` is dense; a sparse vector was given");
+        case Example.Multi _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + using + "` is a single vector; a multivector was given");
         case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
       };
     }
@@ -820,7 +927,7 @@ public final class Queries {
     public SparseVector given(Example e) {
       return switch (e) {
         case Example.Sparse x -> x.vector();
-        case Example.Vector _ ->
+        case Example.Vector _, Example.Multi _ ->
             throw new StorageException.BadInput(
                 "Wrong input: vector `" + using + "` is sparse; a dense vector was given");
         case Example.Point _ -> throw new IllegalStateException("a point is read, not given");

@@ -219,15 +219,12 @@ final class ProtoCodec {
       throw new RequestException.Unsupported("sparse vectors are not supported yet");
     }
     var d = r.getDenseConfig();
+    var params =
+        Collections.VectorParams.newBuilder().setSize(d.getSize()).setDistance(d.getDistance());
     if (d.hasMultivectorConfig()) {
-      throw new RequestException.Unsupported("multivectors are not supported yet");
+      params.setMultivectorConfig(d.getMultivectorConfig());
     }
-    return vectorParams(
-        Collections.VectorParams.newBuilder()
-            .setSize(d.getSize())
-            .setDistance(d.getDistance())
-            .build(),
-        "dense_config");
+    return vectorParams(params.build(), "dense_config");
   }
 
   private static VectorParams vectorParams(Collections.VectorParams p, String path) {
@@ -242,10 +239,16 @@ final class ProtoCodec {
           case UnknownDistance, UNRECOGNIZED ->
               throw new RequestException.Invalid(BODY, path + ".distance", "unknown distance");
         };
-    if (p.hasMultivectorConfig()) {
-      throw new RequestException.Unsupported("multivectors are not supported yet");
+    boolean multivector = p.hasMultivectorConfig();
+    if (multivector && d != Distance.DOT && d != Distance.COSINE) {
+      throw new RequestException.Unsupported(
+          "`"
+              + path
+              + ".multivector_config` with "
+              + d.wireName()
+              + " is not supported by Quiver: multivectors are scored with Dot or Cosine");
     }
-    return new VectorParams(size, d, p.hasOnDisk() ? p.getOnDisk() : null);
+    return new VectorParams(size, d, p.hasOnDisk() ? p.getOnDisk() : null, null, multivector);
   }
 
   private static int range(long v, long min, long max, String field) {
@@ -293,6 +296,11 @@ final class ProtoCodec {
       dev.quiver.server.PointVectors out, String name, Points.Vector v, String path) {
     if (v.getVectorCase() == Points.Vector.VectorCase.SPARSE) {
       out.sparse().put(name, sparse(v.getSparse(), path));
+    } else if (v.getVectorCase() == Points.Vector.VectorCase.MULTI_DENSE) {
+      out.multi().put(name, rows(v.getMultiDense(), path));
+    } else if (v.getVectorCase() == Points.Vector.VectorCase.VECTOR_NOT_SET
+        && v.hasVectorsCount()) {
+      out.multi().put(name, rows(floats(v.getDataList()), v.getVectorsCount(), path));
     } else if (v.getVectorCase() == Points.Vector.VectorCase.DOCUMENT) {
       out.sparse().put(name, document(v.getDocument(), path, false));
     } else if (v.getVectorCase() == Points.Vector.VectorCase.VECTOR_NOT_SET && v.hasIndices()) {
@@ -316,6 +324,35 @@ final class ProtoCodec {
     return query
         ? dev.quiver.server.Bm25.query(d.getText(), d.getModel(), options, path)
         : dev.quiver.server.Bm25.document(d.getText(), d.getModel(), options, path);
+  }
+
+  /** A {@code MultiDenseVector}: its vectors, at most the engine's row cap. */
+  static float[][] rows(Points.MultiDenseVector m, String path) {
+    if (m.getVectorsCount() > VectorParams.MAX_MULTIVECTOR_ROWS) {
+      throw new RequestException.Invalid(
+          BODY,
+          path,
+          "a multivector holds at most " + VectorParams.MAX_MULTIVECTOR_ROWS + " vectors");
+    }
+    float[][] rows = new float[m.getVectorsCount()][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = floats(m.getVectors(i).getDataList());
+    }
+    return rows;
+  }
+
+  /** The deprecated form: {@code count} vectors of equal size, one after the other. */
+  private static float[][] rows(float[] flat, int count, String path) {
+    if (count < 1 || count > VectorParams.MAX_MULTIVECTOR_ROWS || flat.length % count != 0) {
+      throw new RequestException.Invalid(
+          BODY, path + ".vectors_count", "does not divide the data into vectors of one size");
+    }
+    int dim = flat.length / count;
+    float[][] rows = new float[count][];
+    for (int i = 0; i < count; i++) {
+      rows[i] = java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+    }
+    return rows;
   }
 
   /** A sparse vector message, checked as Qdrant checks it (INVALID_ARGUMENT otherwise). */
@@ -524,8 +561,8 @@ final class ProtoCodec {
     if (p.payload() != null) {
       p.payload().fields().forEach((k, v) -> b.putPayload(k, proto(v)));
     }
-    if (p.vectors() != null || p.sparseVectors() != null) {
-      b.setVectors(vectorsOutput(p.vectors(), p.sparseVectors()));
+    if (p.vectors() != null || p.sparseVectors() != null || p.multiVectors() != null) {
+      b.setVectors(vectorsOutput(p.vectors(), p.sparseVectors(), p.multiVectors()));
     }
     if (p.shardKey() != null) {
       b.setShardKey(proto(p.shardKey()));
@@ -552,8 +589,8 @@ final class ProtoCodec {
     if (r.payload() != null) {
       r.payload().fields().forEach((k, v) -> b.putPayload(k, proto(v)));
     }
-    if (r.vectors() != null || r.sparseVectors() != null) {
-      b.setVectors(vectorsOutput(r.vectors(), r.sparseVectors()));
+    if (r.vectors() != null || r.sparseVectors() != null || r.multiVectors() != null) {
+      b.setVectors(vectorsOutput(r.vectors(), r.sparseVectors(), r.multiVectors()));
     }
     if (r.shardKey() != null) {
       b.setShardKey(proto(r.shardKey()));
@@ -865,13 +902,28 @@ final class ProtoCodec {
   }
 
   private static Points.VectorsOutput vectorsOutput(
-      Map<String, float[]> vectors, Map<String, dev.quiver.storage.SparseVector> sparse) {
+      Map<String, float[]> vectors,
+      Map<String, dev.quiver.storage.SparseVector> sparse,
+      Map<String, float[][]> multi) {
     boolean withSparse = sparse != null && !sparse.isEmpty();
+    boolean withMulti = multi != null && !multi.isEmpty();
+    boolean dense = vectors != null && !vectors.isEmpty();
     if (!withSparse
+        && !withMulti
+        && dense
         && vectors.size() == 1
         && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
       return Points.VectorsOutput.newBuilder()
           .setVector(vectorOutput(vectors.get(CollectionConfig.DEFAULT_VECTOR)))
+          .build();
+    }
+    if (!withSparse
+        && !dense
+        && withMulti
+        && multi.size() == 1
+        && multi.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+      return Points.VectorsOutput.newBuilder()
+          .setVector(vectorOutput(multi.get(CollectionConfig.DEFAULT_VECTOR)))
           .build();
     }
     var named = Points.NamedVectorsOutput.newBuilder();
@@ -881,7 +933,29 @@ final class ProtoCodec {
     if (withSparse) {
       new TreeMap<>(sparse).forEach((k, v) -> named.putVectors(k, vectorOutput(v)));
     }
+    if (withMulti) {
+      new TreeMap<>(multi).forEach((k, v) -> named.putVectors(k, vectorOutput(v)));
+    }
     return Points.VectorsOutput.newBuilder().setVectors(named).build();
+  }
+
+  /**
+   * A multivector in the current {@code multi_dense} field and flattened in the deprecated {@code
+   * data} with {@code vectors_count}, which older clients read.
+   */
+  @SuppressWarnings("deprecation")
+  private static Points.VectorOutput vectorOutput(float[][] rows) {
+    var multi = Points.MultiDenseVector.newBuilder();
+    var b = Points.VectorOutput.newBuilder();
+    for (float[] row : rows) {
+      var dense = Points.DenseVector.newBuilder();
+      for (float f : row) {
+        dense.addData(f);
+        b.addData(f);
+      }
+      multi.addVectors(dense);
+    }
+    return b.setVectorsCount(rows.length).setMultiDense(multi).build();
   }
 
   /**
@@ -1023,6 +1097,11 @@ final class ProtoCodec {
     }
     if (v.hnsw() != null) {
       b.setHnswConfig(hnsw(v.hnsw()));
+    }
+    if (v.multivector()) {
+      b.setMultivectorConfig(
+          Collections.MultiVectorConfig.newBuilder()
+              .setComparator(Collections.MultiVectorComparator.MaxSim));
     }
     return b.build();
   }

@@ -162,8 +162,7 @@ final class QueryProto {
       case DENSE -> new Queries.Example.Vector(ProtoCodec.floats(in.getDense().getDataList()));
       case ID -> new Queries.Example.Point(ProtoCodec.pointId(in.getId(), "query"));
       case SPARSE -> new Queries.Example.Sparse(ProtoCodec.sparse(in.getSparse(), "query"));
-      case MULTI_DENSE ->
-          throw new RequestException.Unsupported("multivectors are not supported yet");
+      case MULTI_DENSE -> new Queries.Example.Multi(ProtoCodec.rows(in.getMultiDense(), "query"));
       case DOCUMENT ->
           new Queries.Example.Sparse(ProtoCodec.document(in.getDocument(), "query", true));
       case IMAGE, OBJECT ->

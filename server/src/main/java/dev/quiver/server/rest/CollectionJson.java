@@ -389,10 +389,35 @@ final class CollectionJson {
               + path
               + ".distance`");
     }
+    boolean multivector = false;
     if (o.hasNonNull("multivector_config")) {
-      throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
+      ObjectNode m = object(o.get("multivector_config"), path + ".multivector_config");
+      String comparator = m.path("comparator").asText("");
+      if (!comparator.equals("max_sim")) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown variant `"
+                + comparator
+                + "`, expected `max_sim` at `"
+                + path
+                + ".multivector_config.comparator`");
+      }
+      multivector = true;
     }
-    return new VectorParams((int) s, distance, optBool(o, "on_disk"));
+    return new VectorParams(
+        (int) s, distance, optBool(o, "on_disk"), null, multivectorOf(multivector, distance, path));
+  }
+
+  /** A multivector flag, refused for distances Quiver's MaxSim does not score. */
+  private static boolean multivectorOf(boolean multivector, Distance distance, String path) {
+    if (multivector && distance != Distance.DOT && distance != Distance.COSINE) {
+      throw new RequestException.Unsupported(
+          "Bad request: `"
+              + path
+              + ".multivector_config` with "
+              + distance.wireName()
+              + " is not supported by Quiver: multivectors are scored with Dot or Cosine");
+    }
+    return multivector;
   }
 
   /** A snapshot as Qdrant describes it; {@code creation_time} is UTC without a zone. */

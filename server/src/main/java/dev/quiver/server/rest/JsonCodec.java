@@ -537,7 +537,7 @@ final class JsonCodec {
   private static PointVectors vectorStruct(JsonNode node, String path) {
     PointVectors out = new PointVectors();
     if (node.isArray()) {
-      out.dense().put(CollectionConfig.DEFAULT_VECTOR, denseVector(node, path));
+      putVector(out, CollectionConfig.DEFAULT_VECTOR, node, path);
       return out;
     }
     if (node.isObject()) {
@@ -563,9 +563,26 @@ final class JsonCodec {
       return;
     }
     if (v.isArray() && !v.isEmpty() && v.get(0).isArray()) {
-      throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
+      out.multi().put(name, multiVector(v, path));
+      return;
     }
     out.dense().put(name, denseVector(v, path));
+  }
+
+  /** A {@code MultiDenseVector}: a list of dense vectors, at most the engine's row cap. */
+  static float[][] multiVector(JsonNode node, String path) {
+    ArrayNode arr = array(node, path);
+    if (arr.size() > VectorParams.MAX_MULTIVECTOR_ROWS) {
+      throw new RequestException.Invalid(
+          BODY,
+          path,
+          "a multivector holds at most " + VectorParams.MAX_MULTIVECTOR_ROWS + " vectors");
+    }
+    float[][] rows = new float[arr.size()][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = denseVector(arr.get(i), path + "[" + i + "]");
+    }
+    return rows;
   }
 
   /**
@@ -642,9 +659,6 @@ final class JsonCodec {
     for (int i = 0; i < v.length; i++) {
       JsonNode x = arr.get(i);
       if (!x.isNumber()) {
-        if (x.isArray()) {
-          throw new RequestException.Unsupported("Bad request: multivectors are not supported yet");
-        }
         throw malformed(x, "f32", path + "[" + i + "]");
       }
       v[i] = x.floatValue();
@@ -782,7 +796,7 @@ final class JsonCodec {
     o.put("version", p.version());
     o.put("score", p.score());
     o.set("payload", p.payload() == null ? F.nullNode() : json(p.payload()));
-    o.set("vector", vectors(p.vectors(), p.sparseVectors()));
+    o.set("vector", vectors(p.vectors(), p.sparseVectors(), p.multiVectors()));
     if (p.shardKey() != null) {
       o.set("shard_key", shardKey(p.shardKey()));
     }
@@ -796,7 +810,7 @@ final class JsonCodec {
     ObjectNode o = F.objectNode();
     o.set("id", pointId(r.id()));
     o.set("payload", r.payload() == null ? F.nullNode() : json(r.payload()));
-    o.set("vector", vectors(r.vectors(), r.sparseVectors()));
+    o.set("vector", vectors(r.vectors(), r.sparseVectors(), r.multiVectors()));
     if (r.shardKey() != null) {
       o.set("shard_key", shardKey(r.shardKey()));
     }
@@ -854,15 +868,29 @@ final class JsonCodec {
     return ShardSelector.of(shardKey(n, "shard_key"));
   }
 
-  private static JsonNode vectors(Map<String, float[]> vectors, Map<String, SparseVector> sparse) {
+  private static JsonNode vectors(
+      Map<String, float[]> vectors,
+      Map<String, SparseVector> sparse,
+      Map<String, float[][]> multi) {
     boolean withSparse = sparse != null && !sparse.isEmpty();
-    if (vectors == null && !withSparse) {
+    boolean withMulti = multi != null && !multi.isEmpty();
+    if (vectors == null && !withSparse && !withMulti) {
       return F.nullNode();
     }
+    boolean dense = vectors != null && !vectors.isEmpty();
     if (!withSparse
+        && !withMulti
+        && dense
         && vectors.size() == 1
         && vectors.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
       return floats(vectors.get(CollectionConfig.DEFAULT_VECTOR));
+    }
+    if (!withSparse
+        && !dense
+        && withMulti
+        && multi.size() == 1
+        && multi.containsKey(CollectionConfig.DEFAULT_VECTOR)) {
+      return rows(multi.get(CollectionConfig.DEFAULT_VECTOR));
     }
     ObjectNode o = F.objectNode();
     if (vectors != null) {
@@ -871,7 +899,18 @@ final class JsonCodec {
     if (withSparse) {
       new java.util.TreeMap<>(sparse).forEach((k, v) -> o.set(k, sparse(v)));
     }
+    if (withMulti) {
+      new java.util.TreeMap<>(multi).forEach((k, v) -> o.set(k, rows(v)));
+    }
     return o;
+  }
+
+  private static ArrayNode rows(float[][] rows) {
+    ArrayNode arr = F.arrayNode(rows.length);
+    for (float[] row : rows) {
+      arr.add(floats(row));
+    }
+    return arr;
   }
 
   /** A sparse vector as {@code {"indices", "values"}}, indices as unsigned numbers. */
@@ -961,6 +1000,9 @@ final class JsonCodec {
     }
     if (v.hnsw() != null) {
       o.set("hnsw_config", hnsw(v.hnsw()));
+    }
+    if (v.multivector()) {
+      o.putObject("multivector_config").put("comparator", "max_sim");
     }
     return o;
   }

@@ -222,6 +222,9 @@ final class QueryJson {
       throw new RequestException.Malformed(
           "Json deserialize error: missing vector input at " + path);
     }
+    if (n.isArray() && !n.isEmpty() && n.get(0).isArray()) {
+      return new Queries.Example.Multi(JsonCodec.multiVector(n, path));
+    }
     if (n.isArray()) {
       return new Queries.Example.Vector(JsonCodec.denseVector(n, path));
     }
