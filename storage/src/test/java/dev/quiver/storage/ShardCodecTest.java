@@ -192,6 +192,55 @@ class ShardCodecTest {
                 ShardCodec.write(out -> ShardCodec.writeConfig(out, config)),
                 ShardCodec::readConfig))
         .isEqualTo(config);
+    // multivectors: in upserts, results and the vector's parameters
+    var multi =
+        new UpdateOp.Upsert(
+            List.of(
+                new Point(
+                    new PointId.Num(9),
+                    Map.of(),
+                    Map.of("text", v),
+                    null,
+                    Map.of("colbert", new float[][] {{1, 2}, {3, 4}, {5, 6}}))));
+    var m =
+        (UpdateOp.Upsert)
+            ShardCodec.read(
+                ShardCodec.write(out -> ShardCodec.writeOp(out, multi)), ShardCodec::readOp);
+    assertThat(m.points().getFirst().multiVectors().get("colbert")[2]).containsExactly(5, 6);
+    assertThat(m.points().getFirst().sparseVectors()).containsEntry("text", v);
+    var withRows =
+        new ScoredPoint(
+            new PointId.Num(1),
+            3,
+            2f,
+            null,
+            Map.of(),
+            null,
+            null,
+            null,
+            Map.of("colbert", new float[][] {{1, 2}}));
+    assertThat(
+            ShardCodec.read(
+                    ShardCodec.write(out -> ShardCodec.writeScored(out, withRows)),
+                    ShardCodec::readScored)
+                .multiVectors()
+                .get("colbert")[0])
+        .containsExactly(1, 2);
+    var multiConfig =
+        new CollectionConfig(
+            Map.of("colbert", new VectorParams(2, Distance.COSINE, true, null, true)),
+            1,
+            1,
+            1,
+            true,
+            HnswConfig.DEFAULT,
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    assertThat(
+            ShardCodec.read(
+                ShardCodec.write(out -> ShardCodec.writeConfig(out, multiConfig)),
+                ShardCodec::readConfig))
+        .isEqualTo(multiConfig);
   }
 
   @Test
