@@ -646,11 +646,17 @@ public final class ShardCodec {
       out.writeInt(p.size());
       out.writeByte(p.distance().ordinal());
       // 0/1/2: on_disk false/true/unset; 3 more when the vector's own HNSW settings follow; 6
-      // more for a multivector
+      // more for a multivector; 12 more when a datatype byte follows
       int onDisk = p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0;
-      out.writeByte((p.hnsw() == null ? onDisk : onDisk + 3) + (p.multivector() ? 6 : 0));
+      out.writeByte(
+          (p.hnsw() == null ? onDisk : onDisk + 3)
+              + (p.multivector() ? 6 : 0)
+              + (p.datatype() != null ? 12 : 0));
       if (p.hnsw() != null) {
         writeHnsw(out, p.hnsw());
+      }
+      if (p.datatype() != null) {
+        out.writeByte(p.datatype().ordinal());
       }
     }
     out.writeInt(c.shardNumber());
@@ -704,12 +710,25 @@ public final class ShardCodec {
       int size = in.readInt();
       int distance = in.readUnsignedByte();
       int onDisk = in.readUnsignedByte();
+      if (onDisk >= 24) {
+        throw new Malformed("unknown vector flags " + onDisk);
+      }
+      boolean withDatatype = onDisk >= 12;
+      onDisk %= 12;
       boolean multivector = onDisk >= 6;
       onDisk %= 6;
       if (distance >= Distance.values().length || onDisk > 5) {
         throw new Malformed("unknown distance " + distance + " or flags " + onDisk);
       }
       HnswConfig own = onDisk >= 3 ? readHnsw(in) : null;
+      VectorDatatype datatype = null;
+      if (withDatatype) {
+        int d = in.readUnsignedByte();
+        if (d >= VectorDatatype.values().length) {
+          throw new Malformed("unknown datatype " + d);
+        }
+        datatype = VectorDatatype.values()[d];
+      }
       onDisk = onDisk % 3;
       vectors.put(
           name,
@@ -718,7 +737,8 @@ public final class ShardCodec {
               Distance.values()[distance],
               onDisk == 2 ? null : onDisk == 1,
               own,
-              multivector));
+              multivector,
+              datatype));
     }
     int shards = in.readInt();
     int rf = in.readInt();

@@ -15,9 +15,15 @@ import java.util.Objects;
  * @param multivector Qdrant's {@code multivector_config} with the {@code max_sim} comparator: each
  *     point holds a list of vectors of {@code size}, scored against a query's list by MaxSim (the
  *     sum over the query's vectors of the best similarity to the point's); Dot and Cosine only
+ * @param datatype how the components are stored, or null when not given (float32)
  */
 public record VectorParams(
-    int size, Distance distance, Boolean onDisk, HnswConfig hnsw, boolean multivector) {
+    int size,
+    Distance distance,
+    Boolean onDisk,
+    HnswConfig hnsw,
+    boolean multivector,
+    VectorDatatype datatype) {
   public static final int MAX_SIZE = 65536;
 
   /** The most vectors one multivector may hold. */
@@ -25,7 +31,18 @@ public record VectorParams(
 
   /** A single vector per point. */
   public VectorParams(int size, Distance distance, Boolean onDisk, HnswConfig hnsw) {
-    this(size, distance, onDisk, hnsw, false);
+    this(size, distance, onDisk, hnsw, false, null);
+  }
+
+  /** Components stored as float32. */
+  public VectorParams(
+      int size, Distance distance, Boolean onDisk, HnswConfig hnsw, boolean multivector) {
+    this(size, distance, onDisk, hnsw, multivector, null);
+  }
+
+  /** The datatype in force. */
+  public VectorDatatype storedAs() {
+    return datatype == null ? VectorDatatype.FLOAT32 : datatype;
   }
 
   /** Parameters with the collection's HNSW settings. */
@@ -47,6 +64,13 @@ public record VectorParams(
     }
     if (multivector && distance != Distance.DOT && distance != Distance.COSINE) {
       throw new IllegalArgumentException("multivectors are scored with Dot or Cosine only");
+    }
+    if (datatype == VectorDatatype.UINT8 && distance == Distance.COSINE) {
+      throw new IllegalArgumentException(
+          "uint8 vectors hold whole numbers and Cosine vectors are normalised: use Dot");
+    }
+    if (datatype != null && datatype != VectorDatatype.FLOAT32 && multivector) {
+      throw new IllegalArgumentException("multivectors are stored as float32 only");
     }
   }
 }

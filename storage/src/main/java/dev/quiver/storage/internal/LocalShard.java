@@ -692,6 +692,25 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             "vector of point " + id + " contains a non-finite number");
       }
     }
+    switch (params.storedAs()) {
+      case UINT8 -> {
+        for (float f : v) {
+          if (f < 0 || f > 255) {
+            throw new StorageException.BadInput(
+                "Wrong input: uint8 vector components must be from 0 to 255, got " + f);
+          }
+        }
+      }
+      case FLOAT16 -> {
+        for (float f : v) {
+          if (Math.abs(f) > 65504f) { // the largest finite half-precision float
+            throw new StorageException.BadInput(
+                "Wrong input: float16 vector components must be within ±65504, got " + f);
+          }
+        }
+      }
+      case FLOAT32 -> {}
+    }
     float[] copy = v.clone();
     if (params.distance() == Distance.COSINE) {
       VectorMath.normalize(copy);

@@ -17,10 +17,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Fixed-dimension float vectors off the Java heap, in memory-mapped chunk files of {@value
- * #CHUNK_VECTORS} vectors each ({@code chunk-NNNNN.vec}, a 64-byte header with magic, version and
- * dimension, then the vectors). Growing maps a new chunk; nothing is ever copied. Distances are
- * computed on the mapped memory with the Vector API.
+ * Fixed-dimension vectors off the Java heap, in memory-mapped chunk files of {@value
+ * #CHUNK_VECTORS} vectors each ({@code chunk-NNNNN.vec}, a 64-byte header with magic, version,
+ * dimension, vectors per chunk and, from version 2, the datatype; then the vectors). Growing maps a
+ * new chunk; nothing is ever copied. Float32 distances are computed on the mapped memory with the
+ * Vector API; float16 and uint8 vectors (2 and 1 bytes a component) are widened to floats first.
  *
  * <p>Thread-safety: one writer appends ({@link #add}); any number of readers may read slots that
  * were published to them (by a volatile write or a lock) after they were written. The chunk table
@@ -31,16 +32,23 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class OffHeapVectors implements AutoCloseable {
   static final int MAGIC = 0x51564543; // "QVEC"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int CHUNK_VECTORS = 1 << 14;
   private static final long HEADER = 64;
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final ValueLayout.OfFloat FLOAT =
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+  private static final ValueLayout.OfShort SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
   private final Path dir;
   private final int dim;
+  private final dev.quiver.storage.VectorDatatype datatype;
   private final long vectorBytes;
+
+  /** Widened vectors of a narrow datatype, one per searching thread. */
+  private final ThreadLocal<float[]> widened;
+
   private final Arena arena = Arena.ofShared();
   private volatile MemorySegment[] chunks = new MemorySegment[0];
   private volatile int size;
@@ -54,9 +62,16 @@ final class OffHeapVectors implements AutoCloseable {
    * checkpoint); with 0, any old chunks are deleted.
    */
   OffHeapVectors(Path dir, int dim, int restoredSize) {
+    this(dir, dim, restoredSize, dev.quiver.storage.VectorDatatype.FLOAT32);
+  }
+
+  /** As above, the components stored as {@code datatype}. */
+  OffHeapVectors(Path dir, int dim, int restoredSize, dev.quiver.storage.VectorDatatype datatype) {
     this.dir = dir;
     this.dim = dim;
-    this.vectorBytes = (long) dim * Float.BYTES;
+    this.datatype = datatype;
+    this.vectorBytes = (long) dim * datatype.bytes();
+    this.widened = ThreadLocal.withInitial(() -> new float[dim]);
     try {
       Files.createDirectories(dir);
       if (restoredSize == 0) {
@@ -72,15 +87,50 @@ final class OffHeapVectors implements AutoCloseable {
     }
     int needed = (restoredSize + CHUNK_VECTORS - 1) / CHUNK_VECTORS;
     for (int i = 0; i < needed; i++) {
+      checkHeader(dir.resolve(String.format("chunk-%05d.vec", i)));
       grow();
       MemorySegment seg = chunks[i];
-      if (seg.get(ValueLayout.JAVA_INT, 0) != MAGIC || seg.get(ValueLayout.JAVA_INT, 8) != dim) {
+      int version = seg.get(ValueLayout.JAVA_INT, 4);
+      int stored = version >= 2 ? seg.get(ValueLayout.JAVA_INT, 16) : 0; // version 1: float32
+      if (seg.get(ValueLayout.JAVA_INT, 0) != MAGIC
+          || seg.get(ValueLayout.JAVA_INT, 8) != dim
+          || version > VERSION
+          || stored != datatype.ordinal()) {
         throw new StorageException.Corrupted(
             dir.resolve(String.format("chunk-%05d.vec", i)),
-            "not a vector chunk of dimension " + dim);
+            "not a vector chunk of dimension " + dim + " and datatype " + datatype.wireName());
       }
     }
     this.size = restoredSize;
+  }
+
+  /**
+   * Refuses a restored chunk whose header is not this store's (another dimension or datatype, a
+   * newer version), before it is mapped at this store's size.
+   */
+  private void checkHeader(Path file) {
+    var header = java.nio.ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      while (header.hasRemaining() && ch.read(header) >= 0) {
+        // read the header's 20 bytes
+      }
+    } catch (IOException e) {
+      throw new StorageException.Corrupted(file, "cannot read the header: " + e.getMessage());
+    }
+    header.flip();
+    if (header.remaining() < 20) {
+      throw new StorageException.Corrupted(file, "shorter than its header");
+    }
+    int magic = header.getInt(0);
+    int version = header.getInt(4);
+    int stored = version >= 2 ? header.getInt(16) : 0; // version 1: float32
+    if (magic != MAGIC
+        || header.getInt(8) != dim
+        || version > VERSION
+        || stored != datatype.ordinal()) {
+      throw new StorageException.Corrupted(
+          file, "not a vector chunk of dimension " + dim + " and datatype " + datatype.wireName());
+    }
   }
 
   /**
@@ -131,16 +181,49 @@ final class OffHeapVectors implements AutoCloseable {
     if (chunk == chunks.length) {
       grow();
     }
-    MemorySegment.copy(
-        v, 0, chunks[chunk], FLOAT, HEADER + (slot % CHUNK_VECTORS) * vectorBytes, dim);
+    write(chunks[chunk], offset(slot), v);
     size = slot + 1;
     return slot;
+  }
+
+  /** Stores {@code v} at {@code base} in the datatype's width. */
+  private void write(MemorySegment seg, long base, float[] v) {
+    switch (datatype) {
+      case FLOAT32 -> MemorySegment.copy(v, 0, seg, FLOAT, base, dim);
+      case FLOAT16 -> {
+        for (int i = 0; i < dim; i++) {
+          seg.set(SHORT, base + 2L * i, Float.floatToFloat16(v[i]));
+        }
+      }
+      case UINT8 -> {
+        for (int i = 0; i < dim; i++) {
+          seg.set(ValueLayout.JAVA_BYTE, base + i, (byte) Math.round(v[i]));
+        }
+      }
+    }
+  }
+
+  /** Reads the vector at {@code base} into {@code out}, widened to floats. */
+  private void read(MemorySegment seg, long base, float[] out) {
+    switch (datatype) {
+      case FLOAT32 -> MemorySegment.copy(seg, FLOAT, base, out, 0, dim);
+      case FLOAT16 -> {
+        for (int i = 0; i < dim; i++) {
+          out[i] = Float.float16ToFloat(seg.get(SHORT, base + 2L * i));
+        }
+      }
+      case UINT8 -> {
+        for (int i = 0; i < dim; i++) {
+          out[i] = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, base + i));
+        }
+      }
+    }
   }
 
   /** Overwrites the vector in an existing {@code slot} (one freed by a vacuum). Single writer. */
   void set(int slot, float[] v) {
     assert v.length == dim && slot < size : "slot " + slot + " of " + size;
-    MemorySegment.copy(v, 0, chunks[slot / CHUNK_VECTORS], FLOAT, offset(slot), dim);
+    write(chunks[slot / CHUNK_VECTORS], offset(slot), v);
   }
 
   private void grow() {
@@ -162,6 +245,7 @@ final class OffHeapVectors implements AutoCloseable {
       seg.set(ValueLayout.JAVA_INT, 4, VERSION);
       seg.set(ValueLayout.JAVA_INT, 8, dim);
       seg.set(ValueLayout.JAVA_INT, 12, CHUNK_VECTORS);
+      seg.set(ValueLayout.JAVA_INT, 16, datatype.ordinal());
       MemorySegment[] next = java.util.Arrays.copyOf(chunks, n + 1);
       next[n] = seg;
       chunks = next;
@@ -173,13 +257,13 @@ final class OffHeapVectors implements AutoCloseable {
   /** A copy of the vector in {@code slot}. */
   float[] get(int slot) {
     float[] out = new float[dim];
-    MemorySegment.copy(chunks[slot / CHUNK_VECTORS], FLOAT, offset(slot), out, 0, dim);
+    read(chunks[slot / CHUNK_VECTORS], offset(slot), out);
     return out;
   }
 
   /** Copies the vector in {@code slot} into {@code out} (of length {@link #dim()}). */
   void copy(int slot, float[] out) {
-    MemorySegment.copy(chunks[slot / CHUNK_VECTORS], FLOAT, offset(slot), out, 0, dim);
+    read(chunks[slot / CHUNK_VECTORS], offset(slot), out);
   }
 
   private long offset(int slot) {
@@ -190,6 +274,15 @@ final class OffHeapVectors implements AutoCloseable {
   float similarity(Distance distance, float[] query, int slot) {
     MemorySegment seg = chunks[slot / CHUNK_VECTORS];
     long base = offset(slot);
+    if (datatype != dev.quiver.storage.VectorDatatype.FLOAT32) {
+      float[] v = widened.get();
+      read(seg, base, v);
+      return switch (distance) {
+        case COSINE, DOT -> VectorMath.dot(query, v);
+        case EUCLID -> -VectorMath.l2Squared(query, v);
+        case MANHATTAN -> -VectorMath.l1(query, v);
+      };
+    }
     return switch (distance) {
       case COSINE, DOT -> dot(query, seg, base);
       case EUCLID -> -l2(query, seg, base);
@@ -204,7 +297,7 @@ final class OffHeapVectors implements AutoCloseable {
    */
   void similarities(Distance distance, float[] query, int[] slots, int count, float[] out) {
     int i = 0;
-    if (distance != Distance.MANHATTAN) {
+    if (distance != Distance.MANHATTAN && datatype == dev.quiver.storage.VectorDatatype.FLOAT32) {
       boolean dot = distance != Distance.EUCLID;
       MemorySegment[] cs = chunks;
       for (; i + 4 <= count; i += 4) {

@@ -45,7 +45,7 @@ final class VectorSpace implements AutoCloseable {
     this.params = params;
     this.hnsw = hnsw;
     this.indexingThresholdKb = indexingThresholdKb;
-    this.vectors = new OffHeapVectors(dir, params.size(), restoredSize);
+    this.vectors = new OffHeapVectors(dir, params.size(), restoredSize, params.storedAs());
     if (!Boolean.TRUE.equals(params.onDisk()) && restoredSize > 0) {
       vectors.load(); // in RAM unless on_disk: reopened vectors are read in now, not on first use
     }

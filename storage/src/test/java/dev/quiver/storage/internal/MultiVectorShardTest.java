@@ -150,7 +150,10 @@ class MultiVectorShardTest {
                               new Point(
                                   PointId.of(1),
                                   Map.of(
-                                      "", new float[] {1, 0}, "colbert", new float[] {1, 0, 0, 0}),
+                                      "dense",
+                                      new float[] {1, 0},
+                                      "colbert",
+                                      new float[] {1, 0, 0, 0}),
                                   null)))))
           .isInstanceOf(StorageException.BadInput.class)
           .hasMessageContaining("multivector");
