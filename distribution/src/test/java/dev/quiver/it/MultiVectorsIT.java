@@ -142,4 +142,63 @@ class MultiVectorsIT {
             .get("points");
     assertThat(ids(after)).containsExactly(10L, 9L, 8L);
   }
+
+  /** float16 and uint8 vectors: reported, searched, checked, and stored at their width. */
+  @Test
+  void datatypesAreStoredInTheirWidth() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    Rest rest = new Rest(node.httpPort, openApi);
+    rest.call(
+        "PUT",
+        C,
+        "/collections/d",
+        "{\"vectors\":{\"half\":{\"size\":4,\"distance\":\"Dot\",\"datatype\":\"float16\"},"
+            + "\"bytes\":{\"size\":4,\"distance\":\"Euclid\",\"datatype\":\"uint8\"}}}");
+    JsonNode vectors =
+        rest.call("GET", C, "/collections/d", null).result().at("/config/params/vectors");
+    assertThat(vectors.at("/half/datatype").asText()).isEqualTo("float16");
+    assertThat(vectors.at("/bytes/datatype").asText()).isEqualTo("uint8");
+    rest.call(
+        "PUT",
+        C + "/points",
+        "/collections/d/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":{\"half\":[0.5,0,0,0],\"bytes\":[10,20,30,40]}},"
+            + "{\"id\":2,\"vector\":{\"half\":[0.25,0,0,0],\"bytes\":[200,0,0,255]}}]}");
+    JsonNode half =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/d/points/query",
+                "{\"query\":[1,0,0,0],\"using\":\"half\",\"with_vector\":true}")
+            .result()
+            .get("points");
+    assertThat(half.get(0).get("score").floatValue()).isEqualTo(0.5f);
+    assertThat(half.get(0).at("/vector/bytes").toString()).isEqualTo("[10.0,20.0,30.0,40.0]");
+    JsonNode near =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/d/points/query",
+                "{\"query\":[201,0,0,250],\"using\":\"bytes\",\"limit\":1}")
+            .result()
+            .get("points");
+    assertThat(near.get(0).get("id").asInt()).isEqualTo(2);
+    Rest.Answer range =
+        rest.call(
+            "PUT",
+            C + "/points",
+            "/collections/d/points",
+            "{\"points\":[{\"id\":3,\"vector\":{\"half\":[1,0,0,0],\"bytes\":[1,2,3,256]}}]}");
+    assertThat(range.status()).isEqualTo(400);
+    assertThat(range.error()).contains("0 to 255");
+    // the chunk files: 2 and 1 bytes a component after the 64-byte header
+    java.util.List<Long> sizes = new java.util.ArrayList<>();
+    try (var files = java.nio.file.Files.walk(work)) {
+      for (Path f :
+          files.filter(f -> f.getFileName().toString().equals("chunk-00000.vec")).toList()) {
+        sizes.add(java.nio.file.Files.size(f));
+      }
+    }
+    assertThat(sizes).containsExactlyInAnyOrder(64L + 16384L * 4 * 2, 64L + 16384L * 4);
+  }
 }

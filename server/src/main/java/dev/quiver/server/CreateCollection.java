@@ -94,7 +94,8 @@ public record CreateCollection(
                         v.distance(),
                         v.onDisk() != null ? v.onDisk() : vectorsOnDisk,
                         own == null ? null : own.over(collectionHnsw),
-                        v.multivector()));
+                        v.multivector(),
+                        v.datatype()));
               });
       return new CollectionConfig(
           vectors,

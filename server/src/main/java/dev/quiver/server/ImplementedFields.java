@@ -13,7 +13,7 @@ public final class ImplementedFields {
 
   /** A dense vector's parameters. */
   public static final Set<String> VECTOR =
-      Set.of("size", "distance", "on_disk", "hnsw_config", "multivector_config");
+      Set.of("size", "distance", "on_disk", "hnsw_config", "multivector_config", "datatype");
 
   /** A sparse vector's parameters. */
   public static final Set<String> SPARSE_VECTOR = Set.of("index", "modifier");

@@ -248,7 +248,24 @@ final class ProtoCodec {
               + d.wireName()
               + " is not supported by Quiver: multivectors are scored with Dot or Cosine");
     }
-    return new VectorParams(size, d, p.hasOnDisk() ? p.getOnDisk() : null, null, multivector);
+    dev.quiver.storage.VectorDatatype datatype =
+        !p.hasDatatype()
+            ? null
+            : switch (p.getDatatype()) {
+              case Float32 -> dev.quiver.storage.VectorDatatype.FLOAT32;
+              case Float16 -> dev.quiver.storage.VectorDatatype.FLOAT16;
+              case Uint8 -> dev.quiver.storage.VectorDatatype.UINT8;
+              default ->
+                  throw new RequestException.Unsupported(
+                      "`" + path + ".datatype` " + p.getDatatype() + " is not supported by Quiver");
+            };
+    try {
+      return new VectorParams(
+          size, d, p.hasOnDisk() ? p.getOnDisk() : null, null, multivector, datatype);
+    } catch (IllegalArgumentException e) {
+      throw new RequestException.Unsupported(
+          "`" + path + "` is not supported by Quiver: " + e.getMessage());
+    }
   }
 
   private static int range(long v, long min, long max, String field) {
@@ -1097,6 +1114,14 @@ final class ProtoCodec {
     }
     if (v.hnsw() != null) {
       b.setHnswConfig(hnsw(v.hnsw()));
+    }
+    if (v.datatype() != null) {
+      b.setDatatype(
+          switch (v.datatype()) {
+            case FLOAT32 -> Collections.Datatype.Float32;
+            case FLOAT16 -> Collections.Datatype.Float16;
+            case UINT8 -> Collections.Datatype.Uint8;
+          });
     }
     if (v.multivector()) {
       b.setMultivectorConfig(

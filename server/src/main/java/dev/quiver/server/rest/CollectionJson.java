@@ -403,8 +403,27 @@ final class CollectionJson {
       }
       multivector = true;
     }
-    return new VectorParams(
-        (int) s, distance, optBool(o, "on_disk"), null, multivectorOf(multivector, distance, path));
+    dev.quiver.storage.VectorDatatype datatype = null;
+    if (o.hasNonNull("datatype")) {
+      String type = o.get("datatype").asText("");
+      datatype = dev.quiver.storage.VectorDatatype.ofWireName(type);
+      if (datatype == null) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: unknown variant `"
+                + type
+                + "`, expected one of `float32`, `uint8`, `float16` at `"
+                + path
+                + ".datatype`");
+      }
+    }
+    multivectorOf(multivector, distance, path);
+    try {
+      return new VectorParams(
+          (int) s, distance, optBool(o, "on_disk"), null, multivector, datatype);
+    } catch (IllegalArgumentException e) {
+      throw new RequestException.Unsupported(
+          "Bad request: `" + path + "` is not supported by Quiver: " + e.getMessage());
+    }
   }
 
   /** A multivector flag, refused for distances Quiver's MaxSim does not score. */

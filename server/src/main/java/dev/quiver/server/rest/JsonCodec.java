@@ -1004,6 +1004,9 @@ final class JsonCodec {
     if (v.multivector()) {
       o.putObject("multivector_config").put("comparator", "max_sim");
     }
+    if (v.datatype() != null) {
+      o.put("datatype", v.datatype().wireName());
+    }
     return o;
   }
 
