@@ -48,6 +48,18 @@ public record PointVectors(
     }
   }
 
+  /** Refuses a multivector of more rows than the engine holds, before its rows are read. */
+  public static void checkRows(int rows, String path) {
+    if (rows > dev.quiver.storage.VectorParams.MAX_MULTIVECTOR_ROWS) {
+      throw new RequestException.Invalid(
+          "JSON body",
+          path,
+          "a multivector holds at most "
+              + dev.quiver.storage.VectorParams.MAX_MULTIVECTOR_ROWS
+              + " vectors");
+    }
+  }
+
   /** Refuses a name given twice, once dense and once sparse. */
   public void checkNames(String path) {
     for (String name : sparse.keySet()) {

@@ -176,67 +176,51 @@ public final class Queries {
       ReadConsistency consistency,
       ShardSelector shards) {
     Stage s = request.stage();
-    if (s.prefetch().isEmpty()
-        && s.query() instanceof Query.Nearest m
-        && m.mmr() == null
-        && m.target() instanceof Example.Multi multi) {
-      s =
-          new Stage(
-              s.prefetch(),
-              new Query.Nearest(new Example.Vector(multi.flat()), null),
-              s.using(),
-              s.filter(),
-              s.hnswEf(),
-              s.exact(),
-              s.scoreThreshold(),
-              s.limit(),
-              s.lookup());
-    }
-    if (s.prefetch().isEmpty()
-        && s.query() instanceof Query.Nearest n
-        && n.mmr() == null
-        && n.target() instanceof Example.Vector v) {
-      // the common case: one search, payload and vectors read on the way
-      return dispatcher.search(
-          collection,
-          new SearchRequest(
-              s.using(),
-              v.vector(),
-              s.limit(),
-              request.offset(),
-              s.scoreThreshold(),
-              request.withPayload(),
-              request.withVectors(),
-              s.hnswEf(),
-              s.exact(),
-              s.filter()),
-          consistency,
-          shards);
-    }
-    if (s.prefetch().isEmpty()
-        && s.query() instanceof Query.Nearest n
-        && n.mmr() == null
-        && n.target() instanceof Example.Sparse v) {
-      return dispatcher.search(
-          collection,
-          SearchRequest.sparse(
-              s.using(),
-              v.vector(),
-              s.limit(),
-              request.offset(),
-              s.scoreThreshold(),
-              request.withPayload(),
-              request.withVectors(),
-              s.exact(),
-              s.filter()),
-          consistency,
-          shards);
+    Example target =
+        s.prefetch().isEmpty() && s.query() instanceof Query.Nearest n && n.mmr() == null
+            ? n.target()
+            : null;
+    // the common case: one search, payload and vectors read on the way
+    SearchRequest direct =
+        switch (target) {
+          case Example.Vector v -> direct(s, v.vector(), request);
+          case Example.Multi m -> direct(s, m.flat(), request);
+          case Example.Sparse v ->
+              SearchRequest.sparse(
+                  s.using(),
+                  v.vector(),
+                  s.limit(),
+                  request.offset(),
+                  s.scoreThreshold(),
+                  request.withPayload(),
+                  request.withVectors(),
+                  s.exact(),
+                  s.filter());
+          case null, default -> null;
+        };
+    if (direct != null) {
+      return dispatcher.search(collection, direct, consistency, shards);
     }
     Run run = new Run(dispatcher, collection, consistency, shards);
     List<ScoredPoint> ranked =
         run.stage(s, null, (int) Math.min((long) s.limit() + request.offset(), Integer.MAX_VALUE));
     ranked = ranked.subList(Math.min(request.offset(), ranked.size()), ranked.size());
     return run.attach(ranked, request.withPayload(), request.withVectors());
+  }
+
+  /** The search of a stage without prefetches whose query is a dense vector (or rows of one). */
+  private static SearchRequest direct(Stage s, float[] vector, Request request) {
+    return new SearchRequest(
+        s.using(),
+        vector,
+        s.limit(),
+        request.offset(),
+        s.scoreThreshold(),
+        request.withPayload(),
+        request.withVectors(),
+        s.hnswEf(),
+        s.exact(),
+        s.filter());
   }
 
   /** One query's evaluation: the collection, its consistency and shards, looked-up vectors. */

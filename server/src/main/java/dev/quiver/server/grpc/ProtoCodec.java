@@ -345,12 +345,7 @@ final class ProtoCodec {
 
   /** A {@code MultiDenseVector}: its vectors, at most the engine's row cap. */
   static float[][] rows(Points.MultiDenseVector m, String path) {
-    if (m.getVectorsCount() > VectorParams.MAX_MULTIVECTOR_ROWS) {
-      throw new RequestException.Invalid(
-          BODY,
-          path,
-          "a multivector holds at most " + VectorParams.MAX_MULTIVECTOR_ROWS + " vectors");
-    }
+    dev.quiver.server.PointVectors.checkRows(m.getVectorsCount(), path);
     float[][] rows = new float[m.getVectorsCount()][];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = floats(m.getVectors(i).getDataList());

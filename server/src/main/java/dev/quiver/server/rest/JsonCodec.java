@@ -572,12 +572,7 @@ final class JsonCodec {
   /** A {@code MultiDenseVector}: a list of dense vectors, at most the engine's row cap. */
   static float[][] multiVector(JsonNode node, String path) {
     ArrayNode arr = array(node, path);
-    if (arr.size() > VectorParams.MAX_MULTIVECTOR_ROWS) {
-      throw new RequestException.Invalid(
-          BODY,
-          path,
-          "a multivector holds at most " + VectorParams.MAX_MULTIVECTOR_ROWS + " vectors");
-    }
+    PointVectors.checkRows(arr.size(), path);
     float[][] rows = new float[arr.size()][];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = denseVector(arr.get(i), path + "[" + i + "]");
