@@ -35,7 +35,8 @@ public final class HybridBench {
     float[][] queries = AnnBench.fvecs(data.resolve("query.fvecs"));
     List<String> texts = Files.readAllLines(data.resolve("base.tsv"), StandardCharsets.UTF_8);
     List<String> queryTexts = Files.readAllLines(data.resolve("query.tsv"), StandardCharsets.UTF_8);
-    Path work = Scratch.dir("quiver-hybrid");
+    boolean keep = Boolean.getBoolean("bench.keep");
+    Path work = Scratch.dir("quiver-hybrid", keep);
     Path tls = Files.createDirectories(work.resolve("tls"));
     TlsCostBench.makeCertificates(tls);
     LoadGen.Server server = LoadGen.Server.start(work.resolve("node"), tls, "plain");
@@ -109,7 +110,9 @@ public final class HybridBench {
       t.close();
     } finally {
       server.close();
-      Scratch.delete(work);
+      if (!keep) {
+        Scratch.delete(work);
+      }
     }
     System.exit(0);
   }
