@@ -241,18 +241,11 @@ public final class Bm25 {
   // ---- options ----
 
   private Set<String> stopwords(Value v, boolean english, String path) {
+    if (v == null || v instanceof Value.Null) {
+      return english ? ENGLISH_STOPWORDS : Set.of();
+    }
     Set<String> out = new HashSet<>();
     switch (v) {
-      case null -> {
-        if (english) {
-          out.addAll(ENGLISH_STOPWORDS);
-        }
-      }
-      case Value.Null n -> {
-        if (english) {
-          out.addAll(ENGLISH_STOPWORDS);
-        }
-      }
       case Value.Str s -> out.addAll(languageStopwords(s.value(), path));
       case Value.Struct s -> {
         for (var e : s.fields().entrySet()) {
