@@ -30,6 +30,16 @@ final class SparseIndex {
 
   private static final int WINDOW = 1 << WINDOW_SHIFT;
 
+  /** A search's window buffers, one set per thread, zeroed again by each search that used it. */
+  private static final class Scratch {
+    final float[] partial = new float[WINDOW];
+    final long[] seen = new long[WINDOW / 64];
+    final int[] candSlots = new int[WINDOW];
+    final float[] candScores = new float[WINDOW];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
   /** Lists at least this long keep the weights' range of each window of slots. */
   private static final int WINDOWED = 256;
 
@@ -195,91 +205,97 @@ final class SparseIndex {
     float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
     float theta = floor; // a slot below this cannot be returned
     long reads = 0;
-    float[] partial = new float[WINDOW];
-    boolean[] seen = new boolean[WINDOW];
-    int[] touched = new int[WINDOW];
-    int[] candSlots = new int[WINDOW];
-    float[] candScores = new float[WINDOW];
-    for (long start = 0; start <= maxSlot; start += WINDOW) {
-      scope.tick();
-      int window = (int) (start >>> WINDOW_SHIFT);
-      int end = (int) Math.min(start + WINDOW, (long) maxSlot + 1);
-      for (int i = 0; i < t; i++) {
-        cursors[i].windowBound(window);
-        order[i] = cursors[i];
-      }
-      Arrays.sort(order, (a, b) -> Float.compare(a.windowBound, b.windowBound));
-      float sum = 0;
-      for (int i = 0; i < t; i++) {
-        sum += order[i].windowBound;
-        prefix[i] = sum;
-      }
-      int essential = 0; // order[essential..] are read whole; those before only probed
-      while (essential < t && prefix[essential] < theta) {
-        essential++;
-      }
-      if (essential == t) { // nothing in this window can reach the k-th score: skip it
-        for (Cursor c : cursors) {
-          reads += c.advance(end);
+    Scratch scratch = SCRATCH.get(); // left zeroed by every search
+    float[] partial = scratch.partial;
+    long[] seen = scratch.seen;
+    int[] candSlots = scratch.candSlots;
+    float[] candScores = scratch.candScores;
+    try {
+      for (long start = 0; start <= maxSlot; start += WINDOW) {
+        scope.tick();
+        int window = (int) (start >>> WINDOW_SHIFT);
+        int end = (int) Math.min(start + WINDOW, (long) maxSlot + 1);
+        for (int i = 0; i < t; i++) {
+          cursors[i].windowBound(window);
+          order[i] = cursors[i];
         }
-        continue;
-      }
-      int touchedCount = 0;
-      for (int i = essential; i < t; i++) {
-        Cursor c = order[i];
-        if (c.pos < c.n && c.slots[c.pos] < start) { // only probed in earlier windows
-          reads += c.advance((int) start);
+        Arrays.sort(order, (a, b) -> Float.compare(a.windowBound, b.windowBound));
+        float sum = 0;
+        for (int i = 0; i < t; i++) {
+          sum += order[i].windowBound;
+          prefix[i] = sum;
         }
-        int pos = c.pos;
-        int[] slots = c.slots;
-        float[] weights = c.weights;
-        float q = c.q;
-        while (pos < c.n && slots[pos] < end) {
-          int s = (int) (slots[pos] - start);
-          if (!seen[s]) {
-            seen[s] = true;
-            touched[touchedCount++] = s;
+        int essential = 0; // order[essential..] are read whole; those before only probed
+        while (essential < t && prefix[essential] < theta) {
+          essential++;
+        }
+        if (essential == t) { // nothing in this window can reach the k-th score: skip it
+          for (Cursor c : cursors) {
+            reads += c.advance(end);
           }
-          partial[s] += q * weights[pos++];
+          continue;
         }
-        reads += pos - c.pos;
-        c.pos = pos;
-      }
-      Arrays.sort(touched, 0, touchedCount);
-      // the window's candidates, in slot order, with what the essential lists gave them
-      int cands = 0;
-      float others = essential == 0 ? 0 : prefix[essential - 1];
-      for (int j = 0; j < touchedCount; j++) {
-        int s = touched[j];
-        float score = partial[s];
-        partial[s] = 0;
-        seen[s] = false;
-        if (score + others >= theta) {
-          candSlots[cands] = (int) (start + s);
-          candScores[cands++] = score;
+        for (int i = essential; i < t; i++) {
+          Cursor c = order[i];
+          if (c.pos < c.n && c.slots[c.pos] < start) { // only probed in earlier windows
+            reads += c.advance((int) start);
+          }
+          int pos = c.pos;
+          int[] slots = c.slots;
+          float[] weights = c.weights;
+          float q = c.q;
+          while (pos < c.n && slots[pos] < end) {
+            int s = (int) (slots[pos] - start);
+            seen[s >>> 6] |= 1L << s;
+            partial[s] += q * weights[pos++];
+          }
+          reads += pos - c.pos;
+          c.pos = pos;
         }
-      }
-      // the other lists one at a time, largest bound first, each dropping the candidates that
-      // can no longer reach the k-th score
-      for (int i = essential - 1; i >= 0 && cands > 0; i--) {
-        reads += order[i].addTo(candSlots, candScores, cands);
-        float rest = i == 0 ? 0 : prefix[i - 1];
-        int kept = 0;
+        // the window's candidates, in slot order (the bits of the touched slots), with what the
+        // essential lists gave them; the buffer is zeroed again on the way
+        int cands = 0;
+        float others = essential == 0 ? 0 : prefix[essential - 1];
+        for (int w = 0; w < seen.length; w++) {
+          long bits = seen[w];
+          seen[w] = 0;
+          while (bits != 0) {
+            int s = (w << 6) + Long.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            float score = partial[s];
+            partial[s] = 0;
+            if (score + others >= theta) {
+              candSlots[cands] = (int) (start + s);
+              candScores[cands++] = score;
+            }
+          }
+        }
+        // the other lists one at a time, largest bound first, each dropping the candidates that
+        // can no longer reach the k-th score
+        for (int i = essential - 1; i >= 0 && cands > 0; i--) {
+          reads += order[i].addTo(candSlots, candScores, cands);
+          float rest = i == 0 ? 0 : prefix[i - 1];
+          int kept = 0;
+          for (int j = 0; j < cands; j++) {
+            if (candScores[j] + rest >= theta) {
+              candSlots[kept] = candSlots[j];
+              candScores[kept++] = candScores[j];
+            }
+          }
+          cands = kept;
+        }
         for (int j = 0; j < cands; j++) {
-          if (candScores[j] + rest >= theta) {
-            candSlots[kept] = candSlots[j];
-            candScores[kept++] = candScores[j];
+          int slot = candSlots[j];
+          float score = candScores[j];
+          if (score >= theta && accept.test(slot) && top.offer(slot, score) && top.full()) {
+            theta = Math.max(floor, top.worst());
           }
         }
-        cands = kept;
       }
-      for (int j = 0; j < cands; j++) {
-        int slot = candSlots[j];
-        float score = candScores[j];
-        if (score >= theta && accept.test(slot) && top.offer(slot, score) && top.full()) {
-          theta = Math.max(floor, top.worst());
-        }
-      }
+    } catch (RuntimeException | Error e) { // a request stopped mid-window: leave the buffers zeroed
+      Arrays.fill(partial, 0f);
+      Arrays.fill(seen, 0L);
+      throw e;
     }
     read.add(reads);
     return top.bestFirst();
