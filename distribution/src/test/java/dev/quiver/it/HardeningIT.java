@@ -336,8 +336,14 @@ class HardeningIT {
       },
       {"{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"metadata\":{\"team\":\"x\"}}", "metadata"},
       {
-        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"datatype\":\"float16\"}}",
-        "vectors.datatype"
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"
+            + "{}}}}",
+        "vectors.quantization_config"
+      },
+      {
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"sparse_vectors\":{\"t\":"
+            + "{\"index\":{\"on_disk\":true}}}}",
+        "sparse_vectors.t.index.on_disk"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"hnsw_config\":{\"payload_m\":16}}",
