@@ -112,18 +112,20 @@ public final class Bm25 {
   }
 
   /**
-   * The sparse vector of a document to store.
+   * The sparse vector of a document to store; {@code where} names the part of the request for
+   * validation errors ("JSON body", "body").
    *
    * @throws RequestException for another model or options it does not know
    */
   public static SparseVector document(
-      String text, String model, Value.Struct options, String path) {
-    return of(model, options, path).documentVector(text, path);
+      String text, String model, Value.Struct options, String where, String path) {
+    return of(model, options, path).documentVector(text, where, path);
   }
 
   /** The sparse vector of a query: each distinct token weighs 1. */
-  public static SparseVector query(String text, String model, Value.Struct options, String path) {
-    return of(model, options, path).queryVector(text, path);
+  public static SparseVector query(
+      String text, String model, Value.Struct options, String where, String path) {
+    return of(model, options, path).queryVector(text, where, path);
   }
 
   /** The model with {@code options} (for tests of its tokens). */
@@ -144,7 +146,7 @@ public final class Bm25 {
     return new Bm25(options, path);
   }
 
-  SparseVector documentVector(String text, String path) {
+  SparseVector documentVector(String text, String where, String path) {
     List<String> tokens = tokens(text);
     Map<String, Integer> counts = new LinkedHashMap<>();
     tokens.forEach(t -> counts.merge(t, 1, Integer::sum));
@@ -155,16 +157,16 @@ public final class Bm25 {
           double tf = count * (k + 1) / (k * (1 - b + b * len / avgLen) + count);
           weights.put(dimension(token), (float) tf);
         });
-    return vector(weights, path);
+    return vector(weights, where, path);
   }
 
-  SparseVector queryVector(String text, String path) {
+  SparseVector queryVector(String text, String where, String path) {
     TreeMap<Integer, Float> weights = new TreeMap<>(Integer::compareUnsigned);
     tokens(text).forEach(t -> weights.put(dimension(t), 1f));
-    return vector(weights, path);
+    return vector(weights, where, path);
   }
 
-  private static SparseVector vector(TreeMap<Integer, Float> weights, String path) {
+  private static SparseVector vector(TreeMap<Integer, Float> weights, String where, String path) {
     int[] idx = new int[weights.size()];
     float[] val = new float[weights.size()];
     int i = 0;
@@ -172,7 +174,7 @@ public final class Bm25 {
       idx[i] = e.getKey();
       val[i++] = e.getValue();
     }
-    return PointVectors.sparse(idx, val, path);
+    return PointVectors.sparse(idx, val, where, path);
   }
 
   /** {@code |murmur3_32(token)|} of the UTF-8 bytes, seed 0, as an unsigned 32-bit dimension. */

@@ -28,12 +28,13 @@ public record PointVectors(
   /**
    * A sparse vector from a request's indices and values at {@code path}: at most {@link
    * SparseVector#MAX_LENGTH} elements, as many values as indices, the indices unique (a validation
-   * error in Qdrant's wording otherwise); sorted by index.
+   * error in Qdrant's wording otherwise, {@code where} naming the part of the request, "JSON body"
+   * or "body"); sorted by index.
    */
-  public static SparseVector sparse(int[] indices, float[] values, String path) {
+  public static SparseVector sparse(int[] indices, float[] values, String where, String path) {
     if (indices.length > SparseVector.MAX_LENGTH) {
       throw new RequestException.Invalid(
-          "JSON body",
+          where,
           path + ".indices",
           "a sparse vector has at most " + SparseVector.MAX_LENGTH + " elements");
     }
@@ -42,17 +43,17 @@ public record PointVectors(
     } catch (StorageException.BadInput e) { // "field: problem"
       int colon = e.getMessage().indexOf(':');
       throw new RequestException.Invalid(
-          "JSON body",
+          where,
           path + "." + e.getMessage().substring(0, colon),
           e.getMessage().substring(colon + 2));
     }
   }
 
   /** Refuses a multivector of more rows than the engine holds, before its rows are read. */
-  public static void checkRows(int rows, String path) {
+  public static void checkRows(int rows, String where, String path) {
     if (rows > dev.quiver.storage.VectorParams.MAX_MULTIVECTOR_ROWS) {
       throw new RequestException.Invalid(
-          "JSON body",
+          where,
           path,
           "a multivector holds at most "
               + dev.quiver.storage.VectorParams.MAX_MULTIVECTOR_ROWS

@@ -60,7 +60,7 @@ class Bm25Test {
 
   @Test
   void documentsWeighTermFrequencyAndQueriesWeighOne() {
-    SparseVector doc = Bm25.document("fox fox dog", "Qdrant/bm25", null, "v");
+    SparseVector doc = Bm25.document("fox fox dog", "Qdrant/bm25", null, "body", "v");
     double len = 3;
     double fox = 2 * 2.2 / (1.2 * (1 - 0.75 + 0.75 * len / 256) + 2);
     double dog = 1 * 2.2 / (1.2 * (1 - 0.75 + 0.75 * len / 256) + 1);
@@ -69,7 +69,7 @@ class Bm25Test {
       double want = doc.indices()[i] == Bm25.dimension("fox") ? fox : dog;
       assertThat((double) doc.values()[i]).isCloseTo(want, Offset.offset(1e-6));
     }
-    SparseVector q = Bm25.query("Fox and foxes, dog", "bm25", null, "q");
+    SparseVector q = Bm25.query("Fox and foxes, dog", "bm25", null, "body", "q");
     assertThat(q.values()).containsOnly(1f);
     assertThat(q.size()).isEqualTo(2);
     assertThat(q.dot(doc)).isCloseTo((float) (fox + dog), Offset.offset(1e-5f));
@@ -78,11 +78,13 @@ class Bm25Test {
   @Test
   void otherModelsAndUnknownOptionsAreRefusedByName() {
     assertThatThrownBy(
-            () -> Bm25.document("x", "sentence-transformers/all-MiniLM-L6-v2", null, "p"))
+            () -> Bm25.document("x", "sentence-transformers/all-MiniLM-L6-v2", null, "body", "p"))
         .isInstanceOf(RequestException.Unsupported.class)
         .hasMessageContaining("sentence-transformers/all-MiniLM-L6-v2");
     assertThatThrownBy(
-            () -> Bm25.query("x", "bm25", new Value.Struct(Map.of("k1", new Value.Double(1))), "p"))
+            () ->
+                Bm25.query(
+                    "x", "bm25", new Value.Struct(Map.of("k1", new Value.Double(1))), "body", "p"))
         .hasMessageContaining("p.options.k1");
     assertThatThrownBy(
             () ->
@@ -90,6 +92,7 @@ class Bm25Test {
                     "x",
                     "bm25",
                     new Value.Struct(Map.of("language", new Value.Str("german"))),
+                    "body",
                     "p"))
         .hasMessageContaining("german");
   }

@@ -339,13 +339,13 @@ final class ProtoCodec {
   static dev.quiver.storage.SparseVector document(Points.Document d, String path, boolean query) {
     Value.Struct options = d.getOptionsCount() == 0 ? null : struct(d.getOptionsMap());
     return query
-        ? dev.quiver.server.Bm25.query(d.getText(), d.getModel(), options, path)
-        : dev.quiver.server.Bm25.document(d.getText(), d.getModel(), options, path);
+        ? dev.quiver.server.Bm25.query(d.getText(), d.getModel(), options, BODY, path)
+        : dev.quiver.server.Bm25.document(d.getText(), d.getModel(), options, BODY, path);
   }
 
   /** A {@code MultiDenseVector}: its vectors, at most the engine's row cap. */
   static float[][] rows(Points.MultiDenseVector m, String path) {
-    dev.quiver.server.PointVectors.checkRows(m.getVectorsCount(), path);
+    dev.quiver.server.PointVectors.checkRows(m.getVectorsCount(), BODY, path);
     float[][] rows = new float[m.getVectorsCount()][];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = floats(m.getVectors(i).getDataList());
@@ -371,13 +371,13 @@ final class ProtoCodec {
   static dev.quiver.storage.SparseVector sparse(Points.SparseVector v, String path) {
     if (v.getIndicesCount() > dev.quiver.storage.SparseVector.MAX_LENGTH) {
       return dev.quiver.server.PointVectors.sparse(
-          new int[v.getIndicesCount()], new float[0], path);
+          new int[v.getIndicesCount()], new float[0], BODY, path);
     }
     int[] indices = new int[v.getIndicesCount()];
     for (int i = 0; i < indices.length; i++) {
       indices[i] = v.getIndices(i);
     }
-    return dev.quiver.server.PointVectors.sparse(indices, floats(v.getValuesList()), path);
+    return dev.quiver.server.PointVectors.sparse(indices, floats(v.getValuesList()), BODY, path);
   }
 
   /** {@code UpdateVectors}: the points and the vectors to replace. */

@@ -572,7 +572,7 @@ final class JsonCodec {
   /** A {@code MultiDenseVector}: a list of dense vectors, at most the engine's row cap. */
   static float[][] multiVector(JsonNode node, String path) {
     ArrayNode arr = array(node, path);
-    PointVectors.checkRows(arr.size(), path);
+    PointVectors.checkRows(arr.size(), BODY, path);
     float[][] rows = new float[arr.size()][];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = denseVector(arr.get(i), path + "[" + i + "]");
@@ -605,8 +605,8 @@ final class JsonCodec {
     Value.Struct options =
         o.hasNonNull("options") ? payload(o.get("options"), path + ".options") : null;
     return query
-        ? dev.quiver.server.Bm25.query(text, model, options, path)
-        : dev.quiver.server.Bm25.document(text, model, options, path);
+        ? dev.quiver.server.Bm25.query(text, model, options, BODY, path)
+        : dev.quiver.server.Bm25.document(text, model, options, BODY, path);
   }
 
   static SparseVector sparseVector(JsonNode node, String path) {
@@ -624,7 +624,7 @@ final class JsonCodec {
     ArrayNode idx = array(required(o, "indices", path), path + ".indices");
     ArrayNode val = array(required(o, "values", path), path + ".values");
     if (idx.size() > SparseVector.MAX_LENGTH) { // before anything is allocated for it
-      return PointVectors.sparse(new int[idx.size()], new float[0], path);
+      return PointVectors.sparse(new int[idx.size()], new float[0], BODY, path);
     }
     int[] indices = new int[idx.size()];
     for (int i = 0; i < indices.length; i++) {
@@ -645,7 +645,7 @@ final class JsonCodec {
       }
       values[i] = x.floatValue();
     }
-    return PointVectors.sparse(indices, values, path);
+    return PointVectors.sparse(indices, values, BODY, path);
   }
 
   static float[] denseVector(JsonNode node, String path) {
