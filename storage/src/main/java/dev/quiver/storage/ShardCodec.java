@@ -106,42 +106,17 @@ public final class ShardCodec {
 
   public static void writeOp(DataOutputStream out, UpdateOp op) throws IOException {
     switch (op) {
-      case UpdateOp.Upsert u when anyMulti(u.points()) -> {
-        out.writeByte(OP_UPSERT_ALL);
-        out.writeByte(u.mode().ordinal());
-        out.writeInt(u.points().size());
-        for (Point p : u.points()) {
-          writeId(out, p.id());
-          writeVectors(out, p.vectors());
-          writeSparseVectors(out, p.sparseVectors());
-          writeMultiVectors(out, p.multiVectors());
-          writeValue(out, p.payload());
-        }
-      }
-      case UpdateOp.Upsert u when anySparse(u.points()) -> {
-        out.writeByte(OP_UPSERT_SPARSE);
-        out.writeByte(u.mode().ordinal());
-        out.writeInt(u.points().size());
-        for (Point p : u.points()) {
-          writeId(out, p.id());
-          writeVectors(out, p.vectors());
-          writeSparseVectors(out, p.sparseVectors());
-          writeValue(out, p.payload());
-        }
-      }
       case UpdateOp.Upsert u -> {
-        if (u.mode() == UpdateOp.Upsert.Mode.UPSERT) {
+        // the narrowest form that holds the points: earlier versions read the narrower ones
+        int kinds = kinds(u.points());
+        if (kinds == 0 && u.mode() == UpdateOp.Upsert.Mode.UPSERT) {
           out.writeByte(OP_UPSERT); // the form every earlier version wrote and reads
         } else {
-          out.writeByte(OP_UPSERT_MODE);
+          out.writeByte(
+              kinds == 0 ? OP_UPSERT_MODE : kinds == 1 ? OP_UPSERT_SPARSE : OP_UPSERT_ALL);
           out.writeByte(u.mode().ordinal());
         }
-        out.writeInt(u.points().size());
-        for (Point p : u.points()) {
-          writeId(out, p.id());
-          writeVectors(out, p.vectors());
-          writeValue(out, p.payload());
-        }
+        writePoints(out, u.points(), kinds, true);
       }
       case UpdateOp.DeletePoints d -> {
         out.writeByte(OP_DELETE);
@@ -168,32 +143,13 @@ public final class ShardCodec {
         writeStrings(out, dp.keys());
       }
       case UpdateOp.ClearPayload cp -> writeSelector(out, OP_CLEAR_PAYLOAD, cp.selector());
-      case UpdateOp.UpdateVectors u when anyMulti(u.points()) -> {
-        out.writeByte(OP_UPDATE_VECTORS_ALL);
-        out.writeInt(u.points().size());
-        for (Point p : u.points()) {
-          writeId(out, p.id());
-          writeVectors(out, p.vectors());
-          writeSparseVectors(out, p.sparseVectors());
-          writeMultiVectors(out, p.multiVectors());
-        }
-      }
-      case UpdateOp.UpdateVectors u when anySparse(u.points()) -> {
-        out.writeByte(OP_UPDATE_VECTORS_SPARSE);
-        out.writeInt(u.points().size());
-        for (Point p : u.points()) {
-          writeId(out, p.id());
-          writeVectors(out, p.vectors());
-          writeSparseVectors(out, p.sparseVectors());
-        }
-      }
       case UpdateOp.UpdateVectors u -> {
-        out.writeByte(OP_UPDATE_VECTORS);
-        out.writeInt(u.points().size());
-        for (Point p : u.points()) {
-          writeId(out, p.id());
-          writeVectors(out, p.vectors());
-        }
+        int kinds = kinds(u.points());
+        out.writeByte(
+            kinds == 0
+                ? OP_UPDATE_VECTORS
+                : kinds == 1 ? OP_UPDATE_VECTORS_SPARSE : OP_UPDATE_VECTORS_ALL);
+        writePoints(out, u.points(), kinds, false);
       }
       case UpdateOp.DeleteVectors dv -> {
         writeSelector(out, OP_DELETE_VECTORS, dv.selector());
@@ -202,22 +158,37 @@ public final class ShardCodec {
     }
   }
 
-  private static boolean anyMulti(List<Point> points) {
+  /** 0: dense vectors only; 1: sparse ones too; 2: multivectors too. */
+  private static int kinds(List<Point> points) {
+    int kinds = 0;
     for (Point p : points) {
       if (!p.multiVectors().isEmpty()) {
-        return true;
+        return 2;
+      }
+      if (!p.sparseVectors().isEmpty()) {
+        kinds = 1;
       }
     }
-    return false;
+    return kinds;
   }
 
-  private static boolean anySparse(List<Point> points) {
+  /** Each point: its id, dense vectors, the other kinds {@code kinds} names, and its payload. */
+  private static void writePoints(
+      DataOutputStream out, List<Point> points, int kinds, boolean payload) throws IOException {
+    out.writeInt(points.size());
     for (Point p : points) {
-      if (!p.sparseVectors().isEmpty()) {
-        return true;
+      writeId(out, p.id());
+      writeVectors(out, p.vectors());
+      if (kinds >= 1) {
+        writeSparseVectors(out, p.sparseVectors());
+      }
+      if (kinds == 2) {
+        writeMultiVectors(out, p.multiVectors());
+      }
+      if (payload) {
+        writeValue(out, p.payload());
       }
     }
-    return false;
   }
 
   public static UpdateOp readOp(DataInputStream in) throws IOException {
