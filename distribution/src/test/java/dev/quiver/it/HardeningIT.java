@@ -562,8 +562,16 @@ class HardeningIT {
     all.write(http("GET", "/collections/A/points/0", new byte[0], "connection: close"));
     String answers = raw(all.toByteArray(), 0);
     int count = answers.split("HTTP/1.1 200", -1).length - 1;
+    java.util.Map<String, Integer> statuses = new java.util.TreeMap<>();
+    java.util.regex.Matcher status =
+        java.util.regex.Pattern.compile("HTTP/1.1 (\\d{3})").matcher(answers);
+    while (status.find()) {
+      statuses.merge(status.group(1), 1, Integer::sum);
+    }
     assertThat(count)
-        .as("the answers end: %s", answers.substring(Math.max(0, answers.length() - 400)))
+        .as(
+            "statuses %s; the answers end: %s",
+            statuses, answers.substring(Math.max(0, answers.length() - 400)))
         .isEqualTo(n + 1);
     assertThat(answers.indexOf("\"id\":1,")).isLessThan(answers.indexOf("\"id\":2,"));
   }
