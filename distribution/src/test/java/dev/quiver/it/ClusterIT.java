@@ -447,6 +447,16 @@ class ClusterIT {
       eventually(30, () -> assertThat(scrollAll(follower)).containsAll(ackedSoFar));
       // the leaders compacted their logs meanwhile: the follower was sent shard snapshots
       assertThat(nodes.get(restarted).log()).contains("caught up from the leader's snapshot");
+      // and recorded each install in its audit log
+      assertThat(
+              rest(restarted)
+                  .send(
+                      "POST",
+                      "/audit/logs",
+                      "{\"filters\":{\"operation\":\"install_shard_snapshot\"},\"limit\":10}")
+                  .body())
+          .contains("\"operation\":\"install_shard_snapshot\"")
+          .contains("/collections/shared/shards/");
 
       int oldLeader = leaderIndex();
       down.add(oldLeader);
@@ -845,7 +855,9 @@ class ClusterIT {
               assertThat(audit)
                   .contains("\"operation\":\"peer_joined\"")
                   .contains("\"operation\":\"peer_removed\"")
-                  .contains("/cluster/peer/" + extraId);
+                  .contains("/cluster/peer/" + extraId)
+                  // the Raft admin calls that made the changes, where they were received
+                  .contains("\"operation\":\"raft_setConfiguration\"");
             });
       }
       long member = cluster(1).path("peer_id").asLong();

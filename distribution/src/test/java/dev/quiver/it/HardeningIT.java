@@ -3,10 +3,13 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.aayushatharva.brotli4j.Brotli4jLoader;
+import com.aayushatharva.brotli4j.encoder.Encoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.luben.zstd.Zstd;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.qdrant.client.QdrantClient;
@@ -407,6 +410,198 @@ class HardeningIT {
     assertThat(send(KEY, "DELETE", "/collections/nulls", null).status()).isEqualTo(200);
   }
 
+  /**
+   * Top-level body fields of query, search and point operations were dropped when Quiver did not
+   * read them. Every operation of Qdrant's OpenAPI document that takes a JSON body, and each
+   * deprecated search endpoint Quiver still serves, now refuses a field it does not read, naming
+   * it, before anything runs.
+   */
+  @Test
+  void everyJsonBodyRefusesFieldsItDoesNotRead() throws Exception {
+    JsonNode spec;
+    try (var in = getClass().getResourceAsStream("/openapi/openapi.json")) {
+      spec = JSON.readTree(in);
+    }
+    List<String[]> operations = new ArrayList<>();
+    for (var path : spec.get("paths").properties()) {
+      for (var op : path.getValue().properties()) {
+        if (op.getValue().at("/requestBody/content").has("application/json")) {
+          operations.add(new String[] {op.getKey().toUpperCase(), path.getKey()});
+        }
+      }
+    }
+    for (String deprecated :
+        List.of(
+            "search",
+            "search/batch",
+            "search/groups",
+            "recommend",
+            "recommend/batch",
+            "recommend/groups",
+            "discover",
+            "discover/batch")) {
+      operations.add(new String[] {"POST", "/collections/{collection_name}/points/" + deprecated});
+    }
+    assertThat(operations).hasSizeGreaterThan(30);
+    List<String> notRefused = new ArrayList<>();
+    for (String[] op : operations) {
+      String path =
+          op[1]
+              .replace("{collection_name}", "A")
+              .replace("{shard_id}", "0")
+              .replaceAll("\\{[a-z_]+\\}", "x");
+      Answer a = send(KEY, op[0], path, "{\"zz_not_read\":1}");
+      if (a.status() != 400 || !a.body().contains("`zz_not_read`")) {
+        notRefused.add(op[0] + " " + op[1] + " -> " + a.status() + " " + a.body());
+      }
+    }
+    assertThat(notRefused).isEmpty();
+    String[][] refused = {
+      {
+        "PUT",
+        "/collections/A/points",
+        "{\"points\":[],\"update_filter\":{\"must\":[]}}",
+        "update_filter"
+      },
+      {
+        "PUT",
+        "/collections/A/points",
+        "{\"points\":[{\"id\":1,\"vector\":[1,0,0,0],\"vectors\":{}}]}",
+        "points[0].vectors"
+      },
+      {
+        "PUT",
+        "/collections/A/shards",
+        "{\"shard_key\":\"k\",\"initial_state\":\"Active\"}",
+        "initial_state"
+      },
+      {
+        "POST",
+        "/collections/A/points/query",
+        "{\"prefetch\":{\"query\":[1,0,0,0],\"filtr\":{}},\"query\":{\"fusion\":\"rrf\"}}",
+        "prefetch.filtr"
+      },
+      {
+        "POST",
+        "/collections/A/points/query",
+        "{\"query\":{\"nearest\":[1,0,0,0],\"diversity\":1}}",
+        "query.diversity"
+      },
+      {
+        "POST",
+        "/collections/A/points/query",
+        "{\"query\":{\"recommend\":{\"positive\":[1],\"avoid\":[2]}}}",
+        "query.recommend.avoid"
+      },
+      {
+        "POST",
+        "/collections/A/points/query",
+        "{\"query\":[1,0,0,0],\"lookup_from\":{\"collection\":\"A\",\"shard\":1}}",
+        "lookup_from.shard"
+      },
+      {
+        "POST",
+        "/collections/A/points/query/batch",
+        "{\"searches\":[{\"query\":[1,0,0,0],\"top\":3}]}",
+        "searches[0].top"
+      },
+      {
+        "POST",
+        "/collections/A/points/query/groups",
+        "{\"query\":[1,0,0,0],\"group_by\":\"group\",\"offset\":3}",
+        "offset"
+      },
+      {
+        "POST",
+        "/collections/A/points/scroll",
+        "{\"order_by\":{\"key\":\"group\",\"nulls\":\"last\"}}",
+        "order_by.nulls"
+      },
+      {
+        "POST",
+        "/collections/A/points/batch",
+        "{\"operations\":[{\"delete\":{\"points\":[1],\"update_filter\":{}}}]}",
+        "operations[0].delete.update_filter"
+      },
+      {
+        "POST",
+        "/collections/A/cluster",
+        "{\"move_shard\":{\"shard_id\":0,\"from_peer_id\":1,\"to_peer_id\":2,\"method\":\"snapshot\"}}",
+        "move_shard.method"
+      },
+    };
+    for (String[] r : refused) {
+      Answer a = send(KEY, r[0], r[1], r[2]);
+      assertThat(a.status()).as(r[2] + " -> " + a.body()).isEqualTo(400);
+      assertThat(a.json().at("/status/error").asText()).contains("`" + r[3] + "`");
+    }
+    Answer nulls =
+        send(
+            RO,
+            "POST",
+            "/collections/A/points/query",
+            "{\"query\":[1,0,0,0],\"limit\":1,\"shard_key\":null,\"lookup_from\":null}");
+    assertThat(nulls.status()).as(nulls.body()).isEqualTo(200);
+    assertAliveAndIntact();
+  }
+
+  /**
+   * HTTP/2 rapid reset (CVE-2023-44487): a client opening and cancelling streams as fast as it can
+   * makes the server start work it never finishes. Past 500 resets in 10 s the gRPC port answers
+   * GOAWAY (ENHANCE_YOUR_CALM) and closes the connection; other clients are unaffected.
+   */
+  @Test
+  void http2RapidResetIsCutOff() throws Exception {
+    try (RawH2 h2 = new RawH2(node.grpcPort)) {
+      assertThat(h2.awaitSettings(10)).isTrue();
+      int sent = 0;
+      try {
+        for (int id = 1; sent < 5_000 && h2.goAway.get() < 0; id += 2, sent++) {
+          h2.open(id, "/qdrant.Points/Count", KEY);
+          h2.cancel(id);
+          if (sent % 100 == 99) {
+            h2.flush();
+          }
+        }
+        h2.flush();
+      } catch (java.io.IOException closedByServer) {
+        // expected once the server has had enough
+      }
+      assertThat(h2.awaitClosed(15)).as("connection closed after %d resets", sent).isTrue();
+      assertThat(h2.goAway.get()).isEqualTo(RawH2.ENHANCE_YOUR_CALM);
+      assertThat(sent).isLessThan(5_000);
+    }
+    try (QdrantClient grpc = client(RO)) {
+      assertThat(grpc.countAsync("A", null, true).get(30, TimeUnit.SECONDS)).isEqualTo(POINTS);
+    }
+    assertAliveAndIntact();
+  }
+
+  /**
+   * The gRPC port announces a limit on concurrent streams per connection and refuses the streams
+   * past it (REFUSED_STREAM) instead of starting a call for each.
+   */
+  @Test
+  void http2StreamsPastTheLimitAreRefused() throws Exception {
+    try (RawH2 h2 = new RawH2(node.grpcPort)) {
+      assertThat(h2.awaitSettings(10)).isTrue();
+      long max = h2.maxStreams;
+      assertThat(max).isBetween(1L, 10_000L);
+      int extra = 20;
+      for (int i = 0, id = 1; i < max + extra; i++, id += 2) {
+        h2.open(id, "/qdrant.Points/Count", KEY); // the request message never comes
+      }
+      h2.flush();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (h2.resets(RawH2.REFUSED_STREAM) < extra && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      assertThat(h2.resets(RawH2.REFUSED_STREAM)).isEqualTo(extra);
+      assertThat(h2.goAway.get()).isEqualTo(-1);
+    }
+    assertAliveAndIntact();
+  }
+
   /** update_mode was ignored: insert_only overwrote an existing point, update_only created one. */
   @Test
   void updateModesAreHonouredOnRestAndGrpc() throws Exception {
@@ -525,7 +720,7 @@ class HardeningIT {
                 "connection: close"),
             0);
     assertThat(gzipped).startsWith("HTTP/1.1 200").contains("\"count\":" + POINTS);
-    byte[] zstd = com.github.luben.zstd.Zstd.compress("{\"exact\":true}".getBytes());
+    byte[] zstd = Zstd.compress("{\"exact\":true}".getBytes());
     String zstdBody =
         raw(
             http(
@@ -537,17 +732,40 @@ class HardeningIT {
                 "connection: close"),
             0);
     assertThat(zstdBody).startsWith("HTTP/1.1 200").contains("\"count\":" + POINTS);
+    Brotli4jLoader.ensureAvailability();
     String brotli =
+        raw(
+            http(
+                "POST",
+                "/collections/A/points/count",
+                Encoder.compress("{\"exact\":true}".getBytes()),
+                "content-type: application/json",
+                "content-encoding: br",
+                "connection: close"),
+            0);
+    assertThat(brotli).startsWith("HTTP/1.1 200").contains("\"count\":" + POINTS);
+    String notBrotli =
+        raw(
+            http(
+                "POST",
+                "/collections/A/points/count",
+                new byte[] {(byte) 0xff, 2, 3, 4, 5, 6},
+                "content-type: application/json",
+                "content-encoding: br",
+                "connection: close"),
+            0);
+    assertThat(notBrotli).startsWith("HTTP/1.1 400");
+    String unknown =
         raw(
             http(
                 "POST",
                 "/collections/A/points/count",
                 new byte[] {1, 2, 3},
                 "content-type: application/json",
-                "content-encoding: br",
+                "content-encoding: compress",
                 "connection: close"),
             0);
-    assertThat(brotli).startsWith("HTTP/1.1 415").contains("Content-Encoding: br");
+    assertThat(unknown).startsWith("HTTP/1.1 415").contains("Content-Encoding: compress");
     assertAliveAndIntact();
   }
 

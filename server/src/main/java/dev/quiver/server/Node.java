@@ -22,6 +22,7 @@ import dev.quiver.storage.Storage;
 import dev.quiver.storage.WalConfig;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -193,7 +194,7 @@ public final class Node implements AutoCloseable {
                           s.snapshotUrlRecoveryMaxSizeMb() << 20,
                           Duration.ofSeconds(10),
                           Duration.ofSeconds(60)),
-                      System::nanoTime)),
+                      InetAddress::getAllByName)),
               node.dispatcher,
               defaults,
               node.access,

@@ -9,14 +9,10 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
+import java.util.Map;
 
 /**
  * Fetches a snapshot from an {@code http(s)://} recovery location into a local file, streamed to
@@ -25,15 +21,13 @@ import java.util.function.LongSupplier;
  * <p>The node fetches what a manage-rights caller names, so the fetch is fenced: refused entirely
  * unless {@code service.enable_snapshot_url_recovery}; hosts that resolve to loopback, link-local
  * (cloud metadata at 169.254.169.254), private, shared (100.64/10), unique-local or multicast
- * addresses are refused unless {@code snapshot_url_recovery_allow_private} says otherwise; no
- * redirect is followed; connecting and every pause in the body are bounded by timeouts, and the
- * body by a size cap. Failures to connect, time-outs and unknown hosts all read the same, so the
- * answers do not map the network. Messages name the location without user info, never the key.
- * HTTPS uses the JVM's trust store. Thread-safe.
- *
- * <p>A host whose DNS answer changes between the check and the connection (rebinding) is not caught
- * here: deployments that need that use {@code enable_snapshot_url_recovery: false} or an egress
- * proxy.
+ * addresses are refused unless {@code snapshot_url_recovery_allow_private} says otherwise. The host
+ * is resolved once and the connection goes to the address that was checked ({@link PinnedGet}), so
+ * a DNS answer that changes in between (rebinding) cannot redirect it. No redirect is followed;
+ * connecting and every pause in the body are bounded by timeouts, and the body by a size cap.
+ * Failures to connect, time-outs and unknown hosts all read the same, so the answers do not map the
+ * network. Messages name the location without user info, never the key. HTTPS uses the JVM's trust
+ * store and verifies the certificate against the host name. Thread-safe.
  */
 public final class SnapshotDownloads {
   /** What a node allows; {@code maxBytes} caps one download. */
@@ -44,18 +38,21 @@ public final class SnapshotDownloads {
       Duration connectTimeout,
       Duration readTimeout) {}
 
-  private final Policy policy;
-  private final HttpClient client;
-  private final LongSupplier nanoClock;
+  /** Host name resolution (the system's resolver in a node; a fixed answer in tests). */
+  @FunctionalInterface
+  public interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
 
-  public SnapshotDownloads(Policy policy, LongSupplier nanoClock) {
+  private static final String UNREACHABLE =
+      "the download failed (no connection, a time-out, or an unknown host)";
+
+  private final Policy policy;
+  private final Resolver resolver;
+
+  public SnapshotDownloads(Policy policy, Resolver resolver) {
     this.policy = policy;
-    this.nanoClock = nanoClock;
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(policy.connectTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.resolver = resolver;
   }
 
   /** Downloads {@code location} into {@code target} (replaced); refuses what the policy does. */
@@ -64,107 +61,86 @@ public final class SnapshotDownloads {
       throw new Forbidden(
           "Snapshot recovery from a URL is disabled (service.enable_snapshot_url_recovery)");
     }
-    checkHost(location);
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(location).timeout(policy.readTimeout()).GET();
-    if (apiKey != null) {
-      request.header("api-key", apiKey);
-    }
-    HttpResponse<InputStream> response;
-    try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
-      throw failed(location, "the download failed (no connection, a time-out, or an unknown host)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException.Unavailable("interrupted while downloading a snapshot", e);
-    } catch (IllegalArgumentException e) {
+    String scheme = location.getScheme();
+    if (location.getHost() == null
+        || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
       throw new StorageException.BadInput("bad snapshot location " + shown(location));
     }
-    try (InputStream body = response.body()) {
-      int status = response.statusCode();
-      if (status / 100 == 3) {
-        throw failed(
-            location, "the server answered a redirect (HTTP " + status + "), not followed");
+    InetAddress[] addresses = checkedAddresses(location);
+    Map<String, String> headers = apiKey == null ? Map.of() : Map.of("api-key", apiKey);
+    for (InetAddress address : addresses) {
+      PinnedGet get;
+      try {
+        get =
+            PinnedGet.open(
+                location, address, headers, policy.connectTimeout(), policy.readTimeout());
+      } catch (IOException e) {
+        continue; // the next checked address, if any
+      } catch (IllegalArgumentException e) {
+        throw new StorageException.BadInput("bad snapshot location " + shown(location));
       }
-      if (status / 100 != 2) {
-        throw failed(location, "the server answered HTTP " + status);
+      try (get) {
+        download(get, location, target);
+        return;
+      } catch (IOException e) {
+        throw failed(location, UNREACHABLE);
       }
-      long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
-      if (declared > policy.maxBytes()) {
-        throw tooLarge(location);
-      }
-      copy(body, target, location);
-    } catch (IOException e) {
-      throw failed(location, "the download failed (no connection, a time-out, or an unknown host)");
     }
+    throw failed(location, UNREACHABLE);
   }
 
-  /**
-   * Copies the body with the size cap, closing it (which aborts the read) when no byte came for the
-   * read timeout.
-   */
-  private void copy(InputStream body, Path target, URI location) throws IOException {
-    AtomicLong lastProgress = new AtomicLong(nanoClock.getAsLong());
-    long idleNanos = policy.readTimeout().toNanos();
-    Thread watchdog =
-        Thread.ofVirtual()
-            .name("snapshot-download-watchdog")
-            .start(
-                () -> {
-                  try {
-                    while (!Thread.currentThread().isInterrupted()) {
-                      Thread.sleep(Math.max(10, Math.min(1000, idleNanos / 4_000_000)));
-                      if (nanoClock.getAsLong() - lastProgress.get() > idleNanos) {
-                        body.close(); // the blocked read throws
-                        return;
-                      }
-                    }
-                  } catch (InterruptedException | IOException e) {
-                    // done, or already closed
-                  }
-                });
+  private void download(PinnedGet get, URI location, Path target) throws IOException {
+    int status = get.status();
+    if (status / 100 == 3) {
+      throw failed(location, "the server answered a redirect (HTTP " + status + "), not followed");
+    }
+    if (status / 100 != 2) {
+      throw failed(location, "the server answered HTTP " + status);
+    }
+    if (get.contentLength() > policy.maxBytes()) {
+      throw tooLarge(location);
+    }
     long total = 0;
-    try (OutputStream out = Files.newOutputStream(target)) {
+    try (InputStream body = get.body();
+        OutputStream out = Files.newOutputStream(target)) {
       byte[] buf = new byte[1 << 16];
       int n;
-      while ((n = body.read(buf)) >= 0) {
-        lastProgress.set(nanoClock.getAsLong());
+      while ((n = body.read(buf)) >= 0) { // each read waits at most the read timeout
         total += n;
         if (total > policy.maxBytes()) {
           throw tooLarge(location);
         }
         out.write(buf, 0, n);
       }
-    } finally {
-      watchdog.interrupt();
     }
   }
 
-  /** Refuses hosts that resolve to an address of this node's networks, unless allowed. */
-  private void checkHost(URI location) {
-    String host = location.getHost();
-    if (host == null) {
-      throw new StorageException.BadInput("bad snapshot location " + shown(location));
-    }
-    if (policy.allowPrivate()) {
-      return;
-    }
+  /**
+   * The host's addresses, resolved once; refused when one is an address of this node's networks,
+   * unless allowed.
+   */
+  private InetAddress[] checkedAddresses(URI location) {
     InetAddress[] addresses;
     try {
-      addresses = InetAddress.getAllByName(host);
+      addresses = resolver.resolve(location.getHost());
     } catch (UnknownHostException e) {
-      throw failed(location, "the download failed (no connection, a time-out, or an unknown host)");
+      throw failed(location, UNREACHABLE);
     }
-    for (InetAddress a : addresses) {
-      if (internal(a)) {
-        throw new Forbidden(
-            "Snapshot location "
-                + shown(location)
-                + " is refused: its host is a loopback, link-local or private address"
-                + " (service.snapshot_url_recovery_allow_private)");
+    if (addresses == null || addresses.length == 0) {
+      throw failed(location, UNREACHABLE);
+    }
+    if (!policy.allowPrivate()) {
+      for (InetAddress a : addresses) {
+        if (internal(a)) {
+          throw new Forbidden(
+              "Snapshot location "
+                  + shown(location)
+                  + " is refused: its host is a loopback, link-local or private address"
+                  + " (service.snapshot_url_recovery_allow_private)");
+        }
       }
     }
+    return addresses;
   }
 
   /** Whether {@code a} is loopback, link-local, private, shared, unique-local or multicast. */

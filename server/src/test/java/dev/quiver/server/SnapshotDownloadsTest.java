@@ -12,6 +12,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,7 @@ class SnapshotDownloadsTest {
   @TempDir Path dir;
   HttpServer server;
   String base;
+  final List<String> hosts = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void serve() throws Exception {
@@ -32,6 +36,17 @@ class SnapshotDownloadsTest {
           byte[] body = new byte[4096];
           ex.sendResponseHeaders(200, body.length);
           ex.getResponseBody().write(body);
+          ex.close();
+        });
+    server.createContext(
+        "/chunked",
+        ex -> {
+          hosts.add(ex.getRequestHeaders().getFirst("host"));
+          ex.sendResponseHeaders(200, 0); // chunked
+          for (int i = 0; i < 100; i++) {
+            ex.getResponseBody().write(new byte[1000]);
+            ex.getResponseBody().flush();
+          }
           ex.close();
         });
     server.createContext(
@@ -67,7 +82,7 @@ class SnapshotDownloadsTest {
     return new SnapshotDownloads(
         new SnapshotDownloads.Policy(
             enabled, allowPrivate, max, Duration.ofSeconds(2), Duration.ofMillis(500)),
-        System::nanoTime);
+        InetAddress::getAllByName);
   }
 
   @Test
@@ -75,6 +90,55 @@ class SnapshotDownloadsTest {
     Path target = dir.resolve("a");
     downloads(true, true, 1 << 20).fetch(URI.create(base + "/snap"), null, target);
     assertThat(Files.size(target)).isEqualTo(4096);
+  }
+
+  /** A chunked body arrives whole, decoded. */
+  @Test
+  void aChunkedBodyArrivesWhole() throws Exception {
+    Path target = dir.resolve("c");
+    downloads(true, true, 1 << 20).fetch(URI.create(base + "/chunked"), null, target);
+    assertThat(Files.size(target)).isEqualTo(100_000);
+  }
+
+  /**
+   * DNS rebinding: the host was checked through one resolution and connected through another, so a
+   * name answering a public address to the check and a private one to the connection reached the
+   * private one. Now the host is resolved once and the connection goes to the checked address: a
+   * name only the injected resolver knows is fetched from the address it gave, with the name in the
+   * Host header, and the resolver is asked once.
+   */
+  @Test
+  void theConnectionGoesToTheCheckedAddress() throws Exception {
+    AtomicInteger asked = new AtomicInteger();
+    var pinned =
+        new SnapshotDownloads(
+            new SnapshotDownloads.Policy(
+                true, true, 1 << 20, Duration.ofSeconds(2), Duration.ofMillis(500)),
+            host -> {
+              asked.incrementAndGet();
+              assertThat(host).isEqualTo("snapshots.invalid");
+              return new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+            });
+    int port = server.getAddress().getPort();
+    Path target = dir.resolve("p");
+    pinned.fetch(URI.create("http://snapshots.invalid:" + port + "/chunked"), null, target);
+    assertThat(Files.size(target)).isEqualTo(100_000);
+    assertThat(asked.get()).isEqualTo(1);
+    assertThat(hosts).containsExactly("snapshots.invalid:" + port);
+    // the same name, refused when its one answer is private
+    var refusing =
+        new SnapshotDownloads(
+            new SnapshotDownloads.Policy(
+                true, false, 1 << 20, Duration.ofSeconds(2), Duration.ofMillis(500)),
+            host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+    assertThatThrownBy(
+            () ->
+                refusing.fetch(
+                    URI.create("http://snapshots.invalid:" + port + "/chunked"),
+                    null,
+                    dir.resolve("q")))
+        .isInstanceOf(Forbidden.class);
+    assertThat(hosts).hasSize(1);
   }
 
   /** enable_snapshot_url_recovery: false was ignored: the download happened. */

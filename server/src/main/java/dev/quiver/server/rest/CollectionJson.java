@@ -507,6 +507,8 @@ final class CollectionJson {
     }
     return switch (kind) {
       case "move_shard", "replicate_shard", "abort_transfer" -> {
+        // a transfer's `method` is not chosen by the client here: refused by name
+        onlyImplemented((ObjectNode) op, kind, RequestFields.ShardOps.TRANSFER);
         int shard = (int) shardId(op, kind);
         long from = u64(required(op, "from_peer_id", kind), kind + ".from_peer_id");
         long to = u64(required(op, "to_peer_id", kind), kind + ".to_peer_id");
@@ -521,9 +523,11 @@ final class CollectionJson {
           default -> new dev.quiver.cluster.ShardOperation.AbortTransfer(shard, from, to);
         };
       }
-      case "drop_replica" ->
-          new dev.quiver.cluster.ShardOperation.DropReplica(
-              (int) shardId(op, kind), u64(required(op, "peer_id", kind), kind + ".peer_id"));
+      case "drop_replica" -> {
+        onlyImplemented((ObjectNode) op, kind, RequestFields.ShardOps.DROP_REPLICA);
+        yield new dev.quiver.cluster.ShardOperation.DropReplica(
+            (int) shardId(op, kind), u64(required(op, "peer_id", kind), kind + ".peer_id"));
+      }
       case "create_sharding_key" -> createShardKey(op, kind);
       case "drop_sharding_key" -> dropShardKey(op, kind);
       case "restart_transfer", "start_resharding", "abort_resharding", "replicate_points" ->
@@ -545,6 +549,7 @@ final class CollectionJson {
   /** The body of {@code PUT /collections/{c}/shards} and of {@code create_sharding_key}. */
   static ShardOperation.CreateShardKey createShardKey(JsonNode body, String path) {
     ObjectNode o = object(body, path);
+    onlyImplemented(o, path, RequestFields.ShardOps.CREATE_KEY);
     ShardKey key = JsonCodec.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key"));
     Integer shards = optInt(o, "shards_number", 1, 65536);
     Integer rf = optInt(o, "replication_factor", 1, 65536);
@@ -561,6 +566,7 @@ final class CollectionJson {
   /** The body of {@code POST /collections/{c}/shards/delete} and of {@code drop_sharding_key}. */
   static ShardOperation.DropShardKey dropShardKey(JsonNode body, String path) {
     ObjectNode o = object(body, path);
+    onlyImplemented(o, path, RequestFields.ShardOps.DROP_KEY);
     return new ShardOperation.DropShardKey(
         JsonCodec.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key")));
   }

@@ -3,6 +3,7 @@ package dev.quiver.server.rest;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.compression.Brotli;
 import io.netty.handler.codec.compression.Zstd;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -13,9 +14,10 @@ import java.util.Set;
 
 /**
  * The request body encodings the REST port decodes, as Qdrant's server does: {@code gzip}, {@code
- * deflate} and {@code zstd} (through zstd-jni, when its native library loads). A body in any other
- * encoding (such as {@code br}) is answered 415 naming it, instead of being parsed as if it were
- * JSON. Sits between the HTTP codec and the decompressor; stateless and sharable.
+ * deflate}, {@code zstd} (through zstd-jni) and {@code br} (through Brotli4j), the last two when
+ * their native libraries load. A body in any other encoding (such as {@code compress}) is answered
+ * 415 naming it, instead of being parsed as if it were JSON. Sits between the HTTP codec and the
+ * decompressor; stateless and sharable.
  */
 @ChannelHandler.Sharable
 final class ContentEncodings extends ChannelInboundHandlerAdapter {
@@ -29,7 +31,10 @@ final class ContentEncodings extends ChannelInboundHandlerAdapter {
   /** Whether {@code encoding} is decoded here. */
   static boolean supported(String encoding) {
     String e = encoding.trim().toLowerCase(Locale.ROOT);
-    return e.isEmpty() || ALWAYS.contains(e) || (e.equals("zstd") && Zstd.isAvailable());
+    return e.isEmpty()
+        || ALWAYS.contains(e)
+        || (e.equals("zstd") && Zstd.isAvailable())
+        || (e.equals("br") && Brotli.isAvailable());
   }
 
   @Override
@@ -48,6 +53,7 @@ final class ContentEncodings extends ChannelInboundHandlerAdapter {
                     + e.trim()
                     + " (gzip, deflate"
                     + (Zstd.isAvailable() ? ", zstd" : "")
+                    + (Brotli.isAvailable() ? ", br" : "")
                     + " are decoded)");
             return;
           }

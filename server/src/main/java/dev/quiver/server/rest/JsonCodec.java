@@ -122,6 +122,8 @@ final class JsonCodec {
       return new dev.quiver.server.Groups.WithLookup(n.asText(), WithPayload.ALL, WithVectors.NONE);
     }
     ObjectNode o = object(n, "with_lookup");
+    onlyImplemented(
+        o, "with_lookup", Set.of("collection", "with_payload", "with_vector", "with_vectors"));
     return new dev.quiver.server.Groups.WithLookup(
         text(required(o, "collection", "with_lookup"), "with_lookup.collection"),
         withPayload(o.get("with_payload"), WithPayload.ALL),
@@ -173,13 +175,13 @@ final class JsonCodec {
   }
 
   private static List<Point> upsertPoints(ObjectNode o) {
-    rejectFilter(o, "update_filter");
     if (o.has("points")) {
       ArrayNode arr = array(o.get("points"), "points");
       List<Point> points = new ArrayList<>(arr.size());
       for (int i = 0; i < arr.size(); i++) {
         String at = "points[" + i + "]";
         ObjectNode p = object(arr.get(i), at);
+        onlyImplemented(p, at, RequestFields.UPSERT_POINT);
         PointId id = pointId(required(p, "id", at), at + ".id");
         PointVectors vectors = vectorStruct(required(p, "vector", at), at + ".vector");
         points.add(vectors.point(id, payload(p.get("payload"), at + ".payload")));
@@ -188,6 +190,7 @@ final class JsonCodec {
     }
     if (o.has("batch")) {
       ObjectNode b = object(o.get("batch"), "batch");
+      onlyImplemented(b, "batch", RequestFields.UPSERT_BATCH);
       ArrayNode ids = array(required(b, "ids", "batch"), "batch.ids");
       JsonNode vectors = required(b, "vectors", "batch");
       List<PointVectors> perPoint = new ArrayList<>();
@@ -244,12 +247,12 @@ final class JsonCodec {
   /** {@code UpdateVectors}: {@code {"points": [{"id", "vector"}]}}. */
   static dev.quiver.storage.UpdateOp updateVectors(JsonNode body) {
     ObjectNode o = object(body, "");
-    rejectFilter(o, "update_filter");
     ArrayNode arr = array(required(o, "points", ""), "points");
     List<Point> points = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
       String at = "points[" + i + "]";
       ObjectNode p = object(arr.get(i), at);
+      onlyImplemented(p, at, RequestFields.VECTORS_POINT);
       points.add(
           vectorStruct(required(p, "vector", at), at + ".vector")
               .point(pointId(required(p, "id", at), at + ".id"), null));
@@ -347,6 +350,7 @@ final class JsonCodec {
       return new dev.quiver.server.Ordering.OrderBy(n.asText(), false, null);
     }
     ObjectNode o = object(n, "order_by");
+    onlyImplemented(o, "order_by", Set.of("key", "direction", "start_from"));
     String key = text(required(o, "key", "order_by"), "order_by.key");
     boolean descending = false;
     if (o.hasNonNull("direction")) {
@@ -388,6 +392,7 @@ final class JsonCodec {
     String name = CollectionConfig.DEFAULT_VECTOR;
     float[] vector;
     if (v.isObject() && v.has("vector")) {
+      onlyImplemented((ObjectNode) v, "vector", Set.of("name", "vector"));
       name = text(required(v, "name", "vector"), "vector.name");
       if (v.get("vector").isObject()) { // a NamedSparseVector
         SparseVector sparse = sparseVector(v.get("vector"), "vector.vector");
@@ -491,13 +496,6 @@ final class JsonCodec {
       return 0;
     }
     return (int) Math.min(u64(off, "offset"), Integer.MAX_VALUE / 2);
-  }
-
-  private static void rejectFilter(ObjectNode o, String field) {
-    JsonNode f = o.get(field);
-    if (f != null && !f.isNull() && !f.isEmpty()) {
-      throw new RequestException.Unsupported("Bad request: `" + field + "` is not supported yet");
-    }
   }
 
   static WithPayload withPayload(JsonNode node, WithPayload absent) {

@@ -2,6 +2,7 @@ package dev.quiver.server.rest;
 
 import static dev.quiver.server.rest.JsonArgs.array;
 import static dev.quiver.server.rest.JsonArgs.object;
+import static dev.quiver.server.rest.JsonArgs.onlyImplemented;
 import static dev.quiver.server.rest.JsonArgs.optFloat;
 import static dev.quiver.server.rest.JsonArgs.optInt;
 import static dev.quiver.server.rest.JsonArgs.required;
@@ -17,6 +18,7 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Decodes the query bodies into {@link Queries.Request}: {@code QueryRequest} (with prefetches and
@@ -24,6 +26,32 @@ import java.util.List;
  */
 final class QueryJson {
   private QueryJson() {}
+
+  /** The fields of a {@code Prefetch}. */
+  private static final Set<String> PREFETCH =
+      Set.of(
+          "prefetch",
+          "query",
+          "using",
+          "filter",
+          "params",
+          "score_threshold",
+          "limit",
+          "lookup_from");
+
+  /** The keys that name a query object's variant ({@code nearest} may carry {@code mmr}). */
+  private static final List<String> VARIANTS =
+      List.of(
+          "nearest",
+          "recommend",
+          "discover",
+          "context",
+          "order_by",
+          "fusion",
+          "rrf",
+          "sample",
+          "formula",
+          "relevance_feedback");
 
   /** A {@code QueryRequest} ({@code POST /points/query}, also an item of a batch or groups). */
   static Queries.Request query(JsonNode body) {
@@ -79,6 +107,9 @@ final class QueryJson {
 
   /** One level of a query: the request itself or a {@code Prefetch}. */
   private static Queries.Stage stage(ObjectNode o, String path) {
+    if (!path.isEmpty()) { // the request's own level is checked by RequestFields
+      onlyImplemented(o, path.substring(0, path.length() - 1), PREFETCH);
+    }
     List<Queries.Stage> prefetch = new ArrayList<>();
     JsonNode p = o.get("prefetch");
     if (p != null && p.isObject()) {
@@ -114,11 +145,19 @@ final class QueryJson {
       return new Queries.Query.Nearest(example(q, path), null);
     }
     ObjectNode o = (ObjectNode) q;
+    for (String variant : VARIANTS) {
+      if (o.has(variant)) {
+        onlyImplemented(
+            o, path, variant.equals("nearest") ? Set.of(variant, "mmr") : Set.of(variant));
+        break;
+      }
+    }
     if (o.has("nearest")) {
       return new Queries.Query.Nearest(example(o.get("nearest"), path + ".nearest"), mmr(o, path));
     }
     if (o.has("recommend")) {
       ObjectNode r = object(o.get("recommend"), path + ".recommend");
+      onlyImplemented(r, path + ".recommend", Set.of("positive", "negative", "strategy"));
       return new Queries.Query.Recommend(
           examples(r.get("positive"), path + ".recommend.positive"),
           examples(r.get("negative"), path + ".recommend.negative"),
@@ -127,6 +166,7 @@ final class QueryJson {
     }
     if (o.has("discover")) {
       ObjectNode d = object(o.get("discover"), path + ".discover");
+      onlyImplemented(d, path + ".discover", Set.of("target", "context"));
       return new Queries.Query.Discover(
           example(required(d, "target", path + ".discover"), path + ".discover.target"),
           pairs(d.get("context"), path + ".discover.context"));
@@ -158,6 +198,7 @@ final class QueryJson {
     }
     if (o.has("rrf")) {
       ObjectNode r = object(o.get("rrf"), path + ".rrf");
+      onlyImplemented(r, path + ".rrf", Set.of("k", "weights"));
       Integer k = optInt(r, "k", 1, 1 << 20);
       List<Float> weights = new ArrayList<>();
       if (r.hasNonNull("weights")) {
@@ -205,6 +246,7 @@ final class QueryJson {
       return null;
     }
     ObjectNode mo = object(m, path + ".mmr");
+    onlyImplemented(mo, path + ".mmr", Set.of("diversity", "candidates_limit"));
     Float diversity = optFloat(mo, "diversity");
     if (diversity != null && (diversity < 0 || diversity > 1)) {
       throw new RequestException.Invalid(
@@ -274,6 +316,7 @@ final class QueryJson {
 
   private static Queries.Pair pair(JsonNode n, String path) {
     ObjectNode o = object(n, path);
+    onlyImplemented(o, path, Set.of("positive", "negative"));
     return new Queries.Pair(
         example(required(o, "positive", path), path + ".positive"),
         example(required(o, "negative", path), path + ".negative"));
@@ -284,6 +327,7 @@ final class QueryJson {
       return null;
     }
     ObjectNode l = object(o.get("lookup_from"), "lookup_from");
+    onlyImplemented(l, "lookup_from", Set.of("collection", "vector"));
     return new Queries.Lookup(
         text(required(l, "collection", "lookup_from"), "lookup_from.collection"),
         l.hasNonNull("vector") ? text(l.get("vector"), "lookup_from.vector") : null);

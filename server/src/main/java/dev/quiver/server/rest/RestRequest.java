@@ -71,13 +71,15 @@ final class RestRequest {
   private JsonNode parsed;
 
   /**
-   * The body parsed as JSON (once; later calls return the same tree); malformed JSON is a 400. An
-   * empty body reads as {@code {}}.
+   * The body parsed as JSON (once; later calls return the same tree); malformed JSON is a 400, and
+   * so is a field the operation does not read ({@link RequestFields}). An empty body reads as
+   * {@code {}}.
    */
   JsonNode json() {
     if (parsed == null) {
       parsed = Json.parse(body);
     }
+    RequestFields.check(operationId, parsed);
     return parsed;
   }
 

@@ -30,12 +30,15 @@ final class P2pConnectionLog implements GrpcServices.Customizer, AutoCloseable {
 
   private final List<EventLoopGroup> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ServerInterceptor binding;
+  private final ServerInterceptor adminAudit;
 
   /**
    * @param binding checks each call's peer certificate, or null for none (plain-text P2P)
+   * @param adminAudit records the admin calls the binding let through
    */
-  P2pConnectionLog(ServerInterceptor binding) {
+  P2pConnectionLog(ServerInterceptor binding, ServerInterceptor adminAudit) {
     this.binding = binding;
+    this.adminAudit = adminAudit;
   }
 
   @Override
@@ -49,6 +52,8 @@ final class P2pConnectionLog implements GrpcServices.Customizer, AutoCloseable {
         .channelFactory(MarkingServerChannel::new)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
+    // the interceptor added last runs first: the certificate check, then the admin audit
+    builder.intercept(adminAudit);
     return binding == null ? builder : builder.intercept(binding);
   }
 

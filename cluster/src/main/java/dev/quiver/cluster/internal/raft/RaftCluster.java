@@ -31,6 +31,7 @@ import dev.quiver.storage.WithVectors;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -169,7 +170,8 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
         new P2pConnectionLog(
             settings.tls()
                 ? new PeerCertificateBinding(this::knownPeerHosts, settings.audit())
-                : null);
+                : null,
+            new AdminCallAudit(settings.audit(), Clock.systemUTC()));
     if (!settings.tls()) {
       LOG.warn(
           "cluster.p2p.enable_tls is off: the P2P port {} accepts any client that reaches it, with"
@@ -449,7 +451,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     if (b == null) {
       throw new IllegalStateException("unknown Raft group " + groupId);
     }
-    return new ShardStateMachine(registry, b.collection(), b.shard());
+    return new ShardStateMachine(registry, b.collection(), b.shard(), audit);
   }
 
   @Override

@@ -40,14 +40,16 @@ final class ShardStateMachine extends BaseStateMachine {
   private final CollectionRegistry registry;
   private final String collection;
   private final int shard;
+  private final ClusterAudit audit;
 
   private final org.apache.ratis.statemachine.impl.SimpleStateMachineStorage snapshots =
       new org.apache.ratis.statemachine.impl.SimpleStateMachineStorage();
 
-  ShardStateMachine(CollectionRegistry registry, String collection, int shard) {
+  ShardStateMachine(CollectionRegistry registry, String collection, int shard, ClusterAudit audit) {
     this.registry = registry;
     this.collection = collection;
     this.shard = shard;
+    this.audit = audit;
   }
 
   @Override
@@ -144,11 +146,30 @@ final class ShardStateMachine extends BaseStateMachine {
     }
     registry.require(collection).restoreShard(shard, latest.getFile().getPath());
     updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
+    String leader = leaderAddress();
     LOG.info(
-        "{}/{}: caught up from the leader's snapshot at log index {}",
+        "{}/{}: caught up from the leader's ({}) snapshot at log index {}",
         collection,
         shard,
+        leader,
         latest.getIndex());
+    audit.record(
+        "install_shard_snapshot",
+        "/collections/" + collection + "/shards/" + shard + "/snapshot@" + latest.getIndex(),
+        collection,
+        leader);
+  }
+
+  /** The P2P address of the group's leader, which sent the snapshot; null when unknown. */
+  private String leaderAddress() {
+    try {
+      var division = getServer().getNow(null).getDivision(getGroupId());
+      var leader = division.getInfo().getLeaderId();
+      var peer = leader == null ? null : division.getRaftConf().getPeer(leader);
+      return peer == null ? null : peer.getAddress();
+    } catch (IOException | RuntimeException unknown) {
+      return null;
+    }
   }
 
   @Override
