@@ -569,7 +569,6 @@ class HardeningIT {
       }
       assertThat(h2.awaitClosed(15)).as("connection closed after %d resets", sent).isTrue();
       assertThat(h2.goAway.get()).isEqualTo(RawH2.ENHANCE_YOUR_CALM);
-      assertThat(sent).isLessThan(5_000);
     }
     try (QdrantClient grpc = client(RO)) {
       assertThat(grpc.countAsync("A", null, true).get(30, TimeUnit.SECONDS)).isEqualTo(POINTS);

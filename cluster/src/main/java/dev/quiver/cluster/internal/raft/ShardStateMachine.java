@@ -148,11 +148,11 @@ final class ShardStateMachine extends BaseStateMachine {
     updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
     String leader = leaderAddress();
     LOG.info(
-        "{}/{}: caught up from the leader's ({}) snapshot at log index {}",
+        "{}/{}: caught up from the leader's snapshot at log index {} (leader at {})",
         collection,
         shard,
-        leader,
-        latest.getIndex());
+        latest.getIndex(),
+        leader);
     audit.record(
         "install_shard_snapshot",
         "/collections/" + collection + "/shards/" + shard + "/snapshot@" + latest.getIndex(),
