@@ -319,6 +319,12 @@ public final class RestServer implements AutoCloseable {
               started);
       if (inFlight.incrementAndGet() >= MAX_PIPELINED) {
         ctx.channel().config().setAutoRead(false); // backpressure: read again once it drains
+        // the requests may have drained between the count and the pause, their completions
+        // seeing reading still on: without this look they would never turn it back on, and the
+        // connection would sit paused with requests left in the client's socket
+        if (inFlight.get() < MAX_PIPELINED / 2) {
+          ctx.channel().config().setAutoRead(true);
+        }
       }
       // HTTP/1.1 pipelining: requests of one connection are processed one after the other, in
       // order, so a pipelined write is seen by the read after it and answers leave in order.
