@@ -18,10 +18,14 @@ import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -118,8 +122,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
                 throws java.io.IOException {
               var params = config.sparseVectors().get(name);
               SparseSpace space =
-                  new SparseSpace(
-                      params == null ? dev.quiver.storage.SparseVectorParams.DEFAULT : params);
+                  params == null
+                      ? new SparseSpace(dev.quiver.storage.SparseVectorParams.DEFAULT, null)
+                      : new SparseSpace(params, sparseIndexDir(name));
               space.read(in);
               if (params != null) { // else a sparse vector deleted since: read past it
                 sparseSpaces.put(name, space);
@@ -169,7 +174,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     multiSpaces.values().forEach(MultiSpace::restored);
     config
         .sparseVectors()
-        .forEach((name, p) -> sparseSpaces.computeIfAbsent(name, k -> new SparseSpace(p)));
+        .forEach(
+            (name, p) ->
+                sparseSpaces.computeIfAbsent(name, k -> new SparseSpace(p, sparseIndexDir(name))));
     this.wal =
         Wal.open(
             dir.resolve("wal"),
@@ -423,9 +430,10 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
               (name, params) -> {
                 SparseSpace sparse = sparseSpaces.get(name);
                 if (sparse == null) {
-                  sparseSpaces.put(name, new SparseSpace(params)); // a sparse vector added
+                  // a sparse vector added
+                  sparseSpaces.put(name, new SparseSpace(params, sparseIndexDir(name)));
                 } else {
-                  sparse.params = params;
+                  sparse.params(params);
                 }
               });
       for (String name : new ArrayList<>(spaces.keySet())) {
@@ -479,8 +487,23 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * Deletes sparse or multi vector {@code name} from every point, then checkpoints. Under the write
    * lock.
    */
+  /**
+   * The directory of sparse vector {@code name}'s on-disk index: named by a hash of the name, which
+   * may hold any character.
+   */
+  private Path sparseIndexDir(String name) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+      return dir.resolve("sparse-index").resolve(HexFormat.of().formatHex(h, 0, 12));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private void deleteHeapVector(Map<String, ? extends HeapSpace<?>> from, String name) {
-    from.remove(name);
+    if (from.remove(name) instanceof SparseSpace sparse) {
+      sparse.deleteIndexFiles();
+    }
     dropSlots(name);
     checkpointed = -1;
     checkpoint();

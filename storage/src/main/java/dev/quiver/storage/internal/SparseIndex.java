@@ -2,6 +2,10 @@ package dev.quiver.storage.internal;
 
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.SparseVector;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -48,8 +52,8 @@ final class SparseIndex {
    * for long lists, over each window of {@link #WINDOW} slots.
    */
   static final class Postings {
-    private int[] slots = new int[4];
-    private float[] weights = new float[4];
+    private int[] slots = NO_SLOTS;
+    private float[] weights = NO_WEIGHTS;
     private float max = Float.NEGATIVE_INFINITY;
     private float min = Float.POSITIVE_INFINITY;
     private float[] windowMax; // by window number; NaN where the window has no entry
@@ -104,19 +108,78 @@ final class SparseIndex {
     }
   }
 
-  private volatile Map<Integer, Postings> lists = new ConcurrentHashMap<>();
+  private static final int[] NO_SLOTS = new int[0];
+  private static final float[] NO_WEIGHTS = new float[0];
 
-  /** Entries in the lists, and those of them whose slot is no longer live. */
+  /**
+   * What a search reads, published together: the sealed lists (older slots, in a mapped file; null
+   * on the heap only) and the heap lists (newer slots; every dimension ever seen has one, holding
+   * its live count even when its entries are all sealed).
+   */
+  private record Layers(SealedPostings sealed, Map<Integer, Postings> lists) {}
+
+  private volatile Layers layers = new Layers(null, new ConcurrentHashMap<>());
+
+  /** Where sealed lists are written; null for an index on the heap only. */
+  private final Path dir;
+
+  /** Whether a slot still holds a vector: sealing leaves the others out. */
+  private final IntPredicate live;
+
+  private int generation;
+
+  /** Heap entries from which the lists are sealed (or a quarter of the sealed entries, if more). */
+  private final int sealAt;
+
+  /**
+   * Entries in the lists (sealed and heap), those of them whose slot is no longer live, and those
+   * on the heap.
+   */
   private long entries;
 
   private long dead;
 
+  private long heapEntries;
+
   /** Posting entries read by searches (tests and telemetry). */
   final LongAdder read = new LongAdder();
 
+  /** An index on the heap. */
+  SparseIndex() {
+    this(null, slot -> true, SEAL_AT);
+  }
+
+  /**
+   * An index whose lists are sealed into compressed files in {@code dir} (cleared first: they are
+   * derived from the vectors) as the heap part grows; {@code dir} null keeps everything on the
+   * heap.
+   */
+  SparseIndex(Path dir, IntPredicate live, int sealAt) {
+    this.dir = dir;
+    this.live = live;
+    this.sealAt = sealAt;
+    if (dir != null) {
+      try {
+        Files.createDirectories(dir);
+        try (var old = Files.list(dir)) {
+          for (Path f : old.toList()) {
+            Files.deleteIfExists(f);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** Whether the index seals its lists into files. */
+  boolean onDisk() {
+    return dir != null;
+  }
+
   /** Adds {@code v}, stored at {@code slot} (larger than any slot added before). */
   void add(int slot, SparseVector v) {
-    Map<Integer, Postings> m = lists;
+    Map<Integer, Postings> m = layers.lists();
     int[] idx = v.indices();
     float[] val = v.values();
     for (int i = 0; i < idx.length; i++) {
@@ -125,11 +188,155 @@ final class SparseIndex {
       p.live++;
     }
     entries += idx.length;
+    heapEntries += idx.length;
+    if (dir != null && heapEntries >= Math.max(sealAt, (entries - heapEntries) / 4)) {
+      seal();
+    }
+  }
+
+  /** Heap entries from which an on-disk index seals them by default. */
+  static final int SEAL_AT = 1 << 16;
+
+  /**
+   * Writes the live entries of the sealed and the heap lists into a new sealed file, then publishes
+   * it with empty heap lists: the heap holds only what was added since.
+   */
+  void seal() {
+    Layers l = layers;
+    SealedPostings old = l.sealed();
+    Map<Integer, Postings> heap = l.lists();
+    List<Integer> dims = new ArrayList<>(heap.keySet());
+    dims.sort(Integer::compareUnsigned);
+    SealedPostings next;
+    try {
+      next =
+          SealedPostings.write(
+              dir.resolve("postings-" + (++generation) + ".qsp"), merged(old, heap, dims));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Map<Integer, Postings> fresh = new ConcurrentHashMap<>();
+    heap.forEach(
+        (d, p) -> {
+          Postings q = new Postings();
+          q.live = p.live;
+          fresh.put(d, q);
+        });
+    layers = new Layers(next, fresh);
+    if (old != null) {
+      try {
+        Files.deleteIfExists(old.file()); // searches still on it keep their mapping
+      } catch (IOException e) {
+        // left for the next open, which clears the directory
+      }
+    }
+    entries = next.entries();
+    heapEntries = 0;
+    dead = 0;
+  }
+
+  /** Each dimension's live entries, sealed ones first (their slots are the older). */
+  private Iterable<SealedPostings.ListSource> merged(
+      SealedPostings old, Map<Integer, Postings> heap, List<Integer> dims) {
+    return () ->
+        new java.util.Iterator<>() {
+          private int next;
+          private int sealedAt; // the old file's dimensions are a subset of the heap map's
+
+          @Override
+          public boolean hasNext() {
+            return next < dims.size();
+          }
+
+          @Override
+          public SealedPostings.ListSource next() {
+            int d = dims.get(next++);
+            IntArray slots = new IntArray();
+            FloatArray weights = new FloatArray();
+            if (old != null) {
+              while (sealedAt < old.dimensions()
+                  && Integer.compareUnsigned(old.dimension(sealedAt), d) < 0) {
+                sealedAt++;
+              }
+              if (sealedAt < old.dimensions() && old.dimension(sealedAt) == d) {
+                old.forEach(
+                    sealedAt,
+                    (slot, w) -> {
+                      if (live.test(slot)) {
+                        slots.add(slot);
+                        weights.add(w);
+                      }
+                    });
+              }
+            }
+            Postings p = heap.get(d);
+            int n = p.size;
+            for (int i = 0; i < n; i++) {
+              if (live.test(p.slots[i])) {
+                slots.add(p.slots[i]);
+                weights.add(p.weights[i]);
+              }
+            }
+            return new SealedPostings.ListSource() {
+              @Override
+              public int dim() {
+                return d;
+              }
+
+              @Override
+              public int size() {
+                return slots.size;
+              }
+
+              @Override
+              public int slot(int i) {
+                return slots.values[i];
+              }
+
+              @Override
+              public float weight(int i) {
+                return weights.values[i];
+              }
+            };
+          }
+        };
+  }
+
+  /** A growable int array (one list while it is sealed). */
+  private static final class IntArray {
+    int[] values = new int[16];
+    int size;
+
+    void add(int v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+  }
+
+  /** A growable float array. */
+  private static final class FloatArray {
+    float[] values = new float[16];
+    int size;
+
+    void add(float v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+  }
+
+  /** The sealed file's size in bytes (0 on the heap only). */
+  long sealedBytes() {
+    SealedPostings s = layers.sealed();
+    return s == null ? 0 : s.bytes();
   }
 
   /** Notes that the vector {@code v} at a slot is gone; its entries stay until a rebuild. */
   void removed(SparseVector v) {
-    Map<Integer, Postings> m = lists;
+    Map<Integer, Postings> m = layers.lists();
     for (int d : v.indices()) {
       Postings p = m.get(d);
       if (p != null) {
@@ -144,12 +351,20 @@ final class SparseIndex {
     return dead > 65_536 && dead * 2 > entries;
   }
 
-  /** Replaces the lists with ones holding only the live vectors, given in ascending slot order. */
+  /**
+   * Replaces the lists with ones holding only the live vectors, given in ascending slot order; an
+   * index on disk seals its live entries instead.
+   */
   void rebuild(Iterable<Map.Entry<Integer, SparseVector>> liveInSlotOrder) {
-    Map<Integer, Postings> old = lists;
-    lists = new ConcurrentHashMap<>();
+    if (dir != null) {
+      seal();
+      return;
+    }
+    Map<Integer, Postings> old = layers.lists();
+    layers = new Layers(null, new ConcurrentHashMap<>());
     entries = 0;
     dead = 0;
+    heapEntries = 0;
     for (var e : liveInSlotOrder) {
       add(e.getKey(), e.getValue());
     }
@@ -162,12 +377,12 @@ final class SparseIndex {
   }
 
   int dimensions() {
-    return lists.size();
+    return layers.lists().size();
   }
 
   /** How many live vectors have dimension {@code d}. */
   int documentFrequency(int d) {
-    Postings p = lists.get(d);
+    Postings p = layers.lists().get(d);
     return p == null ? 0 : p.live;
   }
 
@@ -178,28 +393,36 @@ final class SparseIndex {
    */
   List<TopK.Hit> search(SparseVector query, int k, Float threshold, IntPredicate accept) {
     RequestScope scope = RequestScope.current();
-    List<Cursor> found = new ArrayList<>(query.size());
-    Map<Integer, Postings> m = lists;
+    List<PostingCursor> found = new ArrayList<>(query.size());
+    Layers l = layers; // one snapshot: sealed and heap lists never hold the same slot
+    Map<Integer, Postings> m = l.lists();
+    SealedPostings sealedLists = l.sealed();
     int maxSlot = -1;
     for (int i = 0; i < query.size(); i++) {
-      Postings p = m.get(query.indices()[i]);
+      int d = query.indices()[i];
       float q = query.values()[i];
-      if (p == null || q == 0) {
+      if (q == 0) {
         continue;
       }
-      int n = p.size; // read first: the arrays and the ranges hold at least this many entries
+      PostingCursor older = sealedLists == null ? null : sealedLists.cursor(d, q);
+      if (older != null) {
+        maxSlot = Math.max(maxSlot, older.lastSlot());
+        found.add(older);
+      }
+      Postings p = m.get(d);
+      int n = p == null ? 0 : p.size; // read first: arrays and ranges hold at least this many
       if (n == 0) {
         continue;
       }
       float bound = Math.max(q * p.max, q * p.min);
-      Cursor c =
-          new Cursor(p.slots, p.weights, n, q, Math.max(0f, bound), p.windowMax, p.windowMin);
-      maxSlot = Math.max(maxSlot, c.slots[n - 1]);
+      HeapCursor c =
+          new HeapCursor(p.slots, p.weights, n, q, Math.max(0f, bound), p.windowMax, p.windowMin);
+      maxSlot = Math.max(maxSlot, c.lastSlot());
       found.add(c);
     }
-    Cursor[] cursors = found.toArray(new Cursor[0]);
+    PostingCursor[] cursors = found.toArray(new PostingCursor[0]);
     int t = cursors.length;
-    Cursor[] order = new Cursor[t]; // the window's lists, smallest bound first
+    PostingCursor[] order = new PostingCursor[t]; // the window's lists, smallest bound first
     float[] prefix = new float[t]; // prefix[i]: what order[0..i] can add at most in the window
     TopK top = new TopK(k);
     float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
@@ -230,27 +453,17 @@ final class SparseIndex {
           essential++;
         }
         if (essential == t) { // nothing in this window can reach the k-th score: skip it
-          for (Cursor c : cursors) {
+          for (PostingCursor c : cursors) {
             reads += c.advance(end);
           }
           continue;
         }
         for (int i = essential; i < t; i++) {
-          Cursor c = order[i];
-          if (c.pos < c.n && c.slots[c.pos] < start) { // only probed in earlier windows
+          PostingCursor c = order[i];
+          if (c.before((int) start)) { // only probed in earlier windows
             reads += c.advance((int) start);
           }
-          int pos = c.pos;
-          int[] slots = c.slots;
-          float[] weights = c.weights;
-          float q = c.q;
-          while (pos < c.n && slots[pos] < end) {
-            int s = (int) (slots[pos] - start);
-            seen[s >>> 6] |= 1L << s;
-            partial[s] += q * weights[pos++];
-          }
-          reads += pos - c.pos;
-          c.pos = pos;
+          reads += c.accumulate((int) start, end, partial, seen);
         }
         // the window's candidates, in slot order (the bits of the touched slots), with what the
         // essential lists gave them; the buffer is zeroed again on the way
@@ -326,21 +539,16 @@ final class SparseIndex {
     return top.bestFirst();
   }
 
-  /** A query dimension's walk through its list. */
-  private static final class Cursor {
+  /** A query dimension's walk through its list on the heap. */
+  private static final class HeapCursor extends PostingCursor {
     final int[] slots;
     final float[] weights;
     final int n;
-    final float q;
-    final float bound;
     private final float[] windowMax;
     private final float[] windowMin;
     int pos;
 
-    /** What this list can add at most in the current window. */
-    float windowBound;
-
-    Cursor(
+    HeapCursor(
         int[] slots,
         float[] weights,
         int n,
@@ -348,35 +556,53 @@ final class SparseIndex {
         float bound,
         float[] windowMax,
         float[] windowMin) {
+      super(q, bound);
       this.slots = slots;
       this.weights = weights;
       this.n = n;
-      this.q = q;
-      this.bound = bound;
       this.windowMax = windowMax;
       this.windowMin = windowMin;
     }
 
-    /**
-     * Sets {@link #windowBound} for {@code window}: 0 once the list is past it, the window's own
-     * weight range where the list keeps one, else the list's.
-     */
+    @Override
+    int lastSlot() {
+      return slots[n - 1];
+    }
+
+    @Override
     void windowBound(int window) {
       if (pos >= n) {
         windowBound = 0;
       } else if (windowMax != null && window < windowMax.length && window < windowMin.length) {
-        float mx = windowMax[window];
-        windowBound = Float.isNaN(mx) ? 0 : Math.max(0f, Math.max(q * mx, q * windowMin[window]));
+        windowBound = rangeBound(windowMax[window], windowMin[window]);
       } else {
         windowBound = bound;
       }
     }
 
+    @Override
+    boolean before(int slot) {
+      return pos < n && slots[pos] < slot;
+    }
+
+    @Override
+    int accumulate(int start, int end, float[] partial, long[] seen) {
+      int p = pos;
+      while (p < n && slots[p] < end) {
+        int s = slots[p] - start;
+        seen[s >>> 6] |= 1L << s;
+        partial[s] += q * weights[p++];
+      }
+      int read = p - pos;
+      pos = p;
+      return read;
+    }
+
     /**
-     * Adds this list's contribution to each of the {@code m} candidates ({@code slots} ascending):
-     * by walking the list alongside them when its entries up to the last candidate are few against
-     * them, else by galloping to each. Returns the entries looked at.
+     * By walking the list alongside the candidates when its entries up to the last candidate are
+     * few against them, else by galloping to each.
      */
+    @Override
     int addTo(int[] slots, float[] scores, int m) {
       int last = slots[m - 1];
       int end = pos;
@@ -401,9 +627,8 @@ final class SparseIndex {
       return looked;
     }
 
-    /**
-     * Moves to the first entry at or after {@code slot} by galloping; returns entries looked at.
-     */
+    /** By galloping. */
+    @Override
     int advance(int slot) {
       if (pos >= n || slots[pos] >= slot) {
         return 1;

@@ -6,19 +6,76 @@ import dev.quiver.storage.SparseVectorParams;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
  * One named sparse vector space of a shard: its vectors by slot (see {@link HeapSpace}) and the
- * inverted index over them. Single writer (the shard's apply path); searches run concurrently.
+ * inverted index over them, on the heap or, with {@code index.on_disk}, sealed into compressed
+ * mapped files in its own directory. Single writer (the shard's apply path); searches run
+ * concurrently.
  */
 final class SparseSpace extends HeapSpace<SparseVector> {
   volatile SparseVectorParams params;
-  final SparseIndex index = new SparseIndex();
+  private final Path indexDir;
+  private final int sealAt;
+  volatile SparseIndex index;
 
-  SparseSpace(SparseVectorParams params) {
+  /**
+   * @param indexDir where an on-disk index writes its files (null: the index stays on the heap)
+   */
+  SparseSpace(SparseVectorParams params, Path indexDir) {
+    this(params, indexDir, SparseIndex.SEAL_AT);
+  }
+
+  /** With the heap entries from which an on-disk index seals them (tests seal small indexes). */
+  SparseSpace(SparseVectorParams params, Path indexDir, int sealAt) {
     this.params = params;
+    this.indexDir = indexDir;
+    this.sealAt = sealAt;
+    this.index = newIndex(params);
+  }
+
+  private SparseIndex newIndex(SparseVectorParams p) {
+    return onDisk(p)
+        ? new SparseIndex(indexDir, slot -> vectors.get(slot) != null, sealAt)
+        : new SparseIndex();
+  }
+
+  private boolean onDisk(SparseVectorParams p) {
+    return indexDir != null && Boolean.TRUE.equals(p.onDisk());
+  }
+
+  /** New parameters; an index moving to or from disk is built again from the live vectors. */
+  void params(SparseVectorParams next) {
+    params = next;
+    if (onDisk(next) != index.onDisk()) {
+      SparseIndex fresh = newIndex(next);
+      for (var e : liveVectors()) {
+        fresh.add(e.getKey(), e.getValue());
+      }
+      index = fresh;
+      if (!fresh.onDisk()) {
+        deleteIndexFiles();
+      }
+    }
+  }
+
+  /** Removes the on-disk index's directory (the vector is gone, or its index moved to the heap). */
+  void deleteIndexFiles() {
+    if (indexDir == null || !Files.isDirectory(indexDir)) {
+      return;
+    }
+    try (var files = Files.list(indexDir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(indexDir);
+    } catch (IOException e) {
+      // the next open clears what is left
+    }
   }
 
   @Override

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.StorageException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The inverted index against brute force: random vectors (skewed dimensions, negative weights,
@@ -66,20 +68,30 @@ class SparseIndexTest {
     return all.subList(0, Math.min(k, all.size()));
   }
 
+  @TempDir Path dir;
+
+  /**
+   * Rounds alternate between an index on the heap and one on disk, which seals its lists into
+   * compressed files every few hundred to few thousand entries, so that searches read sealed and
+   * heap lists of one dimension together, and deleted vectors sealed away.
+   */
   @Test
   void searchFindsTheExactTopKOfABruteForceScan() {
     long seed = Long.getLong("sparse.seed", System.nanoTime());
     SplittableRandom r = new SplittableRandom(seed);
     for (int round = 0; round < 40; round++) {
       boolean idf = r.nextBoolean();
+      boolean onDisk = round % 2 == 1;
       SparseSpace space =
           new SparseSpace(
               new dev.quiver.storage.SparseVectorParams(
                   null,
-                  null,
+                  onDisk,
                   idf
                       ? dev.quiver.storage.SparseVectorParams.Modifier.IDF
-                      : dev.quiver.storage.SparseVectorParams.Modifier.NONE));
+                      : dev.quiver.storage.SparseVectorParams.Modifier.NONE),
+              dir.resolve("round-" + round),
+              200 + r.nextInt(5000));
       int dims = 20 + r.nextInt(400);
       // several windows of slots in some rounds: lists probed in one window are read in the next
       int n = round % 4 == 0 ? 5_000 + r.nextInt(15_000) : 50 + r.nextInt(1500);
@@ -89,6 +101,13 @@ class SparseIndexTest {
         if (r.nextInt(6) == 0) {
           space.remove(r.nextInt(space.slots()));
         }
+      }
+      assertThat(space.index.onDisk()).isEqualTo(onDisk);
+      if (onDisk && (r.nextBoolean() || space.index.sealedBytes() == 0)) {
+        space.index.seal(); // all sealed, the heap lists empty
+      }
+      if (onDisk) {
+        assertThat(space.index.sealedBytes()).isPositive();
       }
       for (int qn = 0; qn < 20; qn++) {
         SparseVector q = random(r, dims, 12, negative);
@@ -120,7 +139,19 @@ class SparseIndexTest {
 
   @Test
   void pruningReadsFewerPostingsThanTheListsHold() {
-    SparseSpace space = new SparseSpace(dev.quiver.storage.SparseVectorParams.DEFAULT);
+    for (boolean onDisk : new boolean[] {false, true}) {
+      long[] readAndHeld = readsOnASkewedCorpus(onDisk);
+      assertThat(readAndHeld[0])
+          .as("postings read, on disk: " + onDisk)
+          .isLessThan(readAndHeld[1] / 4);
+    }
+  }
+
+  private long[] readsOnASkewedCorpus(boolean onDisk) {
+    SparseSpace space =
+        new SparseSpace(
+            new dev.quiver.storage.SparseVectorParams(null, onDisk, null),
+            dir.resolve("skewed-" + onDisk));
     SplittableRandom r = new SplittableRandom(7);
     int n = 20_000;
     for (int i = 0; i < n; i++) {
@@ -139,7 +170,12 @@ class SparseIndexTest {
             + space.index.documentFrequency(5)
             + space.index.documentFrequency(17);
     assertThat(hits).hasSize(10);
-    assertThat(read).as("postings read").isLessThan(held / 4);
+    if (onDisk) {
+      space.index.seal();
+      assertThat(space.index.sealedBytes()).isPositive();
+      assertThat(space.search(q, 10, null, slot -> true)).isEqualTo(hits);
+    }
+    return new long[] {read, held};
   }
 
   @Test
@@ -161,7 +197,8 @@ class SparseIndexTest {
     SparseSpace space =
         new SparseSpace(
             new dev.quiver.storage.SparseVectorParams(
-                null, null, dev.quiver.storage.SparseVectorParams.Modifier.IDF));
+                null, null, dev.quiver.storage.SparseVectorParams.Modifier.IDF),
+            null);
     for (int i = 0; i < 10; i++) {
       space.add(
           dev.quiver.storage.PointId.of(i),
