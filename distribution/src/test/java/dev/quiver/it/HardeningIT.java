@@ -345,8 +345,8 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"sparse_vectors\":{\"t\":"
-            + "{\"index\":{\"on_disk\":true}}}}",
-        "sparse_vectors.t.index.on_disk"
+            + "{\"index\":{\"datatype\":\"float16\"}}}}",
+        "sparse_vectors.t.index.datatype"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"hnsw_config\":{\"payload_m\":16}}",

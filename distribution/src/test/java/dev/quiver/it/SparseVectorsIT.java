@@ -295,4 +295,122 @@ class SparseVectorsIT {
             .get("points");
     assertThat(ids(after)).containsExactly(18L, 13L, 8L, 3L);
   }
+
+  /**
+   * An index on disk ({@code index.on_disk: true}) answers exactly as one on the heap: the same
+   * random sparse points in two collections, past the size at which the disk one seals its lists
+   * into files, the same queries; then the disk index moved to the heap and back by PATCH, and a
+   * restart.
+   */
+  @Test
+  void anIndexOnDiskAnswersAsTheHeapOne() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    Rest rest = new Rest(node.httpPort, openApi);
+    for (String c : List.of("heap", "disk")) {
+      rest.call(
+          "PUT",
+          C,
+          "/collections/" + c,
+          "{\"vectors\":{},\"sparse_vectors\":{\"t\":{\"modifier\":\"idf\""
+              + (c.equals("disk") ? ",\"index\":{\"on_disk\":true}" : "")
+              + "}}}");
+    }
+    assertThat(
+            rest.call("GET", C, "/collections/disk", null)
+                .result()
+                .at("/config/params/sparse_vectors/t/index/on_disk")
+                .asBoolean())
+        .isTrue();
+    java.util.SplittableRandom r = new java.util.SplittableRandom(20261202);
+    for (int batch = 0; batch < 6; batch++) {
+      StringBuilder points = new StringBuilder("{\"points\":[");
+      for (int i = 0; i < 500; i++) {
+        java.util.TreeMap<Integer, Double> v = new java.util.TreeMap<>();
+        for (int k = 0; k < 30; k++) {
+          v.put((int) Math.abs(r.nextGaussian() * 400), r.nextDouble() * 2);
+        }
+        points
+            .append(i > 0 ? "," : "")
+            .append("{\"id\":")
+            .append(batch * 500 + i)
+            .append(",\"vector\":{\"t\":{\"indices\":")
+            .append(v.keySet())
+            .append(",\"values\":")
+            .append(v.values())
+            .append("}}}");
+      }
+      points.append("]}");
+      for (String c : List.of("heap", "disk")) {
+        assertThat(
+                rest.call(
+                        "PUT",
+                        C + "/points",
+                        "/collections/" + c + "/points?wait=true",
+                        points.toString())
+                    .status())
+            .isEqualTo(200);
+      }
+    }
+    rest.call(
+        "POST",
+        C + "/points/delete",
+        "/collections/disk/points/delete?wait=true",
+        "{\"points\":[1,2,3,500,2999]}");
+    rest.call(
+        "POST",
+        C + "/points/delete",
+        "/collections/heap/points/delete?wait=true",
+        "{\"points\":[1,2,3,500,2999]}");
+    List<String> queries = new ArrayList<>();
+    for (int q = 0; q < 20; q++) {
+      queries.add(
+          "{\"query\":{\"indices\":["
+              + (int) Math.abs(r.nextGaussian() * 400)
+              + ","
+              + (500 + q)
+              + ","
+              + q
+              + "],\"values\":[1,0.5,2]},\"using\":\"t\",\"limit\":15}");
+    }
+    assertSameAnswers(rest, queries);
+    try (var files = java.nio.file.Files.walk(work)) {
+      assertThat(files.filter(f -> f.toString().endsWith(".qsp")).count())
+          .as("sealed posting files")
+          .isPositive();
+    }
+    // the disk index moved to the heap, and back; then a restart
+    for (boolean onDisk : new boolean[] {false, true}) {
+      rest.call(
+          "PATCH",
+          C,
+          "/collections/disk",
+          "{\"sparse_vectors\":{\"t\":{\"index\":{\"on_disk\":" + onDisk + "}}}}");
+      assertSameAnswers(rest, queries);
+      try (var files = java.nio.file.Files.walk(work)) {
+        assertThat(files.anyMatch(f -> f.toString().endsWith(".qsp"))).isEqualTo(onDisk);
+      }
+    }
+    node.kill();
+    node.start();
+    assertSameAnswers(new Rest(node.httpPort, openApi), queries);
+  }
+
+  private static void assertSameAnswers(Rest rest, List<String> queries) throws Exception {
+    for (String q : queries) {
+      JsonNode heap =
+          rest.call("POST", C + "/points/query", "/collections/heap/points/query", q)
+              .result()
+              .get("points");
+      JsonNode disk =
+          rest.call("POST", C + "/points/query", "/collections/disk/points/query", q)
+              .result()
+              .get("points");
+      assertThat(disk.size()).as(q).isEqualTo(heap.size()).isPositive();
+      for (int i = 0; i < heap.size(); i++) {
+        assertThat(disk.get(i).get("score").floatValue())
+            .as(q + " rank " + i)
+            .isEqualTo(heap.get(i).get("score").floatValue());
+      }
+    }
+  }
 }

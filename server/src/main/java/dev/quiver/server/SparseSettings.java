@@ -3,9 +3,10 @@ package dev.quiver.server;
 import dev.quiver.storage.SparseVectorParams;
 
 /**
- * The sparse vector settings both edges accept: the inverted index lives on the heap with float32
- * weights, so {@code on_disk: true}, a {@code memory} other than {@code pinned} and a {@code
- * datatype} other than {@code float32} are refused by name rather than accepted and ignored.
+ * The sparse vector settings both edges accept: the inverted index lives on the heap, or with
+ * {@code on_disk: true} in compressed memory-mapped files, with float32 weights; a {@code memory}
+ * other than {@code pinned} and a {@code datatype} other than {@code float32} are refused by name
+ * rather than accepted and ignored.
  */
 public final class SparseSettings {
   private SparseSettings() {}
@@ -22,9 +23,6 @@ public final class SparseSettings {
       String memory,
       String datatype,
       SparseVectorParams.Modifier modifier) {
-    if (Boolean.TRUE.equals(onDisk)) {
-      throw unsupported(path + ".index.on_disk", "true");
-    }
     if (memory != null && !memory.equalsIgnoreCase("pinned")) {
       throw unsupported(path + ".index.memory", memory);
     }
@@ -49,6 +47,6 @@ public final class SparseSettings {
             + field
             + "` = "
             + value
-            + " is not supported by Quiver: sparse indexes are held in memory as float32");
+            + " is not supported by Quiver: sparse index weights are float32");
   }
 }

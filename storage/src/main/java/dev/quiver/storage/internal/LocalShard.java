@@ -320,7 +320,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         checkpoint();
         wal.force();
         try (var files = java.nio.file.Files.walk(dir)) {
-          for (Path f : files.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+          Path derived = dir.resolve(SPARSE_INDEX_DIR); // rebuilt from the vectors at open
+          for (Path f :
+              files
+                  .filter(f -> java.nio.file.Files.isRegularFile(f) && !f.startsWith(derived))
+                  .sorted()
+                  .toList()) {
             String name = prefix + dir.relativize(f).toString().replace('\\', '/');
             long length = java.nio.file.Files.size(f);
             for (VectorSpace space : spaces.values()) {
@@ -487,6 +492,9 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * Deletes sparse or multi vector {@code name} from every point, then checkpoints. Under the write
    * lock.
    */
+  /** Where on-disk sparse indexes keep their files: derived data, left out of snapshots. */
+  private static final String SPARSE_INDEX_DIR = "sparse-index";
+
   /**
    * The directory of sparse vector {@code name}'s on-disk index: named by a hash of the name, which
    * may hold any character.
@@ -494,7 +502,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private Path sparseIndexDir(String name) {
     try {
       byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-      return dir.resolve("sparse-index").resolve(HexFormat.of().formatHex(h, 0, 12));
+      return dir.resolve(SPARSE_INDEX_DIR).resolve(HexFormat.of().formatHex(h, 0, 12));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
