@@ -133,51 +133,25 @@ public final class SparseBench {
     System.gc();
     long heapBefore = usedHeap();
     try (CollectionRegistry registry = Storage.open(scratch)) {
-      var config =
-          new CollectionConfig(
-                  Map.of("", new VectorParams(1, Distance.DOT, null)),
-                  1,
-                  1,
-                  1,
-                  true,
-                  HnswConfig.DEFAULT,
-                  OptimizersConfig.DEFAULT,
-                  new WalConfig(256, 0))
-              .withSparseVectors(
-                  Map.of(
-                      "bm25", new SparseVectorParams(null, null, SparseVectorParams.Modifier.IDF)));
-      registry.apply(new CollectionMetaOp.Create("sparse", config), 1);
-      Collection c = registry.require("sparse");
-      long op = 0;
-      for (int from = 0; from < docs.size(); from += 1000) {
-        List<Point> batch = new ArrayList<>();
-        for (int i = from; i < Math.min(docs.size(), from + 1000); i++) {
-          batch.add(
-              new Point(
-                  PointId.of(i),
-                  Map.of("", new float[] {1}),
-                  Map.of("bm25", vectors.get(i)),
-                  null));
-        }
-        c.writer().apply(++op, new UpdateOp.Upsert(batch));
-      }
-      c.writer().flush();
+      Collection c = load(registry, "heap", false, vectors);
       System.gc();
       long heapAfter = usedHeap();
+      long diskAfterHeapLoad = diskBytes(scratch);
+      Collection onDisk = load(registry, "disk", true, vectors);
+      System.gc();
+      long heapAfterDisk = usedHeap();
       // the vectors the shard holds: two arrays and a record each, 8 bytes per posting
       long vectorBytes = postings * 8L + vectors.size() * (16L + 16 + 16 + 16);
 
-      // exactness: the index's top 10 against a scan of every vector
+      // exactness: the index's top 10 against a scan of every vector, on the heap and on disk
       int exactMatches = 0;
+      int diskMatches = 0;
       int luceneOverlap = 0;
       for (int i = 0; i < sparseQueries.size(); i++) {
         List<ScoredPoint> fast = quiver(c, sparseQueries.get(i), false);
         List<ScoredPoint> exact = quiver(c, sparseQueries.get(i), true);
-        boolean same = fast.size() == exact.size();
-        for (int j = 0; same && j < fast.size(); j++) {
-          same = Math.abs(fast.get(j).score() - exact.get(j).score()) < 1e-4f;
-        }
-        exactMatches += same ? 1 : 0;
+        exactMatches += sameScores(fast, exact) ? 1 : 0;
+        diskMatches += sameScores(quiver(onDisk, sparseQueries.get(i), false), exact) ? 1 : 0;
         var lucene = new java.util.HashSet<Long>();
         for (var sd : searcher.search(luceneQueries.get(i), 10).scoreDocs) {
           lucene.add((long) sd.doc);
@@ -189,6 +163,7 @@ public final class SparseBench {
 
       long luceneNanos = 0;
       long quiverNanos = 0;
+      long diskNanos = 0;
       long sink = 0;
       for (int round = 0; round < ROUNDS; round++) {
         long t0 = System.nanoTime();
@@ -200,14 +175,20 @@ public final class SparseBench {
           sink += quiver(c, q, false).size();
         }
         long t2 = System.nanoTime();
-        if (round > 0) { // the first round warms both up
+        for (SparseVector q : sparseQueries) {
+          sink += quiver(onDisk, q, false).size();
+        }
+        long t3 = System.nanoTime();
+        if (round > 0) { // the first round warms them up
           luceneNanos += t1 - t0;
           quiverNanos += t2 - t1;
+          diskNanos += t3 - t2;
         }
       }
       int n = sparseQueries.size() * (ROUNDS - 1);
       double luceneQps = n / (luceneNanos / 1e9);
       double quiverQps = n / (quiverNanos / 1e9);
+      double diskQps = n / (diskNanos / 1e9);
       System.out.printf(
           Locale.ROOT,
           "sparse BM25, %d documents, %d queries, %d postings (%.1f per document), top 10,"
@@ -216,27 +197,98 @@ public final class SparseBench {
           sparseQueries.size(),
           postings,
           (double) postings / docs.size());
-      System.out.printf(Locale.ROOT, "  lucene BM25      %,10.0f q/s%n", luceneQps);
-      System.out.printf(Locale.ROOT, "  quiver sparse    %,10.0f q/s%n", quiverQps);
-      System.out.printf(Locale.ROOT, "  quiver / lucene  %10.2f%n", quiverQps / luceneQps);
+      System.out.printf(Locale.ROOT, "  lucene BM25              %,10.0f q/s%n", luceneQps);
+      System.out.printf(Locale.ROOT, "  quiver sparse (heap)     %,10.0f q/s%n", quiverQps);
+      System.out.printf(Locale.ROOT, "  quiver sparse (on disk)  %,10.0f q/s%n", diskQps);
+      System.out.printf(Locale.ROOT, "  quiver / lucene          %10.2f%n", quiverQps / luceneQps);
+      System.out.printf(Locale.ROOT, "  on disk / heap           %10.2f%n", diskQps / quiverQps);
       System.out.printf(
           Locale.ROOT,
-          "  exact top 10: %d of %d queries; overlap with lucene's top 10: %.1f%%%n",
+          "  exact top 10: %d (heap) and %d (on disk) of %d queries; overlap with lucene's top 10:"
+              + " %.1f%%%n",
           exactMatches,
+          diskMatches,
           sparseQueries.size(),
           100.0 * luceneOverlap / (10.0 * sparseQueries.size()));
       System.out.printf(
           Locale.ROOT,
-          "  heap: %.1f bytes per posting (inverted lists, slot tables and point entries %.1f,"
-              + " stored vectors %.1f); on disk %.1f bytes per posting (the shard's files after the load)%n",
+          "  heap, index on the heap: %.1f bytes per posting (inverted lists, slot tables and point"
+              + " entries %.1f, stored vectors %.1f); on disk %.1f bytes per posting (the shard's"
+              + " files after the load)%n",
           (double) (heapAfter - heapBefore + vectorBytes) / postings,
           (double) (heapAfter - heapBefore) / postings,
           (double) vectorBytes / postings,
-          (double) diskBytes(scratch) / postings);
+          (double) diskAfterHeapLoad / postings);
+      System.out.printf(
+          Locale.ROOT,
+          "  heap, index on disk: %.1f bytes per posting (slot tables, point entries and the heap"
+              + " part of the lists %.1f, stored vectors %.1f); sealed lists %.1f bytes per posting"
+              + " in mapped files%n",
+          (double) (heapAfterDisk - heapAfter + vectorBytes) / postings,
+          (double) (heapAfterDisk - heapAfter) / postings,
+          (double) vectorBytes / postings,
+          (double) sealedBytes(scratch) / postings);
       System.out.println("  (checksum " + sink % 10 + ")");
     } finally {
       reader.close();
       Scratch.delete(scratch);
+    }
+  }
+
+  /** A collection holding {@code vectors} as the sparse vector {@code bm25} (IDF modifier). */
+  private static Collection load(
+      CollectionRegistry registry, String name, boolean onDisk, List<SparseVector> vectors) {
+    var config =
+        new CollectionConfig(
+                Map.of("", new VectorParams(1, Distance.DOT, null)),
+                1,
+                1,
+                1,
+                true,
+                HnswConfig.DEFAULT,
+                OptimizersConfig.DEFAULT,
+                new WalConfig(256, 0))
+            .withSparseVectors(
+                Map.of(
+                    "bm25", new SparseVectorParams(null, onDisk, SparseVectorParams.Modifier.IDF)));
+    registry.apply(new CollectionMetaOp.Create(name, config), onDisk ? 2 : 1);
+    Collection c = registry.require(name);
+    long op = 0;
+    for (int from = 0; from < vectors.size(); from += 1000) {
+      List<Point> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(vectors.size(), from + 1000); i++) {
+        batch.add(
+            new Point(
+                PointId.of(i), Map.of("", new float[] {1}), Map.of("bm25", vectors.get(i)), null));
+      }
+      c.writer().apply(++op, new UpdateOp.Upsert(batch));
+    }
+    c.writer().flush();
+    return c;
+  }
+
+  private static boolean sameScores(List<ScoredPoint> a, List<ScoredPoint> b) {
+    boolean same = a.size() == b.size();
+    for (int j = 0; same && j < a.size(); j++) {
+      same = Math.abs(a.get(j).score() - b.get(j).score()) < 1e-4f;
+    }
+    return same;
+  }
+
+  /** Bytes of the sealed posting files under {@code dir}. */
+  private static long sealedBytes(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      return files
+          .filter(f -> f.toString().endsWith(".qsp"))
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
     }
   }
 
