@@ -23,14 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Batch upsert throughput (256 points of 384 dimensions per request, {@code wait=true}) through
- * REST, for a single node and for a three-node cluster (all nodes in this JVM on 127.0.0.1, as in
- * {@code spec/ratis-throughput.md}, so they share the machine's cores): {@code shard_number} 3 with
- * {@code replication_factor} 1, and with {@code replication_factor} 3. Clients spread requests over
- * the cluster's nodes. Vectors come from {@code minilm-384/base.fvecs} when the data set is there
- * (random otherwise). A last replicated run stops the founding node (a shard leader and the
- * metadata leader) half-way through and reports the longest stretch without an acknowledged write
- * after that as the fail-over time. Prints a markdown table with ratios against the single node
- * measured in the same run.
+ * REST, for a single node and for a three-node cluster (all nodes in this JVM on 127.0.0.1, so they
+ * share the machine's cores): {@code shard_number} 3 with {@code replication_factor} 1, and with
+ * {@code replication_factor} 3. Clients spread requests over the cluster's nodes. Vectors come from
+ * {@code minilm-384/base.fvecs} when the data set is there (random otherwise). A last replicated
+ * run stops the founding node (a shard leader and the metadata leader) half-way through and reports
+ * the longest stretch without an acknowledged write after that as the fail-over time. Prints a
+ * markdown table with ratios against the single node measured in the same run.
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@cluster-write [-Dbench.cluster.seconds=15
  * -Dbench.clients=8]}
