@@ -3,6 +3,7 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,8 +72,7 @@ class DurabilityIT {
 
   @Test
   void acknowledgedWritesSurviveSigtermAndSigkill() throws Exception {
-    long seed = System.nanoTime();
-    System.out.println("DurabilityIT seed " + seed);
+    long seed = TestSeed.of("DurabilityIT");
     Random r = new Random(seed);
     var openApi = new OpenApiValidator();
     node = new QuiverProcess(work, Map.of()).start();

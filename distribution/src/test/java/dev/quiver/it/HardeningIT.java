@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.luben.zstd.Zstd;
+import dev.quiver.testing.TestSeed;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.qdrant.client.QdrantClient;
@@ -891,8 +892,7 @@ class HardeningIT {
    */
   @Test
   void randomLargeRequestsNeverReachA5xxOrTheHeapLimit() throws Exception {
-    long seed = Long.getLong("hardening.seed", System.nanoTime());
-    System.out.println("randomLargeRequestsNeverReachA5xxOrTheHeapLimit seed " + seed);
+    long seed = TestSeed.of("randomLargeRequestsNeverReachA5xxOrTheHeapLimit");
     SplittableRandom rnd = new SplittableRandom(seed);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     int sent = 0;

@@ -3,6 +3,7 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.testing.TestSeed;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -107,8 +108,7 @@ class HostileInputIT {
 
   @Test
   void everyRestOperationSurvivesBrokenRequests() throws Exception {
-    long seed = Long.getLong("fuzz.seed", System.nanoTime());
-    System.out.println("everyRestOperationSurvivesBrokenRequests seed " + seed);
+    long seed = TestSeed.of("everyRestOperationSurvivesBrokenRequests");
     OpenApiFuzzer fuzzer = new OpenApiFuzzer(seed);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     int sent = 0;
@@ -163,8 +163,7 @@ class HostileInputIT {
 
   @Test
   void everyGrpcMethodSurvivesBrokenMessages() throws Exception {
-    long seed = Long.getLong("fuzz.seed", System.nanoTime());
-    System.out.println("everyGrpcMethodSurvivesBrokenMessages seed " + seed);
+    long seed = TestSeed.of("everyGrpcMethodSurvivesBrokenMessages");
     ProtoFuzzer fuzzer =
         new ProtoFuzzer(
             seed,

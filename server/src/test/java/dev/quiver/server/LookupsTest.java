@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.testing.TestSeed;
 import io.qdrant.client.QueryFactory;
 import io.qdrant.client.grpc.Common;
 import io.qdrant.client.grpc.Points;
@@ -61,7 +62,7 @@ class LookupsTest {
    */
   @Test
   void randomQueryTreesYieldEveryPlantedCollection() {
-    long seed = Long.getLong("lookups.seed", System.nanoTime());
+    long seed = TestSeed.of("randomQueryTreesYieldEveryPlantedCollection");
     SplittableRandom rnd = new SplittableRandom(seed);
     for (int round = 0; round < 300; round++) {
       List<String> plantedJson = new ArrayList<>();

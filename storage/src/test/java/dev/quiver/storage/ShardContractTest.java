@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -59,8 +60,7 @@ public abstract class ShardContractTest {
   @ParameterizedTest
   @EnumSource(Distance.class)
   void searchIsExactForEveryDistance(Distance distance) {
-    long seed = System.nanoTime();
-    System.out.println("searchIsExactForEveryDistance(" + distance + ") seed " + seed);
+    long seed = TestSeed.of("searchIsExactForEveryDistance(" + distance + ")");
     Random r = new Random(seed);
     int dim = 13;
     try (TestShard shard = open(dir, single(dim, distance))) {
@@ -329,8 +329,7 @@ public abstract class ShardContractTest {
 
   @Test
   void indexedSearchAgreesWithExactSearchAndSkipsDeletedPoints() {
-    long seed = System.nanoTime();
-    System.out.println("indexedSearchAgreesWithExactSearchAndSkipsDeletedPoints seed " + seed);
+    long seed = TestSeed.of("indexedSearchAgreesWithExactSearchAndSkipsDeletedPoints");
     Random r = new Random(seed);
     int dim = 16;
     var cfg =
@@ -481,8 +480,7 @@ public abstract class ShardContractTest {
 
   @Test
   void filteredSearchKeepsRecallAtEverySelectivity() {
-    long seed = System.nanoTime();
-    System.out.println("filteredSearchKeepsRecallAtEverySelectivity seed " + seed);
+    long seed = TestSeed.of("filteredSearchKeepsRecallAtEverySelectivity");
     Random r = new Random(seed);
     int dim = 16;
     int n = 5000;
@@ -760,8 +758,7 @@ public abstract class ShardContractTest {
 
   @Test
   void searchAfterRestartEqualsSearchBefore() throws Exception {
-    long seed = System.nanoTime();
-    System.out.println("searchAfterRestartEqualsSearchBefore seed " + seed);
+    long seed = TestSeed.of("searchAfterRestartEqualsSearchBefore");
     Random r = new Random(seed);
     int dim = 12;
     var cfg =
@@ -904,8 +901,7 @@ public abstract class ShardContractTest {
 
   @Test
   void writersDeletersAndSearchersTogether() throws Exception {
-    long seed = System.nanoTime();
-    System.out.println("writersDeletersAndSearchersTogether seed " + seed);
+    long seed = TestSeed.of("writersDeletersAndSearchersTogether");
     int dim = 8;
     var cfg =
         new CollectionConfig(

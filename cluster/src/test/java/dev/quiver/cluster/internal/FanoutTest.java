@@ -25,6 +25,7 @@ import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +58,7 @@ class FanoutTest {
 
   @BeforeEach
   void setUp() {
-    long seed = System.nanoTime();
-    System.out.println("FanoutTest seed " + seed);
+    long seed = TestSeed.of("FanoutTest");
     Random random = new Random(seed);
     registry = Storage.open(dir);
     executor = Executors.newVirtualThreadPerTaskExecutor();

@@ -3,6 +3,7 @@ package dev.quiver.storage.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.storage.Distance;
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,8 +81,7 @@ class HnswIndexTest {
   @ParameterizedTest
   @EnumSource(Distance.class)
   void recallAtTenIsHighOnClusteredData(Distance d) {
-    long seed = System.nanoTime();
-    System.out.println("recallAtTenIsHighOnClusteredData(" + d + ") seed " + seed);
+    long seed = TestSeed.of("recallAtTenIsHighOnClusteredData(" + d + ")");
     Random r = new Random(seed);
     int n = 4000;
     int dim = 24;
@@ -105,8 +105,7 @@ class HnswIndexTest {
       value = Distance.class,
       names = {"COSINE", "EUCLID"})
   void concurrentInsertsAndSearchesKeepTheGraphGood(Distance d) throws Exception {
-    long seed = System.nanoTime();
-    System.out.println("concurrentInsertsAndSearchesKeepTheGraphGood(" + d + ") seed " + seed);
+    long seed = TestSeed.of("concurrentInsertsAndSearchesKeepTheGraphGood(" + d + ")");
     Random r = new Random(seed);
     int n = 4000;
     int dim = 16;
@@ -156,8 +155,7 @@ class HnswIndexTest {
 
   @org.junit.jupiter.api.Test
   void removingDeletedNodesKeepsTheRestSearchable() {
-    long seed = System.nanoTime();
-    System.out.println("removingDeletedNodesKeepsTheRestSearchable seed " + seed);
+    long seed = TestSeed.of("removingDeletedNodesKeepsTheRestSearchable");
     Random r = new Random(seed);
     int n = 4000;
     int dim = 16;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.quiver.storage.Distance;
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -14,8 +15,7 @@ class OffHeapVectorsTest {
 
   @Test
   void mappedKernelsAgreeWithScalarOnesAtEveryDimension() {
-    long seed = System.nanoTime();
-    System.out.println("mappedKernelsAgreeWithScalarOnesAtEveryDimension seed " + seed);
+    long seed = TestSeed.of("mappedKernelsAgreeWithScalarOnesAtEveryDimension");
     Random r = new Random(seed);
     for (int dim = 1; dim <= 400; dim += 13) {
       try (OffHeapVectors v = new OffHeapVectors(dir.resolve("d" + dim), dim)) {
@@ -40,8 +40,7 @@ class OffHeapVectorsTest {
 
   @Test
   void bulkSimilaritiesEqualOneAtATimeForEveryDistanceAndCount() {
-    long seed = System.nanoTime();
-    System.out.println("bulkSimilaritiesEqualOneAtATimeForEveryDistanceAndCount seed " + seed);
+    long seed = TestSeed.of("bulkSimilaritiesEqualOneAtATimeForEveryDistanceAndCount");
     Random r = new Random(seed);
     for (int dim : new int[] {1, 7, 16, 33, 384, 385}) {
       try (OffHeapVectors v = new OffHeapVectors(dir.resolve("b" + dim), dim)) {

@@ -20,6 +20,7 @@ import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -178,8 +179,7 @@ class PayloadIndexesTest {
 
   @Test
   void indexedAndUnindexedShardsAnswerEveryFilterAlike() {
-    long seed = System.nanoTime();
-    System.out.println("indexedAndUnindexedShardsAnswerEveryFilterAlike seed " + seed);
+    long seed = TestSeed.of("indexedAndUnindexedShardsAnswerEveryFilterAlike");
     Random r = new Random(seed);
     try (LocalShard indexed = new LocalShard(dir.resolve("a"), config(0));
         LocalShard plain = new LocalShard(dir.resolve("b"), config(0))) {
@@ -278,8 +278,7 @@ class PayloadIndexesTest {
 
   @Test
   void indexedFiltersKeepRecallAtEverySelectivity() {
-    long seed = System.nanoTime();
-    System.out.println("indexedFiltersKeepRecallAtEverySelectivity seed " + seed);
+    long seed = TestSeed.of("indexedFiltersKeepRecallAtEverySelectivity");
     Random r = new Random(seed);
     try (LocalShard shard = new LocalShard(dir.resolve("s"), config(1))) {
       TreeMap<String, PayloadIndexSpec> specs = new TreeMap<>();

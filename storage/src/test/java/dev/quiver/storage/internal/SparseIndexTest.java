@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.StorageException;
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,7 +78,7 @@ class SparseIndexTest {
    */
   @Test
   void searchFindsTheExactTopKOfABruteForceScan() {
-    long seed = Long.getLong("sparse.seed", System.nanoTime());
+    long seed = TestSeed.of("searchFindsTheExactTopKOfABruteForceScan");
     SplittableRandom r = new SplittableRandom(seed);
     for (int round = 0; round < 40; round++) {
       boolean idf = r.nextBoolean();

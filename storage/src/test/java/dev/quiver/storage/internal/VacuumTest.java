@@ -17,6 +17,7 @@ import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,8 +102,7 @@ class VacuumTest {
 
   @Test
   void rewrittenPointsReuseTheirSlotsAndSearchesKeepWorking() {
-    long seed = System.nanoTime();
-    System.out.println("rewrittenPointsReuseTheirSlotsAndSearchesKeepWorking seed " + seed);
+    long seed = TestSeed.of("rewrittenPointsReuseTheirSlotsAndSearchesKeepWorking");
     Random r = new Random(seed);
     List<ScoredPoint> before;
     float[] probe = HnswIndexTest.clustered(r, 1, DIM, false)[0];
@@ -284,8 +284,7 @@ class VacuumTest {
 
   @Test
   void writersDeletersSearchersAndTheVacuumTogether() throws Exception {
-    long seed = System.nanoTime();
-    System.out.println("writersDeletersSearchersAndTheVacuumTogether seed " + seed);
+    long seed = TestSeed.of("writersDeletersSearchersAndTheVacuumTogether");
     Map<PointId, float[]> model = new java.util.HashMap<>();
     java.util.concurrent.atomic.AtomicLong op = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicBoolean stop =

@@ -3,14 +3,14 @@ package dev.quiver.storage.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.quiver.testing.TestSeed;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class VectorMathTest {
   @Test
   void simdKernelsAgreeWithScalarOnes() {
-    long seed = System.nanoTime();
-    System.out.println("VectorMathTest seed " + seed);
+    long seed = TestSeed.of("VectorMathTest");
     Random r = new Random(seed);
     assertThat(VectorMath.simd()).as("tests run with --add-modules jdk.incubator.vector").isTrue();
     for (int dim = 1; dim <= 300; dim += 7) {
