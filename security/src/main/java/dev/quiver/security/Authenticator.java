@@ -1,6 +1,7 @@
 package dev.quiver.security;
 
 import dev.quiver.security.internal.KeyAndJwtAuthenticator;
+import java.time.Clock;
 
 /**
  * Turns presented credentials into a {@link Principal}: the full and alternative API keys give
@@ -16,6 +17,11 @@ public interface Authenticator {
 
   /** The authenticator for these settings; logs (without the keys) what is in force. */
   static Authenticator of(AuthSettings settings) {
-    return new KeyAndJwtAuthenticator(settings);
+    return of(settings, Clock.systemUTC());
+  }
+
+  /** The same, with the clock tokens expire by. */
+  static Authenticator of(AuthSettings settings, Clock clock) {
+    return new KeyAndJwtAuthenticator(settings, clock);
   }
 }

@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class AuthenticatorTest {
@@ -158,13 +163,41 @@ class AuthenticatorTest {
         .isEqualTo("Invalid API key or JWT");
   }
 
+  /** A clock the test moves. */
+  private static final class TestClock extends Clock {
+    private final AtomicLong millis = new AtomicLong(Instant.now().toEpochMilli());
+
+    void advance(Duration d) {
+      millis.addAndGet(d.toMillis());
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis.get());
+    }
+  }
+
   @Test
-  void cachedTokensStillExpire() throws Exception {
-    long soon = Instant.now().getEpochSecond() - 29; // expires (with leeway) in about a second
+  void cachedTokensStillExpire() {
+    TestClock clock = new TestClock();
+    Authenticator auth = Authenticator.of(new AuthSettings(KEY, ALT, RO, true), clock);
+    long soon = clock.instant().getEpochSecond() - 29; // expires (with leeway) in a second
     String t = jwt(KEY, "{\"exp\":" + soon + "}");
-    assertThat(bearer(t).access()).isEqualTo(Access.MANAGE);
-    Thread.sleep(2100);
-    assertThat(failure(() -> bearer(t)).getMessage()).isEqualTo("ExpiredSignature");
+    Credentials c = new Credentials(null, "Bearer " + t);
+    assertThat(auth.authenticate(c).access()).isEqualTo(Access.MANAGE);
+    assertThat(auth.authenticate(c).access()).isEqualTo(Access.MANAGE); // from the cache
+    clock.advance(Duration.ofMillis(2100));
+    assertThat(failure(() -> auth.authenticate(c)).getMessage()).isEqualTo("ExpiredSignature");
   }
 
   @Test

@@ -19,6 +19,7 @@ import dev.quiver.security.Credentials;
 import dev.quiver.security.Principal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +46,14 @@ public final class KeyAndJwtAuthenticator implements Authenticator {
   private final byte[] readOnlyKey;
   private final List<JWTVerifier> verifiers = new ArrayList<>();
   private final Cache<String, Cached> tokens;
+  private final Clock clock;
 
-  public KeyAndJwtAuthenticator(AuthSettings settings) {
+  /**
+   * @param clock the time tokens expire by (the verification of {@code exp}, and the cache)
+   */
+  public KeyAndJwtAuthenticator(AuthSettings settings, Clock clock) {
     this.settings = settings;
+    this.clock = clock;
     this.apiKey = bytes(settings.apiKey());
     this.altApiKey = bytes(settings.altApiKey());
     this.readOnlyKey = bytes(settings.readOnlyApiKey());
@@ -59,7 +65,9 @@ public final class KeyAndJwtAuthenticator implements Authenticator {
                 "a key used as JWT secret is shorter than 32 bytes; use at least 32 random bytes");
           }
           verifiers.add(
-              JWT.require(Algorithm.HMAC256(secret)).acceptLeeway(LEEWAY_SECONDS).build());
+              ((JWTVerifier.BaseVerification)
+                      JWT.require(Algorithm.HMAC256(secret)).acceptLeeway(LEEWAY_SECONDS))
+                  .build(clock));
         }
       }
       if (verifiers.isEmpty()) {
@@ -69,11 +77,12 @@ public final class KeyAndJwtAuthenticator implements Authenticator {
     }
     this.tokens =
         Caffeine.newBuilder()
+            .ticker(() -> clock.millis() * 1_000_000L)
             .maximumSize(CACHE_SIZE)
             .expireAfter(
                 Expiry.<String, Cached>creating(
                     (token, c) -> {
-                      long left = c.expiresAtMillis() - System.currentTimeMillis();
+                      long left = c.expiresAtMillis() - clock.millis();
                       return Duration.ofMillis(Math.max(0, Math.min(left, MAX_CACHED.toMillis())));
                     }))
             .build();
@@ -107,7 +116,7 @@ public final class KeyAndJwtAuthenticator implements Authenticator {
       throw AuthenticationFailed.invalid();
     }
     Cached cached = tokens.getIfPresent(secret);
-    if (cached != null && cached.expiresAtMillis() > System.currentTimeMillis()) {
+    if (cached != null && cached.expiresAtMillis() > clock.millis()) {
       return cached.principal();
     }
     Principal p = verify(secret);
