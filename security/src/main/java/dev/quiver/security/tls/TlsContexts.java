@@ -1,6 +1,5 @@
 package dev.quiver.security.tls;
 
-import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
@@ -38,6 +37,22 @@ import org.apache.logging.log4j.Logger;
  * and 1.3 only. Thread-safe; the node closes it (which stops reloading).
  */
 public final class TlsContexts implements AutoCloseable {
+  /**
+   * The suites every port offers (RFC 7540's acceptable list, as HTTP/2 requires): TLS 1.3's AEAD
+   * suites and TLS 1.2's ECDHE key exchange with AES-GCM or ChaCha20-Poly1305 only.
+   */
+  static final List<String> CIPHERS =
+      List.of(
+          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_AES_128_GCM_SHA256",
+          "TLS_AES_256_GCM_SHA384",
+          "TLS_CHACHA20_POLY1305_SHA256");
+
   private static final Logger LOG = LogManager.getLogger(TlsContexts.class);
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
@@ -168,7 +183,7 @@ public final class TlsContexts implements AutoCloseable {
         SslContextBuilder.forServer(keyManager)
             .sslProvider(provider)
             .protocols(PROTOCOLS)
-            .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+            .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
     if (alpn != null) {
       b.applicationProtocolConfig(alpn);
     }
