@@ -322,13 +322,45 @@ final class VectorSpace implements AutoCloseable {
     }
   }
 
+  /**
+   * Inserts {@code slots} into the graph on at most {@code threads} threads (the graph takes
+   * concurrent inserts): workers of this build take the next slot from a shared counter, so the
+   * build uses what {@code max_indexing_threads} allows and not the JVM's common pool.
+   */
   private void insert(int[] slots, int threads) {
-    if (threads <= 1 || slots.length < PARALLEL_BATCH) {
+    int workers = Math.min(threads, slots.length / (PARALLEL_BATCH / 2));
+    if (workers <= 1) {
       for (int s : slots) {
         index.insert(s);
       }
-    } else { // the graph takes concurrent inserts (on the common pool: every core)
-      java.util.Arrays.stream(slots).parallel().forEach(index::insert);
+      return;
+    }
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Runnable work =
+        () -> {
+          for (int i = next.getAndIncrement(); i < slots.length; i = next.getAndIncrement()) {
+            index.insert(slots[i]);
+          }
+        };
+    Thread[] helpers = new Thread[workers - 1];
+    for (int w = 0; w < helpers.length; w++) {
+      helpers[w] = Thread.ofPlatform().name("hnsw-build-" + w).daemon().start(work);
+    }
+    work.run(); // the calling thread is one of the workers
+    for (Thread t : helpers) {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          t.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // the batch must finish: its slots leave the pending set after
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
