@@ -275,23 +275,6 @@ public final class SparseBench {
     return same;
   }
 
-  /** Bytes of the sealed posting files under {@code dir}. */
-  private static long sealedBytes(Path dir) throws IOException {
-    try (var files = Files.walk(dir)) {
-      return files
-          .filter(f -> f.toString().endsWith(".qsp"))
-          .mapToLong(
-              f -> {
-                try {
-                  return Files.size(f);
-                } catch (IOException e) {
-                  return 0;
-                }
-              })
-          .sum();
-    }
-  }
-
   private static List<ScoredPoint> quiver(Collection c, SparseVector q, boolean exact) {
     return c.reader()
         .search(
@@ -299,10 +282,20 @@ public final class SparseBench {
                 "bm25", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, exact, null));
   }
 
+  /** Bytes of the files under {@code dir}. */
   private static long diskBytes(Path dir) throws IOException {
+    return bytes(dir, f -> true);
+  }
+
+  /** Bytes of the sealed posting files under {@code dir}. */
+  private static long sealedBytes(Path dir) throws IOException {
+    return bytes(dir, f -> f.toString().endsWith(".qsp"));
+  }
+
+  private static long bytes(Path dir, java.util.function.Predicate<Path> which) throws IOException {
     try (var files = Files.walk(dir)) {
       return files
-          .filter(Files::isRegularFile)
+          .filter(f -> Files.isRegularFile(f) && which.test(f))
           .mapToLong(
               f -> {
                 try {

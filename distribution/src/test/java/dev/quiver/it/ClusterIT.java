@@ -122,24 +122,8 @@ class ClusterIT {
     return a.result();
   }
 
-  /** Polls {@code check} every 200 ms for up to {@code seconds}; the last failure is rethrown. */
-  static void eventually(int seconds, ThrowingRunnable check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (true) {
-      try {
-        check.run();
-        return;
-      } catch (AssertionError | Exception e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(200);
-      }
-    }
-  }
-
-  interface ThrowingRunnable {
-    void run() throws Exception;
+  static void eventually(int seconds, Eventually.Check check) throws Exception {
+    Eventually.within(seconds, check);
   }
 
   @Test
@@ -427,7 +411,7 @@ class ClusterIT {
                   }
                 });
     try {
-      Thread.sleep(2000);
+      eventually(20, () -> assertThat(acknowledged.size()).as("writes running").isGreaterThan(40));
       int leader = leaderIndex();
       int follower = (leader + 1) % NODES;
       int before = acknowledged.size();
@@ -479,7 +463,13 @@ class ClusterIT {
                   .isGreaterThan(afterElection + 40));
       nodes.get(oldLeader).args().start();
       down.remove(oldLeader);
-      Thread.sleep(2000);
+      int rejoined = acknowledged.size();
+      eventually(
+          20,
+          () ->
+              assertThat(acknowledged.size())
+                  .as("writes go on with the old leader back")
+                  .isGreaterThan(rejoined + 40));
     } finally {
       stop.set(true);
       writer.join(60_000);

@@ -128,8 +128,14 @@ class DurabilityIT {
                 return null;
               }));
     }
-    Thread.sleep(1500);
-    node.kill();
+    Eventually.within(
+        30,
+        () -> {
+          synchronized (ackedBeforeKill) {
+            assertThat(ackedBeforeKill.size()).as("writes acknowledged").isGreaterThan(200);
+          }
+        });
+    node.kill(); // with writes in flight
     writers.shutdown();
     assertThat(writers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
     List<Integer> expected;

@@ -602,6 +602,40 @@ class HardeningIT {
     assertAliveAndIntact();
   }
 
+  /**
+   * A finding of the gRPC fuzzer: a sparse vector named "" (the unnamed dense vector's name) in a
+   * create reached the storage's own check and answered INTERNAL; it is a validation error on both
+   * edges.
+   */
+  @Test
+  void aSparseVectorCannotTakeTheUnnamedVectorsName() throws Exception {
+    Answer rest =
+        send(
+            KEY,
+            "PUT",
+            "/collections/sparse-empty",
+            "{\"vectors\":{},\"sparse_vectors\":{\"\":{}}}");
+    assertThat(rest.status()).as(rest.body()).isEqualTo(422);
+    try (QdrantClient grpc = client(KEY)) {
+      Throwable t =
+          catchThrowable(
+              () ->
+                  grpc.createCollectionAsync(
+                          io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
+                              .setCollectionName("sparse-empty")
+                              .setSparseVectorsConfig(
+                                  io.qdrant.client.grpc.Collections.SparseVectorConfig.newBuilder()
+                                      .putMap(
+                                          "",
+                                          io.qdrant.client.grpc.Collections.SparseVectorParams
+                                              .getDefaultInstance()))
+                              .build())
+                      .get(30, TimeUnit.SECONDS));
+      assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+    assertThat(send(KEY, "GET", "/collections/sparse-empty", null).status()).isEqualTo(404);
+  }
+
   /** update_mode was ignored: insert_only overwrote an existing point, update_only created one. */
   @Test
   void updateModesAreHonouredOnRestAndGrpc() throws Exception {

@@ -84,7 +84,7 @@ class LocalClusterScriptIT {
       for (int n = 0; n < 3; n++) {
         nodes.add(new Rest(port + 10 * n, openApi, tls, key));
       }
-      ClusterIT.eventually(
+      Eventually.within(
           30,
           () -> {
             for (Rest node : nodes) {
@@ -115,7 +115,7 @@ class LocalClusterScriptIT {
                       "{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]}]}")
                   .status())
           .isEqualTo(200);
-      ClusterIT.eventually(
+      Eventually.within(
           10,
           () ->
               assertThat(

@@ -217,20 +217,19 @@ class TlsIT {
         work.resolve("tls/cert.pem"),
         StandardCopyOption.REPLACE_EXISTING,
         StandardCopyOption.ATOMIC_MOVE);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (System.nanoTime() < deadline && !servedSerial(node.httpPort, ca).equals(expected)) {
-      Thread.sleep(200);
-    }
-    assertThat(servedSerial(node.httpPort, ca)).isEqualTo(expected);
+    Eventually.within(15, () -> assertThat(servedSerial(node.httpPort, ca)).isEqualTo(expected));
     assertThat(servedSerial(node.grpcPort, ca)).isEqualTo(expected);
 
     // a broken file keeps the current certificate and logs an error
     Files.writeString(
         work.resolve("tls/cert.pem"),
         "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
-    Thread.sleep(2500);
+    Eventually.within(
+        20,
+        () ->
+            assertThat(node.log())
+                .contains("TLS reload failed, still serving the previous certificate"));
     assertThat(servedSerial(node.httpPort, ca)).isEqualTo(expected);
-    assertThat(node.log()).contains("TLS reload failed, still serving the previous certificate");
   }
 
   @Test

@@ -31,7 +31,7 @@ public record CreateCollection(
     vectorHnsw = Map.copyOf(vectorHnsw);
     sparseVectors = Map.copyOf(sparseVectors);
     for (String name : sparseVectors.keySet()) {
-      if (vectors.containsKey(name)) {
+      if (vectors.containsKey(name) || name.isEmpty()) { // "" is the unnamed dense vector's
         throw new RequestException.Invalid(
             "body",
             "sparse_vectors." + name,

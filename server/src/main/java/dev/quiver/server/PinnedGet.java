@@ -210,19 +210,26 @@ final class PinnedGet implements AutoCloseable {
     }
   }
 
+  /** A body stream whose single-byte read goes through its array read. */
+  private abstract static class Body extends FilterInputStream {
+    Body(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public final int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+  }
+
   /** A body of a declared length: ends there, and fails if the connection ends before. */
-  private static final class Bounded extends FilterInputStream {
+  private static final class Bounded extends Body {
     private long left;
 
     Bounded(InputStream in, long length) {
       super(in);
       this.left = length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -240,18 +247,12 @@ final class PinnedGet implements AutoCloseable {
   }
 
   /** A chunked body (RFC 9112 §7.1), decoded; trailers are read and dropped. */
-  private static final class Chunked extends FilterInputStream {
+  private static final class Chunked extends Body {
     private long left; // of the current chunk
     private boolean done;
 
     Chunked(InputStream in) {
       super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -27,18 +27,6 @@ import java.util.Set;
 final class QueryJson {
   private QueryJson() {}
 
-  /** The fields of a {@code Prefetch}. */
-  private static final Set<String> PREFETCH =
-      Set.of(
-          "prefetch",
-          "query",
-          "using",
-          "filter",
-          "params",
-          "score_threshold",
-          "limit",
-          "lookup_from");
-
   /** The keys that name a query object's variant ({@code nearest} may carry {@code mmr}). */
   private static final List<String> VARIANTS =
       List.of(
@@ -108,7 +96,7 @@ final class QueryJson {
   /** One level of a query: the request itself or a {@code Prefetch}. */
   private static Queries.Stage stage(ObjectNode o, String path) {
     if (!path.isEmpty()) { // the request's own level is checked by RequestFields
-      onlyImplemented(o, path.substring(0, path.length() - 1), PREFETCH);
+      onlyImplemented(o, path.substring(0, path.length() - 1), RequestFields.PREFETCH);
     }
     List<Queries.Stage> prefetch = new ArrayList<>();
     JsonNode p = o.get("prefetch");

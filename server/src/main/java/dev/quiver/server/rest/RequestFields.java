@@ -24,6 +24,18 @@ final class RequestFields {
   private static final Set<String> VECTORS_OUT =
       Set.of("with_payload", "with_vector", "with_vectors");
 
+  /** The fields of a {@code Prefetch} (the query request's own level adds offset and output). */
+  static final Set<String> PREFETCH =
+      Set.of(
+          "prefetch",
+          "query",
+          "using",
+          "filter",
+          "params",
+          "score_threshold",
+          "limit",
+          "lookup_from");
+
   private static final Set<String> SEARCH =
       with(
           VECTORS_OUT,
@@ -35,12 +47,11 @@ final class RequestFields {
           "offset",
           "score_threshold",
           "shard_key");
-  private static final Set<String> RECOMMEND =
+
+  /** What the deprecated recommend and discover bodies share. */
+  private static final Set<String> EXAMPLES =
       with(
           VECTORS_OUT,
-          "positive",
-          "negative",
-          "strategy",
           "filter",
           "params",
           "limit",
@@ -50,33 +61,11 @@ final class RequestFields {
           "using",
           "lookup_from",
           "shard_key");
-  private static final Set<String> DISCOVER =
-      with(
-          VECTORS_OUT,
-          "target",
-          "context",
-          "filter",
-          "params",
-          "limit",
-          "top",
-          "offset",
-          "score_threshold",
-          "using",
-          "lookup_from",
-          "shard_key");
+
+  private static final Set<String> RECOMMEND = with(EXAMPLES, "positive", "negative", "strategy");
+  private static final Set<String> DISCOVER = with(EXAMPLES, "target", "context");
   private static final Set<String> QUERY =
-      with(
-          VECTORS_OUT,
-          "prefetch",
-          "query",
-          "using",
-          "filter",
-          "params",
-          "score_threshold",
-          "limit",
-          "offset",
-          "lookup_from",
-          "shard_key");
+      with(with(PREFETCH, VECTORS_OUT.toArray(String[]::new)), "offset", "shard_key");
   private static final String[] GROUPING = {"group_by", "group_size", "with_lookup"};
 
   /** The fields of one point of a {@code points} list, by the operation that carries it. */

@@ -49,6 +49,25 @@ abstract class PostingCursor {
    */
   abstract int addTo(int[] slots, float[] scores, int m);
 
+  /**
+   * The first index in {@code (lo, hi]} whose slot is at least {@code slot}, by bisection, given
+   * {@code slots[lo] < slot <= slots[hi]} ({@code lo} may be -1 and {@code hi} one past the end);
+   * returned with the entries looked at as {@code (index << 32) | looked}.
+   */
+  static long firstAtLeast(int[] slots, int lo, int hi, int slot) {
+    int looked = 0;
+    while (lo + 1 < hi) {
+      int mid = (lo + hi) >>> 1;
+      looked++;
+      if (slots[mid] < slot) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return ((long) hi << 32) | looked;
+  }
+
   /** The bound of a window from its weight range; 0 where the window has no entry (NaN). */
   final float rangeBound(float max, float min) {
     return Float.isNaN(max) ? 0 : Math.max(0f, Math.max(q * max, q * min));

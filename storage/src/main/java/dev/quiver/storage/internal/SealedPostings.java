@@ -450,19 +450,9 @@ final class SealedPostings {
         }
         decode(hi);
       }
-      int lo = pos - 1;
-      int hi = count - 1; // slots[hi] >= slot
-      while (lo + 1 < hi) {
-        int mid = (lo + hi) >>> 1;
-        looked++;
-        if (slots[mid] < slot) {
-          lo = mid;
-        } else {
-          hi = mid;
-        }
-      }
-      pos = hi;
-      return looked;
+      long found = firstAtLeast(slots, pos - 1, count - 1, slot); // slots[count - 1] >= slot
+      pos = (int) (found >>> 32);
+      return looked + (int) found;
     }
 
     @Override

@@ -643,18 +643,9 @@ final class SparseIndex {
         hi = lo + step;
         looked++;
       }
-      hi = Math.min(hi, n);
-      while (lo + 1 < hi) { // slots[lo] < slot <= slots[hi] (or hi == n)
-        int mid = (lo + hi) >>> 1;
-        looked++;
-        if (slots[mid] < slot) {
-          lo = mid;
-        } else {
-          hi = mid;
-        }
-      }
-      pos = hi;
-      return looked;
+      long found = firstAtLeast(slots, lo, Math.min(hi, n), slot);
+      pos = (int) (found >>> 32);
+      return looked + (int) found;
     }
   }
 }
