@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -88,7 +89,7 @@ public final class AnnBench {
         ds.queries().length,
         M,
         EF_CONSTRUCT);
-    Map<String, Double> builds = new java.util.LinkedHashMap<>();
+    Map<String, Double> builds = new LinkedHashMap<>();
     List<Row> rows = new ArrayList<>();
     Path dir = Scratch.dir("quiver-ann");
     double exactQps;

@@ -7,10 +7,12 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.imageio.ImageIO;
 
 /** PNG charts of the benchmarks (java.awt, headless). */
 final class Charts {
@@ -25,7 +27,7 @@ final class Charts {
     Map<String, List<AnnBench.Row>> byEngine = new LinkedHashMap<>();
     for (AnnBench.Row r : rows) {
       if (r.ef() > 0) {
-        byEngine.computeIfAbsent(r.engine(), k -> new java.util.ArrayList<>()).add(r);
+        byEngine.computeIfAbsent(r.engine(), k -> new ArrayList<>()).add(r);
       }
     }
     int w = 900;
@@ -93,7 +95,7 @@ final class Charts {
     }
     g.dispose();
     Files.createDirectories(png.getParent());
-    javax.imageio.ImageIO.write(img, "png", png.toFile());
+    ImageIO.write(img, "png", png.toFile());
   }
 
   private static int y(double qps, double min, double max, int top, int bottom) {

@@ -2,6 +2,13 @@ package dev.quiver.bench;
 
 import dev.quiver.server.Node;
 import dev.quiver.server.config.ConfigLoader;
+import io.qdrant.client.PointIdFactory;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.ValueFactory;
+import io.qdrant.client.grpc.Points;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,13 +18,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -62,8 +74,7 @@ public final class ClusterWriteBench {
 
   private static final boolean GRPC = "grpc".equals(System.getProperty("bench.api", "rest"));
 
-  private static final Map<Integer, Integer> GRPC_PORTS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<Integer, Integer> GRPC_PORTS = new ConcurrentHashMap<>();
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
@@ -79,7 +90,7 @@ public final class ClusterWriteBench {
     List<Result> results = new ArrayList<>();
     // -Dbench.cases=single,rf3-bulk,... runs a subset (for profiling one case)
     var cases =
-        java.util.Set.of(
+        Set.of(
             System.getProperty(
                     "bench.cases",
                     "single,rf1,rf3,rf3-failover,single-bulk,rf3-bulk,rf3-bulk-failover")
@@ -132,7 +143,7 @@ public final class ClusterWriteBench {
   }
 
   private static int freePort() throws Exception {
-    try (var s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
@@ -263,17 +274,15 @@ public final class ClusterWriteBench {
     AtomicLong failures = new AtomicLong();
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
-    List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
-    List<Long> acks = java.util.Collections.synchronizedList(new ArrayList<>());
-    Map<Integer, io.qdrant.client.QdrantClient> grpc = new HashMap<>();
+    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    List<Long> acks = Collections.synchronizedList(new ArrayList<>());
+    Map<Integer, QdrantClient> grpc = new HashMap<>();
     if (GRPC) {
       for (int port : ports) {
         grpc.put(
             port,
-            new io.qdrant.client.QdrantClient(
-                io.qdrant.client.QdrantGrpcClient.newBuilder(
-                        "127.0.0.1", GRPC_PORTS.get(port), false)
-                    .build()));
+            new QdrantClient(
+                QdrantGrpcClient.newBuilder("127.0.0.1", GRPC_PORTS.get(port), false).build()));
       }
     }
     CountDownLatch done = new CountDownLatch(clients);
@@ -299,8 +308,7 @@ public final class ClusterWriteBench {
                           latencies.add(t1 - t0);
                           acks.add(t1);
                         }
-                      } catch (java.util.concurrent.ExecutionException
-                          | java.util.concurrent.TimeoutException e) {
+                      } catch (ExecutionException | TimeoutException e) {
                         failures.incrementAndGet(); // the node went away: the next goes on
                       }
                       continue;
@@ -328,7 +336,7 @@ public final class ClusterWriteBench {
                         latencies.add(t1 - t0);
                         acks.add(t1);
                       }
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                       failures.incrementAndGet(); // the node went away: the next request goes on
                     }
                   }
@@ -355,7 +363,7 @@ public final class ClusterWriteBench {
     long elapsed = System.nanoTime() - start;
     stop.set(true);
     done.await();
-    grpc.values().forEach(io.qdrant.client.QdrantClient::close);
+    grpc.values().forEach(QdrantClient::close);
     List<Long> sorted = new ArrayList<>(latencies);
     sorted.sort(null);
     double p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2) / 1e6;
@@ -390,26 +398,21 @@ public final class ClusterWriteBench {
     return r;
   }
 
-  private static io.qdrant.client.grpc.Points.UpsertPoints grpcBatch(
-      Random random, AtomicLong nextId) {
-    var b =
-        io.qdrant.client.grpc.Points.UpsertPoints.newBuilder()
-            .setCollectionName("bench")
-            .setWait(true);
+  private static Points.UpsertPoints grpcBatch(Random random, AtomicLong nextId) {
+    var b = Points.UpsertPoints.newBuilder().setCollectionName("bench").setWait(true);
     for (int i = 0; i < BATCH; i++) {
       long id = nextId.getAndIncrement();
       float[] v = data == null ? null : data[(int) (id % data.length)];
-      var dense = io.qdrant.client.grpc.Points.DenseVector.newBuilder();
+      var dense = Points.DenseVector.newBuilder();
       for (int d = 0; d < DIM; d++) {
         dense.addData(v == null ? random.nextFloat() - 0.5f : v[d]);
       }
       b.addPoints(
-          io.qdrant.client.grpc.Points.PointStruct.newBuilder()
-              .setId(io.qdrant.client.PointIdFactory.id(id))
+          Points.PointStruct.newBuilder()
+              .setId(PointIdFactory.id(id))
               .setVectors(
-                  io.qdrant.client.grpc.Points.Vectors.newBuilder()
-                      .setVector(io.qdrant.client.grpc.Points.Vector.newBuilder().setDense(dense)))
-              .putPayload("n", io.qdrant.client.ValueFactory.value(i)));
+                  Points.Vectors.newBuilder().setVector(Points.Vector.newBuilder().setDense(dense)))
+              .putPayload("n", ValueFactory.value(i)));
     }
     return b.build();
   }

@@ -3,6 +3,8 @@ package dev.quiver.bench;
 import dev.quiver.storage.Distance;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -84,8 +86,8 @@ final class DataSets {
 
   /** Writes vectors as {@code .fvecs} (for the Python peer). */
   static void writeFvecs(float[][] vectors, Path file) throws IOException {
-    var b = java.nio.ByteBuffer.allocate(vectors.length * (4 + vectors[0].length * 4));
-    b.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    var b = ByteBuffer.allocate(vectors.length * (4 + vectors[0].length * 4));
+    b.order(ByteOrder.LITTLE_ENDIAN);
     for (float[] v : vectors) {
       b.putInt(v.length);
       for (float f : v) {
@@ -97,8 +99,8 @@ final class DataSets {
 
   /** Writes the ground truth rows as {@code .ivecs}. */
   static void writeIvecs(int[][] rows, Path file) throws IOException {
-    var b = java.nio.ByteBuffer.allocate(rows.length * (4 + rows[0].length * 4));
-    b.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    var b = ByteBuffer.allocate(rows.length * (4 + rows[0].length * 4));
+    b.order(ByteOrder.LITTLE_ENDIAN);
     for (int[] r : rows) {
       b.putInt(r.length);
       for (int x : r) {

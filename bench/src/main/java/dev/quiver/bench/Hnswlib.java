@@ -4,7 +4,10 @@ import dev.quiver.storage.Distance;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -83,7 +86,7 @@ final class Hnswlib {
     double build = 0;
     List<AnnBench.Row> rows = new ArrayList<>();
     for (String line : new String(p.getInputStream().readAllBytes()).split("\n")) {
-      java.util.Map<String, Double> v = new java.util.HashMap<>();
+      Map<String, Double> v = new HashMap<>();
       Matcher mm = NUMBER.matcher(line);
       while (mm.find()) {
         v.put(mm.group(1), Double.parseDouble(mm.group(2)));
@@ -100,7 +103,7 @@ final class Hnswlib {
                 v.get("p50"),
                 v.get("p99")));
         System.out.printf(
-            java.util.Locale.ROOT,
+            Locale.ROOT,
             "  hnswlib ef=%d: recall %.3f, %.0f QPS%n",
             v.get("ef").intValue(),
             v.get("recall"),
@@ -115,9 +118,7 @@ final class Hnswlib {
 
   /** Debian's python (where {@code python3-hnswlib} installs), not one shadowing it on the PATH. */
   private static String python() {
-    return java.nio.file.Files.isExecutable(Path.of("/usr/bin/python3"))
-        ? "/usr/bin/python3"
-        : "python3";
+    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
   }
 
   private static boolean available() {

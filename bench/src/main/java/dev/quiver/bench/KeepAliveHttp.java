@@ -9,6 +9,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -25,7 +27,7 @@ final class KeepAliveHttp implements AutoCloseable {
   private final int port;
   private final SSLContext tls;
   private final String token;
-  private final java.util.Set<Conn> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Conn> open = ConcurrentHashMap.newKeySet();
   private final ThreadLocal<Conn> conns = new ThreadLocal<>();
 
   /** {@code tls} null: plain HTTP; {@code token} null: no Authorization header. */

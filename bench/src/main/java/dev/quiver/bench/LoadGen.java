@@ -1,8 +1,33 @@
 package dev.quiver.bench;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.Storage;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WalConfig;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.qdrant.client.ConditionFactory;
+import io.qdrant.client.PointIdFactory;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.QueryFactory;
+import io.qdrant.client.ValueFactory;
 import io.qdrant.client.grpc.Common;
 import io.qdrant.client.grpc.Points;
 import java.awt.Color;
@@ -10,6 +35,7 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +45,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +58,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.imageio.ImageIO;
 
 /**
  * End-to-end load generator: starts a Quiver server as its own process on 127.0.0.1 (the server
@@ -48,7 +76,7 @@ public final class LoadGen {
   static final int LOADED = 20_000;
   private static final String KEY = "load-generator-api-key-0123456789";
   private static final int[] CLIENTS =
-      java.util.Arrays.stream(System.getProperty("bench.load.clients", "1,8,32").split(","))
+      Arrays.stream(System.getProperty("bench.load.clients", "1,8,32").split(","))
           .mapToInt(x -> Integer.parseInt(x.strip()))
           .toArray();
 
@@ -60,7 +88,7 @@ public final class LoadGen {
     String only = System.getProperty("bench.load.ops", "");
     return only.isBlank() || only.startsWith("$")
         ? List.of(OPS)
-        : java.util.Arrays.stream(only.split(",")).map(String::strip).toList();
+        : Arrays.stream(only.split(",")).map(String::strip).toList();
   }
 
   private record Case(String mode, String api, String op, int clients) {}
@@ -68,8 +96,8 @@ public final class LoadGen {
   private record Stats(double qps, double p50, double p99, double p999, long errors) {
     /** The requests of several runs of one case as one measurement. */
     static Stats of(List<Sample> runs) {
-      long[] took = runs.stream().flatMapToLong(r -> java.util.Arrays.stream(r.took())).toArray();
-      java.util.Arrays.sort(took);
+      long[] took = runs.stream().flatMapToLong(r -> Arrays.stream(r.took())).toArray();
+      Arrays.sort(took);
       double seconds = runs.stream().mapToDouble(Sample::seconds).sum();
       long errors = runs.stream().mapToLong(Sample::errors).sum();
       return new Stats(
@@ -413,11 +441,10 @@ public final class LoadGen {
       // not the client's withApiKey: its CallCredentials hop through grpc's shared executor on
       // every call, about 15 µs of client CPU per request on the two cores the server uses too,
       // which would be charged to the server's TLS+JWT cost. The server sees the same header.
-      io.grpc.Metadata headers = null;
+      Metadata headers = null;
       if (token != null) {
-        headers = new io.grpc.Metadata();
-        headers.put(
-            io.grpc.Metadata.Key.of("api-key", io.grpc.Metadata.ASCII_STRING_MARSHALLER), token);
+        headers = new Metadata();
+        headers.put(Metadata.Key.of("api-key", Metadata.ASCII_STRING_MARSHALLER), token);
       }
       ManagedChannel channel =
           // the official client's callbacks only complete futures: run them on its event loop
@@ -441,7 +468,7 @@ public final class LoadGen {
                 == 200) {
               return;
             }
-          } catch (java.io.IOException e) {
+          } catch (IOException e) {
             // not listening yet
           }
           Thread.sleep(200);
@@ -492,7 +519,7 @@ public final class LoadGen {
           throw new IllegalStateException(path + " -> " + r.status() + " " + r.body());
         }
         return CompletableFuture.completedFuture(r);
-      } catch (java.io.IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         return CompletableFuture.failedFuture(e);
       }
     }
@@ -561,38 +588,33 @@ public final class LoadGen {
   }
 
   /** The same collection and searches called on the storage engine in this process. */
-  private record InProcess(dev.quiver.storage.CollectionRegistry registry, Call search)
-      implements AutoCloseable {
+  private record InProcess(CollectionRegistry registry, Call search) implements AutoCloseable {
     static InProcess open(Path dir) throws Exception {
-      var registry = dev.quiver.storage.Storage.open(dir);
+      var registry = Storage.open(dir);
       var config =
-          new dev.quiver.storage.CollectionConfig(
-              Map.of(
-                  "",
-                  new dev.quiver.storage.VectorParams(
-                      DIM, dev.quiver.storage.Distance.COSINE, null)),
+          new CollectionConfig(
+              Map.of("", new VectorParams(DIM, Distance.COSINE, null)),
               1,
               1,
               1,
               true,
-              dev.quiver.storage.HnswConfig.DEFAULT,
-              dev.quiver.storage.OptimizersConfig.DEFAULT,
-              dev.quiver.storage.WalConfig.DEFAULT);
-      registry.apply(new dev.quiver.storage.CollectionMetaOp.Create("load", config), 1);
+              HnswConfig.DEFAULT,
+              OptimizersConfig.DEFAULT,
+              WalConfig.DEFAULT);
+      registry.apply(new CollectionMetaOp.Create("load", config), 1);
       var c = registry.require("load");
       Random r = new Random(1);
       long op = 0;
       for (int from = 0; from < LOADED; from += 500) {
-        List<dev.quiver.storage.Point> batch = new ArrayList<>();
+        List<Point> batch = new ArrayList<>();
         for (int i = from; i < from + 500; i++) {
           batch.add(
-              new dev.quiver.storage.Point(
-                  dev.quiver.storage.PointId.of(i),
+              new Point(
+                  PointId.of(i),
                   Map.of("", vector(i, r)),
-                  new dev.quiver.storage.Value.Struct(
-                      Map.of("bucket", new dev.quiver.storage.Value.Int(i % 10)))));
+                  new Value.Struct(Map.of("bucket", new Value.Int(i % 10)))));
         }
-        c.writer().apply(++op, new dev.quiver.storage.UpdateOp.Upsert(batch));
+        c.writer().apply(++op, new UpdateOp.Upsert(batch));
       }
       c.writer().flush();
       c.writer().awaitIndexed();
@@ -601,14 +623,14 @@ public final class LoadGen {
               CompletableFuture.completedFuture(
                   c.reader()
                       .search(
-                          new dev.quiver.storage.SearchRequest(
+                          new SearchRequest(
                               "",
                               vector(rr.nextInt(LOADED), rr),
                               10,
                               0,
                               null,
-                              dev.quiver.storage.WithPayload.NONE,
-                              dev.quiver.storage.WithVectors.NONE)));
+                              WithPayload.NONE,
+                              WithVectors.NONE)));
       return new InProcess(registry, search);
     }
 
@@ -650,11 +672,11 @@ public final class LoadGen {
   }
 
   /** The future of a call of the official client. */
-  static <T> CompletableFuture<T> done(com.google.common.util.concurrent.ListenableFuture<T> f) {
+  static <T> CompletableFuture<T> done(ListenableFuture<T> f) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    com.google.common.util.concurrent.Futures.addCallback(
+    Futures.addCallback(
         f,
-        new com.google.common.util.concurrent.FutureCallback<T>() {
+        new FutureCallback<T>() {
           @Override
           public void onSuccess(T v) {
             out.complete(v);
@@ -665,7 +687,7 @@ public final class LoadGen {
             out.completeExceptionally(e);
           }
         },
-        com.google.common.util.concurrent.MoreExecutors.directExecutor());
+        MoreExecutors.directExecutor());
     return out;
   }
 
@@ -685,15 +707,13 @@ public final class LoadGen {
           var b =
               Points.QueryPoints.newBuilder()
                   .setCollectionName("load")
-                  .setQuery(io.qdrant.client.QueryFactory.nearest(q))
+                  .setQuery(QueryFactory.nearest(q))
                   .setLimit(10);
           StringBuilder body = new StringBuilder("{\"query\":");
           appendVector(body, q);
           body.append(",\"limit\":10");
           if (filtered) {
-            b.setFilter(
-                Common.Filter.newBuilder()
-                    .addMust(io.qdrant.client.ConditionFactory.match("bucket", 3)));
+            b.setFilter(Common.Filter.newBuilder().addMust(ConditionFactory.match("bucket", 3)));
             body.append(",\"filter\":{\"must\":[{\"key\":\"bucket\",\"match\":{\"value\":3}}]}");
           }
           messages[k] = b.build();
@@ -719,12 +739,11 @@ public final class LoadGen {
                 }
                 b.addPoints(
                     Points.PointStruct.newBuilder()
-                        .setId(io.qdrant.client.PointIdFactory.id(from + i))
+                        .setId(PointIdFactory.id(from + i))
                         .setVectors(
                             Points.Vectors.newBuilder()
                                 .setVector(Points.Vector.newBuilder().setDense(dense)))
-                        .putPayload(
-                            "bucket", io.qdrant.client.ValueFactory.value((from + i) % 10)));
+                        .putPayload("bucket", ValueFactory.value((from + i) % 10)));
               }
               return done(t.grpc().upsertAsync(b.build()));
             }
@@ -740,7 +759,7 @@ public final class LoadGen {
                       .scrollAsync(
                           Points.ScrollPoints.newBuilder()
                               .setCollectionName("load")
-                              .setOffset(io.qdrant.client.PointIdFactory.id(offset))
+                              .setOffset(PointIdFactory.id(offset))
                               .setLimit(100)
                               .build()));
             }
@@ -782,8 +801,7 @@ public final class LoadGen {
     long elapsed = System.nanoTime() - start;
     flags.stop = true;
     done.await(120, TimeUnit.SECONDS);
-    long[] took =
-        all.stream().flatMapToLong(c -> java.util.Arrays.stream(c.took, 0, c.count)).toArray();
+    long[] took = all.stream().flatMapToLong(c -> Arrays.stream(c.took, 0, c.count)).toArray();
     return new Sample(took, elapsed / 1e9, all.stream().mapToLong(c -> c.errors).sum());
   }
 
@@ -838,7 +856,7 @@ public final class LoadGen {
         errors++;
       } else if (flags.measuring) {
         if (count == took.length) {
-          took = java.util.Arrays.copyOf(took, count * 2);
+          took = Arrays.copyOf(took, count * 2);
         }
         took[count++] = System.nanoTime() - t0;
       }
@@ -956,6 +974,6 @@ public final class LoadGen {
     }
     g.dispose();
     Files.createDirectories(png.getParent());
-    javax.imageio.ImageIO.write(img, "png", png.toFile());
+    ImageIO.write(img, "png", png.toFile());
   }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 
 /**
  * The memory soak: a server process (TLS, API key and JWT on, as in production) under 32 clients
@@ -267,6 +268,6 @@ public final class Soak {
     }
     g.dispose();
     Files.createDirectories(png.getParent());
-    javax.imageio.ImageIO.write(img, "png", png.toFile());
+    ImageIO.write(img, "png", png.toFile());
   }
 }

@@ -24,11 +24,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -99,7 +103,7 @@ public final class SparseBench {
     for (String q : queries) {
       BooleanQuery.Builder b = new BooleanQuery.Builder();
       List<Integer> ids = new ArrayList<>();
-      for (String t : new java.util.LinkedHashSet<>(tokens(analyzer, q))) {
+      for (String t : new LinkedHashSet<>(tokens(analyzer, q))) {
         b.add(new TermQuery(new Term("body", t)), BooleanClause.Occur.SHOULD);
         Integer id = dims.get(t);
         if (id != null) {
@@ -108,7 +112,7 @@ public final class SparseBench {
       }
       luceneQueries.add(b.build());
       float[] ones = new float[ids.size()];
-      java.util.Arrays.fill(ones, 1f);
+      Arrays.fill(ones, 1f);
       sparseQueries.add(SparseVector.of(ids.stream().mapToInt(Integer::intValue).toArray(), ones));
     }
 
@@ -152,7 +156,7 @@ public final class SparseBench {
         List<ScoredPoint> exact = quiver(c, sparseQueries.get(i), true);
         exactMatches += sameScores(fast, exact) ? 1 : 0;
         diskMatches += sameScores(quiver(onDisk, sparseQueries.get(i), false), exact) ? 1 : 0;
-        var lucene = new java.util.HashSet<Long>();
+        var lucene = new HashSet<Long>();
         for (var sd : searcher.search(luceneQueries.get(i), 10).scoreDocs) {
           lucene.add((long) sd.doc);
         }
@@ -292,7 +296,7 @@ public final class SparseBench {
     return bytes(dir, f -> f.toString().endsWith(".qsp"));
   }
 
-  private static long bytes(Path dir, java.util.function.Predicate<Path> which) throws IOException {
+  private static long bytes(Path dir, Predicate<Path> which) throws IOException {
     try (var files = Files.walk(dir)) {
       return files
           .filter(f -> Files.isRegularFile(f) && which.test(f))

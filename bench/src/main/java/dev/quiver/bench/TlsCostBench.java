@@ -3,10 +3,13 @@ package dev.quiver.bench;
 import dev.quiver.server.Node;
 import dev.quiver.server.config.ConfigLoader;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.QueryFactory;
 import io.qdrant.client.grpc.Points.QueryPoints;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -233,7 +236,7 @@ public final class TlsCostBench {
     }
     return QueryPoints.newBuilder()
         .setCollectionName("bench")
-        .setQuery(io.qdrant.client.QueryFactory.nearest(v))
+        .setQuery(QueryFactory.nearest(v))
         .setLimit(10)
         .build();
   }
@@ -272,14 +275,14 @@ public final class TlsCostBench {
    * With {@code direct}, responses are handled on the channel's event loop, not an executor; {@code
    * headers}, when not null, are sent with every call.
    */
-  static ManagedChannel channel(int port, Path ca, boolean direct, io.grpc.Metadata headers)
+  static ManagedChannel channel(int port, Path ca, boolean direct, Metadata headers)
       throws Exception {
     var b = NettyChannelBuilder.forAddress("127.0.0.1", port);
     if (direct) {
       b.directExecutor();
     }
     if (headers != null) {
-      b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+      b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     if (ca != null) {
       b.sslContext(GrpcSslContexts.forClient().trustManager(ca.toFile()).build());

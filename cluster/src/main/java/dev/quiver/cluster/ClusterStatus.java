@@ -1,6 +1,8 @@
 package dev.quiver.cluster;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The node's view of the cluster, as {@code GET /cluster} reports it.
@@ -29,6 +31,6 @@ public record ClusterStatus(
       new ClusterStatus(false, 0, Map.of(), 0, 0, 0, null, null, false);
 
   public ClusterStatus {
-    peers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(peers));
+    peers = Collections.unmodifiableMap(new TreeMap<>(peers));
   }
 }

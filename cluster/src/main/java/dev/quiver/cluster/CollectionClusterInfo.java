@@ -1,5 +1,6 @@
 package dev.quiver.cluster;
 
+import dev.quiver.storage.ShardKey;
 import java.util.List;
 
 /**
@@ -22,10 +23,8 @@ public record CollectionClusterInfo(
    * A replica on this node; {@code state} is Qdrant's replica state name ({@code Active}); {@code
    * shardKey} is null with auto sharding.
    */
-  public record LocalShard(
-      int shardId, dev.quiver.storage.ShardKey shardKey, long pointsCount, String state) {}
+  public record LocalShard(int shardId, ShardKey shardKey, long pointsCount, String state) {}
 
   /** A replica on another peer. */
-  public record RemoteShard(
-      int shardId, dev.quiver.storage.ShardKey shardKey, long peerId, String state) {}
+  public record RemoteShard(int shardId, ShardKey shardKey, long peerId, String state) {}
 }

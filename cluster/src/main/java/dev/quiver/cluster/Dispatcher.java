@@ -1,16 +1,28 @@
 package dev.quiver.cluster;
 
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.QuotaConfig;
 import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.function.UnaryOperator;
 
 /**
  * The application layer both edges call: every collection, point and search operation, in domain
@@ -32,25 +44,24 @@ public interface Dispatcher extends AutoCloseable {
    * Changes a collection's configuration: {@code change} maps the current configuration to the new
    * one (only optimizer, HNSW and replication settings may differ). NotFound when missing.
    */
-  void updateCollection(String name, java.util.function.UnaryOperator<CollectionConfig> change);
+  void updateCollection(String name, UnaryOperator<CollectionConfig> change);
 
   /**
    * Records ({@code spec} given) or removes a payload index of a collection (through the metadata
    * log in a cluster). NotFound for a missing collection.
    */
-  void setPayloadIndex(String collection, String field, dev.quiver.storage.PayloadIndexSpec spec);
+  void setPayloadIndex(String collection, String field, PayloadIndexSpec spec);
 
   /** The payload indexes of a collection, by field. */
-  default java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes(
-      String collection) {
-    return java.util.Collections.emptySortedMap();
+  default SortedMap<String, PayloadIndexSpec> payloadIndexes(String collection) {
+    return Collections.emptySortedMap();
   }
 
   /** Applies alias changes, all or none (NotFound, AlreadyExists or BadInput otherwise). */
-  void changeAliases(List<dev.quiver.storage.AliasAction> actions);
+  void changeAliases(List<AliasAction> actions);
 
   /** Every alias and the collection it names, by alias. */
-  java.util.SortedMap<String, String> aliases();
+  SortedMap<String, String> aliases();
 
   /** The collection a name denotes: the collection of that name, else an alias' target. */
   String resolve(String nameOrAlias);
@@ -102,9 +113,9 @@ public interface Dispatcher extends AutoCloseable {
   }
 
   /** A page of points in id order; see {@link dev.quiver.storage.ShardReader#scroll}. */
-  dev.quiver.storage.ScrollPage scroll(
+  ScrollPage scroll(
       String collection,
-      dev.quiver.storage.Filter filter,
+      Filter filter,
       PointId offset,
       int limit,
       WithPayload withPayload,
@@ -112,9 +123,9 @@ public interface Dispatcher extends AutoCloseable {
       ReadConsistency consistency,
       ShardSelector shards);
 
-  default dev.quiver.storage.ScrollPage scroll(
+  default ScrollPage scroll(
       String collection,
-      dev.quiver.storage.Filter filter,
+      Filter filter,
       PointId offset,
       int limit,
       WithPayload withPayload,
@@ -131,13 +142,9 @@ public interface Dispatcher extends AutoCloseable {
   }
 
   /** Points that pass the filter (all when null). */
-  long count(
-      String collection,
-      dev.quiver.storage.Filter filter,
-      ReadConsistency consistency,
-      ShardSelector shards);
+  long count(String collection, Filter filter, ReadConsistency consistency, ShardSelector shards);
 
-  default long count(String collection, dev.quiver.storage.Filter filter) {
+  default long count(String collection, Filter filter) {
     return count(collection, filter, ReadConsistency.ONE, ShardSelector.ALL);
   }
 
@@ -149,46 +156,46 @@ public interface Dispatcher extends AutoCloseable {
    */
   void createShardKey(
       String collection,
-      dev.quiver.storage.ShardKey key,
+      ShardKey key,
       Integer shards,
       Integer replicationFactor,
       List<Long> placement);
 
   /** Drops a key's shards with their points; a missing key is BadInput. */
-  void deleteShardKey(String collection, dev.quiver.storage.ShardKey key);
+  void deleteShardKey(String collection, ShardKey key);
 
   /** The keys of a collection with custom sharding; null for auto sharding. */
-  List<dev.quiver.storage.ShardKey> shardKeys(String collection);
+  List<ShardKey> shardKeys(String collection);
 
   /** Whether a point of the collection passes {@code filter} (a JWT's {@code value_exists}). */
-  boolean payloadMatchExists(String collection, dev.quiver.storage.Filter filter);
+  boolean payloadMatchExists(String collection, Filter filter);
 
   /**
    * The other peers' answers to an audit-log query ({@code POST /audit/logs} body, JSON): each
    * peer's matching entries as a JSON array, by peer id. Peers that do not answer in time are left
    * out; a single node has no others.
    */
-  default java.util.Map<Long, byte[]> peerAuditEntries(byte[] query) {
-    return java.util.Map.of();
+  default Map<Long, byte[]> peerAuditEntries(byte[] query) {
+    return Map.of();
   }
 
   /**
    * This node's snapshot files: collection snapshots hold the node's local replicas (a single node:
    * the whole collection), as in Qdrant.
    */
-  dev.quiver.storage.SnapshotStore snapshots();
+  SnapshotStore snapshots();
 
   /**
    * Replaces (or creates) the collection from a snapshot archive on this node. A cluster answers
    * BadInput: recovery there is not supported yet.
    */
-  void recoverSnapshot(String collection, java.nio.file.Path archive);
+  void recoverSnapshot(String collection, Path archive);
 
   /**
    * Replaces a local shard's data with a shard snapshot archive. A cluster answers BadInput: its
    * replicas are filled through Raft.
    */
-  void recoverShardSnapshot(String collection, int shard, java.nio.file.Path archive);
+  void recoverShardSnapshot(String collection, int shard, Path archive);
 
   /** What {@code GET /cluster} reports. */
   ClusterStatus clusterStatus();
@@ -221,7 +228,7 @@ public interface Dispatcher extends AutoCloseable {
    * Replaces the cluster-wide quota configuration ({@code PUT /quotas}): persisted on every node
    * (in a cluster through the metadata log), in force at once.
    */
-  void setQuotas(dev.quiver.storage.QuotaConfig config);
+  void setQuotas(QuotaConfig config);
 
   @Override
   void close();

@@ -1,7 +1,9 @@
 package dev.quiver.cluster;
 
 import dev.quiver.cluster.internal.SingleNodeDispatcher;
+import dev.quiver.cluster.internal.raft.RaftCluster;
 import dev.quiver.storage.CollectionRegistry;
+import java.nio.file.Path;
 
 /** Chooses the dispatcher at start-up. */
 public final class Dispatchers {
@@ -9,18 +11,17 @@ public final class Dispatchers {
 
   /** The single-node dispatcher over local storage; it takes ownership of {@code registry}. */
   public static Dispatcher singleNode(CollectionRegistry registry) {
-    return singleNode(registry, java.nio.file.Path.of("snapshots"));
+    return singleNode(registry, Path.of("snapshots"));
   }
 
   /** As {@link #singleNode(CollectionRegistry)}, with snapshots under {@code snapshotsPath}. */
-  public static Dispatcher singleNode(
-      CollectionRegistry registry, java.nio.file.Path snapshotsPath) {
+  public static Dispatcher singleNode(CollectionRegistry registry, Path snapshotsPath) {
     return singleNode(registry, snapshotsPath, ResourceQuota.disabled());
   }
 
   /** As {@link #singleNode(CollectionRegistry, java.nio.file.Path)}, enforcing {@code quota}. */
   public static Dispatcher singleNode(
-      CollectionRegistry registry, java.nio.file.Path snapshotsPath, ResourceQuota quota) {
+      CollectionRegistry registry, Path snapshotsPath, ResourceQuota quota) {
     return new SingleNodeDispatcher(registry, snapshotsPath, quota);
   }
 
@@ -35,6 +36,6 @@ public final class Dispatchers {
   /** As {@link #cluster(ClusterSettings, CollectionRegistry)}, enforcing {@code quota}. */
   public static Dispatcher cluster(
       ClusterSettings settings, CollectionRegistry registry, ResourceQuota quota) {
-    return dev.quiver.cluster.internal.raft.RaftCluster.start(settings, registry, quota);
+    return RaftCluster.start(settings, registry, quota);
   }
 }

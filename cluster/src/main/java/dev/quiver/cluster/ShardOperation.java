@@ -1,5 +1,9 @@
 package dev.quiver.cluster;
 
+import dev.quiver.storage.ShardKey;
+import java.util.List;
+import java.util.Objects;
+
 /**
  * A change to where a collection's shard replicas live ({@code POST /collections/{c}/cluster}).
  * Each is carried out as Raft membership changes of the shard's group: a new replica joins as a
@@ -21,21 +25,18 @@ public sealed interface ShardOperation {
 
   /** {@link Dispatcher#createShardKey}, as {@code create_sharding_key}. */
   record CreateShardKey(
-      dev.quiver.storage.ShardKey key,
-      Integer shards,
-      Integer replicationFactor,
-      java.util.List<Long> placement)
+      ShardKey key, Integer shards, Integer replicationFactor, List<Long> placement)
       implements ShardOperation {
     public CreateShardKey {
-      java.util.Objects.requireNonNull(key, "key");
-      placement = placement == null ? java.util.List.of() : java.util.List.copyOf(placement);
+      Objects.requireNonNull(key, "key");
+      placement = placement == null ? List.of() : List.copyOf(placement);
     }
   }
 
   /** {@link Dispatcher#deleteShardKey}, as {@code drop_sharding_key}. */
-  record DropShardKey(dev.quiver.storage.ShardKey key) implements ShardOperation {
+  record DropShardKey(ShardKey key) implements ShardOperation {
     public DropShardKey {
-      java.util.Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(key, "key");
     }
   }
 }

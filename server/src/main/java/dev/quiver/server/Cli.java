@@ -1,6 +1,8 @@
 package dev.quiver.server;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,11 +61,7 @@ public final class Cli {
   }
 
   /** Parses {@code args}; returns null after printing help, version or a usage error. */
-  static Parsed parse(
-      String[] args,
-      java.util.Map<String, String> env,
-      java.io.PrintWriter out,
-      java.io.PrintWriter err) {
+  static Parsed parse(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
     Cli cli = new Cli();
     CommandLine cmd = new CommandLine(cli);
     cmd.setOut(out);

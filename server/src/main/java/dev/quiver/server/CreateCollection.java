@@ -3,9 +3,11 @@ package dev.quiver.server;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -15,7 +17,7 @@ import java.util.Map;
 public record CreateCollection(
     Map<String, VectorParams> vectors,
     Integer shardNumber,
-    dev.quiver.storage.ShardingMethod shardingMethod,
+    ShardingMethod shardingMethod,
     Integer replicationFactor,
     Integer writeConsistencyFactor,
     Boolean onDiskPayload,
@@ -82,7 +84,7 @@ public record CreateCollection(
      */
     public CollectionConfig resolve(CreateCollection r, int defaultShards) {
       HnswConfig collectionHnsw = r.hnsw() == null ? hnsw : r.hnsw().over(hnsw);
-      var vectors = new java.util.HashMap<String, VectorParams>();
+      var vectors = new HashMap<String, VectorParams>();
       r.vectors()
           .forEach(
               (k, v) -> {
@@ -101,14 +103,14 @@ public record CreateCollection(
           vectors,
           r.shardNumber() != null
               ? r.shardNumber()
-              : r.shardingMethod() == dev.quiver.storage.ShardingMethod.CUSTOM ? 1 : defaultShards,
+              : r.shardingMethod() == ShardingMethod.CUSTOM ? 1 : defaultShards,
           r.replicationFactor() == null ? replicationFactor : r.replicationFactor(),
           r.writeConsistencyFactor() == null ? writeConsistencyFactor : r.writeConsistencyFactor(),
           r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),
           collectionHnsw,
           r.optimizers() == null ? optimizers : r.optimizers().over(optimizers),
           r.wal() == null ? wal : r.wal().over(wal),
-          r.shardingMethod() == null ? dev.quiver.storage.ShardingMethod.AUTO : r.shardingMethod(),
+          r.shardingMethod() == null ? ShardingMethod.AUTO : r.shardingMethod(),
           r.sparseVectors());
     }
   }

@@ -13,10 +13,12 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The sparse distance matrix of a sample ({@code /points/search/matrix/pairs|offsets}, gRPC {@code
@@ -36,7 +38,7 @@ public final class DistanceMatrix {
 
     /** The pairs as positions in {@link #ids()}: rows (a), columns (b) and scores. */
     public Offsets offsets() {
-      Map<PointId, Integer> index = new java.util.HashMap<>();
+      Map<PointId, Integer> index = new HashMap<>();
       for (PointId id : ids) {
         index.put(id, index.size());
       }
@@ -69,8 +71,7 @@ public final class DistanceMatrix {
         .forEach(r -> ids.add(r.id()));
     Collections.sort(ids);
     // each sampled point's search among the others: by its dense or its sparse vector
-    Map<PointId, java.util.function.Function<Filter, SearchRequest>> vectors =
-        new java.util.HashMap<>();
+    Map<PointId, Function<Filter, SearchRequest>> vectors = new HashMap<>();
     for (PointRecord r :
         dispatcher.retrieve(
             collection,

@@ -10,9 +10,12 @@ import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Search results grouped by a payload value ({@code /points/search/groups}, {@code
@@ -113,9 +116,9 @@ public final class Groups {
   private static Map<Value, PointRecord> lookups(
       Dispatcher dispatcher,
       WithLookup withLookup,
-      java.util.Set<Value> groupIds,
+      Set<Value> groupIds,
       ReadConsistency consistency) {
-    Map<Value, PointRecord> out = new java.util.HashMap<>();
+    Map<Value, PointRecord> out = new HashMap<>();
     if (withLookup == null || groupIds.isEmpty()) {
       return out;
     }
@@ -149,7 +152,7 @@ public final class Groups {
 
   private static PointId uuid(String s) {
     try {
-      return new PointId.Uuid(java.util.UUID.fromString(s));
+      return new PointId.Uuid(UUID.fromString(s));
     } catch (IllegalArgumentException e) {
       return null; // a string group id that is no UUID has no point to look up
     }

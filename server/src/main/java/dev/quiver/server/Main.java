@@ -1,13 +1,19 @@
 package dev.quiver.server;
 
+import dev.quiver.cluster.PeerUris;
+import dev.quiver.security.tls.TlsMaterialException;
 import dev.quiver.server.config.ConfigException;
 import dev.quiver.server.config.ConfigLoader;
 import dev.quiver.server.config.LoadedConfig;
 import dev.quiver.server.config.QuiverConfig;
+import dev.quiver.storage.StorageException;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * Starts a node: flags, configuration, then {@link Node}. Holds no static logger so that logging is
@@ -42,8 +48,8 @@ public final class Main {
       return;
     }
     LoadedConfig loaded;
-    java.net.URI uri;
-    java.net.URI bootstrap;
+    URI uri;
+    URI bootstrap;
     try {
       loaded =
           new ConfigLoader()
@@ -57,7 +63,7 @@ public final class Main {
       return;
     }
     Logging.configure(loaded.config().logLevel());
-    var log = org.apache.logging.log4j.LogManager.getLogger(Main.class);
+    var log = LogManager.getLogger(Main.class);
     log.info("Quiver {} (Qdrant API {}) starting", BuildInfo.VERSION, BuildInfo.QDRANT_API_VERSION);
     log.info("configuration from: {}", String.join(", ", loaded.sources()));
     if (!loaded.ignoredKeys().isEmpty()) {
@@ -66,11 +72,11 @@ public final class Main {
     Node node;
     try {
       node = Node.start(loaded.config(), uri, bootstrap);
-    } catch (dev.quiver.security.tls.TlsMaterialException e) {
+    } catch (TlsMaterialException e) {
       log.fatal("cannot start: {}", e.getMessage());
       System.exit(1);
       return;
-    } catch (dev.quiver.storage.StorageException e) {
+    } catch (StorageException e) {
       log.fatal("cannot start: {}", e.getMessage());
       System.exit(1);
       return;
@@ -89,7 +95,7 @@ public final class Main {
                       log.info("shutting down");
                       node.close();
                       log.info("stopped");
-                      org.apache.logging.log4j.LogManager.shutdown();
+                      LogManager.shutdown();
                       stopped.countDown();
                     }));
     log.info(
@@ -111,22 +117,21 @@ public final class Main {
    * Parses a peer URI flag: {@code http://host:port} for plain P2P, {@code https://host:port} with
    * {@code cluster.p2p.enable_tls}; the scheme must match, as every peer must agree on TLS.
    */
-  static java.net.URI peerUri(QuiverConfig config, String flag, String value)
-      throws ConfigException {
+  static URI peerUri(QuiverConfig config, String flag, String value) throws ConfigException {
     if (value == null) {
       return null;
     }
-    java.net.URI uri;
+    URI uri;
     try {
-      uri = new java.net.URI(value.trim());
-    } catch (java.net.URISyntaxException e) {
+      uri = new URI(value.trim());
+    } catch (URISyntaxException e) {
       throw new ConfigException(flag + " " + value + " is not a URI: " + e.getReason());
     }
     boolean tls = config.cluster().p2p().enableTls();
     String expected = tls ? "https" : "http";
     boolean hostAndPort;
     try {
-      dev.quiver.cluster.PeerUris.hostPort(uri);
+      PeerUris.hostPort(uri);
       hostAndPort = true;
     } catch (IllegalArgumentException e) {
       hostAndPort = false;

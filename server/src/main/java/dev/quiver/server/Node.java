@@ -24,11 +24,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -257,7 +259,7 @@ public final class Node implements AutoCloseable {
       return null;
     }
     Path p = Path.of(caCert);
-    return verifyClients || java.nio.file.Files.exists(p) ? p : null;
+    return verifyClients || Files.exists(p) ? p : null;
   }
 
   static CreateCollection.CollectionDefaults collectionDefaults(StorageSection s) {
@@ -290,8 +292,7 @@ public final class Node implements AutoCloseable {
     return grpc == null ? -1 : grpc.port();
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean closed =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Stops the node; closing it again does nothing. */
   @Override

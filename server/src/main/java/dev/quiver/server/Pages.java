@@ -9,7 +9,12 @@ import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
 /** Every point that passes a filter, read page by page (facets, ordering, sampling). */
 final class Pages {
@@ -40,15 +45,15 @@ final class Pages {
    * Up to {@code n} of the points that pass {@code filter}, drawn uniformly at random in one pass
    * (reservoir sampling), in random order.
    */
-  static java.util.List<PointRecord> sample(
+  static List<PointRecord> sample(
       Dispatcher dispatcher,
       String collection,
       Filter filter,
       int n,
       ReadConsistency consistency,
       ShardSelector shards) {
-    java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
-    java.util.List<PointRecord> kept = new java.util.ArrayList<>(Math.min(n, 1 << 16));
+    RandomGenerator random = ThreadLocalRandom.current();
+    List<PointRecord> kept = new ArrayList<>(Math.min(n, 1 << 16));
     long[] seen = {0};
     each(
         dispatcher,
@@ -69,7 +74,7 @@ final class Pages {
             }
           }
         });
-    java.util.Collections.shuffle(kept, random);
+    Collections.shuffle(kept, random);
     return kept;
   }
 }

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -116,7 +117,7 @@ final class PinnedGet implements AutoCloseable {
     SSLContext context;
     try {
       context = SSLContext.getDefault();
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IOException("no TLS context", e);
     }
     SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);

@@ -5,6 +5,7 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,13 +52,11 @@ public record PointVectors(
 
   /** Refuses a multivector of more rows than the engine holds, before its rows are read. */
   public static void checkRows(int rows, String where, String path) {
-    if (rows > dev.quiver.storage.VectorParams.MAX_MULTIVECTOR_ROWS) {
+    if (rows > VectorParams.MAX_MULTIVECTOR_ROWS) {
       throw new RequestException.Invalid(
           where,
           path,
-          "a multivector holds at most "
-              + dev.quiver.storage.VectorParams.MAX_MULTIVECTOR_ROWS
-              + " vectors");
+          "a multivector holds at most " + VectorParams.MAX_MULTIVECTOR_ROWS + " vectors");
     }
   }
 

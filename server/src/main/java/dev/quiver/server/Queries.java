@@ -16,6 +16,8 @@ import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Qdrant's universal query ({@code /points/query}, gRPC {@code Query}) and the older calls built on
@@ -324,7 +327,7 @@ public final class Queries {
       List<ScoredPoint> out = new ArrayList<>();
       if (pool != null) {
         List<ScoredPoint> shuffled = new ArrayList<>(pool);
-        java.util.Collections.shuffle(shuffled, java.util.concurrent.ThreadLocalRandom.current());
+        Collections.shuffle(shuffled, ThreadLocalRandom.current());
         shuffled.stream().limit(limit).forEach(p -> out.add(p.withScore(0f)));
       } else {
         for (PointRecord r :
@@ -621,7 +624,7 @@ public final class Queries {
       }
       float lambda = 1f - mmr.diversity();
       float[] closest = new float[n];
-      java.util.Arrays.fill(closest, Float.NEGATIVE_INFINITY);
+      Arrays.fill(closest, Float.NEGATIVE_INFINITY);
       boolean[] chosen = new boolean[n];
       List<ScoredPoint> out = new ArrayList<>();
       while (out.size() < Math.min(limit, n)) {
@@ -954,7 +957,7 @@ public final class Queries {
       SparseVector union = SparseVector.EMPTY;
       for (SparseVector v : all) {
         float[] ones = new float[v.size()];
-        java.util.Arrays.fill(ones, 1f);
+        Arrays.fill(ones, 1f);
         union = union.plus(new SparseVector(v.indices(), ones), 1f); // every dimension, weight > 0
       }
       return List.of(union);

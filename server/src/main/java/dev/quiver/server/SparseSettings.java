@@ -1,6 +1,7 @@
 package dev.quiver.server;
 
 import dev.quiver.storage.SparseVectorParams;
+import java.util.Locale;
 
 /**
  * The sparse vector settings both edges accept: the inverted index lives on the heap, or with
@@ -34,7 +35,7 @@ public final class SparseSettings {
 
   /** A {@code modifier} by its wire name (either case), or null for an unknown one. */
   public static SparseVectorParams.Modifier modifier(String name) {
-    return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
       case "none" -> SparseVectorParams.Modifier.NONE;
       case "idf" -> SparseVectorParams.Modifier.IDF;
       default -> null;

@@ -1,5 +1,12 @@
 package dev.quiver.storage;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
+
 /**
  * An open collection. Handed out by {@link CollectionRegistry}; valid until the collection is
  * dropped or the registry closed, after which its methods fail. Thread-safe.
@@ -11,13 +18,13 @@ public interface Collection {
   CollectionConfig config();
 
   /** Ids of the shards this node holds, ascending: a read-only live view. */
-  java.util.SortedSet<Integer> shardIds();
+  SortedSet<Integer> shardIds();
 
   /** The payload indexes asked for, by field. */
-  java.util.SortedMap<String, PayloadIndexSpec> payloadIndexes();
+  SortedMap<String, PayloadIndexSpec> payloadIndexes();
 
   /** The shard keys of the local shards that have one (custom sharding). */
-  java.util.Map<Integer, ShardKey> shardKeys();
+  Map<Integer, ShardKey> shardKeys();
 
   /** The read side of a local shard, or {@link StorageException.NotFound}. */
   ShardReader reader(int shardId);
@@ -40,16 +47,16 @@ public interface Collection {
    * {@code out}; each shard is copied under its write lock, so the archive holds whole operations
    * only. {@link CollectionMetaOp.Restore} reads it back.
    */
-  void snapshot(java.io.OutputStream out) throws java.io.IOException;
+  void snapshot(OutputStream out) throws IOException;
 
   /**
    * Writes a point-in-time archive of one local shard (the unit a Raft snapshot ships to a lagging
    * replica).
    */
-  void snapshotShard(int shardId, java.io.OutputStream out) throws java.io.IOException;
+  void snapshotShard(int shardId, OutputStream out) throws IOException;
 
   /** Replaces the local shard's data with an archive from {@link #snapshotShard}. */
-  void restoreShard(int shardId, java.nio.file.Path archive) throws java.io.IOException;
+  void restoreShard(int shardId, Path archive) throws IOException;
 
   /** Counts over the local shards. */
   CollectionInfo info();

@@ -1,5 +1,7 @@
 package dev.quiver.storage;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -74,9 +76,9 @@ public sealed interface CollectionMetaOp {
    * Changes aliases, all or none: an alias must name an existing collection and must not be a
    * collection's name. {@link #collection()} is empty: no single collection is concerned.
    */
-  record ChangeAliases(java.util.List<AliasAction> actions) implements CollectionMetaOp {
+  record ChangeAliases(List<AliasAction> actions) implements CollectionMetaOp {
     public ChangeAliases {
-      actions = java.util.List.copyOf(actions);
+      actions = List.copyOf(actions);
     }
 
     @Override
@@ -136,7 +138,7 @@ public sealed interface CollectionMetaOp {
    * Replaces the collection (creating it when absent) with the content of a snapshot archive made
    * by {@link Collection#snapshot}. The archive is checked before the old collection is touched.
    */
-  record Restore(String collection, java.nio.file.Path archive) implements CollectionMetaOp {
+  record Restore(String collection, Path archive) implements CollectionMetaOp {
     public Restore {
       Objects.requireNonNull(collection, "collection");
       Objects.requireNonNull(archive, "archive");

@@ -2,6 +2,7 @@ package dev.quiver.storage;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /**
  * The set of collections on this node. Changes arrive as {@link CollectionMetaOp}s with a log
@@ -26,11 +27,11 @@ public interface CollectionRegistry extends AutoCloseable {
   Optional<Collection> get(String name);
 
   /** Every alias and the collection it names, by alias. */
-  java.util.SortedMap<String, String> aliases();
+  SortedMap<String, String> aliases();
 
   /** The quota configuration last set with {@link CollectionMetaOp.SetQuotas}; empty if none. */
-  default java.util.Optional<QuotaConfig> quotas() {
-    return java.util.Optional.empty();
+  default Optional<QuotaConfig> quotas() {
+    return Optional.empty();
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.quiver.storage;
 
+import dev.quiver.storage.internal.VectorMath;
+
 /**
  * The distance functions Qdrant offers. For {@link #COSINE} and {@link #DOT} a larger score is
  * better; for {@link #EUCLID} and {@link #MANHATTAN} the score is the distance itself and a smaller
@@ -41,7 +43,7 @@ public enum Distance {
    * must be unit length: see {@link #prepare}).
    */
   public float score(float[] query, float[] stored) {
-    return dev.quiver.storage.internal.VectorMath.score(this, query, stored);
+    return VectorMath.score(this, query, stored);
   }
 
   /**
@@ -51,9 +53,9 @@ public enum Distance {
    */
   public float similarity(float[] a, float[] b) {
     return switch (this) {
-      case COSINE, DOT -> dev.quiver.storage.internal.VectorMath.dot(a, b);
-      case EUCLID -> -dev.quiver.storage.internal.VectorMath.l2Squared(a, b);
-      case MANHATTAN -> -dev.quiver.storage.internal.VectorMath.l1(a, b);
+      case COSINE, DOT -> VectorMath.dot(a, b);
+      case EUCLID -> -VectorMath.l2Squared(a, b);
+      case MANHATTAN -> -VectorMath.l1(a, b);
     };
   }
 
@@ -66,7 +68,7 @@ public enum Distance {
       return v;
     }
     float[] copy = v.clone();
-    dev.quiver.storage.internal.VectorMath.normalize(copy);
+    VectorMath.normalize(copy);
     return copy;
   }
 

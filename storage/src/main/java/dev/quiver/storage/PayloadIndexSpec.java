@@ -1,6 +1,7 @@
 package dev.quiver.storage;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A payload field index a user asked for ({@code PUT /collections/{c}/index}): Qdrant's {@code
@@ -10,8 +11,8 @@ import java.util.Objects;
  * evaluate the same with or without it.
  */
 public record PayloadIndexSpec(String dataType, Value.Struct params) {
-  public static final java.util.Set<String> TYPES =
-      java.util.Set.of("keyword", "integer", "float", "bool", "geo", "datetime", "uuid", "text");
+  public static final Set<String> TYPES =
+      Set.of("keyword", "integer", "float", "bool", "geo", "datetime", "uuid", "text");
 
   public PayloadIndexSpec {
     Objects.requireNonNull(dataType, "dataType");

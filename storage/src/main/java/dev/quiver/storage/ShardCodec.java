@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -867,7 +868,7 @@ public final class ShardCodec {
   private static void writeFloats(DataOutputStream out, float[] v) throws IOException {
     out.writeInt(v.length);
     byte[] bytes = new byte[v.length * Float.BYTES];
-    java.nio.ByteBuffer.wrap(bytes).asFloatBuffer().put(v);
+    ByteBuffer.wrap(bytes).asFloatBuffer().put(v);
     out.write(bytes);
   }
 
@@ -882,7 +883,7 @@ public final class ShardCodec {
     float[] v = new float[length];
     byte[] bytes = new byte[v.length * Float.BYTES];
     in.readFully(bytes);
-    java.nio.ByteBuffer.wrap(bytes).asFloatBuffer().get(v);
+    ByteBuffer.wrap(bytes).asFloatBuffer().get(v);
     return v;
   }
 
@@ -891,7 +892,7 @@ public final class ShardCodec {
     int n = v.size();
     out.writeInt(n);
     byte[] bytes = new byte[n * (Integer.BYTES + Float.BYTES)];
-    var buf = java.nio.ByteBuffer.wrap(bytes);
+    var buf = ByteBuffer.wrap(bytes);
     buf.asIntBuffer().put(v.indices());
     buf.position(n * Integer.BYTES);
     buf.slice().asFloatBuffer().put(v.values());
@@ -908,7 +909,7 @@ public final class ShardCodec {
     in.readFully(bytes);
     int[] indices = new int[n];
     float[] values = new float[n];
-    var buf = java.nio.ByteBuffer.wrap(bytes);
+    var buf = ByteBuffer.wrap(bytes);
     buf.asIntBuffer().get(indices);
     buf.position(n * Integer.BYTES);
     buf.slice().asFloatBuffer().get(values);
@@ -945,7 +946,7 @@ public final class ShardCodec {
     out.writeInt(rows.length);
     out.writeInt(dim);
     byte[] bytes = new byte[rows.length * dim * Float.BYTES];
-    var floats = java.nio.ByteBuffer.wrap(bytes).asFloatBuffer();
+    var floats = ByteBuffer.wrap(bytes).asFloatBuffer();
     for (float[] row : rows) {
       floats.put(row);
     }
@@ -960,7 +961,7 @@ public final class ShardCodec {
     }
     byte[] bytes = new byte[n * dim * Float.BYTES];
     in.readFully(bytes);
-    var floats = java.nio.ByteBuffer.wrap(bytes).asFloatBuffer();
+    var floats = ByteBuffer.wrap(bytes).asFloatBuffer();
     float[][] rows = new float[n][dim];
     for (float[] row : rows) {
       floats.get(row);

@@ -2,7 +2,9 @@ package dev.quiver.storage;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -38,7 +40,7 @@ final class SmallMap<V> extends AbstractMap<String, V> {
     }
     int n = map.size();
     if (n > MAX) {
-      return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(map));
+      return Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
     String[] keys = new String[n];
     Object[] values = new Object[n];

@@ -1,8 +1,12 @@
 package dev.quiver.storage;
 
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,6 +22,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 /**
  * Snapshot files under {@code storage.snapshots_path}: {@code <collection>/<name>.snapshot} for
@@ -69,12 +76,12 @@ public final class SnapshotStore {
         root,
         "full-snapshot",
         out -> {
-          var zip = new java.util.zip.ZipOutputStream(out);
-          zip.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
+          var zip = new ZipOutputStream(out);
+          zip.setLevel(Deflater.NO_COMPRESSION);
           for (String name : registry.list()) {
             var c = registry.get(name);
             if (c.isPresent()) {
-              zip.putNextEntry(new java.util.zip.ZipEntry("collections/" + name + ".snapshot"));
+              zip.putNextEntry(new ZipEntry("collections/" + name + ".snapshot"));
               c.get().snapshot(new NonClosing(zip));
               zip.closeEntry();
             }
@@ -96,7 +103,7 @@ public final class SnapshotStore {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       try (var out =
           new DigestOutputStream(
-              new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16), sha)) {
+              new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16), sha)) {
         content.writeTo(out);
       }
       try (var ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -147,7 +154,7 @@ public final class SnapshotStore {
     try {
       Files.createDirectories(dir);
       file = Files.createTempFile(dir, ".stream-", ".snapshot");
-      try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+      try (var out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
         c.snapshotShard(shard, out);
       }
       return file;
@@ -305,11 +312,11 @@ public final class SnapshotStore {
    * Resolves a {@code file://} recovery location, which must name a snapshot under the snapshots
    * directory (a client cannot make the node read arbitrary files).
    */
-  public Path local(java.net.URI location) {
+  public Path local(URI location) {
     Path p;
     try {
       p = Path.of(location).toAbsolutePath().normalize();
-    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+    } catch (IllegalArgumentException | FileSystemNotFoundException e) {
       throw new StorageException.BadInput("bad snapshot location " + location);
     }
     Path base = root.toAbsolutePath().normalize();
@@ -340,7 +347,7 @@ public final class SnapshotStore {
   }
 
   /** Lets a nested writer finish its zip without closing the outer entry. */
-  private static final class NonClosing extends java.io.FilterOutputStream {
+  private static final class NonClosing extends FilterOutputStream {
     NonClosing(OutputStream out) {
       super(out);
     }

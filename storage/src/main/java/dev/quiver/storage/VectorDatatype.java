@@ -1,5 +1,7 @@
 package dev.quiver.storage;
 
+import java.util.Locale;
+
 /**
  * How a dense vector's components are stored ({@code datatype}): 4-byte floats, 2-byte IEEE
  * half-precision floats, or unsigned bytes holding whole numbers from 0 to 255.
@@ -22,7 +24,7 @@ public enum VectorDatatype {
 
   /** The wire name ({@code float32}, {@code float16}, {@code uint8}). */
   public String wireName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 
   /** The datatype of a wire name, or null for an unknown one. */

@@ -1,5 +1,6 @@
 package dev.quiver.storage;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -31,7 +32,7 @@ public record WithPayload(boolean enabled, List<String> include, List<String> ex
     if (include.isEmpty() && exclude.isEmpty()) {
       return payload;
     }
-    var out = new java.util.LinkedHashMap<String, Value>();
+    var out = new LinkedHashMap<String, Value>();
     payload
         .fields()
         .forEach(

@@ -8,7 +8,9 @@ import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.StorageException;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.ArrayList;
@@ -16,10 +18,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 
 /**
  * Reads a collection spread over shards: asks every shard (local or remote, in parallel) and merges
@@ -39,14 +43,12 @@ public final class Fanout {
    * {@code shard_key} in results).
    */
   public static List<List<ShardReader>> readers(
-      ShardLayout layout,
-      List<List<Integer>> groups,
-      java.util.function.IntFunction<ShardReader> readerOf) {
+      ShardLayout layout, List<List<Integer>> groups, IntFunction<ShardReader> readerOf) {
     List<List<ShardReader>> out = new ArrayList<>(groups.size());
     for (List<Integer> group : groups) {
       List<ShardReader> readers = new ArrayList<>(group.size());
       for (int shard : group) {
-        dev.quiver.storage.ShardKey key = layout.shards().get(shard);
+        ShardKey key = layout.shards().get(shard);
         ShardReader r = readerOf.apply(shard);
         readers.add(key == null ? r : new KeyedReader(r, key));
       }
@@ -108,7 +110,7 @@ public final class Fanout {
     List<ShardReader> readers = new ArrayList<>();
     List<List<PointId>> asks = new ArrayList<>();
     for (List<ShardReader> group : groups) {
-      Map<Integer, List<PointId>> byShard = new java.util.TreeMap<>();
+      Map<Integer, List<PointId>> byShard = new TreeMap<>();
       for (PointId id : ids) {
         byShard
             .computeIfAbsent(ShardRouting.shardOf(id, group.size()), k -> new ArrayList<>())
@@ -234,14 +236,13 @@ public final class Fanout {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       futures.forEach(f -> f.cancel(true));
-      throw new dev.quiver.storage.StorageException.Unavailable("interrupted", e);
+      throw new StorageException.Unavailable("interrupted", e);
     } catch (ExecutionException e) {
       futures.forEach(f -> f.cancel(true));
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
-      throw new dev.quiver.storage.StorageException.Unavailable(
-          String.valueOf(e.getCause()), e.getCause());
+      throw new StorageException.Unavailable(String.valueOf(e.getCause()), e.getCause());
     }
     return results;
   }

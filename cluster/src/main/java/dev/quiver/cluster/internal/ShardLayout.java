@@ -5,9 +5,11 @@ import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -22,7 +24,7 @@ import java.util.TreeMap;
 public record ShardLayout(boolean custom, SortedMap<Integer, ShardKey> shards) {
 
   public ShardLayout {
-    shards = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(shards));
+    shards = Collections.unmodifiableSortedMap(new TreeMap<>(shards));
   }
 
   /** The keys with custom sharding, null with auto sharding. */
@@ -32,7 +34,7 @@ public record ShardLayout(boolean custom, SortedMap<Integer, ShardKey> shards) {
 
   /** The keys that have shards, in order. */
   public List<ShardKey> keys() {
-    return shards.values().stream().filter(java.util.Objects::nonNull).distinct().sorted().toList();
+    return shards.values().stream().filter(Objects::nonNull).distinct().sorted().toList();
   }
 
   /** The shards of {@code key}, ascending. */

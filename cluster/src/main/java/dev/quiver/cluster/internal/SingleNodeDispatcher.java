@@ -4,26 +4,45 @@ import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.ShardSelector;
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.CollectionMetaOp;
 import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.QuotaConfig;
 import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
+import dev.quiver.storage.SnapshotStore;
+import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.UnaryOperator;
 
 /**
  * Applies everything to local storage; every read consistency is met by the one local copy. It is
@@ -35,66 +54,62 @@ public final class SingleNodeDispatcher implements Dispatcher {
   private final CollectionRegistry registry;
 
   /** A single node still has a peer id in Qdrant's collection cluster info; random per start. */
-  private final long peerId = 1 + (new java.security.SecureRandom().nextLong() & ((1L << 53) - 2));
+  private final long peerId = 1 + (new SecureRandom().nextLong() & ((1L << 53) - 2));
 
-  private final dev.quiver.storage.SnapshotStore snapshots;
-  private final java.util.concurrent.ExecutorService executor =
-      java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+  private final SnapshotStore snapshots;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Fanout fanout = new Fanout(executor);
 
-  private final dev.quiver.cluster.ResourceQuota quota;
+  private final ResourceQuota quota;
 
   public SingleNodeDispatcher(
-      CollectionRegistry registry,
-      java.nio.file.Path snapshotsPath,
-      dev.quiver.cluster.ResourceQuota quota) {
+      CollectionRegistry registry, Path snapshotsPath, ResourceQuota quota) {
     this.registry = registry;
     this.quota = quota;
-    this.snapshots = new dev.quiver.storage.SnapshotStore(snapshotsPath, registry);
+    this.snapshots = new SnapshotStore(snapshotsPath, registry);
   }
 
   @Override
-  public dev.quiver.storage.SnapshotStore snapshots() {
+  public SnapshotStore snapshots() {
     return snapshots;
   }
 
   @Override
-  public void recoverSnapshot(String collection, java.nio.file.Path archive) {
+  public void recoverSnapshot(String collection, Path archive) {
     quota.checkWrite();
     applyMeta(new CollectionMetaOp.Restore(collection, archive));
   }
 
   @Override
-  public void recoverShardSnapshot(String collection, int shard, java.nio.file.Path archive) {
+  public void recoverShardSnapshot(String collection, int shard, Path archive) {
     quota.checkWrite();
     Collection c = registry.require(collection);
     if (!c.shardIds().contains(shard)) {
-      throw new dev.quiver.storage.StorageException.NotFound(
+      throw new StorageException.NotFound(
           "Shard " + shard + " of collection `" + collection + "` is not on this node");
     }
     ShardWriter writer = c.writer(shard);
     synchronized (writer) { // no update of this shard is numbered while it is replaced
       try {
         c.restoreShard(shard, archive);
-      } catch (java.io.IOException e) {
-        throw new dev.quiver.storage.StorageException.BadInput(
-            "the shard snapshot cannot be read: " + e.getMessage());
+      } catch (IOException e) {
+        throw new StorageException.BadInput("the shard snapshot cannot be read: " + e.getMessage());
       }
     }
   }
 
   @Override
-  public dev.quiver.cluster.ResourceQuota.Status quotaStatus() {
+  public ResourceQuota.Status quotaStatus() {
     return quota.localStatus();
   }
 
   @Override
-  public dev.quiver.cluster.ResourceQuota quota() {
+  public ResourceQuota quota() {
     return quota;
   }
 
   @Override
-  public void setQuotas(dev.quiver.storage.QuotaConfig config) {
+  public void setQuotas(QuotaConfig config) {
     applyMeta(new CollectionMetaOp.SetQuotas(config));
   }
 
@@ -103,13 +118,11 @@ public final class SingleNodeDispatcher implements Dispatcher {
     quota.checkWrite();
     // custom sharding starts without shards: each shard key brings its own
     applyMeta(
-        new CollectionMetaOp.Create(
-            name, config, config.customSharding() ? java.util.Set.of() : java.util.Set.of(0)));
+        new CollectionMetaOp.Create(name, config, config.customSharding() ? Set.of() : Set.of(0)));
   }
 
   @Override
-  public void updateCollection(
-      String name, java.util.function.UnaryOperator<CollectionConfig> change) {
+  public void updateCollection(String name, UnaryOperator<CollectionConfig> change) {
     synchronized (registry) {
       CollectionConfig next = change.apply(registry.require(name).config());
       applyMeta(new CollectionMetaOp.UpdateConfig(name, next));
@@ -117,8 +130,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
-  public void setPayloadIndex(
-      String collection, String field, dev.quiver.storage.PayloadIndexSpec spec) {
+  public void setPayloadIndex(String collection, String field, PayloadIndexSpec spec) {
     if (spec != null) {
       quota.checkWrite();
     }
@@ -127,18 +139,17 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
-  public java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes(
-      String collection) {
+  public SortedMap<String, PayloadIndexSpec> payloadIndexes(String collection) {
     return registry.require(collection).payloadIndexes();
   }
 
   @Override
-  public void changeAliases(List<dev.quiver.storage.AliasAction> actions) {
+  public void changeAliases(List<AliasAction> actions) {
     applyMeta(new CollectionMetaOp.ChangeAliases(actions));
   }
 
   @Override
-  public java.util.SortedMap<String, String> aliases() {
+  public SortedMap<String, String> aliases() {
     return registry.aliases();
   }
 
@@ -184,7 +195,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   /** The collection's shards: shard 0, or with custom sharding the shards of its keys. */
   private static ShardLayout layout(Collection c) {
-    var shards = new java.util.TreeMap<Integer, ShardKey>();
+    var shards = new TreeMap<Integer, ShardKey>();
     for (int id : c.shardIds()) {
       shards.put(id, c.shardKeys().get(id));
     }
@@ -242,9 +253,9 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
-  public dev.quiver.storage.ScrollPage scroll(
+  public ScrollPage scroll(
       String collection,
-      dev.quiver.storage.Filter filter,
+      Filter filter,
       PointId offset,
       int limit,
       WithPayload withPayload,
@@ -257,10 +268,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
 
   @Override
   public long count(
-      String collection,
-      dev.quiver.storage.Filter filter,
-      ReadConsistency consistency,
-      ShardSelector selector) {
+      String collection, Filter filter, ReadConsistency consistency, ShardSelector selector) {
     return fanout.count(readers(registry.require(collection), selector), filter);
   }
 
@@ -277,7 +285,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
       layout(c).checkNewKey(collection, key);
       int n = shards == null ? c.config().shardNumber() : shards;
       int first = c.shardIds().isEmpty() ? 0 : c.shardIds().last() + 1;
-      var ids = new java.util.TreeSet<Integer>();
+      var ids = new TreeSet<Integer>();
       for (int i = 0; i < n; i++) {
         ids.add(first + i);
       }
@@ -300,7 +308,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
-  public boolean payloadMatchExists(String collection, dev.quiver.storage.Filter filter) {
+  public boolean payloadMatchExists(String collection, Filter filter) {
     Collection c = registry.require(collection);
     return fanout.anyPayloadMatches(readers(c, ShardSelector.ALL), filter);
   }
@@ -313,7 +321,7 @@ public final class SingleNodeDispatcher implements Dispatcher {
   @Override
   public CollectionClusterInfo collectionClusterInfo(String collection) {
     Collection c = registry.require(collection);
-    var local = new java.util.ArrayList<CollectionClusterInfo.LocalShard>();
+    var local = new ArrayList<CollectionClusterInfo.LocalShard>();
     for (int shard : c.shardIds()) {
       local.add(
           new CollectionClusterInfo.LocalShard(
@@ -329,14 +337,13 @@ public final class SingleNodeDispatcher implements Dispatcher {
       case ShardOperation.CreateShardKey k ->
           createShardKey(collection, k.key(), k.shards(), k.replicationFactor(), k.placement());
       case ShardOperation.DropShardKey k -> deleteShardKey(collection, k.key());
-      default ->
-          throw new dev.quiver.storage.StorageException.BadInput("Distributed mode disabled");
+      default -> throw new StorageException.BadInput("Distributed mode disabled");
     }
   }
 
   @Override
   public void removePeer(long peerId, boolean force) {
-    throw new dev.quiver.storage.StorageException.BadInput("Distributed mode disabled");
+    throw new StorageException.BadInput("Distributed mode disabled");
   }
 
   @Override

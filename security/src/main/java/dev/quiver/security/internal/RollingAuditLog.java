@@ -15,6 +15,7 @@ import org.apache.logging.log4j.core.appender.rolling.CompositeTriggeringPolicy;
 import org.apache.logging.log4j.core.appender.rolling.DirectWriteRolloverStrategy;
 import org.apache.logging.log4j.core.appender.rolling.SizeBasedTriggeringPolicy;
 import org.apache.logging.log4j.core.appender.rolling.TimeBasedTriggeringPolicy;
+import org.apache.logging.log4j.core.appender.rolling.action.Action;
 import org.apache.logging.log4j.core.appender.rolling.action.DeleteAction;
 import org.apache.logging.log4j.core.appender.rolling.action.IfAccumulatedFileCount;
 import org.apache.logging.log4j.core.appender.rolling.action.IfAccumulatedFileSize;
@@ -88,8 +89,7 @@ public final class RollingAuditLog implements AuditLog {
                     SizeBasedTriggeringPolicy.createPolicy(Long.toString(maxFileBytes))))
             .withStrategy(
                 DirectWriteRolloverStrategy.newBuilder()
-                    .withCustomActions(
-                        new org.apache.logging.log4j.core.appender.rolling.action.Action[] {delete})
+                    .withCustomActions(new Action[] {delete})
                     .withConfig(config)
                     .build())
             .setLayout(

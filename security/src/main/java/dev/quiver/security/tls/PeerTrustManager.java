@@ -1,5 +1,6 @@
 package dev.quiver.security.tls;
 
+import java.net.InetAddress;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
@@ -105,7 +106,7 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
 
   private static boolean sameIp(String a, String b) {
     try {
-      return java.net.InetAddress.ofLiteral(a).equals(java.net.InetAddress.ofLiteral(b));
+      return InetAddress.ofLiteral(a).equals(InetAddress.ofLiteral(b));
     } catch (IllegalArgumentException e) {
       return false;
     }

@@ -1,6 +1,8 @@
 package dev.quiver.security.tls;
 
+import java.io.IOException;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -31,7 +33,7 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, new char[0]);
       delegate = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
-    } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+    } catch (GeneralSecurityException | IOException e) {
       throw new TlsMaterialException(
           "cannot use the TLS key and certificate: " + e.getMessage(), e);
     }

@@ -1,6 +1,8 @@
 package dev.quiver.security.tls;
 
+import java.io.IOException;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -35,7 +37,7 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       delegate = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
-    } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+    } catch (GeneralSecurityException | IOException e) {
       throw new TlsMaterialException("cannot use the CA certificates: " + e.getMessage(), e);
     }
   }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -219,7 +220,7 @@ public final class TlsContexts implements AutoCloseable {
   public static boolean certificateNames(X509Certificate cert, String host) {
     try {
       return PeerTrustManager.names(cert, host);
-    } catch (java.security.cert.CertificateParsingException e) {
+    } catch (CertificateParsingException e) {
       return false;
     }
   }

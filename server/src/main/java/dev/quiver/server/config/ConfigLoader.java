@@ -1,5 +1,6 @@
 package dev.quiver.server.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,6 +27,7 @@ import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -211,7 +214,7 @@ public final class ConfigLoader {
    */
   private static void collectUnknown(
       ObjectNode node, Class<?> type, String prefix, JsonNode defaults, List<String> out) {
-    Map<String, Class<?>> components = new java.util.HashMap<>();
+    Map<String, Class<?>> components = new HashMap<>();
     for (RecordComponent c : type.getRecordComponents()) {
       components.put(SNAKE.translate(c.getName()), c.getType());
     }
@@ -267,10 +270,7 @@ public final class ConfigLoader {
         List<String> names = new ArrayList<>();
         for (Object c : t.getEnumConstants()) {
           try {
-            names.add(
-                t.getField(((Enum<?>) c).name())
-                    .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class)
-                    .value());
+            names.add(t.getField(((Enum<?>) c).name()).getAnnotation(JsonProperty.class).value());
           } catch (NoSuchFieldException | NullPointerException ex) {
             names.add(((Enum<?>) c).name());
           }
@@ -279,8 +279,7 @@ public final class ConfigLoader {
       }
       return describeType(t);
     }
-    if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m
-        && m.getTargetType() != null) {
+    if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
       return describeType(m.getTargetType());
     }
     return "another type";

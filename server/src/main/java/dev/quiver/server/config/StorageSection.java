@@ -1,6 +1,7 @@
 package dev.quiver.server.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.quiver.storage.QuotaConfig;
 
 /** {@code storage}: where and how data is kept, and the defaults of new collections. */
 public record StorageSection(
@@ -38,16 +39,15 @@ public record StorageSection(
     public Quotas {
       enabled = enabled != null && enabled;
       String problem =
-          dev.quiver.storage.QuotaConfig.problem(
-              maxResidentMemoryPercent, maxDiskUsagePercent, releaseMarginPercent);
+          QuotaConfig.problem(maxResidentMemoryPercent, maxDiskUsagePercent, releaseMarginPercent);
       if (problem != null) {
         throw new IllegalArgumentException(problem);
       }
     }
 
     /** This seed as the engine's configuration record. */
-    public dev.quiver.storage.QuotaConfig toQuotaConfig() {
-      return new dev.quiver.storage.QuotaConfig(
+    public QuotaConfig toQuotaConfig() {
+      return new QuotaConfig(
           enabled, maxResidentMemoryPercent, maxDiskUsagePercent, releaseMarginPercent);
     }
   }

@@ -4,9 +4,12 @@ import dev.quiver.cluster.Dispatcher;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionNames;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.ShardKey;
 import io.grpc.stub.StreamObserver;
 import io.qdrant.client.grpc.Collections;
 import io.qdrant.client.grpc.CollectionsGrpc;
+import java.util.List;
 
 /** {@code qdrant.Collections}: decode, call the dispatcher, encode. */
 final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
@@ -166,7 +169,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         () -> {
           var b = Collections.ListShardKeysResponse.newBuilder();
           var keys = dispatcher.shardKeys(target(r.getCollectionName()));
-          for (var key : keys == null ? java.util.List.<dev.quiver.storage.ShardKey>of() : keys) {
+          for (var key : keys == null ? List.<ShardKey>of() : keys) {
             b.addShardKeys(
                 Collections.ShardKeyDescription.newBuilder().setKey(ProtoCodec.proto(key)));
           }
@@ -211,8 +214,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
                     field,
                     Collections.PayloadSchemaInfo.newBuilder()
                         .setDataType(ProtoCodec.payloadSchemaType(spec.dataType()))
-                        .setPoints(
-                            dispatcher.count(name, dev.quiver.storage.Filter.hasValue(field)))
+                        .setPoints(dispatcher.count(name, Filter.hasValue(field)))
                         .build()));
     return b.build();
   }

@@ -1,5 +1,6 @@
 package dev.quiver.server.grpc;
 
+import dev.quiver.security.Forbidden;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.StorageException;
 import io.grpc.Status;
@@ -27,7 +28,7 @@ final class GrpcErrors {
               Status.INVALID_ARGUMENT.withDescription(i.getMessage());
           case RequestException.Unsupported u ->
               Status.INVALID_ARGUMENT.withDescription(u.getMessage());
-          case dev.quiver.security.Forbidden f ->
+          case Forbidden f ->
               Status.PERMISSION_DENIED.withDescription("Forbidden: " + f.getMessage());
           case StorageException.Timeout t ->
               Status.DEADLINE_EXCEEDED.withDescription("Timeout error: " + t.getMessage());

@@ -1,6 +1,7 @@
 package dev.quiver.server.grpc;
 
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.AccessControl;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.RequestLimits;
 import dev.quiver.server.Transport;
@@ -9,6 +10,8 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.qdrant.client.grpc.StorageReadGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
@@ -41,8 +44,8 @@ public final class GrpcServer implements AutoCloseable {
       int port,
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
-      dev.quiver.server.AccessControl access,
-      io.netty.handler.ssl.SslContext ssl,
+      AccessControl access,
+      SslContext ssl,
       EventLoopGroup boss,
       EventLoopGroup workers,
       ExecutorService executor,
@@ -78,7 +81,7 @@ public final class GrpcServer implements AutoCloseable {
             // Not implemented yet, but registered so that calls are authenticated and audited
             // before they are answered UNIMPLEMENTED.
             .addService(new SnapshotsService(dispatcher))
-            .addService(new io.qdrant.client.grpc.StorageReadGrpc.StorageReadImplBase() {})
+            .addService(new StorageReadGrpc.StorageReadImplBase() {})
             .intercept(new AuthInterceptor(access))
             .intercept(new Offload(executor, limits))
             .build()

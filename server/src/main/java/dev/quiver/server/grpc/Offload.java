@@ -9,6 +9,7 @@ import io.grpc.Deadline;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
@@ -68,8 +69,8 @@ final class Offload implements ServerInterceptor {
   }
 
   /** grpc's per-call executor: {@code executor} for {@link #BULK} methods, else the event loop. */
-  static io.grpc.ServerCallExecutorSupplier bulkOnExecutor(Executor executor) {
-    return new io.grpc.ServerCallExecutorSupplier() {
+  static ServerCallExecutorSupplier bulkOnExecutor(Executor executor) {
+    return new ServerCallExecutorSupplier() {
       @Override
       public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
         return BULK.contains(call.getMethodDescriptor().getFullMethodName()) ? executor : null;

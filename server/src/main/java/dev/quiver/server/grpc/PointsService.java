@@ -4,16 +4,30 @@ import static dev.quiver.server.grpc.CollectionsService.name;
 import static dev.quiver.server.grpc.CollectionsService.secs;
 
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ShardSelector;
+import dev.quiver.server.DistanceMatrix;
+import dev.quiver.server.Facets;
+import dev.quiver.server.Groups;
 import dev.quiver.server.ImplementedFields;
+import dev.quiver.server.NamedVectors;
+import dev.quiver.server.Ordering;
+import dev.quiver.server.Queries;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.PointSelector;
+import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import io.grpc.stub.StreamObserver;
 import io.qdrant.client.grpc.Collections;
 import io.qdrant.client.grpc.Points;
 import io.qdrant.client.grpc.PointsGrpc;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** {@code qdrant.Points}: decode, call the dispatcher, encode. */
 final class PointsService extends PointsGrpc.PointsImplBase {
@@ -142,7 +156,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                 r.getVectors().getNamesList()));
   }
 
-  private static dev.quiver.storage.PointSelector selector(boolean has, Points.PointsSelector s) {
+  private static PointSelector selector(boolean has, Points.PointsSelector s) {
     if (!has) {
       throw new RequestException.Invalid(
           "body", "points_selector", "either points or filter must be given");
@@ -154,9 +168,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       String method,
       String collection,
       boolean wait,
-      java.util.function.Supplier<dev.quiver.cluster.ShardSelector> shards,
+      Supplier<ShardSelector> shards,
       StreamObserver<Points.PointsOperationResponse> o,
-      java.util.function.Supplier<UpdateOp> decode) {
+      Supplier<UpdateOp> decode) {
     long t = System.nanoTime();
     GrpcErrors.unary(
         method,
@@ -227,8 +241,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> {
           String c = target(r.getCollectionName());
           boolean wait = r.hasWait() && r.getWait();
-          List<UpdateOp> ops = new java.util.ArrayList<>();
-          List<dev.quiver.cluster.ShardSelector> shards = new java.util.ArrayList<>();
+          List<UpdateOp> ops = new ArrayList<>();
+          List<ShardSelector> shards = new ArrayList<>();
           for (Points.PointsUpdateOperation op : r.getOperationsList()) {
             switch (op.getOperationCase()) {
               case UPSERT -> {
@@ -276,12 +290,12 @@ final class PointsService extends PointsGrpc.PointsImplBase {
               }
               case DELETE_DEPRECATED -> {
                 ops.add(UpdateOp.delete(ProtoCodec.selector(op.getDeleteDeprecated())));
-                shards.add(dev.quiver.cluster.ShardSelector.ALL);
+                shards.add(ShardSelector.ALL);
               }
               case CLEAR_PAYLOAD_DEPRECATED -> {
                 ops.add(
                     new UpdateOp.ClearPayload(ProtoCodec.selector(op.getClearPayloadDeprecated())));
-                shards.add(dev.quiver.cluster.ShardSelector.ALL);
+                shards.add(ShardSelector.ALL);
               }
               case UPDATE_VECTORS -> {
                 var x = op.getUpdateVectors();
@@ -309,8 +323,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
-  private dev.quiver.server.DistanceMatrix.Result matrix(Points.SearchMatrixPoints r) {
-    return dev.quiver.server.DistanceMatrix.compute(
+  private DistanceMatrix.Result matrix(Points.SearchMatrixPoints r) {
+    return DistanceMatrix.compute(
         dispatcher,
         target(r.getCollectionName()),
         FilterProto.parse(r.hasFilter(), r.getFilter()),
@@ -377,7 +391,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> {
           var b = Points.FacetResponse.newBuilder();
           for (var hit :
-              dev.quiver.server.Facets.count(
+              Facets.count(
                   dispatcher,
                   target(r.getCollectionName()),
                   r.getKey(),
@@ -387,9 +401,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                   ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()))) {
             var value = Points.FacetValue.newBuilder();
             switch (hit.value()) {
-              case dev.quiver.storage.Value.Str x -> value.setStringValue(x.value());
-              case dev.quiver.storage.Value.Int x -> value.setIntegerValue(x.value());
-              case dev.quiver.storage.Value.Bool x -> value.setBoolValue(x.value());
+              case Value.Str x -> value.setStringValue(x.value());
+              case Value.Int x -> value.setIntegerValue(x.value());
+              case Value.Bool x -> value.setBoolValue(x.value());
               default -> {
                 continue;
               }
@@ -445,9 +459,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             }
           }
           dispatcher.setPayloadIndex(
-              target(r.getCollectionName()),
-              r.getFieldName(),
-              new dev.quiver.storage.PayloadIndexSpec(type, null));
+              target(r.getCollectionName()), r.getFieldName(), new PayloadIndexSpec(type, null));
           return fieldIndexDone(t);
         });
   }
@@ -474,13 +486,13 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         o,
         () -> {
           if (r.hasSparseConfig()) {
-            dev.quiver.server.NamedVectors.createSparse(
+            NamedVectors.createSparse(
                 dispatcher,
                 target(r.getCollectionName()),
                 r.getVectorName(),
                 ProtoCodec.sparseVectorName(r.getSparseConfig()));
           } else {
-            dev.quiver.server.NamedVectors.create(
+            NamedVectors.create(
                 dispatcher,
                 target(r.getCollectionName()),
                 r.getVectorName(),
@@ -498,8 +510,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "DeleteVectorName",
         o,
         () -> {
-          dev.quiver.server.NamedVectors.delete(
-              dispatcher, target(r.getCollectionName()), r.getVectorName());
+          NamedVectors.delete(dispatcher, target(r.getCollectionName()), r.getVectorName());
           return fieldIndexDone(t);
         });
   }
@@ -575,7 +586,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     }
     var b = Points.ScrollResponse.newBuilder();
     for (var p :
-        dev.quiver.server.Ordering.scroll(
+        Ordering.scroll(
             dispatcher,
             target(r.getCollectionName()),
             FilterProto.parse(r.hasFilter(), r.getFilter()),
@@ -645,11 +656,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
    */
   private <T> List<Points.BatchResult> batch(
       List<T> items,
-      java.util.function.Function<T, Points.QueryPoints> asQuery,
+      Function<T, Points.QueryPoints> asQuery,
       String collection,
       boolean hasConsistency,
       Points.ReadConsistency consistency) {
-    List<Points.BatchResult> out = new java.util.ArrayList<>(items.size());
+    List<Points.BatchResult> out = new ArrayList<>(items.size());
     for (T item : items) {
       Points.QueryPoints q = asQuery.apply(item).toBuilder().setCollectionName(collection).build();
       out.add(batchOne(q, hasConsistency, consistency));
@@ -674,7 +685,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
    * sparse vector at {@code sparse_indices}.
    */
   private static Points.VectorInput nearest(
-      java.util.List<Float> vector, boolean sparse, Points.SparseIndices indices) {
+      List<Float> vector, boolean sparse, Points.SparseIndices indices) {
     var input = Points.VectorInput.newBuilder();
     if (sparse) {
       input.setSparse(
@@ -702,8 +713,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
   }
 
   /** Every query of this edge: decoded once, run by the application layer. */
-  private java.util.List<dev.quiver.storage.ScoredPoint> search(Points.QueryPoints r) {
-    return dev.quiver.server.Queries.run(
+  private List<ScoredPoint> search(Points.QueryPoints r) {
+    return Queries.run(
         dispatcher,
         target(r.getCollectionName()),
         QueryProto.request(r),
@@ -830,7 +841,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       String groupBy,
       long groupSize,
       long limit,
-      dev.quiver.server.Groups.WithLookup withLookup) {
+      Groups.WithLookup withLookup) {
     if (groupBy.isEmpty()) {
       throw new RequestException.Invalid("body", "group_by", "must not be empty");
     }
@@ -840,7 +851,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     }
     var b = Points.GroupsResult.newBuilder();
     for (var g :
-        dev.quiver.server.Groups.search(
+        Groups.search(
             dispatcher,
             target(q.getCollectionName()),
             QueryProto.request(q),
@@ -852,10 +863,10 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             ProtoCodec.shards(q.hasShardKeySelector(), q.getShardKeySelector()))) {
       var id = Points.GroupId.newBuilder();
       switch (g.id()) {
-        case dev.quiver.storage.Value.Str x -> id.setStringValue(x.value());
+        case Value.Str x -> id.setStringValue(x.value());
         // as Qdrant: a non-negative integer is an unsigned group id
-        case dev.quiver.storage.Value.Int x when x.value() >= 0 -> id.setUnsignedValue(x.value());
-        case dev.quiver.storage.Value.Int x -> id.setIntegerValue(x.value());
+        case Value.Int x when x.value() >= 0 -> id.setUnsignedValue(x.value());
+        case Value.Int x -> id.setIntegerValue(x.value());
         default -> {
           continue;
         }

@@ -1,17 +1,37 @@
 package dev.quiver.server.grpc;
 
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Internal;
+import com.google.protobuf.Message;
+import dev.quiver.cluster.CollectionClusterInfo;
+import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.cluster.ShardOperation;
+import dev.quiver.cluster.ShardSelector;
+import dev.quiver.server.Bm25;
+import dev.quiver.server.CollectionUpdate;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.ImplementedFields;
+import dev.quiver.server.PointVectors;
 import dev.quiver.server.RequestException;
+import dev.quiver.server.SparseSettings;
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.ShardingMethod;
+import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.SparseVectorParams;
+import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
@@ -20,8 +40,10 @@ import io.qdrant.client.grpc.Common;
 import io.qdrant.client.grpc.JsonWithInt;
 import io.qdrant.client.grpc.Points;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -64,14 +86,14 @@ final class ProtoCodec {
           "sparse_vectors_config");
 
   /** Qdrant's {@code update_mode} of an upsert. */
-  static dev.quiver.storage.UpdateOp.Upsert.Mode updateMode(boolean has, Points.UpdateMode m) {
+  static UpdateOp.Upsert.Mode updateMode(boolean has, Points.UpdateMode m) {
     if (!has) {
-      return dev.quiver.storage.UpdateOp.Upsert.Mode.UPSERT;
+      return UpdateOp.Upsert.Mode.UPSERT;
     }
     return switch (m) {
-      case Upsert -> dev.quiver.storage.UpdateOp.Upsert.Mode.UPSERT;
-      case InsertOnly -> dev.quiver.storage.UpdateOp.Upsert.Mode.INSERT_ONLY;
-      case UpdateOnly -> dev.quiver.storage.UpdateOp.Upsert.Mode.UPDATE_ONLY;
+      case Upsert -> UpdateOp.Upsert.Mode.UPSERT;
+      case InsertOnly -> UpdateOp.Upsert.Mode.INSERT_ONLY;
+      case UpdateOnly -> UpdateOp.Upsert.Mode.UPDATE_ONLY;
       case UNRECOGNIZED ->
           throw new RequestException.Invalid(BODY, "update_mode", "unknown update mode");
     };
@@ -105,7 +127,7 @@ final class ProtoCodec {
         case CONFIG_NOT_SET -> {}
       }
     }
-    Map<String, dev.quiver.storage.SparseVectorParams> sparse = new LinkedHashMap<>();
+    Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     if (r.hasSparseVectorsConfig()) {
       r.getSparseVectorsConfig()
           .getMapMap()
@@ -114,7 +136,7 @@ final class ProtoCodec {
                   sparse.put(
                       k,
                       sparseDiff(v, "sparse_vectors_config." + k)
-                          .over(dev.quiver.storage.SparseVectorParams.DEFAULT)));
+                          .over(SparseVectorParams.DEFAULT)));
     }
     CreateCollection.HnswDiff hnsw = r.hasHnswConfig() ? hnswDiff(r.getHnswConfig()) : null;
     CreateCollection.WalDiff wal = null;
@@ -137,8 +159,8 @@ final class ProtoCodec {
             : null,
         r.hasShardingMethod()
             ? switch (r.getShardingMethod()) {
-              case Custom -> dev.quiver.storage.ShardingMethod.CUSTOM;
-              case Auto -> dev.quiver.storage.ShardingMethod.AUTO;
+              case Custom -> ShardingMethod.CUSTOM;
+              case Auto -> ShardingMethod.AUTO;
               default ->
                   throw new RequestException.Invalid(
                       "body", "sharding_method", "unknown sharding method");
@@ -164,7 +186,7 @@ final class ProtoCodec {
   }
 
   /** A {@code SparseVectorParams} message, as the changes it makes. */
-  private static dev.quiver.server.CollectionUpdate.SparseDiff sparseDiff(
+  private static CollectionUpdate.SparseDiff sparseDiff(
       Collections.SparseVectorParams p, String path) {
     ProtoFields.onlyImplemented(p, path, ImplementedFields.SPARSE_VECTOR);
     Long threshold = null;
@@ -178,7 +200,7 @@ final class ProtoCodec {
       datatype = i.hasDatatype() ? i.getDatatype().name() : null;
     }
     var checked =
-        dev.quiver.server.SparseSettings.params(
+        SparseSettings.params(
             path,
             threshold == null
                 ? null
@@ -187,24 +209,22 @@ final class ProtoCodec {
             null,
             datatype,
             p.hasModifier() ? modifier(p.getModifier(), path) : null);
-    return new dev.quiver.server.CollectionUpdate.SparseDiff(
+    return new CollectionUpdate.SparseDiff(
         checked.fullScanThreshold(), checked.onDisk(), checked.modifier());
   }
 
-  private static dev.quiver.storage.SparseVectorParams.Modifier modifier(
-      Collections.Modifier m, String path) {
+  private static SparseVectorParams.Modifier modifier(Collections.Modifier m, String path) {
     return switch (m) {
-      case None -> dev.quiver.storage.SparseVectorParams.Modifier.NONE;
-      case Idf -> dev.quiver.storage.SparseVectorParams.Modifier.IDF;
+      case None -> SparseVectorParams.Modifier.NONE;
+      case Idf -> SparseVectorParams.Modifier.IDF;
       case UNRECOGNIZED ->
           throw new RequestException.Invalid(BODY, path + ".modifier", "unknown modifier");
     };
   }
 
   /** The sparse vector of a {@code CreateVectorNameRequest}. */
-  static dev.quiver.storage.SparseVectorParams sparseVectorName(
-      Points.SparseVectorCreationConfig c) {
-    return dev.quiver.server.SparseSettings.params(
+  static SparseVectorParams sparseVectorName(Points.SparseVectorCreationConfig c) {
+    return SparseSettings.params(
         "sparse_config",
         null,
         null,
@@ -248,13 +268,13 @@ final class ProtoCodec {
               + d.wireName()
               + " is not supported by Quiver: multivectors are scored with Dot or Cosine");
     }
-    dev.quiver.storage.VectorDatatype datatype =
+    VectorDatatype datatype =
         !p.hasDatatype()
             ? null
             : switch (p.getDatatype()) {
-              case Float32 -> dev.quiver.storage.VectorDatatype.FLOAT32;
-              case Float16 -> dev.quiver.storage.VectorDatatype.FLOAT16;
-              case Uint8 -> dev.quiver.storage.VectorDatatype.UINT8;
+              case Float32 -> VectorDatatype.FLOAT32;
+              case Float16 -> VectorDatatype.FLOAT16;
+              case Uint8 -> VectorDatatype.UINT8;
               default ->
                   throw new RequestException.Unsupported(
                       "`" + path + ".datatype` " + p.getDatatype() + " is not supported by Quiver");
@@ -286,18 +306,16 @@ final class ProtoCodec {
       if (!s.hasId()) {
         throw new RequestException.Invalid(BODY, at + ".id", "field is required");
       }
-      dev.quiver.server.PointVectors vectors =
-          s.hasVectors()
-              ? vectors(s.getVectors(), at + ".vectors")
-              : new dev.quiver.server.PointVectors();
+      PointVectors vectors =
+          s.hasVectors() ? vectors(s.getVectors(), at + ".vectors") : new PointVectors();
       out.add(vectors.point(pointId(s.getId(), at + ".id"), struct(s.getPayloadMap())));
     }
     return out;
   }
 
   /** A point's vectors: the unnamed one, or named ones, dense or sparse. */
-  private static dev.quiver.server.PointVectors vectors(Points.Vectors v, String path) {
-    var out = new dev.quiver.server.PointVectors();
+  private static PointVectors vectors(Points.Vectors v, String path) {
+    var out = new PointVectors();
     switch (v.getVectorsOptionsCase()) {
       case VECTOR -> put(out, CollectionConfig.DEFAULT_VECTOR, v.getVector(), path);
       case VECTORS ->
@@ -309,8 +327,7 @@ final class ProtoCodec {
 
   /** One named vector: dense, or sparse (the {@code sparse} field, or the deprecated form). */
   @SuppressWarnings("deprecation") // older clients send sparse vectors as `data` with `indices`
-  private static void put(
-      dev.quiver.server.PointVectors out, String name, Points.Vector v, String path) {
+  private static void put(PointVectors out, String name, Points.Vector v, String path) {
     if (v.getVectorCase() == Points.Vector.VectorCase.SPARSE) {
       out.sparse().put(name, sparse(v.getSparse(), path));
     } else if (v.getVectorCase() == Points.Vector.VectorCase.MULTI_DENSE) {
@@ -336,16 +353,16 @@ final class ProtoCodec {
   }
 
   /** A {@code Document} as the BM25 model embeds it: as a document to store, or as a query. */
-  static dev.quiver.storage.SparseVector document(Points.Document d, String path, boolean query) {
+  static SparseVector document(Points.Document d, String path, boolean query) {
     Value.Struct options = d.getOptionsCount() == 0 ? null : struct(d.getOptionsMap());
     return query
-        ? dev.quiver.server.Bm25.query(d.getText(), d.getModel(), options, BODY, path)
-        : dev.quiver.server.Bm25.document(d.getText(), d.getModel(), options, BODY, path);
+        ? Bm25.query(d.getText(), d.getModel(), options, BODY, path)
+        : Bm25.document(d.getText(), d.getModel(), options, BODY, path);
   }
 
   /** A {@code MultiDenseVector}: its vectors, at most the engine's row cap. */
   static float[][] rows(Points.MultiDenseVector m, String path) {
-    dev.quiver.server.PointVectors.checkRows(m.getVectorsCount(), BODY, path);
+    PointVectors.checkRows(m.getVectorsCount(), BODY, path);
     float[][] rows = new float[m.getVectorsCount()][];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = floats(m.getVectors(i).getDataList());
@@ -362,26 +379,25 @@ final class ProtoCodec {
     int dim = flat.length / count;
     float[][] rows = new float[count][];
     for (int i = 0; i < count; i++) {
-      rows[i] = java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+      rows[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
     }
     return rows;
   }
 
   /** A sparse vector message, checked as Qdrant checks it (INVALID_ARGUMENT otherwise). */
-  static dev.quiver.storage.SparseVector sparse(Points.SparseVector v, String path) {
-    if (v.getIndicesCount() > dev.quiver.storage.SparseVector.MAX_LENGTH) {
-      return dev.quiver.server.PointVectors.sparse(
-          new int[v.getIndicesCount()], new float[0], BODY, path);
+  static SparseVector sparse(Points.SparseVector v, String path) {
+    if (v.getIndicesCount() > SparseVector.MAX_LENGTH) {
+      return PointVectors.sparse(new int[v.getIndicesCount()], new float[0], BODY, path);
     }
     int[] indices = new int[v.getIndicesCount()];
     for (int i = 0; i < indices.length; i++) {
       indices[i] = v.getIndices(i);
     }
-    return dev.quiver.server.PointVectors.sparse(indices, floats(v.getValuesList()), BODY, path);
+    return PointVectors.sparse(indices, floats(v.getValuesList()), BODY, path);
   }
 
   /** {@code UpdateVectors}: the points and the vectors to replace. */
-  static dev.quiver.storage.UpdateOp updateVectors(List<Points.PointVectors> list) {
+  static UpdateOp updateVectors(List<Points.PointVectors> list) {
     List<Point> out = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
       Points.PointVectors p = list.get(i);
@@ -391,7 +407,7 @@ final class ProtoCodec {
       }
       out.add(vectors(p.getVectors(), at + ".vectors").point(pointId(p.getId(), at + ".id"), null));
     }
-    return new dev.quiver.storage.UpdateOp.UpdateVectors(out);
+    return new UpdateOp.UpdateVectors(out);
   }
 
   @SuppressWarnings("deprecation") // the deprecated `data` field is what older clients still send
@@ -415,7 +431,7 @@ final class ProtoCodec {
 
   static float[] floats(List<Float> data) {
     float[] out = new float[data.size()];
-    if (data instanceof com.google.protobuf.Internal.FloatList primitive) {
+    if (data instanceof Internal.FloatList primitive) {
       for (int i = 0; i < out.length; i++) {
         out[i] = primitive.getFloat(i); // no boxing: protobuf keeps packed floats unboxed
       }
@@ -451,11 +467,10 @@ final class ProtoCodec {
     };
   }
 
-  static dev.quiver.storage.PointSelector selector(Points.PointsSelector s) {
+  static PointSelector selector(Points.PointsSelector s) {
     return switch (s.getPointsSelectorOneOfCase()) {
-      case POINTS -> new dev.quiver.storage.PointSelector.Ids(pointIds(s.getPoints().getIdsList()));
-      case FILTER ->
-          new dev.quiver.storage.PointSelector.ByFilter(FilterProto.parse(s.getFilter()));
+      case POINTS -> new PointSelector.Ids(pointIds(s.getPoints().getIdsList()));
+      case FILTER -> new PointSelector.ByFilter(FilterProto.parse(s.getFilter()));
       case POINTSSELECTORONEOF_NOT_SET ->
           throw new RequestException.Invalid(BODY, "points", "selector is empty");
     };
@@ -586,11 +601,11 @@ final class ProtoCodec {
   }
 
   /** An {@code order_value}: an integer or a float payload value. */
-  static Points.OrderValue orderValue(dev.quiver.storage.Value v) {
+  static Points.OrderValue orderValue(Value v) {
     var value = Points.OrderValue.newBuilder();
-    if (v instanceof dev.quiver.storage.Value.Int i) {
+    if (v instanceof Value.Int i) {
       value.setInt(i.value());
-    } else if (v instanceof dev.quiver.storage.Value.Double d) {
+    } else if (v instanceof Value.Double d) {
       value.setFloat(d.value());
     }
     return value.build();
@@ -610,23 +625,21 @@ final class ProtoCodec {
     return b.build();
   }
 
-  static Collections.ShardKey proto(dev.quiver.storage.ShardKey key) {
+  static Collections.ShardKey proto(ShardKey key) {
     return switch (key) {
-      case dev.quiver.storage.ShardKey.Number n ->
-          Collections.ShardKey.newBuilder().setNumber(n.value()).build();
-      case dev.quiver.storage.ShardKey.Keyword k ->
-          Collections.ShardKey.newBuilder().setKeyword(k.value()).build();
+      case ShardKey.Number n -> Collections.ShardKey.newBuilder().setNumber(n.value()).build();
+      case ShardKey.Keyword k -> Collections.ShardKey.newBuilder().setKeyword(k.value()).build();
     };
   }
 
-  static dev.quiver.storage.ShardKey shardKey(Collections.ShardKey key, String field) {
+  static ShardKey shardKey(Collections.ShardKey key, String field) {
     return switch (key.getKeyCase()) {
-      case KEYWORD -> new dev.quiver.storage.ShardKey.Keyword(key.getKeyword());
+      case KEYWORD -> new ShardKey.Keyword(key.getKeyword());
       case NUMBER -> {
         if (key.getNumber() < 0) {
           throw new RequestException.Invalid("body", field, "must be at most 2^63 - 1");
         }
-        yield new dev.quiver.storage.ShardKey.Number(key.getNumber());
+        yield new ShardKey.Number(key.getNumber());
       }
       default -> throw new RequestException.Invalid("body", field, "a shard key must be given");
     };
@@ -649,8 +662,7 @@ final class ProtoCodec {
         h.hasOnDisk() ? h.getOnDisk() : null);
   }
 
-  static dev.quiver.server.CollectionUpdate.OptimizersDiff optimizersDiff(
-      Collections.OptimizersConfigDiff o) {
+  static CollectionUpdate.OptimizersDiff optimizersDiff(Collections.OptimizersConfigDiff o) {
     ProtoFields.onlyImplemented(o, "optimizers_config", ImplementedFields.OPTIMIZERS);
     if (o.hasDeletedThreshold() && (o.getDeletedThreshold() < 0 || o.getDeletedThreshold() > 1)) {
       throw new RequestException.Invalid(
@@ -667,7 +679,7 @@ final class ProtoCodec {
               65536,
               "optimizers_config.max_optimization_threads");
     }
-    return new dev.quiver.server.CollectionUpdate.OptimizersDiff(
+    return new CollectionUpdate.OptimizersDiff(
         o.hasDeletedThreshold() ? o.getDeletedThreshold() : null,
         o.hasVacuumMinVectorNumber()
             ? range(
@@ -721,8 +733,7 @@ final class ProtoCodec {
    * fields, and each is served as a query. Fields without a counterpart (or with another type, such
    * as a {@code uint32} limit against a {@code uint64} one) are left to the caller.
    */
-  static void copySameFields(
-      com.google.protobuf.Message from, com.google.protobuf.Message.Builder to) {
+  static void copySameFields(Message from, Message.Builder to) {
     var target = to.getDescriptorForType();
     from.getAllFields()
         .forEach(
@@ -737,9 +748,7 @@ final class ProtoCodec {
             });
   }
 
-  private static boolean sameType(
-      com.google.protobuf.Descriptors.FieldDescriptor a,
-      com.google.protobuf.Descriptors.FieldDescriptor b) {
+  private static boolean sameType(Descriptors.FieldDescriptor a, Descriptors.FieldDescriptor b) {
     return switch (a.getJavaType()) {
       case MESSAGE -> a.getMessageType().getFullName().equals(b.getMessageType().getFullName());
       case ENUM -> a.getEnumType().getFullName().equals(b.getEnumType().getFullName());
@@ -748,18 +757,17 @@ final class ProtoCodec {
   }
 
   /** gRPC {@code UpdateAliases}. */
-  static List<dev.quiver.storage.AliasAction> aliasActions(Collections.ChangeAliases r) {
-    List<dev.quiver.storage.AliasAction> out = new java.util.ArrayList<>();
+  static List<AliasAction> aliasActions(Collections.ChangeAliases r) {
+    List<AliasAction> out = new ArrayList<>();
     for (Collections.AliasOperations a : r.getActionsList()) {
       out.add(
           switch (a.getActionCase()) {
             case CREATE_ALIAS ->
-                new dev.quiver.storage.AliasAction.Create(
+                new AliasAction.Create(
                     a.getCreateAlias().getAliasName(), a.getCreateAlias().getCollectionName());
-            case DELETE_ALIAS ->
-                new dev.quiver.storage.AliasAction.Delete(a.getDeleteAlias().getAliasName());
+            case DELETE_ALIAS -> new AliasAction.Delete(a.getDeleteAlias().getAliasName());
             case RENAME_ALIAS ->
-                new dev.quiver.storage.AliasAction.Rename(
+                new AliasAction.Rename(
                     a.getRenameAlias().getOldAliasName(), a.getRenameAlias().getNewAliasName());
             default ->
                 throw new RequestException.Invalid("body", "actions", "an action must be given");
@@ -769,7 +777,7 @@ final class ProtoCodec {
   }
 
   /** gRPC {@code Update}. */
-  static dev.quiver.server.CollectionUpdate updateCollection(Collections.UpdateCollection r) {
+  static CollectionUpdate updateCollection(Collections.UpdateCollection r) {
     ProtoFields.onlyImplemented(r, "", UPDATE_FIELDS);
     ProtoFields.onlyImplemented(r.getParams(), "params", ImplementedFields.COLLECTION_PARAMS);
     if (r.hasVectorsConfig()) {
@@ -779,14 +787,14 @@ final class ProtoCodec {
     if (r.hasQuantizationConfig()) {
       throw new RequestException.Unsupported("quantization is not supported yet");
     }
-    Map<String, dev.quiver.server.CollectionUpdate.SparseDiff> sparse = new LinkedHashMap<>();
+    Map<String, CollectionUpdate.SparseDiff> sparse = new LinkedHashMap<>();
     if (r.hasSparseVectorsConfig()) {
       r.getSparseVectorsConfig()
           .getMapMap()
           .forEach((k, v) -> sparse.put(k, sparseDiff(v, "sparse_vectors_config." + k)));
     }
     Collections.CollectionParamsDiff p = r.getParams();
-    return new dev.quiver.server.CollectionUpdate(
+    return new CollectionUpdate(
         r.hasOptimizersConfig() ? optimizersDiff(r.getOptimizersConfig()) : null,
         r.hasHnswConfig() ? hnswDiff(r.getHnswConfig()) : null,
         p.hasReplicationFactor()
@@ -804,9 +812,8 @@ final class ProtoCodec {
         sparse);
   }
 
-  static dev.quiver.cluster.ShardOperation.CreateShardKey createShardKey(
-      Collections.CreateShardKey k) {
-    return new dev.quiver.cluster.ShardOperation.CreateShardKey(
+  static ShardOperation.CreateShardKey createShardKey(Collections.CreateShardKey k) {
+    return new ShardOperation.CreateShardKey(
         shardKey(k.getShardKey(), "request.shard_key"),
         k.hasShardsNumber()
             ? range(Integer.toUnsignedLong(k.getShardsNumber()), 1, 65536, "shards_number")
@@ -819,38 +826,34 @@ final class ProtoCodec {
   }
 
   /** {@code UpdateCollectionClusterSetup}'s operation. */
-  static dev.quiver.cluster.ShardOperation shardOperation(
-      Collections.UpdateCollectionClusterSetupRequest r) {
+  static ShardOperation shardOperation(Collections.UpdateCollectionClusterSetupRequest r) {
     return switch (r.getOperationCase()) {
       case MOVE_SHARD -> {
         var m = r.getMoveShard();
         checkTransfer(m.getFromPeerId(), m.getToPeerId(), "move_shard");
-        yield new dev.quiver.cluster.ShardOperation.Move(
-            m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+        yield new ShardOperation.Move(m.getShardId(), m.getFromPeerId(), m.getToPeerId());
       }
       case REPLICATE_SHARD -> {
         var m = r.getReplicateShard();
         checkTransfer(m.getFromPeerId(), m.getToPeerId(), "replicate_shard");
-        yield new dev.quiver.cluster.ShardOperation.Replicate(
-            m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+        yield new ShardOperation.Replicate(m.getShardId(), m.getFromPeerId(), m.getToPeerId());
       }
       case ABORT_TRANSFER -> {
         var m = r.getAbortTransfer();
-        yield new dev.quiver.cluster.ShardOperation.AbortTransfer(
-            m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+        yield new ShardOperation.AbortTransfer(m.getShardId(), m.getFromPeerId(), m.getToPeerId());
       }
       case DROP_REPLICA ->
-          new dev.quiver.cluster.ShardOperation.DropReplica(
+          new ShardOperation.DropReplica(
               r.getDropReplica().getShardId(), r.getDropReplica().getPeerId());
       case CREATE_SHARD_KEY -> createShardKey(r.getCreateShardKey());
       case DELETE_SHARD_KEY ->
-          new dev.quiver.cluster.ShardOperation.DropShardKey(
+          new ShardOperation.DropShardKey(
               shardKey(r.getDeleteShardKey().getShardKey(), "delete_shard_key.shard_key"));
       case OPERATION_NOT_SET ->
           throw new RequestException.Invalid("body", "operation", "an operation must be given");
       default ->
           throw new RequestException.Unsupported(
-              r.getOperationCase().name().toLowerCase(java.util.Locale.ROOT)
+              r.getOperationCase().name().toLowerCase(Locale.ROOT)
                   + " is not supported by Quiver yet");
     };
   }
@@ -862,8 +865,7 @@ final class ProtoCodec {
     }
   }
 
-  static Collections.CollectionClusterInfoResponse proto(
-      dev.quiver.cluster.CollectionClusterInfo info) {
+  static Collections.CollectionClusterInfoResponse proto(CollectionClusterInfo info) {
     var b =
         Collections.CollectionClusterInfoResponse.newBuilder()
             .setPeerId(info.peerId())
@@ -894,11 +896,11 @@ final class ProtoCodec {
   }
 
   /** A request's {@code shard_key_selector}; absent or empty addresses every shard. */
-  static dev.quiver.cluster.ShardSelector shards(boolean has, Points.ShardKeySelector s) {
+  static ShardSelector shards(boolean has, Points.ShardKeySelector s) {
     if (!has || s.getShardKeysCount() == 0) {
-      return dev.quiver.cluster.ShardSelector.ALL;
+      return ShardSelector.ALL;
     }
-    var keys = new java.util.ArrayList<dev.quiver.storage.ShardKey>();
+    var keys = new ArrayList<ShardKey>();
     for (int i = 0; i < s.getShardKeysCount(); i++) {
       keys.add(shardKey(s.getShardKeys(i), "shard_key_selector.shard_keys[" + i + "]"));
     }
@@ -907,15 +909,14 @@ final class ProtoCodec {
         throw new RequestException.Invalid(
             "body", "shard_key_selector.fallback", "a fallback needs exactly one shard key");
       }
-      return new dev.quiver.cluster.ShardSelector(
-          keys, shardKey(s.getFallback(), "shard_key_selector.fallback"));
+      return new ShardSelector(keys, shardKey(s.getFallback(), "shard_key_selector.fallback"));
     }
-    return new dev.quiver.cluster.ShardSelector(keys, null);
+    return new ShardSelector(keys, null);
   }
 
   private static Points.VectorsOutput vectorsOutput(
       Map<String, float[]> vectors,
-      Map<String, dev.quiver.storage.SparseVector> sparse,
+      Map<String, SparseVector> sparse,
       Map<String, float[][]> multi) {
     boolean withSparse = sparse != null && !sparse.isEmpty();
     boolean withMulti = multi != null && !multi.isEmpty();
@@ -975,7 +976,7 @@ final class ProtoCodec {
    * {@code indices}, which older clients read.
    */
   @SuppressWarnings("deprecation")
-  private static Points.VectorOutput vectorOutput(dev.quiver.storage.SparseVector v) {
+  private static Points.VectorOutput vectorOutput(SparseVector v) {
     var sparse = Points.SparseVector.newBuilder();
     var indices = Points.SparseIndices.newBuilder();
     var b = Points.VectorOutput.newBuilder();
@@ -1013,7 +1014,7 @@ final class ProtoCodec {
   }
 
   /** A sparse vector's parameters: only what was set. */
-  private static Collections.SparseVectorParams proto(dev.quiver.storage.SparseVectorParams v) {
+  private static Collections.SparseVectorParams proto(SparseVectorParams v) {
     var b = Collections.SparseVectorParams.newBuilder();
     if (v.fullScanThreshold() != null || v.onDisk() != null) {
       var index = Collections.SparseIndexConfig.newBuilder();
@@ -1027,7 +1028,7 @@ final class ProtoCodec {
     }
     if (v.modifier() != null) {
       b.setModifier(
-          v.modifier() == dev.quiver.storage.SparseVectorParams.Modifier.IDF
+          v.modifier() == SparseVectorParams.Modifier.IDF
               ? Collections.Modifier.Idf
               : Collections.Modifier.None);
     }
@@ -1126,7 +1127,7 @@ final class ProtoCodec {
     return b.build();
   }
 
-  private static Collections.HnswConfigDiff hnsw(dev.quiver.storage.HnswConfig h) {
+  private static Collections.HnswConfigDiff hnsw(HnswConfig h) {
     return Collections.HnswConfigDiff.newBuilder()
         .setM(h.m())
         .setEfConstruct(h.efConstruct())
@@ -1137,17 +1138,14 @@ final class ProtoCodec {
   }
 
   /** {@code read_consistency}: a factor N, or Majority / Quorum / All. */
-  static dev.quiver.cluster.ReadConsistency consistency(boolean present, Points.ReadConsistency c) {
+  static ReadConsistency consistency(boolean present, Points.ReadConsistency c) {
     if (!present) {
-      return dev.quiver.cluster.ReadConsistency.ONE;
+      return ReadConsistency.ONE;
     }
     return switch (c.getValueCase()) {
-      case TYPE -> dev.quiver.cluster.ReadConsistency.LINEARIZABLE;
-      case FACTOR ->
-          c.getFactor() <= 1
-              ? dev.quiver.cluster.ReadConsistency.ONE
-              : dev.quiver.cluster.ReadConsistency.LINEARIZABLE;
-      case VALUE_NOT_SET -> dev.quiver.cluster.ReadConsistency.ONE;
+      case TYPE -> ReadConsistency.LINEARIZABLE;
+      case FACTOR -> c.getFactor() <= 1 ? ReadConsistency.ONE : ReadConsistency.LINEARIZABLE;
+      case VALUE_NOT_SET -> ReadConsistency.ONE;
     };
   }
 }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ public final class AuditQuery {
    * This node's entries merged with the peers' answers ({@link #answer}), newest first, at most the
    * query's limit: what {@code POST /audit/logs} returns in a cluster, as in Qdrant.
    */
-  static JsonNode merged(JsonNode local, JsonNode body, java.util.Collection<byte[]> peers) {
+  static JsonNode merged(JsonNode local, JsonNode body, Collection<byte[]> peers) {
     if (peers.isEmpty()) {
       return local;
     }

@@ -4,6 +4,7 @@ import static dev.quiver.server.rest.JsonArgs.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.server.CollectionUpdate;
@@ -11,12 +12,22 @@ import dev.quiver.server.CreateCollection;
 import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.RequestException;
 import dev.quiver.server.SparseSettings;
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.ShardingMethod;
+import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.VectorParams;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +41,7 @@ import java.util.stream.Stream;
  * and shard operations (the point and search bodies are in {@link JsonCodec}).
  */
 final class CollectionJson {
-  private static final com.fasterxml.jackson.databind.node.JsonNodeFactory F =
-      com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private CollectionJson() {}
 
@@ -82,12 +92,12 @@ final class CollectionJson {
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     sparseVectors(o).forEach((k, diff) -> sparse.put(k, diff.over(SparseVectorParams.DEFAULT)));
     Integer shards = optInt(o, "shard_number", 1, 65536);
-    dev.quiver.storage.ShardingMethod method = null;
+    ShardingMethod method = null;
     if (o.hasNonNull("sharding_method")) {
       method =
           switch (o.get("sharding_method").asText("")) {
-            case "auto" -> dev.quiver.storage.ShardingMethod.AUTO;
-            case "custom" -> dev.quiver.storage.ShardingMethod.CUSTOM;
+            case "auto" -> ShardingMethod.AUTO;
+            case "custom" -> ShardingMethod.CUSTOM;
             default ->
                 throw new RequestException.Malformed(
                     "Json deserialize error: unknown variant `"
@@ -213,7 +223,7 @@ final class CollectionJson {
   }
 
   /** A payload index to create: the field and its schema. */
-  record FieldIndex(String field, dev.quiver.storage.PayloadIndexSpec spec) {}
+  record FieldIndex(String field, PayloadIndexSpec spec) {}
 
   /**
    * The body of {@code PUT /collections/{c}/index}: {@code field_name} and {@code field_schema}, a
@@ -243,14 +253,14 @@ final class CollectionJson {
     } else {
       throw malformed(schema, "a payload schema type or params", "field_schema");
     }
-    if (!dev.quiver.storage.PayloadIndexSpec.TYPES.contains(type)) {
+    if (!PayloadIndexSpec.TYPES.contains(type)) {
       throw new RequestException.Malformed(
           "Json deserialize error: unknown variant `"
               + type
               + "`, expected one of keyword, integer, float, geo, text, bool, datetime, uuid at"
               + " field_schema");
     }
-    return new FieldIndex(field, new dev.quiver.storage.PayloadIndexSpec(type, params));
+    return new FieldIndex(field, new PayloadIndexSpec(type, params));
   }
 
   /** Refuses text index options the tokenizer does not honour. */
@@ -272,7 +282,7 @@ final class CollectionJson {
   }
 
   /** One {@code payload_schema} entry: {@code {data_type, params?, points}}. */
-  static ObjectNode payloadIndexInfo(dev.quiver.storage.PayloadIndexSpec spec, long points) {
+  static ObjectNode payloadIndexInfo(PayloadIndexSpec spec, long points) {
     ObjectNode o = F.objectNode();
     o.put("data_type", spec.dataType());
     if (spec.params() != null) {
@@ -287,10 +297,10 @@ final class CollectionJson {
    * {"collection_name", "alias_name"}} | {"delete_alias": {"alias_name"}} | {"rename_alias":
    * {"old_alias_name", "new_alias_name"}}]}}.
    */
-  static List<dev.quiver.storage.AliasAction> aliasActions(JsonNode body) {
+  static List<AliasAction> aliasActions(JsonNode body) {
     ObjectNode o = object(body, "");
     ArrayNode actions = array(required(o, "actions", ""), "actions");
-    List<dev.quiver.storage.AliasAction> out = new ArrayList<>();
+    List<AliasAction> out = new ArrayList<>();
     for (int i = 0; i < actions.size(); i++) {
       String path = "actions[" + i + "]";
       ObjectNode a = object(actions.get(i), path);
@@ -305,14 +315,13 @@ final class CollectionJson {
       out.add(
           switch (kind) {
             case "create_alias" ->
-                new dev.quiver.storage.AliasAction.Create(
+                new AliasAction.Create(
                     text(required(v, "alias_name", at), at + ".alias_name"),
                     text(required(v, "collection_name", at), at + ".collection_name"));
             case "delete_alias" ->
-                new dev.quiver.storage.AliasAction.Delete(
-                    text(required(v, "alias_name", at), at + ".alias_name"));
+                new AliasAction.Delete(text(required(v, "alias_name", at), at + ".alias_name"));
             case "rename_alias" ->
-                new dev.quiver.storage.AliasAction.Rename(
+                new AliasAction.Rename(
                     text(required(v, "old_alias_name", at), at + ".old_alias_name"),
                     text(required(v, "new_alias_name", at), at + ".new_alias_name"));
             default ->
@@ -403,10 +412,10 @@ final class CollectionJson {
       }
       multivector = true;
     }
-    dev.quiver.storage.VectorDatatype datatype = null;
+    VectorDatatype datatype = null;
     if (o.hasNonNull("datatype")) {
       String type = o.get("datatype").asText("");
-      datatype = dev.quiver.storage.VectorDatatype.ofWireName(type);
+      datatype = VectorDatatype.ofWireName(type);
       if (datatype == null) {
         throw new RequestException.Malformed(
             "Format error in JSON body: unknown variant `"
@@ -440,14 +449,12 @@ final class CollectionJson {
   }
 
   /** A snapshot as Qdrant describes it; {@code creation_time} is UTC without a zone. */
-  public static ObjectNode snapshot(dev.quiver.storage.SnapshotStore.Description d) {
+  public static ObjectNode snapshot(SnapshotStore.Description d) {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("name", d.name());
     o.put(
         "creation_time",
-        java.time.LocalDateTime.ofInstant(
-                d.creationTime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
-                java.time.ZoneOffset.UTC)
+        LocalDateTime.ofInstant(d.creationTime().truncatedTo(ChronoUnit.SECONDS), ZoneOffset.UTC)
             .toString());
     o.put("size", d.size());
     if (d.checksum() == null) {
@@ -460,17 +467,17 @@ final class CollectionJson {
 
   /** The body of a snapshot recovery. */
   /** {@code apiKey}: sent as the {@code api-key} header when the location is an http(s) URL. */
-  public record Recover(java.net.URI location, String checksum, String apiKey) {}
+  public record Recover(URI location, String checksum, String apiKey) {}
 
   public static Recover recover(JsonNode body) {
     if (!(body instanceof ObjectNode o)) {
       throw malformed(body, "object", "");
     }
     String location = text(required(o, "location", ""), "location");
-    java.net.URI uri;
+    URI uri;
     try {
-      uri = new java.net.URI(location);
-    } catch (java.net.URISyntaxException e) {
+      uri = new URI(location);
+    } catch (URISyntaxException e) {
       throw new RequestException.Invalid("JSON body", "location", "not a URL: " + e.getReason());
     }
     JsonNode sum = o.get("checksum");
@@ -494,7 +501,7 @@ final class CollectionJson {
    * replicate_shard}, {@code drop_replica}, {@code abort_transfer}. Sharding keys, resharding and
    * point replication are answered as not supported.
    */
-  public static dev.quiver.cluster.ShardOperation shardOperation(JsonNode body) {
+  public static ShardOperation shardOperation(JsonNode body) {
     if (!(body instanceof ObjectNode o) || o.size() != 1) {
       throw new RequestException.Malformed(
           "Format error in JSON body: expected exactly one of move_shard, replicate_shard,"
@@ -517,15 +524,14 @@ final class CollectionJson {
               "JSON body", kind + ".to_peer_id", "cannot transfer shard to itself");
         }
         yield switch (kind) {
-          case "move_shard" -> new dev.quiver.cluster.ShardOperation.Move(shard, from, to);
-          case "replicate_shard" ->
-              new dev.quiver.cluster.ShardOperation.Replicate(shard, from, to);
-          default -> new dev.quiver.cluster.ShardOperation.AbortTransfer(shard, from, to);
+          case "move_shard" -> new ShardOperation.Move(shard, from, to);
+          case "replicate_shard" -> new ShardOperation.Replicate(shard, from, to);
+          default -> new ShardOperation.AbortTransfer(shard, from, to);
         };
       }
       case "drop_replica" -> {
         onlyImplemented((ObjectNode) op, kind, RequestFields.ShardOps.DROP_REPLICA);
-        yield new dev.quiver.cluster.ShardOperation.DropReplica(
+        yield new ShardOperation.DropReplica(
             (int) shardId(op, kind), u64(required(op, "peer_id", kind), kind + ".peer_id"));
       }
       case "create_sharding_key" -> createShardKey(op, kind);
@@ -553,7 +559,7 @@ final class CollectionJson {
     ShardKey key = JsonCodec.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key"));
     Integer shards = optInt(o, "shards_number", 1, 65536);
     Integer rf = optInt(o, "replication_factor", 1, 65536);
-    List<Long> placement = new java.util.ArrayList<>();
+    List<Long> placement = new ArrayList<>();
     if (o.hasNonNull("placement")) {
       ArrayNode peers = array(o.get("placement"), prefixed(path, "placement"));
       for (int i = 0; i < peers.size(); i++) {

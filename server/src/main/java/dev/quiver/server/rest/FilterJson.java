@@ -7,6 +7,7 @@ import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.Value;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -172,8 +173,7 @@ final class FilterJson {
         return (double) OffsetDateTime.parse(s).toInstant().toEpochMilli();
       } catch (DateTimeParseException e) {
         try {
-          return (double)
-              java.time.Instant.parse(s + (s.length() <= 10 ? "T00:00:00Z" : "Z")).toEpochMilli();
+          return (double) Instant.parse(s + (s.length() <= 10 ? "T00:00:00Z" : "Z")).toEpochMilli();
         } catch (DateTimeParseException e2) {
           throw bad(path + "." + b, "`" + s + "` is not an RFC 3339 date-time");
         }

@@ -1,5 +1,6 @@
 package dev.quiver.server.rest;
 
+import dev.quiver.security.Forbidden;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.StorageException;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -24,7 +25,7 @@ final class HttpErrors {
           RestResponse.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, i.getMessage(), startedNanos);
       case RequestException.Unsupported u ->
           RestResponse.error(HttpResponseStatus.BAD_REQUEST, u.getMessage(), startedNanos);
-      case dev.quiver.security.Forbidden f ->
+      case Forbidden f ->
           RestResponse.error(
               HttpResponseStatus.FORBIDDEN, "Forbidden: " + f.getMessage(), startedNanos);
       case StorageException.Timeout t ->

@@ -7,31 +7,40 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardSelector;
+import dev.quiver.server.Bm25;
+import dev.quiver.server.Groups;
 import dev.quiver.server.ImplementedFields;
+import dev.quiver.server.Ordering;
 import dev.quiver.server.PointVectors;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -58,7 +67,7 @@ final class JsonCodec {
   }
 
   /** One operation of {@code POST /points/batch}, with the shards it addresses. */
-  record BatchOp(dev.quiver.storage.UpdateOp op, ShardSelector shards) {}
+  record BatchOp(UpdateOp op, ShardSelector shards) {}
 
   static List<BatchOp> batchOperations(JsonNode body) {
     List<BatchOp> out = new ArrayList<>();
@@ -71,14 +80,14 @@ final class JsonCodec {
       }
       String kind = item.fieldNames().next();
       JsonNode v = object(item.get(kind), "operations[" + i + "]." + kind);
-      dev.quiver.storage.UpdateOp op =
+      UpdateOp op =
           switch (kind) {
             case "upsert" -> upsert(v);
             case "delete" -> deletePoints(v);
             case "set_payload" -> setPayload(v, false);
             case "overwrite_payload" -> setPayload(v, true);
             case "delete_payload" -> deletePayload(v);
-            case "clear_payload" -> new dev.quiver.storage.UpdateOp.ClearPayload(selector(v));
+            case "clear_payload" -> new UpdateOp.ClearPayload(selector(v));
             case "update_vectors" -> updateVectors(v);
             case "delete_vectors" -> deleteVectors(v);
             default ->
@@ -95,8 +104,7 @@ final class JsonCodec {
   }
 
   /** The grouping of a groups request: the payload key and the points per group. */
-  record GroupsParams(
-      String groupBy, int groupSize, dev.quiver.server.Groups.WithLookup withLookup) {}
+  record GroupsParams(String groupBy, int groupSize, Groups.WithLookup withLookup) {}
 
   static GroupsParams groups(JsonNode body, boolean query) {
     ObjectNode o = object(body, "");
@@ -114,24 +122,24 @@ final class JsonCodec {
   /**
    * {@code with_lookup}: a collection name, or {@code {collection, with_payload, with_vectors}}.
    */
-  private static dev.quiver.server.Groups.WithLookup withLookup(JsonNode n) {
+  private static Groups.WithLookup withLookup(JsonNode n) {
     if (n == null || n.isNull()) {
       return null;
     }
     if (n.isTextual()) {
-      return new dev.quiver.server.Groups.WithLookup(n.asText(), WithPayload.ALL, WithVectors.NONE);
+      return new Groups.WithLookup(n.asText(), WithPayload.ALL, WithVectors.NONE);
     }
     ObjectNode o = object(n, "with_lookup");
     onlyImplemented(
         o, "with_lookup", Set.of("collection", "with_payload", "with_vector", "with_vectors"));
-    return new dev.quiver.server.Groups.WithLookup(
+    return new Groups.WithLookup(
         text(required(o, "collection", "with_lookup"), "with_lookup.collection"),
         withPayload(o.get("with_payload"), WithPayload.ALL),
         withVectors(vectorSelector(o), WithVectors.NONE));
   }
 
   /** A {@code SearchMatrixRequest}. */
-  record Matrix(dev.quiver.storage.Filter filter, int sample, int limit, String using) {}
+  record Matrix(Filter filter, int sample, int limit, String using) {}
 
   static Matrix matrix(JsonNode body) {
     ObjectNode o = object(body, "");
@@ -145,7 +153,7 @@ final class JsonCodec {
   }
 
   /** A {@code FacetRequest}. */
-  record Facet(String key, dev.quiver.storage.Filter filter, int limit) {}
+  record Facet(String key, Filter filter, int limit) {}
 
   static Facet facet(JsonNode body) {
     ObjectNode o = object(body, "");
@@ -245,7 +253,7 @@ final class JsonCodec {
   }
 
   /** {@code UpdateVectors}: {@code {"points": [{"id", "vector"}]}}. */
-  static dev.quiver.storage.UpdateOp updateVectors(JsonNode body) {
+  static UpdateOp updateVectors(JsonNode body) {
     ObjectNode o = object(body, "");
     ArrayNode arr = array(required(o, "points", ""), "points");
     List<Point> points = new ArrayList<>(arr.size());
@@ -257,51 +265,48 @@ final class JsonCodec {
           vectorStruct(required(p, "vector", at), at + ".vector")
               .point(pointId(required(p, "id", at), at + ".id"), null));
     }
-    return new dev.quiver.storage.UpdateOp.UpdateVectors(points);
+    return new UpdateOp.UpdateVectors(points);
   }
 
   /** {@code DeleteVectors}: the points or filter, and {@code vector}, the names to remove. */
-  static dev.quiver.storage.UpdateOp deleteVectors(JsonNode body) {
+  static UpdateOp deleteVectors(JsonNode body) {
     ObjectNode o = object(body, "");
-    return new dev.quiver.storage.UpdateOp.DeleteVectors(
-        selector(o), strings(required(o, "vector", ""), "vector"));
+    return new UpdateOp.DeleteVectors(selector(o), strings(required(o, "vector", ""), "vector"));
   }
 
   /** {@code PointIdsList} ({@code points}) or {@code FilterSelector} ({@code filter}). */
-  static dev.quiver.storage.PointSelector selector(JsonNode body) {
+  static PointSelector selector(JsonNode body) {
     ObjectNode o = object(body, "");
     if (o.hasNonNull("points")) {
-      return new dev.quiver.storage.PointSelector.Ids(pointIds(o.get("points"), "points"));
+      return new PointSelector.Ids(pointIds(o.get("points"), "points"));
     }
     if (o.hasNonNull("filter")) {
-      return new dev.quiver.storage.PointSelector.ByFilter(
-          FilterJson.parse(o.get("filter"), "filter"));
+      return new PointSelector.ByFilter(FilterJson.parse(o.get("filter"), "filter"));
     }
     throw new RequestException.Invalid(BODY, "points", "either points or filter must be given");
   }
 
   /** A delete: by ids or by filter. */
-  static dev.quiver.storage.UpdateOp deletePoints(JsonNode body) {
-    return dev.quiver.storage.UpdateOp.delete(selector(body));
+  static UpdateOp deletePoints(JsonNode body) {
+    return UpdateOp.delete(selector(body));
   }
 
   /** {@code SetPayload}: payload, the points or filter, and an optional nested key. */
-  static dev.quiver.storage.UpdateOp setPayload(JsonNode body, boolean overwrite) {
+  static UpdateOp setPayload(JsonNode body, boolean overwrite) {
     ObjectNode o = object(body, "");
     Value.Struct payload = payload(required(o, "payload", ""), "payload");
     var selector = selector(o);
     if (overwrite) {
-      return new dev.quiver.storage.UpdateOp.OverwritePayload(selector, payload);
+      return new UpdateOp.OverwritePayload(selector, payload);
     }
     String key = o.hasNonNull("key") ? text(o.get("key"), "key") : null;
-    return new dev.quiver.storage.UpdateOp.SetPayload(selector, payload, key);
+    return new UpdateOp.SetPayload(selector, payload, key);
   }
 
   /** {@code DeletePayload}: keys, and the points or filter. */
-  static dev.quiver.storage.UpdateOp deletePayload(JsonNode body) {
+  static UpdateOp deletePayload(JsonNode body) {
     ObjectNode o = object(body, "");
-    return new dev.quiver.storage.UpdateOp.DeletePayload(
-        selector(o), strings(required(o, "keys", ""), "keys"));
+    return new UpdateOp.DeletePayload(selector(o), strings(required(o, "keys", ""), "keys"));
   }
 
   /** A {@code PointRequest}: ids plus the payload and vector selectors. */
@@ -317,12 +322,12 @@ final class JsonCodec {
 
   /** A {@code ScrollRequest}. */
   record Scroll(
-      dev.quiver.storage.Filter filter,
+      Filter filter,
       PointId offset,
       int limit,
       WithPayload withPayload,
       WithVectors withVectors,
-      dev.quiver.server.Ordering.OrderBy orderBy) {}
+      Ordering.OrderBy orderBy) {}
 
   static Scroll scroll(JsonNode body) {
     ObjectNode o = object(body, "");
@@ -342,12 +347,12 @@ final class JsonCodec {
   }
 
   /** {@code order_by}: a key, or {@code {"key", "direction", "start_from"}}; null when absent. */
-  static dev.quiver.server.Ordering.OrderBy orderBy(JsonNode n) {
+  static Ordering.OrderBy orderBy(JsonNode n) {
     if (n == null || n.isNull()) {
       return null;
     }
     if (n.isTextual()) {
-      return new dev.quiver.server.Ordering.OrderBy(n.asText(), false, null);
+      return new Ordering.OrderBy(n.asText(), false, null);
     }
     ObjectNode o = object(n, "order_by");
     onlyImplemented(o, "order_by", Set.of("key", "direction", "start_from"));
@@ -375,11 +380,11 @@ final class JsonCodec {
             "Bad request: order_by.start_from must be a number (datetimes are not supported yet)");
       }
     }
-    return new dev.quiver.server.Ordering.OrderBy(key, descending, start);
+    return new Ordering.OrderBy(key, descending, start);
   }
 
   /** The filter of a {@code CountRequest} ({@code exact} is accepted: counts are always exact). */
-  static dev.quiver.storage.Filter countFilter(JsonNode body) {
+  static Filter countFilter(JsonNode body) {
     ObjectNode o = object(body, "");
     optBool(o, "exact");
     return FilterJson.parse(o.get("filter"), "filter");
@@ -603,8 +608,8 @@ final class JsonCodec {
     Value.Struct options =
         o.hasNonNull("options") ? payload(o.get("options"), path + ".options") : null;
     return query
-        ? dev.quiver.server.Bm25.query(text, model, options, BODY, path)
-        : dev.quiver.server.Bm25.document(text, model, options, BODY, path);
+        ? Bm25.query(text, model, options, BODY, path)
+        : Bm25.document(text, model, options, BODY, path);
   }
 
   static SparseVector sparseVector(JsonNode node, String path) {
@@ -778,7 +783,7 @@ final class JsonCodec {
       case PointId.Num n ->
           n.value() >= 0
               ? F.numberNode(n.value())
-              : F.numberNode(new java.math.BigInteger(Long.toUnsignedString(n.value())));
+              : F.numberNode(new BigInteger(Long.toUnsignedString(n.value())));
       case PointId.Uuid u -> F.textNode(u.value().toString());
     };
   }
@@ -847,7 +852,7 @@ final class JsonCodec {
       return ShardSelector.ALL;
     }
     if (n.isArray()) {
-      List<ShardKey> keys = new java.util.ArrayList<>();
+      List<ShardKey> keys = new ArrayList<>();
       for (int i = 0; i < n.size(); i++) {
         keys.add(shardKey(n.get(i), "shard_key[" + i + "]"));
       }
@@ -887,13 +892,13 @@ final class JsonCodec {
     }
     ObjectNode o = F.objectNode();
     if (vectors != null) {
-      new java.util.TreeMap<>(vectors).forEach((k, v) -> o.set(k, floats(v)));
+      new TreeMap<>(vectors).forEach((k, v) -> o.set(k, floats(v)));
     }
     if (withSparse) {
-      new java.util.TreeMap<>(sparse).forEach((k, v) -> o.set(k, sparse(v)));
+      new TreeMap<>(sparse).forEach((k, v) -> o.set(k, sparse(v)));
     }
     if (withMulti) {
-      new java.util.TreeMap<>(multi).forEach((k, v) -> o.set(k, rows(v)));
+      new TreeMap<>(multi).forEach((k, v) -> o.set(k, rows(v)));
     }
     return o;
   }
@@ -946,11 +951,11 @@ final class JsonCodec {
       params.set("vectors", vectorParams(c.vectors().get(CollectionConfig.DEFAULT_VECTOR)));
     } else {
       ObjectNode named = params.putObject("vectors");
-      new java.util.TreeMap<>(c.vectors()).forEach((k, v) -> named.set(k, vectorParams(v)));
+      new TreeMap<>(c.vectors()).forEach((k, v) -> named.set(k, vectorParams(v)));
     }
     if (!c.sparseVectors().isEmpty()) {
       ObjectNode sparse = params.putObject("sparse_vectors");
-      new java.util.TreeMap<>(c.sparseVectors()).forEach((k, v) -> sparse.set(k, sparseParams(v)));
+      new TreeMap<>(c.sparseVectors()).forEach((k, v) -> sparse.set(k, sparseParams(v)));
     }
     params.put("shard_number", c.shardNumber());
     if (c.customSharding()) {
@@ -1004,7 +1009,7 @@ final class JsonCodec {
   }
 
   /** A sparse vector's parameters: only what was set, as Qdrant shows them. */
-  private static ObjectNode sparseParams(dev.quiver.storage.SparseVectorParams v) {
+  private static ObjectNode sparseParams(SparseVectorParams v) {
     ObjectNode o = F.objectNode();
     if (v.fullScanThreshold() != null || v.onDisk() != null) {
       ObjectNode index = o.putObject("index");
@@ -1016,7 +1021,7 @@ final class JsonCodec {
       }
     }
     if (v.modifier() != null) {
-      o.put("modifier", v.modifier().name().toLowerCase(java.util.Locale.ROOT));
+      o.put("modifier", v.modifier().name().toLowerCase(Locale.ROOT));
     }
     return o;
   }

@@ -3,6 +3,7 @@ package dev.quiver.server.rest;
 import dev.quiver.server.RequestException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 
 /** The one part of a {@code multipart/form-data} body that an upload needs. Stateless. */
 final class Multipart {
@@ -34,7 +35,7 @@ final class Multipart {
       if (next < 0) {
         break;
       }
-      if (headers.toLowerCase(java.util.Locale.ROOT).contains("name=\"" + name + "\"")) {
+      if (headers.toLowerCase(Locale.ROOT).contains("name=\"" + name + "\"")) {
         return Arrays.copyOfRange(body, contentStart, next);
       }
       at = next + 2;
@@ -47,7 +48,7 @@ final class Multipart {
     if (contentType != null) {
       for (String p : contentType.split(";")) {
         String t = p.trim();
-        if (t.toLowerCase(java.util.Locale.ROOT).startsWith("boundary=")) {
+        if (t.toLowerCase(Locale.ROOT).startsWith("boundary=")) {
           String b = t.substring("boundary=".length());
           if (b.length() >= 2 && b.startsWith("\"") && b.endsWith("\"")) {
             b = b.substring(1, b.length() - 1);

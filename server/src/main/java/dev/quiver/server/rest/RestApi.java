@@ -5,20 +5,40 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.api.QdrantApi;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ShardSelector;
+import dev.quiver.security.Access;
 import dev.quiver.server.BuildInfo;
 import dev.quiver.server.CreateCollection;
+import dev.quiver.server.DistanceMatrix;
+import dev.quiver.server.Facets;
+import dev.quiver.server.Groups;
+import dev.quiver.server.Metrics;
+import dev.quiver.server.NamedVectors;
+import dev.quiver.server.Ordering;
+import dev.quiver.server.Queries;
 import dev.quiver.server.RequestException;
 import dev.quiver.server.SnapshotDownloads;
 import dev.quiver.storage.CollectionNames;
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Qdrant's REST routes: decode with {@link JsonCodec}, call the {@link Dispatcher}, encode the
@@ -28,14 +48,14 @@ import java.util.List;
 final class RestApi {
   private final Dispatcher dispatcher;
   private final CreateCollection.CollectionDefaults defaults;
-  private final java.nio.file.Path auditDir;
-  private final dev.quiver.server.Metrics metrics;
+  private final Path auditDir;
+  private final Metrics metrics;
 
   RestApi(
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
-      java.nio.file.Path auditDir,
-      dev.quiver.server.Metrics metrics,
+      Path auditDir,
+      Metrics metrics,
       SnapshotDownloads downloads) {
     this.dispatcher = dispatcher;
     this.defaults = defaults;
@@ -47,16 +67,16 @@ final class RestApi {
   private final SnapshotDownloads downloads;
 
   /** The handlers by operation; every operation must be in the action table with a REST route. */
-  java.util.Map<String, Router.Handler> handlers() {
-    var h = new java.util.HashMap<String, Router.Handler>();
+  Map<String, Router.Handler> handlers() {
+    var h = new HashMap<String, Router.Handler>();
     h.put("root", r -> version());
     h.put(
         "metrics",
         r ->
             new RestResponse(
                 HttpResponseStatus.OK,
-                dev.quiver.server.Metrics.CONTENT_TYPE,
-                metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                Metrics.CONTENT_TYPE,
+                metrics.scrape().getBytes(StandardCharsets.UTF_8)));
     h.put("healthz", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
     h.put("livez", r -> RestResponse.text(HttpResponseStatus.OK, "healthz check passed"));
     h.put("readyz", r -> RestResponse.text(HttpResponseStatus.OK, "all shards are ready"));
@@ -96,18 +116,17 @@ final class RestApi {
         r -> {
           CollectionJson.VectorNameConfig config = CollectionJson.vectorNameConfig(r.json());
           if (config.sparse() != null) {
-            dev.quiver.server.NamedVectors.createSparse(
+            NamedVectors.createSparse(
                 dispatcher, target(r), r.path("vector_name"), config.sparse());
           } else {
-            dev.quiver.server.NamedVectors.create(
-                dispatcher, target(r), r.path("vector_name"), config.dense());
+            NamedVectors.create(dispatcher, target(r), r.path("vector_name"), config.dense());
           }
           return indexDone(r);
         });
     h.put(
         "delete_vector_name",
         r -> {
-          dev.quiver.server.NamedVectors.delete(dispatcher, target(r), r.path("vector_name"));
+          NamedVectors.delete(dispatcher, target(r), r.path("vector_name"));
           return indexDone(r);
         });
     h.put("collection_cluster_info", this::collectionClusterInfo);
@@ -277,7 +296,7 @@ final class RestApi {
   private RestResponse clusterTelemetry(RestRequest r) {
     var status = dispatcher.clusterStatus();
     var access = r.principal().access();
-    boolean global = access instanceof dev.quiver.security.Access.Global;
+    boolean global = access instanceof Access.Global;
     ObjectNode o = Json.MAPPER.createObjectNode();
     ObjectNode collections = o.putObject("collections");
     for (String name : dispatcher.listCollections()) {
@@ -349,7 +368,7 @@ final class RestApi {
     raft.put("is_voter", status.voter());
     ObjectNode thread = o.putObject("consensus_thread_status");
     thread.put("consensus_thread_status", "working");
-    thread.put("last_update", java.time.Instant.now().toString());
+    thread.put("last_update", Instant.now().toString());
     o.putObject("message_send_failures");
     return RestResponse.ok(o, started(r));
   }
@@ -427,12 +446,11 @@ final class RestApi {
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
-  private RestResponse snapshot(RestRequest r, dev.quiver.storage.SnapshotStore.Description d) {
+  private RestResponse snapshot(RestRequest r, SnapshotStore.Description d) {
     return RestResponse.ok(CollectionJson.snapshot(d), started(r));
   }
 
-  private RestResponse snapshots(
-      RestRequest r, List<dev.quiver.storage.SnapshotStore.Description> list) {
+  private RestResponse snapshots(RestRequest r, List<SnapshotStore.Description> list) {
     ArrayNode arr = Json.MAPPER.createArrayNode();
     list.forEach(d -> arr.add(CollectionJson.snapshot(d)));
     return RestResponse.ok(arr, started(r));
@@ -455,8 +473,7 @@ final class RestApi {
    * first (with {@code api_key} as its {@code api-key} header) and deleted after; with an optional
    * {@code checksum} (SHA-256) that must match before anything is touched.
    */
-  private void recover(
-      RestRequest r, String collection, java.util.function.Consumer<java.nio.file.Path> recovery) {
+  private void recover(RestRequest r, String collection, Consumer<Path> recovery) {
     CollectionJson.Recover q = CollectionJson.recover(r.json());
     String scheme = q.location().getScheme();
     boolean remote = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
@@ -464,7 +481,7 @@ final class RestApi {
       throw new RequestException.Invalid(
           "JSON body", "location", "must be a file:// or http(s):// URL");
     }
-    java.nio.file.Path file = null;
+    Path file = null;
     try {
       if (remote) {
         file = dispatcher.snapshots().incoming(collection);
@@ -472,15 +489,14 @@ final class RestApi {
       } else {
         file = dispatcher.snapshots().local(q.location());
       }
-      if (q.checksum() != null
-          && !q.checksum().equalsIgnoreCase(dev.quiver.storage.SnapshotStore.sha256(file))) {
+      if (q.checksum() != null && !q.checksum().equalsIgnoreCase(SnapshotStore.sha256(file))) {
         throw new StorageException.BadInput(
             "Checksum mismatch: the snapshot file is not the one given");
       }
       recovery.accept(file);
     } finally {
       if (remote) {
-        dev.quiver.storage.SnapshotStore.deleteQuietly(file);
+        SnapshotStore.deleteQuietly(file);
       }
     }
   }
@@ -508,8 +524,7 @@ final class RestApi {
   private RestResponse recoverFromUpload(RestRequest r) {
     String name = collectionName(r);
     byte[] archive = Multipart.part(r.headers().get("content-type"), r.body(), "snapshot");
-    java.nio.file.Path file =
-        dispatcher.snapshots().upload(name, archive, r.stringQuery("checksum"));
+    Path file = dispatcher.snapshots().upload(name, archive, r.stringQuery("checksum"));
     dispatcher.recoverSnapshot(name, file);
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
@@ -534,7 +549,7 @@ final class RestApi {
                 schema.set(
                     field,
                     CollectionJson.payloadIndexInfo(
-                        spec, dispatcher.count(name, dev.quiver.storage.Filter.hasValue(field)))));
+                        spec, dispatcher.count(name, Filter.hasValue(field)))));
     return RestResponse.ok(info, started(r));
   }
 
@@ -543,7 +558,7 @@ final class RestApi {
     String name = target(r);
     JsonCodec.Matrix q = JsonCodec.matrix(r.json());
     var m =
-        dev.quiver.server.DistanceMatrix.compute(
+        DistanceMatrix.compute(
             dispatcher,
             name,
             q.filter(),
@@ -584,7 +599,7 @@ final class RestApi {
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode hits = o.putArray("hits");
     for (var hit :
-        dev.quiver.server.Facets.count(
+        Facets.count(
             dispatcher,
             name,
             q.key(),
@@ -609,7 +624,7 @@ final class RestApi {
     app.put("name", "quiver");
     app.put("version", BuildInfo.QDRANT_API_VERSION);
     app.put("startup", STARTED);
-    if (r.principal().access() instanceof dev.quiver.security.Access.Global) {
+    if (r.principal().access() instanceof Access.Global) {
       o.set("quota", QuotaJson.telemetry(dispatcher.quota().localStatus()));
     }
     ObjectNode collections = o.putObject("collections");
@@ -629,8 +644,8 @@ final class RestApi {
     return RestResponse.ok(o, started(r));
   }
 
-  private static final String TELEMETRY_ID = java.util.UUID.randomUUID().toString();
-  private static final String STARTED = java.time.Instant.now().toString();
+  private static final String TELEMETRY_ID = UUID.randomUUID().toString();
+  private static final String STARTED = Instant.now().toString();
 
   /** {@code {"searches": [SearchRequest]}}: one list of results per search, in order. */
   private RestResponse searchBatch(RestRequest r) {
@@ -694,10 +709,7 @@ final class RestApi {
   /** A completed configuration change, answered as Qdrant answers them ({@code UpdateResult}). */
   private static RestResponse indexDone(RestRequest r) {
     return RestResponse.ok(
-        JsonCodec.updateResult(
-            new dev.quiver.storage.UpdateResult(
-                0, dev.quiver.storage.UpdateResult.Status.COMPLETED)),
-        started(r));
+        JsonCodec.updateResult(new UpdateResult(0, UpdateResult.Status.COMPLETED)), started(r));
   }
 
   private RestResponse createCollection(RestRequest r) {
@@ -727,9 +739,7 @@ final class RestApi {
   }
 
   /** A point update: {@code wait} and {@code ordering} from the query, the op from the body. */
-  private RestResponse update(
-      RestRequest r,
-      java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, UpdateOp> decode) {
+  private RestResponse update(RestRequest r, Function<JsonNode, UpdateOp> decode) {
     String name = target(r);
     boolean wait = r.boolQuery("wait", false);
     r.checkOrdering();
@@ -770,7 +780,7 @@ final class RestApi {
             WithPayload.ALL,
             WithVectors.ALL,
             r.consistency(),
-            dev.quiver.cluster.ShardSelector.ALL);
+            ShardSelector.ALL);
     if (found.isEmpty()) {
       throw new StorageException.NotFound("No point with id " + id + " found");
     }
@@ -803,11 +813,8 @@ final class RestApi {
   }
 
   private List<ScoredPoint> queryOne(
-      String name,
-      JsonNode body,
-      RestRequest r,
-      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode) {
-    return dev.quiver.server.Queries.run(
+      String name, JsonNode body, RestRequest r, Function<JsonNode, Queries.Request> decode) {
+    return Queries.run(
         dispatcher, name, decode.apply(body), r.consistency(), JsonCodec.shardSelector(body));
   }
 
@@ -815,9 +822,7 @@ final class RestApi {
    * {@code POST /points/search/groups}, {@code /points/query/groups}, {@code /recommend/groups}.
    */
   private RestResponse groups(
-      RestRequest r,
-      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode,
-      boolean query) {
+      RestRequest r, Function<JsonNode, Queries.Request> decode, boolean query) {
     String name = target(r);
     JsonNode body = r.json();
     var shards = JsonCodec.shardSelector(body);
@@ -826,7 +831,7 @@ final class RestApi {
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode groups = o.putArray("groups");
     for (var group :
-        dev.quiver.server.Groups.search(
+        Groups.search(
             dispatcher,
             name,
             request,
@@ -847,22 +852,18 @@ final class RestApi {
     return RestResponse.ok(o, started(r));
   }
 
-  private static final java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request>
-      SEARCH = body -> dev.quiver.server.Queries.nearest(JsonCodec.search(body));
+  private static final Function<JsonNode, Queries.Request> SEARCH =
+      body -> Queries.nearest(JsonCodec.search(body));
 
   /** {@code POST /points/recommend} and {@code /points/discover}: a list of ScoredPoint. */
-  private RestResponse points(
-      RestRequest r,
-      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode) {
+  private RestResponse points(RestRequest r, Function<JsonNode, Queries.Request> decode) {
     ArrayNode arr = Json.MAPPER.createArrayNode();
     queryOne(target(r), r.json(), r, decode).forEach(p -> arr.add(JsonCodec.scoredPoint(p)));
     return RestResponse.ok(arr, started(r));
   }
 
   /** {@code POST /points/recommend/batch} and {@code /points/discover/batch}: one list each. */
-  private RestResponse pointsBatch(
-      RestRequest r,
-      java.util.function.Function<JsonNode, dev.quiver.server.Queries.Request> decode) {
+  private RestResponse pointsBatch(RestRequest r, Function<JsonNode, Queries.Request> decode) {
     String name = target(r);
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (var item : JsonCodec.batchItems(r.json(), "searches")) {
@@ -879,7 +880,7 @@ final class RestApi {
       ObjectNode o = Json.MAPPER.createObjectNode();
       ArrayNode arr = o.putArray("points");
       for (var p :
-          dev.quiver.server.Ordering.scroll(
+          Ordering.scroll(
               dispatcher,
               name,
               q.filter(),

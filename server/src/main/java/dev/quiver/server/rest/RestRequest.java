@@ -1,6 +1,8 @@
 package dev.quiver.server.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.security.Principal;
 import dev.quiver.server.RequestException;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
@@ -12,7 +14,7 @@ import java.util.Map;
  */
 final class RestRequest {
   private final String operationId;
-  private final dev.quiver.security.Principal principal;
+  private final Principal principal;
   private final Map<String, String> pathParams;
   private final Map<String, List<String>> queryParams;
   private final HttpHeaders headers;
@@ -21,7 +23,7 @@ final class RestRequest {
 
   RestRequest(
       String operationId,
-      dev.quiver.security.Principal principal,
+      Principal principal,
       Map<String, String> pathParams,
       Map<String, List<String>> queryParams,
       HttpHeaders headers,
@@ -40,7 +42,7 @@ final class RestRequest {
     return operationId;
   }
 
-  dev.quiver.security.Principal principal() {
+  Principal principal() {
     return principal;
   }
 
@@ -141,12 +143,12 @@ final class RestRequest {
    * The {@code consistency} query parameter of reads: N, {@code majority}, {@code quorum}, {@code
    * all}.
    */
-  dev.quiver.cluster.ReadConsistency consistency() {
+  ReadConsistency consistency() {
     List<String> values = queryParams.get("consistency");
     if (values == null || values.isEmpty()) {
-      return dev.quiver.cluster.ReadConsistency.ONE;
+      return ReadConsistency.ONE;
     }
-    var parsed = dev.quiver.cluster.ReadConsistency.parse(values.getLast());
+    var parsed = ReadConsistency.parse(values.getLast());
     if (parsed == null) {
       throw new RequestException.Malformed(
           "Query deserialize error: consistency `"

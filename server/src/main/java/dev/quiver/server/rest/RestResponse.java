@@ -3,29 +3,26 @@ package dev.quiver.server.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
  * What a handler answers: a status, a content type and the body bytes, or a file streamed from disk
  * (snapshot downloads). Immutable.
  */
 record RestResponse(
-    HttpResponseStatus status,
-    String contentType,
-    byte[] body,
-    java.nio.file.Path file,
-    boolean temporary) {
+    HttpResponseStatus status, String contentType, byte[] body, Path file, boolean temporary) {
   RestResponse(HttpResponseStatus status, String contentType, byte[] body) {
     this(status, contentType, body, null, false);
   }
 
   /** A file download, streamed in chunks (never read whole into memory). */
-  static RestResponse file(java.nio.file.Path file) {
+  static RestResponse file(Path file) {
     return new RestResponse(
         HttpResponseStatus.OK, "application/octet-stream", new byte[0], file, false);
   }
 
   /** A download of a file made for this response alone, deleted once sent (or not sendable). */
-  static RestResponse temporaryFile(java.nio.file.Path file) {
+  static RestResponse temporaryFile(Path file) {
     return new RestResponse(
         HttpResponseStatus.OK, "application/octet-stream", new byte[0], file, true);
   }

@@ -10,11 +10,13 @@ import dev.quiver.security.Requirement;
 import dev.quiver.server.AccessControl;
 import dev.quiver.server.CreateCollection;
 import dev.quiver.server.Lookups;
+import dev.quiver.server.Metrics;
 import dev.quiver.server.RequestException;
 import dev.quiver.server.RequestLimits;
 import dev.quiver.server.SnapshotDownloads;
 import dev.quiver.server.Transport;
 import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.SnapshotStore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -31,13 +33,16 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.compression.CompressionOptions;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContentCompressor;
 import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -49,17 +54,25 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.cors.CorsConfigBuilder;
 import io.netty.handler.codec.http.cors.CorsHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -78,7 +91,7 @@ public final class RestServer implements AutoCloseable {
       int maxRequestSizeMb,
       boolean enableCors,
       int keepAliveTimeoutSec,
-      io.netty.handler.ssl.SslContext ssl,
+      SslContext ssl,
       int requestTimeoutSec,
       int maxConnectionsPerAddress,
       SnapshotDownloads downloads) {}
@@ -108,7 +121,7 @@ public final class RestServer implements AutoCloseable {
       Dispatcher dispatcher,
       CreateCollection.CollectionDefaults defaults,
       AccessControl access,
-      dev.quiver.server.Metrics metrics,
+      Metrics metrics,
       EventLoopGroup boss,
       EventLoopGroup workers,
       ExecutorService executor,
@@ -183,7 +196,7 @@ public final class RestServer implements AutoCloseable {
                                       "content-encoding")
                                   .build()));
                     }
-                    p.addLast(new io.netty.handler.stream.ChunkedWriteHandler());
+                    p.addLast(new ChunkedWriteHandler());
                     p.addLast(new Handler(router, handlers, access, metrics, executor, limits));
                   }
                 });
@@ -219,7 +232,7 @@ public final class RestServer implements AutoCloseable {
     private final Router router;
     private final Map<String, Router.Handler> handlers;
     private final AccessControl access;
-    private final dev.quiver.server.Metrics metrics;
+    private final Metrics metrics;
     private final ExecutorService executor;
     private final RequestLimits limits;
 
@@ -228,14 +241,13 @@ public final class RestServer implements AutoCloseable {
 
     private volatile boolean closed;
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
-    private final java.util.concurrent.atomic.AtomicInteger inFlight =
-        new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     Handler(
         Router router,
         Map<String, Router.Handler> handlers,
         AccessControl access,
-        dev.quiver.server.Metrics metrics,
+        Metrics metrics,
         ExecutorService executor,
         RequestLimits limits) {
       this.router = router;
@@ -272,7 +284,7 @@ public final class RestServer implements AutoCloseable {
         String message =
             status == HttpResponseStatus.BAD_REQUEST
                 ? "Bad request: malformed HTTP request"
-                : "Bad request: " + status.reasonPhrase().toLowerCase(java.util.Locale.ROOT);
+                : "Bad request: " + status.reasonPhrase().toLowerCase(Locale.ROOT);
         if (afterCodec != null) {
           ConnectionGuards.refuse(
               afterCodec, status, message); // drains what the client still sends
@@ -351,7 +363,7 @@ public final class RestServer implements AutoCloseable {
     private record Request(
         Router.Match match,
         QueryStringDecoder uri,
-        io.netty.handler.codec.http.HttpHeaders headers,
+        HttpHeaders headers,
         byte[] body,
         Credentials credentials,
         AccessControl.Audit audit,
@@ -525,16 +537,16 @@ public final class RestServer implements AutoCloseable {
     }
 
     private static void writeFile(
-        ChannelHandlerContext ctx, java.nio.file.Path file, boolean keepAlive, boolean temporary) {
-      java.io.RandomAccessFile raf;
+        ChannelHandlerContext ctx, Path file, boolean keepAlive, boolean temporary) {
+      RandomAccessFile raf;
       long length;
       try {
-        raf = new java.io.RandomAccessFile(file.toFile(), "r");
+        raf = new RandomAccessFile(file.toFile(), "r");
         length = raf.length();
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         LOG.error("cannot open {} for download: {}", file, e.toString());
         if (temporary) {
-          dev.quiver.storage.SnapshotStore.deleteQuietly(file);
+          SnapshotStore.deleteQuietly(file);
         }
         write(
             ctx,
@@ -545,9 +557,7 @@ public final class RestServer implements AutoCloseable {
             keepAlive);
         return;
       }
-      var res =
-          new io.netty.handler.codec.http.DefaultHttpResponse(
-              HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      var res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
       res.headers()
           .set(
@@ -560,18 +570,16 @@ public final class RestServer implements AutoCloseable {
       ctx.write(res);
       try {
         var done =
-            ctx.writeAndFlush(
-                new io.netty.handler.codec.http.HttpChunkedInput(
-                    new io.netty.handler.stream.ChunkedFile(raf, 0, length, 1 << 16)));
+            ctx.writeAndFlush(new HttpChunkedInput(new ChunkedFile(raf, 0, length, 1 << 16)));
         if (temporary) {
-          done.addListener(f -> dev.quiver.storage.SnapshotStore.deleteQuietly(file));
+          done.addListener(f -> SnapshotStore.deleteQuietly(file));
         }
         if (!keepAlive) {
           done.addListener(ChannelFutureListener.CLOSE);
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         if (temporary) {
-          dev.quiver.storage.SnapshotStore.deleteQuietly(file);
+          SnapshotStore.deleteQuietly(file);
         }
         ctx.close();
       }

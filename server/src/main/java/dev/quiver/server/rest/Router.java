@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ final class Router {
   static Router of(ActionTable table) {
     Router r = new Router();
     table.restActions().stream()
-        .sorted(java.util.Comparator.comparingInt(a -> a.path().split("\\{", -1).length))
+        .sorted(Comparator.comparingInt(a -> a.path().split("\\{", -1).length))
         .forEach(a -> r.routes.add(new Route(HttpMethod.valueOf(a.httpMethod()), a.path(), a)));
     return r;
   }

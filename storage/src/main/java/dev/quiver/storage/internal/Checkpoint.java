@@ -1,18 +1,23 @@
 package dev.quiver.storage.internal;
 
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -80,7 +85,7 @@ final class Checkpoint {
           var counted = new CountingCrcStream(raw, crc);
           var out = new DataOutputStream(new BufferedOutputStream(counted, 1 << 16));
           out.writeLong(appliedOp);
-          var names = new java.util.TreeMap<>(spaces);
+          var names = new TreeMap<>(spaces);
           out.writeInt(names.size());
           for (var e : names.entrySet()) {
             out.writeUTF(e.getKey());
@@ -88,13 +93,13 @@ final class Checkpoint {
             out.writeInt(size);
             e.getValue().writeGraph(out, size);
           }
-          var sparse = new java.util.TreeMap<>(sparseSpaces);
+          var sparse = new TreeMap<>(sparseSpaces);
           out.writeInt(sparse.size());
           for (var e : sparse.entrySet()) {
             out.writeUTF(e.getKey());
             e.getValue().write(out);
           }
-          var multi = new java.util.TreeMap<>(multiSpaces);
+          var multi = new TreeMap<>(multiSpaces);
           out.writeInt(multi.size());
           for (var e : multi.entrySet()) {
             out.writeUTF(e.getKey());
@@ -132,7 +137,7 @@ final class Checkpoint {
       long size = Files.size(file);
       try (var in = new DataInputStream(Files.newInputStream(file))) {
         if (size < 8 || in.readInt() != MAGIC) {
-          throw new dev.quiver.storage.StorageException.Corrupted(file, "wrong magic number");
+          throw new StorageException.Corrupted(file, "wrong magic number");
         }
         version = in.readInt();
       }
@@ -142,12 +147,11 @@ final class Checkpoint {
         return;
       }
       if (version != VERSION && version != 2) {
-        throw new dev.quiver.storage.StorageException.Corrupted(
-            file, "unsupported format version " + version);
+        throw new StorageException.Corrupted(file, "unsupported format version " + version);
       }
       long bodyLength = size - 8 - 12;
       if (bodyLength < 0) {
-        throw new dev.quiver.storage.StorageException.Corrupted(file, "too short");
+        throw new StorageException.Corrupted(file, "too short");
       }
       // pass 1: the body's length and CRC, as the trailer states them
       CRC32C crc = new CRC32C();
@@ -158,14 +162,14 @@ final class Checkpoint {
         while (left > 0) {
           int n = in.read(buf, 0, (int) Math.min(buf.length, left));
           if (n < 0) {
-            throw new java.io.EOFException();
+            throw new EOFException();
           }
           crc.update(buf, 0, n);
           left -= n;
         }
         var trailer = new DataInputStream(in);
         if (trailer.readLong() != bodyLength || trailer.readInt() != (int) crc.getValue()) {
-          throw new dev.quiver.storage.StorageException.Corrupted(file, "checksum mismatch");
+          throw new StorageException.Corrupted(file, "checksum mismatch");
         }
       }
       // pass 2: the content
@@ -175,7 +179,7 @@ final class Checkpoint {
         parse(in, version, to);
       }
     } catch (IOException e) {
-      throw new dev.quiver.storage.StorageException.Corrupted(file, e.getMessage());
+      throw new StorageException.Corrupted(file, e.getMessage());
     }
   }
 
@@ -221,11 +225,11 @@ final class Checkpoint {
   }
 
   /** Counts and checksums what passes through to the file. */
-  private static final class CountingCrcStream extends java.io.FilterOutputStream {
+  private static final class CountingCrcStream extends FilterOutputStream {
     private final CRC32C crc;
     long count;
 
-    CountingCrcStream(java.io.OutputStream out, CRC32C crc) {
+    CountingCrcStream(OutputStream out, CRC32C crc) {
       super(out);
       this.crc = crc;
     }

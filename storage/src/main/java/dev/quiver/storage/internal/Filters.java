@@ -8,7 +8,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Evaluates a {@link Filter} against one point's id and payload, by reading the payload ({@link
@@ -20,14 +23,14 @@ final class Filters {
   private Filters() {}
 
   static boolean test(Filter f, PointId id, Value.Struct payload) {
-    return test(f, id, payload, java.util.Set.of());
+    return test(f, id, payload, Set.of());
   }
 
   /**
    * As {@link #test(Filter, PointId, Value.Struct)}; {@code text} names the fields with a full-text
    * index, whose {@code match.text} needs every token of the query (without an index: a substring).
    */
-  static boolean test(Filter f, PointId id, Value.Struct payload, java.util.Set<String> text) {
+  static boolean test(Filter f, PointId id, Value.Struct payload, Set<String> text) {
     for (Condition c : f.must()) {
       if (!test(c, id, payload, text)) {
         return false;
@@ -63,10 +66,10 @@ final class Filters {
   }
 
   static boolean test(Condition c, PointId id, Value.Struct payload) {
-    return test(c, id, payload, java.util.Set.of());
+    return test(c, id, payload, Set.of());
   }
 
-  static boolean test(Condition c, PointId id, Value.Struct payload, java.util.Set<String> text) {
+  static boolean test(Condition c, PointId id, Value.Struct payload, Set<String> text) {
     return switch (c) {
       case Condition.Match m ->
           values(payload, m.key()).stream().anyMatch(v -> equal(v, m.value()));
@@ -80,13 +83,12 @@ final class Filters {
                       !(v instanceof Value.Null)
                           && m.values().stream().noneMatch(x -> equal(v, x)));
       case Condition.MatchText m when text.contains(m.key()) -> {
-        java.util.List<String> wanted = PayloadIndexes.tokens(m.text());
+        List<String> wanted = PayloadIndexes.tokens(m.text());
         yield values(payload, m.key()).stream()
             .anyMatch(
                 v ->
                     v instanceof Value.Str s
-                        && new java.util.HashSet<>(PayloadIndexes.tokens(s.value()))
-                            .containsAll(wanted));
+                        && new HashSet<>(PayloadIndexes.tokens(s.value())).containsAll(wanted));
       }
       case Condition.MatchText m ->
           values(payload, m.key()).stream()
@@ -134,11 +136,7 @@ final class Filters {
       case Condition.HasId h -> h.ids().contains(id);
       case Condition.Nested n ->
           raw(payload, n.key()).stream()
-              .flatMap(
-                  v ->
-                      v instanceof Value.Array a
-                          ? a.values().stream()
-                          : java.util.stream.Stream.of(v))
+              .flatMap(v -> v instanceof Value.Array a ? a.values().stream() : Stream.of(v))
               .anyMatch(v -> v instanceof Value.Struct s && test(n.filter(), id, s, text));
       case Condition.Sub s -> test(s.filter(), id, payload, text);
     };

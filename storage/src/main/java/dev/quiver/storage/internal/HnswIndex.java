@@ -2,8 +2,15 @@ package dev.quiver.storage.internal;
 
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.RequestScope;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntPredicate;
 
@@ -40,12 +47,10 @@ final class HnswIndex {
   private volatile long entry = -1; // (level << 32) | node, or -1 when empty
 
   /** Reusable visited sets: a search marks nodes without clearing an array per call. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Visited> visitedPool =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Visited> visitedPool = new ConcurrentLinkedQueue<>();
 
   /** Scratch vectors for neighbour selection, one per concurrent insert. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<float[]> scratchPool =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<float[]> scratchPool = new ConcurrentLinkedQueue<>();
 
   /**
    * A node's neighbours on one level, most similar to the node first, with those similarities, so
@@ -471,7 +476,7 @@ final class HnswIndex {
    * @return the nodes removed, free to be inserted again with new vectors
    */
   int[] remove(IntPredicate dead, int nodes) {
-    java.util.BitSet gone = new java.util.BitSet(nodes);
+    BitSet gone = new BitSet(nodes);
     int count = 0;
     for (int n = 0; n < nodes; n++) {
       if (contains(n) && dead.test(n)) {
@@ -508,7 +513,7 @@ final class HnswIndex {
           }
         }
         Candidates pool = new Candidates(capacity + 1);
-        final java.util.Set<Integer> seen = new java.util.HashSet<>();
+        final Set<Integer> seen = new HashSet<>();
         seen.add(n);
         for (int i = 0; i < cur.ids.length; i++) {
           int x = cur.ids[i];
@@ -593,7 +598,7 @@ final class HnswIndex {
     }
     int[] stack = new int[Math.max(16, nodes)];
     for (int l = (int) (ep >>> 32); l >= 0; l--) {
-      java.util.BitSet reached = new java.util.BitSet(nodes);
+      BitSet reached = new BitSet(nodes);
       int top = 0;
       stack[top++] = (int) ep;
       reached.set((int) ep);
@@ -616,7 +621,7 @@ final class HnswIndex {
   }
 
   /** Writes the graph: entry point, then each node's levels and neighbour lists. */
-  void write(java.io.DataOutputStream out, int nodes) throws java.io.IOException {
+  void write(DataOutputStream out, int nodes) throws IOException {
     out.writeLong(entry);
     out.writeInt(nodes);
     for (int n = 0; n < nodes; n++) {
@@ -636,7 +641,7 @@ final class HnswIndex {
    * are recomputed from the vectors, which are loaded first.
    */
   /** Reads past a graph written by {@link #write} (of a vector no longer in the collection). */
-  static void skip(java.io.DataInputStream in) throws java.io.IOException {
+  static void skip(DataInputStream in) throws IOException {
     in.readLong();
     int nodes = in.readInt();
     for (int n = 0; n < nodes; n++) {
@@ -647,7 +652,7 @@ final class HnswIndex {
     }
   }
 
-  void read(java.io.DataInputStream in) throws java.io.IOException {
+  void read(DataInputStream in) throws IOException {
     long e = in.readLong();
     int nodes = in.readInt();
     for (int n = 0; n < nodes; n++) {

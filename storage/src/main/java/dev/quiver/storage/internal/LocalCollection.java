@@ -3,17 +3,31 @@ package dev.quiver.storage.internal;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.Value;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 /**
  * A collection on this node: its configuration and the shards it holds, under {@code shards/<id>/}.
@@ -34,17 +48,15 @@ final class LocalCollection implements Collection, AutoCloseable {
   private final String name;
   private volatile CollectionConfig config;
   private final Path dir;
-  private final java.util.concurrent.ConcurrentSkipListMap<Integer, LocalShard> shards =
-      new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListMap<Integer, LocalShard> shards = new ConcurrentSkipListMap<>();
 
   /** Shard id → its key (custom sharding), persisted in {@link #KEYS_FILE}. */
-  private final java.util.concurrent.ConcurrentSkipListMap<Integer, dev.quiver.storage.ShardKey>
-      keys = new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListMap<Integer, ShardKey> keys = new ConcurrentSkipListMap<>();
 
   private final boolean externalLog;
 
   /** field → payload index asked for; replaced whole, persisted in {@link #INDEXES_FILE}. */
-  private volatile java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> indexes;
+  private volatile SortedMap<String, PayloadIndexSpec> indexes;
 
   /** Opens the collection at {@code dir} with the shards found under it. */
   LocalCollection(String name, Path dir, CollectionConfig config, boolean externalLog) {
@@ -83,7 +95,7 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   /** Opens (creating when new) the replica of shard {@code id}, owned by {@code key} if given. */
-  synchronized void addShard(int id, dev.quiver.storage.ShardKey key) {
+  synchronized void addShard(int id, ShardKey key) {
     if (key != null && !key.equals(keys.get(id))) {
       keys.put(id, key);
       writeKeys();
@@ -96,37 +108,37 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   private void writeKeys() {
-    var snapshot = new java.util.TreeMap<>(keys);
+    var snapshot = new TreeMap<>(keys);
     byte[] body =
-        dev.quiver.storage.ShardCodec.write(
+        ShardCodec.write(
             out -> {
               out.writeInt(snapshot.size());
               for (var e : snapshot.entrySet()) {
                 out.writeInt(e.getKey());
-                dev.quiver.storage.ShardCodec.writeShardKey(out, e.getValue());
+                ShardCodec.writeShardKey(out, e.getValue());
               }
             });
     FileFormat.writeAtomically(dir.resolve(KEYS_FILE), KEYS_MAGIC, KEYS_VERSION, body);
   }
 
-  private static java.util.Map<Integer, dev.quiver.storage.ShardKey> readKeys(Path dir) {
+  private static Map<Integer, ShardKey> readKeys(Path dir) {
     Path file = dir.resolve(KEYS_FILE);
     if (!Files.exists(file)) {
-      return java.util.Map.of();
+      return Map.of();
     }
     byte[] body = FileFormat.read(file, KEYS_MAGIC, KEYS_VERSION);
     try {
-      return dev.quiver.storage.ShardCodec.read(
+      return ShardCodec.read(
           body,
           in -> {
-            int n = dev.quiver.storage.ShardCodec.count(in);
-            var out = new java.util.HashMap<Integer, dev.quiver.storage.ShardKey>();
+            int n = ShardCodec.count(in);
+            var out = new HashMap<Integer, ShardKey>();
             for (int i = 0; i < n; i++) {
-              out.put(in.readInt(), dev.quiver.storage.ShardCodec.readShardKey(in));
+              out.put(in.readInt(), ShardCodec.readShardKey(in));
             }
             return out;
           });
-    } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+    } catch (ShardCodec.Malformed e) {
       throw new StorageException.Corrupted(file, e.getMessage());
     }
   }
@@ -143,7 +155,7 @@ final class LocalCollection implements Collection, AutoCloseable {
     }
     Path doomed = dir.resolve(SHARDS_DIR).resolve(".drop-" + id + "-" + System.nanoTime());
     try {
-      Files.move(shardDir(id), doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(shardDir(id), doomed, StandardCopyOption.ATOMIC_MOVE);
       Archives.deleteRecursively(doomed);
     } catch (IOException e) {
       throw new StorageException.Io(
@@ -152,70 +164,68 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   /** Records ({@code spec} given) or removes a payload index; removing a missing one is fine. */
-  synchronized void setPayloadIndex(String field, dev.quiver.storage.PayloadIndexSpec spec) {
-    var next = new java.util.TreeMap<>(indexes);
+  synchronized void setPayloadIndex(String field, PayloadIndexSpec spec) {
+    var next = new TreeMap<>(indexes);
     if (spec == null) {
       next.remove(field);
     } else {
       next.put(field, spec);
     }
     byte[] body =
-        dev.quiver.storage.ShardCodec.write(
+        ShardCodec.write(
             out -> {
               out.writeInt(next.size());
               for (var e : next.entrySet()) {
-                dev.quiver.storage.ShardCodec.writeString(out, e.getKey());
-                dev.quiver.storage.ShardCodec.writeString(out, e.getValue().dataType());
+                ShardCodec.writeString(out, e.getKey());
+                ShardCodec.writeString(out, e.getValue().dataType());
                 out.writeBoolean(e.getValue().params() != null);
                 if (e.getValue().params() != null) {
-                  dev.quiver.storage.ShardCodec.writeValue(out, e.getValue().params());
+                  ShardCodec.writeValue(out, e.getValue().params());
                 }
               }
             });
     FileFormat.writeAtomically(dir.resolve(INDEXES_FILE), INDEXES_MAGIC, 1, body);
-    indexes = java.util.Collections.unmodifiableSortedMap(next);
+    indexes = Collections.unmodifiableSortedMap(next);
     shards.values().forEach(shard -> shard.payloadIndexes(indexes));
   }
 
-  private static java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> readIndexes(
-      Path dir) {
+  private static SortedMap<String, PayloadIndexSpec> readIndexes(Path dir) {
     Path file = dir.resolve(INDEXES_FILE);
     if (!Files.exists(file)) {
-      return java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>());
+      return Collections.unmodifiableSortedMap(new TreeMap<>());
     }
     try {
-      return java.util.Collections.unmodifiableSortedMap(
-          dev.quiver.storage.ShardCodec.read(
+      return Collections.unmodifiableSortedMap(
+          ShardCodec.read(
               FileFormat.read(file, INDEXES_MAGIC, 1),
               in -> {
-                int n = dev.quiver.storage.ShardCodec.count(in);
-                var out = new java.util.TreeMap<String, dev.quiver.storage.PayloadIndexSpec>();
+                int n = ShardCodec.count(in);
+                var out = new TreeMap<String, PayloadIndexSpec>();
                 for (int i = 0; i < n; i++) {
-                  String field = dev.quiver.storage.ShardCodec.readString(in);
-                  String type = dev.quiver.storage.ShardCodec.readString(in);
-                  dev.quiver.storage.Value.Struct params = null;
+                  String field = ShardCodec.readString(in);
+                  String type = ShardCodec.readString(in);
+                  Value.Struct params = null;
                   if (in.readBoolean()) {
-                    if (!(dev.quiver.storage.ShardCodec.readValue(in)
-                        instanceof dev.quiver.storage.Value.Struct s)) {
-                      throw new dev.quiver.storage.ShardCodec.Malformed("index params");
+                    if (!(ShardCodec.readValue(in) instanceof Value.Struct s)) {
+                      throw new ShardCodec.Malformed("index params");
                     }
                     params = s;
                   }
                   try {
-                    out.put(field, new dev.quiver.storage.PayloadIndexSpec(type, params));
+                    out.put(field, new PayloadIndexSpec(type, params));
                   } catch (IllegalArgumentException e) {
-                    throw new dev.quiver.storage.ShardCodec.Malformed(e.getMessage());
+                    throw new ShardCodec.Malformed(e.getMessage());
                   }
                 }
                 return out;
               }));
-    } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+    } catch (ShardCodec.Malformed e) {
       throw new StorageException.Corrupted(file, e.getMessage());
     }
   }
 
   @Override
-  public java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes() {
+  public SortedMap<String, PayloadIndexSpec> payloadIndexes() {
     return indexes;
   }
 
@@ -228,8 +238,8 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   /** Closes and deletes the replicas of {@code key}'s shards held here. */
-  synchronized void dropShardKey(dev.quiver.storage.ShardKey key) {
-    for (var e : new java.util.TreeMap<>(keys).entrySet()) {
+  synchronized void dropShardKey(ShardKey key) {
+    for (var e : new TreeMap<>(keys).entrySet()) {
       if (e.getValue().equals(key)) {
         dropShard(e.getKey());
       }
@@ -268,7 +278,7 @@ final class LocalCollection implements Collection, AutoCloseable {
     try {
       return Codec.decodeConfig(body);
     } catch (Codec.DecodeException e) {
-      throw new dev.quiver.storage.StorageException.Corrupted(file, e.getMessage());
+      throw new StorageException.Corrupted(file, e.getMessage());
     }
   }
 
@@ -288,8 +298,8 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
-  public java.util.Map<Integer, dev.quiver.storage.ShardKey> shardKeys() {
-    return java.util.Collections.unmodifiableMap(keys);
+  public Map<Integer, ShardKey> shardKeys() {
+    return Collections.unmodifiableMap(keys);
   }
 
   @Override
@@ -325,15 +335,15 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
-  public synchronized void snapshot(java.io.OutputStream out) throws IOException {
-    var zip = new java.util.zip.ZipOutputStream(out);
-    zip.setLevel(java.util.zip.Deflater.BEST_SPEED);
-    zip.putNextEntry(new java.util.zip.ZipEntry(META_FILE));
+  public synchronized void snapshot(OutputStream out) throws IOException {
+    var zip = new ZipOutputStream(out);
+    zip.setLevel(Deflater.BEST_SPEED);
+    zip.putNextEntry(new ZipEntry(META_FILE));
     Files.copy(dir.resolve(META_FILE), zip);
     zip.closeEntry();
     for (String extra : new String[] {KEYS_FILE, INDEXES_FILE}) {
       if (Files.exists(dir.resolve(extra))) {
-        zip.putNextEntry(new java.util.zip.ZipEntry(extra));
+        zip.putNextEntry(new ZipEntry(extra));
         Files.copy(dir.resolve(extra), zip);
         zip.closeEntry();
       }
@@ -345,10 +355,10 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
-  public void snapshotShard(int shardId, java.io.OutputStream out) throws IOException {
+  public void snapshotShard(int shardId, OutputStream out) throws IOException {
     LocalShard shard = shard(shardId);
-    var zip = new java.util.zip.ZipOutputStream(out);
-    zip.setLevel(java.util.zip.Deflater.BEST_SPEED);
+    var zip = new ZipOutputStream(out);
+    zip.setLevel(Deflater.BEST_SPEED);
     shard.snapshotTo(zip, "");
     zip.finish();
   }
@@ -380,7 +390,7 @@ final class LocalCollection implements Collection, AutoCloseable {
     }
     Path target = shardDir(shardId);
     Archives.deleteRecursively(target);
-    Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     LocalShard restored = new LocalShard(target, config, externalLog);
     restored.payloadIndexes(indexes);
     shards.put(shardId, restored);

@@ -1,18 +1,26 @@
 package dev.quiver.storage.internal;
 
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionMetaOp;
 import dev.quiver.storage.CollectionNames;
 import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.QuotaConfig;
+import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
@@ -39,13 +47,13 @@ public final class LocalRegistry implements CollectionRegistry {
   private static final int ALIASES_VERSION = 1;
 
   /** alias → collection; replaced whole (copy on write) under metaLock, persisted. */
-  private volatile java.util.SortedMap<String, String> aliases =
-      java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>());
+  private volatile SortedMap<String, String> aliases =
+      Collections.unmodifiableSortedMap(new TreeMap<>());
 
   private static final String QUOTA_FILE = "quota.json";
 
   /** The quota configuration last set; null until one is. Written under metaLock. */
-  private volatile dev.quiver.storage.QuotaConfig quotas;
+  private volatile QuotaConfig quotas;
 
   private final Object metaLock = new Object();
   private volatile long lastApplied; // written under metaLock
@@ -128,7 +136,7 @@ public final class LocalRegistry implements CollectionRegistry {
         case CollectionMetaOp.DropShard d -> local(d.collection()).dropShard(d.shard());
         case CollectionMetaOp.CreateShardKey k -> {
           LocalCollection c = local(k.collection());
-          for (int shard : new java.util.TreeSet<>(k.localShards())) {
+          for (int shard : new TreeSet<>(k.localShards())) {
             c.addShard(shard, k.key());
           }
         }
@@ -215,7 +223,7 @@ public final class LocalRegistry implements CollectionRegistry {
       return;
     }
     if (aliases.containsValue(name)) { // a dropped collection takes its aliases with it
-      var left = new java.util.TreeMap<>(aliases);
+      var left = new TreeMap<>(aliases);
       left.values().removeIf(name::equals);
       saveAliases(left);
     }
@@ -242,24 +250,24 @@ public final class LocalRegistry implements CollectionRegistry {
   /**
    * {@code current} with {@code actions} applied, or the first action's error (nothing changes).
    */
-  private java.util.SortedMap<String, String> changed(
-      java.util.SortedMap<String, String> current, List<dev.quiver.storage.AliasAction> actions) {
-    var next = new java.util.TreeMap<>(current);
+  private SortedMap<String, String> changed(
+      SortedMap<String, String> current, List<AliasAction> actions) {
+    var next = new TreeMap<>(current);
     for (var action : actions) {
       switch (action) {
-        case dev.quiver.storage.AliasAction.Create c -> {
+        case AliasAction.Create c -> {
           checkAliasName(c.alias());
           if (!collections.containsKey(c.collection())) {
             throw StorageException.NotFound.collection(c.collection());
           }
           next.put(c.alias(), c.collection());
         }
-        case dev.quiver.storage.AliasAction.Delete d -> {
+        case AliasAction.Delete d -> {
           if (next.remove(d.alias()) == null) {
             throw new StorageException.NotFound("Alias " + d.alias() + " does not exists!");
           }
         }
-        case dev.quiver.storage.AliasAction.Rename r -> {
+        case AliasAction.Rename r -> {
           String target = next.remove(r.from());
           if (target == null) {
             throw new StorageException.NotFound("Alias " + r.from() + " does not exists!");
@@ -283,27 +291,24 @@ public final class LocalRegistry implements CollectionRegistry {
     }
   }
 
-  private void saveAliases(java.util.SortedMap<String, String> next) {
+  private void saveAliases(SortedMap<String, String> next) {
     byte[] body =
-        dev.quiver.storage.ShardCodec.write(
+        ShardCodec.write(
             out -> {
               out.writeInt(next.size());
               for (var e : next.entrySet()) {
-                dev.quiver.storage.ShardCodec.writeString(out, e.getKey());
-                dev.quiver.storage.ShardCodec.writeString(out, e.getValue());
+                ShardCodec.writeString(out, e.getKey());
+                ShardCodec.writeString(out, e.getValue());
               }
             });
     FileFormat.writeAtomically(root.resolve(ALIASES_FILE), ALIASES_MAGIC, ALIASES_VERSION, body);
-    aliases = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(next));
+    aliases = Collections.unmodifiableSortedMap(new TreeMap<>(next));
   }
 
-  private void saveQuotas(dev.quiver.storage.QuotaConfig config) {
+  private void saveQuotas(QuotaConfig config) {
     FileFormat.replace(
         root.resolve(QUOTA_FILE),
-        ch ->
-            ch.write(
-                ByteBuffer.wrap(
-                    config.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        ch -> ch.write(ByteBuffer.wrap(config.toJson().getBytes(StandardCharsets.UTF_8))));
     quotas = config;
   }
 
@@ -311,15 +316,15 @@ public final class LocalRegistry implements CollectionRegistry {
     Path file = root.resolve(QUOTA_FILE);
     if (Files.exists(file)) {
       try {
-        quotas = dev.quiver.storage.QuotaConfig.fromJson(Files.readString(file));
-      } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+        quotas = QuotaConfig.fromJson(Files.readString(file));
+      } catch (ShardCodec.Malformed e) {
         throw new StorageException.Corrupted(file, e.getMessage());
       }
     }
   }
 
   @Override
-  public Optional<dev.quiver.storage.QuotaConfig> quotas() {
+  public Optional<QuotaConfig> quotas() {
     return Optional.ofNullable(quotas);
   }
 
@@ -330,26 +335,24 @@ public final class LocalRegistry implements CollectionRegistry {
     }
     try {
       aliases =
-          java.util.Collections.unmodifiableSortedMap(
-              dev.quiver.storage.ShardCodec.read(
+          Collections.unmodifiableSortedMap(
+              ShardCodec.read(
                   FileFormat.read(file, ALIASES_MAGIC, ALIASES_VERSION),
                   in -> {
-                    int n = dev.quiver.storage.ShardCodec.count(in);
-                    var map = new java.util.TreeMap<String, String>();
+                    int n = ShardCodec.count(in);
+                    var map = new TreeMap<String, String>();
                     for (int i = 0; i < n; i++) {
-                      map.put(
-                          dev.quiver.storage.ShardCodec.readString(in),
-                          dev.quiver.storage.ShardCodec.readString(in));
+                      map.put(ShardCodec.readString(in), ShardCodec.readString(in));
                     }
                     return map;
                   }));
-    } catch (dev.quiver.storage.ShardCodec.Malformed e) {
+    } catch (ShardCodec.Malformed e) {
       throw new StorageException.Corrupted(file, e.getMessage());
     }
   }
 
   @Override
-  public java.util.SortedMap<String, String> aliases() {
+  public SortedMap<String, String> aliases() {
     return aliases;
   }
 

@@ -3,33 +3,54 @@ package dev.quiver.storage.internal;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.Filter;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
+import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.function.IntPredicate;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * A shard held in memory and made durable by its WAL: every operation is logged before it is
@@ -54,8 +75,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private final Map<PointId, Stored> points = new ConcurrentHashMap<>();
 
   /** Every point id, in order: scroll pages without sorting the points. */
-  private final java.util.concurrent.ConcurrentSkipListSet<PointId> order =
-      new java.util.concurrent.ConcurrentSkipListSet<>();
+  private final ConcurrentSkipListSet<PointId> order = new ConcurrentSkipListSet<>();
 
   /**
    * Reads that see vector slots hold an epoch, so that no slot they see is used again meanwhile.
@@ -63,7 +83,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private final Epochs epochs = new Epochs();
 
   private final PayloadIndexes indexes = new PayloadIndexes();
-  private volatile java.util.Set<String> textFields = java.util.Set.of();
+  private volatile Set<String> textFields = Set.of();
   private final Object writeLock = new Object();
   private final Wal wal;
   private final Path dir;
@@ -108,8 +128,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             }
 
             @Override
-            public void space(String name, int size, java.io.DataInputStream graph)
-                throws java.io.IOException {
+            public void space(String name, int size, DataInputStream graph) throws IOException {
               if (!config.vectors().containsKey(name)) {
                 HnswIndex.skip(graph); // a vector deleted since
                 return;
@@ -118,12 +137,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             }
 
             @Override
-            public void sparseSpace(String name, java.io.DataInputStream in)
-                throws java.io.IOException {
+            public void sparseSpace(String name, DataInputStream in) throws IOException {
               var params = config.sparseVectors().get(name);
               SparseSpace space =
                   params == null
-                      ? new SparseSpace(dev.quiver.storage.SparseVectorParams.DEFAULT, null)
+                      ? new SparseSpace(SparseVectorParams.DEFAULT, null)
                       : new SparseSpace(params, sparseIndexDir(name));
               space.read(in);
               if (params != null) { // else a sparse vector deleted since: read past it
@@ -132,8 +150,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             }
 
             @Override
-            public void multiSpace(String name, java.io.DataInputStream in)
-                throws java.io.IOException {
+            public void multiSpace(String name, DataInputStream in) throws IOException {
               VectorParams params = config.vectors().get(name);
               boolean kept = params != null && params.multivector();
               MultiSpace space = new MultiSpace(kept ? params : null);
@@ -162,7 +179,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       lastApplied = applied[0];
       checkpointed = lastApplied;
     }
-    for (var e : new java.util.TreeMap<>(config.vectors()).entrySet()) {
+    for (var e : new TreeMap<>(config.vectors()).entrySet()) {
       if (e.getValue().multivector()) {
         multiSpaces.computeIfAbsent(e.getKey(), k -> new MultiSpace(e.getValue()));
       } else if (!spaces.containsKey(e.getKey())) {
@@ -197,16 +214,15 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private List<String> vectorDirs(Path dir, CollectionConfig config) {
     Path file = dir.resolve("vectors").resolve("names");
     List<String> names = new ArrayList<>();
-    boolean changed = !java.nio.file.Files.exists(file);
+    boolean changed = !Files.exists(file);
     if (!changed) {
       try {
-        names.addAll(
-            java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8));
-      } catch (java.io.IOException e) {
+        names.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+      } catch (IOException e) {
         throw new StorageException.Io("cannot read " + file + ": " + e.getMessage(), e);
       }
     }
-    for (String name : new java.util.TreeMap<>(config.vectors()).keySet()) {
+    for (String name : new TreeMap<>(config.vectors()).keySet()) {
       if (!names.contains(name)) {
         names.add(name); // without the file: name order, as shards numbered them before it
         changed = true;
@@ -222,13 +238,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private void writeVectorDirs() {
     Path file = dir.resolve("vectors").resolve("names");
     try {
-      java.nio.file.Files.createDirectories(file.getParent());
-    } catch (java.io.IOException e) {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
       throw new StorageException.Io("cannot create " + file.getParent() + ": " + e.getMessage(), e);
     }
-    byte[] body =
-        String.join("\n", vectorDirNames).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    FileFormat.replace(file, ch -> ch.write(java.nio.ByteBuffer.wrap(body)));
+    byte[] body = String.join("\n", vectorDirNames).getBytes(StandardCharsets.UTF_8);
+    FileFormat.replace(file, ch -> ch.write(ByteBuffer.wrap(body)));
   }
 
   /** Opens the space of vector {@code name} (its directory numbered in {@code vectors/names}). */
@@ -282,13 +297,13 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         checkpointAfterSegments =
             Math.max(
                 CHECKPOINT_AFTER_SEGMENTS,
-                java.nio.file.Files.size(dir.resolve(Checkpoint.FILE)) / Math.max(1, segment));
-      } catch (java.io.IOException e) {
+                Files.size(dir.resolve(Checkpoint.FILE)) / Math.max(1, segment));
+      } catch (IOException e) {
         checkpointAfterSegments = CHECKPOINT_AFTER_SEGMENTS;
       }
       long took = System.nanoTime() - started;
       if (took > 1_000_000_000L) { // writes to this shard waited that long
-        org.apache.logging.log4j.LogManager.getLogger(LocalShard.class)
+        LogManager.getLogger(LocalShard.class)
             .warn(
                 "checkpoint of {} ({} points) took {} ms, {} ms of them forcing the vectors",
                 dir,
@@ -309,7 +324,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * their last vector, not at their mapped size: the archive is bounded by the data. A file system
    * without hard links gets the file copied under the lock instead.
    */
-  void snapshotTo(java.util.zip.ZipOutputStream zip, String prefix) throws java.io.IOException {
+  void snapshotTo(ZipOutputStream zip, String prefix) throws IOException {
     record Part(String name, Path source, long length) {}
     List<Part> parts = new ArrayList<>();
     Path links = dir.resolveSibling(".snapshot-" + dir.getFileName() + "-" + System.nanoTime());
@@ -319,15 +334,15 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         checkpointed = -1; // force a fresh checkpoint even when nothing changed since the last
         checkpoint();
         wal.force();
-        try (var files = java.nio.file.Files.walk(dir)) {
+        try (var files = Files.walk(dir)) {
           Path derived = dir.resolve(SPARSE_INDEX_DIR); // rebuilt from the vectors at open
           for (Path f :
               files
-                  .filter(f -> java.nio.file.Files.isRegularFile(f) && !f.startsWith(derived))
+                  .filter(f -> Files.isRegularFile(f) && !f.startsWith(derived))
                   .sorted()
                   .toList()) {
             String name = prefix + dir.relativize(f).toString().replace('\\', '/');
-            long length = java.nio.file.Files.size(f);
+            long length = Files.size(f);
             for (VectorSpace space : spaces.values()) {
               long used = space.vectors.usedBytes(f);
               if (used >= 0) {
@@ -336,10 +351,10 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             }
             Path link = links.resolve(dir.relativize(f));
             try {
-              java.nio.file.Files.createDirectories(link.getParent());
-              java.nio.file.Files.createLink(link, f);
+              Files.createDirectories(link.getParent());
+              Files.createLink(link, f);
               parts.add(new Part(name, link, length));
-            } catch (UnsupportedOperationException | java.io.IOException linkRefused) {
+            } catch (UnsupportedOperationException | IOException linkRefused) {
               // this file system has no hard links: the file is copied now, under the lock
               copyPrefix(zip, name, f, length);
             }
@@ -355,11 +370,10 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
   }
 
-  private static void copyPrefix(
-      java.util.zip.ZipOutputStream zip, String name, Path f, long length)
-      throws java.io.IOException {
-    zip.putNextEntry(new java.util.zip.ZipEntry(name));
-    try (var in = java.nio.file.Files.newInputStream(f)) {
+  private static void copyPrefix(ZipOutputStream zip, String name, Path f, long length)
+      throws IOException {
+    zip.putNextEntry(new ZipEntry(name));
+    try (var in = Files.newInputStream(f)) {
       byte[] buf = new byte[1 << 16];
       long left = length;
       while (left > 0) {
@@ -480,8 +494,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     writeVectorDirs();
     try {
       Archives.deleteRecursively(dir.resolve("vectors").resolve(String.valueOf(number)));
-    } catch (java.io.IOException e) {
-      org.apache.logging.log4j.LogManager.getLogger(LocalShard.class)
+    } catch (IOException e) {
+      LogManager.getLogger(LocalShard.class)
           .warn("cannot delete the files of deleted vector {}: {}", name, e.toString());
     }
     checkpointed = -1;
@@ -548,7 +562,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   /**
    * The HNSW settings vector {@code name}'s space runs with (the vector's own or the collection's).
    */
-  dev.quiver.storage.HnswConfig hnswOf(String name) {
+  HnswConfig hnswOf(String name) {
     return spaces.get(name).hnsw;
   }
 
@@ -750,7 +764,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   /** Checks that each sparse vector of {@code p} names one of the collection's sparse vectors. */
-  private Map<String, dev.quiver.storage.SparseVector> prepareSparse(Point p) {
+  private Map<String, SparseVector> prepareSparse(Point p) {
     for (String name : p.sparseVectors().keySet()) {
       if (!config.sparseVectors().containsKey(name)) {
         throw new StorageException.BadInput(
@@ -916,7 +930,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   private void updatePayload(
-      long opNum, PointSelector selector, java.util.function.UnaryOperator<Value.Struct> change) {
+      long opNum, PointSelector selector, UnaryOperator<Value.Struct> change) {
     for (PointId id : ((PointSelector.Ids) selector).ids()) {
       Stored s = points.get(id);
       if (s != null) {
@@ -948,12 +962,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * Makes the payload indexes exactly {@code specs} (built from the points now, kept current by
    * every write after).
    */
-  void payloadIndexes(java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> specs) {
+  void payloadIndexes(SortedMap<String, PayloadIndexSpec> specs) {
     synchronized (writeLock) {
-      java.util.List<Map.Entry<PointId, Value.Struct>> all = new ArrayList<>(points.size());
+      List<Map.Entry<PointId, Value.Struct>> all = new ArrayList<>(points.size());
       points.values().forEach(s -> all.add(Map.entry(s.id(), s.payload())));
       indexes.define(specs, all);
-      textFields = java.util.Set.copyOf(indexes.textFields());
+      textFields = Set.copyOf(indexes.textFields());
     }
   }
 
@@ -965,15 +979,15 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * The points that pass {@code filter}: those its payload indexes narrow it to when they do, else
    * every point; each tested.
    */
-  private java.util.stream.Stream<Stored> matching(Filter filter) {
+  private Stream<Stored> matching(Filter filter) {
     PayloadIndexes.Candidates c = indexes.isEmpty() ? null : indexes.candidates(filter);
     if (c != null && c.exact()) { // the index answered the whole filter
-      return c.ids().stream().map(points::get).filter(java.util.Objects::nonNull);
+      return c.ids().stream().map(points::get).filter(Objects::nonNull);
     }
-    java.util.stream.Stream<Stored> base =
+    Stream<Stored> base =
         c == null
             ? points.values().stream()
-            : c.ids().stream().map(points::get).filter(java.util.Objects::nonNull);
+            : c.ids().stream().map(points::get).filter(Objects::nonNull);
     RequestScope scope = RequestScope.current();
     return base.filter(
         s -> {
@@ -1025,7 +1039,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     Filter filter = request.filter();
     long asOf = lastApplied; // points written after this are tested against the filter again
     RequestScope scope = RequestScope.current();
-    java.util.function.IntPredicate accept = accepting(space.owners, filter, scope);
+    IntPredicate accept = accepting(space.owners, filter, scope);
     PayloadIndexes.Candidates narrowed =
         filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
     HnswIndex.Candidates found;
@@ -1060,7 +1074,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     List<ScoredPoint> out = new ArrayList<>(Math.min(request.limit(), order.length));
     int skipped = 0;
     // a slot being indexed is found by the graph walk and by the scan of pending slots alike
-    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    Set<Integer> seen = new HashSet<>();
     for (int pos : order) {
       if (out.size() == request.limit()) {
         break;
@@ -1092,8 +1106,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   /** The slots a search may return: owned, by a point that passes {@code filter} (if any). */
-  private java.util.function.IntPredicate accepting(
-      SlotTable<PointId> owners, Filter filter, RequestScope scope) {
+  private IntPredicate accepting(SlotTable<PointId> owners, Filter filter, RequestScope scope) {
     if (filter == null) {
       return slot -> owners.get(slot) != null;
     }
@@ -1133,8 +1146,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
     float[][] rows = new float[flat.length / dim][];
     for (int i = 0; i < rows.length; i++) {
-      rows[i] =
-          preparedRow(params, java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), null);
+      rows[i] = preparedRow(params, Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), null);
     }
     int keep = (int) Math.max(1, Math.min((long) request.limit() + request.offset(), space.live()));
     Filter filter = request.filter();
@@ -1208,8 +1220,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     Filter filter = request.filter();
     long asOf = lastApplied;
     RequestScope scope = RequestScope.current();
-    java.util.function.IntPredicate live = slot -> space.owners.get(slot) != null;
-    java.util.function.IntPredicate accept = accepting(space.owners, filter, scope);
+    IntPredicate live = slot -> space.owners.get(slot) != null;
+    IntPredicate accept = accepting(space.owners, filter, scope);
     PayloadIndexes.Candidates narrowed =
         filter == null || indexes.isEmpty() ? null : indexes.candidates(filter);
     List<TopK.Hit> hits;
@@ -1230,7 +1242,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * The slots of {@code vectorName} of the candidates that exist and pass {@code filter} (null: the
    * candidates are exact).
    */
-  private int[] slots(java.util.Set<PointId> candidates, String vectorName, Filter filter) {
+  private int[] slots(Set<PointId> candidates, String vectorName, Filter filter) {
     int[] out = new int[candidates.size()];
     int n = 0;
     for (PointId id : candidates) {
@@ -1238,12 +1250,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       Integer slot = s == null ? null : s.slots().get(vectorName);
       if (slot != null && (filter == null || passes(filter, s))) {
         if (n == out.length) {
-          out = java.util.Arrays.copyOf(out, n * 2 + 1); // grew while we read
+          out = Arrays.copyOf(out, n * 2 + 1); // grew while we read
         }
         out[n++] = slot;
       }
     }
-    return java.util.Arrays.copyOf(out, n);
+    return Arrays.copyOf(out, n);
   }
 
   /**
@@ -1251,8 +1263,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
    * that a sample says few points pass (a graph walk would visit many nodes to find few that pass,
    * and lose recall), estimated by testing up to {@value #SAMPLE} random live slots.
    */
-  private boolean planExact(
-      VectorSpace space, Filter filter, java.util.function.IntPredicate accept) {
+  private boolean planExact(VectorSpace space, Filter filter, IntPredicate accept) {
     if (space.scanIsCheaper(space.live())) {
       return true;
     }
@@ -1260,7 +1271,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       return false;
     }
     int n = space.vectors.size();
-    java.util.SplittableRandom r = new java.util.SplittableRandom(n);
+    SplittableRandom r = new SplittableRandom(n);
     int tried = 0;
     int passed = 0;
     for (int i = 0; i < SAMPLE * 4 && tried < SAMPLE; i++) {
@@ -1293,7 +1304,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private List<PointRecord> retrieveHeld(
       List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
     List<PointRecord> out = new ArrayList<>(ids.size());
-    var seen = new java.util.HashSet<PointId>();
+    var seen = new HashSet<PointId>();
     for (PointId id : ids) {
       Stored s = points.get(id);
       if (s != null && seen.add(id)) {
@@ -1317,7 +1328,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   @Override
-  public dev.quiver.storage.ScrollPage scroll(
+  public ScrollPage scroll(
       Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors) {
     int token = epochs.enter();
     try {
@@ -1327,7 +1338,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     }
   }
 
-  private dev.quiver.storage.ScrollPage scrollHeld(
+  private ScrollPage scrollHeld(
       Filter filter, PointId offset, int limit, WithPayload withPayload, WithVectors withVectors) {
     List<Stored> page = new ArrayList<>((int) Math.min(limit + 1L, points.size() + 1L));
     PayloadIndexes.Candidates c =
@@ -1360,8 +1371,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       Stored s = page.get(i);
       out.add(record(s, withPayload, withVectors));
     }
-    return new dev.quiver.storage.ScrollPage(
-        out, page.size() > limit ? page.get(limit).id() : null);
+    return new ScrollPage(out, page.size() > limit ? page.get(limit).id() : null);
   }
 
   @Override

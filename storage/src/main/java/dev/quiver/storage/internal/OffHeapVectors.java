@@ -2,15 +2,18 @@ package dev.quiver.storage.internal;
 
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.VectorDatatype;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -43,7 +46,7 @@ final class OffHeapVectors implements AutoCloseable {
 
   private final Path dir;
   private final int dim;
-  private final dev.quiver.storage.VectorDatatype datatype;
+  private final VectorDatatype datatype;
   private final long vectorBytes;
 
   /** Widened vectors of a narrow datatype, one per searching thread. */
@@ -62,11 +65,11 @@ final class OffHeapVectors implements AutoCloseable {
    * checkpoint); with 0, any old chunks are deleted.
    */
   OffHeapVectors(Path dir, int dim, int restoredSize) {
-    this(dir, dim, restoredSize, dev.quiver.storage.VectorDatatype.FLOAT32);
+    this(dir, dim, restoredSize, VectorDatatype.FLOAT32);
   }
 
   /** As above, the components stored as {@code datatype}. */
-  OffHeapVectors(Path dir, int dim, int restoredSize, dev.quiver.storage.VectorDatatype datatype) {
+  OffHeapVectors(Path dir, int dim, int restoredSize, VectorDatatype datatype) {
     this.dir = dir;
     this.dim = dim;
     this.datatype = datatype;
@@ -109,7 +112,7 @@ final class OffHeapVectors implements AutoCloseable {
    * newer version), before it is mapped at this store's size.
    */
   private void checkHeader(Path file) {
-    var header = java.nio.ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
+    var header = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       while (header.hasRemaining() && ch.read(header) >= 0) {
         // read the header's 20 bytes
@@ -236,7 +239,7 @@ final class OffHeapVectors implements AutoCloseable {
       boolean existing = ch.size() >= bytes;
       MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
       if (existing && seg.get(ValueLayout.JAVA_INT, 0) == MAGIC) {
-        MemorySegment[] next = java.util.Arrays.copyOf(chunks, n + 1);
+        MemorySegment[] next = Arrays.copyOf(chunks, n + 1);
         next[n] = seg;
         chunks = next;
         return;
@@ -246,7 +249,7 @@ final class OffHeapVectors implements AutoCloseable {
       seg.set(ValueLayout.JAVA_INT, 8, dim);
       seg.set(ValueLayout.JAVA_INT, 12, CHUNK_VECTORS);
       seg.set(ValueLayout.JAVA_INT, 16, datatype.ordinal());
-      MemorySegment[] next = java.util.Arrays.copyOf(chunks, n + 1);
+      MemorySegment[] next = Arrays.copyOf(chunks, n + 1);
       next[n] = seg;
       chunks = next;
     } catch (IOException e) {
@@ -274,7 +277,7 @@ final class OffHeapVectors implements AutoCloseable {
   float similarity(Distance distance, float[] query, int slot) {
     MemorySegment seg = chunks[slot / CHUNK_VECTORS];
     long base = offset(slot);
-    if (datatype != dev.quiver.storage.VectorDatatype.FLOAT32) {
+    if (datatype != VectorDatatype.FLOAT32) {
       float[] v = widened.get();
       read(seg, base, v);
       return switch (distance) {
@@ -297,7 +300,7 @@ final class OffHeapVectors implements AutoCloseable {
    */
   void similarities(Distance distance, float[] query, int[] slots, int count, float[] out) {
     int i = 0;
-    if (distance != Distance.MANHATTAN && datatype == dev.quiver.storage.VectorDatatype.FLOAT32) {
+    if (distance != Distance.MANHATTAN && datatype == VectorDatatype.FLOAT32) {
       boolean dot = distance != Distance.EUCLID;
       MemorySegment[] cs = chunks;
       for (; i + 4 <= count; i += 4) {

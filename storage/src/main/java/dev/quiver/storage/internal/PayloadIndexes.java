@@ -6,6 +6,7 @@ import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Value;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -220,7 +221,7 @@ final class PayloadIndexes {
   }
 
   private static Candidates posted(Set<PointId> set) {
-    return fixed(set == null ? Set.of() : java.util.Collections.unmodifiableSet(set));
+    return fixed(set == null ? Set.of() : Collections.unmodifiableSet(set));
   }
 
   /** The tokens of a text: lower-cased runs of letters and digits (Qdrant's word tokenizer). */

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -239,7 +240,7 @@ final class SparseIndex {
   private Iterable<SealedPostings.ListSource> merged(
       SealedPostings old, Map<Integer, Postings> heap, List<Integer> dims) {
     return () ->
-        new java.util.Iterator<>() {
+        new Iterator<>() {
           private int next;
           private int sealedAt; // the old file's dimensions are a subset of the heap map's
 

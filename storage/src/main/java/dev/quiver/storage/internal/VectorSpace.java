@@ -4,7 +4,17 @@ import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.VectorParams;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntPredicate;
 
 /**
  * One named vector space of a shard: the off-heap vectors, the HNSW index over them, and which
@@ -108,23 +118,20 @@ final class VectorSpace implements AutoCloseable {
   // ---- vacuum: deleted vectors leave the graph, their slots are used again ----
 
   /** Slots free for new vectors: neither owned nor in the graph nor pending (at load). */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Integer> free =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Integer> free = new ConcurrentLinkedQueue<>();
 
   /** A slot freed in {@code epoch}: a read that began before may still be looking at it. */
   private record Retired(int slot, long epoch) {}
 
   /** Slots freed while reads run, in the order freed, each used again once no read can see it. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Retired> retired =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Retired> retired = new ConcurrentLinkedQueue<>();
 
   private void retire(int slot) {
     retired.add(new Retired(slot, epochs.current()));
   }
 
   /** Graph nodes whose point is gone (approximate: the vacuum recounts). */
-  private final java.util.concurrent.atomic.AtomicInteger dead =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger dead = new AtomicInteger();
 
   private volatile double deletedThreshold = 0.2;
   private volatile int vacuumMinVectors = 1000;
@@ -208,7 +215,7 @@ final class VectorSpace implements AutoCloseable {
   }
 
   /** Writes the graph of {@code size} slots, with no vacuum or insert running. */
-  void writeGraph(java.io.DataOutputStream out, int size) throws java.io.IOException {
+  void writeGraph(DataOutputStream out, int size) throws IOException {
     indexLock.lock();
     try {
       index.write(out, size);
@@ -220,16 +227,14 @@ final class VectorSpace implements AutoCloseable {
   // ---- background indexing ----
 
   /** Appended slots not yet in the graph; searches scan them, the indexer drains them. */
-  private final java.util.concurrent.ConcurrentSkipListSet<Integer> pending =
-      new java.util.concurrent.ConcurrentSkipListSet<>();
+  private final ConcurrentSkipListSet<Integer> pending = new ConcurrentSkipListSet<>();
 
   /**
    * Held while slots move from {@link #pending} into the graph (indexer or a drain). Fair: the
    * indexer takes it batch after batch, and a checkpoint writing the graph (while the shard's
    * writes wait for it) must not wait behind all of them.
    */
-  private final java.util.concurrent.locks.ReentrantLock indexLock =
-      new java.util.concurrent.locks.ReentrantLock(true);
+  private final ReentrantLock indexLock = new ReentrantLock(true);
 
   private final Object wakeUp = new Object();
   private Thread indexer; // guarded by wakeUp
@@ -301,13 +306,13 @@ final class VectorSpace implements AutoCloseable {
     try {
       int[] batch = pending.stream().limit(INDEX_BATCH).mapToInt(Integer::intValue).toArray();
       // a vector deleted before its turn never enters the graph: its slot is free at once
-      int[] live = java.util.Arrays.stream(batch).filter(s -> owners.get(s) != null).toArray();
+      int[] live = Arrays.stream(batch).filter(s -> owners.get(s) != null).toArray();
       insert(live, threads);
       for (int s : batch) {
         pending.remove(s); // only now: until inserted, searches must still scan it
       }
       if (live.length < batch.length) {
-        java.util.Set<Integer> inserted = new java.util.HashSet<>();
+        Set<Integer> inserted = new HashSet<>();
         for (int s : live) {
           inserted.add(s);
         }
@@ -335,8 +340,7 @@ final class VectorSpace implements AutoCloseable {
       }
       return;
     }
-    java.util.concurrent.atomic.AtomicInteger next =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
     Runnable work =
         () -> {
           for (int i = next.getAndIncrement(); i < slots.length; i = next.getAndIncrement()) {
@@ -378,8 +382,7 @@ final class VectorSpace implements AutoCloseable {
   }
 
   /** Drains in progress: the background indexer leaves the lock to them. */
-  private final java.util.concurrent.atomic.AtomicInteger draining =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger draining = new AtomicInteger();
 
   private void drainAll() {
     while (!pending.isEmpty()) {
@@ -398,7 +401,7 @@ final class VectorSpace implements AutoCloseable {
   }
 
   /** Adds the pending slots that {@code accept} admits to graph search results. */
-  void addPending(float[] q, HnswIndex.Candidates found, java.util.function.IntPredicate accept) {
+  void addPending(float[] q, HnswIndex.Candidates found, IntPredicate accept) {
     for (int slot : pending) {
       if (accept.test(slot)) {
         found.add(slot, vectors.similarity(params.distance(), q, slot));
@@ -464,7 +467,7 @@ final class VectorSpace implements AutoCloseable {
   }
 
   /** Slots and similarities of the best {@code k} vectors that {@code accept} admits, by scan. */
-  HnswIndex.Candidates scan(float[] q, int k, java.util.function.IntPredicate accept) {
+  HnswIndex.Candidates scan(float[] q, int k, IntPredicate accept) {
     HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
     int n = vectors.size();
     RequestScope scope = RequestScope.current();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -64,8 +65,7 @@ final class GroupBindings {
       Files.createDirectories(dir);
       Path tmp = dir.resolve(gid.getUuid() + ".tmp");
       Files.writeString(tmp, b.collection() + "\n" + b.shard() + "\n", StandardCharsets.UTF_8);
-      Files.move(
-          tmp, dir.resolve(gid.getUuid().toString()), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, dir.resolve(gid.getUuid().toString()), StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new StorageException.Io("cannot record shard group " + gid + ": " + e.getMessage(), e);
     }

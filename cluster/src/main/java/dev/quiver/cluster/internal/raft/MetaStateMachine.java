@@ -1,14 +1,21 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.cluster.internal.ShardLayout;
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.QuotaConfig;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,14 +57,13 @@ final class MetaStateMachine extends BaseStateMachine {
     void configChanged(Placement placement, long index);
 
     /** A payload index was recorded or removed. */
-    void payloadIndexChanged(
-        String collection, String field, dev.quiver.storage.PayloadIndexSpec spec, long index);
+    void payloadIndexChanged(String collection, String field, PayloadIndexSpec spec, long index);
 
     /** Aliases changed: every node's registry applies the same actions. */
-    void aliasesChanged(List<dev.quiver.storage.AliasAction> actions, long index);
+    void aliasesChanged(List<AliasAction> actions, long index);
 
     /** The quota configuration changed: every node's registry persists it. */
-    void quotasChanged(dev.quiver.storage.QuotaConfig config, long index);
+    void quotasChanged(QuotaConfig config, long index);
 
     /** Cluster membership changed: {@code peer} joined (at {@code uri}) or was removed (null). */
     void membershipChanged(long peer, String uri, long index);
@@ -66,7 +72,7 @@ final class MetaStateMachine extends BaseStateMachine {
     byte[] auditEntries(byte[] query);
 
     /** What this node reports about its own quota usage when a peer asks. */
-    dev.quiver.cluster.ResourceQuota.PeerUsage quotaUsage();
+    ResourceQuota.PeerUsage quotaUsage();
   }
 
   /**
@@ -83,7 +89,7 @@ final class MetaStateMachine extends BaseStateMachine {
 
     Placement {
       replicas = List.copyOf(replicas);
-      keys = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(keys));
+      keys = Collections.unmodifiableList(new ArrayList<>(keys));
     }
 
     /** Shard ids ever allocated (dropped ones included). */
@@ -93,7 +99,7 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** The live shards and their keys. */
     ShardLayout layout() {
-      var shards = new java.util.TreeMap<Integer, ShardKey>();
+      var shards = new TreeMap<Integer, ShardKey>();
       for (int s = 0; s < replicas.size(); s++) {
         if (!replicas.get(s).isEmpty()) {
           shards.put(s, keys.get(s));
@@ -104,8 +110,8 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** The same placement with {@code peer} added to or removed from shard {@code shard}. */
     Placement with(int shard, long peer, boolean add) {
-      List<List<Long>> next = new java.util.ArrayList<>(replicas);
-      var holders = new java.util.ArrayList<>(replicas.get(shard));
+      List<List<Long>> next = new ArrayList<>(replicas);
+      var holders = new ArrayList<>(replicas.get(shard));
       holders.remove(Long.valueOf(peer));
       if (add) {
         holders.add(peer);
@@ -116,8 +122,8 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** With new shards for {@code key}, numbered after the existing ones. */
     Placement withKey(ShardKey key, List<List<Long>> added) {
-      List<List<Long>> r = new java.util.ArrayList<>(replicas);
-      List<ShardKey> k = new java.util.ArrayList<>(keys);
+      List<List<Long>> r = new ArrayList<>(replicas);
+      List<ShardKey> k = new ArrayList<>(keys);
       for (List<Long> holders : added) {
         r.add(holders);
         k.add(key);
@@ -127,8 +133,8 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** With {@code shards} dropped: no replicas and no key. */
     Placement without(List<Integer> shards) {
-      List<List<Long>> r = new java.util.ArrayList<>(replicas);
-      List<ShardKey> k = new java.util.ArrayList<>(keys);
+      List<List<Long>> r = new ArrayList<>(replicas);
+      List<ShardKey> k = new ArrayList<>(keys);
       for (int s : shards) {
         r.set(s, List.of());
         k.set(s, null);
@@ -215,7 +221,7 @@ final class MetaStateMachine extends BaseStateMachine {
                 c.name(),
                 c.config(),
                 c.replicas(),
-                java.util.Collections.nCopies(c.replicas().size(), null),
+                Collections.nCopies(c.replicas().size(), null),
                 index);
         collections.put(c.name(), placement);
         effects.created(placement, index);
@@ -226,7 +232,7 @@ final class MetaStateMachine extends BaseStateMachine {
         Placement p = require(k.collection());
         p.layout().checkNewKey(k.collection(), k.key());
         Placement next = p.withKey(k.key(), k.replicas());
-        List<Integer> shards = new java.util.ArrayList<>();
+        List<Integer> shards = new ArrayList<>();
         for (int i = 0; i < k.replicas().size(); i++) {
           shards.add(p.shardCount() + i);
         }
@@ -320,12 +326,11 @@ final class MetaStateMachine extends BaseStateMachine {
   /** A peer's audit-log query: these bytes, then the query's JSON. */
   static final ByteString AUDIT_QUERY = ByteString.copyFromUtf8("audit-query:");
 
-  static dev.quiver.cluster.ResourceQuota.PeerUsage decodeQuotaUsage(ByteString bytes)
-      throws ShardCodec.Malformed {
+  static ResourceQuota.PeerUsage decodeQuotaUsage(ByteString bytes) throws ShardCodec.Malformed {
     return ShardCodec.read(
         bytes.toByteArray(),
         in ->
-            new dev.quiver.cluster.ResourceQuota.PeerUsage(
+            new ResourceQuota.PeerUsage(
                 in.readBoolean(), Wire.readPercent(in), Wire.readPercent(in)));
   }
 

@@ -2,6 +2,8 @@ package dev.quiver.cluster.internal.raft;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.grpc.server.GrpcServices;
@@ -13,6 +15,7 @@ import org.apache.ratis.thirdparty.io.netty.channel.ChannelInboundHandlerAdapter
 import org.apache.ratis.thirdparty.io.netty.channel.EventLoopGroup;
 import org.apache.ratis.thirdparty.io.netty.channel.nio.NioEventLoopGroup;
 import org.apache.ratis.thirdparty.io.netty.channel.socket.nio.NioServerSocketChannel;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.NotSslRecordException;
 import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslHandler;
 
 /**
@@ -28,7 +31,7 @@ import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslHandler;
 final class P2pConnectionLog implements GrpcServices.Customizer, AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(P2pConnectionLog.class);
 
-  private final List<EventLoopGroup> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<EventLoopGroup> groups = new CopyOnWriteArrayList<>();
   private final ServerInterceptor binding;
   private final ServerInterceptor adminAudit;
 
@@ -60,7 +63,7 @@ final class P2pConnectionLog implements GrpcServices.Customizer, AutoCloseable {
   @Override
   public void close() {
     for (EventLoopGroup g : groups) {
-      g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     groups.clear();
   }
@@ -104,7 +107,7 @@ final class P2pConnectionLog implements GrpcServices.Customizer, AutoCloseable {
     }
 
     private static String reason(Throwable t) {
-      if (t instanceof org.apache.ratis.thirdparty.io.netty.handler.ssl.NotSslRecordException) {
+      if (t instanceof NotSslRecordException) {
         return "the peer does not speak TLS (plain text)";
       }
       Throwable root = t;

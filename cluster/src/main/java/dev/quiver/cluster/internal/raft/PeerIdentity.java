@@ -4,10 +4,12 @@ import dev.quiver.storage.StorageException;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Properties;
 
@@ -58,8 +60,7 @@ record PeerIdentity(long peerId, String uri, boolean joined) {
       try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         p.store(w, "Quiver peer identity; do not edit");
       }
-      try (var ch =
-          java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      try (var ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
       Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);

@@ -3,13 +3,21 @@ package dev.quiver.cluster.internal.raft;
 import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -34,10 +42,10 @@ final class PeerQuotas implements AutoCloseable {
   private final long self;
   private final Supplier<Map<Long, String>> peers;
   private final Supplier<RaftGroup> metaGroup;
-  private final java.util.function.Function<RaftGroup, RaftClient> clients;
+  private final Function<RaftGroup, RaftClient> clients;
   private RaftGroup clientGroup; // under this
   private RaftClient client; // under this: asks only, so a slow peer never holds up a proposal
-  private final java.util.concurrent.ScheduledExecutorService poller;
+  private final ScheduledExecutorService poller;
   private volatile Set<Long> over = Set.of();
 
   PeerQuotas(
@@ -45,14 +53,14 @@ final class PeerQuotas implements AutoCloseable {
       long self,
       Supplier<Map<Long, String>> peers,
       Supplier<RaftGroup> metaGroup,
-      java.util.function.Function<RaftGroup, RaftClient> clients) {
+      Function<RaftGroup, RaftClient> clients) {
     this.local = local;
     this.self = self;
     this.peers = peers;
     this.metaGroup = metaGroup;
     this.clients = clients;
     this.poller =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("quota-poller").factory());
     poller.scheduleWithFixedDelay(this::poll, 1, 1, TimeUnit.SECONDS);
   }
@@ -67,7 +75,7 @@ final class PeerQuotas implements AutoCloseable {
    * Refuses a write of {@code op} that would be stored by a peer in {@code replicas} which reported
    * being over its quota at the last poll; this node's own quota is checked as it stands.
    */
-  void check(dev.quiver.storage.UpdateOp op, java.util.Collection<List<Long>> replicas) {
+  void check(UpdateOp op, Collection<List<Long>> replicas) {
     if (!ResourceQuota.consumes(op)) {
       return;
     }
@@ -92,7 +100,7 @@ final class PeerQuotas implements AutoCloseable {
         over = Set.of();
         return;
       }
-      var next = new java.util.HashSet<Long>();
+      var next = new HashSet<Long>();
       ask()
           .forEach(
               (peer, usage) -> {
@@ -110,7 +118,7 @@ final class PeerQuotas implements AutoCloseable {
   private SortedMap<Long, ResourceQuota.PeerUsage> ask() {
     RaftClient client = client();
     var answers = new TreeMap<Long, ResourceQuota.PeerUsage>();
-    Set<Long> others = new java.util.TreeSet<>(peers.get().keySet());
+    Set<Long> others = new TreeSet<>(peers.get().keySet());
     if (others.remove(self)) {
       answers.put(self, local.peerUsage());
     }
@@ -152,7 +160,7 @@ final class PeerQuotas implements AutoCloseable {
     if (client != null) {
       try {
         client.close();
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         LOG.debug("closing the quota client: {}", e.toString());
       }
       client = null;

@@ -4,39 +4,51 @@ import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.PeerUris;
 import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.cluster.internal.ShardRouting;
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionNames;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.QuotaConfig;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +59,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
@@ -65,6 +78,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
@@ -102,7 +116,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final MetaStateMachine meta;
   private final ShardMembership membership;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-  private final dev.quiver.storage.SnapshotStore snapshots;
+  private final SnapshotStore snapshots;
   private final Fanout fanout = new Fanout(executor);
 
   /** Local shard groups: group id → (collection, shard), persisted under {@code groups/}. */
@@ -114,13 +128,10 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private PeerIdentity identity;
   private RaftServer server;
   private RaftClient metaClient;
-  private final dev.quiver.cluster.ResourceQuota quota;
+  private final ResourceQuota quota;
   private PeerQuotas peerQuotas;
 
-  private RaftCluster(
-      ClusterSettings settings,
-      CollectionRegistry registry,
-      dev.quiver.cluster.ResourceQuota quota) {
+  private RaftCluster(ClusterSettings settings, CollectionRegistry registry, ResourceQuota quota) {
     PeerNameResolver.register();
     this.settings = settings;
     this.registry = registry;
@@ -162,7 +173,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
                 return server.getDivision(META_GROUP);
               }
             });
-    this.snapshots = new dev.quiver.storage.SnapshotStore(settings.snapshotsPath(), registry);
+    this.snapshots = new SnapshotStore(settings.snapshotsPath(), registry);
     this.properties = RatisProperties.of(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
     this.audit = new ClusterAudit(settings.audit());
@@ -193,9 +204,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
    * {@code registry}.
    */
   public static RaftCluster start(
-      ClusterSettings settings,
-      CollectionRegistry registry,
-      dev.quiver.cluster.ResourceQuota quota) {
+      ClusterSettings settings, CollectionRegistry registry, ResourceQuota quota) {
     var cluster = new RaftCluster(settings, registry, quota);
     try {
       cluster.startServer();
@@ -208,7 +217,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
                 try {
                   return cluster.server.getDivision(META_GROUP).getGroup();
                 } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
+                  throw new UncheckedIOException(e);
                 }
               },
               group -> cluster.client(group, RetryPolicies.noRetry()));
@@ -386,7 +395,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   private static String address(URI uri) {
     try {
-      return dev.quiver.cluster.PeerUris.hostPort(uri);
+      return PeerUris.hostPort(uri);
     } catch (IllegalArgumentException e) {
       throw new StorageException.BadInput(e.getMessage());
     }
@@ -413,7 +422,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
             TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
   }
 
-  private RaftClient client(RaftGroup group, org.apache.ratis.retry.RetryPolicy retry) {
+  private RaftClient client(RaftGroup group, RetryPolicy retry) {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setParameters(parameters)
@@ -514,15 +523,14 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public void payloadIndexChanged(
-      String collection, String field, dev.quiver.storage.PayloadIndexSpec spec, long index) {
+      String collection, String field, PayloadIndexSpec spec, long index) {
     if (index > registry.lastAppliedIndex()) {
       registry.apply(new CollectionMetaOp.SetPayloadIndex(collection, field, spec), index);
     }
   }
 
   @Override
-  public void setPayloadIndex(
-      String collection, String field, dev.quiver.storage.PayloadIndexSpec spec) {
+  public void setPayloadIndex(String collection, String field, PayloadIndexSpec spec) {
     if (spec != null) {
       quota.checkWrite();
     }
@@ -531,31 +539,30 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
-  public java.util.SortedMap<String, dev.quiver.storage.PayloadIndexSpec> payloadIndexes(
-      String collection) {
+  public SortedMap<String, PayloadIndexSpec> payloadIndexes(String collection) {
     placement(collection);
     return registry
         .get(collection)
         .map(Collection::payloadIndexes)
-        .orElse(java.util.Collections.emptySortedMap());
+        .orElse(Collections.emptySortedMap());
   }
 
   @Override
-  public void aliasesChanged(List<dev.quiver.storage.AliasAction> actions, long index) {
+  public void aliasesChanged(List<AliasAction> actions, long index) {
     if (index > registry.lastAppliedIndex()) {
       registry.apply(new CollectionMetaOp.ChangeAliases(actions), index);
     }
   }
 
   @Override
-  public void quotasChanged(dev.quiver.storage.QuotaConfig config, long index) {
+  public void quotasChanged(QuotaConfig config, long index) {
     if (index > registry.lastAppliedIndex()) {
       registry.apply(new CollectionMetaOp.SetQuotas(config), index);
     }
   }
 
   @Override
-  public dev.quiver.cluster.ResourceQuota.PeerUsage quotaUsage() {
+  public ResourceQuota.PeerUsage quotaUsage() {
     return quota.peerUsage();
   }
 
@@ -566,12 +573,12 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public Map<Long, byte[]> peerAuditEntries(byte[] query) {
-    Set<Long> others = new java.util.TreeSet<>(meta.peers().keySet());
+    Set<Long> others = new TreeSet<>(meta.peers().keySet());
     others.remove(identity.peerId());
     // the group as it is now: a peer that joined since the node's own client was built
     try (RaftClient asking =
         client(server.getDivision(META_GROUP).getGroup(), RetryPolicies.noRetry())) {
-      Map<Long, byte[]> answers = new java.util.TreeMap<>();
+      Map<Long, byte[]> answers = new TreeMap<>();
       PeerReads.ask(
               asking,
               others,
@@ -586,27 +593,27 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
-  public dev.quiver.cluster.ResourceQuota.Status quotaStatus() {
+  public ResourceQuota.Status quotaStatus() {
     return peerQuotas.status();
   }
 
   @Override
-  public dev.quiver.cluster.ResourceQuota quota() {
+  public ResourceQuota quota() {
     return quota;
   }
 
   @Override
-  public void setQuotas(dev.quiver.storage.QuotaConfig config) {
+  public void setQuotas(QuotaConfig config) {
     propose(new Wire.SetQuotas(config));
   }
 
   @Override
-  public void changeAliases(List<dev.quiver.storage.AliasAction> actions) {
+  public void changeAliases(List<AliasAction> actions) {
     propose(new Wire.ChangeAliases(actions));
   }
 
   @Override
-  public java.util.SortedMap<String, String> aliases() {
+  public SortedMap<String, String> aliases() {
     return registry.aliases();
   }
 
@@ -726,7 +733,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   @Override
   public void createCollection(String name, CollectionConfig config) {
     quota.checkWrite();
-    String problem = dev.quiver.storage.CollectionNames.problem(name);
+    String problem = CollectionNames.problem(name);
     if (problem != null) {
       throw new StorageException.BadInput(problem);
     }
@@ -764,8 +771,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
-  public void updateCollection(
-      String name, java.util.function.UnaryOperator<CollectionConfig> change) {
+  public void updateCollection(String name, UnaryOperator<CollectionConfig> change) {
     CollectionConfig current = placement(name).config();
     CollectionConfig next = change.apply(current);
     current.checkUpdate(next);
@@ -975,7 +981,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
           throw new StorageException.NotFound("Peer " + peer + " does not exist");
         }
       }
-      peers = List.copyOf(new java.util.LinkedHashSet<>(placement));
+      peers = List.copyOf(new LinkedHashSet<>(placement));
     }
     int n = shards == null ? p.config().shardNumber() : shards;
     int rf =
@@ -1003,7 +1009,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   // ---- snapshots ----
 
   @Override
-  public dev.quiver.storage.SnapshotStore snapshots() {
+  public SnapshotStore snapshots() {
     return snapshots;
   }
 

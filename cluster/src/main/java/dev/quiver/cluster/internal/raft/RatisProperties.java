@@ -4,6 +4,7 @@ import dev.quiver.cluster.ClusterSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -26,7 +27,7 @@ final class RatisProperties {
         p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
     // a request to a leader that died is given up (and retried elsewhere) within the election
     // timeout rather than Ratis' default 3 s, which shortens fail-over for writers
-    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
         p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
     // consistency=majority|all reads go through the leader's read index
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);

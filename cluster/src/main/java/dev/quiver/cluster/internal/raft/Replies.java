@@ -2,12 +2,20 @@ package dev.quiver.cluster.internal.raft;
 
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
 
 /** Waiting for a Ratis reply and reading it, with every failure as one Unavailable error. */
 final class Replies {
@@ -48,21 +56,14 @@ final class Replies {
       String why =
           switch (t) {
             case TimeoutException x -> "timed out";
-            case org.apache.ratis.protocol.exceptions.StaleReadException x ->
-                "the replica has not caught up yet";
-            case org.apache.ratis.protocol.exceptions.NotLeaderException x ->
-                "the shard's leader changed";
-            case org.apache.ratis.protocol.exceptions.LeaderNotReadyException x ->
-                "the shard's leader is not ready yet";
-            case org.apache.ratis.protocol.exceptions.GroupMismatchException x ->
-                "the peer does not run this shard's group (yet)";
-            case org.apache.ratis.protocol.exceptions.AlreadyClosedException x ->
-                "the shard's group was closed";
-            case org.apache.ratis.protocol.exceptions.RaftRetryFailureException x ->
-                "no answer from the shard's replicas";
-            case org.apache.ratis.protocol.exceptions.ReadIndexException x ->
-                "the shard's leader could not confirm a read index";
-            case java.io.IOException x when x.getCause() == null -> "connection failed";
+            case StaleReadException x -> "the replica has not caught up yet";
+            case NotLeaderException x -> "the shard's leader changed";
+            case LeaderNotReadyException x -> "the shard's leader is not ready yet";
+            case GroupMismatchException x -> "the peer does not run this shard's group (yet)";
+            case AlreadyClosedException x -> "the shard's group was closed";
+            case RaftRetryFailureException x -> "no answer from the shard's replicas";
+            case ReadIndexException x -> "the shard's leader could not confirm a read index";
+            case IOException x when x.getCause() == null -> "connection failed";
             default -> null;
           };
       if (why != null) {

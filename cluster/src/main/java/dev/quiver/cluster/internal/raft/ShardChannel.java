@@ -17,20 +17,26 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
@@ -52,8 +58,7 @@ final class ShardChannel implements AutoCloseable {
   private final RaftClient client;
   private final RaftClient readClient;
   private final List<RaftPeerId> replicas;
-  private final java.util.concurrent.atomic.AtomicInteger nextReplica =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger nextReplica = new AtomicInteger();
   private final Executor executor;
   private final Duration timeout;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -134,7 +139,7 @@ final class ShardChannel implements AutoCloseable {
         out.write(p.op());
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e); // in memory: cannot happen
+      throw new UncheckedIOException(e); // in memory: cannot happen
     }
     CompletableFuture<RaftClientReply> sent;
     try {
@@ -163,9 +168,7 @@ final class ShardChannel implements AutoCloseable {
               }
               client
                   .async()
-                  .watch(
-                      reply.getLogIndex(),
-                      org.apache.ratis.proto.RaftProtos.ReplicationLevel.ALL_COMMITTED)
+                  .watch(reply.getLogIndex(), RaftProtos.ReplicationLevel.ALL_COMMITTED)
                   .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                   .whenComplete(
                       (watched, failure) -> {
@@ -207,7 +210,7 @@ final class ShardChannel implements AutoCloseable {
   }
 
   private RuntimeException unavailable(Throwable e) {
-    if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+    if (e instanceof CompletionException && e.getCause() != null) {
       e = e.getCause();
     }
     if (e instanceof StorageException s) {
@@ -274,8 +277,7 @@ final class ShardChannel implements AutoCloseable {
         last = e; // a malformed answer: ask the next replica
       }
     }
-    if (last instanceof org.apache.ratis.protocol.exceptions.StateMachineException
-        || last instanceof org.apache.ratis.protocol.exceptions.StaleReadException) {
+    if (last instanceof StateMachineException || last instanceof StaleReadException) {
       // no replica has applied anything yet (a new group): the leader answers once it is ready
       return linearizable(read, decode);
     }

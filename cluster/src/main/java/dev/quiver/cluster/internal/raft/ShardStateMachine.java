@@ -7,18 +7,33 @@ import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
+import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
 
 /**
  * One shard replica's state machine. A log entry is a batch of update operations; operation j of
@@ -42,8 +57,7 @@ final class ShardStateMachine extends BaseStateMachine {
   private final int shard;
   private final ClusterAudit audit;
 
-  private final org.apache.ratis.statemachine.impl.SimpleStateMachineStorage snapshots =
-      new org.apache.ratis.statemachine.impl.SimpleStateMachineStorage();
+  private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
 
   ShardStateMachine(CollectionRegistry registry, String collection, int shard, ClusterAudit audit) {
     this.registry = registry;
@@ -53,17 +67,14 @@ final class ShardStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public void initialize(
-      org.apache.ratis.server.RaftServer server,
-      org.apache.ratis.protocol.RaftGroupId groupId,
-      org.apache.ratis.server.storage.RaftStorage storage)
-      throws java.io.IOException {
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
+      throws IOException {
     super.initialize(server, groupId, storage);
     var life = getLifeCycle();
-    if (life.getCurrentState() == org.apache.ratis.util.LifeCycle.State.NEW) {
+    if (life.getCurrentState() == LifeCycle.State.NEW) {
       // Ratis pauses a RUNNING state machine before it installs a snapshot into it
-      life.transition(org.apache.ratis.util.LifeCycle.State.STARTING);
-      life.transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+      life.transition(LifeCycle.State.STARTING);
+      life.transition(LifeCycle.State.RUNNING);
     }
     snapshots.init(storage);
     var latest = snapshots.loadLatestSnapshot();
@@ -74,17 +85,17 @@ final class ShardStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public org.apache.ratis.statemachine.StateMachineStorage getStateMachineStorage() {
+  public StateMachineStorage getStateMachineStorage() {
     return snapshots;
   }
 
   @Override
-  public org.apache.ratis.statemachine.SnapshotInfo getLatestSnapshot() {
+  public SnapshotInfo getLatestSnapshot() {
     return snapshots.getLatestSnapshot();
   }
 
   @Override
-  public long takeSnapshot() throws java.io.IOException {
+  public long takeSnapshot() throws IOException {
     var applied = getLastAppliedTermIndex();
     if (applied == null || applied.getIndex() <= 0) {
       return -1;
@@ -93,21 +104,17 @@ final class ShardStateMachine extends BaseStateMachine {
     if (latest != null && latest.getIndex() >= applied.getIndex()) {
       return latest.getIndex();
     }
-    java.io.File file = snapshots.getSnapshotFile(applied.getTerm(), applied.getIndex());
-    java.io.File tmp = new java.io.File(file.getParentFile(), file.getName() + ".tmp");
-    try (var out =
-        new java.io.BufferedOutputStream(
-            java.nio.file.Files.newOutputStream(tmp.toPath()), 1 << 16)) {
+    File file = snapshots.getSnapshotFile(applied.getTerm(), applied.getIndex());
+    File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
+    try (var out = new BufferedOutputStream(Files.newOutputStream(tmp.toPath()), 1 << 16)) {
       registry.require(collection).snapshotShard(shard, out);
     }
-    java.nio.file.Files.move(
-        tmp.toPath(), file.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    var md5 = org.apache.ratis.util.MD5FileUtil.computeAndSaveMd5ForFile(file);
+    Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
     snapshots.updateLatestSnapshot(
-        new org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo(
-            new org.apache.ratis.server.storage.FileInfo(file.toPath(), md5), applied));
+        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), applied));
     snapshots.cleanupOldSnapshots(
-        new org.apache.ratis.statemachine.SnapshotRetentionPolicy() {
+        new SnapshotRetentionPolicy() {
           @Override
           public int getNumSnapshotsRetained() {
             return 1;
@@ -126,20 +133,20 @@ final class ShardStateMachine extends BaseStateMachine {
   @Override
   public void pause() {
     var life = getLifeCycle();
-    if (life.getCurrentState() == org.apache.ratis.util.LifeCycle.State.RUNNING) {
-      life.transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
-      life.transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
+    if (life.getCurrentState() == LifeCycle.State.RUNNING) {
+      life.transition(LifeCycle.State.PAUSING);
+      life.transition(LifeCycle.State.PAUSED);
     }
   }
 
   /** Called after Ratis installed a snapshot from the leader: the shard becomes that archive. */
   @Override
-  public void reinitialize() throws java.io.IOException {
+  public void reinitialize() throws IOException {
     var latest = snapshots.loadLatestSnapshot();
     var life = getLifeCycle();
-    if (life.getCurrentState() == org.apache.ratis.util.LifeCycle.State.PAUSED) {
-      life.transition(org.apache.ratis.util.LifeCycle.State.STARTING);
-      life.transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    if (life.getCurrentState() == LifeCycle.State.PAUSED) {
+      life.transition(LifeCycle.State.STARTING);
+      life.transition(LifeCycle.State.RUNNING);
     }
     if (latest == null) {
       return;

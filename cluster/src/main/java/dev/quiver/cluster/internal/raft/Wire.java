@@ -1,8 +1,12 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.QuotaConfig;
+import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
@@ -44,11 +48,11 @@ final class Wire {
   record DropCollection(String name) implements MetaEntry {}
 
   /** A payload index recorded ({@code spec} given) or removed. */
-  record SetPayloadIndex(String collection, String field, dev.quiver.storage.PayloadIndexSpec spec)
+  record SetPayloadIndex(String collection, String field, PayloadIndexSpec spec)
       implements MetaEntry {}
 
   /** Alias changes, applied all or none by every node's registry. */
-  record ChangeAliases(List<dev.quiver.storage.AliasAction> actions) implements MetaEntry {}
+  record ChangeAliases(List<AliasAction> actions) implements MetaEntry {}
 
   /** A collection's changed configuration (see {@code CollectionMetaOp.UpdateConfig}). */
   record UpdateCollection(String name, CollectionConfig config) implements MetaEntry {}
@@ -70,7 +74,7 @@ final class Wire {
   record DropShardKey(String collection, ShardKey key) implements MetaEntry {}
 
   /** The cluster-wide resource quota configuration ({@code PUT /quotas}). */
-  record SetQuotas(dev.quiver.storage.QuotaConfig config) implements MetaEntry {}
+  record SetQuotas(QuotaConfig config) implements MetaEntry {}
 
   static byte[] encode(MetaEntry e) {
     return ShardCodec.write(
@@ -136,16 +140,16 @@ final class Wire {
               out.writeInt(a.actions().size());
               for (var action : a.actions()) {
                 switch (action) {
-                  case dev.quiver.storage.AliasAction.Create c -> {
+                  case AliasAction.Create c -> {
                     out.writeByte(1);
                     ShardCodec.writeString(out, c.alias());
                     ShardCodec.writeString(out, c.collection());
                   }
-                  case dev.quiver.storage.AliasAction.Delete d -> {
+                  case AliasAction.Delete d -> {
                     out.writeByte(2);
                     ShardCodec.writeString(out, d.alias());
                   }
-                  case dev.quiver.storage.AliasAction.Rename r -> {
+                  case AliasAction.Rename r -> {
                     out.writeByte(3);
                     ShardCodec.writeString(out, r.from());
                     ShardCodec.writeString(out, r.to());
@@ -192,7 +196,7 @@ final class Wire {
             case 11 -> {
               String collection = ShardCodec.readString(in);
               String field = ShardCodec.readString(in);
-              dev.quiver.storage.PayloadIndexSpec spec = null;
+              PayloadIndexSpec spec = null;
               if (in.readBoolean()) {
                 String type = ShardCodec.readString(in);
                 Value.Struct params = null;
@@ -203,7 +207,7 @@ final class Wire {
                   params = st;
                 }
                 try {
-                  spec = new dev.quiver.storage.PayloadIndexSpec(type, params);
+                  spec = new PayloadIndexSpec(type, params);
                 } catch (IllegalArgumentException e) {
                   throw new ShardCodec.Malformed(e.getMessage());
                 }
@@ -212,18 +216,17 @@ final class Wire {
             }
             case 10 -> {
               int n = ShardCodec.count(in);
-              List<dev.quiver.storage.AliasAction> actions = new ArrayList<>(n);
+              List<AliasAction> actions = new ArrayList<>(n);
               for (int i = 0; i < n; i++) {
                 int kind = in.readUnsignedByte();
                 actions.add(
                     switch (kind) {
                       case 1 ->
-                          new dev.quiver.storage.AliasAction.Create(
+                          new AliasAction.Create(
                               ShardCodec.readString(in), ShardCodec.readString(in));
-                      case 2 ->
-                          new dev.quiver.storage.AliasAction.Delete(ShardCodec.readString(in));
+                      case 2 -> new AliasAction.Delete(ShardCodec.readString(in));
                       case 3 ->
-                          new dev.quiver.storage.AliasAction.Rename(
+                          new AliasAction.Rename(
                               ShardCodec.readString(in), ShardCodec.readString(in));
                       default -> throw new ShardCodec.Malformed("unknown alias action " + kind);
                     });
@@ -235,12 +238,11 @@ final class Wire {
               Integer memory = readPercent(in);
               Integer disk = readPercent(in);
               Integer margin = readPercent(in);
-              String problem = dev.quiver.storage.QuotaConfig.problem(memory, disk, margin);
+              String problem = QuotaConfig.problem(memory, disk, margin);
               if (problem != null) {
                 throw new ShardCodec.Malformed(problem);
               }
-              yield new SetQuotas(
-                  new dev.quiver.storage.QuotaConfig(enabled, memory, disk, margin));
+              yield new SetQuotas(new QuotaConfig(enabled, memory, disk, margin));
             }
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
@@ -252,7 +254,7 @@ final class Wire {
     out.writeByte(percent == null ? -1 : percent);
   }
 
-  static Integer readPercent(java.io.DataInputStream in) throws IOException {
+  static Integer readPercent(DataInputStream in) throws IOException {
     int v = in.readByte();
     return v < 0 ? null : v;
   }
@@ -359,7 +361,7 @@ final class Wire {
 
   sealed interface Read {}
 
-  record Search(dev.quiver.storage.SearchRequest request) implements Read {}
+  record Search(SearchRequest request) implements Read {}
 
   record Retrieve(List<PointId> ids, WithPayload withPayload, WithVectors withVectors)
       implements Read {}
