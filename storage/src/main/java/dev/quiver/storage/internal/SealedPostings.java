@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -47,6 +49,8 @@ final class SealedPostings {
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+  private static final VarHandle WORD =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final MemorySegment data;
   private final int[] dims; // ascending: the directory's keys, on the heap for the lookup
@@ -335,6 +339,7 @@ final class SealedPostings {
     private final long windowRanges;
     private final int[] slots = new int[BLOCK];
     private final float[] weights = new float[BLOCK];
+    private final byte[] packed = new byte[BLOCK * 4 + 8]; // a block's gaps: at most 31 bits each
     private int block = -1; // decoded block
     private int count; // its entries
     private int pos; // in the block
@@ -371,19 +376,20 @@ final class SealedPostings {
       count = (data.get(ValueLayout.JAVA_BYTE, at + 4) & 0xff) + 1;
       int bits = data.get(ValueLayout.JAVA_BYTE, at + 5) & 0xff;
       long gaps = at + 6;
+      int gapBytes = (int) (((long) (count - 1) * bits + 7) / 8);
+      // one bulk copy each for the packed gaps (8 bytes more: words are read whole) and the
+      // weights, then the gaps unpacked from the heap copy
+      MemorySegment.copy(data, ValueLayout.JAVA_BYTE, gaps, packed, 0, gapBytes + 8);
+      MemorySegment.copy(data, FLOAT, gaps + gapBytes, weights, 0, count);
       long mask = bits == 0 ? 0 : (1L << bits) - 1;
       int slot = first;
       slots[0] = slot;
-      long bit = 0;
+      int bit = 0;
       for (int i = 1; i < count; i++) {
-        long word = data.get(LONG, gaps + (bit >>> 3));
+        long word = (long) WORD.get(packed, bit >>> 3);
         slot += (int) ((word >>> (bit & 7)) & mask);
         slots[i] = slot;
         bit += bits;
-      }
-      long w = gaps + ((long) (count - 1) * bits + 7) / 8;
-      for (int i = 0; i < count; i++) {
-        weights[i] = data.get(FLOAT, w + 4L * i);
       }
     }
 
