@@ -4,6 +4,7 @@ import dev.quiver.cluster.internal.SingleNodeDispatcher;
 import dev.quiver.cluster.internal.raft.RaftCluster;
 import dev.quiver.storage.CollectionRegistry;
 import java.nio.file.Path;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** Chooses the dispatcher at start-up. */
 public final class Dispatchers {
@@ -27,15 +28,15 @@ public final class Dispatchers {
 
   /**
    * The Raft dispatcher: starts this node's P2P server and founds, joins or rejoins the cluster
-   * (see {@link ClusterSettings}). It takes ownership of {@code registry}.
+   * (see {@link ClusterSettings}), enforcing {@code quota} across the peers (polled on {@code
+   * timers}, the node's timer thread, which the caller owns). It takes ownership of {@code
+   * registry}.
    */
-  public static Dispatcher cluster(ClusterSettings settings, CollectionRegistry registry) {
-    return cluster(settings, registry, ResourceQuota.disabled());
-  }
-
-  /** As {@link #cluster(ClusterSettings, CollectionRegistry)}, enforcing {@code quota}. */
   public static Dispatcher cluster(
-      ClusterSettings settings, CollectionRegistry registry, ResourceQuota quota) {
-    return RaftCluster.start(settings, registry, quota);
+      ClusterSettings settings,
+      CollectionRegistry registry,
+      ResourceQuota quota,
+      ScheduledExecutorService timers) {
+    return RaftCluster.start(settings, registry, quota, timers);
   }
 }

@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.LogManager;
@@ -49,11 +50,18 @@ public final class Node implements AutoCloseable {
   private final AuditLog audit;
   private final AccessControl access;
   private final TlsContexts tls;
+  private final ScheduledExecutorService timers;
   private RestServer rest;
   private GrpcServer grpc;
 
-  private Node(QuiverConfig config, TlsContexts tls, Dispatcher dispatcher, AuditLog auditLog) {
+  private Node(
+      QuiverConfig config,
+      TlsContexts tls,
+      Dispatcher dispatcher,
+      AuditLog auditLog,
+      ScheduledExecutorService timers) {
     this.tls = tls;
+    this.timers = timers;
     this.dispatcher = dispatcher;
     this.boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
     this.workers = new MultiThreadIoEventLoopGroup(0, Transport.ioHandlers());
@@ -110,6 +118,10 @@ public final class Node implements AutoCloseable {
           "service.enforce_internal_auth: the P2P port admits only certificates that name a peer"
               + " of this cluster (see cluster.p2p.peer_names)");
     }
+    // the node's timer thread: certificate reloads and the cluster's quota poll
+    ScheduledExecutorService timers =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("node-timers").factory());
     TlsContexts tls = null;
     if (s.enableTls() || p2pTls) {
       var t = config.tls();
@@ -120,13 +132,14 @@ public final class Node implements AutoCloseable {
                   Path.of(t.key()),
                   caCertIfNeeded(t.caCert(), s.verifyHttpsClientCertificate() || p2pTls),
                   t.certTtl(),
-                  s.verifyHttpsClientCertificate()));
+                  s.verifyHttpsClientCertificate()),
+              timers);
     }
     Dispatcher dispatcher;
     AuditLog audit = null;
     try {
       audit = openAudit(config.audit());
-      dispatcher = openDispatcher(config, tls, uri, bootstrap, audit);
+      dispatcher = openDispatcher(config, tls, uri, bootstrap, audit, timers);
     } catch (RuntimeException e) {
       if (audit != null) {
         audit.close();
@@ -134,9 +147,10 @@ public final class Node implements AutoCloseable {
       if (tls != null) {
         tls.close();
       }
+      timers.shutdownNow();
       throw e;
     }
-    Node node = new Node(config, tls, dispatcher, audit);
+    Node node = new Node(config, tls, dispatcher, audit, timers);
     try {
       var defaults = collectionDefaults(config.storage());
       TlsContexts edgeTls = s.enableTls() ? tls : null;
@@ -213,7 +227,12 @@ public final class Node implements AutoCloseable {
   }
 
   private static Dispatcher openDispatcher(
-      QuiverConfig config, TlsContexts tls, URI uri, URI bootstrap, AuditLog audit) {
+      QuiverConfig config,
+      TlsContexts tls,
+      URI uri,
+      URI bootstrap,
+      AuditLog audit,
+      ScheduledExecutorService timers) {
     var c = config.cluster();
     var registry =
         c.enabled()
@@ -247,7 +266,8 @@ public final class Node implements AutoCloseable {
             audit,
             query -> AuditQuery.answer(audit.directory(), query)),
         registry,
-        quota);
+        quota,
+        timers);
   }
 
   /**
@@ -320,6 +340,7 @@ public final class Node implements AutoCloseable {
     if (tls != null) {
       tls.close();
     }
+    timers.shutdownNow();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }

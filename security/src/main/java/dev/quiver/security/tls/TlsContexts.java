@@ -20,8 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -61,14 +61,18 @@ public final class TlsContexts implements AutoCloseable {
   private final SslProvider provider;
   private final ReloadingKeyManager keyManager;
   private final ReloadingTrustManager trustManager; // null without a CA
-  private final ScheduledExecutorService reloader;
+  private final ScheduledFuture<?> reloading; // null without cert_ttl
   private volatile byte[] loadedDigest;
   private volatile X509Certificate served;
 
   /** How long before a certificate's expiry the node warns at start. */
   static final Duration EXPIRY_WARNING = Duration.ofDays(14);
 
-  private TlsContexts(TlsSettings settings, SslProvider provider) {
+  /**
+   * @param timers runs the reload every {@code cert_ttl} seconds (the node's timer thread; unused,
+   *     and may be null, without {@code cert_ttl})
+   */
+  private TlsContexts(TlsSettings settings, SslProvider provider, ScheduledExecutorService timers) {
     this.settings = settings;
     this.provider = provider;
     List<X509Certificate> chain = Pem.certificates("tls.cert", settings.cert());
@@ -88,12 +92,9 @@ public final class TlsContexts implements AutoCloseable {
     this.loadedDigest = digest();
     Long ttl = settings.certTtlSeconds();
     if (ttl != null && ttl > 0) {
-      reloader =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> Thread.ofPlatform().name("tls-reload").daemon(true).unstarted(r));
-      reloader.scheduleWithFixedDelay(this::reload, ttl, ttl, TimeUnit.SECONDS);
+      reloading = timers.scheduleWithFixedDelay(this::reload, ttl, ttl, TimeUnit.SECONDS);
     } else {
-      reloader = null;
+      reloading = null;
     }
   }
 
@@ -103,13 +104,14 @@ public final class TlsContexts implements AutoCloseable {
    *
    * @throws TlsMaterialException naming the file and the problem
    */
-  public static TlsContexts load(TlsSettings settings) {
-    return new TlsContexts(settings, chooseProvider());
+  public static TlsContexts load(TlsSettings settings, ScheduledExecutorService timers) {
+    return new TlsContexts(settings, chooseProvider(), timers);
   }
 
   /** As {@link #load}, with a given engine (for the benchmark that compares them). */
-  public static TlsContexts load(TlsSettings settings, SslProvider provider) {
-    return new TlsContexts(settings, provider);
+  public static TlsContexts load(
+      TlsSettings settings, SslProvider provider, ScheduledExecutorService timers) {
+    return new TlsContexts(settings, provider, timers);
   }
 
   private static SslProvider chooseProvider() {
@@ -277,8 +279,8 @@ public final class TlsContexts implements AutoCloseable {
 
   @Override
   public void close() {
-    if (reloader != null) {
-      reloader.shutdownNow();
+    if (reloading != null) {
+      reloading.cancel(false);
     }
   }
 }

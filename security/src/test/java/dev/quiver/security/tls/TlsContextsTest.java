@@ -59,7 +59,7 @@ class TlsContextsTest {
       }
       Files.writeString((Path) e[0], w.toString());
     }
-    return TlsContexts.load(new TlsSettings(cert, key, null, null, false), SslProvider.JDK);
+    return TlsContexts.load(new TlsSettings(cert, key, null, null, false), SslProvider.JDK, null);
   }
 
   /**

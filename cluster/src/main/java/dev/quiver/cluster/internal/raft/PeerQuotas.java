@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -45,7 +45,7 @@ final class PeerQuotas implements AutoCloseable {
   private final Function<RaftGroup, RaftClient> clients;
   private RaftGroup clientGroup; // under this
   private RaftClient client; // under this: asks only, so a slow peer never holds up a proposal
-  private final ScheduledExecutorService poller;
+  private final ScheduledFuture<?> polling;
   private volatile Set<Long> over = Set.of();
 
   PeerQuotas(
@@ -53,16 +53,14 @@ final class PeerQuotas implements AutoCloseable {
       long self,
       Supplier<Map<Long, String>> peers,
       Supplier<RaftGroup> metaGroup,
-      Function<RaftGroup, RaftClient> clients) {
+      Function<RaftGroup, RaftClient> clients,
+      ScheduledExecutorService timers) {
     this.local = local;
     this.self = self;
     this.peers = peers;
     this.metaGroup = metaGroup;
     this.clients = clients;
-    this.poller =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("quota-poller").factory());
-    poller.scheduleWithFixedDelay(this::poll, 1, 1, TimeUnit.SECONDS);
+    this.polling = timers.scheduleWithFixedDelay(this::poll, 1, 1, TimeUnit.SECONDS);
   }
 
   /** The configuration, this node's usage and verdict, and every answering peer's report. */
@@ -169,7 +167,7 @@ final class PeerQuotas implements AutoCloseable {
 
   @Override
   public void close() {
-    poller.shutdownNow();
+    polling.cancel(false);
     synchronized (this) {
       closeClient();
       clientGroup = null;

@@ -56,6 +56,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -204,7 +205,10 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
    * {@code registry}.
    */
   public static RaftCluster start(
-      ClusterSettings settings, CollectionRegistry registry, ResourceQuota quota) {
+      ClusterSettings settings,
+      CollectionRegistry registry,
+      ResourceQuota quota,
+      ScheduledExecutorService timers) {
     var cluster = new RaftCluster(settings, registry, quota);
     try {
       cluster.startServer();
@@ -220,7 +224,8 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
                   throw new UncheckedIOException(e);
                 }
               },
-              group -> cluster.client(group, RetryPolicies.noRetry()));
+              group -> cluster.client(group, RetryPolicies.noRetry()),
+              timers);
       return cluster;
     } catch (IOException e) {
       cluster.close();
