@@ -385,29 +385,24 @@ class HardeningIT {
             "{\"vector\":[1,0,0,0],\"limit\":1,\"params\":{\"quantization\":{\"rescore\":true}}}");
     assertThat(quantizedSearch.status()).isEqualTo(400);
     assertThat(quantizedSearch.body()).contains("params.quantization");
-    try (QdrantClient grpc = client(KEY)) {
-      Throwable t =
-          catchThrowable(
-              () ->
-                  grpc.createCollectionAsync(
-                          io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
-                              .setCollectionName("refused")
-                              .setVectorsConfig(
-                                  io.qdrant.client.grpc.Collections.VectorsConfig.newBuilder()
-                                      .setParams(
-                                          io.qdrant.client.grpc.Collections.VectorParams
-                                              .newBuilder()
-                                              .setSize(4)
-                                              .setDistance(
-                                                  io.qdrant.client.grpc.Collections.Distance.Dot)))
-                              .setHnswConfig(
-                                  io.qdrant.client.grpc.Collections.HnswConfigDiff.newBuilder()
-                                      .setPayloadM(16))
-                              .build())
-                      .get(30, TimeUnit.SECONDS));
-      assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      assertThat(t.getCause().getMessage()).contains("hnsw_config.payload_m");
-    }
+    assertThat(
+            refusedGrpcCreate(
+                    io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
+                        .setCollectionName("refused")
+                        .setVectorsConfig(
+                            io.qdrant.client.grpc.Collections.VectorsConfig.newBuilder()
+                                .setParams(
+                                    io.qdrant.client.grpc.Collections.VectorParams.newBuilder()
+                                        .setSize(4)
+                                        .setDistance(
+                                            io.qdrant.client.grpc.Collections.Distance.Dot)))
+                        .setHnswConfig(
+                            io.qdrant.client.grpc.Collections.HnswConfigDiff.newBuilder()
+                                .setPayloadM(16))
+                        .build())
+                .getCause()
+                .getMessage())
+        .contains("hnsw_config.payload_m");
     assertThat(send(KEY, "DELETE", "/collections/nulls", null).status()).isEqualTo(200);
   }
 
@@ -616,24 +611,27 @@ class HardeningIT {
             "/collections/sparse-empty",
             "{\"vectors\":{},\"sparse_vectors\":{\"\":{}}}");
     assertThat(rest.status()).as(rest.body()).isEqualTo(422);
+    refusedGrpcCreate(
+        io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
+            .setCollectionName("sparse-empty")
+            .setSparseVectorsConfig(
+                io.qdrant.client.grpc.Collections.SparseVectorConfig.newBuilder()
+                    .putMap(
+                        "",
+                        io.qdrant.client.grpc.Collections.SparseVectorParams.getDefaultInstance()))
+            .build());
+    assertThat(send(KEY, "GET", "/collections/sparse-empty", null).status()).isEqualTo(404);
+  }
+
+  /** Sends a gRPC create that must be refused as invalid; returns the refusal. */
+  private Throwable refusedGrpcCreate(io.qdrant.client.grpc.Collections.CreateCollection request)
+      throws Exception {
     try (QdrantClient grpc = client(KEY)) {
       Throwable t =
-          catchThrowable(
-              () ->
-                  grpc.createCollectionAsync(
-                          io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
-                              .setCollectionName("sparse-empty")
-                              .setSparseVectorsConfig(
-                                  io.qdrant.client.grpc.Collections.SparseVectorConfig.newBuilder()
-                                      .putMap(
-                                          "",
-                                          io.qdrant.client.grpc.Collections.SparseVectorParams
-                                              .getDefaultInstance()))
-                              .build())
-                      .get(30, TimeUnit.SECONDS));
+          catchThrowable(() -> grpc.createCollectionAsync(request).get(30, TimeUnit.SECONDS));
       assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      return t;
     }
-    assertThat(send(KEY, "GET", "/collections/sparse-empty", null).status()).isEqualTo(404);
   }
 
   /** update_mode was ignored: insert_only overwrote an existing point, update_only created one. */

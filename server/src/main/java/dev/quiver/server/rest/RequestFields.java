@@ -36,20 +36,8 @@ final class RequestFields {
           "limit",
           "lookup_from");
 
-  private static final Set<String> SEARCH =
-      with(
-          VECTORS_OUT,
-          "vector",
-          "filter",
-          "params",
-          "limit",
-          "top",
-          "offset",
-          "score_threshold",
-          "shard_key");
-
-  /** What the deprecated recommend and discover bodies share. */
-  private static final Set<String> EXAMPLES =
+  /** What the deprecated search, recommend and discover bodies share. */
+  private static final Set<String> LEGACY =
       with(
           VECTORS_OUT,
           "filter",
@@ -58,10 +46,10 @@ final class RequestFields {
           "top",
           "offset",
           "score_threshold",
-          "using",
-          "lookup_from",
           "shard_key");
 
+  private static final Set<String> SEARCH = with(LEGACY, "vector");
+  private static final Set<String> EXAMPLES = with(LEGACY, "using", "lookup_from");
   private static final Set<String> RECOMMEND = with(EXAMPLES, "positive", "negative", "strategy");
   private static final Set<String> DISCOVER = with(EXAMPLES, "target", "context");
   private static final Set<String> QUERY =
