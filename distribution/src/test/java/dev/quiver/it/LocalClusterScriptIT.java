@@ -116,16 +116,12 @@ class LocalClusterScriptIT {
                   .status())
           .isEqualTo(200);
       Eventually.within(
-          10,
-          () ->
-              assertThat(
-                      nodes
-                          .get(2)
-                          .send("POST", "/collections/local/points/count", "{}")
-                          .result()
-                          .path("count")
-                          .asInt())
-                  .isEqualTo(2));
+          30,
+          () -> {
+            var answer = nodes.get(2).send("POST", "/collections/local/points/count", "{}");
+            assertThat(answer.status()).as(answer.json().toString()).isEqualTo(200);
+            assertThat(answer.result().path("count").asInt()).isEqualTo(2);
+          });
       assertThat(run(base, port, "status")).contains("node 3: ready");
     } finally {
       assertThat(run(base, port, "stop")).contains("stopped");
