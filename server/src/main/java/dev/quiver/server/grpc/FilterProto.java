@@ -46,7 +46,8 @@ final class FilterProto {
     return out;
   }
 
-  private static Condition condition(Common.Condition c) {
+  /** One condition of a filter (or of a formula). */
+  static Condition condition(Common.Condition c) {
     RequestScope.current().countCondition(); // bounded before the filter runs
     return switch (c.getConditionOneOfCase()) {
       case FIELD -> field(c.getField());

@@ -111,8 +111,7 @@ final class QueryProto {
               q.getRrf().hasK() ? Math.max(1, q.getRrf().getK()) : Queries.RRF_K,
               q.getRrf().getWeightsList());
       case SAMPLE -> new Queries.Query.Sample();
-      case FORMULA ->
-          throw new RequestException.Unsupported("formula queries are not supported yet");
+      case FORMULA -> new Queries.Query.ByFormula(FormulaProto.formula(q.getFormula()));
       case RELEVANCE_FEEDBACK ->
           throw new RequestException.Unsupported(
               "relevance feedback queries are not supported yet");

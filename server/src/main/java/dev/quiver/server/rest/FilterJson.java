@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadValues;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.Value;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -61,7 +59,8 @@ final class FilterJson {
     return out;
   }
 
-  private static Condition condition(JsonNode c, String path) {
+  /** One condition (a field condition, or a nested filter, id, emptiness or null check). */
+  static Condition condition(JsonNode c, String path) {
     RequestScope.current().countCondition(); // bounded before the filter runs
     if (!c.isObject()) {
       throw bad(path, "expected a condition object");
@@ -169,15 +168,11 @@ final class FilterJson {
     }
     if (datetime) {
       String s = text(n, path + "." + b);
-      try {
-        return (double) OffsetDateTime.parse(s).toInstant().toEpochMilli();
-      } catch (DateTimeParseException e) {
-        try {
-          return (double) Instant.parse(s + (s.length() <= 10 ? "T00:00:00Z" : "Z")).toEpochMilli();
-        } catch (DateTimeParseException e2) {
-          throw bad(path + "." + b, "`" + s + "` is not an RFC 3339 date-time");
-        }
+      Double millis = PayloadValues.epochMillis(s);
+      if (millis == null) {
+        throw bad(path + "." + b, "`" + s + "` is not an RFC 3339 date-time");
       }
+      return millis;
     }
     return num(n, path + "." + b);
   }

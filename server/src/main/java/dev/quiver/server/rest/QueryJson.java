@@ -136,7 +136,13 @@ final class QueryJson {
     for (String variant : VARIANTS) {
       if (o.has(variant)) {
         onlyImplemented(
-            o, path, variant.equals("nearest") ? Set.of(variant, "mmr") : Set.of(variant));
+            o,
+            path,
+            switch (variant) {
+              case "nearest" -> Set.of(variant, "mmr");
+              case "formula" -> Set.of(variant, "defaults");
+              default -> Set.of(variant);
+            });
         break;
       }
     }
@@ -212,7 +218,7 @@ final class QueryJson {
       return new Queries.Query.Sample();
     }
     if (o.has("formula")) {
-      throw new RequestException.Unsupported("Bad request: formula queries are not supported yet");
+      return new Queries.Query.ByFormula(FormulaJson.formula(o, path));
     }
     if (o.has("relevance_feedback")) {
       throw new RequestException.Unsupported(

@@ -1,13 +1,14 @@
 package dev.quiver.storage.internal;
 
+import static dev.quiver.storage.PayloadValues.epochMillis;
+import static dev.quiver.storage.PayloadValues.haversine;
+import static dev.quiver.storage.PayloadValues.raw;
+import static dev.quiver.storage.PayloadValues.values;
+
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Value;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,8 +19,6 @@ import java.util.stream.Stream;
  * PayloadIndexes} narrow the points to test; this decides). Stateless.
  */
 final class Filters {
-  private static final double EARTH_RADIUS_M = 6_371_000.0;
-
   private Filters() {}
 
   static boolean test(Filter f, PointId id, Value.Struct payload) {
@@ -142,58 +141,6 @@ final class Filters {
     };
   }
 
-  /** The values at a path, arrays at the end flattened one level. */
-  static List<Value> values(Value.Struct payload, String key) {
-    List<Value> out = new ArrayList<>();
-    for (Value v : raw(payload, key)) {
-      if (v instanceof Value.Array a) {
-        out.addAll(a.values());
-      } else {
-        out.add(v);
-      }
-    }
-    return out;
-  }
-
-  /** The values a path reaches, going through arrays on the way. */
-  static List<Value> raw(Value.Struct payload, String key) {
-    List<Value> current = List.of(payload);
-    for (String part : key.split("\\.", -1)) {
-      boolean all = part.endsWith("[]");
-      String name = all ? part.substring(0, part.length() - 2) : part;
-      List<Value> next = new ArrayList<>();
-      for (Value v : current) {
-        collect(v, name, next);
-      }
-      if (all) {
-        List<Value> flat = new ArrayList<>();
-        for (Value v : next) {
-          if (v instanceof Value.Array a) {
-            flat.addAll(a.values());
-          } else {
-            flat.add(v);
-          }
-        }
-        next = flat;
-      }
-      current = next;
-    }
-    return current;
-  }
-
-  private static void collect(Value v, String name, List<Value> out) {
-    if (v instanceof Value.Struct s) {
-      Value child = s.fields().get(name);
-      if (child != null) {
-        out.add(child);
-      }
-    } else if (v instanceof Value.Array a) {
-      for (Value e : a.values()) {
-        collect(e, name, out);
-      }
-    }
-  }
-
   private static boolean equal(Value a, Value b) {
     if (a instanceof Value.Int x && b instanceof Value.Double y) {
       return x.value() == y.value();
@@ -228,19 +175,6 @@ final class Filters {
         && (r.lte() == null || x <= r.lte());
   }
 
-  /** RFC 3339 (or a date-time without zone, read as UTC) to epoch milliseconds; null if not one. */
-  static Double epochMillis(String s) {
-    try {
-      return (double) OffsetDateTime.parse(s).toInstant().toEpochMilli();
-    } catch (DateTimeParseException e) {
-      try {
-        return (double) Instant.parse(s + (s.length() <= 10 ? "T00:00:00Z" : "Z")).toEpochMilli();
-      } catch (DateTimeParseException e2) {
-        return null;
-      }
-    }
-  }
-
   private static double[] geo(Value v) {
     if (v instanceof Value.Struct s
         && number(s.fields().get("lat")) != null
@@ -254,18 +188,6 @@ final class Filters {
     return v instanceof Value.Int i
         ? (double) i.value()
         : v instanceof Value.Double d ? d.value() : null;
-  }
-
-  private static double haversine(double lat1, double lon1, double lat2, double lon2) {
-    double dLat = Math.toRadians(lat2 - lat1);
-    double dLon = Math.toRadians(lon2 - lon1);
-    double a =
-        Math.sin(dLat / 2) * Math.sin(dLat / 2)
-            + Math.cos(Math.toRadians(lat1))
-                * Math.cos(Math.toRadians(lat2))
-                * Math.sin(dLon / 2)
-                * Math.sin(dLon / 2);
-    return 2 * EARTH_RADIUS_M * Math.asin(Math.sqrt(a));
   }
 
   /** Ray casting on (lat, lon) pairs. */

@@ -3,6 +3,7 @@ package dev.quiver.storage.internal;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.PayloadValues;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Value;
 import java.util.ArrayList;
@@ -279,7 +280,7 @@ final class PayloadIndexes {
 
     private Set<Object> terms(Value.Struct payload) {
       Set<Object> out = new HashSet<>();
-      for (Value v : Filters.values(payload, key)) {
+      for (Value v : PayloadValues.values(payload, key)) {
         term(v, out);
       }
       return out;
@@ -423,7 +424,7 @@ final class PayloadIndexes {
 
     private Double number(Value v) {
       if (datetime) {
-        return v instanceof Value.Str s ? Filters.epochMillis(s.value()) : null;
+        return v instanceof Value.Str s ? PayloadValues.epochMillis(s.value()) : null;
       }
       // integers and floats alike, whatever the index type: a range test reads both
       return switch (v) {

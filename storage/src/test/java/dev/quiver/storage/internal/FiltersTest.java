@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadValues;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Value;
 import java.util.List;
@@ -70,7 +71,7 @@ class FiltersTest {
                 new Condition.Range(
                     "created",
                     null,
-                    Filters.epochMillis("2026-03-01T00:00:00Z"),
+                    PayloadValues.epochMillis("2026-03-01T00:00:00Z"),
                     null,
                     null,
                     true)))
@@ -78,7 +79,7 @@ class FiltersTest {
     assertThat(
             t(
                 new Condition.Range(
-                    "created", null, null, Filters.epochMillis("2026-03-01"), null, true)))
+                    "created", null, null, PayloadValues.epochMillis("2026-03-01"), null, true)))
         .isFalse();
     assertThat(t(new Condition.ValuesCount("tags", null, 2L, null, null))).isTrue();
     assertThat(t(new Condition.ValuesCount("tags", 2L, null, null, null))).isFalse();
