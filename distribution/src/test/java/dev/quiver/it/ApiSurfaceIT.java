@@ -318,7 +318,7 @@ class ApiSurfaceIT {
       String name = List.of("Oslo", "Lima", "Pune").get(g.get("id").asInt());
       assertThat(g.at("/lookup/payload/name").asText()).isEqualTo(name);
     }
-    // what is not there yet answers with a clear 400; a broken query with 400/422
+    // a query that cannot run answers 400: a formula or a fusion without prefetches, a bad fusion
     assertThat(
             rest.send(
                     "POST",

@@ -13,6 +13,7 @@ import com.github.luben.zstd.Zstd;
 import dev.quiver.testing.TestSeed;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.qdrant.client.ExpressionFactory;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.QueryFactory;
@@ -243,6 +244,73 @@ class HardeningIT {
     Answer withTimeout =
         send(RO, "POST", "/collections/A/points/count?timeout=30", "{\"exact\":true}");
     assertThat(withTimeout.status()).isEqualTo(200);
+    assertAliveAndIntact();
+  }
+
+  /**
+   * A formula is bounded in expressions and depth before it runs, on REST and gRPC; within the
+   * bounds it scores every prefetched point up to the result cap.
+   */
+  @Test
+  void aFormulaIsBoundedInSizeAndDepth() throws Exception {
+    ArrayNode terms = JSON.createArrayNode();
+    for (int i = 0; i < 2_000; i++) {
+      terms.add("$score");
+    }
+    ObjectNode wide = JSON.createObjectNode();
+    wide.putObject("prefetch").put("limit", 10).putArray("query").add(1).add(0).add(0).add(0);
+    wide.putObject("query").putObject("formula").set("sum", terms);
+    Answer tooWide = send(RO, "POST", "/collections/A/points/query", wide.toString());
+    assertThat(tooWide.status()).as(tooWide.body()).isEqualTo(400);
+    assertThat(tooWide.json().at("/status/error").asText()).contains("more than 1024 expressions");
+
+    String deep = "\"$score\"";
+    for (int i = 0; i < 80; i++) {
+      deep = "{\"neg\":" + deep + "}";
+    }
+    Answer tooDeep =
+        send(
+            RO,
+            "POST",
+            "/collections/A/points/query",
+            "{\"prefetch\":{\"query\":[1,0,0,0]},\"query\":{\"formula\":" + deep + "}}");
+    assertThat(tooDeep.status()).as(tooDeep.body()).isEqualTo(400);
+    assertThat(tooDeep.json().at("/status/error").asText()).contains("nested deeper than 64");
+
+    Answer all =
+        send(
+            RO,
+            "POST",
+            "/collections/A/points/query",
+            "{\"prefetch\":{\"query\":[1,0,0,0],\"limit\":100000},"
+                + "\"query\":{\"formula\":{\"mult\":[\"$score\",\"group\"]}},\"limit\":5}");
+    assertThat(all.status()).as(all.body()).isEqualTo(200);
+    assertThat(all.json().at("/result/points").size()).isEqualTo(5);
+
+    Points.Expression nested = ExpressionFactory.variable("$score");
+    for (int i = 0; i < 80; i++) {
+      nested = ExpressionFactory.negate(nested);
+    }
+    try (QdrantClient grpc = client(RO)) {
+      Points.Expression e = nested;
+      Throwable refused =
+          catchThrowable(
+              () ->
+                  grpc.queryAsync(
+                          Points.QueryPoints.newBuilder()
+                              .setCollectionName("A")
+                              .addPrefetch(
+                                  Points.PrefetchQuery.newBuilder()
+                                      .setQuery(QueryFactory.nearest(1f, 0f, 0f, 0f)))
+                              .setQuery(
+                                  QueryFactory.formula(
+                                      Points.Formula.newBuilder().setExpression(e).build()))
+                              .build())
+                      .get(60, TimeUnit.SECONDS));
+      assertThat(refused).isInstanceOf(ExecutionException.class);
+      assertThat(((StatusRuntimeException) refused.getCause()).getStatus().getCode())
+          .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
     assertAliveAndIntact();
   }
 
