@@ -98,6 +98,18 @@ assert.deepEqual(
   [...new Set([...nearX, ...nearY].map(String))].sort(),
 );
 assert.ok(fused.points[0].score >= 0.5);
+// score boosting: the prefetch's score plus payload values and a condition
+const boosted = await client.query(name, {
+  prefetch: { query: [1, 0, 0, 0], limit: 3 },
+  query: {
+    formula: {
+      sum: ['$score', { mult: [10, 'n'] }, { mult: [100, { key: 'tag', match: { value: 'y' } }] }],
+    },
+  },
+  limit: 3,
+});
+assert.deepEqual(boosted.points.map((p) => p.id), [5, uuid, 1]);
+assert.deepEqual(boosted.points.map((p) => p.score), [150, 30, 11]);
 const discovered = await client.discoverPoints(name, {
   target: [1, 0, 0, 0],
   context: [{ positive: 1, negative: 5 }],

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The official Qdrant JS REST client ({@code @qdrant/js-client-rest@1.18.0}, installed with npm
  * into {@code target/js-client} on first use) runs {@code src/test/js/e2e.mjs} against a started
  * node: collections, upsert, query, filtered search, scroll, count, retrieve, payload, delete,
- * snapshots, a 404, with an API key.
+ * snapshots, a formula query, a 404, with an API key.
  */
 class JsClientIT {
   @TempDir Path work;
