@@ -1,39 +1,30 @@
 package dev.quiver.server;
 
 import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.StringHelper;
-import org.tartarus.snowball.ext.EnglishStemmer;
 
 /**
  * Qdrant's local BM25 model ({@code "model": "qdrant/bm25"} or {@code "bm25"}, either case): a
  * {@code Document}'s text becomes a sparse vector in the node, as Qdrant and FastEmbed's {@code
- * Qdrant/bm25} make it, so vectors made by clients or migrated from Qdrant line up. The text is
- * split into words (letters and digits; or on white space), lower-cased, optionally folded to
- * ASCII, stripped of stop words (English by default), stemmed (Snowball English by default) and
- * filtered by length; each token's dimension is {@code |murmur3_32(token)|}. A document weighs each
- * token {@code tf (k + 1) / (tf + k (1 - b + b len / avg_len))}; a query weighs each distinct token
- * 1.0, and the collection's {@code idf} modifier does the rest. The static entry points are
- * thread-safe; an instance (holding a stemmer) serves one thread.
+ * Qdrant/bm25} make it, so vectors made by clients or migrated from Qdrant line up. The text goes
+ * through the same {@link TextAnalyzer} as full-text indexes: the options' tokenizer, lower-casing,
+ * ASCII folding, stop words and Snowball stemmer (by default those of {@code language}, English
+ * when unset; {@code none}: neither) and length bounds; each token's dimension is {@code
+ * |murmur3_32(token)|}. A document weighs each token {@code tf (k + 1) / (tf + k (1 - b + b len /
+ * avg_len))}; a query weighs each distinct token 1.0, and the collection's {@code idf} modifier
+ * does the rest. Thread-safe.
  */
 public final class Bm25 {
-  private static final Set<String> ENGLISH_STOPWORDS = load("bm25/english-stopwords.txt");
-
   private static final Set<String> OPTIONS =
       Set.of(
           "k",
@@ -51,16 +42,7 @@ public final class Bm25 {
   private final double k;
   private final double b;
   private final double avgLen;
-  private final boolean whitespace;
-  private final boolean lowercase;
-  private final boolean asciiFolding;
-  private final Set<String> stopwords;
-
-  /** The Snowball stemmer, or null for none; an instance serves one request's thread. */
-  private final EnglishStemmer stemmer;
-
-  private final Integer minTokenLen;
-  private final Integer maxTokenLen;
+  private final TextAnalyzer analyzer;
 
   private Bm25(Value.Struct options, String path) {
     Map<String, Value> o = options == null ? Map.of() : options.fields();
@@ -76,33 +58,25 @@ public final class Bm25 {
       throw new RequestException.Invalid(
           "body", path + ".options", "k must be >= 0, b in [0, 1] and avg_len > 0");
     }
-    String tokenizer = text(o, "tokenizer", "word", path);
-    whitespace =
-        switch (tokenizer) {
-          case "word" -> false;
-          case "whitespace" -> true;
-          default ->
-              throw unsupported(
-                  path + ".options.tokenizer",
-                  "`" + tokenizer + "` is not supported by Quiver's BM25 (word, whitespace)");
-        };
     String language = text(o, "language", "english", path).toLowerCase(Locale.ROOT);
-    boolean english =
-        switch (language) {
-          case "english", "en" -> true;
-          case "none" -> false;
-          default ->
-              throw unsupported(
-                  path + ".options.language",
-                  "`" + language + "` is not supported by Quiver's BM25 (english, none)");
-        };
-    lowercase = bool(o, "lowercase", true, path);
-    asciiFolding = bool(o, "ascii_folding", false, path);
-    stopwords = stopwords(o.get("stopwords"), english, path + ".options.stopwords");
-    stemmer =
-        stemmer(o.get("stemmer"), english, path + ".options.stemmer") ? new EnglishStemmer() : null;
-    minTokenLen = length(o, "min_token_len", path);
-    maxTokenLen = length(o, "max_token_len", path);
+    try {
+      boolean none = language.equals("none");
+      Set<String> defaultStopwords = none ? Set.of() : TextAnalyzer.languageStopwords(language);
+      String defaultStemmer = none || !TextAnalyzer.hasStemmer(language) ? null : language;
+      analyzer =
+          new TextAnalyzer(
+              TextAnalyzer.Tokenizer.of(text(o, "tokenizer", "word", path)),
+              bool(o, "lowercase", true, path),
+              bool(o, "ascii_folding", false, path),
+              length(o, "min_token_len", path),
+              length(o, "max_token_len", path),
+              TextAnalyzer.stopwords(o.get("stopwords"), defaultStopwords),
+              TextAnalyzer.stemmer(o.get("stemmer"), defaultStemmer),
+              false);
+    } catch (StorageException.BadInput e) {
+      throw new RequestException.Unsupported(
+          "Bad request: `" + path + ".options`: " + e.getMessage());
+    }
   }
 
   /** Whether {@code model} names the local BM25 model. */
@@ -162,7 +136,7 @@ public final class Bm25 {
 
   SparseVector queryVector(String text, String where, String path) {
     TreeMap<Integer, Float> weights = new TreeMap<>(Integer::compareUnsigned);
-    tokens(text).forEach(t -> weights.put(dimension(t), 1f));
+    analyzer.queryTokens(text).forEach(t -> weights.put(dimension(t), 1f));
     return vector(weights, where, path);
   }
 
@@ -185,136 +159,7 @@ public final class Bm25 {
 
   /** The text's tokens after every step, in order, repeats kept. */
   List<String> tokens(String text) {
-    List<String> out = new ArrayList<>();
-    int n = text.length();
-    int start = -1;
-    for (int i = 0; i <= n; ) {
-      int cp = i < n ? text.codePointAt(i) : ' ';
-      boolean inToken = i < n && (whitespace ? !Character.isWhitespace(cp) : alphanumeric(cp));
-      if (inToken && start < 0) {
-        start = i;
-      } else if (!inToken && start >= 0) {
-        String t = process(text.substring(start, i));
-        if (t != null) {
-          out.add(t);
-        }
-        start = -1;
-      }
-      i += i < n ? Character.charCount(cp) : 1;
-    }
-    return out;
-  }
-
-  /** Rust's {@code char::is_alphanumeric}: alphabetic, or a number of any kind. */
-  private static boolean alphanumeric(int cp) {
-    if (Character.isAlphabetic(cp)) {
-      return true;
-    }
-    int type = Character.getType(cp);
-    return type == Character.DECIMAL_DIGIT_NUMBER
-        || type == Character.LETTER_NUMBER
-        || type == Character.OTHER_NUMBER;
-  }
-
-  private String process(String token) {
-    String t = lowercase ? token.toLowerCase(Locale.ROOT) : token;
-    if (asciiFolding) {
-      char[] in = t.toCharArray();
-      char[] out = new char[in.length * 4];
-      int len = ASCIIFoldingFilter.foldToASCII(in, 0, out, 0, in.length);
-      t = new String(out, 0, len);
-    }
-    if (stopwords.contains(t)) {
-      return null;
-    }
-    if (stemmer != null) {
-      stemmer.setCurrent(t);
-      stemmer.stem();
-      t = stemmer.getCurrent();
-    }
-    int chars = t.codePointCount(0, t.length());
-    if ((minTokenLen != null && chars < minTokenLen)
-        || (maxTokenLen != null && chars > maxTokenLen)) {
-      return null;
-    }
-    return t;
-  }
-
-  // ---- options ----
-
-  private Set<String> stopwords(Value v, boolean english, String path) {
-    if (v == null || v instanceof Value.Null) {
-      return english ? ENGLISH_STOPWORDS : Set.of();
-    }
-    Set<String> out = new HashSet<>();
-    switch (v) {
-      case Value.Str s -> out.addAll(languageStopwords(s.value(), path));
-      case Value.Struct s -> {
-        for (var e : s.fields().entrySet()) {
-          switch (e.getKey()) {
-            case "languages" -> {
-              for (Value l : list(e.getValue(), path + ".languages")) {
-                out.addAll(languageStopwords(string(l, path + ".languages"), path));
-              }
-            }
-            case "custom" -> {
-              for (Value w : list(e.getValue(), path + ".custom")) {
-                out.add(string(w, path + ".custom"));
-              }
-            }
-            default -> throw unsupported(path + "." + e.getKey(), "is not a stopwords option");
-          }
-        }
-      }
-      default -> throw malformed(path, "a language or {languages, custom}");
-    }
-    if (lowercase) { // the list is compared with lower-cased tokens
-      Set<String> lower = new HashSet<>();
-      out.forEach(w -> lower.add(w.toLowerCase(Locale.ROOT)));
-      return Set.copyOf(lower);
-    }
-    return Set.copyOf(out);
-  }
-
-  private static Set<String> languageStopwords(String language, String path) {
-    return switch (language.toLowerCase(Locale.ROOT)) {
-      case "english", "en" -> ENGLISH_STOPWORDS;
-      case "none" -> Set.of();
-      default ->
-          throw unsupported(
-              path,
-              "stop words of `" + language + "` are not supported by Quiver's BM25 (english)");
-    };
-  }
-
-  private static boolean stemmer(Value v, boolean english, String path) {
-    if (v == null || v instanceof Value.Null) {
-      return english;
-    }
-    if (!(v instanceof Value.Struct s)) {
-      throw malformed(path, "{\"type\": \"snowball\", \"language\": ...} or {\"type\": \"none\"}");
-    }
-    Value type = s.fields().get("type");
-    String t = type instanceof Value.Str str ? str.value() : "";
-    for (String key : s.fields().keySet()) {
-      if (!key.equals("type") && !key.equals("language")) {
-        throw unsupported(path + "." + key, "is not a stemmer option");
-      }
-    }
-    return switch (t) {
-      case "none" -> false;
-      case "snowball" -> {
-        Value l = s.fields().get("language");
-        String lang = l instanceof Value.Str ls ? ls.value().toLowerCase(Locale.ROOT) : "";
-        if (!lang.equals("english") && !lang.equals("en")) {
-          throw unsupported(
-              path + ".language",
-              "the Snowball stemmer of `" + lang + "` is not supported by Quiver's BM25 (english)");
-        }
-        yield true;
-      }
-      default -> throw malformed(path + ".type", "`snowball` or `none`");
-    };
+    return analyzer.documentTokens(text);
   }
 
   private static double number(Map<String, Value> o, String key, double absent, String path) {
@@ -354,20 +199,6 @@ public final class Bm25 {
     };
   }
 
-  private static List<Value> list(Value v, String path) {
-    if (v instanceof Value.Array a) {
-      return a.values();
-    }
-    throw malformed(path, "a list");
-  }
-
-  private static String string(Value v, String path) {
-    if (v instanceof Value.Str s) {
-      return s.value();
-    }
-    throw malformed(path, "a string");
-  }
-
   private static RequestException.Malformed malformed(String path, String expected) {
     return new RequestException.Malformed(
         "Format error in JSON body: expected " + expected + " at `" + path + "`");
@@ -375,24 +206,5 @@ public final class Bm25 {
 
   private static RequestException.Unsupported unsupported(String field, String why) {
     return new RequestException.Unsupported("Bad request: `" + field + "` " + why);
-  }
-
-  private static Set<String> load(String resource) {
-    var in = Bm25.class.getResourceAsStream(resource);
-    if (in == null) {
-      throw new IllegalStateException("missing resource " + resource);
-    }
-    Set<String> out = new HashSet<>();
-    try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        String w = line.strip();
-        if (!w.isEmpty() && !w.startsWith("#")) {
-          out.add(w);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return Set.copyOf(out);
   }
 }

@@ -47,6 +47,16 @@ public final class ImplementedFields {
   /** A search's {@code params}. */
   public static final Set<String> SEARCH_PARAMS = Set.of("hnsw_ef", "exact", "indexed_only");
 
-  /** A text index's options: one tokenizer (words, lower-cased). */
-  public static final Set<String> TEXT_INDEX = Set.of("tokenizer", "lowercase", "on_disk");
+  /** A text index's options (the analysis of {@code TextAnalyzer}, and {@code on_disk}). */
+  public static final Set<String> TEXT_INDEX =
+      Set.of(
+          "tokenizer",
+          "lowercase",
+          "ascii_folding",
+          "min_token_len",
+          "max_token_len",
+          "stopwords",
+          "stemmer",
+          "phrase_matching",
+          "on_disk");
 }

@@ -91,9 +91,19 @@ class Bm25Test {
                 Bm25.query(
                     "x",
                     "bm25",
-                    new Value.Struct(Map.of("language", new Value.Str("german"))),
+                    new Value.Struct(Map.of("language", new Value.Str("kazakh"))),
                     "body",
                     "p"))
-        .hasMessageContaining("german");
+        .isInstanceOf(RequestException.Unsupported.class)
+        .hasMessageContaining("kazakh");
+  }
+
+  @Test
+  void aLanguageBringsItsStopWordsAndStemmer() {
+    Bm25 german = Bm25.configured(new Value.Struct(Map.of("language", new Value.Str("german"))));
+    // "und" and "die" are German stop words; Snowball German stems "Häuser" to "haus"
+    assertThat(german.tokens("Die Häuser und die Straßen")).containsExactly("haus", "strass");
+    Bm25 none = Bm25.configured(new Value.Struct(Map.of("language", new Value.Str("none"))));
+    assertThat(none.tokens("The foxes")).containsExactly("the", "foxes");
   }
 }

@@ -28,8 +28,25 @@ public sealed interface Condition {
     }
   }
 
-  /** A text field contains {@code text} (without a full-text index: as a substring). */
-  record MatchText(String key, String text) implements Condition {}
+  /**
+   * Full-text match of a string field. With a {@code text} index on the field, by the index's
+   * analysis: {@code ALL} needs every token of {@code text}, {@code ANY} one of them, {@code
+   * PHRASE} all of them in a row (only where the index has {@code phrase_matching}). Without one:
+   * {@code text} as a substring ({@code ANY}: one of its whitespace-separated words).
+   */
+  record MatchText(String key, String text, TextMatch kind) implements Condition {
+    /** {@code match.text}. */
+    public MatchText(String key, String text) {
+      this(key, text, TextMatch.ALL);
+    }
+  }
+
+  /** Which full-text match: {@code text}, {@code text_any} or {@code phrase}. */
+  enum TextMatch {
+    ALL,
+    ANY,
+    PHRASE
+  }
 
   /**
    * A number (or, with {@code datetime}, an RFC 3339 time, compared as epoch milliseconds) within

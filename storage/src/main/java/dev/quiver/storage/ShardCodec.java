@@ -330,7 +330,13 @@ public final class ShardCodec {
         writeValues(out, m.values());
       }
       case Condition.MatchText m -> {
-        out.writeByte(4);
+        // text keeps its first tag; text_any and phrase came later with tags of their own
+        out.writeByte(
+            switch (m.kind()) {
+              case ALL -> 4;
+              case ANY -> 15;
+              case PHRASE -> 16;
+            });
         writeString(out, m.key());
         writeString(out, m.text());
       }
@@ -407,6 +413,9 @@ public final class ShardCodec {
       case 2 -> new Condition.MatchAny(readString(in), readValues(in));
       case 3 -> new Condition.MatchExcept(readString(in), readValues(in));
       case 4 -> new Condition.MatchText(readString(in), readString(in));
+      case 15 -> new Condition.MatchText(readString(in), readString(in), Condition.TextMatch.ANY);
+      case 16 ->
+          new Condition.MatchText(readString(in), readString(in), Condition.TextMatch.PHRASE);
       case 5 ->
           new Condition.Range(
               readString(in),

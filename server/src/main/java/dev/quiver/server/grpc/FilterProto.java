@@ -81,9 +81,8 @@ final class FilterProto {
             new Condition.MatchExcept(key, ints(m.getExceptIntegers().getIntegersList()));
         case EXCEPT_KEYWORDS ->
             new Condition.MatchExcept(key, strings(m.getExceptKeywords().getStringsList()));
-        case PHRASE, TEXT_ANY ->
-            throw new RequestException.Unsupported(
-                "phrase and text_any matches need a full-text index, not supported yet");
+        case PHRASE -> new Condition.MatchText(key, m.getPhrase(), Condition.TextMatch.PHRASE);
+        case TEXT_ANY -> new Condition.MatchText(key, m.getTextAny(), Condition.TextMatch.ANY);
         case MATCHVALUE_NOT_SET ->
             throw new RequestException.Invalid("body", "filter", "empty match");
       };

@@ -17,11 +17,11 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import io.grpc.stub.StreamObserver;
-import io.qdrant.client.grpc.Collections;
 import io.qdrant.client.grpc.Points;
 import io.qdrant.client.grpc.PointsGrpc;
 import java.util.ArrayList;
@@ -441,25 +441,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           if (r.getFieldName().isEmpty()) {
             throw new RequestException.Invalid("body", "field_name", "must not be empty");
           }
+          Value.Struct params = null;
           if (r.hasFieldIndexParams() && r.getFieldIndexParams().hasTextIndexParams()) {
             var text = r.getFieldIndexParams().getTextIndexParams();
             ProtoFields.onlyImplemented(
                 text, "field_index_params.text_index_params", ImplementedFields.TEXT_INDEX);
-            if (text.getTokenizer() != Collections.TokenizerType.Word
-                && text.getTokenizer() != Collections.TokenizerType.Unknown) {
-              throw new RequestException.Unsupported(
-                  "Bad request: tokenizer "
-                      + text.getTokenizer()
-                      + " is not supported by Quiver; only Word is");
-            }
-            if (text.hasLowercase() && !text.getLowercase()) {
-              throw new RequestException.Unsupported(
-                  "Bad request: lowercase=false is not supported by Quiver; text is always"
-                      + " lower-cased");
-            }
+            params = ProtoCodec.textIndexParams(text);
+            TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
           }
           dispatcher.setPayloadIndex(
-              target(r.getCollectionName()), r.getFieldName(), new PayloadIndexSpec(type, null));
+              target(r.getCollectionName()), r.getFieldName(), new PayloadIndexSpec(type, params));
           return fieldIndexDone(t);
         });
   }

@@ -20,6 +20,7 @@ import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.SparseVectorParams;
+import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.VectorParams;
@@ -246,10 +247,11 @@ final class CollectionJson {
       type = schema.asText();
     } else if (schema.isObject() && schema.path("type").isTextual()) {
       type = schema.get("type").asText();
-      if (type.equals("text")) {
-        textIndexParams((ObjectNode) schema);
-      }
       params = JsonCodec.payload(schema, "field_schema");
+      if (type.equals("text")) {
+        onlyImplemented((ObjectNode) schema, "field_schema", TEXT_INDEX_SCHEMA);
+        TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
+      }
     } else {
       throw malformed(schema, "a payload schema type or params", "field_schema");
     }
@@ -261,24 +263,6 @@ final class CollectionJson {
               + " field_schema");
     }
     return new FieldIndex(field, new PayloadIndexSpec(type, params));
-  }
-
-  /** Refuses text index options the tokenizer does not honour. */
-  private static void textIndexParams(ObjectNode schema) {
-    onlyImplemented(schema, "field_schema", TEXT_INDEX_SCHEMA);
-    JsonNode tokenizer = schema.get("tokenizer");
-    if (tokenizer != null && !tokenizer.isNull() && !tokenizer.asText().equals("word")) {
-      throw new RequestException.Unsupported(
-          "Bad request: `field_schema.tokenizer` "
-              + tokenizer
-              + " is not supported by Quiver; only \"word\" is");
-    }
-    JsonNode lowercase = schema.get("lowercase");
-    if (lowercase != null && lowercase.isBoolean() && !lowercase.asBoolean()) {
-      throw new RequestException.Unsupported(
-          "Bad request: `field_schema.lowercase: false` is not supported by Quiver; text is"
-              + " always lower-cased");
-    }
   }
 
   /** One {@code payload_schema} entry: {@code {data_type, params?, points}}. */

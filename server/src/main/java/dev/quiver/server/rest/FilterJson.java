@@ -144,7 +144,15 @@ final class FilterJson {
     if (m.has("text")) {
       return new Condition.MatchText(key, text(m.get("text"), path + ".text"));
     }
-    throw bad(path, "expected value, any, except or text");
+    if (m.has("text_any")) {
+      return new Condition.MatchText(
+          key, text(m.get("text_any"), path + ".text_any"), Condition.TextMatch.ANY);
+    }
+    if (m.has("phrase")) {
+      return new Condition.MatchText(
+          key, text(m.get("phrase"), path + ".phrase"), Condition.TextMatch.PHRASE);
+    }
+    throw bad(path, "expected value, any, except, text, text_any or phrase");
   }
 
   private static Condition range(String key, JsonNode r, String path) {

@@ -8,9 +8,13 @@ import static dev.quiver.storage.PayloadValues.values;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -22,14 +26,14 @@ final class Filters {
   private Filters() {}
 
   static boolean test(Filter f, PointId id, Value.Struct payload) {
-    return test(f, id, payload, Set.of());
+    return test(f, id, payload, Map.of());
   }
 
   /**
    * As {@link #test(Filter, PointId, Value.Struct)}; {@code text} names the fields with a full-text
    * index, whose {@code match.text} needs every token of the query (without an index: a substring).
    */
-  static boolean test(Filter f, PointId id, Value.Struct payload, Set<String> text) {
+  static boolean test(Filter f, PointId id, Value.Struct payload, Map<String, TextAnalyzer> text) {
     for (Condition c : f.must()) {
       if (!test(c, id, payload, text)) {
         return false;
@@ -65,10 +69,11 @@ final class Filters {
   }
 
   static boolean test(Condition c, PointId id, Value.Struct payload) {
-    return test(c, id, payload, Set.of());
+    return test(c, id, payload, Map.of());
   }
 
-  static boolean test(Condition c, PointId id, Value.Struct payload, Set<String> text) {
+  static boolean test(
+      Condition c, PointId id, Value.Struct payload, Map<String, TextAnalyzer> text) {
     return switch (c) {
       case Condition.Match m ->
           values(payload, m.key()).stream().anyMatch(v -> equal(v, m.value()));
@@ -81,17 +86,9 @@ final class Filters {
                   v ->
                       !(v instanceof Value.Null)
                           && m.values().stream().noneMatch(x -> equal(v, x)));
-      case Condition.MatchText m when text.contains(m.key()) -> {
-        List<String> wanted = PayloadIndexes.tokens(m.text());
-        yield values(payload, m.key()).stream()
-            .anyMatch(
-                v ->
-                    v instanceof Value.Str s
-                        && new HashSet<>(PayloadIndexes.tokens(s.value())).containsAll(wanted));
-      }
-      case Condition.MatchText m ->
-          values(payload, m.key()).stream()
-              .anyMatch(v -> v instanceof Value.Str s && s.value().contains(m.text()));
+      case Condition.MatchText m when text.containsKey(m.key()) ->
+          indexedText(m, text.get(m.key()), values(payload, m.key()));
+      case Condition.MatchText m -> plainText(m, values(payload, m.key()));
       case Condition.Range r -> values(payload, r.key()).stream().anyMatch(v -> inRange(r, v));
       case Condition.ValuesCount vc -> {
         long n = values(payload, vc.key()).stream().filter(v -> !(v instanceof Value.Null)).count();
@@ -139,6 +136,54 @@ final class Filters {
               .anyMatch(v -> v instanceof Value.Struct s && test(n.filter(), id, s, text));
       case Condition.Sub s -> test(s.filter(), id, payload, text);
     };
+  }
+
+  /**
+   * A text match on a field with a full-text index, by its analysis: the tokens of all the field's
+   * strings together hold every query token ({@code ALL}) or one ({@code ANY}); a phrase is the
+   * query's tokens in a row within one string, and needs {@code phrase_matching}.
+   */
+  private static boolean indexedText(Condition.MatchText m, TextAnalyzer a, List<Value> values) {
+    List<String> wanted = a.queryTokens(m.text());
+    if (wanted.isEmpty()) {
+      return false;
+    }
+    if (m.kind() == Condition.TextMatch.PHRASE) {
+      if (!a.phraseMatching()) {
+        return false;
+      }
+      List<String> phrase = a.sequence(m.text());
+      for (Value v : values) {
+        if (v instanceof Value.Str s
+            && Collections.indexOfSubList(a.sequence(s.value()), phrase) >= 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+    Set<String> held = new HashSet<>();
+    for (Value v : values) {
+      if (v instanceof Value.Str s) {
+        held.addAll(a.documentTokens(s.value()));
+      }
+    }
+    return m.kind() == Condition.TextMatch.ANY
+        ? wanted.stream().anyMatch(held::contains)
+        : held.containsAll(wanted);
+  }
+
+  /** A text match without an index: a substring ({@code ANY}: one whitespace-separated word). */
+  private static boolean plainText(Condition.MatchText m, List<Value> values) {
+    List<String> parts =
+        m.kind() == Condition.TextMatch.ANY
+            ? Arrays.stream(m.text().split("\\s+")).filter(w -> !w.isEmpty()).toList()
+            : List.of(m.text());
+    for (Value v : values) {
+      if (v instanceof Value.Str s && parts.stream().anyMatch(s.value()::contains)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean equal(Value a, Value b) {

@@ -18,6 +18,7 @@ import dev.quiver.storage.ShardWriter;
 import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
@@ -83,7 +84,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private final Epochs epochs = new Epochs();
 
   private final PayloadIndexes indexes = new PayloadIndexes();
-  private volatile Set<String> textFields = Set.of();
+  private volatile Map<String, TextAnalyzer> textFields = Map.of();
   private final Object writeLock = new Object();
   private final Wal wal;
   private final Path dir;
@@ -967,7 +968,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       List<Map.Entry<PointId, Value.Struct>> all = new ArrayList<>(points.size());
       points.values().forEach(s -> all.add(Map.entry(s.id(), s.payload())));
       indexes.define(specs, all);
-      textFields = Set.copyOf(indexes.textFields());
+      textFields = indexes.textFields();
     }
   }
 

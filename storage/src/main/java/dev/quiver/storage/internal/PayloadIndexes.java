@@ -5,11 +5,13 @@ import dev.quiver.storage.Filter;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PayloadValues;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -75,16 +77,16 @@ final class PayloadIndexes {
     }
   }
 
-  /** The fields with a full-text index: {@code match.text} on them matches by tokens. */
-  Set<String> textFields() {
-    Set<String> out = new HashSet<>();
+  /** The fields with a full-text index and their analysis: text matches on them go by tokens. */
+  Map<String, TextAnalyzer> textFields() {
+    Map<String, TextAnalyzer> out = new HashMap<>();
     fields.forEach(
         (k, f) -> {
-          if (f instanceof TextIndex) {
-            out.add(k);
+          if (f instanceof TextIndex t) {
+            out.put(k, t.analyzer);
           }
         });
-    return out;
+    return Map.copyOf(out);
   }
 
   /** A narrowed candidate set: how many at most, and the ids when asked for. */
@@ -223,22 +225,6 @@ final class PayloadIndexes {
 
   private static Candidates posted(Set<PointId> set) {
     return fixed(set == null ? Set.of() : Collections.unmodifiableSet(set));
-  }
-
-  /** The tokens of a text: lower-cased runs of letters and digits (Qdrant's word tokenizer). */
-  static List<String> tokens(String text) {
-    List<String> out = new ArrayList<>();
-    int start = -1;
-    for (int i = 0; i <= text.length(); i++) {
-      boolean word = i < text.length() && Character.isLetterOrDigit(text.charAt(i));
-      if (word && start < 0) {
-        start = i;
-      } else if (!word && start >= 0) {
-        out.add(text.substring(start, i).toLowerCase(Locale.ROOT));
-        start = -1;
-      }
-    }
-    return out;
   }
 
   /** One field's index. */
@@ -525,17 +511,23 @@ final class PayloadIndexes {
     }
   }
 
-  /** text: an inverted index of tokens; a text match needs every token of its query. */
+  /**
+   * text: an inverted index of the terms its analysis makes; a text match narrows to the points
+   * holding its rarest token (the rest is checked point by point), a text-any match to those
+   * holding any of its tokens, exactly.
+   */
   private static final class TextIndex extends HashedIndex {
+    final TextAnalyzer analyzer;
 
     TextIndex(String key, PayloadIndexSpec spec) {
       super(key, spec);
+      this.analyzer = TextAnalyzer.of(spec.params());
     }
 
     @Override
     void term(Value v, Set<Object> out) {
       if (v instanceof Value.Str s) {
-        out.addAll(tokens(s.value()));
+        out.addAll(analyzer.documentTokens(s.value()));
       }
     }
 
@@ -544,14 +536,24 @@ final class PayloadIndexes {
       if (!(c instanceof Condition.MatchText m)) {
         return null;
       }
+      List<String> tokens = analyzer.queryTokens(m.text());
+      if (tokens.isEmpty()
+          || (m.kind() == Condition.TextMatch.PHRASE && !analyzer.phraseMatching())) {
+        return exact(fixed(Set.of()));
+      }
+      if (m.kind() == Condition.TextMatch.ANY) {
+        List<Candidates> parts = new ArrayList<>();
+        new LinkedHashSet<>(tokens).forEach(t -> parts.add(posted(map.get(t))));
+        return exact(union(parts));
+      }
       Candidates best = null;
-      for (String t : tokens(m.text())) {
+      for (String t : tokens) {
         Candidates one = posted(map.get(t));
         if (best == null || one.estimate() < best.estimate()) {
           best = one;
         }
       }
-      return best; // the rarest token; the others are checked point by point
+      return best;
     }
   }
 }
