@@ -436,15 +436,14 @@ class HardeningIT {
             "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":null,"
                 + "\"sparse_vectors\":null,\"strict_mode_config\":null}");
     assertThat(nulls.status()).as(nulls.body()).isEqualTo(200);
-    Answer stemmer =
+    Answer memory =
         send(
             KEY,
             "PUT",
             "/collections/nulls/index?wait=true",
-            "{\"field_name\":\"t\",\"field_schema\":{\"type\":\"text\",\"stemmer\":"
-                + "{\"type\":\"snowball\",\"language\":\"english\"}}}");
-    assertThat(stemmer.status()).as(stemmer.body()).isEqualTo(400);
-    assertThat(stemmer.body()).contains("field_schema.stemmer");
+            "{\"field_name\":\"t\",\"field_schema\":{\"type\":\"text\",\"memory\":\"cold\"}}");
+    assertThat(memory.status()).as(memory.body()).isEqualTo(400);
+    assertThat(memory.body()).contains("field_schema.memory");
     Answer quantizedSearch =
         send(
             RO,
