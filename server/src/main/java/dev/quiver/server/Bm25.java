@@ -159,7 +159,11 @@ public final class Bm25 {
 
   /** The text's tokens after every step, in order, repeats kept. */
   List<String> tokens(String text) {
-    return analyzer.documentTokens(text);
+    try {
+      return analyzer.expandedTokens(text);
+    } catch (StorageException.BadInput e) {
+      throw new RequestException.Invalid("body", "text", e.getMessage());
+    }
   }
 
   private static double number(Map<String, Value> o, String key, double absent, String path) {

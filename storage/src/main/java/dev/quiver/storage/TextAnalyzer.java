@@ -348,44 +348,64 @@ public final class TextAnalyzer {
   }
 
   /**
-   * The terms a document is indexed by, in order, repeats kept: its tokens, and with the {@code
-   * prefix} tokenizer each word's prefixes from {@code min_token_len} (or 1) to {@code
-   * max_token_len} characters.
+   * A document's tokens, in order, repeats kept: what an index stores and phrases are matched in.
+   * With the {@code prefix} tokenizer these are whole words (bounded below by {@code
+   * min_token_len}, not above), which {@link #matches} compares by prefix: an index over the words
+   * answers what Qdrant's index over every prefix answers, without storing each prefix.
    */
   public List<String> documentTokens(String text) {
     List<String> out = new ArrayList<>();
     Steps steps = new Steps();
-    if (tokenizer == Tokenizer.PREFIX) {
-      int min = minTokenLen == null ? 1 : Math.max(1, minTokenLen);
-      int max = maxTokenLen == null ? Integer.MAX_VALUE : maxTokenLen;
-      words(
-          text,
-          word -> {
-            String t = steps.process(word, false);
-            if (t == null) {
-              return;
-            }
-            int chars = t.codePointCount(0, t.length());
-            for (int n = min; n <= max; n++) {
-              if (n >= chars) {
-                out.add(t);
-                break;
-              }
-              out.add(t.substring(0, t.offsetByCodePoints(0, n)));
-            }
-          });
-    } else {
-      words(
-          text,
-          word -> {
-            String t = steps.process(word, true);
-            if (t != null) {
-              out.add(t);
-            }
-          });
+    boolean checkMax = tokenizer != Tokenizer.PREFIX;
+    words(
+        text,
+        word -> {
+          String t = steps.process(word, checkMax);
+          if (t != null) {
+            out.add(t);
+          }
+        });
+    return out;
+  }
+
+  /**
+   * A document's tokens as Qdrant's tokenizer emits them, for BM25 vectors: with the {@code prefix}
+   * tokenizer, each word's prefixes from {@code min_token_len} (or 1) to {@code max_token_len}
+   * characters; otherwise {@link #documentTokens}.
+   *
+   * @throws StorageException.BadInput when the prefixes would exceed {@value #MAX_PREFIX_CHARS}
+   *     characters (a long word without {@code max_token_len})
+   */
+  public List<String> expandedTokens(String text) {
+    if (tokenizer != Tokenizer.PREFIX) {
+      return documentTokens(text);
+    }
+    int min = minTokenLen == null ? 1 : Math.max(1, minTokenLen);
+    int max = maxTokenLen == null ? Integer.MAX_VALUE : maxTokenLen;
+    List<String> out = new ArrayList<>();
+    long budget = MAX_PREFIX_CHARS;
+    for (String t : documentTokens(text)) {
+      int chars = t.codePointCount(0, t.length());
+      for (int n = min; n <= max; n++) {
+        String prefix = n >= chars ? t : t.substring(0, t.offsetByCodePoints(0, n));
+        budget -= prefix.length();
+        if (budget < 0) {
+          throw new StorageException.BadInput(
+              "the prefixes of this text exceed "
+                  + MAX_PREFIX_CHARS
+                  + " characters; set `max_token_len` to bound them");
+        }
+        out.add(prefix);
+        if (n >= chars) {
+          break;
+        }
+      }
     }
     return out;
   }
+
+  /** Bound on the characters {@link #expandedTokens} makes of one text. */
+  public static final long MAX_PREFIX_CHARS = 16L << 20;
 
   /**
    * The terms a query looks for: its tokens; with the {@code prefix} tokenizer each whole word (no
@@ -413,19 +433,14 @@ public final class TextAnalyzer {
     return out;
   }
 
-  /** The words of a text in order, each processed as a whole (the sequence phrases match in). */
-  public List<String> sequence(String text) {
-    List<String> out = new ArrayList<>();
-    Steps steps = new Steps();
-    words(
-        text,
-        word -> {
-          String t = steps.process(word, true);
-          if (t != null) {
-            out.add(t);
-          }
-        });
-    return out;
+  /**
+   * Whether a query token finds a document token: equal, or with the {@code prefix} tokenizer, the
+   * query token starts the document token.
+   */
+  public boolean matches(String queryToken, String documentToken) {
+    return tokenizer == Tokenizer.PREFIX
+        ? documentToken.startsWith(queryToken)
+        : documentToken.equals(queryToken);
   }
 
   /** Splits {@code text} by the tokenizer (before any per-token step). */

@@ -50,17 +50,32 @@ class TextAnalyzerTest {
   @Test
   void prefixIndexesEveryPrefixAndQueriesTheWholeWord() {
     TextAnalyzer prefix = params("tokenizer", "prefix", "min_token_len", 1, "max_token_len", 4);
-    assertThat(prefix.documentTokens("hello, мир!"))
+    assertThat(prefix.expandedTokens("hello, мир!"))
         .containsExactly("h", "he", "hel", "hell", "м", "ми", "мир");
     assertThat(prefix.queryTokens("hello, мир!")).containsExactly("hell", "мир");
+    // the index keeps words and finds them by prefix: what every stored prefix would find
+    assertThat(prefix.documentTokens("hello, мир!")).containsExactly("hello", "мир");
+    for (String word : List.of("hello", "мир")) {
+      for (String q : prefix.expandedTokens(word)) {
+        assertThat(prefix.matches(q, word)).as(q).isTrue();
+      }
+    }
+    assertThat(prefix.matches("hex", "hello")).isFalse();
     TextAnalyzer open = params("tokenizer", "prefix", "min_token_len", 2);
-    assertThat(open.documentTokens("quick")).containsExactly("qu", "qui", "quic", "quick");
+    assertThat(open.expandedTokens("quick")).containsExactly("qu", "qui", "quic", "quick");
     assertThat(open.queryTokens("Qui")).containsExactly("qui");
+    assertThat(open.queryTokens("q")).as("shorter than min_token_len").isEmpty();
     // stop words are not removed from a query: "the" may be the start of "theory"
     TextAnalyzer stop = params("tokenizer", "prefix", "stopwords", "english");
-    assertThat(stop.documentTokens("the theory"))
+    assertThat(stop.expandedTokens("the theory"))
         .containsExactly("t", "th", "the", "theo", "theor", "theory");
     assertThat(stop.queryTokens("the")).containsExactly("the");
+    // a long word without max_token_len would make quadratic prefixes: refused past a bound
+    String longWord = "x".repeat(8_000);
+    assertThatThrownBy(() -> open.expandedTokens(longWord))
+        .isInstanceOf(StorageException.BadInput.class)
+        .hasMessageContaining("max_token_len");
+    assertThat(open.documentTokens(longWord)).containsExactly(longWord);
   }
 
   @Test

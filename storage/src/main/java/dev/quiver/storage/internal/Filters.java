@@ -11,11 +11,11 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -152,10 +152,8 @@ final class Filters {
       if (!a.phraseMatching()) {
         return false;
       }
-      List<String> phrase = a.sequence(m.text());
       for (Value v : values) {
-        if (v instanceof Value.Str s
-            && Collections.indexOfSubList(a.sequence(s.value()), phrase) >= 0) {
+        if (v instanceof Value.Str s && inRow(a, wanted, a.documentTokens(s.value()))) {
           return true;
         }
       }
@@ -167,9 +165,29 @@ final class Filters {
         held.addAll(a.documentTokens(s.value()));
       }
     }
+    if (a.tokenizer() != TextAnalyzer.Tokenizer.PREFIX) {
+      return m.kind() == Condition.TextMatch.ANY
+          ? wanted.stream().anyMatch(held::contains)
+          : held.containsAll(wanted);
+    }
+    Predicate<String> found = q -> held.stream().anyMatch(d -> a.matches(q, d));
     return m.kind() == Condition.TextMatch.ANY
-        ? wanted.stream().anyMatch(held::contains)
-        : held.containsAll(wanted);
+        ? wanted.stream().anyMatch(found)
+        : wanted.stream().allMatch(found);
+  }
+
+  /** Whether {@code phrase} occurs in {@code tokens} as a run, token by token. */
+  private static boolean inRow(TextAnalyzer a, List<String> phrase, List<String> tokens) {
+    for (int start = 0; start + phrase.size() <= tokens.size(); start++) {
+      int i = 0;
+      while (i < phrase.size() && a.matches(phrase.get(i), tokens.get(start + i))) {
+        i++;
+      }
+      if (i == phrase.size()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A text match without an index: a substring ({@code ANY}: one whitespace-separated word). */

@@ -512,12 +512,14 @@ final class PayloadIndexes {
   }
 
   /**
-   * text: an inverted index of the terms its analysis makes; a text match narrows to the points
-   * holding its rarest token (the rest is checked point by point), a text-any match to those
+   * text: an inverted index of the tokens its analysis makes, in order (so the {@code prefix}
+   * tokenizer finds the words a query token starts by a range of keys); a text match narrows to the
+   * points holding its rarest token (the rest is checked point by point), a text-any match to those
    * holding any of its tokens, exactly.
    */
-  private static final class TextIndex extends HashedIndex {
+  private static final class TextIndex extends FieldIndex {
     final TextAnalyzer analyzer;
+    private final ConcurrentSkipListMap<String, Set<PointId>> map = new ConcurrentSkipListMap<>();
 
     TextIndex(String key, PayloadIndexSpec spec) {
       super(key, spec);
@@ -532,6 +534,33 @@ final class PayloadIndexes {
     }
 
     @Override
+    Set<PointId> postings(Object term, boolean create) {
+      return create
+          ? map.computeIfAbsent((String) term, t -> ConcurrentHashMap.newKeySet())
+          : map.get((String) term);
+    }
+
+    @Override
+    void drop(Object term, Set<PointId> emptied) {
+      map.remove((String) term, emptied);
+    }
+
+    /** The points holding a token the query token finds (a prefix range, or the token). */
+    private Candidates found(String queryToken) {
+      if (analyzer.tokenizer() != TextAnalyzer.Tokenizer.PREFIX) {
+        return posted(map.get(queryToken));
+      }
+      List<Candidates> parts = new ArrayList<>();
+      for (var e : map.tailMap(queryToken, true).entrySet()) {
+        if (!e.getKey().startsWith(queryToken)) {
+          break;
+        }
+        parts.add(posted(e.getValue()));
+      }
+      return union(parts);
+    }
+
+    @Override
     Candidates lookup(Condition c) {
       if (!(c instanceof Condition.MatchText m)) {
         return null;
@@ -543,12 +572,12 @@ final class PayloadIndexes {
       }
       if (m.kind() == Condition.TextMatch.ANY) {
         List<Candidates> parts = new ArrayList<>();
-        new LinkedHashSet<>(tokens).forEach(t -> parts.add(posted(map.get(t))));
+        new LinkedHashSet<>(tokens).forEach(t -> parts.add(found(t)));
         return exact(union(parts));
       }
       Candidates best = null;
       for (String t : tokens) {
-        Candidates one = posted(map.get(t));
+        Candidates one = found(t);
         if (best == null || one.estimate() < best.estimate()) {
           best = one;
         }
