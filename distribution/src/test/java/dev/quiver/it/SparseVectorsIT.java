@@ -98,6 +98,27 @@ class SparseVectorsIT {
     assertThat(p21.at("/vector/idf-text/indices").toString()).isEqualTo("[1,3]");
     assertThat(p21.at("/vector/idf-text/values").toString()).isEqualTo("[2.0,1.0]");
     assertThat(p21.at("/vector/").isArray()).isTrue();
+    // has_vector: point 21 has no sparse-text vector
+    JsonNode without =
+        rest.call(
+                "POST",
+                C + "/points/scroll",
+                "/collections/h/points/scroll",
+                "{\"filter\":{\"must_not\":[{\"has_vector\":\"sparse-text\"}]},\"limit\":50}")
+            .result()
+            .get("points");
+    assertThat(ids(without)).containsExactly(21L);
+    assertThat(
+            rest.call(
+                    "POST",
+                    C + "/points/count",
+                    "/collections/h/points/count",
+                    "{\"filter\":{\"must\":[{\"has_vector\":\"\"},{\"has_vector\":\"sparse-text\"}]},"
+                        + "\"exact\":true}")
+                .result()
+                .get("count")
+                .asInt())
+        .isEqualTo(20);
 
     // query by a sparse vector: exact dot products, only points sharing a dimension
     JsonNode q =

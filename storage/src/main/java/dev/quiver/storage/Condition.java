@@ -29,6 +29,11 @@ public sealed interface Condition {
   }
 
   /**
+   * The point has a vector named {@code vector} (dense, sparse or multi; "" is the unnamed one).
+   */
+  record HasVector(String vector) implements Condition {}
+
+  /**
    * Full-text match of a string field. With a {@code text} index on the field, by the index's
    * analysis: {@code ALL} needs every token of {@code text}, {@code ANY} one of them, {@code
    * PHRASE} all of them in a row (only where the index has {@code phrase_matching}). Without one:

@@ -403,6 +403,10 @@ public final class ShardCodec {
         out.writeByte(14);
         writeFilter(out, s.filter());
       }
+      case Condition.HasVector h -> {
+        out.writeByte(17);
+        writeString(out, h.vector());
+      }
     }
   }
 
@@ -448,6 +452,7 @@ public final class ShardCodec {
       case 12 -> new Condition.HasId(new LinkedHashSet<>(readIds(in)));
       case 13 -> new Condition.Nested(readString(in), readFilter(in));
       case 14 -> new Condition.Sub(readFilter(in));
+      case 17 -> new Condition.HasVector(readString(in));
       default -> throw new Malformed("unknown condition tag " + tag);
     };
   }

@@ -59,8 +59,7 @@ final class FilterProto {
       }
       case FILTER -> new Condition.Sub(parse(c.getFilter()));
       case NESTED -> new Condition.Nested(c.getNested().getKey(), parse(c.getNested().getFilter()));
-      case HAS_VECTOR ->
-          throw new RequestException.Unsupported("has_vector conditions are not supported yet");
+      case HAS_VECTOR -> new Condition.HasVector(c.getHasVector().getHasVector());
       case CONDITIONONEOF_NOT_SET ->
           throw new RequestException.Invalid("body", "filter", "empty condition");
     };

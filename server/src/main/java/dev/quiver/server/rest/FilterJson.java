@@ -85,8 +85,7 @@ final class FilterJson {
           orEmpty(parse(n.get("filter"), path + ".nested.filter")));
     }
     if (c.has("has_vector")) {
-      throw new RequestException.Unsupported(
-          "Bad request: has_vector conditions are not supported yet");
+      return new Condition.HasVector(text(c.get("has_vector"), path + ".has_vector"));
     }
     String key = text(c.get("key"), path + ".key");
     if (c.hasNonNull("match")) {

@@ -25,29 +25,35 @@ import java.util.stream.Stream;
 final class Filters {
   private Filters() {}
 
-  static boolean test(Filter f, PointId id, Value.Struct payload) {
-    return test(f, id, payload, Map.of());
+  /**
+   * What a point's payload does not say: the full-text analysis of the fields with a {@code text}
+   * index (their text matches go by tokens; without an index, by substrings), and which vectors the
+   * point has.
+   */
+  record Context(Map<String, TextAnalyzer> analyzers, Predicate<String> hasVector) {
+    static final Context NONE = new Context(Map.of(), name -> false);
   }
 
-  /**
-   * As {@link #test(Filter, PointId, Value.Struct)}; {@code text} names the fields with a full-text
-   * index, whose {@code match.text} needs every token of the query (without an index: a substring).
-   */
-  static boolean test(Filter f, PointId id, Value.Struct payload, Map<String, TextAnalyzer> text) {
+  static boolean test(Filter f, PointId id, Value.Struct payload) {
+    return test(f, id, payload, Context.NONE);
+  }
+
+  /** As {@link #test(Filter, PointId, Value.Struct)}, with what the payload does not say. */
+  static boolean test(Filter f, PointId id, Value.Struct payload, Context context) {
     for (Condition c : f.must()) {
-      if (!test(c, id, payload, text)) {
+      if (!test(c, id, payload, context)) {
         return false;
       }
     }
     for (Condition c : f.mustNot()) {
-      if (test(c, id, payload, text)) {
+      if (test(c, id, payload, context)) {
         return false;
       }
     }
     if (!f.should().isEmpty()) {
       boolean any = false;
       for (Condition c : f.should()) {
-        if (test(c, id, payload, text)) {
+        if (test(c, id, payload, context)) {
           any = true;
           break;
         }
@@ -59,7 +65,7 @@ final class Filters {
     if (f.minShould() != null) {
       int n = 0;
       for (Condition c : f.minShould().conditions()) {
-        if (test(c, id, payload, text) && ++n >= f.minShould().minCount()) {
+        if (test(c, id, payload, context) && ++n >= f.minShould().minCount()) {
           break;
         }
       }
@@ -69,11 +75,10 @@ final class Filters {
   }
 
   static boolean test(Condition c, PointId id, Value.Struct payload) {
-    return test(c, id, payload, Map.of());
+    return test(c, id, payload, Context.NONE);
   }
 
-  static boolean test(
-      Condition c, PointId id, Value.Struct payload, Map<String, TextAnalyzer> text) {
+  static boolean test(Condition c, PointId id, Value.Struct payload, Context context) {
     return switch (c) {
       case Condition.Match m ->
           values(payload, m.key()).stream().anyMatch(v -> equal(v, m.value()));
@@ -86,8 +91,8 @@ final class Filters {
                   v ->
                       !(v instanceof Value.Null)
                           && m.values().stream().noneMatch(x -> equal(v, x)));
-      case Condition.MatchText m when text.containsKey(m.key()) ->
-          indexedText(m, text.get(m.key()), values(payload, m.key()));
+      case Condition.MatchText m when context.analyzers().containsKey(m.key()) ->
+          indexedText(m, context.analyzers().get(m.key()), values(payload, m.key()));
       case Condition.MatchText m -> plainText(m, values(payload, m.key()));
       case Condition.Range r -> values(payload, r.key()).stream().anyMatch(v -> inRange(r, v));
       case Condition.ValuesCount vc -> {
@@ -133,8 +138,9 @@ final class Filters {
       case Condition.Nested n ->
           raw(payload, n.key()).stream()
               .flatMap(v -> v instanceof Value.Array a ? a.values().stream() : Stream.of(v))
-              .anyMatch(v -> v instanceof Value.Struct s && test(n.filter(), id, s, text));
-      case Condition.Sub s -> test(s.filter(), id, payload, text);
+              .anyMatch(v -> v instanceof Value.Struct s && test(n.filter(), id, s, context));
+      case Condition.Sub s -> test(s.filter(), id, payload, context);
+      case Condition.HasVector h -> context.hasVector().test(h.vector());
     };
   }
 

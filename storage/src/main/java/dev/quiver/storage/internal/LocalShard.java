@@ -973,7 +973,8 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   }
 
   private boolean passes(Filter filter, Stored s) {
-    return Filters.test(filter, s.id(), s.payload(), textFields);
+    return Filters.test(
+        filter, s.id(), s.payload(), new Filters.Context(textFields, s.slots()::containsKey));
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PayloadValues;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +107,61 @@ class FiltersTest {
     assertThat(t(new Condition.IsNull("none"))).isTrue();
     assertThat(t(new Condition.IsNull("missing"))).isFalse();
     assertThat(t(new Condition.HasId(Set.of(PointId.of(7))))).isTrue();
+  }
+
+  @Test
+  void hasVectorAsksThePointAndTextMatchesFollowTheIndexAnalysis() {
+    Filters.Context ctx =
+        new Filters.Context(
+            Map.of(
+                "title",
+                TextAnalyzer.of(
+                    new Value.Struct(
+                        Map.of(
+                            "type",
+                            new Value.Str("text"),
+                            "phrase_matching",
+                            new Value.Bool(true))))),
+            Set.of("", "image")::contains);
+    Value.Struct doc =
+        new Value.Struct(
+            Map.of(
+                "title",
+                new Value.Str("The quick brown fox"),
+                "raw",
+                new Value.Str("The quick brown fox")));
+    PointId id = PointId.of(1);
+    assertThat(Filters.test(new Condition.HasVector("image"), id, doc, ctx)).isTrue();
+    assertThat(Filters.test(new Condition.HasVector("text"), id, doc, ctx)).isFalse();
+    assertThat(Filters.test(new Condition.HasVector("image"), id, doc, Filters.Context.NONE))
+        .isFalse();
+    // indexed: tokens, in any order; one of them; in a row
+    assertThat(Filters.test(new Condition.MatchText("title", "fox QUICK"), id, doc, ctx)).isTrue();
+    assertThat(
+            Filters.test(
+                new Condition.MatchText("title", "cat fox", Condition.TextMatch.ANY), id, doc, ctx))
+        .isTrue();
+    assertThat(
+            Filters.test(
+                new Condition.MatchText("title", "brown fox", Condition.TextMatch.PHRASE),
+                id,
+                doc,
+                ctx))
+        .isTrue();
+    assertThat(
+            Filters.test(
+                new Condition.MatchText("title", "fox brown", Condition.TextMatch.PHRASE),
+                id,
+                doc,
+                ctx))
+        .isFalse();
+    // not indexed: substrings (text_any: one whitespace-separated word)
+    assertThat(Filters.test(new Condition.MatchText("raw", "fox QUICK"), id, doc, ctx)).isFalse();
+    assertThat(Filters.test(new Condition.MatchText("raw", "quick bro"), id, doc, ctx)).isTrue();
+    assertThat(
+            Filters.test(
+                new Condition.MatchText("raw", "cat bro", Condition.TextMatch.ANY), id, doc, ctx))
+        .isTrue();
   }
 
   @Test
