@@ -44,6 +44,8 @@ class SingleNodeIT {
     var root = rest.call("GET", "/", "/", null);
     assertThat(root.json().get("title").asText()).isEqualTo("qdrant - vector search engine");
     assertThat(root.json().get("version").asText()).matches("\\d+\\.\\d+\\.\\d+");
+    // the commit the package was built from (the tests run in a checkout)
+    assertThat(root.json().get("commit").asText()).matches("[0-9a-f]{40}");
     for (String p : new String[] {"/healthz", "/livez"}) {
       var a = rest.send("GET", p, null);
       assertThat(a.status()).isEqualTo(200);

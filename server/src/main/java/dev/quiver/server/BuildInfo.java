@@ -12,6 +12,9 @@ public final class BuildInfo {
   /** The Qdrant version whose API Quiver speaks; reported by {@code GET /}. */
   public static final String QDRANT_API_VERSION;
 
+  /** The git commit the build was made from ({@code unknown} outside a checkout). */
+  public static final String COMMIT;
+
   static {
     Properties p = new Properties();
     try (InputStream in = BuildInfo.class.getResourceAsStream("build.properties")) {
@@ -23,6 +26,8 @@ public final class BuildInfo {
     }
     VERSION = p.getProperty("version", "dev");
     QDRANT_API_VERSION = p.getProperty("qdrant.api.version", "1.18.3");
+    String commit = p.getProperty("commit", "");
+    COMMIT = commit.isEmpty() || commit.startsWith("${") ? "unknown" : commit;
   }
 
   private BuildInfo() {}

@@ -1,6 +1,7 @@
 package dev.quiver.server.grpc;
 
 import com.google.protobuf.Timestamp;
+import dev.quiver.server.GeoPolygons;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
@@ -132,20 +133,21 @@ final class FilterProto {
     if (f.hasGeoPolygon()) {
       List<List<double[]>> interiors = new ArrayList<>();
       for (Common.GeoLineString ring : f.getGeoPolygon().getInteriorsList()) {
-        interiors.add(ring(ring));
+        interiors.add(ring(ring, "geo_polygon.interiors"));
       }
-      return new Condition.GeoPolygon(key, ring(f.getGeoPolygon().getExterior()), interiors);
+      return new Condition.GeoPolygon(
+          key, ring(f.getGeoPolygon().getExterior(), "geo_polygon.exterior"), interiors);
     }
     throw new RequestException.Invalid(
         "body", "filter", "condition on `" + key + "` has no clause");
   }
 
-  private static List<double[]> ring(Common.GeoLineString l) {
+  private static List<double[]> ring(Common.GeoLineString l, String path) {
     List<double[]> out = new ArrayList<>();
     for (Common.GeoPoint p : l.getPointsList()) {
       out.add(new double[] {p.getLat(), p.getLon()});
     }
-    return out;
+    return GeoPolygons.checked(out, "body", path);
   }
 
   private static double millis(Timestamp t) {

@@ -1,6 +1,7 @@
 package dev.quiver.server.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.server.GeoPolygons;
 import dev.quiver.server.RequestException;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
@@ -205,7 +206,7 @@ final class FilterJson {
     for (int i = 0; i < pts.size(); i++) {
       out.add(point(pts.get(i), path + ".points[" + i + "]"));
     }
-    return out;
+    return GeoPolygons.checked(out, "JSON body", path);
   }
 
   private static Value scalar(JsonNode n, String path) {

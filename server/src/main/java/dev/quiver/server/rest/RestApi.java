@@ -283,6 +283,7 @@ final class RestApi {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("title", QdrantApi.TITLE);
     o.put("version", BuildInfo.QDRANT_API_VERSION);
+    o.put("commit", BuildInfo.COMMIT);
     o.put("quiver_version", BuildInfo.VERSION);
     return RestResponse.raw(o);
   }
