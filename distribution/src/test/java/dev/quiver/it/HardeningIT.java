@@ -406,7 +406,6 @@ class HardeningIT {
             + "true}}",
         "strict_mode_config"
       },
-      {"{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"metadata\":{\"team\":\"x\"}}", "metadata"},
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"
             + "{}}}}",

@@ -4,12 +4,15 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.Value;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * An update-collection request ({@code PATCH /collections/{name}}, gRPC {@code Update}) as both
- * edges decode it: every field left null keeps its current value.
+ * edges decode it: every field left null keeps its current value; {@code metadata} merges into the
+ * stored metadata key by key, a null value removing its key, as in Qdrant.
  */
 public record CollectionUpdate(
     OptimizersDiff optimizers,
@@ -17,7 +20,8 @@ public record CollectionUpdate(
     Integer replicationFactor,
     Integer writeConsistencyFactor,
     Boolean onDiskPayload,
-    Map<String, SparseDiff> sparseVectors) {
+    Map<String, SparseDiff> sparseVectors,
+    Value.Struct metadata) {
 
   public CollectionUpdate {
     sparseVectors = sparseVectors == null ? Map.of() : Map.copyOf(sparseVectors);
@@ -81,6 +85,22 @@ public record CollectionUpdate(
         optimizers == null ? c.optimizers() : optimizers.over(c.optimizers()),
         c.wal(),
         c.shardingMethod(),
-        sparse);
+        sparse,
+        metadata == null ? c.metadata() : merged(c.metadata(), metadata));
+  }
+
+  private static Value.Struct merged(Value.Struct now, Value.Struct change) {
+    Map<String, Value> out = new LinkedHashMap<>(now == null ? Map.of() : now.fields());
+    change
+        .fields()
+        .forEach(
+            (k, v) -> {
+              if (v instanceof Value.Null) {
+                out.remove(k);
+              } else {
+                out.put(k, v);
+              }
+            });
+    return new Value.Struct(out);
   }
 }

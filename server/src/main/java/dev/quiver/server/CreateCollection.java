@@ -5,6 +5,7 @@ import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
+import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import java.util.HashMap;
@@ -25,9 +26,13 @@ public record CreateCollection(
     CollectionUpdate.OptimizersDiff optimizers,
     WalDiff wal,
     Map<String, HnswDiff> vectorHnsw,
-    Map<String, SparseVectorParams> sparseVectors) {
+    Map<String, SparseVectorParams> sparseVectors,
+    Value.Struct metadata) {
 
-  /** {@code vectorHnsw}: a vector's own {@code hnsw_config}, over the collection's. */
+  /**
+   * {@code vectorHnsw}: a vector's own {@code hnsw_config}, over the collection's; {@code
+   * metadata}: the application's JSON object, or null.
+   */
   public CreateCollection {
     vectors = Map.copyOf(vectors);
     vectorHnsw = Map.copyOf(vectorHnsw);
@@ -111,7 +116,8 @@ public record CreateCollection(
           r.optimizers() == null ? optimizers : r.optimizers().over(optimizers),
           r.wal() == null ? wal : r.wal().over(wal),
           r.shardingMethod() == null ? ShardingMethod.AUTO : r.shardingMethod(),
-          r.sparseVectors());
+          r.sparseVectors(),
+          r.metadata());
     }
   }
 }

@@ -96,6 +96,7 @@ public final class NamedVectors {
         c.optimizers(),
         c.wal(),
         c.shardingMethod(),
-        c.sparseVectors());
+        c.sparseVectors(),
+        c.metadata());
   }
 }

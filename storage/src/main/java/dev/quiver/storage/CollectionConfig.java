@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * The full configuration of a collection. A collection with a single unnamed vector has exactly one
- * entry in {@code vectors}, under {@link #DEFAULT_VECTOR}; named vectors use their names.
- * Immutable.
+ * entry in {@code vectors}, under {@link #DEFAULT_VECTOR}; named vectors use their names. {@code
+ * metadata} is the application's JSON object kept with the collection (null when none). Immutable.
  */
 public record CollectionConfig(
     Map<String, VectorParams> vectors,
@@ -18,7 +18,8 @@ public record CollectionConfig(
     OptimizersConfig optimizers,
     WalConfig wal,
     ShardingMethod shardingMethod,
-    Map<String, SparseVectorParams> sparseVectors) {
+    Map<String, SparseVectorParams> sparseVectors,
+    Value.Struct metadata) {
 
   /** The name of the unnamed vector, as in Qdrant. */
   public static final String DEFAULT_VECTOR = "";
@@ -43,6 +44,48 @@ public record CollectionConfig(
       throw new IllegalArgumentException(
           "shard_number, replication_factor and write_consistency_factor must be >= 1");
     }
+  }
+
+  /** A collection without metadata. */
+  public CollectionConfig(
+      Map<String, VectorParams> vectors,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor,
+      boolean onDiskPayload,
+      HnswConfig hnsw,
+      OptimizersConfig optimizers,
+      WalConfig wal,
+      ShardingMethod shardingMethod,
+      Map<String, SparseVectorParams> sparseVectors) {
+    this(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        null);
+  }
+
+  /** The same configuration with {@code next} as its metadata (null: none). */
+  public CollectionConfig withMetadata(Value.Struct next) {
+    return new CollectionConfig(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        next);
   }
 
   /** A collection without sparse vectors. */
@@ -81,7 +124,8 @@ public record CollectionConfig(
         optimizers,
         wal,
         shardingMethod,
-        sparse);
+        sparse,
+        metadata);
   }
 
   /**

@@ -52,6 +52,9 @@ public final class ShardCodec {
   /** The sharding method byte of a configuration followed by its sparse vectors. */
   private static final int WITH_SPARSE = 0x80;
 
+  /** Set on the sharding-method byte of a configuration whose metadata follows (last). */
+  private static final int WITH_METADATA = 0x40;
+
   /** Or-ed into a payload op's tag when its selector is a filter rather than ids. */
   private static final int BY_FILTER = 0x40;
 
@@ -660,12 +663,22 @@ public final class ShardCodec {
     out.writeInt(o.maxOptimizationThreads() == null ? -1 : o.maxOptimizationThreads());
     out.writeInt(c.wal().walCapacityMb());
     out.writeInt(c.wal().walSegmentsAhead());
-    if (c.sparseVectors().isEmpty()) {
-      out.writeByte(c.shardingMethod().ordinal()); // as configurations without them were written
-      return;
+    // configurations without sparse vectors or metadata are written as before either existed
+    out.writeByte(
+        c.shardingMethod().ordinal()
+            | (c.sparseVectors().isEmpty() ? 0 : WITH_SPARSE)
+            | (c.metadata() == null ? 0 : WITH_METADATA));
+    if (!c.sparseVectors().isEmpty()) {
+      writeSparseParams(out, c.sparseVectors());
     }
-    out.writeByte(c.shardingMethod().ordinal() | WITH_SPARSE);
-    var sparse = new TreeMap<>(c.sparseVectors());
+    if (c.metadata() != null) {
+      writeValue(out, c.metadata());
+    }
+  }
+
+  private static void writeSparseParams(DataOutputStream out, Map<String, SparseVectorParams> all)
+      throws IOException {
+    var sparse = new TreeMap<>(all);
     out.writeInt(sparse.size());
     for (var e : sparse.entrySet()) {
       out.writeUTF(e.getKey());
@@ -749,6 +762,8 @@ public final class ShardCodec {
             threads < 0 ? null : threads);
     var wal = new WalConfig(in.readInt(), in.readInt());
     int method = in.readUnsignedByte();
+    boolean withMetadata = (method & WITH_METADATA) != 0;
+    method &= ~WITH_METADATA;
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     if ((method & WITH_SPARSE) != 0) {
       method &= ~WITH_SPARSE;
@@ -782,7 +797,8 @@ public final class ShardCodec {
         optimizers,
         wal,
         ShardingMethod.values()[method],
-        sparse);
+        sparse,
+        withMetadata ? readStruct(in) : null);
   }
 
   /** A shard key, or null: tag 0 none, 1 number, 2 string. */

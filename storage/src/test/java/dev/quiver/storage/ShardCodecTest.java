@@ -269,6 +269,18 @@ class ShardCodecTest {
     assertThat(back).isEqualTo(config);
     assertThat(back.vectors().get("a").hnswOr(HnswConfig.DEFAULT)).isEqualTo(own);
     assertThat(back.vectors().get("b").hnswOr(HnswConfig.DEFAULT)).isEqualTo(HnswConfig.DEFAULT);
+    // metadata follows the rest, flagged, and round-trips in key order
+    var withMetadata =
+        config
+            .withSparseVectors(Map.of("s", SparseVectorParams.DEFAULT))
+            .withMetadata(
+                new Value.Struct(Map.of("owner", new Value.Str("search"), "v", new Value.Int(2))));
+    CollectionConfig metaBack =
+        ShardCodec.read(
+            ShardCodec.write(out -> ShardCodec.writeConfig(out, withMetadata)),
+            ShardCodec::readConfig);
+    assertThat(metaBack).isEqualTo(withMetadata);
+    assertThat(metaBack.metadata().fields()).containsEntry("v", new Value.Int(2));
     // a config written before vectors had their own settings: the same bytes without them
     var plain =
         new CollectionConfig(

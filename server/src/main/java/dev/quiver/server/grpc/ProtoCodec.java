@@ -73,7 +73,8 @@ final class ProtoCodec {
           "replication_factor",
           "write_consistency_factor",
           "sharding_method",
-          "sparse_vectors_config");
+          "sparse_vectors_config",
+          "metadata");
   private static final Set<String> UPDATE_FIELDS =
       Set.of(
           "collection_name",
@@ -83,7 +84,8 @@ final class ProtoCodec {
           "hnsw_config",
           "vectors_config",
           "quantization_config",
-          "sparse_vectors_config");
+          "sparse_vectors_config",
+          "metadata");
 
   /** Qdrant's {@code update_mode} of an upsert. */
   static UpdateOp.Upsert.Mode updateMode(boolean has, Points.UpdateMode m) {
@@ -182,7 +184,8 @@ final class ProtoCodec {
         r.hasOptimizersConfig() ? optimizersDiff(r.getOptimizersConfig()) : null,
         wal,
         vectorHnsw,
-        sparse);
+        sparse,
+        r.getMetadataCount() == 0 ? null : struct(r.getMetadataMap()));
   }
 
   /** A {@code SparseVectorParams} message, as the changes it makes. */
@@ -865,7 +868,8 @@ final class ProtoCodec {
                 "write_consistency_factor")
             : null,
         p.hasOnDiskPayload() ? p.getOnDiskPayload() : null,
-        sparse);
+        sparse,
+        r.getMetadataCount() == 0 ? null : struct(r.getMetadataMap()));
   }
 
   static ShardOperation.CreateShardKey createShardKey(Collections.CreateShardKey k) {
@@ -1132,6 +1136,15 @@ final class ProtoCodec {
         Collections.WalConfigDiff.newBuilder()
             .setWalCapacityMb(c.wal().walCapacityMb())
             .setWalSegmentsAhead(c.wal().walSegmentsAhead());
+    var config =
+        Collections.CollectionConfig.newBuilder()
+            .setParams(params)
+            .setHnswConfig(hnsw)
+            .setOptimizerConfig(optimizers)
+            .setWalConfig(wal);
+    if (c.metadata() != null) {
+      c.metadata().fields().forEach((k, v) -> config.putMetadata(k, proto(v)));
+    }
     return Collections.CollectionInfo.newBuilder()
         .setStatus(
             info.optimizing()
@@ -1141,12 +1154,7 @@ final class ProtoCodec {
         .setSegmentsCount(info.segmentsCount())
         .setPointsCount(info.pointsCount())
         .setIndexedVectorsCount(info.indexedVectorsCount())
-        .setConfig(
-            Collections.CollectionConfig.newBuilder()
-                .setParams(params)
-                .setHnswConfig(hnsw)
-                .setOptimizerConfig(optimizers)
-                .setWalConfig(wal))
+        .setConfig(config)
         .build();
   }
 

@@ -62,9 +62,10 @@ final class CollectionJson {
           "hnsw_config",
           "optimizers_config",
           "wal_config",
-          "sparse_vectors");
+          "sparse_vectors",
+          "metadata");
   private static final Set<String> UPDATE_FIELDS =
-      Set.of("vectors", "optimizers_config", "params", "hnsw_config", "sparse_vectors");
+      Set.of("vectors", "optimizers_config", "params", "hnsw_config", "sparse_vectors", "metadata");
 
   static CreateCollection createCollection(JsonNode body) {
     ObjectNode o = object(body, "");
@@ -120,7 +121,24 @@ final class CollectionJson {
               optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
     }
     return new CreateCollection(
-        vectors, shards, method, rf, wcf, onDiskPayload, hnsw, optimizers, wal, vectorHnsw, sparse);
+        vectors,
+        shards,
+        method,
+        rf,
+        wcf,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        vectorHnsw,
+        sparse,
+        metadata(o));
+  }
+
+  /** {@code metadata}: a JSON object, or null when absent. */
+  private static Value.Struct metadata(ObjectNode o) {
+    JsonNode m = o.get("metadata");
+    return m == null || m.isNull() ? null : JsonCodec.payload(m, "metadata");
   }
 
   /** The {@code sparse_vectors} of a create or update body, by name, as the changes they make. */
@@ -335,7 +353,8 @@ final class CollectionJson {
       wcf = optInt(p, "write_consistency_factor", 1, 65536);
       onDiskPayload = optBool(p, "on_disk_payload");
     }
-    return new CollectionUpdate(optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload, sparse);
+    return new CollectionUpdate(
+        optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload, sparse, metadata(o));
   }
 
   /**

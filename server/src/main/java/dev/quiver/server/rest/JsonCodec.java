@@ -985,6 +985,9 @@ final class JsonCodec {
     wal.put("wal_capacity_mb", c.wal().walCapacityMb());
     wal.put("wal_segments_ahead", c.wal().walSegmentsAhead());
     config.set("quantization_config", F.nullNode());
+    if (c.metadata() != null) {
+      config.set("metadata", json(c.metadata()));
+    }
     o.putObject("payload_schema");
     return o;
   }
