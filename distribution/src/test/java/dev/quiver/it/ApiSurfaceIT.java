@@ -297,6 +297,21 @@ class ApiSurfaceIT {
             "{\"searches\":[{\"context\":[{\"positive\":9,\"negative\":27}],\"limit\":2}]}");
     assertThat(batch.status()).isEqualTo(200);
     assertThat(batch.result().get(0)).hasSize(2);
+    // relevance feedback, naive strategy: cos(t) + 1 * 1 * (cos(t - 90) - cos(t - 270)) peaks at
+    // t = 63.4 degrees: points 6 (60) and 7 (70); the examples by id are never results
+    var feedback =
+        rest.call(
+                "POST",
+                c + "/points/query",
+                "/collections/u/points/query",
+                "{\"query\":{\"relevance_feedback\":{\"target\":[1,0],"
+                    + "\"feedback\":[{\"example\":9,\"score\":1},{\"example\":27,\"score\":0}],"
+                    + "\"strategy\":{\"naive\":{\"a\":1,\"b\":1,\"c\":1}}}},\"limit\":2}")
+            .result()
+            .get("points");
+    assertThat(feedback).extracting(p -> p.get("id").asInt()).containsExactly(6, 7);
+    assertThat(feedback.get(0).get("score").asDouble())
+        .isCloseTo(0.5 + 2 * Math.sin(Math.toRadians(60)), within(1e-4));
     // best_score recommendations and groups with their looked-up records
     var best =
         rest.send(

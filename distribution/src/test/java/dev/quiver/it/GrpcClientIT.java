@@ -19,13 +19,19 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.QueryFactory;
+import io.qdrant.client.VectorInputFactory;
 import io.qdrant.client.WithPayloadSelectorFactory;
 import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
 import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.VectorParams;
+import io.qdrant.client.grpc.Points.FeedbackItem;
+import io.qdrant.client.grpc.Points.FeedbackStrategy;
+import io.qdrant.client.grpc.Points.NaiveFeedbackStrategy;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.QueryPoints;
+import io.qdrant.client.grpc.Points.RelevanceFeedbackInput;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
 import io.qdrant.client.grpc.Points.ScoredPoint;
 import io.qdrant.client.grpc.Points.SearchPoints;
@@ -593,6 +599,36 @@ class GrpcClientIT {
         .extracting(p -> p.getId().getNum())
         .containsExactlyInAnyOrder(0L, 1L, 35L, 9L, 8L, 10L);
     assertThat(fused.getFirst().getScore()).isEqualTo(0.5f);
+    // relevance feedback (naive): cos(t) + 2 sin(t) peaks between points 6 and 7
+    var feedback =
+        client
+            .queryAsync(
+                QueryPoints.newBuilder()
+                    .setCollectionName("circle")
+                    .setQuery(
+                        QueryFactory.relevanceFeedback(
+                            RelevanceFeedbackInput.newBuilder()
+                                .setTarget(VectorInputFactory.vectorInput(1f, 0f))
+                                .addFeedback(
+                                    FeedbackItem.newBuilder()
+                                        .setExample(VectorInputFactory.vectorInput(id(9)))
+                                        .setScore(1f))
+                                .addFeedback(
+                                    FeedbackItem.newBuilder()
+                                        .setExample(VectorInputFactory.vectorInput(id(27)))
+                                        .setScore(0f))
+                                .setStrategy(
+                                    FeedbackStrategy.newBuilder()
+                                        .setNaive(
+                                            NaiveFeedbackStrategy.newBuilder()
+                                                .setA(1f)
+                                                .setB(1f)
+                                                .setC(1f)))
+                                .build()))
+                    .setLimit(2)
+                    .build())
+            .get();
+    assertThat(feedback).extracting(p -> p.getId().getNum()).containsExactly(6L, 7L);
     var discovered =
         client
             .discoverAsync(

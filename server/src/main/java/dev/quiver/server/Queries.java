@@ -137,7 +137,22 @@ public final class Queries {
 
     /** A formula over the prefetches' scores and the points' payloads (score boosting). */
     record ByFormula(Formula formula) implements Query {}
+
+    /**
+     * Relevance feedback with Qdrant's naive strategy: {@code a * sim(target) + sum over pairs of
+     * feedback examples (better, worse) of (their score difference)^b * c * (sim(better) -
+     * sim(worse))}.
+     */
+    record Feedback(Example target, List<FeedbackItem> feedback, float a, float b, float c)
+        implements Query {
+      public Feedback {
+        feedback = List.copyOf(feedback);
+      }
+    }
   }
+
+  /** One example of a relevance feedback query with the score a feedback model gave it. */
+  public record FeedbackItem(Example example, float score) {}
 
   /** One level of a query: its prefetches, its query, and its search settings. */
   public record Stage(
@@ -603,6 +618,40 @@ public final class Queries {
                   loss += Math.min(0f, sigmoid(diff));
                 }
                 return loss;
+              });
+        }
+        case Query.Feedback f -> {
+          V target = ex.vector(f.target(), excluded);
+          List<V> all = new ArrayList<>(List.of(target));
+          // ordered pairs (better, worse) by feedback score, each weighted as Qdrant weighs them
+          List<V> examples = new ArrayList<>();
+          for (FeedbackItem item : f.feedback()) {
+            examples.add(ex.vector(item.example(), excluded));
+          }
+          all.addAll(examples);
+          List<V> better = new ArrayList<>();
+          List<V> worse = new ArrayList<>();
+          List<Float> weights = new ArrayList<>();
+          for (int i = 0; i < examples.size(); i++) {
+            for (int j = 0; j < examples.size(); j++) {
+              float confidence = f.feedback().get(i).score() - f.feedback().get(j).score();
+              if (i != j && confidence > 0) {
+                better.add(examples.get(i));
+                worse.add(examples.get(j));
+                weights.add((float) Math.pow(confidence, f.b()) * f.c());
+              }
+            }
+          }
+          yield new Scorer<>(
+              kind.attract(List.of(target), all),
+              v -> {
+                float score = f.a() * kind.similarity(v, target);
+                for (int k = 0; k < weights.size(); k++) {
+                  score +=
+                      weights.get(k)
+                          * (kind.similarity(v, better.get(k)) - kind.similarity(v, worse.get(k)));
+                }
+                return score;
               });
         }
         default -> throw new IllegalStateException("not an example-based query: " + q);

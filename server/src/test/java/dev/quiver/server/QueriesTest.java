@@ -178,6 +178,49 @@ class QueriesTest {
   }
 
   @Test
+  void relevanceFeedbackFollowsQdrantsNaiveFormula() {
+    long[] examples = {10, 20, 30};
+    float[] scores = {0.9f, 0.5f, 0.1f};
+    float a = 1f;
+    float b = 1.5f;
+    float c = 0.7f;
+    List<Queries.FeedbackItem> feedback = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      feedback.add(new Queries.FeedbackItem(id(examples[i]), scores[i]));
+    }
+    ToDoubleFunction<PointId> naive =
+        p -> {
+          double score = a * sim(p, 3);
+          for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+              if (scores[i] > scores[j]) {
+                score +=
+                    Math.pow(scores[i] - scores[j], b)
+                        * c
+                        * (sim(p, examples[i]) - sim(p, examples[j]));
+              }
+            }
+          }
+          return score;
+        };
+    var found = run(new Queries.Query.Feedback(id(3), feedback, a, b, c), 10);
+    assertThat(ids(found))
+        .containsExactlyElementsOf(bruteForce(naive, Set.of(3L, 10L, 20L, 30L), 10));
+    for (ScoredPoint p : found) {
+      assertThat((double) p.score())
+          .isCloseTo(naive.applyAsDouble(p.id()), org.assertj.core.data.Offset.offset(1e-4));
+    }
+    // without pairs (one example) it is the target's similarity times a
+    var single =
+        run(
+            new Queries.Query.Feedback(
+                id(3), List.of(new Queries.FeedbackItem(id(10), 1f)), 2f, 1f, 1f),
+            5);
+    assertThat(ids(single))
+        .containsExactlyElementsOf(bruteForce(p -> 2 * sim(p, 3), Set.of(3L, 10L), 5));
+  }
+
+  @Test
   void discoverAndContextFollowTheirPairs() {
     var discover =
         run(

@@ -112,9 +112,26 @@ final class QueryProto {
               q.getRrf().getWeightsList());
       case SAMPLE -> new Queries.Query.Sample();
       case FORMULA -> new Queries.Query.ByFormula(FormulaProto.formula(q.getFormula()));
-      case RELEVANCE_FEEDBACK ->
-          throw new RequestException.Unsupported(
-              "relevance feedback queries are not supported yet");
+      case RELEVANCE_FEEDBACK -> {
+        Points.RelevanceFeedbackInput r = q.getRelevanceFeedback();
+        if (!r.getStrategy().hasNaive()) {
+          throw new RequestException.Invalid(
+              "body", "relevance_feedback.strategy", "the naive strategy is required");
+        }
+        Points.NaiveFeedbackStrategy n = r.getStrategy().getNaive();
+        if (n.getB() < 0) {
+          throw new RequestException.Invalid(
+              "body",
+              "relevance_feedback.strategy.naive.b",
+              "value " + n.getB() + " invalid, must be 0 or more");
+        }
+        List<Queries.FeedbackItem> items = new ArrayList<>();
+        for (Points.FeedbackItem item : r.getFeedbackList()) {
+          items.add(new Queries.FeedbackItem(example(item.getExample()), item.getScore()));
+        }
+        yield new Queries.Query.Feedback(
+            example(r.getTarget()), items, n.getA(), n.getB(), n.getC());
+      }
       case VARIANT_NOT_SET -> null;
     };
   }

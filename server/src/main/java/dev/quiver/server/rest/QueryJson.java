@@ -221,12 +221,57 @@ final class QueryJson {
       return new Queries.Query.ByFormula(FormulaJson.formula(o, path));
     }
     if (o.has("relevance_feedback")) {
-      throw new RequestException.Unsupported(
-          "Bad request: relevance feedback queries are not supported yet");
+      return feedback(object(o.get("relevance_feedback"), path + ".relevance_feedback"), path);
     }
     throw new RequestException.Malformed(
         "Json deserialize error: data did not match any variant of untagged enum QueryInterface at "
             + path);
+  }
+
+  /** A {@code RelevanceFeedbackInput}: a target, scored examples and the naive strategy. */
+  private static Queries.Query feedback(ObjectNode r, String path) {
+    String at = path + ".relevance_feedback";
+    onlyImplemented(r, at, Set.of("target", "feedback", "strategy"));
+    List<Queries.FeedbackItem> items = new ArrayList<>();
+    ArrayNode list = array(required(r, "feedback", at), at + ".feedback");
+    for (int i = 0; i < list.size(); i++) {
+      String itemPath = at + ".feedback[" + i + "]";
+      ObjectNode item = object(list.get(i), itemPath);
+      onlyImplemented(item, itemPath, Set.of("example", "score"));
+      Float score = optFloat(item, "score");
+      if (score == null) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: missing field `score` at `" + itemPath + "`");
+      }
+      items.add(
+          new Queries.FeedbackItem(
+              example(required(item, "example", itemPath), itemPath + ".example"), score));
+    }
+    ObjectNode strategy = object(required(r, "strategy", at), at + ".strategy");
+    onlyImplemented(strategy, at + ".strategy", Set.of("naive"));
+    ObjectNode naive =
+        object(required(strategy, "naive", at + ".strategy"), at + ".strategy.naive");
+    onlyImplemented(naive, at + ".strategy.naive", Set.of("a", "b", "c"));
+    float[] abc = new float[3];
+    for (int k = 0; k < 3; k++) {
+      String name = String.valueOf((char) ('a' + k));
+      Float v = optFloat(naive, name);
+      if (v == null) {
+        throw new RequestException.Malformed(
+            "Format error in JSON body: missing field `"
+                + name
+                + "` at `"
+                + at
+                + ".strategy.naive`");
+      }
+      abc[k] = v;
+    }
+    if (abc[1] < 0) {
+      throw new RequestException.Invalid(
+          "JSON body", at + ".strategy.naive.b", "value " + abc[1] + " invalid, must be 0 or more");
+    }
+    return new Queries.Query.Feedback(
+        example(required(r, "target", at), at + ".target"), items, abc[0], abc[1], abc[2]);
   }
 
   /** Objects that are vector inputs rather than queries (sparse vectors, inference inputs). */
