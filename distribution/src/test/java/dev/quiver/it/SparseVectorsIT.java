@@ -411,6 +411,32 @@ class SparseVectorsIT {
         assertThat(files.anyMatch(f -> f.toString().endsWith(".qsp"))).isEqualTo(onDisk);
       }
     }
+    // memory placement: pinned (heap) over on_disk, then cached files; an unknown one refused
+    for (String memory : new String[] {"pinned", "cached"}) {
+      rest.call(
+          "PATCH",
+          C,
+          "/collections/disk",
+          "{\"sparse_vectors\":{\"t\":{\"index\":{\"memory\":\"" + memory + "\"}}}}");
+      assertThat(
+              rest.call("GET", C, "/collections/disk", null)
+                  .result()
+                  .at("/config/params/sparse_vectors/t/index/memory")
+                  .asText())
+          .isEqualTo(memory);
+      assertSameAnswers(rest, queries);
+      try (var files = java.nio.file.Files.walk(work)) {
+        assertThat(files.anyMatch(f -> f.toString().endsWith(".qsp")))
+            .isEqualTo(memory.equals("cached"));
+      }
+    }
+    assertThat(
+            rest.send(
+                    "PATCH",
+                    "/collections/disk",
+                    "{\"sparse_vectors\":{\"t\":{\"index\":{\"memory\":\"warm\"}}}}")
+                .status())
+        .isEqualTo(400);
     node.kill();
     node.start();
     assertSameAnswers(new Rest(node.httpPort, openApi), queries);

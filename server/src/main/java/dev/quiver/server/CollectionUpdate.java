@@ -29,12 +29,21 @@ public record CollectionUpdate(
 
   /** Changes to one sparse vector's parameters; null fields keep their value. */
   public record SparseDiff(
-      Integer fullScanThreshold, Boolean onDisk, SparseVectorParams.Modifier modifier) {
+      Integer fullScanThreshold,
+      Boolean onDisk,
+      SparseVectorParams.Modifier modifier,
+      SparseVectorParams.Memory memory) {
+    /** From checked parameters: what they set. */
+    public static SparseDiff of(SparseVectorParams p) {
+      return new SparseDiff(p.fullScanThreshold(), p.onDisk(), p.modifier(), p.memory());
+    }
+
     public SparseVectorParams over(SparseVectorParams d) {
       return new SparseVectorParams(
           fullScanThreshold == null ? d.fullScanThreshold() : fullScanThreshold,
           onDisk == null ? d.onDisk() : onDisk,
-          modifier == null ? d.modifier() : modifier);
+          modifier == null ? d.modifier() : modifier,
+          memory == null ? d.memory() : memory);
     }
   }
 

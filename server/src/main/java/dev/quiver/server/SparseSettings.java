@@ -4,10 +4,10 @@ import dev.quiver.storage.SparseVectorParams;
 import java.util.Locale;
 
 /**
- * The sparse vector settings both edges accept: the inverted index lives on the heap, or with
- * {@code on_disk: true} in compressed memory-mapped files, with float32 weights; a {@code memory}
- * other than {@code pinned} and a {@code datatype} other than {@code float32} are refused by name
- * rather than accepted and ignored.
+ * The sparse vector settings both edges accept: the inverted index lives on the heap ({@code
+ * memory: pinned}, the default), or in compressed memory-mapped files ({@code on_disk: true},
+ * {@code memory: cold}, or {@code cached}: files the OS is asked to load), with float32 weights; a
+ * {@code datatype} other than {@code float32} is refused by name rather than accepted and ignored.
  */
 public final class SparseSettings {
   private SparseSettings() {}
@@ -24,13 +24,26 @@ public final class SparseSettings {
       String memory,
       String datatype,
       SparseVectorParams.Modifier modifier) {
-    if (memory != null && !memory.equalsIgnoreCase("pinned")) {
-      throw unsupported(path + ".index.memory", memory);
+    SparseVectorParams.Memory placement = null;
+    if (memory != null) {
+      placement =
+          switch (memory) {
+            case "cold" -> SparseVectorParams.Memory.COLD;
+            case "cached" -> SparseVectorParams.Memory.CACHED;
+            case "pinned" -> SparseVectorParams.Memory.PINNED;
+            default ->
+                throw new RequestException.Malformed(
+                    "Format error in JSON body: unknown variant `"
+                        + memory
+                        + "`, expected one of `cold`, `cached`, `pinned` at `"
+                        + path
+                        + ".index.memory`");
+          };
     }
     if (datatype != null && !datatype.equalsIgnoreCase("float32")) {
       throw unsupported(path + ".index.datatype", datatype);
     }
-    return new SparseVectorParams(fullScanThreshold, onDisk, modifier);
+    return new SparseVectorParams(fullScanThreshold, onDisk, modifier, placement);
   }
 
   /** A {@code modifier} by its wire name (either case), or null for an unknown one. */

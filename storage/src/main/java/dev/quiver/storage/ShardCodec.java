@@ -684,7 +684,10 @@ public final class ShardCodec {
       out.writeUTF(e.getKey());
       SparseVectorParams p = e.getValue();
       out.writeInt(p.fullScanThreshold() == null ? -1 : p.fullScanThreshold());
-      out.writeByte(p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0);
+      // on_disk 0/1/2 (false/true/unset), plus 3 x the memory placement (0 unset) when given
+      out.writeByte(
+          (p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0)
+              + 3 * (p.memory() == null ? 0 : p.memory().ordinal() + 1));
       out.writeByte(p.modifier() == null ? 0 : p.modifier().ordinal() + 1);
     }
   }
@@ -771,17 +774,21 @@ public final class ShardCodec {
       for (int i = 0; i < k; i++) {
         String name = in.readUTF();
         int threshold = in.readInt();
-        int onDisk = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
         int modifier = in.readUnsignedByte();
-        if (onDisk > 2 || modifier > SparseVectorParams.Modifier.values().length) {
-          throw new Malformed("unknown sparse vector flags " + onDisk + "/" + modifier);
+        int onDisk = flags % 3;
+        int memory = flags / 3;
+        if (memory > SparseVectorParams.Memory.values().length
+            || modifier > SparseVectorParams.Modifier.values().length) {
+          throw new Malformed("unknown sparse vector flags " + flags + "/" + modifier);
         }
         sparse.put(
             name,
             new SparseVectorParams(
                 threshold < 0 ? null : threshold,
                 onDisk == 2 ? null : onDisk == 1,
-                modifier == 0 ? null : SparseVectorParams.Modifier.values()[modifier - 1]));
+                modifier == 0 ? null : SparseVectorParams.Modifier.values()[modifier - 1],
+                memory == 0 ? null : SparseVectorParams.Memory.values()[memory - 1]));
       }
     }
     if (method >= ShardingMethod.values().length) {

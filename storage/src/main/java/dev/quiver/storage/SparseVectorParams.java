@@ -6,20 +6,46 @@ package dev.quiver.storage;
  *
  * @param fullScanThreshold below this many candidate points a filtered search scores them one by
  *     one instead of walking the inverted index ({@code index.full_scan_threshold})
- * @param onDisk {@code index.on_disk}: only false (the index on the heap) is served
+ * @param onDisk {@code index.on_disk}: the index in memory-mapped files rather than on the heap
  * @param modifier {@code modifier}: {@link Modifier#IDF} weighs each query dimension by its inverse
  *     document frequency in the shard
+ * @param memory {@code index.memory}, which overrides {@code on_disk} when both are set: {@code
+ *     pinned} on the heap, {@code cold} in memory-mapped files, {@code cached} in memory-mapped
+ *     files the OS is asked to load whenever they are written or opened
  */
-public record SparseVectorParams(Integer fullScanThreshold, Boolean onDisk, Modifier modifier) {
+public record SparseVectorParams(
+    Integer fullScanThreshold, Boolean onDisk, Modifier modifier, Memory memory) {
   /** Qdrant's default {@code full_scan_threshold} of a sparse index. */
   public static final int DEFAULT_FULL_SCAN_THRESHOLD = 5000;
 
-  public static final SparseVectorParams DEFAULT = new SparseVectorParams(null, null, null);
+  public static final SparseVectorParams DEFAULT = new SparseVectorParams(null, null, null, null);
+
+  /** Without a {@code memory} placement. */
+  public SparseVectorParams(Integer fullScanThreshold, Boolean onDisk, Modifier modifier) {
+    this(fullScanThreshold, onDisk, modifier, null);
+  }
 
   public SparseVectorParams {
     if (fullScanThreshold != null && fullScanThreshold < 0) {
       throw new IllegalArgumentException("full_scan_threshold must be >= 0");
     }
+  }
+
+  /** Qdrant's memory placements, by their wire names in lower case. */
+  public enum Memory {
+    COLD,
+    CACHED,
+    PINNED
+  }
+
+  /** Whether the index lives in files: {@code memory} when set, else {@code on_disk}. */
+  public boolean indexOnDisk() {
+    return memory != null ? memory != Memory.PINNED : Boolean.TRUE.equals(onDisk);
+  }
+
+  /** Whether the index's files are to be loaded into memory as they are written or opened. */
+  public boolean preload() {
+    return memory == Memory.CACHED;
   }
 
   /** What the query weights are multiplied by. */

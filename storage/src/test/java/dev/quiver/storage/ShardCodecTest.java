@@ -272,7 +272,14 @@ class ShardCodecTest {
     // metadata follows the rest, flagged, and round-trips in key order
     var withMetadata =
         config
-            .withSparseVectors(Map.of("s", SparseVectorParams.DEFAULT))
+            .withSparseVectors(
+                Map.of(
+                    "s",
+                    new SparseVectorParams(
+                        null,
+                        true,
+                        SparseVectorParams.Modifier.IDF,
+                        SparseVectorParams.Memory.CACHED)))
             .withMetadata(
                 new Value.Struct(Map.of("owner", new Value.Str("search"), "v", new Value.Int(2))));
     CollectionConfig metaBack =

@@ -212,8 +212,7 @@ final class ProtoCodec {
             null,
             datatype,
             p.hasModifier() ? modifier(p.getModifier(), path) : null);
-    return new CollectionUpdate.SparseDiff(
-        checked.fullScanThreshold(), checked.onDisk(), checked.modifier());
+    return CollectionUpdate.SparseDiff.of(checked);
   }
 
   private static SparseVectorParams.Modifier modifier(Collections.Modifier m, String path) {

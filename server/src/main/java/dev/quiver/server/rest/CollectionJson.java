@@ -184,8 +184,7 @@ final class CollectionJson {
     }
     SparseVectorParams checked =
         SparseSettings.params(path, threshold, onDisk, memory, datatype, modifier);
-    return new CollectionUpdate.SparseDiff(
-        checked.fullScanThreshold(), checked.onDisk(), checked.modifier());
+    return CollectionUpdate.SparseDiff.of(checked);
   }
 
   private static String optText(ObjectNode o, String field, String path) {

@@ -1014,13 +1014,16 @@ final class JsonCodec {
   /** A sparse vector's parameters: only what was set, as Qdrant shows them. */
   private static ObjectNode sparseParams(SparseVectorParams v) {
     ObjectNode o = F.objectNode();
-    if (v.fullScanThreshold() != null || v.onDisk() != null) {
+    if (v.fullScanThreshold() != null || v.onDisk() != null || v.memory() != null) {
       ObjectNode index = o.putObject("index");
       if (v.fullScanThreshold() != null) {
         index.put("full_scan_threshold", v.fullScanThreshold());
       }
       if (v.onDisk() != null) {
         index.put("on_disk", v.onDisk());
+      }
+      if (v.memory() != null) {
+        index.put("memory", v.memory().name().toLowerCase(Locale.ROOT));
       }
     }
     if (v.modifier() != null) {

@@ -208,6 +208,11 @@ final class SealedPostings {
     return b.flip();
   }
 
+  /** Asks the OS to bring the whole file into memory (a hint: pages may still be evicted). */
+  void load() {
+    data.load();
+  }
+
   /** Maps {@code file}, checking its header and checksum. */
   static SealedPostings open(Path file) throws IOException {
     MemorySegment data;

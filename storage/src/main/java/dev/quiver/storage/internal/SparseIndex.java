@@ -178,6 +178,18 @@ final class SparseIndex {
     return dir != null;
   }
 
+  /** Whether sealed files are loaded into memory as they are written ({@code memory: cached}). */
+  private volatile boolean preload;
+
+  /** Asks for the sealed files to be loaded into memory (now, and as each is written), or not. */
+  void preload(boolean load) {
+    preload = load;
+    SealedPostings sealed = layers.sealed();
+    if (load && sealed != null) {
+      sealed.load();
+    }
+  }
+
   /** Adds {@code v}, stored at {@code slot} (larger than any slot added before). */
   void add(int slot, SparseVector v) {
     Map<Integer, Postings> m = layers.lists();
@@ -223,6 +235,9 @@ final class SparseIndex {
           q.live = p.live;
           fresh.put(d, q);
         });
+    if (preload) {
+      next.load();
+    }
     layers = new Layers(next, fresh);
     if (old != null) {
       try {

@@ -39,18 +39,22 @@ final class SparseSpace extends HeapSpace<SparseVector> {
   }
 
   private SparseIndex newIndex(SparseVectorParams p) {
-    return onDisk(p)
-        ? new SparseIndex(indexDir, slot -> vectors.get(slot) != null, sealAt)
-        : new SparseIndex();
+    SparseIndex index =
+        onDisk(p)
+            ? new SparseIndex(indexDir, slot -> vectors.get(slot) != null, sealAt)
+            : new SparseIndex();
+    index.preload(p.preload());
+    return index;
   }
 
   private boolean onDisk(SparseVectorParams p) {
-    return indexDir != null && Boolean.TRUE.equals(p.onDisk());
+    return indexDir != null && p.indexOnDisk();
   }
 
   /** New parameters; an index moving to or from disk is built again from the live vectors. */
   void params(SparseVectorParams next) {
     params = next;
+    index.preload(next.preload());
     if (onDisk(next) != index.onDisk()) {
       SparseIndex fresh = newIndex(next);
       for (var e : liveVectors()) {

@@ -3,13 +3,16 @@ package dev.quiver.storage.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quiver.storage.PointId;
 import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
 import dev.quiver.testing.TestSeed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
@@ -191,6 +194,32 @@ class SparseIndexTest {
     assertThat(v.values()).containsExactly(3, 1, 2);
     assertThat(v.dot(SparseVector.of(new int[] {5}, new float[] {1}))).isNaN();
     assertThat(v.dot(SparseVector.of(new int[] {9, -1}, new float[] {2, 1}))).isEqualTo(4);
+  }
+
+  @Test
+  void memoryPlacementOverridesOnDiskAndMovesTheIndex() {
+    SparseVectorParams pinnedOverDisk =
+        new SparseVectorParams(null, true, null, SparseVectorParams.Memory.PINNED);
+    SparseSpace space = new SparseSpace(pinnedOverDisk, dir.resolve("placed"), 64);
+    assertThat(space.index.onDisk()).as("pinned wins over on_disk").isFalse();
+    Random r = new Random(TestSeed.of("memoryPlacement"));
+    for (int i = 0; i < 300; i++) {
+      space.add(
+          PointId.of(i),
+          SparseVector.of(new int[] {r.nextInt(20), 20 + r.nextInt(20)}, new float[] {1, 2}));
+    }
+    SparseVector q = SparseVector.of(new int[] {3, 25}, new float[] {1, 1});
+    var onHeap = space.search(q, 10, null, slot -> true);
+    for (SparseVectorParams.Memory m : SparseVectorParams.Memory.values()) {
+      space.params(new SparseVectorParams(null, null, null, m));
+      assertThat(space.index.onDisk())
+          .as(m.name())
+          .isEqualTo(m != SparseVectorParams.Memory.PINNED);
+      assertThat(space.search(q, 10, null, slot -> true)).as(m.name()).isEqualTo(onHeap);
+    }
+    assertThat(new SparseVectorParams(null, true, null).indexOnDisk()).isTrue();
+    assertThat(new SparseVectorParams(null, null, null, SparseVectorParams.Memory.CACHED).preload())
+        .isTrue();
   }
 
   @Test
