@@ -4,35 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The wider Qdrant API against the packaged server (batches, recommendations, groups, facets,
  * aliases, payload indexes, custom sharding), every answer validated against Qdrant's OpenAPI.
  */
-class ApiSurfaceIT {
-  static OpenApiValidator openApi;
-
-  @TempDir Path work;
-  QuiverProcess node;
-
-  @BeforeAll
-  static void loadSpec() throws Exception {
-    openApi = new OpenApiValidator();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-  }
+class ApiSurfaceIT extends SingleNodeFixture {
 
   private Rest start() throws Exception {
     node = new QuiverProcess(work, Map.of()).start();

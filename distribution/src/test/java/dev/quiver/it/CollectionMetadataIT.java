@@ -13,37 +13,15 @@ import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.JsonWithInt.NullValue;
 import io.qdrant.client.grpc.JsonWithInt.Value;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A collection's {@code metadata} as Qdrant keeps it: set at creation, merged key by key by {@code
  * PATCH} (a null value removes its key), shown in the collection's config, kept across a restart;
  * over REST (answers checked against the OpenAPI document) and through the official Java client.
  */
-class CollectionMetadataIT {
-  static OpenApiValidator openApi;
-
-  @TempDir Path work;
-  QuiverProcess node;
-
-  @BeforeAll
-  static void loadSpec() throws Exception {
-    openApi = new OpenApiValidator();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-  }
-
-  private static final String C = "/collections/{collection_name}";
+class CollectionMetadataIT extends SingleNodeFixture {
 
   @Test
   void metadataIsKeptMergedAndShown() throws Exception {

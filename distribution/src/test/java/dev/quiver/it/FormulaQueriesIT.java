@@ -23,16 +23,11 @@ import io.qdrant.client.grpc.Points.PrefetchQuery;
 import io.qdrant.client.grpc.Points.QueryPoints;
 import io.qdrant.client.grpc.Points.ScoredPoint;
 import io.qdrant.client.grpc.Points.SumExpression;
-import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Score boosting as Qdrant's documentation shows it — boosting by payload conditions, decay by geo
@@ -40,23 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * OpenAPI document) and through the official Java client; the scores are computed here from the
  * points' data.
  */
-class FormulaQueriesIT {
-  static OpenApiValidator openApi;
-
-  @TempDir Path work;
-  QuiverProcess node;
-
-  @BeforeAll
-  static void loadSpec() throws Exception {
-    openApi = new OpenApiValidator();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-  }
+class FormulaQueriesIT extends SingleNodeFixture {
 
   private static final String Q = "/collections/{collection_name}/points/query";
 
@@ -258,12 +237,6 @@ class FormulaQueriesIT {
       assertThat(s.getStatus().getDescription())
           .contains("No value found in a payload nor defaults");
     }
-  }
-
-  private static List<Long> ids(JsonNode points) {
-    List<Long> out = new ArrayList<>();
-    points.forEach(p -> out.add(p.get("id").asLong()));
-    return out;
   }
 
   /** Haversine metres with the mean Earth radius, computed independently of the server. */

@@ -20,14 +20,10 @@ import io.qdrant.client.grpc.Collections.TokenizerType;
 import io.qdrant.client.grpc.Common.Condition;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Points.ScrollPoints;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Full-text filtering as Qdrant's documentation shows it: text indexes with each tokenizer, stop
@@ -35,23 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and {@code phrase}, over REST (answers checked against the OpenAPI document) and through the
  * official Java client; the same matches without an index are substrings.
  */
-class FullTextIT {
-  static OpenApiValidator openApi;
-
-  @TempDir Path work;
-  QuiverProcess node;
-
-  @BeforeAll
-  static void loadSpec() throws Exception {
-    openApi = new OpenApiValidator();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-  }
+class FullTextIT extends SingleNodeFixture {
 
   private static final String[] TEXTS = {
     "The quick brown fox jumps over the lazy dog",
@@ -61,8 +41,6 @@ class FullTextIT {
     "東京は日本の首都です",
     "Quiver is a vector database"
   };
-
-  private static final String C = "/collections/{collection_name}";
 
   private Rest rest;
 

@@ -3,31 +3,11 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The REST slice against the packaged server, every answer validated against Qdrant's OpenAPI. */
-class SingleNodeIT {
-  static OpenApiValidator openApi;
-
-  @TempDir Path work;
-  QuiverProcess node;
-
-  @BeforeAll
-  static void loadSpec() throws Exception {
-    openApi = new OpenApiValidator();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-  }
+class SingleNodeIT extends SingleNodeFixture {
 
   private Rest start() throws Exception {
     // snapshot recovery from a URL is tested against a server on 127.0.0.1: allow loopback

@@ -3,14 +3,10 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sparse vectors over REST as a Qdrant user sends them: the basic dense + sparse collection,
@@ -19,31 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the sparse parameters, a sparse name added and deleted, and the data across a restart. Every
  * answer is checked against the OpenAPI document.
  */
-class SparseVectorsIT {
-  static OpenApiValidator openApi;
-
-  @TempDir Path work;
-  QuiverProcess node;
-
-  @BeforeAll
-  static void loadSpec() throws Exception {
-    openApi = new OpenApiValidator();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-  }
-
-  private static final String C = "/collections/{collection_name}";
-
-  private static List<Long> ids(JsonNode points) {
-    List<Long> out = new ArrayList<>();
-    points.forEach(p -> out.add(p.get("id").asLong()));
-    return out;
-  }
+class SparseVectorsIT extends SingleNodeFixture {
 
   @Test
   void hybridSearchWithSparseVectors() throws Exception {
