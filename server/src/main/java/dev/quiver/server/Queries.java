@@ -284,8 +284,8 @@ public final class Queries {
       return switch (s.query()) {
         case null -> byId(filter, limit, prefetch ? 1f : 0f);
         case Query.Fusion f ->
-            throw new StorageException.BadInput(
-                "Bad request: fusion queries need at least one prefetch");
+            throw new RequestException.Malformed(
+                "Bad request: cannot apply Fusion without prefetches");
         case Query.ByFormula f ->
             throw new StorageException.BadInput("cannot apply Formula without prefetches");
         case Query.OrderBy o -> ordered(filter, o.by(), limit);

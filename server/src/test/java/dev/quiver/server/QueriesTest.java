@@ -305,7 +305,8 @@ class QueriesTest {
                     0))
         .isInstanceOf(StorageException.BadInput.class);
     assertThatThrownBy(() -> run(new Queries.Query.Fusion(false, 2, List.of()), 5))
-        .isInstanceOf(StorageException.BadInput.class);
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessage("Bad request: cannot apply Fusion without prefetches");
     var dbsf = run(stage(List.of(a, b), new Queries.Query.Fusion(true, 0, List.of()), null, 5), 0);
     assertThat(dbsf).hasSize(5).isSortedAccordingTo(Comparator.comparingDouble(p -> -p.score()));
   }
