@@ -403,8 +403,8 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"strict_mode_config\":{\"enabled\":"
-            + "true}}",
-        "strict_mode_config"
+            + "true,\"write_rate_limit\":10}}",
+        "strict_mode_config.write_rate_limit"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * An update-collection request ({@code PATCH /collections/{name}}, gRPC {@code Update}) as both
  * edges decode it: every field left null keeps its current value; {@code metadata} merges into the
- * stored metadata key by key, a null value removing its key, as in Qdrant.
+ * stored metadata key by key, a null value removing its key, and {@code strictMode} into the stored
+ * strict mode settings field by field, as in Qdrant.
  */
 public record CollectionUpdate(
     OptimizersDiff optimizers,
@@ -21,7 +22,8 @@ public record CollectionUpdate(
     Integer writeConsistencyFactor,
     Boolean onDiskPayload,
     Map<String, SparseDiff> sparseVectors,
-    Value.Struct metadata) {
+    Value.Struct metadata,
+    Value.Struct strictMode) {
 
   public CollectionUpdate {
     sparseVectors = sparseVectors == null ? Map.of() : Map.copyOf(sparseVectors);
@@ -95,7 +97,10 @@ public record CollectionUpdate(
         c.wal(),
         c.shardingMethod(),
         sparse,
-        metadata == null ? c.metadata() : merged(c.metadata(), metadata));
+        metadata == null ? c.metadata() : merged(c.metadata(), metadata),
+        strictMode == null
+            ? c.strictMode()
+            : StrictMode.merged(c.strictMode(), strictMode, "body"));
   }
 
   private static Value.Struct merged(Value.Struct now, Value.Struct change) {

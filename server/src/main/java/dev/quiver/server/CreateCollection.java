@@ -27,11 +27,13 @@ public record CreateCollection(
     WalDiff wal,
     Map<String, HnswDiff> vectorHnsw,
     Map<String, SparseVectorParams> sparseVectors,
-    Value.Struct metadata) {
+    Value.Struct metadata,
+    Value.Struct strictMode) {
 
   /**
    * {@code vectorHnsw}: a vector's own {@code hnsw_config}, over the collection's; {@code
-   * metadata}: the application's JSON object, or null.
+   * metadata}: the application's JSON object, or null; {@code strictMode}: the checked {@code
+   * strict_mode_config}, or null.
    */
   public CreateCollection {
     vectors = Map.copyOf(vectors);
@@ -117,7 +119,8 @@ public record CreateCollection(
           r.wal() == null ? wal : r.wal().over(wal),
           r.shardingMethod() == null ? ShardingMethod.AUTO : r.shardingMethod(),
           r.sparseVectors(),
-          r.metadata());
+          r.metadata(),
+          r.strictMode());
     }
   }
 }

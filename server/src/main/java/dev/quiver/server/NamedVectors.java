@@ -97,6 +97,7 @@ public final class NamedVectors {
         c.wal(),
         c.shardingMethod(),
         c.sparseVectors(),
-        c.metadata());
+        c.metadata(),
+        c.strictMode());
   }
 }

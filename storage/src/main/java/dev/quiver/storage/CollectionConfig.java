@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * The full configuration of a collection. A collection with a single unnamed vector has exactly one
  * entry in {@code vectors}, under {@link #DEFAULT_VECTOR}; named vectors use their names. {@code
- * metadata} is the application's JSON object kept with the collection (null when none). Immutable.
+ * metadata} is the application's JSON object kept with the collection, {@code strictMode} its
+ * {@code strict_mode_config} as set (each null when none). Immutable.
  */
 public record CollectionConfig(
     Map<String, VectorParams> vectors,
@@ -19,7 +20,8 @@ public record CollectionConfig(
     WalConfig wal,
     ShardingMethod shardingMethod,
     Map<String, SparseVectorParams> sparseVectors,
-    Value.Struct metadata) {
+    Value.Struct metadata,
+    Value.Struct strictMode) {
 
   /** The name of the unnamed vector, as in Qdrant. */
   public static final String DEFAULT_VECTOR = "";
@@ -44,6 +46,34 @@ public record CollectionConfig(
       throw new IllegalArgumentException(
           "shard_number, replication_factor and write_consistency_factor must be >= 1");
     }
+  }
+
+  /** A collection without strict mode settings. */
+  public CollectionConfig(
+      Map<String, VectorParams> vectors,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor,
+      boolean onDiskPayload,
+      HnswConfig hnsw,
+      OptimizersConfig optimizers,
+      WalConfig wal,
+      ShardingMethod shardingMethod,
+      Map<String, SparseVectorParams> sparseVectors,
+      Value.Struct metadata) {
+    this(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
+        null);
   }
 
   /** A collection without metadata. */
@@ -85,6 +115,24 @@ public record CollectionConfig(
         wal,
         shardingMethod,
         sparseVectors,
+        next,
+        strictMode);
+  }
+
+  /** The same configuration with {@code next} as its strict mode settings (null: none). */
+  public CollectionConfig withStrictMode(Value.Struct next) {
+    return new CollectionConfig(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
         next);
   }
 
@@ -125,7 +173,8 @@ public record CollectionConfig(
         wal,
         shardingMethod,
         sparse,
-        metadata);
+        metadata,
+        strictMode);
   }
 
   /**

@@ -68,6 +68,11 @@ public final class RequestScope {
     return s;
   }
 
+  /** The request's {@code timeout} in seconds, or 0 when it gave none. */
+  public long timeoutSeconds() {
+    return timeoutSeconds;
+  }
+
   /** The scope bound to this thread, or {@link #UNBOUNDED}. */
   public static RequestScope current() {
     return CURRENT.isBound() ? CURRENT.get() : UNBOUNDED;

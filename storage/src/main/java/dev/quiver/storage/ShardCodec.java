@@ -55,6 +55,11 @@ public final class ShardCodec {
   /** Set on the sharding-method byte of a configuration whose metadata follows (last). */
   private static final int WITH_METADATA = 0x40;
 
+  /**
+   * Set on the sharding-method byte of a configuration whose strict mode settings follow (last).
+   */
+  private static final int WITH_STRICT_MODE = 0x20;
+
   /** Or-ed into a payload op's tag when its selector is a filter rather than ids. */
   private static final int BY_FILTER = 0x40;
 
@@ -667,12 +672,16 @@ public final class ShardCodec {
     out.writeByte(
         c.shardingMethod().ordinal()
             | (c.sparseVectors().isEmpty() ? 0 : WITH_SPARSE)
-            | (c.metadata() == null ? 0 : WITH_METADATA));
+            | (c.metadata() == null ? 0 : WITH_METADATA)
+            | (c.strictMode() == null ? 0 : WITH_STRICT_MODE));
     if (!c.sparseVectors().isEmpty()) {
       writeSparseParams(out, c.sparseVectors());
     }
     if (c.metadata() != null) {
       writeValue(out, c.metadata());
+    }
+    if (c.strictMode() != null) {
+      writeValue(out, c.strictMode());
     }
   }
 
@@ -766,7 +775,8 @@ public final class ShardCodec {
     var wal = new WalConfig(in.readInt(), in.readInt());
     int method = in.readUnsignedByte();
     boolean withMetadata = (method & WITH_METADATA) != 0;
-    method &= ~WITH_METADATA;
+    boolean withStrictMode = (method & WITH_STRICT_MODE) != 0;
+    method &= ~(WITH_METADATA | WITH_STRICT_MODE);
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     if ((method & WITH_SPARSE) != 0) {
       method &= ~WITH_SPARSE;
@@ -805,7 +815,8 @@ public final class ShardCodec {
         wal,
         ShardingMethod.values()[method],
         sparse,
-        withMetadata ? readStruct(in) : null);
+        withMetadata ? readStruct(in) : null,
+        withStrictMode ? readStruct(in) : null);
   }
 
   /** A shard key, or null: tag 0 none, 1 number, 2 string. */

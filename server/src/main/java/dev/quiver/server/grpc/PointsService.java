@@ -13,7 +13,9 @@ import dev.quiver.server.NamedVectors;
 import dev.quiver.server.Ordering;
 import dev.quiver.server.Queries;
 import dev.quiver.server.RequestException;
+import dev.quiver.server.StrictMode;
 import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.ScoredPoint;
@@ -178,7 +180,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> {
           String c = target(collection);
           // decoded inside: a bad shard key or selector is the client's error, not a failed call
-          var result = dispatcher.update(c, decode.get(), wait, shards.get());
+          UpdateOp op = decode.get();
+          StrictMode.of(dispatcher, c).update(op);
+          var result = dispatcher.update(c, op, wait, shards.get());
           return Points.PointsOperationResponse.newBuilder()
               .setResult(ProtoCodec.proto(result))
               .setTime(secs(t))
@@ -315,6 +319,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                       "body", "operations", "an operation must be given");
             }
           }
+          StrictMode strict = StrictMode.of(dispatcher, c);
+          ops.forEach(strict::update);
           var b = Points.UpdateBatchResponse.newBuilder();
           for (int i = 0; i < ops.size(); i++) {
             b.addResult(ProtoCodec.proto(dispatcher.update(c, ops.get(i), wait, shards.get(i))));
@@ -449,8 +455,12 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             params = ProtoCodec.textIndexParams(text);
             TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
           }
-          dispatcher.setPayloadIndex(
-              target(r.getCollectionName()), r.getFieldName(), new PayloadIndexSpec(type, params));
+          String c = target(r.getCollectionName());
+          var existing = dispatcher.payloadIndexes(c);
+          if (!existing.containsKey(r.getFieldName())) {
+            StrictMode.of(dispatcher, c).newPayloadIndex(existing.size());
+          }
+          dispatcher.setPayloadIndex(c, r.getFieldName(), new PayloadIndexSpec(type, params));
           return fieldIndexDone(t);
         });
   }
@@ -545,13 +555,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "Scroll",
         o,
         () -> {
+          Filter filter = FilterProto.parse(r.hasFilter(), r.getFilter());
+          StrictMode.of(dispatcher, target(r.getCollectionName()))
+              .read(filter, r.hasLimit() ? Integer.toUnsignedLong(r.getLimit()) : 10L);
           if (r.hasOrderBy()) {
-            return orderedScroll(r, t);
+            return orderedScroll(r, filter, t);
           }
           var page =
               dispatcher.scroll(
                   target(r.getCollectionName()),
-                  FilterProto.parse(r.hasFilter(), r.getFilter()),
+                  filter,
                   r.hasOffset() ? ProtoCodec.pointId(r.getOffset(), "offset") : null,
                   r.hasLimit()
                       ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10)
@@ -569,7 +582,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         });
   }
 
-  private Points.ScrollResponse orderedScroll(Points.ScrollPoints r, long started) {
+  private Points.ScrollResponse orderedScroll(Points.ScrollPoints r, Filter filter, long started) {
     Points.OrderBy by = r.getOrderBy();
     if (r.hasOffset()) {
       throw new RequestException.Invalid(
@@ -580,7 +593,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         Ordering.scroll(
             dispatcher,
             target(r.getCollectionName()),
-            FilterProto.parse(r.hasFilter(), r.getFilter()),
+            filter,
             QueryProto.orderBy(by),
             r.hasLimit() ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10) : 10,
             ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
@@ -599,20 +612,22 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     GrpcErrors.unary(
         "Count",
         o,
-        () ->
-            Points.CountResponse.newBuilder()
-                .setResult(
-                    Points.CountResult.newBuilder()
-                        .setCount(
-                            dispatcher.count(
-                                target(r.getCollectionName()),
-                                FilterProto.parse(r.hasFilter(), r.getFilter()),
-                                ProtoCodec.consistency(
-                                    r.hasReadConsistency(), r.getReadConsistency()),
-                                ProtoCodec.shards(
-                                    r.hasShardKeySelector(), r.getShardKeySelector()))))
-                .setTime(secs(t))
-                .build());
+        () -> {
+          Filter filter = FilterProto.parse(r.hasFilter(), r.getFilter());
+          StrictMode.of(dispatcher, target(r.getCollectionName())).read(filter, null);
+          return Points.CountResponse.newBuilder()
+              .setResult(
+                  Points.CountResult.newBuilder()
+                      .setCount(
+                          dispatcher.count(
+                              target(r.getCollectionName()),
+                              filter,
+                              ProtoCodec.consistency(
+                                  r.hasReadConsistency(), r.getReadConsistency()),
+                              ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()))))
+              .setTime(secs(t))
+              .build();
+        });
   }
 
   @Override
@@ -651,6 +666,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
       String collection,
       boolean hasConsistency,
       Points.ReadConsistency consistency) {
+    StrictMode.of(dispatcher, target(collection)).searchBatch(items.size());
     List<Points.BatchResult> out = new ArrayList<>(items.size());
     for (T item : items) {
       Points.QueryPoints q = asQuery.apply(item).toBuilder().setCollectionName(collection).build();
@@ -705,10 +721,13 @@ final class PointsService extends PointsGrpc.PointsImplBase {
 
   /** Every query of this edge: decoded once, run by the application layer. */
   private List<ScoredPoint> search(Points.QueryPoints r) {
+    String c = target(r.getCollectionName());
+    Queries.Request request = QueryProto.request(r);
+    StrictMode.of(dispatcher, c).query(request);
     return Queries.run(
         dispatcher,
-        target(r.getCollectionName()),
-        QueryProto.request(r),
+        c,
+        request,
         ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
         ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
   }
@@ -841,11 +860,14 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           "body", "group_size", "group_size and limit must be at least 1");
     }
     var b = Points.GroupsResult.newBuilder();
+    String c = target(q.getCollectionName());
+    Queries.Request request = QueryProto.request(q);
+    StrictMode.of(dispatcher, c).query(request);
     for (var g :
         Groups.search(
             dispatcher,
-            target(q.getCollectionName()),
-            QueryProto.request(q),
+            c,
+            request,
             groupBy,
             (int) Math.min(groupSize, 1 << 16),
             (int) Math.min(limit, 1 << 16),

@@ -14,6 +14,7 @@ import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.PointVectors;
 import dev.quiver.server.RequestException;
 import dev.quiver.server.SparseSettings;
+import dev.quiver.server.StrictMode;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -74,7 +75,8 @@ final class ProtoCodec {
           "write_consistency_factor",
           "sharding_method",
           "sparse_vectors_config",
-          "metadata");
+          "metadata",
+          "strict_mode_config");
   private static final Set<String> UPDATE_FIELDS =
       Set.of(
           "collection_name",
@@ -85,7 +87,8 @@ final class ProtoCodec {
           "vectors_config",
           "quantization_config",
           "sparse_vectors_config",
-          "metadata");
+          "metadata",
+          "strict_mode_config");
 
   /** Qdrant's {@code update_mode} of an upsert. */
   static UpdateOp.Upsert.Mode updateMode(boolean has, Points.UpdateMode m) {
@@ -185,7 +188,10 @@ final class ProtoCodec {
         wal,
         vectorHnsw,
         sparse,
-        r.getMetadataCount() == 0 ? null : struct(r.getMetadataMap()));
+        r.getMetadataCount() == 0 ? null : struct(r.getMetadataMap()),
+        r.hasStrictModeConfig()
+            ? StrictMode.merged(null, strictMode(r.getStrictModeConfig()), "body")
+            : null);
   }
 
   /** A {@code SparseVectorParams} message, as the changes it makes. */
@@ -715,6 +721,104 @@ final class ProtoCodec {
         threads);
   }
 
+  /** A {@code StrictModeConfig} message as the fields it sets, by their REST names. */
+  static Value.Struct strictMode(Collections.StrictModeConfig m) {
+    Map<String, Value> out = new LinkedHashMap<>();
+    m.getAllFields()
+        .forEach(
+            (field, v) -> {
+              switch (v) {
+                case Boolean b -> out.put(field.getName(), new Value.Bool(b));
+                case Integer i ->
+                    out.put(field.getName(), new Value.Int(Integer.toUnsignedLong(i)));
+                case Long l -> out.put(field.getName(), new Value.Int(l < 0 ? Long.MAX_VALUE : l));
+                case Float f -> out.put(field.getName(), new Value.Double(f));
+                default -> {} // the two maps, below
+              }
+            });
+    if (m.hasSparseConfig()) {
+      Map<String, Value> byName = new LinkedHashMap<>();
+      m.getSparseConfig()
+          .getSparseConfigMap()
+          .forEach(
+              (k, v) ->
+                  byName.put(
+                      k,
+                      new Value.Struct(
+                          v.hasMaxLength()
+                              ? Map.of("max_length", new Value.Int(v.getMaxLength()))
+                              : Map.of())));
+      out.put("sparse_config", new Value.Struct(byName));
+    }
+    if (m.hasMultivectorConfig()) {
+      Map<String, Value> byName = new LinkedHashMap<>();
+      m.getMultivectorConfig()
+          .getMultivectorConfigMap()
+          .forEach(
+              (k, v) ->
+                  byName.put(
+                      k,
+                      new Value.Struct(
+                          v.hasMaxVectors()
+                              ? Map.of("max_vectors", new Value.Int(v.getMaxVectors()))
+                              : Map.of())));
+      out.put("multivector_config", new Value.Struct(byName));
+    }
+    return new Value.Struct(out);
+  }
+
+  /** Stored strict mode settings as the {@code StrictModeConfig} message. */
+  static Collections.StrictModeConfig strictMode(Value.Struct s) {
+    var b = Collections.StrictModeConfig.newBuilder();
+    var descriptor = Collections.StrictModeConfig.getDescriptor();
+    s.fields()
+        .forEach(
+            (name, v) -> {
+              var field = descriptor.findFieldByName(name);
+              if (field == null) {
+                return;
+              }
+              switch (field.getJavaType()) {
+                case BOOLEAN -> b.setField(field, ((Value.Bool) v).value());
+                case INT -> b.setField(field, (int) ((Value.Int) v).value());
+                case LONG -> b.setField(field, ((Value.Int) v).value());
+                case FLOAT -> b.setField(field, (float) ((Value.Double) v).value());
+                default -> {}
+              }
+            });
+    if (s.fields().get("sparse_config") instanceof Value.Struct sparse) {
+      var c = Collections.StrictModeSparseConfig.newBuilder();
+      sparse
+          .fields()
+          .forEach(
+              (k, v) -> {
+                var one = Collections.StrictModeSparse.newBuilder();
+                if (v instanceof Value.Struct l
+                    && l.fields().get("max_length") instanceof Value.Int n) {
+                  one.setMaxLength(n.value());
+                }
+                c.putSparseConfig(k, one.build());
+              });
+      b.setSparseConfig(c);
+    }
+    if (s.fields().get("multivector_config") instanceof Value.Struct multi) {
+      var c = Collections.StrictModeMultivectorConfig.newBuilder();
+      multi
+          .fields()
+          .forEach(
+              (k, v) -> {
+                var one = Collections.StrictModeMultivector.newBuilder();
+                if (v instanceof Value.Struct l
+                    && l.fields().get("max_vectors") instanceof Value.Int n) {
+                  one.setMaxVectors(n.value());
+                }
+                c.putMultivectorConfig(k, one.build());
+              });
+      b.setMultivectorConfig(c);
+    }
+    return b.build();
+  }
+
   /** A text index's gRPC parameters in the shape REST stores them ({@code field_schema}). */
   static Value.Struct textIndexParams(Collections.TextIndexParams t) {
     Map<String, Value> p = new LinkedHashMap<>();
@@ -868,7 +972,8 @@ final class ProtoCodec {
             : null,
         p.hasOnDiskPayload() ? p.getOnDiskPayload() : null,
         sparse,
-        r.getMetadataCount() == 0 ? null : struct(r.getMetadataMap()));
+        r.getMetadataCount() == 0 ? null : struct(r.getMetadataMap()),
+        r.hasStrictModeConfig() ? strictMode(r.getStrictModeConfig()) : null);
   }
 
   static ShardOperation.CreateShardKey createShardKey(Collections.CreateShardKey k) {
@@ -1143,6 +1248,9 @@ final class ProtoCodec {
             .setWalConfig(wal);
     if (c.metadata() != null) {
       c.metadata().fields().forEach((k, v) -> config.putMetadata(k, proto(v)));
+    }
+    if (c.strictMode() != null) {
+      config.setStrictModeConfig(strictMode(c.strictMode()));
     }
     return Collections.CollectionInfo.newBuilder()
         .setStatus(

@@ -12,6 +12,7 @@ import dev.quiver.server.CreateCollection;
 import dev.quiver.server.ImplementedFields;
 import dev.quiver.server.RequestException;
 import dev.quiver.server.SparseSettings;
+import dev.quiver.server.StrictMode;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
@@ -63,9 +64,17 @@ final class CollectionJson {
           "optimizers_config",
           "wal_config",
           "sparse_vectors",
-          "metadata");
+          "metadata",
+          "strict_mode_config");
   private static final Set<String> UPDATE_FIELDS =
-      Set.of("vectors", "optimizers_config", "params", "hnsw_config", "sparse_vectors", "metadata");
+      Set.of(
+          "vectors",
+          "optimizers_config",
+          "params",
+          "hnsw_config",
+          "sparse_vectors",
+          "metadata",
+          "strict_mode_config");
 
   static CreateCollection createCollection(JsonNode body) {
     ObjectNode o = object(body, "");
@@ -132,7 +141,14 @@ final class CollectionJson {
         wal,
         vectorHnsw,
         sparse,
-        metadata(o));
+        metadata(o),
+        strictMode(o) == null ? null : StrictMode.merged(null, strictMode(o), "JSON body"));
+  }
+
+  /** {@code strict_mode_config}: a JSON object as given, or null when absent. */
+  private static Value.Struct strictMode(ObjectNode o) {
+    JsonNode m = o.get("strict_mode_config");
+    return m == null || m.isNull() ? null : JsonCodec.payload(m, "strict_mode_config");
   }
 
   /** {@code metadata}: a JSON object, or null when absent. */
@@ -353,7 +369,7 @@ final class CollectionJson {
       onDiskPayload = optBool(p, "on_disk_payload");
     }
     return new CollectionUpdate(
-        optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload, sparse, metadata(o));
+        optimizersDiff(o), hnswDiff(o), rf, wcf, onDiskPayload, sparse, metadata(o), strictMode(o));
   }
 
   /**

@@ -988,6 +988,9 @@ final class JsonCodec {
     if (c.metadata() != null) {
       config.set("metadata", json(c.metadata()));
     }
+    if (c.strictMode() != null) {
+      config.set("strict_mode_config", json(c.strictMode()));
+    }
     o.putObject("payload_schema");
     return o;
   }

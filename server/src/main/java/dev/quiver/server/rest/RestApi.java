@@ -18,11 +18,13 @@ import dev.quiver.server.Ordering;
 import dev.quiver.server.Queries;
 import dev.quiver.server.RequestException;
 import dev.quiver.server.SnapshotDownloads;
+import dev.quiver.server.StrictMode;
 import dev.quiver.storage.CollectionNames;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -652,11 +654,15 @@ final class RestApi {
   private RestResponse searchBatch(RestRequest r) {
     String name = target(r);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (JsonNode item : JsonCodec.batchItems(r.json(), "searches")) {
+    List<JsonNode> items = JsonCodec.batchItems(r.json(), "searches");
+    StrictMode strict = StrictMode.of(dispatcher, name);
+    strict.searchBatch(items.size());
+    for (JsonNode item : items) {
       ArrayNode hits = out.addArray();
+      SearchRequest search = JsonCodec.search(item);
+      strict.query(Queries.nearest(search));
       for (ScoredPoint p :
-          dispatcher.search(
-              name, JsonCodec.search(item), r.consistency(), JsonCodec.shardSelector(item))) {
+          dispatcher.search(name, search, r.consistency(), JsonCodec.shardSelector(item))) {
         hits.add(JsonCodec.scoredPoint(p));
       }
     }
@@ -667,7 +673,9 @@ final class RestApi {
   private RestResponse queryBatch(RestRequest r) {
     String name = target(r);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (JsonNode item : JsonCodec.batchItems(r.json(), "searches")) {
+    List<JsonNode> items = JsonCodec.batchItems(r.json(), "searches");
+    StrictMode.of(dispatcher, name).searchBatch(items.size());
+    for (JsonNode item : items) {
       ArrayNode hits = out.addObject().putArray("points");
       queryOne(name, item, r).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
     }
@@ -684,6 +692,8 @@ final class RestApi {
     boolean wait = r.boolQuery("wait", false);
     r.checkOrdering();
     List<JsonCodec.BatchOp> ops = JsonCodec.batchOperations(r.json());
+    StrictMode strict = StrictMode.of(dispatcher, name);
+    ops.forEach(op -> strict.update(op.op()));
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (JsonCodec.BatchOp op : ops) {
       out.add(JsonCodec.updateResult(dispatcher.update(name, op.op(), wait, op.shards())));
@@ -695,6 +705,10 @@ final class RestApi {
     String name = target(r);
     r.checkOrdering();
     CollectionJson.FieldIndex index = CollectionJson.createFieldIndex(r.json());
+    var existing = dispatcher.payloadIndexes(name);
+    if (!existing.containsKey(index.field())) {
+      StrictMode.of(dispatcher, name).newPayloadIndex(existing.size());
+    }
     dispatcher.setPayloadIndex(name, index.field(), index.spec());
     return indexDone(r);
   }
@@ -745,6 +759,7 @@ final class RestApi {
     boolean wait = r.boolQuery("wait", false);
     r.checkOrdering();
     UpdateOp op = decode.apply(r.json());
+    StrictMode.of(dispatcher, name).update(op);
     var shards = JsonCodec.shardSelector(r.json());
     return RestResponse.ok(
         JsonCodec.updateResult(dispatcher.update(name, op, wait, shards)), started(r));
@@ -791,9 +806,10 @@ final class RestApi {
   private RestResponse search(RestRequest r) {
     String name = target(r);
     ArrayNode arr = Json.MAPPER.createArrayNode();
+    SearchRequest search = JsonCodec.search(r.json());
+    StrictMode.of(dispatcher, name).query(Queries.nearest(search));
     for (ScoredPoint p :
-        dispatcher.search(
-            name, JsonCodec.search(r.json()), r.consistency(), JsonCodec.shardSelector(r.json()))) {
+        dispatcher.search(name, search, r.consistency(), JsonCodec.shardSelector(r.json()))) {
       arr.add(JsonCodec.scoredPoint(p));
     }
     return RestResponse.ok(arr, started(r));
@@ -815,8 +831,9 @@ final class RestApi {
 
   private List<ScoredPoint> queryOne(
       String name, JsonNode body, RestRequest r, Function<JsonNode, Queries.Request> decode) {
-    return Queries.run(
-        dispatcher, name, decode.apply(body), r.consistency(), JsonCodec.shardSelector(body));
+    Queries.Request request = decode.apply(body);
+    StrictMode.of(dispatcher, name).query(request);
+    return Queries.run(dispatcher, name, request, r.consistency(), JsonCodec.shardSelector(body));
   }
 
   /**
@@ -829,6 +846,7 @@ final class RestApi {
     var shards = JsonCodec.shardSelector(body);
     JsonCodec.GroupsParams g = JsonCodec.groups(body, query);
     var request = decode.apply(body);
+    StrictMode.of(dispatcher, name).query(request);
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode groups = o.putArray("groups");
     for (var group :
@@ -867,7 +885,9 @@ final class RestApi {
   private RestResponse pointsBatch(RestRequest r, Function<JsonNode, Queries.Request> decode) {
     String name = target(r);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (var item : JsonCodec.batchItems(r.json(), "searches")) {
+    List<JsonNode> items = JsonCodec.batchItems(r.json(), "searches");
+    StrictMode.of(dispatcher, name).searchBatch(items.size());
+    for (var item : items) {
       ArrayNode hits = out.addArray();
       queryOne(name, item, r, decode).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
     }
@@ -877,6 +897,7 @@ final class RestApi {
   private RestResponse scroll(RestRequest r) {
     String name = target(r);
     JsonCodec.Scroll q = JsonCodec.scroll(r.json());
+    StrictMode.of(dispatcher, name).read(q.filter(), (long) q.limit());
     if (q.orderBy() != null) {
       ObjectNode o = Json.MAPPER.createObjectNode();
       ArrayNode arr = o.putArray("points");
@@ -918,6 +939,7 @@ final class RestApi {
   private RestResponse countPoints(RestRequest r) {
     String name = target(r);
     var filter = JsonCodec.countFilter(r.json());
+    StrictMode.of(dispatcher, name).read(filter, null);
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put(
         "count",

@@ -1,0 +1,471 @@
+package dev.quiver.server;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.PointSelector;
+import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * A collection's {@code strict_mode_config}, as Qdrant keeps and enforces it: stored as set, merged
+ * field by field by {@code PATCH}, and, while {@code enabled}, checked on every request before it
+ * runs. A violation answers 400 with Qdrant's message and help ({@code Bad request: Limit exceeded
+ * 6 > 5 for "limit". Help: ...}).
+ *
+ * <p>Checked here: {@code max_query_limit} (every limit of a query, its prefetches and scrolls),
+ * {@code max_timeout}, {@code search_max_hnsw_ef}, {@code search_allow_exact}, {@code
+ * filter_max_conditions}, {@code condition_max_size}, {@code unindexed_filtering_retrieve} and
+ * {@code unindexed_filtering_update} (a filtered key needs a payload index of a type that serves
+ * the condition), {@code upsert_max_batchsize}, {@code search_max_batchsize}, {@code
+ * max_points_count}, {@code max_payload_index_count}, {@code sparse_config} lengths and {@code
+ * multivector_config} counts. {@code search_max_oversampling} is stored and shown (quantization
+ * search params are refused by name, so no request can exceed it). The fields in {@link
+ * #UNIMPLEMENTED} (rate limits, storage-size caps) are refused by name. Immutable and thread-safe.
+ */
+public final class StrictMode {
+  /** The settings of a collection without strict mode, or with it disabled: nothing is checked. */
+  public static final StrictMode OFF = new StrictMode(Map.of(), Map::of, () -> 0L);
+
+  private static final Set<String> NUMBERS =
+      Set.of(
+          "max_query_limit",
+          "max_timeout",
+          "search_max_hnsw_ef",
+          "upsert_max_batchsize",
+          "search_max_batchsize",
+          "max_points_count",
+          "filter_max_conditions",
+          "condition_max_size",
+          "max_payload_index_count");
+
+  /** The fields a count of at least one must hold, as the OpenAPI document bounds them. */
+  private static final Set<String> AT_LEAST_ONE =
+      Set.of("max_query_limit", "max_timeout", "max_points_count");
+
+  private static final Set<String> FLAGS =
+      Set.of(
+          "enabled",
+          "unindexed_filtering_retrieve",
+          "unindexed_filtering_update",
+          "search_allow_exact");
+
+  /**
+   * Fields of Qdrant's strict mode Quiver does not enforce yet; refused by name rather than stored
+   * and ignored.
+   */
+  public static final Set<String> UNIMPLEMENTED =
+      Set.of(
+          "max_collection_vector_size_bytes",
+          "read_rate_limit",
+          "write_rate_limit",
+          "max_collection_payload_size_bytes",
+          "max_resident_memory_percent");
+
+  private final Map<String, Value> fields;
+  private final Supplier<Map<String, PayloadIndexSpec>> indexes;
+  private final LongSupplier points;
+
+  private StrictMode(
+      Map<String, Value> fields,
+      Supplier<Map<String, PayloadIndexSpec>> indexes,
+      LongSupplier points) {
+    this.fields = fields;
+    this.indexes = indexes;
+    this.points = points;
+  }
+
+  /**
+   * The strict mode in force for {@code collection}: its settings when enabled (with the
+   * collection's payload indexes and points count read when a check needs them), else {@link #OFF}.
+   */
+  public static StrictMode of(Dispatcher dispatcher, String collection) {
+    Value.Struct s = dispatcher.config(collection).strictMode();
+    if (s == null || !(s.fields().get("enabled") instanceof Value.Bool b) || !b.value()) {
+      return OFF;
+    }
+    return new StrictMode(
+        s.fields(),
+        () -> dispatcher.payloadIndexes(collection),
+        () -> dispatcher.count(collection, null));
+  }
+
+  /**
+   * Checks a {@code strict_mode_config} as a request sets it and merges it into {@code now}: a
+   * field given replaces the stored one (null keeps it), the sparse and multivector maps merge by
+   * vector name.
+   *
+   * @param where "JSON body" or "body", for validation errors
+   */
+  public static Value.Struct merged(Value.Struct now, Value.Struct change, String where) {
+    Map<String, Value> out = new LinkedHashMap<>(now == null ? Map.of() : now.fields());
+    for (var e : change.fields().entrySet()) {
+      String key = e.getKey();
+      Value v = e.getValue();
+      String path = "strict_mode_config." + key;
+      if (v instanceof Value.Null) {
+        continue;
+      }
+      if (UNIMPLEMENTED.contains(key)) {
+        throw new RequestException.Unsupported(
+            "Bad request: `"
+                + path
+                + "` is not supported by Quiver"
+                + (key.equals("max_resident_memory_percent")
+                    ? "; the node's quotas (`PUT /quotas`) cap memory for every collection"
+                    : "; remove it from the request"));
+      }
+      if (FLAGS.contains(key)) {
+        if (!(v instanceof Value.Bool)) {
+          throw new RequestException.Malformed(
+              "Format error in JSON body: invalid type: expected a boolean at `" + path + "`");
+        }
+        out.put(key, v);
+      } else if (key.equals("search_max_oversampling")) {
+        if (!(v instanceof Value.Int || v instanceof Value.Double)) {
+          throw new RequestException.Malformed(
+              "Format error in JSON body: invalid type: expected a number at `" + path + "`");
+        }
+        double d = v instanceof Value.Int i ? i.value() : ((Value.Double) v).value();
+        if (!(d >= 0)) {
+          throw new RequestException.Invalid(
+              where, path, "value " + d + " invalid, must be 0 or more");
+        }
+        out.put(key, new Value.Double(d));
+      } else if (NUMBERS.contains(key)) {
+        out.put(key, new Value.Int(count(v, path, AT_LEAST_ONE.contains(key) ? 1 : 0, where)));
+      } else if (key.equals("sparse_config") || key.equals("multivector_config")) {
+        String inner = key.equals("sparse_config") ? "max_length" : "max_vectors";
+        Map<String, Value> byName =
+            new LinkedHashMap<>(
+                out.get(key) instanceof Value.Struct s ? s.fields() : Map.<String, Value>of());
+        if (!(v instanceof Value.Struct vs)) {
+          throw new RequestException.Malformed(
+              "Format error in JSON body: invalid type: expected a map at `" + path + "`");
+        }
+        for (var named : vs.fields().entrySet()) {
+          String at = path + "." + named.getKey();
+          if (!(named.getValue() instanceof Value.Struct limits)) {
+            throw new RequestException.Malformed(
+                "Format error in JSON body: invalid type: expected a map at `" + at + "`");
+          }
+          for (String f : limits.fields().keySet()) {
+            if (!f.equals(inner)) {
+              throw new RequestException.Unsupported(
+                  "Bad request: `" + at + "." + f + "` is not supported by Quiver");
+            }
+          }
+          Value max = limits.fields().get(inner);
+          if (max != null && !(max instanceof Value.Null)) {
+            byName.put(
+                named.getKey(),
+                new Value.Struct(
+                    Map.of(inner, new Value.Int(count(max, at + "." + inner, 1, where)))));
+          }
+        }
+        out.put(key, new Value.Struct(byName));
+      } else {
+        throw new RequestException.Unsupported(
+            "Bad request: `" + path + "` is not supported by Quiver; remove it from the request");
+      }
+    }
+    return new Value.Struct(out);
+  }
+
+  private static long count(Value v, String path, int min, String where) {
+    if (!(v instanceof Value.Int i) || i.value() < 0) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: invalid type: expected a non-negative integer at `"
+              + path
+              + "`");
+    }
+    if (i.value() < min) {
+      throw new RequestException.Invalid(
+          where, path, "value " + i.value() + " invalid, must be " + min + " or more");
+    }
+    return i.value();
+  }
+
+  private Long number(String key) {
+    return fields.get(key) instanceof Value.Int i ? i.value() : null;
+  }
+
+  private Boolean flag(String key) {
+    return fields.get(key) instanceof Value.Bool b ? b.value() : null;
+  }
+
+  private static StorageException.OverLimit exceeded(long value, long max, String name) {
+    return new StorageException.OverLimit(
+        "Limit exceeded "
+            + value
+            + " > "
+            + max
+            + " for \""
+            + name
+            + "\". Help: Reduce the \""
+            + name
+            + "\" parameter to or below "
+            + max
+            + ".");
+  }
+
+  private void limit(String key, long value, String name) {
+    Long max = number(key);
+    if (max != null && value > max) {
+      throw exceeded(value, max, name);
+    }
+  }
+
+  // ---- the checks ----
+
+  /** A request's {@code timeout} in seconds (0: none). */
+  public void timeout(long seconds) {
+    if (seconds > 0) {
+      limit("max_timeout", seconds, "timeout");
+    }
+  }
+
+  /** A query with its prefetches: limits, search params and filters. */
+  public void query(Queries.Request r) {
+    timeout(RequestScope.current().timeoutSeconds());
+    stage(r.stage());
+  }
+
+  private void stage(Queries.Stage s) {
+    limit("max_query_limit", s.limit(), "limit");
+    if (s.hnswEf() != null) {
+      limit("search_max_hnsw_ef", s.hnswEf(), "hnsw_ef");
+    }
+    if (s.exact() && Boolean.FALSE.equals(flag("search_allow_exact"))) {
+      throw new StorageException.OverLimit(
+          "Exact search disabled!. Help: Set \"exact\" to false in your request.");
+    }
+    filter(s.filter(), false);
+    for (Queries.Stage p : s.prefetch()) {
+      stage(p);
+    }
+  }
+
+  /** A read with a filter and, when it has one, a limit (scroll, count, facet, matrix). */
+  public void read(Filter filter, Long limit) {
+    timeout(RequestScope.current().timeoutSeconds());
+    if (limit != null) {
+      limit("max_query_limit", limit, "limit");
+    }
+    filter(filter, false);
+  }
+
+  /** How many requests a batch holds ({@code search_max_batchsize}). */
+  public void searchBatch(int size) {
+    limit("search_max_batchsize", size, "search batch size");
+  }
+
+  /**
+   * A write: batch sizes, the points count it may grow to, sparse and multivector sizes, and
+   * filters of writes by filter.
+   */
+  public void update(UpdateOp op) {
+    if (this == OFF) {
+      return;
+    }
+    timeout(RequestScope.current().timeoutSeconds());
+    switch (op) {
+      case UpdateOp.Upsert u -> {
+        limit("upsert_max_batchsize", u.points().size(), "upsert limit");
+        Long max = number("max_points_count");
+        if (max != null && points.getAsLong() + u.points().size() > max) {
+          throw new StorageException.OverLimit(
+              "Max points count limit of "
+                  + max
+                  + " reached!. Help: Delete points or raise \"max_points_count\".");
+        }
+        u.points()
+            .forEach(
+                p -> {
+                  if (p.sparseVectors() != null) {
+                    p.sparseVectors().forEach((name, v) -> sparse(name, v.size()));
+                  }
+                  if (p.multiVectors() != null) {
+                    p.multiVectors().forEach((name, rows) -> multi(name, rows.length));
+                  }
+                });
+      }
+      case UpdateOp.UpdateVectors v ->
+          limit("upsert_max_batchsize", v.points().size(), "update limit");
+      default -> {}
+    }
+    Filter f = filterOf(op);
+    if (f != null) {
+      filter(f, true);
+    }
+  }
+
+  private void sparse(String name, int length) {
+    if (fields.get("sparse_config") instanceof Value.Struct s
+        && s.fields().get(name) instanceof Value.Struct limits
+        && limits.fields().get("max_length") instanceof Value.Int max
+        && length > max.value()) {
+      throw exceeded(length, max.value(), "sparse vector length of `" + name + "`");
+    }
+  }
+
+  private void multi(String name, int rows) {
+    if (fields.get("multivector_config") instanceof Value.Struct s
+        && s.fields().get(name) instanceof Value.Struct limits
+        && limits.fields().get("max_vectors") instanceof Value.Int max
+        && rows > max.value()) {
+      throw exceeded(rows, max.value(), "multivector size of `" + name + "`");
+    }
+  }
+
+  /** A new payload index, given how many the collection has ({@code max_payload_index_count}). */
+  public void newPayloadIndex(int existing) {
+    limit("max_payload_index_count", existing + 1L, "payload index count");
+  }
+
+  private static Filter filterOf(UpdateOp op) {
+    PointSelector selector =
+        switch (op) {
+          case UpdateOp.DeleteByFilter d -> new PointSelector.ByFilter(d.filter());
+          case UpdateOp.SetPayload p -> p.selector();
+          case UpdateOp.OverwritePayload p -> p.selector();
+          case UpdateOp.DeletePayload p -> p.selector();
+          case UpdateOp.DeleteVectors v -> v.selector();
+          case UpdateOp.ClearPayload c -> c.selector();
+          default -> null;
+        };
+    return selector instanceof PointSelector.ByFilter f ? f.filter() : null;
+  }
+
+  // ---- filters ----
+
+  private void filter(Filter f, boolean update) {
+    if (f == null || this == OFF) {
+      return;
+    }
+    List<Condition> all = new ArrayList<>();
+    walk(f, all::add);
+    limit("filter_max_conditions", all.size(), "filter conditions");
+    Long maxSize = number("condition_max_size");
+    Boolean unindexed =
+        flag(update ? "unindexed_filtering_update" : "unindexed_filtering_retrieve");
+    for (Condition c : all) {
+      if (maxSize != null) {
+        int size = size(c);
+        if (size > maxSize) {
+          throw exceeded(size, maxSize, "condition value count");
+        }
+      }
+      if (Boolean.FALSE.equals(unindexed)) {
+        requireIndex(c, indexes.get());
+      }
+    }
+  }
+
+  private static void walk(Filter f, Consumer<Condition> each) {
+    List<Condition> conditions = new ArrayList<>(f.must());
+    conditions.addAll(f.should());
+    conditions.addAll(f.mustNot());
+    if (f.minShould() != null) {
+      conditions.addAll(f.minShould().conditions());
+    }
+    for (Condition c : conditions) {
+      switch (c) {
+        case Condition.Sub s -> walk(s.filter(), each);
+        case Condition.Nested n -> {
+          each.accept(c);
+          walk(n.filter(), each);
+        }
+        default -> each.accept(c);
+      }
+    }
+  }
+
+  private static int size(Condition c) {
+    return switch (c) {
+      case Condition.MatchAny m -> m.values().size();
+      case Condition.MatchExcept m -> m.values().size();
+      case Condition.HasId h -> h.ids().size();
+      case Condition.GeoPolygon g ->
+          g.exterior().size() + g.interiors().stream().mapToInt(List::size).sum();
+      default -> 1;
+    };
+  }
+
+  /** A filtered key needs an index of a type that serves its condition, as Qdrant requires. */
+  private static void requireIndex(Condition c, Map<String, PayloadIndexSpec> indexes) {
+    String key;
+    Set<String> types;
+    switch (c) {
+      case Condition.Match m -> {
+        key = m.key();
+        types = typesFor(m.value());
+      }
+      case Condition.MatchAny m -> {
+        key = m.key();
+        types = m.values().isEmpty() ? Set.of("keyword") : typesFor(m.values().getFirst());
+      }
+      case Condition.MatchExcept m -> {
+        key = m.key();
+        types = m.values().isEmpty() ? Set.of("keyword") : typesFor(m.values().getFirst());
+      }
+      case Condition.MatchText m -> {
+        key = m.key();
+        types = Set.of("text");
+      }
+      case Condition.Range r -> {
+        key = r.key();
+        types = r.datetime() ? Set.of("datetime") : Set.of("integer", "float");
+      }
+      case Condition.GeoBoundingBox g -> {
+        key = g.key();
+        types = Set.of("geo");
+      }
+      case Condition.GeoRadius g -> {
+        key = g.key();
+        types = Set.of("geo");
+      }
+      case Condition.GeoPolygon g -> {
+        key = g.key();
+        types = Set.of("geo");
+      }
+      default -> {
+        return; // ids, vectors, emptiness and counts need no index
+      }
+    }
+    PayloadIndexSpec spec = indexes.get(key);
+    if (spec == null || !types.contains(spec.dataType())) {
+      throw new StorageException.OverLimit(
+          "Index required but not found for \""
+              + key
+              + "\" of one of the following types: ["
+              + String.join(", ", types.stream().sorted(StrictMode::typeOrder).toList())
+              + "]. Help: Create an index for this key or use a different filter.");
+    }
+  }
+
+  private static Set<String> typesFor(Value v) {
+    return switch (v) {
+      case Value.Int i -> Set.of("integer");
+      case Value.Bool b -> Set.of("bool");
+      default -> Set.of("keyword", "uuid");
+    };
+  }
+
+  private static int typeOrder(String a, String b) {
+    List<String> order =
+        List.of("keyword", "uuid", "integer", "float", "bool", "datetime", "geo", "text");
+    return Integer.compare(order.indexOf(a), order.indexOf(b));
+  }
+}
