@@ -403,8 +403,8 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"strict_mode_config\":{\"enabled\":"
-            + "true,\"write_rate_limit\":10}}",
-        "strict_mode_config.write_rate_limit"
+            + "true,\"max_collection_payload_size_bytes\":10}}",
+        "strict_mode_config.max_collection_payload_size_bytes"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"

@@ -222,11 +222,43 @@ class StrictModeIT extends SingleNodeFixture {
     assertThat(manyRows.status()).isEqualTo(400);
     assertThat(manyRows.error()).contains("multivector size of `m`");
 
+    // vector storage: 8 points of 4 float32 components are 128 bytes; an upsert counts as more
+    // points, so one more point estimates 144 bytes, over 140
+    strict("{\"enabled\":false,\"max_points_count\":1000}");
+    overLimit(
+        "PUT",
+        "/collections/s/points?wait=true",
+        "{\"points\":[{\"id\":8,\"vector\":[8,1,0,0]}]}",
+        "{\"max_collection_vector_size_bytes\":140}",
+        "Max vector storage size limit of 140 bytes reached");
+    // rate limits per minute on this node: 429 once the bucket is empty (a write costs its points)
+    strict("{\"enabled\":true,\"max_collection_vector_size_bytes\":1000000,\"read_rate_limit\":2}");
+    for (int i = 0; i < 2; i++) {
+      assertThat(rest.send("POST", "/collections/s/points/count", "{}").status()).isEqualTo(200);
+    }
+    var reads = rest.send("POST", "/collections/s/points/count", "{}");
+    assertThat(reads.status()).isEqualTo(429);
+    assertThat(reads.error())
+        .isEqualTo("Rate limiting exceeded: Read rate limit exceeded, retry later");
+    strict("{\"read_rate_limit\":1000,\"write_rate_limit\":2}");
+    var writes =
+        rest.send(
+            "PUT",
+            "/collections/s/points?wait=true",
+            "{\"points\":[{\"id\":1,\"vector\":[1,1,0,0]},{\"id\":2,\"vector\":[2,1,0,0]},"
+                + "{\"id\":3,\"vector\":[3,1,0,0]}]}");
+    assertThat(writes.status()).isEqualTo(429);
+    assertThat(writes.error()).contains("Write rate limit exceeded");
+
     // what is not enforced yet is refused by name, and bad values are validation errors
-    var rate =
-        rest.send("PATCH", "/collections/s", "{\"strict_mode_config\":{\"read_rate_limit\":10}}");
-    assertThat(rate.status()).isEqualTo(400);
-    assertThat(rate.error()).contains("strict_mode_config.read_rate_limit");
+    var payloadSize =
+        rest.send(
+            "PATCH",
+            "/collections/s",
+            "{\"strict_mode_config\":{\"max_collection_payload_size_bytes\":10}}");
+    assertThat(payloadSize.status()).isEqualTo(400);
+    assertThat(payloadSize.error())
+        .contains("strict_mode_config.max_collection_payload_size_bytes");
     assertThat(
             rest.send("PATCH", "/collections/s", "{\"strict_mode_config\":{\"max_query_limit\":0}}")
                 .status())

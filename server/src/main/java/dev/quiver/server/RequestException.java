@@ -34,6 +34,15 @@ public abstract sealed class RequestException extends RuntimeException {
     }
   }
 
+  /** Over a rate limit: REST 429, gRPC RESOURCE_EXHAUSTED. */
+  public static final class RateLimited extends RequestException {
+    private static final long serialVersionUID = 1L;
+
+    public RateLimited(String message) {
+      super(message);
+    }
+  }
+
   /** A valid request for a feature this build does not have yet: REST 400, gRPC UNIMPLEMENTED. */
   public static final class Unsupported extends RequestException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 package dev.quiver.server;
 
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PayloadIndexSpec;
@@ -9,6 +10,7 @@ import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,14 +31,22 @@ import java.util.function.Supplier;
  * filter_max_conditions}, {@code condition_max_size}, {@code unindexed_filtering_retrieve} and
  * {@code unindexed_filtering_update} (a filtered key needs a payload index of a type that serves
  * the condition), {@code upsert_max_batchsize}, {@code search_max_batchsize}, {@code
- * max_points_count}, {@code max_payload_index_count}, {@code sparse_config} lengths and {@code
- * multivector_config} counts. {@code search_max_oversampling} is stored and shown (quantization
- * search params are refused by name, so no request can exceed it). The fields in {@link
- * #UNIMPLEMENTED} (rate limits, storage-size caps) are refused by name. Immutable and thread-safe.
+ * max_points_count}, {@code max_collection_vector_size_bytes} (points times the bytes of their
+ * dense vectors), {@code max_payload_index_count}, {@code sparse_config} lengths, {@code
+ * multivector_config} counts, and {@code read_rate_limit} / {@code write_rate_limit} per minute on
+ * this node (429; a write costs its points). {@code search_max_oversampling} is stored and shown
+ * (quantization search params are refused by name, so no request can exceed it). The fields in
+ * {@link #UNIMPLEMENTED} are refused by name. Immutable and thread-safe.
  */
 public final class StrictMode {
   /** The settings of a collection without strict mode, or with it disabled: nothing is checked. */
-  public static final StrictMode OFF = new StrictMode(Map.of(), Map::of, () -> 0L);
+  public static final StrictMode OFF = new StrictMode("", Map.of(), Map::of, () -> 0L, 0);
+
+  /**
+   * The node's rate-limit buckets, one per collection and kind, shared by both edges (Qdrant counts
+   * per replica, so each node keeps its own).
+   */
+  static final RateLimiters RATES = new RateLimiters(System::nanoTime);
 
   private static final Set<String> NUMBERS =
       Set.of(
@@ -48,7 +58,10 @@ public final class StrictMode {
           "max_points_count",
           "filter_max_conditions",
           "condition_max_size",
-          "max_payload_index_count");
+          "max_payload_index_count",
+          "read_rate_limit",
+          "write_rate_limit",
+          "max_collection_vector_size_bytes");
 
   /** The fields a count of at least one must hold, as the OpenAPI document bounds them. */
   private static final Set<String> AT_LEAST_ONE =
@@ -66,24 +79,25 @@ public final class StrictMode {
    * and ignored.
    */
   public static final Set<String> UNIMPLEMENTED =
-      Set.of(
-          "max_collection_vector_size_bytes",
-          "read_rate_limit",
-          "write_rate_limit",
-          "max_collection_payload_size_bytes",
-          "max_resident_memory_percent");
+      Set.of("max_collection_payload_size_bytes", "max_resident_memory_percent");
 
+  private final String collection;
   private final Map<String, Value> fields;
   private final Supplier<Map<String, PayloadIndexSpec>> indexes;
   private final LongSupplier points;
+  private final long vectorBytesPerPoint;
 
   private StrictMode(
+      String collection,
       Map<String, Value> fields,
       Supplier<Map<String, PayloadIndexSpec>> indexes,
-      LongSupplier points) {
+      LongSupplier points,
+      long vectorBytesPerPoint) {
+    this.collection = collection;
     this.fields = fields;
     this.indexes = indexes;
     this.points = points;
+    this.vectorBytesPerPoint = vectorBytesPerPoint;
   }
 
   /**
@@ -91,14 +105,21 @@ public final class StrictMode {
    * collection's payload indexes and points count read when a check needs them), else {@link #OFF}.
    */
   public static StrictMode of(Dispatcher dispatcher, String collection) {
-    Value.Struct s = dispatcher.config(collection).strictMode();
+    CollectionConfig config = dispatcher.config(collection);
+    Value.Struct s = config.strictMode();
     if (s == null || !(s.fields().get("enabled") instanceof Value.Bool b) || !b.value()) {
       return OFF;
     }
+    long bytes = 0;
+    for (VectorParams v : config.vectors().values()) {
+      bytes += (long) v.size() * (v.datatype() == null ? 4 : v.datatype().bytes());
+    }
     return new StrictMode(
+        collection,
         s.fields(),
         () -> dispatcher.payloadIndexes(collection),
-        () -> dispatcher.count(collection, null));
+        () -> dispatcher.count(collection, null),
+        bytes);
   }
 
   /**
@@ -238,6 +259,10 @@ public final class StrictMode {
 
   /** A query with its prefetches: limits, search params and filters. */
   public void query(Queries.Request r) {
+    if (this == OFF) {
+      return;
+    }
+    rate("read_rate_limit", 1, "Read");
     timeout(RequestScope.current().timeoutSeconds());
     stage(r.stage());
   }
@@ -259,6 +284,10 @@ public final class StrictMode {
 
   /** A read with a filter and, when it has one, a limit (scroll, count, facet, matrix). */
   public void read(Filter filter, Long limit) {
+    if (this == OFF) {
+      return;
+    }
+    rate("read_rate_limit", 1, "Read");
     timeout(RequestScope.current().timeoutSeconds());
     if (limit != null) {
       limit("max_query_limit", limit, "limit");
@@ -280,15 +309,34 @@ public final class StrictMode {
       return;
     }
     timeout(RequestScope.current().timeoutSeconds());
+    rate(
+        "write_rate_limit",
+        switch (op) {
+          case UpdateOp.Upsert u -> Math.max(1, u.points().size());
+          case UpdateOp.UpdateVectors v -> Math.max(1, v.points().size());
+          default -> 1;
+        },
+        "Write");
     switch (op) {
       case UpdateOp.Upsert u -> {
         limit("upsert_max_batchsize", u.points().size(), "upsert limit");
         Long max = number("max_points_count");
-        if (max != null && points.getAsLong() + u.points().size() > max) {
-          throw new StorageException.OverLimit(
-              "Max points count limit of "
-                  + max
-                  + " reached!. Help: Delete points or raise \"max_points_count\".");
+        Long maxBytes = number("max_collection_vector_size_bytes");
+        if (max != null || maxBytes != null) {
+          long after = points.getAsLong() + u.points().size();
+          if (max != null && after > max) {
+            throw new StorageException.OverLimit(
+                "Max points count limit of "
+                    + max
+                    + " reached!. Help: Delete points or raise \"max_points_count\".");
+          }
+          if (maxBytes != null && after * vectorBytesPerPoint > maxBytes) {
+            throw new StorageException.OverLimit(
+                "Max vector storage size limit of "
+                    + maxBytes
+                    + " bytes reached!. Help: Delete points or raise"
+                    + " \"max_collection_vector_size_bytes\".");
+          }
         }
         u.points()
             .forEach(
@@ -308,6 +356,13 @@ public final class StrictMode {
     Filter f = filterOf(op);
     if (f != null) {
       filter(f, true);
+    }
+  }
+
+  private void rate(String key, long cost, String what) {
+    Long perMinute = number(key);
+    if (perMinute != null) {
+      RATES.acquire(collection + "\u0000" + key, perMinute, cost, what);
     }
   }
 

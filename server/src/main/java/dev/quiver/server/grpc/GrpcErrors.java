@@ -28,6 +28,8 @@ final class GrpcErrors {
               Status.INVALID_ARGUMENT.withDescription(i.getMessage());
           case RequestException.Unsupported u ->
               Status.INVALID_ARGUMENT.withDescription(u.getMessage());
+          case RequestException.RateLimited l ->
+              Status.RESOURCE_EXHAUSTED.withDescription(l.getMessage());
           case Forbidden f ->
               Status.PERMISSION_DENIED.withDescription("Forbidden: " + f.getMessage());
           case StorageException.Timeout t ->

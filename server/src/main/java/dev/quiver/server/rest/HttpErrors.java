@@ -25,6 +25,8 @@ final class HttpErrors {
           RestResponse.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, i.getMessage(), startedNanos);
       case RequestException.Unsupported u ->
           RestResponse.error(HttpResponseStatus.BAD_REQUEST, u.getMessage(), startedNanos);
+      case RequestException.RateLimited l ->
+          RestResponse.error(HttpResponseStatus.TOO_MANY_REQUESTS, l.getMessage(), startedNanos);
       case Forbidden f ->
           RestResponse.error(
               HttpResponseStatus.FORBIDDEN, "Forbidden: " + f.getMessage(), startedNanos);
