@@ -49,6 +49,12 @@ public final class ShardCodec {
   /** A vector update whose points carry multivectors. */
   private static final int OP_UPDATE_VECTORS_ALL = 14;
 
+  /**
+   * Precedes an upsert or a vector update with an {@code update_filter}: the filter, then the op in
+   * the form it has without one (ops without a filter are written as before).
+   */
+  private static final int OP_UPDATE_FILTER = 15;
+
   /** The sharding method byte of a configuration followed by its sparse vectors. */
   private static final int WITH_SPARSE = 0x80;
 
@@ -114,6 +120,24 @@ public final class ShardCodec {
   // ---- update operations ----
 
   public static void writeOp(DataOutputStream out, UpdateOp op) throws IOException {
+    Filter updateFilter =
+        switch (op) {
+          case UpdateOp.Upsert u -> u.updateFilter();
+          case UpdateOp.UpdateVectors v -> v.updateFilter();
+          default -> null;
+        };
+    if (updateFilter != null) {
+      out.writeByte(OP_UPDATE_FILTER);
+      writeFilter(out, updateFilter);
+      writeOp(
+          out,
+          switch (op) {
+            case UpdateOp.Upsert u -> new UpdateOp.Upsert(u.points(), u.mode());
+            case UpdateOp.UpdateVectors v -> new UpdateOp.UpdateVectors(v.points());
+            default -> throw new IllegalStateException();
+          });
+      return;
+    }
     switch (op) {
       case UpdateOp.Upsert u -> {
         // the narrowest form that holds the points: earlier versions read the narrower ones
@@ -202,6 +226,14 @@ public final class ShardCodec {
 
   public static UpdateOp readOp(DataInputStream in) throws IOException {
     int tag = in.readUnsignedByte();
+    if (tag == OP_UPDATE_FILTER) {
+      Filter filter = readFilter(in);
+      return switch (readOp(in)) {
+        case UpdateOp.Upsert u -> new UpdateOp.Upsert(u.points(), u.mode(), filter);
+        case UpdateOp.UpdateVectors v -> new UpdateOp.UpdateVectors(v.points(), filter);
+        default -> throw new Malformed("an update filter on an op that takes none");
+      };
+    }
     switch (tag) {
       case OP_UPSERT, OP_UPSERT_MODE, OP_UPSERT_SPARSE, OP_UPSERT_ALL -> {
         UpdateOp.Upsert.Mode mode = UpdateOp.Upsert.Mode.UPSERT;

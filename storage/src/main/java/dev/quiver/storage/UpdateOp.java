@@ -24,10 +24,19 @@ public sealed interface UpdateOp {
    * against the shard's state when the write is applied (replicas resolve it alike, in log order);
    * what reaches the WAL is a plain upsert of the points that remain.
    */
-  record Upsert(List<Point> points, Mode mode) implements UpdateOp {
+  record Upsert(List<Point> points, Mode mode, Filter updateFilter) implements UpdateOp {
+    /**
+     * {@code updateFilter} (Qdrant's {@code update_filter}, or null): an existing point is replaced
+     * only when it matches; new points are inserted regardless.
+     */
     public Upsert {
       points = List.copyOf(Objects.requireNonNull(points, "points"));
       Objects.requireNonNull(mode, "mode");
+    }
+
+    /** Without an update filter. */
+    public Upsert(List<Point> points, Mode mode) {
+      this(points, mode, null);
     }
 
     /** A plain upsert: new points are inserted, existing ones replaced. */
@@ -98,9 +107,15 @@ public sealed interface UpdateOp {
    * Replaces the given named vectors of existing points; their other vectors and payload stay. A
    * point that does not exist fails the whole operation (NotFound) before anything changes.
    */
-  record UpdateVectors(List<Point> points) implements UpdateOp {
+  record UpdateVectors(List<Point> points, Filter updateFilter) implements UpdateOp {
+    /** {@code updateFilter} (or null): only points that match it are changed. */
     public UpdateVectors {
       points = List.copyOf(Objects.requireNonNull(points, "points"));
+    }
+
+    /** Without an update filter. */
+    public UpdateVectors(List<Point> points) {
+      this(points, null);
     }
   }
 

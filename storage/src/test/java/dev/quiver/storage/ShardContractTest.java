@@ -225,6 +225,65 @@ public abstract class ShardContractTest {
   }
 
   /**
+   * {@code update_filter}: an upsert replaces an existing point only when it matches, inserts new
+   * points regardless; a vector update changes only matching points; both survive replay.
+   */
+  @Test
+  void updateFiltersGuardExistingPoints() {
+    Filter v1 =
+        new Filter(List.of(new Condition.Match("v", new Value.Int(1))), List.of(), List.of(), null);
+    try (TestShard shard = open(dir, single(1, Distance.DOT))) {
+      Value.Struct one = new Value.Struct(Map.of("v", new Value.Int(1)));
+      Value.Struct two = new Value.Struct(Map.of("v", new Value.Int(2)));
+      shard.apply(
+          1,
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(PointId.of(1), Map.of("", new float[] {1}), one),
+                  new Point(PointId.of(2), Map.of("", new float[] {1}), two))));
+      shard.apply(
+          2,
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(PointId.of(1), Map.of("", new float[] {5}), two), // matches: replaced
+                  new Point(PointId.of(2), Map.of("", new float[] {5}), one), // not: kept
+                  new Point(PointId.of(3), Map.of("", new float[] {5}), two)), // new: inserted
+              UpdateOp.Upsert.Mode.UPSERT,
+              v1));
+      shard.apply(
+          3,
+          new UpdateOp.UpdateVectors(
+              List.of(
+                  new Point(PointId.of(2), Map.of("", new float[] {9}), null),
+                  new Point(PointId.of(3), Map.of("", new float[] {9}), null)),
+              new Filter(
+                  List.of(new Condition.Match("v", new Value.Int(2))),
+                  List.of(),
+                  List.of(),
+                  null)));
+      var got =
+          shard.retrieve(
+              List.of(PointId.of(1), PointId.of(2), PointId.of(3)),
+              WithPayload.ALL,
+              WithVectors.ALL);
+      assertThat(got.get(0).vectors().get("")).containsExactly(5f);
+      assertThat(got.get(0).payload().fields().get("v")).isEqualTo(new Value.Int(2));
+      assertThat(got.get(1).vectors().get("")).containsExactly(9f); // v = 2: vectors updated
+      assertThat(got.get(1).payload().fields().get("v")).isEqualTo(new Value.Int(2));
+      assertThat(got.get(2).vectors().get("")).containsExactly(9f);
+    }
+    try (TestShard reopened = open(dir, single(1, Distance.DOT))) {
+      assertThat(
+              reopened
+                  .retrieve(List.of(PointId.of(2)), WithPayload.ALL, WithVectors.ALL)
+                  .getFirst()
+                  .vectors()
+                  .get(""))
+          .containsExactly(9f);
+    }
+  }
+
+  /**
    * {@code update_mode}: insert_only leaves existing points (and a batch's repeated id) as they
    * were, update_only creates nothing; both survive replay. It was ignored: insert_only overwrote,
    * update_only created.

@@ -45,7 +45,11 @@ public final class ShardRouting {
     }
     return switch (op) {
       case UpdateOp.Upsert u ->
-          byShard(u.points(), Point::id, shards, part -> new UpdateOp.Upsert(part, u.mode()));
+          byShard(
+              u.points(),
+              Point::id,
+              shards,
+              part -> new UpdateOp.Upsert(part, u.mode(), u.updateFilter()));
       case UpdateOp.DeletePoints d ->
           byShard(d.ids(), Function.identity(), shards, UpdateOp.DeletePoints::new);
       case UpdateOp.DeleteByFilter f -> everyShard(op, shards);
@@ -59,7 +63,11 @@ public final class ShardRouting {
       case UpdateOp.ClearPayload c ->
           bySelector(op, c.selector(), shards, UpdateOp.ClearPayload::new);
       case UpdateOp.UpdateVectors u ->
-          byShard(u.points(), Point::id, shards, UpdateOp.UpdateVectors::new);
+          byShard(
+              u.points(),
+              Point::id,
+              shards,
+              part -> new UpdateOp.UpdateVectors(part, u.updateFilter()));
       case UpdateOp.DeleteVectors dv ->
           bySelector(op, dv.selector(), shards, s -> new UpdateOp.DeleteVectors(s, dv.names()));
     };

@@ -52,12 +52,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         r.hasWait() && r.getWait(),
         () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
-        () -> {
-          ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
-          return new UpdateOp.Upsert(
-              ProtoCodec.points(r.getPointsList()),
-              ProtoCodec.updateMode(r.hasUpdateMode(), r.getUpdateMode()));
-        });
+        () ->
+            new UpdateOp.Upsert(
+                ProtoCodec.points(r.getPointsList()),
+                ProtoCodec.updateMode(r.hasUpdateMode(), r.getUpdateMode()),
+                FilterProto.parse(r.hasUpdateFilter(), r.getUpdateFilter())));
   }
 
   @Override
@@ -137,10 +136,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         r.hasWait() && r.getWait(),
         () -> ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()),
         o,
-        () -> {
-          ProtoCodec.rejectFilter(r.hasUpdateFilter(), r.getUpdateFilter());
-          return ProtoCodec.updateVectors(r.getPointsList());
-        });
+        () ->
+            ProtoCodec.updateVectors(
+                r.getPointsList(), FilterProto.parse(r.hasUpdateFilter(), r.getUpdateFilter())));
   }
 
   @Override
@@ -251,11 +249,11 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             switch (op.getOperationCase()) {
               case UPSERT -> {
                 var u = op.getUpsert();
-                ProtoCodec.rejectFilter(u.hasUpdateFilter(), u.getUpdateFilter());
                 ops.add(
                     new UpdateOp.Upsert(
                         ProtoCodec.points(u.getPointsList()),
-                        ProtoCodec.updateMode(u.hasUpdateMode(), u.getUpdateMode())));
+                        ProtoCodec.updateMode(u.hasUpdateMode(), u.getUpdateMode()),
+                        FilterProto.parse(u.hasUpdateFilter(), u.getUpdateFilter())));
                 shards.add(ProtoCodec.shards(u.hasShardKeySelector(), u.getShardKeySelector()));
               }
               case SET_PAYLOAD -> {
@@ -303,8 +301,10 @@ final class PointsService extends PointsGrpc.PointsImplBase {
               }
               case UPDATE_VECTORS -> {
                 var x = op.getUpdateVectors();
-                ProtoCodec.rejectFilter(x.hasUpdateFilter(), x.getUpdateFilter());
-                ops.add(ProtoCodec.updateVectors(x.getPointsList()));
+                ops.add(
+                    ProtoCodec.updateVectors(
+                        x.getPointsList(),
+                        FilterProto.parse(x.hasUpdateFilter(), x.getUpdateFilter())));
                 shards.add(ProtoCodec.shards(x.hasShardKeySelector(), x.getShardKeySelector()));
               }
               case DELETE_VECTORS -> {

@@ -19,6 +19,7 @@ import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
@@ -404,8 +405,10 @@ final class ProtoCodec {
     return PointVectors.sparse(indices, floats(v.getValuesList()), BODY, path);
   }
 
-  /** {@code UpdateVectors}: the points and the vectors to replace. */
-  static UpdateOp updateVectors(List<Points.PointVectors> list) {
+  /**
+   * {@code UpdateVectors}: the points and the vectors to replace, and the update filter (or null).
+   */
+  static UpdateOp updateVectors(List<Points.PointVectors> list, Filter updateFilter) {
     List<Point> out = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
       Points.PointVectors p = list.get(i);
@@ -415,7 +418,7 @@ final class ProtoCodec {
       }
       out.add(vectors(p.getVectors(), at + ".vectors").point(pointId(p.getId(), at + ".id"), null));
     }
-    return new UpdateOp.UpdateVectors(out);
+    return new UpdateOp.UpdateVectors(out, updateFilter);
   }
 
   @SuppressWarnings("deprecation") // the deprecated `data` field is what older clients still send
@@ -482,12 +485,6 @@ final class ProtoCodec {
       case POINTSSELECTORONEOF_NOT_SET ->
           throw new RequestException.Invalid(BODY, "points", "selector is empty");
     };
-  }
-
-  static void rejectFilter(boolean has, Common.Filter f) {
-    if (has && !f.equals(Common.Filter.getDefaultInstance())) {
-      throw new RequestException.Unsupported("filters are not supported yet");
-    }
   }
 
   static WithPayload withPayload(boolean has, Points.WithPayloadSelector s, WithPayload absent) {

@@ -179,7 +179,8 @@ final class JsonCodec {
                 + "`, expected one of `upsert`, `insert_only`, `update_only` at `update_mode`");
       }
     }
-    return new UpdateOp.Upsert(upsertPoints(o), mode);
+    return new UpdateOp.Upsert(
+        upsertPoints(o), mode, FilterJson.parse(o.get("update_filter"), "update_filter"));
   }
 
   private static List<Point> upsertPoints(ObjectNode o) {
@@ -265,7 +266,8 @@ final class JsonCodec {
           vectorStruct(required(p, "vector", at), at + ".vector")
               .point(pointId(required(p, "id", at), at + ".id"), null));
     }
-    return new UpdateOp.UpdateVectors(points);
+    return new UpdateOp.UpdateVectors(
+        points, FilterJson.parse(o.get("update_filter"), "update_filter"));
   }
 
   /** {@code DeleteVectors}: the points or filter, and {@code vector}, the names to remove. */

@@ -65,13 +65,13 @@ final class RequestFields {
   /** The update operations, as bodies of their own endpoints and as items of a batch update. */
   private static final Map<String, Set<String>> UPDATES =
       Map.of(
-          "upsert", Set.of("points", "batch", "shard_key", "update_mode"),
+          "upsert", Set.of("points", "batch", "shard_key", "update_mode", "update_filter"),
           "delete", Set.of("points", "filter", "shard_key"),
           "set_payload", Set.of("payload", "points", "filter", "key", "shard_key"),
           "overwrite_payload", Set.of("payload", "points", "filter", "key", "shard_key"),
           "delete_payload", Set.of("keys", "points", "filter", "shard_key"),
           "clear_payload", Set.of("points", "filter", "shard_key"),
-          "update_vectors", Set.of("points", "shard_key"),
+          "update_vectors", Set.of("points", "shard_key", "update_filter"),
           "delete_vectors", Set.of("points", "filter", "vector", "shard_key"));
 
   /** The batch endpoints: the array field and the operation each item is checked as. */

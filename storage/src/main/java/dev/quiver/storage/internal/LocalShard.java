@@ -630,8 +630,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       case UpdateOp.UpdateVectors u -> {
         List<Point> out = new ArrayList<>(u.points().size());
         for (Point p : u.points()) {
-          if (!points.containsKey(p.id())) {
+          Stored s = points.get(p.id());
+          if (s == null) {
             throw new StorageException.NotFound("No point with id " + p.id() + " found");
+          }
+          if (u.updateFilter() != null && !passes(u.updateFilter(), s)) {
+            continue; // update_filter: a point that does not match keeps its vectors
           }
           out.add(
               new Point(p.id(), prepareVectors(p, false), prepareSparse(p), null, prepareMulti(p)));
@@ -642,13 +646,21 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
         List<Point> out = new ArrayList<>(u.points().size());
         Set<PointId> inserted = new HashSet<>();
         for (Point p : u.points()) {
-          boolean exists = points.containsKey(p.id()) || inserted.contains(p.id());
+          Stored stored = points.get(p.id());
+          boolean exists = stored != null || inserted.contains(p.id());
           boolean keep =
               switch (u.mode()) {
                 case UPSERT -> true;
                 case INSERT_ONLY -> !exists; // an existing point keeps its state
                 case UPDATE_ONLY -> exists; // no point is created
               };
+          if (keep
+              && u.updateFilter() != null
+              && stored != null
+              && !inserted.contains(p.id())
+              && !passes(u.updateFilter(), stored)) {
+            keep = false; // update_filter: an existing point that does not match keeps its state
+          }
           if (keep) {
             out.add(
                 new Point(
