@@ -329,6 +329,23 @@ class ApiSurfaceIT extends SingleNodeFixture {
             rest.send("POST", "/collections/u/points/query", "{\"query\":{\"fusion\":\"max\"}}")
                 .status())
         .isEqualTo(400);
+    // update_filter: point 1 (city 1) is replaced, point 2 (city 2) keeps its state, 40 is new
+    rest.call(
+        "PUT",
+        c + "/points",
+        "/collections/u/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":[1,0],\"payload\":{\"deg\":-1}},"
+            + "{\"id\":2,\"vector\":[1,0],\"payload\":{\"deg\":-1}},"
+            + "{\"id\":40,\"vector\":[1,0],\"payload\":{\"deg\":-1}}],"
+            + "\"update_filter\":{\"must\":[{\"key\":\"city\",\"match\":{\"value\":1}}]}}");
+    JsonNode after =
+        rest.call(
+                "POST",
+                c + "/points",
+                "/collections/u/points",
+                "{\"ids\":[1,2,40],\"with_payload\":true}")
+            .result();
+    assertThat(after).extracting(p -> p.at("/payload/deg").asInt()).containsExactly(-1, 20, -1);
   }
 
   @Test

@@ -779,6 +779,33 @@ class GrpcClientIT {
                                     .build())
                             .get())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    // update_filter: point 1 (city 1) is replaced, point 2 (city 2) keeps its payload
+    client
+        .upsertAsync(
+            io.qdrant.client.grpc.Points.UpsertPoints.newBuilder()
+                .setCollectionName("circle")
+                .setWait(true)
+                .addAllPoints(
+                    List.of(
+                        PointStruct.newBuilder()
+                            .setId(id(1))
+                            .setVectors(vectors(1f, 0f))
+                            .putAllPayload(Map.of("deg", value(-1)))
+                            .build(),
+                        PointStruct.newBuilder()
+                            .setId(id(2))
+                            .setVectors(vectors(1f, 0f))
+                            .putAllPayload(Map.of("deg", value(-1)))
+                            .build()))
+                .setUpdateFilter(
+                    io.qdrant.client.grpc.Common.Filter.newBuilder()
+                        .addMust(io.qdrant.client.ConditionFactory.match("city", 1)))
+                .build())
+        .get();
+    var kept = client.retrieveAsync("circle", List.of(id(1), id(2)), true, false, null).get();
+    assertThat(kept)
+        .extracting(p -> p.getPayloadMap().get("deg").getIntegerValue())
+        .containsExactly(-1L, 20L);
   }
 
   @Test

@@ -13,10 +13,10 @@ import java.util.Set;
  * The top-level fields of each REST request body that Quiver reads, by operation id, named as in
  * Qdrant's OpenAPI document (with the aliases Qdrant also accepts, such as {@code top} and {@code
  * with_vectors}). Any other field a body sets, whether Qdrant defines it and Quiver does not
- * implement it yet ({@code update_filter}, {@code initial_state}) or nobody defines it (a typo such
- * as {@code filtr}), is refused with a 400 that names it before anything runs: a request is never
- * half-understood. Batch bodies are checked item by item. Objects nested deeper (prefetches, query
- * variants, lookups) are checked where they are decoded. Immutable; thread-safe.
+ * implement it yet ({@code initial_state}) or nobody defines it (a typo such as {@code filtr}), is
+ * refused with a 400 that names it before anything runs: a request is never half-understood. Batch
+ * bodies are checked item by item. Objects nested deeper (prefetches, query variants, lookups) are
+ * checked where they are decoded. Immutable; thread-safe.
  */
 final class RequestFields {
   private RequestFields() {}
