@@ -522,8 +522,8 @@ class HardeningIT {
       {
         "PUT",
         "/collections/A/points",
-        "{\"points\":[],\"update_filter\":{\"must\":[]}}",
-        "update_filter"
+        "{\"points\":[],\"update_filtr\":{\"must\":[]}}",
+        "update_filtr"
       },
       {
         "PUT",
