@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -448,6 +449,30 @@ class ApiSurfaceIT extends SingleNodeFixture {
                     "{\"order_by\":\"n\",\"offset\":3}")
                 .status())
         .isEqualTo(422);
+    // ordered by a datetime index: order values are microseconds, start_from a date-time
+    for (int id = 1; id <= 4; id++) {
+      rest.call(
+          "POST",
+          c + "/points/payload",
+          "/collections/f/points/payload?wait=true",
+          "{\"payload\":{\"at\":\"2025-01-0" + id + "T12:00:00Z\"},\"points\":[" + id + "]}");
+    }
+    rest.call(
+        "PUT",
+        c + "/index",
+        "/collections/f/index?wait=true",
+        "{\"field_name\":\"at\",\"field_schema\":\"datetime\"}");
+    var byTime =
+        rest.call(
+                "POST",
+                scroll,
+                "/collections/f/points/scroll",
+                "{\"order_by\":{\"key\":\"at\",\"direction\":\"desc\","
+                    + "\"start_from\":\"2025-01-03T12:00:00Z\"},\"limit\":10}")
+            .result();
+    assertThat(byTime.get("points")).extracting(p -> p.get("id").asInt()).containsExactly(3, 2, 1);
+    assertThat(byTime.at("/points/0/order_value").asLong())
+        .isEqualTo(Instant.parse("2025-01-03T12:00:00Z").toEpochMilli() * 1000);
 
     var recGroups =
         rest.send(

@@ -142,10 +142,20 @@ final class QueryProto {
         switch (by.getStartFrom().getValueCase()) {
           case FLOAT -> by.getStartFrom().getFloat();
           case INTEGER -> (double) by.getStartFrom().getInteger();
+          case TIMESTAMP ->
+              by.getStartFrom().getTimestamp().getSeconds() * 1e6
+                  + by.getStartFrom().getTimestamp().getNanos() / 1000;
+          case DATETIME -> {
+            Double micros = Ordering.micros(by.getStartFrom().getDatetime());
+            if (micros == null) {
+              throw new RequestException.Invalid(
+                  "body",
+                  "order_by.start_from",
+                  "Malformed datetime: " + by.getStartFrom().getDatetime());
+            }
+            yield micros;
+          }
           case VALUE_NOT_SET -> null;
-          default ->
-              throw new RequestException.Unsupported(
-                  "order_by.start_from must be a number (datetimes are not supported yet)");
         };
     return new Ordering.OrderBy(by.getKey(), by.getDirection() == Points.Direction.Desc, start);
   }

@@ -377,9 +377,10 @@ final class JsonCodec {
       JsonNode sf = o.get("start_from");
       if (sf.isNumber()) {
         start = sf.asDouble();
+      } else if (sf.isTextual() && Ordering.micros(sf.asText()) != null) {
+        start = Ordering.micros(sf.asText());
       } else {
-        throw new RequestException.Unsupported(
-            "Bad request: order_by.start_from must be a number (datetimes are not supported yet)");
+        throw malformed(sf, "a number or an RFC 3339 date-time", "order_by.start_from");
       }
     }
     return new Ordering.OrderBy(key, descending, start);
