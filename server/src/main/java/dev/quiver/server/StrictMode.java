@@ -342,10 +342,26 @@ public final class StrictMode {
             .forEach(
                 p -> {
                   if (p.sparseVectors() != null) {
-                    p.sparseVectors().forEach((name, v) -> sparse(name, v.size()));
+                    p.sparseVectors()
+                        .forEach(
+                            (name, v) ->
+                                perVector(
+                                    "sparse_config",
+                                    "max_length",
+                                    name,
+                                    v.size(),
+                                    "sparse vector length"));
                   }
                   if (p.multiVectors() != null) {
-                    p.multiVectors().forEach((name, rows) -> multi(name, rows.length));
+                    p.multiVectors()
+                        .forEach(
+                            (name, rows) ->
+                                perVector(
+                                    "multivector_config",
+                                    "max_vectors",
+                                    name,
+                                    rows.length,
+                                    "multivector size"));
                   }
                 });
       }
@@ -366,21 +382,13 @@ public final class StrictMode {
     }
   }
 
-  private void sparse(String name, int length) {
-    if (fields.get("sparse_config") instanceof Value.Struct s
+  /** A per-vector size cap ({@code sparse_config.*.max_length}, {@code multivector_config.*}). */
+  private void perVector(String config, String cap, String name, int size, String what) {
+    if (fields.get(config) instanceof Value.Struct s
         && s.fields().get(name) instanceof Value.Struct limits
-        && limits.fields().get("max_length") instanceof Value.Int max
-        && length > max.value()) {
-      throw exceeded(length, max.value(), "sparse vector length of `" + name + "`");
-    }
-  }
-
-  private void multi(String name, int rows) {
-    if (fields.get("multivector_config") instanceof Value.Struct s
-        && s.fields().get(name) instanceof Value.Struct limits
-        && limits.fields().get("max_vectors") instanceof Value.Int max
-        && rows > max.value()) {
-      throw exceeded(rows, max.value(), "multivector size of `" + name + "`");
+        && limits.fields().get(cap) instanceof Value.Int max
+        && size > max.value()) {
+      throw exceeded(size, max.value(), what + " of `" + name + "`");
     }
   }
 

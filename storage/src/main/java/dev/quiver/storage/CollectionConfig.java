@@ -48,35 +48,7 @@ public record CollectionConfig(
     }
   }
 
-  /** A collection without strict mode settings. */
-  public CollectionConfig(
-      Map<String, VectorParams> vectors,
-      int shardNumber,
-      int replicationFactor,
-      int writeConsistencyFactor,
-      boolean onDiskPayload,
-      HnswConfig hnsw,
-      OptimizersConfig optimizers,
-      WalConfig wal,
-      ShardingMethod shardingMethod,
-      Map<String, SparseVectorParams> sparseVectors,
-      Value.Struct metadata) {
-    this(
-        vectors,
-        shardNumber,
-        replicationFactor,
-        writeConsistencyFactor,
-        onDiskPayload,
-        hnsw,
-        optimizers,
-        wal,
-        shardingMethod,
-        sparseVectors,
-        metadata,
-        null);
-  }
-
-  /** A collection without metadata. */
+  /** A collection without metadata or strict mode settings. */
   public CollectionConfig(
       Map<String, VectorParams> vectors,
       int shardNumber,
@@ -99,6 +71,7 @@ public record CollectionConfig(
         wal,
         shardingMethod,
         sparseVectors,
+        null,
         null);
   }
 

@@ -40,7 +40,7 @@ class RequestFieldsTest {
   @Test
   void unreadFieldsAreNamedAtTheTopInBatchItemsAndInBatchOperations() {
     refused("query_points", "{\"query\":[1],\"filtr\":{}}", "filtr");
-    refused("upsert_points", "{\"points\":[],\"update_filter\":{}}", "update_filter");
+    refused("upsert_points", "{\"points\":[],\"update_filtr\":{}}", "update_filtr");
     refused("query_points_groups", "{\"group_by\":\"g\",\"offset\":1}", "offset");
     refused("search_point_groups", "{\"group_by\":\"g\",\"top\":1}", "top");
     refused(
