@@ -12,7 +12,6 @@ import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.StorageException;
-import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
@@ -21,8 +20,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -305,7 +302,17 @@ public final class Queries {
       return switch (s.query()) {
         case null -> new ArrayList<>(union.values()).subList(0, Math.min(limit, union.size()));
         case Query.Fusion f -> fuse(f, found, s.scoreThreshold(), limit);
-        case Query.ByFormula f -> formula(f.formula(), found, union, s.scoreThreshold(), limit);
+        case Query.ByFormula f ->
+            FormulaRescore.rescore(
+                dispatcher,
+                collection,
+                consistency,
+                shards,
+                f.formula(),
+                found,
+                union,
+                s.scoreThreshold(),
+                limit);
         case Query.OrderBy o -> ordered(and(filter, ids(union.keySet())), o.by(), limit);
         case Query.Sample _ -> sample(null, new ArrayList<>(union.values()), limit);
         default -> scored(s, filter, union.keySet(), limit);
@@ -330,87 +337,6 @@ public final class Queries {
         out.add(new ScoredPoint(r.id(), 0, score, null, null, r.shardKey()));
       }
       return out;
-    }
-
-    /**
-     * Scores the prefetched points with {@code formula}: the payload keys it reads come in one
-     * retrieval, each of its conditions is one filtered scroll over those points, and prefetch
-     * {@code i}'s scores answer {@code $score[i]}. Larger is better, whatever the distance.
-     */
-    private List<ScoredPoint> formula(
-        Formula formula,
-        List<List<ScoredPoint>> found,
-        Map<PointId, ScoredPoint> union,
-        Float threshold,
-        int limit) {
-      List<Map<PointId, Float>> scores = new ArrayList<>(found.size());
-      for (List<ScoredPoint> list : found) {
-        Map<PointId, Float> byId = new HashMap<>();
-        list.forEach(p -> byId.putIfAbsent(p.id(), p.score()));
-        scores.add(byId);
-      }
-      List<PointId> ids = List.copyOf(union.keySet());
-      Map<PointId, Value.Struct> payloads = null;
-      Set<String> keys = formula.payloadKeys();
-      if (!keys.isEmpty()) {
-        List<String> top = keys.stream().map(Queries::topKey).distinct().toList();
-        payloads = new HashMap<>();
-        for (PointRecord r :
-            dispatcher.retrieve(
-                collection, ids, WithPayload.include(top), WithVectors.NONE, consistency, shards)) {
-          payloads.put(r.id(), r.payload() == null ? Value.Struct.EMPTY : r.payload());
-        }
-      }
-      Map<Condition, Set<PointId>> matches = new IdentityHashMap<>();
-      for (Condition c : formula.conditions()) {
-        Set<PointId> matching = new HashSet<>();
-        Filter only = and(ids(union.keySet()), new Filter(List.of(c), List.of(), List.of(), null));
-        for (PointRecord r :
-            dispatcher
-                .scroll(
-                    collection,
-                    only,
-                    null,
-                    ids.size(),
-                    WithPayload.NONE,
-                    WithVectors.NONE,
-                    consistency,
-                    shards)
-                .points()) {
-          matching.add(r.id());
-        }
-        matches.put(c, matching);
-      }
-      List<ScoredPoint> out = new ArrayList<>();
-      for (ScoredPoint p : union.values()) {
-        Value.Struct payload = payloads == null ? Value.Struct.EMPTY : payloads.get(p.id());
-        if (payload == null) {
-          continue; // deleted since the prefetch found it
-        }
-        float score =
-            formula.score(
-                new Formula.Point() {
-                  @Override
-                  public Float score(int prefetch) {
-                    return prefetch < scores.size() ? scores.get(prefetch).get(p.id()) : null;
-                  }
-
-                  @Override
-                  public Value.Struct payload() {
-                    return payload;
-                  }
-
-                  @Override
-                  public boolean matches(Condition condition) {
-                    return matches.get(condition).contains(p.id());
-                  }
-                });
-        if (threshold == null || score >= threshold) {
-          out.add(new ScoredPoint(p.id(), p.version(), score, null, null, p.shardKey()));
-        }
-      }
-      out.sort(BEST_FIRST);
-      return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
     }
 
     private List<ScoredPoint> ordered(Filter filter, Ordering.OrderBy by, int limit) {
@@ -1134,7 +1060,7 @@ public final class Queries {
     float applyAsFloat(V v);
   }
 
-  private static final Comparator<ScoredPoint> BEST_FIRST =
+  static final Comparator<ScoredPoint> BEST_FIRST =
       Comparator.comparingDouble((ScoredPoint p) -> -p.score()).thenComparing(ScoredPoint::id);
 
   /** Qdrant's {@code best_score}: the best positive similarity, or minus the best negative one. */
@@ -1242,20 +1168,7 @@ public final class Queries {
         List.of(new Condition.Sub(a), new Condition.Sub(b)), List.of(), List.of(), null);
   }
 
-  /** The top-level payload key of a key path ({@code a} of {@code a.b[].c}). */
-  private static String topKey(String path) {
-    int end = path.length();
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (c == '.' || c == '[') {
-        end = i;
-        break;
-      }
-    }
-    return path.substring(0, end);
-  }
-
-  private static Filter ids(Set<PointId> ids) {
+  static Filter ids(Set<PointId> ids) {
     return new Filter(List.of(new Condition.HasId(Set.copyOf(ids))), List.of(), List.of(), null);
   }
 

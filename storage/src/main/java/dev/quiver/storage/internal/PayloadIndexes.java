@@ -302,24 +302,33 @@ final class PayloadIndexes {
     }
   }
 
-  /** An index whose terms are numbers kept in order (ranges, latitude bands). */
-  private abstract static class OrderedIndex extends FieldIndex {
-    final ConcurrentSkipListMap<Double, Set<PointId>> map = new ConcurrentSkipListMap<>();
+  /** An index whose terms are kept in order, so a range of them can be read. */
+  private abstract static class SortedIndex<K extends Comparable<K>> extends FieldIndex {
+    final ConcurrentSkipListMap<K, Set<PointId>> map = new ConcurrentSkipListMap<>();
+    private final Class<K> type;
 
-    OrderedIndex(String key, PayloadIndexSpec spec) {
+    SortedIndex(String key, PayloadIndexSpec spec, Class<K> type) {
       super(key, spec);
+      this.type = type;
     }
 
     @Override
     Set<PointId> postings(Object term, boolean create) {
       return create
-          ? map.computeIfAbsent((Double) term, t -> ConcurrentHashMap.newKeySet())
-          : map.get((Double) term);
+          ? map.computeIfAbsent(type.cast(term), t -> ConcurrentHashMap.newKeySet())
+          : map.get(type.cast(term));
     }
 
     @Override
     void drop(Object term, Set<PointId> emptied) {
-      map.remove((Double) term, emptied);
+      map.remove(type.cast(term), emptied);
+    }
+  }
+
+  /** An index whose terms are numbers kept in order (ranges, latitude bands). */
+  private abstract static class OrderedIndex extends SortedIndex<Double> {
+    OrderedIndex(String key, PayloadIndexSpec spec) {
+      super(key, spec, Double.class);
     }
 
     /** The union of the postings of the terms in {@code [lo, hi]} (bounds as given). */
@@ -517,12 +526,11 @@ final class PayloadIndexes {
    * points holding its rarest token (the rest is checked point by point), a text-any match to those
    * holding any of its tokens, exactly.
    */
-  private static final class TextIndex extends FieldIndex {
+  private static final class TextIndex extends SortedIndex<String> {
     final TextAnalyzer analyzer;
-    private final ConcurrentSkipListMap<String, Set<PointId>> map = new ConcurrentSkipListMap<>();
 
     TextIndex(String key, PayloadIndexSpec spec) {
-      super(key, spec);
+      super(key, spec, String.class);
       this.analyzer = TextAnalyzer.of(spec.params());
     }
 
@@ -531,18 +539,6 @@ final class PayloadIndexes {
       if (v instanceof Value.Str s) {
         out.addAll(analyzer.documentTokens(s.value()));
       }
-    }
-
-    @Override
-    Set<PointId> postings(Object term, boolean create) {
-      return create
-          ? map.computeIfAbsent((String) term, t -> ConcurrentHashMap.newKeySet())
-          : map.get((String) term);
-    }
-
-    @Override
-    void drop(Object term, Set<PointId> emptied) {
-      map.remove((String) term, emptied);
     }
 
     /** The points holding a token the query token finds (a prefix range, or the token). */
