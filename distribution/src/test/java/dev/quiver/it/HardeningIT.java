@@ -287,6 +287,27 @@ class HardeningIT {
     assertThat(all.status()).as(all.body()).isEqualTo(200);
     assertThat(all.json().at("/result/points").size()).isEqualTo(5);
 
+    // relevance feedback weighs every ordered pair of its examples: they are bounded too
+    StringBuilder feedback = new StringBuilder();
+    for (int i = 0; i < 65; i++) {
+      feedback
+          .append(i > 0 ? "," : "")
+          .append("{\"example\":")
+          .append(i)
+          .append(",\"score\":")
+          .append(i)
+          .append('}');
+    }
+    Answer manyExamples =
+        send(
+            RO,
+            "POST",
+            "/collections/A/points/query",
+            "{\"query\":{\"relevance_feedback\":{\"target\":[1,0,0,0],\"feedback\":["
+                + feedback
+                + "],\"strategy\":{\"naive\":{\"a\":1,\"b\":1,\"c\":1}}}}}");
+    assertThat(manyExamples.status()).as(manyExamples.body()).isEqualTo(422);
+
     Points.Expression nested = ExpressionFactory.variable("$score");
     for (int i = 0; i < 80; i++) {
       nested = ExpressionFactory.negate(nested);

@@ -142,7 +142,16 @@ public final class Queries {
      */
     record Feedback(Example target, List<FeedbackItem> feedback, float a, float b, float c)
         implements Query {
+      /** Bound on the feedback examples: the scorer weighs every ordered pair of them. */
+      public static final int MAX_EXAMPLES = 64;
+
       public Feedback {
+        if (feedback.size() > MAX_EXAMPLES) {
+          throw new RequestException.Invalid(
+              "body",
+              "relevance_feedback.feedback",
+              "at most " + MAX_EXAMPLES + " examples, got " + feedback.size());
+        }
         feedback = List.copyOf(feedback);
       }
     }

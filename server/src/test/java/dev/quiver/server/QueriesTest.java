@@ -218,6 +218,14 @@ class QueriesTest {
             5);
     assertThat(ids(single))
         .containsExactlyElementsOf(bruteForce(p -> 2 * sim(p, 3), Set.of(3L, 10L), 5));
+    // every ordered pair is weighed: the examples are bounded before anything runs
+    List<Queries.FeedbackItem> many = new ArrayList<>();
+    for (int i = 0; i <= Queries.Query.Feedback.MAX_EXAMPLES; i++) {
+      many.add(new Queries.FeedbackItem(id(i), i));
+    }
+    assertThatThrownBy(() -> new Queries.Query.Feedback(id(3), many, 1f, 1f, 1f))
+        .isInstanceOf(RequestException.Invalid.class)
+        .hasMessageContaining("at most 64 examples");
   }
 
   @Test
