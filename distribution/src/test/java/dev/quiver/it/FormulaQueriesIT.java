@@ -139,39 +139,33 @@ class FormulaQueriesIT extends SingleNodeFixture {
     }
 
     // Qdrant's errors: no prefetch, a missing value without a default, a stray field, bad decay
-    var none =
-        rest.send(
-            "POST",
-            "/collections/docs/points/query",
-            "{\"query\":{\"formula\":{\"sum\":[\"$score\"]}}}");
-    assertThat(none.status()).isEqualTo(400);
-    assertThat(none.error()).contains("cannot apply Formula without prefetches");
-    var missing =
-        rest.send(
-            "POST",
-            "/collections/docs/points/query",
-            "{\"prefetch\":{\"query\":[1,0]},\"query\":{\"formula\":\"geo.location.lat\"}}");
-    assertThat(missing.status()).isEqualTo(400);
-    assertThat(missing.error())
-        .contains(
-            "Expected number value for geo.location.lat in the payload and/or in the formula"
-                + " defaults. Error: No value found in a payload nor defaults");
-    var stray =
-        rest.send(
-            "POST",
-            "/collections/docs/points/query",
-            "{\"prefetch\":{\"query\":[1,0]},"
-                + "\"query\":{\"formula\":{\"exp_decay\":{\"x\":1,\"offset\":2}}}}");
-    assertThat(stray.status()).isEqualTo(400);
-    assertThat(stray.error()).contains("query.formula.exp_decay.offset");
-    var midpoint =
-        rest.send(
-            "POST",
-            "/collections/docs/points/query",
-            "{\"prefetch\":{\"query\":[1,0]},"
-                + "\"query\":{\"formula\":{\"exp_decay\":{\"x\":1,\"midpoint\":1.5}}}}");
-    assertThat(midpoint.status()).isEqualTo(400);
-    assertThat(midpoint.error()).contains("Decay midpoint should be in the range (0.0, 1.0)");
+    rest.refused(
+        "POST",
+        "/collections/docs/points/query",
+        "{\"query\":{\"formula\":{\"sum\":[\"$score\"]}}}",
+        400,
+        "cannot apply Formula without prefetches");
+    rest.refused(
+        "POST",
+        "/collections/docs/points/query",
+        "{\"prefetch\":{\"query\":[1,0]},\"query\":{\"formula\":\"geo.location.lat\"}}",
+        400,
+        "Expected number value for geo.location.lat in the payload and/or in the formula"
+            + " defaults. Error: No value found in a payload nor defaults");
+    rest.refused(
+        "POST",
+        "/collections/docs/points/query",
+        "{\"prefetch\":{\"query\":[1,0]},"
+            + "\"query\":{\"formula\":{\"exp_decay\":{\"x\":1,\"offset\":2}}}}",
+        400,
+        "query.formula.exp_decay.offset");
+    rest.refused(
+        "POST",
+        "/collections/docs/points/query",
+        "{\"prefetch\":{\"query\":[1,0]},"
+            + "\"query\":{\"formula\":{\"exp_decay\":{\"x\":1,\"midpoint\":1.5}}}}",
+        400,
+        "Decay midpoint should be in the range (0.0, 1.0)");
 
     // the tag boosting again through the official Java client: the same points, the same scores
     try (QdrantClient client =

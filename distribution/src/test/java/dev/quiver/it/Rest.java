@@ -134,6 +134,18 @@ final class Rest {
         r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
   }
 
+  /**
+   * Sends a request that must be refused: asserts its status and that its error message contains
+   * {@code fragment}.
+   */
+  Answer refused(String method, String path, String body, int status, String fragment)
+      throws Exception {
+    Answer a = send(method, path, body);
+    assertThat(a.status()).as("%s %s -> %s", method, path, a.body()).isEqualTo(status);
+    assertThat(a.error()).as("%s %s", method, path).contains(fragment);
+    return a;
+  }
+
   /** Sends and validates the JSON answer against the operation's schema for its status code. */
   Answer call(String method, String template, String path, String body) throws Exception {
     Answer a = send(method, path, body);

@@ -181,13 +181,12 @@ class StrictModeIT extends SingleNodeFixture {
         "/collections/s/index?wait=true",
         "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}");
     strict("{\"enabled\":true,\"max_payload_index_count\":1}");
-    var second =
-        rest.send(
-            "PUT",
-            "/collections/s/index?wait=true",
-            "{\"field_name\":\"n\",\"field_schema\":\"integer\"}");
-    assertThat(second.status()).isEqualTo(400);
-    assertThat(second.error()).contains("Limit exceeded 2 > 1 for \"payload index count\"");
+    rest.refused(
+        "PUT",
+        "/collections/s/index?wait=true",
+        "{\"field_name\":\"n\",\"field_schema\":\"integer\"}",
+        400,
+        "Limit exceeded 2 > 1 for \"payload index count\"");
     // with the index the unindexed filter passes
     strict(
         "{\"enabled\":true,\"unindexed_filtering_retrieve\":false,\"max_payload_index_count\":5}");
@@ -207,20 +206,18 @@ class StrictModeIT extends SingleNodeFixture {
         "{\"vectors\":{\"m\":{\"size\":2,\"distance\":\"Dot\",\"multivector_config\":{\"comparator\":\"max_sim\"}}},"
             + "\"sparse_vectors\":{\"t\":{}},\"strict_mode_config\":{\"enabled\":true,"
             + "\"sparse_config\":{\"t\":{\"max_length\":2}},\"multivector_config\":{\"m\":{\"max_vectors\":2}}}}");
-    var longSparse =
-        rest.send(
-            "PUT",
-            "/collections/v/points?wait=true",
-            "{\"points\":[{\"id\":1,\"vector\":{\"m\":[[1,0]],\"t\":{\"indices\":[1,2,3],\"values\":[1,1,1]}}}]}");
-    assertThat(longSparse.status()).isEqualTo(400);
-    assertThat(longSparse.error()).contains("sparse vector length of `t`");
-    var manyRows =
-        rest.send(
-            "PUT",
-            "/collections/v/points?wait=true",
-            "{\"points\":[{\"id\":1,\"vector\":{\"m\":[[1,0],[0,1],[1,1]]}}]}");
-    assertThat(manyRows.status()).isEqualTo(400);
-    assertThat(manyRows.error()).contains("multivector size of `m`");
+    rest.refused(
+        "PUT",
+        "/collections/v/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":{\"m\":[[1,0]],\"t\":{\"indices\":[1,2,3],\"values\":[1,1,1]}}}]}",
+        400,
+        "sparse vector length of `t`");
+    rest.refused(
+        "PUT",
+        "/collections/v/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":{\"m\":[[1,0],[0,1],[1,1]]}}]}",
+        400,
+        "multivector size of `m`");
 
     // vector storage: 8 points of 4 float32 components are 128 bytes; an upsert counts as more
     // points, so one more point estimates 144 bytes, over 140
@@ -241,24 +238,21 @@ class StrictModeIT extends SingleNodeFixture {
     assertThat(reads.error())
         .isEqualTo("Rate limiting exceeded: Read rate limit exceeded, retry later");
     strict("{\"read_rate_limit\":1000,\"write_rate_limit\":2}");
-    var writes =
-        rest.send(
-            "PUT",
-            "/collections/s/points?wait=true",
-            "{\"points\":[{\"id\":1,\"vector\":[1,1,0,0]},{\"id\":2,\"vector\":[2,1,0,0]},"
-                + "{\"id\":3,\"vector\":[3,1,0,0]}]}");
-    assertThat(writes.status()).isEqualTo(429);
-    assertThat(writes.error()).contains("Write rate limit exceeded");
+    rest.refused(
+        "PUT",
+        "/collections/s/points?wait=true",
+        "{\"points\":[{\"id\":1,\"vector\":[1,1,0,0]},{\"id\":2,\"vector\":[2,1,0,0]},"
+            + "{\"id\":3,\"vector\":[3,1,0,0]}]}",
+        429,
+        "Write rate limit exceeded");
 
     // what is not enforced yet is refused by name, and bad values are validation errors
-    var payloadSize =
-        rest.send(
-            "PATCH",
-            "/collections/s",
-            "{\"strict_mode_config\":{\"max_collection_payload_size_bytes\":10}}");
-    assertThat(payloadSize.status()).isEqualTo(400);
-    assertThat(payloadSize.error())
-        .contains("strict_mode_config.max_collection_payload_size_bytes");
+    rest.refused(
+        "PATCH",
+        "/collections/s",
+        "{\"strict_mode_config\":{\"max_collection_payload_size_bytes\":10}}",
+        400,
+        "strict_mode_config.max_collection_payload_size_bytes");
     assertThat(
             rest.send("PATCH", "/collections/s", "{\"strict_mode_config\":{\"max_query_limit\":0}}")
                 .status())
