@@ -73,6 +73,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -297,13 +298,13 @@ public final class RestServer implements AutoCloseable {
       try {
         uri.parameters(); // decoded now: a malformed escape is the client's error
       } catch (IllegalArgumentException e) {
-        write(
-            ctx,
+        // answered in its turn, after the answers of the requests pipelined before it
+        RestResponse malformed =
             RestResponse.error(
                 HttpResponseStatus.BAD_REQUEST,
                 "Bad request: malformed percent-escape in the query string",
-                started),
-            keepAlive);
+                started);
+        enqueue(ctx, keepAlive, started, () -> malformed);
         return;
       }
       Router.Match match = router.match(req.method(), uri.rawPath());
@@ -329,6 +330,17 @@ public final class RestServer implements AutoCloseable {
               credentials,
               audit,
               started);
+      enqueue(ctx, keepAlive, started, () -> measured(request, req.method().name()));
+    }
+
+    /**
+     * Appends a request to this connection's chain. HTTP/1.1 pipelining: requests of one connection
+     * are processed one after the other, in order, so a pipelined write is seen by the read after
+     * it, and answers leave in order. Only the event loop touches {@code tail}; clients get
+     * parallelism from more connections.
+     */
+    private void enqueue(
+        ChannelHandlerContext ctx, boolean keepAlive, long started, Supplier<RestResponse> work) {
       if (inFlight.incrementAndGet() >= MAX_PIPELINED) {
         ctx.channel().config().setAutoRead(false); // backpressure: read again once it drains
         // the requests may have drained between the count and the pause, their completions
@@ -338,12 +350,9 @@ public final class RestServer implements AutoCloseable {
           ctx.channel().config().setAutoRead(true);
         }
       }
-      // HTTP/1.1 pipelining: requests of one connection are processed one after the other, in
-      // order, so a pipelined write is seen by the read after it and answers leave in order.
-      // (Only the event loop touches tail; clients get parallelism from more connections.)
       tail =
           tail.exceptionally(e -> null)
-              .thenApplyAsync(v -> measured(request, req.method().name()), executor)
+              .thenApplyAsync(v -> work.get(), executor)
               .exceptionally(
                   e ->
                       RestResponse.error(
@@ -356,8 +365,20 @@ public final class RestServer implements AutoCloseable {
                         && !ctx.channel().config().isAutoRead()) {
                       ctx.channel().config().setAutoRead(true);
                     }
-                    write(ctx, r, keepAlive);
+                    inOrder(ctx, () -> write(ctx, r, keepAlive));
                   });
+    }
+
+    /**
+     * Runs {@code task} on the event loop behind every task queued there before it. A stage of the
+     * chain runs on the thread that completes the stage before it: usually an executor thread,
+     * whose writes Netty queues on the event loop, but the event loop itself when a request
+     * finished before its next stage was attached. A write made there at once would overtake the
+     * earlier answers still queued, and a {@code connection: close} answer would then close the
+     * connection over them.
+     */
+    private static void inOrder(ChannelHandlerContext ctx, Runnable task) {
+      ctx.executor().execute(task);
     }
 
     private record Request(
@@ -597,7 +618,11 @@ public final class RestServer implements AutoCloseable {
         // empty write, so it waits for the answers still queued behind a full socket buffer
         tail.whenComplete(
             (v, e) ->
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
+                inOrder(
+                    ctx,
+                    () ->
+                        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                            .addListener(ChannelFutureListener.CLOSE)));
       } else {
         super.userEventTriggered(ctx, evt);
       }
