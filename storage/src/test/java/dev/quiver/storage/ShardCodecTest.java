@@ -92,15 +92,14 @@ class ShardCodecTest {
   @Test
   void everyOperationAndConditionSurvivesARoundTrip() throws Exception {
     for (UpdateOp op : EVERY_OP) {
-      byte[] once = ShardCodec.write(out -> ShardCodec.writeOp(out, op));
-      UpdateOp back = ShardCodec.read(once, ShardCodec::readOp);
+      byte[] once = ShardCodec.write(out -> UpdateOpCodec.write(out, op));
+      UpdateOp back = ShardCodec.read(once, UpdateOpCodec::read);
       assertThat(back.getClass()).isEqualTo(op.getClass());
-      assertThat(ShardCodec.write(out -> ShardCodec.writeOp(out, back))).isEqualTo(once);
+      assertThat(ShardCodec.write(out -> UpdateOpCodec.write(out, back))).isEqualTo(once);
     }
     Filter f =
         ShardCodec.read(
-            ShardCodec.write(out -> ShardCodec.writeFilter(out, EVERY_CONDITION)),
-            ShardCodec::readFilter);
+            ShardCodec.write(out -> FilterCodec.write(out, EVERY_CONDITION)), FilterCodec::read);
     assertThat(f.must()).hasSize(10);
     for (int i = 0; i < 7; i++) { // the records without array fields compare by value
       assertThat(f.must().get(i)).isEqualTo(EVERY_CONDITION.must().get(i));
@@ -125,22 +124,22 @@ class ShardCodecTest {
             64,
             true,
             EVERY_CONDITION);
-    byte[] bytes = ShardCodec.write(out -> ShardCodec.writeSearch(out, request));
-    SearchRequest back = ShardCodec.read(bytes, ShardCodec::readSearch);
+    byte[] bytes = ShardCodec.write(out -> ReadCodec.writeSearch(out, request));
+    SearchRequest back = ShardCodec.read(bytes, ReadCodec::readSearch);
     assertThat(back.vector()).containsExactly(0.5f, -1);
     assertThat(back.withPayload()).isEqualTo(request.withPayload());
     assertThat(back.withVectors()).isEqualTo(request.withVectors());
     assertThat(List.of(back.limit(), back.offset(), back.hnswEf())).containsExactly(10, 5, 64);
     assertThat(back.scoreThreshold()).isEqualTo(0.25f);
     assertThat(back.exact()).isTrue();
-    assertThat(ShardCodec.write(out -> ShardCodec.writeSearch(out, back))).isEqualTo(bytes);
+    assertThat(ShardCodec.write(out -> ReadCodec.writeSearch(out, back))).isEqualTo(bytes);
 
     var scored =
         new ScoredPoint(
             new PointId.Uuid(UUID.randomUUID()), 9, 0.75f, null, Map.of("", new float[] {1}));
     ScoredPoint s =
         ShardCodec.read(
-            ShardCodec.write(out -> ShardCodec.writeScored(out, scored)), ShardCodec::readScored);
+            ShardCodec.write(out -> ReadCodec.writeScored(out, scored)), ReadCodec::readScored);
     assertThat(s.id()).isEqualTo(scored.id());
     assertThat(s.payload()).isNull();
     assertThat(s.vectors().get("")).containsExactly(1);
@@ -153,7 +152,7 @@ class ShardCodecTest {
     var back =
         (UpdateOp.Upsert)
             ShardCodec.read(
-                ShardCodec.write(out -> ShardCodec.writeOp(out, upsert)), ShardCodec::readOp);
+                ShardCodec.write(out -> UpdateOpCodec.write(out, upsert)), UpdateOpCodec::read);
     assertThat(back.mode()).isEqualTo(UpdateOp.Upsert.Mode.INSERT_ONLY);
     assertThat(back.points().getFirst().sparseVectors())
         .isEqualTo(upsert.points().getFirst().sparseVectors());
@@ -162,19 +161,19 @@ class ShardCodecTest {
             "text", v, 10, 2, 0.5f, WithPayload.NONE, WithVectors.ALL, true, EVERY_CONDITION);
     SearchRequest r =
         ShardCodec.read(
-            ShardCodec.write(out -> ShardCodec.writeSearch(out, request)), ShardCodec::readSearch);
+            ShardCodec.write(out -> ReadCodec.writeSearch(out, request)), ReadCodec::readSearch);
     assertThat(r.sparseVector()).isEqualTo(v);
     assertThat(List.of(r.limit(), r.offset())).containsExactly(10, 2);
     var scored =
         new ScoredPoint(new PointId.Num(1), 3, 2f, null, Map.of(), null, null, Map.of("text", v));
     ScoredPoint s =
         ShardCodec.read(
-            ShardCodec.write(out -> ShardCodec.writeScored(out, scored)), ShardCodec::readScored);
+            ShardCodec.write(out -> ReadCodec.writeScored(out, scored)), ReadCodec::readScored);
     assertThat(s.sparseVectors()).containsEntry("text", v);
     var record = new PointRecord(new PointId.Num(1), null, null, null, Map.of("text", v));
     PointRecord pr =
         ShardCodec.read(
-            ShardCodec.write(out -> ShardCodec.writeRecord(out, record)), ShardCodec::readRecord);
+            ShardCodec.write(out -> ReadCodec.writeRecord(out, record)), ReadCodec::readRecord);
     assertThat(pr.sparseVectors()).containsEntry("text", v);
     var config =
         new CollectionConfig(
@@ -194,8 +193,7 @@ class ShardCodecTest {
                     SparseVectorParams.DEFAULT));
     assertThat(
             ShardCodec.read(
-                ShardCodec.write(out -> ShardCodec.writeConfig(out, config)),
-                ShardCodec::readConfig))
+                ShardCodec.write(out -> ConfigCodec.write(out, config)), ConfigCodec::read))
         .isEqualTo(config);
     // multivectors: in upserts, results and the vector's parameters
     var multi =
@@ -210,7 +208,7 @@ class ShardCodecTest {
     var m =
         (UpdateOp.Upsert)
             ShardCodec.read(
-                ShardCodec.write(out -> ShardCodec.writeOp(out, multi)), ShardCodec::readOp);
+                ShardCodec.write(out -> UpdateOpCodec.write(out, multi)), UpdateOpCodec::read);
     assertThat(m.points().getFirst().multiVectors().get("colbert")[2]).containsExactly(5, 6);
     assertThat(m.points().getFirst().sparseVectors()).containsEntry("text", v);
     var withRows =
@@ -226,8 +224,8 @@ class ShardCodecTest {
             Map.of("colbert", new float[][] {{1, 2}}));
     assertThat(
             ShardCodec.read(
-                    ShardCodec.write(out -> ShardCodec.writeScored(out, withRows)),
-                    ShardCodec::readScored)
+                    ShardCodec.write(out -> ReadCodec.writeScored(out, withRows)),
+                    ReadCodec::readScored)
                 .multiVectors()
                 .get("colbert")[0])
         .containsExactly(1, 2);
@@ -243,8 +241,7 @@ class ShardCodecTest {
             WalConfig.DEFAULT);
     assertThat(
             ShardCodec.read(
-                ShardCodec.write(out -> ShardCodec.writeConfig(out, multiConfig)),
-                ShardCodec::readConfig))
+                ShardCodec.write(out -> ConfigCodec.write(out, multiConfig)), ConfigCodec::read))
         .isEqualTo(multiConfig);
   }
 
@@ -264,8 +261,8 @@ class ShardCodecTest {
             OptimizersConfig.DEFAULT,
             WalConfig.DEFAULT,
             ShardingMethod.AUTO);
-    byte[] bytes = ShardCodec.write(out -> ShardCodec.writeConfig(out, config));
-    CollectionConfig back = ShardCodec.read(bytes, ShardCodec::readConfig);
+    byte[] bytes = ShardCodec.write(out -> ConfigCodec.write(out, config));
+    CollectionConfig back = ShardCodec.read(bytes, ConfigCodec::read);
     assertThat(back).isEqualTo(config);
     assertThat(back.vectors().get("a").hnswOr(HnswConfig.DEFAULT)).isEqualTo(own);
     assertThat(back.vectors().get("b").hnswOr(HnswConfig.DEFAULT)).isEqualTo(HnswConfig.DEFAULT);
@@ -284,8 +281,7 @@ class ShardCodecTest {
                 new Value.Struct(Map.of("owner", new Value.Str("search"), "v", new Value.Int(2))));
     CollectionConfig metaBack =
         ShardCodec.read(
-            ShardCodec.write(out -> ShardCodec.writeConfig(out, withMetadata)),
-            ShardCodec::readConfig);
+            ShardCodec.write(out -> ConfigCodec.write(out, withMetadata)), ConfigCodec::read);
     assertThat(metaBack).isEqualTo(withMetadata);
     assertThat(metaBack.metadata().fields()).containsEntry("v", new Value.Int(2));
     // a config written before vectors had their own settings: the same bytes without them
@@ -302,23 +298,22 @@ class ShardCodecTest {
             ShardingMethod.AUTO);
     assertThat(
             ShardCodec.read(
-                ShardCodec.write(out -> ShardCodec.writeConfig(out, plain)),
-                ShardCodec::readConfig))
+                ShardCodec.write(out -> ConfigCodec.write(out, plain)), ConfigCodec::read))
         .isEqualTo(plain);
   }
 
   @Test
   void everyTruncationIsMalformedNeverAnotherError() {
     for (UpdateOp op : EVERY_OP) {
-      byte[] whole = ShardCodec.write(out -> ShardCodec.writeOp(out, op));
+      byte[] whole = ShardCodec.write(out -> UpdateOpCodec.write(out, op));
       for (int n = 0; n < whole.length; n++) {
         byte[] cut = Arrays.copyOf(whole, n);
-        assertThatThrownBy(() -> ShardCodec.read(cut, ShardCodec::readOp))
+        assertThatThrownBy(() -> ShardCodec.read(cut, UpdateOpCodec::read))
             .as("%s cut at %d of %d", op.getClass().getSimpleName(), n, whole.length)
             .isInstanceOf(ShardCodec.Malformed.class);
       }
       byte[] longer = Arrays.copyOf(whole, whole.length + 1);
-      assertThatThrownBy(() -> ShardCodec.read(longer, ShardCodec::readOp))
+      assertThatThrownBy(() -> ShardCodec.read(longer, UpdateOpCodec::read))
           .isInstanceOf(ShardCodec.Malformed.class)
           .hasMessageContaining("trailing");
     }

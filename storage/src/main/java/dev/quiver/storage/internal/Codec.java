@@ -1,9 +1,11 @@
 package dev.quiver.storage.internal;
 
 import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.ConfigCodec;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateOpCodec;
 import dev.quiver.storage.Value;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -31,21 +33,21 @@ final class Codec {
   // ---- update operations ----
 
   static byte[] encode(UpdateOp op) {
-    return ShardCodec.write(out -> ShardCodec.writeOp(out, op));
+    return ShardCodec.write(out -> UpdateOpCodec.write(out, op));
   }
 
   static UpdateOp decodeOp(byte[] bytes) throws DecodeException {
-    return read(bytes, ShardCodec::readOp);
+    return read(bytes, UpdateOpCodec::read);
   }
 
   // ---- collection configuration ----
 
   static byte[] encode(CollectionConfig c) {
-    return write(out -> ShardCodec.writeConfig(out, c));
+    return write(out -> ConfigCodec.write(out, c));
   }
 
   static CollectionConfig decodeConfig(byte[] bytes) throws DecodeException {
-    return read(bytes, ShardCodec::readConfig);
+    return read(bytes, ConfigCodec::read);
   }
 
   // ---- pieces ----

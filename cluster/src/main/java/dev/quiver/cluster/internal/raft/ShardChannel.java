@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal.raft;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ReadCodec;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
@@ -10,6 +11,7 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateOpCodec;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.io.ByteArrayInputStream;
@@ -95,7 +97,7 @@ final class ShardChannel implements AutoCloseable {
   CompletableFuture<Void> submit(UpdateOp op) {
     var pending =
         new Pending(
-            ShardCodec.write(out -> ShardCodec.writeOp(out, op)), new CompletableFuture<>());
+            ShardCodec.write(out -> UpdateOpCodec.write(out, op)), new CompletableFuture<>());
     boolean start;
     synchronized (queue) {
       queue.add(pending);
@@ -305,7 +307,7 @@ final class ShardChannel implements AutoCloseable {
             int n = ShardCodec.count(in);
             List<ScoredPoint> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-              out.add(ShardCodec.readScored(in));
+              out.add(ReadCodec.readScored(in));
             }
             return out;
           });
@@ -353,7 +355,7 @@ final class ShardChannel implements AutoCloseable {
     int n = ShardCodec.count(in);
     List<PointRecord> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(ShardCodec.readRecord(in));
+      out.add(ReadCodec.readRecord(in));
     }
     return out;
   }

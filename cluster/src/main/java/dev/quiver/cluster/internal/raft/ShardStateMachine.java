@@ -1,6 +1,7 @@
 package dev.quiver.cluster.internal.raft;
 
 import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.ReadCodec;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardReader;
@@ -240,7 +241,7 @@ final class ShardStateMachine extends BaseStateMachine {
               Wire.writeOk(out);
               out.writeInt(found.size());
               for (ScoredPoint p : found) {
-                ShardCodec.writeScored(out, p);
+                ReadCodec.writeScored(out, p);
               }
             }
             case Wire.Retrieve r -> {
@@ -248,7 +249,7 @@ final class ShardStateMachine extends BaseStateMachine {
               Wire.writeOk(out);
               out.writeInt(found.size());
               for (var p : found) {
-                ShardCodec.writeRecord(out, p);
+                ReadCodec.writeRecord(out, p);
               }
             }
             case Wire.Scroll s -> {
@@ -258,7 +259,7 @@ final class ShardStateMachine extends BaseStateMachine {
               Wire.writeOk(out);
               out.writeInt(page.points().size());
               for (var p : page.points()) {
-                ShardCodec.writeRecord(out, p);
+                ReadCodec.writeRecord(out, p);
               }
               out.writeBoolean(page.nextOffset() != null);
               if (page.nextOffset() != null) {

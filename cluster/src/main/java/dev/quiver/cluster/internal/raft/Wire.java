@@ -2,15 +2,19 @@ package dev.quiver.cluster.internal.raft;
 
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.ConfigCodec;
 import dev.quiver.storage.Filter;
+import dev.quiver.storage.FilterCodec;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.QuotaConfig;
+import dev.quiver.storage.ReadCodec;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateOpCodec;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
@@ -92,7 +96,7 @@ final class Wire {
             case CreateCollection c -> {
               out.writeByte(3);
               ShardCodec.writeString(out, c.name());
-              ShardCodec.writeConfig(out, c.config());
+              ConfigCodec.write(out, c.config());
               writeReplicas(out, c.replicas());
             }
             case DropCollection d -> {
@@ -167,7 +171,7 @@ final class Wire {
             case UpdateCollection u -> {
               out.writeByte(9);
               ShardCodec.writeString(out, u.name());
-              ShardCodec.writeConfig(out, u.config());
+              ConfigCodec.write(out, u.config());
             }
           }
         });
@@ -183,7 +187,7 @@ final class Wire {
             case 2 -> new PeerRemoved(in.readLong());
             case 3 -> {
               String name = ShardCodec.readString(in);
-              CollectionConfig config = ShardCodec.readConfig(in);
+              CollectionConfig config = ConfigCodec.read(in);
               yield new CreateCollection(name, config, readReplicas(in));
             }
             case 4 -> new DropCollection(ShardCodec.readString(in));
@@ -192,7 +196,7 @@ final class Wire {
             case 7 ->
                 new CreateShardKey(ShardCodec.readString(in), requireKey(in), readReplicas(in));
             case 8 -> new DropShardKey(ShardCodec.readString(in), requireKey(in));
-            case 9 -> new UpdateCollection(ShardCodec.readString(in), ShardCodec.readConfig(in));
+            case 9 -> new UpdateCollection(ShardCodec.readString(in), ConfigCodec.read(in));
             case 11 -> {
               String collection = ShardCodec.readString(in);
               String field = ShardCodec.readString(in);
@@ -299,7 +303,7 @@ final class Wire {
         out -> {
           out.writeInt(ops.size());
           for (UpdateOp op : ops) {
-            ShardCodec.writeOp(out, op);
+            UpdateOpCodec.write(out, op);
           }
         });
   }
@@ -311,7 +315,7 @@ final class Wire {
           int n = ShardCodec.count(in);
           List<UpdateOp> ops = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
-            ops.add(ShardCodec.readOp(in));
+            ops.add(UpdateOpCodec.read(in));
           }
           return ops;
         });
@@ -380,32 +384,32 @@ final class Wire {
           switch (r) {
             case Search s -> {
               out.writeByte(1);
-              ShardCodec.writeSearch(out, s.request());
+              ReadCodec.writeSearch(out, s.request());
             }
             case Retrieve g -> {
               out.writeByte(2);
               ShardCodec.writeIds(out, g.ids());
-              ShardCodec.writeWithPayload(out, g.withPayload());
-              ShardCodec.writeWithVectors(out, g.withVectors());
+              ReadCodec.writeWithPayload(out, g.withPayload());
+              ReadCodec.writeWithVectors(out, g.withVectors());
             }
             case Scroll s -> {
               out.writeByte(3);
-              ShardCodec.writeOptFilter(out, s.filter());
+              FilterCodec.writeOptional(out, s.filter());
               out.writeBoolean(s.offset() != null);
               if (s.offset() != null) {
                 ShardCodec.writeId(out, s.offset());
               }
               out.writeInt(s.limit());
-              ShardCodec.writeWithPayload(out, s.withPayload());
-              ShardCodec.writeWithVectors(out, s.withVectors());
+              ReadCodec.writeWithPayload(out, s.withPayload());
+              ReadCodec.writeWithVectors(out, s.withVectors());
             }
             case Count c -> {
               out.writeByte(4);
-              ShardCodec.writeOptFilter(out, c.filter());
+              FilterCodec.writeOptional(out, c.filter());
             }
             case PayloadMatch m -> {
               out.writeByte(5);
-              ShardCodec.writeFilter(out, m.filter());
+              FilterCodec.write(out, m.filter());
             }
           }
         });
@@ -414,24 +418,18 @@ final class Wire {
   static Read decodeRead(DataInputStream in) throws IOException {
     int tag = in.readUnsignedByte();
     return switch (tag) {
-      case 1 -> new Search(ShardCodec.readSearch(in));
+      case 1 -> new Search(ReadCodec.readSearch(in));
       case 2 ->
           new Retrieve(
-              ShardCodec.readIds(in),
-              ShardCodec.readWithPayload(in),
-              ShardCodec.readWithVectors(in));
+              ShardCodec.readIds(in), ReadCodec.readWithPayload(in), ReadCodec.readWithVectors(in));
       case 3 -> {
-        Filter f = ShardCodec.readOptFilter(in);
+        Filter f = FilterCodec.readOptional(in);
         PointId offset = in.readBoolean() ? ShardCodec.readId(in) : null;
         yield new Scroll(
-            f,
-            offset,
-            in.readInt(),
-            ShardCodec.readWithPayload(in),
-            ShardCodec.readWithVectors(in));
+            f, offset, in.readInt(), ReadCodec.readWithPayload(in), ReadCodec.readWithVectors(in));
       }
-      case 4 -> new Count(ShardCodec.readOptFilter(in));
-      case 5 -> new PayloadMatch(ShardCodec.readFilter(in));
+      case 4 -> new Count(FilterCodec.readOptional(in));
+      case 5 -> new PayloadMatch(FilterCodec.read(in));
       default -> throw new ShardCodec.Malformed("unknown read tag " + tag);
     };
   }

@@ -1,0 +1,221 @@
+package dev.quiver.storage;
+
+import static dev.quiver.storage.ShardCodec.count;
+import static dev.quiver.storage.ShardCodec.readStruct;
+import static dev.quiver.storage.ShardCodec.writeValue;
+
+import dev.quiver.storage.ShardCodec.Malformed;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The binary form of a {@link CollectionConfig}, as checkpoints, snapshots and the cluster's
+ * metadata store it. Later settings (sparse vectors, metadata, strict mode) follow behind flags on
+ * the sharding-method byte, so configurations written before them read unchanged. Stateless.
+ */
+public final class ConfigCodec {
+  private ConfigCodec() {}
+
+  /** The sharding method byte of a configuration followed by its sparse vectors. */
+  private static final int WITH_SPARSE = 0x80;
+
+  /** Set on the sharding-method byte of a configuration whose metadata follows (last). */
+  private static final int WITH_METADATA = 0x40;
+
+  /**
+   * Set on the sharding-method byte of a configuration whose strict mode settings follow (last).
+   */
+  private static final int WITH_STRICT_MODE = 0x20;
+
+  public static void write(DataOutputStream out, CollectionConfig c) throws IOException {
+    var sorted = new TreeMap<>(c.vectors());
+    out.writeInt(sorted.size());
+    for (var e : sorted.entrySet()) {
+      out.writeUTF(e.getKey());
+      VectorParams p = e.getValue();
+      out.writeInt(p.size());
+      out.writeByte(p.distance().ordinal());
+      // 0/1/2: on_disk false/true/unset; 3 more when the vector's own HNSW settings follow; 6
+      // more for a multivector; 12 more when a datatype byte follows
+      int onDisk = p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0;
+      out.writeByte(
+          (p.hnsw() == null ? onDisk : onDisk + 3)
+              + (p.multivector() ? 6 : 0)
+              + (p.datatype() != null ? 12 : 0));
+      if (p.hnsw() != null) {
+        writeHnsw(out, p.hnsw());
+      }
+      if (p.datatype() != null) {
+        out.writeByte(p.datatype().ordinal());
+      }
+    }
+    out.writeInt(c.shardNumber());
+    out.writeInt(c.replicationFactor());
+    out.writeInt(c.writeConsistencyFactor());
+    out.writeBoolean(c.onDiskPayload());
+    writeHnsw(out, c.hnsw());
+    OptimizersConfig o = c.optimizers();
+    out.writeDouble(o.deletedThreshold());
+    out.writeInt(o.vacuumMinVectorNumber());
+    out.writeInt(o.defaultSegmentNumber());
+    out.writeInt(o.maxSegmentSize() == null ? -1 : o.maxSegmentSize());
+    out.writeInt(o.indexingThreshold());
+    out.writeInt(o.flushIntervalSec());
+    out.writeInt(o.maxOptimizationThreads() == null ? -1 : o.maxOptimizationThreads());
+    out.writeInt(c.wal().walCapacityMb());
+    out.writeInt(c.wal().walSegmentsAhead());
+    // configurations without sparse vectors or metadata are written as before either existed
+    out.writeByte(
+        c.shardingMethod().ordinal()
+            | (c.sparseVectors().isEmpty() ? 0 : WITH_SPARSE)
+            | (c.metadata() == null ? 0 : WITH_METADATA)
+            | (c.strictMode() == null ? 0 : WITH_STRICT_MODE));
+    if (!c.sparseVectors().isEmpty()) {
+      writeSparseParams(out, c.sparseVectors());
+    }
+    if (c.metadata() != null) {
+      writeValue(out, c.metadata());
+    }
+    if (c.strictMode() != null) {
+      writeValue(out, c.strictMode());
+    }
+  }
+
+  private static void writeSparseParams(DataOutputStream out, Map<String, SparseVectorParams> all)
+      throws IOException {
+    var sparse = new TreeMap<>(all);
+    out.writeInt(sparse.size());
+    for (var e : sparse.entrySet()) {
+      out.writeUTF(e.getKey());
+      SparseVectorParams p = e.getValue();
+      out.writeInt(p.fullScanThreshold() == null ? -1 : p.fullScanThreshold());
+      // on_disk 0/1/2 (false/true/unset), plus 3 x the memory placement (0 unset) when given
+      out.writeByte(
+          (p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0)
+              + 3 * (p.memory() == null ? 0 : p.memory().ordinal() + 1));
+      out.writeByte(p.modifier() == null ? 0 : p.modifier().ordinal() + 1);
+    }
+  }
+
+  private static void writeHnsw(DataOutputStream out, HnswConfig h) throws IOException {
+    out.writeInt(h.m());
+    out.writeInt(h.efConstruct());
+    out.writeInt(h.fullScanThreshold());
+    out.writeInt(h.maxIndexingThreads());
+    out.writeBoolean(h.onDisk());
+  }
+
+  private static HnswConfig readHnsw(DataInputStream in) throws IOException {
+    return new HnswConfig(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
+  }
+
+  public static CollectionConfig read(DataInputStream in) throws IOException {
+    int n = count(in);
+    Map<String, VectorParams> vectors = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      String name = in.readUTF();
+      int size = in.readInt();
+      int distance = in.readUnsignedByte();
+      int onDisk = in.readUnsignedByte();
+      if (onDisk >= 24) {
+        throw new Malformed("unknown vector flags " + onDisk);
+      }
+      boolean withDatatype = onDisk >= 12;
+      onDisk %= 12;
+      boolean multivector = onDisk >= 6;
+      onDisk %= 6;
+      if (distance >= Distance.values().length || onDisk > 5) {
+        throw new Malformed("unknown distance " + distance + " or flags " + onDisk);
+      }
+      HnswConfig own = onDisk >= 3 ? readHnsw(in) : null;
+      VectorDatatype datatype = null;
+      if (withDatatype) {
+        int d = in.readUnsignedByte();
+        if (d >= VectorDatatype.values().length) {
+          throw new Malformed("unknown datatype " + d);
+        }
+        datatype = VectorDatatype.values()[d];
+      }
+      onDisk = onDisk % 3;
+      vectors.put(
+          name,
+          new VectorParams(
+              size,
+              Distance.values()[distance],
+              onDisk == 2 ? null : onDisk == 1,
+              own,
+              multivector,
+              datatype));
+    }
+    int shards = in.readInt();
+    int rf = in.readInt();
+    int wcf = in.readInt();
+    boolean onDiskPayload = in.readBoolean();
+    var hnsw = readHnsw(in);
+    double deleted = in.readDouble();
+    int vacuum = in.readInt();
+    int segments = in.readInt();
+    int maxSegment = in.readInt();
+    int indexing = in.readInt();
+    int flush = in.readInt();
+    int threads = in.readInt();
+    var optimizers =
+        new OptimizersConfig(
+            deleted,
+            vacuum,
+            segments,
+            maxSegment < 0 ? null : maxSegment,
+            indexing,
+            flush,
+            threads < 0 ? null : threads);
+    var wal = new WalConfig(in.readInt(), in.readInt());
+    int method = in.readUnsignedByte();
+    boolean withMetadata = (method & WITH_METADATA) != 0;
+    boolean withStrictMode = (method & WITH_STRICT_MODE) != 0;
+    method &= ~(WITH_METADATA | WITH_STRICT_MODE);
+    Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
+    if ((method & WITH_SPARSE) != 0) {
+      method &= ~WITH_SPARSE;
+      int k = count(in);
+      for (int i = 0; i < k; i++) {
+        String name = in.readUTF();
+        int threshold = in.readInt();
+        int flags = in.readUnsignedByte();
+        int modifier = in.readUnsignedByte();
+        int onDisk = flags % 3;
+        int memory = flags / 3;
+        if (memory > SparseVectorParams.Memory.values().length
+            || modifier > SparseVectorParams.Modifier.values().length) {
+          throw new Malformed("unknown sparse vector flags " + flags + "/" + modifier);
+        }
+        sparse.put(
+            name,
+            new SparseVectorParams(
+                threshold < 0 ? null : threshold,
+                onDisk == 2 ? null : onDisk == 1,
+                modifier == 0 ? null : SparseVectorParams.Modifier.values()[modifier - 1],
+                memory == 0 ? null : SparseVectorParams.Memory.values()[memory - 1]));
+      }
+    }
+    if (method >= ShardingMethod.values().length) {
+      throw new Malformed("unknown sharding method " + method);
+    }
+    return new CollectionConfig(
+        vectors,
+        shards,
+        rf,
+        wcf,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        ShardingMethod.values()[method],
+        sparse,
+        withMetadata ? readStruct(in) : null,
+        withStrictMode ? readStruct(in) : null);
+  }
+}
