@@ -15,7 +15,6 @@ import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
-import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.TextAnalyzer;
@@ -638,7 +637,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             continue; // update_filter: a point that does not match keeps its vectors
           }
           out.add(
-              new Point(p.id(), prepareVectors(p, false), prepareSparse(p), null, prepareMulti(p)));
+              new Point(
+                  p.id(),
+                  VectorChecks.vectors(config, p, false),
+                  VectorChecks.sparse(config, p),
+                  null,
+                  VectorChecks.multi(config, p)));
         }
         yield new UpdateOp.UpdateVectors(out);
       }
@@ -665,10 +669,10 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
             out.add(
                 new Point(
                     p.id(),
-                    prepareVectors(p, true),
-                    prepareSparse(p),
+                    VectorChecks.vectors(config, p, true),
+                    VectorChecks.sparse(config, p),
                     p.payload(),
-                    prepareMulti(p)));
+                    VectorChecks.multi(config, p)));
             inserted.add(p.id());
           }
         }
@@ -683,127 +687,6 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
       case PointSelector.Ids ids -> ids.ids();
       case PointSelector.ByFilter f -> matching(f.filter()).map(Stored::id).sorted().toList();
     };
-  }
-
-  /** Checks names and sizes; a whole point ({@code complete}) must have the unnamed vector. */
-  private Map<String, float[]> prepareVectors(Point p, boolean complete) {
-    if (complete
-        && config.unnamedVector()
-        && !p.vectors().containsKey(CollectionConfig.DEFAULT_VECTOR)
-        && !p.multiVectors().containsKey(CollectionConfig.DEFAULT_VECTOR)) {
-      throw new StorageException.BadInput(
-          "Vector inserted with wrong name: point "
-              + p.id()
-              + " has no vector for the collection's unnamed vector");
-    }
-    Map<String, float[]> out = new HashMap<>();
-    for (var e : p.vectors().entrySet()) {
-      VectorParams params = params(e.getKey());
-      if (params.multivector()) {
-        throw new StorageException.BadInput(
-            "Wrong input: vector `" + e.getKey() + "` is a multivector; give a list of vectors");
-      }
-      out.put(e.getKey(), preparedRow(params, e.getValue(), p.id()));
-    }
-    return out;
-  }
-
-  /**
-   * Checks each multivector of {@code p}: a multivector of the collection, 1 to {@value
-   * VectorParams#MAX_MULTIVECTOR_ROWS} rows of its size, finite; Cosine rows normalised (copies).
-   */
-  private Map<String, float[][]> prepareMulti(Point p) {
-    Map<String, float[][]> out = new HashMap<>();
-    for (var e : p.multiVectors().entrySet()) {
-      VectorParams params = params(e.getKey());
-      if (!params.multivector()) {
-        throw new StorageException.BadInput(
-            "Wrong input: vector `" + e.getKey() + "` is a single vector; a multivector was given");
-      }
-      float[][] rows = e.getValue();
-      if (rows.length == 0 || rows.length > VectorParams.MAX_MULTIVECTOR_ROWS) {
-        throw new StorageException.BadInput(
-            "multivector of point "
-                + p.id()
-                + " must hold 1 to "
-                + VectorParams.MAX_MULTIVECTOR_ROWS
-                + " vectors, got "
-                + rows.length);
-      }
-      float[][] copy = new float[rows.length][];
-      for (int i = 0; i < rows.length; i++) {
-        copy[i] = preparedRow(params, rows[i], p.id());
-      }
-      out.put(e.getKey(), copy);
-    }
-    return out;
-  }
-
-  /** A vector of {@code params}' size, finite, normalised for Cosine (a copy). */
-  private static float[] preparedRow(VectorParams params, float[] v, PointId id) {
-    if (v.length != params.size()) {
-      throw dimensionError(params.size(), v.length);
-    }
-    for (float f : v) {
-      if (!Float.isFinite(f)) {
-        throw new StorageException.BadInput(
-            "vector of point " + id + " contains a non-finite number");
-      }
-    }
-    switch (params.storedAs()) {
-      case UINT8 -> {
-        for (float f : v) {
-          if (f < 0 || f > 255) {
-            throw new StorageException.BadInput(
-                "Wrong input: uint8 vector components must be from 0 to 255, got " + f);
-          }
-        }
-      }
-      case FLOAT16 -> {
-        for (float f : v) {
-          if (Math.abs(f) > 65504f) { // the largest finite half-precision float
-            throw new StorageException.BadInput(
-                "Wrong input: float16 vector components must be within ±65504, got " + f);
-          }
-        }
-      }
-      case FLOAT32 -> {}
-    }
-    float[] copy = v.clone();
-    if (params.distance() == Distance.COSINE) {
-      VectorMath.normalize(copy);
-    }
-    return copy;
-  }
-
-  /** Checks that each sparse vector of {@code p} names one of the collection's sparse vectors. */
-  private Map<String, SparseVector> prepareSparse(Point p) {
-    for (String name : p.sparseVectors().keySet()) {
-      if (!config.sparseVectors().containsKey(name)) {
-        throw new StorageException.BadInput(
-            config.vectors().containsKey(name)
-                ? "Wrong input: vector `" + name + "` is dense; a sparse vector was given"
-                : "Not existing vector name error: " + name);
-      }
-    }
-    return p.sparseVectors();
-  }
-
-  private VectorParams params(String vectorName) {
-    VectorParams params = config.vectors().get(vectorName);
-    if (params == null && config.sparseVectors().containsKey(vectorName)) {
-      throw new StorageException.BadInput(
-          "Wrong input: vector `" + vectorName + "` is sparse; a dense vector was given");
-    }
-    if (params == null) {
-      throw new StorageException.BadInput("Not existing vector name error: " + vectorName);
-    }
-    return params;
-  }
-
-  private static StorageException.BadInput dimensionError(int expected, int got) {
-    return new StorageException.BadInput(
-        "Vector dimension error: expected dim: " + expected + ", got " + got);
   }
 
   private void applyInMemory(long opNum, UpdateOp op) {
@@ -1032,12 +915,12 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     if (request.sparseVector() != null) {
       return searchSparse(request);
     }
-    VectorParams params = params(request.vectorName());
+    VectorParams params = VectorChecks.params(config, request.vectorName());
     if (params.multivector()) {
       return searchMulti(request, params);
     }
     if (request.vector().length != params.size()) {
-      throw dimensionError(params.size(), request.vector().length);
+      throw VectorChecks.dimensionError(params.size(), request.vector().length);
     }
     VectorSpace space = spaces.get(request.vectorName());
     Distance distance = params.distance();
@@ -1156,11 +1039,11 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
     float[] flat = request.vector();
     int dim = params.size();
     if (flat.length == 0 || flat.length % dim != 0) {
-      throw dimensionError(dim, flat.length);
+      throw VectorChecks.dimensionError(dim, flat.length);
     }
     float[][] rows = new float[flat.length / dim][];
     for (int i = 0; i < rows.length; i++) {
-      rows[i] = preparedRow(params, Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), null);
+      rows[i] = VectorChecks.row(params, Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), null);
     }
     int keep = (int) Math.max(1, Math.min((long) request.limit() + request.offset(), space.live()));
     Filter filter = request.filter();
