@@ -1,9 +1,13 @@
 package dev.quiver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 
 /** The REST slice against the packaged server, every answer validated against Qdrant's OpenAPI. */
@@ -45,15 +49,44 @@ class SingleNodeIT extends SingleNodeFixture {
                     "{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]}]}")
                 .status())
         .isEqualTo(200);
+    rest.send("GET", "/collections/nope", null); // a 404: counted, failed, not timed
+    try (QdrantClient grpc =
+        new QdrantClient(
+            QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, false).build())) {
+      assertThat(grpc.listCollectionsAsync().get()).containsExactly("m");
+      assertThat(catchThrowable(() -> grpc.getCollectionInfoAsync("nope").get()))
+          .isInstanceOf(ExecutionException.class);
+    }
+    // Qdrant's metric names and labels, as its dashboards and alerts read them
     var metrics = rest.send("GET", "/metrics", null);
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.contentType()).startsWith("text/plain");
     assertThat(metrics.body())
+        .contains("app_info{name=\"qdrant\",version=\"")
+        .contains("\napp_status_recovery_mode 0\n")
+        .contains("\ncollections_total 1\n")
+        .contains("\ncollections_vector_total 2\n")
+        .contains("\ncollection_points{id=\"m\"} 2\n")
+        .contains("\ncluster_enabled 0\n")
         .contains(
-            "rest_responses_seconds_count{endpoint=\"upsert_points\",method=\"PUT\",status=\"200\"} 1")
-        .contains("rest_responses_seconds_bucket{endpoint=\"healthz\"")
-        .contains("collections 1.0")
-        .contains("collection_points{collection=\"m\"} 2.0")
+            "rest_responses_total{method=\"PUT\",endpoint=\"/collections/{name}/points\","
+                + "status=\"200\"} 1\n")
+        .contains(
+            "rest_responses_fail_total{method=\"GET\",endpoint=\"/collections/{name}\","
+                + "status=\"404\"} 1\n")
+        .contains(
+            "rest_responses_avg_duration_seconds{method=\"PUT\","
+                + "endpoint=\"/collections/{name}/points\",status=\"200\"} ")
+        .contains(
+            "rest_responses_duration_seconds_count{method=\"PUT\","
+                + "endpoint=\"/collections/{name}/points\"} 1\n")
+        .contains("rest_responses_duration_seconds_bucket{method=\"GET\",endpoint=\"/healthz\"")
+        .contains("grpc_responses_total{endpoint=\"/qdrant.Collections/List\"} 1\n")
+        .contains("grpc_responses_fail_total{endpoint=\"/qdrant.Collections/Get\"} 1\n")
+        .contains(
+            "grpc_responses_duration_seconds_count{endpoint=\"/qdrant.Collections/List\"} 1\n")
+        .doesNotContain(
+            "rest_responses_avg_duration_seconds{method=\"GET\",endpoint=\"/collections/{name}\"")
         .contains("jvm_memory_used_bytes");
   }
 

@@ -1,12 +1,12 @@
 package dev.quiver.server;
 
+import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.StorageException;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -14,13 +14,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The node's metrics in Prometheus text format ({@code GET /metrics}), through Micrometer: REST
- * responses by endpoint, method and status with a latency histogram, collection and point counts
- * (read at scrape time), and JVM memory and threads. Thread-safe.
+ * The node's metrics in Prometheus text format ({@code GET /metrics}) under Qdrant's names, so the
+ * dashboards and alerts written for Qdrant read them: {@code app_info}, {@code
+ * app_status_recovery_mode}, {@code collections_total}, {@code collections_vector_total}, {@code
+ * collection_points}, {@code rest_responses_*} by method, endpoint (the route's path template, the
+ * collection parameter named {@code {name}} as in Qdrant's routes) and status, {@code
+ * grpc_responses_*} by endpoint ({@code /qdrant.Points/Search}), and the {@code cluster_*} gauges.
+ * Quiver's own metrics follow through Micrometer: JVM memory and threads, failed authentications,
+ * the TLS certificate's expiry. Collection and cluster figures are read at scrape time.
+ * Thread-safe.
  */
 public final class Metrics {
   /** The content type of the Prometheus text exposition format. */
@@ -29,20 +34,15 @@ public final class Metrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Dispatcher dispatcher;
-  private final MultiGauge points;
+  private final ResponseStats rest =
+      new ResponseStats("rest_responses", List.of("method", "endpoint", "status"), true);
+  private final ResponseStats grpc =
+      new ResponseStats("grpc_responses", List.of("endpoint"), false);
 
   public Metrics(Dispatcher dispatcher) {
     this.dispatcher = dispatcher;
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
-    // Prometheus reserves "_total" for counters, so this gauge is exposed as "collections"
-    Gauge.builder("collections", dispatcher, d -> d.listCollections().size())
-        .description("Collections on this node")
-        .register(registry);
-    points =
-        MultiGauge.builder("collection_points")
-            .description("Points per collection")
-            .register(registry);
   }
 
   /**
@@ -70,28 +70,101 @@ public final class Metrics {
         .register(registry);
   }
 
-  /** Records one REST response. */
-  public void restResponse(String endpoint, String method, int status, long nanos) {
-    Timer.builder("rest_responses")
-        .description("REST responses by endpoint, method and status")
-        .tags("endpoint", endpoint, "method", method, "status", Integer.toString(status))
-        .publishPercentileHistogram()
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+  /**
+   * Records one REST response; {@code endpoint} is the route's path template ("unknown" when no
+   * route matched). A response is a failure unless its status is 2xx.
+   */
+  public void restResponse(String method, String endpoint, int status, long nanos) {
+    rest.record(List.of(method, endpoint, Integer.toString(status)), status / 100 == 2, nanos);
   }
 
-  /** The text exposition, with the collection gauges read now. */
+  /** Records one gRPC call, by its full method name, failed unless its status is OK. */
+  public void grpcResponse(String fullMethodName, boolean ok, long nanos) {
+    grpc.record(List.of("/" + fullMethodName), ok, nanos);
+  }
+
+  /** The text exposition: Qdrant's families, then Quiver's own. */
   public String scrape() {
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    for (String name : dispatcher.listCollections()) {
+    StringBuilder out = new StringBuilder(4096);
+    ResponseStats.family(out, "app_info", "gauge", "information about qdrant server");
+    ResponseStats.sample(
+        out,
+        "app_info",
+        List.of("name", "version"),
+        List.of("qdrant", BuildInfo.QDRANT_API_VERSION),
+        1);
+    ResponseStats.family(
+        out, "app_status_recovery_mode", "gauge", "if qdrant is started in recovery mode");
+    ResponseStats.sample(out, "app_status_recovery_mode", List.of(), List.of(), 0);
+    collections(out);
+    cluster(out);
+    rest.write(out);
+    grpc.write(out);
+    out.append(registry.scrape());
+    return out.toString();
+  }
+
+  private void collections(StringBuilder out) {
+    List<String> names = dispatcher.listCollections();
+    List<long[]> counts = new ArrayList<>(); // points, vectors
+    List<String> present = new ArrayList<>();
+    for (String name : names) {
       try {
-        long count = dispatcher.collectionInfo(name).pointsCount();
-        rows.add(MultiGauge.Row.of(Tags.of("collection", name), count));
+        CollectionInfo info = dispatcher.collectionInfo(name);
+        CollectionConfig c = info.config();
+        long kinds = c.vectors().size() + c.sparseVectors().size();
+        counts.add(new long[] {info.pointsCount(), info.pointsCount() * Math.max(1, kinds)});
+        present.add(name);
       } catch (StorageException e) {
         // dropped meanwhile, or a shard unreachable: left out of this scrape
       }
     }
-    points.register(rows, true);
-    return registry.scrape();
+    ResponseStats.family(out, "collections_total", "gauge", "number of collections");
+    ResponseStats.sample(out, "collections_total", List.of(), List.of(), names.size());
+    long vectors = 0;
+    for (long[] c : counts) {
+      vectors += c[1];
+    }
+    ResponseStats.family(
+        out, "collections_vector_total", "gauge", "total number of vectors in all collections");
+    ResponseStats.sample(out, "collections_vector_total", List.of(), List.of(), vectors);
+    ResponseStats.family(out, "collection_points", "gauge", "approximate amount of points");
+    for (int i = 0; i < present.size(); i++) {
+      ResponseStats.sample(
+          out, "collection_points", List.of("id"), List.of(present.get(i)), counts.get(i)[0]);
+    }
+  }
+
+  private void cluster(StringBuilder out) {
+    ClusterStatus status = dispatcher.clusterStatus();
+    ResponseStats.family(out, "cluster_enabled", "gauge", "is cluster support enabled");
+    ResponseStats.sample(out, "cluster_enabled", List.of(), List.of(), status.enabled() ? 1 : 0);
+    if (!status.enabled()) {
+      return;
+    }
+    ResponseStats.family(out, "cluster_peers_total", "gauge", "total number of cluster peers");
+    ResponseStats.sample(out, "cluster_peers_total", List.of(), List.of(), status.peers().size());
+    ResponseStats.family(out, "cluster_term", "counter", "current cluster term");
+    ResponseStats.sample(out, "cluster_term", List.of(), List.of(), status.term());
+    ResponseStats.family(
+        out,
+        "cluster_commit",
+        "counter",
+        "index of last committed (finalized) operation cluster peer is aware of");
+    ResponseStats.sample(
+        out,
+        "cluster_commit",
+        List.of("peer_id"),
+        List.of(Long.toString(status.peerId())),
+        status.commit());
+    ResponseStats.family(
+        out,
+        "cluster_pending_operations_total",
+        "gauge",
+        "total number of pending operations for cluster peer");
+    ResponseStats.sample(
+        out, "cluster_pending_operations_total", List.of(), List.of(), status.pendingOperations());
+    ResponseStats.family(out, "cluster_voter", "gauge", "is cluster peer a voter or learner");
+    ResponseStats.sample(out, "cluster_voter", List.of(), List.of(), status.voter() ? 1 : 0);
   }
 }

@@ -188,7 +188,8 @@ public final class Node implements AutoCloseable {
                 node.boss,
                 node.workers,
                 node.executor,
-                limits);
+                limits,
+                metrics);
       } else {
         LOG.info("gRPC disabled (service.grpc_port is null)");
       }

@@ -3,6 +3,7 @@ package dev.quiver.server.grpc;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.server.AccessControl;
 import dev.quiver.server.CreateCollection;
+import dev.quiver.server.Metrics;
 import dev.quiver.server.RequestLimits;
 import dev.quiver.server.Transport;
 import io.grpc.Server;
@@ -49,7 +50,8 @@ public final class GrpcServer implements AutoCloseable {
       EventLoopGroup boss,
       EventLoopGroup workers,
       ExecutorService executor,
-      RequestLimits limits)
+      RequestLimits limits,
+      Metrics metrics)
       throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
@@ -84,6 +86,7 @@ public final class GrpcServer implements AutoCloseable {
             .addService(new StorageReadGrpc.StorageReadImplBase() {})
             .intercept(new AuthInterceptor(access))
             .intercept(new Offload(executor, limits))
+            .intercept(new CallMetrics(metrics)) // added last: runs first
             .build()
             .start();
     LOG.info("gRPC listening on {}:{}{}", host, server.getPort(), ssl == null ? "" : " (TLS)");

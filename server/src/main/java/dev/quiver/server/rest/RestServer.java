@@ -393,9 +393,14 @@ public final class RestServer implements AutoCloseable {
     /** Processes a request and records its response in the metrics. */
     private RestResponse measured(Request q, String method) {
       RestResponse r = admitted(q);
-      String endpoint = q.match() == null ? "unknown" : q.match().route().action().operation();
-      metrics.restResponse(endpoint, method, r.status().code(), System.nanoTime() - q.started());
+      String endpoint = q.match() == null ? "unknown" : metricsEndpoint(q.match().route());
+      metrics.restResponse(method, endpoint, r.status().code(), System.nanoTime() - q.started());
       return r;
+    }
+
+    /** A route's path template as Qdrant's metrics name it: the collection parameter is {name}. */
+    private static String metricsEndpoint(Router.Route route) {
+      return route.template().replace("{collection_name}", "{name}");
     }
 
     /**

@@ -51,9 +51,9 @@ import org.apache.logging.log4j.LogManager;
 /**
  * A shard held in memory and made durable by its WAL (or by the Raft log of its group): every
  * operation is logged before it is applied, checkpoints bound the log, and opening the shard loads
- * the last checkpoint and replays the log after it. This class owns the shard's state and its
- * write path (validation through {@link VectorChecks}, apply, checkpoints, snapshots); the reads
- * are {@link ShardSearch}'s. Thread-safe: writes are serialised on {@code writeLock}; reads run
+ * the last checkpoint and replays the log after it. This class owns the shard's state and its write
+ * path (validation through {@link VectorChecks}, apply, checkpoints, snapshots); the reads are
+ * {@link ShardSearch}'s. Thread-safe: writes are serialised on {@code writeLock}; reads run
  * lock-free over concurrent maps of immutable {@link Stored} entries.
  */
 final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
