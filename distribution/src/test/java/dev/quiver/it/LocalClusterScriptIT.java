@@ -97,24 +97,22 @@ class LocalClusterScriptIT {
           });
       assertThat(nodes.get(0).anonymous().send("GET", "/collections", null).status())
           .isEqualTo(401);
-      assertThat(
-              nodes
-                  .get(0)
-                  .send(
-                      "PUT",
-                      "/collections/local",
-                      "{\"vectors\":{\"size\":2,\"distance\":\"Cosine\"}}")
-                  .status())
-          .isEqualTo(200);
-      assertThat(
-              nodes
-                  .get(1)
-                  .send(
-                      "PUT",
-                      "/collections/local/points?wait=true",
-                      "{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]}]}")
-                  .status())
-          .isEqualTo(200);
+      var created =
+          nodes
+              .get(0)
+              .send(
+                  "PUT",
+                  "/collections/local",
+                  "{\"vectors\":{\"size\":2,\"distance\":\"Cosine\"}}");
+      assertThat(created.status()).as(created.body()).isEqualTo(200);
+      var upserted =
+          nodes
+              .get(1)
+              .send(
+                  "PUT",
+                  "/collections/local/points?wait=true",
+                  "{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]}]}");
+      assertThat(upserted.status()).as(upserted.body()).isEqualTo(200);
       Eventually.within(
           30,
           () -> {
