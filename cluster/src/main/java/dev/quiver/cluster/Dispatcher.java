@@ -224,6 +224,9 @@ public interface Dispatcher extends AutoCloseable {
   /** This node's quota enforcer (its configuration, usage and verdict, without asking peers). */
   ResourceQuota quota();
 
+  /** The cluster's metadata keys ({@link ClusterMetadata#STANDALONE} on a single node). */
+  ClusterMetadata clusterMetadata();
+
   /**
    * Replaces the cluster-wide quota configuration ({@code PUT /quotas}): persisted on every node
    * (in a cluster through the metadata log), in force at once.

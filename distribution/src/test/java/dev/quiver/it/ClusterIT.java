@@ -3,6 +3,7 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -285,6 +286,56 @@ class ClusterIT {
                         .status())
                 .isEqualTo(200));
     rest(0).send("POST", "/collections/shared/points/delete?wait=true", "{\"points\":[300]}");
+  }
+
+  /**
+   * Cluster metadata keys: a JSON value set through one node is read through every node, listed,
+   * replaced and removed; keys, values and their number are bounded before anything is proposed.
+   */
+  @Test
+  @Order(3)
+  void clusterMetadataKeysAreSharedByEveryNode() throws Exception {
+    String value = "{\"owner\":\"search-team\",\"replicas\":[1,2,3],\"active\":true}";
+    var put = rest(0).send("PUT", "/cluster/metadata/keys/deploy?wait=true", value);
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(put.result().asBoolean()).isTrue();
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      eventually(
+          10,
+          () -> {
+            var got = rest(node).send("GET", "/cluster/metadata/keys/deploy", null);
+            assertThat(got.status()).isEqualTo(200);
+            assertThat(got.result()).isEqualTo(new ObjectMapper().readTree(value));
+            var keys = rest(node).send("GET", "/cluster/metadata/keys", null);
+            assertThat(keys.result().toString()).isEqualTo("[\"deploy\"]");
+          });
+    }
+    assertThat(rest(1).send("PUT", "/cluster/metadata/keys/deploy", "42").status()).isEqualTo(200);
+    assertThat(rest(1).send("GET", "/cluster/metadata/keys/deploy", null).result().asInt())
+        .isEqualTo(42);
+    var missing = rest(2).send("GET", "/cluster/metadata/keys/none", null);
+    assertThat(missing.status()).isEqualTo(200);
+    assertThat(missing.result().isNull()).isTrue();
+    // bounded: the key's length, the value's size, a body that holds no value
+    var longKey = rest(0).send("PUT", "/cluster/metadata/keys/" + "k".repeat(300), "1");
+    assertThat(longKey.status()).as(longKey.body()).isEqualTo(400);
+    var bigValue =
+        rest(0).send("PUT", "/cluster/metadata/keys/big", "\"" + "x".repeat(70_000) + "\"");
+    assertThat(bigValue.status()).as(bigValue.body()).isEqualTo(400);
+    assertThat(bigValue.body()).contains("65536");
+    assertThat(rest(0).send("PUT", "/cluster/metadata/keys/empty", "").status()).isEqualTo(400);
+    // removed through another node
+    assertThat(rest(2).send("DELETE", "/cluster/metadata/keys/deploy?wait=true", null).status())
+        .isEqualTo(200);
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      eventually(
+          10,
+          () ->
+              assertThat(rest(node).send("GET", "/cluster/metadata/keys", null).result().size())
+                  .isZero());
+    }
   }
 
   /**

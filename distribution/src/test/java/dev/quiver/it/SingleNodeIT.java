@@ -49,6 +49,13 @@ class SingleNodeIT extends SingleNodeFixture {
                     "{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]}]}")
                 .status())
         .isEqualTo(200);
+    // cluster metadata needs a cluster; an operation Quiver does not serve is a 400, not a 5xx
+    var metadata = rest.send("GET", "/cluster/metadata/keys", null);
+    assertThat(metadata.status()).isEqualTo(400);
+    assertThat(metadata.body()).contains("Distributed mode disabled");
+    var unserved = rest.send("GET", "/stacktrace", null);
+    assertThat(unserved.status()).isEqualTo(400);
+    assertThat(unserved.body()).contains("get_stacktrace is not supported by Quiver");
     rest.send("GET", "/collections/nope", null); // a 404: counted, failed, not timed
     try (QdrantClient grpc =
         new QdrantClient(

@@ -1,5 +1,6 @@
 package dev.quiver.cluster.internal;
 
+import dev.quiver.cluster.ClusterMetadata;
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.Dispatcher;
@@ -316,6 +317,11 @@ public final class SingleNodeDispatcher implements Dispatcher {
   @Override
   public ClusterStatus clusterStatus() {
     return ClusterStatus.DISABLED;
+  }
+
+  @Override
+  public ClusterMetadata clusterMetadata() {
+    return ClusterMetadata.STANDALONE;
   }
 
   @Override

@@ -29,6 +29,7 @@ import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
+import dev.quiver.storage.Value;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -92,6 +93,40 @@ final class RestApi {
           if (!dispatcher.clusterStatus().enabled()) {
             throw new StorageException.BadInput("Distributed mode disabled");
           }
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    // cluster metadata: JSON values by key, agreed through the metadata Raft group; a change
+    // answers once this node applied it (`wait` is accepted and always honoured)
+    h.put(
+        "list_cluster_metadata_keys",
+        r -> {
+          ArrayNode keys = Json.MAPPER.createArrayNode();
+          dispatcher.clusterMetadata().keys().forEach(keys::add);
+          return RestResponse.ok(keys, started(r));
+        });
+    h.put(
+        "get_cluster_metadata_key",
+        r -> {
+          Value v = dispatcher.clusterMetadata().get(r.path("key"));
+          return RestResponse.ok(
+              v == null ? Json.MAPPER.getNodeFactory().nullNode() : JsonCodec.json(v), started(r));
+        });
+    h.put(
+        "update_cluster_metadata_key",
+        r -> {
+          r.boolQuery("wait", false);
+          if (r.body().length == 0) {
+            throw new RequestException.Malformed(
+                "Json deserialize error: the body must hold the key's JSON value");
+          }
+          dispatcher.clusterMetadata().put(r.path("key"), JsonCodec.value(r.json()));
+          return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
+        });
+    h.put(
+        "delete_cluster_metadata_key",
+        r -> {
+          r.boolQuery("wait", false);
+          dispatcher.clusterMetadata().put(r.path("key"), null);
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(

@@ -511,11 +511,12 @@ public final class RestServer implements AutoCloseable {
         Router.Handler handler = handlers.get(action.operation());
         if (handler == null) {
           response =
+              // refused as a request Quiver does not serve, never a 5xx: the node is fine
               RestResponse.error(
-                  HttpResponseStatus.NOT_IMPLEMENTED,
-                  "Not implemented: "
+                  HttpResponseStatus.BAD_REQUEST,
+                  "Bad request: the operation "
                       + action.operation()
-                      + " is not supported by this version of Quiver yet",
+                      + " is not supported by Quiver",
                   q.started());
         } else {
           response = handler.handle(request);

@@ -9,12 +9,14 @@ import dev.quiver.storage.QuotaConfig;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.Value;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -153,6 +155,11 @@ final class MetaStateMachine extends BaseStateMachine {
 
   private final Map<Long, String> peers = new ConcurrentSkipListMap<>();
   private final Map<String, Placement> collections = new ConcurrentHashMap<>();
+
+  /** The cluster metadata keys and their values, in key order. */
+  private final ConcurrentSkipListMap<String, Value> clusterMetadata =
+      new ConcurrentSkipListMap<>();
+
   private final Effects effects;
   private final Object appliedMonitor = new Object();
 
@@ -162,6 +169,11 @@ final class MetaStateMachine extends BaseStateMachine {
 
   Map<Long, String> peers() {
     return Map.copyOf(peers);
+  }
+
+  /** The cluster metadata as applied here (a read-only view). */
+  SortedMap<String, Value> clusterMetadata() {
+    return Collections.unmodifiableSortedMap(clusterMetadata);
   }
 
   Optional<Placement> collection(String name) {
@@ -248,6 +260,13 @@ final class MetaStateMachine extends BaseStateMachine {
       }
       case Wire.ChangeAliases a -> effects.aliasesChanged(a.actions(), index);
       case Wire.SetQuotas q -> effects.quotasChanged(q.config(), index);
+      case Wire.SetClusterMetadata m -> {
+        if (m.value() == null) {
+          clusterMetadata.remove(m.key());
+        } else {
+          clusterMetadata.put(m.key(), m.value());
+        }
+      }
       case Wire.SetPayloadIndex x -> {
         require(x.collection());
         effects.payloadIndexChanged(x.collection(), x.field(), x.spec(), index);

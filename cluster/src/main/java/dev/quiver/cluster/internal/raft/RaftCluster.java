@@ -1,5 +1,6 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.cluster.ClusterMetadata;
 import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
@@ -605,6 +606,11 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   @Override
   public ResourceQuota quota() {
     return quota;
+  }
+
+  @Override
+  public ClusterMetadata clusterMetadata() {
+    return new RaftClusterMetadata(meta, this::propose);
   }
 
   @Override

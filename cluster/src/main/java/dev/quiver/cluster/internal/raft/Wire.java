@@ -80,6 +80,9 @@ final class Wire {
   /** The cluster-wide resource quota configuration ({@code PUT /quotas}). */
   record SetQuotas(QuotaConfig config) implements MetaEntry {}
 
+  /** A cluster metadata key set to {@code value}, or removed ({@code value} null). */
+  record SetClusterMetadata(String key, Value value) implements MetaEntry {}
+
   static byte[] encode(MetaEntry e) {
     return ShardCodec.write(
         out -> {
@@ -168,6 +171,14 @@ final class Wire {
               writePercent(out, q.config().maxDiskUsagePercent());
               writePercent(out, q.config().releaseMarginPercent());
             }
+            case SetClusterMetadata m -> {
+              out.writeByte(13);
+              ShardCodec.writeString(out, m.key());
+              out.writeBoolean(m.value() != null);
+              if (m.value() != null) {
+                ShardCodec.writeValue(out, m.value());
+              }
+            }
             case UpdateCollection u -> {
               out.writeByte(9);
               ShardCodec.writeString(out, u.name());
@@ -236,6 +247,10 @@ final class Wire {
                     });
               }
               yield new ChangeAliases(actions);
+            }
+            case 13 -> {
+              String key = ShardCodec.readString(in);
+              yield new SetClusterMetadata(key, in.readBoolean() ? ShardCodec.readValue(in) : null);
             }
             case 12 -> {
               boolean enabled = in.readBoolean();

@@ -1,0 +1,52 @@
+package dev.quiver.cluster.internal.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.storage.AliasAction;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.Value;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Metadata log entries survive their binary form, and bad bytes are refused, not half-read. */
+class WireTest {
+
+  @Test
+  void metadataEntriesRoundTrip() throws Exception {
+    Map<String, Value> fields = new LinkedHashMap<>();
+    fields.put("owner", new Value.Str("search-team"));
+    fields.put("shards", new Value.Array(List.of(new Value.Int(1), new Value.Int(2))));
+    List<Wire.MetaEntry> entries =
+        List.of(
+            new Wire.PeerJoined(7, "https://node7:6335"),
+            new Wire.PeerRemoved(7),
+            new Wire.DropCollection("docs"),
+            new Wire.AddReplica("docs", 2, 9),
+            new Wire.RemoveReplica("docs", 2, 9),
+            new Wire.DropShardKey("docs", new ShardKey.Keyword("eu")),
+            new Wire.ChangeAliases(
+                List.of(
+                    new AliasAction.Create("a", "docs"),
+                    new AliasAction.Rename("a", "b"),
+                    new AliasAction.Delete("b"))),
+            new Wire.SetClusterMetadata("deploy", new Value.Struct(fields)),
+            new Wire.SetClusterMetadata("deploy", null));
+    for (Wire.MetaEntry e : entries) {
+      assertThat(Wire.decodeMeta(Wire.encode(e))).as(e.toString()).isEqualTo(e);
+    }
+  }
+
+  @Test
+  void unknownTagsAndTruncatedEntriesAreMalformed() {
+    assertThatThrownBy(() -> Wire.decodeMeta(new byte[] {(byte) 200}))
+        .isInstanceOf(ShardCodec.Malformed.class);
+    byte[] whole = Wire.encode(new Wire.SetClusterMetadata("k", new Value.Str("v")));
+    byte[] cut = Arrays.copyOf(whole, whole.length - 1);
+    assertThatThrownBy(() -> Wire.decodeMeta(cut)).isInstanceOf(ShardCodec.Malformed.class);
+  }
+}
