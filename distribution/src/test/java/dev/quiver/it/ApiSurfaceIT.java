@@ -514,6 +514,18 @@ class ApiSurfaceIT extends SingleNodeFixture {
     assertThat(telemetry.at("/collections/number_of_collections").asInt()).isEqualTo(1);
     assertThat(telemetry.at("/collections/collections/0/vectors").asInt()).isEqualTo(5);
     assertThat(telemetry.get("id").asText()).isNotEmpty();
+    assertThat(telemetry.at("/app/features/gpu").isBoolean()).isTrue();
+    assertThat(telemetry.at("/cluster/enabled").asBoolean()).isFalse();
+    // the requests served so far, by endpoint and status, as Qdrant's telemetry counts them
+    var matrix =
+        telemetry
+            .at("/requests/rest/responses")
+            .path("POST /collections/{name}/points/search/matrix/offsets")
+            .path("200");
+    assertThat(matrix.get("count").asInt()).isEqualTo(1);
+    assertThat(matrix.get("fail_count").asInt()).isZero();
+    assertThat(matrix.get("avg_duration_micros").asDouble()).isPositive();
+    assertThat(telemetry.at("/requests/grpc/responses").isObject()).isTrue();
     // the service odds and ends, each in the spec's shape
     var cluster = rest.call("GET", "/cluster/telemetry", "/cluster/telemetry", null).result();
     assertThat(cluster.at("/cluster/enabled").asBoolean()).isFalse();

@@ -35,9 +35,9 @@ public final class Metrics {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Dispatcher dispatcher;
   private final ResponseStats rest =
-      new ResponseStats("rest_responses", List.of("method", "endpoint", "status"), true);
+      new ResponseStats("rest_responses", List.of("method", "endpoint", "status"), "200", true);
   private final ResponseStats grpc =
-      new ResponseStats("grpc_responses", List.of("endpoint"), false);
+      new ResponseStats("grpc_responses", List.of("endpoint", "code"), "0", false);
 
   public Metrics(Dispatcher dispatcher) {
     this.dispatcher = dispatcher;
@@ -78,9 +78,19 @@ public final class Metrics {
     rest.record(List.of(method, endpoint, Integer.toString(status)), status / 100 == 2, nanos);
   }
 
-  /** Records one gRPC call, by its full method name, failed unless its status is OK. */
-  public void grpcResponse(String fullMethodName, boolean ok, long nanos) {
-    grpc.record(List.of("/" + fullMethodName), ok, nanos);
+  /** Records one gRPC call, by its full method name and status code (0: OK, else failed). */
+  public void grpcResponse(String fullMethodName, int code, long nanos) {
+    grpc.record(List.of("/" + fullMethodName, Integer.toString(code)), code == 0, nanos);
+  }
+
+  /** REST responses by method, endpoint and status (for {@code /telemetry}). */
+  public List<ResponseStats.Summary> restSummaries() {
+    return rest.summaries();
+  }
+
+  /** gRPC responses by endpoint (for {@code /telemetry}). */
+  public List<ResponseStats.Summary> grpcSummaries() {
+    return grpc.summaries();
   }
 
   /** The text exposition: Qdrant's families, then Quiver's own. */

@@ -2,6 +2,7 @@ package dev.quiver.server;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,14 +11,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One API's responses in Qdrant's metric families, by label values: {@code <prefix>_total} and
- * {@code <prefix>_fail_total} for every response, and for successful ones their average, minimum
- * and maximum duration ({@code <prefix>_avg_duration_seconds} …) and a histogram ({@code
- * <prefix>_duration_seconds}). The last label, when {@code timedByStatus} is set, is the HTTP
- * status: REST reports timings for status 200 only (as Qdrant does), keyed without the status.
- * Thread-safe: recording is lock-free; a scrape reads counters that may move meanwhile.
+ * One API's responses in Qdrant's metric families, by label values whose last is the response's
+ * status (an HTTP status, or a gRPC status code): {@code <prefix>_total} and {@code
+ * <prefix>_fail_total} for every response, and for those with the success status their average,
+ * minimum and maximum duration ({@code <prefix>_avg_duration_seconds} …) and a histogram ({@code
+ * <prefix>_duration_seconds}), keyed without the status. REST shows the status label on the totals
+ * and the averages (as Qdrant: {@code status="200"}); gRPC shows none, its totals summed over the
+ * codes. {@code /telemetry} reads every status apart ({@link #summaries()}). Thread-safe: recording
+ * is lock-free; a scrape reads counters that may move meanwhile.
  */
-final class ResponseStats {
+public final class ResponseStats {
   /** Histogram bounds in seconds, as Qdrant's. */
   static final double[] BUCKETS = {
     0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50
@@ -25,19 +28,22 @@ final class ResponseStats {
 
   private final String prefix;
   private final List<String> labelNames;
-  private final boolean timedByStatus;
+  private final String okStatus;
+  private final boolean statusShown;
   private final Map<List<String>, Counts> counts = new ConcurrentHashMap<>();
   private final Map<List<String>, Timings> timings = new ConcurrentHashMap<>();
 
   /**
    * @param prefix {@code rest_responses} or {@code grpc_responses}
-   * @param labelNames the labels of every response, in order
-   * @param timedByStatus whether the last label is an HTTP status, timings kept for 200 only
+   * @param labelNames the labels of every response, in order, the status last
+   * @param okStatus the status whose responses are timed ({@code 200}, or {@code 0} for gRPC OK)
+   * @param statusShown whether the exposition carries the status label
    */
-  ResponseStats(String prefix, List<String> labelNames, boolean timedByStatus) {
+  ResponseStats(String prefix, List<String> labelNames, String okStatus, boolean statusShown) {
     this.prefix = prefix;
     this.labelNames = List.copyOf(labelNames);
-    this.timedByStatus = timedByStatus;
+    this.okStatus = okStatus;
+    this.statusShown = statusShown;
   }
 
   private static final class Counts {
@@ -80,10 +86,49 @@ final class ResponseStats {
     if (!ok) {
       c.failed.increment();
     }
-    if (ok && (!timedByStatus || "200".equals(labels.getLast()))) {
-      List<String> key = timedByStatus ? labels.subList(0, labels.size() - 1) : labels;
-      timings.computeIfAbsent(List.copyOf(key), k -> new Timings()).record(nanos);
+    if (ok && okStatus.equals(labels.getLast())) {
+      timings.computeIfAbsent(withoutStatus(labels), k -> new Timings()).record(nanos);
     }
+  }
+
+  private static List<String> withoutStatus(List<String> labels) {
+    return List.copyOf(labels.subList(0, labels.size() - 1));
+  }
+
+  /**
+   * One label set's figures, as {@code /telemetry} reports them: durations in microseconds over the
+   * successful responses (null where none were timed).
+   */
+  public record Summary(
+      List<String> labels,
+      long count,
+      long failed,
+      Double avgMicros,
+      Double minMicros,
+      Double maxMicros,
+      Long totalMicros) {}
+
+  /** Every label set's figures, in label order. */
+  List<Summary> summaries() {
+    List<Summary> out = new ArrayList<>();
+    sorted(counts)
+        .forEach(
+            (k, c) -> {
+              Timings t = okStatus.equals(k.getLast()) ? timings.get(withoutStatus(k)) : null;
+              long n = t == null ? 0 : t.count.sum();
+              out.add(
+                  n == 0
+                      ? new Summary(k, c.total.sum(), c.failed.sum(), null, null, null, null)
+                      : new Summary(
+                          k,
+                          c.total.sum(),
+                          c.failed.sum(),
+                          t.sumNanos.sum() / 1e3 / n,
+                          t.minNanos.get() / 1e3,
+                          t.maxNanos.get() / 1e3,
+                          t.sumNanos.sum() / 1000));
+            });
+    return out;
   }
 
   /** Appends the families in the Prometheus text format; nothing before the first response. */
@@ -91,35 +136,41 @@ final class ResponseStats {
     if (counts.isEmpty()) {
       return;
     }
-    Map<List<String>, Counts> byLabels = sorted(counts);
+    List<String> timedNames = labelNames.subList(0, labelNames.size() - 1);
+    List<String> countNames = statusShown ? labelNames : timedNames;
+    Map<List<String>, long[]> totals = new TreeMap<>(BY_LABELS); // total, failed
+    counts.forEach(
+        (k, c) -> {
+          long[] t = totals.computeIfAbsent(statusShown ? k : withoutStatus(k), x -> new long[2]);
+          t[0] += c.total.sum();
+          t[1] += c.failed.sum();
+        });
     family(out, prefix + "_total", "counter", "total number of responses");
-    byLabels.forEach((k, c) -> sample(out, prefix + "_total", labelNames, k, c.total.sum()));
+    totals.forEach((k, t) -> sample(out, prefix + "_total", countNames, k, t[0]));
     family(out, prefix + "_fail_total", "counter", "total number of failed responses");
-    byLabels.forEach((k, c) -> sample(out, prefix + "_fail_total", labelNames, k, c.failed.sum()));
-    Map<List<String>, Timings> timed = sorted(timings);
+    totals.forEach((k, t) -> sample(out, prefix + "_fail_total", countNames, k, t[1]));
+    Map<List<String>, Timings> timed = new TreeMap<>(BY_LABELS);
+    timed.putAll(timings);
     if (timed.isEmpty()) {
       return;
     }
-    List<String> timedNames =
-        timedByStatus ? labelNames.subList(0, labelNames.size() - 1) : labelNames;
-    List<String> statusNames = timedByStatus ? labelNames : timedNames;
     String avg = prefix + "_avg_duration_seconds";
     family(out, avg, "gauge", "average response duration");
     timed.forEach(
         (k, t) -> {
           long n = t.count.sum();
-          sample(out, avg, statusNames, withStatus(k), n == 0 ? 0 : t.sumNanos.sum() / 1e9 / n);
+          sample(out, avg, countNames, shown(k), n == 0 ? 0 : t.sumNanos.sum() / 1e9 / n);
         });
     String min = prefix + "_min_duration_seconds";
     family(out, min, "gauge", "minimum response duration");
     timed.forEach(
         (k, t) -> {
           long v = t.minNanos.get();
-          sample(out, min, statusNames, withStatus(k), v == Long.MAX_VALUE ? 0 : v / 1e9);
+          sample(out, min, countNames, shown(k), v == Long.MAX_VALUE ? 0 : v / 1e9);
         });
     String max = prefix + "_max_duration_seconds";
     family(out, max, "gauge", "maximum response duration");
-    timed.forEach((k, t) -> sample(out, max, statusNames, withStatus(k), t.maxNanos.get() / 1e9));
+    timed.forEach((k, t) -> sample(out, max, countNames, shown(k), t.maxNanos.get() / 1e9));
     String histogram = prefix + "_duration_seconds";
     family(out, histogram, "histogram", "response duration histogram");
     timed.forEach(
@@ -136,18 +187,21 @@ final class ResponseStats {
         });
   }
 
-  private List<String> withStatus(List<String> timedKey) {
-    if (!timedByStatus) {
+  /** A timings key with the success status put back, where the exposition shows the status. */
+  private List<String> shown(List<String> timedKey) {
+    if (!statusShown) {
       return timedKey;
     }
     List<String> out = new ArrayList<>(timedKey);
-    out.add("200");
+    out.add(okStatus);
     return out;
   }
 
+  private static final Comparator<List<String>> BY_LABELS =
+      (a, b) -> String.join("\0", a).compareTo(String.join("\0", b));
+
   private static <V> Map<List<String>, V> sorted(Map<List<String>, V> m) {
-    Map<List<String>, V> out =
-        new TreeMap<>((a, b) -> String.join("\0", a).compareTo(String.join("\0", b)));
+    Map<List<String>, V> out = new TreeMap<>(BY_LABELS);
     out.putAll(m);
     return out;
   }

@@ -1,6 +1,7 @@
 package dev.quiver.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,7 @@ class ResponseStatsTest {
   @Test
   void countsEveryResponseAndTimesTheSuccessfulOnes() {
     ResponseStats rest =
-        new ResponseStats("rest_responses", List.of("method", "endpoint", "status"), true);
+        new ResponseStats("rest_responses", List.of("method", "endpoint", "status"), "200", true);
     rest.record(List.of("GET", "/a", "200"), true, 2_000_000); // 2 ms
     rest.record(List.of("GET", "/a", "200"), true, 40_000_000); // 40 ms
     rest.record(List.of("GET", "/a", "404"), false, 1_000);
@@ -47,23 +48,35 @@ class ResponseStatsTest {
   }
 
   @Test
-  void grpcFailuresAreCountedAndLabelValuesEscaped() {
-    ResponseStats grpc = new ResponseStats("grpc_responses", List.of("endpoint"), false);
-    grpc.record(List.of("/qdrant.Points/Search"), false, 1_000);
-    grpc.record(List.of("/odd\"name\\"), true, 1_000);
+  void grpcTotalsAreSummedOverCodesAndLabelValuesEscaped() {
+    ResponseStats grpc =
+        new ResponseStats("grpc_responses", List.of("endpoint", "code"), "0", false);
+    grpc.record(List.of("/qdrant.Points/Search", "0"), true, 1_000);
+    grpc.record(List.of("/qdrant.Points/Search", "3"), false, 1_000);
+    grpc.record(List.of("/qdrant.Points/Search", "5"), false, 1_000);
+    grpc.record(List.of("/odd\"name\\", "0"), true, 1_000);
     StringBuilder out = new StringBuilder();
     grpc.write(out);
     assertThat(out.toString())
-        .contains("grpc_responses_fail_total{endpoint=\"/qdrant.Points/Search\"} 1\n")
+        .contains("grpc_responses_total{endpoint=\"/qdrant.Points/Search\"} 3\n")
+        .contains("grpc_responses_fail_total{endpoint=\"/qdrant.Points/Search\"} 2\n")
+        .contains(
+            "grpc_responses_avg_duration_seconds{endpoint=\"/qdrant.Points/Search\"} 0.000001\n")
+        .contains("grpc_responses_duration_seconds_count{endpoint=\"/qdrant.Points/Search\"} 1\n")
         .contains("grpc_responses_total{endpoint=\"/odd\\\"name\\\\\"} 1\n")
-        .doesNotContain(
-            "grpc_responses_duration_seconds_count{endpoint=\"/qdrant.Points/Search\"}");
+        .doesNotContain("code=");
+    // telemetry keeps the codes apart
+    assertThat(grpc.summaries())
+        .extracting(ResponseStats.Summary::labels, ResponseStats.Summary::count)
+        .contains(
+            tuple(List.of("/qdrant.Points/Search", "0"), 1L),
+            tuple(List.of("/qdrant.Points/Search", "3"), 1L));
   }
 
   @Test
   void nothingIsWrittenBeforeTheFirstResponse() {
     StringBuilder out = new StringBuilder();
-    new ResponseStats("grpc_responses", List.of("endpoint"), false).write(out);
+    new ResponseStats("grpc_responses", List.of("endpoint", "code"), "0", false).write(out);
     assertThat(out).isEmpty();
   }
 }

@@ -9,9 +9,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 
 /**
- * Records every gRPC call in the metrics when it closes: its method, whether its status is OK, and
- * how long it took from its start (authentication and queueing included). The outermost
- * interceptor, so refused calls are counted too. Stateless apart from the metrics; thread-safe.
+ * Records every gRPC call in the metrics when it closes: its method, its status code, and how long
+ * it took from its start (authentication and queueing included). The outermost interceptor, so
+ * refused calls are counted too. Stateless apart from the metrics; thread-safe.
  */
 final class CallMetrics implements ServerInterceptor {
   private final Metrics metrics;
@@ -29,7 +29,7 @@ final class CallMetrics implements ServerInterceptor {
         new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
           @Override
           public void close(Status status, Metadata trailers) {
-            metrics.grpcResponse(method, status.isOk(), System.nanoTime() - started);
+            metrics.grpcResponse(method, status.getCode().value(), System.nanoTime() - started);
             super.close(status, trailers);
           }
         },

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.api.QdrantApi;
+import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.security.Access;
@@ -17,6 +18,7 @@ import dev.quiver.server.NamedVectors;
 import dev.quiver.server.Ordering;
 import dev.quiver.server.Queries;
 import dev.quiver.server.RequestException;
+import dev.quiver.server.ResponseStats;
 import dev.quiver.server.SnapshotDownloads;
 import dev.quiver.server.StrictMode;
 import dev.quiver.storage.CollectionNames;
@@ -662,8 +664,17 @@ final class RestApi {
     app.put("name", "quiver");
     app.put("version", BuildInfo.QDRANT_API_VERSION);
     app.put("startup", STARTED);
+    ObjectNode features = app.putObject("features");
+    for (String f :
+        List.of("debug", "service_debug_feature", "recovery_mode", "gpu", "rocksdb", "staging")) {
+      features.put(f, false);
+    }
     if (r.principal().access() instanceof Access.Global) {
       o.set("quota", QuotaJson.telemetry(dispatcher.quota().localStatus()));
+      o.set("cluster", clusterTelemetry(dispatcher.clusterStatus()));
+      ObjectNode requests = o.putObject("requests");
+      requests.putObject("rest").set("responses", responses(metrics.restSummaries(), true));
+      requests.putObject("grpc").set("responses", responses(metrics.grpcSummaries(), false));
     }
     ObjectNode collections = o.putObject("collections");
     List<String> visible =
@@ -680,6 +691,53 @@ final class RestApi {
       }
     }
     return RestResponse.ok(o, started(r));
+  }
+
+  /** {@code cluster} of {@code /telemetry}: whether it is on and, when it is, its Raft state. */
+  private static ObjectNode clusterTelemetry(ClusterStatus status) {
+    ObjectNode c = Json.MAPPER.createObjectNode();
+    c.put("enabled", status.enabled());
+    if (status.enabled()) {
+      ObjectNode st = c.putObject("status");
+      st.put("number_of_peers", status.peers().size());
+      st.put("term", status.term());
+      st.put("commit", status.commit());
+      st.put("pending_operations", status.pendingOperations());
+      if (status.role() == null) {
+        st.putNull("role");
+      } else {
+        st.put("role", status.role());
+      }
+      st.put("is_voter", status.voter());
+      st.put("peer_id", status.peerId());
+      st.putObject("consensus_thread_status").put("consensus_thread_status", "working");
+    }
+    return c;
+  }
+
+  /**
+   * Response figures as Qdrant's telemetry shapes them: by endpoint ({@code "GET /collections"} for
+   * REST, the method path for gRPC), then by status, each with its count, failures and durations in
+   * microseconds.
+   */
+  private static ObjectNode responses(List<ResponseStats.Summary> summaries, boolean rest) {
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    for (ResponseStats.Summary s : summaries) {
+      List<String> l = s.labels();
+      String endpoint = rest ? l.get(0) + " " + l.get(1) : l.get(0);
+      ObjectNode byStatus =
+          out.has(endpoint) ? (ObjectNode) out.get(endpoint) : out.putObject(endpoint);
+      ObjectNode stats = byStatus.putObject(l.getLast());
+      stats.put("count", s.count());
+      stats.put("fail_count", s.failed());
+      if (s.avgMicros() != null) {
+        stats.put("avg_duration_micros", s.avgMicros());
+        stats.put("min_duration_micros", s.minMicros());
+        stats.put("max_duration_micros", s.maxMicros());
+        stats.put("total_duration_micros", s.totalMicros());
+      }
+    }
+    return out;
   }
 
   private static final String TELEMETRY_ID = UUID.randomUUID().toString();
