@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -82,7 +83,7 @@ public final class ClusterWriteBench {
     Path base = args.length > 3 ? Path.of(args[2]).resolve(args[3]).resolve("base.fvecs") : null;
     if (base != null && Files.exists(base)) {
       data = AnnBench.fvecs(base);
-      System.out.printf("vectors from %s (%d)%n", base, data.length);
+      System.out.printf(Locale.ROOT, "vectors from %s (%d)%n", base, data.length);
     } else {
       System.out.println("no data set found; random vectors");
     }
@@ -116,7 +117,7 @@ public final class ClusterWriteBench {
     if (cases.contains("rf3-bulk-failover")) {
       results.add(runCluster(dir.resolve("rf3-bulk-failover"), 3, seconds, clients, true, true));
     }
-    System.out.printf(
+    System.out.printf(Locale.ROOT,
         "%n| case (%s, %d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
             + " | failed requests | fail-over s |%n",
         GRPC ? "gRPC" : "REST", clients, BATCH, DIM);
@@ -129,7 +130,7 @@ public final class ClusterWriteBench {
               .findFirst()
               .map(Result::pointsPerSecond)
               .orElse(Double.NaN);
-      System.out.printf(
+      System.out.printf(Locale.ROOT,
           "| %s | %.0f | %.2fx | %.1f | %.1f | %d | %s |%n",
           r.name(),
           r.pointsPerSecond(),
@@ -137,7 +138,7 @@ public final class ClusterWriteBench {
           r.p50(),
           r.p99(),
           r.failures(),
-          r.failover() == null ? "-" : String.format("%.1f", r.failover()));
+          r.failover() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.failover()));
     }
     System.exit(0);
   }
@@ -387,14 +388,14 @@ public final class ClusterWriteBench {
     }
     Result r =
         new Result(name, bulk, points.get() / (elapsed / 1e9), p50, p99, failures.get(), failover);
-    System.out.printf(
+    System.out.printf(Locale.ROOT,
         "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms, %d failed requests%s)%n",
         name,
         r.pointsPerSecond(),
         p50,
         p99,
         failures.get(),
-        failover == null ? "" : String.format(", fail-over %.1f s", failover));
+        failover == null ? "" : String.format(Locale.ROOT, ", fail-over %.1f s", failover));
     return r;
   }
 

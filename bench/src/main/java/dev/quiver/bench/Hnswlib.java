@@ -1,6 +1,7 @@
 package dev.quiver.bench;
 
 import dev.quiver.storage.Distance;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ final class Hnswlib {
             .start();
     double build = 0;
     List<AnnBench.Row> rows = new ArrayList<>();
-    for (String line : new String(p.getInputStream().readAllBytes()).split("\n")) {
+    for (String line : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
       Map<String, Double> v = new HashMap<>();
       Matcher mm = NUMBER.matcher(line);
       while (mm.find()) {

@@ -540,11 +540,12 @@ public final class LoadGen {
   /** An HS256 JWT with global manage access, signed with the API key (as {@code quiver jwt}). */
   private static String jwt(String key) throws Exception {
     var enc = Base64.getUrlEncoder().withoutPadding();
-    String header = enc.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes());
+    String header =
+        enc.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
     String claims =
         enc.encodeToString(
             ("{\"access\":\"m\",\"exp\":" + (System.currentTimeMillis() / 1000 + 86400) + "}")
-                .getBytes());
+                .getBytes(StandardCharsets.UTF_8));
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     String sig =

@@ -35,7 +35,8 @@ final class LuceneHnsw implements AutoCloseable {
     VectorSimilarityFunction sim =
         euclid ? VectorSimilarityFunction.EUCLIDEAN : VectorSimilarityFunction.DOT_PRODUCT;
     long start = System.nanoTime();
-    ExecutorService merges = Executors.newFixedThreadPool(2);
+    ExecutorService merges =
+        Executors.newFixedThreadPool(2, Thread.ofPlatform().name("lucene-merge-", 0).factory());
     try (MMapDirectory d = new MMapDirectory(dir)) {
       KnnVectorsFormat format = new Lucene99HnswVectorsFormat(m, beam, 2, merges);
       IndexWriterConfig cfg =

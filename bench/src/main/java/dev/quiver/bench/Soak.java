@@ -1,5 +1,6 @@
 package dev.quiver.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -156,7 +157,7 @@ public final class Soak {
                 command)
             .redirectErrorStream(true)
             .start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor(60, TimeUnit.SECONDS);
     return out;
   }

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -156,7 +157,8 @@ public final class TlsCostBench {
 
   /** Runs {@code call} from {@code clients} threads: 2 s warm-up, then {@code seconds} measured. */
   private static double run(int seconds, int clients, Call call) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    ExecutorService pool =
+        Executors.newFixedThreadPool(clients, Thread.ofPlatform().name("tls-client-", 0).factory());
     try {
       for (int phase = 0; phase < 2; phase++) {
         long duration = phase == 0 ? 2 : seconds;
@@ -255,7 +257,8 @@ public final class TlsCostBench {
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     if (r.statusCode() != 200) {
-      throw new IllegalStateException(url + " -> " + r.statusCode() + " " + new String(r.body()));
+      throw new IllegalStateException(
+          url + " -> " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
     }
   }
 
@@ -358,7 +361,7 @@ public final class TlsCostBench {
 
   private static void exec(Path dir, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
     }

@@ -3,6 +3,7 @@ package dev.quiver.cluster;
 import dev.quiver.security.AuditLog;
 import dev.quiver.security.tls.TlsContexts;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +59,8 @@ public record ClusterSettings(
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     peerNames = peerNames == null ? List.of() : List.copyOf(peerNames);
     audit = audit == null ? AuditLog.NONE : audit;
-    auditReader = auditReader == null ? query -> "[]".getBytes() : auditReader;
+    auditReader =
+        auditReader == null ? query -> "[]".getBytes(StandardCharsets.UTF_8) : auditReader;
   }
 
   public boolean tls() {

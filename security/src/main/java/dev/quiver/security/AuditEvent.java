@@ -3,6 +3,7 @@ package dev.quiver.security;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 /**
  * One audit entry: who called what, from where, and what came of it. Fields without a value are
@@ -31,7 +32,8 @@ public record AuditEvent(
     String error) {
 
   private static final DateTimeFormatter RFC3339_MILLIS =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
 
   /**
    * The longest a field is written: request paths and errors {@value #LONG_FIELD} characters, every
@@ -88,7 +90,7 @@ public record AuditEvent(
         case '\t' -> sb.append("\\t");
         default -> {
           if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
+            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
           } else {
             sb.append(c);
           }

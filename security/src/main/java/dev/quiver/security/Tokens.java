@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Mints Qdrant-compatible HS256 tokens (what {@code quiver jwt} prints). Stateless. */
@@ -37,7 +38,7 @@ public final class Tokens {
           (c, m) -> {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("collection", c);
-            e.put("access", m.name().toLowerCase());
+            e.put("access", m.name().toLowerCase(Locale.ROOT));
             list.add(e);
           });
       b.withClaim("access", list);

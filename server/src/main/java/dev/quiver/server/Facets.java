@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -115,7 +116,7 @@ public final class Facets {
   /** A sort key for ties: numbers before strings, then natural order. */
   private static String order(Value v) {
     return switch (v) {
-      case Value.Int n -> String.format("0%020d", n.value() + Long.MIN_VALUE);
+      case Value.Int n -> String.format(Locale.ROOT, "0%020d", n.value() + Long.MIN_VALUE);
       case Value.Bool b -> "1" + b.value();
       case Value.Str s -> "2" + s.value();
       default -> "3";

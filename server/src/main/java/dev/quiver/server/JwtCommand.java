@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,7 +85,8 @@ public final class JwtCommand {
         if (i <= 0) {
           throw new IllegalArgumentException("--collection wants NAME:r|rw|prw, got " + c);
         }
-        modes.put(c.substring(0, i), Access.Mode.valueOf(c.substring(i + 1).toUpperCase()));
+        modes.put(
+            c.substring(0, i), Access.Mode.valueOf(c.substring(i + 1).toUpperCase(Locale.ROOT)));
       }
       if (access != null && !access.equals("r") && !access.equals("m")) {
         throw new IllegalArgumentException("--access wants r or m, got " + access);

@@ -37,6 +37,7 @@ public final class Main {
     }
   }
 
+  @SuppressForbidden // the command line speaks through the process's own stdout and stderr
   public static void main(String[] args) {
     System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
     leakDetectionOffUnlessAsked();

@@ -5,6 +5,7 @@ import dev.quiver.security.AuditLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -115,7 +116,7 @@ public final class RollingAuditLog implements AuditLog {
     LOG.info(
         "audit log in {} ({} rotation, files of at most {} MB, keeping {} files and {} MB)",
         dir,
-        rotation.name().toLowerCase(),
+        rotation.name().toLowerCase(Locale.ROOT),
         maxFileBytes >> 20,
         maxFiles,
         maxTotalBytes >> 20);

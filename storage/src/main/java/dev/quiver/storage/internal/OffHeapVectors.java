@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -90,7 +91,7 @@ final class OffHeapVectors implements AutoCloseable {
     }
     int needed = (restoredSize + CHUNK_VECTORS - 1) / CHUNK_VECTORS;
     for (int i = 0; i < needed; i++) {
-      checkHeader(dir.resolve(String.format("chunk-%05d.vec", i)));
+      checkHeader(dir.resolve(String.format(Locale.ROOT, "chunk-%05d.vec", i)));
       grow();
       MemorySegment seg = chunks[i];
       int version = seg.get(ValueLayout.JAVA_INT, 4);
@@ -100,7 +101,7 @@ final class OffHeapVectors implements AutoCloseable {
           || version > VERSION
           || stored != datatype.ordinal()) {
         throw new StorageException.Corrupted(
-            dir.resolve(String.format("chunk-%05d.vec", i)),
+            dir.resolve(String.format(Locale.ROOT, "chunk-%05d.vec", i)),
             "not a vector chunk of dimension " + dim + " and datatype " + datatype.wireName());
       }
     }
@@ -231,7 +232,7 @@ final class OffHeapVectors implements AutoCloseable {
 
   private void grow() {
     int n = chunks.length;
-    Path file = dir.resolve(String.format("chunk-%05d.vec", n));
+    Path file = dir.resolve(String.format(Locale.ROOT, "chunk-%05d.vec", n));
     long bytes = HEADER + CHUNK_VECTORS * vectorBytes;
     try (FileChannel ch =
         FileChannel.open(

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.apache.logging.log4j.LogManager;
@@ -220,7 +221,7 @@ final class Wal implements AutoCloseable {
   }
 
   private void startSegment(long seq) throws IOException {
-    Path file = dir.resolve(String.format("%020d.wal", seq));
+    Path file = dir.resolve(String.format(Locale.ROOT, "%020d.wal", seq));
     FileChannel ch =
         FileChannel.open(
             file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
