@@ -117,10 +117,14 @@ public final class ClusterWriteBench {
     if (cases.contains("rf3-bulk-failover")) {
       results.add(runCluster(dir.resolve("rf3-bulk-failover"), 3, seconds, clients, true, true));
     }
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "%n| case (%s, %d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
             + " | failed requests | fail-over s |%n",
-        GRPC ? "gRPC" : "REST", clients, BATCH, DIM);
+        GRPC ? "gRPC" : "REST",
+        clients,
+        BATCH,
+        DIM);
     System.out.println("|---|---:|---:|---:|---:|---:|---:|");
     for (Result r : results) {
       // each case against the single node with the same indexing setting, measured in this run
@@ -130,7 +134,8 @@ public final class ClusterWriteBench {
               .findFirst()
               .map(Result::pointsPerSecond)
               .orElse(Double.NaN);
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "| %s | %.0f | %.2fx | %.1f | %.1f | %d | %s |%n",
           r.name(),
           r.pointsPerSecond(),
@@ -388,7 +393,8 @@ public final class ClusterWriteBench {
     }
     Result r =
         new Result(name, bulk, points.get() / (elapsed / 1e9), p50, p99, failures.get(), failover);
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms, %d failed requests%s)%n",
         name,
         r.pointsPerSecond(),

@@ -86,7 +86,8 @@ final class Hnswlib {
             .start();
     double build = 0;
     List<AnnBench.Row> rows = new ArrayList<>();
-    for (String line : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+    for (String line :
+        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
       Map<String, Double> v = new HashMap<>();
       Matcher mm = NUMBER.matcher(line);
       while (mm.find()) {
