@@ -57,6 +57,13 @@ public interface Dispatcher extends AutoCloseable {
     return Collections.emptySortedMap();
   }
 
+  /**
+   * The payloads this node's replicas of the collection hold, in bytes of their stored form (strict
+   * mode's payload size limit, estimated from the local shards as Qdrant does). NotFound for a
+   * missing collection.
+   */
+  long localPayloadBytes(String collection);
+
   /** Applies alias changes, all or none (NotFound, AlreadyExists or BadInput otherwise). */
   void changeAliases(List<AliasAction> actions);
 

@@ -429,8 +429,8 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"strict_mode_config\":{\"enabled\":"
-            + "true,\"max_collection_payload_size_bytes\":10}}",
-        "strict_mode_config.max_collection_payload_size_bytes"
+            + "true,\"max_resident_memory_percent\":10}}",
+        "strict_mode_config.max_resident_memory_percent"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"

@@ -246,13 +246,38 @@ class StrictModeIT extends SingleNodeFixture {
         429,
         "Write rate limit exceeded");
 
-    // what is not enforced yet is refused by name, and bad values are validation errors
+    // payload storage, as Qdrant checks it: a write that may add payload is refused while the
+    // payloads held are at the limit (50 bytes: Qdrant's megabytes as a 32-bit float)
+    strict("{\"write_rate_limit\":1000000}");
+    String payload = "{\"payload\":{\"note\":\"" + "x".repeat(100) + "\"},\"points\":[1]}";
+    overLimit(
+        "POST",
+        "/collections/s/points/payload?wait=true",
+        payload,
+        "{\"max_collection_payload_size_bytes\":50}",
+        "Max payload storage size limit of 0.000047683716MB reached!");
+    rest.refused(
+        "PUT",
+        "/collections/s/points?wait=true",
+        "{\"points\":[{\"id\":9,\"vector\":[9,1,0,0]}]}",
+        400,
+        "Max payload storage size limit");
+    // removing payload passes at the limit, and so does a write under a higher one
+    assertThat(
+            rest.send("POST", "/collections/s/points/payload/clear?wait=true", "{\"points\":[1]}")
+                .status())
+        .isEqualTo(200);
+    strict("{\"max_collection_payload_size_bytes\":1000000}");
+    assertThat(rest.send("POST", "/collections/s/points/payload?wait=true", payload).status())
+        .isEqualTo(200);
+
+    // what is not enforced is refused by name, and bad values are validation errors
     rest.refused(
         "PATCH",
         "/collections/s",
-        "{\"strict_mode_config\":{\"max_collection_payload_size_bytes\":10}}",
+        "{\"strict_mode_config\":{\"max_resident_memory_percent\":10}}",
         400,
-        "strict_mode_config.max_collection_payload_size_bytes");
+        "strict_mode_config.max_resident_memory_percent");
     assertThat(
             rest.send("PATCH", "/collections/s", "{\"strict_mode_config\":{\"max_query_limit\":0}}")
                 .status())

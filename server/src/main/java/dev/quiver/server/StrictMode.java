@@ -11,6 +11,7 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,15 +33,16 @@ import java.util.function.Supplier;
  * {@code unindexed_filtering_update} (a filtered key needs a payload index of a type that serves
  * the condition), {@code upsert_max_batchsize}, {@code search_max_batchsize}, {@code
  * max_points_count}, {@code max_collection_vector_size_bytes} (points times the bytes of their
- * dense vectors), {@code max_payload_index_count}, {@code sparse_config} lengths, {@code
- * multivector_config} counts, and {@code read_rate_limit} / {@code write_rate_limit} per minute on
- * this node (429; a write costs its points). {@code search_max_oversampling} is stored and shown
- * (quantization search params are refused by name, so no request can exceed it). The fields in
- * {@link #UNIMPLEMENTED} are refused by name. Immutable and thread-safe.
+ * dense vectors), {@code max_collection_payload_size_bytes} (the encoded payloads this node holds),
+ * {@code max_payload_index_count}, {@code sparse_config} lengths, {@code multivector_config}
+ * counts, and {@code read_rate_limit} / {@code write_rate_limit} per minute on this node (429; a
+ * write costs its points). {@code search_max_oversampling} is stored and shown (quantization search
+ * params are refused by name, so no request can exceed it). The fields in {@link #UNIMPLEMENTED}
+ * are refused by name. Immutable and thread-safe.
  */
 public final class StrictMode {
   /** The settings of a collection without strict mode, or with it disabled: nothing is checked. */
-  public static final StrictMode OFF = new StrictMode("", Map.of(), Map::of, () -> 0L, 0);
+  public static final StrictMode OFF = new StrictMode("", Map.of(), Map::of, () -> 0L, 0, () -> 0L);
 
   /**
    * The node's rate-limit buckets, one per collection and kind, shared by both edges (Qdrant counts
@@ -61,7 +63,8 @@ public final class StrictMode {
           "max_payload_index_count",
           "read_rate_limit",
           "write_rate_limit",
-          "max_collection_vector_size_bytes");
+          "max_collection_vector_size_bytes",
+          "max_collection_payload_size_bytes");
 
   /** The fields a count of at least one must hold, as the OpenAPI document bounds them. */
   private static final Set<String> AT_LEAST_ONE =
@@ -78,26 +81,28 @@ public final class StrictMode {
    * Fields of Qdrant's strict mode Quiver does not enforce yet; refused by name rather than stored
    * and ignored.
    */
-  public static final Set<String> UNIMPLEMENTED =
-      Set.of("max_collection_payload_size_bytes", "max_resident_memory_percent");
+  public static final Set<String> UNIMPLEMENTED = Set.of("max_resident_memory_percent");
 
   private final String collection;
   private final Map<String, Value> fields;
   private final Supplier<Map<String, PayloadIndexSpec>> indexes;
   private final LongSupplier points;
   private final long vectorBytesPerPoint;
+  private final LongSupplier payloadBytes;
 
   private StrictMode(
       String collection,
       Map<String, Value> fields,
       Supplier<Map<String, PayloadIndexSpec>> indexes,
       LongSupplier points,
-      long vectorBytesPerPoint) {
+      long vectorBytesPerPoint,
+      LongSupplier payloadBytes) {
     this.collection = collection;
     this.fields = fields;
     this.indexes = indexes;
     this.points = points;
     this.vectorBytesPerPoint = vectorBytesPerPoint;
+    this.payloadBytes = payloadBytes;
   }
 
   /**
@@ -119,7 +124,25 @@ public final class StrictMode {
         s.fields(),
         () -> dispatcher.payloadIndexes(collection),
         () -> dispatcher.count(collection, null),
-        bytes);
+        bytes,
+        () -> dispatcher.localPayloadBytes(collection));
+  }
+
+  /**
+   * Qdrant's payload storage check: a write that may add payload is refused while the payloads this
+   * node holds of the collection (the encoded bytes of its local replicas, as Qdrant estimates from
+   * its local shards) are at the limit or past it.
+   */
+  private void payloadSize() {
+    Long max = number("max_collection_payload_size_bytes");
+    if (max != null && payloadBytes.getAsLong() >= max) {
+      float mb = max / (1024f * 1024f); // in Qdrant's wording: megabytes as a 32-bit float
+      throw new StorageException.OverLimit(
+          "Max payload storage size limit of "
+              + new BigDecimal(Float.toString(mb)).stripTrailingZeros().toPlainString()
+              + "MB reached!. Help: Delete points or payloads, or raise"
+              + " \"max_collection_payload_size_bytes\".");
+    }
   }
 
   /**
@@ -368,6 +391,11 @@ public final class StrictMode {
       case UpdateOp.UpdateVectors v ->
           limit("upsert_max_batchsize", v.points().size(), "update limit");
       default -> {}
+    }
+    if (op instanceof UpdateOp.Upsert
+        || op instanceof UpdateOp.SetPayload
+        || op instanceof UpdateOp.OverwritePayload) {
+      payloadSize();
     }
     Filter f = filterOf(op);
     if (f != null) {

@@ -62,9 +62,8 @@ class StrictModeTest {
     assertThatThrownBy(() -> StrictMode.merged(null, s("max_timeout", -1), "JSON body"))
         .isInstanceOf(RequestException.Malformed.class);
     assertThatThrownBy(
-            () -> StrictMode.merged(null, s("max_collection_payload_size_bytes", 10), "JSON body"))
-        .isInstanceOf(RequestException.Unsupported.class)
-        .hasMessageContaining("strict_mode_config.max_collection_payload_size_bytes");
+            () -> StrictMode.merged(null, s("max_collection_payload_size_bytes", -1), "JSON body"))
+        .isInstanceOf(RequestException.Malformed.class);
     assertThatThrownBy(() -> StrictMode.merged(null, s("max_resident_memory_percent", 90), "body"))
         .hasMessageContaining("PUT /quotas");
     assertThatThrownBy(() -> StrictMode.merged(null, s("indexing_threshold", 1), "JSON body"))

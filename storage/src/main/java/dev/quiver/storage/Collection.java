@@ -60,4 +60,7 @@ public interface Collection {
 
   /** Counts over the local shards. */
   CollectionInfo info();
+
+  /** The payloads of the local shards' points, in bytes of their stored (encoded) form. */
+  long payloadBytes();
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,6 +89,24 @@ class ShardCodecTest {
                       Map.of(),
                       Map.of("text", SparseVector.of(new int[] {3}, new float[] {0.5f})),
                       null))));
+
+  /** The payload size strict mode counts is the size the codec writes, to the byte. */
+  @Test
+  void encodedSizeIsWhatWriteValueWrites() {
+    Map<String, Value> fields = new LinkedHashMap<>();
+    fields.put("city", new Value.Str("Zürich 東京 🚀"));
+    fields.put("n", new Value.Int(-7));
+    fields.put("x", new Value.Double(0.5));
+    fields.put("ok", new Value.Bool(true));
+    fields.put("none", Value.Null.INSTANCE);
+    fields.put(
+        "tags",
+        new Value.Array(
+            List.of(new Value.Str("a"), new Value.Struct(Map.of("k", new Value.Int(1))))));
+    Value v = new Value.Struct(fields);
+    assertThat(ShardCodec.encodedSize(v))
+        .isEqualTo(ShardCodec.write(out -> ShardCodec.writeValue(out, v)).length);
+  }
 
   @Test
   void everyOperationAndConditionSurvivesARoundTrip() throws Exception {

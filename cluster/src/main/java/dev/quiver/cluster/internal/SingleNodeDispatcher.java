@@ -145,6 +145,11 @@ public final class SingleNodeDispatcher implements Dispatcher {
   }
 
   @Override
+  public long localPayloadBytes(String collection) {
+    return registry.require(collection).payloadBytes();
+  }
+
+  @Override
   public void changeAliases(List<AliasAction> actions) {
     applyMeta(new CollectionMetaOp.ChangeAliases(actions));
   }

@@ -335,6 +335,15 @@ final class LocalCollection implements Collection, AutoCloseable {
   }
 
   @Override
+  public long payloadBytes() {
+    long bytes = 0;
+    for (LocalShard shard : shards.values()) {
+      bytes += shard.payloadBytes();
+    }
+    return bytes;
+  }
+
+  @Override
   public synchronized void snapshot(OutputStream out) throws IOException {
     var zip = new ZipOutputStream(out);
     zip.setLevel(Deflater.BEST_SPEED);

@@ -12,6 +12,7 @@ import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
 import dev.quiver.storage.SparseVectorParams;
@@ -42,6 +43,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -83,6 +85,10 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private volatile Map<String, TextAnalyzer> textFields = Map.of();
   private final Object writeLock = new Object();
   private final Wal wal;
+
+  /** The points' payloads, in the bytes of their encoded form (strict mode's payload size). */
+  private final LongAdder payloadBytes = new LongAdder();
+
   private final ShardSearch reads = new ShardSearch(this);
   private final Path dir;
   private long checkpointed; // guarded by writeLock
@@ -836,6 +842,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   /** Writes a point's entry, keeping the id order and the payload indexes current. */
   private void store(Stored s) {
     Stored old = points.put(s.id(), s);
+    payloadBytes.add(payloadSize(s) - (old == null ? 0 : payloadSize(old)));
     if (old == null) {
       order.add(s.id());
     }
@@ -846,6 +853,7 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   private Stored drop(PointId id) {
     Stored old = points.remove(id);
     if (old != null) {
+      payloadBytes.add(-payloadSize(old));
       order.remove(id);
       indexes.update(id, old.payload(), null);
     }
@@ -913,6 +921,18 @@ final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
   @Override
   public long count() {
     return points.size();
+  }
+
+  /** The points' payloads in bytes, as the WAL and checkpoints encode them. */
+  long payloadBytes() {
+    return payloadBytes.sum();
+  }
+
+  /** A point's payload in bytes; none for a point without one. */
+  private static long payloadSize(Stored s) {
+    return s.payload() == null || s.payload().fields().isEmpty()
+        ? 0
+        : ShardCodec.encodedSize(s.payload());
   }
 
   @Override

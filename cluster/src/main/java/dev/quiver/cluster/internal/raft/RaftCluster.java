@@ -545,6 +545,12 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   }
 
   @Override
+  public long localPayloadBytes(String collection) {
+    placement(collection);
+    return registry.get(collection).map(Collection::payloadBytes).orElse(0L);
+  }
+
+  @Override
   public SortedMap<String, PayloadIndexSpec> payloadIndexes(String collection) {
     placement(collection);
     return registry
