@@ -57,6 +57,7 @@ class SingleNodeIT extends SingleNodeFixture {
     assertThat(unserved.status()).isEqualTo(400);
     assertThat(unserved.body()).contains("get_stacktrace is not supported by Quiver");
     rest.send("GET", "/collections/nope", null); // a 404: counted, failed, not timed
+    rest.send("BREW", "/coffee", null); // a method of the client's own: one label for all of them
     try (QdrantClient grpc =
         new QdrantClient(
             QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, false).build())) {
@@ -94,6 +95,8 @@ class SingleNodeIT extends SingleNodeFixture {
             "grpc_responses_duration_seconds_count{endpoint=\"/qdrant.Collections/List\"} 1\n")
         .doesNotContain(
             "rest_responses_avg_duration_seconds{method=\"GET\",endpoint=\"/collections/{name}\"")
+        .contains("rest_responses_total{method=\"OTHER\",endpoint=\"unknown\",status=\"404\"} 1\n")
+        .doesNotContain("BREW")
         .contains("jvm_memory_used_bytes");
   }
 

@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -70,12 +71,20 @@ public final class Metrics {
         .register(registry);
   }
 
+  /** The HTTP methods counted by name; any other a client sends is counted as {@code OTHER}. */
+  private static final Set<String> METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
   /**
    * Records one REST response; {@code endpoint} is the route's path template ("unknown" when no
-   * route matched). A response is a failure unless its status is 2xx.
+   * route matched), so the label values stay as few as the routes whatever clients send. A response
+   * is a failure unless its status is 2xx.
    */
   public void restResponse(String method, String endpoint, int status, long nanos) {
-    rest.record(List.of(method, endpoint, Integer.toString(status)), status / 100 == 2, nanos);
+    rest.record(
+        List.of(METHODS.contains(method) ? method : "OTHER", endpoint, Integer.toString(status)),
+        status / 100 == 2,
+        nanos);
   }
 
   /** Records one gRPC call, by its full method name and status code (0: OK, else failed). */
