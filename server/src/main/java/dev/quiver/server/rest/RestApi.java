@@ -392,20 +392,12 @@ final class RestApi {
     ObjectNode peers = o.putObject("peers");
     status.peers().forEach((id, uri) -> peers.putObject(Long.toString(id)).put("uri", uri));
     ObjectNode raft = o.putObject("raft_info");
-    raft.put("term", status.term());
-    raft.put("commit", status.commit());
-    raft.put("pending_operations", status.pendingOperations());
+    raftState(raft, status);
     if (status.leader() == null) {
       raft.putNull("leader");
     } else {
       raft.put("leader", status.leader());
     }
-    if (status.role() == null) {
-      raft.putNull("role");
-    } else {
-      raft.put("role", status.role());
-    }
-    raft.put("is_voter", status.voter());
     ObjectNode thread = o.putObject("consensus_thread_status");
     thread.put("consensus_thread_status", "working");
     thread.put("last_update", Instant.now().toString());
@@ -693,6 +685,19 @@ final class RestApi {
     return RestResponse.ok(o, started(r));
   }
 
+  /** The metadata group's term, commit, pending operations, this node's role and vote. */
+  private static void raftState(ObjectNode out, ClusterStatus status) {
+    out.put("term", status.term());
+    out.put("commit", status.commit());
+    out.put("pending_operations", status.pendingOperations());
+    if (status.role() == null) {
+      out.putNull("role");
+    } else {
+      out.put("role", status.role());
+    }
+    out.put("is_voter", status.voter());
+  }
+
   /** {@code cluster} of {@code /telemetry}: whether it is on and, when it is, its Raft state. */
   private static ObjectNode clusterTelemetry(ClusterStatus status) {
     ObjectNode c = Json.MAPPER.createObjectNode();
@@ -700,15 +705,7 @@ final class RestApi {
     if (status.enabled()) {
       ObjectNode st = c.putObject("status");
       st.put("number_of_peers", status.peers().size());
-      st.put("term", status.term());
-      st.put("commit", status.commit());
-      st.put("pending_operations", status.pendingOperations());
-      if (status.role() == null) {
-        st.putNull("role");
-      } else {
-        st.put("role", status.role());
-      }
-      st.put("is_voter", status.voter());
+      raftState(st, status);
       st.put("peer_id", status.peerId());
       st.putObject("consensus_thread_status").put("consensus_thread_status", "working");
     }
