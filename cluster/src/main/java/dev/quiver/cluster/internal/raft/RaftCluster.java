@@ -893,7 +893,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
           RaftGroup group = RaftGroup.valueOf(g, replicaPeers(p, shard));
           return new ShardChannel(
               p.name() + "/" + shard,
-              client(group),
+              () -> client(group),
               client(group, RetryPolicies.noRetry()),
               group.getPeers().stream().map(RaftPeer::getId).toList(),
               executor,

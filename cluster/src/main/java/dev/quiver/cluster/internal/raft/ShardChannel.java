@@ -32,11 +32,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -57,7 +60,8 @@ final class ShardChannel implements AutoCloseable {
   static final long READ_ATTEMPT_MILLIS = 5_000;
 
   private final String name;
-  private final RaftClient client;
+  private final Supplier<RaftClient> newClient;
+  private volatile RaftClient client; // replaced when a failed write has closed its window
   private final RaftClient readClient;
   private final List<RaftPeerId> replicas;
   private final AtomicInteger nextReplica = new AtomicInteger();
@@ -66,6 +70,7 @@ final class ShardChannel implements AutoCloseable {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
   private boolean draining; // guarded by queue
+  private volatile boolean closed;
 
   /** write_consistency_factor above a majority: wait until every replica has the entry. */
   private final boolean waitForAll;
@@ -73,12 +78,13 @@ final class ShardChannel implements AutoCloseable {
   private record Pending(byte[] op, CompletableFuture<Void> done) {}
 
   /**
-   * @param client retries until the request timeout (writes wait out elections)
+   * @param newClient makes the write client, which retries until the request timeout (writes wait
+   *     out elections); a new one replaces it when a write finds the group not running
    * @param readClient does not retry: reads move on to the next replica instead
    */
   ShardChannel(
       String name,
-      RaftClient client,
+      Supplier<RaftClient> newClient,
       RaftClient readClient,
       List<RaftPeerId> replicas,
       Executor executor,
@@ -86,7 +92,8 @@ final class ShardChannel implements AutoCloseable {
       int writeConsistencyFactor) {
     this.waitForAll = writeConsistencyFactor > replicas.size() / 2 + 1;
     this.name = name;
-    this.client = client;
+    this.newClient = newClient;
+    this.client = newClient.get();
     this.readClient = readClient;
     this.replicas = List.copyOf(replicas);
     this.executor = executor;
@@ -143,9 +150,20 @@ final class ShardChannel implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e); // in memory: cannot happen
     }
+    attempt(batch, ByteString.copyFrom(bytes.toByteArray()), System.nanoTime() + timeout.toNanos());
+  }
+
+  /**
+   * Sends one entry. A peer that does not run the group yet (a collection created a moment ago
+   * through another node) answers GroupMismatch, and Ratis then closes the client's ordered window
+   * for good: every later write through it would fail as "already closed". Such an entry reached no
+   * group member, so it is sent again, through a new client, until the request timeout.
+   */
+  private void attempt(List<Pending> batch, ByteString payload, long deadline) {
+    RaftClient c = client;
     CompletableFuture<RaftClientReply> sent;
     try {
-      sent = client.async().send(Message.valueOf(ByteString.copyFrom(bytes.toByteArray())));
+      sent = c.async().send(Message.valueOf(payload));
     } catch (RuntimeException e) {
       inFlight.release();
       batch.forEach(p -> p.done().completeExceptionally(unavailable(e)));
@@ -154,10 +172,19 @@ final class ShardChannel implements AutoCloseable {
     sent.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (reply, error) -> {
-              inFlight.release();
               if (error == null && !reply.isSuccess()) {
                 error = reply.getException();
               }
+              if (error != null
+                  && !closed
+                  && notAccepted(error)
+                  && System.nanoTime() - deadline < 0) {
+                renew(c);
+                CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
+                    .execute(() -> attempt(batch, payload, deadline));
+                return;
+              }
+              inFlight.release();
               if (error != null) {
                 RuntimeException e = unavailable(error);
                 batch.forEach(p -> p.done().completeExceptionally(e));
@@ -188,6 +215,34 @@ final class ShardChannel implements AutoCloseable {
                         }
                       });
             });
+  }
+
+  /** How long a write waits before it is sent again to a group that was not running. */
+  static final long RETRY_MILLIS = 100;
+
+  /** Whether {@code error} says no member of the group took the entry (so it can be resent). */
+  static boolean notAccepted(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof GroupMismatchException || t instanceof AlreadyClosedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Replaces {@code failed} with a new write client (once, however many writes saw it fail). */
+  private void renew(RaftClient failed) {
+    synchronized (newClient) {
+      if (client != failed || closed) {
+        return;
+      }
+      client = newClient.get();
+    }
+    try {
+      failed.close(); // its window is closed for good; this releases its connections
+    } catch (IOException e) {
+      // nothing to release
+    }
   }
 
   private void complete(List<Pending> batch, byte[] reply) {
@@ -362,6 +417,9 @@ final class ShardChannel implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (newClient) {
+      closed = true;
+    }
     try {
       client.close();
       readClient.close();
