@@ -135,18 +135,58 @@ public final class AccessControl {
     return peer;
   }
 
-  /** One request's audit facts, filled in as the request proceeds; recorded once at its end. */
+  /**
+   * One request's audit facts: who sent it and how, fixed when it arrives, then what it asked for
+   * and who it was, set as it is routed and authenticated; recorded once at its end. The request's
+   * threads hand it on to one another; the later facts are volatile, set by one and read by
+   * another.
+   */
   public static final class Audit {
     final long startedNanos = System.nanoTime();
     final Instant timestamp = Instant.now();
-    public String clientIp;
-    public String method;
-    public String path;
-    public String userAgent;
-    public String tracingId;
-    public String operation;
-    public Principal principal;
-    public String collection;
+    final String clientIp;
+    final String method;
+    final String path;
+    final String userAgent;
+    final String tracingId;
+    private volatile String operation;
+    private volatile Principal principal;
+    private volatile String collection;
+
+    /**
+     * @param clientIp the client's address (or the proxy's forwarded one)
+     * @param method the HTTP method, or {@code gRPC}
+     * @param path the path, or the gRPC method as {@code /service/method}
+     * @param userAgent the client's user agent, or null
+     * @param tracingId the request's tracing id header, or null
+     */
+    public Audit(String clientIp, String method, String path, String userAgent, String tracingId) {
+      this.clientIp = clientIp;
+      this.method = method;
+      this.path = path;
+      this.userAgent = userAgent;
+      this.tracingId = tracingId;
+    }
+
+    /** A request whose connection facts the audit log does not need (it will not be recorded). */
+    public static Audit unrecorded() {
+      return new Audit(null, null, null, null, null);
+    }
+
+    /** The operation id the request was routed to. */
+    public void operation(String operation) {
+      this.operation = operation;
+    }
+
+    /** Who the request authenticated as. */
+    public void principal(Principal principal) {
+      this.principal = principal;
+    }
+
+    /** The collection the request names, if any. */
+    public void collection(String collection) {
+      this.collection = collection;
+    }
   }
 
   /**

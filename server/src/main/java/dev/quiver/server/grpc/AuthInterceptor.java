@@ -58,24 +58,10 @@ final class AuthInterceptor implements ServerInterceptor {
     if (action.isPresent() && action.get().requirement() == Requirement.OPEN) {
       return next.startCall(call, headers);
     }
-    var audit = new AccessControl.Audit();
-    audit.operation = action.map(Action::operation).orElse(null);
     boolean audited = access.auditLog().enabled() && AccessControl.audited(action.orElse(null));
-    if (audited) { // what only the audit log reads
-      audit.method = "gRPC";
-      audit.path = "/" + method;
-      audit.userAgent =
-          headers.get(Metadata.Key.of("user-agent", Metadata.ASCII_STRING_MARSHALLER));
-      audit.tracingId = first(headers, "x-request-id", "x-tracing-id", "traceparent");
-      SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-      audit.clientIp =
-          access.clientIp(
-              remote instanceof InetSocketAddress a
-                  ? a.getAddress().getHostAddress()
-                  : String.valueOf(remote),
-              first(headers, "forwarded"),
-              first(headers, "x-forwarded-for"));
-    }
+    AccessControl.Audit audit =
+        audited ? arrived(call, headers, method) : AccessControl.Audit.unrecorded();
+    audit.operation(action.map(Action::operation).orElse(null));
 
     Principal principal;
     try {
@@ -87,7 +73,7 @@ final class AuthInterceptor implements ServerInterceptor {
       new AuditingCall<>(call, audit, audited).refuse(e);
       return new ServerCall.Listener<>() {};
     }
-    audit.principal = principal;
+    audit.principal(principal);
     if (action.isEmpty()) {
       String message = "Forbidden: " + method + " has no access rule";
       if (audited) {
@@ -127,7 +113,7 @@ final class AuthInterceptor implements ServerInterceptor {
               lookups = Lookups.of(m);
             }
           }
-          audit.collection = collection;
+          audit.collection(collection);
           access.authorize(principal, action.get(), collection, lookups);
         } catch (Forbidden f) {
           denied = true;
@@ -162,6 +148,22 @@ final class AuthInterceptor implements ServerInterceptor {
         }
       }
     };
+  }
+
+  /** What only the audit log reads: where the call came from and how. */
+  private AccessControl.Audit arrived(ServerCall<?, ?> call, Metadata headers, String method) {
+    SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    return new AccessControl.Audit(
+        access.clientIp(
+            remote instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress()
+                : String.valueOf(remote),
+            first(headers, "forwarded"),
+            first(headers, "x-forwarded-for")),
+        "gRPC",
+        "/" + method,
+        headers.get(Metadata.Key.of("user-agent", Metadata.ASCII_STRING_MARSHALLER)),
+        first(headers, "x-request-id", "x-tracing-id", "traceparent"));
   }
 
   private static String first(Metadata headers, String... names) {

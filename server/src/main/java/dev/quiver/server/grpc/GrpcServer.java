@@ -80,9 +80,9 @@ public final class GrpcServer implements AutoCloseable {
             .addService(new CollectionsService(dispatcher, defaults))
             .addService(new PointsService(dispatcher))
             .addService(health.getHealthService())
-            // Not implemented yet, but registered so that calls are authenticated and audited
-            // before they are answered UNIMPLEMENTED.
             .addService(new SnapshotsService(dispatcher))
+            // Qdrant's StorageRead service is not served; registered so that its calls are
+            // authenticated and audited before they are answered UNIMPLEMENTED
             .addService(new StorageReadGrpc.StorageReadImplBase() {})
             .intercept(new AuthInterceptor(access))
             .intercept(new Offload(executor, limits))

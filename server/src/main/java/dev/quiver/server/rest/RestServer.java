@@ -308,16 +308,16 @@ public final class RestServer implements AutoCloseable {
         return;
       }
       Router.Match match = router.match(req.method(), uri.rawPath());
-      var audit = new AccessControl.Audit();
-      audit.method = req.method().name();
-      audit.path = uri.rawPath();
-      audit.userAgent = req.headers().get(HttpHeaderNames.USER_AGENT);
-      audit.tracingId = firstHeader(req, "x-request-id", "x-tracing-id", "traceparent");
-      audit.clientIp =
-          access.clientIp(
-              ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress(),
-              req.headers().get("forwarded"),
-              req.headers().get("x-forwarded-for"));
+      var audit =
+          new AccessControl.Audit(
+              access.clientIp(
+                  ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress(),
+                  req.headers().get("forwarded"),
+                  req.headers().get("x-forwarded-for")),
+              req.method().name(),
+              uri.rawPath(),
+              req.headers().get(HttpHeaderNames.USER_AGENT),
+              firstHeader(req, "x-request-id", "x-tracing-id", "traceparent"));
       var credentials =
           new Credentials(
               req.headers().get("api-key"), req.headers().get(HttpHeaderNames.AUTHORIZATION));
@@ -463,9 +463,10 @@ public final class RestServer implements AutoCloseable {
       boolean open = action != null && action.requirement() == Requirement.OPEN;
       Principal principal = Principal.ANONYMOUS;
       AccessControl.Audit audit = q.audit();
+      String collection = match == null ? null : match.params().get("collection_name");
       if (action != null) {
-        audit.operation = action.operation();
-        audit.collection = match.params().get("collection_name");
+        audit.operation(action.operation());
+        audit.collection(collection);
       }
       boolean audited = !open && AccessControl.audited(action);
       if (!open) {
@@ -479,7 +480,7 @@ public final class RestServer implements AutoCloseable {
           }
           return RestResponse.text(status, e.getMessage());
         }
-        audit.principal = principal;
+        audit.principal(principal);
       }
       if (match == null) {
         return RestResponse.error(
@@ -506,7 +507,7 @@ public final class RestServer implements AutoCloseable {
               // the handler answers malformed bodies
             }
           }
-          access.authorize(principal, action, audit.collection, lookups);
+          access.authorize(principal, action, collection, lookups);
         }
         Router.Handler handler = handlers.get(action.operation());
         if (handler == null) {
