@@ -116,6 +116,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
   private final P2pConnectionLog connectionLog;
   private final ClusterAudit audit;
   private final MetaStateMachine meta;
+  private final ClusterMetadata clusterMetadata;
   private final ShardMembership membership;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final SnapshotStore snapshots;
@@ -141,6 +142,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
     this.clusterDir = settings.storagePath().resolve("cluster");
     this.bindings = new GroupBindings(clusterDir.resolve("groups"));
     this.meta = new MetaStateMachine(this);
+    this.clusterMetadata = new RaftClusterMetadata(meta, this::propose);
     this.membership =
         new ShardMembership(
             meta,
@@ -616,7 +618,7 @@ public final class RaftCluster implements Dispatcher, MetaStateMachine.Effects {
 
   @Override
   public ClusterMetadata clusterMetadata() {
-    return new RaftClusterMetadata(meta, this::propose);
+    return clusterMetadata;
   }
 
   @Override
