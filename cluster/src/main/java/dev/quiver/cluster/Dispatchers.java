@@ -1,9 +1,11 @@
 package dev.quiver.cluster;
 
-import dev.quiver.cluster.internal.SingleNodeDispatcher;
+import dev.quiver.cluster.internal.local.SingleNodeDispatcher;
 import dev.quiver.cluster.internal.raft.RaftCluster;
 import dev.quiver.storage.CollectionRegistry;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** Chooses the dispatcher at start-up. */
@@ -23,7 +25,7 @@ public final class Dispatchers {
   /** As {@link #singleNode(CollectionRegistry, java.nio.file.Path)}, enforcing {@code quota}. */
   public static Dispatcher singleNode(
       CollectionRegistry registry, Path snapshotsPath, ResourceQuota quota) {
-    return new SingleNodeDispatcher(registry, snapshotsPath, quota);
+    return new SingleNodeDispatcher(registry, snapshotsPath, quota, requestThreads());
   }
 
   /**
@@ -37,6 +39,12 @@ public final class Dispatchers {
       CollectionRegistry registry,
       ResourceQuota quota,
       ScheduledExecutorService timers) {
-    return RaftCluster.start(settings, registry, quota, timers);
+    return RaftCluster.start(settings, registry, quota, requestThreads(), timers);
+  }
+
+  /** Virtual threads for the per-shard calls of requests, named after their job. */
+  private static ExecutorService requestThreads() {
+    return Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("quiver-shard-call-", 0).factory());
   }
 }

@@ -78,7 +78,7 @@ public final class AccessControl {
   public void checkStateful(Principal p) {
     ValueExists v = p.valueExists();
     if (v != null) {
-      if (!dispatcher.collectionExists(v.collection())) {
+      if (!dispatcher.catalog().collectionExists(v.collection())) {
         throw new AuthenticationFailed("Invalid JWT, stateful validation failed", true);
       }
       // one point must hold every listed entry, two on the same key included (as Qdrant's must)
@@ -86,8 +86,9 @@ public final class AccessControl {
       for (ValueExists.Match m : v.matches()) {
         must.add(new Condition.Match(m.key(), toValue(m.value())));
       }
-      if (!dispatcher.payloadMatchExists(
-          v.collection(), new Filter(must, List.of(), List.of(), null))) {
+      if (!dispatcher
+          .points()
+          .payloadMatchExists(v.collection(), new Filter(must, List.of(), List.of(), null))) {
         throw new AuthenticationFailed("Invalid JWT, stateful validation failed", false);
       }
     }

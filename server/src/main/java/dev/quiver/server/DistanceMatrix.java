@@ -73,13 +73,15 @@ public final class DistanceMatrix {
     // each sampled point's search among the others: by its dense or its sparse vector
     Map<PointId, Function<Filter, SearchRequest>> vectors = new HashMap<>();
     for (PointRecord r :
-        dispatcher.retrieve(
-            collection,
-            ids,
-            WithPayload.NONE,
-            WithVectors.only(List.of(using)),
-            consistency,
-            shards)) {
+        dispatcher
+            .points()
+            .retrieve(
+                collection,
+                ids,
+                WithPayload.NONE,
+                WithVectors.only(List.of(using)),
+                consistency,
+                shards)) {
       float[] dense = r.vectors() == null ? null : r.vectors().get(using);
       var sparse = r.sparseVectors() == null ? null : r.sparseVectors().get(using);
       if (dense != null) {
@@ -126,7 +128,7 @@ public final class DistanceMatrix {
       }
       Filter among = new Filter(List.of(new Condition.HasId(others)), List.of(), List.of(), null);
       for (ScoredPoint hit :
-          dispatcher.search(collection, search.apply(among), consistency, shards)) {
+          dispatcher.points().search(collection, search.apply(among), consistency, shards)) {
         pairs.add(new Pair(a, hit.id(), hit.score()));
       }
     }

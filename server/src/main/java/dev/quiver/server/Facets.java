@@ -39,7 +39,7 @@ public final class Facets {
       int limit,
       ReadConsistency consistency,
       ShardSelector shards) {
-    var index = dispatcher.payloadIndexes(collection).get(key);
+    var index = dispatcher.catalog().payloadIndexes(collection).get(key);
     if (index == null || !FACET_TYPES.contains(index.dataType())) {
       throw new StorageException.BadInput(
           "Index required but not found for \""

@@ -55,8 +55,15 @@ final class FormulaRescore {
       List<String> top = keys.stream().map(FormulaRescore::topKey).distinct().toList();
       payloads = new HashMap<>();
       for (PointRecord r :
-          dispatcher.retrieve(
-              collection, ids, WithPayload.include(top), WithVectors.NONE, consistency, shards)) {
+          dispatcher
+              .points()
+              .retrieve(
+                  collection,
+                  ids,
+                  WithPayload.include(top),
+                  WithVectors.NONE,
+                  consistency,
+                  shards)) {
         payloads.put(r.id(), r.payload() == null ? Value.Struct.EMPTY : r.payload());
       }
     }
@@ -68,6 +75,7 @@ final class FormulaRescore {
               Queries.ids(union.keySet()), new Filter(List.of(c), List.of(), List.of(), null));
       for (PointRecord r :
           dispatcher
+              .points()
               .scroll(
                   collection,
                   only,

@@ -138,13 +138,15 @@ public final class Groups {
       return out;
     }
     for (PointRecord r :
-        dispatcher.retrieve(
-            dispatcher.resolve(withLookup.collection()),
-            List.copyOf(byId.keySet()),
-            withLookup.withPayload(),
-            withLookup.withVectors(),
-            consistency,
-            ShardSelector.ALL)) {
+        dispatcher
+            .points()
+            .retrieve(
+                dispatcher.catalog().resolve(withLookup.collection()),
+                List.copyOf(byId.keySet()),
+                withLookup.withPayload(),
+                withLookup.withVectors(),
+                consistency,
+                ShardSelector.ALL)) {
       out.put(byId.get(r.id()), r);
     }
     return out;

@@ -124,12 +124,12 @@ public final class Metrics {
   }
 
   private void collections(StringBuilder out) {
-    List<String> names = dispatcher.listCollections();
+    List<String> names = dispatcher.catalog().listCollections();
     List<long[]> counts = new ArrayList<>(); // points, vectors
     List<String> present = new ArrayList<>();
     for (String name : names) {
       try {
-        CollectionInfo info = dispatcher.collectionInfo(name);
+        CollectionInfo info = dispatcher.catalog().collectionInfo(name);
         CollectionConfig c = info.config();
         long kinds = c.vectors().size() + c.sparseVectors().size();
         counts.add(new long[] {info.pointsCount(), info.pointsCount() * Math.max(1, kinds)});
@@ -155,7 +155,7 @@ public final class Metrics {
   }
 
   private void cluster(StringBuilder out) {
-    ClusterStatus status = dispatcher.clusterStatus();
+    ClusterStatus status = dispatcher.cluster().clusterStatus();
     ResponseStats.family(out, "cluster_enabled", "gauge", "is cluster support enabled");
     ResponseStats.sample(out, "cluster_enabled", List.of(), List.of(), status.enabled() ? 1 : 0);
     if (!status.enabled()) {

@@ -21,55 +21,62 @@ public final class NamedVectors {
   public static void create(
       Dispatcher dispatcher, String collection, String name, VectorParams params) {
     check(name);
-    dispatcher.updateCollection(
-        collection,
-        c -> {
-          requireNew(c, name);
-          if (c.unnamedVector()) {
-            throw new StorageException.BadInput(
-                "Collection `"
-                    + collection
-                    + "` has an unnamed vector: named ones cannot be added");
-          }
-          Map<String, VectorParams> vectors = new HashMap<>(c.vectors());
-          vectors.put(name, params);
-          return with(c, vectors);
-        });
+    dispatcher
+        .catalog()
+        .updateCollection(
+            collection,
+            c -> {
+              requireNew(c, name);
+              if (c.unnamedVector()) {
+                throw new StorageException.BadInput(
+                    "Collection `"
+                        + collection
+                        + "` has an unnamed vector: named ones cannot be added");
+              }
+              Map<String, VectorParams> vectors = new HashMap<>(c.vectors());
+              vectors.put(name, params);
+              return with(c, vectors);
+            });
   }
 
   /** Adds sparse vector {@code name}. */
   public static void createSparse(
       Dispatcher dispatcher, String collection, String name, SparseVectorParams params) {
     check(name);
-    dispatcher.updateCollection(
-        collection,
-        c -> {
-          requireNew(c, name);
-          Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
-          sparse.put(name, params);
-          return c.withSparseVectors(sparse);
-        });
+    dispatcher
+        .catalog()
+        .updateCollection(
+            collection,
+            c -> {
+              requireNew(c, name);
+              Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
+              sparse.put(name, params);
+              return c.withSparseVectors(sparse);
+            });
   }
 
   public static void delete(Dispatcher dispatcher, String collection, String name) {
-    dispatcher.updateCollection(
-        collection,
-        c -> {
-          if (c.sparseVectors().containsKey(name)) {
-            Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
-            sparse.remove(name);
-            return c.withSparseVectors(sparse);
-          }
-          if (!c.vectors().containsKey(name)) {
-            throw new StorageException.NotFound("Vector with name `" + name + "` does not exist");
-          }
-          if (name.isEmpty()) {
-            throw new StorageException.BadInput("The unnamed vector cannot be deleted");
-          }
-          Map<String, VectorParams> vectors = new HashMap<>(c.vectors());
-          vectors.remove(name);
-          return with(c, vectors);
-        });
+    dispatcher
+        .catalog()
+        .updateCollection(
+            collection,
+            c -> {
+              if (c.sparseVectors().containsKey(name)) {
+                Map<String, SparseVectorParams> sparse = new HashMap<>(c.sparseVectors());
+                sparse.remove(name);
+                return c.withSparseVectors(sparse);
+              }
+              if (!c.vectors().containsKey(name)) {
+                throw new StorageException.NotFound(
+                    "Vector with name `" + name + "` does not exist");
+              }
+              if (name.isEmpty()) {
+                throw new StorageException.BadInput("The unnamed vector cannot be deleted");
+              }
+              Map<String, VectorParams> vectors = new HashMap<>(c.vectors());
+              vectors.remove(name);
+              return with(c, vectors);
+            });
   }
 
   private static void requireNew(CollectionConfig c, String name) {

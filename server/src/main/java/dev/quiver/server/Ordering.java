@@ -55,7 +55,7 @@ public final class Ordering {
       WithVectors withVectors,
       ReadConsistency consistency,
       ShardSelector shards) {
-    var index = dispatcher.payloadIndexes(collection).get(by.key());
+    var index = dispatcher.catalog().payloadIndexes(collection).get(by.key());
     boolean datetime = index != null && index.dataType().equals("datetime");
     if (index == null || !RANGE_TYPES.contains(index.dataType())) {
       throw new StorageException.BadInput(

@@ -34,8 +34,10 @@ final class Pages {
     PointId offset = null;
     do {
       ScrollPage page =
-          dispatcher.scroll(
-              collection, filter, offset, PAGE, withPayload, withVectors, consistency, shards);
+          dispatcher
+              .points()
+              .scroll(
+                  collection, filter, offset, PAGE, withPayload, withVectors, consistency, shards);
       page.points().forEach(action);
       offset = page.nextOffset();
     } while (offset != null);

@@ -229,7 +229,7 @@ public final class Queries {
           case null, default -> null;
         };
     if (direct != null) {
-      return dispatcher.search(collection, direct, consistency, shards);
+      return dispatcher.points().search(collection, direct, consistency, shards);
     }
     Run run = new Run(dispatcher, collection, consistency, shards);
     List<ScoredPoint> ranked =
@@ -333,6 +333,7 @@ public final class Queries {
       List<ScoredPoint> out = new ArrayList<>();
       for (PointRecord r :
           dispatcher
+              .points()
               .scroll(
                   collection,
                   filter,
@@ -455,36 +456,41 @@ public final class Queries {
             case Example.Point p -> new Example.Multi(pointRows(s, p.id(), excluded)).flat();
           };
       Filter restricted = among == null ? filter : and(filter, ids(among));
-      return dispatcher.search(
-          collection,
-          new SearchRequest(
-              s.using(),
-              target,
-              limit,
-              0,
-              s.scoreThreshold(),
-              WithPayload.NONE,
-              WithVectors.NONE,
-              null,
-              true,
-              without(restricted, excluded)),
-          consistency,
-          shards);
+      return dispatcher
+          .points()
+          .search(
+              collection,
+              new SearchRequest(
+                  s.using(),
+                  target,
+                  limit,
+                  0,
+                  s.scoreThreshold(),
+                  WithPayload.NONE,
+                  WithVectors.NONE,
+                  null,
+                  true,
+                  without(restricted, excluded)),
+              consistency,
+              shards);
     }
 
     /** A point's multivector, read from the stage's lookup location (then excluded if local). */
     private float[][] pointRows(Stage s, PointId id, Set<PointId> excluded) {
       Lookup lookup = s.lookup();
-      String source = lookup == null ? collection : dispatcher.resolve(lookup.collection());
+      String source =
+          lookup == null ? collection : dispatcher.catalog().resolve(lookup.collection());
       String name = lookup == null || lookup.vector() == null ? s.using() : lookup.vector();
       for (PointRecord r :
-          dispatcher.retrieve(
-              source,
-              List.of(id),
-              WithPayload.NONE,
-              WithVectors.only(List.of(name)),
-              consistency,
-              lookup == null ? shards : ShardSelector.ALL)) {
+          dispatcher
+              .points()
+              .retrieve(
+                  source,
+                  List.of(id),
+                  WithPayload.NONE,
+                  WithVectors.only(List.of(name)),
+                  consistency,
+                  lookup == null ? shards : ShardSelector.ALL)) {
         float[][] rows = r.multiVectors() == null ? null : r.multiVectors().get(name);
         if (rows != null) {
           if (lookup == null) {
@@ -596,18 +602,20 @@ public final class Queries {
     /** A plain search for {@code target} (restricted to prefetched points: an exact one). */
     private <V> List<ScoredPoint> search(
         Kind<V> kind, Stage s, Filter filter, V target, int limit, boolean restricted) {
-      return dispatcher.search(
-          collection,
-          kind.request(
-              target,
-              limit,
-              s.scoreThreshold(),
-              WithVectors.NONE,
-              s.hnswEf(),
-              s.exact() || restricted,
-              filter),
-          consistency,
-          shards);
+      return dispatcher
+          .points()
+          .search(
+              collection,
+              kind.request(
+                  target,
+                  limit,
+                  s.scoreThreshold(),
+                  WithVectors.NONE,
+                  s.hnswEf(),
+                  s.exact() || restricted,
+                  filter),
+              consistency,
+              shards);
     }
 
     /**
@@ -641,7 +649,7 @@ public final class Queries {
               ? among.size()
               : s.exact()
                   ? Integer.MAX_VALUE
-                  : dispatcher.count(collection, filter, consistency, shards);
+                  : dispatcher.points().count(collection, filter, consistency, shards);
       boolean all = among != null || s.exact() || matching <= EXACT_CANDIDATES;
       int fetch =
           all
@@ -653,18 +661,20 @@ public final class Queries {
       Map<PointId, ScoredPoint> out = new LinkedHashMap<>();
       for (V a : all ? attract.subList(0, 1) : attract) {
         for (ScoredPoint p :
-            dispatcher.search(
-                collection,
-                kind.request(
-                    a,
-                    fetch,
-                    null,
-                    WithVectors.only(List.of(s.using())),
-                    all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
-                    all,
-                    filter),
-                consistency,
-                shards)) {
+            dispatcher
+                .points()
+                .search(
+                    collection,
+                    kind.request(
+                        a,
+                        fetch,
+                        null,
+                        WithVectors.only(List.of(s.using())),
+                        all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
+                        all,
+                        filter),
+                    consistency,
+                    shards)) {
           out.putIfAbsent(p.id(), p);
         }
       }
@@ -680,18 +690,20 @@ public final class Queries {
         Kind<V> kind, Stage s, Filter filter, V target, Mmr mmr, Set<PointId> among, int limit) {
       int pool = Math.max(limit, mmr.candidates() == null ? limit : mmr.candidates());
       List<ScoredPoint> candidates =
-          dispatcher.search(
-              collection,
-              kind.request(
-                  target,
-                  pool,
-                  s.scoreThreshold(),
-                  WithVectors.only(List.of(s.using())),
-                  s.hnswEf(),
-                  s.exact() || among != null,
-                  filter),
-              consistency,
-              shards);
+          dispatcher
+              .points()
+              .search(
+                  collection,
+                  kind.request(
+                      target,
+                      pool,
+                      s.scoreThreshold(),
+                      WithVectors.only(List.of(s.using())),
+                      s.hnswEf(),
+                      s.exact() || among != null,
+                      filter),
+                  consistency,
+                  shards);
       V query = kind.prepare(target);
       int n = candidates.size();
       List<V> vectors = new ArrayList<>(n);
@@ -741,7 +753,9 @@ public final class Queries {
       if (!none && !ranked.isEmpty()) {
         List<PointId> ids = ranked.stream().map(ScoredPoint::id).toList();
         for (PointRecord r :
-            dispatcher.retrieve(collection, ids, withPayload, withVectors, consistency, shards)) {
+            dispatcher
+                .points()
+                .retrieve(collection, ids, withPayload, withVectors, consistency, shards)) {
           records.put(r.id(), r);
         }
       }
@@ -776,7 +790,8 @@ public final class Queries {
         this.stage = stage;
         this.kind = kind;
         Lookup lookup = stage.lookup();
-        this.source = lookup == null ? collection : dispatcher.resolve(lookup.collection());
+        this.source =
+            lookup == null ? collection : dispatcher.catalog().resolve(lookup.collection());
         this.sourceVector =
             lookup == null || lookup.vector() == null ? stage.using() : lookup.vector();
       }
@@ -798,13 +813,15 @@ public final class Queries {
         Map<PointId, V> stored = new HashMap<>();
         if (!ids.isEmpty()) {
           for (PointRecord r :
-              dispatcher.retrieve(
-                  source,
-                  ids,
-                  WithPayload.NONE,
-                  WithVectors.only(List.of(sourceVector)),
-                  consistency,
-                  stage.lookup() == null ? shards : ShardSelector.ALL)) {
+              dispatcher
+                  .points()
+                  .retrieve(
+                      source,
+                      ids,
+                      WithPayload.NONE,
+                      WithVectors.only(List.of(sourceVector)),
+                      consistency,
+                      stage.lookup() == null ? shards : ShardSelector.ALL)) {
             V v = kind.stored(r.vectors(), r.sparseVectors(), sourceVector);
             if (v != null) {
               stored.put(r.id(), v);
@@ -848,7 +865,7 @@ public final class Queries {
 
     private CollectionConfig config() {
       if (config == null) {
-        config = dispatcher.config(collection);
+        config = dispatcher.catalog().config(collection);
       }
       return config;
     }

@@ -110,7 +110,7 @@ public final class StrictMode {
    * collection's payload indexes and points count read when a check needs them), else {@link #OFF}.
    */
   public static StrictMode of(Dispatcher dispatcher, String collection) {
-    CollectionConfig config = dispatcher.config(collection);
+    CollectionConfig config = dispatcher.catalog().config(collection);
     Value.Struct s = config.strictMode();
     if (s == null || !(s.fields().get("enabled") instanceof Value.Bool b) || !b.value()) {
       return OFF;
@@ -122,10 +122,10 @@ public final class StrictMode {
     return new StrictMode(
         collection,
         s.fields(),
-        () -> dispatcher.payloadIndexes(collection),
-        () -> dispatcher.count(collection, null),
+        () -> dispatcher.catalog().payloadIndexes(collection),
+        () -> dispatcher.points().count(collection, null),
         bytes,
-        () -> dispatcher.localPayloadBytes(collection));
+        () -> dispatcher.points().localPayloadBytes(collection));
   }
 
   /**

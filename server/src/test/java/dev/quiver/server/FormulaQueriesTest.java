@@ -51,18 +51,20 @@ class FormulaQueriesTest {
   @BeforeEach
   void setUp() {
     dispatcher = Dispatchers.singleNode(Storage.open(dir.resolve("storage")), dir.resolve("snap"));
-    dispatcher.createCollection(
-        "c",
-        new CollectionConfig(
-            Map.of("", new VectorParams(2, Distance.DOT, null)),
-            2,
-            1,
-            1,
-            false,
-            HnswConfig.DEFAULT,
-            OptimizersConfig.DEFAULT,
-            WalConfig.DEFAULT,
-            ShardingMethod.AUTO));
+    dispatcher
+        .catalog()
+        .createCollection(
+            "c",
+            new CollectionConfig(
+                Map.of("", new VectorParams(2, Distance.DOT, null)),
+                2,
+                1,
+                1,
+                false,
+                HnswConfig.DEFAULT,
+                OptimizersConfig.DEFAULT,
+                WalConfig.DEFAULT,
+                ShardingMethod.AUTO));
     List<Point> points = new ArrayList<>();
     for (int i = 0; i < N; i++) {
       double angle = i * Math.PI / (2 * N);
@@ -78,7 +80,7 @@ class FormulaQueriesTest {
               Map.of("", new float[] {(float) Math.cos(angle), (float) Math.sin(angle)}),
               new Value.Struct(payload)));
     }
-    dispatcher.update("c", new UpdateOp.Upsert(points), true);
+    dispatcher.points().update("c", new UpdateOp.Upsert(points), true);
   }
 
   @AfterEach

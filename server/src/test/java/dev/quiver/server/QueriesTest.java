@@ -58,8 +58,8 @@ class QueriesTest {
     dispatcher =
         dev.quiver.cluster.Dispatchers.singleNode(
             Storage.open(dir.resolve("storage")), dir.resolve("snap"));
-    dispatcher.createCollection("c", config());
-    dispatcher.createCollection("groups", config());
+    dispatcher.catalog().createCollection("c", config());
+    dispatcher.catalog().createCollection("groups", config());
     Random r = new Random(SEED);
     List<Point> points = new ArrayList<>();
     for (int i = 0; i < N; i++) {
@@ -75,7 +75,7 @@ class QueriesTest {
               Map.of("", v),
               new Value.Struct(Map.of("n", new Value.Int(i), "group", new Value.Int(i % 7)))));
     }
-    dispatcher.update("c", new UpdateOp.Upsert(points), true);
+    dispatcher.points().update("c", new UpdateOp.Upsert(points), true);
     List<Point> groupPoints = new ArrayList<>();
     for (int g = 0; g < 7; g++) {
       groupPoints.add(
@@ -84,7 +84,7 @@ class QueriesTest {
               Map.of("", new float[DIM]),
               new Value.Struct(Map.of("name", new Value.Str("group " + g)))));
     }
-    dispatcher.update("groups", new UpdateOp.Upsert(groupPoints), true);
+    dispatcher.points().update("groups", new UpdateOp.Upsert(groupPoints), true);
   }
 
   @AfterEach
@@ -332,7 +332,9 @@ class QueriesTest {
 
   @Test
   void orderBySampleAndIdOrderWithoutAQuery() {
-    dispatcher.setPayloadIndex("c", "n", new PayloadIndexSpec("integer", Value.Struct.EMPTY));
+    dispatcher
+        .catalog()
+        .setPayloadIndex("c", "n", new PayloadIndexSpec("integer", Value.Struct.EMPTY));
     var ordered = run(new Queries.Query.OrderBy(new Ordering.OrderBy("n", true, null)), 3);
     assertThat(ids(ordered))
         .containsExactly(new PointId.Num(N - 1), new PointId.Num(N - 2), new PointId.Num(N - 3));

@@ -53,18 +53,20 @@ class SparseQueriesTest {
     dispatcher =
         dev.quiver.cluster.Dispatchers.singleNode(
             Storage.open(dir.resolve("storage")), dir.resolve("snap"));
-    dispatcher.createCollection(
-        "c",
-        new CollectionConfig(
-                Map.of("", new VectorParams(2, Distance.DOT, null)),
-                1,
-                1,
-                1,
-                false,
-                HnswConfig.DEFAULT,
-                OptimizersConfig.DEFAULT,
-                WalConfig.DEFAULT)
-            .withSparseVectors(Map.of("s", SparseVectorParams.DEFAULT)));
+    dispatcher
+        .catalog()
+        .createCollection(
+            "c",
+            new CollectionConfig(
+                    Map.of("", new VectorParams(2, Distance.DOT, null)),
+                    1,
+                    1,
+                    1,
+                    false,
+                    HnswConfig.DEFAULT,
+                    OptimizersConfig.DEFAULT,
+                    WalConfig.DEFAULT)
+                .withSparseVectors(Map.of("s", SparseVectorParams.DEFAULT)));
     Random r = new Random(SEED);
     List<Point> points = new ArrayList<>();
     for (int i = 0; i < N; i++) {
@@ -78,7 +80,7 @@ class SparseQueriesTest {
       vectors.put(id, v);
       points.add(new Point(id, Map.of("", new float[] {1, 0}), Map.of("s", v), null));
     }
-    dispatcher.update("c", new UpdateOp.Upsert(points), true);
+    dispatcher.points().update("c", new UpdateOp.Upsert(points), true);
   }
 
   @AfterEach

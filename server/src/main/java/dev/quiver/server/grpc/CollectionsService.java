@@ -37,9 +37,12 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "Create",
         o,
         () -> {
-          dispatcher.createCollection(
-              name(r.getCollectionName()),
-              defaults.resolve(ProtoCodec.createCollection(r), dispatcher.defaultShardNumber()));
+          dispatcher
+              .catalog()
+              .createCollection(
+                  name(r.getCollectionName()),
+                  defaults.resolve(
+                      ProtoCodec.createCollection(r), dispatcher.catalog().defaultShardNumber()));
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
               .setTime(secs(t))
@@ -56,7 +59,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var update = ProtoCodec.updateCollection(r);
-          dispatcher.updateCollection(target(r.getCollectionName()), update::apply);
+          dispatcher.catalog().updateCollection(target(r.getCollectionName()), update::apply);
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
               .setTime(secs(t))
@@ -88,7 +91,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var b = Collections.ListCollectionsResponse.newBuilder();
-          dispatcher.listCollections().stream()
+          dispatcher.catalog().listCollections().stream()
               .filter(AuthInterceptor.principal().access().visible())
               .forEach(
                   n -> b.addCollections(Collections.CollectionDescription.newBuilder().setName(n)));
@@ -105,7 +108,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () ->
             Collections.CollectionOperationResponse.newBuilder()
-                .setResult(dispatcher.deleteCollection(name(r.getCollectionName())))
+                .setResult(dispatcher.catalog().deleteCollection(name(r.getCollectionName())))
                 .setTime(secs(t))
                 .build());
   }
@@ -122,7 +125,8 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
             Collections.CollectionExistsResponse.newBuilder()
                 .setResult(
                     Collections.CollectionExists.newBuilder()
-                        .setExists(dispatcher.collectionExists(name(r.getCollectionName()))))
+                        .setExists(
+                            dispatcher.catalog().collectionExists(name(r.getCollectionName()))))
                 .setTime(secs(t))
                 .build());
   }
@@ -135,12 +139,14 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var k = ProtoCodec.createShardKey(r.getRequest());
-          dispatcher.createShardKey(
-              target(r.getCollectionName()),
-              k.key(),
-              k.shards(),
-              k.replicationFactor(),
-              k.placement());
+          dispatcher
+              .catalog()
+              .createShardKey(
+                  target(r.getCollectionName()),
+                  k.key(),
+                  k.shards(),
+                  k.replicationFactor(),
+                  k.placement());
           return Collections.CreateShardKeyResponse.newBuilder().setResult(true).build();
         });
   }
@@ -152,9 +158,11 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "DeleteShardKey",
         o,
         () -> {
-          dispatcher.deleteShardKey(
-              target(r.getCollectionName()),
-              ProtoCodec.shardKey(r.getRequest().getShardKey(), "request.shard_key"));
+          dispatcher
+              .catalog()
+              .deleteShardKey(
+                  target(r.getCollectionName()),
+                  ProtoCodec.shardKey(r.getRequest().getShardKey(), "request.shard_key"));
           return Collections.DeleteShardKeyResponse.newBuilder().setResult(true).build();
         });
   }
@@ -168,7 +176,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           var b = Collections.ListShardKeysResponse.newBuilder();
-          var keys = dispatcher.shardKeys(target(r.getCollectionName()));
+          var keys = dispatcher.catalog().shardKeys(target(r.getCollectionName()));
           for (var key : keys == null ? List.<ShardKey>of() : keys) {
             b.addShardKeys(
                 Collections.ShardKeyDescription.newBuilder().setKey(ProtoCodec.proto(key)));
@@ -184,7 +192,9 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
     GrpcErrors.unary(
         "CollectionClusterInfo",
         o,
-        () -> ProtoCodec.proto(dispatcher.collectionClusterInfo(target(r.getCollectionName()))));
+        () ->
+            ProtoCodec.proto(
+                dispatcher.cluster().collectionClusterInfo(target(r.getCollectionName()))));
   }
 
   @Override
@@ -195,8 +205,9 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "UpdateCollectionClusterSetup",
         o,
         () -> {
-          dispatcher.updateCollectionCluster(
-              target(r.getCollectionName()), ProtoCodec.shardOperation(r));
+          dispatcher
+              .cluster()
+              .updateCollectionCluster(target(r.getCollectionName()), ProtoCodec.shardOperation(r));
           return Collections.UpdateCollectionClusterSetupResponse.newBuilder()
               .setResult(true)
               .build();
@@ -205,8 +216,9 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
 
   /** The collection's info with its payload schema (points counted per indexed field). */
   private Collections.CollectionInfo collectionInfo(String name) {
-    var b = ProtoCodec.proto(dispatcher.collectionInfo(name)).toBuilder();
+    var b = ProtoCodec.proto(dispatcher.catalog().collectionInfo(name)).toBuilder();
     dispatcher
+        .catalog()
         .payloadIndexes(name)
         .forEach(
             (field, spec) ->
@@ -214,14 +226,14 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
                     field,
                     Collections.PayloadSchemaInfo.newBuilder()
                         .setDataType(ProtoCodec.payloadSchemaType(spec.dataType()))
-                        .setPoints(dispatcher.count(name, Filter.hasValue(field)))
+                        .setPoints(dispatcher.points().count(name, Filter.hasValue(field)))
                         .build()));
     return b.build();
   }
 
   /** The collection a request names, an alias resolved. */
   private String target(String collection) {
-    return dispatcher.resolve(name(collection));
+    return dispatcher.catalog().resolve(name(collection));
   }
 
   @Override
@@ -232,7 +244,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "UpdateAliases",
         o,
         () -> {
-          dispatcher.changeAliases(ProtoCodec.aliasActions(r));
+          dispatcher.catalog().changeAliases(ProtoCodec.aliasActions(r));
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
               .setTime(secs(t))
@@ -259,6 +271,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
     var b = Collections.ListAliasesResponse.newBuilder();
     var visible = AuthInterceptor.principal().access().visible();
     dispatcher
+        .catalog()
         .aliases()
         .forEach(
             (alias, target) -> {

@@ -41,7 +41,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
 
   /** The collection a request names, an alias resolved. */
   private String target(String collection) {
-    return dispatcher.resolve(name(collection));
+    return dispatcher.catalog().resolve(name(collection));
   }
 
   @Override
@@ -180,7 +180,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           // decoded inside: a bad shard key or selector is the client's error, not a failed call
           UpdateOp op = decode.get();
           StrictMode.of(dispatcher, c).update(op);
-          var result = dispatcher.update(c, op, wait, shards.get());
+          var result = dispatcher.points().update(c, op, wait, shards.get());
           return Points.PointsOperationResponse.newBuilder()
               .setResult(ProtoCodec.proto(result))
               .setTime(secs(t))
@@ -323,7 +323,8 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           ops.forEach(strict::update);
           var b = Points.UpdateBatchResponse.newBuilder();
           for (int i = 0; i < ops.size(); i++) {
-            b.addResult(ProtoCodec.proto(dispatcher.update(c, ops.get(i), wait, shards.get(i))));
+            b.addResult(
+                ProtoCodec.proto(dispatcher.points().update(c, ops.get(i), wait, shards.get(i))));
           }
           return b.setTime(secs(t)).build();
         });
@@ -456,11 +457,13 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
           }
           String c = target(r.getCollectionName());
-          var existing = dispatcher.payloadIndexes(c);
+          var existing = dispatcher.catalog().payloadIndexes(c);
           if (!existing.containsKey(r.getFieldName())) {
             StrictMode.of(dispatcher, c).newPayloadIndex(existing.size());
           }
-          dispatcher.setPayloadIndex(c, r.getFieldName(), new PayloadIndexSpec(type, params));
+          dispatcher
+              .catalog()
+              .setPayloadIndex(c, r.getFieldName(), new PayloadIndexSpec(type, params));
           return fieldIndexDone(t);
         });
   }
@@ -473,7 +476,9 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         "DeleteFieldIndex",
         o,
         () -> {
-          dispatcher.setPayloadIndex(target(r.getCollectionName()), r.getFieldName(), null);
+          dispatcher
+              .catalog()
+              .setPayloadIndex(target(r.getCollectionName()), r.getFieldName(), null);
           return fieldIndexDone(t);
         });
   }
@@ -536,6 +541,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
         () -> {
           var b = Points.GetResponse.newBuilder();
           dispatcher
+              .points()
               .retrieve(
                   target(r.getCollectionName()),
                   ProtoCodec.pointIds(r.getIdsList()),
@@ -562,17 +568,20 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             return orderedScroll(r, filter, t);
           }
           var page =
-              dispatcher.scroll(
-                  target(r.getCollectionName()),
-                  filter,
-                  r.hasOffset() ? ProtoCodec.pointId(r.getOffset(), "offset") : null,
-                  r.hasLimit()
-                      ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10)
-                      : 10,
-                  ProtoCodec.withPayload(r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
-                  ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
-                  ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
-                  ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
+              dispatcher
+                  .points()
+                  .scroll(
+                      target(r.getCollectionName()),
+                      filter,
+                      r.hasOffset() ? ProtoCodec.pointId(r.getOffset(), "offset") : null,
+                      r.hasLimit()
+                          ? ProtoCodec.limit(true, Integer.toUnsignedLong(r.getLimit()), 10)
+                          : 10,
+                      ProtoCodec.withPayload(
+                          r.hasWithPayload(), r.getWithPayload(), WithPayload.ALL),
+                      ProtoCodec.withVectors(r.hasWithVectors(), r.getWithVectors()),
+                      ProtoCodec.consistency(r.hasReadConsistency(), r.getReadConsistency()),
+                      ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()));
           var b = Points.ScrollResponse.newBuilder();
           page.points().forEach(p -> b.addResult(ProtoCodec.proto(p)));
           if (page.nextOffset() != null) {
@@ -619,12 +628,15 @@ final class PointsService extends PointsGrpc.PointsImplBase {
               .setResult(
                   Points.CountResult.newBuilder()
                       .setCount(
-                          dispatcher.count(
-                              target(r.getCollectionName()),
-                              filter,
-                              ProtoCodec.consistency(
-                                  r.hasReadConsistency(), r.getReadConsistency()),
-                              ProtoCodec.shards(r.hasShardKeySelector(), r.getShardKeySelector()))))
+                          dispatcher
+                              .points()
+                              .count(
+                                  target(r.getCollectionName()),
+                                  filter,
+                                  ProtoCodec.consistency(
+                                      r.hasReadConsistency(), r.getReadConsistency()),
+                                  ProtoCodec.shards(
+                                      r.hasShardKeySelector(), r.getShardKeySelector()))))
               .setTime(secs(t))
               .build();
         });

@@ -58,6 +58,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
                     proto(
                         dispatcher
                             .snapshots()
+                            .store()
                             .create(CollectionsService.name(r.getCollectionName()))))
                 .setTime(CollectionsService.secs(t))
                 .build());
@@ -69,7 +70,10 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     GrpcErrors.unary(
         "List",
         o,
-        () -> list(dispatcher.snapshots().list(CollectionsService.name(r.getCollectionName())), t));
+        () ->
+            list(
+                dispatcher.snapshots().store().list(CollectionsService.name(r.getCollectionName())),
+                t));
   }
 
   @Override
@@ -81,6 +85,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         () -> {
           dispatcher
               .snapshots()
+              .store()
               .delete(CollectionsService.name(r.getCollectionName()), r.getSnapshotName());
           return DeleteSnapshotResponse.newBuilder().setTime(CollectionsService.secs(t)).build();
         });
@@ -94,7 +99,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         o,
         () ->
             CreateSnapshotResponse.newBuilder()
-                .setSnapshotDescription(proto(dispatcher.snapshots().createFull()))
+                .setSnapshotDescription(proto(dispatcher.snapshots().store().createFull()))
                 .setTime(CollectionsService.secs(t))
                 .build());
   }
@@ -102,7 +107,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
   @Override
   public void listFull(ListFullSnapshotsRequest r, StreamObserver<ListSnapshotsResponse> o) {
     long t = System.nanoTime();
-    GrpcErrors.unary("ListFull", o, () -> list(dispatcher.snapshots().listFull(), t));
+    GrpcErrors.unary("ListFull", o, () -> list(dispatcher.snapshots().store().listFull(), t));
   }
 
   @Override
@@ -112,7 +117,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         "DeleteFull",
         o,
         () -> {
-          dispatcher.snapshots().deleteFull(r.getSnapshotName());
+          dispatcher.snapshots().store().deleteFull(r.getSnapshotName());
           return DeleteSnapshotResponse.newBuilder().setTime(CollectionsService.secs(t)).build();
         });
   }

@@ -92,7 +92,7 @@ final class RestApi {
     h.put(
         "recover_current_peer",
         r -> {
-          if (!dispatcher.clusterStatus().enabled()) {
+          if (!dispatcher.cluster().clusterStatus().enabled()) {
             throw new StorageException.BadInput("Distributed mode disabled");
           }
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
@@ -103,13 +103,13 @@ final class RestApi {
         "list_cluster_metadata_keys",
         r -> {
           ArrayNode keys = Json.MAPPER.createArrayNode();
-          dispatcher.clusterMetadata().keys().forEach(keys::add);
+          dispatcher.cluster().clusterMetadata().keys().forEach(keys::add);
           return RestResponse.ok(keys, started(r));
         });
     h.put(
         "get_cluster_metadata_key",
         r -> {
-          Value v = dispatcher.clusterMetadata().get(r.path("key"));
+          Value v = dispatcher.cluster().clusterMetadata().get(r.path("key"));
           return RestResponse.ok(
               v == null ? Json.MAPPER.getNodeFactory().nullNode() : JsonCodec.json(v), started(r));
         });
@@ -121,14 +121,14 @@ final class RestApi {
             throw new RequestException.Malformed(
                 "Json deserialize error: the body must hold the key's JSON value");
           }
-          dispatcher.clusterMetadata().put(r.path("key"), JsonCodec.value(r.json()));
+          dispatcher.cluster().clusterMetadata().put(r.path("key"), JsonCodec.value(r.json()));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
         "delete_cluster_metadata_key",
         r -> {
           r.boolQuery("wait", false);
-          dispatcher.clusterMetadata().put(r.path("key"), null);
+          dispatcher.cluster().clusterMetadata().put(r.path("key"), null);
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
@@ -143,11 +143,12 @@ final class RestApi {
         r -> RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r)));
     h.put("get_optimizations", this::optimizations);
     h.put(
-        "get_quotas", r -> RestResponse.ok(QuotaJson.status(dispatcher.quotaStatus()), started(r)));
+        "get_quotas",
+        r -> RestResponse.ok(QuotaJson.status(dispatcher.quotas().quotaStatus()), started(r)));
     h.put(
         "update_quotas",
         r -> {
-          dispatcher.setQuotas(QuotaJson.config(r.json()));
+          dispatcher.quotas().setQuotas(QuotaJson.config(r.json()));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
@@ -171,39 +172,51 @@ final class RestApi {
     h.put("collection_cluster_info", this::collectionClusterInfo);
     h.put("update_collection_cluster", this::updateCollectionCluster);
     h.put("remove_peer", this::removePeer);
-    h.put("create_snapshot", r -> snapshot(r, dispatcher.snapshots().create(collectionName(r))));
-    h.put("list_snapshots", r -> snapshots(r, dispatcher.snapshots().list(collectionName(r))));
+    h.put(
+        "create_snapshot",
+        r -> snapshot(r, dispatcher.snapshots().store().create(collectionName(r))));
+    h.put(
+        "list_snapshots",
+        r -> snapshots(r, dispatcher.snapshots().store().list(collectionName(r))));
     h.put(
         "get_snapshot",
         r ->
             RestResponse.file(
-                dispatcher.snapshots().file(collectionName(r), r.path("snapshot_name"))));
+                dispatcher.snapshots().store().file(collectionName(r), r.path("snapshot_name"))));
     h.put(
         "delete_snapshot",
         r -> {
-          dispatcher.snapshots().delete(collectionName(r), r.path("snapshot_name"));
+          dispatcher.snapshots().store().delete(collectionName(r), r.path("snapshot_name"));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("recover_from_snapshot", this::recoverFromSnapshot);
     h.put("recover_from_uploaded_snapshot", this::recoverFromUpload);
     h.put(
         "create_shard_snapshot",
-        r -> snapshot(r, dispatcher.snapshots().createShard(target(r), shardId(r))));
+        r -> snapshot(r, dispatcher.snapshots().store().createShard(target(r), shardId(r))));
     h.put(
         "stream_shard_snapshot",
-        r -> RestResponse.temporaryFile(dispatcher.snapshots().streamShard(target(r), shardId(r))));
+        r ->
+            RestResponse.temporaryFile(
+                dispatcher.snapshots().store().streamShard(target(r), shardId(r))));
     h.put(
         "list_shard_snapshots",
-        r -> snapshots(r, dispatcher.snapshots().listShard(target(r), shardId(r))));
+        r -> snapshots(r, dispatcher.snapshots().store().listShard(target(r), shardId(r))));
     h.put(
         "get_shard_snapshot",
         r ->
             RestResponse.file(
-                dispatcher.snapshots().shardFile(target(r), shardId(r), r.path("snapshot_name"))));
+                dispatcher
+                    .snapshots()
+                    .store()
+                    .shardFile(target(r), shardId(r), r.path("snapshot_name"))));
     h.put(
         "delete_shard_snapshot",
         r -> {
-          dispatcher.snapshots().deleteShard(target(r), shardId(r), r.path("snapshot_name"));
+          dispatcher
+              .snapshots()
+              .store()
+              .deleteShard(target(r), shardId(r), r.path("snapshot_name"));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
@@ -211,7 +224,7 @@ final class RestApi {
         r -> {
           String name = target(r);
           int shard = shardId(r);
-          recover(r, name, file -> dispatcher.recoverShardSnapshot(name, shard, file));
+          recover(r, name, file -> dispatcher.snapshots().recoverShardSnapshot(name, shard, file));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
@@ -220,21 +233,26 @@ final class RestApi {
           String name = target(r);
           int shard = shardId(r);
           byte[] archive = Multipart.part(r.headers().get("content-type"), r.body(), "snapshot");
-          dispatcher.recoverShardSnapshot(
-              name,
-              shard,
-              dispatcher.snapshots().uploadShard(name, shard, archive, r.stringQuery("checksum")));
+          dispatcher
+              .snapshots()
+              .recoverShardSnapshot(
+                  name,
+                  shard,
+                  dispatcher
+                      .snapshots()
+                      .store()
+                      .uploadShard(name, shard, archive, r.stringQuery("checksum")));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
-    h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().createFull()));
-    h.put("list_full_snapshots", r -> snapshots(r, dispatcher.snapshots().listFull()));
+    h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().store().createFull()));
+    h.put("list_full_snapshots", r -> snapshots(r, dispatcher.snapshots().store().listFull()));
     h.put(
         "get_full_snapshot",
-        r -> RestResponse.file(dispatcher.snapshots().fullFile(r.path("snapshot_name"))));
+        r -> RestResponse.file(dispatcher.snapshots().store().fullFile(r.path("snapshot_name"))));
     h.put(
         "delete_full_snapshot",
         r -> {
-          dispatcher.snapshots().deleteFull(r.path("snapshot_name"));
+          dispatcher.snapshots().store().deleteFull(r.path("snapshot_name"));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("get_collections", this::listCollections);
@@ -246,7 +264,7 @@ final class RestApi {
         r -> {
           String name = target(r);
           var update = CollectionJson.updateCollection(r.json());
-          dispatcher.updateCollection(name, update::apply);
+          dispatcher.catalog().updateCollection(name, update::apply);
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("collection_exists", this::collectionExists);
@@ -269,7 +287,7 @@ final class RestApi {
     h.put(
         "update_aliases",
         r -> {
-          dispatcher.changeAliases(CollectionJson.aliasActions(r.json()));
+          dispatcher.catalog().changeAliases(CollectionJson.aliasActions(r.json()));
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put("get_collections_aliases", r -> aliases(r, null));
@@ -295,14 +313,17 @@ final class RestApi {
         "create_shard_key",
         r -> {
           var k = CollectionJson.createShardKey(r.json(), "");
-          dispatcher.createShardKey(
-              target(r), k.key(), k.shards(), k.replicationFactor(), k.placement());
+          dispatcher
+              .catalog()
+              .createShardKey(target(r), k.key(), k.shards(), k.replicationFactor(), k.placement());
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
         "delete_shard_key",
         r -> {
-          dispatcher.deleteShardKey(target(r), CollectionJson.dropShardKey(r.json(), "").key());
+          dispatcher
+              .catalog()
+              .deleteShardKey(target(r), CollectionJson.dropShardKey(r.json(), "").key());
           return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
         });
     h.put(
@@ -312,7 +333,7 @@ final class RestApi {
           JsonNode local = AuditQuery.run(auditDir, body); // a bad query stops here
           return RestResponse.ok(
               AuditQuery.merged(
-                  local, body, dispatcher.peerAuditEntries(Json.bytes(body)).values()),
+                  local, body, dispatcher.cluster().peerAuditEntries(Json.bytes(body)).values()),
               r.startedNanos());
         });
     return h;
@@ -334,12 +355,12 @@ final class RestApi {
    * not where the cluster's internal port listens.
    */
   private RestResponse clusterTelemetry(RestRequest r) {
-    var status = dispatcher.clusterStatus();
+    var status = dispatcher.cluster().clusterStatus();
     var access = r.principal().access();
     boolean global = access instanceof Access.Global;
     ObjectNode o = Json.MAPPER.createObjectNode();
     ObjectNode collections = o.putObject("collections");
-    for (String name : dispatcher.listCollections()) {
+    for (String name : dispatcher.catalog().listCollections()) {
       if (access.visible().test(name)) {
         collections.putObject(name).put("id", name);
       }
@@ -367,7 +388,7 @@ final class RestApi {
    * while points wait for it.
    */
   private RestResponse optimizations(RestRequest r) {
-    var info = dispatcher.collectionInfo(target(r));
+    var info = dispatcher.catalog().collectionInfo(target(r));
     long waiting =
         info.optimizing() ? Math.max(0, info.pointsCount() - info.indexedVectorsCount()) : 0;
     ObjectNode o = Json.MAPPER.createObjectNode();
@@ -381,7 +402,7 @@ final class RestApi {
   }
 
   private RestResponse clusterStatus(RestRequest r) {
-    var status = dispatcher.clusterStatus();
+    var status = dispatcher.cluster().clusterStatus();
     ObjectNode o = Json.MAPPER.createObjectNode();
     if (!status.enabled()) {
       o.put("status", "disabled");
@@ -406,7 +427,7 @@ final class RestApi {
   }
 
   private RestResponse collectionClusterInfo(RestRequest r) {
-    var info = dispatcher.collectionClusterInfo(target(r));
+    var info = dispatcher.cluster().collectionClusterInfo(target(r));
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("peer_id", info.peerId());
     o.put("shard_count", info.shardCount());
@@ -435,6 +456,7 @@ final class RestApi {
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("aliases");
     dispatcher
+        .catalog()
         .aliases()
         .forEach(
             (alias, target) -> {
@@ -448,7 +470,7 @@ final class RestApi {
 
   private RestResponse listShardKeys(RestRequest r) {
     String name = target(r);
-    var keys = dispatcher.shardKeys(name);
+    var keys = dispatcher.catalog().shardKeys(name);
     ObjectNode o = Json.MAPPER.createObjectNode();
     if (keys != null) {
       ArrayNode arr = o.putArray("shard_keys");
@@ -461,7 +483,7 @@ final class RestApi {
 
   private RestResponse updateCollectionCluster(RestRequest r) {
     String name = target(r);
-    dispatcher.updateCollectionCluster(name, CollectionJson.shardOperation(r.json()));
+    dispatcher.cluster().updateCollectionCluster(name, CollectionJson.shardOperation(r.json()));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
@@ -474,7 +496,7 @@ final class RestApi {
       throw new RequestException.Malformed(
           "Deserialize error in path parameters: peer_id `" + raw + "` is not a u64");
     }
-    dispatcher.removePeer(peer, r.boolQuery("force", false));
+    dispatcher.cluster().removePeer(peer, r.boolQuery("force", false));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
@@ -495,7 +517,7 @@ final class RestApi {
    */
   private RestResponse recoverFromSnapshot(RestRequest r) {
     String name = collectionName(r);
-    recover(r, name, file -> dispatcher.recoverSnapshot(name, file));
+    recover(r, name, file -> dispatcher.snapshots().recoverSnapshot(name, file));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
@@ -516,10 +538,10 @@ final class RestApi {
     Path file = null;
     try {
       if (remote) {
-        file = dispatcher.snapshots().incoming(collection);
+        file = dispatcher.snapshots().store().incoming(collection);
         downloads.fetch(q.location(), q.apiKey(), file);
       } else {
-        file = dispatcher.snapshots().local(q.location());
+        file = dispatcher.snapshots().store().local(q.location());
       }
       if (q.checksum() != null && !q.checksum().equalsIgnoreCase(SnapshotStore.sha256(file))) {
         throw new StorageException.BadInput(
@@ -556,15 +578,15 @@ final class RestApi {
   private RestResponse recoverFromUpload(RestRequest r) {
     String name = collectionName(r);
     byte[] archive = Multipart.part(r.headers().get("content-type"), r.body(), "snapshot");
-    Path file = dispatcher.snapshots().upload(name, archive, r.stringQuery("checksum"));
-    dispatcher.recoverSnapshot(name, file);
+    Path file = dispatcher.snapshots().store().upload(name, archive, r.stringQuery("checksum"));
+    dispatcher.snapshots().recoverSnapshot(name, file);
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
   private RestResponse listCollections(RestRequest r) {
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("collections");
-    dispatcher.listCollections().stream()
+    dispatcher.catalog().listCollections().stream()
         .filter(r.principal().access().visible())
         .forEach(n -> arr.addObject().put("name", n));
     return RestResponse.ok(o, started(r));
@@ -572,16 +594,18 @@ final class RestApi {
 
   private RestResponse getCollection(RestRequest r) {
     String name = target(r);
-    ObjectNode info = (ObjectNode) JsonCodec.collectionInfo(dispatcher.collectionInfo(name));
+    ObjectNode info =
+        (ObjectNode) JsonCodec.collectionInfo(dispatcher.catalog().collectionInfo(name));
     ObjectNode schema = info.putObject("payload_schema");
     dispatcher
+        .catalog()
         .payloadIndexes(name)
         .forEach(
             (field, spec) ->
                 schema.set(
                     field,
                     CollectionJson.payloadIndexInfo(
-                        spec, dispatcher.count(name, Filter.hasValue(field)))));
+                        spec, dispatcher.points().count(name, Filter.hasValue(field)))));
     return RestResponse.ok(info, started(r));
   }
 
@@ -662,20 +686,22 @@ final class RestApi {
       features.put(f, false);
     }
     if (r.principal().access() instanceof Access.Global) {
-      o.set("quota", QuotaJson.telemetry(dispatcher.quota().localStatus()));
-      o.set("cluster", clusterTelemetry(dispatcher.clusterStatus()));
+      o.set("quota", QuotaJson.telemetry(dispatcher.quotas().quota().localStatus()));
+      o.set("cluster", clusterTelemetry(dispatcher.cluster().clusterStatus()));
       ObjectNode requests = o.putObject("requests");
       requests.putObject("rest").set("responses", responses(metrics.restSummaries(), true));
       requests.putObject("grpc").set("responses", responses(metrics.grpcSummaries(), false));
     }
     ObjectNode collections = o.putObject("collections");
     List<String> visible =
-        dispatcher.listCollections().stream().filter(r.principal().access().visible()).toList();
+        dispatcher.catalog().listCollections().stream()
+            .filter(r.principal().access().visible())
+            .toList();
     collections.put("number_of_collections", visible.size());
     if (details >= 1) {
       ArrayNode list = collections.putArray("collections");
       for (String name : visible) {
-        var info = dispatcher.collectionInfo(name);
+        var info = dispatcher.catalog().collectionInfo(name);
         ObjectNode c = list.addObject();
         c.put("vectors", info.pointsCount() * info.config().vectors().size());
         c.put("optimizers_status", "ok");
@@ -752,7 +778,9 @@ final class RestApi {
       SearchRequest search = JsonCodec.search(item);
       strict.query(Queries.nearest(search));
       for (ScoredPoint p :
-          dispatcher.search(name, search, r.consistency(), JsonCodec.shardSelector(item))) {
+          dispatcher
+              .points()
+              .search(name, search, r.consistency(), JsonCodec.shardSelector(item))) {
         hits.add(JsonCodec.scoredPoint(p));
       }
     }
@@ -786,7 +814,7 @@ final class RestApi {
     ops.forEach(op -> strict.update(op.op()));
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (JsonCodec.BatchOp op : ops) {
-      out.add(JsonCodec.updateResult(dispatcher.update(name, op.op(), wait, op.shards())));
+      out.add(JsonCodec.updateResult(dispatcher.points().update(name, op.op(), wait, op.shards())));
     }
     return RestResponse.ok(out, started(r));
   }
@@ -795,18 +823,18 @@ final class RestApi {
     String name = target(r);
     r.checkOrdering();
     CollectionJson.FieldIndex index = CollectionJson.createFieldIndex(r.json());
-    var existing = dispatcher.payloadIndexes(name);
+    var existing = dispatcher.catalog().payloadIndexes(name);
     if (!existing.containsKey(index.field())) {
       StrictMode.of(dispatcher, name).newPayloadIndex(existing.size());
     }
-    dispatcher.setPayloadIndex(name, index.field(), index.spec());
+    dispatcher.catalog().setPayloadIndex(name, index.field(), index.spec());
     return indexDone(r);
   }
 
   private RestResponse deleteFieldIndex(RestRequest r) {
     String name = target(r);
     r.checkOrdering();
-    dispatcher.setPayloadIndex(name, r.path("field_name"), null);
+    dispatcher.catalog().setPayloadIndex(name, r.path("field_name"), null);
     return indexDone(r);
   }
 
@@ -820,18 +848,21 @@ final class RestApi {
   private RestResponse createCollection(RestRequest r) {
     String name = collectionName(r);
     CreateCollection request = CollectionJson.createCollection(r.json());
-    dispatcher.createCollection(name, defaults.resolve(request, dispatcher.defaultShardNumber()));
+    dispatcher
+        .catalog()
+        .createCollection(
+            name, defaults.resolve(request, dispatcher.catalog().defaultShardNumber()));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(true), started(r));
   }
 
   private RestResponse deleteCollection(RestRequest r) {
-    boolean deleted = dispatcher.deleteCollection(collectionName(r));
+    boolean deleted = dispatcher.catalog().deleteCollection(collectionName(r));
     return RestResponse.ok(Json.MAPPER.getNodeFactory().booleanNode(deleted), started(r));
   }
 
   private RestResponse collectionExists(RestRequest r) {
     ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("exists", dispatcher.collectionExists(collectionName(r)));
+    o.put("exists", dispatcher.catalog().collectionExists(collectionName(r)));
     return RestResponse.ok(o, started(r));
   }
 
@@ -852,7 +883,7 @@ final class RestApi {
     StrictMode.of(dispatcher, name).update(op);
     var shards = JsonCodec.shardSelector(r.json());
     return RestResponse.ok(
-        JsonCodec.updateResult(dispatcher.update(name, op, wait, shards)), started(r));
+        JsonCodec.updateResult(dispatcher.points().update(name, op, wait, shards)), started(r));
   }
 
   private RestResponse getPoints(RestRequest r) {
@@ -860,13 +891,15 @@ final class RestApi {
     JsonCodec.Retrieve q = JsonCodec.retrieve(r.json());
     ArrayNode arr = Json.MAPPER.createArrayNode();
     for (PointRecord p :
-        dispatcher.retrieve(
-            name,
-            q.ids(),
-            q.withPayload(),
-            q.withVectors(),
-            r.consistency(),
-            JsonCodec.shardSelector(r.json()))) {
+        dispatcher
+            .points()
+            .retrieve(
+                name,
+                q.ids(),
+                q.withPayload(),
+                q.withVectors(),
+                r.consistency(),
+                JsonCodec.shardSelector(r.json()))) {
       arr.add(JsonCodec.record(p));
     }
     return RestResponse.ok(arr, started(r));
@@ -880,13 +913,15 @@ final class RestApi {
           "Path deserialize error: `" + r.path("id") + "` is not an unsigned integer or a UUID");
     }
     List<PointRecord> found =
-        dispatcher.retrieve(
-            name,
-            List.of(id),
-            WithPayload.ALL,
-            WithVectors.ALL,
-            r.consistency(),
-            ShardSelector.ALL);
+        dispatcher
+            .points()
+            .retrieve(
+                name,
+                List.of(id),
+                WithPayload.ALL,
+                WithVectors.ALL,
+                r.consistency(),
+                ShardSelector.ALL);
     if (found.isEmpty()) {
       throw new StorageException.NotFound("No point with id " + id + " found");
     }
@@ -899,7 +934,9 @@ final class RestApi {
     SearchRequest search = JsonCodec.search(r.json());
     StrictMode.of(dispatcher, name).query(Queries.nearest(search));
     for (ScoredPoint p :
-        dispatcher.search(name, search, r.consistency(), JsonCodec.shardSelector(r.json()))) {
+        dispatcher
+            .points()
+            .search(name, search, r.consistency(), JsonCodec.shardSelector(r.json()))) {
       arr.add(JsonCodec.scoredPoint(p));
     }
     return RestResponse.ok(arr, started(r));
@@ -1008,15 +1045,17 @@ final class RestApi {
       return RestResponse.ok(o, started(r));
     }
     var page =
-        dispatcher.scroll(
-            name,
-            q.filter(),
-            q.offset(),
-            q.limit(),
-            q.withPayload(),
-            q.withVectors(),
-            r.consistency(),
-            JsonCodec.shardSelector(r.json()));
+        dispatcher
+            .points()
+            .scroll(
+                name,
+                q.filter(),
+                q.offset(),
+                q.limit(),
+                q.withPayload(),
+                q.withVectors(),
+                r.consistency(),
+                JsonCodec.shardSelector(r.json()));
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
     page.points().forEach(p -> arr.add(JsonCodec.record(p)));
@@ -1033,13 +1072,15 @@ final class RestApi {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put(
         "count",
-        dispatcher.count(name, filter, r.consistency(), JsonCodec.shardSelector(r.json())));
+        dispatcher
+            .points()
+            .count(name, filter, r.consistency(), JsonCodec.shardSelector(r.json())));
     return RestResponse.ok(o, started(r));
   }
 
   /** The collection the path names, an alias resolved to its collection. */
   private String target(RestRequest r) {
-    return dispatcher.resolve(collectionName(r));
+    return dispatcher.catalog().resolve(collectionName(r));
   }
 
   /** The validated {@code collection_name} path parameter, as given. */

@@ -112,7 +112,7 @@ final class ShardMembership {
   private void addReplica(MetaStateMachine.Placement p, int shard, long peer) {
     RaftGroup before = RaftGroup.valueOf(p.groupId(shard), host.replicaPeers(p, shard));
     host.propose(new Wire.AddReplica(p.name(), shard, peer));
-    RaftPeer added = RaftCluster.peer(peer, meta.peers().get(peer));
+    RaftPeer added = RaftClients.peer(peer, meta.peers().get(peer));
     changeMembers(
         before,
         SetConfigurationRequest.Arguments.newBuilder()

@@ -1,0 +1,161 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.ResourceQuota;
+import dev.quiver.storage.AliasAction;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.QuotaConfig;
+import dev.quiver.storage.ShardKey;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * What an applied metadata entry does on this node: the local registry applies the same change at
+ * the entry's index (once: a replayed entry at or below the registry's index was applied before),
+ * the shard groups of local replicas start and stop, and membership changes are audited. Runs on
+ * the metadata state machine's apply thread.
+ */
+final class MetaEffects implements MetaStateMachine.Effects {
+  private final CollectionRegistry registry;
+  private final ShardGroups groups;
+  private final ClusterAudit audit;
+  private final LongSupplier self;
+  private final ResourceQuota quota;
+  private final UnaryOperator<byte[]> auditReader;
+
+  /**
+   * @param self this node's peer id, known once the node has read or made its identity
+   * @param auditReader this node's audit entries matching a query (JSON in, JSON array out)
+   */
+  MetaEffects(
+      CollectionRegistry registry,
+      ShardGroups groups,
+      ClusterAudit audit,
+      LongSupplier self,
+      ResourceQuota quota,
+      UnaryOperator<byte[]> auditReader) {
+    this.registry = registry;
+    this.groups = groups;
+    this.audit = audit;
+    this.self = self;
+    this.quota = quota;
+    this.auditReader = auditReader;
+  }
+
+  /** Applies {@code op} at {@code index} unless the registry has it already. */
+  private boolean applyOnce(CollectionMetaOp op, long index) {
+    if (index <= registry.lastAppliedIndex()) {
+      return false;
+    }
+    registry.apply(op, index);
+    return true;
+  }
+
+  /** The shards among {@code shards} with a replica on this node. */
+  private Set<Integer> local(MetaStateMachine.Placement p, Collection<Integer> shards) {
+    Set<Integer> local = new TreeSet<>();
+    for (int s : shards) {
+      if (p.replicas().get(s).contains(self.getAsLong())) {
+        local.add(s);
+      }
+    }
+    return local;
+  }
+
+  @Override
+  public void created(MetaStateMachine.Placement p, long index) {
+    var all = new TreeSet<Integer>();
+    for (int s = 0; s < p.shardCount(); s++) {
+      all.add(s);
+    }
+    Set<Integer> local = local(p, all);
+    // replayed: storage and groups were made when the entry was first applied
+    if (applyOnce(new CollectionMetaOp.Create(p.name(), p.config(), local), index)) {
+      local.forEach(s -> groups.start(p, s));
+    }
+  }
+
+  @Override
+  public void dropped(MetaStateMachine.Placement p, long index) {
+    groups.stop(p, p.layout().shards().keySet());
+    applyOnce(new CollectionMetaOp.Drop(p.name()), index);
+  }
+
+  @Override
+  public void shardKeyCreated(
+      MetaStateMachine.Placement p, ShardKey key, List<Integer> shards, long index) {
+    Set<Integer> local = local(p, shards);
+    if (applyOnce(new CollectionMetaOp.CreateShardKey(p.name(), key, local), index)) {
+      local.forEach(s -> groups.start(p, s));
+    }
+  }
+
+  @Override
+  public void shardKeyDropped(
+      MetaStateMachine.Placement before, ShardKey key, List<Integer> shards, long index) {
+    groups.stop(before, shards);
+    applyOnce(new CollectionMetaOp.DropShardKey(before.name(), key), index);
+  }
+
+  @Override
+  public void configChanged(MetaStateMachine.Placement p, long index) {
+    applyOnce(new CollectionMetaOp.UpdateConfig(p.name(), p.config()), index);
+  }
+
+  @Override
+  public void payloadIndexChanged(
+      String collection, String field, PayloadIndexSpec spec, long index) {
+    applyOnce(new CollectionMetaOp.SetPayloadIndex(collection, field, spec), index);
+  }
+
+  @Override
+  public void aliasesChanged(List<AliasAction> actions, long index) {
+    applyOnce(new CollectionMetaOp.ChangeAliases(actions), index);
+  }
+
+  @Override
+  public void quotasChanged(QuotaConfig config, long index) {
+    applyOnce(new CollectionMetaOp.SetQuotas(config), index);
+  }
+
+  @Override
+  public void membershipChanged(long peer, String uri, long index) {
+    audit.record(uri == null ? "peer_removed" : "peer_joined", "/cluster/peer/" + peer, null, uri);
+  }
+
+  @Override
+  public void replicaChanged(
+      MetaStateMachine.Placement p, int shard, long peer, boolean added, long index) {
+    audit.record(
+        added ? "replica_added" : "replica_removed",
+        "/collections/" + p.name() + "/shards/" + shard + "/peer/" + peer,
+        p.name(),
+        null);
+    groups.forgetChannel(p.groupId(shard)); // its client knows the old members
+    if (peer != self.getAsLong() || index <= registry.lastAppliedIndex()) {
+      return;
+    }
+    if (added) {
+      registry.apply(new CollectionMetaOp.AddShard(p.name(), shard, p.keys().get(shard)), index);
+      groups.join(p, shard);
+    } else {
+      groups.stopLocal(p, shard);
+      registry.apply(new CollectionMetaOp.DropShard(p.name(), shard), index);
+    }
+  }
+
+  @Override
+  public byte[] auditEntries(byte[] query) {
+    return auditReader.apply(query);
+  }
+
+  @Override
+  public ResourceQuota.PeerUsage quotaUsage() {
+    return quota.peerUsage();
+  }
+}

@@ -1,0 +1,98 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.PeerUris;
+import dev.quiver.storage.StorageException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Ratis clients and peers of this node: every client carries the node's properties and TLS
+ * parameters, and a peer's Ratis id and address come from its peer id and URI. Thread-safe; the
+ * caller closes the clients it asks for.
+ */
+final class RaftClients {
+  private final RaftProperties properties;
+  private final Parameters parameters;
+  private final Duration requestTimeout;
+
+  RaftClients(RaftProperties properties, Parameters parameters, Duration requestTimeout) {
+    this.properties = properties;
+    this.parameters = parameters;
+    this.requestTimeout = requestTimeout;
+  }
+
+  /** A client that retries (elections, leader changes) for about the request timeout. */
+  RaftClient retrying(RaftGroup group) {
+    return client(
+        group,
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            (int) Math.max(4, requestTimeout.toMillis() / 100),
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
+  }
+
+  /** A client that tries each call once: for asking, where a silent peer is left out. */
+  RaftClient once(RaftGroup group) {
+    return client(group, RetryPolicies.noRetry());
+  }
+
+  private RaftClient client(RaftGroup group, RetryPolicy retry) {
+    return RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(group)
+        .setRetryPolicy(retry)
+        .build();
+  }
+
+  /** The Ratis address ({@code host:port}) of a peer URI; BadInput when it has none. */
+  static String address(URI uri) {
+    try {
+      return PeerUris.hostPort(uri);
+    } catch (IllegalArgumentException e) {
+      throw new StorageException.BadInput(e.getMessage());
+    }
+  }
+
+  static RaftPeer peer(long peerId, String uri) {
+    return peer(peerId, uri, 0);
+  }
+
+  static RaftPeer peer(long peerId, String uri, int priority) {
+    return RaftPeer.newBuilder()
+        .setId(RaftPeerId.valueOf(Long.toString(peerId)))
+        .setAddress(address(URI.create(uri)))
+        .setPriority(priority)
+        .build();
+  }
+
+  /**
+   * The shard group's members. The first holder has the higher Raft priority, so Ratis hands it the
+   * leadership whenever it is up to date; placement rotates the first holder over the peers, which
+   * spreads the shard leaders (and their work) over the cluster.
+   */
+  static List<RaftPeer> replicaPeers(
+      Map<Long, String> peers, MetaStateMachine.Placement p, int shard) {
+    List<RaftPeer> list = new ArrayList<>();
+    List<Long> holders = p.replicas().get(shard);
+    for (int i = 0; i < holders.size(); i++) {
+      String uri = peers.get(holders.get(i));
+      if (uri != null) {
+        list.add(peer(holders.get(i), uri, i == 0 ? 1 : 0));
+      }
+    }
+    return list;
+  }
+}

@@ -1,0 +1,119 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.Catalog;
+import dev.quiver.cluster.ClusterControl;
+import dev.quiver.cluster.ClusterMetadata;
+import dev.quiver.cluster.ClusterSettings;
+import dev.quiver.cluster.ClusterStatus;
+import dev.quiver.cluster.CollectionClusterInfo;
+import dev.quiver.cluster.ShardOperation;
+import dev.quiver.storage.CollectionRegistry;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * The cluster as this node sees it and changes it: the metadata group's status, shard placement and
+ * its changes ({@link ShardMembership}), peer removal, the other peers' audit entries and the
+ * replicated metadata keys. Thread-safe.
+ */
+final class RaftClusterControl implements ClusterControl {
+  private static final Logger LOG = LogManager.getLogger(RaftClusterControl.class);
+
+  private final RaftServer server;
+  private final RaftGroupId metaGroup;
+  private final long self;
+  private final MetaStateMachine meta;
+  private final MetaLog metaLog;
+  private final CollectionRegistry registry;
+  private final Catalog catalog;
+  private final ShardMembership membership;
+  private final ClusterMetadata metadata;
+  private final RaftClients clients;
+  private final ClusterSettings settings;
+
+  RaftClusterControl(
+      RaftServer server,
+      RaftGroupId metaGroup,
+      long self,
+      MetaStateMachine meta,
+      MetaLog metaLog,
+      CollectionRegistry registry,
+      Catalog catalog,
+      ShardMembership membership,
+      RaftClients clients,
+      ClusterSettings settings) {
+    this.server = server;
+    this.metaGroup = metaGroup;
+    this.self = self;
+    this.meta = meta;
+    this.metaLog = metaLog;
+    this.registry = registry;
+    this.catalog = catalog;
+    this.membership = membership;
+    this.metadata = new RaftClusterMetadata(meta, metaLog::propose);
+    this.clients = clients;
+    this.settings = settings;
+  }
+
+  @Override
+  public ClusterStatus clusterStatus() {
+    return StatusReports.cluster(server, metaGroup, self, meta.peers());
+  }
+
+  @Override
+  public CollectionClusterInfo collectionClusterInfo(String collection) {
+    return StatusReports.collection(
+        metaLog.placement(collection), registry.get(collection).orElse(null), self);
+  }
+
+  @Override
+  public void updateCollectionCluster(String collection, ShardOperation operation) {
+    switch (operation) {
+      case ShardOperation.CreateShardKey k ->
+          catalog.createShardKey(
+              collection, k.key(), k.shards(), k.replicationFactor(), k.placement());
+      case ShardOperation.DropShardKey k -> catalog.deleteShardKey(collection, k.key());
+      default -> membership.change(metaLog.placement(collection), operation);
+    }
+  }
+
+  @Override
+  public void removePeer(long peerId, boolean force) {
+    membership.removePeer(peerId, force);
+  }
+
+  @Override
+  public Map<Long, byte[]> peerAuditEntries(byte[] query) {
+    Set<Long> others = new TreeSet<>(meta.peers().keySet());
+    others.remove(self);
+    // the group as it is now: a peer that joined since the node's own client was built
+    try (RaftClient asking = clients.once(server.getDivision(metaGroup).getGroup())) {
+      Map<Long, byte[]> answers = new TreeMap<>();
+      PeerReads.ask(
+              asking,
+              others,
+              Message.valueOf(MetaStateMachine.AUDIT_QUERY.concat(ByteString.copyFrom(query))),
+              settings.requestTimeout())
+          .forEach((peer, bytes) -> answers.put(peer, bytes.toByteArray()));
+      return answers;
+    } catch (IOException e) {
+      LOG.warn("cannot ask the peers for their audit entries: {}", e.toString());
+      return Map.of();
+    }
+  }
+
+  @Override
+  public ClusterMetadata clusterMetadata() {
+    return metadata;
+  }
+}

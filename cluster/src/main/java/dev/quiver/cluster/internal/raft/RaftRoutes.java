@@ -1,0 +1,111 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.cluster.ShardSelector;
+import dev.quiver.cluster.internal.Fanout;
+import dev.quiver.cluster.internal.ShardLayout;
+import dev.quiver.cluster.internal.ShardRoutes;
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.UpdateResult;
+import dev.quiver.storage.UpdateResult.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Shards as Raft groups: a write part is submitted to its shard's group through a {@link
+ * ShardChannel} batcher ({@code wait} returns once a majority of the replicas has it and the leader
+ * applied it); a read uses the local replica when this node holds one, else a live replica, and a
+ * linearizable read goes through the shard's leader. Thread-safe.
+ */
+final class RaftRoutes implements ShardRoutes {
+  private final MetaLog metaLog;
+  private final CollectionRegistry registry;
+  private final ShardGroups groups;
+  private final PeerQuotas quotas;
+  private final Duration requestTimeout;
+  private final AtomicLong callIds = new AtomicLong();
+
+  RaftRoutes(
+      MetaLog metaLog,
+      CollectionRegistry registry,
+      ShardGroups groups,
+      PeerQuotas quotas,
+      Duration requestTimeout) {
+    this.metaLog = metaLog;
+    this.registry = registry;
+    this.groups = groups;
+    this.quotas = quotas;
+    this.requestTimeout = requestTimeout;
+  }
+
+  @Override
+  public CollectionConfig config(String collection) {
+    return metaLog.placement(collection).config();
+  }
+
+  @Override
+  public List<List<ShardReader>> readers(
+      String collection, ReadConsistency consistency, ShardSelector selector) {
+    MetaStateMachine.Placement p = metaLog.placement(collection);
+    Collection local = registry.get(collection).orElse(null);
+    Set<Integer> localShards = local == null ? Set.of() : local.shardIds();
+    ShardLayout layout = p.layout();
+    return Fanout.readers(
+        layout,
+        layout.groups(selector, false),
+        s -> {
+          if (consistency == ReadConsistency.LINEARIZABLE) {
+            return groups.channel(p, s).linearizableReader();
+          }
+          return localShards.contains(s) ? local.reader(s) : groups.channel(p, s).reader();
+        });
+  }
+
+  @Override
+  public UpdateResult write(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
+    MetaStateMachine.Placement p = metaLog.placement(collection);
+    Map<Integer, UpdateOp> routed = p.layout().route(op, selector);
+    quotas.check(op, routed.keySet().stream().map(p.replicas()::get).toList());
+    List<CompletableFuture<Void>> parts = new ArrayList<>();
+    routed.forEach((shard, part) -> parts.add(groups.channel(p, shard).submit(part)));
+    long opId = callIds.incrementAndGet();
+    if (!wait) {
+      return new UpdateResult(opId, Status.ACKNOWLEDGED);
+    }
+    for (CompletableFuture<Void> f : parts) {
+      try {
+        f.get(requestTimeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException.Unavailable("interrupted", e);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new StorageException.Unavailable(String.valueOf(e.getCause()), e.getCause());
+      } catch (TimeoutException e) {
+        throw new StorageException.Unavailable("the update timed out", e);
+      }
+    }
+    return new UpdateResult(opId, Status.COMPLETED);
+  }
+
+  @Override
+  public long localPayloadBytes(String collection) {
+    metaLog.placement(collection);
+    return registry.get(collection).map(Collection::payloadBytes).orElse(0L);
+  }
+}

@@ -1,0 +1,152 @@
+package dev.quiver.cluster.internal.raft;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.server.RaftServer;
+
+/**
+ * The shard groups as this node sees them: the groups of its local replicas, started and stopped on
+ * its Raft server and remembered in {@link GroupBindings}, and a {@link ShardChannel} to every
+ * shard group it writes to or reads from remotely (dropped when the group's members change, so the
+ * next one knows the new members). Thread-safe.
+ */
+final class ShardGroups implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(ShardGroups.class);
+
+  private final GroupBindings bindings;
+  private final RaftClients clients;
+  private final Supplier<Map<Long, String>> peers;
+  private final ExecutorService executor;
+  private final Duration requestTimeout;
+  private final Map<RaftGroupId, ShardChannel> channels = new ConcurrentHashMap<>();
+  private final ClientId selfClientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private volatile RaftServer server;
+
+  ShardGroups(
+      GroupBindings bindings,
+      RaftClients clients,
+      Supplier<Map<Long, String>> peers,
+      ExecutorService executor,
+      Duration requestTimeout) {
+    this.bindings = bindings;
+    this.clients = clients;
+    this.peers = peers;
+    this.executor = executor;
+    this.requestTimeout = requestTimeout;
+  }
+
+  /** Local groups start and stop on {@code server} from now on. */
+  void attach(RaftServer server) {
+    this.server = server;
+  }
+
+  /** The collection and shard of a local group, or null when this node does not run it. */
+  GroupBindings.Binding binding(RaftGroupId gid) {
+    return bindings.get(gid);
+  }
+
+  /** Starts the local replica of {@code shard} with the placement's members. */
+  void start(MetaStateMachine.Placement p, int shard) {
+    start(RaftGroup.valueOf(p.groupId(shard), members(p, shard)), p.name(), shard);
+  }
+
+  /**
+   * Starts the local replica of {@code shard} as a new member with an empty member list: the
+   * group's leader adds it and sends it the log.
+   */
+  void join(MetaStateMachine.Placement p, int shard) {
+    start(RaftGroup.valueOf(p.groupId(shard)), p.name(), shard);
+  }
+
+  private void start(RaftGroup group, String collection, int shard) {
+    bindings.bind(group.getGroupId(), collection, shard);
+    try {
+      RaftClientReply r =
+          server.groupManagement(
+              GroupManagementRequest.newAdd(
+                  selfClientId, server.getId(), callIds.incrementAndGet(), group));
+      if (!r.isSuccess()) {
+        LOG.error("starting the group of {}/{} failed: {}", collection, shard, r.getException());
+      }
+    } catch (IOException e) {
+      LOG.error("starting the group of {}/{} failed: {}", collection, shard, e.toString());
+    }
+  }
+
+  /** Stops the shards' local groups (if this node runs them) and forgets their channels. */
+  void stop(MetaStateMachine.Placement p, Collection<Integer> shards) {
+    for (int s : shards) {
+      forgetChannel(p.groupId(s));
+      stopLocal(p, s);
+    }
+  }
+
+  /** Stops the local group of {@code shard} if this node runs it. */
+  void stopLocal(MetaStateMachine.Placement p, int shard) {
+    RaftGroupId gid = p.groupId(shard);
+    if (!bindings.contains(gid)) {
+      return;
+    }
+    try {
+      server.groupManagement(
+          GroupManagementRequest.newRemove(
+              selfClientId, server.getId(), callIds.incrementAndGet(), gid, true, false));
+    } catch (IOException e) {
+      // a replica removed from its group's configuration has already shut its division down
+      LOG.debug("stopping the group of {}/{}: {}", p.name(), shard, e.toString());
+    }
+    bindings.unbind(gid);
+  }
+
+  /** Closes the channel to a group whose members changed; the next call makes a new one. */
+  void forgetChannel(RaftGroupId gid) {
+    ShardChannel stale = channels.remove(gid);
+    if (stale != null) {
+      stale.close();
+    }
+  }
+
+  /** The channel to {@code shard}'s group, made with the placement's members when first asked. */
+  ShardChannel channel(MetaStateMachine.Placement p, int shard) {
+    return channels.computeIfAbsent(
+        p.groupId(shard),
+        g -> {
+          RaftGroup group = RaftGroup.valueOf(g, members(p, shard));
+          return new ShardChannel(
+              p.name() + "/" + shard,
+              () -> clients.retrying(group),
+              clients.once(group),
+              group.getPeers().stream().map(RaftPeer::getId).toList(),
+              executor,
+              requestTimeout,
+              p.config().writeConsistencyFactor());
+        });
+  }
+
+  /** The group's members as Ratis peers (see {@link RaftClients#replicaPeers}). */
+  List<RaftPeer> members(MetaStateMachine.Placement p, int shard) {
+    return RaftClients.replicaPeers(peers.get(), p, shard);
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ShardChannel::close);
+    channels.clear();
+  }
+}
