@@ -1,6 +1,6 @@
 package dev.quiver.storage;
 
-import dev.quiver.storage.internal.VectorMath;
+import dev.quiver.storage.internal.vector.VectorMath;
 
 /**
  * The distance functions Qdrant offers. For {@link #COSINE} and {@link #DOT} a larger score is

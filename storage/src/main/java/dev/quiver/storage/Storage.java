@@ -1,6 +1,6 @@
 package dev.quiver.storage;
 
-import dev.quiver.storage.internal.LocalRegistry;
+import dev.quiver.storage.internal.collection.LocalRegistry;
 import java.nio.file.Path;
 
 /** Entry point of the engine: opens the collections stored under a directory. */

@@ -1,0 +1,805 @@
+package dev.quiver.storage.internal.hnsw;
+
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.internal.vector.OffHeapVectors;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntPredicate;
+
+/**
+ * A Hierarchical Navigable Small World graph over the slots of an {@link OffHeapVectors}.
+ *
+ * <p>Malkov and Yashunin, "Efficient and robust approximate nearest neighbor search using
+ * Hierarchical Navigable Small World graphs" (2016). The paper's parameters map to: {@code M} →
+ * {@code m} (neighbours per node on upper layers; {@code 2m} on layer 0), {@code efConstruction} →
+ * {@code efConstruct}, {@code mL} → {@code 1 / ln(m)}. Neighbours are chosen with the paper's
+ * heuristic (Algorithm 4), which keeps the graph navigable on clustered data.
+ *
+ * <p>Thread-safety: inserts may run concurrently with each other and with searches. A node's
+ * neighbour list is an immutable {@code int[]} replaced under that node's lock (striped) and
+ * published through an {@link AtomicReferenceArray}; searches read without locks. The node table
+ * grows in fixed pages, so nothing a reader holds is ever moved.
+ */
+public final class HnswIndex {
+  private static final int PAGE = 1 << 12;
+  private static final int LOCK_STRIPES = 1 << 10;
+
+  private final OffHeapVectors vectors;
+  private final Distance distance;
+  private final int m;
+  private final int efConstruct;
+  private final double ml;
+  private final Object[] locks = new Object[LOCK_STRIPES];
+  private final Object growLock = new Object();
+  private final long seed;
+
+  /** page -> node -> level -> neighbours. */
+  private volatile AtomicReferenceArray<Links[]>[] pages;
+
+  private volatile long entry = -1; // (level << 32) | node, or -1 when empty
+
+  /** Reusable visited sets: a search marks nodes without clearing an array per call. */
+  private final ConcurrentLinkedQueue<Visited> visitedPool = new ConcurrentLinkedQueue<>();
+
+  /** Scratch vectors for neighbour selection, one per concurrent insert. */
+  private final ConcurrentLinkedQueue<float[]> scratchPool = new ConcurrentLinkedQueue<>();
+
+  /**
+   * A node's neighbours on one level, most similar to the node first, with those similarities, so
+   * that linking a new node needs no recomputation. Immutable; replaced whole.
+   */
+  static final class Links {
+    static final Links EMPTY = new Links(new int[0], new float[0]);
+    final int[] ids;
+    final float[] sims;
+
+    Links(int[] ids, float[] sims) {
+      this.ids = ids;
+      this.sims = sims;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  public HnswIndex(OffHeapVectors vectors, Distance distance, int m, int efConstruct, long seed) {
+    this.vectors = vectors;
+    this.distance = distance;
+    this.m = Math.max(2, m);
+    this.efConstruct = Math.max(efConstruct, this.m);
+    this.ml = 1 / Math.log(this.m);
+    this.seed = seed;
+    this.pages = new AtomicReferenceArray[0];
+    for (int i = 0; i < LOCK_STRIPES; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  private Links[] node(int n) {
+    return pages[n / PAGE].get(n % PAGE);
+  }
+
+  /** Whether {@code n} has been inserted. */
+  public boolean contains(int n) {
+    AtomicReferenceArray<Links[]>[] p = pages;
+    return n / PAGE < p.length && p[n / PAGE].get(n % PAGE) != null;
+  }
+
+  /** Whether the graph has no node yet. */
+  public boolean isEmpty() {
+    return entry == -1;
+  }
+
+  private Links links(int n, int level) {
+    Links[] levels = node(n);
+    // a node taken out by {@link #remove} while a search stood on it has no neighbours
+    return levels != null && level < levels.length ? levels[level] : Links.EMPTY;
+  }
+
+  private int[] neighbours(int n, int level) {
+    return links(n, level).ids;
+  }
+
+  private void setLinks(int n, int level, Links list) {
+    AtomicReferenceArray<Links[]> page = pages[n / PAGE];
+    Links[] copy = page.get(n % PAGE).clone();
+    copy[level] = list;
+    page.set(n % PAGE, copy);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void reserve(int n) {
+    if (n / PAGE < pages.length) {
+      return;
+    }
+    synchronized (growLock) {
+      while (n / PAGE >= pages.length) {
+        AtomicReferenceArray<Links[]>[] next = Arrays.copyOf(pages, pages.length + 1);
+        next[pages.length] = new AtomicReferenceArray<>(PAGE);
+        pages = next;
+      }
+    }
+  }
+
+  /**
+   * The node's top layer, drawn from the paper's distribution by a generator seeded with the node
+   * itself, so that replaying the same inserts rebuilds the same graph.
+   */
+  private int randomLevel(int node) {
+    double u = new SplittableRandom(seed ^ (node * 0x9E3779B97F4A7C15L)).nextDouble();
+    return (int) Math.floor(-Math.log(1 - u) * ml);
+  }
+
+  /**
+   * Inserts the vector already stored in {@code node} (slots are inserted in any order, each once).
+   */
+  public void insert(int node) {
+    float[] q = vectors.get(node);
+    int level = randomLevel(node);
+    reserve(node);
+    Links[] empty = new Links[level + 1];
+    Arrays.fill(empty, Links.EMPTY);
+    pages[node / PAGE].set(node % PAGE, empty);
+    long ep;
+    synchronized (growLock) {
+      ep = entry;
+      if (ep == -1) {
+        entry = ((long) level << 32) | node;
+        return;
+      }
+    }
+    connect(node, level, q, ep);
+    if (level > (int) (ep >>> 32)) {
+      synchronized (growLock) {
+        if (level > (int) (entry >>> 32)) {
+          entry = ((long) level << 32) | node;
+        }
+      }
+    }
+  }
+
+  /**
+   * Links {@code node} (top layer {@code level}, vector {@code q}) into the graph entered at {@code
+   * ep}: the paper's descent, then on each layer a search, a selection, and links both ways.
+   */
+  private void connect(int node, int level, float[] q, long ep) {
+    int epNode = (int) ep;
+    int epLevel = (int) (ep >>> 32);
+    // 1. greedy descent through the layers above the new node's top layer
+    for (int l = epLevel; l > level; l--) {
+      epNode = greedy(q, epNode, l);
+    }
+    // 2. on each layer from min(level, epLevel) down: search, select neighbours, link both ways
+    Candidates entryPoints = Candidates.of(epNode, vectors.similarity(distance, q, epNode));
+    for (int l = Math.min(level, epLevel); l >= 0; l--) {
+      Candidates found =
+          searchLayer(q, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED);
+      int max = l == 0 ? 2 * m : m;
+      Links selected = select(found, max);
+      synchronized (lock(node)) {
+        setLinks(node, l, selected);
+      }
+      for (int i = 0; i < selected.ids.length; i++) {
+        // similarity is symmetric: the new node's score for a neighbour is the neighbour's for it
+        link(selected.ids[i], node, selected.sims[i], q, l, max);
+      }
+      entryPoints = found;
+    }
+  }
+
+  private Object lock(int node) {
+    return locks[node & (LOCK_STRIPES - 1)];
+  }
+
+  /**
+   * Adds {@code node} (similarity {@code sim} to {@code other}, vector {@code q}) to {@code
+   * other}'s list on {@code level}. A full list drops its worst non-diverse member, as Lucene does:
+   * the members better than the new node were checked when they came; the new node is checked
+   * against them, and the worse ones against the new node only — O(max) similarities instead of
+   * re-selecting the whole list.
+   */
+  private void link(int other, int node, float sim, float[] q, int level, int max) {
+    synchronized (lock(other)) {
+      Links cur = links(other, level);
+      int size = cur.ids.length;
+      int at = 0;
+      for (int i = 0; i < size; i++) {
+        if (cur.ids[i] == node) {
+          return;
+        }
+        if (cur.sims[i] >= sim) {
+          at = i + 1;
+        }
+      }
+      int[] ids = new int[size + 1];
+      float[] sims = new float[size + 1];
+      System.arraycopy(cur.ids, 0, ids, 0, at);
+      System.arraycopy(cur.sims, 0, sims, 0, at);
+      ids[at] = node;
+      sims[at] = sim;
+      System.arraycopy(cur.ids, at, ids, at + 1, size - at);
+      System.arraycopy(cur.sims, at, sims, at + 1, size - at);
+      if (size + 1 <= max) {
+        setLinks(other, level, new Links(ids, sims));
+        return;
+      }
+      int drop = size; // the worst, when every member is diverse
+      scan:
+      for (int i = size; i >= at; i--) {
+        if (i == at) {
+          for (int j = 0; j < at; j++) {
+            if (vectors.similarity(distance, q, ids[j]) >= sim) {
+              drop = at; // the new node is closer to a better neighbour than to this node
+              break scan;
+            }
+          }
+        } else if (vectors.similarity(distance, q, ids[i]) >= sims[i]) {
+          drop = i; // closer to the new node than to this node
+          break;
+        }
+      }
+      int[] keptIds = new int[size];
+      float[] keptSims = new float[size];
+      System.arraycopy(ids, 0, keptIds, 0, drop);
+      System.arraycopy(sims, 0, keptSims, 0, drop);
+      System.arraycopy(ids, drop + 1, keptIds, drop, size - drop);
+      System.arraycopy(sims, drop + 1, keptSims, drop, size - drop);
+      setLinks(other, level, new Links(keptIds, keptSims));
+    }
+  }
+
+  /**
+   * The heuristic of Algorithm 4 over candidates whose similarity to the base is known: take them
+   * best first, keeping one only if it is closer to the base than to every one already kept. The
+   * discarded ones are not used to fill up the list: with lists pruned for diversity when they
+   * overflow (see {@link #link}), filling them with near-duplicates measured lower recall and a
+   * slower build on minilm-384 (ef=64: 0.968 vs 0.991 recall on 20,000 vectors).
+   */
+  private Links select(Candidates candidates, int max) {
+    int[] order = candidates.bestFirstPositions();
+    int limit = Math.min(max, order.length);
+    int[] kept = new int[limit];
+    float[] keptSims = new float[limit];
+    int n = 0;
+    float[] cv = scratch();
+    try {
+      for (int i = 0; i < order.length && n < max; i++) {
+        int c = candidates.node(order[i]);
+        float toBase = candidates.similarity(order[i]);
+        boolean good = true;
+        if (n > 0) {
+          vectors.copy(c, cv);
+          for (int j = 0; j < n; j++) {
+            if (vectors.similarity(distance, cv, kept[j]) >= toBase) {
+              good = false;
+              break;
+            }
+          }
+        }
+        if (good) {
+          kept[n] = c;
+          keptSims[n++] = toBase;
+        }
+      }
+    } finally {
+      scratchPool.offer(cv);
+    }
+    return new Links(Arrays.copyOf(kept, n), Arrays.copyOf(keptSims, n));
+  }
+
+  private float[] scratch() {
+    float[] v = scratchPool.poll();
+    return v != null ? v : new float[vectors.dim()];
+  }
+
+  /** Insertion sort of a short list by similarity, best first. */
+  private static void sortBestFirst(Links l) {
+    for (int i = 1; i < l.ids.length; i++) {
+      int id = l.ids[i];
+      float s = l.sims[i];
+      int j = i - 1;
+      while (j >= 0 && l.sims[j] < s) {
+        l.ids[j + 1] = l.ids[j];
+        l.sims[j + 1] = l.sims[j];
+        j--;
+      }
+      l.ids[j + 1] = id;
+      l.sims[j + 1] = s;
+    }
+  }
+
+  private int greedy(float[] q, int start, int level) {
+    int best = start;
+    float bestSim = vectors.similarity(distance, q, best);
+    boolean moved = true;
+    while (moved) {
+      moved = false;
+      for (int n : neighbours(best, level)) {
+        float s = vectors.similarity(distance, q, n);
+        if (s > bestSim) {
+          bestSim = s;
+          best = n;
+          moved = true;
+        }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Visited nodes as a bitset (one bit per node, so it stays in cache for large graphs), cleared
+   * after each search by zeroing only the words it touched.
+   */
+  private static final class Visited {
+    private long[] bits = new long[0];
+    private int[] touched = new int[64];
+    private int touchedCount;
+
+    void reset(int size) {
+      for (int i = 0; i < touchedCount; i++) {
+        bits[touched[i]] = 0;
+      }
+      touchedCount = 0;
+      int words = (size >>> 6) + 1;
+      if (bits.length < words) {
+        bits = new long[Math.max(words, bits.length + (bits.length >> 1))];
+      }
+    }
+
+    /** Marks {@code n}; false if it was marked already. */
+    boolean visit(int n) {
+      int w = n >>> 6;
+      long bit = 1L << n;
+      long word = bits[w];
+      if ((word & bit) != 0) {
+        return false;
+      }
+      if (word == 0) {
+        if (touchedCount == touched.length) {
+          touched = Arrays.copyOf(touched, touchedCount * 2);
+        }
+        touched[touchedCount++] = w;
+      }
+      bits[w] = word | bit;
+      return true;
+    }
+  }
+
+  /**
+   * Algorithm 2: best-first search on one layer from {@code entryPoints}, keeping the {@code ef}
+   * best nodes that {@code accept} admits (all nodes are walked through; only admitted ones are
+   * results).
+   */
+  private Candidates searchLayer(
+      float[] q,
+      Candidates entryPoints,
+      int ef,
+      int level,
+      IntPredicate accept,
+      RequestScope scope) {
+    int size = vectors.size();
+    Visited visited = visitedPool.poll();
+    if (visited == null) {
+      visited = new Visited();
+    }
+    visited.reset(size);
+    try {
+      // nodes to expand, best first: a min-heap on negated similarity
+      Candidates frontier =
+          new Candidates(Math.max(16, (int) Math.min(2L * ef, Integer.MAX_VALUE)));
+      Candidates results = new Candidates(ef + 1);
+      for (int i = 0; i < entryPoints.size(); i++) {
+        int n = entryPoints.node(i);
+        float s = entryPoints.similarity(i);
+        visited.visit(n);
+        frontier.add(n, -s);
+        if (accept == null || accept.test(n)) {
+          results.add(n, s);
+        }
+      }
+      int[] batch = new int[2 * m + 1];
+      float[] scores = new float[batch.length];
+      while (frontier.size() > 0) {
+        scope.tick();
+        float cs = -frontier.worst();
+        int cn = frontier.pollWorst();
+        if (results.size() >= ef && cs < results.worst()) {
+          break;
+        }
+        int[] nbrs = neighbours(cn, level);
+        if (nbrs.length > batch.length) {
+          batch = new int[nbrs.length];
+          scores = new float[nbrs.length];
+        }
+        int count = 0;
+        for (int n : nbrs) {
+          if (n < size && visited.visit(n)) {
+            batch[count++] = n;
+          }
+        }
+        vectors.similarities(distance, q, batch, count, scores);
+        for (int k = 0; k < count; k++) {
+          int n = batch[k];
+          float s = scores[k];
+          if (results.size() < ef || s > results.worst()) {
+            frontier.add(n, -s);
+            if (accept == null || accept.test(n)) {
+              results.add(n, s);
+              if (results.size() > ef) {
+                results.removeWorst();
+              }
+            }
+          }
+        }
+      }
+      return results;
+    } finally {
+      visitedPool.offer(visited);
+    }
+  }
+
+  /** The {@code ef} best admitted nodes for {@code q} (query already normalised for Cosine). */
+  public Candidates search(float[] q, int ef, IntPredicate accept) {
+    long ep = entry;
+    if (ep == -1) {
+      return new Candidates(0);
+    }
+    int node = (int) ep;
+    for (int l = (int) (ep >>> 32); l > 0; l--) {
+      node = greedy(q, node, l);
+    }
+    // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
+    return searchLayer(
+        q,
+        Candidates.of(node, vectors.similarity(distance, q, node)),
+        ef,
+        0,
+        accept,
+        RequestScope.current());
+  }
+
+  /**
+   * Takes the nodes {@code dead} admits out of the graph (Qdrant's vacuum, without a rebuild):
+   * every other node that links to one gets that list re-selected with the heuristic of {@link
+   * #select} from its other neighbours and the neighbours of the dead ones it linked to, so the
+   * graph stays navigable; then the dead nodes' lists are dropped and, if the entry point was dead,
+   * the live node on the highest layer becomes it. Searches may run meanwhile (one standing on a
+   * removed node sees no neighbours); inserts must not (the caller holds the indexing lock).
+   *
+   * @param nodes the slots to look at ({@code [0, nodes)})
+   * @return the nodes removed, free to be inserted again with new vectors
+   */
+  public int[] remove(IntPredicate dead, int nodes) {
+    BitSet gone = new BitSet(nodes);
+    int count = 0;
+    for (int n = 0; n < nodes; n++) {
+      if (contains(n) && dead.test(n)) {
+        gone.set(n);
+        count++;
+      }
+    }
+    if (count == 0) {
+      return new int[0];
+    }
+    float[] base = new float[vectors.dim()];
+    for (int n = 0; n < nodes; n++) {
+      if (gone.get(n) || !contains(n)) {
+        continue;
+      }
+      Links[] levels = node(n);
+      for (int l = 0; l < levels.length; l++) {
+        Links cur = levels[l];
+        boolean touched = false;
+        for (int x : cur.ids) {
+          if (x < nodes && gone.get(x)) {
+            touched = true;
+            break;
+          }
+        }
+        if (!touched) {
+          continue;
+        }
+        vectors.copy(n, base);
+        int capacity = cur.ids.length;
+        for (int x : cur.ids) {
+          if (x < nodes && gone.get(x)) {
+            capacity += neighbours(x, l).length;
+          }
+        }
+        Candidates pool = new Candidates(capacity + 1);
+        final Set<Integer> seen = new HashSet<>();
+        seen.add(n);
+        for (int i = 0; i < cur.ids.length; i++) {
+          int x = cur.ids[i];
+          if (!(x < nodes && gone.get(x)) && seen.add(x)) {
+            pool.add(x, cur.sims[i]);
+          }
+        }
+        for (int x : cur.ids) {
+          if (x < nodes && gone.get(x)) {
+            for (int y : neighbours(x, l)) {
+              if (!(y < nodes && gone.get(y)) && contains(y) && seen.add(y)) {
+                pool.add(y, vectors.similarity(distance, base, y));
+              }
+            }
+          }
+        }
+        int max = l == 0 ? 2 * m : m;
+        {
+          // its neighbourhood may have died together: search for more from it, through the dead
+          // nodes, which are still linked until the end (as an insert would)
+          final int self = n;
+          Candidates more =
+              searchLayer(
+                  base,
+                  Candidates.of(n, vectors.similarity(distance, base, n)),
+                  efConstruct,
+                  l,
+                  x -> x != self && !(x < nodes && gone.get(x)),
+                  RequestScope.UNBOUNDED);
+          Candidates merged = new Candidates(pool.size() + more.size() + 1);
+          for (int k = 0; k < pool.size(); k++) {
+            merged.add(pool.node(k), pool.similarity(k));
+          }
+          for (int k = 0; k < more.size(); k++) {
+            if (seen.add(more.node(k))) {
+              merged.add(more.node(k), more.similarity(k));
+            }
+          }
+          pool = merged;
+        }
+        Links selected = select(pool, max);
+        synchronized (lock(n)) {
+          setLinks(n, l, selected);
+        }
+        // and back, as an insert links: a node whose in-links all came from dead nodes would
+        // otherwise be unreachable
+        for (int k = 0; k < selected.ids.length; k++) {
+          link(selected.ids[k], n, selected.sims[k], base, l, max);
+        }
+      }
+    }
+    int[] removed = new int[count];
+    int i = 0;
+    for (int n = gone.nextSetBit(0); n >= 0; n = gone.nextSetBit(n + 1)) {
+      pages[n / PAGE].set(n % PAGE, null);
+      removed[i++] = n;
+    }
+    synchronized (growLock) {
+      if (entry != -1 && gone.get((int) entry)) {
+        long next = -1;
+        for (int n = 0; n < nodes; n++) {
+          if (contains(n) && (next == -1 || node(n).length - 1 > (int) (next >>> 32))) {
+            next = ((long) (node(n).length - 1) << 32) | n;
+          }
+        }
+        entry = next;
+      }
+    }
+    reconnectUnreachable(nodes);
+    return removed;
+  }
+
+  /**
+   * Links again, as if inserted anew, every node that some layer of it no longer reaches from the
+   * entry point (its in-links on that layer may all have come from removed nodes): unreached on the
+   * bottom layer, a node is never found; unreached above, searches descend into the wrong region.
+   */
+  private void reconnectUnreachable(int nodes) {
+    long ep = entry;
+    if (ep == -1) {
+      return;
+    }
+    int[] stack = new int[Math.max(16, nodes)];
+    for (int l = (int) (ep >>> 32); l >= 0; l--) {
+      BitSet reached = new BitSet(nodes);
+      int top = 0;
+      stack[top++] = (int) ep;
+      reached.set((int) ep);
+      while (top > 0) {
+        int n = stack[--top];
+        for (int x : neighbours(n, l)) {
+          if (x < nodes && contains(x) && !reached.get(x)) {
+            reached.set(x);
+            stack[top++] = x;
+          }
+        }
+      }
+      for (int n = 0; n < nodes; n++) {
+        Links[] levels = contains(n) ? node(n) : null;
+        if (levels != null && levels.length > l && !reached.get(n)) {
+          connect(n, levels.length - 1, vectors.get(n), entry);
+        }
+      }
+    }
+  }
+
+  /** Writes the graph: entry point, then each node's levels and neighbour lists. */
+  public void write(DataOutputStream out, int nodes) throws IOException {
+    out.writeLong(entry);
+    out.writeInt(nodes);
+    for (int n = 0; n < nodes; n++) {
+      Links[] levels = contains(n) ? node(n) : new Links[0]; // 0 levels: not in the graph
+      out.writeByte(levels.length);
+      for (Links list : levels) {
+        out.writeShort(list.ids.length);
+        for (int x : list.ids) {
+          out.writeInt(x);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads a graph written by {@link #write} into this (empty) index; the neighbours' similarities
+   * are recomputed from the vectors, which are loaded first.
+   */
+  /** Reads past a graph written by {@link #write} (of a vector no longer in the collection). */
+  public static void skip(DataInputStream in) throws IOException {
+    in.readLong();
+    int nodes = in.readInt();
+    for (int n = 0; n < nodes; n++) {
+      int levels = in.readUnsignedByte();
+      for (int l = 0; l < levels; l++) {
+        in.skipNBytes(4L * in.readUnsignedShort());
+      }
+    }
+  }
+
+  public void read(DataInputStream in) throws IOException {
+    long e = in.readLong();
+    int nodes = in.readInt();
+    for (int n = 0; n < nodes; n++) {
+      Links[] levels = new Links[in.readUnsignedByte()];
+      if (levels.length == 0) {
+        continue; // a slot that was not in the graph
+      }
+      float[] v = null;
+      for (int l = 0; l < levels.length; l++) {
+        int[] list = new int[in.readUnsignedShort()];
+        float[] sims = new float[list.length];
+        for (int i = 0; i < list.length; i++) {
+          list[i] = in.readInt();
+        }
+        if (list.length > 0) {
+          if (v == null) {
+            v = vectors.get(n);
+          }
+          for (int i = 0; i < list.length; i++) {
+            sims[i] = vectors.similarity(distance, v, list[i]);
+          }
+        }
+        levels[l] = new Links(list, sims);
+        sortBestFirst(levels[l]);
+      }
+      reserve(n);
+      pages[n / PAGE].set(n % PAGE, levels);
+    }
+    entry = e;
+  }
+
+  /**
+   * A bounded set of (node, similarity) pairs with the worst on top of a min-heap. Not thread-safe.
+   */
+  public static final class Candidates {
+    private int[] nodes;
+    private float[] sims;
+    private int size;
+
+    /**
+     * @param capacity the expected size: storage for at most {@value #PREALLOCATED} pairs is taken
+     *     up front, the rest as they arrive (a capacity can come from a request's limit)
+     */
+    public Candidates(int capacity) {
+      int initial = Math.clamp(capacity, 1, PREALLOCATED);
+      nodes = new int[initial];
+      sims = new float[initial];
+    }
+
+    static final int PREALLOCATED = 4096;
+
+    static Candidates of(int node, float sim) {
+      Candidates c = new Candidates(1);
+      c.add(node, sim);
+      return c;
+    }
+
+    public int size() {
+      return size;
+    }
+
+    public int node(int i) {
+      return nodes[i];
+    }
+
+    public float similarity(int i) {
+      return sims[i];
+    }
+
+    public float worst() {
+      return sims[0];
+    }
+
+    public void add(int node, float sim) {
+      if (size == nodes.length) {
+        nodes = Arrays.copyOf(nodes, size * 2);
+        sims = Arrays.copyOf(sims, size * 2);
+      }
+      int i = size++;
+      while (i > 0) {
+        int p = (i - 1) >>> 1;
+        if (sims[p] <= sim) {
+          break;
+        }
+        nodes[i] = nodes[p];
+        sims[i] = sims[p];
+        i = p;
+      }
+      nodes[i] = node;
+      sims[i] = sim;
+    }
+
+    /** Removes the worst pair and returns its node. */
+    int pollWorst() {
+      int node = nodes[0];
+      removeWorst();
+      return node;
+    }
+
+    public void removeWorst() {
+      int lastNode = nodes[--size];
+      float last = sims[size];
+      int i = 0;
+      while (true) {
+        int l = 2 * i + 1;
+        if (l >= size) {
+          break;
+        }
+        int r = l + 1;
+        int c = r < size && sims[r] < sims[l] ? r : l;
+        if (sims[c] >= last) {
+          break;
+        }
+        nodes[i] = nodes[c];
+        sims[i] = sims[c];
+        i = c;
+      }
+      nodes[i] = lastNode;
+      sims[i] = last;
+    }
+
+    /** Nodes ordered best (highest similarity) first. */
+    int[] bestFirst() {
+      int[] order = bestFirstPositions();
+      int[] out = new int[order.length];
+      for (int i = 0; i < order.length; i++) {
+        out[i] = nodes[order[i]];
+      }
+      return out;
+    }
+
+    /** Positions ({@link #node}, {@link #similarity}) ordered best first. */
+    public int[] bestFirstPositions() {
+      long[] keyed = new long[size];
+      for (int i = 0; i < size; i++) {
+        // order by similarity descending: flip the sortable int image of the float
+        int bits = Float.floatToIntBits(sims[i]);
+        int sortable = bits >= 0 ? bits : bits ^ 0x7fffffff;
+        keyed[i] = ((long) ~sortable << 32) | i;
+      }
+      Arrays.sort(keyed);
+      int[] out = new int[size];
+      for (int i = 0; i < size; i++) {
+        out[i] = (int) keyed[i];
+      }
+      return out;
+    }
+  }
+}

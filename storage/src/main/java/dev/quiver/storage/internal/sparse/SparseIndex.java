@@ -1,0 +1,669 @@
+package dev.quiver.storage.internal.sparse;
+
+import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.internal.vector.SlotTable;
+import dev.quiver.storage.internal.vector.TopK;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntPredicate;
+
+/**
+ * The inverted index of one sparse vector space: for each dimension, the slots whose vector has it
+ * and their weights, in ascending slot order (slots are handed out in ascending order, and a
+ * rebuild walks them in order). A query reads only the lists of its own dimensions and finds the
+ * exact top k with MaxScore: lists are ordered by how much they can add at most, the lists that
+ * alone cannot lift a point into the top k are only probed for points the others found, and a point
+ * is dropped as soon as what its remaining lists can add at most leaves it below the k-th best
+ * score.
+ *
+ * <p>Thread-safety: one writer (the shard's apply path) appends and rebuilds; searches run
+ * concurrently without locks. A list is append-only with a volatile length published after each
+ * entry, so a reader sees a consistent prefix; a rebuild publishes a new map of lists.
+ */
+public final class SparseIndex {
+
+  /** Slots per window: a search's unit of work, and the span of a list's window bounds. */
+  static final int WINDOW_SHIFT = 12;
+
+  private static final int WINDOW = 1 << WINDOW_SHIFT;
+
+  /** A search's window buffers, one set per thread, zeroed again by each search that used it. */
+  private static final class Scratch {
+    final float[] partial = new float[WINDOW];
+    final long[] seen = new long[WINDOW / 64];
+    final int[] candSlots = new int[WINDOW];
+    final float[] candScores = new float[WINDOW];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** Lists at least this long keep the weights' range of each window of slots. */
+  private static final int WINDOWED = 256;
+
+  /**
+   * One dimension's postings: slots ascending, their weights, the weights' range over the list and,
+   * for long lists, over each window of {@link #WINDOW} slots.
+   */
+  static final class Postings {
+    private int[] slots = NO_SLOTS;
+    private float[] weights = NO_WEIGHTS;
+    private float max = Float.NEGATIVE_INFINITY;
+    private float min = Float.POSITIVE_INFINITY;
+    private float[] windowMax; // by window number; NaN where the window has no entry
+    private float[] windowMin;
+    private volatile int size;
+
+    /** Live vectors with this dimension (the document frequency of the IDF modifier). */
+    volatile int live;
+
+    public void add(int slot, float weight) {
+      int n = size;
+      if (n == slots.length) {
+        int grown = n + (n >> 1) + 1;
+        slots = Arrays.copyOf(slots, grown); // a reader holding the old array reads its prefix
+        weights = Arrays.copyOf(weights, grown);
+      }
+      slots[n] = slot;
+      weights[n] = weight;
+      max = Math.max(max, weight);
+      min = Math.min(min, weight);
+      if (windowMax != null) {
+        widen(slot, weight);
+      } else if (n + 1 == WINDOWED) {
+        for (int i = 0; i <= n; i++) {
+          widen(slots[i], weights[i]);
+        }
+      }
+      size = n + 1; // publishes the entry and the ranges above
+    }
+
+    private void widen(int slot, float weight) {
+      int w = slot >>> WINDOW_SHIFT;
+      if (windowMax == null || w >= windowMax.length) {
+        int length = Math.max(w + 1, windowMax == null ? 4 : windowMax.length * 2);
+        float[] mx = windowMax == null ? new float[0] : windowMax;
+        float[] mn = windowMin == null ? new float[0] : windowMin;
+        float[] nextMax = Arrays.copyOf(mx, length);
+        float[] nextMin = Arrays.copyOf(mn, length);
+        Arrays.fill(nextMax, mx.length, length, Float.NaN);
+        Arrays.fill(nextMin, mn.length, length, Float.NaN);
+        windowMin = nextMin;
+        windowMax = nextMax;
+      }
+      float mx = windowMax[w];
+      windowMax[w] = Float.isNaN(mx) ? weight : Math.max(mx, weight);
+      float mn = windowMin[w];
+      windowMin[w] = Float.isNaN(mn) ? weight : Math.min(mn, weight);
+    }
+
+    int size() {
+      return size;
+    }
+  }
+
+  private static final int[] NO_SLOTS = new int[0];
+  private static final float[] NO_WEIGHTS = new float[0];
+
+  /**
+   * What a search reads, published together: the sealed lists (older slots, in a mapped file; null
+   * on the heap only) and the heap lists (newer slots; every dimension ever seen has one, holding
+   * its live count even when its entries are all sealed).
+   */
+  private record Layers(SealedPostings sealed, Map<Integer, Postings> lists) {}
+
+  private volatile Layers layers = new Layers(null, new ConcurrentHashMap<>());
+
+  /** Where sealed lists are written; null for an index on the heap only. */
+  private final Path dir;
+
+  /** Whether a slot still holds a vector: sealing leaves the others out. */
+  private final IntPredicate live;
+
+  private int generation;
+
+  /** Heap entries from which the lists are sealed (or a quarter of the sealed entries, if more). */
+  private final int sealAt;
+
+  /**
+   * Entries in the lists (sealed and heap), those of them whose slot is no longer live, and those
+   * on the heap.
+   */
+  private long entries;
+
+  private long dead;
+
+  private long heapEntries;
+
+  /** Posting entries read by searches (tests and telemetry). */
+  final LongAdder read = new LongAdder();
+
+  /** An index on the heap. */
+  public SparseIndex() {
+    this(null, slot -> true, SEAL_AT);
+  }
+
+  /**
+   * An index whose lists are sealed into compressed files in {@code dir} (cleared first: they are
+   * derived from the vectors) as the heap part grows; {@code dir} null keeps everything on the
+   * heap.
+   */
+  public SparseIndex(Path dir, IntPredicate live, int sealAt) {
+    this.dir = dir;
+    this.live = live;
+    this.sealAt = sealAt;
+    if (dir != null) {
+      try {
+        Files.createDirectories(dir);
+        try (var old = Files.list(dir)) {
+          for (Path f : old.toList()) {
+            Files.deleteIfExists(f);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** Whether the index seals its lists into files. */
+  public boolean onDisk() {
+    return dir != null;
+  }
+
+  /** Whether sealed files are loaded into memory as they are written ({@code memory: cached}). */
+  private volatile boolean preload;
+
+  /** Asks for the sealed files to be loaded into memory (now, and as each is written), or not. */
+  public void preload(boolean load) {
+    preload = load;
+    SealedPostings sealed = layers.sealed();
+    if (load && sealed != null) {
+      sealed.load();
+    }
+  }
+
+  /** Adds {@code v}, stored at {@code slot} (larger than any slot added before). */
+  public void add(int slot, SparseVector v) {
+    Map<Integer, Postings> m = layers.lists();
+    int[] idx = v.indices();
+    float[] val = v.values();
+    for (int i = 0; i < idx.length; i++) {
+      Postings p = m.computeIfAbsent(idx[i], k -> new Postings());
+      p.add(slot, val[i]);
+      p.live++;
+    }
+    entries += idx.length;
+    heapEntries += idx.length;
+    if (dir != null && heapEntries >= Math.max(sealAt, (entries - heapEntries) / 4)) {
+      seal();
+    }
+  }
+
+  /** Heap entries from which an on-disk index seals them by default. */
+  public static final int SEAL_AT = 1 << 16;
+
+  /**
+   * Writes the live entries of the sealed and the heap lists into a new sealed file, then publishes
+   * it with empty heap lists: the heap holds only what was added since.
+   */
+  void seal() {
+    Layers l = layers;
+    SealedPostings old = l.sealed();
+    Map<Integer, Postings> heap = l.lists();
+    List<Integer> dims = new ArrayList<>(heap.keySet());
+    dims.sort(Integer::compareUnsigned);
+    SealedPostings next;
+    try {
+      next =
+          SealedPostings.write(
+              dir.resolve("postings-" + (++generation) + ".qsp"), merged(old, heap, dims));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Map<Integer, Postings> fresh = new ConcurrentHashMap<>();
+    heap.forEach(
+        (d, p) -> {
+          Postings q = new Postings();
+          q.live = p.live;
+          fresh.put(d, q);
+        });
+    if (preload) {
+      next.load();
+    }
+    layers = new Layers(next, fresh);
+    if (old != null) {
+      try {
+        Files.deleteIfExists(old.file()); // searches still on it keep their mapping
+      } catch (IOException e) {
+        // left for the next open, which clears the directory
+      }
+    }
+    entries = next.entries();
+    heapEntries = 0;
+    dead = 0;
+  }
+
+  /** Each dimension's live entries, sealed ones first (their slots are the older). */
+  private Iterable<SealedPostings.ListSource> merged(
+      SealedPostings old, Map<Integer, Postings> heap, List<Integer> dims) {
+    return () ->
+        new Iterator<>() {
+          private int next;
+          private int sealedAt; // the old file's dimensions are a subset of the heap map's
+
+          @Override
+          public boolean hasNext() {
+            return next < dims.size();
+          }
+
+          @Override
+          public SealedPostings.ListSource next() {
+            int d = dims.get(next++);
+            IntArray slots = new IntArray();
+            FloatArray weights = new FloatArray();
+            if (old != null) {
+              while (sealedAt < old.dimensions()
+                  && Integer.compareUnsigned(old.dimension(sealedAt), d) < 0) {
+                sealedAt++;
+              }
+              if (sealedAt < old.dimensions() && old.dimension(sealedAt) == d) {
+                old.forEach(
+                    sealedAt,
+                    (slot, w) -> {
+                      if (live.test(slot)) {
+                        slots.add(slot);
+                        weights.add(w);
+                      }
+                    });
+              }
+            }
+            Postings p = heap.get(d);
+            int n = p.size;
+            for (int i = 0; i < n; i++) {
+              if (live.test(p.slots[i])) {
+                slots.add(p.slots[i]);
+                weights.add(p.weights[i]);
+              }
+            }
+            return new SealedPostings.ListSource() {
+              @Override
+              public int dim() {
+                return d;
+              }
+
+              @Override
+              public int size() {
+                return slots.size;
+              }
+
+              @Override
+              public int slot(int i) {
+                return slots.values[i];
+              }
+
+              @Override
+              public float weight(int i) {
+                return weights.values[i];
+              }
+            };
+          }
+        };
+  }
+
+  /** A growable int array (one list while it is sealed). */
+  private static final class IntArray {
+    int[] values = new int[16];
+    int size;
+
+    public void add(int v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+  }
+
+  /** A growable float array. */
+  private static final class FloatArray {
+    float[] values = new float[16];
+    int size;
+
+    public void add(float v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+  }
+
+  /** The sealed file's size in bytes (0 on the heap only). */
+  long sealedBytes() {
+    SealedPostings s = layers.sealed();
+    return s == null ? 0 : s.bytes();
+  }
+
+  /** Notes that the vector {@code v} at a slot is gone; its entries stay until a rebuild. */
+  public void removed(SparseVector v) {
+    Map<Integer, Postings> m = layers.lists();
+    for (int d : v.indices()) {
+      Postings p = m.get(d);
+      if (p != null) {
+        p.live--;
+      }
+    }
+    dead += v.size();
+  }
+
+  /** Whether enough entries are dead that a rebuild pays: over half of them, and many. */
+  public boolean rebuildDue() {
+    return dead > 65_536 && dead * 2 > entries;
+  }
+
+  /**
+   * Replaces the lists with ones holding only the live vectors, given in ascending slot order; an
+   * index on disk seals its live entries instead.
+   */
+  public void rebuild(Iterable<Map.Entry<Integer, SparseVector>> liveInSlotOrder) {
+    if (dir != null) {
+      seal();
+      return;
+    }
+    Map<Integer, Postings> old = layers.lists();
+    layers = new Layers(null, new ConcurrentHashMap<>());
+    entries = 0;
+    dead = 0;
+    heapEntries = 0;
+    for (var e : liveInSlotOrder) {
+      add(e.getKey(), e.getValue());
+    }
+    old.clear(); // readers that hold the old lists keep their own references
+  }
+
+  /** Entries held, live or not, and how many dimensions have a list. */
+  long entries() {
+    return entries;
+  }
+
+  int dimensions() {
+    return layers.lists().size();
+  }
+
+  /** How many live vectors have dimension {@code d}. */
+  public int documentFrequency(int d) {
+    Postings p = layers.lists().get(d);
+    return p == null ? 0 : p.live;
+  }
+
+  /**
+   * The exact best {@code k} slots for {@code query} (weights already modified) among those {@code
+   * accept} takes, best first; only slots sharing a dimension with the query are scored. Slots
+   * scoring below {@code threshold} (null: none) are left out.
+   */
+  public List<TopK.Hit> search(SparseVector query, int k, Float threshold, IntPredicate accept) {
+    RequestScope scope = RequestScope.current();
+    List<PostingCursor> found = new ArrayList<>(query.size());
+    Layers l = layers; // one snapshot: sealed and heap lists never hold the same slot
+    Map<Integer, Postings> m = l.lists();
+    SealedPostings sealedLists = l.sealed();
+    int maxSlot = -1;
+    for (int i = 0; i < query.size(); i++) {
+      int d = query.indices()[i];
+      float q = query.values()[i];
+      if (q == 0) {
+        continue;
+      }
+      PostingCursor older = sealedLists == null ? null : sealedLists.cursor(d, q);
+      if (older != null) {
+        maxSlot = Math.max(maxSlot, older.lastSlot());
+        found.add(older);
+      }
+      Postings p = m.get(d);
+      int n = p == null ? 0 : p.size; // read first: arrays and ranges hold at least this many
+      if (n == 0) {
+        continue;
+      }
+      float bound = Math.max(q * p.max, q * p.min);
+      HeapCursor c =
+          new HeapCursor(p.slots, p.weights, n, q, Math.max(0f, bound), p.windowMax, p.windowMin);
+      maxSlot = Math.max(maxSlot, c.lastSlot());
+      found.add(c);
+    }
+    PostingCursor[] cursors = found.toArray(new PostingCursor[0]);
+    int t = cursors.length;
+    PostingCursor[] order = new PostingCursor[t]; // the window's lists, smallest bound first
+    float[] prefix = new float[t]; // prefix[i]: what order[0..i] can add at most in the window
+    TopK top = new TopK(k);
+    float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
+    float theta = floor; // a slot below this cannot be returned
+    long reads = 0;
+    Scratch scratch = SCRATCH.get(); // left zeroed by every search
+    float[] partial = scratch.partial;
+    long[] seen = scratch.seen;
+    int[] candSlots = scratch.candSlots;
+    float[] candScores = scratch.candScores;
+    try {
+      for (long start = 0; start <= maxSlot; start += WINDOW) {
+        scope.tick();
+        int window = (int) (start >>> WINDOW_SHIFT);
+        int end = (int) Math.min(start + WINDOW, (long) maxSlot + 1);
+        for (int i = 0; i < t; i++) {
+          cursors[i].windowBound(window);
+          order[i] = cursors[i];
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(a.windowBound, b.windowBound));
+        float sum = 0;
+        for (int i = 0; i < t; i++) {
+          sum += order[i].windowBound;
+          prefix[i] = sum;
+        }
+        int essential = 0; // order[essential..] are read whole; those before only probed
+        while (essential < t && prefix[essential] < theta) {
+          essential++;
+        }
+        if (essential == t) { // nothing in this window can reach the k-th score: skip it
+          for (PostingCursor c : cursors) {
+            reads += c.advance(end);
+          }
+          continue;
+        }
+        for (int i = essential; i < t; i++) {
+          PostingCursor c = order[i];
+          if (c.before((int) start)) { // only probed in earlier windows
+            reads += c.advance((int) start);
+          }
+          reads += c.accumulate((int) start, end, partial, seen);
+        }
+        // the window's candidates, in slot order (the bits of the touched slots), with what the
+        // essential lists gave them; the buffer is zeroed again on the way
+        int cands = 0;
+        float others = essential == 0 ? 0 : prefix[essential - 1];
+        for (int w = 0; w < seen.length; w++) {
+          long bits = seen[w];
+          seen[w] = 0;
+          while (bits != 0) {
+            int s = (w << 6) + Long.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            float score = partial[s];
+            partial[s] = 0;
+            if (score + others >= theta) {
+              candSlots[cands] = (int) (start + s);
+              candScores[cands++] = score;
+            }
+          }
+        }
+        // the other lists one at a time, largest bound first, each dropping the candidates that
+        // can no longer reach the k-th score
+        for (int i = essential - 1; i >= 0 && cands > 0; i--) {
+          reads += order[i].addTo(candSlots, candScores, cands);
+          float rest = i == 0 ? 0 : prefix[i - 1];
+          int kept = 0;
+          for (int j = 0; j < cands; j++) {
+            if (candScores[j] + rest >= theta) {
+              candSlots[kept] = candSlots[j];
+              candScores[kept++] = candScores[j];
+            }
+          }
+          cands = kept;
+        }
+        for (int j = 0; j < cands; j++) {
+          int slot = candSlots[j];
+          float score = candScores[j];
+          if (score >= theta && accept.test(slot) && top.offer(slot, score) && top.full()) {
+            theta = Math.max(floor, top.worst());
+          }
+        }
+      }
+    } catch (RuntimeException | Error e) { // a request stopped mid-window: leave the buffers zeroed
+      Arrays.fill(partial, 0f);
+      Arrays.fill(seen, 0L);
+      throw e;
+    }
+    read.add(reads);
+    return top.bestFirst();
+  }
+
+  /** Scores every slot of {@code candidates} that {@code accept} takes, one by one. */
+  public static List<TopK.Hit> scan(
+      SparseVector query,
+      int k,
+      Float threshold,
+      int[] candidates,
+      SlotTable<SparseVector> vectors,
+      IntPredicate accept) {
+    RequestScope scope = RequestScope.current();
+    TopK top = new TopK(k);
+    for (int slot : candidates) {
+      scope.tick();
+      SparseVector v = vectors.get(slot);
+      if (v == null) {
+        continue;
+      }
+      float s = query.dot(v);
+      if (Float.isNaN(s) || (threshold != null && s < threshold) || !accept.test(slot)) {
+        continue;
+      }
+      top.offer(slot, s);
+    }
+    return top.bestFirst();
+  }
+
+  /** A query dimension's walk through its list on the heap. */
+  private static final class HeapCursor extends PostingCursor {
+    final int[] slots;
+    final float[] weights;
+    final int n;
+    private final float[] windowMax;
+    private final float[] windowMin;
+    int pos;
+
+    HeapCursor(
+        int[] slots,
+        float[] weights,
+        int n,
+        float q,
+        float bound,
+        float[] windowMax,
+        float[] windowMin) {
+      super(q, bound);
+      this.slots = slots;
+      this.weights = weights;
+      this.n = n;
+      this.windowMax = windowMax;
+      this.windowMin = windowMin;
+    }
+
+    @Override
+    int lastSlot() {
+      return slots[n - 1];
+    }
+
+    @Override
+    void windowBound(int window) {
+      if (pos >= n) {
+        windowBound = 0;
+      } else if (windowMax != null && window < windowMax.length && window < windowMin.length) {
+        windowBound = rangeBound(windowMax[window], windowMin[window]);
+      } else {
+        windowBound = bound;
+      }
+    }
+
+    @Override
+    boolean before(int slot) {
+      return pos < n && slots[pos] < slot;
+    }
+
+    @Override
+    int accumulate(int start, int end, float[] partial, long[] seen) {
+      int p = pos;
+      while (p < n && slots[p] < end) {
+        int s = slots[p] - start;
+        seen[s >>> 6] |= 1L << s;
+        partial[s] += q * weights[p++];
+      }
+      int read = p - pos;
+      pos = p;
+      return read;
+    }
+
+    /**
+     * By walking the list alongside the candidates when its entries up to the last candidate are
+     * few against them, else by galloping to each.
+     */
+    @Override
+    int addTo(int[] slots, float[] scores, int m) {
+      int last = slots[m - 1];
+      int end = pos;
+      while (end < n && this.slots[end] <= last && end - pos < 8 * m) {
+        end++;
+      }
+      int looked = end - pos;
+      boolean walk = end == n || this.slots[end] > last;
+      for (int j = 0; j < m; j++) {
+        int slot = slots[j];
+        if (walk) {
+          while (pos < n && this.slots[pos] < slot) {
+            pos++;
+          }
+        } else {
+          looked += advance(slot);
+        }
+        if (pos < n && this.slots[pos] == slot) {
+          scores[j] += q * weights[pos];
+        }
+      }
+      return looked;
+    }
+
+    /** By galloping. */
+    @Override
+    int advance(int slot) {
+      if (pos >= n || slots[pos] >= slot) {
+        return 1;
+      }
+      int step = 1;
+      int lo = pos;
+      int hi = pos + 1;
+      int looked = 1;
+      while (hi < n && slots[hi] < slot) {
+        lo = hi;
+        step <<= 1;
+        hi = lo + step;
+        looked++;
+      }
+      long found = firstAtLeast(slots, lo, Math.min(hi, n), slot);
+      pos = (int) (found >>> 32);
+      return looked + (int) found;
+    }
+  }
+}

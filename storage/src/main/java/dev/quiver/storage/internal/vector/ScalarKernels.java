@@ -1,0 +1,31 @@
+package dev.quiver.storage.internal.vector;
+
+/** Plain-loop distance kernels: the reference and the fallback. */
+public final class ScalarKernels {
+  private ScalarKernels() {}
+
+  static float dot(float[] a, float[] b) {
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  static float l2Squared(float[] a, float[] b) {
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      float d = a[i] - b[i];
+      s += d * d;
+    }
+    return s;
+  }
+
+  static float l1(float[] a, float[] b) {
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += Math.abs(a[i] - b[i]);
+    }
+    return s;
+  }
+}

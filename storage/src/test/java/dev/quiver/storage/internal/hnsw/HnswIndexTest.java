@@ -1,0 +1,222 @@
+package dev.quiver.storage.internal.hnsw;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.internal.vector.OffHeapVectors;
+import dev.quiver.storage.internal.vector.VectorMath;
+import dev.quiver.testing.TestSeed;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+public class HnswIndexTest {
+  @TempDir Path dir;
+
+  /** Clustered data (never uniform noise): 40 gaussian clusters. */
+  public static float[][] clustered(Random r, int n, int dim, boolean normalize) {
+    float[][] centers = new float[40][dim];
+    for (float[] c : centers) {
+      for (int i = 0; i < dim; i++) {
+        c[i] = (float) (r.nextGaussian() * 3);
+      }
+    }
+    float[][] out = new float[n][dim];
+    for (int k = 0; k < n; k++) {
+      float[] c = centers[r.nextInt(centers.length)];
+      for (int i = 0; i < dim; i++) {
+        out[k][i] = c[i] + (float) r.nextGaussian();
+      }
+      if (normalize) {
+        VectorMath.normalize(out[k]);
+      }
+    }
+    return out;
+  }
+
+  private static Set<Integer> exact(OffHeapVectors v, Distance d, float[] q, int k, int n) {
+    HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
+    for (int i = 0; i < n; i++) {
+      float s = v.similarity(d, q, i);
+      if (best.size() < k || s > best.worst()) {
+        best.add(i, s);
+        if (best.size() > k) {
+          best.removeWorst();
+        }
+      }
+    }
+    Set<Integer> out = new HashSet<>();
+    for (int i = 0; i < best.size(); i++) {
+      out.add(best.node(i));
+    }
+    return out;
+  }
+
+  private static double recall(
+      OffHeapVectors v, HnswIndex index, Distance d, float[][] queries, int n) {
+    int hits = 0;
+    for (float[] q : queries) {
+      Set<Integer> truth = exact(v, d, q, 10, n);
+      HnswIndex.Candidates got = index.search(q, 64, null);
+      int[] best = got.bestFirst();
+      for (int i = 0; i < Math.min(10, best.length); i++) {
+        if (truth.contains(best[i])) {
+          hits++;
+        }
+      }
+    }
+    return hits / (10.0 * queries.length);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Distance.class)
+  void recallAtTenIsHighOnClusteredData(Distance d) {
+    long seed = TestSeed.of("recallAtTenIsHighOnClusteredData(" + d + ")");
+    Random r = new Random(seed);
+    int n = 4000;
+    int dim = 24;
+    // queries are held-out points of the same clusters, as real queries resemble the data
+    float[][] all = clustered(r, n + 100, dim, d == Distance.COSINE);
+    float[][] data = Arrays.copyOf(all, n);
+    float[][] queries = Arrays.copyOfRange(all, n, n + 100);
+    try (OffHeapVectors v = new OffHeapVectors(dir, dim)) {
+      HnswIndex index = new HnswIndex(v, d, 16, 100, seed);
+      for (float[] x : data) {
+        index.insert(v.add(x));
+      }
+      double recall = recall(v, index, d, queries, n);
+      System.out.println("recall@10 " + d + " = " + recall);
+      assertThat(recall).isGreaterThanOrEqualTo(0.95);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Distance.class,
+      names = {"COSINE", "EUCLID"})
+  void concurrentInsertsAndSearchesKeepTheGraphGood(Distance d) throws Exception {
+    long seed = TestSeed.of("concurrentInsertsAndSearchesKeepTheGraphGood(" + d + ")");
+    Random r = new Random(seed);
+    int n = 4000;
+    int dim = 16;
+    float[][] all = clustered(r, n + 100, dim, d == Distance.COSINE);
+    float[][] data = Arrays.copyOf(all, n);
+    float[][] queries = Arrays.copyOfRange(all, n, n + 100);
+    try (OffHeapVectors v = new OffHeapVectors(dir, dim)) {
+      for (float[] x : data) {
+        v.add(x); // slots first (single writer), graph inserts in parallel below
+      }
+      HnswIndex index = new HnswIndex(v, d, 16, 100, seed);
+      AtomicInteger next = new AtomicInteger();
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<Future<?>> jobs = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        jobs.add(
+            pool.submit(
+                () -> {
+                  for (int i; (i = next.getAndIncrement()) < n; ) {
+                    index.insert(i);
+                  }
+                  return null;
+                }));
+      }
+      jobs.add(
+          pool.submit(
+              () -> {
+                Random qr = new Random(seed + 1);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (next.get() < n && System.nanoTime() < end) {
+                  float[] q = data[qr.nextInt(n)];
+                  int[] res = index.search(q, 32, null).bestFirst();
+                  assertThat(res.length).isLessThanOrEqualTo(32);
+                  assertThat(Arrays.stream(res).allMatch(x -> x >= 0 && x < n)).isTrue();
+                }
+                return null;
+              }));
+      for (Future<?> f : jobs) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      double recall = recall(v, index, d, queries, n);
+      System.out.println("recall@10 " + d + " = " + recall);
+      assertThat(recall).isGreaterThanOrEqualTo(0.95);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void removingDeletedNodesKeepsTheRestSearchable() {
+    long seed = TestSeed.of("removingDeletedNodesKeepsTheRestSearchable");
+    Random r = new Random(seed);
+    int n = 4000;
+    int dim = 16;
+    OffHeapVectors v = new OffHeapVectors(dir, dim);
+    float[][] data = clustered(r, n, dim, true);
+    for (float[] x : data) {
+      v.add(x);
+    }
+    HnswIndex index = new HnswIndex(v, Distance.COSINE, 16, 100, 7);
+    for (int i = 0; i < n; i++) {
+      index.insert(i);
+    }
+    java.util.BitSet deleted = new java.util.BitSet(n);
+    for (int i = 0; i < n; i++) {
+      if (r.nextInt(10) < 6) { // 60% gone, the entry point probably among them
+        deleted.set(i);
+      }
+    }
+    int[] removed = index.remove(deleted::get, n);
+    assertThat(removed).hasSize(deleted.cardinality());
+    for (int x : removed) {
+      assertThat(index.contains(x)).isFalse();
+    }
+    float[][] queries = clustered(r, 100, dim, true);
+    int hits = 0;
+    for (float[] q : queries) {
+      HnswIndex.Candidates best = new HnswIndex.Candidates(11);
+      for (int i = 0; i < n; i++) {
+        if (!deleted.get(i)) {
+          float s = v.similarity(Distance.COSINE, q, i);
+          if (best.size() < 10 || s > best.worst()) {
+            best.add(i, s);
+            if (best.size() > 10) {
+              best.removeWorst();
+            }
+          }
+        }
+      }
+      Set<Integer> truth = new HashSet<>();
+      for (int i = 0; i < best.size(); i++) {
+        truth.add(best.node(i));
+      }
+      int[] got = index.search(q, 64, null).bestFirst();
+      for (int i = 0; i < Math.min(10, got.length); i++) {
+        assertThat(deleted.get(got[i])).as("a removed node was found").isFalse();
+        if (truth.contains(got[i])) {
+          hits++;
+        }
+      }
+    }
+    double recall = hits / 1000.0;
+    System.out.println("recall@10 after removing 60%: " + recall);
+    assertThat(recall).isGreaterThanOrEqualTo(0.95);
+    // freed slots take new vectors and join the graph again
+    for (int x : removed) {
+      float[] fresh = clustered(r, 1, dim, true)[0];
+      v.set(x, fresh);
+      index.insert(x);
+    }
+    assertThat(recall(v, index, Distance.COSINE, queries, n)).isGreaterThanOrEqualTo(0.95);
+  }
+}
