@@ -1,5 +1,6 @@
 package dev.quiver.server;
 
+import dev.quiver.server.config.BuildInfo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.quiver.server;
 
 import dev.quiver.cluster.PeerUris;
 import dev.quiver.security.tls.TlsMaterialException;
+import dev.quiver.server.config.BuildInfo;
 import dev.quiver.server.config.ConfigException;
 import dev.quiver.server.config.ConfigLoader;
 import dev.quiver.server.config.LoadedConfig;

@@ -1,6 +1,6 @@
 package dev.quiver.server.grpc;
 
-import dev.quiver.server.Metrics;
+import dev.quiver.server.metrics.Metrics;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

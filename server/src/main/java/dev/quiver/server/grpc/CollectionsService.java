@@ -1,8 +1,8 @@
 package dev.quiver.server.grpc;
 
 import dev.quiver.cluster.Dispatcher;
-import dev.quiver.server.CreateCollection;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.CreateCollection;
+import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionNames;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.ShardKey;

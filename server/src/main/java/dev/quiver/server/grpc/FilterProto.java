@@ -1,8 +1,8 @@
 package dev.quiver.server.grpc;
 
 import com.google.protobuf.Timestamp;
-import dev.quiver.server.GeoPolygons;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.GeoPolygons;
+import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;

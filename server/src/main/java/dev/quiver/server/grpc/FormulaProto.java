@@ -1,8 +1,8 @@
 package dev.quiver.server.grpc;
 
-import dev.quiver.server.Formula;
-import dev.quiver.server.Formula.Expression;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.query.Formula;
+import dev.quiver.server.query.Formula.Expression;
+import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.Value;
 import io.qdrant.client.grpc.Points;
 import java.util.ArrayList;

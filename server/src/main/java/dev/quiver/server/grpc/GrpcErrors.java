@@ -1,7 +1,7 @@
 package dev.quiver.server.grpc;
 
 import dev.quiver.security.Forbidden;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.StorageException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -1,11 +1,11 @@
 package dev.quiver.server.grpc;
 
 import dev.quiver.cluster.Dispatcher;
-import dev.quiver.server.AccessControl;
-import dev.quiver.server.CreateCollection;
-import dev.quiver.server.Metrics;
-import dev.quiver.server.RequestLimits;
-import dev.quiver.server.Transport;
+import dev.quiver.server.guard.AccessControl;
+import dev.quiver.server.guard.RequestLimits;
+import dev.quiver.server.metrics.Metrics;
+import dev.quiver.server.net.Transport;
+import dev.quiver.server.request.CreateCollection;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;

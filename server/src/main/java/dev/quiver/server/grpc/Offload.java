@@ -2,7 +2,7 @@ package dev.quiver.server.grpc;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import dev.quiver.server.RequestLimits;
+import dev.quiver.server.guard.RequestLimits;
 import dev.quiver.storage.RequestScope;
 import io.grpc.Context;
 import io.grpc.Deadline;

@@ -7,14 +7,14 @@ import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.ShardSelector;
-import dev.quiver.server.Bm25;
-import dev.quiver.server.CollectionUpdate;
-import dev.quiver.server.CreateCollection;
-import dev.quiver.server.ImplementedFields;
-import dev.quiver.server.PointVectors;
-import dev.quiver.server.RequestException;
-import dev.quiver.server.SparseSettings;
-import dev.quiver.server.StrictMode;
+import dev.quiver.server.request.Bm25;
+import dev.quiver.server.request.CollectionUpdate;
+import dev.quiver.server.request.CreateCollection;
+import dev.quiver.server.request.ImplementedFields;
+import dev.quiver.server.request.PointVectors;
+import dev.quiver.server.request.RequestException;
+import dev.quiver.server.request.SparseSettings;
+import dev.quiver.server.request.StrictModeSettings;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -191,7 +191,8 @@ final class ProtoCodec {
         sparse,
         r.getMetadataCount() == 0 ? null : struct(r.getMetadataMap()),
         r.hasStrictModeConfig()
-            ? StrictMode.merged(null, StrictModeProto.settings(r.getStrictModeConfig()), "body")
+            ? StrictModeSettings.merged(
+                null, StrictModeProto.settings(r.getStrictModeConfig()), "body")
             : null);
   }
 

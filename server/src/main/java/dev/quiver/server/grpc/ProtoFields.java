@@ -2,7 +2,7 @@ package dev.quiver.server.grpc;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import java.util.Set;
 
 /**

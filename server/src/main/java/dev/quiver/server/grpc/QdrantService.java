@@ -1,7 +1,7 @@
 package dev.quiver.server.grpc;
 
 import dev.quiver.api.QdrantApi;
-import dev.quiver.server.BuildInfo;
+import dev.quiver.server.config.BuildInfo;
 import io.grpc.stub.StreamObserver;
 import io.qdrant.client.grpc.QdrantGrpc;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckReply;

@@ -1,10 +1,10 @@
 package dev.quiver.server.grpc;
 
-import dev.quiver.server.Groups;
-import dev.quiver.server.ImplementedFields;
-import dev.quiver.server.Ordering;
-import dev.quiver.server.Queries;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.query.Groups;
+import dev.quiver.server.query.Ordering;
+import dev.quiver.server.query.Queries;
+import dev.quiver.server.request.ImplementedFields;
+import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;

@@ -3,7 +3,7 @@ package dev.quiver.server.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;

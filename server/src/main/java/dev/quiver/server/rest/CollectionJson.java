@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardOperation;
-import dev.quiver.server.CollectionUpdate;
-import dev.quiver.server.CreateCollection;
-import dev.quiver.server.ImplementedFields;
-import dev.quiver.server.RequestException;
-import dev.quiver.server.SparseSettings;
-import dev.quiver.server.StrictMode;
+import dev.quiver.server.request.CollectionUpdate;
+import dev.quiver.server.request.CreateCollection;
+import dev.quiver.server.request.ImplementedFields;
+import dev.quiver.server.request.RequestException;
+import dev.quiver.server.request.SparseSettings;
+import dev.quiver.server.request.StrictModeSettings;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
@@ -142,7 +142,7 @@ final class CollectionJson {
         vectorHnsw,
         sparse,
         metadata(o),
-        strictMode(o) == null ? null : StrictMode.merged(null, strictMode(o), "JSON body"));
+        strictMode(o) == null ? null : StrictModeSettings.merged(null, strictMode(o), "JSON body"));
   }
 
   /** {@code strict_mode_config}: a JSON object as given, or null when absent. */

@@ -1,7 +1,7 @@
 package dev.quiver.server.rest;
 
 import dev.quiver.security.Forbidden;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.StorageException;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.apache.logging.log4j.LogManager;

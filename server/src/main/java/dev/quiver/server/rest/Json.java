@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import java.io.IOException;
 
 /** The one JSON mapper of the REST edge and its parse/serialise helpers. Thread-safe. */

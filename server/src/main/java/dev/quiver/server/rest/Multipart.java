@@ -1,6 +1,6 @@
 package dev.quiver.server.rest;
 
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;

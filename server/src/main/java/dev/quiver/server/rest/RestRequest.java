@@ -3,7 +3,7 @@ package dev.quiver.server.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.security.Principal;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.quiver.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiver.server.RequestLimits;
+import dev.quiver.server.guard.RequestLimits;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.StorageException;
 import io.grpc.Metadata;

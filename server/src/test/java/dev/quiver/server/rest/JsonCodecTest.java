@@ -3,7 +3,7 @@ package dev.quiver.server.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.PointId;

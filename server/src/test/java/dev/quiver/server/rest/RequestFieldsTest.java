@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.quiver.server.RequestException;
+import dev.quiver.server.request.RequestException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

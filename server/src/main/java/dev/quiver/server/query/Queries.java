@@ -1,0 +1,1211 @@
+package dev.quiver.server.query;
+
+import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.ReadConsistency;
+import dev.quiver.cluster.ShardSelector;
+import dev.quiver.server.request.RequestException;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Qdrant's universal query ({@code /points/query}, gRPC {@code Query}) and the older calls built on
+ * it (search, recommend, discover), for REST and gRPC alike: both edges decode into a {@link
+ * Request} and call {@link #run}.
+ *
+ * <p>A {@link Stage} without prefetches asks the collection: nearest neighbours of a vector or a
+ * point (optionally re-ranked by maximal marginal relevance), a recommendation from positive and
+ * negative examples ({@code average_vector}: one search for {@code avg(pos) + (avg(pos) -
+ * avg(neg))}; {@code best_score} and {@code sum_scores}: every candidate scored against every
+ * example), a discovery (a target constrained by context pairs), a context search, an order by a
+ * payload value, a random sample, or (no query) points by id. With prefetches, the stage's query
+ * re-ranks the union of what they found, or fuses their rankings ({@code rrf}, {@code dbsf}). A
+ * stage's filter also applies to its prefetches, as in Qdrant.
+ *
+ * <p>Example-based scores follow Qdrant's formulas on the raw similarity (dot product, or the
+ * negated Euclid / Manhattan distance). Candidates for them are every matching point when there are
+ * at most {@value #EXACT_CANDIDATES} (or {@code exact} is asked), otherwise the nearest neighbours
+ * of each attracting example; example points of the searched collection are never results.
+ */
+public final class Queries {
+  /** Up to this many matching points, example-based scorers look at all of them. */
+  static final int EXACT_CANDIDATES = 10_000;
+
+  /** Qdrant's default {@code k} of reciprocal rank fusion. */
+  public static final int RRF_K = 2;
+
+  private Queries() {}
+
+  /** An example: a point (by id) or a vector. */
+  public sealed interface Example {
+    record Point(PointId id) implements Example {}
+
+    record Vector(float[] vector) implements Example {}
+
+    /** A sparse vector, for a query by a sparse vector of the collection. */
+    record Sparse(SparseVector vector) implements Example {}
+
+    /** A multivector (rows of the vector's size), for a query by a multivector. */
+    record Multi(float[][] rows) implements Example {
+      /** The rows one after the other, as a search carries them. */
+      float[] flat() {
+        int dim = rows.length == 0 ? 0 : rows[0].length;
+        float[] out = new float[rows.length * dim];
+        for (int i = 0; i < rows.length; i++) {
+          if (rows[i].length != dim) {
+            throw new StorageException.BadInput(
+                "Wrong input: the vectors of a multivector must have the same size");
+          }
+          System.arraycopy(rows[i], 0, out, i * dim, dim);
+        }
+        return out;
+      }
+    }
+  }
+
+  /** Where example ids are looked up: another collection and vector, or null for the searched. */
+  public record Lookup(String collection, String vector) {}
+
+  /** A context pair: be closer to {@code positive} than to {@code negative}. */
+  public record Pair(Example positive, Example negative) {}
+
+  /** How a recommendation combines its examples. */
+  public enum Strategy {
+    AVERAGE_VECTOR,
+    BEST_SCORE,
+    SUM_SCORES;
+
+    /** From Qdrant's wire name ({@code average_vector}, ...), null for the default. */
+    public static Strategy of(String wire) {
+      if (wire == null) {
+        return AVERAGE_VECTOR;
+      }
+      for (Strategy s : values()) {
+        if (s.name().equalsIgnoreCase(wire)) {
+          return s;
+        }
+      }
+      throw new RequestException.Invalid(
+          "body",
+          "strategy",
+          "unknown variant `" + wire + "`, expected one of average_vector, best_score, sum_scores");
+    }
+  }
+
+  /** Maximal marginal relevance: {@code diversity} in [0, 1], candidates (null: the limit). */
+  public record Mmr(float diversity, Integer candidates) {}
+
+  /** What a stage asks. A null query means: points in id order (or the prefetches' union). */
+  public sealed interface Query {
+    record Nearest(Example target, Mmr mmr) implements Query {}
+
+    record Recommend(List<Example> positive, List<Example> negative, Strategy strategy)
+        implements Query {}
+
+    record Discover(Example target, List<Pair> context) implements Query {}
+
+    record Context(List<Pair> pairs) implements Query {}
+
+    record OrderBy(Ordering.OrderBy by) implements Query {}
+
+    /** {@code rrf} (with {@code k} and optional per-prefetch weights) or {@code dbsf}. */
+    record Fusion(boolean dbsf, int k, List<Float> weights) implements Query {}
+
+    record Sample() implements Query {}
+
+    /** A formula over the prefetches' scores and the points' payloads (score boosting). */
+    record ByFormula(Formula formula) implements Query {}
+
+    /**
+     * Relevance feedback with Qdrant's naive strategy: {@code a * sim(target) + sum over pairs of
+     * feedback examples (better, worse) of (their score difference)^b * c * (sim(better) -
+     * sim(worse))}.
+     */
+    record Feedback(Example target, List<FeedbackItem> feedback, float a, float b, float c)
+        implements Query {
+      /** Bound on the feedback examples: the scorer weighs every ordered pair of them. */
+      public static final int MAX_EXAMPLES = 64;
+
+      public Feedback {
+        if (feedback.size() > MAX_EXAMPLES) {
+          throw new RequestException.Invalid(
+              "body",
+              "relevance_feedback.feedback",
+              "at most " + MAX_EXAMPLES + " examples, got " + feedback.size());
+        }
+        feedback = List.copyOf(feedback);
+      }
+    }
+  }
+
+  /** One example of a relevance feedback query with the score a feedback model gave it. */
+  public record FeedbackItem(Example example, float score) {}
+
+  /** One level of a query: its prefetches, its query, and its search settings. */
+  public record Stage(
+      List<Stage> prefetch,
+      Query query,
+      String using,
+      Filter filter,
+      Integer hnswEf,
+      boolean exact,
+      Float scoreThreshold,
+      int limit,
+      Lookup lookup) {
+    public Stage {
+      prefetch = List.copyOf(prefetch);
+    }
+  }
+
+  /** A whole query: the top stage, how many of its best to skip, and what to return. */
+  public record Request(
+      Stage stage, int offset, WithPayload withPayload, WithVectors withVectors) {}
+
+  /** A plain nearest-vector search as a query. */
+  public static Request nearest(SearchRequest r) {
+    return new Request(
+        new Stage(
+            List.of(),
+            new Query.Nearest(new Example.Vector(r.vector()), null),
+            r.vectorName(),
+            r.filter(),
+            r.hnswEf(),
+            r.exact(),
+            r.scoreThreshold(),
+            r.limit(),
+            null),
+        r.offset(),
+        r.withPayload(),
+        r.withVectors());
+  }
+
+  /** Runs {@code request}; the results are best first. */
+  public static List<ScoredPoint> run(
+      Dispatcher dispatcher,
+      String collection,
+      Request request,
+      ReadConsistency consistency,
+      ShardSelector shards) {
+    Stage s = request.stage();
+    Example target =
+        s.prefetch().isEmpty() && s.query() instanceof Query.Nearest n && n.mmr() == null
+            ? n.target()
+            : null;
+    // the common case: one search, payload and vectors read on the way
+    SearchRequest direct =
+        switch (target) {
+          case Example.Vector v -> direct(s, v.vector(), request);
+          case Example.Multi m -> direct(s, m.flat(), request);
+          case Example.Sparse v ->
+              SearchRequest.sparse(
+                  s.using(),
+                  v.vector(),
+                  s.limit(),
+                  request.offset(),
+                  s.scoreThreshold(),
+                  request.withPayload(),
+                  request.withVectors(),
+                  s.exact(),
+                  s.filter());
+          case null, default -> null;
+        };
+    if (direct != null) {
+      return dispatcher.points().search(collection, direct, consistency, shards);
+    }
+    Run run = new Run(dispatcher, collection, consistency, shards);
+    List<ScoredPoint> ranked =
+        run.stage(
+            s, null, (int) Math.min((long) s.limit() + request.offset(), Integer.MAX_VALUE), false);
+    ranked = ranked.subList(Math.min(request.offset(), ranked.size()), ranked.size());
+    return run.attach(ranked, request.withPayload(), request.withVectors());
+  }
+
+  /** The search of a stage without prefetches whose query is a dense vector (or rows of one). */
+  private static SearchRequest direct(Stage s, float[] vector, Request request) {
+    return new SearchRequest(
+        s.using(),
+        vector,
+        s.limit(),
+        request.offset(),
+        s.scoreThreshold(),
+        request.withPayload(),
+        request.withVectors(),
+        s.hnswEf(),
+        s.exact(),
+        s.filter());
+  }
+
+  /** One query's evaluation: the collection, its consistency and shards, looked-up vectors. */
+  private static final class Run {
+    private final Dispatcher dispatcher;
+    private final String collection;
+    private final ReadConsistency consistency;
+    private final ShardSelector shards;
+    private CollectionConfig config;
+
+    Run(
+        Dispatcher dispatcher,
+        String collection,
+        ReadConsistency consistency,
+        ShardSelector shards) {
+      this.dispatcher = dispatcher;
+      this.collection = collection;
+      this.consistency = consistency;
+      this.shards = shards;
+    }
+
+    /**
+     * The best {@code limit} points of {@code s}, under the filter of the stages above it. Points a
+     * prefetch without a query finds score 1 (the request's own level without a query: 0), as in
+     * Qdrant.
+     */
+    List<ScoredPoint> stage(Stage s, Filter inherited, int limit, boolean prefetch) {
+      Filter filter = and(inherited, s.filter());
+      if (!s.prefetch().isEmpty()) {
+        List<List<ScoredPoint>> found = new ArrayList<>();
+        for (Stage p : s.prefetch()) {
+          found.add(stage(p, filter, p.limit(), true));
+        }
+        return rerank(s, filter, found, limit);
+      }
+      return switch (s.query()) {
+        case null -> byId(filter, limit, prefetch ? 1f : 0f);
+        case Query.Fusion f ->
+            throw new RequestException.Malformed(
+                "Bad request: cannot apply Fusion without prefetches");
+        case Query.ByFormula f ->
+            throw new StorageException.BadInput("cannot apply Formula without prefetches");
+        case Query.OrderBy o -> ordered(filter, o.by(), limit);
+        case Query.Sample _ -> sample(filter, null, limit);
+        default -> scored(s, filter, null, limit);
+      };
+    }
+
+    /** Re-ranks what the prefetches found with the stage's query. */
+    private List<ScoredPoint> rerank(
+        Stage s, Filter filter, List<List<ScoredPoint>> found, int limit) {
+      Map<PointId, ScoredPoint> union = new LinkedHashMap<>();
+      found.forEach(list -> list.forEach(p -> union.putIfAbsent(p.id(), p)));
+      if (union.isEmpty()) {
+        return List.of();
+      }
+      return switch (s.query()) {
+        case null -> new ArrayList<>(union.values()).subList(0, Math.min(limit, union.size()));
+        case Query.Fusion f -> fuse(f, found, s.scoreThreshold(), limit);
+        case Query.ByFormula f ->
+            FormulaRescore.rescore(
+                dispatcher,
+                collection,
+                consistency,
+                shards,
+                f.formula(),
+                found,
+                union,
+                s.scoreThreshold(),
+                limit);
+        case Query.OrderBy o -> ordered(and(filter, ids(union.keySet())), o.by(), limit);
+        case Query.Sample _ -> sample(null, new ArrayList<>(union.values()), limit);
+        default -> scored(s, filter, union.keySet(), limit);
+      };
+    }
+
+    /** Points by id, all with {@code score}. */
+    private List<ScoredPoint> byId(Filter filter, int limit, float score) {
+      List<ScoredPoint> out = new ArrayList<>();
+      for (PointRecord r :
+          dispatcher
+              .points()
+              .scroll(
+                  collection,
+                  filter,
+                  null,
+                  limit,
+                  WithPayload.NONE,
+                  WithVectors.NONE,
+                  consistency,
+                  shards)
+              .points()) {
+        out.add(new ScoredPoint(r.id(), 0, score, null, null, r.shardKey()));
+      }
+      return out;
+    }
+
+    private List<ScoredPoint> ordered(Filter filter, Ordering.OrderBy by, int limit) {
+      List<ScoredPoint> out = new ArrayList<>();
+      for (Ordering.Ordered o :
+          Ordering.scroll(
+              dispatcher,
+              collection,
+              filter,
+              by,
+              limit,
+              WithPayload.NONE,
+              WithVectors.NONE,
+              consistency,
+              shards)) {
+        PointRecord r = o.record();
+        out.add(new ScoredPoint(r.id(), 0, 0f, null, null, r.shardKey(), o.value()));
+      }
+      return out;
+    }
+
+    /** {@code limit} points drawn at random from the filter's matches or from {@code pool}. */
+    private List<ScoredPoint> sample(Filter filter, List<ScoredPoint> pool, int limit) {
+      List<ScoredPoint> out = new ArrayList<>();
+      if (pool != null) {
+        List<ScoredPoint> shuffled = new ArrayList<>(pool);
+        Collections.shuffle(shuffled, ThreadLocalRandom.current());
+        shuffled.stream().limit(limit).forEach(p -> out.add(p.withScore(0f)));
+      } else {
+        for (PointRecord r :
+            Pages.sample(dispatcher, collection, filter, limit, consistency, shards)) {
+          out.add(new ScoredPoint(r.id(), 0, 0f, null, null, r.shardKey()));
+        }
+      }
+      return out;
+    }
+
+    /**
+     * A vector query: a search for nearest / {@code average_vector} queries, else every candidate
+     * scored against the examples. {@code among} restricts the candidates (prefetch results).
+     */
+    private List<ScoredPoint> scored(Stage s, Filter filter, Set<PointId> among, int limit) {
+      if (config().sparseVectors().containsKey(s.using())) {
+        return scored(new SparseKind(s.using()), s, filter, among, limit);
+      }
+      if (params(s.using()).multivector()) {
+        return multiScored(s, filter, among, limit);
+      }
+      return scored(new DenseKind(s.using(), params(s.using())), s, filter, among, limit);
+    }
+
+    private <V> List<ScoredPoint> scored(
+        Kind<V> kind, Stage s, Filter filter, Set<PointId> among, int limit) {
+      Examples<V> ex = new Examples<>(s, kind);
+      Set<PointId> excluded = new LinkedHashSet<>();
+      Filter restricted = among == null ? filter : and(filter, ids(among));
+      switch (s.query()) {
+        case Query.Nearest n -> {
+          V target = ex.vector(n.target(), excluded);
+          if (n.mmr() != null) {
+            return mmr(kind, s, without(restricted, excluded), target, n.mmr(), among, limit);
+          }
+          return search(kind, s, without(restricted, excluded), target, limit, among != null);
+        }
+        case Query.Recommend r when r.strategy() == Strategy.AVERAGE_VECTOR -> {
+          if (r.positive().isEmpty()) {
+            throw new StorageException.BadInput(
+                "At least one positive vector ID required with this strategy");
+          }
+          V pos = kind.average(ex.vectors(r.positive(), excluded));
+          V target =
+              r.negative().isEmpty()
+                  ? pos
+                  : kind.awayFrom(pos, kind.average(ex.vectors(r.negative(), excluded)));
+          return search(kind, s, without(restricted, excluded), target, limit, among != null);
+        }
+        default -> {
+          Scorer<V> scorer = scorer(kind, s.query(), ex, excluded);
+          return rescore(kind, s, without(restricted, excluded), scorer, among, limit);
+        }
+      }
+    }
+
+    /**
+     * A query by a multivector: the nearest points by MaxSim to the given rows, a single vector, or
+     * a point's multivector (the reranking stage of a prefetch). Other queries of multivectors are
+     * refused by name.
+     */
+    private List<ScoredPoint> multiScored(Stage s, Filter filter, Set<PointId> among, int limit) {
+      if (!(s.query() instanceof Query.Nearest n) || n.mmr() != null) {
+        throw new StorageException.BadInput(
+            "Bad request: multivector `"
+                + s.using()
+                + "` can be queried by nearest only (recommend, discover, context and mmr"
+                + " queries of multivectors are not supported yet)");
+      }
+      Set<PointId> excluded = new LinkedHashSet<>();
+      float[] target =
+          switch (n.target()) {
+            case Example.Multi m -> m.flat();
+            case Example.Vector v -> v.vector();
+            case Example.Sparse _ ->
+                throw new StorageException.BadInput(
+                    "Wrong input: vector `"
+                        + s.using()
+                        + "` is a multivector; a sparse vector was given");
+            case Example.Point p -> new Example.Multi(pointRows(s, p.id(), excluded)).flat();
+          };
+      Filter restricted = among == null ? filter : and(filter, ids(among));
+      return dispatcher
+          .points()
+          .search(
+              collection,
+              new SearchRequest(
+                  s.using(),
+                  target,
+                  limit,
+                  0,
+                  s.scoreThreshold(),
+                  WithPayload.NONE,
+                  WithVectors.NONE,
+                  null,
+                  true,
+                  without(restricted, excluded)),
+              consistency,
+              shards);
+    }
+
+    /** A point's multivector, read from the stage's lookup location (then excluded if local). */
+    private float[][] pointRows(Stage s, PointId id, Set<PointId> excluded) {
+      Lookup lookup = s.lookup();
+      String source =
+          lookup == null ? collection : dispatcher.catalog().resolve(lookup.collection());
+      String name = lookup == null || lookup.vector() == null ? s.using() : lookup.vector();
+      for (PointRecord r :
+          dispatcher
+              .points()
+              .retrieve(
+                  source,
+                  List.of(id),
+                  WithPayload.NONE,
+                  WithVectors.only(List.of(name)),
+                  consistency,
+                  lookup == null ? shards : ShardSelector.ALL)) {
+        float[][] rows = r.multiVectors() == null ? null : r.multiVectors().get(name);
+        if (rows != null) {
+          if (lookup == null) {
+            excluded.add(id);
+          }
+          return rows;
+        }
+      }
+      throw new StorageException.NotFound("No point with id " + id + " found");
+    }
+
+    /**
+     * The example-based scorer of a recommendation ({@code best_score}, {@code sum_scores}), a
+     * discovery or a context query.
+     */
+    private <V> Scorer<V> scorer(Kind<V> kind, Query q, Examples<V> ex, Set<PointId> excluded) {
+      return switch (q) {
+        case Query.Recommend r -> {
+          if (r.positive().isEmpty() && r.negative().isEmpty()) {
+            throw new StorageException.BadInput(
+                "At least one positive or negative vector ID required with this strategy");
+          }
+          List<V> pos = ex.vectors(r.positive(), excluded);
+          List<V> neg = ex.vectors(r.negative(), excluded);
+          boolean sum = r.strategy() == Strategy.SUM_SCORES;
+          List<V> all = new ArrayList<>(pos);
+          all.addAll(neg);
+          yield new Scorer<>(
+              kind.attract(pos.isEmpty() ? neg : pos, all),
+              v -> sum ? sumScores(kind, v, pos, neg) : bestScore(kind, v, pos, neg));
+        }
+        case Query.Discover x -> {
+          V target = ex.vector(x.target(), excluded);
+          List<List<V>> pairs = ex.pairs(x.context(), excluded);
+          List<V> all = new ArrayList<>(List.of(target));
+          pairs.forEach(all::addAll);
+          yield new Scorer<>(
+              kind.attract(List.of(target), all),
+              v -> {
+                int rank = 0;
+                for (List<V> p : pairs) {
+                  rank += kind.similarity(v, p.get(0)) > kind.similarity(v, p.get(1)) ? 1 : -1;
+                }
+                return rank + scaledSigmoid(kind.similarity(v, target));
+              });
+        }
+        case Query.Context c -> {
+          if (c.pairs().isEmpty()) {
+            throw new StorageException.BadInput("Bad request: context needs at least one pair");
+          }
+          List<List<V>> pairs = ex.pairs(c.pairs(), excluded);
+          List<V> attract = new ArrayList<>();
+          List<V> all = new ArrayList<>();
+          pairs.forEach(
+              p -> {
+                attract.add(p.get(0));
+                all.addAll(p);
+              });
+          yield new Scorer<>(
+              kind.attract(attract, all),
+              v -> {
+                float loss = 0;
+                for (List<V> p : pairs) {
+                  float diff =
+                      kind.similarity(v, p.get(0)) - kind.similarity(v, p.get(1)) - Math.ulp(1f);
+                  loss += Math.min(0f, sigmoid(diff));
+                }
+                return loss;
+              });
+        }
+        case Query.Feedback f -> {
+          V target = ex.vector(f.target(), excluded);
+          List<V> all = new ArrayList<>(List.of(target));
+          // ordered pairs (better, worse) by feedback score, each weighted as Qdrant weighs them
+          List<V> examples = new ArrayList<>();
+          for (FeedbackItem item : f.feedback()) {
+            examples.add(ex.vector(item.example(), excluded));
+          }
+          all.addAll(examples);
+          List<V> better = new ArrayList<>();
+          List<V> worse = new ArrayList<>();
+          List<Float> weights = new ArrayList<>();
+          for (int i = 0; i < examples.size(); i++) {
+            for (int j = 0; j < examples.size(); j++) {
+              float confidence = f.feedback().get(i).score() - f.feedback().get(j).score();
+              if (i != j && confidence > 0) {
+                better.add(examples.get(i));
+                worse.add(examples.get(j));
+                weights.add((float) Math.pow(confidence, f.b()) * f.c());
+              }
+            }
+          }
+          yield new Scorer<>(
+              kind.attract(List.of(target), all),
+              v -> {
+                float score = f.a() * kind.similarity(v, target);
+                for (int k = 0; k < weights.size(); k++) {
+                  score +=
+                      weights.get(k)
+                          * (kind.similarity(v, better.get(k)) - kind.similarity(v, worse.get(k)));
+                }
+                return score;
+              });
+        }
+        default -> throw new IllegalStateException("not an example-based query: " + q);
+      };
+    }
+
+    /** A plain search for {@code target} (restricted to prefetched points: an exact one). */
+    private <V> List<ScoredPoint> search(
+        Kind<V> kind, Stage s, Filter filter, V target, int limit, boolean restricted) {
+      return dispatcher
+          .points()
+          .search(
+              collection,
+              kind.request(
+                  target,
+                  limit,
+                  s.scoreThreshold(),
+                  WithVectors.NONE,
+                  s.hnswEf(),
+                  s.exact() || restricted,
+                  filter),
+              consistency,
+              shards);
+    }
+
+    /**
+     * Scores candidates with {@code scorer}: the prefetched points, every match when there are few
+     * (or {@code exact}), else the nearest neighbours of each attracting example.
+     */
+    private <V> List<ScoredPoint> rescore(
+        Kind<V> kind, Stage s, Filter filter, Scorer<V> scorer, Set<PointId> among, int limit) {
+      Map<PointId, ScoredPoint> candidates =
+          candidates(kind, s, filter, scorer.attract(), among, limit);
+      List<ScoredPoint> out = new ArrayList<>(candidates.size());
+      for (ScoredPoint p : candidates.values()) {
+        V v = kind.stored(p.vectors(), p.sparseVectors());
+        if (v == null) {
+          continue;
+        }
+        float score = scorer.score().applyAsFloat(v);
+        if (s.scoreThreshold() == null || score >= s.scoreThreshold()) {
+          out.add(new ScoredPoint(p.id(), p.version(), score, null, null, p.shardKey()));
+        }
+      }
+      out.sort(BEST_FIRST);
+      return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+    }
+
+    /** Candidate points with their vector of {@code s.using()}. */
+    private <V> Map<PointId, ScoredPoint> candidates(
+        Kind<V> kind, Stage s, Filter filter, List<V> attract, Set<PointId> among, int limit) {
+      long matching =
+          among != null
+              ? among.size()
+              : s.exact()
+                  ? Integer.MAX_VALUE
+                  : dispatcher.points().count(collection, filter, consistency, shards);
+      boolean all = among != null || s.exact() || matching <= EXACT_CANDIDATES;
+      int fetch =
+          all
+              ? (int) Math.min(Integer.MAX_VALUE - 1, Math.max(1, matching))
+              : (int)
+                  Math.min(
+                      Integer.MAX_VALUE - 1,
+                      Math.max(4L * limit, s.hnswEf() == null ? 128 : s.hnswEf()));
+      Map<PointId, ScoredPoint> out = new LinkedHashMap<>();
+      for (V a : all ? attract.subList(0, 1) : attract) {
+        for (ScoredPoint p :
+            dispatcher
+                .points()
+                .search(
+                    collection,
+                    kind.request(
+                        a,
+                        fetch,
+                        null,
+                        WithVectors.only(List.of(s.using())),
+                        all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
+                        all,
+                        filter),
+                    consistency,
+                    shards)) {
+          out.putIfAbsent(p.id(), p);
+        }
+      }
+      return out;
+    }
+
+    /**
+     * Maximal marginal relevance over the nearest candidates: each next result maximises {@code (1
+     * - diversity) * relevance - diversity * (its similarity to the closest chosen one)}; the
+     * results keep their search scores.
+     */
+    private <V> List<ScoredPoint> mmr(
+        Kind<V> kind, Stage s, Filter filter, V target, Mmr mmr, Set<PointId> among, int limit) {
+      int pool = Math.max(limit, mmr.candidates() == null ? limit : mmr.candidates());
+      List<ScoredPoint> candidates =
+          dispatcher
+              .points()
+              .search(
+                  collection,
+                  kind.request(
+                      target,
+                      pool,
+                      s.scoreThreshold(),
+                      WithVectors.only(List.of(s.using())),
+                      s.hnswEf(),
+                      s.exact() || among != null,
+                      filter),
+                  consistency,
+                  shards);
+      V query = kind.prepare(target);
+      int n = candidates.size();
+      List<V> vectors = new ArrayList<>(n);
+      float[] relevance = new float[n];
+      for (int i = 0; i < n; i++) {
+        ScoredPoint c = candidates.get(i);
+        vectors.add(kind.stored(c.vectors(), c.sparseVectors()));
+        relevance[i] = kind.similarity(query, vectors.get(i));
+      }
+      float lambda = 1f - mmr.diversity();
+      float[] closest = new float[n];
+      Arrays.fill(closest, Float.NEGATIVE_INFINITY);
+      boolean[] chosen = new boolean[n];
+      List<ScoredPoint> out = new ArrayList<>();
+      while (out.size() < Math.min(limit, n)) {
+        int best = -1;
+        float bestScore = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+          if (chosen[i]) {
+            continue;
+          }
+          float penalty = out.isEmpty() ? 0f : closest[i];
+          float score = lambda * relevance[i] - (1f - lambda) * penalty;
+          if (best < 0 || score > bestScore) {
+            best = i;
+            bestScore = score;
+          }
+        }
+        chosen[best] = true;
+        ScoredPoint p = candidates.get(best);
+        out.add(new ScoredPoint(p.id(), p.version(), p.score(), null, null, p.shardKey()));
+        for (int i = 0; i < n; i++) {
+          if (!chosen[i]) {
+            closest[i] = Math.max(closest[i], kind.similarity(vectors.get(i), vectors.get(best)));
+          }
+        }
+      }
+      return out;
+    }
+
+    /** Reads the requested payload and vectors of the final results, in one call. */
+    List<ScoredPoint> attach(
+        List<ScoredPoint> ranked, WithPayload withPayload, WithVectors withVectors) {
+      boolean none = !withPayload.enabled() && !withVectors.enabled();
+      List<ScoredPoint> out = new ArrayList<>(ranked.size());
+      Map<PointId, PointRecord> records = new HashMap<>();
+      if (!none && !ranked.isEmpty()) {
+        List<PointId> ids = ranked.stream().map(ScoredPoint::id).toList();
+        for (PointRecord r :
+            dispatcher
+                .points()
+                .retrieve(collection, ids, withPayload, withVectors, consistency, shards)) {
+          records.put(r.id(), r);
+        }
+      }
+      for (ScoredPoint p : ranked) {
+        PointRecord r = records.get(p.id());
+        if (!none && r == null) {
+          continue; // deleted meanwhile
+        }
+        out.add(
+            new ScoredPoint(
+                p.id(),
+                p.version(),
+                p.score(),
+                r == null ? null : r.payload(),
+                r == null ? null : r.vectors(),
+                r != null && r.shardKey() != null ? r.shardKey() : p.shardKey(),
+                p.orderValue(),
+                r == null ? null : r.sparseVectors(),
+                r == null ? null : r.multiVectors()));
+      }
+      return out;
+    }
+
+    /** Example vectors of one stage: ids read from its lookup location, checked by its kind. */
+    private final class Examples<V> {
+      private final Stage stage;
+      private final Kind<V> kind;
+      private final String source;
+      private final String sourceVector;
+
+      Examples(Stage stage, Kind<V> kind) {
+        this.stage = stage;
+        this.kind = kind;
+        Lookup lookup = stage.lookup();
+        this.source =
+            lookup == null ? collection : dispatcher.catalog().resolve(lookup.collection());
+        this.sourceVector =
+            lookup == null || lookup.vector() == null ? stage.using() : lookup.vector();
+      }
+
+      /**
+       * The vector of one example; a point of the searched collection is added to {@code excluded}.
+       */
+      V vector(Example e, Set<PointId> excluded) {
+        return vectors(List.of(e), excluded).getFirst();
+      }
+
+      List<V> vectors(List<Example> examples, Set<PointId> excluded) {
+        List<PointId> ids = new ArrayList<>();
+        for (Example e : examples) {
+          if (e instanceof Example.Point p) {
+            ids.add(p.id());
+          }
+        }
+        Map<PointId, V> stored = new HashMap<>();
+        if (!ids.isEmpty()) {
+          for (PointRecord r :
+              dispatcher
+                  .points()
+                  .retrieve(
+                      source,
+                      ids,
+                      WithPayload.NONE,
+                      WithVectors.only(List.of(sourceVector)),
+                      consistency,
+                      stage.lookup() == null ? shards : ShardSelector.ALL)) {
+            V v = kind.stored(r.vectors(), r.sparseVectors(), sourceVector);
+            if (v != null) {
+              stored.put(r.id(), v);
+            }
+          }
+          if (stage.lookup() == null) {
+            excluded.addAll(ids);
+          }
+        }
+        List<V> out = new ArrayList<>(examples.size());
+        for (Example e : examples) {
+          V v;
+          if (e instanceof Example.Point p) {
+            v = stored.get(p.id());
+            if (v == null) {
+              throw new StorageException.NotFound("No point with id " + p.id() + " found");
+            }
+          } else {
+            v = kind.given(e);
+          }
+          out.add(kind.prepare(v));
+        }
+        return out;
+      }
+
+      List<List<V>> pairs(List<Pair> pairs, Set<PointId> excluded) {
+        List<Example> flat = new ArrayList<>();
+        pairs.forEach(
+            p -> {
+              flat.add(p.positive());
+              flat.add(p.negative());
+            });
+        List<V> vs = vectors(flat, excluded);
+        List<List<V>> out = new ArrayList<>();
+        for (int i = 0; i < vs.size(); i += 2) {
+          out.add(List.of(vs.get(i), vs.get(i + 1)));
+        }
+        return out;
+      }
+    }
+
+    private CollectionConfig config() {
+      if (config == null) {
+        config = dispatcher.catalog().config(collection);
+      }
+      return config;
+    }
+
+    private VectorParams params(String using) {
+      VectorParams p = config().vectors().get(using);
+      if (p == null) {
+        throw new StorageException.BadInput("Not existing vector name error: " + using);
+      }
+      return p;
+    }
+  }
+
+  /** How a stage's vectors are read, checked, compared, combined and searched. */
+  private interface Kind<V> {
+    /** A vector given in the request; refused when it is of the other kind. */
+    V given(Example e);
+
+    /** The vector named {@code name} among a point's vectors, or null. */
+    V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse, String name);
+
+    /** The stage's own vector among a point's vectors, or null. */
+    V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse);
+
+    /** Checked and made ready for {@link #similarity}. */
+    V prepare(V v);
+
+    /** Larger is more similar. */
+    float similarity(V a, V b);
+
+    V average(List<V> vs);
+
+    /** {@code pos + (pos - neg)}. */
+    V awayFrom(V pos, V neg);
+
+    /**
+     * What candidates are searched by, given the attracting examples and all of them: dense vectors
+     * search by the attracting ones; sparse vectors by one vector over every example's dimensions,
+     * since only points sharing a dimension with an example are candidates.
+     */
+    List<V> attract(List<V> attracting, List<V> all);
+
+    SearchRequest request(
+        V target,
+        int limit,
+        Float threshold,
+        WithVectors with,
+        Integer hnswEf,
+        boolean exact,
+        Filter filter);
+  }
+
+  /** Dense vectors: the distance's similarity, dimensions checked. */
+  private record DenseKind(String using, VectorParams params) implements Kind<float[]> {
+    @Override
+    public float[] given(Example e) {
+      return switch (e) {
+        case Example.Vector x -> x.vector();
+        case Example.Sparse _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + using + "` is dense; a sparse vector was given");
+        case Example.Multi _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + using + "` is a single vector; a multivector was given");
+        case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
+      };
+    }
+
+    @Override
+    public float[] stored(
+        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
+      return dense == null ? null : dense.get(name);
+    }
+
+    @Override
+    public float[] stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
+      return stored(dense, sparse, using);
+    }
+
+    @Override
+    public float[] prepare(float[] v) {
+      if (v.length != params.size()) {
+        throw new StorageException.BadInput(
+            "Vector dimension error: expected dim: " + params.size() + ", got " + v.length);
+      }
+      return params.distance().prepare(v);
+    }
+
+    @Override
+    public float similarity(float[] a, float[] b) {
+      return params.distance().similarity(a, b);
+    }
+
+    @Override
+    public float[] average(List<float[]> vs) {
+      float[] sum = new float[params.size()];
+      for (float[] v : vs) {
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += v[i];
+        }
+      }
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] /= vs.size();
+      }
+      return sum;
+    }
+
+    @Override
+    public List<float[]> attract(List<float[]> attracting, List<float[]> all) {
+      return attracting;
+    }
+
+    @Override
+    public float[] awayFrom(float[] pos, float[] neg) {
+      float[] out = new float[pos.length];
+      for (int i = 0; i < pos.length; i++) {
+        out[i] = pos[i] + (pos[i] - neg[i]);
+      }
+      return out;
+    }
+
+    @Override
+    public SearchRequest request(
+        float[] target,
+        int limit,
+        Float threshold,
+        WithVectors with,
+        Integer hnswEf,
+        boolean exact,
+        Filter filter) {
+      return new SearchRequest(
+          using, target, limit, 0, threshold, WithPayload.NONE, with, hnswEf, exact, filter);
+    }
+  }
+
+  /**
+   * Sparse vectors: the dot product, 0 for vectors that share no dimension (as Qdrant scores them
+   * for examples).
+   */
+  private record SparseKind(String using) implements Kind<SparseVector> {
+    @Override
+    public SparseVector given(Example e) {
+      return switch (e) {
+        case Example.Sparse x -> x.vector();
+        case Example.Vector _, Example.Multi _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + using + "` is sparse; a dense vector was given");
+        case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
+      };
+    }
+
+    @Override
+    public SparseVector stored(
+        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
+      return sparse == null ? null : sparse.get(name);
+    }
+
+    @Override
+    public SparseVector stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
+      return stored(dense, sparse, using);
+    }
+
+    @Override
+    public SparseVector prepare(SparseVector v) {
+      return v;
+    }
+
+    @Override
+    public float similarity(SparseVector a, SparseVector b) {
+      float dot = a.dot(b);
+      return Float.isNaN(dot) ? 0f : dot;
+    }
+
+    @Override
+    public SparseVector average(List<SparseVector> vs) {
+      SparseVector sum = SparseVector.EMPTY;
+      for (SparseVector v : vs) {
+        sum = sum.plus(v, 1f);
+      }
+      return sum.times(1f / vs.size());
+    }
+
+    @Override
+    public List<SparseVector> attract(List<SparseVector> attracting, List<SparseVector> all) {
+      SparseVector union = SparseVector.EMPTY;
+      for (SparseVector v : all) {
+        float[] ones = new float[v.size()];
+        Arrays.fill(ones, 1f);
+        union = union.plus(new SparseVector(v.indices(), ones), 1f); // every dimension, weight > 0
+      }
+      return List.of(union);
+    }
+
+    @Override
+    public SparseVector awayFrom(SparseVector pos, SparseVector neg) {
+      return pos.times(2f).plus(neg, -1f);
+    }
+
+    @Override
+    public SearchRequest request(
+        SparseVector target,
+        int limit,
+        Float threshold,
+        WithVectors with,
+        Integer hnswEf,
+        boolean exact,
+        Filter filter) {
+      return SearchRequest.sparse(
+          using, target, limit, 0, threshold, WithPayload.NONE, with, exact, filter);
+    }
+  }
+
+  /** What attracts candidates, and how a candidate's vector is scored (larger is better). */
+  private record Scorer<V>(List<V> attract, FloatFunction<V> score) {}
+
+  @FunctionalInterface
+  private interface FloatFunction<V> {
+    float applyAsFloat(V v);
+  }
+
+  static final Comparator<ScoredPoint> BEST_FIRST =
+      Comparator.comparingDouble((ScoredPoint p) -> -p.score()).thenComparing(ScoredPoint::id);
+
+  /** Qdrant's {@code best_score}: the best positive similarity, or minus the best negative one. */
+  private static <V> float bestScore(Kind<V> kind, V v, List<V> pos, List<V> neg) {
+    float bestPos = Float.NEGATIVE_INFINITY;
+    for (V p : pos) {
+      bestPos = Math.max(bestPos, kind.similarity(v, p));
+    }
+    float bestNeg = Float.NEGATIVE_INFINITY;
+    for (V n : neg) {
+      bestNeg = Math.max(bestNeg, kind.similarity(v, n));
+    }
+    return bestPos > bestNeg ? scaledSigmoid(bestPos) : -scaledSigmoid(bestNeg);
+  }
+
+  /** Qdrant's {@code sum_scores}: the positive similarities minus the negative ones. */
+  private static <V> float sumScores(Kind<V> kind, V v, List<V> pos, List<V> neg) {
+    float sum = 0;
+    for (V p : pos) {
+      sum += kind.similarity(v, p);
+    }
+    for (V n : neg) {
+      sum -= kind.similarity(v, n);
+    }
+    return sum;
+  }
+
+  static float sigmoid(float x) {
+    return x / (1f + Math.abs(x));
+  }
+
+  /** Qdrant's scaled fast sigmoid: into (0, 1), order kept. */
+  static float scaledSigmoid(float x) {
+    return 0.5f * (sigmoid(x) + 1f);
+  }
+
+  /**
+   * Fuses prefetch rankings: reciprocal rank fusion ({@code sum weight / (k + rank)}, ranks from 0
+   * as Qdrant counts them, so a first place scores 0.5 with the default k of 2) or
+   * distribution-based score fusion (each list's scores mapped from {@code mean ± 3 sigma} onto [0,
+   * 1], then summed).
+   */
+  static List<ScoredPoint> fuse(
+      Query.Fusion f, List<List<ScoredPoint>> found, Float threshold, int limit) {
+    if (!f.dbsf() && !f.weights().isEmpty() && f.weights().size() != found.size()) {
+      throw new StorageException.BadInput(
+          "Bad request: the number of rrf weights ("
+              + f.weights().size()
+              + ") must match the number of prefetches ("
+              + found.size()
+              + ")");
+    }
+    Map<PointId, ScoredPoint> first = new LinkedHashMap<>();
+    Map<PointId, Float> score = new LinkedHashMap<>();
+    for (int l = 0; l < found.size(); l++) {
+      List<ScoredPoint> list = found.get(l);
+      float mean = 0;
+      float sigma = 0;
+      if (f.dbsf() && !list.isEmpty()) {
+        for (ScoredPoint p : list) {
+          mean += p.score();
+        }
+        mean /= list.size();
+        for (ScoredPoint p : list) {
+          sigma += (p.score() - mean) * (p.score() - mean);
+        }
+        sigma = (float) Math.sqrt(sigma / list.size());
+      }
+      float low = mean - 3 * sigma;
+      float high = mean + 3 * sigma;
+      float weight = f.weights().isEmpty() ? 1f : f.weights().get(l);
+      for (int rank = 0; rank < list.size(); rank++) {
+        ScoredPoint p = list.get(rank);
+        first.putIfAbsent(p.id(), p);
+        float add;
+        if (f.dbsf()) {
+          add = high == low ? 0.5f : (p.score() - low) / (high - low);
+        } else {
+          add = weight / (f.k() + rank);
+        }
+        score.merge(p.id(), add, Float::sum);
+      }
+    }
+    List<ScoredPoint> out = new ArrayList<>(score.size());
+    score.forEach(
+        (id, s) -> {
+          if (threshold == null || s >= threshold) {
+            ScoredPoint p = first.get(id);
+            out.add(new ScoredPoint(id, p.version(), s, null, null, p.shardKey()));
+          }
+        });
+    out.sort(BEST_FIRST);
+    return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+  }
+
+  /** {@code a} and {@code b} together (either may be null). */
+  static Filter and(Filter a, Filter b) {
+    if (a == null || a.isEmpty()) {
+      return b;
+    }
+    if (b == null || b.isEmpty()) {
+      return a;
+    }
+    return new Filter(
+        List.of(new Condition.Sub(a), new Condition.Sub(b)), List.of(), List.of(), null);
+  }
+
+  static Filter ids(Set<PointId> ids) {
+    return new Filter(List.of(new Condition.HasId(Set.copyOf(ids))), List.of(), List.of(), null);
+  }
+
+  /** {@code filter} without the {@code excluded} points. */
+  private static Filter without(Filter filter, Set<PointId> excluded) {
+    if (excluded.isEmpty()) {
+      return filter;
+    }
+    Filter not =
+        new Filter(List.of(), List.of(), List.of(new Condition.HasId(Set.copyOf(excluded))), null);
+    return and(filter, not);
+  }
+}

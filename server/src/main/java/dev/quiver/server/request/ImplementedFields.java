@@ -1,0 +1,62 @@
+package dev.quiver.server.request;
+
+import java.util.Set;
+
+/**
+ * The settings and request fields Quiver implements, by object, named as Qdrant names them in both
+ * its JSON and its protos (snake case): each edge refuses any other field a client sets, by name,
+ * instead of accepting and dropping it. The top-level collection fields differ between the two APIs
+ * ({@code vectors} / {@code vectors_config}) and are listed at each edge.
+ */
+public final class ImplementedFields {
+  private ImplementedFields() {}
+
+  /** A dense vector's parameters. */
+  public static final Set<String> VECTOR =
+      Set.of("size", "distance", "on_disk", "hnsw_config", "multivector_config", "datatype");
+
+  /** A sparse vector's parameters. */
+  public static final Set<String> SPARSE_VECTOR = Set.of("index", "modifier");
+
+  /** A sparse vector's {@code index}. */
+  public static final Set<String> SPARSE_INDEX =
+      Set.of("full_scan_threshold", "on_disk", "memory", "datatype");
+
+  /** {@code hnsw_config}. */
+  public static final Set<String> HNSW =
+      Set.of("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk");
+
+  /** {@code optimizers_config}. */
+  public static final Set<String> OPTIMIZERS =
+      Set.of(
+          "deleted_threshold",
+          "vacuum_min_vector_number",
+          "default_segment_number",
+          "max_segment_size",
+          "indexing_threshold",
+          "flush_interval_sec",
+          "max_optimization_threads");
+
+  /** {@code wal_config}. */
+  public static final Set<String> WAL = Set.of("wal_capacity_mb", "wal_segments_ahead");
+
+  /** The {@code params} of a collection update. */
+  public static final Set<String> COLLECTION_PARAMS =
+      Set.of("replication_factor", "write_consistency_factor", "on_disk_payload");
+
+  /** A search's {@code params}. */
+  public static final Set<String> SEARCH_PARAMS = Set.of("hnsw_ef", "exact", "indexed_only");
+
+  /** A text index's options (the analysis of {@code TextAnalyzer}, and {@code on_disk}). */
+  public static final Set<String> TEXT_INDEX =
+      Set.of(
+          "tokenizer",
+          "lowercase",
+          "ascii_folding",
+          "min_token_len",
+          "max_token_len",
+          "stopwords",
+          "stemmer",
+          "phrase_matching",
+          "on_disk");
+}
