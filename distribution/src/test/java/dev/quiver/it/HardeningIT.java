@@ -971,8 +971,8 @@ class HardeningIT {
         s.close();
       }
     }
-    Thread.sleep(200); // the server sees the closes
-    assertAliveAndIntact();
+    // once the server has seen the closes, connections are accepted again
+    Eventually.within(10, this::assertAliveAndIntact);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ReadCodec;
+import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
@@ -348,30 +349,48 @@ final class ShardChannel implements AutoCloseable {
       this.linearizable = linearizable;
     }
 
+    /**
+     * Asks a replica. The request's scope does not travel with the read: its deadline and
+     * cancellation are checked before the read is sent and when its answer is back, and the points
+     * the answer holds are charged to its budget here.
+     */
     private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
-      return linearizable
-          ? ShardChannel.this.linearizable(read, decode)
-          : ShardChannel.this.query(read, decode);
+      RequestScope scope = RequestScope.current();
+      scope.checkpoint();
+      T answer =
+          linearizable
+              ? ShardChannel.this.linearizable(read, decode)
+              : ShardChannel.this.query(read, decode);
+      scope.checkpoint();
+      return answer;
+    }
+
+    private static <T extends List<?>> T charged(T points) {
+      RequestScope.current().charge(points.size());
+      return points;
     }
 
     @Override
     public List<ScoredPoint> search(SearchRequest request) {
-      return query(
-          new Wire.Search(request),
-          in -> {
-            int n = ShardCodec.count(in);
-            List<ScoredPoint> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-              out.add(ReadCodec.readScored(in));
-            }
-            return out;
-          });
+      List<ScoredPoint> found =
+          query(
+              new Wire.Search(request),
+              in -> {
+                int n = ShardCodec.count(in);
+                List<ScoredPoint> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                  out.add(ReadCodec.readScored(in));
+                }
+                return out;
+              });
+      return charged(found);
     }
 
     @Override
     public List<PointRecord> retrieve(
         List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
-      return query(new Wire.Retrieve(ids, withPayload, withVectors), ShardChannel::readRecords);
+      return charged(
+          query(new Wire.Retrieve(ids, withPayload, withVectors), ShardChannel::readRecords));
     }
 
     @Override
@@ -396,7 +415,7 @@ final class ShardChannel implements AutoCloseable {
           in -> {
             List<PointRecord> points = readRecords(in);
             PointId next = in.readBoolean() ? ShardCodec.readId(in) : null;
-            return new ScrollPage(points, next);
+            return new ScrollPage(charged(points), next);
           });
     }
 
