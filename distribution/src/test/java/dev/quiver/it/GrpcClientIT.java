@@ -552,7 +552,7 @@ class GrpcClientIT {
           PointStruct.newBuilder()
               .setId(id(i))
               .setVectors(vectors((float) Math.cos(a), (float) Math.sin(a)))
-              .putAllPayload(Map.of("deg", value(i * 10), "city", value(i % 3)))
+              .putAllPayload(Map.of("deg", value(i * 10L), "city", value(i % 3)))
               .build());
     }
     client.upsertAsync("circle", points).get();

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AuditLogTest {
   @TempDir Path dir;
 
-  private static AuditEvent event(int i) {
+  private static AuditEvent event() {
     return new AuditEvent(
         Instant.now(),
         "127.0.0.1",
@@ -42,7 +42,7 @@ class AuditLogTest {
   @Test
   void linesAreJsonWithTheSeedsFields() throws Exception {
     try (AuditLog log = AuditLog.open(dir, AuditLog.Rotation.DAILY, 7)) {
-      log.record(event(1));
+      log.record(event());
       log.record(
           new AuditEvent(
               Instant.parse("2026-03-04T10:30:45.123Z"),
@@ -121,9 +121,8 @@ class AuditLogTest {
     // One file per second stands in for days: the same appender, policy and delete action.
     try (AuditLog log = AuditLog.open(dir, AuditLog.Rotation.SECONDLY, 2)) {
       long end = System.currentTimeMillis() + 4_500;
-      int i = 0;
       while (System.currentTimeMillis() < end) {
-        log.record(event(i++));
+        log.record(event());
         Thread.sleep(100);
       }
     }

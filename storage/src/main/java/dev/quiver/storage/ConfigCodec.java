@@ -17,6 +17,8 @@ import java.util.TreeMap;
  * metadata store it. Later settings (sparse vectors, metadata, strict mode) follow behind flags on
  * the sharding-method byte, so configurations written before them read unchanged. Stateless.
  */
+// enums are written by ordinal: their order is part of the format (EnumCodesTest pins it)
+@SuppressWarnings("EnumOrdinal")
 public final class ConfigCodec {
   private ConfigCodec() {}
 

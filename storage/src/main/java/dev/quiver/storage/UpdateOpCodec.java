@@ -32,6 +32,8 @@ import java.util.Map;
  * update filter) have tags of their own, and an op is written in the narrowest form that holds it,
  * so logs written before a form existed read unchanged. Stateless.
  */
+// enums are written by ordinal: their order is part of the format (EnumCodesTest pins it)
+@SuppressWarnings("EnumOrdinal")
 public final class UpdateOpCodec {
   private UpdateOpCodec() {}
 

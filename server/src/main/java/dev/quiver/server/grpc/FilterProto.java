@@ -151,7 +151,9 @@ final class FilterProto {
   }
 
   private static double millis(Timestamp t) {
-    return t.getSeconds() * 1000.0 + t.getNanos() / 1_000_000;
+    // whole milliseconds, as the REST edge and the payload indexes read date-times
+    long millis = t.getNanos() / 1_000_000;
+    return t.getSeconds() * 1000.0 + millis;
   }
 
   private static List<Value> strings(List<String> xs) {

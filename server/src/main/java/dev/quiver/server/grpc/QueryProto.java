@@ -142,9 +142,10 @@ final class QueryProto {
         switch (by.getStartFrom().getValueCase()) {
           case FLOAT -> by.getStartFrom().getFloat();
           case INTEGER -> (double) by.getStartFrom().getInteger();
-          case TIMESTAMP ->
-              by.getStartFrom().getTimestamp().getSeconds() * 1e6
-                  + by.getStartFrom().getTimestamp().getNanos() / 1000;
+          case TIMESTAMP -> {
+            long micros = by.getStartFrom().getTimestamp().getNanos() / 1000; // whole micros
+            yield by.getStartFrom().getTimestamp().getSeconds() * 1e6 + micros;
+          }
           case DATETIME -> {
             Double micros = Ordering.micros(by.getStartFrom().getDatetime());
             if (micros == null) {

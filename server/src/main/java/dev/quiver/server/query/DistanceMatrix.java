@@ -26,7 +26,6 @@ import java.util.function.Function;
  * filter, and for each its {@code limit} nearest among the others of the sample.
  */
 public final class DistanceMatrix {
-  private static final int PAGE = 1000;
 
   private DistanceMatrix() {}
 

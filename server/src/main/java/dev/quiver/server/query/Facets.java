@@ -24,7 +24,6 @@ import java.util.Set;
  */
 public final class Facets {
   private static final Set<String> FACET_TYPES = Set.of("keyword", "integer", "bool", "uuid");
-  private static final int PAGE = 1000;
 
   private Facets() {}
 

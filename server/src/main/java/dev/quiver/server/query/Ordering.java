@@ -26,7 +26,6 @@ import java.util.Set;
  */
 public final class Ordering {
   private static final Set<String> RANGE_TYPES = Set.of("integer", "float", "datetime");
-  private static final int PAGE = 1000;
 
   private Ordering() {}
 

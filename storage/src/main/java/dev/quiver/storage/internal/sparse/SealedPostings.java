@@ -87,7 +87,6 @@ public final class SealedPostings {
     try (OutputStream raw = Files.newOutputStream(tmp);
         Counting out = new Counting(new BufferedOutputStream(raw, 1 << 16), crc)) {
       out.write(new byte[HEADER]); // patched at the end
-      ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
       int previous = Integer.MIN_VALUE;
       for (ListSource list : lists) {
         int n = list.size();
@@ -111,7 +110,7 @@ public final class SealedPostings {
         long[] offsets = new long[blocks];
         ByteBuffer[] encoded = new ByteBuffer[blocks];
         for (int b = 0; b < blocks; b++) {
-          encoded[b] = block(list, b * BLOCK, Math.min(n, (b + 1) * BLOCK), buf);
+          encoded[b] = block(list, b * BLOCK, Math.min(n, (b + 1) * BLOCK));
           offsets[b] = blockAt;
           blockAt += encoded[b].remaining();
         }
@@ -156,7 +155,6 @@ public final class SealedPostings {
         dimCount++;
       }
       out.write(new byte[8]); // a block's gaps are read eight bytes at a time
-      long directoryAt = out.count;
       out.write(dir.array(), 0, dir.position());
       out.flush();
     }
@@ -178,7 +176,7 @@ public final class SealedPostings {
   }
 
   /** One block: first slot, count, gap width, the gaps bit-packed, the weights. */
-  private static ByteBuffer block(ListSource list, int from, int to, ByteBuffer buf) {
+  private static ByteBuffer block(ListSource list, int from, int to) {
     int count = to - from;
     int widest = 0;
     for (int i = from + 1; i < to; i++) {
@@ -284,7 +282,6 @@ public final class SealedPostings {
     float min = data.get(FLOAT, e + 20);
     return new BlockCursor(
         data,
-        data.get(INT, e + 4),
         data.get(INT, e + 8),
         data.get(INT, e + 12),
         data.get(LONG, e + 24),
@@ -297,15 +294,7 @@ public final class SealedPostings {
   void forEach(int i, EntryConsumer each) {
     long e = directory + (long) i * ENTRY;
     BlockCursor c =
-        new BlockCursor(
-            data,
-            data.get(INT, e + 4),
-            data.get(INT, e + 8),
-            0,
-            data.get(LONG, e + 24),
-            -1,
-            1f,
-            0f);
+        new BlockCursor(data, data.get(INT, e + 8), 0, data.get(LONG, e + 24), -1, 1f, 0f);
     c.forEach(each);
   }
 
@@ -337,7 +326,6 @@ public final class SealedPostings {
   /** A walk through one list: the current block decoded into small arrays. */
   private static final class BlockCursor extends PostingCursor {
     private final MemorySegment data;
-    private final int n;
     private final int blocks;
     private final int windows;
     private final long index;
@@ -352,7 +340,6 @@ public final class SealedPostings {
 
     BlockCursor(
         MemorySegment data,
-        int n,
         int blocks,
         int windows,
         long index,
@@ -361,7 +348,6 @@ public final class SealedPostings {
         float bound) {
       super(q, bound);
       this.data = data;
-      this.n = n;
       this.blocks = blocks;
       this.windows = windows;
       this.index = index;

@@ -34,6 +34,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Slots are append-only and never rewritten, so a shard checkpoint only has to force the chunks
  * and record the size; vectors past it are rewritten, identically, by the WAL replay.
  */
+// enums are written by ordinal: their order is part of the format (EnumCodesTest pins it)
+@SuppressWarnings("EnumOrdinal")
 public final class OffHeapVectors implements AutoCloseable {
   static final int MAGIC = 0x51564543; // "QVEC"
   static final int VERSION = 2;
