@@ -8,7 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** Chooses the dispatcher at start-up. */
+/** Chooses the dispatcher at start-up. Stateless (static methods only), so thread-safe. */
 public final class Dispatchers {
   private Dispatchers() {}
 

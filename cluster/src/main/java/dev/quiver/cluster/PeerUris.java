@@ -5,7 +5,8 @@ import java.net.URI;
 /**
  * Host and port of a peer URI ({@code --uri}, {@code --bootstrap}). Compose service names such as
  * {@code qdrant_node_1} contain underscores, which {@link URI#getHost()} rejects (it returns null
- * for such registry-based authorities), so the authority is split here instead.
+ * for such registry-based authorities), so the authority is split here instead. Stateless (static
+ * methods only), so thread-safe.
  */
 public final class PeerUris {
   private PeerUris() {}

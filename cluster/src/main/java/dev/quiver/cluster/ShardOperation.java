@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * A change to where a collection's shard replicas live ({@code POST /collections/{c}/cluster}).
  * Each is carried out as Raft membership changes of the shard's group: a new replica joins as a
- * staging member, is caught up from the shard's log, and only then counts in the majority.
+ * staging member, is caught up from the shard's log, and only then counts in the majority. Its
+ * cases are immutable values.
  */
 public sealed interface ShardOperation {
 

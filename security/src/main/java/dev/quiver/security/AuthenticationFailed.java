@@ -3,7 +3,7 @@ package dev.quiver.security;
 /**
  * Credentials are missing or not accepted. Edges answer with a plain-text body: REST 401 (or 403
  * for a JWT with a bad signature or past its expiry, as Qdrant does), gRPC UNAUTHENTICATED or
- * PERMISSION_DENIED. The message never contains the presented credential.
+ * PERMISSION_DENIED. The message never contains the presented credential. Immutable.
  */
 public final class AuthenticationFailed extends RuntimeException {
   private static final long serialVersionUID = 1L;

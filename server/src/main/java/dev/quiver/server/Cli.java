@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /**
  * Command-line flags, as Qdrant's: {@code --uri} and {@code --bootstrap} (also from {@code
  * QDRANT_URI} / {@code QDRANT_BOOTSTRAP}), {@code --config-path}, {@code --version}, {@code
- * --help}.
+ * --help}. A picocli command: made, filled and run on the entry point's thread.
  */
 @Command(
     name = "quiver",

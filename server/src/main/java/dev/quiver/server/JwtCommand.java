@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code quiver jwt}: mints a JWT for this node from its configured {@code service.api_key} (the
- * same configuration layers as the server, so {@code --config-path} and {@code QDRANT__*} apply).
+ * same configuration layers as the server, so {@code --config-path} and {@code QDRANT__*} apply). A
+ * picocli command: made, filled and run on the entry point's thread.
  */
 @Command(
     name = "jwt",

@@ -18,7 +18,8 @@ import org.apache.logging.log4j.LogManager;
 
 /**
  * Starts a node: flags, configuration, then {@link Node}. Holds no static logger so that logging is
- * configured (JUL bridge, level from {@code log_level}) before Log4j starts.
+ * configured (JUL bridge, level from {@code log_level}) before Log4j starts. Stateless (static
+ * methods only), so thread-safe.
  */
 public final class Main {
   private Main() {}

@@ -44,7 +44,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * One running Quiver node: storage, the dispatcher, and the REST and gRPC edges sharing one set of
  * Netty event loops and one request executor. {@link #close()} stops the edges first, lets running
- * requests finish, then closes storage (which forces its logs).
+ * requests finish, then closes storage (which forces its logs). Made and closed by one thread (the
+ * entry point, or its shutdown hook); what it holds is thread-safe.
  */
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(Node.class);

@@ -2,7 +2,10 @@ package dev.quiver.storage;
 
 import java.util.Objects;
 
-/** One change of collection aliases; a list of them is applied atomically. */
+/**
+ * One change of collection aliases; a list of them is applied atomically. Its cases are immutable
+ * values.
+ */
 public sealed interface AliasAction {
 
   /** Points {@code alias} at {@code collection} (re-points an existing alias). */

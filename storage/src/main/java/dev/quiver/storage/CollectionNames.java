@@ -2,7 +2,8 @@ package dev.quiver.storage;
 
 /**
  * Qdrant's rules for collection names. The engine uses the name as a directory name, so it checks
- * them too; the edges check first to answer with a validation error.
+ * them too; the edges check first to answer with a validation error. Stateless (static methods
+ * only), so thread-safe.
  */
 public final class CollectionNames {
   public static final int MAX_LENGTH = 255;

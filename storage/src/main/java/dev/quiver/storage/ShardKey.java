@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A user-defined shard key of a collection with custom sharding: a string or a non-negative
- * integer, as in Qdrant. Points written with a key go to the shards created for it.
+ * integer, as in Qdrant. Points written with a key go to the shards created for it. Its cases are
+ * immutable values.
  */
 public sealed interface ShardKey extends Comparable<ShardKey> {
 

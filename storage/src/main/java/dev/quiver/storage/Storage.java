@@ -3,7 +3,10 @@ package dev.quiver.storage;
 import dev.quiver.storage.internal.collection.LocalRegistry;
 import java.nio.file.Path;
 
-/** Entry point of the engine: opens the collections stored under a directory. */
+/**
+ * Entry point of the engine: opens the collections stored under a directory. Stateless (static
+ * methods only), so thread-safe.
+ */
 public final class Storage {
   private Storage() {}
 

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 /**
  * The engine's errors. Each kind maps to exactly one wire status at the edges (the server's HTTP
  * and gRPC mappers); messages are Qdrant's wording without the kind prefix, which the edges add.
+ * Immutable.
  */
 public abstract sealed class StorageException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -28,7 +28,8 @@ import java.util.function.IntFunction;
 /**
  * Reads a collection spread over shards: asks every shard (local or remote, in parallel) and merges
  * the answers into what one shard holding every point would have answered. Shards come in groups
- * ({@link ShardLayout#groups}): a point lives in one shard of each group.
+ * ({@link ShardLayout#groups}): a point lives in one shard of each group. Thread-safe; the executor
+ * belongs to its creator.
  */
 public final class Fanout {
   private final ExecutorService executor;

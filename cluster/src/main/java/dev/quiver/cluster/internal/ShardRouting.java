@@ -13,6 +13,7 @@ import java.util.function.Function;
 /**
  * Which shard a point lives in: a stable hash of its id modulo the shard count, the same on every
  * node and across restarts (never {@code Object.hashCode}). Splits an update into one op per shard.
+ * Stateless (static methods only), so thread-safe.
  */
 public final class ShardRouting {
   private ShardRouting() {}

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** Version facts written into the jar by the build. */
+/**
+ * Version facts written into the jar by the build. Stateless (static methods only), so thread-safe.
+ */
 public final class BuildInfo {
   /** Quiver's own version. */
   public static final String VERSION;

@@ -1,6 +1,8 @@
 package dev.quiver.server.config;
 
-/** The configuration cannot be used; the message names the key or file and the problem. */
+/**
+ * The configuration cannot be used; the message names the key or file and the problem. Immutable.
+ */
 public final class ConfigException extends Exception {
   private static final long serialVersionUID = 1L;
 

@@ -43,7 +43,7 @@ import java.util.TreeMap;
  *
  * <p>One deliberate difference from Qdrant: a {@code --config-path} file that does not exist stops
  * the start instead of being logged and skipped, since silently running without the operator's file
- * (and its API key) is not acceptable for Quiver.
+ * (and its API key) is not acceptable for Quiver. Thread-safe: it holds only its YAML mapper.
  */
 public final class ConfigLoader {
   static final String DEFAULTS_RESOURCE = "/dev/quiver/server/config/config.yaml";

@@ -23,7 +23,7 @@ import org.apache.logging.log4j.Logger;
 /**
  * The gRPC edge: {@code qdrant.Qdrant}, {@code qdrant.Collections}, {@code qdrant.Points} and
  * {@code grpc.health.v1.Health} on unshaded grpc-netty, sharing the REST edge's event loops and
- * request executor. The owner closes it.
+ * request executor. The owner closes it. Thread-safe once started; its owner closes it once.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(GrpcServer.class);

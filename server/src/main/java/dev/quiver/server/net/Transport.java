@@ -11,7 +11,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 /**
  * The event loops' I/O: Linux epoll through Netty's native transport where its library loads (fewer
  * system calls and allocations per read, write and wake-up than the JDK selector), the JDK's NIO
- * elsewhere. The REST and gRPC edges share the loops, so they share the choice.
+ * elsewhere. The REST and gRPC edges share the loops, so they share the choice. Stateless (static
+ * methods only), so thread-safe.
  */
 public final class Transport {
   private static final boolean EPOLL = Epoll.isAvailable();

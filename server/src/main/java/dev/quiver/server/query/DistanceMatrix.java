@@ -23,7 +23,8 @@ import java.util.function.Function;
 /**
  * The sparse distance matrix of a sample ({@code /points/search/matrix/pairs|offsets}, gRPC {@code
  * SearchMatrixPairs|Offsets}) for both edges: up to {@code sample} random points that pass the
- * filter, and for each its {@code limit} nearest among the others of the sample.
+ * filter, and for each its {@code limit} nearest among the others of the sample. Stateless (static
+ * methods only), so thread-safe.
  */
 public final class DistanceMatrix {
 

@@ -20,7 +20,8 @@ import java.util.Set;
  * Facet counts ({@code POST /collections/{c}/facet}, gRPC {@code Facet}) for both edges: how many
  * points (that pass the filter) hold each value of a payload key, most frequent first, ties by
  * value. As in Qdrant the key must have a keyword, integer, bool or uuid index; the counts are
- * always exact here (the points are read in pages, only the key's payload).
+ * always exact here (the points are read in pages, only the key's payload). Stateless (static
+ * methods only), so thread-safe.
  */
 public final class Facets {
   private static final Set<String> FACET_TYPES = Set.of("keyword", "integer", "bool", "uuid");

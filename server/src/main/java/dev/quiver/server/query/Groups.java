@@ -23,7 +23,7 @@ import java.util.UUID;
  * {@code limit} groups, each with its best {@code groupSize} points, groups ordered by their best
  * point. A point whose key holds several values belongs to each of their groups; points without the
  * key are left out. The search is repeated with a larger limit until the groups are full or the
- * collection has no more matches.
+ * collection has no more matches. Stateless (static methods only), so thread-safe.
  */
 public final class Groups {
   private static final int MAX_ROUNDS = 6;

@@ -22,7 +22,8 @@ import java.util.Set;
  * (value, point) pairs in the direction asked, from {@code start_from}, ties by point id. A point
  * with several values appears once per value, as in Qdrant. The key needs an integer, float or
  * datetime index; date-times order by, and report as their order value, microseconds since the
- * epoch. The matching points are read in pages and the best {@code limit} kept.
+ * epoch. The matching points are read in pages and the best {@code limit} kept. Stateless (static
+ * methods only), so thread-safe.
  */
 public final class Ordering {
   private static final Set<String> RANGE_TYPES = Set.of("integer", "float", "datetime");

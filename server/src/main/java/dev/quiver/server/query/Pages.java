@@ -16,7 +16,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
-/** Every point that passes a filter, read page by page (facets, ordering, sampling). */
+/**
+ * Every point that passes a filter, read page by page (facets, ordering, sampling). Stateless
+ * (static methods only), so thread-safe.
+ */
 public final class Pages {
   private static final int PAGE = 1000;
 

@@ -46,6 +46,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * negated Euclid / Manhattan distance). Candidates for them are every matching point when there are
  * at most {@value #EXACT_CANDIDATES} (or {@code exact} is asked), otherwise the nearest neighbours
  * of each attracting example; example points of the searched collection are never results.
+ * Stateless (static methods only), so thread-safe.
  */
 public final class Queries {
   /** Up to this many matching points, example-based scorers look at all of them. */

@@ -6,7 +6,8 @@ import java.util.Set;
  * The settings and request fields Quiver implements, by object, named as Qdrant names them in both
  * its JSON and its protos (snake case): each edge refuses any other field a client sets, by name,
  * instead of accepting and dropping it. The top-level collection fields differ between the two APIs
- * ({@code vectors} / {@code vectors_config}) and are listed at each edge.
+ * ({@code vectors} / {@code vectors_config}) and are listed at each edge. Stateless (static methods
+ * only), so thread-safe.
  */
 public final class ImplementedFields {
   private ImplementedFields() {}

@@ -13,7 +13,7 @@ import java.util.Map;
  * /collections/{c}/vectors/{name}}, gRPC {@code CreateVectorName} / {@code DeleteVectorName}), for
  * both edges: a change of the collection's configuration, so in a cluster it goes through the
  * metadata log like any other. Existing points have no vector of a new name; a deleted name's
- * vectors go, the points keep their others.
+ * vectors go, the points keep their others. Stateless (static methods only), so thread-safe.
  */
 public final class NamedVectors {
   private NamedVectors() {}

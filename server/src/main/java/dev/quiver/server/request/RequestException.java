@@ -2,7 +2,7 @@ package dev.quiver.server.request;
 
 /**
  * A request rejected at the edge before it reaches the application layer. Both edges produce these
- * while decoding; each edge's one error mapper turns them into its status codes.
+ * while decoding; each edge's one error mapper turns them into its status codes. Immutable.
  */
 public abstract sealed class RequestException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -8,6 +8,7 @@ import java.util.Locale;
  * memory: pinned}, the default), or in compressed memory-mapped files ({@code on_disk: true},
  * {@code memory: cold}, or {@code cached}: files the OS is asked to load), with float32 weights; a
  * {@code datatype} other than {@code float32} is refused by name rather than accepted and ignored.
+ * Stateless (static methods only), so thread-safe.
  */
 public final class SparseSettings {
   private SparseSettings() {}

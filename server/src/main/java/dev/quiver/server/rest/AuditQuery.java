@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * {@code POST /audit/logs}: reads this node's audit files newest first and returns the entries that
  * match {@code time_from} (inclusive), {@code time_to} (exclusive) and exact-value {@code filters}
  * on any entry field, at most {@code limit} (1..10000, default 100). Qdrant's field names {@code
- * api} and {@code remote} are accepted for {@code path} and {@code client_ip}.
+ * api} and {@code remote} are accepted for {@code path} and {@code client_ip}. Stateless (static
+ * methods only), so thread-safe.
  */
 public final class AuditQuery {
   private static final Map<String, String> ALIASES = Map.of("api", "path", "remote", "client_ip");

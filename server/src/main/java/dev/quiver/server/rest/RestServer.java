@@ -80,7 +80,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * The REST edge on Netty's HTTP/1.1 codec: decompression, a body limit of {@code
  * max_request_size_mb} (413 beyond it), compression, CORS, then the route table. Handlers run on
- * the request executor, never on the event loop. The owner closes it.
+ * the request executor, never on the event loop. The owner closes it. Thread-safe once started; its
+ * owner closes it once.
  */
 public final class RestServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(RestServer.class);

@@ -17,7 +17,8 @@ import java.util.zip.ZipInputStream;
  * Zip extraction and directory removal for snapshots and restores. An archive comes from a client
  * (an upload, a URL), so extraction is bounded: at most {@link #MAX_ENTRIES} entries, and never
  * more bytes than the target's disk can take while keeping {@link #DISK_RESERVE} free (a small
- * archive can expand a thousandfold). Its errors name entries, never this node's paths.
+ * archive can expand a thousandfold). Its errors name entries, never this node's paths. Stateless
+ * (static methods only), so thread-safe.
  */
 public final class Archives {
   /** Entries one archive may hold (a collection snapshot holds a few dozen files a shard). */

@@ -14,7 +14,7 @@ import java.io.IOException;
 /**
  * The engine's own files (WAL records, collection metadata) through {@link
  * dev.quiver.storage.ShardCodec}, with decoding failures as a checked exception that callers turn
- * into a Corrupted error naming the file.
+ * into a Corrupted error naming the file. Stateless (static methods only), so thread-safe.
  */
 public final class Codec {
   private Codec() {}

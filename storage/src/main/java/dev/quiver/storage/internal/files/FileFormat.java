@@ -15,7 +15,8 @@ import java.util.zip.CRC32C;
 /**
  * Small self-checking files: {@code [magic u32][version u32][length u32][body][crc32c u32]}, the
  * CRC over everything before it. Written atomically (temporary file, fsync, rename, fsync of the
- * directory), so a reader sees the old or the new content, never a mix.
+ * directory), so a reader sees the old or the new content, never a mix. Stateless (static methods
+ * only), so thread-safe.
  */
 public final class FileFormat {
   private static final int HEADER = 12;

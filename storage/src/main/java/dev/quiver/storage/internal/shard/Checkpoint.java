@@ -37,7 +37,7 @@ import java.util.zip.CRC32C;
  * the CRC in one pass, then hands the graphs and points to a {@link Restorer} in a second. Version
  * 1 files (one {@link FileFormat} block) are still read. Version 3 adds, after the HNSW graphs,
  * each sparse vector space's and then each multivector space's live vectors by slot; a version 2
- * file has none.
+ * file has none. Stateless (static methods only), so thread-safe.
  */
 public final class Checkpoint {
   static final String FILE = "checkpoint.bin";

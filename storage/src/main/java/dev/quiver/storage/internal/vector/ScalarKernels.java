@@ -1,6 +1,9 @@
 package dev.quiver.storage.internal.vector;
 
-/** Plain-loop distance kernels: the reference and the fallback. */
+/**
+ * Plain-loop distance kernels: the reference and the fallback. Stateless (static methods only), so
+ * thread-safe.
+ */
 public final class ScalarKernels {
   private ScalarKernels() {}
 

@@ -4,7 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API distance kernels; only loaded when the incubator module is present. */
+/**
+ * Vector API distance kernels; only loaded when the incubator module is present. Stateless (static
+ * methods only), so thread-safe.
+ */
 public final class SimdKernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
