@@ -42,7 +42,8 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
               .createCollection(
                   name(r.getCollectionName()),
                   defaults.resolve(
-                      ProtoCodec.createCollection(r), dispatcher.catalog().defaultShardNumber()));
+                      CollectionProto.createCollection(r),
+                      dispatcher.catalog().defaultShardNumber()));
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
               .setTime(secs(t))
@@ -58,7 +59,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "Update",
         o,
         () -> {
-          var update = ProtoCodec.updateCollection(r);
+          var update = CollectionProto.updateCollection(r);
           dispatcher.catalog().updateCollection(target(r.getCollectionName()), update::apply);
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
@@ -138,7 +139,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "CreateShardKey",
         o,
         () -> {
-          var k = ProtoCodec.createShardKey(r.getRequest());
+          var k = CollectionProto.createShardKey(r.getRequest());
           dispatcher
               .catalog()
               .createShardKey(
@@ -193,7 +194,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "CollectionClusterInfo",
         o,
         () ->
-            ProtoCodec.proto(
+            CollectionProto.proto(
                 dispatcher.cluster().collectionClusterInfo(target(r.getCollectionName()))));
   }
 
@@ -207,7 +208,8 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         () -> {
           dispatcher
               .cluster()
-              .updateCollectionCluster(target(r.getCollectionName()), ProtoCodec.shardOperation(r));
+              .updateCollectionCluster(
+                  target(r.getCollectionName()), CollectionProto.shardOperation(r));
           return Collections.UpdateCollectionClusterSetupResponse.newBuilder()
               .setResult(true)
               .build();
@@ -216,7 +218,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
 
   /** The collection's info with its payload schema (points counted per indexed field). */
   private Collections.CollectionInfo collectionInfo(String name) {
-    var b = ProtoCodec.proto(dispatcher.catalog().collectionInfo(name)).toBuilder();
+    var b = CollectionProto.proto(dispatcher.catalog().collectionInfo(name)).toBuilder();
     dispatcher
         .catalog()
         .payloadIndexes(name)
@@ -225,7 +227,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
                 b.putPayloadSchema(
                     field,
                     Collections.PayloadSchemaInfo.newBuilder()
-                        .setDataType(ProtoCodec.payloadSchemaType(spec.dataType()))
+                        .setDataType(CollectionProto.payloadSchemaType(spec.dataType()))
                         .setPoints(dispatcher.points().count(name, Filter.hasValue(field)))
                         .build()));
     return b.build();
@@ -244,7 +246,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "UpdateAliases",
         o,
         () -> {
-          dispatcher.catalog().changeAliases(ProtoCodec.aliasActions(r));
+          dispatcher.catalog().changeAliases(CollectionProto.aliasActions(r));
           return Collections.CollectionOperationResponse.newBuilder()
               .setResult(true)
               .setTime(secs(t))

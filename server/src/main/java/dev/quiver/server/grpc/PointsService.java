@@ -453,7 +453,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
             var text = r.getFieldIndexParams().getTextIndexParams();
             ProtoFields.onlyImplemented(
                 text, "field_index_params.text_index_params", ImplementedFields.TEXT_INDEX);
-            params = ProtoCodec.textIndexParams(text);
+            params = CollectionProto.textIndexParams(text);
             TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
           }
           String c = target(r.getCollectionName());
@@ -496,13 +496,13 @@ final class PointsService extends PointsGrpc.PointsImplBase {
                 dispatcher,
                 target(r.getCollectionName()),
                 r.getVectorName(),
-                ProtoCodec.sparseVectorName(r.getSparseConfig()));
+                CollectionProto.sparseVectorName(r.getSparseConfig()));
           } else {
             NamedVectors.create(
                 dispatcher,
                 target(r.getCollectionName()),
                 r.getVectorName(),
-                ProtoCodec.vectorName(r));
+                CollectionProto.vectorName(r));
           }
           return fieldIndexDone(t);
         });
