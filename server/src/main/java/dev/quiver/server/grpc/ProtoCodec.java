@@ -36,10 +36,10 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Converts between the points service's protobuf messages (points, vectors, values, selectors,
- * read options, results) and the domain types; the collections service's are {@link
- * CollectionProto}'s. Problems become {@link RequestException}s, which {@link GrpcErrors} maps.
- * Stateless and thread-safe.
+ * Converts between the points service's protobuf messages (points, vectors, values, selectors, read
+ * options, results) and the domain types; the collections service's are {@link CollectionProto}'s.
+ * Problems become {@link RequestException}s, which {@link GrpcErrors} maps. Stateless and
+ * thread-safe.
  */
 final class ProtoCodec {
   static final String BODY = "body";
