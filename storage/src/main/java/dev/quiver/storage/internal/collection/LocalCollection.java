@@ -15,6 +15,7 @@ import dev.quiver.storage.internal.files.Codec;
 import dev.quiver.storage.internal.files.FileFormat;
 import dev.quiver.storage.internal.shard.Checkpoint;
 import dev.quiver.storage.internal.shard.LocalShard;
+import dev.quiver.storage.internal.space.IndexThreads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -60,12 +61,16 @@ public final class LocalCollection implements Collection, AutoCloseable {
 
   private final boolean externalLog;
 
+  /** The registry's graph-building threads, shared by every shard. */
+  private final IndexThreads indexThreads;
+
   /** field → payload index asked for; replaced whole, persisted in {@link #INDEXES_FILE}. */
   private volatile SortedMap<String, PayloadIndexSpec> indexes;
 
   /** Opens the collection at {@code dir} with the shards found under it. */
-  LocalCollection(String name, Path dir, CollectionConfig config, boolean externalLog) {
-    this(name, dir, config, existingShards(dir), externalLog);
+  LocalCollection(
+      String name, Path dir, CollectionConfig config, boolean externalLog, IndexThreads threads) {
+    this(name, dir, config, existingShards(dir), externalLog, threads);
   }
 
   /**
@@ -73,7 +78,13 @@ public final class LocalCollection implements Collection, AutoCloseable {
    * {@code externalLog} its shards keep no WAL (a Raft log is their durable record).
    */
   LocalCollection(
-      String name, Path dir, CollectionConfig config, Set<Integer> shardIds, boolean externalLog) {
+      String name,
+      Path dir,
+      CollectionConfig config,
+      Set<Integer> shardIds,
+      boolean externalLog,
+      IndexThreads threads) {
+    this.indexThreads = threads;
     this.externalLog = externalLog;
     this.name = name;
     this.config = config;
@@ -106,7 +117,7 @@ public final class LocalCollection implements Collection, AutoCloseable {
       writeKeys();
     }
     if (!shards.containsKey(id)) {
-      LocalShard shard = new LocalShard(shardDir(id), config, externalLog);
+      LocalShard shard = new LocalShard(shardDir(id), config, externalLog, indexThreads);
       shard.payloadIndexes(indexes);
       shards.put(id, shard);
     }
@@ -393,7 +404,8 @@ public final class LocalCollection implements Collection, AutoCloseable {
       throw new IOException("not a shard snapshot (no checkpoint in it)");
     }
     try {
-      new LocalShard(staging, config, externalLog).close(); // a bad archive stops here
+      new LocalShard(staging, config, externalLog, indexThreads)
+          .close(); // a bad archive stops here
     } catch (StorageException e) {
       Archives.deleteRecursively(staging);
       throw new IOException("not a shard of this collection: " + e.getMessage(), e);
@@ -405,7 +417,7 @@ public final class LocalCollection implements Collection, AutoCloseable {
     Path target = shardDir(shardId);
     Archives.deleteRecursively(target);
     Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-    LocalShard restored = new LocalShard(target, config, externalLog);
+    LocalShard restored = new LocalShard(target, config, externalLog, indexThreads);
     restored.payloadIndexes(indexes);
     shards.put(shardId, restored);
   }

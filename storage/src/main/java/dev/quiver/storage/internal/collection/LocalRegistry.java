@@ -10,6 +10,7 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.internal.files.Archives;
 import dev.quiver.storage.internal.files.FileFormat;
+import dev.quiver.storage.internal.space.IndexThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,9 @@ public final class LocalRegistry implements CollectionRegistry {
 
   private final boolean externalLog;
 
+  /** The threads that build every shard's graphs. */
+  private final IndexThreads indexThreads = new IndexThreads();
+
   private LocalRegistry(Path root, boolean externalLog) {
     this.externalLog = externalLog;
     this.root = root;
@@ -106,7 +110,8 @@ public final class LocalRegistry implements CollectionRegistry {
         }
         long started = System.nanoTime();
         LocalCollection c =
-            new LocalCollection(name, dir, LocalCollection.readMeta(dir), externalLog);
+            new LocalCollection(
+                name, dir, LocalCollection.readMeta(dir), externalLog, indexThreads);
         collections.put(name, c);
         LOG.info(
             "loaded collection {} ({} points) in {} ms",
@@ -180,7 +185,8 @@ public final class LocalRegistry implements CollectionRegistry {
       throw new StorageException.Io("cannot create collection " + name + ": " + e.getMessage(), e);
     }
     collections.put(
-        name, new LocalCollection(name, target, c.config(), c.localShards(), externalLog));
+        name,
+        new LocalCollection(name, target, c.config(), c.localShards(), externalLog, indexThreads));
   }
 
   /** Unpacks the archive beside the collections, checks it opens, then swaps it in. */
@@ -208,7 +214,9 @@ public final class LocalRegistry implements CollectionRegistry {
       throw new StorageException.Io("cannot restore collection " + name + ": " + e.getMessage(), e);
     }
     collections.put(
-        name, new LocalCollection(name, target, LocalCollection.readMeta(target), externalLog));
+        name,
+        new LocalCollection(
+            name, target, LocalCollection.readMeta(target), externalLog, indexThreads));
   }
 
   private static void deleteQuietly(Path dir) {

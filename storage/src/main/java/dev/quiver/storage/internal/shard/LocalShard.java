@@ -31,6 +31,7 @@ import dev.quiver.storage.internal.payload.Filters;
 import dev.quiver.storage.internal.payload.PayloadIndexes;
 import dev.quiver.storage.internal.payload.Payloads;
 import dev.quiver.storage.internal.space.HeapSpace;
+import dev.quiver.storage.internal.space.IndexThreads;
 import dev.quiver.storage.internal.space.MultiSpace;
 import dev.quiver.storage.internal.space.SparseSpace;
 import dev.quiver.storage.internal.space.VectorSpace;
@@ -125,11 +126,25 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
    */
   private final boolean externalLog;
 
+  private final IndexThreads indexThreads;
+
+  /** A shard on its own, with index threads of its own. */
   public LocalShard(Path dir, CollectionConfig config) {
     this(dir, config, false);
   }
 
+  /** As {@link #LocalShard(Path, CollectionConfig)}, without a WAL when {@code externalLog}. */
   public LocalShard(Path dir, CollectionConfig config, boolean externalLog) {
+    this(dir, config, externalLog, new IndexThreads());
+  }
+
+  /**
+   * A shard of a collection: its graphs are built on {@code threads}, which its creator shares.
+   *
+   * @param externalLog no WAL: the shard's operations are kept by a Raft log
+   */
+  public LocalShard(Path dir, CollectionConfig config, boolean externalLog, IndexThreads threads) {
+    this.indexThreads = threads;
     this.externalLog = externalLog;
     this.config = config;
     this.dir = dir;
@@ -273,7 +288,8 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             params.hnswOr(config.hnsw()),
             config.optimizers().indexingThreshold(),
             restoredSize,
-            epochs);
+            epochs,
+            indexThreads);
     space.setVacuum(
         config.optimizers().deletedThreshold(), config.optimizers().vacuumMinVectorNumber());
     spaces.put(name, space);

@@ -40,8 +40,8 @@ public final class VectorSpace implements AutoCloseable {
   public final SlotTable<PointId> owners = new SlotTable<>();
   private volatile int live;
 
-  public VectorSpace(Path dir, VectorParams params, HnswConfig hnsw) {
-    this(dir, params, hnsw, 1, 0, new Epochs());
+  public VectorSpace(Path dir, VectorParams params, HnswConfig hnsw, IndexThreads threads) {
+    this(dir, params, hnsw, 1, 0, new Epochs(), threads);
   }
 
   /**
@@ -54,7 +54,9 @@ public final class VectorSpace implements AutoCloseable {
       HnswConfig hnsw,
       int indexingThresholdKb,
       int restoredSize,
-      Epochs epochs) {
+      Epochs epochs,
+      IndexThreads threads) {
+    this.threads = threads;
     this.epochs = epochs;
     this.params = params;
     this.hnsw = hnsw;
@@ -242,6 +244,7 @@ public final class VectorSpace implements AutoCloseable {
 
   private final Object wakeUp = new Object();
   private Thread indexer; // guarded by wakeUp
+  private final IndexThreads threads;
   private volatile boolean closed;
 
   private static final int INDEX_BATCH = 512;
@@ -267,7 +270,7 @@ public final class VectorSpace implements AutoCloseable {
   private void wake() {
     synchronized (wakeUp) {
       if (indexer == null && !closed) {
-        indexer = Thread.ofVirtual().name("hnsw-indexer").start(this::indexLoop);
+        indexer = threads.startIndexer(this::indexLoop);
       }
       wakeUp.notifyAll();
     }
@@ -296,7 +299,7 @@ public final class VectorSpace implements AutoCloseable {
   /**
    * Threads the background indexer builds with: {@code max_indexing_threads} when set, else every
    * core but one, as Qdrant's automatic CPU budget leaves one to serve requests (at least one). One
-   * means a sequential build; more, a parallel one on the common pool.
+   * means a sequential build; more, a parallel one through {@link IndexThreads}.
    */
   int backgroundThreads() {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -332,20 +335,16 @@ public final class VectorSpace implements AutoCloseable {
   }
 
   /**
-   * Inserts {@code slots} into the graph, concurrently when {@code threads} allows more than one
-   * (the graph takes concurrent inserts): a parallel stream on the JVM's common pool, which uses
-   * every core. Bounding it by {@code threads} with a pool of its own was measured and not kept:
-   * the same two threads in a dedicated pool built a graph with recall@10 0.981-0.982 at ef=64 on
-   * minilm-384 against 0.983-0.985 from the common pool (three runs each), where the caller takes
-   * part in the work.
+   * Inserts {@code slots} into the graph, concurrently when {@code workers} allows more than one
+   * (the graph takes concurrent inserts), through {@link IndexThreads#parallel}.
    */
-  private void insert(int[] slots, int threads) {
-    if (threads <= 1 || slots.length < PARALLEL_BATCH) {
+  private void insert(int[] slots, int workers) {
+    if (workers <= 1 || slots.length < PARALLEL_BATCH) {
       for (int s : slots) {
         index.insert(s);
       }
     } else {
-      Arrays.stream(slots).parallel().forEach(index::insert);
+      this.threads.parallel(slots, index::insert);
     }
   }
 
