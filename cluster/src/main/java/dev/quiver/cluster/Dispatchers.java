@@ -25,7 +25,7 @@ public final class Dispatchers {
   /** As {@link #singleNode(CollectionRegistry, java.nio.file.Path)}, enforcing {@code quota}. */
   public static Dispatcher singleNode(
       CollectionRegistry registry, Path snapshotsPath, ResourceQuota quota) {
-    return new SingleNodeDispatcher(registry, snapshotsPath, quota, requestThreads());
+    return SingleNodeDispatcher.create(registry, snapshotsPath, quota, requestThreads());
   }
 
   /**
@@ -39,7 +39,7 @@ public final class Dispatchers {
       CollectionRegistry registry,
       ResourceQuota quota,
       ScheduledExecutorService timers) {
-    return RaftCluster.start(settings, registry, quota, requestThreads(), timers);
+    return RaftCluster.start(settings, registry, quota, requestThreads(), timers).dispatcher();
   }
 
   /** Virtual threads for the per-shard calls of requests, named after their job. */

@@ -1,12 +1,8 @@
 package dev.quiver.cluster.internal.local;
 
-import dev.quiver.cluster.Catalog;
-import dev.quiver.cluster.ClusterControl;
 import dev.quiver.cluster.Dispatcher;
-import dev.quiver.cluster.PointAccess;
-import dev.quiver.cluster.Quotas;
 import dev.quiver.cluster.ResourceQuota;
-import dev.quiver.cluster.Snapshots;
+import dev.quiver.cluster.internal.Capabilities;
 import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.QuotaControl;
 import dev.quiver.cluster.internal.RoutedPoints;
@@ -16,69 +12,35 @@ import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 
 /**
- * A node on its own: every capability over the local registry, which it owns and closes. This node
- * is its own sequencer ({@link LocalCatalog} numbers metadata changes, {@link LocalRoutes} point
- * updates). Thread-safe.
+ * A node on its own: every capability over the local registry, which the dispatcher owns and closes
+ * with the executor of its reads. This node is its own sequencer ({@link LocalCatalog} numbers
+ * metadata changes, {@link LocalRoutes} point updates). Stateless (a factory).
  */
-public final class SingleNodeDispatcher implements Dispatcher {
-  private final CollectionRegistry registry;
-  private final ExecutorService executor;
-  private final LocalCatalog catalog;
-  private final PointAccess points;
-  private final Snapshots snapshots;
-  private final ClusterControl cluster;
-  private final Quotas quotas;
+public final class SingleNodeDispatcher {
+  private SingleNodeDispatcher() {}
 
   /**
-   * @param executor runs the per-shard reads of a request (virtual threads suit it); closed with
-   *     the dispatcher
+   * @param executor runs the per-shard reads of a request (virtual threads suit it); shut down when
+   *     the dispatcher closes
    */
-  public SingleNodeDispatcher(
+  public static Dispatcher create(
       CollectionRegistry registry,
       Path snapshotsPath,
       ResourceQuota quota,
       ExecutorService executor) {
-    this.registry = registry;
-    this.executor = executor;
-    this.catalog = new LocalCatalog(registry, quota);
-    this.points = new RoutedPoints(new LocalRoutes(registry, quota), new Fanout(executor));
-    this.snapshots = new LocalSnapshots(registry, catalog, quota, snapshotsPath);
-    this.cluster = new Standalone(registry, catalog);
-    this.quotas =
+    LocalCatalog catalog = new LocalCatalog(registry, quota);
+    return new Capabilities(
+        catalog,
+        new RoutedPoints(new LocalRoutes(registry, quota), new Fanout(executor)),
+        new LocalSnapshots(registry, catalog, quota, snapshotsPath),
+        new Standalone(registry, catalog),
         new QuotaControl(
             quota,
             quota::localStatus,
-            config -> catalog.apply(new CollectionMetaOp.SetQuotas(config)));
-  }
-
-  @Override
-  public Catalog catalog() {
-    return catalog;
-  }
-
-  @Override
-  public PointAccess points() {
-    return points;
-  }
-
-  @Override
-  public Snapshots snapshots() {
-    return snapshots;
-  }
-
-  @Override
-  public ClusterControl cluster() {
-    return cluster;
-  }
-
-  @Override
-  public Quotas quotas() {
-    return quotas;
-  }
-
-  @Override
-  public void close() {
-    executor.shutdownNow();
-    registry.close();
+            config -> catalog.apply(new CollectionMetaOp.SetQuotas(config))),
+        () -> {
+          executor.shutdownNow();
+          registry.close();
+        });
   }
 }

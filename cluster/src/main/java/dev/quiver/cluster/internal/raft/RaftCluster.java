@@ -5,9 +5,8 @@ import dev.quiver.cluster.ClusterControl;
 import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.PointAccess;
-import dev.quiver.cluster.Quotas;
 import dev.quiver.cluster.ResourceQuota;
-import dev.quiver.cluster.Snapshots;
+import dev.quiver.cluster.internal.Capabilities;
 import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.QuotaControl;
 import dev.quiver.cluster.internal.RoutedPoints;
@@ -63,7 +62,7 @@ import org.apache.ratis.statemachine.StateMachine;
  *
  * Thread-safe once {@link #start} has returned.
  */
-public final class RaftCluster implements Dispatcher {
+public final class RaftCluster implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(RaftCluster.class);
 
   /** The metadata group of every Quiver cluster (group ids are not secrets; peers are). */
@@ -89,11 +88,7 @@ public final class RaftCluster implements Dispatcher {
   private volatile PeerIdentity identity;
   private RaftServer server;
   private PeerQuotas peerQuotas;
-  private Catalog catalog;
-  private PointAccess points;
-  private Snapshots snapshots;
-  private ClusterControl control;
-  private Quotas quotas;
+  private Dispatcher dispatcher;
 
   private RaftCluster(
       ClusterSettings settings,
@@ -170,13 +165,11 @@ public final class RaftCluster implements Dispatcher {
   private void wire(ScheduledExecutorService timers) {
     long self = identity.peerId();
     peerQuotas = new PeerQuotas(quota, self, meta::peers, this::metaGroup, clients::once, timers);
-    points =
+    PointAccess points =
         new RoutedPoints(
             new RaftRoutes(metaLog, registry, groups, peerQuotas, settings.requestTimeout()),
             new Fanout(executor));
-    catalog = new RaftCatalog(meta, metaLog, registry, quota, points);
-    snapshots =
-        new ClusterSnapshots(new SnapshotStore(settings.snapshotsPath(), registry), metaLog);
+    Catalog catalog = new RaftCatalog(meta, metaLog, registry, quota, points);
     var membership =
         new ShardMembership(
             meta,
@@ -211,7 +204,7 @@ public final class RaftCluster implements Dispatcher {
                 return server.getDivision(META_GROUP);
               }
             });
-    control =
+    ClusterControl control =
         new RaftClusterControl(
             server,
             META_GROUP,
@@ -223,8 +216,15 @@ public final class RaftCluster implements Dispatcher {
             membership,
             clients,
             settings);
-    quotas =
-        new QuotaControl(quota, peerQuotas::status, c -> metaLog.propose(new Wire.SetQuotas(c)));
+    dispatcher =
+        new Capabilities(
+            catalog,
+            points,
+            new ClusterSnapshots(new SnapshotStore(settings.snapshotsPath(), registry), metaLog),
+            control,
+            new QuotaControl(
+                quota, peerQuotas::status, c -> metaLog.propose(new Wire.SetQuotas(c))),
+            this::close);
   }
 
   private Map<Long, String> peers() {
@@ -239,29 +239,9 @@ public final class RaftCluster implements Dispatcher {
     }
   }
 
-  @Override
-  public Catalog catalog() {
-    return catalog;
-  }
-
-  @Override
-  public PointAccess points() {
-    return points;
-  }
-
-  @Override
-  public Snapshots snapshots() {
-    return snapshots;
-  }
-
-  @Override
-  public ClusterControl cluster() {
-    return control;
-  }
-
-  @Override
-  public Quotas quotas() {
-    return quotas;
+  /** This node's capabilities; closing it closes the node. */
+  public Dispatcher dispatcher() {
+    return dispatcher;
   }
 
   /**
