@@ -392,16 +392,16 @@ public final class Queries {
      */
     private List<ScoredPoint> scored(Stage s, Filter filter, Set<PointId> among, int limit) {
       if (config().sparseVectors().containsKey(s.using())) {
-        return scored(new SparseKind(s.using()), s, filter, among, limit);
+        return scored(new VectorKind.Sparse(s.using()), s, filter, among, limit);
       }
       if (params(s.using()).multivector()) {
         return multiScored(s, filter, among, limit);
       }
-      return scored(new DenseKind(s.using(), params(s.using())), s, filter, among, limit);
+      return scored(new VectorKind.Dense(s.using(), params(s.using())), s, filter, among, limit);
     }
 
     private <V> List<ScoredPoint> scored(
-        Kind<V> kind, Stage s, Filter filter, Set<PointId> among, int limit) {
+        VectorKind<V> kind, Stage s, Filter filter, Set<PointId> among, int limit) {
       Examples<V> ex = new Examples<>(s, kind);
       Set<PointId> excluded = new LinkedHashSet<>();
       Filter restricted = among == null ? filter : and(filter, ids(among));
@@ -508,7 +508,8 @@ public final class Queries {
      * The example-based scorer of a recommendation ({@code best_score}, {@code sum_scores}), a
      * discovery or a context query.
      */
-    private <V> Scorer<V> scorer(Kind<V> kind, Query q, Examples<V> ex, Set<PointId> excluded) {
+    private <V> Scorer<V> scorer(
+        VectorKind<V> kind, Query q, Examples<V> ex, Set<PointId> excluded) {
       return switch (q) {
         case Query.Recommend r -> {
           if (r.positive().isEmpty() && r.negative().isEmpty()) {
@@ -603,7 +604,7 @@ public final class Queries {
 
     /** A plain search for {@code target} (restricted to prefetched points: an exact one). */
     private <V> List<ScoredPoint> search(
-        Kind<V> kind, Stage s, Filter filter, V target, int limit, boolean restricted) {
+        VectorKind<V> kind, Stage s, Filter filter, V target, int limit, boolean restricted) {
       return dispatcher
           .points()
           .search(
@@ -625,7 +626,12 @@ public final class Queries {
      * (or {@code exact}), else the nearest neighbours of each attracting example.
      */
     private <V> List<ScoredPoint> rescore(
-        Kind<V> kind, Stage s, Filter filter, Scorer<V> scorer, Set<PointId> among, int limit) {
+        VectorKind<V> kind,
+        Stage s,
+        Filter filter,
+        Scorer<V> scorer,
+        Set<PointId> among,
+        int limit) {
       Map<PointId, ScoredPoint> candidates =
           candidates(kind, s, filter, scorer.attract(), among, limit);
       List<ScoredPoint> out = new ArrayList<>(candidates.size());
@@ -645,7 +651,12 @@ public final class Queries {
 
     /** Candidate points with their vector of {@code s.using()}. */
     private <V> Map<PointId, ScoredPoint> candidates(
-        Kind<V> kind, Stage s, Filter filter, List<V> attract, Set<PointId> among, int limit) {
+        VectorKind<V> kind,
+        Stage s,
+        Filter filter,
+        List<V> attract,
+        Set<PointId> among,
+        int limit) {
       long matching =
           among != null
               ? among.size()
@@ -689,7 +700,13 @@ public final class Queries {
      * results keep their search scores.
      */
     private <V> List<ScoredPoint> mmr(
-        Kind<V> kind, Stage s, Filter filter, V target, Mmr mmr, Set<PointId> among, int limit) {
+        VectorKind<V> kind,
+        Stage s,
+        Filter filter,
+        V target,
+        Mmr mmr,
+        Set<PointId> among,
+        int limit) {
       int pool = Math.max(limit, mmr.candidates() == null ? limit : mmr.candidates());
       List<ScoredPoint> candidates =
           dispatcher
@@ -784,11 +801,11 @@ public final class Queries {
     /** Example vectors of one stage: ids read from its lookup location, checked by its kind. */
     private final class Examples<V> {
       private final Stage stage;
-      private final Kind<V> kind;
+      private final VectorKind<V> kind;
       private final String source;
       private final String sourceVector;
 
-      Examples(Stage stage, Kind<V> kind) {
+      Examples(Stage stage, VectorKind<V> kind) {
         this.stage = stage;
         this.kind = kind;
         Lookup lookup = stage.lookup();
@@ -881,205 +898,6 @@ public final class Queries {
     }
   }
 
-  /** How a stage's vectors are read, checked, compared, combined and searched. */
-  private interface Kind<V> {
-    /** A vector given in the request; refused when it is of the other kind. */
-    V given(Example e);
-
-    /** The vector named {@code name} among a point's vectors, or null. */
-    V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse, String name);
-
-    /** The stage's own vector among a point's vectors, or null. */
-    V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse);
-
-    /** Checked and made ready for {@link #similarity}. */
-    V prepare(V v);
-
-    /** Larger is more similar. */
-    float similarity(V a, V b);
-
-    V average(List<V> vs);
-
-    /** {@code pos + (pos - neg)}. */
-    V awayFrom(V pos, V neg);
-
-    /**
-     * What candidates are searched by, given the attracting examples and all of them: dense vectors
-     * search by the attracting ones; sparse vectors by one vector over every example's dimensions,
-     * since only points sharing a dimension with an example are candidates.
-     */
-    List<V> attract(List<V> attracting, List<V> all);
-
-    SearchRequest request(
-        V target,
-        int limit,
-        Float threshold,
-        WithVectors with,
-        Integer hnswEf,
-        boolean exact,
-        Filter filter);
-  }
-
-  /** Dense vectors: the distance's similarity, dimensions checked. */
-  private record DenseKind(String using, VectorParams params) implements Kind<float[]> {
-    @Override
-    public float[] given(Example e) {
-      return switch (e) {
-        case Example.Vector x -> x.vector();
-        case Example.Sparse _ ->
-            throw new StorageException.BadInput(
-                "Wrong input: vector `" + using + "` is dense; a sparse vector was given");
-        case Example.Multi _ ->
-            throw new StorageException.BadInput(
-                "Wrong input: vector `" + using + "` is a single vector; a multivector was given");
-        case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
-      };
-    }
-
-    @Override
-    public float[] stored(
-        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
-      return dense == null ? null : dense.get(name);
-    }
-
-    @Override
-    public float[] stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
-      return stored(dense, sparse, using);
-    }
-
-    @Override
-    public float[] prepare(float[] v) {
-      if (v.length != params.size()) {
-        throw new StorageException.BadInput(
-            "Vector dimension error: expected dim: " + params.size() + ", got " + v.length);
-      }
-      return params.distance().prepare(v);
-    }
-
-    @Override
-    public float similarity(float[] a, float[] b) {
-      return params.distance().similarity(a, b);
-    }
-
-    @Override
-    public float[] average(List<float[]> vs) {
-      float[] sum = new float[params.size()];
-      for (float[] v : vs) {
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] += v[i];
-        }
-      }
-      for (int i = 0; i < sum.length; i++) {
-        sum[i] /= vs.size();
-      }
-      return sum;
-    }
-
-    @Override
-    public List<float[]> attract(List<float[]> attracting, List<float[]> all) {
-      return attracting;
-    }
-
-    @Override
-    public float[] awayFrom(float[] pos, float[] neg) {
-      float[] out = new float[pos.length];
-      for (int i = 0; i < pos.length; i++) {
-        out[i] = pos[i] + (pos[i] - neg[i]);
-      }
-      return out;
-    }
-
-    @Override
-    public SearchRequest request(
-        float[] target,
-        int limit,
-        Float threshold,
-        WithVectors with,
-        Integer hnswEf,
-        boolean exact,
-        Filter filter) {
-      return new SearchRequest(
-          using, target, limit, 0, threshold, WithPayload.NONE, with, hnswEf, exact, filter);
-    }
-  }
-
-  /**
-   * Sparse vectors: the dot product, 0 for vectors that share no dimension (as Qdrant scores them
-   * for examples).
-   */
-  private record SparseKind(String using) implements Kind<SparseVector> {
-    @Override
-    public SparseVector given(Example e) {
-      return switch (e) {
-        case Example.Sparse x -> x.vector();
-        case Example.Vector _, Example.Multi _ ->
-            throw new StorageException.BadInput(
-                "Wrong input: vector `" + using + "` is sparse; a dense vector was given");
-        case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
-      };
-    }
-
-    @Override
-    public SparseVector stored(
-        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
-      return sparse == null ? null : sparse.get(name);
-    }
-
-    @Override
-    public SparseVector stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
-      return stored(dense, sparse, using);
-    }
-
-    @Override
-    public SparseVector prepare(SparseVector v) {
-      return v;
-    }
-
-    @Override
-    public float similarity(SparseVector a, SparseVector b) {
-      float dot = a.dot(b);
-      return Float.isNaN(dot) ? 0f : dot;
-    }
-
-    @Override
-    public SparseVector average(List<SparseVector> vs) {
-      SparseVector sum = SparseVector.EMPTY;
-      for (SparseVector v : vs) {
-        sum = sum.plus(v, 1f);
-      }
-      return sum.times(1f / vs.size());
-    }
-
-    @Override
-    public List<SparseVector> attract(List<SparseVector> attracting, List<SparseVector> all) {
-      SparseVector union = SparseVector.EMPTY;
-      for (SparseVector v : all) {
-        float[] ones = new float[v.size()];
-        Arrays.fill(ones, 1f);
-        union = union.plus(new SparseVector(v.indices(), ones), 1f); // every dimension, weight > 0
-      }
-      return List.of(union);
-    }
-
-    @Override
-    public SparseVector awayFrom(SparseVector pos, SparseVector neg) {
-      return pos.times(2f).plus(neg, -1f);
-    }
-
-    @Override
-    public SearchRequest request(
-        SparseVector target,
-        int limit,
-        Float threshold,
-        WithVectors with,
-        Integer hnswEf,
-        boolean exact,
-        Filter filter) {
-      return SearchRequest.sparse(
-          using, target, limit, 0, threshold, WithPayload.NONE, with, exact, filter);
-    }
-  }
-
   /** What attracts candidates, and how a candidate's vector is scored (larger is better). */
   private record Scorer<V>(List<V> attract, FloatFunction<V> score) {}
 
@@ -1092,7 +910,7 @@ public final class Queries {
       Comparator.comparingDouble((ScoredPoint p) -> -p.score()).thenComparing(ScoredPoint::id);
 
   /** Qdrant's {@code best_score}: the best positive similarity, or minus the best negative one. */
-  private static <V> float bestScore(Kind<V> kind, V v, List<V> pos, List<V> neg) {
+  private static <V> float bestScore(VectorKind<V> kind, V v, List<V> pos, List<V> neg) {
     float bestPos = Float.NEGATIVE_INFINITY;
     for (V p : pos) {
       bestPos = Math.max(bestPos, kind.similarity(v, p));
@@ -1105,7 +923,7 @@ public final class Queries {
   }
 
   /** Qdrant's {@code sum_scores}: the positive similarities minus the negative ones. */
-  private static <V> float sumScores(Kind<V> kind, V v, List<V> pos, List<V> neg) {
+  private static <V> float sumScores(VectorKind<V> kind, V v, List<V> pos, List<V> neg) {
     float sum = 0;
     for (V p : pos) {
       sum += kind.similarity(v, p);
