@@ -52,6 +52,28 @@ class StartupIT {
     assertThat(h.output()).contains("--uri").contains("--bootstrap").contains("--config-path");
   }
 
+  /**
+   * A machine whose JAVA_HOME names an older Java (here a stand-in reporting 17) still starts when
+   * a Java 25 is on the PATH: the launcher passes over the older one (the shared finder's cases are
+   * in {@code FindJdkTest}).
+   */
+  @Test
+  void anOlderJavaHomeIsPassedOverForAJava25() throws Exception {
+    Path old = work.resolve("jdk-17/bin/java");
+    Files.createDirectories(old.getParent());
+    Files.writeString(old, "#!/bin/sh\necho '    java.specification.version = 17' >&2\n");
+    old.toFile().setExecutable(true);
+    Path bin = work.resolve("path-bin");
+    Files.createDirectories(bin);
+    Files.createSymbolicLink(
+        bin.resolve("java"), Path.of(System.getProperty("java.home"), "bin/java"));
+    String path = bin + ":/usr/bin:/bin";
+    Run v =
+        run(Map.of("JAVA_HOME", old.getParent().getParent().toString(), "PATH", path), "--version");
+    assertThat(v.exit()).as(v.output()).isZero();
+    assertThat(v.output()).contains("quiver ");
+  }
+
   @Test
   void badValueStopsTheStartNamingKeyAndValue() throws Exception {
     Run r = run(Map.of("QDRANT__SERVICE__MAX_REQUEST_SIZE_MB", "lots"));
