@@ -24,7 +24,7 @@ public sealed interface ShardOperation {
   /** Aborts a transfer; transfers here finish within their request, so none is ever pending. */
   record AbortTransfer(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
 
-  /** {@link Dispatcher#createShardKey}, as {@code create_sharding_key}. */
+  /** {@link Catalog#createShardKey}, as {@code create_sharding_key}. */
   record CreateShardKey(
       ShardKey key, Integer shards, Integer replicationFactor, List<Long> placement)
       implements ShardOperation {
@@ -34,7 +34,7 @@ public sealed interface ShardOperation {
     }
   }
 
-  /** {@link Dispatcher#deleteShardKey}, as {@code drop_sharding_key}. */
+  /** {@link Catalog#deleteShardKey}, as {@code drop_sharding_key}. */
   record DropShardKey(ShardKey key) implements ShardOperation {
     public DropShardKey {
       Objects.requireNonNull(key, "key");
