@@ -3,6 +3,7 @@ package dev.quiver.server;
 import dev.quiver.server.config.BuildInfo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
     name = "quiver",
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
-    subcommands = JwtCommand.class,
+    subcommands = {JwtCommand.class, SecurityCheckCommand.class},
     description = "Quiver: a Qdrant-compatible, security-first, clustered vector database.")
 public final class Cli {
 
@@ -73,8 +74,14 @@ public final class Cli {
         return new Parsed(null, 0);
       }
       if (result.subcommand() != null) {
-        JwtCommand jwt = (JwtCommand) result.subcommand().commandSpec().userObject();
-        return new Parsed(null, jwt.run(env, out, err));
+        Object sub = result.subcommand().commandSpec().userObject();
+        int code =
+            switch (sub) {
+              case JwtCommand jwt -> jwt.run(env, out, err);
+              case SecurityCheckCommand check -> check.run(env, Clock.systemUTC(), out, err);
+              default -> throw new IllegalStateException("unknown subcommand " + sub);
+            };
+        return new Parsed(null, code);
       }
       if (cli.uri() == null) {
         cli.uri = env.get("QDRANT_URI");

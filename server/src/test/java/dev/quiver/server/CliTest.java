@@ -2,6 +2,8 @@ package dev.quiver.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -67,5 +69,24 @@ class CliTest {
     assertThat(p.cli()).isNull();
     assertThat(p.exitCode()).isEqualTo(2);
     assertThat(err.toString()).contains("--nope");
+  }
+
+  @Test
+  void securityCheckPrintsTheChecklistAndFailsOnAFailedItem() throws Exception {
+    Cli.Parsed text = parse(Map.of(), "security-check");
+    assertThat(text.cli()).isNull();
+    assertThat(text.exitCode()).isEqualTo(1);
+    assertThat(out.toString())
+        .contains("FAIL  api_key")
+        .contains("fix: set service.api_key")
+        .contains("FAIL  tls");
+    out.getBuffer().setLength(0);
+    Cli.Parsed json =
+        parse(Map.of("QDRANT__SERVICE__API_KEY", "a".repeat(64)), "security-check", "--json");
+    assertThat(json.exitCode()).isEqualTo(1);
+    JsonNode items = new ObjectMapper().readTree(out.toString());
+    assertThat(items.isArray()).isTrue();
+    assertThat(items.get(0).get("item").asText()).isEqualTo("api_key");
+    assertThat(items.get(0).get("verdict").asText()).isEqualTo("pass");
   }
 }
