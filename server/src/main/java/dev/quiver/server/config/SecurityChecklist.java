@@ -188,7 +188,11 @@ public final class SecurityChecklist {
     try {
       perms = Files.getPosixFilePermissions(file);
     } catch (UnsupportedOperationException e) {
-      return warn("key_file", "file permissions cannot be read on this file system", null);
+      // not a POSIX file system (Windows): the check cannot tell who may read the key
+      return warn(
+          "key_file",
+          "file permissions cannot be read on this file system",
+          "make sure only the node's user can read " + tls.key());
     } catch (IOException e) {
       return fail(
           "key_file", "the key file " + tls.key() + " cannot be read", "point tls.key at it");
