@@ -111,6 +111,7 @@ class MetaStateMachineTest {
       add(index + " peer " + peer + " " + uri);
     }
 
+    // peers' queries (audit entries, quota usage) are not asked in this test
     @Override
     public byte[] auditEntries(byte[] query) {
       return new byte[0];
@@ -118,7 +119,7 @@ class MetaStateMachineTest {
 
     @Override
     public ResourceQuota.PeerUsage quotaUsage() {
-      return null;
+      throw new UnsupportedOperationException("no peer asks for quota usage here");
     }
   }
 
