@@ -3,6 +3,8 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -236,6 +238,23 @@ class SparseVectorsIT extends SingleNodeFixture {
                 .isObject())
         .isTrue();
     rest.call("DELETE", C + "/vectors/{vector_name}", "/collections/h/vectors/idf-text", null);
+    // vector names are bounded: one written into the metadata must fit its record
+    String longName = "\u6771".repeat(256);
+    Rest.Answer tooLong =
+        rest.call(
+            "PUT",
+            C + "/vectors/{vector_name}",
+            "/collections/h/vectors/" + URLEncoder.encode(longName, StandardCharsets.UTF_8),
+            "{\"sparse\":{}}");
+    assertThat(tooLong.status()).isEqualTo(422);
+    assertThat(tooLong.error()).contains("length must be at most 255");
+    Rest.Answer tooLongAtCreate =
+        rest.call(
+            "PUT",
+            C,
+            "/collections/long-names",
+            "{\"vectors\":{\"" + longName + "\":{\"size\":4,\"distance\":\"Dot\"}}}");
+    assertThat(tooLongAtCreate.status()).as(tooLongAtCreate.error()).isEqualTo(422);
     assertThat(
             rest.call("GET", C + "/points/{id}", "/collections/h/points/21", null)
                 .result()

@@ -29,7 +29,11 @@ public record CollectionConfig(
   public CollectionConfig {
     vectors = Map.copyOf(Objects.requireNonNull(vectors, "vectors"));
     sparseVectors = Map.copyOf(Objects.requireNonNull(sparseVectors, "sparseVectors"));
+    for (String name : vectors.keySet()) {
+      requireValidName(name);
+    }
     for (String name : sparseVectors.keySet()) {
+      requireValidName(name);
       if (vectors.containsKey(name) || name.isEmpty()) {
         throw new IllegalArgumentException(
             "sparse vector name `" + name + "` is also a dense vector's name");
@@ -45,6 +49,13 @@ public record CollectionConfig(
     if (shardNumber < 1 || replicationFactor < 1 || writeConsistencyFactor < 1) {
       throw new IllegalArgumentException(
           "shard_number, replication_factor and write_consistency_factor must be >= 1");
+    }
+  }
+
+  private static void requireValidName(String name) {
+    String problem = VectorNames.problem(name);
+    if (problem != null) {
+      throw new IllegalArgumentException("vector name: " + problem);
     }
   }
 

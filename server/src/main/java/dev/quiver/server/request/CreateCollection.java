@@ -6,6 +6,7 @@ import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorNames;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import java.util.HashMap;
@@ -39,13 +40,24 @@ public record CreateCollection(
     vectors = Map.copyOf(vectors);
     vectorHnsw = Map.copyOf(vectorHnsw);
     sparseVectors = Map.copyOf(sparseVectors);
+    for (String name : vectors.keySet()) {
+      checkName("vectors", name);
+    }
     for (String name : sparseVectors.keySet()) {
+      checkName("sparse_vectors", name);
       if (vectors.containsKey(name) || name.isEmpty()) { // "" is the unnamed dense vector's
         throw new RequestException.Invalid(
             "body",
             "sparse_vectors." + name,
             "the name `" + name + "` is used by a dense vector too");
       }
+    }
+  }
+
+  private static void checkName(String field, String name) {
+    String problem = VectorNames.problem(name);
+    if (problem != null) {
+      throw new RequestException.Invalid("body", field, "vector name " + problem);
     }
   }
 

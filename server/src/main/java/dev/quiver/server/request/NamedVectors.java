@@ -4,6 +4,7 @@ import dev.quiver.cluster.Dispatcher;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.VectorNames;
 import dev.quiver.storage.VectorParams;
 import java.util.HashMap;
 import java.util.Map;
@@ -86,9 +87,9 @@ public final class NamedVectors {
   }
 
   private static void check(String name) {
-    if (name.isEmpty() || name.chars().anyMatch(Character::isISOControl)) {
-      throw new RequestException.Invalid(
-          "path", "vector_name", "must be a non-empty name without control characters");
+    String problem = name.isEmpty() ? "must not be empty" : VectorNames.problem(name);
+    if (problem != null) {
+      throw new RequestException.Invalid("path", "vector_name", problem);
     }
   }
 
