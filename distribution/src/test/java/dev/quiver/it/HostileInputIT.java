@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ProtoFuzzer}) against one node at {@code -Xmx256m}, bounded in count and time. Judged on: no 5xx
  * (gRPC: no INTERNAL, UNKNOWN, DATA_LOSS), no connection reset, the node alive after, the seeded
  * collection intact. Reads go to the seeded collection with the read-only key, writes to a victim
- * collection with the full key. The seed is printed; replay with {@code -Dfuzz.seed=N}.
+ * collection with the full key. The seed is printed; replay with {@code -Dtests.seed=N}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputIT {
