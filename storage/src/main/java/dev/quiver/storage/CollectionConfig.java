@@ -7,7 +7,8 @@ import java.util.Objects;
  * The full configuration of a collection. A collection with a single unnamed vector has exactly one
  * entry in {@code vectors}, under {@link #DEFAULT_VECTOR}; named vectors use their names. {@code
  * metadata} is the application's JSON object kept with the collection, {@code strictMode} its
- * {@code strict_mode_config} as set (each null when none). Immutable.
+ * {@code strict_mode_config} as set (each null when none), {@code quantization} the collection's
+ * {@code quantization_config} (null when none; never {@link Quantization.Disabled}). Immutable.
  */
 public record CollectionConfig(
     Map<String, VectorParams> vectors,
@@ -21,7 +22,8 @@ public record CollectionConfig(
     ShardingMethod shardingMethod,
     Map<String, SparseVectorParams> sparseVectors,
     Value.Struct metadata,
-    Value.Struct strictMode) {
+    Value.Struct strictMode,
+    Quantization quantization) {
 
   /** The name of the unnamed vector, as in Qdrant. */
   public static final String DEFAULT_VECTOR = "";
@@ -46,6 +48,9 @@ public record CollectionConfig(
     if (vectors.size() > 1 && vectors.containsKey(DEFAULT_VECTOR)) {
       throw new IllegalArgumentException("the unnamed vector cannot be mixed with named vectors");
     }
+    if (quantization instanceof Quantization.Disabled) {
+      throw new IllegalArgumentException("Disabled is an update, not a quantization");
+    }
     if (shardNumber < 1 || replicationFactor < 1 || writeConsistencyFactor < 1) {
       throw new IllegalArgumentException(
           "shard_number, replication_factor and write_consistency_factor must be >= 1");
@@ -57,6 +62,78 @@ public record CollectionConfig(
     if (problem != null) {
       throw new IllegalArgumentException("vector name: " + problem);
     }
+  }
+
+  /** Without a collection-level quantization. */
+  public CollectionConfig(
+      Map<String, VectorParams> vectors,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor,
+      boolean onDiskPayload,
+      HnswConfig hnsw,
+      OptimizersConfig optimizers,
+      WalConfig wal,
+      ShardingMethod shardingMethod,
+      Map<String, SparseVectorParams> sparseVectors,
+      Value.Struct metadata,
+      Value.Struct strictMode) {
+    this(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
+        strictMode,
+        null);
+  }
+
+  /** The same configuration with {@code next} as its collection-level quantization (null: none). */
+  public CollectionConfig withQuantization(Quantization next) {
+    return new CollectionConfig(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
+        strictMode,
+        next);
+  }
+
+  /** The same configuration with {@code next} as its dense vectors. */
+  public CollectionConfig withVectors(Map<String, VectorParams> next) {
+    return new CollectionConfig(
+        next,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
+        strictMode,
+        quantization);
+  }
+
+  /** The quantization in force for dense vector {@code name}, or null. */
+  public Quantization quantizationOf(String name) {
+    VectorParams p = vectors.get(name);
+    return p == null ? null : p.quantizationOr(quantization);
   }
 
   /** A collection without metadata or strict mode settings. */
@@ -83,6 +160,7 @@ public record CollectionConfig(
         shardingMethod,
         sparseVectors,
         null,
+        null,
         null);
   }
 
@@ -100,7 +178,8 @@ public record CollectionConfig(
         shardingMethod,
         sparseVectors,
         next,
-        strictMode);
+        strictMode,
+        quantization);
   }
 
   /** The same configuration with {@code next} as its strict mode settings (null: none). */
@@ -117,7 +196,8 @@ public record CollectionConfig(
         shardingMethod,
         sparseVectors,
         metadata,
-        next);
+        next,
+        quantization);
   }
 
   /** A collection without sparse vectors. */
@@ -158,7 +238,8 @@ public record CollectionConfig(
         shardingMethod,
         sparse,
         metadata,
-        strictMode);
+        strictMode,
+        quantization);
   }
 
   /**

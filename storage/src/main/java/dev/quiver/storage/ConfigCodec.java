@@ -33,6 +33,12 @@ public final class ConfigCodec {
    */
   private static final int WITH_STRICT_MODE = 0x20;
 
+  /** Set on the sharding-method byte of a configuration whose quantization follows (last). */
+  private static final int WITH_QUANTIZATION = 0x10;
+
+  /** Added to a vector's flags byte when its own quantization follows. */
+  private static final int VECTOR_QUANTIZATION = 24;
+
   public static void write(DataOutputStream out, CollectionConfig c) throws IOException {
     var sorted = new TreeMap<>(c.vectors());
     out.writeInt(sorted.size());
@@ -42,17 +48,22 @@ public final class ConfigCodec {
       out.writeInt(p.size());
       out.writeByte(p.distance().ordinal());
       // 0/1/2: on_disk false/true/unset; 3 more when the vector's own HNSW settings follow; 6
-      // more for a multivector; 12 more when a datatype byte follows
+      // more for a multivector; 12 more when a datatype byte follows; 24 more when the vector's
+      // own quantization follows
       int onDisk = p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0;
       out.writeByte(
           (p.hnsw() == null ? onDisk : onDisk + 3)
               + (p.multivector() ? 6 : 0)
-              + (p.datatype() != null ? 12 : 0));
+              + (p.datatype() != null ? 12 : 0)
+              + (p.quantization() != null ? VECTOR_QUANTIZATION : 0));
       if (p.hnsw() != null) {
         writeHnsw(out, p.hnsw());
       }
       if (p.datatype() != null) {
         out.writeByte(p.datatype().ordinal());
+      }
+      if (p.quantization() != null) {
+        QuantizationCodec.write(out, p.quantization());
       }
     }
     out.writeInt(c.shardNumber());
@@ -75,7 +86,8 @@ public final class ConfigCodec {
         c.shardingMethod().ordinal()
             | (c.sparseVectors().isEmpty() ? 0 : WITH_SPARSE)
             | (c.metadata() == null ? 0 : WITH_METADATA)
-            | (c.strictMode() == null ? 0 : WITH_STRICT_MODE));
+            | (c.strictMode() == null ? 0 : WITH_STRICT_MODE)
+            | (c.quantization() == null ? 0 : WITH_QUANTIZATION));
     if (!c.sparseVectors().isEmpty()) {
       writeSparseParams(out, c.sparseVectors());
     }
@@ -84,6 +96,9 @@ public final class ConfigCodec {
     }
     if (c.strictMode() != null) {
       writeValue(out, c.strictMode());
+    }
+    if (c.quantization() != null) {
+      QuantizationCodec.write(out, c.quantization());
     }
   }
 
@@ -123,9 +138,11 @@ public final class ConfigCodec {
       int size = in.readInt();
       int distance = in.readUnsignedByte();
       int onDisk = in.readUnsignedByte();
-      if (onDisk >= 24) {
+      if (onDisk >= 2 * VECTOR_QUANTIZATION) {
         throw new Malformed("unknown vector flags " + onDisk);
       }
+      boolean withQuantization = onDisk >= VECTOR_QUANTIZATION;
+      onDisk %= VECTOR_QUANTIZATION;
       boolean withDatatype = onDisk >= 12;
       onDisk %= 12;
       boolean multivector = onDisk >= 6;
@@ -142,6 +159,7 @@ public final class ConfigCodec {
         }
         datatype = VectorDatatype.values()[d];
       }
+      Quantization quantization = withQuantization ? QuantizationCodec.read(in) : null;
       onDisk = onDisk % 3;
       vectors.put(
           name,
@@ -151,7 +169,8 @@ public final class ConfigCodec {
               onDisk == 2 ? null : onDisk == 1,
               own,
               multivector,
-              datatype));
+              datatype,
+              quantization));
     }
     int shards = in.readInt();
     int rf = in.readInt();
@@ -178,7 +197,8 @@ public final class ConfigCodec {
     int method = in.readUnsignedByte();
     boolean withMetadata = (method & WITH_METADATA) != 0;
     boolean withStrictMode = (method & WITH_STRICT_MODE) != 0;
-    method &= ~(WITH_METADATA | WITH_STRICT_MODE);
+    boolean withQuantization = (method & WITH_QUANTIZATION) != 0;
+    method &= ~(WITH_METADATA | WITH_STRICT_MODE | WITH_QUANTIZATION);
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     if ((method & WITH_SPARSE) != 0) {
       method &= ~WITH_SPARSE;
@@ -218,6 +238,7 @@ public final class ConfigCodec {
         ShardingMethod.values()[method],
         sparse,
         withMetadata ? readStruct(in) : null,
-        withStrictMode ? readStruct(in) : null);
+        withStrictMode ? readStruct(in) : null,
+        withQuantization ? QuantizationCodec.read(in) : null);
   }
 }

@@ -50,6 +50,13 @@ public final class ReadCodec {
     out.writeInt(r.hnswEf() == null ? -1 : r.hnswEf());
     out.writeBoolean(r.exact());
     FilterCodec.writeOptional(out, r.filter());
+    QuantizationParams q = r.quantization();
+    out.writeBoolean(q != null);
+    if (q != null) {
+      out.writeBoolean(q.ignore());
+      out.writeByte(q.rescore() == null ? 0 : q.rescore() ? 2 : 1);
+      out.writeDouble(q.oversampling() == null ? Double.NaN : q.oversampling());
+    }
   }
 
   public static SearchRequest readSearch(DataInputStream in) throws IOException {
@@ -65,8 +72,37 @@ public final class ReadCodec {
     int ef = in.readInt();
     boolean exact = in.readBoolean();
     Filter filter = FilterCodec.readOptional(in);
+    QuantizationParams quantization = null;
+    if (in.readBoolean()) {
+      boolean ignore = in.readBoolean();
+      int rescore = in.readUnsignedByte();
+      double oversampling = in.readDouble();
+      if (rescore > 2) {
+        throw new ShardCodec.Malformed("unknown rescore flag " + rescore);
+      }
+      try {
+        quantization =
+            new QuantizationParams(
+                ignore,
+                rescore == 0 ? null : rescore == 2,
+                Double.isNaN(oversampling) ? null : oversampling);
+      } catch (IllegalArgumentException e) {
+        throw new ShardCodec.Malformed(e.getMessage());
+      }
+    }
     return new SearchRequest(
-        name, vector, limit, offset, threshold, wp, wv, ef < 0 ? null : ef, exact, filter, sparse);
+        name,
+        vector,
+        limit,
+        offset,
+        threshold,
+        wp,
+        wv,
+        ef < 0 ? null : ef,
+        exact,
+        filter,
+        sparse,
+        quantization);
   }
 
   public static void writeWithPayload(DataOutputStream out, WithPayload w) throws IOException {

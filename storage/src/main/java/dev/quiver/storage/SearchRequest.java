@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param filter only points that pass it, or null
  * @param sparseVector the query when {@code vectorName} is a sparse vector (then {@code vector} is
  *     empty), else null
+ * @param quantization the search's {@code params.quantization}, or null for the defaults
  */
 public record SearchRequest(
     String vectorName,
@@ -27,7 +28,53 @@ public record SearchRequest(
     Integer hnswEf,
     boolean exact,
     Filter filter,
-    SparseVector sparseVector) {
+    SparseVector sparseVector,
+    QuantizationParams quantization) {
+
+  /** A request with the default quantization parameters. */
+  public SearchRequest(
+      String vectorName,
+      float[] vector,
+      int limit,
+      int offset,
+      Float scoreThreshold,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      Integer hnswEf,
+      boolean exact,
+      Filter filter,
+      SparseVector sparseVector) {
+    this(
+        vectorName,
+        vector,
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        hnswEf,
+        exact,
+        filter,
+        sparseVector,
+        null);
+  }
+
+  /** The same request with {@code params} as its quantization parameters. */
+  public SearchRequest withQuantization(QuantizationParams params) {
+    return new SearchRequest(
+        vectorName,
+        vector,
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        hnswEf,
+        exact,
+        filter,
+        sparseVector,
+        params);
+  }
 
   /** A request with a dense query vector. */
   public SearchRequest(
@@ -98,7 +145,8 @@ public record SearchRequest(
         hnswEf,
         exact,
         newFilter,
-        sparseVector);
+        sparseVector,
+        quantization);
   }
 
   /** A request without a filter. */

@@ -16,6 +16,8 @@ import java.util.Objects;
  *     point holds a list of vectors of {@code size}, scored against a query's list by MaxSim (the
  *     sum over the query's vectors of the best similarity to the point's); Dot and Cosine only
  * @param datatype how the components are stored, or null when not given (float32)
+ * @param quantization this vector's own {@code quantization_config}, or null for the collection's
+ *     (never {@link Quantization.Disabled})
  */
 public record VectorParams(
     int size,
@@ -23,7 +25,8 @@ public record VectorParams(
     Boolean onDisk,
     HnswConfig hnsw,
     boolean multivector,
-    VectorDatatype datatype) {
+    VectorDatatype datatype,
+    Quantization quantization) {
   public static final int MAX_SIZE = 65536;
 
   /** The most vectors one multivector may hold. */
@@ -32,6 +35,27 @@ public record VectorParams(
   /** A single vector per point. */
   public VectorParams(int size, Distance distance, Boolean onDisk, HnswConfig hnsw) {
     this(size, distance, onDisk, hnsw, false, null);
+  }
+
+  /** Without a quantization of its own. */
+  public VectorParams(
+      int size,
+      Distance distance,
+      Boolean onDisk,
+      HnswConfig hnsw,
+      boolean multivector,
+      VectorDatatype datatype) {
+    this(size, distance, onDisk, hnsw, multivector, datatype, null);
+  }
+
+  /** The same parameters with {@code next} as the vector's own quantization (null: none). */
+  public VectorParams withQuantization(Quantization next) {
+    return new VectorParams(size, distance, onDisk, hnsw, multivector, datatype, next);
+  }
+
+  /** The quantization in force for this vector in a collection whose own is {@code collection}. */
+  public Quantization quantizationOr(Quantization collection) {
+    return quantization != null ? quantization : collection;
   }
 
   /** Components stored as float32. */
@@ -71,6 +95,9 @@ public record VectorParams(
     }
     if (datatype != null && datatype != VectorDatatype.FLOAT32 && multivector) {
       throw new IllegalArgumentException("multivectors are stored as float32 only");
+    }
+    if (quantization instanceof Quantization.Disabled) {
+      throw new IllegalArgumentException("Disabled is an update, not a quantization");
     }
   }
 }

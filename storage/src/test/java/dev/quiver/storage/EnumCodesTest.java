@@ -25,6 +25,12 @@ class EnumCodesTest {
     assertThat(SparseVectorParams.Memory.values())
         .extracting(Enum::name)
         .containsExactly("COLD", "CACHED", "PINNED");
+    assertThat(Quantization.BinaryEncoding.values())
+        .extracting(Enum::name)
+        .containsExactly("ONE_BIT", "TWO_BITS", "ONE_AND_HALF_BITS");
+    assertThat(Quantization.BinaryQueryEncoding.values())
+        .extracting(Enum::name)
+        .containsExactly("DEFAULT", "BINARY", "SCALAR4BITS", "SCALAR8BITS");
     assertThat(UpdateOp.Upsert.Mode.values())
         .extracting(Enum::name)
         .containsExactly("UPSERT", "INSERT_ONLY", "UPDATE_ONLY");

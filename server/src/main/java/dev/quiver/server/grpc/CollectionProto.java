@@ -13,6 +13,7 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.Value;
@@ -53,7 +54,8 @@ final class CollectionProto {
           "sharding_method",
           "sparse_vectors_config",
           "metadata",
-          "strict_mode_config");
+          "strict_mode_config",
+          "quantization_config");
 
   private static final Set<String> UPDATE_FIELDS =
       Set.of(
@@ -157,6 +159,9 @@ final class CollectionProto {
         r.hasStrictModeConfig()
             ? StrictModeSettings.merged(
                 null, StrictModeProto.settings(r.getStrictModeConfig()), "body")
+            : null,
+        r.hasQuantizationConfig()
+            ? QuantizationProto.config(r.getQuantizationConfig(), "quantization_config")
             : null);
   }
 
@@ -254,9 +259,13 @@ final class CollectionProto {
                   throw new RequestException.Unsupported(
                       "`" + path + ".datatype` " + p.getDatatype() + " is not supported by Quiver");
             };
+    Quantization own =
+        p.hasQuantizationConfig()
+            ? QuantizationProto.config(p.getQuantizationConfig(), path + ".quantization_config")
+            : null;
     try {
       return new VectorParams(
-          size, d, p.hasOnDisk() ? p.getOnDisk() : null, null, multivector, datatype);
+          size, d, p.hasOnDisk() ? p.getOnDisk() : null, null, multivector, datatype, own);
     } catch (IllegalArgumentException e) {
       throw new RequestException.Unsupported(
           "`" + path + "` is not supported by Quiver: " + e.getMessage());
@@ -426,12 +435,24 @@ final class CollectionProto {
   static CollectionUpdate updateCollection(Collections.UpdateCollection r) {
     ProtoFields.onlyImplemented(r, "", UPDATE_FIELDS);
     ProtoFields.onlyImplemented(r.getParams(), "params", ImplementedFields.COLLECTION_PARAMS);
+    Map<String, Quantization> vectorQuantization = new LinkedHashMap<>();
     if (r.hasVectorsConfig()) {
-      throw new RequestException.Unsupported(
-          "changing vector parameters of a collection is not supported yet");
-    }
-    if (r.hasQuantizationConfig()) {
-      throw new RequestException.Unsupported("quantization is not supported yet");
+      Collections.VectorsConfigDiff v = r.getVectorsConfig();
+      Map<String, Collections.VectorParamsDiff> diffs =
+          v.hasParams()
+              ? Map.of(CollectionConfig.DEFAULT_VECTOR, v.getParams())
+              : v.getParamsMap().getMapMap();
+      diffs.forEach(
+          (name, diff) -> {
+            String at = "vectors_config." + name;
+            ProtoFields.onlyImplemented(diff, at, Set.of("quantization_config"));
+            if (diff.hasQuantizationConfig()) {
+              vectorQuantization.put(
+                  name,
+                  QuantizationProto.diff(
+                      diff.getQuantizationConfig(), at + ".quantization_config"));
+            }
+          });
     }
     Map<String, CollectionUpdate.SparseDiff> sparse = new LinkedHashMap<>();
     if (r.hasSparseVectorsConfig()) {
@@ -457,7 +478,11 @@ final class CollectionProto {
         p.hasOnDiskPayload() ? p.getOnDiskPayload() : null,
         sparse,
         r.getMetadataCount() == 0 ? null : ProtoCodec.struct(r.getMetadataMap()),
-        r.hasStrictModeConfig() ? StrictModeProto.settings(r.getStrictModeConfig()) : null);
+        r.hasStrictModeConfig() ? StrictModeProto.settings(r.getStrictModeConfig()) : null,
+        r.hasQuantizationConfig()
+            ? QuantizationProto.diff(r.getQuantizationConfig(), "quantization_config")
+            : null,
+        vectorQuantization);
   }
 
   static ShardOperation.CreateShardKey createShardKey(Collections.CreateShardKey k) {
@@ -620,6 +645,9 @@ final class CollectionProto {
     if (c.strictMode() != null) {
       config.setStrictModeConfig(StrictModeProto.message(c.strictMode()));
     }
+    if (c.quantization() != null) {
+      config.setQuantizationConfig(QuantizationProto.message(c.quantization()));
+    }
     return Collections.CollectionInfo.newBuilder()
         .setStatus(
             info.optimizing()
@@ -657,6 +685,9 @@ final class CollectionProto {
             case FLOAT16 -> Collections.Datatype.Float16;
             case UINT8 -> Collections.Datatype.Uint8;
           });
+    }
+    if (v.quantization() != null) {
+      b.setQuantizationConfig(QuantizationProto.message(v.quantization()));
     }
     if (v.multivector()) {
       b.setMultivectorConfig(

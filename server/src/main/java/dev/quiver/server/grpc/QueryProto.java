@@ -31,7 +31,8 @@ final class QueryProto {
             r.hasParams() && r.getParams().getExact(),
             r.hasScoreThreshold() ? r.getScoreThreshold() : null,
             ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
-            r.hasLookupFrom() ? lookup(r.getLookupFrom()) : null);
+            r.hasLookupFrom() ? lookup(r.getLookupFrom()) : null,
+            QuantizationProto.params(r.hasParams(), r.getParams()));
     return new Queries.Request(
         stage,
         ProtoCodec.offset(r.hasOffset(), r.getOffset()),
@@ -52,7 +53,8 @@ final class QueryProto {
               p.hasParams() && p.getParams().getExact(),
               p.hasScoreThreshold() ? p.getScoreThreshold() : null,
               ProtoCodec.limit(p.hasLimit(), p.getLimit(), 10),
-              p.hasLookupFrom() ? lookup(p.getLookupFrom()) : null));
+              p.hasLookupFrom() ? lookup(p.getLookupFrom()) : null,
+              QuantizationProto.params(p.hasParams(), p.getParams())));
     }
     return out;
   }

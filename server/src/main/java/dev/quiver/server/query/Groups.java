@@ -66,7 +66,8 @@ public final class Groups {
                       stage.exact(),
                       stage.scoreThreshold(),
                       fetch,
-                      stage.lookup()),
+                      stage.lookup(),
+                      stage.quantization()),
                   0,
                   WithPayload.ALL, // the group key is read from the payload
                   request.withVectors()),

@@ -9,6 +9,7 @@ import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.QuantizationParams;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.SparseVector;
@@ -172,9 +173,24 @@ public final class Queries {
       boolean exact,
       Float scoreThreshold,
       int limit,
-      Lookup lookup) {
+      Lookup lookup,
+      QuantizationParams quantization) {
     public Stage {
       prefetch = List.copyOf(prefetch);
+    }
+
+    /** A stage with the default quantization parameters. */
+    public Stage(
+        List<Stage> prefetch,
+        Query query,
+        String using,
+        Filter filter,
+        Integer hnswEf,
+        boolean exact,
+        Float scoreThreshold,
+        int limit,
+        Lookup lookup) {
+      this(prefetch, query, using, filter, hnswEf, exact, scoreThreshold, limit, lookup, null);
     }
   }
 
@@ -194,7 +210,8 @@ public final class Queries {
             r.exact(),
             r.scoreThreshold(),
             r.limit(),
-            null),
+            null,
+            r.quantization()),
         r.offset(),
         r.withPayload(),
         r.withVectors());
@@ -253,7 +270,9 @@ public final class Queries {
         request.withVectors(),
         s.hnswEf(),
         s.exact(),
-        s.filter());
+        s.filter(),
+        null,
+        s.quantization());
   }
 
   /** One query's evaluation: the collection, its consistency and shards, looked-up vectors. */
@@ -610,13 +629,14 @@ public final class Queries {
           .search(
               collection,
               kind.request(
-                  target,
-                  limit,
-                  s.scoreThreshold(),
-                  WithVectors.NONE,
-                  s.hnswEf(),
-                  s.exact() || restricted,
-                  filter),
+                      target,
+                      limit,
+                      s.scoreThreshold(),
+                      WithVectors.NONE,
+                      s.hnswEf(),
+                      s.exact() || restricted,
+                      filter)
+                  .withQuantization(s.quantization()),
               consistency,
               shards);
     }
@@ -679,13 +699,14 @@ public final class Queries {
                 .search(
                     collection,
                     kind.request(
-                        a,
-                        fetch,
-                        null,
-                        WithVectors.only(List.of(s.using())),
-                        all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
-                        all,
-                        filter),
+                            a,
+                            fetch,
+                            null,
+                            WithVectors.only(List.of(s.using())),
+                            all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
+                            all,
+                            filter)
+                        .withQuantization(s.quantization()),
                     consistency,
                     shards)) {
           out.putIfAbsent(p.id(), p);
@@ -714,13 +735,14 @@ public final class Queries {
               .search(
                   collection,
                   kind.request(
-                      target,
-                      pool,
-                      s.scoreThreshold(),
-                      WithVectors.only(List.of(s.using())),
-                      s.hnswEf(),
-                      s.exact() || among != null,
-                      filter),
+                          target,
+                          pool,
+                          s.scoreThreshold(),
+                          WithVectors.only(List.of(s.using())),
+                          s.hnswEf(),
+                          s.exact() || among != null,
+                          filter)
+                      .withQuantization(s.quantization()),
                   consistency,
                   shards);
       V query = kind.prepare(target);

@@ -2,9 +2,11 @@ package dev.quiver.server.request;
 
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Quantization;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +15,9 @@ import java.util.Map;
  * An update-collection request ({@code PATCH /collections/{name}}, gRPC {@code Update}) as both
  * edges decode it: every field left null keeps its current value; {@code metadata} merges into the
  * stored metadata key by key, a null value removing its key, and {@code strictMode} into the stored
- * strict mode settings field by field, as in Qdrant.
+ * strict mode settings field by field, as in Qdrant. {@code quantization} replaces the collection's
+ * {@code quantization_config} ({@link Quantization.Disabled} removes it), {@code
+ * vectorQuantization} a dense vector's own, by name.
  */
 public record CollectionUpdate(
     OptimizersDiff optimizers,
@@ -23,10 +27,13 @@ public record CollectionUpdate(
     Boolean onDiskPayload,
     Map<String, SparseDiff> sparseVectors,
     Value.Struct metadata,
-    Value.Struct strictMode) {
+    Value.Struct strictMode,
+    Quantization quantization,
+    Map<String, Quantization> vectorQuantization) {
 
   public CollectionUpdate {
     sparseVectors = sparseVectors == null ? Map.of() : Map.copyOf(sparseVectors);
+    vectorQuantization = vectorQuantization == null ? Map.of() : Map.copyOf(vectorQuantization);
   }
 
   /** Changes to one sparse vector's parameters; null fields keep their value. */
@@ -86,21 +93,34 @@ public record CollectionUpdate(
           }
           sparse.put(name, diff.over(now));
         });
-    return new CollectionConfig(
-        c.vectors(),
-        c.shardNumber(),
-        replicationFactor == null ? c.replicationFactor() : replicationFactor,
-        writeConsistencyFactor == null ? c.writeConsistencyFactor() : writeConsistencyFactor,
-        onDiskPayload == null ? c.onDiskPayload() : onDiskPayload,
-        hnsw == null ? c.hnsw() : hnsw.over(c.hnsw()),
-        optimizers == null ? c.optimizers() : optimizers.over(c.optimizers()),
-        c.wal(),
-        c.shardingMethod(),
-        sparse,
-        metadata == null ? c.metadata() : merged(c.metadata(), metadata),
-        strictMode == null
-            ? c.strictMode()
-            : StrictModeSettings.merged(c.strictMode(), strictMode, "body"));
+    Map<String, VectorParams> vectors = new HashMap<>(c.vectors());
+    vectorQuantization.forEach(
+        (name, q) -> {
+          VectorParams now = vectors.get(name);
+          if (now == null) {
+            throw new StorageException.BadInput("Not existing vector name error: " + name);
+          }
+          vectors.put(name, now.withQuantization(q instanceof Quantization.Disabled ? null : q));
+        });
+    return QuantizationSettings.checked(
+        new CollectionConfig(
+            vectors,
+            c.shardNumber(),
+            replicationFactor == null ? c.replicationFactor() : replicationFactor,
+            writeConsistencyFactor == null ? c.writeConsistencyFactor() : writeConsistencyFactor,
+            onDiskPayload == null ? c.onDiskPayload() : onDiskPayload,
+            hnsw == null ? c.hnsw() : hnsw.over(c.hnsw()),
+            optimizers == null ? c.optimizers() : optimizers.over(c.optimizers()),
+            c.wal(),
+            c.shardingMethod(),
+            sparse,
+            metadata == null ? c.metadata() : merged(c.metadata(), metadata),
+            strictMode == null
+                ? c.strictMode()
+                : StrictModeSettings.merged(c.strictMode(), strictMode, "body"),
+            quantization == null
+                ? c.quantization()
+                : quantization instanceof Quantization.Disabled ? null : quantization));
   }
 
   private static Value.Struct merged(Value.Struct now, Value.Struct change) {

@@ -3,6 +3,7 @@ package dev.quiver.server.request;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.Value;
@@ -29,12 +30,14 @@ public record CreateCollection(
     Map<String, HnswDiff> vectorHnsw,
     Map<String, SparseVectorParams> sparseVectors,
     Value.Struct metadata,
-    Value.Struct strictMode) {
+    Value.Struct strictMode,
+    Quantization quantization) {
 
   /**
    * {@code vectorHnsw}: a vector's own {@code hnsw_config}, over the collection's; {@code
    * metadata}: the application's JSON object, or null; {@code strictMode}: the checked {@code
-   * strict_mode_config}, or null.
+   * strict_mode_config}, or null; {@code quantization}: the collection's {@code
+   * quantization_config}, or null (each vector's own is in its parameters).
    */
   public CreateCollection {
     vectors = Map.copyOf(vectors);
@@ -116,23 +119,28 @@ public record CreateCollection(
                         v.onDisk() != null ? v.onDisk() : vectorsOnDisk,
                         own == null ? null : own.over(collectionHnsw),
                         v.multivector(),
-                        v.datatype()));
+                        v.datatype(),
+                        v.quantization()));
               });
-      return new CollectionConfig(
-          vectors,
-          r.shardNumber() != null
-              ? r.shardNumber()
-              : r.shardingMethod() == ShardingMethod.CUSTOM ? 1 : defaultShards,
-          r.replicationFactor() == null ? replicationFactor : r.replicationFactor(),
-          r.writeConsistencyFactor() == null ? writeConsistencyFactor : r.writeConsistencyFactor(),
-          r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),
-          collectionHnsw,
-          r.optimizers() == null ? optimizers : r.optimizers().over(optimizers),
-          r.wal() == null ? wal : r.wal().over(wal),
-          r.shardingMethod() == null ? ShardingMethod.AUTO : r.shardingMethod(),
-          r.sparseVectors(),
-          r.metadata(),
-          r.strictMode());
+      return QuantizationSettings.checked(
+          new CollectionConfig(
+              vectors,
+              r.shardNumber() != null
+                  ? r.shardNumber()
+                  : r.shardingMethod() == ShardingMethod.CUSTOM ? 1 : defaultShards,
+              r.replicationFactor() == null ? replicationFactor : r.replicationFactor(),
+              r.writeConsistencyFactor() == null
+                  ? writeConsistencyFactor
+                  : r.writeConsistencyFactor(),
+              r.onDiskPayload() == null ? onDiskPayload : r.onDiskPayload(),
+              collectionHnsw,
+              r.optimizers() == null ? optimizers : r.optimizers().over(optimizers),
+              r.wal() == null ? wal : r.wal().over(wal),
+              r.shardingMethod() == null ? ShardingMethod.AUTO : r.shardingMethod(),
+              r.sparseVectors(),
+              r.metadata(),
+              r.strictMode(),
+              r.quantization()));
     }
   }
 }

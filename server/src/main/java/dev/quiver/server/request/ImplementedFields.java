@@ -14,7 +14,14 @@ public final class ImplementedFields {
 
   /** A dense vector's parameters. */
   public static final Set<String> VECTOR =
-      Set.of("size", "distance", "on_disk", "hnsw_config", "multivector_config", "datatype");
+      Set.of(
+          "size",
+          "distance",
+          "on_disk",
+          "hnsw_config",
+          "multivector_config",
+          "datatype",
+          "quantization_config");
 
   /** A sparse vector's parameters. */
   public static final Set<String> SPARSE_VECTOR = Set.of("index", "modifier");
@@ -46,7 +53,11 @@ public final class ImplementedFields {
       Set.of("replication_factor", "write_consistency_factor", "on_disk_payload");
 
   /** A search's {@code params}. */
-  public static final Set<String> SEARCH_PARAMS = Set.of("hnsw_ef", "exact", "indexed_only");
+  public static final Set<String> SEARCH_PARAMS =
+      Set.of("hnsw_ef", "exact", "indexed_only", "quantization");
+
+  /** A search's {@code params.quantization}. */
+  public static final Set<String> QUANTIZATION_PARAMS = Set.of("ignore", "rescore", "oversampling");
 
   /** A text index's options (the analysis of {@code TextAnalyzer}, and {@code on_disk}). */
   public static final Set<String> TEXT_INDEX =

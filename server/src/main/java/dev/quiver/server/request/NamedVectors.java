@@ -94,18 +94,6 @@ public final class NamedVectors {
   }
 
   private static CollectionConfig with(CollectionConfig c, Map<String, VectorParams> vectors) {
-    return new CollectionConfig(
-        vectors,
-        c.shardNumber(),
-        c.replicationFactor(),
-        c.writeConsistencyFactor(),
-        c.onDiskPayload(),
-        c.hnsw(),
-        c.optimizers(),
-        c.wal(),
-        c.shardingMethod(),
-        c.sparseVectors(),
-        c.metadata(),
-        c.strictMode());
+    return c.withVectors(vectors);
   }
 }

@@ -87,7 +87,8 @@ final class QueryJson {
             JsonCodec.exact(o),
             optFloat(o, "score_threshold"),
             JsonCodec.limit(o, true),
-            lookup(o)),
+            lookup(o),
+            JsonCodec.quantizationParams(o)),
         JsonCodec.offset(o),
         JsonCodec.withPayload(o.get("with_payload"), WithPayload.NONE),
         JsonCodec.withVectors(JsonCodec.vectorSelector(o), WithVectors.NONE));
@@ -117,7 +118,8 @@ final class QueryJson {
         JsonCodec.exact(o),
         optFloat(o, "score_threshold"),
         JsonCodec.limit(o, false),
-        lookup(o));
+        lookup(o),
+        JsonCodec.quantizationParams(o));
   }
 
   private static String using(ObjectNode o) {

@@ -3,6 +3,7 @@ package dev.quiver.storage.internal.hnsw;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
+import dev.quiver.storage.internal.vector.SlotScorer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -172,15 +173,16 @@ public final class HnswIndex {
   private void connect(int node, int level, float[] q, long ep) {
     int epNode = (int) ep;
     int epLevel = (int) (ep >>> 32);
+    SlotScorer scorer = vectors.scorer(distance, q);
     // 1. greedy descent through the layers above the new node's top layer
     for (int l = epLevel; l > level; l--) {
-      epNode = greedy(q, epNode, l);
+      epNode = greedy(scorer, epNode, l);
     }
     // 2. on each layer from min(level, epLevel) down: search, select neighbours, link both ways
     Candidates entryPoints = Candidates.of(epNode, vectors.similarity(distance, q, epNode));
     for (int l = Math.min(level, epLevel); l >= 0; l--) {
       Candidates found =
-          searchLayer(q, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED);
+          searchLayer(scorer, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED);
       int max = l == 0 ? 2 * m : m;
       Links selected = select(found, max);
       synchronized (lock(node)) {
@@ -315,14 +317,14 @@ public final class HnswIndex {
     }
   }
 
-  private int greedy(float[] q, int start, int level) {
+  private int greedy(SlotScorer scorer, int start, int level) {
     int best = start;
-    float bestSim = vectors.similarity(distance, q, best);
+    float bestSim = scorer.score(best);
     boolean moved = true;
     while (moved) {
       moved = false;
       for (int n : neighbours(best, level)) {
-        float s = vectors.similarity(distance, q, n);
+        float s = scorer.score(n);
         if (s > bestSim) {
           bestSim = s;
           best = n;
@@ -378,7 +380,7 @@ public final class HnswIndex {
    * results).
    */
   private Candidates searchLayer(
-      float[] q,
+      SlotScorer scorer,
       Candidates entryPoints,
       int ef,
       int level,
@@ -424,7 +426,7 @@ public final class HnswIndex {
             batch[count++] = n;
           }
         }
-        vectors.similarities(distance, q, batch, count, scores);
+        scorer.scores(batch, count, scores);
         for (int k = 0; k < count; k++) {
           int n = batch[k];
           float s = scores[k];
@@ -447,22 +449,25 @@ public final class HnswIndex {
 
   /** The {@code ef} best admitted nodes for {@code q} (query already normalised for Cosine). */
   public Candidates search(float[] q, int ef, IntPredicate accept) {
+    return search(vectors.scorer(distance, q), ef, accept);
+  }
+
+  /**
+   * The {@code ef} best admitted nodes by {@code scorer}'s scores: the full vectors', or quantized
+   * codes' (then the similarities are estimates, for the caller to rescore).
+   */
+  public Candidates search(SlotScorer scorer, int ef, IntPredicate accept) {
     long ep = entry;
     if (ep == -1) {
       return new Candidates(0);
     }
     int node = (int) ep;
     for (int l = (int) (ep >>> 32); l > 0; l--) {
-      node = greedy(q, node, l);
+      node = greedy(scorer, node, l);
     }
     // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
     return searchLayer(
-        q,
-        Candidates.of(node, vectors.similarity(distance, q, node)),
-        ef,
-        0,
-        accept,
-        RequestScope.current());
+        scorer, Candidates.of(node, scorer.score(node)), ef, 0, accept, RequestScope.current());
   }
 
   /**
@@ -538,7 +543,7 @@ public final class HnswIndex {
           final int self = n;
           Candidates more =
               searchLayer(
-                  base,
+                  vectors.scorer(distance, base),
                   Candidates.of(n, vectors.similarity(distance, base, n)),
                   efConstruct,
                   l,

@@ -289,7 +289,8 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             config.optimizers().indexingThreshold(),
             restoredSize,
             epochs,
-            indexThreads);
+            indexThreads,
+            config.quantizationOf(name));
     space.setVacuum(
         config.optimizers().deletedThreshold(), config.optimizers().vacuumMinVectorNumber());
     spaces.put(name, space);
@@ -309,7 +310,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       long started = System.nanoTime();
       // the graph is written as it stands: slots the indexer has not reached yet are found
       // pending on reload and indexed then, so writes never wait here for the graph to catch up
-      spaces.values().forEach(s -> s.vectors.force());
+      spaces.values().forEach(VectorSpace::force);
       long forced = System.nanoTime();
       // streamed: the points are not copied (writes wait on the lock, so none change meanwhile)
       Checkpoint.write(
@@ -377,7 +378,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             String name = prefix + dir.relativize(f).toString().replace('\\', '/');
             long length = Files.size(f);
             for (VectorSpace space : spaces.values()) {
-              long used = space.vectors.usedBytes(f);
+              long used = space.usedBytes(f);
               if (used >= 0) {
                 length = Math.min(length, used);
               }
@@ -510,6 +511,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       s.hnsw = next.vectors().get(e.getKey()).hnswOr(next.hnsw());
       s.setIndexingThreshold(next.optimizers().indexingThreshold());
       s.setVacuum(next.optimizers().deletedThreshold(), next.optimizers().vacuumMinVectorNumber());
+      s.setQuantization(next.quantizationOf(e.getKey()));
     }
   }
 

@@ -109,8 +109,8 @@ public final class ShardSearch {
               request.hnswEf() != null
                   ? Math.min(request.hnswEf(), space.slots())
                   : space.hnsw.efConstruct());
-      found = space.index.search(query, ef, accept);
-      space.addPending(query, found, accept); // appended, not yet in the graph
+      // with the slots appended but not yet in the graph; over the quantized codes if any
+      found = space.search(query, ef, keep, accept, request.quantization());
     }
     int[] ranked = found.bestFirstPositions();
     scope.charge(Math.min(request.limit(), ranked.length));

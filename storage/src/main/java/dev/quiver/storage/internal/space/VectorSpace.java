@@ -2,17 +2,25 @@ package dev.quiver.storage.internal.space;
 
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.Quantization;
+import dev.quiver.storage.QuantizationParams;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
+import dev.quiver.storage.internal.quant.QuantizedCodes;
+import dev.quiver.storage.internal.quant.Quantizer;
 import dev.quiver.storage.internal.vector.Epochs;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
+import dev.quiver.storage.internal.vector.SlotScorer;
 import dev.quiver.storage.internal.vector.SlotTable;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -21,8 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
 
 /**
- * One named vector space of a shard: the off-heap vectors, the HNSW index over them, and which
- * point owns each slot. Single writer (the shard's apply path); searches run concurrently.
+ * One named vector space of a shard: the off-heap vectors, the HNSW index over them, which point
+ * owns each slot, and the quantized codes when the vector is quantized. Single writer (the shard's
+ * apply path); searches run concurrently.
  */
 public final class VectorSpace implements AutoCloseable {
   final VectorParams params;
@@ -41,7 +50,7 @@ public final class VectorSpace implements AutoCloseable {
   private volatile int live;
 
   public VectorSpace(Path dir, VectorParams params, HnswConfig hnsw, IndexThreads threads) {
-    this(dir, params, hnsw, 1, 0, new Epochs(), threads);
+    this(dir, params, hnsw, 1, 0, new Epochs(), threads, null);
   }
 
   /**
@@ -55,7 +64,9 @@ public final class VectorSpace implements AutoCloseable {
       int indexingThresholdKb,
       int restoredSize,
       Epochs epochs,
-      IndexThreads threads) {
+      IndexThreads threads,
+      Quantization quantization) {
+    this.dir = dir;
     this.threads = threads;
     this.epochs = epochs;
     this.params = params;
@@ -66,6 +77,174 @@ public final class VectorSpace implements AutoCloseable {
       vectors.load(); // in RAM unless on_disk: reopened vectors are read in now, not on first use
     }
     this.index = new HnswIndex(vectors, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
+    this.quantization = Quantizer.served(quantization) ? quantization : null;
+    if (restoredSize == 0 || this.quantization == null) {
+      QuantizedCodes.delete(dir); // a fresh space, or one no longer quantized
+    } else {
+      codes =
+          QuantizedCodes.open(
+              dir,
+              this.quantization,
+              params.distance(),
+              params.size(),
+              restoredSize,
+              this.quantization.inRam(vectorsOnDisk()));
+    }
+  }
+
+  private boolean vectorsOnDisk() {
+    return Boolean.TRUE.equals(params.onDisk());
+  }
+
+  // ---- quantization ----
+
+  private final Path dir;
+
+  /** The quantization in force (served kinds only), or null. */
+  private volatile Quantization quantization;
+
+  /**
+   * The codes of every slot below {@code vectors.size()} once trained, else null. Written by the
+   * shard's writer (appends) and the indexer (training) under {@link #codesLock}.
+   */
+  private volatile QuantizedCodes codes;
+
+  private final Object codesLock = new Object();
+
+  /** Code stores replaced while reads may still score them, closed once no read can. */
+  private final ConcurrentLinkedQueue<RetiredCodes> retiredCodes = new ConcurrentLinkedQueue<>();
+
+  private record RetiredCodes(QuantizedCodes codes, long epoch) {}
+
+  /** The most vectors a quantizer is trained from. */
+  private static final int TRAINING_SAMPLE = 10_000;
+
+  /**
+   * Changes the quantization (a collection update): the codes of the old one are dropped, and the
+   * indexer trains the new one when the graph is being built.
+   */
+  public void setQuantization(Quantization next) {
+    Quantization served = Quantizer.served(next) ? next : null;
+    if (Objects.equals(served, quantization)) {
+      return;
+    }
+    synchronized (codesLock) {
+      quantization = served;
+      QuantizedCodes old = codes;
+      codes = null;
+      if (old != null) {
+        retiredCodes.add(new RetiredCodes(old, epochs.current()));
+      }
+      if (served == null) {
+        QuantizedCodes.delete(dir);
+      }
+    }
+    wake();
+  }
+
+  /** Whether the quantized codes are trained and searched. */
+  public boolean quantized() {
+    return codes != null;
+  }
+
+  /** Bytes of one vector's code, or 0 without codes. */
+  public int codeBytes() {
+    QuantizedCodes c = codes;
+    return c == null ? 0 : c.codeBytes();
+  }
+
+  /** Bytes one vector takes in RAM: its code when quantized codes are held in memory. */
+  public long residentBytesPerVector() {
+    QuantizedCodes c = codes;
+    long full = vectorsOnDisk() ? 0 : (long) params.size() * params.storedAs().bytes();
+    return full + (c != null && c.inRam() ? c.codeBytes() : 0);
+  }
+
+  /** Trains the quantizer from a sample of the live vectors and encodes every slot. */
+  private void train() {
+    Quantization config = quantization;
+    if (config == null || codes != null) {
+      return;
+    }
+    int n = vectors.size();
+    List<float[]> sample = new ArrayList<>();
+    int step = Math.max(1, n / TRAINING_SAMPLE);
+    for (int slot = 0; slot < n && sample.size() < TRAINING_SAMPLE; slot += step) {
+      if (owners.get(slot) != null) {
+        sample.add(vectors.get(slot));
+      }
+    }
+    Quantizer quantizer = Quantizer.train(config, params.distance(), params.size(), sample);
+    QuantizedCodes fresh;
+    synchronized (codesLock) {
+      if (quantization != config) {
+        return; // changed meanwhile: the next round trains the new one
+      }
+      fresh = QuantizedCodes.create(dir, config, quantizer, config.inRam(vectorsOnDisk()));
+    }
+    float[] v = new float[params.size()];
+    int done = 0;
+    while (true) {
+      synchronized (codesLock) {
+        if (quantization != config) {
+          fresh.close();
+          return;
+        }
+        int upTo = Math.min(vectors.size(), done + 1024);
+        for (; done < upTo; done++) {
+          vectors.copy(done, v);
+          fresh.set(done, v);
+        }
+        if (done == vectors.size()) {
+          codes = fresh; // from now on each append encodes its own vector
+          return;
+        }
+      }
+    }
+  }
+
+  private void closeRetiredCodes() {
+    RetiredCodes r;
+    while ((r = retiredCodes.peek()) != null && epochs.reclaimable(r.epoch())) {
+      retiredCodes.poll().codes().close();
+    }
+  }
+
+  /**
+   * The {@code ef} best admitted slots for {@code q} (prepared) by a graph walk, with the slots not
+   * yet in the graph: over the quantized codes when there are codes and {@code params} does not
+   * ignore them, then, unless {@code params} turns rescoring off, the best {@code keep} times the
+   * oversampling are rescored with the full vectors (without rescoring the similarities are the
+   * codes' estimates).
+   */
+  public HnswIndex.Candidates search(
+      float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params) {
+    QuantizedCodes c = codes;
+    if (c == null || (params != null && params.ignore())) {
+      HnswIndex.Candidates found = index.search(q, ef, accept);
+      addPending(q, found, accept);
+      return found;
+    }
+    double oversampling = params == null ? 1 : params.oversamplingOrDefault();
+    int candidates = (int) Math.min(vectors.size(), Math.ceil(keep * oversampling));
+    SlotScorer scorer = c.scorer(q);
+    HnswIndex.Candidates found = index.search(scorer, Math.max(ef, candidates), accept);
+    for (int slot : pending) {
+      if (accept.test(slot)) {
+        found.add(slot, scorer.score(slot));
+      }
+    }
+    if (params != null && !params.rescoreOrDefault()) {
+      return found;
+    }
+    int[] ranked = found.bestFirstPositions();
+    HnswIndex.Candidates rescored = new HnswIndex.Candidates(Math.max(1, candidates) + 1);
+    SlotScorer full = vectors.scorer(this.params.distance(), q);
+    for (int i = 0; i < ranked.length && i < Math.max(candidates, keep); i++) {
+      int slot = found.node(ranked[i]);
+      rescored.add(slot, full.score(slot));
+    }
+    return rescored;
   }
 
   /** Marks a restored slot as owned (checkpoint load); one the graph lacks waits for it again. */
@@ -115,6 +294,14 @@ public final class VectorSpace implements AutoCloseable {
       vectors.set(slot, v);
     } else {
       slot = vectors.add(v);
+    }
+    if (quantization != null) {
+      synchronized (codesLock) {
+        QuantizedCodes c = codes;
+        if (c != null) {
+          c.set(slot, v);
+        }
+      }
     }
     owners.set(slot, id);
     live++;
@@ -278,6 +465,11 @@ public final class VectorSpace implements AutoCloseable {
 
   private void indexLoop() {
     while (!closed) {
+      closeRetiredCodes();
+      if (quantization != null && codes == null && indexing()) {
+        train();
+        continue;
+      }
       if (vacuumDue()) {
         vacuum();
         continue;
@@ -367,6 +559,9 @@ public final class VectorSpace implements AutoCloseable {
   private void drainAll() {
     while (!pending.isEmpty()) {
       indexBatch(Math.max(backgroundThreads(), Runtime.getRuntime().availableProcessors()));
+    }
+    if (quantization != null && codes == null) {
+      train();
     }
   }
 
@@ -482,6 +677,35 @@ public final class VectorSpace implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    synchronized (codesLock) {
+      if (codes != null) {
+        codes.close();
+        codes = null;
+      }
+    }
+    RetiredCodes r;
+    while ((r = retiredCodes.poll()) != null) {
+      r.codes().close();
+    }
     vectors.close();
+  }
+
+  /** Forces the vectors and the codes to disk (a checkpoint). */
+  public void force() {
+    vectors.force();
+    QuantizedCodes c = codes;
+    if (c != null) {
+      c.force();
+    }
+  }
+
+  /**
+   * How many bytes of {@code file} hold data, if it is one of this space's vector or code chunks,
+   * else -1 (a snapshot copies just these).
+   */
+  public long usedBytes(Path file) {
+    long used = vectors.usedBytes(file);
+    QuantizedCodes c = codes;
+    return used >= 0 || c == null ? used : c.usedBytes(file, vectors.size());
   }
 }

@@ -276,6 +276,21 @@ public final class OffHeapVectors implements AutoCloseable {
     return HEADER + (slot % CHUNK_VECTORS) * vectorBytes;
   }
 
+  /** A scorer of the full vectors against {@code query} (prepared: normalised for Cosine). */
+  public SlotScorer scorer(Distance distance, float[] query) {
+    return new SlotScorer() {
+      @Override
+      public float score(int slot) {
+        return similarity(distance, query, slot);
+      }
+
+      @Override
+      public void scores(int[] slots, int count, float[] out) {
+        similarities(distance, query, slots, count, out);
+      }
+    };
+  }
+
   /** Similarity of {@code query} to {@code slot}: larger is better, for every distance. */
   public float similarity(Distance distance, float[] query, int slot) {
     MemorySegment seg = chunks[slot / CHUNK_VECTORS];
