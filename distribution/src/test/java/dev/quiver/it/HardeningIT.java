@@ -423,9 +423,14 @@ class HardeningIT {
   void unimplementedSettingsAreRefusedByName() throws Exception {
     String[][] refused = {
       {
-        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"scalar\":"
-            + "{\"type\":\"int8\"}}}",
-        "quantization_config"
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"product\":"
+            + "{\"compression\":\"x16\"}}}",
+        "quantization_config.product"
+      },
+      {
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"turbo\":"
+            + "{\"bits\":\"bits2\"}}}",
+        "quantization_config.turbo"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"strict_mode_config\":{\"enabled\":"
@@ -434,8 +439,8 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"
-            + "{}}}}",
-        "vectors.quantization_config"
+            + "{\"encoding\":\"two_bits\"}}}}",
+        "vectors.quantization_config.binary.encoding: two_bits"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"sparse_vectors\":{\"t\":"
@@ -474,9 +479,10 @@ class HardeningIT {
             RO,
             "POST",
             "/collections/A/points/search",
-            "{\"vector\":[1,0,0,0],\"limit\":1,\"params\":{\"quantization\":{\"rescore\":true}}}");
+            "{\"vector\":[1,0,0,0],\"limit\":1,\"params\":{\"quantization\":{\"rescore\":true,"
+                + "\"precision\":2}}}");
     assertThat(quantizedSearch.status()).isEqualTo(400);
-    assertThat(quantizedSearch.body()).contains("params.quantization");
+    assertThat(quantizedSearch.body()).contains("params.quantization.precision");
     assertThat(
             refusedGrpcCreate(
                     io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()

@@ -288,14 +288,14 @@ public record CollectionConfig(
   }
 
   /**
-   * Refuses an update that changes what cannot change in place: the vectors, the shard count and
-   * the sharding method.
+   * Refuses an update that changes what cannot change in place: the vectors (but for their
+   * quantization, whose codes are trained again), the shard count and the sharding method.
    */
   public void checkUpdate(CollectionConfig next) {
     boolean kept = true;
     for (var e : vectors.entrySet()) {
       VectorParams now = next.vectors().get(e.getKey());
-      kept &= now == null || now.equals(e.getValue());
+      kept &= now == null || now.withQuantization(null).equals(e.getValue().withQuantization(null));
     }
     if (!kept || next.shardNumber() != shardNumber || next.shardingMethod() != shardingMethod) {
       throw new StorageException.BadInput(

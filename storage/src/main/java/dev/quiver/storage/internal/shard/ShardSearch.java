@@ -92,16 +92,20 @@ public final class ShardSearch {
             || narrowed.estimate() * 10 <= space.live()
             || space.scanIsCheaper((int) Math.min(narrowed.estimate(), Integer.MAX_VALUE)))) {
       // the payload shard.indexes leave few shard.points: score just those
+      int[] slots = slots(narrowed.ids(), request.vectorName(), narrowed.exact() ? null : filter);
       found =
-          space.scanSlots(
-              query,
-              keep,
-              slots(narrowed.ids(), request.vectorName(), narrowed.exact() ? null : filter));
+          request.exact()
+              ? space.scanSlots(query, keep, slots)
+              : space.scanSlots(query, keep, slots, request.quantization());
     } else if (request.exact()
         || space.index.isEmpty()
         || keep >= space.live() // every point is wanted: a scan finds them all, and sooner
         || (narrowed == null && planExact(space, filter, accept))) {
-      found = space.scan(query, keep, accept);
+      // an exact search scores the full vectors; another scan scores the codes, if any
+      found =
+          request.exact()
+              ? space.scan(query, keep, accept)
+              : space.scan(query, keep, accept, request.quantization());
     } else {
       int ef =
           Math.max(

@@ -213,20 +213,17 @@ public final class VectorSpace implements AutoCloseable {
   /**
    * The {@code ef} best admitted slots for {@code q} (prepared) by a graph walk, with the slots not
    * yet in the graph: over the quantized codes when there are codes and {@code params} does not
-   * ignore them, then, unless {@code params} turns rescoring off, the best {@code keep} times the
-   * oversampling are rescored with the full vectors (without rescoring the similarities are the
-   * codes' estimates).
+   * ignore them (see {@link #rescored}), else over the full vectors.
    */
   public HnswIndex.Candidates search(
       float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params) {
-    QuantizedCodes c = codes;
-    if (c == null || (params != null && params.ignore())) {
+    QuantizedCodes c = codesFor(params);
+    if (c == null) {
       HnswIndex.Candidates found = index.search(q, ef, accept);
       addPending(q, found, accept);
       return found;
     }
-    double oversampling = params == null ? 1 : params.oversamplingOrDefault();
-    int candidates = (int) Math.min(vectors.size(), Math.ceil(keep * oversampling));
+    int candidates = candidates(keep, params);
     SlotScorer scorer = c.scorer(q);
     HnswIndex.Candidates found = index.search(scorer, Math.max(ef, candidates), accept);
     for (int slot : pending) {
@@ -234,17 +231,59 @@ public final class VectorSpace implements AutoCloseable {
         found.add(slot, scorer.score(slot));
       }
     }
+    return rescored(found, q, keep, candidates, params);
+  }
+
+  /** The best {@code k} admitted slots by a scan: of the codes when quantized, as above. */
+  public HnswIndex.Candidates scan(float[] q, int k, IntPredicate accept, QuantizationParams p) {
+    QuantizedCodes c = codesFor(p);
+    if (c == null) {
+      return scan(q, k, accept);
+    }
+    int candidates = candidates(k, p);
+    return rescored(scanWith(c.scorer(q), candidates, accept), q, k, candidates, p);
+  }
+
+  /** The best {@code k} of {@code slots} by a scan: of the codes when quantized, as above. */
+  public HnswIndex.Candidates scanSlots(float[] q, int k, int[] slots, QuantizationParams p) {
+    QuantizedCodes c = codesFor(p);
+    if (c == null) {
+      return scanSlots(q, k, slots);
+    }
+    int candidates = candidates(k, p);
+    return rescored(scanSlotsWith(c.scorer(q), candidates, slots), q, k, candidates, p);
+  }
+
+  /** The codes a search with {@code params} walks, or null: none trained, or ignored. */
+  private QuantizedCodes codesFor(QuantizationParams params) {
+    QuantizedCodes c = codes;
+    return c == null || (params != null && params.ignore()) ? null : c;
+  }
+
+  /** How many candidates the codes give for {@code keep} results: {@code keep} x oversampling. */
+  private int candidates(int keep, QuantizationParams params) {
+    double oversampling = params == null ? 1 : params.oversamplingOrDefault();
+    return (int) Math.max(keep, Math.min(vectors.size(), Math.ceil(keep * oversampling)));
+  }
+
+  /**
+   * Candidates found over the codes, as a search returns them: unless {@code params} turns
+   * rescoring off, the best {@code candidates} are rescored with the full vectors (Qdrant's
+   * oversampling); without rescoring the similarities stay the codes' estimates.
+   */
+  private HnswIndex.Candidates rescored(
+      HnswIndex.Candidates found, float[] q, int keep, int candidates, QuantizationParams params) {
     if (params != null && !params.rescoreOrDefault()) {
       return found;
     }
     int[] ranked = found.bestFirstPositions();
-    HnswIndex.Candidates rescored = new HnswIndex.Candidates(Math.max(1, candidates) + 1);
+    HnswIndex.Candidates out = new HnswIndex.Candidates(candidates + 1);
     SlotScorer full = vectors.scorer(this.params.distance(), q);
     for (int i = 0; i < ranked.length && i < Math.max(candidates, keep); i++) {
       int slot = found.node(ranked[i]);
-      rescored.add(slot, full.score(slot));
+      out.add(slot, full.score(slot));
     }
-    return rescored;
+    return out;
   }
 
   /** Marks a restored slot as owned (checkpoint load); one the graph lacks waits for it again. */
@@ -626,40 +665,44 @@ public final class VectorSpace implements AutoCloseable {
 
   /** Slots and similarities of the best {@code k} of the given slots. */
   public HnswIndex.Candidates scanSlots(float[] q, int k, int[] slots) {
+    return scanSlotsWith(vectors.scorer(params.distance(), q), k, slots);
+  }
+
+  private static HnswIndex.Candidates scanSlotsWith(SlotScorer scorer, int k, int[] slots) {
     HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
     RequestScope scope = RequestScope.current();
     for (int slot : slots) {
       scope.tick();
-      float s = vectors.similarity(params.distance(), q, slot);
-      if (best.size() < k || s > best.worst()) {
-        best.add(slot, s);
-        if (best.size() > k) {
-          best.removeWorst();
-        }
-      }
+      keepBest(best, k, slot, scorer.score(slot));
     }
     return best;
   }
 
   /** Slots and similarities of the best {@code k} vectors that {@code accept} admits, by scan. */
   public HnswIndex.Candidates scan(float[] q, int k, IntPredicate accept) {
+    return scanWith(vectors.scorer(params.distance(), q), k, accept);
+  }
+
+  private HnswIndex.Candidates scanWith(SlotScorer scorer, int k, IntPredicate accept) {
     HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
     int n = vectors.size();
     RequestScope scope = RequestScope.current();
     for (int slot = 0; slot < n; slot++) {
       scope.tick();
-      if (!accept.test(slot)) {
-        continue;
-      }
-      float s = vectors.similarity(params.distance(), q, slot);
-      if (best.size() < k || s > best.worst()) {
-        best.add(slot, s);
-        if (best.size() > k) {
-          best.removeWorst();
-        }
+      if (accept.test(slot)) {
+        keepBest(best, k, slot, scorer.score(slot));
       }
     }
     return best;
+  }
+
+  private static void keepBest(HnswIndex.Candidates best, int k, int slot, float s) {
+    if (best.size() < k || s > best.worst()) {
+      best.add(slot, s);
+      if (best.size() > k) {
+        best.removeWorst();
+      }
+    }
   }
 
   @Override

@@ -1,0 +1,250 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.grpc.Collections;
+import io.qdrant.client.grpc.Points;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Quantization as Qdrant users configure it: {@code quantization_config} on a collection and on a
+ * vector, shown back as set, changed and turned off by {@code PATCH}; searches walking the codes,
+ * with rescoring (the full vectors' scores) or without (the codes' estimates), over REST and
+ * through the official gRPC client; settings Quiver does not serve refused by name; the codes
+ * across a restart. Every REST answer is checked against the OpenAPI document.
+ */
+class QuantizationIT extends SingleNodeFixture {
+  private static final int DIM = 32;
+  private static final int POINTS = 400;
+
+  @Test
+  void quantizedCollectionsOverRestAndGrpc() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    Rest rest = new Rest(node.httpPort, openApi);
+    rest.call(
+        "PUT",
+        C,
+        "/collections/q",
+        "{\"vectors\":{\"size\":"
+            + DIM
+            + ",\"distance\":\"Cosine\"},\"optimizers_config\":{\"indexing_threshold\":10},"
+            + "\"quantization_config\":{\"scalar\":{\"type\":\"int8\",\"quantile\":0.99,"
+            + "\"always_ram\":true}}}");
+    JsonNode config = rest.call("GET", C, "/collections/q", null).result().get("config");
+    assertThat(config.get("quantization_config").toString())
+        .isEqualTo("{\"scalar\":{\"type\":\"int8\",\"quantile\":0.99,\"always_ram\":true}}");
+
+    Random random = new Random(7);
+    StringBuilder body = new StringBuilder("{\"points\":[");
+    for (int i = 0; i < POINTS; i++) {
+      body.append(i > 0 ? "," : "").append("{\"id\":").append(i).append(",\"vector\":");
+      body.append(vector(random)).append('}');
+    }
+    rest.call(
+        "PUT", C + "/points", "/collections/q/points?wait=true", body.append("]}").toString());
+    awaitGreen(rest, "q");
+
+    String query = vector(random);
+    JsonNode exact = search(rest, query, "{\"exact\":true}");
+    JsonNode rescored = search(rest, query, "{\"quantization\":{\"oversampling\":2.0}}");
+    JsonNode estimated = search(rest, query, "{\"quantization\":{\"rescore\":false}}");
+    Map<Long, Float> exactScores = scores(exact);
+    // rescored: the full vectors' scores, for the points both found
+    scores(rescored)
+        .forEach(
+            (id, score) -> {
+              if (exactScores.containsKey(id)) {
+                assertThat(score).isEqualTo(exactScores.get(id));
+              }
+            });
+    assertThat(overlap(exactScores, scores(rescored))).isGreaterThanOrEqualTo(8);
+    // not rescored: the int8 codes' estimates, close to the scores but not equal to them
+    boolean differs = false;
+    for (var e : scores(estimated).entrySet()) {
+      Float full = exactScores.get(e.getKey());
+      if (full != null) {
+        assertThat(e.getValue()).isCloseTo(full, org.assertj.core.data.Offset.offset(0.05f));
+        differs |= !e.getValue().equals(full);
+      }
+    }
+    assertThat(differs).isTrue();
+    assertThat(search(rest, query, "{\"quantization\":{\"ignore\":true}}").size()).isEqualTo(10);
+
+    // bad settings: validation errors, and what Quiver does not serve is named
+    Rest.Answer quantile =
+        rest.call(
+            "PUT",
+            C,
+            "/collections/bad",
+            "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"scalar\":"
+                + "{\"type\":\"int8\",\"quantile\":0.3}}}");
+    assertThat(quantile.status()).isEqualTo(422);
+    assertThat(quantile.error()).contains("quantization_config.scalar.quantile");
+    Rest.Answer oversampling =
+        rest.call(
+            "POST",
+            C + "/points/query",
+            "/collections/q/points/query",
+            "{\"query\":"
+                + query
+                + ",\"limit\":3,\"params\":{\"quantization\":{\"oversampling\":0.5}}}");
+    assertThat(oversampling.status()).isEqualTo(422);
+    assertThat(oversampling.error()).contains("params.quantization.oversampling");
+    Rest.Answer product =
+        rest.call(
+            "PATCH",
+            C,
+            "/collections/q",
+            "{\"quantization_config\":{\"product\":{\"compression\":\"x32\"}}}");
+    assertThat(product.status()).isEqualTo(400);
+    assertThat(product.error()).contains("`quantization_config.product`");
+
+    // PATCH: the vector gets binary codes of its own, the collection's scalar ones go
+    Rest.Answer patched =
+        rest.call(
+            "PATCH",
+            C,
+            "/collections/q",
+            "{\"quantization_config\":\"Disabled\",\"vectors\":{\"\":{\"quantization_config\":"
+                + "{\"binary\":{\"query_encoding\":\"scalar8bits\"}}}}}");
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    config = rest.call("GET", C, "/collections/q", null).result().get("config");
+    assertThat(config.get("quantization_config").isNull()).isTrue();
+    assertThat(config.at("/params/vectors/quantization_config").toString())
+        .isEqualTo("{\"binary\":{\"query_encoding\":\"scalar8bits\"}}");
+    awaitGreen(rest, "q");
+    assertThat(search(rest, query, "{\"quantization\":{\"oversampling\":3}}").size()).isEqualTo(10);
+
+    // across a restart: the configuration and the codes are read back
+    node.close();
+    node = new QuiverProcess(work, Map.of()).start();
+    rest = new Rest(node.httpPort, openApi);
+    config = rest.call("GET", C, "/collections/q", null).result().get("config");
+    assertThat(config.at("/params/vectors/quantization_config/binary/query_encoding").asText())
+        .isEqualTo("scalar8bits");
+    assertThat(scores(search(rest, query, "{\"quantization\":{\"oversampling\":3}}"))).hasSize(10);
+
+    // the official gRPC client: binary quantization on create, shown back, searched
+    try (QdrantClient client =
+        new QdrantClient(
+            QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, true).build())) {
+      client
+          .createCollectionAsync(
+              Collections.CreateCollection.newBuilder()
+                  .setCollectionName("g")
+                  .setVectorsConfig(
+                      Collections.VectorsConfig.newBuilder()
+                          .setParams(
+                              Collections.VectorParams.newBuilder()
+                                  .setSize(DIM)
+                                  .setDistance(Collections.Distance.Dot)))
+                  .setQuantizationConfig(
+                      Collections.QuantizationConfig.newBuilder()
+                          .setBinary(
+                              Collections.BinaryQuantization.newBuilder().setAlwaysRam(true)))
+                  .build())
+          .get();
+      Collections.CollectionInfo info = client.getCollectionInfoAsync("g").get();
+      assertThat(info.getConfig().getQuantizationConfig().getBinary().getAlwaysRam()).isTrue();
+      var refused =
+          client.createCollectionAsync(
+              Collections.CreateCollection.newBuilder()
+                  .setCollectionName("g2")
+                  .setVectorsConfig(
+                      Collections.VectorsConfig.newBuilder()
+                          .setParams(
+                              Collections.VectorParams.newBuilder()
+                                  .setSize(DIM)
+                                  .setDistance(Collections.Distance.Dot)))
+                  .setQuantizationConfig(
+                      Collections.QuantizationConfig.newBuilder()
+                          .setProduct(
+                              Collections.ProductQuantization.newBuilder()
+                                  .setCompression(Collections.CompressionRatio.x16)))
+                  .build());
+      assertThat(
+              org.assertj.core.api.Assertions.catchThrowable(refused::get).getCause().getMessage())
+          .contains("INVALID_ARGUMENT")
+          .contains("quantization_config.product");
+      var found =
+          client
+              .queryAsync(
+                  Points.QueryPoints.newBuilder()
+                      .setCollectionName("q")
+                      .setQuery(io.qdrant.client.QueryFactory.nearest(floats(query)))
+                      .setLimit(5)
+                      .setParams(
+                          Points.SearchParams.newBuilder()
+                              .setQuantization(
+                                  Points.QuantizationSearchParams.newBuilder()
+                                      .setRescore(true)
+                                      .setOversampling(2.0)))
+                      .build())
+              .get();
+      assertThat(found).hasSize(5);
+      for (var p : found) {
+        Float full = exactScores.get(p.getId().getNum());
+        if (full != null) {
+          assertThat(p.getScore()).isCloseTo(full, org.assertj.core.data.Offset.offset(1e-5f));
+        }
+      }
+    }
+  }
+
+  private static void awaitGreen(Rest rest, String collection) throws Exception {
+    for (int i = 0; i < 300; i++) {
+      if (rest.call("GET", C, "/collections/" + collection, null)
+          .result()
+          .get("status")
+          .asText()
+          .equals("green")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(collection + " not indexed within 30 s");
+  }
+
+  private static JsonNode search(Rest rest, String query, String params) throws Exception {
+    return rest.call(
+            "POST",
+            C + "/points/query",
+            "/collections/q/points/query",
+            "{\"query\":" + query + ",\"limit\":10,\"params\":" + params + "}")
+        .result()
+        .get("points");
+  }
+
+  private static Map<Long, Float> scores(JsonNode points) {
+    Map<Long, Float> out = new HashMap<>();
+    points.forEach(p -> out.put(p.get("id").asLong(), p.get("score").floatValue()));
+    return out;
+  }
+
+  private static int overlap(Map<Long, Float> a, Map<Long, Float> b) {
+    return (int) b.keySet().stream().filter(a::containsKey).count();
+  }
+
+  private static String vector(Random random) {
+    StringBuilder v = new StringBuilder("[");
+    for (int d = 0; d < DIM; d++) {
+      v.append(d > 0 ? "," : "").append(random.nextGaussian());
+    }
+    return v.append(']').toString();
+  }
+
+  private static float[] floats(String json) {
+    String[] parts = json.substring(1, json.length() - 1).split(",");
+    float[] out = new float[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      out[i] = Float.parseFloat(parts[i]);
+    }
+    return out;
+  }
+}
