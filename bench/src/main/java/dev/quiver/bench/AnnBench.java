@@ -9,6 +9,8 @@ import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.Quantization;
+import dev.quiver.storage.QuantizationParams;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.Storage;
 import dev.quiver.storage.UpdateOp;
@@ -102,6 +104,14 @@ public final class AnnBench {
       }
       Row exact = measure("quiver exact", 0, ds, q -> quiverSearch(c, q, null, true));
       exactQps = exact.qps();
+      // the same graph walked over quantized codes, rescored with the full vectors
+      for (var mode : QUANTIZED.entrySet()) {
+        quantize(registry, c, mode.getValue().quantization());
+        QuantizationParams params = mode.getValue().params();
+        for (int ef : EFS) {
+          rows.add(measure(mode.getKey(), ef, ds, q -> quiverSearch(c, q, ef, params)));
+        }
+      }
     }
     if (System.getProperty("bench.ann.engines", "all").equals("quiver")) {
       report(ds, builds, rows, exactQps, bandwidth); // development runs: Quiver alone
@@ -164,6 +174,58 @@ public final class AnnBench {
     c.writer().flush();
     c.writer().awaitIndexed(); // the build ends when the graph holds every vector
     return c;
+  }
+
+  /** A quantization and the search parameters it is measured with. */
+  private record Quantized(Quantization quantization, QuantizationParams params) {}
+
+  /** The quantization modes measured, by engine name. */
+  private static final Map<String, Quantized> QUANTIZED = new LinkedHashMap<>();
+
+  static {
+    QUANTIZED.put(
+        "quiver sq8",
+        new Quantized(
+            new Quantization.Scalar(0.99f, true, null), new QuantizationParams(false, true, 2.0)));
+    QUANTIZED.put(
+        "quiver bq",
+        new Quantized(
+            new Quantization.Binary(null, null, true, null),
+            new QuantizationParams(false, true, 4.0)));
+    QUANTIZED.put(
+        "quiver bq-q8",
+        new Quantized(
+            new Quantization.Binary(null, Quantization.BinaryQueryEncoding.SCALAR8BITS, true, null),
+            new QuantizationParams(false, true, 4.0)));
+  }
+
+  /** Sets the collection's quantization and waits for its codes. */
+  private static void quantize(CollectionRegistry registry, Collection c, Quantization q)
+      throws Exception {
+    long start = System.nanoTime();
+    registry.apply(new CollectionMetaOp.UpdateConfig("ann", c.config().withQuantization(q)), 2);
+    c.writer().awaitIndexed(); // trains the quantizer and encodes every vector
+    int dim = c.config().vectors().get(CollectionConfig.DEFAULT_VECTOR).size();
+    int codeBytes =
+        q instanceof Quantization.Scalar ? dim : ((dim + 63) / 64) * Long.BYTES + 2 * Float.BYTES;
+    System.out.printf(
+        Locale.ROOT,
+        "%s codes trained and written in %.1f s; %d bytes a vector in RAM (float32: %d)%n",
+        q.getClass().getSimpleName(),
+        (System.nanoTime() - start) / 1e9,
+        codeBytes,
+        dim * Float.BYTES);
+  }
+
+  private static long[] quiverSearch(Collection c, float[] q, Integer ef, QuantizationParams p) {
+    return c
+        .reader()
+        .search(
+            new SearchRequest("", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, ef, false)
+                .withQuantization(p))
+        .stream()
+        .mapToLong(p2 -> ((PointId.Num) p2.id()).value())
+        .toArray();
   }
 
   private static long[] quiverSearch(Collection c, float[] q, Integer ef, boolean exact) {
