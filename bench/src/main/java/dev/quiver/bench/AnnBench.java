@@ -206,8 +206,7 @@ public final class AnnBench {
     registry.apply(new CollectionMetaOp.UpdateConfig("ann", c.config().withQuantization(q)), 2);
     c.writer().awaitIndexed(); // trains the quantizer and encodes every vector
     int dim = c.config().vectors().get(CollectionConfig.DEFAULT_VECTOR).size();
-    int codeBytes =
-        q instanceof Quantization.Scalar ? dim : ((dim + 63) / 64) * Long.BYTES + 2 * Float.BYTES;
+    int codeBytes = q.codeBytes(dim);
     System.out.printf(
         Locale.ROOT,
         "%s codes trained and written in %.1f s; %d bytes a vector in RAM (float32: %d)%n",

@@ -123,6 +123,12 @@ class StrictModeIT extends SingleNodeFixture {
         "{\"vector\":[1,0,0,0],\"limit\":3,\"params\":{\"exact\":true}}",
         "{\"search_allow_exact\":false}",
         "Exact search disabled");
+    overLimit(
+        "POST",
+        search,
+        "{\"vector\":[1,0,0,0],\"limit\":3,\"params\":{\"quantization\":{\"oversampling\":3}}}",
+        "{\"search_max_oversampling\":2.5}",
+        "\"oversampling\"");
     String byCity = "{\"filter\":{\"must\":[{\"key\":\"city\",\"match\":{\"value\":\"Berlin\"}}]}";
     overLimit(
         "POST",

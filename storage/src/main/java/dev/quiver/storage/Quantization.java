@@ -36,6 +36,17 @@ public sealed interface Quantization {
     return !vectorsOnDisk;
   }
 
+  /** Bytes one code of a {@code dim}-dimensional vector takes (0 for kinds not served). */
+  default int codeBytes(int dim) {
+    return switch (this) {
+      case Scalar s -> dim;
+      case Binary b -> Long.BYTES * ((dim + 63) / 64) + 2 * Float.BYTES;
+      case Product p -> 0;
+      case Turbo t -> 0;
+      case Disabled d -> 0;
+    };
+  }
+
   /**
    * Scalar quantization: each component as one byte over the range the data spans.
    *

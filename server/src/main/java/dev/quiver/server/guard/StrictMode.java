@@ -36,9 +36,9 @@ import java.util.function.Supplier;
  * dense vectors), {@code max_collection_payload_size_bytes} (the encoded payloads this node holds),
  * {@code max_payload_index_count}, {@code sparse_config} lengths, {@code multivector_config}
  * counts, and {@code read_rate_limit} / {@code write_rate_limit} per minute on this node (429; a
- * write costs its points). {@code search_max_oversampling} is stored and shown (quantization search
- * params are refused by name, so no request can exceed it). The settings are checked and merged by
- * {@link StrictModeSettings}. Immutable and thread-safe.
+ * write costs its points), and {@code search_max_oversampling} (a search's {@code
+ * params.quantization.oversampling}). The settings are checked and merged by {@link
+ * StrictModeSettings}. Immutable and thread-safe.
  */
 public final class StrictMode {
   /** The settings of a collection without strict mode, or with it disabled: nothing is checked. */
@@ -165,6 +165,27 @@ public final class StrictMode {
     limit("max_query_limit", s.limit(), "limit");
     if (s.hnswEf() != null) {
       limit("search_max_hnsw_ef", s.hnswEf(), "hnsw_ef");
+    }
+    if (s.quantization() != null && s.quantization().oversampling() != null) {
+      double given = s.quantization().oversampling();
+      Value max = fields.get("search_max_oversampling");
+      double limit =
+          switch (max) {
+            case Value.Double d -> d.value();
+            case Value.Int i -> i.value();
+            case null, default -> Double.POSITIVE_INFINITY;
+          };
+      if (given > limit) {
+        throw new StorageException.OverLimit(
+            "Limit exceeded "
+                + given
+                + " > "
+                + limit
+                + " for \"oversampling\". Help: Reduce the \"oversampling\" parameter to or"
+                + " below "
+                + limit
+                + ".");
+      }
     }
     if (s.exact() && Boolean.FALSE.equals(flag("search_allow_exact"))) {
       throw new StorageException.OverLimit(

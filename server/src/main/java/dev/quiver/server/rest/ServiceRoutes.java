@@ -9,6 +9,8 @@ import dev.quiver.security.Access;
 import dev.quiver.server.config.BuildInfo;
 import dev.quiver.server.metrics.Metrics;
 import dev.quiver.server.metrics.ResponseStats;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Quantization;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -124,9 +126,42 @@ final class ServiceRoutes implements RouteFamily {
         c.put("vectors", info.pointsCount() * info.config().vectors().size());
         c.put("optimizers_status", "ok");
         c.set("params", JsonCodec.collectionInfo(info).at("/config/params"));
+        c.set("vectors_memory", vectorsMemory(info.config()));
       }
     }
     return RestResponse.ok(o, r.startedNanos());
+  }
+
+  /**
+   * Quiver's own figure: per dense vector, its quantization and the bytes one vector takes in RAM
+   * (the full vector unless {@code on_disk}, and its code when the codes are held in memory) and on
+   * disk (both).
+   */
+  private static ObjectNode vectorsMemory(CollectionConfig config) {
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    config
+        .vectors()
+        .forEach(
+            (name, p) -> {
+              Quantization q = p.quantizationOr(config.quantization());
+              boolean onDisk = Boolean.TRUE.equals(p.onDisk());
+              long full = (long) p.size() * p.storedAs().bytes();
+              int code = q == null ? 0 : q.codeBytes(p.size());
+              ObjectNode v = out.putObject(name);
+              v.put(
+                  "quantization",
+                  switch (q) {
+                    case null -> "none";
+                    case Quantization.Scalar s -> "scalar";
+                    case Quantization.Binary b -> "binary";
+                    default -> "none";
+                  });
+              v.put(
+                  "bytes_per_vector_in_ram",
+                  (onDisk ? 0 : full) + (q != null && q.inRam(onDisk) ? code : 0));
+              v.put("bytes_per_vector_on_disk", full + code);
+            });
+    return out;
   }
 
   /**

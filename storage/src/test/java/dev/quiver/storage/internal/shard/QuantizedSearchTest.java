@@ -92,6 +92,7 @@ class QuantizedSearchTest {
       shard.apply(1, new UpdateOp.Upsert(points));
       shard.awaitIndexed();
       assertThat(at.resolve("vectors/0/codes-00000.qnt")).exists();
+      assertThat(shard.spaces.get("").codeBytes()).isEqualTo(q.codeBytes(DIM));
       var params = new QuantizationParams(false, null, oversampling);
       double hits = 0;
       double plainHits = 0;
