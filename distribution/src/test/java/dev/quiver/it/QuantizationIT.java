@@ -1,6 +1,9 @@
 package dev.quiver.it;
 
+import static io.qdrant.client.QueryFactory.nearest;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.data.Offset.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qdrant.client.QdrantClient;
@@ -69,7 +72,7 @@ class QuantizationIT extends SingleNodeFixture {
     for (var e : scores(estimated).entrySet()) {
       Float full = exactScores.get(e.getKey());
       if (full != null) {
-        assertThat(e.getValue()).isCloseTo(full, org.assertj.core.data.Offset.offset(0.05f));
+        assertThat(e.getValue()).isCloseTo(full, offset(0.05f));
         differs |= !e.getValue().equals(full);
       }
     }
@@ -168,8 +171,7 @@ class QuantizationIT extends SingleNodeFixture {
                               Collections.ProductQuantization.newBuilder()
                                   .setCompression(Collections.CompressionRatio.x16)))
                   .build());
-      assertThat(
-              org.assertj.core.api.Assertions.catchThrowable(refused::get).getCause().getMessage())
+      assertThat(catchThrowable(refused::get).getCause().getMessage())
           .contains("INVALID_ARGUMENT")
           .contains("quantization_config.product");
       var found =
@@ -177,7 +179,7 @@ class QuantizationIT extends SingleNodeFixture {
               .queryAsync(
                   Points.QueryPoints.newBuilder()
                       .setCollectionName("q")
-                      .setQuery(io.qdrant.client.QueryFactory.nearest(floats(query)))
+                      .setQuery(nearest(floats(query)))
                       .setLimit(5)
                       .setParams(
                           Points.SearchParams.newBuilder()
@@ -191,7 +193,7 @@ class QuantizationIT extends SingleNodeFixture {
       for (var p : found) {
         Float full = exactScores.get(p.getId().getNum());
         if (full != null) {
-          assertThat(p.getScore()).isCloseTo(full, org.assertj.core.data.Offset.offset(1e-5f));
+          assertThat(p.getScore()).isCloseTo(full, offset(1e-5f));
         }
       }
     }

@@ -6,6 +6,7 @@ import dev.quiver.storage.QuantizationCodec;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.internal.files.FileFormat;
+import dev.quiver.storage.internal.vector.ChunkFiles;
 import dev.quiver.storage.internal.vector.SlotScorer;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -41,7 +42,7 @@ public final class QuantizedCodes implements AutoCloseable {
   static final int PARAMS_VERSION = 1;
   static final String PARAMS = "quantizer.bin";
   public static final int CHUNK_CODES = 1 << 14;
-  private static final long HEADER = 64;
+  private static final long HEADER = ChunkFiles.HEADER;
 
   private final Path dir;
   private final Quantizer quantizer;
@@ -214,16 +215,7 @@ public final class QuantizedCodes implements AutoCloseable {
    * this store's chunks, else -1 (a snapshot copies just these).
    */
   public long usedBytes(Path file, int size) {
-    if (!dir.equals(file.getParent())) {
-      return -1;
-    }
-    String name = file.getFileName().toString();
-    if (!name.matches("codes-\\d{5}\\.qnt")) {
-      return -1;
-    }
-    int chunk = Integer.parseInt(name.substring(6, 11));
-    long inChunk = Math.clamp((long) size - (long) chunk * CHUNK_CODES, 0, CHUNK_CODES);
-    return HEADER + inChunk * codeBytes;
+    return ChunkFiles.usedBytes(dir, file, "codes", "qnt", size, CHUNK_CODES, codeBytes);
   }
 
   /** Forces the mapped chunks to disk. */

@@ -40,7 +40,7 @@ public final class OffHeapVectors implements AutoCloseable {
   static final int MAGIC = 0x51564543; // "QVEC"
   static final int VERSION = 2;
   public static final int CHUNK_VECTORS = 1 << 14;
-  private static final long HEADER = 64;
+  private static final long HEADER = ChunkFiles.HEADER;
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final ValueLayout.OfFloat FLOAT =
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
@@ -145,16 +145,7 @@ public final class OffHeapVectors implements AutoCloseable {
    * mapped at its full size, mostly zeros while it fills (4 GiB for 65,536-d vectors).
    */
   public long usedBytes(Path file) {
-    if (!dir.equals(file.getParent())) {
-      return -1;
-    }
-    String name = file.getFileName().toString();
-    if (!name.matches("chunk-\\d{5}\\.vec")) {
-      return -1;
-    }
-    int chunk = Integer.parseInt(name.substring(6, 11));
-    long inChunk = Math.clamp((long) size - (long) chunk * CHUNK_VECTORS, 0, CHUNK_VECTORS);
-    return HEADER + inChunk * vectorBytes;
+    return ChunkFiles.usedBytes(dir, file, "chunk", "vec", size, CHUNK_VECTORS, vectorBytes);
   }
 
   /** Reads every mapped chunk into memory now (vectors kept in RAM: {@code on_disk} false). */

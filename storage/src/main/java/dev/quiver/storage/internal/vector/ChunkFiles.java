@@ -1,0 +1,41 @@
+package dev.quiver.storage.internal.vector;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * The layout the memory-mapped stores share: fixed-size records in chunk files named {@code
+ * <prefix>-NNNNN.<extension>}, each a 64-byte header and then its records. Stateless (static
+ * methods only), so thread-safe.
+ */
+public final class ChunkFiles {
+  /** Bytes before a chunk's first record. */
+  public static final long HEADER = 64;
+
+  private ChunkFiles() {}
+
+  /**
+   * How many bytes of {@code file} hold the first {@code size} records, if it is one of the chunks
+   * named {@code prefix-NNNNN.extension} in {@code dir}, else -1. A snapshot copies just these: a
+   * chunk is mapped at its full size, mostly zeros while it fills.
+   */
+  public static long usedBytes(
+      Path dir,
+      Path file,
+      String prefix,
+      String extension,
+      long size,
+      int perChunk,
+      long recordBytes) {
+    if (!dir.equals(file.getParent())) {
+      return -1;
+    }
+    String name = file.getFileName().toString();
+    if (!name.matches(Pattern.quote(prefix) + "-\\d{5}\\." + Pattern.quote(extension))) {
+      return -1;
+    }
+    int chunk = Integer.parseInt(name.substring(prefix.length() + 1, prefix.length() + 6));
+    long inChunk = Math.clamp(size - (long) chunk * perChunk, 0, perChunk);
+    return HEADER + inChunk * recordBytes;
+  }
+}
