@@ -17,7 +17,9 @@ import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import dev.quiver.storage.internal.files.Archives;
 import dev.quiver.testing.TestSeed;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.zip.ZipOutputStream;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +71,47 @@ class QuantizedSearchTest {
     }
     check(Distance.EUCLID, BINARY, 0.5, 4.0);
     check(Distance.EUCLID, BINARY_8BIT_QUERY, 0.5, 4.0);
+  }
+
+  /**
+   * A snapshot carries the codes up to the last slot (not the mapped chunk), and the restored shard
+   * searches them at once, without training again.
+   */
+  @Test
+  void snapshotsCarryTheCodes() throws Exception {
+    Random random = new Random(TestSeed.of("snapshotsCarryTheCodes"));
+    float[][] projection = new float[DIM][LATENT];
+    for (float[] row : projection) {
+      for (int j = 0; j < LATENT; j++) {
+        row[j] = (float) random.nextGaussian();
+      }
+    }
+    List<Point> points = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      points.add(new Point(PointId.of(i), Map.of("", embedding(random, projection)), null));
+    }
+    float[] query = embedding(random, projection);
+    var estimates = new QuantizationParams(false, false, null);
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    List<ScoredPoint> before;
+    try (LocalShard shard = new LocalShard(dir.resolve("s"), config(Distance.DOT, SCALAR))) {
+      shard.apply(1, new UpdateOp.Upsert(points));
+      shard.awaitIndexed();
+      before = shard.search(request(query, false, estimates));
+      try (ZipOutputStream zip = new ZipOutputStream(archive)) {
+        shard.snapshotTo(zip, "");
+      }
+    }
+    Path file = dir.resolve("s.zip");
+    Files.write(file, archive.toByteArray());
+    Archives.unzip(file, dir.resolve("restored"));
+    try (LocalShard restored =
+        new LocalShard(dir.resolve("restored"), config(Distance.DOT, SCALAR))) {
+      assertThat(restored.spaces.get("").quantized()).isTrue();
+      assertThat(restored.search(request(query, false, estimates)))
+          .extracting(ScoredPoint::id)
+          .isEqualTo(ids(before));
+    }
   }
 
   private void check(Distance distance, Quantization q, double minRecall, double oversampling) {
