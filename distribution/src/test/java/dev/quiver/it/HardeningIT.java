@@ -439,8 +439,8 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"
-            + "{\"encoding\":\"two_bits\"}}}}",
-        "vectors.quantization_config.binary.encoding: two_bits"
+            + "{\"encoding\":\"two_bits\"},\"product\":{\"compression\":\"x4\"}}}}",
+        "vectors.quantization_config"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"sparse_vectors\":{\"t\":"

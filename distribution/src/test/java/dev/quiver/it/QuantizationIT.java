@@ -55,8 +55,10 @@ class QuantizationIT extends SingleNodeFixture {
 
     String query = vector(random);
     JsonNode exact = search(rest, query, "{\"exact\":true}");
-    JsonNode rescored = search(rest, query, "{\"quantization\":{\"oversampling\":2.0}}");
-    JsonNode estimated = search(rest, query, "{\"quantization\":{\"rescore\":false}}");
+    JsonNode rescored =
+        search(rest, query, "{\"quantization\":{\"rescore\":true,\"oversampling\":2.0}}");
+    // scalar codes are not rescored unless asked, as in Qdrant
+    JsonNode estimated = search(rest, query, "{}");
     Map<Long, Float> exactScores = scores(exact);
     // rescored: the full vectors' scores, for the points both found
     scores(rescored)
@@ -108,19 +110,19 @@ class QuantizationIT extends SingleNodeFixture {
     assertThat(product.status()).isEqualTo(400);
     assertThat(product.error()).contains("`quantization_config.product`");
 
-    // PATCH: the vector gets binary codes of its own, the collection's scalar ones go
+    // PATCH: the vector gets two-bit binary codes of its own, the collection's scalar ones go
     Rest.Answer patched =
         rest.call(
             "PATCH",
             C,
             "/collections/q",
             "{\"quantization_config\":\"Disabled\",\"vectors\":{\"\":{\"quantization_config\":"
-                + "{\"binary\":{\"query_encoding\":\"scalar8bits\"}}}}}");
+                + "{\"binary\":{\"encoding\":\"two_bits\",\"query_encoding\":\"scalar8bits\"}}}}}");
     assertThat(patched.status()).as(patched.body()).isEqualTo(200);
     config = rest.call("GET", C, "/collections/q", null).result().get("config");
     assertThat(config.get("quantization_config").isNull()).isTrue();
     assertThat(config.at("/params/vectors/quantization_config").toString())
-        .isEqualTo("{\"binary\":{\"query_encoding\":\"scalar8bits\"}}");
+        .isEqualTo("{\"binary\":{\"encoding\":\"two_bits\",\"query_encoding\":\"scalar8bits\"}}");
     awaitGreen(rest, "q");
     assertThat(search(rest, query, "{\"quantization\":{\"oversampling\":3}}").size()).isEqualTo(10);
 

@@ -7,9 +7,9 @@ import java.util.Locale;
  * vectors that the graph walk scores instead of the full vectors, which then rescore the best
  * candidates. Immutable values.
  *
- * <p>{@link Scalar} (int8) and {@link Binary} are served; {@link Product} and {@link Turbo} are
- * parsed so that the edges can name them when they refuse them. {@link Disabled} is only an update
- * ("turn it off"); a configuration never holds it.
+ * <p>{@link Scalar} (int8) and {@link Binary} (every encoding) are served; {@link Product} and
+ * {@link Turbo} are parsed so that the edges can name them when they refuse them. {@link Disabled}
+ * is only an update ("turn it off"); a configuration never holds it.
  */
 public sealed interface Quantization {
 
@@ -40,7 +40,15 @@ public sealed interface Quantization {
   default int codeBytes(int dim) {
     return switch (this) {
       case Scalar s -> dim;
-      case Binary b -> Long.BYTES * ((dim + 63) / 64) + 2 * Float.BYTES;
+      case Binary b ->
+          Long.BYTES
+                  * ((dim + 63) / 64
+                      + switch (b.encodingOrDefault()) {
+                        case ONE_BIT -> 0;
+                        case TWO_BITS -> (dim + 63) / 64;
+                        case ONE_AND_HALF_BITS -> ((dim + 1) / 2 + 63) / 64;
+                      })
+              + 2 * Float.BYTES;
       case Product p -> 0;
       case Turbo t -> 0;
       case Disabled d -> 0;

@@ -2,9 +2,10 @@ package dev.quiver.storage;
 
 /**
  * A search's {@code params.quantization}: whether to walk the quantized codes at all ({@code
- * ignore}), whether to rescore the candidates with the full vectors ({@code rescore}; null: yes, as
- * Qdrant decides when the vectors are at hand), and how many more candidates than the limit to take
- * from the codes for rescoring ({@code oversampling}, at least 1; null: 1). Immutable.
+ * ignore}), whether to rescore the candidates with the full vectors ({@code rescore}; null: as
+ * Qdrant decides, yes for binary codes and no for scalar ones), and how many more candidates than
+ * the limit to take from the codes for rescoring ({@code oversampling}, at least 1; null: 1).
+ * Immutable.
  */
 public record QuantizationParams(boolean ignore, Boolean rescore, Double oversampling) {
   /** The most {@code oversampling} a request may ask for. */
@@ -17,9 +18,20 @@ public record QuantizationParams(boolean ignore, Boolean rescore, Double oversam
     }
   }
 
-  /** Whether candidates are rescored with the full vectors. */
-  public boolean rescoreOrDefault() {
-    return rescore == null || rescore;
+  /**
+   * Whether candidates are rescored with the full vectors, {@code byDefault} when the request does
+   * not say.
+   */
+  public boolean rescoreOr(boolean byDefault) {
+    return rescore == null ? byDefault : rescore;
+  }
+
+  /**
+   * Qdrant's default for {@code rescore}: binary codes lose too much to rank by alone; scalar codes
+   * rank close enough.
+   */
+  public static boolean rescoresByDefault(Quantization q) {
+    return q instanceof Quantization.Binary;
   }
 
   /** The oversampling in force. */

@@ -444,7 +444,7 @@ final class CollectionProto {
               : v.getParamsMap().getMapMap();
       diffs.forEach(
           (name, diff) -> {
-            String at = "vectors_config." + name;
+            String at = name.isEmpty() ? "vectors_config" : "vectors_config." + name;
             ProtoFields.onlyImplemented(diff, at, Set.of("quantization_config"));
             if (diff.hasQuantizationConfig()) {
               vectorQuantization.put(

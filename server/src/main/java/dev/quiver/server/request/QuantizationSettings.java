@@ -7,10 +7,9 @@ import dev.quiver.storage.VectorParams;
 
 /**
  * The checks both edges make on a {@code quantization_config} and on a search's {@code
- * params.quantization}: the kinds Quiver serves (scalar int8, binary with one bit a component and
- * any query encoding) are taken, the others refused by name, and a configuration that would leave a
- * vector unquantized while saying otherwise (a multivector) is refused. Stateless (static methods
- * only), so thread-safe.
+ * params.quantization}: the kinds Quiver serves (scalar int8, binary with any encoding) are taken,
+ * the others refused by name, and a configuration that would leave a vector unquantized while
+ * saying otherwise (a multivector) is refused. Stateless (static methods only), so thread-safe.
  */
 public final class QuantizationSettings {
   private QuantizationSettings() {}
@@ -36,14 +35,6 @@ public final class QuantizationSettings {
                   + path
                   + ".turbo` is not supported by Quiver: turbo quantization is not implemented;"
                   + " use `scalar` or `binary`");
-      case Quantization.Binary b
-          when b.encodingOrDefault() != Quantization.BinaryEncoding.ONE_BIT ->
-          throw new RequestException.Unsupported(
-              "Bad request: `"
-                  + path
-                  + ".binary.encoding: "
-                  + b.encoding().wireName()
-                  + "` is not supported by Quiver: binary codes have one bit a component");
       default -> {
         return q;
       }

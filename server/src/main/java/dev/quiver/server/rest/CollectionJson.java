@@ -485,7 +485,7 @@ final class CollectionJson {
           .properties()
           .forEach(
               e -> {
-                String at = "vectors." + e.getKey();
+                String at = e.getKey().isEmpty() ? "vectors" : "vectors." + e.getKey();
                 ObjectNode diff = object(e.getValue(), at);
                 onlyImplemented(diff, at, Set.of("quantization_config"));
                 Quantization q =

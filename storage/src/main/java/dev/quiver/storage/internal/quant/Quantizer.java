@@ -42,7 +42,7 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer {
   static Quantizer train(Quantization config, Distance distance, int dim, List<float[]> sample) {
     return switch (config) {
       case Quantization.Scalar s -> ScalarQuantizer.train(s, distance, dim, sample);
-      case Quantization.Binary b -> new BinaryQuantizer(b, distance, dim);
+      case Quantization.Binary b -> BinaryQuantizer.train(b, distance, dim, sample);
       default ->
           throw new IllegalArgumentException(
               config.getClass().getSimpleName() + " quantization is not served");
@@ -53,7 +53,7 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer {
       throws IOException {
     return switch (config) {
       case Quantization.Scalar s -> ScalarQuantizer.read(in, distance, dim);
-      case Quantization.Binary b -> new BinaryQuantizer(b, distance, dim);
+      case Quantization.Binary b -> BinaryQuantizer.read(in, b, distance, dim);
       default ->
           throw new IllegalArgumentException(
               config.getClass().getSimpleName() + " quantization is not served");
@@ -62,8 +62,6 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer {
 
   /** Whether this kind of quantization is served (the others are refused at the edges). */
   static boolean served(Quantization config) {
-    return config instanceof Quantization.Scalar
-        || (config instanceof Quantization.Binary b
-            && b.encodingOrDefault() == Quantization.BinaryEncoding.ONE_BIT);
+    return config instanceof Quantization.Scalar || config instanceof Quantization.Binary;
   }
 }

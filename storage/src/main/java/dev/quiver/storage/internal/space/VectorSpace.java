@@ -268,12 +268,14 @@ public final class VectorSpace implements AutoCloseable {
 
   /**
    * Candidates found over the codes, as a search returns them: unless {@code params} turns
-   * rescoring off, the best {@code candidates} are rescored with the full vectors (Qdrant's
-   * oversampling); without rescoring the similarities stay the codes' estimates.
+   * rescoring off (or leaves it to the default, which is off for scalar codes, as in Qdrant), the
+   * best {@code candidates} are rescored with the full vectors (Qdrant's oversampling); without
+   * rescoring the similarities stay the codes' estimates.
    */
   private HnswIndex.Candidates rescored(
       HnswIndex.Candidates found, float[] q, int keep, int candidates, QuantizationParams params) {
-    if (params != null && !params.rescoreOrDefault()) {
+    boolean byDefault = QuantizationParams.rescoresByDefault(quantization);
+    if (!(params == null ? byDefault : params.rescoreOr(byDefault))) {
       return found;
     }
     int[] ranked = found.bestFirstPositions();

@@ -48,6 +48,14 @@ class QuantizedSearchTest {
 
   private static final Quantization SCALAR = new Quantization.Scalar(0.99f, null, null);
   private static final Quantization BINARY = new Quantization.Binary(null, null, true, null);
+  private static final Quantization TWO_BITS =
+      new Quantization.Binary(Quantization.BinaryEncoding.TWO_BITS, null, null, null);
+  private static final Quantization ONE_AND_HALF_BITS_8BIT_QUERY =
+      new Quantization.Binary(
+          Quantization.BinaryEncoding.ONE_AND_HALF_BITS,
+          Quantization.BinaryQueryEncoding.SCALAR8BITS,
+          null,
+          null);
   private static final Quantization BINARY_8BIT_QUERY =
       new Quantization.Binary(null, Quantization.BinaryQueryEncoding.SCALAR8BITS, null, null);
 
@@ -71,6 +79,18 @@ class QuantizedSearchTest {
     }
     check(Distance.EUCLID, BINARY, 0.5, 4.0);
     check(Distance.EUCLID, BINARY_8BIT_QUERY, 0.5, 4.0);
+  }
+
+  /**
+   * Two bits (and one and a half) per component keep the magnitudes one bit loses: every distance
+   * does at least as well as one bit does on Cosine.
+   */
+  @Test
+  void twoAndOneAndAHalfBitCodesKeepMagnitudes() {
+    for (Distance d : Distance.values()) {
+      check(d, TWO_BITS, 0.75, 4.0);
+      check(d, ONE_AND_HALF_BITS_8BIT_QUERY, 0.75, 4.0);
+    }
   }
 
   /**
@@ -137,7 +157,7 @@ class QuantizedSearchTest {
       shard.awaitIndexed();
       assertThat(at.resolve("vectors/0/codes-00000.qnt")).exists();
       assertThat(shard.spaces.get("").codeBytes()).isEqualTo(q.codeBytes(DIM));
-      var params = new QuantizationParams(false, null, oversampling);
+      var params = new QuantizationParams(false, true, oversampling);
       double hits = 0;
       double plainHits = 0;
       boolean estimatesDiffer = false;
