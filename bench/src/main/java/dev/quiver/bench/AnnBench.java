@@ -193,6 +193,15 @@ public final class AnnBench {
             new Quantization.Binary(null, null, true, null),
             new QuantizationParams(false, true, 4.0)));
     QUANTIZED.put(
+        "quiver bq2",
+        new Quantized(
+            new Quantization.Binary(Quantization.BinaryEncoding.TWO_BITS, null, true, null),
+            new QuantizationParams(false, true, 4.0)));
+    QUANTIZED.put(
+        "quiver pq-x16",
+        new Quantized(
+            new Quantization.Product("x16", true, null), new QuantizationParams(false, true, 4.0)));
+    QUANTIZED.put(
         "quiver bq-q8",
         new Quantized(
             new Quantization.Binary(null, Quantization.BinaryQueryEncoding.SCALAR8BITS, true, null),

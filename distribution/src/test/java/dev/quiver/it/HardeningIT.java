@@ -423,11 +423,6 @@ class HardeningIT {
   void unimplementedSettingsAreRefusedByName() throws Exception {
     String[][] refused = {
       {
-        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"product\":"
-            + "{\"compression\":\"x16\"}}}",
-        "quantization_config.product"
-      },
-      {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"turbo\":"
             + "{\"bits\":\"bits2\"}}}",
         "quantization_config.turbo"
@@ -439,7 +434,7 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"
-            + "{\"encoding\":\"two_bits\"},\"product\":{\"compression\":\"x4\"}}}}",
+            + "{\"encoding\":\"two_bits\"},\"turbo\":{}}}}",
         "vectors.quantization_config"
       },
       {

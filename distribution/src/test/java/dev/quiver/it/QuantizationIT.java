@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
  * Quantization as Qdrant users configure it: {@code quantization_config} on a collection and on a
  * vector, shown back as set, changed and turned off by {@code PATCH}; searches walking the codes,
  * with rescoring (the full vectors' scores) or without (the codes' estimates), over REST and
- * through the official gRPC client; settings Quiver does not serve refused by name; the codes
- * across a restart. Every REST answer is checked against the OpenAPI document.
+ * through the official gRPC client (product quantization created there); settings Quiver does not
+ * serve refused by name; the codes across a restart. Every REST answer is checked against the
+ * OpenAPI document.
  */
 class QuantizationIT extends SingleNodeFixture {
   private static final int DIM = 32;
@@ -101,14 +102,14 @@ class QuantizationIT extends SingleNodeFixture {
                 + ",\"limit\":3,\"params\":{\"quantization\":{\"oversampling\":0.5}}}");
     assertThat(oversampling.status()).isEqualTo(422);
     assertThat(oversampling.error()).contains("params.quantization.oversampling");
-    Rest.Answer product =
+    Rest.Answer turbo =
         rest.call(
             "PATCH",
             C,
             "/collections/q",
-            "{\"quantization_config\":{\"product\":{\"compression\":\"x32\"}}}");
-    assertThat(product.status()).isEqualTo(400);
-    assertThat(product.error()).contains("`quantization_config.product`");
+            "{\"quantization_config\":{\"turbo\":{\"bits\":\"bits2\"}}}");
+    assertThat(turbo.status()).isEqualTo(400);
+    assertThat(turbo.error()).contains("`quantization_config.turbo`");
 
     // PATCH: the vector gets two-bit binary codes of its own, the collection's scalar ones go
     Rest.Answer patched =
@@ -151,12 +152,16 @@ class QuantizationIT extends SingleNodeFixture {
                                   .setDistance(Collections.Distance.Dot)))
                   .setQuantizationConfig(
                       Collections.QuantizationConfig.newBuilder()
-                          .setBinary(
-                              Collections.BinaryQuantization.newBuilder().setAlwaysRam(true)))
+                          .setProduct(
+                              Collections.ProductQuantization.newBuilder()
+                                  .setCompression(Collections.CompressionRatio.x8)
+                                  .setAlwaysRam(true)))
                   .build())
           .get();
       Collections.CollectionInfo info = client.getCollectionInfoAsync("g").get();
-      assertThat(info.getConfig().getQuantizationConfig().getBinary().getAlwaysRam()).isTrue();
+      assertThat(info.getConfig().getQuantizationConfig().getProduct().getCompression())
+          .isEqualTo(Collections.CompressionRatio.x8);
+      assertThat(info.getConfig().getQuantizationConfig().getProduct().getAlwaysRam()).isTrue();
       var refused =
           client.createCollectionAsync(
               Collections.CreateCollection.newBuilder()
@@ -169,13 +174,13 @@ class QuantizationIT extends SingleNodeFixture {
                                   .setDistance(Collections.Distance.Dot)))
                   .setQuantizationConfig(
                       Collections.QuantizationConfig.newBuilder()
-                          .setProduct(
-                              Collections.ProductQuantization.newBuilder()
-                                  .setCompression(Collections.CompressionRatio.x16)))
+                          .setTurboquant(
+                              Collections.TurboQuantization.newBuilder()
+                                  .setBits(Collections.TurboQuantBitSize.Bits4)))
                   .build());
       assertThat(catchThrowable(refused::get).getCause().getMessage())
           .contains("INVALID_ARGUMENT")
-          .contains("quantization_config.product");
+          .contains("quantization_config.turbo");
       var found =
           client
               .queryAsync(

@@ -7,9 +7,9 @@ import java.util.Locale;
  * vectors that the graph walk scores instead of the full vectors, which then rescore the best
  * candidates. Immutable values.
  *
- * <p>{@link Scalar} (int8) and {@link Binary} (every encoding) are served; {@link Product} and
- * {@link Turbo} are parsed so that the edges can name them when they refuse them. {@link Disabled}
- * is only an update ("turn it off"); a configuration never holds it.
+ * <p>{@link Scalar} (int8), {@link Binary} (every encoding) and {@link Product} are served; {@link
+ * Turbo} is parsed so that the edges can name it when they refuse it. {@link Disabled} is only an
+ * update ("turn it off"); a configuration never holds it.
  */
 public sealed interface Quantization {
 
@@ -49,7 +49,7 @@ public sealed interface Quantization {
                         case ONE_AND_HALF_BITS -> ((dim + 1) / 2 + 63) / 64;
                       })
               + 2 * Float.BYTES;
-      case Product p -> 0;
+      case Product p -> (dim + productWidth(p.compression()) - 1) / productWidth(p.compression());
       case Turbo t -> 0;
       case Disabled d -> 0;
     };
@@ -95,7 +95,27 @@ public sealed interface Quantization {
 
   /** Product quantization, with Qdrant's {@code compression} ratio (x4 … x64). */
   record Product(String compression, Boolean alwaysRam, SparseVectorParams.Memory memory)
-      implements Quantization {}
+      implements Quantization {
+    public Product {
+      productWidth(compression); // refuses an unknown ratio
+    }
+  }
+
+  /**
+   * Components one product-quantization byte stands for at {@code compression} (x4 … x64 against
+   * float32: 1 … 16).
+   */
+  static int productWidth(String compression) {
+    return switch (compression) {
+      case "x4" -> 1;
+      case "x8" -> 2;
+      case "x16" -> 4;
+      case "x32" -> 8;
+      case "x64" -> 16;
+      case null, default ->
+          throw new IllegalArgumentException("unknown compression " + compression);
+    };
+  }
 
   /** Qdrant's TurboQuant-style quantization, with its {@code bits} (null: the default). */
   record Turbo(String bits, Boolean alwaysRam, SparseVectorParams.Memory memory)

@@ -59,6 +59,10 @@ final class QuantizationProto {
   }
 
   private static Quantization product(Collections.ProductQuantization p) {
+    if (p.getCompression() == Collections.CompressionRatio.UNRECOGNIZED) {
+      throw new RequestException.Invalid(
+          "body", "product.compression", "unknown compression ratio");
+    }
     return new Quantization.Product(
         p.getCompression().name(), p.hasAlwaysRam() ? p.getAlwaysRam() : null, null);
   }
@@ -141,7 +145,16 @@ final class QuantizationProto {
         }
         out.setBinary(m);
       }
-      case Quantization.Product _, Quantization.Turbo _, Quantization.Disabled _ ->
+      case Quantization.Product p -> {
+        var m =
+            Collections.ProductQuantization.newBuilder()
+                .setCompression(Collections.CompressionRatio.valueOf(p.compression()));
+        if (p.alwaysRam() != null) {
+          m.setAlwaysRam(p.alwaysRam());
+        }
+        out.setProduct(m);
+      }
+      case Quantization.Turbo _, Quantization.Disabled _ ->
           throw new IllegalArgumentException("not a served quantization: " + q);
     }
     return out.build();

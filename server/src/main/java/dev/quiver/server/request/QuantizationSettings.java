@@ -7,9 +7,10 @@ import dev.quiver.storage.VectorParams;
 
 /**
  * The checks both edges make on a {@code quantization_config} and on a search's {@code
- * params.quantization}: the kinds Quiver serves (scalar int8, binary with any encoding) are taken,
- * the others refused by name, and a configuration that would leave a vector unquantized while
- * saying otherwise (a multivector) is refused. Stateless (static methods only), so thread-safe.
+ * params.quantization}: the kinds Quiver serves (scalar int8, binary with any encoding, product)
+ * are taken, the others refused by name, and a configuration that would leave a vector unquantized
+ * while saying otherwise (a multivector) is refused. Stateless (static methods only), so
+ * thread-safe.
  */
 public final class QuantizationSettings {
   private QuantizationSettings() {}
@@ -23,18 +24,12 @@ public final class QuantizationSettings {
       case null -> {
         return null;
       }
-      case Quantization.Product p ->
-          throw new RequestException.Unsupported(
-              "Bad request: `"
-                  + path
-                  + ".product` is not supported by Quiver: product quantization is not"
-                  + " implemented; use `scalar` or `binary`");
       case Quantization.Turbo t ->
           throw new RequestException.Unsupported(
               "Bad request: `"
                   + path
                   + ".turbo` is not supported by Quiver: turbo quantization is not implemented;"
-                  + " use `scalar` or `binary`");
+                  + " use `scalar`, `binary` or `product`");
       default -> {
         return q;
       }

@@ -14,7 +14,7 @@ import java.util.List;
  * (from a sample of the vectors) and is immutable after; its parameters are written beside the
  * codes, so reopened codes are read with the quantizer that wrote them. Thread-safe: immutable.
  */
-public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer {
+public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer, ProductQuantizer {
 
   /** Bytes one code takes. */
   int codeBytes();
@@ -43,6 +43,8 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer {
     return switch (config) {
       case Quantization.Scalar s -> ScalarQuantizer.train(s, distance, dim, sample);
       case Quantization.Binary b -> BinaryQuantizer.train(b, distance, dim, sample);
+      case Quantization.Product p ->
+          ProductQuantizer.train(p.compression(), distance, dim, sample, 42);
       default ->
           throw new IllegalArgumentException(
               config.getClass().getSimpleName() + " quantization is not served");
@@ -54,6 +56,7 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer {
     return switch (config) {
       case Quantization.Scalar s -> ScalarQuantizer.read(in, distance, dim);
       case Quantization.Binary b -> BinaryQuantizer.read(in, b, distance, dim);
+      case Quantization.Product p -> ProductQuantizer.read(in, p.compression(), distance, dim);
       default ->
           throw new IllegalArgumentException(
               config.getClass().getSimpleName() + " quantization is not served");
@@ -62,6 +65,8 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer {
 
   /** Whether this kind of quantization is served (the others are refused at the edges). */
   static boolean served(Quantization config) {
-    return config instanceof Quantization.Scalar || config instanceof Quantization.Binary;
+    return config instanceof Quantization.Scalar
+        || config instanceof Quantization.Binary
+        || config instanceof Quantization.Product;
   }
 }

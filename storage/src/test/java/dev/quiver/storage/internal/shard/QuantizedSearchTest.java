@@ -56,6 +56,8 @@ class QuantizedSearchTest {
           Quantization.BinaryQueryEncoding.SCALAR8BITS,
           null,
           null);
+  private static final Quantization PRODUCT_X8 = new Quantization.Product("x8", null, null);
+  private static final Quantization PRODUCT_X32 = new Quantization.Product("x32", null, null);
   private static final Quantization BINARY_8BIT_QUERY =
       new Quantization.Binary(null, Quantization.BinaryQueryEncoding.SCALAR8BITS, null, null);
 
@@ -79,6 +81,18 @@ class QuantizedSearchTest {
     }
     check(Distance.EUCLID, BINARY, 0.5, 4.0);
     check(Distance.EUCLID, BINARY_8BIT_QUERY, 0.5, 4.0);
+  }
+
+  /**
+   * Product codes: x8 (two components a byte) ranks close to the full vectors; x32 (eight a byte)
+   * needs the oversampling.
+   */
+  @Test
+  void productCodesRankWithTheirCentroids() {
+    for (Distance d : List.of(Distance.DOT, Distance.EUCLID, Distance.MANHATTAN)) {
+      check(d, PRODUCT_X8, 0.9, 2.0);
+    }
+    check(Distance.COSINE, PRODUCT_X32, 0.75, 4.0);
   }
 
   /**
