@@ -202,6 +202,14 @@ public final class AnnBench {
         new Quantized(
             new Quantization.Product("x16", true, null), new QuantizationParams(false, true, 4.0)));
     QUANTIZED.put(
+        "quiver tq4",
+        new Quantized(
+            new Quantization.Turbo("bits4", true, null), new QuantizationParams(false, true, 2.0)));
+    QUANTIZED.put(
+        "quiver tq2",
+        new Quantized(
+            new Quantization.Turbo("bits2", true, null), new QuantizationParams(false, true, 4.0)));
+    QUANTIZED.put(
         "quiver bq-q8",
         new Quantized(
             new Quantization.Binary(null, Quantization.BinaryQueryEncoding.SCALAR8BITS, true, null),

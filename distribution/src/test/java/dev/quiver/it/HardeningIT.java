@@ -423,11 +423,6 @@ class HardeningIT {
   void unimplementedSettingsAreRefusedByName() throws Exception {
     String[][] refused = {
       {
-        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":{\"turbo\":"
-            + "{\"bits\":\"bits2\"}}}",
-        "quantization_config.turbo"
-      },
-      {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"strict_mode_config\":{\"enabled\":"
             + "true,\"max_resident_memory_percent\":10}}",
         "strict_mode_config.max_resident_memory_percent"
@@ -436,6 +431,11 @@ class HardeningIT {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\",\"quantization_config\":{\"binary\":"
             + "{\"encoding\":\"two_bits\"},\"turbo\":{}}}}",
         "vectors.quantization_config"
+      },
+      {
+        "{\"vectors\":{\"size\":4,\"distance\":\"Manhattan\"},\"quantization_config\":"
+            + "{\"turbo\":{\"bits\":\"bits2\"}}}",
+        "quantization_config.turbo"
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"sparse_vectors\":{\"t\":"

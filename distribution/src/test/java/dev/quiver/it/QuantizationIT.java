@@ -104,12 +104,13 @@ class QuantizationIT extends SingleNodeFixture {
     assertThat(oversampling.error()).contains("params.quantization.oversampling");
     Rest.Answer turbo =
         rest.call(
-            "PATCH",
+            "PUT",
             C,
-            "/collections/q",
-            "{\"quantization_config\":{\"turbo\":{\"bits\":\"bits2\"}}}");
+            "/collections/bad",
+            "{\"vectors\":{\"size\":4,\"distance\":\"Manhattan\"},\"quantization_config\":"
+                + "{\"turbo\":{\"bits\":\"bits2\"}}}");
     assertThat(turbo.status()).isEqualTo(400);
-    assertThat(turbo.error()).contains("`quantization_config.turbo`");
+    assertThat(turbo.error()).contains("`quantization_config.turbo` of Manhattan vector");
 
     // PATCH: the vector gets two-bit binary codes of its own, the collection's scalar ones go
     Rest.Answer patched =
@@ -171,7 +172,7 @@ class QuantizationIT extends SingleNodeFixture {
                           .setParams(
                               Collections.VectorParams.newBuilder()
                                   .setSize(DIM)
-                                  .setDistance(Collections.Distance.Dot)))
+                                  .setDistance(Collections.Distance.Manhattan)))
                   .setQuantizationConfig(
                       Collections.QuantizationConfig.newBuilder()
                           .setTurboquant(

@@ -1,6 +1,7 @@
 package dev.quiver.storage;
 
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Qdrant's {@code quantization_config} of a collection or of one dense vector: compact codes of the
@@ -50,7 +51,7 @@ public sealed interface Quantization {
                       })
               + 2 * Float.BYTES;
       case Product p -> (dim + productWidth(p.compression()) - 1) / productWidth(p.compression());
-      case Turbo t -> 0;
+      case Turbo t -> turboCodeBytes(t.bits(), dim);
       case Disabled d -> 0;
     };
   }
@@ -117,9 +118,35 @@ public sealed interface Quantization {
     };
   }
 
-  /** Qdrant's TurboQuant-style quantization, with its {@code bits} (null: the default). */
+  /**
+   * Qdrant's TurboQuant-style quantization, with its {@code bits} ({@code bits1}, {@code bits1_5},
+   * {@code bits2}, {@code bits4}; null: {@code bits4}).
+   */
   record Turbo(String bits, Boolean alwaysRam, SparseVectorParams.Memory memory)
-      implements Quantization {}
+      implements Quantization {
+    public Turbo {
+      if (bits != null && !Set.of("bits1", "bits1_5", "bits2", "bits4").contains(bits)) {
+        throw new IllegalArgumentException("unknown turbo bits " + bits);
+      }
+    }
+  }
+
+  /**
+   * A turbo code's bytes: the rotation runs over the dimension padded to a power of two ({@code
+   * bits1_5}: 1.5 times the dimension, one bit for each of those coordinates), then two floats.
+   */
+  private static int turboCodeBytes(String bits, int dim) {
+    if ("bits1_5".equals(bits)) {
+      return Long.BYTES * (((dim * 3 + 1) / 2 + 63) / 64) + 2 * Float.BYTES;
+    }
+    int padded = Integer.highestOneBit(Math.max(1, dim - 1)) << 1;
+    return switch (bits == null ? "bits4" : bits) {
+          case "bits1" -> Long.BYTES * ((padded + 63) / 64);
+          case "bits2" -> 2 * Long.BYTES * ((padded + 63) / 64);
+          default -> (padded + 1) / 2;
+        }
+        + 2 * Float.BYTES;
+  }
 
   /** {@code "Disabled"} in an update: the vector or collection has no quantization after it. */
   record Disabled() implements Quantization {

@@ -3,9 +3,9 @@ package dev.quiver.storage;
 /**
  * A search's {@code params.quantization}: whether to walk the quantized codes at all ({@code
  * ignore}), whether to rescore the candidates with the full vectors ({@code rescore}; null: as
- * Qdrant decides, yes for binary codes and no for scalar ones), and how many more candidates than
- * the limit to take from the codes for rescoring ({@code oversampling}, at least 1; null: 1).
- * Immutable.
+ * Qdrant decides, yes for binary and turbo codes, no for scalar and product ones), and how many
+ * more candidates than the limit to take from the codes for rescoring ({@code oversampling}, at
+ * least 1; null: 1). Immutable.
  */
 public record QuantizationParams(boolean ignore, Boolean rescore, Double oversampling) {
   /** The most {@code oversampling} a request may ask for. */
@@ -31,7 +31,7 @@ public record QuantizationParams(boolean ignore, Boolean rescore, Double oversam
    * rank close enough.
    */
   public static boolean rescoresByDefault(Quantization q) {
-    return q instanceof Quantization.Binary;
+    return q instanceof Quantization.Binary || q instanceof Quantization.Turbo;
   }
 
   /** The oversampling in force. */

@@ -10,9 +10,8 @@ import java.util.Locale;
 
 /**
  * {@code quantization_config} and a search's {@code params.quantization} in the protos: parsed into
- * the engine's {@link Quantization} (checked as the REST edge checks them, kinds Quiver does not
- * serve refused by name) and back. The protos carry {@code always_ram} but no {@code memory}.
- * Stateless (static methods only), so thread-safe.
+ * the engine's {@link Quantization} and back. The protos carry {@code always_ram} but no {@code
+ * memory}. Stateless (static methods only), so thread-safe.
  */
 final class QuantizationProto {
   private QuantizationProto() {}
@@ -27,7 +26,7 @@ final class QuantizationProto {
           case QUANTIZATION_NOT_SET ->
               throw new RequestException.Invalid("body", path, "no quantization given");
         };
-    return QuantizationSettings.served(parsed, path);
+    return parsed;
   }
 
   static Quantization diff(Collections.QuantizationConfigDiff q, String path) {
@@ -41,7 +40,7 @@ final class QuantizationProto {
           case QUANTIZATION_NOT_SET ->
               throw new RequestException.Invalid("body", path, "no quantization given");
         };
-    return QuantizationSettings.served(parsed, path);
+    return parsed;
   }
 
   private static Quantization scalar(Collections.ScalarQuantization s, String path) {
@@ -68,6 +67,9 @@ final class QuantizationProto {
   }
 
   private static Quantization turbo(Collections.TurboQuantization t) {
+    if (t.hasBits() && t.getBits() == Collections.TurboQuantBitSize.UNRECOGNIZED) {
+      throw new RequestException.Invalid("body", "turbo.bits", "unknown bit size");
+    }
     return new Quantization.Turbo(
         t.hasBits() ? t.getBits().name().toLowerCase(Locale.ROOT) : null,
         t.hasAlwaysRam() ? t.getAlwaysRam() : null,
@@ -154,8 +156,18 @@ final class QuantizationProto {
         }
         out.setProduct(m);
       }
-      case Quantization.Turbo _, Quantization.Disabled _ ->
-          throw new IllegalArgumentException("not a served quantization: " + q);
+      case Quantization.Turbo t -> {
+        var m = Collections.TurboQuantization.newBuilder();
+        if (t.bits() != null) {
+          m.setBits(Collections.TurboQuantBitSize.valueOf("Bits" + t.bits().substring(4)));
+        }
+        if (t.alwaysRam() != null) {
+          m.setAlwaysRam(t.alwaysRam());
+        }
+        out.setTurboquant(m);
+      }
+      case Quantization.Disabled _ ->
+          throw new IllegalArgumentException("Disabled is an update, not a quantization");
     }
     return out.build();
   }

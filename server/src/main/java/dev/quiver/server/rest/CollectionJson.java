@@ -10,7 +10,6 @@ import dev.quiver.cluster.ShardOperation;
 import dev.quiver.server.request.CollectionUpdate;
 import dev.quiver.server.request.CreateCollection;
 import dev.quiver.server.request.ImplementedFields;
-import dev.quiver.server.request.QuantizationSettings;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.server.request.SparseSettings;
 import dev.quiver.server.request.StrictModeSettings;
@@ -243,7 +242,7 @@ final class CollectionJson {
                       + path
                       + "`");
         };
-    return QuantizationSettings.served(q, path);
+    return q;
   }
 
   private static SparseVectorParams.Memory memory(ObjectNode c, String at) {

@@ -14,7 +14,8 @@ import java.util.List;
  * (from a sample of the vectors) and is immutable after; its parameters are written beside the
  * codes, so reopened codes are read with the quantizer that wrote them. Thread-safe: immutable.
  */
-public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer, ProductQuantizer {
+public sealed interface Quantizer
+    permits ScalarQuantizer, BinaryQuantizer, ProductQuantizer, TurboQuantizer {
 
   /** Bytes one code takes. */
   int codeBytes();
@@ -45,6 +46,7 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer, Prod
       case Quantization.Binary b -> BinaryQuantizer.train(b, distance, dim, sample);
       case Quantization.Product p ->
           ProductQuantizer.train(p.compression(), distance, dim, sample, 42);
+      case Quantization.Turbo t -> new TurboQuantizer(t.bits(), distance, dim, 42);
       default ->
           throw new IllegalArgumentException(
               config.getClass().getSimpleName() + " quantization is not served");
@@ -57,6 +59,7 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer, Prod
       case Quantization.Scalar s -> ScalarQuantizer.read(in, distance, dim);
       case Quantization.Binary b -> BinaryQuantizer.read(in, b, distance, dim);
       case Quantization.Product p -> ProductQuantizer.read(in, p.compression(), distance, dim);
+      case Quantization.Turbo t -> TurboQuantizer.read(in, t.bits(), distance, dim);
       default ->
           throw new IllegalArgumentException(
               config.getClass().getSimpleName() + " quantization is not served");
@@ -65,8 +68,6 @@ public sealed interface Quantizer permits ScalarQuantizer, BinaryQuantizer, Prod
 
   /** Whether this kind of quantization is served (the others are refused at the edges). */
   static boolean served(Quantization config) {
-    return config instanceof Quantization.Scalar
-        || config instanceof Quantization.Binary
-        || config instanceof Quantization.Product;
+    return config != null && !(config instanceof Quantization.Disabled);
   }
 }

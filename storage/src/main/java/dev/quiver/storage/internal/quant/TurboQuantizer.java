@@ -1,0 +1,270 @@
+package dev.quiver.storage.internal.quant;
+
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.internal.vector.SlotScorer;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * TurboQuant-style codes (Zandieh et al., "TurboQuant", 2025): a vector is rotated by a seeded
+ * randomized Hadamard transform (two rounds of random signs and a fast Walsh-Hadamard transform
+ * over the dimension padded to a power of two), after which every coordinate is close to a normal
+ * of variance {@code |v|² / D}; each coordinate is then stored as the index of its Lloyd-Max level
+ * for a standard normal at 1, 2 or 4 bits ({@code bits1}, {@code bits2}, {@code bits4}), scaled by
+ * the vector's own spread. {@code bits1_5} keeps one bit for each of {@code 1.5 x dim} rotated
+ * coordinates of a transform padded further. Nothing is trained: the rotation's seed is the only
+ * parameter.
+ *
+ * <p>A query is rotated the same way once; since the rotation keeps dot products, the estimate is
+ * {@code sigma_v * sum(q'_i * level(code_i))} (rescaled when only some coordinates are kept). One
+ * and two bits are affine in their bit planes (the levels are symmetric), so they are scored with
+ * the query's 8-bit planes and popcounts; four bits look each coordinate's level up. L2 uses {@code
+ * |q|² + |v|² - 2 * estimate}; L1 is not kept by a rotation, so Manhattan vectors are refused at
+ * the edges. Thread-safe: immutable.
+ */
+final class TurboQuantizer implements Quantizer {
+  private static final ValueLayout.OfLong LONG =
+      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+  private static final ValueLayout.OfFloat FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+
+  private static final float[] LEVELS_1 = LloydMax.levels(2);
+  private static final float[] LEVELS_2 = LloydMax.levels(4);
+  private static final float[] LEVELS_4 = LloydMax.levels(16);
+
+  private final Distance distance;
+  private final int dim;
+  private final int padded; // the transform's size, a power of two
+  private final int kept; // the rotated coordinates stored
+  private final int bits; // per kept coordinate: 1, 2 or 4
+  private final float[] levels;
+  private final float[] thresholds;
+  private final float[] signs1;
+  private final float[] signs2;
+  private final int words;
+  private final long seed;
+
+  TurboQuantizer(String bitSize, Distance distance, int dim, long seed) {
+    this.seed = seed;
+    this.distance = distance;
+    this.dim = dim;
+    boolean oneAndHalf = "bits1_5".equals(bitSize);
+    int wanted = oneAndHalf ? (dim * 3 + 1) / 2 : dim;
+    this.padded = Integer.highestOneBit(Math.max(1, wanted - 1)) << 1;
+    this.kept = oneAndHalf ? wanted : padded;
+    this.bits =
+        switch (bitSize == null ? "bits4" : bitSize) {
+          case "bits1", "bits1_5" -> 1;
+          case "bits2" -> 2;
+          case "bits4" -> 4;
+          default -> throw new IllegalArgumentException("unknown turbo bits " + bitSize);
+        };
+    this.levels = bits == 1 ? LEVELS_1 : bits == 2 ? LEVELS_2 : LEVELS_4;
+    this.thresholds = new float[levels.length - 1];
+    for (int i = 0; i < thresholds.length; i++) {
+      thresholds[i] = (levels[i] + levels[i + 1]) / 2;
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    this.signs1 = new float[padded];
+    this.signs2 = new float[padded];
+    for (int i = 0; i < padded; i++) {
+      signs1[i] = random.nextBoolean() ? 1 : -1;
+      signs2[i] = random.nextBoolean() ? 1 : -1;
+    }
+    this.words = (kept + 63) >>> 6;
+  }
+
+  static TurboQuantizer read(DataInputStream in, String bits, Distance distance, int dim)
+      throws IOException {
+    return new TurboQuantizer(bits, distance, dim, in.readLong());
+  }
+
+  @Override
+  public void write(DataOutputStream out) throws IOException {
+    out.writeLong(seed);
+  }
+
+  @Override
+  public int codeBytes() {
+    int body = bits == 4 ? (kept + 1) / 2 : bits * words * Long.BYTES;
+    return body + 2 * Float.BYTES;
+  }
+
+  /** {@code v} rotated: two rounds of random signs and a normalised Walsh-Hadamard transform. */
+  private float[] rotate(float[] v) {
+    float[] x = new float[padded];
+    for (int i = 0; i < dim; i++) {
+      x[i] = v[i] * signs1[i];
+    }
+    hadamard(x);
+    for (int i = 0; i < padded; i++) {
+      x[i] *= signs2[i];
+    }
+    hadamard(x);
+    return x;
+  }
+
+  /** In place, scaled by {@code 1/sqrt(n)} so that it is orthonormal. */
+  private static void hadamard(float[] x) {
+    int n = x.length;
+    for (int h = 1; h < n; h <<= 1) {
+      for (int i = 0; i < n; i += h << 1) {
+        for (int j = i; j < i + h; j++) {
+          float a = x[j];
+          float b = x[j + h];
+          x[j] = a + b;
+          x[j + h] = a - b;
+        }
+      }
+    }
+    float scale = (float) (1 / Math.sqrt(n));
+    for (int i = 0; i < n; i++) {
+      x[i] *= scale;
+    }
+  }
+
+  private int level(float z) {
+    int k = 0;
+    while (k < thresholds.length && z >= thresholds[k]) {
+      k++;
+    }
+    return k;
+  }
+
+  @Override
+  public void encode(float[] v, MemorySegment dst, long at) {
+    float norm = 0;
+    for (int i = 0; i < dim; i++) {
+      norm += v[i] * v[i];
+    }
+    float sigma = (float) Math.sqrt(norm / padded);
+    float[] r = rotate(v);
+    long body;
+    if (bits == 4) {
+      for (int i = 0; i < kept; i += 2) {
+        int lo = sigma > 0 ? level(r[i] / sigma) : 8;
+        int hi = i + 1 < kept && sigma > 0 ? level(r[i + 1] / sigma) : 8;
+        dst.set(ValueLayout.JAVA_BYTE, at + i / 2, (byte) (lo | hi << 4));
+      }
+      body = (kept + 1) / 2;
+    } else {
+      long[][] plane = new long[bits][words];
+      for (int i = 0; i < kept; i++) {
+        int k = sigma > 0 ? level(r[i] / sigma) : (1 << bits) / 2;
+        for (int b = 0; b < bits; b++) {
+          if ((k >>> b & 1) != 0) {
+            plane[b][i >>> 6] |= 1L << i;
+          }
+        }
+      }
+      for (int b = 0; b < bits; b++) {
+        for (int w = 0; w < words; w++) {
+          dst.set(LONG, at + ((long) b * words + w) * Long.BYTES, plane[b][w]);
+        }
+      }
+      body = (long) bits * words * Long.BYTES;
+    }
+    dst.set(FLOAT, at + body, sigma);
+    dst.set(FLOAT, at + body + Float.BYTES, norm);
+  }
+
+  @Override
+  public SlotScorer scorer(float[] query, Codes codes) {
+    float queryNorm = 0;
+    for (float x : query) {
+      queryNorm += x * x;
+    }
+    float[] r = rotate(query);
+    float[] q = kept < padded ? Arrays.copyOf(r, kept) : r;
+    // with fewer coordinates kept than rotated, their sum estimates kept/padded of the whole
+    float rescale = (float) padded / kept;
+    long body = bits == 4 ? (kept + 1) / 2 : (long) bits * words * Long.BYTES;
+    Estimate estimate = bits == 4 ? lookup(q) : planes(q);
+    float qn = queryNorm;
+    return slot -> {
+      MemorySegment seg = codes.segment(slot);
+      long at = codes.offset(slot);
+      float sigma = seg.get(FLOAT, at + body);
+      float dot = rescale * sigma * estimate.of(seg, at);
+      if (distance == Distance.EUCLID) {
+        return -Math.max(0, qn + seg.get(FLOAT, at + body + Float.BYTES) - 2 * dot);
+      }
+      return dot;
+    };
+  }
+
+  /** {@code sum(q'_i * level(code_i))} for one code. */
+  private interface Estimate {
+    float of(MemorySegment seg, long at);
+  }
+
+  /** Four bits: each coordinate's level looked up. */
+  private Estimate lookup(float[] q) {
+    return (seg, at) -> {
+      float sum = 0;
+      for (int i = 0; i < kept; i += 2) {
+        int packed = seg.get(ValueLayout.JAVA_BYTE, at + i / 2) & 0xFF;
+        sum += q[i] * levels[packed & 15];
+        if (i + 1 < kept) {
+          sum += q[i + 1] * levels[packed >>> 4];
+        }
+      }
+      return sum;
+    };
+  }
+
+  /**
+   * One and two bits: a symmetric set of levels is affine in the index's bits, {@code level = a +
+   * sum_b c_b * bit_b}, so the sum is {@code a * sum(q') + sum_b c_b * sum_set_b(q')}, each taken
+   * with the query's 8-bit planes.
+   */
+  private Estimate planes(float[] q) {
+    float a = levels[0];
+    float[] c = new float[bits];
+    for (int b = 0; b < bits; b++) {
+      c[b] = levels[1 << b] - levels[0];
+    }
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    float total = 0;
+    for (float x : q) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+      total += x;
+    }
+    float step = max > min ? (max - min) / 255 : 1;
+    long[][] plane = new long[8][words];
+    for (int i = 0; i < q.length; i++) {
+      int u = Math.clamp(Math.round((q[i] - min) / step), 0, 255);
+      for (int k = 0; k < 8; k++) {
+        if ((u >>> k & 1) != 0) {
+          plane[k][i >>> 6] |= 1L << i;
+        }
+      }
+    }
+    float lo = min;
+    float base = a * total;
+    return (seg, at) -> {
+      float sum = base;
+      for (int b = 0; b < bits; b++) {
+        long set = 0;
+        long weighted = 0;
+        for (int w = 0; w < words; w++) {
+          long mask = seg.get(LONG, at + ((long) b * words + w) * Long.BYTES);
+          set += Long.bitCount(mask);
+          for (int k = 0; k < 8; k++) {
+            weighted += (long) Long.bitCount(plane[k][w] & mask) << k;
+          }
+        }
+        sum += c[b] * (lo * set + step * weighted);
+      }
+      return sum;
+    };
+  }
+}
