@@ -105,8 +105,9 @@ public final class AnnBench {
       Row exact = measure("quiver exact", 0, ds, q -> quiverSearch(c, q, null, true));
       exactQps = exact.qps();
       // the same graph walked over quantized codes, rescored with the full vectors
+      long metaOp = 1; // the create
       for (var mode : QUANTIZED.entrySet()) {
-        quantize(registry, c, mode.getValue().quantization());
+        quantize(registry, ++metaOp, c, mode.getValue().quantization());
         QuantizationParams params = mode.getValue().params();
         for (int ef : EFS) {
           rows.add(measure(mode.getKey(), ef, ds, q -> quiverSearch(c, q, ef, params)));
@@ -216,11 +217,17 @@ public final class AnnBench {
             new QuantizationParams(false, true, 4.0)));
   }
 
-  /** Sets the collection's quantization and waits for its codes. */
-  private static void quantize(CollectionRegistry registry, Collection c, Quantization q)
+  /**
+   * Sets the collection's quantization (as registry op {@code op}: each op number is applied once)
+   * and waits for its codes.
+   */
+  private static void quantize(CollectionRegistry registry, long op, Collection c, Quantization q)
       throws Exception {
     long start = System.nanoTime();
-    registry.apply(new CollectionMetaOp.UpdateConfig("ann", c.config().withQuantization(q)), 2);
+    registry.apply(new CollectionMetaOp.UpdateConfig("ann", c.config().withQuantization(q)), op);
+    if (!q.equals(c.config().quantization())) {
+      throw new IllegalStateException("the collection did not take " + q);
+    }
     c.writer().awaitIndexed(); // trains the quantizer and encodes every vector
     int dim = c.config().vectors().get(CollectionConfig.DEFAULT_VECTOR).size();
     int codeBytes = q.codeBytes(dim);

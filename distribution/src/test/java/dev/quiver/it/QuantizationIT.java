@@ -127,6 +127,16 @@ class QuantizationIT extends SingleNodeFixture {
         .isEqualTo("{\"binary\":{\"encoding\":\"two_bits\",\"query_encoding\":\"scalar8bits\"}}");
     awaitGreen(rest, "q");
     assertThat(search(rest, query, "{\"quantization\":{\"oversampling\":3}}").size()).isEqualTo(10);
+    // telemetry: each vector's quantization and its bytes a vector (float32 32 x 4 = 128, plus a
+    // two-bit code of one word a plane and three floats = 28)
+    JsonNode memory =
+        rest.call("GET", "/telemetry", "/telemetry?details_level=1", null)
+            .result()
+            .at("/collections/collections/0/vectors_memory")
+            .path(""); // the unnamed vector
+    assertThat(memory.path("quantization").asText()).isEqualTo("binary");
+    assertThat(memory.path("bytes_per_vector_in_ram").asLong()).isEqualTo(156);
+    assertThat(memory.path("bytes_per_vector_on_disk").asLong()).isEqualTo(156);
 
     // across a restart: the configuration and the codes are read back
     node.close();

@@ -37,6 +37,17 @@ public sealed interface Quantization {
     return !vectorsOnDisk;
   }
 
+  /** The kind's wire name: {@code scalar}, {@code binary}, {@code product}, {@code turbo}. */
+  default String kind() {
+    return switch (this) {
+      case Scalar s -> "scalar";
+      case Binary b -> "binary";
+      case Product p -> "product";
+      case Turbo t -> "turbo";
+      case Disabled d -> "Disabled";
+    };
+  }
+
   /** Bytes one code of a {@code dim}-dimensional vector takes (0 for kinds not served). */
   default int codeBytes(int dim) {
     return switch (this) {
@@ -49,7 +60,7 @@ public sealed interface Quantization {
                         case TWO_BITS -> (dim + 63) / 64;
                         case ONE_AND_HALF_BITS -> ((dim + 1) / 2 + 63) / 64;
                       })
-              + 2 * Float.BYTES;
+              + 3 * Float.BYTES;
       case Product p -> (dim + productWidth(p.compression()) - 1) / productWidth(p.compression());
       case Turbo t -> turboCodeBytes(t.bits(), dim);
       case Disabled d -> 0;

@@ -969,15 +969,7 @@ final class JsonCodec {
   /** A {@code quantization_config} as Qdrant shows it: the fields that were set. */
   static ObjectNode quantization(Quantization q) {
     ObjectNode o = F.objectNode();
-    ObjectNode c =
-        o.putObject(
-            switch (q) {
-              case Quantization.Scalar _ -> "scalar";
-              case Quantization.Binary _ -> "binary";
-              case Quantization.Product _ -> "product";
-              case Quantization.Turbo _ -> "turbo";
-              case Quantization.Disabled _ -> throw new IllegalArgumentException("Disabled");
-            });
+    ObjectNode c = o.putObject(q.kind());
     switch (q) {
       case Quantization.Scalar s -> {
         c.put("type", "int8");

@@ -148,14 +148,7 @@ final class ServiceRoutes implements RouteFamily {
               long full = (long) p.size() * p.storedAs().bytes();
               int code = q == null ? 0 : q.codeBytes(p.size());
               ObjectNode v = out.putObject(name);
-              v.put(
-                  "quantization",
-                  switch (q) {
-                    case null -> "none";
-                    case Quantization.Scalar s -> "scalar";
-                    case Quantization.Binary b -> "binary";
-                    default -> "none";
-                  });
+              v.put("quantization", q == null ? "none" : q.kind());
               v.put(
                   "bytes_per_vector_in_ram",
                   (onDisk ? 0 : full) + (q != null && q.inRam(onDisk) ? code : 0));

@@ -12,24 +12,28 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * Qdrant's binary quantization. A code holds bit planes in 64-bit words, then the vector's mean
- * absolute component ({@code scale}) and its squared norm.
+ * Qdrant's binary quantization. Training measures each dimension's mean and standard deviation over
+ * the sample; a code holds bit planes in 64-bit words, then three floats: the vector's mean
+ * absolute deviation from the means ({@code scale}), its squared norm, and {@code sum(mean_i *
+ * sign_i)}.
  *
- * <p><b>One bit</b> a component: the bit is set when the component is positive, so {@code v ≈ scale
- * * sign}. A binarized query ({@code default}, {@code binary}) scores by a popcount of XORed words;
- * a query kept at 8 or 4 bits ({@code scalar8bits}, {@code scalar4bits}) is split into bit planes
- * ANDed with the code, one popcount per plane: the sum of the query's components where the code's
- * bit is set is {@code lo * popcount + step * sum_k 2^k popcount(plane_k & code)}.
+ * <p><b>One bit</b> a component: the bit is set when the component is above its dimension's mean
+ * (Qdrant compares with zero; for centred embeddings that is the same, and for data that is not
+ * centred, such as pixels, the signs would say little), so {@code v ≈ mean + scale * sign}. The dot
+ * product is then {@code q·mean + scale * sum(q_i * sign_i)}. A binarized query ({@code default},
+ * {@code binary}) is centred the same way and scores by a popcount of XORed words: {@code sum(q_i *
+ * sign_i) ≈ sum(mean_i * sign_i) + scale_q * (agreeing - differing bits)}; a query kept at 8 or 4
+ * bits ({@code scalar8bits}, {@code scalar4bits}) is split into {@link QueryPlanes} ANDed with the
+ * code: {@code sum(q_i * sign_i) = 2 * sum_set(q) - sum(q)}.
  *
- * <p><b>Two bits</b>: each component's z-score over the trained per-dimension mean and standard
- * deviation falls in one of three buckets (below -2/3, within, above 2/3), written as a thermometer
- * code: the first plane says "not below", the second "above". <b>One and a half bits</b> keeps the
- * first plane and ORs the second plane's bits of each pair of components into one. A component is
- * read back as {@code mean + K * sd * (bucket - 1)}, {@code K} the mean |z| of a normal beyond 2/3,
- * so the dot product is {@code sum(q * mean) + sum_set(w) - sum(w)} with {@code w = K * sd * q},
- * summed over the set bits of both planes with the same bit-plane popcounts (the query at 8 or 4
- * bits as asked, else at 2). L2 uses {@code |q|² + |v|² - 2 * estimate}; L1 has no such identity
- * and decodes. Thread-safe: immutable.
+ * <p><b>Two bits</b>: each component's z-score falls in one of three buckets (below -2/3, within,
+ * above 2/3), written as a thermometer code: the first plane says "not below", the second "above".
+ * <b>One and a half bits</b> keeps the first plane and ORs the second plane's bits of each pair of
+ * components into one. A component is read back as {@code mean + K * sd * (bucket - 1)}, {@code K}
+ * the mean |z| of a normal beyond 2/3, so the dot product is {@code sum(q * mean) + sum_set(w) -
+ * sum(w)} with {@code w = K * sd * q}, summed over the set bits of both planes with the query's bit
+ * planes (at 8 or 4 bits as asked, else at 2). L2 uses {@code |q|² + |v|² - 2 * estimate}; L1 has
+ * no such identity and decodes. Thread-safe: immutable.
  */
 final class BinaryQuantizer implements Quantizer {
   private static final ValueLayout.OfLong LONG =
@@ -49,7 +53,8 @@ final class BinaryQuantizer implements Quantizer {
   private final int words;
   private final int secondWords; // the second plane's words: 0, words, or the pairs'
   private final int queryBits; // 1: binarized query (one bit only); else bit planes of this many
-  private final float[] mean; // two and one and a half bits only
+  private final boolean oneBit;
+  private final float[] mean;
   private final float[] sd;
 
   private BinaryQuantizer(
@@ -64,7 +69,7 @@ final class BinaryQuantizer implements Quantizer {
           case TWO_BITS -> words;
           case ONE_AND_HALF_BITS -> ((dim + 1) / 2 + 63) >>> 6;
         };
-    boolean oneBit = encoding == Quantization.BinaryEncoding.ONE_BIT;
+    this.oneBit = encoding == Quantization.BinaryEncoding.ONE_BIT;
     this.queryBits =
         switch (config.queryEncodingOrDefault()) {
           case DEFAULT, BINARY -> oneBit ? 1 : 2;
@@ -75,12 +80,9 @@ final class BinaryQuantizer implements Quantizer {
     this.sd = sd;
   }
 
-  /** A quantizer of {@code config}: two and one and a half bits learn each dimension's spread. */
+  /** A quantizer of {@code config}, with each dimension's mean and spread over {@code sample}. */
   static BinaryQuantizer train(
       Quantization.Binary config, Distance distance, int dim, List<float[]> sample) {
-    if (config.encodingOrDefault() == Quantization.BinaryEncoding.ONE_BIT) {
-      return new BinaryQuantizer(config, distance, dim, null, null);
-    }
     double[] sum = new double[dim];
     double[] squares = new double[dim];
     for (float[] v : sample) {
@@ -103,9 +105,6 @@ final class BinaryQuantizer implements Quantizer {
   static BinaryQuantizer read(
       DataInputStream in, Quantization.Binary config, Distance distance, int dim)
       throws IOException {
-    if (config.encodingOrDefault() == Quantization.BinaryEncoding.ONE_BIT) {
-      return new BinaryQuantizer(config, distance, dim, null, null);
-    }
     float[] mean = new float[dim];
     float[] sd = new float[dim];
     for (int i = 0; i < dim; i++) {
@@ -117,23 +116,21 @@ final class BinaryQuantizer implements Quantizer {
 
   @Override
   public void write(DataOutputStream out) throws IOException {
-    if (mean != null) {
-      for (int i = 0; i < dim; i++) {
-        out.writeFloat(mean[i]);
-        out.writeFloat(sd[i]);
-      }
+    for (int i = 0; i < dim; i++) {
+      out.writeFloat(mean[i]);
+      out.writeFloat(sd[i]);
     }
   }
 
   @Override
   public int codeBytes() {
-    return (words + secondWords) * Long.BYTES + 2 * Float.BYTES;
+    return (words + secondWords) * Long.BYTES + 3 * Float.BYTES;
   }
 
   /** The bucket of component {@code i}: 0 below -2/3 sd, 1 within, 2 above 2/3 sd. */
   private int bucket(int i, float x) {
     if (sd[i] < Float.MIN_NORMAL) {
-      return x > 0 ? 1 : 0; // no spread: the sign, as one bit would
+      return 1; // no spread: every value is the mean
     }
     float z = (x - mean[i]) / sd[i];
     return z < -BUCKET ? 0 : z < BUCKET ? 1 : 2;
@@ -145,13 +142,16 @@ final class BinaryQuantizer implements Quantizer {
     long[] second = new long[secondWords];
     float abs = 0;
     float norm = 0;
+    float signedMean = 0;
     for (int i = 0; i < dim; i++) {
-      abs += Math.abs(v[i]);
+      abs += Math.abs(v[i] - mean[i]);
       norm += v[i] * v[i];
-      if (mean == null) {
-        if (v[i] > 0) {
+      if (oneBit) {
+        boolean above = v[i] > mean[i];
+        if (above) {
           first[i >>> 6] |= 1L << i;
         }
+        signedMean += above ? mean[i] : -mean[i];
         continue;
       }
       int b = bucket(i, v[i]);
@@ -172,15 +172,16 @@ final class BinaryQuantizer implements Quantizer {
     long tail = at + (long) (words + secondWords) * Long.BYTES;
     dst.set(FLOAT, tail, abs / dim);
     dst.set(FLOAT, tail + Float.BYTES, norm);
+    dst.set(FLOAT, tail + 2 * Float.BYTES, signedMean);
   }
 
   @Override
   public SlotScorer scorer(float[] query, Codes codes) {
-    float abs = 0;
     float norm = 0;
-    for (float x : query) {
-      abs += Math.abs(x);
-      norm += x * x;
+    float onMeans = 0;
+    for (int i = 0; i < dim; i++) {
+      norm += query[i] * query[i];
+      onMeans += query[i] * mean[i];
     }
     float queryNorm = norm;
     long tail = (long) (words + secondWords) * Long.BYTES;
@@ -188,13 +189,13 @@ final class BinaryQuantizer implements Quantizer {
       return slot -> -l1(query, codes.segment(slot), codes.offset(slot));
     }
     DotEstimate dot =
-        mean != null
-            ? buckets(query)
-            : queryBits == 1 ? symmetric(query, abs / dim) : signPlanes(query);
+        !oneBit
+            ? buckets(query, onMeans)
+            : queryBits == 1 ? symmetric(query, onMeans) : signPlanes(query, onMeans);
     return slot -> {
       MemorySegment seg = codes.segment(slot);
       long at = codes.offset(slot);
-      float estimate = dot.of(seg, at, seg.get(FLOAT, at + tail));
+      float estimate = dot.of(seg, at, at + tail);
       if (distance == Distance.EUCLID) {
         float vectorNorm = seg.get(FLOAT, at + tail + Float.BYTES);
         return -Math.max(0, queryNorm + vectorNorm - 2 * estimate);
@@ -203,32 +204,43 @@ final class BinaryQuantizer implements Quantizer {
     };
   }
 
-  /** The dot product's estimate for one code. */
+  /** The dot product's estimate for the code at {@code at}, whose floats start at {@code tail}. */
   private interface DotEstimate {
-    float of(MemorySegment seg, long at, float scale);
+    float of(MemorySegment seg, long at, long tail);
   }
 
-  /** Both sides one bit: {@code scale_q * scale_v * (agreeing - differing bits)}. */
-  private DotEstimate symmetric(float[] query, float queryScale) {
+  /**
+   * Both sides one bit, centred: {@code q·mean + scale_v * (sum(mean_i * sign_i) + scale_q *
+   * (agreeing - differing bits))}.
+   */
+  private DotEstimate symmetric(float[] query, float onMeans) {
     long[] q = new long[words];
+    float deviation = 0;
     for (int i = 0; i < dim; i++) {
-      if (query[i] > 0) {
+      if (query[i] > mean[i]) {
         q[i >>> 6] |= 1L << i;
       }
+      deviation += Math.abs(query[i] - mean[i]);
     }
-    return (seg, at, scale) -> {
+    float queryScale = deviation / dim;
+    return (seg, at, tail) -> {
       int differing = 0;
       for (int w = 0; w < words; w++) {
         differing += Long.bitCount(q[w] ^ seg.get(LONG, at + (long) w * Long.BYTES));
       }
-      return queryScale * scale * (dim - 2 * differing);
+      float scale = seg.get(FLOAT, tail);
+      float signedMean = seg.get(FLOAT, tail + 2 * Float.BYTES);
+      return onMeans + scale * (signedMean + queryScale * (dim - 2 * differing));
     };
   }
 
-  /** One-bit codes against the query's bit planes: {@code scale * (2 * sum_set(q) - sum(q))}. */
-  private DotEstimate signPlanes(float[] query) {
-    Planes q = new Planes(query, queryBits, words);
-    return (seg, at, scale) -> {
+  /**
+   * One-bit codes against the query's bit planes: {@code q·mean + scale * (2 * sum_set(q) -
+   * sum(q))}.
+   */
+  private DotEstimate signPlanes(float[] query, float onMeans) {
+    QueryPlanes q = new QueryPlanes(query, queryBits, words);
+    return (seg, at, tail) -> {
       long set = 0;
       long weighted = 0;
       for (int w = 0; w < words; w++) {
@@ -236,22 +248,20 @@ final class BinaryQuantizer implements Quantizer {
         set += Long.bitCount(code);
         weighted += q.weighted(code, w);
       }
-      return scale * (2 * q.sum(set, weighted) - q.total);
+      return onMeans + seg.get(FLOAT, tail) * (2 * q.sum(set, weighted) - q.total);
     };
   }
 
   /** Two and one and a half bits: {@code sum(q * mean) + sum_set(w) - sum(w)}. */
-  private DotEstimate buckets(float[] query) {
-    float base = 0;
+  private DotEstimate buckets(float[] query, float onMeans) {
     float[] weights = new float[dim];
     for (int i = 0; i < dim; i++) {
-      base += query[i] * mean[i];
       weights[i] = K * sd[i] * query[i];
     }
-    Planes w = new Planes(weights, queryBits, words);
-    float constant = base - w.total;
+    QueryPlanes w = new QueryPlanes(weights, queryBits, words);
+    float constant = onMeans - w.total;
     boolean pairs = encoding == Quantization.BinaryEncoding.ONE_AND_HALF_BITS;
-    return (seg, at, scale) -> {
+    return (seg, at, tail) -> {
       long set = 0;
       long weighted = 0;
       for (int k = 0; k < words; k++) {
@@ -283,8 +293,8 @@ final class BinaryQuantizer implements Quantizer {
       long first = seg.get(LONG, at + (long) (i >>> 6) * Long.BYTES);
       boolean one = (first >>> i & 1) != 0;
       float decoded;
-      if (mean == null) {
-        decoded = one ? scale : -scale;
+      if (oneBit) {
+        decoded = one ? mean[i] + scale : mean[i] - scale;
       } else {
         boolean two =
             encoding == Quantization.BinaryEncoding.TWO_BITS
@@ -296,54 +306,5 @@ final class BinaryQuantizer implements Quantizer {
       d += Math.abs(query[i] - decoded);
     }
     return d;
-  }
-
-  /**
-   * A query vector at {@code bits} bits a component, {@code x ≈ lo + step * u}, as bit planes over
-   * {@code words} words.
-   */
-  private static final class Planes {
-    final float lo;
-    final float step;
-    final float total;
-    final long[][] plane;
-
-    Planes(float[] x, int bits, int words) {
-      float min = Float.POSITIVE_INFINITY;
-      float max = Float.NEGATIVE_INFINITY;
-      float sum = 0;
-      for (float v : x) {
-        min = Math.min(min, v);
-        max = Math.max(max, v);
-        sum += v;
-      }
-      int levels = (1 << bits) - 1;
-      this.lo = min;
-      this.step = max > min ? (max - min) / levels : 1;
-      this.total = sum;
-      this.plane = new long[bits][words];
-      for (int i = 0; i < x.length; i++) {
-        int u = Math.clamp(Math.round((x[i] - lo) / step), 0, levels);
-        for (int k = 0; k < bits; k++) {
-          if ((u >>> k & 1) != 0) {
-            plane[k][i >>> 6] |= 1L << i;
-          }
-        }
-      }
-    }
-
-    /** {@code sum_k 2^k popcount(plane_k & mask)} over word {@code w}. */
-    long weighted(long mask, int w) {
-      long out = 0;
-      for (int k = 0; k < plane.length; k++) {
-        out += (long) Long.bitCount(plane[k][w] & mask) << k;
-      }
-      return out;
-    }
-
-    /** The sum of the components under {@code set} bits whose planes weigh {@code weighted}. */
-    float sum(long set, long weighted) {
-      return lo * set + step * weighted;
-    }
   }
 }

@@ -230,26 +230,8 @@ final class TurboQuantizer implements Quantizer {
     for (int b = 0; b < bits; b++) {
       c[b] = levels[1 << b] - levels[0];
     }
-    float min = Float.POSITIVE_INFINITY;
-    float max = Float.NEGATIVE_INFINITY;
-    float total = 0;
-    for (float x : q) {
-      min = Math.min(min, x);
-      max = Math.max(max, x);
-      total += x;
-    }
-    float step = max > min ? (max - min) / 255 : 1;
-    long[][] plane = new long[8][words];
-    for (int i = 0; i < q.length; i++) {
-      int u = Math.clamp(Math.round((q[i] - min) / step), 0, 255);
-      for (int k = 0; k < 8; k++) {
-        if ((u >>> k & 1) != 0) {
-          plane[k][i >>> 6] |= 1L << i;
-        }
-      }
-    }
-    float lo = min;
-    float base = a * total;
+    QueryPlanes planes = new QueryPlanes(q, 8, words);
+    float base = a * planes.total;
     return (seg, at) -> {
       float sum = base;
       for (int b = 0; b < bits; b++) {
@@ -258,11 +240,9 @@ final class TurboQuantizer implements Quantizer {
         for (int w = 0; w < words; w++) {
           long mask = seg.get(LONG, at + ((long) b * words + w) * Long.BYTES);
           set += Long.bitCount(mask);
-          for (int k = 0; k < 8; k++) {
-            weighted += (long) Long.bitCount(plane[k][w] & mask) << k;
-          }
+          weighted += planes.weighted(mask, w);
         }
-        sum += c[b] * (lo * set + step * weighted);
+        sum += c[b] * planes.sum(set, weighted);
       }
       return sum;
     };

@@ -160,8 +160,23 @@ public final class VectorSpace implements AutoCloseable {
     return full + (c != null && c.inRam() ? c.codeBytes() : 0);
   }
 
-  /** Trains the quantizer from a sample of the live vectors and encodes every slot. */
+  /** Held while a quantizer is trained: by the indexer, or by a caller draining the index. */
+  private final ReentrantLock trainLock = new ReentrantLock();
+
+  /**
+   * Trains the quantizer from a sample of the live vectors and encodes every slot, unless another
+   * thread has just done so.
+   */
   private void train() {
+    trainLock.lock();
+    try {
+      trainHeld();
+    } finally {
+      trainLock.unlock();
+    }
+  }
+
+  private void trainHeld() {
     Quantization config = quantization;
     if (config == null || codes != null) {
       return;
