@@ -120,6 +120,7 @@ class AccessMatrixIT {
             "clear_issues",
             "update_logger_config",
             "audit_logs",
+            "security_check",
             "get_stacktrace",
             "truncate_unapplied_wal",
             "update_cluster_metadata_key",

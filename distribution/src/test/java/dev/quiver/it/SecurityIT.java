@@ -22,7 +22,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -326,6 +328,38 @@ class SecurityIT {
       }
     }
     return out;
+  }
+
+  /**
+   * {@code GET /security/check} evaluates the security checklist against the running node's
+   * configuration, for manage rights only: this node has keys, JWT and the audit log but serves
+   * plain text, so the check fails and names TLS with its fix.
+   */
+  @Test
+  void securityCheckNamesWhatIsMissing() throws Exception {
+    QuiverProcess n = start("check", false);
+    Answer check = send(n, "GET", "/security/check", null, "api-key", KEY);
+    assertThat(check.status()).as(check.body()).isEqualTo(200);
+    JsonNode result = check.json().get("result");
+    assertThat(result.get("passed").asBoolean()).isFalse();
+    Map<String, JsonNode> items = new HashMap<>();
+    result.get("items").forEach(i -> items.put(i.get("item").asText(), i));
+    assertThat(items.get("tls").get("verdict").asText()).isEqualTo("fail");
+    assertThat(items.get("tls").get("fix").asText()).contains("service.enable_tls");
+    assertThat(items.get("jwt_rbac").get("verdict").asText()).isEqualTo("pass");
+    assertThat(items.get("audit_log").get("verdict").asText()).isEqualTo("pass");
+    // a key of 20 characters is set but weak
+    assertThat(items.get("api_key").get("verdict").asText()).isEqualTo("warn");
+    // manage rights only: a global manage token may, the read-only key and a read token may not
+    String manage = mint("--access", "m", "--subject", "operator");
+    assertThat(
+            send(n, "GET", "/security/check", null, "authorization", "Bearer " + manage).status())
+        .isEqualTo(200);
+    assertThat(send(n, "GET", "/security/check", null, "api-key", RO).status()).isEqualTo(403);
+    String read = mint("--access", "r", "--subject", "viewer");
+    assertThat(send(n, "GET", "/security/check", null, "authorization", "Bearer " + read).status())
+        .isEqualTo(403);
+    assertThat(send(n, "GET", "/security/check", null).status()).isEqualTo(401);
   }
 
   @Test

@@ -71,6 +71,7 @@ public final class ActionTable {
     b.rest("get_quotas", GLOBAL_READ, "GET", "/quotas");
     b.rest("update_quotas", GLOBAL_MANAGE, "PUT", "/quotas");
     b.rest("audit_logs", GLOBAL_MANAGE, "POST", "/audit/logs");
+    b.rest("security_check", GLOBAL_MANAGE, "GET", "/security/check");
     // cluster
     b.rest("cluster_status", GLOBAL_READ, "GET", "/cluster");
     b.rest("cluster_telemetry", ANY, "GET", "/cluster/telemetry").unaudited();

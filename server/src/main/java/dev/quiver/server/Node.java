@@ -12,6 +12,7 @@ import dev.quiver.security.tls.TlsContexts;
 import dev.quiver.security.tls.TlsSettings;
 import dev.quiver.server.config.AuditSection;
 import dev.quiver.server.config.QuiverConfig;
+import dev.quiver.server.config.SecurityChecklist;
 import dev.quiver.server.config.StorageSection;
 import dev.quiver.server.grpc.GrpcServer;
 import dev.quiver.server.guard.AccessControl;
@@ -32,6 +33,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -218,7 +220,10 @@ public final class Node implements AutoCloseable {
                           s.snapshotUrlRecoveryMaxSizeMb() << 20,
                           Duration.ofSeconds(10),
                           Duration.ofSeconds(60)),
-                      InetAddress::getAllByName)),
+                      InetAddress::getAllByName),
+                  () ->
+                      SecurityChecklist.evaluate(
+                          config, Path.of("").toAbsolutePath(), Clock.systemUTC().instant())),
               node.dispatcher,
               defaults,
               node.access,

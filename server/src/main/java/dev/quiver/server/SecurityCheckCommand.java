@@ -1,8 +1,5 @@
 package dev.quiver.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.server.config.ConfigException;
 import dev.quiver.server.config.ConfigLoader;
 import dev.quiver.server.config.QuiverConfig;
@@ -50,18 +47,7 @@ public final class SecurityCheckCommand {
     }
     List<SecurityChecklist.Item> items = SecurityChecklist.evaluate(config, base, clock.instant());
     if (json) {
-      ObjectMapper mapper = new ObjectMapper();
-      ArrayNode array = mapper.createArrayNode();
-      for (SecurityChecklist.Item i : items) {
-        ObjectNode o = array.addObject();
-        o.put("item", i.name());
-        o.put("verdict", i.verdict().name().toLowerCase(Locale.ROOT));
-        o.put("reason", i.reason());
-        if (i.fix() != null) {
-          o.put("fix", i.fix());
-        }
-      }
-      out.println(array.toPrettyString());
+      out.println(SecurityChecklist.json(items).toPrettyString());
     } else {
       for (SecurityChecklist.Item i : items) {
         out.printf(Locale.ROOT, "%-4s  %-21s %s%n", i.verdict(), i.name(), i.reason());
@@ -71,6 +57,6 @@ public final class SecurityCheckCommand {
       }
     }
     out.flush();
-    return items.stream().anyMatch(i -> i.verdict() == SecurityChecklist.Verdict.FAIL) ? 1 : 0;
+    return SecurityChecklist.passed(items) ? 0 : 1;
   }
 }

@@ -1,5 +1,8 @@
 package dev.quiver.server.config;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -36,6 +40,30 @@ public final class SecurityChecklist {
 
   /** One checked item: what it is, the verdict, why, and what to do (null when it passes). */
   public record Item(String name, Verdict verdict, String reason, String fix) {}
+
+  /**
+   * The items as JSON, as both {@code quiver security-check --json} and {@code GET /security/check}
+   * show them: {@code item}, {@code verdict} (pass, warn, fail), {@code reason}, and {@code fix}
+   * when there is one.
+   */
+  public static ArrayNode json(List<Item> items) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    for (Item i : items) {
+      ObjectNode o = array.addObject();
+      o.put("item", i.name());
+      o.put("verdict", i.verdict().name().toLowerCase(Locale.ROOT));
+      o.put("reason", i.reason());
+      if (i.fix() != null) {
+        o.put("fix", i.fix());
+      }
+    }
+    return array;
+  }
+
+  /** Whether no item fails (warnings pass). */
+  public static boolean passed(List<Item> items) {
+    return items.stream().noneMatch(i -> i.verdict() == Verdict.FAIL);
+  }
 
   /**
    * Evaluates the checklist.

@@ -1,6 +1,7 @@
 package dev.quiver.server.rest;
 
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.server.config.SecurityChecklist;
 import dev.quiver.server.metrics.Metrics;
 import dev.quiver.server.recovery.SnapshotDownloads;
 import dev.quiver.server.request.CreateCollection;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Qdrant's REST routes, by family ({@link ServiceRoutes}, {@link CollectionRoutes}, {@link
@@ -23,10 +25,11 @@ final class RestApi {
       CreateCollection.CollectionDefaults defaults,
       Path auditDir,
       Metrics metrics,
-      SnapshotDownloads downloads) {
+      SnapshotDownloads downloads,
+      Supplier<List<SecurityChecklist.Item>> securityCheck) {
     this.families =
         List.of(
-            new ServiceRoutes(dispatcher, metrics, auditDir),
+            new ServiceRoutes(dispatcher, metrics, auditDir, securityCheck),
             new CollectionRoutes(dispatcher, defaults),
             new PointRoutes(dispatcher),
             new SnapshotRoutes(dispatcher, downloads),

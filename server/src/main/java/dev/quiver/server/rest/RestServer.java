@@ -7,6 +7,7 @@ import dev.quiver.security.Credentials;
 import dev.quiver.security.Forbidden;
 import dev.quiver.security.Principal;
 import dev.quiver.security.Requirement;
+import dev.quiver.server.config.SecurityChecklist;
 import dev.quiver.server.guard.AccessControl;
 import dev.quiver.server.guard.RequestLimits;
 import dev.quiver.server.metrics.Metrics;
@@ -96,7 +97,8 @@ public final class RestServer implements AutoCloseable {
       SslContext ssl,
       int requestTimeoutSec,
       int maxConnectionsPerAddress,
-      SnapshotDownloads downloads) {}
+      SnapshotDownloads downloads,
+      Supplier<List<SecurityChecklist.Item>> securityCheck) {}
 
   /**
    * Requests one connection may have waiting or running before the server stops reading from it
@@ -132,7 +134,12 @@ public final class RestServer implements AutoCloseable {
     Router router = Router.of(access.table());
     Map<String, Router.Handler> handlers =
         new RestApi(
-                dispatcher, defaults, access.auditLog().directory(), metrics, settings.downloads())
+                dispatcher,
+                defaults,
+                access.auditLog().directory(),
+                metrics,
+                settings.downloads(),
+                settings.securityCheck())
             .handlers();
     Set<String> routed = new HashSet<>();
     router.routes().forEach(r -> routed.add(r.action().operation()));

@@ -7,6 +7,7 @@ import dev.quiver.api.QdrantApi;
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.security.Access;
 import dev.quiver.server.config.BuildInfo;
+import dev.quiver.server.config.SecurityChecklist;
 import dev.quiver.server.metrics.Metrics;
 import dev.quiver.server.metrics.ResponseStats;
 import dev.quiver.storage.CollectionConfig;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The service's own routes: version, health probes, metrics, telemetry, issues, quotas and the
@@ -28,11 +30,18 @@ final class ServiceRoutes implements RouteFamily {
   private final Dispatcher dispatcher;
   private final Metrics metrics;
   private final Path auditDir;
+  private final Supplier<List<SecurityChecklist.Item>> securityCheck;
 
-  ServiceRoutes(Dispatcher dispatcher, Metrics metrics, Path auditDir) {
+  /** {@code securityCheck} evaluates the security checklist against the node's configuration. */
+  ServiceRoutes(
+      Dispatcher dispatcher,
+      Metrics metrics,
+      Path auditDir,
+      Supplier<List<SecurityChecklist.Item>> securityCheck) {
     this.dispatcher = dispatcher;
     this.metrics = metrics;
     this.auditDir = auditDir;
+    this.securityCheck = securityCheck;
   }
 
   @Override
@@ -57,6 +66,15 @@ final class ServiceRoutes implements RouteFamily {
           return RestResponse.ok(o, r.startedNanos());
         });
     h.put("clear_issues", Handlers::done);
+    h.put(
+        "security_check",
+        r -> {
+          List<SecurityChecklist.Item> items = securityCheck.get();
+          ObjectNode o = Json.MAPPER.createObjectNode();
+          o.put("passed", SecurityChecklist.passed(items));
+          o.set("items", SecurityChecklist.json(items));
+          return RestResponse.ok(o, r.startedNanos());
+        });
     h.put(
         "get_quotas",
         r ->
