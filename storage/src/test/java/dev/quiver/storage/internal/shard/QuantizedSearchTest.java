@@ -122,23 +122,14 @@ class QuantizedSearchTest {
   }
 
   /**
-   * A snapshot carries the codes up to the last slot (not the mapped chunk), and the restored shard
-   * searches them at once, without training again.
+   * A snapshot carries the codes and their quantizer, and the restored shard searches them at once,
+   * without training again.
    */
   @Test
   void snapshotsCarryTheCodes() throws Exception {
-    Random random = new Random(TestSeed.of("snapshotsCarryTheCodes"));
-    float[][] projection = new float[DIM][LATENT];
-    for (float[] row : projection) {
-      for (int j = 0; j < LATENT; j++) {
-        row[j] = (float) random.nextGaussian();
-      }
-    }
-    List<Point> points = new ArrayList<>();
-    for (int i = 0; i < 500; i++) {
-      points.add(new Point(PointId.of(i), Map.of("", embedding(random, projection)), null));
-    }
-    float[] query = embedding(random, projection);
+    Embeddings data = new Embeddings(new Random(TestSeed.of("snapshotsCarryTheCodes")));
+    List<Point> points = data.points(500);
+    float[] query = data.next();
     var estimates = new QuantizationParams(false, false, null);
     ByteArrayOutputStream archive = new ByteArrayOutputStream();
     List<ScoredPoint> before;
@@ -166,19 +157,11 @@ class QuantizedSearchTest {
     long seed = TestSeed.of("quantized " + distance + " " + q);
     Random random = new Random(seed);
     Path at = dir.resolve(distance + "-" + q.getClass().getSimpleName() + "-" + seed);
-    float[][] projection = new float[DIM][LATENT];
-    for (float[] row : projection) {
-      for (int j = 0; j < LATENT; j++) {
-        row[j] = (float) random.nextGaussian();
-      }
-    }
-    List<Point> points = new ArrayList<>();
-    for (int i = 0; i < POINTS; i++) {
-      points.add(new Point(PointId.of(i), Map.of("", embedding(random, projection)), null));
-    }
+    Embeddings data = new Embeddings(random);
+    List<Point> points = data.points(POINTS);
     List<float[]> queries = new ArrayList<>();
     for (int i = 0; i < QUERIES; i++) {
-      queries.add(embedding(random, projection));
+      queries.add(data.next());
     }
     try (LocalShard shard = new LocalShard(at, config(distance, q))) {
       shard.apply(1, new UpdateOp.Upsert(points));
@@ -274,24 +257,46 @@ class QuantizedSearchTest {
   }
 
   /**
-   * A vector like an embedding's: a point of a {@value #LATENT}-dimensional space projected into
-   * {@value #DIM} dimensions, with a little noise (independent Gaussian components would have no
-   * neighbours worth the name, and no quantization finds those).
+   * Vectors like an embedding's: points of a {@value #LATENT}-dimensional space projected into
+   * {@value #DIM} dimensions by one random projection, with a little noise (independent Gaussian
+   * components would have no neighbours worth the name, and no quantization finds those).
    */
-  private static float[] embedding(Random random, float[][] projection) {
-    float[] z = new float[LATENT];
-    for (int j = 0; j < LATENT; j++) {
-      z[j] = (float) random.nextGaussian();
-    }
-    float[] v = new float[DIM];
-    for (int i = 0; i < DIM; i++) {
-      float x = 0.1f * (float) random.nextGaussian();
-      for (int j = 0; j < LATENT; j++) {
-        x += projection[i][j] * z[j];
+  private static final class Embeddings {
+    private final Random random;
+    private final float[][] projection = new float[DIM][LATENT];
+
+    Embeddings(Random random) {
+      this.random = random;
+      for (float[] row : projection) {
+        for (int j = 0; j < LATENT; j++) {
+          row[j] = (float) random.nextGaussian();
+        }
       }
-      v[i] = x;
     }
-    return v;
+
+    float[] next() {
+      float[] z = new float[LATENT];
+      for (int j = 0; j < LATENT; j++) {
+        z[j] = (float) random.nextGaussian();
+      }
+      float[] v = new float[DIM];
+      for (int i = 0; i < DIM; i++) {
+        float x = 0.1f * (float) random.nextGaussian();
+        for (int j = 0; j < LATENT; j++) {
+          x += projection[i][j] * z[j];
+        }
+        v[i] = x;
+      }
+      return v;
+    }
+
+    List<Point> points(int n) {
+      List<Point> out = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        out.add(new Point(PointId.of(i), Map.of("", next()), null));
+      }
+      return out;
+    }
   }
 
   private static CollectionConfig config(Distance distance, Quantization q) {
