@@ -146,128 +146,7 @@ final class CollectionJson {
         sparse,
         metadata(o),
         strictMode(o) == null ? null : StrictModeSettings.merged(null, strictMode(o), "JSON body"),
-        quantization(o.get("quantization_config"), "quantization_config", false));
-  }
-
-  /**
-   * A {@code quantization_config} ({@code QuantizationConfig}, or with {@code allowDisabled} a
-   * {@code QuantizationConfigDiff}), checked: kinds Quiver does not serve are refused by name. Null
-   * when absent.
-   */
-  static Quantization quantization(JsonNode n, String path, boolean allowDisabled) {
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (n.isTextual() && allowDisabled && n.asText().equals("Disabled")) {
-      return new Quantization.Disabled();
-    }
-    ObjectNode o = object(n, path);
-    if (o.size() != 1) {
-      throw new RequestException.Malformed(
-          "Format error in JSON body: data did not match any variant of untagged enum"
-              + " QuantizationConfig at `"
-              + path
-              + "`");
-    }
-    var e = o.properties().iterator().next();
-    String kind = e.getKey();
-    String at = path + "." + kind;
-    ObjectNode c = object(e.getValue(), at);
-    Quantization q =
-        switch (kind) {
-          case "scalar" -> {
-            onlyImplemented(c, at, Set.of("type", "quantile", "always_ram", "memory"));
-            String type = text(required(c, "type", at), at + ".type");
-            if (!type.equals("int8")) {
-              throw new RequestException.Malformed(
-                  "Format error in JSON body: unknown variant `"
-                      + type
-                      + "`, expected `int8` at `"
-                      + at
-                      + ".type`");
-            }
-            Float quantile = optFloat(c, "quantile");
-            if (quantile != null && !(quantile >= 0.5f && quantile <= 1f)) {
-              throw new RequestException.Invalid(
-                  BODY,
-                  at + ".quantile",
-                  "value " + quantile + " invalid, must be from 0.5 to 1.0");
-            }
-            yield new Quantization.Scalar(quantile, optBool(c, "always_ram"), memory(c, at));
-          }
-          case "binary" -> {
-            onlyImplemented(c, at, Set.of("always_ram", "memory", "encoding", "query_encoding"));
-            String encoding = optText(c, "encoding", at + ".encoding");
-            Quantization.BinaryEncoding enc = null;
-            if (encoding != null) {
-              enc = Quantization.BinaryEncoding.ofWireName(encoding);
-              if (enc == null) {
-                throw unknownVariant(
-                    encoding, "`one_bit`, `two_bits`, `one_and_half_bits`", at + ".encoding");
-              }
-            }
-            String query = optText(c, "query_encoding", at + ".query_encoding");
-            Quantization.BinaryQueryEncoding qe = null;
-            if (query != null) {
-              qe = Quantization.BinaryQueryEncoding.ofWireName(query);
-              if (qe == null) {
-                throw unknownVariant(
-                    query,
-                    "`default`, `binary`, `scalar4bits`, `scalar8bits`",
-                    at + ".query_encoding");
-              }
-            }
-            yield new Quantization.Binary(enc, qe, optBool(c, "always_ram"), memory(c, at));
-          }
-          case "product" -> {
-            onlyImplemented(c, at, Set.of("compression", "always_ram", "memory"));
-            String ratio = text(required(c, "compression", at), at + ".compression");
-            if (!Set.of("x4", "x8", "x16", "x32", "x64").contains(ratio)) {
-              throw unknownVariant(ratio, "`x4`, `x8`, `x16`, `x32`, `x64`", at + ".compression");
-            }
-            yield new Quantization.Product(ratio, optBool(c, "always_ram"), memory(c, at));
-          }
-          case "turbo" -> {
-            onlyImplemented(c, at, Set.of("bits", "always_ram", "memory"));
-            String bits = optText(c, "bits", at + ".bits");
-            if (bits != null && !Set.of("bits1", "bits1_5", "bits2", "bits4").contains(bits)) {
-              throw unknownVariant(bits, "`bits1`, `bits1_5`, `bits2`, `bits4`", at + ".bits");
-            }
-            yield new Quantization.Turbo(bits, optBool(c, "always_ram"), memory(c, at));
-          }
-          default ->
-              throw new RequestException.Malformed(
-                  "Format error in JSON body: data did not match any variant of untagged enum"
-                      + " QuantizationConfig at `"
-                      + path
-                      + "`");
-        };
-    return q;
-  }
-
-  private static SparseVectorParams.Memory memory(ObjectNode c, String at) {
-    String m = optText(c, "memory", at + ".memory");
-    if (m == null) {
-      return null;
-    }
-    return switch (m) {
-      case "cold" -> SparseVectorParams.Memory.COLD;
-      case "cached" -> SparseVectorParams.Memory.CACHED;
-      case "pinned" -> SparseVectorParams.Memory.PINNED;
-      default -> throw unknownVariant(m, "`cold`, `cached`, `pinned`", at + ".memory");
-    };
-  }
-
-  private static RequestException.Malformed unknownVariant(
-      String given, String expected, String path) {
-    return new RequestException.Malformed(
-        "Format error in JSON body: unknown variant `"
-            + given
-            + "`, expected one of "
-            + expected
-            + " at `"
-            + path
-            + "`");
+        QuantizationJson.config(o.get("quantization_config"), "quantization_config", false));
   }
 
   /** {@code strict_mode_config}: a JSON object as given, or null when absent. */
@@ -326,17 +205,6 @@ final class CollectionJson {
     SparseVectorParams checked =
         SparseSettings.params(path, threshold, onDisk, memory, datatype, modifier);
     return CollectionUpdate.SparseDiff.of(checked);
-  }
-
-  private static String optText(ObjectNode o, String field, String path) {
-    JsonNode n = o.get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!n.isTextual()) {
-      throw malformed(n, "a string", path);
-    }
-    return n.asText();
   }
 
   private static CreateCollection.HnswDiff hnswDiff(ObjectNode o) {
@@ -488,7 +356,7 @@ final class CollectionJson {
                 ObjectNode diff = object(e.getValue(), at);
                 onlyImplemented(diff, at, Set.of("quantization_config"));
                 Quantization q =
-                    quantization(
+                    QuantizationJson.config(
                         diff.get("quantization_config"), at + ".quantization_config", true);
                 if (q != null) {
                   vectorQuantization.put(e.getKey(), q);
@@ -515,7 +383,7 @@ final class CollectionJson {
         sparse,
         metadata(o),
         strictMode(o),
-        quantization(o.get("quantization_config"), "quantization_config", true),
+        QuantizationJson.config(o.get("quantization_config"), "quantization_config", true),
         vectorQuantization);
   }
 
@@ -592,7 +460,7 @@ final class CollectionJson {
     }
     multivectorOf(multivector, distance, path);
     Quantization own =
-        quantization(o.get("quantization_config"), path + ".quantization_config", false);
+        QuantizationJson.config(o.get("quantization_config"), path + ".quantization_config", false);
     try {
       return new VectorParams(
           (int) s, distance, optBool(o, "on_disk"), null, multivector, datatype, own);

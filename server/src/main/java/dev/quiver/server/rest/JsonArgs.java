@@ -132,4 +132,16 @@ final class JsonArgs {
     }
     return n.asLong();
   }
+
+  /** A text field, or null when absent or null; another type is malformed. */
+  static String optText(ObjectNode o, String field, String path) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw malformed(n, "a string", path);
+    }
+    return n.asText();
+  }
 }

@@ -12,7 +12,6 @@ import dev.quiver.server.query.Ordering;
 import dev.quiver.server.request.Bm25;
 import dev.quiver.server.request.ImplementedFields;
 import dev.quiver.server.request.PointVectors;
-import dev.quiver.server.request.QuantizationSettings;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -23,8 +22,6 @@ import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.PointSelector;
-import dev.quiver.storage.Quantization;
-import dev.quiver.storage.QuantizationParams;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardKey;
@@ -444,28 +441,7 @@ final class JsonCodec {
         exact(o),
         FilterJson.parse(o.get("filter"), "filter"),
         null,
-        quantizationParams(o));
-  }
-
-  /** {@code params.quantization}, or null when not given. */
-  static QuantizationParams quantizationParams(ObjectNode o) {
-    JsonNode p = o.get("params");
-    if (p == null || p.isNull() || !p.hasNonNull("quantization")) {
-      return null;
-    }
-    ObjectNode q = object(p.get("quantization"), "params.quantization");
-    onlyImplemented(q, "params.quantization", ImplementedFields.QUANTIZATION_PARAMS);
-    Boolean ignore = optBool(q, "ignore");
-    Double oversampling = null;
-    if (q.hasNonNull("oversampling")) {
-      JsonNode n = q.get("oversampling");
-      if (!n.isNumber()) {
-        throw malformed(n, "a number", "params.quantization.oversampling");
-      }
-      oversampling = n.doubleValue();
-    }
-    return QuantizationSettings.params(
-        ignore != null && ignore, optBool(q, "rescore"), oversampling, "params.quantization");
+        QuantizationJson.params(o));
   }
 
   /** {@code params.hnsw_ef}, or null; refuses search parameters Quiver does not implement. */
@@ -966,42 +942,6 @@ final class JsonCodec {
     return o;
   }
 
-  /** A {@code quantization_config} as Qdrant shows it: the fields that were set. */
-  static ObjectNode quantization(Quantization q) {
-    ObjectNode o = F.objectNode();
-    ObjectNode c = o.putObject(q.kind());
-    switch (q) {
-      case Quantization.Scalar s -> {
-        c.put("type", "int8");
-        if (s.quantile() != null) {
-          c.put("quantile", s.quantile());
-        }
-      }
-      case Quantization.Binary b -> {
-        if (b.encoding() != null) {
-          c.put("encoding", b.encoding().wireName());
-        }
-        if (b.queryEncoding() != null) {
-          c.put("query_encoding", b.queryEncoding().wireName());
-        }
-      }
-      case Quantization.Product p -> c.put("compression", p.compression());
-      case Quantization.Turbo t -> {
-        if (t.bits() != null) {
-          c.put("bits", t.bits());
-        }
-      }
-      case Quantization.Disabled _ -> throw new IllegalArgumentException("Disabled");
-    }
-    if (q.alwaysRam() != null) {
-      c.put("always_ram", q.alwaysRam());
-    }
-    if (q.memory() != null) {
-      c.put("memory", q.memory().name().toLowerCase(Locale.ROOT));
-    }
-    return o;
-  }
-
   static JsonNode collectionInfo(CollectionInfo info) {
     CollectionConfig c = info.config();
     ObjectNode o = F.objectNode();
@@ -1051,7 +991,7 @@ final class JsonCodec {
     wal.put("wal_segments_ahead", c.wal().walSegmentsAhead());
     config.set(
         "quantization_config",
-        c.quantization() == null ? F.nullNode() : quantization(c.quantization()));
+        c.quantization() == null ? F.nullNode() : QuantizationJson.json(c.quantization()));
     if (c.metadata() != null) {
       config.set("metadata", json(c.metadata()));
     }
@@ -1079,7 +1019,7 @@ final class JsonCodec {
       o.put("datatype", v.datatype().wireName());
     }
     if (v.quantization() != null) {
-      o.set("quantization_config", quantization(v.quantization()));
+      o.set("quantization_config", QuantizationJson.json(v.quantization()));
     }
     return o;
   }

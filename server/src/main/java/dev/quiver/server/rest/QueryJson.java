@@ -88,7 +88,7 @@ final class QueryJson {
             optFloat(o, "score_threshold"),
             JsonCodec.limit(o, true),
             lookup(o),
-            JsonCodec.quantizationParams(o)),
+            QuantizationJson.params(o)),
         JsonCodec.offset(o),
         JsonCodec.withPayload(o.get("with_payload"), WithPayload.NONE),
         JsonCodec.withVectors(JsonCodec.vectorSelector(o), WithVectors.NONE));
@@ -119,7 +119,7 @@ final class QueryJson {
         optFloat(o, "score_threshold"),
         JsonCodec.limit(o, false),
         lookup(o),
-        JsonCodec.quantizationParams(o));
+        QuantizationJson.params(o));
   }
 
   private static String using(ObjectNode o) {
