@@ -30,12 +30,14 @@ import java.util.SplittableRandom;
 /**
  * A collection larger than the heap: {@code bench.million.points} (1,000,000 by default) x 384
  * clustered vectors (1,000 gaussian clusters, normalised; generated point by point, never held at
- * once) are written through the storage API in a JVM started with {@code -Xmx1g}, indexed, checked
- * for recall against exact search, checkpointed and reopened; heap after GC and RSS are reported at
- * each step. The vectors live off-heap in memory-mapped files; the heap holds the graph, the points
- * and their payloads.
+ * once) are written through the storage API in a JVM started with {@code -Xmx256m} ({@code
+ * bench.million.heap}), indexed, checked for recall against exact search, checkpointed and
+ * reopened; heap after GC and RSS are reported at each step. The vectors and the graph's bottom
+ * layer live off-heap in memory-mapped files; the heap holds the points, their payloads (serialized:
+ * {@code on_disk_payload} is on) and the graph's upper layers.
  *
- * <p>{@code ./mvnw -q -pl bench exec:exec@million [-Dbench.million.points=1000000]}
+ * <p>{@code ./mvnw -q -pl bench exec:exec@million [-Dbench.million.points=1000000]
+ * [-Dbench.million.heap=256m]}
  */
 public final class Million {
   private static final int DIM = 384;

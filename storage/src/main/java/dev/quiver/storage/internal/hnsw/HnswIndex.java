@@ -2,18 +2,19 @@ package dev.quiver.storage.internal.hnsw;
 
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.internal.hnsw.GraphLinks.Links;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.SlotScorer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntPredicate;
 
 /**
@@ -25,14 +26,18 @@ import java.util.function.IntPredicate;
  * {@code efConstruct}, {@code mL} → {@code 1 / ln(m)}. Neighbours are chosen with the paper's
  * heuristic (Algorithm 4), which keeps the graph navigable on clustered data.
  *
- * <p>Thread-safety: inserts may run concurrently with each other and with searches. A node's
- * neighbour list is an immutable {@code int[]} replaced under that node's lock (striped) and
- * published through an {@link AtomicReferenceArray}; searches read without locks. The node table
- * grows in fixed pages, so nothing a reader holds is ever moved.
+ * <p>The neighbour lists live in {@link GraphLinks}: the bottom layer in memory-mapped files, the
+ * sparse upper layers on the heap.
+ *
+ * <p>Thread-safety: inserts may run concurrently with each other and with searches. A node's lists
+ * are rewritten under that node's lock (striped); searches read without locks (see {@link
+ * GraphLinks} for what a racing read may see). {@link #remove} must not run with inserts.
  */
-public final class HnswIndex {
-  private static final int PAGE = 1 << 12;
+public final class HnswIndex implements AutoCloseable {
   private static final int LOCK_STRIPES = 1 << 10;
+
+  /** The largest {@code m} a graph is built with. */
+  public static final int MAX_M = 32_767;
 
   private final OffHeapVectors vectors;
   private final Distance distance;
@@ -43,8 +48,7 @@ public final class HnswIndex {
   private final Object growLock = new Object();
   private final long seed;
 
-  /** page -> node -> level -> neighbours. */
-  private volatile AtomicReferenceArray<Links[]>[] pages;
+  private final GraphLinks links;
 
   private volatile long entry = -1; // (level << 32) | node, or -1 when empty
 
@@ -55,42 +59,27 @@ public final class HnswIndex {
   private final ConcurrentLinkedQueue<float[]> scratchPool = new ConcurrentLinkedQueue<>();
 
   /**
-   * A node's neighbours on one level, most similar to the node first, with those similarities, so
-   * that linking a new node needs no recomputation. Immutable; replaced whole.
+   * An empty graph over {@code vectors}, its bottom layer's lists in files under {@code dir} (a
+   * directory of its own: what an earlier run left there is deleted).
    */
-  static final class Links {
-    static final Links EMPTY = new Links(new int[0], new float[0]);
-    final int[] ids;
-    final float[] sims;
-
-    Links(int[] ids, float[] sims) {
-      this.ids = ids;
-      this.sims = sims;
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  public HnswIndex(OffHeapVectors vectors, Distance distance, int m, int efConstruct, long seed) {
+  public HnswIndex(
+      OffHeapVectors vectors, Path dir, Distance distance, int m, int efConstruct, long seed) {
     this.vectors = vectors;
     this.distance = distance;
-    this.m = Math.max(2, m);
+    // lists are at most 2m long and written with a 16-bit length
+    this.m = Math.clamp(m, 2, MAX_M);
     this.efConstruct = Math.max(efConstruct, this.m);
     this.ml = 1 / Math.log(this.m);
     this.seed = seed;
-    this.pages = new AtomicReferenceArray[0];
+    this.links = new GraphLinks(dir, 2 * this.m);
     for (int i = 0; i < LOCK_STRIPES; i++) {
       locks[i] = new Object();
     }
   }
 
-  private Links[] node(int n) {
-    return pages[n / PAGE].get(n % PAGE);
-  }
-
   /** Whether {@code n} has been inserted. */
   public boolean contains(int n) {
-    AtomicReferenceArray<Links[]>[] p = pages;
-    return n / PAGE < p.length && p[n / PAGE].get(n % PAGE) != null;
+    return links.contains(n);
   }
 
   /** Whether the graph has no node yet. */
@@ -99,34 +88,15 @@ public final class HnswIndex {
   }
 
   private Links links(int n, int level) {
-    Links[] levels = node(n);
-    // a node taken out by {@link #remove} while a search stood on it has no neighbours
-    return levels != null && level < levels.length ? levels[level] : Links.EMPTY;
+    return links.get(n, level);
   }
 
   private int[] neighbours(int n, int level) {
-    return links(n, level).ids;
+    return links(n, level).ids();
   }
 
   private void setLinks(int n, int level, Links list) {
-    AtomicReferenceArray<Links[]> page = pages[n / PAGE];
-    Links[] copy = page.get(n % PAGE).clone();
-    copy[level] = list;
-    page.set(n % PAGE, copy);
-  }
-
-  @SuppressWarnings("unchecked")
-  private void reserve(int n) {
-    if (n / PAGE < pages.length) {
-      return;
-    }
-    synchronized (growLock) {
-      while (n / PAGE >= pages.length) {
-        AtomicReferenceArray<Links[]>[] next = Arrays.copyOf(pages, pages.length + 1);
-        next[pages.length] = new AtomicReferenceArray<>(PAGE);
-        pages = next;
-      }
-    }
+    links.write(n, level, list.ids(), list.sims(), list.ids().length);
   }
 
   /**
@@ -143,11 +113,8 @@ public final class HnswIndex {
    */
   public void insert(int node) {
     float[] q = vectors.get(node);
-    int level = randomLevel(node);
-    reserve(node);
-    Links[] empty = new Links[level + 1];
-    Arrays.fill(empty, Links.EMPTY);
-    pages[node / PAGE].set(node % PAGE, empty);
+    int level = Math.min(randomLevel(node), MAX_LEVEL);
+    links.init(node, level + 1);
     long ep;
     synchronized (growLock) {
       ep = entry;
@@ -188,13 +155,16 @@ public final class HnswIndex {
       synchronized (lock(node)) {
         setLinks(node, l, selected);
       }
-      for (int i = 0; i < selected.ids.length; i++) {
+      for (int i = 0; i < selected.ids().length; i++) {
         // similarity is symmetric: the new node's score for a neighbour is the neighbour's for it
-        link(selected.ids[i], node, selected.sims[i], q, l, max);
+        link(selected.ids()[i], node, selected.sims()[i], q, l, max);
       }
       entryPoints = found;
     }
   }
+
+  /** The top layer a node may have (the draw exceeds it with a probability of m^-254). */
+  private static final int MAX_LEVEL = 254;
 
   private Object lock(int node) {
     return locks[node & (LOCK_STRIPES - 1)];
@@ -210,24 +180,24 @@ public final class HnswIndex {
   private void link(int other, int node, float sim, float[] q, int level, int max) {
     synchronized (lock(other)) {
       Links cur = links(other, level);
-      int size = cur.ids.length;
+      int size = cur.ids().length;
       int at = 0;
       for (int i = 0; i < size; i++) {
-        if (cur.ids[i] == node) {
+        if (cur.ids()[i] == node) {
           return;
         }
-        if (cur.sims[i] >= sim) {
+        if (cur.sims()[i] >= sim) {
           at = i + 1;
         }
       }
       int[] ids = new int[size + 1];
       float[] sims = new float[size + 1];
-      System.arraycopy(cur.ids, 0, ids, 0, at);
-      System.arraycopy(cur.sims, 0, sims, 0, at);
+      System.arraycopy(cur.ids(), 0, ids, 0, at);
+      System.arraycopy(cur.sims(), 0, sims, 0, at);
       ids[at] = node;
       sims[at] = sim;
-      System.arraycopy(cur.ids, at, ids, at + 1, size - at);
-      System.arraycopy(cur.sims, at, sims, at + 1, size - at);
+      System.arraycopy(cur.ids(), at, ids, at + 1, size - at);
+      System.arraycopy(cur.sims(), at, sims, at + 1, size - at);
       if (size + 1 <= max) {
         setLinks(other, level, new Links(ids, sims));
         return;
@@ -303,17 +273,17 @@ public final class HnswIndex {
 
   /** Insertion sort of a short list by similarity, best first. */
   private static void sortBestFirst(Links l) {
-    for (int i = 1; i < l.ids.length; i++) {
-      int id = l.ids[i];
-      float s = l.sims[i];
+    for (int i = 1; i < l.ids().length; i++) {
+      int id = l.ids()[i];
+      float s = l.sims()[i];
       int j = i - 1;
-      while (j >= 0 && l.sims[j] < s) {
-        l.ids[j + 1] = l.ids[j];
-        l.sims[j + 1] = l.sims[j];
+      while (j >= 0 && l.sims()[j] < s) {
+        l.ids()[j + 1] = l.ids()[j];
+        l.sims()[j + 1] = l.sims()[j];
         j--;
       }
-      l.ids[j + 1] = id;
-      l.sims[j + 1] = s;
+      l.ids()[j + 1] = id;
+      l.sims()[j + 1] = s;
     }
   }
 
@@ -406,7 +376,7 @@ public final class HnswIndex {
           results.add(n, s);
         }
       }
-      int[] batch = new int[2 * m + 1];
+      int[] batch = new int[links.capacity()];
       float[] scores = new float[batch.length];
       while (frontier.size() > 0) {
         scope.tick();
@@ -415,13 +385,10 @@ public final class HnswIndex {
         if (results.size() >= ef && cs < results.worst()) {
           break;
         }
-        int[] nbrs = neighbours(cn, level);
-        if (nbrs.length > batch.length) {
-          batch = new int[nbrs.length];
-          scores = new float[nbrs.length];
-        }
+        int listed = links.read(cn, level, batch, null);
         int count = 0;
-        for (int n : nbrs) {
+        for (int k = 0; k < listed; k++) {
+          int n = batch[k];
           if (n < size && visited.visit(n)) {
             batch[count++] = n;
           }
@@ -498,11 +465,11 @@ public final class HnswIndex {
       if (gone.get(n) || !contains(n)) {
         continue;
       }
-      Links[] levels = node(n);
-      for (int l = 0; l < levels.length; l++) {
-        Links cur = levels[l];
+      int levels = links.levels(n);
+      for (int l = 0; l < levels; l++) {
+        Links cur = links(n, l);
         boolean touched = false;
-        for (int x : cur.ids) {
+        for (int x : cur.ids()) {
           if (x < nodes && gone.get(x)) {
             touched = true;
             break;
@@ -512,8 +479,8 @@ public final class HnswIndex {
           continue;
         }
         vectors.copy(n, base);
-        int capacity = cur.ids.length;
-        for (int x : cur.ids) {
+        int capacity = cur.ids().length;
+        for (int x : cur.ids()) {
           if (x < nodes && gone.get(x)) {
             capacity += neighbours(x, l).length;
           }
@@ -521,13 +488,13 @@ public final class HnswIndex {
         Candidates pool = new Candidates(capacity + 1);
         final Set<Integer> seen = new HashSet<>();
         seen.add(n);
-        for (int i = 0; i < cur.ids.length; i++) {
-          int x = cur.ids[i];
+        for (int i = 0; i < cur.ids().length; i++) {
+          int x = cur.ids()[i];
           if (!(x < nodes && gone.get(x)) && seen.add(x)) {
-            pool.add(x, cur.sims[i]);
+            pool.add(x, cur.sims()[i]);
           }
         }
-        for (int x : cur.ids) {
+        for (int x : cur.ids()) {
           if (x < nodes && gone.get(x)) {
             for (int y : neighbours(x, l)) {
               if (!(y < nodes && gone.get(y)) && contains(y) && seen.add(y)) {
@@ -566,23 +533,24 @@ public final class HnswIndex {
         }
         // and back, as an insert links: a node whose in-links all came from dead nodes would
         // otherwise be unreachable
-        for (int k = 0; k < selected.ids.length; k++) {
-          link(selected.ids[k], n, selected.sims[k], base, l, max);
+        for (int k = 0; k < selected.ids().length; k++) {
+          link(selected.ids()[k], n, selected.sims()[k], base, l, max);
         }
       }
     }
     int[] removed = new int[count];
     int i = 0;
     for (int n = gone.nextSetBit(0); n >= 0; n = gone.nextSetBit(n + 1)) {
-      pages[n / PAGE].set(n % PAGE, null);
+      links.clear(n);
       removed[i++] = n;
     }
     synchronized (growLock) {
       if (entry != -1 && gone.get((int) entry)) {
         long next = -1;
         for (int n = 0; n < nodes; n++) {
-          if (contains(n) && (next == -1 || node(n).length - 1 > (int) (next >>> 32))) {
-            next = ((long) (node(n).length - 1) << 32) | n;
+          int top = links.levels(n) - 1;
+          if (top >= 0 && (next == -1 || top > (int) (next >>> 32))) {
+            next = ((long) top << 32) | n;
           }
         }
         entry = next;
@@ -618,9 +586,9 @@ public final class HnswIndex {
         }
       }
       for (int n = 0; n < nodes; n++) {
-        Links[] levels = contains(n) ? node(n) : null;
-        if (levels != null && levels.length > l && !reached.get(n)) {
-          connect(n, levels.length - 1, vectors.get(n), entry);
+        int levels = links.levels(n);
+        if (levels > l && !reached.get(n)) {
+          connect(n, levels - 1, vectors.get(n), entry);
         }
       }
     }
@@ -631,21 +599,18 @@ public final class HnswIndex {
     out.writeLong(entry);
     out.writeInt(nodes);
     for (int n = 0; n < nodes; n++) {
-      Links[] levels = contains(n) ? node(n) : new Links[0]; // 0 levels: not in the graph
-      out.writeByte(levels.length);
-      for (Links list : levels) {
-        out.writeShort(list.ids.length);
-        for (int x : list.ids) {
+      int levels = links.levels(n); // 0 levels: not in the graph
+      out.writeByte(levels);
+      for (int l = 0; l < levels; l++) {
+        Links list = links(n, l);
+        out.writeShort(list.ids().length);
+        for (int x : list.ids()) {
           out.writeInt(x);
         }
       }
     }
   }
 
-  /**
-   * Reads a graph written by {@link #write} into this (empty) index; the neighbours' similarities
-   * are recomputed from the vectors, which are loaded first.
-   */
   /** Reads past a graph written by {@link #write} (of a vector no longer in the collection). */
   public static void skip(DataInputStream in) throws IOException {
     in.readLong();
@@ -658,36 +623,42 @@ public final class HnswIndex {
     }
   }
 
+  /**
+   * Reads a graph written by {@link #write} into this (empty) index; the neighbours' similarities
+   * are recomputed from the vectors, which are loaded first. A list longer than this index keeps
+   * (the graph was built with a larger {@code m}) keeps its best members.
+   */
   public void read(DataInputStream in) throws IOException {
     long e = in.readLong();
     int nodes = in.readInt();
+    float[] v = new float[vectors.dim()];
     for (int n = 0; n < nodes; n++) {
-      Links[] levels = new Links[in.readUnsignedByte()];
-      if (levels.length == 0) {
+      int levels = in.readUnsignedByte();
+      if (levels == 0) {
         continue; // a slot that was not in the graph
       }
-      float[] v = null;
-      for (int l = 0; l < levels.length; l++) {
+      links.init(n, levels);
+      vectors.copy(n, v);
+      for (int l = 0; l < levels; l++) {
         int[] list = new int[in.readUnsignedShort()];
         float[] sims = new float[list.length];
         for (int i = 0; i < list.length; i++) {
           list[i] = in.readInt();
+          sims[i] = vectors.similarity(distance, v, list[i]);
         }
-        if (list.length > 0) {
-          if (v == null) {
-            v = vectors.get(n);
-          }
-          for (int i = 0; i < list.length; i++) {
-            sims[i] = vectors.similarity(distance, v, list[i]);
-          }
-        }
-        levels[l] = new Links(list, sims);
-        sortBestFirst(levels[l]);
+        Links sorted = new Links(list, sims);
+        sortBestFirst(sorted);
+        int keep = Math.min(list.length, l == 0 ? 2 * m : m);
+        links.write(n, l, list, sims, keep);
       }
-      reserve(n);
-      pages[n / PAGE].set(n % PAGE, levels);
     }
     entry = e;
+  }
+
+  /** Unmaps the graph's files; no search or insert may follow. */
+  @Override
+  public void close() {
+    links.close();
   }
 
   /**

@@ -12,7 +12,6 @@ import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
-import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.ShardWriter;
 import dev.quiver.storage.SparseVectorParams;
@@ -74,13 +73,6 @@ import org.apache.logging.log4j.LogManager;
  */
 public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
-  /** A point as stored: immutable once built; its vectors live in the spaces, by slot. */
-  record Stored(PointId id, long version, Map<String, Integer> slots, Value.Struct payload) {
-    Stored {
-      slots = Map.copyOf(slots); // one entry in most collections: a compact immutable map
-    }
-  }
-
   volatile CollectionConfig config;
   final Map<String, VectorSpace> spaces = new HashMap<>();
   final Map<String, SparseSpace> sparseSpaces = new ConcurrentHashMap<>();
@@ -100,7 +92,9 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
   private final Object writeLock = new Object();
   private final Wal wal;
 
-  /** The points' payloads, in the bytes of their encoded form (strict mode's payload size). */
+  /**
+   * The points' payloads in bytes of their compact serialized form (strict mode's payload size).
+   */
   private final LongAdder payloadBytes = new LongAdder();
 
   private final ShardSearch reads = new ShardSearch(this);
@@ -205,7 +199,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
                           slots.put(name, heapSpace(name).restore(slot, p.id()));
                         } // else a vector deleted since
                       });
-              store(new Stored(p.id(), p.version(), slots, p.payload()));
+              store(stored(p.id(), p.version(), slots, p.payload()));
             }
           });
       lastApplied = applied[0];
@@ -284,6 +278,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     VectorSpace space =
         new VectorSpace(
             dir.resolve("vectors").resolve(String.valueOf(names.indexOf(name))),
+            dir.resolve(GRAPH_DIR).resolve(String.valueOf(names.indexOf(name))),
             params,
             params.hnswOr(config.hnsw()),
             config.optimizers().indexingThreshold(),
@@ -369,10 +364,13 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         checkpoint();
         wal.force();
         try (var files = Files.walk(dir)) {
-          Path derived = dir.resolve(SPARSE_INDEX_DIR); // rebuilt from the vectors at open
+          // rebuilt at open: sparse indexes from the vectors, graph files from the checkpoint
+          Path sparse = dir.resolve(SPARSE_INDEX_DIR);
+          Path graphs = dir.resolve(GRAPH_DIR);
           for (Path f :
               files
-                  .filter(f -> Files.isRegularFile(f) && !f.startsWith(derived))
+                  .filter(
+                      f -> Files.isRegularFile(f) && !f.startsWith(sparse) && !f.startsWith(graphs))
                   .sorted()
                   .toList()) {
             String name = prefix + dir.relativize(f).toString().replace('\\', '/');
@@ -504,7 +502,12 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
           deleteHeapVector(multiSpaces, name);
         }
       }
+      boolean serialize = next.onDiskPayload();
+      boolean changed = config.onDiskPayload() != serialize;
       config = next;
+      if (changed) { // on_disk_payload turned: every payload held the other way
+        points.replaceAll((id, s) -> s.held(serialize));
+      }
     }
     for (var e : spaces.entrySet()) {
       VectorSpace s = e.getValue();
@@ -529,6 +532,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     writeVectorDirs();
     try {
       Archives.deleteRecursively(dir.resolve("vectors").resolve(String.valueOf(number)));
+      Archives.deleteRecursively(dir.resolve(GRAPH_DIR).resolve(String.valueOf(number)));
     } catch (IOException e) {
       LogManager.getLogger(LocalShard.class)
           .warn("cannot delete the files of deleted vector {}: {}", name, e.toString());
@@ -537,12 +541,14 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     checkpoint();
   }
 
-  /**
-   * Deletes sparse or multi vector {@code name} from every point, then checkpoints. Under the write
-   * lock.
-   */
   /** Where on-disk sparse indexes keep their files: derived data, left out of snapshots. */
   private static final String SPARSE_INDEX_DIR = "sparse-index";
+
+  /**
+   * Where the HNSW graphs keep their working files: derived data (each graph is in the checkpoint),
+   * left out of snapshots.
+   */
+  private static final String GRAPH_DIR = "graph";
 
   /**
    * The directory of sparse vector {@code name}'s on-disk index: named by a hash of the name, which
@@ -557,6 +563,10 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     }
   }
 
+  /**
+   * Deletes sparse or multi vector {@code name} from every point, then checkpoints. Under the write
+   * lock.
+   */
   private void deleteHeapVector(Map<String, ? extends HeapSpace<?>> from, String name) {
     if (from.remove(name) instanceof SparseSpace sparse) {
       sparse.deleteIndexFiles();
@@ -572,7 +582,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       if (s.slots().containsKey(name)) {
         Map<String, Integer> slots = new HashMap<>(s.slots());
         slots.remove(name);
-        store(new Stored(s.id(), s.version(), slots, s.payload()));
+        store(s.with(s.version(), slots));
       }
     }
   }
@@ -742,7 +752,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
           addHeapVectors(p, slots);
-          store(new Stored(p.id(), opNum, slots, p.payload()));
+          store(stored(p.id(), opNum, slots, p.payload()));
         }
         added.forEach(
             (name, slots) ->
@@ -784,7 +794,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
           addHeapVectors(p, slots);
-          store(new Stored(p.id(), opNum, slots, s.payload()));
+          store(s.with(opNum, slots));
         }
         added.forEach(
             (name, slots) ->
@@ -803,7 +813,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
               freeSlot(name, old);
             }
           }
-          store(new Stored(id, opNum, slots, s.payload()));
+          store(s.with(opNum, slots));
         }
       }
     }
@@ -865,19 +875,27 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     for (PointId id : ((PointSelector.Ids) selector).ids()) {
       Stored s = points.get(id);
       if (s != null) {
-        store(new Stored(id, opNum, s.slots(), change.apply(s.payload())));
+        store(stored(id, opNum, s.slots(), change.apply(s.payload())));
       }
     }
   }
 
   /** Writes a point's entry, keeping the id order and the payload indexes current. */
+  /** A point as this shard holds it: its payload serialized when {@code on_disk_payload} is on. */
+  private Stored stored(
+      PointId id, long version, Map<String, Integer> slots, Value.Struct payload) {
+    return Stored.of(id, version, slots, payload, config.onDiskPayload());
+  }
+
   private void store(Stored s) {
     Stored old = points.put(s.id(), s);
     payloadBytes.add(payloadSize(s) - (old == null ? 0 : payloadSize(old)));
     if (old == null) {
       order.add(s.id());
     }
-    indexes.update(s.id(), old == null ? null : old.payload(), s.payload());
+    if (!indexes.isEmpty() && (old == null || !old.samePayload(s))) {
+      indexes.update(s.id(), old == null ? null : old.payload(), s.payload());
+    }
   }
 
   /** Removes a point's entry (returned, or null), with its id and index entries. */
@@ -886,7 +904,9 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     if (old != null) {
       payloadBytes.add(-payloadSize(old));
       order.remove(id);
-      indexes.update(id, old.payload(), null);
+      if (!indexes.isEmpty()) {
+        indexes.update(id, old.payload(), null);
+      }
     }
     return old;
   }
@@ -897,16 +917,17 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
    */
   public void payloadIndexes(SortedMap<String, PayloadIndexSpec> specs) {
     synchronized (writeLock) {
-      List<Map.Entry<PointId, Value.Struct>> all = new ArrayList<>(points.size());
-      points.values().forEach(s -> all.add(Map.entry(s.id(), s.payload())));
+      // each payload parsed as an index reads it: a shard's payloads held serialized are a
+      // fraction of what they parse into
+      Iterable<Map.Entry<PointId, Value.Struct>> all =
+          () -> points.values().stream().map(s -> Map.entry(s.id(), s.payload())).iterator();
       indexes.define(specs, all);
       textFields = indexes.textFields();
     }
   }
 
   boolean passes(Filter filter, Stored s) {
-    return Filters.test(
-        filter, s.id(), s.payload(), new Filters.Context(textFields, s.slots()::containsKey));
+    return Filters.test(filter, s.id(), s.payload(), new Filters.Context(textFields, s::hasVector));
   }
 
   /**
@@ -954,16 +975,14 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     return points.size();
   }
 
-  /** The points' payloads in bytes, as the WAL and checkpoints encode them. */
+  /** The points' payloads in bytes, in the compact form they are held serialized in. */
   public long payloadBytes() {
     return payloadBytes.sum();
   }
 
   /** A point's payload in bytes; none for a point without one. */
   private static long payloadSize(Stored s) {
-    return s.payload() == null || s.payload().fields().isEmpty()
-        ? 0
-        : ShardCodec.encodedSize(s.payload());
+    return s.payloadBytes();
   }
 
   @Override

@@ -14,7 +14,6 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.payload.PayloadIndexes;
-import dev.quiver.storage.internal.shard.LocalShard.Stored;
 import dev.quiver.storage.internal.space.HeapSpace;
 import dev.quiver.storage.internal.space.MultiSpace;
 import dev.quiver.storage.internal.space.SparseSpace;
@@ -132,7 +131,7 @@ public final class ShardSearch {
       }
       PointId id = space.owners.get(slot);
       Stored s = id == null ? null : shard.points.get(id);
-      if (s == null || !Integer.valueOf(slot).equals(s.slots().get(request.vectorName()))) {
+      if (s == null || s.slotOf(request.vectorName()) != slot) {
         continue; // deleted or replaced meanwhile
       }
       if (s.version() > asOf && filter != null && !shard.passes(filter, s)) {
@@ -236,7 +235,7 @@ public final class ShardSearch {
       }
       PointId id = space.owners.get(hit.slot());
       Stored s = id == null ? null : shard.points.get(id);
-      if (s == null || !Integer.valueOf(hit.slot()).equals(s.slots().get(name))) {
+      if (s == null || s.slotOf(name) != hit.slot()) {
         continue; // deleted or replaced meanwhile
       }
       if (s.version() > asOf && filter != null && !shard.passes(filter, s)) {

@@ -12,6 +12,7 @@ import dev.quiver.storage.internal.quant.Quantizer;
 import dev.quiver.storage.internal.vector.Epochs;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.SlotScorer;
+import dev.quiver.storage.internal.vector.SlotSet;
 import dev.quiver.storage.internal.vector.SlotTable;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
@@ -50,15 +50,17 @@ public final class VectorSpace implements AutoCloseable {
   private volatile int live;
 
   public VectorSpace(Path dir, VectorParams params, HnswConfig hnsw, IndexThreads threads) {
-    this(dir, params, hnsw, 1, 0, new Epochs(), threads, null);
+    this(dir, dir.resolve("graph"), params, hnsw, 1, 0, new Epochs(), threads, null);
   }
 
   /**
    * A space whose first {@code restoredSize} vectors come from a checkpoint; its freed slots are
-   * used again as {@code epochs} (the shard's reads) allow.
+   * used again as {@code epochs} (the shard's reads) allow. The graph's working files go to {@code
+   * graphDir} (derived data: the graph itself is in the checkpoint).
    */
   public VectorSpace(
       Path dir,
+      Path graphDir,
       VectorParams params,
       HnswConfig hnsw,
       int indexingThresholdKb,
@@ -76,7 +78,8 @@ public final class VectorSpace implements AutoCloseable {
     if (!Boolean.TRUE.equals(params.onDisk()) && restoredSize > 0) {
       vectors.load(); // in RAM unless on_disk: reopened vectors are read in now, not on first use
     }
-    this.index = new HnswIndex(vectors, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
+    this.index =
+        new HnswIndex(vectors, graphDir, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
     this.quantization = Quantizer.served(quantization) ? quantization : null;
     if (restoredSize == 0 || this.quantization == null) {
       QuantizedCodes.delete(dir); // a fresh space, or one no longer quantized
@@ -241,7 +244,7 @@ public final class VectorSpace implements AutoCloseable {
     int candidates = candidates(keep, params);
     SlotScorer scorer = c.scorer(q);
     HnswIndex.Candidates found = index.search(scorer, Math.max(ef, candidates), accept);
-    for (int slot : pending) {
+    for (int slot = pending.next(0); slot >= 0; slot = pending.next(slot + 1)) {
       if (accept.test(slot)) {
         found.add(slot, scorer.score(slot));
       }
@@ -421,7 +424,7 @@ public final class VectorSpace implements AutoCloseable {
       for (int slot : removed) {
         retire(slot);
       }
-      for (int slot : pending) {
+      for (int slot = pending.next(0); slot >= 0; slot = pending.next(slot + 1)) {
         if (owners.get(slot) == null && !index.contains(slot) && pending.remove(slot)) {
           retire(slot);
         }
@@ -476,7 +479,7 @@ public final class VectorSpace implements AutoCloseable {
   // ---- background indexing ----
 
   /** Appended slots not yet in the graph; searches scan them, the indexer drains them. */
-  private final ConcurrentSkipListSet<Integer> pending = new ConcurrentSkipListSet<>();
+  private final SlotSet pending = new SlotSet();
 
   /**
    * Held while slots move from {@link #pending} into the graph (indexer or a drain). Fair: the
@@ -559,7 +562,7 @@ public final class VectorSpace implements AutoCloseable {
   private void indexBatch(int threads) {
     indexLock.lock();
     try {
-      int[] batch = pending.stream().limit(INDEX_BATCH).mapToInt(Integer::intValue).toArray();
+      int[] batch = pending.first(INDEX_BATCH);
       // a vector deleted before its turn never enters the graph: its slot is free at once
       int[] live = Arrays.stream(batch).filter(s -> owners.get(s) != null).toArray();
       insert(live, threads);
@@ -633,7 +636,7 @@ public final class VectorSpace implements AutoCloseable {
 
   /** Adds the pending slots that {@code accept} admits to graph search results. */
   public void addPending(float[] q, HnswIndex.Candidates found, IntPredicate accept) {
-    for (int slot : pending) {
+    for (int slot = pending.next(0); slot >= 0; slot = pending.next(slot + 1)) {
       if (accept.test(slot)) {
         found.add(slot, vectors.similarity(params.distance(), q, slot));
       }
@@ -747,6 +750,7 @@ public final class VectorSpace implements AutoCloseable {
     while ((r = retiredCodes.poll()) != null) {
       r.codes().close();
     }
+    index.close();
     vectors.close();
   }
 

@@ -6,9 +6,17 @@ import dev.quiver.storage.Distance;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.VectorMath;
 import dev.quiver.testing.TestSeed;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -18,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -92,7 +102,7 @@ public class HnswIndexTest {
     float[][] data = Arrays.copyOf(all, n);
     float[][] queries = Arrays.copyOfRange(all, n, n + 100);
     try (OffHeapVectors v = new OffHeapVectors(dir, dim)) {
-      HnswIndex index = new HnswIndex(v, d, 16, 100, seed);
+      HnswIndex index = new HnswIndex(v, dir.resolve("graph"), d, 16, 100, seed);
       for (float[] x : data) {
         index.insert(v.add(x));
       }
@@ -118,7 +128,7 @@ public class HnswIndexTest {
       for (float[] x : data) {
         v.add(x); // slots first (single writer), graph inserts in parallel below
       }
-      HnswIndex index = new HnswIndex(v, d, 16, 100, seed);
+      HnswIndex index = new HnswIndex(v, dir.resolve("graph"), d, 16, 100, seed);
       AtomicInteger next = new AtomicInteger();
       ExecutorService pool = Executors.newFixedThreadPool(4);
       List<Future<?>> jobs = new ArrayList<>();
@@ -155,7 +165,7 @@ public class HnswIndexTest {
     }
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void removingDeletedNodesKeepsTheRestSearchable() {
     long seed = TestSeed.of("removingDeletedNodesKeepsTheRestSearchable");
     Random r = new Random(seed);
@@ -166,11 +176,11 @@ public class HnswIndexTest {
     for (float[] x : data) {
       v.add(x);
     }
-    HnswIndex index = new HnswIndex(v, Distance.COSINE, 16, 100, 7);
+    HnswIndex index = new HnswIndex(v, dir.resolve("graph"), Distance.COSINE, 16, 100, 7);
     for (int i = 0; i < n; i++) {
       index.insert(i);
     }
-    java.util.BitSet deleted = new java.util.BitSet(n);
+    BitSet deleted = new BitSet(n);
     for (int i = 0; i < n; i++) {
       if (r.nextInt(10) < 6) { // 60% gone, the entry point probably among them
         deleted.set(i);
@@ -218,5 +228,88 @@ public class HnswIndexTest {
       index.insert(x);
     }
     assertThat(recall(v, index, Distance.COSINE, queries, n)).isGreaterThanOrEqualTo(0.95);
+  }
+
+  /**
+   * The graph written into a checkpoint stream reads back into new files with the same lists, so
+   * searches return the same nodes; read with a smaller {@code m}, every list keeps its best
+   * members within the smaller bound and the graph still finds its neighbours.
+   */
+  @Test
+  void aGraphWrittenAndReadBackSearchesTheSame() throws Exception {
+    long seed = TestSeed.of("aGraphWrittenAndReadBackSearchesTheSame");
+    Random r = new Random(seed);
+    int n = 3000;
+    int dim = 16;
+    float[][] all = clustered(r, n + 50, dim, true);
+    try (OffHeapVectors v = new OffHeapVectors(dir.resolve("v"), dim);
+        HnswIndex index = new HnswIndex(v, dir.resolve("g1"), Distance.COSINE, 16, 100, seed)) {
+      for (int i = 0; i < n; i++) {
+        index.insert(v.add(all[i]));
+      }
+      var bytes = new ByteArrayOutputStream();
+      index.write(new DataOutputStream(bytes), n);
+      try (HnswIndex same = new HnswIndex(v, dir.resolve("g2"), Distance.COSINE, 16, 100, seed);
+          HnswIndex narrower = new HnswIndex(v, dir.resolve("g3"), Distance.COSINE, 4, 100, seed)) {
+        same.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        narrower.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        var again = new ByteArrayOutputStream();
+        same.write(new DataOutputStream(again), n);
+        assertThat(again.toByteArray()).isEqualTo(bytes.toByteArray());
+        for (int q = n; q < n + 50; q++) {
+          assertThat(same.search(all[q], 32, null).bestFirst())
+              .isEqualTo(index.search(all[q], 32, null).bestFirst());
+        }
+        var narrow = new ByteArrayOutputStream();
+        narrower.write(new DataOutputStream(narrow), n);
+        var in = new DataInputStream(new ByteArrayInputStream(narrow.toByteArray()));
+        in.readLong();
+        assertThat(in.readInt()).isEqualTo(n);
+        int longest = 0;
+        for (int node = 0; node < n; node++) {
+          int levels = in.readUnsignedByte();
+          assertThat(levels).as("node %d is in the graph", node).isPositive();
+          for (int l = 0; l < levels; l++) {
+            int size = in.readUnsignedShort();
+            assertThat(size).isLessThanOrEqualTo(l == 0 ? 8 : 4);
+            longest = Math.max(longest, size);
+            in.skipNBytes(4L * size);
+          }
+        }
+        assertThat(longest).isEqualTo(8);
+        double kept = recall(v, narrower, Distance.COSINE, Arrays.copyOfRange(all, n, n + 50), n);
+        System.out.println("recall@10 with lists cut to m=4: " + kept);
+        assertThat(kept).isGreaterThanOrEqualTo(0.8);
+      }
+    }
+  }
+
+  /**
+   * The bottom layer lives in memory-mapped files under the graph's directory, each with its
+   * header; opening a graph on a directory deletes what an earlier run left there.
+   */
+  @Test
+  void theBottomLayerLivesInItsFiles() throws Exception {
+    Path graph = dir.resolve("graph");
+    try (OffHeapVectors v = new OffHeapVectors(dir.resolve("v"), 8);
+        HnswIndex index = new HnswIndex(v, graph, Distance.DOT, 16, 100, 1)) {
+      Random r = new Random(1);
+      for (float[] x : clustered(r, 100, 8, false)) {
+        index.insert(v.add(x));
+      }
+      Path chunk = graph.resolve("links-00000.hnsw");
+      ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(chunk)).order(ByteOrder.LITTLE_ENDIAN);
+      assertThat(header.getInt(0)).isEqualTo(GraphLinks.MAGIC);
+      assertThat(header.getInt(4)).isEqualTo(GraphLinks.VERSION);
+      assertThat(header.getInt(8)).isEqualTo(32); // 2m members a record
+      CRC32C crc = new CRC32C();
+      crc.update(header.array(), 0, 16);
+      assertThat(header.getInt(60)).isEqualTo((int) crc.getValue());
+    }
+    try (OffHeapVectors v = new OffHeapVectors(dir.resolve("v2"), 8);
+        HnswIndex fresh = new HnswIndex(v, graph, Distance.DOT, 16, 100, 1)) {
+      assertThat(fresh.isEmpty()).isTrue();
+      assertThat(graph.resolve("links-00000.hnsw")).doesNotExist();
+    }
   }
 }

@@ -9,28 +9,36 @@ import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointSelector;
-import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import dev.quiver.storage.internal.payload.PayloadBytes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A shard counts its points' payload bytes through every write, and again after reopening. */
-class PayloadBytesTest {
+/**
+ * A shard counts its points' payload bytes through every write, and again after reopening, the same
+ * whether payloads are held parsed or serialized ({@code on_disk_payload}); turning the setting
+ * keeps every payload.
+ */
+class PayloadAccountingTest {
   @TempDir Path dir;
 
-  private static CollectionConfig config() {
+  private static CollectionConfig config(boolean onDiskPayload) {
     return new CollectionConfig(
         Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(2, Distance.DOT, null)),
         1,
         1,
         1,
-        true,
+        onDiskPayload,
         HnswConfig.DEFAULT,
         OptimizersConfig.DEFAULT,
         WalConfig.DEFAULT);
@@ -41,14 +49,15 @@ class PayloadBytesTest {
   }
 
   private static long size(Value.Struct p) {
-    return ShardCodec.encodedSize(p);
+    return PayloadBytes.size(p);
   }
 
-  @Test
-  void everyWriteKeepsTheCountExact() {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void everyWriteKeepsTheCountExact(boolean onDiskPayload) {
     PointId a = new PointId.Num(1);
     PointId b = new PointId.Num(2);
-    try (LocalShard shard = new LocalShard(dir, config())) {
+    try (LocalShard shard = new LocalShard(dir, config(onDiskPayload))) {
       shard.apply(
           1,
           new UpdateOp.Upsert(
@@ -67,8 +76,25 @@ class PayloadBytesTest {
       shard.apply(
           5, new UpdateOp.OverwritePayload(new PointSelector.Ids(List.of(b)), payload("z")));
     }
-    try (LocalShard reopened = new LocalShard(dir, config())) {
+    try (LocalShard reopened = new LocalShard(dir, config(onDiskPayload))) {
       assertThat(reopened.payloadBytes()).isEqualTo(size(payload("z")));
+    }
+  }
+
+  @Test
+  void turningOnDiskPayloadKeepsEveryPayload() {
+    PointId a = new PointId.Num(1);
+    Value.Struct p = payload("kept");
+    try (LocalShard shard = new LocalShard(dir, config(true))) {
+      shard.apply(1, new UpdateOp.Upsert(List.of(new Point(a, Map.of("", new float[] {1, 0}), p))));
+      long bytes = shard.payloadBytes();
+      shard.updateConfig(config(false));
+      assertThat(shard.retrieve(List.of(a), WithPayload.ALL, WithVectors.NONE).getFirst().payload())
+          .isEqualTo(p);
+      shard.updateConfig(config(true));
+      assertThat(shard.retrieve(List.of(a), WithPayload.ALL, WithVectors.NONE).getFirst().payload())
+          .isEqualTo(p);
+      assertThat(shard.payloadBytes()).isEqualTo(bytes);
     }
   }
 }
