@@ -589,10 +589,6 @@ final class JsonCodec {
   }
 
   /**
-   * A {@code SparseVector}: {@code {"indices": [u32], "values": [f32]}}, as many of each, the
-   * indices unique (422 otherwise, as Qdrant validates it); it need not be sorted.
-   */
-  /**
    * A {@code Document} ({@code {"text", "model", "options"}}) as the BM25 model embeds it: as a
    * document to store, or as a query.
    */
@@ -617,6 +613,10 @@ final class JsonCodec {
         : Bm25.document(text, model, options, BODY, path);
   }
 
+  /**
+   * A {@code SparseVector}: {@code {"indices": [u32], "values": [f32]}}, as many of each, the
+   * indices unique (422 otherwise, as Qdrant validates it); it need not be sorted.
+   */
   static SparseVector sparseVector(JsonNode node, String path) {
     ObjectNode o = object(node, path);
     for (var e : o.properties()) {
@@ -657,6 +657,12 @@ final class JsonCodec {
   }
 
   static float[] denseVector(JsonNode node, String path) {
+    if (node instanceof NumberArray numbers) {
+      float[] v = numbers.floats();
+      if (v != null) {
+        return v; // every member a number: nothing to check one by one
+      }
+    }
     ArrayNode arr = array(node, path);
     float[] v = new float[arr.size()];
     for (int i = 0; i < v.length; i++) {

@@ -1,0 +1,146 @@
+package dev.quiver.server.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.quiver.server.request.RequestException;
+import dev.quiver.testing.TestSeed;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The REST edge's tree reader: the tree Jackson would build, with arrays of numbers held as
+ * primitives.
+ */
+class JsonTest {
+  private static JsonNode jackson(String json) throws Exception {
+    return Json.MAPPER.readTree(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonNode ours(String json) {
+    return Json.parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void theTreeIsJacksonsTreeForEveryKindOfValue() throws Exception {
+    for (String json :
+        new String[] {
+          "{\"points\":[{\"id\":1,\"vector\":[0.25,-1,3e-3,7,1.0E10],\"payload\":{\"a\":[1,2]}}]}",
+          "[1, 2, 3]",
+          "[1, 2.5, \"x\", null, true, [4, 5.5], {\"k\": []}]",
+          "[2147483647, -2147483648]",
+          "[2147483648, 1]", // a long: held as nodes
+          "[18446744073709551615]", // a big integer
+          "[1.0, 12345678901234567890]",
+          "[]",
+          "[[], [1], [[2.5]]]",
+          "{\"a\": 1, \"a\": 2}", // the last duplicate wins, as in Jackson's tree
+          "\"text\"",
+          "3.5",
+          "null",
+          "{\"deep\": {\"er\": {\"est\": [0.1, 0.2]}}}",
+          "[1e400, -1e400]",
+        }) {
+      JsonNode got = ours(json);
+      assertThat(got).as(json).isEqualTo(jackson(json));
+      assertThat(Json.MAPPER.writeValueAsString(got))
+          .as(json)
+          .isEqualTo(Json.MAPPER.writeValueAsString(jackson(json)));
+    }
+  }
+
+  /** Random documents of nested objects, arrays and numbers read to Jackson's tree. */
+  @Test
+  void randomDocumentsReadAsJacksonReadsThem() throws Exception {
+    Random r = new Random(TestSeed.of("JsonTest.randomDocumentsReadAsJacksonReadsThem"));
+    for (int i = 0; i < 500; i++) {
+      StringBuilder json = new StringBuilder();
+      value(r, json, 0);
+      assertThat(ours(json.toString())).as(json.toString()).isEqualTo(jackson(json.toString()));
+    }
+  }
+
+  private static void value(Random r, StringBuilder out, int depth) {
+    int kind = depth > 4 ? 2 + r.nextInt(4) : r.nextInt(6);
+    switch (kind) {
+      case 0 -> {
+        out.append('{');
+        int n = r.nextInt(4);
+        for (int i = 0; i < n; i++) {
+          out.append(i > 0 ? "," : "").append("\"k").append(r.nextInt(3)).append("\":");
+          value(r, out, depth + 1);
+        }
+        out.append('}');
+      }
+      case 1 -> {
+        out.append('[');
+        int n = r.nextInt(5);
+        for (int i = 0; i < n; i++) {
+          out.append(i > 0 ? "," : "");
+          value(r, out, depth + 1);
+        }
+        out.append(']');
+      }
+      case 2 -> {
+        out.append('[');
+        int n = r.nextInt(6);
+        for (int i = 0; i < n; i++) {
+          out.append(i > 0 ? "," : "").append(number(r));
+        }
+        out.append(']');
+      }
+      case 3 -> out.append(number(r));
+      case 4 -> out.append(r.nextBoolean() ? "true" : "null");
+      default -> out.append("\"s").append(r.nextInt(100)).append('"');
+    }
+  }
+
+  private static String number(Random r) {
+    return switch (r.nextInt(5)) {
+      case 0 -> Integer.toString(r.nextInt());
+      case 1 -> Long.toString(r.nextLong());
+      case 2 -> Double.toString(r.nextGaussian());
+      case 3 -> Float.toString((float) r.nextGaussian());
+      default -> Integer.toString(r.nextInt(10));
+    };
+  }
+
+  @Test
+  void anArrayOfNumbersIsHeldAsPrimitivesAndReadsAsNodes() {
+    JsonNode v = ours("[0.5, 2, -3.25]");
+    assertThat(v).isInstanceOf(NumberArray.class);
+    assertThat(((NumberArray) v).floats()).containsExactly(0.5f, 2f, -3.25f);
+    assertThat(v.get(1)).isEqualTo(IntNode.valueOf(2));
+    assertThat(v.get(1).isIntegralNumber()).isTrue();
+    assertThat(v.get(0).isIntegralNumber()).isFalse();
+    assertThat(ours("[1, 2147483648]")).isNotInstanceOf(NumberArray.class);
+    assertThat(ours("[1, \"x\"]")).isNotInstanceOf(NumberArray.class);
+  }
+
+  @Test
+  void aChangedNumberArrayIsReadAsNodes() {
+    ArrayNode v = (ArrayNode) ours("[1, 2]");
+    v.set(0, Json.MAPPER.getNodeFactory().textNode("x"));
+    v.add(3);
+    assertThat(((NumberArray) v).floats()).isNull();
+    assertThat(v.toString()).isEqualTo("[\"x\",2,3]");
+  }
+
+  @Test
+  void badDocumentsAreMalformed() {
+    assertThat(ours("  ")).isEqualTo(Json.MAPPER.createObjectNode());
+    assertThat(ours("")).isEqualTo(Json.MAPPER.createObjectNode());
+    for (String bad : new String[] {"{\"a\":1} {", "[1] 2", "[1, 2", "{\"a\":}", "[1,]"}) {
+      assertThatThrownBy(() -> ours(bad))
+          .as(bad)
+          .isInstanceOf(RequestException.Malformed.class)
+          .hasMessageStartingWith("Format error in JSON body: ");
+    }
+    String deep = "[".repeat(200) + "]".repeat(200);
+    assertThatThrownBy(() -> ours(deep)).isInstanceOf(RequestException.Malformed.class);
+  }
+}
