@@ -56,6 +56,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import javax.imageio.ImageIO;
@@ -74,7 +75,7 @@ import javax.imageio.ImageIO;
 public final class LoadGen {
   static final int DIM = 384;
   static final int LOADED = 20_000;
-  private static final String KEY = "load-generator-api-key-0123456789";
+  static final String KEY = "load-generator-api-key-0123456789";
   private static final int[] CLIENTS =
       Arrays.stream(System.getProperty("bench.load.clients", "1,8,32").split(","))
           .mapToInt(x -> Integer.parseInt(x.strip()))
@@ -141,12 +142,17 @@ public final class LoadGen {
     try {
       // The target ratios first, while the servers hold only the loaded points (the upsert cases
       // add to them), from rounds that alternate the cases compared.
-      if (modes.contains("plain")) {
+      // -Dbench.load.targets=false skips them (a look at one case)
+      if (modes.contains("plain")
+          && !"false".equals(System.getProperty("bench.load.targets", "true"))) {
         Opened plain = open(opened, "plain", work, tls);
         Opened secure = modes.contains("tls+jwt") ? open(opened, "tls+jwt", work, tls) : null;
         targets =
             Targets.measure(
                 inProcess, plain.target(), secure == null ? null : secure.target(), seconds);
+        if (ops().contains("upsert256")) {
+          targets.measureUpserts(plain.target(), seconds);
+        }
       }
       for (String mode : modes) {
         Opened o = open(opened, mode, work, tls);
@@ -155,6 +161,9 @@ public final class LoadGen {
             for (String api : System.getProperty("bench.load.apis", "grpc,rest").split(",")) {
               for (int clients : CLIENTS) {
                 Case c = new Case(mode, api, op, clients);
+                if (op.startsWith("upsert")) {
+                  awaitIndexed(o.target());
+                }
                 Stats s = Stats.of(List.of(run(o.target(), c, seconds)));
                 results.put(c, s);
                 System.out.printf(
@@ -302,13 +311,28 @@ public final class LoadGen {
    * gives its own ratios; the ratio reported is that of the sums.
    */
   private record Targets(
-      List<Sample> engine, List<Sample> grpc, List<Sample> rest, List<Sample> secure) {
+      List<Sample> engine,
+      List<Sample> grpc,
+      List<Sample> rest,
+      List<Sample> secure,
+      List<Sample> grpcUpserts,
+      List<Sample> restUpserts,
+      List<Sample> grpcBulk,
+      List<Sample> restBulk) {
     static final int ROUNDS = 3;
 
     static Targets measure(InProcess inProcess, Target plain, Target secure, int seconds)
         throws Exception {
       Targets t =
-          new Targets(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+          new Targets(
+              new ArrayList<>(),
+              new ArrayList<>(),
+              new ArrayList<>(),
+              new ArrayList<>(),
+              new ArrayList<>(),
+              new ArrayList<>(),
+              new ArrayList<>(),
+              new ArrayList<>());
       t.engine.add(inProcess.measure(seconds));
       for (int round = 0; round < ROUNDS; round++) {
         t.grpc.add(run(plain, new Case("plain", "grpc", "search", 8), seconds));
@@ -330,6 +354,43 @@ public final class LoadGen {
             t.engine.get(round + 1).qps());
       }
       return t;
+    }
+
+    /**
+     * REST against gRPC bulk upserts (256-point batches, 8 clients), in alternating rounds, each
+     * run on a collection whose graph holds every point. Run after the searches: upserts grow the
+     * collection.
+     */
+    void measureUpserts(Target plain, int seconds) throws Exception {
+      plain.send(
+          "/collections/bulk",
+          "PUT",
+          "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"},"
+              + "\"optimizers_config\":{\"indexing_threshold\":0}}");
+      alternate(plain, "bulk256", false, grpcBulk, restBulk, seconds);
+      alternate(plain, "upsert256", true, grpcUpserts, restUpserts, seconds);
+    }
+
+    /** Rounds of gRPC then REST {@code op}, each after the graph caught up if {@code drain}. */
+    private static void alternate(
+        Target plain, String op, boolean drain, List<Sample> grpc, List<Sample> rest, int seconds)
+        throws Exception {
+      for (int round = 0; round < ROUNDS; round++) {
+        for (String api : List.of("grpc", "rest")) {
+          if (drain) {
+            awaitIndexed(plain);
+          }
+          (api.equals("grpc") ? grpc : rest)
+              .add(run(plain, new Case("plain", api, op, 8), seconds));
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "%s round %d: gRPC %.0f points/s, REST %.0f points/s%n",
+            op,
+            round + 1,
+            grpc.get(round).qps() * 256,
+            rest.get(round).qps() * 256);
+      }
     }
 
     /** The ratio of each round's {@code a} to its {@code b}, then that of all rounds together. */
@@ -371,6 +432,18 @@ public final class LoadGen {
             Locale.ROOT,
             "- gRPC search with TLS + API key + JWT / plain: %s (target >= 0.85)%n",
             ratio(qps(secure), qps(grpc)));
+      }
+      if (!grpcBulk.isEmpty()) {
+        System.out.printf(
+            Locale.ROOT,
+            "- REST / gRPC bulk upserts, 256-point batches, indexing off (batches/s): %s"
+                + " (target >= 0.7)%n",
+            ratio(qps(restBulk), qps(grpcBulk)));
+        System.out.printf(
+            Locale.ROOT,
+            "- REST / gRPC upserts, 256-point batches, indexing on, drained before each"
+                + " (batches/s): %s%n",
+            ratio(qps(restUpserts), qps(grpcUpserts)));
       }
     }
   }
@@ -425,6 +498,9 @@ public final class LoadGen {
         env.put("QDRANT__SERVICE__API_KEY", KEY);
         env.put("QDRANT__SERVICE__JWT_RBAC", "true");
       }
+      if (mode.equals("tls+key")) {
+        env.put("QDRANT__SERVICE__API_KEY", KEY);
+      }
       pb.directory(dir.toFile()).redirectErrorStream(true);
       pb.redirectOutput(dir.resolve("server.log").toFile());
       Process p = pb.start();
@@ -436,7 +512,7 @@ public final class LoadGen {
     Target target() throws Exception {
       boolean secure = !mode.equals("plain");
       var ssl = secure ? TlsCostBench.sslContext(tls.resolve("cacert.pem")) : null;
-      String token = mode.equals("tls+jwt") ? jwt(KEY) : null;
+      String token = mode.equals("tls+jwt") ? jwt(KEY) : mode.equals("tls+key") ? KEY : null;
       // The token goes in the api-key header (which also takes a JWT) from a channel interceptor,
       // not the client's withApiKey: its CallCredentials hop through grpc's shared executor on
       // every call, about 15 µs of client CPU per request on the two cores the server uses too,
@@ -574,13 +650,61 @@ public final class LoadGen {
     for (int i = 0; i < n; i++) {
       long id = from + i;
       b.append(i > 0 ? "," : "").append("{\"id\":").append(id).append(",\"vector\":");
-      appendVector(b, vector(id, r));
+      b.append(vectorJson(id, r));
       b.append(",\"payload\":{\"bucket\":").append(id % 10).append("}}");
     }
     return b.append("]}").toString();
   }
 
-  private static void appendVector(StringBuilder b, float[] v) {
+  /**
+   * Each data set vector's JSON text and gRPC message, made once: the upsert clients share the
+   * cores with the server, and formatting 98,304 floats a request would measure the client (the
+   * searches' requests are encoded once for the same reason). Random vectors are made per call.
+   */
+  private static volatile AtomicReferenceArray<String> vectorTexts;
+
+  private static volatile AtomicReferenceArray<Points.Vectors> vectorMessages;
+
+  static String vectorJson(long id, Random r) {
+    if (data == null) {
+      StringBuilder b = new StringBuilder(DIM * 12);
+      appendVector(b, vector(id, r));
+      return b.toString();
+    }
+    if (vectorTexts == null) {
+      vectorTexts = new AtomicReferenceArray<>(data.length);
+    }
+    int k = (int) (id % data.length);
+    String text = vectorTexts.get(k);
+    if (text == null) {
+      StringBuilder b = new StringBuilder(DIM * 12);
+      appendVector(b, data[k]);
+      text = b.toString();
+      vectorTexts.set(k, text);
+    }
+    return text;
+  }
+
+  static Points.Vectors vectorMessage(long id, Random r) {
+    if (data != null && vectorMessages == null) {
+      vectorMessages = new AtomicReferenceArray<>(data.length);
+    }
+    int k = data == null ? -1 : (int) (id % data.length);
+    Points.Vectors m = k < 0 ? null : vectorMessages.get(k);
+    if (m == null) {
+      var dense = Points.DenseVector.newBuilder();
+      for (float f : vector(id, r)) {
+        dense.addData(f);
+      }
+      m = Points.Vectors.newBuilder().setVector(Points.Vector.newBuilder().setDense(dense)).build();
+      if (k >= 0) {
+        vectorMessages.set(k, m);
+      }
+    }
+    return m;
+  }
+
+  static void appendVector(StringBuilder b, float[] v) {
     b.append('[');
     for (int d = 0; d < v.length; d++) {
       b.append(d > 0 ? "," : "").append(v[d]);
@@ -655,7 +779,15 @@ public final class LoadGen {
     for (int from = 0; from < LOADED; from += 500) {
       t.send("/collections/load/points?wait=true", "PUT", points(from, 500, r));
     }
-    // measure on a built graph, as the in-process baseline does
+    awaitIndexed(t); // measure on a built graph, as the in-process baseline does
+  }
+
+  /**
+   * Waits until the collection's graph holds every point (status green): an upsert case measured
+   * while an earlier one's backlog is still indexed would pay for it (writers index past 20,000
+   * pending vectors).
+   */
+  static void awaitIndexed(Target t) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     while (System.nanoTime() < deadline) {
       var info = t.http().send(t.get("/collections/load"), HttpResponse.BodyHandlers.ofString());
@@ -727,28 +859,24 @@ public final class LoadGen {
               : t.sendAsync("/collections/load/points/query", "POST", bodies[k]);
         };
       }
-      case "upsert256" ->
+      case "upsert256", "bulk256" ->
           r -> {
+            // bulk256: the same batches into a collection that indexes nothing (a bulk load)
+            String collection = op.equals("bulk256") ? "bulk" : "load";
             long from = NEXT_ID.getAndAdd(256);
             if (grpc) {
-              var b = Points.UpsertPoints.newBuilder().setCollectionName("load").setWait(true);
+              var b = Points.UpsertPoints.newBuilder().setCollectionName(collection).setWait(true);
               for (int i = 0; i < 256; i++) {
-                float[] v = vector(from + i, r);
-                var dense = Points.DenseVector.newBuilder();
-                for (float f : v) {
-                  dense.addData(f);
-                }
                 b.addPoints(
                     Points.PointStruct.newBuilder()
                         .setId(PointIdFactory.id(from + i))
-                        .setVectors(
-                            Points.Vectors.newBuilder()
-                                .setVector(Points.Vector.newBuilder().setDense(dense)))
+                        .setVectors(vectorMessage(from + i, r))
                         .putPayload("bucket", ValueFactory.value((from + i) % 10)));
               }
               return done(t.grpc().upsertAsync(b.build()));
             }
-            return t.sendAsync("/collections/load/points?wait=true", "PUT", points(from, 256, r));
+            return t.sendAsync(
+                "/collections/" + collection + "/points?wait=true", "PUT", points(from, 256, r));
           };
       case "floor" -> r -> grpc ? done(t.grpc().healthCheckAsync()) : t.sendAsync("/", "GET", null);
       case "scroll" ->

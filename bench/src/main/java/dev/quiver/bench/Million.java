@@ -33,8 +33,8 @@ import java.util.SplittableRandom;
  * once) are written through the storage API in a JVM started with {@code -Xmx256m} ({@code
  * bench.million.heap}), indexed, checked for recall against exact search, checkpointed and
  * reopened; heap after GC and RSS are reported at each step. The vectors and the graph's bottom
- * layer live off-heap in memory-mapped files; the heap holds the points, their payloads (serialized:
- * {@code on_disk_payload} is on) and the graph's upper layers.
+ * layer live off-heap in memory-mapped files; the heap holds the points, their payloads
+ * (serialized: {@code on_disk_payload} is on) and the graph's upper layers.
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@million [-Dbench.million.points=1000000]
  * [-Dbench.million.heap=256m]}

@@ -1,6 +1,7 @@
 package dev.quiver.storage.internal.hnsw;
 
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.internal.vector.ChunkFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,13 +10,11 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -43,7 +42,7 @@ import java.util.zip.CRC32C;
 final class GraphLinks implements AutoCloseable {
   static final int MAGIC = 0x514C4E4B; // "QLNK"
   static final int VERSION = 1;
-  private static final long HEADER = 64;
+  private static final long HEADER = ChunkFiles.HEADER;
   private static final int PAGE = 1 << 12;
 
   /** Records a chunk at most; fewer when a record is large, so that a chunk stays near 64 MiB. */
@@ -81,12 +80,7 @@ final class GraphLinks implements AutoCloseable {
     this.recordBytes = 4 + 8L * capacity;
     this.perChunk = (int) Math.clamp(CHUNK_BYTES_TARGET / recordBytes, 1, CHUNK_NODES);
     try {
-      Files.createDirectories(dir);
-      try (Stream<Path> old = Files.list(dir)) {
-        for (Path p : old.filter(p -> p.getFileName().toString().endsWith(".hnsw")).toList()) {
-          Files.delete(p);
-        }
-      }
+      ChunkFiles.clear(dir, ".hnsw");
     } catch (IOException e) {
       throw new StorageException.Io(
           "cannot prepare graph storage in " + dir + ": " + e.getMessage(), e);

@@ -1,7 +1,10 @@
 package dev.quiver.storage.internal.vector;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The layout the memory-mapped stores share: fixed-size records in chunk files named {@code
@@ -13,6 +16,18 @@ public final class ChunkFiles {
   public static final long HEADER = 64;
 
   private ChunkFiles() {}
+
+  /**
+   * Creates {@code dir} if needed and deletes the files in it whose names end in {@code suffix}.
+   */
+  public static void clear(Path dir, String suffix) throws IOException {
+    Files.createDirectories(dir);
+    try (Stream<Path> old = Files.list(dir)) {
+      for (Path p : old.filter(p -> p.getFileName().toString().endsWith(suffix)).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
 
   /**
    * How many bytes of {@code file} hold the first {@code size} records, if it is one of the chunks

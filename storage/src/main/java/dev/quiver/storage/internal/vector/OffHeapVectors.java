@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -79,13 +78,10 @@ public final class OffHeapVectors implements AutoCloseable {
     this.vectorBytes = (long) dim * datatype.bytes();
     this.widened = ThreadLocal.withInitial(() -> new float[dim]);
     try {
-      Files.createDirectories(dir);
       if (restoredSize == 0) {
-        try (Stream<Path> old = Files.list(dir)) {
-          for (Path p : old.filter(p -> p.getFileName().toString().endsWith(".vec")).toList()) {
-            Files.delete(p);
-          }
-        }
+        ChunkFiles.clear(dir, ".vec");
+      } else {
+        Files.createDirectories(dir);
       }
     } catch (IOException e) {
       throw new StorageException.Io(
