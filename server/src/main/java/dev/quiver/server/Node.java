@@ -40,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -144,11 +145,18 @@ public final class Node implements AutoCloseable {
                   s.verifyHttpsClientCertificate()),
               timers);
     }
+    RequestLimits limits =
+        new RequestLimits(
+            s.maxConcurrentRequests(),
+            s.maxResultPoints(),
+            s.maxFilterConditions(),
+            System::nanoTime);
     Dispatcher dispatcher;
     AuditLog audit = null;
     try {
       audit = openAudit(config.audit());
-      dispatcher = openDispatcher(config, tls, uri, bootstrap, audit, timers);
+      // graph builds take every core while no request runs, and leave one while requests do
+      dispatcher = openDispatcher(config, tls, uri, bootstrap, audit, timers, limits::busy);
     } catch (RuntimeException e) {
       if (audit != null) {
         audit.close();
@@ -178,12 +186,6 @@ public final class Node implements AutoCloseable {
       if (tls != null) {
         metrics.tlsCertificate(tls::certificateNotAfter);
       }
-      RequestLimits limits =
-          new RequestLimits(
-              s.maxConcurrentRequests(),
-              s.maxResultPoints(),
-              s.maxFilterConditions(),
-              System::nanoTime);
       // gRPC first: once REST answers /readyz, both edges are up.
       if (s.grpcPort() != null) {
         node.grpc =
@@ -245,12 +247,11 @@ public final class Node implements AutoCloseable {
       URI uri,
       URI bootstrap,
       AuditLog audit,
-      ScheduledExecutorService timers) {
+      ScheduledExecutorService timers,
+      BooleanSupplier requestsRunning) {
     var c = config.cluster();
     var registry =
-        c.enabled()
-            ? Storage.openReplicated(Path.of(config.storage().storagePath()))
-            : Storage.open(Path.of(config.storage().storagePath()));
+        Storage.open(Path.of(config.storage().storagePath()), c.enabled(), requestsRunning);
     Path snapshots = Path.of(config.storage().snapshotsPath());
     // the seed from the configuration is in force until PUT /quotas persists one
     var seed = config.storage().quotas().toQuotaConfig();

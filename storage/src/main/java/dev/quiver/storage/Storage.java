@@ -2,6 +2,7 @@ package dev.quiver.storage;
 
 import dev.quiver.storage.internal.collection.LocalRegistry;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 
 /**
  * Entry point of the engine: opens the collections stored under a directory. Stateless (static
@@ -24,5 +25,15 @@ public final class Storage {
    */
   public static CollectionRegistry openReplicated(Path storagePath) {
     return LocalRegistry.open(storagePath, true);
+  }
+
+  /**
+   * As {@link #open} ({@link #openReplicated} when {@code replicated}), for a node serving
+   * requests: graphs build in the background on every core while {@code requestsRunning} is false,
+   * and leave a core to requests while it is true.
+   */
+  public static CollectionRegistry open(
+      Path storagePath, boolean replicated, BooleanSupplier requestsRunning) {
+    return LocalRegistry.open(storagePath, replicated, requestsRunning);
   }
 }

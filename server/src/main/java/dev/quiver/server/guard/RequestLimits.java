@@ -48,6 +48,11 @@ public final class RequestLimits {
     return inFlight.tryAcquire();
   }
 
+  /** Whether any client request is running now. */
+  public boolean busy() {
+    return inFlight.availablePermits() < maxConcurrent;
+  }
+
   /** Gives back the slot a successful {@link #tryEnter()} took. */
   public void exit() {
     inFlight.release();

@@ -25,6 +25,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -64,10 +65,11 @@ public final class LocalRegistry implements CollectionRegistry {
   private final boolean externalLog;
 
   /** The threads that build every shard's graphs. */
-  private final IndexThreads indexThreads = new IndexThreads();
+  private final IndexThreads indexThreads;
 
-  private LocalRegistry(Path root, boolean externalLog) {
+  private LocalRegistry(Path root, boolean externalLog, BooleanSupplier requestsRunning) {
     this.externalLog = externalLog;
+    this.indexThreads = new IndexThreads(requestsRunning);
     this.root = root;
     this.collectionsDir = root.resolve("collections");
   }
@@ -79,7 +81,16 @@ public final class LocalRegistry implements CollectionRegistry {
 
   /** As {@link #open(Path)}; with {@code externalLog} the shards keep no WAL of their own. */
   public static LocalRegistry open(Path root, boolean externalLog) {
-    LocalRegistry registry = new LocalRegistry(root, externalLog);
+    return open(root, externalLog, () -> false);
+  }
+
+  /**
+   * As {@link #open(Path, boolean)}; graphs build in the background on every core while {@code
+   * requestsRunning} is false, and leave one core to requests while it is true.
+   */
+  public static LocalRegistry open(
+      Path root, boolean externalLog, BooleanSupplier requestsRunning) {
+    LocalRegistry registry = new LocalRegistry(root, externalLog, requestsRunning);
     try {
       Files.createDirectories(registry.collectionsDir);
       Path state = root.resolve(STATE_FILE);

@@ -1,6 +1,7 @@
 package dev.quiver.storage.internal.space;
 
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -15,6 +16,45 @@ import java.util.function.IntConsumer;
  * graph's quality decides until the indexer is scheduled against requests.
  */
 public final class IndexThreads {
+  private final BooleanSupplier requestsRunning;
+  private final int cores;
+
+  /** Threads for a node that serves no requests (tools, tests, benchmarks): every core. */
+  public IndexThreads() {
+    this(() -> false);
+  }
+
+  /**
+   * Threads whose background builds yield a core while {@code requestsRunning} says requests are
+   * being served.
+   */
+  public IndexThreads(BooleanSupplier requestsRunning) {
+    this(requestsRunning, Runtime.getRuntime().availableProcessors());
+  }
+
+  IndexThreads(BooleanSupplier requestsRunning, int cores) {
+    this.requestsRunning = requestsRunning;
+    this.cores = cores;
+  }
+
+  /**
+   * Threads a background build takes now: {@code configured} when set (Qdrant's {@code
+   * max_indexing_threads}, at most the cores); else every core while the node serves no request,
+   * and every core but one while it does (at least one), as Qdrant's automatic budget leaves one to
+   * requests. Asked again before every few dozen inserts, so a build yields within milliseconds of
+   * requests arriving and takes the cores back when they stop.
+   */
+  int backgroundWorkers(int configured) {
+    if (configured > 0) {
+      return Math.min(configured, cores);
+    }
+    return requestsRunning.getAsBoolean() ? Math.max(1, cores - 1) : cores;
+  }
+
+  /** Threads a build the caller waits for takes: every core. */
+  int allCores() {
+    return cores;
+  }
 
   /** Starts a space's background indexer. */
   Thread startIndexer(Runnable loop) {

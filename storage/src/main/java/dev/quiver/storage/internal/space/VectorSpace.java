@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
+import java.util.function.IntSupplier;
 
 /**
  * One named vector space of a shard: the off-heap vectors, the HNSW index over them, which point
@@ -543,29 +544,30 @@ public final class VectorSpace implements AutoCloseable {
         }
         continue;
       }
-      indexBatch(backgroundThreads());
+      indexBatch(0); // as many threads as requests leave, asked part by part
     }
   }
 
   /**
-   * Threads the background indexer builds with: {@code max_indexing_threads} when set, else every
-   * core but one, as Qdrant's automatic CPU budget leaves one to serve requests (at least one). One
-   * means a sequential build; more, a parallel one through {@link IndexThreads}.
+   * Threads the background indexer builds with now (see {@link IndexThreads#backgroundWorkers}).
+   * One means a sequential build; more, a parallel one through {@link IndexThreads}.
    */
   int backgroundThreads() {
-    int cores = Runtime.getRuntime().availableProcessors();
-    int set = hnsw.maxIndexingThreads();
-    return set > 0 ? Math.min(set, cores) : Math.max(1, cores - 1);
+    return threads.backgroundWorkers(hnsw.maxIndexingThreads());
   }
 
-  /** Moves up to one batch of pending slots into the graph, on up to {@code threads} threads. */
+  /**
+   * Moves up to one batch of pending slots into the graph, on up to {@code threads} threads, or on
+   * as many as {@link #backgroundThreads()} says before each part when {@code threads} is 0.
+   */
   private void indexBatch(int threads) {
+    IntSupplier background = threads > 0 ? () -> threads : this::backgroundThreads;
     indexLock.lock();
     try {
       int[] batch = pending.first(INDEX_BATCH);
       // a vector deleted before its turn never enters the graph: its slot is free at once
       int[] live = Arrays.stream(batch).filter(s -> owners.get(s) != null).toArray();
-      insert(live, threads);
+      insert(live, background);
       for (int s : batch) {
         pending.remove(s); // only now: until inserted, searches must still scan it
       }
@@ -589,13 +591,16 @@ public final class VectorSpace implements AutoCloseable {
    * Inserts {@code slots} into the graph, concurrently when {@code workers} allows more than one
    * (the graph takes concurrent inserts), through {@link IndexThreads#parallel}.
    */
-  private void insert(int[] slots, int workers) {
-    if (workers <= 1 || slots.length < PARALLEL_BATCH) {
-      for (int s : slots) {
-        index.insert(s);
+  private void insert(int[] slots, IntSupplier workers) {
+    for (int from = 0; from < slots.length; from += PARALLEL_BATCH) {
+      int[] part = Arrays.copyOfRange(slots, from, Math.min(slots.length, from + PARALLEL_BATCH));
+      if (workers.getAsInt() <= 1 || part.length < PARALLEL_BATCH) {
+        for (int s : part) {
+          index.insert(s);
+        }
+      } else {
+        this.threads.parallel(part, index::insert);
       }
-    } else {
-      this.threads.parallel(slots, index::insert);
     }
   }
 
@@ -617,7 +622,7 @@ public final class VectorSpace implements AutoCloseable {
 
   private void drainAll() {
     while (!pending.isEmpty()) {
-      indexBatch(Math.max(backgroundThreads(), Runtime.getRuntime().availableProcessors()));
+      indexBatch(threads.allCores());
     }
     if (quantization != null && codes == null) {
       train();
