@@ -14,6 +14,7 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntPredicate;
 
@@ -49,6 +50,9 @@ public final class HnswIndex implements AutoCloseable {
   private final long seed;
 
   private final GraphLinks links;
+
+  /** Nodes whose insertion is running (a few: one per inserting thread). */
+  private final Set<Integer> inserting = ConcurrentHashMap.newKeySet();
 
   private volatile long entry = -1; // (level << 32) | node, or -1 when empty
 
@@ -115,6 +119,16 @@ public final class HnswIndex implements AutoCloseable {
     float[] q = vectors.get(node);
     int level = Math.min(randomLevel(node), MAX_LEVEL);
     links.init(node, level + 1);
+    inserting.add(node);
+    try {
+      enter(node, level, q);
+    } finally {
+      inserting.remove(node);
+    }
+  }
+
+  /** Links {@code node}, just put in the graph on layers up to {@code level}. */
+  private void enter(int node, int level, float[] q) {
     long ep;
     synchronized (growLock) {
       ep = entry;
@@ -151,8 +165,33 @@ public final class HnswIndex implements AutoCloseable {
       Candidates found =
           searchLayer(scorer, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED);
       int max = l == 0 ? 2 * m : m;
+      // nodes being inserted at the same time cannot be found by this search yet (their lists
+      // are not written): they are candidates too, as JVector's builder makes them
+      for (int other : inserting) {
+        if (other != node && links.levels(other) > l && !contains(found, other)) {
+          found.add(other, vectors.similarity(distance, q, other));
+          if (found.size() > efConstruct) {
+            found.removeWorst();
+          }
+        }
+      }
       Links selected = select(found, max);
       synchronized (lock(node)) {
+        // nodes inserted meanwhile may have linked themselves to this one already: keep them in
+        // the running, or their edges (the only ones between concurrent inserts) would be lost
+        Links meanwhile = links(node, l);
+        if (meanwhile.ids().length > 0) {
+          Candidates pool = new Candidates(found.size() + meanwhile.ids().length + 1);
+          for (int i = 0; i < found.size(); i++) {
+            pool.add(found.node(i), found.similarity(i));
+          }
+          for (int i = 0; i < meanwhile.ids().length; i++) {
+            if (!contains(found, meanwhile.ids()[i])) {
+              pool.add(meanwhile.ids()[i], meanwhile.sims()[i]);
+            }
+          }
+          selected = select(pool, max);
+        }
         setLinks(node, l, selected);
       }
       for (int i = 0; i < selected.ids().length; i++) {
@@ -165,6 +204,15 @@ public final class HnswIndex implements AutoCloseable {
 
   /** The top layer a node may have (the draw exceeds it with a probability of m^-254). */
   private static final int MAX_LEVEL = 254;
+
+  private static boolean contains(Candidates c, int node) {
+    for (int i = 0; i < c.size(); i++) {
+      if (c.node(i) == node) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   private Object lock(int node) {
     return locks[node & (LOCK_STRIPES - 1)];

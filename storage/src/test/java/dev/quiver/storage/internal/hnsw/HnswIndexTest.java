@@ -312,4 +312,71 @@ public class HnswIndexTest {
       assertThat(graph.resolve("links-00000.hnsw")).doesNotExist();
     }
   }
+
+  /**
+   * Vectors that arrive grouped by similarity (cluster after cluster), as real data often does, are
+   * the hard case for concurrent inserts: neighbours are inserted at the same time and cannot find
+   * each other by search. The graph built by four threads must search about as well as the one
+   * built by one (on real data in its natural order, minilm-384, two threads lost two points of
+   * recall@10 at ef=64 until concurrent inserts were made candidates of each other; this synthetic
+   * set shows less, so the bound is loose and guards against worse).
+   */
+  @Test
+  void concurrentInsertsOfNeighboursBuildAsGoodAGraphAsOneThread() throws Exception {
+    long seed = TestSeed.of("concurrentInsertsOfNeighboursBuildAsGoodAGraphAsOneThread");
+    Random r = new Random(seed);
+    int n = 8000;
+    int dim = 32;
+    float[][] centers = new float[40][dim];
+    for (float[] c : centers) {
+      for (int i = 0; i < dim; i++) {
+        c[i] = (float) r.nextGaussian() * 2;
+      }
+    }
+    // cluster after cluster: the points inserted together are each other's neighbours
+    float[][] grouped = new float[n + 300][dim];
+    for (int k = 0; k < grouped.length; k++) {
+      float[] c = centers[k < n ? k / (n / centers.length) : r.nextInt(centers.length)];
+      for (int i = 0; i < dim; i++) {
+        grouped[k][i] = c[i] + (float) r.nextGaussian();
+      }
+    }
+    float[][] queries = Arrays.copyOfRange(grouped, n, n + 300);
+    double[] recall = new double[2];
+    for (int threads : new int[] {1, 4}) {
+      Path d = dir.resolve("t" + threads);
+      try (OffHeapVectors v = new OffHeapVectors(d.resolve("v"), dim);
+          HnswIndex index = new HnswIndex(v, d.resolve("g"), Distance.EUCLID, 6, 24, seed)) {
+        for (int i = 0; i < n; i++) {
+          v.add(grouped[i]);
+        }
+        AtomicInteger next = new AtomicInteger();
+        List<Thread> inserters = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          inserters.add(
+              Thread.ofPlatform()
+                  .start(
+                      () -> {
+                        for (int i; (i = next.getAndIncrement()) < n; ) {
+                          index.insert(i);
+                        }
+                      }));
+        }
+        for (Thread t : inserters) {
+          t.join(60_000);
+        }
+        int hits = 0;
+        for (float[] q : queries) {
+          Set<Integer> truth = exact(v, Distance.EUCLID, q, 10, n);
+          int[] got = index.search(q, 10, null).bestFirst();
+          for (int i = 0; i < Math.min(10, got.length); i++) {
+            hits += truth.contains(got[i]) ? 1 : 0;
+          }
+        }
+        recall[threads == 1 ? 0 : 1] = hits / 3000.0;
+      }
+    }
+    System.out.printf("recall@10 at ef=10: one thread %.3f, four %.3f%n", recall[0], recall[1]);
+    assertThat(recall[1]).isGreaterThanOrEqualTo(recall[0] - 0.03);
+  }
 }
