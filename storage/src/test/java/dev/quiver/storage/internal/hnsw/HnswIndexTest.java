@@ -317,9 +317,9 @@ public class HnswIndexTest {
    * Vectors that arrive grouped by similarity (cluster after cluster), as real data often does, are
    * the hard case for concurrent inserts: neighbours are inserted at the same time and cannot find
    * each other by search. The graph built by four threads must search about as well as the one
-   * built by one (on real data in its natural order, minilm-384, two threads lost two points of
-   * recall@10 at ef=64 until concurrent inserts were made candidates of each other; this synthetic
-   * set shows less, so the bound is loose and guards against worse).
+   * built by one (on minilm-384 in its natural order, two threads lose two points of recall@10 at
+   * ef=64 when concurrent inserts are not candidates of each other; this synthetic set shows less,
+   * so the bound is loose and guards against worse).
    */
   @Test
   void concurrentInsertsOfNeighboursBuildAsGoodAGraphAsOneThread() throws Exception {
