@@ -275,7 +275,7 @@ final class CollectionProto {
   static CreateCollection.HnswDiff hnswDiff(Collections.HnswConfigDiff h) {
     ProtoFields.onlyImplemented(h, "hnsw_config", ImplementedFields.HNSW);
     return new CreateCollection.HnswDiff(
-        h.hasM() ? ProtoCodec.range(h.getM(), 0, 65536, "hnsw_config.m") : null,
+        h.hasM() ? ProtoCodec.range(h.getM(), 0, HnswConfig.MAX_M, "hnsw_config.m") : null,
         h.hasEfConstruct()
             ? ProtoCodec.range(h.getEfConstruct(), 4, Integer.MAX_VALUE, "hnsw_config.ef_construct")
             : null,

@@ -16,6 +16,7 @@ import dev.quiver.server.request.StrictModeSettings;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardKey;
@@ -214,7 +215,7 @@ final class CollectionJson {
     ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
     onlyImplemented(h, "hnsw_config", ImplementedFields.HNSW);
     return new CreateCollection.HnswDiff(
-        optInt(h, "m", 0, 65536),
+        optInt(h, "m", 0, HnswConfig.MAX_M),
         optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
         optInt(h, "full_scan_threshold", 0, Integer.MAX_VALUE),
         optInt(h, "max_indexing_threads", 0, 65536),

@@ -53,6 +53,15 @@ class JsonCodecTest {
                 CollectionJson.createCollection(
                     j("{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":0}")))
         .isInstanceOf(RequestException.Invalid.class);
+    // a node's list holds 2m neighbours, persisted with a 16-bit length
+    assertThatThrownBy(
+            () ->
+                CollectionJson.createCollection(
+                    j(
+                        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
+                            + "\"hnsw_config\":{\"m\":40000}}")))
+        .isInstanceOf(RequestException.Invalid.class)
+        .hasMessageContaining("value 40000 invalid, must be from 0 to 32767");
     assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":-5,\"vector\":[1]}]}")))
         .isInstanceOf(RequestException.Malformed.class)
         .hasMessageContaining("points[0].id");

@@ -1,6 +1,7 @@
 package dev.quiver.storage.internal.hnsw;
 
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.internal.hnsw.GraphLinks.Links;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
@@ -37,9 +38,6 @@ import java.util.function.IntPredicate;
 public final class HnswIndex implements AutoCloseable {
   private static final int LOCK_STRIPES = 1 << 10;
 
-  /** The largest {@code m} a graph is built with. */
-  public static final int MAX_M = 32_767;
-
   private final OffHeapVectors vectors;
   private final Distance distance;
   private final int m;
@@ -70,8 +68,7 @@ public final class HnswIndex implements AutoCloseable {
       OffHeapVectors vectors, Path dir, Distance distance, int m, int efConstruct, long seed) {
     this.vectors = vectors;
     this.distance = distance;
-    // lists are at most 2m long and written with a 16-bit length
-    this.m = Math.clamp(m, 2, MAX_M);
+    this.m = Math.clamp(m, 2, HnswConfig.MAX_M); // m=0 or 1 still builds a navigable graph
     this.efConstruct = Math.max(efConstruct, this.m);
     this.ml = 1 / Math.log(this.m);
     this.seed = seed;
