@@ -3,24 +3,30 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import dev.quiver.testing.TestSeed;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.qdrant.client.grpc.CollectionsGrpc;
+import io.qdrant.client.grpc.Points;
 import io.qdrant.client.grpc.PointsGrpc;
 import io.qdrant.client.grpc.QdrantGrpc;
 import io.qdrant.client.grpc.SnapshotsGrpc;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -213,6 +219,103 @@ class HostileInputIT {
     assertThat(failures).as(serverErrors()).isEmpty();
     assertThat(sent).isGreaterThan(100);
     assertAliveAndIntact();
+  }
+
+  /**
+   * Requests within the size caps whose decoded form would not fit in the heap: a REST body of
+   * empty objects (three bytes each on the wire, a hundred on the heap), gRPC messages of empty
+   * points and of long payload keys, and several large bodies at once. Each is refused (413 / 429,
+   * RESOURCE_EXHAUSTED) or answered; none reaches the heap's end.
+   */
+  @Test
+  void requestsThatExpandPastTheHeapAreRefused() throws Exception {
+    StringBuilder empties = new StringBuilder(30 << 20).append("{\"points\":[{}");
+    while (empties.length() < (30 << 20)) {
+      empties.append(",{}");
+    }
+    String refused =
+        call(KEY, "PUT", "/collections/victim/points", empties.append("]}").toString());
+    assertThat(refused).startsWith("HTTP/1.1 413").contains("Payload too large");
+
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort)
+            .usePlaintext()
+            .maxInboundMessageSize(64 << 20)
+            .build();
+    try {
+      ByteArrayOutputStream upsert = new ByteArrayOutputStream(20 << 20);
+      CodedOutputStream out = CodedOutputStream.newInstance(upsert);
+      out.writeString(1, "victim");
+      int points = Points.UpsertPoints.getDescriptor().findFieldByName("points").getNumber();
+      for (int i = 0; i < 10_000_000; i++) {
+        out.writeTag(points, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        out.writeUInt32NoTag(0);
+      }
+      out.flush();
+      assertThat(rawCall(channel, PointsGrpc.getUpsertMethod(), upsert.toByteArray()))
+          .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+
+      ByteArrayOutputStream keys = new ByteArrayOutputStream(62 << 20);
+      out = CodedOutputStream.newInstance(keys);
+      out.writeString(1, "victim");
+      int key = Points.DeletePayloadPoints.getDescriptor().findFieldByName("keys").getNumber();
+      String longKey = "k".repeat(100_000);
+      for (int i = 0; i < 600; i++) {
+        out.writeString(key, longKey);
+      }
+      out.flush();
+      assertThat(rawCall(channel, PointsGrpc.getDeletePayloadMethod(), keys.toByteArray()))
+          .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    StringBuilder ids = new StringBuilder(16 << 20).append("{\"ids\":[0");
+    for (int i = 1; ids.length() < (16 << 20); i++) {
+      ids.append(',').append(i);
+    }
+    String body = ids.append("]}").toString();
+    List<Thread> threads = new ArrayList<>();
+    List<String> answers = Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < 4; t++) {
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (int i = 0; i < 3; i++) {
+                      try {
+                        String a = call(RO, "POST", "/collections/fz/points", body);
+                        answers.add(a.substring(0, Math.min(200, a.length())));
+                      } catch (Exception e) {
+                        answers.add(e.toString());
+                      }
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      t.join(TimeUnit.MINUTES.toMillis(2));
+    }
+    assertThat(answers)
+        .hasSize(12)
+        .allSatisfy(a -> assertThat(a).matches("(?s)HTTP/1\\.1 (200|400|413|429) .*"));
+    assertAliveAndIntact();
+  }
+
+  /** Sends {@code message} as raw bytes on {@code method} with the full key; its status code. */
+  private static Status.Code rawCall(
+      ManagedChannel channel, MethodDescriptor<?, ?> method, byte[] message) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("api-key", Metadata.ASCII_STRING_MARSHALLER), KEY);
+    try {
+      ClientCalls.blockingUnaryCall(
+          ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
+          method.toBuilder(ProtoFuzzer.BYTES, ProtoFuzzer.BYTES).build(),
+          CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
+          message);
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
   }
 
   /** gRPC answers that mean the server failed, or the connection did. */

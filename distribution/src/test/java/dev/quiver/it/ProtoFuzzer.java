@@ -150,7 +150,8 @@ final class ProtoFuzzer {
     return e.getValues().get(rnd.nextInt(e.getValues().size()));
   }
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+  /** Messages as the bytes they are. */
+  static final MethodDescriptor.Marshaller<byte[]> BYTES =
       new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {

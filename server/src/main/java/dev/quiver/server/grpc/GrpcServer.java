@@ -54,6 +54,7 @@ public final class GrpcServer implements AutoCloseable {
       Metrics metrics)
       throws IOException {
     HealthStatusManager health = new HealthStatusManager();
+    Admission admission = new Admission(limits.heap());
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
     if (ssl != null) {
@@ -76,16 +77,18 @@ public final class GrpcServer implements AutoCloseable {
             .maxRstFramesPerWindow(500, 10)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .maxConnectionIdle(5, TimeUnit.MINUTES)
-            .addService(new QdrantService())
-            .addService(new CollectionsService(dispatcher, defaults))
-            .addService(new PointsService(dispatcher))
-            .addService(health.getHealthService())
-            .addService(new SnapshotsService(dispatcher))
+            .addService(admission.wrap(new QdrantService().bindService()))
+            .addService(admission.wrap(new CollectionsService(dispatcher, defaults).bindService()))
+            .addService(admission.wrap(new PointsService(dispatcher).bindService()))
+            .addService(admission.wrap(health.getHealthService().bindService()))
+            .addService(admission.wrap(new SnapshotsService(dispatcher).bindService()))
             // Qdrant's StorageRead service is not served; registered so that its calls are
             // authenticated and audited before they are answered UNIMPLEMENTED
-            .addService(new StorageReadGrpc.StorageReadImplBase() {})
+            .addService(admission.wrap(new StorageReadGrpc.StorageReadImplBase() {}.bindService()))
             .intercept(new AuthInterceptor(access))
             .intercept(new Offload(executor, limits))
+            // outside Offload, which may queue a message: takes its heap reservation at once
+            .intercept(admission)
             .intercept(new CallMetrics(metrics)) // added last: runs first
             .build()
             .start();

@@ -6,9 +6,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The caps both edges put on client requests: how many run at once (excess answered 429 /
- * RESOURCE_EXHAUSTED at once, never queued), and, through the {@link RequestScope} each request
- * runs in, how many result points and filter conditions one request may hold and how long it may
- * run. Thread-safe.
+ * RESOURCE_EXHAUSTED at once, never queued), how much heap they may hold together ({@link
+ * HeapBudget}), and, through the {@link RequestScope} each request runs in, how many result points
+ * and filter conditions one request may hold and how long it may run. Thread-safe.
  */
 public final class RequestLimits {
   /** The configuration key of the in-flight cap, named in its error. */
@@ -19,15 +19,32 @@ public final class RequestLimits {
   private final int maxFilterConditions;
   private final LongSupplier nanoClock;
   private final Semaphore inFlight;
+  private final HeapBudget heap;
+
+  /** Limits whose heap budget is {@link HeapBudget#HEAP_SHARE} of this JVM's maximum heap. */
+  public RequestLimits(
+      int maxConcurrent, long maxResultPoints, int maxFilterConditions, LongSupplier nanoClock) {
+    this(
+        maxConcurrent,
+        maxResultPoints,
+        maxFilterConditions,
+        nanoClock,
+        HeapBudget.ofHeap(Runtime.getRuntime().maxMemory()));
+  }
 
   /**
    * @param maxConcurrent requests running at once on this node, REST and gRPC together
    * @param maxResultPoints result points one request may materialise
    * @param maxFilterConditions conditions all filters of one request may hold
    * @param nanoClock the clock of request deadlines
+   * @param heap the heap requests in flight may hold
    */
   public RequestLimits(
-      int maxConcurrent, long maxResultPoints, int maxFilterConditions, LongSupplier nanoClock) {
+      int maxConcurrent,
+      long maxResultPoints,
+      int maxFilterConditions,
+      LongSupplier nanoClock,
+      HeapBudget heap) {
     if (maxConcurrent < 1 || maxResultPoints < 1 || maxFilterConditions < 1) {
       throw new IllegalArgumentException("request limits must be at least 1");
     }
@@ -36,6 +53,12 @@ public final class RequestLimits {
     this.maxFilterConditions = maxFilterConditions;
     this.nanoClock = nanoClock;
     this.inFlight = new Semaphore(maxConcurrent);
+    this.heap = heap;
+  }
+
+  /** The heap requests in flight may hold, REST and gRPC together. */
+  public HeapBudget heap() {
+    return heap;
   }
 
   /** Generous limits for tests and tools that build an edge without a configuration. */

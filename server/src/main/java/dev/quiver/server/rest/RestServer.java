@@ -9,6 +9,7 @@ import dev.quiver.security.Principal;
 import dev.quiver.security.Requirement;
 import dev.quiver.server.config.SecurityChecklist;
 import dev.quiver.server.guard.AccessControl;
+import dev.quiver.server.guard.HeapBudget;
 import dev.quiver.server.guard.RequestLimits;
 import dev.quiver.server.metrics.Metrics;
 import dev.quiver.server.net.Transport;
@@ -315,6 +316,13 @@ public final class RestServer implements AutoCloseable {
         enqueue(ctx, keepAlive, started, () -> malformed);
         return;
       }
+      int size = req.content().readableBytes();
+      HeapBudget.Reservation reservation = limits.heap().tryReserve(size);
+      if (reservation == null) {
+        RestResponse refused = heapRefusal(size, started);
+        enqueue(ctx, keepAlive, started, () -> refused);
+        return;
+      }
       Router.Match match = router.match(req.method(), uri.rawPath());
       var audit =
           new AccessControl.Audit(
@@ -338,7 +346,36 @@ public final class RestServer implements AutoCloseable {
               credentials,
               audit,
               started);
-      enqueue(ctx, keepAlive, started, () -> measured(request, req.method().name()));
+      String method = req.method().name();
+      boolean multipart =
+          req.headers()
+              .get(HttpHeaderNames.CONTENT_TYPE, "")
+              .toLowerCase(Locale.ROOT)
+              .startsWith("multipart/");
+      enqueue(
+          ctx,
+          keepAlive,
+          started,
+          () -> {
+            try (reservation) {
+              // a multipart body (a snapshot upload) is copied, not parsed into a tree
+              long peak = HeapBudget.peak(size, multipart ? size : JsonHeapCost.of(request.body()));
+              return reservation.growTo(peak)
+                  ? measured(request, method)
+                  : heapRefusal(peak, started);
+            }
+          });
+    }
+
+    /** The answer to a request whose body does not fit in the heap budget. */
+    private RestResponse heapRefusal(long bytes, long started) {
+      HeapBudget heap = limits.heap();
+      return RestResponse.error(
+          heap.fits(bytes)
+              ? HttpResponseStatus.TOO_MANY_REQUESTS
+              : HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          heap.refusal(bytes),
+          started);
     }
 
     /**
