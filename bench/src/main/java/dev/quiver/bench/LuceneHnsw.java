@@ -1,8 +1,10 @@
 package dev.quiver.bench;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.IntFunction;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
@@ -12,10 +14,12 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.MMapDirectory;
@@ -32,6 +36,18 @@ final class LuceneHnsw implements AutoCloseable {
   final double buildSeconds;
 
   LuceneHnsw(Path dir, float[][] base, boolean euclid, int m, int beam) throws Exception {
+    this(dir, base, euclid, m, beam, row -> List.of());
+  }
+
+  /** An index whose document of row {@code i} also holds {@code fields.apply(i)} (for filters). */
+  LuceneHnsw(
+      Path dir,
+      float[][] base,
+      boolean euclid,
+      int m,
+      int beam,
+      IntFunction<List<IndexableField>> fields)
+      throws Exception {
     VectorSimilarityFunction sim =
         euclid ? VectorSimilarityFunction.EUCLIDEAN : VectorSimilarityFunction.DOT_PRODUCT;
     long start = System.nanoTime();
@@ -63,6 +79,7 @@ final class LuceneHnsw implements AutoCloseable {
                             Document doc = new Document();
                             doc.add(new KnnFloatVectorField("v", base[i], sim));
                             doc.add(new NumericDocValuesField("row", i));
+                            fields.apply(i).forEach(doc::add);
                             w.addDocument(doc);
                           }
                         } catch (Exception e) {
@@ -92,7 +109,16 @@ final class LuceneHnsw implements AutoCloseable {
 
   /** Top 10 base row numbers for {@code q}, searching with beam {@code ef}. */
   int[] search(float[] q, int ef) throws Exception {
-    TopDocs top = searcher.search(new KnnFloatVectorQuery("v", q, Math.max(10, ef)), 10);
+    return search(q, ef, null);
+  }
+
+  /**
+   * Top 10 base row numbers for {@code q} among the documents {@code filter} matches (all when
+   * null): Lucene's filtered HNSW, which searches the graph or scans the matches exactly as the
+   * filter's cost says.
+   */
+  int[] search(float[] q, int ef, Query filter) throws Exception {
+    TopDocs top = searcher.search(new KnnFloatVectorQuery("v", q, Math.max(10, ef), filter), 10);
     int[] out = new int[top.scoreDocs.length];
     int i = 0;
     for (ScoreDoc sd : top.scoreDocs) {

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
 
 /**
  * The payload indexes of one shard, by field: {@code keyword}, {@code uuid} and {@code bool} as
@@ -95,6 +96,19 @@ public final class PayloadIndexes {
 
     Set<PointId> ids();
 
+    /**
+     * Whether {@code id} is a candidate: a membership test that copies nothing, for a graph walk
+     * that asks it of each node it visits.
+     */
+    default boolean contains(PointId id) {
+      return ids().contains(id);
+    }
+
+    /** Passes each candidate to {@code action}, some maybe more than once, copying nothing. */
+    default void forEach(Consumer<PointId> action) {
+      ids().forEach(action);
+    }
+
     /** True when the candidates are exactly the points that pass (no test needed). */
     default boolean exact() {
       return false;
@@ -112,6 +126,16 @@ public final class PayloadIndexes {
       @Override
       public Set<PointId> ids() {
         return c.ids();
+      }
+
+      @Override
+      public boolean contains(PointId id) {
+        return c.contains(id);
+      }
+
+      @Override
+      public void forEach(Consumer<PointId> action) {
+        c.forEach(action);
       }
 
       @Override
@@ -199,9 +223,39 @@ public final class PayloadIndexes {
     };
   }
 
-  /** The union of several posting sets, counted without copying until asked for. */
+  /** Parts a union tests one by one for membership; past this it copies them into one set. */
+  private static final int PARTS_TESTED = 8;
+
+  /**
+   * The union of several posting sets, counted without copying until asked for. Membership tests
+   * ask each part while there are few, else the union copied once (a range over many values). Not
+   * thread-safe: one request's.
+   */
   static Candidates union(List<? extends Candidates> parts) {
     return new Candidates() {
+      private Set<PointId> copied;
+
+      @Override
+      public void forEach(Consumer<PointId> action) {
+        parts.forEach(p -> p.forEach(action));
+      }
+
+      @Override
+      public boolean contains(PointId id) {
+        if (parts.size() <= PARTS_TESTED) {
+          for (Candidates p : parts) {
+            if (p.contains(id)) {
+              return true;
+            }
+          }
+          return false;
+        }
+        if (copied == null) {
+          copied = ids();
+        }
+        return copied.contains(id);
+      }
+
       @Override
       public long estimate() {
         long n = 0;

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 
 /**
@@ -81,9 +82,9 @@ public final class ShardSearch {
     long asOf =
         shard.lastApplied; // shard.points written after this are tested against the filter again
     RequestScope scope = RequestScope.current();
-    IntPredicate accept = accepting(space.owners, filter, scope);
     PayloadIndexes.Candidates narrowed =
         filter == null || shard.indexes.isEmpty() ? null : shard.indexes.candidates(filter);
+    IntPredicate accept = accepting(space.owners, filter, narrowed, scope);
     HnswIndex.Candidates found;
     if (narrowed != null
         && (request.exact()
@@ -91,7 +92,7 @@ public final class ShardSearch {
             || narrowed.estimate() * 10 <= space.live()
             || space.scanIsCheaper((int) Math.min(narrowed.estimate(), Integer.MAX_VALUE)))) {
       // the payload shard.indexes leave few shard.points: score just those
-      int[] slots = slots(narrowed.ids(), request.vectorName(), narrowed.exact() ? null : filter);
+      int[] slots = slots(narrowed, request.vectorName(), narrowed.exact() ? null : filter);
       found =
           request.exact()
               ? space.scanSlots(query, keep, slots)
@@ -153,8 +154,36 @@ public final class ShardSearch {
 
   /** The slots a search may return: owned, by a point that passes {@code filter} (if any). */
   private IntPredicate accepting(SlotTable<PointId> owners, Filter filter, RequestScope scope) {
+    return accepting(owners, filter, null, scope);
+  }
+
+  /**
+   * Which slots a search may return: those of live points that pass {@code filter}. With the
+   * payload indexes' {@code narrowed} candidates, a slot is first looked up among them (a set
+   * membership test, where testing the filter reads the point's payload), and the filter is tested
+   * only when they are a superset.
+   */
+  private IntPredicate accepting(
+      SlotTable<PointId> owners,
+      Filter filter,
+      PayloadIndexes.Candidates narrowed,
+      RequestScope scope) {
     if (filter == null) {
       return slot -> owners.get(slot) != null;
+    }
+    if (narrowed != null) {
+      return slot -> {
+        scope.tick();
+        PointId id = owners.get(slot);
+        if (id == null || !narrowed.contains(id)) {
+          return false;
+        }
+        if (narrowed.exact()) {
+          return true;
+        }
+        Stored s = shard.points.get(id);
+        return s != null && shard.passes(filter, s);
+      };
     }
     return slot -> {
       scope.tick();
@@ -207,7 +236,7 @@ public final class ShardSearch {
                 rows,
                 keep,
                 request.scoreThreshold(),
-                slots(narrowed.ids(), name, narrowed.exact() ? null : filter),
+                slots(narrowed, name, narrowed.exact() ? null : filter),
                 slot -> space.owners.get(slot) != null)
             : space.scan(
                 rows,
@@ -268,12 +297,12 @@ public final class ShardSearch {
     long asOf = shard.lastApplied;
     RequestScope scope = RequestScope.current();
     IntPredicate live = slot -> space.owners.get(slot) != null;
-    IntPredicate accept = accepting(space.owners, filter, scope);
     PayloadIndexes.Candidates narrowed =
         filter == null || shard.indexes.isEmpty() ? null : shard.indexes.candidates(filter);
+    IntPredicate accept = accepting(space.owners, filter, narrowed, scope);
     List<TopK.Hit> hits;
     if (narrowed != null && narrowed.estimate() < space.params.fullScanThresholdOrDefault()) {
-      int[] candidates = slots(narrowed.ids(), name, narrowed.exact() ? null : filter);
+      int[] candidates = slots(narrowed, name, narrowed.exact() ? null : filter);
       hits = space.scan(request.sparseVector(), keep, request.scoreThreshold(), candidates, live);
     } else if (request.exact()) {
       hits =
@@ -287,22 +316,37 @@ public final class ShardSearch {
 
   /**
    * The slots of {@code vectorName} of the candidates that exist and pass {@code filter} (null: the
-   * candidates are exact).
+   * candidates are exact), in ascending order (a scan of them reads the vector files forward), each
+   * once.
    */
-  private int[] slots(Set<PointId> candidates, String vectorName, Filter filter) {
-    int[] out = new int[candidates.size()];
-    int n = 0;
-    for (PointId id : candidates) {
-      Stored s = shard.points.get(id);
-      Integer slot = s == null ? null : s.slots().get(vectorName);
-      if (slot != null && (filter == null || shard.passes(filter, s))) {
-        if (n == out.length) {
-          out = Arrays.copyOf(out, n * 2 + 1); // grew while we read
-        }
-        out[n++] = slot;
+  private int[] slots(PayloadIndexes.Candidates candidates, String vectorName, Filter filter) {
+    var found =
+        new Consumer<PointId>() {
+          int[] out = new int[(int) Math.min(candidates.estimate(), 1024)];
+          int n;
+
+          @Override
+          public void accept(PointId id) {
+            Stored s = shard.points.get(id);
+            int slot = s == null ? -1 : s.slotOf(vectorName);
+            if (slot >= 0 && (filter == null || shard.passes(filter, s))) {
+              if (n == out.length) {
+                out = Arrays.copyOf(out, n * 2 + 1);
+              }
+              out[n++] = slot;
+            }
+          }
+        };
+    candidates.forEach(found);
+    int[] slots = found.out;
+    Arrays.sort(slots, 0, found.n);
+    int unique = 0;
+    for (int i = 0; i < found.n; i++) {
+      if (unique == 0 || slots[unique - 1] != slots[i]) {
+        slots[unique++] = slots[i]; // a union may name a point twice
       }
     }
-    return Arrays.copyOf(out, n);
+    return Arrays.copyOf(slots, unique);
   }
 
   /**
