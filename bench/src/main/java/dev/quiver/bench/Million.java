@@ -33,11 +33,13 @@ import java.util.SplittableRandom;
  * once) are written through the storage API in a JVM started with {@code -Xmx256m} ({@code
  * bench.million.heap}), indexed, checked for recall against exact search, checkpointed and
  * reopened; heap after GC and RSS are reported at each step. The vectors and the graph's bottom
- * layer live off-heap in memory-mapped files; the heap holds the points, their payloads
- * (serialized: {@code on_disk_payload} is on) and the graph's upper layers.
+ * layer live off-heap in memory-mapped files, and so do the payloads ({@code on_disk_payload} is
+ * on); the heap holds the points' entries and the graph's upper layers. Each payload is {@code
+ * {"cluster": n}}, with a {@code "text"} of {@code bench.million.text} characters besides when that
+ * is above 0 (a RAG collection's chunk of text).
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@million [-Dbench.million.points=1000000]
- * [-Dbench.million.heap=256m]}
+ * [-Dbench.million.heap=256m] [-Dbench.million.text=0]}
  */
 public final class Million {
   private static final int DIM = 384;
@@ -45,8 +47,23 @@ public final class Million {
 
   private Million() {}
 
+  /** Point {@code i}'s payload: its cluster, and {@code text} characters of text when above 0. */
+  private static Value.Struct payload(int i, int text) {
+    Value cluster = new Value.Int(i % CLUSTERS);
+    if (text <= 0) {
+      return new Value.Struct(Map.of("cluster", cluster));
+    }
+    StringBuilder b = new StringBuilder(text + 16);
+    while (b.length() < text) {
+      b.append("chunk ").append(i).append(" of some document; ");
+    }
+    b.setLength(text);
+    return new Value.Struct(Map.of("cluster", cluster, "text", new Value.Str(b.toString())));
+  }
+
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    int text = Integer.getInteger("bench.million.text", 0);
     float[][] centers = new float[CLUSTERS][DIM];
     SplittableRandom seed = new SplittableRandom(20261129);
     for (float[] c : centers) {
@@ -57,9 +74,10 @@ public final class Million {
     Path dir = Scratch.dir("quiver-million");
     System.out.printf(
         Locale.ROOT,
-        "%,d x %d vectors, max heap %d MB%n",
+        "%,d x %d vectors, payload text of %d characters, max heap %d MB%n",
         n,
         DIM,
+        text,
         Runtime.getRuntime().maxMemory() >> 20);
     report("start");
     long start = System.nanoTime();
@@ -80,11 +98,7 @@ public final class Million {
       for (int from = 0; from < n; from += 1000) {
         List<Point> batch = new ArrayList<>(1000);
         for (int i = from; i < Math.min(n, from + 1000); i++) {
-          batch.add(
-              new Point(
-                  PointId.of(i),
-                  Map.of("", vector(centers, i)),
-                  new Value.Struct(Map.of("cluster", new Value.Int(i % CLUSTERS)))));
+          batch.add(new Point(PointId.of(i), Map.of("", vector(centers, i)), payload(i, text)));
         }
         c.writer().apply(++op, new UpdateOp.Upsert(batch));
         if (from % 100_000 == 0 && from > 0) {

@@ -1,21 +1,16 @@
 package dev.quiver.storage.internal.hnsw;
 
 import dev.quiver.storage.StorageException;
-import dev.quiver.storage.internal.vector.ChunkFiles;
+import dev.quiver.storage.internal.files.ChunkFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.zip.CRC32C;
 
 /**
  * The neighbour lists of an HNSW graph, each sorted best first with the similarities to its node.
@@ -258,23 +253,9 @@ final class GraphLinks implements AutoCloseable {
 
   private MemorySegment map(int index) {
     Path file = dir.resolve(String.format(Locale.ROOT, "links-%05d.hnsw", index));
-    try (FileChannel ch =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE)) {
-      ByteBuffer header = ByteBuffer.allocate((int) HEADER).order(ByteOrder.LITTLE_ENDIAN);
-      header.putInt(MAGIC).putInt(VERSION).putInt(capacity).putInt(perChunk);
-      CRC32C crc = new CRC32C();
-      crc.update(header.array(), 0, 16);
-      header.putInt(60, (int) crc.getValue());
-      header.rewind();
-      while (header.hasRemaining()) {
-        ch.write(header, header.position());
-      }
-      // the rest is mapped sparse: a record's pages reach the disk once written
-      return ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER + perChunk * recordBytes, arena);
+    try {
+      return ChunkFiles.create(
+          file, MAGIC, VERSION, capacity, perChunk, HEADER + perChunk * recordBytes, arena);
     } catch (IOException e) {
       throw new StorageException.Io("cannot map graph chunk " + file + ": " + e.getMessage(), e);
     }

@@ -28,6 +28,7 @@ import dev.quiver.storage.internal.files.FileFormat;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.payload.Filters;
 import dev.quiver.storage.internal.payload.PayloadIndexes;
+import dev.quiver.storage.internal.payload.PayloadLog;
 import dev.quiver.storage.internal.payload.Payloads;
 import dev.quiver.storage.internal.space.HeapSpace;
 import dev.quiver.storage.internal.space.IndexThreads;
@@ -122,6 +123,9 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
 
   private final IndexThreads indexThreads;
 
+  /** Where payloads live when {@code on_disk_payload} is on: working files, rebuilt at open. */
+  private final PayloadLog payloadLog;
+
   /** A shard on its own, with index threads of its own. */
   public LocalShard(Path dir, CollectionConfig config) {
     this(dir, config, false);
@@ -138,10 +142,21 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
    * @param externalLog no WAL: the shard's operations are kept by a Raft log
    */
   public LocalShard(Path dir, CollectionConfig config, boolean externalLog, IndexThreads threads) {
+    this(dir, config, externalLog, threads, new PayloadLog(dir.resolve(PAYLOAD_DIR)));
+  }
+
+  /** As above, with its payloads on disk in {@code payloadLog} (tests size its chunks). */
+  LocalShard(
+      Path dir,
+      CollectionConfig config,
+      boolean externalLog,
+      IndexThreads threads,
+      PayloadLog payloadLog) {
     this.indexThreads = threads;
     this.externalLog = externalLog;
     this.config = config;
     this.dir = dir;
+    this.payloadLog = payloadLog;
     List<String> names = vectorDirs(dir, config);
     if (Checkpoint.exists(dir)) {
       long[] applied = {0};
@@ -364,13 +379,19 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         checkpoint();
         wal.force();
         try (var files = Files.walk(dir)) {
-          // rebuilt at open: sparse indexes from the vectors, graph files from the checkpoint
+          // rebuilt at open: sparse indexes from the vectors, graph and payload files from the
+          // checkpoint
           Path sparse = dir.resolve(SPARSE_INDEX_DIR);
           Path graphs = dir.resolve(GRAPH_DIR);
+          Path payloads = dir.resolve(PAYLOAD_DIR);
           for (Path f :
               files
                   .filter(
-                      f -> Files.isRegularFile(f) && !f.startsWith(sparse) && !f.startsWith(graphs))
+                      f ->
+                          Files.isRegularFile(f)
+                              && !f.startsWith(sparse)
+                              && !f.startsWith(graphs)
+                              && !f.startsWith(payloads))
                   .sorted()
                   .toList()) {
             String name = prefix + dir.relativize(f).toString().replace('\\', '/');
@@ -502,11 +523,18 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
           deleteHeapVector(multiSpaces, name);
         }
       }
-      boolean serialize = next.onDiskPayload();
-      boolean changed = config.onDiskPayload() != serialize;
+      PayloadLog disk = next.onDiskPayload() ? payloadLog : null;
+      boolean changed = config.onDiskPayload() != next.onDiskPayload();
       config = next;
       if (changed) { // on_disk_payload turned: every payload held the other way
-        points.replaceAll((id, s) -> s.held(serialize));
+        points.replaceAll(
+            (id, s) -> {
+              Stored held = s.held(disk);
+              if (held != s && s.onDisk() != null) {
+                payloadLog.release(s.onDisk());
+              }
+              return held;
+            });
       }
     }
     for (var e : spaces.entrySet()) {
@@ -549,6 +577,23 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
    * left out of snapshots.
    */
   private static final String GRAPH_DIR = "graph";
+
+  /** Where the payload log keeps its files: working storage, left out of snapshots. */
+  static final String PAYLOAD_DIR = "payloads";
+
+  /**
+   * Gives up the payload chunks that are mostly dead: their live payloads are appended again (the
+   * points' entries replaced by equal ones whose payloads lie elsewhere; readers holding the old
+   * entries still read the old chunks, which stay mapped until nothing refers to them), then the
+   * chunks are dropped. Under the write lock; costs the live bytes of those chunks.
+   */
+  private void reclaimPayloadChunks() {
+    var victims = payloadLog.victims();
+    if (!victims.isEmpty()) {
+      points.replaceAll((id, s) -> s.movedOff(victims, payloadLog));
+      payloadLog.drop(victims);
+    }
+  }
 
   /**
    * The directory of sparse vector {@code name}'s on-disk index: named by a hash of the name, which
@@ -735,6 +780,11 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
   }
 
   private void applyInMemory(long opNum, UpdateOp op) {
+    applyOp(opNum, op);
+    reclaimPayloadChunks();
+  }
+
+  private void applyOp(long opNum, UpdateOp op) {
     switch (op) {
       case UpdateOp.Upsert u -> {
         Map<String, List<Integer>> added = new HashMap<>();
@@ -880,18 +930,20 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     }
   }
 
-  /** Writes a point's entry, keeping the id order and the payload indexes current. */
-  /** A point as this shard holds it: its payload serialized when {@code on_disk_payload} is on. */
+  /** A point as this shard holds it: its payload on disk when {@code on_disk_payload} is on. */
   private Stored stored(
       PointId id, long version, Map<String, Integer> slots, Value.Struct payload) {
-    return Stored.of(id, version, slots, payload, config.onDiskPayload());
+    return Stored.of(id, version, slots, payload, config.onDiskPayload() ? payloadLog : null);
   }
 
+  /** Writes a point's entry, keeping the id order and the payload indexes current. */
   private void store(Stored s) {
     Stored old = points.put(s.id(), s);
     payloadBytes.add(payloadSize(s) - (old == null ? 0 : payloadSize(old)));
     if (old == null) {
       order.add(s.id());
+    } else if (!old.samePayload(s) && old.onDisk() != null) {
+      payloadLog.release(old.onDisk());
     }
     if (!indexes.isEmpty() && (old == null || !old.samePayload(s))) {
       indexes.update(s.id(), old == null ? null : old.payload(), s.payload());
@@ -903,6 +955,9 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     Stored old = points.remove(id);
     if (old != null) {
       payloadBytes.add(-payloadSize(old));
+      if (old.onDisk() != null) {
+        payloadLog.release(old.onDisk());
+      }
       order.remove(id);
       if (!indexes.isEmpty()) {
         indexes.update(id, old.payload(), null);

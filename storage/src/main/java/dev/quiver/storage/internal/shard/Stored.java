@@ -3,15 +3,18 @@ package dev.quiver.storage.internal.shard;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.internal.payload.PayloadBytes;
+import dev.quiver.storage.internal.payload.PayloadLog;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A point as a shard holds it: id, version, the slots of its vectors in the spaces, and its
  * payload. A shard holds millions of these, so the layout is the point: the one vector slot most
- * points have is two fields (no map, no boxed slot), and a payload is kept either parsed (a {@link
- * Value.Struct}, read at no cost) or serialized in its encoded bytes and parsed when read, which is
- * a fraction of the heap. The collection's {@code on_disk_payload} chooses, as in Qdrant, where
- * {@code true} (the default) trades a parse on each read for memory.
+ * points have is two fields (no map, no boxed slot), and a payload is kept either parsed on the
+ * heap (a {@link Value.Struct}, read at no cost) or on disk in the shard's {@link PayloadLog} (a
+ * {@link PayloadLog.Ref} of 24 bytes on the heap, read from the mapped file and parsed on each
+ * read). The collection's {@code on_disk_payload} chooses, as in Qdrant, where {@code true} (the
+ * default) trades a parse on each read for memory.
  *
  * <p>Immutable, so thread-safe.
  */
@@ -27,7 +30,7 @@ final class Stored {
   /** The slots when the point has none or several, else null. */
   private final Map<String, Integer> slots;
 
-  /** A {@link Value.Struct}, its encoded bytes, or null for an empty payload. */
+  /** A {@link Value.Struct}, a {@link PayloadLog.Ref} to its encoded bytes, or null for none. */
   private final Object payload;
 
   private Stored(
@@ -46,20 +49,19 @@ final class Stored {
   }
 
   /**
-   * A point with {@code slots} and {@code payload}, serialized when {@code serialized}. The names
-   * are interned: the same vector name in a million points is one string.
+   * A point with {@code slots} and {@code payload}, written to {@code disk} when there is one, else
+   * held parsed. The names are interned: the same vector name in a million points is one string.
    */
   static Stored of(
-      PointId id,
-      long version,
-      Map<String, Integer> slots,
-      Value.Struct payload,
-      boolean serialized) {
-    Object p = null;
-    if (payload != null && !payload.isEmpty()) {
-      p = serialized ? PayloadBytes.encode(payload) : payload;
+      PointId id, long version, Map<String, Integer> slots, Value.Struct payload, PayloadLog disk) {
+    return new Stored(id, version, null, -1, Map.of(), hold(payload, disk)).with(version, slots);
+  }
+
+  private static Object hold(Value.Struct payload, PayloadLog disk) {
+    if (payload == null || payload.isEmpty()) {
+      return null;
     }
-    return new Stored(id, version, null, -1, Map.of(), p).with(version, slots);
+    return disk == null ? payload : disk.append(PayloadBytes.encode(payload));
   }
 
   /** This point at {@code version} with {@code slots}, its payload held as it is. */
@@ -76,12 +78,28 @@ final class Stored {
     return payload == other.payload;
   }
 
-  /** This point with its payload held the other way, if {@code serialized} changes it. */
-  Stored held(boolean serialized) {
-    if (payload == null || (payload instanceof byte[]) == serialized) {
+  /** This point with its payload on {@code disk}, or parsed on the heap when that is null. */
+  Stored held(PayloadLog disk) {
+    if (payload == null || (payload instanceof PayloadLog.Ref) == (disk != null)) {
       return this;
     }
-    return of(id, version, slots(), payload(), serialized);
+    return new Stored(id, version, slotName, slot, slots, hold(payload(), disk));
+  }
+
+  /**
+   * This point with its payload appended to {@code disk} again if it lies in one of {@code victims}
+   * (chunks being given up), else this point.
+   */
+  Stored movedOff(Set<PayloadLog.Chunk> victims, PayloadLog disk) {
+    if (payload instanceof PayloadLog.Ref ref && victims.contains(ref.chunk())) {
+      return new Stored(id, version, slotName, slot, slots, disk.append(ref.bytes()));
+    }
+    return this;
+  }
+
+  /** Where the payload is on disk, or null when it is empty or held parsed. */
+  PayloadLog.Ref onDisk() {
+    return payload instanceof PayloadLog.Ref ref ? ref : null;
   }
 
   PointId id() {
@@ -116,7 +134,7 @@ final class Stored {
     return switch (payload) {
       case null -> Value.Struct.EMPTY;
       case Value.Struct s -> s;
-      case byte[] bytes -> PayloadBytes.decode(bytes);
+      case PayloadLog.Ref ref -> ref.payload();
       default -> throw new IllegalStateException(payload.getClass().getName());
     };
   }
@@ -125,7 +143,7 @@ final class Stored {
   long payloadBytes() {
     return switch (payload) {
       case null -> 0;
-      case byte[] bytes -> bytes.length;
+      case PayloadLog.Ref ref -> ref.length();
       case Value.Struct s -> PayloadBytes.size(s);
       default -> throw new IllegalStateException(payload.getClass().getName());
     };

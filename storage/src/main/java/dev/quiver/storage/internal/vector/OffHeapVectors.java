@@ -3,6 +3,7 @@ package dev.quiver.storage.internal.vector;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.VectorDatatype;
+import dev.quiver.storage.internal.files.ChunkFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
