@@ -7,6 +7,7 @@ import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Quantization;
@@ -14,6 +15,7 @@ import dev.quiver.storage.QuantizationParams;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.Storage;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
@@ -31,6 +33,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
 
 /**
  * The ANN benchmark: Quiver's HNSW (through the storage API, the path the server takes) against
@@ -137,6 +142,25 @@ public final class AnnBench {
         rows.add(measure("lucene", ef, ds, q -> toLongs(lucene.search(q, ef))));
       }
     }
+    // Lucene's own quantized formats, candidates rescored with the float vectors as Quiver's are
+    for (var mode : LUCENE_QUANTIZED.entrySet()) {
+      String engine = mode.getKey();
+      double oversample = mode.getValue().oversample();
+      try (LuceneHnsw lucene =
+          new LuceneHnsw(
+              Scratch.dir("quiver-ann-" + engine.replace(' ', '-')),
+              ds.base(),
+              ds.distance() == Distance.EUCLID,
+              M,
+              EF_CONSTRUCT,
+              row -> List.of(),
+              mode.getValue().format())) {
+        builds.put(engine, ds.base().length / lucene.buildSeconds);
+        for (int ef : EFS) {
+          rows.add(measure(engine, ef, ds, q -> toLongs(lucene.search(q, ef, null, oversample))));
+        }
+      }
+    }
     Hnswlib.Result h = Hnswlib.run(ds, M, EF_CONSTRUCT, EFS);
     if (h != null) {
       builds.put("hnswlib", h.buildPerSecond());
@@ -150,6 +174,22 @@ public final class AnnBench {
 
   /** Loads the base vectors (the indexer building the graph on all cores as they arrive). */
   private static Collection build(CollectionRegistry registry, DataSet ds) throws Exception {
+    return build(registry, ds, "ann", 0, i -> null, Map.of());
+  }
+
+  /**
+   * Creates collection {@code name} with {@code ds}'s vectors, {@link #M}, {@link #EF_CONSTRUCT}
+   * and {@code fullScanThreshold} (KB), its {@code indexes} on the payload fields, and loads row i
+   * with {@code payloads.apply(i)}; returns once the graph holds every vector.
+   */
+  static Collection build(
+      CollectionRegistry registry,
+      DataSet ds,
+      String name,
+      int fullScanThreshold,
+      IntFunction<Value.Struct> payloads,
+      Map<String, PayloadIndexSpec> indexes)
+      throws Exception {
     var config =
         new CollectionConfig(
             Map.of(
@@ -159,22 +199,52 @@ public final class AnnBench {
             1,
             1,
             true,
-            new HnswConfig(M, EF_CONSTRUCT, 0, 0, false),
+            new HnswConfig(M, EF_CONSTRUCT, fullScanThreshold, 0, false),
             OptimizersConfig.DEFAULT,
             new WalConfig(256, 0));
-    registry.apply(new CollectionMetaOp.Create("ann", config), 1);
-    Collection c = registry.require("ann");
+    long meta = 0;
+    registry.apply(new CollectionMetaOp.Create(name, config), ++meta);
+    for (var index : new TreeMap<>(indexes).entrySet()) {
+      registry.apply(
+          new CollectionMetaOp.SetPayloadIndex(name, index.getKey(), index.getValue()), ++meta);
+    }
+    Collection c = registry.require(name);
     long op = 0;
     for (int from = 0; from < ds.base().length; from += 1000) {
       List<Point> batch = new ArrayList<>();
       for (int i = from; i < Math.min(ds.base().length, from + 1000); i++) {
-        batch.add(new Point(PointId.of(i), Map.of("", ds.base()[i]), null));
+        batch.add(new Point(PointId.of(i), Map.of("", ds.base()[i]), payloads.apply(i)));
       }
       c.writer().apply(++op, new UpdateOp.Upsert(batch));
     }
     c.writer().flush();
     c.writer().awaitIndexed(); // the build ends when the graph holds every vector
     return c;
+  }
+
+  /** One of Lucene's quantized formats and the oversampling its candidates are rescored with. */
+  private record LuceneQuantized(LuceneHnsw.Format format, double oversample) {}
+
+  /**
+   * Lucene's scalar-quantized HNSW at 8, 4 and 1 bits a component (the one-bit codes scored against
+   * a 4-bit query, Lucene's BBQ-like encoding), oversampled as Quiver's sq8 and bq are.
+   */
+  private static final Map<String, LuceneQuantized> LUCENE_QUANTIZED = new LinkedHashMap<>();
+
+  static {
+    LUCENE_QUANTIZED.put(
+        "lucene sq8",
+        new LuceneQuantized(
+            LuceneHnsw.quantized(QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE), 2.0));
+    LUCENE_QUANTIZED.put(
+        "lucene sq4",
+        new LuceneQuantized(
+            LuceneHnsw.quantized(QuantizedByteVectorValues.ScalarEncoding.PACKED_NIBBLE), 4.0));
+    LUCENE_QUANTIZED.put(
+        "lucene bq",
+        new LuceneQuantized(
+            LuceneHnsw.quantized(QuantizedByteVectorValues.ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE),
+            4.0));
   }
 
   /** A quantization and the search parameters it is measured with. */
@@ -306,12 +376,36 @@ public final class AnnBench {
       }
     }
     System.out.println();
+    double quiverCodes = bestQuantized(rows, "quiver ", target);
+    double luceneCodes = bestQuantized(rows, "lucene ", target);
+    if (quiverCodes > 0 || luceneCodes > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "best quantized at recall@10 >= %.2f: quiver %.0f, lucene %.0f (%s)%n",
+          target,
+          quiverCodes,
+          luceneCodes,
+          luceneCodes > 0 ? String.format(Locale.ROOT, "%.2fx", quiverCodes / luceneCodes) : "-");
+    }
     if (builds.containsKey("jvector")) {
       System.out.printf(
           Locale.ROOT,
           "build: quiver / jvector = %.2fx (target >= 1.0x)%n",
           builds.get("quiver") / builds.get("jvector"));
     }
+  }
+
+  /**
+   * The highest QPS among the quantized modes of an engine (named {@code prefix} and the mode)
+   * reaching {@code recall}, or 0.
+   */
+  private static double bestQuantized(List<Row> rows, String prefix, double recall) {
+    return rows.stream()
+        .filter(r -> r.engine().startsWith(prefix) && !r.engine().equals("quiver exact"))
+        .filter(r -> r.recall() >= recall)
+        .mapToDouble(Row::qps)
+        .max()
+        .orElse(0);
   }
 
   /** The highest QPS of {@code engine} among settings reaching {@code recall}, or 0. */

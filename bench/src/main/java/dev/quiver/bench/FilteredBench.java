@@ -1,22 +1,15 @@
 package dev.quiver.bench;
 
 import dev.quiver.storage.Collection;
-import dev.quiver.storage.CollectionConfig;
-import dev.quiver.storage.CollectionMetaOp;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.HnswConfig;
-import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.PayloadIndexSpec;
-import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.Storage;
-import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
-import dev.quiver.storage.VectorParams;
-import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +119,8 @@ public final class FilteredBench {
             false,
             AnnBench.M,
             AnnBench.EF_CONSTRUCT,
-            i -> luceneFields(family[i], lib[i]))) {
+            i -> luceneFields(family[i], lib[i]),
+            LuceneHnsw.FLOAT)) {
       for (int k = 0; k < filters.size(); k++) {
         Query filter = filters.get(k).lucene();
         AnnBench.DataSet sub = withTruth(ds, truths.get(k));
@@ -271,47 +265,18 @@ public final class FilteredBench {
   private static Collection build(
       CollectionRegistry registry, AnnBench.DataSet ds, String[] family, boolean[] lib)
       throws Exception {
-    var config =
-        new CollectionConfig(
-            Map.of(
-                CollectionConfig.DEFAULT_VECTOR,
-                new VectorParams(ds.base()[0].length, ds.distance(), null)),
-            1,
-            1,
-            1,
-            true,
-            // Qdrant's default full-scan threshold (10,000 KB), as a user's collection has it
-            new HnswConfig(
-                AnnBench.M,
-                AnnBench.EF_CONSTRUCT,
-                HnswConfig.DEFAULT.fullScanThreshold(),
-                0,
-                false),
-            OptimizersConfig.DEFAULT,
-            new WalConfig(256, 0));
-    registry.apply(new CollectionMetaOp.Create("filtered", config), 1);
-    registry.apply(
-        new CollectionMetaOp.SetPayloadIndex(
-            "filtered", "family", new PayloadIndexSpec("keyword", null)),
-        2);
-    registry.apply(
-        new CollectionMetaOp.SetPayloadIndex("filtered", "lib", new PayloadIndexSpec("bool", null)),
-        3);
-    Collection c = registry.require("filtered");
-    long op = 0;
-    for (int from = 0; from < ds.base().length; from += 1000) {
-      List<Point> batch = new ArrayList<>();
-      for (int i = from; i < Math.min(ds.base().length, from + 1000); i++) {
-        Value.Struct payload =
+    // Qdrant's default full-scan threshold (10,000 KB), as a user's collection has it
+    return AnnBench.build(
+        registry,
+        ds,
+        "filtered",
+        HnswConfig.DEFAULT.fullScanThreshold(),
+        i ->
             new Value.Struct(
-                Map.of("family", new Value.Str(family[i]), "lib", new Value.Bool(lib[i])));
-        batch.add(new Point(PointId.of(i), Map.of("", ds.base()[i]), payload));
-      }
-      c.writer().apply(++op, new UpdateOp.Upsert(batch));
-    }
-    c.writer().flush();
-    c.writer().awaitIndexed();
-    return c;
+                Map.of("family", new Value.Str(family[i]), "lib", new Value.Bool(lib[i]))),
+        Map.of(
+            "family", new PayloadIndexSpec("keyword", null),
+            "lib", new PayloadIndexSpec("bool", null)));
   }
 
   private static long[] search(Collection c, float[] q, int ef, Filter filter) {

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.function.IntFunction;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -20,14 +21,17 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.RescoreTopNQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.MMapDirectory;
+import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
 
 /**
- * Lucene's HNSW as a peer in the ANN benchmark: the default codec's HNSW format with the same
- * {@code m} and beam width as Quiver, built by two indexing threads and merged into one segment by
- * two merge workers; dot product for the normalised text embeddings, Euclid for the images.
+ * Lucene's HNSW as a peer in the ANN benchmark: the default codec's HNSW format (or its
+ * scalar-quantized one) with the same {@code m} and beam width as Quiver, built by two indexing
+ * threads and merged into one segment by two merge workers; dot product for the normalised text
+ * embeddings, Euclid for the images.
  */
 final class LuceneHnsw implements AutoCloseable {
   private final DirectoryReader reader;
@@ -36,7 +40,25 @@ final class LuceneHnsw implements AutoCloseable {
   final double buildSeconds;
 
   LuceneHnsw(Path dir, float[][] base, boolean euclid, int m, int beam) throws Exception {
-    this(dir, base, euclid, m, beam, row -> List.of());
+    this(dir, base, euclid, m, beam, row -> List.of(), FLOAT);
+  }
+
+  /** Makes the vectors format of an index: its graph's m and beam, merges on {@code merges}. */
+  interface Format {
+    KnnVectorsFormat of(int m, int beam, ExecutorService merges);
+  }
+
+  /** Lucene's HNSW over float32 vectors. */
+  static final Format FLOAT =
+      (m, beam, merges) -> new Lucene99HnswVectorsFormat(m, beam, 2, merges);
+
+  /**
+   * Lucene's HNSW over scalar-quantized codes of {@code encoding} (8, 7, 4, 2 or 1 bits a
+   * component; the float vectors kept beside them for rescoring).
+   */
+  static Format quantized(QuantizedByteVectorValues.ScalarEncoding encoding) {
+    return (m, beam, merges) ->
+        new Lucene104HnswScalarQuantizedVectorsFormat(encoding, m, beam, 2, merges);
   }
 
   /** An index whose document of row {@code i} also holds {@code fields.apply(i)} (for filters). */
@@ -46,7 +68,8 @@ final class LuceneHnsw implements AutoCloseable {
       boolean euclid,
       int m,
       int beam,
-      IntFunction<List<IndexableField>> fields)
+      IntFunction<List<IndexableField>> fields,
+      Format vectors)
       throws Exception {
     VectorSimilarityFunction sim =
         euclid ? VectorSimilarityFunction.EUCLIDEAN : VectorSimilarityFunction.DOT_PRODUCT;
@@ -54,7 +77,7 @@ final class LuceneHnsw implements AutoCloseable {
     ExecutorService merges =
         Executors.newFixedThreadPool(2, Thread.ofPlatform().name("lucene-merge-", 0).factory());
     try (MMapDirectory d = new MMapDirectory(dir)) {
-      KnnVectorsFormat format = new Lucene99HnswVectorsFormat(m, beam, 2, merges);
+      KnnVectorsFormat format = vectors.of(m, beam, merges);
       IndexWriterConfig cfg =
           new IndexWriterConfig()
               .setRAMBufferSizeMB(1024)
@@ -118,7 +141,20 @@ final class LuceneHnsw implements AutoCloseable {
    * filter's cost says.
    */
   int[] search(float[] q, int ef, Query filter) throws Exception {
-    TopDocs top = searcher.search(new KnnFloatVectorQuery("v", q, Math.max(10, ef), filter), 10);
+    return search(q, ef, filter, 1);
+  }
+
+  /**
+   * As {@link #search(float[], int, Query)}, for a quantized index: the best {@code 10 ×
+   * oversample} by the codes are rescored with the float vectors (Lucene's full-precision
+   * rescorer), as Quiver rescores its quantized candidates.
+   */
+  int[] search(float[] q, int ef, Query filter, double oversample) throws Exception {
+    int n = (int) Math.ceil(10 * oversample);
+    Query knn = new KnnFloatVectorQuery("v", q, Math.max(n, ef), filter);
+    Query query =
+        oversample > 1 ? RescoreTopNQuery.createFullPrecisionRescorerQuery(knn, q, "v", n) : knn;
+    TopDocs top = searcher.search(query, 10);
     int[] out = new int[top.scoreDocs.length];
     int i = 0;
     for (ScoreDoc sd : top.scoreDocs) {

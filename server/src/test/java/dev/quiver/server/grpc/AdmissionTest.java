@@ -3,6 +3,8 @@ package dev.quiver.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
 import dev.quiver.server.guard.HeapBudget;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -15,12 +17,10 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -111,16 +111,21 @@ class AdmissionTest {
 
   @Test
   void bytesThatAreNotTheMessageAreInvalidArgument() {
-    MethodDescriptor<byte[], byte[]> raw =
-        HealthGrpc.getCheckMethod().toBuilder(BYTES, BYTES).build();
-    byte[] truncated = {0x0a, 0x7f, 'x'};
+    // sent as a BytesValue: field 1 with bytes that are not UTF-8, where the request's field 1 is
+    // a string
+    MethodDescriptor<BytesValue, BytesValue> raw =
+        HealthGrpc.getCheckMethod().toBuilder(
+                ProtoUtils.marshaller(BytesValue.getDefaultInstance()),
+                ProtoUtils.marshaller(BytesValue.getDefaultInstance()))
+            .build();
+    BytesValue notUtf8 = BytesValue.of(ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xfe}));
     assertThatThrownBy(
             () ->
                 ClientCalls.blockingUnaryCall(
                     channel,
                     raw,
                     CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-                    truncated))
+                    notUtf8))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -130,21 +135,4 @@ class AdmissionTest {
             });
     awaitReleased();
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 }
