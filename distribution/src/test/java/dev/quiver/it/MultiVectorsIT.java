@@ -124,7 +124,9 @@ class MultiVectorsIT extends SingleNodeFixture {
         C,
         "/collections/d",
         "{\"vectors\":{\"half\":{\"size\":4,\"distance\":\"Dot\",\"datatype\":\"float16\"},"
-            + "\"bytes\":{\"size\":4,\"distance\":\"Euclid\",\"datatype\":\"uint8\"}}}");
+            + "\"bytes\":{\"size\":4,\"distance\":\"Euclid\",\"datatype\":\"uint8\"},"
+            + "\"rows\":{\"size\":2,\"distance\":\"Dot\",\"datatype\":\"float16\","
+            + "\"multivector_config\":{\"comparator\":\"max_sim\"}}}}");
     JsonNode vectors =
         rest.call("GET", C, "/collections/d", null).result().at("/config/params/vectors");
     assertThat(vectors.at("/half/datatype").asText()).isEqualTo("float16");
@@ -133,8 +135,21 @@ class MultiVectorsIT extends SingleNodeFixture {
         "PUT",
         C + "/points",
         "/collections/d/points?wait=true",
-        "{\"points\":[{\"id\":1,\"vector\":{\"half\":[0.5,0,0,0],\"bytes\":[10,20,30,40]}},"
+        "{\"points\":[{\"id\":1,\"vector\":{\"half\":[0.5,0,0,0],\"bytes\":[10,20,30,40],"
+            + "\"rows\":[[1000.3,0],[0,2]]}},"
             + "{\"id\":2,\"vector\":{\"half\":[0.25,0,0,0],\"bytes\":[200,0,0,255]}}]}");
+    // a float16 multivector keeps its rows at half precision: 1000.3 is stored as 1000.5
+    JsonNode p1 = rest.call("GET", C + "/points/{id}", "/collections/d/points/1", null).result();
+    assertThat(p1.at("/vector/rows").toString()).isEqualTo("[[1000.5,0.0],[0.0,2.0]]");
+    JsonNode maxSim =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/d/points/query",
+                "{\"query\":[[1,0],[0,1]],\"using\":\"rows\"}")
+            .result()
+            .get("points");
+    assertThat(maxSim.get(0).get("score").floatValue()).isEqualTo(1002.5f);
     JsonNode half =
         rest.call(
                 "POST",

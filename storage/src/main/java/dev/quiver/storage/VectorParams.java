@@ -93,9 +93,6 @@ public record VectorParams(
       throw new IllegalArgumentException(
           "uint8 vectors hold whole numbers and Cosine vectors are normalised: use Dot");
     }
-    if (datatype != null && datatype != VectorDatatype.FLOAT32 && multivector) {
-      throw new IllegalArgumentException("multivectors are stored as float32 only");
-    }
     if (quantization instanceof Quantization.Disabled) {
       throw new IllegalArgumentException("Disabled is an update, not a quantization");
     }

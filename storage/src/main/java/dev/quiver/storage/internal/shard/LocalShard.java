@@ -889,7 +889,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
               MultiSpace space = multiSpaces.get(name);
               if (space != null) {
                 replaceSlot(slots, name);
-                slots.put(name, space.add(p.id(), v));
+                slots.put(name, space.add(p.id(), space.rows(v)));
               }
             });
   }

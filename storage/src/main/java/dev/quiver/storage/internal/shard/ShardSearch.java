@@ -16,6 +16,7 @@ import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.payload.PayloadIndexes;
 import dev.quiver.storage.internal.space.HeapSpace;
 import dev.quiver.storage.internal.space.MultiSpace;
+import dev.quiver.storage.internal.space.Rows;
 import dev.quiver.storage.internal.space.SparseSpace;
 import dev.quiver.storage.internal.space.VectorSpace;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
@@ -204,7 +205,7 @@ public final class ShardSearch {
         null,
         null,
         selectHeap(s, request.withVectors(), shard.sparseSpaces),
-        selectHeap(s, request.withVectors(), shard.multiSpaces));
+        floats(selectHeap(s, request.withVectors(), shard.multiSpaces)));
   }
 
   /**
@@ -222,7 +223,7 @@ public final class ShardSearch {
     }
     float[][] rows = new float[flat.length / dim][];
     for (int i = 0; i < rows.length; i++) {
-      rows[i] = VectorChecks.row(params, Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), null);
+      rows[i] = VectorChecks.queryRow(params, Arrays.copyOfRange(flat, i * dim, (i + 1) * dim));
     }
     int keep = (int) Math.max(1, Math.min((long) request.limit() + request.offset(), space.live()));
     Filter filter = request.filter();
@@ -474,7 +475,17 @@ public final class ShardSearch {
         selectVectors(s, withVectors),
         null,
         selectHeap(s, withVectors, shard.sparseSpaces),
-        selectHeap(s, withVectors, shard.multiSpaces));
+        floats(selectHeap(s, withVectors, shard.multiSpaces)));
+  }
+
+  /** Multivectors as the reads return them: rows of float32 components. */
+  private static Map<String, float[][]> floats(Map<String, Rows> rows) {
+    if (rows == null) {
+      return null;
+    }
+    Map<String, float[][]> out = new HashMap<>();
+    rows.forEach((name, r) -> out.put(name, r.toFloats()));
+    return out;
   }
 
   /**

@@ -75,8 +75,15 @@ public final class VectorChecks {
     return out;
   }
 
-  /** A vector of {@code params}' size, finite, normalised for Cosine (a copy). */
-  static float[] row(VectorParams params, float[] v, PointId id) {
+  /**
+   * A query's row: of {@code params}' size, finite, normalised for Cosine (a copy); a query is not
+   * stored, so the datatype's range does not apply.
+   */
+  static float[] queryRow(VectorParams params, float[] v) {
+    return prepared(params, finite(params, v, null));
+  }
+
+  private static float[] finite(VectorParams params, float[] v, PointId id) {
     if (v.length != params.size()) {
       throw dimensionError(params.size(), v.length);
     }
@@ -86,6 +93,20 @@ public final class VectorChecks {
             "vector of point " + id + " contains a non-finite number");
       }
     }
+    return v;
+  }
+
+  private static float[] prepared(VectorParams params, float[] v) {
+    float[] copy = v.clone();
+    if (params.distance() == Distance.COSINE) {
+      VectorMath.normalize(copy);
+    }
+    return copy;
+  }
+
+  /** A vector of {@code params}' size, finite, normalised for Cosine (a copy). */
+  static float[] row(VectorParams params, float[] v, PointId id) {
+    finite(params, v, id);
     switch (params.storedAs()) {
       case UINT8 -> {
         for (float f : v) {
@@ -105,11 +126,7 @@ public final class VectorChecks {
       }
       case FLOAT32 -> {}
     }
-    float[] copy = v.clone();
-    if (params.distance() == Distance.COSINE) {
-      VectorMath.normalize(copy);
-    }
-    return copy;
+    return prepared(params, v);
   }
 
   /** Checks that each sparse vector of {@code p} names one of the collection's sparse vectors. */

@@ -8,48 +8,62 @@ import dev.quiver.storage.internal.vector.VectorMath;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
  * One named multivector space of a shard ({@code multivector_config} with {@code max_sim}): each
- * point's list of vectors by slot (see {@link HeapSpace}), prepared (Cosine rows at unit length). A
- * search scores every candidate by MaxSim, the sum over the query's rows of the best dot product
- * with the point's rows: exact, as a reranking stage over prefetched points needs; there is no
- * graph over multivectors. Single writer; searches run concurrently.
+ * point's list of vectors by slot (see {@link HeapSpace}), prepared (Cosine rows at unit length)
+ * and held as the vector's {@code datatype} stores them ({@link Rows}). A search scores every
+ * candidate by MaxSim, the sum over the query's rows of the best dot product with the point's rows:
+ * exact, as a reranking stage over prefetched points needs; there is no graph over multivectors.
+ * Single writer; searches run concurrently.
  */
-public final class MultiSpace extends HeapSpace<float[][]> {
+public final class MultiSpace extends HeapSpace<Rows> {
   final VectorParams params;
 
   public MultiSpace(VectorParams params) {
     this.params = params;
   }
 
-  @Override
-  void added(int slot, float[][] v) {}
-
-  @Override
-  void removed(float[][] v) {}
-
-  @Override
-  void writeVector(DataOutputStream out, float[][] v) throws IOException {
-    ShardCodec.writeRows(out, v);
+  /** {@code rows} (prepared) as this space stores them. */
+  public Rows rows(float[][] rows) {
+    return Rows.of(rows, params == null ? null : params.storedAs());
   }
 
   @Override
-  float[][] readVector(DataInputStream in) throws IOException {
-    return ShardCodec.readRows(in);
+  void added(int slot, Rows v) {}
+
+  @Override
+  void removed(Rows v) {}
+
+  @Override
+  void writeVector(DataOutputStream out, Rows v) throws IOException {
+    // widened: a narrow value is exact as a float, so the checkpoint's format does not change
+    ShardCodec.writeRows(out, v.toFloats());
   }
 
-  /** MaxSim: for each query row, the best dot product with a row of {@code doc}, summed. */
-  static float maxSim(float[][] query, float[][] doc) {
-    float sum = 0;
-    for (float[] q : query) {
-      float best = Float.NEGATIVE_INFINITY;
-      for (float[] d : doc) {
-        best = Math.max(best, VectorMath.dot(q, d));
+  @Override
+  Rows readVector(DataInputStream in) throws IOException {
+    return rows(ShardCodec.readRows(in));
+  }
+
+  /**
+   * MaxSim: for each query row, the best dot product with a row of {@code doc}, summed. Each row of
+   * {@code doc} is widened once into {@code buffer}; {@code best} holds a value a query row.
+   */
+  static float maxSim(float[][] query, Rows doc, float[] buffer, float[] best) {
+    Arrays.fill(best, 0, query.length, Float.NEGATIVE_INFINITY);
+    for (int r = 0; r < doc.count(); r++) {
+      float[] d = doc.row(r, buffer);
+      for (int q = 0; q < query.length; q++) {
+        best[q] = Math.max(best[q], VectorMath.dot(query[q], d));
       }
-      sum += best;
+    }
+    float sum = 0;
+    for (int q = 0; q < query.length; q++) {
+      sum += best[q];
     }
     return sum;
   }
@@ -59,13 +73,15 @@ public final class MultiSpace extends HeapSpace<float[][]> {
       float[][] query, int k, Float threshold, int[] candidates, IntPredicate accept) {
     RequestScope scope = RequestScope.current();
     TopK top = new TopK(k);
+    float[] buffer = new float[query[0].length];
+    float[] best = new float[query.length];
     for (int slot : candidates) {
       scope.tick();
-      float[][] v = vectors.get(slot);
+      Rows v = vectors.get(slot);
       if (v == null || !accept.test(slot)) {
         continue;
       }
-      float s = maxSim(query, v);
+      float s = maxSim(query, v, buffer, best);
       if (threshold == null || s >= threshold) {
         top.offer(slot, s);
       }

@@ -13,6 +13,7 @@ import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
@@ -187,5 +188,97 @@ class MultiVectorShardTest {
       assertThatThrownBy(() -> new VectorParams(4, Distance.EUCLID, null, null, true))
           .isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  @Test
+  void narrowDatatypesHoldTheRowsAsTheyStoreThemAndScoreThose() {
+    var config =
+        new CollectionConfig(
+            Map.of(
+                "half",
+                new VectorParams(2, Distance.DOT, null, null, true, VectorDatatype.FLOAT16),
+                "bytes",
+                new VectorParams(2, Distance.DOT, null, null, true, VectorDatatype.UINT8)),
+            1,
+            1,
+            1,
+            true,
+            new HnswConfig(16, 100, 0, 0, false),
+            new OptimizersConfig(0.2, 1000, 0, null, 1, 5, null),
+            WalConfig.DEFAULT);
+    float[][] halfRows = {{0.1f, 1000.3f}, {-2.7f, 0.001f}};
+    float[][] byteRows = {{3.4f, 200.6f}, {0f, 255f}};
+    float[][] halfStored = new float[2][2];
+    float[][] byteStored = {{3, 201}, {0, 255}};
+    for (int r = 0; r < 2; r++) {
+      for (int d = 0; d < 2; d++) {
+        halfStored[r][d] = Float.float16ToFloat(Float.floatToFloat16(halfRows[r][d]));
+      }
+    }
+    assertThat(halfStored[0][0]).isNotEqualTo(0.1f); // the half-precision value is another one
+    Map<String, float[][]> rows = Map.of("half", halfRows, "bytes", byteRows);
+    try (LocalShard shard = new LocalShard(dir, config)) {
+      shard.apply(
+          1,
+          new UpdateOp.Upsert(List.of(new Point(PointId.of(1), Map.of(), Map.of(), null, rows))));
+      for (int round = 0; round < 2; round++) {
+        var back =
+            shard
+                .retrieve(List.of(PointId.of(1)), WithPayload.NONE, WithVectors.ALL)
+                .getFirst()
+                .multiVectors();
+        assertThat(back.get("half")).isDeepEqualTo(halfStored);
+        assertThat(back.get("bytes")).isDeepEqualTo(byteStored);
+        // a query is not stored: no range applies to it
+        float[] query = {-1, 0.5f};
+        float halfScore =
+            Math.max(VectorMath.dot(query, halfStored[0]), VectorMath.dot(query, halfStored[1]));
+        float byteScore =
+            Math.max(VectorMath.dot(query, byteStored[0]), VectorMath.dot(query, byteStored[1]));
+        assertThat(
+                shard
+                    .search(
+                        new SearchRequest(
+                            "half", query, 1, 0, null, WithPayload.NONE, WithVectors.NONE))
+                    .getFirst()
+                    .score())
+            .isEqualTo(halfScore);
+        assertThat(
+                shard
+                    .search(
+                        new SearchRequest(
+                            "bytes", query, 1, 0, null, WithPayload.NONE, WithVectors.NONE))
+                    .getFirst()
+                    .score())
+            .isEqualTo(byteScore);
+        shard.checkpoint(); // the second round reads the rows back from the checkpoint
+      }
+      assertThatThrownBy(
+              () ->
+                  shard.apply(
+                      2,
+                      new UpdateOp.Upsert(
+                          List.of(
+                              new Point(
+                                  PointId.of(2),
+                                  Map.of(),
+                                  Map.of(),
+                                  null,
+                                  Map.of("bytes", new float[][] {{1, 256}}))))))
+          .isInstanceOf(StorageException.BadInput.class)
+          .hasMessageContaining("from 0 to 255");
+    }
+    try (LocalShard reopened = new LocalShard(dir, config)) {
+      assertThat(
+              reopened
+                  .retrieve(List.of(PointId.of(1)), WithPayload.NONE, WithVectors.ALL)
+                  .getFirst()
+                  .multiVectors()
+                  .get("half"))
+          .isDeepEqualTo(halfStored);
+    }
+    assertThatThrownBy(
+            () -> new VectorParams(2, Distance.COSINE, null, null, true, VectorDatatype.UINT8))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
