@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     name = "quiver",
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
-    subcommands = {JwtCommand.class, SecurityCheckCommand.class},
+    subcommands = {JwtCommand.class, SecurityCheckCommand.class, MigrateCommand.class},
     description = "Quiver: a Qdrant-compatible, security-first, clustered vector database.")
 public final class Cli {
 
@@ -79,6 +79,7 @@ public final class Cli {
             switch (sub) {
               case JwtCommand jwt -> jwt.run(env, out, err);
               case SecurityCheckCommand check -> check.run(env, Clock.systemUTC(), out, err);
+              case MigrateCommand migrate -> migrate.run(env, out, err);
               default -> throw new IllegalStateException("unknown subcommand " + sub);
             };
         return new Parsed(null, code);

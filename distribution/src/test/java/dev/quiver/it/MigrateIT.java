@@ -1,0 +1,200 @@
+package dev.quiver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/quiver migrate} between two real nodes, each with its own API key, as an operator runs
+ * it: a collection with named dense, sparse and multivectors, payloads, payload indexes, a
+ * quantization and an alias is copied whole, verified, found done on a rerun, and copied again over
+ * itself when the state is gone (upserts are idempotent). Every answer is checked against the
+ * OpenAPI document.
+ */
+class MigrateIT {
+  static final String FROM_KEY = "migrate-source-key-0123456789abcdef";
+  static final String TO_KEY = "migrate-target-key-0123456789abcdef";
+  static final String C = "/collections/{collection_name}";
+  static OpenApiValidator openApi;
+
+  @TempDir Path work;
+  QuiverProcess source;
+  QuiverProcess target;
+
+  @BeforeAll
+  static void loadSpec() throws Exception {
+    openApi = new OpenApiValidator();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (source != null) {
+      source.close();
+    }
+    if (target != null) {
+      target.close();
+    }
+  }
+
+  @Test
+  void copiesCollectionsWholeAndResumes() throws Exception {
+    source =
+        new QuiverProcess(work.resolve("source"), Map.of("QDRANT__SERVICE__API_KEY", FROM_KEY))
+            .start();
+    target =
+        new QuiverProcess(work.resolve("target"), Map.of("QDRANT__SERVICE__API_KEY", TO_KEY))
+            .start();
+    Rest from = new Rest(source.httpPort, openApi, null, FROM_KEY);
+    Rest to = new Rest(target.httpPort, openApi, null, TO_KEY);
+    ok(
+        from.call(
+            "PUT",
+            C,
+            "/collections/docs",
+            "{\"vectors\":{\"dense\":{\"size\":4,\"distance\":\"Cosine\",\"quantization_config\":"
+                + "{\"scalar\":{\"type\":\"int8\",\"always_ram\":true}}},"
+                + "\"rows\":{\"size\":2,\"distance\":\"Dot\",\"multivector_config\":{\"comparator\":"
+                + "\"max_sim\"}}},\"sparse_vectors\":{\"text\":{\"modifier\":\"idf\"}},"
+                + "\"hnsw_config\":{\"m\":8}}"));
+    ok(
+        from.call(
+            "PUT",
+            C + "/index",
+            "/collections/docs/index?wait=true",
+            "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}"));
+    ok(
+        from.call(
+            "PUT",
+            C + "/index",
+            "/collections/docs/index?wait=true",
+            "{\"field_name\":\"n\",\"field_schema\":{\"type\":\"integer\",\"range\":true,"
+                + "\"lookup\":false}}"));
+    StringBuilder b = new StringBuilder("{\"points\":[");
+    for (int i = 0; i < 1000; i++) {
+      b.append(i == 0 ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":{\"dense\":[")
+          .append(i % 7 + 1)
+          .append(",1,")
+          .append(i % 3)
+          .append(",0.5],\"rows\":[[1,")
+          .append(i)
+          .append("],[0,1]],\"text\":{\"indices\":[")
+          .append(i % 50)
+          .append(",")
+          .append(100 + i % 9)
+          .append("],\"values\":[0.5,1.5]}},\"payload\":{\"city\":\"c")
+          .append(i % 10)
+          .append("\",\"n\":")
+          .append(i)
+          .append(",\"tags\":[\"a\",{\"deep\":")
+          .append(i)
+          .append("}]}}");
+    }
+    ok(from.call("PUT", C + "/points", "/collections/docs/points?wait=true", b + "]}"));
+    ok(
+        from.call(
+            "POST",
+            "/collections/aliases",
+            "/collections/aliases",
+            "{\"actions\":[{\"create_alias\":{\"collection_name\":\"docs\",\"alias_name\":\"latest\"}}]}"));
+
+    Result first = migrate();
+    assertThat(first.exit()).as(first.output()).isZero();
+    assertThat(first.output())
+        .contains("ok    docs: 1,000 points, counts and sampled points match");
+
+    JsonNode info = to.call("GET", C, "/collections/docs", null).result();
+    assertThat(info.path("points_count").asLong()).isEqualTo(1000);
+    assertThat(info.at("/config/params/vectors/rows/multivector_config/comparator").asText())
+        .isEqualTo("max_sim");
+    assertThat(info.at("/config/params/sparse_vectors/text/modifier").asText()).isEqualTo("idf");
+    assertThat(info.at("/config/params/vectors/dense/quantization_config/scalar/type").asText())
+        .isEqualTo("int8");
+    assertThat(info.at("/config/hnsw_config/m").asInt()).isEqualTo(8);
+    assertThat(info.at("/payload_schema/city/data_type").asText()).isEqualTo("keyword");
+    assertThat(info.at("/payload_schema/n/params/range").asBoolean()).isTrue();
+    assertThat(to.call("GET", "/aliases", "/aliases", null).result().toString())
+        .contains("\"alias_name\":\"latest\"");
+    JsonNode p = to.call("GET", C + "/points/{id}", "/collections/latest/points/7", null).result();
+    JsonNode q = from.call("GET", C + "/points/{id}", "/collections/docs/points/7", null).result();
+    assertThat(p.get("payload")).isEqualTo(q.get("payload"));
+    assertThat(p.at("/vector/text")).isEqualTo(q.at("/vector/text"));
+    assertThat(p.at("/vector/rows")).isEqualTo(q.at("/vector/rows"));
+
+    Result again = migrate(); // the state says it is done: nothing is copied
+    assertThat(again.exit()).as(again.output()).isZero();
+    Files.delete(work.resolve("state.json")); // gone: copied again over what is there
+    Result over = migrate();
+    assertThat(over.exit()).as(over.output()).isZero();
+    assertThat(over.output()).contains("1,000 of 1,000 points");
+    assertThat(
+            to.call(
+                    "POST",
+                    C + "/points/count",
+                    "/collections/docs/points/count",
+                    "{\"exact\":true}")
+                .result()
+                .path("count")
+                .asLong())
+        .isEqualTo(1000);
+
+    // a target that refuses the configuration is named, with its reason
+    ok(
+        from.call(
+            "PUT",
+            C,
+            "/collections/tenants",
+            "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\"}"));
+    Result custom = migrate("--collection", "tenants");
+    assertThat(custom.exit()).isEqualTo(1);
+    assertThat(custom.output()).contains("FAIL  tenants", "custom sharding");
+  }
+
+  /** A set-up call that must succeed. */
+  private static Rest.Answer ok(Rest.Answer a) {
+    assertThat(a.status()).as(a.body()).isEqualTo(200);
+    return a;
+  }
+
+  record Result(int exit, String output) {}
+
+  private Result migrate(String... extra) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                QuiverProcess.home().resolve("bin/quiver").toString(),
+                "migrate",
+                "--from",
+                "http://127.0.0.1:" + source.httpPort,
+                "--to",
+                "http://127.0.0.1:" + target.httpPort,
+                "--batch",
+                "128",
+                "--state",
+                work.resolve("state.json").toString()));
+    cmd.addAll(List.of(extra));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    // keys from the environment, as an operator keeps them out of the shell history
+    pb.environment().put("QUIVER_FROM_API_KEY", FROM_KEY);
+    pb.environment().put("QUIVER_TO_API_KEY", TO_KEY);
+    pb.redirectErrorStream(true);
+    Process proc = pb.start();
+    String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(proc.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Result(proc.exitValue(), out);
+  }
+}
