@@ -236,6 +236,11 @@ class HostileInputIT {
     String refused =
         call(KEY, "PUT", "/collections/victim/points", empties.append("]}").toString());
     assertThat(refused).startsWith("HTTP/1.1 413").contains("Payload too large");
+    assertThat(call(KEY, "GET", "/metrics", null))
+        .as("a refused request is counted")
+        .contains(
+            "rest_responses_total{method=\"PUT\",endpoint=\"/collections/{name}/points\","
+                + "status=\"413\"}");
 
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort)

@@ -316,14 +316,18 @@ public final class RestServer implements AutoCloseable {
         enqueue(ctx, keepAlive, started, () -> malformed);
         return;
       }
+      Router.Match match = router.match(req.method(), uri.rawPath());
+      String method = req.method().name();
       int size = req.content().readableBytes();
       HeapBudget.Reservation reservation = limits.heap().tryReserve(size);
       if (reservation == null) {
-        RestResponse refused = heapRefusal(size, started);
-        enqueue(ctx, keepAlive, started, () -> refused);
+        enqueue(
+            ctx,
+            keepAlive,
+            started,
+            () -> counted(match, method, started, heapRefusal(size, started)));
         return;
       }
-      Router.Match match = router.match(req.method(), uri.rawPath());
       var audit =
           new AccessControl.Audit(
               access.clientIp(
@@ -346,7 +350,6 @@ public final class RestServer implements AutoCloseable {
               credentials,
               audit,
               started);
-      String method = req.method().name();
       boolean multipart =
           req.headers()
               .get(HttpHeaderNames.CONTENT_TYPE, "")
@@ -362,7 +365,7 @@ public final class RestServer implements AutoCloseable {
               long peak = HeapBudget.peak(size, multipart ? size : JsonHeapCost.of(request.body()));
               return reservation.growTo(peak)
                   ? measured(request, method)
-                  : heapRefusal(peak, started);
+                  : counted(match, method, started, heapRefusal(peak, started));
             }
           });
     }
@@ -437,9 +440,16 @@ public final class RestServer implements AutoCloseable {
 
     /** Processes a request and records its response in the metrics. */
     private RestResponse measured(Request q, String method) {
-      RestResponse r = admitted(q);
-      String endpoint = q.match() == null ? "unknown" : metricsEndpoint(q.match().route());
-      metrics.restResponse(method, endpoint, r.status().code(), System.nanoTime() - q.started());
+      return counted(q.match(), method, q.started(), admitted(q));
+    }
+
+    /**
+     * Records {@code r}, the answer to a request for {@code match} that arrived at {@code started},
+     * in the metrics.
+     */
+    private RestResponse counted(Router.Match match, String method, long started, RestResponse r) {
+      String endpoint = match == null ? "unknown" : metricsEndpoint(match.route());
+      metrics.restResponse(method, endpoint, r.status().code(), System.nanoTime() - started);
       return r;
     }
 
