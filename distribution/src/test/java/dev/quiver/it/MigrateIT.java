@@ -3,10 +3,13 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -163,6 +166,100 @@ class MigrateIT {
     assertThat(custom.output()).contains("FAIL  tenants", "custom sharding");
   }
 
+  /**
+   * A source speaking as Qdrant 1.19 does (the response shapes of its API reference: a collection
+   * info with every output field, `null` for what is unset, payload index infos with `params`,
+   * scroll pages with named dense and sparse vectors), stubbed on loopback, into a real node.
+   */
+  @Test
+  void readsQdrantsOwnResponses() throws Exception {
+    target =
+        new QuiverProcess(work.resolve("target"), Map.of("QDRANT__SERVICE__API_KEY", TO_KEY))
+            .start();
+    Map<String, String> answers = new HashMap<>();
+    answers.put("GET /collections", "{\"collections\":[{\"name\":\"shop\"}]}");
+    answers.put(
+        "GET /collections/shop",
+        "{\"status\":\"green\",\"optimizer_status\":\"ok\",\"indexed_vectors_count\":0,"
+            + "\"points_count\":3,\"segments_count\":2,\"config\":{\"params\":{\"vectors\":"
+            + "{\"image\":{\"size\":3,\"distance\":\"Dot\",\"on_disk\":false}},"
+            + "\"shard_number\":1,\"replication_factor\":1,\"write_consistency_factor\":1,"
+            + "\"on_disk_payload\":true,\"sparse_vectors\":{\"keywords\":{\"modifier\":\"idf\"}}},"
+            + "\"hnsw_config\":{\"m\":16,\"ef_construct\":100,\"full_scan_threshold\":10000,"
+            + "\"max_indexing_threads\":0,\"on_disk\":false},\"optimizer_config\":"
+            + "{\"deleted_threshold\":0.2,\"vacuum_min_vector_number\":1000,"
+            + "\"default_segment_number\":0,\"max_segment_size\":null,\"memmap_threshold\":null,"
+            + "\"indexing_threshold\":10000,\"flush_interval_sec\":5,"
+            + "\"max_optimization_threads\":null,\"prevent_unoptimized\":null},\"wal_config\":{\"wal_capacity_mb\":32,"
+            + "\"wal_segments_ahead\":0,\"wal_retain_closed\":1},\"quantization_config\":null,"
+            + "\"strict_mode_config\":"
+            + "{\"enabled\":false}},\"payload_schema\":{\"brand\":{\"data_type\":\"keyword\","
+            + "\"points\":3},\"price\":{\"data_type\":\"float\",\"params\":{\"type\":\"float\","
+            + "\"is_principal\":true},\"points\":3}}}");
+    String p1 =
+        "{\"id\":1,\"payload\":{\"brand\":\"a\",\"price\":1.5},\"vector\":{\"image\":[1,0,0],"
+            + "\"keywords\":{\"indices\":[3,7],\"values\":[0.5,1.0]}}}";
+    String p2 =
+        "{\"id\":\"5c56c793-69f3-4fbf-87e6-c4bf54c28c26\",\"payload\":{\"brand\":\"b\","
+            + "\"price\":20},\"vector\":{\"image\":[0,1,0]}}";
+    String p3 =
+        "{\"id\":9,\"payload\":{\"brand\":\"a\",\"price\":3},\"vector\":{\"image\":[0,0,1],"
+            + "\"keywords\":{\"indices\":[1],\"values\":[2.0]}}}";
+    answers.put(
+        "POST /collections/shop/points/scroll",
+        "{\"points\":[" + p1 + "," + p2 + "],\"next_page_offset\":9}");
+    answers.put(
+        "POST /collections/shop/points/scroll 9",
+        "{\"points\":[" + p3 + "],\"next_page_offset\":null}");
+    answers.put("POST /collections/shop/points/count", "{\"count\":3}");
+    answers.put("POST /collections/shop/points", "[" + p1 + "," + p3 + "]");
+    answers.put(
+        "GET /aliases", "{\"aliases\":[{\"alias_name\":\"store\",\"collection_name\":\"shop\"}]}");
+    HttpServer qdrant = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    qdrant.createContext(
+        "/",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          String key = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
+          if (body.contains("\"offset\":9")) {
+            key += " 9";
+          }
+          String result = answers.get(key);
+          byte[] out =
+              (result == null
+                      ? "{\"status\":{\"error\":\"Not found\"},\"time\":0.0}"
+                      : "{\"result\":" + result + ",\"status\":\"ok\",\"time\":0.0001}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("content-type", "application/json");
+          exchange.sendResponseHeaders(result == null ? 404 : 200, out.length);
+          exchange.getResponseBody().write(out);
+          exchange.close();
+        });
+    qdrant.start();
+    try {
+      Result r = migrateFrom("http://127.0.0.1:" + qdrant.getAddress().getPort());
+      assertThat(r.exit()).as(r.output()).isZero();
+      assertThat(r.output()).contains("ok    shop: 3 points");
+    } finally {
+      qdrant.stop(0);
+    }
+    Rest to = new Rest(target.httpPort, openApi, null, TO_KEY);
+    JsonNode info = to.call("GET", C, "/collections/shop", null).result();
+    assertThat(info.at("/config/params/sparse_vectors/keywords/modifier").asText())
+        .isEqualTo("idf");
+    assertThat(info.at("/payload_schema/price/params/is_principal").asBoolean()).isTrue();
+    assertThat(info.at("/config/wal_config/wal_retain_closed").asInt()).isEqualTo(1);
+    JsonNode uuid =
+        to.call(
+                "GET",
+                C + "/points/{id}",
+                "/collections/store/points/5c56c793-69f3-4fbf-87e6-c4bf54c28c26",
+                null)
+            .result();
+    assertThat(uuid.at("/payload/price").asInt()).isEqualTo(20);
+  }
+
   /** A set-up call that must succeed. */
   private static Rest.Answer ok(Rest.Answer a) {
     assertThat(a.status()).as(a.body()).isEqualTo(200);
@@ -172,13 +269,17 @@ class MigrateIT {
   record Result(int exit, String output) {}
 
   private Result migrate(String... extra) throws Exception {
+    return migrateFrom("http://127.0.0.1:" + source.httpPort, extra);
+  }
+
+  private Result migrateFrom(String from, String... extra) throws Exception {
     List<String> cmd =
         new ArrayList<>(
             List.of(
                 QuiverProcess.home().resolve("bin/quiver").toString(),
                 "migrate",
                 "--from",
-                "http://127.0.0.1:" + source.httpPort,
+                from,
                 "--to",
                 "http://127.0.0.1:" + target.httpPort,
                 "--batch",

@@ -314,7 +314,8 @@ public final class Node implements AutoCloseable {
             o.indexingThresholdKb(),
             o.flushIntervalSec(),
             o.maxOptimizationThreads()),
-        new WalConfig(s.wal().walCapacityMb(), s.wal().walSegmentsAhead()));
+        new WalConfig(
+            s.wal().walCapacityMb(), s.wal().walSegmentsAhead(), s.wal().walRetainClosed()));
   }
 
   public int restPort() {

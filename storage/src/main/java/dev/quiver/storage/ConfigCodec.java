@@ -36,6 +36,9 @@ public final class ConfigCodec {
   /** Set on the sharding-method byte of a configuration whose quantization follows (last). */
   private static final int WITH_QUANTIZATION = 0x10;
 
+  /** Set when {@code wal_retain_closed} is not its default: its value ends the configuration. */
+  private static final int WITH_WAL_RETAIN = 0x08;
+
   /** Added to a vector's flags byte when its own quantization follows. */
   private static final int VECTOR_QUANTIZATION = 24;
 
@@ -87,7 +90,8 @@ public final class ConfigCodec {
             | (c.sparseVectors().isEmpty() ? 0 : WITH_SPARSE)
             | (c.metadata() == null ? 0 : WITH_METADATA)
             | (c.strictMode() == null ? 0 : WITH_STRICT_MODE)
-            | (c.quantization() == null ? 0 : WITH_QUANTIZATION));
+            | (c.quantization() == null ? 0 : WITH_QUANTIZATION)
+            | (c.wal().walRetainClosed() == WalConfig.DEFAULT_RETAIN_CLOSED ? 0 : WITH_WAL_RETAIN));
     if (!c.sparseVectors().isEmpty()) {
       writeSparseParams(out, c.sparseVectors());
     }
@@ -99,6 +103,9 @@ public final class ConfigCodec {
     }
     if (c.quantization() != null) {
       QuantizationCodec.write(out, c.quantization());
+    }
+    if (c.wal().walRetainClosed() != WalConfig.DEFAULT_RETAIN_CLOSED) {
+      out.writeInt(c.wal().walRetainClosed());
     }
   }
 
@@ -193,12 +200,14 @@ public final class ConfigCodec {
             indexing,
             flush,
             threads < 0 ? null : threads);
-    var wal = new WalConfig(in.readInt(), in.readInt());
+    int walCapacity = in.readInt();
+    int walAhead = in.readInt();
     int method = in.readUnsignedByte();
     boolean withMetadata = (method & WITH_METADATA) != 0;
     boolean withStrictMode = (method & WITH_STRICT_MODE) != 0;
     boolean withQuantization = (method & WITH_QUANTIZATION) != 0;
-    method &= ~(WITH_METADATA | WITH_STRICT_MODE | WITH_QUANTIZATION);
+    boolean withWalRetain = (method & WITH_WAL_RETAIN) != 0;
+    method &= ~(WITH_METADATA | WITH_STRICT_MODE | WITH_QUANTIZATION | WITH_WAL_RETAIN);
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     if ((method & WITH_SPARSE) != 0) {
       method &= ~WITH_SPARSE;
@@ -226,6 +235,11 @@ public final class ConfigCodec {
     if (method >= ShardingMethod.values().length) {
       throw new Malformed("unknown sharding method " + method);
     }
+    Value.Struct metadata = withMetadata ? readStruct(in) : null;
+    Value.Struct strictMode = withStrictMode ? readStruct(in) : null;
+    Quantization quantization = withQuantization ? QuantizationCodec.read(in) : null;
+    // written before wal_retain_closed existed: Qdrant's default
+    int retain = withWalRetain ? in.readInt() : WalConfig.DEFAULT_RETAIN_CLOSED;
     return new CollectionConfig(
         vectors,
         shards,
@@ -234,11 +248,11 @@ public final class ConfigCodec {
         onDiskPayload,
         hnsw,
         optimizers,
-        wal,
+        new WalConfig(walCapacity, walAhead, retain),
         ShardingMethod.values()[method],
         sparse,
-        withMetadata ? readStruct(in) : null,
-        withStrictMode ? readStruct(in) : null,
-        withQuantization ? QuantizationCodec.read(in) : null);
+        metadata,
+        strictMode,
+        quantization);
   }
 }

@@ -283,6 +283,24 @@ class ShardCodecTest {
     byte[] bytes = ShardCodec.write(out -> ConfigCodec.write(out, config));
     CollectionConfig back = ShardCodec.read(bytes, ConfigCodec::read);
     assertThat(back).isEqualTo(config);
+    // wal_retain_closed: written only when not Qdrant's default, read back either way
+    for (int retain : new int[] {0, 1, 5}) {
+      var withRetain =
+          new CollectionConfig(
+              config.vectors(),
+              2,
+              1,
+              1,
+              true,
+              HnswConfig.DEFAULT,
+              OptimizersConfig.DEFAULT,
+              new WalConfig(16, 1, retain),
+              ShardingMethod.AUTO);
+      assertThat(
+              ShardCodec.read(
+                  ShardCodec.write(out -> ConfigCodec.write(out, withRetain)), ConfigCodec::read))
+          .isEqualTo(withRetain);
+    }
     assertThat(back.vectors().get("a").hnswOr(HnswConfig.DEFAULT)).isEqualTo(own);
     assertThat(back.vectors().get("b").hnswOr(HnswConfig.DEFAULT)).isEqualTo(HnswConfig.DEFAULT);
     // metadata follows the rest, flagged, and round-trips in key order

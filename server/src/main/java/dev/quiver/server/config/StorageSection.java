@@ -2,6 +2,7 @@ package dev.quiver.server.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.quiver.storage.QuotaConfig;
+import dev.quiver.storage.WalConfig;
 
 /** {@code storage}: where and how data is kept, and the defaults of new collections. */
 public record StorageSection(
@@ -19,7 +20,7 @@ public record StorageSection(
     storagePath = storagePath == null ? "./storage" : storagePath;
     snapshotsPath = snapshotsPath == null ? "./snapshots" : snapshotsPath;
     onDiskPayload = onDiskPayload == null || onDiskPayload;
-    wal = wal == null ? new Wal(null, null) : wal;
+    wal = wal == null ? new Wal(null, null, null) : wal;
     optimizers =
         optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
     hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null) : hnswIndex;
@@ -53,10 +54,11 @@ public record StorageSection(
   }
 
   /** {@code storage.wal}. */
-  public record Wal(Integer walCapacityMb, Integer walSegmentsAhead) {
+  public record Wal(Integer walCapacityMb, Integer walSegmentsAhead, Integer walRetainClosed) {
     public Wal {
       walCapacityMb = walCapacityMb == null ? 32 : walCapacityMb;
       walSegmentsAhead = walSegmentsAhead == null ? 0 : walSegmentsAhead;
+      walRetainClosed = walRetainClosed == null ? WalConfig.DEFAULT_RETAIN_CLOSED : walRetainClosed;
     }
   }
 

@@ -122,6 +122,10 @@ final class CollectionProto {
               w.hasWalSegmentsAhead()
                   ? ProtoCodec.range(
                       w.getWalSegmentsAhead(), 0, 1024, "wal_config.wal_segments_ahead")
+                  : null,
+              w.hasWalRetainClosed()
+                  ? ProtoCodec.range(
+                      w.getWalRetainClosed(), 0, 1024, "wal_config.wal_retain_closed")
                   : null);
     }
     return new CreateCollection(
@@ -632,7 +636,8 @@ final class CollectionProto {
     var wal =
         Collections.WalConfigDiff.newBuilder()
             .setWalCapacityMb(c.wal().walCapacityMb())
-            .setWalSegmentsAhead(c.wal().walSegmentsAhead());
+            .setWalSegmentsAhead(c.wal().walSegmentsAhead())
+            .setWalRetainClosed(c.wal().walRetainClosed());
     var config =
         Collections.CollectionConfig.newBuilder()
             .setParams(params)

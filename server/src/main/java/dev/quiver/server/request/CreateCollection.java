@@ -82,11 +82,12 @@ public record CreateCollection(
   }
 
   /** Changes to the default WAL settings; null fields keep the default. */
-  public record WalDiff(Integer walCapacityMb, Integer walSegmentsAhead) {
+  public record WalDiff(Integer walCapacityMb, Integer walSegmentsAhead, Integer walRetainClosed) {
     WalConfig over(WalConfig d) {
       return new WalConfig(
           walCapacityMb == null ? d.walCapacityMb() : walCapacityMb,
-          walSegmentsAhead == null ? d.walSegmentsAhead() : walSegmentsAhead);
+          walSegmentsAhead == null ? d.walSegmentsAhead() : walSegmentsAhead,
+          walRetainClosed == null ? d.walRetainClosed() : walRetainClosed);
     }
   }
 

@@ -46,7 +46,8 @@ public final class ImplementedFields {
           "max_optimization_threads");
 
   /** {@code wal_config}. */
-  public static final Set<String> WAL = Set.of("wal_capacity_mb", "wal_segments_ahead");
+  public static final Set<String> WAL =
+      Set.of("wal_capacity_mb", "wal_segments_ahead", "wal_retain_closed");
 
   /** The {@code params} of a collection update. */
   public static final Set<String> COLLECTION_PARAMS =

@@ -131,7 +131,9 @@ final class CollectionJson {
       onlyImplemented(w, "wal_config", ImplementedFields.WAL);
       wal =
           new CreateCollection.WalDiff(
-              optInt(w, "wal_capacity_mb", 1, 1 << 20), optInt(w, "wal_segments_ahead", 0, 1024));
+              optInt(w, "wal_capacity_mb", 1, 1 << 20),
+              optInt(w, "wal_segments_ahead", 0, 1024),
+              optInt(w, "wal_retain_closed", 0, 1024));
     }
     return new CreateCollection(
         vectors,

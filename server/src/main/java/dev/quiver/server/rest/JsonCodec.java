@@ -995,6 +995,7 @@ final class JsonCodec {
     ObjectNode wal = config.putObject("wal_config");
     wal.put("wal_capacity_mb", c.wal().walCapacityMb());
     wal.put("wal_segments_ahead", c.wal().walSegmentsAhead());
+    wal.put("wal_retain_closed", c.wal().walRetainClosed());
     config.set(
         "quantization_config",
         c.quantization() == null ? F.nullNode() : QuantizationJson.json(c.quantization()));

@@ -334,7 +334,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
                   .map(s -> new Checkpoint.PointState(s.id(), s.version(), s.payload(), s.slots()))
                   .iterator(),
           points.size());
-      wal.dropCovered();
+      wal.dropCovered(config.wal().walRetainClosed());
       checkpointed = lastApplied;
       try {
         long segment = (long) config.wal().walCapacityMb() << 20;
@@ -470,7 +470,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       }
       applyInMemory(opNum, prepared);
       lastApplied = opNum;
-      if (!externalLog && wal.segmentCount() > checkpointAfterSegments) {
+      if (!externalLog && wal.uncoveredSegments() > checkpointAfterSegments) {
         checkpoint();
       }
       return true;

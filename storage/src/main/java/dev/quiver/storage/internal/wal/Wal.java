@@ -58,6 +58,7 @@ public final class Wal implements AutoCloseable {
   private boolean forcing; // an fsync is running
   private long durable; // every record up to this op is on stable storage
   private int segmentCount; // segment files on disk
+  private int retained; // of those, closed ones a checkpoint covers, kept by wal_retain_closed
 
   private Wal(Path dir, long capacityBytes) {
     this.dir = dir;
@@ -167,21 +168,26 @@ public final class Wal implements AutoCloseable {
   }
 
   /**
-   * After a checkpoint that covers every record so far: starts a new segment and deletes all older
-   * ones.
+   * After a checkpoint that covers every record so far: starts a new segment and deletes the older
+   * ones but the last {@code retainClosed} (Qdrant's {@code wal_retain_closed}).
    */
-  public synchronized void dropCovered() {
+  public synchronized void dropCovered(int retainClosed) {
     try {
       current.force(false);
       current.close();
       long next = currentSeq + 1;
       startSegment(next);
+      int kept = 0;
       for (Path p : segments()) {
-        if (seqOf(p) < next) {
+        long seq = seqOf(p);
+        if (seq < next - retainClosed) {
           Files.delete(p);
+        } else if (seq < next) {
+          kept++;
         }
       }
-      segmentCount = 1;
+      retained = kept;
+      segmentCount = 1 + kept;
       FileFormat.fsyncDirectory(dir);
     } catch (IOException e) {
       throw new StorageException.Io("cannot truncate WAL in " + dir + ": " + e.getMessage(), e);
@@ -191,6 +197,14 @@ public final class Wal implements AutoCloseable {
   /** Number of segment files. */
   public synchronized int segmentCount() {
     return segmentCount;
+  }
+
+  /**
+   * Segment files that may hold records no checkpoint covers: all but those {@link #dropCovered}
+   * kept (after a reopen, all).
+   */
+  public synchronized int uncoveredSegments() {
+    return segmentCount - retained;
   }
 
   @Override

@@ -107,4 +107,24 @@ class WalTest {
         .isInstanceOf(StorageException.Corrupted.class)
         .hasMessageContaining("magic");
   }
+
+  @Test
+  void aCheckpointKeepsTheLastClosedSegmentsAskedForAndTheyReplayHarmlessly() throws IOException {
+    try (Wal wal = Wal.open(dir, 200, (op, body) -> {})) {
+      for (int i = 1; i <= 40; i++) {
+        wal.append(i, ("op-" + i).getBytes(StandardCharsets.UTF_8));
+      }
+      wal.force();
+      int before = wal.segmentCount();
+      assertThat(before).isGreaterThan(3);
+      wal.dropCovered(2);
+      // the new segment, and the two closed ones before it
+      assertThat(wal.segmentCount()).isEqualTo(3);
+      assertThat(wal.uncoveredSegments()).isEqualTo(1);
+      assertThat(segments()).hasSize(3);
+      wal.dropCovered(0);
+      assertThat(segments()).hasSize(1);
+      assertThat(wal.uncoveredSegments()).isEqualTo(1);
+    }
+  }
 }
