@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bin/quiver migrate} between two real nodes, each with its own API key, as an operator runs
  * it: a collection with named dense, sparse and multivectors, payloads, payload indexes, a
  * quantization and an alias is copied whole, verified, found done on a rerun, and copied again over
- * itself when the state is gone (upserts are idempotent). Every answer is checked against the
- * OpenAPI document.
+ * itself when the state is gone (upserts are idempotent); a custom-sharded one keeps its shard
+ * keys. Every answer is checked against the OpenAPI document.
  */
 class MigrateIT {
   static final String FROM_KEY = "migrate-source-key-0123456789abcdef";
@@ -154,16 +154,46 @@ class MigrateIT {
                 .asLong())
         .isEqualTo(1000);
 
-    // a target that refuses the configuration is named, with its reason
+    // custom sharding: the shard keys are created and each point lands under its own
     ok(
         from.call(
             "PUT",
             C,
             "/collections/tenants",
             "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\"}"));
+    for (String key : List.of("acme", "globex")) {
+      ok(
+          from.call(
+              "PUT",
+              C + "/shards",
+              "/collections/tenants/shards",
+              "{\"shard_key\":\"" + key + "\"}"));
+      StringBuilder t = new StringBuilder("{\"shard_key\":\"" + key + "\",\"points\":[");
+      for (int i = 0; i < 150; i++) {
+        t.append(i == 0 ? "" : ",")
+            .append("{\"id\":")
+            .append(key.equals("acme") ? i : 1000 + i)
+            .append(",\"vector\":[1,")
+            .append(i)
+            .append("],\"payload\":{\"tenant\":\"")
+            .append(key)
+            .append("\"}}");
+      }
+      ok(from.call("PUT", C + "/points", "/collections/tenants/points?wait=true", t + "]}"));
+    }
     Result custom = migrate("--collection", "tenants");
-    assertThat(custom.exit()).isEqualTo(1);
-    assertThat(custom.output()).contains("FAIL  tenants", "custom sharding");
+    assertThat(custom.exit()).as(custom.output()).isZero();
+    assertThat(custom.output()).contains("ok    tenants: 300 points");
+    for (String key : List.of("acme", "globex")) {
+      JsonNode count =
+          to.call(
+                  "POST",
+                  C + "/points/count",
+                  "/collections/tenants/points/count",
+                  "{\"exact\":true,\"shard_key\":\"" + key + "\"}")
+              .result();
+      assertThat(count.path("count").asLong()).as(key).isEqualTo(150);
+    }
   }
 
   /**

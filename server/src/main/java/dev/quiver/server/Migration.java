@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -29,13 +30,14 @@ import java.util.Set;
  * Copies collections from a running Qdrant or Quiver into a Quiver node through Qdrant's public
  * REST API only: each collection's configuration ({@code GET /collections/{c}}, created on the
  * target as it was, so the target refuses by name what it does not implement), its payload indexes
- * ({@code payload_schema}), its points with every vector and payload (scrolled in pages, upserted
- * with {@code wait}), and the aliases that name it. Resumable: after each page the next scroll
- * offset is written to a state file, and a rerun continues from there (upserts are idempotent); a
- * collection finished is skipped. Verified at the end: exact counts on both sides, and the first
- * point of every page read back from both and compared (payloads exactly, vectors to 1e-5, as a
- * Cosine vector is normalised again on the way in). Not thread-safe: one migration runs on its
- * caller's thread.
+ * ({@code payload_schema}), its shard keys (custom sharding: each created, each point upserted
+ * under its own), its points with every vector and payload (scrolled in pages, upserted with {@code
+ * wait}), and the aliases that name it. Resumable: after each page the next scroll offset is
+ * written to a state file, and a rerun continues from there (upserts are idempotent); a collection
+ * finished is skipped. Verified at the end: exact counts on both sides, and the first point of
+ * every page read back from both and compared (payloads exactly, vectors to 1e-5, as a Cosine
+ * vector is normalised again on the way in). Not thread-safe: one migration runs on its caller's
+ * thread.
  */
 final class Migration {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -92,13 +94,13 @@ final class Migration {
     String path = "/collections/" + name;
     JsonNode info = call(settings.from(), settings.fromApiKey(), "GET", path, null);
     JsonNode config = info.path("config");
-    if ("custom".equals(config.path("params").path("sharding_method").asText(""))) {
-      return new Outcome(
-          name, 0, false, "custom sharding (shard keys) is not migrated: copy it by shard key");
-    }
+    boolean custom = "custom".equals(config.path("params").path("sharding_method").asText(""));
     ObjectNode progressOf = state.get(name) instanceof ObjectNode o ? o : state.putObject(name);
     if (!exists(path)) {
       call(settings.to(), settings.toApiKey(), "PUT", path, createBody(config));
+    }
+    if (custom) {
+      shardKeys(path);
     }
     JsonNode schema = info.path("payload_schema");
     for (Iterator<Map.Entry<String, JsonNode>> it = schema.fields(); it.hasNext(); ) {
@@ -126,7 +128,9 @@ final class Migration {
       }
       JsonNode page =
           call(settings.from(), settings.fromApiKey(), "POST", path + "/points/scroll", scroll);
-      ArrayNode points = JsonNodeFactory.instance.arrayNode();
+      // grouped by shard key (one group, keyed "", without custom sharding)
+      Map<String, ArrayNode> byKey = new LinkedHashMap<>();
+      Map<String, JsonNode> keys = new HashMap<>();
       for (JsonNode p : page.path("points")) {
         ObjectNode point = JsonNodeFactory.instance.objectNode();
         point.set("id", p.get("id"));
@@ -136,14 +140,21 @@ final class Migration {
         if (p.hasNonNull("payload")) {
           point.set("payload", p.get("payload"));
         }
-        points.add(point);
+        JsonNode key = custom ? p.get("shard_key") : null;
+        String group = key == null || key.isNull() ? "" : key.toString();
+        keys.put(group, key);
+        byKey.computeIfAbsent(group, k -> JsonNodeFactory.instance.arrayNode()).add(point);
       }
-      if (!points.isEmpty()) {
+      for (var group : byKey.entrySet()) {
         ObjectNode upsert = JsonNodeFactory.instance.objectNode();
-        upsert.set("points", points);
+        upsert.set("points", group.getValue());
+        JsonNode key = keys.get(group.getKey());
+        if (key != null && !key.isNull()) {
+          upsert.set("shard_key", key);
+        }
         call(settings.to(), settings.toApiKey(), "PUT", path + "/points?wait=true", upsert);
-        sample.add(points.get(0).get("id"));
-        copied += points.size();
+        sample.add(group.getValue().get(0).get("id"));
+        copied += group.getValue().size();
       }
       JsonNode next = page.get("next_page_offset");
       progressOf.set("offset", next);
@@ -162,6 +173,31 @@ final class Migration {
     }
     progress.println();
     return verify(name, path, sample);
+  }
+
+  /**
+   * Creates on the target the shard keys the source's collection has (from its cluster info) and
+   * the target lacks.
+   */
+  private void shardKeys(String path) throws IOException, InterruptedException {
+    Set<String> there = new LinkedHashSet<>();
+    JsonNode targetShards =
+        call(settings.to(), settings.toApiKey(), "GET", path + "/cluster", null);
+    for (String side : List.of("local_shards", "remote_shards")) {
+      targetShards.path(side).forEach(s -> there.add(s.path("shard_key").toString()));
+    }
+    JsonNode sourceShards =
+        call(settings.from(), settings.fromApiKey(), "GET", path + "/cluster", null);
+    for (String side : List.of("local_shards", "remote_shards")) {
+      for (JsonNode s : sourceShards.path(side)) {
+        JsonNode key = s.get("shard_key");
+        if (key != null && !key.isNull() && there.add(key.toString())) {
+          ObjectNode body = JsonNodeFactory.instance.objectNode();
+          body.set("shard_key", key);
+          call(settings.to(), settings.toApiKey(), "PUT", path + "/shards", body);
+        }
+      }
+    }
   }
 
   /** Counts on both sides, then the sampled points compared. */
