@@ -39,9 +39,9 @@ public final class HybridBench {
     Path work = Scratch.dir("quiver-hybrid", keep);
     Path tls = Files.createDirectories(work.resolve("tls"));
     TlsCostBench.makeCertificates(tls);
-    LoadGen.Server server = LoadGen.Server.start(work.resolve("node"), tls, "plain");
+    LoadServer server = LoadServer.start(work.resolve("node"), tls, "plain");
     try {
-      LoadGen.Target t = server.target();
+      LoadTarget t = server.target();
       load(t, base, texts);
       List<Points.QueryPoints> dense = new ArrayList<>();
       List<Points.QueryPoints> hybrid = new ArrayList<>();
@@ -118,7 +118,7 @@ public final class HybridBench {
   }
 
   /** The collection, its points in batches of 256 over REST (BM25 documents), indexed. */
-  private static void load(LoadGen.Target t, float[][] base, List<String> texts) throws Exception {
+  private static void load(LoadTarget t, float[][] base, List<String> texts) throws Exception {
     ObjectMapper json = new ObjectMapper();
     t.send(
         "/collections/hybrid",

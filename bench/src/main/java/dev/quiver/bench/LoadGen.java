@@ -20,12 +20,8 @@ import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.qdrant.client.ConditionFactory;
 import io.qdrant.client.PointIdFactory;
-import io.qdrant.client.QdrantClient;
-import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.QueryFactory;
 import io.qdrant.client.ValueFactory;
 import io.qdrant.client.grpc.Common;
@@ -35,18 +31,11 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,8 +46,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.imageio.ImageIO;
 
 /**
@@ -214,12 +201,12 @@ public final class LoadGen {
    */
   private static void versus(String baselineClasspath, Path work, Path tls, int seconds)
       throws Exception {
-    Server current = Server.start(work.resolve("current"), tls, "plain");
-    Server base = Server.start(work.resolve("baseline"), tls, "plain", baselineClasspath);
-    Target now = current.target();
-    Target then = base.target();
+    LoadServer current = LoadServer.start(work.resolve("current"), tls, "plain");
+    LoadServer base = LoadServer.start(work.resolve("baseline"), tls, "plain", baselineClasspath);
+    LoadTarget now = current.target();
+    LoadTarget then = base.target();
     try {
-      for (Target t : List.of(now, then)) {
+      for (LoadTarget t : List.of(now, then)) {
         load(t);
         measure(call(t, "grpc", "search"), 8, 5, 0);
         measure(call(t, "rest", "search"), 8, 5, 0);
@@ -267,7 +254,7 @@ public final class LoadGen {
   }
 
   /** A started server with its points loaded and its code warmed up, and the clients to it. */
-  private record Opened(Server server, Target target) implements AutoCloseable {
+  private record Opened(LoadServer server, LoadTarget target) implements AutoCloseable {
     @Override
     public void close() throws Exception {
       try {
@@ -285,9 +272,9 @@ public final class LoadGen {
     if (o != null) {
       return o;
     }
-    Server server = Server.start(work.resolve(mode), tls, mode);
+    LoadServer server = LoadServer.start(work.resolve(mode), tls, mode);
     try {
-      Target t = server.target();
+      LoadTarget t = server.target();
       load(t);
       // a fresh server process compiles its hot paths first: warm both APIs before measuring
       measure(call(t, "grpc", "search"), 8, 5, 0);
@@ -321,7 +308,7 @@ public final class LoadGen {
       List<Sample> restBulk) {
     static final int ROUNDS = 3;
 
-    static Targets measure(InProcess inProcess, Target plain, Target secure, int seconds)
+    static Targets measure(InProcess inProcess, LoadTarget plain, LoadTarget secure, int seconds)
         throws Exception {
       Targets t =
           new Targets(
@@ -361,7 +348,7 @@ public final class LoadGen {
      * run on a collection whose graph holds every point. Run after the searches: upserts grow the
      * collection.
      */
-    void measureUpserts(Target plain, int seconds) throws Exception {
+    void measureUpserts(LoadTarget plain, int seconds) throws Exception {
       plain.send(
           "/collections/bulk",
           "PUT",
@@ -373,7 +360,12 @@ public final class LoadGen {
 
     /** Rounds of gRPC then REST {@code op}, each after the graph caught up if {@code drain}. */
     private static void alternate(
-        Target plain, String op, boolean drain, List<Sample> grpc, List<Sample> rest, int seconds)
+        LoadTarget plain,
+        String op,
+        boolean drain,
+        List<Sample> grpc,
+        List<Sample> rest,
+        int seconds)
         throws Exception {
       for (int round = 0; round < ROUNDS; round++) {
         for (String api : List.of("grpc", "rest")) {
@@ -446,188 +438,6 @@ public final class LoadGen {
             ratio(qps(restUpserts), qps(grpcUpserts)));
       }
     }
-  }
-
-  // ---- the server, in its own process ----
-
-  record Server(Process process, int http, int grpc, String mode, Path tls) {
-    static Server start(Path dir, Path tls, String mode) throws Exception {
-      return start(dir, tls, mode, System.getProperty("java.class.path"));
-    }
-
-    /** A server of this mode running the code on {@code classpath} (another build, for A/B). */
-    static Server start(Path dir, Path tls, String mode, String classpath) throws Exception {
-      Files.createDirectories(dir);
-      int http = TlsCostBench.freePort();
-      int grpc = TlsCostBench.freePort();
-      List<String> command =
-          new ArrayList<>(
-              List.of(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "--add-modules",
-                  "jdk.incubator.vector",
-                  "--enable-native-access=ALL-UNNAMED",
-                  "--sun-misc-unsafe-memory-access=allow",
-                  "-Xmx1g"));
-      // -Dbench.load.jfr=true records each server process (server.jfr in its directory)
-      if (Boolean.getBoolean("bench.load.jfr")) {
-        command.add(
-            "-XX:StartFlightRecording=filename=" + dir.resolve("server.jfr") + ",settings=profile");
-      }
-      // -Dbench.load.serverJvm="-Dx=y -XX:..." adds options to the server's JVM (experiments)
-      String extra = System.getProperty("bench.load.serverJvm", "");
-      if (!extra.isBlank() && !extra.startsWith("$")) {
-        command.addAll(List.of(extra.strip().split("\\s+")));
-      }
-      command.addAll(List.of("-cp", classpath, "dev.quiver.server.Main"));
-      var pb = new ProcessBuilder(command);
-      Map<String, String> env = pb.environment();
-      env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
-      env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(http));
-      env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpc));
-      env.put("QDRANT__STORAGE__STORAGE_PATH", dir.resolve("storage").toString());
-      env.put("QDRANT__STORAGE__SNAPSHOTS_PATH", dir.resolve("snapshots").toString());
-      env.put("QDRANT__LOG_LEVEL", "WARN");
-      if (!mode.equals("plain")) {
-        env.put("QDRANT__SERVICE__ENABLE_TLS", "true");
-        env.put("QDRANT__TLS__CERT", tls.resolve("cert.pem").toString());
-        env.put("QDRANT__TLS__KEY", tls.resolve("key.pem").toString());
-        env.put("QDRANT__TLS__CA_CERT", tls.resolve("cacert.pem").toString());
-      }
-      if (mode.equals("tls+jwt")) {
-        env.put("QDRANT__SERVICE__API_KEY", KEY);
-        env.put("QDRANT__SERVICE__JWT_RBAC", "true");
-      }
-      if (mode.equals("tls+key")) {
-        env.put("QDRANT__SERVICE__API_KEY", KEY);
-      }
-      pb.directory(dir.toFile()).redirectErrorStream(true);
-      pb.redirectOutput(dir.resolve("server.log").toFile());
-      Process p = pb.start();
-      Server s = new Server(p, http, grpc, mode, tls);
-      s.awaitReady();
-      return s;
-    }
-
-    Target target() throws Exception {
-      boolean secure = !mode.equals("plain");
-      var ssl = secure ? TlsCostBench.sslContext(tls.resolve("cacert.pem")) : null;
-      String token = mode.equals("tls+jwt") ? jwt(KEY) : mode.equals("tls+key") ? KEY : null;
-      // The token goes in the api-key header (which also takes a JWT) from a channel interceptor,
-      // not the client's withApiKey: its CallCredentials hop through grpc's shared executor on
-      // every call, about 15 µs of client CPU per request on the two cores the server uses too,
-      // which would be charged to the server's TLS+JWT cost. The server sees the same header.
-      Metadata headers = null;
-      if (token != null) {
-        headers = new Metadata();
-        headers.put(Metadata.Key.of("api-key", Metadata.ASCII_STRING_MARSHALLER), token);
-      }
-      ManagedChannel channel =
-          // the official client's callbacks only complete futures: run them on its event loop
-          TlsCostBench.channel(grpc, secure ? tls.resolve("cacert.pem") : null, true, headers);
-      var grpcClient = QdrantGrpcClient.newBuilder(channel, true);
-      return new Target(
-          TlsCostBench.httpClient(ssl),
-          (secure ? "https" : "http") + "://" + (secure ? "localhost" : "127.0.0.1") + ":" + http,
-          token,
-          new QdrantClient(grpcClient.build()),
-          new KeepAliveHttp(secure ? "localhost" : "127.0.0.1", http, ssl, token));
-    }
-
-    void awaitReady() throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      Target t = target();
-      try {
-        while (System.nanoTime() < deadline) {
-          try {
-            if (t.http().send(t.get("/readyz"), HttpResponse.BodyHandlers.ofString()).statusCode()
-                == 200) {
-              return;
-            }
-          } catch (IOException e) {
-            // not listening yet
-          }
-          Thread.sleep(200);
-        }
-      } finally {
-        t.close();
-      }
-      throw new IllegalStateException("the server did not start: see " + mode + "/server.log");
-    }
-
-    void close() throws Exception {
-      process.destroy();
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    }
-  }
-
-  /**
-   * A started server as the clients see it: {@code http} (the JDK client) for setting up, {@code
-   * rest} (one keep-alive connection per client thread) for the measured REST calls.
-   */
-  record Target(HttpClient http, String base, String token, QdrantClient grpc, KeepAliveHttp rest) {
-    HttpRequest.Builder request(String path) {
-      var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
-      if (token != null) {
-        b.header("Authorization", "Bearer " + token);
-      }
-      return b;
-    }
-
-    HttpRequest get(String path) {
-      return request(path).GET().build();
-    }
-
-    HttpRequest post(String path, String method, String json) {
-      return request(path)
-          .header("content-type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(json))
-          .build();
-    }
-
-    /** A measured REST call, made on the calling thread over its keep-alive connection. */
-    CompletableFuture<?> sendAsync(String path, String method, String json) {
-      try {
-        var r = rest.send(method, path, json);
-        if (r.status() != 200) {
-          throw new IllegalStateException(path + " -> " + r.status() + " " + r.body());
-        }
-        return CompletableFuture.completedFuture(r);
-      } catch (IOException | RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-    }
-
-    void send(String path, String method, String json) throws Exception {
-      var r = http.send(post(path, method, json), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
-      }
-    }
-
-    void close() {
-      grpc.close();
-      rest.close();
-    }
-  }
-
-  /** An HS256 JWT with global manage access, signed with the API key (as {@code quiver jwt}). */
-  private static String jwt(String key) throws Exception {
-    var enc = Base64.getUrlEncoder().withoutPadding();
-    String header =
-        enc.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    String claims =
-        enc.encodeToString(
-            ("{\"access\":\"m\",\"exp\":" + (System.currentTimeMillis() / 1000 + 86400) + "}")
-                .getBytes(StandardCharsets.UTF_8));
-    Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    String sig =
-        enc.encodeToString(
-            mac.doFinal((header + "." + claims).getBytes(StandardCharsets.US_ASCII)));
-    return header + "." + claims + "." + sig;
   }
 
   // ---- the workload ----
@@ -769,7 +579,7 @@ public final class LoadGen {
     }
   }
 
-  static void load(Target t) throws Exception {
+  static void load(LoadTarget t) throws Exception {
     t.send("/collections/load", "PUT", "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"}}");
     t.send(
         "/collections/load/index?wait=true",
@@ -787,7 +597,7 @@ public final class LoadGen {
    * while an earlier one's backlog is still indexed would pay for it (writers index past 20,000
    * pending vectors).
    */
-  static void awaitIndexed(Target t) throws Exception {
+  static void awaitIndexed(LoadTarget t) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     while (System.nanoTime() < deadline) {
       var info = t.http().send(t.get("/collections/load"), HttpResponse.BodyHandlers.ofString());
@@ -824,7 +634,7 @@ public final class LoadGen {
     return out;
   }
 
-  static Call call(Target t, String api, String op) {
+  static Call call(LoadTarget t, String api, String op) {
     boolean grpc = api.equals("grpc");
     return switch (op) {
       case "search", "filtered" -> {
@@ -901,7 +711,7 @@ public final class LoadGen {
     };
   }
 
-  private static Sample run(Target t, Case c, int seconds) throws Exception {
+  private static Sample run(LoadTarget t, Case c, int seconds) throws Exception {
     return measure(call(t, c.api(), c.op()), c.clients(), seconds, c.hashCode());
   }
 

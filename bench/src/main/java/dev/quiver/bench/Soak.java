@@ -47,12 +47,12 @@ public final class Soak {
     Path tls = Files.createDirectories(work.resolve("tls"));
     TlsCostBench.makeCertificates(tls);
     String mode = System.getProperty("bench.soak.mode", "tls+jwt");
-    LoadGen.Server server = LoadGen.Server.start(work.resolve(mode), tls, mode);
+    LoadServer server = LoadServer.start(work.resolve(mode), tls, mode);
     List<Sample> samples = new ArrayList<>();
     AtomicLong requests = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     try {
-      LoadGen.Target t = server.target();
+      LoadTarget t = server.target();
       LoadGen.load(t);
       LoadGen.Call[] mix = {
         LoadGen.call(t, "grpc", "search"),

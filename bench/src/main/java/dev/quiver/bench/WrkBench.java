@@ -41,11 +41,11 @@ public final class WrkBench {
     TlsCostBench.makeCertificates(tls);
     Path script = work.resolve("queries.lua");
     Files.writeString(script, script());
-    LoadGen.Server plain = LoadGen.Server.start(work.resolve("plain"), tls, "plain");
-    LoadGen.Server secure = LoadGen.Server.start(work.resolve("tls+key"), tls, "tls+key");
+    LoadServer plain = LoadServer.start(work.resolve("plain"), tls, "plain");
+    LoadServer secure = LoadServer.start(work.resolve("tls+key"), tls, "tls+key");
     try {
-      for (LoadGen.Server s : List.of(plain, secure)) {
-        LoadGen.Target t = s.target();
+      for (LoadServer s : List.of(plain, secure)) {
+        LoadTarget t = s.target();
         try {
           LoadGen.load(t);
         } finally {
