@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -91,7 +92,9 @@ final class Migration {
   }
 
   private Outcome collection(String name) throws IOException, InterruptedException {
-    String path = "/collections/" + name;
+    // a name is a path segment: escaped, as a name may hold spaces or other reserved characters
+    String path =
+        "/collections/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
     JsonNode info = call(settings.from(), settings.fromApiKey(), "GET", path, null);
     JsonNode config = info.path("config");
     boolean custom = "custom".equals(config.path("params").path("sharding_method").asText(""));

@@ -46,8 +46,7 @@ final class ProtoHeapCost {
       if (tag == 0) {
         return cost;
       }
-      FieldDescriptor f =
-          type == null ? null : type.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
+      FieldDescriptor f = type.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
       if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
         in.skipField(tag);
         cost += SCALAR;
