@@ -38,4 +38,23 @@ public final class PeerUris {
     }
     return host + ":" + p;
   }
+
+  /**
+   * The host of {@code uri}, underscores allowed, or null when the URI has no authority. Unlike
+   * {@link #hostPort}, the port may be missing.
+   */
+  public static String host(URI uri) {
+    if (uri.getHost() != null) {
+      return uri.getHost();
+    }
+    String authority = uri.getRawAuthority();
+    if (authority == null) {
+      return null;
+    }
+    int at = authority.lastIndexOf('@');
+    String hostPort = authority.substring(at + 1);
+    int colon = hostPort.lastIndexOf(':');
+    String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+    return host.isEmpty() ? null : host;
+  }
 }

@@ -101,6 +101,19 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
         });
   }
 
+  /**
+   * Why {@code chain} does not lead to one of the current CAs as a client certificate, or null when
+   * it does. Nothing is logged: the node asks this of its own certificate at start.
+   */
+  String whyNotTrusted(X509Certificate[] chain) {
+    try {
+      delegate.checkClientTrusted(chain, chain[0].getPublicKey().getAlgorithm());
+      return null;
+    } catch (CertificateException e) {
+      return e.getMessage();
+    }
+  }
+
   private interface Check {
     void run(X509ExtendedTrustManager delegate) throws CertificateException;
   }

@@ -212,7 +212,45 @@ public final class TlsContexts implements AutoCloseable {
           "tls.ca_cert must be set when cluster.p2p.enable_tls is on: peers verify each other"
               + " against it");
     }
+    checkSignedByCa(served);
     return new PeerTls(keyManager, new PeerTrustManager(trustManager));
+  }
+
+  /**
+   * Refuses a node certificate that {@code tls.ca_cert} did not sign: every peer verifies this node
+   * against that CA and would turn it away at each handshake, which is far harder to read in the
+   * peers' logs than here. A self-signed {@code cert.pem} beside a separately made {@code
+   * cacert.pem} (as a plain {@code openssl req -x509} for each makes) is the usual cause.
+   */
+  private void checkSignedByCa(X509Certificate cert) {
+    List<X509Certificate> chain = Pem.certificates("tls.cert", settings.cert());
+    String why = trustManager.whyNotTrusted(chain.toArray(new X509Certificate[0]));
+    if (why == null) {
+      return;
+    }
+    X509Certificate[] cas = trustManager.getAcceptedIssuers();
+    StringBuilder names = new StringBuilder();
+    for (X509Certificate ca : cas) {
+      names.append(names.isEmpty() ? "" : "; ").append(ca.getSubjectX500Principal().getName());
+    }
+    boolean selfSigned = cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal());
+    throw new TlsMaterialException(
+        "tls.cert "
+            + settings.cert()
+            + " ("
+            + cert.getSubjectX500Principal().getName()
+            + (selfSigned
+                ? ", self-signed"
+                : ", issued by " + cert.getIssuerX500Principal().getName())
+            + ") is not signed by tls.ca_cert "
+            + settings.caCert()
+            + " ("
+            + names
+            + "): cluster peers verify each other against tls.ca_cert and would all refuse this"
+            + " node. Make a node certificate signed by that CA (the commands are in"
+            + " docs/operations.md, \"Certificates for a cluster\") ["
+            + why
+            + "]");
   }
 
   /**

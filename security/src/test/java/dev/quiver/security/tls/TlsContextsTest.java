@@ -1,6 +1,7 @@
 package dev.quiver.security.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.handler.ssl.SslProvider;
 import java.io.StringWriter;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -28,38 +31,81 @@ class TlsContextsTest {
   private record Material(X509Certificate cert, KeyPair keys) {}
 
   private static Material selfSigned(Instant notBefore, Instant notAfter) throws Exception {
+    return issued("CN=node", null, notBefore, notAfter);
+  }
+
+  /** A certificate for {@code subject}, signed by {@code issuer} (self-signed when null). */
+  private static Material issued(
+      String subject, Material issuer, Instant notBefore, Instant notAfter) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(256);
     KeyPair kp = g.generateKeyPair();
     var b =
         new JcaX509v3CertificateBuilder(
-            new X500Name("CN=node"),
+            issuer == null
+                ? new X500Name(subject)
+                : new X500Name(issuer.cert().getSubjectX500Principal().getName()),
             BigInteger.TWO,
             Date.from(notBefore),
             Date.from(notAfter),
-            new X500Name("CN=node"),
+            new X500Name(subject),
             kp.getPublic());
+    if (issuer == null) {
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    }
+    KeyPair signer = issuer == null ? kp : issuer.keys();
     X509Certificate cert =
         new JcaX509CertificateConverter()
             .getCertificate(
-                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
     return new Material(cert, kp);
   }
 
+  private void write(Path file, Object pemObject) throws Exception {
+    StringWriter w = new StringWriter();
+    try (JcaPEMWriter pem = new JcaPEMWriter(w)) {
+      pem.writeObject(pemObject);
+    }
+    Files.writeString(file, w.toString());
+  }
+
   private TlsContexts load(Material m) throws Exception {
+    return load(m, null);
+  }
+
+  private TlsContexts load(Material m, Material ca) throws Exception {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
-    for (var e :
-        new Object[][] {
-          {cert, m.cert()}, {key, new JcaPKCS8Generator(m.keys().getPrivate(), null)}
-        }) {
-      StringWriter w = new StringWriter();
-      try (JcaPEMWriter pem = new JcaPEMWriter(w)) {
-        pem.writeObject(e[1]);
-      }
-      Files.writeString((Path) e[0], w.toString());
+    Path caCert = ca == null ? null : dir.resolve("cacert.pem");
+    write(cert, m.cert());
+    write(key, new JcaPKCS8Generator(m.keys().getPrivate(), null));
+    if (ca != null) {
+      write(caCert, ca.cert());
     }
-    return TlsContexts.load(new TlsSettings(cert, key, null, null, false), SslProvider.JDK, null);
+    return TlsContexts.load(new TlsSettings(cert, key, caCert, null, false), SslProvider.JDK, null);
+  }
+
+  /**
+   * The security guide's commands make a self-signed {@code cert.pem} and, separately, a {@code
+   * cacert.pem}: peers verifying each other against that CA refuse every handshake. The node says
+   * so at start, naming both files, instead of each peer logging refusals.
+   */
+  @Test
+  void aPeerCertificateTheCaDidNotSignIsRefusedAtStart() throws Exception {
+    Instant now = Instant.now();
+    Instant later = now.plus(Duration.ofDays(90));
+    Material ca = issued("CN=Qdrant-CA", null, now.minusSeconds(60), later);
+    try (TlsContexts tls = load(selfSigned(now.minusSeconds(60), later), ca)) {
+      assertThatThrownBy(tls::peerTls)
+          .isInstanceOf(TlsMaterialException.class)
+          .hasMessageContaining("(CN=node, self-signed) is not signed by tls.ca_cert")
+          .hasMessageContaining("cacert.pem (CN=Qdrant-CA)");
+      // the public ports do not need the CA to have signed the node's certificate
+      assertThat(tls.httpServer()).isNotNull();
+    }
+    try (TlsContexts tls = load(issued("CN=node", ca, now.minusSeconds(60), later), ca)) {
+      assertThat(tls.peerTls()).isNotNull();
+    }
   }
 
   /**

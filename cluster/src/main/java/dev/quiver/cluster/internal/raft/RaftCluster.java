@@ -4,6 +4,7 @@ import dev.quiver.cluster.Catalog;
 import dev.quiver.cluster.ClusterControl;
 import dev.quiver.cluster.ClusterSettings;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.PeerUris;
 import dev.quiver.cluster.PointAccess;
 import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.cluster.internal.Capabilities;
@@ -252,17 +253,17 @@ public final class RaftCluster implements AutoCloseable {
     Set<String> hosts = new HashSet<>(settings.peerNames());
     PeerIdentity id = identity;
     if (id != null && id.uri() != null) {
-      hosts.add(URI.create(id.uri()).getHost());
+      hosts.add(PeerUris.host(URI.create(id.uri())));
     }
     if (settings.uri() != null) {
-      hosts.add(settings.uri().getHost());
+      hosts.add(PeerUris.host(settings.uri()));
     }
     if (settings.bootstrap() != null) {
-      hosts.add(settings.bootstrap().getHost());
+      hosts.add(PeerUris.host(settings.bootstrap()));
     }
     for (String uri : meta.peers().values()) {
       try {
-        hosts.add(URI.create(uri).getHost());
+        hosts.add(PeerUris.host(URI.create(uri)));
       } catch (IllegalArgumentException e) {
         // not a URI: no host to add
       }
