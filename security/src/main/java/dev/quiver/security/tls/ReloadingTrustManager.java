@@ -137,8 +137,12 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
    * its failed handshakes with the address, see the cluster's P2P connection log).
    */
   static String address(SSLEngine engine) {
-    return engine == null || engine.getPeerHost() == null
-        ? null
+    if (engine == null || engine.getPeerHost() == null) {
+      return null;
+    }
+    // grpc's client engines carry the whole authority as the host and no port
+    return engine.getPeerPort() < 0
+        ? engine.getPeerHost()
         : engine.getPeerHost() + ":" + engine.getPeerPort();
   }
 
