@@ -79,15 +79,35 @@ class DeploymentFilesTest {
     env.replaceAll((k, v) -> "a-key"); // the file takes it from ${QUIVER_API_KEY}
     assertRealSettings(env);
     assertThat(svc.path("volumes").toString()).contains(":/qdrant/storage");
+    assertHardened("quiver", svc);
+  }
+
+  /**
+   * What the compose files add to Qdrant's: no capabilities but the entry point's, read-only root.
+   */
+  static void assertHardened(String name, JsonNode svc) {
+    assertThat(svc.path("read_only").asBoolean()).as(name + " read_only").isTrue();
+    assertThat(svc.path("cap_drop").toString()).as(name).isEqualTo("[\"ALL\"]");
+    assertThat(svc.path("cap_add").toString())
+        .as(name)
+        .isEqualTo("[\"CHOWN\",\"SETUID\",\"SETGID\",\"SETPCAP\"]");
+    assertThat(svc.path("security_opt").toString()).as(name).contains("no-new-privileges:true");
+    assertThat(svc.path("tmpfs").toString()).as(name).contains("/tmp");
   }
 
   @Test
-  void clusterComposeIsTheGuidesFileWithOnlyTheImageChanged() throws Exception {
+  void clusterComposeIsTheGuidesFileHardened() throws Exception {
     JsonNode services = yaml(COMPOSE.resolve("cluster-tls/docker-compose.yml")).path("services");
+    // the container suite runs the guide's file itself, with only the image name changed
+    JsonNode guide = yaml(Path.of("src/test/containers/seed-cluster-compose.yml")).path("services");
     assertThat(services.size()).isEqualTo(3);
     for (int n = 1; n <= 3; n++) {
       String name = "qdrant_node_" + n;
       JsonNode svc = services.path(name);
+      for (String key : List.of("image", "environment", "volumes", "command")) {
+        assertThat(svc.path(key)).as(name + " " + key).isEqualTo(guide.path(name).path(key));
+      }
+      assertHardened(name, svc);
       assertThat(svc.path("image").asText()).as(name).isEqualTo("quiver/quiver:latest");
       List<String> env = new ArrayList<>();
       svc.path("environment").forEach(e -> env.add(e.asText()));
@@ -200,18 +220,33 @@ class DeploymentFilesTest {
   @Test
   void dockerfileIsLaidOutLikeQdrantsImage() throws Exception {
     String d = Files.readString(Path.of("Dockerfile"));
-    assertThat(d.lines().filter(l -> l.startsWith("FROM ")).count()).as("multi-stage").isEqualTo(2);
+    assertThat(d.lines().filter(l -> l.startsWith("FROM ")).toList())
+        .as("an unpacking stage and the image, both on the chosen base")
+        .containsExactly("FROM ${BASE_IMAGE} AS unpack", "FROM ${BASE_IMAGE}");
     assertThat(d)
-        .contains("FROM eclipse-temurin:25-jre")
+        .contains("ARG BASE_IMAGE=eclipse-temurin:25-jre")
+        .contains("COPY distribution/target/quiver-*.tar.gz")
         .contains("WORKDIR /qdrant")
         .contains("ENV RUN_MODE=production")
         .contains("EXPOSE 6333 6334 6335")
-        .contains("/healthz")
+        .contains("HEALTHCHECK")
+        .contains("ENTRYPOINT [\"/usr/local/bin/quiver-entrypoint\"]")
         .contains("CMD [\"./qdrant\"]")
         .contains("/qdrant/storage")
         .contains("/qdrant/snapshots");
-    String user = d.lines().filter(l -> l.startsWith("USER ")).findFirst().orElseThrow();
-    assertThat(user).isNotEqualTo("USER root").isNotEqualTo("USER 0");
+    // the container starts as root for the entry point, which always drops to uid 10001
+    assertThat(d.lines().filter(l -> l.startsWith("USER ")).toList()).isEmpty();
+    String entrypoint = Files.readString(Path.of("docker/entrypoint.sh"));
+    assertThat(entrypoint)
+        .contains(
+            "exec setpriv --reuid=\"$UID_Q\" --regid=\"$GID_Q\" --clear-groups --inh-caps=-all")
+        .contains("--no-new-privs")
+        .doesNotContain("chown -R /qdrant")
+        .doesNotContain("chown -R \"$dir");
+    assertThat(Files.readString(Path.of("docker/healthcheck.sh"))).contains("/healthz");
+    for (String script : List.of("docker/entrypoint.sh", "docker/healthcheck.sh")) {
+      assertThat(Files.isExecutable(Path.of(script))).as(script).isTrue();
+    }
     String production = Files.readString(Path.of("src/main/dist/config/production.yaml"));
     assertThat(production).contains("host: 0.0.0.0");
   }
