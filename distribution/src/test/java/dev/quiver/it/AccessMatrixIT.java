@@ -50,7 +50,8 @@ class AccessMatrixIT {
   static final Map<String, String> EXPECT = new HashMap<>();
 
   static {
-    for (String op : List.of("root", "healthz", "livez", "readyz", "health_check")) {
+    for (String op :
+        List.of("root", "healthz", "livez", "readyz", "health_check", "console", "console_asset")) {
       EXPECT.put(op, "OPEN");
     }
     for (String op :

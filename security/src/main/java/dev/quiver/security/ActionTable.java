@@ -60,6 +60,9 @@ public final class ActionTable {
     b.rest("healthz", OPEN, "GET", "/healthz").unaudited();
     b.rest("livez", OPEN, "GET", "/livez").unaudited();
     b.rest("readyz", OPEN, "GET", "/readyz").unaudited();
+    // the web console's page and assets: no data in them, the page asks for a credential
+    b.rest("console", OPEN, "GET", "/dashboard").unaudited();
+    b.rest("console_asset", OPEN, "GET", "/dashboard/{asset}").unaudited();
     b.grpc("health_check", OPEN, "grpc.health.v1.Health/Check").unaudited();
     b.rest("metrics", GLOBAL_READ, "GET", "/metrics").unaudited();
     b.rest("telemetry", ANY, "GET", "/telemetry").unaudited();

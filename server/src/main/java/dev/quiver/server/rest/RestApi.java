@@ -13,9 +13,9 @@ import java.util.function.Supplier;
 
 /**
  * Qdrant's REST routes, by family ({@link ServiceRoutes}, {@link CollectionRoutes}, {@link
- * PointRoutes}, {@link SnapshotRoutes}, {@link ClusterRoutes}): each handler decodes with the JSON
- * codecs, calls the {@link Dispatcher} and encodes the answer; the gRPC edge calls the same
- * dispatcher. Thread-safe.
+ * PointRoutes}, {@link SnapshotRoutes}, {@link ClusterRoutes}, and the web console's {@link
+ * ConsoleRoutes}): each handler decodes with the JSON codecs, calls the {@link Dispatcher} and
+ * encodes the answer; the gRPC edge calls the same dispatcher. Thread-safe.
  */
 final class RestApi {
   private final List<RouteFamily> families;
@@ -33,7 +33,8 @@ final class RestApi {
             new CollectionRoutes(dispatcher, defaults),
             new PointRoutes(dispatcher),
             new SnapshotRoutes(dispatcher, downloads),
-            new ClusterRoutes(dispatcher));
+            new ClusterRoutes(dispatcher),
+            new ConsoleRoutes());
   }
 
   /**

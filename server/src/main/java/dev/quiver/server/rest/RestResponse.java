@@ -4,15 +4,34 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * What a handler answers: a status, a content type and the body bytes, or a file streamed from disk
- * (snapshot downloads). Immutable.
+ * What a handler answers: a status, a content type, extra headers and the body bytes, or a file
+ * streamed from disk (snapshot downloads). Immutable.
  */
 record RestResponse(
-    HttpResponseStatus status, String contentType, byte[] body, Path file, boolean temporary) {
+    HttpResponseStatus status,
+    String contentType,
+    byte[] body,
+    Path file,
+    boolean temporary,
+    Map<String, String> headers) {
   RestResponse(HttpResponseStatus status, String contentType, byte[] body) {
-    this(status, contentType, body, null, false);
+    this(status, contentType, body, null, false, Map.of());
+  }
+
+  RestResponse(
+      HttpResponseStatus status, String contentType, byte[] body, Path file, boolean temporary) {
+    this(status, contentType, body, file, temporary, Map.of());
+  }
+
+  /** This response with {@code extra} headers added. */
+  RestResponse withHeaders(Map<String, String> extra) {
+    Map<String, String> all = new LinkedHashMap<>(headers);
+    all.putAll(extra);
+    return new RestResponse(status, contentType, body, file, temporary, Map.copyOf(all));
   }
 
   /** A file download, streamed in chunks (never read whole into memory). */

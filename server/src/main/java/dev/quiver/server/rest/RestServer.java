@@ -610,6 +610,7 @@ public final class RestServer implements AutoCloseable {
           new DefaultFullHttpResponse(
               HttpVersion.HTTP_1_1, r.status(), Unpooled.wrappedBuffer(r.body()));
       res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+      r.headers().forEach((name, value) -> res.headers().set(name, value));
       HttpUtil.setContentLength(res, r.body().length);
       if (keepAlive) {
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
