@@ -597,8 +597,12 @@ class ClusterIT {
     pki.ca("other-ca");
     Path[] foreign = pki.issue("other-ca", "intruder", "intruder", "rsa");
     int p2p = QuiverProcess.freePort();
-    // the attacker trusts the cluster's (public) CA, but its own key was signed by another CA
-    Map<String, String> env = tlsEnv(p2p, ca, foreign);
+    // the attacker trusts the cluster's (public) CA, but its own key was signed by another CA,
+    // which it trusts too (a node whose CA did not sign its own certificate refuses to start)
+    Path both = pki.dir().resolve("cluster-and-other-ca.pem");
+    Files.writeString(
+        both, Files.readString(ca) + Files.readString(pki.dir().resolve("other-ca.pem")));
+    Map<String, String> env = tlsEnv(p2p, both, foreign);
     env.put("QDRANT__CLUSTER__GRPC_TIMEOUT_MS", "2000"); // give up joining after a few seconds
     try (var intruder =
         new QuiverProcess(dir.resolve("intruder"), env)

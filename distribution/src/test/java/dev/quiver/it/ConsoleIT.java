@@ -335,7 +335,8 @@ class ConsoleIT {
                 + "return n;");
     assertThat((Long) painted).as("blue points drawn on the projection").isGreaterThan(20L);
     shot("query");
-    js.executeScript("document.getElementById('query-projection').scrollIntoView({block: 'center'})");
+    js.executeScript(
+        "document.getElementById('query-projection').scrollIntoView({block: 'center'})");
     shot("query-projection");
 
     view = open("#/cluster", "cluster");
