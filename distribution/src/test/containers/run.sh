@@ -94,6 +94,11 @@ expect_code() {
   ok "$what: HTTP $got"
 }
 
+# A container's name, or the first 12 characters of its id.
+label() {
+  if [[ $1 =~ ^[0-9a-f]{64}$ ]]; then echo "${1:0:12}"; else echo "$1"; fi
+}
+
 # The node process (pid 1 in its container): uid, capabilities, no-new-privileges.
 check_process() {
   local c=$1 status
@@ -104,14 +109,14 @@ check_process() {
     grep -Eq "^$cap:[[:space:]]+0+$" <<<"$status" || fail "$c: $cap is not empty: $(grep "^$cap" <<<"$status")"
   done
   grep -Eq '^NoNewPrivs:[[:space:]]+1' <<<"$status" || fail "$c: no_new_privs is not set"
-  ok "${c:0:12}: the node runs as uid/gid 10001 with no capabilities (effective, permitted, bounding, ambient, inheritable) and no_new_privs"
+  ok "$(label "$c"): the node runs as uid/gid 10001 with no capabilities (effective, permitted, bounding, ambient, inheritable) and no_new_privs"
 }
 
 check_healthy() {
   local c=$1 what=$2
   # without systemd, podman runs the image's HEALTHCHECK when asked
   podman healthcheck run "$c" >/dev/null 2>&1 || fail "$c: the health check does not pass ($what)"
-  ok "${c:0:12}: health check passes ($what)"
+  ok "$(label "$c"): health check passes ($what)"
 }
 
 # Stops a container with SIGTERM and a 30 s grace period: it must be gone well before SIGKILL.
@@ -123,7 +128,7 @@ check_stop() {
   rc=$(podman inspect -f '{{.State.ExitCode}}' "$c")
   [ "$rc" != 137 ] || fail "$c: killed after the grace period"
   podman logs "$c" 2>&1 | grep 'Main - stopped' >/dev/null || fail "$c: no clean shutdown in its log"
-  ok "${c:0:12}: SIGTERM stopped it cleanly in $(((end - start) / 1000000)) ms (grace 30 s, exit code $rc)"
+  ok "$(label "$c"): SIGTERM stopped it cleanly in $(((end - start) / 1000000)) ms (grace 30 s, exit code $rc)"
 }
 
 # Starts a guide `docker run` line (which runs in the foreground) in the background and prints the
@@ -167,7 +172,7 @@ default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 runtime = "runc"
 EOF
 export CONTAINERS_CONF="$WORK/containers.conf"
-ok "$(podman --version), runc $(runc --version | head -1 | awk '{print $3}'), podman-compose $(podman-compose version 2>/dev/null | grep -m1 -o '[0-9][0-9.]*$' || echo '?')"
+ok "$(podman --version), runc $(runc --version | head -1 | awk '{print $3}'), podman-compose $(podman-compose version 2>/dev/null | grep -m1 'podman-compose' | grep -o '[0-9][0-9.]*$' || echo '?')"
 # containers left by an interrupted run would hold the ports
 podman ps -aq | xargs -r podman rm -f >/dev/null 2>&1 || true
 

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
 
 /**
  * Three packaged nodes on 127.0.0.1, started as the seed's cluster section shows: the first with
@@ -1054,5 +1056,37 @@ class ClusterIT {
     var counted = rest(node).send("POST", "/collections/tenants/points/count", body);
     assertThat(counted.status()).as(counted.body()).isEqualTo(200);
     return counted.result().path("count").asLong();
+  }
+
+  /** The web console's cluster page on a follower or leader: peers, the leader, replica states. */
+  @Test
+  @Order(11)
+  void theConsoleShowsPeersTheLeaderAndReplicaStates() throws Exception {
+    var created =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/console",
+                "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":2,"
+                    + "\"replication_factor\":2}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    eventually(
+        10,
+        () ->
+            assertThat(rest(1).send("GET", "/collections/console", null).status()).isEqualTo(200));
+    try (var console = new ConsoleBrowser("https://127.0.0.1:" + nodes.get(1).httpPort, dir)) {
+      console.signIn("api-key", KEY);
+      WebElement view = console.open("#/cluster", "cluster");
+      WebElement peers = view.findElement(By.id("cluster-peers"));
+      assertThat(ConsoleBrowser.column(peers, 1))
+          .hasSize(NODES)
+          .allMatch(uri -> uri.startsWith("https://"));
+      assertThat(peers.getText()).contains("leader").contains("this node");
+      WebElement shards = view.findElement(By.cssSelector("[data-collection=console]"));
+      assertThat(ConsoleBrowser.column(shards, 0)).hasSize(4).containsOnly("0", "1");
+      assertThat(ConsoleBrowser.column(shards, 2)).containsOnly("Active");
+      console.shot("cluster-three-nodes");
+      console.assertCleanConsole();
+    }
   }
 }

@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.logging.Level;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -24,16 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -47,24 +37,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ConsoleIT {
   static final String KEY = "console-full-key-0123456789";
   static final String RO = "console-read-only-key-0123456789";
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  static final Path SHOTS = Path.of("target", "console-screenshots");
-
   @TempDir static Path work;
   static QuiverProcess node;
   static String base;
   static Rest rest;
 
+  ConsoleBrowser console;
   WebDriver browser;
   WebDriverWait wait;
 
   @BeforeAll
   static void start() throws Exception {
-    assertThat(CHROMIUM)
-        .as("Debian's chromium (apt-get install chromium chromium-driver; .ci/run installs it)")
-        .exists();
-    assertThat(CHROMEDRIVER).as("Debian's chromium-driver").exists();
     TestPki pki = new TestPki(work.resolve("tls"));
     pki.ca("cacert");
     Path[] server = pki.issue("cacert", "server", "localhost", "rsa");
@@ -85,7 +68,6 @@ class ConsoleIT {
     SSLContext tls = TlsIT.context(work.resolve("tls/cacert.pem"), null, null);
     rest = new Rest(node.httpPort, null, tls, KEY);
     seed();
-    Files.createDirectories(SHOTS);
   }
 
   /** Two collections: {@code docs} (30 points, a keyword index, an alias) and {@code private}. */
@@ -146,85 +128,36 @@ class ConsoleIT {
 
   @BeforeEach
   void openBrowser() throws Exception {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,900",
-        "--user-data-dir=" + Files.createTempDirectory(work, "chromium"));
-    options.setAcceptInsecureCerts(true); // the node's certificate comes from the test's own CA
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-    browser = new ChromeDriver(service, options);
-    wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    console = new ConsoleBrowser(base, work);
+    browser = console.driver;
+    wait = console.wait;
   }
 
   @AfterEach
   void closeBrowser() {
-    if (browser != null) {
-      browser.quit();
+    if (console != null) {
+      console.close();
     }
   }
 
-  // ---- helpers ----
-
   void signIn(String kind, String value) {
-    browser.get(base + "/dashboard");
-    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-value")));
-    new Select(browser.findElement(By.id("login-kind"))).selectByValue(kind);
-    browser.findElement(By.id("login-value")).sendKeys(value);
-    browser.findElement(By.id("login-submit")).click();
+    console.signIn(kind, value);
   }
 
-  /** Opens a page and waits until it has rendered (the page marker is set after its data). */
   WebElement open(String hash, String page) {
-    browser.get(base + "/dashboard" + hash);
-    wait.until(d -> hash.equals(d.findElement(By.tagName("body")).getDomAttribute("data-view")));
-    assertThat(browser.findElement(By.tagName("body")).getDomAttribute("data-page"))
-        .isEqualTo(page);
-    return browser.findElement(By.id("view"));
+    return console.open(hash, page);
   }
 
   void shot(String name) throws Exception {
-    Path file = SHOTS.resolve(name + ".png");
-    Files.write(file, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    console.shot(name);
   }
 
-  boolean denied(WebElement view) {
-    return !view.findElements(By.cssSelector("[data-denied=true]")).isEmpty();
+  static boolean denied(WebElement view) {
+    return ConsoleBrowser.denied(view);
   }
 
-  List<String> column(WebElement view, int index) {
-    List<String> out = new ArrayList<>();
-    for (WebElement row : view.findElements(By.cssSelector("tbody tr"))) {
-      out.add(row.findElements(By.tagName("td")).get(index).getText());
-    }
-    return out;
-  }
-
-  /** No Content-Security-Policy violation, script error or failed asset in the browser's log. */
-  void assertCleanConsole() {
-    List<String> problems = new ArrayList<>();
-    for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
-      String m = e.getMessage();
-      // the pages that a credential may not read answer 401/403 by design
-      boolean expectedRefusal = m.contains("status of 403") || m.contains("status of 401");
-      if (e.getLevel().intValue() >= Level.WARNING.intValue() && !expectedRefusal) {
-        problems.add(m);
-      }
-    }
-    assertThat(problems).as("browser console").isEmpty();
+  static List<String> column(WebElement view, int index) {
+    return ConsoleBrowser.column(view, index);
   }
 
   // ---- tests ----
@@ -357,7 +290,7 @@ class ConsoleIT {
     assertThat(view.findElements(By.cssSelector("tbody .badge"))).isNotEmpty();
     assertThat(view.getText()).contains("pass");
     shot("security");
-    assertCleanConsole();
+    console.assertCleanConsole();
   }
 
   List<String> suggestions() {

@@ -508,9 +508,10 @@ async function clusterPage() {
       ...(info.local_shards || []).map((s) => [String(s.shard_id), `${c.peer_id} (this node)`, badge(s.state, s.state), String(s.points_count ?? ""), s.shard_key ?? ""]),
       ...(info.remote_shards || []).map((s) => [String(s.shard_id), String(s.peer_id), badge(s.state, s.state), "", s.shard_key ?? ""]),
     ].sort((a, b) => Number(a[0]) - Number(b[0]));
-    sections.push(h("h2", {}, `${name}: ${info.shard_count} shards`),
+    sections.push(h("div", { "data-collection": name },
+      h("h2", {}, `${name}: ${info.shard_count} shards`),
       table(["Shard", "Peer", "State", "Points", "Shard key"], replicas, [3]),
-      (info.shard_transfers || []).length ? table(["Transfer", "From", "To", "Method"], info.shard_transfers.map((t) => [String(t.shard_id), String(t.from), String(t.to), t.method || ""])) : null);
+      (info.shard_transfers || []).length ? [h("h2", {}, "Transfers"), table(["Shard", "From", "To", "Method"], info.shard_transfers.map((t) => [String(t.shard_id), String(t.from), String(t.to), t.method || ""]))] : null));
   }
   show(
     h("h1", {}, "Cluster"),
@@ -519,7 +520,7 @@ async function clusterPage() {
       h("dt", {}, "Role"), h("dd", {}, raft.role || ""),
       h("dt", {}, "Term / commit"), h("dd", {}, `${raft.term} / ${raft.commit}`))),
     h("h2", {}, "Peers"),
-    table(["Peer id", "URI", ""], peers),
+    h("div", { id: "cluster-peers" }, table(["Peer id", "URI", ""], peers)),
     sections);
 }
 
