@@ -6,9 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,11 +46,7 @@ class ConsoleIT {
 
   @BeforeAll
   static void start() throws Exception {
-    TestPki pki = new TestPki(work.resolve("tls"));
-    pki.ca("cacert");
-    Path[] server = pki.issue("cacert", "server", "localhost", "rsa");
-    Files.copy(server[0], work.resolve("tls/cert.pem"), StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(server[1], work.resolve("tls/key.pem"), StandardCopyOption.REPLACE_EXISTING);
+    TestPki.nodeTls(work);
     node =
         new QuiverProcess(
                 work,

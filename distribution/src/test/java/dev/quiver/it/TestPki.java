@@ -3,6 +3,7 @@ package dev.quiver.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,19 @@ final class TestPki {
 
   TestPki(Path dir) throws IOException {
     this.dir = Files.createDirectories(dir);
+  }
+
+  /**
+   * A node's TLS directory {@code work/tls} as the node reads it by default: {@code cacert.pem},
+   * and {@code cert.pem} / {@code key.pem} for localhost and 127.0.0.1 signed by it.
+   */
+  static TestPki nodeTls(Path work) throws Exception {
+    TestPki pki = new TestPki(work.resolve("tls"));
+    pki.ca("cacert");
+    Path[] server = pki.issue("cacert", "server", "localhost", "rsa");
+    Files.copy(server[0], work.resolve("tls/cert.pem"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(server[1], work.resolve("tls/key.pem"), StandardCopyOption.REPLACE_EXISTING);
+    return pki;
   }
 
   static String openssl(Path cwd, String... args) throws IOException, InterruptedException {

@@ -45,12 +45,7 @@ class TlsIT {
   }
 
   private TestPki pki() throws Exception {
-    TestPki pki = new TestPki(work.resolve("tls"));
-    pki.ca("cacert");
-    Path[] server = pki.issue("cacert", "server", "localhost", "rsa");
-    Files.copy(server[0], work.resolve("tls/cert.pem"), StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(server[1], work.resolve("tls/key.pem"), StandardCopyOption.REPLACE_EXISTING);
-    return pki;
+    return TestPki.nodeTls(work);
   }
 
   static X509Certificate read(Path pem) throws Exception {
