@@ -33,6 +33,6 @@ openssl x509 -req -sha256 -days "$DAYS" -in cert.csr -CA cacert.pem -CAkey cacer
   -CAcreateserial -out cert.pem -extfile cert.ext 2>/dev/null
 rm -f cert.csr cert.ext cacert.srl
 chmod 644 cacert.pem cert.pem
-# the container user must read the key through the bind mount
-chmod 644 key.pem
+# key.pem and cacert-key.pem stay readable by their owner only (umask 077): the image's entry point
+# gives the node (uid 10001) a private copy of a root-only key.pem
 echo "wrote $OUT/cacert.pem, $OUT/cert.pem, $OUT/key.pem (SANs: $SAN)"

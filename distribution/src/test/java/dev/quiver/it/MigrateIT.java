@@ -298,11 +298,71 @@ class MigrateIT {
 
   record Result(int exit, String output) {}
 
+  /** A target that requires client certificates (mutual TLS) is reached with the operator's. */
+  @Test
+  void presentsAClientCertificateWhereTheTargetRequiresOne() throws Exception {
+    source =
+        new QuiverProcess(work.resolve("source"), Map.of("QDRANT__SERVICE__API_KEY", FROM_KEY))
+            .start();
+    Path dir = work.resolve("target");
+    TestPki pki = TestPki.nodeTls(dir);
+    Path[] client = pki.issue("cacert", "operator", "migrate", "ec");
+    Path ca = dir.resolve("tls/cacert.pem");
+    target =
+        new QuiverProcess(
+                dir,
+                QuiverProcess.env(
+                    "QDRANT__SERVICE__API_KEY",
+                    TO_KEY,
+                    "QDRANT__SERVICE__ENABLE_TLS",
+                    "true",
+                    "QDRANT__SERVICE__VERIFY_HTTPS_CLIENT_CERTIFICATE",
+                    "true"))
+            .tls(ca, client[0], client[1])
+            .start();
+    Rest from = new Rest(source.httpPort, openApi, null, FROM_KEY);
+    ok(
+        from.call(
+            "PUT", C, "/collections/small", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}"));
+    ok(
+        from.call(
+            "PUT",
+            C + "/points",
+            "/collections/small/points?wait=true",
+            "{\"points\":[{\"id\":1,\"vector\":[1,0]},{\"id\":2,\"vector\":[0,1]}]}"));
+    String src = "http://127.0.0.1:" + source.httpPort;
+    String dst = "https://localhost:" + target.httpPort;
+
+    Result refused = migrateBetween(src, dst, "--ca-cert", ca.toString());
+    assertThat(refused.exit()).as(refused.output()).isEqualTo(2);
+
+    Result halfOfAPair = migrateBetween(src, dst, "--client-cert", client[0].toString());
+    assertThat(halfOfAPair.exit()).isEqualTo(2);
+    assertThat(halfOfAPair.output()).contains("--client-cert and --client-key go together");
+
+    Result copied =
+        migrateBetween(
+            src,
+            dst,
+            "--ca-cert",
+            ca.toString(),
+            "--client-cert",
+            client[0].toString(),
+            "--client-key",
+            client[1].toString());
+    assertThat(copied.exit()).as(copied.output()).isZero();
+    assertThat(copied.output()).contains("ok    small: 2 points");
+  }
+
   private Result migrate(String... extra) throws Exception {
     return migrateFrom("http://127.0.0.1:" + source.httpPort, extra);
   }
 
   private Result migrateFrom(String from, String... extra) throws Exception {
+    return migrateBetween(from, "http://127.0.0.1:" + target.httpPort, extra);
+  }
+
+  private Result migrateBetween(String from, String to, String... extra) throws Exception {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -311,7 +371,7 @@ class MigrateIT {
                 "--from",
                 from,
                 "--to",
-                "http://127.0.0.1:" + target.httpPort,
+                to,
                 "--batch",
                 "128",
                 "--state",

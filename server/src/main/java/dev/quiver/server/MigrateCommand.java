@@ -1,23 +1,17 @@
 package dev.quiver.server;
 
+import dev.quiver.security.tls.ClientTls;
+import dev.quiver.security.tls.TlsMaterialException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -75,6 +69,15 @@ public final class MigrateCommand {
       description = "PEM file of the CA certificates to trust for https URLs (else the JDK's).")
   Path caCert;
 
+  @Option(
+      names = "--client-cert",
+      description =
+          "PEM certificate (chain) to present to servers that require client certificates.")
+  Path clientCert;
+
+  @Option(names = "--client-key", description = "The private key of --client-cert (PEM).")
+  Path clientKey;
+
   @Option(names = "--timeout", description = "Seconds a call may take (default 60).")
   int timeoutSeconds = 60;
 
@@ -87,8 +90,10 @@ public final class MigrateCommand {
     try {
       HttpClient.Builder http =
           HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds));
-      if (caCert != null) {
-        http.sslContext(trusting(caCert));
+      if (caCert != null || clientCert != null || clientKey != null) {
+        http.sslContext(
+            ClientTls.context(
+                caCert, clientCert, clientKey, "--ca-cert", "--client-cert", "--client-key"));
       }
       Migration m =
           new Migration(
@@ -116,7 +121,7 @@ public final class MigrateCommand {
       }
       out.flush();
       return all ? 0 : 1;
-    } catch (IOException | GeneralSecurityException e) {
+    } catch (IOException | TlsMaterialException e) {
       err.println(
           "quiver migrate: "
               + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
@@ -126,23 +131,5 @@ public final class MigrateCommand {
       err.println("quiver migrate: interrupted; rerun to continue");
       return 2;
     }
-  }
-
-  /** A TLS context trusting the certificates of {@code pem}. */
-  private static SSLContext trusting(Path pem) throws IOException, GeneralSecurityException {
-    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-    store.load(null, null);
-    try (InputStream in = Files.newInputStream(pem)) {
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        store.setCertificateEntry("ca-" + i++, c);
-      }
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(store);
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, tmf.getTrustManagers(), null);
-    return ssl;
   }
 }
