@@ -467,6 +467,14 @@ for n in 1 2 3; do
   podman exec "$(cname "$n")" sh -c 'touch /qdrant/probe' 2>/dev/null && fail "node $n: the root filesystem is writable"
 done
 ok "the hardened cluster formed with read-only roots"
+# the security checklist, evaluated by the node against its running configuration
+check=$(curl -s --cacert tls/cacert.pem -H 'api-key: cluster_secret_key' https://localhost:6333/security/check)
+node -e '
+  const r = JSON.parse(process.argv[1]).result;
+  for (const i of r.items) console.log(`     | ${i.verdict.padEnd(4)} ${i.item}: ${i.reason}`);
+  process.exit(r.passed ? 0 : 1);
+' "$check" || fail "the security check of the hardened cluster has failing items"
+ok "GET /security/check on the hardened cluster: no item fails"
 check_healthy "$(cname 2)" "HTTPS, hardened"
 docker compose down >/dev/null 2>&1
 

@@ -1077,6 +1077,7 @@ class ClusterIT {
     try (var console = new ConsoleBrowser("https://127.0.0.1:" + nodes.get(1).httpPort, dir)) {
       console.signIn("api-key", KEY);
       WebElement view = console.open("#/cluster", "cluster");
+      assertThat(view.findElements(By.id("cluster-peers"))).as(view.getText()).hasSize(1);
       WebElement peers = view.findElement(By.id("cluster-peers"));
       assertThat(ConsoleBrowser.column(peers, 1))
           .hasSize(NODES)

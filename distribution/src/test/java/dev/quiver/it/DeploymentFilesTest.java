@@ -104,14 +104,19 @@ class DeploymentFilesTest {
     for (int n = 1; n <= 3; n++) {
       String name = "qdrant_node_" + n;
       JsonNode svc = services.path(name);
-      for (String key : List.of("image", "environment", "volumes", "command")) {
+      for (String key : List.of("image", "volumes", "command")) {
         assertThat(svc.path(key)).as(name + " " + key).isEqualTo(guide.path(name).path(key));
       }
+      // the guide's environment, and the audit log on (hardening)
+      List<String> guideEnv = new ArrayList<>();
+      guide.path(name).path("environment").forEach(e -> guideEnv.add(e.asText()));
+      List<String> added = new ArrayList<>();
+      svc.path("environment").forEach(e -> added.add(e.asText()));
+      added.removeAll(guideEnv);
+      assertThat(added).as(name).containsExactly("QDRANT__AUDIT__ENABLED=true");
       assertHardened(name, svc);
       assertThat(svc.path("image").asText()).as(name).isEqualTo("quiver/quiver:latest");
-      List<String> env = new ArrayList<>();
-      svc.path("environment").forEach(e -> env.add(e.asText()));
-      assertThat(env).as(name).isEqualTo(SEED_ENV);
+      assertThat(guideEnv).as(name).isEqualTo(SEED_ENV);
       assertRealSettings(envList(svc.path("environment")));
       assertThat(svc.path("volumes").toString())
           .contains("./tls:/qdrant/tls:z")

@@ -502,7 +502,10 @@ async function clusterPage() {
       info = (await api("GET", `/collections/${encodeURIComponent(name)}/cluster`)).result;
     } catch (e) {
       if (e instanceof Denied) continue;
-      throw e;
+      if (e instanceof SignedOut) throw e;
+      // one collection's answer (say, one deleted since the list) does not hide the others
+      sections.push(h("div", { "data-collection": name }, h("h2", {}, name), h("p", { class: "error" }, e.message)));
+      continue;
     }
     const replicas = [
       ...(info.local_shards || []).map((s) => [String(s.shard_id), `${c.peer_id} (this node)`, badge(s.state, s.state), String(s.points_count ?? ""), s.shard_key ?? ""]),
