@@ -172,7 +172,8 @@ default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 runtime = "runc"
 EOF
 export CONTAINERS_CONF="$WORK/containers.conf"
-ok "$(podman --version), runc $(runc --version | head -1 | awk '{print $3}'), podman-compose $(podman-compose version 2>/dev/null | grep -m1 'podman-compose' | grep -o '[0-9][0-9.]*$' || echo '?')"
+versions=$(podman-compose version 2>/dev/null || true)
+ok "$(podman --version), runc $(runc --version | awk 'NR == 1 {print $3}'), podman-compose $(awk '/podman-compose/ {print $NF; exit}' <<<"$versions")"
 # containers left by an interrupted run would hold the ports
 podman ps -aq | xargs -r podman rm -f >/dev/null 2>&1 || true
 
