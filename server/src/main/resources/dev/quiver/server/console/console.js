@@ -577,7 +577,28 @@ const PAGES = {
   security: { what: "see the security check (it needs manage access)", render: () => securityPage() },
 };
 
+// One page renders at a time: a navigation while one renders waits for it and then renders the
+// newest address, so a slow page never paints over the page asked for after it.
+let routing = false;
+let routeAgain = false;
+
 async function route() {
+  if (routing) {
+    routeAgain = true;
+    return;
+  }
+  routing = true;
+  try {
+    do {
+      routeAgain = false;
+      await renderRoute();
+    } while (routeAgain);
+  } finally {
+    routing = false;
+  }
+}
+
+async function renderRoute() {
   if (!credential()) return signIn();
   const [, page = "collections", arg] = location.hash.match(/^#\/([a-z]+)(?:\/(.*))?$/) || [];
   const p = PAGES[page] ? page : "collections";
