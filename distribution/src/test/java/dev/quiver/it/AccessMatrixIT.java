@@ -316,7 +316,8 @@ class AccessMatrixIT {
         .replace("{field_name}", "f")
         .replace("{vector_name}", "v")
         .replace("{peer_id}", "2")
-        .replace("{key}", "k");
+        .replace("{key}", "k")
+        .replace("{asset}", "console.js");
   }
 
   @Test
