@@ -337,13 +337,13 @@ podman rm -f -t 10 "$c" >/dev/null
 
 # ============================================================================================
 section "the guide's compose cluster: three nodes, P2P mutual TLS, API key, ./nodeN_storage bind mounts"
-mkdir -p "$WORK/quiverseed" && cd "$WORK/quiverseed"
+mkdir -p "$WORK/quiverguide" && cd "$WORK/quiverguide"
 sh "$ROOT/compose/cluster-tls/gen-certs.sh" ./tls >/dev/null
-cp "$HERE/seed-cluster-compose.yml" docker-compose.yml
-note "docker-compose.yml: distribution/src/test/containers/seed-cluster-compose.yml (the guide's file, image name changed)"
+cp "$HERE/guide-cluster-compose.yml" docker-compose.yml
+note "docker-compose.yml: distribution/src/test/containers/guide-cluster-compose.yml (the guide's file, image name changed)"
 shown "compose/cluster-tls/gen-certs.sh ./tls"
 guide "docker compose up -d" "$WORK/compose-up.log" || fail "compose up"
-cname() { echo "quiverseed_qdrant_node_$1_1"; }
+cname() { echo "quiverguide_qdrant_node_$1_1"; }
 # a request to node N's REST port from inside its container (the guide publishes no ports)
 on() {
   local n=$1
@@ -424,7 +424,7 @@ ok "exact count through node 2: ${count#*:} (acknowledged: ${#acked[@]})"
 section "a node whose certificate another CA signed is refused by the cluster"
 sh "$ROOT/compose/cluster-tls/gen-certs.sh" ./rogue-tls qdrant_rogue >/dev/null
 network=$(podman inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$(cname 1)")
-r=$(podman run -d --name quiverseed_rogue --network "$network" --network-alias qdrant_rogue \
+r=$(podman run -d --name quiverguide_rogue --network "$network" --network-alias qdrant_rogue \
   -v "$(pwd)/rogue-tls:/qdrant/tls:z" -e QDRANT__CLUSTER__ENABLED=true -e QDRANT__CLUSTER__P2P__PORT=6335 \
   -e QDRANT__CLUSTER__P2P__ENABLE_TLS=true -e QDRANT__SERVICE__ENABLE_TLS=true \
   -e QDRANT__SERVICE__API_KEY=cluster_secret_key "$IMAGE" \

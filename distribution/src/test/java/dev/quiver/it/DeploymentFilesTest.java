@@ -29,7 +29,7 @@ class DeploymentFilesTest {
   @TempDir Path empty;
 
   /** The environment of the security guide's compose node, word for word. */
-  static final List<String> SEED_ENV =
+  static final List<String> GUIDE_ENV =
       List.of(
           "QDRANT__CLUSTER__ENABLED=true",
           "QDRANT__CLUSTER__P2P__PORT=6335",
@@ -99,7 +99,8 @@ class DeploymentFilesTest {
   void clusterComposeIsTheGuidesFileHardened() throws Exception {
     JsonNode services = yaml(COMPOSE.resolve("cluster-tls/docker-compose.yml")).path("services");
     // the container suite runs the guide's file itself, with only the image name changed
-    JsonNode guide = yaml(Path.of("src/test/containers/seed-cluster-compose.yml")).path("services");
+    JsonNode guide =
+        yaml(Path.of("src/test/containers/guide-cluster-compose.yml")).path("services");
     assertThat(services.size()).isEqualTo(3);
     for (int n = 1; n <= 3; n++) {
       String name = "qdrant_node_" + n;
@@ -116,7 +117,7 @@ class DeploymentFilesTest {
       assertThat(added).as(name).containsExactly("QDRANT__AUDIT__ENABLED=true");
       assertHardened(name, svc);
       assertThat(svc.path("image").asText()).as(name).isEqualTo("quiver/quiver:latest");
-      assertThat(guideEnv).as(name).isEqualTo(SEED_ENV);
+      assertThat(guideEnv).as(name).isEqualTo(GUIDE_ENV);
       assertRealSettings(envList(svc.path("environment")));
       assertThat(svc.path("volumes").toString())
           .contains("./tls:/qdrant/tls:z")
