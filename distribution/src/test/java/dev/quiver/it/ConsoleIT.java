@@ -2,6 +2,8 @@ package dev.quiver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -235,8 +237,13 @@ class ConsoleIT {
     open("#/query/docs", "query");
     assertThat(browser.findElement(By.id("query-path")).getDomProperty("value"))
         .isEqualTo("/collections/docs/points/query");
-    // completion from the OpenAPI document: the fields of a query request, then of a filter
+    // the example runs as it stands: a vector of the collection's size
     WebElement body = browser.findElement(By.id("query-body"));
+    JsonNode example = new ObjectMapper().readTree(body.getDomProperty("value"));
+    assertThat(example.path("query").size()).isEqualTo(4);
+    browser.findElement(By.id("query-run")).click();
+    wait.until(d -> d.findElements(By.cssSelector("#query-results tbody tr")).size() == 10);
+    // completion from the OpenAPI document: the fields of a query request, then of a filter
     body.clear();
     body.sendKeys("{\"");
     wait.until(

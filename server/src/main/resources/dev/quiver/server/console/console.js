@@ -340,6 +340,7 @@ async function queryPage(name) {
   const doc = await spec();
   const ops = operations(doc);
   const collection = name || (await api("GET", "/collections")).result.collections.map((c) => c.name).sort()[0] || "my_collection";
+  const example = await exampleQuery(collection);
   const start = ops.find((o) => o.id === "query_points");
   const opSelect = h("select", { id: "query-operation" }, ops.map((o) => h("option", { value: o.id, selected: o === start }, `${o.method} ${o.path}`)));
   const method = h("select", { id: "query-method" }, ["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => h("option", { value: m }, m)));
@@ -350,7 +351,7 @@ async function queryPage(name) {
   function choose(op, fill) {
     method.value = op.method;
     path.value = op.path.replace("{collection_name}", encodeURIComponent(collection));
-    if (fill) body.value = op.id === "query_points" ? JSON.stringify({ query: [0.1, 0.2, 0.3, 0.4], limit: 10, with_payload: true, with_vector: true }, null, 2) : op.body ? "{\n  \n}" : "";
+    if (fill) body.value = op.id === "query_points" ? JSON.stringify(example, null, 2) : op.body ? "{\n  \n}" : "";
     suggest();
   }
   function current() {
@@ -407,6 +408,31 @@ async function queryPage(name) {
     suggestions,
     results);
   choose(start || ops[0], true);
+}
+
+/**
+ * A query that runs as it stands on `collection`: a vector of the collection's first dense
+ * vector's size (named with `using` when the vectors are named), or none when it has no dense vector.
+ */
+async function exampleQuery(collection) {
+  const q = { limit: 10, with_payload: true, with_vector: true };
+  let vectors;
+  try {
+    vectors = (await api("GET", `/collections/${encodeURIComponent(collection)}`)).result.config.params.vectors;
+  } catch (e) {
+    if (e instanceof SignedOut) throw e;
+    return q; // not readable, or no such collection: the user fills it in
+  }
+  let size = null;
+  if (vectors && typeof vectors.size === "number") size = vectors.size;
+  else if (vectors) {
+    const named = Object.entries(vectors).find(([, c]) => c && typeof c.size === "number" && !c.multivector_config);
+    if (named) { size = named[1].size; q.using = named[0]; }
+  }
+  if (size !== null && size <= 4096) {
+    q.query = Array.from({ length: size }, (_, i) => Number((0.5 + 0.5 * Math.sin(i + 1)).toFixed(3)));
+  }
+  return Object.fromEntries(Object.entries(q).sort(([a], [b]) => (a === "query" ? -1 : b === "query" ? 1 : 0)));
 }
 
 /** An answer as a table of points (with a 2-D projection of their vectors) when it holds points. */
