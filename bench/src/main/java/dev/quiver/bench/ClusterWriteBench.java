@@ -156,14 +156,7 @@ public final class ClusterWriteBench {
 
   private static Map<String, String> env(Path dir, int http, int grpc) {
     GRPC_PORTS.put(http, grpc);
-    Map<String, String> env = new HashMap<>();
-    env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
-    env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(http));
-    env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpc));
-    env.put("QDRANT__STORAGE__STORAGE_PATH", dir.resolve("storage").toString());
-    env.put("QDRANT__STORAGE__SNAPSHOTS_PATH", dir.resolve("snapshots").toString());
-    env.put("QDRANT__LOG_LEVEL", "WARN");
-    return env;
+    return LoadServer.nodeEnv(dir, http, grpc);
   }
 
   private static Result runSingle(Path dir, int seconds, int clients, boolean bulk)

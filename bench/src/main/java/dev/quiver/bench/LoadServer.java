@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -53,12 +54,7 @@ record LoadServer(Process process, int http, int grpc, String mode, Path tls) {
     command.addAll(List.of("-cp", classpath, "dev.quiver.server.Main"));
     var pb = new ProcessBuilder(command);
     Map<String, String> env = pb.environment();
-    env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
-    env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(http));
-    env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpc));
-    env.put("QDRANT__STORAGE__STORAGE_PATH", dir.resolve("storage").toString());
-    env.put("QDRANT__STORAGE__SNAPSHOTS_PATH", dir.resolve("snapshots").toString());
-    env.put("QDRANT__LOG_LEVEL", "WARN");
+    env.putAll(nodeEnv(dir, http, grpc));
     if (!mode.equals("plain")) {
       env.put("QDRANT__SERVICE__ENABLE_TLS", "true");
       env.put("QDRANT__TLS__CERT", tls.resolve("cert.pem").toString());
@@ -149,5 +145,20 @@ record LoadServer(Process process, int http, int grpc, String mode, Path tls) {
         enc.encodeToString(
             mac.doFinal((header + "." + claims).getBytes(StandardCharsets.US_ASCII)));
     return header + "." + claims + "." + sig;
+  }
+
+  /**
+   * The settings of a benchmark node: loopback only, the given ports, its data under {@code dir},
+   * warnings only in its log.
+   */
+  static Map<String, String> nodeEnv(Path dir, int http, int grpc) {
+    Map<String, String> env = new HashMap<>();
+    env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
+    env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(http));
+    env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpc));
+    env.put("QDRANT__STORAGE__STORAGE_PATH", dir.resolve("storage").toString());
+    env.put("QDRANT__STORAGE__SNAPSHOTS_PATH", dir.resolve("snapshots").toString());
+    env.put("QDRANT__LOG_LEVEL", "WARN");
+    return env;
   }
 }
