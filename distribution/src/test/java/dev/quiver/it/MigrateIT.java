@@ -60,59 +60,7 @@ class MigrateIT {
             .start();
     Rest from = new Rest(source.httpPort, openApi, null, FROM_KEY);
     Rest to = new Rest(target.httpPort, openApi, null, TO_KEY);
-    ok(
-        from.call(
-            "PUT",
-            C,
-            "/collections/docs",
-            "{\"vectors\":{\"dense\":{\"size\":4,\"distance\":\"Cosine\",\"quantization_config\":"
-                + "{\"scalar\":{\"type\":\"int8\",\"always_ram\":true}}},"
-                + "\"rows\":{\"size\":2,\"distance\":\"Dot\",\"multivector_config\":{\"comparator\":"
-                + "\"max_sim\"}}},\"sparse_vectors\":{\"text\":{\"modifier\":\"idf\"}},"
-                + "\"hnsw_config\":{\"m\":8}}"));
-    ok(
-        from.call(
-            "PUT",
-            C + "/index",
-            "/collections/docs/index?wait=true",
-            "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}"));
-    ok(
-        from.call(
-            "PUT",
-            C + "/index",
-            "/collections/docs/index?wait=true",
-            "{\"field_name\":\"n\",\"field_schema\":{\"type\":\"integer\",\"range\":true,"
-                + "\"lookup\":false}}"));
-    StringBuilder b = new StringBuilder("{\"points\":[");
-    for (int i = 0; i < 1000; i++) {
-      b.append(i == 0 ? "" : ",")
-          .append("{\"id\":")
-          .append(i)
-          .append(",\"vector\":{\"dense\":[")
-          .append(i % 7 + 1)
-          .append(",1,")
-          .append(i % 3)
-          .append(",0.5],\"rows\":[[1,")
-          .append(i)
-          .append("],[0,1]],\"text\":{\"indices\":[")
-          .append(i % 50)
-          .append(",")
-          .append(100 + i % 9)
-          .append("],\"values\":[0.5,1.5]}},\"payload\":{\"city\":\"c")
-          .append(i % 10)
-          .append("\",\"n\":")
-          .append(i)
-          .append(",\"tags\":[\"a\",{\"deep\":")
-          .append(i)
-          .append("}]}}");
-    }
-    ok(from.call("PUT", C + "/points", "/collections/docs/points?wait=true", b + "]}"));
-    ok(
-        from.call(
-            "POST",
-            "/collections/aliases",
-            "/collections/aliases",
-            "{\"actions\":[{\"create_alias\":{\"collection_name\":\"docs\",\"alias_name\":\"latest\"}}]}"));
+    fillDocs(from);
 
     Result first = migrate();
     assertThat(first.exit()).as(first.output()).isZero();
@@ -288,6 +236,124 @@ class MigrateIT {
                 null)
             .result();
     assertThat(uuid.at("/payload/price").asInt()).isEqualTo(20);
+  }
+
+  /**
+   * The source read over gRPC with TLS and a read-only JWT, as a Qdrant source is reached on port
+   * 6334: the collection arrives with the same configuration and payload schema as the source
+   * reports over REST, and the same points; a plaintext channel to the TLS port and a key the
+   * source does not know stop the run with the call and the status named.
+   */
+  @Test
+  void readsTheSourceOverGrpcWithTlsAndAReadOnlyJwt() throws Exception {
+    Path dir = work.resolve("source");
+    TestPki.nodeTls(dir);
+    Path ca = dir.resolve("tls/cacert.pem");
+    source =
+        new QuiverProcess(
+                dir,
+                QuiverProcess.env(
+                    "QDRANT__SERVICE__API_KEY", FROM_KEY,
+                    "QDRANT__SERVICE__ENABLE_TLS", "true",
+                    "QDRANT__SERVICE__JWT_RBAC", "true"))
+            .tls(ca)
+            .start();
+    target =
+        new QuiverProcess(work.resolve("target"), Map.of("QDRANT__SERVICE__API_KEY", TO_KEY))
+            .start();
+    Rest from = new Rest(source.httpPort, openApi, TlsIT.context(ca, null, null), FROM_KEY);
+    Rest to = new Rest(target.httpPort, openApi, null, TO_KEY);
+    fillDocs(from);
+    String readOnly = AccessMatrixIT.jwt(FROM_KEY, "{\"access\":\"r\"}");
+    String grpcs = "grpcs://localhost:" + source.grpcPort;
+    String dst = "http://127.0.0.1:" + target.httpPort;
+
+    Result plaintext =
+        migrateBetween("grpc://localhost:" + source.grpcPort, dst, "--from-api-key", readOnly);
+    assertThat(plaintext.exit()).as(plaintext.output()).isEqualTo(2);
+    assertThat(plaintext.output()).contains("gRPC List collections at localhost:");
+    Result stranger =
+        migrateBetween(
+            grpcs, dst, "--ca-cert", ca.toString(), "--from-api-key", "not-the-source-key");
+    assertThat(stranger.exit()).as(stranger.output()).isEqualTo(2);
+    assertThat(stranger.output()).contains("UNAUTHENTICATED");
+
+    Result copied =
+        migrateBetween(grpcs, dst, "--ca-cert", ca.toString(), "--from-api-key", readOnly);
+    assertThat(copied.exit()).as(copied.output()).isZero();
+    assertThat(copied.output())
+        .contains("ok    docs: 1,000 points, counts and sampled points match");
+    JsonNode there = from.call("GET", C, "/collections/docs", null).result();
+    JsonNode here = to.call("GET", C, "/collections/docs", null).result();
+    assertThat(here.get("config")).isEqualTo(there.get("config"));
+    assertThat(here.get("payload_schema")).isEqualTo(there.get("payload_schema"));
+    assertThat(to.call("GET", "/aliases", "/aliases", null).result().toString())
+        .contains("\"alias_name\":\"latest\"");
+    String all = "{\"limit\":1000,\"with_payload\":true,\"with_vector\":[\"rows\",\"text\"]}";
+    Rest.Answer a = from.call("POST", C + "/points/scroll", "/collections/docs/points/scroll", all);
+    Rest.Answer b = to.call("POST", C + "/points/scroll", "/collections/docs/points/scroll", all);
+    assertThat(b.result().get("points")).isEqualTo(a.result().get("points"));
+  }
+
+  /**
+   * {@code docs}: named dense (Cosine, scalar quantization), multi (max_sim) and sparse (IDF)
+   * vectors, 1,000 points with nested payloads, a keyword and an integer index, alias {@code
+   * latest}.
+   */
+  static void fillDocs(Rest from) throws Exception {
+    ok(
+        from.call(
+            "PUT",
+            C,
+            "/collections/docs",
+            "{\"vectors\":{\"dense\":{\"size\":4,\"distance\":\"Cosine\",\"quantization_config\":"
+                + "{\"scalar\":{\"type\":\"int8\",\"always_ram\":true}}},"
+                + "\"rows\":{\"size\":2,\"distance\":\"Dot\",\"multivector_config\":{\"comparator\":"
+                + "\"max_sim\"}}},\"sparse_vectors\":{\"text\":{\"modifier\":\"idf\"}},"
+                + "\"hnsw_config\":{\"m\":8}}"));
+    ok(
+        from.call(
+            "PUT",
+            C + "/index",
+            "/collections/docs/index?wait=true",
+            "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}"));
+    ok(
+        from.call(
+            "PUT",
+            C + "/index",
+            "/collections/docs/index?wait=true",
+            "{\"field_name\":\"n\",\"field_schema\":{\"type\":\"integer\",\"range\":true,"
+                + "\"lookup\":false}}"));
+    StringBuilder b = new StringBuilder("{\"points\":[");
+    for (int i = 0; i < 1000; i++) {
+      b.append(i == 0 ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":{\"dense\":[")
+          .append(i % 7 + 1)
+          .append(",1,")
+          .append(i % 3)
+          .append(",0.5],\"rows\":[[1,")
+          .append(i)
+          .append("],[0,1]],\"text\":{\"indices\":[")
+          .append(i % 50)
+          .append(",")
+          .append(100 + i % 9)
+          .append("],\"values\":[0.5,1.5]}},\"payload\":{\"city\":\"c")
+          .append(i % 10)
+          .append("\",\"n\":")
+          .append(i)
+          .append(",\"tags\":[\"a\",{\"deep\":")
+          .append(i)
+          .append("}]}}");
+    }
+    ok(from.call("PUT", C + "/points", "/collections/docs/points?wait=true", b + "]}"));
+    ok(
+        from.call(
+            "POST",
+            "/collections/aliases",
+            "/collections/aliases",
+            "{\"actions\":[{\"create_alias\":{\"collection_name\":\"docs\",\"alias_name\":\"latest\"}}]}"));
   }
 
   /** A set-up call that must succeed. */

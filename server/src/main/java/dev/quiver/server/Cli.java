@@ -1,6 +1,7 @@
 package dev.quiver.server;
 
 import dev.quiver.server.config.BuildInfo;
+import dev.quiver.server.migrate.MigrateCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The server's packages form layers: decoded requests at the bottom, the query engine over them,
  * the guards (access, limits, strict mode) over the engine, metrics over the guards, the two edges
- * over all of those, and the node (the root package) wiring everything.
+ * over all of those, and the node (the root package) wiring everything; the migration client stands
+ * apart, over none of them.
  */
 class PackageLayersTest {
   @Test
@@ -19,35 +20,29 @@ class PackageLayersTest {
     PackageLayers.check(
         Path.of("src/main/java"),
         "dev.quiver.server",
-        Map.of(
-            "config",
-            Set.of(),
-            "net",
-            Set.of(),
-            "recovery",
-            Set.of(),
-            "request",
-            Set.of(),
-            "query",
-            Set.of("request"),
-            "guard",
-            Set.of("request", "query"),
-            "metrics",
-            Set.of("config", "guard"),
-            "rest",
-            belowEdges,
-            "grpc",
-            belowEdges,
-            "",
-            Set.of(
-                "config",
-                "net",
-                "request",
-                "query",
-                "guard",
-                "metrics",
-                "recovery",
-                "rest",
-                "grpc")));
+        Map.ofEntries(
+            Map.entry("config", Set.of()),
+            Map.entry("net", Set.of()),
+            Map.entry("recovery", Set.of()),
+            Map.entry("request", Set.of()),
+            Map.entry("query", Set.of("request")),
+            Map.entry("guard", Set.of("request", "query")),
+            Map.entry("metrics", Set.of("config", "guard")),
+            Map.entry("rest", belowEdges),
+            Map.entry("grpc", belowEdges),
+            Map.entry("migrate", Set.of()),
+            Map.entry(
+                "",
+                Set.of(
+                    "config",
+                    "net",
+                    "request",
+                    "query",
+                    "guard",
+                    "metrics",
+                    "recovery",
+                    "rest",
+                    "grpc",
+                    "migrate"))));
   }
 }

@@ -23,6 +23,21 @@ public final class ClientTls {
   private ClientTls() {}
 
   /**
+   * The key and trust managers a client presents and uses, for transports that build their own TLS
+   * engine (gRPC's channel credentials).
+   *
+   * @param keys the client certificate's key managers; empty to present none
+   * @param trust the trust managers of the CA bundle; empty for the JDK's trust store
+   */
+  public record Managers(List<KeyManager> keys, List<TrustManager> trust) {
+    /** Immutable copies. */
+    public Managers {
+      keys = List.copyOf(keys);
+      trust = List.copyOf(trust);
+    }
+  }
+
+  /**
    * A client context.
    *
    * @param caCert PEM CA bundle to trust, or null for the JDK's trust store
@@ -32,6 +47,21 @@ public final class ClientTls {
    * @throws TlsMaterialException naming the option and the file when one cannot be used
    */
   public static SSLContext context(Path caCert, Path cert, Path key, String... names) {
+    Managers m = managers(caCert, cert, key, names);
+    try {
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(
+          m.keys().isEmpty() ? null : m.keys().toArray(new KeyManager[0]),
+          m.trust().isEmpty() ? null : m.trust().toArray(new TrustManager[0]),
+          null);
+      return ssl;
+    } catch (GeneralSecurityException e) {
+      throw new TlsMaterialException("cannot build the TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  /** The managers {@link #context} is made of; the same arguments, the same errors. */
+  public static Managers managers(Path caCert, Path cert, Path key, String... names) {
     String caName = names.length > 0 ? names[0] : "ca_cert";
     String certName = names.length > 1 ? names[1] : "cert";
     String keyName = names.length > 2 ? names[2] : "key";
@@ -39,7 +69,7 @@ public final class ClientTls {
       throw new TlsMaterialException(certName + " and " + keyName + " go together");
     }
     try {
-      TrustManager[] trust = null;
+      List<TrustManager> trust = List.of();
       if (caCert != null) {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
@@ -50,9 +80,9 @@ public final class ClientTls {
         TrustManagerFactory tmf =
             TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(store);
-        trust = tmf.getTrustManagers();
+        trust = List.of(tmf.getTrustManagers());
       }
-      KeyManager[] keys = null;
+      List<KeyManager> keys = List.of();
       if (cert != null) {
         List<X509Certificate> chain = Pem.certificates(certName, cert);
         PrivateKey privateKey = Pem.privateKey(keyName, key);
@@ -64,11 +94,9 @@ public final class ClientTls {
         KeyManagerFactory kmf =
             KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, password);
-        keys = kmf.getKeyManagers();
+        keys = List.of(kmf.getKeyManagers());
       }
-      SSLContext ssl = SSLContext.getInstance("TLS");
-      ssl.init(keys, trust, null);
-      return ssl;
+      return new Managers(keys, trust);
     } catch (GeneralSecurityException | IOException e) {
       throw new TlsMaterialException("cannot build the TLS context: " + e.getMessage(), e);
     }

@@ -16,7 +16,6 @@ import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
-import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.VectorParams;
 import io.qdrant.client.grpc.Collections;
@@ -343,76 +342,6 @@ final class CollectionProto {
                 "optimizers_config.flush_interval_sec")
             : null,
         threads);
-  }
-
-  /** A text index's gRPC parameters in the shape REST stores them ({@code field_schema}). */
-  static Value.Struct textIndexParams(Collections.TextIndexParams t) {
-    Map<String, Value> p = new LinkedHashMap<>();
-    p.put("type", new Value.Str("text"));
-    p.put(
-        "tokenizer",
-        new Value.Str(
-            switch (t.getTokenizer()) {
-              case Whitespace -> "whitespace";
-              case Prefix -> "prefix";
-              case Multilingual -> "multilingual";
-              default -> "word";
-            }));
-    if (t.hasLowercase()) {
-      p.put("lowercase", new Value.Bool(t.getLowercase()));
-    }
-    if (t.hasAsciiFolding()) {
-      p.put("ascii_folding", new Value.Bool(t.getAsciiFolding()));
-    }
-    if (t.hasMinTokenLen()) {
-      p.put("min_token_len", new Value.Int(t.getMinTokenLen()));
-    }
-    if (t.hasMaxTokenLen()) {
-      p.put("max_token_len", new Value.Int(t.getMaxTokenLen()));
-    }
-    if (t.hasPhraseMatching()) {
-      p.put("phrase_matching", new Value.Bool(t.getPhraseMatching()));
-    }
-    if (t.hasOnDisk()) {
-      p.put("on_disk", new Value.Bool(t.getOnDisk()));
-    }
-    if (t.hasStopwords()) {
-      List<Value> languages = new ArrayList<>();
-      t.getStopwords().getLanguagesList().forEach(l -> languages.add(new Value.Str(l)));
-      List<Value> custom = new ArrayList<>();
-      t.getStopwords().getCustomList().forEach(w -> custom.add(new Value.Str(w)));
-      p.put(
-          "stopwords",
-          new Value.Struct(
-              Map.of("languages", new Value.Array(languages), "custom", new Value.Array(custom))));
-    }
-    if (t.hasStemmer()) {
-      p.put(
-          "stemmer",
-          t.getStemmer().hasSnowball()
-              ? new Value.Struct(
-                  Map.of(
-                      "type",
-                      new Value.Str("snowball"),
-                      "language",
-                      new Value.Str(t.getStemmer().getSnowball().getLanguage())))
-              : new Value.Struct(Map.of("type", new Value.Str("none"))));
-    }
-    return new Value.Struct(p);
-  }
-
-  static Collections.PayloadSchemaType payloadSchemaType(String dataType) {
-    return switch (dataType) {
-      case "keyword" -> Collections.PayloadSchemaType.Keyword;
-      case "integer" -> Collections.PayloadSchemaType.Integer;
-      case "float" -> Collections.PayloadSchemaType.Float;
-      case "geo" -> Collections.PayloadSchemaType.Geo;
-      case "text" -> Collections.PayloadSchemaType.Text;
-      case "bool" -> Collections.PayloadSchemaType.Bool;
-      case "datetime" -> Collections.PayloadSchemaType.Datetime;
-      case "uuid" -> Collections.PayloadSchemaType.Uuid;
-      default -> Collections.PayloadSchemaType.UnknownType;
-    };
   }
 
   /** gRPC {@code UpdateAliases}. */

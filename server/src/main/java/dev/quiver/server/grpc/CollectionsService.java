@@ -223,13 +223,17 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         .catalog()
         .payloadIndexes(name)
         .forEach(
-            (field, spec) ->
-                b.putPayloadSchema(
-                    field,
-                    Collections.PayloadSchemaInfo.newBuilder()
-                        .setDataType(CollectionProto.payloadSchemaType(spec.dataType()))
-                        .setPoints(dispatcher.points().count(name, Filter.hasValue(field)))
-                        .build()));
+            (field, spec) -> {
+              var info =
+                  Collections.PayloadSchemaInfo.newBuilder()
+                      .setDataType(PayloadIndexProto.schemaType(spec.dataType()))
+                      .setPoints(dispatcher.points().count(name, Filter.hasValue(field)));
+              var params = PayloadIndexProto.proto(spec);
+              if (params != null) {
+                info.setParams(params);
+              }
+              b.putPayloadSchema(field, info.build());
+            });
     return b.build();
   }
 

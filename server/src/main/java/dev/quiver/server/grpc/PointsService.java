@@ -11,7 +11,6 @@ import dev.quiver.server.query.Facets;
 import dev.quiver.server.query.Groups;
 import dev.quiver.server.query.Ordering;
 import dev.quiver.server.query.Queries;
-import dev.quiver.server.request.ImplementedFields;
 import dev.quiver.server.request.NamedVectors;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
@@ -432,28 +431,13 @@ final class PointsService extends PointsGrpc.PointsImplBase {
           if (!r.hasFieldType()) {
             throw new RequestException.Invalid("body", "field_type", "a field type is required");
           }
-          String type =
-              switch (r.getFieldType()) {
-                case FieldTypeKeyword -> "keyword";
-                case FieldTypeInteger -> "integer";
-                case FieldTypeFloat -> "float";
-                case FieldTypeGeo -> "geo";
-                case FieldTypeText -> "text";
-                case FieldTypeBool -> "bool";
-                case FieldTypeDatetime -> "datetime";
-                case FieldTypeUuid -> "uuid";
-                default ->
-                    throw new RequestException.Invalid("body", "field_type", "unknown field type");
-              };
+          String type = PayloadIndexProto.type(r.getFieldType());
           if (r.getFieldName().isEmpty()) {
             throw new RequestException.Invalid("body", "field_name", "must not be empty");
           }
-          Value.Struct params = null;
-          if (r.hasFieldIndexParams() && r.getFieldIndexParams().hasTextIndexParams()) {
-            var text = r.getFieldIndexParams().getTextIndexParams();
-            ProtoFields.onlyImplemented(
-                text, "field_index_params.text_index_params", ImplementedFields.TEXT_INDEX);
-            params = CollectionProto.textIndexParams(text);
+          Value.Struct params =
+              PayloadIndexProto.params(type, r.hasFieldIndexParams(), r.getFieldIndexParams());
+          if (params != null && type.equals("text")) {
             TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
           }
           String c = target(r.getCollectionName());
