@@ -50,7 +50,7 @@ final class ClusterRoutes implements RouteFamily {
         r -> {
           Value v = dispatcher.cluster().clusterMetadata().get(r.path("key"));
           return RestResponse.ok(
-              v == null ? Json.MAPPER.getNodeFactory().nullNode() : JsonCodec.json(v),
+              v == null ? Json.MAPPER.getNodeFactory().nullNode() : ValueJson.json(v),
               r.startedNanos());
         });
     h.put(
@@ -61,7 +61,7 @@ final class ClusterRoutes implements RouteFamily {
             throw new RequestException.Malformed(
                 "Json deserialize error: the body must hold the key's JSON value");
           }
-          dispatcher.cluster().clusterMetadata().put(r.path("key"), JsonCodec.value(r.json()));
+          dispatcher.cluster().clusterMetadata().put(r.path("key"), ValueJson.value(r.json()));
           return Handlers.done(r);
         });
     h.put(
@@ -168,7 +168,7 @@ final class ClusterRoutes implements RouteFamily {
     for (var s : info.localShards()) {
       ObjectNode shard = local.addObject().put("shard_id", s.shardId());
       if (s.shardKey() != null) {
-        shard.set("shard_key", JsonCodec.shardKey(s.shardKey()));
+        shard.set("shard_key", ValueJson.shardKey(s.shardKey()));
       }
       shard.put("points_count", s.pointsCount()).put("state", s.state());
     }
@@ -176,7 +176,7 @@ final class ClusterRoutes implements RouteFamily {
     for (var s : info.remoteShards()) {
       ObjectNode shard = remote.addObject().put("shard_id", s.shardId());
       if (s.shardKey() != null) {
-        shard.set("shard_key", JsonCodec.shardKey(s.shardKey()));
+        shard.set("shard_key", ValueJson.shardKey(s.shardKey()));
       }
       shard.put("peer_id", s.peerId()).put("state", s.state());
     }
@@ -209,7 +209,7 @@ final class ClusterRoutes implements RouteFamily {
     ObjectNode o = Json.MAPPER.createObjectNode();
     if (keys != null) {
       ArrayNode arr = o.putArray("shard_keys");
-      keys.forEach(k -> arr.addObject().set("key", JsonCodec.shardKey(k)));
+      keys.forEach(k -> arr.addObject().set("key", ValueJson.shardKey(k)));
     } else {
       o.putNull("shard_keys");
     }

@@ -42,7 +42,7 @@ import java.util.stream.Stream;
 
 /**
  * Decodes the collection-level REST bodies: create and update, payload indexes, aliases, snapshots
- * and shard operations (the point and search bodies are in {@link JsonCodec}).
+ * and shard operations (the point bodies are in {@link PointWriteJson} and {@link ReadJson}).
  */
 final class CollectionJson {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -155,13 +155,13 @@ final class CollectionJson {
   /** {@code strict_mode_config}: a JSON object as given, or null when absent. */
   private static Value.Struct strictMode(ObjectNode o) {
     JsonNode m = o.get("strict_mode_config");
-    return m == null || m.isNull() ? null : JsonCodec.payload(m, "strict_mode_config");
+    return m == null || m.isNull() ? null : ValueJson.payload(m, "strict_mode_config");
   }
 
   /** {@code metadata}: a JSON object, or null when absent. */
   private static Value.Struct metadata(ObjectNode o) {
     JsonNode m = o.get("metadata");
-    return m == null || m.isNull() ? null : JsonCodec.payload(m, "metadata");
+    return m == null || m.isNull() ? null : ValueJson.payload(m, "metadata");
   }
 
   /** The {@code sparse_vectors} of a create or update body, by name, as the changes they make. */
@@ -276,7 +276,7 @@ final class CollectionJson {
       type = schema.asText();
     } else if (schema.isObject() && schema.path("type").isTextual()) {
       type = schema.get("type").asText();
-      params = JsonCodec.payload(schema, "field_schema");
+      params = ValueJson.payload(schema, "field_schema");
       if (type.equals("text")) {
         onlyImplemented((ObjectNode) schema, "field_schema", TEXT_INDEX_SCHEMA);
         TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
@@ -299,7 +299,7 @@ final class CollectionJson {
     ObjectNode o = F.objectNode();
     o.put("data_type", spec.dataType());
     if (spec.params() != null) {
-      o.set("params", JsonCodec.json(spec.params()));
+      o.set("params", ValueJson.json(spec.params()));
     }
     o.put("points", points);
     return o;
@@ -594,7 +594,7 @@ final class CollectionJson {
   static ShardOperation.CreateShardKey createShardKey(JsonNode body, String path) {
     ObjectNode o = object(body, path);
     onlyImplemented(o, path, RequestFields.ShardOps.CREATE_KEY);
-    ShardKey key = JsonCodec.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key"));
+    ShardKey key = ValueJson.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key"));
     Integer shards = optInt(o, "shards_number", 1, 65536);
     Integer rf = optInt(o, "replication_factor", 1, 65536);
     List<Long> placement = new ArrayList<>();
@@ -612,7 +612,7 @@ final class CollectionJson {
     ObjectNode o = object(body, path);
     onlyImplemented(o, path, RequestFields.ShardOps.DROP_KEY);
     return new ShardOperation.DropShardKey(
-        JsonCodec.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key")));
+        ValueJson.shardKey(required(o, "shard_key", path), prefixed(path, "shard_key")));
   }
 
   private static String prefixed(String path, String field) {

@@ -83,7 +83,7 @@ final class CollectionRoutes implements RouteFamily {
   private RestResponse getCollection(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
     ObjectNode info =
-        (ObjectNode) JsonCodec.collectionInfo(dispatcher.catalog().collectionInfo(name));
+        (ObjectNode) CollectionInfoJson.collectionInfo(dispatcher.catalog().collectionInfo(name));
     ObjectNode schema = info.putObject("payload_schema");
     dispatcher
         .catalog()
@@ -177,7 +177,7 @@ final class CollectionRoutes implements RouteFamily {
   /** A completed configuration change, answered as Qdrant answers them ({@code UpdateResult}). */
   private static RestResponse indexDone(RestRequest r) {
     return RestResponse.ok(
-        JsonCodec.updateResult(new UpdateResult(0, UpdateResult.Status.COMPLETED)),
+        PointWriteJson.updateResult(new UpdateResult(0, UpdateResult.Status.COMPLETED)),
         r.startedNanos());
   }
 }

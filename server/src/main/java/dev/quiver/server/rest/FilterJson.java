@@ -70,7 +70,7 @@ final class FilterJson {
       return new Condition.Sub(parse(c, path));
     }
     if (c.has("has_id")) {
-      Set<PointId> ids = new HashSet<>(JsonCodec.pointIds(c.get("has_id"), path + ".has_id"));
+      Set<PointId> ids = new HashSet<>(ValueJson.pointIds(c.get("has_id"), path + ".has_id"));
       return new Condition.HasId(ids);
     }
     if (c.has("is_empty")) {
@@ -213,7 +213,7 @@ final class FilterJson {
     if (n == null || !(n.isTextual() || n.isIntegralNumber() || n.isBoolean())) {
       throw bad(path, "expected a keyword, integer or bool");
     }
-    return JsonCodec.value(n);
+    return ValueJson.value(n);
   }
 
   private static List<Value> scalars(JsonNode n, String path) {

@@ -57,7 +57,7 @@ final class FormulaJson {
     if (d != null && !d.isNull()) {
       object(d, path + ".defaults")
           .properties()
-          .forEach(f -> defaults.put(f.getKey(), JsonCodec.value(f.getValue())));
+          .forEach(f -> defaults.put(f.getKey(), ValueJson.value(f.getValue())));
     }
     return new Formula(e, defaults);
   }

@@ -43,14 +43,14 @@ final class PointRoutes implements RouteFamily {
     h.put("get_points", this::getPoints);
     h.put("get_point", this::getPoint);
     h.put("delete_points", this::deletePoints);
-    h.put("set_payload", r -> update(r, body -> JsonCodec.setPayload(body, false)));
-    h.put("overwrite_payload", r -> update(r, body -> JsonCodec.setPayload(body, true)));
-    h.put("delete_payload", r -> update(r, JsonCodec::deletePayload));
-    h.put("update_vectors", r -> update(r, JsonCodec::updateVectors));
-    h.put("delete_vectors", r -> update(r, JsonCodec::deleteVectors));
+    h.put("set_payload", r -> update(r, body -> PointWriteJson.setPayload(body, false)));
+    h.put("overwrite_payload", r -> update(r, body -> PointWriteJson.setPayload(body, true)));
+    h.put("delete_payload", r -> update(r, PointWriteJson::deletePayload));
+    h.put("update_vectors", r -> update(r, PointWriteJson::updateVectors));
+    h.put("delete_vectors", r -> update(r, PointWriteJson::deleteVectors));
     h.put(
         "clear_payload",
-        r -> update(r, body -> new UpdateOp.ClearPayload(JsonCodec.selector(body))));
+        r -> update(r, body -> new UpdateOp.ClearPayload(PointWriteJson.selector(body))));
     h.put("search_points", this::search);
     h.put("query_points", this::query);
     h.put("scroll_points", this::scroll);
@@ -73,7 +73,7 @@ final class PointRoutes implements RouteFamily {
   /** {@code POST /points/search/matrix/pairs} and {@code /offsets}. */
   private RestResponse matrix(RestRequest r, boolean offsets) {
     String name = Handlers.target(dispatcher, r);
-    JsonCodec.Matrix q = JsonCodec.matrix(r.json());
+    ReadJson.Matrix q = ReadJson.matrix(r.json());
     var m =
         DistanceMatrix.compute(
             dispatcher,
@@ -83,14 +83,14 @@ final class PointRoutes implements RouteFamily {
             q.limit(),
             q.using(),
             r.consistency(),
-            JsonCodec.shardSelector(r.json()));
+            ValueJson.shardSelector(r.json()));
     ObjectNode o = Json.MAPPER.createObjectNode();
     if (offsets) {
       ArrayNode rows = o.putArray("offsets_row");
       ArrayNode cols = o.putArray("offsets_col");
       ArrayNode scores = o.putArray("scores");
       ArrayNode ids = o.putArray("ids");
-      m.ids().forEach(id -> ids.add(JsonCodec.pointId(id)));
+      m.ids().forEach(id -> ids.add(ValueJson.pointId(id)));
       var c = m.offsets();
       for (int i = 0; i < c.rows().length; i++) {
         rows.add(c.rows()[i]);
@@ -101,8 +101,8 @@ final class PointRoutes implements RouteFamily {
       ArrayNode pairs = o.putArray("pairs");
       for (var p : m.pairs()) {
         ObjectNode pair = pairs.addObject();
-        pair.set("a", JsonCodec.pointId(p.a()));
-        pair.set("b", JsonCodec.pointId(p.b()));
+        pair.set("a", ValueJson.pointId(p.a()));
+        pair.set("b", ValueJson.pointId(p.b()));
         pair.put("score", p.score());
       }
     }
@@ -112,7 +112,7 @@ final class PointRoutes implements RouteFamily {
   /** {@code POST /collections/{c}/facet}: {@code {"hits": [{"value", "count"}]}}. */
   private RestResponse facet(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
-    JsonCodec.Facet q = JsonCodec.facet(r.json());
+    ReadJson.Facet q = ReadJson.facet(r.json());
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode hits = o.putArray("hits");
     for (var hit :
@@ -123,8 +123,8 @@ final class PointRoutes implements RouteFamily {
             q.filter(),
             q.limit(),
             r.consistency(),
-            JsonCodec.shardSelector(r.json()))) {
-      hits.addObject().put("count", hit.count()).set("value", JsonCodec.json(hit.value()));
+            ValueJson.shardSelector(r.json()))) {
+      hits.addObject().put("count", hit.count()).set("value", ValueJson.json(hit.value()));
     }
     return RestResponse.ok(o, r.startedNanos());
   }
@@ -133,18 +133,18 @@ final class PointRoutes implements RouteFamily {
   private RestResponse searchBatch(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    List<JsonNode> items = JsonCodec.batchItems(r.json(), "searches");
+    List<JsonNode> items = PointWriteJson.batchItems(r.json(), "searches");
     StrictMode strict = StrictMode.of(dispatcher, name);
     strict.searchBatch(items.size());
     for (JsonNode item : items) {
       ArrayNode hits = out.addArray();
-      SearchRequest search = JsonCodec.search(item);
+      SearchRequest search = ReadJson.search(item);
       strict.query(Queries.nearest(search));
       for (ScoredPoint p :
           dispatcher
               .points()
-              .search(name, search, r.consistency(), JsonCodec.shardSelector(item))) {
-        hits.add(JsonCodec.scoredPoint(p));
+              .search(name, search, r.consistency(), ValueJson.shardSelector(item))) {
+        hits.add(ReadJson.scoredPoint(p));
       }
     }
     return RestResponse.ok(out, r.startedNanos());
@@ -154,11 +154,11 @@ final class PointRoutes implements RouteFamily {
   private RestResponse queryBatch(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    List<JsonNode> items = JsonCodec.batchItems(r.json(), "searches");
+    List<JsonNode> items = PointWriteJson.batchItems(r.json(), "searches");
     StrictMode.of(dispatcher, name).searchBatch(items.size());
     for (JsonNode item : items) {
       ArrayNode hits = out.addObject().putArray("points");
-      queryOne(name, item, r).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
+      queryOne(name, item, r).forEach(p -> hits.add(ReadJson.scoredPoint(p)));
     }
     return RestResponse.ok(out, r.startedNanos());
   }
@@ -172,22 +172,24 @@ final class PointRoutes implements RouteFamily {
     String name = Handlers.target(dispatcher, r);
     boolean wait = r.boolQuery("wait", false);
     r.checkOrdering();
-    List<JsonCodec.BatchOp> ops = JsonCodec.batchOperations(r.json());
+    List<PointWriteJson.BatchOp> ops = PointWriteJson.batchOperations(r.json());
     StrictMode strict = StrictMode.of(dispatcher, name);
     ops.forEach(op -> strict.update(op.op()));
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (JsonCodec.BatchOp op : ops) {
-      out.add(JsonCodec.updateResult(dispatcher.points().update(name, op.op(), wait, op.shards())));
+    for (PointWriteJson.BatchOp op : ops) {
+      out.add(
+          PointWriteJson.updateResult(
+              dispatcher.points().update(name, op.op(), wait, op.shards())));
     }
     return RestResponse.ok(out, r.startedNanos());
   }
 
   private RestResponse upsert(RestRequest r) {
-    return update(r, JsonCodec::upsert);
+    return update(r, PointWriteJson::upsert);
   }
 
   private RestResponse deletePoints(RestRequest r) {
-    return update(r, JsonCodec::deletePoints);
+    return update(r, PointWriteJson::deletePoints);
   }
 
   /** A point update: {@code wait} and {@code ordering} from the query, the op from the body. */
@@ -197,15 +199,15 @@ final class PointRoutes implements RouteFamily {
     r.checkOrdering();
     UpdateOp op = decode.apply(r.json());
     StrictMode.of(dispatcher, name).update(op);
-    var shards = JsonCodec.shardSelector(r.json());
+    var shards = ValueJson.shardSelector(r.json());
     return RestResponse.ok(
-        JsonCodec.updateResult(dispatcher.points().update(name, op, wait, shards)),
+        PointWriteJson.updateResult(dispatcher.points().update(name, op, wait, shards)),
         r.startedNanos());
   }
 
   private RestResponse getPoints(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
-    JsonCodec.Retrieve q = JsonCodec.retrieve(r.json());
+    ReadJson.Retrieve q = ReadJson.retrieve(r.json());
     ArrayNode arr = Json.MAPPER.createArrayNode();
     for (PointRecord p :
         dispatcher
@@ -216,15 +218,15 @@ final class PointRoutes implements RouteFamily {
                 q.withPayload(),
                 q.withVectors(),
                 r.consistency(),
-                JsonCodec.shardSelector(r.json()))) {
-      arr.add(JsonCodec.record(p));
+                ValueJson.shardSelector(r.json()))) {
+      arr.add(ReadJson.record(p));
     }
     return RestResponse.ok(arr, r.startedNanos());
   }
 
   private RestResponse getPoint(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
-    PointId id = JsonCodec.parsePointId(r.path("id"));
+    PointId id = ValueJson.parsePointId(r.path("id"));
     if (id == null) {
       throw new RequestException.Malformed(
           "Path deserialize error: `" + r.path("id") + "` is not an unsigned integer or a UUID");
@@ -242,19 +244,19 @@ final class PointRoutes implements RouteFamily {
     if (found.isEmpty()) {
       throw new StorageException.NotFound("No point with id " + id + " found");
     }
-    return RestResponse.ok(JsonCodec.record(found.getFirst()), r.startedNanos());
+    return RestResponse.ok(ReadJson.record(found.getFirst()), r.startedNanos());
   }
 
   private RestResponse search(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
     ArrayNode arr = Json.MAPPER.createArrayNode();
-    SearchRequest search = JsonCodec.search(r.json());
+    SearchRequest search = ReadJson.search(r.json());
     StrictMode.of(dispatcher, name).query(Queries.nearest(search));
     for (ScoredPoint p :
         dispatcher
             .points()
-            .search(name, search, r.consistency(), JsonCodec.shardSelector(r.json()))) {
-      arr.add(JsonCodec.scoredPoint(p));
+            .search(name, search, r.consistency(), ValueJson.shardSelector(r.json()))) {
+      arr.add(ReadJson.scoredPoint(p));
     }
     return RestResponse.ok(arr, r.startedNanos());
   }
@@ -263,7 +265,7 @@ final class PointRoutes implements RouteFamily {
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
     for (ScoredPoint p : queryOne(Handlers.target(dispatcher, r), r.json(), r)) {
-      arr.add(JsonCodec.scoredPoint(p));
+      arr.add(ReadJson.scoredPoint(p));
     }
     return RestResponse.ok(o, r.startedNanos());
   }
@@ -277,7 +279,7 @@ final class PointRoutes implements RouteFamily {
       String name, JsonNode body, RestRequest r, Function<JsonNode, Queries.Request> decode) {
     Queries.Request request = decode.apply(body);
     StrictMode.of(dispatcher, name).query(request);
-    return Queries.run(dispatcher, name, request, r.consistency(), JsonCodec.shardSelector(body));
+    return Queries.run(dispatcher, name, request, r.consistency(), ValueJson.shardSelector(body));
   }
 
   /**
@@ -287,8 +289,8 @@ final class PointRoutes implements RouteFamily {
       RestRequest r, Function<JsonNode, Queries.Request> decode, boolean query) {
     String name = Handlers.target(dispatcher, r);
     JsonNode body = r.json();
-    var shards = JsonCodec.shardSelector(body);
-    JsonCodec.GroupsParams g = JsonCodec.groups(body, query);
+    var shards = ValueJson.shardSelector(body);
+    ReadJson.GroupsParams g = ReadJson.groups(body, query);
     var request = decode.apply(body);
     StrictMode.of(dispatcher, name).query(request);
     ObjectNode o = Json.MAPPER.createObjectNode();
@@ -305,24 +307,24 @@ final class PointRoutes implements RouteFamily {
             r.consistency(),
             shards)) {
       ObjectNode out = groups.addObject();
-      out.set("id", JsonCodec.json(group.id()));
+      out.set("id", ValueJson.json(group.id()));
       ArrayNode hits = out.putArray("hits");
-      group.hits().forEach(h -> hits.add(JsonCodec.scoredPoint(h)));
+      group.hits().forEach(h -> hits.add(ReadJson.scoredPoint(h)));
       if (group.lookup() != null) {
-        out.set("lookup", JsonCodec.record(group.lookup()));
+        out.set("lookup", ReadJson.record(group.lookup()));
       }
     }
     return RestResponse.ok(o, r.startedNanos());
   }
 
   private static final Function<JsonNode, Queries.Request> SEARCH =
-      body -> Queries.nearest(JsonCodec.search(body));
+      body -> Queries.nearest(ReadJson.search(body));
 
   /** {@code POST /points/recommend} and {@code /points/discover}: a list of ScoredPoint. */
   private RestResponse points(RestRequest r, Function<JsonNode, Queries.Request> decode) {
     ArrayNode arr = Json.MAPPER.createArrayNode();
     queryOne(Handlers.target(dispatcher, r), r.json(), r, decode)
-        .forEach(p -> arr.add(JsonCodec.scoredPoint(p)));
+        .forEach(p -> arr.add(ReadJson.scoredPoint(p)));
     return RestResponse.ok(arr, r.startedNanos());
   }
 
@@ -330,18 +332,18 @@ final class PointRoutes implements RouteFamily {
   private RestResponse pointsBatch(RestRequest r, Function<JsonNode, Queries.Request> decode) {
     String name = Handlers.target(dispatcher, r);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    List<JsonNode> items = JsonCodec.batchItems(r.json(), "searches");
+    List<JsonNode> items = PointWriteJson.batchItems(r.json(), "searches");
     StrictMode.of(dispatcher, name).searchBatch(items.size());
     for (var item : items) {
       ArrayNode hits = out.addArray();
-      queryOne(name, item, r, decode).forEach(p -> hits.add(JsonCodec.scoredPoint(p)));
+      queryOne(name, item, r, decode).forEach(p -> hits.add(ReadJson.scoredPoint(p)));
     }
     return RestResponse.ok(out, r.startedNanos());
   }
 
   private RestResponse scroll(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
-    JsonCodec.Scroll q = JsonCodec.scroll(r.json());
+    ReadJson.Scroll q = ReadJson.scroll(r.json());
     StrictMode.of(dispatcher, name).read(q.filter(), (long) q.limit());
     if (q.orderBy() != null) {
       ObjectNode o = Json.MAPPER.createObjectNode();
@@ -356,8 +358,8 @@ final class PointRoutes implements RouteFamily {
               q.withPayload(),
               q.withVectors(),
               r.consistency(),
-              JsonCodec.shardSelector(r.json()))) {
-        arr.add(JsonCodec.record(p.record(), p.value()));
+              ValueJson.shardSelector(r.json()))) {
+        arr.add(ReadJson.record(p.record(), p.value()));
       }
       o.putNull("next_page_offset");
       return RestResponse.ok(o, r.startedNanos());
@@ -373,26 +375,26 @@ final class PointRoutes implements RouteFamily {
                 q.withPayload(),
                 q.withVectors(),
                 r.consistency(),
-                JsonCodec.shardSelector(r.json()));
+                ValueJson.shardSelector(r.json()));
     ObjectNode o = Json.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("points");
-    page.points().forEach(p -> arr.add(JsonCodec.record(p)));
+    page.points().forEach(p -> arr.add(ReadJson.record(p)));
     o.set(
         "next_page_offset",
-        page.nextOffset() == null ? Json.MAPPER.nullNode() : JsonCodec.pointId(page.nextOffset()));
+        page.nextOffset() == null ? Json.MAPPER.nullNode() : ValueJson.pointId(page.nextOffset()));
     return RestResponse.ok(o, r.startedNanos());
   }
 
   private RestResponse countPoints(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
-    var filter = JsonCodec.countFilter(r.json());
+    var filter = ReadJson.countFilter(r.json());
     StrictMode.of(dispatcher, name).read(filter, null);
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put(
         "count",
         dispatcher
             .points()
-            .count(name, filter, r.consistency(), JsonCodec.shardSelector(r.json())));
+            .count(name, filter, r.consistency(), ValueJson.shardSelector(r.json())));
     return RestResponse.ok(o, r.startedNanos());
   }
 }

@@ -46,9 +46,9 @@ final class QueryJson {
     ObjectNode o = object(body, "");
     return new Queries.Request(
         stage(o, ""),
-        JsonCodec.offset(o),
-        JsonCodec.withPayload(o.get("with_payload"), WithPayload.NONE),
-        JsonCodec.withVectors(JsonCodec.vectorSelector(o), WithVectors.NONE));
+        ReadJson.offset(o),
+        ReadJson.withPayload(o.get("with_payload"), WithPayload.NONE),
+        ReadJson.withVectors(ReadJson.vectorSelector(o), WithVectors.NONE));
   }
 
   /** A {@code RecommendRequest} ({@code POST /points/recommend}). */
@@ -83,15 +83,15 @@ final class QueryJson {
             query,
             using(o),
             FilterJson.parse(o.get("filter"), "filter"),
-            JsonCodec.hnswEf(o),
-            JsonCodec.exact(o),
+            ReadJson.hnswEf(o),
+            ReadJson.exact(o),
             optFloat(o, "score_threshold"),
-            JsonCodec.limit(o, true),
+            ReadJson.limit(o, true),
             lookup(o),
             QuantizationJson.params(o)),
-        JsonCodec.offset(o),
-        JsonCodec.withPayload(o.get("with_payload"), WithPayload.NONE),
-        JsonCodec.withVectors(JsonCodec.vectorSelector(o), WithVectors.NONE));
+        ReadJson.offset(o),
+        ReadJson.withPayload(o.get("with_payload"), WithPayload.NONE),
+        ReadJson.withVectors(ReadJson.vectorSelector(o), WithVectors.NONE));
   }
 
   /** One level of a query: the request itself or a {@code Prefetch}. */
@@ -114,10 +114,10 @@ final class QueryJson {
         query(o.get("query"), path + "query"),
         using(o),
         FilterJson.parse(o.get("filter"), path + "filter"),
-        JsonCodec.hnswEf(o),
-        JsonCodec.exact(o),
+        ReadJson.hnswEf(o),
+        ReadJson.exact(o),
         optFloat(o, "score_threshold"),
-        JsonCodec.limit(o, false),
+        ReadJson.limit(o, false),
         lookup(o),
         QuantizationJson.params(o));
   }
@@ -171,7 +171,7 @@ final class QueryJson {
       return new Queries.Query.Context(pairs(o.get("context"), path + ".context"));
     }
     if (o.has("order_by")) {
-      var by = JsonCodec.orderBy(o.get("order_by"));
+      var by = ReadJson.orderBy(o.get("order_by"));
       if (by == null) {
         throw new RequestException.Malformed(
             "Format error in JSON body: `" + path + ".order_by` must name a payload key");
@@ -306,24 +306,24 @@ final class QueryJson {
           "Json deserialize error: missing vector input at " + path);
     }
     if (n.isArray() && !n.isEmpty() && n.get(0).isArray()) {
-      return new Queries.Example.Multi(JsonCodec.multiVector(n, path));
+      return new Queries.Example.Multi(VectorJson.multiVector(n, path));
     }
     if (n.isArray()) {
-      return new Queries.Example.Vector(JsonCodec.denseVector(n, path));
+      return new Queries.Example.Vector(VectorJson.denseVector(n, path));
     }
     if (n.isObject()) {
       if (n.has("indices")) {
-        return new Queries.Example.Sparse(JsonCodec.sparseVector(n, path));
+        return new Queries.Example.Sparse(VectorJson.sparseVector(n, path));
       }
       if (n.has("text")) {
-        return new Queries.Example.Sparse(JsonCodec.document(n, path, true));
+        return new Queries.Example.Sparse(VectorJson.document(n, path, true));
       }
       if (n.has("image") || n.has("object")) {
         throw new RequestException.Unsupported(
             "Bad request: inference (documents, images, objects) is not supported: send vectors");
       }
     }
-    return new Queries.Example.Point(JsonCodec.pointId(n, path));
+    return new Queries.Example.Point(ValueJson.pointId(n, path));
   }
 
   private static List<Queries.Example> examples(JsonNode n, String path) {

@@ -143,7 +143,7 @@ final class ServiceRoutes implements RouteFamily {
         ObjectNode c = list.addObject();
         c.put("vectors", info.pointsCount() * info.config().vectors().size());
         c.put("optimizers_status", "ok");
-        c.set("params", JsonCodec.collectionInfo(info).at("/config/params"));
+        c.set("params", CollectionInfoJson.collectionInfo(info).at("/config/params"));
         c.set("vectors_memory", vectorsMemory(info.config()));
       }
     }

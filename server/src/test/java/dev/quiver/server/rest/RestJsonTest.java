@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-class JsonCodecTest {
+class RestJsonTest {
   private static com.fasterxml.jackson.databind.JsonNode j(String s) {
     return Json.parse(s.getBytes(StandardCharsets.UTF_8));
   }
@@ -62,10 +62,11 @@ class JsonCodecTest {
                             + "\"hnsw_config\":{\"m\":40000}}")))
         .isInstanceOf(RequestException.Invalid.class)
         .hasMessageContaining("value 40000 invalid, must be from 0 to 32767");
-    assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":-5,\"vector\":[1]}]}")))
+    assertThatThrownBy(() -> PointWriteJson.upsert(j("{\"points\":[{\"id\":-5,\"vector\":[1]}]}")))
         .isInstanceOf(RequestException.Malformed.class)
         .hasMessageContaining("points[0].id");
-    assertThatThrownBy(() -> JsonCodec.upsert(j("{\"points\":[{\"id\":1,\"vector\":[1,\"x\"]}]}")))
+    assertThatThrownBy(
+            () -> PointWriteJson.upsert(j("{\"points\":[{\"id\":1,\"vector\":[1,\"x\"]}]}")))
         .isInstanceOf(RequestException.Malformed.class)
         .hasMessageContaining("points[0].vector[1]");
     assertThatThrownBy(
@@ -98,13 +99,13 @@ class JsonCodecTest {
 
   @Test
   void idsAreUnsignedIntegersOrUuids() {
-    assertThat(JsonCodec.parsePointId("18446744073709551615")).isEqualTo(PointId.of(-1L));
+    assertThat(ValueJson.parsePointId("18446744073709551615")).isEqualTo(PointId.of(-1L));
     UUID u = UUID.randomUUID();
-    assertThat(JsonCodec.parsePointId(u.toString())).isEqualTo(PointId.of(u));
-    assertThat(JsonCodec.parsePointId(u.toString().replace("-", ""))).isEqualTo(PointId.of(u));
-    assertThat(JsonCodec.parsePointId("-1")).isNull();
-    assertThat(JsonCodec.parsePointId("abc")).isNull();
-    assertThat(JsonCodec.pointId(PointId.of(-1L)).asText()).isEqualTo("18446744073709551615");
+    assertThat(ValueJson.parsePointId(u.toString())).isEqualTo(PointId.of(u));
+    assertThat(ValueJson.parsePointId(u.toString().replace("-", ""))).isEqualTo(PointId.of(u));
+    assertThat(ValueJson.parsePointId("-1")).isNull();
+    assertThat(ValueJson.parsePointId("abc")).isNull();
+    assertThat(ValueJson.pointId(PointId.of(-1L)).asText()).isEqualTo("18446744073709551615");
   }
 
   @Test
@@ -112,20 +113,19 @@ class JsonCodecTest {
     var node =
         j(
             "{\"a\":1,\"b\":2.5,\"c\":\"x\",\"d\":[true,null],\"e\":{\"f\":{}},\"big\":18446744073709551615}");
-    Value v = JsonCodec.value(node);
+    Value v = ValueJson.value(node);
     assertThat(((Value.Struct) v).fields().get("a")).isEqualTo(new Value.Int(1));
     assertThat(((Value.Struct) v).fields().get("big")).isInstanceOf(Value.Double.class);
     String doc = "{\"a\":1,\"b\":2.5,\"c\":\"x\",\"d\":[true,null],\"e\":{\"f\":{}}}";
-    assertThat(JsonCodec.json(JsonCodec.value(j(doc))).toString()).isEqualTo(doc);
+    assertThat(ValueJson.json(ValueJson.value(j(doc))).toString()).isEqualTo(doc);
   }
 
   @Test
   void selectorsFollowQdrantDefaults() {
-    var search =
-        JsonCodec.search(j("{\"vector\":{\"name\":\"img\",\"vector\":[1,2]},\"limit\":3}"));
+    var search = ReadJson.search(j("{\"vector\":{\"name\":\"img\",\"vector\":[1,2]},\"limit\":3}"));
     assertThat(search.vectorName()).isEqualTo("img");
     assertThat(search.withPayload().enabled()).isFalse();
-    var retrieve = JsonCodec.retrieve(j("{\"ids\":[1],\"with_vectors\":[\"img\"]}"));
+    var retrieve = ReadJson.retrieve(j("{\"ids\":[1],\"with_vectors\":[\"img\"]}"));
     assertThat(retrieve.withPayload().enabled()).isTrue();
     assertThat(retrieve.withVectors().wants("img")).isTrue();
     assertThat(retrieve.withVectors().wants("other")).isFalse();
