@@ -71,8 +71,8 @@ public final class FormulaRescore {
     for (Condition c : formula.conditions()) {
       Set<PointId> matching = new HashSet<>();
       Filter only =
-          Queries.and(
-              Queries.ids(union.keySet()), new Filter(List.of(c), List.of(), List.of(), null));
+          QueryFilters.and(
+              QueryFilters.ids(union.keySet()), new Filter(List.of(c), List.of(), List.of(), null));
       for (PointRecord r :
           dispatcher
               .points()

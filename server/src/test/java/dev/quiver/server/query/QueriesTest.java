@@ -160,7 +160,9 @@ public class QueriesTest {
                 p -> {
                   float pos = Math.max(sim(p, 1), sim(p, 2));
                   float neg = sim(p, 3);
-                  return pos > neg ? Queries.scaledSigmoid(pos) : -Queries.scaledSigmoid(neg);
+                  return pos > neg
+                      ? ExampleScores.scaledSigmoid(pos)
+                      : -ExampleScores.scaledSigmoid(neg);
                 },
                 Set.of(1L, 2L, 3L),
                 10));
@@ -243,7 +245,7 @@ public class QueriesTest {
                 p -> {
                   int rank =
                       (sim(p, 11) > sim(p, 12) ? 1 : -1) + (sim(p, 13) > sim(p, 14) ? 1 : -1);
-                  return rank + Queries.scaledSigmoid(sim(p, 10));
+                  return rank + ExampleScores.scaledSigmoid(sim(p, 10));
                 },
                 Set.of(10L, 11L, 12L, 13L, 14L),
                 10));

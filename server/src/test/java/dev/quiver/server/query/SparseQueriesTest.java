@@ -155,7 +155,9 @@ public class SparseQueriesTest {
                 p -> {
                   float pos = sim(p, 4);
                   float neg = sim(p, 5);
-                  return pos > neg ? Queries.scaledSigmoid(pos) : -Queries.scaledSigmoid(neg);
+                  return pos > neg
+                      ? ExampleScores.scaledSigmoid(pos)
+                      : -ExampleScores.scaledSigmoid(neg);
                 },
                 Set.of(4L, 5L),
                 10));
@@ -190,7 +192,7 @@ public class SparseQueriesTest {
         .usingElementComparator((a, b) -> Math.abs(a - b) < 1e-4f ? 0 : Float.compare(a, b))
         .containsExactlyElementsOf(
             bruteForce(
-                p -> (sim(p, 11) > sim(p, 12) ? 1 : -1) + Queries.scaledSigmoid(sim(p, 10)),
+                p -> (sim(p, 11) > sim(p, 12) ? 1 : -1) + ExampleScores.scaledSigmoid(sim(p, 10)),
                 Set.of(10L, 11L, 12L),
                 10));
     var context = run(new Queries.Query.Context(List.of(new Queries.Pair(id(20), id(21)))), 5);
