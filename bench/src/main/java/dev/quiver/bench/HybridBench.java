@@ -73,24 +73,24 @@ public final class HybridBench {
                 .setLimit(10)
                 .build());
       }
-      LoadGen.Call denseCall =
-          r -> LoadGen.done(t.grpc().queryAsync(dense.get(r.nextInt(dense.size()))));
-      LoadGen.Call hybridCall =
-          r -> LoadGen.done(t.grpc().queryAsync(hybrid.get(r.nextInt(hybrid.size()))));
+      ClosedLoop.Call denseCall =
+          r -> ClosedLoop.done(t.grpc().queryAsync(dense.get(r.nextInt(dense.size()))));
+      ClosedLoop.Call hybridCall =
+          r -> ClosedLoop.done(t.grpc().queryAsync(hybrid.get(r.nextInt(hybrid.size()))));
       // a fresh server compiles its hot paths first: warm both until they have settled
       for (int i = 0; i < 3; i++) {
-        LoadGen.measure(denseCall, 8, seconds, -1 - i);
-        LoadGen.measure(hybridCall, 8, seconds, -1 - i);
+        ClosedLoop.measure(denseCall, 8, seconds, -1 - i);
+        ClosedLoop.measure(hybridCall, 8, seconds, -1 - i);
       }
       double denseSum = 0;
       double hybridSum = 0;
       long errors = 0;
       for (int round = 0; round < ROUNDS; round++) {
         boolean denseFirst = round % 2 == 0; // each goes first in every other round
-        LoadGen.Sample d = denseFirst ? LoadGen.measure(denseCall, 8, seconds, round) : null;
-        LoadGen.Sample h = LoadGen.measure(hybridCall, 8, seconds, round);
+        ClosedLoop.Sample d = denseFirst ? ClosedLoop.measure(denseCall, 8, seconds, round) : null;
+        ClosedLoop.Sample h = ClosedLoop.measure(hybridCall, 8, seconds, round);
         if (d == null) {
-          d = LoadGen.measure(denseCall, 8, seconds, round);
+          d = ClosedLoop.measure(denseCall, 8, seconds, round);
         }
         denseSum += d.qps();
         hybridSum += h.qps();

@@ -1,9 +1,5 @@
 package dev.quiver.bench;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionMetaOp;
 import dev.quiver.storage.CollectionRegistry;
@@ -26,11 +22,6 @@ import io.qdrant.client.QueryFactory;
 import io.qdrant.client.ValueFactory;
 import io.qdrant.client.grpc.Common;
 import io.qdrant.client.grpc.Points;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,11 +33,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import javax.imageio.ImageIO;
 
 /**
  * End-to-end load generator: starts a Quiver server as its own process on 127.0.0.1 (the server
@@ -79,24 +68,17 @@ public final class LoadGen {
         : Arrays.stream(only.split(",")).map(String::strip).toList();
   }
 
-  private record Case(String mode, String api, String op, int clients) {}
+  record Case(String mode, String api, String op, int clients) {}
 
-  private record Stats(double qps, double p50, double p99, double p999, long errors) {
+  record Stats(double qps, double p50, double p99, double p999, long errors) {
     /** The requests of several runs of one case as one measurement. */
-    static Stats of(List<Sample> runs) {
+    static Stats of(List<ClosedLoop.Sample> runs) {
       long[] took = runs.stream().flatMapToLong(r -> Arrays.stream(r.took())).toArray();
       Arrays.sort(took);
-      double seconds = runs.stream().mapToDouble(Sample::seconds).sum();
-      long errors = runs.stream().mapToLong(Sample::errors).sum();
+      double seconds = runs.stream().mapToDouble(ClosedLoop.Sample::seconds).sum();
+      long errors = runs.stream().mapToLong(ClosedLoop.Sample::errors).sum();
       return new Stats(
           took.length / seconds, pct(took, 0.50), pct(took, 0.99), pct(took, 0.999), errors);
-    }
-  }
-
-  /** One run: each request's latency in nanoseconds, over {@code seconds}. */
-  record Sample(long[] took, double seconds, long errors) {
-    double qps() {
-      return took.length / seconds;
     }
   }
 
@@ -176,7 +158,7 @@ public final class LoadGen {
       }
       inProcess.close();
     }
-    report(results);
+    LoadReport.report(results);
     if (targets != null) {
       targets.print();
     }
@@ -189,7 +171,7 @@ public final class LoadGen {
           upsert.qps() * 256);
     }
     Path png = Path.of("target", "load.png").toAbsolutePath();
-    chart(results, png);
+    LoadReport.chart(results, png);
     System.out.println("chart: " + png);
     System.exit(0);
   }
@@ -208,8 +190,8 @@ public final class LoadGen {
     try {
       for (LoadTarget t : List.of(now, then)) {
         load(t);
-        measure(call(t, "grpc", "search"), 8, 5, 0);
-        measure(call(t, "rest", "search"), 8, 5, 0);
+        ClosedLoop.measure(call(t, "grpc", "search"), 8, 5, 0);
+        ClosedLoop.measure(call(t, "rest", "search"), 8, 5, 0);
       }
       for (String api : List.of("grpc", "rest")) {
         double sumNow = 0;
@@ -221,9 +203,9 @@ public final class LoadGen {
           double b = 0;
           for (int half = 0; half < 2; half++) {
             if ((half == 0) == nowFirst) {
-              a = measure(call(now, api, "search"), 8, seconds, round).qps();
+              a = ClosedLoop.measure(call(now, api, "search"), 8, seconds, round).qps();
             } else {
-              b = measure(call(then, api, "search"), 8, seconds, round).qps();
+              b = ClosedLoop.measure(call(then, api, "search"), 8, seconds, round).qps();
             }
           }
           sumNow += a;
@@ -277,9 +259,9 @@ public final class LoadGen {
       LoadTarget t = server.target();
       load(t);
       // a fresh server process compiles its hot paths first: warm both APIs before measuring
-      measure(call(t, "grpc", "search"), 8, 5, 0);
-      measure(call(t, "rest", "search"), 8, 5, 0);
-      measure(call(t, "grpc", "filtered"), 8, 2, 0);
+      ClosedLoop.measure(call(t, "grpc", "search"), 8, 5, 0);
+      ClosedLoop.measure(call(t, "rest", "search"), 8, 5, 0);
+      ClosedLoop.measure(call(t, "grpc", "filtered"), 8, 2, 0);
       System.out.println(mode + ": loaded and warmed up");
       o = new Opened(server, t);
       opened.put(mode, o);
@@ -298,14 +280,14 @@ public final class LoadGen {
    * gives its own ratios; the ratio reported is that of the sums.
    */
   private record Targets(
-      List<Sample> engine,
-      List<Sample> grpc,
-      List<Sample> rest,
-      List<Sample> secure,
-      List<Sample> grpcUpserts,
-      List<Sample> restUpserts,
-      List<Sample> grpcBulk,
-      List<Sample> restBulk) {
+      List<ClosedLoop.Sample> engine,
+      List<ClosedLoop.Sample> grpc,
+      List<ClosedLoop.Sample> rest,
+      List<ClosedLoop.Sample> secure,
+      List<ClosedLoop.Sample> grpcUpserts,
+      List<ClosedLoop.Sample> restUpserts,
+      List<ClosedLoop.Sample> grpcBulk,
+      List<ClosedLoop.Sample> restBulk) {
     static final int ROUNDS = 3;
 
     static Targets measure(InProcess inProcess, LoadTarget plain, LoadTarget secure, int seconds)
@@ -363,8 +345,8 @@ public final class LoadGen {
         LoadTarget plain,
         String op,
         boolean drain,
-        List<Sample> grpc,
-        List<Sample> rest,
+        List<ClosedLoop.Sample> grpc,
+        List<ClosedLoop.Sample> rest,
         int seconds)
         throws Exception {
       for (int round = 0; round < ROUNDS; round++) {
@@ -400,8 +382,8 @@ public final class LoadGen {
           Locale.ROOT, "%.0f / %.0f = %.2f (%s)", sa / a.size(), sb / b.size(), sa / sb, out);
     }
 
-    private static List<Double> qps(List<Sample> runs) {
-      return runs.stream().map(Sample::qps).toList();
+    private static List<Double> qps(List<ClosedLoop.Sample> runs) {
+      return runs.stream().map(ClosedLoop.Sample::qps).toList();
     }
 
     void print() {
@@ -523,7 +505,8 @@ public final class LoadGen {
   }
 
   /** The same collection and searches called on the storage engine in this process. */
-  private record InProcess(CollectionRegistry registry, Call search) implements AutoCloseable {
+  private record InProcess(CollectionRegistry registry, ClosedLoop.Call search)
+      implements AutoCloseable {
     static InProcess open(Path dir) throws Exception {
       var registry = Storage.open(dir);
       var config =
@@ -553,7 +536,7 @@ public final class LoadGen {
       }
       c.writer().flush();
       c.writer().awaitIndexed();
-      Call search =
+      ClosedLoop.Call search =
           rr ->
               CompletableFuture.completedFuture(
                   c.reader()
@@ -569,8 +552,8 @@ public final class LoadGen {
       return new InProcess(registry, search);
     }
 
-    Sample measure(int seconds) throws Exception {
-      return LoadGen.measure(search, 8, seconds, 1);
+    ClosedLoop.Sample measure(int seconds) throws Exception {
+      return ClosedLoop.measure(search, 8, seconds, 1);
     }
 
     @Override
@@ -609,32 +592,7 @@ public final class LoadGen {
     throw new IllegalStateException("the collection was not indexed within 300 s");
   }
 
-  /** One request: started on the calling thread, done when the future completes. */
-  interface Call {
-    CompletableFuture<?> start(Random r) throws Exception;
-  }
-
-  /** The future of a call of the official client. */
-  static <T> CompletableFuture<T> done(ListenableFuture<T> f) {
-    CompletableFuture<T> out = new CompletableFuture<>();
-    Futures.addCallback(
-        f,
-        new FutureCallback<T>() {
-          @Override
-          public void onSuccess(T v) {
-            out.complete(v);
-          }
-
-          @Override
-          public void onFailure(Throwable e) {
-            out.completeExceptionally(e);
-          }
-        },
-        MoreExecutors.directExecutor());
-    return out;
-  }
-
-  static Call call(LoadTarget t, String api, String op) {
+  static ClosedLoop.Call call(LoadTarget t, String api, String op) {
     boolean grpc = api.equals("grpc");
     return switch (op) {
       case "search", "filtered" -> {
@@ -665,7 +623,7 @@ public final class LoadGen {
         yield r -> {
           int k = r.nextInt(pool);
           return grpc
-              ? done(t.grpc().queryAsync(messages[k]))
+              ? ClosedLoop.done(t.grpc().queryAsync(messages[k]))
               : t.sendAsync("/collections/load/points/query", "POST", bodies[k]);
         };
       }
@@ -683,17 +641,18 @@ public final class LoadGen {
                         .setVectors(vectorMessage(from + i, r))
                         .putPayload("bucket", ValueFactory.value((from + i) % 10)));
               }
-              return done(t.grpc().upsertAsync(b.build()));
+              return ClosedLoop.done(t.grpc().upsertAsync(b.build()));
             }
             return t.sendAsync(
                 "/collections/" + collection + "/points?wait=true", "PUT", points(from, 256, r));
           };
-      case "floor" -> r -> grpc ? done(t.grpc().healthCheckAsync()) : t.sendAsync("/", "GET", null);
+      case "floor" ->
+          r -> grpc ? ClosedLoop.done(t.grpc().healthCheckAsync()) : t.sendAsync("/", "GET", null);
       case "scroll" ->
           r -> {
             long offset = r.nextInt(LOADED - 200);
             if (grpc) {
-              return done(
+              return ClosedLoop.done(
                   t.grpc()
                       .scrollAsync(
                           Points.ScrollPoints.newBuilder()
@@ -711,208 +670,13 @@ public final class LoadGen {
     };
   }
 
-  private static Sample run(LoadTarget t, Case c, int seconds) throws Exception {
-    return measure(call(t, c.api(), c.op()), c.clients(), seconds, c.hashCode());
-  }
-
-  /**
-   * {@code clients} closed-loop clients calling {@code call} for {@code seconds} after a warm-up:
-   * each has one request in flight and starts the next when it completes. A call that completes on
-   * the caller (in-process, REST over a blocking keep-alive connection) keeps its client thread;
-   * one that completes later (the gRPC client's futures) starts the next request on the thread that
-   * completed it, the client channel's event loop — as an asynchronous application does, and
-   * without waking a blocked thread per request on the cores the server uses too.
-   */
-  static Sample measure(Call call, int clients, int seconds, int seed) throws Exception {
-    var flags = new Flags();
-    CountDownLatch done = new CountDownLatch(clients);
-    List<Client> all = new ArrayList<>();
-    for (int i = 0; i < clients; i++) {
-      Client c = new Client(call, new Random(i * 7919L + seed), flags, done);
-      all.add(c);
-      Thread.ofPlatform().start(c::next);
-    }
-    Thread.sleep(Math.min(2000, seconds * 400L)); // warm-up
-    flags.measuring = true;
-    long start = System.nanoTime();
-    Thread.sleep(seconds * 1000L);
-    flags.measuring = false;
-    long elapsed = System.nanoTime() - start;
-    flags.stop = true;
-    done.await(120, TimeUnit.SECONDS);
-    long[] took = all.stream().flatMapToLong(c -> Arrays.stream(c.took, 0, c.count)).toArray();
-    return new Sample(took, elapsed / 1e9, all.stream().mapToLong(c -> c.errors).sum());
-  }
-
-  private static final class Flags {
-    volatile boolean measuring;
-    volatile boolean stop;
-  }
-
-  /** One closed-loop client: its fields are only touched by the request chain it runs. */
-  private static final class Client {
-    private final Call call;
-    private final Random random;
-    private final Flags flags;
-    private final CountDownLatch done;
-    long[] took = new long[1 << 16];
-    int count;
-    long errors;
-
-    Client(Call call, Random random, Flags flags, CountDownLatch done) {
-      this.call = call;
-      this.random = random;
-      this.flags = flags;
-      this.done = done;
-    }
-
-    /** Issues requests until one completes later or the run stops. */
-    void next() {
-      while (!flags.stop) {
-        long t0 = System.nanoTime();
-        CompletableFuture<?> f;
-        try {
-          f = call.start(random);
-        } catch (Exception e) {
-          errors++;
-          continue;
-        }
-        if (!f.isDone()) {
-          f.whenComplete(
-              (v, e) -> {
-                finished(t0, e == null);
-                next();
-              });
-          return;
-        }
-        finished(t0, !f.isCompletedExceptionally());
-      }
-      done.countDown();
-    }
-
-    private void finished(long t0, boolean ok) {
-      if (!ok) {
-        errors++;
-      } else if (flags.measuring) {
-        if (count == took.length) {
-          took = Arrays.copyOf(took, count * 2);
-        }
-        took[count++] = System.nanoTime() - t0;
-      }
-    }
+  private static ClosedLoop.Sample run(LoadTarget t, Case c, int seconds) throws Exception {
+    return ClosedLoop.measure(call(t, c.api(), c.op()), c.clients(), seconds, c.hashCode());
   }
 
   private static double pct(long[] sorted, double q) {
     return sorted.length == 0
         ? 0
         : sorted[(int) Math.min(sorted.length - 1, sorted.length * q)] / 1e6;
-  }
-
-  // ---- reporting ----
-
-  private static void report(Map<Case, Stats> results) {
-    System.out.println();
-    System.out.println(
-        "| api | operation | clients | mode | req/s | p50 ms | p99 ms | p99.9 ms | errors | vs plain |");
-    System.out.println("|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
-    results.forEach(
-        (c, s) -> {
-          Stats plain = results.get(new Case("plain", c.api(), c.op(), c.clients()));
-          System.out.printf(
-              Locale.ROOT,
-              "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %d | %.2f |%n",
-              c.api(),
-              c.op(),
-              c.clients(),
-              c.mode(),
-              s.qps(),
-              s.p50(),
-              s.p99(),
-              s.p999(),
-              s.errors(),
-              plain == null ? Double.NaN : s.qps() / plain.qps());
-        });
-    // REST against gRPC, same operation, clients and mode
-    System.out.println();
-    System.out.println("| operation | clients | mode | REST / gRPC |");
-    System.out.println("|---|---:|---|---:|");
-    results.forEach(
-        (c, s) -> {
-          if (c.api().equals("rest")) {
-            Stats g = results.get(new Case(c.mode(), "grpc", c.op(), c.clients()));
-            if (g == null) {
-              return;
-            }
-            System.out.printf(
-                Locale.ROOT,
-                "| %s | %d | %s | %.2f |%n",
-                c.op(),
-                c.clients(),
-                c.mode(),
-                s.qps() / g.qps());
-          }
-        });
-  }
-
-  /** Grouped bars: one group per (api, operation, clients), one bar per mode. */
-  private static void chart(Map<Case, Stats> results, Path png) throws Exception {
-    List<String> groups = new ArrayList<>();
-    for (Case c : results.keySet()) {
-      String g = c.api() + " " + c.op() + " " + c.clients();
-      if (!groups.contains(g)) {
-        groups.add(g);
-      }
-    }
-    String[] modes = {"plain", "tls", "tls+jwt"};
-    Color[] colors = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868)};
-    int w = 60 + groups.size() * 48;
-    int h = 520;
-    var img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, w, h);
-    double max = results.values().stream().mapToDouble(Stats::qps).max().orElse(1);
-    double logMax = Math.log10(Math.max(10, max));
-    int top = 40;
-    int bottom = h - 130;
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-    g.drawString("Quiver end-to-end requests/s (log scale) by API, operation, clients", 10, 20);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-    for (int p = 1; p <= Math.ceil(logMax); p++) {
-      int y = bottom - (int) ((bottom - top) * p / logMax);
-      g.setColor(new Color(0xDDDDDD));
-      g.drawLine(50, y, w - 10, y);
-      g.setColor(Color.DARK_GRAY);
-      g.drawString(String.format(Locale.ROOT, "%,d", (long) Math.pow(10, p)), 5, y + 4);
-    }
-    for (int i = 0; i < groups.size(); i++) {
-      String[] parts = groups.get(i).split(" ");
-      int x0 = 55 + i * 48;
-      for (int m = 0; m < modes.length; m++) {
-        Stats s = results.get(new Case(modes[m], parts[0], parts[1], Integer.parseInt(parts[2])));
-        if (s == null) {
-          continue;
-        }
-        int bh = (int) ((bottom - top) * Math.log10(Math.max(1, s.qps())) / logMax);
-        g.setColor(colors[m]);
-        g.fillRect(x0 + m * 13, bottom - bh, 12, bh);
-      }
-      var t = g.getTransform();
-      g.rotate(Math.toRadians(60), x0, bottom + 8);
-      g.setColor(Color.BLACK);
-      g.drawString(groups.get(i), x0, bottom + 8);
-      g.setTransform(t);
-    }
-    for (int m = 0; m < modes.length; m++) {
-      g.setColor(colors[m]);
-      g.fillRect(w - 220 + m * 70, 28, 10, 10);
-      g.setColor(Color.BLACK);
-      g.drawString(modes[m], w - 206 + m * 70, 37);
-    }
-    g.dispose();
-    Files.createDirectories(png.getParent());
-    ImageIO.write(img, "png", png.toFile());
   }
 }

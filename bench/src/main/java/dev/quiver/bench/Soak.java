@@ -54,7 +54,7 @@ public final class Soak {
     try {
       LoadTarget t = server.target();
       LoadGen.load(t);
-      LoadGen.Call[] mix = {
+      ClosedLoop.Call[] mix = {
         LoadGen.call(t, "grpc", "search"),
         LoadGen.call(t, "grpc", "search"),
         LoadGen.call(t, "grpc", "search"),
