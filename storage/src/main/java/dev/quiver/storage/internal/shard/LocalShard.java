@@ -24,7 +24,6 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import dev.quiver.storage.internal.files.Archives;
 import dev.quiver.storage.internal.files.Codec;
-import dev.quiver.storage.internal.files.FileFormat;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.payload.Filters;
 import dev.quiver.storage.internal.payload.PayloadIndexes;
@@ -39,16 +38,11 @@ import dev.quiver.storage.internal.vector.Epochs;
 import dev.quiver.storage.internal.wal.Wal;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,7 +54,6 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.apache.logging.log4j.LogManager;
 
@@ -69,8 +62,9 @@ import org.apache.logging.log4j.LogManager;
  * operation is logged before it is applied, checkpoints bound the log, and opening the shard loads
  * the last checkpoint and replays the log after it. This class owns the shard's state and its write
  * path (validation through {@link VectorChecks}, apply, checkpoints, snapshots); the reads are
- * {@link ShardSearch}'s. Thread-safe: writes are serialised on {@code writeLock}; reads run
- * lock-free over concurrent maps of immutable {@link Stored} entries.
+ * {@link ShardSearch}'s, the layout of its files {@link ShardFiles}'. Thread-safe: writes are
+ * serialised on {@code writeLock}; reads run lock-free over concurrent maps of immutable {@link
+ * Stored} entries.
  */
 public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable {
 
@@ -100,6 +94,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
 
   private final ShardSearch reads = new ShardSearch(this);
   private final Path dir;
+  private final ShardFiles files;
   private long checkpointed; // guarded by writeLock
 
   /** A checkpoint is taken once the WAL holds more segments than this, at least. */
@@ -142,7 +137,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
    * @param externalLog no WAL: the shard's operations are kept by a Raft log
    */
   public LocalShard(Path dir, CollectionConfig config, boolean externalLog, IndexThreads threads) {
-    this(dir, config, externalLog, threads, new PayloadLog(dir.resolve(PAYLOAD_DIR)));
+    this(dir, config, externalLog, threads, new PayloadLog(dir.resolve(ShardFiles.PAYLOAD_DIR)));
   }
 
   /** As above, with its payloads on disk in {@code payloadLog} (tests size its chunks). */
@@ -157,7 +152,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     this.config = config;
     this.dir = dir;
     this.payloadLog = payloadLog;
-    List<String> names = vectorDirs(dir, config);
+    this.files = new ShardFiles(dir, config);
     if (Checkpoint.exists(dir)) {
       long[] applied = {0};
       Checkpoint.read(
@@ -174,7 +169,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
                 HnswIndex.skip(graph); // a vector deleted since
                 return;
               }
-              newSpace(names, name, size).index.read(graph);
+              newSpace(name, size).index.read(graph);
             }
 
             @Override
@@ -183,7 +178,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
               SparseSpace space =
                   params == null
                       ? new SparseSpace(SparseVectorParams.DEFAULT, null)
-                      : new SparseSpace(params, sparseIndexDir(name));
+                      : new SparseSpace(params, files.sparseIndexDir(name));
               space.read(in);
               if (params != null) { // else a sparse vector deleted since: read past it
                 sparseSpaces.put(name, space);
@@ -224,7 +219,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       if (e.getValue().multivector()) {
         multiSpaces.computeIfAbsent(e.getKey(), k -> new MultiSpace(e.getValue()));
       } else if (!spaces.containsKey(e.getKey())) {
-        newSpace(names, e.getKey(), 0);
+        newSpace(e.getKey(), 0);
       }
     }
     spaces.values().forEach(VectorSpace::restored);
@@ -234,7 +229,8 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         .sparseVectors()
         .forEach(
             (name, p) ->
-                sparseSpaces.computeIfAbsent(name, k -> new SparseSpace(p, sparseIndexDir(name))));
+                sparseSpaces.computeIfAbsent(
+                    name, k -> new SparseSpace(p, files.sparseIndexDir(name))));
     this.wal =
         Wal.open(
             dir.resolve("wal"),
@@ -242,58 +238,13 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             (opNum, body) -> replay(dir, opNum, body));
   }
 
-  /** The vector directories' names by number ({@code vectors/names}). */
-  private List<String> vectorDirNames;
-
-  /** The name of a deleted vector's number ("" is the unnamed vector's). */
-  private static final String DELETED = "\u0000";
-
-  /**
-   * The names of the vector directories by number, from {@code vectors/names}; a shard written
-   * before that file numbered them in name order. Names new to the shard are appended.
-   */
-  private List<String> vectorDirs(Path dir, CollectionConfig config) {
-    Path file = dir.resolve("vectors").resolve("names");
-    List<String> names = new ArrayList<>();
-    boolean changed = !Files.exists(file);
-    if (!changed) {
-      try {
-        names.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new StorageException.Io("cannot read " + file + ": " + e.getMessage(), e);
-      }
-    }
-    for (String name : new TreeMap<>(config.vectors()).keySet()) {
-      if (!names.contains(name)) {
-        names.add(name); // without the file: name order, as shards numbered them before it
-        changed = true;
-      }
-    }
-    vectorDirNames = names;
-    if (changed) {
-      writeVectorDirs(); // written only when it changes, not at every open
-    }
-    return names;
-  }
-
-  private void writeVectorDirs() {
-    Path file = dir.resolve("vectors").resolve("names");
-    try {
-      Files.createDirectories(file.getParent());
-    } catch (IOException e) {
-      throw new StorageException.Io("cannot create " + file.getParent() + ": " + e.getMessage(), e);
-    }
-    byte[] body = String.join("\n", vectorDirNames).getBytes(StandardCharsets.UTF_8);
-    FileFormat.replace(file, ch -> ch.write(ByteBuffer.wrap(body)));
-  }
-
   /** Opens the space of vector {@code name} (its directory numbered in {@code vectors/names}). */
-  private VectorSpace newSpace(List<String> names, String name, int restoredSize) {
+  private VectorSpace newSpace(String name, int restoredSize) {
     VectorParams params = config.vectors().get(name);
     VectorSpace space =
         new VectorSpace(
-            dir.resolve("vectors").resolve(String.valueOf(names.indexOf(name))),
-            dir.resolve(GRAPH_DIR).resolve(String.valueOf(names.indexOf(name))),
+            files.vectorDir(name),
+            files.graphDir(name),
             params,
             params.hnswOr(config.hnsw()),
             config.optimizers().indexingThreshold(),
@@ -378,22 +329,11 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         checkpointed = -1; // force a fresh checkpoint even when nothing changed since the last
         checkpoint();
         wal.force();
-        try (var files = Files.walk(dir)) {
+        try (var walked = Files.walk(dir)) {
           // rebuilt at open: sparse indexes from the vectors, graph and payload files from the
           // checkpoint
-          Path sparse = dir.resolve(SPARSE_INDEX_DIR);
-          Path graphs = dir.resolve(GRAPH_DIR);
-          Path payloads = dir.resolve(PAYLOAD_DIR);
           for (Path f :
-              files
-                  .filter(
-                      f ->
-                          Files.isRegularFile(f)
-                              && !f.startsWith(sparse)
-                              && !f.startsWith(graphs)
-                              && !f.startsWith(payloads))
-                  .sorted()
-                  .toList()) {
+              walked.filter(f -> Files.isRegularFile(f) && !files.derived(f)).sorted().toList()) {
             String name = prefix + dir.relativize(f).toString().replace('\\', '/');
             long length = Files.size(f);
             for (VectorSpace space : spaces.values()) {
@@ -409,36 +349,18 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
               parts.add(new Part(name, link, length));
             } catch (UnsupportedOperationException | IOException linkRefused) {
               // this file system has no hard links: the file is copied now, under the lock
-              copyPrefix(zip, name, f, length);
+              ShardFiles.copyPrefix(zip, name, f, length);
             }
           }
         }
       }
       for (Part p : parts) {
-        copyPrefix(zip, p.name(), p.source(), p.length());
+        ShardFiles.copyPrefix(zip, p.name(), p.source(), p.length());
       }
     } finally {
       epochs.exit(token);
       Archives.deleteRecursively(links);
     }
-  }
-
-  private static void copyPrefix(ZipOutputStream zip, String name, Path f, long length)
-      throws IOException {
-    zip.putNextEntry(new ZipEntry(name));
-    try (var in = Files.newInputStream(f)) {
-      byte[] buf = new byte[1 << 16];
-      long left = length;
-      while (left > 0) {
-        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-        if (n < 0) {
-          break;
-        }
-        zip.write(buf, 0, n);
-        left -= n;
-      }
-    }
-    zip.closeEntry();
   }
 
   private void replay(Path dir, long opNum, byte[] body) {
@@ -490,11 +412,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
           multiSpaces.computeIfAbsent(name, k -> new MultiSpace(e.getValue()));
         } else if (!spaces.containsKey(name)) { // a named vector added: an empty space
           config = next;
-          if (!vectorDirNames.contains(name)) {
-            vectorDirNames.add(name);
-            writeVectorDirs();
-          }
-          newSpace(vectorDirNames, name, 0);
+          newSpace(name, 0);
         }
       }
       next.sparseVectors()
@@ -503,7 +421,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
                 SparseSpace sparse = sparseSpaces.get(name);
                 if (sparse == null) {
                   // a sparse vector added
-                  sparseSpaces.put(name, new SparseSpace(params, sparseIndexDir(name)));
+                  sparseSpaces.put(name, new SparseSpace(params, files.sparseIndexDir(name)));
                 } else {
                   sparse.params(params);
                 }
@@ -555,31 +473,10 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     VectorSpace space = spaces.remove(name);
     dropSlots(name);
     space.close();
-    int number = vectorDirNames.indexOf(name);
-    vectorDirNames.set(number, DELETED); // the number is not reused
-    writeVectorDirs();
-    try {
-      Archives.deleteRecursively(dir.resolve("vectors").resolve(String.valueOf(number)));
-      Archives.deleteRecursively(dir.resolve(GRAPH_DIR).resolve(String.valueOf(number)));
-    } catch (IOException e) {
-      LogManager.getLogger(LocalShard.class)
-          .warn("cannot delete the files of deleted vector {}: {}", name, e.toString());
-    }
+    files.deleteVector(name);
     checkpointed = -1;
     checkpoint();
   }
-
-  /** Where on-disk sparse indexes keep their files: derived data, left out of snapshots. */
-  private static final String SPARSE_INDEX_DIR = "sparse-index";
-
-  /**
-   * Where the HNSW graphs keep their working files: derived data (each graph is in the checkpoint),
-   * left out of snapshots.
-   */
-  private static final String GRAPH_DIR = "graph";
-
-  /** Where the payload log keeps its files: working storage, left out of snapshots. */
-  static final String PAYLOAD_DIR = "payloads";
 
   /**
    * Gives up the payload chunks that are mostly dead: their live payloads are appended again (the
@@ -592,19 +489,6 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     if (!victims.isEmpty()) {
       points.replaceAll((id, s) -> s.movedOff(victims, payloadLog));
       payloadLog.drop(victims);
-    }
-  }
-
-  /**
-   * The directory of sparse vector {@code name}'s on-disk index: named by a hash of the name, which
-   * may hold any character.
-   */
-  private Path sparseIndexDir(String name) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-      return dir.resolve(SPARSE_INDEX_DIR).resolve(HexFormat.of().formatHex(h, 0, 12));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -55,7 +55,7 @@ class OnDiskPayloadTest {
         config,
         false,
         new IndexThreads(),
-        new PayloadLog(dir.resolve(LocalShard.PAYLOAD_DIR), 8192, 4096));
+        new PayloadLog(dir.resolve(ShardFiles.PAYLOAD_DIR), 8192, 4096));
   }
 
   private static Value.Struct payload(int id, int round) {
@@ -86,7 +86,7 @@ class OnDiskPayloadTest {
   }
 
   private long payloadFiles() throws Exception {
-    try (Stream<Path> files = Files.list(dir.resolve(LocalShard.PAYLOAD_DIR))) {
+    try (Stream<Path> files = Files.list(dir.resolve(ShardFiles.PAYLOAD_DIR))) {
       return files.count();
     }
   }
