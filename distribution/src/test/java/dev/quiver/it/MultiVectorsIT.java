@@ -1,6 +1,7 @@
 package dev.quiver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -11,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * Multivectors over REST as late-interaction (ColBERT) users send them: a dense vector for the
  * first stage and a multivector with {@code max_sim} for reranking, points with lists of vectors,
  * reads, a query by a multivector, the reranking pattern (a dense prefetch, then the multivector
- * query among its results), Qdrant's errors, and the data across a restart. Every answer is checked
- * against the OpenAPI document.
+ * query among its results), recommendations by multivector examples, Qdrant's errors, and the data
+ * across a restart. Every answer is checked against the OpenAPI document.
  */
 class MultiVectorsIT extends SingleNodeFixture {
 
@@ -72,6 +73,33 @@ class MultiVectorsIT extends SingleNodeFixture {
     // the prefetch keeps 1..5 (smallest i); among them MaxSim prefers the largest i
     assertThat(ids(reranked)).containsExactly(5L, 4L);
     assertThat(reranked.get(0).get("score").floatValue()).isEqualTo(6f);
+
+    // recommend by multivectors, as Qdrant scores them: average_vector joins the positive rows
+    // with the negative rows negated ([[10,0,0],[0,1,0],[-1,0,0],[0,-1,0]]): MaxSim 10i + 1
+    JsonNode recommended =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/m/points/query",
+                "{\"query\":{\"recommend\":{\"positive\":[10],\"negative\":[1]}},"
+                    + "\"using\":\"colbert\",\"limit\":3}")
+            .result()
+            .get("points");
+    assertThat(ids(recommended)).containsExactly(9L, 8L, 7L);
+    assertThat(recommended.get(0).get("score").floatValue()).isEqualTo(91f);
+    // best_score: the sigmoid of the best positive MaxSim, 10i + 1 (against i + 1 for the negative)
+    JsonNode best =
+        rest.call(
+                "POST",
+                C + "/points/query",
+                "/collections/m/points/query",
+                "{\"query\":{\"recommend\":{\"positive\":[10],\"negative\":[1],"
+                    + "\"strategy\":\"best_score\"}},\"using\":\"colbert\",\"limit\":2}")
+            .result()
+            .get("points");
+    assertThat(ids(best)).containsExactly(9L, 8L);
+    assertThat(best.get(0).get("score").floatValue())
+        .isCloseTo(0.5f * (91f / 92f + 1f), within(1e-6f));
 
     // a multivector for a single vector, and the other way round: 400
     assertThat(

@@ -17,7 +17,6 @@ import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.ScoredPoint;
-import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
@@ -176,7 +175,7 @@ final class QueryRun {
       return scored(new VectorKind.Sparse(s.using()), s, filter, among, limit);
     }
     if (params(s.using()).multivector()) {
-      return multiScored(s, filter, among, limit);
+      return scored(new VectorKind.Multi(s.using(), params(s.using())), s, filter, among, limit);
     }
     return scored(new VectorKind.Dense(s.using(), params(s.using())), s, filter, among, limit);
   }
@@ -214,77 +213,6 @@ final class QueryRun {
         return rescore(kind, s, QueryFilters.without(restricted, excluded), scorer, among, limit);
       }
     }
-  }
-
-  /**
-   * A query by a multivector: the nearest points by MaxSim to the given rows, a single vector, or a
-   * point's multivector (the reranking stage of a prefetch). Other queries of multivectors are
-   * refused by name.
-   */
-  private List<ScoredPoint> multiScored(Stage s, Filter filter, Set<PointId> among, int limit) {
-    if (!(s.query() instanceof Query.Nearest n) || n.mmr() != null) {
-      throw new StorageException.BadInput(
-          "Bad request: multivector `"
-              + s.using()
-              + "` can be queried by nearest only (recommend, discover, context and mmr"
-              + " queries of multivectors are not supported yet)");
-    }
-    Set<PointId> excluded = new LinkedHashSet<>();
-    float[] target =
-        switch (n.target()) {
-          case Example.Multi m -> m.flat();
-          case Example.Vector v -> v.vector();
-          case Example.Sparse _ ->
-              throw new StorageException.BadInput(
-                  "Wrong input: vector `"
-                      + s.using()
-                      + "` is a multivector; a sparse vector was given");
-          case Example.Point p -> new Example.Multi(pointRows(s, p.id(), excluded)).flat();
-        };
-    Filter restricted = among == null ? filter : QueryFilters.and(filter, QueryFilters.ids(among));
-    return dispatcher
-        .points()
-        .search(
-            collection,
-            new SearchRequest(
-                s.using(),
-                target,
-                limit,
-                0,
-                s.scoreThreshold(),
-                WithPayload.NONE,
-                WithVectors.NONE,
-                null,
-                true,
-                QueryFilters.without(restricted, excluded)),
-            consistency,
-            shards);
-  }
-
-  /** A point's multivector, read from the stage's lookup location (then excluded if local). */
-  private float[][] pointRows(Stage s, PointId id, Set<PointId> excluded) {
-    Lookup lookup = s.lookup();
-    String source = lookup == null ? collection : dispatcher.catalog().resolve(lookup.collection());
-    String name = lookup == null || lookup.vector() == null ? s.using() : lookup.vector();
-    for (PointRecord r :
-        dispatcher
-            .points()
-            .retrieve(
-                source,
-                List.of(id),
-                WithPayload.NONE,
-                WithVectors.only(List.of(name)),
-                consistency,
-                lookup == null ? shards : ShardSelector.ALL)) {
-      float[][] rows = r.multiVectors() == null ? null : r.multiVectors().get(name);
-      if (rows != null) {
-        if (lookup == null) {
-          excluded.add(id);
-        }
-        return rows;
-      }
-    }
-    throw new StorageException.NotFound("No point with id " + id + " found");
   }
 
   /**
@@ -423,7 +351,7 @@ final class QueryRun {
         candidates(kind, s, filter, scorer.attract(), among, limit);
     List<ScoredPoint> out = new ArrayList<>(candidates.size());
     for (ScoredPoint p : candidates.values()) {
-      V v = kind.stored(p.vectors(), p.sparseVectors());
+      V v = kind.stored(p.vectors(), p.sparseVectors(), p.multiVectors());
       if (v == null) {
         continue;
       }
@@ -513,8 +441,8 @@ final class QueryRun {
     float[] relevance = new float[n];
     for (int i = 0; i < n; i++) {
       ScoredPoint c = candidates.get(i);
-      vectors.add(kind.stored(c.vectors(), c.sparseVectors()));
-      relevance[i] = kind.similarity(query, vectors.get(i));
+      vectors.add(kind.stored(c.vectors(), c.sparseVectors(), c.multiVectors()));
+      relevance[i] = kind.similarity(vectors.get(i), query);
     }
     float lambda = 1f - mmr.diversity();
     float[] closest = new float[n];
@@ -624,7 +552,7 @@ final class QueryRun {
                     WithVectors.only(List.of(sourceVector)),
                     consistency,
                     stage.lookup() == null ? shards : ShardSelector.ALL)) {
-          V v = kind.stored(r.vectors(), r.sparseVectors(), sourceVector);
+          V v = kind.stored(r.vectors(), r.sparseVectors(), r.multiVectors(), sourceVector);
           if (v != null) {
             stored.put(r.id(), v);
           }

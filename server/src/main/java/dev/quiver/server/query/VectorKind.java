@@ -8,30 +8,39 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 /**
- * How a stage's vectors are read, checked, compared, combined and searched, dense or sparse: the
- * vector arithmetic of the example-based queries (recommend, discover, context, relevance
- * feedback). Its cases are immutable.
+ * How a stage's vectors are read, checked, compared, combined and searched, dense, sparse or
+ * multivectors: the vector arithmetic of the example-based queries (recommend, discover, context,
+ * relevance feedback). Its cases are immutable.
  */
-sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse {
+sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse, VectorKind.Multi {
   /** A vector given in the request; refused when it is of the other kind. */
   V given(Example e);
 
   /** The vector named {@code name} among a point's vectors, or null. */
-  V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse, String name);
+  V stored(
+      Map<String, float[]> dense,
+      Map<String, SparseVector> sparse,
+      Map<String, float[][]> multi,
+      String name);
 
   /** The stage's own vector among a point's vectors, or null. */
-  V stored(Map<String, float[]> dense, Map<String, SparseVector> sparse);
+  V stored(
+      Map<String, float[]> dense, Map<String, SparseVector> sparse, Map<String, float[][]> multi);
 
   /** Checked and made ready for {@link #similarity}. */
   V prepare(V v);
 
-  /** Larger is more similar. */
-  float similarity(V a, V b);
+  /**
+   * How similar a candidate is to an example (or to the query), larger is more similar; the example
+   * is the query side where the comparison is not symmetric (MaxSim).
+   */
+  float similarity(V candidate, V example);
 
   V average(List<V> vs);
 
@@ -72,13 +81,19 @@ sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse {
 
     @Override
     public float[] stored(
-        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
+        Map<String, float[]> dense,
+        Map<String, SparseVector> sparse,
+        Map<String, float[][]> multi,
+        String name) {
       return dense == null ? null : dense.get(name);
     }
 
     @Override
-    public float[] stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
-      return stored(dense, sparse, using);
+    public float[] stored(
+        Map<String, float[]> dense,
+        Map<String, SparseVector> sparse,
+        Map<String, float[][]> multi) {
+      return stored(dense, sparse, multi, using);
     }
 
     @Override
@@ -155,13 +170,19 @@ sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse {
 
     @Override
     public SparseVector stored(
-        Map<String, float[]> dense, Map<String, SparseVector> sparse, String name) {
+        Map<String, float[]> dense,
+        Map<String, SparseVector> sparse,
+        Map<String, float[][]> multi,
+        String name) {
       return sparse == null ? null : sparse.get(name);
     }
 
     @Override
-    public SparseVector stored(Map<String, float[]> dense, Map<String, SparseVector> sparse) {
-      return stored(dense, sparse, using);
+    public SparseVector stored(
+        Map<String, float[]> dense,
+        Map<String, SparseVector> sparse,
+        Map<String, float[][]> multi) {
+      return stored(dense, sparse, multi, using);
     }
 
     @Override
@@ -211,6 +232,119 @@ sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse {
         Filter filter) {
       return SearchRequest.sparse(
           using, target, limit, 0, threshold, WithPayload.NONE, with, exact, filter);
+    }
+  }
+
+  /**
+   * Multivectors, compared as Qdrant does: MaxSim, each row of the example (the query side) matched
+   * with its most similar row of the candidate, the similarities summed. Averaging examples joins
+   * their rows, and moving away from negative examples joins their rows negated (Qdrant's {@code
+   * average_vector} for multivectors); candidates are searched by each attracting example.
+   */
+  record Multi(String using, VectorParams params) implements VectorKind<float[][]> {
+    @Override
+    public float[][] given(Example e) {
+      return switch (e) {
+        case Example.Multi x -> x.rows();
+        case Example.Vector x -> new float[][] {x.vector()};
+        case Example.Sparse _ ->
+            throw new StorageException.BadInput(
+                "Wrong input: vector `" + using + "` is a multivector; a sparse vector was given");
+        case Example.Point _ -> throw new IllegalStateException("a point is read, not given");
+      };
+    }
+
+    @Override
+    public float[][] stored(
+        Map<String, float[]> dense,
+        Map<String, SparseVector> sparse,
+        Map<String, float[][]> multi,
+        String name) {
+      return multi == null ? null : multi.get(name);
+    }
+
+    @Override
+    public float[][] stored(
+        Map<String, float[]> dense,
+        Map<String, SparseVector> sparse,
+        Map<String, float[][]> multi) {
+      return stored(dense, sparse, multi, using);
+    }
+
+    @Override
+    public float[][] prepare(float[][] rows) {
+      if (rows.length == 0) {
+        throw new StorageException.BadInput("Wrong input: a multivector needs at least one vector");
+      }
+      float[][] out = new float[rows.length][];
+      for (int i = 0; i < rows.length; i++) {
+        if (rows[i].length != params.size()) {
+          throw new StorageException.BadInput(
+              "Vector dimension error: expected dim: " + params.size() + ", got " + rows[i].length);
+        }
+        out[i] = params.distance().prepare(rows[i]);
+      }
+      return out;
+    }
+
+    @Override
+    public float similarity(float[][] candidate, float[][] example) {
+      float sum = 0;
+      for (float[] q : example) {
+        float best = Float.NEGATIVE_INFINITY;
+        for (float[] d : candidate) {
+          best = Math.max(best, params.distance().similarity(q, d));
+        }
+        sum += best;
+      }
+      return sum;
+    }
+
+    @Override
+    public float[][] average(List<float[][]> vs) {
+      List<float[]> rows = new ArrayList<>();
+      vs.forEach(v -> rows.addAll(List.of(v)));
+      return rows.toArray(new float[0][]);
+    }
+
+    @Override
+    public float[][] awayFrom(float[][] pos, float[][] neg) {
+      float[][] out = Arrays.copyOf(pos, pos.length + neg.length);
+      for (int i = 0; i < neg.length; i++) {
+        float[] r = new float[neg[i].length];
+        for (int d = 0; d < r.length; d++) {
+          r[d] = -neg[i][d];
+        }
+        out[pos.length + i] = r;
+      }
+      return out;
+    }
+
+    @Override
+    public List<float[][]> attract(List<float[][]> attracting, List<float[][]> all) {
+      return attracting;
+    }
+
+    @Override
+    public SearchRequest request(
+        float[][] target,
+        int limit,
+        Float threshold,
+        WithVectors with,
+        Integer hnswEf,
+        boolean exact,
+        Filter filter) {
+      return new SearchRequest(
+          using,
+          new Example.Multi(target).flat(),
+          limit,
+          0,
+          threshold,
+          WithPayload.NONE,
+          with,
+          hnswEf,
+          exact,
+          filter);
     }
   }
 }

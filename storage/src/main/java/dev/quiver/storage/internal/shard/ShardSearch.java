@@ -288,10 +288,14 @@ public final class ShardSearch {
     String name = request.vectorName();
     SparseSpace space = shard.sparseSpaces.get(name);
     if (space == null) {
+      VectorParams params = shard.config.vectors().get(name);
       throw new StorageException.BadInput(
-          shard.config.vectors().containsKey(name)
-              ? "Wrong input: vector `" + name + "` is dense; a sparse vector was given"
-              : "Not existing vector name error: " + name);
+          params == null
+              ? "Not existing vector name error: " + name
+              : "Wrong input: vector `"
+                  + name
+                  + (params.multivector() ? "` is a multivector" : "` is dense")
+                  + "; a sparse vector was given");
     }
     int keep = (int) Math.max(1, Math.min((long) request.limit() + request.offset(), space.live()));
     Filter filter = request.filter();
