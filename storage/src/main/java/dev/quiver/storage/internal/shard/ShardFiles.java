@@ -6,6 +6,7 @@ import dev.quiver.storage.internal.files.Archives;
 import dev.quiver.storage.internal.files.FileFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +23,10 @@ import org.apache.logging.log4j.LogManager;
 /**
  * Where a shard keeps its files under its directory, and which of them are its data: {@code wal/},
  * {@code checkpoint.bin}, the vectors of each dense vector in {@code vectors/N/} (N from the
- * numbering in {@code vectors/names}, which only grows: a deleted vector's number is never reused),
- * and the derived working files a snapshot leaves out because opening rebuilds them: the HNSW
- * graphs ({@code graph/N/}, each graph is in the checkpoint), the sparse indexes ({@code
+ * numbering in {@code vectors/names}, which only grows: a deleted vector's number is never reused;
+ * a self-checking file of magic {@code QVNM}, version 1, whose plain-text predecessor is read and
+ * rewritten), and the derived working files a snapshot leaves out because opening rebuilds them:
+ * the HNSW graphs ({@code graph/N/}, each graph is in the checkpoint), the sparse indexes ({@code
  * sparse-index/}, from the vectors) and the payload log ({@code payloads/}, from the checkpoint).
  * Not thread-safe: the shard calls it under its write lock (and while opening).
  */
@@ -40,6 +42,11 @@ final class ShardFiles {
 
   /** The name of a deleted vector's number ("" is the unnamed vector's). */
   private static final String DELETED = "\u0000";
+
+  /** {@code vectors/names}: the names one a line, in the shared self-checking format. */
+  static final int NAMES_MAGIC = 0x51564E4D; // "QVNM"
+
+  private static final int NAMES_VERSION = 1;
 
   private final Path dir;
 
@@ -57,11 +64,7 @@ final class ShardFiles {
     List<String> names = new ArrayList<>();
     boolean changed = !Files.exists(file);
     if (!changed) {
-      try {
-        names.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new StorageException.Io("cannot read " + file + ": " + e.getMessage(), e);
-      }
+      changed = readNames(file, names); // a file of the plain format is rewritten with a header
     }
     for (String name : new TreeMap<>(config.vectors()).keySet()) {
       if (!names.contains(name)) {
@@ -150,6 +153,31 @@ final class ShardFiles {
     return n;
   }
 
+  /**
+   * Reads {@code vectors/names} into {@code names}; true when it was in the plain format of shards
+   * written before the file had a header (one name a line), which the caller then rewrites.
+   */
+  private static boolean readNames(Path file, List<String> names) {
+    byte[] head = new byte[4];
+    try (var in = Files.newInputStream(file)) {
+      int n = in.readNBytes(head, 0, 4);
+      boolean framed =
+          n == 4 && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt() == NAMES_MAGIC;
+      if (!framed) {
+        names.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+        return true;
+      }
+    } catch (IOException e) {
+      throw new StorageException.Io("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    String body =
+        new String(FileFormat.read(file, NAMES_MAGIC, NAMES_VERSION), StandardCharsets.UTF_8);
+    if (!body.isEmpty()) {
+      names.addAll(List.of(body.split("\n", -1)));
+    }
+    return false;
+  }
+
   private Path namesFile() {
     return dir.resolve("vectors").resolve("names");
   }
@@ -162,6 +190,6 @@ final class ShardFiles {
       throw new StorageException.Io("cannot create " + file.getParent() + ": " + e.getMessage(), e);
     }
     byte[] body = String.join("\n", vectorDirNames).getBytes(StandardCharsets.UTF_8);
-    FileFormat.replace(file, ch -> ch.write(ByteBuffer.wrap(body)));
+    FileFormat.writeAtomically(file, NAMES_MAGIC, NAMES_VERSION, body);
   }
 }
