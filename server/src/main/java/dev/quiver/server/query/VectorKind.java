@@ -29,9 +29,14 @@ sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse, Vect
       Map<String, float[][]> multi,
       String name);
 
+  /** The name of the stage's vector. */
+  String using();
+
   /** The stage's own vector among a point's vectors, or null. */
-  V stored(
-      Map<String, float[]> dense, Map<String, SparseVector> sparse, Map<String, float[][]> multi);
+  default V stored(
+      Map<String, float[]> dense, Map<String, SparseVector> sparse, Map<String, float[][]> multi) {
+    return stored(dense, sparse, multi, using());
+  }
 
   /** Checked and made ready for {@link #similarity}. */
   V prepare(V v);
@@ -86,14 +91,6 @@ sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse, Vect
         Map<String, float[][]> multi,
         String name) {
       return dense == null ? null : dense.get(name);
-    }
-
-    @Override
-    public float[] stored(
-        Map<String, float[]> dense,
-        Map<String, SparseVector> sparse,
-        Map<String, float[][]> multi) {
-      return stored(dense, sparse, multi, using);
     }
 
     @Override
@@ -178,14 +175,6 @@ sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse, Vect
     }
 
     @Override
-    public SparseVector stored(
-        Map<String, float[]> dense,
-        Map<String, SparseVector> sparse,
-        Map<String, float[][]> multi) {
-      return stored(dense, sparse, multi, using);
-    }
-
-    @Override
     public SparseVector prepare(SparseVector v) {
       return v;
     }
@@ -261,14 +250,6 @@ sealed interface VectorKind<V> permits VectorKind.Dense, VectorKind.Sparse, Vect
         Map<String, float[][]> multi,
         String name) {
       return multi == null ? null : multi.get(name);
-    }
-
-    @Override
-    public float[][] stored(
-        Map<String, float[]> dense,
-        Map<String, SparseVector> sparse,
-        Map<String, float[][]> multi) {
-      return stored(dense, sparse, multi, using);
     }
 
     @Override

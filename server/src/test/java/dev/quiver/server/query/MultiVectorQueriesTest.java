@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.Dispatchers;
-import dev.quiver.cluster.ReadConsistency;
-import dev.quiver.cluster.ShardSelector;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
@@ -20,8 +18,6 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
-import dev.quiver.storage.WithPayload;
-import dev.quiver.storage.WithVectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,8 +41,6 @@ class MultiVectorQueriesTest {
   private static final int N = 200;
   private static final int DIM = 3;
   private static final long SEED = 20261203L;
-  private static final Comparator<Float> CLOSE =
-      (a, b) -> Math.abs(a - b) < 1e-4f ? 0 : Float.compare(a, b);
 
   @TempDir Path dir;
   private Dispatcher dispatcher;
@@ -92,20 +86,7 @@ class MultiVectorQueriesTest {
   }
 
   private List<ScoredPoint> run(Queries.Query query, int limit) {
-    return Queries.run(
-        dispatcher,
-        "c",
-        new Queries.Request(
-            new Queries.Stage(List.of(), query, "m", null, null, false, null, limit, null),
-            0,
-            WithPayload.NONE,
-            WithVectors.NONE),
-        ReadConsistency.ONE,
-        ShardSelector.ALL);
-  }
-
-  private static Queries.Example id(long id) {
-    return new Queries.Example.Point(new PointId.Num(id));
+    return ExampleQueries.run(dispatcher, "m", query, limit);
   }
 
   /** MaxSim: each row of {@code query} with its best row of {@code candidate}, summed. */
@@ -130,16 +111,7 @@ class MultiVectorQueriesTest {
   }
 
   private List<Float> bruteForce(ToDoubleFunction<PointId> score, Set<Long> examples, int limit) {
-    return rows.keySet().stream()
-        .filter(id -> !examples.contains(((PointId.Num) id).value()))
-        .map(id -> (float) score.applyAsDouble(id))
-        .sorted(Comparator.reverseOrder())
-        .limit(limit)
-        .toList();
-  }
-
-  private static List<Float> scores(List<ScoredPoint> points) {
-    return points.stream().map(ScoredPoint::score).toList();
+    return ExampleQueries.bruteForce(rows, score, examples, limit);
   }
 
   @Test
@@ -147,19 +119,23 @@ class MultiVectorQueriesTest {
     var sum =
         run(
             new Queries.Query.Recommend(
-                List.of(id(1), id(2)), List.of(id(3)), Queries.Strategy.SUM_SCORES),
+                List.of(ExampleQueries.id(1), ExampleQueries.id(2)),
+                List.of(ExampleQueries.id(3)),
+                Queries.Strategy.SUM_SCORES),
             10);
-    assertThat(scores(sum))
-        .usingElementComparator(CLOSE)
+    assertThat(ExampleQueries.scores(sum))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(
             bruteForce(p -> sim(p, 1) + sim(p, 2) - sim(p, 3), Set.of(1L, 2L, 3L), 10));
     var best =
         run(
             new Queries.Query.Recommend(
-                List.of(id(4)), List.of(id(5)), Queries.Strategy.BEST_SCORE),
+                List.of(ExampleQueries.id(4)),
+                List.of(ExampleQueries.id(5)),
+                Queries.Strategy.BEST_SCORE),
             10);
-    assertThat(scores(best))
-        .usingElementComparator(CLOSE)
+    assertThat(ExampleQueries.scores(best))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(
             bruteForce(
                 p -> {
@@ -191,10 +167,12 @@ class MultiVectorQueriesTest {
     var avg =
         run(
             new Queries.Query.Recommend(
-                List.of(id(6), id(7)), List.of(id(8)), Queries.Strategy.AVERAGE_VECTOR),
+                List.of(ExampleQueries.id(6), ExampleQueries.id(7)),
+                List.of(ExampleQueries.id(8)),
+                Queries.Strategy.AVERAGE_VECTOR),
             5);
-    assertThat(scores(avg))
-        .usingElementComparator(CLOSE)
+    assertThat(ExampleQueries.scores(avg))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(
             bruteForce(p -> maxSim(rows.get(p), query), Set.of(6L, 7L, 8L), 5));
   }
@@ -202,22 +180,30 @@ class MultiVectorQueriesTest {
   @Test
   void discoverContextMmrAndAPointsOwnRows() {
     var discover =
-        run(new Queries.Query.Discover(id(10), List.of(new Queries.Pair(id(11), id(12)))), 10);
-    assertThat(scores(discover))
-        .usingElementComparator(CLOSE)
+        run(
+            new Queries.Query.Discover(
+                ExampleQueries.id(10),
+                List.of(new Queries.Pair(ExampleQueries.id(11), ExampleQueries.id(12)))),
+            10);
+    assertThat(ExampleQueries.scores(discover))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(
             bruteForce(
                 p -> (sim(p, 11) > sim(p, 12) ? 1 : -1) + ExampleScores.scaledSigmoid(sim(p, 10)),
                 Set.of(10L, 11L, 12L),
                 10));
-    var context = run(new Queries.Query.Context(List.of(new Queries.Pair(id(20), id(21)))), 5);
+    var context =
+        run(
+            new Queries.Query.Context(
+                List.of(new Queries.Pair(ExampleQueries.id(20), ExampleQueries.id(21)))),
+            5);
     assertThat(context).hasSize(5);
     assertThat(context.getFirst().score()).isLessThanOrEqualTo(0f);
 
     // nearest to a point's multivector: the point itself left out, MaxSim with its rows as query
-    var nearest = run(new Queries.Query.Nearest(id(30), null), 5);
-    assertThat(scores(nearest))
-        .usingElementComparator(CLOSE)
+    var nearest = run(new Queries.Query.Nearest(ExampleQueries.id(30), null), 5);
+    assertThat(ExampleQueries.scores(nearest))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(bruteForce(p -> sim(p, 30), Set.of(30L), 5));
 
     // MMR: the most relevant first, then diversity among the 20 nearest

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.cluster.Dispatcher;
-import dev.quiver.cluster.ReadConsistency;
-import dev.quiver.cluster.ShardSelector;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
@@ -20,8 +18,6 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
-import dev.quiver.storage.WithPayload;
-import dev.quiver.storage.WithVectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,20 +85,7 @@ public class SparseQueriesTest {
   }
 
   private List<ScoredPoint> run(Queries.Query query, int limit) {
-    return Queries.run(
-        dispatcher,
-        "c",
-        new Queries.Request(
-            new Queries.Stage(List.of(), query, "s", null, null, false, null, limit, null),
-            0,
-            WithPayload.NONE,
-            WithVectors.NONE),
-        ReadConsistency.ONE,
-        ShardSelector.ALL);
-  }
-
-  private static Queries.Example id(long id) {
-    return new Queries.Example.Point(new PointId.Num(id));
+    return ExampleQueries.run(dispatcher, "s", query, limit);
   }
 
   private float sim(PointId a, long b) {
@@ -128,28 +111,28 @@ public class SparseQueriesTest {
         .toList();
   }
 
-  private static List<Float> scores(List<ScoredPoint> points) {
-    return points.stream().map(ScoredPoint::score).toList();
-  }
-
   @Test
   void recommendationsScoreBySparseDotProducts() {
     var sum =
         run(
             new Queries.Query.Recommend(
-                List.of(id(1), id(2)), List.of(id(3)), Queries.Strategy.SUM_SCORES),
+                List.of(ExampleQueries.id(1), ExampleQueries.id(2)),
+                List.of(ExampleQueries.id(3)),
+                Queries.Strategy.SUM_SCORES),
             10);
-    assertThat(scores(sum))
-        .usingElementComparator((a, b) -> Math.abs(a - b) < 1e-4f ? 0 : Float.compare(a, b))
+    assertThat(ExampleQueries.scores(sum))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(
             bruteForce(p -> sim(p, 1) + sim(p, 2) - sim(p, 3), Set.of(1L, 2L, 3L), 10));
     var best =
         run(
             new Queries.Query.Recommend(
-                List.of(id(4)), List.of(id(5)), Queries.Strategy.BEST_SCORE),
+                List.of(ExampleQueries.id(4)),
+                List.of(ExampleQueries.id(5)),
+                Queries.Strategy.BEST_SCORE),
             10);
-    assertThat(scores(best))
-        .usingElementComparator((a, b) -> Math.abs(a - b) < 1e-4f ? 0 : Float.compare(a, b))
+    assertThat(ExampleQueries.scores(best))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(
             bruteForce(
                 p -> {
@@ -167,7 +150,9 @@ public class SparseQueriesTest {
     var avg =
         run(
             new Queries.Query.Recommend(
-                List.of(id(6)), List.of(id(7)), Queries.Strategy.AVERAGE_VECTOR),
+                List.of(ExampleQueries.id(6)),
+                List.of(ExampleQueries.id(7)),
+                Queries.Strategy.AVERAGE_VECTOR),
             5);
     List<Float> want = new ArrayList<>();
     vectors.forEach(
@@ -179,23 +164,31 @@ public class SparseQueriesTest {
           }
         });
     want.sort(Comparator.reverseOrder());
-    assertThat(scores(avg))
-        .usingElementComparator((a, b) -> Math.abs(a - b) < 1e-4f ? 0 : Float.compare(a, b))
+    assertThat(ExampleQueries.scores(avg))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(want.subList(0, 5));
   }
 
   @Test
   void discoverContextAndMmrRunOnSparseVectors() {
     var discover =
-        run(new Queries.Query.Discover(id(10), List.of(new Queries.Pair(id(11), id(12)))), 10);
-    assertThat(scores(discover))
-        .usingElementComparator((a, b) -> Math.abs(a - b) < 1e-4f ? 0 : Float.compare(a, b))
+        run(
+            new Queries.Query.Discover(
+                ExampleQueries.id(10),
+                List.of(new Queries.Pair(ExampleQueries.id(11), ExampleQueries.id(12)))),
+            10);
+    assertThat(ExampleQueries.scores(discover))
+        .usingElementComparator(ExampleQueries.CLOSE)
         .containsExactlyElementsOf(
             bruteForce(
                 p -> (sim(p, 11) > sim(p, 12) ? 1 : -1) + ExampleScores.scaledSigmoid(sim(p, 10)),
                 Set.of(10L, 11L, 12L),
                 10));
-    var context = run(new Queries.Query.Context(List.of(new Queries.Pair(id(20), id(21)))), 5);
+    var context =
+        run(
+            new Queries.Query.Context(
+                List.of(new Queries.Pair(ExampleQueries.id(20), ExampleQueries.id(21)))),
+            5);
     assertThat(context).hasSize(5);
     assertThat(context.getFirst().score()).isLessThanOrEqualTo(0f);
     var mmr =
