@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 /**
@@ -28,13 +29,20 @@ import java.util.Set;
  * sharding: each created, each point upserted under its own), its points with every vector and
  * payload (scrolled in pages, upserted with {@code wait}), and the aliases that name it. Resumable:
  * after each page the next scroll offset is written to a state file, and a rerun continues from
- * there (upserts are idempotent); a collection finished is skipped. Verified at the end: exact
- * counts on both sides, and the first point of every page read back from both and compared
- * (payloads exactly, vectors to 1e-5, as a Cosine vector is normalised again on the way in). Not
- * thread-safe: one migration runs on its caller's thread.
+ * there (upserts are idempotent); a collection finished is skipped, and a source whose scroll does
+ * not advance stops the run. Verified at the end: exact counts on both sides, and the first points
+ * of up to {@value #MAX_SAMPLE} pages (a uniform sample of all of them) read back from both and
+ * compared (payloads exactly, vectors to 1e-5, as a Cosine vector is normalised again on the way
+ * in). Not thread-safe: one migration runs on its caller's thread.
  */
 final class Migration {
   private static final ObjectMapper JSON = RestEndpoint.JSON;
+
+  /** Points compared at the end: a uniform sample of the pages' first points. */
+  static final int MAX_SAMPLE = 1_000;
+
+  /** Sampled points read a call when they are compared. */
+  private static final int VERIFY_BATCH = 250;
 
   /** What to copy, and how. */
   record Settings(List<String> collections, int batch, Path state) {}
@@ -102,12 +110,15 @@ final class Migration {
     }
     long total = source.count(name);
     long copied = progressOf.path("copied").asLong(0);
+    long groups = progressOf.path("groups").asLong(0);
     List<JsonNode> sample = new ArrayList<>();
     for (JsonNode id : progressOf.path("sample")) {
       sample.add(id);
     }
+    Random pick = new Random(name.hashCode() * 31L + groups);
     while (!progressOf.path("done").asBoolean(false)) {
-      JsonNode page = source.scroll(name, progressOf.get("offset"), settings.batch());
+      JsonNode offset = progressOf.get("offset");
+      JsonNode page = source.scroll(name, offset, settings.batch());
       // grouped by shard key (one group, keyed "", without custom sharding)
       Map<String, ArrayNode> byKey = new LinkedHashMap<>();
       Map<String, JsonNode> keys = new HashMap<>();
@@ -133,12 +144,32 @@ final class Migration {
           upsert.set("shard_key", key);
         }
         target.call("PUT", path + "/points?wait=true", upsert);
-        sample.add(group.getValue().get(0).get("id"));
+        // a uniform sample of the pages' first points, at most MAX_SAMPLE (reservoir sampling)
+        JsonNode first = group.getValue().get(0).get("id");
+        groups++;
+        if (sample.size() < MAX_SAMPLE) {
+          sample.add(first);
+        } else if (pick.nextLong(groups) < MAX_SAMPLE) {
+          sample.set((int) pick.nextLong(MAX_SAMPLE), first);
+        }
         copied += group.getValue().size();
       }
       JsonNode next = page.get("next_page_offset");
+      if (next != null && !next.isNull() && (next.equals(offset) || byKey.isEmpty())) {
+        throw new MigrationException(
+            "the source's scroll of "
+                + name
+                + " does not advance (offset "
+                + offset
+                + ", next "
+                + next
+                + ", "
+                + page.path("points").size()
+                + " points); stopped");
+      }
       progressOf.set("offset", next);
       progressOf.put("copied", copied);
+      progressOf.put("groups", groups);
       progressOf.set("sample", JSON.valueToTree(sample));
       progressOf.put("done", next == null || next.isNull());
       save();
@@ -186,9 +217,10 @@ final class Migration {
     if (there != here) {
       return new Outcome(name, here, false, "counts differ: source " + there + ", target " + here);
     }
-    if (!sample.isEmpty()) {
-      JsonNode a = source.points(name, sample);
-      JsonNode b = targetSide.points(name, sample);
+    for (int from = 0; from < sample.size(); from += VERIFY_BATCH) {
+      List<JsonNode> ids = sample.subList(from, Math.min(sample.size(), from + VERIFY_BATCH));
+      JsonNode a = source.points(name, ids);
+      JsonNode b = targetSide.points(name, ids);
       Map<String, JsonNode> byId = new HashMap<>();
       b.forEach(p -> byId.put(p.get("id").toString(), p));
       for (JsonNode p : a) {
