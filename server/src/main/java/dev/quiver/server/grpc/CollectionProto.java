@@ -302,6 +302,10 @@ final class CollectionProto {
     Integer threads = null;
     if (o.hasMaxOptimizationThreads()
         && o.getMaxOptimizationThreads().getVariantCase()
+            == Collections.MaxOptimizationThreads.VariantCase.SETTING) {
+      threads = CollectionUpdate.OptimizersDiff.AUTO_THREADS; // Auto, its only setting
+    } else if (o.hasMaxOptimizationThreads()
+        && o.getMaxOptimizationThreads().getVariantCase()
             == Collections.MaxOptimizationThreads.VariantCase.VALUE) {
       threads =
           ProtoCodec.range(

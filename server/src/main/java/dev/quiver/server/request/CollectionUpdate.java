@@ -56,7 +56,10 @@ public record CollectionUpdate(
     }
   }
 
-  /** Changes to optimizer settings; null fields keep their value. */
+  /**
+   * Changes to optimizer settings; null fields keep their value, and {@link #AUTO_THREADS} in
+   * {@code maxOptimizationThreads} (Qdrant's {@code "auto"}) returns it to the automatic choice.
+   */
   public record OptimizersDiff(
       Double deletedThreshold,
       Integer vacuumMinVectorNumber,
@@ -66,6 +69,9 @@ public record CollectionUpdate(
       Integer flushIntervalSec,
       Integer maxOptimizationThreads) {
 
+    /** {@code max_optimization_threads: "auto"}: no fixed number (the configuration's null). */
+    public static final int AUTO_THREADS = -1;
+
     OptimizersConfig over(OptimizersConfig d) {
       return new OptimizersConfig(
           deletedThreshold == null ? d.deletedThreshold() : deletedThreshold,
@@ -74,7 +80,9 @@ public record CollectionUpdate(
           maxSegmentSize == null ? d.maxSegmentSize() : maxSegmentSize,
           indexingThreshold == null ? d.indexingThreshold() : indexingThreshold,
           flushIntervalSec == null ? d.flushIntervalSec() : flushIntervalSec,
-          maxOptimizationThreads == null ? d.maxOptimizationThreads() : maxOptimizationThreads);
+          maxOptimizationThreads == null
+              ? d.maxOptimizationThreads()
+              : maxOptimizationThreads == AUTO_THREADS ? null : maxOptimizationThreads);
     }
   }
 

@@ -249,7 +249,9 @@ final class CollectionJson {
         optInt(p, "max_segment_size", 1, Integer.MAX_VALUE),
         optInt(p, "indexing_threshold", 0, Integer.MAX_VALUE),
         optInt(p, "flush_interval_sec", 0, Integer.MAX_VALUE),
-        optInt(p, "max_optimization_threads", 0, 65536));
+        "auto".equals(p.path("max_optimization_threads").textValue())
+            ? Integer.valueOf(CollectionUpdate.OptimizersDiff.AUTO_THREADS)
+            : optInt(p, "max_optimization_threads", 0, 65536));
   }
 
   /** A payload index to create: the field and its schema. */

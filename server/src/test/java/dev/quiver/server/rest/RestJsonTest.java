@@ -6,9 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WalConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +33,42 @@ class RestJsonTest {
             j("{\"vectors\":{\"a\":{\"size\":2,\"distance\":\"Dot\"}},\"replication_factor\":2}"));
     assertThat(named.vectors()).containsOnlyKeys("a");
     assertThat(named.replicationFactor()).isEqualTo(2);
+  }
+
+  /**
+   * {@code "auto"} sets the optimizer threads back to the automatic choice; a number fixes them.
+   */
+  @Test
+  void maxOptimizationThreadsTakesAutoOrANumber() {
+    CollectionConfig base =
+        new CollectionConfig(
+            Map.of("", new VectorParams(2, Distance.DOT, null)),
+            1,
+            1,
+            1,
+            true,
+            HnswConfig.DEFAULT,
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    CollectionConfig fixed =
+        CollectionJson.updateCollection(
+                j("{\"optimizers_config\":{\"max_optimization_threads\":3}}"))
+            .apply(base);
+    assertThat(fixed.optimizers().maxOptimizationThreads()).isEqualTo(3);
+    CollectionConfig auto =
+        CollectionJson.updateCollection(
+                j("{\"optimizers_config\":{\"max_optimization_threads\":\"auto\"}}"))
+            .apply(fixed);
+    assertThat(auto.optimizers().maxOptimizationThreads()).isNull();
+    CollectionConfig kept =
+        CollectionJson.updateCollection(j("{\"optimizers_config\":{\"indexing_threshold\":5}}"))
+            .apply(fixed);
+    assertThat(kept.optimizers().maxOptimizationThreads()).isEqualTo(3);
+    assertThatThrownBy(
+            () ->
+                CollectionJson.updateCollection(
+                    j("{\"optimizers_config\":{\"max_optimization_threads\":\"many\"}}")))
+        .isInstanceOf(RequestException.Malformed.class);
   }
 
   @Test
