@@ -566,6 +566,11 @@ final class CollectionProto {
     if (o.maxSegmentSize() != null) {
       optimizers.setMaxSegmentSize(o.maxSegmentSize());
     }
+    optimizers.setMaxOptimizationThreads(
+        o.maxOptimizationThreads() == null
+            ? Collections.MaxOptimizationThreads.newBuilder()
+                .setSetting(Collections.MaxOptimizationThreads.Setting.Auto)
+            : Collections.MaxOptimizationThreads.newBuilder().setValue(o.maxOptimizationThreads()));
     var wal =
         Collections.WalConfigDiff.newBuilder()
             .setWalCapacityMb(c.wal().walCapacityMb())
