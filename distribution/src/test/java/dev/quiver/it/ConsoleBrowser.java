@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.logging.Level;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -67,6 +68,8 @@ final class ConsoleBrowser implements AutoCloseable {
         new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
     this.driver = new ChromeDriver(service, options);
     this.wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+    // a page that renders again while a condition reads it leaves stale elements: read again
+    this.wait.ignoring(StaleElementReferenceException.class);
   }
 
   void signIn(String kind, String value) {
@@ -96,13 +99,24 @@ final class ConsoleBrowser implements AutoCloseable {
     return !view.findElements(By.cssSelector("[data-denied=true]")).isEmpty();
   }
 
-  /** The texts of column {@code index} of the tables' rows under {@code scope}. */
+  /**
+   * The texts of column {@code index} of the tables' rows under {@code scope}, read again (up to
+   * five times) when the table renders anew while it is read.
+   */
   static List<String> column(WebElement scope, int index) {
-    List<String> out = new ArrayList<>();
-    for (WebElement row : scope.findElements(By.cssSelector("tbody tr"))) {
-      out.add(row.findElements(By.tagName("td")).get(index).getText());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        List<String> out = new ArrayList<>();
+        for (WebElement row : scope.findElements(By.cssSelector("tbody tr"))) {
+          out.add(row.findElements(By.tagName("td")).get(index).getText());
+        }
+        return out;
+      } catch (StaleElementReferenceException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
     }
-    return out;
   }
 
   /** No Content-Security-Policy violation, script error or failed asset in the browser's log. */
