@@ -63,6 +63,27 @@ class CliTest {
     assertThat(out.toString()).contains("--uri").contains("--bootstrap").contains("--config-path");
   }
 
+  /** TLS files for a migration between plain URLs would go unused: refused, not ignored. */
+  @Test
+  void migrateRefusesTlsOptionsWithoutATlsUrl() {
+    Cli.Parsed p =
+        parse(
+            Map.of(),
+            "migrate",
+            "--from",
+            "grpc://127.0.0.1:1",
+            "--to",
+            "http://127.0.0.1:1",
+            "--ca-cert",
+            "ca.pem");
+    assertThat(p.exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("neither --from nor --to uses TLS");
+    Cli.Parsed scheme =
+        parse(Map.of(), "migrate", "--from", "ftp://127.0.0.1:1", "--to", "http://127.0.0.1:1");
+    assertThat(scheme.exitCode()).isEqualTo(2);
+    assertThat(err.toString()).contains("--from ftp://127.0.0.1:1: expected");
+  }
+
   @Test
   void unknownFlagIsAUsageError() {
     Cli.Parsed p = parse(Map.of(), "--nope");

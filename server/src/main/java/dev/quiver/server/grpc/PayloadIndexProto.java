@@ -82,7 +82,14 @@ final class PayloadIndexProto {
             (f, v) ->
                 out.put(
                     f.getName(),
-                    v instanceof Boolean b ? new Value.Bool(b) : new Value.Int((Long) v)));
+                    switch (v) {
+                      case Boolean b -> new Value.Bool(b);
+                      case Long l -> new Value.Int(l);
+                      case Integer i -> new Value.Int(i);
+                      default ->
+                          throw new RequestException.Invalid(
+                              "body", path + "." + f.getName(), "unsupported parameter");
+                    }));
     return new Value.Struct(out);
   }
 

@@ -102,6 +102,14 @@ public final class MigrateCommand {
     if (problem == null) {
       problem = problem(to, "--to", TARGET_SCHEMES);
     }
+    if (problem == null
+        && (caCert != null || clientCert != null || clientKey != null)
+        && !secure(from)
+        && !secure(to)) {
+      problem =
+          "--ca-cert, --client-cert and --client-key apply to https and grpcs URLs; neither"
+              + " --from nor --to uses TLS";
+    }
     if (problem != null) {
       err.println("quiver migrate: " + problem);
       return 2;
@@ -157,6 +165,11 @@ public final class MigrateCommand {
           + (option.equals("--from") ? "grpc://qdrant:6334" : "http://quiver:6333");
     }
     return null;
+  }
+
+  private static boolean secure(URI url) {
+    String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+    return scheme.equals("https") || scheme.equals("grpcs");
   }
 
   /** An HTTP client with the TLS options, when any is given. */
