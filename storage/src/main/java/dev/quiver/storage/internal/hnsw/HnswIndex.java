@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntPredicate;
 
 /**
- * A Hierarchical Navigable Small World graph over the slots of an {@link OffHeapVectors}.
+ * A Hierarchical Navigable Small World graph over the slots of a {@link GraphVectors}: dense
+ * vectors, or multivectors compared by MaxSim.
  *
  * <p>Malkov and Yashunin, "Efficient and robust approximate nearest neighbor search using
  * Hierarchical Navigable Small World graphs" (2016). The paper's parameters map to: {@code M} →
@@ -38,8 +39,7 @@ import java.util.function.IntPredicate;
 public final class HnswIndex implements AutoCloseable {
   private static final int LOCK_STRIPES = 1 << 10;
 
-  private final OffHeapVectors vectors;
-  private final Distance distance;
+  private final GraphVectors vectors;
   private final int m;
   private final int efConstruct;
   private final double ml;
@@ -57,8 +57,9 @@ public final class HnswIndex implements AutoCloseable {
   /** Reusable visited sets: a search marks nodes without clearing an array per call. */
   private final ConcurrentLinkedQueue<Visited> visitedPool = new ConcurrentLinkedQueue<>();
 
-  /** Scratch vectors for neighbour selection, one per concurrent insert. */
-  private final ConcurrentLinkedQueue<float[]> scratchPool = new ConcurrentLinkedQueue<>();
+  /** Node scorers for inserts and neighbour selection, a few per concurrent insert. */
+  private final ConcurrentLinkedQueue<GraphVectors.NodeScorer> scorerPool =
+      new ConcurrentLinkedQueue<>();
 
   /**
    * An empty graph over {@code vectors}, its bottom layer's lists in files under {@code dir} (a
@@ -66,8 +67,12 @@ public final class HnswIndex implements AutoCloseable {
    */
   public HnswIndex(
       OffHeapVectors vectors, Path dir, Distance distance, int m, int efConstruct, long seed) {
+    this(GraphVectors.dense(vectors, distance), dir, m, efConstruct, seed);
+  }
+
+  /** An empty graph over {@code vectors}, as above. */
+  public HnswIndex(GraphVectors vectors, Path dir, int m, int efConstruct, long seed) {
     this.vectors = vectors;
-    this.distance = distance;
     this.m = Math.clamp(m, 2, HnswConfig.MAX_M); // m=0 or 1 still builds a navigable graph
     this.efConstruct = Math.max(efConstruct, this.m);
     this.ml = 1 / Math.log(this.m);
@@ -113,19 +118,26 @@ public final class HnswIndex implements AutoCloseable {
    * Inserts the vector already stored in {@code node} (slots are inserted in any order, each once).
    */
   public void insert(int node) {
-    float[] q = vectors.get(node);
     int level = Math.min(randomLevel(node), MAX_LEVEL);
     links.init(node, level + 1);
     inserting.add(node);
+    GraphVectors.NodeScorer q = scorer(node);
     try {
       enter(node, level, q);
     } finally {
       inserting.remove(node);
+      scorerPool.offer(q);
     }
   }
 
+  /** A pooled scorer pointed at {@code node}; the caller offers it back to the pool. */
+  private GraphVectors.NodeScorer scorer(int node) {
+    GraphVectors.NodeScorer s = scorerPool.poll();
+    return (s != null ? s : vectors.nodeScorer()).at(node);
+  }
+
   /** Links {@code node}, just put in the graph on layers up to {@code level}. */
-  private void enter(int node, int level, float[] q) {
+  private void enter(int node, int level, SlotScorer q) {
     long ep;
     synchronized (growLock) {
       ep = entry;
@@ -145,19 +157,19 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
-   * Links {@code node} (top layer {@code level}, vector {@code q}) into the graph entered at {@code
-   * ep}: the paper's descent, then on each layer a search, a selection, and links both ways.
+   * Links {@code node} (top layer {@code level}, scored against others by {@code scorer}) into the
+   * graph entered at {@code ep}: the paper's descent, then on each layer a search, a selection, and
+   * links both ways.
    */
-  private void connect(int node, int level, float[] q, long ep) {
+  private void connect(int node, int level, SlotScorer scorer, long ep) {
     int epNode = (int) ep;
     int epLevel = (int) (ep >>> 32);
-    SlotScorer scorer = vectors.scorer(distance, q);
     // 1. greedy descent through the layers above the new node's top layer
     for (int l = epLevel; l > level; l--) {
       epNode = greedy(scorer, epNode, l);
     }
     // 2. on each layer from min(level, epLevel) down: search, select neighbours, link both ways
-    Candidates entryPoints = Candidates.of(epNode, vectors.similarity(distance, q, epNode));
+    Candidates entryPoints = Candidates.of(epNode, scorer.score(epNode));
     for (int l = Math.min(level, epLevel); l >= 0; l--) {
       Candidates found =
           searchLayer(scorer, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED);
@@ -166,7 +178,7 @@ public final class HnswIndex implements AutoCloseable {
       // are not written): they are candidates too, as JVector's builder makes them
       for (int other : inserting) {
         if (other != node && links.levels(other) > l && !contains(found, other)) {
-          found.add(other, vectors.similarity(distance, q, other));
+          found.add(other, scorer.score(other));
           if (found.size() > efConstruct) {
             found.removeWorst();
           }
@@ -192,8 +204,9 @@ public final class HnswIndex implements AutoCloseable {
         setLinks(node, l, selected);
       }
       for (int i = 0; i < selected.ids().length; i++) {
-        // similarity is symmetric: the new node's score for a neighbour is the neighbour's for it
-        link(selected.ids()[i], node, selected.sims()[i], q, l, max);
+        // the new node's score for a neighbour stands for the neighbour's for it (the same for
+        // dense vectors; MaxSim is not symmetric, and Qdrant's graph makes the same assumption)
+        link(selected.ids()[i], node, selected.sims()[i], scorer, l, max);
       }
       entryPoints = found;
     }
@@ -216,13 +229,13 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
-   * Adds {@code node} (similarity {@code sim} to {@code other}, vector {@code q}) to {@code
+   * Adds {@code node} (similarity {@code sim} to {@code other}, scored by {@code q}) to {@code
    * other}'s list on {@code level}. A full list drops its worst non-diverse member, as Lucene does:
    * the members better than the new node were checked when they came; the new node is checked
    * against them, and the worse ones against the new node only — O(max) similarities instead of
    * re-selecting the whole list.
    */
-  private void link(int other, int node, float sim, float[] q, int level, int max) {
+  private void link(int other, int node, float sim, SlotScorer q, int level, int max) {
     synchronized (lock(other)) {
       Links cur = links(other, level);
       int size = cur.ids().length;
@@ -252,12 +265,12 @@ public final class HnswIndex implements AutoCloseable {
       for (int i = size; i >= at; i--) {
         if (i == at) {
           for (int j = 0; j < at; j++) {
-            if (vectors.similarity(distance, q, ids[j]) >= sim) {
+            if (q.score(ids[j]) >= sim) {
               drop = at; // the new node is closer to a better neighbour than to this node
               break scan;
             }
           }
-        } else if (vectors.similarity(distance, q, ids[i]) >= sims[i]) {
+        } else if (q.score(ids[i]) >= sims[i]) {
           drop = i; // closer to the new node than to this node
           break;
         }
@@ -285,16 +298,16 @@ public final class HnswIndex implements AutoCloseable {
     int[] kept = new int[limit];
     float[] keptSims = new float[limit];
     int n = 0;
-    float[] cv = scratch();
+    GraphVectors.NodeScorer cv = null;
     try {
       for (int i = 0; i < order.length && n < max; i++) {
         int c = candidates.node(order[i]);
         float toBase = candidates.similarity(order[i]);
         boolean good = true;
         if (n > 0) {
-          vectors.copy(c, cv);
+          cv = cv == null ? scorer(c) : cv.at(c);
           for (int j = 0; j < n; j++) {
-            if (vectors.similarity(distance, cv, kept[j]) >= toBase) {
+            if (cv.score(kept[j]) >= toBase) {
               good = false;
               break;
             }
@@ -306,14 +319,11 @@ public final class HnswIndex implements AutoCloseable {
         }
       }
     } finally {
-      scratchPool.offer(cv);
+      if (cv != null) {
+        scorerPool.offer(cv);
+      }
     }
     return new Links(Arrays.copyOf(kept, n), Arrays.copyOf(keptSims, n));
-  }
-
-  private float[] scratch() {
-    float[] v = scratchPool.poll();
-    return v != null ? v : new float[vectors.dim()];
   }
 
   /** Insertion sort of a short list by similarity, best first. */
@@ -459,11 +469,6 @@ public final class HnswIndex implements AutoCloseable {
     }
   }
 
-  /** The {@code ef} best admitted nodes for {@code q} (query already normalised for Cosine). */
-  public Candidates search(float[] q, int ef, IntPredicate accept) {
-    return search(vectors.scorer(distance, q), ef, accept);
-  }
-
   /**
    * The {@code ef} best admitted nodes by {@code scorer}'s scores: the full vectors', or quantized
    * codes' (then the similarities are estimates, for the caller to rescore).
@@ -505,7 +510,7 @@ public final class HnswIndex implements AutoCloseable {
     if (count == 0) {
       return new int[0];
     }
-    float[] base = new float[vectors.dim()];
+    GraphVectors.NodeScorer base = vectors.nodeScorer();
     for (int n = 0; n < nodes; n++) {
       if (gone.get(n) || !contains(n)) {
         continue;
@@ -523,7 +528,7 @@ public final class HnswIndex implements AutoCloseable {
         if (!touched) {
           continue;
         }
-        vectors.copy(n, base);
+        base.at(n);
         int capacity = cur.ids().length;
         for (int x : cur.ids()) {
           if (x < nodes && gone.get(x)) {
@@ -543,7 +548,7 @@ public final class HnswIndex implements AutoCloseable {
           if (x < nodes && gone.get(x)) {
             for (int y : neighbours(x, l)) {
               if (!(y < nodes && gone.get(y)) && contains(y) && seen.add(y)) {
-                pool.add(y, vectors.similarity(distance, base, y));
+                pool.add(y, base.score(y));
               }
             }
           }
@@ -555,8 +560,8 @@ public final class HnswIndex implements AutoCloseable {
           final int self = n;
           Candidates more =
               searchLayer(
-                  vectors.scorer(distance, base),
-                  Candidates.of(n, vectors.similarity(distance, base, n)),
+                  base,
+                  Candidates.of(n, base.score(n)),
                   efConstruct,
                   l,
                   x -> x != self && !(x < nodes && gone.get(x)),
@@ -633,7 +638,12 @@ public final class HnswIndex implements AutoCloseable {
       for (int n = 0; n < nodes; n++) {
         int levels = links.levels(n);
         if (levels > l && !reached.get(n)) {
-          connect(n, levels - 1, vectors.get(n), entry);
+          GraphVectors.NodeScorer q = scorer(n);
+          try {
+            connect(n, levels - 1, q, entry);
+          } finally {
+            scorerPool.offer(q);
+          }
         }
       }
     }
@@ -676,20 +686,20 @@ public final class HnswIndex implements AutoCloseable {
   public void read(DataInputStream in) throws IOException {
     long e = in.readLong();
     int nodes = in.readInt();
-    float[] v = new float[vectors.dim()];
+    GraphVectors.NodeScorer v = vectors.nodeScorer();
     for (int n = 0; n < nodes; n++) {
       int levels = in.readUnsignedByte();
       if (levels == 0) {
         continue; // a slot that was not in the graph
       }
       links.init(n, levels);
-      vectors.copy(n, v);
+      v.at(n);
       for (int l = 0; l < levels; l++) {
         int[] list = new int[in.readUnsignedShort()];
         float[] sims = new float[list.length];
         for (int i = 0; i < list.length; i++) {
           list[i] = in.readInt();
-          sims[i] = vectors.similarity(distance, v, list[i]);
+          sims[i] = v.score(list[i]);
         }
         Links sorted = new Links(list, sims);
         sortBestFirst(sorted);

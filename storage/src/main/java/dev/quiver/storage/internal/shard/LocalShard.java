@@ -189,7 +189,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             public void multiSpace(String name, DataInputStream in) throws IOException {
               VectorParams params = config.vectors().get(name);
               boolean kept = params != null && params.multivector();
-              MultiSpace space = new MultiSpace(kept ? params : null);
+              MultiSpace space = kept ? newMultiSpace(name, params, config) : new MultiSpace();
               space.read(in);
               if (kept) { // else a multivector deleted since: read past it
                 multiSpaces.put(name, space);
@@ -217,7 +217,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     }
     for (var e : new TreeMap<>(config.vectors()).entrySet()) {
       if (e.getValue().multivector()) {
-        multiSpaces.computeIfAbsent(e.getKey(), k -> new MultiSpace(e.getValue()));
+        multiSpaces.computeIfAbsent(e.getKey(), k -> newMultiSpace(k, e.getValue(), config));
       } else if (!spaces.containsKey(e.getKey())) {
         newSpace(e.getKey(), 0);
       }
@@ -256,6 +256,15 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         config.optimizers().deletedThreshold(), config.optimizers().vacuumMinVectorNumber());
     spaces.put(name, space);
     return space;
+  }
+
+  /**
+   * A multivector space for vector {@code name} of collection {@code c}, its graph's files numbered
+   * as a dense one's.
+   */
+  private MultiSpace newMultiSpace(String name, VectorParams params, CollectionConfig c) {
+    return new MultiSpace(
+        params, params.hnswOr(c.hnsw()), c.optimizers(), files.graphDir(name), indexThreads);
   }
 
   /**
@@ -409,7 +418,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       for (var e : next.vectors().entrySet()) {
         String name = e.getKey();
         if (e.getValue().multivector()) {
-          multiSpaces.computeIfAbsent(name, k -> new MultiSpace(e.getValue()));
+          multiSpaces.computeIfAbsent(name, k -> newMultiSpace(k, e.getValue(), next));
         } else if (!spaces.containsKey(name)) { // a named vector added: an empty space
           config = next;
           newSpace(name, 0);
@@ -462,6 +471,8 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       s.setVacuum(next.optimizers().deletedThreshold(), next.optimizers().vacuumMinVectorNumber());
       s.setQuantization(next.quantizationOf(e.getKey()));
     }
+    multiSpaces.forEach(
+        (name, s) -> s.configure(next.vectors().get(name).hnswOr(next.hnsw()), next.optimizers()));
   }
 
   /**
@@ -497,8 +508,11 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
    * lock.
    */
   private void deleteHeapVector(Map<String, ? extends HeapSpace<?>> from, String name) {
-    if (from.remove(name) instanceof SparseSpace sparse) {
+    HeapSpace<?> gone = from.remove(name);
+    if (gone instanceof SparseSpace sparse) {
       sparse.deleteIndexFiles();
+    } else if (gone instanceof MultiSpace multi) {
+      multi.close();
     }
     dropSlots(name);
     checkpointed = -1;
@@ -524,6 +538,9 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     long n = 0;
     for (VectorSpace s : spaces.values()) {
       n += s.indexBacklog() + (s.vacuuming() || s.vacuumDue() ? 1 : 0);
+    }
+    for (MultiSpace s : multiSpaces.values()) {
+      n += s.indexBacklog() + (s.vacuuming() ? 1 : 0);
     }
     return n;
   }
@@ -555,12 +572,16 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     for (VectorSpace s : spaces.values()) {
       n += Math.max(0, s.live() - s.pendingCount());
     }
+    for (MultiSpace s : multiSpaces.values()) {
+      n += Math.max(0, s.live() - s.pendingCount());
+    }
     return n;
   }
 
   @Override
   public void awaitIndexed() {
     spaces.values().forEach(s -> s.drainIndex());
+    multiSpaces.values().forEach(MultiSpace::drainIndex);
   }
 
   @Override
@@ -947,6 +968,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     } finally {
       wal.close();
       spaces.values().forEach(VectorSpace::close);
+      multiSpaces.values().forEach(MultiSpace::close);
     }
   }
 }

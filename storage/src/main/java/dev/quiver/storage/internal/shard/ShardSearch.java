@@ -231,20 +231,34 @@ public final class ShardSearch {
     RequestScope scope = RequestScope.current();
     PayloadIndexes.Candidates narrowed =
         filter == null || shard.indexes.isEmpty() ? null : shard.indexes.candidates(filter);
-    List<TopK.Hit> hits =
-        narrowed != null
-            ? space.scan(
-                rows,
+    List<TopK.Hit> hits;
+    if (narrowed != null) {
+      hits =
+          space.scan(
+              rows,
+              keep,
+              request.scoreThreshold(),
+              slots(narrowed, name, narrowed.exact() ? null : filter),
+              slot -> space.owners.get(slot) != null);
+    } else {
+      IntPredicate accept = accepting(space.owners, filter, scope);
+      if (request.exact()
+          || keep >= space.live()
+          || !space.graphServes(space.live())
+          || (filter != null
+              && fewPass(
+                  space.live(), space.slots(), space.owners, accept, c -> !space.graphServes(c)))) {
+        hits = space.scan(rows, keep, request.scoreThreshold(), space.allSlots(), accept);
+      } else {
+        int ef =
+            Math.max(
                 keep,
-                request.scoreThreshold(),
-                slots(narrowed, name, narrowed.exact() ? null : filter),
-                slot -> space.owners.get(slot) != null)
-            : space.scan(
-                rows,
-                keep,
-                request.scoreThreshold(),
-                space.allSlots(),
-                accepting(space.owners, filter, scope));
+                request.hnswEf() != null
+                    ? Math.min(request.hnswEf(), space.slots())
+                    : space.defaultEf());
+        hits = space.search(rows, ef, keep, request.scoreThreshold(), accept);
+      }
+    }
     return heapResults(request, space, hits, asOf);
   }
 
@@ -363,16 +377,25 @@ public final class ShardSearch {
     if (space.scanIsCheaper(space.live())) {
       return true;
     }
-    if (filter == null) {
-      return false;
+    return filter != null
+        && fewPass(space.live(), space.vectors.size(), space.owners, accept, space::scanIsCheaper);
+  }
+
+  /**
+   * Whether a sample of the {@code n} slots says few pass {@code accept}: under ~10%, or few enough
+   * that {@code scanIsCheaper} says scoring just them beats a graph walk.
+   */
+  private static boolean fewPass(
+      int live, int n, SlotTable<PointId> owners, IntPredicate accept, IntPredicate scanIsCheaper) {
+    if (n == 0) {
+      return true;
     }
-    int n = space.vectors.size();
     SplittableRandom r = new SplittableRandom(n);
     int tried = 0;
     int passed = 0;
     for (int i = 0; i < SAMPLE * 4 && tried < SAMPLE; i++) {
       int slot = r.nextInt(n);
-      if (space.owners.get(slot) == null) {
+      if (owners.get(slot) == null) {
         continue;
       }
       tried++;
@@ -380,8 +403,8 @@ public final class ShardSearch {
         passed++;
       }
     }
-    long estimated = tried == 0 ? 0 : (long) space.live() * passed / tried;
-    return space.scanIsCheaper((int) estimated) || passed * 10 < tried; // under ~10%: scan
+    long estimated = tried == 0 ? 0 : (long) live * passed / tried;
+    return scanIsCheaper.test((int) estimated) || passed * 10 < tried; // under ~10%: scan
   }
 
   private static final int SAMPLE = 256;

@@ -33,8 +33,8 @@ public abstract class HeapSpace<V> {
   /** Called when {@code v} is stored at {@code slot} (larger than any before). */
   abstract void added(int slot, V v);
 
-  /** Called when the vector {@code v} at a slot is gone. */
-  abstract void removed(V v);
+  /** Called when the vector {@code v} at {@code slot} is gone. */
+  abstract void removed(int slot, V v);
 
   abstract void writeVector(DataOutputStream out, V v) throws IOException;
 
@@ -64,7 +64,7 @@ public abstract class HeapSpace<V> {
     owners.set(slot, null);
     vectors.set(slot, null);
     live--;
-    removed(v);
+    removed(slot, v);
   }
 
   public int live() {
@@ -148,7 +148,7 @@ public abstract class HeapSpace<V> {
       V v = vectors.get(slot);
       if (owners.get(slot) == null && v != null) {
         vectors.set(slot, null);
-        removed(v);
+        removed(slot, v);
       }
     }
     restoredFrom = null;

@@ -90,7 +90,7 @@ public final class SparseSpace extends HeapSpace<SparseVector> {
   }
 
   @Override
-  void removed(SparseVector v) {
+  void removed(int slot, SparseVector v) {
     index.removed(v);
     if (index.rebuildDue()) {
       index.rebuild(liveVectors());

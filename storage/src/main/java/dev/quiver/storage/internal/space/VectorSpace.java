@@ -12,22 +12,17 @@ import dev.quiver.storage.internal.quant.Quantizer;
 import dev.quiver.storage.internal.vector.Epochs;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.SlotScorer;
-import dev.quiver.storage.internal.vector.SlotSet;
 import dev.quiver.storage.internal.vector.SlotTable;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
-import java.util.function.IntSupplier;
 
 /**
  * One named vector space of a shard: the off-heap vectors, the HNSW index over them, which point
@@ -70,7 +65,7 @@ public final class VectorSpace implements AutoCloseable {
       IndexThreads threads,
       Quantization quantization) {
     this.dir = dir;
-    this.threads = threads;
+    this.indexer = new GraphIndexer(new IndexedSpace(), threads);
     this.epochs = epochs;
     this.params = params;
     this.hnsw = hnsw;
@@ -143,7 +138,7 @@ public final class VectorSpace implements AutoCloseable {
         QuantizedCodes.delete(dir);
       }
     }
-    wake();
+    indexer.wake();
   }
 
   /** Whether the quantized codes are trained and searched. */
@@ -238,18 +233,20 @@ public final class VectorSpace implements AutoCloseable {
       float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params) {
     QuantizedCodes c = codesFor(params);
     if (c == null) {
-      HnswIndex.Candidates found = index.search(q, ef, accept);
+      HnswIndex.Candidates found =
+          index.search(vectors.scorer(this.params.distance(), q), ef, accept);
       addPending(q, found, accept);
       return found;
     }
     int candidates = candidates(keep, params);
     SlotScorer scorer = c.scorer(q);
     HnswIndex.Candidates found = index.search(scorer, Math.max(ef, candidates), accept);
-    for (int slot = pending.next(0); slot >= 0; slot = pending.next(slot + 1)) {
-      if (accept.test(slot)) {
-        found.add(slot, scorer.score(slot));
-      }
-    }
+    indexer.forEachPending(
+        slot -> {
+          if (accept.test(slot)) {
+            found.add(slot, scorer.score(slot));
+          }
+        });
     return rescored(found, q, keep, candidates, params);
   }
 
@@ -312,7 +309,7 @@ public final class VectorSpace implements AutoCloseable {
     owners.set(slot, id);
     live++;
     if (!index.contains(slot)) {
-      pending.add(slot);
+      indexer.restore(slot);
     }
   }
 
@@ -325,7 +322,7 @@ public final class VectorSpace implements AutoCloseable {
   /** Changes the indexing threshold (a collection update); indexing starts at once if due. */
   public void setIndexingThreshold(int kb) {
     indexingThresholdKb = kb;
-    wake();
+    indexer.wake();
   }
 
   /** Stores a (prepared) vector for {@code id} and queues it for the graph; returns its slot. */
@@ -394,7 +391,7 @@ public final class VectorSpace implements AutoCloseable {
   public void setVacuum(double deletedThreshold, int vacuumMinVectors) {
     this.deletedThreshold = deletedThreshold;
     this.vacuumMinVectors = vacuumMinVectors;
-    wake();
+    indexer.wake();
   }
 
   /** Whether enough of the graph is deleted vectors to vacuum it. */
@@ -418,22 +415,23 @@ public final class VectorSpace implements AutoCloseable {
    * slots. Runs in the background indexer; searches and writes go on meanwhile.
    */
   public void vacuum() {
-    indexLock.lock();
+    indexer.lock.lock();
     vacuuming = true;
     try {
       int[] removed = index.remove(slot -> owners.get(slot) == null, vectors.size());
       for (int slot : removed) {
         retire(slot);
       }
-      for (int slot = pending.next(0); slot >= 0; slot = pending.next(slot + 1)) {
-        if (owners.get(slot) == null && !index.contains(slot) && pending.remove(slot)) {
-          retire(slot);
-        }
-      }
+      indexer.forEachPending(
+          slot -> {
+            if (owners.get(slot) == null && indexer.withdraw(slot)) {
+              retire(slot);
+            }
+          });
       dead.set(countDead());
     } finally {
       vacuuming = false;
-      indexLock.unlock();
+      indexer.lock.unlock();
     }
   }
 
@@ -441,7 +439,7 @@ public final class VectorSpace implements AutoCloseable {
   private int countDead() {
     int d = 0;
     for (int slot = 0; slot < vectors.size(); slot++) {
-      if (owners.get(slot) == null && (index.contains(slot) || pending.contains(slot))) {
+      if (owners.get(slot) == null && (index.contains(slot) || indexer.isPending(slot))) {
         d++;
       }
     }
@@ -464,208 +462,120 @@ public final class VectorSpace implements AutoCloseable {
       }
     }
     dead.set(d);
-    wake();
+    indexer.wake();
   }
 
   /** Writes the graph of {@code size} slots, with no vacuum or insert running. */
   public void writeGraph(DataOutputStream out, int size) throws IOException {
-    indexLock.lock();
+    indexer.lock.lock();
     try {
       index.write(out, size);
     } finally {
-      indexLock.unlock();
+      indexer.lock.unlock();
     }
   }
 
   // ---- background indexing ----
 
-  /** Appended slots not yet in the graph; searches scan them, the indexer drains them. */
-  private final SlotSet pending = new SlotSet();
+  private final GraphIndexer indexer;
 
-  /**
-   * Held while slots move from {@link #pending} into the graph (indexer or a drain). Fair: the
-   * indexer takes it batch after batch, and a checkpoint writing the graph (while the shard's
-   * writes wait for it) must not wait behind all of them.
-   */
-  private final ReentrantLock indexLock = new ReentrantLock(true);
-
-  private final Object wakeUp = new Object();
-  private Thread indexer; // guarded by wakeUp
-  private final IndexThreads threads;
-  private volatile boolean closed;
-
-  private static final int INDEX_BATCH = 512;
-  private static final int PARALLEL_BATCH = 64;
-
-  /**
-   * Queues appended slots for the graph. A background indexer inserts them (on {@link
-   * #backgroundThreads()} threads, as the graph takes concurrent inserts), so a write never waits
-   * for graph building, as in Qdrant, where {@code wait=true} means applied and searchable, not
-   * indexed: until the indexer reaches them, searches find them by scanning, and the collection
-   * reports itself optimizing (yellow). A sustained write rate above the build rate therefore grows
-   * the scanned tail, and searches slow down with it until the indexer catches up.
-   */
-  public void index(int[] slots) {
-    for (int s : slots) {
-      pending.add(s);
+  /** What the indexer asks of this space; its chores are quantizer training and the vacuum. */
+  private final class IndexedSpace implements GraphIndexer.Space {
+    @Override
+    public HnswIndex graph() {
+      return index;
     }
-    if (indexing()) {
-      wake(); // else searched by scanning until the threshold is passed
-    }
-  }
 
-  private void wake() {
-    synchronized (wakeUp) {
-      if (indexer == null && !closed) {
-        indexer = threads.startIndexer(this::indexLoop);
-      }
-      wakeUp.notifyAll();
+    @Override
+    public boolean owned(int slot) {
+      return owners.get(slot) != null;
     }
-  }
 
-  private void indexLoop() {
-    while (!closed) {
+    @Override
+    public boolean indexing() {
+      return VectorSpace.this.indexing();
+    }
+
+    @Override
+    public int maxIndexingThreads() {
+      return hnsw.maxIndexingThreads();
+    }
+
+    @Override
+    public boolean chore() {
       closeRetiredCodes();
-      if (quantization != null && codes == null && indexing()) {
+      if (quantization != null && codes == null && VectorSpace.this.indexing()) {
         train();
-        continue;
+        return true;
       }
       if (vacuumDue()) {
         vacuum();
-        continue;
+        return true;
       }
-      if (pending.isEmpty() || !indexing() || draining.get() > 0) {
-        synchronized (wakeUp) {
-          try {
-            wakeUp.wait(1000);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-        continue;
-      }
-      indexBatch(0); // as many threads as requests leave, asked part by part
+      return false;
+    }
+
+    @Override
+    public void dropped(int slot) {
+      retire(slot);
     }
   }
 
-  /**
-   * Threads the background indexer builds with now (see {@link IndexThreads#backgroundWorkers}).
-   * One means a sequential build; more, a parallel one through {@link IndexThreads}.
-   */
+  /** Queues appended slots for the graph (see {@link GraphIndexer}). */
+  public void index(int[] slots) {
+    indexer.add(slots);
+  }
+
+  /** Threads the background indexer builds with now (see {@link GraphIndexer}). */
   int backgroundThreads() {
-    return threads.backgroundWorkers(hnsw.maxIndexingThreads());
+    return indexer.backgroundThreads();
   }
 
   /**
-   * Moves up to one batch of pending slots into the graph, on up to {@code threads} threads, or on
-   * as many as {@link #backgroundThreads()} says before each part when {@code threads} is 0.
-   */
-  private void indexBatch(int threads) {
-    IntSupplier background = threads > 0 ? () -> threads : this::backgroundThreads;
-    indexLock.lock();
-    try {
-      int[] batch = pending.first(INDEX_BATCH);
-      // a vector deleted before its turn never enters the graph: its slot is free at once
-      int[] live = Arrays.stream(batch).filter(s -> owners.get(s) != null).toArray();
-      insert(live, background);
-      for (int s : batch) {
-        pending.remove(s); // only now: until inserted, searches must still scan it
-      }
-      if (live.length < batch.length) {
-        Set<Integer> inserted = new HashSet<>();
-        for (int s : live) {
-          inserted.add(s);
-        }
-        for (int s : batch) {
-          if (!inserted.contains(s) && owners.get(s) == null && !index.contains(s)) {
-            retire(s);
-          }
-        }
-      }
-    } finally {
-      indexLock.unlock();
-    }
-  }
-
-  /**
-   * Inserts {@code slots} into the graph, concurrently when {@code workers} allows more than one
-   * (the graph takes concurrent inserts), through {@link IndexThreads#parallel}.
-   */
-  private void insert(int[] slots, IntSupplier workers) {
-    for (int from = 0; from < slots.length; from += PARALLEL_BATCH) {
-      int[] part = Arrays.copyOfRange(slots, from, Math.min(slots.length, from + PARALLEL_BATCH));
-      if (workers.getAsInt() <= 1 || part.length < PARALLEL_BATCH) {
-        for (int s : part) {
-          index.insert(s);
-        }
-      } else {
-        this.threads.parallel(part, index::insert);
-      }
-    }
-  }
-
-  /**
-   * Indexes everything pending now, whatever the threshold, on every core: the caller is waiting
-   * for it.
+   * Indexes everything pending now, whatever the threshold, on every core, and trains the quantizer
+   * if it is due: the caller is waiting for it.
    */
   public void drainIndex() {
-    draining.incrementAndGet(); // the background indexer steps aside meanwhile
-    try {
-      drainAll();
-    } finally {
-      draining.decrementAndGet();
-    }
-  }
-
-  /** Drains in progress: the background indexer leaves the lock to them. */
-  private final AtomicInteger draining = new AtomicInteger();
-
-  private void drainAll() {
-    while (!pending.isEmpty()) {
-      indexBatch(threads.allCores());
-    }
-    if (quantization != null && codes == null) {
-      train();
-    }
+    indexer.drain(
+        () -> {
+          if (quantization != null && codes == null) {
+            train();
+          }
+        });
   }
 
   /** Slots appended but not yet in the graph. */
   public int pendingCount() {
-    return pending.size();
+    return indexer.pendingCount();
   }
 
   /** Slots waiting for the graph while it is being built (the collection is optimizing). */
   public int indexBacklog() {
-    return indexing() ? pending.size() : 0;
+    return indexing() ? indexer.pendingCount() : 0;
   }
 
   /** Adds the pending slots that {@code accept} admits to graph search results. */
   public void addPending(float[] q, HnswIndex.Candidates found, IntPredicate accept) {
-    for (int slot = pending.next(0); slot >= 0; slot = pending.next(slot + 1)) {
-      if (accept.test(slot)) {
-        found.add(slot, vectors.similarity(params.distance(), q, slot));
-      }
-    }
+    indexer.forEachPending(
+        slot -> {
+          if (accept.test(slot)) {
+            found.add(slot, vectors.similarity(params.distance(), q, slot));
+          }
+        });
   }
 
   public void remove(int slot) {
     if (owners.get(slot) != null) {
       owners.set(slot, null);
       live--;
-      if (!index.contains(slot) && indexLock.tryLock()) {
-        try {
-          if (!index.contains(slot) && pending.remove(slot)) {
-            retire(slot); // never reached the graph: free once no read can see it
-            return;
-          }
-        } finally {
-          indexLock.unlock();
-        }
+      if (indexer.withdraw(slot)) {
+        retire(slot); // never reached the graph: free once no read can see it
+        return;
       }
       // in the graph (or on its way there): a tombstone until the next vacuum
       dead.incrementAndGet();
       if (vacuumDue()) {
-        wake();
+        indexer.wake();
       }
     }
   }
@@ -732,19 +642,7 @@ public final class VectorSpace implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    Thread t;
-    synchronized (wakeUp) {
-      t = indexer;
-      wakeUp.notifyAll();
-    }
-    if (t != null) {
-      try {
-        t.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    indexer.close();
     synchronized (codesLock) {
       if (codes != null) {
         codes.close();

@@ -79,7 +79,7 @@ public class HnswIndexTest {
     int hits = 0;
     for (float[] q : queries) {
       Set<Integer> truth = exact(v, d, q, 10, n);
-      HnswIndex.Candidates got = index.search(q, 64, null);
+      HnswIndex.Candidates got = index.search(v.scorer(d, q), 64, null);
       int[] best = got.bestFirst();
       for (int i = 0; i < Math.min(10, best.length); i++) {
         if (truth.contains(best[i])) {
@@ -149,7 +149,7 @@ public class HnswIndexTest {
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 while (next.get() < n && System.nanoTime() < end) {
                   float[] q = data[qr.nextInt(n)];
-                  int[] res = index.search(q, 32, null).bestFirst();
+                  int[] res = index.search(v.scorer(d, q), 32, null).bestFirst();
                   assertThat(res.length).isLessThanOrEqualTo(32);
                   assertThat(Arrays.stream(res).allMatch(x -> x >= 0 && x < n)).isTrue();
                 }
@@ -210,7 +210,7 @@ public class HnswIndexTest {
       for (int i = 0; i < best.size(); i++) {
         truth.add(best.node(i));
       }
-      int[] got = index.search(q, 64, null).bestFirst();
+      int[] got = index.search(v.scorer(Distance.COSINE, q), 64, null).bestFirst();
       for (int i = 0; i < Math.min(10, got.length); i++) {
         assertThat(deleted.get(got[i])).as("a removed node was found").isFalse();
         if (truth.contains(got[i])) {
@@ -257,8 +257,8 @@ public class HnswIndexTest {
         same.write(new DataOutputStream(again), n);
         assertThat(again.toByteArray()).isEqualTo(bytes.toByteArray());
         for (int q = n; q < n + 50; q++) {
-          assertThat(same.search(all[q], 32, null).bestFirst())
-              .isEqualTo(index.search(all[q], 32, null).bestFirst());
+          assertThat(same.search(v.scorer(Distance.COSINE, all[q]), 32, null).bestFirst())
+              .isEqualTo(index.search(v.scorer(Distance.COSINE, all[q]), 32, null).bestFirst());
         }
         var narrow = new ByteArrayOutputStream();
         narrower.write(new DataOutputStream(narrow), n);
@@ -368,7 +368,7 @@ public class HnswIndexTest {
         int hits = 0;
         for (float[] q : queries) {
           Set<Integer> truth = exact(v, Distance.EUCLID, q, 10, n);
-          int[] got = index.search(q, 10, null).bestFirst();
+          int[] got = index.search(v.scorer(Distance.EUCLID, q), 10, null).bestFirst();
           for (int i = 0; i < Math.min(10, got.length); i++) {
             hits += truth.contains(got[i]) ? 1 : 0;
           }

@@ -281,4 +281,67 @@ class MultiVectorShardTest {
             () -> new VectorParams(2, Distance.COSINE, null, null, true, VectorDatatype.UINT8))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  private static List<PointId> ids(LocalShard s, float[][] q, boolean exact) {
+    float[] flat = new float[q.length * DIM];
+    for (int i = 0; i < q.length; i++) {
+      System.arraycopy(q[i], 0, flat, i * DIM, DIM);
+    }
+    return s
+        .search(
+            new SearchRequest(
+                "colbert",
+                flat,
+                10,
+                0,
+                null,
+                WithPayload.NONE,
+                WithVectors.NONE,
+                null,
+                exact,
+                null))
+        .stream()
+        .map(ScoredPoint::id)
+        .toList();
+  }
+
+  /** recall@10 of the shard's default search against its exact one. */
+  private static double recall(LocalShard s, float[][][] queries) {
+    int found = 0;
+    for (float[][] q : queries) {
+      List<PointId> truth = ids(s, q, true);
+      found += (int) ids(s, q, false).stream().filter(truth::contains).count();
+    }
+    return found / (10.0 * queries.length);
+  }
+
+  @Test
+  void theMultivectorGraphIsBuiltAndBuiltAgainAtOpen() {
+    Random r = new Random(11);
+    float[][][] queries = new float[20][][];
+    for (int i = 0; i < queries.length; i++) {
+      queries[i] = new float[][] {unit(randomRow(r)), unit(randomRow(r))};
+    }
+    try (LocalShard shard = new LocalShard(dir, CONFIG)) {
+      shard.apply(1, new UpdateOp.Upsert(points(r, 3000)));
+      shard.awaitIndexed();
+      assertThat(shard.indexedVectors()).isEqualTo(6000); // the dense and the multivector graph
+      assertThat(shard.pendingIndex()).isZero();
+      assertThat(recall(shard, queries)).isGreaterThanOrEqualTo(0.95);
+      shard.checkpoint();
+    }
+    try (LocalShard shard = new LocalShard(dir, CONFIG)) {
+      shard.awaitIndexed(); // rebuilt from the checkpoint's rows
+      assertThat(shard.indexedVectors()).isEqualTo(6000);
+      assertThat(recall(shard, queries)).isGreaterThanOrEqualTo(0.95);
+    }
+  }
+
+  private static float[] randomRow(Random r) {
+    float[] v = new float[DIM];
+    for (int d = 0; d < DIM; d++) {
+      v[d] = r.nextFloat() * 2 - 1;
+    }
+    return v;
+  }
 }

@@ -1,0 +1,238 @@
+package dev.quiver.storage.internal.space;
+
+import dev.quiver.storage.internal.hnsw.HnswIndex;
+import dev.quiver.storage.internal.vector.SlotSet;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
+
+/**
+ * A space's background graph building: the slots appended but not yet in the graph, which searches
+ * scan meanwhile, and the indexer thread that moves them in batch by batch, on as many threads as
+ * requests leave ({@link IndexThreads}). So a write never waits for graph building, as in Qdrant,
+ * where {@code wait=true} means applied and searchable, not indexed: until the indexer reaches
+ * them, searches find the slots by scanning, and the collection reports itself optimizing (yellow).
+ * A sustained write rate above the build rate grows the scanned tail, and searches slow down with
+ * it until the indexer catches up. The space says when indexing is due and runs its own background
+ * chores (quantizer training, vacuum) in the same thread, before each batch. Thread-safe.
+ */
+final class GraphIndexer implements AutoCloseable {
+  /** What the indexer asks of its space. */
+  interface Space {
+    HnswIndex graph();
+
+    /** Whether a point still holds {@code slot}. */
+    boolean owned(int slot);
+
+    /** Whether the graph is being built now (its threshold is passed). */
+    boolean indexing();
+
+    /** Qdrant's {@code max_indexing_threads} (0: automatic). */
+    int maxIndexingThreads();
+
+    /** Runs one piece of the space's other background work, if any is due; true if it ran one. */
+    boolean chore();
+
+    /** A pending slot whose point went before it reached the graph: free for the space to reuse. */
+    void dropped(int slot);
+  }
+
+  private static final int INDEX_BATCH = 512;
+  private static final int PARALLEL_BATCH = 64;
+
+  private final Space space;
+  private final IndexThreads threads;
+
+  /** Appended slots not yet in the graph; searches scan them, the indexer drains them. */
+  private final SlotSet pending = new SlotSet();
+
+  /**
+   * Held while slots move from {@link #pending} into the graph (indexer or a drain) and while the
+   * space rewrites or writes the graph. Fair: the indexer takes it batch after batch, and a
+   * checkpoint writing the graph (while the shard's writes wait for it) must not wait behind all of
+   * them.
+   */
+  final ReentrantLock lock = new ReentrantLock(true);
+
+  private final Object wakeUp = new Object();
+  private Thread indexer; // guarded by wakeUp
+  private volatile boolean closed;
+
+  /** Drains in progress: the background indexer leaves the lock to them. */
+  private final AtomicInteger draining = new AtomicInteger();
+
+  GraphIndexer(Space space, IndexThreads threads) {
+    this.space = space;
+    this.threads = threads;
+  }
+
+  /** Queues appended slots for the graph; the indexer starts if indexing is due. */
+  void add(int[] slots) {
+    for (int s : slots) {
+      pending.add(s);
+    }
+    if (space.indexing()) {
+      wake(); // else searched by scanning until the threshold is passed
+    }
+  }
+
+  /** Queues a slot restored from a checkpoint without its graph node; no indexer starts yet. */
+  void restore(int slot) {
+    pending.add(slot);
+  }
+
+  /** Starts the indexer if it is not running, and wakes it: there may be work. */
+  void wake() {
+    synchronized (wakeUp) {
+      if (indexer == null && !closed) {
+        indexer = threads.startIndexer(this::loop);
+      }
+      wakeUp.notifyAll();
+    }
+  }
+
+  private void loop() {
+    while (!closed) {
+      if (space.chore()) {
+        continue;
+      }
+      if (pending.isEmpty() || !space.indexing() || draining.get() > 0) {
+        synchronized (wakeUp) {
+          try {
+            wakeUp.wait(1000);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        continue;
+      }
+      batch(0); // as many threads as requests leave, asked part by part
+    }
+  }
+
+  /**
+   * Threads the background indexer builds with now (see {@link IndexThreads#backgroundWorkers}).
+   * One means a sequential build; more, a parallel one through {@link IndexThreads}.
+   */
+  int backgroundThreads() {
+    return threads.backgroundWorkers(space.maxIndexingThreads());
+  }
+
+  /**
+   * Moves up to one batch of pending slots into the graph, on up to {@code workers} threads, or on
+   * as many as {@link #backgroundThreads()} says before each part when {@code workers} is 0.
+   */
+  private void batch(int workers) {
+    IntSupplier background = workers > 0 ? () -> workers : this::backgroundThreads;
+    HnswIndex graph = space.graph();
+    lock.lock();
+    try {
+      int[] batch = pending.first(INDEX_BATCH);
+      // a vector deleted before its turn never enters the graph: its slot is free at once
+      int[] live = Arrays.stream(batch).filter(space::owned).toArray();
+      insert(graph, live, background);
+      for (int s : batch) {
+        pending.remove(s); // only now: until inserted, searches must still scan it
+      }
+      if (live.length < batch.length) {
+        Set<Integer> inserted = new HashSet<>();
+        for (int s : live) {
+          inserted.add(s);
+        }
+        for (int s : batch) {
+          if (!inserted.contains(s) && !space.owned(s) && !graph.contains(s)) {
+            space.dropped(s);
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Inserts {@code slots} into the graph, concurrently when {@code workers} allows more than one
+   * (the graph takes concurrent inserts), through {@link IndexThreads#parallel}.
+   */
+  private void insert(HnswIndex graph, int[] slots, IntSupplier workers) {
+    for (int from = 0; from < slots.length; from += PARALLEL_BATCH) {
+      int[] part = Arrays.copyOfRange(slots, from, Math.min(slots.length, from + PARALLEL_BATCH));
+      if (workers.getAsInt() <= 1 || part.length < PARALLEL_BATCH) {
+        for (int s : part) {
+          graph.insert(s);
+        }
+      } else {
+        threads.parallel(part, graph::insert);
+      }
+    }
+  }
+
+  /**
+   * Indexes everything pending now, whatever the threshold, on every core, then runs {@code after}
+   * (still ahead of the background indexer): the caller is waiting for it.
+   */
+  void drain(Runnable after) {
+    draining.incrementAndGet(); // the background indexer steps aside meanwhile
+    try {
+      while (!pending.isEmpty()) {
+        batch(threads.allCores());
+      }
+      after.run();
+    } finally {
+      draining.decrementAndGet();
+    }
+  }
+
+  /** Slots appended but not yet in the graph. */
+  int pendingCount() {
+    return pending.size();
+  }
+
+  boolean isPending(int slot) {
+    return pending.contains(slot);
+  }
+
+  /** Calls {@code each} with every pending slot, ascending. */
+  void forEachPending(IntConsumer each) {
+    for (int slot = pending.next(0); slot >= 0; slot = pending.next(slot + 1)) {
+      each.accept(slot);
+    }
+  }
+
+  /**
+   * Takes {@code slot} (whose point is gone) off the queue if it has not reached the graph and the
+   * indexer is not inserting right now; true if so. Callers holding {@link #lock} may call it too.
+   */
+  boolean withdraw(int slot) {
+    if (space.graph().contains(slot) || !lock.tryLock()) {
+      return false;
+    }
+    try {
+      return !space.graph().contains(slot) && pending.remove(slot);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops the indexer thread (waiting up to 30 s for its batch); nothing is queued after. */
+  @Override
+  public void close() {
+    closed = true;
+    Thread t;
+    synchronized (wakeUp) {
+      t = indexer;
+      wakeUp.notifyAll();
+    }
+    if (t != null) {
+      try {
+        t.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
