@@ -1003,6 +1003,10 @@ class GrpcClientIT {
                         .putMap(
                             "text",
                             io.qdrant.client.grpc.Collections.SparseVectorParams.newBuilder()
+                                .setIndex(
+                                    io.qdrant.client.grpc.Collections.SparseIndexConfig.newBuilder()
+                                        .setDatatype(
+                                            io.qdrant.client.grpc.Collections.Datatype.Float16))
                                 .setModifier(io.qdrant.client.grpc.Collections.Modifier.Idf)
                                 .build()))
                 .build())
@@ -1010,6 +1014,15 @@ class GrpcClientIT {
     CollectionInfo info = client.getCollectionInfoAsync("hybrid").get();
     assertThat(info.getConfig().getParams().getSparseVectorsConfig().getMapMap())
         .containsKey("text");
+    assertThat(
+            info.getConfig()
+                .getParams()
+                .getSparseVectorsConfig()
+                .getMapMap()
+                .get("text")
+                .getIndex()
+                .getDatatype())
+        .isEqualTo(io.qdrant.client.grpc.Collections.Datatype.Float16);
     List<PointStruct> points = new java.util.ArrayList<>();
     for (int i = 1; i <= 10; i++) {
       points.add(

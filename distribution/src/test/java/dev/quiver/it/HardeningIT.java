@@ -439,7 +439,7 @@ class HardeningIT {
       },
       {
         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"sparse_vectors\":{\"t\":"
-            + "{\"index\":{\"datatype\":\"float16\"}}}}",
+            + "{\"index\":{\"datatype\":\"float64\"}}}}",
         "sparse_vectors.t.index.datatype"
       },
       {

@@ -189,16 +189,42 @@ class SparseVectorsIT extends SingleNodeFixture {
                         + "\"values\":[1]}}}]}")
                 .status())
         .isEqualTo(400);
-    // settings Quiver does not serve are refused by name
-    Rest.Answer onDisk =
+    // the index's weights in uint8, reported as set, changed by PATCH; an unknown type refused
+    assertThat(
+            rest.call(
+                    "PUT",
+                    C,
+                    "/collections/d",
+                    "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
+                        + "\"sparse_vectors\":{\"t\":{\"index\":{\"datatype\":\"uint8\"}}}}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            rest.call("GET", C, "/collections/d", null)
+                .result()
+                .at("/config/params/sparse_vectors/t/index/datatype")
+                .asText())
+        .isEqualTo("uint8");
+    rest.call(
+        "PATCH",
+        C,
+        "/collections/d",
+        "{\"sparse_vectors\":{\"t\":{\"index\":{\"datatype\":\"float16\"}}}}");
+    assertThat(
+            rest.call("GET", C, "/collections/d", null)
+                .result()
+                .at("/config/params/sparse_vectors/t/index/datatype")
+                .asText())
+        .isEqualTo("float16");
+    Rest.Answer unknown =
         rest.call(
             "PUT",
             C,
-            "/collections/d",
+            "/collections/e",
             "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
-                + "\"sparse_vectors\":{\"t\":{\"index\":{\"datatype\":\"uint8\"}}}}");
-    assertThat(onDisk.status()).isEqualTo(400);
-    assertThat(onDisk.error()).contains("sparse_vectors.t.index.datatype");
+                + "\"sparse_vectors\":{\"t\":{\"index\":{\"datatype\":\"int4\"}}}}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.error()).contains("sparse_vectors.t.index.datatype");
 
     // PATCH: the IDF modifier turned on for sparse-text
     rest.call(

@@ -117,10 +117,12 @@ public final class ConfigCodec {
       out.writeUTF(e.getKey());
       SparseVectorParams p = e.getValue();
       out.writeInt(p.fullScanThreshold() == null ? -1 : p.fullScanThreshold());
-      // on_disk 0/1/2 (false/true/unset), plus 3 x the memory placement (0 unset) when given
+      // on_disk 0/1/2 (false/true/unset), plus 3 x the memory placement (0 unset) when given,
+      // plus 12 x the datatype (0 unset): configurations without these read as before
       out.writeByte(
           (p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0)
-              + 3 * (p.memory() == null ? 0 : p.memory().ordinal() + 1));
+              + 3 * (p.memory() == null ? 0 : p.memory().ordinal() + 1)
+              + 12 * (p.datatype() == null ? 0 : p.datatype().ordinal() + 1));
       out.writeByte(p.modifier() == null ? 0 : p.modifier().ordinal() + 1);
     }
   }
@@ -218,8 +220,10 @@ public final class ConfigCodec {
         int flags = in.readUnsignedByte();
         int modifier = in.readUnsignedByte();
         int onDisk = flags % 3;
-        int memory = flags / 3;
+        int memory = flags / 3 % 4;
+        int datatype = flags / 12;
         if (memory > SparseVectorParams.Memory.values().length
+            || datatype > VectorDatatype.values().length
             || modifier > SparseVectorParams.Modifier.values().length) {
           throw new Malformed("unknown sparse vector flags " + flags + "/" + modifier);
         }
@@ -229,7 +233,8 @@ public final class ConfigCodec {
                 threshold < 0 ? null : threshold,
                 onDisk == 2 ? null : onDisk == 1,
                 modifier == 0 ? null : SparseVectorParams.Modifier.values()[modifier - 1],
-                memory == 0 ? null : SparseVectorParams.Memory.values()[memory - 1]));
+                memory == 0 ? null : SparseVectorParams.Memory.values()[memory - 1],
+                datatype == 0 ? null : VectorDatatype.values()[datatype - 1]));
       }
     }
     if (method >= ShardingMethod.values().length) {

@@ -12,17 +12,35 @@ package dev.quiver.storage;
  * @param memory {@code index.memory}, which overrides {@code on_disk} when both are set: {@code
  *     pinned} on the heap, {@code cold} in memory-mapped files, {@code cached} in memory-mapped
  *     files the OS is asked to load whenever they are written or opened
+ * @param datatype {@code index.datatype}: how the index stores weights (null: float32); float16 and
+ *     uint8 hold the sealed lists in 2 or 1 bytes a weight, and scores are computed from them
  */
 public record SparseVectorParams(
-    Integer fullScanThreshold, Boolean onDisk, Modifier modifier, Memory memory) {
+    Integer fullScanThreshold,
+    Boolean onDisk,
+    Modifier modifier,
+    Memory memory,
+    VectorDatatype datatype) {
   /** Qdrant's default {@code full_scan_threshold} of a sparse index. */
   public static final int DEFAULT_FULL_SCAN_THRESHOLD = 5000;
 
-  public static final SparseVectorParams DEFAULT = new SparseVectorParams(null, null, null, null);
+  public static final SparseVectorParams DEFAULT =
+      new SparseVectorParams(null, null, null, null, null);
 
   /** Without a {@code memory} placement. */
   public SparseVectorParams(Integer fullScanThreshold, Boolean onDisk, Modifier modifier) {
-    this(fullScanThreshold, onDisk, modifier, null);
+    this(fullScanThreshold, onDisk, modifier, null, null);
+  }
+
+  /** With float32 weights. */
+  public SparseVectorParams(
+      Integer fullScanThreshold, Boolean onDisk, Modifier modifier, Memory memory) {
+    this(fullScanThreshold, onDisk, modifier, memory, null);
+  }
+
+  /** The datatype of the index's weights in force. */
+  public VectorDatatype datatypeOrDefault() {
+    return datatype == null ? VectorDatatype.FLOAT32 : datatype;
   }
 
   public SparseVectorParams {

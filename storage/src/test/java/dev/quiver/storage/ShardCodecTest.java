@@ -313,7 +313,11 @@ class ShardCodecTest {
                         null,
                         true,
                         SparseVectorParams.Modifier.IDF,
-                        SparseVectorParams.Memory.CACHED)))
+                        SparseVectorParams.Memory.CACHED,
+                        VectorDatatype.UINT8),
+                    "t",
+                    new SparseVectorParams(
+                        7, null, null, SparseVectorParams.Memory.PINNED, VectorDatatype.FLOAT16)))
             .withMetadata(
                 new Value.Struct(Map.of("owner", new Value.Str("search"), "v", new Value.Int(2))));
     CollectionConfig metaBack =

@@ -174,13 +174,13 @@ final class CollectionProto {
     ProtoFields.onlyImplemented(p, path, ImplementedFields.SPARSE_VECTOR);
     Long threshold = null;
     Boolean onDisk = null;
-    String datatype = null;
+    VectorDatatype datatype = null;
     if (p.hasIndex()) {
       Collections.SparseIndexConfig i = p.getIndex();
       ProtoFields.onlyImplemented(i, path + ".index", ImplementedFields.SPARSE_INDEX);
       threshold = i.hasFullScanThreshold() ? i.getFullScanThreshold() : null;
       onDisk = i.hasOnDisk() ? i.getOnDisk() : null;
-      datatype = i.hasDatatype() ? i.getDatatype().name() : null;
+      datatype = i.hasDatatype() ? datatype(i.getDatatype(), path + ".index.datatype") : null;
     }
     var checked =
         SparseSettings.params(
@@ -205,6 +205,16 @@ final class CollectionProto {
     };
   }
 
+  /** A {@code Datatype}; {@code Default} is float32, as Qdrant takes it. */
+  private static VectorDatatype datatype(Collections.Datatype d, String path) {
+    return switch (d) {
+      case Default, Float32 -> VectorDatatype.FLOAT32;
+      case Float16 -> VectorDatatype.FLOAT16;
+      case Uint8 -> VectorDatatype.UINT8;
+      case UNRECOGNIZED -> throw new RequestException.Invalid(BODY, path, "unknown datatype");
+    };
+  }
+
   /** The sparse vector of a {@code CreateVectorNameRequest}. */
   static SparseVectorParams sparseVectorName(Points.SparseVectorCreationConfig c) {
     return SparseSettings.params(
@@ -212,7 +222,7 @@ final class CollectionProto {
         null,
         null,
         null,
-        c.hasDatatype() ? c.getDatatype().name() : null,
+        c.hasDatatype() ? datatype(c.getDatatype(), "sparse_config.datatype") : null,
         c.hasModifier() ? modifier(c.getModifier(), "sparse_config") : null);
   }
 
@@ -252,16 +262,7 @@ final class CollectionProto {
               + " is not supported by Quiver: multivectors are scored with Dot or Cosine");
     }
     VectorDatatype datatype =
-        !p.hasDatatype()
-            ? null
-            : switch (p.getDatatype()) {
-              case Float32 -> VectorDatatype.FLOAT32;
-              case Float16 -> VectorDatatype.FLOAT16;
-              case Uint8 -> VectorDatatype.UINT8;
-              default ->
-                  throw new RequestException.Unsupported(
-                      "`" + path + ".datatype` " + p.getDatatype() + " is not supported by Quiver");
-            };
+        p.hasDatatype() ? datatype(p.getDatatype(), path + ".datatype") : null;
     Quantization own =
         p.hasQuantizationConfig()
             ? QuantizationProto.config(p.getQuantizationConfig(), path + ".quantization_config")
@@ -510,13 +511,16 @@ final class CollectionProto {
   /** A sparse vector's parameters: only what was set. */
   private static Collections.SparseVectorParams proto(SparseVectorParams v) {
     var b = Collections.SparseVectorParams.newBuilder();
-    if (v.fullScanThreshold() != null || v.onDisk() != null) {
+    if (v.fullScanThreshold() != null || v.onDisk() != null || v.datatype() != null) {
       var index = Collections.SparseIndexConfig.newBuilder();
       if (v.fullScanThreshold() != null) {
         index.setFullScanThreshold(v.fullScanThreshold());
       }
       if (v.onDisk() != null) {
         index.setOnDisk(v.onDisk());
+      }
+      if (v.datatype() != null) {
+        index.setDatatype(datatype(v.datatype()));
       }
       b.setIndex(index);
     }
@@ -527,6 +531,14 @@ final class CollectionProto {
               : Collections.Modifier.None);
     }
     return b.build();
+  }
+
+  private static Collections.Datatype datatype(VectorDatatype d) {
+    return switch (d) {
+      case FLOAT32 -> Collections.Datatype.Float32;
+      case FLOAT16 -> Collections.Datatype.Float16;
+      case UINT8 -> Collections.Datatype.Uint8;
+    };
   }
 
   static Collections.CollectionInfo proto(CollectionInfo info) {
@@ -622,12 +634,7 @@ final class CollectionProto {
       b.setHnswConfig(hnsw(v.hnsw()));
     }
     if (v.datatype() != null) {
-      b.setDatatype(
-          switch (v.datatype()) {
-            case FLOAT32 -> Collections.Datatype.Float32;
-            case FLOAT16 -> Collections.Datatype.Float16;
-            case UINT8 -> Collections.Datatype.Uint8;
-          });
+      b.setDatatype(datatype(v.datatype()));
     }
     if (v.quantization() != null) {
       b.setQuantizationConfig(QuantizationProto.message(v.quantization()));

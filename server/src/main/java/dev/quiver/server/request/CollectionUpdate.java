@@ -6,6 +6,7 @@ import dev.quiver.storage.Quantization;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.VectorParams;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -41,10 +42,12 @@ public record CollectionUpdate(
       Integer fullScanThreshold,
       Boolean onDisk,
       SparseVectorParams.Modifier modifier,
-      SparseVectorParams.Memory memory) {
+      SparseVectorParams.Memory memory,
+      VectorDatatype datatype) {
     /** From checked parameters: what they set. */
     public static SparseDiff of(SparseVectorParams p) {
-      return new SparseDiff(p.fullScanThreshold(), p.onDisk(), p.modifier(), p.memory());
+      return new SparseDiff(
+          p.fullScanThreshold(), p.onDisk(), p.modifier(), p.memory(), p.datatype());
     }
 
     public SparseVectorParams over(SparseVectorParams d) {
@@ -52,7 +55,8 @@ public record CollectionUpdate(
           fullScanThreshold == null ? d.fullScanThreshold() : fullScanThreshold,
           onDisk == null ? d.onDisk() : onDisk,
           modifier == null ? d.modifier() : modifier,
-          memory == null ? d.memory() : memory);
+          memory == null ? d.memory() : memory,
+          datatype == null ? d.datatype() : datatype);
     }
   }
 

@@ -1,14 +1,15 @@
 package dev.quiver.server.request;
 
 import dev.quiver.storage.SparseVectorParams;
+import dev.quiver.storage.VectorDatatype;
 import java.util.Locale;
 
 /**
  * The sparse vector settings both edges accept: the inverted index lives on the heap ({@code
  * memory: pinned}, the default), or in compressed memory-mapped files ({@code on_disk: true},
- * {@code memory: cold}, or {@code cached}: files the OS is asked to load), with float32 weights; a
- * {@code datatype} other than {@code float32} is refused by name rather than accepted and ignored.
- * Stateless (static methods only), so thread-safe.
+ * {@code memory: cold}, or {@code cached}: files the OS is asked to load), its weights as the
+ * {@code datatype} says (float32, float16 or uint8). Stateless (static methods only), so
+ * thread-safe.
  */
 public final class SparseSettings {
   private SparseSettings() {}
@@ -23,7 +24,7 @@ public final class SparseSettings {
       Integer fullScanThreshold,
       Boolean onDisk,
       String memory,
-      String datatype,
+      VectorDatatype datatype,
       SparseVectorParams.Modifier modifier) {
     SparseVectorParams.Memory placement = null;
     if (memory != null) {
@@ -41,10 +42,7 @@ public final class SparseSettings {
                         + ".index.memory`");
           };
     }
-    if (datatype != null && !datatype.equalsIgnoreCase("float32")) {
-      throw unsupported(path + ".index.datatype", datatype);
-    }
-    return new SparseVectorParams(fullScanThreshold, onDisk, modifier, placement);
+    return new SparseVectorParams(fullScanThreshold, onDisk, modifier, placement, datatype);
   }
 
   /** A {@code modifier} by its wire name (either case), or null for an unknown one. */
@@ -54,14 +52,5 @@ public final class SparseSettings {
       case "idf" -> SparseVectorParams.Modifier.IDF;
       default -> null;
     };
-  }
-
-  private static RequestException.Unsupported unsupported(String field, String value) {
-    return new RequestException.Unsupported(
-        "Bad request: `"
-            + field
-            + "` = "
-            + value
-            + " is not supported by Quiver: sparse index weights are float32");
   }
 }

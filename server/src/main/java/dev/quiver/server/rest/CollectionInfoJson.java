@@ -109,7 +109,10 @@ final class CollectionInfoJson {
   /** A sparse vector's parameters: only what was set, as Qdrant shows them. */
   private static ObjectNode sparseParams(SparseVectorParams v) {
     ObjectNode o = F.objectNode();
-    if (v.fullScanThreshold() != null || v.onDisk() != null || v.memory() != null) {
+    if (v.fullScanThreshold() != null
+        || v.onDisk() != null
+        || v.memory() != null
+        || v.datatype() != null) {
       ObjectNode index = o.putObject("index");
       if (v.fullScanThreshold() != null) {
         index.put("full_scan_threshold", v.fullScanThreshold());
@@ -119,6 +122,9 @@ final class CollectionInfoJson {
       }
       if (v.memory() != null) {
         index.put("memory", v.memory().name().toLowerCase(Locale.ROOT));
+      }
+      if (v.datatype() != null) {
+        index.put("datatype", v.datatype().wireName());
       }
     }
     if (v.modifier() != null) {

@@ -183,14 +183,15 @@ final class CollectionJson {
     Integer threshold = null;
     Boolean onDisk = null;
     String memory = null;
-    String datatype = null;
+    VectorDatatype datatype = null;
     if (o.hasNonNull("index")) {
       ObjectNode i = object(o.get("index"), path + ".index");
       onlyImplemented(i, path + ".index", ImplementedFields.SPARSE_INDEX);
       threshold = optInt(i, "full_scan_threshold", 0, Integer.MAX_VALUE);
       onDisk = optBool(i, "on_disk");
       memory = optText(i, "memory", path + ".index.memory");
-      datatype = optText(i, "datatype", path + ".index.datatype");
+      String type = optText(i, "datatype", path + ".index.datatype");
+      datatype = type == null ? null : datatype(type, path + ".index.datatype");
     }
     SparseVectorParams.Modifier modifier = null;
     String m = optText(o, "modifier", path + ".modifier");
@@ -208,6 +209,20 @@ final class CollectionJson {
     SparseVectorParams checked =
         SparseSettings.params(path, threshold, onDisk, memory, datatype, modifier);
     return CollectionUpdate.SparseDiff.of(checked);
+  }
+
+  /** A {@code datatype} by its wire name, or Qdrant's format error naming the alternatives. */
+  private static VectorDatatype datatype(String type, String path) {
+    VectorDatatype datatype = VectorDatatype.ofWireName(type);
+    if (datatype == null) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: unknown variant `"
+              + type
+              + "`, expected one of `float32`, `uint8`, `float16` at `"
+              + path
+              + "`");
+    }
+    return datatype;
   }
 
   private static CreateCollection.HnswDiff hnswDiff(ObjectNode o) {
@@ -450,19 +465,10 @@ final class CollectionJson {
       }
       multivector = true;
     }
-    VectorDatatype datatype = null;
-    if (o.hasNonNull("datatype")) {
-      String type = o.get("datatype").asText("");
-      datatype = VectorDatatype.ofWireName(type);
-      if (datatype == null) {
-        throw new RequestException.Malformed(
-            "Format error in JSON body: unknown variant `"
-                + type
-                + "`, expected one of `float32`, `uint8`, `float16` at `"
-                + path
-                + ".datatype`");
-      }
-    }
+    VectorDatatype datatype =
+        o.hasNonNull("datatype")
+            ? datatype(o.get("datatype").asText(""), path + ".datatype")
+            : null;
     multivectorOf(multivector, distance, path);
     Quantization own =
         QuantizationJson.config(o.get("quantization_config"), path + ".quantization_config", false);

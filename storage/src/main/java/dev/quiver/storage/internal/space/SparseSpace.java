@@ -3,6 +3,7 @@ package dev.quiver.storage.internal.space;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.SparseVectorParams;
+import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.internal.sparse.SparseIndex;
 import dev.quiver.storage.internal.vector.TopK;
 import java.io.DataInputStream;
@@ -42,22 +43,35 @@ public final class SparseSpace extends HeapSpace<SparseVector> {
 
   private SparseIndex newIndex(SparseVectorParams p) {
     SparseIndex index =
-        onDisk(p)
-            ? new SparseIndex(indexDir, slot -> vectors.get(slot) != null, sealAt)
+        sealed(p)
+            ? new SparseIndex(indexDir, vectors::get, sealAt, p.datatypeOrDefault())
             : new SparseIndex();
-    index.preload(p.preload());
+    index.preload(preload(p));
     return index;
   }
 
-  private boolean onDisk(SparseVectorParams p) {
-    return indexDir != null && p.indexOnDisk();
+  /**
+   * Whether the index seals its lists into files: on disk, or in a datatype narrower than float32
+   * (the heap lists are float32; the narrow lists of an index in memory are sealed and kept loaded,
+   * as {@code memory: cached} keeps them).
+   */
+  private boolean sealed(SparseVectorParams p) {
+    return indexDir != null && (p.indexOnDisk() || p.datatypeOrDefault() != VectorDatatype.FLOAT32);
   }
 
-  /** New parameters; an index moving to or from disk is built again from the live vectors. */
+  private static boolean preload(SparseVectorParams p) {
+    return p.preload() || (!p.indexOnDisk() && p.datatypeOrDefault() != VectorDatatype.FLOAT32);
+  }
+
+  /**
+   * New parameters; an index moving to or from disk, or to another datatype, is built again from
+   * the live vectors.
+   */
   public void params(SparseVectorParams next) {
+    SparseVectorParams before = params;
     params = next;
-    index.preload(next.preload());
-    if (onDisk(next) != index.onDisk()) {
+    index.preload(preload(next));
+    if (sealed(next) != index.onDisk() || next.datatypeOrDefault() != before.datatypeOrDefault()) {
       SparseIndex fresh = newIndex(next);
       for (var e : liveVectors()) {
         fresh.add(e.getKey(), e.getValue());

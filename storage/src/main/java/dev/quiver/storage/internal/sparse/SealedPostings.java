@@ -1,5 +1,6 @@
 package dev.quiver.storage.internal.sparse;
 
+import dev.quiver.storage.VectorDatatype;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,15 +25,19 @@ import java.util.zip.CRC32C;
  * compressed, and read through a memory mapping, so that they take page cache instead of heap (a
  * sparse vector's {@code index.on_disk}). Slots are stored in blocks of {@value #BLOCK} entries as
  * the block's first slot and bit-packed gaps (as narrow as the block's largest gap needs), weights
- * as float32; each list keeps a block index (each block's last slot and offset) for skipping, and
- * lists of {@value #WINDOWED} entries or more the weight range of every window of slots, as the
- * heap lists do.
+ * in the index's {@code datatype}: float32, float16 (IEEE half precision, 2 bytes), or uint8 (1
+ * byte: Qdrant's quantization of each list's range into 256 steps, {@code min + code * step}). Each
+ * list keeps a block index (each block's last slot and offset) for skipping, and lists of {@value
+ * #WINDOWED} entries or more the weight range of every window of slots, as the heap lists do; the
+ * ranges are those of the weights as stored, so the search's bounds hold for the scores it
+ * computes.
  *
  * <p>File layout, little-endian: a 64-byte header (magic {@code QVSPOST1}, format version, counts,
- * the directory's offset, CRC32C of everything after the header, CRC32C of the header's first 56
- * bytes); the lists' data; the directory (one 40-byte entry per dimension, ascending). A header
- * that does not check out is refused. The file is derived data: the index rebuilds it from the
- * stored vectors whenever the shard opens.
+ * the directory's offset, CRC32C of everything after the header, the weights' datatype from version
+ * 2, CRC32C of the header's first 56 bytes); the lists' data; the directory (one entry per
+ * dimension, ascending: 40 bytes in version 1, 48 with the quantization's minimum and step in
+ * version 2). Version 1 files (float32) are read too. A header that does not check out is refused.
+ * The file is derived data: the index rebuilds it from the stored vectors whenever the shard opens.
  *
  * <p>Immutable once written; searches read it concurrently without locks. The mapping is released
  * when the object is no longer reachable (an automatic arena), so a search holding an older file
@@ -43,27 +48,70 @@ public final class SealedPostings {
   static final int WINDOWED = 256;
 
   private static final byte[] MAGIC = "QVSPOST1".getBytes(StandardCharsets.US_ASCII);
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
   private static final int HEADER = 64;
-  private static final int ENTRY = 40;
+  private static final int ENTRY_V1 = 40;
+  private static final int ENTRY = 48;
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+  private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
   private static final VarHandle WORD =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final MemorySegment data;
   private final int[] dims; // ascending: the directory's keys, on the heap for the lookup
   private final long directory;
+  private final int entrySize;
   private final long entries;
+  private final VectorDatatype datatype;
   private final Path file;
 
-  private SealedPostings(Path file, MemorySegment data, int[] dims, long directory, long entries) {
+  private SealedPostings(
+      Path file,
+      MemorySegment data,
+      int[] dims,
+      long directory,
+      int entrySize,
+      long entries,
+      VectorDatatype datatype) {
     this.file = file;
     this.data = data;
     this.dims = dims;
     this.directory = directory;
+    this.entrySize = entrySize;
     this.entries = entries;
+    this.datatype = datatype;
+  }
+
+  /** How one list's weights are stored: the datatype, and uint8's minimum and step. */
+  private record Weights(VectorDatatype type, float base, float step) {
+    /** The weights of {@code list} in {@code type}: uint8 spreads the list's range over 256. */
+    static Weights of(VectorDatatype type, ListSource list) {
+      if (type != VectorDatatype.UINT8) {
+        return new Weights(type, 0, 0);
+      }
+      float min = Float.POSITIVE_INFINITY;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int i = 0; i < list.size(); i++) {
+        min = Math.min(min, list.weight(i));
+        max = Math.max(max, list.weight(i));
+      }
+      return new Weights(type, min, (max - min) / 255);
+    }
+
+    int code(float w) {
+      return step == 0 ? 0 : Math.clamp(Math.round((w - base) / step), 0, 255);
+    }
+
+    /** {@code w} as it reads back once stored. */
+    float stored(float w) {
+      return switch (type) {
+        case FLOAT32 -> w;
+        case FLOAT16 -> Float.float16ToFloat(Float.floatToFloat16(w));
+        case UINT8 -> base + code(w) * step;
+      };
+    }
   }
 
   /** One list to write: its dimension, and its entries (slots ascending). */
@@ -77,8 +125,14 @@ public final class SealedPostings {
     float weight(int i);
   }
 
-  /** Writes {@code lists} (dimensions ascending) to {@code file} and maps it. */
+  /** Writes {@code lists} (dimensions ascending) to {@code file} with float32 weights. */
   static SealedPostings write(Path file, Iterable<? extends ListSource> lists) throws IOException {
+    return write(file, lists, VectorDatatype.FLOAT32);
+  }
+
+  /** Writes {@code lists} (dimensions ascending) to {@code file}, weights as {@code type}. */
+  static SealedPostings write(Path file, Iterable<? extends ListSource> lists, VectorDatatype type)
+      throws IOException {
     CRC32C crc = new CRC32C();
     long entries = 0;
     int dimCount = 0;
@@ -97,11 +151,12 @@ public final class SealedPostings {
           throw new IllegalArgumentException("dimensions out of order");
         }
         previous = list.dim();
+        Weights weights = Weights.of(type, list);
         float max = Float.NEGATIVE_INFINITY;
         float min = Float.POSITIVE_INFINITY;
         for (int i = 0; i < n; i++) {
-          max = Math.max(max, list.weight(i));
-          min = Math.min(min, list.weight(i));
+          max = Math.max(max, weights.stored(list.weight(i)));
+          min = Math.min(min, weights.stored(list.weight(i)));
         }
         int blocks = (n + BLOCK - 1) / BLOCK;
         // the block index first (last slot, offset of each block), then the blocks
@@ -110,7 +165,7 @@ public final class SealedPostings {
         long[] offsets = new long[blocks];
         ByteBuffer[] encoded = new ByteBuffer[blocks];
         for (int b = 0; b < blocks; b++) {
-          encoded[b] = block(list, b * BLOCK, Math.min(n, (b + 1) * BLOCK));
+          encoded[b] = block(list, b * BLOCK, Math.min(n, (b + 1) * BLOCK), weights);
           offsets[b] = blockAt;
           blockAt += encoded[b].remaining();
         }
@@ -132,7 +187,7 @@ public final class SealedPostings {
           Arrays.fill(wmin, Float.NaN);
           for (int i = 0; i < n; i++) {
             int w = list.slot(i) >>> SparseIndex.WINDOW_SHIFT;
-            float x = list.weight(i);
+            float x = weights.stored(list.weight(i));
             wmax[w] = Float.isNaN(wmax[w]) ? x : Math.max(wmax[w], x);
             wmin[w] = Float.isNaN(wmin[w]) ? x : Math.min(wmin[w], x);
           }
@@ -151,6 +206,7 @@ public final class SealedPostings {
         }
         dir.putInt(list.dim()).putInt(n).putInt(blocks).putInt(windows);
         dir.putFloat(max).putFloat(min).putLong(indexAt).putLong(windowsAt);
+        dir.putFloat(weights.base()).putFloat(weights.step());
         entries += n;
         dimCount++;
       }
@@ -163,6 +219,12 @@ public final class SealedPostings {
     long fileSize = Files.size(tmp);
     header.putLong(fileSize - (long) dimCount * ENTRY).putLong(fileSize);
     header.putInt((int) crc.getValue());
+    header.put(
+        switch (type) {
+          case FLOAT32 -> (byte) 0;
+          case FLOAT16 -> (byte) 1;
+          case UINT8 -> (byte) 2;
+        });
     header.position(56);
     CRC32C headerCrc = new CRC32C();
     headerCrc.update(header.array(), 0, 56);
@@ -176,7 +238,7 @@ public final class SealedPostings {
   }
 
   /** One block: first slot, count, gap width, the gaps bit-packed, the weights. */
-  private static ByteBuffer block(ListSource list, int from, int to) {
+  private static ByteBuffer block(ListSource list, int from, int to, Weights weights) {
     int count = to - from;
     int widest = 0;
     for (int i = from + 1; i < to; i++) {
@@ -184,7 +246,9 @@ public final class SealedPostings {
     }
     int bits = 32 - Integer.numberOfLeadingZeros(widest);
     int gapBytes = (int) (((long) (count - 1) * bits + 7) / 8);
-    ByteBuffer b = ByteBuffer.allocate(6 + gapBytes + 4 * count).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(6 + gapBytes + weights.type().bytes() * count)
+            .order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(list.slot(from)).put((byte) (count - 1)).put((byte) bits);
     long acc = 0;
     int filled = 0;
@@ -201,7 +265,12 @@ public final class SealedPostings {
       b.put((byte) acc);
     }
     for (int i = from; i < to; i++) {
-      b.putFloat(list.weight(i));
+      float w = list.weight(i);
+      switch (weights.type()) {
+        case FLOAT32 -> b.putFloat(w);
+        case FLOAT16 -> b.putShort(Float.floatToFloat16(w));
+        case UINT8 -> b.put((byte) weights.code(w));
+      }
     }
     return b.flip();
   }
@@ -214,6 +283,8 @@ public final class SealedPostings {
   /** Maps {@code file}, checking its header and checksum. */
   static SealedPostings open(Path file) throws IOException {
     MemorySegment data;
+    VectorDatatype datatype;
+    int entrySize;
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < HEADER) {
@@ -230,9 +301,20 @@ public final class SealedPostings {
         throw new IOException(file.getFileName() + ": not a posting file (bad header)");
       }
       int version = header.getInt(8);
-      if (version != VERSION) {
+      if (version != 1 && version != VERSION) {
         throw new IOException(file.getFileName() + ": posting file version " + version);
       }
+      int type = version == 1 ? 0 : header.get(44);
+      datatype =
+          switch (type) {
+            case 0 -> VectorDatatype.FLOAT32;
+            case 1 -> VectorDatatype.FLOAT16;
+            case 2 -> VectorDatatype.UINT8;
+            default ->
+                throw new IOException(
+                    file.getFileName() + ": posting weights of unknown type " + type);
+          };
+      entrySize = version == 1 ? ENTRY_V1 : ENTRY;
       if (header.getLong(32) != size) {
         throw new IOException(file.getFileName() + ": truncated posting file");
       }
@@ -246,10 +328,13 @@ public final class SealedPostings {
     int dimCount = data.get(INT, 12);
     long directory = data.get(LONG, 24);
     int[] dims = new int[dimCount];
-    for (int i = 0; i < dimCount; i++) {
-      dims[i] = data.get(INT, directory + (long) i * ENTRY);
+    if (data.byteSize() - directory != (long) dimCount * entrySize) {
+      throw new IOException(file.getFileName() + ": posting directory of the wrong size");
     }
-    return new SealedPostings(file, data, dims, directory, data.get(LONG, 16));
+    for (int i = 0; i < dimCount; i++) {
+      dims[i] = data.get(INT, directory + (long) i * entrySize);
+    }
+    return new SealedPostings(file, data, dims, directory, entrySize, data.get(LONG, 16), datatype);
   }
 
   Path file() {
@@ -277,11 +362,12 @@ public final class SealedPostings {
     if (at < 0) {
       return null;
     }
-    long e = directory + (long) at * ENTRY;
+    long e = directory + (long) at * entrySize;
     float max = data.get(FLOAT, e + 16);
     float min = data.get(FLOAT, e + 20);
     return new BlockCursor(
         data,
+        weights(e),
         data.get(INT, e + 8),
         data.get(INT, e + 12),
         data.get(LONG, e + 24),
@@ -290,11 +376,24 @@ public final class SealedPostings {
         Math.max(0f, Math.max(q * max, q * min)));
   }
 
+  /** How the list of the directory entry at {@code e} stores its weights. */
+  private Weights weights(long e) {
+    return entrySize == ENTRY_V1
+        ? new Weights(VectorDatatype.FLOAT32, 0, 0)
+        : new Weights(datatype, data.get(FLOAT, e + 40), data.get(FLOAT, e + 44));
+  }
+
+  /** The datatype the weights are stored in. */
+  VectorDatatype datatype() {
+    return datatype;
+  }
+
   /** Visits every entry of dimension index {@code i} (of {@link #dimensions()}). */
   void forEach(int i, EntryConsumer each) {
-    long e = directory + (long) i * ENTRY;
+    long e = directory + (long) i * entrySize;
     BlockCursor c =
-        new BlockCursor(data, data.get(INT, e + 8), 0, data.get(LONG, e + 24), -1, 1f, 0f);
+        new BlockCursor(
+            data, weights(e), data.get(INT, e + 8), 0, data.get(LONG, e + 24), -1, 1f, 0f);
     c.forEach(each);
   }
 
@@ -326,13 +425,15 @@ public final class SealedPostings {
   /** A walk through one list: the current block decoded into small arrays. */
   private static final class BlockCursor extends PostingCursor {
     private final MemorySegment data;
+    private final Weights stored;
     private final int blocks;
     private final int windows;
     private final long index;
     private final long windowRanges;
     private final int[] slots = new int[BLOCK];
     private final float[] weights = new float[BLOCK];
-    private final byte[] packed = new byte[BLOCK * 4 + 8]; // a block's gaps: at most 31 bits each
+    // a block's gaps (at most 31 bits each), then its narrow weights are copied here
+    private final byte[] packed = new byte[BLOCK * 4 + 8];
     private int block = -1; // decoded block
     private int count; // its entries
     private int pos; // in the block
@@ -340,6 +441,7 @@ public final class SealedPostings {
 
     BlockCursor(
         MemorySegment data,
+        Weights stored,
         int blocks,
         int windows,
         long index,
@@ -348,6 +450,7 @@ public final class SealedPostings {
         float bound) {
       super(q, bound);
       this.data = data;
+      this.stored = stored;
       this.blocks = blocks;
       this.windows = windows;
       this.index = index;
@@ -371,7 +474,7 @@ public final class SealedPostings {
       // one bulk copy each for the packed gaps (8 bytes more: words are read whole) and the
       // weights, then the gaps unpacked from the heap copy
       MemorySegment.copy(data, ValueLayout.JAVA_BYTE, gaps, packed, 0, gapBytes + 8);
-      MemorySegment.copy(data, FLOAT, gaps + gapBytes, weights, 0, count);
+      weights(gaps + gapBytes);
       long mask = bits == 0 ? 0 : (1L << bits) - 1;
       int slot = first;
       slots[0] = slot;
@@ -381,6 +484,25 @@ public final class SealedPostings {
         slot += (int) ((word >>> (bit & 7)) & mask);
         slots[i] = slot;
         bit += bits;
+      }
+    }
+
+    /** Reads the current block's {@code count} weights at {@code at} into {@link #weights}. */
+    private void weights(long at) {
+      switch (stored.type()) {
+        case FLOAT32 -> MemorySegment.copy(data, FLOAT, at, weights, 0, count);
+        case FLOAT16 -> {
+          for (int i = 0; i < count; i++) {
+            weights[i] = Float.float16ToFloat(data.get(HALF, at + 2L * i));
+          }
+        }
+        case UINT8 -> {
+          float base = stored.base();
+          float step = stored.step();
+          for (int i = 0; i < count; i++) {
+            weights[i] = base + (data.get(ValueLayout.JAVA_BYTE, at + i) & 0xff) * step;
+          }
+        }
       }
     }
 

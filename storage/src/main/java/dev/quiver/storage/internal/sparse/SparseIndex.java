@@ -2,6 +2,7 @@ package dev.quiver.storage.internal.sparse;
 
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.SparseVector;
+import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.internal.vector.SlotTable;
 import dev.quiver.storage.internal.vector.TopK;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 
 /**
@@ -126,8 +128,11 @@ public final class SparseIndex {
   /** Where sealed lists are written; null for an index on the heap only. */
   private final Path dir;
 
-  /** Whether a slot still holds a vector: sealing leaves the others out. */
-  private final IntPredicate live;
+  /** The vector a slot holds, null once it is gone: sealing leaves those out. */
+  private final IntFunction<SparseVector> vectors;
+
+  /** How sealed lists store their weights. */
+  private final VectorDatatype datatype;
 
   private int generation;
 
@@ -149,17 +154,22 @@ public final class SparseIndex {
 
   /** An index on the heap. */
   public SparseIndex() {
-    this(null, slot -> true, SEAL_AT);
+    this(null, slot -> null, SEAL_AT, VectorDatatype.FLOAT32);
   }
 
   /**
    * An index whose lists are sealed into compressed files in {@code dir} (cleared first: they are
-   * derived from the vectors) as the heap part grows; {@code dir} null keeps everything on the
-   * heap.
+   * derived from the vectors) as the heap part grows, their weights stored as {@code datatype};
+   * {@code dir} null keeps everything on the heap. The heap lists hold float32 weights until they
+   * are sealed, as Qdrant's appendable segments do whatever the datatype.
+   *
+   * @param vectors the vector each slot holds (null once gone), read by sealing
    */
-  public SparseIndex(Path dir, IntPredicate live, int sealAt) {
+  public SparseIndex(
+      Path dir, IntFunction<SparseVector> vectors, int sealAt, VectorDatatype datatype) {
     this.dir = dir;
-    this.live = live;
+    this.vectors = vectors;
+    this.datatype = datatype;
     this.sealAt = sealAt;
     if (dir != null) {
       try {
@@ -226,7 +236,9 @@ public final class SparseIndex {
     try {
       next =
           SealedPostings.write(
-              dir.resolve("postings-" + (++generation) + ".qsp"), merged(old, heap, dims));
+              dir.resolve("postings-" + (++generation) + ".qsp"),
+              merged(old, heap, dims),
+              datatype);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -253,7 +265,11 @@ public final class SparseIndex {
     dead = 0;
   }
 
-  /** Each dimension's live entries, sealed ones first (their slots are the older). */
+  /**
+   * Each dimension's live entries, sealed ones first (their slots are the older). Sealed weights
+   * stored narrower than float32 are read again from the vectors, so that sealing anew never
+   * quantizes a quantized weight.
+   */
   private Iterable<SealedPostings.ListSource> merged(
       SealedPostings old, Map<Integer, Postings> heap, List<Integer> dims) {
     return () ->
@@ -280,9 +296,10 @@ public final class SparseIndex {
                 old.forEach(
                     sealedAt,
                     (slot, w) -> {
-                      if (live.test(slot)) {
+                      SparseVector v = vectors.apply(slot);
+                      if (v != null) {
                         slots.add(slot);
-                        weights.add(w);
+                        weights.add(old.datatype() == VectorDatatype.FLOAT32 ? w : weightOf(v, d));
                       }
                     });
               }
@@ -290,7 +307,7 @@ public final class SparseIndex {
             Postings p = heap.get(d);
             int n = p.size;
             for (int i = 0; i < n; i++) {
-              if (live.test(p.slots[i])) {
+              if (vectors.apply(p.slots[i]) != null) {
                 slots.add(p.slots[i]);
                 weights.add(p.weights[i]);
               }
@@ -318,6 +335,24 @@ public final class SparseIndex {
             };
           }
         };
+  }
+
+  /** The weight of dimension {@code d} in {@code v} (sorted by unsigned index), or 0. */
+  static float weightOf(SparseVector v, int d) {
+    int lo = 0;
+    int hi = v.indices().length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = Integer.compareUnsigned(v.indices()[mid], d);
+      if (c < 0) {
+        lo = mid + 1;
+      } else if (c > 0) {
+        hi = mid - 1;
+      } else {
+        return v.values()[mid];
+      }
+    }
+    return 0;
   }
 
   /** A growable int array (one list while it is sealed). */
