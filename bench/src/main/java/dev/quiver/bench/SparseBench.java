@@ -15,6 +15,7 @@ import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.Storage;
 import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
 import dev.quiver.storage.WithPayload;
@@ -32,6 +33,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
@@ -137,13 +139,16 @@ public final class SparseBench {
     System.gc();
     long heapBefore = usedHeap();
     try (CollectionRegistry registry = Storage.open(scratch)) {
-      Collection c = load(registry, "heap", false, vectors);
+      Collection c = load(registry, "heap", false, vectors, null);
       System.gc();
       long heapAfter = usedHeap();
       long diskAfterHeapLoad = diskBytes(scratch);
-      Collection onDisk = load(registry, "disk", true, vectors);
+      Collection onDisk = load(registry, "disk", true, vectors, null);
       System.gc();
       long heapAfterDisk = usedHeap();
+      // the index's weights in 2 and 1 bytes (float16, uint8), on disk
+      Collection half = load(registry, "half", true, vectors, VectorDatatype.FLOAT16);
+      Collection bytes = load(registry, "bytes", true, vectors, VectorDatatype.UINT8);
       // the vectors the shard holds: two arrays and a record each, 8 bytes per posting
       long vectorBytes = postings * 8L + vectors.size() * (16L + 16 + 16 + 16);
 
@@ -151,9 +156,13 @@ public final class SparseBench {
       int exactMatches = 0;
       int diskMatches = 0;
       int luceneOverlap = 0;
+      int halfOverlap = 0;
+      int bytesOverlap = 0;
       for (int i = 0; i < sparseQueries.size(); i++) {
         List<ScoredPoint> fast = quiver(c, sparseQueries.get(i), false);
         List<ScoredPoint> exact = quiver(c, sparseQueries.get(i), true);
+        halfOverlap += overlap(quiver(half, sparseQueries.get(i), false), exact);
+        bytesOverlap += overlap(quiver(bytes, sparseQueries.get(i), false), exact);
         exactMatches += sameScores(fast, exact) ? 1 : 0;
         diskMatches += sameScores(quiver(onDisk, sparseQueries.get(i), false), exact) ? 1 : 0;
         var lucene = new HashSet<Long>();
@@ -168,6 +177,8 @@ public final class SparseBench {
       long luceneNanos = 0;
       long quiverNanos = 0;
       long diskNanos = 0;
+      long halfNanos = 0;
+      long bytesNanos = 0;
       long sink = 0;
       for (int round = 0; round < ROUNDS; round++) {
         long t0 = System.nanoTime();
@@ -183,16 +194,28 @@ public final class SparseBench {
           sink += quiver(onDisk, q, false).size();
         }
         long t3 = System.nanoTime();
+        for (SparseVector q : sparseQueries) {
+          sink += quiver(half, q, false).size();
+        }
+        long t4 = System.nanoTime();
+        for (SparseVector q : sparseQueries) {
+          sink += quiver(bytes, q, false).size();
+        }
+        long t5 = System.nanoTime();
         if (round > 0) { // the first round warms them up
           luceneNanos += t1 - t0;
           quiverNanos += t2 - t1;
           diskNanos += t3 - t2;
+          halfNanos += t4 - t3;
+          bytesNanos += t5 - t4;
         }
       }
       int n = sparseQueries.size() * (ROUNDS - 1);
       double luceneQps = n / (luceneNanos / 1e9);
       double quiverQps = n / (quiverNanos / 1e9);
       double diskQps = n / (diskNanos / 1e9);
+      double halfQps = n / (halfNanos / 1e9);
+      double bytesQps = n / (bytesNanos / 1e9);
       System.out.printf(
           Locale.ROOT,
           "sparse BM25, %d documents, %d queries, %d postings (%.1f per document), top 10,"
@@ -206,6 +229,20 @@ public final class SparseBench {
       System.out.printf(Locale.ROOT, "  quiver sparse (on disk)  %,10.0f q/s%n", diskQps);
       System.out.printf(Locale.ROOT, "  quiver / lucene          %10.2f%n", quiverQps / luceneQps);
       System.out.printf(Locale.ROOT, "  on disk / heap           %10.2f%n", diskQps / quiverQps);
+      System.out.printf(
+          Locale.ROOT,
+          "  quiver on disk, float16  %,10.0f q/s, top 10 overlap with the exact float32 top 10"
+              + " %.1f%%, sealed lists %.1f bytes per posting%n",
+          halfQps,
+          100.0 * halfOverlap / (10.0 * sparseQueries.size()),
+          (double) sealedBytes(scratch, "half") / postings);
+      System.out.printf(
+          Locale.ROOT,
+          "  quiver on disk, uint8    %,10.0f q/s, top 10 overlap with the exact float32 top 10"
+              + " %.1f%%, sealed lists %.1f bytes per posting%n",
+          bytesQps,
+          100.0 * bytesOverlap / (10.0 * sparseQueries.size()),
+          (double) sealedBytes(scratch, "bytes") / postings);
       System.out.printf(
           Locale.ROOT,
           "  exact top 10: %d (heap) and %d (on disk) of %d queries; overlap with lucene's top 10:"
@@ -231,7 +268,7 @@ public final class SparseBench {
           (double) (heapAfterDisk - heapAfter + vectorBytes) / postings,
           (double) (heapAfterDisk - heapAfter) / postings,
           (double) vectorBytes / postings,
-          (double) sealedBytes(scratch) / postings);
+          (double) sealedBytes(scratch, "disk") / postings);
       System.out.println("  (checksum " + sink % 10 + ")");
     } finally {
       reader.close();
@@ -239,9 +276,16 @@ public final class SparseBench {
     }
   }
 
-  /** A collection holding {@code vectors} as the sparse vector {@code bm25} (IDF modifier). */
+  /**
+   * A collection holding {@code vectors} as the sparse vector {@code bm25} (IDF modifier), its
+   * index's weights as {@code datatype} (null: float32).
+   */
   private static Collection load(
-      CollectionRegistry registry, String name, boolean onDisk, List<SparseVector> vectors) {
+      CollectionRegistry registry,
+      String name,
+      boolean onDisk,
+      List<SparseVector> vectors,
+      VectorDatatype datatype) {
     var config =
         new CollectionConfig(
                 Map.of("", new VectorParams(1, Distance.DOT, null)),
@@ -254,8 +298,10 @@ public final class SparseBench {
                 new WalConfig(256, 0))
             .withSparseVectors(
                 Map.of(
-                    "bm25", new SparseVectorParams(null, onDisk, SparseVectorParams.Modifier.IDF)));
-    registry.apply(new CollectionMetaOp.Create(name, config), onDisk ? 2 : 1);
+                    "bm25",
+                    new SparseVectorParams(
+                        null, onDisk, SparseVectorParams.Modifier.IDF, null, datatype)));
+    registry.apply(new CollectionMetaOp.Create(name, config), registry.list().size() + 1L);
     Collection c = registry.require(name);
     long op = 0;
     for (int from = 0; from < vectors.size(); from += 1000) {
@@ -269,6 +315,13 @@ public final class SparseBench {
     }
     c.writer().flush();
     return c;
+  }
+
+  /** How many of {@code exact}'s points {@code got} has. */
+  private static int overlap(List<ScoredPoint> got, List<ScoredPoint> exact) {
+    Set<PointId> ids = new HashSet<>();
+    exact.forEach(p -> ids.add(p.id()));
+    return (int) got.stream().filter(p -> ids.contains(p.id())).count();
   }
 
   private static boolean sameScores(List<ScoredPoint> a, List<ScoredPoint> b) {
@@ -291,9 +344,11 @@ public final class SparseBench {
     return bytes(dir, f -> true);
   }
 
-  /** Bytes of the sealed posting files under {@code dir}. */
-  private static long sealedBytes(Path dir) throws IOException {
-    return bytes(dir, f -> f.toString().endsWith(".qsp"));
+  /** Bytes of collection {@code name}'s sealed posting files under {@code dir}. */
+  private static long sealedBytes(Path dir, String name) throws IOException {
+    return bytes(
+        dir,
+        f -> f.toString().endsWith(".qsp") && dir.relativize(f).toString().contains(name + "/"));
   }
 
   private static long bytes(Path dir, Predicate<Path> which) throws IOException {
