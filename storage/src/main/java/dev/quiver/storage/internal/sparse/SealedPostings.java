@@ -432,8 +432,10 @@ public final class SealedPostings {
     private final long windowRanges;
     private final int[] slots = new int[BLOCK];
     private final float[] weights = new float[BLOCK];
-    // a block's gaps (at most 31 bits each), then its narrow weights are copied here
+    // a block's gaps (at most 31 bits each) are copied here, and its narrow weights below
     private final byte[] packed = new byte[BLOCK * 4 + 8];
+    private final short[] halves = new short[BLOCK];
+    private final byte[] codes = new byte[BLOCK];
     private int block = -1; // decoded block
     private int count; // its entries
     private int pos; // in the block
@@ -492,15 +494,17 @@ public final class SealedPostings {
       switch (stored.type()) {
         case FLOAT32 -> MemorySegment.copy(data, FLOAT, at, weights, 0, count);
         case FLOAT16 -> {
+          MemorySegment.copy(data, HALF, at, halves, 0, count);
           for (int i = 0; i < count; i++) {
-            weights[i] = Float.float16ToFloat(data.get(HALF, at + 2L * i));
+            weights[i] = Float.float16ToFloat(halves[i]);
           }
         }
         case UINT8 -> {
+          MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at, codes, 0, count);
           float base = stored.base();
           float step = stored.step();
           for (int i = 0; i < count; i++) {
-            weights[i] = base + (data.get(ValueLayout.JAVA_BYTE, at + i) & 0xff) * step;
+            weights[i] = base + (codes[i] & 0xff) * step;
           }
         }
       }

@@ -491,11 +491,17 @@ public final class SparseIndex {
         scope.tick();
         int window = (int) (start >>> WINDOW_SHIFT);
         int end = (int) Math.min(start + WINDOW, (long) maxSlot + 1);
-        for (int i = 0; i < t; i++) {
-          cursors[i].windowBound(window);
-          order[i] = cursors[i];
+        for (int i = 0; i < t; i++) { // insertion sort: a few dozen lists, mostly in order
+          PostingCursor c = cursors[i];
+          c.windowBound(window);
+          float bound = c.windowBound;
+          int j = i - 1;
+          while (j >= 0 && order[j].windowBound > bound) {
+            order[j + 1] = order[j];
+            j--;
+          }
+          order[j + 1] = c;
         }
-        Arrays.sort(order, (a, b) -> Float.compare(a.windowBound, b.windowBound));
         float sum = 0;
         for (int i = 0; i < t; i++) {
           sum += order[i].windowBound;
