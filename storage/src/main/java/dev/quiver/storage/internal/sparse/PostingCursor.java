@@ -17,6 +17,9 @@ public abstract class PostingCursor {
   /** What this list can add at most in the current window (set by {@link #windowBound(int)}). */
   float windowBound;
 
+  /** Entries looked at by {@link #addTo} so far. */
+  long probed;
+
   PostingCursor(float q, float bound) {
     this.q = q;
     this.bound = bound;
@@ -44,10 +47,12 @@ public abstract class PostingCursor {
   abstract int accumulate(int start, int end, float[] partial, long[] seen);
 
   /**
-   * Adds this list's contribution to each of the {@code m} candidates ({@code slots} ascending);
-   * returns the entries looked at.
+   * Adds this list's contribution to each of the {@code m} candidates ({@code slots} ascending),
+   * keeping in place, in order, those that can still reach {@code theta} with {@code rest} more
+   * (the lists after this one at most); returns how many are kept. Counts the entries it looks at
+   * in {@link #probed}.
    */
-  abstract int addTo(int[] slots, float[] scores, int m);
+  abstract int addTo(int[] slots, float[] scores, int m, float rest, float theta);
 
   /**
    * The first index in {@code (lo, hi]} whose slot is at least {@code slot}, by bisection, given

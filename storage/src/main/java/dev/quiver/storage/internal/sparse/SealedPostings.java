@@ -599,15 +599,23 @@ public final class SealedPostings {
     }
 
     @Override
-    int addTo(int[] cands, float[] scores, int m) {
-      int looked = 0;
-      for (int j = 0; j < m && !done; j++) {
-        looked += advance(cands[j]);
-        if (!done && slots[pos] == cands[j]) {
-          scores[j] += q * weights[pos];
+    int addTo(int[] cands, float[] scores, int m, float rest, float theta) {
+      int kept = 0;
+      for (int j = 0; j < m; j++) {
+        int slot = cands[j];
+        float score = scores[j];
+        if (!done) {
+          probed += advance(slot);
+          if (!done && slots[pos] == slot) {
+            score += q * weights[pos];
+          }
+        }
+        if (score + rest >= theta) {
+          cands[kept] = slot;
+          scores[kept++] = score;
         }
       }
-      return looked;
+      return kept;
     }
 
     void forEach(EntryConsumer each) {

@@ -545,16 +545,7 @@ public final class SparseIndex {
         // the other lists one at a time, largest bound first, each dropping the candidates that
         // can no longer reach the k-th score
         for (int i = essential - 1; i >= 0 && cands > 0; i--) {
-          reads += order[i].addTo(candSlots, candScores, cands);
-          float rest = i == 0 ? 0 : prefix[i - 1];
-          int kept = 0;
-          for (int j = 0; j < cands; j++) {
-            if (candScores[j] + rest >= theta) {
-              candSlots[kept] = candSlots[j];
-              candScores[kept++] = candScores[j];
-            }
-          }
-          cands = kept;
+          cands = order[i].addTo(candSlots, candScores, cands, i == 0 ? 0 : prefix[i - 1], theta);
         }
         for (int j = 0; j < cands; j++) {
           int slot = candSlots[j];
@@ -568,6 +559,9 @@ public final class SparseIndex {
       Arrays.fill(partial, 0f);
       Arrays.fill(seen, 0L);
       throw e;
+    }
+    for (PostingCursor c : cursors) {
+      reads += c.probed;
     }
     read.add(reads);
     return top.bestFirst();
@@ -659,31 +653,37 @@ public final class SparseIndex {
 
     /**
      * By walking the list alongside the candidates when its entries up to the last candidate are
-     * few against them, else by galloping to each.
+     * fewer than eight a candidate, else by galloping to each.
      */
     @Override
-    int addTo(int[] slots, float[] scores, int m) {
+    int addTo(int[] slots, float[] scores, int m, float rest, float theta) {
       int last = slots[m - 1];
-      int end = pos;
-      while (end < n && this.slots[end] <= last && end - pos < 8 * m) {
-        end++;
-      }
-      int looked = end - pos;
-      boolean walk = end == n || this.slots[end] > last;
+      long span = (long) pos + 8L * m - 1;
+      boolean walk = span >= n || this.slots[(int) span] > last;
+      int from = pos;
+      int kept = 0;
       for (int j = 0; j < m; j++) {
         int slot = slots[j];
+        float score = scores[j];
         if (walk) {
           while (pos < n && this.slots[pos] < slot) {
             pos++;
           }
         } else {
-          looked += advance(slot);
+          probed += advance(slot);
         }
         if (pos < n && this.slots[pos] == slot) {
-          scores[j] += q * weights[pos];
+          score += q * weights[pos];
+        }
+        if (score + rest >= theta) {
+          slots[kept] = slot;
+          scores[kept++] = score;
         }
       }
-      return looked;
+      if (walk) {
+        probed += pos - from + 1;
+      }
+      return kept;
     }
 
     /** By galloping. */
