@@ -508,6 +508,10 @@ public final class TextAnalyzer {
       if (snowball == null) {
         return token;
       }
+      return StemCache.stem(stemmer, token, this::snowball);
+    }
+
+    private String snowball(String token) {
       snowball.setCurrent(token);
       snowball.stem();
       return snowball.getCurrent();
