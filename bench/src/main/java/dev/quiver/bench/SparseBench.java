@@ -229,20 +229,19 @@ public final class SparseBench {
       System.out.printf(Locale.ROOT, "  quiver sparse (on disk)  %,10.0f q/s%n", diskQps);
       System.out.printf(Locale.ROOT, "  quiver / lucene          %10.2f%n", quiverQps / luceneQps);
       System.out.printf(Locale.ROOT, "  on disk / heap           %10.2f%n", diskQps / quiverQps);
-      System.out.printf(
-          Locale.ROOT,
-          "  quiver on disk, float16  %,10.0f q/s, top 10 overlap with the exact float32 top 10"
-              + " %.1f%%, sealed lists %.1f bytes per posting%n",
-          halfQps,
-          100.0 * halfOverlap / (10.0 * sparseQueries.size()),
-          (double) sealedBytes(scratch, "half") / postings);
-      System.out.printf(
-          Locale.ROOT,
-          "  quiver on disk, uint8    %,10.0f q/s, top 10 overlap with the exact float32 top 10"
-              + " %.1f%%, sealed lists %.1f bytes per posting%n",
-          bytesQps,
-          100.0 * bytesOverlap / (10.0 * sparseQueries.size()),
-          (double) sealedBytes(scratch, "bytes") / postings);
+      for (var narrow :
+          List.of(
+              new Narrow("float16", halfQps, halfOverlap, sealedBytes(scratch, "half")),
+              new Narrow("uint8  ", bytesQps, bytesOverlap, sealedBytes(scratch, "bytes")))) {
+        System.out.printf(
+            Locale.ROOT,
+            "  quiver on disk, %s  %,10.0f q/s, top 10 overlap with the exact float32 top 10"
+                + " %.1f%%, sealed lists %.1f bytes per posting%n",
+            narrow.name(),
+            narrow.qps(),
+            100.0 * narrow.overlap() / (10.0 * sparseQueries.size()),
+            (double) narrow.sealed() / postings);
+      }
       System.out.printf(
           Locale.ROOT,
           "  exact top 10: %d (heap) and %d (on disk) of %d queries; overlap with lucene's top 10:"
@@ -316,6 +315,9 @@ public final class SparseBench {
     c.writer().flush();
     return c;
   }
+
+  /** What a collection with narrow index weights measured. */
+  private record Narrow(String name, double qps, int overlap, long sealed) {}
 
   /** How many of {@code exact}'s points {@code got} has. */
   private static int overlap(List<ScoredPoint> got, List<ScoredPoint> exact) {

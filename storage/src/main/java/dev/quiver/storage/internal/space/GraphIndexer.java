@@ -1,12 +1,15 @@
 package dev.quiver.storage.internal.space;
 
+import dev.quiver.storage.PointId;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.vector.SlotSet;
+import dev.quiver.storage.internal.vector.SlotTable;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.function.IntSupplier;
 
@@ -21,31 +24,16 @@ import java.util.function.IntSupplier;
  * chores (quantizer training, vacuum) in the same thread, before each batch. Thread-safe.
  */
 final class GraphIndexer implements AutoCloseable {
-  /** What the indexer asks of its space. */
-  interface Space {
-    HnswIndex graph();
-
-    /** Whether a point still holds {@code slot}. */
-    boolean owned(int slot);
-
-    /** Whether the graph is being built now (its threshold is passed). */
-    boolean indexing();
-
-    /** Qdrant's {@code max_indexing_threads} (0: automatic). */
-    int maxIndexingThreads();
-
-    /** Runs one piece of the space's other background work, if any is due; true if it ran one. */
-    boolean chore();
-
-    /** A pending slot whose point went before it reached the graph: free for the space to reuse. */
-    void dropped(int slot);
-  }
-
   private static final int INDEX_BATCH = 512;
   private static final int PARALLEL_BATCH = 64;
 
-  private final Space space;
+  private final HnswIndex graph;
+  private final SlotTable<PointId> owners;
   private final IndexThreads threads;
+  private final BooleanSupplier indexing;
+  private final IntSupplier maxIndexingThreads;
+  private final BooleanSupplier chore;
+  private final IntConsumer dropped;
 
   /** Appended slots not yet in the graph; searches scan them, the indexer drains them. */
   private final SlotSet pending = new SlotSet();
@@ -65,9 +53,34 @@ final class GraphIndexer implements AutoCloseable {
   /** Drains in progress: the background indexer leaves the lock to them. */
   private final AtomicInteger draining = new AtomicInteger();
 
-  GraphIndexer(Space space, IndexThreads threads) {
-    this.space = space;
+  /**
+   * @param owners the point owning each slot (null: none, the slot's vector is gone)
+   * @param indexing whether the graph is being built now (its threshold is passed)
+   * @param maxIndexingThreads Qdrant's {@code max_indexing_threads} (0: automatic)
+   * @param chore runs one piece of the space's other background work, if any is due; true if it ran
+   *     one
+   * @param dropped takes a pending slot whose point went before it reached the graph (free for the
+   *     space to reuse)
+   */
+  GraphIndexer(
+      HnswIndex graph,
+      SlotTable<PointId> owners,
+      IndexThreads threads,
+      BooleanSupplier indexing,
+      IntSupplier maxIndexingThreads,
+      BooleanSupplier chore,
+      IntConsumer dropped) {
+    this.graph = graph;
+    this.owners = owners;
     this.threads = threads;
+    this.indexing = indexing;
+    this.maxIndexingThreads = maxIndexingThreads;
+    this.chore = chore;
+    this.dropped = dropped;
+  }
+
+  private boolean owned(int slot) {
+    return owners.get(slot) != null;
   }
 
   /** Queues appended slots for the graph; the indexer starts if indexing is due. */
@@ -75,7 +88,7 @@ final class GraphIndexer implements AutoCloseable {
     for (int s : slots) {
       pending.add(s);
     }
-    if (space.indexing()) {
+    if (indexing.getAsBoolean()) {
       wake(); // else searched by scanning until the threshold is passed
     }
   }
@@ -97,10 +110,10 @@ final class GraphIndexer implements AutoCloseable {
 
   private void loop() {
     while (!closed) {
-      if (space.chore()) {
+      if (chore.getAsBoolean()) {
         continue;
       }
-      if (pending.isEmpty() || !space.indexing() || draining.get() > 0) {
+      if (pending.isEmpty() || !indexing.getAsBoolean() || draining.get() > 0) {
         synchronized (wakeUp) {
           try {
             wakeUp.wait(1000);
@@ -119,7 +132,7 @@ final class GraphIndexer implements AutoCloseable {
    * One means a sequential build; more, a parallel one through {@link IndexThreads}.
    */
   int backgroundThreads() {
-    return threads.backgroundWorkers(space.maxIndexingThreads());
+    return threads.backgroundWorkers(maxIndexingThreads.getAsInt());
   }
 
   /**
@@ -128,13 +141,12 @@ final class GraphIndexer implements AutoCloseable {
    */
   private void batch(int workers) {
     IntSupplier background = workers > 0 ? () -> workers : this::backgroundThreads;
-    HnswIndex graph = space.graph();
     lock.lock();
     try {
       int[] batch = pending.first(INDEX_BATCH);
       // a vector deleted before its turn never enters the graph: its slot is free at once
-      int[] live = Arrays.stream(batch).filter(space::owned).toArray();
-      insert(graph, live, background);
+      int[] live = Arrays.stream(batch).filter(this::owned).toArray();
+      insert(live, background);
       for (int s : batch) {
         pending.remove(s); // only now: until inserted, searches must still scan it
       }
@@ -144,8 +156,8 @@ final class GraphIndexer implements AutoCloseable {
           inserted.add(s);
         }
         for (int s : batch) {
-          if (!inserted.contains(s) && !space.owned(s) && !graph.contains(s)) {
-            space.dropped(s);
+          if (!inserted.contains(s) && !owned(s) && !graph.contains(s)) {
+            dropped.accept(s);
           }
         }
       }
@@ -158,7 +170,7 @@ final class GraphIndexer implements AutoCloseable {
    * Inserts {@code slots} into the graph, concurrently when {@code workers} allows more than one
    * (the graph takes concurrent inserts), through {@link IndexThreads#parallel}.
    */
-  private void insert(HnswIndex graph, int[] slots, IntSupplier workers) {
+  private void insert(int[] slots, IntSupplier workers) {
     for (int from = 0; from < slots.length; from += PARALLEL_BATCH) {
       int[] part = Arrays.copyOfRange(slots, from, Math.min(slots.length, from + PARALLEL_BATCH));
       if (workers.getAsInt() <= 1 || part.length < PARALLEL_BATCH) {
@@ -208,11 +220,11 @@ final class GraphIndexer implements AutoCloseable {
    * indexer is not inserting right now; true if so. Callers holding {@link #lock} may call it too.
    */
   boolean withdraw(int slot) {
-    if (space.graph().contains(slot) || !lock.tryLock()) {
+    if (graph.contains(slot) || !lock.tryLock()) {
       return false;
     }
     try {
-      return !space.graph().contains(slot) && pending.remove(slot);
+      return !graph.contains(slot) && pending.remove(slot);
     } finally {
       lock.unlock();
     }

@@ -83,7 +83,15 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
     this.hnsw = hnsw;
     this.optimizers = optimizers;
     this.graph = new HnswIndex(new Nodes(), graphDir, hnsw.m(), hnsw.efConstruct(), 42);
-    this.indexer = new GraphIndexer(new IndexedSpace(), threads);
+    this.indexer =
+        new GraphIndexer(
+            graph,
+            owners,
+            threads,
+            this::indexing,
+            () -> this.hnsw.maxIndexingThreads(),
+            this::chore,
+            slot -> graphRows.set(slot, null));
   }
 
   /** Takes a changed configuration: the search defaults and thresholds apply at once. */
@@ -371,6 +379,15 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
     return vacuuming;
   }
 
+  /** The indexer's chore before each batch: the vacuum, when due; true if it ran. */
+  private boolean chore() {
+    if (!vacuumDue()) {
+      return false;
+    }
+    vacuum();
+    return true;
+  }
+
   /** Takes the deleted points out of the graph and lets their rows go. */
   private void vacuum() {
     indexer.lock.lock();
@@ -406,43 +423,6 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
   public void drainIndex() {
     if (graph != null && hnsw.m() > 0) {
       indexer.drain(() -> {});
-    }
-  }
-
-  /** What the indexer asks of this space. */
-  private final class IndexedSpace implements GraphIndexer.Space {
-    @Override
-    public HnswIndex graph() {
-      return graph;
-    }
-
-    @Override
-    public boolean owned(int slot) {
-      return owners.get(slot) != null;
-    }
-
-    @Override
-    public boolean indexing() {
-      return MultiSpace.this.indexing();
-    }
-
-    @Override
-    public int maxIndexingThreads() {
-      return hnsw.maxIndexingThreads();
-    }
-
-    @Override
-    public boolean chore() {
-      if (vacuumDue()) {
-        vacuum();
-        return true;
-      }
-      return false;
-    }
-
-    @Override
-    public void dropped(int slot) {
-      graphRows.set(slot, null);
     }
   }
 

@@ -65,7 +65,6 @@ public final class VectorSpace implements AutoCloseable {
       IndexThreads threads,
       Quantization quantization) {
     this.dir = dir;
-    this.indexer = new GraphIndexer(new IndexedSpace(), threads);
     this.epochs = epochs;
     this.params = params;
     this.hnsw = hnsw;
@@ -76,6 +75,15 @@ public final class VectorSpace implements AutoCloseable {
     }
     this.index =
         new HnswIndex(vectors, graphDir, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
+    this.indexer =
+        new GraphIndexer(
+            index,
+            owners,
+            threads,
+            this::indexing,
+            () -> this.hnsw.maxIndexingThreads(),
+            this::chore,
+            this::retire);
     this.quantization = Quantizer.served(quantization) ? quantization : null;
     if (restoredSize == 0 || this.quantization == null) {
       QuantizedCodes.delete(dir); // a fresh space, or one no longer quantized
@@ -479,46 +487,18 @@ public final class VectorSpace implements AutoCloseable {
 
   private final GraphIndexer indexer;
 
-  /** What the indexer asks of this space; its chores are quantizer training and the vacuum. */
-  private final class IndexedSpace implements GraphIndexer.Space {
-    @Override
-    public HnswIndex graph() {
-      return index;
+  /** The indexer's chores before each batch: quantizer training and the vacuum. */
+  private boolean chore() {
+    closeRetiredCodes();
+    if (quantization != null && codes == null && indexing()) {
+      train();
+      return true;
     }
-
-    @Override
-    public boolean owned(int slot) {
-      return owners.get(slot) != null;
+    if (vacuumDue()) {
+      vacuum();
+      return true;
     }
-
-    @Override
-    public boolean indexing() {
-      return VectorSpace.this.indexing();
-    }
-
-    @Override
-    public int maxIndexingThreads() {
-      return hnsw.maxIndexingThreads();
-    }
-
-    @Override
-    public boolean chore() {
-      closeRetiredCodes();
-      if (quantization != null && codes == null && VectorSpace.this.indexing()) {
-        train();
-        return true;
-      }
-      if (vacuumDue()) {
-        vacuum();
-        return true;
-      }
-      return false;
-    }
-
-    @Override
-    public void dropped(int slot) {
-      retire(slot);
-    }
+    return false;
   }
 
   /** Queues appended slots for the graph (see {@link GraphIndexer}). */

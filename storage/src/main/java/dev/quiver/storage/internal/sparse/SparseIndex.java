@@ -15,6 +15,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
@@ -39,7 +41,7 @@ public final class SparseIndex {
 
   private static final int WINDOW = 1 << WINDOW_SHIFT;
 
-  /** A search's window buffers, one set per thread, zeroed again by each search that used it. */
+  /** A search's window buffers (48 KB), zeroed again by each search that used them. */
   private static final class Scratch {
     final float[] partial = new float[WINDOW];
     final long[] seen = new long[WINDOW / 64];
@@ -47,7 +49,32 @@ public final class SparseIndex {
     final float[] candScores = new float[WINDOW];
   }
 
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  /**
+   * Buffers free for the next search: pooled rather than per thread, as requests run on virtual
+   * threads (a thread-local set would be made, and zeroed, for every request). At most {@value
+   * #POOLED} are kept; more concurrent searches make their own.
+   */
+  private static final ConcurrentLinkedQueue<Scratch> SCRATCH = new ConcurrentLinkedQueue<>();
+
+  private static final AtomicInteger POOLED_NOW = new AtomicInteger();
+  private static final int POOLED = 64;
+
+  private static Scratch takeScratch() {
+    Scratch s = SCRATCH.poll();
+    if (s == null) {
+      return new Scratch();
+    }
+    POOLED_NOW.decrementAndGet();
+    return s;
+  }
+
+  private static void giveBack(Scratch s) {
+    if (POOLED_NOW.incrementAndGet() <= POOLED) {
+      SCRATCH.offer(s);
+    } else {
+      POOLED_NOW.decrementAndGet();
+    }
+  }
 
   /** Lists at least this long keep the weights' range of each window of slots. */
   private static final int WINDOWED = 256;
@@ -481,7 +508,7 @@ public final class SparseIndex {
     float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
     float theta = floor; // a slot below this cannot be returned
     long reads = 0;
-    Scratch scratch = SCRATCH.get(); // left zeroed by every search
+    Scratch scratch = takeScratch(); // left zeroed by every search
     float[] partial = scratch.partial;
     long[] seen = scratch.seen;
     int[] candSlots = scratch.candSlots;
@@ -559,6 +586,8 @@ public final class SparseIndex {
       Arrays.fill(partial, 0f);
       Arrays.fill(seen, 0L);
       throw e;
+    } finally {
+      giveBack(scratch);
     }
     for (PostingCursor c : cursors) {
       reads += c.probed;
