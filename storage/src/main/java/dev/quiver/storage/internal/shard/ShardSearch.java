@@ -89,7 +89,7 @@ public final class ShardSearch {
     HnswIndex.Candidates found;
     if (narrowed != null
         && (request.exact()
-            || space.index.isEmpty()
+            || !space.graphServes()
             || narrowed.estimate() * 10 <= space.live()
             || space.scanIsCheaper((int) Math.min(narrowed.estimate(), Integer.MAX_VALUE)))) {
       // the payload shard.indexes leave few shard.points: score just those
@@ -99,7 +99,7 @@ public final class ShardSearch {
               ? space.scanSlots(query, keep, slots)
               : space.scanSlots(query, keep, slots, request.quantization());
     } else if (request.exact()
-        || space.index.isEmpty()
+        || !space.graphServes()
         || keep >= space.live() // every point is wanted: a scan finds them all, and sooner
         || (narrowed == null && planExact(space, filter, accept))) {
       // an exact search scores the full vectors; another scan scores the codes, if any

@@ -321,10 +321,23 @@ public final class VectorSpace implements AutoCloseable {
     }
   }
 
-  /** Whether the graph is being built: the threshold is on and the vectors exceed it. */
+  /**
+   * Whether the graph is being built: {@code m} is not 0 (Qdrant's setting for no graph) and the
+   * threshold is on and the vectors exceed it.
+   */
   boolean indexing() {
+    return hnsw.m() > 0 && pastThreshold();
+  }
+
+  /** Whether the threshold is on and the vectors exceed it (the quantizer is trained then). */
+  private boolean pastThreshold() {
     int threshold = indexingThresholdKb;
     return threshold > 0 && (long) live * params.size() * Float.BYTES / 1024 >= threshold;
+  }
+
+  /** Whether searches may walk the graph: it has nodes and {@code m} is not 0. */
+  public boolean graphServes() {
+    return !index.isEmpty() && hnsw.m() > 0;
   }
 
   /** Changes the indexing threshold (a collection update); indexing starts at once if due. */
@@ -490,7 +503,7 @@ public final class VectorSpace implements AutoCloseable {
   /** The indexer's chores before each batch: quantizer training and the vacuum. */
   private boolean chore() {
     closeRetiredCodes();
-    if (quantization != null && codes == null && indexing()) {
+    if (quantization != null && codes == null && pastThreshold()) {
       train();
       return true;
     }
@@ -516,12 +529,17 @@ public final class VectorSpace implements AutoCloseable {
    * if it is due: the caller is waiting for it.
    */
   public void drainIndex() {
-    indexer.drain(
+    Runnable trainIfDue =
         () -> {
           if (quantization != null && codes == null) {
             train();
           }
-        });
+        };
+    if (hnsw.m() == 0) {
+      trainIfDue.run(); // no graph to build
+    } else {
+      indexer.drain(trainIfDue);
+    }
   }
 
   /** Slots appended but not yet in the graph. */
