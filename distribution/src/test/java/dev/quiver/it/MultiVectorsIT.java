@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -214,5 +216,90 @@ class MultiVectorsIT extends SingleNodeFixture {
       }
     }
     assertThat(sizes).containsExactlyInAnyOrder(64L + 16384L * 4 * 2, 64L + 16384L * 4);
+  }
+
+  /**
+   * A multivector query over a whole collection walks the HNSW graph over the points once it is
+   * built (reported indexed, status green) and finds what the exact search finds; with {@code m: 0}
+   * no graph is built.
+   */
+  @Test
+  void aGraphServesWholeCollectionQueries() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    Rest rest = new Rest(node.httpPort, openApi);
+    for (String c : new String[] {"g", "r"}) {
+      rest.call(
+          "PUT",
+          C,
+          "/collections/" + c,
+          "{\"vectors\":{\"colbert\":{\"size\":4,\"distance\":\"Cosine\","
+              + "\"multivector_config\":{\"comparator\":\"max_sim\"}"
+              + (c.equals("r") ? ",\"hnsw_config\":{\"m\":0}" : "")
+              + "}},\"hnsw_config\":{\"full_scan_threshold\":10},"
+              + "\"optimizers_config\":{\"indexing_threshold\":1}}");
+    }
+    Random r = new Random(5);
+    StringBuilder points = new StringBuilder("{\"points\":[");
+    for (int i = 1; i <= 400; i++) {
+      points.append(i > 1 ? "," : "").append("{\"id\":").append(i).append(",\"vector\":");
+      points.append("{\"colbert\":").append(rows(r, 1 + r.nextInt(4))).append("}}");
+    }
+    points.append("]}");
+    for (String c : new String[] {"g", "r"}) {
+      rest.call("PUT", C + "/points", "/collections/" + c + "/points?wait=true", points.toString());
+    }
+    JsonNode info = null;
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      info = rest.call("GET", C, "/collections/g", null).result();
+      if (info.get("indexed_vectors_count").asLong() == 400
+          && info.get("status").asText().equals("green")) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(info.get("indexed_vectors_count").asLong()).isEqualTo(400);
+    assertThat(info.get("status").asText()).isEqualTo("green");
+    JsonNode rerankOnly = rest.call("GET", C, "/collections/r", null).result();
+    assertThat(rerankOnly.get("indexed_vectors_count").asLong()).isZero();
+    assertThat(rerankOnly.get("status").asText()).isEqualTo("green");
+    int found = 0;
+    for (int q = 0; q < 20; q++) {
+      String query = rows(r, 2);
+      List<Long> walked = ids(query(rest, "g", query, false));
+      List<Long> exact = ids(query(rest, "g", query, true));
+      assertThat(walked).hasSize(5);
+      found += (int) walked.stream().filter(exact::contains).count();
+      assertThat(ids(query(rest, "r", query, false))).isEqualTo(exact);
+    }
+    assertThat(found).as("recall@5 over 20 queries").isGreaterThanOrEqualTo(90);
+  }
+
+  private static JsonNode query(Rest rest, String collection, String rows, boolean exact)
+      throws Exception {
+    return rest.call(
+            "POST",
+            C + "/points/query",
+            "/collections/" + collection + "/points/query",
+            "{\"query\":"
+                + rows
+                + ",\"using\":\"colbert\",\"limit\":5"
+                + (exact ? ",\"params\":{\"exact\":true}" : "")
+                + "}")
+        .result()
+        .get("points");
+  }
+
+  /** {@code count} random rows of 4 components, as JSON. */
+  private static String rows(Random r, int count) {
+    StringBuilder out = new StringBuilder("[");
+    for (int i = 0; i < count; i++) {
+      out.append(i > 0 ? ",[" : "[");
+      for (int d = 0; d < 4; d++) {
+        out.append(d > 0 ? "," : "").append(r.nextInt(21) - 10);
+      }
+      out.append("]");
+    }
+    return out.append("]").toString();
   }
 }
