@@ -306,7 +306,10 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
       return false;
     }
     int live = live();
-    long bytes = live == 0 ? 0 : (long) ((double) liveRows / live * candidates * params.size() * 4);
+    long bytes =
+        live == 0
+            ? 0
+            : (long) ((double) liveRows / live * candidates * params.size() * Float.BYTES);
     return bytes / 1024 > hnsw.fullScanThreshold();
   }
 

@@ -76,79 +76,12 @@ public final class SparseIndex {
     }
   }
 
-  /** Lists at least this long keep the weights' range of each window of slots. */
-  private static final int WINDOWED = 256;
-
-  /**
-   * One dimension's postings: slots ascending, their weights, the weights' range over the list and,
-   * for long lists, over each window of {@link #WINDOW} slots.
-   */
-  static final class Postings {
-    private int[] slots = NO_SLOTS;
-    private float[] weights = NO_WEIGHTS;
-    private float max = Float.NEGATIVE_INFINITY;
-    private float min = Float.POSITIVE_INFINITY;
-    private float[] windowMax; // by window number; NaN where the window has no entry
-    private float[] windowMin;
-    private volatile int size;
-
-    /** Live vectors with this dimension (the document frequency of the IDF modifier). */
-    volatile int live;
-
-    public void add(int slot, float weight) {
-      int n = size;
-      if (n == slots.length) {
-        int grown = n + (n >> 1) + 1;
-        slots = Arrays.copyOf(slots, grown); // a reader holding the old array reads its prefix
-        weights = Arrays.copyOf(weights, grown);
-      }
-      slots[n] = slot;
-      weights[n] = weight;
-      max = Math.max(max, weight);
-      min = Math.min(min, weight);
-      if (windowMax != null) {
-        widen(slot, weight);
-      } else if (n + 1 == WINDOWED) {
-        for (int i = 0; i <= n; i++) {
-          widen(slots[i], weights[i]);
-        }
-      }
-      size = n + 1; // publishes the entry and the ranges above
-    }
-
-    private void widen(int slot, float weight) {
-      int w = slot >>> WINDOW_SHIFT;
-      if (windowMax == null || w >= windowMax.length) {
-        int length = Math.max(w + 1, windowMax == null ? 4 : windowMax.length * 2);
-        float[] mx = windowMax == null ? new float[0] : windowMax;
-        float[] mn = windowMin == null ? new float[0] : windowMin;
-        float[] nextMax = Arrays.copyOf(mx, length);
-        float[] nextMin = Arrays.copyOf(mn, length);
-        Arrays.fill(nextMax, mx.length, length, Float.NaN);
-        Arrays.fill(nextMin, mn.length, length, Float.NaN);
-        windowMin = nextMin;
-        windowMax = nextMax;
-      }
-      float mx = windowMax[w];
-      windowMax[w] = Float.isNaN(mx) ? weight : Math.max(mx, weight);
-      float mn = windowMin[w];
-      windowMin[w] = Float.isNaN(mn) ? weight : Math.min(mn, weight);
-    }
-
-    int size() {
-      return size;
-    }
-  }
-
-  private static final int[] NO_SLOTS = new int[0];
-  private static final float[] NO_WEIGHTS = new float[0];
-
   /**
    * What a search reads, published together: the sealed lists (older slots, in a mapped file; null
    * on the heap only) and the heap lists (newer slots; every dimension ever seen has one, holding
    * its live count even when its entries are all sealed).
    */
-  private record Layers(SealedPostings sealed, Map<Integer, Postings> lists) {}
+  private record Layers(SealedPostings sealed, Map<Integer, HeapPostings> lists) {}
 
   private volatile Layers layers = new Layers(null, new ConcurrentHashMap<>());
 
@@ -231,11 +164,11 @@ public final class SparseIndex {
 
   /** Adds {@code v}, stored at {@code slot} (larger than any slot added before). */
   public void add(int slot, SparseVector v) {
-    Map<Integer, Postings> m = layers.lists();
+    Map<Integer, HeapPostings> m = layers.lists();
     int[] idx = v.indices();
     float[] val = v.values();
     for (int i = 0; i < idx.length; i++) {
-      Postings p = m.computeIfAbsent(idx[i], k -> new Postings());
+      HeapPostings p = m.computeIfAbsent(idx[i], k -> new HeapPostings());
       p.add(slot, val[i]);
       p.live++;
     }
@@ -256,7 +189,7 @@ public final class SparseIndex {
   void seal() {
     Layers l = layers;
     SealedPostings old = l.sealed();
-    Map<Integer, Postings> heap = l.lists();
+    Map<Integer, HeapPostings> heap = l.lists();
     List<Integer> dims = new ArrayList<>(heap.keySet());
     dims.sort(Integer::compareUnsigned);
     SealedPostings next;
@@ -269,10 +202,10 @@ public final class SparseIndex {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Map<Integer, Postings> fresh = new ConcurrentHashMap<>();
+    Map<Integer, HeapPostings> fresh = new ConcurrentHashMap<>();
     heap.forEach(
         (d, p) -> {
-          Postings q = new Postings();
+          HeapPostings q = new HeapPostings();
           q.live = p.live;
           fresh.put(d, q);
         });
@@ -298,7 +231,7 @@ public final class SparseIndex {
    * quantizes a quantized weight.
    */
   private Iterable<SealedPostings.ListSource> merged(
-      SealedPostings old, Map<Integer, Postings> heap, List<Integer> dims) {
+      SealedPostings old, Map<Integer, HeapPostings> heap, List<Integer> dims) {
     return () ->
         new Iterator<>() {
           private int next;
@@ -331,12 +264,12 @@ public final class SparseIndex {
                     });
               }
             }
-            Postings p = heap.get(d);
-            int n = p.size;
+            HeapPostings p = heap.get(d);
+            int n = p.size();
             for (int i = 0; i < n; i++) {
-              if (vectors.apply(p.slots[i]) != null) {
-                slots.add(p.slots[i]);
-                weights.add(p.weights[i]);
+              if (vectors.apply(p.slot(i)) != null) {
+                slots.add(p.slot(i));
+                weights.add(p.weight(i));
               }
             }
             return new SealedPostings.ListSource() {
@@ -416,9 +349,9 @@ public final class SparseIndex {
 
   /** Notes that the vector {@code v} at a slot is gone; its entries stay until a rebuild. */
   public void removed(SparseVector v) {
-    Map<Integer, Postings> m = layers.lists();
+    Map<Integer, HeapPostings> m = layers.lists();
     for (int d : v.indices()) {
-      Postings p = m.get(d);
+      HeapPostings p = m.get(d);
       if (p != null) {
         p.live--;
       }
@@ -440,7 +373,7 @@ public final class SparseIndex {
       seal();
       return;
     }
-    Map<Integer, Postings> old = layers.lists();
+    Map<Integer, HeapPostings> old = layers.lists();
     layers = new Layers(null, new ConcurrentHashMap<>());
     entries = 0;
     dead = 0;
@@ -462,7 +395,7 @@ public final class SparseIndex {
 
   /** How many live vectors have dimension {@code d}. */
   public int documentFrequency(int d) {
-    Postings p = layers.lists().get(d);
+    HeapPostings p = layers.lists().get(d);
     return p == null ? 0 : p.live;
   }
 
@@ -475,7 +408,7 @@ public final class SparseIndex {
     RequestScope scope = RequestScope.current();
     List<PostingCursor> found = new ArrayList<>(query.size());
     Layers l = layers; // one snapshot: sealed and heap lists never hold the same slot
-    Map<Integer, Postings> m = l.lists();
+    Map<Integer, HeapPostings> m = l.lists();
     SealedPostings sealedLists = l.sealed();
     int maxSlot = -1;
     for (int i = 0; i < query.size(); i++) {
@@ -489,16 +422,12 @@ public final class SparseIndex {
         maxSlot = Math.max(maxSlot, older.lastSlot());
         found.add(older);
       }
-      Postings p = m.get(d);
-      int n = p == null ? 0 : p.size; // read first: arrays and ranges hold at least this many
-      if (n == 0) {
-        continue;
+      HeapPostings p = m.get(d);
+      PostingCursor c = p == null ? null : p.cursor(q);
+      if (c != null) {
+        maxSlot = Math.max(maxSlot, c.lastSlot());
+        found.add(c);
       }
-      float bound = Math.max(q * p.max, q * p.min);
-      HeapCursor c =
-          new HeapCursor(p.slots, p.weights, n, q, Math.max(0f, bound), p.windowMax, p.windowMin);
-      maxSlot = Math.max(maxSlot, c.lastSlot());
-      found.add(c);
     }
     PostingCursor[] cursors = found.toArray(new PostingCursor[0]);
     int t = cursors.length;
@@ -619,121 +548,5 @@ public final class SparseIndex {
       top.offer(slot, s);
     }
     return top.bestFirst();
-  }
-
-  /** A query dimension's walk through its list on the heap. */
-  private static final class HeapCursor extends PostingCursor {
-    final int[] slots;
-    final float[] weights;
-    final int n;
-    private final float[] windowMax;
-    private final float[] windowMin;
-    int pos;
-
-    HeapCursor(
-        int[] slots,
-        float[] weights,
-        int n,
-        float q,
-        float bound,
-        float[] windowMax,
-        float[] windowMin) {
-      super(q, bound);
-      this.slots = slots;
-      this.weights = weights;
-      this.n = n;
-      this.windowMax = windowMax;
-      this.windowMin = windowMin;
-    }
-
-    @Override
-    int lastSlot() {
-      return slots[n - 1];
-    }
-
-    @Override
-    void windowBound(int window) {
-      if (pos >= n) {
-        windowBound = 0;
-      } else if (windowMax != null && window < windowMax.length && window < windowMin.length) {
-        windowBound = rangeBound(windowMax[window], windowMin[window]);
-      } else {
-        windowBound = bound;
-      }
-    }
-
-    @Override
-    boolean before(int slot) {
-      return pos < n && slots[pos] < slot;
-    }
-
-    @Override
-    int accumulate(int start, int end, float[] partial, long[] seen) {
-      int p = pos;
-      while (p < n && slots[p] < end) {
-        int s = slots[p] - start;
-        seen[s >>> 6] |= 1L << s;
-        partial[s] += q * weights[p++];
-      }
-      int read = p - pos;
-      pos = p;
-      return read;
-    }
-
-    /**
-     * By walking the list alongside the candidates when its entries up to the last candidate are
-     * fewer than eight a candidate, else by galloping to each.
-     */
-    @Override
-    int addTo(int[] slots, float[] scores, int m, float rest, float theta) {
-      int last = slots[m - 1];
-      long span = (long) pos + 8L * m - 1;
-      boolean walk = span >= n || this.slots[(int) span] > last;
-      int from = pos;
-      int kept = 0;
-      for (int j = 0; j < m; j++) {
-        int slot = slots[j];
-        float score = scores[j];
-        if (walk) {
-          while (pos < n && this.slots[pos] < slot) {
-            pos++;
-          }
-        } else {
-          probed += advance(slot);
-        }
-        if (pos < n && this.slots[pos] == slot) {
-          score += q * weights[pos];
-        }
-        if (score + rest >= theta) {
-          slots[kept] = slot;
-          scores[kept++] = score;
-        }
-      }
-      if (walk) {
-        probed += pos - from + 1;
-      }
-      return kept;
-    }
-
-    /** By galloping. */
-    @Override
-    int advance(int slot) {
-      if (pos >= n || slots[pos] >= slot) {
-        return 1;
-      }
-      int step = 1;
-      int lo = pos;
-      int hi = pos + 1;
-      int looked = 1;
-      while (hi < n && slots[hi] < slot) {
-        lo = hi;
-        step <<= 1;
-        hi = lo + step;
-        looked++;
-      }
-      long found = firstAtLeast(slots, lo, Math.min(hi, n), slot);
-      pos = (int) (found >>> 32);
-      return looked + (int) found;
-    }
   }
 }
