@@ -108,7 +108,7 @@ final class HeapPostings {
         float bound,
         float[] windowMax,
         float[] windowMin) {
-      super(q, bound);
+      super(q, bound, n, slots[0], slots[n - 1]);
       this.slots = slots;
       this.weights = weights;
       this.n = n;
@@ -140,47 +140,35 @@ final class HeapPostings {
     @Override
     int accumulate(int start, int end, float[] partial, long[] seen) {
       int p = pos;
-      while (p < n && slots[p] < end) {
-        int s = slots[p] - start;
-        seen[s >>> 6] |= 1L << s;
-        partial[s] += q * weights[p++];
+      if (seen == null) {
+        while (p < n && slots[p] < end) {
+          partial[slots[p] - start] += q * weights[p++];
+        }
+      } else {
+        while (p < n && slots[p] < end) {
+          int s = slots[p] - start;
+          seen[s >>> 6] |= 1L << s;
+          partial[s] += q * weights[p++];
+        }
       }
       int read = p - pos;
       pos = p;
       return read;
     }
 
-    /**
-     * By walking the list alongside the candidates when its entries up to the last candidate are
-     * fewer than eight a candidate, else by galloping to each.
-     */
     @Override
-    int addTo(int[] slots, float[] scores, int m, float rest, float theta) {
-      int last = slots[m - 1];
-      long span = (long) pos + 8L * m - 1;
-      boolean walk = span >= n || this.slots[(int) span] > last;
-      int from = pos;
+    int addTo(int start, int[] cands, int m, float[] partial, float keep) {
       int kept = 0;
       for (int j = 0; j < m; j++) {
-        int slot = slots[j];
-        float score = scores[j];
-        if (walk) {
-          while (pos < n && this.slots[pos] < slot) {
-            pos++;
-          }
-        } else {
-          probed += advance(slot);
+        int s = cands[j];
+        int slot = start + s;
+        probed += advance(slot);
+        if (pos < n && slots[pos] == slot) {
+          partial[s] += q * weights[pos];
         }
-        if (pos < n && this.slots[pos] == slot) {
-          score += q * weights[pos];
+        if (partial[s] >= keep) {
+          cands[kept++] = s;
         }
-        if (score + rest >= theta) {
-          slots[kept] = slot;
-          scores[kept++] = score;
-        }
-      }
-      if (walk) {
-        probed += pos - from + 1;
       }
       return kept;
     }

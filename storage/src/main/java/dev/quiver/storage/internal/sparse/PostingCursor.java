@@ -20,9 +20,13 @@ public abstract class PostingCursor {
   /** Entries looked at by {@link #addTo} so far. */
   long probed;
 
-  PostingCursor(float q, float bound) {
+  /** The list's entries per slot between its first and last slot: how densely it covers them. */
+  final float density;
+
+  PostingCursor(float q, float bound, int entries, int firstSlot, int lastSlot) {
     this.q = q;
     this.bound = bound;
+    this.density = entries / ((float) lastSlot - firstSlot + 1);
   }
 
   /** The list's last slot. */
@@ -42,17 +46,18 @@ public abstract class PostingCursor {
 
   /**
    * Adds {@code q} times the weight of each entry before {@code end} (from where the cursor stands)
-   * to {@code partial[slot - start]}, marking the slot in {@code seen}; returns the entries read.
+   * to {@code partial[slot - start]}, marking the slot in {@code seen} unless it is null; returns
+   * the entries read.
    */
   abstract int accumulate(int start, int end, float[] partial, long[] seen);
 
   /**
-   * Adds this list's contribution to each of the {@code m} candidates ({@code slots} ascending),
-   * keeping in place, in order, those that can still reach {@code theta} with {@code rest} more
-   * (the lists after this one at most); returns how many are kept. Counts the entries it looks at
+   * Adds this list's contribution to each of the {@code m} candidates ({@code cands}: slots less
+   * {@code start}, ascending; their scores in {@code partial}), keeping in place, in order, those
+   * whose score is at least {@code keep}; returns how many are kept. Counts the entries it looks at
    * in {@link #probed}.
    */
-  abstract int addTo(int[] slots, float[] scores, int m, float rest, float theta);
+  abstract int addTo(int start, int[] cands, int m, float[] partial, float keep);
 
   /**
    * The first index in {@code (lo, hi]} whose slot is at least {@code slot}, by bisection, given

@@ -368,6 +368,7 @@ public final class SealedPostings {
     return new BlockCursor(
         data,
         weights(e),
+        data.get(INT, e + 4),
         data.get(INT, e + 8),
         data.get(INT, e + 12),
         data.get(LONG, e + 24),
@@ -393,7 +394,15 @@ public final class SealedPostings {
     long e = directory + (long) i * entrySize;
     BlockCursor c =
         new BlockCursor(
-            data, weights(e), data.get(INT, e + 8), 0, data.get(LONG, e + 24), -1, 1f, 0f);
+            data,
+            weights(e),
+            data.get(INT, e + 4),
+            data.get(INT, e + 8),
+            0,
+            data.get(LONG, e + 24),
+            -1,
+            1f,
+            0f);
     c.forEach(each);
   }
 
@@ -444,13 +453,14 @@ public final class SealedPostings {
     BlockCursor(
         MemorySegment data,
         Weights stored,
+        int entries,
         int blocks,
         int windows,
         long index,
         long windowRanges,
         float q,
         float bound) {
-      super(q, bound);
+      super(q, bound, entries, firstSlot(data, index), data.get(INT, index + 12L * (blocks - 1)));
       this.data = data;
       this.stored = stored;
       this.blocks = blocks;
@@ -458,6 +468,11 @@ public final class SealedPostings {
       this.index = index;
       this.windowRanges = windowRanges;
       decode(0);
+    }
+
+    /** The first slot of the list whose block index is at {@code index}. */
+    private static int firstSlot(MemorySegment data, long index) {
+      return data.get(INT, data.get(LONG, index + 4));
     }
 
     private int lastOf(int b) {
@@ -584,6 +599,11 @@ public final class SealedPostings {
       int read = 0;
       while (!done) {
         int p = pos;
+        if (seen == null) {
+          while (p < count && slots[p] < end) {
+            partial[slots[p] - start] += q * weights[p++];
+          }
+        }
         while (p < count && slots[p] < end) {
           int s = slots[p] - start;
           seen[s >>> 6] |= 1L << s;
@@ -599,20 +619,19 @@ public final class SealedPostings {
     }
 
     @Override
-    int addTo(int[] cands, float[] scores, int m, float rest, float theta) {
+    int addTo(int start, int[] cands, int m, float[] partial, float keep) {
       int kept = 0;
       for (int j = 0; j < m; j++) {
-        int slot = cands[j];
-        float score = scores[j];
+        int s = cands[j];
         if (!done) {
+          int slot = start + s;
           probed += advance(slot);
           if (!done && slots[pos] == slot) {
-            score += q * weights[pos];
+            partial[s] += q * weights[pos];
           }
         }
-        if (score + rest >= theta) {
-          cands[kept] = slot;
-          scores[kept++] = score;
+        if (partial[s] >= keep) {
+          cands[kept++] = s;
         }
       }
       return kept;

@@ -5,6 +5,7 @@ import dev.quiver.storage.SparseVector;
 import dev.quiver.storage.VectorDatatype;
 import dev.quiver.storage.internal.vector.SlotTable;
 import dev.quiver.storage.internal.vector.TopK;
+import dev.quiver.storage.internal.vector.VectorMath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,13 +42,26 @@ public final class SparseIndex {
 
   private static final int WINDOW = 1 << WINDOW_SHIFT;
 
-  /** A search's window buffers (48 KB), zeroed again by each search that used them. */
+  /** A search's window buffers (32 KB), zeroed again by each search that used them. */
   private static final class Scratch {
     final float[] partial = new float[WINDOW];
     final long[] seen = new long[WINDOW / 64];
-    final int[] candSlots = new int[WINDOW];
-    final float[] candScores = new float[WINDOW];
+    final int[] cands = new int[WINDOW];
   }
+
+  /**
+   * A window is scored without marking the slots it touches when its essential lists are expected
+   * to hold at least one entry per this many slots: clearing the whole window then costs less than
+   * marking and clearing each touched slot.
+   */
+  private static final int DENSE = 4;
+
+  /**
+   * A list the candidates are not yet scored in is read whole through the window, rather than
+   * probed for each candidate, when it is expected to hold at most this many entries per candidate:
+   * a read adds an entry without a branch, a probe searches for one.
+   */
+  private static final float READ_WHOLE = 2f;
 
   /**
    * Buffers free for the next search: pooled rather than per thread, as requests run on virtual
@@ -111,6 +125,11 @@ public final class SparseIndex {
 
   /** Posting entries read by searches (tests and telemetry). */
   final LongAdder read = new LongAdder();
+
+  /** Windows scored without marks, and lists read whole though not essential (tests). */
+  final LongAdder denseWindows = new LongAdder();
+
+  final LongAdder readWhole = new LongAdder();
 
   /** An index on the heap. */
   public SparseIndex() {
@@ -408,7 +427,7 @@ public final class SparseIndex {
     RequestScope scope = RequestScope.current();
     List<PostingCursor> found = new ArrayList<>(query.size());
     Layers l = layers; // one snapshot: sealed and heap lists never hold the same slot
-    Map<Integer, HeapPostings> m = l.lists();
+    Map<Integer, HeapPostings> heap = l.lists();
     SealedPostings sealedLists = l.sealed();
     int maxSlot = -1;
     for (int i = 0; i < query.size(); i++) {
@@ -422,7 +441,7 @@ public final class SparseIndex {
         maxSlot = Math.max(maxSlot, older.lastSlot());
         found.add(older);
       }
-      HeapPostings p = m.get(d);
+      HeapPostings p = heap.get(d);
       PostingCursor c = p == null ? null : p.cursor(q);
       if (c != null) {
         maxSlot = Math.max(maxSlot, c.lastSlot());
@@ -437,16 +456,19 @@ public final class SparseIndex {
     float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
     float theta = floor; // a slot below this cannot be returned
     long reads = 0;
+    int denseCount = 0;
+    int wholeCount = 0;
     Scratch scratch = takeScratch(); // left zeroed by every search
     float[] partial = scratch.partial;
     long[] seen = scratch.seen;
-    int[] candSlots = scratch.candSlots;
-    float[] candScores = scratch.candScores;
+    int[] cands = scratch.cands;
     try {
       for (long start = 0; start <= maxSlot; start += WINDOW) {
         scope.tick();
         int window = (int) (start >>> WINDOW_SHIFT);
+        int from = (int) start;
         int end = (int) Math.min(start + WINDOW, (long) maxSlot + 1);
+        int length = end - from;
         for (int i = 0; i < t; i++) { // insertion sort: a few dozen lists, mostly in order
           PostingCursor c = cursors[i];
           c.windowBound(window);
@@ -473,42 +495,59 @@ public final class SparseIndex {
           }
           continue;
         }
+        // a slot the essential lists give less than this cannot reach the k-th score
+        float need = lowered(theta - (essential == 0 ? 0 : prefix[essential - 1]));
+        float expected = 0;
         for (int i = essential; i < t; i++) {
-          PostingCursor c = order[i];
-          if (c.before((int) start)) { // only probed in earlier windows
-            reads += c.advance((int) start);
-          }
-          reads += c.accumulate((int) start, end, partial, seen);
+          expected += order[i].density;
         }
-        // the window's candidates, in slot order (the bits of the touched slots), with what the
-        // essential lists gave them; the buffer is zeroed again on the way
-        int cands = 0;
-        float others = essential == 0 ? 0 : prefix[essential - 1];
-        for (int w = 0; w < seen.length; w++) {
-          long bits = seen[w];
-          seen[w] = 0;
-          while (bits != 0) {
-            int s = (w << 6) + Long.numberOfTrailingZeros(bits);
-            bits &= bits - 1;
-            float score = partial[s];
-            partial[s] = 0;
-            if (score + others >= theta) {
-              candSlots[cands] = (int) (start + s);
-              candScores[cands++] = score;
-            }
-          }
+        // dense: the candidates are the slots holding at least need (> 0), found by a vector
+        // compare; otherwise the touched slots are marked, and those marks find them
+        boolean dense = need > 0 && expected * DENSE >= 1;
+        long[] marks = dense ? null : seen;
+        for (int i = essential; i < t; i++) {
+          reads += read(order[i], from, end, partial, marks);
         }
+        int m =
+            dense
+                ? VectorMath.atLeast(partial, length, need, cands)
+                : marked(seen, partial, need, cands);
         // the other lists one at a time, largest bound first, each dropping the candidates that
         // can no longer reach the k-th score
-        for (int i = essential - 1; i >= 0 && cands > 0; i--) {
-          cands = order[i].addTo(candSlots, candScores, cands, i == 0 ? 0 : prefix[i - 1], theta);
+        // (lists read whole one after another are filtered once, after the last of them)
+        float unfiltered = Float.NaN; // the bound the lists read whole since the last filter leave
+        for (int i = essential - 1; i >= 0 && m > 0; i--) {
+          PostingCursor c = order[i];
+          float keep = lowered(theta - (i == 0 ? 0 : prefix[i - 1]));
+          if (c.density * length <= READ_WHOLE * m) {
+            reads += read(c, from, end, partial, marks);
+            wholeCount++;
+            unfiltered = keep;
+            continue;
+          }
+          if (!Float.isNaN(unfiltered)) {
+            m = atLeast(cands, m, partial, unfiltered);
+            unfiltered = Float.NaN;
+          }
+          if (m > 0) {
+            m = c.addTo(from, cands, m, partial, keep);
+          }
         }
-        for (int j = 0; j < cands; j++) {
-          int slot = candSlots[j];
-          float score = candScores[j];
+        if (!Float.isNaN(unfiltered)) {
+          m = atLeast(cands, m, partial, unfiltered);
+        }
+        for (int j = 0; j < m; j++) {
+          int slot = from + cands[j];
+          float score = partial[cands[j]];
           if (score >= theta && accept.test(slot) && top.offer(slot, score) && top.full()) {
             theta = Math.max(floor, top.worst());
           }
+        }
+        if (dense) {
+          denseCount++;
+          Arrays.fill(partial, 0, length, 0f);
+        } else {
+          clearMarked(seen, partial);
         }
       }
     } catch (RuntimeException | Error e) { // a request stopped mid-window: leave the buffers zeroed
@@ -522,7 +561,65 @@ public final class SparseIndex {
       reads += c.probed;
     }
     read.add(reads);
+    denseWindows.add(denseCount);
+    readWhole.add(wholeCount);
     return top.bestFirst();
+  }
+
+  /**
+   * {@code x} lowered by more than the rounding of a sum of float scores, so that a slot whose
+   * score is computed in another order than its bound is never dropped for the difference.
+   */
+  private static float lowered(float x) {
+    return Float.isInfinite(x) ? x : x - (Math.abs(x) * 1e-5f + Float.MIN_NORMAL);
+  }
+
+  /** Reads {@code c}'s entries in {@code [from, end)} into {@code partial} (and {@code marks}). */
+  private static int read(PostingCursor c, int from, int end, float[] partial, long[] marks) {
+    int reads = 0;
+    if (c.before(from)) { // only probed in earlier windows
+      reads += c.advance(from);
+    }
+    return reads + c.accumulate(from, end, partial, marks);
+  }
+
+  /** The marked slots holding at least {@code need}, ascending, into {@code out}; their count. */
+  private static int marked(long[] seen, float[] partial, float need, int[] out) {
+    int m = 0;
+    for (int w = 0; w < seen.length; w++) {
+      long bits = seen[w];
+      while (bits != 0) {
+        int s = (w << 6) + Long.numberOfTrailingZeros(bits);
+        bits &= bits - 1;
+        if (partial[s] >= need) {
+          out[m++] = s;
+        }
+      }
+    }
+    return m;
+  }
+
+  /** Keeps, in place and in order, the candidates scoring at least {@code keep}; their count. */
+  private static int atLeast(int[] cands, int m, float[] partial, float keep) {
+    int kept = 0;
+    for (int j = 0; j < m; j++) {
+      int slot = cands[j];
+      cands[kept] = slot; // written whatever the test says: no branch to mispredict
+      kept += partial[slot] >= keep ? 1 : 0;
+    }
+    return kept;
+  }
+
+  /** Zeroes the marked slots' scores and the marks. */
+  private static void clearMarked(long[] seen, float[] partial) {
+    for (int w = 0; w < seen.length; w++) {
+      long bits = seen[w];
+      seen[w] = 0;
+      while (bits != 0) {
+        partial[(w << 6) + Long.numberOfTrailingZeros(bits)] = 0;
+        bits &= bits - 1;
+      }
+    }
   }
 
   /** Scores every slot of {@code candidates} that {@code accept} takes, one by one. */

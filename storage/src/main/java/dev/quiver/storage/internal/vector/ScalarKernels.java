@@ -31,4 +31,16 @@ public final class ScalarKernels {
     }
     return s;
   }
+
+  /**
+   * {@link VectorMath#atLeast} from index {@code from}, appending at {@code n}; returns the count.
+   */
+  static int atLeast(float[] a, int from, int length, float min, int[] out, int n) {
+    for (int i = from; i < length; i++) {
+      if (a[i] >= min) {
+        out[n++] = i;
+      }
+    }
+    return n;
+  }
 }

@@ -56,4 +56,18 @@ public final class SimdKernels {
     }
     return s;
   }
+
+  static int atLeast(float[] a, int length, float min, int[] out) {
+    int i = 0;
+    int n = 0;
+    int bound = S.loopBound(length);
+    for (; i < bound; i += S.length()) {
+      long bits = FloatVector.fromArray(S, a, i).compare(VectorOperators.GE, min).toLong();
+      while (bits != 0) {
+        out[n++] = i + Long.numberOfTrailingZeros(bits);
+        bits &= bits - 1;
+      }
+    }
+    return ScalarKernels.atLeast(a, i, length, min, out, n);
+  }
 }

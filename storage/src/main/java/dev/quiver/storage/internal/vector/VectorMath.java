@@ -45,6 +45,16 @@ public final class VectorMath {
     return SIMD ? SimdKernels.l1(a, b) : ScalarKernels.l1(a, b);
   }
 
+  /**
+   * Writes to {@code out} the indexes below {@code length} whose value in {@code a} is at least
+   * {@code min}, ascending; returns how many. {@code out} holds at least {@code length}.
+   */
+  public static int atLeast(float[] a, int length, float min, int[] out) {
+    return SIMD
+        ? SimdKernels.atLeast(a, length, min, out)
+        : ScalarKernels.atLeast(a, 0, length, min, out, 0);
+  }
+
   static boolean simd() {
     return SIMD;
   }

@@ -122,16 +122,9 @@ class SparseIndexTest {
         int mod = 1 + r.nextInt(3);
         IntPredicate accept =
             slot -> space.owners.get(slot) != null && (mod == 1 || slot % mod != 0);
-        List<TopK.Hit> got = space.search(q, k, threshold, accept);
         List<Ref> want = bruteForce(space, q, k, threshold, accept);
         String context = "seed " + seed + " round " + round + " query " + qn;
-        assertThat(got).as(context).hasSameSizeAs(want);
-        for (int i = 0; i < got.size(); i++) {
-          // ties may come in another order; the scores at each rank may not differ
-          assertThat(got.get(i).score())
-              .as(context + " rank " + i)
-              .isCloseTo(want.get(i).score(), org.assertj.core.data.Offset.offset(1e-4f));
-        }
+        assertSameTopK(space.search(q, k, threshold, accept), want, context);
         // and the plain scan of every slot agrees too
         List<TopK.Hit> scanned = space.scan(q, k, threshold, space.allSlots(), accept);
         assertThat(scanned).as(context).hasSameSizeAs(want);
@@ -140,6 +133,67 @@ class SparseIndexTest {
               .isCloseTo(want.get(i).score(), org.assertj.core.data.Offset.offset(1e-4f));
         }
       }
+    }
+  }
+
+  /**
+   * Text-like vectors (forty of a few hundred dimensions, Zipf-distributed, positive weights) and
+   * long queries: the windows' candidates are then dense, found by comparing the whole window with
+   * the bound, and the lists that are not essential are read whole; both ways stay exact.
+   */
+  @Test
+  void longQueriesOverATextLikeCorpusStayExact() {
+    long seed = TestSeed.of("longQueriesOverATextLikeCorpusStayExact");
+    SplittableRandom r = new SplittableRandom(seed);
+    for (boolean onDisk : new boolean[] {false, true}) {
+      SparseSpace space =
+          new SparseSpace(
+              new SparseVectorParams(null, onDisk, SparseVectorParams.Modifier.IDF),
+              dir.resolve("text-" + onDisk),
+              20_000);
+      int dims = 300;
+      for (int i = 0; i < 14_000; i++) {
+        space.add(PointId.of(i), zipf(r, dims, 40));
+        if (r.nextInt(10) == 0) {
+          space.remove(r.nextInt(space.slots()));
+        }
+      }
+      for (int qn = 0; qn < 30; qn++) {
+        SparseVector q = zipf(r, dims, 30);
+        int k = new int[] {1, 10, 20, 100}[r.nextInt(4)];
+        Float threshold = r.nextInt(5) == 0 ? 5 + (float) r.nextDouble() * 20 : null;
+        IntPredicate accept =
+            r.nextBoolean()
+                ? slot -> space.owners.get(slot) != null
+                : slot -> space.owners.get(slot) != null && slot % 3 != 0;
+        assertSameTopK(
+            space.search(q, k, threshold, accept),
+            bruteForce(space, q, k, threshold, accept),
+            "seed " + seed + " on disk " + onDisk + " query " + qn);
+      }
+      assertThat(space.index.denseWindows.sum()).as("windows scored whole").isPositive();
+      assertThat(space.index.readWhole.sum()).as("lists read whole").isPositive();
+    }
+  }
+
+  /** A vector of about {@code length} dimensions drawn by a Zipf law, with BM25-like weights. */
+  private static SparseVector zipf(SplittableRandom r, int dims, int length) {
+    java.util.TreeMap<Integer, Float> m = new java.util.TreeMap<>();
+    for (int i = 0; i < length; i++) {
+      int d = (int) Math.min(dims - 1, Math.floor(Math.pow(dims + 1.0, r.nextDouble()) - 1));
+      m.put(d, (float) (0.3 + r.nextDouble() * 1.9));
+    }
+    return SparseVector.of(
+        m.keySet().stream().mapToInt(Integer::intValue).toArray(), toArray(m.values()));
+  }
+
+  private static void assertSameTopK(List<TopK.Hit> got, List<Ref> want, String context) {
+    assertThat(got).as(context).hasSameSizeAs(want);
+    for (int i = 0; i < got.size(); i++) {
+      // ties may come in another order; the scores at each rank may not differ
+      assertThat(got.get(i).score())
+          .as(context + " rank " + i)
+          .isCloseTo(want.get(i).score(), org.assertj.core.data.Offset.offset(1e-4f));
     }
   }
 
