@@ -450,7 +450,7 @@ public final class SparseIndex {
     }
     PostingCursor[] cursors = found.toArray(new PostingCursor[0]);
     int t = cursors.length;
-    PostingCursor[] order = new PostingCursor[t]; // the window's lists, smallest bound first
+    PostingCursor[] order = cursors.clone(); // the window's lists, smallest bound first
     float[] prefix = new float[t]; // prefix[i]: what order[0..i] can add at most in the window
     TopK top = new TopK(k);
     float floor = threshold == null ? Float.NEGATIVE_INFINITY : threshold;
@@ -469,9 +469,12 @@ public final class SparseIndex {
         int from = (int) start;
         int end = (int) Math.min(start + WINDOW, (long) maxSlot + 1);
         int length = end - from;
-        for (int i = 0; i < t; i++) { // insertion sort: a few dozen lists, mostly in order
-          PostingCursor c = cursors[i];
+        for (PostingCursor c : cursors) {
           c.windowBound(window);
+        }
+        // insertion sort of the previous window's order: a few dozen lists, mostly in order
+        for (int i = 1; i < t; i++) {
+          PostingCursor c = order[i];
           float bound = c.windowBound;
           int j = i - 1;
           while (j >= 0 && order[j].windowBound > bound) {
