@@ -88,7 +88,8 @@ final class HeapPostings {
       return null;
     }
     float bound = Math.max(q * max, q * min);
-    return new HeapCursor(slots, weights, n, q, Math.max(0f, bound), windowMax, windowMin);
+    float least = Math.min(q * max, q * min);
+    return new HeapCursor(slots, weights, n, q, Math.max(0f, bound), least, windowMax, windowMin);
   }
 
   /** A query dimension's walk through its list on the heap. */
@@ -106,9 +107,10 @@ final class HeapPostings {
         int n,
         float q,
         float bound,
+        float least,
         float[] windowMax,
         float[] windowMin) {
-      super(q, bound, n, slots[0], slots[n - 1]);
+      super(q, bound, least, n, slots[0], slots[n - 1]);
       this.slots = slots;
       this.weights = weights;
       this.n = n;

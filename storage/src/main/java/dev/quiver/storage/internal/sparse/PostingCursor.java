@@ -23,9 +23,20 @@ public abstract class PostingCursor {
   /** The list's entries per slot between its first and last slot: how densely it covers them. */
   final float density;
 
-  PostingCursor(float q, float bound, int entries, int firstSlot, int lastSlot) {
+  /**
+   * Whether every entry adds more than zero: a slot such lists touch then scores above zero, so the
+   * slots they touched are those scoring above zero.
+   */
+  final boolean positive;
+
+  /**
+   * @param least what the smallest addition of the list is ({@code q} times its least or largest
+   *     weight)
+   */
+  PostingCursor(float q, float bound, float least, int entries, int firstSlot, int lastSlot) {
     this.q = q;
     this.bound = bound;
+    this.positive = least > 0;
     this.density = entries / ((float) lastSlot - firstSlot + 1);
   }
 

@@ -374,7 +374,8 @@ public final class SealedPostings {
         data.get(LONG, e + 24),
         data.get(LONG, e + 32),
         q,
-        Math.max(0f, Math.max(q * max, q * min)));
+        Math.max(0f, Math.max(q * max, q * min)),
+        Math.min(q * max, q * min));
   }
 
   /** How the list of the directory entry at {@code e} stores its weights. */
@@ -402,6 +403,7 @@ public final class SealedPostings {
             data.get(LONG, e + 24),
             -1,
             1f,
+            0f,
             0f);
     c.forEach(each);
   }
@@ -459,8 +461,15 @@ public final class SealedPostings {
         long index,
         long windowRanges,
         float q,
-        float bound) {
-      super(q, bound, entries, firstSlot(data, index), data.get(INT, index + 12L * (blocks - 1)));
+        float bound,
+        float least) {
+      super(
+          q,
+          bound,
+          least,
+          entries,
+          firstSlot(data, index),
+          data.get(INT, index + 12L * (blocks - 1)));
       this.data = data;
       this.stored = stored;
       this.blocks = blocks;

@@ -501,8 +501,13 @@ public final class SparseIndex {
         // a slot the essential lists give less than this cannot reach the k-th score
         float need = lowered(theta - (essential == 0 ? 0 : prefix[essential - 1]));
         float expected = 0;
+        boolean positive = true;
         for (int i = essential; i < t; i++) {
           expected += order[i].density;
+          positive &= order[i].positive;
+        }
+        if (!(need > 0) && positive) { // every slot touched scores above zero, and is a candidate
+          need = Float.MIN_VALUE;
         }
         // dense: the candidates are the slots holding at least need (> 0), found by a vector
         // compare; otherwise the touched slots are marked, and those marks find them
