@@ -165,10 +165,11 @@ class ApiSurfaceIT extends SingleNodeFixture {
         "/collections/u",
         "{\"vectors\":{\"size\":2,\"distance\":\"Cosine\",\"on_disk\":true,"
             + "\"hnsw_config\":{\"m\":8,\"ef_construct\":50}},\"hnsw_config\":{\"m\":24}}");
-    // the vector's own HNSW settings over the collection's, reported in its params
+    // the vector's own HNSW settings over the collection's, reported in its params as given
     var params = rest.call("GET", c, "/collections/u", null).result().at("/config/params/vectors");
     assertThat(params.at("/hnsw_config/m").asInt()).isEqualTo(8);
     assertThat(params.at("/hnsw_config/ef_construct").asInt()).isEqualTo(50);
+    assertThat(params.get("hnsw_config").properties()).as("only the keys set").hasSize(2);
     assertThat(params.at("/on_disk").asBoolean()).isTrue();
     rest.call("PUT", c, "/collections/cities", "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}");
     StringBuilder points = new StringBuilder();

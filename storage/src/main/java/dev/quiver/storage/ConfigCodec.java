@@ -42,6 +42,12 @@ public final class ConfigCodec {
   /** Added to a vector's flags byte when its own quantization follows. */
   private static final int VECTOR_QUANTIZATION = 24;
 
+  /**
+   * Added to a vector's flags byte when its own HNSW settings follow as given (a presence byte,
+   * then the fields set); older configurations carry them whole (3 more), read as all set.
+   */
+  private static final int VECTOR_HNSW_DIFF = 48;
+
   public static void write(DataOutputStream out, CollectionConfig c) throws IOException {
     var sorted = new TreeMap<>(c.vectors());
     out.writeInt(sorted.size());
@@ -50,17 +56,18 @@ public final class ConfigCodec {
       VectorParams p = e.getValue();
       out.writeInt(p.size());
       out.writeByte(p.distance().ordinal());
-      // 0/1/2: on_disk false/true/unset; 3 more when the vector's own HNSW settings follow; 6
-      // more for a multivector; 12 more when a datatype byte follows; 24 more when the vector's
-      // own quantization follows
+      // 0/1/2: on_disk false/true/unset; 6 more for a multivector; 12 more when a datatype byte
+      // follows; 24 more when the vector's own quantization follows; 48 more when its own HNSW
+      // settings follow (3 more, in older configurations, when they followed whole)
       int onDisk = p.onDisk() == null ? 2 : p.onDisk() ? 1 : 0;
       out.writeByte(
-          (p.hnsw() == null ? onDisk : onDisk + 3)
+          onDisk
               + (p.multivector() ? 6 : 0)
               + (p.datatype() != null ? 12 : 0)
-              + (p.quantization() != null ? VECTOR_QUANTIZATION : 0));
+              + (p.quantization() != null ? VECTOR_QUANTIZATION : 0)
+              + (p.hnsw() != null ? VECTOR_HNSW_DIFF : 0));
       if (p.hnsw() != null) {
-        writeHnsw(out, p.hnsw());
+        writeHnswDiff(out, p.hnsw());
       }
       if (p.datatype() != null) {
         out.writeByte(p.datatype().ordinal());
@@ -135,6 +142,38 @@ public final class ConfigCodec {
     out.writeBoolean(h.onDisk());
   }
 
+  /** A presence byte (bit i: field i is set), then the fields set, in the record's order. */
+  private static void writeHnswDiff(DataOutputStream out, HnswDiff h) throws IOException {
+    out.writeByte(
+        (h.m() != null ? 1 : 0)
+            | (h.efConstruct() != null ? 2 : 0)
+            | (h.fullScanThreshold() != null ? 4 : 0)
+            | (h.maxIndexingThreads() != null ? 8 : 0)
+            | (h.onDisk() != null ? 16 : 0));
+    for (Integer v :
+        new Integer[] {h.m(), h.efConstruct(), h.fullScanThreshold(), h.maxIndexingThreads()}) {
+      if (v != null) {
+        out.writeInt(v);
+      }
+    }
+    if (h.onDisk() != null) {
+      out.writeBoolean(h.onDisk());
+    }
+  }
+
+  private static HnswDiff readHnswDiff(DataInputStream in) throws IOException {
+    int set = in.readUnsignedByte();
+    if (set >= 32) {
+      throw new Malformed("unknown HNSW settings " + set);
+    }
+    Integer[] v = new Integer[4];
+    for (int i = 0; i < 4; i++) {
+      v[i] = (set & (1 << i)) != 0 ? in.readInt() : null;
+    }
+    Boolean onDisk = (set & 16) != 0 ? in.readBoolean() : null;
+    return new HnswDiff(v[0], v[1], v[2], v[3], onDisk);
+  }
+
   private static HnswConfig readHnsw(DataInputStream in) throws IOException {
     return new HnswConfig(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
   }
@@ -147,9 +186,11 @@ public final class ConfigCodec {
       int size = in.readInt();
       int distance = in.readUnsignedByte();
       int onDisk = in.readUnsignedByte();
-      if (onDisk >= 2 * VECTOR_QUANTIZATION) {
+      if (onDisk >= 2 * VECTOR_HNSW_DIFF) {
         throw new Malformed("unknown vector flags " + onDisk);
       }
+      boolean withHnswDiff = onDisk >= VECTOR_HNSW_DIFF;
+      onDisk %= VECTOR_HNSW_DIFF;
       boolean withQuantization = onDisk >= VECTOR_QUANTIZATION;
       onDisk %= VECTOR_QUANTIZATION;
       boolean withDatatype = onDisk >= 12;
@@ -159,7 +200,11 @@ public final class ConfigCodec {
       if (distance >= Distance.values().length || onDisk > 5) {
         throw new Malformed("unknown distance " + distance + " or flags " + onDisk);
       }
-      HnswConfig own = onDisk >= 3 ? readHnsw(in) : null;
+      if (withHnswDiff && onDisk >= 3) {
+        throw new Malformed("vector HNSW settings given twice");
+      }
+      HnswDiff own =
+          withHnswDiff ? readHnswDiff(in) : onDisk >= 3 ? HnswDiff.of(readHnsw(in)) : null;
       VectorDatatype datatype = null;
       if (withDatatype) {
         int d = in.readUnsignedByte();

@@ -10,8 +10,8 @@ import java.util.Objects;
  * @param onDisk Qdrant's {@code on_disk} flag for the vector storage, or null when not given: true
  *     leaves the vectors to the page cache, read on demand; otherwise they are loaded into memory
  *     when the shard opens, as Qdrant keeps them in RAM
- * @param hnsw this vector's own HNSW settings ({@code hnsw_config} of the vector), or null for the
- *     collection's
+ * @param hnsw this vector's own HNSW settings ({@code hnsw_config} of the vector) as given, laid
+ *     over the collection's; null for the collection's alone
  * @param multivector Qdrant's {@code multivector_config} with the {@code max_sim} comparator: each
  *     point holds a list of vectors of {@code size}, scored against a query's list by MaxSim (the
  *     sum over the query's vectors of the best similarity to the point's); Dot and Cosine only
@@ -23,7 +23,7 @@ public record VectorParams(
     int size,
     Distance distance,
     Boolean onDisk,
-    HnswConfig hnsw,
+    HnswDiff hnsw,
     boolean multivector,
     VectorDatatype datatype,
     Quantization quantization) {
@@ -33,7 +33,7 @@ public record VectorParams(
   public static final int MAX_MULTIVECTOR_ROWS = 10_000;
 
   /** A single vector per point. */
-  public VectorParams(int size, Distance distance, Boolean onDisk, HnswConfig hnsw) {
+  public VectorParams(int size, Distance distance, Boolean onDisk, HnswDiff hnsw) {
     this(size, distance, onDisk, hnsw, false, null);
   }
 
@@ -42,7 +42,7 @@ public record VectorParams(
       int size,
       Distance distance,
       Boolean onDisk,
-      HnswConfig hnsw,
+      HnswDiff hnsw,
       boolean multivector,
       VectorDatatype datatype) {
     this(size, distance, onDisk, hnsw, multivector, datatype, null);
@@ -60,7 +60,7 @@ public record VectorParams(
 
   /** Components stored as float32. */
   public VectorParams(
-      int size, Distance distance, Boolean onDisk, HnswConfig hnsw, boolean multivector) {
+      int size, Distance distance, Boolean onDisk, HnswDiff hnsw, boolean multivector) {
     this(size, distance, onDisk, hnsw, multivector, null);
   }
 
@@ -78,7 +78,7 @@ public record VectorParams(
    * The HNSW settings in force for this vector in a collection whose own are {@code collection}.
    */
   public HnswConfig hnswOr(HnswConfig collection) {
-    return hnsw != null ? hnsw : collection;
+    return hnsw != null ? hnsw.over(collection) : collection;
   }
 
   public VectorParams {

@@ -3,6 +3,10 @@ package dev.quiver.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -266,7 +270,7 @@ class ShardCodecTest {
 
   @Test
   void aVectorsOwnHnswSettingsRoundTripAndOlderConfigsStillRead() throws Exception {
-    var own = new HnswConfig(8, 64, 500, 0, false);
+    var own = new HnswDiff(8, null, 500, null, null); // kept as given, not merged
     var config =
         new CollectionConfig(
             Map.of(
@@ -301,7 +305,46 @@ class ShardCodecTest {
                   ShardCodec.write(out -> ConfigCodec.write(out, withRetain)), ConfigCodec::read))
           .isEqualTo(withRetain);
     }
-    assertThat(back.vectors().get("a").hnswOr(HnswConfig.DEFAULT)).isEqualTo(own);
+    assertThat(back.vectors().get("a").hnsw()).isEqualTo(own);
+    assertThat(back.vectors().get("a").hnswOr(HnswConfig.DEFAULT))
+        .isEqualTo(new HnswConfig(8, 100, 500, 0, false));
+    assertThat(back.vectors().get("a").hnswOr(new HnswConfig(16, 64, 10_000, 2, true)))
+        .as("the fields not set follow the collection's")
+        .isEqualTo(new HnswConfig(8, 64, 500, 2, true));
+    // a configuration written when a vector's own settings were stored whole reads them as all set
+    var whole = new HnswConfig(8, 64, 500, 0, false);
+    var older = new ByteArrayOutputStream();
+    try (var out = new DataOutputStream(older)) {
+      out.writeInt(1); // one vector
+      out.writeUTF("a");
+      out.writeInt(4);
+      out.writeByte(2); // Dot
+      out.writeByte(1 + 3); // on_disk true, its own settings follow whole
+      out.writeInt(whole.m());
+      out.writeInt(whole.efConstruct());
+      out.writeInt(whole.fullScanThreshold());
+      out.writeInt(whole.maxIndexingThreads());
+      out.writeBoolean(whole.onDisk());
+      var rest = new ByteArrayOutputStream();
+      ConfigCodec.write(
+          new DataOutputStream(rest),
+          new CollectionConfig(
+              Map.of(),
+              2,
+              1,
+              1,
+              true,
+              HnswConfig.DEFAULT,
+              OptimizersConfig.DEFAULT,
+              WalConfig.DEFAULT,
+              ShardingMethod.AUTO));
+      byte[] tail = rest.toByteArray();
+      out.write(tail, 4, tail.length - 4); // after its vector count (0)
+    }
+    CollectionConfig olderBack =
+        ConfigCodec.read(new DataInputStream(new ByteArrayInputStream(older.toByteArray())));
+    assertThat(olderBack.vectors().get("a").hnsw()).isEqualTo(HnswDiff.of(whole));
+    assertThat(olderBack.vectors().get("a").onDisk()).isTrue();
     assertThat(back.vectors().get("b").hnswOr(HnswConfig.DEFAULT)).isEqualTo(HnswConfig.DEFAULT);
     // metadata follows the rest, flagged, and round-trips in key order
     var withMetadata =

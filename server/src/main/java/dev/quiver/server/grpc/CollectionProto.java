@@ -13,6 +13,7 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.HnswDiff;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
@@ -72,7 +73,7 @@ final class CollectionProto {
   static CreateCollection createCollection(Collections.CreateCollection r) {
     ProtoFields.onlyImplemented(r, "", CREATE_FIELDS);
     Map<String, VectorParams> vectors = new LinkedHashMap<>();
-    Map<String, CreateCollection.HnswDiff> vectorHnsw = new LinkedHashMap<>();
+    Map<String, HnswDiff> vectorHnsw = new LinkedHashMap<>();
     if (r.hasVectorsConfig()) {
       Collections.VectorsConfig vc = r.getVectorsConfig();
       switch (vc.getConfigCase()) {
@@ -108,7 +109,7 @@ final class CollectionProto {
                       sparseDiff(v, "sparse_vectors_config." + k)
                           .over(SparseVectorParams.DEFAULT)));
     }
-    CreateCollection.HnswDiff hnsw = r.hasHnswConfig() ? hnswDiff(r.getHnswConfig()) : null;
+    HnswDiff hnsw = r.hasHnswConfig() ? hnswDiff(r.getHnswConfig()) : null;
     CreateCollection.WalDiff wal = null;
     if (r.hasWalConfig()) {
       Collections.WalConfigDiff w = r.getWalConfig();
@@ -276,9 +277,9 @@ final class CollectionProto {
     }
   }
 
-  static CreateCollection.HnswDiff hnswDiff(Collections.HnswConfigDiff h) {
+  static HnswDiff hnswDiff(Collections.HnswConfigDiff h) {
     ProtoFields.onlyImplemented(h, "hnsw_config", ImplementedFields.HNSW);
-    return new CreateCollection.HnswDiff(
+    return new HnswDiff(
         h.hasM() ? ProtoCodec.range(h.getM(), 0, HnswConfig.MAX_M, "hnsw_config.m") : null,
         h.hasEfConstruct()
             ? ProtoCodec.range(h.getEfConstruct(), 4, Integer.MAX_VALUE, "hnsw_config.ef_construct")
@@ -643,6 +644,27 @@ final class CollectionProto {
       b.setMultivectorConfig(
           Collections.MultiVectorConfig.newBuilder()
               .setComparator(Collections.MultiVectorComparator.MaxSim));
+    }
+    return b.build();
+  }
+
+  /** A vector's own settings: the fields it set. */
+  private static Collections.HnswConfigDiff hnsw(HnswDiff h) {
+    var b = Collections.HnswConfigDiff.newBuilder();
+    if (h.m() != null) {
+      b.setM(h.m());
+    }
+    if (h.efConstruct() != null) {
+      b.setEfConstruct(h.efConstruct());
+    }
+    if (h.fullScanThreshold() != null) {
+      b.setFullScanThreshold(h.fullScanThreshold());
+    }
+    if (h.maxIndexingThreads() != null) {
+      b.setMaxIndexingThreads(h.maxIndexingThreads());
+    }
+    if (h.onDisk() != null) {
+      b.setOnDisk(h.onDisk());
     }
     return b.build();
   }

@@ -1,6 +1,7 @@
 package dev.quiver.server.request;
 
 import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.HnswDiff;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.SparseVectorParams;
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 public record CollectionUpdate(
     OptimizersDiff optimizers,
-    CreateCollection.HnswDiff hnsw,
+    HnswDiff hnsw,
     Integer replicationFactor,
     Integer writeConsistencyFactor,
     Boolean onDiskPayload,

@@ -2,6 +2,7 @@ package dev.quiver.server.request;
 
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.HnswDiff;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardingMethod;
@@ -64,23 +65,6 @@ public record CreateCollection(
     }
   }
 
-  /** Changes to the default HNSW settings; null fields keep the default. */
-  public record HnswDiff(
-      Integer m,
-      Integer efConstruct,
-      Integer fullScanThreshold,
-      Integer maxIndexingThreads,
-      Boolean onDisk) {
-    HnswConfig over(HnswConfig d) {
-      return new HnswConfig(
-          m == null ? d.m() : m,
-          efConstruct == null ? d.efConstruct() : efConstruct,
-          fullScanThreshold == null ? d.fullScanThreshold() : fullScanThreshold,
-          maxIndexingThreads == null ? d.maxIndexingThreads() : maxIndexingThreads,
-          onDisk == null ? d.onDisk() : onDisk);
-    }
-  }
-
   /** Changes to the default WAL settings; null fields keep the default. */
   public record WalDiff(Integer walCapacityMb, Integer walSegmentsAhead, Integer walRetainClosed) {
     WalConfig over(WalConfig d) {
@@ -112,13 +96,16 @@ public record CreateCollection(
           .forEach(
               (k, v) -> {
                 HnswDiff own = r.vectorHnsw().get(k);
+                if (own != null) {
+                  own.over(collectionHnsw); // checked as it will be used
+                }
                 vectors.put(
                     k,
                     new VectorParams(
                         v.size(),
                         v.distance(),
                         v.onDisk() != null ? v.onDisk() : vectorsOnDisk,
-                        own == null ? null : own.over(collectionHnsw),
+                        own,
                         v.multivector(),
                         v.datatype(),
                         v.quantization()));

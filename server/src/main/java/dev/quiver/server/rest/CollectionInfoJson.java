@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.HnswDiff;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.SparseVectorParams;
 import dev.quiver.storage.VectorParams;
@@ -92,7 +93,7 @@ final class CollectionInfoJson {
       o.put("on_disk", v.onDisk());
     }
     if (v.hnsw() != null) {
-      o.set("hnsw_config", hnsw(v.hnsw()));
+      o.set("hnsw_config", hnsw(v.hnsw())); // as given, as Qdrant shows it
     }
     if (v.multivector()) {
       o.putObject("multivector_config").put("comparator", "max_sim");
@@ -131,6 +132,27 @@ final class CollectionInfoJson {
       o.put("modifier", v.modifier().name().toLowerCase(Locale.ROOT));
     }
     return o;
+  }
+
+  /** A vector's own settings: the fields it set. */
+  private static ObjectNode hnsw(HnswDiff h) {
+    ObjectNode hnsw = F.objectNode();
+    if (h.m() != null) {
+      hnsw.put("m", h.m());
+    }
+    if (h.efConstruct() != null) {
+      hnsw.put("ef_construct", h.efConstruct());
+    }
+    if (h.fullScanThreshold() != null) {
+      hnsw.put("full_scan_threshold", h.fullScanThreshold());
+    }
+    if (h.maxIndexingThreads() != null) {
+      hnsw.put("max_indexing_threads", h.maxIndexingThreads());
+    }
+    if (h.onDisk() != null) {
+      hnsw.put("on_disk", h.onDisk());
+    }
+    return hnsw;
   }
 
   private static ObjectNode hnsw(HnswConfig h) {

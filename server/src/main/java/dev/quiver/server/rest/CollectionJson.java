@@ -17,6 +17,7 @@ import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.HnswDiff;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardKey;
@@ -84,7 +85,7 @@ final class CollectionJson {
     ObjectNode o = object(body, "");
     onlyImplemented(o, "", CREATE_FIELDS);
     Map<String, VectorParams> vectors = new LinkedHashMap<>();
-    Map<String, CreateCollection.HnswDiff> vectorHnsw = new LinkedHashMap<>();
+    Map<String, HnswDiff> vectorHnsw = new LinkedHashMap<>();
     JsonNode v = o.get("vectors");
     if (v != null && !v.isNull()) {
       object(v, "vectors");
@@ -123,7 +124,7 @@ final class CollectionJson {
     Integer rf = optInt(o, "replication_factor", 1, 65536);
     Integer wcf = optInt(o, "write_consistency_factor", 1, 65536);
     Boolean onDiskPayload = optBool(o, "on_disk_payload");
-    CreateCollection.HnswDiff hnsw = hnswDiff(o);
+    HnswDiff hnsw = hnswDiff(o);
     CollectionUpdate.OptimizersDiff optimizers = optimizersDiff(o);
     CreateCollection.WalDiff wal = null;
     if (o.hasNonNull("wal_config")) {
@@ -225,13 +226,13 @@ final class CollectionJson {
     return datatype;
   }
 
-  private static CreateCollection.HnswDiff hnswDiff(ObjectNode o) {
+  private static HnswDiff hnswDiff(ObjectNode o) {
     if (!o.hasNonNull("hnsw_config")) {
       return null;
     }
     ObjectNode h = object(o.get("hnsw_config"), "hnsw_config");
     onlyImplemented(h, "hnsw_config", ImplementedFields.HNSW);
-    return new CreateCollection.HnswDiff(
+    return new HnswDiff(
         optInt(h, "m", 0, HnswConfig.MAX_M),
         optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
         optInt(h, "full_scan_threshold", 0, Integer.MAX_VALUE),

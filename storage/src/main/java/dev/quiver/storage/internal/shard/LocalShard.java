@@ -94,7 +94,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
 
   private final ShardSearch reads = new ShardSearch(this);
   private final Path dir;
-  private final ShardFiles files;
+  final ShardFiles files;
   private long checkpointed; // guarded by writeLock
 
   /** A checkpoint is taken once the WAL holds more segments than this, at least. */
@@ -513,6 +513,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       sparse.deleteIndexFiles();
     } else if (gone instanceof MultiSpace multi) {
       multi.close();
+      files.deleteVector(name); // its graph's working files
     }
     dropSlots(name);
     checkpointed = -1;

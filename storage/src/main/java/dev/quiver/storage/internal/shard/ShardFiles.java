@@ -114,6 +114,9 @@ final class ShardFiles {
    */
   void deleteVector(String name) {
     int number = vectorDirNames.indexOf(name);
+    if (number < 0) {
+      return; // it never had files
+    }
     vectorDirNames.set(number, DELETED); // the number is not reused
     writeNames();
     try {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.HnswDiff;
 import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
@@ -95,7 +96,7 @@ class CheckpointTest {
 
   @Test
   void aVectorRunsWithItsOwnHnswSettingsAcrossAReopen() {
-    var own = new HnswConfig(8, 40, 123, 0, false);
+    var own = new HnswDiff(8, 40, 123, null, null);
     var config =
         new CollectionConfig(
             Map.of(
@@ -109,7 +110,7 @@ class CheckpointTest {
             new OptimizersConfig(0.2, 1000, 0, null, 1, 5, null),
             WalConfig.DEFAULT);
     try (LocalShard shard = new LocalShard(dir, config)) {
-      assertThat(shard.hnswOf("a")).isEqualTo(own);
+      assertThat(shard.hnswOf("a")).isEqualTo(own.over(config.hnsw()));
       assertThat(shard.hnswOf("b")).isEqualTo(config.hnsw());
     }
     try (LocalShard reopened = new LocalShard(dir, config)) {

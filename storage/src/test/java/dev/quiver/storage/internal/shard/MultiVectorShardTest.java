@@ -334,6 +334,12 @@ class MultiVectorShardTest {
       shard.awaitIndexed(); // rebuilt from the checkpoint's rows
       assertThat(shard.indexedVectors()).isEqualTo(6000);
       assertThat(recall(shard, queries)).isGreaterThanOrEqualTo(0.95);
+      // the vector deleted by name: its graph's files go with it
+      Path graph = shard.files.graphDir("colbert");
+      assertThat(graph).isDirectory();
+      shard.updateConfig(CONFIG.withVectors(Map.of("dense", CONFIG.vectors().get("dense"))));
+      assertThat(graph).doesNotExist();
+      assertThat(shard.indexedVectors()).isEqualTo(3000);
     }
   }
 
