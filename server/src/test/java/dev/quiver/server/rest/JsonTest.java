@@ -131,7 +131,7 @@ class JsonTest {
   }
 
   @Test
-  void badDocumentsAreMalformed() {
+  void badDocumentsAreMalformed() throws Exception {
     assertThat(ours("  ")).isEqualTo(Json.MAPPER.createObjectNode());
     assertThat(ours("")).isEqualTo(Json.MAPPER.createObjectNode());
     for (String bad : new String[] {"{\"a\":1} {", "[1] 2", "[1, 2", "{\"a\":}", "[1,]"}) {
@@ -141,6 +141,102 @@ class JsonTest {
           .hasMessageStartingWith("Format error in JSON body: ");
     }
     String deep = "[".repeat(200) + "]".repeat(200);
-    assertThatThrownBy(() -> ours(deep)).isInstanceOf(RequestException.Malformed.class);
+    assertThatThrownBy(() -> ours(deep))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("recursion limit exceeded");
+    String objects = "{\"a\":".repeat(129) + "1" + "}".repeat(129);
+    assertThatThrownBy(() -> ours(objects)).hasMessageContaining("recursion limit exceeded");
+    String deepEnough = "[".repeat(128) + "]".repeat(128);
+    assertThat(ours(deepEnough)).isEqualTo(Json.MAPPER.readTree(deepEnough));
+  }
+
+  /** Refusals worded as Qdrant's JSON reader words them, with where they are. */
+  @Test
+  void errorsNameWhatIsWrongAndWhere() {
+    String[][] cases = {
+      {"{\"a\":}", "expected value at line 1 column 6"},
+      {"[1, 2", "EOF while parsing a list at line 1 column 6"},
+      {"{\"a\": 1", "EOF while parsing an object at line 1 column 8"},
+      {"[1,]", "trailing comma at line 1 column 4"},
+      {"{\"a\":1,}", "trailing comma at line 1 column 8"},
+      {"{a:1}", "key must be a string at line 1 column 2"},
+      {"{\"a\" 1}", "expected `:` at line 1 column 6"},
+      {"[1 2]", "expected `,` or `]` at line 1 column 4"},
+      {"{\"a\":1 \"b\":2}", "expected `,` or `}` at line 1 column 8"},
+      {"[1]\n  x", "trailing characters at line 2 column 3"},
+      {"[01]", "invalid number at line 1 column 3"},
+      {"[1.]", "invalid number at line 1 column 4"},
+      {"[1e]", "invalid number at line 1 column 4"},
+      {"[-]", "invalid number at line 1 column 3"},
+      {"[tru]", "expected value at line 1 column 5"},
+      {"\"ab", "EOF while parsing a string at line 1 column 4"},
+      {"\"a\\qb\"", "invalid escape at line 1 column 4"},
+      {"\"\\ud800x\"", "lone leading surrogate in hex escape at line 1 column 8"},
+      {
+        "\"a\tb\"",
+        "control character (\\u0000-\\u001F) found while parsing a string at line 1 column 3"
+      },
+      {"[" + "1".repeat(1001) + "]", "number longer than 1000 characters at line 1 column 2"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> ours(c[0]))
+          .as(c[0])
+          .isInstanceOf(RequestException.Malformed.class)
+          .hasMessage("Format error in JSON body: " + c[1]);
+    }
+    byte[] badUtf8 = {'"', 'a', (byte) 0xC3, (byte) 0x28, '"'};
+    assertThatThrownBy(() -> Json.parse(badUtf8))
+        .hasMessageStartingWith("Format error in JSON body: invalid unicode code point");
+  }
+
+  @Test
+  void stringsReadTheirEscapesAndTheirUtf8() throws Exception {
+    for (String json :
+        new String[] {
+          "\"plain\"",
+          "\"caf\u00e9 \u6771\u4eac \ud83d\ude00\"", // 2-, 3- and 4-byte UTF-8
+          "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"",
+          "\"\\u00e9\\u6771\\ud83d\\ude00 x\"",
+          "{\"k\\u0041\": \"v\"}",
+          "\"\"",
+        }) {
+      assertThat(ours(json)).as(json).isEqualTo(jackson(json));
+    }
+  }
+
+  /**
+   * Documents made wrong at a random place (a byte replaced, dropped or repeated): whatever Jackson
+   * refuses is refused, and whatever it reads is read to the same tree.
+   */
+  @Test
+  void damagedDocumentsAreRefusedAsJacksonRefusesThem() throws Exception {
+    Random r = new Random(TestSeed.of("JsonTest.damagedDocuments"));
+    String alphabet = "{}[],:\"0123456789.-+eE \\atrunlsfx";
+    for (int i = 0; i < 3000; i++) {
+      StringBuilder json = new StringBuilder();
+      value(r, json, 0);
+      int at = r.nextInt(json.length());
+      switch (r.nextInt(3)) {
+        case 0 -> json.setCharAt(at, alphabet.charAt(r.nextInt(alphabet.length())));
+        case 1 -> json.deleteCharAt(at);
+        default -> json.insert(at, json.charAt(at));
+      }
+      String doc = json.toString();
+      JsonNode want;
+      try {
+        want = Json.MAPPER.readTree(doc.getBytes(StandardCharsets.UTF_8));
+      } catch (Exception e) {
+        want = null;
+      }
+      if (want == null || want.isMissingNode()) {
+        if (!doc.isBlank()) {
+          assertThatThrownBy(() -> ours(doc))
+              .as(doc)
+              .isInstanceOf(RequestException.Malformed.class);
+        }
+      } else {
+        assertThat(ours(doc)).as(doc).isEqualTo(want);
+      }
+    }
   }
 }

@@ -1,0 +1,522 @@
+package dev.quiver.server.rest;
+
+import ch.randelshofer.fastdoubleparser.JsonDoubleParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.server.request.RequestException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * The REST edge's JSON reader: a request body's bytes straight to the tree Jackson would build for
+ * them (the same node types: {@code int}-range integers as int nodes, then long, then big integer
+ * nodes, decimals as double nodes; the last of duplicate keys wins), except that an array of
+ * numbers is held as primitives ({@link NumberArray}). Vectors arrive as hundreds of thousands of
+ * decimal numbers a request; they are converted from the bytes where they stand (FastDoubleParser),
+ * without a tokenizer copying their digits first.
+ *
+ * <p>Strict JSON (RFC 8259): no comments, no trailing commas, no leading zeros, strings in valid
+ * UTF-8 without raw control characters, surrogate escapes in pairs. Nesting is bounded ({@value
+ * #MAX_DEPTH}), as are numbers' lengths ({@value #MAX_NUMBER_LENGTH} characters). Errors are 400s
+ * worded as Qdrant's JSON reader words them, with the line and column.
+ *
+ * <p>A reader serves one parse: not thread-safe; {@link #parse} makes one per body.
+ */
+final class JsonBytes {
+  static final int MAX_DEPTH = 128;
+  static final int MAX_NUMBER_LENGTH = 1000;
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final byte[] b;
+  private int i;
+  private int depth;
+
+  private JsonBytes(byte[] body) {
+    this.b = body;
+  }
+
+  /** The tree of {@code body}; an empty or blank body is an empty object. */
+  static JsonNode parse(byte[] body) {
+    JsonBytes r = new JsonBytes(body);
+    r.skipSpace();
+    if (r.i == body.length) {
+      return NODES.objectNode();
+    }
+    JsonNode node = r.value();
+    r.skipSpace();
+    if (r.i < body.length) {
+      throw r.error("trailing characters");
+    }
+    return node;
+  }
+
+  private JsonNode value() {
+    skipSpace();
+    if (i >= b.length) {
+      throw error("EOF while parsing a value");
+    }
+    return switch (b[i]) {
+      case '{' -> object();
+      case '[' -> array();
+      case '"' -> NODES.textNode(string());
+      case 't' -> literal("true", NODES.booleanNode(true));
+      case 'f' -> literal("false", NODES.booleanNode(false));
+      case 'n' -> literal("null", NODES.nullNode());
+      case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' -> number();
+      default -> throw error("expected value");
+    };
+  }
+
+  private JsonNode literal(String word, JsonNode node) {
+    for (int k = 0; k < word.length(); k++) {
+      if (i >= b.length) {
+        throw error("EOF while parsing a value");
+      }
+      if (b[i] != word.charAt(k)) {
+        throw error("expected value");
+      }
+      i++;
+    }
+    return node;
+  }
+
+  private void enter() {
+    if (++depth > MAX_DEPTH) {
+      throw error("recursion limit exceeded");
+    }
+  }
+
+  private ObjectNode object() {
+    enter();
+    i++; // {
+    ObjectNode o = NODES.objectNode();
+    skipSpace();
+    if (i < b.length && b[i] == '}') {
+      i++;
+      depth--;
+      return o;
+    }
+    while (true) {
+      skipSpace();
+      if (i >= b.length) {
+        throw error("EOF while parsing an object");
+      }
+      if (b[i] != '"') {
+        throw error(b[i] == '}' ? "trailing comma" : "key must be a string");
+      }
+      String key = string();
+      skipSpace();
+      if (i >= b.length) {
+        throw error("EOF while parsing an object");
+      }
+      if (b[i] != ':') {
+        throw error("expected `:`");
+      }
+      i++;
+      o.set(key, value());
+      skipSpace();
+      if (i >= b.length) {
+        throw error("EOF while parsing an object");
+      }
+      byte c = b[i++];
+      if (c == '}') {
+        depth--;
+        return o;
+      }
+      if (c != ',') {
+        i--;
+        throw error("expected `,` or `}`");
+      }
+    }
+  }
+
+  /** An array: numbers into a primitive array while they last, nodes from the first other value. */
+  private JsonNode array() {
+    enter();
+    i++; // [
+    skipSpace();
+    if (i < b.length && b[i] == ']') {
+      i++;
+      depth--;
+      return NODES.arrayNode();
+    }
+    double[] values = new double[16];
+    BitSet ints = new BitSet();
+    int n = 0;
+    while (true) {
+      skipSpace();
+      if (i >= b.length) {
+        throw error("EOF while parsing a list");
+      }
+      byte c = b[i];
+      if (c != '-' && (c < '0' || c > '9')) {
+        return nodes(values, ints, n);
+      }
+      int start = i;
+      boolean integral = scanNumber();
+      double v;
+      if (integral) {
+        long whole = integer(start);
+        if (whole != (int) whole) { // beyond int: a node of its own, as Jackson's tree holds it
+          i = start;
+          return nodes(values, ints, n);
+        }
+        v = whole;
+        ints.set(n);
+      } else {
+        v = decimal(start);
+      }
+      if (n == values.length) {
+        values = Arrays.copyOf(values, n * 2);
+      }
+      values[n++] = v;
+      skipSpace();
+      if (i >= b.length) {
+        throw error("EOF while parsing a list");
+      }
+      c = b[i++];
+      if (c == ']') {
+        depth--;
+        return NumberArray.of(values, n, ints);
+      }
+      if (c != ',') {
+        i--;
+        throw error("expected `,` or `]`");
+      }
+      skipSpace();
+      if (i < b.length && b[i] == ']') {
+        throw error("trailing comma");
+      }
+    }
+  }
+
+  /** The rest of an array as nodes, after the {@code n} numbers read so far. */
+  private ArrayNode nodes(double[] values, BitSet ints, int n) {
+    ArrayNode a = NODES.arrayNode(n + 1);
+    for (int k = 0; k < n; k++) {
+      a.add(ints.get(k) ? NODES.numberNode((int) values[k]) : NODES.numberNode(values[k]));
+    }
+    while (true) {
+      a.add(value());
+      skipSpace();
+      if (i >= b.length) {
+        throw error("EOF while parsing a list");
+      }
+      byte c = b[i++];
+      if (c == ']') {
+        depth--;
+        return a;
+      }
+      if (c != ',') {
+        i--;
+        throw error("expected `,` or `]`");
+      }
+      skipSpace();
+      if (i < b.length && b[i] == ']') {
+        throw error("trailing comma");
+      }
+    }
+  }
+
+  private JsonNode number() {
+    int start = i;
+    if (!scanNumber()) {
+      return NODES.numberNode(decimal(start));
+    }
+    int digits = i - start - (b[start] == '-' ? 1 : 0);
+    if (digits <= 18) {
+      long v = integer(start);
+      return v == (int) v ? NODES.numberNode((int) v) : NODES.numberNode(v);
+    }
+    BigInteger big = new BigInteger(new String(b, start, i - start, StandardCharsets.US_ASCII));
+    return big.bitLength() < 64 ? NODES.numberNode(big.longValue()) : NODES.numberNode(big);
+  }
+
+  /**
+   * Moves past the number at {@code i} (JSON's grammar: an optional minus, an integer part without
+   * leading zeros, an optional fraction and exponent); true when it has neither fraction nor
+   * exponent. On the way, the significant digits of a decimal are gathered into {@link
+   * #significand} and its power of ten into {@link #power} while they fit ({@link #exact}).
+   */
+  private boolean scanNumber() {
+    int start = i;
+    if (b[i] == '-') {
+      i++;
+    }
+    if (i >= b.length) {
+      throw error("EOF while parsing a value");
+    }
+    long sig = 0;
+    int digits = 0; // significant digits gathered (leading zeros are not)
+    int dropped = 0; // integer digits beyond what the significand holds
+    if (b[i] == '0') {
+      i++;
+      if (i < b.length && b[i] >= '0' && b[i] <= '9') {
+        throw error("invalid number");
+      }
+    } else if (b[i] >= '1' && b[i] <= '9') {
+      for (; i < b.length && b[i] >= '0' && b[i] <= '9'; i++) {
+        if (digits < 19) {
+          sig = sig * 10 + (b[i] - '0');
+          digits++;
+        } else {
+          dropped++;
+        }
+      }
+    } else {
+      throw error("invalid number");
+    }
+    boolean integral = true;
+    int power = dropped;
+    if (i < b.length && b[i] == '.') {
+      integral = false;
+      int first = ++i;
+      for (; i < b.length && b[i] >= '0' && b[i] <= '9'; i++) {
+        if (digits < 19) {
+          if (sig != 0 || b[i] != '0') {
+            digits++;
+          }
+          sig = sig * 10 + (b[i] - '0');
+          power--;
+        }
+      }
+      if (i == first) {
+        throw error(i >= b.length ? "EOF while parsing a value" : "invalid number");
+      }
+    }
+    boolean exponentFits = true;
+    if (i < b.length && (b[i] == 'e' || b[i] == 'E')) {
+      integral = false;
+      i++;
+      boolean minus = false;
+      if (i < b.length && (b[i] == '+' || b[i] == '-')) {
+        minus = b[i] == '-';
+        i++;
+      }
+      int first = i;
+      int e = 0;
+      for (; i < b.length && b[i] >= '0' && b[i] <= '9'; i++) {
+        if (e < 100_000) {
+          e = e * 10 + (b[i] - '0');
+        } else {
+          exponentFits = false;
+        }
+      }
+      if (i == first) {
+        throw error(i >= b.length ? "EOF while parsing a value" : "invalid number");
+      }
+      power += minus ? -e : e;
+    }
+    if (i - start > MAX_NUMBER_LENGTH) {
+      i = start;
+      throw error("number longer than " + MAX_NUMBER_LENGTH + " characters");
+    }
+    // Clinger's fast path: a significand below 2^53 and a power of ten that doubles hold exactly
+    // make the quotient or product one correctly rounded operation
+    exact = exponentFits && digits <= 15 && power >= -22 && power <= 22 && (sig >>> 53) == 0;
+    significand = sig;
+    negative = b[start] == '-';
+    this.power = power;
+    return integral;
+  }
+
+  /** The last decimal's significand and power of ten, when {@link #exact} says they suffice. */
+  private long significand;
+
+  private int power;
+  private boolean negative;
+  private boolean exact;
+
+  private static final double[] POWERS = new double[23];
+
+  static {
+    double p = 1;
+    for (int k = 0; k < POWERS.length; k++) {
+      POWERS[k] = p;
+      p *= 10;
+    }
+  }
+
+  /**
+   * The integer from {@code start} to {@code i} (at most 18 digits: no overflow), or {@link
+   * Long#MIN_VALUE} for a longer one (not an {@code int} either way).
+   */
+  private long integer(int start) {
+    int at = start;
+    boolean negative = b[at] == '-';
+    if (negative) {
+      at++;
+    }
+    if (i - at > 18) {
+      return Long.MIN_VALUE;
+    }
+    long v = 0;
+    for (; at < i; at++) {
+      v = v * 10 + (b[at] - '0');
+    }
+    return negative ? -v : v;
+  }
+
+  /** The decimal from {@code start} to {@code i}, just scanned, correctly rounded. */
+  private double decimal(int start) {
+    if (exact) {
+      double v = significand;
+      v = power >= 0 ? v * POWERS[power] : v / POWERS[-power];
+      return negative ? -v : v;
+    }
+    return JsonDoubleParser.parseDouble(b, start, i - start);
+  }
+
+  private String string() {
+    int start = ++i; // past the opening quote
+    boolean ascii = true;
+    while (i < b.length) {
+      byte c = b[i];
+      if (c == '"') {
+        String s =
+            ascii ? new String(b, start, i - start, StandardCharsets.ISO_8859_1) : utf8(start, i);
+        i++;
+        return s;
+      }
+      if (c == '\\') {
+        return escaped(start);
+      }
+      if (c >= 0 && c < 0x20) {
+        throw error("control character (\\u0000-\\u001F) found while parsing a string");
+      }
+      ascii &= c >= 0;
+      i++;
+    }
+    throw error("EOF while parsing a string");
+  }
+
+  /** The rest of a string holding escapes, from {@code start} (its first character). */
+  private String escaped(int start) {
+    StringBuilder out = new StringBuilder(i - start + 16);
+    int run = start; // the bytes from here to i are copied as they are
+    while (i < b.length) {
+      byte c = b[i];
+      if (c == '"') {
+        out.append(utf8(run, i));
+        i++;
+        return out.toString();
+      }
+      if (c >= 0 && c < 0x20) {
+        throw error("control character (\\u0000-\\u001F) found while parsing a string");
+      }
+      if (c != '\\') {
+        i++;
+        continue;
+      }
+      out.append(utf8(run, i));
+      i++;
+      if (i >= b.length) {
+        throw error("EOF while parsing a string");
+      }
+      switch (b[i++]) {
+        case '"' -> out.append('"');
+        case '\\' -> out.append('\\');
+        case '/' -> out.append('/');
+        case 'b' -> out.append('\b');
+        case 'f' -> out.append('\f');
+        case 'n' -> out.append('\n');
+        case 'r' -> out.append('\r');
+        case 't' -> out.append('\t');
+        case 'u' -> {
+          char u = hex4();
+          if (Character.isHighSurrogate(u)) {
+            if (i + 1 >= b.length || b[i] != '\\' || b[i + 1] != 'u') {
+              throw error("lone leading surrogate in hex escape");
+            }
+            i += 2;
+            char low = hex4();
+            if (!Character.isLowSurrogate(low)) {
+              throw error("lone leading surrogate in hex escape");
+            }
+            out.append(u).append(low);
+          } else if (Character.isLowSurrogate(u)) {
+            throw error("unexpected end of hex escape");
+          } else {
+            out.append(u);
+          }
+        }
+        default -> {
+          i--;
+          throw error("invalid escape");
+        }
+      }
+      run = i;
+    }
+    throw error("EOF while parsing a string");
+  }
+
+  private char hex4() {
+    if (i + 4 > b.length) {
+      i = b.length;
+      throw error("EOF while parsing a string");
+    }
+    int v = 0;
+    for (int k = 0; k < 4; k++) {
+      int d = Character.digit(b[i], 16);
+      if (d < 0) {
+        throw error("invalid escape");
+      }
+      v = v * 16 + d;
+      i++;
+    }
+    return (char) v;
+  }
+
+  /** The bytes from {@code from} to {@code to} as UTF-8, refused when they are not valid UTF-8. */
+  private String utf8(int from, int to) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b, from, to - from))
+          .toString();
+    } catch (CharacterCodingException e) {
+      i = from;
+      throw error("invalid unicode code point");
+    }
+  }
+
+  private void skipSpace() {
+    while (i < b.length) {
+      byte c = b[i];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        return;
+      }
+      i++;
+    }
+  }
+
+  /** A 400 naming what is wrong where the reader stands: line and column, from 1. */
+  private RequestException.Malformed error(String what) {
+    int line = 1;
+    int lineStart = 0;
+    int at = Math.min(i, b.length);
+    for (int k = 0; k < at; k++) {
+      if (b[k] == '\n') {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    return new RequestException.Malformed(
+        "Format error in JSON body: "
+            + what
+            + " at line "
+            + line
+            + " column "
+            + (at - lineStart + 1));
+  }
+}
