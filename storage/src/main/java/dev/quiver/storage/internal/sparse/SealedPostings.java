@@ -612,11 +612,12 @@ public final class SealedPostings {
           while (p < count && slots[p] < end) {
             partial[slots[p] - start] += q * weights[p++];
           }
-        }
-        while (p < count && slots[p] < end) {
-          int s = slots[p] - start;
-          seen[s >>> 6] |= 1L << s;
-          partial[s] += q * weights[p++];
+        } else {
+          while (p < count && slots[p] < end) {
+            int s = slots[p] - start;
+            seen[s >>> 6] |= 1L << s;
+            partial[s] += q * weights[p++];
+          }
         }
         read += p - pos;
         pos = p;
