@@ -9,6 +9,7 @@ import dev.quiver.server.request.RequestException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -38,6 +39,7 @@ final class JsonBytes {
   private final byte[] b;
   private int i;
   private int depth;
+  private CharsetDecoder decoder; // made for the first string that is not ASCII
 
   private JsonBytes(byte[] body) {
     this.b = body;
@@ -477,13 +479,15 @@ final class JsonBytes {
 
   /** The bytes from {@code from} to {@code to} as UTF-8, refused when they are not valid UTF-8. */
   private String utf8(int from, int to) {
+    if (decoder == null) {
+      decoder =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(b, from, to - from))
-          .toString();
+      return decoder.reset().decode(ByteBuffer.wrap(b, from, to - from)).toString();
     } catch (CharacterCodingException e) {
       i = from;
       throw error("invalid unicode code point");
