@@ -89,13 +89,18 @@ class MultiVectorShardTest {
     return sum;
   }
 
+  /**
+   * An exact search: these tests check MaxSim's scores against brute force, and a graph being built
+   * meanwhile would make them approximate (the graph's recall has its own test).
+   */
   private static List<ScoredPoint> search(LocalShard s, float[][] q, int limit) {
     float[] flat = new float[q.length * DIM];
     for (int i = 0; i < q.length; i++) {
       System.arraycopy(q[i], 0, flat, i * DIM, DIM);
     }
     return s.search(
-        new SearchRequest("colbert", flat, limit, 0, null, WithPayload.NONE, WithVectors.ALL));
+        new SearchRequest(
+            "colbert", flat, limit, 0, null, WithPayload.NONE, WithVectors.ALL, null, true, null));
   }
 
   @Test
