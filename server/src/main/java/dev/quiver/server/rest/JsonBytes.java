@@ -112,7 +112,7 @@ final class JsonBytes {
         throw error("EOF while parsing an object");
       }
       if (b[i] != '"') {
-        throw error(b[i] == '}' ? "trailing comma" : "key must be a string");
+        throw error("key must be a string");
       }
       String key = string();
       skipSpace();
@@ -124,18 +124,8 @@ final class JsonBytes {
       }
       i++;
       o.set(key, value());
-      skipSpace();
-      if (i >= b.length) {
-        throw error("EOF while parsing an object");
-      }
-      byte c = b[i++];
-      if (c == '}') {
-        depth--;
+      if (closed('}', "an object")) {
         return o;
-      }
-      if (c != ',') {
-        i--;
-        throw error("expected `,` or `}`");
       }
     }
   }
@@ -180,24 +170,35 @@ final class JsonBytes {
         values = Arrays.copyOf(values, n * 2);
       }
       values[n++] = v;
-      skipSpace();
-      if (i >= b.length) {
-        throw error("EOF while parsing a list");
-      }
-      c = b[i++];
-      if (c == ']') {
-        depth--;
+      if (closed(']', "a list")) {
         return NumberArray.of(values, n, ints);
       }
-      if (c != ',') {
-        i--;
-        throw error("expected `,` or `]`");
-      }
-      skipSpace();
-      if (i < b.length && b[i] == ']') {
-        throw error("trailing comma");
-      }
     }
+  }
+
+  /**
+   * After a member of an object or a list: true when {@code close} ends it (one level up again),
+   * false after the comma that announces the next member; anything else is refused.
+   */
+  private boolean closed(char close, String container) {
+    skipSpace();
+    if (i >= b.length) {
+      throw error("EOF while parsing " + container);
+    }
+    byte c = b[i++];
+    if (c == close) {
+      depth--;
+      return true;
+    }
+    if (c != ',') {
+      i--;
+      throw error("expected `,` or `" + close + "`");
+    }
+    skipSpace();
+    if (i < b.length && b[i] == close) {
+      throw error("trailing comma");
+    }
+    return false;
   }
 
   /** The rest of an array as nodes, after the {@code n} numbers read so far. */
@@ -208,22 +209,8 @@ final class JsonBytes {
     }
     while (true) {
       a.add(value());
-      skipSpace();
-      if (i >= b.length) {
-        throw error("EOF while parsing a list");
-      }
-      byte c = b[i++];
-      if (c == ']') {
-        depth--;
+      if (closed(']', "a list")) {
         return a;
-      }
-      if (c != ',') {
-        i--;
-        throw error("expected `,` or `]`");
-      }
-      skipSpace();
-      if (i < b.length && b[i] == ']') {
-        throw error("trailing comma");
       }
     }
   }
