@@ -190,6 +190,24 @@ public final class AnnBench {
       IntFunction<Value.Struct> payloads,
       Map<String, PayloadIndexSpec> indexes)
       throws Exception {
+    return build(
+        registry,
+        ds,
+        name,
+        new HnswConfig(M, EF_CONSTRUCT, fullScanThreshold, 0, false),
+        payloads,
+        indexes);
+  }
+
+  /** As above, with the HNSW settings {@code hnsw}. */
+  static Collection build(
+      CollectionRegistry registry,
+      DataSet ds,
+      String name,
+      HnswConfig hnsw,
+      IntFunction<Value.Struct> payloads,
+      Map<String, PayloadIndexSpec> indexes)
+      throws Exception {
     var config =
         new CollectionConfig(
             Map.of(
@@ -199,7 +217,7 @@ public final class AnnBench {
             1,
             1,
             true,
-            new HnswConfig(M, EF_CONSTRUCT, fullScanThreshold, 0, false),
+            hnsw,
             OptimizersConfig.DEFAULT,
             new WalConfig(256, 0));
     long meta = 0;

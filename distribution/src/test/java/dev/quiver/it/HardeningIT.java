@@ -443,8 +443,9 @@ class HardeningIT {
         "sparse_vectors.t.index.datatype"
       },
       {
-        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"hnsw_config\":{\"payload_m\":16}}",
-        "hnsw_config.payload_m"
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"hnsw_config\":{\"inline_storage\":"
+            + "true}}",
+        "hnsw_config.inline_storage"
       },
     };
     for (String[] r : refused) {
@@ -491,11 +492,11 @@ class HardeningIT {
                                             io.qdrant.client.grpc.Collections.Distance.Dot)))
                         .setHnswConfig(
                             io.qdrant.client.grpc.Collections.HnswConfigDiff.newBuilder()
-                                .setPayloadM(16))
+                                .setInlineStorage(true))
                         .build())
                 .getCause()
                 .getMessage())
-        .contains("hnsw_config.payload_m");
+        .contains("hnsw_config.inline_storage");
     assertThat(send(KEY, "DELETE", "/collections/nulls", null).status()).isEqualTo(200);
   }
 

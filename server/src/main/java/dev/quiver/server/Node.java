@@ -305,7 +305,12 @@ public final class Node implements AutoCloseable {
         s.onDiskPayload(),
         s.collection().vectors().onDisk(),
         new HnswConfig(
-            h.m(), h.efConstruct(), h.fullScanThresholdKb(), h.maxIndexingThreads(), h.onDisk()),
+            h.m(),
+            h.efConstruct(),
+            h.fullScanThresholdKb(),
+            h.maxIndexingThreads(),
+            h.onDisk(),
+            h.payloadM()),
         new OptimizersConfig(
             o.deletedThreshold(),
             o.vacuumMinVectorNumber(),

@@ -39,6 +39,9 @@ public final class ConfigCodec {
   /** Set when {@code wal_retain_closed} is not its default: its value ends the configuration. */
   private static final int WITH_WAL_RETAIN = 0x08;
 
+  /** Set when the collection's {@code payload_m} is set: its value ends the configuration. */
+  private static final int WITH_PAYLOAD_M = 0x04;
+
   /** Added to a vector's flags byte when its own quantization follows. */
   private static final int VECTOR_QUANTIZATION = 24;
 
@@ -98,7 +101,8 @@ public final class ConfigCodec {
             | (c.metadata() == null ? 0 : WITH_METADATA)
             | (c.strictMode() == null ? 0 : WITH_STRICT_MODE)
             | (c.quantization() == null ? 0 : WITH_QUANTIZATION)
-            | (c.wal().walRetainClosed() == WalConfig.DEFAULT_RETAIN_CLOSED ? 0 : WITH_WAL_RETAIN));
+            | (c.wal().walRetainClosed() == WalConfig.DEFAULT_RETAIN_CLOSED ? 0 : WITH_WAL_RETAIN)
+            | (c.hnsw().payloadM() == null ? 0 : WITH_PAYLOAD_M));
     if (!c.sparseVectors().isEmpty()) {
       writeSparseParams(out, c.sparseVectors());
     }
@@ -113,6 +117,9 @@ public final class ConfigCodec {
     }
     if (c.wal().walRetainClosed() != WalConfig.DEFAULT_RETAIN_CLOSED) {
       out.writeInt(c.wal().walRetainClosed());
+    }
+    if (c.hnsw().payloadM() != null) {
+      out.writeInt(c.hnsw().payloadM());
     }
   }
 
@@ -149,7 +156,8 @@ public final class ConfigCodec {
             | (h.efConstruct() != null ? 2 : 0)
             | (h.fullScanThreshold() != null ? 4 : 0)
             | (h.maxIndexingThreads() != null ? 8 : 0)
-            | (h.onDisk() != null ? 16 : 0));
+            | (h.onDisk() != null ? 16 : 0)
+            | (h.payloadM() != null ? 32 : 0));
     for (Integer v :
         new Integer[] {h.m(), h.efConstruct(), h.fullScanThreshold(), h.maxIndexingThreads()}) {
       if (v != null) {
@@ -159,11 +167,14 @@ public final class ConfigCodec {
     if (h.onDisk() != null) {
       out.writeBoolean(h.onDisk());
     }
+    if (h.payloadM() != null) {
+      out.writeInt(h.payloadM());
+    }
   }
 
   private static HnswDiff readHnswDiff(DataInputStream in) throws IOException {
     int set = in.readUnsignedByte();
-    if (set >= 32) {
+    if (set >= 64) {
       throw new Malformed("unknown HNSW settings " + set);
     }
     Integer[] v = new Integer[4];
@@ -171,7 +182,11 @@ public final class ConfigCodec {
       v[i] = (set & (1 << i)) != 0 ? in.readInt() : null;
     }
     Boolean onDisk = (set & 16) != 0 ? in.readBoolean() : null;
-    return new HnswDiff(v[0], v[1], v[2], v[3], onDisk);
+    Integer payloadM = (set & 32) != 0 ? in.readInt() : null;
+    if (payloadM != null && payloadM < 0) {
+      throw new Malformed("negative payload_m " + payloadM);
+    }
+    return new HnswDiff(v[0], v[1], v[2], v[3], onDisk, payloadM);
   }
 
   private static HnswConfig readHnsw(DataInputStream in) throws IOException {
@@ -230,7 +245,7 @@ public final class ConfigCodec {
     int rf = in.readInt();
     int wcf = in.readInt();
     boolean onDiskPayload = in.readBoolean();
-    var hnsw = readHnsw(in);
+    HnswConfig hnsw = readHnsw(in);
     double deleted = in.readDouble();
     int vacuum = in.readInt();
     int segments = in.readInt();
@@ -254,7 +269,9 @@ public final class ConfigCodec {
     boolean withStrictMode = (method & WITH_STRICT_MODE) != 0;
     boolean withQuantization = (method & WITH_QUANTIZATION) != 0;
     boolean withWalRetain = (method & WITH_WAL_RETAIN) != 0;
-    method &= ~(WITH_METADATA | WITH_STRICT_MODE | WITH_QUANTIZATION | WITH_WAL_RETAIN);
+    boolean withPayloadM = (method & WITH_PAYLOAD_M) != 0;
+    method &=
+        ~(WITH_METADATA | WITH_STRICT_MODE | WITH_QUANTIZATION | WITH_WAL_RETAIN | WITH_PAYLOAD_M);
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     if ((method & WITH_SPARSE) != 0) {
       method &= ~WITH_SPARSE;
@@ -290,6 +307,20 @@ public final class ConfigCodec {
     Quantization quantization = withQuantization ? QuantizationCodec.read(in) : null;
     // written before wal_retain_closed existed: Qdrant's default
     int retain = withWalRetain ? in.readInt() : WalConfig.DEFAULT_RETAIN_CLOSED;
+    if (withPayloadM) {
+      int payloadM = in.readInt();
+      if (payloadM < 0) {
+        throw new Malformed("negative payload_m " + payloadM);
+      }
+      hnsw =
+          new HnswConfig(
+              hnsw.m(),
+              hnsw.efConstruct(),
+              hnsw.fullScanThreshold(),
+              hnsw.maxIndexingThreads(),
+              hnsw.onDisk(),
+              payloadM);
+    }
     return new CollectionConfig(
         vectors,
         shards,

@@ -11,12 +11,28 @@ public record HnswDiff(
     Integer efConstruct,
     Integer fullScanThreshold,
     Integer maxIndexingThreads,
-    Boolean onDisk) {
+    Boolean onDisk,
+    Integer payloadM) {
 
-  /** Every field of {@code h} set. */
+  /** Changes without {@code payload_m}. */
+  public HnswDiff(
+      Integer m,
+      Integer efConstruct,
+      Integer fullScanThreshold,
+      Integer maxIndexingThreads,
+      Boolean onDisk) {
+    this(m, efConstruct, fullScanThreshold, maxIndexingThreads, onDisk, null);
+  }
+
+  /** Every field of {@code h} set ({@code payload_m} as {@code h} has it). */
   public static HnswDiff of(HnswConfig h) {
     return new HnswDiff(
-        h.m(), h.efConstruct(), h.fullScanThreshold(), h.maxIndexingThreads(), h.onDisk());
+        h.m(),
+        h.efConstruct(),
+        h.fullScanThreshold(),
+        h.maxIndexingThreads(),
+        h.onDisk(),
+        h.payloadM());
   }
 
   /** These changes laid over {@code d}. */
@@ -26,6 +42,7 @@ public record HnswDiff(
         efConstruct == null ? d.efConstruct() : efConstruct,
         fullScanThreshold == null ? d.fullScanThreshold() : fullScanThreshold,
         maxIndexingThreads == null ? d.maxIndexingThreads() : maxIndexingThreads,
-        onDisk == null ? d.onDisk() : onDisk);
+        onDisk == null ? d.onDisk() : onDisk,
+        payloadM == null ? d.payloadM() : payloadM);
   }
 }

@@ -269,6 +269,50 @@ class ShardCodecTest {
   }
 
   @Test
+  void payloadMRoundTripsForTheCollectionAndAVectorAndIsAbsentUnlessSet() throws Exception {
+    var own = new HnswDiff(null, null, null, null, null, 4);
+    for (Integer payloadM : new Integer[] {null, 0, 16}) {
+      var config =
+          new CollectionConfig(
+              Map.of(
+                  "a", new VectorParams(4, Distance.DOT, true, own),
+                  "b", new VectorParams(2, Distance.EUCLID, null)),
+              1,
+              1,
+              1,
+              true,
+              new HnswConfig(0, 100, 10_000, 0, false, payloadM),
+              OptimizersConfig.DEFAULT,
+              WalConfig.DEFAULT,
+              ShardingMethod.AUTO);
+      byte[] bytes = ShardCodec.write(out -> ConfigCodec.write(out, config));
+      CollectionConfig back = ShardCodec.read(bytes, ConfigCodec::read);
+      assertThat(back).isEqualTo(config);
+      assertThat(back.hnsw().payloadM()).isEqualTo(payloadM);
+      assertThat(back.vectors().get("a").hnswOr(back.hnsw()).payloadM()).isEqualTo(4);
+      assertThat(back.vectors().get("b").hnswOr(back.hnsw()).tenantM())
+          .as("unset: Qdrant's m")
+          .isEqualTo(payloadM == null ? 0 : payloadM);
+      if (payloadM == null) {
+        // not set: the bytes are those of a configuration written before payload_m existed
+        var without =
+            new CollectionConfig(
+                Map.of("b", new VectorParams(2, Distance.EUCLID, null)),
+                1,
+                1,
+                1,
+                true,
+                new HnswConfig(0, 100, 10_000, 0, false),
+                OptimizersConfig.DEFAULT,
+                WalConfig.DEFAULT,
+                ShardingMethod.AUTO);
+        byte[] plain = ShardCodec.write(out -> ConfigCodec.write(out, without));
+        assertThat(ShardCodec.read(plain, ConfigCodec::read).hnsw().payloadM()).isNull();
+      }
+    }
+  }
+
+  @Test
   void aVectorsOwnHnswSettingsRoundTripAndOlderConfigsStillRead() throws Exception {
     var own = new HnswDiff(8, null, 500, null, null); // kept as given, not merged
     var config =

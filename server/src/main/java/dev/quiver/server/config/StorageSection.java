@@ -23,7 +23,7 @@ public record StorageSection(
     wal = wal == null ? new Wal(null, null, null) : wal;
     optimizers =
         optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
-    hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null) : hnswIndex;
+    hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null, null) : hnswIndex;
     collection = collection == null ? new Collection(null, null, null) : collection;
     quotas = quotas == null ? new Quotas(null, null, null, null) : quotas;
   }
@@ -86,7 +86,8 @@ public record StorageSection(
       Integer efConstruct,
       Integer fullScanThresholdKb,
       Integer maxIndexingThreads,
-      Boolean onDisk) {
+      Boolean onDisk,
+      Integer payloadM) {
     public Hnsw {
       m = m == null ? 16 : m;
       efConstruct = efConstruct == null ? 100 : efConstruct;

@@ -292,7 +292,10 @@ final class CollectionProto {
             ? ProtoCodec.range(
                 h.getMaxIndexingThreads(), 0, 65536, "hnsw_config.max_indexing_threads")
             : null,
-        h.hasOnDisk() ? h.getOnDisk() : null);
+        h.hasOnDisk() ? h.getOnDisk() : null,
+        h.hasPayloadM()
+            ? ProtoCodec.range(h.getPayloadM(), 0, HnswConfig.MAX_M, "hnsw_config.payload_m")
+            : null);
   }
 
   static CollectionUpdate.OptimizersDiff optimizersDiff(Collections.OptimizersConfigDiff o) {
@@ -666,16 +669,14 @@ final class CollectionProto {
     if (h.onDisk() != null) {
       b.setOnDisk(h.onDisk());
     }
+    if (h.payloadM() != null) {
+      b.setPayloadM(h.payloadM());
+    }
     return b.build();
   }
 
+  /** A collection's settings: every field, and {@code payload_m} when set. */
   private static Collections.HnswConfigDiff hnsw(HnswConfig h) {
-    return Collections.HnswConfigDiff.newBuilder()
-        .setM(h.m())
-        .setEfConstruct(h.efConstruct())
-        .setFullScanThreshold(h.fullScanThreshold())
-        .setMaxIndexingThreads(h.maxIndexingThreads())
-        .setOnDisk(h.onDisk())
-        .build();
+    return hnsw(HnswDiff.of(h));
   }
 }

@@ -32,7 +32,13 @@ public final class ImplementedFields {
 
   /** {@code hnsw_config}. */
   public static final Set<String> HNSW =
-      Set.of("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk");
+      Set.of(
+          "m",
+          "ef_construct",
+          "full_scan_threshold",
+          "max_indexing_threads",
+          "on_disk",
+          "payload_m");
 
   /** {@code optimizers_config}. */
   public static final Set<String> OPTIMIZERS =

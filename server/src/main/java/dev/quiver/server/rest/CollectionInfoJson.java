@@ -152,16 +152,14 @@ final class CollectionInfoJson {
     if (h.onDisk() != null) {
       hnsw.put("on_disk", h.onDisk());
     }
+    if (h.payloadM() != null) {
+      hnsw.put("payload_m", h.payloadM());
+    }
     return hnsw;
   }
 
+  /** A collection's settings: every field, and {@code payload_m} when set (as Qdrant shows it). */
   private static ObjectNode hnsw(HnswConfig h) {
-    ObjectNode hnsw = F.objectNode();
-    hnsw.put("m", h.m());
-    hnsw.put("ef_construct", h.efConstruct());
-    hnsw.put("full_scan_threshold", h.fullScanThreshold());
-    hnsw.put("max_indexing_threads", h.maxIndexingThreads());
-    hnsw.put("on_disk", h.onDisk());
-    return hnsw;
+    return hnsw(HnswDiff.of(h));
   }
 }

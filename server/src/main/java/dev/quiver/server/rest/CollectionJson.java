@@ -237,7 +237,8 @@ final class CollectionJson {
         optInt(h, "ef_construct", 4, Integer.MAX_VALUE),
         optInt(h, "full_scan_threshold", 0, Integer.MAX_VALUE),
         optInt(h, "max_indexing_threads", 0, 65536),
-        optBool(h, "on_disk"));
+        optBool(h, "on_disk"),
+        optInt(h, "payload_m", 0, HnswConfig.MAX_M));
   }
 
   private static CollectionUpdate.OptimizersDiff optimizersDiff(ObjectNode o) {

@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntPredicate;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A Hierarchical Navigable Small World graph over the slots of a {@link GraphVectors}: dense
@@ -31,6 +32,12 @@ import java.util.function.IntPredicate;
  *
  * <p>The neighbour lists live in {@link GraphLinks}: the bottom layer in memory-mapped files, the
  * sparse upper layers on the heap.
+ *
+ * <p>A <em>graph of groups</em> ({@link #grouped}) is one flat layer whose nodes link only within
+ * their group, entered at a node of the group: Qdrant's payload-aware links ({@code payload_m}),
+ * where each value of a tenant field is a group and a search for one tenant walks its nodes only. A
+ * node whose group changed is taken out ({@link #unlink}) and inserted again; links other nodes
+ * still hold to it are not followed, because walks stay within their group.
  *
  * <p>Thread-safety: inserts may run concurrently with each other and with searches. A node's lists
  * are rewritten under that node's lock (striped); searches read without locks (see {@link
@@ -48,6 +55,12 @@ public final class HnswIndex implements AutoCloseable {
   private final long seed;
 
   private final GraphLinks links;
+
+  /** Each node's group in a graph of groups (a negative one: none); null for one whole graph. */
+  private final IntUnaryOperator group;
+
+  /** A graph of groups: a node of each group, where inserts and searches of the group start. */
+  private final ConcurrentHashMap<Integer, Integer> groupEntries = new ConcurrentHashMap<>();
 
   /** Nodes whose insertion is running (a few: one per inserting thread). */
   private final Set<Integer> inserting = ConcurrentHashMap.newKeySet();
@@ -72,6 +85,26 @@ public final class HnswIndex implements AutoCloseable {
 
   /** An empty graph over {@code vectors}, as above. */
   public HnswIndex(GraphVectors vectors, Path dir, int m, int efConstruct, long seed) {
+    this(vectors, dir, m, efConstruct, seed, null);
+  }
+
+  /**
+   * An empty graph of groups over {@code vectors}: one layer, each node linked to up to {@code 2m}
+   * others of its {@code group} (read when the node is inserted and by every walk; negative: none).
+   */
+  public static HnswIndex grouped(
+      OffHeapVectors vectors,
+      Path dir,
+      Distance distance,
+      int m,
+      int efConstruct,
+      IntUnaryOperator group) {
+    return new HnswIndex(GraphVectors.dense(vectors, distance), dir, m, efConstruct, 0, group);
+  }
+
+  private HnswIndex(
+      GraphVectors vectors, Path dir, int m, int efConstruct, long seed, IntUnaryOperator group) {
+    this.group = group;
     this.vectors = vectors;
     this.m = Math.clamp(m, 2, HnswConfig.MAX_M); // m=0 or 1 still builds a navigable graph
     this.efConstruct = Math.max(efConstruct, this.m);
@@ -90,7 +123,7 @@ public final class HnswIndex implements AutoCloseable {
 
   /** Whether the graph has no node yet. */
   public boolean isEmpty() {
-    return entry == -1;
+    return group == null ? entry == -1 : groupEntries.isEmpty();
   }
 
   private Links links(int n, int level) {
@@ -118,7 +151,7 @@ public final class HnswIndex implements AutoCloseable {
    * Inserts the vector already stored in {@code node} (slots are inserted in any order, each once).
    */
   public void insert(int node) {
-    int level = Math.min(randomLevel(node), MAX_LEVEL);
+    int level = group != null ? 0 : Math.min(randomLevel(node), MAX_LEVEL);
     links.init(node, level + 1);
     inserting.add(node);
     GraphVectors.NodeScorer q = scorer(node);
@@ -138,6 +171,14 @@ public final class HnswIndex implements AutoCloseable {
 
   /** Links {@code node}, just put in the graph on layers up to {@code level}. */
   private void enter(int node, int level, SlotScorer q) {
+    if (group != null) {
+      int g = group.applyAsInt(node);
+      int ep = g < 0 ? -1 : entryOf(g, node);
+      if (ep >= 0) {
+        connect(node, 0, q, ep, x -> group.applyAsInt(x) == g);
+      }
+      return;
+    }
     long ep;
     synchronized (growLock) {
       ep = entry;
@@ -146,7 +187,7 @@ public final class HnswIndex implements AutoCloseable {
         return;
       }
     }
-    connect(node, level, q, ep);
+    connect(node, level, q, ep, null);
     if (level > (int) (ep >>> 32)) {
       synchronized (growLock) {
         if (level > (int) (entry >>> 32)) {
@@ -157,11 +198,47 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
+   * The entry node of group {@code g}: the one recorded while it is still in the graph and of the
+   * group, else another node of the group (looked for by a pass over the nodes, after the recorded
+   * one left: rare), else none: then {@code self}, an insert, becomes the group's entry, and -1 is
+   * returned.
+   */
+  private int entryOf(int g, int self) {
+    Integer ep = groupEntries.get(g);
+    if (ep != null && ep != self && contains(ep) && group.applyAsInt(ep) == g) {
+      return ep;
+    }
+    if (ep == null && self < 0) {
+      return -1; // a group is recorded from its first insert on: none of it is in the graph
+    }
+    synchronized (growLock) {
+      ep = groupEntries.get(g);
+      if (ep != null && ep != self && contains(ep) && group.applyAsInt(ep) == g) {
+        return ep;
+      }
+      int size = vectors.size();
+      for (int n = 0; n < size; n++) {
+        if (n != self && contains(n) && group.applyAsInt(n) == g && !inserting.contains(n)) {
+          groupEntries.put(g, n);
+          return n;
+        }
+      }
+      if (self >= 0) {
+        groupEntries.put(g, self);
+      } else {
+        groupEntries.remove(g);
+      }
+      return -1;
+    }
+  }
+
+  /**
    * Links {@code node} (top layer {@code level}, scored against others by {@code scorer}) into the
    * graph entered at {@code ep}: the paper's descent, then on each layer a search, a selection, and
-   * links both ways.
+   * links both ways. With {@code within}, only nodes it admits are walked through and linked (a
+   * graph of groups).
    */
-  private void connect(int node, int level, SlotScorer scorer, long ep) {
+  private void connect(int node, int level, SlotScorer scorer, long ep, IntPredicate within) {
     int epNode = (int) ep;
     int epLevel = (int) (ep >>> 32);
     // 1. greedy descent through the layers above the new node's top layer
@@ -172,12 +249,16 @@ public final class HnswIndex implements AutoCloseable {
     Candidates entryPoints = Candidates.of(epNode, scorer.score(epNode));
     for (int l = Math.min(level, epLevel); l >= 0; l--) {
       Candidates found =
-          searchLayer(scorer, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED);
+          searchLayer(
+              scorer, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED, within);
       int max = l == 0 ? 2 * m : m;
       // nodes being inserted at the same time cannot be found by this search yet (their lists
       // are not written): they are candidates too, as JVector's builder makes them
       for (int other : inserting) {
-        if (other != node && links.levels(other) > l && !contains(found, other)) {
+        if (other != node
+            && links.levels(other) > l
+            && (within == null || within.test(other))
+            && !contains(found, other)) {
           found.add(other, scorer.score(other));
           if (found.size() > efConstruct) {
             found.removeWorst();
@@ -401,8 +482,8 @@ public final class HnswIndex implements AutoCloseable {
 
   /**
    * Algorithm 2: best-first search on one layer from {@code entryPoints}, keeping the {@code ef}
-   * best nodes that {@code accept} admits (all nodes are walked through; only admitted ones are
-   * results).
+   * best nodes that {@code accept} admits (all nodes {@code within} admits, or all when null, are
+   * walked through; only admitted ones are results).
    */
   private Candidates searchLayer(
       SlotScorer scorer,
@@ -410,7 +491,8 @@ public final class HnswIndex implements AutoCloseable {
       int ef,
       int level,
       IntPredicate accept,
-      RequestScope scope) {
+      RequestScope scope,
+      IntPredicate within) {
     int size = vectors.size();
     Visited visited = visitedPool.poll();
     if (visited == null) {
@@ -444,7 +526,7 @@ public final class HnswIndex implements AutoCloseable {
         int count = 0;
         for (int k = 0; k < listed; k++) {
           int n = batch[k];
-          if (n < size && visited.visit(n)) {
+          if (n < size && visited.visit(n) && (within == null || within.test(n))) {
             batch[count++] = n;
           }
         }
@@ -484,7 +566,41 @@ public final class HnswIndex implements AutoCloseable {
     }
     // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
     return searchLayer(
-        scorer, Candidates.of(node, scorer.score(node)), ef, 0, accept, RequestScope.current());
+        scorer,
+        Candidates.of(node, scorer.score(node)),
+        ef,
+        0,
+        accept,
+        RequestScope.current(),
+        null);
+  }
+
+  /**
+   * In a graph of groups, the {@code ef} best admitted nodes of group {@code g}, walking its nodes
+   * only.
+   */
+  public Candidates searchGroup(SlotScorer scorer, int ef, IntPredicate accept, int g) {
+    int ep = entryOf(g, -1);
+    if (ep < 0) {
+      return new Candidates(0);
+    }
+    return searchLayer(
+        scorer,
+        Candidates.of(ep, scorer.score(ep)),
+        ef,
+        0,
+        accept,
+        RequestScope.current(),
+        x -> group.applyAsInt(x) == g);
+  }
+
+  /**
+   * Takes {@code node} out of a graph of groups (its group changed, or it has none now): its list
+   * is dropped; other nodes' links to it are not followed by walks of their group. Must not run
+   * with inserts or removals (the caller holds the indexing lock).
+   */
+  public void unlink(int node) {
+    links.clear(node);
   }
 
   /**
@@ -529,6 +645,8 @@ public final class HnswIndex implements AutoCloseable {
           continue;
         }
         base.at(n);
+        int own = group == null ? 0 : group.applyAsInt(n);
+        IntPredicate within = group == null ? null : x -> group.applyAsInt(x) == own;
         int capacity = cur.ids().length;
         for (int x : cur.ids()) {
           if (x < nodes && gone.get(x)) {
@@ -540,14 +658,17 @@ public final class HnswIndex implements AutoCloseable {
         seen.add(n);
         for (int i = 0; i < cur.ids().length; i++) {
           int x = cur.ids()[i];
-          if (!(x < nodes && gone.get(x)) && seen.add(x)) {
+          if (!(x < nodes && gone.get(x)) && (within == null || within.test(x)) && seen.add(x)) {
             pool.add(x, cur.sims()[i]);
           }
         }
         for (int x : cur.ids()) {
           if (x < nodes && gone.get(x)) {
             for (int y : neighbours(x, l)) {
-              if (!(y < nodes && gone.get(y)) && contains(y) && seen.add(y)) {
+              if (!(y < nodes && gone.get(y))
+                  && contains(y)
+                  && (within == null || within.test(y))
+                  && seen.add(y)) {
                 pool.add(y, base.score(y));
               }
             }
@@ -565,7 +686,8 @@ public final class HnswIndex implements AutoCloseable {
                   efConstruct,
                   l,
                   x -> x != self && !(x < nodes && gone.get(x)),
-                  RequestScope.UNBOUNDED);
+                  RequestScope.UNBOUNDED,
+                  within);
           Candidates merged = new Candidates(pool.size() + more.size() + 1);
           for (int k = 0; k < pool.size(); k++) {
             merged.add(pool.node(k), pool.similarity(k));
@@ -606,8 +728,55 @@ public final class HnswIndex implements AutoCloseable {
         entry = next;
       }
     }
-    reconnectUnreachable(nodes);
+    if (group != null) {
+      reconnectGroups(nodes);
+    } else {
+      reconnectUnreachable(nodes);
+    }
     return removed;
+  }
+
+  /**
+   * {@link #reconnectUnreachable} for a graph of groups: each group walked from its entry, within
+   * the group; a node it does not reach is linked again from there.
+   */
+  private void reconnectGroups(int nodes) {
+    BitSet reached = new BitSet(nodes);
+    int[] stack = new int[Math.max(16, nodes)];
+    for (int n = 0; n < nodes; n++) {
+      int g = contains(n) ? group.applyAsInt(n) : -1;
+      if (g < 0 || reached.get(n)) {
+        continue;
+      }
+      int ep = entryOf(g, -1);
+      if (ep < 0 || reached.get(ep)) {
+        continue; // its group's walk is done: n was not reached
+      }
+      int top = 0;
+      stack[top++] = ep;
+      reached.set(ep);
+      while (top > 0) {
+        int x = stack[--top];
+        for (int y : neighbours(x, 0)) {
+          if (y < nodes && contains(y) && !reached.get(y) && group.applyAsInt(y) == g) {
+            reached.set(y);
+            stack[top++] = y;
+          }
+        }
+      }
+    }
+    for (int n = 0; n < nodes; n++) {
+      int g = contains(n) ? group.applyAsInt(n) : -1;
+      if (g >= 0 && !reached.get(n)) {
+        int ep = entryOf(g, -1);
+        GraphVectors.NodeScorer q = scorer(n);
+        try {
+          connect(n, 0, q, ep, x -> group.applyAsInt(x) == g);
+        } finally {
+          scorerPool.offer(q);
+        }
+      }
+    }
   }
 
   /**
@@ -640,7 +809,7 @@ public final class HnswIndex implements AutoCloseable {
         if (levels > l && !reached.get(n)) {
           GraphVectors.NodeScorer q = scorer(n);
           try {
-            connect(n, levels - 1, q, entry);
+            connect(n, levels - 1, q, entry, null);
           } finally {
             scorerPool.offer(q);
           }

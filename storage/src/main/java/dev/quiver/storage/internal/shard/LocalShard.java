@@ -245,6 +245,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         new VectorSpace(
             files.vectorDir(name),
             files.graphDir(name),
+            files.tenantLinksDir(name),
             params,
             params.hnswOr(config.hnsw()),
             config.optimizers().indexingThreshold(),
@@ -473,6 +474,9 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     }
     multiSpaces.forEach(
         (name, s) -> s.configure(next.vectors().get(name).hnswOr(next.hnsw()), next.optimizers()));
+    synchronized (writeLock) {
+      defineTenants(); // payload_m or m may have changed
+    }
   }
 
   /**
@@ -854,6 +858,46 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     if (!indexes.isEmpty() && (old == null || !old.samePayload(s))) {
       indexes.update(s.id(), old == null ? null : old.payload(), s.payload());
     }
+    if (!tenants.isEmpty()
+        && (old == null || !old.samePayload(s) || !old.slots().equals(s.slots()))) {
+      assignTenants(s, tenants.fields());
+    }
+  }
+
+  /** The tenant fields (keyword and uuid indexes marked {@code is_tenant}); set by the writer. */
+  volatile Tenants tenants = Tenants.NONE;
+
+  /** Tells each dense space with a vector of {@code s} its tenant in each of {@code fields}. */
+  private void assignTenants(Stored s, Set<String> fields) {
+    Value.Struct payload = null;
+    for (var e : s.slots().entrySet()) {
+      VectorSpace space = spaces.get(e.getKey());
+      if (space == null || space.tenantFields().isEmpty()) {
+        continue;
+      }
+      if (payload == null) {
+        payload = s.payload();
+      }
+      for (String field : fields) {
+        Tenants.Tenant t = tenants.of(payload, field);
+        space.assignTenant(field, e.getValue(), t.term(), t.several());
+      }
+    }
+  }
+
+  /**
+   * Makes every dense space's tenant links those of the tenant fields (after the payload indexes or
+   * the HNSW settings changed); links made anew learn every point's tenant. Under the write lock.
+   */
+  private void defineTenants() {
+    for (VectorSpace space : spaces.values()) {
+      Set<String> fresh = space.tenantFields(tenants.fields());
+      if (!fresh.isEmpty()) {
+        for (Stored p : points.values()) {
+          assignTenants(p, fresh);
+        }
+      }
+    }
   }
 
   /** Removes a point's entry (returned, or null), with its id and index entries. */
@@ -884,6 +928,8 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
           () -> points.values().stream().map(s -> Map.entry(s.id(), s.payload())).iterator();
       indexes.define(specs, all);
       textFields = indexes.textFields();
+      tenants = Tenants.of(specs);
+      defineTenants();
     }
   }
 

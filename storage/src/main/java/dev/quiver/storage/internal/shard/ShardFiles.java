@@ -89,6 +89,21 @@ final class ShardFiles {
   }
 
   /**
+   * The working directory of dense vector {@code name}'s tenant links, emptied of what an earlier
+   * run left (the links are made again from the payloads).
+   */
+  Path tenantLinksDir(String name) {
+    Path tenants = graphDir(name).resolve("tenants");
+    try {
+      Archives.deleteRecursively(tenants);
+    } catch (IOException e) {
+      throw new StorageException.Io(
+          "cannot clear the tenant links in " + tenants + ": " + e.getMessage(), e);
+    }
+    return tenants;
+  }
+
+  /**
    * The directory of sparse vector {@code name}'s on-disk index: named by a hash of the name, which
    * may hold any character.
    */

@@ -87,7 +87,32 @@ public final class ShardSearch {
         filter == null || shard.indexes.isEmpty() ? null : shard.indexes.candidates(filter);
     IntPredicate accept = accepting(space.owners, filter, narrowed, scope);
     HnswIndex.Candidates found;
-    if (narrowed != null
+    String tenantField = null;
+    Object tenant = null;
+    Tenants tenants = shard.tenants;
+    for (String field : tenants.fields()) {
+      Object term = tenants.required(filter, field);
+      if (term != null && space.tenantServes(field)) {
+        tenantField = field;
+        tenant = term;
+        break;
+      }
+    }
+    if (tenant != null
+        && narrowed != null
+        && !request.exact()
+        && !space.scanIsCheaper((int) Math.min(narrowed.estimate(), Integer.MAX_VALUE))) {
+      // one tenant, too many of its points to score them all: a walk of that tenant's links
+      found =
+          space.searchTenant(
+              tenantField,
+              tenant,
+              query,
+              ef(request, space, keep),
+              keep,
+              accept,
+              request.quantization());
+    } else if (narrowed != null
         && (request.exact()
             || !space.graphServes()
             || narrowed.estimate() * 10 <= space.live()
@@ -108,14 +133,8 @@ public final class ShardSearch {
               ? space.scan(query, keep, accept)
               : space.scan(query, keep, accept, request.quantization());
     } else {
-      int ef =
-          Math.max(
-              keep,
-              request.hnswEf() != null
-                  ? Math.min(request.hnswEf(), space.slots())
-                  : space.hnsw.efConstruct());
       // with the slots appended but not yet in the graph; over the quantized codes if any
-      found = space.search(query, ef, keep, accept, request.quantization());
+      found = space.search(query, ef(request, space, keep), keep, accept, request.quantization());
     }
     int[] ranked = found.bestFirstPositions();
     scope.charge(Math.min(request.limit(), ranked.length));
@@ -151,6 +170,15 @@ public final class ShardSearch {
       out.add(scored(s, score, request));
     }
     return out;
+  }
+
+  /** A graph walk's {@code ef}: the request's (at most the slots), else {@code ef_construct}. */
+  private static int ef(SearchRequest request, VectorSpace space, int keep) {
+    return Math.max(
+        keep,
+        request.hnswEf() != null
+            ? Math.min(request.hnswEf(), space.slots())
+            : space.hnsw.efConstruct());
   }
 
   /** The slots a search may return: owned, by a point that passes {@code filter} (if any). */

@@ -27,7 +27,7 @@ final class GraphIndexer implements AutoCloseable {
   private static final int INDEX_BATCH = 512;
   private static final int PARALLEL_BATCH = 64;
 
-  private final HnswIndex graph;
+  private final Graph graph;
   private final SlotTable<PointId> owners;
   private final IndexThreads threads;
   private final BooleanSupplier indexing;
@@ -54,6 +54,30 @@ final class GraphIndexer implements AutoCloseable {
   private final AtomicInteger draining = new AtomicInteger();
 
   /**
+   * What the indexer builds: inserting a slot (into one graph or several), and whether a slot is in
+   * it (then its vector can only leave through a vacuum).
+   */
+  interface Graph {
+    void insert(int slot);
+
+    boolean contains(int slot);
+
+    static Graph of(HnswIndex index) {
+      return new Graph() {
+        @Override
+        public void insert(int slot) {
+          index.insert(slot);
+        }
+
+        @Override
+        public boolean contains(int slot) {
+          return index.contains(slot);
+        }
+      };
+    }
+  }
+
+  /**
    * @param owners the point owning each slot (null: none, the slot's vector is gone)
    * @param indexing whether the graph is being built now (its threshold is passed)
    * @param maxIndexingThreads Qdrant's {@code max_indexing_threads} (0: automatic)
@@ -63,7 +87,7 @@ final class GraphIndexer implements AutoCloseable {
    *     space to reuse)
    */
   GraphIndexer(
-      HnswIndex graph,
+      Graph graph,
       SlotTable<PointId> owners,
       IndexThreads threads,
       BooleanSupplier indexing,
@@ -171,16 +195,29 @@ final class GraphIndexer implements AutoCloseable {
    * (the graph takes concurrent inserts), through {@link IndexThreads#parallel}.
    */
   private void insert(int[] slots, IntSupplier workers) {
+    run(slots, graph::insert, workers);
+  }
+
+  /**
+   * Runs {@code each} (an insert into a graph that takes concurrent inserts) for every slot, on up
+   * to {@code workers} threads.
+   */
+  void run(int[] slots, IntConsumer each, IntSupplier workers) {
     for (int from = 0; from < slots.length; from += PARALLEL_BATCH) {
       int[] part = Arrays.copyOfRange(slots, from, Math.min(slots.length, from + PARALLEL_BATCH));
       if (workers.getAsInt() <= 1 || part.length < PARALLEL_BATCH) {
         for (int s : part) {
-          graph.insert(s);
+          each.accept(s);
         }
       } else {
-        threads.parallel(part, graph::insert);
+        threads.parallel(part, each);
       }
     }
+  }
+
+  /** The threads a drain builds with. */
+  int allCores() {
+    return threads.allCores();
   }
 
   /**

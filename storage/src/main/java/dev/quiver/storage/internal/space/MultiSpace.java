@@ -85,7 +85,7 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
     this.graph = new HnswIndex(new Nodes(), graphDir, hnsw.m(), hnsw.efConstruct(), 42);
     this.indexer =
         new GraphIndexer(
-            graph,
+            GraphIndexer.Graph.of(graph),
             owners,
             threads,
             this::indexing,

@@ -17,12 +17,20 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 import java.util.function.IntPredicate;
+import java.util.function.IntSupplier;
 
 /**
  * One named vector space of a shard: the off-heap vectors, the HNSW index over them, which point
@@ -46,17 +54,29 @@ public final class VectorSpace implements AutoCloseable {
   private volatile int live;
 
   public VectorSpace(Path dir, VectorParams params, HnswConfig hnsw, IndexThreads threads) {
-    this(dir, dir.resolve("graph"), params, hnsw, 1, 0, new Epochs(), threads, null);
+    this(
+        dir,
+        dir.resolve("graph"),
+        dir.resolve("tenants"),
+        params,
+        hnsw,
+        1,
+        0,
+        new Epochs(),
+        threads,
+        null);
   }
 
   /**
    * A space whose first {@code restoredSize} vectors come from a checkpoint; its freed slots are
    * used again as {@code epochs} (the shard's reads) allow. The graph's working files go to {@code
-   * graphDir} (derived data: the graph itself is in the checkpoint).
+   * graphDir} (derived data: the graph itself is in the checkpoint), those of its tenant links to
+   * {@code tenantDir} (an empty directory, or none yet: the links are made from the payloads).
    */
   public VectorSpace(
       Path dir,
       Path graphDir,
+      Path tenantDir,
       VectorParams params,
       HnswConfig hnsw,
       int indexingThresholdKb,
@@ -75,9 +95,20 @@ public final class VectorSpace implements AutoCloseable {
     }
     this.index =
         new HnswIndex(vectors, graphDir, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
+    this.tenantDir = tenantDir;
     this.indexer =
         new GraphIndexer(
-            index,
+            new GraphIndexer.Graph() {
+              @Override
+              public void insert(int slot) {
+                insertSlot(slot);
+              }
+
+              @Override
+              public boolean contains(int slot) {
+                return inGraph(slot);
+              }
+            },
             owners,
             threads,
             this::indexing,
@@ -239,16 +270,26 @@ public final class VectorSpace implements AutoCloseable {
    */
   public HnswIndex.Candidates search(
       float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params) {
+    return walk(q, ef, keep, accept, params, (scorer, e) -> index.search(scorer, e, accept));
+  }
+
+  /** A graph walk over {@code (scorer, ef)}, with the pending slots, quantized as above. */
+  private HnswIndex.Candidates walk(
+      float[] q,
+      int ef,
+      int keep,
+      IntPredicate accept,
+      QuantizationParams params,
+      BiFunction<SlotScorer, Integer, HnswIndex.Candidates> graph) {
     QuantizedCodes c = codesFor(params);
     if (c == null) {
-      HnswIndex.Candidates found =
-          index.search(vectors.scorer(this.params.distance(), q), ef, accept);
+      HnswIndex.Candidates found = graph.apply(vectors.scorer(this.params.distance(), q), ef);
       addPending(q, found, accept);
       return found;
     }
     int candidates = candidates(keep, params);
     SlotScorer scorer = c.scorer(q);
-    HnswIndex.Candidates found = index.search(scorer, Math.max(ef, candidates), accept);
+    HnswIndex.Candidates found = graph.apply(scorer, Math.max(ef, candidates));
     indexer.forEachPending(
         slot -> {
           if (accept.test(slot)) {
@@ -326,7 +367,7 @@ public final class VectorSpace implements AutoCloseable {
    * threshold is on and the vectors exceed it.
    */
   boolean indexing() {
-    return hnsw.m() > 0 && pastThreshold();
+    return (hnsw.m() > 0 || !tenants.isEmpty()) && pastThreshold();
   }
 
   /** Whether the threshold is on and the vectors exceed it (the quantizer is trained then). */
@@ -334,6 +375,170 @@ public final class VectorSpace implements AutoCloseable {
     int threshold = indexingThresholdKb;
     return threshold > 0 && (long) live * params.size() * Float.BYTES / 1024 >= threshold;
   }
+
+  // ---- tenant links (payload_m) ----
+
+  private final Path tenantDir;
+  private int tenantDirs; // the writer's: each set of links gets a directory of its own
+
+  /** The links of each tenant field, by field. */
+  private volatile Map<String, TenantLinks> tenants = Map.of();
+
+  /**
+   * Makes the tenant links exactly those of {@code fields} (the keyword and uuid indexes marked
+   * {@code is_tenant}), with this space's {@code payload_m} ({@code m} when unset; none when 0).
+   * Returns the fields whose links are new: the caller assigns every point's tenant to them. Called
+   * by the shard's writer.
+   */
+  public Set<String> tenantFields(Set<String> fields) {
+    int m = hnsw.tenantM();
+    Map<String, TenantLinks> next = new HashMap<>();
+    Set<String> fresh = new HashSet<>();
+    List<TenantLinks> dropped = new ArrayList<>();
+    indexer.lock.lock();
+    try {
+      for (TenantLinks t : tenants.values()) {
+        if (m > 0 && fields.contains(t.field) && t.m == m) {
+          next.put(t.field, t);
+        } else {
+          dropped.add(t);
+        }
+      }
+      for (String f : fields) {
+        if (m > 0 && !next.containsKey(f)) {
+          next.put(
+              f,
+              new TenantLinks(
+                  f,
+                  vectors,
+                  tenantDir.resolve(String.valueOf(tenantDirs++)),
+                  params.distance(),
+                  m,
+                  hnsw.efConstruct()));
+          fresh.add(f);
+        }
+      }
+      tenants = Map.copyOf(next);
+    } finally {
+      indexer.lock.unlock();
+    }
+    for (TenantLinks t : dropped) {
+      retiredTenants.add(new RetiredTenants(t, epochs.current()));
+    }
+    indexer.wake();
+    return fresh;
+  }
+
+  /** Links dropped while searches may still walk them, closed once none can. */
+  private final ConcurrentLinkedQueue<RetiredTenants> retiredTenants =
+      new ConcurrentLinkedQueue<>();
+
+  private record RetiredTenants(TenantLinks links, long epoch) {}
+
+  /** The tenant fields this space keeps links for. */
+  public Set<String> tenantFields() {
+    return tenants.keySet();
+  }
+
+  /**
+   * Records the tenant of {@code slot} in {@code field}'s links (a term, or null for none, or
+   * several values). Called by the shard's writer for each point it writes.
+   */
+  public void assignTenant(String field, int slot, Object term, boolean severalValues) {
+    TenantLinks t = tenants.get(field);
+    if (t != null) {
+      t.assign(slot, term, severalValues);
+    }
+  }
+
+  /** Whether a search for one tenant of {@code field} walks that tenant's links. */
+  public boolean tenantServes(String field) {
+    return tenants.containsKey(field) && pastThreshold();
+  }
+
+  /**
+   * The {@code ef} best admitted slots for {@code q} among the tenant {@code term} of {@code
+   * field}: a walk of that tenant's links, with the slots not yet linked; quantized as {@link
+   * #search} is.
+   */
+  public HnswIndex.Candidates searchTenant(
+      String field,
+      Object term,
+      float[] q,
+      int ef,
+      int keep,
+      IntPredicate accept,
+      QuantizationParams params) {
+    TenantLinks t = tenants.get(field);
+    int g = t.groupOf(term);
+    tenantWalks.increment();
+    return walk(q, ef, keep, accept, params, (scorer, e) -> t.search(scorer, e, accept, g));
+  }
+
+  private final LongAdder tenantWalks = new LongAdder();
+
+  /** Searches that walked one tenant's links. */
+  public long tenantWalks() {
+    return tenantWalks.sum();
+  }
+
+  /** Slots of {@code field}'s tenants waiting to be linked again, or -1 without such links. */
+  public int staleTenantSlots(String field) {
+    TenantLinks t = tenants.get(field);
+    return t == null ? -1 : t.staleCount();
+  }
+
+  /** What the indexer does with a slot: the graph, and the links of its tenant in each field. */
+  private void insertSlot(int slot) {
+    if (hnsw.m() > 0) {
+      index.insert(slot);
+    }
+    for (TenantLinks t : tenants.values()) {
+      if (t.group(slot) >= 0) {
+        t.graph.insert(slot);
+      }
+    }
+  }
+
+  /** Whether a slot is linked into the graph or into some tenant's links. */
+  private boolean inGraph(int slot) {
+    if (index.contains(slot)) {
+      return true;
+    }
+    for (TenantLinks t : tenants.values()) {
+      if (t.graph.contains(slot)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Links again one batch of stale tenant slots, if any; true if it did. */
+  private boolean relinkTenants(IntSupplier workers) {
+    if (!pastThreshold()) {
+      return false; // nothing is linked yet: searches scan
+    }
+    for (TenantLinks t : tenants.values()) {
+      if (t.staleCount() > 0) {
+        indexer.lock.lock();
+        try {
+          if (tenants.get(t.field) == t) {
+            t.relink(
+                RELINK_BATCH,
+                indexer::isPending,
+                slot -> owners.get(slot) != null,
+                (slots, insert) -> indexer.run(slots, insert, workers));
+          }
+        } finally {
+          indexer.lock.unlock();
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final int RELINK_BATCH = 512;
 
   /** Whether searches may walk the graph: it has nodes and {@code m} is not 0. */
   public boolean graphServes() {
@@ -439,10 +644,17 @@ public final class VectorSpace implements AutoCloseable {
     indexer.lock.lock();
     vacuuming = true;
     try {
-      int[] removed = index.remove(slot -> owners.get(slot) == null, vectors.size());
-      for (int slot : removed) {
-        retire(slot);
+      IntPredicate gone = slot -> owners.get(slot) == null;
+      BitSet removed = new BitSet();
+      for (int slot : index.remove(gone, vectors.size())) {
+        removed.set(slot);
       }
+      for (TenantLinks t : tenants.values()) {
+        for (int slot : t.graph.remove(gone, vectors.size())) {
+          removed.set(slot);
+        }
+      }
+      removed.stream().forEach(this::retire);
       indexer.forEachPending(
           slot -> {
             if (owners.get(slot) == null && indexer.withdraw(slot)) {
@@ -460,7 +672,7 @@ public final class VectorSpace implements AutoCloseable {
   private int countDead() {
     int d = 0;
     for (int slot = 0; slot < vectors.size(); slot++) {
-      if (owners.get(slot) == null && (index.contains(slot) || indexer.isPending(slot))) {
+      if (owners.get(slot) == null && (inGraph(slot) || indexer.isPending(slot))) {
         d++;
       }
     }
@@ -503,6 +715,7 @@ public final class VectorSpace implements AutoCloseable {
   /** The indexer's chores before each batch: quantizer training and the vacuum. */
   private boolean chore() {
     closeRetiredCodes();
+    closeRetiredTenants();
     if (quantization != null && codes == null && pastThreshold()) {
       train();
       return true;
@@ -511,7 +724,14 @@ public final class VectorSpace implements AutoCloseable {
       vacuum();
       return true;
     }
-    return false;
+    return relinkTenants(indexer::backgroundThreads);
+  }
+
+  private void closeRetiredTenants() {
+    RetiredTenants r;
+    while ((r = retiredTenants.peek()) != null && epochs.reclaimable(r.epoch())) {
+      retiredTenants.poll().links().close();
+    }
   }
 
   /** Queues appended slots for the graph (see {@link GraphIndexer}). */
@@ -535,10 +755,16 @@ public final class VectorSpace implements AutoCloseable {
             train();
           }
         };
-    if (hnsw.m() == 0) {
+    if (hnsw.m() == 0 && tenants.isEmpty()) {
       trainIfDue.run(); // no graph to build
     } else {
-      indexer.drain(trainIfDue);
+      indexer.drain(
+          () -> {
+            trainIfDue.run();
+            while (relinkTenants(indexer::allCores)) {
+              // every stale tenant slot linked again
+            }
+          });
     }
   }
 
@@ -549,7 +775,14 @@ public final class VectorSpace implements AutoCloseable {
 
   /** Slots waiting for the graph while it is being built (the collection is optimizing). */
   public int indexBacklog() {
-    return indexing() ? indexer.pendingCount() : 0;
+    if (!indexing()) {
+      return 0;
+    }
+    int stale = 0;
+    for (TenantLinks t : tenants.values()) {
+      stale += t.staleCount();
+    }
+    return indexer.pendingCount() + stale;
   }
 
   /** Adds the pending slots that {@code accept} admits to graph search results. */
@@ -652,6 +885,11 @@ public final class VectorSpace implements AutoCloseable {
       r.codes().close();
     }
     index.close();
+    tenants.values().forEach(TenantLinks::close);
+    RetiredTenants t;
+    while ((t = retiredTenants.poll()) != null) {
+      t.links().close();
+    }
     vectors.close();
   }
 

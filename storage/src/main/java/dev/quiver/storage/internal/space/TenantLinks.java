@@ -1,0 +1,160 @@
+package dev.quiver.storage.internal.space;
+
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.internal.hnsw.HnswIndex;
+import dev.quiver.storage.internal.vector.OffHeapVectors;
+import dev.quiver.storage.internal.vector.SlotInts;
+import dev.quiver.storage.internal.vector.SlotScorer;
+import dev.quiver.storage.internal.vector.SlotSet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
+
+/**
+ * Qdrant's payload-aware links ({@code payload_m}) for one tenant field of a vector space (a {@code
+ * keyword} or {@code uuid} index with {@code is_tenant: true}): a graph of groups ({@link
+ * HnswIndex#grouped}) whose groups are the field's values, so that each tenant's vectors are linked
+ * among themselves and a search for one tenant walks that tenant's vectors only, however small a
+ * share of the space it is.
+ *
+ * <p>A slot joins its tenant's links when the space's indexer inserts it. A slot whose tenant
+ * changed after that, or that was already in the space when these links were made, is
+ * <em>stale</em> until the indexer links it again ({@link #relink}); a slot whose payload holds
+ * several values of the field belongs to no one group. Searches score both kinds directly, so a
+ * search for a tenant finds every vector of it whatever the links' state. The links are working
+ * storage, made again from the payloads when a shard opens.
+ *
+ * <p>Thread-safety: {@link #assign} is called by the shard's single writer, {@link #relink} and
+ * inserts by the space's indexer under its lock, searches by any number of threads at any time.
+ */
+final class TenantLinks implements AutoCloseable {
+  /** The group of a slot whose payload has several values of the field. */
+  private static final int SEVERAL = -2;
+
+  final String field;
+  final int m;
+  final HnswIndex graph;
+  private final SlotInts groups = new SlotInts();
+  private final Map<Object, Integer> ids = new ConcurrentHashMap<>();
+  private int nextId; // the writer's
+
+  /** Slots whose links are missing or stale; searches score them directly. */
+  private final SlotSet stale = new SlotSet();
+
+  /** Slots in no one group because their payload has several values of the field. */
+  private final SlotSet several = new SlotSet();
+
+  TenantLinks(
+      String field, OffHeapVectors vectors, Path dir, Distance distance, int m, int efConstruct) {
+    this.field = field;
+    this.m = m;
+    this.graph = HnswIndex.grouped(vectors, dir, distance, m, efConstruct, groups::get);
+  }
+
+  /** The group of {@code slot}: negative when it is in none. */
+  int group(int slot) {
+    return groups.get(slot);
+  }
+
+  /** The group of the tenant {@code term}, or -1 when no slot of this space ever had it. */
+  int groupOf(Object term) {
+    Integer g = ids.get(term);
+    return g == null ? -1 : g;
+  }
+
+  /**
+   * Records the tenant of {@code slot}: {@code term}, or none (null), or several values when {@code
+   * severalValues}. A slot whose group changed is stale until linked again.
+   */
+  void assign(int slot, Object term, boolean severalValues) {
+    int g = severalValues ? SEVERAL : term == null ? -1 : ids.computeIfAbsent(term, t -> nextId++);
+    if (groups.get(slot) == g) {
+      return;
+    }
+    groups.set(slot, g);
+    if (g == SEVERAL) {
+      several.add(slot);
+    } else {
+      several.remove(slot);
+    }
+    stale.add(slot);
+  }
+
+  /** Slots waiting to be linked again. */
+  int staleCount() {
+    return stale.size();
+  }
+
+  /**
+   * Links again up to {@code max} stale slots, on {@code workers}: each leaves the graph and, when
+   * its point is there and it has a group, is inserted into its group. A slot still {@code queued}
+   * for the space's indexer is only struck off (the insert reads its group then). Runs under the
+   * indexer's lock. Returns how many slots it looked at.
+   */
+  int relink(int max, IntPredicate queued, IntPredicate owned, Workers workers) {
+    int[] batch = stale.first(max);
+    List<Integer> insert = new ArrayList<>();
+    int[] seen = new int[batch.length];
+    for (int i = 0; i < batch.length; i++) {
+      int s = batch[i];
+      seen[i] = groups.get(s);
+      if (queued.test(s)) {
+        continue;
+      }
+      if (graph.contains(s)) {
+        graph.unlink(s);
+      }
+      if (owned.test(s) && seen[i] >= 0) {
+        insert.add(s);
+      }
+    }
+    workers.run(insert.stream().mapToInt(Integer::intValue).toArray(), graph::insert);
+    for (int i = 0; i < batch.length; i++) {
+      // a slot whose group changed meanwhile stays stale: the insert may have read the old one
+      if (groups.get(batch[i]) == seen[i]) {
+        stale.remove(batch[i]);
+        if (groups.get(batch[i]) != seen[i]) {
+          stale.add(batch[i]);
+        }
+      }
+    }
+    return batch.length;
+  }
+
+  /** Runs an insert for each of some slots, on as many threads as the indexer has now. */
+  interface Workers {
+    void run(int[] slots, IntConsumer insert);
+  }
+
+  /**
+   * The {@code ef} best slots of group {@code g} that {@code accept} admits, by a walk of the
+   * group's links, with the group's stale slots and those of several tenants scored directly.
+   */
+  HnswIndex.Candidates search(SlotScorer scorer, int ef, IntPredicate accept, int g) {
+    HnswIndex.Candidates found =
+        g < 0 ? new HnswIndex.Candidates(ef + 1) : graph.searchGroup(scorer, ef, accept, g);
+    if (g >= 0) {
+      addDirectly(stale, s -> groups.get(s) == g && accept.test(s), scorer, found);
+    }
+    addDirectly(several, accept, scorer, found);
+    return found;
+  }
+
+  private static void addDirectly(
+      SlotSet set, IntPredicate accept, SlotScorer scorer, HnswIndex.Candidates found) {
+    for (int s = set.next(0); s >= 0; s = set.next(s + 1)) {
+      if (accept.test(s)) {
+        found.add(s, scorer.score(s));
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    graph.close();
+  }
+}

@@ -1,0 +1,228 @@
+package dev.quiver.storage.internal.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointSelector;
+import dev.quiver.storage.ScoredPoint;
+import dev.quiver.storage.SearchRequest;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WalConfig;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import dev.quiver.storage.internal.space.VectorSpace;
+import dev.quiver.testing.TestSeed;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Payload-aware links ({@code payload_m}) for a tenant field: a search for one tenant walks that
+ * tenant's links (not a scan of its points), returns only its points, and finds what an exact
+ * search finds, through tenant changes, deletions and a vacuum, an index made after the points,
+ * several values in one payload, {@code m: 0}, and a reopen.
+ */
+class TenantLinksTest {
+  @TempDir Path dir;
+
+  private static final int DIM = 16;
+  private static final int TENANTS = 12;
+  private static final int N = 6000;
+
+  private static final String DENSE = CollectionConfig.DEFAULT_VECTOR;
+
+  private static CollectionConfig config(int m, Integer payloadM) {
+    return new CollectionConfig(
+        Map.of(DENSE, new VectorParams(DIM, Distance.COSINE, null)),
+        1,
+        1,
+        1,
+        true,
+        // full_scan_threshold 0: a tenant of more than a handful of points is walked, not scanned
+        new HnswConfig(m, 100, 0, 0, false, payloadM),
+        new OptimizersConfig(0.2, 10, 0, null, 1, 5, null),
+        WalConfig.DEFAULT);
+  }
+
+  private static TreeMap<String, PayloadIndexSpec> tenantIndex(boolean tenant) {
+    TreeMap<String, PayloadIndexSpec> specs = new TreeMap<>();
+    specs.put(
+        "group",
+        new PayloadIndexSpec(
+            "keyword",
+            tenant ? new Value.Struct(Map.of("is_tenant", new Value.Bool(true))) : null));
+    return specs;
+  }
+
+  private static List<Point> points(Random r) {
+    List<Point> out = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      float[] v = new float[DIM];
+      for (int j = 0; j < DIM; j++) {
+        v[j] = (float) r.nextGaussian();
+      }
+      out.add(
+          new Point(
+              PointId.of(i),
+              Map.of(DENSE, v),
+              new Value.Struct(Map.of("group", new Value.Str("t" + (i % TENANTS))))));
+    }
+    return out;
+  }
+
+  @Test
+  void aTenantsSearchWalksItsLinksAndFindsWhatAnExactSearchFinds() {
+    Random r = new Random(TestSeed.of("aTenantsSearchWalksItsLinksAndFindsWhatAnExactSearchFinds"));
+    List<Point> points = points(r);
+    try (LocalShard shard = new LocalShard(dir, config(16, 8))) {
+      shard.payloadIndexes(tenantIndex(true));
+      shard.apply(1, new UpdateOp.Upsert(points));
+      shard.awaitIndexed();
+      VectorSpace space = shard.spaces.get(DENSE);
+      assertThat(space.staleTenantSlots("group")).isZero();
+      assertRecall(shard, r, points, "t3", 0.95);
+      assertThat(space.tenantWalks()).as("walked, not scanned").isPositive();
+
+      // 200 points of t3 move to t4: t4's searches find them, t3's no longer do
+      List<PointId> moved =
+          IntStream.range(0, 200).mapToObj(i -> PointId.of(3 + i * TENANTS)).toList();
+      shard.apply(
+          2,
+          new UpdateOp.SetPayload(
+              new PointSelector.Ids(moved),
+              new Value.Struct(Map.of("group", new Value.Str("t4"))),
+              null));
+      // until linked again (the background indexer may be at it), the moved ones are scored
+      // directly
+      assertRecall(shard, r, points, "t4", 0.95);
+      shard.awaitIndexed();
+      assertThat(space.staleTenantSlots("group")).isZero();
+      assertRecall(shard, r, points, "t4", 0.95);
+      assertRecall(shard, r, points, "t3", 0.95);
+
+      // a third of t5 deleted and vacuumed out of the links
+      List<PointId> gone =
+          IntStream.range(0, N)
+              .filter(i -> i % TENANTS == 5 && i % 3 == 0)
+              .mapToObj(PointId::of)
+              .toList();
+      shard.apply(3, new UpdateOp.DeletePoints(gone));
+      shard.vacuumNow();
+      assertRecall(shard, r, points, "t5", 0.95);
+
+      // several values in one payload: found by either tenant's search
+      float[] probe = points.get(7).vectors().get(DENSE);
+      shard.apply(
+          4,
+          new UpdateOp.Upsert(
+              List.of(
+                  new Point(
+                      PointId.of(N + 1),
+                      Map.of(DENSE, probe),
+                      new Value.Struct(
+                          Map.of(
+                              "group",
+                              new Value.Array(
+                                  List.of(new Value.Str("t0"), new Value.Str("t1")))))))));
+      shard.awaitIndexed();
+      for (String t : List.of("t0", "t1")) {
+        assertThat(search(shard, probe, t, false).stream().map(ScoredPoint::id))
+            .as(t)
+            .contains(PointId.of(N + 1));
+      }
+    }
+    // reopened: the links are made again from the payloads
+    try (LocalShard shard = new LocalShard(dir, config(16, 8))) {
+      shard.payloadIndexes(tenantIndex(true));
+      assertRecall(shard, r, points, "t4", 0.95);
+      shard.awaitIndexed();
+      VectorSpace space = shard.spaces.get(DENSE);
+      long before = space.tenantWalks();
+      assertRecall(shard, r, points, "t6", 0.95);
+      assertThat(space.tenantWalks()).isGreaterThan(before);
+    }
+  }
+
+  @Test
+  void linksMadeAfterThePointsAndWithoutAMainGraph() {
+    Random r = new Random(TestSeed.of("linksMadeAfterThePointsAndWithoutAMainGraph"));
+    List<Point> points = points(r);
+    // m 0, payload_m 16: Qdrant's recipe for tenants only — no graph over the whole collection
+    try (LocalShard shard = new LocalShard(dir, config(0, 16))) {
+      shard.payloadIndexes(tenantIndex(false));
+      shard.apply(1, new UpdateOp.Upsert(points));
+      shard.awaitIndexed();
+      VectorSpace space = shard.spaces.get(DENSE);
+      assertThat(space.staleTenantSlots("group")).isEqualTo(-1);
+      assertThat(space.graphServes()).isFalse();
+
+      shard.payloadIndexes(tenantIndex(true)); // the index marked is_tenant after the points
+      assertRecall(shard, r, points, "t2", 0.95); // meanwhile the ones not linked are scored
+      shard.awaitIndexed();
+      assertThat(space.staleTenantSlots("group")).isZero();
+      long before = space.tenantWalks();
+      assertRecall(shard, r, points, "t9", 0.95);
+      assertThat(space.tenantWalks()).isGreaterThan(before);
+      assertThat(space.graphServes()).isFalse();
+
+      // an unfiltered search scans: there is no graph to walk
+      float[] q = points.get(11).vectors().get(DENSE);
+      assertThat(search(shard, q, null, false)).isEqualTo(search(shard, q, null, true));
+
+      shard.payloadIndexes(tenantIndex(false)); // no longer a tenant field: the links go
+      assertThat(space.staleTenantSlots("group")).isEqualTo(-1);
+      assertRecall(shard, r, points, "t9", 0.999);
+    }
+  }
+
+  /** Recall@10 of tenant-filtered searches against exact ones, and only the tenant's points. */
+  private static void assertRecall(
+      LocalShard shard, Random r, List<Point> points, String tenant, double floor) {
+    int hits = 0;
+    int expected = 0;
+    for (int q = 0; q < 30; q++) {
+      float[] query = points.get(r.nextInt(points.size())).vectors().get(DENSE);
+      List<PointId> truth =
+          search(shard, query, tenant, true).stream().map(ScoredPoint::id).toList();
+      List<ScoredPoint> walked = search(shard, query, tenant, false);
+      assertThat(walked).hasSameSizeAs(truth);
+      for (ScoredPoint p : walked) {
+        assertThat(((Value.Str) p.payload().fields().get("group")).value()).isEqualTo(tenant);
+      }
+      expected += truth.size();
+      hits += (int) walked.stream().filter(p -> truth.contains(p.id())).count();
+    }
+    assertThat(hits / (double) expected).as(tenant).isGreaterThanOrEqualTo(floor);
+  }
+
+  private static List<ScoredPoint> search(
+      LocalShard shard, float[] query, String tenant, boolean exact) {
+    Filter filter =
+        tenant == null
+            ? null
+            : new Filter(
+                List.of(new Condition.Match("group", new Value.Str(tenant))),
+                List.of(),
+                List.of(),
+                null);
+    return shard.search(
+        new SearchRequest(
+            DENSE, query, 10, 0, null, WithPayload.ALL, WithVectors.NONE, 64, exact, filter));
+  }
+}
