@@ -33,11 +33,12 @@ import java.util.function.IntUnaryOperator;
  * <p>The neighbour lists live in {@link GraphLinks}: the bottom layer in memory-mapped files, the
  * sparse upper layers on the heap.
  *
- * <p>A <em>graph of groups</em> ({@link #grouped}) is one flat layer whose nodes link only within
- * their group, entered at a node of the group: Qdrant's payload-aware links ({@code payload_m}),
- * where each value of a tenant field is a group and a search for one tenant walks its nodes only. A
- * node whose group changed is taken out ({@link #unlink}) and inserted again; links other nodes
- * still hold to it are not followed, because walks stay within their group.
+ * <p>A <em>graph of groups</em> ({@link #grouped}) is a graph whose nodes link only within their
+ * group, on every layer, each group entered at its own top node (an HNSW graph per group, over one
+ * set of lists): Qdrant's payload-aware links ({@code payload_m}), where each value of a tenant
+ * field is a group and a search for one tenant walks its nodes only. A node whose group changed is
+ * taken out ({@link #unlink}) and inserted again; links other nodes still hold to it are not
+ * followed, because walks stay within their group.
  *
  * <p>Thread-safety: inserts may run concurrently with each other and with searches. A node's lists
  * are rewritten under that node's lock (striped); searches read without locks (see {@link
@@ -59,8 +60,11 @@ public final class HnswIndex implements AutoCloseable {
   /** Each node's group in a graph of groups (a negative one: none); null for one whole graph. */
   private final IntUnaryOperator group;
 
-  /** A graph of groups: a node of each group, where inserts and searches of the group start. */
-  private final ConcurrentHashMap<Integer, Integer> groupEntries = new ConcurrentHashMap<>();
+  /**
+   * A graph of groups: the entry of each group, where its inserts and searches start ({@code (level
+   * << 32) | node}, as {@link #entry}).
+   */
+  private final ConcurrentHashMap<Integer, Long> groupEntries = new ConcurrentHashMap<>();
 
   /** Nodes whose insertion is running (a few: one per inserting thread). */
   private final Set<Integer> inserting = ConcurrentHashMap.newKeySet();
@@ -89,8 +93,8 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
-   * An empty graph of groups over {@code vectors}: one layer, each node linked to up to {@code 2m}
-   * others of its {@code group} (read when the node is inserted and by every walk; negative: none).
+   * An empty graph of groups over {@code vectors}: each node linked only to others of its {@code
+   * group} (read when the node is inserted and by every walk; negative: none).
    */
   public static HnswIndex grouped(
       OffHeapVectors vectors,
@@ -151,7 +155,7 @@ public final class HnswIndex implements AutoCloseable {
    * Inserts the vector already stored in {@code node} (slots are inserted in any order, each once).
    */
   public void insert(int node) {
-    int level = group != null ? 0 : Math.min(randomLevel(node), MAX_LEVEL);
+    int level = Math.min(randomLevel(node), MAX_LEVEL);
     links.init(node, level + 1);
     inserting.add(node);
     GraphVectors.NodeScorer q = scorer(node);
@@ -173,9 +177,17 @@ public final class HnswIndex implements AutoCloseable {
   private void enter(int node, int level, SlotScorer q) {
     if (group != null) {
       int g = group.applyAsInt(node);
-      int ep = g < 0 ? -1 : entryOf(g, node);
+      long ep = g < 0 ? -1 : entryOf(g, node, level);
       if (ep >= 0) {
-        connect(node, 0, q, ep, x -> group.applyAsInt(x) == g);
+        connect(node, level, q, ep, x -> group.applyAsInt(x) == g);
+        if (level > (int) (ep >>> 32)) {
+          synchronized (growLock) {
+            Long now = groupEntries.get(g);
+            if (now == null || level > (int) (now >>> 32)) {
+              groupEntries.put(g, ((long) level << 32) | node);
+            }
+          }
+        }
       }
       return;
     }
@@ -198,14 +210,14 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
-   * The entry node of group {@code g}: the one recorded while it is still in the graph and of the
-   * group, else another node of the group (looked for by a pass over the nodes, after the recorded
-   * one left: rare), else none: then {@code self}, an insert, becomes the group's entry, and -1 is
-   * returned.
+   * The entry of group {@code g} ({@code (level << 32) | node}): the one recorded while its node is
+   * still in the graph and of the group, else the node of the group on the highest layer (looked
+   * for by a pass over the nodes, after the recorded one left: rare), else none: then {@code self},
+   * an insert on layers up to {@code level}, becomes the group's entry, and -1 is returned.
    */
-  private int entryOf(int g, int self) {
-    Integer ep = groupEntries.get(g);
-    if (ep != null && ep != self && contains(ep) && group.applyAsInt(ep) == g) {
+  private long entryOf(int g, int self, int level) {
+    Long ep = groupEntries.get(g);
+    if (ep != null && validEntry(ep, g, self)) {
       return ep;
     }
     if (ep == null && self < 0) {
@@ -213,23 +225,33 @@ public final class HnswIndex implements AutoCloseable {
     }
     synchronized (growLock) {
       ep = groupEntries.get(g);
-      if (ep != null && ep != self && contains(ep) && group.applyAsInt(ep) == g) {
+      if (ep != null && validEntry(ep, g, self)) {
         return ep;
       }
+      long best = -1;
       int size = vectors.size();
       for (int n = 0; n < size; n++) {
         if (n != self && contains(n) && group.applyAsInt(n) == g && !inserting.contains(n)) {
-          groupEntries.put(g, n);
-          return n;
+          int top = links.levels(n) - 1;
+          if (best == -1 || top > (int) (best >>> 32)) {
+            best = ((long) top << 32) | n;
+          }
         }
       }
-      if (self >= 0) {
-        groupEntries.put(g, self);
+      if (best >= 0) {
+        groupEntries.put(g, best);
+      } else if (self >= 0) {
+        groupEntries.put(g, ((long) level << 32) | self);
       } else {
         groupEntries.remove(g);
       }
-      return -1;
+      return best;
     }
+  }
+
+  private boolean validEntry(long ep, int g, int self) {
+    int n = (int) ep;
+    return n != self && links.levels(n) > (int) (ep >>> 32) && group.applyAsInt(n) == g;
   }
 
   /**
@@ -243,7 +265,7 @@ public final class HnswIndex implements AutoCloseable {
     int epLevel = (int) (ep >>> 32);
     // 1. greedy descent through the layers above the new node's top layer
     for (int l = epLevel; l > level; l--) {
-      epNode = greedy(scorer, epNode, l);
+      epNode = greedy(scorer, epNode, l, within);
     }
     // 2. on each layer from min(level, epLevel) down: search, select neighbours, link both ways
     Candidates entryPoints = Candidates.of(epNode, scorer.score(epNode));
@@ -423,13 +445,17 @@ public final class HnswIndex implements AutoCloseable {
     }
   }
 
-  private int greedy(SlotScorer scorer, int start, int level) {
+  /** The paper's greedy step on {@code level}, through nodes {@code within} admits (all: null). */
+  private int greedy(SlotScorer scorer, int start, int level, IntPredicate within) {
     int best = start;
     float bestSim = scorer.score(best);
     boolean moved = true;
     while (moved) {
       moved = false;
       for (int n : neighbours(best, level)) {
+        if (within != null && !within.test(n)) {
+          continue;
+        }
         float s = scorer.score(n);
         if (s > bestSim) {
           bestSim = s;
@@ -562,7 +588,7 @@ public final class HnswIndex implements AutoCloseable {
     }
     int node = (int) ep;
     for (int l = (int) (ep >>> 32); l > 0; l--) {
-      node = greedy(scorer, node, l);
+      node = greedy(scorer, node, l, null);
     }
     // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
     return searchLayer(
@@ -580,18 +606,23 @@ public final class HnswIndex implements AutoCloseable {
    * only.
    */
   public Candidates searchGroup(SlotScorer scorer, int ef, IntPredicate accept, int g) {
-    int ep = entryOf(g, -1);
+    long ep = entryOf(g, -1, 0);
     if (ep < 0) {
       return new Candidates(0);
     }
+    IntPredicate within = x -> group.applyAsInt(x) == g;
+    int node = (int) ep;
+    for (int l = (int) (ep >>> 32); l > 0; l--) {
+      node = greedy(scorer, node, l, within);
+    }
     return searchLayer(
         scorer,
-        Candidates.of(ep, scorer.score(ep)),
+        Candidates.of(node, scorer.score(node)),
         ef,
         0,
         accept,
         RequestScope.current(),
-        x -> group.applyAsInt(x) == g);
+        within);
   }
 
   /**
@@ -748,7 +779,7 @@ public final class HnswIndex implements AutoCloseable {
       if (g < 0 || reached.get(n)) {
         continue;
       }
-      int ep = entryOf(g, -1);
+      int ep = (int) entryOf(g, -1, 0);
       if (ep < 0 || reached.get(ep)) {
         continue; // its group's walk is done: n was not reached
       }
@@ -768,7 +799,10 @@ public final class HnswIndex implements AutoCloseable {
     for (int n = 0; n < nodes; n++) {
       int g = contains(n) ? group.applyAsInt(n) : -1;
       if (g >= 0 && !reached.get(n)) {
-        int ep = entryOf(g, -1);
+        long ep = entryOf(g, -1, 0);
+        if (ep < 0) {
+          continue;
+        }
         GraphVectors.NodeScorer q = scorer(n);
         try {
           connect(n, 0, q, ep, x -> group.applyAsInt(x) == g);
