@@ -15,6 +15,7 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntPredicate;
@@ -866,6 +867,27 @@ public final class HnswIndex implements AutoCloseable {
           out.writeInt(x);
         }
       }
+    }
+  }
+
+  /** Writes a graph of groups' entries (its lists are written by {@link #write}). */
+  public void writeGroupEntries(DataOutputStream out) throws IOException {
+    var entries = new TreeMap<>(groupEntries);
+    out.writeInt(entries.size());
+    for (var e : entries.entrySet()) {
+      out.writeInt(e.getKey());
+      out.writeLong(e.getValue());
+    }
+  }
+
+  /** Reads entries written by {@link #writeGroupEntries} into this (empty) graph of groups. */
+  public void readGroupEntries(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0) {
+      throw new IOException("negative group count " + n);
+    }
+    for (int i = 0; i < n; i++) {
+      groupEntries.put(in.readInt(), in.readLong());
     }
   }
 

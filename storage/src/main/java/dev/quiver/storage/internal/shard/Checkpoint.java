@@ -37,12 +37,14 @@ import java.util.zip.CRC32C;
  * the CRC in one pass, then hands the graphs and points to a {@link Restorer} in a second. Version
  * 1 files (one {@link FileFormat} block) are still read. Version 3 adds, after the HNSW graphs,
  * each sparse vector space's and then each multivector space's live vectors by slot; a version 2
- * file has none. Stateless (static methods only), so thread-safe.
+ * file has none. Version 4 adds, after those, each dense space's tenant links (see {@code
+ * TenantLinks}); a shard read from an older file makes them again from its payloads. Stateless
+ * (static methods only), so thread-safe.
  */
 public final class Checkpoint {
   static final String FILE = "checkpoint.bin";
   static final int MAGIC = 0x5143484B; // "QCHK"
-  static final int VERSION = 3;
+  static final int VERSION = 4;
 
   /** A point as a checkpoint holds it. */
   record PointState(PointId id, long version, Value.Struct payload, Map<String, Integer> slots) {}
@@ -59,6 +61,9 @@ public final class Checkpoint {
 
     /** A multivector space; {@code in} is positioned at its vectors. */
     void multiSpace(String name, DataInputStream in) throws IOException;
+
+    /** The tenant links of dense space {@code name}; {@code in} is positioned at them. */
+    void tenantLinks(String name, DataInputStream in) throws IOException;
 
     void point(PointState p);
   }
@@ -110,6 +115,11 @@ public final class Checkpoint {
             out.writeUTF(e.getKey());
             e.getValue().write(out);
           }
+          out.writeInt(names.size());
+          for (var e : names.entrySet()) {
+            out.writeUTF(e.getKey());
+            e.getValue().writeTenants(out, e.getValue().vectors.size());
+          }
           out.writeInt(count);
           int written = 0;
           for (PointState p : points) {
@@ -151,7 +161,7 @@ public final class Checkpoint {
             new DataInputStream(new ByteArrayInputStream(FileFormat.read(file, MAGIC, 1))), 1, to);
         return;
       }
-      if (version != VERSION && version != 2) {
+      if (version < 2 || version > VERSION) {
         throw new StorageException.Corrupted(file, "unsupported format version " + version);
       }
       long bodyLength = size - 8 - 12;
@@ -210,6 +220,12 @@ public final class Checkpoint {
       int multi = in.readInt();
       for (int i = 0; i < multi; i++) {
         to.multiSpace(in.readUTF(), in);
+      }
+    }
+    if (format >= 4) {
+      int dense = in.readInt();
+      for (int i = 0; i < dense; i++) {
+        to.tenantLinks(in.readUTF(), in);
       }
     }
     int n = in.readInt();

@@ -197,6 +197,16 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             }
 
             @Override
+            public void tenantLinks(String name, DataInputStream in) throws IOException {
+              VectorSpace space = spaces.get(name);
+              if (space != null) {
+                space.readTenants(in);
+              } else {
+                VectorSpace.skipTenants(in); // a vector deleted since
+              }
+            }
+
+            @Override
             public void point(Checkpoint.PointState p) {
               Map<String, Integer> slots = new HashMap<>();
               p.slots()

@@ -1,11 +1,16 @@
 package dev.quiver.storage.internal.space;
 
 import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.SlotInts;
 import dev.quiver.storage.internal.vector.SlotScorer;
 import dev.quiver.storage.internal.vector.SlotSet;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,6 +156,89 @@ final class TenantLinks implements AutoCloseable {
         found.add(s, scorer.score(s));
       }
     }
+  }
+
+  /** Whether these links were read from a checkpoint and not yet checked against the payloads. */
+  boolean restored;
+
+  /**
+   * Writes these links for a checkpoint: the tenants' terms by group, each group's entry, each of
+   * the first {@code size} slots' group, the stale slots, then the graph's lists. Called with no
+   * write, insert or relink running (the shard's write lock and the indexer's lock held).
+   */
+  void write(DataOutputStream out, int size) throws IOException {
+    out.writeInt(m);
+    Object[] terms = new Object[nextId];
+    ids.forEach((term, g) -> terms[g] = term);
+    out.writeInt(terms.length);
+    for (Object term : terms) {
+      ShardCodec.writeString(out, (String) term);
+    }
+    graph.writeGroupEntries(out);
+    out.writeInt(size);
+    for (int slot = 0; slot < size; slot++) {
+      out.writeInt(groups.get(slot));
+    }
+    out.writeInt(stale.size());
+    for (int slot = stale.next(0); slot >= 0; slot = stale.next(slot + 1)) {
+      out.writeInt(slot);
+    }
+    graph.write(out, size);
+  }
+
+  /** Links of {@code field} as {@link #write} wrote them, their files under {@code dir}. */
+  static TenantLinks read(
+      String field,
+      DataInputStream in,
+      OffHeapVectors vectors,
+      Path dir,
+      Distance distance,
+      int efConstruct)
+      throws IOException {
+    int m = in.readInt();
+    if (m <= 0 || m > HnswConfig.MAX_M) {
+      throw new IOException("tenant links with m " + m);
+    }
+    TenantLinks t = new TenantLinks(field, vectors, dir, distance, m, efConstruct);
+    int terms = ShardCodec.count(in);
+    for (int g = 0; g < terms; g++) {
+      t.ids.put(ShardCodec.readString(in), g);
+    }
+    t.nextId = terms;
+    t.graph.readGroupEntries(in);
+    int size = ShardCodec.count(in);
+    for (int slot = 0; slot < size; slot++) {
+      int g = in.readInt();
+      if (g < SEVERAL || g >= terms) {
+        throw new IOException("slot " + slot + " in unknown group " + g);
+      }
+      if (g != -1) {
+        t.groups.set(slot, g);
+      }
+      if (g == SEVERAL) {
+        t.several.add(slot);
+      }
+    }
+    int stale = ShardCodec.count(in);
+    for (int i = 0; i < stale; i++) {
+      t.stale.add(in.readInt());
+    }
+    t.graph.read(in);
+    t.restored = true;
+    return t;
+  }
+
+  /** Reads past links written by {@link #write}. */
+  static void skip(DataInputStream in) throws IOException {
+    in.readInt(); // m
+    int terms = ShardCodec.count(in);
+    for (int g = 0; g < terms; g++) {
+      ShardCodec.readString(in);
+    }
+    in.skipNBytes(12L * ShardCodec.count(in)); // group entries
+    in.skipNBytes(4L * ShardCodec.count(in)); // each slot's group
+    in.skipNBytes(4L * ShardCodec.count(in)); // stale slots
+    HnswIndex.skip(in);
   }
 
   @Override

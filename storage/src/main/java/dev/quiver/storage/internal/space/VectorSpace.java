@@ -5,6 +5,7 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.QuantizationParams;
 import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.quant.QuantizedCodes;
@@ -13,6 +14,7 @@ import dev.quiver.storage.internal.vector.Epochs;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.SlotScorer;
 import dev.quiver.storage.internal.vector.SlotTable;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -357,7 +360,7 @@ public final class VectorSpace implements AutoCloseable {
   public void restoreOwner(int slot, PointId id) {
     owners.set(slot, id);
     live++;
-    if (!index.contains(slot)) {
+    if (!inGraph(slot)) {
       indexer.restore(slot);
     }
   }
@@ -400,6 +403,10 @@ public final class VectorSpace implements AutoCloseable {
       for (TenantLinks t : tenants.values()) {
         if (m > 0 && fields.contains(t.field) && t.m == m) {
           next.put(t.field, t);
+          if (t.restored) { // read from the checkpoint: checked against the payloads once
+            t.restored = false;
+            fresh.add(t.field);
+          }
         } else {
           dropped.add(t);
         }
@@ -687,7 +694,7 @@ public final class VectorSpace implements AutoCloseable {
     int d = 0;
     for (int slot = 0; slot < vectors.size(); slot++) {
       if (owners.get(slot) == null) {
-        if (index.contains(slot)) {
+        if (inGraph(slot)) {
           d++;
         } else {
           free.add(slot);
@@ -696,6 +703,55 @@ public final class VectorSpace implements AutoCloseable {
     }
     dead.set(d);
     indexer.wake();
+  }
+
+  /**
+   * Writes the tenant links (each field's, by field name) over {@code size} slots, with no vacuum,
+   * insert or write running.
+   */
+  public void writeTenants(DataOutputStream out, int size) throws IOException {
+    indexer.lock.lock();
+    try {
+      var sorted = new TreeMap<>(tenants);
+      out.writeInt(sorted.size());
+      for (var e : sorted.entrySet()) {
+        ShardCodec.writeString(out, e.getKey());
+        e.getValue().write(out, size);
+      }
+    } finally {
+      indexer.lock.unlock();
+    }
+  }
+
+  /**
+   * Reads tenant links written by {@link #writeTenants} (when the shard opens, before its points);
+   * the shard's payload indexes keep or drop them.
+   */
+  public void readTenants(DataInputStream in) throws IOException {
+    int n = ShardCodec.count(in);
+    Map<String, TenantLinks> read = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      String field = ShardCodec.readString(in);
+      read.put(
+          field,
+          TenantLinks.read(
+              field,
+              in,
+              vectors,
+              tenantDir.resolve(String.valueOf(tenantDirs++)),
+              params.distance(),
+              hnsw.efConstruct()));
+    }
+    tenants = Map.copyOf(read);
+  }
+
+  /** Reads past tenant links written by {@link #writeTenants}. */
+  public static void skipTenants(DataInputStream in) throws IOException {
+    int n = ShardCodec.count(in);
+    for (int i = 0; i < n; i++) {
+      ShardCodec.readString(in);
+      TenantLinks.skip(in);
+    }
   }
 
   /** Writes the graph of {@code size} slots, with no vacuum or insert running. */
