@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,6 +227,76 @@ class TenantLinksTest {
     }
   }
 
+  /**
+   * Tenants changing, points deleted and rewritten, vacuums and relinks in the background, while
+   * searches run: every search answers, with the tenant's points only, and once the writes stop and
+   * the links settle, recall is as before.
+   */
+  @Test
+  void searchesRunWhileTenantsChangeAndTheLinksAreRebuilt() throws Exception {
+    Random r = new Random(TestSeed.of("searchesRunWhileTenantsChangeAndTheLinksAreRebuilt"));
+    List<Point> points = points(r);
+    try (LocalShard shard = new LocalShard(dir, config(16, 8))) {
+      shard.payloadIndexes(tenantIndex(true));
+      shard.apply(1, new UpdateOp.Upsert(points));
+      shard.awaitIndexed();
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Thread reader =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    Random q = new Random(1);
+                    try {
+                      while (!stop.get()) {
+                        String t = "t" + q.nextInt(TENANTS);
+                        float[] v = points.get(q.nextInt(N)).vectors().get(DENSE);
+                        for (ScoredPoint p : search(shard, v, t, false)) {
+                          assertThat(((Value.Str) p.payload().fields().get("group")).value())
+                              .isEqualTo(t);
+                        }
+                      }
+                    } catch (Throwable e) {
+                      failure.set(e);
+                    }
+                  });
+      long op = 2;
+      for (int round = 0; round < 20; round++) {
+        List<PointId> moved = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+          moved.add(PointId.of(r.nextInt(N)));
+        }
+        shard.apply(
+            op++,
+            new UpdateOp.SetPayload(
+                new PointSelector.Ids(moved.stream().distinct().sorted().toList()),
+                new Value.Struct(Map.of("group", new Value.Str("t" + r.nextInt(TENANTS)))),
+                null));
+        List<Point> rewritten = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          Point p = points.get(r.nextInt(N));
+          rewritten.add(
+              new Point(
+                  p.id(),
+                  p.vectors(),
+                  new Value.Struct(Map.of("group", new Value.Str("t" + r.nextInt(TENANTS))))));
+        }
+        shard.apply(op++, new UpdateOp.Upsert(rewritten.stream().distinct().toList()));
+        if (round % 5 == 4) {
+          shard.vacuumNow();
+        }
+      }
+      stop.set(true);
+      reader.join(30_000);
+      assertThat(failure.get()).isNull();
+      shard.awaitIndexed();
+      assertThat(shard.spaces.get(DENSE).staleTenantSlots("group")).isZero();
+      for (int t = 0; t < TENANTS; t += 3) {
+        assertRecallAgainstExact(shard, r, points, "t" + t, 0.95);
+      }
+    }
+  }
+
   /** Recall@10 of tenant-filtered searches against exact ones, and only the tenant's points. */
   private static void assertRecall(
       LocalShard shard, Random r, List<Point> points, String tenant, double floor) {
@@ -241,6 +313,25 @@ class TenantLinksTest {
       }
       expected += truth.size();
       hits += (int) walked.stream().filter(p -> truth.contains(p.id())).count();
+    }
+    assertThat(hits / (double) expected).as(tenant).isGreaterThanOrEqualTo(floor);
+  }
+
+  /** Recall@10 against exact searches, with tenants no longer those {@link #points} gave. */
+  private static void assertRecallAgainstExact(
+      LocalShard shard, Random r, List<Point> points, String tenant, double floor) {
+    int hits = 0;
+    int expected = 0;
+    for (int q = 0; q < 30; q++) {
+      float[] query = points.get(r.nextInt(points.size())).vectors().get(DENSE);
+      List<PointId> truth =
+          search(shard, query, tenant, true).stream().map(ScoredPoint::id).toList();
+      expected += truth.size();
+      hits +=
+          (int)
+              search(shard, query, tenant, false).stream()
+                  .filter(p -> truth.contains(p.id()))
+                  .count();
     }
     assertThat(hits / (double) expected).as(tenant).isGreaterThanOrEqualTo(floor);
   }
