@@ -4,17 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.testing.Linearizability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -544,6 +549,155 @@ class ClusterIT {
             assertThat(ids).as("node %d equals node 0", i).isEqualTo(reference);
           }
         });
+  }
+
+  /**
+   * Clients write, delete and read (with {@code consistency=majority}) a few points through every
+   * node while the metadata leader is killed and brought back: the history they saw, each operation
+   * between its call and its answer (an unanswered write may or may not have happened), is
+   * linearizable point by point, as Qdrant's strong read consistency promises.
+   */
+  @Test
+  @Order(4)
+  void aHistoryOfWritesAndMajorityReadsIsLinearizableAcrossALeaderKill() throws Exception {
+    var created =
+        rest(0)
+            .call(
+                "PUT",
+                "/collections/{collection_name}",
+                "/collections/registers",
+                "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"replication_factor\":3}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      eventually(
+          10,
+          () ->
+              assertThat(rest(node).send("GET", "/collections/registers", null).status())
+                  .isEqualTo(200));
+    }
+    List<Linearizability.Op> history = new CopyOnWriteArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    Set<Integer> down = new ConcurrentSkipListSet<>();
+    AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
+    List<Thread> clients = new ArrayList<>();
+    for (int c = 0; c < 4; c++) {
+      int client = c;
+      clients.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    Random r = new Random(client);
+                    for (int seq = 0; !stop.get() && seq < 100_000; seq++) {
+                      int node = r.nextInt(NODES);
+                      if (down.contains(node)) {
+                        continue;
+                      }
+                      history.add(operation(node, client, seq, r));
+                    }
+                  }));
+    }
+    int killed;
+    try {
+      Thread.sleep(4_000);
+      killed = leaderIndex();
+      down.add(killed);
+      killedAt.set(System.nanoTime());
+      nodes.get(killed).kill();
+      Thread.sleep(8_000);
+      nodes.get(killed).args().start();
+      down.remove(killed);
+      Thread.sleep(4_000);
+    } finally {
+      stop.set(true);
+      for (Thread t : clients) {
+        t.join(60_000);
+      }
+    }
+    long answeredAfterKill =
+        history.stream()
+            .filter(o -> o.call() > killedAt.get() && o.ret() != Linearizability.NO_ANSWER)
+            .count();
+    assertThat(answeredAfterKill).as("operations answered after the kill").isGreaterThan(20);
+    assertThat(history.stream().filter(o -> o.kind() == Linearizability.Kind.READ).count())
+        .isGreaterThan(20);
+    Linearizability.Result verdict = Linearizability.check(history, 50_000_000);
+    System.out.printf(
+        Locale.ROOT,
+        "history: %d operations, %d reads, %d without an answer, %d answered after the kill: %s%n",
+        history.size(),
+        history.stream().filter(o -> o.kind() == Linearizability.Kind.READ).count(),
+        history.stream().filter(o -> o.ret() == Linearizability.NO_ANSWER).count(),
+        answeredAfterKill,
+        verdict.verdict());
+    assertThat(verdict.verdict())
+        .as("%d operations: %s", history.size(), verdict.explanation())
+        .isEqualTo(Linearizability.Verdict.LINEARIZABLE);
+    eventually(60, () -> assertThat(cluster(killed).path("status").asText()).isEqualTo("enabled"));
+  }
+
+  /**
+   * One client operation on one of four points through {@code node}: a write of a value of the
+   * client's own, a delete, or a majority read; with its call and answer instants.
+   */
+  private static Linearizability.Op operation(int node, int client, int seq, Random r) {
+    int point = 1 + r.nextInt(4);
+    String key = Integer.toString(point);
+    int pick = r.nextInt(10);
+    long call = System.nanoTime();
+    try {
+      if (pick < 4) {
+        String value = client + "-" + seq;
+        var a =
+            rest(node)
+                .send(
+                    "PUT",
+                    "/collections/registers/points?wait=true",
+                    "{\"points\":[{\"id\":"
+                        + point
+                        + ",\"vector\":[1,0],\"payload\":{\"v\":\""
+                        + value
+                        + "\"}}]}");
+        return answered(key, Linearizability.Kind.WRITE, value, call, a.status() == 200);
+      }
+      if (pick < 5) {
+        var a =
+            rest(node)
+                .send(
+                    "POST",
+                    "/collections/registers/points/delete?wait=true",
+                    "{\"points\":[" + point + "]}");
+        return answered(key, Linearizability.Kind.DELETE, null, call, a.status() == 200);
+      }
+      var a =
+          rest(node)
+              .send(
+                  "POST",
+                  "/collections/registers/points?consistency=majority",
+                  "{\"ids\":[" + point + "],\"with_payload\":true}");
+      if (a.status() != 200) {
+        return answered(key, Linearizability.Kind.READ, null, call, false);
+      }
+      JsonNode found = a.json().path("result");
+      String value = found.isEmpty() ? null : found.get(0).path("payload").path("v").asText();
+      return answered(key, Linearizability.Kind.READ, value, call, true);
+    } catch (Exception e) {
+      // refused, reset or timed out: no answer, so a write may or may not have happened
+      return answered(
+          key,
+          pick < 4
+              ? Linearizability.Kind.WRITE
+              : pick < 5 ? Linearizability.Kind.DELETE : Linearizability.Kind.READ,
+          pick < 4 ? client + "-" + seq : null,
+          call,
+          false);
+    }
+  }
+
+  private static Linearizability.Op answered(
+      String key, Linearizability.Kind kind, String value, long call, boolean answered) {
+    return new Linearizability.Op(
+        key, kind, value, call, answered ? System.nanoTime() : Linearizability.NO_ANSWER);
   }
 
   private static void assertCountOnEveryNode(String collection, int expected) throws Exception {
