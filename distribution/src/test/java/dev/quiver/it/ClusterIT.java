@@ -134,6 +134,18 @@ class ClusterIT {
     Eventually.within(seconds, check);
   }
 
+  /** Waits until every node serves collection {@code name}. */
+  static void awaitOnEveryNode(String name) throws Exception {
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      eventually(
+          10,
+          () ->
+              assertThat(rest(node).send("GET", "/collections/" + name, null).status())
+                  .isEqualTo(200));
+    }
+  }
+
   @Test
   @Order(1)
   void everyNodeSeesTheSameThreeVotingPeers() throws Exception {
@@ -178,14 +190,7 @@ class ClusterIT {
                 "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":3,"
                     + "\"replication_factor\":3}");
     assertThat(created.status()).as(created.body()).isEqualTo(200);
-    for (int i = 0; i < NODES; i++) {
-      int node = i;
-      eventually(
-          10,
-          () ->
-              assertThat(rest(node).send("GET", "/collections/shared", null).status())
-                  .isEqualTo(200));
-    }
+    awaitOnEveryNode("shared");
     // writes through every node
     for (int i = 0; i < NODES; i++) {
       var up =
@@ -568,14 +573,7 @@ class ClusterIT {
                 "/collections/registers",
                 "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"replication_factor\":3}");
     assertThat(created.status()).as(created.body()).isEqualTo(200);
-    for (int i = 0; i < NODES; i++) {
-      int node = i;
-      eventually(
-          10,
-          () ->
-              assertThat(rest(node).send("GET", "/collections/registers", null).status())
-                  .isEqualTo(200));
-    }
+    awaitOnEveryNode("registers");
     List<Linearizability.Op> history = new CopyOnWriteArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     Set<Integer> down = new ConcurrentSkipListSet<>();

@@ -89,16 +89,8 @@ class MultitenancyIT extends SingleNodeFixture {
     String userOne =
         "{\"query\":[0.1,0.1,0.9],\"filter\":{\"must\":[{\"key\":\"group_id\",\"match\":"
             + "{\"value\":\"user_1\"}}]},\"limit\":10%s}";
-    JsonNode found =
-        rest.call(
-                "POST",
-                C + "/points/query",
-                "/collections/tenants/points/query",
-                userOne.formatted(""))
-            .result()
-            .get("points");
     // the guide's answer: user_1's points only (both score 0.19 / (norms): a tie)
-    assertThat(ids(found)).containsExactlyInAnyOrder(1L, 2L);
+    assertThat(query(rest, userOne.formatted(""))).containsExactlyInAnyOrder(1L, 2L);
 
     for (int user = 3; user < 9; user++) {
       float[] q = {r.nextFloat(), r.nextFloat(), r.nextFloat()};
@@ -111,24 +103,8 @@ class MultitenancyIT extends SingleNodeFixture {
               q[1],
               q[2],
               user);
-      List<Long> walked =
-          ids(
-              rest.call(
-                      "POST",
-                      C + "/points/query",
-                      "/collections/tenants/points/query",
-                      body.formatted(""))
-                  .result()
-                  .get("points"));
-      List<Long> exact =
-          ids(
-              rest.call(
-                      "POST",
-                      C + "/points/query",
-                      "/collections/tenants/points/query",
-                      body.formatted(",\"params\":{\"exact\":true}"))
-                  .result()
-                  .get("points"));
+      List<Long> walked = query(rest, body.formatted(""));
+      List<Long> exact = query(rest, body.formatted(",\"params\":{\"exact\":true}"));
       assertThat(walked).as("user_" + user).hasSize(10).isEqualTo(exact);
       for (long id : walked) {
         assertThat((id - 100) % 6 + 3).as("user_%d's point %d", user, id).isEqualTo(user);
@@ -138,16 +114,7 @@ class MultitenancyIT extends SingleNodeFixture {
     rest.call("PATCH", C, "/collections/tenants", "{\"hnsw_config\":{\"payload_m\":8}}");
     hnsw = rest.call("GET", C, "/collections/tenants", null).result().at("/config/hnsw_config");
     assertThat(hnsw.get("payload_m").asInt()).isEqualTo(8);
-    assertThat(
-            ids(
-                rest.call(
-                        "POST",
-                        C + "/points/query",
-                        "/collections/tenants/points/query",
-                        userOne.formatted(""))
-                    .result()
-                    .get("points")))
-        .containsExactlyInAnyOrder(1L, 2L);
+    assertThat(query(rest, userOne.formatted(""))).containsExactlyInAnyOrder(1L, 2L);
     // a collection that never set it shows none, as Qdrant does
     rest.call("PUT", C, "/collections/plain", "{\"vectors\":{\"size\":3,\"distance\":\"Dot\"}}");
     assertThat(
@@ -156,6 +123,14 @@ class MultitenancyIT extends SingleNodeFixture {
                 .at("/config/hnsw_config")
                 .has("payload_m"))
         .isFalse();
+  }
+
+  /** The ids a query of collection {@code tenants} answers, in its order. */
+  private static List<Long> query(Rest rest, String body) throws Exception {
+    return ids(
+        rest.call("POST", C + "/points/query", "/collections/tenants/points/query", body)
+            .result()
+            .get("points"));
   }
 
   @Test

@@ -583,23 +583,7 @@ public final class HnswIndex implements AutoCloseable {
    * codes' (then the similarities are estimates, for the caller to rescore).
    */
   public Candidates search(SlotScorer scorer, int ef, IntPredicate accept) {
-    long ep = entry;
-    if (ep == -1) {
-      return new Candidates(0);
-    }
-    int node = (int) ep;
-    for (int l = (int) (ep >>> 32); l > 0; l--) {
-      node = greedy(scorer, node, l, null);
-    }
-    // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
-    return searchLayer(
-        scorer,
-        Candidates.of(node, scorer.score(node)),
-        ef,
-        0,
-        accept,
-        RequestScope.current(),
-        null);
+    return descend(scorer, entry, ef, accept, null);
   }
 
   /**
@@ -607,15 +591,24 @@ public final class HnswIndex implements AutoCloseable {
    * only.
    */
   public Candidates searchGroup(SlotScorer scorer, int ef, IntPredicate accept, int g) {
-    long ep = entryOf(g, -1, 0);
+    return descend(scorer, entryOf(g, -1, 0), ef, accept, x -> group.applyAsInt(x) == g);
+  }
+
+  /**
+   * The paper's search from entry {@code ep} ({@code (level << 32) | node}, negative: none): greedy
+   * steps down to layer 1, then the {@code ef} best admitted nodes on the bottom layer, walking the
+   * nodes {@code within} admits (all: null).
+   */
+  private Candidates descend(
+      SlotScorer scorer, long ep, int ef, IntPredicate accept, IntPredicate within) {
     if (ep < 0) {
       return new Candidates(0);
     }
-    IntPredicate within = x -> group.applyAsInt(x) == g;
     int node = (int) ep;
     for (int l = (int) (ep >>> 32); l > 0; l--) {
       node = greedy(scorer, node, l, within);
     }
+    // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
     return searchLayer(
         scorer,
         Candidates.of(node, scorer.score(node)),
