@@ -103,6 +103,31 @@ class RestJsonTest {
                             + "\"hnsw_config\":{\"m\":40000}}")))
         .isInstanceOf(RequestException.Invalid.class)
         .hasMessageContaining("value 40000 invalid, must be from 0 to 32767");
+    // payload_m too (a tenant's list holds 2 payload_m neighbours); negative is a shape error
+    assertThatThrownBy(
+            () ->
+                CollectionJson.createCollection(
+                    j(
+                        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
+                            + "\"hnsw_config\":{\"payload_m\":40000}}")))
+        .isInstanceOf(RequestException.Invalid.class)
+        .hasMessageContaining(
+            "hnsw_config.payload_m: value 40000 invalid, must be from 0 to 32767");
+    assertThatThrownBy(
+            () ->
+                CollectionJson.createCollection(
+                    j(
+                        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
+                            + "\"hnsw_config\":{\"payload_m\":-1}}")))
+        .isInstanceOf(RequestException.class);
+    assertThat(
+            CollectionJson.createCollection(
+                    j(
+                        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
+                            + "\"hnsw_config\":{\"payload_m\":16,\"m\":0}}"))
+                .hnsw()
+                .payloadM())
+        .isEqualTo(16);
     assertThatThrownBy(() -> PointWriteJson.upsert(j("{\"points\":[{\"id\":-5,\"vector\":[1]}]}")))
         .isInstanceOf(RequestException.Malformed.class)
         .hasMessageContaining("points[0].id");
