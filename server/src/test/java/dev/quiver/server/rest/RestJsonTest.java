@@ -111,8 +111,7 @@ class RestJsonTest {
                         "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},"
                             + "\"hnsw_config\":{\"payload_m\":40000}}")))
         .isInstanceOf(RequestException.Invalid.class)
-        .hasMessageContaining(
-            "hnsw_config.payload_m: value 40000 invalid, must be from 0 to 32767");
+        .hasMessageContaining("payload_m: value 40000 invalid, must be from 0 to 32767");
     assertThatThrownBy(
             () ->
                 CollectionJson.createCollection(
