@@ -622,16 +622,40 @@ class ClusterIT {
     Linearizability.Result verdict = Linearizability.check(history, 50_000_000);
     System.out.printf(
         Locale.ROOT,
-        "history: %d operations, %d reads, %d without an answer, %d answered after the kill: %s%n",
+        "history: %d operations, %d reads, %d without an answer, %d answered after the kill: %s;"
+            + " longest stretch after the kill without an answered write %.1f s, read %.1f s%n",
         history.size(),
         history.stream().filter(o -> o.kind() == Linearizability.Kind.READ).count(),
         history.stream().filter(o -> o.ret() == Linearizability.NO_ANSWER).count(),
         answeredAfterKill,
-        verdict.verdict());
+        verdict.verdict(),
+        longestSilence(history, killedAt.get(), Linearizability.Kind.WRITE) / 1e9,
+        longestSilence(history, killedAt.get(), Linearizability.Kind.READ) / 1e9);
     assertThat(verdict.verdict())
         .as("%d operations: %s", history.size(), verdict.explanation())
         .isEqualTo(Linearizability.Verdict.LINEARIZABLE);
     eventually(60, () -> assertThat(cluster(killed).path("status").asText()).isEqualTo("enabled"));
+  }
+
+  /**
+   * The longest time (ns) from {@code since} on without an answered operation of {@code kind}: how
+   * long clients went without one after a fault (reported, not asserted: timings vary).
+   */
+  private static long longestSilence(
+      List<Linearizability.Op> history, long since, Linearizability.Kind kind) {
+    long last = since;
+    long longest = 0;
+    for (long ret :
+        history.stream()
+            .filter(o -> o.kind() == kind && o.ret() != Linearizability.NO_ANSWER)
+            .filter(o -> o.ret() > since)
+            .mapToLong(Linearizability.Op::ret)
+            .sorted()
+            .toArray()) {
+      longest = Math.max(longest, ret - last);
+      last = ret;
+    }
+    return longest;
   }
 
   /**

@@ -96,9 +96,9 @@ final class TenantLinks implements AutoCloseable {
 
   /**
    * Links again up to {@code max} stale slots, on {@code workers}: each leaves the graph and, when
-   * its point is there and it has a group, is inserted into its group. A slot still {@code queued}
-   * for the space's indexer is only struck off (the insert reads its group then). Runs under the
-   * indexer's lock. Returns how many slots it looked at.
+   * its point is there and it has a group, is inserted into its group. A slot the space's indexer
+   * has still to insert ({@code queued}) is only struck off (the insert reads its group then). Runs
+   * under the indexer's lock. Returns how many slots it looked at.
    */
   int relink(int max, IntPredicate queued, IntPredicate owned, Workers workers) {
     int[] batch = stale.first(max);

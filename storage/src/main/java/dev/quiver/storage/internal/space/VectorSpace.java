@@ -532,7 +532,9 @@ public final class VectorSpace implements AutoCloseable {
           if (tenants.get(t.field) == t) {
             t.relink(
                 RELINK_BATCH,
-                indexer::isPending,
+                // still to be inserted by the indexer, which reads its tenant then: a slot
+                // queued, or just appended (not yet in the graph, not yet queued)
+                slot -> indexer.isPending(slot) || (hnsw.m() > 0 && !index.contains(slot)),
                 slot -> owners.get(slot) != null,
                 (slots, insert) -> indexer.run(slots, insert, workers));
           }
@@ -661,13 +663,15 @@ public final class VectorSpace implements AutoCloseable {
           removed.set(slot);
         }
       }
-      removed.stream().forEach(this::retire);
+      // a dead slot still queued leaves the queue; one taken out of a graph just now is retired
+      // with the others below, once: retired twice, it would be handed to two points
       indexer.forEachPending(
           slot -> {
-            if (owners.get(slot) == null && indexer.withdraw(slot)) {
+            if (owners.get(slot) == null && indexer.withdraw(slot) && !removed.get(slot)) {
               retire(slot);
             }
           });
+      removed.stream().forEach(this::retire);
       dead.set(countDead());
     } finally {
       vacuuming = false;
