@@ -879,19 +879,21 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
 
   /** Tells each dense space with a vector of {@code s} its tenant in each of {@code fields}. */
   private void assignTenants(Stored s, Set<String> fields) {
-    Value.Struct payload = null;
+    Map<String, Tenants.Tenant> byField = null; // read from the payload once, for every space
     for (var e : s.slots().entrySet()) {
       VectorSpace space = spaces.get(e.getKey());
       if (space == null || space.tenantFields().isEmpty()) {
         continue;
       }
-      if (payload == null) {
-        payload = s.payload();
+      if (byField == null) {
+        Value.Struct payload = s.payload();
+        byField = new HashMap<>();
+        for (String field : fields) {
+          byField.put(field, tenants.of(payload, field));
+        }
       }
-      for (String field : fields) {
-        Tenants.Tenant t = tenants.of(payload, field);
-        space.assignTenant(field, e.getValue(), t.term(), t.several());
-      }
+      int slot = e.getValue();
+      byField.forEach((field, t) -> space.assignTenant(field, slot, t.term(), t.several()));
     }
   }
 
