@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.Security;
 import java.util.concurrent.CountDownLatch;
 import org.apache.logging.log4j.LogManager;
 
@@ -39,10 +40,31 @@ public final class Main {
     }
   }
 
+  /**
+   * The JVM keeps a resolved host name for 30 s by default. A peer that restarts in a container or
+   * a pod comes back at a new address under the same name, and its peers would keep dialling the
+   * old one for up to that long (each attempt at a vanished address waiting out a TCP connect
+   * timeout). Names are kept {@value #DNS_CACHE_SECONDS} s here, failed lookups one, unless the
+   * operator set {@code networkaddress.cache.ttl} (security property) or {@code
+   * sun.net.inetaddr.ttl} (system property). Runs before any host name is looked up.
+   */
+  static void shortDnsCacheUnlessAsked() {
+    if (Security.getProperty("networkaddress.cache.ttl") == null
+        && System.getProperty("sun.net.inetaddr.ttl") == null) {
+      Security.setProperty("networkaddress.cache.ttl", Integer.toString(DNS_CACHE_SECONDS));
+      if (System.getProperty("sun.net.inetaddr.negative.ttl") == null) {
+        Security.setProperty("networkaddress.cache.negative.ttl", "1");
+      }
+    }
+  }
+
+  private static final int DNS_CACHE_SECONDS = 2;
+
   @SuppressForbidden // the command line speaks through the process's own stdout and stderr
   public static void main(String[] args) {
     System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
     leakDetectionOffUnlessAsked();
+    shortDnsCacheUnlessAsked();
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     Cli.Parsed parsed = Cli.parse(args, System.getenv(), out, err);

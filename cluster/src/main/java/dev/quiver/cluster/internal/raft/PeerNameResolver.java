@@ -7,6 +7,9 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.thirdparty.io.grpc.EquivalentAddressGroup;
 import org.apache.ratis.thirdparty.io.grpc.NameResolver;
 import org.apache.ratis.thirdparty.io.grpc.NameResolverProvider;
@@ -18,14 +21,35 @@ import org.apache.ratis.thirdparty.io.grpc.Status;
  * DNS resolver rejects names that are not strict LDH host names, such as the compose service names
  * {@code qdrant_node_1} that Qdrant's deployment files use; the system resolver (Docker's DNS,
  * {@code /etc/hosts}) answers them. Registered once, for the {@code dns} scheme, above gRPC's
- * resolver; it is re-asked on every reconnect, so a restarted container's new address is found.
+ * resolver.
+ *
+ * <p>A peer restarted in a container or a pod comes back under its name at a new address, and a
+ * connection attempt to the vanished old one can hang for a TCP connect timeout (30 s) before gRPC
+ * asks the resolver again. So each channel's name is also looked up every {@value #POLL_SECONDS} s
+ * while the channel lives, and a changed address set is handed to gRPC at once, which drops the
+ * hanging attempt and dials the new address. Thread-safe.
  */
 final class PeerNameResolver extends NameResolverProvider {
+  static final int POLL_SECONDS = 2;
   private static volatile boolean registered;
+
+  /** A host name's addresses (the system resolver in production). */
+  interface Lookup {
+    InetAddress[] addresses(String host) throws UnknownHostException;
+  }
+
+  private final Lookup lookup;
+  private final long pollMillis;
+
+  PeerNameResolver(Lookup lookup, long pollMillis) {
+    this.lookup = lookup;
+    this.pollMillis = pollMillis;
+  }
 
   static synchronized void register() {
     if (!registered) {
-      NameResolverRegistry.getDefaultRegistry().register(new PeerNameResolver());
+      NameResolverRegistry.getDefaultRegistry()
+          .register(new PeerNameResolver(InetAddress::getAllByName, POLL_SECONDS * 1000L));
       registered = true;
     }
   }
@@ -63,21 +87,43 @@ final class PeerNameResolver extends NameResolverProvider {
     } catch (NumberFormatException e) {
       return null;
     }
-    return new Resolver(authority, host, port, args.getOffloadExecutor());
+    return new Resolver(
+        lookup,
+        pollMillis,
+        authority,
+        host,
+        port,
+        args.getOffloadExecutor(),
+        args.getScheduledExecutorService());
   }
 
   private static final class Resolver extends NameResolver {
+    private final Lookup lookup;
+    private final long pollMillis;
     private final String authority;
     private final String host;
     private final int port;
     private final Executor executor;
-    private Listener2 listener;
+    private final ScheduledExecutorService scheduler;
+    private volatile Listener2 listener;
+    private volatile List<InetAddress> last = List.of();
+    private volatile ScheduledFuture<?> poll;
 
-    Resolver(String authority, String host, int port, Executor executor) {
+    Resolver(
+        Lookup lookup,
+        long pollMillis,
+        String authority,
+        String host,
+        int port,
+        Executor executor,
+        ScheduledExecutorService scheduler) {
+      this.lookup = lookup;
+      this.pollMillis = pollMillis;
       this.authority = authority;
       this.host = host;
       this.port = port;
       this.executor = executor == null ? Runnable::run : executor;
+      this.scheduler = scheduler;
     }
 
     @Override
@@ -88,31 +134,51 @@ final class PeerNameResolver extends NameResolverProvider {
     @Override
     public void start(Listener2 listener) {
       this.listener = listener;
-      resolve();
+      resolve(true);
+      if (scheduler != null) {
+        poll =
+            scheduler.scheduleWithFixedDelay(
+                () -> resolve(false), pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+      }
     }
 
     @Override
     public void refresh() {
-      resolve();
+      resolve(true);
     }
 
-    private void resolve() {
+    /** Looks the name up; reports the result when asked to, or when the addresses changed. */
+    private void resolve(boolean always) {
       executor.execute(
           () -> {
+            List<InetAddress> found;
             try {
-              List<EquivalentAddressGroup> groups = new ArrayList<>();
-              for (InetAddress a : InetAddress.getAllByName(host)) {
-                groups.add(new EquivalentAddressGroup(new InetSocketAddress(a, port)));
-              }
-              listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).build());
+              found = List.of(lookup.addresses(host));
             } catch (UnknownHostException e) {
-              listener.onError(
-                  Status.UNAVAILABLE.withDescription("cannot resolve peer host " + host));
+              if (always) {
+                listener.onError(
+                    Status.UNAVAILABLE.withDescription("cannot resolve peer host " + host));
+              }
+              return;
             }
+            if (!always && found.equals(last)) {
+              return;
+            }
+            last = found;
+            List<EquivalentAddressGroup> groups = new ArrayList<>();
+            for (InetAddress a : found) {
+              groups.add(new EquivalentAddressGroup(new InetSocketAddress(a, port)));
+            }
+            listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).build());
           });
     }
 
     @Override
-    public void shutdown() {}
+    public void shutdown() {
+      ScheduledFuture<?> p = poll;
+      if (p != null) {
+        p.cancel(false);
+      }
+    }
   }
 }
