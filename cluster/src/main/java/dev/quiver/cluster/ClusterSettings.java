@@ -26,8 +26,11 @@ import java.util.function.UnaryOperator;
  * @param rpcTimeoutMin lower bound of the Raft election timeout
  * @param rpcTimeoutMax upper bound of the Raft election timeout
  * @param requestTimeout how long a forwarded request or a consensus operation may take
+ * @param metaSnapshotEntries {@code cluster.consensus.compact_wal_entries}: applied metadata
+ *     entries after which each peer snapshots the metadata and compacts its log; 0 never does
  * @param shardSnapshotEntries log entries of a shard after which its replicas take a snapshot and
  *     compact their Raft log
+ * @param logSegmentBytes size of a Raft log segment file; compaction removes whole segments
  * @param peerNames {@code cluster.p2p.peer_names}: host names a peer certificate may name besides
  *     the hosts of the cluster's known peers (for a new peer with a certificate of its own)
  * @param audit where refused P2P calls and membership changes are recorded
@@ -45,7 +48,9 @@ public record ClusterSettings(
     Duration rpcTimeoutMin,
     Duration rpcTimeoutMax,
     Duration requestTimeout,
+    long metaSnapshotEntries,
     long shardSnapshotEntries,
+    long logSegmentBytes,
     List<String> peerNames,
     AuditLog audit,
     UnaryOperator<byte[]> auditReader) {

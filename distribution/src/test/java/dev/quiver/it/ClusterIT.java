@@ -97,10 +97,14 @@ class ClusterIT {
         KEY,
         "QDRANT__AUDIT__ENABLED",
         "true",
-        // small, so that shard logs are compacted while a node is down and it must catch up
-        // from a snapshot
+        // small, so that shard and metadata logs are compacted while a node is down and it must
+        // catch up from a snapshot (segments are what compaction removes: small ones too)
         "QDRANT__CLUSTER__CONSENSUS__COMPACT_SHARD_LOG_ENTRIES",
-        "20");
+        "20",
+        "QDRANT__CLUSTER__CONSENSUS__COMPACT_WAL_ENTRIES",
+        "10",
+        "QDRANT__CLUSTER__CONSENSUS__LOG_SEGMENT_KB",
+        "4");
   }
 
   @AfterAll
@@ -554,6 +558,103 @@ class ClusterIT {
             assertThat(ids).as("node %d equals node 0", i).isEqualTo(reference);
           }
         });
+  }
+
+  /**
+   * A peer down while the metadata changed many times (the metadata log compacted meanwhile, so the
+   * leader no longer has the entries it missed) is sent the metadata snapshot: it drops the
+   * collection dropped while it was away, holds its replica of the one created meanwhile (filled by
+   * that shard's group), and knows the payload index, the alias and the metadata keys set.
+   */
+  @Test
+  @Order(4)
+  void aPeerThatMissedCompactedMetadataCatchesUpFromTheSnapshot() throws Exception {
+    int up = leaderIndex();
+    int down = (up + 1) % NODES;
+    String collection =
+        "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":1,"
+            + "\"replication_factor\":3}";
+    assertThat(rest(up).send("PUT", "/collections/gone", collection).status()).isEqualTo(200);
+    awaitOnEveryNode("gone");
+    nodes.get(down).kill();
+
+    assertThat(rest(up).send("PUT", "/collections/arrived", collection).status()).isEqualTo(200);
+    StringBuilder points = new StringBuilder("{\"points\":[");
+    for (int i = 1; i <= 20; i++) {
+      points
+          .append(i == 1 ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[1,0,0,")
+          .append(i)
+          .append("],\"payload\":{\"city\":\"c")
+          .append(i % 3)
+          .append("\"}}");
+    }
+    var upsert =
+        rest(up)
+            .send("PUT", "/collections/arrived/points?wait=true", points.append("]}").toString());
+    assertThat(upsert.status()).as(upsert.body()).isEqualTo(200);
+    var index =
+        rest(up)
+            .send(
+                "PUT",
+                "/collections/arrived/index?wait=true",
+                "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}");
+    assertThat(index.status()).as(index.body()).isEqualTo(200);
+    var alias =
+        rest(up)
+            .send(
+                "POST",
+                "/collections/aliases",
+                "{\"actions\":[{\"create_alias\":{\"collection_name\":\"arrived\","
+                    + "\"alias_name\":\"latest\"}}]}");
+    assertThat(alias.status()).as(alias.body()).isEqualTo(200);
+    assertThat(rest(up).send("DELETE", "/collections/gone", null).status()).isEqualTo(200);
+    // well past compact_wal_entries (10), and over several 4 KiB log segments, so that the
+    // leader's log no longer holds what the stopped peer misses
+    String padding = "\"" + "x".repeat(300) + "\"";
+    for (int i = 0; i < 60; i++) {
+      var put =
+          rest(up)
+              .send(
+                  "PUT",
+                  "/cluster/metadata/keys/missed" + i + "?wait=true",
+                  i == 59 ? "59" : padding);
+      assertThat(put.status()).as(put.body()).isEqualTo(200);
+    }
+
+    nodes.get(down).args().start();
+    eventually(
+        60,
+        () -> {
+          assertThat(rest(down).send("GET", "/collections/gone", null).status()).isEqualTo(404);
+          var info = rest(down).send("GET", "/collections/arrived", null);
+          assertThat(info.status()).isEqualTo(200);
+          assertThat(info.result().path("payload_schema").has("city")).isTrue();
+          // through the alias, from this node's own replica
+          var count =
+              rest(down).send("POST", "/collections/latest/points/count", "{\"exact\":true}");
+          assertThat(count.status()).as(count.body()).isEqualTo(200);
+          assertThat(count.result().path("count").asInt()).isEqualTo(20);
+          assertThat(
+                  rest(down).send("GET", "/cluster/metadata/keys/missed59", null).result().asInt())
+              .isEqualTo(59);
+        });
+    assertThat(nodes.get(down).log()).contains("caught up from the leader's metadata snapshot");
+    // and every peer compacted its metadata log
+    for (int i = 0; i < NODES; i++) {
+      assertThat(nodes.get(i).log()).contains("metadata snapshot at log index");
+    }
+    for (int i = 0; i < 60; i++) {
+      rest(up).send("DELETE", "/cluster/metadata/keys/missed" + i + "?wait=true", null);
+    }
+    rest(up)
+        .send(
+            "POST",
+            "/collections/aliases",
+            "{\"actions\":[{\"delete_alias\":{\"alias_name\":\"latest\"}}]}");
+    assertThat(rest(up).send("DELETE", "/collections/arrived", null).status()).isEqualTo(200);
   }
 
   /**

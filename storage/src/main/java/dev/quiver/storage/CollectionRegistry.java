@@ -18,6 +18,15 @@ public interface CollectionRegistry extends AutoCloseable {
    */
   boolean apply(CollectionMetaOp op, long index);
 
+  /**
+   * Applies {@code ops} in order, all as log entry {@code index} (a state brought to a snapshot's
+   * in one step). An operation that fails stops the rest; the index is then not recorded, so the
+   * whole list can be tried again.
+   *
+   * @return true if applied, false if skipped as already applied
+   */
+  boolean applyAll(List<CollectionMetaOp> ops, long index);
+
   /** Highest meta log index applied (0 for none). */
   long lastAppliedIndex();
 

@@ -16,7 +16,7 @@ public record ClusterSection(
     grpcTimeoutMs = grpcTimeoutMs == null ? 60_000 : grpcTimeoutMs;
     connectionTimeoutMs = connectionTimeoutMs == null ? 2000 : connectionTimeoutMs;
     p2p = p2p == null ? new P2p(null, null, null, null) : p2p;
-    consensus = consensus == null ? new Consensus(null, null, null, null) : consensus;
+    consensus = consensus == null ? new Consensus(null, null, null, null, null) : consensus;
   }
 
   /** {@code cluster.p2p}. */
@@ -35,12 +35,19 @@ public record ClusterSection(
       Integer tickPeriodMs,
       Integer bootstrapTimeoutSec,
       Integer compactWalEntries,
-      Integer compactShardLogEntries) {
+      Integer compactShardLogEntries,
+      Integer logSegmentKb) {
     public Consensus {
       tickPeriodMs = tickPeriodMs == null ? 100 : tickPeriodMs;
       bootstrapTimeoutSec = bootstrapTimeoutSec == null ? 15 : bootstrapTimeoutSec;
       compactWalEntries = compactWalEntries == null ? 128 : compactWalEntries;
       compactShardLogEntries = compactShardLogEntries == null ? 10_000 : compactShardLogEntries;
+      logSegmentKb = logSegmentKb == null ? 8192 : logSegmentKb;
+      if (compactWalEntries < 0 || compactShardLogEntries < 1 || logSegmentKb < 4) {
+        throw new IllegalArgumentException(
+            "compact_wal_entries must be 0 or more, compact_shard_log_entries 1 or more and"
+                + " log_segment_kb 4 or more");
+      }
     }
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
@@ -52,6 +53,11 @@ final class GroupBindings {
   /** The shard of {@code gid}, or null. */
   Binding get(RaftGroupId gid) {
     return bindings.get(gid);
+  }
+
+  /** Every bound group. */
+  Set<RaftGroupId> groups() {
+    return Set.copyOf(bindings.keySet());
   }
 
   boolean contains(RaftGroupId gid) {

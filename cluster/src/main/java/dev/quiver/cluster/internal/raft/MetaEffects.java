@@ -7,9 +7,12 @@ import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.QuotaConfig;
 import dev.quiver.storage.ShardKey;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -147,6 +150,120 @@ final class MetaEffects implements MetaStateMachine.Effects {
       groups.stopLocal(p, shard);
       registry.apply(new CollectionMetaOp.DropShard(p.name(), shard), index);
     }
+  }
+
+  @Override
+  public long storedIndex() {
+    return registry.lastAppliedIndex();
+  }
+
+  @Override
+  public MetaSnapshot.Registry storedState() {
+    var indexes = new TreeMap<String, SortedMap<String, PayloadIndexSpec>>();
+    for (String name : registry.list()) {
+      registry
+          .get(name)
+          .map(c -> c.payloadIndexes())
+          .filter(fields -> !fields.isEmpty())
+          .ifPresent(fields -> indexes.put(name, fields));
+    }
+    return new MetaSnapshot.Registry(registry.aliases(), registry.quotas().orElse(null), indexes);
+  }
+
+  /**
+   * The storage is brought to the snapshot by the difference between the two, applied as one step
+   * at the snapshot's index: collections the snapshot lacks are dropped, its new ones created, and
+   * for the rest the configuration, payload indexes and local shards are set to its own. A local
+   * shard is kept only when this node still runs its group (same replica, same incarnation of the
+   * collection); otherwise it is dropped and made again, empty, for its new group's leader to fill.
+   * Aliases are removed first and set last, so that they name what exists.
+   */
+  @Override
+  public void installed(MetaSnapshot snapshot, boolean placeGroups) {
+    if (snapshot.index() <= registry.lastAppliedIndex()) {
+      return;
+    }
+    long me = self.getAsLong();
+    Collection<MetaStateMachine.Placement> placements = snapshot.collections().values();
+    if (placeGroups) {
+      groups.stopOthers(placements, me);
+    }
+    List<CollectionMetaOp> ops = new ArrayList<>();
+    SortedMap<String, String> aliases = registry.aliases();
+    boolean aliasesChange = !aliases.equals(snapshot.aliases());
+    if (aliasesChange && !aliases.isEmpty()) {
+      ops.add(
+          new CollectionMetaOp.ChangeAliases(
+              aliases.keySet().stream().<AliasAction>map(AliasAction.Delete::new).toList()));
+    }
+    for (String name : registry.list()) {
+      if (!snapshot.collections().containsKey(name)) {
+        ops.add(new CollectionMetaOp.Drop(name));
+      }
+    }
+    for (MetaStateMachine.Placement p : placements) {
+      SortedMap<String, PayloadIndexSpec> fields =
+          snapshot.payloadIndexes().getOrDefault(p.name(), new TreeMap<>());
+      var existing = registry.get(p.name());
+      if (existing.isEmpty()) {
+        Set<Integer> local = new TreeSet<>();
+        for (int s = 0; s < p.shardCount(); s++) {
+          if (p.replicas().get(s).contains(me)) {
+            local.add(s);
+          }
+        }
+        ops.add(new CollectionMetaOp.Create(p.name(), p.config(), local));
+        fields.forEach(
+            (field, spec) -> ops.add(new CollectionMetaOp.SetPayloadIndex(p.name(), field, spec)));
+        continue;
+      }
+      var c = existing.get();
+      if (!c.config().equals(p.config())) {
+        ops.add(new CollectionMetaOp.UpdateConfig(p.name(), p.config()));
+      }
+      Set<Integer> held = c.shardIds();
+      for (int s : held) {
+        boolean mine = s < p.shardCount() && p.replicas().get(s).contains(me);
+        if (!mine || !groups.runs(p, s)) {
+          ops.add(new CollectionMetaOp.DropShard(p.name(), s));
+        }
+      }
+      for (int s = 0; s < p.shardCount(); s++) {
+        if (p.replicas().get(s).contains(me) && !(held.contains(s) && groups.runs(p, s))) {
+          ops.add(new CollectionMetaOp.AddShard(p.name(), s, p.keys().get(s)));
+        }
+      }
+      SortedMap<String, PayloadIndexSpec> have = c.payloadIndexes();
+      have.keySet().stream()
+          .filter(field -> !fields.containsKey(field))
+          .forEach(field -> ops.add(new CollectionMetaOp.SetPayloadIndex(p.name(), field, null)));
+      fields.forEach(
+          (field, spec) -> {
+            if (!spec.equals(have.get(field))) {
+              ops.add(new CollectionMetaOp.SetPayloadIndex(p.name(), field, spec));
+            }
+          });
+    }
+    if (aliasesChange && !snapshot.aliases().isEmpty()) {
+      ops.add(
+          new CollectionMetaOp.ChangeAliases(
+              snapshot.aliases().entrySet().stream()
+                  .<AliasAction>map(a -> new AliasAction.Create(a.getKey(), a.getValue()))
+                  .toList()));
+    }
+    QuotaConfig quotas = snapshot.quotas();
+    if (quotas != null && !quotas.equals(registry.quotas().orElse(null))) {
+      ops.add(new CollectionMetaOp.SetQuotas(quotas));
+    }
+    registry.applyAll(ops, snapshot.index());
+    if (placeGroups) {
+      groups.startMissing(placements, me);
+    }
+  }
+
+  @Override
+  public void placeGroups(Collection<MetaStateMachine.Placement> placements) {
+    groups.place(placements, self.getAsLong());
   }
 
   @Override

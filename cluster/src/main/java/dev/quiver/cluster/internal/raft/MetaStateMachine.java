@@ -10,8 +10,11 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
+import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +30,11 @@ import org.apache.logging.log4j.Logger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
@@ -36,8 +42,14 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * collection with its shard placement. Applying an entry updates that state and then calls the
  * node's {@link Effects} (create or drop local shards and their Raft groups), which skip entries
  * the node's storage already holds, so replaying the log on restart repeats nothing.
+ *
+ * <p>Every {@code compact_wal_entries} applied entries the whole state is written as a {@link
+ * MetaSnapshot} and Ratis compacts the log up to it, so a restart loads the snapshot and replays
+ * only what followed. A peer behind the compacted part (down for long, or joining) is sent the
+ * snapshot: it takes the snapshot's state and brings its storage and shard groups to it ({@link
+ * Effects#installed}, {@link Effects#placeGroups}).
  */
-final class MetaStateMachine extends BaseStateMachine {
+final class MetaStateMachine extends SnapshottingStateMachine {
   private static final Logger LOG = LogManager.getLogger(MetaStateMachine.class);
 
   /** What applying an entry does on this node besides updating the shared state. */
@@ -75,6 +87,26 @@ final class MetaStateMachine extends BaseStateMachine {
 
     /** What this node reports about its own quota usage when a peer asks. */
     ResourceQuota.PeerUsage quotaUsage();
+
+    /** The index of the last entry this node's storage applied (0 for none). */
+    long storedIndex();
+
+    /** What this node's storage holds that a snapshot carries (as of {@link #storedIndex()}). */
+    MetaSnapshot.Registry storedState();
+
+    /**
+     * Brings this node's storage to {@code snapshot} (collections, local shards, configurations,
+     * payload indexes, aliases, quotas) in one step at its index; safe to repeat. With {@code
+     * placeGroups} (the server runs) the shard groups are placed too: those the snapshot does not
+     * give this node are stopped before the storage changes, the missing ones started after.
+     */
+    void installed(MetaSnapshot snapshot, boolean placeGroups);
+
+    /**
+     * Runs exactly the local shard groups that {@code placements} give this node: starts the
+     * missing ones, stops (and deletes) those of shards it no longer holds.
+     */
+    void placeGroups(Collection<Placement> placements);
   }
 
   /**
@@ -163,8 +195,125 @@ final class MetaStateMachine extends BaseStateMachine {
   private final Effects effects;
   private final Object appliedMonitor = new Object();
 
+  /** Placements whose shard groups are to be placed before the next entry (apply thread only). */
+  private Collection<Placement> groupsToPlace;
+
+  /** A state machine that never takes a snapshot (its log is kept and replayed in full). */
   MetaStateMachine(Effects effects) {
+    this(effects, 0);
+  }
+
+  /**
+   * @param snapshotEvery applied entries between snapshots; 0 for none
+   */
+  MetaStateMachine(Effects effects, long snapshotEvery) {
+    super(snapshotEvery);
     this.effects = effects;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
+      throws IOException {
+    super.initialize(server, groupId, storage);
+    var latest = snapshots.loadLatestSnapshot();
+    if (latest == null) {
+      return;
+    }
+    MetaSnapshot snapshot = load(latest);
+    if (effects.storedIndex() < snapshot.index()) {
+      // the storage stopped short of the snapshot (an install cut off, or the last entries before
+      // it changed only the shared state): finish it; the groups are placed once the server runs
+      effects.installed(snapshot, false);
+      groupsToPlace = snapshot.collections().values();
+    }
+  }
+
+  /** Takes the snapshot's state and position. */
+  private MetaSnapshot load(SnapshotInfo info) {
+    MetaSnapshot snapshot = MetaSnapshot.read(info.getFiles().getFirst().getPath());
+    if (snapshot.index() != info.getIndex()) {
+      throw new StorageException.Corrupted(
+          info.getFiles().getFirst().getPath(),
+          "holds index " + snapshot.index() + ", named for " + info.getIndex());
+    }
+    // replaced key by key, so that a concurrent reader never sees an empty map
+    replace(peers, snapshot.peers());
+    replace(collections, snapshot.collections());
+    replace(clusterMetadata, snapshot.clusterMetadata());
+    updateLastAppliedTermIndex(info.getTerm(), info.getIndex());
+    return snapshot;
+  }
+
+  private static <K, V> void replace(Map<K, V> target, Map<K, V> source) {
+    target.putAll(source);
+    target.keySet().retainAll(source.keySet());
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex at = snapshotDue();
+    // while a restart replays entries the storage already holds, its state is ahead of this one's
+    if (at == null || effects.storedIndex() > at.getIndex()) {
+      return latestSnapshotIndex();
+    }
+    long started = System.nanoTime();
+    MetaSnapshot.Registry stored = effects.storedState();
+    var snapshot =
+        new MetaSnapshot(
+            at.getTerm(),
+            at.getIndex(),
+            new TreeMap<>(peers),
+            new TreeMap<>(collections),
+            clusterMetadata,
+            stored.aliases(),
+            stored.quotas(),
+            stored.payloadIndexes());
+    File file = snapshotFile(at);
+    snapshot.write(file.toPath());
+    keepSnapshot(file, at);
+    LOG.info(
+        "metadata snapshot at log index {} ({} collections, {} bytes, {} ms)",
+        at.getIndex(),
+        collections.size(),
+        file.length(),
+        (System.nanoTime() - started) / 1_000_000);
+    return at.getIndex();
+  }
+
+  /** Called after Ratis installed the leader's snapshot: this peer takes its state. */
+  @Override
+  public void reinitialize() throws IOException {
+    var latest = snapshots.loadLatestSnapshot();
+    resume();
+    if (latest == null) {
+      return;
+    }
+    MetaSnapshot snapshot = load(latest);
+    effects.installed(snapshot, true);
+    LOG.info(
+        "caught up from the leader's metadata snapshot at log index {} ({} collections; leader at"
+            + " {})",
+        snapshot.index(),
+        snapshot.collections().size(),
+        leaderAddress());
+    synchronized (appliedMonitor) {
+      appliedMonitor.notifyAll();
+    }
+  }
+
+  /** Places the shard groups a restart left to place, before anything else changes them. */
+  private void placePendingGroups() {
+    if (groupsToPlace != null) {
+      var placements = groupsToPlace;
+      groupsToPlace = null;
+      effects.placeGroups(placements);
+    }
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    placePendingGroups();
+    super.notifyTermIndexUpdated(term, index);
   }
 
   Map<Long, String> peers() {
@@ -186,6 +335,7 @@ final class MetaStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    placePendingGroups();
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
     byte[] reply;

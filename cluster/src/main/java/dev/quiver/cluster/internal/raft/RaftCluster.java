@@ -113,7 +113,8 @@ public final class RaftCluster implements AutoCloseable {
     this.meta =
         new MetaStateMachine(
             new MetaEffects(
-                registry, groups, audit, () -> identity.peerId(), quota, settings.auditReader()));
+                registry, groups, audit, () -> identity.peerId(), quota, settings.auditReader()),
+            settings.metaSnapshotEntries());
     this.metaLog = new MetaLog(meta, settings.requestTimeout());
     this.connectionLog =
         new P2pConnectionLog(
@@ -416,7 +417,8 @@ public final class RaftCluster implements AutoCloseable {
     if (b == null) {
       throw new IllegalStateException("unknown Raft group " + groupId);
     }
-    return new ShardStateMachine(registry, b.collection(), b.shard(), audit);
+    return new ShardStateMachine(
+        registry, b.collection(), b.shard(), audit, settings.shardSnapshotEntries());
   }
 
   @Override

@@ -8,11 +8,19 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /** The Ratis settings of a node's server and clients, from the cluster section of the config. */
 final class RatisProperties {
   private RatisProperties() {}
+
+  /** The entries after which Ratis asks a group's state machine for a snapshot; 0 for never. */
+  static long snapshotThreshold(ClusterSettings s) {
+    long meta = s.metaSnapshotEntries();
+    long shard = Math.max(1, s.shardSnapshotEntries());
+    return meta > 0 ? Math.min(meta, shard) : shard;
+  }
 
   static RaftProperties of(ClusterSettings s, Path raftDir) {
     var p = new RaftProperties();
@@ -31,13 +39,19 @@ final class RatisProperties {
         p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
     // consistency=majority|all reads go through the leader's read index
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    // shard groups snapshot (and purge their logs) every so many entries; the metadata state
-    // machine declines snapshots, its small log is kept and replayed in full
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, Math.max(1, s.shardSnapshotEntries()));
-    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setPurgeGap(
-        p, (int) Math.max(1, Math.min(1024, s.shardSnapshotEntries())));
+    // every group is asked for a snapshot once the smaller of the two thresholds is reached; each
+    // state machine declines until its own is (the metadata's compact_wal_entries, a shard's
+    // compact_shard_log_entries), then Ratis purges the log up to the snapshot
+    long threshold = snapshotThreshold(s);
+    if (threshold > 0) {
+      RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+      RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, threshold);
+      RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+      RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, threshold));
+    }
+    // segments are what a purge removes; the default (8 MiB) holds tens of thousands of metadata
+    // entries and a few of a shard's 1 MiB batches
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.logSegmentBytes()));
     return p;
   }
 }

@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal.raft;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,8 +100,13 @@ final class ShardGroups implements AutoCloseable {
 
   /** Stops the local group of {@code shard} if this node runs it. */
   void stopLocal(MetaStateMachine.Placement p, int shard) {
-    RaftGroupId gid = p.groupId(shard);
-    if (!bindings.contains(gid)) {
+    stopLocal(p.groupId(shard));
+  }
+
+  /** Stops a local group (deleting its log) if this node runs it. */
+  private void stopLocal(RaftGroupId gid) {
+    GroupBindings.Binding b = bindings.get(gid);
+    if (b == null) {
       return;
     }
     try {
@@ -109,9 +115,64 @@ final class ShardGroups implements AutoCloseable {
               selfClientId, server.getId(), callIds.incrementAndGet(), gid, true, false));
     } catch (IOException e) {
       // a replica removed from its group's configuration has already shut its division down
-      LOG.debug("stopping the group of {}/{}: {}", p.name(), shard, e.toString());
+      LOG.debug("stopping the group of {}/{}: {}", b.collection(), b.shard(), e.toString());
     }
     bindings.unbind(gid);
+  }
+
+  /**
+   * Runs exactly the local groups of {@code placements}' shards that list {@code self}: {@link
+   * #stopOthers} then {@link #startMissing}.
+   */
+  void place(Collection<MetaStateMachine.Placement> placements, long self) {
+    stopOthers(placements, self);
+    startMissing(placements, self);
+  }
+
+  /**
+   * Stops (deleting their logs) the local groups that none of {@code placements} gives {@code
+   * self}.
+   */
+  void stopOthers(Collection<MetaStateMachine.Placement> placements, long self) {
+    Map<RaftGroupId, Integer> wanted = wanted(placements, self);
+    for (RaftGroupId gid : bindings.groups()) {
+      if (!wanted.containsKey(gid)) {
+        forgetChannel(gid);
+        stopLocal(gid);
+      }
+    }
+  }
+
+  /**
+   * Starts, with the placement's members, each group {@code placements} give {@code self} that this
+   * node does not run; its leader then brings it up to date.
+   */
+  void startMissing(Collection<MetaStateMachine.Placement> placements, long self) {
+    for (MetaStateMachine.Placement p : placements) {
+      for (int s = 0; s < p.shardCount(); s++) {
+        if (p.replicas().get(s).contains(self) && !bindings.contains(p.groupId(s))) {
+          start(p, s);
+        }
+      }
+    }
+  }
+
+  /** Whether this node runs the group of {@code p}'s {@code shard}. */
+  boolean runs(MetaStateMachine.Placement p, int shard) {
+    return bindings.contains(p.groupId(shard));
+  }
+
+  private static Map<RaftGroupId, Integer> wanted(
+      Collection<MetaStateMachine.Placement> placements, long self) {
+    Map<RaftGroupId, Integer> wanted = new HashMap<>();
+    for (MetaStateMachine.Placement p : placements) {
+      for (int s = 0; s < p.shardCount(); s++) {
+        if (p.replicas().get(s).contains(self)) {
+          wanted.put(p.groupId(s), s);
+        }
+      }
+    }
+    return wanted;
   }
 
   /** Closes the channel to a group whose members changed; the next call makes a new one. */

@@ -23,18 +23,10 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.statemachine.SnapshotInfo;
-import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
-import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
-import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.LifeCycle;
-import org.apache.ratis.util.MD5FileUtil;
 
 /**
  * One shard replica's state machine. A log entry is a batch of update operations; operation j of
@@ -42,12 +34,12 @@ import org.apache.ratis.util.MD5FileUtil;
  * log over a shard that already holds a prefix of it skips that prefix. Queries run forwarded reads
  * on the local replica.
  *
- * <p>Snapshots: every {@code shard_snapshot_entries} entries Ratis asks for one; it is an archive
- * of the local shard as of the last applied entry (which also checkpoints the shard, the durable
- * state when the shard keeps no WAL). Ratis then purges the log up to it and ships the archive to a
+ * <p>Snapshots: every {@code compact_shard_log_entries} entries one is taken; it is an archive of
+ * the local shard as of the last applied entry (which also checkpoints the shard, the durable state
+ * when the shard keeps no WAL). Ratis then purges the log up to it and ships the archive to a
  * replica that is too far behind for the log; that replica replaces its shard with it.
  */
-final class ShardStateMachine extends BaseStateMachine {
+final class ShardStateMachine extends SnapshottingStateMachine {
   private static final Logger LOG = LogManager.getLogger(ShardStateMachine.class);
 
   /** Operations per log entry are below this; the batcher never builds larger entries. */
@@ -58,9 +50,16 @@ final class ShardStateMachine extends BaseStateMachine {
   private final int shard;
   private final ClusterAudit audit;
 
-  private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
-
-  ShardStateMachine(CollectionRegistry registry, String collection, int shard, ClusterAudit audit) {
+  /**
+   * @param snapshotEvery applied entries between snapshots of the shard
+   */
+  ShardStateMachine(
+      CollectionRegistry registry,
+      String collection,
+      int shard,
+      ClusterAudit audit,
+      long snapshotEvery) {
+    super(snapshotEvery);
     this.registry = registry;
     this.collection = collection;
     this.shard = shard;
@@ -71,13 +70,6 @@ final class ShardStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
       throws IOException {
     super.initialize(server, groupId, storage);
-    var life = getLifeCycle();
-    if (life.getCurrentState() == LifeCycle.State.NEW) {
-      // Ratis pauses a RUNNING state machine before it installs a snapshot into it
-      life.transition(LifeCycle.State.STARTING);
-      life.transition(LifeCycle.State.RUNNING);
-    }
-    snapshots.init(storage);
     var latest = snapshots.loadLatestSnapshot();
     if (latest != null) {
       // the shard's own files are at least as new as its latest snapshot (taken with a checkpoint)
@@ -86,41 +78,18 @@ final class ShardStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public StateMachineStorage getStateMachineStorage() {
-    return snapshots;
-  }
-
-  @Override
-  public SnapshotInfo getLatestSnapshot() {
-    return snapshots.getLatestSnapshot();
-  }
-
-  @Override
   public long takeSnapshot() throws IOException {
-    var applied = getLastAppliedTermIndex();
-    if (applied == null || applied.getIndex() <= 0) {
-      return -1;
+    TermIndex applied = snapshotDue();
+    if (applied == null) {
+      return latestSnapshotIndex();
     }
-    var latest = snapshots.getLatestSnapshot();
-    if (latest != null && latest.getIndex() >= applied.getIndex()) {
-      return latest.getIndex();
-    }
-    File file = snapshots.getSnapshotFile(applied.getTerm(), applied.getIndex());
+    File file = snapshotFile(applied);
     File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
     try (var out = new BufferedOutputStream(Files.newOutputStream(tmp.toPath()), 1 << 16)) {
       registry.require(collection).snapshotShard(shard, out);
     }
     Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
-    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-    snapshots.updateLatestSnapshot(
-        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), applied));
-    snapshots.cleanupOldSnapshots(
-        new SnapshotRetentionPolicy() {
-          @Override
-          public int getNumSnapshotsRetained() {
-            return 1;
-          }
-        });
+    keepSnapshot(file, applied);
     LOG.info(
         "{}/{}: snapshot at log index {} ({} bytes)",
         collection,
@@ -130,25 +99,11 @@ final class ShardStateMachine extends BaseStateMachine {
     return applied.getIndex();
   }
 
-  /** Ratis pauses the state machine before it installs a snapshot from the leader. */
-  @Override
-  public void pause() {
-    var life = getLifeCycle();
-    if (life.getCurrentState() == LifeCycle.State.RUNNING) {
-      life.transition(LifeCycle.State.PAUSING);
-      life.transition(LifeCycle.State.PAUSED);
-    }
-  }
-
   /** Called after Ratis installed a snapshot from the leader: the shard becomes that archive. */
   @Override
   public void reinitialize() throws IOException {
     var latest = snapshots.loadLatestSnapshot();
-    var life = getLifeCycle();
-    if (life.getCurrentState() == LifeCycle.State.PAUSED) {
-      life.transition(LifeCycle.State.STARTING);
-      life.transition(LifeCycle.State.RUNNING);
-    }
+    resume();
     if (latest == null) {
       return;
     }
@@ -166,18 +121,6 @@ final class ShardStateMachine extends BaseStateMachine {
         "/collections/" + collection + "/shards/" + shard + "/snapshot@" + latest.getIndex(),
         collection,
         leader);
-  }
-
-  /** The P2P address of the group's leader, which sent the snapshot; null when unknown. */
-  private String leaderAddress() {
-    try {
-      var division = getServer().getNow(null).getDivision(getGroupId());
-      var leader = division.getInfo().getLeaderId();
-      var peer = leader == null ? null : division.getRaftConf().getPeer(leader);
-      return peer == null ? null : peer.getAddress();
-    } catch (IOException | RuntimeException unknown) {
-      return null;
-    }
   }
 
   @Override

@@ -133,14 +133,7 @@ final class Wire {
               out.writeByte(11);
               ShardCodec.writeString(out, x.collection());
               ShardCodec.writeString(out, x.field());
-              out.writeBoolean(x.spec() != null);
-              if (x.spec() != null) {
-                ShardCodec.writeString(out, x.spec().dataType());
-                out.writeBoolean(x.spec().params() != null);
-                if (x.spec().params() != null) {
-                  ShardCodec.writeValue(out, x.spec().params());
-                }
-              }
+              writeSpec(out, x.spec());
             }
             case ChangeAliases a -> {
               out.writeByte(10);
@@ -166,10 +159,7 @@ final class Wire {
             }
             case SetQuotas q -> {
               out.writeByte(12);
-              out.writeBoolean(q.config().enabled());
-              writePercent(out, q.config().maxResidentMemoryPercent());
-              writePercent(out, q.config().maxDiskUsagePercent());
-              writePercent(out, q.config().releaseMarginPercent());
+              writeQuotas(out, q.config());
             }
             case SetClusterMetadata m -> {
               out.writeByte(13);
@@ -211,23 +201,7 @@ final class Wire {
             case 11 -> {
               String collection = ShardCodec.readString(in);
               String field = ShardCodec.readString(in);
-              PayloadIndexSpec spec = null;
-              if (in.readBoolean()) {
-                String type = ShardCodec.readString(in);
-                Value.Struct params = null;
-                if (in.readBoolean()) {
-                  if (!(ShardCodec.readValue(in) instanceof Value.Struct st)) {
-                    throw new ShardCodec.Malformed("payload index params");
-                  }
-                  params = st;
-                }
-                try {
-                  spec = new PayloadIndexSpec(type, params);
-                } catch (IllegalArgumentException e) {
-                  throw new ShardCodec.Malformed(e.getMessage());
-                }
-              }
-              yield new SetPayloadIndex(collection, field, spec);
+              yield new SetPayloadIndex(collection, field, readSpec(in));
             }
             case 10 -> {
               int n = ShardCodec.count(in);
@@ -252,20 +226,60 @@ final class Wire {
               String key = ShardCodec.readString(in);
               yield new SetClusterMetadata(key, in.readBoolean() ? ShardCodec.readValue(in) : null);
             }
-            case 12 -> {
-              boolean enabled = in.readBoolean();
-              Integer memory = readPercent(in);
-              Integer disk = readPercent(in);
-              Integer margin = readPercent(in);
-              String problem = QuotaConfig.problem(memory, disk, margin);
-              if (problem != null) {
-                throw new ShardCodec.Malformed(problem);
-              }
-              yield new SetQuotas(new QuotaConfig(enabled, memory, disk, margin));
-            }
+            case 12 -> new SetQuotas(readQuotas(in));
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
+  }
+
+  /** A payload index's spec, or null (the index removed). */
+  static void writeSpec(DataOutputStream out, PayloadIndexSpec spec) throws IOException {
+    out.writeBoolean(spec != null);
+    if (spec != null) {
+      ShardCodec.writeString(out, spec.dataType());
+      out.writeBoolean(spec.params() != null);
+      if (spec.params() != null) {
+        ShardCodec.writeValue(out, spec.params());
+      }
+    }
+  }
+
+  static PayloadIndexSpec readSpec(DataInputStream in) throws IOException {
+    if (!in.readBoolean()) {
+      return null;
+    }
+    String type = ShardCodec.readString(in);
+    Value.Struct params = null;
+    if (in.readBoolean()) {
+      if (!(ShardCodec.readValue(in) instanceof Value.Struct st)) {
+        throw new ShardCodec.Malformed("payload index params");
+      }
+      params = st;
+    }
+    try {
+      return new PayloadIndexSpec(type, params);
+    } catch (IllegalArgumentException e) {
+      throw new ShardCodec.Malformed(e.getMessage());
+    }
+  }
+
+  static void writeQuotas(DataOutputStream out, QuotaConfig q) throws IOException {
+    out.writeBoolean(q.enabled());
+    writePercent(out, q.maxResidentMemoryPercent());
+    writePercent(out, q.maxDiskUsagePercent());
+    writePercent(out, q.releaseMarginPercent());
+  }
+
+  static QuotaConfig readQuotas(DataInputStream in) throws IOException {
+    boolean enabled = in.readBoolean();
+    Integer memory = readPercent(in);
+    Integer disk = readPercent(in);
+    Integer margin = readPercent(in);
+    String problem = QuotaConfig.problem(memory, disk, margin);
+    if (problem != null) {
+      throw new ShardCodec.Malformed(problem);
+    }
+    return new QuotaConfig(enabled, memory, disk, margin);
   }
 
   /** A percentage, or null, in one signed byte (-1 for null). */
@@ -278,8 +292,7 @@ final class Wire {
     return v < 0 ? null : v;
   }
 
-  private static void writeReplicas(DataOutputStream out, List<List<Long>> replicas)
-      throws IOException {
+  static void writeReplicas(DataOutputStream out, List<List<Long>> replicas) throws IOException {
     out.writeInt(replicas.size());
     for (List<Long> peers : replicas) {
       out.writeInt(peers.size());
@@ -289,7 +302,7 @@ final class Wire {
     }
   }
 
-  private static List<List<Long>> readReplicas(DataInputStream in) throws IOException {
+  static List<List<Long>> readReplicas(DataInputStream in) throws IOException {
     int shards = ShardCodec.count(in);
     List<List<Long>> replicas = new ArrayList<>(shards);
     for (int s = 0; s < shards; s++) {

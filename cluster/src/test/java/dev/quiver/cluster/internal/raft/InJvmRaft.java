@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
@@ -47,6 +48,12 @@ final class InJvmRaft implements AutoCloseable {
    * their logs, as a restarted node does.
    */
   InJvmRaft(Path dir, Function<RaftGroupId, StateMachine> machines) throws IOException {
+    this(dir, machines, props -> {});
+  }
+
+  /** As above, with {@code tune} changing the server's Ratis settings (snapshots, segments). */
+  InJvmRaft(Path dir, Function<RaftGroupId, StateMachine> machines, Consumer<RaftProperties> tune)
+      throws IOException {
     Files.createDirectories(dir);
     Path portFile = dir.resolve("port");
     int port;
@@ -63,6 +70,7 @@ final class InJvmRaft implements AutoCloseable {
     // one peer: it elects itself as soon as its election timeout runs out, so keep that short
     RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS));
+    tune.accept(props);
     peer = RaftPeer.newBuilder().setId("p1").setAddress("127.0.0.1:" + port).build();
     server =
         RaftServer.newBuilder()
@@ -78,6 +86,11 @@ final class InJvmRaft implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /** The first index the server's log of {@code id} still holds (above 0 once compacted). */
+  long logStart(RaftGroupId id) throws IOException {
+    return server.getDivision(id).getRaftLog().getStartIndex();
   }
 
   RaftPeer peer() {

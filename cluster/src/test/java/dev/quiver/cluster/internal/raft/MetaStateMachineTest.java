@@ -20,8 +20,10 @@ import dev.quiver.storage.WalConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
@@ -49,8 +51,23 @@ class MetaStateMachineTest {
   private static final class Recording implements MetaStateMachine.Effects {
     final List<String> seen = new ArrayList<>();
 
+    /** The storage's index: the last entry that reached it (as a node's registry keeps it). */
+    private long stored;
+
+    Recording() {
+      this(0);
+    }
+
+    Recording(long stored) {
+      this.stored = stored;
+    }
+
     private synchronized void add(String line) {
       seen.add(line);
+      long index = Long.parseLong(line.split(" ")[0]);
+      if (!line.contains(" peer ")) { // membership reaches no storage
+        stored = Math.max(stored, index);
+      }
     }
 
     synchronized List<String> seen() {
@@ -120,6 +137,28 @@ class MetaStateMachineTest {
     @Override
     public ResourceQuota.PeerUsage quotaUsage() {
       throw new UnsupportedOperationException("no peer asks for quota usage here");
+    }
+
+    @Override
+    public synchronized long storedIndex() {
+      return stored;
+    }
+
+    @Override
+    public MetaSnapshot.Registry storedState() {
+      return new MetaSnapshot.Registry(new TreeMap<>(), null, new TreeMap<>());
+    }
+
+    @Override
+    public void installed(MetaSnapshot snapshot, boolean placeGroups) {
+      add(snapshot.index() + " installed " + snapshot.collections().keySet());
+    }
+
+    @Override
+    public void placeGroups(Collection<MetaStateMachine.Placement> placements) {
+      synchronized (this) {
+        seen.add("groups " + placements.stream().map(MetaStateMachine.Placement::name).toList());
+      }
     }
   }
 
@@ -212,5 +251,113 @@ class MetaStateMachineTest {
           .containsExactly(List.of(1L, 2L), List.of(2L));
       assertThat(replayed.clusterMetadata()).containsEntry("team", new Value.Str("search"));
     }
+  }
+
+  @Test
+  void aSnapshotReplacesTheCompactedLogAndARestartStartsFromIt() throws Exception {
+    Recording first = new Recording();
+    MetaStateMachine meta = new MetaStateMachine(first, 8);
+    long snapshotIndex;
+    long last;
+    List<String> afterSnapshot;
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> meta, InJvmRaftTuning::compactEarly)) {
+      raft.start(GROUP);
+      try (RaftClient client = raft.client(GROUP)) {
+        propose(client, new Wire.PeerJoined(1, "http://127.0.0.1:1"));
+        propose(client, new Wire.CreateCollection("c", config(1), List.of(List.of(1L))));
+        for (int i = 0; i < 40; i++) {
+          propose(client, new Wire.SetClusterMetadata("k" + i, new Value.Int(i)));
+        }
+        propose(client, new Wire.SetClusterMetadata("k0", null));
+        last = propose(client, new Wire.CreateCollection("d", config(1), List.of(List.of(1L))));
+      }
+      assertThat(meta.awaitApplied(last, TIMEOUT.toMillis())).isTrue();
+      var latest = meta.getLatestSnapshot();
+      snapshotIndex = latest.getIndex();
+      assertThat(snapshotIndex).as("a snapshot every 8 entries").isGreaterThan(last - 16);
+      // the log before the snapshot is gone
+      assertThat(raft.logStart(GROUP)).isGreaterThan(1);
+      MetaSnapshot stored = MetaSnapshot.read(latest.getFiles().getFirst().getPath());
+      assertThat(stored.index()).isEqualTo(snapshotIndex);
+      assertThat(stored.peers()).containsEntry(1L, "http://127.0.0.1:1");
+      assertThat(stored.collections()).containsKey("c");
+      assertThat(stored.collections().get("c").createdIndex())
+          .isEqualTo(meta.collection("c").orElseThrow().createdIndex());
+      afterSnapshot =
+          first.seen().stream()
+              .filter(line -> Long.parseLong(line.split(" ")[0]) > snapshotIndex)
+              .toList();
+    }
+
+    // Ratis may take one more snapshot as the server stops
+    long finalSnapshot = meta.getLatestSnapshot().getIndex();
+    assertThat(finalSnapshot).isGreaterThanOrEqualTo(snapshotIndex);
+    List<String> afterFinal =
+        afterSnapshot.stream()
+            .filter(line -> Long.parseLong(line.split(" ")[0]) > finalSnapshot)
+            .toList();
+
+    // a restart with its storage up to date: the snapshot, then only the entries after it
+    Recording second = new Recording(Math.max(last, finalSnapshot));
+    MetaStateMachine restarted = new MetaStateMachine(second, 8);
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> restarted, InJvmRaftTuning::compactEarly)) {
+      assertThat(restarted.awaitApplied(last, TIMEOUT.toMillis())).isTrue();
+      assertThat(restarted.collectionNames()).containsExactly("c", "d");
+      assertThat(restarted.peers()).containsOnlyKeys(1L);
+      assertThat(restarted.clusterMetadata()).hasSize(39).doesNotContainKey("k0");
+      assertThat(restarted.clusterMetadata()).containsEntry("k39", new Value.Int(39));
+      assertThat(second.seen()).containsExactlyElementsOf(afterFinal);
+    }
+
+    // a restart whose storage stopped short of the snapshot: it is brought to the snapshot, and
+    // its shard groups placed, before any later entry
+    Recording behind = new Recording();
+    MetaStateMachine caughtUp = new MetaStateMachine(behind, 8);
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> caughtUp, InJvmRaftTuning::compactEarly)) {
+      assertThat(caughtUp.awaitApplied(last, TIMEOUT.toMillis())).isTrue();
+      // the groups are placed as the next entry (the new leader's first) is applied
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (behind.seen().size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      List<String> seen = behind.seen();
+      // "d" is in the snapshot or among the entries after it
+      String held = finalSnapshot >= last ? "[c, d]" : "[c]";
+      assertThat(seen.getFirst()).isEqualTo(finalSnapshot + " installed " + held);
+      assertThat(seen.get(1)).isEqualTo("groups " + held);
+      assertThat(seen.subList(2, seen.size())).containsExactlyElementsOf(afterFinal);
+    }
+  }
+
+  @Test
+  void aDamagedSnapshotFileIsRefusedNotRead() throws Exception {
+    var snapshot =
+        new MetaSnapshot(
+            3,
+            42,
+            new TreeMap<>(Map.of(7L, "https://a:6335")),
+            new TreeMap<>(
+                Map.of(
+                    "c",
+                    new MetaStateMachine.Placement(
+                        "c",
+                        config(2),
+                        List.of(List.of(7L), List.of()),
+                        java.util.Arrays.asList(null, null),
+                        5))),
+            new TreeMap<>(Map.of("team", new Value.Str("search"))),
+            new TreeMap<>(Map.of("prod", "c")),
+            new QuotaConfig(true, 80, null, 5),
+            new TreeMap<>(
+                Map.of("c", new TreeMap<>(Map.of("city", new PayloadIndexSpec("keyword", null))))));
+    Path file = dir.resolve("snapshot.3_42");
+    snapshot.write(file);
+    assertThat(MetaSnapshot.read(file)).isEqualTo(snapshot);
+    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 1;
+    java.nio.file.Files.write(file, bytes);
+    assertThatThrownBy(() -> MetaSnapshot.read(file))
+        .isInstanceOf(StorageException.Corrupted.class)
+        .hasMessageContaining("checksum");
   }
 }

@@ -65,7 +65,8 @@ class RemoteReaderContractTest extends ShardContractTest {
     ShardWriter writer = registry.require(COLLECTION).writer(0);
     // the group's log holds no writes here: each opening starts a new group
     RaftGroupId group = RaftGroupId.randomId();
-    MACHINES.put(group, new ShardStateMachine(registry, COLLECTION, 0, new ClusterAudit(null)));
+    MACHINES.put(
+        group, new ShardStateMachine(registry, COLLECTION, 0, new ClusterAudit(null), 10_000));
     ShardChannel channel;
     try {
       raft.start(group);

@@ -135,35 +135,17 @@ public final class LocalRegistry implements CollectionRegistry {
 
   @Override
   public boolean apply(CollectionMetaOp op, long index) {
+    return applyAll(List.of(op), index);
+  }
+
+  @Override
+  public boolean applyAll(List<CollectionMetaOp> ops, long index) {
     synchronized (metaLock) {
       if (index <= lastApplied) {
         return false;
       }
-      String problem =
-          op instanceof CollectionMetaOp.ChangeAliases || op instanceof CollectionMetaOp.SetQuotas
-              ? null
-              : CollectionNames.problem(op.collection());
-      if (problem != null) {
-        throw new StorageException.BadInput(problem);
-      }
-      switch (op) {
-        case CollectionMetaOp.Create c -> create(c);
-        case CollectionMetaOp.Drop d -> drop(d.collection());
-        case CollectionMetaOp.Restore r -> restore(r);
-        case CollectionMetaOp.AddShard a -> local(a.collection()).addShard(a.shard(), a.key());
-        case CollectionMetaOp.DropShard d -> local(d.collection()).dropShard(d.shard());
-        case CollectionMetaOp.CreateShardKey k -> {
-          LocalCollection c = local(k.collection());
-          for (int shard : new TreeSet<>(k.localShards())) {
-            c.addShard(shard, k.key());
-          }
-        }
-        case CollectionMetaOp.DropShardKey k -> local(k.collection()).dropShardKey(k.key());
-        case CollectionMetaOp.UpdateConfig u -> local(u.collection()).updateConfig(u.config());
-        case CollectionMetaOp.ChangeAliases a -> saveAliases(changed(aliases, a.actions()));
-        case CollectionMetaOp.SetQuotas q -> saveQuotas(q.config());
-        case CollectionMetaOp.SetPayloadIndex x ->
-            local(x.collection()).setPayloadIndex(x.field(), x.spec());
+      for (CollectionMetaOp op : ops) {
+        applyOne(op);
       }
       lastApplied = index;
       FileFormat.writeAtomically(
@@ -172,6 +154,35 @@ public final class LocalRegistry implements CollectionRegistry {
           STATE_VERSION,
           ByteBuffer.allocate(8).putLong(index).array());
       return true;
+    }
+  }
+
+  private void applyOne(CollectionMetaOp op) {
+    String problem =
+        op instanceof CollectionMetaOp.ChangeAliases || op instanceof CollectionMetaOp.SetQuotas
+            ? null
+            : CollectionNames.problem(op.collection());
+    if (problem != null) {
+      throw new StorageException.BadInput(problem);
+    }
+    switch (op) {
+      case CollectionMetaOp.Create c -> create(c);
+      case CollectionMetaOp.Drop d -> drop(d.collection());
+      case CollectionMetaOp.Restore r -> restore(r);
+      case CollectionMetaOp.AddShard a -> local(a.collection()).addShard(a.shard(), a.key());
+      case CollectionMetaOp.DropShard d -> local(d.collection()).dropShard(d.shard());
+      case CollectionMetaOp.CreateShardKey k -> {
+        LocalCollection c = local(k.collection());
+        for (int shard : new TreeSet<>(k.localShards())) {
+          c.addShard(shard, k.key());
+        }
+      }
+      case CollectionMetaOp.DropShardKey k -> local(k.collection()).dropShardKey(k.key());
+      case CollectionMetaOp.UpdateConfig u -> local(u.collection()).updateConfig(u.config());
+      case CollectionMetaOp.ChangeAliases a -> saveAliases(changed(aliases, a.actions()));
+      case CollectionMetaOp.SetQuotas q -> saveQuotas(q.config());
+      case CollectionMetaOp.SetPayloadIndex x ->
+          local(x.collection()).setPayloadIndex(x.field(), x.spec());
     }
   }
 

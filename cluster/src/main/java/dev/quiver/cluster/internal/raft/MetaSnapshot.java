@@ -1,0 +1,173 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.storage.ConfigCodec;
+import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.QuotaConfig;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardKey;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.Value;
+import dev.quiver.storage.internal.files.FileFormat;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The metadata group's whole state as of one log index: what a peer needs instead of the log up to
+ * it. The shared state (peers, collections with their placement, cluster metadata keys) and what
+ * every node's registry holds alike (aliases, quotas, each collection's payload indexes). Stored as
+ * one self-checking file (magic, format version, length, CRC32C; see {@link FileFormat}), which
+ * Ratis ships to a peer whose log is behind the compacted part. Immutable.
+ *
+ * @param quotas null when none was ever set
+ * @param payloadIndexes by collection, then field
+ */
+record MetaSnapshot(
+    long term,
+    long index,
+    SortedMap<Long, String> peers,
+    SortedMap<String, MetaStateMachine.Placement> collections,
+    SortedMap<String, Value> clusterMetadata,
+    SortedMap<String, String> aliases,
+    QuotaConfig quotas,
+    SortedMap<String, SortedMap<String, PayloadIndexSpec>> payloadIndexes) {
+
+  static final int MAGIC = 0x514d5350; // "QMSP"
+  static final int VERSION = 1;
+
+  MetaSnapshot {
+    peers = Collections.unmodifiableSortedMap(new TreeMap<>(peers));
+    collections = Collections.unmodifiableSortedMap(new TreeMap<>(collections));
+    clusterMetadata = Collections.unmodifiableSortedMap(new TreeMap<>(clusterMetadata));
+    aliases = Collections.unmodifiableSortedMap(new TreeMap<>(aliases));
+    var indexes = new TreeMap<String, SortedMap<String, PayloadIndexSpec>>();
+    payloadIndexes.forEach(
+        (c, fields) -> indexes.put(c, Collections.unmodifiableSortedMap(new TreeMap<>(fields))));
+    payloadIndexes = Collections.unmodifiableSortedMap(indexes);
+  }
+
+  /** What the registry side contributes: the same on every node at the same index. */
+  record Registry(
+      SortedMap<String, String> aliases,
+      QuotaConfig quotas,
+      SortedMap<String, SortedMap<String, PayloadIndexSpec>> payloadIndexes) {}
+
+  Registry registry() {
+    return new Registry(aliases, quotas, payloadIndexes);
+  }
+
+  /** Writes the snapshot to {@code file} atomically (a reader sees the old file or this one). */
+  void write(Path file) {
+    FileFormat.writeAtomically(file, MAGIC, VERSION, ShardCodec.write(this::writeBody));
+  }
+
+  /** Reads and checks a snapshot file; {@link StorageException.Corrupted} when it is not one. */
+  static MetaSnapshot read(Path file) {
+    byte[] body = FileFormat.read(file, MAGIC, VERSION);
+    try {
+      return ShardCodec.read(body, MetaSnapshot::readBody);
+    } catch (ShardCodec.Malformed e) {
+      throw new StorageException.Corrupted(file, e.getMessage());
+    }
+  }
+
+  private void writeBody(DataOutputStream out) throws IOException {
+    out.writeLong(term);
+    out.writeLong(index);
+    out.writeInt(peers.size());
+    for (var p : peers.entrySet()) {
+      out.writeLong(p.getKey());
+      ShardCodec.writeString(out, p.getValue());
+    }
+    out.writeInt(collections.size());
+    for (MetaStateMachine.Placement p : collections.values()) {
+      ShardCodec.writeString(out, p.name());
+      ConfigCodec.write(out, p.config());
+      Wire.writeReplicas(out, p.replicas());
+      out.writeInt(p.keys().size());
+      for (ShardKey k : p.keys()) {
+        ShardCodec.writeShardKey(out, k);
+      }
+      out.writeLong(p.createdIndex());
+      var fields = payloadIndexes.getOrDefault(p.name(), Collections.emptySortedMap());
+      out.writeInt(fields.size());
+      for (var f : fields.entrySet()) {
+        ShardCodec.writeString(out, f.getKey());
+        Wire.writeSpec(out, f.getValue());
+      }
+    }
+    out.writeInt(clusterMetadata.size());
+    for (var m : clusterMetadata.entrySet()) {
+      ShardCodec.writeString(out, m.getKey());
+      ShardCodec.writeValue(out, m.getValue());
+    }
+    out.writeInt(aliases.size());
+    for (var a : aliases.entrySet()) {
+      ShardCodec.writeString(out, a.getKey());
+      ShardCodec.writeString(out, a.getValue());
+    }
+    out.writeBoolean(quotas != null);
+    if (quotas != null) {
+      Wire.writeQuotas(out, quotas);
+    }
+  }
+
+  private static MetaSnapshot readBody(DataInputStream in) throws IOException {
+    long term = in.readLong();
+    long index = in.readLong();
+    if (term < 0 || index < 0) {
+      throw new ShardCodec.Malformed("negative term or index");
+    }
+    var peers = new TreeMap<Long, String>();
+    for (int i = ShardCodec.count(in); i > 0; i--) {
+      peers.put(in.readLong(), ShardCodec.readString(in));
+    }
+    var collections = new TreeMap<String, MetaStateMachine.Placement>();
+    var payloadIndexes = new TreeMap<String, SortedMap<String, PayloadIndexSpec>>();
+    for (int i = ShardCodec.count(in); i > 0; i--) {
+      String name = ShardCodec.readString(in);
+      var config = ConfigCodec.read(in);
+      List<List<Long>> replicas = Wire.readReplicas(in);
+      int keyCount = ShardCodec.count(in);
+      if (keyCount != replicas.size()) {
+        throw new ShardCodec.Malformed(
+            name + ": " + keyCount + " shard keys for " + replicas.size() + " shards");
+      }
+      List<ShardKey> keys = new ArrayList<>(keyCount);
+      for (int k = 0; k < keyCount; k++) {
+        keys.add(ShardCodec.readShardKey(in));
+      }
+      long created = in.readLong();
+      var fields = new TreeMap<String, PayloadIndexSpec>();
+      for (int f = ShardCodec.count(in); f > 0; f--) {
+        String field = ShardCodec.readString(in);
+        PayloadIndexSpec spec = Wire.readSpec(in);
+        if (spec == null) {
+          throw new ShardCodec.Malformed(name + "." + field + ": an index without a type");
+        }
+        fields.put(field, spec);
+      }
+      if (!fields.isEmpty()) {
+        payloadIndexes.put(name, fields);
+      }
+      collections.put(name, new MetaStateMachine.Placement(name, config, replicas, keys, created));
+    }
+    var metadata = new TreeMap<String, Value>();
+    for (int i = ShardCodec.count(in); i > 0; i--) {
+      metadata.put(ShardCodec.readString(in), ShardCodec.readValue(in));
+    }
+    var aliases = new TreeMap<String, String>();
+    for (int i = ShardCodec.count(in); i > 0; i--) {
+      aliases.put(ShardCodec.readString(in), ShardCodec.readString(in));
+    }
+    QuotaConfig quotas = in.readBoolean() ? Wire.readQuotas(in) : null;
+    return new MetaSnapshot(
+        term, index, peers, collections, metadata, aliases, quotas, payloadIndexes);
+  }
+}

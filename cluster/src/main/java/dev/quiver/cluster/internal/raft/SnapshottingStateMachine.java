@@ -1,0 +1,131 @@
+package dev.quiver.cluster.internal.raft;
+
+import java.io.File;
+import java.io.IOException;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * A state machine whose snapshot is one file in Ratis' snapshot directory: taken every {@code
+ * every} applied entries (Ratis asks after each batch once its server-wide threshold is reached;
+ * this machine declines until its own is), the newest one kept, and shipped by Ratis to a peer
+ * whose log is behind the compacted part, which then {@linkplain #reinitialize() reinitializes}
+ * from it. Holds the life-cycle steps Ratis expects around an install (pause, then resume).
+ * Subclasses apply entries and take snapshots on Ratis' single apply thread.
+ */
+abstract class SnapshottingStateMachine extends BaseStateMachine {
+  protected final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
+  private final long every;
+
+  /**
+   * @param every applied entries between snapshots; 0 or less takes none
+   */
+  SnapshottingStateMachine(long every) {
+    this.every = every;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
+      throws IOException {
+    super.initialize(server, groupId, storage);
+    var life = getLifeCycle();
+    if (life.getCurrentState() == LifeCycle.State.NEW) {
+      // Ratis pauses a RUNNING state machine before it installs a snapshot into it
+      life.transition(LifeCycle.State.STARTING);
+      life.transition(LifeCycle.State.RUNNING);
+    }
+    snapshots.init(storage);
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return snapshots.getLatestSnapshot();
+  }
+
+  /** The index of the newest snapshot, -1 for none. */
+  final long latestSnapshotIndex() {
+    SnapshotInfo latest = snapshots.getLatestSnapshot();
+    return latest == null ? -1 : latest.getIndex();
+  }
+
+  /**
+   * The applied position when a snapshot is due ({@code every} entries past the newest one), else
+   * null.
+   */
+  final TermIndex snapshotDue() {
+    TermIndex applied = getLastAppliedTermIndex();
+    if (every <= 0 || applied == null || applied.getIndex() <= 0) {
+      return null;
+    }
+    return applied.getIndex() - Math.max(0, latestSnapshotIndex()) >= every ? applied : null;
+  }
+
+  /** The file a snapshot at {@code at} is written to. */
+  final File snapshotFile(TermIndex at) {
+    return snapshots.getSnapshotFile(at.getTerm(), at.getIndex());
+  }
+
+  /**
+   * Makes the written {@code file} the newest snapshot (with its MD5 file) and drops older ones.
+   */
+  final long keepSnapshot(File file, TermIndex at) throws IOException {
+    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+    snapshots.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
+    snapshots.cleanupOldSnapshots(
+        new SnapshotRetentionPolicy() {
+          @Override
+          public int getNumSnapshotsRetained() {
+            return 1;
+          }
+        });
+    return at.getIndex();
+  }
+
+  /** Ratis pauses the state machine before it installs a snapshot from the leader. */
+  @Override
+  public void pause() {
+    var life = getLifeCycle();
+    if (life.getCurrentState() == LifeCycle.State.RUNNING) {
+      life.transition(LifeCycle.State.PAUSING);
+      life.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Back to running after an install; the caller then loads the installed snapshot. */
+  final void resume() {
+    var life = getLifeCycle();
+    if (life.getCurrentState() == LifeCycle.State.PAUSED) {
+      life.transition(LifeCycle.State.STARTING);
+      life.transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  /** The P2P address of the group's leader (which sends snapshots); null when unknown. */
+  final String leaderAddress() {
+    try {
+      var division = getServer().getNow(null).getDivision(getGroupId());
+      var leader = division.getInfo().getLeaderId();
+      var peer = leader == null ? null : division.getRaftConf().getPeer(leader);
+      return peer == null ? null : peer.getAddress();
+    } catch (IOException | RuntimeException unknown) {
+      return null;
+    }
+  }
+}
