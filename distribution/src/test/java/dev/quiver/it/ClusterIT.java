@@ -642,6 +642,14 @@ class ClusterIT {
               .isEqualTo(59);
         });
     assertThat(nodes.get(down).log()).contains("caught up from the leader's metadata snapshot");
+    assertThat(
+            rest(down)
+                .send(
+                    "POST",
+                    "/audit/logs",
+                    "{\"filters\":{\"operation\":\"install_metadata_snapshot\"},\"limit\":10}")
+                .body())
+        .contains("/cluster/metadata/snapshot@");
     // and every peer compacted its metadata log
     for (int i = 0; i < NODES; i++) {
       assertThat(nodes.get(i).log()).contains("metadata snapshot at log index");

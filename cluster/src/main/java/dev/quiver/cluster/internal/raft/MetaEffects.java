@@ -262,6 +262,11 @@ final class MetaEffects implements MetaStateMachine.Effects {
   }
 
   @Override
+  public void snapshotInstalled(long index, String leader) {
+    audit.record("install_metadata_snapshot", "/cluster/metadata/snapshot@" + index, null, leader);
+  }
+
+  @Override
   public void placeGroups(Collection<MetaStateMachine.Placement> placements) {
     groups.place(placements, self.getAsLong());
   }

@@ -35,6 +35,7 @@ import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
@@ -107,6 +108,12 @@ final class MetaStateMachine extends SnapshottingStateMachine {
      * missing ones, stops (and deletes) those of shards it no longer holds.
      */
     void placeGroups(Collection<Placement> placements);
+
+    /**
+     * Records that the leader at {@code leader} (null if unknown) sent the snapshot at {@code
+     * index}.
+     */
+    void snapshotInstalled(long index, String leader);
   }
 
   /**
@@ -280,22 +287,19 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     return at.getIndex();
   }
 
-  /** Called after Ratis installed the leader's snapshot: this peer takes its state. */
+  /** This peer takes the state of the leader's snapshot. */
   @Override
-  public void reinitialize() throws IOException {
-    var latest = snapshots.loadLatestSnapshot();
-    resume();
-    if (latest == null) {
-      return;
-    }
+  void installed(SingleFileSnapshotInfo latest) {
     MetaSnapshot snapshot = load(latest);
     effects.installed(snapshot, true);
+    String leader = leaderAddress();
+    effects.snapshotInstalled(snapshot.index(), leader);
     LOG.info(
         "caught up from the leader's metadata snapshot at log index {} ({} collections; leader at"
             + " {})",
         snapshot.index(),
         snapshot.collections().size(),
-        leaderAddress());
+        leader);
     synchronized (appliedMonitor) {
       appliedMonitor.notifyAll();
     }

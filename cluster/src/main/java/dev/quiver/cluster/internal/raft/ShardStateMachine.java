@@ -26,6 +26,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
@@ -99,14 +100,9 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     return applied.getIndex();
   }
 
-  /** Called after Ratis installed a snapshot from the leader: the shard becomes that archive. */
+  /** The shard becomes the archive the leader sent. */
   @Override
-  public void reinitialize() throws IOException {
-    var latest = snapshots.loadLatestSnapshot();
-    resume();
-    if (latest == null) {
-      return;
-    }
+  void installed(SingleFileSnapshotInfo latest) throws IOException {
     registry.require(collection).restoreShard(shard, latest.getFile().getPath());
     updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
     String leader = leaderAddress();

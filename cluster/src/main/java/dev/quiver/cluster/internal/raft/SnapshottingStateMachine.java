@@ -108,14 +108,22 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     }
   }
 
-  /** Back to running after an install; the caller then loads the installed snapshot. */
-  final void resume() {
+  /** Called after Ratis installed a snapshot from the leader: back to running, then load it. */
+  @Override
+  public final void reinitialize() throws IOException {
+    SingleFileSnapshotInfo latest = snapshots.loadLatestSnapshot();
     var life = getLifeCycle();
     if (life.getCurrentState() == LifeCycle.State.PAUSED) {
       life.transition(LifeCycle.State.STARTING);
       life.transition(LifeCycle.State.RUNNING);
     }
+    if (latest != null) {
+      installed(latest);
+    }
   }
+
+  /** Takes the state of the snapshot the leader sent (its file is {@code latest.getFile()}). */
+  abstract void installed(SingleFileSnapshotInfo latest) throws IOException;
 
   /** The P2P address of the group's leader (which sends snapshots); null when unknown. */
   final String leaderAddress() {

@@ -155,6 +155,11 @@ class MetaStateMachineTest {
     }
 
     @Override
+    public void snapshotInstalled(long index, String leader) {
+      add(index + " snapshot from " + leader);
+    }
+
+    @Override
     public void placeGroups(Collection<MetaStateMachine.Placement> placements) {
       synchronized (this) {
         seen.add("groups " + placements.stream().map(MetaStateMachine.Placement::name).toList());
