@@ -20,8 +20,9 @@ public record CollectionClusterInfo(
   }
 
   /**
-   * A replica on this node; {@code state} is Qdrant's replica state name ({@code Active}); {@code
-   * shardKey} is null with auto sharding.
+   * A replica on this node; {@code state} is Qdrant's replica state name ({@code Active}, {@code
+   * Partial} while it catches up with its leader, {@code Dead} while its leader cannot reach it);
+   * {@code shardKey} is null with auto sharding.
    */
   public record LocalShard(int shardId, ShardKey shardKey, long pointsCount, String state) {}
 

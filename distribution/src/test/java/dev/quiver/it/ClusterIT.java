@@ -490,12 +490,38 @@ class ClusterIT {
               assertThat(acknowledged.size())
                   .as("writes continue with a follower down")
                   .isGreaterThan(before + 40));
-      nodes.get(follower).args().start(); // rejoins from its stored identity, no flags
-      down.remove(follower);
-      int restarted = follower;
-      // the restarted follower catches up by the Raft log before the leader goes
+      // the leaders of the shards it holds report its replicas Dead (their updates to it fail)
+      long followerId = peerIdOf(follower);
+      eventually(
+          20,
+          () -> {
+            List<String> states = new ArrayList<>();
+            for (int i = 0; i < NODES; i++) {
+              if (i != follower) {
+                states.addAll(replicaStates(i, followerId));
+              }
+            }
+            assertThat(states).contains("Dead");
+          });
       Set<Integer> ackedSoFar = Set.copyOf(acknowledged);
-      eventually(30, () -> assertThat(scrollAll(follower)).containsAll(ackedSoFar));
+      nodes.get(follower).args().start(); // rejoins from its stored identity, no flags
+      int restarted = follower;
+      // while its replicas catch up they serve no reads (the leaders answer): the first answer
+      // through the restarted node already holds every write acknowledged before it came back
+      Set<Integer> firstRead = new TreeSet<>();
+      eventually(30, () -> firstRead.addAll(scrollAll(restarted)));
+      assertThat(firstRead).containsAll(ackedSoFar);
+      down.remove(follower);
+      // and, caught up, every replica is Active again wherever it is reported
+      eventually(
+          30,
+          () -> {
+            for (int i = 0; i < NODES; i++) {
+              for (long peer : List.of(peerIdOf(0), peerIdOf(1), peerIdOf(2))) {
+                assertThat(replicaStates(i, peer)).containsOnly("Active");
+              }
+            }
+          });
       // the leaders compacted their logs meanwhile: the follower was sent shard snapshots
       assertThat(nodes.get(restarted).log()).contains("caught up from the leader's snapshot");
       // and recorded each install in its audit log
@@ -858,6 +884,25 @@ class ClusterIT {
       }
     }
     throw new AssertionError("leader " + leader + " is none of the nodes");
+  }
+
+  /** The states node {@code node} reports for {@code peer}'s replicas of collection shared. */
+  private static List<String> replicaStates(int node, long peer) throws Exception {
+    var a = rest(node).send("GET", "/collections/shared/cluster", null);
+    assertThat(a.status()).isEqualTo(200);
+    List<String> states = new ArrayList<>();
+    JsonNode r = a.result();
+    if (r.path("peer_id").asLong() == peer) {
+      r.path("local_shards").forEach(x -> states.add(x.path("state").asText()));
+    }
+    r.path("remote_shards")
+        .forEach(
+            x -> {
+              if (x.path("peer_id").asLong() == peer) {
+                states.add(x.path("state").asText());
+              }
+            });
+    return states;
   }
 
   /** Every point id, read through node {@code i}'s local replicas (rf=3: it holds all shards). */

@@ -109,7 +109,13 @@ public final class RaftCluster implements AutoCloseable {
     this.bindings = new GroupBindings(clusterDir.resolve("groups"));
     // the groups read the peers from the state machine whose effects start and stop them
     this.groups =
-        new ShardGroups(bindings, clients, this::peers, executor, settings.requestTimeout());
+        new ShardGroups(
+            bindings,
+            clients,
+            this::peers,
+            executor,
+            settings.requestTimeout(),
+            settings.rpcTimeoutMax());
     this.meta =
         new MetaStateMachine(
             new MetaEffects(
@@ -216,6 +222,7 @@ public final class RaftCluster implements AutoCloseable {
             registry,
             catalog,
             membership,
+            groups,
             clients,
             settings);
     dispatcher =
@@ -418,7 +425,12 @@ public final class RaftCluster implements AutoCloseable {
       throw new IllegalStateException("unknown Raft group " + groupId);
     }
     return new ShardStateMachine(
-        registry, b.collection(), b.shard(), audit, settings.shardSnapshotEntries());
+        registry,
+        b.collection(),
+        b.shard(),
+        audit,
+        settings.shardSnapshotEntries(),
+        settings.rpcTimeoutMax());
   }
 
   @Override

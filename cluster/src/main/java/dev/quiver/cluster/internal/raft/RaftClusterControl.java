@@ -36,6 +36,7 @@ final class RaftClusterControl implements ClusterControl {
   private final MetaLog metaLog;
   private final CollectionRegistry registry;
   private final Catalog catalog;
+  private final ShardGroups groups;
   private final ShardMembership membership;
   private final ClusterMetadata metadata;
   private final RaftClients clients;
@@ -50,6 +51,7 @@ final class RaftClusterControl implements ClusterControl {
       CollectionRegistry registry,
       Catalog catalog,
       ShardMembership membership,
+      ShardGroups groups,
       RaftClients clients,
       ClusterSettings settings) {
     this.server = server;
@@ -60,6 +62,7 @@ final class RaftClusterControl implements ClusterControl {
     this.registry = registry;
     this.catalog = catalog;
     this.membership = membership;
+    this.groups = groups;
     this.metadata = new RaftClusterMetadata(meta, metaLog::propose);
     this.clients = clients;
     this.settings = settings;
@@ -73,7 +76,10 @@ final class RaftClusterControl implements ClusterControl {
   @Override
   public CollectionClusterInfo collectionClusterInfo(String collection) {
     return StatusReports.collection(
-        metaLog.placement(collection), registry.get(collection).orElse(null), self);
+        metaLog.placement(collection),
+        registry.get(collection).orElse(null),
+        self,
+        (p, shard) -> groups.states(p, shard, self));
   }
 
   @Override

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Shards as Raft groups: a write part is submitted to its shard's group through a {@link
  * ShardChannel} batcher ({@code wait} returns once a majority of the replicas has it and the leader
- * applied it); a read uses the local replica when this node holds one, else a live replica, and a
+ * applied it); a read uses the local replica when this node holds one that has caught up with its
+ * leader, else a live replica (the leader for a local replica still catching up), and a
  * linearizable read goes through the shard's leader. Thread-safe.
  */
 final class RaftRoutes implements ShardRoutes {
@@ -70,7 +71,14 @@ final class RaftRoutes implements ShardRoutes {
           if (consistency == ReadConsistency.LINEARIZABLE) {
             return groups.channel(p, s).linearizableReader();
           }
-          return localShards.contains(s) ? local.reader(s) : groups.channel(p, s).reader();
+          if (!localShards.contains(s)) {
+            return groups.channel(p, s).reader();
+          }
+          // a local replica that is behind its leader (restarted, being filled) serves no reads:
+          // the leader answers them until it has caught up
+          return groups.caughtUp(p, s)
+              ? local.reader(s)
+              : groups.channel(p, s).linearizableReader();
         });
   }
 

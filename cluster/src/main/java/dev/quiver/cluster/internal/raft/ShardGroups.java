@@ -34,6 +34,7 @@ final class ShardGroups implements AutoCloseable {
   private final Supplier<Map<Long, String>> peers;
   private final ExecutorService executor;
   private final Duration requestTimeout;
+  private final Duration electionTimeout;
   private final Map<RaftGroupId, ShardChannel> channels = new ConcurrentHashMap<>();
   private final ClientId selfClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
@@ -44,12 +45,48 @@ final class ShardGroups implements AutoCloseable {
       RaftClients clients,
       Supplier<Map<Long, String>> peers,
       ExecutorService executor,
-      Duration requestTimeout) {
+      Duration requestTimeout,
+      Duration electionTimeout) {
     this.bindings = bindings;
     this.clients = clients;
     this.peers = peers;
     this.executor = executor;
     this.requestTimeout = requestTimeout;
+    this.electionTimeout = electionTimeout;
+  }
+
+  /**
+   * Whether this node's replica of {@code shard} may serve reads ({@link ReplicaStates#caughtUp}:
+   * it heard from its leader within an election timeout and holds what that leader had committed);
+   * false when this node does not run the group.
+   */
+  boolean caughtUp(MetaStateMachine.Placement p, int shard) {
+    RaftServer.Division d = division(p, shard);
+    return d != null && ReplicaStates.caughtUp(d, electionTimeout);
+  }
+
+  /**
+   * The replica states of {@code shard} as this node sees them, by peer ({@link
+   * ReplicaStates#states}); empty when this node does not run the group. A replica whose leader's
+   * updates have failed for two election timeouts is {@code Dead}.
+   */
+  Map<Long, String> states(MetaStateMachine.Placement p, int shard, long self) {
+    RaftServer.Division d = division(p, shard);
+    return d == null
+        ? Map.of()
+        : ReplicaStates.states(d, self, electionTimeout, electionTimeout.multipliedBy(2));
+  }
+
+  private RaftServer.Division division(MetaStateMachine.Placement p, int shard) {
+    RaftGroupId gid = p.groupId(shard);
+    if (server == null || !bindings.contains(gid)) {
+      return null;
+    }
+    try {
+      return server.getDivision(gid);
+    } catch (IOException e) {
+      return null; // not started (yet), or stopped
+    }
   }
 
   /** Local groups start and stop on {@code server} from now on. */

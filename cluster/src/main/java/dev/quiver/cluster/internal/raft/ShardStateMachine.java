@@ -15,6 +15,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.logging.log4j.LogManager;
@@ -22,6 +23,7 @@ import org.apache.logging.log4j.Logger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -50,21 +52,25 @@ final class ShardStateMachine extends SnapshottingStateMachine {
   private final String collection;
   private final int shard;
   private final ClusterAudit audit;
+  private final Duration fresh;
 
   /**
    * @param snapshotEvery applied entries between snapshots of the shard
+   * @param fresh how recently a follower must have heard from its leader to serve reads
    */
   ShardStateMachine(
       CollectionRegistry registry,
       String collection,
       int shard,
       ClusterAudit audit,
-      long snapshotEvery) {
+      long snapshotEvery,
+      Duration fresh) {
     super(snapshotEvery);
     this.registry = registry;
     this.collection = collection;
     this.shard = shard;
     this.audit = audit;
+    this.fresh = fresh;
   }
 
   @Override
@@ -75,6 +81,14 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     if (latest != null) {
       // the shard's own files are at least as new as its latest snapshot (taken with a checkpoint)
       updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
+    }
+  }
+
+  private boolean caughtUp() {
+    try {
+      return ReplicaStates.caughtUp(getServer().getNow(null).getDivision(getGroupId()), fresh);
+    } catch (IOException | RuntimeException notRunning) {
+      return false;
     }
   }
 
@@ -153,8 +167,16 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
   }
 
+  /**
+   * A read forwarded here. A replica still catching up with its leader refuses it (stale), so the
+   * reader asks another replica, or the leader.
+   */
   @Override
   public CompletableFuture<Message> query(Message request) {
+    if (!caughtUp()) {
+      return CompletableFuture.failedFuture(
+          new StaleReadException(collection + "/" + shard + ": this replica is catching up"));
+    }
     byte[] reply;
     try {
       reply = answer(request.getContent().toByteArray());

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -52,9 +53,16 @@ final class StatusReports {
     }
   }
 
-  /** Where a collection's shards are: the replicas held here ({@code local}) and elsewhere. */
+  /**
+   * Where a collection's shards are: the replicas held here ({@code local}) and elsewhere, each
+   * with its state as {@code states} gives it for a shard (peer to state; a replica it does not
+   * know of is {@code Active}).
+   */
   static CollectionClusterInfo collection(
-      MetaStateMachine.Placement p, Collection local, long self) {
+      MetaStateMachine.Placement p,
+      Collection local,
+      long self,
+      BiFunction<MetaStateMachine.Placement, Integer, Map<Long, String>> states) {
     List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
     List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
     ShardLayout layout = p.layout();
@@ -62,13 +70,14 @@ final class StatusReports {
         .shards()
         .forEach(
             (s, key) -> {
+              Map<Long, String> known = states.apply(p, s);
               for (long peer : p.replicas().get(s)) {
+                String state = known.getOrDefault(peer, ReplicaStates.ACTIVE);
                 if (peer == self && local != null && local.shardIds().contains(s)) {
                   locals.add(
-                      new CollectionClusterInfo.LocalShard(
-                          s, key, local.reader(s).count(), "Active"));
+                      new CollectionClusterInfo.LocalShard(s, key, local.reader(s).count(), state));
                 } else if (peer != self) {
-                  remotes.add(new CollectionClusterInfo.RemoteShard(s, key, peer, "Active"));
+                  remotes.add(new CollectionClusterInfo.RemoteShard(s, key, peer, state));
                 }
               }
             });

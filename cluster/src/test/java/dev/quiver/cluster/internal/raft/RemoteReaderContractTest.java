@@ -19,6 +19,7 @@ import dev.quiver.storage.WithVectors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,7 +67,9 @@ class RemoteReaderContractTest extends ShardContractTest {
     // the group's log holds no writes here: each opening starts a new group
     RaftGroupId group = RaftGroupId.randomId();
     MACHINES.put(
-        group, new ShardStateMachine(registry, COLLECTION, 0, new ClusterAudit(null), 10_000));
+        group,
+        new ShardStateMachine(
+            registry, COLLECTION, 0, new ClusterAudit(null), 10_000, Duration.ofSeconds(2)));
     ShardChannel channel;
     try {
       raft.start(group);
