@@ -24,10 +24,11 @@ final class ReplicaStates {
   static final String DEAD = "Dead";
 
   /**
-   * A follower this many entries behind its leader's commit is still caught up: under writes the
-   * entries it was just sent are being applied.
+   * A follower this many entries behind its leader's commit is still caught up: under writes its
+   * commit index trails the leader's by the entries in flight (each node's batcher keeps up to 8 in
+   * flight per shard, and a follower learns the leader's commit with the next append).
    */
-  static final long LAG = 8;
+  static final long LAG = 64;
 
   private ReplicaStates() {}
 
