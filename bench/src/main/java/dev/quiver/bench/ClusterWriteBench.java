@@ -73,6 +73,9 @@ public final class ClusterWriteBench {
   /** Shards of the cluster cases ({@code -Dbench.shards}, default one per node as in Qdrant). */
   private static final int SHARDS = Integer.getInteger("bench.shards", 3);
 
+  /** {@code -Dbench.segment.kb}: the Raft log segment size of the cluster cases (default 8192). */
+  private static final String SEGMENT_KB = System.getProperty("bench.segment.kb");
+
   private static final boolean GRPC = "grpc".equals(System.getProperty("bench.api", "rest"));
 
   private static final Map<Integer, Integer> GRPC_PORTS = new ConcurrentHashMap<>();
@@ -192,6 +195,9 @@ public final class ClusterWriteBench {
         Map<String, String> env = env(d, http, freePort());
         env.put("QDRANT__CLUSTER__ENABLED", "true");
         env.put("QDRANT__CLUSTER__P2P__PORT", String.valueOf(p2p));
+        if (SEGMENT_KB != null) {
+          env.put("QDRANT__CLUSTER__CONSENSUS__LOG_SEGMENT_KB", SEGMENT_KB);
+        }
         URI self = URI.create("http://127.0.0.1:" + p2p);
         nodes.add(Node.start(new ConfigLoader().load(d, null, env).config(), self, first));
         if (first == null) {
