@@ -1,5 +1,6 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.storage.CheckedFiles;
 import dev.quiver.storage.ConfigCodec;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.QuotaConfig;
@@ -7,7 +8,6 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
-import dev.quiver.storage.internal.files.FileFormat;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * The metadata group's whole state as of one log index: what a peer needs instead of the log up to
  * it. The shared state (peers, collections with their placement, cluster metadata keys) and what
  * every node's registry holds alike (aliases, quotas, each collection's payload indexes). Stored as
- * one self-checking file (magic, format version, length, CRC32C; see {@link FileFormat}), which
+ * one self-checking file (magic, format version, length, CRC32C; see {@link CheckedFiles}), which
  * Ratis ships to a peer whose log is behind the compacted part. Immutable.
  *
  * @param quotas null when none was ever set
@@ -64,12 +64,12 @@ record MetaSnapshot(
 
   /** Writes the snapshot to {@code file} atomically (a reader sees the old file or this one). */
   void write(Path file) {
-    FileFormat.writeAtomically(file, MAGIC, VERSION, ShardCodec.write(this::writeBody));
+    CheckedFiles.write(file, MAGIC, VERSION, ShardCodec.write(this::writeBody));
   }
 
   /** Reads and checks a snapshot file; {@link StorageException.Corrupted} when it is not one. */
   static MetaSnapshot read(Path file) {
-    byte[] body = FileFormat.read(file, MAGIC, VERSION);
+    byte[] body = CheckedFiles.read(file, MAGIC, VERSION);
     try {
       return ShardCodec.read(body, MetaSnapshot::readBody);
     } catch (ShardCodec.Malformed e) {
