@@ -7,19 +7,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.testing.Linearizability;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -439,6 +444,20 @@ class ClusterIT {
     Set<Integer> acknowledged = new ConcurrentSkipListSet<>();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger failures = new AtomicInteger();
+    // what went wrong, for the assertion messages: the latest failures and the slowest write
+    Deque<String> problems = new ConcurrentLinkedDeque<>();
+    AtomicLong slowestMillis = new AtomicLong();
+    Function<String, Supplier<String>> progress =
+        what ->
+            () ->
+                what
+                    + " (slowest write "
+                    + slowestMillis.get()
+                    + " ms, "
+                    + failures.get()
+                    + " failed, latest: "
+                    + problems
+                    + ")";
     Set<Integer> down = new ConcurrentSkipListSet<>();
     Thread writer =
         Thread.ofPlatform()
@@ -463,6 +482,8 @@ class ClusterIT {
                           .append("]}");
                     }
                     body.append("]}");
+                    long began = System.nanoTime();
+                    String problem = null;
                     try {
                       var a =
                           rest(target)
@@ -470,10 +491,26 @@ class ClusterIT {
                       if (a.status() == 200) {
                         acknowledged.addAll(ids);
                       } else {
-                        failures.incrementAndGet();
+                        problem = a.status() + " " + a.body();
                       }
                     } catch (Exception e) {
+                      problem = e.toString();
+                    }
+                    long millis = (System.nanoTime() - began) / 1_000_000;
+                    slowestMillis.accumulateAndGet(millis, Math::max);
+                    if (problem != null) {
                       failures.incrementAndGet();
+                      problems.addLast(
+                          Instant.now()
+                              + " node "
+                              + target
+                              + " after "
+                              + millis
+                              + " ms: "
+                              + problem);
+                      while (problems.size() > 10) {
+                        problems.pollFirst();
+                      }
                     }
                   }
                 });
@@ -488,7 +525,7 @@ class ClusterIT {
           20,
           () ->
               assertThat(acknowledged.size())
-                  .as("writes continue with a follower down")
+                  .as(progress.apply("writes continue with a follower down"))
                   .isGreaterThan(before + 40));
       // the leaders of the shards it holds report its replicas Dead (their updates to it fail)
       long followerId = peerIdOf(follower);
@@ -552,7 +589,7 @@ class ClusterIT {
           20,
           () ->
               assertThat(acknowledged.size())
-                  .as("writes continue under the new leader")
+                  .as(progress.apply("writes continue under the new leader"))
                   .isGreaterThan(afterElection + 40));
       nodes.get(oldLeader).args().start();
       down.remove(oldLeader);
@@ -561,11 +598,17 @@ class ClusterIT {
           20,
           () ->
               assertThat(acknowledged.size())
-                  .as("writes go on with the old leader back")
+                  .as(progress.apply("writes go on with the old leader back"))
                   .isGreaterThan(rejoined + 40));
     } finally {
       stop.set(true);
       writer.join(60_000);
+      // a node this test took down comes back even when it failed, so later tests find three
+      for (QuiverProcess node : nodes) {
+        if (!node.running()) {
+          node.args().start();
+        }
+      }
     }
     assertThat(acknowledged).hasSizeGreaterThan(50);
     // every node converges to the same points, holding every acknowledged one

@@ -90,7 +90,13 @@ final class QuiverProcess implements AutoCloseable {
     env.put("JAVA_HOME", System.getProperty("java.home"));
     // Netty's leak detector, off in a node by default, tracks every buffer here: a buffer that is
     // garbage-collected unreleased is logged as "LEAK:", and close() fails the test on it
-    env.put("JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -Dio.netty.leakDetection.level=paranoid");
+    // it.java.opts (a system property of the test run) adds options, e.g. a logging
+    // configuration for a diagnosis run
+    env.put(
+        "JAVA_OPTS",
+        ("-Xmx512m -XX:+UseSerialGC -Dio.netty.leakDetection.level=paranoid "
+                + System.getProperty("it.java.opts", ""))
+            .strip());
     env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
     env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(httpPort));
     env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpcPort));
@@ -150,6 +156,11 @@ final class QuiverProcess implements AutoCloseable {
       throw new IllegalStateException("quiver did not stop within 30 s of SIGTERM");
     }
     return process.exitValue();
+  }
+
+  /** Whether the process was started and has not exited. */
+  boolean running() {
+    return process != null && process.isAlive();
   }
 
   /** SIGKILL: no shutdown hook runs. */

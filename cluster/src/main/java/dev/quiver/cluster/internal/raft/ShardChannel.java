@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.Message;
@@ -54,6 +56,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * a shard stays readable while one replica survives (Qdrant's default read consistency of one).
  */
 final class ShardChannel implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(ShardChannel.class);
   static final int MAX_ENTRY_BYTES = 1 << 20;
   static final int IN_FLIGHT = 8;
 
@@ -170,11 +173,21 @@ final class ShardChannel implements AutoCloseable {
       batch.forEach(p -> p.done().completeExceptionally(unavailable(e)));
       return;
     }
+    long sentAt = System.nanoTime();
     sent.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (reply, error) -> {
               if (error == null && !reply.isSuccess()) {
                 error = reply.getException();
+              }
+              long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt);
+              if (millis >= SLOW_ENTRY_MILLIS) {
+                LOG.info(
+                    "shard {}: an entry of {} writes took {} ms{}",
+                    name,
+                    batch.size(),
+                    millis,
+                    error == null ? "" : " and failed: " + Replies.reason(error));
               }
               if (error != null
                   && !closed
@@ -217,6 +230,9 @@ final class ShardChannel implements AutoCloseable {
                       });
             });
   }
+
+  /** An entry slower than this to commit is logged (elections take a few seconds at most). */
+  static final long SLOW_ENTRY_MILLIS = 5_000;
 
   /** How long a write waits before it is sent again to a group that was not running. */
   static final long RETRY_MILLIS = 100;
