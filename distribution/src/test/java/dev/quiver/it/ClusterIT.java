@@ -7,18 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.testing.Linearizability;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,16 +112,21 @@ class ClusterIT {
 
   @AfterAll
   static void stopCluster() throws Exception {
-    Path keep = Path.of("target", "cluster-it-logs");
-    Files.createDirectories(keep);
+    keepLogs(nodes, "cluster-it-logs");
+  }
+
+  /** Closes {@code nodes} and copies their logs to {@code target/<keep>} for a later look. */
+  static void keepLogs(List<QuiverProcess> nodes, String keep) throws Exception {
+    Path to = Path.of("target", keep);
+    Files.createDirectories(to);
     for (int i = 0; i < nodes.size(); i++) {
       nodes.get(i).close();
       try (var logs = Files.list(nodes.get(i).workDir)) {
         for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
           Files.copy(
               log,
-              keep.resolve("node" + i + "-" + log.getFileName()),
-              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+              to.resolve("node" + i + "-" + log.getFileName()),
+              StandardCopyOption.REPLACE_EXISTING);
         }
       }
     }
@@ -752,152 +755,33 @@ class ClusterIT {
                 "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"replication_factor\":3}");
     assertThat(created.status()).as(created.body()).isEqualTo(200);
     awaitOnEveryNode("registers");
-    List<Linearizability.Op> history = new CopyOnWriteArrayList<>();
-    AtomicBoolean stop = new AtomicBoolean();
-    Set<Integer> down = new ConcurrentSkipListSet<>();
-    AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
-    List<Thread> clients = new ArrayList<>();
-    for (int c = 0; c < 4; c++) {
-      int client = c;
-      clients.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    Random r = new Random(client);
-                    for (int seq = 0; !stop.get() && seq < 100_000; seq++) {
-                      int node = r.nextInt(NODES);
-                      if (down.contains(node)) {
-                        continue;
-                      }
-                      history.add(operation(node, client, seq, r));
-                    }
-                  }));
-    }
+    RegisterHistory history =
+        new RegisterHistory("registers", 1, NODES, ClusterIT::rest).start(4, 0);
+    long killedAt;
     int killed;
     try {
       Thread.sleep(4_000);
       killed = leaderIndex();
-      down.add(killed);
-      killedAt.set(System.nanoTime());
+      history.down.add(killed);
+      killedAt = System.nanoTime();
       nodes.get(killed).kill();
       Thread.sleep(8_000);
       nodes.get(killed).args().start();
-      down.remove(killed);
+      history.down.remove(killed);
       Thread.sleep(4_000);
     } finally {
-      stop.set(true);
-      for (Thread t : clients) {
-        t.join(60_000);
-      }
+      history.stop();
     }
-    long answeredAfterKill =
-        history.stream()
-            .filter(o -> o.call() > killedAt.get() && o.ret() != Linearizability.NO_ANSWER)
-            .count();
-    assertThat(answeredAfterKill).as("operations answered after the kill").isGreaterThan(20);
-    assertThat(history.stream().filter(o -> o.kind() == Linearizability.Kind.READ).count())
+    assertThat(history.answeredAfter(killedAt))
+        .as("operations answered after the kill")
         .isGreaterThan(20);
-    Linearizability.Result verdict = Linearizability.check(history, 50_000_000);
-    System.out.printf(
-        Locale.ROOT,
-        "history: %d operations, %d reads, %d without an answer, %d answered after the kill: %s;"
-            + " longest stretch after the kill without an answered write %.1f s, read %.1f s%n",
-        history.size(),
-        history.stream().filter(o -> o.kind() == Linearizability.Kind.READ).count(),
-        history.stream().filter(o -> o.ret() == Linearizability.NO_ANSWER).count(),
-        answeredAfterKill,
-        verdict.verdict(),
-        longestSilence(history, killedAt.get(), Linearizability.Kind.WRITE) / 1e9,
-        longestSilence(history, killedAt.get(), Linearizability.Kind.READ) / 1e9);
+    assertThat(history.count(Linearizability.Kind.READ)).isGreaterThan(20);
+    Linearizability.Result verdict = history.check();
+    System.out.println(history.summary(killedAt, verdict));
     assertThat(verdict.verdict())
-        .as("%d operations: %s", history.size(), verdict.explanation())
+        .as("%d operations: %s", history.ops.size(), verdict.explanation())
         .isEqualTo(Linearizability.Verdict.LINEARIZABLE);
     eventually(60, () -> assertThat(cluster(killed).path("status").asText()).isEqualTo("enabled"));
-  }
-
-  /**
-   * The longest time (ns) from {@code since} on without an answered operation of {@code kind}: how
-   * long clients went without one after a fault (reported, not asserted: timings vary).
-   */
-  private static long longestSilence(
-      List<Linearizability.Op> history, long since, Linearizability.Kind kind) {
-    long last = since;
-    long longest = 0;
-    for (long ret :
-        history.stream()
-            .filter(o -> o.kind() == kind && o.ret() != Linearizability.NO_ANSWER)
-            .filter(o -> o.ret() > since)
-            .mapToLong(Linearizability.Op::ret)
-            .sorted()
-            .toArray()) {
-      longest = Math.max(longest, ret - last);
-      last = ret;
-    }
-    return longest;
-  }
-
-  /**
-   * One client operation on one of four points through {@code node}: a write of a value of the
-   * client's own, a delete, or a majority read; with its call and answer instants.
-   */
-  private static Linearizability.Op operation(int node, int client, int seq, Random r) {
-    int point = 1 + r.nextInt(4);
-    String key = Integer.toString(point);
-    int pick = r.nextInt(10);
-    long call = System.nanoTime();
-    try {
-      if (pick < 4) {
-        String value = client + "-" + seq;
-        var a =
-            rest(node)
-                .send(
-                    "PUT",
-                    "/collections/registers/points?wait=true",
-                    "{\"points\":[{\"id\":"
-                        + point
-                        + ",\"vector\":[1,0],\"payload\":{\"v\":\""
-                        + value
-                        + "\"}}]}");
-        return answered(key, Linearizability.Kind.WRITE, value, call, a.status() == 200);
-      }
-      if (pick < 5) {
-        var a =
-            rest(node)
-                .send(
-                    "POST",
-                    "/collections/registers/points/delete?wait=true",
-                    "{\"points\":[" + point + "]}");
-        return answered(key, Linearizability.Kind.DELETE, null, call, a.status() == 200);
-      }
-      var a =
-          rest(node)
-              .send(
-                  "POST",
-                  "/collections/registers/points?consistency=majority",
-                  "{\"ids\":[" + point + "],\"with_payload\":true}");
-      if (a.status() != 200) {
-        return answered(key, Linearizability.Kind.READ, null, call, false);
-      }
-      JsonNode found = a.json().path("result");
-      String value = found.isEmpty() ? null : found.get(0).path("payload").path("v").asText();
-      return answered(key, Linearizability.Kind.READ, value, call, true);
-    } catch (Exception e) {
-      // refused, reset or timed out: no answer, so a write may or may not have happened
-      return answered(
-          key,
-          pick < 4
-              ? Linearizability.Kind.WRITE
-              : pick < 5 ? Linearizability.Kind.DELETE : Linearizability.Kind.READ,
-          pick < 4 ? client + "-" + seq : null,
-          call,
-          false);
-    }
-  }
-
-  private static Linearizability.Op answered(
-      String key, Linearizability.Kind kind, String value, long call, boolean answered) {
-    return new Linearizability.Op(
-        key, kind, value, call, answered ? System.nanoTime() : Linearizability.NO_ANSWER);
   }
 
   private static void assertCountOnEveryNode(String collection, int expected) throws Exception {

@@ -29,6 +29,8 @@ final class QuiverProcess implements AutoCloseable {
   private Path clientCert;
   private Path clientKey;
   private java.util.List<String> args = java.util.List.of();
+  private String host = "127.0.0.1"; // where the node binds its ports
+  private String javaOpts = ""; // added to the node's JVM options
 
   QuiverProcess(Path workDir, Map<String, String> extraEnv) throws IOException {
     this.workDir = workDir;
@@ -65,6 +67,22 @@ final class QuiverProcess implements AutoCloseable {
     return this;
   }
 
+  /** The address the node binds its ports to (127.0.0.1 by default). */
+  QuiverProcess host(String host) {
+    this.host = host;
+    return this;
+  }
+
+  String host() {
+    return host;
+  }
+
+  /** JVM options added to the node's (e.g. {@code -Djdk.net.hosts.file=...}). */
+  QuiverProcess javaOpts(String options) {
+    this.javaOpts = options;
+    return this;
+  }
+
   /** Command-line arguments for the next {@link #start()} (none by default). */
   QuiverProcess args(String... args) {
     this.args = java.util.List.of(args);
@@ -95,9 +113,11 @@ final class QuiverProcess implements AutoCloseable {
     env.put(
         "JAVA_OPTS",
         ("-Xmx512m -XX:+UseSerialGC -Dio.netty.leakDetection.level=paranoid "
+                + javaOpts
+                + " "
                 + System.getProperty("it.java.opts", ""))
             .strip());
-    env.put("QDRANT__SERVICE__HOST", "127.0.0.1");
+    env.put("QDRANT__SERVICE__HOST", host);
     env.put("QDRANT__SERVICE__HTTP_PORT", String.valueOf(httpPort));
     env.put("QDRANT__SERVICE__GRPC_PORT", String.valueOf(grpcPort));
     env.putAll(extraEnv);
@@ -109,7 +129,8 @@ final class QuiverProcess implements AutoCloseable {
     return process;
   }
 
-  private void awaitReady() throws Exception {
+  /** Waits (60 s at most) until the {@link #launch() launched} node answers {@code /readyz}. */
+  void awaitReady() throws Exception {
     var hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
     if (tlsCa != null) {
       hb.sslContext(TlsIT.context(tlsCa, clientCert, clientKey));
@@ -125,7 +146,8 @@ final class QuiverProcess implements AutoCloseable {
       try {
         var r =
             http.send(
-                HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + httpPort + "/readyz"))
+                HttpRequest.newBuilder(
+                        URI.create(scheme + "://" + host + ":" + httpPort + "/readyz"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
@@ -156,6 +178,23 @@ final class QuiverProcess implements AutoCloseable {
       throw new IllegalStateException("quiver did not stop within 30 s of SIGTERM");
     }
     return process.exitValue();
+  }
+
+  /** SIGSTOP: the process stands still (as in a long GC pause) until {@link #resume()}. */
+  void pause() throws Exception {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  void resume() throws Exception {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+    }
   }
 
   /** Whether the process was started and has not exited. */

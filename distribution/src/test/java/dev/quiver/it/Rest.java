@@ -46,6 +46,16 @@ final class Rest {
 
   /** HTTPS trusting {@code tls} when given, sending {@code apiKey} when given. */
   Rest(int port, OpenApiValidator openApi, javax.net.ssl.SSLContext tls, String apiKey) {
+    this("127.0.0.1", port, openApi, tls, apiKey);
+  }
+
+  /** As {@link #Rest(int, OpenApiValidator, javax.net.ssl.SSLContext, String)} on {@code host}. */
+  Rest(
+      String host,
+      int port,
+      OpenApiValidator openApi,
+      javax.net.ssl.SSLContext tls,
+      String apiKey) {
     var b =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -54,7 +64,7 @@ final class Rest {
       b.sslContext(tls);
     }
     this.http = b.build();
-    this.base = (tls == null ? "http" : "https") + "://127.0.0.1:" + port;
+    this.base = (tls == null ? "http" : "https") + "://" + host + ":" + port;
     this.openApi = openApi;
     this.apiKey = apiKey;
   }

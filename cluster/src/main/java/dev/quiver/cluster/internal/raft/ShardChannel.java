@@ -60,6 +60,22 @@ final class ShardChannel implements AutoCloseable {
   static final int MAX_ENTRY_BYTES = 1 << 20;
   static final int IN_FLIGHT = 8;
 
+  /**
+   * A bug planted on purpose, for the fault suite to prove its checker catches a lost write: with
+   * the JVM system property {@code quiver.testing.ackBeforeCommit=true} a write is answered as soon
+   * as its entry is sent, before any replica has it. Never set it elsewhere: acknowledged writes
+   * are then lost whenever a leader fails.
+   */
+  static final boolean ACK_BEFORE_COMMIT = Boolean.getBoolean("quiver.testing.ackBeforeCommit");
+
+  static {
+    if (ACK_BEFORE_COMMIT) {
+      LOG.error(
+          "quiver.testing.ackBeforeCommit is set: writes are acknowledged before they are"
+              + " committed and may be lost (a planted bug for fault testing)");
+    }
+  }
+
   /** How long one replica may take to answer a read before the next one is asked. */
   static final long READ_ATTEMPT_MILLIS = 5_000;
 
@@ -172,6 +188,9 @@ final class ShardChannel implements AutoCloseable {
       inFlight.release();
       batch.forEach(p -> p.done().completeExceptionally(unavailable(e)));
       return;
+    }
+    if (ACK_BEFORE_COMMIT) {
+      batch.forEach(p -> p.done().complete(null));
     }
     long sentAt = System.nanoTime();
     sent.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
