@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quiver.testing.Linearizability;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -374,6 +375,8 @@ class FaultIT {
     private volatile long write = -1;
     private volatile long read = -1;
 
+    private final Instant began = Instant.now();
+
     Resumption(int hit, long from) {
       this.thread =
           Thread.ofPlatform()
@@ -415,8 +418,10 @@ class FaultIT {
       thread.join(60_000);
       System.out.printf(
           Locale.ROOT,
-          "%s: the other nodes answered a write %s and a majority read %s after the fault began%n",
+          "%s (at %s): the other nodes answered a write %s and a majority read %s after the fault"
+              + " began%n",
           fault,
+          began,
           seconds(write),
           seconds(read));
     }

@@ -7,10 +7,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -27,11 +30,26 @@ final class RaftClients {
   private final RaftProperties properties;
   private final Parameters parameters;
   private final Duration requestTimeout;
+  private GrpcFactory transports; // made at the first client, once the TLS parameters are set
+  private final Executor reconnects;
+  private final FailoverRpc.Suspects suspects;
 
-  RaftClients(RaftProperties properties, Parameters parameters, Duration requestTimeout) {
+  /**
+   * @param reconnects runs the drop of a failed peer's channel, off the retry's path
+   * @param suspicion how long a peer whose request timed out is passed over (see {@link
+   *     FailoverRpc})
+   */
+  RaftClients(
+      RaftProperties properties,
+      Parameters parameters,
+      Duration requestTimeout,
+      Executor reconnects,
+      Duration suspicion) {
     this.properties = properties;
     this.parameters = parameters;
     this.requestTimeout = requestTimeout;
+    this.reconnects = reconnects;
+    this.suspects = new FailoverRpc.Suspects(suspicion.toNanos(), System::nanoTime);
   }
 
   /** A client that retries (elections, leader changes) for about the request timeout. */
@@ -49,12 +67,23 @@ final class RaftClients {
   }
 
   private RaftClient client(RaftGroup group, RetryPolicy retry) {
+    ClientId id = ClientId.randomId();
     return RaftClient.newBuilder()
+        .setClientId(id)
+        .setClientRpc(
+            new FailoverRpc(transports().newRaftClientRpc(id, properties), reconnects, suspects))
         .setProperties(properties)
         .setParameters(parameters)
         .setRaftGroup(group)
         .setRetryPolicy(retry)
         .build();
+  }
+
+  private synchronized GrpcFactory transports() {
+    if (transports == null) {
+      transports = new GrpcFactory(parameters);
+    }
+    return transports;
   }
 
   /** The Ratis address ({@code host:port}) of a peer URI; BadInput when it has none. */

@@ -104,7 +104,12 @@ public final class RaftCluster implements AutoCloseable {
     this.clusterDir = settings.storagePath().resolve("cluster");
     this.properties = RatisProperties.of(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
-    this.clients = new RaftClients(properties, parameters, settings.requestTimeout());
+    // a peer whose request timed out (after the longest election timeout) is passed over for as
+    // long again: by then the others have elected a leader in its place, even after a first
+    // election that failed (or it was only slow, and gets its requests again)
+    this.clients =
+        new RaftClients(
+            properties, parameters, settings.requestTimeout(), executor, settings.rpcTimeoutMax());
     this.audit = new ClusterAudit(settings.audit());
     this.bindings = new GroupBindings(clusterDir.resolve("groups"));
     // the groups read the peers from the state machine whose effects start and stop them

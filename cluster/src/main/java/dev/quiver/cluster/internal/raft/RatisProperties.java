@@ -37,6 +37,10 @@ final class RatisProperties {
     // timeout rather than Ratis' default 3 s, which shortens fail-over for writers
     RaftClientConfigKeys.Rpc.setRequestTimeout(
         p, TimeDuration.valueOf(s.rpcTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
+    // a new client's first call would otherwise be a dummy watch, which waits out the watch
+    // timeout (10 s) when the peer it asks first has gone silent, with every request queued
+    // behind it: the first real request makes the connection just as well
+    RaftClientConfigKeys.Async.Experimental.setSendDummyRequest(p, false);
     // consistency=majority|all reads go through the leader's read index
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // every group is asked for a snapshot once the smaller of the two thresholds is reached; each
