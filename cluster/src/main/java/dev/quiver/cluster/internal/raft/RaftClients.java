@@ -66,9 +66,19 @@ final class RaftClients {
     return client(group, RetryPolicies.noRetry());
   }
 
+  /** As {@link #once(RaftGroup)}, sending to {@code leader} first. */
+  RaftClient once(RaftGroup group, RaftPeerId leader) {
+    return client(group, RetryPolicies.noRetry(), leader);
+  }
+
   private RaftClient client(RaftGroup group, RetryPolicy retry) {
+    return client(group, retry, null);
+  }
+
+  private RaftClient client(RaftGroup group, RetryPolicy retry, RaftPeerId leader) {
     ClientId id = ClientId.randomId();
     return RaftClient.newBuilder()
+        .setLeaderId(leader)
         .setClientId(id)
         .setClientRpc(
             new FailoverRpc(transports().newRaftClientRpc(id, properties), reconnects, suspects))
@@ -108,9 +118,9 @@ final class RaftClients {
   }
 
   /**
-   * The shard group's members. The first holder has the higher Raft priority, so Ratis hands it the
-   * leadership whenever it is up to date; placement rotates the first holder over the peers, which
-   * spreads the shard leaders (and their work) over the cluster.
+   * The shard group's members, all of the same Raft priority: {@link LeaderBalance} hands the
+   * leadership to the first holder (placement rotates it over the peers, which spreads the shard
+   * leaders and their work over the cluster) without the slower fail-over that priorities bring.
    */
   static List<RaftPeer> replicaPeers(
       Map<Long, String> peers, MetaStateMachine.Placement p, int shard) {
@@ -119,7 +129,7 @@ final class RaftClients {
     for (int i = 0; i < holders.size(); i++) {
       String uri = peers.get(holders.get(i));
       if (uri != null) {
-        list.add(peer(holders.get(i), uri, i == 0 ? 1 : 0));
+        list.add(peer(holders.get(i), uri, 0));
       }
     }
     return list;

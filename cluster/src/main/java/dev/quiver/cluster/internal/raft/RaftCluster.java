@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -89,6 +90,7 @@ public final class RaftCluster implements AutoCloseable {
   private volatile PeerIdentity identity;
   private RaftServer server;
   private PeerQuotas peerQuotas;
+  private LeaderBalance leaderBalance;
   private Dispatcher dispatcher;
 
   private RaftCluster(
@@ -178,6 +180,17 @@ public final class RaftCluster implements AutoCloseable {
   private void wire(ScheduledExecutorService timers) {
     long self = identity.peerId();
     peerQuotas = new PeerQuotas(quota, self, meta::peers, this::metaGroup, clients::once, timers);
+    leaderBalance =
+        new LeaderBalance(
+            self,
+            () ->
+                meta.collectionNames().stream()
+                    .map(meta::collection)
+                    .flatMap(Optional::stream)
+                    .toList(),
+            groups,
+            timers,
+            settings.rpcTimeoutMax().multipliedBy(5).dividedBy(2));
     PointAccess points =
         new RoutedPoints(
             new RaftRoutes(metaLog, registry, groups, peerQuotas, settings.requestTimeout()),
@@ -440,6 +453,9 @@ public final class RaftCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    if (leaderBalance != null) {
+      leaderBalance.close();
+    }
     if (peerQuotas != null) {
       peerQuotas.close();
     }

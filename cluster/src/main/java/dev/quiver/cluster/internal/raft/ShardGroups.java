@@ -6,18 +6,21 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 
 /**
@@ -38,6 +41,7 @@ final class ShardGroups implements AutoCloseable {
   private final Map<RaftGroupId, ShardChannel> channels = new ConcurrentHashMap<>();
   private final ClientId selfClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
+  private final Set<RaftGroupId> claiming = ConcurrentHashMap.newKeySet();
   private volatile RaftServer server;
 
   ShardGroups(
@@ -75,6 +79,56 @@ final class ShardGroups implements AutoCloseable {
     return d == null
         ? Map.of()
         : ReplicaStates.states(d, self, electionTimeout, electionTimeout.multipliedBy(2));
+  }
+
+  /**
+   * Whether this node's replica of {@code shard} is a follower that knows another peer as the
+   * leader and has caught up with it (so it can take the leadership over without a pause).
+   */
+  boolean followsCaughtUp(MetaStateMachine.Placement p, int shard) {
+    RaftServer.Division d = division(p, shard);
+    if (d == null) {
+      return false;
+    }
+    var info = d.getInfo();
+    RaftPeerId leader = info.getLeaderId();
+    return info.isFollower()
+        && leader != null
+        && !leader.equals(d.getId())
+        && ReplicaStates.caughtUp(d, electionTimeout);
+  }
+
+  /**
+   * Asks the leader of {@code shard}'s group, on the executor, to hand the leadership to this
+   * node's replica (Ratis waits until it has the whole log, then lets it run an election); does
+   * nothing while an earlier request for the group is under way.
+   */
+  void claimLeadership(MetaStateMachine.Placement p, int shard) {
+    RaftServer.Division d = division(p, shard);
+    RaftGroupId gid = p.groupId(shard);
+    if (d == null || d.getInfo().getLeaderId() == null || !claiming.add(gid)) {
+      return;
+    }
+    RaftPeerId leader = d.getInfo().getLeaderId();
+    RaftPeerId self = d.getId();
+    executor.execute(
+        () -> {
+          try (RaftClient c = clients.once(RaftGroup.valueOf(gid, members(p, shard)), leader)) {
+            RaftClientReply r = c.admin().transferLeadership(self, requestTimeout.toMillis());
+            if (r.isSuccess()) {
+              LOG.info(
+                  "{}/{}: leadership handed back to this peer, the shard's preferred replica",
+                  p.name(),
+                  shard);
+            } else {
+              LOG.debug("{}/{}: leadership not handed over: {}", p.name(), shard, r);
+            }
+          } catch (IOException | RuntimeException e) {
+            LOG.debug("{}/{}: leadership not handed over: {}", p.name(), shard, e.toString());
+          } finally {
+            claiming.remove(gid);
+          }
+        });
   }
 
   private RaftServer.Division division(MetaStateMachine.Placement p, int shard) {
