@@ -122,13 +122,20 @@ class MultiSpaceTest {
       // each walk scores far fewer points than the scan's 5,000
       assertThat(walked.get() / queries.length).isLessThan(n / 3);
 
-      // delete 40%: the walks step through their nodes but never return them
+      // delete 40% with the vacuum held off (it would start half-way, and the deletes after its
+      // start would stay below its threshold): the walks step through their nodes but never
+      // return them
+      HnswConfig hnsw = new HnswConfig(16, 64, 0, 0, false);
+      space.configure(hnsw, new OptimizersConfig(0.2, Integer.MAX_VALUE, 0, null, 1, 5, null));
       for (int slot = 0; slot < n; slot += 5) {
         space.remove(slot);
         space.remove(slot + 1);
       }
+      assertThat(space.tombstones()).isEqualTo(2 * n / 5);
       assertThat(recall(space, queries, new AtomicLong())).isGreaterThanOrEqualTo(0.95);
-      // the vacuum (due: 2,000 deleted of 5,000, over 20% and over 100) takes the nodes out
+      // back to the usual settings, the vacuum (due: 2,000 deleted of 5,000, over 20% and over
+      // 100) takes the nodes out
+      space.configure(hnsw, OPTIMIZERS);
       long deadline = System.nanoTime() + 30_000_000_000L;
       while (space.tombstones() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(20);
