@@ -779,7 +779,7 @@ class ClusterIT {
     Linearizability.Result verdict = history.check();
     System.out.println(history.summary(killedAt, verdict));
     assertThat(verdict.verdict())
-        .as("%d operations: %s", history.ops.size(), verdict.explanation())
+        .as("%d operations: %s", history.ops.size(), history.explain(verdict, killedAt))
         .isEqualTo(Linearizability.Verdict.LINEARIZABLE);
     eventually(60, () -> assertThat(cluster(killed).path("status").asText()).isEqualTo("enabled"));
   }

@@ -355,7 +355,9 @@ class FaultIT {
     RegisterHistory history = run.history();
     System.out.println(name + ": " + history.summary(run.from(), run.verdict()));
     assertThat(run.verdict().verdict())
-        .as("%s: %d operations: %s", name, history.ops.size(), run.verdict().explanation())
+        .as(
+            "%s: %d operations: %s",
+            name, history.ops.size(), history.explain(run.verdict(), run.from()))
         .isEqualTo(Linearizability.Verdict.LINEARIZABLE);
     assertThat(history.count(Linearizability.Kind.READ)).as("reads").isGreaterThan(10);
     assertThat(run.ledger().acknowledged).as("acknowledged ledger points").hasSizeGreaterThan(20);

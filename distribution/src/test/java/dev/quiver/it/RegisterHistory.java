@@ -137,6 +137,51 @@ final class RegisterHistory {
     return first == Long.MAX_VALUE ? -1 : first - since;
   }
 
+  /**
+   * The operations on {@code key} in call order, one per line, with call and answer in ms after
+   * {@code since} and the node each went through: what a failed verdict needs to be read.
+   */
+  private String trace(String key, long since) {
+    var out = new StringBuilder();
+    synchronized (ops) {
+      List<Integer> order = new ArrayList<>();
+      for (int i = 0; i < ops.size(); i++) {
+        if (ops.get(i).key().equals(key)) {
+          order.add(i);
+        }
+      }
+      order.sort((a, b) -> Long.compare(ops.get(a).call(), ops.get(b).call()));
+      for (int i : order) {
+        Linearizability.Op o = ops.get(i);
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "%n  %-6s %-8s via %d  %8.1f .. %s",
+                o.kind(),
+                o.value(),
+                via.get(i),
+                (o.call() - since) / 1e6,
+                o.ret() == Linearizability.NO_ANSWER
+                    ? "no answer"
+                    : String.format(Locale.ROOT, "%.1f ms", (o.ret() - since) / 1e6)));
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * The verdict's explanation, with the trace of the key it failed on (times after {@code since}).
+   */
+  String explain(Linearizability.Result verdict, long since) {
+    return verdict.key() == null
+        ? verdict.explanation()
+        : verdict.explanation()
+            + "; the operations on "
+            + verdict.key()
+            + " (kind, value, node, called .. answered, ms):"
+            + trace(verdict.key(), since);
+  }
+
   Linearizability.Result check() {
     return Linearizability.check(ops, 50_000_000);
   }

@@ -36,6 +36,9 @@ import org.apache.ratis.util.IOUtils;
  *       does not extend the suspicion.
  * </ul>
  *
+ * <p>It also counts the attempts of each {@link CountedEntry} it forwards, so that a write is sent
+ * again only when no replica can have it.
+ *
  * <p>Thread-safe as the wrapped transport is.
  */
 final class FailoverRpc implements RaftClientRpc {
@@ -99,6 +102,7 @@ final class FailoverRpc implements RaftClientRpc {
     if (suspects.suspect(request.getServerId())) {
       return CompletableFuture.failedFuture(new SuspectPeerException(request.getServerId()));
     }
+    counted(request);
     return rpc.sendRequestAsync(request);
   }
 
@@ -107,6 +111,7 @@ final class FailoverRpc implements RaftClientRpc {
     if (suspects.suspect(request.getServerId())) {
       return CompletableFuture.failedFuture(new SuspectPeerException(request.getServerId()));
     }
+    counted(request);
     return rpc.sendRequestAsyncUnordered(request);
   }
 
@@ -115,7 +120,15 @@ final class FailoverRpc implements RaftClientRpc {
     if (suspects.suspect(request.getServerId())) {
       throw new SuspectPeerException(request.getServerId());
     }
+    counted(request);
     return rpc.sendRequest(request);
+  }
+
+  /** Counts an attempt of a shard write entry that leaves for a peer (see {@link CountedEntry}). */
+  private static void counted(RaftClientRequest request) {
+    if (request.getMessage() instanceof CountedEntry entry) {
+      entry.transmitted();
+    }
   }
 
   @Override

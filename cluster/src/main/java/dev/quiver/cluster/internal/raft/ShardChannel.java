@@ -170,20 +170,26 @@ final class ShardChannel implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e); // in memory: cannot happen
     }
-    attempt(batch, ByteString.copyFrom(bytes.toByteArray()), System.nanoTime() + timeout.toNanos());
+    attempt(
+        batch,
+        new CountedEntry(ByteString.copyFrom(bytes.toByteArray())),
+        System.nanoTime() + timeout.toNanos());
   }
 
   /**
    * Sends one entry. A peer that does not run the group yet (a collection created a moment ago
    * through another node) answers GroupMismatch, and Ratis then closes the client's ordered window
-   * for good: every later write through it would fail as "already closed". Such an entry reached no
-   * group member, so it is sent again, through a new client, until the request timeout.
+   * for good: the entries sent after it fail as "already closed", and so does every later write
+   * through that client. An entry that is in no replica's log ({@link CountedEntry#inNoLog()}: it
+   * never left, or each attempt was refused so) is sent again, through a new client, until the
+   * request timeout. Any other failed entry may have been committed: sending it again would apply
+   * it a second time, after writes that came later, so its callers are told the outcome is unknown.
    */
-  private void attempt(List<Pending> batch, ByteString payload, long deadline) {
+  private void attempt(List<Pending> batch, CountedEntry entry, long deadline) {
     RaftClient c = client;
     CompletableFuture<RaftClientReply> sent;
     try {
-      sent = c.async().send(Message.valueOf(payload));
+      sent = c.async().send(entry);
     } catch (RuntimeException e) {
       inFlight.release();
       batch.forEach(p -> p.done().completeExceptionally(unavailable(e)));
@@ -208,18 +214,31 @@ final class ShardChannel implements AutoCloseable {
                     millis,
                     error == null ? "" : " and failed: " + Replies.reason(error));
               }
+              if (error != null && refusedByNonMember(error)) {
+                entry.refused();
+              }
               if (error != null
                   && !closed
-                  && notAccepted(error)
+                  && windowClosed(error)
+                  && entry.inNoLog()
                   && System.nanoTime() - deadline < 0) {
                 renew(c);
                 CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
-                    .execute(() -> attempt(batch, payload, deadline));
+                    .execute(() -> attempt(batch, entry, deadline));
                 return;
               }
               inFlight.release();
               if (error != null) {
-                RuntimeException e = unavailable(error);
+                RuntimeException e =
+                    windowClosed(error) && !entry.inNoLog()
+                        ? new StorageException.Unavailable(
+                            "shard "
+                                + name
+                                + ": the write was sent but its answer was lost (an earlier write"
+                                + " on the same connection failed); it may or may not have been"
+                                + " applied",
+                            error)
+                        : unavailable(error);
                 batch.forEach(p -> p.done().completeExceptionally(e));
                 return;
               }
@@ -256,14 +275,27 @@ final class ShardChannel implements AutoCloseable {
   /** How long a write waits before it is sent again to a group that was not running. */
   static final long RETRY_MILLIS = 100;
 
-  /** Whether {@code error} says no member of the group took the entry (so it can be resent). */
-  static boolean notAccepted(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof GroupMismatchException || t instanceof AlreadyClosedException) {
-        return true;
-      }
+  /**
+   * Whether {@code error} is a failure after which Ratis' ordered client sends nothing more (a peer
+   * without the group, or the client's window closed by an earlier failure): a new client is
+   * needed, and the entry is sent again if no replica can have it.
+   */
+  static boolean windowClosed(Throwable error) {
+    Throwable t = unwrap(error);
+    return t instanceof GroupMismatchException || t instanceof AlreadyClosedException;
+  }
+
+  /** Whether this attempt itself was refused by a peer that does not run the group. */
+  static boolean refusedByNonMember(Throwable error) {
+    return unwrap(error) instanceof GroupMismatchException;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
     }
-    return false;
+    return t;
   }
 
   /** Replaces {@code failed} with a new write client (once, however many writes saw it fail). */

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -22,7 +24,6 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -40,6 +41,7 @@ final class InJvmRaft implements AutoCloseable {
   private final RaftServer server;
   private final ExecutorService executor =
       Executors.newFixedThreadPool(2, Thread.ofPlatform().name("in-jvm-raft-", 0).factory());
+  private final RaftClients clients;
   private long callIds; // under this
 
   /**
@@ -80,6 +82,11 @@ final class InJvmRaft implements AutoCloseable {
             .setStateMachineRegistry(machines::apply)
             .build();
     server.start();
+    RaftProperties clientProps = new RaftProperties();
+    RaftClientConfigKeys.Async.Experimental.setSendDummyRequest(clientProps, false);
+    clients =
+        new RaftClients(
+            clientProps, new Parameters(), Duration.ofSeconds(2), executor, Duration.ofMillis(200));
   }
 
   private static int freePort() throws IOException {
@@ -123,15 +130,12 @@ final class InJvmRaft implements AutoCloseable {
     }
   }
 
-  /** A client of {@code id} that retries for about two seconds (an election on a fresh group). */
+  /**
+   * A client of {@code id} as a node makes it ({@link RaftClients#retrying}: its transport wrapper,
+   * no dummy first request), retrying for about two seconds (an election on a fresh group).
+   */
   RaftClient client(RaftGroupId id) {
-    return RaftClient.newBuilder()
-        .setProperties(new RaftProperties())
-        .setRaftGroup(group(id))
-        .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                20, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-        .build();
+    return clients.retrying(group(id));
   }
 
   /** A channel to {@code id}'s group, as a node's routes make one. */
