@@ -3,9 +3,9 @@ package dev.quiver.cluster;
 /**
  * How fresh a read must be: Qdrant's {@code consistency} / {@code read_consistency} parameter.
  * Quiver answers {@link #ONE} from a single replica (the local one when this node holds it), and
- * every stronger level with a linearizable read through the shard's Raft leader (read index), which
- * sees every write acknowledged before the read began, as a read from a majority or from all
- * replicas would.
+ * every stronger level with a linearizable read (an empty entry committed through the shard's Raft
+ * leader, then a read as of that entry), which sees every write acknowledged before the read began,
+ * as a read from a majority or from all replicas would.
  */
 public enum ReadConsistency {
   /** One replica answers; the default. */

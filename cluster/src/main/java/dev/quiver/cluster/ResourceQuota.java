@@ -26,6 +26,11 @@ public final class ResourceQuota {
     Integer residentMemoryPercent();
 
     Integer diskUsagePercent();
+
+    /** Bytes a write may still use on the storage disk; null when it cannot be measured. */
+    default Long diskFreeBytes() {
+      return null;
+    }
   }
 
   /** Utilization on this node ({@code QuotaUsage}); a field is null when it cannot be measured. */
@@ -60,6 +65,8 @@ public final class ResourceQuota {
   private Usage last = new Usage(null, null);
   private boolean memoryOver; // under lock
   private boolean diskOver; // under lock
+  private long freeReadAt = Long.MIN_VALUE; // under lock
+  private Long free; // under lock
 
   /** Enforces what {@code config} supplies (read at every check) against {@code readings}. */
   public ResourceQuota(Supplier<QuotaConfig> config, Readings readings) {
@@ -163,6 +170,44 @@ public final class ResourceQuota {
         refusal("disk usage", u.diskUsagePercent(), c.maxDiskUsagePercent(), margin));
   }
 
+  /**
+   * Refuses a write that adds data ({@link #consumes}) when the storage disk has less than {@code
+   * neededBytes} free, whether or not quotas are enabled: as Qdrant refuses updates when less than
+   * the collection's WAL capacity is free, so a write is turned away before it half-lands on a full
+   * disk, and searches go on. Deletions pass. The reading is at most {@link
+   * #FREE_READING_TTL_NANOS} old.
+   */
+  public void checkFreeSpace(UpdateOp op, long neededBytes) {
+    if (!consumes(op)) {
+      return;
+    }
+    Long bytes;
+    synchronized (lock) {
+      long now = System.nanoTime();
+      if (freeReadAt == Long.MIN_VALUE
+          || now - freeReadAt >= Math.min(readingTtlNanos, FREE_READING_TTL_NANOS)) {
+        free = readings.diskFreeBytes();
+        freeReadAt = now;
+      }
+      bytes = free;
+    }
+    if (bytes != null && bytes < neededBytes) {
+      throw new StorageException.InsufficientStorage(
+          "No space left on device: "
+              + mebibytes(bytes)
+              + " MiB free on the storage disk, writes need at least "
+              + mebibytes(neededBytes)
+              + " MiB (the collection's WAL capacity); free space or delete data");
+    }
+  }
+
+  /** How long one free-space reading serves: a write burst cannot outrun it by much. */
+  static final long FREE_READING_TTL_NANOS = 50_000_000L;
+
+  private static long mebibytes(long bytes) {
+    return bytes >> 20;
+  }
+
   private static String refusal(String what, Integer reading, int limit, int margin) {
     return what
         + " is at "
@@ -225,6 +270,17 @@ public final class ResourceQuota {
             return null;
           }
           return (int) Math.min(100, (total - store.getUsableSpace()) * 100 / total);
+        } catch (IOException | SecurityException e) {
+          return null;
+        }
+      }
+
+      @Override
+      public Long diskFreeBytes() {
+        try {
+          return Files.getFileStore(
+                  Files.exists(storage) ? storage : storage.toAbsolutePath().getRoot())
+              .getUsableSpace();
         } catch (IOException | SecurityException e) {
           return null;
         }

@@ -1,6 +1,7 @@
 package dev.quiver.it;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,7 +10,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -28,9 +31,10 @@ final class QuiverProcess implements AutoCloseable {
   private Path tlsCa; // when set, the node serves HTTPS and readiness is probed with this CA
   private Path clientCert;
   private Path clientKey;
-  private java.util.List<String> args = java.util.List.of();
+  private List<String> args = List.of();
   private String host = "127.0.0.1"; // where the node binds its ports
   private String javaOpts = ""; // added to the node's JVM options
+  private List<String> prefix = List.of(); // runs the launcher, e.g. nsenter
 
   QuiverProcess(Path workDir, Map<String, String> extraEnv) throws IOException {
     this.workDir = workDir;
@@ -40,7 +44,7 @@ final class QuiverProcess implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
@@ -83,9 +87,18 @@ final class QuiverProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * A command that runs the launcher, for a node that must start inside something (e.g. {@link
+   * SmallDisk#enter()}); it must exec the launcher in place, so the node keeps its pid.
+   */
+  QuiverProcess prefix(List<String> command) {
+    this.prefix = List.copyOf(command);
+    return this;
+  }
+
   /** Command-line arguments for the next {@link #start()} (none by default). */
   QuiverProcess args(String... args) {
-    this.args = java.util.List.of(args);
+    this.args = List.of(args);
     return this;
   }
 
@@ -98,7 +111,7 @@ final class QuiverProcess implements AutoCloseable {
   /** Starts the process without waiting for it to become ready. */
   Process launch() throws Exception {
     Files.createDirectories(workDir);
-    var command = new java.util.ArrayList<String>();
+    var command = new ArrayList<String>(prefix);
     command.add(home().resolve("bin/quiver").toString());
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command);

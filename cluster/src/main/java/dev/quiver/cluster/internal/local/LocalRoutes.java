@@ -47,6 +47,7 @@ final class LocalRoutes implements ShardRoutes {
   public UpdateResult write(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
     quota.checkUpdate(op);
     Collection c = registry.require(collection);
+    quota.checkFreeSpace(op, (long) c.config().wal().walCapacityMb() << 20);
     Map<Integer, UpdateOp> parts = LocalCatalog.layout(c).route(op, selector);
     long opNum = 0;
     for (var part : parts.entrySet()) {

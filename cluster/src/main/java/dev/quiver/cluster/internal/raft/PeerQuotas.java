@@ -71,12 +71,14 @@ final class PeerQuotas implements AutoCloseable {
 
   /**
    * Refuses a write of {@code op} that would be stored by a peer in {@code replicas} which reported
-   * being over its quota at the last poll; this node's own quota is checked as it stands.
+   * being over its quota at the last poll; this node's own quota is checked as it stands, and so is
+   * its free disk space against {@code freeBytesNeeded} (see {@link ResourceQuota#checkFreeSpace}).
    */
-  void check(UpdateOp op, Collection<List<Long>> replicas) {
+  void check(UpdateOp op, Collection<List<Long>> replicas, long freeBytesNeeded) {
     if (!ResourceQuota.consumes(op)) {
       return;
     }
+    local.checkFreeSpace(op, freeBytesNeeded);
     local.checkWrite();
     Set<Long> refusing = over;
     if (refusing.isEmpty()) {

@@ -86,7 +86,10 @@ final class RaftRoutes implements ShardRoutes {
   public UpdateResult write(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
     MetaStateMachine.Placement p = metaLog.placement(collection);
     Map<Integer, UpdateOp> routed = p.layout().route(op, selector);
-    quotas.check(op, routed.keySet().stream().map(p.replicas()::get).toList());
+    quotas.check(
+        op,
+        routed.keySet().stream().map(p.replicas()::get).toList(),
+        (long) p.config().wal().walCapacityMb() << 20);
     List<CompletableFuture<Void>> parts = new ArrayList<>();
     routed.forEach((shard, part) -> parts.add(groups.channel(p, shard).submit(part)));
     long opId = callIds.incrementAndGet();

@@ -41,7 +41,8 @@ final class RatisProperties {
     // timeout (10 s) when the peer it asks first has gone silent, with every request queued
     // behind it: the first real request makes the connection just as well
     RaftClientConfigKeys.Async.Experimental.setSendDummyRequest(p, false);
-    // consistency=majority|all reads go through the leader's read index
+    // a node's metadata sync (a name made through another node a moment ago) asks the leader's
+    // read index; consistency=majority|all shard reads commit a barrier instead (ShardChannel)
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // every group is asked for a snapshot once the smaller of the two thresholds is reached; each
     // state machine declines until its own is (the metadata's compact_wal_entries, a shard's

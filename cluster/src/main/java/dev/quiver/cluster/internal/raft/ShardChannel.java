@@ -82,7 +82,8 @@ final class ShardChannel implements AutoCloseable {
   private final String name;
   private final Supplier<RaftClient> newClient;
   private volatile RaftClient client; // replaced when a failed write has closed its window
-  private final RaftClient readClient;
+  private final Supplier<RaftClient> newReadClient;
+  private volatile RaftClient readClient; // replaced when Ratis closed one of its windows
   private final List<RaftPeerId> replicas;
   private final AtomicInteger nextReplica = new AtomicInteger();
   private final Executor executor;
@@ -100,12 +101,13 @@ final class ShardChannel implements AutoCloseable {
   /**
    * @param newClient makes the write client, which retries until the request timeout (writes wait
    *     out elections); a new one replaces it when a write finds the group not running
-   * @param readClient does not retry: reads move on to the next replica instead
+   * @param newReadClient makes the read client, which does not retry: reads move on to the next
+   *     replica instead
    */
   ShardChannel(
       String name,
       Supplier<RaftClient> newClient,
-      RaftClient readClient,
+      Supplier<RaftClient> newReadClient,
       List<RaftPeerId> replicas,
       Executor executor,
       Duration timeout,
@@ -114,7 +116,8 @@ final class ShardChannel implements AutoCloseable {
     this.name = name;
     this.newClient = newClient;
     this.client = newClient.get();
-    this.readClient = readClient;
+    this.newReadClient = newReadClient;
+    this.readClient = newReadClient.get();
     this.replicas = List.copyOf(replicas);
     this.executor = executor;
     this.timeout = timeout;
@@ -353,19 +356,96 @@ final class ShardChannel implements AutoCloseable {
     return new RemoteReader(false);
   }
 
-  /** Linearizable reads: the leader confirms its read index with a majority first. */
+  /** Linearizable reads: each one follows a no-op entry committed after it began. */
   ShardReader linearizableReader() {
     return new RemoteReader(true);
   }
 
+  /** An entry of no writes (a count of zero): what a linearizable read commits first. */
+  private static final ByteString BARRIER = ByteString.copyFrom(new byte[4]);
+
+  /**
+   * A linearizable read. It commits a barrier (an entry of no writes), then reads from the replica
+   * that applied it, as of that entry at least. The barrier was appended by a leader after the read
+   * began and committed by a majority, so every write acknowledged before the read began is below
+   * it (Raft's leader completeness), and no newer leader can have acknowledged anything before that
+   * majority answered.
+   *
+   * <p>Not Ratis' own linearizable read: Ratis 3.3 takes a read index as confirmed, without a new
+   * round of heartbeats, when its leader's commit index has not moved since the last round a
+   * majority answered; a leader cut off from the others has a frozen commit index, so it went on
+   * serving what it held as linearizable for as long as it believed it led (the fault suite saw a
+   * cut-off node answer a majority read with a value overwritten seconds before).
+   */
   private <T> T linearizable(Wire.Read read, ShardCodec.Reader<T> decode) {
     String what = "shard " + name;
+    RaftClientReply barrier = barrier(what);
     RaftClientReply reply =
         Replies.await(
-            client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(Wire.encode(read)))),
+            staleRead(
+                Message.valueOf(ByteString.copyFrom(Wire.encode(read))),
+                barrier.getLogIndex(),
+                barrier.getServerId()),
             timeout,
             what);
     return Replies.read(reply, decode, what);
+  }
+
+  /**
+   * A Ratis stale read of {@code message} on {@code target}, as of entry {@code minIndex} or later,
+   * through the read client. Ratis closes a client's window to a peer for good after one failed
+   * request there, and the read client does not retry, so a read that finds the window closed
+   * renews the client and goes once more (a read changes nothing).
+   */
+  private CompletableFuture<RaftClientReply> staleRead(
+      Message message, long minIndex, RaftPeerId target) {
+    RaftClient r = readClient;
+    return r.async()
+        .sendStaleRead(message, minIndex, target)
+        .handle(
+            (reply, error) -> {
+              if (error == null) {
+                return CompletableFuture.completedFuture(reply);
+              }
+              if (closed || !windowClosed(error)) {
+                return CompletableFuture.<RaftClientReply>failedFuture(error);
+              }
+              renewReads(r);
+              return readClient.async().sendStaleRead(message, minIndex, target);
+            })
+        .thenCompose(f -> f);
+  }
+
+  /** Replaces {@code failed} with a new read client (once, however many reads saw it fail). */
+  private void renewReads(RaftClient failed) {
+    synchronized (newReadClient) {
+      if (readClient != failed || closed) {
+        return;
+      }
+      readClient = newReadClient.get();
+    }
+    try {
+      failed.close();
+    } catch (IOException e) {
+      // closing a client only releases connections
+    }
+  }
+
+  /**
+   * Commits a barrier through the write client; once more through a new client when the first one
+   * had been closed by an earlier failure (a barrier changes nothing, so sending it twice is safe).
+   */
+  private RaftClientReply barrier(String what) {
+    RaftClient c = client;
+    try {
+      return Replies.await(c.async().send(new CountedEntry(BARRIER)), timeout, what);
+    } catch (StorageException.Unavailable e) {
+      if (closed || e.getCause() == null || !windowClosed(e.getCause())) {
+        throw e;
+      }
+      renew(c);
+      return Replies.await(client.async().send(new CountedEntry(BARRIER)), timeout, what);
+    }
   }
 
   private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
@@ -377,11 +457,7 @@ final class ShardChannel implements AutoCloseable {
       RaftPeerId target = replicas.get((start + i) % replicas.size());
       RaftClientReply reply;
       try {
-        reply =
-            readClient
-                .async()
-                .sendStaleRead(message, 0, target)
-                .get(perReplica, TimeUnit.MILLISECONDS);
+        reply = staleRead(message, 0, target).get(perReplica, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw unavailable(e);
@@ -504,13 +580,16 @@ final class ShardChannel implements AutoCloseable {
   @Override
   public void close() {
     synchronized (newClient) {
-      closed = true;
+      synchronized (newReadClient) {
+        closed = true; // no client is renewed from now on
+      }
     }
-    try {
-      client.close();
-      readClient.close();
-    } catch (IOException e) {
-      // closing a client only releases connections
+    for (RaftClient c : List.of(client, readClient)) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        // closing a client only releases connections
+      }
     }
   }
 }

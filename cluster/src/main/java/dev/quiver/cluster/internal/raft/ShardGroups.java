@@ -283,7 +283,7 @@ final class ShardGroups implements AutoCloseable {
           return new ShardChannel(
               p.name() + "/" + shard,
               () -> clients.retrying(group),
-              clients.once(group),
+              () -> clients.once(group),
               group.getPeers().stream().map(RaftPeer::getId).toList(),
               executor,
               requestTimeout,

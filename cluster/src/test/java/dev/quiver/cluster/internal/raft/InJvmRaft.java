@@ -143,7 +143,7 @@ final class InJvmRaft implements AutoCloseable {
     return new ShardChannel(
         "test/" + id,
         () -> client(id),
-        client(id),
+        () -> client(id),
         List.of(peer.getId()),
         executor,
         Duration.ofSeconds(10),

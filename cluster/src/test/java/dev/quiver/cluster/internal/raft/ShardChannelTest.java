@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -116,7 +117,7 @@ class ShardChannelTest {
     return new ShardChannel(
         "test/0",
         this::newClient,
-        newClient(),
+        this::newClient,
         List.of(PEER.getId()),
         executor,
         Duration.ofSeconds(20),
@@ -210,6 +211,34 @@ class ShardChannelTest {
       held.get(5, TimeUnit.SECONDS);
       assertThat(transport.sent.subList(1, 3))
           .allSatisfy(s -> assertThat(s.request().getClientId()).isEqualTo(clients.get(2)));
+    }
+  }
+
+  @Test
+  void aReadThatFindsItsClientClosedGoesOnThroughANewOne() throws Exception {
+    try (ShardChannel channel = channel()) {
+      Filter any = Filter.hasValue("k");
+      // the first read fails on the wire; Ratis then closes the read client's window to the peer
+      CompletableFuture<Boolean> first =
+          CompletableFuture.supplyAsync(() -> channel.reader().anyPayloadMatches(any));
+      await("the first read sent", () -> transport.sent.size() == 1);
+      transport.sent.get(0).reply().completeExceptionally(new IOException("connection reset"));
+      assertThat(catchThrowable(() -> first.get(5, TimeUnit.SECONDS)))
+          .hasCauseInstanceOf(StorageException.Unavailable.class);
+
+      CompletableFuture<Boolean> second =
+          CompletableFuture.supplyAsync(() -> channel.reader().anyPayloadMatches(any));
+      await("the second read sent", () -> transport.sent.size() == 2);
+      Sent read = transport.sent.get(1);
+      assertThat(read.request().getClientId()).as("a new read client").isEqualTo(clients.get(2));
+      read.reply()
+          .complete(
+              RaftClientReply.newBuilder()
+                  .setRequest(read.request())
+                  .setSuccess()
+                  .setMessage(Message.valueOf(ByteString.copyFrom(new byte[] {0, 1})))
+                  .build());
+      assertThat(second.get(5, TimeUnit.SECONDS)).isTrue();
     }
   }
 

@@ -68,7 +68,12 @@ public final class FileFormat {
       }
       fsyncDirectory(file.getParent());
     } catch (IOException e) {
-      throw new StorageException.Io("cannot write " + file + ": " + e.getMessage(), e);
+      try {
+        Files.deleteIfExists(tmp); // a part-written copy would only take space (a full disk)
+      } catch (IOException ignored) {
+        // the next replace truncates it
+      }
+      throw WriteFailures.of(file.toString(), e);
     }
   }
 

@@ -413,7 +413,15 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       applyInMemory(opNum, prepared);
       lastApplied = opNum;
       if (!externalLog && wal.uncoveredSegments() > checkpointAfterSegments) {
-        checkpoint();
+        try {
+          checkpoint();
+        } catch (StorageException e) {
+          // the op is applied and in the WAL, so it stands; the checkpoint is tried again once
+          // another segment has filled (a full disk: once space is back)
+          checkpointAfterSegments = wal.uncoveredSegments();
+          LogManager.getLogger(LocalShard.class)
+              .warn("checkpoint of {} failed, the WAL keeps every op: {}", dir, e.getMessage());
+        }
       }
       return true;
     }

@@ -2,6 +2,7 @@ package dev.quiver.storage.internal.wal;
 
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.internal.files.FileFormat;
+import dev.quiver.storage.internal.files.WriteFailures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -100,18 +101,44 @@ public final class Wal implements AutoCloseable {
     buf.flip();
     try {
       if (currentSize > FILE_HEADER && currentSize + length > capacityBytes) {
-        current.force(false);
-        current.close();
-        startSegment(currentSeq + 1);
+        roll();
       }
       while (buf.hasRemaining()) {
         current.write(buf);
       }
-      currentSize += length;
-      lastAppended = opNum;
     } catch (IOException e) {
-      throw new StorageException.Io("WAL write failed in " + dir + ": " + e.getMessage(), e);
+      cutBack();
+      throw WriteFailures.of("the WAL in " + dir, e);
     }
+    currentSize += length;
+    lastAppended = opNum;
+  }
+
+  /**
+   * After a failed append (a full disk, typically): removes whatever part of the record reached the
+   * file, so the next record follows the last whole one and a replay never meets a torn record in
+   * the middle of the log (which would cut off every record after it).
+   */
+  private void cutBack() {
+    try {
+      current.truncate(currentSize);
+      current.position(currentSize);
+    } catch (IOException e) {
+      // the channel is unusable: the next append fails too, and the replay at the next start cuts
+      // the torn tail (nothing after it was acknowledged)
+      LOG.warn("WAL {}: cannot cut a failed append back: {}", dir, e.toString());
+    }
+  }
+
+  /**
+   * Starts the next segment; the current one is closed only once the next is in place, so a roll
+   * that fails (a full disk) leaves the WAL appending where it was.
+   */
+  private void roll() throws IOException {
+    FileChannel previous = current;
+    previous.force(false);
+    startSegment(currentSeq + 1); // changes nothing unless the new segment is in place
+    previous.close();
   }
 
   /**
@@ -240,13 +267,20 @@ public final class Wal implements AutoCloseable {
     FileChannel ch =
         FileChannel.open(
             file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    ByteBuffer header = ByteBuffer.allocate(FILE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-    header.putInt(MAGIC).putInt(VERSION).flip();
-    while (header.hasRemaining()) {
-      ch.write(header);
+    try {
+      ByteBuffer header = ByteBuffer.allocate(FILE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+      header.putInt(MAGIC).putInt(VERSION).flip();
+      while (header.hasRemaining()) {
+        ch.write(header);
+      }
+      ch.force(true);
+      FileFormat.fsyncDirectory(dir);
+    } catch (IOException e) {
+      // a full disk, typically: no half-made segment stays behind to be taken for the last one
+      ch.close();
+      Files.deleteIfExists(file);
+      throw e;
     }
-    ch.force(true);
-    FileFormat.fsyncDirectory(dir);
     current = ch;
     currentSeq = seq;
     segmentCount++;
