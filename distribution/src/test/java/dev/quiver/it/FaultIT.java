@@ -289,7 +289,9 @@ class FaultIT {
     awaitOneLeader();
     Set<Integer> lost = new HashSet<>();
     for (int i = 0; i < NODES; i++) {
-      lost.addAll(run.ledger().missingOn(i));
+      int node = i;
+      // the scroll itself may need a moment after healing; what it finds missing stays missing
+      Eventually.within(60, () -> lost.addAll(run.ledger().missingOn(node)));
     }
     System.out.printf(
         Locale.ROOT,

@@ -71,8 +71,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -401,12 +403,7 @@ public final class RestServer implements AutoCloseable {
       tail =
           tail.exceptionally(e -> null)
               .thenApplyAsync(v -> work.get(), executor)
-              .exceptionally(
-                  e ->
-                      RestResponse.error(
-                          HttpResponseStatus.SERVICE_UNAVAILABLE,
-                          "Service unavailable: shutting down",
-                          started))
+              .exceptionally(e -> unhandled(e, started))
               .thenAccept(
                   r -> {
                     if (inFlight.decrementAndGet() < MAX_PIPELINED / 2
@@ -415,6 +412,23 @@ public final class RestServer implements AutoCloseable {
                     }
                     inOrder(ctx, () -> write(ctx, r, keepAlive));
                   });
+    }
+
+    /**
+     * The answer to a request whose work did not return one: the executor refused it (the server is
+     * stopping), or it threw past the error mapping (an {@link Error}), which is logged.
+     */
+    private static RestResponse unhandled(Throwable e, long started) {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RejectedExecutionException) {
+        return RestResponse.error(
+            HttpResponseStatus.SERVICE_UNAVAILABLE, "Service unavailable: shutting down", started);
+      }
+      LOG.error("a request failed unexpectedly", cause);
+      return RestResponse.error(
+          HttpResponseStatus.INTERNAL_SERVER_ERROR,
+          "Service internal error: unexpected error, see the server log",
+          started);
     }
 
     /**

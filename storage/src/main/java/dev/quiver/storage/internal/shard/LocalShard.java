@@ -24,6 +24,7 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import dev.quiver.storage.internal.files.Archives;
 import dev.quiver.storage.internal.files.Codec;
+import dev.quiver.storage.internal.files.DiskRoom;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.payload.Filters;
 import dev.quiver.storage.internal.payload.PayloadIndexes;
@@ -110,6 +111,12 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
 
   volatile long lastApplied; // written under writeLock
 
+  /** Why this shard takes no more writes (an op logged but applied only in part); else null. */
+  private volatile String failure;
+
+  /** Whether the shard's disk has room for a write before it is logged. */
+  private final DiskRoom room;
+
   /**
    * True when an outside log (a Raft group) is the durable record of this shard's operations: it
    * then writes no WAL of its own, and {@link #flush()} takes a checkpoint instead.
@@ -151,6 +158,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     this.externalLog = externalLog;
     this.config = config;
     this.dir = dir;
+    this.room = new DiskRoom(dir);
     this.payloadLog = payloadLog;
     this.files = new ShardFiles(dir, config);
     if (Checkpoint.exists(dir)) {
@@ -406,11 +414,33 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
       if (opNum <= lastApplied) {
         return false;
       }
+      if (failure != null) {
+        throw new StorageException.Io(failure, null);
+      }
       UpdateOp prepared = prepare(op);
       if (!externalLog) {
-        wal.append(opNum, Codec.encode(prepared));
+        byte[] record = Codec.encode(prepared);
+        room.require(record.length);
+        wal.append(opNum, record);
       }
-      applyInMemory(opNum, prepared);
+      try {
+        applyInMemory(opNum, prepared);
+      } catch (RuntimeException | InternalError e) {
+        // logged (or committed) but applied only in part: what memory holds is no longer what the
+        // log says, so no more writes land on it; a restart rebuilds the shard from its log. The
+        // number is used: a later op under the same number would be skipped by the replay.
+        lastApplied = opNum;
+        failure =
+            "shard "
+                + dir
+                + " takes no more writes: op "
+                + opNum
+                + " is logged but could not be applied ("
+                + e.getMessage()
+                + "); restart the node to rebuild the shard from its log";
+        LogManager.getLogger(LocalShard.class).error(failure, e);
+        throw new StorageException.Io(failure, e);
+      }
       lastApplied = opNum;
       if (!externalLog && wal.uncoveredSegments() > checkpointAfterSegments) {
         try {
