@@ -80,10 +80,8 @@ final class ShardChannel implements AutoCloseable {
   static final long READ_ATTEMPT_MILLIS = 5_000;
 
   private final String name;
-  private final Supplier<RaftClient> newClient;
-  private volatile RaftClient client; // replaced when a failed write has closed its window
-  private final Supplier<RaftClient> newReadClient;
-  private volatile RaftClient readClient; // replaced when Ratis closed one of its windows
+  private final Renewable writes; // renewed when a failed write has closed its window
+  private final Renewable reads; // renewed when Ratis closed one of its windows
   private final List<RaftPeerId> replicas;
   private final AtomicInteger nextReplica = new AtomicInteger();
   private final Executor executor;
@@ -114,10 +112,8 @@ final class ShardChannel implements AutoCloseable {
       int writeConsistencyFactor) {
     this.waitForAll = writeConsistencyFactor > replicas.size() / 2 + 1;
     this.name = name;
-    this.newClient = newClient;
-    this.client = newClient.get();
-    this.newReadClient = newReadClient;
-    this.readClient = newReadClient.get();
+    this.writes = new Renewable(newClient);
+    this.reads = new Renewable(newReadClient);
     this.replicas = List.copyOf(replicas);
     this.executor = executor;
     this.timeout = timeout;
@@ -189,7 +185,7 @@ final class ShardChannel implements AutoCloseable {
    * it a second time, after writes that came later, so its callers are told the outcome is unknown.
    */
   private void attempt(List<Pending> batch, CountedEntry entry, long deadline) {
-    RaftClient c = client;
+    RaftClient c = writes.get();
     CompletableFuture<RaftClientReply> sent;
     try {
       sent = c.async().send(entry);
@@ -225,7 +221,7 @@ final class ShardChannel implements AutoCloseable {
                   && windowClosed(error)
                   && entry.inNoLog()
                   && System.nanoTime() - deadline < 0) {
-                renew(c);
+                writes.renew(c);
                 CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
                     .execute(() -> attempt(batch, entry, deadline));
                 return;
@@ -250,7 +246,8 @@ final class ShardChannel implements AutoCloseable {
                 complete(batch, content);
                 return;
               }
-              client
+              writes
+                  .get()
                   .async()
                   .watch(reply.getLogIndex(), RaftProtos.ReplicationLevel.ALL_COMMITTED)
                   .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -301,18 +298,49 @@ final class ShardChannel implements AutoCloseable {
     return t;
   }
 
-  /** Replaces {@code failed} with a new write client (once, however many writes saw it fail). */
-  private void renew(RaftClient failed) {
-    synchronized (newClient) {
-      if (client != failed || closed) {
-        return;
-      }
-      client = newClient.get();
+  /**
+   * A client that is replaced by a new one when Ratis has closed one of its windows (after one
+   * failed request, for good). Thread-safe.
+   */
+  private static final class Renewable {
+    private final Supplier<RaftClient> factory;
+    private volatile RaftClient current;
+    private boolean closed; // guarded by this
+
+    Renewable(Supplier<RaftClient> factory) {
+      this.factory = factory;
+      this.current = factory.get();
     }
-    try {
-      failed.close(); // its window is closed for good; this releases its connections
-    } catch (IOException e) {
-      // nothing to release
+
+    RaftClient get() {
+      return current;
+    }
+
+    /** Replaces {@code failed} with a new client, once however many callers saw it fail. */
+    void renew(RaftClient failed) {
+      synchronized (this) {
+        if (current != failed || closed) {
+          return;
+        }
+        current = factory.get();
+      }
+      closeQuietly(failed); // its window is closed for good; this releases its connections
+    }
+
+    /** Closes the client; none is made after. */
+    void close() {
+      synchronized (this) {
+        closed = true;
+      }
+      closeQuietly(current);
+    }
+
+    private static void closeQuietly(RaftClient c) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        // closing a client only releases connections
+      }
     }
   }
 
@@ -399,7 +427,7 @@ final class ShardChannel implements AutoCloseable {
    */
   private CompletableFuture<RaftClientReply> staleRead(
       Message message, long minIndex, RaftPeerId target) {
-    RaftClient r = readClient;
+    RaftClient r = reads.get();
     return r.async()
         .sendStaleRead(message, minIndex, target)
         .handle(
@@ -410,25 +438,10 @@ final class ShardChannel implements AutoCloseable {
               if (closed || !windowClosed(error)) {
                 return CompletableFuture.<RaftClientReply>failedFuture(error);
               }
-              renewReads(r);
-              return readClient.async().sendStaleRead(message, minIndex, target);
+              reads.renew(r);
+              return reads.get().async().sendStaleRead(message, minIndex, target);
             })
         .thenCompose(f -> f);
-  }
-
-  /** Replaces {@code failed} with a new read client (once, however many reads saw it fail). */
-  private void renewReads(RaftClient failed) {
-    synchronized (newReadClient) {
-      if (readClient != failed || closed) {
-        return;
-      }
-      readClient = newReadClient.get();
-    }
-    try {
-      failed.close();
-    } catch (IOException e) {
-      // closing a client only releases connections
-    }
   }
 
   /**
@@ -436,15 +449,15 @@ final class ShardChannel implements AutoCloseable {
    * had been closed by an earlier failure (a barrier changes nothing, so sending it twice is safe).
    */
   private RaftClientReply barrier(String what) {
-    RaftClient c = client;
+    RaftClient c = writes.get();
     try {
       return Replies.await(c.async().send(new CountedEntry(BARRIER)), timeout, what);
     } catch (StorageException.Unavailable e) {
       if (closed || e.getCause() == null || !windowClosed(e.getCause())) {
         throw e;
       }
-      renew(c);
-      return Replies.await(client.async().send(new CountedEntry(BARRIER)), timeout, what);
+      writes.renew(c);
+      return Replies.await(writes.get().async().send(new CountedEntry(BARRIER)), timeout, what);
     }
   }
 
@@ -579,17 +592,8 @@ final class ShardChannel implements AutoCloseable {
 
   @Override
   public void close() {
-    synchronized (newClient) {
-      synchronized (newReadClient) {
-        closed = true; // no client is renewed from now on
-      }
-    }
-    for (RaftClient c : List.of(client, readClient)) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        // closing a client only releases connections
-      }
-    }
+    closed = true;
+    writes.close();
+    reads.close();
   }
 }
