@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -44,8 +45,15 @@ public final class Wal implements AutoCloseable {
     void accept(long opNum, byte[] body);
   }
 
+  /** Opens a segment's channel: {@link FileChannel#open} outside tests. */
+  @FunctionalInterface
+  interface Opener {
+    FileChannel open(Path file, OpenOption... options) throws IOException;
+  }
+
   private final Path dir;
   private final long capacityBytes;
+  private final Opener opener;
 
   // guarded by this
   private FileChannel current;
@@ -61,13 +69,19 @@ public final class Wal implements AutoCloseable {
   private int segmentCount; // segment files on disk
   private int retained; // of those, closed ones a checkpoint covers, kept by wal_retain_closed
 
-  private Wal(Path dir, long capacityBytes) {
+  private Wal(Path dir, long capacityBytes, Opener opener) {
     this.dir = dir;
     this.capacityBytes = capacityBytes;
+    this.opener = opener;
   }
 
   public static Wal open(Path dir, long capacityBytes, Replay replay) {
-    Wal wal = new Wal(dir, capacityBytes);
+    return open(dir, capacityBytes, replay, FileChannel::open);
+  }
+
+  /** As {@link #open(Path, long, Replay)}, the segments it appends to opened by {@code opener}. */
+  static Wal open(Path dir, long capacityBytes, Replay replay, Opener opener) {
+    Wal wal = new Wal(dir, capacityBytes, opener);
     try {
       Files.createDirectories(dir);
       List<Path> segments = wal.segments();
@@ -80,7 +94,7 @@ public final class Wal implements AutoCloseable {
       } else {
         Path last = segments.getLast();
         wal.currentSeq = seqOf(last);
-        wal.current = FileChannel.open(last, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        wal.current = opener.open(last, StandardOpenOption.WRITE, StandardOpenOption.READ);
         wal.currentSize = wal.current.size();
         wal.current.position(wal.currentSize);
       }
@@ -265,7 +279,7 @@ public final class Wal implements AutoCloseable {
   private void startSegment(long seq) throws IOException {
     Path file = dir.resolve(String.format(Locale.ROOT, "%020d.wal", seq));
     FileChannel ch =
-        FileChannel.open(
+        opener.open(
             file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
     try {
       ByteBuffer header = ByteBuffer.allocate(FILE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
