@@ -6,11 +6,12 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * A shard write entry that knows how often it left this node: {@link FailoverRpc} counts every
- * attempt it hands to the transport, and the {@link ShardChannel} counts the attempts a peer
- * refused because it does not run the group. An entry whose every attempt was refused so (or that
- * never left) is in no replica's log and may be sent again through a new client; any other entry
- * may have been committed, and sending it again under a new client id (which Raft's retry cache
- * cannot match) would apply it twice, the second time after writes that came later. Thread-safe.
+ * attempt it hands to the transport, and the {@link ShardChannel} counts the attempts refused
+ * before anything was appended (a peer without the group, a leader stepping down or handing over).
+ * An entry whose every attempt was refused so (or that never left) is in no replica's log and may
+ * be sent again through a new client; any other entry may have been committed, and sending it again
+ * under a new client id (which Raft's retry cache cannot match) would apply it twice, the second
+ * time after writes that came later. Thread-safe.
  */
 final class CountedEntry implements Message {
   private final ByteString content;
@@ -31,7 +32,7 @@ final class CountedEntry implements Message {
     transmissions.incrementAndGet();
   }
 
-  /** One attempt was refused by a peer that does not run the group (it took nothing). */
+  /** One attempt was refused before anything was appended. */
   void refused() {
     refusals.incrementAndGet();
   }

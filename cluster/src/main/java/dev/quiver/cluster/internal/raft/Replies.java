@@ -12,10 +12,12 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StaleReadException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 
 /** Waiting for a Ratis reply and reading it, with every failure as one Unavailable error. */
 final class Replies {
@@ -60,6 +62,8 @@ final class Replies {
             case NotLeaderException x -> "the shard's leader changed";
             case LeaderNotReadyException x -> "the shard's leader is not ready yet";
             case GroupMismatchException x -> "the peer does not run this shard's group (yet)";
+            case LeaderSteppingDownException x -> "the shard's leader is stepping down";
+            case TransferLeadershipException x -> "the shard's leader is handing over";
             case AlreadyClosedException x -> "the shard's group was closed";
             case RaftRetryFailureException x -> "no answer from the shard's replicas";
             case ReadIndexException x -> "the shard's leader could not confirm a read index";

@@ -43,8 +43,10 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
@@ -213,15 +215,17 @@ final class ShardChannel implements AutoCloseable {
                     millis,
                     error == null ? "" : " and failed: " + Replies.reason(error));
               }
-              if (error != null && refusedByNonMember(error)) {
+              if (error != null && refused(error)) {
                 entry.refused();
               }
               if (error != null
                   && !closed
-                  && windowClosed(error)
+                  && (windowClosed(error) || refused(error))
                   && entry.inNoLog()
                   && System.nanoTime() - deadline < 0) {
-                writes.renew(c);
+                if (windowClosed(error)) {
+                  writes.renew(c);
+                }
                 CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
                     .execute(() -> attempt(batch, entry, deadline));
                 return;
@@ -285,9 +289,16 @@ final class ShardChannel implements AutoCloseable {
     return t instanceof GroupMismatchException || t instanceof AlreadyClosedException;
   }
 
-  /** Whether this attempt itself was refused by a peer that does not run the group. */
-  static boolean refusedByNonMember(Throwable error) {
-    return unwrap(error) instanceof GroupMismatchException;
+  /**
+   * Whether this attempt itself was refused before anything was appended: by a peer that does not
+   * run the group, or by a leader that is stepping down or handing its leadership over (a
+   * leadership transfer, as {@code LeaderBalance} makes).
+   */
+  static boolean refused(Throwable error) {
+    Throwable t = unwrap(error);
+    return t instanceof GroupMismatchException
+        || t instanceof LeaderSteppingDownException
+        || t instanceof TransferLeadershipException;
   }
 
   private static Throwable unwrap(Throwable error) {

@@ -33,8 +33,10 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.AfterEach;
@@ -243,21 +245,46 @@ class ShardChannelTest {
   }
 
   @Test
+  void aWriteRefusedByALeaderHandingOverIsSentAgain() throws Exception {
+    try (ShardChannel channel = channel()) {
+      CompletableFuture<Void> write = channel.submit(delete(1));
+      await("the entry sent", () -> transport.sent.size() == 1);
+      Sent first = transport.sent.get(0);
+      first
+          .reply()
+          .complete(
+              RaftClientReply.newBuilder()
+                  .setRequest(first.request())
+                  .setException(new LeaderSteppingDownException("p1 is stepping down"))
+                  .build());
+      await("the entry sent again", () -> transport.sent.size() == 2);
+      Sent again = transport.sent.get(1);
+      assertThat(again.message()).isSameAs(first.message());
+      assertThat(again.request().getClientId())
+          .as("the same client: its window is open")
+          .isEqualTo(first.request().getClientId());
+      again.ok();
+      write.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void theFailuresAreToldApart() {
     assertThat(ShardChannel.windowClosed(new GroupMismatchException("no group"))).isTrue();
     assertThat(
             ShardChannel.windowClosed(
                 new CompletionException(new AlreadyClosedException("window closed"))))
         .isTrue();
-    assertThat(
-            ShardChannel.refusedByNonMember(
-                new CompletionException(new GroupMismatchException("x"))))
+    assertThat(ShardChannel.refused(new CompletionException(new GroupMismatchException("x"))))
         .isTrue();
     // closed because of a refusal elsewhere is not a refusal of this entry
     assertThat(
-            ShardChannel.refusedByNonMember(
+            ShardChannel.refused(
                 new AlreadyClosedException("closed", new GroupMismatchException("x"))))
         .isFalse();
+    assertThat(ShardChannel.refused(new LeaderSteppingDownException("stepping down"))).isTrue();
+    assertThat(ShardChannel.refused(new TransferLeadershipException("handing over"))).isTrue();
+    assertThat(ShardChannel.refused(new NotLeaderException(null, null, null))).isFalse();
     // anything that may have reached the leader is answered as it is
     assertThat(ShardChannel.windowClosed(new TimeoutException("slow"))).isFalse();
     assertThat(ShardChannel.windowClosed(new IOException("connection reset"))).isFalse();
