@@ -4,6 +4,7 @@ import dev.quiver.storage.QuotaConfig;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SortedMap;
@@ -262,9 +263,7 @@ public final class ResourceQuota {
       @Override
       public Integer diskUsagePercent() {
         try {
-          var store =
-              Files.getFileStore(
-                  Files.exists(storage) ? storage : storage.toAbsolutePath().getRoot());
+          var store = storageStore(storage);
           long total = store.getTotalSpace();
           if (total <= 0) {
             return null;
@@ -278,14 +277,17 @@ public final class ResourceQuota {
       @Override
       public Long diskFreeBytes() {
         try {
-          return Files.getFileStore(
-                  Files.exists(storage) ? storage : storage.toAbsolutePath().getRoot())
-              .getUsableSpace();
+          return storageStore(storage).getUsableSpace();
         } catch (IOException | SecurityException e) {
           return null;
         }
       }
     };
+  }
+
+  /** The file system holding {@code storage} (its root's, before the directory exists). */
+  private static FileStore storageStore(Path storage) throws IOException {
+    return Files.getFileStore(Files.exists(storage) ? storage : storage.toAbsolutePath().getRoot());
   }
 
   private static Long availableMemoryKb() {
