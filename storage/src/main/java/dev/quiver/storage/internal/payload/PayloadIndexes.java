@@ -5,29 +5,30 @@ import dev.quiver.storage.Filter;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.PayloadValues;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.StorageException;
 import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.internal.files.Archives;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 
 /**
  * The payload indexes of one shard, by field: {@code keyword}, {@code uuid} and {@code bool} as
  * value → points maps; {@code integer}, {@code float} and {@code datetime} as ordered maps (range
  * queries, and exact matches for integers); {@code geo} ordered by latitude; {@code text} as an
- * inverted index of tokens. Indexes live in memory and are rebuilt from the points when a shard
- * opens.
+ * inverted index of tokens. Each index's postings live on the heap, or with {@code on_disk: true}
+ * in memory-mapped files with only their recent changes on the heap ({@link MappedTermPostings});
+ * either way they are built again from the points when a shard opens.
  *
  * <p>They only narrow: {@link #candidates} returns a superset of the points that pass a filter,
  * which the caller still tests point by point; so a condition an index cannot answer exactly simply
@@ -35,6 +36,39 @@ import java.util.function.Consumer;
  */
 public final class PayloadIndexes {
   private volatile Map<String, FieldIndex> fields = Map.of();
+
+  /** Where indexes asked to be {@code on_disk} keep their files; null: every index on the heap. */
+  private final Path dir;
+
+  private final int mergeAfter;
+  private int made; // the indexes made so far: each on-disk index has a directory of its own
+
+  /** Indexes on the heap only (an {@code on_disk} index too). */
+  public PayloadIndexes() {
+    this(null, MappedTermPostings.MERGE_AFTER);
+  }
+
+  /**
+   * Indexes whose {@code on_disk} ones keep their files under {@code dir} (emptied of what an
+   * earlier run left: the indexes are built again from the payloads).
+   */
+  public PayloadIndexes(Path dir) {
+    this(dir, MappedTermPostings.MERGE_AFTER);
+  }
+
+  /** As above, an on-disk index merging its changes into its file after {@code mergeAfter}. */
+  PayloadIndexes(Path dir, int mergeAfter) {
+    this.dir = dir;
+    this.mergeAfter = mergeAfter;
+    if (dir != null) {
+      try {
+        Archives.deleteRecursively(dir);
+      } catch (IOException e) {
+        throw new StorageException.Io(
+            "cannot clear the payload indexes in " + dir + ": " + e.getMessage(), e);
+      }
+    }
+  }
 
   /** Whether any field is indexed. */
   public boolean isEmpty() {
@@ -54,13 +88,55 @@ public final class PayloadIndexes {
         next.put(e.getKey(), current);
         continue;
       }
-      FieldIndex built = FieldIndex.of(e.getKey(), e.getValue());
+      FieldIndex built = make(e.getKey(), e.getValue());
       for (var p : all) {
         built.add(p.getKey(), p.getValue());
       }
       next.put(e.getKey(), built);
     }
+    Map<String, FieldIndex> before = fields;
     fields = Map.copyOf(next);
+    before.forEach(
+        (k, f) -> {
+          if (next.get(k) != f) {
+            f.postings.drop();
+          }
+        });
+  }
+
+  /** The index {@code spec} asks for on {@code key}, its postings where it asks them to be. */
+  private FieldIndex make(String key, PayloadIndexSpec spec) {
+    boolean ordered =
+        switch (spec.dataType()) {
+          case "integer", "float", "datetime", "geo", "text" -> true;
+          default -> false;
+        };
+    TermPostings postings =
+        dir != null && onDisk(spec)
+            ? new MappedTermPostings(dir.resolve(String.valueOf(made++)), ordered, mergeAfter)
+            : new HeapTermPostings(ordered);
+    return switch (spec.dataType()) {
+      case "integer", "float", "datetime" -> new NumericIndex(key, spec, postings);
+      case "geo" -> new GeoIndex(key, spec, postings);
+      case "text" -> new TextIndex(key, spec, postings);
+      default -> new ValueIndex(key, spec, postings); // keyword, uuid, bool
+    };
+  }
+
+  /** Whether an index asks for its postings on disk ({@code on_disk: true}). */
+  static boolean onDisk(PayloadIndexSpec spec) {
+    return spec.params() != null
+        && spec.params().fields().get("on_disk") instanceof Value.Bool b
+        && b.value();
+  }
+
+  /** How many postings the indexes hold on the heap. */
+  public long heapPostings() {
+    long n = 0;
+    for (FieldIndex f : fields.values()) {
+      n += f.postings.heapPostings();
+    }
+    return n;
   }
 
   /** Keeps the indexes current when a point's payload changes (null: no point). */
@@ -277,45 +353,24 @@ public final class PayloadIndexes {
     };
   }
 
-  private static Candidates posted(Set<PointId> set) {
-    return fixed(set == null ? Set.of() : Collections.unmodifiableSet(set));
-  }
-
-  /** One field's index. */
+  /** One field's index: the terms of its values, and their postings. */
   private abstract static class FieldIndex {
     final String key;
     final PayloadIndexSpec spec;
+    final TermPostings postings;
 
-    FieldIndex(String key, PayloadIndexSpec spec) {
+    FieldIndex(String key, PayloadIndexSpec spec, TermPostings postings) {
       this.key = key;
       this.spec = spec;
-    }
-
-    static FieldIndex of(String key, PayloadIndexSpec spec) {
-      return switch (spec.dataType()) {
-        case "integer", "float", "datetime" -> new NumericIndex(key, spec);
-        case "geo" -> new GeoIndex(key, spec);
-        case "text" -> new TextIndex(key, spec);
-        default -> new ValueIndex(key, spec); // keyword, uuid, bool
-      };
+      this.postings = postings;
     }
 
     void add(PointId id, Value.Struct payload) {
-      for (Object term : terms(payload)) {
-        postings(term, true).add(id);
-      }
+      postings.add(id, terms(payload));
     }
 
     void remove(PointId id, Value.Struct payload) {
-      for (Object term : terms(payload)) {
-        Set<PointId> set = postings(term, false);
-        if (set != null) {
-          set.remove(id);
-          if (set.isEmpty()) {
-            drop(term, set);
-          }
-        }
-      }
+      postings.remove(id, terms(payload));
     }
 
     private Set<Object> terms(Value.Struct payload) {
@@ -329,84 +384,15 @@ public final class PayloadIndexes {
     /** The index terms of one value (none when it is not of the indexed type). */
     abstract void term(Value v, Set<Object> out);
 
-    abstract Set<PointId> postings(Object term, boolean create);
-
-    abstract void drop(Object term, Set<PointId> emptied);
-
     /** The candidates of a condition on this field, or null when this index cannot narrow it. */
     abstract Candidates lookup(Condition c);
   }
 
-  /** An index whose terms are exact keys (values, tokens). */
-  private abstract static class HashedIndex extends FieldIndex {
-    final Map<Object, Set<PointId>> map = new ConcurrentHashMap<>();
-
-    HashedIndex(String key, PayloadIndexSpec spec) {
-      super(key, spec);
-    }
-
-    @Override
-    Set<PointId> postings(Object term, boolean create) {
-      return create ? map.computeIfAbsent(term, t -> ConcurrentHashMap.newKeySet()) : map.get(term);
-    }
-
-    @Override
-    void drop(Object term, Set<PointId> emptied) {
-      map.remove(term, emptied);
-    }
-  }
-
-  /** An index whose terms are kept in order, so a range of them can be read. */
-  private abstract static class SortedIndex<K extends Comparable<K>> extends FieldIndex {
-    final ConcurrentSkipListMap<K, Set<PointId>> map = new ConcurrentSkipListMap<>();
-    private final Class<K> type;
-
-    SortedIndex(String key, PayloadIndexSpec spec, Class<K> type) {
-      super(key, spec);
-      this.type = type;
-    }
-
-    @Override
-    Set<PointId> postings(Object term, boolean create) {
-      return create
-          ? map.computeIfAbsent(type.cast(term), t -> ConcurrentHashMap.newKeySet())
-          : map.get(type.cast(term));
-    }
-
-    @Override
-    void drop(Object term, Set<PointId> emptied) {
-      map.remove(type.cast(term), emptied);
-    }
-  }
-
-  /** An index whose terms are numbers kept in order (ranges, latitude bands). */
-  private abstract static class OrderedIndex extends SortedIndex<Double> {
-    OrderedIndex(String key, PayloadIndexSpec spec) {
-      super(key, spec, Double.class);
-    }
-
-    /** The union of the postings of the terms in {@code [lo, hi]} (bounds as given). */
-    Candidates between(Double lo, boolean loIn, Double hi, boolean hiIn) {
-      NavigableMap<Double, Set<PointId>> sub = map;
-      if (lo != null) {
-        sub = sub.tailMap(lo, loIn);
-      }
-      if (hi != null) {
-        sub = sub.headMap(hi, hiIn);
-      }
-      List<Candidates> parts = new ArrayList<>();
-      for (Set<PointId> set : sub.values()) {
-        parts.add(posted(set));
-      }
-      return union(parts);
-    }
-  }
-
   /** keyword, uuid, bool: exact values. */
-  private static final class ValueIndex extends HashedIndex {
+  private static final class ValueIndex extends FieldIndex {
 
-    ValueIndex(String key, PayloadIndexSpec spec) {
-      super(key, spec);
+    ValueIndex(String key, PayloadIndexSpec spec, TermPostings postings) {
+      super(key, spec, postings);
     }
 
     @Override
@@ -436,7 +422,7 @@ public final class PayloadIndexes {
       return switch (c) {
         case Condition.Match m -> {
           Object t = normal(m.value());
-          yield t == null ? null : exactUnlessUuid(posted(map.get(t))); // another type: no
+          yield t == null ? null : exactUnlessUuid(postings.get(t)); // another type: no
         }
         case Condition.MatchAny m -> {
           List<Candidates> parts = new ArrayList<>();
@@ -445,7 +431,7 @@ public final class PayloadIndexes {
             if (t == null) {
               yield null;
             }
-            parts.add(posted(map.get(t)));
+            parts.add(postings.get(t));
           }
           yield exactUnlessUuid(union(parts));
         }
@@ -455,11 +441,11 @@ public final class PayloadIndexes {
   }
 
   /** integer, float, datetime (epoch milliseconds): ordered, for ranges and integer matches. */
-  private static final class NumericIndex extends OrderedIndex {
+  private static final class NumericIndex extends FieldIndex {
     private final boolean datetime;
 
-    NumericIndex(String key, PayloadIndexSpec spec) {
-      super(key, spec);
+    NumericIndex(String key, PayloadIndexSpec spec, TermPostings postings) {
+      super(key, spec, postings);
       this.datetime = spec.dataType().equals("datetime");
     }
 
@@ -490,7 +476,7 @@ public final class PayloadIndexes {
         case Condition.Range r when r.datetime() == datetime -> exact(range(r));
         case Condition.Match m when !datetime -> {
           Double x = number(m.value());
-          yield x == null ? null : exact(posted(map.get(x)));
+          yield x == null ? null : exact(postings.get(x));
         }
         case Condition.MatchAny m when !datetime -> {
           List<Candidates> parts = new ArrayList<>();
@@ -499,7 +485,7 @@ public final class PayloadIndexes {
             if (x == null) {
               yield null;
             }
-            parts.add(posted(map.get(x)));
+            parts.add(postings.get(x));
           }
           yield exact(union(parts));
         }
@@ -523,16 +509,16 @@ public final class PayloadIndexes {
       if (low != null && high != null && (low > high || (low.equals(high) && !(lowIn && highIn)))) {
         return fixed(Set.of());
       }
-      return between(low, lowIn, high, highIn);
+      return postings.between(low, lowIn, high, highIn);
     }
   }
 
   /** geo: points ordered by latitude; a shape narrows to its latitude band. */
-  private static final class GeoIndex extends OrderedIndex {
+  private static final class GeoIndex extends FieldIndex {
     private static final double METERS_PER_DEGREE = 111_195.0;
 
-    GeoIndex(String key, PayloadIndexSpec spec) {
-      super(key, spec);
+    GeoIndex(String key, PayloadIndexSpec spec, TermPostings postings) {
+      super(key, spec, postings);
     }
 
     @Override
@@ -570,7 +556,7 @@ public final class PayloadIndexes {
     }
 
     private Candidates band(double lo, double hi) {
-      return lo > hi ? fixed(Set.of()) : between(lo, true, hi, true);
+      return lo > hi ? fixed(Set.of()) : postings.between(lo, true, hi, true);
     }
   }
 
@@ -580,11 +566,11 @@ public final class PayloadIndexes {
    * points holding its rarest token (the rest is checked point by point), a text-any match to those
    * holding any of its tokens, exactly.
    */
-  private static final class TextIndex extends SortedIndex<String> {
+  private static final class TextIndex extends FieldIndex {
     final TextAnalyzer analyzer;
 
-    TextIndex(String key, PayloadIndexSpec spec) {
-      super(key, spec, String.class);
+    TextIndex(String key, PayloadIndexSpec spec, TermPostings postings) {
+      super(key, spec, postings);
       this.analyzer = TextAnalyzer.of(spec.params());
     }
 
@@ -597,17 +583,9 @@ public final class PayloadIndexes {
 
     /** The points holding a token the query token finds (a prefix range, or the token). */
     private Candidates found(String queryToken) {
-      if (analyzer.tokenizer() != TextAnalyzer.Tokenizer.PREFIX) {
-        return posted(map.get(queryToken));
-      }
-      List<Candidates> parts = new ArrayList<>();
-      for (var e : map.tailMap(queryToken, true).entrySet()) {
-        if (!e.getKey().startsWith(queryToken)) {
-          break;
-        }
-        parts.add(posted(e.getValue()));
-      }
-      return union(parts);
+      return analyzer.tokenizer() == TextAnalyzer.Tokenizer.PREFIX
+          ? postings.prefixed(queryToken)
+          : postings.get(queryToken);
     }
 
     @Override

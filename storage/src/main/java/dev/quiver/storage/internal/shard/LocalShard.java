@@ -83,7 +83,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
    */
   final Epochs epochs = new Epochs();
 
-  final PayloadIndexes indexes = new PayloadIndexes();
+  final PayloadIndexes indexes;
   private volatile Map<String, TextAnalyzer> textFields = Map.of();
   private final Object writeLock = new Object();
   private final Wal wal;
@@ -160,6 +160,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
     this.dir = dir;
     this.room = new DiskRoom(dir);
     this.payloadLog = payloadLog;
+    this.indexes = new PayloadIndexes(dir.resolve(ShardFiles.PAYLOAD_INDEX_DIR));
     this.files = new ShardFiles(dir, config);
     if (Checkpoint.exists(dir)) {
       long[] applied = {0};

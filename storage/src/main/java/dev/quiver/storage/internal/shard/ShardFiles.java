@@ -27,8 +27,9 @@ import org.apache.logging.log4j.LogManager;
  * a self-checking file of magic {@code QVNM}, version 1, whose plain-text predecessor is read and
  * rewritten), and the derived working files a snapshot leaves out because opening rebuilds them:
  * the HNSW graphs ({@code graph/N/}, each graph is in the checkpoint), the sparse indexes ({@code
- * sparse-index/}, from the vectors) and the payload log ({@code payloads/}, from the checkpoint).
- * Not thread-safe: the shard calls it under its write lock (and while opening).
+ * sparse-index/}, from the vectors), the payload log ({@code payloads/}, from the checkpoint) and
+ * the on-disk payload indexes ({@code payload-index/}, from the payloads). Not thread-safe: the
+ * shard calls it under its write lock (and while opening).
  */
 final class ShardFiles {
   /** Where on-disk sparse indexes keep their files. */
@@ -39,6 +40,9 @@ final class ShardFiles {
 
   /** Where the payload log keeps its files. */
   static final String PAYLOAD_DIR = "payloads";
+
+  /** Where payload indexes asked to be {@code on_disk} keep their files. */
+  static final String PAYLOAD_INDEX_DIR = "payload-index";
 
   /** The name of a deleted vector's number ("" is the unnamed vector's). */
   private static final String DELETED = "\u0000";
@@ -120,7 +124,8 @@ final class ShardFiles {
   boolean derived(Path file) {
     return file.startsWith(dir.resolve(SPARSE_INDEX_DIR))
         || file.startsWith(dir.resolve(GRAPH_DIR))
-        || file.startsWith(dir.resolve(PAYLOAD_DIR));
+        || file.startsWith(dir.resolve(PAYLOAD_DIR))
+        || file.startsWith(dir.resolve(PAYLOAD_INDEX_DIR));
   }
 
   /**

@@ -31,6 +31,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Payload indexes only narrow: a shard with an index of every type answers every filter exactly as
@@ -57,20 +59,26 @@ class PayloadIndexesTest {
   }
 
   private static TreeMap<String, PayloadIndexSpec> everyType() {
+    return everyType(false);
+  }
+
+  /** An index of every type, each with {@code on_disk} as given. */
+  static TreeMap<String, PayloadIndexSpec> everyType(boolean onDisk) {
+    Value.Struct params = new Value.Struct(Map.of("on_disk", new Value.Bool(onDisk)));
     TreeMap<String, PayloadIndexSpec> specs = new TreeMap<>();
-    specs.put("city", new PayloadIndexSpec("keyword", null));
-    specs.put("n", new PayloadIndexSpec("integer", null));
-    specs.put("x", new PayloadIndexSpec("float", null));
-    specs.put("flag", new PayloadIndexSpec("bool", null));
-    specs.put("t", new PayloadIndexSpec("datetime", null));
-    specs.put("loc", new PayloadIndexSpec("geo", null));
-    specs.put("desc", new PayloadIndexSpec("text", null));
-    specs.put("u", new PayloadIndexSpec("uuid", null));
+    specs.put("city", new PayloadIndexSpec("keyword", params));
+    specs.put("n", new PayloadIndexSpec("integer", params));
+    specs.put("x", new PayloadIndexSpec("float", params));
+    specs.put("flag", new PayloadIndexSpec("bool", params));
+    specs.put("t", new PayloadIndexSpec("datetime", params));
+    specs.put("loc", new PayloadIndexSpec("geo", params));
+    specs.put("desc", new PayloadIndexSpec("text", params));
+    specs.put("u", new PayloadIndexSpec("uuid", params));
     return specs;
   }
 
   /** Lower-case single words: a substring match and a token match agree on them. */
-  private static Value.Struct payload(Random r) {
+  static Value.Struct payload(Random r) {
     Map<String, Value> f = new HashMap<>();
     if (r.nextInt(10) > 0) {
       f.put(
@@ -148,7 +156,7 @@ class PayloadIndexesTest {
     };
   }
 
-  private static Filter filter(Random r) {
+  static Filter filter(Random r) {
     return switch (r.nextInt(4)) {
       case 0 -> new Filter(List.of(condition(r)), List.of(), List.of(), null);
       case 1 ->
@@ -178,8 +186,9 @@ class PayloadIndexesTest {
     return out;
   }
 
-  @Test
-  void indexedAndUnindexedShardsAnswerEveryFilterAlike() {
+  @ParameterizedTest(name = "on_disk {0}")
+  @ValueSource(booleans = {false, true})
+  void indexedAndUnindexedShardsAnswerEveryFilterAlike(boolean onDisk) {
     long seed = TestSeed.of("indexedAndUnindexedShardsAnswerEveryFilterAlike");
     Random r = new Random(seed);
     try (LocalShard indexed = new LocalShard(dir.resolve("a"), config(0));
@@ -188,7 +197,7 @@ class PayloadIndexesTest {
       long op = 0;
       for (int round = 0; round < 6; round++) {
         if (round == 3) {
-          indexed.payloadIndexes(everyType());
+          indexed.payloadIndexes(everyType(onDisk));
         }
         List<Point> points = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
