@@ -46,6 +46,12 @@ public sealed interface Condition {
     }
   }
 
+  /**
+   * A keyword value starts with {@code prefix}: case-sensitive, character by character, as an exact
+   * keyword match compares ({@code match.prefix}).
+   */
+  record MatchPrefix(String key, String prefix) implements Condition {}
+
   /** Which full-text match: {@code text}, {@code text_any} or {@code phrase}. */
   enum TextMatch {
     ALL,

@@ -96,6 +96,11 @@ public final class FilterCodec {
         writeString(out, m.key());
         writeString(out, m.text());
       }
+      case Condition.MatchPrefix m -> {
+        out.writeByte(18);
+        writeString(out, m.key());
+        writeString(out, m.prefix());
+      }
       case Condition.Range r -> {
         out.writeByte(5);
         writeString(out, r.key());
@@ -176,6 +181,7 @@ public final class FilterCodec {
       case 15 -> new Condition.MatchText(readString(in), readString(in), Condition.TextMatch.ANY);
       case 16 ->
           new Condition.MatchText(readString(in), readString(in), Condition.TextMatch.PHRASE);
+      case 18 -> new Condition.MatchPrefix(readString(in), readString(in));
       case 5 ->
           new Condition.Range(
               readString(in),

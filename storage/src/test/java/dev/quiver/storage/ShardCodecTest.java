@@ -27,6 +27,7 @@ class ShardCodecTest {
               new Condition.MatchText("body", "vector search", Condition.TextMatch.ANY),
               new Condition.MatchText("body", "vector search", Condition.TextMatch.PHRASE),
               new Condition.HasVector("image"),
+              new Condition.MatchPrefix("city", "Ber"),
               new Condition.Range("price", 1.5, null, null, 9.0, false),
               new Condition.Range("at", null, 1.7e9, 1.8e9, null, true),
               new Condition.ValuesCount("list", 1L, null, null, 5L)),
@@ -123,8 +124,8 @@ class ShardCodecTest {
     Filter f =
         ShardCodec.read(
             ShardCodec.write(out -> FilterCodec.write(out, EVERY_CONDITION)), FilterCodec::read);
-    assertThat(f.must()).hasSize(10);
-    for (int i = 0; i < 7; i++) { // the records without array fields compare by value
+    assertThat(f.must()).hasSize(11);
+    for (int i = 0; i < 8; i++) { // the records without array fields compare by value
       assertThat(f.must().get(i)).isEqualTo(EVERY_CONDITION.must().get(i));
     }
     assertThat(f.mustNot()).hasSize(5);

@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
 import dev.quiver.server.request.ImplementedFields;
+import dev.quiver.server.request.PayloadIndexParams;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.PayloadIndexSpec;
 import dev.quiver.storage.Value;
@@ -72,7 +73,9 @@ final class PayloadIndexProto {
     }
     if (p.hasTextIndexParams()) {
       ProtoFields.onlyImplemented(p.getTextIndexParams(), path, ImplementedFields.TEXT_INDEX);
-      return textIndexParams(p.getTextIndexParams());
+      Value.Struct text = textIndexParams(p.getTextIndexParams());
+      PayloadIndexParams.check(type, text, path);
+      return text;
     }
     Map<String, Value> out = new LinkedHashMap<>();
     out.put("type", new Value.Str(type));
@@ -90,7 +93,9 @@ final class PayloadIndexProto {
                           throw new RequestException.Invalid(
                               "body", path + "." + f.getName(), "unsupported parameter");
                     }));
-    return new Value.Struct(out);
+    Value.Struct params = new Value.Struct(out);
+    PayloadIndexParams.check(type, params, path);
+    return params;
   }
 
   /**

@@ -407,6 +407,10 @@ public final class StrictMode {
         key = m.key();
         types = Set.of("text");
       }
+      case Condition.MatchPrefix m -> {
+        key = m.key();
+        types = Set.of("keyword");
+      }
       case Condition.Range r -> {
         key = r.key();
         types = r.datetime() ? Set.of("datetime") : Set.of("integer", "float");

@@ -1,5 +1,6 @@
 package dev.quiver.server.request;
 
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -66,7 +67,10 @@ public final class ImplementedFields {
   /** A search's {@code params.quantization}. */
   public static final Set<String> QUANTIZATION_PARAMS = Set.of("ignore", "rescore", "oversampling");
 
-  /** A text index's options (the analysis of {@code TextAnalyzer}, and {@code on_disk}). */
+  /**
+   * A text index's options (the analysis of {@code TextAnalyzer}, where its postings live, and
+   * {@code enable_hnsw}).
+   */
   public static final Set<String> TEXT_INDEX =
       Set.of(
           "tokenizer",
@@ -77,5 +81,24 @@ public final class ImplementedFields {
           "stopwords",
           "stemmer",
           "phrase_matching",
-          "on_disk");
+          "on_disk",
+          "memory",
+          "enable_hnsw");
+
+  /**
+   * The options of each other payload index type besides {@code type}, as Qdrant's {@code
+   * *IndexParams} define them: where the postings live ({@code on_disk}, {@code memory}), tenant
+   * links ({@code is_tenant}, {@code enable_hnsw}), prefix matches on keywords, which conditions an
+   * integer index answers ({@code lookup}, {@code range}) and {@code is_principal}.
+   */
+  public static final Map<String, Set<String>> INDEX_PARAMS =
+      Map.of(
+          "keyword", Set.of("is_tenant", "on_disk", "memory", "enable_hnsw", "prefix"),
+          "integer", Set.of("lookup", "range", "is_principal", "on_disk", "memory", "enable_hnsw"),
+          "float", Set.of("is_principal", "on_disk", "memory", "enable_hnsw"),
+          "geo", Set.of("on_disk", "memory", "enable_hnsw"),
+          "bool", Set.of("on_disk", "memory", "enable_hnsw"),
+          "datetime", Set.of("is_principal", "on_disk", "memory", "enable_hnsw"),
+          "uuid", Set.of("is_tenant", "on_disk", "memory", "enable_hnsw"),
+          "text", TEXT_INDEX);
 }

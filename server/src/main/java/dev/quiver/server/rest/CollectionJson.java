@@ -10,6 +10,7 @@ import dev.quiver.cluster.ShardOperation;
 import dev.quiver.server.request.CollectionUpdate;
 import dev.quiver.server.request.CreateCollection;
 import dev.quiver.server.request.ImplementedFields;
+import dev.quiver.server.request.PayloadIndexParams;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.server.request.SparseSettings;
 import dev.quiver.server.request.StrictModeSettings;
@@ -38,8 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Decodes the collection-level REST bodies: create and update, payload indexes, aliases, snapshots
@@ -49,11 +48,6 @@ final class CollectionJson {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private CollectionJson() {}
-
-  /** A text index's schema: its {@code type} and the options the tokenizer honours. */
-  private static final Set<String> TEXT_INDEX_SCHEMA =
-      Stream.concat(Stream.of("type"), ImplementedFields.TEXT_INDEX.stream())
-          .collect(Collectors.toUnmodifiableSet());
 
   private static final Set<String> CREATE_FIELDS =
       Set.of(
@@ -296,10 +290,6 @@ final class CollectionJson {
     } else if (schema.isObject() && schema.path("type").isTextual()) {
       type = schema.get("type").asText();
       params = ValueJson.payload(schema, "field_schema");
-      if (type.equals("text")) {
-        onlyImplemented((ObjectNode) schema, "field_schema", TEXT_INDEX_SCHEMA);
-        TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
-      }
     } else {
       throw malformed(schema, "a payload schema type or params", "field_schema");
     }
@@ -309,6 +299,10 @@ final class CollectionJson {
               + type
               + "`, expected one of keyword, integer, float, geo, text, bool, datetime, uuid at"
               + " field_schema");
+    }
+    PayloadIndexParams.check(type, params, "field_schema");
+    if (type.equals("text")) {
+      TextAnalyzer.of(params); // refuses values the analysis cannot honour, by name
     }
     return new FieldIndex(field, new PayloadIndexSpec(type, params));
   }

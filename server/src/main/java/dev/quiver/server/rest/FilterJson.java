@@ -152,7 +152,10 @@ final class FilterJson {
       return new Condition.MatchText(
           key, text(m.get("phrase"), path + ".phrase"), Condition.TextMatch.PHRASE);
     }
-    throw bad(path, "expected value, any, except, text, text_any or phrase");
+    if (m.has("prefix")) {
+      return new Condition.MatchPrefix(key, text(m.get("prefix"), path + ".prefix"));
+    }
+    throw bad(path, "expected value, any, except, text, text_any, phrase or prefix");
   }
 
   private static Condition range(String key, JsonNode r, String path) {

@@ -26,6 +26,10 @@ class FilterJsonTest {
         .isEqualTo(new Condition.MatchText("t", "a b", Condition.TextMatch.PHRASE));
     assertThat(first("{\"must\":[{\"has_vector\":\"image\"}]}"))
         .isEqualTo(new Condition.HasVector("image"));
+    assertThat(first("{\"must\":[{\"key\":\"t\",\"match\":{\"prefix\":\"ab\"}}]}"))
+        .isEqualTo(new Condition.MatchPrefix("t", "ab"));
+    assertThatThrownBy(() -> first("{\"must\":[{\"key\":\"t\",\"match\":{\"prefix\":1}}]}"))
+        .isInstanceOf(RequestException.class);
   }
 
   @Test

@@ -22,6 +22,48 @@ class RestJsonTest {
     return Json.parse(s.getBytes(StandardCharsets.UTF_8));
   }
 
+  private static Value.Struct indexParams(String schema) {
+    return CollectionJson.createFieldIndex(
+            j("{\"field_name\":\"f\",\"field_schema\":" + schema + "}"))
+        .spec()
+        .params();
+  }
+
+  /** Each index type takes Qdrant's options for it, checked by type; others are refused by name. */
+  @Test
+  void payloadIndexOptionsAreCheckedByType() {
+    assertThat(
+            indexParams(
+                    "{\"type\":\"keyword\",\"is_tenant\":true,\"prefix\":true,"
+                        + "\"memory\":\"cold\",\"enable_hnsw\":false}")
+                .fields())
+        .containsEntry("memory", new Value.Str("cold"))
+        .containsEntry("prefix", new Value.Bool(true));
+    assertThat(
+            indexParams(
+                    "{\"type\":\"integer\",\"lookup\":false,\"range\":true,"
+                        + "\"is_principal\":true,\"on_disk\":true}")
+                .fields())
+        .containsEntry("lookup", new Value.Bool(false));
+    assertThat(indexParams("{\"type\":\"text\",\"memory\":\"pinned\"}").fields())
+        .containsEntry("memory", new Value.Str("pinned"));
+    assertThatThrownBy(() -> indexParams("{\"type\":\"integer\",\"prefix\":true}"))
+        .isInstanceOf(RequestException.Unsupported.class)
+        .hasMessageContaining("`field_schema.prefix` is not supported");
+    assertThatThrownBy(() -> indexParams("{\"type\":\"bool\",\"is_tenant\":true}"))
+        .isInstanceOf(RequestException.Unsupported.class)
+        .hasMessageContaining("field_schema.is_tenant");
+    assertThatThrownBy(() -> indexParams("{\"type\":\"geo\",\"colour\":1}"))
+        .isInstanceOf(RequestException.Unsupported.class)
+        .hasMessageContaining("field_schema.colour");
+    assertThatThrownBy(() -> indexParams("{\"type\":\"keyword\",\"memory\":\"warm\"}"))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("unknown variant `warm`, expected one of `cold`, `cached`, `pinned`");
+    assertThatThrownBy(() -> indexParams("{\"type\":\"float\",\"on_disk\":\"yes\"}"))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("expected a boolean at field_schema.on_disk");
+  }
+
   @Test
   void createCollectionSingleAndNamed() {
     var single =

@@ -94,6 +94,9 @@ public final class Filters {
       case Condition.MatchText m when context.analyzers().containsKey(m.key()) ->
           indexedText(m, context.analyzers().get(m.key()), values(payload, m.key()));
       case Condition.MatchText m -> plainText(m, values(payload, m.key()));
+      case Condition.MatchPrefix m ->
+          values(payload, m.key()).stream()
+              .anyMatch(v -> v instanceof Value.Str s && s.value().startsWith(m.prefix()));
       case Condition.Range r -> values(payload, r.key()).stream().anyMatch(v -> inRange(r, v));
       case Condition.ValuesCount vc -> {
         long n = values(payload, vc.key()).stream().filter(v -> !(v instanceof Value.Null)).count();

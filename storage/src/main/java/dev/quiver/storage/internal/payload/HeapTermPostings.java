@@ -84,6 +84,11 @@ final class HeapTermPostings implements TermPostings {
   }
 
   @Override
+  public void seal() {
+    // they live on the heap
+  }
+
+  @Override
   public long heapPostings() {
     return postings;
   }

@@ -105,9 +105,20 @@ final class MappedTermPostings implements TermPostings {
 
   private void mergeIfDue() {
     State s = state;
-    if (s.fresh().heapPostings() + s.dead().size() < nextMerge) {
-      return;
+    if (s.fresh().heapPostings() + s.dead().size() >= nextMerge) {
+      merge(s);
     }
+  }
+
+  @Override
+  public void seal() {
+    State s = state;
+    if (s.fresh().heapPostings() + s.dead().size() > 0) {
+      merge(s);
+    }
+  }
+
+  private void merge(State s) {
     Path file = dir.resolve(String.format(Locale.ROOT, "postings-%05d%s", generation, SUFFIX));
     SealedTerms merged;
     try {

@@ -92,6 +92,7 @@ public final class PayloadIndexes {
       for (var p : all) {
         built.add(p.getKey(), p.getValue());
       }
+      built.postings.seal(); // an on-disk index starts on disk, whatever its size
       next.put(e.getKey(), built);
     }
     Map<String, FieldIndex> before = fields;
@@ -109,6 +110,7 @@ public final class PayloadIndexes {
     boolean ordered =
         switch (spec.dataType()) {
           case "integer", "float", "datetime", "geo", "text" -> true;
+          case "keyword" -> flag(spec, "prefix", false); // prefix matches read a range of words
           default -> false;
         };
     TermPostings postings =
@@ -123,11 +125,22 @@ public final class PayloadIndexes {
     };
   }
 
-  /** Whether an index asks for its postings on disk ({@code on_disk: true}). */
+  /**
+   * Whether an index asks for its postings on disk: {@code memory} {@code cold} or {@code cached}
+   * ({@code pinned}: on the heap), else {@code on_disk: true}, as Qdrant reads the two.
+   */
   static boolean onDisk(PayloadIndexSpec spec) {
-    return spec.params() != null
-        && spec.params().fields().get("on_disk") instanceof Value.Bool b
-        && b.value();
+    if (spec.params() != null && spec.params().fields().get("memory") instanceof Value.Str m) {
+      return !m.value().equals("pinned");
+    }
+    return flag(spec, "on_disk", false);
+  }
+
+  /** An index's boolean option {@code name}, {@code absent} when not set. */
+  static boolean flag(PayloadIndexSpec spec, String name, boolean absent) {
+    return spec.params() != null && spec.params().fields().get(name) instanceof Value.Bool b
+        ? b.value()
+        : absent;
   }
 
   /** How many postings the indexes hold on the heap. */
@@ -277,6 +290,7 @@ public final class PayloadIndexes {
       case Condition.Match m -> m.key();
       case Condition.MatchAny m -> m.key();
       case Condition.MatchText m -> m.key();
+      case Condition.MatchPrefix m -> m.key();
       case Condition.Range r -> r.key();
       case Condition.GeoBoundingBox g -> g.key();
       case Condition.GeoRadius g -> g.key();
@@ -390,9 +404,12 @@ public final class PayloadIndexes {
 
   /** keyword, uuid, bool: exact values. */
   private static final class ValueIndex extends FieldIndex {
+    /** Whether a keyword index answers prefix matches ({@code prefix: true}). */
+    private final boolean prefixes;
 
     ValueIndex(String key, PayloadIndexSpec spec, TermPostings postings) {
       super(key, spec, postings);
+      this.prefixes = spec.dataType().equals("keyword") && flag(spec, "prefix", false);
     }
 
     @Override
@@ -408,11 +425,13 @@ public final class PayloadIndexes {
       return spec.dataType().equals("uuid") ? c : exact(c);
     }
 
+    /** A value's term: strings in keyword and uuid indexes, booleans in bool ones. */
     private Object normal(Value v) {
+      boolean bool = spec.dataType().equals("bool");
       return switch (v) {
-        case Value.Str s ->
+        case Value.Str s when !bool ->
             spec.dataType().equals("uuid") ? s.value().toLowerCase(Locale.ROOT) : s.value();
-        case Value.Bool b -> b.value();
+        case Value.Bool b when bool -> b.value();
         default -> null;
       };
     }
@@ -435,6 +454,7 @@ public final class PayloadIndexes {
           }
           yield exactUnlessUuid(union(parts));
         }
+        case Condition.MatchPrefix m when prefixes -> exact(postings.prefixed(m.prefix()));
         default -> null;
       };
     }
@@ -444,9 +464,18 @@ public final class PayloadIndexes {
   private static final class NumericIndex extends FieldIndex {
     private final boolean datetime;
 
+    /**
+     * Whether matches and ranges are answered (an integer index's {@code lookup}, {@code range}).
+     */
+    private final boolean lookups;
+
+    private final boolean ranges;
+
     NumericIndex(String key, PayloadIndexSpec spec, TermPostings postings) {
       super(key, spec, postings);
       this.datetime = spec.dataType().equals("datetime");
+      this.lookups = flag(spec, "lookup", true);
+      this.ranges = flag(spec, "range", true);
     }
 
     @Override
@@ -473,12 +502,12 @@ public final class PayloadIndexes {
     Candidates lookup(Condition c) {
       return switch (c) {
         // the terms are the numbers a range or match test reads, by the same rules: exact
-        case Condition.Range r when r.datetime() == datetime -> exact(range(r));
-        case Condition.Match m when !datetime -> {
+        case Condition.Range r when ranges && r.datetime() == datetime -> exact(range(r));
+        case Condition.Match m when lookups && !datetime -> {
           Double x = number(m.value());
           yield x == null ? null : exact(postings.get(x));
         }
-        case Condition.MatchAny m when !datetime -> {
+        case Condition.MatchAny m when lookups && !datetime -> {
           List<Candidates> parts = new ArrayList<>();
           for (Value v : m.values()) {
             Double x = number(v);

@@ -30,6 +30,9 @@ interface TermPostings {
   /** The points holding a string that starts with {@code prefix}. */
   Candidates prefixed(String prefix);
 
+  /** Writes what the heap holds to disk now, if these postings live there (a build is done). */
+  void seal();
+
   /** How many postings the heap holds (all of them, or the changes not yet written to disk). */
   long heapPostings();
 

@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PayloadIndexesTest {
   private static final int DIM = 8;
-  private static final String[] CITIES = {"Oslo", "Lima", "Pune", "Kyiv", "Rome"};
+  private static final String[] CITIES = {"Oslo", "Lima", "Limassol", "Pune", "Kyiv", "Rome"};
   private static final String[] WORDS = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"};
 
   @TempDir Path dir;
@@ -66,7 +66,12 @@ class PayloadIndexesTest {
   static TreeMap<String, PayloadIndexSpec> everyType(boolean onDisk) {
     Value.Struct params = new Value.Struct(Map.of("on_disk", new Value.Bool(onDisk)));
     TreeMap<String, PayloadIndexSpec> specs = new TreeMap<>();
-    specs.put("city", new PayloadIndexSpec("keyword", params));
+    specs.put(
+        "city",
+        new PayloadIndexSpec(
+            "keyword",
+            new Value.Struct(
+                Map.of("on_disk", new Value.Bool(onDisk), "prefix", new Value.Bool(true)))));
     specs.put("n", new PayloadIndexSpec("integer", params));
     specs.put("x", new PayloadIndexSpec("float", params));
     specs.put("flag", new PayloadIndexSpec("bool", params));
@@ -121,7 +126,11 @@ class PayloadIndexesTest {
   }
 
   private static Condition condition(Random r) {
-    return switch (r.nextInt(11)) {
+    return switch (r.nextInt(12)) {
+      case 11 -> {
+        String city = CITIES[r.nextInt(CITIES.length)];
+        yield new Condition.MatchPrefix("city", city.substring(0, r.nextInt(city.length())));
+      }
       case 0 -> new Condition.Match("city", new Value.Str(CITIES[r.nextInt(CITIES.length)]));
       case 1 ->
           new Condition.MatchAny(
