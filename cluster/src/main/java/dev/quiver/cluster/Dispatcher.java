@@ -20,6 +20,19 @@ public interface Dispatcher extends AutoCloseable {
 
   Quotas quotas();
 
+  /**
+   * Carries out {@code POST /collections/{c}/cluster}: {@code replicate_points} copies points
+   * through {@link #points()} ({@link PointReplication}); every other operation changes where
+   * replicas live through {@link #cluster()}.
+   */
+  default void updateCollectionCluster(String collection, ShardOperation operation) {
+    if (operation instanceof ShardOperation.ReplicatePoints r) {
+      PointReplication.copy(this, collection, r);
+    } else {
+      cluster().updateCollectionCluster(collection, operation);
+    }
+  }
+
   @Override
   void close();
 }

@@ -1,5 +1,6 @@
 package dev.quiver.cluster;
 
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.ShardKey;
 import java.util.List;
 import java.util.Objects;
@@ -31,6 +32,18 @@ public sealed interface ShardOperation {
     public CreateShardKey {
       Objects.requireNonNull(key, "key");
       placement = placement == null ? List.of() : List.copyOf(placement);
+    }
+  }
+
+  /**
+   * Copies the points of shard key {@code from} that pass {@code filter} (all when null) into shard
+   * key {@code to} ({@code replicate_points}); the source keeps them. Carried out by {@link
+   * PointReplication} through the collection's reads and writes.
+   */
+  record ReplicatePoints(ShardKey from, ShardKey to, Filter filter) implements ShardOperation {
+    public ReplicatePoints {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
     }
   }
 

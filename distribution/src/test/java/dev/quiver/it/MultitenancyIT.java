@@ -11,12 +11,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.qdrant.client.PointIdFactory;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.ShardKeyFactory;
 import io.qdrant.client.grpc.Collections.CreateCollection;
 import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.HnswConfigDiff;
 import io.qdrant.client.grpc.Collections.KeywordIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.ReplicatePoints;
+import io.qdrant.client.grpc.Collections.UpdateCollectionClusterSetupRequest;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Common.Filter;
@@ -123,6 +126,98 @@ class MultitenancyIT extends SingleNodeFixture {
                 .at("/config/hnsw_config")
                 .has("payload_m"))
         .isFalse();
+  }
+
+  /**
+   * Qdrant's tiered multitenancy: tenants share a {@code default} shard key until one is promoted
+   * to a key of its own by {@code replicate_points} (over REST, then through the Java client), its
+   * points then deleted from the shared key; the promoted tenant's points are found under its key.
+   */
+  @Test
+  void aTenantPromotedToItsOwnShardKey() throws Exception {
+    node = new QuiverProcess(work, Map.of()).start();
+    Rest rest = new Rest(node.httpPort, openApi);
+    rest.call(
+        "PUT",
+        C,
+        "/collections/tiers",
+        "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\"}");
+    for (String key : List.of("default", "user_1", "user_2")) {
+      rest.call(
+          "PUT", C + "/shards", "/collections/tiers/shards", "{\"shard_key\":\"" + key + "\"}");
+    }
+    StringBuilder points = new StringBuilder("{\"shard_key\":\"default\",\"points\":[");
+    for (int i = 0; i < 700; i++) {
+      points
+          .append(i == 0 ? "" : ",")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "{\"id\":%d,\"payload\":{\"group_id\":\"user_%d\"},\"vector\":[1,%d]}",
+                  i,
+                  i % 5,
+                  i));
+    }
+    rest.call(
+        "PUT",
+        C + "/points",
+        "/collections/tiers/points?wait=true",
+        points.append("]}").toString());
+    String user1 = "{\"must\":[{\"key\":\"group_id\",\"match\":{\"value\":\"user_1\"}}]}";
+    rest.call(
+        "POST",
+        C + "/cluster",
+        "/collections/tiers/cluster",
+        "{\"replicate_points\":{\"filter\":"
+            + user1
+            + ",\"from_shard_key\":\"default\",\"to_shard_key\":\"user_1\"}}");
+    assertThat(count(rest, "user_1", null)).isEqualTo(140);
+    assertThat(count(rest, "default", user1)).isEqualTo(140);
+    rest.call(
+        "POST",
+        C + "/points/delete",
+        "/collections/tiers/points/delete?wait=true",
+        "{\"shard_key\":\"default\",\"filter\":" + user1 + "}");
+    assertThat(count(rest, "default", null)).isEqualTo(560);
+    assertThat(count(rest, null, user1)).isEqualTo(140);
+    rest.refused(
+        "POST",
+        "/collections/tiers/cluster",
+        "{\"replicate_points\":{\"from_shard_key\":\"default\",\"to_shard_key\":\"nobody\"}}",
+        404,
+        "Shard key nobody not found");
+
+    try (QdrantClient client =
+        new QdrantClient(
+            QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, true).build())) {
+      client
+          .updateCollectionClusterSetupAsync(
+              UpdateCollectionClusterSetupRequest.newBuilder()
+                  .setCollectionName("tiers")
+                  .setReplicatePoints(
+                      ReplicatePoints.newBuilder()
+                          .setFromShardKey(ShardKeyFactory.shardKey("default"))
+                          .setToShardKey(ShardKeyFactory.shardKey("user_2"))
+                          .setFilter(
+                              Filter.newBuilder().addMust(matchKeyword("group_id", "user_2"))))
+                  .build())
+          .get();
+    }
+    assertThat(count(rest, "user_2", null)).isEqualTo(140);
+    assertThat(count(rest, "default", null)).isEqualTo(560);
+  }
+
+  /** How many points pass {@code filter} (a JSON filter or null) under {@code shardKey}. */
+  private static long count(Rest rest, String shardKey, String filter) throws Exception {
+    String body =
+        "{\"exact\":true"
+            + (shardKey == null ? "" : ",\"shard_key\":\"" + shardKey + "\"")
+            + (filter == null ? "" : ",\"filter\":" + filter)
+            + "}";
+    return rest.call("POST", C + "/points/count", "/collections/tiers/points/count", body)
+        .result()
+        .get("count")
+        .asLong();
   }
 
   /** The ids a query of collection {@code tenants} answers, in its order. */

@@ -466,6 +466,13 @@ final class CollectionProto {
           new ShardOperation.DropShardKey(
               ProtoCodec.shardKey(
                   r.getDeleteShardKey().getShardKey(), "delete_shard_key.shard_key"));
+      case REPLICATE_POINTS -> {
+        var m = r.getReplicatePoints();
+        yield new ShardOperation.ReplicatePoints(
+            ProtoCodec.shardKey(m.getFromShardKey(), "replicate_points.from_shard_key"),
+            ProtoCodec.shardKey(m.getToShardKey(), "replicate_points.to_shard_key"),
+            FilterProto.parse(m.hasFilter(), m.getFilter()));
+      }
       case OPERATION_NOT_SET ->
           throw new RequestException.Invalid("body", "operation", "an operation must be given");
       default ->

@@ -206,10 +206,8 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "UpdateCollectionClusterSetup",
         o,
         () -> {
-          dispatcher
-              .cluster()
-              .updateCollectionCluster(
-                  target(r.getCollectionName()), CollectionProto.shardOperation(r));
+          dispatcher.updateCollectionCluster(
+              target(r.getCollectionName()), CollectionProto.shardOperation(r));
           return Collections.UpdateCollectionClusterSetupResponse.newBuilder()
               .setResult(true)
               .build();

@@ -186,7 +186,7 @@ final class ClusterRoutes implements RouteFamily {
 
   private RestResponse updateCollectionCluster(RestRequest r) {
     String name = Handlers.target(dispatcher, r);
-    dispatcher.cluster().updateCollectionCluster(name, CollectionJson.shardOperation(r.json()));
+    dispatcher.updateCollectionCluster(name, CollectionJson.shardOperation(r.json()));
     return Handlers.done(r);
   }
 

@@ -540,8 +540,9 @@ final class CollectionJson {
 
   /**
    * The body of {@code POST /collections/{c}/cluster}: exactly one of {@code move_shard}, {@code
-   * replicate_shard}, {@code drop_replica}, {@code abort_transfer}. Sharding keys, resharding and
-   * point replication are answered as not supported.
+   * replicate_shard}, {@code drop_replica}, {@code abort_transfer}, {@code create_sharding_key},
+   * {@code drop_sharding_key}, {@code replicate_points}. Resharding and {@code restart_transfer}
+   * are answered as not supported.
    */
   public static ShardOperation shardOperation(JsonNode body) {
     if (!(body instanceof ObjectNode o) || o.size() != 1) {
@@ -578,7 +579,14 @@ final class CollectionJson {
       }
       case "create_sharding_key" -> createShardKey(op, kind);
       case "drop_sharding_key" -> dropShardKey(op, kind);
-      case "restart_transfer", "start_resharding", "abort_resharding", "replicate_points" ->
+      case "replicate_points" -> {
+        onlyImplemented((ObjectNode) op, kind, RequestFields.ShardOps.REPLICATE_POINTS);
+        yield new ShardOperation.ReplicatePoints(
+            ValueJson.shardKey(required(op, "from_shard_key", kind), kind + ".from_shard_key"),
+            ValueJson.shardKey(required(op, "to_shard_key", kind), kind + ".to_shard_key"),
+            FilterJson.parse(op.get("filter"), kind + ".filter"));
+      }
+      case "restart_transfer", "start_resharding", "abort_resharding" ->
           throw new RequestException.Unsupported(kind + " is not supported by Quiver yet");
       default ->
           throw new RequestException.Malformed(

@@ -139,6 +139,7 @@ final class RequestFields {
     static final Set<String> CREATE_KEY =
         Set.of("shard_key", "shards_number", "replication_factor", "placement");
     static final Set<String> DROP_KEY = Set.of("shard_key");
+    static final Set<String> REPLICATE_POINTS = Set.of("from_shard_key", "to_shard_key", "filter");
   }
 
   /**

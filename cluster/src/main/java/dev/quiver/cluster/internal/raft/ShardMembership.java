@@ -81,6 +81,7 @@ final class ShardMembership {
                   + " (transfers complete within their request)");
       case ShardOperation.CreateShardKey k -> throw new IllegalArgumentException("not a move");
       case ShardOperation.DropShardKey k -> throw new IllegalArgumentException("not a move");
+      case ShardOperation.ReplicatePoints r -> throw new IllegalArgumentException("not a move");
     }
   }
 
