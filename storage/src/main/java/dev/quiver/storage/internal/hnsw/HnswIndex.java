@@ -73,7 +73,7 @@ public final class HnswIndex implements AutoCloseable {
   private volatile long entry = -1; // (level << 32) | node, or -1 when empty
 
   /** Reusable visited sets: a search marks nodes without clearing an array per call. */
-  private final ConcurrentLinkedQueue<Visited> visitedPool = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<VisitedSet> visitedPool = new ConcurrentLinkedQueue<>();
 
   /** Node scorers for inserts and neighbour selection, a few per concurrent insert. */
   private final ConcurrentLinkedQueue<GraphVectors.NodeScorer> scorerPool =
@@ -469,45 +469,6 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
-   * Visited nodes as a bitset (one bit per node, so it stays in cache for large graphs), cleared
-   * after each search by zeroing only the words it touched.
-   */
-  private static final class Visited {
-    private long[] bits = new long[0];
-    private int[] touched = new int[64];
-    private int touchedCount;
-
-    void reset(int size) {
-      for (int i = 0; i < touchedCount; i++) {
-        bits[touched[i]] = 0;
-      }
-      touchedCount = 0;
-      int words = (size >>> 6) + 1;
-      if (bits.length < words) {
-        bits = new long[Math.max(words, bits.length + (bits.length >> 1))];
-      }
-    }
-
-    /** Marks {@code n}; false if it was marked already. */
-    boolean visit(int n) {
-      int w = n >>> 6;
-      long bit = 1L << n;
-      long word = bits[w];
-      if ((word & bit) != 0) {
-        return false;
-      }
-      if (word == 0) {
-        if (touchedCount == touched.length) {
-          touched = Arrays.copyOf(touched, touchedCount * 2);
-        }
-        touched[touchedCount++] = w;
-      }
-      bits[w] = word | bit;
-      return true;
-    }
-  }
-
-  /**
    * Algorithm 2: best-first search on one layer from {@code entryPoints}, keeping the {@code ef}
    * best nodes that {@code accept} admits (all nodes {@code within} admits, or all when null, are
    * walked through; only admitted ones are results).
@@ -521,9 +482,9 @@ public final class HnswIndex implements AutoCloseable {
       RequestScope scope,
       IntPredicate within) {
     int size = vectors.size();
-    Visited visited = visitedPool.poll();
+    VisitedSet visited = visitedPool.poll();
     if (visited == null) {
-      visited = new Visited();
+      visited = new VisitedSet();
     }
     visited.reset(size);
     try {
@@ -932,123 +893,5 @@ public final class HnswIndex implements AutoCloseable {
   @Override
   public void close() {
     links.close();
-  }
-
-  /**
-   * A bounded set of (node, similarity) pairs with the worst on top of a min-heap. Not thread-safe.
-   */
-  public static final class Candidates {
-    private int[] nodes;
-    private float[] sims;
-    private int size;
-
-    /**
-     * @param capacity the expected size: storage for at most {@value #PREALLOCATED} pairs is taken
-     *     up front, the rest as they arrive (a capacity can come from a request's limit)
-     */
-    public Candidates(int capacity) {
-      int initial = Math.clamp(capacity, 1, PREALLOCATED);
-      nodes = new int[initial];
-      sims = new float[initial];
-    }
-
-    static final int PREALLOCATED = 4096;
-
-    static Candidates of(int node, float sim) {
-      Candidates c = new Candidates(1);
-      c.add(node, sim);
-      return c;
-    }
-
-    public int size() {
-      return size;
-    }
-
-    public int node(int i) {
-      return nodes[i];
-    }
-
-    public float similarity(int i) {
-      return sims[i];
-    }
-
-    public float worst() {
-      return sims[0];
-    }
-
-    public void add(int node, float sim) {
-      if (size == nodes.length) {
-        nodes = Arrays.copyOf(nodes, size * 2);
-        sims = Arrays.copyOf(sims, size * 2);
-      }
-      int i = size++;
-      while (i > 0) {
-        int p = (i - 1) >>> 1;
-        if (sims[p] <= sim) {
-          break;
-        }
-        nodes[i] = nodes[p];
-        sims[i] = sims[p];
-        i = p;
-      }
-      nodes[i] = node;
-      sims[i] = sim;
-    }
-
-    /** Removes the worst pair and returns its node. */
-    int pollWorst() {
-      int node = nodes[0];
-      removeWorst();
-      return node;
-    }
-
-    public void removeWorst() {
-      int lastNode = nodes[--size];
-      float last = sims[size];
-      int i = 0;
-      while (true) {
-        int l = 2 * i + 1;
-        if (l >= size) {
-          break;
-        }
-        int r = l + 1;
-        int c = r < size && sims[r] < sims[l] ? r : l;
-        if (sims[c] >= last) {
-          break;
-        }
-        nodes[i] = nodes[c];
-        sims[i] = sims[c];
-        i = c;
-      }
-      nodes[i] = lastNode;
-      sims[i] = last;
-    }
-
-    /** Nodes ordered best (highest similarity) first. */
-    int[] bestFirst() {
-      int[] order = bestFirstPositions();
-      int[] out = new int[order.length];
-      for (int i = 0; i < order.length; i++) {
-        out[i] = nodes[order[i]];
-      }
-      return out;
-    }
-
-    /** Positions ({@link #node}, {@link #similarity}) ordered best first. */
-    public int[] bestFirstPositions() {
-      long[] keyed = new long[size];
-      for (int i = 0; i < size; i++) {
-        // order by similarity descending: flip the sortable int image of the float
-        int bits = Float.floatToIntBits(sims[i]);
-        int sortable = bits >= 0 ? bits : bits ^ 0x7fffffff;
-        keyed[i] = ((long) ~sortable << 32) | i;
-      }
-      Arrays.sort(keyed);
-      int[] out = new int[size];
-      for (int i = 0; i < size; i++) {
-        out[i] = (int) keyed[i];
-      }
-      return out;
-    }
   }
 }

@@ -12,7 +12,7 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
-import dev.quiver.storage.internal.hnsw.HnswIndex;
+import dev.quiver.storage.internal.hnsw.Candidates;
 import dev.quiver.storage.internal.payload.PayloadIndexes;
 import dev.quiver.storage.internal.space.HeapSpace;
 import dev.quiver.storage.internal.space.MultiSpace;
@@ -86,7 +86,7 @@ public final class ShardSearch {
     PayloadIndexes.Candidates narrowed =
         filter == null || shard.indexes.isEmpty() ? null : shard.indexes.candidates(filter);
     IntPredicate accept = accepting(space.owners, filter, narrowed, scope);
-    HnswIndex.Candidates found;
+    Candidates found;
     String tenantField = null;
     Object tenant = null;
     Tenants tenants = shard.tenants;

@@ -6,6 +6,7 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.internal.hnsw.Candidates;
 import dev.quiver.storage.internal.hnsw.GraphVectors;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.vector.SlotTable;
@@ -325,7 +326,7 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
   public List<TopK.Hit> search(
       float[][] query, int ef, int k, Float threshold, IntPredicate accept) {
     QueryScorer scorer = new QueryScorer().query(query);
-    HnswIndex.Candidates found = graph.search(scorer, Math.max(ef, k), accept);
+    Candidates found = graph.search(scorer, Math.max(ef, k), accept);
     TopK top = new TopK(k);
     Set<Integer> walked = new HashSet<>();
     for (int i = 0; i < found.size(); i++) {

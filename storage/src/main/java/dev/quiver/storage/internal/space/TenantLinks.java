@@ -3,6 +3,7 @@ package dev.quiver.storage.internal.space;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.internal.hnsw.Candidates;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.SlotInts;
@@ -139,9 +140,8 @@ final class TenantLinks implements AutoCloseable {
    * The {@code ef} best slots of group {@code g} that {@code accept} admits, by a walk of the
    * group's links, with the group's stale slots and those of several tenants scored directly.
    */
-  HnswIndex.Candidates search(SlotScorer scorer, int ef, IntPredicate accept, int g) {
-    HnswIndex.Candidates found =
-        g < 0 ? new HnswIndex.Candidates(ef + 1) : graph.searchGroup(scorer, ef, accept, g);
+  Candidates search(SlotScorer scorer, int ef, IntPredicate accept, int g) {
+    Candidates found = g < 0 ? new Candidates(ef + 1) : graph.searchGroup(scorer, ef, accept, g);
     if (g >= 0) {
       addDirectly(stale, s -> groups.get(s) == g && accept.test(s), scorer, found);
     }
@@ -150,7 +150,7 @@ final class TenantLinks implements AutoCloseable {
   }
 
   private static void addDirectly(
-      SlotSet set, IntPredicate accept, SlotScorer scorer, HnswIndex.Candidates found) {
+      SlotSet set, IntPredicate accept, SlotScorer scorer, Candidates found) {
     for (int s = set.next(0); s >= 0; s = set.next(s + 1)) {
       if (accept.test(s)) {
         found.add(s, scorer.score(s));

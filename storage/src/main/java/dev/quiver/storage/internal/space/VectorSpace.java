@@ -7,6 +7,7 @@ import dev.quiver.storage.QuantizationParams;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.internal.hnsw.Candidates;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.quant.QuantizedCodes;
 import dev.quiver.storage.internal.quant.Quantizer;
@@ -271,28 +272,28 @@ public final class VectorSpace implements AutoCloseable {
    * yet in the graph: over the quantized codes when there are codes and {@code params} does not
    * ignore them (see {@link #rescored}), else over the full vectors.
    */
-  public HnswIndex.Candidates search(
+  public Candidates search(
       float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params) {
     return walk(q, ef, keep, accept, params, (scorer, e) -> index.search(scorer, e, accept));
   }
 
   /** A graph walk over {@code (scorer, ef)}, with the pending slots, quantized as above. */
-  private HnswIndex.Candidates walk(
+  private Candidates walk(
       float[] q,
       int ef,
       int keep,
       IntPredicate accept,
       QuantizationParams params,
-      BiFunction<SlotScorer, Integer, HnswIndex.Candidates> graph) {
+      BiFunction<SlotScorer, Integer, Candidates> graph) {
     QuantizedCodes c = codesFor(params);
     if (c == null) {
-      HnswIndex.Candidates found = graph.apply(vectors.scorer(this.params.distance(), q), ef);
+      Candidates found = graph.apply(vectors.scorer(this.params.distance(), q), ef);
       addPending(q, found, accept);
       return found;
     }
     int candidates = candidates(keep, params);
     SlotScorer scorer = c.scorer(q);
-    HnswIndex.Candidates found = graph.apply(scorer, Math.max(ef, candidates));
+    Candidates found = graph.apply(scorer, Math.max(ef, candidates));
     indexer.forEachPending(
         slot -> {
           if (accept.test(slot)) {
@@ -303,7 +304,7 @@ public final class VectorSpace implements AutoCloseable {
   }
 
   /** The best {@code k} admitted slots by a scan: of the codes when quantized, as above. */
-  public HnswIndex.Candidates scan(float[] q, int k, IntPredicate accept, QuantizationParams p) {
+  public Candidates scan(float[] q, int k, IntPredicate accept, QuantizationParams p) {
     QuantizedCodes c = codesFor(p);
     if (c == null) {
       return scan(q, k, accept);
@@ -313,7 +314,7 @@ public final class VectorSpace implements AutoCloseable {
   }
 
   /** The best {@code k} of {@code slots} by a scan: of the codes when quantized, as above. */
-  public HnswIndex.Candidates scanSlots(float[] q, int k, int[] slots, QuantizationParams p) {
+  public Candidates scanSlots(float[] q, int k, int[] slots, QuantizationParams p) {
     QuantizedCodes c = codesFor(p);
     if (c == null) {
       return scanSlots(q, k, slots);
@@ -340,14 +341,14 @@ public final class VectorSpace implements AutoCloseable {
    * best {@code candidates} are rescored with the full vectors (Qdrant's oversampling); without
    * rescoring the similarities stay the codes' estimates.
    */
-  private HnswIndex.Candidates rescored(
-      HnswIndex.Candidates found, float[] q, int keep, int candidates, QuantizationParams params) {
+  private Candidates rescored(
+      Candidates found, float[] q, int keep, int candidates, QuantizationParams params) {
     boolean byDefault = QuantizationParams.rescoresByDefault(quantization);
     if (!(params == null ? byDefault : params.rescoreOr(byDefault))) {
       return found;
     }
     int[] ranked = found.bestFirstPositions();
-    HnswIndex.Candidates out = new HnswIndex.Candidates(candidates + 1);
+    Candidates out = new Candidates(candidates + 1);
     SlotScorer full = vectors.scorer(this.params.distance(), q);
     for (int i = 0; i < ranked.length && i < Math.max(candidates, keep); i++) {
       int slot = found.node(ranked[i]);
@@ -468,7 +469,7 @@ public final class VectorSpace implements AutoCloseable {
    * field}: a walk of that tenant's links, with the slots not yet linked; quantized as {@link
    * #search} is.
    */
-  public HnswIndex.Candidates searchTenant(
+  public Candidates searchTenant(
       String field,
       Object term,
       float[] q,
@@ -846,7 +847,7 @@ public final class VectorSpace implements AutoCloseable {
   }
 
   /** Adds the pending slots that {@code accept} admits to graph search results. */
-  public void addPending(float[] q, HnswIndex.Candidates found, IntPredicate accept) {
+  public void addPending(float[] q, Candidates found, IntPredicate accept) {
     indexer.forEachPending(
         slot -> {
           if (accept.test(slot)) {
@@ -890,12 +891,12 @@ public final class VectorSpace implements AutoCloseable {
   }
 
   /** Slots and similarities of the best {@code k} of the given slots. */
-  public HnswIndex.Candidates scanSlots(float[] q, int k, int[] slots) {
+  public Candidates scanSlots(float[] q, int k, int[] slots) {
     return scanSlotsWith(vectors.scorer(params.distance(), q), k, slots);
   }
 
-  private static HnswIndex.Candidates scanSlotsWith(SlotScorer scorer, int k, int[] slots) {
-    HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
+  private static Candidates scanSlotsWith(SlotScorer scorer, int k, int[] slots) {
+    Candidates best = new Candidates(k + 1);
     RequestScope scope = RequestScope.current();
     for (int slot : slots) {
       scope.tick();
@@ -905,12 +906,12 @@ public final class VectorSpace implements AutoCloseable {
   }
 
   /** Slots and similarities of the best {@code k} vectors that {@code accept} admits, by scan. */
-  public HnswIndex.Candidates scan(float[] q, int k, IntPredicate accept) {
+  public Candidates scan(float[] q, int k, IntPredicate accept) {
     return scanWith(vectors.scorer(params.distance(), q), k, accept);
   }
 
-  private HnswIndex.Candidates scanWith(SlotScorer scorer, int k, IntPredicate accept) {
-    HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
+  private Candidates scanWith(SlotScorer scorer, int k, IntPredicate accept) {
+    Candidates best = new Candidates(k + 1);
     int n = vectors.size();
     RequestScope scope = RequestScope.current();
     for (int slot = 0; slot < n; slot++) {
@@ -922,7 +923,7 @@ public final class VectorSpace implements AutoCloseable {
     return best;
   }
 
-  private static void keepBest(HnswIndex.Candidates best, int k, int slot, float s) {
+  private static void keepBest(Candidates best, int k, int slot, float s) {
     if (best.size() < k || s > best.worst()) {
       best.add(slot, s);
       if (best.size() > k) {

@@ -57,7 +57,7 @@ public class HnswIndexTest {
   }
 
   private static Set<Integer> exact(OffHeapVectors v, Distance d, float[] q, int k, int n) {
-    HnswIndex.Candidates best = new HnswIndex.Candidates(k + 1);
+    Candidates best = new Candidates(k + 1);
     for (int i = 0; i < n; i++) {
       float s = v.similarity(d, q, i);
       if (best.size() < k || s > best.worst()) {
@@ -79,7 +79,7 @@ public class HnswIndexTest {
     int hits = 0;
     for (float[] q : queries) {
       Set<Integer> truth = exact(v, d, q, 10, n);
-      HnswIndex.Candidates got = index.search(v.scorer(d, q), 64, null);
+      Candidates got = index.search(v.scorer(d, q), 64, null);
       int[] best = got.bestFirst();
       for (int i = 0; i < Math.min(10, best.length); i++) {
         if (truth.contains(best[i])) {
@@ -194,7 +194,7 @@ public class HnswIndexTest {
     float[][] queries = clustered(r, 100, dim, true);
     int hits = 0;
     for (float[] q : queries) {
-      HnswIndex.Candidates best = new HnswIndex.Candidates(11);
+      Candidates best = new Candidates(11);
       for (int i = 0; i < n; i++) {
         if (!deleted.get(i)) {
           float s = v.similarity(Distance.COSINE, q, i);
