@@ -47,11 +47,7 @@ class PayloadIndexOptionsIT extends SingleNodeFixture {
   }
 
   private void index(String field, String schema) throws Exception {
-    rest.call(
-        "PUT",
-        C + "/index",
-        "/collections/t/index?wait=true",
-        "{\"field_name\":\"" + field + "\",\"field_schema\":" + schema + "}");
+    createIndex(rest, "t", field, schema);
   }
 
   private static List<Long> expected(IntPredicate p) {

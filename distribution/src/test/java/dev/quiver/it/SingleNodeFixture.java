@@ -34,6 +34,16 @@ abstract class SingleNodeFixture {
     }
   }
 
+  /** Creates a payload index on {@code field} of {@code collection} over REST, waiting for it. */
+  static void createIndex(Rest rest, String collection, String field, String schema)
+      throws Exception {
+    rest.call(
+        "PUT",
+        C + "/index",
+        "/collections/" + collection + "/index?wait=true",
+        "{\"field_name\":\"" + field + "\",\"field_schema\":" + schema + "}");
+  }
+
   /** The ids of a list of points, in order. */
   static List<Long> ids(JsonNode points) {
     List<Long> out = new ArrayList<>();
