@@ -42,7 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code minilm-384/base.fvecs} when the data set is there (random otherwise). A last replicated
  * run stops the founding node (a shard leader and the metadata leader) half-way through and reports
  * the longest stretch without an acknowledged write after that as the fail-over time. Prints a
- * markdown table with ratios against the single node measured in the same run.
+ * markdown table with ratios against the single node measured in the same run. The {@code
+ * rf3-reads} case (not run unless named in {@code -Dbench.cases}) reads instead: point lookups with
+ * the default consistency against {@code consistency=majority}, in alternating rounds.
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@cluster-write [-Dbench.cluster.seconds=15
  * -Dbench.clients=8]}
@@ -120,6 +122,9 @@ public final class ClusterWriteBench {
     if (cases.contains("rf3-bulk-failover")) {
       results.add(runCluster(dir.resolve("rf3-bulk-failover"), 3, seconds, clients, true, true));
     }
+    if (cases.contains("rf3-reads")) {
+      runCluster(dir.resolve("rf3-reads"), 3, seconds, clients, false, false, true);
+    }
     System.out.printf(
         Locale.ROOT,
         "%n| case (%s, %d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
@@ -183,6 +188,13 @@ public final class ClusterWriteBench {
 
   private static Result runCluster(
       Path dir, int rf, int seconds, int clients, boolean failover, boolean bulk) throws Exception {
+    return runCluster(dir, rf, seconds, clients, failover, bulk, false);
+  }
+
+  /** A three-node cluster driven by writes, or ({@code reads}) by reads of each consistency. */
+  private static Result runCluster(
+      Path dir, int rf, int seconds, int clients, boolean failover, boolean bulk, boolean reads)
+      throws Exception {
     List<Node> nodes = new ArrayList<>();
     List<Integer> https = new ArrayList<>();
     URI first = null;
@@ -206,6 +218,18 @@ public final class ClusterWriteBench {
         https.add(http);
       }
       Thread.sleep(2000);
+      if (reads) {
+        driveReads(
+            https,
+            "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"shard_number\":"
+                + SHARDS
+                + ",\"replication_factor\":"
+                + rf
+                + "}",
+            seconds,
+            clients);
+        return null;
+      }
       List<Integer> targets = new CopyOnWriteArrayList<>(https);
       Runnable stop = null;
       if (failover) {
@@ -402,6 +426,112 @@ public final class ClusterWriteBench {
         failures.get(),
         failover == null ? "" : String.format(Locale.ROOT, ", fail-over %.1f s", failover));
     return r;
+  }
+
+  /**
+   * Reads of 10 points by id ({@code POST /collections/{c}/points}) from {@code clients} threads
+   * spread over the nodes, with the default consistency and with {@code consistency=majority} in
+   * six alternating rounds of {@code seconds} each; prints each round's requests/s and the ratio of
+   * the sums (what a majority read costs against a read of one replica).
+   */
+  private static void driveReads(List<Integer> ports, String create, int seconds, int clients)
+      throws Exception {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    String base = "http://127.0.0.1:" + ports.getFirst() + "/collections/bench";
+    send(http, "PUT", base, create);
+    Thread.sleep(1000);
+    int points = 1024;
+    StringBuilder load = new StringBuilder("{\"points\":[");
+    for (int i = 0; i < points; i++) {
+      load.append(i == 0 ? "" : ",").append("{\"id\":").append(i).append(",\"vector\":[1,2,3,4]}");
+    }
+    send(http, "PUT", base + "/points?wait=true", load.append("]}").toString());
+    double[] sums = new double[2];
+    for (int round = 0; round < 6; round++) {
+      boolean majority = round % 2 == 1;
+      long seed = round;
+      AtomicLong done = new AtomicLong();
+      AtomicLong failed = new AtomicLong();
+      AtomicBoolean stop = new AtomicBoolean();
+      CountDownLatch finished = new CountDownLatch(clients);
+      long start = System.nanoTime();
+      for (int c = 0; c < clients; c++) {
+        int client = c;
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  Random random = new Random(client * 31L + seed);
+                  int k = client;
+                  try {
+                    while (!stop.get()) {
+                      int port = ports.get(k++ % ports.size());
+                      StringBuilder ids = new StringBuilder("{\"ids\":[");
+                      for (int i = 0; i < 10; i++) {
+                        ids.append(i == 0 ? "" : ",").append(random.nextInt(points));
+                      }
+                      var r =
+                          http.send(
+                              HttpRequest.newBuilder(
+                                      URI.create(
+                                          "http://127.0.0.1:"
+                                              + port
+                                              + "/collections/bench/points"
+                                              + (majority ? "?consistency=majority" : "")))
+                                  .POST(HttpRequest.BodyPublishers.ofString(ids + "]}"))
+                                  .header("content-type", "application/json")
+                                  .timeout(Duration.ofSeconds(30))
+                                  .build(),
+                              HttpResponse.BodyHandlers.ofString());
+                      (r.statusCode() == 200 ? done : failed).incrementAndGet();
+                    }
+                  } catch (IOException e) {
+                    failed.incrementAndGet();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } finally {
+                    finished.countDown();
+                  }
+                });
+      }
+      Thread.sleep(seconds * 1000L);
+      stop.set(true);
+      finished.await();
+      double rate = done.get() / ((System.nanoTime() - start) / 1e9);
+      if (round > 1) { // the first pair warms up
+        sums[majority ? 1 : 0] += rate;
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "reads round %d, %s: %.0f requests/s (%d failed)%n",
+          round,
+          majority ? "consistency=majority" : "default consistency",
+          rate,
+          failed.get());
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "majority / default consistency, rounds 2-5: %.2f (%.0f vs %.0f requests/s summed)%n",
+        sums[1] / sums[0],
+        sums[1],
+        sums[0]);
+  }
+
+  private static void send(HttpClient http, String method, String uri, String body)
+      throws Exception {
+    var r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(uri))
+                .method(method, HttpRequest.BodyPublishers.ofString(body))
+                .header("content-type", "application/json")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException(method + " " + uri + " failed: " + r.body());
+    }
   }
 
   private static Points.UpsertPoints grpcBatch(Random random, AtomicLong nextId) {

@@ -84,6 +84,10 @@ final class ShardChannel implements AutoCloseable {
   private final String name;
   private final Renewable writes; // renewed when a failed write has closed its window
   private final Renewable reads; // renewed when Ratis closed one of its windows
+
+  /** The barriers of linearizable reads, shared by the reads that arrive together. */
+  private final SharedBarriers<RaftClientReply> barriers = new SharedBarriers<>(this::sendBarrier);
+
   private final List<RaftPeerId> replicas;
   private final AtomicInteger nextReplica = new AtomicInteger();
   private final Executor executor;
@@ -404,11 +408,12 @@ final class ShardChannel implements AutoCloseable {
   private static final ByteString BARRIER = ByteString.copyFrom(new byte[4]);
 
   /**
-   * A linearizable read. It commits a barrier (an entry of no writes), then reads from the replica
-   * that applied it, as of that entry at least. The barrier was appended by a leader after the read
-   * began and committed by a majority, so every write acknowledged before the read began is below
-   * it (Raft's leader completeness), and no newer leader can have acknowledged anything before that
-   * majority answered.
+   * A linearizable read. It commits a barrier (an entry of no writes; reads that arrive together
+   * share one, see {@link SharedBarriers}), then reads from the replica that applied it, as of that
+   * entry at least. The barrier was appended by a leader after the read began and committed by a
+   * majority, so every write acknowledged before the read began is below it (Raft's leader
+   * completeness), and no newer leader can have acknowledged anything before that majority
+   * answered.
    *
    * <p>Not Ratis' own linearizable read: Ratis 3.3 takes a read index as confirmed, without a new
    * round of heartbeats, when its leader's commit index has not moved since the last round a
@@ -418,7 +423,7 @@ final class ShardChannel implements AutoCloseable {
    */
   private <T> T linearizable(Wire.Read read, ShardCodec.Reader<T> decode) {
     String what = "shard " + name;
-    RaftClientReply barrier = barrier(what);
+    RaftClientReply barrier = Replies.await(barriers.join(), timeout, what);
     RaftClientReply reply =
         Replies.await(
             staleRead(
@@ -458,18 +463,29 @@ final class ShardChannel implements AutoCloseable {
   /**
    * Commits a barrier through the write client; once more through a new client when the first one
    * had been closed by an earlier failure (a barrier changes nothing, so sending it twice is safe).
+   * Reads share barriers through {@link #barriers}.
    */
-  private RaftClientReply barrier(String what) {
+  private CompletableFuture<RaftClientReply> sendBarrier() {
     RaftClient c = writes.get();
-    try {
-      return Replies.await(c.async().send(new CountedEntry(BARRIER)), timeout, what);
-    } catch (StorageException.Unavailable e) {
-      if (closed || e.getCause() == null || !windowClosed(e.getCause())) {
-        throw e;
-      }
-      writes.renew(c);
-      return Replies.await(writes.get().async().send(new CountedEntry(BARRIER)), timeout, what);
-    }
+    return c.async()
+        .send(new CountedEntry(BARRIER))
+        .handle(
+            (reply, error) -> {
+              if (error == null) {
+                return CompletableFuture.completedFuture(reply);
+              }
+              if (closed || !windowClosed(error)) {
+                return CompletableFuture.<RaftClientReply>failedFuture(error);
+              }
+              writes.renew(c);
+              return writes.get().async().send(new CountedEntry(BARRIER));
+            })
+        .thenCompose(f -> f);
+  }
+
+  /** How many barriers linearizable reads have committed (for tests). */
+  long barriersSent() {
+    return barriers.sent();
   }
 
   private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
