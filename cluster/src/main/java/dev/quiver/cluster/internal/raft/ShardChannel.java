@@ -85,8 +85,15 @@ final class ShardChannel implements AutoCloseable {
   private final Renewable writes; // renewed when a failed write has closed its window
   private final Renewable reads; // renewed when Ratis closed one of its windows
 
-  /** The barriers of linearizable reads, shared by the reads that arrive together. */
-  private final SharedBarriers<RaftClientReply> barriers = new SharedBarriers<>(this::sendBarrier);
+  /**
+   * The barriers of linearizable reads, shared by the reads that arrive together; a barrier
+   * unanswered for longer than {@link #BARRIER_PATIENCE_NANOS} no longer holds the next one back.
+   */
+  private final SharedBarriers<RaftClientReply> barriers =
+      new SharedBarriers<>(this::sendBarrier, System::nanoTime, BARRIER_PATIENCE_NANOS);
+
+  /** How long a barrier in flight holds the next one back: a few commits' time on a slow disk. */
+  static final long BARRIER_PATIENCE_NANOS = 100_000_000L;
 
   private final List<RaftPeerId> replicas;
   private final AtomicInteger nextReplica = new AtomicInteger();

@@ -27,13 +27,16 @@ class SharedBarriersTest {
   @Test
   void arrivalsWhileOneIsInFlightShareTheNext() {
     List<Sent> sent = new ArrayList<>();
+    AtomicLong now = new AtomicLong();
     SharedBarriers<Long> b =
         new SharedBarriers<>(
             () -> {
               var f = new CompletableFuture<Long>();
               sent.add(new Sent(sent.size(), f));
               return f;
-            });
+            },
+            now::get,
+            100);
     CompletableFuture<Long> first = b.join();
     assertThat(sent).hasSize(1);
     CompletableFuture<Long> second = b.join();
@@ -56,6 +59,40 @@ class SharedBarriersTest {
     assertThat(sent).as("none in flight: sent at once").hasSize(4);
   }
 
+  /** A barrier that goes unanswered (a lost leader) holds the next one back only so long. */
+  @Test
+  void aBarrierStuckInFlightHoldsTheNextBackOnlyForItsPatience() {
+    List<Sent> sent = new ArrayList<>();
+    AtomicLong now = new AtomicLong();
+    SharedBarriers<Long> b =
+        new SharedBarriers<>(
+            () -> {
+              var f = new CompletableFuture<Long>();
+              sent.add(new Sent(sent.size(), f));
+              return f;
+            },
+            now::get,
+            100);
+    CompletableFuture<Long> stuck = b.join();
+    now.set(50);
+    CompletableFuture<Long> waiting = b.join();
+    assertThat(sent).hasSize(1);
+    now.set(150); // past the patience: the next arrival sends the waiting barrier itself
+    CompletableFuture<Long> late = b.join();
+    assertThat(late).isSameAs(waiting);
+    assertThat(sent).hasSize(2);
+    sent.get(1).answer().complete(7L);
+    assertThat(waiting).isCompletedWithValue(7L);
+    assertThat(stuck).isNotDone();
+    now.set(400); // still stuck, nothing waits: a new arrival sends at once
+    CompletableFuture<Long> another = b.join();
+    assertThat(sent).hasSize(3);
+    sent.get(0).answer().complete(1L);
+    assertThat(stuck).isCompletedWithValue(1L);
+    assertThat(another).isNotDone();
+    assertThat(sent).as("nothing waited for the stuck one").hasSize(3);
+  }
+
   /**
    * Many threads joining at random while barriers are answered on other threads: every read's
    * barrier was sent after the read arrived, and far fewer barriers are sent than reads.
@@ -73,7 +110,9 @@ class SharedBarriersTest {
               var f = new CompletableFuture<Long>();
               toAnswer.add(new Pending(f, clock.incrementAndGet()));
               return f;
-            });
+            },
+            System::nanoTime,
+            50_000);
     ExecutorService pool = Executors.newFixedThreadPool(6);
     int reads = 4_000;
     CountDownLatch done = new CountDownLatch(reads);
