@@ -462,14 +462,15 @@ class HardeningIT {
             "{\"vectors\":{\"size\":4,\"distance\":\"Dot\"},\"quantization_config\":null,"
                 + "\"sparse_vectors\":null,\"strict_mode_config\":null}");
     assertThat(nulls.status()).as(nulls.body()).isEqualTo(200);
-    Answer memory =
+    // an option of another index type (`lookup` is the integer index's) is refused by name
+    Answer otherType =
         send(
             KEY,
             "PUT",
             "/collections/nulls/index?wait=true",
-            "{\"field_name\":\"t\",\"field_schema\":{\"type\":\"text\",\"memory\":\"cold\"}}");
-    assertThat(memory.status()).as(memory.body()).isEqualTo(400);
-    assertThat(memory.body()).contains("field_schema.memory");
+            "{\"field_name\":\"t\",\"field_schema\":{\"type\":\"text\",\"lookup\":true}}");
+    assertThat(otherType.status()).as(otherType.body()).isEqualTo(400);
+    assertThat(otherType.body()).contains("field_schema.lookup");
     Answer quantizedSearch =
         send(
             RO,
