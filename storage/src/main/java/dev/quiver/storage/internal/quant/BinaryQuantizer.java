@@ -13,27 +13,31 @@ import java.util.List;
 
 /**
  * Qdrant's binary quantization. Training measures each dimension's mean and standard deviation over
- * the sample; a code holds bit planes in 64-bit words, then three floats: the vector's mean
- * absolute deviation from the means ({@code scale}), its squared norm, and {@code sum(mean_i *
- * sign_i)}.
+ * the sample; a vector is coded as its centred form {@code u = v - mean}: bit planes in 64-bit
+ * words, then three floats: an unbiasing factor {@code f}, {@code |u|²} and {@code mean·u}.
+ *
+ * <p>The estimate of {@code p·u}, {@code p = q - mean} the centred query, is {@code f * p·û} with
+ * {@code û} the vector the bits read back as and {@code f = |u|² / (û·u)}: the factor that makes
+ * the estimate exact for {@code p = u} and unbiased for a random {@code p} (RaBitQ's correction;
+ * without it the estimate shrinks towards zero by how much the bits lose). The similarity is then
+ * exact but for that term: {@code q·v = p·u + mean·u + q·mean} and {@code |q - v|² = |p|² + |u|² -
+ * 2 p·u}. L1 has no such identity and decodes.
  *
  * <p><b>One bit</b> a component: the bit is set when the component is above its dimension's mean
  * (Qdrant compares with zero; for centred embeddings that is the same, and for data that is not
- * centred, such as pixels, the signs would say little), so {@code v ≈ mean + scale * sign}. The dot
- * product is then {@code q·mean + scale * sum(q_i * sign_i)}. A binarized query ({@code default},
- * {@code binary}) is centred the same way and scores by a popcount of XORed words: {@code sum(q_i *
- * sign_i) ≈ sum(mean_i * sign_i) + scale_q * (agreeing - differing bits)}; a query kept at 8 or 4
- * bits ({@code scalar8bits}, {@code scalar4bits}) is split into {@link QueryPlanes} ANDed with the
- * code: {@code sum(q_i * sign_i) = 2 * sum_set(q) - sum(q)}.
+ * centred, such as pixels, the signs would say little), {@code û = sign}, so {@code f = |u|² /
+ * sum|u_i|}. A binarized query ({@code default}, {@code binary}) is the signs of {@code p} with its
+ * own factor, and scores by a popcount of XORed words: {@code p·u ≈ f * f_q * (agreeing - differing
+ * bits)}; a query kept at 8 or 4 bits ({@code scalar8bits}, {@code scalar4bits}) is split into
+ * {@link QueryPlanes} ANDed with the code: {@code p·sign = 2 * sum_set(p) - sum(p)}.
  *
  * <p><b>Two bits</b>: each component's z-score falls in one of three buckets (below -2/3, within,
  * above 2/3), written as a thermometer code: the first plane says "not below", the second "above".
  * <b>One and a half bits</b> keeps the first plane and ORs the second plane's bits of each pair of
- * components into one. A component is read back as {@code mean + K * sd * (bucket - 1)}, {@code K}
- * the mean |z| of a normal beyond 2/3, so the dot product is {@code sum(q * mean) + sum_set(w) -
- * sum(w)} with {@code w = K * sd * q}, summed over the set bits of both planes with the query's bit
- * planes (at 8 or 4 bits as asked, else at 2). L2 uses {@code |q|² + |v|² - 2 * estimate}; L1 has
- * no such identity and decodes. Thread-safe: immutable.
+ * components into one. A component reads back as {@code û_i = K * sd_i * (bucket - 1)}, {@code K}
+ * the mean |z| of a normal beyond 2/3, so {@code p·û = sum_set(w) - sum(w)} with {@code w = K * sd
+ * * p}, summed over the set bits of both planes with the query's bit planes (at 8 or 4 bits as
+ * asked, else at 2). Thread-safe: immutable.
  */
 final class BinaryQuantizer implements Quantizer {
   private static final ValueLayout.OfLong LONG =
@@ -122,6 +126,14 @@ final class BinaryQuantizer implements Quantizer {
     }
   }
 
+  /**
+   * Version 1 codes held the uncentred norm and an estimate of {@code mean·v}, without a factor.
+   */
+  @Override
+  public int oldestCodeVersion() {
+    return 2;
+  }
+
   @Override
   public int codeBytes() {
     return (words + secondWords) * Long.BYTES + 3 * Float.BYTES;
@@ -140,27 +152,32 @@ final class BinaryQuantizer implements Quantizer {
   public void encode(float[] v, MemorySegment dst, long at) {
     long[] first = new long[words];
     long[] second = new long[secondWords];
-    float abs = 0;
-    float norm = 0;
-    float signedMean = 0;
+    double squared = 0; // |u|²
+    double onMean = 0; // mean·u
     for (int i = 0; i < dim; i++) {
-      abs += Math.abs(v[i] - mean[i]);
-      norm += v[i] * v[i];
-      if (oneBit) {
-        boolean above = v[i] > mean[i];
-        if (above) {
-          first[i >>> 6] |= 1L << i;
-        }
-        signedMean += above ? mean[i] : -mean[i];
-        continue;
-      }
-      int b = bucket(i, v[i]);
+      double u = v[i] - mean[i];
+      squared += u * u;
+      onMean += mean[i] * u;
+      int b = oneBit ? (u > 0 ? 1 : 0) : bucket(i, v[i]);
       if (b >= 1) {
         first[i >>> 6] |= 1L << i;
       }
       if (b == 2) {
         int j = encoding == Quantization.BinaryEncoding.TWO_BITS ? i : i >>> 1;
         second[j >>> 6] |= 1L << j;
+      }
+    }
+    // û·u with û as the bits read back (one and a half bits: a pair's bit may raise a component)
+    double agreement = 0;
+    for (int i = 0; i < dim; i++) {
+      double u = v[i] - mean[i];
+      boolean one = (first[i >>> 6] >>> i & 1) != 0;
+      if (oneBit) {
+        agreement += one ? u : -u;
+      } else {
+        int j = encoding == Quantization.BinaryEncoding.TWO_BITS ? i : i >>> 1;
+        int b = (one ? 1 : 0) + (one && (second[j >>> 6] >>> j & 1) != 0 ? 1 : 0);
+        agreement += K * sd[i] * (b - 1) * u;
       }
     }
     for (int w = 0; w < words; w++) {
@@ -170,98 +187,96 @@ final class BinaryQuantizer implements Quantizer {
       dst.set(LONG, at + (long) (words + w) * Long.BYTES, second[w]);
     }
     long tail = at + (long) (words + secondWords) * Long.BYTES;
-    dst.set(FLOAT, tail, abs / dim);
-    dst.set(FLOAT, tail + Float.BYTES, norm);
-    dst.set(FLOAT, tail + 2 * Float.BYTES, signedMean);
+    dst.set(FLOAT, tail, agreement > 0 ? (float) (squared / agreement) : 0f);
+    dst.set(FLOAT, tail + Float.BYTES, (float) squared);
+    dst.set(FLOAT, tail + 2 * Float.BYTES, (float) onMean);
   }
 
   @Override
   public SlotScorer scorer(float[] query, Codes codes) {
-    float norm = 0;
-    float onMeans = 0;
-    for (int i = 0; i < dim; i++) {
-      norm += query[i] * query[i];
-      onMeans += query[i] * mean[i];
-    }
-    float queryNorm = norm;
-    long tail = (long) (words + secondWords) * Long.BYTES;
     if (distance == Distance.MANHATTAN) {
       return slot -> -l1(query, codes.segment(slot), codes.offset(slot));
     }
-    DotEstimate dot =
+    float[] centred = new float[dim];
+    double squared = 0;
+    double onMeans = 0;
+    for (int i = 0; i < dim; i++) {
+      centred[i] = query[i] - mean[i];
+      squared += (double) centred[i] * centred[i];
+      onMeans += (double) query[i] * mean[i];
+    }
+    float queryOnMeans = (float) onMeans;
+    float querySquared = (float) squared;
+    long tail = (long) (words + secondWords) * Long.BYTES;
+    CentredDot dot =
         !oneBit
-            ? buckets(query, onMeans)
-            : queryBits == 1 ? symmetric(query, onMeans) : signPlanes(query, onMeans);
+            ? buckets(centred)
+            : queryBits == 1 ? symmetric(centred, squared) : signPlanes(centred);
+    boolean euclid = distance == Distance.EUCLID;
     return slot -> {
       MemorySegment seg = codes.segment(slot);
       long at = codes.offset(slot);
-      float estimate = dot.of(seg, at, at + tail);
-      if (distance == Distance.EUCLID) {
-        float vectorNorm = seg.get(FLOAT, at + tail + Float.BYTES);
-        return -Math.max(0, queryNorm + vectorNorm - 2 * estimate);
+      float estimate = seg.get(FLOAT, at + tail) * dot.of(seg, at);
+      if (euclid) {
+        float vectorSquared = seg.get(FLOAT, at + tail + Float.BYTES);
+        return -Math.max(0, querySquared + vectorSquared - 2 * estimate);
       }
-      return estimate;
+      return estimate + seg.get(FLOAT, at + tail + 2 * Float.BYTES) + queryOnMeans;
     };
   }
 
-  /** The dot product's estimate for the code at {@code at}, whose floats start at {@code tail}. */
-  private interface DotEstimate {
-    float of(MemorySegment seg, long at, long tail);
+  /** {@code p·û} for the code at {@code at} (before the code's unbiasing factor). */
+  private interface CentredDot {
+    float of(MemorySegment seg, long at);
   }
 
   /**
-   * Both sides one bit, centred: {@code q·mean + scale_v * (sum(mean_i * sign_i) + scale_q *
-   * (agreeing - differing bits))}.
+   * Both sides one bit: {@code f_q * (agreeing - differing bits)}, {@code f_q = |p|² / sum|p_i|}
+   * the query's own unbiasing factor.
    */
-  private DotEstimate symmetric(float[] query, float onMeans) {
+  private CentredDot symmetric(float[] centred, double squared) {
     long[] q = new long[words];
-    float deviation = 0;
+    double deviation = 0;
     for (int i = 0; i < dim; i++) {
-      if (query[i] > mean[i]) {
+      if (centred[i] > 0) {
         q[i >>> 6] |= 1L << i;
       }
-      deviation += Math.abs(query[i] - mean[i]);
+      deviation += Math.abs(centred[i]);
     }
-    float queryScale = deviation / dim;
-    return (seg, at, tail) -> {
+    float factor = deviation > 0 ? (float) (squared / deviation) : 0f;
+    return (seg, at) -> {
       int differing = 0;
       for (int w = 0; w < words; w++) {
         differing += Long.bitCount(q[w] ^ seg.get(LONG, at + (long) w * Long.BYTES));
       }
-      float scale = seg.get(FLOAT, tail);
-      float signedMean = seg.get(FLOAT, tail + 2 * Float.BYTES);
-      return onMeans + scale * (signedMean + queryScale * (dim - 2 * differing));
+      return factor * (dim - 2 * differing);
     };
   }
 
-  /**
-   * One-bit codes against the query's bit planes: {@code q·mean + scale * (2 * sum_set(q) -
-   * sum(q))}.
-   */
-  private DotEstimate signPlanes(float[] query, float onMeans) {
-    QueryPlanes q = new QueryPlanes(query, queryBits, words);
-    return (seg, at, tail) -> {
+  /** One-bit codes against the centred query's bit planes: {@code 2 * sum_set(p) - sum(p)}. */
+  private CentredDot signPlanes(float[] centred) {
+    QueryPlanes p = new QueryPlanes(centred, queryBits, words);
+    return (seg, at) -> {
       long set = 0;
       long weighted = 0;
       for (int w = 0; w < words; w++) {
         long code = seg.get(LONG, at + (long) w * Long.BYTES);
         set += Long.bitCount(code);
-        weighted += q.weighted(code, w);
+        weighted += p.weighted(code, w);
       }
-      return onMeans + seg.get(FLOAT, tail) * (2 * q.sum(set, weighted) - q.total);
+      return 2 * p.sum(set, weighted) - p.total;
     };
   }
 
-  /** Two and one and a half bits: {@code sum(q * mean) + sum_set(w) - sum(w)}. */
-  private DotEstimate buckets(float[] query, float onMeans) {
+  /** Two and one and a half bits: {@code sum_set(w) - sum(w)}, {@code w = K * sd * p}. */
+  private CentredDot buckets(float[] centred) {
     float[] weights = new float[dim];
     for (int i = 0; i < dim; i++) {
-      weights[i] = K * sd[i] * query[i];
+      weights[i] = K * sd[i] * centred[i];
     }
     QueryPlanes w = new QueryPlanes(weights, queryBits, words);
-    float constant = onMeans - w.total;
     boolean pairs = encoding == Quantization.BinaryEncoding.ONE_AND_HALF_BITS;
-    return (seg, at, tail) -> {
+    return (seg, at) -> {
       long set = 0;
       long weighted = 0;
       for (int k = 0; k < words; k++) {
@@ -270,7 +285,7 @@ final class BinaryQuantizer implements Quantizer {
         set += Long.bitCount(first) + Long.bitCount(second);
         weighted += w.weighted(first, k) + w.weighted(second, k);
       }
-      return constant + w.sum(set, weighted);
+      return w.sum(set, weighted) - w.total;
     };
   }
 
@@ -287,7 +302,10 @@ final class BinaryQuantizer implements Quantizer {
 
   /** The L1 distance to the decoded code. */
   private float l1(float[] query, MemorySegment seg, long at) {
-    float scale = seg.get(FLOAT, at + (long) (words + secondWords) * Long.BYTES);
+    long tail = at + (long) (words + secondWords) * Long.BYTES;
+    // one bit reads back as mean ± the mean |u_i|: sum|u_i| = |u|² / f
+    float factor = seg.get(FLOAT, tail);
+    float scale = factor > 0 ? seg.get(FLOAT, tail + Float.BYTES) / (factor * dim) : 0f;
     float d = 0;
     for (int i = 0; i < dim; i++) {
       long first = seg.get(LONG, at + (long) (i >>> 6) * Long.BYTES);

@@ -30,14 +30,18 @@ import java.util.zip.CRC32C;
  * quantizer's parameters in {@code quantizer.bin} (a checksummed {@link FileFormat} file holding
  * the configuration it was trained for and its parameters). Codes are written with their vectors
  * and forced with them at a checkpoint, so a reopened shard reads the codes it had; codes of
- * another configuration or quantizer are discarded and trained again.
+ * another configuration or quantizer, or of a layout older than the quantizer reads ({@link
+ * Quantizer#oldestCodeVersion}), are discarded and trained again.
  *
  * <p>Thread-safety: one writer ({@link #set}, under the owner's lock); any number of readers score
  * slots published to them after they were written. The chunk table is replaced copy-on-write.
  */
 public final class QuantizedCodes implements AutoCloseable {
   static final int MAGIC = 0x51514E54; // "QQNT"
-  static final int VERSION = 1;
+
+  /** 2: binary codes hold an unbiasing factor and the centred vector's corrections. */
+  static final int VERSION = 2;
+
   static final int PARAMS_MAGIC = 0x51515041; // "QQPA"
   static final int PARAMS_VERSION = 1;
   static final String PARAMS = "quantizer.bin";
@@ -121,6 +125,14 @@ public final class QuantizedCodes implements AutoCloseable {
       }
       store.grow();
       MemorySegment seg = store.chunks[i];
+      int version = seg.get(ValueLayout.JAVA_INT, 4);
+      if (seg.get(ValueLayout.JAVA_INT, 0) == MAGIC
+          && version >= 1
+          && version < quantizer.oldestCodeVersion()) {
+        store.close();
+        delete(dir);
+        return null; // codes of an earlier layout: encoded again
+      }
       if (seg.get(ValueLayout.JAVA_INT, 0) != MAGIC
           || seg.get(ValueLayout.JAVA_INT, 4) > VERSION
           || seg.get(ValueLayout.JAVA_INT, 8) != store.codeBytes

@@ -29,6 +29,14 @@ public sealed interface Quantizer
    */
   SlotScorer scorer(float[] query, Codes codes);
 
+  /**
+   * The oldest version of the code files ({@link QuantizedCodes#VERSION}) whose codes this
+   * quantizer reads as it writes them; older codes are discarded and encoded again.
+   */
+  default int oldestCodeVersion() {
+    return 1;
+  }
+
   /** The parameters, for {@link #read}. */
   void write(DataOutputStream out) throws IOException;
 
