@@ -219,7 +219,8 @@ final class BinaryQuantizer implements Quantizer {
       float estimate = seg.get(FLOAT, at + tail) * dot.of(seg, at);
       if (euclid) {
         float vectorSquared = seg.get(FLOAT, at + tail + Float.BYTES);
-        return -Math.max(0, querySquared + vectorSquared - 2 * estimate);
+        // not clamped at zero: an estimate below it still ranks (clamped, the nearest would tie)
+        return -(querySquared + vectorSquared - 2 * estimate);
       }
       return estimate + seg.get(FLOAT, at + tail + 2 * Float.BYTES) + queryOnMeans;
     };

@@ -90,6 +90,38 @@ class BinaryQuantizerTest {
     }
   }
 
+  /**
+   * With both sides at one bit the estimated L2 of the nearest vectors can fall below zero; it
+   * still ranks them (clamped at zero they would tie): a vector's own query ranks it above five
+   * noisy copies of it (coded after it, so a tie would not favour it).
+   */
+  @Test
+  void estimatesBelowZeroStillRank() {
+    Random random = new Random(TestSeed.of("estimatesBelowZeroStillRank"));
+    Data data = new Data(random);
+    Quantizer quantizer =
+        Quantizer.train(ONE_BIT, Distance.EUCLID, DIM, new ArrayList<>(Arrays.asList(data.points)));
+    int bytes = quantizer.codeBytes();
+    MemorySegment seg = Arena.ofAuto().allocate(bytes * 6L, 8);
+    Quantizer.Codes codes = heap(seg, bytes);
+    int first = 0;
+    for (int i = 0; i < 20; i++) {
+      float[] v = data.points[i];
+      for (int copy = 0; copy < 5; copy++) {
+        float[] noisy = v.clone();
+        for (int k = 0; k < DIM; k++) {
+          noisy[k] += 2f * (copy + 1) * (float) random.nextGaussian();
+        }
+        quantizer.encode(noisy, seg, (long) copy * bytes);
+      }
+      quantizer.encode(v, seg, 5L * bytes);
+      if (best(6, quantizer.scorer(v, codes)::score, 1).contains(5)) {
+        first++;
+      }
+    }
+    assertThat(first).isGreaterThanOrEqualTo(18);
+  }
+
   private static double recall(Data data, Distance distance, Quantization config) {
     Coded coded = new Coded(data, distance, config);
     double hits = 0;
@@ -189,18 +221,22 @@ class BinaryQuantizerTest {
       for (int i = 0; i < POINTS; i++) {
         quantizer.encode(data.points[i], seg, (long) i * bytes);
       }
-      codes =
-          new Quantizer.Codes() {
-            @Override
-            public MemorySegment segment(int slot) {
-              return seg;
-            }
-
-            @Override
-            public long offset(int slot) {
-              return (long) slot * bytes;
-            }
-          };
+      codes = heap(seg, bytes);
     }
+  }
+
+  /** Codes of {@code bytes} each, one after another in {@code seg}. */
+  private static Quantizer.Codes heap(MemorySegment seg, int bytes) {
+    return new Quantizer.Codes() {
+      @Override
+      public MemorySegment segment(int slot) {
+        return seg;
+      }
+
+      @Override
+      public long offset(int slot) {
+        return (long) slot * bytes;
+      }
+    };
   }
 }
