@@ -144,11 +144,11 @@ public sealed interface Quantization {
 
   /**
    * A turbo code's bytes: the rotation runs over the dimension padded to a power of two ({@code
-   * bits1_5}: 1.5 times the dimension, one bit for each of those coordinates), then two floats.
+   * bits1_5}: 1.5 times the dimension, one bit for each of those coordinates), then three floats.
    */
   private static int turboCodeBytes(String bits, int dim) {
     if ("bits1_5".equals(bits)) {
-      return Long.BYTES * (((dim * 3 + 1) / 2 + 63) / 64) + 2 * Float.BYTES;
+      return Long.BYTES * (((dim * 3 + 1) / 2 + 63) / 64) + 3 * Float.BYTES;
     }
     int padded = Integer.highestOneBit(Math.max(1, dim - 1)) << 1;
     return switch (bits == null ? "bits4" : bits) {
@@ -156,7 +156,7 @@ public sealed interface Quantization {
           case "bits2" -> 2 * Long.BYTES * ((padded + 63) / 64);
           default -> (padded + 1) / 2;
         }
-        + 2 * Float.BYTES;
+        + 3 * Float.BYTES;
   }
 
   /** {@code "Disabled"} in an update: the vector or collection has no quantization after it. */

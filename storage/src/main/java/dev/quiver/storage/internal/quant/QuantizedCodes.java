@@ -39,8 +39,11 @@ import java.util.zip.CRC32C;
 public final class QuantizedCodes implements AutoCloseable {
   static final int MAGIC = 0x51514E54; // "QQNT"
 
-  /** 2: binary codes hold an unbiasing factor and the centred vector's corrections. */
-  static final int VERSION = 2;
+  /**
+   * 2: binary codes hold an unbiasing factor and the centred vector's corrections; 3: turbo codes
+   * too.
+   */
+  static final int VERSION = 3;
 
   static final int PARAMS_MAGIC = 0x51515041; // "QQPA"
   static final int PARAMS_VERSION = 1;

@@ -54,7 +54,7 @@ public sealed interface Quantizer
       case Quantization.Binary b -> BinaryQuantizer.train(b, distance, dim, sample);
       case Quantization.Product p ->
           ProductQuantizer.train(p.compression(), distance, dim, sample, 42);
-      case Quantization.Turbo t -> new TurboQuantizer(t.bits(), distance, dim, 42);
+      case Quantization.Turbo t -> TurboQuantizer.train(t.bits(), distance, dim, sample, 42);
       default ->
           throw new IllegalArgumentException(
               config.getClass().getSimpleName() + " quantization is not served");

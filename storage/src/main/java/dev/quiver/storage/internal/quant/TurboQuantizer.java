@@ -9,24 +9,28 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * TurboQuant-style codes (Zandieh et al., "TurboQuant", 2025): a vector is rotated by a seeded
- * randomized Hadamard transform (two rounds of random signs and a fast Walsh-Hadamard transform
- * over the dimension padded to a power of two), after which every coordinate is close to a normal
- * of variance {@code |v|² / D}; each coordinate is then stored as the index of its Lloyd-Max level
- * for a standard normal at 1, 2 or 4 bits ({@code bits1}, {@code bits2}, {@code bits4}), scaled by
- * the vector's own spread. {@code bits1_5} keeps one bit for each of {@code 1.5 x dim} rotated
- * coordinates of a transform padded further. Nothing is trained: the rotation's seed is the only
- * parameter.
+ * TurboQuant-style codes (Zandieh et al., "TurboQuant", 2025) of the centred vector {@code u = v -
+ * mean}: {@code u} is rotated by a seeded randomized Hadamard transform (two rounds of random signs
+ * and a fast Walsh-Hadamard transform over the dimension padded to a power of two), after which
+ * every coordinate is close to a normal of variance {@code |u|² / D}; each coordinate is then
+ * stored as the index of its Lloyd-Max level for a standard normal at 1, 2 or 4 bits ({@code
+ * bits1}, {@code bits2}, {@code bits4}). {@code bits1_5} keeps one bit for each of {@code 1.5 x
+ * dim} rotated coordinates of a transform padded further. Training measures the mean; the
+ * rotation's seed is the other parameter.
  *
- * <p>A query is rotated the same way once; since the rotation keeps dot products, the estimate is
- * {@code sigma_v * sum(q'_i * level(code_i))} (rescaled when only some coordinates are kept). One
- * and two bits are affine in their bit planes (the levels are symmetric), so they are scored with
- * the query's 8-bit planes and popcounts; four bits look each coordinate's level up. L2 uses {@code
- * |q|² + |v|² - 2 * estimate}; L1 is not kept by a rotation, so Manhattan vectors are refused at
- * the edges. Thread-safe: immutable.
+ * <p>A code ends with three floats: a scale {@code |u|² / sum(u'_i * level(code_i))}, {@code |u|²}
+ * and {@code mean·u}. A query is centred and rotated the same way once; since the rotation keeps
+ * dot products, {@code p·u} ({@code p = q - mean}) is estimated as {@code scale * sum(p'_i *
+ * level(code_i))}: exact for {@code p = u} and unbiased for a random {@code p} (the levels alone
+ * shrink it), and whatever coordinates are kept. Then {@code q·v = p·u + mean·u + q·mean} and
+ * {@code |q - v|² = |p|² + |u|² - 2 p·u}, exact but for the estimate. One and two bits are affine
+ * in their bit planes (the levels are symmetric), so they are scored with the query's 8-bit planes
+ * and popcounts; four bits look each coordinate's level up. L1 is not kept by a rotation, so
+ * Manhattan vectors are refused at the edges. Thread-safe: immutable.
  */
 final class TurboQuantizer implements Quantizer {
   private static final ValueLayout.OfLong LONG =
@@ -49,9 +53,12 @@ final class TurboQuantizer implements Quantizer {
   private final float[] signs2;
   private final int words;
   private final long seed;
+  private final float[] mean;
 
-  TurboQuantizer(String bitSize, Distance distance, int dim, long seed) {
+  /** Codes of {@code bitSize} around {@code mean} (zeros: uncentred). */
+  TurboQuantizer(String bitSize, Distance distance, int dim, long seed, float[] mean) {
     this.seed = seed;
+    this.mean = mean;
     this.distance = distance;
     this.dim = dim;
     boolean oneAndHalf = "bits1_5".equals(bitSize);
@@ -80,20 +87,56 @@ final class TurboQuantizer implements Quantizer {
     this.words = (kept + 63) >>> 6;
   }
 
+  /** A quantizer of {@code bitSize} around the mean of {@code sample}. */
+  static TurboQuantizer train(
+      String bitSize, Distance distance, int dim, List<float[]> sample, long seed) {
+    double[] sum = new double[dim];
+    for (float[] v : sample) {
+      for (int i = 0; i < dim; i++) {
+        sum[i] += v[i];
+      }
+    }
+    float[] mean = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      mean[i] = (float) (sum[i] / Math.max(1, sample.size()));
+    }
+    return new TurboQuantizer(bitSize, distance, dim, seed, mean);
+  }
+
+  /**
+   * Reads the parameters: the seed, then the mean (absent from the parameters of uncentred codes,
+   * whose code files are older than {@link #oldestCodeVersion} and are encoded again).
+   */
   static TurboQuantizer read(DataInputStream in, String bits, Distance distance, int dim)
       throws IOException {
-    return new TurboQuantizer(bits, distance, dim, in.readLong());
+    long seed = in.readLong();
+    float[] mean = new float[dim];
+    if (in.available() > 0) {
+      for (int i = 0; i < dim; i++) {
+        mean[i] = in.readFloat();
+      }
+    }
+    return new TurboQuantizer(bits, distance, dim, seed, mean);
   }
 
   @Override
   public void write(DataOutputStream out) throws IOException {
     out.writeLong(seed);
+    for (float m : mean) {
+      out.writeFloat(m);
+    }
+  }
+
+  /** Version 2 and older codes were not centred and held the vector's spread and norm. */
+  @Override
+  public int oldestCodeVersion() {
+    return 3;
   }
 
   @Override
   public int codeBytes() {
     int body = bits == 4 ? (kept + 1) / 2 : bits * words * Long.BYTES;
-    return body + 2 * Float.BYTES;
+    return body + 3 * Float.BYTES;
   }
 
   /** {@code v} rotated: two rounds of random signs and a normalised Walsh-Hadamard transform. */
@@ -139,24 +182,32 @@ final class TurboQuantizer implements Quantizer {
 
   @Override
   public void encode(float[] v, MemorySegment dst, long at) {
-    float norm = 0;
+    float[] u = new float[dim];
+    double squared = 0;
+    double onMean = 0;
     for (int i = 0; i < dim; i++) {
-      norm += v[i] * v[i];
+      u[i] = v[i] - mean[i];
+      squared += (double) u[i] * u[i];
+      onMean += (double) mean[i] * u[i];
     }
-    float sigma = (float) Math.sqrt(norm / padded);
-    float[] r = rotate(v);
+    float sigma = (float) Math.sqrt(squared / padded);
+    float[] r = rotate(u);
+    int middle = levels.length / 2; // the level a zero vector takes
+    double agreement = 0; // sum(u'_i * level_i): û·u over sigma
     long body;
     if (bits == 4) {
       for (int i = 0; i < kept; i += 2) {
-        int lo = sigma > 0 ? level(r[i] / sigma) : 8;
-        int hi = i + 1 < kept && sigma > 0 ? level(r[i + 1] / sigma) : 8;
+        int lo = sigma > 0 ? level(r[i] / sigma) : middle;
+        int hi = i + 1 < kept && sigma > 0 ? level(r[i + 1] / sigma) : middle;
+        agreement += r[i] * levels[lo] + (i + 1 < kept ? r[i + 1] * levels[hi] : 0);
         dst.set(ValueLayout.JAVA_BYTE, at + i / 2, (byte) (lo | hi << 4));
       }
       body = (kept + 1) / 2;
     } else {
       long[][] plane = new long[bits][words];
       for (int i = 0; i < kept; i++) {
-        int k = sigma > 0 ? level(r[i] / sigma) : (1 << bits) / 2;
+        int k = sigma > 0 ? level(r[i] / sigma) : middle;
+        agreement += r[i] * levels[k];
         for (int b = 0; b < bits; b++) {
           if ((k >>> b & 1) != 0) {
             plane[b][i >>> 6] |= 1L << i;
@@ -170,32 +221,37 @@ final class TurboQuantizer implements Quantizer {
       }
       body = (long) bits * words * Long.BYTES;
     }
-    dst.set(FLOAT, at + body, sigma);
-    dst.set(FLOAT, at + body + Float.BYTES, norm);
+    dst.set(FLOAT, at + body, agreement > 0 ? (float) (squared / agreement) : 0f);
+    dst.set(FLOAT, at + body + Float.BYTES, (float) squared);
+    dst.set(FLOAT, at + body + 2 * Float.BYTES, (float) onMean);
   }
 
   @Override
   public SlotScorer scorer(float[] query, Codes codes) {
-    float queryNorm = 0;
-    for (float x : query) {
-      queryNorm += x * x;
+    float[] p = new float[dim];
+    double squared = 0;
+    double onMeans = 0;
+    for (int i = 0; i < dim; i++) {
+      p[i] = query[i] - mean[i];
+      squared += (double) p[i] * p[i];
+      onMeans += (double) query[i] * mean[i];
     }
-    float[] r = rotate(query);
+    float[] r = rotate(p);
     float[] q = kept < padded ? Arrays.copyOf(r, kept) : r;
-    // with fewer coordinates kept than rotated, their sum estimates kept/padded of the whole
-    float rescale = (float) padded / kept;
     long body = bits == 4 ? (kept + 1) / 2 : (long) bits * words * Long.BYTES;
     Estimate estimate = bits == 4 ? lookup(q) : planes(q);
-    float qn = queryNorm;
+    float querySquared = (float) squared;
+    float queryOnMeans = (float) onMeans;
+    boolean euclid = distance == Distance.EUCLID;
     return slot -> {
       MemorySegment seg = codes.segment(slot);
       long at = codes.offset(slot);
-      float sigma = seg.get(FLOAT, at + body);
-      float dot = rescale * sigma * estimate.of(seg, at);
-      if (distance == Distance.EUCLID) {
-        return -Math.max(0, qn + seg.get(FLOAT, at + body + Float.BYTES) - 2 * dot);
+      float dot = seg.get(FLOAT, at + body) * estimate.of(seg, at);
+      if (euclid) {
+        // not clamped at zero: an estimate below it still ranks
+        return -(querySquared + seg.get(FLOAT, at + body + Float.BYTES) - 2 * dot);
       }
-      return dot;
+      return dot + seg.get(FLOAT, at + body + 2 * Float.BYTES) + queryOnMeans;
     };
   }
 

@@ -34,6 +34,15 @@ class QuantizedCodesTest {
   }
 
   @Test
+  void turboCodesOfTheSecondLayoutAreDiscarded() throws IOException {
+    Quantization turbo = new Quantization.Turbo("bits2", null, null);
+    Path at = written(turbo, "turbo");
+    stampVersion(at, 2);
+    assertThat(QuantizedCodes.open(at, turbo, Distance.DOT, DIM, 100, false)).isNull();
+    assertThat(at.resolve("codes-00000.qnt")).doesNotExist();
+  }
+
+  @Test
   void scalarCodesOfTheFirstLayoutAreRead() throws IOException {
     Quantization scalar = new Quantization.Scalar(null, null, null);
     Path at = written(scalar, "scalar");
