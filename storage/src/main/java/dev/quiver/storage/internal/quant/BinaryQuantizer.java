@@ -21,7 +21,7 @@ import java.util.List;
  * the estimate exact for {@code p = u} and unbiased for a random {@code p} (RaBitQ's correction;
  * without it the estimate shrinks towards zero by how much the bits lose). The similarity is then
  * exact but for that term: {@code q·v = p·u + mean·u + q·mean} and {@code |q - v|² = |p|² + |u|² -
- * 2 p·u}. L1 has no such identity and decodes.
+ * 2 p·u} ({@link Centred}). L1 has no such identity and decodes.
  *
  * <p><b>One bit</b> a component: the bit is set when the component is above its dimension's mean
  * (Qdrant compares with zero; for centred embeddings that is the same, and for data that is not
@@ -60,6 +60,7 @@ final class BinaryQuantizer implements Quantizer {
   private final boolean oneBit;
   private final float[] mean;
   private final float[] sd;
+  private final double meanSquared;
 
   private BinaryQuantizer(
       Quantization.Binary config, Distance distance, int dim, float[] mean, float[] sd) {
@@ -82,6 +83,7 @@ final class BinaryQuantizer implements Quantizer {
         };
     this.mean = mean;
     this.sd = sd;
+    this.meanSquared = Centred.squared(mean);
   }
 
   /** A quantizer of {@code config}, with each dimension's mean and spread over {@code sample}. */
@@ -152,13 +154,9 @@ final class BinaryQuantizer implements Quantizer {
   public void encode(float[] v, MemorySegment dst, long at) {
     long[] first = new long[words];
     long[] second = new long[secondWords];
-    double squared = 0; // |u|²
-    double onMean = 0; // mean·u
+    Centred c = new Centred(v, mean);
     for (int i = 0; i < dim; i++) {
-      double u = v[i] - mean[i];
-      squared += u * u;
-      onMean += mean[i] * u;
-      int b = oneBit ? (u > 0 ? 1 : 0) : bucket(i, v[i]);
+      int b = oneBit ? (c.u[i] > 0 ? 1 : 0) : bucket(i, v[i]);
       if (b >= 1) {
         first[i >>> 6] |= 1L << i;
       }
@@ -170,7 +168,7 @@ final class BinaryQuantizer implements Quantizer {
     // û·u with û as the bits read back (one and a half bits: a pair's bit may raise a component)
     double agreement = 0;
     for (int i = 0; i < dim; i++) {
-      double u = v[i] - mean[i];
+      double u = c.u[i];
       boolean one = (first[i >>> 6] >>> i & 1) != 0;
       if (oneBit) {
         agreement += one ? u : -u;
@@ -186,10 +184,10 @@ final class BinaryQuantizer implements Quantizer {
     for (int w = 0; w < secondWords; w++) {
       dst.set(LONG, at + (long) (words + w) * Long.BYTES, second[w]);
     }
-    long tail = at + (long) (words + secondWords) * Long.BYTES;
-    dst.set(FLOAT, tail, agreement > 0 ? (float) (squared / agreement) : 0f);
-    dst.set(FLOAT, tail + Float.BYTES, (float) squared);
-    dst.set(FLOAT, tail + 2 * Float.BYTES, (float) onMean);
+    c.writeTail(
+        dst,
+        at + (long) (words + secondWords) * Long.BYTES,
+        agreement > 0 ? (float) (c.squared / agreement) : 0f);
   }
 
   @Override
@@ -197,45 +195,22 @@ final class BinaryQuantizer implements Quantizer {
     if (distance == Distance.MANHATTAN) {
       return slot -> -l1(query, codes.segment(slot), codes.offset(slot));
     }
-    float[] centred = new float[dim];
-    double squared = 0;
-    double onMeans = 0;
-    for (int i = 0; i < dim; i++) {
-      centred[i] = query[i] - mean[i];
-      squared += (double) centred[i] * centred[i];
-      onMeans += (double) query[i] * mean[i];
-    }
-    float queryOnMeans = (float) onMeans;
-    float querySquared = (float) squared;
-    long tail = (long) (words + secondWords) * Long.BYTES;
-    CentredDot dot =
-        !oneBit
-            ? buckets(centred)
-            : queryBits == 1 ? symmetric(centred, squared) : signPlanes(centred);
-    boolean euclid = distance == Distance.EUCLID;
-    return slot -> {
-      MemorySegment seg = codes.segment(slot);
-      long at = codes.offset(slot);
-      float estimate = seg.get(FLOAT, at + tail) * dot.of(seg, at);
-      if (euclid) {
-        float vectorSquared = seg.get(FLOAT, at + tail + Float.BYTES);
-        // not clamped at zero: an estimate below it still ranks (clamped, the nearest would tie)
-        return -(querySquared + vectorSquared - 2 * estimate);
-      }
-      return estimate + seg.get(FLOAT, at + tail + 2 * Float.BYTES) + queryOnMeans;
-    };
-  }
-
-  /** {@code p·û} for the code at {@code at} (before the code's unbiasing factor). */
-  private interface CentredDot {
-    float of(MemorySegment seg, long at);
+    Centred p = new Centred(query, mean);
+    Centred.CodeDot dot =
+        !oneBit ? buckets(p.u) : queryBits == 1 ? symmetric(p.u, p.squared) : signPlanes(p.u);
+    return p.scorer(
+        codes,
+        (long) (words + secondWords) * Long.BYTES,
+        distance == Distance.EUCLID,
+        meanSquared,
+        dot);
   }
 
   /**
    * Both sides one bit: {@code f_q * (agreeing - differing bits)}, {@code f_q = |p|² / sum|p_i|}
    * the query's own unbiasing factor.
    */
-  private CentredDot symmetric(float[] centred, double squared) {
+  private Centred.CodeDot symmetric(float[] centred, double squared) {
     long[] q = new long[words];
     double deviation = 0;
     for (int i = 0; i < dim; i++) {
@@ -255,7 +230,7 @@ final class BinaryQuantizer implements Quantizer {
   }
 
   /** One-bit codes against the centred query's bit planes: {@code 2 * sum_set(p) - sum(p)}. */
-  private CentredDot signPlanes(float[] centred) {
+  private Centred.CodeDot signPlanes(float[] centred) {
     QueryPlanes p = new QueryPlanes(centred, queryBits, words);
     return (seg, at) -> {
       long set = 0;
@@ -270,7 +245,7 @@ final class BinaryQuantizer implements Quantizer {
   }
 
   /** Two and one and a half bits: {@code sum_set(w) - sum(w)}, {@code w = K * sd * p}. */
-  private CentredDot buckets(float[] centred) {
+  private Centred.CodeDot buckets(float[] centred) {
     float[] weights = new float[dim];
     for (int i = 0; i < dim; i++) {
       weights[i] = K * sd[i] * centred[i];

@@ -35,8 +35,6 @@ import java.util.SplittableRandom;
 final class TurboQuantizer implements Quantizer {
   private static final ValueLayout.OfLong LONG =
       ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.nativeOrder());
-  private static final ValueLayout.OfFloat FLOAT =
-      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
   private static final float[] LEVELS_1 = LloydMax.levels(2);
   private static final float[] LEVELS_2 = LloydMax.levels(4);
@@ -54,11 +52,13 @@ final class TurboQuantizer implements Quantizer {
   private final int words;
   private final long seed;
   private final float[] mean;
+  private final double meanSquared;
 
   /** Codes of {@code bitSize} around {@code mean} (zeros: uncentred). */
   TurboQuantizer(String bitSize, Distance distance, int dim, long seed, float[] mean) {
     this.seed = seed;
     this.mean = mean;
+    this.meanSquared = Centred.squared(mean);
     this.distance = distance;
     this.dim = dim;
     boolean oneAndHalf = "bits1_5".equals(bitSize);
@@ -136,7 +136,7 @@ final class TurboQuantizer implements Quantizer {
   @Override
   public int codeBytes() {
     int body = bits == 4 ? (kept + 1) / 2 : bits * words * Long.BYTES;
-    return body + 3 * Float.BYTES;
+    return body + Centred.TAIL_BYTES;
   }
 
   /** {@code v} rotated: two rounds of random signs and a normalised Walsh-Hadamard transform. */
@@ -182,16 +182,9 @@ final class TurboQuantizer implements Quantizer {
 
   @Override
   public void encode(float[] v, MemorySegment dst, long at) {
-    float[] u = new float[dim];
-    double squared = 0;
-    double onMean = 0;
-    for (int i = 0; i < dim; i++) {
-      u[i] = v[i] - mean[i];
-      squared += (double) u[i] * u[i];
-      onMean += (double) mean[i] * u[i];
-    }
-    float sigma = (float) Math.sqrt(squared / padded);
-    float[] r = rotate(u);
+    Centred c = new Centred(v, mean);
+    float sigma = (float) Math.sqrt(c.squared / padded);
+    float[] r = rotate(c.u);
     int middle = levels.length / 2; // the level a zero vector takes
     double agreement = 0; // sum(u'_i * level_i): û·u over sigma
     long body;
@@ -221,47 +214,21 @@ final class TurboQuantizer implements Quantizer {
       }
       body = (long) bits * words * Long.BYTES;
     }
-    dst.set(FLOAT, at + body, agreement > 0 ? (float) (squared / agreement) : 0f);
-    dst.set(FLOAT, at + body + Float.BYTES, (float) squared);
-    dst.set(FLOAT, at + body + 2 * Float.BYTES, (float) onMean);
+    c.writeTail(dst, at + body, agreement > 0 ? (float) (c.squared / agreement) : 0f);
   }
 
   @Override
   public SlotScorer scorer(float[] query, Codes codes) {
-    float[] p = new float[dim];
-    double squared = 0;
-    double onMeans = 0;
-    for (int i = 0; i < dim; i++) {
-      p[i] = query[i] - mean[i];
-      squared += (double) p[i] * p[i];
-      onMeans += (double) query[i] * mean[i];
-    }
-    float[] r = rotate(p);
+    Centred p = new Centred(query, mean);
+    float[] r = rotate(p.u);
     float[] q = kept < padded ? Arrays.copyOf(r, kept) : r;
     long body = bits == 4 ? (kept + 1) / 2 : (long) bits * words * Long.BYTES;
-    Estimate estimate = bits == 4 ? lookup(q) : planes(q);
-    float querySquared = (float) squared;
-    float queryOnMeans = (float) onMeans;
-    boolean euclid = distance == Distance.EUCLID;
-    return slot -> {
-      MemorySegment seg = codes.segment(slot);
-      long at = codes.offset(slot);
-      float dot = seg.get(FLOAT, at + body) * estimate.of(seg, at);
-      if (euclid) {
-        // not clamped at zero: an estimate below it still ranks
-        return -(querySquared + seg.get(FLOAT, at + body + Float.BYTES) - 2 * dot);
-      }
-      return dot + seg.get(FLOAT, at + body + 2 * Float.BYTES) + queryOnMeans;
-    };
-  }
-
-  /** {@code sum(q'_i * level(code_i))} for one code. */
-  private interface Estimate {
-    float of(MemorySegment seg, long at);
+    Centred.CodeDot estimate = bits == 4 ? lookup(q) : planes(q);
+    return p.scorer(codes, body, distance == Distance.EUCLID, meanSquared, estimate);
   }
 
   /** Four bits: each coordinate's level looked up. */
-  private Estimate lookup(float[] q) {
+  private Centred.CodeDot lookup(float[] q) {
     return (seg, at) -> {
       float sum = 0;
       for (int i = 0; i < kept; i += 2) {
@@ -280,7 +247,7 @@ final class TurboQuantizer implements Quantizer {
    * sum_b c_b * bit_b}, so the sum is {@code a * sum(q') + sum_b c_b * sum_set_b(q')}, each taken
    * with the query's 8-bit planes.
    */
-  private Estimate planes(float[] q) {
+  private Centred.CodeDot planes(float[] q) {
     float a = levels[0];
     float[] c = new float[bits];
     for (int b = 0; b < bits; b++) {
