@@ -408,11 +408,14 @@ public final class OffHeapVectors implements AutoCloseable {
     out[at + 3] = sign * r3;
   }
 
-  /** Converts a similarity back to the score Qdrant reports. */
+  /**
+   * Converts a similarity back to the score Qdrant reports. A quantized estimate of an L2 distance
+   * can fall below zero (it ranks as it is); it is reported as 0.
+   */
   public static float score(Distance distance, float similarity) {
     return switch (distance) {
       case COSINE, DOT -> similarity;
-      case EUCLID -> (float) Math.sqrt(-similarity);
+      case EUCLID -> (float) Math.sqrt(Math.max(0, -similarity));
       case MANHATTAN -> -similarity;
     };
   }

@@ -189,6 +189,11 @@ class QuantizedSearchTest {
         List<ScoredPoint> estimated =
             shard.search(request(query, false, new QuantizationParams(false, false, null)));
         for (ScoredPoint p : estimated) {
+          // an estimate may pass the nearest possible value; the score reported stays a score
+          assertThat(Float.isFinite(p.score())).as("estimated score %s", p.score()).isTrue();
+          if (distance == Distance.EUCLID || distance == Distance.MANHATTAN) {
+            assertThat(p.score()).as("an estimated distance").isGreaterThanOrEqualTo(0f);
+          }
           for (ScoredPoint e : exactScored) {
             if (e.id().equals(p.id()) && Math.abs(e.score() - p.score()) > 1e-6) {
               estimatesDiffer = true;
