@@ -138,7 +138,7 @@ final class BinaryQuantizer implements Quantizer {
 
   @Override
   public int codeBytes() {
-    return (words + secondWords) * Long.BYTES + 3 * Float.BYTES;
+    return (words + secondWords) * Long.BYTES + Centred.TAIL_BYTES;
   }
 
   /** The bucket of component {@code i}: 0 below -2/3 sd, 1 within, 2 above 2/3 sd. */

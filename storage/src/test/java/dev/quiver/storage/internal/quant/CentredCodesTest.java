@@ -1,5 +1,11 @@
 package dev.quiver.storage.internal.quant;
 
+import static dev.quiver.testing.QuantizationModes.ONE_AND_HALF_BITS_8BIT_QUERY;
+import static dev.quiver.testing.QuantizationModes.ONE_BIT;
+import static dev.quiver.testing.QuantizationModes.ONE_BIT_8BIT_QUERY;
+import static dev.quiver.testing.QuantizationModes.TURBO_2;
+import static dev.quiver.testing.QuantizationModes.TURBO_4;
+import static dev.quiver.testing.QuantizationModes.TWO_BITS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.storage.Distance;
@@ -26,21 +32,6 @@ class CentredCodesTest {
   private static final int POINTS = 2_000;
   private static final int QUERIES = 20;
   private static final int CLUSTERS = 200;
-
-  private static final Quantization ONE_BIT = new Quantization.Binary(null, null, null, null);
-  private static final Quantization ONE_BIT_8BIT_QUERY =
-      new Quantization.Binary(null, Quantization.BinaryQueryEncoding.SCALAR8BITS, null, null);
-  private static final Quantization TWO_BITS =
-      new Quantization.Binary(Quantization.BinaryEncoding.TWO_BITS, null, null, null);
-  private static final Quantization ONE_AND_HALF_BITS_8BIT_QUERY =
-      new Quantization.Binary(
-          Quantization.BinaryEncoding.ONE_AND_HALF_BITS,
-          Quantization.BinaryQueryEncoding.SCALAR8BITS,
-          null,
-          null);
-
-  private static final Quantization TURBO_2 = new Quantization.Turbo("bits2", null, null);
-  private static final Quantization TURBO_4 = new Quantization.Turbo("bits4", null, null);
 
   /**
    * Vectors around an offset of 100 with spreads from 1 to 40 by dimension, scattered around 200

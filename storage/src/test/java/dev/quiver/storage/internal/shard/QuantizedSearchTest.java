@@ -1,5 +1,14 @@
 package dev.quiver.storage.internal.shard;
 
+import static dev.quiver.testing.QuantizationModes.ONE_AND_HALF_BITS_8BIT_QUERY;
+import static dev.quiver.testing.QuantizationModes.ONE_BIT_8BIT_QUERY;
+import static dev.quiver.testing.QuantizationModes.PRODUCT_X32;
+import static dev.quiver.testing.QuantizationModes.PRODUCT_X8;
+import static dev.quiver.testing.QuantizationModes.SCALAR;
+import static dev.quiver.testing.QuantizationModes.TURBO_1_5;
+import static dev.quiver.testing.QuantizationModes.TURBO_2;
+import static dev.quiver.testing.QuantizationModes.TURBO_4;
+import static dev.quiver.testing.QuantizationModes.TWO_BITS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.storage.CollectionConfig;
@@ -46,23 +55,8 @@ class QuantizedSearchTest {
 
   @TempDir Path dir;
 
-  private static final Quantization SCALAR = new Quantization.Scalar(0.99f, null, null);
+  /** One bit, codes held in RAM ({@code always_ram}). */
   private static final Quantization BINARY = new Quantization.Binary(null, null, true, null);
-  private static final Quantization TWO_BITS =
-      new Quantization.Binary(Quantization.BinaryEncoding.TWO_BITS, null, null, null);
-  private static final Quantization ONE_AND_HALF_BITS_8BIT_QUERY =
-      new Quantization.Binary(
-          Quantization.BinaryEncoding.ONE_AND_HALF_BITS,
-          Quantization.BinaryQueryEncoding.SCALAR8BITS,
-          null,
-          null);
-  private static final Quantization PRODUCT_X8 = new Quantization.Product("x8", null, null);
-  private static final Quantization PRODUCT_X32 = new Quantization.Product("x32", null, null);
-  private static final Quantization TURBO_4 = new Quantization.Turbo(null, null, null);
-  private static final Quantization TURBO_1_5 = new Quantization.Turbo("bits1_5", null, null);
-  private static final Quantization TURBO_2 = new Quantization.Turbo("bits2", null, null);
-  private static final Quantization BINARY_8BIT_QUERY =
-      new Quantization.Binary(null, Quantization.BinaryQueryEncoding.SCALAR8BITS, null, null);
 
   @Test
   void scalarCodesFindWhatTheFullVectorsFind() {
@@ -79,9 +73,9 @@ class QuantizedSearchTest {
   @Test
   void binaryCodesFindItWithOversampling() {
     check(Distance.COSINE, BINARY, 0.8, 4.0);
-    check(Distance.DOT, BINARY_8BIT_QUERY, 0.9, 4.0);
+    check(Distance.DOT, ONE_BIT_8BIT_QUERY, 0.9, 4.0);
     check(Distance.EUCLID, BINARY, 0.8, 4.0);
-    check(Distance.EUCLID, BINARY_8BIT_QUERY, 0.9, 4.0);
+    check(Distance.EUCLID, ONE_BIT_8BIT_QUERY, 0.9, 4.0);
   }
 
   /**
