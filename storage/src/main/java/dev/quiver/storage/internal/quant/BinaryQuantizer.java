@@ -3,6 +3,7 @@ package dev.quiver.storage.internal.quant;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.internal.vector.SlotScorer;
+import dev.quiver.storage.internal.vector.VectorMath;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -83,7 +84,7 @@ final class BinaryQuantizer implements Quantizer {
         };
     this.mean = mean;
     this.sd = sd;
-    this.meanSquared = Centred.squared(mean);
+    this.meanSquared = VectorMath.dot(mean, mean);
   }
 
   /** A quantizer of {@code config}, with each dimension's mean and spread over {@code sample}. */

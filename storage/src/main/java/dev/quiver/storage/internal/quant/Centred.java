@@ -36,15 +36,6 @@ final class Centred {
     this.onMean = on;
   }
 
-  /** {@code |mean|²}, which turns a centred query's {@code mean·p} into {@code q·mean}. */
-  static double squared(float[] mean) {
-    double sq = 0;
-    for (float m : mean) {
-      sq += (double) m * m;
-    }
-    return sq;
-  }
-
   /** Writes the tail at {@code at}: {@code scale}, {@code |u|²}, {@code mean·u}. */
   void writeTail(MemorySegment dst, long at, float scale) {
     dst.set(FLOAT, at, scale);
@@ -59,8 +50,9 @@ final class Centred {
 
   /**
    * A scorer of this centred query against codes whose tail starts {@code tail} bytes into each;
-   * {@code meanSquared} is {@link #squared(float[])} of the mean. An L2 estimate is not clamped at
-   * zero: one below it still ranks (clamped, the nearest would tie).
+   * {@code meanSquared} is {@code |mean|²}, which turns the query's {@code mean·p} into {@code
+   * q·mean}. An L2 estimate is not clamped at zero: one below it still ranks (clamped, the nearest
+   * would tie).
    */
   SlotScorer scorer(
       Quantizer.Codes codes, long tail, boolean euclid, double meanSquared, CodeDot dot) {

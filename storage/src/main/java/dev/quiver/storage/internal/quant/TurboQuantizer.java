@@ -2,6 +2,7 @@ package dev.quiver.storage.internal.quant;
 
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.internal.vector.SlotScorer;
+import dev.quiver.storage.internal.vector.VectorMath;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -58,7 +59,7 @@ final class TurboQuantizer implements Quantizer {
   TurboQuantizer(String bitSize, Distance distance, int dim, long seed, float[] mean) {
     this.seed = seed;
     this.mean = mean;
-    this.meanSquared = Centred.squared(mean);
+    this.meanSquared = VectorMath.dot(mean, mean);
     this.distance = distance;
     this.dim = dim;
     boolean oneAndHalf = "bits1_5".equals(bitSize);
