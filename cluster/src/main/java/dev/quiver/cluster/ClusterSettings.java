@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -36,6 +37,10 @@ import java.util.function.UnaryOperator;
  * @param audit where refused P2P calls and membership changes are recorded
  * @param auditReader answers a peer's audit-log query from this node's log (JSON in, JSON array
  *     out)
+ * @param maxFormatVersion {@code cluster.p2p.max_format_version}: the newest format of Raft entries
+ *     and peer messages this node reads and writes (null for the newest this release knows)
+ * @param fatal told why when this node cannot go on (a log in a format it does not read); its owner
+ *     stops the node
  */
 public record ClusterSettings(
     Path storagePath,
@@ -53,7 +58,12 @@ public record ClusterSettings(
     long logSegmentBytes,
     List<String> peerNames,
     AuditLog audit,
-    UnaryOperator<byte[]> auditReader) {
+    UnaryOperator<byte[]> auditReader,
+    Integer maxFormatVersion,
+    Consumer<String> fatal) {
+
+  /** The newest format of Raft entries and peer messages this release reads and writes. */
+  public static final int NEWEST_FORMAT_VERSION = 1;
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");
@@ -66,6 +76,15 @@ public record ClusterSettings(
     audit = audit == null ? AuditLog.NONE : audit;
     auditReader =
         auditReader == null ? query -> "[]".getBytes(StandardCharsets.UTF_8) : auditReader;
+    maxFormatVersion = maxFormatVersion == null ? NEWEST_FORMAT_VERSION : maxFormatVersion;
+    fatal = fatal == null ? reason -> {} : fatal;
+    if (maxFormatVersion < 0 || maxFormatVersion > NEWEST_FORMAT_VERSION) {
+      throw new IllegalArgumentException(
+          "cluster.p2p.max_format_version must be 0 to "
+              + NEWEST_FORMAT_VERSION
+              + ", not "
+              + maxFormatVersion);
+    }
   }
 
   public boolean tls() {

@@ -16,6 +16,9 @@ import java.util.TreeMap;
  * @param leader peer id of the metadata leader, or null when none is known
  * @param role {@code Leader}, {@code Follower}, {@code Candidate}, or null
  * @param voter whether this peer votes in the metadata group
+ * @param messageFormat the format of Raft entries and peer messages the cluster writes (the newest
+ *     every member reads)
+ * @param maxMessageFormat the newest format this node reads
  */
 public record ClusterStatus(
     boolean enabled,
@@ -26,9 +29,11 @@ public record ClusterStatus(
     long pendingOperations,
     Long leader,
     String role,
-    boolean voter) {
+    boolean voter,
+    int messageFormat,
+    int maxMessageFormat) {
   public static final ClusterStatus DISABLED =
-      new ClusterStatus(false, 0, Map.of(), 0, 0, 0, null, null, false);
+      new ClusterStatus(false, 0, Map.of(), 0, 0, 0, null, null, false, 0, 0);
 
   public ClusterStatus {
     peers = Collections.unmodifiableMap(new TreeMap<>(peers));

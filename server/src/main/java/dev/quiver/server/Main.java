@@ -131,6 +131,17 @@ public final class Main {
             ? "(disabled)"
             : loaded.config().service().host() + ":" + node.grpcPort(),
         Path.of(loaded.config().storage().storagePath()).toAbsolutePath().normalize());
+    node.fatal()
+        .thenAccept(
+            reason ->
+                // not on the thread that found it: the shutdown hook may wait for that thread
+                Thread.ofPlatform()
+                    .name("fatal")
+                    .start(
+                        () -> {
+                          log.fatal("stopping: {}", reason);
+                          System.exit(1);
+                        }));
     try {
       stopped.await();
     } catch (InterruptedException e) {

@@ -35,12 +35,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -61,6 +64,7 @@ public final class Node implements AutoCloseable {
   private final AccessControl access;
   private final TlsContexts tls;
   private final ScheduledExecutorService timers;
+  private final CompletableFuture<String> fatal;
   private RestServer rest;
   private GrpcServer grpc;
 
@@ -69,7 +73,9 @@ public final class Node implements AutoCloseable {
       TlsContexts tls,
       Dispatcher dispatcher,
       AuditLog auditLog,
-      ScheduledExecutorService timers) {
+      ScheduledExecutorService timers,
+      CompletableFuture<String> fatal) {
+    this.fatal = fatal;
     this.tls = tls;
     this.timers = timers;
     this.dispatcher = dispatcher;
@@ -153,10 +159,12 @@ public final class Node implements AutoCloseable {
             System::nanoTime);
     Dispatcher dispatcher;
     AuditLog audit = null;
+    var fatal = new CompletableFuture<String>();
     try {
       audit = openAudit(config.audit());
       // graph builds take every core while no request runs, and leave one while requests do
-      dispatcher = openDispatcher(config, tls, uri, bootstrap, audit, timers, limits::busy);
+      dispatcher =
+          openDispatcher(config, tls, uri, bootstrap, audit, timers, limits::busy, fatal::complete);
     } catch (RuntimeException e) {
       if (audit != null) {
         audit.close();
@@ -167,7 +175,7 @@ public final class Node implements AutoCloseable {
       timers.shutdownNow();
       throw e;
     }
-    Node node = new Node(config, tls, dispatcher, audit, timers);
+    Node node = new Node(config, tls, dispatcher, audit, timers, fatal);
     try {
       var defaults = collectionDefaults(config.storage());
       TlsContexts edgeTls = s.enableTls() ? tls : null;
@@ -248,7 +256,8 @@ public final class Node implements AutoCloseable {
       URI bootstrap,
       AuditLog audit,
       ScheduledExecutorService timers,
-      BooleanSupplier requestsRunning) {
+      BooleanSupplier requestsRunning,
+      Consumer<String> fatal) {
     var c = config.cluster();
     var registry =
         Storage.open(Path.of(config.storage().storagePath()), c.enabled(), requestsRunning);
@@ -280,7 +289,9 @@ public final class Node implements AutoCloseable {
             c.consensus().logSegmentKb() * 1024L,
             c.p2p().peerNames(),
             audit,
-            query -> AuditQuery.answer(audit.directory(), query)),
+            query -> AuditQuery.answer(audit.directory(), query),
+            c.p2p().maxFormatVersion(),
+            fatal),
         registry,
         quota,
         timers);
@@ -323,6 +334,14 @@ public final class Node implements AutoCloseable {
             o.maxOptimizationThreads()),
         new WalConfig(
             s.wal().walCapacityMb(), s.wal().walSegmentsAhead(), s.wal().walRetainClosed()));
+  }
+
+  /**
+   * Completes with the reason when this node cannot go on serving (its cluster log holds entries in
+   * a format it does not read); whoever runs the node stops it then.
+   */
+  public CompletionStage<String> fatal() {
+    return fatal;
   }
 
   public int restPort() {

@@ -24,4 +24,13 @@ public final class CheckedFiles {
   public static byte[] read(Path file, int magic, int maxVersion) {
     return FileFormat.read(file, magic, maxVersion);
   }
+
+  /** A file's format version (1 to the reader's newest) and its checked body. */
+  public record Versioned(int version, byte[] body) {}
+
+  /** As {@link #read}, with the version the file was written in, for readers of several. */
+  public static Versioned readVersioned(Path file, int magic, int maxVersion) {
+    var read = FileFormat.readVersioned(file, magic, maxVersion);
+    return new Versioned(read.version(), read.body());
+  }
 }

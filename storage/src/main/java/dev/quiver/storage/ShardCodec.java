@@ -28,8 +28,8 @@ import java.util.UUID;
 public final class ShardCodec {
   private ShardCodec() {}
 
-  /** Bytes that do not decode. */
-  public static final class Malformed extends IOException {
+  /** Bytes that do not decode (open for the kinds a caller tells apart). */
+  public static class Malformed extends IOException {
     private static final long serialVersionUID = 1L;
 
     public Malformed(String message) {

@@ -15,13 +15,17 @@ public record ClusterSection(
     enabled = enabled != null && enabled;
     grpcTimeoutMs = grpcTimeoutMs == null ? 60_000 : grpcTimeoutMs;
     connectionTimeoutMs = connectionTimeoutMs == null ? 2000 : connectionTimeoutMs;
-    p2p = p2p == null ? new P2p(null, null, null, null) : p2p;
+    p2p = p2p == null ? new P2p(null, null, null, null, null) : p2p;
     consensus = consensus == null ? new Consensus(null, null, null, null, null) : consensus;
   }
 
   /** {@code cluster.p2p}. */
   public record P2p(
-      Integer port, Boolean enableTls, Integer connectionPoolSize, List<String> peerNames) {
+      Integer port,
+      Boolean enableTls,
+      Integer connectionPoolSize,
+      List<String> peerNames,
+      Integer maxFormatVersion) {
     public P2p {
       port = port == null ? 6335 : port;
       enableTls = enableTls != null && enableTls;

@@ -187,5 +187,19 @@ public final class Metrics {
         out, "cluster_pending_operations_total", List.of(), List.of(), status.pendingOperations());
     ResponseStats.family(out, "cluster_voter", "gauge", "is cluster peer a voter or learner");
     ResponseStats.sample(out, "cluster_voter", List.of(), List.of(), status.voter() ? 1 : 0);
+    ResponseStats.family(
+        out,
+        "cluster_message_format",
+        "gauge",
+        "format of Raft entries and peer messages the cluster writes (Quiver)");
+    ResponseStats.sample(
+        out, "cluster_message_format", List.of(), List.of(), status.messageFormat());
+    ResponseStats.family(
+        out,
+        "peer_max_message_format",
+        "gauge",
+        "newest format of Raft entries and peer messages this peer reads (Quiver)");
+    ResponseStats.sample(
+        out, "peer_max_message_format", List.of(), List.of(), status.maxMessageFormat());
   }
 }

@@ -20,12 +20,14 @@ final class MetaLog implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(MetaLog.class);
 
   private final MetaStateMachine meta;
+  private final FormatGate format;
   private final Duration timeout;
   private volatile RaftClient client;
   private volatile RaftPeerId self;
 
-  MetaLog(MetaStateMachine meta, Duration timeout) {
+  MetaLog(MetaStateMachine meta, FormatGate format, Duration timeout) {
     this.meta = meta;
+    this.format = format;
     this.timeout = timeout;
   }
 
@@ -44,7 +46,9 @@ final class MetaLog implements AutoCloseable {
     String what = "no consensus on the metadata change";
     RaftClientReply reply =
         Replies.await(
-            client.async().send(Message.valueOf(ByteString.copyFrom(Wire.encode(entry)))),
+            client
+                .async()
+                .send(Message.valueOf(ByteString.copyFrom(Wire.encode(entry, format.writing())))),
             timeout,
             what);
     try {

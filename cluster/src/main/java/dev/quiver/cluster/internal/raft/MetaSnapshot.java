@@ -25,8 +25,13 @@ import java.util.TreeMap;
  * one self-checking file (magic, format version, length, CRC32C; see {@link CheckedFiles}), which
  * Ratis ships to a peer whose log is behind the compacted part. Immutable.
  *
+ * <p>File format 2 adds {@code format} at the end; format 1 (read as message format 0) is still
+ * written while the cluster writes message format 0, so that a peer of the previous release can
+ * install it.
+ *
  * @param quotas null when none was ever set
  * @param payloadIndexes by collection, then field
+ * @param format the message format the cluster writes ({@link FormatGate})
  */
 record MetaSnapshot(
     long term,
@@ -36,10 +41,11 @@ record MetaSnapshot(
     SortedMap<String, Value> clusterMetadata,
     SortedMap<String, String> aliases,
     QuotaConfig quotas,
-    SortedMap<String, SortedMap<String, PayloadIndexSpec>> payloadIndexes) {
+    SortedMap<String, SortedMap<String, PayloadIndexSpec>> payloadIndexes,
+    int format) {
 
   static final int MAGIC = 0x514d5350; // "QMSP"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   MetaSnapshot {
     peers = Collections.unmodifiableSortedMap(new TreeMap<>(peers));
@@ -64,14 +70,19 @@ record MetaSnapshot(
 
   /** Writes the snapshot to {@code file} atomically (a reader sees the old file or this one). */
   void write(Path file) {
-    CheckedFiles.write(file, MAGIC, VERSION, ShardCodec.write(this::writeBody));
+    CheckedFiles.write(file, MAGIC, fileVersion(), ShardCodec.write(this::writeBody));
+  }
+
+  /** The file format: the newest unless the cluster still writes the previous message format. */
+  int fileVersion() {
+    return format > 0 ? VERSION : 1;
   }
 
   /** Reads and checks a snapshot file; {@link StorageException.Corrupted} when it is not one. */
   static MetaSnapshot read(Path file) {
-    byte[] body = CheckedFiles.read(file, MAGIC, VERSION);
+    CheckedFiles.Versioned read = CheckedFiles.readVersioned(file, MAGIC, VERSION);
     try {
-      return ShardCodec.read(body, MetaSnapshot::readBody);
+      return ShardCodec.read(read.body(), in -> readBody(in, read.version()));
     } catch (ShardCodec.Malformed e) {
       throw new StorageException.Corrupted(file, e.getMessage());
     }
@@ -116,9 +127,12 @@ record MetaSnapshot(
     if (quotas != null) {
       Wire.writeQuotas(out, quotas);
     }
+    if (fileVersion() >= 2) {
+      out.writeByte(format);
+    }
   }
 
-  private static MetaSnapshot readBody(DataInputStream in) throws IOException {
+  private static MetaSnapshot readBody(DataInputStream in, int fileVersion) throws IOException {
     long term = in.readLong();
     long index = in.readLong();
     if (term < 0 || index < 0) {
@@ -167,7 +181,11 @@ record MetaSnapshot(
       aliases.put(ShardCodec.readString(in), ShardCodec.readString(in));
     }
     QuotaConfig quotas = in.readBoolean() ? Wire.readQuotas(in) : null;
+    int format = fileVersion >= 2 ? in.readUnsignedByte() : 0;
+    if (format > WireFormat.NEWEST) {
+      throw new ShardCodec.Malformed("message format " + format + " is unknown to this release");
+    }
     return new MetaSnapshot(
-        term, index, peers, collections, metadata, aliases, quotas, payloadIndexes);
+        term, index, peers, collections, metadata, aliases, quotas, payloadIndexes, format);
   }
 }

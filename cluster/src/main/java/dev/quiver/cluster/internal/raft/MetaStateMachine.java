@@ -200,22 +200,28 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       new ConcurrentSkipListMap<>();
 
   private final Effects effects;
+  private final FormatGate format;
   private final Object appliedMonitor = new Object();
 
   /** Placements whose shard groups are to be placed before the next entry (apply thread only). */
   private Collection<Placement> groupsToPlace;
 
-  /** A state machine that never takes a snapshot (its log is kept and replayed in full). */
+  /**
+   * A state machine that never takes a snapshot (its log is kept and replayed in full), reading
+   * every format.
+   */
   MetaStateMachine(Effects effects) {
-    this(effects, 0);
+    this(effects, 0, new FormatGate(WireFormat.NEWEST));
   }
 
   /**
    * @param snapshotEvery applied entries between snapshots; 0 for none
+   * @param format this node's message format, raised as the log says
    */
-  MetaStateMachine(Effects effects, long snapshotEvery) {
+  MetaStateMachine(Effects effects, long snapshotEvery, FormatGate format) {
     super(snapshotEvery);
     this.effects = effects;
+    this.format = format;
   }
 
   @Override
@@ -247,6 +253,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     replace(peers, snapshot.peers());
     replace(collections, snapshot.collections());
     replace(clusterMetadata, snapshot.clusterMetadata());
+    format.reset(snapshot.format());
     updateLastAppliedTermIndex(info.getTerm(), info.getIndex());
     return snapshot;
   }
@@ -274,7 +281,8 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             clusterMetadata,
             stored.aliases(),
             stored.quotas(),
-            stored.payloadIndexes());
+            stored.payloadIndexes(),
+            format.cluster());
     File file = snapshotFile(at);
     snapshot.write(file.toPath());
     keepSnapshot(file, at);
@@ -316,6 +324,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
 
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
+    if (format.stopped()) {
+      return; // an entry before this one is unapplied: nothing after it counts as applied
+    }
     placePendingGroups();
     super.notifyTermIndexUpdated(term, index);
   }
@@ -342,28 +353,51 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     placePendingGroups();
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
+    byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+    int version = Math.min(WireFormat.versionOf(data), format.ceiling());
+    if (format.stopped()) {
+      return notApplied(version, index);
+    }
     byte[] reply;
     try {
-      apply(Wire.decodeMeta(entry.getStateMachineLogEntry().getLogData().toByteArray()), index);
-      reply = ShardCodec.write(Wire::writeOk);
+      apply(Wire.decodeMeta(data, format.ceiling()), index);
+      reply = WireFormat.write(version, Wire::writeOk);
+    } catch (WireFormat.TooNew e) {
+      // skipping it would leave this node's metadata behind every other's: the node stops instead
+      LOG.error("metadata entry {} cannot be read here: {}", index, e.getMessage());
+      format.refuse(e.getMessage());
+      return notApplied(version, index);
     } catch (ShardCodec.Malformed e) {
       LOG.error("metadata entry {} does not decode, skipped: {}", index, e.getMessage());
       reply =
-          ShardCodec.write(
-              out -> Wire.writeError(out, new StorageException.BadInput(e.getMessage())));
+          WireFormat.write(
+              version, out -> Wire.writeError(out, new StorageException.BadInput(e.getMessage())));
+    } catch (FormatGate.Refused e) {
+      LOG.error("metadata entry {} cannot be applied here: {}", index, e.getMessage());
+      return notApplied(version, index);
     } catch (RuntimeException e) {
       if (!(e instanceof StorageException.AlreadyExists
           || e instanceof StorageException.BadInput
           || e instanceof StorageException.NotFound)) {
         LOG.error("applying metadata entry {} failed", index, e);
       }
-      reply = ShardCodec.write(out -> Wire.writeError(out, e));
+      reply = WireFormat.write(version, out -> Wire.writeError(out, e));
     }
     updateLastAppliedTermIndex(entry.getTerm(), index);
     synchronized (appliedMonitor) {
       appliedMonitor.notifyAll();
     }
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+  }
+
+  /** The answer to an entry this node leaves unapplied because it stops ({@link FormatGate}). */
+  static CompletableFuture<Message> notApplied(int version, long index) {
+    var e =
+        new StorageException.Unavailable(
+            "entry " + index + " is not applied: this peer cannot read its log and stops", null);
+    return CompletableFuture.completedFuture(
+        Message.valueOf(
+            ByteString.copyFrom(WireFormat.write(version, out -> Wire.writeError(out, e)))));
   }
 
   private void apply(Wire.MetaEntry e, long index) {
@@ -438,7 +472,29 @@ final class MetaStateMachine extends SnapshottingStateMachine {
           effects.dropped(p, index);
         }
       }
+      case Wire.RaiseFormat f -> {
+        int before = format.cluster();
+        format.raised(f.version());
+        if (format.cluster() != before) {
+          LOG.info("the cluster writes message format {} from log index {}", f.version(), index);
+        }
+      }
     }
+  }
+
+  /** The message format the cluster writes, as applied here. */
+  int clusterFormat() {
+    return format.cluster();
+  }
+
+  /** The message format this node sends now ({@link FormatGate#writing()}). */
+  int writingFormat() {
+    return format.writing();
+  }
+
+  /** This node's message formats. */
+  FormatGate format() {
+    return format;
   }
 
   private Placement require(String collection) {
@@ -465,32 +521,42 @@ final class MetaStateMachine extends SnapshottingStateMachine {
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    if (request.getContent().startsWith(AUDIT_QUERY)) {
-      try {
-        byte[] query = request.getContent().substring(AUDIT_QUERY.size()).toByteArray();
-        return CompletableFuture.completedFuture(
-            Message.valueOf(ByteString.copyFrom(effects.auditEntries(query))));
-      } catch (RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
+    ByteString content = request.getContent();
+    if (FORMAT_QUERY.equals(content)) {
+      // the one unversioned question: it is how peers learn which formats they may use
+      byte[] reply = {(byte) format.ceiling(), (byte) format.cluster()};
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
     }
-    if (QUOTA_USAGE.equals(request.getContent())) {
-      var u = effects.quotaUsage();
-      byte[] reply;
-      try {
-        reply =
-            ShardCodec.write(
+    int version = WireFormat.versionOf(content.toByteArray());
+    if (version > format.ceiling()) {
+      return CompletableFuture.failedFuture(new WireFormat.TooNew(version, format.ceiling()));
+    }
+    ByteString question = content.substring(WireFormat.headerBytes(version));
+    try {
+      if (question.startsWith(AUDIT_QUERY)) {
+        byte[] query = question.substring(AUDIT_QUERY.size()).toByteArray();
+        byte[] entries = effects.auditEntries(query);
+        return answer(WireFormat.write(version, out -> out.write(entries)));
+      }
+      if (QUOTA_USAGE.equals(question)) {
+        var u = effects.quotaUsage();
+        return answer(
+            WireFormat.write(
+                version,
                 out -> {
                   out.writeBoolean(u.exceeded());
                   Wire.writePercent(out, u.residentMemoryPercent());
                   Wire.writePercent(out, u.diskUsagePercent());
-                });
-      } catch (RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
+                }));
       }
-      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  private static CompletableFuture<Message> answer(byte[] reply) {
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
   }
 
   /** The query a peer answers with its own quota usage (a stale read, served by that peer). */
@@ -499,10 +565,32 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   /** A peer's audit-log query: these bytes, then the query's JSON. */
   static final ByteString AUDIT_QUERY = ByteString.copyFromUtf8("audit-query:");
 
+  /**
+   * Which formats a peer reads: answered, without a format header, by two bytes (the newest format
+   * the peer reads, the format its cluster writes). A node of a release before versioned formats
+   * answers it with nothing, which reads as format 0 for both.
+   */
+  static final ByteString FORMAT_QUERY = ByteString.copyFromUtf8("formats");
+
+  /** A question to a peer in {@code version}: the header, then {@code question}. */
+  static Message question(int version, ByteString question) {
+    return Message.valueOf(
+        ByteString.copyFrom(WireFormat.write(version, out -> out.write(question.toByteArray()))));
+  }
+
+  /** A peer's answer to {@link #FORMAT_QUERY}: {newest it reads, its cluster's format}. */
+  static int[] decodeFormats(ByteString reply) {
+    if (reply.size() < 2) {
+      return new int[] {0, 0};
+    }
+    return new int[] {reply.byteAt(0) & 0xFF, reply.byteAt(1) & 0xFF};
+  }
+
   static ResourceQuota.PeerUsage decodeQuotaUsage(ByteString bytes) throws ShardCodec.Malformed {
-    return ShardCodec.read(
+    return WireFormat.read(
         bytes.toByteArray(),
-        in ->
+        WireFormat.NEWEST,
+        (in, version) ->
             new ResourceQuota.PeerUsage(
                 in.readBoolean(), Wire.readPercent(in), Wire.readPercent(in)));
   }

@@ -18,11 +18,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 
 /**
@@ -34,6 +34,8 @@ import org.apache.ratis.protocol.RaftGroup;
  */
 final class PeerQuotas implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(PeerQuotas.class);
+
+  private final IntSupplier format;
 
   /** How long a peer may take to report before it is left out. */
   static final long ASK_MILLIS = 1_000;
@@ -54,7 +56,9 @@ final class PeerQuotas implements AutoCloseable {
       Supplier<Map<Long, String>> peers,
       Supplier<RaftGroup> metaGroup,
       Function<RaftGroup, RaftClient> clients,
+      IntSupplier format,
       ScheduledExecutorService timers) {
+    this.format = format;
     this.local = local;
     this.self = self;
     this.peers = peers;
@@ -126,7 +130,7 @@ final class PeerQuotas implements AutoCloseable {
       PeerReads.ask(
               client,
               others,
-              Message.valueOf(MetaStateMachine.QUOTA_USAGE),
+              MetaStateMachine.question(format.getAsInt(), MetaStateMachine.QUOTA_USAGE),
               Duration.ofMillis(ASK_MILLIS))
           .forEach(
               (peer, bytes) -> {

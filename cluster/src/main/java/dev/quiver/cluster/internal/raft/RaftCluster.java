@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -85,12 +87,14 @@ public final class RaftCluster implements AutoCloseable {
   private final MetaLog metaLog;
   private final GroupBindings bindings;
   private final ShardGroups groups;
+  private final FormatGate format;
 
   // set by start(), before the node is handed out
   private volatile PeerIdentity identity;
   private RaftServer server;
   private PeerQuotas peerQuotas;
   private LeaderBalance leaderBalance;
+  private FormatUpgrade formatUpgrade;
   private Dispatcher dispatcher;
 
   private RaftCluster(
@@ -104,6 +108,7 @@ public final class RaftCluster implements AutoCloseable {
     this.quota = quota;
     this.executor = executor;
     this.clusterDir = settings.storagePath().resolve("cluster");
+    this.format = new FormatGate(settings.maxFormatVersion(), settings.fatal());
     this.properties = RatisProperties.of(settings, clusterDir.resolve("raft"));
     this.parameters = new Parameters();
     // a peer whose request timed out (after the longest election timeout) is passed over for as
@@ -122,13 +127,15 @@ public final class RaftCluster implements AutoCloseable {
             this::peers,
             executor,
             settings.requestTimeout(),
-            settings.rpcTimeoutMax());
+            settings.rpcTimeoutMax(),
+            format::writing);
     this.meta =
         new MetaStateMachine(
             new MetaEffects(
                 registry, groups, audit, () -> identity.peerId(), quota, settings.auditReader()),
-            settings.metaSnapshotEntries());
-    this.metaLog = new MetaLog(meta, settings.requestTimeout());
+            settings.metaSnapshotEntries(),
+            format);
+    this.metaLog = new MetaLog(meta, format, settings.requestTimeout());
     this.connectionLog =
         new P2pConnectionLog(
             settings.tls()
@@ -167,19 +174,50 @@ public final class RaftCluster implements AutoCloseable {
       cluster.startServer();
       cluster.wire(timers);
       return cluster;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       cluster.close();
-      throw new StorageException.Unavailable("cannot start the cluster node: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      cluster.close();
-      throw e;
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof FormatGate.Refused refused) {
+          // the log or its snapshot is in a format this node does not read: say so, in one line
+          throw new StorageException.BadInput(refused.getMessage());
+        }
+      }
+      if (e instanceof IOException) {
+        throw new StorageException.Unavailable(
+            "cannot start the cluster node: " + e.getMessage(), e);
+      }
+      throw (RuntimeException) e;
     }
   }
 
   /** The capabilities, over the started server. */
   private void wire(ScheduledExecutorService timers) {
     long self = identity.peerId();
-    peerQuotas = new PeerQuotas(quota, self, meta::peers, this::metaGroup, clients::once, timers);
+    peerQuotas =
+        new PeerQuotas(
+            quota, self, meta::peers, this::metaGroup, clients::once, format::writing, timers);
+    formatUpgrade =
+        new FormatUpgrade(
+            format,
+            new FormatUpgrade.Host() {
+              @Override
+              public RaftServer.Division metaDivision() throws IOException {
+                return server.getDivision(META_GROUP);
+              }
+
+              @Override
+              public RaftClient client(RaftGroup group) {
+                return clients.once(group);
+              }
+
+              @Override
+              public void propose(Wire.MetaEntry entry) {
+                metaLog.propose(entry);
+              }
+            },
+            timers,
+            FORMAT_CHECK_EVERY,
+            settings.rpcTimeoutMax());
     leaderBalance =
         new LeaderBalance(
             self,
@@ -386,6 +424,7 @@ public final class RaftCluster implements AutoCloseable {
     URI bootstrap = settings.bootstrap();
     long deadline = System.nanoTime() + settings.requestTimeout().toNanos() * 4;
     IOException last = null;
+    String refused = null;
     while (System.nanoTime() < deadline) {
       RaftPeerId probeId = RaftPeerId.valueOf("bootstrap");
       RaftPeer probe =
@@ -395,6 +434,10 @@ public final class RaftCluster implements AutoCloseable {
         RaftGroup group = info.getGroup();
         LOG.info("joining through {}: members {}", bootstrap, group.getPeers());
         try (RaftClient asking = clients.retrying(group)) {
+          refused = tooOld(asking);
+          if (refused != null) {
+            break;
+          }
           RaftClientReply added =
               asking
                   .admin()
@@ -417,6 +460,9 @@ public final class RaftCluster implements AutoCloseable {
         sleep(1000);
       }
     }
+    if (refused != null) {
+      throw new StorageException.BadInput(refused);
+    }
     throw new StorageException.Unavailable(
         "could not join the cluster through "
             + bootstrap
@@ -424,6 +470,24 @@ public final class RaftCluster implements AutoCloseable {
             + (last == null ? "timed out" : last.getMessage())
             + " (is it running, and does its certificate share this node's CA?)",
         last);
+  }
+
+  /**
+   * Why this node may not join the group {@code asking} reaches (its cluster writes a message
+   * format newer than this node reads), or null when it may.
+   */
+  private String tooOld(RaftClient asking) throws IOException {
+    RaftClientReply reply =
+        asking.io().sendReadOnly(Message.valueOf(MetaStateMachine.FORMAT_QUERY));
+    int cluster = MetaStateMachine.decodeFormats(reply.getMessage().getContent())[1];
+    if (cluster <= format.ceiling()) {
+      return null;
+    }
+    return "the cluster writes message format "
+        + cluster
+        + " and this node reads formats up to "
+        + format.ceiling()
+        + " (cluster.p2p.max_format_version, or an older release): it cannot join";
   }
 
   private static void sleep(long millis) {
@@ -448,11 +512,18 @@ public final class RaftCluster implements AutoCloseable {
         b.shard(),
         audit,
         settings.shardSnapshotEntries(),
-        settings.rpcTimeoutMax());
+        settings.rpcTimeoutMax(),
+        format);
   }
+
+  /** How often the metadata leader checks whether the cluster can move to a newer format. */
+  static final Duration FORMAT_CHECK_EVERY = Duration.ofSeconds(2);
 
   @Override
   public void close() {
+    if (formatUpgrade != null) {
+      formatUpgrade.close();
+    }
     if (leaderBalance != null) {
       leaderBalance.close();
     }

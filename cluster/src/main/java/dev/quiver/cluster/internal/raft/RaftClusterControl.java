@@ -8,6 +8,7 @@ import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.ShardCodec;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,6 @@ import java.util.TreeSet;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -70,7 +70,7 @@ final class RaftClusterControl implements ClusterControl {
 
   @Override
   public ClusterStatus clusterStatus() {
-    return StatusReports.cluster(server, metaGroup, self, meta.peers());
+    return StatusReports.cluster(server, metaGroup, self, meta.peers(), meta.format());
   }
 
   @Override
@@ -108,9 +108,21 @@ final class RaftClusterControl implements ClusterControl {
       PeerReads.ask(
               asking,
               others,
-              Message.valueOf(MetaStateMachine.AUDIT_QUERY.concat(ByteString.copyFrom(query))),
+              MetaStateMachine.question(
+                  meta.writingFormat(),
+                  MetaStateMachine.AUDIT_QUERY.concat(ByteString.copyFrom(query))),
               settings.requestTimeout())
-          .forEach((peer, bytes) -> answers.put(peer, bytes.toByteArray()));
+          .forEach(
+              (peer, bytes) -> {
+                try {
+                  answers.put(
+                      peer,
+                      WireFormat.read(
+                          bytes.toByteArray(), WireFormat.NEWEST, (in, v) -> in.readAllBytes()));
+                } catch (ShardCodec.Malformed e) {
+                  LOG.warn("peer {} sent audit entries that do not decode: {}", peer, e.toString());
+                }
+              });
       return answers;
     } catch (IOException e) {
       LOG.warn("cannot ask the peers for their audit entries: {}", e.toString());

@@ -84,9 +84,10 @@ final class Replies {
    */
   static <T> T read(RaftClientReply reply, ShardCodec.Reader<T> value, String what) {
     try {
-      return ShardCodec.read(
+      return WireFormat.read(
           reply.getMessage().getContent().toByteArray(),
-          in -> {
+          WireFormat.NEWEST,
+          (in, version) -> {
             Wire.readStatus(in);
             return value.read(in);
           });

@@ -33,6 +33,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -107,6 +108,9 @@ final class ShardChannel implements AutoCloseable {
   /** write_consistency_factor above a majority: wait until every replica has the entry. */
   private final boolean waitForAll;
 
+  /** The message format to send in now ({@link FormatGate#writing()}). */
+  private final IntSupplier format;
+
   private record Pending(byte[] op, CompletableFuture<Void> done) {}
 
   /**
@@ -114,6 +118,7 @@ final class ShardChannel implements AutoCloseable {
    *     out elections); a new one replaces it when a write finds the group not running
    * @param newReadClient makes the read client, which does not retry: reads move on to the next
    *     replica instead
+   * @param format the message format to send in at the moment
    */
   ShardChannel(
       String name,
@@ -122,7 +127,9 @@ final class ShardChannel implements AutoCloseable {
       List<RaftPeerId> replicas,
       Executor executor,
       Duration timeout,
-      int writeConsistencyFactor) {
+      int writeConsistencyFactor,
+      IntSupplier format) {
+    this.format = format;
     this.waitForAll = writeConsistencyFactor > replicas.size() / 2 + 1;
     this.name = name;
     this.writes = new Renewable(newClient);
@@ -175,6 +182,7 @@ final class ShardChannel implements AutoCloseable {
   private void send(List<Pending> batch) {
     var bytes = new ByteArrayOutputStream();
     try (var out = new DataOutputStream(bytes)) {
+      WireFormat.writeHeader(out, format.getAsInt());
       out.writeInt(batch.size());
       for (Pending p : batch) {
         out.write(p.op());
@@ -367,12 +375,13 @@ final class ShardChannel implements AutoCloseable {
   }
 
   private void complete(List<Pending> batch, byte[] reply) {
-    if (reply.length == 0) {
-      var e = new StorageException.NotFound("Collection of shard " + name + " doesn't exist!");
-      batch.forEach(p -> p.done().completeExceptionally(e));
-      return;
-    }
     try (var in = new DataInputStream(new ByteArrayInputStream(reply))) {
+      WireFormat.readHeader(in, WireFormat.NEWEST);
+      if (in.available() == 0) {
+        var e = new StorageException.NotFound("Collection of shard " + name + " doesn't exist!");
+        batch.forEach(p -> p.done().completeExceptionally(e));
+        return;
+      }
       for (Pending p : batch) {
         try {
           Wire.readStatus(in);
@@ -412,7 +421,9 @@ final class ShardChannel implements AutoCloseable {
   }
 
   /** An entry of no writes (a count of zero): what a linearizable read commits first. */
-  private static final ByteString BARRIER = ByteString.copyFrom(new byte[4]);
+  private ByteString barrier() {
+    return ByteString.copyFrom(WireFormat.write(format.getAsInt(), out -> out.writeInt(0)));
+  }
 
   /**
    * A linearizable read. It commits a barrier (an entry of no writes; reads that arrive together
@@ -434,7 +445,7 @@ final class ShardChannel implements AutoCloseable {
     RaftClientReply reply =
         Replies.await(
             staleRead(
-                Message.valueOf(ByteString.copyFrom(Wire.encode(read))),
+                Message.valueOf(ByteString.copyFrom(Wire.encode(read, format.getAsInt()))),
                 barrier.getLogIndex(),
                 barrier.getServerId()),
             timeout,
@@ -475,7 +486,7 @@ final class ShardChannel implements AutoCloseable {
   private CompletableFuture<RaftClientReply> sendBarrier() {
     RaftClient c = writes.get();
     return c.async()
-        .send(new CountedEntry(BARRIER))
+        .send(new CountedEntry(barrier()))
         .handle(
             (reply, error) -> {
               if (error == null) {
@@ -485,7 +496,7 @@ final class ShardChannel implements AutoCloseable {
                 return CompletableFuture.<RaftClientReply>failedFuture(error);
               }
               writes.renew(c);
-              return writes.get().async().send(new CountedEntry(BARRIER));
+              return writes.get().async().send(new CountedEntry(barrier()));
             })
         .thenCompose(f -> f);
   }
@@ -496,7 +507,7 @@ final class ShardChannel implements AutoCloseable {
   }
 
   private <T> T query(Wire.Read read, ShardCodec.Reader<T> decode) {
-    Message message = Message.valueOf(ByteString.copyFrom(Wire.encode(read)));
+    Message message = Message.valueOf(ByteString.copyFrom(Wire.encode(read, format.getAsInt())));
     long perReplica = Math.min(timeout.toMillis(), READ_ATTEMPT_MILLIS);
     int start = Math.floorMod(nextReplica.getAndIncrement(), replicas.size());
     Throwable last = null;

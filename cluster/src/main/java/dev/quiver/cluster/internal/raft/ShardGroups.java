@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -43,6 +44,7 @@ final class ShardGroups implements AutoCloseable {
   private final AtomicLong callIds = new AtomicLong();
   private final Set<RaftGroupId> claiming = ConcurrentHashMap.newKeySet();
   private volatile RaftServer server;
+  private final IntSupplier format;
 
   ShardGroups(
       GroupBindings bindings,
@@ -50,7 +52,9 @@ final class ShardGroups implements AutoCloseable {
       Supplier<Map<Long, String>> peers,
       ExecutorService executor,
       Duration requestTimeout,
-      Duration electionTimeout) {
+      Duration electionTimeout,
+      IntSupplier format) {
+    this.format = format;
     this.bindings = bindings;
     this.clients = clients;
     this.peers = peers;
@@ -287,7 +291,8 @@ final class ShardGroups implements AutoCloseable {
               group.getPeers().stream().map(RaftPeer::getId).toList(),
               executor,
               requestTimeout,
-              p.config().writeConsistencyFactor());
+              p.config().writeConsistencyFactor(),
+              format);
         });
   }
 

@@ -53,10 +53,12 @@ final class ShardStateMachine extends SnapshottingStateMachine {
   private final int shard;
   private final ClusterAudit audit;
   private final Duration fresh;
+  private final FormatGate format;
 
   /**
    * @param snapshotEvery applied entries between snapshots of the shard
    * @param fresh how recently a follower must have heard from its leader to serve reads
+   * @param format the message formats this node reads
    */
   ShardStateMachine(
       CollectionRegistry registry,
@@ -64,13 +66,15 @@ final class ShardStateMachine extends SnapshottingStateMachine {
       int shard,
       ClusterAudit audit,
       long snapshotEvery,
-      Duration fresh) {
+      Duration fresh,
+      FormatGate format) {
     super(snapshotEvery);
     this.registry = registry;
     this.collection = collection;
     this.shard = shard;
     this.audit = audit;
     this.fresh = fresh;
+    this.format = format;
   }
 
   @Override
@@ -134,16 +138,28 @@ final class ShardStateMachine extends SnapshottingStateMachine {
   }
 
   @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    if (!format.stopped()) { // else an entry before this one is unapplied
+      super.notifyTermIndexUpdated(term, index);
+    }
+  }
+
+  @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
+    byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+    int version = Math.min(WireFormat.versionOf(data), format.ceiling());
+    if (format.stopped()) {
+      return MetaStateMachine.notApplied(version, index);
+    }
     byte[] reply;
     try {
-      List<UpdateOp> ops =
-          Wire.decodeBatch(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      List<UpdateOp> ops = Wire.decodeBatch(data, format.ceiling());
       ShardWriter writer = registry.require(collection).writer(shard);
       reply =
-          ShardCodec.write(
+          WireFormat.write(
+              version,
               out -> {
                 for (int j = 0; j < ops.size(); j++) {
                   try {
@@ -154,14 +170,20 @@ final class ShardStateMachine extends SnapshottingStateMachine {
                   }
                 }
               });
+    } catch (WireFormat.TooNew e) {
+      // skipping it would leave this replica behind the others: the node stops instead
+      LOG.error(
+          "{}/{}: entry {} cannot be read here: {}", collection, shard, index, e.getMessage());
+      format.refuse(e.getMessage());
+      return MetaStateMachine.notApplied(version, index);
     } catch (ShardCodec.Malformed e) {
       LOG.error(
           "{}/{}: entry {} does not decode, skipped: {}", collection, shard, index, e.getMessage());
-      reply = new byte[0];
+      reply = WireFormat.write(version, out -> {});
     } catch (StorageException e) {
       // the collection is gone here (dropped while the entry was in flight): nothing to apply
       LOG.warn("{}/{}: entry {} not applied: {}", collection, shard, index, e.getMessage());
-      reply = new byte[0];
+      reply = WireFormat.write(version, out -> {});
     }
     updateLastAppliedTermIndex(entry.getTerm(), index);
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
@@ -177,24 +199,28 @@ final class ShardStateMachine extends SnapshottingStateMachine {
       return CompletableFuture.failedFuture(
           new StaleReadException(collection + "/" + shard + ": this replica is catching up"));
     }
+    byte[] bytes = request.getContent().toByteArray();
+    int version = Math.min(WireFormat.versionOf(bytes), format.ceiling());
     byte[] reply;
     try {
-      reply = answer(request.getContent().toByteArray());
+      reply = answer(bytes, version);
     } catch (RuntimeException e) {
-      reply = ShardCodec.write(out -> Wire.writeError(out, e));
+      reply = WireFormat.write(version, out -> Wire.writeError(out, e));
     }
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
   }
 
-  private byte[] answer(byte[] bytes) {
+  private byte[] answer(byte[] bytes, int version) {
     Wire.Read read;
     try (var in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      WireFormat.readHeader(in, format.ceiling());
       read = Wire.decodeRead(in);
     } catch (IOException e) {
       throw new StorageException.BadInput("malformed forwarded read: " + e.getMessage());
     }
     ShardReader reader = registry.require(collection).reader(shard);
-    return ShardCodec.write(
+    return WireFormat.write(
+        version,
         out -> {
           switch (read) {
             case Wire.Search s -> {

@@ -21,7 +21,11 @@ final class StatusReports {
 
   /** This node's view of the metadata group: term, commit, leader, its own role. */
   static ClusterStatus cluster(
-      RaftServer server, RaftGroupId metaGroup, long self, Map<Long, String> peers) {
+      RaftServer server,
+      RaftGroupId metaGroup,
+      long self,
+      Map<Long, String> peers,
+      FormatGate format) {
     try {
       RaftServer.Division d = server.getDivision(metaGroup);
       var info = d.getInfo();
@@ -47,7 +51,9 @@ final class StatusReports {
           Math.max(0, commit - info.getLastAppliedIndex()),
           leader == null ? null : Long.parseLong(leader.toString()),
           role,
-          voter);
+          voter,
+          format.cluster(),
+          format.ceiling());
     } catch (IOException e) {
       throw new StorageException.Unavailable("the metadata group is not running", e);
     }

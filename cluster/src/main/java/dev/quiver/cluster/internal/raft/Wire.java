@@ -27,7 +27,9 @@ import java.util.List;
 /**
  * The messages peers exchange through Ratis: metadata log entries, shard log entries (batches of
  * update operations), forwarded reads, and their replies. Built on {@link ShardCodec}; every
- * message starts with a tag byte. Bad bytes fail with {@link ShardCodec.Malformed}.
+ * message starts with its {@link WireFormat} header, then a tag byte (or a count). Bad bytes fail
+ * with {@link ShardCodec.Malformed}, a format newer than the reader's with {@link
+ * WireFormat.TooNew}.
  */
 final class Wire {
   private Wire() {}
@@ -83,8 +85,15 @@ final class Wire {
   /** A cluster metadata key set to {@code value}, or removed ({@code value} null). */
   record SetClusterMetadata(String key, Value value) implements MetaEntry {}
 
-  static byte[] encode(MetaEntry e) {
-    return ShardCodec.write(
+  /**
+   * From this entry on the cluster writes messages in {@code version} (every member reads it; see
+   * {@link FormatGate}). Formats only rise: a lower version than the current one changes nothing.
+   */
+  record RaiseFormat(int version) implements MetaEntry {}
+
+  static byte[] encode(MetaEntry e, int version) {
+    return WireFormat.write(
+        version,
         out -> {
           switch (e) {
             case PeerJoined p -> {
@@ -169,6 +178,10 @@ final class Wire {
                 ShardCodec.writeValue(out, m.value());
               }
             }
+            case RaiseFormat f -> {
+              out.writeByte(14);
+              out.writeByte(f.version());
+            }
             case UpdateCollection u -> {
               out.writeByte(9);
               ShardCodec.writeString(out, u.name());
@@ -178,10 +191,12 @@ final class Wire {
         });
   }
 
-  static MetaEntry decodeMeta(byte[] bytes) throws ShardCodec.Malformed {
-    return ShardCodec.read(
+  /** A metadata entry in any format up to {@code ceiling}. */
+  static MetaEntry decodeMeta(byte[] bytes, int ceiling) throws ShardCodec.Malformed {
+    return WireFormat.read(
         bytes,
-        in -> {
+        ceiling,
+        (in, version) -> {
           int tag = in.readUnsignedByte();
           return switch (tag) {
             case 1 -> new PeerJoined(in.readLong(), ShardCodec.readString(in));
@@ -227,6 +242,7 @@ final class Wire {
               yield new SetClusterMetadata(key, in.readBoolean() ? ShardCodec.readValue(in) : null);
             }
             case 12 -> new SetQuotas(readQuotas(in));
+            case 14 -> new RaiseFormat(in.readUnsignedByte());
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
@@ -326,8 +342,9 @@ final class Wire {
 
   // ---- shard log entries: a batch of operations ----
 
-  static byte[] encodeBatch(List<UpdateOp> ops) {
-    return ShardCodec.write(
+  static byte[] encodeBatch(List<UpdateOp> ops, int version) {
+    return WireFormat.write(
+        version,
         out -> {
           out.writeInt(ops.size());
           for (UpdateOp op : ops) {
@@ -336,10 +353,12 @@ final class Wire {
         });
   }
 
-  static List<UpdateOp> decodeBatch(byte[] bytes) throws ShardCodec.Malformed {
-    return ShardCodec.read(
+  /** A shard entry in any format up to {@code ceiling}. */
+  static List<UpdateOp> decodeBatch(byte[] bytes, int ceiling) throws ShardCodec.Malformed {
+    return WireFormat.read(
         bytes,
-        in -> {
+        ceiling,
+        (in, version) -> {
           int n = ShardCodec.count(in);
           List<UpdateOp> ops = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
@@ -406,8 +425,9 @@ final class Wire {
 
   record PayloadMatch(Filter filter) implements Read {}
 
-  static byte[] encode(Read r) {
-    return ShardCodec.write(
+  static byte[] encode(Read r, int version) {
+    return WireFormat.write(
+        version,
         out -> {
           switch (r) {
             case Search s -> {
@@ -443,6 +463,7 @@ final class Wire {
         });
   }
 
+  /** A forwarded read's body (its header already read). */
   static Read decodeRead(DataInputStream in) throws IOException {
     int tag = in.readUnsignedByte();
     return switch (tag) {

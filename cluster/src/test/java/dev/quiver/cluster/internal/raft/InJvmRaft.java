@@ -100,6 +100,11 @@ final class InJvmRaft implements AutoCloseable {
     return server.getDivision(id).getRaftLog().getStartIndex();
   }
 
+  /** The server's division of {@code id}. */
+  RaftServer.Division division(RaftGroupId id) throws IOException {
+    return server.getDivision(id);
+  }
+
   RaftPeer peer() {
     return peer;
   }
@@ -147,7 +152,8 @@ final class InJvmRaft implements AutoCloseable {
         List.of(peer.getId()),
         executor,
         Duration.ofSeconds(10),
-        1);
+        1,
+        () -> WireFormat.NEWEST);
   }
 
   @Override

@@ -17,6 +17,7 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.WalConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,10 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Executors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,9 +185,15 @@ class MetaStateMachineTest {
 
   /** Commits {@code entry} and returns the index it got; its error is rethrown. */
   private static long propose(RaftClient client, Wire.MetaEntry entry) throws Exception {
+    return propose(client, entry, WireFormat.NEWEST);
+  }
+
+  /** As above, with the entry in message format {@code version}. */
+  private static long propose(RaftClient client, Wire.MetaEntry entry, int version)
+      throws Exception {
     RaftClientReply reply =
         Replies.await(
-            client.async().send(Message.valueOf(ByteString.copyFrom(Wire.encode(entry)))),
+            client.async().send(Message.valueOf(ByteString.copyFrom(Wire.encode(entry, version)))),
             TIMEOUT,
             "proposal");
     Replies.read(reply, in -> null, "proposal");
@@ -261,7 +271,7 @@ class MetaStateMachineTest {
   @Test
   void aSnapshotReplacesTheCompactedLogAndARestartStartsFromIt() throws Exception {
     Recording first = new Recording();
-    MetaStateMachine meta = new MetaStateMachine(first, 8);
+    MetaStateMachine meta = new MetaStateMachine(first, 8, new FormatGate(WireFormat.NEWEST));
     long snapshotIndex;
     long last;
     List<String> afterSnapshot;
@@ -304,7 +314,7 @@ class MetaStateMachineTest {
 
     // a restart with its storage up to date: the snapshot, then only the entries after it
     Recording second = new Recording(Math.max(last, finalSnapshot));
-    MetaStateMachine restarted = new MetaStateMachine(second, 8);
+    MetaStateMachine restarted = new MetaStateMachine(second, 8, new FormatGate(WireFormat.NEWEST));
     try (InJvmRaft raft = new InJvmRaft(dir, g -> restarted, InJvmRaftTuning::compactEarly)) {
       assertThat(restarted.awaitApplied(last, TIMEOUT.toMillis())).isTrue();
       assertThat(restarted.collectionNames()).containsExactly("c", "d");
@@ -317,7 +327,7 @@ class MetaStateMachineTest {
     // a restart whose storage stopped short of the snapshot: it is brought to the snapshot, and
     // its shard groups placed, before any later entry
     Recording behind = new Recording();
-    MetaStateMachine caughtUp = new MetaStateMachine(behind, 8);
+    MetaStateMachine caughtUp = new MetaStateMachine(behind, 8, new FormatGate(WireFormat.NEWEST));
     try (InJvmRaft raft = new InJvmRaft(dir, g -> caughtUp, InJvmRaftTuning::compactEarly)) {
       assertThat(caughtUp.awaitApplied(last, TIMEOUT.toMillis())).isTrue();
       // the groups are placed as the next entry (the new leader's first) is applied
@@ -334,27 +344,103 @@ class MetaStateMachineTest {
     }
   }
 
+  /**
+   * The metadata leader moves the cluster to the newest format every member reads (alone here, so
+   * its own), through the log: the raise is written in the format before it, replays after a
+   * restart, and stops a node pinned to the older format instead of being skipped there.
+   */
+  @Test
+  void theFormatRisesThroughTheLogAndANodeThatCannotReadItStops() throws Exception {
+    var gate = new FormatGate(1);
+    MetaStateMachine meta = new MetaStateMachine(new Recording(), 0, gate);
+    long joined1;
+    long joined2;
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> meta);
+        var timers = Executors.newSingleThreadScheduledExecutor()) {
+      raft.start(GROUP);
+      try (RaftClient client = raft.client(GROUP)) {
+        joined1 =
+            propose(client, new Wire.PeerJoined(1, "http://127.0.0.1:1"), meta.writingFormat());
+        assertThat(meta.writingFormat()).isZero();
+        var upgrade =
+            new FormatUpgrade(
+                gate,
+                new FormatUpgrade.Host() {
+                  @Override
+                  public RaftServer.Division metaDivision() throws IOException {
+                    return raft.division(GROUP);
+                  }
+
+                  @Override
+                  public RaftClient client(RaftGroup group) {
+                    return raft.client(GROUP);
+                  }
+
+                  @Override
+                  public void propose(Wire.MetaEntry entry) {
+                    try {
+                      MetaStateMachineTest.propose(client, entry, meta.writingFormat());
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  }
+                },
+                timers,
+                Duration.ofHours(1),
+                Duration.ofSeconds(2));
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (meta.clusterFormat() == 0 && System.nanoTime() < deadline) {
+          upgrade.check(); // the group's leader may not be ready on the first call
+          Thread.sleep(50);
+        }
+        upgrade.close();
+        assertThat(meta.clusterFormat()).isEqualTo(1);
+        assertThat(meta.writingFormat()).isEqualTo(1);
+        joined2 =
+            propose(client, new Wire.PeerJoined(2, "http://127.0.0.1:2"), meta.writingFormat());
+      }
+    }
+    MetaStateMachine again = new MetaStateMachine(new Recording(), 0, new FormatGate(1));
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> again)) {
+      assertThat(again.awaitApplied(joined2, TIMEOUT.toMillis())).isTrue();
+      assertThat(again.clusterFormat()).isEqualTo(1);
+      assertThat(again.peers()).containsOnlyKeys(1L, 2L);
+    }
+    MetaStateMachine pinned = new MetaStateMachine(new Recording(), 0, new FormatGate(0));
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> pinned)) {
+      assertThat(pinned.awaitApplied(joined1, TIMEOUT.toMillis())).isTrue();
+      // the raise is not applied, and nothing after it: the group stopped on this node
+      assertThat(pinned.awaitApplied(joined2, 2_000)).isFalse();
+      assertThat(pinned.clusterFormat()).isZero();
+      assertThat(pinned.peers()).containsOnlyKeys(1L);
+    }
+  }
+
+  private static MetaSnapshot snapshot(int format) {
+    return new MetaSnapshot(
+        3,
+        42,
+        new TreeMap<>(Map.of(7L, "https://a:6335")),
+        new TreeMap<>(
+            Map.of(
+                "c",
+                new MetaStateMachine.Placement(
+                    "c",
+                    config(2),
+                    List.of(List.of(7L), List.of()),
+                    java.util.Arrays.asList(null, null),
+                    5))),
+        new TreeMap<>(Map.of("team", new Value.Str("search"))),
+        new TreeMap<>(Map.of("prod", "c")),
+        new QuotaConfig(true, 80, null, 5),
+        new TreeMap<>(
+            Map.of("c", new TreeMap<>(Map.of("city", new PayloadIndexSpec("keyword", null))))),
+        format);
+  }
+
   @Test
   void aDamagedSnapshotFileIsRefusedNotRead() throws Exception {
-    var snapshot =
-        new MetaSnapshot(
-            3,
-            42,
-            new TreeMap<>(Map.of(7L, "https://a:6335")),
-            new TreeMap<>(
-                Map.of(
-                    "c",
-                    new MetaStateMachine.Placement(
-                        "c",
-                        config(2),
-                        List.of(List.of(7L), List.of()),
-                        java.util.Arrays.asList(null, null),
-                        5))),
-            new TreeMap<>(Map.of("team", new Value.Str("search"))),
-            new TreeMap<>(Map.of("prod", "c")),
-            new QuotaConfig(true, 80, null, 5),
-            new TreeMap<>(
-                Map.of("c", new TreeMap<>(Map.of("city", new PayloadIndexSpec("keyword", null))))));
+    var snapshot = snapshot(WireFormat.NEWEST);
     Path file = dir.resolve("snapshot.3_42");
     snapshot.write(file);
     assertThat(MetaSnapshot.read(file)).isEqualTo(snapshot);
@@ -364,5 +450,25 @@ class MetaStateMachineTest {
     assertThatThrownBy(() -> MetaSnapshot.read(file))
         .isInstanceOf(StorageException.Corrupted.class)
         .hasMessageContaining("checksum");
+  }
+
+  /**
+   * While the cluster writes message format 0 the snapshot is written in file format 1, which the
+   * previous release reads (it has no format field); from format 1 on in file format 2, with it.
+   */
+  @Test
+  void theSnapshotFileFormatFollowsTheClustersMessageFormat() throws Exception {
+    for (int format = 0; format <= WireFormat.NEWEST; format++) {
+      var snapshot = snapshot(format);
+      Path file = dir.resolve("snapshot.format" + format);
+      snapshot.write(file);
+      byte[] bytes = java.nio.file.Files.readAllBytes(file);
+      int fileVersion =
+          java.nio.ByteBuffer.wrap(bytes, 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+      assertThat(fileVersion)
+          .as("file version at message format %d", format)
+          .isEqualTo(format == 0 ? 1 : MetaSnapshot.VERSION);
+      assertThat(MetaSnapshot.read(file)).isEqualTo(snapshot);
+    }
   }
 }

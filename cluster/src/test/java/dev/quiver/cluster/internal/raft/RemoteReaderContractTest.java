@@ -69,7 +69,13 @@ class RemoteReaderContractTest extends ShardContractTest {
     MACHINES.put(
         group,
         new ShardStateMachine(
-            registry, COLLECTION, 0, new ClusterAudit(null), 10_000, Duration.ofSeconds(2)));
+            registry,
+            COLLECTION,
+            0,
+            new ClusterAudit(null),
+            10_000,
+            Duration.ofSeconds(2),
+            new FormatGate(WireFormat.NEWEST)));
     ShardChannel channel;
     try {
       raft.start(group);

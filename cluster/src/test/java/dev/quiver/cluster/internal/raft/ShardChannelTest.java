@@ -123,7 +123,8 @@ class ShardChannelTest {
         List.of(PEER.getId()),
         executor,
         Duration.ofSeconds(20),
-        1);
+        1,
+        () -> WireFormat.NEWEST);
   }
 
   @AfterEach

@@ -37,16 +37,20 @@ class WireTest {
             new Wire.SetClusterMetadata("deploy", new Value.Struct(fields)),
             new Wire.SetClusterMetadata("deploy", null));
     for (Wire.MetaEntry e : entries) {
-      assertThat(Wire.decodeMeta(Wire.encode(e))).as(e.toString()).isEqualTo(e);
+      assertThat(Wire.decodeMeta(Wire.encode(e, WireFormat.NEWEST), WireFormat.NEWEST))
+          .as(e.toString())
+          .isEqualTo(e);
     }
   }
 
   @Test
   void unknownTagsAndTruncatedEntriesAreMalformed() {
-    assertThatThrownBy(() -> Wire.decodeMeta(new byte[] {(byte) 200}))
+    assertThatThrownBy(() -> Wire.decodeMeta(new byte[] {(byte) 200}, WireFormat.NEWEST))
         .isInstanceOf(ShardCodec.Malformed.class);
-    byte[] whole = Wire.encode(new Wire.SetClusterMetadata("k", new Value.Str("v")));
+    byte[] whole =
+        Wire.encode(new Wire.SetClusterMetadata("k", new Value.Str("v")), WireFormat.NEWEST);
     byte[] cut = Arrays.copyOf(whole, whole.length - 1);
-    assertThatThrownBy(() -> Wire.decodeMeta(cut)).isInstanceOf(ShardCodec.Malformed.class);
+    assertThatThrownBy(() -> Wire.decodeMeta(cut, WireFormat.NEWEST))
+        .isInstanceOf(ShardCodec.Malformed.class);
   }
 }

@@ -79,6 +79,14 @@ public final class FileFormat {
 
   /** Reads and verifies a file written by {@link #writeAtomically}; returns its body. */
   public static byte[] read(Path file, int magic, int maxVersion) {
+    return readVersioned(file, magic, maxVersion).body();
+  }
+
+  /** A checked file's format version and body. */
+  public record Versioned(int version, byte[] body) {}
+
+  /** As {@link #read}, with the version the file was written in. */
+  public static Versioned readVersioned(Path file, int magic, int maxVersion) {
     byte[] all;
     try {
       all = Files.readAllBytes(file);
@@ -108,7 +116,7 @@ public final class FileFormat {
     }
     byte[] body = new byte[length];
     System.arraycopy(all, HEADER, body, 0, length);
-    return body;
+    return new Versioned(version, body);
   }
 
   public static void fsyncDirectory(Path dir) throws IOException {
