@@ -10,6 +10,7 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.internal.files.Archives;
 import dev.quiver.storage.internal.files.FileFormat;
+import dev.quiver.storage.internal.files.StorageLock;
 import dev.quiver.storage.internal.space.IndexThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -67,7 +68,11 @@ public final class LocalRegistry implements CollectionRegistry {
   /** The threads that build every shard's graphs. */
   private final IndexThreads indexThreads;
 
+  /** Held from open to close: no other process opens this storage meanwhile. */
+  private final StorageLock lock;
+
   private LocalRegistry(Path root, boolean externalLog, BooleanSupplier requestsRunning) {
+    this.lock = StorageLock.acquire(root);
     this.externalLog = externalLog;
     this.indexThreads = new IndexThreads(requestsRunning);
     this.root = root;
@@ -414,6 +419,7 @@ public final class LocalRegistry implements CollectionRegistry {
         }
       }
       collections.clear();
+      lock.close();
     }
   }
 }
