@@ -78,7 +78,8 @@ start)
     (umask 077 && openssl rand -hex 32 >"$BASE_DIR/api-key")
   fi
   FIRST="https://127.0.0.1:$(port 1 2)"
-  if [ -f "$BASE_DIR/node1/storage/cluster/peer.properties" ]; then
+  if [ -f "$BASE_DIR/node1/storage/cluster/peer.identity" ] \
+    || [ -f "$BASE_DIR/node1/storage/cluster/peer.properties" ]; then
     # restart: every node rejoins from its stored identity
     for n in 1 2 3; do start_node $n; done
   else

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +74,9 @@ class ClusterIT {
                       : new String[] {"--bootstrap", uri(0), "--uri", "https://127.0.0.1:" + p2p});
       nodes.add(node);
       node.start();
+    }
+    for (int i = 0; i < NODES; i++) {
+      peerIdOf(i); // remembered for the tests that ask while the node is down
     }
   }
 
@@ -793,14 +797,14 @@ class ClusterIT {
     }
   }
 
+  /** Each node's peer id as last seen through its API (a node that is down keeps its id). */
+  private static final Map<Integer, Long> peerIds = new ConcurrentHashMap<>();
+
   private static long peerIdOf(int node) throws Exception {
-    return Long.parseLong(
-        Files.readAllLines(nodes.get(node).workDir.resolve("storage/cluster/peer.properties"))
-            .stream()
-            .filter(l -> l.startsWith("peer_id="))
-            .findFirst()
-            .orElseThrow()
-            .substring("peer_id=".length()));
+    if (nodes.get(node).running() || !peerIds.containsKey(node)) {
+      peerIds.put(node, cluster(node).path("peer_id").asLong());
+    }
+    return peerIds.get(node);
   }
 
   private static int leaderIndex() throws Exception {
