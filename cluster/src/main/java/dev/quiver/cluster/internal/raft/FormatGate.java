@@ -44,6 +44,14 @@ final class FormatGate {
     return cluster;
   }
 
+  /**
+   * The format to answer {@code request} in: the request's own (never above what this node writes;
+   * a request above it is refused when it is read).
+   */
+  int replyFormat(byte[] request) {
+    return Math.min(WireFormat.versionOf(request), ceiling);
+  }
+
   /** The format of what this node sends now. */
   int writing() {
     return Math.min(cluster, ceiling);

@@ -354,7 +354,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
     byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
-    int version = Math.min(WireFormat.versionOf(data), format.ceiling());
+    int version = format.replyFormat(data);
     if (format.stopped()) {
       return notApplied(version, index);
     }
@@ -482,17 +482,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     }
   }
 
-  /** The message format the cluster writes, as applied here. */
-  int clusterFormat() {
-    return format.cluster();
-  }
-
-  /** The message format this node sends now ({@link FormatGate#writing()}). */
-  int writingFormat() {
-    return format.writing();
-  }
-
-  /** This node's message formats. */
+  /** This node's message formats: what it reads, what the cluster writes as applied here. */
   FormatGate format() {
     return format;
   }

@@ -109,7 +109,7 @@ final class RaftClusterControl implements ClusterControl {
               asking,
               others,
               MetaStateMachine.question(
-                  meta.writingFormat(),
+                  meta.format().writing(),
                   MetaStateMachine.AUDIT_QUERY.concat(ByteString.copyFrom(query))),
               settings.requestTimeout())
           .forEach(

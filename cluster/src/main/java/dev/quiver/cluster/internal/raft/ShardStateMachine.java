@@ -149,7 +149,7 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
     byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
-    int version = Math.min(WireFormat.versionOf(data), format.ceiling());
+    int version = format.replyFormat(data);
     if (format.stopped()) {
       return MetaStateMachine.notApplied(version, index);
     }
@@ -200,7 +200,7 @@ final class ShardStateMachine extends SnapshottingStateMachine {
           new StaleReadException(collection + "/" + shard + ": this replica is catching up"));
     }
     byte[] bytes = request.getContent().toByteArray();
-    int version = Math.min(WireFormat.versionOf(bytes), format.ceiling());
+    int version = format.replyFormat(bytes);
     byte[] reply;
     try {
       reply = answer(bytes, version);

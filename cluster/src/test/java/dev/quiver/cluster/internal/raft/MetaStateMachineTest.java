@@ -360,8 +360,8 @@ class MetaStateMachineTest {
       raft.start(GROUP);
       try (RaftClient client = raft.client(GROUP)) {
         joined1 =
-            propose(client, new Wire.PeerJoined(1, "http://127.0.0.1:1"), meta.writingFormat());
-        assertThat(meta.writingFormat()).isZero();
+            propose(client, new Wire.PeerJoined(1, "http://127.0.0.1:1"), meta.format().writing());
+        assertThat(meta.format().writing()).isZero();
         var upgrade =
             new FormatUpgrade(
                 gate,
@@ -379,7 +379,7 @@ class MetaStateMachineTest {
                   @Override
                   public void propose(Wire.MetaEntry entry) {
                     try {
-                      MetaStateMachineTest.propose(client, entry, meta.writingFormat());
+                      MetaStateMachineTest.propose(client, entry, meta.format().writing());
                     } catch (Exception e) {
                       throw new IllegalStateException(e);
                     }
@@ -389,21 +389,21 @@ class MetaStateMachineTest {
                 Duration.ofHours(1),
                 Duration.ofSeconds(2));
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (meta.clusterFormat() == 0 && System.nanoTime() < deadline) {
+        while (meta.format().cluster() == 0 && System.nanoTime() < deadline) {
           upgrade.check(); // the group's leader may not be ready on the first call
           Thread.sleep(50);
         }
         upgrade.close();
-        assertThat(meta.clusterFormat()).isEqualTo(1);
-        assertThat(meta.writingFormat()).isEqualTo(1);
+        assertThat(meta.format().cluster()).isEqualTo(1);
+        assertThat(meta.format().writing()).isEqualTo(1);
         joined2 =
-            propose(client, new Wire.PeerJoined(2, "http://127.0.0.1:2"), meta.writingFormat());
+            propose(client, new Wire.PeerJoined(2, "http://127.0.0.1:2"), meta.format().writing());
       }
     }
     MetaStateMachine again = new MetaStateMachine(new Recording(), 0, new FormatGate(1));
     try (InJvmRaft raft = new InJvmRaft(dir, g -> again)) {
       assertThat(again.awaitApplied(joined2, TIMEOUT.toMillis())).isTrue();
-      assertThat(again.clusterFormat()).isEqualTo(1);
+      assertThat(again.format().cluster()).isEqualTo(1);
       assertThat(again.peers()).containsOnlyKeys(1L, 2L);
     }
     MetaStateMachine pinned = new MetaStateMachine(new Recording(), 0, new FormatGate(0));
@@ -411,7 +411,7 @@ class MetaStateMachineTest {
       assertThat(pinned.awaitApplied(joined1, TIMEOUT.toMillis())).isTrue();
       // the raise is not applied, and nothing after it: the group stopped on this node
       assertThat(pinned.awaitApplied(joined2, 2_000)).isFalse();
-      assertThat(pinned.clusterFormat()).isZero();
+      assertThat(pinned.format().cluster()).isZero();
       assertThat(pinned.peers()).containsOnlyKeys(1L);
     }
   }
