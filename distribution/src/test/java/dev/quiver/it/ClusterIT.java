@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.testing.Linearizability;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -646,9 +647,18 @@ class ClusterIT {
           Set<Integer> reference = null;
           for (int i = 0; i < NODES; i++) {
             Set<Integer> ids = scrollAll(i);
-            assertThat(ids)
-                .as("node %d holds every acknowledged point", i)
-                .containsAll(acknowledged);
+            Set<Integer> missing = new TreeSet<>(acknowledged);
+            missing.removeAll(ids);
+            assertThat(missing)
+                .as(
+                    "node %d misses %d of %d acknowledged points (%s); its shards: %s; logged: %s",
+                    i,
+                    missing.size(),
+                    acknowledged.size(),
+                    missing.stream().limit(12).toList(),
+                    localShards(i),
+                    notableLogLines())
+                .isEmpty();
             if (reference == null) {
               reference = ids;
             }
@@ -855,6 +865,45 @@ class ClusterIT {
               }
             });
     return states;
+  }
+
+  /** Node {@code node}'s replicas of "shared" as it reports them: shard, points and state. */
+  private static List<String> localShards(int node) throws Exception {
+    var a = rest(node).send("GET", "/collections/shared/cluster", null);
+    List<String> shards = new ArrayList<>();
+    a.result()
+        .path("local_shards")
+        .forEach(
+            x ->
+                shards.add(
+                    x.path("shard_id").asInt()
+                        + ":"
+                        + x.path("points_count").asLong()
+                        + ":"
+                        + x.path("state").asText()));
+    return shards;
+  }
+
+  /**
+   * What the nodes logged about their shards that bears on a missing point (snapshot installs,
+   * entries not applied, shards refusing writes, errors of Quiver's own classes), at most 40 lines.
+   */
+  private static List<String> notableLogLines() throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      for (String line : nodes.get(i).log().split("\n")) {
+        if (line.contains("caught up from")
+            || line.contains("not applied")
+            || line.contains("does not decode")
+            || line.contains("takes no more writes")
+            || line.contains("stopping")
+            || (line.contains(" ERROR ")
+                && !line.matches(".* ERROR (RaftServer|SerializingExecutor|Grpc).*"))) {
+          lines.add("node " + i + ": " + line);
+        }
+      }
+    }
+    return lines.size() <= 40 ? lines : lines.subList(lines.size() - 40, lines.size());
   }
 
   /** Every point id, read through node {@code i}'s local replicas (rf=3: it holds all shards). */

@@ -53,6 +53,9 @@ final class RatisProperties {
       RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, threshold);
       RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
       RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, threshold));
+      // the newest entries stay past a purge, so a replica that has just loaded the leader's
+      // snapshot goes on from the log instead of being sent the next snapshot at once
+      RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, threshold);
     }
     // segments are what a purge removes; the default (8 MiB) holds tens of thousands of metadata
     // entries and a few of a shard's 1 MiB batches

@@ -83,9 +83,29 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     super.initialize(server, groupId, storage);
     var latest = snapshots.loadLatestSnapshot();
     if (latest != null) {
-      // the shard's own files are at least as new as its latest snapshot (taken with a checkpoint)
+      // a snapshot this replica took came with a checkpoint of the shard, so the shard's files are
+      // at least as new; one the leader sent may not have been loaded before the node stopped
+      if (entriesHeld() < latest.getIndex()) {
+        restore(latest);
+      }
       updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
     }
+  }
+
+  /**
+   * The index of the last log entry the local shard holds (its operation numbers are the entries'
+   * indexes times {@link #OPS_PER_ENTRY}); -1 when the collection is not here.
+   */
+  private long entriesHeld() {
+    try {
+      return registry.require(collection).writer(shard).lastAppliedOp() / OPS_PER_ENTRY;
+    } catch (StorageException gone) {
+      return -1;
+    }
+  }
+
+  private void restore(SingleFileSnapshotInfo snapshot) throws IOException {
+    registry.require(collection).restoreShard(shard, snapshot.getFile().getPath());
   }
 
   private boolean caughtUp() {
@@ -118,10 +138,14 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     return applied.getIndex();
   }
 
-  /** The shard becomes the archive the leader sent. */
+  /** The shard becomes the archive the leader sent, unless it already holds what it holds. */
   @Override
   void installed(SingleFileSnapshotInfo latest) throws IOException {
-    registry.require(collection).restoreShard(shard, latest.getFile().getPath());
+    if (entriesHeld() >= latest.getIndex()) {
+      updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
+      return; // Ratis applies the entries after it again: the shard skips those it holds
+    }
+    restore(latest);
     updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
     String leader = leaderAddress();
     LOG.info(

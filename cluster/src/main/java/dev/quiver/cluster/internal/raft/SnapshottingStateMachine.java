@@ -2,6 +2,7 @@ package dev.quiver.cluster.internal.raft;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.function.LongSupplier;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -23,16 +24,43 @@ import org.apache.ratis.util.MD5FileUtil;
  * whose log is behind the compacted part, which then {@linkplain #reinitialize() reinitializes}
  * from it. Holds the life-cycle steps Ratis expects around an install (pause, then resume).
  * Subclasses apply entries and take snapshots on Ratis' single apply thread.
+ *
+ * <p>One install at a time. Ratis 3.3 publishes a snapshot the leader sent and asks its apply
+ * thread to load it, without waiting for the load of the previous one to end; when the second
+ * request arrives while the first load runs, the end of that load clears it, the second snapshot is
+ * never loaded, and the log (which now starts after it) has a hole the apply thread waits at for
+ * good: a replica that acknowledges entries and applies none. So a snapshot that arrives while one
+ * is being loaded, or within {@link #RELOAD_GRACE_NANOS} after, is refused (the leader sends it
+ * again), and a load takes the newest snapshot published, however many arrived meanwhile.
  */
 abstract class SnapshottingStateMachine extends BaseStateMachine {
+  /**
+   * How long after a load ends another snapshot is still refused: Ratis marks its apply thread
+   * running again a few instructions after the load returns.
+   */
+  static final long RELOAD_GRACE_NANOS = 1_000_000_000L;
+
   protected final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
   private final long every;
+  private final LongSupplier nanoClock;
+  private volatile boolean reloading;
+  private volatile long reloadEnded;
 
   /**
    * @param every applied entries between snapshots; 0 or less takes none
    */
   SnapshottingStateMachine(long every) {
+    this(every, System::nanoTime);
+  }
+
+  /**
+   * @param every applied entries between snapshots; 0 or less takes none
+   * @param nanoClock the time, for the grace after a load
+   */
+  SnapshottingStateMachine(long every, LongSupplier nanoClock) {
     this.every = every;
+    this.nanoClock = nanoClock;
+    this.reloadEnded = nanoClock.getAsLong() - RELOAD_GRACE_NANOS;
   }
 
   @Override
@@ -98,9 +126,17 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     return at.getIndex();
   }
 
-  /** Ratis pauses the state machine before it installs a snapshot from the leader. */
+  /**
+   * Ratis pauses the state machine before it publishes a snapshot from the leader; refused while
+   * the previous one is being loaded (see the class comment), which fails that install: the leader
+   * sends the snapshot again.
+   */
   @Override
   public void pause() {
+    if (reloading || nanoClock.getAsLong() - reloadEnded < RELOAD_GRACE_NANOS) {
+      throw new IllegalStateException(
+          getGroupId() + ": still loading the previous snapshot from the leader");
+    }
     var life = getLifeCycle();
     if (life.getCurrentState() == LifeCycle.State.RUNNING) {
       life.transition(LifeCycle.State.PAUSING);
@@ -108,21 +144,36 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     }
   }
 
-  /** Called after Ratis installed a snapshot from the leader: back to running, then load it. */
+  /**
+   * Called after Ratis published a snapshot from the leader: back to running, then load the newest
+   * snapshot, again while a newer one has been published meanwhile.
+   */
   @Override
   public final void reinitialize() throws IOException {
-    SingleFileSnapshotInfo latest = snapshots.loadLatestSnapshot();
-    var life = getLifeCycle();
-    if (life.getCurrentState() == LifeCycle.State.PAUSED) {
-      life.transition(LifeCycle.State.STARTING);
-      life.transition(LifeCycle.State.RUNNING);
-    }
-    if (latest != null) {
-      installed(latest);
+    reloading = true;
+    try {
+      var life = getLifeCycle();
+      if (life.getCurrentState() == LifeCycle.State.PAUSED) {
+        life.transition(LifeCycle.State.STARTING);
+        life.transition(LifeCycle.State.RUNNING);
+      }
+      long loaded = -1;
+      for (SingleFileSnapshotInfo latest = snapshots.loadLatestSnapshot();
+          latest != null && latest.getIndex() > loaded;
+          latest = snapshots.loadLatestSnapshot()) {
+        installed(latest);
+        loaded = latest.getIndex();
+      }
+    } finally {
+      reloadEnded = nanoClock.getAsLong();
+      reloading = false;
     }
   }
 
-  /** Takes the state of the snapshot the leader sent (its file is {@code latest.getFile()}). */
+  /**
+   * Takes the state of the snapshot the leader sent (its file is {@code latest.getFile()}); a state
+   * already at or past it is kept.
+   */
   abstract void installed(SingleFileSnapshotInfo latest) throws IOException;
 
   /** The P2P address of the group's leader (which sends snapshots); null when unknown. */

@@ -1,0 +1,178 @@
+package dev.quiver.cluster.internal.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionMetaOp;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Distance;
+import dev.quiver.storage.HnswConfig;
+import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.Storage;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.VectorParams;
+import dev.quiver.storage.WalConfig;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How a replica loads the snapshots its leader sends, on a real Ratis server in the test's JVM: one
+ * load at a time, the newest snapshot published, and a published snapshot that was never loaded
+ * (the node stopped first) loaded when the group starts again.
+ */
+class SnapshotLoadTest {
+  private static final String COLLECTION = "c";
+
+  @TempDir Path dir;
+
+  /** Records each load; the first one runs {@code duringFirstLoad} before it returns. */
+  private static final class Probe extends SnapshottingStateMachine {
+    final List<Long> loaded = new ArrayList<>();
+    volatile Runnable duringFirstLoad = () -> {};
+
+    Probe(AtomicLong nanos) {
+      super(0, nanos::get);
+    }
+
+    @Override
+    void installed(SingleFileSnapshotInfo latest) {
+      loaded.add(latest.getIndex());
+      if (loaded.size() == 1) {
+        duringFirstLoad.run();
+      }
+    }
+
+    /** Publishes a snapshot at {@code index}, as Ratis does with one the leader sent. */
+    void publish(long index) {
+      try {
+        TermIndex at = TermIndex.valueOf(1, index);
+        File file = snapshotFile(at);
+        Files.write(file.toPath(), new byte[] {(byte) index});
+        keepSnapshot(file, at);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  @Test
+  void aSnapshotArrivingWhileOneIsLoadedIsRefusedAndTheLoadTakesTheNewestPublished()
+      throws Exception {
+    AtomicLong nanos = new AtomicLong(System.nanoTime());
+    Probe probe = new Probe(nanos);
+    RaftGroupId group = RaftGroupId.randomId();
+    try (var raft = new InJvmRaft(dir.resolve("raft"), id -> probe)) {
+      raft.start(group);
+      probe.publish(3);
+      List<String> refusals = new ArrayList<>();
+      probe.duringFirstLoad =
+          () -> {
+            try {
+              probe.pause(); // a second install's last step, while the first is loaded
+            } catch (IllegalStateException refused) {
+              refusals.add(refused.getMessage());
+            }
+            probe.publish(5); // published before the refusal could stop it (an earlier request)
+          };
+      probe.pause();
+      probe.reinitialize();
+
+      assertThat(refusals).singleElement().asString().contains("still loading");
+      assertThat(probe.loaded).containsExactly(3L, 5L);
+      // Ratis marks its apply thread running only after the load returns: still refused
+      assertThatThrownBy(probe::pause).isInstanceOf(IllegalStateException.class);
+      nanos.addAndGet(SnapshottingStateMachine.RELOAD_GRACE_NANOS);
+      probe.pause(); // and taken once the grace has passed
+    }
+  }
+
+  @Test
+  void aPublishedSnapshotTheShardNeverLoadedIsLoadedWhenTheGroupStartsAgain() throws Exception {
+    CollectionConfig config =
+        new CollectionConfig(
+            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(2, Distance.DOT, null)),
+            1,
+            1,
+            1,
+            true,
+            HnswConfig.DEFAULT,
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    long index = 7;
+    // the leader's shard holds three points, written by the entries up to 7
+    Path archive = dir.resolve("leader-shard.zip");
+    try (CollectionRegistry leader = Storage.open(dir.resolve("leader"))) {
+      leader.apply(new CollectionMetaOp.Create(COLLECTION, config, Set.of(0)), 1);
+      for (int id = 1; id <= 3; id++) {
+        leader
+            .require(COLLECTION)
+            .writer(0)
+            .apply((index - 3 + id) * ShardStateMachine.OPS_PER_ENTRY, upsert(id));
+      }
+      try (OutputStream out = Files.newOutputStream(archive)) {
+        leader.require(COLLECTION).snapshotShard(0, out);
+      }
+    }
+    try (CollectionRegistry follower = Storage.open(dir.resolve("follower"))) {
+      follower.apply(new CollectionMetaOp.Create(COLLECTION, config, Set.of(0)), 1);
+      follower.require(COLLECTION).writer(0).apply(2L * ShardStateMachine.OPS_PER_ENTRY, upsert(1));
+      RaftGroupId group = RaftGroupId.randomId();
+      Path raftDir = dir.resolve("raft");
+      ShardStateMachine before = machine(follower);
+      try (var raft = new InJvmRaft(raftDir, id -> before)) {
+        raft.start(group);
+        // Ratis published the leader's snapshot; the node stopped before the shard loaded it
+        TermIndex at = TermIndex.valueOf(1, index);
+        File file = before.snapshotFile(at);
+        Files.copy(archive, file.toPath());
+        before.keepSnapshot(file, at);
+      }
+      assertThat(follower.require(COLLECTION).reader(0).count()).isEqualTo(1);
+
+      ShardStateMachine after = machine(follower);
+      try (var raft = new InJvmRaft(raftDir, id -> after)) {
+        assertThat(raft.division(group).getInfo().getLastAppliedIndex()).isEqualTo(index);
+        assertThat(follower.require(COLLECTION).reader(0).count()).isEqualTo(3);
+        assertThat(follower.require(COLLECTION).writer(0).lastAppliedOp())
+            .isEqualTo(index * ShardStateMachine.OPS_PER_ENTRY);
+      }
+    }
+  }
+
+  private static ShardStateMachine machine(CollectionRegistry registry) {
+    return new ShardStateMachine(
+        registry,
+        COLLECTION,
+        0,
+        new ClusterAudit(null),
+        10_000,
+        Duration.ofSeconds(2),
+        new FormatGate(WireFormat.NEWEST));
+  }
+
+  private static UpdateOp upsert(int id) {
+    return new UpdateOp.Upsert(
+        List.of(
+            new Point(
+                PointId.of(id),
+                Map.of(CollectionConfig.DEFAULT_VECTOR, new float[] {id, 1}),
+                null)));
+  }
+}
