@@ -11,9 +11,10 @@ import org.apache.ratis.server.RaftServer;
 /**
  * Qdrant's replica states, read from a shard group's Raft progress as this node sees it. A replica
  * is {@code Active} when it holds what its leader has committed, {@code Partial} while it catches
- * up (a restarted or new replica being sent the log or a snapshot), and {@code Dead} when the
- * leader's updates to it have been failing for longer than {@code dead} (a replica that merely has
- * nothing to do keeps answering heartbeats and stays {@code Active}). Stateless.
+ * up (a restarted or new replica being sent the log or a snapshot) or when its state machine has
+ * stopped applying, and {@code Dead} when the leader's updates to it have been failing for longer
+ * than {@code dead} (a replica that merely has nothing to do keeps answering heartbeats and stays
+ * {@code Active}). Stateless.
  *
  * <p>Only the group's leader knows every replica's progress; another node reports its own replica
  * from what the leader last told it, and the others as {@code Active}.
@@ -30,6 +31,12 @@ final class ReplicaStates {
    */
   static final long LAG = 64;
 
+  /**
+   * A replica that applied nothing for this many times the freshness bound while entries are
+   * committed past it has stopped applying ({@link SnapshottingStateMachine#stalled}).
+   */
+  static final int STALL = 3;
+
   private ReplicaStates() {}
 
   /**
@@ -39,6 +46,10 @@ final class ReplicaStates {
    */
   static boolean caughtUp(RaftServer.Division d, Duration fresh) {
     var info = d.getInfo();
+    if (d.getStateMachine() instanceof SnapshottingStateMachine m
+        && m.stalled(d.getRaftLog().getLastCommittedIndex(), fresh.multipliedBy(STALL).toNanos())) {
+      return false;
+    }
     if (info.isLeader()) {
       return info.isLeaderReady();
     }
@@ -64,7 +75,7 @@ final class ReplicaStates {
     var info = d.getInfo();
     if (info.isLeader()) {
       long commit = d.getRaftLog().getLastCommittedIndex();
-      states.put(self, info.isLeaderReady() ? ACTIVE : PARTIAL);
+      states.put(self, caughtUp(d, fresh) ? ACTIVE : PARTIAL);
       var role = info.getRoleInfoProto();
       if (role.hasLeaderInfo()) {
         for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {

@@ -118,6 +118,15 @@ final class ShardStateMachine extends SnapshottingStateMachine {
 
   @Override
   public long takeSnapshot() throws IOException {
+    working(true);
+    try {
+      return snapshot();
+    } finally {
+      working(false);
+    }
+  }
+
+  private long snapshot() throws IOException {
     TermIndex applied = snapshotDue();
     if (applied == null) {
       return latestSnapshotIndex();
@@ -170,6 +179,15 @@ final class ShardStateMachine extends SnapshottingStateMachine {
 
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    working(true);
+    try {
+      return apply(trx);
+    } finally {
+      working(false);
+    }
+  }
+
+  private CompletableFuture<Message> apply(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
     byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();

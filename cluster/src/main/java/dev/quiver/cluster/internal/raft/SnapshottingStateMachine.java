@@ -3,6 +3,8 @@ package dev.quiver.cluster.internal.raft;
 import java.io.File;
 import java.io.IOException;
 import java.util.function.LongSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -34,6 +36,8 @@ import org.apache.ratis.util.MD5FileUtil;
  * again), and a load takes the newest snapshot published, however many arrived meanwhile.
  */
 abstract class SnapshottingStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LogManager.getLogger(SnapshottingStateMachine.class);
+
   /**
    * How long after a load ends another snapshot is still refused: Ratis marks its apply thread
    * running again a few instructions after the load returns.
@@ -45,6 +49,9 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   private final LongSupplier nanoClock;
   private volatile boolean reloading;
   private volatile long reloadEnded;
+  private volatile long progressAt; // when the applied index last moved
+  private volatile boolean working; // the apply thread is in this machine's code
+  private volatile long stallReported = -1; // the applied index the last stall was logged at
 
   /**
    * @param every applied entries between snapshots; 0 or less takes none
@@ -61,6 +68,57 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     this.every = every;
     this.nanoClock = nanoClock;
     this.reloadEnded = nanoClock.getAsLong() - RELOAD_GRACE_NANOS;
+    this.progressAt = nanoClock.getAsLong();
+  }
+
+  @Override
+  protected boolean updateLastAppliedTermIndex(TermIndex next) {
+    boolean moved = super.updateLastAppliedTermIndex(next);
+    if (moved) {
+      progressAt = nanoClock.getAsLong();
+    }
+    return moved;
+  }
+
+  /**
+   * Marks the apply thread as in (true) or out of this machine's code, around an apply or a
+   * snapshot; leaving counts as progress.
+   */
+  final void working(boolean in) {
+    working = in;
+    if (!in) {
+      progressAt = nanoClock.getAsLong();
+    }
+  }
+
+  /**
+   * Whether this machine has stopped applying: entries up to {@code committed} are committed past
+   * its applied index, which has not moved for {@code stallNanos} while the apply thread was not in
+   * this machine's code (a long apply, snapshot or load is not a stall). Ratis' apply thread waits
+   * silently at an entry its log does not hold; such a replica must serve no reads. The first time
+   * a stall is seen at an applied index it is logged.
+   */
+  final boolean stalled(long committed, long stallNanos) {
+    TermIndex applied = getLastAppliedTermIndex();
+    if (reloading
+        || working
+        || applied == null
+        || applied.getIndex() >= committed
+        || nanoClock.getAsLong() - progressAt < stallNanos) {
+      return false;
+    }
+    if (stallReported != applied.getIndex()) {
+      stallReported = applied.getIndex();
+      LOG.error(
+          "{}: this replica has applied nothing for {} s while entries up to {} are committed"
+              + " (applied {}); it serves no reads. If its log starts after the applied index, a"
+              + " snapshot from the leader was not loaded: restarting the node loads it",
+          getGroupId(),
+          stallNanos / 1_000_000_000L,
+          committed,
+          applied.getIndex());
+    }
+    return true;
   }
 
   @Override

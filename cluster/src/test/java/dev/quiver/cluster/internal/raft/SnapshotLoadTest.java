@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * How a replica loads the snapshots its leader sends, on a real Ratis server in the test's JVM: one
  * load at a time, the newest snapshot published, and a published snapshot that was never loaded
- * (the node stopped first) loaded when the group starts again.
+ * (the node stopped first) loaded when the group starts again; and how a machine that stopped
+ * applying is told from one that is busy.
  */
 class SnapshotLoadTest {
   private static final String COLLECTION = "c";
@@ -100,6 +101,41 @@ class SnapshotLoadTest {
       assertThatThrownBy(probe::pause).isInstanceOf(IllegalStateException.class);
       nanos.addAndGet(SnapshottingStateMachine.RELOAD_GRACE_NANOS);
       probe.pause(); // and taken once the grace has passed
+    }
+  }
+
+  @Test
+  void aMachineThatAppliesNothingWhileEntriesAreCommittedPastItIsStalled() throws Exception {
+    AtomicLong nanos = new AtomicLong(System.nanoTime());
+    Probe probe = new Probe(nanos);
+    RaftGroupId group = RaftGroupId.randomId();
+    long stall = 5_000_000_000L;
+    try (var raft = new InJvmRaft(dir.resolve("raft"), id -> probe)) {
+      raft.start(group);
+      // elected, and the leader's first entry applied: nothing moves the applied index after
+      var info = raft.division(group).getInfo();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!(info.isLeaderReady()
+              && probe.getLastAppliedTermIndex() != null
+              && probe.getLastAppliedTermIndex().getIndex() == info.getLastAppliedIndex())
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      long applied = probe.getLastAppliedTermIndex().getIndex();
+      assertThat(info.getLastAppliedIndex()).isEqualTo(applied);
+
+      assertThat(probe.stalled(applied, stall)).as("nothing committed past it").isFalse();
+      assertThat(probe.stalled(applied + 5, stall)).as("not for long yet").isFalse();
+      nanos.addAndGet(stall);
+      assertThat(probe.stalled(applied, stall)).as("nothing committed past it").isFalse();
+      assertThat(probe.stalled(applied + 5, stall)).isTrue();
+      // an apply or a snapshot in progress is not a stall, and its end counts as progress
+      probe.working(true);
+      assertThat(probe.stalled(applied + 5, stall)).isFalse();
+      probe.working(false);
+      assertThat(probe.stalled(applied + 5, stall)).isFalse();
+      nanos.addAndGet(stall);
+      assertThat(probe.stalled(applied + 5, stall)).isTrue();
     }
   }
 
