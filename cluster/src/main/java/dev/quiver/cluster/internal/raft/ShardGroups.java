@@ -104,8 +104,8 @@ final class ShardGroups implements AutoCloseable {
 
   /**
    * Asks the leader of {@code shard}'s group, on the executor, to hand the leadership to this
-   * node's replica (Ratis waits until it has the whole log, then lets it run an election); does
-   * nothing while an earlier request for the group is under way.
+   * node's replica (Ratis waits until it has the whole log, then lets it run an election, for at
+   * most an election timeout); does nothing while an earlier request for the group is under way.
    */
   void claimLeadership(MetaStateMachine.Placement p, int shard) {
     RaftServer.Division d = division(p, shard);
@@ -118,7 +118,10 @@ final class ShardGroups implements AutoCloseable {
     executor.execute(
         () -> {
           try (RaftClient c = clients.once(RaftGroup.valueOf(gid, members(p, shard)), leader)) {
-            RaftClientReply r = c.admin().transferLeadership(self, requestTimeout.toMillis());
+            // the leader refuses writes while a transfer is pending: a short bound, so that a
+            // claimer that dies meanwhile holds the shard's writes back for one election timeout,
+            // not a request timeout (a caught-up follower is elected well within it)
+            RaftClientReply r = c.admin().transferLeadership(self, electionTimeout.toMillis());
             if (r.isSuccess()) {
               LOG.info(
                   "{}/{}: leadership handed back to this peer, the shard's preferred replica",
