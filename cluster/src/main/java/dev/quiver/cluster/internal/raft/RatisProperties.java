@@ -16,6 +16,9 @@ final class RatisProperties {
   private RatisProperties() {}
 
   /** The entries after which Ratis asks a group's state machine for a snapshot; 0 for never. */
+  /** The largest Raft log entry (Ratis' default limit). */
+  static final int MAX_ENTRY_BYTES = 4 << 20;
+
   static long snapshotThreshold(ClusterSettings s) {
     long meta = s.metaSnapshotEntries();
     long shard = Math.max(1, s.shardSnapshotEntries());
@@ -57,6 +60,11 @@ final class RatisProperties {
       // snapshot goes on from the log instead of being sent the next snapshot at once
       RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, threshold);
     }
+    // every group's log keeps a direct write buffer as large as the largest entry (one shard's
+    // share of a request, refused above this) plus its frame: Ratis' default, 8 MiB for a 4 MiB
+    // entry, made a node that holds 90 replicas run out of direct memory under -Xmx512m
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES + 8));
     // segments are what a purge removes; the default (8 MiB) holds tens of thousands of metadata
     // entries and a few of a shard's 1 MiB batches
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.logSegmentBytes()));
