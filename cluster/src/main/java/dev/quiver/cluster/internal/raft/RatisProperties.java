@@ -15,10 +15,10 @@ import org.apache.ratis.util.TimeDuration;
 final class RatisProperties {
   private RatisProperties() {}
 
-  /** The entries after which Ratis asks a group's state machine for a snapshot; 0 for never. */
   /** The largest Raft log entry (Ratis' default limit). */
   static final int MAX_ENTRY_BYTES = 4 << 20;
 
+  /** The entries after which Ratis asks a group's state machine for a snapshot; 0 for never. */
   static long snapshotThreshold(ClusterSettings s) {
     long meta = s.metaSnapshotEntries();
     long shard = Math.max(1, s.shardSnapshotEntries());

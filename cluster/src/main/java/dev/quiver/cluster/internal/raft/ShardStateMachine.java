@@ -147,7 +147,7 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     return applied.getIndex();
   }
 
-  /** The shard becomes the archive the leader sent, unless it already holds what it holds. */
+  /** The shard becomes the archive the leader sent, unless it already holds its entries. */
   @Override
   void installed(SingleFileSnapshotInfo latest) throws IOException {
     if (entriesHeld() >= latest.getIndex()) {
