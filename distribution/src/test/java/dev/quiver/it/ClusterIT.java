@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -316,6 +317,64 @@ class ClusterIT {
                         .status())
                 .isEqualTo(200));
     rest(0).send("POST", "/collections/shared/points/delete?wait=true", "{\"points\":[300]}");
+  }
+
+  /**
+   * An upsert larger than one Raft log entry takes (Ratis refuses entries above 4 MiB; this body is
+   * 9 MB of JSON, about 6 MB of vectors on one shard) is split into several entries and stored on
+   * every replica; a single point larger than an entry is refused with 400.
+   */
+  @Test
+  @Order(3)
+  void anUpsertLargerThanALogEntryIsStoredOnEveryNode() throws Exception {
+    var created =
+        rest(2)
+            .send(
+                "PUT",
+                "/collections/large",
+                "{\"vectors\":{\"size\":1536,\"distance\":\"Dot\"},\"shard_number\":1,"
+                    + "\"replication_factor\":3}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    awaitOnEveryNode("large");
+    int points = 1_000;
+    StringBuilder body = new StringBuilder(10_000_000).append("{\"points\":[");
+    for (int i = 0; i < points; i++) {
+      body.append(i == 0 ? "" : ",").append("{\"id\":").append(i + 1).append(",\"vector\":[");
+      for (int d = 0; d < 1536; d++) {
+        body.append(d == 0 ? "" : ",").append(d == i % 1536 ? "1.5" : "0.25");
+      }
+      body.append("]}");
+    }
+    var upsert =
+        rest(2).send("PUT", "/collections/large/points?wait=true", body.append("]}").toString());
+    assertThat(upsert.status()).as(upsert.body()).isEqualTo(200);
+    for (int i = 0; i < NODES; i++) {
+      int node = i;
+      eventually(
+          30,
+          () ->
+              assertThat(
+                      rest(node)
+                          .send("POST", "/collections/large/points/count", "{\"exact\":true}")
+                          .result()
+                          .path("count")
+                          .asLong())
+                  .as("points counted through node %d", node)
+                  .isEqualTo(points));
+    }
+    var tooLarge =
+        rest(2)
+            .send(
+                "PUT",
+                "/collections/large/points?wait=true",
+                "{\"points\":[{\"id\":1,\"vector\":"
+                    + Collections.nCopies(1536, "0.5")
+                    + ",\"payload\":{\"text\":\""
+                    + "x".repeat(5_000_000)
+                    + "\"}}]}");
+    assertThat(tooLarge.status()).as(tooLarge.body()).isEqualTo(400);
+    assertThat(tooLarge.body()).contains("exceeds the largest entry of a shard's log");
+    assertThat(rest(0).send("DELETE", "/collections/large", null).status()).isEqualTo(200);
   }
 
   /**

@@ -136,6 +136,7 @@ class ScaleIT {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger failed = new AtomicInteger();
     AtomicLong written = new AtomicLong();
+    AtomicInteger retried = new AtomicInteger();
     List<String> problems = new ArrayList<>();
     Map<Integer, AtomicLong> acknowledged = new ConcurrentHashMap<>();
     AtomicLong ids = new AtomicLong();
@@ -160,14 +161,17 @@ class ScaleIT {
                                   .append(k)
                                   .append("]}");
                             }
+                            String json = body.append("]}").toString();
                             try {
-                              var a =
-                                  clients
-                                      .get(random.nextInt(NODES))
-                                      .send(
-                                          "PUT",
-                                          "/collections/c" + c + "/points?wait=true",
-                                          body.append("]}").toString());
+                              // as a client does: a 503 (a shard's leader changing, as the
+                              // leaders settle on their preferred peers) is sent again, the same
+                              // points, so it cannot count twice
+                              var a = upsert(c, json, random);
+                              for (int retry = 0; a.status() == 503 && retry < 3; retry++) {
+                                retried.incrementAndGet();
+                                Thread.sleep(200);
+                                a = upsert(c, json, random);
+                              }
                               if (a.status() == 200) {
                                 acknowledged
                                     .computeIfAbsent(c, x -> new AtomicLong())
@@ -200,12 +204,14 @@ class ScaleIT {
         String.format(
             Locale.ROOT,
             "writes: %d writers, batches of %d points, wait=true, to random collections through"
-                + " random peers: %d points in %.1f s (%.0f points/s), %d failed",
+                + " random peers: %d points in %.1f s (%.0f points/s), %d answered 503 and sent"
+                + " again, %d failed",
             WRITERS,
             BATCH,
             written.get(),
             loadSeconds,
             written.get() / loadSeconds,
+            retried.get(),
             failed.get()));
     report.add("| peer | CPU under writes (% of a core) | CPU idle after | RSS MB | threads |");
     report.add("|---|---:|---:|---:|---:|");
@@ -240,6 +246,13 @@ class ScaleIT {
             }
           }
         });
+  }
+
+  private static Rest.Answer upsert(int collection, String json, SplittableRandom random)
+      throws Exception {
+    return clients
+        .get(random.nextInt(NODES))
+        .send("PUT", "/collections/c" + collection + "/points?wait=true", json);
   }
 
   private static synchronized void fail(AtomicInteger failed, List<String> problems, String why) {

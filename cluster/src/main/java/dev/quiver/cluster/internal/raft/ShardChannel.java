@@ -12,7 +12,6 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
-import dev.quiver.storage.UpdateOpCodec;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.io.ByteArrayInputStream;
@@ -139,11 +138,42 @@ final class ShardChannel implements AutoCloseable {
     this.timeout = timeout;
   }
 
-  /** Queues {@code op}; the future completes when its entry is committed and applied. */
+  /**
+   * The largest encoded operation one log entry holds: Ratis' entry limit less room for the entry's
+   * own fields and the batch header.
+   */
+  static final int MAX_OP_BYTES = RatisProperties.MAX_ENTRY_BYTES - 4096;
+
+  /**
+   * Queues {@code op} (split by points into several operations when it is larger than an entry
+   * holds, {@link OversizedOps}); the future completes when its entries are committed and applied.
+   */
   CompletableFuture<Void> submit(UpdateOp op) {
-    var pending =
-        new Pending(
-            ShardCodec.write(out -> UpdateOpCodec.write(out, op)), new CompletableFuture<>());
+    List<byte[]> parts;
+    try {
+      parts = OversizedOps.encode(op, MAX_OP_BYTES);
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (parts.size() == 1) {
+      return enqueue(parts.getFirst());
+    }
+    // the first failure is the caller's, as it would be for one entry (not wrapped)
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    CompletableFuture.allOf(parts.stream().map(this::enqueue).toArray(CompletableFuture<?>[]::new))
+        .whenComplete(
+            (done, error) -> {
+              if (error == null) {
+                all.complete(null);
+              } else {
+                all.completeExceptionally(unwrap(error));
+              }
+            });
+    return all;
+  }
+
+  private CompletableFuture<Void> enqueue(byte[] op) {
+    var pending = new Pending(op, new CompletableFuture<>());
     boolean start;
     synchronized (queue) {
       queue.add(pending);
