@@ -63,7 +63,7 @@ public record ClusterSettings(
     Consumer<String> fatal) {
 
   /** The newest format of Raft entries and peer messages this release reads and writes. */
-  public static final int NEWEST_FORMAT_VERSION = 1;
+  public static final int NEWEST_FORMAT_VERSION = 2;
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");

@@ -10,19 +10,31 @@ import java.util.List;
  * @param shardCount number of shards of the collection
  * @param localShards replicas held by this node
  * @param remoteShards replicas held by other peers
+ * @param transfers the shard transfers running
  */
 public record CollectionClusterInfo(
-    long peerId, int shardCount, List<LocalShard> localShards, List<RemoteShard> remoteShards) {
+    long peerId,
+    int shardCount,
+    List<LocalShard> localShards,
+    List<RemoteShard> remoteShards,
+    List<Transfer> transfers) {
 
   public CollectionClusterInfo {
     localShards = List.copyOf(localShards);
     remoteShards = List.copyOf(remoteShards);
+    transfers = List.copyOf(transfers);
   }
 
   /**
+   * A running shard transfer: {@code sync} for a replication (the source keeps its replica), false
+   * for a move.
+   */
+  public record Transfer(int shardId, long from, long to, boolean sync, TransferMethod method) {}
+
+  /**
    * A replica on this node; {@code state} is Qdrant's replica state name ({@code Active}, {@code
-   * Partial} while it catches up with its leader, {@code Dead} while its leader cannot reach it);
-   * {@code shardKey} is null with auto sharding.
+   * Partial} while it catches up with its leader or receives a transfer, {@code Dead} while its
+   * leader cannot reach it); {@code shardKey} is null with auto sharding.
    */
   public record LocalShard(int shardId, ShardKey shardKey, long pointsCount, String state) {}
 

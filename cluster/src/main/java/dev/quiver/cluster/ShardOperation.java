@@ -8,21 +8,35 @@ import java.util.Objects;
 /**
  * A change to where a collection's shard replicas live ({@code POST /collections/{c}/cluster}).
  * Each is carried out as Raft membership changes of the shard's group: a new replica joins as a
- * staging member, is caught up from the shard's log, and only then counts in the majority. Its
- * cases are immutable values.
+ * staging member, is caught up from the shard's leader, and only then counts in the majority. A
+ * transfer ({@link Replicate}, {@link Move}) is recorded in the cluster's metadata and runs after
+ * the request is answered, as in Qdrant. Its cases are immutable values.
  */
 public sealed interface ShardOperation {
 
-  /** Adds a replica of {@code shardId} on {@code toPeer}, copied from the group. */
-  record Replicate(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
+  /**
+   * Adds a replica of {@code shardId} on {@code toPeer}, copied from the group; {@code method} null
+   * for the default ({@link TransferMethod#STREAM_RECORDS}).
+   */
+  record Replicate(int shardId, long fromPeer, long toPeer, TransferMethod method)
+      implements ShardOperation {}
 
   /** Replicates to {@code toPeer}, then drops the replica on {@code fromPeer}. */
-  record Move(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
+  record Move(int shardId, long fromPeer, long toPeer, TransferMethod method)
+      implements ShardOperation {}
+
+  /** Runs a recorded transfer again from its start, with {@code method}. */
+  record RestartTransfer(int shardId, long fromPeer, long toPeer, TransferMethod method)
+      implements ShardOperation {
+    public RestartTransfer {
+      Objects.requireNonNull(method, "method");
+    }
+  }
 
   /** Removes the replica of {@code shardId} on {@code peer} (never the last one). */
   record DropReplica(int shardId, long peer) implements ShardOperation {}
 
-  /** Aborts a transfer; transfers here finish within their request, so none is ever pending. */
+  /** Aborts a running transfer: the receiving replica is dropped, the source keeps its replica. */
   record AbortTransfer(int shardId, long fromPeer, long toPeer) implements ShardOperation {}
 
   /** {@link Catalog#createShardKey}, as {@code create_sharding_key}. */

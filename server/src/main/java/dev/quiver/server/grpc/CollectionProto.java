@@ -2,6 +2,7 @@ package dev.quiver.server.grpc;
 
 import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.ShardOperation;
+import dev.quiver.cluster.TransferMethod;
 import dev.quiver.server.request.CollectionUpdate;
 import dev.quiver.server.request.CreateCollection;
 import dev.quiver.server.request.ImplementedFields;
@@ -447,12 +448,29 @@ final class CollectionProto {
       case MOVE_SHARD -> {
         var m = r.getMoveShard();
         checkTransfer(m.getFromPeerId(), m.getToPeerId(), "move_shard");
-        yield new ShardOperation.Move(m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+        yield new ShardOperation.Move(
+            m.getShardId(),
+            m.getFromPeerId(),
+            m.getToPeerId(),
+            m.hasMethod() ? method(m.getMethod(), "move_shard.method") : null);
       }
       case REPLICATE_SHARD -> {
         var m = r.getReplicateShard();
         checkTransfer(m.getFromPeerId(), m.getToPeerId(), "replicate_shard");
-        yield new ShardOperation.Replicate(m.getShardId(), m.getFromPeerId(), m.getToPeerId());
+        yield new ShardOperation.Replicate(
+            m.getShardId(),
+            m.getFromPeerId(),
+            m.getToPeerId(),
+            m.hasMethod() ? method(m.getMethod(), "replicate_shard.method") : null);
+      }
+      case RESTART_TRANSFER -> {
+        var m = r.getRestartTransfer();
+        checkTransfer(m.getFromPeerId(), m.getToPeerId(), "restart_transfer");
+        yield new ShardOperation.RestartTransfer(
+            m.getShardId(),
+            m.getFromPeerId(),
+            m.getToPeerId(),
+            method(m.getMethod(), "restart_transfer.method"));
       }
       case ABORT_TRANSFER -> {
         var m = r.getAbortTransfer();
@@ -482,6 +500,29 @@ final class CollectionProto {
     };
   }
 
+  /** A transfer method; resharding's is refused by name (Quiver does not reshard). */
+  private static TransferMethod method(Collections.ShardTransferMethod m, String field) {
+    return switch (m) {
+      case StreamRecords -> TransferMethod.STREAM_RECORDS;
+      case Snapshot -> TransferMethod.SNAPSHOT;
+      case WalDelta -> TransferMethod.WAL_DELTA;
+      case ReshardingStreamRecords ->
+          throw new RequestException.Unsupported(
+              field + " resharding_stream_records is not supported by Quiver (no resharding)");
+      case UNRECOGNIZED ->
+          throw new RequestException.Invalid("body", field, "unknown shard transfer method");
+    };
+  }
+
+  /** A replica state by Qdrant's name. */
+  private static Collections.ReplicaState replicaState(String name) {
+    try {
+      return Collections.ReplicaState.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("no gRPC replica state " + name, e);
+    }
+  }
+
   private static void checkTransfer(long from, long to, String kind) {
     if (from == to) {
       throw new RequestException.Invalid(
@@ -499,7 +540,7 @@ final class CollectionProto {
           Collections.LocalShardInfo.newBuilder()
               .setShardId(s.shardId())
               .setPointsCount(s.pointsCount())
-              .setState(Collections.ReplicaState.Active);
+              .setState(replicaState(s.state()));
       if (s.shardKey() != null) {
         l.setShardKey(ProtoCodec.proto(s.shardKey()));
       }
@@ -510,11 +551,19 @@ final class CollectionProto {
           Collections.RemoteShardInfo.newBuilder()
               .setShardId(s.shardId())
               .setPeerId(s.peerId())
-              .setState(Collections.ReplicaState.Active);
+              .setState(replicaState(s.state()));
       if (s.shardKey() != null) {
         rs.setShardKey(ProtoCodec.proto(s.shardKey()));
       }
       b.addRemoteShards(rs);
+    }
+    for (var t : info.transfers()) {
+      b.addShardTransfers(
+          Collections.ShardTransferInfo.newBuilder()
+              .setShardId(t.shardId())
+              .setFrom(t.from())
+              .setTo(t.to())
+              .setSync(t.sync()));
     }
     return b.build();
   }

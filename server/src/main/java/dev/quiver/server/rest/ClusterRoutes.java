@@ -180,7 +180,16 @@ final class ClusterRoutes implements RouteFamily {
       }
       shard.put("peer_id", s.peerId()).put("state", s.state());
     }
-    o.putArray("shard_transfers");
+    ArrayNode transfers = o.putArray("shard_transfers");
+    for (var t : info.transfers()) {
+      transfers
+          .addObject()
+          .put("shard_id", t.shardId())
+          .put("from", t.from())
+          .put("to", t.to())
+          .put("sync", t.sync())
+          .put("method", t.method().apiName());
+    }
     return RestResponse.ok(o, r.startedNanos());
   }
 

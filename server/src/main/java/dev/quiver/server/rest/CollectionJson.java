@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.cluster.ShardOperation;
+import dev.quiver.cluster.TransferMethod;
 import dev.quiver.server.request.CollectionUpdate;
 import dev.quiver.server.request.CreateCollection;
 import dev.quiver.server.request.ImplementedFields;
@@ -541,8 +542,8 @@ final class CollectionJson {
   /**
    * The body of {@code POST /collections/{c}/cluster}: exactly one of {@code move_shard}, {@code
    * replicate_shard}, {@code drop_replica}, {@code abort_transfer}, {@code create_sharding_key},
-   * {@code drop_sharding_key}, {@code replicate_points}. Resharding and {@code restart_transfer}
-   * are answered as not supported.
+   * {@code drop_sharding_key}, {@code replicate_points}, {@code restart_transfer}. Resharding is
+   * answered as not supported.
    */
   public static ShardOperation shardOperation(JsonNode body) {
     if (!(body instanceof ObjectNode o) || o.size() != 1) {
@@ -556,9 +557,13 @@ final class CollectionJson {
       throw malformed(op, "object", kind);
     }
     return switch (kind) {
-      case "move_shard", "replicate_shard", "abort_transfer" -> {
-        // a transfer's `method` is not chosen by the client here: refused by name
-        onlyImplemented((ObjectNode) op, kind, RequestFields.ShardOps.TRANSFER);
+      case "move_shard", "replicate_shard", "abort_transfer", "restart_transfer" -> {
+        onlyImplemented(
+            (ObjectNode) op,
+            kind,
+            kind.equals("abort_transfer")
+                ? RequestFields.ShardOps.ABORT
+                : RequestFields.ShardOps.TRANSFER);
         int shard = (int) shardId(op, kind);
         long from = u64(required(op, "from_peer_id", kind), kind + ".from_peer_id");
         long to = u64(required(op, "to_peer_id", kind), kind + ".to_peer_id");
@@ -566,9 +571,17 @@ final class CollectionJson {
           throw new RequestException.Invalid(
               "JSON body", kind + ".to_peer_id", "cannot transfer shard to itself");
         }
+        TransferMethod method = transferMethod(op.get("method"), kind + ".method");
         yield switch (kind) {
-          case "move_shard" -> new ShardOperation.Move(shard, from, to);
-          case "replicate_shard" -> new ShardOperation.Replicate(shard, from, to);
+          case "move_shard" -> new ShardOperation.Move(shard, from, to, method);
+          case "replicate_shard" -> new ShardOperation.Replicate(shard, from, to, method);
+          case "restart_transfer" -> {
+            if (method == null) {
+              throw new RequestException.Malformed(
+                  "Format error in JSON body: missing field `method` at `restart_transfer`");
+            }
+            yield new ShardOperation.RestartTransfer(shard, from, to, method);
+          }
           default -> new ShardOperation.AbortTransfer(shard, from, to);
         };
       }
@@ -586,12 +599,35 @@ final class CollectionJson {
             ValueJson.shardKey(required(op, "to_shard_key", kind), kind + ".to_shard_key"),
             FilterJson.parse(op.get("filter"), kind + ".filter"));
       }
-      case "restart_transfer", "start_resharding", "abort_resharding" ->
+      case "start_resharding", "abort_resharding" ->
           throw new RequestException.Unsupported(kind + " is not supported by Quiver yet");
       default ->
           throw new RequestException.Malformed(
               "Format error in JSON body: unknown variant `" + kind + "`");
     };
+  }
+
+  /** A shard transfer's {@code method}; null when absent. */
+  private static TransferMethod transferMethod(JsonNode node, String path) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    String name = node.isTextual() ? node.asText() : null;
+    if ("resharding_stream_records".equals(name)) {
+      throw new RequestException.Unsupported(
+          path + " resharding_stream_records is not supported by Quiver (no resharding)");
+    }
+    TransferMethod m = name == null ? null : TransferMethod.ofApiName(name);
+    if (m == null) {
+      throw new RequestException.Malformed(
+          "Format error in JSON body: unknown variant `"
+              + node.asText()
+              + "`, expected one of `stream_records`, `snapshot`, `wal_delta`,"
+              + " `resharding_stream_records` at `"
+              + path
+              + "`");
+    }
+    return m;
   }
 
   private static long shardId(JsonNode op, String kind) {

@@ -134,7 +134,8 @@ final class RequestFields {
   static final class ShardOps {
     private ShardOps() {}
 
-    static final Set<String> TRANSFER = Set.of("shard_id", "from_peer_id", "to_peer_id");
+    static final Set<String> TRANSFER = Set.of("shard_id", "from_peer_id", "to_peer_id", "method");
+    static final Set<String> ABORT = Set.of("shard_id", "from_peer_id", "to_peer_id");
     static final Set<String> DROP_REPLICA = Set.of("shard_id", "peer_id");
     static final Set<String> CREATE_KEY =
         Set.of("shard_key", "shards_number", "replication_factor", "placement");

@@ -43,7 +43,7 @@ final class Standalone implements ClusterControl {
           new CollectionClusterInfo.LocalShard(
               shard, c.shardKeys().get(shard), c.reader(shard).count(), "Active"));
     }
-    return new CollectionClusterInfo(peerId, local.size(), local, List.of());
+    return new CollectionClusterInfo(peerId, local.size(), local, List.of(), List.of());
   }
 
   @Override

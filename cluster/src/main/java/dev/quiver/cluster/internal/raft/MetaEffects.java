@@ -1,6 +1,7 @@
 package dev.quiver.cluster.internal.raft;
 
 import dev.quiver.cluster.ResourceQuota;
+import dev.quiver.cluster.TransferMethod;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionMetaOp;
 import dev.quiver.storage.CollectionRegistry;
@@ -129,6 +130,13 @@ final class MetaEffects implements MetaStateMachine.Effects {
   @Override
   public void membershipChanged(long peer, String uri, long index) {
     audit.record(uri == null ? "peer_removed" : "peer_joined", "/cluster/peer/" + peer, null, uri);
+  }
+
+  @Override
+  public void transferStarted(MetaStateMachine.Placement p, Wire.Transfer transfer) {
+    if (transfer.method() == TransferMethod.SNAPSHOT) {
+      groups.wantSnapshot(p, transfer.shard());
+    }
   }
 
   @Override

@@ -27,7 +27,8 @@ import java.util.TreeMap;
  *
  * <p>File format 2 adds {@code format} at the end; format 1 (read as message format 0) is still
  * written while the cluster writes message format 0, so that a peer of the previous release can
- * install it.
+ * install it. File format 3 adds the running shard transfers after it, written once the cluster
+ * writes message format 2 (the one with transfer entries); format 2 is written before.
  *
  * @param quotas null when none was ever set
  * @param payloadIndexes by collection, then field
@@ -42,10 +43,11 @@ record MetaSnapshot(
     SortedMap<String, String> aliases,
     QuotaConfig quotas,
     SortedMap<String, SortedMap<String, PayloadIndexSpec>> payloadIndexes,
+    SortedMap<String, List<Wire.Transfer>> transfers,
     int format) {
 
   static final int MAGIC = 0x514d5350; // "QMSP"
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   MetaSnapshot {
     peers = Collections.unmodifiableSortedMap(new TreeMap<>(peers));
@@ -56,6 +58,9 @@ record MetaSnapshot(
     payloadIndexes.forEach(
         (c, fields) -> indexes.put(c, Collections.unmodifiableSortedMap(new TreeMap<>(fields))));
     payloadIndexes = Collections.unmodifiableSortedMap(indexes);
+    var running = new TreeMap<String, List<Wire.Transfer>>();
+    transfers.forEach((c, ts) -> running.put(c, List.copyOf(ts)));
+    transfers = Collections.unmodifiableSortedMap(running);
   }
 
   /** What the registry side contributes: the same on every node at the same index. */
@@ -75,7 +80,7 @@ record MetaSnapshot(
 
   /** The file format: the newest unless the cluster still writes the previous message format. */
   int fileVersion() {
-    return format > 0 ? VERSION : 1;
+    return format >= Wire.TRANSFERS_FORMAT ? VERSION : format > 0 ? 2 : 1;
   }
 
   /** Reads and checks a snapshot file; {@link StorageException.Corrupted} when it is not one. */
@@ -129,6 +134,16 @@ record MetaSnapshot(
     }
     if (fileVersion() >= 2) {
       out.writeByte(format);
+    }
+    if (fileVersion() >= 3) {
+      out.writeInt(transfers.size());
+      for (var c : transfers.entrySet()) {
+        ShardCodec.writeString(out, c.getKey());
+        out.writeInt(c.getValue().size());
+        for (Wire.Transfer t : c.getValue()) {
+          Wire.writeTransfer(out, t);
+        }
+      }
     }
   }
 
@@ -185,7 +200,27 @@ record MetaSnapshot(
     if (format > WireFormat.NEWEST) {
       throw new ShardCodec.Malformed("message format " + format + " is unknown to this release");
     }
+    var transfers = new TreeMap<String, List<Wire.Transfer>>();
+    if (fileVersion >= 3) {
+      for (int i = ShardCodec.count(in); i > 0; i--) {
+        String name = ShardCodec.readString(in);
+        List<Wire.Transfer> running = new ArrayList<>();
+        for (int t = ShardCodec.count(in); t > 0; t--) {
+          running.add(Wire.readTransfer(in));
+        }
+        transfers.put(name, running);
+      }
+    }
     return new MetaSnapshot(
-        term, index, peers, collections, metadata, aliases, quotas, payloadIndexes, format);
+        term,
+        index,
+        peers,
+        collections,
+        metadata,
+        aliases,
+        quotas,
+        payloadIndexes,
+        transfers,
+        format);
   }
 }

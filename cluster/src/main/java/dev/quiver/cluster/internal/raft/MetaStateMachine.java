@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -79,6 +80,12 @@ final class MetaStateMachine extends SnapshottingStateMachine {
 
     /** The quota configuration changed: every node's registry persists it. */
     void quotasChanged(QuotaConfig config, long index);
+
+    /**
+     * A transfer of one of {@code placement}'s shards began or restarted (its receiver, if new, is
+     * already a holder).
+     */
+    default void transferStarted(Placement placement, Wire.Transfer transfer) {}
 
     /** Cluster membership changed: {@code peer} joined (at {@code uri}) or was removed (null). */
     void membershipChanged(long peer, String uri, long index);
@@ -199,6 +206,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   private final ConcurrentSkipListMap<String, Value> clusterMetadata =
       new ConcurrentSkipListMap<>();
 
+  /** The shard transfers running, by collection (none listed for a collection without any). */
+  private final Map<String, List<Wire.Transfer>> transfers = new ConcurrentHashMap<>();
+
   private final Effects effects;
   private final FormatGate format;
   private final Object appliedMonitor = new Object();
@@ -253,6 +263,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     replace(peers, snapshot.peers());
     replace(collections, snapshot.collections());
     replace(clusterMetadata, snapshot.clusterMetadata());
+    replace(transfers, snapshot.transfers());
     format.reset(snapshot.format());
     updateLastAppliedTermIndex(info.getTerm(), info.getIndex());
     return snapshot;
@@ -282,6 +293,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             stored.aliases(),
             stored.quotas(),
             stored.payloadIndexes(),
+            new TreeMap<>(transfers),
             format.cluster());
     File file = snapshotFile(at);
     snapshot.write(file.toPath());
@@ -342,6 +354,16 @@ final class MetaStateMachine extends SnapshottingStateMachine {
 
   Optional<Placement> collection(String name) {
     return Optional.ofNullable(collections.get(name));
+  }
+
+  /** The transfers of {@code collection} running, in the order they began. */
+  List<Wire.Transfer> transfers(String collection) {
+    return transfers.getOrDefault(collection, List.of());
+  }
+
+  /** Every running transfer, by collection. */
+  Map<String, List<Wire.Transfer>> transfers() {
+    return Map.copyOf(transfers);
   }
 
   List<String> collectionNames() {
@@ -409,6 +431,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       }
       case Wire.PeerRemoved p -> {
         peers.remove(p.peerId());
+        for (String c : List.copyOf(transfers.keySet())) {
+          endTransfers(c, t -> t.from() == p.peerId() || t.to() == p.peerId());
+        }
         LOG.info("peer {} was removed", p.peerId());
         effects.membershipChanged(p.peerId(), null, index);
       }
@@ -427,7 +452,16 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         effects.created(placement, index);
       }
       case Wire.AddReplica a -> changeReplica(a.collection(), a.shard(), a.peer(), true, index);
-      case Wire.RemoveReplica r -> changeReplica(r.collection(), r.shard(), r.peer(), false, index);
+      case Wire.RemoveReplica r -> {
+        changeReplica(r.collection(), r.shard(), r.peer(), false, index);
+        // a transfer to or from a replica that is gone cannot go on
+        endTransfers(
+            r.collection(),
+            t -> t.shard() == r.shard() && (t.to() == r.peer() || t.from() == r.peer()));
+      }
+      case Wire.StartTransfer t -> startTransfer(t, index);
+      case Wire.EndTransfer t ->
+          endTransfers(t.collection(), x -> x.sameKey(t.shard(), t.from(), t.to()));
       case Wire.CreateShardKey k -> {
         Placement p = require(k.collection());
         p.layout().checkNewKey(k.collection(), k.key());
@@ -468,6 +502,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       }
       case Wire.DropCollection d -> {
         Placement p = collections.remove(d.name());
+        transfers.remove(d.name());
         if (p != null) {
           effects.dropped(p, index);
         }
@@ -503,6 +538,73 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     Placement next = p.with(shard, peer, add);
     collections.put(collection, next);
     effects.replicaChanged(next, shard, peer, add, index);
+  }
+
+  /**
+   * Records a transfer and, unless it restarts one, its receiver as a holder of the shard. Checked
+   * here, in log order, so that two requests cannot start conflicting transfers: Qdrant's messages.
+   */
+  private void startTransfer(Wire.StartTransfer start, long index) {
+    Wire.Transfer t = start.transfer();
+    Placement p = require(start.collection());
+    if (!p.layout().shards().containsKey(t.shard())) {
+      throw new StorageException.NotFound("Shard " + t.shard() + " does not exist");
+    }
+    List<Wire.Transfer> running = transfers(start.collection());
+    List<Wire.Transfer> next = new ArrayList<>(running);
+    if (start.restart()) {
+      int at = -1;
+      for (int i = 0; i < running.size(); i++) {
+        if (running.get(i).sameKey(t.shard(), t.from(), t.to())) {
+          at = i;
+        }
+      }
+      if (at < 0) {
+        throw noTransfer(t.shard(), t.from(), t.to());
+      }
+      next.set(
+          at, new Wire.Transfer(t.shard(), t.from(), t.to(), running.get(at).sync(), t.method()));
+      transfers.put(start.collection(), List.copyOf(next));
+      effects.transferStarted(p, next.get(at));
+      return;
+    }
+    for (Wire.Transfer other : running) {
+      if (other.conflicts(t)) {
+        throw new StorageException.BadInput(
+            "Shard "
+                + t.shard()
+                + " is already involved in transfer "
+                + other.from()
+                + " -> "
+                + other.to());
+      }
+    }
+    List<Long> holders = p.replicas().get(t.shard());
+    if (!holders.contains(t.from())) {
+      throw new StorageException.BadInput("Shard " + t.shard() + " is not on peer " + t.from());
+    }
+    if (holders.contains(t.to())) {
+      throw new StorageException.BadInput("Shard " + t.shard() + " is already on peer " + t.to());
+    }
+    next.add(t);
+    transfers.put(start.collection(), List.copyOf(next));
+    changeReplica(start.collection(), t.shard(), t.to(), true, index);
+    effects.transferStarted(require(start.collection()), t);
+  }
+
+  /** Qdrant's answer to aborting or restarting a transfer that is not running. */
+  static StorageException.BadInput noTransfer(int shard, long from, long to) {
+    return new StorageException.BadInput(
+        "There is no transfer for shard " + shard + " from " + from + " to " + to);
+  }
+
+  private void endTransfers(String collection, Predicate<Wire.Transfer> which) {
+    transfers.computeIfPresent(
+        collection,
+        (c, running) -> {
+          List<Wire.Transfer> left = running.stream().filter(which.negate()).toList();
+          return left.isEmpty() ? null : left;
+        });
   }
 
   /**

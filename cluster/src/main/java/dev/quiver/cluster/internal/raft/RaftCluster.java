@@ -94,6 +94,7 @@ public final class RaftCluster implements AutoCloseable {
   private RaftServer server;
   private PeerQuotas peerQuotas;
   private LeaderBalance leaderBalance;
+  private ShardTransfers transfers;
   private FormatUpgrade formatUpgrade;
   private Dispatcher dispatcher;
 
@@ -267,7 +268,15 @@ public final class RaftCluster implements AutoCloseable {
               public RaftServer.Division metaDivision() throws IOException {
                 return server.getDivision(META_GROUP);
               }
+
+              @Override
+              public void snapshotNow(MetaStateMachine.Placement p, int shard) {
+                groups.snapshotNow(p, shard);
+              }
             });
+    transfers =
+        new ShardTransfers(
+            self, meta::transfers, membership::runTransfer, timers, executor, TRANSFER_CHECK_EVERY);
     ClusterControl control =
         new RaftClusterControl(
             server,
@@ -516,6 +525,9 @@ public final class RaftCluster implements AutoCloseable {
         format);
   }
 
+  /** How often a peer looks for the shard transfers it is the source of and does not run. */
+  static final Duration TRANSFER_CHECK_EVERY = Duration.ofMillis(500);
+
   /** How often the metadata leader checks whether the cluster can move to a newer format. */
   static final Duration FORMAT_CHECK_EVERY = Duration.ofSeconds(2);
 
@@ -526,6 +538,9 @@ public final class RaftCluster implements AutoCloseable {
     }
     if (leaderBalance != null) {
       leaderBalance.close();
+    }
+    if (transfers != null) {
+      transfers.close();
     }
     if (peerQuotas != null) {
       peerQuotas.close();

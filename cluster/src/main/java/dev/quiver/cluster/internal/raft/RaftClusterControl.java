@@ -79,7 +79,8 @@ final class RaftClusterControl implements ClusterControl {
         metaLog.placement(collection),
         registry.get(collection).orElse(null),
         self,
-        (p, shard) -> groups.states(p, shard, self));
+        (p, shard) -> groups.states(p, shard, self),
+        meta.transfers(collection));
   }
 
   @Override

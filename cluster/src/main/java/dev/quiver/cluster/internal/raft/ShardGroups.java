@@ -1,5 +1,6 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.storage.StorageException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
@@ -136,6 +137,35 @@ final class ShardGroups implements AutoCloseable {
             claiming.remove(gid);
           }
         });
+  }
+
+  /**
+   * This node's replica of {@code shard}, if it runs one, takes a snapshot at the next request for
+   * one even if its log has not grown past the snapshot threshold (a {@code snapshot} transfer).
+   */
+  void wantSnapshot(MetaStateMachine.Placement p, int shard) {
+    RaftServer.Division d = division(p, shard);
+    if (d != null && d.getStateMachine() instanceof SnapshottingStateMachine m) {
+      m.wantSnapshot();
+    }
+  }
+
+  /**
+   * Has the leader of {@code shard}'s group take a snapshot now (one it wants: {@link
+   * #wantSnapshot}); a new member is then sent that snapshot before the log after it.
+   */
+  void snapshotNow(MetaStateMachine.Placement p, int shard) {
+    try (RaftClient c = clients.once(RaftGroup.valueOf(p.groupId(shard), members(p, shard)))) {
+      RaftClientReply r = c.getSnapshotManagementApi().create(1, requestTimeout.toMillis());
+      if (!r.isSuccess()) {
+        throw new StorageException.Unavailable(
+            "the shard's leader took no snapshot: " + r.getException(), r.getException());
+      }
+      LOG.info("{}/{}: snapshot for a transfer at log index {}", p.name(), shard, r.getLogIndex());
+    } catch (IOException e) {
+      throw new StorageException.Unavailable(
+          "the shard's leader took no snapshot: " + e.getMessage(), e);
+    }
   }
 
   private RaftServer.Division division(MetaStateMachine.Placement p, int shard) {

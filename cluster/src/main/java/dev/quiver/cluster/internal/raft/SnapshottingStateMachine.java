@@ -2,6 +2,7 @@ package dev.quiver.cluster.internal.raft;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -151,15 +152,29 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   }
 
   /**
-   * The applied position when a snapshot is due ({@code every} entries past the newest one), else
-   * null.
+   * The applied position when a snapshot is due ({@code every} entries past the newest one, or one
+   * is wanted and something was applied since the newest), else null.
    */
   final TermIndex snapshotDue() {
     TermIndex applied = getLastAppliedTermIndex();
-    if (every <= 0 || applied == null || applied.getIndex() <= 0) {
+    if (applied == null || applied.getIndex() <= 0) {
       return null;
     }
-    return applied.getIndex() - Math.max(0, latestSnapshotIndex()) >= every ? applied : null;
+    long since = applied.getIndex() - Math.max(0, latestSnapshotIndex());
+    if (since > 0 && wanted.getAndSet(false)) {
+      return applied;
+    }
+    return every > 0 && since >= every ? applied : null;
+  }
+
+  private final AtomicBoolean wanted = new AtomicBoolean();
+
+  /**
+   * The next snapshot request is answered with a snapshot of what is applied, however few entries
+   * came since the last one.
+   */
+  final void wantSnapshot() {
+    wanted.set(true);
   }
 
   /** The file a snapshot at {@code at} is written to. */

@@ -62,13 +62,15 @@ final class StatusReports {
   /**
    * Where a collection's shards are: the replicas held here ({@code local}) and elsewhere, each
    * with its state as {@code states} gives it for a shard (peer to state; a replica it does not
-   * know of is {@code Active}).
+   * know of is {@code Active}), and the {@code transfers} running. A transfer's receiver is {@code
+   * Partial} until the transfer ends, as in Qdrant, whatever its Raft progress.
    */
   static CollectionClusterInfo collection(
       MetaStateMachine.Placement p,
       Collection local,
       long self,
-      BiFunction<MetaStateMachine.Placement, Integer, Map<Long, String>> states) {
+      BiFunction<MetaStateMachine.Placement, Integer, Map<Long, String>> states,
+      List<Wire.Transfer> transfers) {
     List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
     List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
     ShardLayout layout = p.layout();
@@ -79,6 +81,9 @@ final class StatusReports {
               Map<Long, String> known = states.apply(p, s);
               for (long peer : p.replicas().get(s)) {
                 String state = known.getOrDefault(peer, ReplicaStates.ACTIVE);
+                if (receiving(transfers, s, peer) && !state.equals(ReplicaStates.DEAD)) {
+                  state = ReplicaStates.PARTIAL;
+                }
                 if (peer == self && local != null && local.shardIds().contains(s)) {
                   locals.add(
                       new CollectionClusterInfo.LocalShard(s, key, local.reader(s).count(), state));
@@ -87,6 +92,25 @@ final class StatusReports {
                 }
               }
             });
-    return new CollectionClusterInfo(self, layout.shards().size(), locals, remotes);
+    return new CollectionClusterInfo(
+        self,
+        layout.shards().size(),
+        locals,
+        remotes,
+        transfers.stream()
+            .map(
+                t ->
+                    new CollectionClusterInfo.Transfer(
+                        t.shard(), t.from(), t.to(), t.sync(), t.method()))
+            .toList());
+  }
+
+  private static boolean receiving(List<Wire.Transfer> transfers, int shard, long peer) {
+    for (Wire.Transfer t : transfers) {
+      if (t.shard() == shard && t.to() == peer) {
+        return true;
+      }
+    }
+    return false;
   }
 }

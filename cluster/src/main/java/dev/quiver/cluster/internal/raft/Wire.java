@@ -1,5 +1,6 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.cluster.TransferMethod;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.ConfigCodec;
@@ -23,6 +24,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The messages peers exchange through Ratis: metadata log entries, shard log entries (batches of
@@ -90,6 +92,45 @@ final class Wire {
    * {@link FormatGate}). Formats only rise: a lower version than the current one changes nothing.
    */
   record RaiseFormat(int version) implements MetaEntry {}
+
+  /** The first message format in which the transfer entries below may be written. */
+  static final int TRANSFERS_FORMAT = 2;
+
+  /**
+   * A shard transfer, the key being (shard, from, to): {@code sync} true for a replication (the
+   * source keeps its replica), false for a move.
+   */
+  record Transfer(int shard, long from, long to, boolean sync, TransferMethod method) {
+    Transfer {
+      Objects.requireNonNull(method, "method");
+    }
+
+    boolean sameKey(int shard, long from, long to) {
+      return this.shard == shard && this.from == from && this.to == to;
+    }
+
+    /** Whether this transfer and {@code other} move the same shard through a common peer. */
+    boolean conflicts(Transfer other) {
+      return shard == other.shard
+          && (from == other.from || from == other.to || to == other.from || to == other.to);
+    }
+  }
+
+  /**
+   * A transfer begins: {@code transfer.to()} holds a replica of the shard from here on (as with
+   * {@link AddReplica}) and the transfer is recorded until {@link EndTransfer}. With {@code
+   * restart} the recorded transfer of the same key runs again, with the given method. Written from
+   * {@link #TRANSFERS_FORMAT} on.
+   */
+  record StartTransfer(String collection, Transfer transfer, boolean restart)
+      implements MetaEntry {}
+
+  /**
+   * The transfer of {@code shard} from {@code from} to {@code to} is no longer recorded: it
+   * finished or was aborted (the replica changes that go with either are entries of their own).
+   * Written from {@link #TRANSFERS_FORMAT} on.
+   */
+  record EndTransfer(String collection, int shard, long from, long to) implements MetaEntry {}
 
   static byte[] encode(MetaEntry e, int version) {
     return WireFormat.write(
@@ -187,7 +228,63 @@ final class Wire {
               ShardCodec.writeString(out, u.name());
               ConfigCodec.write(out, u.config());
             }
+            case StartTransfer t -> {
+              requireFormat(version, "a shard transfer");
+              out.writeByte(15);
+              ShardCodec.writeString(out, t.collection());
+              writeTransfer(out, t.transfer());
+              out.writeBoolean(t.restart());
+            }
+            case EndTransfer t -> {
+              requireFormat(version, "a shard transfer");
+              out.writeByte(16);
+              ShardCodec.writeString(out, t.collection());
+              out.writeInt(t.shard());
+              out.writeLong(t.from());
+              out.writeLong(t.to());
+            }
           }
+        });
+  }
+
+  private static void requireFormat(int version, String what) {
+    if (version < TRANSFERS_FORMAT) {
+      throw new IllegalArgumentException(
+          what + " is written from message format " + TRANSFERS_FORMAT + ", not " + version);
+    }
+  }
+
+  static void writeTransfer(DataOutputStream out, Transfer t) throws IOException {
+    out.writeInt(t.shard());
+    out.writeLong(t.from());
+    out.writeLong(t.to());
+    out.writeBoolean(t.sync());
+    out.writeByte(
+        switch (t.method()) {
+          case STREAM_RECORDS -> 0;
+          case SNAPSHOT -> 1;
+          case WAL_DELTA -> 2;
+        });
+  }
+
+  static Transfer readTransfer(DataInputStream in) throws IOException {
+    int shard = in.readInt();
+    long from = in.readLong();
+    long to = in.readLong();
+    boolean sync = in.readBoolean();
+    int method = in.readUnsignedByte();
+    if (shard < 0 || method > 2) {
+      throw new ShardCodec.Malformed("a transfer of shard " + shard + " by method " + method);
+    }
+    return new Transfer(
+        shard,
+        from,
+        to,
+        sync,
+        switch (method) {
+          case 0 -> TransferMethod.STREAM_RECORDS;
+          case 1 -> TransferMethod.SNAPSHOT;
+          default -> TransferMethod.WAL_DELTA;
         });
   }
 
@@ -243,9 +340,25 @@ final class Wire {
             }
             case 12 -> new SetQuotas(readQuotas(in));
             case 14 -> new RaiseFormat(in.readUnsignedByte());
+            case 15 -> {
+              transfersIn(version, tag);
+              yield new StartTransfer(
+                  ShardCodec.readString(in), readTransfer(in), in.readBoolean());
+            }
+            case 16 -> {
+              transfersIn(version, tag);
+              yield new EndTransfer(
+                  ShardCodec.readString(in), in.readInt(), in.readLong(), in.readLong());
+            }
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
+  }
+
+  private static void transfersIn(int version, int tag) throws ShardCodec.Malformed {
+    if (version < TRANSFERS_FORMAT) {
+      throw new ShardCodec.Malformed("metadata entry tag " + tag + " in message format " + version);
+    }
   }
 
   /** A payload index's spec, or null (the index removed). */

@@ -17,7 +17,9 @@ import java.io.IOException;
  *
  * <p>Which format a node writes is the cluster's: the highest every member reads ({@link
  * FormatGate}), so a node of the previous release in the cluster is never sent what it cannot read.
- * A message newer than the reader's {@code ceiling} fails as {@link TooNew}. Stateless.
+ * A message newer than the reader's {@code ceiling} fails as {@link TooNew}. Format 2 adds the
+ * shard transfer entries of the metadata log ({@link Wire.StartTransfer}, {@link
+ * Wire.EndTransfer}); the rest reads as in format 1. Stateless.
  */
 final class WireFormat {
   private WireFormat() {}

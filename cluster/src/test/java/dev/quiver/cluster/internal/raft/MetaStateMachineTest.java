@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.cluster.ResourceQuota;
+import dev.quiver.cluster.TransferMethod;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
@@ -435,6 +436,15 @@ class MetaStateMachineTest {
         new QuotaConfig(true, 80, null, 5),
         new TreeMap<>(
             Map.of("c", new TreeMap<>(Map.of("city", new PayloadIndexSpec("keyword", null))))),
+        // transfers are kept from the format that has their entries on
+        format >= Wire.TRANSFERS_FORMAT
+            ? new TreeMap<>(
+                Map.of(
+                    "c",
+                    List.of(
+                        new Wire.Transfer(0, 7, 8, false, TransferMethod.SNAPSHOT),
+                        new Wire.Transfer(1, 7, 9, true, TransferMethod.WAL_DELTA))))
+            : new TreeMap<>(),
         format);
   }
 
@@ -454,7 +464,8 @@ class MetaStateMachineTest {
 
   /**
    * While the cluster writes message format 0 the snapshot is written in file format 1, which the
-   * previous release reads (it has no format field); from format 1 on in file format 2, with it.
+   * previous release reads (it has no format field); at format 1 in file format 2, with it; from
+   * format 2 on in file format 3, with the running shard transfers.
    */
   @Test
   void theSnapshotFileFormatFollowsTheClustersMessageFormat() throws Exception {
@@ -465,9 +476,7 @@ class MetaStateMachineTest {
       byte[] bytes = java.nio.file.Files.readAllBytes(file);
       int fileVersion =
           java.nio.ByteBuffer.wrap(bytes, 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
-      assertThat(fileVersion)
-          .as("file version at message format %d", format)
-          .isEqualTo(format == 0 ? 1 : MetaSnapshot.VERSION);
+      assertThat(fileVersion).as("file version at message format %d", format).isEqualTo(format + 1);
       assertThat(MetaSnapshot.read(file)).isEqualTo(snapshot);
     }
   }

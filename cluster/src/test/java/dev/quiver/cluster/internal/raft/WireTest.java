@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quiver.cluster.TransferMethod;
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.ShardKey;
@@ -35,12 +36,37 @@ class WireTest {
                     new AliasAction.Rename("a", "b"),
                     new AliasAction.Delete("b"))),
             new Wire.SetClusterMetadata("deploy", new Value.Struct(fields)),
-            new Wire.SetClusterMetadata("deploy", null));
+            new Wire.SetClusterMetadata("deploy", null),
+            new Wire.StartTransfer(
+                "docs", new Wire.Transfer(2, 7, 9, false, TransferMethod.SNAPSHOT), false),
+            new Wire.StartTransfer(
+                "docs", new Wire.Transfer(2, 7, 9, true, TransferMethod.WAL_DELTA), true),
+            new Wire.StartTransfer(
+                "docs", new Wire.Transfer(0, 1, 2, true, TransferMethod.STREAM_RECORDS), false),
+            new Wire.EndTransfer("docs", 2, 7, 9));
     for (Wire.MetaEntry e : entries) {
       assertThat(Wire.decodeMeta(Wire.encode(e, WireFormat.NEWEST), WireFormat.NEWEST))
           .as(e.toString())
           .isEqualTo(e);
     }
+  }
+
+  /**
+   * Transfer entries exist from message format 2: a node writing an older format cannot write them,
+   * and one of them in an older format's message does not decode.
+   */
+  @Test
+  void transferEntriesNeedTheirFormat() {
+    var start =
+        new Wire.StartTransfer(
+            "docs", new Wire.Transfer(2, 7, 9, false, TransferMethod.SNAPSHOT), false);
+    assertThatThrownBy(() -> Wire.encode(start, Wire.TRANSFERS_FORMAT - 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    byte[] bytes = Wire.encode(start, Wire.TRANSFERS_FORMAT);
+    bytes[1] = (byte) (Wire.TRANSFERS_FORMAT - 1); // the header's version byte
+    assertThatThrownBy(() -> Wire.decodeMeta(bytes, WireFormat.NEWEST))
+        .isInstanceOf(ShardCodec.Malformed.class)
+        .hasMessageContaining("tag 15");
   }
 
   @Test

@@ -1,0 +1,106 @@
+package dev.quiver.cluster.internal.raft;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Runs the shard transfers whose source is this peer, as Qdrant's source peers do: every {@code
+ * every} it looks at the transfers the metadata records and starts the steps ({@link
+ * ShardMembership#runTransfer}) of each one from here that is not running yet. A transfer whose
+ * steps fail is tried again at a later check; one interrupted by a restart of this node is run
+ * again when it is back. Thread-safe.
+ */
+final class ShardTransfers implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(ShardTransfers.class);
+
+  private record Key(String collection, int shard, long from, long to) {}
+
+  private final long self;
+  private final Supplier<Map<String, List<Wire.Transfer>>> recorded;
+  private final BiConsumer<String, Wire.Transfer> steps;
+  private final ExecutorService workers;
+  private final Set<Key> running = ConcurrentHashMap.newKeySet();
+  private final ScheduledFuture<?> checks;
+
+  /**
+   * @param recorded the transfers the metadata records, by collection
+   * @param steps runs one transfer to its end (or throws)
+   * @param workers runs the steps (they block on Raft membership changes)
+   */
+  ShardTransfers(
+      long self,
+      Supplier<Map<String, List<Wire.Transfer>>> recorded,
+      BiConsumer<String, Wire.Transfer> steps,
+      ScheduledExecutorService timers,
+      ExecutorService workers,
+      Duration every) {
+    this.self = self;
+    this.recorded = recorded;
+    this.steps = steps;
+    this.workers = workers;
+    this.checks =
+        timers.scheduleWithFixedDelay(
+            this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts the steps of each transfer from this peer that is not running. */
+  void check() {
+    try {
+      recorded
+          .get()
+          .forEach(
+              (collection, transfers) -> {
+                for (Wire.Transfer t : transfers) {
+                  if (t.from() == self) {
+                    start(collection, t);
+                  }
+                }
+              });
+    } catch (RuntimeException e) {
+      LOG.warn("cannot look at the shard transfers: {}", e.toString());
+    }
+  }
+
+  private void start(String collection, Wire.Transfer t) {
+    Key key = new Key(collection, t.shard(), t.from(), t.to());
+    if (!running.add(key)) {
+      return;
+    }
+    try {
+      workers.execute(
+          () -> {
+            try {
+              steps.accept(collection, t);
+            } catch (RuntimeException e) {
+              LOG.warn(
+                  "{}/{}: transfer {} -> {} did not finish, tried again later: {}",
+                  collection,
+                  t.shard(),
+                  t.from(),
+                  t.to(),
+                  e.toString());
+            } finally {
+              running.remove(key);
+            }
+          });
+    } catch (RuntimeException rejected) {
+      running.remove(key); // shutting down
+    }
+  }
+
+  @Override
+  public void close() {
+    checks.cancel(false);
+  }
+}
