@@ -34,6 +34,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -49,7 +50,10 @@ class ClusterIT {
   private static final String KEY = "cluster-it-key";
   private static final int NODES = 3;
 
-  @TempDir static Path dir;
+  // kept when a test fails: the nodes' logs are in it
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  static Path dir;
+
   static OpenApiValidator openApi;
   static TestPki pki;
   static Path ca;
@@ -1204,8 +1208,9 @@ class ClusterIT {
                     + self
                     + "}}");
     assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+    // the move runs after the answer; it ends with the source's replica dropped
     eventually(
-        10,
+        30,
         () -> {
           JsonNode now = rest(0).send("GET", "/collections/placed/cluster", null).result();
           assertThat(now.path("local_shards").findValuesAsText("shard_id")).contains("" + shard);
@@ -1232,6 +1237,14 @@ class ClusterIT {
                         + "}}")
                 .status())
         .isEqualTo(200);
+    // the copy's transfer must end before the replica it copied from can be dropped
+    eventually(
+        30,
+        () -> {
+          for (int i = 0; i < NODES; i++) {
+            assertThat(transfers(rest(i))).as("transfers seen by node %d", i).isEmpty();
+          }
+        });
     var dropped =
         rest(1)
             .send(
@@ -1269,6 +1282,7 @@ class ClusterIT {
                   .path("count")
                   .asInt())
           .isEqualTo(30);
+      transfersToTheNewcomer(extra, extraRest, extraId);
       var removed =
           rest(0).call("DELETE", "/cluster/peer/{peer_id}", "/cluster/peer/" + extraId, null);
       assertThat(removed.status()).as(removed.body()).isEqualTo(200);
@@ -1302,6 +1316,171 @@ class ClusterIT {
       assertThat(refused.status()).isEqualTo(400);
       assertThat(refused.error()).contains("as there are shards on it");
     }
+  }
+
+  /**
+   * Shard transfers as Qdrant runs them: answered at once, reported in {@code shard_transfers} on
+   * every node while they run, the receiver {@code Partial}; {@code snapshot} has the receiver
+   * install a snapshot of the shard; a transfer to a peer that does not answer stays recorded until
+   * it is aborted; conflicting transfers, and aborting or restarting one that is not running, are
+   * refused with Qdrant's messages.
+   */
+  private void transfersToTheNewcomer(QuiverProcess extra, Rest extraRest, long extraId)
+      throws Exception {
+    // a shard with points, its holder, and a peer without it
+    int shard = -1;
+    long holder = -1;
+    long points = 0;
+    for (int i = 0; i < NODES && shard < 0; i++) {
+      JsonNode info = rest(i).send("GET", "/collections/placed/cluster", null).result();
+      for (JsonNode local : info.path("local_shards")) {
+        if (local.path("points_count").asLong() > 0) {
+          shard = local.path("shard_id").asInt();
+          holder = info.path("peer_id").asLong();
+          points = local.path("points_count").asLong();
+          break;
+        }
+      }
+    }
+    assertThat(shard).as("a shard of `placed` with points").isNotNegative();
+    long other = -1;
+    for (int i = 0; i < NODES; i++) {
+      long id = cluster(i).path("peer_id").asLong();
+      if (id != holder) {
+        other = id;
+      }
+    }
+    String key =
+        "{\"shard_id\":" + shard + ",\"from_peer_id\":" + holder + ",\"to_peer_id\":" + extraId;
+
+    // by snapshot: the receiver installs the shard's snapshot, then the transfer ends
+    var replicated =
+        rest(1)
+            .send(
+                "POST",
+                "/collections/placed/cluster",
+                "{\"replicate_shard\":" + key + ",\"method\":\"snapshot\"}}");
+    assertThat(replicated.status()).as(replicated.body()).isEqualTo(200);
+    int s = shard;
+    long n = points;
+    eventually(
+        60,
+        () -> {
+          for (int i = 0; i < NODES; i++) {
+            assertThat(transfers(rest(i))).as("transfers seen by node %d", i).isEmpty();
+          }
+          JsonNode mine = extraRest.send("GET", "/collections/placed/cluster", null).result();
+          assertThat(mine.path("local_shards").toString())
+              .contains("\"shard_id\":" + s + ",\"points_count\":" + n + ",\"state\":\"Active\"");
+        });
+    assertThat(extra.log()).contains("caught up from the leader's snapshot");
+    var dropped =
+        rest(0)
+            .send(
+                "POST",
+                "/collections/placed/cluster",
+                "{\"drop_replica\":{\"shard_id\":" + shard + ",\"peer_id\":" + extraId + "}}");
+    assertThat(dropped.status()).as(dropped.body()).isEqualTo(200);
+
+    // to a peer that does not answer: recorded and reported until aborted
+    extra.pause();
+    try {
+      var stuck =
+          rest(0).send("POST", "/collections/placed/cluster", "{\"replicate_shard\":" + key + "}}");
+      assertThat(stuck.status()).as(stuck.body()).isEqualTo(200);
+      long from = holder;
+      eventually(
+          10,
+          () -> {
+            for (int i = 0; i < NODES; i++) {
+              JsonNode info = rest(i).send("GET", "/collections/placed/cluster", null).result();
+              assertThat(info.path("shard_transfers").toString())
+                  .as("node %d", i)
+                  .isEqualTo(
+                      "[{\"shard_id\":"
+                          + s
+                          + ",\"from\":"
+                          + from
+                          + ",\"to\":"
+                          + extraId
+                          + ",\"sync\":true,\"method\":\"stream_records\"}]");
+              assertThat(info.path("remote_shards").toString())
+                  .contains(
+                      "\"shard_id\":" + s + ",\"peer_id\":" + extraId + ",\"state\":\"Partial\"");
+            }
+          });
+      var conflicting =
+          rest(2)
+              .send(
+                  "POST",
+                  "/collections/placed/cluster",
+                  "{\"move_shard\":{\"shard_id\":"
+                      + shard
+                      + ",\"from_peer_id\":"
+                      + holder
+                      + ",\"to_peer_id\":"
+                      + other
+                      + "}}");
+      assertThat(conflicting.status()).as(conflicting.body()).isEqualTo(400);
+      assertThat(conflicting.error())
+          .isEqualTo(
+              "Bad request: Shard "
+                  + shard
+                  + " is already involved in transfer "
+                  + holder
+                  + " -> "
+                  + extraId);
+      var restarted =
+          rest(1)
+              .send(
+                  "POST",
+                  "/collections/placed/cluster",
+                  "{\"restart_transfer\":" + key + ",\"method\":\"wal_delta\"}}");
+      assertThat(restarted.status()).as(restarted.body()).isEqualTo(200);
+      assertThat(transfers(rest(1)).toString()).contains("\"method\":\"wal_delta\"");
+      var aborted =
+          rest(2).send("POST", "/collections/placed/cluster", "{\"abort_transfer\":" + key + "}}");
+      assertThat(aborted.status()).as(aborted.body()).isEqualTo(200);
+      eventually(
+          10,
+          () -> {
+            for (int i = 0; i < NODES; i++) {
+              JsonNode info = rest(i).send("GET", "/collections/placed/cluster", null).result();
+              assertThat(info.path("shard_transfers")).as("node %d", i).isEmpty();
+              assertThat(info.path("remote_shards").toString())
+                  .doesNotContain("\"peer_id\":" + extraId);
+            }
+          });
+      for (String op : List.of("abort_transfer", "restart_transfer")) {
+        var none =
+            rest(0)
+                .send(
+                    "POST",
+                    "/collections/placed/cluster",
+                    "{\""
+                        + op
+                        + "\":"
+                        + key
+                        + (op.equals("restart_transfer") ? ",\"method\":\"snapshot\"" : "")
+                        + "}}");
+        assertThat(none.status()).as(op + ": " + none.body()).isEqualTo(400);
+        assertThat(none.error())
+            .isEqualTo(
+                "Bad request: There is no transfer for shard "
+                    + shard
+                    + " from "
+                    + holder
+                    + " to "
+                    + extraId);
+      }
+    } finally {
+      extra.resume();
+    }
+    assertCountOnEveryNode("placed", 30);
+  }
+
+  private static JsonNode transfers(Rest node) throws Exception {
+    return node.send("GET", "/collections/placed/cluster", null).result().path("shard_transfers");
   }
 
   @Test

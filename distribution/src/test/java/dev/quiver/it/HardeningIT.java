@@ -617,8 +617,8 @@ class HardeningIT {
       {
         "POST",
         "/collections/A/cluster",
-        "{\"move_shard\":{\"shard_id\":0,\"from_peer_id\":1,\"to_peer_id\":2,\"method\":\"snapshot\"}}",
-        "move_shard.method"
+        "{\"abort_transfer\":{\"shard_id\":0,\"from_peer_id\":1,\"to_peer_id\":2,\"method\":\"snapshot\"}}",
+        "abort_transfer.method"
       },
     };
     for (String[] r : refused) {

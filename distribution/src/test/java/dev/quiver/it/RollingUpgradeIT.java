@@ -2,6 +2,7 @@ package dev.quiver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiver.cluster.ClusterSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * format 0, the bare entries of the release before versioned formats (the same bytes, see {@code
  * WireFormatTest}). Each node in turn is stopped and started on the newest format while a client
  * appends points through all three. Judged on: the cluster keeps writing format 0 while any member
- * reads only format 0, moves to format 1 once the last is upgraded, no node ever skips an entry it
- * cannot read, every acknowledged point is on every node, and a node pinned back to format 0 after
- * that exits, saying it cannot read its log, instead of diverging or serving without it.
+ * reads only format 0, moves to the newest format once the last is upgraded, no node ever skips an
+ * entry it cannot read, every acknowledged point is on every node, and a node pinned back to format
+ * 0 after that exits, saying it cannot read its log, instead of diverging or serving without it.
  *
  * <p>What this cannot show: a binary of the previous release. The pinned node runs this release's
  * code limited to format 0; the bytes it writes are the previous release's, checked byte for byte
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RollingUpgradeIT {
   private static final String KEY = "upgrade-it-key";
   private static final int NODES = 3;
+  private static final int NEWEST = ClusterSettings.NEWEST_FORMAT_VERSION;
   private static final String PIN = "QDRANT__CLUSTER__P2P__MAX_FORMAT_VERSION";
 
   @TempDir static Path dir;
@@ -112,8 +114,8 @@ class RollingUpgradeIT {
           60,
           () ->
               assertThat(formats(upgraded))
-                  .as("node %d after its upgrade reads format 1", upgraded)
-                  .containsExactly(upgraded == NODES - 1 ? 1 : 0, 1));
+                  .as("node %d after its upgrade reads the newest format", upgraded)
+                  .containsExactly(upgraded == NODES - 1 ? NEWEST : 0, NEWEST));
       int before = writer.acknowledged.size();
       Eventually.within(
           60,
@@ -122,7 +124,7 @@ class RollingUpgradeIT {
                   .as("writes go on after node %d's upgrade", upgraded)
                   .isGreaterThan(before + 20));
       if (i < NODES - 1) {
-        // a member still reads only format 0: nothing may move the cluster to format 1
+        // a member still reads only format 0: nothing may move the cluster to a newer one
         Thread.sleep(3_000); // longer than the leader's check period
         for (int n = 0; n < NODES; n++) {
           assertThat(formats(n).getFirst())
@@ -135,7 +137,9 @@ class RollingUpgradeIT {
         30,
         () -> {
           for (int n = 0; n < NODES; n++) {
-            assertThat(formats(n)).as("node %d once all are upgraded", n).containsExactly(1, 1);
+            assertThat(formats(n))
+                .as("node %d once all are upgraded", n)
+                .containsExactly(NEWEST, NEWEST);
           }
         });
     int before = writer.acknowledged.size();

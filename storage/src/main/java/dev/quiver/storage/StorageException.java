@@ -47,6 +47,18 @@ public abstract sealed class StorageException extends RuntimeException {
     }
   }
 
+  /**
+   * The request does not fit the state it meets, in the cases Qdrant answers as a bad request, e.g.
+   * a shard transfer that conflicts with a running one (400 / INVALID_ARGUMENT, "Bad request: ").
+   */
+  public static final class BadRequest extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    public BadRequest(String message) {
+      super(message, null);
+    }
+  }
+
   /** A file on disk is not what its reader understands (500 / DATA_LOSS). */
   public static final class Corrupted extends StorageException {
     private static final long serialVersionUID = 1L;

@@ -36,6 +36,8 @@ final class GrpcErrors {
               Status.DEADLINE_EXCEEDED.withDescription("Timeout error: " + t.getMessage());
           case StorageException.OverLimit o ->
               Status.INVALID_ARGUMENT.withDescription("Bad request: " + o.getMessage());
+          case StorageException.BadRequest b ->
+              Status.INVALID_ARGUMENT.withDescription("Bad request: " + b.getMessage());
           case StorageException.NotFound n ->
               Status.NOT_FOUND.withDescription("Not found: " + n.getMessage());
           case StorageException.AlreadyExists a ->

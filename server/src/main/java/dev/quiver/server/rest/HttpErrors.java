@@ -36,6 +36,9 @@ final class HttpErrors {
       case StorageException.OverLimit o ->
           RestResponse.error(
               HttpResponseStatus.BAD_REQUEST, "Bad request: " + o.getMessage(), startedNanos);
+      case StorageException.BadRequest b ->
+          RestResponse.error(
+              HttpResponseStatus.BAD_REQUEST, "Bad request: " + b.getMessage(), startedNanos);
       case StorageException.NotFound n ->
           RestResponse.error(
               HttpResponseStatus.NOT_FOUND, "Not found: " + n.getMessage(), startedNanos);

@@ -400,6 +400,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     } catch (RuntimeException e) {
       if (!(e instanceof StorageException.AlreadyExists
           || e instanceof StorageException.BadInput
+          || e instanceof StorageException.BadRequest
           || e instanceof StorageException.NotFound)) {
         LOG.error("applying metadata entry {} failed", index, e);
       }
@@ -570,7 +571,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     }
     for (Wire.Transfer other : running) {
       if (other.conflicts(t)) {
-        throw new StorageException.BadInput(
+        throw new StorageException.BadRequest(
             "Shard "
                 + t.shard()
                 + " is already involved in transfer "
@@ -593,8 +594,8 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   }
 
   /** Qdrant's answer to aborting or restarting a transfer that is not running. */
-  static StorageException.BadInput noTransfer(int shard, long from, long to) {
-    return new StorageException.BadInput(
+  static StorageException.BadRequest noTransfer(int shard, long from, long to) {
+    return new StorageException.BadRequest(
         "There is no transfer for shard " + shard + " from " + from + " to " + to);
   }
 

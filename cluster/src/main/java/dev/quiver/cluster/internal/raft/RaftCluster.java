@@ -276,7 +276,13 @@ public final class RaftCluster implements AutoCloseable {
             });
     transfers =
         new ShardTransfers(
-            self, meta::transfers, membership::runTransfer, timers, executor, TRANSFER_CHECK_EVERY);
+            self,
+            meta::transfers,
+            membership::runTransfer,
+            timers,
+            executor,
+            TRANSFER_CHECK_EVERY,
+            System::nanoTime);
     ClusterControl control =
         new RaftClusterControl(
             server,

@@ -73,7 +73,7 @@ final class ShardMembership {
         }
         for (Wire.Transfer t : meta.transfers(p.name())) {
           if (t.shard() == d.shardId() && (t.from() == d.peer() || t.to() == d.peer())) {
-            throw new StorageException.BadInput(
+            throw new StorageException.BadRequest(
                 "Shard "
                     + d.shardId()
                     + " is already involved in transfer "

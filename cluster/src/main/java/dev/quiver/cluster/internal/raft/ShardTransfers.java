@@ -1,6 +1,7 @@
 package dev.quiver.cluster.internal.raft;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -24,19 +26,25 @@ import org.apache.logging.log4j.Logger;
 final class ShardTransfers implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(ShardTransfers.class);
 
+  /** How long after a failed attempt a transfer is tried again. */
+  static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+
   private record Key(String collection, int shard, long from, long to) {}
 
   private final long self;
   private final Supplier<Map<String, List<Wire.Transfer>>> recorded;
   private final BiConsumer<String, Wire.Transfer> steps;
   private final ExecutorService workers;
+  private final LongSupplier nanoClock;
   private final Set<Key> running = ConcurrentHashMap.newKeySet();
+  private final Map<Key, Long> failedAt = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> checks;
 
   /**
    * @param recorded the transfers the metadata records, by collection
    * @param steps runs one transfer to its end (or throws)
    * @param workers runs the steps (they block on Raft membership changes)
+   * @param nanoClock times the retries
    */
   ShardTransfers(
       long self,
@@ -44,8 +52,10 @@ final class ShardTransfers implements AutoCloseable {
       BiConsumer<String, Wire.Transfer> steps,
       ScheduledExecutorService timers,
       ExecutorService workers,
-      Duration every) {
+      Duration every,
+      LongSupplier nanoClock) {
     this.self = self;
+    this.nanoClock = nanoClock;
     this.recorded = recorded;
     this.steps = steps;
     this.workers = workers;
@@ -57,23 +67,30 @@ final class ShardTransfers implements AutoCloseable {
   /** Starts the steps of each transfer from this peer that is not running. */
   void check() {
     try {
+      Set<Key> mine = new HashSet<>();
       recorded
           .get()
           .forEach(
               (collection, transfers) -> {
                 for (Wire.Transfer t : transfers) {
                   if (t.from() == self) {
+                    mine.add(key(collection, t));
                     start(collection, t);
                   }
                 }
               });
+      failedAt.keySet().retainAll(mine); // transfers that ended or were aborted
     } catch (RuntimeException e) {
       LOG.warn("cannot look at the shard transfers: {}", e.toString());
     }
   }
 
   private void start(String collection, Wire.Transfer t) {
-    Key key = new Key(collection, t.shard(), t.from(), t.to());
+    Key key = key(collection, t);
+    Long failed = failedAt.get(key);
+    if (failed != null && nanoClock.getAsLong() - failed < RETRY_AFTER.toNanos()) {
+      return;
+    }
     if (!running.add(key)) {
       return;
     }
@@ -82,7 +99,9 @@ final class ShardTransfers implements AutoCloseable {
           () -> {
             try {
               steps.accept(collection, t);
+              failedAt.remove(key);
             } catch (RuntimeException e) {
+              failedAt.put(key, nanoClock.getAsLong());
               LOG.warn(
                   "{}/{}: transfer {} -> {} did not finish, tried again later: {}",
                   collection,
@@ -97,6 +116,10 @@ final class ShardTransfers implements AutoCloseable {
     } catch (RuntimeException rejected) {
       running.remove(key); // shutting down
     }
+  }
+
+  private static Key key(String collection, Wire.Transfer t) {
+    return new Key(collection, t.shard(), t.from(), t.to());
   }
 
   @Override

@@ -488,6 +488,9 @@ final class Wire {
   private static final int ALREADY_EXISTS = 2;
   private static final int BAD_INPUT = 3;
   private static final int FAILED = 4;
+  // read as FAILED (503) by a release before them, which is how it took these errors
+  private static final int BAD_REQUEST = 5;
+  private static final int OVER_LIMIT = 6;
 
   /** Writes an error reply for {@code e}. */
   static void writeError(DataOutputStream out, RuntimeException e) throws IOException {
@@ -496,6 +499,8 @@ final class Wire {
           case StorageException.NotFound n -> NOT_FOUND;
           case StorageException.AlreadyExists a -> ALREADY_EXISTS;
           case StorageException.BadInput b -> BAD_INPUT;
+          case StorageException.BadRequest b -> BAD_REQUEST;
+          case StorageException.OverLimit o -> OVER_LIMIT;
           default -> FAILED;
         };
     out.writeByte(kind);
@@ -517,6 +522,8 @@ final class Wire {
       case NOT_FOUND -> new StorageException.NotFound(message);
       case ALREADY_EXISTS -> new StorageException.AlreadyExists(message);
       case BAD_INPUT -> new StorageException.BadInput(message);
+      case BAD_REQUEST -> new StorageException.BadRequest(message);
+      case OVER_LIMIT -> new StorageException.OverLimit(message);
       default -> new StorageException.Unavailable(message, null);
     };
   }

@@ -346,6 +346,82 @@ class MetaStateMachineTest {
   }
 
   /**
+   * Transfers are recorded in log order: the receiver becomes a holder with the record, a transfer
+   * that shares a peer with a running one of the same shard is refused with Qdrant's message, a
+   * restart changes only the method, and the record goes with its end, with a replica it involves
+   * being removed, with its peer, and with the collection; a restarted node rebuilds them.
+   */
+  @Test
+  void transfersAreRecordedRefusedRestartedAndEnded() throws Exception {
+    MetaStateMachine meta = new MetaStateMachine(new Recording());
+    var first = new Wire.Transfer(0, 1, 2, true, TransferMethod.STREAM_RECORDS);
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
+      raft.start(GROUP);
+      try (RaftClient client = raft.client(GROUP)) {
+        for (long peer = 1; peer <= 4; peer++) {
+          propose(client, new Wire.PeerJoined(peer, "http://127.0.0.1:" + peer));
+        }
+        propose(
+            client, new Wire.CreateCollection("c", config(1), List.of(List.of(1L), List.of(3L))));
+        propose(client, new Wire.StartTransfer("c", first, false));
+        assertThat(meta.transfers("c")).containsExactly(first);
+        assertThat(meta.collection("c").orElseThrow().replicas().get(0)).containsExactly(1L, 2L);
+
+        var sharingTheSource = new Wire.Transfer(0, 1, 4, false, TransferMethod.SNAPSHOT);
+        assertThatThrownBy(
+                () -> propose(client, new Wire.StartTransfer("c", sharingTheSource, false)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("Shard 0 is already involved in transfer 1 -> 2");
+        var otherShard = new Wire.Transfer(1, 3, 4, false, TransferMethod.SNAPSHOT);
+        propose(client, new Wire.StartTransfer("c", otherShard, false));
+        assertThatThrownBy(
+                () ->
+                    propose(
+                        client,
+                        new Wire.StartTransfer(
+                            "c", new Wire.Transfer(0, 2, 4, true, TransferMethod.SNAPSHOT), true)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("There is no transfer for shard 0 from 2 to 4");
+        propose(
+            client,
+            new Wire.StartTransfer(
+                "c", new Wire.Transfer(0, 1, 2, false, TransferMethod.WAL_DELTA), true));
+        // the method changes; whether it copies or moves is the original's
+        assertThat(meta.transfers("c"))
+            .containsExactly(
+                new Wire.Transfer(0, 1, 2, true, TransferMethod.WAL_DELTA), otherShard);
+        assertThat(meta.collection("c").orElseThrow().replicas().get(0)).containsExactly(1L, 2L);
+
+        propose(client, new Wire.EndTransfer("c", 0, 1, 2));
+        assertThat(meta.transfers("c")).containsExactly(otherShard);
+        propose(client, new Wire.RemoveReplica("c", 1, 4)); // the receiver taken away
+        assertThat(meta.transfers("c")).isEmpty();
+        propose(client, new Wire.StartTransfer("c", otherShard, false));
+        propose(client, new Wire.PeerRemoved(4));
+        assertThat(meta.transfers()).isEmpty();
+        propose(
+            client,
+            new Wire.StartTransfer(
+                "c", new Wire.Transfer(1, 3, 1, false, TransferMethod.SNAPSHOT), false));
+        assertThat(meta.transfers()).containsOnlyKeys("c");
+      }
+    }
+    MetaStateMachine replayed = new MetaStateMachine(new Recording());
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> replayed)) {
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (replayed.transfers().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(replayed.transfers("c"))
+          .containsExactly(new Wire.Transfer(1, 3, 1, false, TransferMethod.SNAPSHOT));
+      try (RaftClient client = raft.client(GROUP)) {
+        propose(client, new Wire.DropCollection("c"));
+        assertThat(replayed.transfers()).isEmpty();
+      }
+    }
+  }
+
+  /**
    * The metadata leader moves the cluster to the newest format every member reads (alone here, so
    * its own), through the log: the raise is written in the format before it, replays after a
    * restart, and stops a node pinned to the older format instead of being skipped there.
