@@ -155,7 +155,8 @@ final class ShardGroups implements AutoCloseable {
    * #wantSnapshot}); a new member is then sent that snapshot before the log after it.
    */
   void snapshotNow(MetaStateMachine.Placement p, int shard) {
-    try (RaftClient c = clients.once(RaftGroup.valueOf(p.groupId(shard), members(p, shard)))) {
+    // retrying: the first peer it asks may be the receiver, a member only once it caught up
+    try (RaftClient c = clients.retrying(RaftGroup.valueOf(p.groupId(shard), members(p, shard)))) {
       RaftClientReply r = c.getSnapshotManagementApi().create(1, requestTimeout.toMillis());
       if (!r.isSuccess()) {
         throw new StorageException.Unavailable(
