@@ -3,6 +3,7 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.cluster.ClusterSettings;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster node, a collection {@code docs} of 40 points over two shards with a keyword index and an
  * alias, a snapshot of it, then point 40 deleted) are opened by this build. Judged on: the node
  * starts on the old storage and its log of format-0 entries, holds what it held, moves its cluster
- * to format 1, takes writes and starts again on what it then wrote; a single node recovers the old
- * snapshot.
+ * to the newest format, takes writes and starts again on what it then wrote; a single node recovers
+ * the old snapshot.
  */
 class PreviousFormatIT {
   /** The P2P port the fixture's node was started with: a cluster node keeps its URI. */
@@ -41,7 +42,7 @@ class PreviousFormatIT {
           30,
           () ->
               assertThat(rest.send("GET", "/metrics", null).body())
-                  .contains("cluster_message_format 1"));
+                  .contains("cluster_message_format " + ClusterSettings.NEWEST_FORMAT_VERSION));
       var upsert =
           rest.send(
               "PUT",
@@ -50,7 +51,7 @@ class PreviousFormatIT {
                   + "\"payload\":{\"city\":\"berlin\",\"n\":41}}]}");
       assertThat(upsert.status()).as(upsert.body()).isEqualTo(200);
       node.stop();
-      node.start(); // now over entries of both formats and a snapshot of format 1
+      node.start(); // now over entries of both formats and a snapshot of the newest
       holdsTheOldPoints(rest, 40);
       assertThat(node.log()).doesNotContain("does not decode");
     }
