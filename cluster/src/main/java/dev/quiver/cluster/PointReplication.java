@@ -82,8 +82,7 @@ public final class PointReplication {
       if (!page.points().isEmpty()) {
         List<Point> points = new ArrayList<>(page.points().size());
         for (PointRecord r : page.points()) {
-          points.add(
-              new Point(r.id(), r.vectors(), r.sparseVectors(), r.payload(), r.multiVectors()));
+          points.add(r.asPoint());
         }
         scope.checkpoint();
         d.points().update(collection, new UpdateOp.Upsert(points), true, to);

@@ -16,14 +16,16 @@ public interface Snapshots {
   SnapshotStore store();
 
   /**
-   * Replaces (or creates) the collection from a snapshot archive on this node. A cluster answers
-   * BadInput: recovery there is not supported yet.
+   * Replaces (or creates) the collection from a snapshot archive on this node. In a cluster the
+   * snapshot holds a node's local replicas: the shards this node holds are recovered from it, each
+   * by {@code priority} when it has replicas on other peers (a single node has none, so the
+   * priority changes nothing there).
    */
-  void recoverSnapshot(String collection, Path archive);
+  void recoverSnapshot(String collection, Path archive, RecoveryPriority priority);
 
   /**
-   * Replaces a local shard's data with a shard snapshot archive. A cluster answers BadInput: its
-   * replicas are filled through Raft.
+   * Replaces a local shard's data with a shard snapshot archive; {@code priority} as for a
+   * collection. A cluster answers BadInput: its replicas are filled through Raft.
    */
-  void recoverShardSnapshot(String collection, int shard, Path archive);
+  void recoverShardSnapshot(String collection, int shard, Path archive, RecoveryPriority priority);
 }

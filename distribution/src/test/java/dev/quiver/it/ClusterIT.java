@@ -432,6 +432,150 @@ class ClusterIT {
   }
 
   /**
+   * A collection snapshot recovered in a cluster, as Qdrant does it: the shards the node holds are
+   * recovered; where a shard has replicas on other peers, {@code replica} (the default) keeps their
+   * data, {@code snapshot} makes the snapshot's points every replica's (through the shard's log),
+   * {@code no_sync} is refused; a missing collection is created from the snapshot with its payload
+   * indexes; an incompatible one is refused.
+   */
+  @Test
+  @Order(3)
+  void aCollectionSnapshotIsRecoveredThroughTheShardsLogs() throws Exception {
+    var created =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/backup",
+                "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"shard_number\":2,"
+                    + "\"replication_factor\":3}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    StringBuilder points = new StringBuilder("{\"points\":[");
+    for (int i = 1; i <= 20; i++) {
+      points
+          .append(i > 1 ? "," : "")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[1,")
+          .append(i)
+          .append("],\"payload\":{\"n\":")
+          .append(i)
+          .append(",\"city\":\"")
+          .append(i % 2 == 0 ? "berlin" : "paris")
+          .append("\"}}");
+    }
+    points.append("]}");
+    assertThat(rest(1).send("PUT", "/collections/backup/points?wait=true", points + "").status())
+        .isEqualTo(200);
+    assertThat(
+            rest(2)
+                .send(
+                    "PUT",
+                    "/collections/backup/index?wait=true",
+                    "{\"field_name\":\"city\",\"field_schema\":\"keyword\"}")
+                .status())
+        .isEqualTo(200);
+    eventually(10, () -> assertCountOnEveryNode("backup", 20));
+    var snapshot = rest(0).send("POST", "/collections/backup/snapshots", null);
+    assertThat(snapshot.status()).as(snapshot.body()).isEqualTo(200);
+    String name = snapshot.result().path("name").asText();
+    Path file = nodes.get(0).workDir.resolve("snapshots/backup/" + name);
+    String body = "{\"location\":\"" + file.toUri() + "\"";
+
+    // changed after the snapshot
+    assertThat(
+            rest(0)
+                .send(
+                    "POST",
+                    "/collections/backup/points/delete?wait=true",
+                    "{\"points\":[1,2,3,4,5]}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            rest(0)
+                .send(
+                    "PUT",
+                    "/collections/backup/points?wait=true",
+                    "{\"points\":[{\"id\":99,\"vector\":[1,1]}]}")
+                .status())
+        .isEqualTo(200);
+    eventually(10, () -> assertCountOnEveryNode("backup", 16));
+
+    // the other replicas' data stands by default
+    var kept = rest(0).send("PUT", "/collections/backup/snapshots/recover", body + "}");
+    assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+    eventually(10, () -> assertCountOnEveryNode("backup", 16));
+    var noSync =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/backup/snapshots/recover",
+                body + ",\"priority\":\"no_sync\"}");
+    assertThat(noSync.status()).as(noSync.body()).isEqualTo(400);
+    assertThat(noSync.error()).contains("no_sync");
+
+    // the snapshot's points become every replica's
+    var restored =
+        rest(0)
+            .call(
+                "PUT",
+                "/collections/{collection_name}/snapshots/recover",
+                "/collections/backup/snapshots/recover",
+                body + ",\"priority\":\"snapshot\"}");
+    assertThat(restored.status()).as(restored.body()).isEqualTo(200);
+    eventually(
+        10,
+        () -> {
+          assertCountOnEveryNode("backup", 20);
+          for (int i = 0; i < NODES; i++) {
+            assertThat(rest(i).send("GET", "/collections/backup/points/99", null).status())
+                .as("point 99 through node %d", i)
+                .isEqualTo(404);
+            assertThat(
+                    rest(i)
+                        .send("GET", "/collections/backup/points/3", null)
+                        .result()
+                        .path("payload")
+                        .path("n")
+                        .asInt())
+                .isEqualTo(3);
+          }
+        });
+
+    // a missing collection is created from the snapshot, through another node
+    Path copy = nodes.get(1).workDir.resolve("snapshots/copied/" + name);
+    Files.createDirectories(copy.getParent());
+    Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+    var fresh =
+        rest(1)
+            .send(
+                "PUT",
+                "/collections/copied/snapshots/recover",
+                "{\"location\":\"" + copy.toUri() + "\"}");
+    assertThat(fresh.status()).as(fresh.body()).isEqualTo(200);
+    eventually(10, () -> assertCountOnEveryNode("copied", 20));
+    JsonNode info = rest(2).send("GET", "/collections/copied", null).result();
+    assertThat(info.at("/config/params/shard_number").asInt()).isEqualTo(2);
+    assertThat(info.at("/payload_schema/city/data_type").asText()).isEqualTo("keyword");
+
+    // an incompatible collection is refused, and keeps what it had
+    assertThat(
+            rest(0)
+                .send(
+                    "PUT",
+                    "/collections/narrow",
+                    "{\"vectors\":{\"size\":3,\"distance\":\"Dot\"},\"shard_number\":2}")
+                .status())
+        .isEqualTo(200);
+    var incompatible = rest(0).send("PUT", "/collections/narrow/snapshots/recover", body + "}");
+    assertThat(incompatible.status()).as(incompatible.body()).isEqualTo(400);
+    assertThat(incompatible.error())
+        .contains("Snapshot is not compatible with existing collection");
+    for (String c : List.of("backup", "copied", "narrow")) {
+      assertThat(rest(0).send("DELETE", "/collections/" + c, null).status()).isEqualTo(200);
+    }
+  }
+
+  /**
    * Sparse vectors through the cluster: a collection with a dense and a BM25 sparse vector over
    * three shards, documents written through one node (embedded there, replicated as sparse
    * vectors), the same fused and sparse results read from every node.

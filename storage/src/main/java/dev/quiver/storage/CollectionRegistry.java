@@ -1,5 +1,6 @@
 package dev.quiver.storage;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -53,6 +54,13 @@ public interface CollectionRegistry extends AutoCloseable {
     String target = aliases().get(name);
     return target == null ? name : target;
   }
+
+  /**
+   * Opens a collection snapshot {@code archive} to be read (a recovery that writes its points
+   * through another path, as a cluster's does); {@link StorageException.BadInput} when it is not
+   * one.
+   */
+  CollectionArchive openArchive(Path archive);
 
   /** The collection, or {@link StorageException.NotFound}. */
   default Collection require(String name) {

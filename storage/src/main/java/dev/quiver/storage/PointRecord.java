@@ -41,6 +41,14 @@ public record PointRecord(
     return new PointRecord(id, payload, vectors, key, sparseVectors, multiVectors);
   }
 
+  /**
+   * The point to write again as it was read (read with its payload and every vector, so nothing is
+   * left out).
+   */
+  public Point asPoint() {
+    return new Point(id, vectors, sparseVectors, payload, multiVectors);
+  }
+
   /** The same point with {@code sparse} as its sparse vectors. */
   public PointRecord withSparseVectors(Map<String, SparseVector> sparse) {
     return new PointRecord(id, payload, vectors, shardKey, sparse, multiVectors);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.cluster.RecoveryPriority;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.TransferMethod;
 import dev.quiver.server.request.CollectionUpdate;
@@ -508,9 +509,11 @@ final class CollectionJson {
     return o;
   }
 
-  /** The body of a snapshot recovery. */
-  /** {@code apiKey}: sent as the {@code api-key} header when the location is an http(s) URL. */
-  public record Recover(URI location, String checksum, String apiKey) {}
+  /**
+   * The body of a snapshot recovery. {@code apiKey}: sent as the {@code api-key} header when the
+   * location is an http(s) URL; {@code priority} the default ({@code replica}) when absent.
+   */
+  public record Recover(URI location, String checksum, String apiKey, RecoveryPriority priority) {}
 
   public static Recover recover(JsonNode body) {
     if (!(body instanceof ObjectNode o)) {
@@ -526,9 +529,11 @@ final class CollectionJson {
     JsonNode sum = o.get("checksum");
     String checksum = sum == null || sum.isNull() ? null : text(sum, "checksum");
     JsonNode priority = o.get("priority");
+    RecoveryPriority chosen = RecoveryPriority.REPLICA;
     if (priority != null && !priority.isNull()) {
       String p = text(priority, "priority");
-      if (!p.equals("replica") && !p.equals("snapshot") && !p.equals("no_sync")) {
+      chosen = RecoveryPriority.ofApiName(p);
+      if (chosen == null) {
         throw new RequestException.Malformed(
             "Format error in JSON body: unknown variant `"
                 + p
@@ -536,7 +541,8 @@ final class CollectionJson {
       }
     }
     JsonNode key = o.get("api_key");
-    return new Recover(uri, checksum, key == null || key.isNull() ? null : text(key, "api_key"));
+    return new Recover(
+        uri, checksum, key == null || key.isNull() ? null : text(key, "api_key"), chosen);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.quiver.server.rest;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.quiver.cluster.Dispatcher;
+import dev.quiver.cluster.RecoveryPriority;
 import dev.quiver.server.recovery.SnapshotDownloads;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.SnapshotStore;
@@ -9,7 +10,7 @@ import dev.quiver.storage.StorageException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The snapshot routes: collection, shard and full snapshots, their files, and recovery from a file,
@@ -101,7 +102,11 @@ final class SnapshotRoutes implements RouteFamily {
         r -> {
           String name = Handlers.target(dispatcher, r);
           int shard = shardId(r);
-          recover(r, name, file -> dispatcher.snapshots().recoverShardSnapshot(name, shard, file));
+          recover(
+              r,
+              name,
+              (file, priority) ->
+                  dispatcher.snapshots().recoverShardSnapshot(name, shard, file, priority));
           return Handlers.done(r);
         });
     h.put(
@@ -118,7 +123,8 @@ final class SnapshotRoutes implements RouteFamily {
                   dispatcher
                       .snapshots()
                       .store()
-                      .uploadShard(name, shard, archive, r.stringQuery("checksum")));
+                      .uploadShard(name, shard, archive, r.stringQuery("checksum")),
+                  uploadPriority(r));
           return Handlers.done(r);
         });
     h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().store().createFull()));
@@ -151,7 +157,8 @@ final class SnapshotRoutes implements RouteFamily {
    */
   private RestResponse recoverFromSnapshot(RestRequest r) {
     String name = Handlers.collectionName(r);
-    recover(r, name, file -> dispatcher.snapshots().recoverSnapshot(name, file));
+    recover(
+        r, name, (file, priority) -> dispatcher.snapshots().recoverSnapshot(name, file, priority));
     return Handlers.done(r);
   }
 
@@ -161,7 +168,8 @@ final class SnapshotRoutes implements RouteFamily {
    * first (with {@code api_key} as its {@code api-key} header) and deleted after; with an optional
    * {@code checksum} (SHA-256) that must match before anything is touched.
    */
-  private void recover(RestRequest r, String collection, Consumer<Path> recovery) {
+  private void recover(
+      RestRequest r, String collection, BiConsumer<Path, RecoveryPriority> recovery) {
     CollectionJson.Recover q = CollectionJson.recover(r.json());
     String scheme = q.location().getScheme();
     boolean remote = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
@@ -181,12 +189,28 @@ final class SnapshotRoutes implements RouteFamily {
         throw new StorageException.BadInput(
             "Checksum mismatch: the snapshot file is not the one given");
       }
-      recovery.accept(file);
+      recovery.accept(file, q.priority());
     } finally {
       if (remote) {
         SnapshotStore.deleteQuietly(file);
       }
     }
+  }
+
+  /** An upload's {@code priority} query parameter; the default ({@code replica}) when absent. */
+  private static RecoveryPriority uploadPriority(RestRequest r) {
+    String raw = r.stringQuery("priority");
+    if (raw == null) {
+      return RecoveryPriority.REPLICA;
+    }
+    RecoveryPriority p = RecoveryPriority.ofApiName(raw);
+    if (p == null) {
+      throw new RequestException.Malformed(
+          "Query deserialize error: unknown variant `"
+              + raw
+              + "`, expected one of `no_sync`, `snapshot`, `replica`");
+    }
+    return p;
   }
 
   /** The validated {@code shard_id} path parameter. */
@@ -213,7 +237,7 @@ final class SnapshotRoutes implements RouteFamily {
     String name = Handlers.collectionName(r);
     byte[] archive = Multipart.part(r.headers().get("content-type"), r.body(), "snapshot");
     Path file = dispatcher.snapshots().store().upload(name, archive, r.stringQuery("checksum"));
-    dispatcher.snapshots().recoverSnapshot(name, file);
+    dispatcher.snapshots().recoverSnapshot(name, file, uploadPriority(r));
     return Handlers.done(r);
   }
 }

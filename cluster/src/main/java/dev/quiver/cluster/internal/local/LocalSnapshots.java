@@ -1,5 +1,6 @@
 package dev.quiver.cluster.internal.local;
 
+import dev.quiver.cluster.RecoveryPriority;
 import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.cluster.Snapshots;
 import dev.quiver.storage.Collection;
@@ -35,13 +36,14 @@ final class LocalSnapshots implements Snapshots {
   }
 
   @Override
-  public void recoverSnapshot(String collection, Path archive) {
+  public void recoverSnapshot(String collection, Path archive, RecoveryPriority priority) {
     quota.checkWrite();
     catalog.apply(new CollectionMetaOp.Restore(collection, archive));
   }
 
   @Override
-  public void recoverShardSnapshot(String collection, int shard, Path archive) {
+  public void recoverShardSnapshot(
+      String collection, int shard, Path archive, RecoveryPriority priority) {
     quota.checkWrite();
     Collection c = registry.require(collection);
     if (!c.shardIds().contains(shard)) {

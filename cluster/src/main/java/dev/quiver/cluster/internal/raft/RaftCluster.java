@@ -14,6 +14,7 @@ import dev.quiver.cluster.internal.RoutedPoints;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.logging.log4j.LogManager;
@@ -300,7 +302,27 @@ public final class RaftCluster implements AutoCloseable {
         new Capabilities(
             catalog,
             points,
-            new ClusterSnapshots(new SnapshotStore(settings.snapshotsPath(), registry), metaLog),
+            new ClusterSnapshots(
+                new SnapshotStore(settings.snapshotsPath(), registry),
+                metaLog,
+                new SnapshotRecovery(
+                    registry,
+                    catalog,
+                    new SnapshotRecovery.Host() {
+                      @Override
+                      public MetaStateMachine.Placement placement(String collection) {
+                        return metaLog.placement(collection);
+                      }
+
+                      @Override
+                      public CompletableFuture<Void> submit(
+                          MetaStateMachine.Placement p, int shard, UpdateOp op) {
+                        return groups.channel(p, shard).submit(op);
+                      }
+                    },
+                    self,
+                    settings.requestTimeout().multipliedBy(2)),
+                quota),
             control,
             new QuotaControl(
                 quota, peerQuotas::status, c -> metaLog.propose(new Wire.SetQuotas(c))),

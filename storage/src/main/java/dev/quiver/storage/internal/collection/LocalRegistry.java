@@ -2,6 +2,7 @@ package dev.quiver.storage.internal.collection;
 
 import dev.quiver.storage.AliasAction;
 import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionArchive;
 import dev.quiver.storage.CollectionMetaOp;
 import dev.quiver.storage.CollectionNames;
 import dev.quiver.storage.CollectionRegistry;
@@ -26,6 +27,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
@@ -220,18 +222,7 @@ public final class LocalRegistry implements CollectionRegistry {
   private void restore(CollectionMetaOp.Restore r) {
     String name = r.collection();
     Path staging = collectionsDir.resolve(".restore-" + name);
-    try {
-      Archives.deleteRecursively(staging);
-      Files.createDirectories(staging);
-      Archives.unzip(r.archive(), staging);
-      LocalCollection.readMeta(staging); // a missing or corrupt configuration stops here
-    } catch (IOException e) {
-      deleteQuietly(staging);
-      throw new StorageException.BadInput("the snapshot cannot be read: " + Archives.describe(e));
-    } catch (StorageException e) {
-      deleteQuietly(staging);
-      throw new StorageException.BadInput("the snapshot is not a collection: " + e.getMessage());
-    }
+    unpack(r.archive(), staging);
     drop(name);
     Path target = collectionsDir.resolve(name);
     try {
@@ -245,6 +236,55 @@ public final class LocalRegistry implements CollectionRegistry {
         new LocalCollection(
             name, target, LocalCollection.readMeta(target), externalLog, indexThreads));
   }
+
+  /**
+   * Unpacks a collection snapshot into {@code staging} (emptied first) and checks its configuration
+   * reads; BadInput, with nothing left behind, when it is not a collection snapshot.
+   */
+  private static void unpack(Path archive, Path staging) {
+    try {
+      Archives.deleteRecursively(staging);
+      Files.createDirectories(staging);
+      Archives.unzip(archive, staging);
+      LocalCollection.readMeta(staging); // a missing or corrupt configuration stops here
+    } catch (IOException e) {
+      deleteQuietly(staging);
+      throw new StorageException.BadInput("the snapshot cannot be read: " + Archives.describe(e));
+    } catch (StorageException e) {
+      deleteQuietly(staging);
+      throw new StorageException.BadInput("the snapshot is not a collection: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public CollectionArchive openArchive(Path archive) {
+    Path staging = collectionsDir.resolve(".archive-" + archiveIds.incrementAndGet());
+    unpack(archive, staging);
+    LocalCollection opened;
+    try {
+      opened =
+          new LocalCollection(
+              ".archive", staging, LocalCollection.readMeta(staging), externalLog, indexThreads);
+    } catch (RuntimeException e) {
+      deleteQuietly(staging);
+      throw new StorageException.BadInput("the snapshot cannot be opened: " + e.getMessage());
+    }
+    return new CollectionArchive() {
+      @Override
+      public Collection collection() {
+        return opened;
+      }
+
+      @Override
+      public void close() {
+        opened.close();
+        deleteQuietly(staging);
+      }
+    };
+  }
+
+  /** Numbers the directories archives are opened in (several recoveries may run at once). */
+  private final AtomicLong archiveIds = new AtomicLong();
 
   private static void deleteQuietly(Path dir) {
     try {

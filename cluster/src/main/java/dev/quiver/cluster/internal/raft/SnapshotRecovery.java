@@ -1,0 +1,197 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.Catalog;
+import dev.quiver.cluster.RecoveryPriority;
+import dev.quiver.storage.Collection;
+import dev.quiver.storage.CollectionArchive;
+import dev.quiver.storage.CollectionConfig;
+import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.ScrollPage;
+import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A collection snapshot recovered on a cluster node, with Qdrant's semantics: the collection is
+ * created from the snapshot's configuration when it does not exist, an existing one must have the
+ * same vectors and shard number, and each shard the snapshot holds that this node holds too is
+ * recovered; a shard with replicas on other peers by {@link RecoveryPriority} ({@code replica}
+ * keeps theirs, {@code snapshot} takes the snapshot's everywhere, {@code no_sync} is refused: the
+ * replicas of a Raft group cannot disagree). A shard is recovered through its own log: a delete of
+ * every point, then the snapshot's points a page at a time, so every replica applies the same and
+ * the recovery is replicated, durable and ordered with other writes like any of them. Readers see a
+ * recovered shard empty, then filling, while it is rewritten. Stateless between calls; thread-safe.
+ */
+final class SnapshotRecovery {
+  private static final Logger LOG = LogManager.getLogger(SnapshotRecovery.class);
+
+  /** Points read from the snapshot and written per log entry. */
+  static final int PAGE = 256;
+
+  /** What a recovery needs from the node. */
+  interface Host {
+    /** The collection's placement; NotFound when missing. */
+    MetaStateMachine.Placement placement(String collection);
+
+    /** Submits {@code op} to the log of {@code shard}; completes once applied. */
+    CompletableFuture<Void> submit(MetaStateMachine.Placement p, int shard, UpdateOp op);
+  }
+
+  private final CollectionRegistry registry;
+  private final Catalog catalog;
+  private final Host host;
+  private final long self;
+  private final Duration timeout;
+
+  /**
+   * @param timeout how long one write of the recovery may take
+   */
+  SnapshotRecovery(
+      CollectionRegistry registry, Catalog catalog, Host host, long self, Duration timeout) {
+    this.registry = registry;
+    this.catalog = catalog;
+    this.host = host;
+    this.self = self;
+    this.timeout = timeout;
+  }
+
+  /** Recovers {@code collection} from {@code archive}; returns the shards whose data it wrote. */
+  List<Integer> recover(String collection, Path archive, RecoveryPriority priority) {
+    try (CollectionArchive opened = registry.openArchive(archive)) {
+      Collection snapshot = opened.collection();
+      CollectionConfig config = snapshot.config();
+      if (config.customSharding()) {
+        throw new StorageException.BadInput(
+            "recovering a snapshot of a collection with custom sharding is not supported in a"
+                + " cluster: create the collection and its shard keys, then write its points");
+      }
+      boolean created = false;
+      if (!catalog.collectionExists(collection)) {
+        catalog.createCollection(collection, config);
+        created = true;
+      } else {
+        compatible(catalog.config(collection), config);
+      }
+      var indexes = catalog.payloadIndexes(collection);
+      snapshot
+          .payloadIndexes()
+          .forEach(
+              (field, spec) -> {
+                if (!indexes.containsKey(field)) {
+                  catalog.setPayloadIndex(collection, field, spec);
+                }
+              });
+      MetaStateMachine.Placement p = host.placement(collection);
+      List<Integer> rewrite = new ArrayList<>();
+      for (int shard : snapshot.shardIds()) {
+        if (shard >= p.shardCount() || !p.replicas().get(shard).contains(self)) {
+          continue; // a snapshot holds its node's replicas: only those held here are recovered
+        }
+        boolean others = !created && p.replicas().get(shard).size() > 1;
+        if (!others || priority == RecoveryPriority.SNAPSHOT) {
+          rewrite.add(shard);
+        } else if (priority == RecoveryPriority.NO_SYNC) {
+          throw new StorageException.BadInput(
+              "`priority: no_sync` is not supported in a cluster: shard "
+                  + shard
+                  + " has replicas on other peers, and a shard's replicas always hold the same"
+                  + " points (use `snapshot` to make the snapshot's points theirs)");
+        }
+      }
+      RequestScope.current().checkpoint(); // the last point at which the request may stop it
+      for (int shard : rewrite) {
+        long points = rewrite(p, shard, snapshot.reader(shard));
+        LOG.info(
+            "{}/{}: recovered {} points from a snapshot through the shard's log",
+            collection,
+            shard,
+            points);
+      }
+      return rewrite;
+    }
+  }
+
+  /** Qdrant's compatibility rule: the same vectors and the same number of shards. */
+  private static void compatible(CollectionConfig existing, CollectionConfig snapshot) {
+    if (!existing.vectors().equals(snapshot.vectors())
+        || !existing.sparseVectors().equals(snapshot.sparseVectors())) {
+      throw new StorageException.BadInput(
+          "Snapshot is not compatible with existing collection: Collection vectors: "
+              + describe(existing)
+              + " Snapshot Vectors: "
+              + describe(snapshot));
+    }
+    if (existing.shardNumber() != snapshot.shardNumber()) {
+      throw new StorageException.BadInput(
+          "Snapshot is not compatible with existing collection: Collection shard number: "
+              + existing.shardNumber()
+              + " Snapshot shard number: "
+              + snapshot.shardNumber());
+    }
+  }
+
+  private static String describe(CollectionConfig c) {
+    return c.vectors().keySet() + " " + c.sparseVectors().keySet();
+  }
+
+  /**
+   * The shard's points become the snapshot's: all deleted, then the snapshot's written. Once begun
+   * it runs to its end, past the request's deadline or its client's going away: stopped half-way,
+   * the shard would have lost points the snapshot holds.
+   */
+  private long rewrite(MetaStateMachine.Placement p, int shard, ShardReader source) {
+    await(
+        host.submit(
+            p,
+            shard,
+            new UpdateOp.DeleteByFilter(new Filter(List.of(), List.of(), List.of(), null))));
+    long written = 0;
+    PointId offset = null;
+    do {
+      ScrollPage page = source.scroll(null, offset, PAGE, WithPayload.ALL, WithVectors.ALL);
+      if (!page.points().isEmpty()) {
+        List<Point> points = new ArrayList<>(page.points().size());
+        for (PointRecord r : page.points()) {
+          points.add(r.asPoint());
+        }
+        await(host.submit(p, shard, new UpdateOp.Upsert(points)));
+        written += points.size();
+      }
+      offset = page.nextOffset();
+    } while (offset != null);
+    return written;
+  }
+
+  private void await(CompletableFuture<Void> applied) {
+    try {
+      applied.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Unavailable("interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new StorageException.Unavailable(String.valueOf(e.getCause()), e.getCause());
+    } catch (TimeoutException e) {
+      throw new StorageException.Unavailable("a write of the recovery timed out", e);
+    }
+  }
+}
