@@ -145,4 +145,36 @@ class SnapshotStoreTest {
       assertThat(store.listFull()).isEmpty();
     }
   }
+
+  /**
+   * A snapshot opened to be read, beside the collections and not one of them: it holds the points
+   * of its moment, and closing it leaves no files behind; a file that is not a snapshot is refused.
+   */
+  @Test
+  void aSnapshotIsOpenedToBeReadAndLeavesNothingBehind() throws Exception {
+    Random random = new Random(7);
+    Path storage = dir.resolve("storage");
+    try (CollectionRegistry reg = Storage.open(storage)) {
+      var store = new SnapshotStore(dir.resolve("snapshots"), reg);
+      reg.apply(new CollectionMetaOp.Create("src", CONFIG), 1);
+      reg.require("src").writer().apply(1, new UpdateOp.Upsert(points(random, 0, 40)));
+      Path file = store.file("src", store.create("src").name());
+      reg.require("src").writer().apply(2, new UpdateOp.Upsert(points(random, 40, 5)));
+      try (CollectionArchive archive = reg.openArchive(file)) {
+        Collection read = archive.collection();
+        assertThat(read.config().vectors()).isEqualTo(CONFIG.vectors());
+        assertThat(read.reader(0).count(null)).isEqualTo(40);
+        var page = read.reader(0).scroll(null, null, 10, WithPayload.ALL, WithVectors.ALL);
+        assertThat(page.points()).hasSize(10);
+        assertThat(page.points().getFirst().asPoint().payload().fields()).containsKey("i");
+        assertThat(reg.list()).containsExactly("src"); // not one of the node's collections
+      }
+      try (var left = Files.list(storage.resolve("collections"))) {
+        assertThat(left.map(f -> f.getFileName().toString())).containsExactly("src");
+      }
+      Path junk = dir.resolve("junk.snapshot");
+      Files.writeString(junk, "not a snapshot");
+      assertThatThrownBy(() -> reg.openArchive(junk)).isInstanceOf(StorageException.BadInput.class);
+    }
+  }
 }
