@@ -155,7 +155,9 @@ final class ShardMembership {
     recorded(p.name(), shard, from, to);
     host.propose(new Wire.EndTransfer(p.name(), shard, from, to));
     MetaStateMachine.Placement now = host.placement(p.name());
-    if (now.replicas().get(shard).contains(to)) {
+    List<Long> holders = now.replicas().get(shard);
+    // a move that dropped its source meanwhile has finished: its receiver is the shard now
+    if (holders.contains(to) && holders.contains(from)) {
       dropReplica(now, shard, to);
     }
     LOG.info("{}/{}: transfer {} -> {} aborted", p.name(), shard, from, to);
@@ -186,7 +188,11 @@ final class ShardMembership {
       return;
     }
     if (!t.sync()) {
-      dropReplica(host.placement(collection), t.shard(), t.from());
+      MetaStateMachine.Placement now = host.placement(collection);
+      if (!stillRecorded(collection, t) || !now.replicas().get(t.shard()).contains(t.to())) {
+        return; // aborted while the receiver caught up: the source stays
+      }
+      dropReplica(now, t.shard(), t.from());
     }
     if (stillRecorded(collection, t)) {
       host.propose(new Wire.EndTransfer(collection, t.shard(), t.from(), t.to()));
