@@ -9,7 +9,6 @@ import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.ShardReader;
-import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.UpdateResult.Status;
@@ -19,9 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -97,19 +93,7 @@ final class RaftRoutes implements ShardRoutes {
       return new UpdateResult(opId, Status.ACKNOWLEDGED);
     }
     for (CompletableFuture<Void> f : parts) {
-      try {
-        f.get(requestTimeout.toMillis() * 2, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StorageException.Unavailable("interrupted", e);
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new StorageException.Unavailable(String.valueOf(e.getCause()), e.getCause());
-      } catch (TimeoutException e) {
-        throw new StorageException.Unavailable("the update timed out", e);
-      }
+      Replies.awaitApplied(f, requestTimeout.multipliedBy(2));
     }
     return new UpdateResult(opId, Status.COMPLETED);
   }

@@ -49,6 +49,26 @@ final class Replies {
   }
 
   /**
+   * Waits for a shard update to be applied ({@link ShardChannel#submit}): its own storage error
+   * rethrown as it was, anything else (interrupt, timeout) as Unavailable.
+   */
+  static void awaitApplied(CompletableFuture<Void> applied, Duration timeout) {
+    try {
+      applied.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Unavailable("interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new StorageException.Unavailable(String.valueOf(e.getCause()), e.getCause());
+    } catch (TimeoutException e) {
+      throw new StorageException.Unavailable("the update timed out", e);
+    }
+  }
+
+  /**
    * Why a Ratis call failed, in words for a client: no Java class names or internal addresses (the
    * exception itself stays attached to the error for the server's log).
    */

@@ -22,9 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -180,18 +177,6 @@ final class SnapshotRecovery {
   }
 
   private void await(CompletableFuture<Void> applied) {
-    try {
-      applied.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException.Unavailable("interrupted", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new StorageException.Unavailable(String.valueOf(e.getCause()), e.getCause());
-    } catch (TimeoutException e) {
-      throw new StorageException.Unavailable("a write of the recovery timed out", e);
-    }
+    Replies.awaitApplied(applied, timeout);
   }
 }
