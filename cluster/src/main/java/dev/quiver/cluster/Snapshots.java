@@ -25,7 +25,7 @@ public interface Snapshots {
 
   /**
    * Replaces a local shard's data with a shard snapshot archive; {@code priority} as for a
-   * collection. A cluster answers BadInput: its replicas are filled through Raft.
+   * collection.
    */
   void recoverShardSnapshot(String collection, int shard, Path archive, RecoveryPriority priority);
 }

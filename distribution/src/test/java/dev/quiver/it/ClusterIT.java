@@ -436,7 +436,7 @@ class ClusterIT {
    * recovered; where a shard has replicas on other peers, {@code replica} (the default) keeps their
    * data, {@code snapshot} makes the snapshot's points every replica's (through the shard's log),
    * {@code no_sync} is refused; a missing collection is created from the snapshot with its payload
-   * indexes; an incompatible one is refused.
+   * indexes; an incompatible one is refused; a shard snapshot recovers its one shard alike.
    */
   @Test
   @Order(3)
@@ -556,6 +556,49 @@ class ClusterIT {
     JsonNode info = rest(2).send("GET", "/collections/copied", null).result();
     assertThat(info.at("/config/params/shard_number").asInt()).isEqualTo(2);
     assertThat(info.at("/payload_schema/city/data_type").asText()).isEqualTo("keyword");
+
+    // a shard snapshot: the one shard, by the same rules
+    long shardPoints = -1;
+    for (JsonNode local :
+        rest(0).send("GET", "/collections/backup/cluster", null).result().path("local_shards")) {
+      if (local.path("shard_id").asInt() == 0) {
+        shardPoints = local.path("points_count").asLong();
+      }
+    }
+    assertThat(shardPoints).as("shard 0's points on node 0").isPositive();
+    var shardSnapshot = rest(0).send("POST", "/collections/backup/shards/0/snapshots", null);
+    assertThat(shardSnapshot.status()).as(shardSnapshot.body()).isEqualTo(200);
+    Path shardFile =
+        nodes
+            .get(0)
+            .workDir
+            .resolve(
+                "snapshots/backup/shards/0/" + shardSnapshot.result().path("name").asText());
+    assertThat(shardFile).exists();
+    StringBuilder all = new StringBuilder("{\"points\":[");
+    for (int i = 1; i <= 20; i++) {
+      all.append(i > 1 ? "," : "").append(i);
+    }
+    assertThat(
+            rest(0)
+                .send("POST", "/collections/backup/points/delete?wait=true", all + "]}")
+                .status())
+        .isEqualTo(200);
+    eventually(10, () -> assertCountOnEveryNode("backup", 0));
+    String shardBody = "{\"location\":\"" + shardFile.toUri() + "\"";
+    var shardKept =
+        rest(0).send("PUT", "/collections/backup/shards/0/snapshots/recover", shardBody + "}");
+    assertThat(shardKept.status()).as(shardKept.body()).isEqualTo(200);
+    eventually(10, () -> assertCountOnEveryNode("backup", 0));
+    var shardRestored =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/backup/shards/0/snapshots/recover",
+                shardBody + ",\"priority\":\"snapshot\"}");
+    assertThat(shardRestored.status()).as(shardRestored.body()).isEqualTo(200);
+    int restoredPoints = (int) shardPoints;
+    eventually(10, () -> assertCountOnEveryNode("backup", restoredPoints));
 
     // an incompatible collection is refused, and keeps what it had
     assertThat(

@@ -58,6 +58,13 @@ public interface Collection {
   /** Replaces the local shard's data with an archive from {@link #snapshotShard}. */
   void restoreShard(int shardId, Path archive) throws IOException;
 
+  /**
+   * Opens an archive from {@link #snapshotShard} to be read, beside this collection's shards and
+   * not one of them; IOException (its message fit for a client) when it is not one of this
+   * collection's shard snapshots.
+   */
+  ShardArchive openShardArchive(Path archive) throws IOException;
+
   /** Counts over the local shards. */
   CollectionInfo info();
 

@@ -304,7 +304,6 @@ public final class RaftCluster implements AutoCloseable {
             points,
             new ClusterSnapshots(
                 new SnapshotStore(settings.snapshotsPath(), registry),
-                metaLog,
                 new SnapshotRecovery(
                     registry,
                     catalog,

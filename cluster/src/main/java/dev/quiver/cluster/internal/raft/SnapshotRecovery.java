@@ -12,11 +12,13 @@ import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScrollPage;
+import dev.quiver.storage.ShardArchive;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +28,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A collection snapshot recovered on a cluster node, with Qdrant's semantics: the collection is
+ * A collection (or shard) snapshot recovered on a cluster node, with Qdrant's semantics: the collection is
  * created from the snapshot's configuration when it does not exist, an existing one must have the
  * same vectors and shard number, and each shard the snapshot holds that this node holds too is
  * recovered; a shard with replicas on other peers by {@link RecoveryPriority} ({@code replica}
@@ -98,18 +100,11 @@ final class SnapshotRecovery {
       MetaStateMachine.Placement p = host.placement(collection);
       List<Integer> rewrite = new ArrayList<>();
       for (int shard : snapshot.shardIds()) {
-        if (shard >= p.shardCount() || !p.replicas().get(shard).contains(self)) {
-          continue; // a snapshot holds its node's replicas: only those held here are recovered
-        }
-        boolean others = !created && p.replicas().get(shard).size() > 1;
-        if (!others || priority == RecoveryPriority.SNAPSHOT) {
+        // a snapshot holds its node's replicas: only those held here are recovered
+        if (shard < p.shardCount()
+            && p.replicas().get(shard).contains(self)
+            && takesTheSnapshot(p, shard, priority, created)) {
           rewrite.add(shard);
-        } else if (priority == RecoveryPriority.NO_SYNC) {
-          throw new StorageException.BadInput(
-              "`priority: no_sync` is not supported in a cluster: shard "
-                  + shard
-                  + " has replicas on other peers, and a shard's replicas always hold the same"
-                  + " points (use `snapshot` to make the snapshot's points theirs)");
         }
       }
       RequestScope.current().checkpoint(); // the last point at which the request may stop it
@@ -123,6 +118,53 @@ final class SnapshotRecovery {
       }
       return rewrite;
     }
+  }
+
+  /**
+   * Recovers this node's replica of {@code shard} from a shard snapshot; returns whether its data
+   * was written (false: other peers hold it and {@code replica} keeps theirs).
+   */
+  boolean recoverShard(String collection, int shard, Path archive, RecoveryPriority priority) {
+    MetaStateMachine.Placement p = host.placement(collection);
+    if (!p.layout().shards().containsKey(shard) || !p.replicas().get(shard).contains(self)) {
+      throw new StorageException.NotFound(
+          "Shard " + shard + " of collection `" + collection + "` is not on this node");
+    }
+    if (!takesTheSnapshot(p, shard, priority, false)) {
+      return false;
+    }
+    try (ShardArchive opened = registry.require(collection).openShardArchive(archive)) {
+      RequestScope.current().checkpoint(); // the last point at which the request may stop it
+      long points = rewrite(p, shard, opened.reader());
+      LOG.info(
+          "{}/{}: recovered {} points from a shard snapshot through the shard's log",
+          collection,
+          shard,
+          points);
+      return true;
+    } catch (IOException e) {
+      throw new StorageException.BadInput("the shard snapshot cannot be read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Whether this node's replica of {@code shard} takes the snapshot's points: always when no other
+   * peer holds the shard (or the recovery created the collection), else by {@code priority}.
+   */
+  private boolean takesTheSnapshot(
+      MetaStateMachine.Placement p, int shard, RecoveryPriority priority, boolean created) {
+    boolean others = !created && p.replicas().get(shard).size() > 1;
+    if (!others || priority == RecoveryPriority.SNAPSHOT) {
+      return true;
+    }
+    if (priority == RecoveryPriority.NO_SYNC) {
+      throw new StorageException.BadInput(
+          "`priority: no_sync` is not supported in a cluster: shard "
+              + shard
+              + " has replicas on other peers, and a shard's replicas always hold the same"
+              + " points (use `snapshot` to make the snapshot's points theirs)");
+    }
+    return false;
   }
 
   /** Qdrant's compatibility rule: the same vectors and the same number of shards. */

@@ -1,5 +1,9 @@
 package dev.quiver.storage.internal.collection;
 
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import java.util.concurrent.atomic.AtomicLong;
+import dev.quiver.storage.ShardArchive;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionInfo;
@@ -41,6 +45,8 @@ import java.util.zip.ZipOutputStream;
  * Thread-safe.
  */
 public final class LocalCollection implements Collection, AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(LocalCollection.class);
+
   static final String META_FILE = "collection.meta";
   static final int META_MAGIC = 0x51434F4C; // "QCOL"
   static final int META_VERSION = 1;
@@ -273,8 +279,9 @@ public final class LocalCollection implements Collection, AutoCloseable {
         String n = p.getFileName().toString();
         if (!n.isEmpty() && n.chars().allMatch(Character::isDigit)) {
           ids.add(Integer.parseInt(n));
-        } else if (n.startsWith(".snapshot-")) {
-          Archives.deleteRecursively(p); // links of a snapshot a crash interrupted
+        } else if (n.startsWith(".")) {
+          // a snapshot's links, a restore or an opened archive that a crash interrupted
+          Archives.deleteRecursively(p);
         }
       }
       return ids;
@@ -391,6 +398,56 @@ public final class LocalCollection implements Collection, AutoCloseable {
   @Override
   public synchronized void restoreShard(int shardId, Path archive) throws IOException {
     Path staging = dir.resolve(SHARDS_DIR).resolve(".restore-" + shardId);
+    unpackShard(archive, staging);
+    LocalShard old = shards.remove(shardId);
+    if (old != null) {
+      old.close();
+    }
+    Path target = shardDir(shardId);
+    Archives.deleteRecursively(target);
+    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    LocalShard restored = new LocalShard(target, config, externalLog, indexThreads);
+    restored.payloadIndexes(indexes);
+    shards.put(shardId, restored);
+  }
+
+  @Override
+  public ShardArchive openShardArchive(Path archive) throws IOException {
+    Path staging = dir.resolve(SHARDS_DIR).resolve(".archive-" + archiveIds.incrementAndGet());
+    unpackShard(archive, staging);
+    LocalShard opened;
+    try {
+      opened = new LocalShard(staging, config, externalLog, indexThreads);
+    } catch (RuntimeException e) {
+      Archives.deleteRecursively(staging);
+      throw new IOException("the shard snapshot cannot be opened: " + e.getMessage(), e);
+    }
+    return new ShardArchive() {
+      @Override
+      public ShardReader reader() {
+        return opened;
+      }
+
+      @Override
+      public void close() {
+        opened.close();
+        try {
+          Archives.deleteRecursively(staging);
+        } catch (IOException e) {
+          LOG.warn("cannot clean up {}: {}", staging, e.toString());
+        }
+      }
+    };
+  }
+
+  /** Numbers the directories shard archives are opened in. */
+  private final AtomicLong archiveIds = new AtomicLong();
+
+  /**
+   * Unpacks a shard snapshot into {@code staging} (emptied first) and checks it opens as a shard of
+   * this collection; IOException, with nothing left behind, when it does not.
+   */
+  private void unpackShard(Path archive, Path staging) throws IOException {
     Archives.deleteRecursively(staging);
     Files.createDirectories(staging);
     try {
@@ -410,16 +467,6 @@ public final class LocalCollection implements Collection, AutoCloseable {
       Archives.deleteRecursively(staging);
       throw new IOException("not a shard of this collection: " + e.getMessage(), e);
     }
-    LocalShard old = shards.remove(shardId);
-    if (old != null) {
-      old.close();
-    }
-    Path target = shardDir(shardId);
-    Archives.deleteRecursively(target);
-    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-    LocalShard restored = new LocalShard(target, config, externalLog, indexThreads);
-    restored.payloadIndexes(indexes);
-    shards.put(shardId, restored);
   }
 
   @Override
