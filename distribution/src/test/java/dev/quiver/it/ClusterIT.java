@@ -572,8 +572,7 @@ class ClusterIT {
         nodes
             .get(0)
             .workDir
-            .resolve(
-                "snapshots/backup/shards/0/" + shardSnapshot.result().path("name").asText());
+            .resolve("snapshots/backup/shards/0/" + shardSnapshot.result().path("name").asText());
     assertThat(shardFile).exists();
     StringBuilder all = new StringBuilder("{\"points\":[");
     for (int i = 1; i <= 20; i++) {

@@ -16,8 +16,7 @@ final class ClusterSnapshots implements Snapshots {
   private final SnapshotRecovery recovery;
   private final ResourceQuota quota;
 
-  ClusterSnapshots(
-      SnapshotStore store, SnapshotRecovery recovery, ResourceQuota quota) {
+  ClusterSnapshots(SnapshotStore store, SnapshotRecovery recovery, ResourceQuota quota) {
     this.store = store;
     this.recovery = recovery;
     this.quota = quota;

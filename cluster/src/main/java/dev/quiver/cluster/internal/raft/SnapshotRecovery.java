@@ -28,15 +28,16 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A collection (or shard) snapshot recovered on a cluster node, with Qdrant's semantics: the collection is
- * created from the snapshot's configuration when it does not exist, an existing one must have the
- * same vectors and shard number, and each shard the snapshot holds that this node holds too is
- * recovered; a shard with replicas on other peers by {@link RecoveryPriority} ({@code replica}
- * keeps theirs, {@code snapshot} takes the snapshot's everywhere, {@code no_sync} is refused: the
- * replicas of a Raft group cannot disagree). A shard is recovered through its own log: a delete of
- * every point, then the snapshot's points a page at a time, so every replica applies the same and
- * the recovery is replicated, durable and ordered with other writes like any of them. Readers see a
- * recovered shard empty, then filling, while it is rewritten. Stateless between calls; thread-safe.
+ * A collection (or shard) snapshot recovered on a cluster node, with Qdrant's semantics: the
+ * collection is created from the snapshot's configuration when it does not exist, an existing one
+ * must have the same vectors and shard number, and each shard the snapshot holds that this node
+ * holds too is recovered; a shard with replicas on other peers by {@link RecoveryPriority} ({@code
+ * replica} keeps theirs, {@code snapshot} takes the snapshot's everywhere, {@code no_sync} is
+ * refused: the replicas of a Raft group cannot disagree). A shard is recovered through its own log:
+ * a delete of every point, then the snapshot's points a page at a time, so every replica applies
+ * the same and the recovery is replicated, durable and ordered with other writes like any of them.
+ * Readers see a recovered shard empty, then filling, while it is rewritten. Stateless between
+ * calls; thread-safe.
  */
 final class SnapshotRecovery {
   private static final Logger LOG = LogManager.getLogger(SnapshotRecovery.class);
