@@ -8,8 +8,6 @@ import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.ValueFactory;
 import io.qdrant.client.grpc.Points;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -156,10 +154,8 @@ public final class ClusterWriteBench {
     System.exit(0);
   }
 
-  private static int freePort() throws Exception {
-    try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return InJvmCluster.freePort();
   }
 
   private static Map<String, String> env(Path dir, int http, int grpc) {
@@ -195,28 +191,19 @@ public final class ClusterWriteBench {
   private static Result runCluster(
       Path dir, int rf, int seconds, int clients, boolean failover, boolean bulk, boolean reads)
       throws Exception {
-    List<Node> nodes = new ArrayList<>();
-    List<Integer> https = new ArrayList<>();
-    URI first = null;
-    try {
-      for (int i = 0; i < 3; i++) {
-        Path d = dir.resolve("node" + i);
-        Files.createDirectories(d);
-        int http = freePort();
-        int p2p = freePort();
-        Map<String, String> env = env(d, http, freePort());
-        env.put("QDRANT__CLUSTER__ENABLED", "true");
-        env.put("QDRANT__CLUSTER__P2P__PORT", String.valueOf(p2p));
-        if (SEGMENT_KB != null) {
-          env.put("QDRANT__CLUSTER__CONSENSUS__LOG_SEGMENT_KB", SEGMENT_KB);
-        }
-        URI self = URI.create("http://127.0.0.1:" + p2p);
-        nodes.add(Node.start(new ConfigLoader().load(d, null, env).config(), self, first));
-        if (first == null) {
-          first = self;
-        }
-        https.add(http);
-      }
+    try (InJvmCluster cluster =
+        InJvmCluster.start(
+            dir,
+            3,
+            (d, http) -> {
+              Map<String, String> env = env(d, http, freePort());
+              if (SEGMENT_KB != null) {
+                env.put("QDRANT__CLUSTER__CONSENSUS__LOG_SEGMENT_KB", SEGMENT_KB);
+              }
+              return env;
+            })) {
+      List<Node> nodes = cluster.nodes;
+      List<Integer> https = cluster.httpPorts;
       Thread.sleep(2000);
       if (reads) {
         driveReads(
@@ -261,14 +248,6 @@ public final class ClusterWriteBench {
           seconds,
           clients,
           stop);
-    } finally {
-      for (int i = nodes.size() - 1; i >= 0; i--) {
-        try {
-          nodes.get(i).close();
-        } catch (RuntimeException e) {
-          // stopped already (fail-over case)
-        }
-      }
     }
   }
 

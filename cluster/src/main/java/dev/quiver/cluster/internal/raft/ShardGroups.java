@@ -140,12 +140,17 @@ final class ShardGroups implements AutoCloseable {
   }
 
   /**
-   * This node's replica of {@code shard}, if it runs one, takes a snapshot at the next request for
-   * one even if its log has not grown past the snapshot threshold (a {@code snapshot} transfer).
+   * This node's replica of {@code shard}, if it leads the shard's group, takes a snapshot at the
+   * next request for one even if its log has not grown past the snapshot threshold (a {@code
+   * snapshot} transfer). Followers are left alone: they would write a snapshot nobody asked for at
+   * their next one (Ratis takes one when a replica stops). A leader that changes before the request
+   * answers it with its latest snapshot, as a {@code stream_records} transfer has it.
    */
   void wantSnapshot(MetaStateMachine.Placement p, int shard) {
     RaftServer.Division d = division(p, shard);
-    if (d != null && d.getStateMachine() instanceof SnapshottingStateMachine m) {
+    if (d != null
+        && d.getInfo().isLeader()
+        && d.getStateMachine() instanceof SnapshottingStateMachine m) {
       m.wantSnapshot();
     }
   }
