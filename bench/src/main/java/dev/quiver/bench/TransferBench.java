@@ -20,11 +20,11 @@ import java.util.function.Predicate;
  * Shard transfers by method ({@code exec@transfer}): three nodes in this JVM, a collection of one
  * shard without replicas holding {@code bench.transfer.points} minilm-384 vectors with their HNSW
  * graph built, then the shard replicated by {@code stream_records} to one of the other peers and by
- * {@code snapshot} to the other (each a peer that never held it: a peer that held it keeps its
- * group's log and snapshot, and would start from them). Per transfer: the seconds until no node
- * lists it, and until the receiver's replica holds every vector in its graph (a {@code
- * stream_records} receiver applies the log and builds its graph; a {@code snapshot} receiver
- * installs the shard with its graph). Random vectors without the data set.
+ * {@code snapshot} to the other, in that order (after a {@code snapshot} transfer the leader holds
+ * a snapshot, which a later {@code stream_records} transfer would send too). Per transfer: the
+ * seconds until no node lists it, and until the receiver's replica holds every vector in its graph
+ * (a {@code stream_records} receiver applies the log and builds its graph; a {@code snapshot}
+ * receiver installs the shard with its graph). Random vectors without the data set.
  */
 public final class TransferBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,7 +57,11 @@ public final class TransferBench {
           node0,
           "PUT",
           "/collections/moved",
-          "{\"vectors\":{\"size\":" + DIM + ",\"distance\":\"Cosine\"},\"shard_number\":1}");
+          "{\"vectors\":{\"size\":"
+              + DIM
+              + ",\"distance\":\"Cosine\"},\"shard_number\":1,"
+              // every vector in the graph, however few (the default waits for 10,000 KB)
+              + "\"optimizers_config\":{\"indexing_threshold\":1}}");
       Random random = new Random(20261206L);
       long loadStarted = System.nanoTime();
       for (int from = 0; from < points; from += BATCH) {
