@@ -81,7 +81,8 @@ final class StatusReports {
               Map<Long, String> known = states.apply(p, s);
               for (long peer : p.replicas().get(s)) {
                 String state = known.getOrDefault(peer, ReplicaStates.ACTIVE);
-                if (receiving(transfers, s, peer) && !state.equals(ReplicaStates.DEAD)) {
+                if (receiving(transfers, s, peer)) {
+                  // not a full member yet: its leader's failing appends make it no less Partial
                   state = ReplicaStates.PARTIAL;
                 }
                 if (peer == self && local != null && local.shardIds().contains(s)) {
