@@ -89,15 +89,6 @@ final class SnapshotRecovery {
       } else {
         compatible(catalog.config(collection), config);
       }
-      var indexes = catalog.payloadIndexes(collection);
-      snapshot
-          .payloadIndexes()
-          .forEach(
-              (field, spec) -> {
-                if (!indexes.containsKey(field)) {
-                  catalog.setPayloadIndex(collection, field, spec);
-                }
-              });
       MetaStateMachine.Placement p = host.placement(collection);
       List<Integer> rewrite = new ArrayList<>();
       for (int shard : snapshot.shardIds()) {
@@ -108,6 +99,16 @@ final class SnapshotRecovery {
           rewrite.add(shard);
         }
       }
+      // after every refusal: a refused recovery changes nothing of an existing collection
+      var indexes = catalog.payloadIndexes(collection);
+      snapshot
+          .payloadIndexes()
+          .forEach(
+              (field, spec) -> {
+                if (!indexes.containsKey(field)) {
+                  catalog.setPayloadIndex(collection, field, spec);
+                }
+              });
       RequestScope.current().checkpoint(); // the last point at which the request may stop it
       for (int shard : rewrite) {
         long points = rewrite(p, shard, snapshot.reader(shard));
