@@ -139,7 +139,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "CreateShardKey",
         o,
         () -> {
-          var k = CollectionProto.createShardKey(r.getRequest());
+          var k = ClusterProto.createShardKey(r.getRequest());
           dispatcher
               .catalog()
               .createShardKey(
@@ -194,7 +194,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         "CollectionClusterInfo",
         o,
         () ->
-            CollectionProto.proto(
+            ClusterProto.proto(
                 dispatcher.cluster().collectionClusterInfo(target(r.getCollectionName()))));
   }
 
@@ -207,7 +207,7 @@ final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
         o,
         () -> {
           dispatcher.updateCollectionCluster(
-              target(r.getCollectionName()), CollectionProto.shardOperation(r));
+              target(r.getCollectionName()), ClusterProto.shardOperation(r));
           return Collections.UpdateCollectionClusterSetupResponse.newBuilder()
               .setResult(true)
               .build();

@@ -21,8 +21,7 @@ class ShardOperationProtoTest {
             .setMoveShard(
                 Collections.MoveShard.newBuilder().setShardId(2).setFromPeerId(7).setToPeerId(9))
             .build();
-    assertThat(CollectionProto.shardOperation(move))
-        .isEqualTo(new ShardOperation.Move(2, 7, 9, null));
+    assertThat(ClusterProto.shardOperation(move)).isEqualTo(new ShardOperation.Move(2, 7, 9, null));
     var replicate =
         Collections.UpdateCollectionClusterSetupRequest.newBuilder()
             .setReplicateShard(
@@ -32,7 +31,7 @@ class ShardOperationProtoTest {
                     .setToPeerId(9)
                     .setMethod(Collections.ShardTransferMethod.Snapshot))
             .build();
-    assertThat(CollectionProto.shardOperation(replicate))
+    assertThat(ClusterProto.shardOperation(replicate))
         .isEqualTo(new ShardOperation.Replicate(2, 7, 9, TransferMethod.SNAPSHOT));
     var restart =
         Collections.UpdateCollectionClusterSetupRequest.newBuilder()
@@ -43,7 +42,7 @@ class ShardOperationProtoTest {
                     .setToPeerId(9)
                     .setMethod(Collections.ShardTransferMethod.WalDelta))
             .build();
-    assertThat(CollectionProto.shardOperation(restart))
+    assertThat(ClusterProto.shardOperation(restart))
         .isEqualTo(new ShardOperation.RestartTransfer(2, 7, 9, TransferMethod.WAL_DELTA));
     var resharding =
         Collections.UpdateCollectionClusterSetupRequest.newBuilder()
@@ -54,7 +53,7 @@ class ShardOperationProtoTest {
                     .setToPeerId(9)
                     .setMethod(Collections.ShardTransferMethod.ReshardingStreamRecords))
             .build();
-    assertThatThrownBy(() -> CollectionProto.shardOperation(resharding))
+    assertThatThrownBy(() -> ClusterProto.shardOperation(resharding))
         .isInstanceOf(RequestException.Unsupported.class)
         .hasMessageContaining("move_shard.method");
   }
@@ -68,7 +67,7 @@ class ShardOperationProtoTest {
             List.of(new CollectionClusterInfo.LocalShard(0, null, 5, "Active")),
             List.of(new CollectionClusterInfo.RemoteShard(1, null, 9, "Partial")),
             List.of(new CollectionClusterInfo.Transfer(1, 8, 9, false, TransferMethod.SNAPSHOT)));
-    var proto = CollectionProto.proto(info);
+    var proto = ClusterProto.proto(info);
     assertThat(proto.getLocalShards(0).getState()).isEqualTo(Collections.ReplicaState.Active);
     assertThat(proto.getRemoteShards(0).getState()).isEqualTo(Collections.ReplicaState.Partial);
     assertThat(proto.getShardTransfersList())
