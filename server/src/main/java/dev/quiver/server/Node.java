@@ -80,7 +80,8 @@ public final class Node implements AutoCloseable {
     this.timers = timers;
     this.dispatcher = dispatcher;
     this.boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
-    this.workers = new MultiThreadIoEventLoopGroup(0, Transport.ioHandlers());
+    this.workers =
+        new MultiThreadIoEventLoopGroup(config.service().ioThreads(), Transport.ioHandlers());
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory());
     this.audit = auditLog;
@@ -260,7 +261,11 @@ public final class Node implements AutoCloseable {
       Consumer<String> fatal) {
     var c = config.cluster();
     var registry =
-        Storage.open(Path.of(config.storage().storagePath()), c.enabled(), requestsRunning);
+        Storage.open(
+            Path.of(config.storage().storagePath()),
+            c.enabled(),
+            requestsRunning,
+            config.storage().performance().optimizerCpuBudget());
     Path snapshots = Path.of(config.storage().snapshotsPath());
     // the seed from the configuration is in force until PUT /quotas persists one
     var seed = config.storage().quotas().toQuotaConfig();

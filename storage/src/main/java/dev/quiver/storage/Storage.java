@@ -1,6 +1,7 @@
 package dev.quiver.storage;
 
 import dev.quiver.storage.internal.collection.LocalRegistry;
+import dev.quiver.storage.internal.space.IndexThreads;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 
@@ -29,11 +30,14 @@ public final class Storage {
 
   /**
    * As {@link #open} ({@link #openReplicated} when {@code replicated}), for a node serving
-   * requests: graphs build in the background on every core while {@code requestsRunning} is false,
-   * and leave a core to requests while it is true.
+   * requests: graphs build in the background on every core {@code cpuBudget} allows (Qdrant's
+   * {@code optimizer_cpu_budget}: 0 every core, positive that many threads, negative the cores less
+   * that many) while {@code requestsRunning} is false, and leave a core to requests while it is
+   * true.
    */
   public static CollectionRegistry open(
-      Path storagePath, boolean replicated, BooleanSupplier requestsRunning) {
-    return LocalRegistry.open(storagePath, replicated, requestsRunning);
+      Path storagePath, boolean replicated, BooleanSupplier requestsRunning, int cpuBudget) {
+    return LocalRegistry.open(
+        storagePath, replicated, IndexThreads.withBudget(requestsRunning, cpuBudget));
   }
 }

@@ -197,7 +197,14 @@ public final class ConfigLoader {
 
   private QuiverConfig bind(ObjectNode tree, ObjectNode defaults, List<String> ignored)
       throws ConfigException {
-    collectUnknown(tree, QuiverConfig.class, "", defaults, ignored);
+    List<String> unimplemented = new ArrayList<>();
+    collectUnknown(tree, QuiverConfig.class, "", defaults, ignored, unimplemented);
+    if (!unimplemented.isEmpty()) {
+      throw new ConfigException(
+          "invalid configuration: Quiver does not implement "
+              + String.join(", ", unimplemented)
+              + " (only the default value is accepted); remove the setting");
+    }
     try {
       return yaml.treeToValue(tree, QuiverConfig.class);
     } catch (JsonMappingException e) {
@@ -208,12 +215,19 @@ public final class ConfigLoader {
   }
 
   /**
-   * Collects keys of {@code node} that {@code type} has no component for, except keys the built-in
-   * defaults carry (Qdrant settings Quiver accepts but does not use), and removes them so that
-   * binding sees only known keys.
+   * Collects keys of {@code node} that {@code type} has no component for into {@code unknown},
+   * except keys the built-in defaults carry (Qdrant settings Quiver accepts at their default value
+   * only), and removes them so that binding sees only known keys. Such a key set to anything but
+   * its default goes to {@code unimplemented} (as {@code key = value}), so that a setting Quiver
+   * would not honour stops the start instead of being dropped.
    */
   private static void collectUnknown(
-      ObjectNode node, Class<?> type, String prefix, JsonNode defaults, List<String> out) {
+      ObjectNode node,
+      Class<?> type,
+      String prefix,
+      JsonNode defaults,
+      List<String> unknown,
+      List<String> unimplemented) {
     Map<String, Class<?>> components = new HashMap<>();
     for (RecordComponent c : type.getRecordComponents()) {
       components.put(SNAKE.translate(c.getName()), c.getType());
@@ -224,12 +238,45 @@ public final class ConfigLoader {
       JsonNode defaultChild = defaults == null ? null : defaults.get(key);
       if (componentType == null) {
         if (defaultChild == null) {
-          out.add(prefix + key);
+          unknown.add(prefix + key);
+        } else {
+          differences(child, defaultChild, prefix + key, unimplemented);
         }
         node.remove(key);
       } else if (componentType.isRecord() && child instanceof ObjectNode o) {
-        collectUnknown(o, componentType, prefix + key + ".", defaultChild, out);
+        collectUnknown(o, componentType, prefix + key + ".", defaultChild, unknown, unimplemented);
       }
+    }
+  }
+
+  /**
+   * Adds {@code key = value} for each leaf of {@code given} that differs from {@code fallback}, the
+   * built-in default (compared as text, since environment variables arrive as text; a secret's
+   * value is never shown).
+   */
+  private static void differences(JsonNode given, JsonNode fallback, String key, List<String> out) {
+    if (given instanceof ObjectNode o && fallback instanceof ObjectNode d) {
+      for (String k : iterable(o.fieldNames())) {
+        JsonNode dk = d.get(k);
+        if (dk == null) {
+          out.add(key + "." + k);
+        } else {
+          differences(o.get(k), dk, key + "." + k, out);
+        }
+      }
+      return;
+    }
+    if (given.isContainerNode() || fallback.isContainerNode()) {
+      if (!given.equals(fallback)) {
+        out.add(key);
+      }
+      return;
+    }
+    String g = given.isNull() ? "null" : given.asText();
+    String f = fallback.isNull() ? "null" : fallback.asText();
+    if (!g.equalsIgnoreCase(f)) {
+      boolean secret = key.contains("key") || key.contains("password") || key.contains("token");
+      out.add(secret ? key : key + " = " + g);
     }
   }
 

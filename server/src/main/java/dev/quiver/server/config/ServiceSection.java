@@ -34,6 +34,9 @@ public record ServiceSection(
     httpPort = httpPort == null ? 6333 : httpPort;
     maxRequestSizeMb = maxRequestSizeMb == null ? 32 : maxRequestSizeMb;
     maxWorkers = maxWorkers == null ? 0 : maxWorkers;
+    if (maxWorkers < 0 || maxWorkers > 4096) {
+      throw new IllegalArgumentException("service.max_workers must be from 0 to 4096");
+    }
     httpKeepAliveTimeoutSec = httpKeepAliveTimeoutSec == null ? 5 : httpKeepAliveTimeoutSec;
     enableCors = enableCors == null || enableCors;
     enableTls = enableTls != null && enableTls;
@@ -59,6 +62,17 @@ public record ServiceSection(
       throw new IllegalArgumentException(
           "service.snapshot_url_recovery_max_size_mb must be from 1 to 2^40");
     }
+  }
+
+  /**
+   * The threads that carry REST and gRPC traffic (reading, HTTP/2 and HTTP/1 framing, TLS): {@code
+   * max_workers}, or as Qdrant's 0 the cores less one (at least one). The requests themselves run
+   * on virtual threads, at most {@code max_concurrent_requests} at once.
+   */
+  public int ioThreads() {
+    return maxWorkers > 0
+        ? maxWorkers
+        : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
   }
 
   private static int atLeastOne(Integer v, int absent, String key) {

@@ -10,7 +10,9 @@ public record StorageSection(
     String snapshotsPath,
     String tempPath,
     Boolean onDiskPayload,
+    Integer updateConcurrency,
     Wal wal,
+    Performance performance,
     Optimizers optimizers,
     Hnsw hnswIndex,
     Collection collection,
@@ -20,7 +22,11 @@ public record StorageSection(
     storagePath = storagePath == null ? "./storage" : storagePath;
     snapshotsPath = snapshotsPath == null ? "./snapshots" : snapshotsPath;
     onDiskPayload = onDiskPayload == null || onDiskPayload;
+    if (updateConcurrency != null && updateConcurrency < 1) {
+      throw new IllegalArgumentException("update_concurrency must be at least 1, or null");
+    }
     wal = wal == null ? new Wal(null, null, null) : wal;
+    performance = performance == null ? new Performance(null, null, null) : performance;
     optimizers =
         optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
     hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null, null) : hnswIndex;
@@ -50,6 +56,34 @@ public record StorageSection(
     public QuotaConfig toQuotaConfig() {
       return new QuotaConfig(
           enabled, maxResidentMemoryPercent, maxDiskUsagePercent, releaseMarginPercent);
+    }
+  }
+
+  /**
+   * {@code storage.performance}, the settings Quiver acts on ({@code max_search_threads} and {@code
+   * update_rate_limit} are accepted at their defaults only).
+   *
+   * @param optimizerCpuBudget threads of background graph builds: 0 every core, a positive number
+   *     that many, a negative one the cores less that many (at least one)
+   * @param incomingShardTransfersLimit automatic transfers into this node at once (Quiver starts no
+   *     automatic transfer: Raft catches a replica up itself, so the limit always holds); null is
+   *     unlimited
+   * @param outgoingShardTransfersLimit automatic transfers out of this node at once, as above
+   */
+  public record Performance(
+      Integer optimizerCpuBudget,
+      Integer incomingShardTransfersLimit,
+      Integer outgoingShardTransfersLimit) {
+    public Performance {
+      optimizerCpuBudget = optimizerCpuBudget == null ? 0 : optimizerCpuBudget;
+      if (Math.abs((long) optimizerCpuBudget) > 4096) {
+        throw new IllegalArgumentException("optimizer_cpu_budget must be between -4096 and 4096");
+      }
+      if (incomingShardTransfersLimit != null && incomingShardTransfersLimit < 0
+          || outgoingShardTransfersLimit != null && outgoingShardTransfersLimit < 0) {
+        throw new IllegalArgumentException(
+            "incoming_shard_transfers_limit and outgoing_shard_transfers_limit must not be negative");
+      }
     }
   }
 

@@ -191,9 +191,64 @@ class ConfigLoaderTest {
   void unknownKeysAreReportedButQdrantKeysAreNot() throws Exception {
     write(
         "config/config.yaml",
-        "service:\n  htp_port: 1\nstorage:\n  performance:\n    max_search_threads: 2\nnonsense: 1\n");
+        "service:\n  htp_port: 1\nstorage:\n  performance:\n    max_search_threads: 0\nnonsense: 1\n");
     var loaded = loader.load(dir, null, Map.of());
     assertThat(loaded.ignoredKeys()).containsExactlyInAnyOrder("service.htp_port", "nonsense");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "QDRANT__STORAGE__NODE_TYPE, Listener, storage.node_type = Listener",
+    "QDRANT__STORAGE__PERFORMANCE__MAX_SEARCH_THREADS, 4,"
+        + " storage.performance.max_search_threads = 4",
+    "QDRANT__STORAGE__PERFORMANCE__UPDATE_RATE_LIMIT, 100,"
+        + " storage.performance.update_rate_limit = 100",
+    "QDRANT__STORAGE__SNAPSHOTS_CONFIG__SNAPSHOTS_STORAGE, s3,"
+        + " storage.snapshots_config.snapshots_storage = s3",
+  })
+  void aQdrantSettingQuiverDoesNotImplementStopsTheStartUnlessAtItsDefault(
+      String variable, String value, String named) throws Exception {
+    assertThatThrownBy(() -> load(Map.of(variable, value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Quiver does not implement " + named);
+    // Qdrant's own defaults, as its config.yaml spells them, are accepted
+    write(
+        "config/config.yaml",
+        "storage:\n  node_type: \"Normal\"\n  snapshots_config:\n    snapshots_storage: local\n"
+            + "  performance:\n    max_search_threads: 0\n    update_rate_limit: null\n");
+    assertThat(load(Map.of()).storage().performance().optimizerCpuBudget()).isZero();
+  }
+
+  @Test
+  void aQdrantSettingsSubSectionQuiverDoesNotKnowIsRefusedByName() throws Exception {
+    write(
+        "config/config.yaml",
+        "storage:\n  snapshots_config:\n    s3_config:\n      bucket: b\n      secret_key: x\n");
+    assertThatThrownBy(() -> load(Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("storage.snapshots_config.s3_config");
+  }
+
+  @Test
+  void performanceSettingsQuiverActsOnAreBoundAndChecked() throws Exception {
+    QuiverConfig c =
+        load(
+            Map.of(
+                "QDRANT__STORAGE__PERFORMANCE__OPTIMIZER_CPU_BUDGET", "-1",
+                "QDRANT__STORAGE__PERFORMANCE__INCOMING_SHARD_TRANSFERS_LIMIT", "3",
+                "QDRANT__STORAGE__UPDATE_CONCURRENCY", "2"));
+    assertThat(c.storage().performance().optimizerCpuBudget()).isEqualTo(-1);
+    assertThat(c.storage().performance().incomingShardTransfersLimit()).isEqualTo(3);
+    assertThat(c.storage().performance().outgoingShardTransfersLimit()).isEqualTo(1);
+    assertThat(c.storage().updateConcurrency()).isEqualTo(2);
+    assertThatThrownBy(() -> load(Map.of("QDRANT__STORAGE__UPDATE_CONCURRENCY", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("update_concurrency must be at least 1");
+    assertThatThrownBy(
+            () ->
+                load(Map.of("QDRANT__STORAGE__PERFORMANCE__OUTGOING_SHARD_TRANSFERS_LIMIT", "-1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("outgoing_shard_transfers_limit must not be negative");
   }
 
   @Test

@@ -28,7 +28,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -73,10 +72,10 @@ public final class LocalRegistry implements CollectionRegistry {
   /** Held from open to close: no other process opens this storage meanwhile. */
   private final StorageLock lock;
 
-  private LocalRegistry(Path root, boolean externalLog, BooleanSupplier requestsRunning) {
+  private LocalRegistry(Path root, boolean externalLog, IndexThreads indexThreads) {
     this.lock = StorageLock.acquire(root);
     this.externalLog = externalLog;
-    this.indexThreads = new IndexThreads(requestsRunning);
+    this.indexThreads = indexThreads;
     this.root = root;
     this.collectionsDir = root.resolve("collections");
   }
@@ -88,16 +87,12 @@ public final class LocalRegistry implements CollectionRegistry {
 
   /** As {@link #open(Path)}; with {@code externalLog} the shards keep no WAL of their own. */
   public static LocalRegistry open(Path root, boolean externalLog) {
-    return open(root, externalLog, () -> false);
+    return open(root, externalLog, new IndexThreads());
   }
 
-  /**
-   * As {@link #open(Path, boolean)}; graphs build in the background on every core while {@code
-   * requestsRunning} is false, and leave one core to requests while it is true.
-   */
-  public static LocalRegistry open(
-      Path root, boolean externalLog, BooleanSupplier requestsRunning) {
-    LocalRegistry registry = new LocalRegistry(root, externalLog, requestsRunning);
+  /** As {@link #open(Path, boolean)}; graphs build on {@code indexThreads}. */
+  public static LocalRegistry open(Path root, boolean externalLog, IndexThreads indexThreads) {
+    LocalRegistry registry = new LocalRegistry(root, externalLog, indexThreads);
     try {
       Files.createDirectories(registry.collectionsDir);
       Path state = root.resolve(STATE_FILE);

@@ -32,6 +32,24 @@ public final class IndexThreads {
     this(requestsRunning, Runtime.getRuntime().availableProcessors());
   }
 
+  /**
+   * Threads as {@link #IndexThreads(BooleanSupplier)} gives, within Qdrant's {@code
+   * optimizer_cpu_budget}: 0 is every core, a positive budget that many threads, a negative one the
+   * cores less that many (at least one).
+   */
+  public static IndexThreads withBudget(BooleanSupplier requestsRunning, int cpuBudget) {
+    return new IndexThreads(
+        requestsRunning, budget(Runtime.getRuntime().availableProcessors(), cpuBudget));
+  }
+
+  /** The threads {@code cpuBudget} gives on a machine of {@code cores}. */
+  static int budget(int cores, int cpuBudget) {
+    if (cpuBudget > 0) {
+      return cpuBudget;
+    }
+    return Math.max(1, cores + cpuBudget);
+  }
+
   IndexThreads(BooleanSupplier requestsRunning, int cores) {
     this.requestsRunning = requestsRunning;
     this.cores = cores;

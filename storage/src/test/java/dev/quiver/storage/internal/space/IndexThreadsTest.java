@@ -26,4 +26,14 @@ class IndexThreadsTest {
     assertThat(four.backgroundWorkers(16)).as("at most the cores").isEqualTo(4);
     assertThat(four.allCores()).isEqualTo(4);
   }
+
+  @Test
+  void theCpuBudgetSetsTheThreadsABuildMayTake() {
+    assertThat(IndexThreads.budget(8, 0)).as("0: every core").isEqualTo(8);
+    assertThat(IndexThreads.budget(8, 3)).as("positive: that many").isEqualTo(3);
+    assertThat(IndexThreads.budget(8, -2)).as("negative: the cores less that many").isEqualTo(6);
+    assertThat(IndexThreads.budget(2, -5)).as("at least one").isEqualTo(1);
+    IndexThreads budgeted = new IndexThreads(() -> false, IndexThreads.budget(8, -2));
+    assertThat(budgeted.backgroundWorkers(0)).isEqualTo(6);
+  }
 }
