@@ -39,6 +39,8 @@ import java.util.function.UnaryOperator;
  *     out)
  * @param maxFormatVersion {@code cluster.p2p.max_format_version}: the newest format of Raft entries
  *     and peer messages this node reads and writes (null for the newest this release knows)
+ * @param listener {@code storage.node_type: Listener}: this node's replicas take every update but
+ *     serve no reads while another replica can
  * @param fatal told why when this node cannot go on (a log in a format it does not read); its owner
  *     stops the node
  */
@@ -60,10 +62,11 @@ public record ClusterSettings(
     AuditLog audit,
     UnaryOperator<byte[]> auditReader,
     Integer maxFormatVersion,
+    boolean listener,
     Consumer<String> fatal) {
 
   /** The newest format of Raft entries and peer messages this release reads and writes. */
-  public static final int NEWEST_FORMAT_VERSION = 2;
+  public static final int NEWEST_FORMAT_VERSION = 3;
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");

@@ -1173,6 +1173,62 @@ class ClusterIT {
     throw new AssertionError("scroll did not end");
   }
 
+  /**
+   * A node restarted as a {@code Listener} (Qdrant's test_listener_node): every node reports its
+   * replicas {@code Listener}, reads through any node answer as before, writes through it still
+   * reach every replica; restarted {@code Normal} they are {@code Active} again.
+   */
+  @Test
+  @Order(4)
+  void aListenerNodeKeepsTakingWritesAndIsReportedListener() throws Exception {
+    int listener = NODES - 1;
+    long listenerId = peerIdOf(listener);
+    Set<Integer> before = new TreeSet<>();
+    eventually(30, () -> before.addAll(scrollAll(0))); // the tests before may have killed a leader
+    assertThat(before).isNotEmpty();
+    QuiverProcess node = nodes.get(listener);
+    node.stop();
+    node.setEnv("QDRANT__STORAGE__NODE_TYPE", "Listener").args().start();
+    try {
+      eventually(
+          30,
+          () -> {
+            for (int i = 0; i < NODES; i++) {
+              assertThat(replicaStates(i, listenerId))
+                  .as("node %d's report of the listener's replicas", i)
+                  .isNotEmpty()
+                  .containsOnly("Listener");
+            }
+          });
+      assertThat(node.log()).contains("recorded this peer as a Listener node");
+      for (int i = 0; i < NODES; i++) {
+        assertThat(scrollAll(i)).as("read through node %d", i).isEqualTo(before);
+      }
+      var written =
+          rest(listener)
+              .send(
+                  "PUT",
+                  "/collections/shared/points?wait=true",
+                  "{\"points\":[{\"id\":999001,\"vector\":[0,1,0,0]}]}");
+      assertThat(written.status()).as(written.body()).isEqualTo(200);
+      for (int i = 0; i < NODES; i++) {
+        int n = i;
+        eventually(10, () -> assertThat(scrollAll(n)).contains(999001));
+      }
+    } finally {
+      node.stop();
+      node.setEnv("QDRANT__STORAGE__NODE_TYPE", null).args().start();
+    }
+    eventually(
+        30,
+        () -> {
+          for (int i = 0; i < NODES; i++) {
+            assertThat(replicaStates(i, listenerId)).as("node %d", i).containsOnly("Active");
+          }
+        });
+    assertThat(node.log()).contains("recorded this peer as a Normal node");
+  }
+
   @Test
   @Order(5)
   void aNodeWithAForeignCaCertificateCannotJoin() throws Exception {
@@ -1506,10 +1562,11 @@ class ClusterIT {
 
   /**
    * Shard transfers as Qdrant runs them: answered at once, reported in {@code shard_transfers} on
-   * every node while they run, the receiver {@code Partial}; {@code snapshot} has the receiver
-   * install a snapshot of the shard; a transfer to a peer that does not answer stays recorded until
-   * it is aborted; conflicting transfers, and aborting or restarting one that is not running, are
-   * refused with Qdrant's messages.
+   * every node while they run, the receiver {@code Partial} ({@code Recovery} with {@code
+   * wal_delta} until it has caught up); {@code snapshot} has the receiver install a snapshot of the
+   * shard; a transfer to a peer that does not answer stays recorded until it is aborted;
+   * conflicting transfers, and aborting or restarting one that is not running, are refused with
+   * Qdrant's messages.
    */
   private void transfersToTheNewcomer(QuiverProcess extra, Rest extraRest, long extraId)
       throws Exception {
@@ -1624,6 +1681,18 @@ class ClusterIT {
                   "{\"restart_transfer\":" + key + ",\"method\":\"wal_delta\"}}");
       assertThat(restarted.status()).as(restarted.body()).isEqualTo(200);
       assertThat(transfers(rest(1)).toString()).contains("\"method\":\"wal_delta\"");
+      // a wal_delta receiver is in Recovery until it has caught up
+      eventually(
+          10,
+          () -> {
+            for (int i = 0; i < NODES; i++) {
+              JsonNode info = rest(i).send("GET", "/collections/placed/cluster", null).result();
+              assertThat(info.path("remote_shards").toString())
+                  .as("node %d", i)
+                  .contains(
+                      "\"shard_id\":" + s + ",\"peer_id\":" + extraId + ",\"state\":\"Recovery\"");
+            }
+          });
       var aborted =
           rest(2).send("POST", "/collections/placed/cluster", "{\"abort_transfer\":" + key + "}}");
       assertThat(aborted.status()).as(aborted.body()).isEqualTo(200);

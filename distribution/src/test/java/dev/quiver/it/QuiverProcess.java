@@ -40,7 +40,20 @@ final class QuiverProcess implements AutoCloseable {
     this.workDir = workDir;
     this.httpPort = freePort();
     this.grpcPort = freePort();
-    this.extraEnv = extraEnv;
+    this.extraEnv = extraEnv; // the caller may change it between starts
+  }
+
+  /**
+   * Sets {@code name} in the environment of the next starts (null removes it); the map given at
+   * construction must be mutable.
+   */
+  QuiverProcess setEnv(String name, String value) {
+    if (value == null) {
+      extraEnv.remove(name);
+    } else {
+      extraEnv.put(name, value);
+    }
+    return this;
   }
 
   static int freePort() throws IOException {

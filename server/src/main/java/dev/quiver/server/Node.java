@@ -296,6 +296,7 @@ public final class Node implements AutoCloseable {
             audit,
             query -> AuditQuery.answer(audit.directory(), query),
             c.p2p().maxFormatVersion(),
+            config.storage().listener(),
             fatal),
         registry,
         quota,

@@ -19,7 +19,8 @@ public record QuiverConfig(
     logger = logger == null ? new LoggerSection(null) : logger;
     storage =
         storage == null
-            ? new StorageSection(null, null, null, null, null, null, null, null, null, null, null)
+            ? new StorageSection(
+                null, null, null, null, null, null, null, null, null, null, null, null)
             : storage;
     service = service == null ? ServiceSection.defaults() : service;
     cluster = cluster == null ? new ClusterSection(null, null, null, null, null, null) : cluster;

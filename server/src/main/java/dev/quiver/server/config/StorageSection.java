@@ -11,6 +11,7 @@ public record StorageSection(
     String tempPath,
     Boolean onDiskPayload,
     Integer updateConcurrency,
+    String nodeType,
     Wal wal,
     Performance performance,
     Optimizers optimizers,
@@ -24,6 +25,10 @@ public record StorageSection(
     onDiskPayload = onDiskPayload == null || onDiskPayload;
     if (updateConcurrency != null && updateConcurrency < 1) {
       throw new IllegalArgumentException("update_concurrency must be at least 1, or null");
+    }
+    nodeType = nodeType == null ? "Normal" : nodeType;
+    if (!nodeType.equals("Normal") && !nodeType.equals("Listener")) {
+      throw new IllegalArgumentException("node_type must be \"Normal\" or \"Listener\"");
     }
     wal = wal == null ? new Wal(null, null, null) : wal;
     performance = performance == null ? new Performance(null, null, null) : performance;
@@ -57,6 +62,14 @@ public record StorageSection(
       return new QuotaConfig(
           enabled, maxResidentMemoryPercent, maxDiskUsagePercent, releaseMarginPercent);
     }
+  }
+
+  /**
+   * Whether this is a {@code Listener} node: in a cluster its replicas take every update and serve
+   * reads only when no other replica can.
+   */
+  public boolean listener() {
+    return nodeType.equals("Listener");
   }
 
   /**

@@ -198,7 +198,6 @@ class ConfigLoaderTest {
 
   @ParameterizedTest
   @CsvSource({
-    "QDRANT__STORAGE__NODE_TYPE, Listener, storage.node_type = Listener",
     "QDRANT__STORAGE__PERFORMANCE__MAX_SEARCH_THREADS, 4,"
         + " storage.performance.max_search_threads = 4",
     "QDRANT__STORAGE__PERFORMANCE__UPDATE_RATE_LIMIT, 100,"
@@ -241,6 +240,12 @@ class ConfigLoaderTest {
     assertThat(c.storage().performance().incomingShardTransfersLimit()).isEqualTo(3);
     assertThat(c.storage().performance().outgoingShardTransfersLimit()).isEqualTo(1);
     assertThat(c.storage().updateConcurrency()).isEqualTo(2);
+    assertThat(c.storage().listener()).isFalse();
+    assertThat(load(Map.of("QDRANT__STORAGE__NODE_TYPE", "Listener")).storage().listener())
+        .isTrue();
+    assertThatThrownBy(() -> load(Map.of("QDRANT__STORAGE__NODE_TYPE", "Backup")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("node_type must be \"Normal\" or \"Listener\"");
     assertThatThrownBy(() -> load(Map.of("QDRANT__STORAGE__UPDATE_CONCURRENCY", "0")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("update_concurrency must be at least 1");

@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The metadata group's whole state as of one log index: what a peer needs instead of the log up to
@@ -28,7 +30,8 @@ import java.util.TreeMap;
  * <p>File format 2 adds {@code format} at the end; format 1 (read as message format 0) is still
  * written while the cluster writes message format 0, so that a peer of the previous release can
  * install it. File format 3 adds the running shard transfers after it, written once the cluster
- * writes message format 2 (the one with transfer entries); format 2 is written before.
+ * writes message format 2 (the one with transfer entries); format 2 is written before. File format
+ * 4 adds the listener peers after them, written once the cluster writes message format 3.
  *
  * @param quotas null when none was ever set
  * @param payloadIndexes by collection, then field
@@ -44,10 +47,11 @@ record MetaSnapshot(
     QuotaConfig quotas,
     SortedMap<String, SortedMap<String, PayloadIndexSpec>> payloadIndexes,
     SortedMap<String, List<Wire.Transfer>> transfers,
+    SortedSet<Long> listeners,
     int format) {
 
   static final int MAGIC = 0x514d5350; // "QMSP"
-  static final int VERSION = 3;
+  static final int VERSION = 4;
 
   MetaSnapshot {
     peers = Collections.unmodifiableSortedMap(new TreeMap<>(peers));
@@ -61,6 +65,7 @@ record MetaSnapshot(
     var running = new TreeMap<String, List<Wire.Transfer>>();
     transfers.forEach((c, ts) -> running.put(c, List.copyOf(ts)));
     transfers = Collections.unmodifiableSortedMap(running);
+    listeners = Collections.unmodifiableSortedSet(new TreeSet<>(listeners));
   }
 
   /** What the registry side contributes: the same on every node at the same index. */
@@ -80,7 +85,10 @@ record MetaSnapshot(
 
   /** The file format: the newest unless the cluster still writes the previous message format. */
   int fileVersion() {
-    return format >= Wire.TRANSFERS_FORMAT ? VERSION : format > 0 ? 2 : 1;
+    if (format >= Wire.LISTENERS_FORMAT) {
+      return VERSION;
+    }
+    return format >= Wire.TRANSFERS_FORMAT ? 3 : format > 0 ? 2 : 1;
   }
 
   /** Reads and checks a snapshot file; {@link StorageException.Corrupted} when it is not one. */
@@ -143,6 +151,12 @@ record MetaSnapshot(
         for (Wire.Transfer t : c.getValue()) {
           Wire.writeTransfer(out, t);
         }
+      }
+    }
+    if (fileVersion() >= 4) {
+      out.writeInt(listeners.size());
+      for (long peer : listeners) {
+        out.writeLong(peer);
       }
     }
   }
@@ -211,6 +225,12 @@ record MetaSnapshot(
         transfers.put(name, running);
       }
     }
+    var listeners = new TreeSet<Long>();
+    if (fileVersion >= 4) {
+      for (int i = ShardCodec.count(in); i > 0; i--) {
+        listeners.add(in.readLong());
+      }
+    }
     return new MetaSnapshot(
         term,
         index,
@@ -221,6 +241,7 @@ record MetaSnapshot(
         quotas,
         payloadIndexes,
         transfers,
+        listeners,
         format);
   }
 }

@@ -19,12 +19,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -209,6 +212,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   /** The shard transfers running, by collection (none listed for a collection without any). */
   private final Map<String, List<Wire.Transfer>> transfers = new ConcurrentHashMap<>();
 
+  /** The peers recorded as {@code Listener} nodes ({@link Wire.PeerRole}). */
+  private final Set<Long> listeners = new ConcurrentSkipListSet<>();
+
   private final Effects effects;
   private final FormatGate format;
   private final Object appliedMonitor = new Object();
@@ -264,6 +270,8 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     replace(collections, snapshot.collections());
     replace(clusterMetadata, snapshot.clusterMetadata());
     replace(transfers, snapshot.transfers());
+    listeners.addAll(snapshot.listeners());
+    listeners.retainAll(snapshot.listeners());
     format.reset(snapshot.format());
     updateLastAppliedTermIndex(info.getTerm(), info.getIndex());
     return snapshot;
@@ -294,6 +302,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             stored.quotas(),
             stored.payloadIndexes(),
             new TreeMap<>(transfers),
+            new TreeSet<>(listeners),
             format.cluster());
     File file = snapshotFile(at);
     snapshot.write(file.toPath());
@@ -359,6 +368,11 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   /** The transfers of {@code collection} running, in the order they began. */
   List<Wire.Transfer> transfers(String collection) {
     return transfers.getOrDefault(collection, List.of());
+  }
+
+  /** The peers recorded as {@code Listener} nodes. */
+  Set<Long> listeners() {
+    return Set.copyOf(listeners);
   }
 
   /** Every running transfer, by collection. */
@@ -432,11 +446,21 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       }
       case Wire.PeerRemoved p -> {
         peers.remove(p.peerId());
+        listeners.remove(p.peerId());
         for (String c : List.copyOf(transfers.keySet())) {
           endTransfers(c, t -> t.from() == p.peerId() || t.to() == p.peerId());
         }
         LOG.info("peer {} was removed", p.peerId());
         effects.membershipChanged(p.peerId(), null, index);
+      }
+      case Wire.PeerRole r -> {
+        if (!peers.containsKey(r.peerId())) {
+          throw new StorageException.NotFound("Peer " + r.peerId() + " does not exist");
+        }
+        boolean changed = r.listener() ? listeners.add(r.peerId()) : listeners.remove(r.peerId());
+        if (changed) {
+          LOG.info("peer {} is a {} node", r.peerId(), r.listener() ? "Listener" : "Normal");
+        }
       }
       case Wire.CreateCollection c -> {
         if (collections.containsKey(c.name())) {

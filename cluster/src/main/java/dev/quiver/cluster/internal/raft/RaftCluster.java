@@ -98,6 +98,7 @@ public final class RaftCluster implements AutoCloseable {
   private LeaderBalance leaderBalance;
   private ShardTransfers transfers;
   private FormatUpgrade formatUpgrade;
+  private NodeRole nodeRole;
   private Dispatcher dispatcher;
 
   private RaftCluster(
@@ -131,7 +132,8 @@ public final class RaftCluster implements AutoCloseable {
             executor,
             settings.requestTimeout(),
             settings.rpcTimeoutMax(),
-            format::writing);
+            format::writing,
+            this::listeners);
     this.meta =
         new MetaStateMachine(
             new MetaEffects(
@@ -221,6 +223,15 @@ public final class RaftCluster implements AutoCloseable {
             timers,
             FORMAT_CHECK_EVERY,
             settings.rpcTimeoutMax());
+    nodeRole =
+        new NodeRole(
+            self,
+            settings.listener(),
+            meta::listeners,
+            format::writing,
+            metaLog::propose,
+            timers,
+            FORMAT_CHECK_EVERY);
     leaderBalance =
         new LeaderBalance(
             self,
@@ -229,12 +240,19 @@ public final class RaftCluster implements AutoCloseable {
                     .map(meta::collection)
                     .flatMap(Optional::stream)
                     .toList(),
+            this::listeners,
             groups,
             timers,
             settings.rpcTimeoutMax().multipliedBy(5).dividedBy(2));
     PointAccess points =
         new RoutedPoints(
-            new RaftRoutes(metaLog, registry, groups, peerQuotas, settings.requestTimeout()),
+            new RaftRoutes(
+                metaLog,
+                registry,
+                groups,
+                peerQuotas,
+                settings.requestTimeout(),
+                settings.listener()),
             new Fanout(executor));
     Catalog catalog = new RaftCatalog(meta, metaLog, registry, quota, points);
     var membership =
@@ -330,6 +348,21 @@ public final class RaftCluster implements AutoCloseable {
 
   private Map<Long, String> peers() {
     return meta.peers();
+  }
+
+  /**
+   * The peers whose replicas reads ask last and that do not claim leaderships: those recorded as
+   * {@code Listener} nodes, and this one when configured as one (before its record is in).
+   */
+  private Set<Long> listeners() {
+    Set<Long> recorded = meta.listeners();
+    long self = identity.peerId();
+    if (!settings.listener() || recorded.contains(self)) {
+      return recorded;
+    }
+    Set<Long> all = new HashSet<>(recorded);
+    all.add(self);
+    return all;
   }
 
   private RaftGroup metaGroup() {
@@ -562,6 +595,9 @@ public final class RaftCluster implements AutoCloseable {
   public void close() {
     if (formatUpgrade != null) {
       formatUpgrade.close();
+    }
+    if (nodeRole != null) {
+      nodeRole.close();
     }
     if (leaderBalance != null) {
       leaderBalance.close();

@@ -80,7 +80,8 @@ final class RaftClusterControl implements ClusterControl {
         registry.get(collection).orElse(null),
         self,
         (p, shard) -> groups.states(p, shard, self),
-        meta.transfers(collection));
+        meta.transfers(collection),
+        meta.listeners());
   }
 
   @Override

@@ -33,14 +33,21 @@ final class RaftRoutes implements ShardRoutes {
   private final ShardGroups groups;
   private final PeerQuotas quotas;
   private final Duration requestTimeout;
+  private final boolean listener;
   private final AtomicLong callIds = new AtomicLong();
 
+  /**
+   * @param listener this node is a {@code Listener} node: its replicas serve no reads while another
+   *     replica can
+   */
   RaftRoutes(
       MetaLog metaLog,
       CollectionRegistry registry,
       ShardGroups groups,
       PeerQuotas quotas,
-      Duration requestTimeout) {
+      Duration requestTimeout,
+      boolean listener) {
+    this.listener = listener;
     this.metaLog = metaLog;
     this.registry = registry;
     this.groups = groups;
@@ -67,7 +74,7 @@ final class RaftRoutes implements ShardRoutes {
           if (consistency == ReadConsistency.LINEARIZABLE) {
             return groups.channel(p, s).linearizableReader();
           }
-          if (!localShards.contains(s)) {
+          if (!localShards.contains(s) || listener) {
             return groups.channel(p, s).reader();
           }
           // a local replica that is behind its leader (restarted, being filled) serves no reads:

@@ -23,6 +23,9 @@ final class ReplicaStates {
   static final String ACTIVE = "Active";
   static final String PARTIAL = "Partial";
   static final String DEAD = "Dead";
+  static final String RECOVERY = "Recovery";
+  static final String INITIALIZING = "Initializing";
+  static final String LISTENER = "Listener";
 
   /**
    * A follower this many entries behind its leader's commit is still caught up: under writes its

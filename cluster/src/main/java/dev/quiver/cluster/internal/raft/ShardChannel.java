@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -110,6 +111,9 @@ final class ShardChannel implements AutoCloseable {
   /** The message format to send in now ({@link FormatGate#writing()}). */
   private final IntSupplier format;
 
+  /** The peers recorded as {@code Listener} nodes: asked for reads only when no other answers. */
+  private final Supplier<Set<Long>> listeners;
+
   private record Pending(byte[] op, CompletableFuture<Void> done) {}
 
   /**
@@ -118,6 +122,7 @@ final class ShardChannel implements AutoCloseable {
    * @param newReadClient makes the read client, which does not retry: reads move on to the next
    *     replica instead
    * @param format the message format to send in at the moment
+   * @param listeners the peers of {@code Listener} nodes at the moment
    */
   ShardChannel(
       String name,
@@ -127,8 +132,10 @@ final class ShardChannel implements AutoCloseable {
       Executor executor,
       Duration timeout,
       int writeConsistencyFactor,
-      IntSupplier format) {
+      IntSupplier format,
+      Supplier<Set<Long>> listeners) {
     this.format = format;
+    this.listeners = listeners;
     this.waitForAll = writeConsistencyFactor > replicas.size() / 2 + 1;
     this.name = name;
     this.writes = new Renewable(newClient);
@@ -541,8 +548,7 @@ final class ShardChannel implements AutoCloseable {
     long perReplica = Math.min(timeout.toMillis(), READ_ATTEMPT_MILLIS);
     int start = Math.floorMod(nextReplica.getAndIncrement(), replicas.size());
     Throwable last = null;
-    for (int i = 0; i < replicas.size(); i++) {
-      RaftPeerId target = replicas.get((start + i) % replicas.size());
+    for (RaftPeerId target : readOrder(replicas, start, listeners.get())) {
       RaftClientReply reply;
       try {
         reply = staleRead(message, 0, target).get(perReplica, TimeUnit.MILLISECONDS);
@@ -571,6 +577,30 @@ final class ShardChannel implements AutoCloseable {
       return linearizable(read, decode);
     }
     throw unavailable(last == null ? new TimeoutException("no replica") : last);
+  }
+
+  /**
+   * The replicas a read asks in turn: from {@code start} round the list, those of {@code Listener}
+   * nodes last (asked only when every other one failed).
+   */
+  static List<RaftPeerId> readOrder(List<RaftPeerId> replicas, int start, Set<Long> listeners) {
+    List<RaftPeerId> first = new ArrayList<>(replicas.size());
+    List<RaftPeerId> last = new ArrayList<>();
+    for (int i = 0; i < replicas.size(); i++) {
+      RaftPeerId r = replicas.get((start + i) % replicas.size());
+      (!listeners.isEmpty() && listeners.contains(peerNumber(r)) ? last : first).add(r);
+    }
+    first.addAll(last);
+    return first;
+  }
+
+  /** A peer's number (its id as Quiver names peers); -1 for an id of another form. */
+  private static long peerNumber(RaftPeerId id) {
+    try {
+      return Long.parseLong(id.toString());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private final class RemoteReader implements ShardReader {

@@ -46,7 +46,11 @@ final class ShardGroups implements AutoCloseable {
   private final Set<RaftGroupId> claiming = ConcurrentHashMap.newKeySet();
   private volatile RaftServer server;
   private final IntSupplier format;
+  private final Supplier<Set<Long>> listeners;
 
+  /**
+   * @param listeners the peers recorded as {@code Listener} nodes, whose replicas reads ask last
+   */
   ShardGroups(
       GroupBindings bindings,
       RaftClients clients,
@@ -54,8 +58,10 @@ final class ShardGroups implements AutoCloseable {
       ExecutorService executor,
       Duration requestTimeout,
       Duration electionTimeout,
-      IntSupplier format) {
+      IntSupplier format,
+      Supplier<Set<Long>> listeners) {
     this.format = format;
+    this.listeners = listeners;
     this.bindings = bindings;
     this.clients = clients;
     this.peers = peers;
@@ -76,14 +82,18 @@ final class ShardGroups implements AutoCloseable {
 
   /**
    * The replica states of {@code shard} as this node sees them, by peer ({@link
-   * ReplicaStates#states}); empty when this node does not run the group. A replica whose leader's
-   * updates have failed for two election timeouts is {@code Dead}.
+   * ReplicaStates#states}); when this node does not run the group, its own replica (if the
+   * placement lists one) is {@code Initializing}: recorded, its group not started yet. A replica
+   * whose leader's updates have failed for two election timeouts is {@code Dead}.
    */
   Map<Long, String> states(MetaStateMachine.Placement p, int shard, long self) {
     RaftServer.Division d = division(p, shard);
-    return d == null
-        ? Map.of()
-        : ReplicaStates.states(d, self, electionTimeout, electionTimeout.multipliedBy(2));
+    if (d == null) {
+      return p.replicas().get(shard).contains(self)
+          ? Map.of(self, ReplicaStates.INITIALIZING)
+          : Map.of();
+    }
+    return ReplicaStates.states(d, self, electionTimeout, electionTimeout.multipliedBy(2));
   }
 
   /**
@@ -331,7 +341,8 @@ final class ShardGroups implements AutoCloseable {
               executor,
               requestTimeout,
               p.config().writeConsistencyFactor(),
-              format);
+              format,
+              listeners);
         });
   }
 

@@ -2,6 +2,7 @@ package dev.quiver.cluster.internal.raft;
 
 import dev.quiver.cluster.ClusterStatus;
 import dev.quiver.cluster.CollectionClusterInfo;
+import dev.quiver.cluster.TransferMethod;
 import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.StorageException;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -62,15 +64,20 @@ final class StatusReports {
   /**
    * Where a collection's shards are: the replicas held here ({@code local}) and elsewhere, each
    * with its state as {@code states} gives it for a shard (peer to state; a replica it does not
-   * know of is {@code Active}), and the {@code transfers} running. A transfer's receiver is {@code
-   * Partial} until the transfer ends, as in Qdrant, whatever its Raft progress.
+   * know of is {@code Active}), and the {@code transfers} running. A transfer's receiver is, as in
+   * Qdrant, {@code Recovery} while a {@code snapshot} or {@code wal_delta} transfer has not yet
+   * brought it up to its leader, then {@code Partial} until the transfer ends ({@code Partial} from
+   * the start with {@code stream_records}), whatever else its Raft progress says. A replica on one
+   * of the {@code listeners} (peers of {@code Listener} nodes) that would be {@code Active} is
+   * {@code Listener}.
    */
   static CollectionClusterInfo collection(
       MetaStateMachine.Placement p,
       Collection local,
       long self,
       BiFunction<MetaStateMachine.Placement, Integer, Map<Long, String>> states,
-      List<Wire.Transfer> transfers) {
+      List<Wire.Transfer> transfers,
+      Set<Long> listeners) {
     List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
     List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
     ShardLayout layout = p.layout();
@@ -81,9 +88,13 @@ final class StatusReports {
               Map<Long, String> known = states.apply(p, s);
               for (long peer : p.replicas().get(s)) {
                 String state = known.getOrDefault(peer, ReplicaStates.ACTIVE);
-                if (receiving(transfers, s, peer)) {
+                Wire.Transfer receiving = receiving(transfers, s, peer);
+                if (receiving != null) {
                   // not a full member yet: its leader's failing appends make it no less Partial
-                  state = ReplicaStates.PARTIAL;
+                  state = receiverState(receiving, known.get(peer));
+                }
+                if (listeners.contains(peer) && ReplicaStates.ACTIVE.equals(state)) {
+                  state = ReplicaStates.LISTENER;
                 }
                 if (peer == self && local != null && local.shardIds().contains(s)) {
                   locals.add(
@@ -106,12 +117,26 @@ final class StatusReports {
             .toList());
   }
 
-  private static boolean receiving(List<Wire.Transfer> transfers, int shard, long peer) {
+  /** The transfer of {@code shard} into {@code peer}, or null. */
+  private static Wire.Transfer receiving(List<Wire.Transfer> transfers, int shard, long peer) {
     for (Wire.Transfer t : transfers) {
       if (t.shard() == shard && t.to() == peer) {
-        return true;
+        return t;
       }
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * A receiver's state: {@code Partial} once caught up ({@code progress}, its Raft progress as this
+   * node knows it, is {@code Active}; null when this node cannot tell) or with {@code
+   * stream_records}, which Qdrant streams into a {@code Partial} replica; {@code Recovery} before
+   * that for the methods that recover the receiver first.
+   */
+  static String receiverState(Wire.Transfer t, String progress) {
+    if (t.method() == TransferMethod.STREAM_RECORDS || ReplicaStates.ACTIVE.equals(progress)) {
+      return ReplicaStates.PARTIAL;
+    }
+    return ReplicaStates.RECOVERY;
   }
 }

@@ -132,6 +132,16 @@ final class Wire {
    */
   record EndTransfer(String collection, int shard, long from, long to) implements MetaEntry {}
 
+  /** The first message format in which {@link PeerRole} may be written. */
+  static final int LISTENERS_FORMAT = 3;
+
+  /**
+   * A peer's {@code storage.node_type}: {@code listener} true for a {@code Listener} node, whose
+   * replicas take every update but serve no reads while another replica can. Each node records its
+   * own when its configuration differs from the record. Written from {@link #LISTENERS_FORMAT} on.
+   */
+  record PeerRole(long peerId, boolean listener) implements MetaEntry {}
+
   static byte[] encode(MetaEntry e, int version) {
     return WireFormat.write(
         version,
@@ -229,28 +239,34 @@ final class Wire {
               ConfigCodec.write(out, u.config());
             }
             case StartTransfer t -> {
-              requireFormat(version, "a shard transfer");
+              requireFormat(version, TRANSFERS_FORMAT, "a shard transfer");
               out.writeByte(15);
               ShardCodec.writeString(out, t.collection());
               writeTransfer(out, t.transfer());
               out.writeBoolean(t.restart());
             }
             case EndTransfer t -> {
-              requireFormat(version, "a shard transfer");
+              requireFormat(version, TRANSFERS_FORMAT, "a shard transfer");
               out.writeByte(16);
               ShardCodec.writeString(out, t.collection());
               out.writeInt(t.shard());
               out.writeLong(t.from());
               out.writeLong(t.to());
             }
+            case PeerRole r -> {
+              requireFormat(version, LISTENERS_FORMAT, "a peer's node type");
+              out.writeByte(17);
+              out.writeLong(r.peerId());
+              out.writeBoolean(r.listener());
+            }
           }
         });
   }
 
-  private static void requireFormat(int version, String what) {
-    if (version < TRANSFERS_FORMAT) {
+  private static void requireFormat(int version, int first, String what) {
+    if (version < first) {
       throw new IllegalArgumentException(
-          what + " is written from message format " + TRANSFERS_FORMAT + ", not " + version);
+          what + " is written from message format " + first + ", not " + version);
     }
   }
 
@@ -341,22 +357,26 @@ final class Wire {
             case 12 -> new SetQuotas(readQuotas(in));
             case 14 -> new RaiseFormat(in.readUnsignedByte());
             case 15 -> {
-              transfersIn(version, tag);
+              formatAtLeast(version, TRANSFERS_FORMAT, tag);
               yield new StartTransfer(
                   ShardCodec.readString(in), readTransfer(in), in.readBoolean());
             }
             case 16 -> {
-              transfersIn(version, tag);
+              formatAtLeast(version, TRANSFERS_FORMAT, tag);
               yield new EndTransfer(
                   ShardCodec.readString(in), in.readInt(), in.readLong(), in.readLong());
+            }
+            case 17 -> {
+              formatAtLeast(version, LISTENERS_FORMAT, tag);
+              yield new PeerRole(in.readLong(), in.readBoolean());
             }
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };
         });
   }
 
-  private static void transfersIn(int version, int tag) throws ShardCodec.Malformed {
-    if (version < TRANSFERS_FORMAT) {
+  private static void formatAtLeast(int version, int first, int tag) throws ShardCodec.Malformed {
+    if (version < first) {
       throw new ShardCodec.Malformed("metadata entry tag " + tag + " in message format " + version);
     }
   }

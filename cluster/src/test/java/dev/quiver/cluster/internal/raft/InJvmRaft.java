@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -153,7 +154,8 @@ final class InJvmRaft implements AutoCloseable {
         executor,
         Duration.ofSeconds(10),
         1,
-        () -> WireFormat.NEWEST);
+        () -> WireFormat.NEWEST,
+        Set::of);
   }
 
   @Override

@@ -25,7 +25,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import org.apache.ratis.client.RaftClient;
@@ -422,6 +424,43 @@ class MetaStateMachineTest {
   }
 
   /**
+   * A peer's node type is recorded for that peer only, ends with the peer, and is rebuilt from the
+   * log after a restart; a type for a peer that is not a member is refused.
+   */
+  @Test
+  void listenerPeersAreRecordedAndForgottenWithThePeer() throws Exception {
+    MetaStateMachine meta = new MetaStateMachine(new Recording());
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
+      raft.start(GROUP);
+      try (RaftClient client = raft.client(GROUP)) {
+        for (long peer = 1; peer <= 3; peer++) {
+          propose(client, new Wire.PeerJoined(peer, "http://127.0.0.1:" + peer));
+        }
+        propose(client, new Wire.PeerRole(2, true));
+        propose(client, new Wire.PeerRole(3, true));
+        assertThat(meta.listeners()).containsExactlyInAnyOrder(2L, 3L);
+        propose(client, new Wire.PeerRole(2, false));
+        propose(client, new Wire.PeerRole(3, true)); // again: no change
+        assertThat(meta.listeners()).containsExactly(3L);
+        assertThatThrownBy(() -> propose(client, new Wire.PeerRole(9, true)))
+            .isInstanceOf(StorageException.NotFound.class)
+            .hasMessage("Peer 9 does not exist");
+        propose(client, new Wire.PeerRole(1, true));
+        propose(client, new Wire.PeerRemoved(3));
+        assertThat(meta.listeners()).containsExactly(1L);
+      }
+    }
+    MetaStateMachine replayed = new MetaStateMachine(new Recording());
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> replayed)) {
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (replayed.listeners().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(replayed.listeners()).containsExactly(1L);
+    }
+  }
+
+  /**
    * The metadata leader moves the cluster to the newest format every member reads (alone here, so
    * its own), through the log: the raise is written in the format before it, replays after a
    * restart, and stops a node pinned to the older format instead of being skipped there.
@@ -521,6 +560,8 @@ class MetaStateMachineTest {
                         new Wire.Transfer(0, 7, 8, false, TransferMethod.SNAPSHOT),
                         new Wire.Transfer(1, 7, 9, true, TransferMethod.WAL_DELTA))))
             : new TreeMap<>(),
+        // and the listener peers from the format that has their entry on
+        format >= Wire.LISTENERS_FORMAT ? new TreeSet<>(Set.of(7L)) : new TreeSet<>(),
         format);
   }
 
@@ -541,7 +582,8 @@ class MetaStateMachineTest {
   /**
    * While the cluster writes message format 0 the snapshot is written in file format 1, which the
    * previous release reads (it has no format field); at format 1 in file format 2, with it; from
-   * format 2 on in file format 3, with the running shard transfers.
+   * format 2 on in file format 3, with the running shard transfers; from format 3 on in file format
+   * 4, with the listener peers.
    */
   @Test
   void theSnapshotFileFormatFollowsTheClustersMessageFormat() throws Exception {

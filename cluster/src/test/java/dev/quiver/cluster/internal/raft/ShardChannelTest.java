@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,6 +32,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
@@ -124,7 +126,8 @@ class ShardChannelTest {
         executor,
         Duration.ofSeconds(20),
         1,
-        () -> WireFormat.NEWEST);
+        () -> WireFormat.NEWEST,
+        Set::of);
   }
 
   @AfterEach
@@ -308,5 +311,21 @@ class ShardChannelTest {
     entry.transmitted();
     entry.refused();
     assertThat(entry.inNoLog()).isFalse();
+  }
+
+  @Test
+  void readsAskListenerReplicasLastFromWhereTheRotationStands() {
+    List<RaftPeerId> replicas =
+        List.of(RaftPeerId.valueOf("1"), RaftPeerId.valueOf("2"), RaftPeerId.valueOf("3"));
+    assertThat(ShardChannel.readOrder(replicas, 1, Set.of()))
+        .extracting(RaftPeerId::toString)
+        .containsExactly("2", "3", "1");
+    assertThat(ShardChannel.readOrder(replicas, 1, Set.of(2L)))
+        .extracting(RaftPeerId::toString)
+        .containsExactly("3", "1", "2");
+    assertThat(ShardChannel.readOrder(replicas, 0, Set.of(1L, 2L, 3L)))
+        .as("only listeners: asked all the same")
+        .extracting(RaftPeerId::toString)
+        .containsExactly("1", "2", "3");
   }
 }

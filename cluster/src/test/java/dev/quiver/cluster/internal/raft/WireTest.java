@@ -69,6 +69,25 @@ class WireTest {
         .hasMessageContaining("tag 15");
   }
 
+  /** A peer's node type exists from message format 3, as the transfer entries from theirs. */
+  @Test
+  void peerRoleEntriesRoundTripAndNeedTheirFormat() throws Exception {
+    for (boolean listener : new boolean[] {true, false}) {
+      var role = new Wire.PeerRole(7, listener);
+      assertThat(Wire.decodeMeta(Wire.encode(role, Wire.LISTENERS_FORMAT), WireFormat.NEWEST))
+          .isEqualTo(role);
+    }
+    var role = new Wire.PeerRole(7, true);
+    assertThatThrownBy(() -> Wire.encode(role, Wire.LISTENERS_FORMAT - 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("from message format 3");
+    byte[] bytes = Wire.encode(role, Wire.LISTENERS_FORMAT);
+    bytes[1] = (byte) (Wire.LISTENERS_FORMAT - 1); // the header's version byte
+    assertThatThrownBy(() -> Wire.decodeMeta(bytes, WireFormat.NEWEST))
+        .isInstanceOf(ShardCodec.Malformed.class)
+        .hasMessageContaining("tag 17");
+  }
+
   @Test
   void unknownTagsAndTruncatedEntriesAreMalformed() {
     assertThatThrownBy(() -> Wire.decodeMeta(new byte[] {(byte) 200}, WireFormat.NEWEST))
