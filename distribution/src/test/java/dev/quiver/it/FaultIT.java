@@ -7,6 +7,7 @@ import dev.quiver.testing.Linearizability;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -215,6 +216,66 @@ class FaultIT {
           System.out.printf(Locale.ROOT, "degraded links: %d writes answered meanwhile%n", writes);
           assertThat(writes).as("writes answered over the degraded links").isPositive();
         });
+  }
+
+  /**
+   * What latency between the peers costs (peers on separate hosts): for each one-way delay of every
+   * link, one client writes a point at a time ({@code wait=true}) and reads it back with {@code
+   * consistency=majority}, through each node in turn (so some requests start on a shard's leader
+   * and some are forwarded to it). The median and 95th percentile of each are printed, reported and
+   * not asserted (timings vary); every request must succeed.
+   */
+  @Test
+  @Order(4)
+  void latencyFollowsTheLinksDelay() throws Exception {
+    int samples = 30 * ROUNDS;
+    StringBuilder table =
+        new StringBuilder(
+            "link latency: | one-way delay ms | write p50 ms | write p95 ms | majority read p50 ms"
+                + " | majority read p95 ms |\n");
+    try {
+      for (long delay : new long[] {0, 1, 5, 20}) {
+        net.degrade(delay, 0, 0);
+        long[] writes = new long[samples];
+        long[] reads = new long[samples];
+        for (int n = 0; n < samples; n++) {
+          Rest via = rest(n % NODES);
+          long began = System.nanoTime();
+          var w =
+              via.send(
+                  "PUT",
+                  "/collections/probe/points?wait=true",
+                  "{\"points\":[{\"id\":2,\"vector\":[" + n + ",1]}]}");
+          writes[n] = System.nanoTime() - began;
+          assertThat(w.status()).as("write %d at %d ms: %s", n, delay, w.body()).isEqualTo(200);
+          began = System.nanoTime();
+          var r =
+              via.send("POST", "/collections/probe/points?consistency=majority", "{\"ids\":[2]}");
+          reads[n] = System.nanoTime() - began;
+          assertThat(r.status()).as("read %d at %d ms: %s", n, delay, r.body()).isEqualTo(200);
+        }
+        table.append(
+            String.format(
+                Locale.ROOT,
+                "link latency: | %d | %.1f | %.1f | %.1f | %.1f |%n",
+                delay,
+                percentile(writes, 50),
+                percentile(writes, 95),
+                percentile(reads, 50),
+                percentile(reads, 95)));
+      }
+    } finally {
+      net.heal();
+    }
+    System.out.print(table);
+  }
+
+  /** The {@code p}th percentile of {@code nanos}, in milliseconds (nearest rank). */
+  private static double percentile(long[] nanos, int p) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+    return sorted[Math.max(0, rank - 1)] / 1e6;
   }
 
   /**
