@@ -540,6 +540,32 @@ class ClusterIT {
                 .isEqualTo(3);
           }
         });
+    // the rewrite was recorded while it ran (its replicas ManualRecovery, writes to it refused)
+    // and no longer is: every replica reported Active again, writes taken
+    eventually(
+        10,
+        () -> {
+          for (int i = 0; i < NODES; i++) {
+            JsonNode c = rest(i).send("GET", "/collections/backup/cluster", null).result();
+            List<String> states = new ArrayList<>();
+            c.path("local_shards").forEach(x -> states.add(x.path("state").asText()));
+            c.path("remote_shards").forEach(x -> states.add(x.path("state").asText()));
+            assertThat(states).as("node %d", i).containsOnly("Active");
+          }
+        });
+    assertThat(
+            rest(2)
+                .send(
+                    "PUT",
+                    "/collections/backup/points?wait=true",
+                    "{\"points\":[{\"id\":98,\"vector\":[1,1]}]}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            rest(2)
+                .send("POST", "/collections/backup/points/delete?wait=true", "{\"points\":[98]}")
+                .status())
+        .isEqualTo(200);
 
     // a missing collection is created from the snapshot, through another node
     Path copy = nodes.get(1).workDir.resolve("snapshots/copied/" + name);

@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal.raft;
 import dev.quiver.storage.StorageException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
@@ -83,6 +84,11 @@ final class MetaLog implements AutoCloseable {
       found = meta.collection(name);
     }
     return found.orElseThrow(() -> StorageException.NotFound.collection(name));
+  }
+
+  /** The shards of {@code collection} a snapshot recovery rewrites, as applied here. */
+  Map<Integer, Long> recoveries(String collection) {
+    return meta.recoveries(collection);
   }
 
   @Override

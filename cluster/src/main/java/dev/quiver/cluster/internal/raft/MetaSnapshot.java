@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -31,7 +32,8 @@ import java.util.TreeSet;
  * written while the cluster writes message format 0, so that a peer of the previous release can
  * install it. File format 3 adds the running shard transfers after it, written once the cluster
  * writes message format 2 (the one with transfer entries); format 2 is written before. File format
- * 4 adds the listener peers after them, written once the cluster writes message format 3.
+ * 4 adds the listener peers and the running snapshot recoveries after them, written once the
+ * cluster writes message format 3.
  *
  * @param quotas null when none was ever set
  * @param payloadIndexes by collection, then field
@@ -48,6 +50,7 @@ record MetaSnapshot(
     SortedMap<String, SortedMap<String, PayloadIndexSpec>> payloadIndexes,
     SortedMap<String, List<Wire.Transfer>> transfers,
     SortedSet<Long> listeners,
+    SortedMap<String, Map<Integer, Long>> recoveries,
     int format) {
 
   static final int MAGIC = 0x514d5350; // "QMSP"
@@ -66,6 +69,10 @@ record MetaSnapshot(
     transfers.forEach((c, ts) -> running.put(c, List.copyOf(ts)));
     transfers = Collections.unmodifiableSortedMap(running);
     listeners = Collections.unmodifiableSortedSet(new TreeSet<>(listeners));
+    var recovering = new TreeMap<String, Map<Integer, Long>>();
+    recoveries.forEach(
+        (c, shards) -> recovering.put(c, Collections.unmodifiableMap(new TreeMap<>(shards))));
+    recoveries = Collections.unmodifiableSortedMap(recovering);
   }
 
   /** What the registry side contributes: the same on every node at the same index. */
@@ -158,6 +165,15 @@ record MetaSnapshot(
       for (long peer : listeners) {
         out.writeLong(peer);
       }
+      out.writeInt(recoveries.size());
+      for (var c : recoveries.entrySet()) {
+        ShardCodec.writeString(out, c.getKey());
+        out.writeInt(c.getValue().size());
+        for (var r : c.getValue().entrySet()) {
+          out.writeInt(r.getKey());
+          out.writeLong(r.getValue());
+        }
+      }
     }
   }
 
@@ -226,9 +242,18 @@ record MetaSnapshot(
       }
     }
     var listeners = new TreeSet<Long>();
+    var recoveries = new TreeMap<String, Map<Integer, Long>>();
     if (fileVersion >= 4) {
       for (int i = ShardCodec.count(in); i > 0; i--) {
         listeners.add(in.readLong());
+      }
+      for (int i = ShardCodec.count(in); i > 0; i--) {
+        String name = ShardCodec.readString(in);
+        var shards = new TreeMap<Integer, Long>();
+        for (int r = ShardCodec.count(in); r > 0; r--) {
+          shards.put(in.readInt(), in.readLong());
+        }
+        recoveries.put(name, shards);
       }
     }
     return new MetaSnapshot(
@@ -242,6 +267,7 @@ record MetaSnapshot(
         payloadIndexes,
         transfers,
         listeners,
+        recoveries,
         format);
   }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -215,6 +216,12 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   /** The peers recorded as {@code Listener} nodes ({@link Wire.PeerRole}). */
   private final Set<Long> listeners = new ConcurrentSkipListSet<>();
 
+  /**
+   * Snapshot recoveries rewriting a shard ({@link Wire.ShardRecovery}): by collection, shard to the
+   * peer driving it (each inner map immutable, replaced whole).
+   */
+  private final Map<String, Map<Integer, Long>> recoveries = new ConcurrentHashMap<>();
+
   private final Effects effects;
   private final FormatGate format;
   private final Object appliedMonitor = new Object();
@@ -272,6 +279,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     replace(transfers, snapshot.transfers());
     listeners.addAll(snapshot.listeners());
     listeners.retainAll(snapshot.listeners());
+    replace(recoveries, snapshot.recoveries());
     format.reset(snapshot.format());
     updateLastAppliedTermIndex(info.getTerm(), info.getIndex());
     return snapshot;
@@ -303,6 +311,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             stored.payloadIndexes(),
             new TreeMap<>(transfers),
             new TreeSet<>(listeners),
+            new TreeMap<>(recoveries),
             format.cluster());
     File file = snapshotFile(at);
     snapshot.write(file.toPath());
@@ -373,6 +382,16 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   /** The peers recorded as {@code Listener} nodes. */
   Set<Long> listeners() {
     return Set.copyOf(listeners);
+  }
+
+  /** The shards of {@code collection} a snapshot recovery rewrites, to the peer driving each. */
+  Map<Integer, Long> recoveries(String collection) {
+    return recoveries.getOrDefault(collection, Map.of());
+  }
+
+  /** Every recorded snapshot recovery, by collection. */
+  Map<String, Map<Integer, Long>> recoveries() {
+    return Map.copyOf(recoveries);
   }
 
   /** Every running transfer, by collection. */
@@ -447,6 +466,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       case Wire.PeerRemoved p -> {
         peers.remove(p.peerId());
         listeners.remove(p.peerId());
+        for (String c : List.copyOf(recoveries.keySet())) {
+          endRecoveries(c, (shard, peer) -> peer == p.peerId());
+        }
         for (String c : List.copyOf(transfers.keySet())) {
           endTransfers(c, t -> t.from() == p.peerId() || t.to() == p.peerId());
         }
@@ -485,6 +507,13 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             t -> t.shard() == r.shard() && (t.to() == r.peer() || t.from() == r.peer()));
       }
       case Wire.StartTransfer t -> startTransfer(t, index);
+      case Wire.ShardRecovery r -> {
+        if (r.running()) {
+          startRecovery(r);
+        } else {
+          endRecoveries(r.collection(), (shard, peer) -> shard == r.shard());
+        }
+      }
       case Wire.EndTransfer t ->
           endTransfers(t.collection(), x -> x.sameKey(t.shard(), t.from(), t.to()));
       case Wire.CreateShardKey k -> {
@@ -528,6 +557,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       case Wire.DropCollection d -> {
         Placement p = collections.remove(d.name());
         transfers.remove(d.name());
+        recoveries.remove(d.name());
         if (p != null) {
           effects.dropped(p, index);
         }
@@ -604,6 +634,10 @@ final class MetaStateMachine extends SnapshottingStateMachine {
                 + other.to());
       }
     }
+    if (recoveries(start.collection()).containsKey(t.shard())) {
+      throw new StorageException.BadRequest(
+          "Shard " + t.shard() + " is being recovered from a snapshot");
+    }
     List<Long> holders = p.replicas().get(t.shard());
     if (!holders.contains(t.from())) {
       throw new StorageException.BadInput("Shard " + t.shard() + " is not on peer " + t.from());
@@ -615,6 +649,44 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     transfers.put(start.collection(), List.copyOf(next));
     changeReplica(start.collection(), t.shard(), t.to(), true, index);
     effects.transferStarted(require(start.collection()), t);
+  }
+
+  /**
+   * Records a snapshot recovery of a live shard, refused while another recovery or a transfer of
+   * the shard runs.
+   */
+  private void startRecovery(Wire.ShardRecovery r) {
+    Placement p = require(r.collection());
+    if (!p.layout().shards().containsKey(r.shard())) {
+      throw new StorageException.NotFound("Shard " + r.shard() + " does not exist");
+    }
+    Long driver = recoveries(r.collection()).get(r.shard());
+    if (driver != null) {
+      throw new StorageException.BadRequest(
+          "Shard "
+              + r.shard()
+              + " is already being recovered from a snapshot through peer "
+              + driver);
+    }
+    for (Wire.Transfer t : transfers(r.collection())) {
+      if (t.shard() == r.shard()) {
+        throw new StorageException.BadRequest(
+            "Shard " + r.shard() + " is involved in transfer " + t.from() + " -> " + t.to());
+      }
+    }
+    Map<Integer, Long> next = new TreeMap<>(recoveries(r.collection()));
+    next.put(r.shard(), r.peer());
+    recoveries.put(r.collection(), Collections.unmodifiableMap(next));
+  }
+
+  private void endRecoveries(String collection, BiPredicate<Integer, Long> which) {
+    recoveries.computeIfPresent(
+        collection,
+        (c, running) -> {
+          Map<Integer, Long> left = new TreeMap<>(running);
+          left.entrySet().removeIf(e -> which.test(e.getKey(), e.getValue()));
+          return left.isEmpty() ? null : Collections.unmodifiableMap(left);
+        });
   }
 
   /** Qdrant's answer to aborting or restarting a transfer that is not running. */

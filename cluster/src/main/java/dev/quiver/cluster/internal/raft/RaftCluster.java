@@ -30,6 +30,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
@@ -99,6 +101,7 @@ public final class RaftCluster implements AutoCloseable {
   private ShardTransfers transfers;
   private FormatUpgrade formatUpgrade;
   private NodeRole nodeRole;
+  private ScheduledFuture<?> staleRecoveries;
   private Dispatcher dispatcher;
 
   private RaftCluster(
@@ -316,30 +319,49 @@ public final class RaftCluster implements AutoCloseable {
             groups,
             clients,
             settings);
+    var recovery =
+        new SnapshotRecovery(
+            registry,
+            catalog,
+            new SnapshotRecovery.Host() {
+              @Override
+              public MetaStateMachine.Placement placement(String collection) {
+                return metaLog.placement(collection);
+              }
+
+              @Override
+              public CompletableFuture<Void> submit(
+                  MetaStateMachine.Placement p, int shard, UpdateOp op) {
+                return groups.channel(p, shard).submit(op);
+              }
+
+              @Override
+              public void record(Wire.ShardRecovery r) {
+                if (format.writing() >= Wire.RECOVERIES_FORMAT) {
+                  metaLog.propose(r);
+                }
+              }
+            },
+            self,
+            settings.requestTimeout().multipliedBy(2));
+    staleRecoveries =
+        timers.scheduleWithFixedDelay(
+            () -> {
+              try {
+                recovery.endStale(meta.recoveries());
+              } catch (RuntimeException e) {
+                LOG.debug("ending stale recovery records, to be tried again: {}", e.toString());
+              }
+            },
+            FORMAT_CHECK_EVERY.toMillis(),
+            FORMAT_CHECK_EVERY.toMillis(),
+            TimeUnit.MILLISECONDS);
     dispatcher =
         new Capabilities(
             catalog,
             points,
             new ClusterSnapshots(
-                new SnapshotStore(settings.snapshotsPath(), registry),
-                new SnapshotRecovery(
-                    registry,
-                    catalog,
-                    new SnapshotRecovery.Host() {
-                      @Override
-                      public MetaStateMachine.Placement placement(String collection) {
-                        return metaLog.placement(collection);
-                      }
-
-                      @Override
-                      public CompletableFuture<Void> submit(
-                          MetaStateMachine.Placement p, int shard, UpdateOp op) {
-                        return groups.channel(p, shard).submit(op);
-                      }
-                    },
-                    self,
-                    settings.requestTimeout().multipliedBy(2)),
-                quota),
+                new SnapshotStore(settings.snapshotsPath(), registry), recovery, quota),
             control,
             new QuotaControl(
                 quota, peerQuotas::status, c -> metaLog.propose(new Wire.SetQuotas(c))),
@@ -598,6 +620,9 @@ public final class RaftCluster implements AutoCloseable {
     }
     if (nodeRole != null) {
       nodeRole.close();
+    }
+    if (staleRecoveries != null) {
+      staleRecoveries.cancel(false);
     }
     if (leaderBalance != null) {
       leaderBalance.close();

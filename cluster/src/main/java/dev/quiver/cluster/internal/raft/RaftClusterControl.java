@@ -81,7 +81,8 @@ final class RaftClusterControl implements ClusterControl {
         self,
         (p, shard) -> groups.states(p, shard, self),
         meta.transfers(collection),
-        meta.listeners());
+        meta.listeners(),
+        meta.recoveries(collection));
   }
 
   @Override

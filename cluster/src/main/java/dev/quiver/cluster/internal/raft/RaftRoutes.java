@@ -9,6 +9,7 @@ import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.UpdateResult;
 import dev.quiver.storage.UpdateResult.Status;
@@ -89,6 +90,18 @@ final class RaftRoutes implements ShardRoutes {
   public UpdateResult write(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
     MetaStateMachine.Placement p = metaLog.placement(collection);
     Map<Integer, UpdateOp> routed = p.layout().route(op, selector);
+    Map<Integer, Long> recovering = metaLog.recoveries(collection);
+    for (int shard : routed.keySet()) {
+      if (recovering.containsKey(shard)) {
+        throw new StorageException.Unavailable(
+            "shard "
+                + shard
+                + " of collection `"
+                + collection
+                + "` is being recovered from a snapshot: writes to it resume when that ends",
+            null);
+      }
+    }
     quotas.check(
         op,
         routed.keySet().stream().map(p.replicas()::get).toList(),

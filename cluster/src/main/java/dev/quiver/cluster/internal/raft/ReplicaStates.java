@@ -26,6 +26,7 @@ final class ReplicaStates {
   static final String RECOVERY = "Recovery";
   static final String INITIALIZING = "Initializing";
   static final String LISTENER = "Listener";
+  static final String MANUAL_RECOVERY = "ManualRecovery";
 
   /**
    * A follower this many entries behind its leader's commit is still caught up: under writes its

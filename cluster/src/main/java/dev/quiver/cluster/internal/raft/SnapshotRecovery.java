@@ -23,7 +23,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -36,8 +39,11 @@ import org.apache.logging.log4j.Logger;
  * refused: the replicas of a Raft group cannot disagree). A shard is recovered through its own log:
  * a delete of every point, then the snapshot's points a page at a time, so every replica applies
  * the same and the recovery is replicated, durable and ordered with other writes like any of them.
- * Readers see a recovered shard empty, then filling, while it is rewritten. Stateless between
- * calls; thread-safe.
+ * Readers see a recovered shard empty, then filling, while it is rewritten. The rewrite is recorded
+ * in the metadata log ({@link Wire.ShardRecovery}) from its start to its end: meanwhile writes to
+ * the shard are refused and its replicas reported {@code ManualRecovery}, as Qdrant reports a
+ * replica under a snapshot recovery; a record this node could not end (no metadata leader then, or
+ * a restart) is ended by {@link #endStale}. Thread-safe.
  */
 final class SnapshotRecovery {
   private static final Logger LOG = LogManager.getLogger(SnapshotRecovery.class);
@@ -52,6 +58,12 @@ final class SnapshotRecovery {
 
     /** Submits {@code op} to the log of {@code shard}; completes once applied. */
     CompletableFuture<Void> submit(MetaStateMachine.Placement p, int shard, UpdateOp op);
+
+    /**
+     * Records in the metadata log that this node's rewrite of {@code shard} begins or ends; does
+     * nothing while the cluster writes a message format without the record.
+     */
+    void record(Wire.ShardRecovery recovery);
   }
 
   private final CollectionRegistry registry;
@@ -59,6 +71,9 @@ final class SnapshotRecovery {
   private final Host host;
   private final long self;
   private final Duration timeout;
+
+  /** The shards this node is rewriting now, as "collection/shard". */
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
 
   /**
    * @param timeout how long one write of the recovery may take
@@ -198,6 +213,47 @@ final class SnapshotRecovery {
    * the shard would have lost points the snapshot holds.
    */
   private long rewrite(MetaStateMachine.Placement p, int shard, ShardReader source) {
+    String key = p.name() + "/" + shard;
+    running.add(key);
+    try {
+      host.record(new Wire.ShardRecovery(p.name(), shard, self, true));
+    } catch (RuntimeException e) {
+      running.remove(key);
+      throw e;
+    }
+    try {
+      return copy(p, shard, source);
+    } finally {
+      running.remove(key);
+      try {
+        host.record(new Wire.ShardRecovery(p.name(), shard, self, false));
+      } catch (RuntimeException e) {
+        LOG.warn("{}: the end of the recovery is recorded later: {}", key, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Ends every recorded recovery this node drives and is not running (one it could not end, or one
+   * a restart cut short: its shard holds what was written of it, and takes writes again).
+   */
+  void endStale(Map<String, Map<Integer, Long>> recorded) {
+    recorded.forEach(
+        (collection, shards) ->
+            shards.forEach(
+                (shard, peer) -> {
+                  if (peer == self && !running.contains(collection + "/" + shard)) {
+                    LOG.warn(
+                        "{}/{}: ending the record of a snapshot recovery that no longer runs",
+                        collection,
+                        shard);
+                    host.record(new Wire.ShardRecovery(collection, shard, self, false));
+                  }
+                }));
+  }
+
+  /** Deletes the shard's points, then writes {@code source}'s; returns how many. */
+  private long copy(MetaStateMachine.Placement p, int shard, ShardReader source) {
     await(
         host.submit(
             p,

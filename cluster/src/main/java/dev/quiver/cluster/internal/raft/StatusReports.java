@@ -69,7 +69,8 @@ final class StatusReports {
    * brought it up to its leader, then {@code Partial} until the transfer ends ({@code Partial} from
    * the start with {@code stream_records}), whatever else its Raft progress says. A replica on one
    * of the {@code listeners} (peers of {@code Listener} nodes) that would be {@code Active} is
-   * {@code Listener}.
+   * {@code Listener}. The replicas of a shard a snapshot recovery rewrites ({@code recovering}) are
+   * {@code ManualRecovery} unless {@code Dead}.
    */
   static CollectionClusterInfo collection(
       MetaStateMachine.Placement p,
@@ -77,7 +78,8 @@ final class StatusReports {
       long self,
       BiFunction<MetaStateMachine.Placement, Integer, Map<Long, String>> states,
       List<Wire.Transfer> transfers,
-      Set<Long> listeners) {
+      Set<Long> listeners,
+      Map<Integer, Long> recovering) {
     List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
     List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
     ShardLayout layout = p.layout();
@@ -95,6 +97,9 @@ final class StatusReports {
                 }
                 if (listeners.contains(peer) && ReplicaStates.ACTIVE.equals(state)) {
                   state = ReplicaStates.LISTENER;
+                }
+                if (recovering.containsKey(s) && !ReplicaStates.DEAD.equals(state)) {
+                  state = ReplicaStates.MANUAL_RECOVERY;
                 }
                 if (peer == self && local != null && local.shardIds().contains(s)) {
                   locals.add(

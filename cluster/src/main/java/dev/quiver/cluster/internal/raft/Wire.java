@@ -142,6 +142,17 @@ final class Wire {
    */
   record PeerRole(long peerId, boolean listener) implements MetaEntry {}
 
+  /** The first message format in which {@link ShardRecovery} may be written. */
+  static final int RECOVERIES_FORMAT = 3;
+
+  /**
+   * A snapshot recovery that rewrites {@code shard} through its log, driven by {@code peer}, begins
+   * ({@code running}) or ends: while it is recorded, writes to the shard are refused and its
+   * replicas are reported {@code ManualRecovery}. Written from {@link #RECOVERIES_FORMAT} on.
+   */
+  record ShardRecovery(String collection, int shard, long peer, boolean running)
+      implements MetaEntry {}
+
   static byte[] encode(MetaEntry e, int version) {
     return WireFormat.write(
         version,
@@ -259,6 +270,14 @@ final class Wire {
               out.writeLong(r.peerId());
               out.writeBoolean(r.listener());
             }
+            case ShardRecovery r -> {
+              requireFormat(version, RECOVERIES_FORMAT, "a shard recovery");
+              out.writeByte(18);
+              ShardCodec.writeString(out, r.collection());
+              out.writeInt(r.shard());
+              out.writeLong(r.peer());
+              out.writeBoolean(r.running());
+            }
           }
         });
   }
@@ -369,6 +388,11 @@ final class Wire {
             case 17 -> {
               formatAtLeast(version, LISTENERS_FORMAT, tag);
               yield new PeerRole(in.readLong(), in.readBoolean());
+            }
+            case 18 -> {
+              formatAtLeast(version, RECOVERIES_FORMAT, tag);
+              yield new ShardRecovery(
+                  ShardCodec.readString(in), in.readInt(), in.readLong(), in.readBoolean());
             }
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };

@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -186,6 +187,14 @@ class MetaStateMachineTest {
         WalConfig.DEFAULT);
   }
 
+  /** Waits until {@code done} holds, for {@link #TIMEOUT} at most (the assertions after tell). */
+  private static void awaitUntil(BooleanSupplier done) throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
   /** Commits {@code entry} and returns the index it got; its error is rethrown. */
   private static long propose(RaftClient client, Wire.MetaEntry entry) throws Exception {
     return propose(client, entry, WireFormat.NEWEST);
@@ -290,12 +299,25 @@ class MetaStateMachineTest {
         last = propose(client, new Wire.CreateCollection("d", config(1), List.of(List.of(1L))));
       }
       assertThat(meta.awaitApplied(last, TIMEOUT.toMillis())).isTrue();
+      // a snapshot taken after the last entry's apply may replace the latest (and delete its file)
+      // while it is read: read the newest again then
       var latest = meta.getLatestSnapshot();
+      MetaSnapshot stored = null;
+      for (int attempt = 0; stored == null; attempt++) {
+        try {
+          stored = MetaSnapshot.read(latest.getFiles().getFirst().getPath());
+        } catch (StorageException.Io e) {
+          if (attempt == 50) {
+            throw e;
+          }
+          Thread.sleep(20);
+          latest = meta.getLatestSnapshot();
+        }
+      }
       snapshotIndex = latest.getIndex();
       assertThat(snapshotIndex).as("a snapshot every 8 entries").isGreaterThan(last - 16);
       // the log before the snapshot is gone
       assertThat(raft.logStart(GROUP)).isGreaterThan(1);
-      MetaSnapshot stored = MetaSnapshot.read(latest.getFiles().getFirst().getPath());
       assertThat(stored.index()).isEqualTo(snapshotIndex);
       assertThat(stored.peers()).containsEntry(1L, "http://127.0.0.1:1");
       assertThat(stored.collections()).containsKey("c");
@@ -334,10 +356,7 @@ class MetaStateMachineTest {
     try (InJvmRaft raft = new InJvmRaft(dir, g -> caughtUp, InJvmRaftTuning::compactEarly)) {
       assertThat(caughtUp.awaitApplied(last, TIMEOUT.toMillis())).isTrue();
       // the groups are placed as the next entry (the new leader's first) is applied
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (behind.seen().size() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      awaitUntil(() -> behind.seen().size() >= 2);
       List<String> seen = behind.seen();
       // "d" is in the snapshot or among the entries after it
       String held = finalSnapshot >= last ? "[c, d]" : "[c]";
@@ -357,6 +376,7 @@ class MetaStateMachineTest {
   void transfersAreRecordedRefusedRestartedAndEnded() throws Exception {
     MetaStateMachine meta = new MetaStateMachine(new Recording());
     var first = new Wire.Transfer(0, 1, 2, true, TransferMethod.STREAM_RECORDS);
+    long last;
     try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
       raft.start(GROUP);
       try (RaftClient client = raft.client(GROUP)) {
@@ -401,19 +421,17 @@ class MetaStateMachineTest {
         propose(client, new Wire.StartTransfer("c", otherShard, false));
         propose(client, new Wire.PeerRemoved(4));
         assertThat(meta.transfers()).isEmpty();
-        propose(
-            client,
-            new Wire.StartTransfer(
-                "c", new Wire.Transfer(1, 3, 1, false, TransferMethod.SNAPSHOT), false));
+        last =
+            propose(
+                client,
+                new Wire.StartTransfer(
+                    "c", new Wire.Transfer(1, 3, 1, false, TransferMethod.SNAPSHOT), false));
         assertThat(meta.transfers()).containsOnlyKeys("c");
       }
     }
     MetaStateMachine replayed = new MetaStateMachine(new Recording());
     try (InJvmRaft raft = new InJvmRaft(dir, g -> replayed)) {
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (replayed.transfers().isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      assertThat(replayed.awaitApplied(last, TIMEOUT.toMillis())).as("replayed").isTrue();
       assertThat(replayed.transfers("c"))
           .containsExactly(new Wire.Transfer(1, 3, 1, false, TransferMethod.SNAPSHOT));
       try (RaftClient client = raft.client(GROUP)) {
@@ -430,6 +448,7 @@ class MetaStateMachineTest {
   @Test
   void listenerPeersAreRecordedAndForgottenWithThePeer() throws Exception {
     MetaStateMachine meta = new MetaStateMachine(new Recording());
+    long last;
     try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
       raft.start(GROUP);
       try (RaftClient client = raft.client(GROUP)) {
@@ -446,17 +465,75 @@ class MetaStateMachineTest {
             .isInstanceOf(StorageException.NotFound.class)
             .hasMessage("Peer 9 does not exist");
         propose(client, new Wire.PeerRole(1, true));
-        propose(client, new Wire.PeerRemoved(3));
+        last = propose(client, new Wire.PeerRemoved(3));
         assertThat(meta.listeners()).containsExactly(1L);
       }
     }
     MetaStateMachine replayed = new MetaStateMachine(new Recording());
     try (InJvmRaft raft = new InJvmRaft(dir, g -> replayed)) {
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (replayed.listeners().isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      assertThat(replayed.awaitApplied(last, TIMEOUT.toMillis())).as("replayed").isTrue();
       assertThat(replayed.listeners()).containsExactly(1L);
+    }
+  }
+
+  /**
+   * A snapshot recovery is recorded per shard, refused while another one or a transfer of the shard
+   * runs (and refuses a transfer meanwhile), ended by its end, its peer's removal or the
+   * collection's drop, and rebuilt from the log after a restart.
+   */
+  @Test
+  void shardRecoveriesAreRecordedRefusedAndEnded() throws Exception {
+    MetaStateMachine meta = new MetaStateMachine(new Recording());
+    long last;
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
+      raft.start(GROUP);
+      try (RaftClient client = raft.client(GROUP)) {
+        for (long peer = 1; peer <= 3; peer++) {
+          propose(client, new Wire.PeerJoined(peer, "http://127.0.0.1:" + peer));
+        }
+        propose(
+            client,
+            new Wire.CreateCollection("c", config(1), List.of(List.of(1L), List.of(2L, 3L))));
+        propose(client, new Wire.ShardRecovery("c", 0, 1, true));
+        assertThat(meta.recoveries("c")).isEqualTo(Map.of(0, 1L));
+        assertThatThrownBy(() -> propose(client, new Wire.ShardRecovery("c", 0, 2, true)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("Shard 0 is already being recovered from a snapshot through peer 1");
+        assertThatThrownBy(
+                () ->
+                    propose(
+                        client,
+                        new Wire.StartTransfer(
+                            "c",
+                            new Wire.Transfer(0, 1, 2, true, TransferMethod.STREAM_RECORDS),
+                            false)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("Shard 0 is being recovered from a snapshot");
+        assertThatThrownBy(() -> propose(client, new Wire.ShardRecovery("c", 5, 1, true)))
+            .isInstanceOf(StorageException.NotFound.class);
+        propose(
+            client,
+            new Wire.StartTransfer(
+                "c", new Wire.Transfer(1, 2, 1, true, TransferMethod.STREAM_RECORDS), false));
+        assertThatThrownBy(() -> propose(client, new Wire.ShardRecovery("c", 1, 2, true)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("Shard 1 is involved in transfer 2 -> 1");
+        propose(client, new Wire.ShardRecovery("c", 0, 1, false));
+        assertThat(meta.recoveries()).isEmpty();
+        propose(client, new Wire.ShardRecovery("c", 0, 3, true));
+        propose(client, new Wire.PeerRemoved(3));
+        assertThat(meta.recoveries()).isEmpty();
+        last = propose(client, new Wire.ShardRecovery("c", 0, 2, true));
+      }
+    }
+    MetaStateMachine replayed = new MetaStateMachine(new Recording());
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> replayed)) {
+      assertThat(replayed.awaitApplied(last, TIMEOUT.toMillis())).as("replayed").isTrue();
+      assertThat(replayed.recoveries()).isEqualTo(Map.of("c", Map.of(0, 2L)));
+      try (RaftClient client = raft.client(GROUP)) {
+        propose(client, new Wire.DropCollection("c"));
+        assertThat(replayed.recoveries()).isEmpty();
+      }
     }
   }
 
@@ -562,6 +639,10 @@ class MetaStateMachineTest {
             : new TreeMap<>(),
         // and the listener peers from the format that has their entry on
         format >= Wire.LISTENERS_FORMAT ? new TreeSet<>(Set.of(7L)) : new TreeSet<>(),
+        // and the running snapshot recoveries from the format that has their entry on
+        format >= Wire.RECOVERIES_FORMAT
+            ? new TreeMap<>(Map.of("c", Map.of(0, 7L)))
+            : new TreeMap<String, Map<Integer, Long>>(),
         format);
   }
 

@@ -46,7 +46,8 @@ class StatusReportsTest {
             SELF,
             (p, shard) -> known,
             List.of(new Wire.Transfer(0, 1, 3, true, method)),
-            Set.of());
+            Set.of(),
+            Map.of());
     return info.remoteShards().stream()
         .filter(r -> r.peerId() == 3)
         .findFirst()
@@ -82,7 +83,7 @@ class StatusReportsTest {
   void replicasOutsideATransferKeepTheirStatesAndUnknownOnesAreActive() {
     CollectionClusterInfo info =
         StatusReports.collection(
-            placement(), null, SELF, (p, s) -> Map.of(2L, "Dead"), List.of(), Set.of());
+            placement(), null, SELF, (p, s) -> Map.of(2L, "Dead"), List.of(), Set.of(), Map.of());
     assertThat(info.remoteShards())
         .extracting(
             CollectionClusterInfo.RemoteShard::peerId, CollectionClusterInfo.RemoteShard::state)
@@ -94,10 +95,33 @@ class StatusReportsTest {
   void aReplicaOfAListenerNodeIsListenerWhereItWouldBeActive() {
     CollectionClusterInfo info =
         StatusReports.collection(
-            placement(), null, SELF, (p, s) -> Map.of(2L, "Dead"), List.of(), Set.of(2L, 3L));
+            placement(),
+            null,
+            SELF,
+            (p, s) -> Map.of(2L, "Dead"),
+            List.of(),
+            Set.of(2L, 3L),
+            Map.of());
     assertThat(info.remoteShards())
         .extracting(
             CollectionClusterInfo.RemoteShard::peerId, CollectionClusterInfo.RemoteShard::state)
         .containsExactly(Tuple.tuple(2L, "Dead"), Tuple.tuple(3L, "Listener"));
+  }
+
+  @Test
+  void theReplicasOfAShardUnderASnapshotRecoveryAreManualRecoveryUnlessDead() {
+    CollectionClusterInfo info =
+        StatusReports.collection(
+            placement(),
+            null,
+            SELF,
+            (p, s) -> Map.of(2L, "Dead"),
+            List.of(),
+            Set.of(3L),
+            Map.of(0, 1L));
+    assertThat(info.remoteShards())
+        .extracting(
+            CollectionClusterInfo.RemoteShard::peerId, CollectionClusterInfo.RemoteShard::state)
+        .containsExactly(Tuple.tuple(2L, "Dead"), Tuple.tuple(3L, "ManualRecovery"));
   }
 }

@@ -43,7 +43,10 @@ class WireTest {
                 "docs", new Wire.Transfer(2, 7, 9, true, TransferMethod.WAL_DELTA), true),
             new Wire.StartTransfer(
                 "docs", new Wire.Transfer(0, 1, 2, true, TransferMethod.STREAM_RECORDS), false),
-            new Wire.EndTransfer("docs", 2, 7, 9));
+            new Wire.EndTransfer("docs", 2, 7, 9),
+            new Wire.PeerRole(7, true),
+            new Wire.ShardRecovery("docs", 2, 7, true),
+            new Wire.ShardRecovery("docs", 2, 7, false));
     for (Wire.MetaEntry e : entries) {
       assertThat(Wire.decodeMeta(Wire.encode(e, WireFormat.NEWEST), WireFormat.NEWEST))
           .as(e.toString())
