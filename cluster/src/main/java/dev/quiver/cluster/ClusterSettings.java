@@ -41,6 +41,8 @@ import java.util.function.UnaryOperator;
  *     and peer messages this node reads and writes (null for the newest this release knows)
  * @param listener {@code storage.node_type: Listener}: this node's replicas take every update but
  *     serve no reads while another replica can
+ * @param updateRateLimit {@code storage.performance.update_rate_limit}: updates this node runs at
+ *     once, the others waiting their turn; null for no limit
  * @param fatal told why when this node cannot go on (a log in a format it does not read); its owner
  *     stops the node
  */
@@ -63,6 +65,7 @@ public record ClusterSettings(
     UnaryOperator<byte[]> auditReader,
     Integer maxFormatVersion,
     boolean listener,
+    Integer updateRateLimit,
     Consumer<String> fatal) {
 
   /** The newest format of Raft entries and peer messages this release reads and writes. */

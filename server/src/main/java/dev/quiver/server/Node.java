@@ -297,6 +297,7 @@ public final class Node implements AutoCloseable {
             query -> AuditQuery.answer(audit.directory(), query),
             c.p2p().maxFormatVersion(),
             config.storage().listener(),
+            config.storage().performance().updateRateLimit(),
             fatal),
         registry,
         quota,

@@ -31,7 +31,7 @@ public record StorageSection(
       throw new IllegalArgumentException("node_type must be \"Normal\" or \"Listener\"");
     }
     wal = wal == null ? new Wal(null, null, null) : wal;
-    performance = performance == null ? new Performance(null, null, null) : performance;
+    performance = performance == null ? new Performance(null, null, null, null) : performance;
     optimizers =
         optimizers == null ? new Optimizers(null, null, null, null, null, null, null) : optimizers;
     hnswIndex = hnswIndex == null ? new Hnsw(null, null, null, null, null, null) : hnswIndex;
@@ -73,11 +73,13 @@ public record StorageSection(
   }
 
   /**
-   * {@code storage.performance}, the settings Quiver acts on ({@code max_search_threads} and {@code
-   * update_rate_limit} are accepted at their defaults only).
+   * {@code storage.performance}, the settings Quiver acts on ({@code max_search_threads} is
+   * accepted at its default only).
    *
    * @param optimizerCpuBudget threads of background graph builds: 0 every core, a positive number
    *     that many, a negative one the cores less that many (at least one)
+   * @param updateRateLimit updates a cluster node runs at once, the others waiting their turn; null
+   *     for no limit
    * @param incomingShardTransfersLimit automatic transfers into this node at once (Quiver starts no
    *     automatic transfer: Raft catches a replica up itself, so the limit always holds); null is
    *     unlimited
@@ -85,12 +87,16 @@ public record StorageSection(
    */
   public record Performance(
       Integer optimizerCpuBudget,
+      Integer updateRateLimit,
       Integer incomingShardTransfersLimit,
       Integer outgoingShardTransfersLimit) {
     public Performance {
       optimizerCpuBudget = optimizerCpuBudget == null ? 0 : optimizerCpuBudget;
       if (Math.abs((long) optimizerCpuBudget) > 4096) {
         throw new IllegalArgumentException("optimizer_cpu_budget must be between -4096 and 4096");
+      }
+      if (updateRateLimit != null && updateRateLimit < 1) {
+        throw new IllegalArgumentException("update_rate_limit must be at least 1, or null");
       }
       if (incomingShardTransfersLimit != null && incomingShardTransfersLimit < 0
           || outgoingShardTransfersLimit != null && outgoingShardTransfersLimit < 0) {

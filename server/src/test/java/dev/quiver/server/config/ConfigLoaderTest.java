@@ -200,8 +200,6 @@ class ConfigLoaderTest {
   @CsvSource({
     "QDRANT__STORAGE__PERFORMANCE__MAX_SEARCH_THREADS, 4,"
         + " storage.performance.max_search_threads = 4",
-    "QDRANT__STORAGE__PERFORMANCE__UPDATE_RATE_LIMIT, 100,"
-        + " storage.performance.update_rate_limit = 100",
     "QDRANT__STORAGE__SNAPSHOTS_CONFIG__SNAPSHOTS_STORAGE, s3,"
         + " storage.snapshots_config.snapshots_storage = s3",
   })
@@ -235,11 +233,16 @@ class ConfigLoaderTest {
             Map.of(
                 "QDRANT__STORAGE__PERFORMANCE__OPTIMIZER_CPU_BUDGET", "-1",
                 "QDRANT__STORAGE__PERFORMANCE__INCOMING_SHARD_TRANSFERS_LIMIT", "3",
+                "QDRANT__STORAGE__PERFORMANCE__UPDATE_RATE_LIMIT", "8",
                 "QDRANT__STORAGE__UPDATE_CONCURRENCY", "2"));
     assertThat(c.storage().performance().optimizerCpuBudget()).isEqualTo(-1);
     assertThat(c.storage().performance().incomingShardTransfersLimit()).isEqualTo(3);
     assertThat(c.storage().performance().outgoingShardTransfersLimit()).isEqualTo(1);
     assertThat(c.storage().updateConcurrency()).isEqualTo(2);
+    assertThat(c.storage().performance().updateRateLimit()).isEqualTo(8);
+    assertThatThrownBy(() -> load(Map.of("QDRANT__STORAGE__PERFORMANCE__UPDATE_RATE_LIMIT", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("update_rate_limit must be at least 1");
     assertThat(c.storage().listener()).isFalse();
     assertThat(load(Map.of("QDRANT__STORAGE__NODE_TYPE", "Listener")).storage().listener())
         .isTrue();

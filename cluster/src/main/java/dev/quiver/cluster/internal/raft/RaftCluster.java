@@ -255,7 +255,9 @@ public final class RaftCluster implements AutoCloseable {
                 groups,
                 peerQuotas,
                 settings.requestTimeout(),
-                settings.listener()),
+                settings.listener(),
+                new UpdatePermits(
+                    settings.updateRateLimit(), settings.requestTimeout(), System::nanoTime)),
             new Fanout(executor));
     Catalog catalog = new RaftCatalog(meta, metaLog, registry, quota, points);
     var membership =

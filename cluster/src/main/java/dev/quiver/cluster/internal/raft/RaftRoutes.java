@@ -35,11 +35,13 @@ final class RaftRoutes implements ShardRoutes {
   private final PeerQuotas quotas;
   private final Duration requestTimeout;
   private final boolean listener;
+  private final UpdatePermits permits;
   private final AtomicLong callIds = new AtomicLong();
 
   /**
    * @param listener this node is a {@code Listener} node: its replicas serve no reads while another
    *     replica can
+   * @param permits how many updates run through this node at once
    */
   RaftRoutes(
       MetaLog metaLog,
@@ -47,8 +49,10 @@ final class RaftRoutes implements ShardRoutes {
       ShardGroups groups,
       PeerQuotas quotas,
       Duration requestTimeout,
-      boolean listener) {
+      boolean listener,
+      UpdatePermits permits) {
     this.listener = listener;
+    this.permits = permits;
     this.metaLog = metaLog;
     this.registry = registry;
     this.groups = groups;
@@ -88,6 +92,10 @@ final class RaftRoutes implements ShardRoutes {
 
   @Override
   public UpdateResult write(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
+    return permits.run(() -> route(collection, op, wait, selector));
+  }
+
+  private UpdateResult route(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
     MetaStateMachine.Placement p = metaLog.placement(collection);
     Map<Integer, UpdateOp> routed = p.layout().route(op, selector);
     Map<Integer, Long> recovering = metaLog.recoveries(collection);
