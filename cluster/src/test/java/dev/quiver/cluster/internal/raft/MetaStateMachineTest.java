@@ -195,6 +195,13 @@ class MetaStateMachineTest {
     }
   }
 
+  /** Peers 1 to {@code count} join, each at its own address. */
+  private static void joinPeers(RaftClient client, int count) throws Exception {
+    for (long peer = 1; peer <= count; peer++) {
+      propose(client, new Wire.PeerJoined(peer, "http://127.0.0.1:" + peer));
+    }
+  }
+
   /** Commits {@code entry} and returns the index it got; its error is rethrown. */
   private static long propose(RaftClient client, Wire.MetaEntry entry) throws Exception {
     return propose(client, entry, WireFormat.NEWEST);
@@ -380,9 +387,7 @@ class MetaStateMachineTest {
     try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
       raft.start(GROUP);
       try (RaftClient client = raft.client(GROUP)) {
-        for (long peer = 1; peer <= 4; peer++) {
-          propose(client, new Wire.PeerJoined(peer, "http://127.0.0.1:" + peer));
-        }
+        joinPeers(client, 4);
         propose(
             client, new Wire.CreateCollection("c", config(1), List.of(List.of(1L), List.of(3L))));
         propose(client, new Wire.StartTransfer("c", first, false));
@@ -452,9 +457,7 @@ class MetaStateMachineTest {
     try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
       raft.start(GROUP);
       try (RaftClient client = raft.client(GROUP)) {
-        for (long peer = 1; peer <= 3; peer++) {
-          propose(client, new Wire.PeerJoined(peer, "http://127.0.0.1:" + peer));
-        }
+        joinPeers(client, 3);
         propose(client, new Wire.PeerRole(2, true));
         propose(client, new Wire.PeerRole(3, true));
         assertThat(meta.listeners()).containsExactlyInAnyOrder(2L, 3L);
@@ -488,9 +491,7 @@ class MetaStateMachineTest {
     try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
       raft.start(GROUP);
       try (RaftClient client = raft.client(GROUP)) {
-        for (long peer = 1; peer <= 3; peer++) {
-          propose(client, new Wire.PeerJoined(peer, "http://127.0.0.1:" + peer));
-        }
+        joinPeers(client, 3);
         propose(
             client,
             new Wire.CreateCollection("c", config(1), List.of(List.of(1L), List.of(2L, 3L))));
