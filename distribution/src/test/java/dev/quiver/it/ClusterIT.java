@@ -1113,14 +1113,25 @@ class ClusterIT {
     return peerIds.get(node);
   }
 
+  /**
+   * The node that leads the metadata group as node 0 reports it, once it reports one (a test before
+   * may have restarted the leader: the others elect one within a few seconds).
+   */
   private static int leaderIndex() throws Exception {
-    long leader = cluster(0).path("raft_info").path("leader").asLong();
-    for (int i = 0; i < NODES; i++) {
-      if (peerIdOf(i) == leader) {
-        return i;
-      }
-    }
-    throw new AssertionError("leader " + leader + " is none of the nodes");
+    int[] found = {-1};
+    eventually(
+        30,
+        () -> {
+          long leader = cluster(0).path("raft_info").path("leader").asLong();
+          for (int i = 0; i < NODES; i++) {
+            if (peerIdOf(i) == leader) {
+              found[0] = i;
+              return;
+            }
+          }
+          throw new AssertionError("leader " + leader + " is none of the nodes");
+        });
+    return found[0];
   }
 
   /** The states node {@code node} reports for {@code peer}'s replicas of collection shared. */
