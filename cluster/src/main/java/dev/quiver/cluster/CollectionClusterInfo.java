@@ -11,19 +11,38 @@ import java.util.List;
  * @param localShards replicas held by this node
  * @param remoteShards replicas held by other peers
  * @param transfers the shard transfers running
+ * @param reshardings the resharding running (at most one)
  */
 public record CollectionClusterInfo(
     long peerId,
     int shardCount,
     List<LocalShard> localShards,
     List<RemoteShard> remoteShards,
-    List<Transfer> transfers) {
+    List<Transfer> transfers,
+    List<Resharding> reshardings) {
 
   public CollectionClusterInfo {
     localShards = List.copyOf(localShards);
     remoteShards = List.copyOf(remoteShards);
     transfers = List.copyOf(transfers);
+    reshardings = List.copyOf(reshardings);
   }
+
+  /** Without a resharding. */
+  public CollectionClusterInfo(
+      long peerId,
+      int shardCount,
+      List<LocalShard> localShards,
+      List<RemoteShard> remoteShards,
+      List<Transfer> transfers) {
+    this(peerId, shardCount, localShards, remoteShards, transfers, List.of());
+  }
+
+  /**
+   * A running resharding: {@code up} adds shard {@code shardId} (first placed on {@code peerId}),
+   * down removes it ({@code peerId} holds it); {@code shardKey} null with auto sharding.
+   */
+  public record Resharding(boolean up, int shardId, long peerId, ShardKey shardKey) {}
 
   /**
    * A running shard transfer: {@code sync} for a replication (the source keeps its replica), false

@@ -67,4 +67,14 @@ public sealed interface ShardOperation {
       Objects.requireNonNull(key, "key");
     }
   }
+
+  /**
+   * Starts a resharding of {@code key}'s shards (null: the shards without a key): {@code up} adds a
+   * shard, placed first on {@code peer} (null: the peer holding the fewest of the collection's
+   * replicas); down removes the last shard ({@code peer}, when given, must hold it).
+   */
+  record StartResharding(boolean up, Long peer, ShardKey key) implements ShardOperation {}
+
+  /** Aborts the collection's resharding before it has switched to the new shards. */
+  record AbortResharding() implements ShardOperation {}
 }

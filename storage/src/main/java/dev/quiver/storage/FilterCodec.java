@@ -168,6 +168,11 @@ public final class FilterCodec {
         out.writeByte(17);
         writeString(out, h.vector());
       }
+      case Condition.InShard i -> {
+        out.writeByte(19);
+        out.writeInt(i.shards());
+        out.writeInt(i.index());
+      }
     }
   }
 
@@ -215,6 +220,14 @@ public final class FilterCodec {
       case 13 -> new Condition.Nested(readString(in), read(in));
       case 14 -> new Condition.Sub(read(in));
       case 17 -> new Condition.HasVector(readString(in));
+      case 19 -> {
+        int shards = in.readInt();
+        int index = in.readInt();
+        if (shards < 1 || index < 0 || index >= shards) {
+          throw new Malformed("shard " + index + " of " + shards);
+        }
+        yield new Condition.InShard(shards, index);
+      }
       default -> throw new Malformed("unknown condition tag " + tag);
     };
   }

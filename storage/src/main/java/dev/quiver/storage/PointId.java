@@ -40,6 +40,30 @@ public sealed interface PointId extends Comparable<PointId> {
     return new Uuid(uuid);
   }
 
+  /**
+   * A hash of the id that is the same on every node, in every release and across restarts (never
+   * {@code Object.hashCode}): shard routing rests on it.
+   */
+  default long stableHash() {
+    return switch (this) {
+      case Num n -> mix(n.value());
+      case Uuid u ->
+          mix(u.value().getMostSignificantBits() ^ mix(u.value().getLeastSignificantBits()));
+    };
+  }
+
+  /** The shard among {@code shards} that {@code id} hashes to. */
+  static int shardOf(PointId id, int shards) {
+    return (int) Math.floorMod(id.stableHash(), (long) shards);
+  }
+
+  /** SplitMix64's finaliser: every input bit affects every output bit. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
   /** Integer ids sort before UUIDs, as in Qdrant's scroll order. */
   @Override
   default int compareTo(PointId other) {

@@ -20,20 +20,7 @@ public final class ShardRouting {
 
   /** The shard of {@code id} among {@code shards}. */
   public static int shardOf(PointId id, int shards) {
-    long h =
-        switch (id) {
-          case PointId.Num n -> mix(n.value());
-          case PointId.Uuid u ->
-              mix(u.value().getMostSignificantBits() ^ mix(u.value().getLeastSignificantBits()));
-        };
-    return (int) Math.floorMod(h, (long) shards);
-  }
-
-  /** SplitMix64's finaliser: every input bit affects every output bit. */
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-    return z ^ (z >>> 31);
+    return PointId.shardOf(id, shards);
   }
 
   /**

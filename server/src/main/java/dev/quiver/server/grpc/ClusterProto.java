@@ -87,7 +87,7 @@ final class ClusterProto {
     };
   }
 
-  /** A transfer method; resharding's is refused by name (Quiver does not reshard). */
+  /** A transfer method; resharding's is refused by name (a resharding copies its own points). */
   private static TransferMethod method(Collections.ShardTransferMethod m, String field) {
     return switch (m) {
       case StreamRecords -> TransferMethod.STREAM_RECORDS;
@@ -95,7 +95,9 @@ final class ClusterProto {
       case WalDelta -> TransferMethod.WAL_DELTA;
       case ReshardingStreamRecords ->
           throw new RequestException.Unsupported(
-              field + " resharding_stream_records is not supported by Quiver (no resharding)");
+              field
+                  + " resharding_stream_records is not supported by Quiver: a resharding copies its points itself"
+                  + " (start one with start_resharding)");
       case UNRECOGNIZED ->
           throw new RequestException.Invalid("body", field, "unknown shard transfer method");
     };
@@ -151,6 +153,20 @@ final class ClusterProto {
               .setFrom(t.from())
               .setTo(t.to())
               .setSync(t.sync()));
+    }
+    for (var rs : info.reshardings()) {
+      var op =
+          Collections.ReshardingInfo.newBuilder()
+              .setShardId(rs.shardId())
+              .setPeerId(rs.peerId())
+              .setDirection(
+                  rs.up()
+                      ? Collections.ReshardingDirection.Up
+                      : Collections.ReshardingDirection.Down);
+      if (rs.shardKey() != null) {
+        op.setShardKey(ProtoCodec.proto(rs.shardKey()));
+      }
+      b.addReshardingOperations(op);
     }
     return b.build();
   }

@@ -190,6 +190,20 @@ final class ClusterRoutes implements RouteFamily {
           .put("sync", t.sync())
           .put("method", t.method().apiName());
     }
+    if (!info.reshardings().isEmpty()) {
+      ArrayNode reshardings = o.putArray("resharding_operations");
+      for (var rs : info.reshardings()) {
+        ObjectNode op =
+            reshardings
+                .addObject()
+                .put("direction", rs.up() ? "up" : "down")
+                .put("shard_id", rs.shardId())
+                .put("peer_id", rs.peerId());
+        if (rs.shardKey() != null) {
+          op.set("shard_key", ValueJson.shardKey(rs.shardKey()));
+        }
+      }
+    }
     return RestResponse.ok(o, r.startedNanos());
   }
 

@@ -548,8 +548,8 @@ final class CollectionJson {
   /**
    * The body of {@code POST /collections/{c}/cluster}: exactly one of {@code move_shard}, {@code
    * replicate_shard}, {@code drop_replica}, {@code abort_transfer}, {@code create_sharding_key},
-   * {@code drop_sharding_key}, {@code replicate_points}, {@code restart_transfer}. Resharding is
-   * answered as not supported.
+   * {@code drop_sharding_key}, {@code replicate_points}, {@code restart_transfer}, {@code
+   * start_resharding}, {@code abort_resharding}.
    */
   public static ShardOperation shardOperation(JsonNode body) {
     if (!(body instanceof ObjectNode o) || o.size() != 1) {
@@ -605,8 +605,27 @@ final class CollectionJson {
             ValueJson.shardKey(required(op, "to_shard_key", kind), kind + ".to_shard_key"),
             FilterJson.parse(op.get("filter"), kind + ".filter"));
       }
-      case "start_resharding", "abort_resharding" ->
-          throw new RequestException.Unsupported(kind + " is not supported by Quiver yet");
+      case "start_resharding" -> {
+        onlyImplemented((ObjectNode) op, kind, RequestFields.ShardOps.START_RESHARDING);
+        JsonNode direction = required(op, "direction", kind);
+        String d = direction.isTextual() ? direction.asText() : "";
+        if (!d.equals("up") && !d.equals("down")) {
+          throw new RequestException.Malformed(
+              "Format error in JSON body: unknown variant `"
+                  + direction.asText()
+                  + "`, expected `up` or `down` at `start_resharding.direction`");
+        }
+        JsonNode peer = op.get("peer_id");
+        JsonNode key = op.get("shard_key");
+        yield new ShardOperation.StartResharding(
+            d.equals("up"),
+            peer == null || peer.isNull() ? null : u64(peer, kind + ".peer_id"),
+            key == null || key.isNull() ? null : ValueJson.shardKey(key, kind + ".shard_key"));
+      }
+      case "abort_resharding" -> {
+        onlyImplemented((ObjectNode) op, kind, Set.of());
+        yield new ShardOperation.AbortResharding();
+      }
       default ->
           throw new RequestException.Malformed(
               "Format error in JSON body: unknown variant `" + kind + "`");
@@ -621,7 +640,9 @@ final class CollectionJson {
     String name = node.isTextual() ? node.asText() : null;
     if ("resharding_stream_records".equals(name)) {
       throw new RequestException.Unsupported(
-          path + " resharding_stream_records is not supported by Quiver (no resharding)");
+          path
+              + " resharding_stream_records is not supported by Quiver: a resharding copies its points itself"
+              + " (start one with start_resharding)");
     }
     TransferMethod m = name == null ? null : TransferMethod.ofApiName(name);
     if (m == null) {

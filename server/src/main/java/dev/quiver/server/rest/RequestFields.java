@@ -141,6 +141,7 @@ final class RequestFields {
         Set.of("shard_key", "shards_number", "replication_factor", "placement");
     static final Set<String> DROP_KEY = Set.of("shard_key");
     static final Set<String> REPLICATE_POINTS = Set.of("from_shard_key", "to_shard_key", "filter");
+    static final Set<String> START_RESHARDING = Set.of("direction", "peer_id", "shard_key");
   }
 
   /**

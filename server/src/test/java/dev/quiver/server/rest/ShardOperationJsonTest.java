@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.cluster.TransferMethod;
 import dev.quiver.server.request.RequestException;
+import dev.quiver.storage.ShardKey;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +58,29 @@ class ShardOperationJsonTest {
                         + "\"to_peer_id\":7}}"))
         .isInstanceOf(RequestException.Invalid.class)
         .hasMessageContaining("cannot transfer shard to itself");
+  }
+
+  @Test
+  void reshardingTakesADirectionAndOptionallyAPeerAndAKey() {
+    assertThat(op("{\"start_resharding\":{\"direction\":\"up\"}}"))
+        .isEqualTo(new ShardOperation.StartResharding(true, null, null));
+    assertThat(
+            op(
+                "{\"start_resharding\":{\"direction\":\"down\",\"peer_id\":7,"
+                    + "\"shard_key\":\"eu\"}}"))
+        .isEqualTo(new ShardOperation.StartResharding(false, 7L, new ShardKey.Keyword("eu")));
+    assertThat(op("{\"abort_resharding\":{}}")).isEqualTo(new ShardOperation.AbortResharding());
+    assertThatThrownBy(() -> op("{\"start_resharding\":{}}"))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("direction");
+    assertThatThrownBy(() -> op("{\"start_resharding\":{\"direction\":\"sideways\"}}"))
+        .isInstanceOf(RequestException.Malformed.class)
+        .hasMessageContaining("unknown variant `sideways`");
+    assertThatThrownBy(() -> op("{\"start_resharding\":{\"direction\":\"up\",\"peer_id\":-1}}"))
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("start_resharding.peer_id");
+    assertThatThrownBy(() -> op("{\"abort_resharding\":{\"force\":true}}"))
+        .isInstanceOf(RequestException.Unsupported.class)
+        .hasMessageContaining("abort_resharding");
   }
 }

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
@@ -31,6 +32,7 @@ final class MetaEffects implements MetaStateMachine.Effects {
   private final LongSupplier self;
   private final ResourceQuota quota;
   private final UnaryOperator<byte[]> auditReader;
+  private final LongPredicate passed;
 
   /**
    * @param self this node's peer id, known once the node has read or made its identity
@@ -42,7 +44,9 @@ final class MetaEffects implements MetaStateMachine.Effects {
       ClusterAudit audit,
       LongSupplier self,
       ResourceQuota quota,
-      UnaryOperator<byte[]> auditReader) {
+      UnaryOperator<byte[]> auditReader,
+      LongPredicate passed) {
+    this.passed = passed;
     this.registry = registry;
     this.groups = groups;
     this.audit = audit;
@@ -97,6 +101,27 @@ final class MetaEffects implements MetaStateMachine.Effects {
     if (applyOnce(new CollectionMetaOp.CreateShardKey(p.name(), key, local), index)) {
       local.forEach(s -> groups.start(p, s));
     }
+  }
+
+  @Override
+  public void reshardShardAdded(MetaStateMachine.Placement p, int shard, long index) {
+    if (!local(p, List.of(shard)).isEmpty()
+        && applyOnce(new CollectionMetaOp.AddShard(p.name(), shard, p.keys().get(shard)), index)) {
+      groups.start(p, shard);
+    }
+  }
+
+  @Override
+  public void reshardShardDropped(MetaStateMachine.Placement before, int shard, long index) {
+    groups.stop(before, List.of(shard));
+    if (!local(before, List.of(shard)).isEmpty()) {
+      applyOnce(new CollectionMetaOp.DropShard(before.name(), shard), index);
+    }
+  }
+
+  @Override
+  public boolean passed(long index) {
+    return passed.test(index);
   }
 
   @Override

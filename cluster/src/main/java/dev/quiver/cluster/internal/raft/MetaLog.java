@@ -4,6 +4,7 @@ import dev.quiver.storage.StorageException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
@@ -42,8 +43,12 @@ final class MetaLog implements AutoCloseable {
     }
   }
 
-  /** Commits a metadata entry and waits until this peer applied it; its error is rethrown. */
-  void propose(Wire.MetaEntry entry) {
+  /**
+   * Commits a metadata entry and waits until this peer applied it; its error is rethrown.
+   *
+   * @return the entry's log index
+   */
+  long propose(Wire.MetaEntry entry) {
     String what = "no consensus on the metadata change";
     RaftClientReply reply =
         Replies.await(
@@ -61,6 +66,7 @@ final class MetaLog implements AutoCloseable {
       throw new StorageException.Unavailable("interrupted", e);
     }
     Replies.read(reply, in -> null, what);
+    return reply.getLogIndex();
   }
 
   /**
@@ -89,6 +95,16 @@ final class MetaLog implements AutoCloseable {
   /** The shards of {@code collection} a snapshot recovery rewrites, as applied here. */
   Map<Integer, Long> recoveries(String collection) {
     return meta.recoveries(collection);
+  }
+
+  /** The collection's running resharding as applied here, if any. */
+  Optional<Wire.Resharding> resharding(String collection) {
+    return meta.resharding(collection);
+  }
+
+  /** The index of the last metadata entry this peer applied. */
+  long applied() {
+    return meta.getLastAppliedTermIndex().getIndex();
   }
 
   @Override

@@ -33,7 +33,8 @@ import java.util.TreeSet;
  * install it. File format 3 adds the running shard transfers after it, written once the cluster
  * writes message format 2 (the one with transfer entries); format 2 is written before. File format
  * 4 adds the listener peers and the running snapshot recoveries after them, written once the
- * cluster writes message format 3.
+ * cluster writes message format 3. File format 5 adds the running reshardings after them, written
+ * once the cluster writes message format 4.
  *
  * @param quotas null when none was ever set
  * @param payloadIndexes by collection, then field
@@ -51,10 +52,11 @@ record MetaSnapshot(
     SortedMap<String, List<Wire.Transfer>> transfers,
     SortedSet<Long> listeners,
     SortedMap<String, Map<Integer, Long>> recoveries,
+    SortedMap<String, Wire.Resharding> reshardings,
     int format) {
 
   static final int MAGIC = 0x514d5350; // "QMSP"
-  static final int VERSION = 4;
+  static final int VERSION = 5;
 
   MetaSnapshot {
     peers = Collections.unmodifiableSortedMap(new TreeMap<>(peers));
@@ -73,6 +75,7 @@ record MetaSnapshot(
     recoveries.forEach(
         (c, shards) -> recovering.put(c, Collections.unmodifiableMap(new TreeMap<>(shards))));
     recoveries = Collections.unmodifiableSortedMap(recovering);
+    reshardings = Collections.unmodifiableSortedMap(new TreeMap<>(reshardings));
   }
 
   /** What the registry side contributes: the same on every node at the same index. */
@@ -92,8 +95,11 @@ record MetaSnapshot(
 
   /** The file format: the newest unless the cluster still writes the previous message format. */
   int fileVersion() {
-    if (format >= Wire.LISTENERS_FORMAT) {
+    if (format >= Wire.RESHARDING_FORMAT) {
       return VERSION;
+    }
+    if (format >= Wire.LISTENERS_FORMAT) {
+      return 4;
     }
     return format >= Wire.TRANSFERS_FORMAT ? 3 : format > 0 ? 2 : 1;
   }
@@ -173,6 +179,13 @@ record MetaSnapshot(
           out.writeInt(r.getKey());
           out.writeLong(r.getValue());
         }
+      }
+    }
+    if (fileVersion() >= 5) {
+      out.writeInt(reshardings.size());
+      for (var r : reshardings.entrySet()) {
+        ShardCodec.writeString(out, r.getKey());
+        Wire.writeResharding(out, r.getValue());
       }
     }
   }
@@ -256,6 +269,12 @@ record MetaSnapshot(
         recoveries.put(name, shards);
       }
     }
+    var reshardings = new TreeMap<String, Wire.Resharding>();
+    if (fileVersion >= 5) {
+      for (int i = ShardCodec.count(in); i > 0; i--) {
+        reshardings.put(ShardCodec.readString(in), Wire.readResharding(in));
+      }
+    }
     return new MetaSnapshot(
         term,
         index,
@@ -268,6 +287,7 @@ record MetaSnapshot(
         transfers,
         listeners,
         recoveries,
+        reshardings,
         format);
   }
 }

@@ -12,6 +12,7 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.Value;
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -90,6 +91,22 @@ final class MetaStateMachine extends SnapshottingStateMachine {
      * already a holder).
      */
     default void transferStarted(Placement placement, Wire.Transfer transfer) {}
+
+    /**
+     * A resharding created {@code shard}, numbered after the existing ones, in {@code placement}.
+     */
+    default void reshardShardAdded(Placement placement, int shard, long index) {}
+
+    /** A resharding ended by dropping {@code shard}; {@code before} still holds it. */
+    default void reshardShardDropped(Placement before, int shard, long index) {}
+
+    /**
+     * Whether this node has applied metadata {@code index} and ended every write it routed before
+     * it ({@link ReshardGate}).
+     */
+    default boolean passed(long index) {
+      return false;
+    }
 
     /** Cluster membership changed: {@code peer} joined (at {@code uri}) or was removed (null). */
     void membershipChanged(long peer, String uri, long index);
@@ -222,6 +239,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
    */
   private final Map<String, Map<Integer, Long>> recoveries = new ConcurrentHashMap<>();
 
+  /** The running reshardings, by collection (at most one each). */
+  private final Map<String, Wire.Resharding> reshardings = new ConcurrentHashMap<>();
+
   private final Effects effects;
   private final FormatGate format;
   private final Object appliedMonitor = new Object();
@@ -280,6 +300,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     listeners.addAll(snapshot.listeners());
     listeners.retainAll(snapshot.listeners());
     replace(recoveries, snapshot.recoveries());
+    replace(reshardings, snapshot.reshardings());
     format.reset(snapshot.format());
     updateLastAppliedTermIndex(info.getTerm(), info.getIndex());
     return snapshot;
@@ -312,6 +333,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             new TreeMap<>(transfers),
             new TreeSet<>(listeners),
             new TreeMap<>(recoveries),
+            new TreeMap<>(reshardings),
             format.cluster());
     File file = snapshotFile(at);
     snapshot.write(file.toPath());
@@ -392,6 +414,16 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   /** Every recorded snapshot recovery, by collection. */
   Map<String, Map<Integer, Long>> recoveries() {
     return Map.copyOf(recoveries);
+  }
+
+  /** The collection's running resharding, if any. */
+  Optional<Wire.Resharding> resharding(String collection) {
+    return Optional.ofNullable(reshardings.get(collection));
+  }
+
+  /** Every running resharding, by collection. */
+  Map<String, Wire.Resharding> reshardings() {
+    return Map.copyOf(reshardings);
   }
 
   /** Every running transfer, by collection. */
@@ -516,6 +548,16 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       }
       case Wire.EndTransfer t ->
           endTransfers(t.collection(), x -> x.sameKey(t.shard(), t.from(), t.to()));
+      case Wire.StartResharding r -> startResharding(r, index);
+      case Wire.ReshardingStage r -> {
+        Wire.Resharding running = requireResharding(r.collection());
+        if (running.stage() != r.stage()) {
+          Reshard.checkStep(running.stage(), r.stage());
+          reshardings.put(r.collection(), running.at(r.stage()));
+          LOG.info("resharding of {}: {}", r.collection(), r.stage());
+        }
+      }
+      case Wire.EndResharding r -> endResharding(r.collection(), index);
       case Wire.CreateShardKey k -> {
         Placement p = require(k.collection());
         p.layout().checkNewKey(k.collection(), k.key());
@@ -531,6 +573,10 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         Placement p = require(k.collection());
         p.layout().checkExistingKey(k.key());
         List<Integer> shards = p.layout().shardsOf(k.key());
+        Wire.Resharding running = reshardings.get(k.collection());
+        if (running != null && k.key().equals(running.key())) {
+          reshardings.remove(k.collection()); // its shards go: nothing left to reshard
+        }
         collections.put(k.collection(), p.without(shards));
         effects.shardKeyDropped(p, k.key(), shards, index);
       }
@@ -558,6 +604,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         Placement p = collections.remove(d.name());
         transfers.remove(d.name());
         recoveries.remove(d.name());
+        reshardings.remove(d.name());
         if (p != null) {
           effects.dropped(p, index);
         }
@@ -651,6 +698,104 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     effects.transferStarted(require(start.collection()), t);
   }
 
+  private Wire.Resharding requireResharding(String collection) {
+    require(collection);
+    Wire.Resharding r = reshardings.get(collection);
+    if (r == null) {
+      throw new StorageException.BadRequest(
+          "No resharding in progress for collection " + collection);
+    }
+    return r;
+  }
+
+  /**
+   * Records a resharding; scaling up, creates its shard after the existing ones. Checked here, in
+   * log order: one resharding at a time, none while a shard of the group is transferred or
+   * recovered.
+   */
+  private void startResharding(Wire.StartResharding start, long index) {
+    Placement p = require(start.collection());
+    Wire.Resharding asked = start.resharding();
+    if (reshardings.containsKey(start.collection())) {
+      throw new StorageException.BadRequest(
+          "Resharding is already in progress for collection " + start.collection());
+    }
+    List<Integer> group = Reshard.group(p.layout(), asked.key());
+    for (Wire.Transfer t : transfers(start.collection())) {
+      if (group.contains(t.shard())) {
+        throw new StorageException.BadRequest(
+            "Shard " + t.shard() + " is involved in transfer " + t.from() + " -> " + t.to());
+      }
+    }
+    for (int shard : recoveries(start.collection()).keySet()) {
+      if (group.contains(shard)) {
+        throw new StorageException.BadRequest(
+            "Shard " + shard + " is being recovered from a snapshot");
+      }
+    }
+    if (asked.up()) {
+      if (start.replicas().isEmpty()) {
+        throw new StorageException.BadInput("A new shard needs at least one replica");
+      }
+      for (long peer : start.replicas()) {
+        if (!peers.containsKey(peer)) {
+          throw new StorageException.NotFound("Peer " + peer + " does not exist");
+        }
+      }
+      int shard = p.shardCount();
+      Placement next = p.withKey(asked.key(), List.of(start.replicas()));
+      Wire.Resharding r =
+          new Wire.Resharding(
+              asked.key(),
+              true,
+              shard,
+              start.replicas().getFirst(),
+              asked.driver(),
+              Wire.ReshardStage.MIGRATING);
+      reshardings.put(start.collection(), r);
+      collections.put(start.collection(), next);
+      LOG.info("resharding of {}: adding shard {}", start.collection(), shard);
+      effects.reshardShardAdded(next, shard, index);
+      return;
+    }
+    if (group.size() < 2) {
+      throw new StorageException.BadRequest(
+          "Cannot scale down: collection " + start.collection() + " has only one shard");
+    }
+    int shard = group.getLast();
+    List<Long> holders = p.replicas().get(shard);
+    long peer = holders.contains(asked.peer()) ? asked.peer() : holders.getFirst();
+    if (asked.peer() >= 0 && !holders.contains(asked.peer())) {
+      throw new StorageException.BadInput("Shard " + shard + " is not on peer " + asked.peer());
+    }
+    reshardings.put(
+        start.collection(),
+        new Wire.Resharding(
+            asked.key(), false, shard, peer, asked.driver(), Wire.ReshardStage.MIGRATING));
+    LOG.info("resharding of {}: removing shard {}", start.collection(), shard);
+  }
+
+  /** Ends the collection's resharding, dropping the shard it removed or the one its abort undid. */
+  private void endResharding(String collection, long index) {
+    Wire.Resharding r = requireResharding(collection);
+    if (r.stage() == Wire.ReshardStage.MIGRATING) {
+      throw new StorageException.BadRequest(
+          "Resharding of collection " + collection + " has not switched or been aborted");
+    }
+    reshardings.remove(collection);
+    boolean drop = r.up() == (r.stage() == Wire.ReshardStage.ABORTING);
+    LOG.info(
+        "resharding of {} ended ({}){}",
+        collection,
+        r.stage() == Wire.ReshardStage.ABORTING ? "aborted" : "done",
+        drop ? ", shard " + r.shard() + " dropped" : "");
+    if (drop) {
+      Placement before = require(collection);
+      collections.put(collection, before.without(List.of(r.shard())));
+      effects.reshardShardDropped(before, r.shard(), index);
+    }
+  }
+
   /**
    * Records a snapshot recovery of a live shard, refused while another recovery or a transfer of
    * the shard runs.
@@ -727,6 +872,11 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         byte[] entries = effects.auditEntries(query);
         return answer(WireFormat.write(version, out -> out.write(entries)));
       }
+      if (question.startsWith(RESHARD_PASSED) && question.size() == RESHARD_PASSED.size() + 8) {
+        long index = question.substring(RESHARD_PASSED.size()).asReadOnlyByteBuffer().getLong();
+        boolean passed = effects.passed(index);
+        return answer(WireFormat.write(version, out -> out.writeBoolean(passed)));
+      }
       if (QUOTA_USAGE.equals(question)) {
         var u = effects.quotaUsage();
         return answer(
@@ -746,6 +896,24 @@ final class MetaStateMachine extends SnapshottingStateMachine {
 
   private static CompletableFuture<Message> answer(byte[] reply) {
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+  }
+
+  /**
+   * A resharding's question to a peer: these bytes, then a metadata index (8 bytes); answered by
+   * whether the peer passed it ({@link Effects#passed}).
+   */
+  static final ByteString RESHARD_PASSED = ByteString.copyFromUtf8("reshard-passed:");
+
+  /** The question {@link #RESHARD_PASSED} for {@code index}. */
+  static ByteString reshardPassed(long index) {
+    return RESHARD_PASSED.concat(
+        ByteString.copyFrom(ByteBuffer.allocate(8).putLong(index).array()));
+  }
+
+  /** A peer's answer to {@link #RESHARD_PASSED}. */
+  static boolean decodePassed(ByteString reply) throws ShardCodec.Malformed {
+    return WireFormat.read(
+        reply.toByteArray(), WireFormat.NEWEST, (in, version) -> in.readBoolean());
   }
 
   /** The query a peer answers with its own quota usage (a stale read, served by that peer). */

@@ -12,6 +12,8 @@ import dev.quiver.cluster.internal.Fanout;
 import dev.quiver.cluster.internal.QuotaControl;
 import dev.quiver.cluster.internal.RoutedPoints;
 import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.SnapshotStore;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -92,6 +95,7 @@ public final class RaftCluster implements AutoCloseable {
   private final GroupBindings bindings;
   private final ShardGroups groups;
   private final FormatGate format;
+  private final ReshardGate gate;
 
   // set by start(), before the node is handed out
   private volatile PeerIdentity identity;
@@ -99,6 +103,7 @@ public final class RaftCluster implements AutoCloseable {
   private PeerQuotas peerQuotas;
   private LeaderBalance leaderBalance;
   private ShardTransfers transfers;
+  private Resharder resharder;
   private FormatUpgrade formatUpgrade;
   private NodeRole nodeRole;
   private ScheduledFuture<?> staleRecoveries;
@@ -137,10 +142,17 @@ public final class RaftCluster implements AutoCloseable {
             settings.rpcTimeoutMax(),
             format::writing,
             this::listeners);
+    this.gate = new ReshardGate(this::metaApplied);
     this.meta =
         new MetaStateMachine(
             new MetaEffects(
-                registry, groups, audit, () -> identity.peerId(), quota, settings.auditReader()),
+                registry,
+                groups,
+                audit,
+                () -> identity.peerId(),
+                quota,
+                settings.auditReader(),
+                gate::passed),
             settings.metaSnapshotEntries(),
             format);
     this.metaLog = new MetaLog(meta, format, settings.requestTimeout());
@@ -257,7 +269,8 @@ public final class RaftCluster implements AutoCloseable {
                 settings.requestTimeout(),
                 settings.listener(),
                 new UpdatePermits(
-                    settings.updateRateLimit(), settings.requestTimeout(), System::nanoTime)),
+                    settings.updateRateLimit(), settings.requestTimeout(), System::nanoTime),
+                gate),
             new Fanout(executor));
     Catalog catalog = new RaftCatalog(meta, metaLog, registry, quota, points);
     var membership =
@@ -307,6 +320,56 @@ public final class RaftCluster implements AutoCloseable {
             timers,
             executor,
             TRANSFER_CHECK_EVERY,
+            System::nanoTime);
+    resharder =
+        new Resharder(
+            self,
+            new Resharder.Host() {
+              @Override
+              public Map<String, Wire.Resharding> recorded() {
+                return meta.reshardings();
+              }
+
+              @Override
+              public MetaStateMachine.Placement placement(String collection) {
+                return metaLog.placement(collection);
+              }
+
+              @Override
+              public Optional<Wire.Resharding> resharding(String collection) {
+                return meta.resharding(collection);
+              }
+
+              @Override
+              public long applied() {
+                return metaLog.applied();
+              }
+
+              @Override
+              public void propose(Wire.MetaEntry entry) {
+                metaLog.propose(entry);
+              }
+
+              @Override
+              public Set<Long> notPassed(long index) {
+                return peersNotPassed(index);
+              }
+
+              @Override
+              public ShardReader reader(MetaStateMachine.Placement p, int shard) {
+                return groups.channel(p, shard).linearizableReader();
+              }
+
+              @Override
+              public CompletableFuture<Void> submit(
+                  MetaStateMachine.Placement p, int shard, UpdateOp op) {
+                return groups.channel(p, shard).submit(op);
+              }
+            },
+            timers,
+            executor,
+            TRANSFER_CHECK_EVERY,
+            settings.requestTimeout().multipliedBy(2),
             System::nanoTime);
     ClusterControl control =
         new RaftClusterControl(
@@ -610,6 +673,46 @@ public final class RaftCluster implements AutoCloseable {
   }
 
   /** How often a peer looks for the shard transfers it is the source of and does not run. */
+  private long metaApplied() {
+    return meta.getLastAppliedTermIndex().getIndex();
+  }
+
+  /**
+   * The peers that have not answered (within a second) that they applied metadata {@code index} and
+   * ended every write they routed before it.
+   */
+  private Set<Long> peersNotPassed(long index) {
+    Set<Long> waiting = new TreeSet<>(meta.peers().keySet());
+    if (waiting.remove(identity.peerId()) && !gate.passed(index)) {
+      waiting.add(identity.peerId());
+    }
+    Set<Long> others = new TreeSet<>(waiting);
+    others.remove(identity.peerId());
+    if (others.isEmpty()) {
+      return waiting;
+    }
+    try (RaftClient client = clients.once(metaGroup())) {
+      PeerReads.ask(
+              client,
+              others,
+              MetaStateMachine.question(format.writing(), MetaStateMachine.reshardPassed(index)),
+              Duration.ofSeconds(1))
+          .forEach(
+              (peer, bytes) -> {
+                try {
+                  if (MetaStateMachine.decodePassed(bytes)) {
+                    waiting.remove(peer);
+                  }
+                } catch (ShardCodec.Malformed e) {
+                  LOG.debug("peer {} answered a resharding question oddly: {}", peer, e.toString());
+                }
+              });
+    } catch (IOException e) {
+      LOG.debug("closing a metadata client: {}", e.toString());
+    }
+    return waiting;
+  }
+
   static final Duration TRANSFER_CHECK_EVERY = Duration.ofMillis(500);
 
   /** How often the metadata leader checks whether the cluster can move to a newer format. */
@@ -631,6 +734,9 @@ public final class RaftCluster implements AutoCloseable {
     }
     if (transfers != null) {
       transfers.close();
+    }
+    if (resharder != null) {
+      resharder.close();
     }
     if (peerQuotas != null) {
       peerQuotas.close();

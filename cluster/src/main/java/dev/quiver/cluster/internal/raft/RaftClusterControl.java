@@ -9,7 +9,9 @@ import dev.quiver.cluster.CollectionClusterInfo;
 import dev.quiver.cluster.ShardOperation;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.ShardCodec;
+import dev.quiver.storage.StorageException;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -82,7 +84,8 @@ final class RaftClusterControl implements ClusterControl {
         (p, shard) -> groups.states(p, shard, self),
         meta.transfers(collection),
         meta.listeners(),
-        meta.recoveries(collection));
+        meta.recoveries(collection),
+        meta.resharding(collection).orElse(null));
   }
 
   @Override
@@ -92,8 +95,52 @@ final class RaftClusterControl implements ClusterControl {
           catalog.createShardKey(
               collection, k.key(), k.shards(), k.replicationFactor(), k.placement());
       case ShardOperation.DropShardKey k -> catalog.deleteShardKey(collection, k.key());
+      case ShardOperation.StartResharding r -> startResharding(collection, r);
+      case ShardOperation.AbortResharding a -> {
+        metaLog.placement(collection);
+        if (meta.resharding(collection).isEmpty()) {
+          throw new StorageException.BadRequest(
+              "No resharding in progress for collection " + collection);
+        }
+        metaLog.propose(new Wire.ReshardingStage(collection, Wire.ReshardStage.ABORTING));
+      }
       default -> membership.change(metaLog.placement(collection), operation);
     }
+  }
+
+  /**
+   * Records a resharding that this peer drives; scaling up, the new shard gets as many replicas as
+   * the group's last shard, the first on the asked peer.
+   */
+  private void startResharding(String collection, ShardOperation.StartResharding r) {
+    if (meta.format().writing() < Wire.RESHARDING_FORMAT) {
+      throw new StorageException.BadRequest(
+          "Resharding needs every peer on a release that reads message format "
+              + Wire.RESHARDING_FORMAT
+              + "; the cluster writes format "
+              + meta.format().writing());
+    }
+    MetaStateMachine.Placement p = metaLog.placement(collection);
+    List<Integer> group = Reshard.group(p.layout(), r.key());
+    Set<Long> peers = meta.peers().keySet();
+    if (r.peer() != null && !peers.contains(r.peer())) {
+      throw new StorageException.NotFound("Peer " + r.peer() + " does not exist");
+    }
+    List<Long> replicas =
+        r.up()
+            ? Reshard.newShardHolders(p, peers, r.peer(), p.replicas().get(group.getLast()).size())
+            : List.of();
+    metaLog.propose(
+        new Wire.StartResharding(
+            collection,
+            new Wire.Resharding(
+                r.key(),
+                r.up(),
+                -1,
+                r.peer() == null ? -1 : r.peer(),
+                self,
+                Wire.ReshardStage.MIGRATING),
+            replicas));
   }
 
   @Override

@@ -3,11 +3,13 @@ package dev.quiver.cluster.internal.raft;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.cluster.internal.Fanout;
+import dev.quiver.cluster.internal.OwnedReader;
 import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.cluster.internal.ShardRoutes;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionRegistry;
+import dev.quiver.storage.Condition;
 import dev.quiver.storage.ShardReader;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -36,6 +38,7 @@ final class RaftRoutes implements ShardRoutes {
   private final Duration requestTimeout;
   private final boolean listener;
   private final UpdatePermits permits;
+  private final ReshardGate gate;
   private final AtomicLong callIds = new AtomicLong();
 
   /**
@@ -50,8 +53,10 @@ final class RaftRoutes implements ShardRoutes {
       PeerQuotas quotas,
       Duration requestTimeout,
       boolean listener,
-      UpdatePermits permits) {
+      UpdatePermits permits,
+      ReshardGate gate) {
     this.listener = listener;
+    this.gate = gate;
     this.permits = permits;
     this.metaLog = metaLog;
     this.registry = registry;
@@ -71,23 +76,34 @@ final class RaftRoutes implements ShardRoutes {
     MetaStateMachine.Placement p = metaLog.placement(collection);
     Collection local = registry.get(collection).orElse(null);
     Set<Integer> localShards = local == null ? Set.of() : local.shardIds();
-    ShardLayout layout = p.layout();
+    Wire.Resharding resharding = metaLog.resharding(collection).orElse(null);
+    ShardLayout full = p.layout();
+    ShardLayout layout = Reshard.routing(full, resharding);
     return Fanout.readers(
         layout,
         layout.groups(selector, false),
         s -> {
-          if (consistency == ReadConsistency.LINEARIZABLE) {
-            return groups.channel(p, s).linearizableReader();
-          }
-          if (!localShards.contains(s) || listener) {
-            return groups.channel(p, s).reader();
-          }
-          // a local replica that is behind its leader (restarted, being filled) serves no reads:
-          // the leader answers them until it has caught up
-          return groups.caughtUp(p, s)
-              ? local.reader(s)
-              : groups.channel(p, s).linearizableReader();
+          ShardReader reader = reader(p, s, consistency, local, localShards);
+          Condition.InShard owned = Reshard.owned(full, resharding, s);
+          return owned == null ? reader : new OwnedReader(reader, owned);
         });
+  }
+
+  private ShardReader reader(
+      MetaStateMachine.Placement p,
+      int s,
+      ReadConsistency consistency,
+      Collection local,
+      Set<Integer> localShards) {
+    if (consistency == ReadConsistency.LINEARIZABLE) {
+      return groups.channel(p, s).linearizableReader();
+    }
+    if (!localShards.contains(s) || listener) {
+      return groups.channel(p, s).reader();
+    }
+    // a local replica that is behind its leader (restarted, being filled) serves no reads: the
+    // leader answers them until it has caught up
+    return groups.caughtUp(p, s) ? local.reader(s) : groups.channel(p, s).linearizableReader();
   }
 
   @Override
@@ -96,8 +112,79 @@ final class RaftRoutes implements ShardRoutes {
   }
 
   private UpdateResult route(String collection, UpdateOp op, boolean wait, ShardSelector selector) {
-    MetaStateMachine.Placement p = metaLog.placement(collection);
-    Map<Integer, UpdateOp> routed = p.layout().route(op, selector);
+    long deadline = System.nanoTime() + requestTimeout.toNanos();
+    while (true) {
+      long ticket = gate.enter();
+      boolean sent = false;
+      try {
+        MetaStateMachine.Placement p = metaLog.placement(collection);
+        Wire.Resharding r = metaLog.resharding(collection).orElse(null);
+        ShardLayout full = p.layout();
+        Map<Integer, UpdateOp> routed = Reshard.routing(full, r).route(op, selector);
+        if (!waitsForResharding(full, r, routed)) {
+          sent = true; // from here the ticket ends with the parts sent
+          return send(collection, p, routed, op, wait, ticket);
+        }
+      } finally {
+        if (!sent) {
+          gate.exit(ticket);
+        }
+      }
+      awaitReshardingStep(collection, deadline);
+    }
+  }
+
+  /** Whether a part of the write may touch a point that a resharding is copying. */
+  private static boolean waitsForResharding(
+      ShardLayout full, Wire.Resharding r, Map<Integer, UpdateOp> routed) {
+    if (r == null || r.stage() != Wire.ReshardStage.MIGRATING) {
+      return false;
+    }
+    List<Integer> before = Reshard.before(full, r);
+    List<Integer> after = Reshard.after(full, r);
+    for (var part : routed.entrySet()) {
+      if (before.contains(part.getKey()) && Reshard.touchesMoving(part.getValue(), before, after)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Waits (within the request's timeout) until the collection's resharding leaves the stage in
+   * which points move.
+   */
+  private void awaitReshardingStep(String collection, long deadline) {
+    while (metaLog
+        .resharding(collection)
+        .map(r -> r.stage() == Wire.ReshardStage.MIGRATING)
+        .orElse(false)) {
+      if (System.nanoTime() > deadline) {
+        throw new StorageException.Unavailable(
+            "collection `"
+                + collection
+                + "` is being resharded: the points this update touches are being moved to their"
+                + " new shard; retry",
+            null);
+      }
+      try {
+        Thread.sleep(RESHARD_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException.Unavailable("interrupted", e);
+      }
+    }
+  }
+
+  private static final long RESHARD_POLL_MILLIS = 20;
+
+  private UpdateResult send(
+      String collection,
+      MetaStateMachine.Placement p,
+      Map<Integer, UpdateOp> routed,
+      UpdateOp op,
+      boolean wait,
+      long ticket) {
     Map<Integer, Long> recovering = metaLog.recoveries(collection);
     for (int shard : routed.keySet()) {
       if (recovering.containsKey(shard)) {
@@ -115,7 +202,12 @@ final class RaftRoutes implements ShardRoutes {
         routed.keySet().stream().map(p.replicas()::get).toList(),
         (long) p.config().wal().walCapacityMb() << 20);
     List<CompletableFuture<Void>> parts = new ArrayList<>();
-    routed.forEach((shard, part) -> parts.add(groups.channel(p, shard).submit(part)));
+    try {
+      routed.forEach((shard, part) -> parts.add(groups.channel(p, shard).submit(part)));
+    } finally {
+      CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+          .whenComplete((ok, failed) -> gate.exit(ticket));
+    }
     long opId = callIds.incrementAndGet();
     if (!wait) {
       return new UpdateResult(opId, Status.ACKNOWLEDGED);

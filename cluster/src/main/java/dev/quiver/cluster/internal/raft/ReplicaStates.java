@@ -27,6 +27,8 @@ final class ReplicaStates {
   static final String INITIALIZING = "Initializing";
   static final String LISTENER = "Listener";
   static final String MANUAL_RECOVERY = "ManualRecovery";
+  static final String RESHARDING = "Resharding";
+  static final String RESHARDING_SCALE_DOWN = "ReshardingScaleDown";
 
   /**
    * A follower this many entries behind its leader's commit is still caught up: under writes its

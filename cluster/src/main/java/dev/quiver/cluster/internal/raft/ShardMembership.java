@@ -100,6 +100,8 @@ final class ShardMembership {
       case ShardOperation.CreateShardKey k -> throw new IllegalArgumentException("not a move");
       case ShardOperation.DropShardKey k -> throw new IllegalArgumentException("not a move");
       case ShardOperation.ReplicatePoints r -> throw new IllegalArgumentException("not a move");
+      case ShardOperation.StartResharding r -> throw new IllegalArgumentException("not a move");
+      case ShardOperation.AbortResharding r -> throw new IllegalArgumentException("not a move");
     }
   }
 

@@ -79,7 +79,8 @@ final class StatusReports {
       BiFunction<MetaStateMachine.Placement, Integer, Map<Long, String>> states,
       List<Wire.Transfer> transfers,
       Set<Long> listeners,
-      Map<Integer, Long> recovering) {
+      Map<Integer, Long> recovering,
+      Wire.Resharding resharding) {
     List<CollectionClusterInfo.LocalShard> locals = new ArrayList<>();
     List<CollectionClusterInfo.RemoteShard> remotes = new ArrayList<>();
     ShardLayout layout = p.layout();
@@ -101,6 +102,14 @@ final class StatusReports {
                 if (recovering.containsKey(s) && !ReplicaStates.DEAD.equals(state)) {
                   state = ReplicaStates.MANUAL_RECOVERY;
                 }
+                if (resharding != null
+                    && resharding.shard() == s
+                    && !ReplicaStates.DEAD.equals(state)) {
+                  state =
+                      resharding.up()
+                          ? ReplicaStates.RESHARDING
+                          : ReplicaStates.RESHARDING_SCALE_DOWN;
+                }
                 if (peer == self && local != null && local.shardIds().contains(s)) {
                   locals.add(
                       new CollectionClusterInfo.LocalShard(s, key, local.reader(s).count(), state));
@@ -119,7 +128,12 @@ final class StatusReports {
                 t ->
                     new CollectionClusterInfo.Transfer(
                         t.shard(), t.from(), t.to(), t.sync(), t.method()))
-            .toList());
+            .toList(),
+        resharding == null
+            ? List.of()
+            : List.of(
+                new CollectionClusterInfo.Resharding(
+                    resharding.up(), resharding.shard(), resharding.peer(), resharding.key())));
   }
 
   /** The transfer of {@code shard} into {@code peer}, or null. */

@@ -153,6 +153,98 @@ final class Wire {
   record ShardRecovery(String collection, int shard, long peer, boolean running)
       implements MetaEntry {}
 
+  /** The first message format in which the resharding entries below may be written. */
+  static final int RESHARDING_FORMAT = 4;
+
+  /** Where a resharding stands. */
+  enum ReshardStage {
+    /**
+     * Points that change shard are copied to their new shard; requests route by the old layout, and
+     * writes touching a point that moves wait.
+     */
+    MIGRATING,
+    /** Requests route by the new layout; the old copies are being deleted. */
+    SWITCHED,
+    /** Aborted before the switch: requests route by the old layout; copies are being deleted. */
+    ABORTING
+  }
+
+  /**
+   * A resharding of {@code key}'s shards (null: the collection's shards without a key): {@code up}
+   * adds {@code shard} (placed first on {@code peer}), down removes {@code shard}, the last of the
+   * group (whose replica on {@code peer} is reported). {@code driver} is the peer that runs it.
+   */
+  record Resharding(
+      ShardKey key, boolean up, int shard, long peer, long driver, ReshardStage stage) {
+    Resharding {
+      Objects.requireNonNull(stage, "stage");
+    }
+
+    Resharding at(ReshardStage next) {
+      return new Resharding(key, up, shard, peer, driver, next);
+    }
+  }
+
+  /**
+   * A resharding begins ({@code resharding.stage()} is {@link ReshardStage#MIGRATING}); scaling up,
+   * the new shard is created with {@code replicas} as its holders. Written from {@link
+   * #RESHARDING_FORMAT} on.
+   */
+  record StartResharding(String collection, Resharding resharding, List<Long> replicas)
+      implements MetaEntry {
+    StartResharding {
+      replicas = List.copyOf(replicas);
+    }
+  }
+
+  /**
+   * The collection's resharding moves to {@code stage}. Written from {@link #RESHARDING_FORMAT} on.
+   */
+  record ReshardingStage(String collection, ReshardStage stage) implements MetaEntry {}
+
+  /**
+   * The collection's resharding ends: after a switch a removed shard is dropped, after an abort an
+   * added one. Written from {@link #RESHARDING_FORMAT} on.
+   */
+  record EndResharding(String collection) implements MetaEntry {}
+
+  static void writeResharding(DataOutputStream out, Resharding r) throws IOException {
+    ShardCodec.writeShardKey(out, r.key());
+    out.writeBoolean(r.up());
+    out.writeInt(r.shard());
+    out.writeLong(r.peer());
+    out.writeLong(r.driver());
+    writeStage(out, r.stage());
+  }
+
+  private static void writeStage(DataOutputStream out, ReshardStage stage) throws IOException {
+    out.writeByte(
+        switch (stage) {
+          case MIGRATING -> 0;
+          case SWITCHED -> 1;
+          case ABORTING -> 2;
+        });
+  }
+
+  static Resharding readResharding(DataInputStream in) throws IOException {
+    ShardKey key = ShardCodec.readShardKey(in);
+    boolean up = in.readBoolean();
+    int shard = in.readInt();
+    long peer = in.readLong();
+    long driver = in.readLong();
+    return new Resharding(key, up, shard, peer, driver, readStage(in));
+  }
+
+  private static ReshardStage readStage(DataInputStream in) throws IOException {
+    int stage = in.readUnsignedByte();
+    return switch (stage) {
+      case 0 -> ReshardStage.MIGRATING;
+      case 1 -> ReshardStage.SWITCHED;
+      case 2 -> ReshardStage.ABORTING;
+      default -> throw new ShardCodec.Malformed("unknown resharding stage " + stage);
+    };
+  }
+
   static byte[] encode(MetaEntry e, int version) {
     return WireFormat.write(
         version,
@@ -278,6 +370,27 @@ final class Wire {
               out.writeLong(r.peer());
               out.writeBoolean(r.running());
             }
+            case StartResharding r -> {
+              requireFormat(version, RESHARDING_FORMAT, "a resharding");
+              out.writeByte(19);
+              ShardCodec.writeString(out, r.collection());
+              writeResharding(out, r.resharding());
+              out.writeInt(r.replicas().size());
+              for (long peer : r.replicas()) {
+                out.writeLong(peer);
+              }
+            }
+            case ReshardingStage r -> {
+              requireFormat(version, RESHARDING_FORMAT, "a resharding");
+              out.writeByte(20);
+              ShardCodec.writeString(out, r.collection());
+              writeStage(out, r.stage());
+            }
+            case EndResharding r -> {
+              requireFormat(version, RESHARDING_FORMAT, "a resharding");
+              out.writeByte(21);
+              ShardCodec.writeString(out, r.collection());
+            }
           }
         });
   }
@@ -393,6 +506,25 @@ final class Wire {
               formatAtLeast(version, RECOVERIES_FORMAT, tag);
               yield new ShardRecovery(
                   ShardCodec.readString(in), in.readInt(), in.readLong(), in.readBoolean());
+            }
+            case 19 -> {
+              formatAtLeast(version, RESHARDING_FORMAT, tag);
+              String collection = ShardCodec.readString(in);
+              Resharding r = readResharding(in);
+              int n = ShardCodec.count(in);
+              List<Long> replicas = new ArrayList<>(n);
+              for (int i = 0; i < n; i++) {
+                replicas.add(in.readLong());
+              }
+              yield new StartResharding(collection, r, replicas);
+            }
+            case 20 -> {
+              formatAtLeast(version, RESHARDING_FORMAT, tag);
+              yield new ReshardingStage(ShardCodec.readString(in), readStage(in));
+            }
+            case 21 -> {
+              formatAtLeast(version, RESHARDING_FORMAT, tag);
+              yield new EndResharding(ShardCodec.readString(in));
             }
             default -> throw new ShardCodec.Malformed("unknown metadata entry tag " + tag);
           };

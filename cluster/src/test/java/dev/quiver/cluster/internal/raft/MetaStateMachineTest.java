@@ -93,6 +93,16 @@ class MetaStateMachineTest {
     }
 
     @Override
+    public void reshardShardAdded(MetaStateMachine.Placement p, int shard, long index) {
+      add(index + " reshard+ " + p.name() + "/" + shard + "@" + p.replicas().get(shard));
+    }
+
+    @Override
+    public void reshardShardDropped(MetaStateMachine.Placement before, int shard, long index) {
+      add(index + " reshard- " + before.name() + "/" + shard);
+    }
+
+    @Override
     public void replicaChanged(
         MetaStateMachine.Placement p, int shard, long peer, boolean added, long index) {
       add(index + (added ? " replica+ " : " replica- ") + p.name() + "/" + shard + "@" + peer);
@@ -539,6 +549,102 @@ class MetaStateMachineTest {
   }
 
   /**
+   * A resharding up creates its shard after the existing ones and, aborted, drops it at its end; a
+   * resharding down keeps the last shard until it ends after the switch. One at a time, none while
+   * a transfer involves the group, no abort after the switch, replayed after a restart.
+   */
+  @Test
+  void reshardingsAddAndRemoveTheLastShardStepByStep() throws Exception {
+    Recording effects = new Recording();
+    MetaStateMachine meta = new MetaStateMachine(effects);
+    long last;
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> meta)) {
+      raft.start(GROUP);
+      try (RaftClient client = raft.client(GROUP)) {
+        joinPeers(client, 3);
+        propose(
+            client,
+            new Wire.CreateCollection("c", config(1), List.of(List.of(1L), List.of(2L, 3L))));
+        long start =
+            propose(
+                client,
+                new Wire.StartResharding(
+                    "c",
+                    new Wire.Resharding(null, true, -1, 3, 1, Wire.ReshardStage.MIGRATING),
+                    List.of(3L, 1L)));
+        assertThat(meta.resharding("c"))
+            .contains(new Wire.Resharding(null, true, 2, 3, 1, Wire.ReshardStage.MIGRATING));
+        assertThat(meta.collection("c").orElseThrow().replicas().get(2)).containsExactly(3L, 1L);
+        assertThat(effects.seen()).contains(start + " reshard+ c/2@[3, 1]");
+        assertThatThrownBy(
+                () ->
+                    propose(
+                        client,
+                        new Wire.StartResharding(
+                            "c",
+                            new Wire.Resharding(
+                                null, false, -1, -1, 1, Wire.ReshardStage.MIGRATING),
+                            List.of())))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("Resharding is already in progress for collection c");
+        assertThatThrownBy(() -> propose(client, new Wire.EndResharding("c")))
+            .isInstanceOf(StorageException.BadRequest.class);
+        propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING));
+        long end = propose(client, new Wire.EndResharding("c"));
+        assertThat(meta.resharding("c")).isEmpty();
+        assertThat(meta.collection("c").orElseThrow().layout().shards()).containsOnlyKeys(0, 1);
+        assertThat(effects.seen()).contains(end + " reshard- c/2");
+
+        // down: a transfer in the group refuses it; then the last live shard is removed
+        propose(
+            client,
+            new Wire.StartTransfer(
+                "c", new Wire.Transfer(0, 1, 2, true, TransferMethod.STREAM_RECORDS), false));
+        Wire.StartResharding down =
+            new Wire.StartResharding(
+                "c",
+                new Wire.Resharding(null, false, -1, -1, 2, Wire.ReshardStage.MIGRATING),
+                List.of());
+        assertThatThrownBy(() -> propose(client, down))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("Shard 0 is involved in transfer 1 -> 2");
+        propose(client, new Wire.EndTransfer("c", 0, 1, 2));
+        propose(client, down);
+        assertThat(meta.resharding("c"))
+            .contains(new Wire.Resharding(null, false, 1, 2, 2, Wire.ReshardStage.MIGRATING));
+        propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED));
+        assertThatThrownBy(
+                () -> propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessageContaining("cannot be aborted");
+        last = propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED));
+      }
+    }
+    MetaStateMachine replayed = new MetaStateMachine(new Recording());
+    try (InJvmRaft raft = new InJvmRaft(dir, g -> replayed)) {
+      assertThat(replayed.awaitApplied(last, TIMEOUT.toMillis())).as("replayed").isTrue();
+      assertThat(replayed.resharding("c"))
+          .contains(new Wire.Resharding(null, false, 1, 2, 2, Wire.ReshardStage.SWITCHED));
+      try (RaftClient client = raft.client(GROUP)) {
+        propose(client, new Wire.EndResharding("c"));
+        assertThat(replayed.resharding("c")).isEmpty();
+        assertThat(replayed.collection("c").orElseThrow().layout().shards()).containsOnlyKeys(0);
+        assertThatThrownBy(
+                () ->
+                    propose(
+                        client,
+                        new Wire.StartResharding(
+                            "c",
+                            new Wire.Resharding(
+                                null, false, -1, -1, 2, Wire.ReshardStage.MIGRATING),
+                            List.of())))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessage("Cannot scale down: collection c has only one shard");
+      }
+    }
+  }
+
+  /**
    * The metadata leader moves the cluster to the newest format every member reads (alone here, so
    * its own), through the log: the raise is written in the format before it, replays after a
    * restart, and stops a node pinned to the older format instead of being skipped there.
@@ -644,6 +750,14 @@ class MetaStateMachineTest {
         format >= Wire.RECOVERIES_FORMAT
             ? new TreeMap<>(Map.of("c", Map.of(0, 7L)))
             : new TreeMap<String, Map<Integer, Long>>(),
+        // and the running reshardings from the format that has their entries on
+        format >= Wire.RESHARDING_FORMAT
+            ? new TreeMap<>(
+                Map.of(
+                    "c",
+                    new Wire.Resharding(
+                        new ShardKey.Keyword("eu"), true, 2, 7, 8, Wire.ReshardStage.SWITCHED)))
+            : new TreeMap<String, Wire.Resharding>(),
         format);
   }
 
@@ -665,7 +779,7 @@ class MetaStateMachineTest {
    * While the cluster writes message format 0 the snapshot is written in file format 1, which the
    * previous release reads (it has no format field); at format 1 in file format 2, with it; from
    * format 2 on in file format 3, with the running shard transfers; from format 3 on in file format
-   * 4, with the listener peers.
+   * 4, with the listener peers; from format 4 on in file format 5, with the running reshardings.
    */
   @Test
   void theSnapshotFileFormatFollowsTheClustersMessageFormat() throws Exception {

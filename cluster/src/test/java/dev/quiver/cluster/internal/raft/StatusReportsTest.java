@@ -47,7 +47,8 @@ class StatusReportsTest {
             (p, shard) -> known,
             List.of(new Wire.Transfer(0, 1, 3, true, method)),
             Set.of(),
-            Map.of());
+            Map.of(),
+            null);
     return info.remoteShards().stream()
         .filter(r -> r.peerId() == 3)
         .findFirst()
@@ -83,7 +84,14 @@ class StatusReportsTest {
   void replicasOutsideATransferKeepTheirStatesAndUnknownOnesAreActive() {
     CollectionClusterInfo info =
         StatusReports.collection(
-            placement(), null, SELF, (p, s) -> Map.of(2L, "Dead"), List.of(), Set.of(), Map.of());
+            placement(),
+            null,
+            SELF,
+            (p, s) -> Map.of(2L, "Dead"),
+            List.of(),
+            Set.of(),
+            Map.of(),
+            null);
     assertThat(info.remoteShards())
         .extracting(
             CollectionClusterInfo.RemoteShard::peerId, CollectionClusterInfo.RemoteShard::state)
@@ -101,7 +109,8 @@ class StatusReportsTest {
             (p, s) -> Map.of(2L, "Dead"),
             List.of(),
             Set.of(2L, 3L),
-            Map.of());
+            Map.of(),
+            null);
     assertThat(info.remoteShards())
         .extracting(
             CollectionClusterInfo.RemoteShard::peerId, CollectionClusterInfo.RemoteShard::state)
@@ -118,10 +127,34 @@ class StatusReportsTest {
             (p, s) -> Map.of(2L, "Dead"),
             List.of(),
             Set.of(3L),
-            Map.of(0, 1L));
+            Map.of(0, 1L),
+            null);
     assertThat(info.remoteShards())
         .extracting(
             CollectionClusterInfo.RemoteShard::peerId, CollectionClusterInfo.RemoteShard::state)
         .containsExactly(Tuple.tuple(2L, "Dead"), Tuple.tuple(3L, "ManualRecovery"));
+  }
+
+  @Test
+  void theShardAReshardingAddsOrRemovesIsReshardingOrReshardingScaleDownAndListed() {
+    for (boolean up : List.of(true, false)) {
+      CollectionClusterInfo info =
+          StatusReports.collection(
+              placement(),
+              null,
+              SELF,
+              (p, s) -> Map.of(2L, "Dead"),
+              List.of(),
+              Set.of(),
+              Map.of(),
+              new Wire.Resharding(null, up, 0, 3, 1, Wire.ReshardStage.MIGRATING));
+      assertThat(info.remoteShards())
+          .extracting(
+              CollectionClusterInfo.RemoteShard::peerId, CollectionClusterInfo.RemoteShard::state)
+          .containsExactly(
+              Tuple.tuple(2L, "Dead"), Tuple.tuple(3L, up ? "Resharding" : "ReshardingScaleDown"));
+      assertThat(info.reshardings())
+          .containsExactly(new CollectionClusterInfo.Resharding(up, 0, 3, null));
+    }
   }
 }

@@ -46,7 +46,19 @@ class WireTest {
             new Wire.EndTransfer("docs", 2, 7, 9),
             new Wire.PeerRole(7, true),
             new Wire.ShardRecovery("docs", 2, 7, true),
-            new Wire.ShardRecovery("docs", 2, 7, false));
+            new Wire.ShardRecovery("docs", 2, 7, false),
+            new Wire.StartResharding(
+                "docs",
+                new Wire.Resharding(null, true, -1, 7, 9, Wire.ReshardStage.MIGRATING),
+                List.of(7L, 8L)),
+            new Wire.StartResharding(
+                "docs",
+                new Wire.Resharding(
+                    new ShardKey.Number(4), false, 3, 8, 9, Wire.ReshardStage.MIGRATING),
+                List.of()),
+            new Wire.ReshardingStage("docs", Wire.ReshardStage.SWITCHED),
+            new Wire.ReshardingStage("docs", Wire.ReshardStage.ABORTING),
+            new Wire.EndResharding("docs"));
     for (Wire.MetaEntry e : entries) {
       assertThat(Wire.decodeMeta(Wire.encode(e, WireFormat.NEWEST), WireFormat.NEWEST))
           .as(e.toString())
@@ -89,6 +101,25 @@ class WireTest {
     assertThatThrownBy(() -> Wire.decodeMeta(bytes, WireFormat.NEWEST))
         .isInstanceOf(ShardCodec.Malformed.class)
         .hasMessageContaining("tag 17");
+  }
+
+  /** The resharding entries exist from message format 4. */
+  @Test
+  void reshardingEntriesNeedTheirFormat() {
+    var stage = new Wire.ReshardingStage("docs", Wire.ReshardStage.SWITCHED);
+    assertThatThrownBy(() -> Wire.encode(stage, Wire.RESHARDING_FORMAT - 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("from message format 4");
+    byte[] bytes = Wire.encode(stage, Wire.RESHARDING_FORMAT);
+    bytes[1] = (byte) (Wire.RESHARDING_FORMAT - 1); // the header's version byte
+    assertThatThrownBy(() -> Wire.decodeMeta(bytes, WireFormat.NEWEST))
+        .isInstanceOf(ShardCodec.Malformed.class)
+        .hasMessageContaining("tag 20");
+    byte[] unknownStage = Wire.encode(stage, Wire.RESHARDING_FORMAT);
+    unknownStage[unknownStage.length - 1] = 9;
+    assertThatThrownBy(() -> Wire.decodeMeta(unknownStage, WireFormat.NEWEST))
+        .isInstanceOf(ShardCodec.Malformed.class)
+        .hasMessageContaining("resharding stage 9");
   }
 
   @Test

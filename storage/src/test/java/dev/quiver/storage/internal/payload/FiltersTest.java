@@ -107,6 +107,9 @@ class FiltersTest {
     assertThat(t(new Condition.IsNull("none"))).isTrue();
     assertThat(t(new Condition.IsNull("missing"))).isFalse();
     assertThat(t(new Condition.HasId(Set.of(PointId.of(7))))).isTrue();
+    int shard = PointId.shardOf(PointId.of(7), 3);
+    assertThat(t(new Condition.InShard(3, shard))).isTrue();
+    assertThat(t(new Condition.InShard(3, (shard + 1) % 3))).isFalse();
   }
 
   @Test

@@ -1,0 +1,297 @@
+package dev.quiver.cluster.internal.raft;
+
+import dev.quiver.cluster.internal.ShardLayout;
+import dev.quiver.storage.Condition;
+import dev.quiver.storage.Filter;
+import dev.quiver.storage.Point;
+import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.ScrollPage;
+import dev.quiver.storage.ShardReader;
+import dev.quiver.storage.StorageException;
+import dev.quiver.storage.UpdateOp;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Runs the reshardings this peer drives, stage by stage, each step safe to repeat (after a failure
+ * or a restart the resharding resumes from its recorded stage):
+ *
+ * <ol>
+ *   <li>{@code MIGRATING}: once every peer has routed by this stage (writes touching a point that
+ *       moves wait, and none routed before is still in flight: {@link ReshardGate}), the points
+ *       that change shard are copied, whole, from a linearizable read of their shard to their new
+ *       one; then the stage becomes {@code SWITCHED}. Reads see a shard's own points only, so a
+ *       copy is not seen twice.
+ *   <li>{@code SWITCHED}: once every peer routes by the new layout, each shard of the new group
+ *       deletes the points that are no longer its own; the resharding ends (a removed shard is
+ *       dropped).
+ *   <li>{@code ABORTING}: once every peer routes by the old layout again, each shard of the old
+ *       group deletes the copies it received; the resharding ends (an added shard is dropped).
+ * </ol>
+ *
+ * Copies and deletions are all made by this one thread per resharding, so a deletion always follows
+ * the copies it undoes. Thread-safe.
+ */
+final class Resharder implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(Resharder.class);
+
+  /** Points per copied page. */
+  static final int PAGE = 256;
+
+  /** What the resharder needs of the node. */
+  interface Host {
+    /** The running reshardings as applied here, by collection. */
+    Map<String, Wire.Resharding> recorded();
+
+    MetaStateMachine.Placement placement(String collection);
+
+    Optional<Wire.Resharding> resharding(String collection);
+
+    /** The index of the last metadata entry applied here. */
+    long applied();
+
+    void propose(Wire.MetaEntry entry);
+
+    /** The peers that have not answered that they passed metadata {@code index}. */
+    Set<Long> notPassed(long index);
+
+    /** A linearizable reader of {@code shard}. */
+    ShardReader reader(MetaStateMachine.Placement p, int shard);
+
+    /** Submits {@code op} to {@code shard}'s group; completes when applied. */
+    CompletableFuture<Void> submit(MetaStateMachine.Placement p, int shard, UpdateOp op);
+  }
+
+  private final long self;
+  private final Host host;
+  private final ExecutorService workers;
+  private final Duration timeout;
+  private final LongSupplier nanoClock;
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> failedAt = new ConcurrentHashMap<>();
+  private final ScheduledFuture<?> checks;
+
+  /**
+   * @param timeout how long one write of a copied page may take
+   * @param every how often the recorded reshardings are looked at
+   */
+  Resharder(
+      long self,
+      Host host,
+      ScheduledExecutorService timers,
+      ExecutorService workers,
+      Duration every,
+      Duration timeout,
+      LongSupplier nanoClock) {
+    this.self = self;
+    this.host = host;
+    this.workers = workers;
+    this.timeout = timeout;
+    this.nanoClock = nanoClock;
+    this.checks =
+        timers.scheduleWithFixedDelay(
+            this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts each resharding this peer drives that is not running here. */
+  void check() {
+    try {
+      host.recorded()
+          .forEach(
+              (collection, r) -> {
+                if (r.driver() == self) {
+                  start(collection);
+                }
+              });
+      failedAt.keySet().retainAll(host.recorded().keySet());
+    } catch (RuntimeException e) {
+      LOG.warn("cannot look at the reshardings: {}", e.toString());
+    }
+  }
+
+  private void start(String collection) {
+    Long failed = failedAt.get(collection);
+    if (failed != null && nanoClock.getAsLong() - failed < ShardTransfers.RETRY_AFTER.toNanos()) {
+      return;
+    }
+    if (!running.add(collection)) {
+      return;
+    }
+    try {
+      workers.execute(
+          () -> {
+            try {
+              run(collection);
+              failedAt.remove(collection);
+            } catch (RuntimeException e) {
+              failedAt.put(collection, nanoClock.getAsLong());
+              LOG.warn(
+                  "resharding of {} did not go on, tried again later: {}",
+                  collection,
+                  e.toString());
+            } finally {
+              running.remove(collection);
+            }
+          });
+    } catch (RuntimeException rejected) {
+      running.remove(collection); // shutting down
+    }
+  }
+
+  /** Takes the collection's resharding through its stages until it ends. */
+  void run(String collection) {
+    while (true) {
+      Wire.Resharding r = host.resharding(collection).orElse(null);
+      if (r == null || r.driver() != self) {
+        return;
+      }
+      MetaStateMachine.Placement p = host.placement(collection);
+      ShardLayout full = p.layout();
+      if (!awaitPeers(collection, r)) {
+        continue; // the stage changed while waiting
+      }
+      switch (r.stage()) {
+        case MIGRATING -> {
+          long copied = copy(collection, p, full, r);
+          if (copied < 0) {
+            continue; // aborted while copying
+          }
+          LOG.info("resharding of {}: {} points copied to their new shards", collection, copied);
+          try {
+            host.propose(new Wire.ReshardingStage(collection, Wire.ReshardStage.SWITCHED));
+          } catch (StorageException.BadRequest aborted) {
+            LOG.info("resharding of {}: {}", collection, aborted.getMessage());
+          }
+        }
+        case SWITCHED -> {
+          deleteForeign(p, Reshard.after(full, r));
+          host.propose(new Wire.EndResharding(collection));
+        }
+        case ABORTING -> {
+          deleteForeign(p, Reshard.before(full, r));
+          host.propose(new Wire.EndResharding(collection));
+        }
+      }
+    }
+  }
+
+  /**
+   * Waits until every peer has passed the metadata this peer applied (so every peer routes by
+   * {@code r}'s stage, and nothing routed before is in flight); false when the stage changed
+   * meanwhile.
+   */
+  private boolean awaitPeers(String collection, Wire.Resharding r) {
+    long index = host.applied();
+    long loggedAt = nanoClock.getAsLong();
+    while (true) {
+      Set<Long> waiting = host.notPassed(index);
+      if (waiting.isEmpty()) {
+        return true;
+      }
+      if (!host.resharding(collection).equals(Optional.of(r))) {
+        return false;
+      }
+      if (nanoClock.getAsLong() - loggedAt > Duration.ofSeconds(30).toNanos()) {
+        LOG.warn(
+            "resharding of {} waits for peers {} to route by its stage {}",
+            collection,
+            waiting,
+            r.stage());
+        loggedAt = nanoClock.getAsLong();
+      }
+      sleep(PEER_POLL_MILLIS);
+    }
+  }
+
+  private static final long PEER_POLL_MILLIS = 100;
+
+  /**
+   * Copies each point that changes shard to its new shard; returns how many, or -1 when the
+   * resharding left {@code MIGRATING} meanwhile.
+   */
+  private long copy(
+      String collection, MetaStateMachine.Placement p, ShardLayout full, Wire.Resharding r) {
+    List<Integer> before = Reshard.before(full, r);
+    List<Integer> after = Reshard.after(full, r);
+    long copied = 0;
+    for (int i = 0; i < before.size(); i++) {
+      int source = before.get(i);
+      List<Condition> mustNot = new ArrayList<>();
+      int stays = after.indexOf(source);
+      if (stays >= 0) {
+        mustNot.add(new Condition.InShard(after.size(), stays));
+      }
+      Filter leaving =
+          new Filter(List.of(new Condition.InShard(before.size(), i)), List.of(), mustNot, null);
+      ShardReader reader = host.reader(p, source);
+      PointId offset = null;
+      do {
+        if (host.resharding(collection)
+            .map(now -> now.stage() != Wire.ReshardStage.MIGRATING)
+            .orElse(true)) {
+          return -1;
+        }
+        ScrollPage page = reader.scroll(leaving, offset, PAGE, WithPayload.ALL, WithVectors.ALL);
+        Map<Integer, List<Point>> byTarget = new TreeMap<>();
+        for (PointRecord rec : page.points()) {
+          byTarget
+              .computeIfAbsent(Reshard.owner(after, rec.id()), k -> new ArrayList<>())
+              .add(rec.asPoint());
+        }
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        byTarget.forEach(
+            (target, points) -> writes.add(host.submit(p, target, new UpdateOp.Upsert(points))));
+        for (CompletableFuture<Void> w : writes) {
+          Replies.awaitApplied(w, timeout);
+        }
+        copied += page.points().size();
+        offset = page.nextOffset();
+      } while (offset != null);
+    }
+    return copied;
+  }
+
+  /** Each shard of {@code group} deletes the points that do not route to it within the group. */
+  private void deleteForeign(MetaStateMachine.Placement p, List<Integer> group) {
+    List<CompletableFuture<Void>> deletes = new ArrayList<>();
+    for (int i = 0; i < group.size(); i++) {
+      Filter foreign =
+          new Filter(List.of(), List.of(), List.of(new Condition.InShard(group.size(), i)), null);
+      deletes.add(host.submit(p, group.get(i), new UpdateOp.DeleteByFilter(foreign)));
+    }
+    for (CompletableFuture<Void> d : deletes) {
+      Replies.awaitApplied(d, timeout);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Unavailable("interrupted", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    checks.cancel(false);
+  }
+}
