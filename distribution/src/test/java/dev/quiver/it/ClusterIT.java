@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -718,6 +719,197 @@ class ClusterIT {
             assertThat(f.result().get("points").get(0).get("id").asInt())
                 .as("fused on node %d", node)
                 .isEqualTo(3); // best dense match that has "fox"
+          });
+    }
+  }
+
+  /**
+   * Resharding up then down, then up again and aborted, while a client keeps writing: every
+   * acknowledged point is readable exactly once through every node with its own payload, the shard
+   * count follows, and the shard being added or removed is reported while it runs.
+   */
+  @Test
+  @Order(3)
+  void reshardingUpAndDownUnderWritesKeepsEveryPointExactlyOnce() throws Exception {
+    var created =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/resharded",
+                "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"shard_number\":2,"
+                    + "\"replication_factor\":2}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    Set<Integer> acknowledged = new ConcurrentSkipListSet<>();
+    eventually(10, () -> assertThat(writeBatch(0, 0, 300, acknowledged)).isTrue());
+
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger next = new AtomicInteger(300);
+    ReentrantLock writing = new ReentrantLock(); // held by a batch; the checks hold it to count
+    Thread writer =
+        Thread.ofPlatform()
+            .name("resharding-writer")
+            .start(
+                () -> {
+                  // bounded: at most 400 batches of 5, each waited for
+                  for (int b = 0; b < 400 && !stop.get(); b++) {
+                    int from = next.getAndAdd(5);
+                    writing.lock();
+                    try {
+                      writeBatch(b % NODES, from, from + 5, acknowledged);
+                    } catch (Exception e) {
+                      // not acknowledged: not expected to be there
+                    } finally {
+                      writing.unlock();
+                    }
+                  }
+                });
+    try {
+      for (String direction : List.of("up", "down")) {
+        int before = shardCount(0);
+        var started =
+            rest(0)
+                .send(
+                    "POST",
+                    "/collections/resharded/cluster",
+                    "{\"start_resharding\":{\"direction\":\"" + direction + "\"}}");
+        assertThat(started.status()).as(started.body()).isEqualTo(200);
+        int after = direction.equals("up") ? before + 1 : before - 1;
+        // reported on every node while it runs (unless it already ended), then gone
+        for (int node = 0; node < NODES; node++) {
+          JsonNode info = rest(node).send("GET", "/collections/resharded/cluster", null).result();
+          JsonNode ops = info.path("resharding_operations");
+          if (!ops.isMissingNode()) {
+            assertThat(ops.get(0).path("direction").asText()).isEqualTo(direction);
+          }
+        }
+        for (int node = 0; node < NODES; node++) {
+          int n = node;
+          eventually(
+              60,
+              () -> {
+                JsonNode info =
+                    rest(n).send("GET", "/collections/resharded/cluster", null).result();
+                assertThat(info.has("resharding_operations")).as(info.toString()).isFalse();
+                assertThat(info.path("shard_count").asInt()).isEqualTo(after);
+              });
+        }
+        int mark = next.get();
+        eventually(30, () -> assertThat(acknowledged.stream().anyMatch(i -> i >= mark)).isTrue());
+        writing.lock();
+        try {
+          assertEveryPointOnce(acknowledged, direction);
+        } finally {
+          writing.unlock();
+        }
+      }
+      // aborted right away: the collection keeps its shards and every point
+      var started =
+          rest(1)
+              .send(
+                  "POST",
+                  "/collections/resharded/cluster",
+                  "{\"start_resharding\":{\"direction\":\"up\"}}");
+      assertThat(started.status()).as(started.body()).isEqualTo(200);
+      var aborted =
+          rest(2).send("POST", "/collections/resharded/cluster", "{\"abort_resharding\":{}}");
+      // the abort is refused only once the resharding has switched to the new shards
+      int expected = aborted.status() == 200 ? 2 : 3;
+      if (aborted.status() != 200) {
+        assertThat(aborted.status()).isEqualTo(400);
+        assertThat(aborted.body()).contains("cannot be aborted any more");
+      }
+      for (int node = 0; node < NODES; node++) {
+        int n = node;
+        eventually(
+            60,
+            () -> {
+              JsonNode info = rest(n).send("GET", "/collections/resharded/cluster", null).result();
+              assertThat(info.has("resharding_operations")).as(info.toString()).isFalse();
+              assertThat(info.path("shard_count").asInt()).isEqualTo(expected);
+            });
+      }
+      var none =
+          rest(0).send("POST", "/collections/resharded/cluster", "{\"abort_resharding\":{}}");
+      assertThat(none.status()).as(none.body()).isEqualTo(400);
+      assertThat(none.body()).contains("No resharding in progress");
+    } finally {
+      stop.set(true);
+      writer.join(TimeUnit.SECONDS.toMillis(60));
+    }
+    assertEveryPointOnce(acknowledged, "abort");
+  }
+
+  /**
+   * Upserts points {@code from} until {@code to} (payload {@code n} = id); true if acknowledged.
+   */
+  private static boolean writeBatch(int node, int from, int to, Set<Integer> acknowledged)
+      throws Exception {
+    StringBuilder body = new StringBuilder("{\"points\":[");
+    for (int i = from; i < to; i++) {
+      body.append(i == from ? "" : ",")
+          .append("{\"id\":")
+          .append(i)
+          .append(",\"vector\":[1,")
+          .append(i % 7)
+          .append("],\"payload\":{\"n\":")
+          .append(i)
+          .append("}}");
+    }
+    body.append("]}");
+    var r = rest(node).send("PUT", "/collections/resharded/points?wait=true", body + "");
+    if (r.status() != 200) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      acknowledged.add(i);
+    }
+    return true;
+  }
+
+  private static int shardCount(int node) throws Exception {
+    return rest(node)
+        .send("GET", "/collections/resharded/cluster", null)
+        .result()
+        .path("shard_count")
+        .asInt();
+  }
+
+  /**
+   * Every node counts and scrolls every acknowledged point exactly once, with its own payload
+   * (points whose write was not acknowledged may be there too).
+   */
+  private static void assertEveryPointOnce(Set<Integer> acknowledged, String after)
+      throws Exception {
+    Set<Integer> expected = new TreeSet<>(acknowledged);
+    for (int node = 0; node < NODES; node++) {
+      int n = node;
+      eventually(
+          20,
+          () -> {
+            JsonNode page =
+                rest(n)
+                    .send(
+                        "POST",
+                        "/collections/resharded/points/scroll?consistency=majority",
+                        "{\"limit\":10000,\"with_payload\":true}")
+                    .result();
+            List<Integer> ids = new ArrayList<>();
+            for (JsonNode p : page.path("points")) {
+              assertThat(p.path("payload").path("n").asInt()).isEqualTo(p.path("id").asInt());
+              ids.add(p.path("id").asInt());
+            }
+            assertThat(ids).as("after %s on node %d", after, n).doesNotHaveDuplicates();
+            assertThat(ids).containsAll(expected);
+            long count =
+                rest(n)
+                    .send(
+                        "POST",
+                        "/collections/resharded/points/count?consistency=majority",
+                        "{\"exact\":true}")
+                    .result()
+                    .path("count")
+                    .asLong();
+            assertThat(count).as("count after %s on node %d", after, n).isEqualTo(ids.size());
           });
     }
   }
