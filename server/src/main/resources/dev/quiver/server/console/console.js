@@ -540,7 +540,8 @@ async function clusterPage() {
     sections.push(h("div", { "data-collection": name },
       h("h2", {}, `${name}: ${info.shard_count} shards`),
       table(["Shard", "Peer", "State", "Points", "Shard key"], replicas, [3]),
-      (info.shard_transfers || []).length ? [h("h2", {}, "Transfers"), table(["Shard", "From", "To", "Method"], info.shard_transfers.map((t) => [String(t.shard_id), String(t.from), String(t.to), t.method || ""]))] : null));
+      (info.shard_transfers || []).length ? [h("h2", {}, "Transfers"), table(["Shard", "From", "To", "Method"], info.shard_transfers.map((t) => [String(t.shard_id), String(t.from), String(t.to), t.method || ""]))] : null,
+      (info.resharding_operations || []).length ? [h("h2", {}, "Resharding"), table(["Direction", "Shard", "Peer", "Shard key"], info.resharding_operations.map((r) => [r.direction, String(r.shard_id), String(r.peer_id), r.shard_key ?? ""]))] : null));
   }
   show(
     h("h1", {}, "Cluster"),

@@ -685,6 +685,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       throw new StorageException.BadRequest(
           "Shard " + t.shard() + " is being recovered from a snapshot");
     }
+    refuseWhileResharded(start.collection(), p, t.shard());
     List<Long> holders = p.replicas().get(t.shard());
     if (!holders.contains(t.from())) {
       throw new StorageException.BadInput("Shard " + t.shard() + " is not on peer " + t.from());
@@ -775,6 +776,15 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     LOG.info("resharding of {}: removing shard {}", start.collection(), shard);
   }
 
+  /** Refuses a change to {@code shard} while a resharding moves points in or out of it. */
+  private void refuseWhileResharded(String collection, Placement p, int shard) {
+    Wire.Resharding r = reshardings.get(collection);
+    if (r != null && Reshard.group(p.layout(), r.key()).contains(shard)) {
+      throw new StorageException.BadRequest(
+          "Shard " + shard + " is being resharded; wait for the resharding to end or abort it");
+    }
+  }
+
   /** Ends the collection's resharding, dropping the shard it removed or the one its abort undid. */
   private void endResharding(String collection, long index) {
     Wire.Resharding r = requireResharding(collection);
@@ -819,6 +829,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             "Shard " + r.shard() + " is involved in transfer " + t.from() + " -> " + t.to());
       }
     }
+    refuseWhileResharded(r.collection(), p, r.shard());
     Map<Integer, Long> next = new TreeMap<>(recoveries(r.collection()));
     next.put(r.shard(), r.peer());
     recoveries.put(r.collection(), Collections.unmodifiableMap(next));

@@ -589,6 +589,19 @@ class MetaStateMachineTest {
             .hasMessage("Resharding is already in progress for collection c");
         assertThatThrownBy(() -> propose(client, new Wire.EndResharding("c")))
             .isInstanceOf(StorageException.BadRequest.class);
+        assertThatThrownBy(
+                () ->
+                    propose(
+                        client,
+                        new Wire.StartTransfer(
+                            "c",
+                            new Wire.Transfer(1, 2, 1, true, TransferMethod.STREAM_RECORDS),
+                            false)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessageStartingWith("Shard 1 is being resharded");
+        assertThatThrownBy(() -> propose(client, new Wire.ShardRecovery("c", 0, 1, true)))
+            .isInstanceOf(StorageException.BadRequest.class)
+            .hasMessageStartingWith("Shard 0 is being resharded");
         propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING));
         long end = propose(client, new Wire.EndResharding("c"));
         assertThat(meta.resharding("c")).isEmpty();
