@@ -23,7 +23,8 @@ public record CollectionConfig(
     Map<String, SparseVectorParams> sparseVectors,
     Value.Struct metadata,
     Value.Struct strictMode,
-    Quantization quantization) {
+    Quantization quantization,
+    PointRouting routing) {
 
   /** The name of the unnamed vector, as in Qdrant. */
   public static final String DEFAULT_VECTOR = "";
@@ -45,6 +46,7 @@ public record CollectionConfig(
     Objects.requireNonNull(optimizers, "optimizers");
     Objects.requireNonNull(wal, "wal");
     Objects.requireNonNull(shardingMethod, "shardingMethod");
+    Objects.requireNonNull(routing, "routing");
     if (vectors.size() > 1 && vectors.containsKey(DEFAULT_VECTOR)) {
       throw new IllegalArgumentException("the unnamed vector cannot be mixed with named vectors");
     }
@@ -94,6 +96,76 @@ public record CollectionConfig(
         null);
   }
 
+  /** Routed by {@link PointRouting#MODULO}, as collections made before another routing existed. */
+  public CollectionConfig(
+      Map<String, VectorParams> vectors,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor,
+      boolean onDiskPayload,
+      HnswConfig hnsw,
+      OptimizersConfig optimizers,
+      WalConfig wal,
+      ShardingMethod shardingMethod,
+      Map<String, SparseVectorParams> sparseVectors,
+      Value.Struct metadata,
+      Value.Struct strictMode,
+      Quantization quantization) {
+    this(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
+        strictMode,
+        quantization,
+        PointRouting.MODULO);
+  }
+
+  /** The same configuration routing its points by {@code next}. */
+  public CollectionConfig withRouting(PointRouting next) {
+    return new CollectionConfig(
+        vectors,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
+        strictMode,
+        quantization,
+        next);
+  }
+
+  /** The same configuration with {@code next} shards (a resharding changed their number). */
+  public CollectionConfig withShardNumber(int next) {
+    return new CollectionConfig(
+        vectors,
+        next,
+        replicationFactor,
+        writeConsistencyFactor,
+        onDiskPayload,
+        hnsw,
+        optimizers,
+        wal,
+        shardingMethod,
+        sparseVectors,
+        metadata,
+        strictMode,
+        quantization,
+        routing);
+  }
+
   /** The same configuration with {@code next} as its collection-level quantization (null: none). */
   public CollectionConfig withQuantization(Quantization next) {
     return new CollectionConfig(
@@ -109,7 +181,8 @@ public record CollectionConfig(
         sparseVectors,
         metadata,
         strictMode,
-        next);
+        next,
+        routing);
   }
 
   /** The same configuration with {@code next} as its dense vectors. */
@@ -127,7 +200,8 @@ public record CollectionConfig(
         sparseVectors,
         metadata,
         strictMode,
-        quantization);
+        quantization,
+        routing);
   }
 
   /** The quantization in force for dense vector {@code name}, or null. */
@@ -179,7 +253,8 @@ public record CollectionConfig(
         sparseVectors,
         next,
         strictMode,
-        quantization);
+        quantization,
+        routing);
   }
 
   /** The same configuration with {@code next} as its strict mode settings (null: none). */
@@ -197,7 +272,8 @@ public record CollectionConfig(
         sparseVectors,
         metadata,
         next,
-        quantization);
+        quantization,
+        routing);
   }
 
   /** A collection without sparse vectors. */
@@ -239,7 +315,8 @@ public record CollectionConfig(
         sparse,
         metadata,
         strictMode,
-        quantization);
+        quantization,
+        routing);
   }
 
   /**

@@ -106,19 +106,20 @@ public sealed interface Condition {
   }
 
   /**
-   * The point's id hashes to shard {@code index} of {@code shards} ({@link PointId#shardOf}).
-   * Internal: no request can name it; the cluster adds it to reads and clean-ups while a collection
-   * is resharded, so that a point that exists in two shards is seen in one.
+   * The point's id routes to shard {@code index} of {@code shards} by {@code routing}. Internal: no
+   * request can name it; the cluster adds it to reads and clean-ups while a collection is
+   * resharded, so that a point that exists in two shards is seen in one.
    */
-  record InShard(int shards, int index) implements Condition {
+  record InShard(PointRouting routing, int shards, int index) implements Condition {
     public InShard {
+      Objects.requireNonNull(routing, "routing");
       if (shards < 1 || index < 0 || index >= shards) {
         throw new IllegalArgumentException("shard " + index + " of " + shards);
       }
     }
 
     public boolean test(PointId id) {
-      return PointId.shardOf(id, shards) == index;
+      return routing.shardOf(id, shards) == index;
     }
   }
 

@@ -42,6 +42,12 @@ public final class ConfigCodec {
   /** Set when the collection's {@code payload_m} is set: its value ends the configuration. */
   private static final int WITH_PAYLOAD_M = 0x04;
 
+  /**
+   * Set when the collection routes points by {@link PointRouting#JUMP} (not set: {@link
+   * PointRouting#MODULO}, as every configuration written before routing was a setting).
+   */
+  private static final int WITH_JUMP_ROUTING = 0x02;
+
   /** Added to a vector's flags byte when its own quantization follows. */
   private static final int VECTOR_QUANTIZATION = 24;
 
@@ -102,7 +108,8 @@ public final class ConfigCodec {
             | (c.strictMode() == null ? 0 : WITH_STRICT_MODE)
             | (c.quantization() == null ? 0 : WITH_QUANTIZATION)
             | (c.wal().walRetainClosed() == WalConfig.DEFAULT_RETAIN_CLOSED ? 0 : WITH_WAL_RETAIN)
-            | (c.hnsw().payloadM() == null ? 0 : WITH_PAYLOAD_M));
+            | (c.hnsw().payloadM() == null ? 0 : WITH_PAYLOAD_M)
+            | (c.routing() == PointRouting.JUMP ? WITH_JUMP_ROUTING : 0));
     if (!c.sparseVectors().isEmpty()) {
       writeSparseParams(out, c.sparseVectors());
     }
@@ -270,8 +277,15 @@ public final class ConfigCodec {
     boolean withQuantization = (method & WITH_QUANTIZATION) != 0;
     boolean withWalRetain = (method & WITH_WAL_RETAIN) != 0;
     boolean withPayloadM = (method & WITH_PAYLOAD_M) != 0;
+    PointRouting routing =
+        (method & WITH_JUMP_ROUTING) != 0 ? PointRouting.JUMP : PointRouting.MODULO;
     method &=
-        ~(WITH_METADATA | WITH_STRICT_MODE | WITH_QUANTIZATION | WITH_WAL_RETAIN | WITH_PAYLOAD_M);
+        ~(WITH_METADATA
+            | WITH_STRICT_MODE
+            | WITH_QUANTIZATION
+            | WITH_WAL_RETAIN
+            | WITH_PAYLOAD_M
+            | WITH_JUMP_ROUTING);
     Map<String, SparseVectorParams> sparse = new LinkedHashMap<>();
     if ((method & WITH_SPARSE) != 0) {
       method &= ~WITH_SPARSE;
@@ -334,6 +348,7 @@ public final class ConfigCodec {
         sparse,
         metadata,
         strictMode,
-        quantization);
+        quantization,
+        routing);
   }
 }

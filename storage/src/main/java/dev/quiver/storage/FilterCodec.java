@@ -170,6 +170,11 @@ public final class FilterCodec {
       }
       case Condition.InShard i -> {
         out.writeByte(19);
+        out.writeByte(
+            switch (i.routing()) {
+              case MODULO -> 0;
+              case JUMP -> 1;
+            });
         out.writeInt(i.shards());
         out.writeInt(i.index());
       }
@@ -221,12 +226,14 @@ public final class FilterCodec {
       case 14 -> new Condition.Sub(read(in));
       case 17 -> new Condition.HasVector(readString(in));
       case 19 -> {
+        int routing = in.readUnsignedByte();
         int shards = in.readInt();
         int index = in.readInt();
-        if (shards < 1 || index < 0 || index >= shards) {
-          throw new Malformed("shard " + index + " of " + shards);
+        if (routing > 1 || shards < 1 || index < 0 || index >= shards) {
+          throw new Malformed("routing " + routing + ", shard " + index + " of " + shards);
         }
-        yield new Condition.InShard(shards, index);
+        yield new Condition.InShard(
+            routing == 0 ? PointRouting.MODULO : PointRouting.JUMP, shards, index);
       }
       default -> throw new Malformed("unknown condition tag " + tag);
     };

@@ -52,11 +52,6 @@ public sealed interface PointId extends Comparable<PointId> {
     };
   }
 
-  /** The shard among {@code shards} that {@code id} hashes to. */
-  static int shardOf(PointId id, int shards) {
-    return (int) Math.floorMod(id.stableHash(), (long) shards);
-  }
-
   /** SplitMix64's finaliser: every input bit affects every output bit. */
   private static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;

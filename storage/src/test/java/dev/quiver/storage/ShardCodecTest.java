@@ -42,7 +42,7 @@ class ShardCodecTest {
               new Condition.IsEmpty("gone"),
               new Condition.IsNull("nil"),
               new Condition.HasId(Set.of(new PointId.Num(7), new PointId.Uuid(UUID.randomUUID()))),
-              new Condition.InShard(3, 2),
+              new Condition.InShard(PointRouting.JUMP, 3, 2),
               new Condition.Nested(
                   "items",
                   new Filter(List.of(new Condition.IsNull("a")), List.of(), List.of(), null)),
@@ -130,7 +130,7 @@ class ShardCodecTest {
       assertThat(f.must().get(i)).isEqualTo(EVERY_CONDITION.must().get(i));
     }
     assertThat(f.mustNot()).hasSize(6);
-    assertThat(f.mustNot().get(3)).isEqualTo(new Condition.InShard(3, 2));
+    assertThat(f.mustNot().get(3)).isEqualTo(new Condition.InShard(PointRouting.JUMP, 3, 2));
     assertThat(f.minShould().minCount()).isEqualTo(1);
     var polygon = (Condition.GeoPolygon) f.should().get(2);
     assertThat(polygon.exterior().get(2)).containsExactly(1, 1);
@@ -269,6 +269,33 @@ class ShardCodecTest {
             ShardCodec.read(
                 ShardCodec.write(out -> ConfigCodec.write(out, multiConfig)), ConfigCodec::read))
         .isEqualTo(multiConfig);
+  }
+
+  /**
+   * A collection's routing round-trips in one flag bit; a configuration without it (every one
+   * written before routing was a setting) reads as modulo.
+   */
+  @Test
+  void routingRoundTripsInOneFlagBit() throws Exception {
+    var modulo =
+        new CollectionConfig(
+            Map.of("b", new VectorParams(2, Distance.EUCLID, null)),
+            3,
+            1,
+            1,
+            false,
+            HnswConfig.DEFAULT,
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT,
+            ShardingMethod.CUSTOM);
+    var jump = modulo.withRouting(PointRouting.JUMP);
+    byte[] moduloBytes = ShardCodec.write(out -> ConfigCodec.write(out, modulo));
+    byte[] jumpBytes = ShardCodec.write(out -> ConfigCodec.write(out, jump));
+    assertThat(ShardCodec.read(moduloBytes, ConfigCodec::read)).isEqualTo(modulo);
+    assertThat(ShardCodec.read(jumpBytes, ConfigCodec::read)).isEqualTo(jump);
+    assertThat(ShardCodec.read(jumpBytes, ConfigCodec::read).customSharding()).isTrue();
+    assertThat(jumpBytes).hasSameSizeAs(moduloBytes); // one flag bit, no byte more
+    assertThat(modulo.routing()).isEqualTo(PointRouting.MODULO);
   }
 
   @Test

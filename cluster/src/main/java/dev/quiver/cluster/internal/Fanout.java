@@ -4,6 +4,7 @@ import dev.quiver.storage.Distance;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.RequestScope;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
@@ -98,10 +99,12 @@ public final class Fanout {
 
   /**
    * The points among {@code ids} that exist, in the order asked; each id asks its own shard of
-   * every group. A point found under several keys is returned once, from the first group.
+   * every group ({@code routing} picks it). A point found under several keys is returned once, from
+   * the first group.
    */
   public List<PointRecord> retrieve(
       List<List<ShardReader>> groups,
+      PointRouting routing,
       List<PointId> ids,
       WithPayload withPayload,
       WithVectors withVectors) {
@@ -113,9 +116,7 @@ public final class Fanout {
     for (List<ShardReader> group : groups) {
       Map<Integer, List<PointId>> byShard = new TreeMap<>();
       for (PointId id : ids) {
-        byShard
-            .computeIfAbsent(ShardRouting.shardOf(id, group.size()), k -> new ArrayList<>())
-            .add(id);
+        byShard.computeIfAbsent(routing.shardOf(id, group.size()), k -> new ArrayList<>()).add(id);
       }
       byShard.forEach(
           (shard, list) -> {

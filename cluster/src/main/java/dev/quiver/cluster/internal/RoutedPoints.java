@@ -43,7 +43,11 @@ public final class RoutedPoints implements PointAccess {
       ReadConsistency consistency,
       ShardSelector shards) {
     return fanout.retrieve(
-        routes.readers(collection, consistency, shards), ids, withPayload, withVectors);
+        routes.readers(collection, consistency, shards),
+        routes.config(collection).routing(),
+        ids,
+        withPayload,
+        withVectors);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.quiver.cluster.internal;
 
 import dev.quiver.cluster.ShardSelector;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -20,11 +21,21 @@ import java.util.TreeMap;
  * so an upsert with two keys writes the point once under each.
  *
  * @param shards shard id → its key (null with auto sharding), for the live shards
+ * @param routing how a point's id picks its shard within a group
  */
-public record ShardLayout(boolean custom, SortedMap<Integer, ShardKey> shards) {
+public record ShardLayout(
+    boolean custom, SortedMap<Integer, ShardKey> shards, PointRouting routing) {
 
   public ShardLayout {
     shards = Collections.unmodifiableSortedMap(new TreeMap<>(shards));
+    Objects.requireNonNull(routing, "routing");
+  }
+
+  /** The same layout without {@code shard}. */
+  public ShardLayout without(int shard) {
+    var left = new TreeMap<>(shards);
+    left.remove(shard);
+    return new ShardLayout(custom, left, routing);
   }
 
   /** The keys with custom sharding, null with auto sharding. */
@@ -113,7 +124,8 @@ public record ShardLayout(boolean custom, SortedMap<Integer, ShardKey> shards) {
   public Map<Integer, UpdateOp> route(UpdateOp op, ShardSelector selector) {
     Map<Integer, UpdateOp> out = new LinkedHashMap<>();
     for (List<Integer> group : groups(selector, op instanceof UpdateOp.Upsert)) {
-      ShardRouting.split(op, group.size()).forEach((i, part) -> out.put(group.get(i), part));
+      ShardRouting.split(op, group.size(), routing)
+          .forEach((i, part) -> out.put(group.get(i), part));
     }
     return out;
   }

@@ -14,6 +14,7 @@ import dev.quiver.storage.OptimizersConfig;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRecord;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.ScoredPoint;
 import dev.quiver.storage.ScrollPage;
 import dev.quiver.storage.SearchRequest;
@@ -45,6 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly as one shard holding every point (the oracle): searches, scroll pages, counts, retrieves.
  */
 class FanoutTest {
+  private static final PointRouting ROUTING = PointRouting.JUMP;
+
   static final int SHARDS = 3;
   static final int DIM = 8;
 
@@ -93,7 +96,7 @@ class FanoutTest {
     }
     var op = new UpdateOp.Upsert(points);
     whole.writer().apply(1, op);
-    ShardRouting.split(op, SHARDS).forEach((s, part) -> split.writer(s).apply(1, part));
+    ShardRouting.split(op, SHARDS, ROUTING).forEach((s, part) -> split.writer(s).apply(1, part));
     shards = List.of(split.reader(0), split.reader(1), split.reader(2));
   }
 
@@ -171,7 +174,7 @@ class FanoutTest {
 
     List<PointId> ids =
         List.of(new PointId.Num(6), new PointId.Num(1), new PointId.Num(9999), new PointId.Num(3));
-    assertThat(fanout.retrieve(List.of(shards), ids, WithPayload.ALL, WithVectors.NONE))
+    assertThat(fanout.retrieve(List.of(shards), ROUTING, ids, WithPayload.ALL, WithVectors.NONE))
         .extracting(PointRecord::id)
         .containsExactly(new PointId.Num(6), new PointId.Num(1), new PointId.Num(3));
     assertThat(
@@ -198,8 +201,8 @@ class FanoutTest {
   void routingIsStableAndSpreadsIds() {
     int[] perShard = new int[SHARDS];
     for (int i = 0; i < 3000; i++) {
-      int s = ShardRouting.shardOf(new PointId.Num(i), SHARDS);
-      assertThat(ShardRouting.shardOf(new PointId.Num(i), SHARDS)).isEqualTo(s);
+      int s = ROUTING.shardOf(new PointId.Num(i), SHARDS);
+      assertThat(ROUTING.shardOf(new PointId.Num(i), SHARDS)).isEqualTo(s);
       perShard[s]++;
     }
     for (int n : perShard) {
@@ -208,18 +211,19 @@ class FanoutTest {
     // known values: a change of the hash would move every existing point to another shard
     assertThat(
             List.of(0L, 1L, 2L, 42L, 1000L).stream()
-                .map(i -> ShardRouting.shardOf(new PointId.Num(i), 3))
+                .map(i -> PointRouting.MODULO.shardOf(new PointId.Num(i), 3))
                 .toList())
         .containsExactly(0, 1, 0, 1, 2);
     assertThat(
-            ShardRouting.shardOf(
+            PointRouting.MODULO.shardOf(
                 new PointId.Uuid(UUID.fromString("550e8400-e29b-41d4-a716-446655440000")), 3))
         .isZero();
     var byFilter =
         ShardRouting.split(
             new UpdateOp.DeleteByFilter(
                 new Filter(List.of(new Condition.IsEmpty("a")), List.of(), List.of(), null)),
-            SHARDS);
+            SHARDS,
+            ROUTING);
     assertThat(byFilter.keySet()).containsExactlyInAnyOrder(0, 1, 2);
   }
 }

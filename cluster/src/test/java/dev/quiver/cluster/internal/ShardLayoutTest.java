@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
@@ -26,7 +27,7 @@ class ShardLayoutTest {
     shards.put(0, EU);
     shards.put(1, EU);
     shards.put(4, SEVEN);
-    return new ShardLayout(true, shards);
+    return new ShardLayout(true, shards, PointRouting.JUMP);
   }
 
   static List<Point> points(int n) {
@@ -43,7 +44,7 @@ class ShardLayoutTest {
     for (int s = 0; s < 3; s++) {
       shards.put(s, null);
     }
-    var layout = new ShardLayout(false, shards);
+    var layout = new ShardLayout(false, shards, PointRouting.JUMP);
     assertThat(layout.groups(ShardSelector.ALL, true)).containsExactly(List.of(0, 1, 2));
     assertThat(layout.keys()).isEmpty();
     assertThatThrownBy(() -> layout.groups(ShardSelector.of(EU), false))
@@ -67,7 +68,7 @@ class ShardLayoutTest {
     assertThat(total).isEqualTo(50);
     for (var e : routed.entrySet()) {
       for (Point p : ((UpdateOp.Upsert) e.getValue()).points()) {
-        assertThat(List.of(0, 1).get(ShardRouting.shardOf(p.id(), 2))).isEqualTo(e.getKey());
+        assertThat(List.of(0, 1).get(PointRouting.JUMP.shardOf(p.id(), 2))).isEqualTo(e.getKey());
       }
     }
     // two keys: the point is written once under each

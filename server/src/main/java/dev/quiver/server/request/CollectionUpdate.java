@@ -133,7 +133,8 @@ public record CollectionUpdate(
                 : StrictModeSettings.merged(c.strictMode(), strictMode, "body"),
             quantization == null
                 ? c.quantization()
-                : quantization instanceof Quantization.Disabled ? null : quantization));
+                : quantization instanceof Quantization.Disabled ? null : quantization,
+            c.routing()));
   }
 
   private static Value.Struct merged(Value.Struct now, Value.Struct change) {

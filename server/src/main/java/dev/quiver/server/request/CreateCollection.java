@@ -4,6 +4,7 @@ import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.HnswConfig;
 import dev.quiver.storage.HnswDiff;
 import dev.quiver.storage.OptimizersConfig;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.Quantization;
 import dev.quiver.storage.ShardingMethod;
 import dev.quiver.storage.SparseVectorParams;
@@ -128,7 +129,8 @@ public record CreateCollection(
               r.sparseVectors(),
               r.metadata(),
               r.strictMode(),
-              r.quantization()));
+              r.quantization(),
+              PointRouting.JUMP));
     }
   }
 }

@@ -45,7 +45,7 @@ final class LocalCatalog implements Catalog {
     for (int id : c.shardIds()) {
       shards.put(id, c.shardKeys().get(id));
     }
-    return new ShardLayout(c.config().customSharding(), shards);
+    return new ShardLayout(c.config().customSharding(), shards, c.config().routing());
   }
 
   @Override

@@ -112,10 +112,26 @@ final class MetaEffects implements MetaStateMachine.Effects {
   }
 
   @Override
-  public void reshardShardDropped(MetaStateMachine.Placement before, int shard, long index) {
-    groups.stop(before, List.of(shard));
-    if (!local(before, List.of(shard)).isEmpty()) {
-      applyOnce(new CollectionMetaOp.DropShard(before.name(), shard), index);
+  public void reshardEnded(
+      MetaStateMachine.Placement before,
+      MetaStateMachine.Placement after,
+      Integer dropped,
+      long index) {
+    if (dropped != null) {
+      groups.stop(before, List.of(dropped));
+    }
+    if (index <= registry.lastAppliedIndex()) {
+      return;
+    }
+    List<CollectionMetaOp> ops = new ArrayList<>();
+    if (!before.config().equals(after.config())) {
+      ops.add(new CollectionMetaOp.UpdateConfig(after.name(), after.config()));
+    }
+    if (dropped != null && !local(before, List.of(dropped)).isEmpty()) {
+      ops.add(new CollectionMetaOp.DropShard(before.name(), dropped));
+    }
+    if (!ops.isEmpty()) {
+      registry.applyAll(ops, index);
     }
   }
 

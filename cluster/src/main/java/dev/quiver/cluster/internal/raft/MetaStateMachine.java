@@ -97,8 +97,12 @@ final class MetaStateMachine extends SnapshottingStateMachine {
      */
     default void reshardShardAdded(Placement placement, int shard, long index) {}
 
-    /** A resharding ended by dropping {@code shard}; {@code before} still holds it. */
-    default void reshardShardDropped(Placement before, int shard, long index) {}
+    /**
+     * A resharding ended: {@code after} is the collection now (its shard number changed with auto
+     * sharding); {@code dropped}, when not null, is the shard it removed, which {@code before}
+     * still holds.
+     */
+    default void reshardEnded(Placement before, Placement after, Integer dropped, long index) {}
 
     /**
      * Whether this node has applied metadata {@code index} and ended every write it routed before
@@ -174,7 +178,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
           shards.put(s, keys.get(s));
         }
       }
-      return new ShardLayout(config.customSharding(), shards);
+      return new ShardLayout(config.customSharding(), shards, config.routing());
     }
 
     /** The same placement with {@code peer} added to or removed from shard {@code shard}. */
@@ -793,17 +797,29 @@ final class MetaStateMachine extends SnapshottingStateMachine {
           "Resharding of collection " + collection + " has not switched or been aborted");
     }
     reshardings.remove(collection);
+    Placement before = require(collection);
+    Placement after = before;
     boolean drop = r.up() == (r.stage() == Wire.ReshardStage.ABORTING);
+    if (drop) {
+      after = after.without(List.of(r.shard()));
+    }
+    if (r.key() == null && r.stage() == Wire.ReshardStage.SWITCHED) {
+      // auto sharding: the collection's shard number is its shard count from now on
+      after =
+          new Placement(
+              after.name(),
+              after.config().withShardNumber(after.layout().shards().size()),
+              after.replicas(),
+              after.keys(),
+              after.createdIndex());
+    }
+    collections.put(collection, after);
     LOG.info(
         "resharding of {} ended ({}){}",
         collection,
         r.stage() == Wire.ReshardStage.ABORTING ? "aborted" : "done",
         drop ? ", shard " + r.shard() + " dropped" : "");
-    if (drop) {
-      Placement before = require(collection);
-      collections.put(collection, before.without(List.of(r.shard())));
-      effects.reshardShardDropped(before, r.shard(), index);
-    }
+    effects.reshardEnded(before, after, drop ? r.shard() : null, index);
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.quiver.storage.CollectionInfo;
 import dev.quiver.storage.CollectionNames;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.PayloadIndexSpec;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
 import java.util.ArrayList;
@@ -64,6 +65,10 @@ final class RaftCatalog implements Catalog {
       throw new StorageException.Unavailable("no peers known yet", null);
     }
     int rf = Math.min(config.replicationFactor(), peers.size());
+    if (config.routing() == PointRouting.JUMP && meta.format().writing() < Wire.RESHARDING_FORMAT) {
+      // a peer of the previous release cannot read that routing: the collection keeps the old one
+      config = config.withRouting(PointRouting.MODULO);
+    }
     // custom sharding starts without shards: each shard key brings its own
     int shards = config.customSharding() ? 0 : config.shardNumber();
     metaLog.propose(new Wire.CreateCollection(name, config, spread(name, 0, shards, rf, peers)));

@@ -143,7 +143,8 @@ final class RaftRoutes implements ShardRoutes {
     List<Integer> before = Reshard.before(full, r);
     List<Integer> after = Reshard.after(full, r);
     for (var part : routed.entrySet()) {
-      if (before.contains(part.getKey()) && Reshard.touchesMoving(part.getValue(), before, after)) {
+      if (before.contains(part.getKey())
+          && Reshard.touchesMoving(full.routing(), part.getValue(), before, after)) {
         return true;
       }
     }

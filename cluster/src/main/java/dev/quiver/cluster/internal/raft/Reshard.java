@@ -1,10 +1,10 @@
 package dev.quiver.cluster.internal.raft;
 
 import dev.quiver.cluster.internal.ShardLayout;
-import dev.quiver.cluster.internal.ShardRouting;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * What a running resharding means for routing: the group of shards it changes before and after, the
  * layout requests route by at each stage, which points move, and the condition that makes a shard's
  * reads see only the points routed to it (a moving point exists in two shards until the old copy is
- * deleted). Within a group a point lives in shard {@code shardOf(id, size)} of the group's
+ * deleted). Within a group a point lives in shard {@code routing.shardOf(id, size)} of the group's
  * ascending shard ids, so adding the last shard or removing it changes the owner of every point
  * whose hash modulo the size changes. Stateless (static functions of immutable values), so
  * thread-safe.
@@ -71,9 +71,7 @@ final class Reshard {
     if (!outside || !full.shards().containsKey(r.shard())) {
       return full;
     }
-    var shards = new TreeMap<>(full.shards());
-    shards.remove(r.shard());
-    return new ShardLayout(full.custom(), shards);
+    return full.without(r.shard());
   }
 
   /** The condition a read of {@code shard} (of the current group) carries, or null for none. */
@@ -83,24 +81,26 @@ final class Reshard {
     }
     List<Integer> g = current(full, r);
     int at = g.indexOf(shard);
-    return at < 0 ? null : new Condition.InShard(g.size(), at);
+    return at < 0 ? null : new Condition.InShard(full.routing(), g.size(), at);
   }
 
   /** The shard {@code id} lives in within {@code group}. */
-  static int owner(List<Integer> group, PointId id) {
-    return group.get(ShardRouting.shardOf(id, group.size()));
+  static int owner(PointRouting routing, List<Integer> group, PointId id) {
+    return group.get(routing.shardOf(id, group.size()));
   }
 
   /** Whether {@code id} changes shard. */
-  static boolean moves(List<Integer> before, List<Integer> after, PointId id) {
-    return owner(before, id) != owner(after, id);
+  static boolean moves(
+      PointRouting routing, List<Integer> before, List<Integer> after, PointId id) {
+    return owner(routing, before, id) != owner(routing, after, id);
   }
 
   /**
    * Whether {@code part}, sent to a shard of {@code before}, may touch a point that moves: any of
    * its ids that does, or any selection by filter (which may match one).
    */
-  static boolean touchesMoving(UpdateOp part, List<Integer> before, List<Integer> after) {
+  static boolean touchesMoving(
+      PointRouting routing, UpdateOp part, List<Integer> before, List<Integer> after) {
     List<PointId> ids =
         switch (part) {
           case UpdateOp.Upsert u -> u.points().stream().map(Point::id).toList();
@@ -117,7 +117,7 @@ final class Reshard {
       return true;
     }
     for (PointId id : ids) {
-      if (moves(before, after, id)) {
+      if (moves(routing, before, after, id)) {
         return true;
       }
     }

@@ -181,11 +181,11 @@ final class Resharder implements AutoCloseable {
           }
         }
         case SWITCHED -> {
-          deleteForeign(p, Reshard.after(full, r));
+          deleteForeign(p, full, Reshard.after(full, r));
           host.propose(new Wire.EndResharding(collection));
         }
         case ABORTING -> {
-          deleteForeign(p, Reshard.before(full, r));
+          deleteForeign(p, full, Reshard.before(full, r));
           host.propose(new Wire.EndResharding(collection));
         }
       }
@@ -236,10 +236,14 @@ final class Resharder implements AutoCloseable {
       List<Condition> mustNot = new ArrayList<>();
       int stays = after.indexOf(source);
       if (stays >= 0) {
-        mustNot.add(new Condition.InShard(after.size(), stays));
+        mustNot.add(new Condition.InShard(full.routing(), after.size(), stays));
       }
       Filter leaving =
-          new Filter(List.of(new Condition.InShard(before.size(), i)), List.of(), mustNot, null);
+          new Filter(
+              List.of(new Condition.InShard(full.routing(), before.size(), i)),
+              List.of(),
+              mustNot,
+              null);
       ShardReader reader = host.reader(p, source);
       PointId offset = null;
       do {
@@ -252,7 +256,8 @@ final class Resharder implements AutoCloseable {
         Map<Integer, List<Point>> byTarget = new TreeMap<>();
         for (PointRecord rec : page.points()) {
           byTarget
-              .computeIfAbsent(Reshard.owner(after, rec.id()), k -> new ArrayList<>())
+              .computeIfAbsent(
+                  Reshard.owner(full.routing(), after, rec.id()), k -> new ArrayList<>())
               .add(rec.asPoint());
         }
         List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -269,11 +274,15 @@ final class Resharder implements AutoCloseable {
   }
 
   /** Each shard of {@code group} deletes the points that do not route to it within the group. */
-  private void deleteForeign(MetaStateMachine.Placement p, List<Integer> group) {
+  private void deleteForeign(MetaStateMachine.Placement p, ShardLayout full, List<Integer> group) {
     List<CompletableFuture<Void>> deletes = new ArrayList<>();
     for (int i = 0; i < group.size(); i++) {
       Filter foreign =
-          new Filter(List.of(), List.of(), List.of(new Condition.InShard(group.size(), i)), null);
+          new Filter(
+              List.of(),
+              List.of(),
+              List.of(new Condition.InShard(full.routing(), group.size(), i)),
+              null);
       deletes.add(host.submit(p, group.get(i), new UpdateOp.DeleteByFilter(foreign)));
     }
     for (CompletableFuture<Void> d : deletes) {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -101,6 +102,14 @@ final class SnapshotRecovery {
       if (!catalog.collectionExists(collection)) {
         catalog.createCollection(collection, config);
         created = true;
+        if (catalog.config(collection).routing() != config.routing()) {
+          // made with the routing the cluster's format allows: the snapshot's shards would not fit
+          catalog.deleteCollection(collection);
+          throw new StorageException.BadInput(
+              "Snapshot is not compatible with this cluster: its points are placed by a routing"
+                  + " that every peer reads only once all run the same release; upgrade them"
+                  + " first");
+        }
       } else {
         compatible(catalog.config(collection), config);
       }
@@ -184,7 +193,10 @@ final class SnapshotRecovery {
     return false;
   }
 
-  /** Qdrant's compatibility rule: the same vectors and the same number of shards. */
+  /**
+   * Qdrant's compatibility rule: the same vectors and the same number of shards; and, as each
+   * snapshot shard replaces the shard of the same id, the same routing of points to shards.
+   */
   private static void compatible(CollectionConfig existing, CollectionConfig snapshot) {
     if (!existing.vectors().equals(snapshot.vectors())
         || !existing.sparseVectors().equals(snapshot.sparseVectors())) {
@@ -200,6 +212,14 @@ final class SnapshotRecovery {
               + existing.shardNumber()
               + " Snapshot shard number: "
               + snapshot.shardNumber());
+    }
+    if (existing.routing() != snapshot.routing()) {
+      throw new StorageException.BadInput(
+          "Snapshot is not compatible with existing collection: the collection places points by "
+              + existing.routing().name().toLowerCase(Locale.ROOT)
+              + " routing, the snapshot by "
+              + snapshot.routing().name().toLowerCase(Locale.ROOT)
+              + " routing; recover it into a new collection");
     }
   }
 

@@ -98,8 +98,19 @@ class MetaStateMachineTest {
     }
 
     @Override
-    public void reshardShardDropped(MetaStateMachine.Placement before, int shard, long index) {
-      add(index + " reshard- " + before.name() + "/" + shard);
+    public void reshardEnded(
+        MetaStateMachine.Placement before,
+        MetaStateMachine.Placement after,
+        Integer dropped,
+        long index) {
+      add(
+          index
+              + " resharded "
+              + after.name()
+              + " to "
+              + after.config().shardNumber()
+              + " shards"
+              + (dropped == null ? "" : ", dropped " + dropped));
     }
 
     @Override
@@ -606,7 +617,7 @@ class MetaStateMachineTest {
         long end = propose(client, new Wire.EndResharding("c"));
         assertThat(meta.resharding("c")).isEmpty();
         assertThat(meta.collection("c").orElseThrow().layout().shards()).containsOnlyKeys(0, 1);
-        assertThat(effects.seen()).contains(end + " reshard- c/2");
+        assertThat(effects.seen()).contains(end + " resharded c to 2 shards, dropped 2");
 
         // down: a transfer in the group refuses it; then the last live shard is removed
         propose(
@@ -642,6 +653,7 @@ class MetaStateMachineTest {
         propose(client, new Wire.EndResharding("c"));
         assertThat(replayed.resharding("c")).isEmpty();
         assertThat(replayed.collection("c").orElseThrow().layout().shards()).containsOnlyKeys(0);
+        assertThat(replayed.collection("c").orElseThrow().config().shardNumber()).isEqualTo(1);
         assertThatThrownBy(
                 () ->
                     propose(

@@ -8,6 +8,7 @@ import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.PointSelector;
 import dev.quiver.storage.ShardKey;
 import dev.quiver.storage.StorageException;
@@ -26,12 +27,16 @@ import org.junit.jupiter.api.Test;
 class ReshardTest {
 
   /** Live shards 0, 1, 2 without keys. */
-  private static ShardLayout threeShards() {
+  private static ShardLayout threeShards(PointRouting routing) {
     var shards = new TreeMap<Integer, ShardKey>();
     for (int s = 0; s < 3; s++) {
       shards.put(s, null);
     }
-    return new ShardLayout(false, shards);
+    return new ShardLayout(false, shards, routing);
+  }
+
+  private static ShardLayout threeShards() {
+    return threeShards(PointRouting.JUMP);
   }
 
   private static Wire.Resharding resharding(boolean up, Wire.ReshardStage stage) {
@@ -67,7 +72,13 @@ class ReshardTest {
    */
   @Test
   void readsSeeEveryPointOnceWhileItExistsInTwoShards() {
-    ShardLayout full = threeShards();
+    for (PointRouting routing : PointRouting.values()) {
+      readsSeeEveryPointOnce(threeShards(routing));
+    }
+  }
+
+  private static void readsSeeEveryPointOnce(ShardLayout full) {
+    PointRouting routing = full.routing();
     for (boolean up : List.of(true, false)) {
       for (Wire.ReshardStage stage : Wire.ReshardStage.values()) {
         Wire.Resharding r = resharding(up, stage);
@@ -76,8 +87,8 @@ class ReshardTest {
         Map<Integer, Set<PointId>> held = new HashMap<>();
         for (long i = 0; i < 2_000; i++) {
           PointId id = PointId.of(i);
-          held.computeIfAbsent(Reshard.owner(before, id), k -> new HashSet<>()).add(id);
-          held.computeIfAbsent(Reshard.owner(after, id), k -> new HashSet<>()).add(id);
+          held.computeIfAbsent(Reshard.owner(routing, before, id), k -> new HashSet<>()).add(id);
+          held.computeIfAbsent(Reshard.owner(routing, after, id), k -> new HashSet<>()).add(id);
         }
         List<Integer> current = Reshard.current(full, r);
         assertThat(Reshard.routing(full, r).shards().keySet()).containsExactlyElementsOf(current);
@@ -86,12 +97,15 @@ class ReshardTest {
           Condition.InShard owned = Reshard.owned(full, r, shard);
           for (PointId id : held.getOrDefault(shard, Set.of())) {
             if (owned.test(id)) {
-              assertThat(Reshard.owner(current, id)).isEqualTo(shard);
+              assertThat(Reshard.owner(routing, current, id)).isEqualTo(shard);
               seen.add(id);
             }
           }
         }
-        assertThat(seen).as("up %s at %s", up, stage).hasSize(2_000).doesNotHaveDuplicates();
+        assertThat(seen)
+            .as("%s, up %s at %s", routing, up, stage)
+            .hasSize(2_000)
+            .doesNotHaveDuplicates();
       }
     }
     assertThat(Reshard.owned(full, null, 0)).isNull();
@@ -105,32 +119,45 @@ class ReshardTest {
     PointId staying = null;
     for (long i = 0; moving == null || staying == null; i++) {
       PointId id = PointId.of(i);
-      if (Reshard.moves(before, after, id)) {
+      if (Reshard.moves(PointRouting.JUMP, before, after, id)) {
         moving = id;
       } else {
         staying = id;
       }
     }
     var point = new Point(staying, Map.of(), Value.Struct.EMPTY);
-    assertThat(Reshard.touchesMoving(new UpdateOp.Upsert(List.of(point)), before, after)).isFalse();
     assertThat(
             Reshard.touchesMoving(
+                PointRouting.JUMP, new UpdateOp.Upsert(List.of(point)), before, after))
+        .isFalse();
+    assertThat(
+            Reshard.touchesMoving(
+                PointRouting.JUMP,
                 new UpdateOp.Upsert(
                     List.of(point, new Point(moving, Map.of(), Value.Struct.EMPTY))),
                 before,
                 after))
         .isTrue();
-    assertThat(Reshard.touchesMoving(new UpdateOp.DeletePoints(List.of(moving)), before, after))
+    assertThat(
+            Reshard.touchesMoving(
+                PointRouting.JUMP, new UpdateOp.DeletePoints(List.of(moving)), before, after))
         .isTrue();
     assertThat(
             Reshard.touchesMoving(
-                new UpdateOp.ClearPayload(new PointSelector.Ids(List.of(staying))), before, after))
+                PointRouting.JUMP,
+                new UpdateOp.ClearPayload(new PointSelector.Ids(List.of(staying))),
+                before,
+                after))
         .isFalse();
     // a filter may match any point
     Filter any = new Filter(List.of(), List.of(), List.of(), null);
-    assertThat(Reshard.touchesMoving(new UpdateOp.DeleteByFilter(any), before, after)).isTrue();
     assertThat(
             Reshard.touchesMoving(
+                PointRouting.JUMP, new UpdateOp.DeleteByFilter(any), before, after))
+        .isTrue();
+    assertThat(
+            Reshard.touchesMoving(
+                PointRouting.JUMP,
                 new UpdateOp.SetPayload(
                     new PointSelector.ByFilter(any),
                     new Value.Struct(Map.of("a", new Value.Int(1))),
@@ -173,7 +200,7 @@ class ReshardTest {
     shards.put(0, new ShardKey.Keyword("eu"));
     shards.put(1, new ShardKey.Keyword("us"));
     shards.put(2, new ShardKey.Keyword("eu"));
-    ShardLayout custom = new ShardLayout(true, shards);
+    ShardLayout custom = new ShardLayout(true, shards, PointRouting.JUMP);
     assertThat(Reshard.group(custom, new ShardKey.Keyword("eu"))).containsExactly(0, 2);
     assertThatThrownBy(() -> Reshard.group(custom, null))
         .isInstanceOf(StorageException.BadInput.class)

@@ -6,6 +6,7 @@ import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PayloadValues;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.PointRouting;
 import dev.quiver.storage.TextAnalyzer;
 import dev.quiver.storage.Value;
 import java.util.List;
@@ -107,9 +108,11 @@ class FiltersTest {
     assertThat(t(new Condition.IsNull("none"))).isTrue();
     assertThat(t(new Condition.IsNull("missing"))).isFalse();
     assertThat(t(new Condition.HasId(Set.of(PointId.of(7))))).isTrue();
-    int shard = PointId.shardOf(PointId.of(7), 3);
-    assertThat(t(new Condition.InShard(3, shard))).isTrue();
-    assertThat(t(new Condition.InShard(3, (shard + 1) % 3))).isFalse();
+    for (PointRouting routing : PointRouting.values()) {
+      int shard = routing.shardOf(PointId.of(7), 3);
+      assertThat(t(new Condition.InShard(routing, 3, shard))).isTrue();
+      assertThat(t(new Condition.InShard(routing, 3, (shard + 1) % 3))).isFalse();
+    }
   }
 
   @Test
