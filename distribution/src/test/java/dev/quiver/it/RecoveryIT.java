@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,34 +68,132 @@ class RecoveryIT {
     recover("snapshot install", every, (int) (3 * every * BATCH), true);
   }
 
+  /**
+   * A collection of two shards (two replicas each) holding the load is resharded up to three shards
+   * and back down while a client keeps writing batches of 50: reported, the seconds each takes, the
+   * points it moved (from the driving node's log), the writes acknowledged meanwhile and the
+   * slowest of them; checked, every point still counted once.
+   */
+  @Test
+  void aCollectionIsReshardedUpAndDownWhileWritten() throws Exception {
+    List<QuiverProcess> nodes = new ArrayList<>();
+    List<Rest> clients = new ArrayList<>();
+    try {
+      startCluster("resharding", 4L * (POINTS / BATCH + 10), nodes, clients);
+      Rest driver = clients.getFirst();
+      var created =
+          driver.send(
+              "PUT",
+              "/collections/r",
+              "{\"vectors\":{\"size\":"
+                  + DIM
+                  + ",\"distance\":\"Dot\"},\"shard_number\":2,\"replication_factor\":2,"
+                  + "\"optimizers_config\":{\"indexing_threshold\":0}}");
+      assertThat(created.status()).as(created.body()).isEqualTo(200);
+      SplittableRandom random = new SplittableRandom(20261207L);
+      Eventually.within(60, () -> write(clients.get(1), 0, BATCH, random));
+      write(clients.get(1), BATCH, POINTS, random);
+      long total = POINTS;
+      for (String direction : List.of("up", "down")) {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger next = new AtomicInteger(POINTS + (direction.equals("up") ? 0 : 1_000_000));
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        Thread writer =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      SplittableRandom r = new SplittableRandom(next.get());
+                      for (int b = 0; b < 100_000 && !stop.get(); b++) {
+                        int from = next.getAndAdd(50);
+                        long t = System.nanoTime();
+                        try {
+                          writeSome(clients.get(1 + b % 2), from, from + 50, r);
+                          latencies.add(System.nanoTime() - t);
+                        } catch (Exception e) {
+                          next.set(Integer.MIN_VALUE); // a failed write fails the test below
+                          return;
+                        }
+                      }
+                    });
+        long began = System.nanoTime();
+        List<String> copiedBefore =
+            nodes.getFirst().log().lines().filter(l -> l.contains("points copied")).toList();
+        var started =
+            driver.send(
+                "POST",
+                "/collections/r/cluster",
+                "{\"start_resharding\":{\"direction\":\"" + direction + "\"}}");
+        assertThat(started.status()).as(started.body()).isEqualTo(200);
+        int shards = direction.equals("up") ? 3 : 2;
+        Eventually.within(
+            1_800,
+            () -> {
+              JsonNode info = driver.send("GET", "/collections/r/cluster", null).result();
+              assertThat(info.has("resharding_operations")).isFalse();
+              assertThat(info.path("shard_count").asInt()).isEqualTo(shards);
+            });
+        double took = seconds(began);
+        stop.set(true);
+        writer.join(120_000);
+        assertThat(next.get()).as("every write during the resharding succeeded").isPositive();
+        long written = latencies.size() * 50L;
+        long slowest = latencies.stream().mapToLong(Long::longValue).max().orElse(0) / 1_000_000;
+        String moved =
+            nodes
+                .getFirst()
+                .log()
+                .lines()
+                .filter(l -> l.contains("points copied") && !copiedBefore.contains(l))
+                .map(l -> l.replaceAll(".*: (\\d+) points copied.*", "$1"))
+                .findFirst()
+                .orElse("?");
+        long before = total;
+        total += written;
+        long expected = total;
+        Eventually.within(
+            60,
+            () ->
+                assertThat(
+                        driver
+                            .send(
+                                "POST",
+                                "/collections/r/points/count?consistency=majority",
+                                "{\"exact\":true}")
+                            .result()
+                            .path("count")
+                            .asLong())
+                    .isEqualTo(expected));
+        String line =
+            String.format(
+                Locale.ROOT,
+                "resharding: | %s to %d shards | %,d | %s | %.1f | %,d | %,d |",
+                direction,
+                shards,
+                before,
+                moved,
+                took,
+                written,
+                slowest);
+        System.out.println(line);
+        report.add(line);
+      }
+      Files.writeString(
+          Path.of("target", "resharding-it.txt"),
+          "resharding: | step | points before | points moved | s | points written meanwhile |"
+              + " slowest write ms |\n"
+              + String.join("\n", report.stream().filter(l -> l.startsWith("resharding:")).toList())
+              + "\n");
+    } finally {
+      ClusterIT.keepLogs(nodes, "recovery-it-logs/resharding");
+    }
+  }
+
   private static void recover(String name, long compactEntries, int missed, boolean bySnapshot)
       throws Exception {
     List<QuiverProcess> nodes = new ArrayList<>();
     List<Rest> clients = new ArrayList<>();
     try {
-      String bootstrap = null;
-      for (int i = 0; i < NODES; i++) {
-        int p2p = QuiverProcess.freePort();
-        var env = ClusterIT.tlsEnv(p2p, ca, cert);
-        env.put("QDRANT__SERVICE__API_KEY", KEY);
-        env.put("QDRANT__CLUSTER__CONSENSUS__COMPACT_SHARD_LOG_ENTRIES", "" + compactEntries);
-        env.put("QDRANT__CLUSTER__CONSENSUS__LOG_SEGMENT_KB", "1024");
-        String uri = "https://127.0.0.1:" + p2p;
-        var node =
-            new QuiverProcess(dir.resolve(name.replace(' ', '-')).resolve("node" + i), env)
-                .javaOpts("-Dio.netty.leakDetection.level=disabled")
-                .tls(ca)
-                .args(
-                    bootstrap == null
-                        ? new String[] {"--uri", uri}
-                        : new String[] {"--bootstrap", bootstrap, "--uri", uri});
-        if (bootstrap == null) {
-          bootstrap = uri;
-        }
-        nodes.add(node);
-        clients.add(new Rest(node.httpPort, null, clientTls, KEY));
-        node.start();
-      }
+      startCluster(name, compactEntries, nodes, clients);
       var created =
           clients
               .getFirst()
@@ -158,22 +259,57 @@ class RecoveryIT {
     }
   }
 
+  /** Starts three packaged peers over mutual TLS into {@code nodes}, with a client of each. */
+  private static void startCluster(
+      String name, long compactEntries, List<QuiverProcess> nodes, List<Rest> clients)
+      throws Exception {
+    String bootstrap = null;
+    for (int i = 0; i < NODES; i++) {
+      int p2p = QuiverProcess.freePort();
+      var env = ClusterIT.tlsEnv(p2p, ca, cert);
+      env.put("QDRANT__SERVICE__API_KEY", KEY);
+      env.put("QDRANT__CLUSTER__CONSENSUS__COMPACT_SHARD_LOG_ENTRIES", "" + compactEntries);
+      env.put("QDRANT__CLUSTER__CONSENSUS__LOG_SEGMENT_KB", "1024");
+      String uri = "https://127.0.0.1:" + p2p;
+      var node =
+          new QuiverProcess(dir.resolve(name.replace(' ', '-')).resolve("node" + i), env)
+              .javaOpts("-Dio.netty.leakDetection.level=disabled")
+              .tls(ca)
+              .args(
+                  bootstrap == null
+                      ? new String[] {"--uri", uri}
+                      : new String[] {"--bootstrap", bootstrap, "--uri", uri});
+      if (bootstrap == null) {
+        bootstrap = uri;
+      }
+      nodes.add(node);
+      clients.add(new Rest(node.httpPort, null, clientTls, KEY));
+      node.start();
+    }
+  }
+
   /**
    * Writes points {@code from} to {@code to} (exclusive) through {@code via}, a batch at a time.
    */
   private static void write(Rest via, int from, int to, SplittableRandom random) throws Exception {
     for (int start = from; start < to; start += BATCH) {
-      StringBuilder body = new StringBuilder(BATCH * DIM * 10).append("{\"points\":[");
-      for (int id = start; id < Math.min(to, start + BATCH); id++) {
-        body.append(id > start ? "," : "").append("{\"id\":").append(id).append(",\"vector\":[");
-        for (int d = 0; d < DIM; d++) {
-          body.append(d > 0 ? "," : "").append((float) random.nextDouble(-1, 1));
-        }
-        body.append("]}");
-      }
-      var a = via.send("PUT", "/collections/r/points?wait=true", body.append("]}").toString());
-      assertThat(a.status()).as(a.body()).isEqualTo(200);
+      writeSome(via, start, Math.min(to, start + BATCH), random);
     }
+  }
+
+  /** Writes points {@code from} to {@code to} (exclusive) in one request. */
+  private static void writeSome(Rest via, int from, int to, SplittableRandom random)
+      throws Exception {
+    StringBuilder body = new StringBuilder((to - from) * DIM * 10).append("{\"points\":[");
+    for (int id = from; id < to; id++) {
+      body.append(id > from ? "," : "").append("{\"id\":").append(id).append(",\"vector\":[");
+      for (int d = 0; d < DIM; d++) {
+        body.append(d > 0 ? "," : "").append((float) random.nextDouble(-1, 1));
+      }
+      body.append("]}");
+    }
+    var a = via.send("PUT", "/collections/r/points?wait=true", body.append("]}").toString());
+    assertThat(a.status()).as(a.body()).isEqualTo(200);
   }
 
   /** The replica of {@code node} as it reports it. */
