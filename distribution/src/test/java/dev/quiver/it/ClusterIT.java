@@ -791,6 +791,9 @@ class ClusterIT {
                     rest(n).send("GET", "/collections/resharded/cluster", null).result();
                 assertThat(info.has("resharding_operations")).as(info.toString()).isFalse();
                 assertThat(info.path("shard_count").asInt()).isEqualTo(after);
+                JsonNode params =
+                    rest(n).send("GET", "/collections/resharded", null).result().path("config");
+                assertThat(params.path("params").path("shard_number").asInt()).isEqualTo(after);
               });
         }
         int mark = next.get();

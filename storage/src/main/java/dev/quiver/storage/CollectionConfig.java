@@ -366,7 +366,8 @@ public record CollectionConfig(
 
   /**
    * Refuses an update that changes what cannot change in place: the vectors (but for their
-   * quantization, whose codes are trained again), the shard count and the sharding method.
+   * quantization, whose codes are trained again), the sharding method and the routing. The shard
+   * count changes only by resharding, which no update request can ask for.
    */
   public void checkUpdate(CollectionConfig next) {
     boolean kept = true;
@@ -374,10 +375,10 @@ public record CollectionConfig(
       VectorParams now = next.vectors().get(e.getKey());
       kept &= now == null || now.withQuantization(null).equals(e.getValue().withQuantization(null));
     }
-    if (!kept || next.shardNumber() != shardNumber || next.shardingMethod() != shardingMethod) {
+    if (!kept || next.shardingMethod() != shardingMethod || next.routing() != routing) {
       throw new StorageException.BadInput(
-          "the vectors' parameters, shard_number and sharding_method of a collection cannot"
-              + " change (named vectors can be added and deleted)");
+          "the vectors' parameters and sharding_method of a collection cannot change (named"
+              + " vectors can be added and deleted; resharding changes the number of shards)");
     }
   }
 

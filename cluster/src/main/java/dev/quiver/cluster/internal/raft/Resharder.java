@@ -13,13 +13,16 @@ import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,7 +56,7 @@ final class Resharder implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(Resharder.class);
 
   /** Points per copied page. */
-  static final int PAGE = 256;
+  static final int PAGE = 512;
 
   /** What the resharder needs of the node. */
   interface Host {
@@ -230,48 +233,93 @@ final class Resharder implements AutoCloseable {
       String collection, MetaStateMachine.Placement p, ShardLayout full, Wire.Resharding r) {
     List<Integer> before = Reshard.before(full, r);
     List<Integer> after = Reshard.after(full, r);
-    long copied = 0;
+    // the sources in parallel (each reads one shard and writes to the others)
+    List<CompletableFuture<Long>> sources = new ArrayList<>();
     for (int i = 0; i < before.size(); i++) {
-      int source = before.get(i);
-      List<Condition> mustNot = new ArrayList<>();
-      int stays = after.indexOf(source);
-      if (stays >= 0) {
-        mustNot.add(new Condition.InShard(full.routing(), after.size(), stays));
+      int at = i;
+      sources.add(
+          CompletableFuture.supplyAsync(
+              () -> copyFrom(collection, p, full, before, after, at), workers));
+    }
+    long copied = 0;
+    for (CompletableFuture<Long> source : sources) {
+      long n;
+      try {
+        n = source.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException re ? re : e;
       }
-      Filter leaving =
-          new Filter(
-              List.of(new Condition.InShard(full.routing(), before.size(), i)),
-              List.of(),
-              mustNot,
-              null);
-      ShardReader reader = host.reader(p, source);
-      PointId offset = null;
-      do {
-        if (host.resharding(collection)
-            .map(now -> now.stage() != Wire.ReshardStage.MIGRATING)
-            .orElse(true)) {
-          return -1;
-        }
-        ScrollPage page = reader.scroll(leaving, offset, PAGE, WithPayload.ALL, WithVectors.ALL);
-        Map<Integer, List<Point>> byTarget = new TreeMap<>();
-        for (PointRecord rec : page.points()) {
-          byTarget
-              .computeIfAbsent(
-                  Reshard.owner(full.routing(), after, rec.id()), k -> new ArrayList<>())
-              .add(rec.asPoint());
-        }
-        List<CompletableFuture<Void>> writes = new ArrayList<>();
-        byTarget.forEach(
-            (target, points) -> writes.add(host.submit(p, target, new UpdateOp.Upsert(points))));
-        for (CompletableFuture<Void> w : writes) {
-          Replies.awaitApplied(w, timeout);
-        }
-        copied += page.points().size();
-        offset = page.nextOffset();
-      } while (offset != null);
+      if (n < 0) {
+        copied = -1;
+      } else if (copied >= 0) {
+        copied += n;
+      }
     }
     return copied;
   }
+
+  /**
+   * Copies the points of {@code before.get(at)} that change shard, a page at a time, with up to
+   * {@link #WRITES_IN_FLIGHT} pages written at once; returns how many, or -1 when the resharding
+   * left {@code MIGRATING} meanwhile.
+   */
+  private long copyFrom(
+      String collection,
+      MetaStateMachine.Placement p,
+      ShardLayout full,
+      List<Integer> before,
+      List<Integer> after,
+      int at) {
+    int source = before.get(at);
+    List<Condition> mustNot = new ArrayList<>();
+    int stays = after.indexOf(source);
+    if (stays >= 0) {
+      mustNot.add(new Condition.InShard(full.routing(), after.size(), stays));
+    }
+    Filter leaving =
+        new Filter(
+            List.of(new Condition.InShard(full.routing(), before.size(), at)),
+            List.of(),
+            mustNot,
+            null);
+    ShardReader reader = host.reader(p, source);
+    Deque<CompletableFuture<Void>> writing = new ArrayDeque<>();
+    long copied = 0;
+    PointId offset = null;
+    do {
+      if (host.resharding(collection)
+          .map(now -> now.stage() != Wire.ReshardStage.MIGRATING)
+          .orElse(true)) {
+        awaitAll(writing);
+        return -1;
+      }
+      ScrollPage page = reader.scroll(leaving, offset, PAGE, WithPayload.ALL, WithVectors.ALL);
+      Map<Integer, List<Point>> byTarget = new TreeMap<>();
+      for (PointRecord rec : page.points()) {
+        byTarget
+            .computeIfAbsent(Reshard.owner(full.routing(), after, rec.id()), k -> new ArrayList<>())
+            .add(rec.asPoint());
+      }
+      byTarget.forEach(
+          (target, points) -> writing.add(host.submit(p, target, new UpdateOp.Upsert(points))));
+      while (writing.size() > WRITES_IN_FLIGHT) {
+        Replies.awaitApplied(writing.poll(), timeout);
+      }
+      copied += page.points().size();
+      offset = page.nextOffset();
+    } while (offset != null);
+    awaitAll(writing);
+    return copied;
+  }
+
+  private void awaitAll(Deque<CompletableFuture<Void>> writing) {
+    while (!writing.isEmpty()) {
+      Replies.awaitApplied(writing.poll(), timeout);
+    }
+  }
+
+  /** Copied pages a source has being written at once. */
+  static final int WRITES_IN_FLIGHT = 4;
 
   /** Each shard of {@code group} deletes the points that do not route to it within the group. */
   private void deleteForeign(MetaStateMachine.Placement p, ShardLayout full, List<Integer> group) {
