@@ -3,6 +3,7 @@ package dev.quiver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,7 +118,7 @@ class RecoveryIT {
                     });
         long began = System.nanoTime();
         List<String> copiedBefore =
-            nodes.getFirst().log().lines().filter(l -> l.contains("points copied")).toList();
+            nodes.getFirst().log().lines().filter(l -> l.contains("copied to their new")).toList();
         var started =
             driver.send(
                 "POST",
@@ -141,15 +142,18 @@ class RecoveryIT {
         }
         long written = latencies.size() * 50L;
         long slowest = latencies.stream().mapToLong(Long::longValue).max().orElse(0) / 1_000_000;
-        String moved =
+        // the driver logs each part: "N points of part k of P copied to their new shards"
+        List<String> parts =
             nodes
                 .getFirst()
                 .log()
                 .lines()
-                .filter(l -> l.contains("points copied") && !copiedBefore.contains(l))
-                .map(l -> l.replaceAll(".*: (\\d+) points copied.*", "$1"))
-                .findFirst()
-                .orElse("?");
+                .filter(l -> l.contains("copied to their new") && !copiedBefore.contains(l))
+                .toList();
+        long moved =
+            parts.stream()
+                .mapToLong(l -> Long.parseLong(l.replaceAll(".*: (\\d+) points of part.*", "$1")))
+                .sum();
         long before = total;
         total += written;
         long expected = total;
@@ -170,24 +174,22 @@ class RecoveryIT {
         String line =
             String.format(
                 Locale.ROOT,
-                "resharding: | %s to %d shards | %,d | %s | %.1f | %,d | %,d | %d |",
+                "resharding: | %s to %d shards | %,d | %,d in %d parts | %.1f | %,d | %,d | %d |",
                 direction,
                 shards,
                 before,
                 moved,
+                parts.size(),
                 took,
                 written,
                 slowest,
                 refused.get());
-        System.out.println(line);
-        report.add(line);
+        report(
+            "resharding-it.txt",
+            "resharding: | step | points before | points moved | s | points written meanwhile |"
+                + " slowest write ms | writes refused |",
+            line);
       }
-      Files.writeString(
-          Path.of("target", "resharding-it.txt"),
-          "resharding: | step | points before | points moved | s | points written meanwhile |"
-              + " slowest write ms | writes refused |\n"
-              + String.join("\n", report.stream().filter(l -> l.startsWith("resharding:")).toList())
-              + "\n");
     } finally {
       ClusterIT.keepLogs(nodes, "recovery-it-logs/resharding");
     }
@@ -251,17 +253,26 @@ class RecoveryIT {
               loaded,
               ready,
               caughtUp);
-      System.out.println(line);
-      report.add(line);
-      Files.writeString(
-          Path.of("target", "recovery-it.txt"),
+      report(
+          "recovery-it.txt",
           "recovery: | case | points loaded | written while down | load s | answering after s"
-              + " | Active with every point after s |\n"
-              + String.join("\n", report)
-              + "\n");
+              + " | Active with every point after s |",
+          line);
     } finally {
       ClusterIT.keepLogs(nodes, "recovery-it-logs/" + name.replace(' ', '-'));
     }
+  }
+
+  /**
+   * Prints {@code line} and writes {@code file} (under {@code target}) as {@code header} and the
+   * lines reported so far that start like it.
+   */
+  private static void report(String file, String header, String line) throws IOException {
+    System.out.println(line);
+    report.add(line);
+    String kind = line.substring(0, line.indexOf(':') + 1);
+    List<String> same = report.stream().filter(l -> l.startsWith(kind)).toList();
+    Files.writeString(Path.of("target", file), header + "\n" + String.join("\n", same) + "\n");
   }
 
   /** Starts three packaged peers over mutual TLS into {@code nodes}, with a client of each. */

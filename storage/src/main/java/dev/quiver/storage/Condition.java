@@ -123,6 +123,24 @@ public sealed interface Condition {
     }
   }
 
+  /**
+   * The point's id falls in a part from {@code from} (inclusive) to {@code to} (exclusive) of
+   * {@code parts} ({@link PointRouting#partOf}). Internal, like {@link InShard}: a resharding moves
+   * points one part at a time.
+   */
+  record InPart(int parts, int from, int to) implements Condition {
+    public InPart {
+      if (parts < 1 || from < 0 || to > parts || from >= to) {
+        throw new IllegalArgumentException("parts " + from + ".." + to + " of " + parts);
+      }
+    }
+
+    public boolean test(PointId id) {
+      int part = PointRouting.partOf(id, parts);
+      return part >= from && part < to;
+    }
+  }
+
   /** A whole filter as one condition. */
   record Sub(Filter filter) implements Condition {}
 }

@@ -168,6 +168,12 @@ public final class FilterCodec {
         out.writeByte(17);
         writeString(out, h.vector());
       }
+      case Condition.InPart i -> {
+        out.writeByte(20);
+        out.writeInt(i.parts());
+        out.writeInt(i.from());
+        out.writeInt(i.to());
+      }
       case Condition.InShard i -> {
         out.writeByte(19);
         out.writeByte(
@@ -225,6 +231,15 @@ public final class FilterCodec {
       case 13 -> new Condition.Nested(readString(in), read(in));
       case 14 -> new Condition.Sub(read(in));
       case 17 -> new Condition.HasVector(readString(in));
+      case 20 -> {
+        int parts = in.readInt();
+        int from = in.readInt();
+        int to = in.readInt();
+        if (parts < 1 || from < 0 || to > parts || from >= to) {
+          throw new Malformed("parts " + from + ".." + to + " of " + parts);
+        }
+        yield new Condition.InPart(parts, from, to);
+      }
       case 19 -> {
         int routing = in.readUnsignedByte();
         int shards = in.readInt();

@@ -28,6 +28,18 @@ public enum PointRouting {
     };
   }
 
+  /**
+   * Which of {@code parts} parts {@code id} falls in, independently of its shard (a resharding
+   * moves points one part at a time). The same in every release, like the routing.
+   */
+  public static int partOf(PointId id, int parts) {
+    long z = id.stableHash() ^ 0x5DEECE66DL;
+    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+    z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    z ^= z >>> 33;
+    return (int) Math.floorMod(z, (long) parts);
+  }
+
   /** "A Fast, Minimal Memory, Consistent Hash Algorithm" (Lamping, Veach, 2014). */
   static int jump(long key, int buckets) {
     long b = -1;

@@ -62,6 +62,26 @@ class PointRoutingTest {
     assertThat(PointRouting.JUMP.shardOf(PointId.of(12345), 1)).isZero();
   }
 
+  @Test
+  void partsAreEvenAndIndependentOfTheShard() {
+    int[][] counts = new int[3][4];
+    for (int i = 0; i < POINTS; i++) {
+      counts[PointRouting.JUMP.shardOf(id(i), 3)][PointRouting.partOf(id(i), 4)]++;
+    }
+    for (int[] shard : counts) {
+      for (int n : shard) {
+        assertThat((double) n / POINTS).isBetween(1.0 / 12 - 0.01, 1.0 / 12 + 0.01);
+      }
+    }
+    int[] parts = new int[8];
+    for (int i = 0; i < 8; i++) {
+      parts[i] = PointRouting.partOf(PointId.of(i), 5);
+    }
+    assertThat(parts).containsExactly(PINNED_PARTS);
+  }
+
+  private static final int[] PINNED_PARTS = {4, 3, 2, 1, 4, 1, 3, 4};
+
   private static final int[] PINNED_JUMP = {0, 0, 3, 0, 1, 0, 4, 4};
   private static final int[] PINNED_MODULO = {0, 4, 4, 1, 1, 1, 1, 4};
 }

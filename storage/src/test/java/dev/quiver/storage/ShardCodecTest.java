@@ -43,6 +43,7 @@ class ShardCodecTest {
               new Condition.IsNull("nil"),
               new Condition.HasId(Set.of(new PointId.Num(7), new PointId.Uuid(UUID.randomUUID()))),
               new Condition.InShard(PointRouting.JUMP, 3, 2),
+              new Condition.InPart(8, 2, 5),
               new Condition.Nested(
                   "items",
                   new Filter(List.of(new Condition.IsNull("a")), List.of(), List.of(), null)),
@@ -129,7 +130,8 @@ class ShardCodecTest {
     for (int i = 0; i < 8; i++) { // the records without array fields compare by value
       assertThat(f.must().get(i)).isEqualTo(EVERY_CONDITION.must().get(i));
     }
-    assertThat(f.mustNot()).hasSize(6);
+    assertThat(f.mustNot()).hasSize(7);
+    assertThat(f.mustNot().get(4)).isEqualTo(new Condition.InPart(8, 2, 5));
     assertThat(f.mustNot().get(3)).isEqualTo(new Condition.InShard(PointRouting.JUMP, 3, 2));
     assertThat(f.minShould().minCount()).isEqualTo(1);
     var polygon = (Condition.GeoPolygon) f.should().get(2);

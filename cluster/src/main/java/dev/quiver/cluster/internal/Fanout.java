@@ -115,8 +115,17 @@ public final class Fanout {
     List<List<PointId>> asks = new ArrayList<>();
     for (List<ShardReader> group : groups) {
       Map<Integer, List<PointId>> byShard = new TreeMap<>();
-      for (PointId id : ids) {
-        byShard.computeIfAbsent(routing.shardOf(id, group.size()), k -> new ArrayList<>()).add(id);
+      if (group.stream().anyMatch(OwnedReader.class::isInstance)) {
+        // resharded: where an id lives depends on the stage; each shard keeps its own
+        for (int shard = 0; shard < group.size(); shard++) {
+          byShard.put(shard, ids);
+        }
+      } else {
+        for (PointId id : ids) {
+          byShard
+              .computeIfAbsent(routing.shardOf(id, group.size()), k -> new ArrayList<>())
+              .add(id);
+        }
       }
       byShard.forEach(
           (shard, list) -> {

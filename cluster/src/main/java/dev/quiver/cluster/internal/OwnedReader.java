@@ -12,14 +12,15 @@ import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
- * A shard read while its collection is resharded: it sees only the points whose id routes to it
- * ({@code owned}), so a point that exists in two shards while it moves is seen once. Retrieval by
- * id needs no filter: each id is asked of the shard it routes to. Immutable, so thread-safe as the
- * shard is.
+ * A shard read while its collection is resharded: it sees only the points that live in it ({@code
+ * owned} as a filter condition for the shard to apply, {@code owns} the same test here), so a point
+ * that exists in two shards while it moves is seen once. Immutable, so thread-safe as the shard is.
  */
-public record OwnedReader(ShardReader shard, Condition.InShard owned) implements ShardReader {
+public record OwnedReader(ShardReader shard, Condition owned, Predicate<PointId> owns)
+    implements ShardReader {
 
   /** {@code filter} (null for none) and the ownership condition. */
   public Filter restrict(Filter filter) {
@@ -45,7 +46,9 @@ public record OwnedReader(ShardReader shard, Condition.InShard owned) implements
   @Override
   public List<PointRecord> retrieve(
       List<PointId> ids, WithPayload withPayload, WithVectors withVectors) {
-    return shard.retrieve(ids, withPayload, withVectors);
+    return shard.retrieve(ids, withPayload, withVectors).stream()
+        .filter(r -> owns.test(r.id()))
+        .toList();
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Splits an update into one op per shard of a group, each point to the shard its collection's
@@ -23,6 +24,15 @@ public final class ShardRouting {
    * to every shard, each of which evaluates the filter on its own points.
    */
   public static Map<Integer, UpdateOp> split(UpdateOp op, int shards, PointRouting routing) {
+    return split(op, shards, id -> routing.shardOf(id, shards));
+  }
+
+  /**
+   * As above, each point to the shard {@code indexOf} gives (0 to {@code shards} - 1): the rule of
+   * a group that a resharding is changing.
+   */
+  public static Map<Integer, UpdateOp> split(
+      UpdateOp op, int shards, ToIntFunction<PointId> indexOf) {
     if (shards == 1) {
       return Map.of(0, op);
     }
@@ -31,41 +41,39 @@ public final class ShardRouting {
           byShard(
               u.points(),
               Point::id,
-              shards,
-              routing,
+              indexOf,
               part -> new UpdateOp.Upsert(part, u.mode(), u.updateFilter()));
       case UpdateOp.DeletePoints d ->
-          byShard(d.ids(), Function.identity(), shards, routing, UpdateOp.DeletePoints::new);
+          byShard(d.ids(), Function.identity(), indexOf, UpdateOp.DeletePoints::new);
       case UpdateOp.DeleteByFilter f -> everyShard(op, shards);
       case UpdateOp.SetPayload sp ->
           bySelector(
               op,
               sp.selector(),
               shards,
-              routing,
+              indexOf,
               s -> new UpdateOp.SetPayload(s, sp.payload(), sp.key()));
       case UpdateOp.OverwritePayload o ->
           bySelector(
               op,
               o.selector(),
               shards,
-              routing,
+              indexOf,
               s -> new UpdateOp.OverwritePayload(s, o.payload()));
       case UpdateOp.DeletePayload dp ->
           bySelector(
-              op, dp.selector(), shards, routing, s -> new UpdateOp.DeletePayload(s, dp.keys()));
+              op, dp.selector(), shards, indexOf, s -> new UpdateOp.DeletePayload(s, dp.keys()));
       case UpdateOp.ClearPayload c ->
-          bySelector(op, c.selector(), shards, routing, UpdateOp.ClearPayload::new);
+          bySelector(op, c.selector(), shards, indexOf, UpdateOp.ClearPayload::new);
       case UpdateOp.UpdateVectors u ->
           byShard(
               u.points(),
               Point::id,
-              shards,
-              routing,
+              indexOf,
               part -> new UpdateOp.UpdateVectors(part, u.updateFilter()));
       case UpdateOp.DeleteVectors dv ->
           bySelector(
-              op, dv.selector(), shards, routing, s -> new UpdateOp.DeleteVectors(s, dv.names()));
+              op, dv.selector(), shards, indexOf, s -> new UpdateOp.DeleteVectors(s, dv.names()));
     };
   }
 
@@ -73,15 +81,11 @@ public final class ShardRouting {
       UpdateOp op,
       PointSelector selector,
       int shards,
-      PointRouting routing,
+      ToIntFunction<PointId> indexOf,
       Function<PointSelector, UpdateOp> make) {
     if (selector instanceof PointSelector.Ids ids) {
       return byShard(
-          ids.ids(),
-          Function.identity(),
-          shards,
-          routing,
-          l -> make.apply(new PointSelector.Ids(l)));
+          ids.ids(), Function.identity(), indexOf, l -> make.apply(new PointSelector.Ids(l)));
     }
     return everyShard(op, shards);
   }
@@ -97,14 +101,11 @@ public final class ShardRouting {
   private static <T> Map<Integer, UpdateOp> byShard(
       List<T> items,
       Function<T, PointId> id,
-      int shards,
-      PointRouting routing,
+      ToIntFunction<PointId> indexOf,
       Function<List<T>, UpdateOp> make) {
     Map<Integer, List<T>> groups = new LinkedHashMap<>();
     for (T item : items) {
-      groups
-          .computeIfAbsent(routing.shardOf(id.apply(item), shards), k -> new ArrayList<>())
-          .add(item);
+      groups.computeIfAbsent(indexOf.applyAsInt(id.apply(item)), k -> new ArrayList<>()).add(item);
     }
     Map<Integer, UpdateOp> ops = new LinkedHashMap<>();
     groups.forEach((shard, list) -> ops.put(shard, make.apply(list)));

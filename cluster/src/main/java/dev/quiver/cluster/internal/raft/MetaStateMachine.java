@@ -508,6 +508,12 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         for (String c : List.copyOf(transfers.keySet())) {
           endTransfers(c, t -> t.from() == p.peerId() || t.to() == p.peerId());
         }
+        // a resharding the removed peer drove goes on from its stage, driven by the lowest peer
+        reshardings.replaceAll(
+            (c, r) ->
+                r.driver() != p.peerId() || peers.isEmpty()
+                    ? r
+                    : r.drivenBy(peers.keySet().iterator().next()));
         LOG.info("peer {} was removed", p.peerId());
         effects.membershipChanged(p.peerId(), null, index);
       }
@@ -555,10 +561,19 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       case Wire.StartResharding r -> startResharding(r, index);
       case Wire.ReshardingStage r -> {
         Wire.Resharding running = requireResharding(r.collection());
-        if (running.stage() != r.stage()) {
-          Reshard.checkStep(running.stage(), r.stage());
-          reshardings.put(r.collection(), running.at(r.stage()));
-          LOG.info("resharding of {}: {}", r.collection(), r.stage());
+        Wire.Resharding next = Reshard.step(running, r);
+        if (!next.equals(running)) {
+          reshardings.put(r.collection(), next);
+          LOG.info(
+              "resharding of {}: {}",
+              r.collection(),
+              next.stage() == Wire.ReshardStage.MIGRATING
+                  ? "part "
+                      + (next.done() + 1)
+                      + " of "
+                      + next.parts()
+                      + (next.frozen() ? " moving" : "")
+                  : next.stage());
         }
       }
       case Wire.EndResharding r -> endResharding(r.collection(), index);
@@ -756,7 +771,10 @@ final class MetaStateMachine extends SnapshottingStateMachine {
               shard,
               start.replicas().getFirst(),
               asked.driver(),
-              Wire.ReshardStage.MIGRATING);
+              Wire.ReshardStage.MIGRATING,
+              asked.parts(),
+              0,
+              false);
       reshardings.put(start.collection(), r);
       collections.put(start.collection(), next);
       LOG.info("resharding of {}: adding shard {}", start.collection(), shard);
@@ -776,7 +794,15 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     reshardings.put(
         start.collection(),
         new Wire.Resharding(
-            asked.key(), false, shard, peer, asked.driver(), Wire.ReshardStage.MIGRATING));
+            asked.key(),
+            false,
+            shard,
+            peer,
+            asked.driver(),
+            Wire.ReshardStage.MIGRATING,
+            asked.parts(),
+            0,
+            false));
     LOG.info("resharding of {}: removing shard {}", start.collection(), shard);
   }
 

@@ -139,9 +139,24 @@ final class RaftClusterControl implements ClusterControl {
                 -1,
                 r.peer() == null ? -1 : r.peer(),
                 self,
-                Wire.ReshardStage.MIGRATING),
+                Wire.ReshardStage.MIGRATING,
+                parts(catalog.collectionInfo(collection).pointsCount()),
+                0,
+                false),
             replicas));
   }
+
+  /**
+   * The parts a resharding of {@code points} points moves them in, one after the other: about
+   * {@link #POINTS_PER_PART} each, at most {@link #MAX_PARTS}. Writes touching a moving point wait
+   * only while its part is copied.
+   */
+  static int parts(long points) {
+    return (int) Math.clamp((points + POINTS_PER_PART - 1) / POINTS_PER_PART, 1, MAX_PARTS);
+  }
+
+  static final long POINTS_PER_PART = 5_000;
+  static final int MAX_PARTS = 32;
 
   @Override
   public void removePeer(long peerId, boolean force) {

@@ -84,8 +84,10 @@ final class RaftRoutes implements ShardRoutes {
         layout.groups(selector, false),
         s -> {
           ShardReader reader = reader(p, s, consistency, local, localShards);
-          Condition.InShard owned = Reshard.owned(full, resharding, s);
-          return owned == null ? reader : new OwnedReader(reader, owned);
+          Condition owned = Reshard.owned(full, resharding, s);
+          return owned == null
+              ? reader
+              : new OwnedReader(reader, owned, id -> Reshard.owner(full, resharding, id) == s);
         });
   }
 
@@ -120,8 +122,8 @@ final class RaftRoutes implements ShardRoutes {
         MetaStateMachine.Placement p = metaLog.placement(collection);
         Wire.Resharding r = metaLog.resharding(collection).orElse(null);
         ShardLayout full = p.layout();
-        Map<Integer, UpdateOp> routed = Reshard.routing(full, r).route(op, selector);
-        if (!waitsForResharding(full, r, routed)) {
+        Map<Integer, UpdateOp> routed = Reshard.route(full, r, op, selector);
+        if (!waitsForResharding(full, r, op, routed)) {
           sent = true; // from here the ticket ends with the parts sent
           return send(collection, p, routed, op, wait, ticket);
         }
@@ -134,32 +136,23 @@ final class RaftRoutes implements ShardRoutes {
     }
   }
 
-  /** Whether a part of the write may touch a point that a resharding is copying. */
+  /** Whether the write may touch a point that a resharding is copying. */
   private static boolean waitsForResharding(
-      ShardLayout full, Wire.Resharding r, Map<Integer, UpdateOp> routed) {
-    if (r == null || r.stage() != Wire.ReshardStage.MIGRATING) {
+      ShardLayout full, Wire.Resharding r, UpdateOp op, Map<Integer, UpdateOp> routed) {
+    if (r == null || !r.frozen()) {
       return false;
     }
-    List<Integer> before = Reshard.before(full, r);
-    List<Integer> after = Reshard.after(full, r);
-    for (var part : routed.entrySet()) {
-      if (before.contains(part.getKey())
-          && Reshard.touchesMoving(full.routing(), part.getValue(), before, after)) {
-        return true;
-      }
-    }
-    return false;
+    List<Integer> resharded = Reshard.group(full, r.key());
+    return routed.keySet().stream().anyMatch(resharded::contains) && Reshard.waits(full, r, op);
   }
 
   /**
-   * Waits (within the request's timeout) until the collection's resharding leaves the stage in
-   * which points move.
+   * Waits (within the request's timeout) until the collection's resharding takes its next step (the
+   * frozen part has moved, or it was aborted).
    */
   private void awaitReshardingStep(String collection, long deadline) {
-    while (metaLog
-        .resharding(collection)
-        .map(r -> r.stage() == Wire.ReshardStage.MIGRATING)
-        .orElse(false)) {
+    Wire.Resharding seen = metaLog.resharding(collection).orElse(null);
+    while (seen != null && seen.equals(metaLog.resharding(collection).orElse(null))) {
       if (System.nanoTime() > deadline) {
         throw new StorageException.Unavailable(
             "collection `"

@@ -52,8 +52,14 @@ final class ReplicaStates {
    */
   static boolean caughtUp(RaftServer.Division d, Duration fresh) {
     var info = d.getInfo();
+    long committed;
+    try {
+      committed = d.getRaftLog().getLastCommittedIndex();
+    } catch (IllegalStateException starting) {
+      return false; // Ratis' "log is uninitialized": the group has not opened its log yet
+    }
     if (d.getStateMachine() instanceof SnapshottingStateMachine m
-        && m.stalled(d.getRaftLog().getLastCommittedIndex(), fresh.multipliedBy(STALL).toNanos())) {
+        && m.stalled(committed, fresh.multipliedBy(STALL).toNanos())) {
       return false;
     }
     if (info.isLeader()) {

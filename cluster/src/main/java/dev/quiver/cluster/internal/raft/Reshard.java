@@ -1,7 +1,10 @@
 package dev.quiver.cluster.internal.raft;
 
+import dev.quiver.cluster.ShardSelector;
 import dev.quiver.cluster.internal.ShardLayout;
+import dev.quiver.cluster.internal.ShardRouting;
 import dev.quiver.storage.Condition;
+import dev.quiver.storage.Filter;
 import dev.quiver.storage.Point;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.PointRouting;
@@ -11,19 +14,23 @@ import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What a running resharding means for routing: the group of shards it changes before and after, the
- * layout requests route by at each stage, which points move, and the condition that makes a shard's
- * reads see only the points routed to it (a moving point exists in two shards until the old copy is
- * deleted). Within a group a point lives in shard {@code routing.shardOf(id, size)} of the group's
- * ascending shard ids, so adding the last shard or removing it changes the owner of every point
- * whose hash modulo the size changes. Stateless (static functions of immutable values), so
- * thread-safe.
+ * What a running resharding means for routing. Within a group a point lives in shard {@code
+ * routing.shardOf(id, size)} of the group's ascending shard ids, so adding the last shard or
+ * removing it changes the shard of some points: most of them with {@link PointRouting#MODULO}, only
+ * those of the added or removed shard with {@link PointRouting#JUMP}. Those points move one part at
+ * a time ({@link PointRouting#partOf}): a point of a part that has moved lives in its new shard,
+ * any other in its old one; while a part is frozen its moving points are copied and writes touching
+ * them wait. Here: the group before and after, the shard each point lives in at each stage, the
+ * shards reads and writes go to, and the condition that makes a shard's reads see only its own
+ * points (a moving point exists in two shards until the old copy is deleted). Stateless (static
+ * functions of immutable values), so thread-safe.
  */
 final class Reshard {
   private Reshard() {}
@@ -53,35 +60,33 @@ final class Reshard {
     return r.up() ? g : without(g, r.shard());
   }
 
-  /** The group requests route by at {@code r}'s stage. */
+  /** Whether points live in both groups: some parts have moved, not all. */
+  private static boolean mixed(Wire.Resharding r) {
+    return r.stage() == Wire.ReshardStage.MIGRATING && r.done() > 0;
+  }
+
+  /** The shards that hold points of the group at {@code r}'s stage: reads go to these. */
   static List<Integer> current(ShardLayout full, Wire.Resharding r) {
+    if (mixed(r)) {
+      return group(full, r.key());
+    }
     return r.stage() == Wire.ReshardStage.SWITCHED ? after(full, r) : before(full, r);
   }
 
   /**
-   * The layout requests route by: {@code full} (every live shard) less the shard that is not part
-   * of the group at this stage (the one being added before the switch, the one being removed after
-   * it).
+   * The layout requests see: {@code full} (every live shard) less the shard that holds none of the
+   * group's points at this stage (the one being added before any part has moved to it, the one
+   * being removed once none is left in it).
    */
   static ShardLayout routing(ShardLayout full, Wire.Resharding r) {
     if (r == null) {
       return full;
     }
-    boolean outside = r.up() != (r.stage() == Wire.ReshardStage.SWITCHED);
-    if (!outside || !full.shards().containsKey(r.shard())) {
+    List<Integer> current = current(full, r);
+    if (current.contains(r.shard()) || !full.shards().containsKey(r.shard())) {
       return full;
     }
     return full.without(r.shard());
-  }
-
-  /** The condition a read of {@code shard} (of the current group) carries, or null for none. */
-  static Condition.InShard owned(ShardLayout full, Wire.Resharding r, int shard) {
-    if (r == null) {
-      return null;
-    }
-    List<Integer> g = current(full, r);
-    int at = g.indexOf(shard);
-    return at < 0 ? null : new Condition.InShard(full.routing(), g.size(), at);
   }
 
   /** The shard {@code id} lives in within {@code group}. */
@@ -95,14 +100,86 @@ final class Reshard {
     return owner(routing, before, id) != owner(routing, after, id);
   }
 
+  /** The shard {@code id} lives in at {@code r}'s stage. */
+  static int owner(ShardLayout full, Wire.Resharding r, PointId id) {
+    boolean moved =
+        r.stage() == Wire.ReshardStage.SWITCHED
+            || (r.stage() == Wire.ReshardStage.MIGRATING
+                && PointRouting.partOf(id, r.parts()) < r.done());
+    return owner(full.routing(), moved ? after(full, r) : before(full, r), id);
+  }
+
   /**
-   * Whether {@code part}, sent to a shard of {@code before}, may touch a point that moves: any of
-   * its ids that does, or any selection by filter (which may match one).
+   * The condition a read of {@code shard} carries so that it sees only the points living in it, or
+   * null for none (no resharding, or a shard outside the group).
    */
-  static boolean touchesMoving(
-      PointRouting routing, UpdateOp part, List<Integer> before, List<Integer> after) {
+  static Condition owned(ShardLayout full, Wire.Resharding r, int shard) {
+    if (r == null || !current(full, r).contains(shard)) {
+      return null;
+    }
+    PointRouting routing = full.routing();
+    List<Integer> before = before(full, r);
+    List<Integer> after = after(full, r);
+    if (!mixed(r)) {
+      List<Integer> g = r.stage() == Wire.ReshardStage.SWITCHED ? after : before;
+      return new Condition.InShard(routing, g.size(), g.indexOf(shard));
+    }
+    List<Condition> either = new ArrayList<>();
+    if (after.contains(shard)) {
+      either.add(
+          both(
+              new Condition.InPart(r.parts(), 0, r.done()),
+              new Condition.InShard(routing, after.size(), after.indexOf(shard))));
+    }
+    if (before.contains(shard)) {
+      either.add(
+          both(
+              new Condition.InPart(r.parts(), r.done(), r.parts()),
+              new Condition.InShard(routing, before.size(), before.indexOf(shard))));
+    }
+    return either.size() == 1
+        ? either.getFirst()
+        : new Condition.Sub(new Filter(List.of(), either, List.of(), null));
+  }
+
+  private static Condition both(Condition a, Condition b) {
+    return new Condition.Sub(new Filter(List.of(a, b), List.of(), List.of(), null));
+  }
+
+  /**
+   * The op for each shard an update touches. While parts have moved and others not, the group's
+   * points go to the shard they live in now (filter selections to every shard of the group);
+   * otherwise as {@link #routing} lays the shards out.
+   */
+  static Map<Integer, UpdateOp> route(
+      ShardLayout full, Wire.Resharding r, UpdateOp op, ShardSelector selector) {
+    if (r == null || !mixed(r)) {
+      return routing(full, r).route(op, selector);
+    }
+    List<Integer> resharded = group(full, r.key());
+    Map<Integer, UpdateOp> out = new LinkedHashMap<>();
+    for (List<Integer> g : full.groups(selector, op instanceof UpdateOp.Upsert)) {
+      if (g.equals(resharded)) {
+        ShardRouting.split(op, g.size(), id -> g.indexOf(owner(full, r, id)))
+            .forEach((i, part) -> out.put(g.get(i), part));
+      } else {
+        ShardRouting.split(op, g.size(), full.routing())
+            .forEach((i, part) -> out.put(g.get(i), part));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether {@code op} must wait: a part is frozen (being copied) and the op may touch one of its
+   * moving points (one of its ids does, or it selects by filter, which may match one).
+   */
+  static boolean waits(ShardLayout full, Wire.Resharding r, UpdateOp op) {
+    if (r == null || r.stage() != Wire.ReshardStage.MIGRATING || !r.frozen()) {
+      return false;
+    }
     List<PointId> ids =
-        switch (part) {
+        switch (op) {
           case UpdateOp.Upsert u -> u.points().stream().map(Point::id).toList();
           case UpdateOp.UpdateVectors u -> u.points().stream().map(Point::id).toList();
           case UpdateOp.DeletePoints d -> d.ids();
@@ -116,8 +193,11 @@ final class Reshard {
     if (ids == null) {
       return true;
     }
+    List<Integer> before = before(full, r);
+    List<Integer> after = after(full, r);
     for (PointId id : ids) {
-      if (moves(routing, before, after, id)) {
+      if (PointRouting.partOf(id, r.parts()) == r.done()
+          && moves(full.routing(), before, after, id)) {
         return true;
       }
     }
@@ -160,17 +240,62 @@ final class Reshard {
     return List.copyOf(out);
   }
 
-  /** Refuses a stage change the resharding cannot make. */
-  static void checkStep(Wire.ReshardStage from, Wire.ReshardStage to) {
-    if (from == Wire.ReshardStage.MIGRATING && to != Wire.ReshardStage.MIGRATING) {
-      return;
+  /**
+   * The resharding after {@code entry}, or a refusal: within the migration a part is frozen, then
+   * marked moved (the next part after it), the last one moved by the switch; an abort only before
+   * any part has moved; nothing back from the switch.
+   */
+  static Wire.Resharding step(Wire.Resharding running, Wire.ReshardingStage entry) {
+    Wire.ReshardStage from = running.stage();
+    Wire.ReshardStage to = entry.stage();
+    if (from == to
+        && (to != Wire.ReshardStage.MIGRATING
+            || (entry.done() == running.done() && entry.frozen() == running.frozen()))) {
+      return running; // again: no change
+    }
+    if (from == Wire.ReshardStage.MIGRATING) {
+      switch (to) {
+        case MIGRATING -> {
+          boolean freeze = !running.frozen() && entry.frozen() && entry.done() == running.done();
+          boolean moved = running.frozen() && !entry.frozen() && entry.done() == running.done() + 1;
+          if ((freeze || moved) && entry.done() < running.parts()) {
+            return running.at(to, entry.done(), entry.frozen());
+          }
+        }
+        case SWITCHED -> {
+          if (running.frozen() && running.done() == running.parts() - 1) {
+            return running.at(to, running.done(), false);
+          }
+        }
+        case ABORTING -> {
+          if (running.done() == 0) {
+            return running.at(to, 0, false);
+          }
+          throw new StorageException.BadRequest(
+              "Resharding cannot be aborted any more: "
+                  + running.done()
+                  + " of its "
+                  + running.parts()
+                  + " parts already live in their new shards; it finishes instead");
+        }
+      }
     }
     if (from == Wire.ReshardStage.SWITCHED && to == Wire.ReshardStage.ABORTING) {
       throw new StorageException.BadRequest(
           "Resharding cannot be aborted any more: requests already use the new shards; it"
               + " finishes instead");
     }
-    throw new StorageException.BadRequest("Resharding cannot go from " + from + " to " + to);
+    throw new StorageException.BadRequest(
+        "Resharding cannot go from "
+            + describe(from, running.done(), running.frozen())
+            + " to "
+            + describe(to, entry.done(), entry.frozen()));
+  }
+
+  private static String describe(Wire.ReshardStage stage, int done, boolean frozen) {
+    return stage == Wire.ReshardStage.MIGRATING
+        ? stage + " (part " + done + (frozen ? ", frozen" : "") + ")"
+        : stage.toString();
   }
 
   private static List<Integer> without(List<Integer> group, int shard) {

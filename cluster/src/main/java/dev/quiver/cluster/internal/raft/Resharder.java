@@ -37,11 +37,14 @@ import org.apache.logging.log4j.Logger;
  * or a restart the resharding resumes from its recorded stage):
  *
  * <ol>
- *   <li>{@code MIGRATING}: once every peer has routed by this stage (writes touching a point that
- *       moves wait, and none routed before is still in flight: {@link ReshardGate}), the points
- *       that change shard are copied, whole, from a linearizable read of their shard to their new
- *       one; then the stage becomes {@code SWITCHED}. Reads see a shard's own points only, so a
- *       copy is not seen twice.
+ *   <li>{@code MIGRATING}, one part at a time: the part is frozen (writes touching its moving
+ *       points wait); once every peer has routed by that (and none of its writes routed before is
+ *       still in flight: {@link ReshardGate}), the part's points that change shard are copied,
+ *       whole, from a linearizable read of their shard to their new one, from every source shard at
+ *       once; then the part is marked moved (its points live in their new shard from there on) and,
+ *       after a short pause that lets held writes through, the next part is frozen. The last part
+ *       moves by the switch to {@code SWITCHED}. Reads see a shard's own points only, so a copy is
+ *       not seen twice.
  *   <li>{@code SWITCHED}: once every peer routes by the new layout, each shard of the new group
  *       deletes the points that are no longer its own; the resharding ends (a removed shard is
  *       dropped).
@@ -49,8 +52,9 @@ import org.apache.logging.log4j.Logger;
  *       group deletes the copies it received; the resharding ends (an added shard is dropped).
  * </ol>
  *
- * Copies and deletions are all made by this one thread per resharding, so a deletion always follows
- * the copies it undoes. Thread-safe.
+ * Copies and deletions are all made from the thread that runs the resharding (the copies of a part
+ * from one task per source, all awaited), so a deletion always follows the copies it undoes.
+ * Thread-safe.
  */
 final class Resharder implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(Resharder.class);
@@ -167,6 +171,13 @@ final class Resharder implements AutoCloseable {
       }
       MetaStateMachine.Placement p = host.placement(collection);
       ShardLayout full = p.layout();
+      if (r.stage() == Wire.ReshardStage.MIGRATING && !r.frozen()) {
+        if (r.done() > 0) {
+          sleep(GAP_MILLIS); // writes held by the part before (by filter, say) go through now
+        }
+        step(collection, new Wire.ReshardingStage(collection, r.stage(), r.done(), true));
+        continue;
+      }
       if (!awaitPeers(collection, r)) {
         continue; // the stage changed while waiting
       }
@@ -176,12 +187,17 @@ final class Resharder implements AutoCloseable {
           if (copied < 0) {
             continue; // aborted while copying
           }
-          LOG.info("resharding of {}: {} points copied to their new shards", collection, copied);
-          try {
-            host.propose(new Wire.ReshardingStage(collection, Wire.ReshardStage.SWITCHED));
-          } catch (StorageException.BadRequest aborted) {
-            LOG.info("resharding of {}: {}", collection, aborted.getMessage());
-          }
+          LOG.info(
+              "resharding of {}: {} points of part {} of {} copied to their new shards",
+              collection,
+              copied,
+              r.done() + 1,
+              r.parts());
+          step(
+              collection,
+              r.done() + 1 < r.parts()
+                  ? new Wire.ReshardingStage(collection, r.stage(), r.done() + 1, false)
+                  : new Wire.ReshardingStage(collection, Wire.ReshardStage.SWITCHED));
         }
         case SWITCHED -> {
           deleteForeign(p, full, Reshard.after(full, r));
@@ -194,6 +210,18 @@ final class Resharder implements AutoCloseable {
       }
     }
   }
+
+  /** Proposes the next stage; one refused (an abort came first) is logged, and the loop goes on. */
+  private void step(String collection, Wire.ReshardingStage next) {
+    try {
+      host.propose(next);
+    } catch (StorageException.BadRequest refused) {
+      LOG.info("resharding of {}: {}", collection, refused.getMessage());
+    }
+  }
+
+  /** The pause between one part's move and the next part's freeze. */
+  static final long GAP_MILLIS = 200;
 
   /**
    * Waits until every peer has passed the metadata this peer applied (so every peer routes by
@@ -226,8 +254,8 @@ final class Resharder implements AutoCloseable {
   private static final long PEER_POLL_MILLIS = 100;
 
   /**
-   * Copies each point that changes shard to its new shard; returns how many, or -1 when the
-   * resharding left {@code MIGRATING} meanwhile.
+   * Copies each point of the frozen part that changes shard to its new shard; returns how many, or
+   * -1 when the resharding took another step meanwhile (an abort).
    */
   private long copy(
       String collection, MetaStateMachine.Placement p, ShardLayout full, Wire.Resharding r) {
@@ -239,7 +267,7 @@ final class Resharder implements AutoCloseable {
       int at = i;
       sources.add(
           CompletableFuture.supplyAsync(
-              () -> copyFrom(collection, p, full, before, after, at), workers));
+              () -> copyFrom(collection, p, full, r, before, after, at), workers));
     }
     long copied = 0;
     for (CompletableFuture<Long> source : sources) {
@@ -259,14 +287,15 @@ final class Resharder implements AutoCloseable {
   }
 
   /**
-   * Copies the points of {@code before.get(at)} that change shard, a page at a time, with up to
-   * {@link #WRITES_IN_FLIGHT} pages written at once; returns how many, or -1 when the resharding
-   * left {@code MIGRATING} meanwhile.
+   * Copies the points of the frozen part in {@code before.get(at)} that change shard, a page at a
+   * time, with up to {@link #WRITES_IN_FLIGHT} pages written at once; returns how many, or -1 when
+   * the resharding took another step meanwhile.
    */
   private long copyFrom(
       String collection,
       MetaStateMachine.Placement p,
       ShardLayout full,
+      Wire.Resharding r,
       List<Integer> before,
       List<Integer> after,
       int at) {
@@ -278,7 +307,9 @@ final class Resharder implements AutoCloseable {
     }
     Filter leaving =
         new Filter(
-            List.of(new Condition.InShard(full.routing(), before.size(), at)),
+            List.of(
+                new Condition.InShard(full.routing(), before.size(), at),
+                new Condition.InPart(r.parts(), r.done(), r.done() + 1)),
             List.of(),
             mustNot,
             null);
@@ -287,9 +318,7 @@ final class Resharder implements AutoCloseable {
     long copied = 0;
     PointId offset = null;
     do {
-      if (host.resharding(collection)
-          .map(now -> now.stage() != Wire.ReshardStage.MIGRATING)
-          .orElse(true)) {
+      if (!host.resharding(collection).map(r::equals).orElse(false)) {
         awaitAll(writing);
         return -1;
       }

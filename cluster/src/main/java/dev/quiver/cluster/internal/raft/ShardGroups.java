@@ -93,7 +93,12 @@ final class ShardGroups implements AutoCloseable {
           ? Map.of(self, ReplicaStates.INITIALIZING)
           : Map.of();
     }
-    return ReplicaStates.states(d, self, electionTimeout, electionTimeout.multipliedBy(2));
+    try {
+      return ReplicaStates.states(d, self, electionTimeout, electionTimeout.multipliedBy(2));
+    } catch (IllegalStateException starting) {
+      // Ratis' "log is uninitialized": the group was added and has not opened its log yet
+      return Map.of(self, ReplicaStates.INITIALIZING);
+    }
   }
 
   /**

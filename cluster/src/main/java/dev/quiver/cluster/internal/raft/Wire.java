@@ -159,8 +159,10 @@ final class Wire {
   /** Where a resharding stands. */
   enum ReshardStage {
     /**
-     * Points that change shard are copied to their new shard; requests route by the old layout, and
-     * writes touching a point that moves wait.
+     * Points that change shard move one part at a time ({@link Resharding#parts}): those of the
+     * parts before {@link Resharding#done} live in their new shard, the others in their old one;
+     * while part {@code done} is {@link Resharding#frozen}, its moving points are copied and writes
+     * touching them wait.
      */
     MIGRATING,
     /** Requests route by the new layout; the old copies are being deleted. */
@@ -172,16 +174,38 @@ final class Wire {
   /**
    * A resharding of {@code key}'s shards (null: the collection's shards without a key): {@code up}
    * adds {@code shard} (placed first on {@code peer}), down removes {@code shard}, the last of the
-   * group (whose replica on {@code peer} is reported). {@code driver} is the peer that runs it.
+   * group (whose replica on {@code peer} is reported). {@code driver} is the peer that runs it. The
+   * points move in {@code parts} parts; {@code done} of them have moved, and part {@code done} is
+   * being copied while {@code frozen}.
    */
   record Resharding(
-      ShardKey key, boolean up, int shard, long peer, long driver, ReshardStage stage) {
+      ShardKey key,
+      boolean up,
+      int shard,
+      long peer,
+      long driver,
+      ReshardStage stage,
+      int parts,
+      int done,
+      boolean frozen) {
     Resharding {
       Objects.requireNonNull(stage, "stage");
+      if (parts < 1 || done < 0 || done >= parts) {
+        throw new IllegalArgumentException("part " + done + " of " + parts);
+      }
     }
 
-    Resharding at(ReshardStage next) {
-      return new Resharding(key, up, shard, peer, driver, next);
+    /** In one part, none moved yet. */
+    Resharding(ShardKey key, boolean up, int shard, long peer, long driver, ReshardStage stage) {
+      this(key, up, shard, peer, driver, stage, 1, 0, false);
+    }
+
+    Resharding at(ReshardStage next, int nextDone, boolean nextFrozen) {
+      return new Resharding(key, up, shard, peer, driver, next, parts, nextDone, nextFrozen);
+    }
+
+    Resharding drivenBy(long next) {
+      return new Resharding(key, up, shard, peer, next, stage, parts, done, frozen);
     }
   }
 
@@ -200,7 +224,14 @@ final class Wire {
   /**
    * The collection's resharding moves to {@code stage}. Written from {@link #RESHARDING_FORMAT} on.
    */
-  record ReshardingStage(String collection, ReshardStage stage) implements MetaEntry {}
+  record ReshardingStage(String collection, ReshardStage stage, int done, boolean frozen)
+      implements MetaEntry {
+
+    /** A stage past the migration (its part fields unused). */
+    ReshardingStage(String collection, ReshardStage stage) {
+      this(collection, stage, 0, false);
+    }
+  }
 
   /**
    * The collection's resharding ends: after a switch a removed shard is dropped, after an abort an
@@ -215,6 +246,9 @@ final class Wire {
     out.writeLong(r.peer());
     out.writeLong(r.driver());
     writeStage(out, r.stage());
+    out.writeInt(r.parts());
+    out.writeInt(r.done());
+    out.writeBoolean(r.frozen());
   }
 
   private static void writeStage(DataOutputStream out, ReshardStage stage) throws IOException {
@@ -232,7 +266,14 @@ final class Wire {
     int shard = in.readInt();
     long peer = in.readLong();
     long driver = in.readLong();
-    return new Resharding(key, up, shard, peer, driver, readStage(in));
+    ReshardStage stage = readStage(in);
+    int parts = in.readInt();
+    int done = in.readInt();
+    boolean frozen = in.readBoolean();
+    if (parts < 1 || done < 0 || done >= parts) {
+      throw new ShardCodec.Malformed("resharding part " + done + " of " + parts);
+    }
+    return new Resharding(key, up, shard, peer, driver, stage, parts, done, frozen);
   }
 
   private static ReshardStage readStage(DataInputStream in) throws IOException {
@@ -385,6 +426,8 @@ final class Wire {
               out.writeByte(20);
               ShardCodec.writeString(out, r.collection());
               writeStage(out, r.stage());
+              out.writeInt(r.done());
+              out.writeBoolean(r.frozen());
             }
             case EndResharding r -> {
               requireFormat(version, RESHARDING_FORMAT, "a resharding");
@@ -520,7 +563,8 @@ final class Wire {
             }
             case 20 -> {
               formatAtLeast(version, RESHARDING_FORMAT, tag);
-              yield new ReshardingStage(ShardCodec.readString(in), readStage(in));
+              yield new ReshardingStage(
+                  ShardCodec.readString(in), readStage(in), in.readInt(), in.readBoolean());
             }
             case 21 -> {
               formatAtLeast(version, RESHARDING_FORMAT, tag);

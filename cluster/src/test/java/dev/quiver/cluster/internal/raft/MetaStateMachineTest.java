@@ -587,15 +587,7 @@ class MetaStateMachineTest {
             .contains(new Wire.Resharding(null, true, 2, 3, 1, Wire.ReshardStage.MIGRATING));
         assertThat(meta.collection("c").orElseThrow().replicas().get(2)).containsExactly(3L, 1L);
         assertThat(effects.seen()).contains(start + " reshard+ c/2@[3, 1]");
-        assertThatThrownBy(
-                () ->
-                    propose(
-                        client,
-                        new Wire.StartResharding(
-                            "c",
-                            new Wire.Resharding(
-                                null, false, -1, -1, 1, Wire.ReshardStage.MIGRATING),
-                            List.of())))
+        assertThatThrownBy(() -> propose(client, scaleDown("c", 1)))
             .isInstanceOf(StorageException.BadRequest.class)
             .hasMessage("Resharding is already in progress for collection c");
         assertThatThrownBy(() -> propose(client, new Wire.EndResharding("c")))
@@ -624,11 +616,7 @@ class MetaStateMachineTest {
             client,
             new Wire.StartTransfer(
                 "c", new Wire.Transfer(0, 1, 2, true, TransferMethod.STREAM_RECORDS), false));
-        Wire.StartResharding down =
-            new Wire.StartResharding(
-                "c",
-                new Wire.Resharding(null, false, -1, -1, 2, Wire.ReshardStage.MIGRATING),
-                List.of());
+        Wire.StartResharding down = scaleDown("c", 2);
         assertThatThrownBy(() -> propose(client, down))
             .isInstanceOf(StorageException.BadRequest.class)
             .hasMessage("Shard 0 is involved in transfer 1 -> 2");
@@ -636,11 +624,17 @@ class MetaStateMachineTest {
         propose(client, down);
         assertThat(meta.resharding("c"))
             .contains(new Wire.Resharding(null, false, 1, 2, 2, Wire.ReshardStage.MIGRATING));
+        assertThatThrownBy(
+                () -> propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED)))
+            .as("not before its one part is frozen and copied")
+            .isInstanceOf(StorageException.BadRequest.class);
+        propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 0, true));
         propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED));
         assertThatThrownBy(
                 () -> propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING)))
             .isInstanceOf(StorageException.BadRequest.class)
             .hasMessageContaining("cannot be aborted");
+        propose(client, new Wire.PeerRemoved(2)); // the driver: the lowest peer takes over
         last = propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED));
       }
     }
@@ -648,25 +642,25 @@ class MetaStateMachineTest {
     try (InJvmRaft raft = new InJvmRaft(dir, g -> replayed)) {
       assertThat(replayed.awaitApplied(last, TIMEOUT.toMillis())).as("replayed").isTrue();
       assertThat(replayed.resharding("c"))
-          .contains(new Wire.Resharding(null, false, 1, 2, 2, Wire.ReshardStage.SWITCHED));
+          .contains(new Wire.Resharding(null, false, 1, 2, 1, Wire.ReshardStage.SWITCHED));
       try (RaftClient client = raft.client(GROUP)) {
         propose(client, new Wire.EndResharding("c"));
         assertThat(replayed.resharding("c")).isEmpty();
         assertThat(replayed.collection("c").orElseThrow().layout().shards()).containsOnlyKeys(0);
         assertThat(replayed.collection("c").orElseThrow().config().shardNumber()).isEqualTo(1);
-        assertThatThrownBy(
-                () ->
-                    propose(
-                        client,
-                        new Wire.StartResharding(
-                            "c",
-                            new Wire.Resharding(
-                                null, false, -1, -1, 2, Wire.ReshardStage.MIGRATING),
-                            List.of())))
+        assertThatThrownBy(() -> propose(client, scaleDown("c", 2)))
             .isInstanceOf(StorageException.BadRequest.class)
             .hasMessage("Cannot scale down: collection c has only one shard");
       }
     }
+  }
+
+  /** A resharding down of {@code collection}'s shards without a key, driven by {@code driver}. */
+  private static Wire.StartResharding scaleDown(String collection, long driver) {
+    return new Wire.StartResharding(
+        collection,
+        new Wire.Resharding(null, false, -1, -1, driver, Wire.ReshardStage.MIGRATING),
+        List.of());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.quiver.cluster.internal.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quiver.cluster.ShardSelector;
 import dev.quiver.cluster.internal.ShardLayout;
 import dev.quiver.storage.Condition;
 import dev.quiver.storage.Filter;
@@ -65,56 +66,92 @@ class ReshardTest {
         .containsExactly(0, 1);
   }
 
-  /**
-   * Whatever the stage, with the points copied to their new shard and not yet deleted from the old
-   * one, the current group's reads (each shard filtered by its ownership condition) see every point
-   * exactly once, in the shard it routes to.
-   */
-  @Test
-  void readsSeeEveryPointOnceWhileItExistsInTwoShards() {
-    for (PointRouting routing : PointRouting.values()) {
-      readsSeeEveryPointOnce(threeShards(routing));
-    }
-  }
-
-  private static void readsSeeEveryPointOnce(ShardLayout full) {
-    PointRouting routing = full.routing();
-    for (boolean up : List.of(true, false)) {
-      for (Wire.ReshardStage stage : Wire.ReshardStage.values()) {
-        Wire.Resharding r = resharding(up, stage);
-        List<Integer> before = Reshard.before(full, r);
-        List<Integer> after = Reshard.after(full, r);
-        Map<Integer, Set<PointId>> held = new HashMap<>();
-        for (long i = 0; i < 2_000; i++) {
-          PointId id = PointId.of(i);
-          held.computeIfAbsent(Reshard.owner(routing, before, id), k -> new HashSet<>()).add(id);
-          held.computeIfAbsent(Reshard.owner(routing, after, id), k -> new HashSet<>()).add(id);
-        }
-        List<Integer> current = Reshard.current(full, r);
-        assertThat(Reshard.routing(full, r).shards().keySet()).containsExactlyElementsOf(current);
-        List<PointId> seen = new ArrayList<>();
-        for (int shard : current) {
-          Condition.InShard owned = Reshard.owned(full, r, shard);
-          for (PointId id : held.getOrDefault(shard, Set.of())) {
-            if (owned.test(id)) {
-              assertThat(Reshard.owner(routing, current, id)).isEqualTo(shard);
-              seen.add(id);
-            }
-          }
-        }
-        assertThat(seen)
-            .as("%s, up %s at %s", routing, up, stage)
-            .hasSize(2_000)
-            .doesNotHaveDuplicates();
+  /** Every stage a resharding in four parts goes through, in order. */
+  private static List<Wire.Resharding> stages(boolean up) {
+    List<Wire.Resharding> out = new ArrayList<>();
+    for (int done = 0; done < 4; done++) {
+      for (boolean frozen : List.of(false, true)) {
+        out.add(
+            new Wire.Resharding(null, up, 2, 1, 1, Wire.ReshardStage.MIGRATING, 4, done, frozen));
       }
     }
-    assertThat(Reshard.owned(full, null, 0)).isNull();
+    out.add(new Wire.Resharding(null, up, 2, 1, 1, Wire.ReshardStage.SWITCHED, 4, 3, false));
+    out.add(new Wire.Resharding(null, up, 2, 1, 1, Wire.ReshardStage.ABORTING, 4, 0, false));
+    return out;
+  }
+
+  /**
+   * At every stage, with each point in its old shard and a copy in its new one (not yet deleted),
+   * the reads of the shards requests see (each filtered by its ownership condition) see every point
+   * exactly once, in the shard it lives in, which is where an update of it goes.
+   */
+  @Test
+  void readsSeeEveryPointOnceAndWritesGoWhereItLives() {
+    for (PointRouting routing : PointRouting.values()) {
+      ShardLayout full = threeShards(routing);
+      for (boolean up : List.of(true, false)) {
+        for (Wire.Resharding r : stages(up)) {
+          List<Integer> before = Reshard.before(full, r);
+          List<Integer> after = Reshard.after(full, r);
+          Map<Integer, Set<PointId>> held = new HashMap<>();
+          List<Point> points = new ArrayList<>();
+          for (long i = 0; i < 2_000; i++) {
+            PointId id = PointId.of(i);
+            held.computeIfAbsent(Reshard.owner(routing, before, id), k -> new HashSet<>()).add(id);
+            held.computeIfAbsent(Reshard.owner(routing, after, id), k -> new HashSet<>()).add(id);
+            points.add(new Point(id, Map.of(), Value.Struct.EMPTY));
+          }
+          List<Integer> current = Reshard.current(full, r);
+          assertThat(Reshard.routing(full, r).shards().keySet()).containsExactlyElementsOf(current);
+          List<PointId> seen = new ArrayList<>();
+          for (int shard : current) {
+            Condition owned = Reshard.owned(full, r, shard);
+            for (PointId id : held.getOrDefault(shard, Set.of())) {
+              if (test(owned, id)) {
+                assertThat(Reshard.owner(full, r, id)).isEqualTo(shard);
+                seen.add(id);
+              }
+            }
+          }
+          assertThat(seen).as("%s, %s", routing, r).hasSize(2_000).doesNotHaveDuplicates();
+          var routed = Reshard.route(full, r, new UpdateOp.Upsert(points), ShardSelector.ALL);
+          routed.forEach(
+              (shard, part) -> {
+                for (Point p : ((UpdateOp.Upsert) part).points()) {
+                  assertThat(Reshard.owner(full, r, p.id())).as("%s", r).isEqualTo(shard);
+                }
+              });
+          assertThat(
+                  routed.values().stream()
+                      .mapToInt(o -> ((UpdateOp.Upsert) o).points().size())
+                      .sum())
+              .isEqualTo(2_000);
+        }
+      }
+      assertThat(Reshard.owned(full, null, 0)).isNull();
+    }
+  }
+
+  /** The conditions a resharding puts on reads, evaluated here on an id. */
+  private static boolean test(Condition c, PointId id) {
+    return switch (c) {
+      case Condition.InShard s -> s.test(id);
+      case Condition.InPart p -> p.test(id);
+      case Condition.Sub sub ->
+          sub.filter().must().stream().allMatch(m -> test(m, id))
+              && (sub.filter().should().isEmpty()
+                  || sub.filter().should().stream().anyMatch(m -> test(m, id)));
+      default -> throw new AssertionError("not a resharding condition: " + c);
+    };
   }
 
   @Test
-  void aWriteWaitsWhenItMayTouchAMovingPoint() {
-    List<Integer> before = List.of(0, 1);
-    List<Integer> after = List.of(0, 1, 2);
+  void onlyWritesThatMayTouchAMovingPointOfTheFrozenPartWait() {
+    ShardLayout full = threeShards();
+    Wire.Resharding frozen =
+        new Wire.Resharding(null, true, 2, 1, 1, Wire.ReshardStage.MIGRATING, 1, 0, true);
+    List<Integer> before = Reshard.before(full, frozen);
+    List<Integer> after = Reshard.after(full, frozen);
     PointId moving = null;
     PointId staying = null;
     for (long i = 0; moving == null || staying == null; i++) {
@@ -126,58 +163,90 @@ class ReshardTest {
       }
     }
     var point = new Point(staying, Map.of(), Value.Struct.EMPTY);
+    Filter any = new Filter(List.of(), List.of(), List.of(), null);
+    assertThat(Reshard.waits(full, frozen, new UpdateOp.Upsert(List.of(point)))).isFalse();
     assertThat(
-            Reshard.touchesMoving(
-                PointRouting.JUMP, new UpdateOp.Upsert(List.of(point)), before, after))
-        .isFalse();
-    assertThat(
-            Reshard.touchesMoving(
-                PointRouting.JUMP,
+            Reshard.waits(
+                full,
+                frozen,
                 new UpdateOp.Upsert(
-                    List.of(point, new Point(moving, Map.of(), Value.Struct.EMPTY))),
-                before,
-                after))
+                    List.of(point, new Point(moving, Map.of(), Value.Struct.EMPTY)))))
         .isTrue();
+    assertThat(Reshard.waits(full, frozen, new UpdateOp.DeletePoints(List.of(moving)))).isTrue();
     assertThat(
-            Reshard.touchesMoving(
-                PointRouting.JUMP, new UpdateOp.DeletePoints(List.of(moving)), before, after))
-        .isTrue();
-    assertThat(
-            Reshard.touchesMoving(
-                PointRouting.JUMP,
-                new UpdateOp.ClearPayload(new PointSelector.Ids(List.of(staying))),
-                before,
-                after))
+            Reshard.waits(
+                full, frozen, new UpdateOp.ClearPayload(new PointSelector.Ids(List.of(staying)))))
         .isFalse();
     // a filter may match any point
-    Filter any = new Filter(List.of(), List.of(), List.of(), null);
+    assertThat(Reshard.waits(full, frozen, new UpdateOp.DeleteByFilter(any))).isTrue();
     assertThat(
-            Reshard.touchesMoving(
-                PointRouting.JUMP, new UpdateOp.DeleteByFilter(any), before, after))
-        .isTrue();
-    assertThat(
-            Reshard.touchesMoving(
-                PointRouting.JUMP,
+            Reshard.waits(
+                full,
+                frozen,
                 new UpdateOp.SetPayload(
                     new PointSelector.ByFilter(any),
                     new Value.Struct(Map.of("a", new Value.Int(1))),
-                    null),
-                before,
-                after))
+                    null)))
         .isTrue();
+    // nothing waits while no part is frozen, nor for a point of another part
+    assertThat(
+            Reshard.waits(
+                full,
+                frozen.at(Wire.ReshardStage.MIGRATING, 0, false),
+                new UpdateOp.DeleteByFilter(any)))
+        .isFalse();
+    Wire.Resharding inParts =
+        new Wire.Resharding(null, true, 2, 1, 1, Wire.ReshardStage.MIGRATING, 4, 1, true);
+    for (long i = 0; i < 200; i++) {
+      PointId id = PointId.of(i);
+      boolean expected =
+          Reshard.moves(PointRouting.JUMP, before, after, id) && PointRouting.partOf(id, 4) == 1;
+      assertThat(Reshard.waits(full, inParts, new UpdateOp.DeletePoints(List.of(id))))
+          .isEqualTo(expected);
+    }
   }
 
   @Test
-  void stagesGoForwardOnlyAndNotBackFromTheSwitch() {
-    Reshard.checkStep(Wire.ReshardStage.MIGRATING, Wire.ReshardStage.SWITCHED);
-    Reshard.checkStep(Wire.ReshardStage.MIGRATING, Wire.ReshardStage.ABORTING);
+  void aReshardingMovesPartByPartAndAbortsOnlyBeforeTheFirstHasMoved() {
+    Wire.Resharding r =
+        new Wire.Resharding(null, true, 2, 1, 1, Wire.ReshardStage.MIGRATING, 2, 0, false);
+    Wire.Resharding frozen =
+        Reshard.step(r, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 0, true));
+    assertThat(frozen.frozen()).isTrue();
+    assertThat(
+            Reshard.step(
+                frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 0, true)))
+        .as("again")
+        .isEqualTo(frozen);
+    assertThat(
+            Reshard.step(frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING)).stage())
+        .isEqualTo(Wire.ReshardStage.ABORTING);
     assertThatThrownBy(
-            () -> Reshard.checkStep(Wire.ReshardStage.SWITCHED, Wire.ReshardStage.ABORTING))
+            () ->
+                Reshard.step(
+                    r, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 1, false)))
+        .as("a part moves only once frozen")
+        .isInstanceOf(StorageException.BadRequest.class);
+    assertThatThrownBy(
+            () -> Reshard.step(frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED)))
+        .as("the switch only after the last part")
+        .isInstanceOf(StorageException.BadRequest.class);
+    Wire.Resharding moved =
+        Reshard.step(frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 1, false));
+    assertThat(moved.done()).isEqualTo(1);
+    assertThatThrownBy(
+            () -> Reshard.step(moved, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING)))
+        .isInstanceOf(StorageException.BadRequest.class)
+        .hasMessageContaining("1 of its 2 parts already live in their new shards");
+    Wire.Resharding last =
+        Reshard.step(moved, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 1, true));
+    Wire.Resharding switched =
+        Reshard.step(last, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED));
+    assertThat(switched.stage()).isEqualTo(Wire.ReshardStage.SWITCHED);
+    assertThatThrownBy(
+            () -> Reshard.step(switched, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING)))
         .isInstanceOf(StorageException.BadRequest.class)
         .hasMessageContaining("cannot be aborted any more");
-    assertThatThrownBy(
-            () -> Reshard.checkStep(Wire.ReshardStage.ABORTING, Wire.ReshardStage.SWITCHED))
-        .isInstanceOf(StorageException.BadRequest.class);
   }
 
   @Test

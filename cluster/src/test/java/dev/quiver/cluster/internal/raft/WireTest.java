@@ -116,7 +116,7 @@ class WireTest {
         .isInstanceOf(ShardCodec.Malformed.class)
         .hasMessageContaining("tag 20");
     byte[] unknownStage = Wire.encode(stage, Wire.RESHARDING_FORMAT);
-    unknownStage[unknownStage.length - 1] = 9;
+    unknownStage[unknownStage.length - 6] = 9; // before the part (4 bytes) and frozen (1)
     assertThatThrownBy(() -> Wire.decodeMeta(unknownStage, WireFormat.NEWEST))
         .isInstanceOf(ShardCodec.Malformed.class)
         .hasMessageContaining("resharding stage 9");

@@ -139,6 +139,7 @@ public final class Filters {
           raw(payload, n.key()).stream().anyMatch(v -> v instanceof Value.Null);
       case Condition.HasId h -> h.ids().contains(id);
       case Condition.InShard i -> i.test(id);
+      case Condition.InPart i -> i.test(id);
       case Condition.Nested n ->
           raw(payload, n.key()).stream()
               .flatMap(v -> v instanceof Value.Array a ? a.values().stream() : Stream.of(v))
