@@ -118,9 +118,10 @@ final class RaftRoutes implements ShardRoutes {
     while (true) {
       long ticket = gate.enter();
       boolean sent = false;
+      Wire.Resharding r;
       try {
         MetaStateMachine.Placement p = metaLog.placement(collection);
-        Wire.Resharding r = metaLog.resharding(collection).orElse(null);
+        r = metaLog.resharding(collection).orElse(null);
         ShardLayout full = p.layout();
         Map<Integer, UpdateOp> routed = Reshard.route(full, r, op, selector);
         if (!waitsForResharding(full, r, op, routed)) {
@@ -132,7 +133,7 @@ final class RaftRoutes implements ShardRoutes {
           gate.exit(ticket);
         }
       }
-      awaitReshardingStep(collection, deadline);
+      awaitReshardingStep(collection, r, deadline);
     }
   }
 
@@ -147,12 +148,11 @@ final class RaftRoutes implements ShardRoutes {
   }
 
   /**
-   * Waits (within the request's timeout) until the collection's resharding takes its next step (the
-   * frozen part has moved, or it was aborted).
+   * Waits (within the request's timeout) until the collection's resharding has moved past {@code
+   * seen}, the step its write waited for (the frozen part has moved, or it was aborted).
    */
-  private void awaitReshardingStep(String collection, long deadline) {
-    Wire.Resharding seen = metaLog.resharding(collection).orElse(null);
-    while (seen != null && seen.equals(metaLog.resharding(collection).orElse(null))) {
+  private void awaitReshardingStep(String collection, Wire.Resharding seen, long deadline) {
+    while (seen.equals(metaLog.resharding(collection).orElse(null))) {
       if (System.nanoTime() > deadline) {
         throw new StorageException.Unavailable(
             "collection `"
