@@ -29,8 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.function.BiPredicate;
-import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -231,20 +229,11 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   private final ConcurrentSkipListMap<String, Value> clusterMetadata =
       new ConcurrentSkipListMap<>();
 
-  /** The shard transfers running, by collection (none listed for a collection without any). */
-  private final Map<String, List<Wire.Transfer>> transfers = new ConcurrentHashMap<>();
-
   /** The peers recorded as {@code Listener} nodes ({@link Wire.PeerRole}). */
   private final Set<Long> listeners = new ConcurrentSkipListSet<>();
 
-  /**
-   * Snapshot recoveries rewriting a shard ({@link Wire.ShardRecovery}): by collection, shard to the
-   * peer driving it (each inner map immutable, replaced whole).
-   */
-  private final Map<String, Map<Integer, Long>> recoveries = new ConcurrentHashMap<>();
-
-  /** The running reshardings, by collection (at most one each). */
-  private final Map<String, Wire.Resharding> reshardings = new ConcurrentHashMap<>();
+  /** What runs on the collections' shards: transfers, snapshot recoveries, reshardings. */
+  private final ShardTasks tasks = new ShardTasks();
 
   private final Effects effects;
   private final FormatGate format;
@@ -300,11 +289,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     replace(peers, snapshot.peers());
     replace(collections, snapshot.collections());
     replace(clusterMetadata, snapshot.clusterMetadata());
-    replace(transfers, snapshot.transfers());
     listeners.addAll(snapshot.listeners());
     listeners.retainAll(snapshot.listeners());
-    replace(recoveries, snapshot.recoveries());
-    replace(reshardings, snapshot.reshardings());
+    tasks.load(snapshot);
     format.reset(snapshot.format());
     updateLastAppliedTermIndex(info.getTerm(), info.getIndex());
     return snapshot;
@@ -334,10 +321,10 @@ final class MetaStateMachine extends SnapshottingStateMachine {
             stored.aliases(),
             stored.quotas(),
             stored.payloadIndexes(),
-            new TreeMap<>(transfers),
+            new TreeMap<>(tasks.transfers()),
             new TreeSet<>(listeners),
-            new TreeMap<>(recoveries),
-            new TreeMap<>(reshardings),
+            new TreeMap<>(tasks.recoveries()),
+            new TreeMap<>(tasks.reshardings()),
             format.cluster());
     File file = snapshotFile(at);
     snapshot.write(file.toPath());
@@ -402,7 +389,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
 
   /** The transfers of {@code collection} running, in the order they began. */
   List<Wire.Transfer> transfers(String collection) {
-    return transfers.getOrDefault(collection, List.of());
+    return tasks.transfers(collection);
   }
 
   /** The peers recorded as {@code Listener} nodes. */
@@ -412,27 +399,27 @@ final class MetaStateMachine extends SnapshottingStateMachine {
 
   /** The shards of {@code collection} a snapshot recovery rewrites, to the peer driving each. */
   Map<Integer, Long> recoveries(String collection) {
-    return recoveries.getOrDefault(collection, Map.of());
+    return tasks.recoveries(collection);
   }
 
   /** Every recorded snapshot recovery, by collection. */
   Map<String, Map<Integer, Long>> recoveries() {
-    return Map.copyOf(recoveries);
+    return tasks.recoveries();
   }
 
   /** The collection's running resharding, if any. */
   Optional<Wire.Resharding> resharding(String collection) {
-    return Optional.ofNullable(reshardings.get(collection));
+    return tasks.resharding(collection);
   }
 
   /** Every running resharding, by collection. */
   Map<String, Wire.Resharding> reshardings() {
-    return Map.copyOf(reshardings);
+    return tasks.reshardings();
   }
 
   /** Every running transfer, by collection. */
   Map<String, List<Wire.Transfer>> transfers() {
-    return Map.copyOf(transfers);
+    return tasks.transfers();
   }
 
   List<String> collectionNames() {
@@ -502,18 +489,8 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       case Wire.PeerRemoved p -> {
         peers.remove(p.peerId());
         listeners.remove(p.peerId());
-        for (String c : List.copyOf(recoveries.keySet())) {
-          endRecoveries(c, (shard, peer) -> peer == p.peerId());
-        }
-        for (String c : List.copyOf(transfers.keySet())) {
-          endTransfers(c, t -> t.from() == p.peerId() || t.to() == p.peerId());
-        }
         // a resharding the removed peer drove goes on from its stage, driven by the lowest peer
-        reshardings.replaceAll(
-            (c, r) ->
-                r.driver() != p.peerId() || peers.isEmpty()
-                    ? r
-                    : r.drivenBy(peers.keySet().iterator().next()));
+        tasks.peerRemoved(p.peerId(), peers.isEmpty() ? null : peers.keySet().iterator().next());
         LOG.info("peer {} was removed", p.peerId());
         effects.membershipChanged(p.peerId(), null, index);
       }
@@ -544,7 +521,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       case Wire.RemoveReplica r -> {
         changeReplica(r.collection(), r.shard(), r.peer(), false, index);
         // a transfer to or from a replica that is gone cannot go on
-        endTransfers(
+        tasks.endTransfers(
             r.collection(),
             t -> t.shard() == r.shard() && (t.to() == r.peer() || t.from() == r.peer()));
       }
@@ -553,17 +530,18 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         if (r.running()) {
           startRecovery(r);
         } else {
-          endRecoveries(r.collection(), (shard, peer) -> shard == r.shard());
+          tasks.endRecoveries(r.collection(), (shard, peer) -> shard == r.shard());
         }
       }
       case Wire.EndTransfer t ->
-          endTransfers(t.collection(), x -> x.sameKey(t.shard(), t.from(), t.to()));
+          tasks.endTransfers(t.collection(), x -> x.sameKey(t.shard(), t.from(), t.to()));
       case Wire.StartResharding r -> startResharding(r, index);
       case Wire.ReshardingStage r -> {
-        Wire.Resharding running = requireResharding(r.collection());
+        require(r.collection());
+        Wire.Resharding running = tasks.requireResharding(r.collection());
         Wire.Resharding next = Reshard.step(running, r);
         if (!next.equals(running)) {
-          reshardings.put(r.collection(), next);
+          tasks.putResharding(r.collection(), next);
           LOG.info(
               "resharding of {}: {}",
               r.collection(),
@@ -592,10 +570,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         Placement p = require(k.collection());
         p.layout().checkExistingKey(k.key());
         List<Integer> shards = p.layout().shardsOf(k.key());
-        Wire.Resharding running = reshardings.get(k.collection());
-        if (running != null && k.key().equals(running.key())) {
-          reshardings.remove(k.collection()); // its shards go: nothing left to reshard
-        }
+        tasks.shardKeyDropped(k.collection(), k.key());
         collections.put(k.collection(), p.without(shards));
         effects.shardKeyDropped(p, k.key(), shards, index);
       }
@@ -621,9 +596,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
       }
       case Wire.DropCollection d -> {
         Placement p = collections.remove(d.name());
-        transfers.remove(d.name());
-        recoveries.remove(d.name());
-        reshardings.remove(d.name());
+        tasks.collectionDropped(d.name());
         if (p != null) {
           effects.dropped(p, index);
         }
@@ -671,40 +644,11 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     if (!p.layout().shards().containsKey(t.shard())) {
       throw new StorageException.NotFound("Shard " + t.shard() + " does not exist");
     }
-    List<Wire.Transfer> running = transfers(start.collection());
-    List<Wire.Transfer> next = new ArrayList<>(running);
     if (start.restart()) {
-      int at = -1;
-      for (int i = 0; i < running.size(); i++) {
-        if (running.get(i).sameKey(t.shard(), t.from(), t.to())) {
-          at = i;
-        }
-      }
-      if (at < 0) {
-        throw noTransfer(t.shard(), t.from(), t.to());
-      }
-      next.set(
-          at, new Wire.Transfer(t.shard(), t.from(), t.to(), running.get(at).sync(), t.method()));
-      transfers.put(start.collection(), List.copyOf(next));
-      effects.transferStarted(p, next.get(at));
+      effects.transferStarted(p, tasks.restartTransfer(start.collection(), t));
       return;
     }
-    for (Wire.Transfer other : running) {
-      if (other.conflicts(t)) {
-        throw new StorageException.BadRequest(
-            "Shard "
-                + t.shard()
-                + " is already involved in transfer "
-                + other.from()
-                + " -> "
-                + other.to());
-      }
-    }
-    if (recoveries(start.collection()).containsKey(t.shard())) {
-      throw new StorageException.BadRequest(
-          "Shard " + t.shard() + " is being recovered from a snapshot");
-    }
-    refuseWhileResharded(start.collection(), p, t.shard());
+    tasks.checkNewTransfer(start.collection(), p, t);
     List<Long> holders = p.replicas().get(t.shard());
     if (!holders.contains(t.from())) {
       throw new StorageException.BadInput("Shard " + t.shard() + " is not on peer " + t.from());
@@ -712,20 +656,9 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     if (holders.contains(t.to())) {
       throw new StorageException.BadInput("Shard " + t.shard() + " is already on peer " + t.to());
     }
-    next.add(t);
-    transfers.put(start.collection(), List.copyOf(next));
+    tasks.addTransfer(start.collection(), t);
     changeReplica(start.collection(), t.shard(), t.to(), true, index);
     effects.transferStarted(require(start.collection()), t);
-  }
-
-  private Wire.Resharding requireResharding(String collection) {
-    require(collection);
-    Wire.Resharding r = reshardings.get(collection);
-    if (r == null) {
-      throw new StorageException.BadRequest(
-          "No resharding in progress for collection " + collection);
-    }
-    return r;
   }
 
   /**
@@ -736,23 +669,8 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   private void startResharding(Wire.StartResharding start, long index) {
     Placement p = require(start.collection());
     Wire.Resharding asked = start.resharding();
-    if (reshardings.containsKey(start.collection())) {
-      throw new StorageException.BadRequest(
-          "Resharding is already in progress for collection " + start.collection());
-    }
     List<Integer> group = Reshard.group(p.layout(), asked.key());
-    for (Wire.Transfer t : transfers(start.collection())) {
-      if (group.contains(t.shard())) {
-        throw new StorageException.BadRequest(
-            "Shard " + t.shard() + " is involved in transfer " + t.from() + " -> " + t.to());
-      }
-    }
-    for (int shard : recoveries(start.collection()).keySet()) {
-      if (group.contains(shard)) {
-        throw new StorageException.BadRequest(
-            "Shard " + shard + " is being recovered from a snapshot");
-      }
-    }
+    tasks.checkNewResharding(start.collection(), group);
     if (asked.up()) {
       if (start.replicas().isEmpty()) {
         throw new StorageException.BadInput("A new shard needs at least one replica");
@@ -775,7 +693,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
               asked.parts(),
               0,
               false);
-      reshardings.put(start.collection(), r);
+      tasks.putResharding(start.collection(), r);
       collections.put(start.collection(), next);
       LOG.info("resharding of {}: adding shard {}", start.collection(), shard);
       effects.reshardShardAdded(next, shard, index);
@@ -791,7 +709,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     if (asked.peer() >= 0 && !holders.contains(asked.peer())) {
       throw new StorageException.BadInput("Shard " + shard + " is not on peer " + asked.peer());
     }
-    reshardings.put(
+    tasks.putResharding(
         start.collection(),
         new Wire.Resharding(
             asked.key(),
@@ -806,23 +724,15 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     LOG.info("resharding of {}: removing shard {}", start.collection(), shard);
   }
 
-  /** Refuses a change to {@code shard} while a resharding moves points in or out of it. */
-  private void refuseWhileResharded(String collection, Placement p, int shard) {
-    Wire.Resharding r = reshardings.get(collection);
-    if (r != null && Reshard.group(p.layout(), r.key()).contains(shard)) {
-      throw new StorageException.BadRequest(
-          "Shard " + shard + " is being resharded; wait for the resharding to end or abort it");
-    }
-  }
-
   /** Ends the collection's resharding, dropping the shard it removed or the one its abort undid. */
   private void endResharding(String collection, long index) {
-    Wire.Resharding r = requireResharding(collection);
+    require(collection);
+    Wire.Resharding r = tasks.requireResharding(collection);
     if (r.stage() == Wire.ReshardStage.MIGRATING) {
       throw new StorageException.BadRequest(
           "Resharding of collection " + collection + " has not switched or been aborted");
     }
-    reshardings.remove(collection);
+    tasks.endResharding(collection);
     Placement before = require(collection);
     Placement after = before;
     boolean drop = r.up() == (r.stage() == Wire.ReshardStage.ABORTING);
@@ -857,49 +767,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     if (!p.layout().shards().containsKey(r.shard())) {
       throw new StorageException.NotFound("Shard " + r.shard() + " does not exist");
     }
-    Long driver = recoveries(r.collection()).get(r.shard());
-    if (driver != null) {
-      throw new StorageException.BadRequest(
-          "Shard "
-              + r.shard()
-              + " is already being recovered from a snapshot through peer "
-              + driver);
-    }
-    for (Wire.Transfer t : transfers(r.collection())) {
-      if (t.shard() == r.shard()) {
-        throw new StorageException.BadRequest(
-            "Shard " + r.shard() + " is involved in transfer " + t.from() + " -> " + t.to());
-      }
-    }
-    refuseWhileResharded(r.collection(), p, r.shard());
-    Map<Integer, Long> next = new TreeMap<>(recoveries(r.collection()));
-    next.put(r.shard(), r.peer());
-    recoveries.put(r.collection(), Collections.unmodifiableMap(next));
-  }
-
-  private void endRecoveries(String collection, BiPredicate<Integer, Long> which) {
-    recoveries.computeIfPresent(
-        collection,
-        (c, running) -> {
-          Map<Integer, Long> left = new TreeMap<>(running);
-          left.entrySet().removeIf(e -> which.test(e.getKey(), e.getValue()));
-          return left.isEmpty() ? null : Collections.unmodifiableMap(left);
-        });
-  }
-
-  /** Qdrant's answer to aborting or restarting a transfer that is not running. */
-  static StorageException.BadRequest noTransfer(int shard, long from, long to) {
-    return new StorageException.BadRequest(
-        "There is no transfer for shard " + shard + " from " + from + " to " + to);
-  }
-
-  private void endTransfers(String collection, Predicate<Wire.Transfer> which) {
-    transfers.computeIfPresent(
-        collection,
-        (c, running) -> {
-          List<Wire.Transfer> left = running.stream().filter(which.negate()).toList();
-          return left.isEmpty() ? null : left;
-        });
+    tasks.startRecovery(p, r);
   }
 
   /**

@@ -140,7 +140,7 @@ final class ShardMembership {
         return t;
       }
     }
-    throw MetaStateMachine.noTransfer(shard, from, to);
+    throw ShardTasks.noTransfer(shard, from, to);
   }
 
   private boolean stillRecorded(String collection, Wire.Transfer t) {
