@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -91,8 +90,7 @@ final class Resharder implements AutoCloseable {
   private final ExecutorService workers;
   private final Duration timeout;
   private final LongSupplier nanoClock;
-  private final Set<String> running = ConcurrentHashMap.newKeySet();
-  private final Map<String, Long> failedAt = new ConcurrentHashMap<>();
+  private final RetriedTasks<String> tasks;
   private final ScheduledFuture<?> checks;
 
   /**
@@ -112,6 +110,16 @@ final class Resharder implements AutoCloseable {
     this.workers = workers;
     this.timeout = timeout;
     this.nanoClock = nanoClock;
+    this.tasks =
+        new RetriedTasks<>(
+            workers,
+            nanoClock,
+            ShardTransfers.RETRY_AFTER,
+            (collection, e) ->
+                LOG.warn(
+                    "resharding of {} did not go on, tried again later: {}",
+                    collection,
+                    e.toString()));
     this.checks =
         timers.scheduleWithFixedDelay(
             this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
@@ -124,41 +132,12 @@ final class Resharder implements AutoCloseable {
           .forEach(
               (collection, r) -> {
                 if (r.driver() == self) {
-                  start(collection);
+                  tasks.start(collection, () -> run(collection));
                 }
               });
-      failedAt.keySet().retainAll(host.recorded().keySet());
+      tasks.retain(host.recorded().keySet());
     } catch (RuntimeException e) {
       LOG.warn("cannot look at the reshardings: {}", e.toString());
-    }
-  }
-
-  private void start(String collection) {
-    Long failed = failedAt.get(collection);
-    if (failed != null && nanoClock.getAsLong() - failed < ShardTransfers.RETRY_AFTER.toNanos()) {
-      return;
-    }
-    if (!running.add(collection)) {
-      return;
-    }
-    try {
-      workers.execute(
-          () -> {
-            try {
-              run(collection);
-              failedAt.remove(collection);
-            } catch (RuntimeException e) {
-              failedAt.put(collection, nanoClock.getAsLong());
-              LOG.warn(
-                  "resharding of {} did not go on, tried again later: {}",
-                  collection,
-                  e.toString());
-            } finally {
-              running.remove(collection);
-            }
-          });
-    } catch (RuntimeException rejected) {
-      running.remove(collection); // shutting down
     }
   }
 

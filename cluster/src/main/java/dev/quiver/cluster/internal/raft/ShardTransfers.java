@@ -5,7 +5,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -34,10 +33,7 @@ final class ShardTransfers implements AutoCloseable {
   private final long self;
   private final Supplier<Map<String, List<Wire.Transfer>>> recorded;
   private final BiConsumer<String, Wire.Transfer> steps;
-  private final ExecutorService workers;
-  private final LongSupplier nanoClock;
-  private final Set<Key> running = ConcurrentHashMap.newKeySet();
-  private final Map<Key, Long> failedAt = new ConcurrentHashMap<>();
+  private final RetriedTasks<Key> tasks;
   private final ScheduledFuture<?> checks;
 
   /**
@@ -55,10 +51,21 @@ final class ShardTransfers implements AutoCloseable {
       Duration every,
       LongSupplier nanoClock) {
     this.self = self;
-    this.nanoClock = nanoClock;
     this.recorded = recorded;
     this.steps = steps;
-    this.workers = workers;
+    this.tasks =
+        new RetriedTasks<>(
+            workers,
+            nanoClock,
+            RETRY_AFTER,
+            (k, e) ->
+                LOG.warn(
+                    "{}/{}: transfer {} -> {} did not finish, tried again later: {}",
+                    k.collection(),
+                    k.shard(),
+                    k.from(),
+                    k.to(),
+                    e.toString()));
     this.checks =
         timers.scheduleWithFixedDelay(
             this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
@@ -74,52 +81,16 @@ final class ShardTransfers implements AutoCloseable {
               (collection, transfers) -> {
                 for (Wire.Transfer t : transfers) {
                   if (t.from() == self) {
-                    mine.add(key(collection, t));
-                    start(collection, t);
+                    Key key = new Key(collection, t.shard(), t.from(), t.to());
+                    mine.add(key);
+                    tasks.start(key, () -> steps.accept(collection, t));
                   }
                 }
               });
-      failedAt.keySet().retainAll(mine); // transfers that ended or were aborted
+      tasks.retain(mine); // transfers that ended or were aborted
     } catch (RuntimeException e) {
       LOG.warn("cannot look at the shard transfers: {}", e.toString());
     }
-  }
-
-  private void start(String collection, Wire.Transfer t) {
-    Key key = key(collection, t);
-    Long failed = failedAt.get(key);
-    if (failed != null && nanoClock.getAsLong() - failed < RETRY_AFTER.toNanos()) {
-      return;
-    }
-    if (!running.add(key)) {
-      return;
-    }
-    try {
-      workers.execute(
-          () -> {
-            try {
-              steps.accept(collection, t);
-              failedAt.remove(key);
-            } catch (RuntimeException e) {
-              failedAt.put(key, nanoClock.getAsLong());
-              LOG.warn(
-                  "{}/{}: transfer {} -> {} did not finish, tried again later: {}",
-                  collection,
-                  t.shard(),
-                  t.from(),
-                  t.to(),
-                  e.toString());
-            } finally {
-              running.remove(key);
-            }
-          });
-    } catch (RuntimeException rejected) {
-      running.remove(key); // shutting down
-    }
-  }
-
-  private static Key key(String collection, Wire.Transfer t) {
-    return new Key(collection, t.shard(), t.from(), t.to());
   }
 
   @Override
