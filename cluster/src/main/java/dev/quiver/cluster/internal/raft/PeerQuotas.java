@@ -4,7 +4,6 @@ import dev.quiver.cluster.ResourceQuota;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.StorageException;
 import dev.quiver.storage.UpdateOp;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -43,10 +42,7 @@ final class PeerQuotas implements AutoCloseable {
   private final ResourceQuota local;
   private final long self;
   private final Supplier<Map<Long, String>> peers;
-  private final Supplier<RaftGroup> metaGroup;
-  private final Function<RaftGroup, RaftClient> clients;
-  private RaftGroup clientGroup; // under this
-  private RaftClient client; // under this: asks only, so a slow peer never holds up a proposal
+  private final MetaGroupClient client;
   private final ScheduledFuture<?> polling;
   private volatile Set<Long> over = Set.of();
 
@@ -62,8 +58,7 @@ final class PeerQuotas implements AutoCloseable {
     this.local = local;
     this.self = self;
     this.peers = peers;
-    this.metaGroup = metaGroup;
-    this.clients = clients;
+    this.client = new MetaGroupClient(metaGroup, clients);
     this.polling = timers.scheduleWithFixedDelay(this::poll, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -120,15 +115,15 @@ final class PeerQuotas implements AutoCloseable {
 
   /** Every peer's report, asked in parallel; peers that do not answer in time are left out. */
   private SortedMap<Long, ResourceQuota.PeerUsage> ask() {
-    RaftClient client = client();
+    RaftClient asking = client.get();
     var answers = new TreeMap<Long, ResourceQuota.PeerUsage>();
     Set<Long> others = new TreeSet<>(peers.get().keySet());
     if (others.remove(self)) {
       answers.put(self, local.peerUsage());
     }
-    if (client != null) {
+    if (asking != null) {
       PeerReads.ask(
-              client,
+              asking,
               others,
               MetaStateMachine.question(format.getAsInt(), MetaStateMachine.QUOTA_USAGE),
               Duration.ofMillis(ASK_MILLIS))
@@ -144,39 +139,9 @@ final class PeerQuotas implements AutoCloseable {
     return answers;
   }
 
-  /** A client of the metadata group as it is now (rebuilt when peers join or leave). */
-  private synchronized RaftClient client() {
-    RaftGroup group;
-    try {
-      group = metaGroup.get();
-    } catch (RuntimeException e) {
-      return null; // not running (yet, or any more)
-    }
-    if (!group.equals(clientGroup)) {
-      closeClient();
-      client = clients.apply(group);
-      clientGroup = group;
-    }
-    return client;
-  }
-
-  private void closeClient() {
-    if (client != null) {
-      try {
-        client.close();
-      } catch (IOException e) {
-        LOG.debug("closing the quota client: {}", e.toString());
-      }
-      client = null;
-    }
-  }
-
   @Override
   public void close() {
     polling.cancel(false);
-    synchronized (this) {
-      closeClient();
-      clientGroup = null;
-    }
+    client.close();
   }
 }

@@ -104,6 +104,7 @@ public final class RaftCluster implements AutoCloseable {
   private LeaderBalance leaderBalance;
   private ShardTransfers transfers;
   private Resharder resharder;
+  private MetaGroupClient reshardQuestions;
   private FormatUpgrade formatUpgrade;
   private NodeRole nodeRole;
   private ScheduledFuture<?> staleRecoveries;
@@ -321,6 +322,7 @@ public final class RaftCluster implements AutoCloseable {
             executor,
             TRANSFER_CHECK_EVERY,
             System::nanoTime);
+    reshardQuestions = new MetaGroupClient(this::metaGroup, clients::once);
     resharder =
         new Resharder(
             self,
@@ -691,25 +693,25 @@ public final class RaftCluster implements AutoCloseable {
     if (others.isEmpty()) {
       return waiting;
     }
-    try (RaftClient client = clients.once(metaGroup())) {
-      PeerReads.ask(
-              client,
-              others,
-              MetaStateMachine.question(format.writing(), MetaStateMachine.reshardPassed(index)),
-              Duration.ofSeconds(1))
-          .forEach(
-              (peer, bytes) -> {
-                try {
-                  if (MetaStateMachine.decodePassed(bytes)) {
-                    waiting.remove(peer);
-                  }
-                } catch (ShardCodec.Malformed e) {
-                  LOG.debug("peer {} answered a resharding question oddly: {}", peer, e.toString());
-                }
-              });
-    } catch (IOException e) {
-      LOG.debug("closing a metadata client: {}", e.toString());
+    RaftClient asking = reshardQuestions.get();
+    if (asking == null) {
+      return waiting;
     }
+    PeerReads.ask(
+            asking,
+            others,
+            MetaStateMachine.question(format.writing(), MetaStateMachine.reshardPassed(index)),
+            Duration.ofSeconds(1))
+        .forEach(
+            (peer, bytes) -> {
+              try {
+                if (MetaStateMachine.decodePassed(bytes)) {
+                  waiting.remove(peer);
+                }
+              } catch (ShardCodec.Malformed e) {
+                LOG.debug("peer {} answered a resharding question oddly: {}", peer, e.toString());
+              }
+            });
     return waiting;
   }
 
@@ -737,6 +739,9 @@ public final class RaftCluster implements AutoCloseable {
     }
     if (resharder != null) {
       resharder.close();
+    }
+    if (reshardQuestions != null) {
+      reshardQuestions.close();
     }
     if (peerQuotas != null) {
       peerQuotas.close();
