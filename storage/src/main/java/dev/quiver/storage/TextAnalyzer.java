@@ -70,8 +70,9 @@ import org.tartarus.snowball.ext.TurkishStemmer;
  *
  * <p>Stemmers are Lucene's Snowball programs; stop word lists are Lucene's for each language
  * (Snowball's lists, and Lucene's own where Snowball has none), English excepted: Qdrant's English
- * list is NLTK's, kept here so BM25 vectors line up with Qdrant's. Languages Qdrant lists that no
- * maintained library here carries are refused by name.
+ * list is NLTK's, kept here so BM25 vectors line up with Qdrant's. The eight of Qdrant's thirty
+ * languages no maintained Java library has a list for (Azerbaijani, Chinese, Hebrew, Hinglish,
+ * Japanese, Kazakh, Slovene, Tajik) use the lists Qdrant filters by, kept here as data files.
  *
  * <p>Immutable and thread-safe: each call makes the stemmer and segmenter it needs.
  */
@@ -104,6 +105,24 @@ public final class TextAnalyzer {
       new TextAnalyzer(Tokenizer.WORD, true, false, null, null, Set.of(), null, false);
 
   private static final Map<String, Set<String>> STOPWORDS = new ConcurrentHashMap<>();
+
+  /**
+   * The languages whose stop words are data files here: English (Qdrant's list is NLTK's, where
+   * Lucene's Snowball list differs in about forty words) and those no maintained Java library
+   * carries a list for (NLTK's lists, and for Japanese the stopwords-iso list as Qdrant amended
+   * it).
+   */
+  private static final Set<String> DATA_LISTS =
+      Set.of(
+          "english",
+          "azerbaijani",
+          "chinese",
+          "hebrew",
+          "hinglish",
+          "japanese",
+          "kazakh",
+          "slovene",
+          "tajik");
 
   private final Tokenizer tokenizer;
   private final boolean lowercase;
@@ -270,22 +289,22 @@ public final class TextAnalyzer {
           default -> null;
         };
     Set<String> words;
-    if (lang.equals("english")) {
-      words = load("text/english-stopwords.txt");
-    } else if (lucene != null) {
+    if (lucene != null) {
       Set<String> out = new HashSet<>();
       for (Object w : lucene.get()) {
         out.add(w instanceof char[] chars ? new String(chars) : w.toString());
       }
       words = Set.copyOf(out);
+    } else if (DATA_LISTS.contains(lang)) {
+      words = load("text/" + lang + "-stopwords.txt");
     } else {
       throw new StorageException.BadInput(
-          "stop words of `"
+          "unknown stop words language `"
               + language
-              + "` are not available in Quiver (no maintained list here); available: arabic,"
-              + " basque, bengali, catalan, danish, dutch, english, finnish, french, german, greek,"
-              + " hungarian, indonesian, italian, nepali, norwegian, portuguese, romanian, russian,"
-              + " spanish, swedish, turkish, or a custom list");
+              + "`, expected one of arabic, azerbaijani, basque, bengali, catalan, chinese, danish,"
+              + " dutch, english, finnish, french, german, greek, hebrew, hinglish, hungarian,"
+              + " indonesian, italian, japanese, kazakh, nepali, norwegian, portuguese, romanian,"
+              + " russian, slovene, spanish, swedish, tajik, turkish");
     }
     STOPWORDS.put(lang, words);
     return words;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.storage.TextAnalyzer.Tokenizer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,10 @@ class TextAnalyzerTest {
           });
     }
     return TextAnalyzer.of(new Value.Struct(p));
+  }
+
+  private static Value list(String... items) {
+    return new Value.Array(Arrays.stream(items).<Value>map(Value.Str::new).toList());
   }
 
   private static Value struct(Object... kv) {
@@ -118,10 +123,11 @@ class TextAnalyzerTest {
   }
 
   @Test
-  void languagesWithoutAMaintainedListOrStemmerAreRefusedByName() {
-    assertThatThrownBy(() -> params("stopwords", "kazakh"))
+  void everyLanguageOfQdrantHasItsStopWordsAndOthersAreRefusedByName() {
+    assertThatThrownBy(() -> params("stopwords", "klingon"))
         .isInstanceOf(StorageException.BadInput.class)
-        .hasMessageContaining("kazakh");
+        .hasMessageContaining("klingon")
+        .hasMessageContaining("tajik");
     assertThatThrownBy(
             () ->
                 params(
@@ -130,32 +136,69 @@ class TextAnalyzerTest {
                         "type", new Value.Str("snowball"), "language", new Value.Str("klingon"))))
         .hasMessageContaining("klingon");
     assertThatThrownBy(() -> params("tokenizer", "ngram")).hasMessageContaining("ngram");
+    // a common word of each language, the pairs of Qdrant's own test of its lists
+    Map<String, String> common = new LinkedHashMap<>();
+    common.put("arabic", "في");
+    common.put("azerbaijani", "və");
+    common.put("basque", "eta");
+    common.put("bengali", "এই"); // Qdrant's test word এবং is not in Lucene's Bengali list
+    common.put("catalan", "i");
+    common.put("chinese", "的");
+    common.put("danish", "og");
+    common.put("dutch", "en");
+    common.put("english", "and");
+    common.put("finnish", "ja");
+    common.put("french", "et");
+    common.put("german", "und");
+    common.put("greek", "και");
+    common.put("hebrew", "את");
+    common.put("hinglish", "aur");
+    common.put("hungarian", "és");
+    common.put("indonesian", "dan");
+    common.put("italian", "e");
+    common.put("japanese", "の");
+    common.put("kazakh", "жоқ");
+    common.put("nepali", "र");
+    common.put("norwegian", "og");
+    common.put("portuguese", "e");
+    common.put("romanian", "ar");
+    common.put("russian", "и");
+    common.put("slovene", "in");
+    common.put("spanish", "y");
+    common.put("swedish", "och");
+    common.put("tajik", "ва");
+    common.put("turkish", "ve");
+    assertThat(common).hasSize(30); // every language of Qdrant's `Language`
+    common.forEach(
+        (lang, word) -> {
+          Set<String> words = TextAnalyzer.languageStopwords(lang);
+          assertThat(words).as(lang).contains(word).doesNotContain("qdrant");
+        });
+    // the lists kept as data files, by size: NLTK's (Japanese: Qdrant's), less the entries with
+    // white space in them, which no token can match
     for (String lang :
         List.of(
-            "arabic",
-            "basque",
-            "bengali",
-            "catalan",
-            "danish",
-            "dutch",
-            "english",
-            "finnish",
-            "french",
-            "german",
-            "greek",
-            "hungarian",
-            "indonesian",
-            "italian",
-            "nepali",
-            "norwegian",
-            "portuguese",
-            "romanian",
-            "russian",
-            "spanish",
-            "swedish",
-            "turkish")) {
-      assertThat(TextAnalyzer.languageStopwords(lang)).as(lang).isNotEmpty();
+            "azerbaijani",
+            "chinese",
+            "hebrew",
+            "hinglish",
+            "japanese",
+            "kazakh",
+            "slovene",
+            "tajik")) {
+      assertThat(TextAnalyzer.languageStopwords(lang))
+          .as(lang)
+          .allSatisfy(w -> assertThat(w).doesNotContainPattern("\\s"));
     }
+    assertThat(TextAnalyzer.languageStopwords("hinglish")).hasSize(1036);
+    assertThat(TextAnalyzer.languageStopwords("slovene")).hasSize(1784);
+    assertThat(TextAnalyzer.languageStopwords("chinese")).hasSize(841);
+    assertThat(TextAnalyzer.languageStopwords("japanese")).hasSize(149);
+    // as an index's analysis: Chinese segmented, its function words dropped
+    TextAnalyzer zh = params("tokenizer", "multilingual", "stopwords", "chinese");
+    assertThat(zh.documentTokens("我们的北京")).containsExactly("北京");
+    TextAnalyzer sl = params("stopwords", struct("languages", list("slovene", "tajik")));
+    assertThat(sl.documentTokens("Kava in čaj ва чой")).containsExactly("kava", "čaj", "чой");
     assertThat(TextAnalyzer.languageStopwords("english")).hasSize(179).contains("the", "ourselves");
     assertThat(Set.of(Tokenizer.values())).hasSize(4);
   }
