@@ -4,7 +4,7 @@ import dev.quiver.storage.SnapshotStore;
 import java.nio.file.Path;
 
 /**
- * Snapshots of this node: the files, and recovery from them. Errors are {@link
+ * Snapshots of this node: taking them, the files, and recovery from them. Errors are {@link
  * dev.quiver.storage.StorageException}s. Implementations are thread-safe.
  */
 public interface Snapshots {
@@ -14,6 +14,26 @@ public interface Snapshots {
    * the whole collection), as in Qdrant.
    */
   SnapshotStore store();
+
+  /** Takes a snapshot of the collection (in a cluster: of its replicas on this node). */
+  default SnapshotStore.Description create(String collection) {
+    return store().create(collection);
+  }
+
+  /** Takes a snapshot of one of the collection's shards held on this node. */
+  default SnapshotStore.Description createShard(String collection, int shard) {
+    return store().createShard(collection, shard);
+  }
+
+  /** Takes a snapshot of every collection on this node. */
+  default SnapshotStore.Description createFull() {
+    return store().createFull();
+  }
+
+  /** Archives one of the collection's shards held on this node into a temporary file. */
+  default Path streamShard(String collection, int shard) {
+    return store().streamShard(collection, shard);
+  }
 
   /**
    * Replaces (or creates) the collection from a snapshot archive on this node. In a cluster the

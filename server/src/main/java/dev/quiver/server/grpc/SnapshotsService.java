@@ -58,7 +58,6 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
                     proto(
                         dispatcher
                             .snapshots()
-                            .store()
                             .create(CollectionsService.name(r.getCollectionName()))))
                 .setTime(CollectionsService.secs(t))
                 .build());
@@ -99,7 +98,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         o,
         () ->
             CreateSnapshotResponse.newBuilder()
-                .setSnapshotDescription(proto(dispatcher.snapshots().store().createFull()))
+                .setSnapshotDescription(proto(dispatcher.snapshots().createFull()))
                 .setTime(CollectionsService.secs(t))
                 .build());
   }

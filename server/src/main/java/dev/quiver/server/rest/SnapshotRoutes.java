@@ -30,7 +30,7 @@ final class SnapshotRoutes implements RouteFamily {
   public void register(Map<String, Router.Handler> h) {
     h.put(
         "create_snapshot",
-        r -> snapshot(r, dispatcher.snapshots().store().create(Handlers.collectionName(r))));
+        r -> snapshot(r, dispatcher.snapshots().create(Handlers.collectionName(r))));
     h.put(
         "list_snapshots",
         r -> snapshots(r, dispatcher.snapshots().store().list(Handlers.collectionName(r))));
@@ -57,19 +57,12 @@ final class SnapshotRoutes implements RouteFamily {
         "create_shard_snapshot",
         r ->
             snapshot(
-                r,
-                dispatcher
-                    .snapshots()
-                    .store()
-                    .createShard(Handlers.target(dispatcher, r), shardId(r))));
+                r, dispatcher.snapshots().createShard(Handlers.target(dispatcher, r), shardId(r))));
     h.put(
         "stream_shard_snapshot",
         r ->
             RestResponse.temporaryFile(
-                dispatcher
-                    .snapshots()
-                    .store()
-                    .streamShard(Handlers.target(dispatcher, r), shardId(r))));
+                dispatcher.snapshots().streamShard(Handlers.target(dispatcher, r), shardId(r))));
     h.put(
         "list_shard_snapshots",
         r ->
@@ -127,7 +120,7 @@ final class SnapshotRoutes implements RouteFamily {
                   uploadPriority(r));
           return Handlers.done(r);
         });
-    h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().store().createFull()));
+    h.put("create_full_snapshot", r -> snapshot(r, dispatcher.snapshots().createFull()));
     h.put("list_full_snapshots", r -> snapshots(r, dispatcher.snapshots().store().listFull()));
     h.put(
         "get_full_snapshot",

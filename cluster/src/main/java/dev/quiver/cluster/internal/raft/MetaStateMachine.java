@@ -417,6 +417,11 @@ final class MetaStateMachine extends SnapshottingStateMachine {
     return tasks.reshardings();
   }
 
+  /** See {@link ShardTasks#reshardingChanges}. */
+  long reshardingChanges(String collection) {
+    return tasks.reshardingChanges(collection);
+  }
+
   /** Every running transfer, by collection. */
   Map<String, List<Wire.Transfer>> transfers() {
     return tasks.transfers();

@@ -428,7 +428,20 @@ public final class RaftCluster implements AutoCloseable {
             catalog,
             points,
             new ClusterSnapshots(
-                new SnapshotStore(settings.snapshotsPath(), registry), recovery, quota),
+                new SnapshotStore(settings.snapshotsPath(), registry),
+                recovery,
+                quota,
+                new ClusterSnapshots.Reshardings() {
+                  @Override
+                  public Set<String> running() {
+                    return meta.reshardings().keySet();
+                  }
+
+                  @Override
+                  public long changes(String collection) {
+                    return meta.reshardingChanges(collection);
+                  }
+                }),
             control,
             new QuotaControl(
                 quota, peerQuotas::status, c -> metaLog.propose(new Wire.SetQuotas(c))),

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
@@ -27,6 +28,12 @@ final class ShardTasks {
 
   /** The running reshardings, by collection (at most one each). */
   private final Map<String, Wire.Resharding> reshardings = new ConcurrentHashMap<>();
+
+  /** Counts the changes to each collection's resharding record since this process started. */
+  private final Map<String, AtomicLong> reshardingChanges = new ConcurrentHashMap<>();
+
+  /** Counts the changes to every resharding record since this process started. */
+  private final AtomicLong allReshardingChanges = new AtomicLong();
 
   /** The transfers of {@code collection} running, in the order they began. */
   List<Wire.Transfer> transfers(String collection) {
@@ -63,6 +70,7 @@ final class ShardTasks {
     replace(transfers, snapshot.transfers());
     replace(recoveries, snapshot.recoveries());
     replace(reshardings, snapshot.reshardings());
+    snapshot.reshardings().keySet().forEach(this::changed);
   }
 
   private static <K, V> void replace(Map<K, V> target, Map<K, V> source) {
@@ -203,6 +211,25 @@ final class ShardTasks {
 
   void putResharding(String collection, Wire.Resharding r) {
     reshardings.put(collection, r);
+    changed(collection);
+  }
+
+  /**
+   * How many times the collection's resharding record (null: any collection's) has changed
+   * (started, moved on) since this process started: a reader that sees the same count before and
+   * after some work knows that no resharding step of the collection was applied here meanwhile.
+   */
+  long reshardingChanges(String collection) {
+    if (collection == null) {
+      return allReshardingChanges.get();
+    }
+    AtomicLong n = reshardingChanges.get(collection);
+    return n == null ? 0 : n.get();
+  }
+
+  private void changed(String collection) {
+    reshardingChanges.computeIfAbsent(collection, c -> new AtomicLong()).incrementAndGet();
+    allReshardingChanges.incrementAndGet();
   }
 
   /** The collection's resharding; a 400 when none runs. */

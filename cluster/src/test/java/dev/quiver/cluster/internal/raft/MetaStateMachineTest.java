@@ -585,6 +585,9 @@ class MetaStateMachineTest {
                     List.of(3L, 1L)));
         assertThat(meta.resharding("c"))
             .contains(new Wire.Resharding(null, true, 2, 3, 1, Wire.ReshardStage.MIGRATING));
+        assertThat(meta.reshardingChanges("c")).as("the start counted").isEqualTo(1);
+        assertThat(meta.reshardingChanges(null)).isEqualTo(1);
+        assertThat(meta.reshardingChanges("other")).isZero();
         assertThat(meta.collection("c").orElseThrow().replicas().get(2)).containsExactly(3L, 1L);
         assertThat(effects.seen()).contains(start + " reshard+ c/2@[3, 1]");
         assertThatThrownBy(() -> propose(client, scaleDown("c", 1)))
@@ -606,6 +609,7 @@ class MetaStateMachineTest {
             .isInstanceOf(StorageException.BadRequest.class)
             .hasMessageStartingWith("Shard 0 is being resharded");
         propose(client, new Wire.ReshardingStage("c", Wire.ReshardStage.ABORTING));
+        assertThat(meta.reshardingChanges("c")).as("each step counted").isEqualTo(2);
         long end = propose(client, new Wire.EndResharding("c"));
         assertThat(meta.resharding("c")).isEmpty();
         assertThat(meta.collection("c").orElseThrow().layout().shards()).containsOnlyKeys(0, 1);
