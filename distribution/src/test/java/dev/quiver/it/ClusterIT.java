@@ -16,6 +16,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -919,6 +920,106 @@ class ClusterIT {
                     .asLong();
             assertThat(count).as("count after %s on node %d", after, n).isEqualTo(ids.size());
           });
+    }
+  }
+
+  /**
+   * With custom sharding, one shard key's shards are resharded up and down: its points stay
+   * readable exactly once through every node, another key's shards and points are untouched.
+   */
+  @Test
+  @Order(3)
+  void aShardKeysShardsAreReshardedUpAndDown() throws Exception {
+    var created =
+        rest(0)
+            .send(
+                "PUT",
+                "/collections/keyed",
+                "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"},\"sharding_method\":\"custom\","
+                    + "\"replication_factor\":2}");
+    assertThat(created.status()).as(created.body()).isEqualTo(200);
+    for (String key : List.of("a", "b")) {
+      var shards =
+          rest(0)
+              .send(
+                  "PUT",
+                  "/collections/keyed/shards",
+                  "{\"shard_key\":\"" + key + "\",\"shards_number\":1}");
+      assertThat(shards.status()).as(shards.body()).isEqualTo(200);
+    }
+    Map<String, Integer> points = Map.of("a", 240, "b", 60);
+    for (var e : points.entrySet()) {
+      int base = e.getKey().equals("a") ? 0 : 10_000;
+      StringBuilder body = new StringBuilder("{\"shard_key\":\"" + e.getKey() + "\",\"points\":[");
+      for (int i = 0; i < e.getValue(); i++) {
+        body.append(i == 0 ? "" : ",")
+            .append("{\"id\":")
+            .append(base + i)
+            .append(",\"vector\":[1,")
+            .append(i % 5)
+            .append("],\"payload\":{\"n\":")
+            .append(base + i)
+            .append("}}");
+      }
+      body.append("]}");
+      int node = base == 0 ? 1 : 2;
+      eventually(
+          10,
+          () -> {
+            var r = rest(node).send("PUT", "/collections/keyed/points?wait=true", body + "");
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+          });
+    }
+    for (String direction : List.of("up", "down")) {
+      var started =
+          rest(1)
+              .send(
+                  "POST",
+                  "/collections/keyed/cluster",
+                  "{\"start_resharding\":{\"direction\":\""
+                      + direction
+                      + "\",\"shard_key\":\"a\"}}");
+      assertThat(started.status()).as(started.body()).isEqualTo(200);
+      int shardsOfA = direction.equals("up") ? 2 : 1;
+      for (int node = 0; node < NODES; node++) {
+        int n = node;
+        eventually(
+            60,
+            () -> {
+              JsonNode info = rest(n).send("GET", "/collections/keyed/cluster", null).result();
+              assertThat(info.has("resharding_operations")).as(info.toString()).isFalse();
+              Map<String, Set<Integer>> byKey = new TreeMap<>();
+              for (String part : List.of("local_shards", "remote_shards")) {
+                for (JsonNode shard : info.path(part)) {
+                  byKey
+                      .computeIfAbsent(shard.path("shard_key").asText(), k -> new TreeSet<>())
+                      .add(shard.path("shard_id").asInt());
+                }
+              }
+              assertThat(byKey.get("a")).as(info.toString()).hasSize(shardsOfA);
+              assertThat(byKey.get("b")).as(info.toString()).hasSize(1);
+              for (var e : points.entrySet()) {
+                JsonNode page =
+                    rest(n)
+                        .send(
+                            "POST",
+                            "/collections/keyed/points/scroll?consistency=majority",
+                            "{\"limit\":1000,\"with_payload\":true,\"shard_key\":\""
+                                + e.getKey()
+                                + "\"}")
+                        .result();
+                List<Integer> ids = new ArrayList<>();
+                for (JsonNode p : page.path("points")) {
+                  assertThat(p.path("payload").path("n").asInt()).isEqualTo(p.path("id").asInt());
+                  ids.add(p.path("id").asInt());
+                }
+                assertThat(ids)
+                    .as("key %s after %s on node %d", e.getKey(), direction, n)
+                    .doesNotHaveDuplicates()
+                    .hasSize(e.getValue());
+              }
+            });
+      }
     }
   }
 
