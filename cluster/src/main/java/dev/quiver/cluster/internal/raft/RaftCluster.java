@@ -372,6 +372,7 @@ public final class RaftCluster implements AutoCloseable {
             executor,
             TRANSFER_CHECK_EVERY,
             settings.requestTimeout().multipliedBy(2),
+            RESHARD_FREEZE_WAIT,
             System::nanoTime);
     ClusterControl control =
         new RaftClusterControl(
@@ -729,6 +730,13 @@ public final class RaftCluster implements AutoCloseable {
   }
 
   static final Duration TRANSFER_CHECK_EVERY = Duration.ofMillis(500);
+
+  /**
+   * How long a resharding's frozen part waits for every peer before it is thawed: writes to its
+   * points wait at most about this long (within the 30-s default request timeout) when a peer stops
+   * answering.
+   */
+  static final Duration RESHARD_FREEZE_WAIT = Duration.ofSeconds(10);
 
   /** How often the metadata leader checks whether the cluster can move to a newer format. */
   static final Duration FORMAT_CHECK_EVERY = Duration.ofSeconds(2);

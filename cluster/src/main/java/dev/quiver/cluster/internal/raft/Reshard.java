@@ -242,8 +242,8 @@ final class Reshard {
 
   /**
    * The resharding after {@code entry}, or a refusal: within the migration a part is frozen, then
-   * marked moved (the next part after it), the last one moved by the switch; an abort only before
-   * any part has moved; nothing back from the switch.
+   * marked moved (the next part after it) or thawed (unmoved, to be frozen again), the last one
+   * moved by the switch; an abort only before any part has moved; nothing back from the switch.
    */
   static Wire.Resharding step(Wire.Resharding running, Wire.ReshardingStage entry) {
     Wire.ReshardStage from = running.stage();
@@ -258,7 +258,9 @@ final class Reshard {
         case MIGRATING -> {
           boolean freeze = !running.frozen() && entry.frozen() && entry.done() == running.done();
           boolean moved = running.frozen() && !entry.frozen() && entry.done() == running.done() + 1;
-          if ((freeze || moved) && entry.done() < running.parts()) {
+          // a part thawed before its copy (a peer did not answer): its points stay where they are
+          boolean thaw = running.frozen() && !entry.frozen() && entry.done() == running.done();
+          if ((freeze || moved || thaw) && entry.done() < running.parts()) {
             return running.at(to, entry.done(), entry.frozen());
           }
         }

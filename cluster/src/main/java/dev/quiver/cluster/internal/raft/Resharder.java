@@ -36,14 +36,15 @@ import org.apache.logging.log4j.Logger;
  * or a restart the resharding resumes from its recorded stage):
  *
  * <ol>
- *   <li>{@code MIGRATING}, one part at a time: the part is frozen (writes touching its moving
- *       points wait); once every peer has routed by that (and none of its writes routed before is
- *       still in flight: {@link ReshardGate}), the part's points that change shard are copied,
- *       whole, from a linearizable read of their shard to their new one, from every source shard at
- *       once; then the part is marked moved (its points live in their new shard from there on) and,
- *       after a short pause that lets held writes through, the next part is frozen. The last part
- *       moves by the switch to {@code SWITCHED}. Reads see a shard's own points only, so a copy is
- *       not seen twice.
+ *   <li>{@code MIGRATING}, one part at a time: once every peer answers, the part is frozen (writes
+ *       touching its moving points wait); once every peer has routed by that (and none of its
+ *       writes routed before is still in flight: {@link ReshardGate}), the part's points that
+ *       change shard are copied, whole, from a linearizable read of their shard to their new one,
+ *       from every source shard at once; then the part is marked moved (its points live in their
+ *       new shard from there on) and, after a short pause that lets held writes through, the next
+ *       part is frozen. The last part moves by the switch to {@code SWITCHED}. Reads see a shard's
+ *       own points only, so a copy is not seen twice. A frozen part whose peers do not all answer
+ *       in time is thawed (its writes go on) and frozen again once they do.
  *   <li>{@code SWITCHED}: once every peer routes by the new layout, each shard of the new group
  *       deletes the points that are no longer its own; the resharding ends (a removed shard is
  *       dropped).
@@ -89,12 +90,14 @@ final class Resharder implements AutoCloseable {
   private final Host host;
   private final ExecutorService workers;
   private final Duration timeout;
+  private final Duration freezeWait;
   private final LongSupplier nanoClock;
   private final RetriedTasks<String> tasks;
   private final ScheduledFuture<?> checks;
 
   /**
    * @param timeout how long one write of a copied page may take
+   * @param freezeWait how long a frozen part waits for every peer to answer before it is thawed
    * @param every how often the recorded reshardings are looked at
    */
   Resharder(
@@ -104,11 +107,13 @@ final class Resharder implements AutoCloseable {
       ExecutorService workers,
       Duration every,
       Duration timeout,
+      Duration freezeWait,
       LongSupplier nanoClock) {
     this.self = self;
     this.host = host;
     this.workers = workers;
     this.timeout = timeout;
+    this.freezeWait = freezeWait;
     this.nanoClock = nanoClock;
     this.tasks =
         new RetriedTasks<>(
@@ -154,11 +159,22 @@ final class Resharder implements AutoCloseable {
         if (r.done() > 0) {
           sleep(GAP_MILLIS); // writes held by the part before (by filter, say) go through now
         }
+        // frozen only with every peer answering: a part frozen while a peer is down would hold
+        // the writes to its points until the peer is back; unfrozen, they go on meanwhile
+        if (awaitPeers(collection, r, null) == null) {
+          continue; // the stage changed while waiting
+        }
         step(collection, new Wire.ReshardingStage(collection, r.stage(), r.done(), true));
         continue;
       }
-      if (!awaitPeers(collection, r)) {
+      Set<Long> silent =
+          awaitPeers(collection, r, r.stage() == Wire.ReshardStage.MIGRATING ? freezeWait : null);
+      if (silent == null) {
         continue; // the stage changed while waiting
+      }
+      if (!silent.isEmpty()) {
+        thaw(collection, p, full, r, silent);
+        continue;
       }
       switch (r.stage()) {
         case MIGRATING -> {
@@ -204,30 +220,79 @@ final class Resharder implements AutoCloseable {
 
   /**
    * Waits until every peer has passed the metadata this peer applied (so every peer routes by
-   * {@code r}'s stage, and nothing routed before is in flight); false when the stage changed
+   * {@code r}'s stage, and nothing routed before is in flight): returns no peers then, the peers
+   * still silent once {@code limit} (null: none) has passed, or null when the stage changed
    * meanwhile.
    */
-  private boolean awaitPeers(String collection, Wire.Resharding r) {
+  private Set<Long> awaitPeers(String collection, Wire.Resharding r, Duration limit) {
     long index = host.applied();
-    long loggedAt = nanoClock.getAsLong();
+    long since = nanoClock.getAsLong();
+    long loggedAt = since;
     while (true) {
       Set<Long> waiting = host.notPassed(index);
       if (waiting.isEmpty()) {
-        return true;
+        return waiting;
       }
       if (!host.resharding(collection).equals(Optional.of(r))) {
-        return false;
+        return null;
       }
-      if (nanoClock.getAsLong() - loggedAt > Duration.ofSeconds(30).toNanos()) {
+      long now = nanoClock.getAsLong();
+      if (limit != null && now - since > limit.toNanos()) {
+        return waiting;
+      }
+      if (now - loggedAt > Duration.ofSeconds(30).toNanos()) {
         LOG.warn(
             "resharding of {} waits for peers {} to route by its stage {}",
             collection,
             waiting,
             r.stage());
-        loggedAt = nanoClock.getAsLong();
+        loggedAt = now;
       }
       sleep(PEER_POLL_MILLIS);
     }
+  }
+
+  /**
+   * A peer did not answer while part {@code r.done()} was frozen (it may be down): rather than hold
+   * the writes to the part's points until it is back, the part is thawed, to be frozen again once
+   * every peer answers. Copies of the part's points made by an earlier attempt are deleted first
+   * (while writes to them are still held): a write let through now would leave them stale, and a
+   * stale copy must not become the point when the part moves.
+   */
+  private void thaw(
+      String collection,
+      MetaStateMachine.Placement p,
+      ShardLayout full,
+      Wire.Resharding r,
+      Set<Long> silent) {
+    LOG.warn(
+        "resharding of {}: peers {} did not answer within {} s with part {} of {} frozen; the part"
+            + " is thawed (writes to its points go on) and frozen again once every peer answers",
+        collection,
+        silent,
+        freezeWait.toSeconds(),
+        r.done() + 1,
+        r.parts());
+    List<Integer> before = Reshard.before(full, r);
+    List<Integer> after = Reshard.after(full, r);
+    List<CompletableFuture<Void>> deletes = new ArrayList<>();
+    for (int target : after) {
+      // in each shard of the new group, the part's points it does not own by the old layout
+      int owned = before.indexOf(target);
+      Filter copies =
+          new Filter(
+              List.of(new Condition.InPart(r.parts(), r.done(), r.done() + 1)),
+              List.of(),
+              owned < 0
+                  ? List.of()
+                  : List.of(new Condition.InShard(full.routing(), before.size(), owned)),
+              null);
+      deletes.add(host.submit(p, target, new UpdateOp.DeleteByFilter(copies)));
+    }
+    for (CompletableFuture<Void> d : deletes) {
+      Replies.awaitApplied(d, timeout);
+    }
+    step(collection, new Wire.ReshardingStage(collection, r.stage(), r.done(), false));
   }
 
   private static final long PEER_POLL_MILLIS = 100;
