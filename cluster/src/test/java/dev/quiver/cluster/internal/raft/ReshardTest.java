@@ -231,6 +231,17 @@ class ReshardTest {
             () -> Reshard.step(frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.SWITCHED)))
         .as("the switch only after the last part")
         .isInstanceOf(StorageException.BadRequest.class);
+    assertThat(
+            Reshard.step(
+                frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 0, false)))
+        .as("thawed: the part unmoved, to be frozen again")
+        .isEqualTo(r);
+    assertThatThrownBy(
+            () ->
+                Reshard.step(
+                    frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 2, false)))
+        .as("no part skipped")
+        .isInstanceOf(StorageException.BadRequest.class);
     Wire.Resharding moved =
         Reshard.step(frozen, new Wire.ReshardingStage("c", Wire.ReshardStage.MIGRATING, 1, false));
     assertThat(moved.done()).isEqualTo(1);
