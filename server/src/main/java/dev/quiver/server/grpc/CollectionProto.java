@@ -224,10 +224,11 @@ final class CollectionProto {
         c.hasModifier() ? modifier(c.getModifier(), "sparse_config") : null);
   }
 
-  /** The dense vector of a {@code CreateVectorNameRequest} (sparse: not supported). */
+  /** The dense vector of a {@code CreateVectorNameRequest} (its sparse one: above). */
   static VectorParams vectorName(Points.CreateVectorNameRequest r) {
     if (!r.hasDenseConfig()) {
-      throw new RequestException.Unsupported("sparse vectors are not supported yet");
+      throw new RequestException.Invalid(
+          "body", "vector_config", "one of dense_config or sparse_config is required");
     }
     var d = r.getDenseConfig();
     var params =

@@ -186,23 +186,16 @@ final class ProtoCodec {
     return new UpdateOp.UpdateVectors(out, updateFilter);
   }
 
+  /** A dense vector ({@link #put} has taken the other kinds). */
   @SuppressWarnings("deprecation") // the deprecated `data` field is what older clients still send
   private static float[] dense(Points.Vector v) {
-    List<Float> data;
-    switch (v.getVectorCase()) {
-      case DENSE -> data = v.getDense().getDataList();
-      case VECTOR_NOT_SET -> {
-        if (v.hasIndices() || v.hasVectorsCount()) {
-          throw new RequestException.Unsupported(
-              "sparse vectors and multivectors are not supported yet");
-        }
-        data = v.getDataList();
-      }
-      default ->
-          throw new RequestException.Unsupported(
-              "vector kind " + v.getVectorCase() + " is not supported yet");
-    }
-    return floats(data);
+    return switch (v.getVectorCase()) {
+      case DENSE -> floats(v.getDense().getDataList());
+      case VECTOR_NOT_SET -> floats(v.getDataList());
+      case IMAGE, OBJECT -> throw Bm25.imagesAndObjects();
+      case SPARSE, MULTI_DENSE, DOCUMENT ->
+          throw new IllegalStateException("not a dense vector: " + v.getVectorCase());
+    };
   }
 
   static float[] floats(List<Float> data) {

@@ -3,6 +3,7 @@ package dev.quiver.server.grpc;
 import dev.quiver.server.query.Groups;
 import dev.quiver.server.query.Ordering;
 import dev.quiver.server.query.Queries;
+import dev.quiver.server.request.Bm25;
 import dev.quiver.server.request.ImplementedFields;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
@@ -194,9 +195,7 @@ final class QueryProto {
       case MULTI_DENSE -> new Queries.Example.Multi(ProtoCodec.rows(in.getMultiDense(), "query"));
       case DOCUMENT ->
           new Queries.Example.Sparse(ProtoCodec.document(in.getDocument(), "query", true));
-      case IMAGE, OBJECT ->
-          throw new RequestException.Unsupported(
-              "inference (documents, images, objects) is not supported: send vectors");
+      case IMAGE, OBJECT -> throw Bm25.imagesAndObjects();
       case VARIANT_NOT_SET ->
           throw new RequestException.Invalid("body", "query", "a vector input is required");
     };

@@ -79,6 +79,15 @@ public final class Bm25 {
     }
   }
 
+  /**
+   * The refusal of an image or object to embed: the only model here is BM25, for documents (text).
+   */
+  public static RequestException.Unsupported imagesAndObjects() {
+    return new RequestException.Unsupported(
+        "Bad request: Quiver embeds documents (text) with the BM25 model only; images and objects"
+            + " are not supported: send vectors");
+  }
+
   /** Whether {@code model} names the local BM25 model. */
   public static boolean isModel(String model) {
     String m = model.toLowerCase(Locale.ROOT);

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.server.query.Queries;
+import dev.quiver.server.request.Bm25;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.WithPayload;
@@ -319,8 +320,7 @@ final class QueryJson {
         return new Queries.Example.Sparse(VectorJson.document(n, path, true));
       }
       if (n.has("image") || n.has("object")) {
-        throw new RequestException.Unsupported(
-            "Bad request: inference (documents, images, objects) is not supported: send vectors");
+        throw Bm25.imagesAndObjects();
       }
     }
     return new Queries.Example.Point(ValueJson.pointId(n, path));

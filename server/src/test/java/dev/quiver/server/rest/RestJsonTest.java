@@ -3,6 +3,7 @@ package dev.quiver.server.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quiver.server.query.Queries;
 import dev.quiver.server.request.RequestException;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Distance;
@@ -241,5 +242,20 @@ class RestJsonTest {
             j("{\"query\":{\"nearest\":[1,2]},\"with_payload\":{\"exclude\":[\"x\"]}}"));
     assertThat(q.stage().limit()).isEqualTo(10);
     assertThat(q.withPayload().exclude()).containsExactly("x");
+  }
+
+  @Test
+  void anImageOrObjectToEmbedIsRefusedAndADocumentIsEmbedded() {
+    for (String input :
+        new String[] {
+          "{\"image\": \"https://example.com/cat.png\", \"model\": \"qdrant/clip-vit-b-32-vision\"}",
+          "{\"object\": {\"x\": 1}, \"model\": \"m\"}"
+        }) {
+      assertThatThrownBy(() -> QueryJson.example(j(input), "query"))
+          .isInstanceOf(RequestException.Unsupported.class)
+          .hasMessageContaining("images and objects are not supported");
+    }
+    assertThat(QueryJson.example(j("{\"text\": \"fox\", \"model\": \"qdrant/bm25\"}"), "query"))
+        .isInstanceOf(Queries.Example.Sparse.class);
   }
 }
