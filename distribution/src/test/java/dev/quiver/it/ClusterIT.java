@@ -970,6 +970,31 @@ class ClusterIT {
             assertThat(r.status()).as(r.body()).isEqualTo(200);
           });
     }
+    // a write that node 1 refuses before sending it (here over the disk quota) must not stay
+    // counted as in flight there: the resharding node 1 drives waits for every write it routed
+    int disk =
+        rest(1)
+            .call("GET", "/quotas", "/quotas", null)
+            .result()
+            .at("/usage/disk_usage_percent")
+            .asInt(-1);
+    assertThat(disk).isBetween(0, 100);
+    String limited = "{\"enabled\":true,\"max_disk_usage_percent\":" + Math.max(1, disk - 10) + "}";
+    assertThat(rest(1).call("PUT", "/quotas", "/quotas?wait=true", limited).status())
+        .isEqualTo(200);
+    eventually(
+        10,
+        () -> {
+          var refused =
+              rest(1)
+                  .send(
+                      "PUT",
+                      "/collections/keyed/points?wait=true",
+                      "{\"shard_key\":\"a\",\"points\":[{\"id\":9999,\"vector\":[1,1]}]}");
+          assertThat(refused.status()).as(refused.body()).isEqualTo(507);
+        });
+    assertThat(rest(1).call("PUT", "/quotas", "/quotas?wait=true", "{\"enabled\":false}").status())
+        .isEqualTo(200);
     for (String direction : List.of("up", "down")) {
       var started =
           rest(1)

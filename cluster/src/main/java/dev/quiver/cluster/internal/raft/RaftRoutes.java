@@ -179,26 +179,27 @@ final class RaftRoutes implements ShardRoutes {
       UpdateOp op,
       boolean wait,
       long ticket) {
-    Map<Integer, Long> recovering = metaLog.recoveries(collection);
-    for (int shard : routed.keySet()) {
-      if (recovering.containsKey(shard)) {
-        throw new StorageException.Unavailable(
-            "shard "
-                + shard
-                + " of collection `"
-                + collection
-                + "` is being recovered from a snapshot: writes to it resume when that ends",
-            null);
-      }
-    }
-    quotas.check(
-        op,
-        routed.keySet().stream().map(p.replicas()::get).toList(),
-        (long) p.config().wal().walCapacityMb() << 20);
     List<CompletableFuture<Void>> parts = new ArrayList<>();
     try {
+      Map<Integer, Long> recovering = metaLog.recoveries(collection);
+      for (int shard : routed.keySet()) {
+        if (recovering.containsKey(shard)) {
+          throw new StorageException.Unavailable(
+              "shard "
+                  + shard
+                  + " of collection `"
+                  + collection
+                  + "` is being recovered from a snapshot: writes to it resume when that ends",
+              null);
+        }
+      }
+      quotas.check(
+          op,
+          routed.keySet().stream().map(p.replicas()::get).toList(),
+          (long) p.config().wal().walCapacityMb() << 20);
       routed.forEach((shard, part) -> parts.add(groups.channel(p, shard).submit(part)));
     } finally {
+      // the ticket ends with the parts sent (at once when a check refused the write: none was)
       CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
           .whenComplete((ok, failed) -> gate.exit(ticket));
     }
