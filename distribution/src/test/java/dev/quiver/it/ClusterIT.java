@@ -283,11 +283,7 @@ class ClusterIT {
 
     // quotas are one configuration for the cluster (through the metadata log); each peer reports
     // its own usage, and writes are refused while the storage disk is over the limit
-    var before = rest(2).call("GET", "/quotas", "/quotas", null).result();
-    int disk = before.at("/usage/disk_usage_percent").asInt(-1);
-    assertThat(disk).isBetween(0, 100);
-    String limited = "{\"enabled\":true,\"max_disk_usage_percent\":" + Math.max(1, disk - 10) + "}";
-    assertThat(rest(0).call("PUT", "/quotas", "/quotas?wait=true", limited).status())
+    assertThat(rest(0).call("PUT", "/quotas", "/quotas?wait=true", diskQuotaBelowUsage(2)).status())
         .isEqualTo(200);
     eventually(
         10,
@@ -848,6 +844,14 @@ class ClusterIT {
     assertEveryPointOnce(acknowledged, "abort");
   }
 
+  /** A quota configuration whose disk limit is below the disk usage {@code node} reports now. */
+  private static String diskQuotaBelowUsage(int node) throws Exception {
+    var quotas = rest(node).call("GET", "/quotas", "/quotas", null).result();
+    int disk = quotas.at("/usage/disk_usage_percent").asInt(-1);
+    assertThat(disk).isBetween(0, 100);
+    return "{\"enabled\":true,\"max_disk_usage_percent\":" + Math.max(1, disk - 10) + "}";
+  }
+
   /**
    * Upserts points {@code from} until {@code to} (payload {@code n} = id); true if acknowledged.
    */
@@ -972,15 +976,7 @@ class ClusterIT {
     }
     // a write that node 1 refuses before sending it (here over the disk quota) must not stay
     // counted as in flight there: the resharding node 1 drives waits for every write it routed
-    int disk =
-        rest(1)
-            .call("GET", "/quotas", "/quotas", null)
-            .result()
-            .at("/usage/disk_usage_percent")
-            .asInt(-1);
-    assertThat(disk).isBetween(0, 100);
-    String limited = "{\"enabled\":true,\"max_disk_usage_percent\":" + Math.max(1, disk - 10) + "}";
-    assertThat(rest(1).call("PUT", "/quotas", "/quotas?wait=true", limited).status())
+    assertThat(rest(1).call("PUT", "/quotas", "/quotas?wait=true", diskQuotaBelowUsage(1)).status())
         .isEqualTo(200);
     eventually(
         10,
