@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
 import java.util.function.IntUnaryOperator;
 
@@ -135,7 +136,8 @@ public final class HnswIndex implements AutoCloseable {
     return links.get(n, level);
   }
 
-  private int[] neighbours(int n, int level) {
+  /** The neighbours of {@code n} on {@code level}, best first. */
+  int[] neighbours(int n, int level) {
     return links(n, level).ids();
   }
 
@@ -158,6 +160,7 @@ public final class HnswIndex implements AutoCloseable {
   public void insert(int node) {
     int level = Math.min(randomLevel(node), MAX_LEVEL);
     links.init(node, level + 1);
+    unchecked.incrementAndGet();
     inserting.add(node);
     GraphVectors.NodeScorer q = scorer(node);
     try {
@@ -343,27 +346,19 @@ public final class HnswIndex implements AutoCloseable {
     synchronized (lock(other)) {
       Links cur = links(other, level);
       int size = cur.ids().length;
-      int at = 0;
       for (int i = 0; i < size; i++) {
         if (cur.ids()[i] == node) {
           return;
         }
-        if (cur.sims()[i] >= sim) {
-          at = i + 1;
-        }
       }
-      int[] ids = new int[size + 1];
-      float[] sims = new float[size + 1];
-      System.arraycopy(cur.ids(), 0, ids, 0, at);
-      System.arraycopy(cur.sims(), 0, sims, 0, at);
-      ids[at] = node;
-      sims[at] = sim;
-      System.arraycopy(cur.ids(), at, ids, at + 1, size - at);
-      System.arraycopy(cur.sims(), at, sims, at + 1, size - at);
+      Links grown = withMember(cur, node, sim);
       if (size + 1 <= max) {
-        setLinks(other, level, new Links(ids, sims));
+        setLinks(other, level, grown);
         return;
       }
+      int[] ids = grown.ids();
+      float[] sims = grown.sims();
+      int at = position(cur, sim);
       int drop = size; // the worst, when every member is diverse
       scan:
       for (int i = size; i >= at; i--) {
@@ -387,6 +382,32 @@ public final class HnswIndex implements AutoCloseable {
       System.arraycopy(sims, drop + 1, keptSims, drop, size - drop);
       setLinks(other, level, new Links(keptIds, keptSims));
     }
+  }
+
+  /** Where a member of similarity {@code sim} goes in best-first {@code list}: after its equals. */
+  private static int position(Links list, float sim) {
+    int at = 0;
+    for (int i = 0; i < list.ids().length; i++) {
+      if (list.sims()[i] >= sim) {
+        at = i + 1;
+      }
+    }
+    return at;
+  }
+
+  /** {@code list} (best first) with {@code node} of similarity {@code sim} in its place. */
+  private static Links withMember(Links list, int node, float sim) {
+    int size = list.ids().length;
+    int at = position(list, sim);
+    int[] ids = new int[size + 1];
+    float[] sims = new float[size + 1];
+    System.arraycopy(list.ids(), 0, ids, 0, at);
+    System.arraycopy(list.sims(), 0, sims, 0, at);
+    ids[at] = node;
+    sims[at] = sim;
+    System.arraycopy(list.ids(), at, ids, at + 1, size - at);
+    System.arraycopy(list.sims(), at, sims, at + 1, size - at);
+    return new Links(ids, sims);
   }
 
   /**
@@ -714,19 +735,78 @@ public final class HnswIndex implements AutoCloseable {
         entry = next;
       }
     }
-    if (group != null) {
-      reconnectGroups(nodes);
-    } else {
-      reconnectUnreachable(nodes);
-    }
+    reconnect(nodes);
     return removed;
   }
 
   /**
-   * {@link #reconnectUnreachable} for a graph of groups: each group walked from its entry, within
-   * the group; a node it does not reach is linked again from there.
+   * Makes every node reachable again on each of its layers, if a check is due: the nodes inserted
+   * since the last check are a quarter of the graph (at least {@value #REPAIR_MIN}), or, with
+   * {@code all}, any node was. A node whose in-links were all dropped (each list that held it
+   * overflowed and kept more diverse members) is never found by a search, however large its {@code
+   * ef}: about one node in 400 of minilm-384 after a build. Lucene joins such components after a
+   * build in the same way. Inserts and removals must not run meanwhile (the caller holds the
+   * indexing lock); searches may.
+   *
+   * @return the nodes linked again
    */
-  private void reconnectGroups(int nodes) {
+  public int repair(boolean all) {
+    int since = unchecked.get();
+    if (since == 0 || (!all && since < Math.max(REPAIR_MIN, checked / REPAIR_SHARE))) {
+      return 0;
+    }
+    unchecked.addAndGet(-since);
+    int nodes = vectors.size();
+    checked = nodes;
+    return reconnect(nodes);
+  }
+
+  /** The nodes of {@code [0, nodes)} that the bottom layer's walks do not reach (for tests). */
+  int unreachable(int nodes) {
+    BitSet reached = new BitSet(nodes);
+    int[] stack = new int[Math.max(16, nodes)];
+    int missed = 0;
+    for (int n = 0; n < nodes; n++) {
+      if (!contains(n) || reached.get(n)) {
+        continue;
+      }
+      long ep = group == null ? entry : entryOf(group.applyAsInt(n), -1, 0);
+      if (ep >= 0 && !reached.get((int) ep)) {
+        int g = group == null ? 0 : group.applyAsInt(n);
+        reach(
+            (int) ep,
+            0,
+            nodes,
+            group == null ? null : x -> group.applyAsInt(x) == g,
+            reached,
+            stack);
+      }
+      if (!reached.get(n)) {
+        missed++;
+      }
+    }
+    return missed;
+  }
+
+  /** Inserts since the last reachability check ({@link #repair}). */
+  private final AtomicInteger unchecked = new AtomicInteger();
+
+  /** The slots the last reachability check looked at. */
+  private volatile int checked;
+
+  private static final int REPAIR_MIN = 1024;
+  private static final int REPAIR_SHARE = 4;
+
+  /** Links every node of {@code [0, nodes)} that its layers' walks do not reach; how many. */
+  private int reconnect(int nodes) {
+    return group == null ? reconnectUnreachable(nodes) : reconnectGroups(nodes);
+  }
+
+  /**
+   * {@link #reconnectUnreachable} for a graph of groups: each group walked from its entry on the
+   * bottom layer, within the group; a node it does not reach is linked from there.
+   */
+  private int reconnectGroups(int nodes) {
     BitSet reached = new BitSet(nodes);
     int[] stack = new int[Math.max(16, nodes)];
     for (int n = 0; n < nodes; n++) {
@@ -735,75 +815,111 @@ public final class HnswIndex implements AutoCloseable {
         continue;
       }
       int ep = (int) entryOf(g, -1, 0);
-      if (ep < 0 || reached.get(ep)) {
-        continue; // its group's walk is done: n was not reached
-      }
-      int top = 0;
-      stack[top++] = ep;
-      reached.set(ep);
-      while (top > 0) {
-        int x = stack[--top];
-        for (int y : neighbours(x, 0)) {
-          if (y < nodes && contains(y) && !reached.get(y) && group.applyAsInt(y) == g) {
-            reached.set(y);
-            stack[top++] = y;
-          }
-        }
+      if (ep >= 0 && !reached.get(ep)) {
+        reach(ep, 0, nodes, x -> group.applyAsInt(x) == g, reached, stack);
       }
     }
+    int relinked = 0;
     for (int n = 0; n < nodes; n++) {
       int g = contains(n) ? group.applyAsInt(n) : -1;
       if (g >= 0 && !reached.get(n)) {
         long ep = entryOf(g, -1, 0);
-        if (ep < 0) {
-          continue;
+        if (ep >= 0) {
+          relink(n, 0, ep, x -> group.applyAsInt(x) == g, reached, stack, nodes);
+          relinked++;
         }
-        GraphVectors.NodeScorer q = scorer(n);
-        try {
-          connect(n, 0, q, ep, x -> group.applyAsInt(x) == g);
-        } finally {
-          scorerPool.offer(q);
+      }
+    }
+    return relinked;
+  }
+
+  /**
+   * Links every node that some layer of it no longer reaches from the entry point: unreached on the
+   * bottom layer, a node is never found; unreached above, searches descend into the wrong region.
+   * Layers are repaired top down, so a node's descent to a lower layer runs on a repaired one.
+   */
+  private int reconnectUnreachable(int nodes) {
+    long ep = entry;
+    if (ep == -1) {
+      return 0;
+    }
+    int[] stack = new int[Math.max(16, nodes)];
+    int relinked = 0;
+    for (int l = (int) (ep >>> 32); l >= 0; l--) {
+      BitSet reached = new BitSet(nodes);
+      reach((int) ep, l, nodes, null, reached, stack);
+      for (int n = 0; n < nodes; n++) {
+        if (links.levels(n) > l && !reached.get(n)) {
+          relink(n, l, ep, null, reached, stack, nodes);
+          relinked++;
+        }
+      }
+    }
+    return relinked;
+  }
+
+  /**
+   * Marks in {@code reached} every node of layer {@code level} reachable from {@code from} (through
+   * nodes {@code within} admits; all when null) and not marked yet.
+   */
+  private void reach(
+      int from, int level, int nodes, IntPredicate within, BitSet reached, int[] stack) {
+    int[] list = new int[links.capacity()];
+    int top = 0;
+    stack[top++] = from;
+    reached.set(from);
+    while (top > 0) {
+      int listed = links.read(stack[--top], level, list, null);
+      for (int k = 0; k < listed; k++) {
+        int x = list[k];
+        if (x < nodes && contains(x) && !reached.get(x) && (within == null || within.test(x))) {
+          reached.set(x);
+          stack[top++] = x;
         }
       }
     }
   }
 
   /**
-   * Links again, as if inserted anew, every node that some layer of it no longer reaches from the
-   * entry point (its in-links on that layer may all have come from removed nodes): unreached on the
-   * bottom layer, a node is never found; unreached above, searches descend into the wrong region.
+   * Gives {@code node}, which the walks of layer {@code level} from {@code ep} do not reach, an
+   * in-link there: the nearest reached node whose list has room takes it (Lucene's way of joining
+   * components: the link bypasses the diversity rule, which is what dropped the node's in-links).
+   * When no node near it has room, the node is linked again as if inserted, its neighbours taking
+   * it by the diversity rule. Whatever the node reaches becomes reached.
    */
-  private void reconnectUnreachable(int nodes) {
-    long ep = entry;
-    if (ep == -1) {
-      return;
-    }
-    int[] stack = new int[Math.max(16, nodes)];
-    for (int l = (int) (ep >>> 32); l >= 0; l--) {
-      BitSet reached = new BitSet(nodes);
-      int top = 0;
-      stack[top++] = (int) ep;
-      reached.set((int) ep);
-      while (top > 0) {
-        int n = stack[--top];
-        for (int x : neighbours(n, l)) {
-          if (x < nodes && contains(x) && !reached.get(x)) {
-            reached.set(x);
-            stack[top++] = x;
+  private void relink(
+      int node, int level, long ep, IntPredicate within, BitSet reached, int[] stack, int nodes) {
+    GraphVectors.NodeScorer q = scorer(node);
+    try {
+      int from = (int) ep;
+      for (int l = (int) (ep >>> 32); l > level; l--) {
+        from = greedy(q, from, l, within);
+      }
+      Candidates found =
+          searchLayer(
+              q,
+              Candidates.of(from, q.score(from)),
+              efConstruct,
+              level,
+              x -> x != node && reached.get(x),
+              RequestScope.UNBOUNDED,
+              within);
+      int max = level == 0 ? 2 * m : m;
+      for (int pos : found.bestFirstPositions()) {
+        int other = found.node(pos);
+        synchronized (lock(other)) {
+          Links cur = links(other, level);
+          if (cur.ids().length < max) {
+            setLinks(other, level, withMember(cur, node, found.similarity(pos)));
+            reach(node, level, nodes, within, reached, stack);
+            return;
           }
         }
       }
-      for (int n = 0; n < nodes; n++) {
-        int levels = links.levels(n);
-        if (levels > l && !reached.get(n)) {
-          GraphVectors.NodeScorer q = scorer(n);
-          try {
-            connect(n, levels - 1, q, entry, null);
-          } finally {
-            scorerPool.offer(q);
-          }
-        }
-      }
+      connect(node, level, q, ep, within);
+      reach(node, level, nodes, within, reached, stack);
+    } finally {
+      scorerPool.offer(q);
     }
   }
 
@@ -885,6 +1001,7 @@ public final class HnswIndex implements AutoCloseable {
         int keep = Math.min(list.length, l == 0 ? 2 * m : m);
         links.write(n, l, list, sims, keep);
       }
+      unchecked.incrementAndGet(); // written by an older build, perhaps never checked
     }
     entry = e;
   }

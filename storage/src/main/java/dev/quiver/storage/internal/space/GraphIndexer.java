@@ -54,13 +54,16 @@ final class GraphIndexer implements AutoCloseable {
   private final AtomicInteger draining = new AtomicInteger();
 
   /**
-   * What the indexer builds: inserting a slot (into one graph or several), and whether a slot is in
-   * it (then its vector can only leave through a vacuum).
+   * What the indexer builds: inserting a slot (into one graph or several), whether a slot is in it
+   * (then its vector can only leave through a vacuum), and the reachability repair after inserts
+   * ({@link HnswIndex#repair}).
    */
   interface Graph {
     void insert(int slot);
 
     boolean contains(int slot);
+
+    void repair(boolean all);
 
     static Graph of(HnswIndex index) {
       return new Graph() {
@@ -72,6 +75,11 @@ final class GraphIndexer implements AutoCloseable {
         @Override
         public boolean contains(int slot) {
           return index.contains(slot);
+        }
+
+        @Override
+        public void repair(boolean all) {
+          index.repair(all);
         }
       };
     }
@@ -148,6 +156,20 @@ final class GraphIndexer implements AutoCloseable {
         continue;
       }
       batch(0); // as many threads as requests leave, asked part by part
+      repair(false);
+    }
+  }
+
+  /**
+   * Links the nodes the graph's walks no longer reach, when a check is due (or, with {@code all},
+   * whenever a node was inserted since the last one).
+   */
+  private void repair(boolean all) {
+    lock.lock();
+    try {
+      graph.repair(all);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -230,6 +252,7 @@ final class GraphIndexer implements AutoCloseable {
       while (!pending.isEmpty()) {
         batch(threads.allCores());
       }
+      repair(true);
       after.run();
     } finally {
       draining.decrementAndGet();

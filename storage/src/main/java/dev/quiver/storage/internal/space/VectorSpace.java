@@ -112,6 +112,14 @@ public final class VectorSpace implements AutoCloseable {
               public boolean contains(int slot) {
                 return inGraph(slot);
               }
+
+              @Override
+              public void repair(boolean all) {
+                index.repair(all);
+                for (TenantLinks t : tenants.values()) {
+                  t.graph.repair(all);
+                }
+              }
             },
             owners,
             threads,

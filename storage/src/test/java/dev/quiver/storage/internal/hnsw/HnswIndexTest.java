@@ -166,6 +166,56 @@ public class HnswIndexTest {
   }
 
   @Test
+  void aRepairLeavesNoNodeUnreachable() {
+    long seed = TestSeed.of("aRepairLeavesNoNodeUnreachable");
+    Random r = new Random(seed);
+    int n = 6000;
+    int dim = 16;
+    OffHeapVectors v = new OffHeapVectors(dir, dim);
+    float[][] data = clustered(r, n, dim, true);
+    for (float[] x : data) {
+      v.add(x);
+    }
+    HnswIndex index = new HnswIndex(v, dir.resolve("graph"), Distance.COSINE, 4, 16, 7);
+    for (int i = 0; i < n; i++) {
+      index.insert(i);
+    }
+    int lost = index.unreachable(n);
+    System.out.println("unreachable before repair: " + lost);
+    assertThat(lost).isPositive();
+    assertThat(index.repair(true)).isGreaterThanOrEqualTo(lost);
+    assertThat(index.unreachable(n)).isZero();
+    assertThat(index.repair(true)).isZero(); // nothing inserted since
+  }
+
+  @Test
+  void aRepairJoinsEachGroupsNodesWithinTheGroup() {
+    long seed = TestSeed.of("aRepairJoinsEachGroupsNodesWithinTheGroup");
+    Random r = new Random(seed);
+    int n = 6000;
+    int dim = 16;
+    OffHeapVectors v = new OffHeapVectors(dir, dim);
+    for (float[] x : clustered(r, n, dim, true)) {
+      v.add(x);
+    }
+    HnswIndex index =
+        HnswIndex.grouped(v, dir.resolve("graph"), Distance.COSINE, 4, 16, slot -> slot % 3);
+    for (int i = 0; i < n; i++) {
+      index.insert(i);
+    }
+    int lost = index.unreachable(n);
+    System.out.println("unreachable within their groups before repair: " + lost);
+    assertThat(lost).isPositive();
+    index.repair(true);
+    assertThat(index.unreachable(n)).isZero();
+    for (int i = 0; i < n; i++) {
+      for (int x : index.neighbours(i, 0)) {
+        assertThat(x % 3).isEqualTo(i % 3); // no link leaves its group
+      }
+    }
+  }
+
+  @Test
   void removingDeletedNodesKeepsTheRestSearchable() {
     long seed = TestSeed.of("removingDeletedNodesKeepsTheRestSearchable");
     Random r = new Random(seed);
