@@ -389,8 +389,10 @@ public final class AnnBench {
     for (String peer : new String[] {"jvector", "lucene", "hnswlib"}) {
       double theirs = best(rows, peer, target);
       if (theirs > 0) {
+        // Lucene's float HNSW is the peer to beat by half again; the others by a fifth
+        double goal = peer.equals("lucene") ? 1.5 : 1.2;
         System.out.printf(
-            Locale.ROOT, ", %s %.0f (%.2fx, target >= 1.2x)", peer, theirs, ours / theirs);
+            Locale.ROOT, ", %s %.0f (%.2fx, target >= %.1fx)", peer, theirs, ours / theirs, goal);
       }
     }
     System.out.println();

@@ -39,18 +39,23 @@ class GraphIndexerTest {
     return owners;
   }
 
+  /** An indexer of {@code graph} over 100 owned slots, indexing in the background if asked. */
+  private static GraphIndexer indexer(Recorded graph, boolean background) {
+    return new GraphIndexer(
+        graph,
+        owning(100),
+        new IndexThreads(() -> false, 1),
+        () -> background,
+        () -> 0,
+        () -> false,
+        slot -> {});
+  }
+
   @Test
   void aDrainEndsWithAFullReachabilityCheck() {
     Recorded graph = new Recorded();
-    try (GraphIndexer indexer =
-        new GraphIndexer(
-            graph,
-            owning(100),
-            new IndexThreads(() -> false, 1),
-            () -> false, // below the threshold: no background indexing
-            () -> 0,
-            () -> false,
-            slot -> {})) {
+    // below the threshold: no background indexing
+    try (GraphIndexer indexer = indexer(graph, false)) {
       indexer.add(new int[] {0, 1, 2});
       assertThat(graph.repairs).isEmpty();
       indexer.drain(() -> assertThat(graph.repairs).containsExactly(true));
@@ -61,15 +66,7 @@ class GraphIndexerTest {
   @Test
   void theBackgroundIndexerAsksForACheckAfterEachBatch() throws Exception {
     Recorded graph = new Recorded();
-    try (GraphIndexer indexer =
-        new GraphIndexer(
-            graph,
-            owning(100),
-            new IndexThreads(() -> false, 1),
-            () -> true,
-            () -> 0,
-            () -> false,
-            slot -> {})) {
+    try (GraphIndexer indexer = indexer(graph, true)) {
       indexer.add(new int[] {5, 6});
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (graph.repairs.isEmpty() && System.nanoTime() < end) {
