@@ -262,7 +262,7 @@ public final class FilteredBench {
   }
 
   /** The collection with each point's family and library flag, both indexed, graph built. */
-  static Collection build(
+  private static Collection build(
       CollectionRegistry registry, AnnBench.DataSet ds, String[] family, boolean[] lib)
       throws Exception {
     // Qdrant's default full-scan threshold (10,000 KB), as a user's collection has it
@@ -279,7 +279,7 @@ public final class FilteredBench {
             "lib", new PayloadIndexSpec("bool", null)));
   }
 
-  static long[] search(Collection c, float[] q, int ef, Filter filter) {
+  private static long[] search(Collection c, float[] q, int ef, Filter filter) {
     return c
         .reader()
         .search(
