@@ -27,7 +27,7 @@ final class HeapTermPostings implements TermPostings {
   @Override
   public void add(PointId id, Set<Object> terms) {
     for (Object term : terms) {
-      if (map.computeIfAbsent(term, t -> ConcurrentHashMap.newKeySet()).add(id)) {
+      if (map.computeIfAbsent(term, t -> new PointIdSet()).add(id)) {
         postings++;
       }
     }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -77,8 +76,7 @@ final class MappedTermPostings implements TermPostings {
       throw new StorageException.Io(
           "cannot prepare the payload index directory " + dir + ": " + e.getMessage(), e);
     }
-    this.state =
-        new State(null, ConcurrentHashMap.newKeySet(), new HeapTermPostings(ordered), null);
+    this.state = new State(null, new PointIdSet(), new HeapTermPostings(ordered), null);
   }
 
   @Override
@@ -135,7 +133,7 @@ final class MappedTermPostings implements TermPostings {
     }
     generation++;
     nextMerge = mergeAfter;
-    state = new State(merged, ConcurrentHashMap.newKeySet(), new HeapTermPostings(ordered), file);
+    state = new State(merged, new PointIdSet(), new HeapTermPostings(ordered), file);
     if (s.file() != null) {
       deleteQuietly(s.file()); // a lookup still reading it keeps its mapping
     }

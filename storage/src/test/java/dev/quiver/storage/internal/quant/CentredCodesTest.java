@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class CentredCodesTest {
   private static final int DIM = 96;
   private static final int POINTS = 2_000;
-  private static final int QUERIES = 20;
+  private static final int QUERIES = 60;
   private static final int CLUSTERS = 200;
 
   /**
