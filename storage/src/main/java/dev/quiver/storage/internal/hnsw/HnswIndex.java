@@ -740,19 +740,42 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
-   * Makes every node reachable again on each of its layers, if a check is due: the nodes inserted
-   * since the last check are a quarter of the graph (at least {@value #REPAIR_MIN}), or, with
-   * {@code all}, any node was. A node whose in-links were all dropped (each list that held it
-   * overflowed and kept more diverse members) is never found by a search, however large its {@code
-   * ef}: about one node in 400 of minilm-384 after a build. Lucene joins such components after a
-   * build in the same way. Inserts and removals must not run meanwhile (the caller holds the
-   * indexing lock); searches may.
+   * When a reachability check ({@link #repair}) is due, by the nodes inserted since the last one. A
+   * check walks every node, so the thresholds keep it a small share of the build.
+   */
+  public enum Check {
+    /** While inserts stream in: a quarter of the graph (at least 1,024) came since. */
+    GROWN(4, 1024),
+    /** When the queue of inserts has run dry: a sixty-fourth of the graph (at least 64). */
+    IDLE(64, 64),
+    /** Whenever a node came since (a caller waiting for the graph to be built). */
+    ANY(0, 1);
+
+    private final int share;
+    private final int least;
+
+    Check(int share, int least) {
+      this.share = share;
+      this.least = least;
+    }
+
+    boolean due(int since, int checked) {
+      return since >= Math.max(least, share == 0 ? 0 : checked / share);
+    }
+  }
+
+  /**
+   * Makes every node reachable again on each of its layers, if a check is due ({@code when}). A
+   * node whose in-links were all dropped (each list that held it overflowed and kept more diverse
+   * members) is never found by a search, however large its {@code ef}: about one node in 400 of
+   * minilm-384 after a build. Lucene joins such components after a build in the same way. Inserts
+   * and removals must not run meanwhile (the caller holds the indexing lock); searches may.
    *
    * @return the nodes linked again
    */
-  public int repair(boolean all) {
+  public int repair(Check when) {
     int since = unchecked.get();
-    if (since == 0 || (!all && since < Math.max(REPAIR_MIN, checked / REPAIR_SHARE))) {
+    if (!when.due(since, checked)) {
       return 0;
     }
     unchecked.addAndGet(-since);
@@ -793,9 +816,6 @@ public final class HnswIndex implements AutoCloseable {
 
   /** The slots the last reachability check looked at. */
   private volatile int checked;
-
-  private static final int REPAIR_MIN = 1024;
-  private static final int REPAIR_SHARE = 4;
 
   /** Links every node of {@code [0, nodes)} that its layers' walks do not reach; how many. */
   private int reconnect(int nodes) {

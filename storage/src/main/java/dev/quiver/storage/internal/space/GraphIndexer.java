@@ -63,7 +63,7 @@ final class GraphIndexer implements AutoCloseable {
 
     boolean contains(int slot);
 
-    void repair(boolean all);
+    void repair(HnswIndex.Check when);
 
     static Graph of(HnswIndex index) {
       return new Graph() {
@@ -78,8 +78,8 @@ final class GraphIndexer implements AutoCloseable {
         }
 
         @Override
-        public void repair(boolean all) {
-          index.repair(all);
+        public void repair(HnswIndex.Check when) {
+          index.repair(when);
         }
       };
     }
@@ -156,18 +156,17 @@ final class GraphIndexer implements AutoCloseable {
         continue;
       }
       batch(0); // as many threads as requests leave, asked part by part
-      repair(false);
+      // a check while the graph grows, and one when the queue has run dry, so that the last
+      // nodes of a load are checked too
+      repair(pending.isEmpty() ? HnswIndex.Check.IDLE : HnswIndex.Check.GROWN);
     }
   }
 
-  /**
-   * Links the nodes the graph's walks no longer reach, when a check is due (or, with {@code all},
-   * whenever a node was inserted since the last one).
-   */
-  private void repair(boolean all) {
+  /** Links the nodes the graph's walks no longer reach, if a check is due {@code when}. */
+  private void repair(HnswIndex.Check when) {
     lock.lock();
     try {
-      graph.repair(all);
+      graph.repair(when);
     } finally {
       lock.unlock();
     }
@@ -252,7 +251,7 @@ final class GraphIndexer implements AutoCloseable {
       while (!pending.isEmpty()) {
         batch(threads.allCores());
       }
-      repair(true);
+      repair(HnswIndex.Check.ANY);
       after.run();
     } finally {
       draining.decrementAndGet();

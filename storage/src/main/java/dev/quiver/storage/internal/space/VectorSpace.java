@@ -114,10 +114,10 @@ public final class VectorSpace implements AutoCloseable {
               }
 
               @Override
-              public void repair(boolean all) {
-                index.repair(all);
+              public void repair(HnswIndex.Check when) {
+                index.repair(when);
                 for (TenantLinks t : tenants.values()) {
-                  t.graph.repair(all);
+                  t.graph.repair(when);
                 }
               }
             },

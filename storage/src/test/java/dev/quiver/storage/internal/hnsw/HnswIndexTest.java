@@ -194,9 +194,18 @@ public class HnswIndexTest {
     int lost = index.unreachable(n);
     System.out.println("unreachable before repair: " + lost);
     assertThat(lost).isPositive();
-    assertThat(index.repair(true)).isPositive();
+    assertThat(index.repair(HnswIndex.Check.GROWN)).isPositive(); // 6,000 since none
     assertThat(index.unreachable(n)).isZero();
-    assertThat(index.repair(true)).isZero(); // nothing inserted since
+    float[] extra = new float[16];
+    extra[0] = 1;
+    v.add(extra);
+    index.insert(n); // one more: due for a caller waiting, not for a growing graph or one at rest
+    assertThat(index.repair(HnswIndex.Check.GROWN)).isZero();
+    assertThat(index.repair(HnswIndex.Check.IDLE)).isZero();
+    index.repair(HnswIndex.Check.ANY);
+    assertThat(index.unreachable(n + 1)).isZero();
+    assertThat(index.unreachable(n)).isZero();
+    assertThat(index.repair(HnswIndex.Check.ANY)).isZero(); // nothing inserted since
   }
 
   @Test
@@ -210,7 +219,7 @@ public class HnswIndexTest {
     int lost = index.unreachable(n);
     System.out.println("unreachable within their groups before repair: " + lost);
     assertThat(lost).isPositive();
-    index.repair(true);
+    index.repair(HnswIndex.Check.ANY);
     assertThat(index.unreachable(n)).isZero();
     for (int i = 0; i < n; i++) {
       for (int x : index.neighbours(i, 0)) {

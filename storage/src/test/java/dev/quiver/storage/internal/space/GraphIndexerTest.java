@@ -3,6 +3,7 @@ package dev.quiver.storage.internal.space;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.internal.hnsw.HnswIndex;
 import dev.quiver.storage.internal.vector.SlotTable;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,7 +14,7 @@ class GraphIndexerTest {
   /** A graph that records what the indexer asks of it. */
   private static final class Recorded implements GraphIndexer.Graph {
     final List<Integer> inserted = new CopyOnWriteArrayList<>();
-    final List<Boolean> repairs = new CopyOnWriteArrayList<>();
+    final List<HnswIndex.Check> repairs = new CopyOnWriteArrayList<>();
 
     @Override
     public void insert(int slot) {
@@ -26,8 +27,8 @@ class GraphIndexerTest {
     }
 
     @Override
-    public void repair(boolean all) {
-      repairs.add(all);
+    public void repair(HnswIndex.Check when) {
+      repairs.add(when);
     }
   }
 
@@ -58,13 +59,13 @@ class GraphIndexerTest {
     try (GraphIndexer indexer = indexer(graph, false)) {
       indexer.add(new int[] {0, 1, 2});
       assertThat(graph.repairs).isEmpty();
-      indexer.drain(() -> assertThat(graph.repairs).containsExactly(true));
+      indexer.drain(() -> assertThat(graph.repairs).containsExactly(HnswIndex.Check.ANY));
       assertThat(graph.inserted).containsExactlyInAnyOrder(0, 1, 2);
     }
   }
 
   @Test
-  void theBackgroundIndexerAsksForACheckAfterEachBatch() throws Exception {
+  void theBackgroundIndexerAsksForACheckWhenItsQueueRunsDry() throws Exception {
     Recorded graph = new Recorded();
     try (GraphIndexer indexer = indexer(graph, true)) {
       indexer.add(new int[] {5, 6});
@@ -73,8 +74,8 @@ class GraphIndexerTest {
         Thread.sleep(5);
       }
       assertThat(graph.inserted).containsExactlyInAnyOrder(5, 6);
-      // when due: the graph decides (a quarter more nodes since its last check)
-      assertThat(graph.repairs).first().isEqualTo(false);
+      // the batch emptied the queue: the check for a graph at rest (the graph decides if due)
+      assertThat(graph.repairs).first().isEqualTo(HnswIndex.Check.IDLE);
     }
   }
 }
