@@ -302,7 +302,9 @@ public final class HnswIndex implements AutoCloseable {
             pool.add(found.node(i), found.similarity(i));
           }
           for (int i = 0; i < meanwhile.ids().length; i++) {
-            if (!contains(found, meanwhile.ids()[i])) {
+            int other = meanwhile.ids()[i];
+            // a node linked again (a repair) may still hold links from its former group
+            if (!contains(found, other) && (within == null || within.test(other))) {
               pool.add(meanwhile.ids()[i], meanwhile.sims()[i]);
             }
           }
@@ -842,7 +844,7 @@ public final class HnswIndex implements AutoCloseable {
     int relinked = 0;
     for (int n = 0; n < nodes; n++) {
       int g = contains(n) ? group.applyAsInt(n) : -1;
-      if (g >= 0 && !reached.get(n)) {
+      if (g >= 0 && !reached.get(n) && linkedWithin(n, g)) {
         long ep = entryOf(g, -1, 0);
         if (ep >= 0) {
           relink(n, 0, ep, x -> group.applyAsInt(x) == g, reached, stack, nodes);
@@ -851,6 +853,20 @@ public final class HnswIndex implements AutoCloseable {
       }
     }
     return relinked;
+  }
+
+  /**
+   * Whether {@code n}'s bottom-layer links stay in group {@code g}: not so for a node whose group
+   * changed since it was linked, which waits to be taken out and inserted into its new group (and
+   * is searched directly meanwhile); linking it from its new group would tie the two groups.
+   */
+  private boolean linkedWithin(int n, int g) {
+    for (int x : neighbours(n, 0)) {
+      if (group.applyAsInt(x) != g) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -904,8 +920,9 @@ public final class HnswIndex implements AutoCloseable {
    * Gives {@code node}, which the walks of layer {@code level} from {@code ep} do not reach, an
    * in-link there: the nearest reached node whose list has room takes it (Lucene's way of joining
    * components: the link bypasses the diversity rule, which is what dropped the node's in-links).
-   * When no node near it has room, the node is linked again as if inserted, its neighbours taking
-   * it by the diversity rule. Whatever the node reaches becomes reached.
+   * When no node near it has room, or in a graph of groups, the node is linked again as if
+   * inserted, its neighbours taking it by the diversity rule. Whatever the node reaches becomes
+   * reached.
    */
   private void relink(
       int node, int level, long ep, IntPredicate within, BitSet reached, int[] stack, int nodes) {
@@ -925,7 +942,11 @@ public final class HnswIndex implements AutoCloseable {
               RequestScope.UNBOUNDED,
               within);
       int max = level == 0 ? 2 * m : m;
-      for (int pos : found.bestFirstPositions()) {
+      // in a graph of groups only the re-insert: in-links past the diversity rule, made while
+      // tenants change under churn, left a tenant's walk finding half its ten nearest
+      // (TenantLinksTest), which re-inserting does not
+      int[] order = within == null ? found.bestFirstPositions() : new int[0];
+      for (int pos : order) {
         int other = found.node(pos);
         synchronized (lock(other)) {
           Links cur = links(other, level);

@@ -251,8 +251,8 @@ final class GraphIndexer implements AutoCloseable {
       while (!pending.isEmpty()) {
         batch(threads.allCores());
       }
+      after.run(); // (tenant links made again first: the check leaves their stale slots alone)
       repair(HnswIndex.Check.ANY);
-      after.run();
     } finally {
       draining.decrementAndGet();
     }
