@@ -517,15 +517,36 @@ final class ShardChannel implements AutoCloseable {
 
   /**
    * Commits a barrier through the write client; once more through a new client when the first one
-   * had been closed by an earlier failure (a barrier changes nothing, so sending it twice is safe).
-   * Reads share barriers through {@link #barriers}.
+   * had been closed by an earlier failure, and again {@link #RETRY_MILLIS} later when a leader
+   * stepping down or handing its leadership over refused it, as a write is (a barrier changes
+   * nothing, so sending it twice is safe). Reads share barriers through {@link #barriers}.
    */
   private CompletableFuture<RaftClientReply> sendBarrier() {
+    return sendBarrier(BARRIER_RETRIES);
+  }
+
+  /** Times a refused barrier is sent again (a leadership transfer takes an election or two). */
+  private static final int BARRIER_RETRIES = 20;
+
+  private CompletableFuture<RaftClientReply> sendBarrier(int retries) {
     RaftClient c = writes.get();
     return c.async()
         .send(new CountedEntry(barrier()))
         .handle(
             (reply, error) -> {
+              Throwable failure =
+                  error != null ? error : reply.isSuccess() ? null : reply.getException();
+              if (failure != null
+                  && !closed
+                  && retries > 0
+                  && refused(failure)
+                  && !windowClosed(failure)) {
+                Executor later =
+                    CompletableFuture.delayedExecutor(
+                        RETRY_MILLIS, TimeUnit.MILLISECONDS, executor);
+                return CompletableFuture.supplyAsync(() -> sendBarrier(retries - 1), later)
+                    .thenCompose(f -> f);
+              }
               if (error == null) {
                 return CompletableFuture.completedFuture(reply);
               }
