@@ -1,5 +1,6 @@
 package dev.quiver.bench;
 
+import dev.quiver.storage.AcornParams;
 import dev.quiver.storage.Collection;
 import dev.quiver.storage.CollectionRegistry;
 import dev.quiver.storage.Condition;
@@ -56,7 +57,12 @@ public final class FilteredBench {
   private FilteredBench() {}
 
   /** A filter in both engines' terms, and which rows it matches. */
-  record Selective(String label, IntPredicate matches, Filter quiver, Query lucene) {}
+  record Selective(String label, IntPredicate matches, Filter quiver, Query lucene) {
+    /** Whether Quiver walks the graph for it (the others leave few enough points to score). */
+    boolean walked() {
+      return label.startsWith("50%");
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Path dataDir = Path.of(args.length > 0 ? args[0] : "../shared/data");
@@ -108,7 +114,15 @@ public final class FilteredBench {
         Filter filter = filters.get(k).quiver();
         AnnBench.DataSet sub = withTruth(ds, truths.get(k));
         for (int ef : EFS) {
-          rows.get(k).add(AnnBench.measure("quiver", ef, sub, q -> search(c, q, ef, filter)));
+          rows.get(k).add(AnnBench.measure("quiver", ef, sub, q -> search(c, q, ef, filter, null)));
+        }
+        if (filters.get(k).walked()) {
+          for (int ef : EFS) {
+            rows.get(k)
+                .add(
+                    AnnBench.measure(
+                        "quiver-acorn", ef, sub, q -> search(c, q, ef, filter, ACORN_ALWAYS)));
+          }
         }
       }
     }
@@ -279,12 +293,16 @@ public final class FilteredBench {
             "lib", new PayloadIndexSpec("bool", null)));
   }
 
-  private static long[] search(Collection c, float[] q, int ef, Filter filter) {
+  /** {@code params.acorn} with {@code max_selectivity} 1.0: every filtered walk as ACORN-1. */
+  static final AcornParams ACORN_ALWAYS = new AcornParams(1.0);
+
+  private static long[] search(Collection c, float[] q, int ef, Filter filter, AcornParams acorn) {
     return c
         .reader()
         .search(
             new SearchRequest(
-                "", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, ef, false, filter, null))
+                    "", q, 10, 0, null, WithPayload.NONE, WithVectors.NONE, ef, false, filter, null)
+                .withAcorn(acorn))
         .stream()
         .mapToLong(p -> ((PointId.Num) p.id()).value())
         .toArray();

@@ -69,7 +69,7 @@ public record ClusterSettings(
     Consumer<String> fatal) {
 
   /** The newest format of Raft entries and peer messages this release reads and writes. */
-  public static final int NEWEST_FORMAT_VERSION = 4;
+  public static final int NEWEST_FORMAT_VERSION = 5;
 
   public ClusterSettings {
     Objects.requireNonNull(storagePath, "storagePath");

@@ -105,6 +105,28 @@ public final class ReadCodec {
         quantization);
   }
 
+  /**
+   * A search's {@code params.acorn} (null: disabled), which follows the search in newer formats.
+   */
+  public static void writeAcorn(DataOutputStream out, AcornParams acorn) throws IOException {
+    out.writeBoolean(acorn != null);
+    if (acorn != null) {
+      out.writeDouble(acorn.maxSelectivity());
+    }
+  }
+
+  public static AcornParams readAcorn(DataInputStream in) throws IOException {
+    if (!in.readBoolean()) {
+      return null;
+    }
+    double maxSelectivity = in.readDouble();
+    try {
+      return new AcornParams(maxSelectivity);
+    } catch (IllegalArgumentException e) {
+      throw new ShardCodec.Malformed(e.getMessage());
+    }
+  }
+
   public static void writeWithPayload(DataOutputStream out, WithPayload w) throws IOException {
     out.writeBoolean(w.enabled());
     writeStrings(out, w.include());

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param sparseVector the query when {@code vectorName} is a sparse vector (then {@code vector} is
  *     empty), else null
  * @param quantization the search's {@code params.quantization}, or null for the defaults
+ * @param acorn the search's {@code params.acorn} when enabled, else null
  */
 public record SearchRequest(
     String vectorName,
@@ -29,7 +30,38 @@ public record SearchRequest(
     boolean exact,
     Filter filter,
     SparseVector sparseVector,
-    QuantizationParams quantization) {
+    QuantizationParams quantization,
+    AcornParams acorn) {
+
+  /** A request without {@code params.acorn}. */
+  public SearchRequest(
+      String vectorName,
+      float[] vector,
+      int limit,
+      int offset,
+      Float scoreThreshold,
+      WithPayload withPayload,
+      WithVectors withVectors,
+      Integer hnswEf,
+      boolean exact,
+      Filter filter,
+      SparseVector sparseVector,
+      QuantizationParams quantization) {
+    this(
+        vectorName,
+        vector,
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        hnswEf,
+        exact,
+        filter,
+        sparseVector,
+        quantization,
+        null);
+  }
 
   /** A request with the default quantization parameters. */
   public SearchRequest(
@@ -73,6 +105,25 @@ public record SearchRequest(
         exact,
         filter,
         sparseVector,
+        params,
+        acorn);
+  }
+
+  /** The same request with {@code params} as its {@code params.acorn} (null: disabled). */
+  public SearchRequest withAcorn(AcornParams params) {
+    return new SearchRequest(
+        vectorName,
+        vector,
+        limit,
+        offset,
+        scoreThreshold,
+        withPayload,
+        withVectors,
+        hnswEf,
+        exact,
+        filter,
+        sparseVector,
+        quantization,
         params);
   }
 
@@ -146,7 +197,8 @@ public record SearchRequest(
         exact,
         newFilter,
         sparseVector,
-        quantization);
+        quantization,
+        acorn);
   }
 
   /** A request without a filter. */

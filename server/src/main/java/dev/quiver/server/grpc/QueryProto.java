@@ -3,9 +3,11 @@ package dev.quiver.server.grpc;
 import dev.quiver.server.query.Groups;
 import dev.quiver.server.query.Ordering;
 import dev.quiver.server.query.Queries;
+import dev.quiver.server.request.AcornSettings;
 import dev.quiver.server.request.Bm25;
 import dev.quiver.server.request.ImplementedFields;
 import dev.quiver.server.request.RequestException;
+import dev.quiver.storage.AcornParams;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.WithPayload;
 import dev.quiver.storage.WithVectors;
@@ -33,7 +35,8 @@ final class QueryProto {
             r.hasScoreThreshold() ? r.getScoreThreshold() : null,
             ProtoCodec.limit(r.hasLimit(), r.getLimit(), 10),
             r.hasLookupFrom() ? lookup(r.getLookupFrom()) : null,
-            QuantizationProto.params(r.hasParams(), r.getParams()));
+            QuantizationProto.params(r.hasParams(), r.getParams()),
+            acorn(r.hasParams(), r.getParams()));
     return new Queries.Request(
         stage,
         ProtoCodec.offset(r.hasOffset(), r.getOffset()),
@@ -55,7 +58,8 @@ final class QueryProto {
               p.hasScoreThreshold() ? p.getScoreThreshold() : null,
               ProtoCodec.limit(p.hasLimit(), p.getLimit(), 10),
               p.hasLookupFrom() ? lookup(p.getLookupFrom()) : null,
-              QuantizationProto.params(p.hasParams(), p.getParams())));
+              QuantizationProto.params(p.hasParams(), p.getParams()),
+              acorn(p.hasParams(), p.getParams())));
     }
     return out;
   }
@@ -70,6 +74,18 @@ final class QueryProto {
       }
     }
     return has && p.hasHnswEf() ? ProtoCodec.limit(true, p.getHnswEf(), 1) : null;
+  }
+
+  /** A search's {@code params.acorn}: null when not given or not enabled. */
+  static AcornParams acorn(boolean has, Points.SearchParams p) {
+    if (!has || !p.hasAcorn()) {
+      return null;
+    }
+    Points.AcornSearchParams a = p.getAcorn();
+    return AcornSettings.params(
+        a.hasEnable() ? a.getEnable() : null,
+        a.hasMaxSelectivity() ? a.getMaxSelectivity() : null,
+        "params.acorn");
   }
 
   static Queries.Lookup lookup(Points.LookupLocation l) {

@@ -67,7 +67,8 @@ public final class Groups {
                       stage.scoreThreshold(),
                       fetch,
                       stage.lookup(),
-                      stage.quantization()),
+                      stage.quantization(),
+                      stage.acorn()),
                   0,
                   WithPayload.ALL, // the group key is read from the payload
                   request.withVectors()),

@@ -4,6 +4,7 @@ import dev.quiver.cluster.Dispatcher;
 import dev.quiver.cluster.ReadConsistency;
 import dev.quiver.cluster.ShardSelector;
 import dev.quiver.server.request.RequestException;
+import dev.quiver.storage.AcornParams;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
 import dev.quiver.storage.QuantizationParams;
@@ -163,7 +164,8 @@ public final class Queries {
       Float scoreThreshold,
       int limit,
       Lookup lookup,
-      QuantizationParams quantization) {
+      QuantizationParams quantization,
+      AcornParams acorn) {
     public Stage {
       prefetch = List.copyOf(prefetch);
     }
@@ -179,7 +181,8 @@ public final class Queries {
         Float scoreThreshold,
         int limit,
         Lookup lookup) {
-      this(prefetch, query, using, filter, hnswEf, exact, scoreThreshold, limit, lookup, null);
+      this(
+          prefetch, query, using, filter, hnswEf, exact, scoreThreshold, limit, lookup, null, null);
     }
   }
 
@@ -200,7 +203,8 @@ public final class Queries {
             r.scoreThreshold(),
             r.limit(),
             null,
-            r.quantization()),
+            r.quantization(),
+            r.acorn()),
         r.offset(),
         r.withPayload(),
         r.withVectors());
@@ -261,7 +265,8 @@ public final class Queries {
         s.exact(),
         s.filter(),
         null,
-        s.quantization());
+        s.quantization(),
+        s.acorn());
   }
 
   static final Comparator<ScoredPoint> BEST_FIRST =

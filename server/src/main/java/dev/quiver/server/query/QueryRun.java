@@ -331,7 +331,8 @@ final class QueryRun {
                     s.hnswEf(),
                     s.exact() || restricted,
                     filter)
-                .withQuantization(s.quantization()),
+                .withQuantization(s.quantization())
+                .withAcorn(s.acorn()),
             consistency,
             shards);
   }
@@ -396,7 +397,8 @@ final class QueryRun {
                           all ? null : Math.max(fetch, s.hnswEf() == null ? 0 : s.hnswEf()),
                           all,
                           filter)
-                      .withQuantization(s.quantization()),
+                      .withQuantization(s.quantization())
+                      .withAcorn(s.acorn()),
                   consistency,
                   shards)) {
         out.putIfAbsent(p.id(), p);
@@ -432,7 +434,8 @@ final class QueryRun {
                         s.hnswEf(),
                         s.exact() || among != null,
                         filter)
-                    .withQuantization(s.quantization()),
+                    .withQuantization(s.quantization())
+                    .withAcorn(s.acorn()),
                 consistency,
                 shards);
     V query = kind.prepare(target);

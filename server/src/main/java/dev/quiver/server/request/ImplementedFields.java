@@ -62,7 +62,7 @@ public final class ImplementedFields {
 
   /** A search's {@code params}. */
   public static final Set<String> SEARCH_PARAMS =
-      Set.of("hnsw_ef", "exact", "indexed_only", "quantization");
+      Set.of("hnsw_ef", "exact", "indexed_only", "quantization", "acorn");
 
   /** A search's {@code params.quantization}. */
   public static final Set<String> QUANTIZATION_PARAMS = Set.of("ignore", "rescore", "oversampling");

@@ -89,7 +89,8 @@ final class QueryJson {
             optFloat(o, "score_threshold"),
             ReadJson.limit(o, true),
             lookup(o),
-            QuantizationJson.params(o)),
+            QuantizationJson.params(o),
+            ReadJson.acorn(o)),
         ReadJson.offset(o),
         ReadJson.withPayload(o.get("with_payload"), WithPayload.NONE),
         ReadJson.withVectors(ReadJson.vectorSelector(o), WithVectors.NONE));
@@ -120,7 +121,8 @@ final class QueryJson {
         optFloat(o, "score_threshold"),
         ReadJson.limit(o, false),
         lookup(o),
-        QuantizationJson.params(o));
+        QuantizationJson.params(o),
+        ReadJson.acorn(o));
   }
 
   private static String using(ObjectNode o) {

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.server.query.Groups;
 import dev.quiver.server.query.Ordering;
+import dev.quiver.server.request.AcornSettings;
 import dev.quiver.server.request.ImplementedFields;
 import dev.quiver.server.request.RequestException;
+import dev.quiver.storage.AcornParams;
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
@@ -224,7 +226,27 @@ final class ReadJson {
         exact(o),
         FilterJson.parse(o.get("filter"), "filter"),
         null,
-        QuantizationJson.params(o));
+        QuantizationJson.params(o),
+        acorn(o));
+  }
+
+  /** {@code params.acorn}: null when not given or not enabled. */
+  static AcornParams acorn(ObjectNode o) {
+    JsonNode p = o.get("params");
+    if (p == null || p.isNull() || !p.hasNonNull("acorn")) {
+      return null;
+    }
+    ObjectNode a = object(p.get("acorn"), "params.acorn");
+    onlyImplemented(a, "params.acorn", AcornSettings.FIELDS);
+    Double maxSelectivity = null;
+    JsonNode n = a.get("max_selectivity");
+    if (n != null && !n.isNull()) {
+      if (!n.isNumber()) {
+        throw malformed(n, "f64", "params.acorn.max_selectivity");
+      }
+      maxSelectivity = n.doubleValue();
+    }
+    return AcornSettings.params(optBool(a, "enable"), maxSelectivity, "params.acorn");
   }
 
   /** {@code params.hnsw_ef}, or null; refuses search parameters Quiver does not implement. */

@@ -654,6 +654,14 @@ final class ShardChannel implements AutoCloseable {
 
     @Override
     public List<ScoredPoint> search(SearchRequest request) {
+      int writing = format.getAsInt();
+      if (request.acorn() != null && writing < Wire.SEARCH_PARAMS_FORMAT) {
+        throw new StorageException.BadRequest(
+            "`params.acorn` needs every peer on a release that reads message format "
+                + Wire.SEARCH_PARAMS_FORMAT
+                + " to search a replica on another peer; the cluster writes format "
+                + writing);
+      }
       List<ScoredPoint> found =
           query(
               new Wire.Search(request),

@@ -255,8 +255,7 @@ final class ShardStateMachine extends SnapshottingStateMachine {
   private byte[] answer(byte[] bytes, int version) {
     Wire.Read read;
     try (var in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      WireFormat.readHeader(in, format.ceiling());
-      read = Wire.decodeRead(in);
+      read = Wire.decodeRead(in, WireFormat.readHeader(in, format.ceiling()));
     } catch (IOException e) {
       throw new StorageException.BadInput("malformed forwarded read: " + e.getMessage());
     }

@@ -156,6 +156,12 @@ final class Wire {
   /** The first message format in which the resharding entries below may be written. */
   static final int RESHARDING_FORMAT = 4;
 
+  /**
+   * The first message format in which a forwarded search carries its {@code params.acorn} (read tag
+   * 6; tag 1 has no room for it).
+   */
+  static final int SEARCH_PARAMS_FORMAT = 5;
+
   /** Where a resharding stands. */
   enum ReshardStage {
     /**
@@ -771,8 +777,21 @@ final class Wire {
         out -> {
           switch (r) {
             case Search s -> {
-              out.writeByte(1);
-              ReadCodec.writeSearch(out, s.request());
+              if (version >= SEARCH_PARAMS_FORMAT) {
+                out.writeByte(6);
+                ReadCodec.writeSearch(out, s.request());
+                ReadCodec.writeAcorn(out, s.request().acorn());
+              } else {
+                if (s.request().acorn() != null) {
+                  throw new IllegalArgumentException(
+                      "a search's params.acorn is written from message format "
+                          + SEARCH_PARAMS_FORMAT
+                          + ", not "
+                          + version);
+                }
+                out.writeByte(1);
+                ReadCodec.writeSearch(out, s.request());
+              }
             }
             case Retrieve g -> {
               out.writeByte(2);
@@ -803,11 +822,17 @@ final class Wire {
         });
   }
 
-  /** A forwarded read's body (its header already read). */
-  static Read decodeRead(DataInputStream in) throws IOException {
+  /** A forwarded read's body, in message format {@code version} (its header already read). */
+  static Read decodeRead(DataInputStream in, int version) throws IOException {
     int tag = in.readUnsignedByte();
     return switch (tag) {
       case 1 -> new Search(ReadCodec.readSearch(in));
+      case 6 -> {
+        if (version < SEARCH_PARAMS_FORMAT) {
+          throw new ShardCodec.Malformed("read tag 6 in message format " + version);
+        }
+        yield new Search(ReadCodec.readSearch(in).withAcorn(ReadCodec.readAcorn(in)));
+      }
       case 2 ->
           new Retrieve(
               ShardCodec.readIds(in), ReadCodec.readWithPayload(in), ReadCodec.readWithVectors(in));

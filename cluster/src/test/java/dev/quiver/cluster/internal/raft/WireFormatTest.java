@@ -3,10 +3,14 @@ package dev.quiver.cluster.internal.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quiver.storage.AcornParams;
 import dev.quiver.storage.PointId;
+import dev.quiver.storage.SearchRequest;
 import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.UpdateOp;
 import dev.quiver.storage.Value;
+import dev.quiver.storage.WithPayload;
+import dev.quiver.storage.WithVectors;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.util.HexFormat;
@@ -41,7 +45,7 @@ class WireFormatTest {
       assertThat(Wire.decodeBatch(HEX.parseHex(DELETE_BATCH), ceiling)).containsExactly(DELETE_42);
       var in = new DataInputStream(new ByteArrayInputStream(HEX.parseHex(COUNT_READ)));
       assertThat(WireFormat.readHeader(in, ceiling)).isZero();
-      assertThat(Wire.decodeRead(in)).isEqualTo(new Wire.Count(null));
+      assertThat(Wire.decodeRead(in, 0)).isEqualTo(new Wire.Count(null));
     }
   }
 
@@ -71,7 +75,7 @@ class WireFormatTest {
       byte[] read = Wire.encode(new Wire.Count(null), version);
       var in = new DataInputStream(new ByteArrayInputStream(read));
       assertThat(WireFormat.readHeader(in, WireFormat.NEWEST)).isEqualTo(version);
-      assertThat(Wire.decodeRead(in)).isEqualTo(new Wire.Count(null));
+      assertThat(Wire.decodeRead(in, version)).isEqualTo(new Wire.Count(null));
       byte[] reply = WireFormat.write(version, Wire::writeOk);
       int replied =
           WireFormat.read(
@@ -83,6 +87,39 @@ class WireFormatTest {
               });
       assertThat(replied).isEqualTo(version);
     }
+  }
+
+  @Test
+  void aSearchCarriesItsAcornParametersFromFormatFiveAndIsRefusedThemBefore() throws Exception {
+    SearchRequest plain =
+        new SearchRequest(
+            "", new float[] {1, 2}, 5, 0, null, WithPayload.NONE, WithVectors.NONE, 40, false);
+    SearchRequest acorn = plain.withAcorn(new AcornParams(0.25));
+    for (int version = 0; version <= WireFormat.NEWEST; version++) {
+      for (SearchRequest r : List.of(plain, acorn)) {
+        if (r.acorn() != null && version < Wire.SEARCH_PARAMS_FORMAT) {
+          int v = version;
+          assertThatThrownBy(() -> Wire.encode(new Wire.Search(r), v))
+              .isInstanceOf(IllegalArgumentException.class)
+              .hasMessageContaining("params.acorn is written from message format 5");
+          continue;
+        }
+        var in =
+            new DataInputStream(new ByteArrayInputStream(Wire.encode(new Wire.Search(r), version)));
+        Wire.Search got =
+            (Wire.Search) Wire.decodeRead(in, WireFormat.readHeader(in, WireFormat.NEWEST));
+        assertThat(got.request().acorn()).isEqualTo(r.acorn());
+        assertThat(got.request().vector()).containsExactly(1, 2);
+        assertThat(got.request().hnswEf()).isEqualTo(40);
+      }
+    }
+    // a format-5 search claimed to be format 4 is refused, not read as something else
+    byte[] bytes = Wire.encode(new Wire.Search(acorn), Wire.SEARCH_PARAMS_FORMAT);
+    var in = new DataInputStream(new ByteArrayInputStream(bytes));
+    WireFormat.readHeader(in, WireFormat.NEWEST);
+    assertThatThrownBy(() -> Wire.decodeRead(in, Wire.SEARCH_PARAMS_FORMAT - 1))
+        .isInstanceOf(ShardCodec.Malformed.class)
+        .hasMessageContaining("read tag 6 in message format 4");
   }
 
   @Test

@@ -505,11 +505,7 @@ public final class HnswIndex implements AutoCloseable {
       RequestScope scope,
       IntPredicate within) {
     int size = vectors.size();
-    VisitedSet visited = visitedPool.poll();
-    if (visited == null) {
-      visited = new VisitedSet();
-    }
-    visited.reset(size);
+    VisitedSet visited = visitedSet(size);
     try {
       // nodes to expand, best first: a min-heap on negated similarity
       Candidates frontier =
@@ -563,19 +559,141 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
+   * ACORN-1 (Patel et al., SIGMOD 2024, as Qdrant walks it) on the bottom layer from {@code
+   * entryNode}: only admitted nodes are scored and expanded. Of a node's neighbours, the admitted
+   * ones are scored (up to a list's capacity); each rejected one is a bridge whose own neighbours
+   * are tested in turn, and up to a list's capacity more admitted ones among them are scored. A
+   * filter that leaves the admitted nodes scattered over the graph (few links between them) is
+   * followed through the rejected ones without scoring those; the price is the filter tests of the
+   * second hop. Until the walk has found an admitted node it walks as {@link #searchLayer} does
+   * (the greedy descent above ignores the filter, so the entry may be rejected and far from any
+   * admitted node): every neighbour is scored and the best are expanded, admitted or not.
+   */
+  private Candidates searchLayerAcorn(
+      SlotScorer scorer,
+      int entryNode,
+      float entrySim,
+      int ef,
+      IntPredicate accept,
+      RequestScope scope,
+      IntPredicate within) {
+    int size = vectors.size();
+    VisitedSet visited = visitedSet(size);
+    VisitedSet bridged = visitedSet(size); // nodes tested as a second hop
+    try {
+      int cap = links.capacity();
+      Candidates frontier =
+          new Candidates(Math.max(16, (int) Math.min(2L * ef, Integer.MAX_VALUE)));
+      Candidates results = new Candidates(ef + 1);
+      int[] list = new int[cap];
+      int[] hop2 = new int[cap];
+      int[] bridges = new int[cap];
+      int[] batch = new int[cap * (cap + 1)];
+      float[] scores = new float[batch.length];
+      visited.visit(entryNode);
+      frontier.add(entryNode, -entrySim);
+      if (accept.test(entryNode)) {
+        results.add(entryNode, entrySim);
+      }
+      while (frontier.size() > 0) {
+        scope.tick();
+        float cs = -frontier.worst();
+        int cn = frontier.pollWorst();
+        if (results.size() >= ef && cs < results.worst()) {
+          break;
+        }
+        boolean seeking = results.size() == 0; // no admitted node yet: a plain step
+        int count = 0;
+        int bridgeCount = 0;
+        int listed = links.read(cn, 0, list, null);
+        for (int k = 0; k < listed && count < cap; k++) {
+          int n = list[k];
+          if (n >= size || visited.seen(n) || (within != null && !within.test(n))) {
+            continue;
+          }
+          visited.visit(n);
+          if (seeking || accept.test(n)) {
+            batch[count++] = n;
+          } else {
+            bridges[bridgeCount++] = n;
+          }
+        }
+        for (int b = 0; b < bridgeCount; b++) {
+          int limit = count + cap;
+          int hops = links.read(bridges[b], 0, hop2, null);
+          for (int k = 0; k < hops && count < limit; k++) {
+            int n = hop2[k];
+            if (n >= size
+                || visited.seen(n)
+                || !bridged.visit(n)
+                || (within != null && !within.test(n))) {
+              continue;
+            }
+            if (accept.test(n)) {
+              visited.visit(n);
+              batch[count++] = n;
+            }
+          }
+        }
+        scorer.scores(batch, count, scores);
+        for (int k = 0; k < count; k++) {
+          int n = batch[k];
+          float s = scores[k];
+          if (results.size() < ef || s > results.worst()) {
+            if (!seeking) {
+              frontier.add(n, -s);
+              results.add(n, s);
+            } else {
+              frontier.add(n, -s);
+              if (accept.test(n)) {
+                results.add(n, s);
+              }
+            }
+            if (results.size() > ef) {
+              results.removeWorst();
+            }
+          }
+        }
+      }
+      return results;
+    } finally {
+      visitedPool.offer(visited);
+      visitedPool.offer(bridged);
+    }
+  }
+
+  private VisitedSet visitedSet(int size) {
+    VisitedSet visited = visitedPool.poll();
+    if (visited == null) {
+      visited = new VisitedSet();
+    }
+    visited.reset(size);
+    return visited;
+  }
+
+  /**
    * The {@code ef} best admitted nodes by {@code scorer}'s scores: the full vectors', or quantized
    * codes' (then the similarities are estimates, for the caller to rescore).
    */
   public Candidates search(SlotScorer scorer, int ef, IntPredicate accept) {
-    return descend(scorer, entry, ef, accept, null);
+    return search(scorer, ef, accept, false);
+  }
+
+  /**
+   * As {@link #search(SlotScorer, int, IntPredicate)}; with {@code acorn} the bottom layer is
+   * walked as ACORN-1 does (see {@link #searchLayerAcorn}).
+   */
+  public Candidates search(SlotScorer scorer, int ef, IntPredicate accept, boolean acorn) {
+    return descend(scorer, entry, ef, accept, null, acorn);
   }
 
   /**
    * In a graph of groups, the {@code ef} best admitted nodes of group {@code g}, walking its nodes
-   * only.
+   * only (the bottom layer as ACORN-1 does with {@code acorn}).
    */
-  public Candidates searchGroup(SlotScorer scorer, int ef, IntPredicate accept, int g) {
-    return descend(scorer, entryOf(g, -1, 0), ef, accept, x -> group.applyAsInt(x) == g);
+  public Candidates searchGroup(
+      SlotScorer scorer, int ef, IntPredicate accept, int g, boolean acorn) {
+    return descend(scorer, entryOf(g, -1, 0), ef, accept, x -> group.applyAsInt(x) == g, acorn);
   }
 
   /**
@@ -584,13 +702,24 @@ public final class HnswIndex implements AutoCloseable {
    * nodes {@code within} admits (all: null).
    */
   private Candidates descend(
-      SlotScorer scorer, long ep, int ef, IntPredicate accept, IntPredicate within) {
+      SlotScorer scorer, long ep, int ef, IntPredicate accept, IntPredicate within, boolean acorn) {
     if (ep < 0) {
       return new Candidates(0);
     }
     int node = (int) ep;
     for (int l = (int) (ep >>> 32); l > 0; l--) {
       node = greedy(scorer, node, l, within);
+    }
+    if (acorn && accept != null) {
+      Candidates found =
+          searchLayerAcorn(
+              scorer, node, scorer.score(node), ef, accept, RequestScope.current(), within);
+      if (found.size() >= ef) {
+        return found;
+      }
+      // the walk ran dry before it found ef matches: they lie further apart than two hops (a
+      // filter whose matches cluster away from the query's part of the graph); the plain walk
+      // goes through the rejected nodes as well
     }
     // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
     return searchLayer(

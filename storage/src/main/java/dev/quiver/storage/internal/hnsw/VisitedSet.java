@@ -23,6 +23,11 @@ final class VisitedSet {
     }
   }
 
+  /** Whether {@code n} is marked (without marking it). */
+  boolean seen(int n) {
+    return (bits[n >>> 6] & (1L << n)) != 0;
+  }
+
   /** Marks {@code n}; false if it was marked already. */
   boolean visit(int n) {
     int w = n >>> 6;

@@ -1,5 +1,6 @@
 package dev.quiver.storage.internal.shard;
 
+import dev.quiver.storage.AcornParams;
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.Filter;
 import dev.quiver.storage.PointId;
@@ -111,7 +112,8 @@ public final class ShardSearch {
               ef(request, space, keep),
               keep,
               accept,
-              request.quantization());
+              request.quantization(),
+              acorn(request, space, narrowed, accept));
     } else if (narrowed != null
         && (request.exact()
             || !space.graphServes()
@@ -134,7 +136,14 @@ public final class ShardSearch {
               : space.scan(query, keep, accept, request.quantization());
     } else {
       // with the slots appended but not yet in the graph; over the quantized codes if any
-      found = space.search(query, ef(request, space, keep), keep, accept, request.quantization());
+      found =
+          space.search(
+              query,
+              ef(request, space, keep),
+              keep,
+              accept,
+              request.quantization(),
+              acorn(request, space, narrowed, accept));
     }
     int[] ranked = found.bestFirstPositions();
     scope.charge(Math.min(request.limit(), ranked.length));
@@ -170,6 +179,28 @@ public final class ShardSearch {
       out.add(scored(s, score, request));
     }
     return out;
+  }
+
+  /**
+   * Whether a filtered graph walk goes as ACORN-1 does: the request enables it and the filter's
+   * selectivity is at most its bound, estimated (as Qdrant does) from the payload indexes'
+   * candidates over the live points, or else from a sample of the slots.
+   */
+  private static boolean acorn(
+      SearchRequest request,
+      VectorSpace space,
+      PayloadIndexes.Candidates narrowed,
+      IntPredicate accept) {
+    AcornParams acorn = request.acorn();
+    if (acorn == null || request.filter() == null) {
+      return false;
+    }
+    int live = Math.max(1, space.live());
+    double selectivity =
+        narrowed != null
+            ? Math.min(1.0, (double) narrowed.estimate() / live)
+            : sampledShare(space.vectors.size(), space.owners, accept);
+    return acorn.applies(selectivity);
   }
 
   /** A graph walk's {@code ef}: the request's (at most the slots), else {@code ef_construct}. */
@@ -418,6 +449,19 @@ public final class ShardSearch {
     if (n == 0) {
       return true;
     }
+    double share = sampledShare(n, owners, accept);
+    return scanIsCheaper.test((int) (live * share)) || share < 0.1; // under ~10%: scan
+  }
+
+  /**
+   * The share of live slots among the first {@code n} that {@code accept} admits, estimated from up
+   * to {@value #SAMPLE} random live slots (the same ones for the same {@code n}); 0 when none is
+   * found.
+   */
+  private static double sampledShare(int n, SlotTable<PointId> owners, IntPredicate accept) {
+    if (n == 0) {
+      return 0;
+    }
     SplittableRandom r = new SplittableRandom(n);
     int tried = 0;
     int passed = 0;
@@ -431,8 +475,7 @@ public final class ShardSearch {
         passed++;
       }
     }
-    long estimated = tried == 0 ? 0 : (long) live * passed / tried;
-    return scanIsCheaper.test((int) estimated) || passed * 10 < tried; // under ~10%: scan
+    return tried == 0 ? 0 : (double) passed / tried;
   }
 
   private static final int SAMPLE = 256;

@@ -138,10 +138,12 @@ final class TenantLinks implements AutoCloseable {
 
   /**
    * The {@code ef} best slots of group {@code g} that {@code accept} admits, by a walk of the
-   * group's links, with the group's stale slots and those of several tenants scored directly.
+   * group's links (as ACORN-1 walks with {@code acorn}), with the group's stale slots and those of
+   * several tenants scored directly.
    */
-  Candidates search(SlotScorer scorer, int ef, IntPredicate accept, int g) {
-    Candidates found = g < 0 ? new Candidates(ef + 1) : graph.searchGroup(scorer, ef, accept, g);
+  Candidates search(SlotScorer scorer, int ef, IntPredicate accept, int g, boolean acorn) {
+    Candidates found =
+        g < 0 ? new Candidates(ef + 1) : graph.searchGroup(scorer, ef, accept, g, acorn);
     if (g >= 0) {
       addDirectly(stale, s -> groups.get(s) == g && accept.test(s), scorer, found);
     }

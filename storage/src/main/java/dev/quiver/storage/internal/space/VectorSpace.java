@@ -282,7 +282,17 @@ public final class VectorSpace implements AutoCloseable {
    */
   public Candidates search(
       float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params) {
-    return walk(q, ef, keep, accept, params, (scorer, e) -> index.search(scorer, e, accept));
+    return search(q, ef, keep, accept, params, false);
+  }
+
+  /**
+   * As {@link #search(float[], int, int, IntPredicate, QuantizationParams)}; with {@code acorn} the
+   * graph's bottom layer is walked as ACORN-1 does ({@link HnswIndex#search(SlotScorer, int,
+   * IntPredicate, boolean)}).
+   */
+  public Candidates search(
+      float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params, boolean acorn) {
+    return walk(q, ef, keep, accept, params, (scorer, e) -> index.search(scorer, e, accept, acorn));
   }
 
   /** A graph walk over {@code (scorer, ef)}, with the pending slots, quantized as above. */
@@ -474,8 +484,8 @@ public final class VectorSpace implements AutoCloseable {
 
   /**
    * The {@code ef} best admitted slots for {@code q} among the tenant {@code term} of {@code
-   * field}: a walk of that tenant's links, with the slots not yet linked; quantized as {@link
-   * #search} is.
+   * field}: a walk of that tenant's links (as ACORN-1 walks with {@code acorn}), with the slots not
+   * yet linked; quantized as {@link #search} is.
    */
   public Candidates searchTenant(
       String field,
@@ -484,11 +494,12 @@ public final class VectorSpace implements AutoCloseable {
       int ef,
       int keep,
       IntPredicate accept,
-      QuantizationParams params) {
+      QuantizationParams params,
+      boolean acorn) {
     TenantLinks t = tenants.get(field);
     int g = t.groupOf(term);
     tenantWalks.increment();
-    return walk(q, ef, keep, accept, params, (scorer, e) -> t.search(scorer, e, accept, g));
+    return walk(q, ef, keep, accept, params, (scorer, e) -> t.search(scorer, e, accept, g, acorn));
   }
 
   private final LongAdder tenantWalks = new LongAdder();

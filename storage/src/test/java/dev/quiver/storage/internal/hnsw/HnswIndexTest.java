@@ -185,6 +185,135 @@ public class HnswIndexTest {
     return index;
   }
 
+  /**
+   * ACORN-1: for a filter that passes few nodes scattered over the graph, the walk scores the
+   * matches it reaches through rejected neighbours, not the rejected nodes themselves: an order of
+   * magnitude fewer scores than the plain filtered walk (which scores every node it passes
+   * through), for nearly its recall. A filter passing 5% of the nodes at random, ef 64, five seeds:
+   * 251-274 scores a query against 2,973-3,095, recall@10 0.998-1.000 against 1.000.
+   */
+  @Test
+  void anAcornWalkScoresOnlyWhatItMustForAScatteredFilter() {
+    long seed = TestSeed.of("anAcornWalkScoresOnlyWhatItMustForAScatteredFilter");
+    Random r = new Random(seed);
+    int n = 12_000;
+    int dim = 32;
+    float[][] all = clustered(r, n + 100, dim, true);
+    BitSet passes = new BitSet(n);
+    for (int i = 0; i < n; i++) {
+      if (r.nextInt(20) == 0) {
+        passes.set(i);
+      }
+    }
+    try (OffHeapVectors v = new OffHeapVectors(dir, dim)) {
+      HnswIndex index = new HnswIndex(v, dir.resolve("graph"), Distance.COSINE, 16, 100, seed);
+      for (int i = 0; i < n; i++) {
+        index.insert(v.add(all[i]));
+      }
+      long[] plainScores = {0};
+      long[] acornScores = {0};
+      int plainHits = 0;
+      int acornHits = 0;
+      for (int qi = 0; qi < 100; qi++) {
+        float[] q = all[n + qi];
+        Candidates best = new Candidates(11);
+        passes.stream()
+            .forEach(
+                i -> {
+                  best.add(i, v.similarity(Distance.COSINE, q, i));
+                  if (best.size() > 10) {
+                    best.removeWorst();
+                  }
+                });
+        Set<Integer> truth = new HashSet<>();
+        for (int i = 0; i < best.size(); i++) {
+          truth.add(best.node(i));
+        }
+        var scorer = v.scorer(Distance.COSINE, q);
+        int[] plain =
+            index
+                .search(
+                    slot -> {
+                      plainScores[0]++;
+                      return scorer.score(slot);
+                    },
+                    64,
+                    passes::get,
+                    false)
+                .bestFirst();
+        int[] acorn =
+            index
+                .search(
+                    slot -> {
+                      acornScores[0]++;
+                      return scorer.score(slot);
+                    },
+                    64,
+                    passes::get,
+                    true)
+                .bestFirst();
+        for (int i = 0; i < 10; i++) {
+          assertThat(passes.get(plain[i]) && passes.get(acorn[i])).isTrue();
+          plainHits += truth.contains(plain[i]) ? 1 : 0;
+          acornHits += truth.contains(acorn[i]) ? 1 : 0;
+        }
+      }
+      assertThat(plainHits / 1000.0).isGreaterThanOrEqualTo(0.97);
+      assertThat(acornHits / 1000.0).isGreaterThanOrEqualTo(0.95);
+      assertThat(acornScores[0] * 5).isLessThan(plainScores[0]);
+    }
+  }
+
+  /**
+   * An ACORN walk that runs dry before it has {@code ef} matches (here no two matches lie within
+   * two hops of each other, so from the first one it finds no other) is done again as the plain
+   * walk, so a search never returns fewer matches than the plain walk finds.
+   */
+  @Test
+  void anAcornWalkThatRunsDryFallsBackToThePlainWalk() {
+    long seed = TestSeed.of("anAcornWalkThatRunsDryFallsBackToThePlainWalk");
+    Random r = new Random(seed);
+    int n = 4000;
+    int dim = 16;
+    float[][] all = clustered(r, n + 1, dim, true);
+    try (OffHeapVectors v = new OffHeapVectors(dir, dim)) {
+      HnswIndex index = new HnswIndex(v, dir.resolve("graph"), Distance.COSINE, 16, 100, seed);
+      for (int i = 0; i < n; i++) {
+        index.insert(v.add(all[i]));
+      }
+      // matches three hops apart at least: each taken blocks its bottom-layer neighbourhood of
+      // two hops (in either direction, as lists are not symmetric)
+      List<Set<Integer>> near = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        near.add(new HashSet<>());
+      }
+      for (int i = 0; i < n; i++) {
+        for (int j : index.neighbours(i, 0)) {
+          near.get(i).add(j);
+          near.get(j).add(i);
+        }
+      }
+      BitSet matches = new BitSet(n);
+      BitSet blocked = new BitSet(n);
+      for (int i = 0; i < n; i++) {
+        if (blocked.get(i)) {
+          continue;
+        }
+        matches.set(i);
+        for (int a : near.get(i)) {
+          blocked.set(a);
+          near.get(a).forEach(blocked::set);
+        }
+      }
+      assertThat(matches.cardinality()).isGreaterThan(64);
+      float[] q = all[n];
+      int[] plain = index.search(v.scorer(Distance.COSINE, q), 64, matches::get, false).bestFirst();
+      int[] acorn = index.search(v.scorer(Distance.COSINE, q), 64, matches::get, true).bestFirst();
+      assertThat(plain).hasSize(64);
+      assertThat(acorn).containsExactly(plain);
+    }
+  }
+
   @Test
   void aRepairReachesAlmostEveryUnreachedNode() {
     int n = 6000;
