@@ -19,7 +19,8 @@ import java.io.IOException;
  * FormatGate}), so a node of the previous release in the cluster is never sent what it cannot read.
  * A message newer than the reader's {@code ceiling} fails as {@link TooNew}. Format 2 adds the
  * shard transfer entries of the metadata log ({@link Wire.StartTransfer}, {@link
- * Wire.EndTransfer}); the rest reads as in format 1. Stateless.
+ * Wire.EndTransfer}); format 5 a forwarded search's {@code params.acorn} (read tag 6); the rest
+ * reads as in format 1. Stateless.
  */
 final class WireFormat {
   private WireFormat() {}

@@ -802,7 +802,8 @@ class MetaStateMachineTest {
    * While the cluster writes message format 0 the snapshot is written in file format 1, which the
    * previous release reads (it has no format field); at format 1 in file format 2, with it; from
    * format 2 on in file format 3, with the running shard transfers; from format 3 on in file format
-   * 4, with the listener peers; from format 4 on in file format 5, with the running reshardings.
+   * 4, with the listener peers; from format 4 on in file format 5, with the running reshardings
+   * (format 5 changes forwarded searches only, not the snapshot).
    */
   @Test
   void theSnapshotFileFormatFollowsTheClustersMessageFormat() throws Exception {
@@ -813,7 +814,9 @@ class MetaStateMachineTest {
       byte[] bytes = java.nio.file.Files.readAllBytes(file);
       int fileVersion =
           java.nio.ByteBuffer.wrap(bytes, 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
-      assertThat(fileVersion).as("file version at message format %d", format).isEqualTo(format + 1);
+      assertThat(fileVersion)
+          .as("file version at message format %d", format)
+          .isEqualTo(Math.min(format, Wire.RESHARDING_FORMAT) + 1);
       assertThat(MetaSnapshot.read(file)).isEqualTo(snapshot);
     }
   }
