@@ -73,8 +73,8 @@ public final class HnswIndex implements AutoCloseable {
 
   private volatile long entry = -1; // (level << 32) | node, or -1 when empty
 
-  /** Reusable visited sets: a search marks nodes without clearing an array per call. */
-  private final ConcurrentLinkedQueue<VisitedSet> visitedPool = new ConcurrentLinkedQueue<>();
+  /** The walks of the layers: greedy steps, best-first searches, ACORN-1. */
+  private final LayerWalks walks;
 
   /** Node scorers for inserts and neighbour selection, a few per concurrent insert. */
   private final ConcurrentLinkedQueue<GraphVectors.NodeScorer> scorerPool =
@@ -117,6 +117,7 @@ public final class HnswIndex implements AutoCloseable {
     this.ml = 1 / Math.log(this.m);
     this.seed = seed;
     this.links = new GraphLinks(dir, 2 * this.m);
+    this.walks = new LayerWalks(links, vectors);
     for (int i = 0; i < LOCK_STRIPES; i++) {
       locks[i] = new Object();
     }
@@ -269,13 +270,13 @@ public final class HnswIndex implements AutoCloseable {
     int epLevel = (int) (ep >>> 32);
     // 1. greedy descent through the layers above the new node's top layer
     for (int l = epLevel; l > level; l--) {
-      epNode = greedy(scorer, epNode, l, within);
+      epNode = walks.greedy(scorer, epNode, l, within);
     }
     // 2. on each layer from min(level, epLevel) down: search, select neighbours, link both ways
     Candidates entryPoints = Candidates.of(epNode, scorer.score(epNode));
     for (int l = Math.min(level, epLevel); l >= 0; l--) {
       Candidates found =
-          searchLayer(
+          walks.layer(
               scorer, entryPoints, efConstruct, l, x -> x != node, RequestScope.UNBOUNDED, within);
       int max = l == 0 ? 2 * m : m;
       // nodes being inserted at the same time cannot be found by this search yet (their lists
@@ -469,208 +470,6 @@ public final class HnswIndex implements AutoCloseable {
     }
   }
 
-  /** The paper's greedy step on {@code level}, through nodes {@code within} admits (all: null). */
-  private int greedy(SlotScorer scorer, int start, int level, IntPredicate within) {
-    int best = start;
-    float bestSim = scorer.score(best);
-    boolean moved = true;
-    while (moved) {
-      moved = false;
-      for (int n : neighbours(best, level)) {
-        if (within != null && !within.test(n)) {
-          continue;
-        }
-        float s = scorer.score(n);
-        if (s > bestSim) {
-          bestSim = s;
-          best = n;
-          moved = true;
-        }
-      }
-    }
-    return best;
-  }
-
-  /**
-   * Algorithm 2: best-first search on one layer from {@code entryPoints}, keeping the {@code ef}
-   * best nodes that {@code accept} admits (all nodes {@code within} admits, or all when null, are
-   * walked through; only admitted ones are results).
-   */
-  private Candidates searchLayer(
-      SlotScorer scorer,
-      Candidates entryPoints,
-      int ef,
-      int level,
-      IntPredicate accept,
-      RequestScope scope,
-      IntPredicate within) {
-    int size = vectors.size();
-    VisitedSet visited = visitedSet(size);
-    try {
-      // nodes to expand, best first: a min-heap on negated similarity
-      Candidates frontier =
-          new Candidates(Math.max(16, (int) Math.min(2L * ef, Integer.MAX_VALUE)));
-      Candidates results = new Candidates(ef + 1);
-      for (int i = 0; i < entryPoints.size(); i++) {
-        int n = entryPoints.node(i);
-        float s = entryPoints.similarity(i);
-        visited.visit(n);
-        frontier.add(n, -s);
-        if (accept == null || accept.test(n)) {
-          results.add(n, s);
-        }
-      }
-      int[] batch = new int[links.capacity()];
-      float[] scores = new float[batch.length];
-      while (frontier.size() > 0) {
-        scope.tick();
-        float cs = -frontier.worst();
-        int cn = frontier.pollWorst();
-        if (results.size() >= ef && cs < results.worst()) {
-          break;
-        }
-        int listed = links.read(cn, level, batch, null);
-        int count = 0;
-        for (int k = 0; k < listed; k++) {
-          int n = batch[k];
-          if (n < size && visited.visit(n) && (within == null || within.test(n))) {
-            batch[count++] = n;
-          }
-        }
-        scorer.scores(batch, count, scores);
-        for (int k = 0; k < count; k++) {
-          int n = batch[k];
-          float s = scores[k];
-          if (results.size() < ef || s > results.worst()) {
-            frontier.add(n, -s);
-            if (accept == null || accept.test(n)) {
-              results.add(n, s);
-              if (results.size() > ef) {
-                results.removeWorst();
-              }
-            }
-          }
-        }
-      }
-      return results;
-    } finally {
-      visitedPool.offer(visited);
-    }
-  }
-
-  /**
-   * ACORN-1 (Patel et al., SIGMOD 2024, as Qdrant walks it) on the bottom layer from {@code
-   * entryNode}: only admitted nodes are scored and expanded. Of a node's neighbours, the admitted
-   * ones are scored (up to a list's capacity); each rejected one is a bridge whose own neighbours
-   * are tested in turn, and up to a list's capacity more admitted ones among them are scored. A
-   * filter that leaves the admitted nodes scattered over the graph (few links between them) is
-   * followed through the rejected ones without scoring those; the price is the filter tests of the
-   * second hop. Until the walk has found an admitted node it walks as {@link #searchLayer} does
-   * (the greedy descent above ignores the filter, so the entry may be rejected and far from any
-   * admitted node): every neighbour is scored and the best are expanded, admitted or not.
-   */
-  private Candidates searchLayerAcorn(
-      SlotScorer scorer,
-      int entryNode,
-      float entrySim,
-      int ef,
-      IntPredicate accept,
-      RequestScope scope,
-      IntPredicate within) {
-    int size = vectors.size();
-    VisitedSet visited = visitedSet(size);
-    VisitedSet bridged = visitedSet(size); // nodes tested as a second hop
-    try {
-      int cap = links.capacity();
-      Candidates frontier =
-          new Candidates(Math.max(16, (int) Math.min(2L * ef, Integer.MAX_VALUE)));
-      Candidates results = new Candidates(ef + 1);
-      int[] list = new int[cap];
-      int[] hop2 = new int[cap];
-      int[] bridges = new int[cap];
-      int[] batch = new int[cap * (cap + 1)];
-      float[] scores = new float[batch.length];
-      visited.visit(entryNode);
-      frontier.add(entryNode, -entrySim);
-      if (accept.test(entryNode)) {
-        results.add(entryNode, entrySim);
-      }
-      while (frontier.size() > 0) {
-        scope.tick();
-        float cs = -frontier.worst();
-        int cn = frontier.pollWorst();
-        if (results.size() >= ef && cs < results.worst()) {
-          break;
-        }
-        boolean seeking = results.size() == 0; // no admitted node yet: a plain step
-        int count = 0;
-        int bridgeCount = 0;
-        int listed = links.read(cn, 0, list, null);
-        for (int k = 0; k < listed && count < cap; k++) {
-          int n = list[k];
-          if (n >= size || visited.seen(n) || (within != null && !within.test(n))) {
-            continue;
-          }
-          visited.visit(n);
-          if (seeking || accept.test(n)) {
-            batch[count++] = n;
-          } else {
-            bridges[bridgeCount++] = n;
-          }
-        }
-        for (int b = 0; b < bridgeCount; b++) {
-          int limit = count + cap;
-          int hops = links.read(bridges[b], 0, hop2, null);
-          for (int k = 0; k < hops && count < limit; k++) {
-            int n = hop2[k];
-            if (n >= size
-                || visited.seen(n)
-                || !bridged.visit(n)
-                || (within != null && !within.test(n))) {
-              continue;
-            }
-            if (accept.test(n)) {
-              visited.visit(n);
-              batch[count++] = n;
-            }
-          }
-        }
-        scorer.scores(batch, count, scores);
-        for (int k = 0; k < count; k++) {
-          int n = batch[k];
-          float s = scores[k];
-          if (results.size() < ef || s > results.worst()) {
-            if (!seeking) {
-              frontier.add(n, -s);
-              results.add(n, s);
-            } else {
-              frontier.add(n, -s);
-              if (accept.test(n)) {
-                results.add(n, s);
-              }
-            }
-            if (results.size() > ef) {
-              results.removeWorst();
-            }
-          }
-        }
-      }
-      return results;
-    } finally {
-      visitedPool.offer(visited);
-      visitedPool.offer(bridged);
-    }
-  }
-
-  private VisitedSet visitedSet(int size) {
-    VisitedSet visited = visitedPool.poll();
-    if (visited == null) {
-      visited = new VisitedSet();
-    }
-    visited.reset(size);
-    return visited;
-  }
-
   /**
    * The {@code ef} best admitted nodes by {@code scorer}'s scores: the full vectors', or quantized
    * codes' (then the similarities are estimates, for the caller to rescore).
@@ -708,12 +507,11 @@ public final class HnswIndex implements AutoCloseable {
     }
     int node = (int) ep;
     for (int l = (int) (ep >>> 32); l > 0; l--) {
-      node = greedy(scorer, node, l, within);
+      node = walks.greedy(scorer, node, l, within);
     }
     if (acorn && accept != null) {
       Candidates found =
-          searchLayerAcorn(
-              scorer, node, scorer.score(node), ef, accept, RequestScope.current(), within);
+          walks.acorn(scorer, node, scorer.score(node), ef, accept, RequestScope.current(), within);
       if (found.size() >= ef) {
         return found;
       }
@@ -722,7 +520,7 @@ public final class HnswIndex implements AutoCloseable {
       // goes through the rejected nodes as well
     }
     // a query stops at its deadline; a build (the scope UNBOUNDED above) never stops halfway
-    return searchLayer(
+    return walks.layer(
         scorer,
         Candidates.of(node, scorer.score(node)),
         ef,
@@ -818,7 +616,7 @@ public final class HnswIndex implements AutoCloseable {
           // nodes, which are still linked until the end (as an insert would)
           final int self = n;
           Candidates more =
-              searchLayer(
+              walks.layer(
                   base,
                   Candidates.of(n, base.score(n)),
                   efConstruct,
@@ -1059,10 +857,10 @@ public final class HnswIndex implements AutoCloseable {
     try {
       int from = (int) ep;
       for (int l = (int) (ep >>> 32); l > level; l--) {
-        from = greedy(q, from, l, within);
+        from = walks.greedy(q, from, l, within);
       }
       Candidates found =
-          searchLayer(
+          walks.layer(
               q,
               Candidates.of(from, q.score(from)),
               efConstruct,

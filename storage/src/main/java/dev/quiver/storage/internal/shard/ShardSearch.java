@@ -315,7 +315,11 @@ public final class ShardSearch {
                 request.hnswEf() != null
                     ? Math.min(request.hnswEf(), space.slots())
                     : space.defaultEf());
-        hits = space.search(rows, ef, keep, request.scoreThreshold(), accept);
+        boolean acorn =
+            filter != null
+                && request.acorn() != null
+                && request.acorn().applies(sampledShare(space.slots(), space.owners, accept));
+        hits = space.search(rows, ef, keep, request.scoreThreshold(), accept, acorn);
       }
     }
     return heapResults(request, space, hits, asOf);

@@ -321,12 +321,13 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
 
   /**
    * The best {@code k} admitted slots for {@code query} (prepared rows) by a graph walk keeping
-   * {@code ef}, with the slots not yet in the graph scored exactly.
+   * {@code ef} (the bottom layer as ACORN-1 walks it with {@code acorn}), with the slots not yet in
+   * the graph scored exactly.
    */
   public List<TopK.Hit> search(
-      float[][] query, int ef, int k, Float threshold, IntPredicate accept) {
+      float[][] query, int ef, int k, Float threshold, IntPredicate accept, boolean acorn) {
     QueryScorer scorer = new QueryScorer().query(query);
-    Candidates found = graph.search(scorer, Math.max(ef, k), accept);
+    Candidates found = graph.search(scorer, Math.max(ef, k), accept, acorn);
     TopK top = new TopK(k);
     Set<Integer> walked = new HashSet<>();
     for (int i = 0; i < found.size(); i++) {

@@ -87,7 +87,7 @@ class MultiSpaceTest {
       Set<Integer> truth =
           slots(space.scan(q, 10, null, space.allSlots(), s -> space.owners.get(s) != null));
       long before = space.scored();
-      List<TopK.Hit> got = space.search(q, 64, 10, null, s -> space.owners.get(s) != null);
+      List<TopK.Hit> got = space.search(q, 64, 10, null, s -> space.owners.get(s) != null, false);
       walked.addAndGet(space.scored() - before);
       assertThat(got).hasSize(10);
       for (TopK.Hit h : got) {

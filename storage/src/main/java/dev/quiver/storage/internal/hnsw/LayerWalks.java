@@ -1,0 +1,230 @@
+package dev.quiver.storage.internal.hnsw;
+
+import dev.quiver.storage.RequestScope;
+import dev.quiver.storage.internal.vector.SlotScorer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntPredicate;
+
+/**
+ * The walks of one graph's layers, as searches and inserts take them: the paper's greedy step and
+ * best-first search (its Algorithm 2), and ACORN-1's variant of the latter for filtered searches.
+ * They read the neighbour lists without locks (see {@link GraphLinks} for what a racing read may
+ * see). Thread-safe: each walk takes its own visited sets from a pool.
+ */
+final class LayerWalks {
+  private final GraphLinks links;
+  private final GraphVectors vectors;
+
+  /** Reusable visited sets: a walk marks nodes without clearing an array per call. */
+  private final ConcurrentLinkedQueue<VisitedSet> visitedPool = new ConcurrentLinkedQueue<>();
+
+  LayerWalks(GraphLinks links, GraphVectors vectors) {
+    this.links = links;
+    this.vectors = vectors;
+  }
+
+  /** The paper's greedy step on {@code level}, through nodes {@code within} admits (all: null). */
+  int greedy(SlotScorer scorer, int start, int level, IntPredicate within) {
+    int best = start;
+    float bestSim = scorer.score(best);
+    int[] list = new int[links.capacity()];
+    boolean moved = true;
+    while (moved) {
+      moved = false;
+      int listed = links.read(best, level, list, null);
+      for (int k = 0; k < listed; k++) {
+        int n = list[k];
+        if (within != null && !within.test(n)) {
+          continue;
+        }
+        float s = scorer.score(n);
+        if (s > bestSim) {
+          bestSim = s;
+          best = n;
+          moved = true;
+        }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Algorithm 2: best-first search on one layer from {@code entryPoints}, keeping the {@code ef}
+   * best nodes that {@code accept} admits (all nodes {@code within} admits, or all when null, are
+   * walked through; only admitted ones are results).
+   */
+  Candidates layer(
+      SlotScorer scorer,
+      Candidates entryPoints,
+      int ef,
+      int level,
+      IntPredicate accept,
+      RequestScope scope,
+      IntPredicate within) {
+    int size = vectors.size();
+    VisitedSet visited = visitedSet(size);
+    try {
+      // nodes to expand, best first: a min-heap on negated similarity
+      Candidates frontier =
+          new Candidates(Math.max(16, (int) Math.min(2L * ef, Integer.MAX_VALUE)));
+      Candidates results = new Candidates(ef + 1);
+      for (int i = 0; i < entryPoints.size(); i++) {
+        int n = entryPoints.node(i);
+        float s = entryPoints.similarity(i);
+        visited.visit(n);
+        frontier.add(n, -s);
+        if (accept == null || accept.test(n)) {
+          results.add(n, s);
+        }
+      }
+      int[] batch = new int[links.capacity()];
+      float[] scores = new float[batch.length];
+      while (frontier.size() > 0) {
+        scope.tick();
+        float cs = -frontier.worst();
+        int cn = frontier.pollWorst();
+        if (results.size() >= ef && cs < results.worst()) {
+          break;
+        }
+        int listed = links.read(cn, level, batch, null);
+        int count = 0;
+        for (int k = 0; k < listed; k++) {
+          int n = batch[k];
+          if (n < size && visited.visit(n) && (within == null || within.test(n))) {
+            batch[count++] = n;
+          }
+        }
+        scorer.scores(batch, count, scores);
+        for (int k = 0; k < count; k++) {
+          int n = batch[k];
+          float s = scores[k];
+          if (results.size() < ef || s > results.worst()) {
+            frontier.add(n, -s);
+            if (accept == null || accept.test(n)) {
+              results.add(n, s);
+              if (results.size() > ef) {
+                results.removeWorst();
+              }
+            }
+          }
+        }
+      }
+      return results;
+    } finally {
+      visitedPool.offer(visited);
+    }
+  }
+
+  /**
+   * ACORN-1 (Patel et al., SIGMOD 2024, as Qdrant walks it) on the bottom layer from {@code
+   * entryNode}: only admitted nodes are scored and expanded. Of a node's neighbours, the admitted
+   * ones are scored (up to a list's capacity); each rejected one is a bridge whose own neighbours
+   * are tested in turn, and up to a list's capacity more admitted ones among them are scored. A
+   * filter that leaves the admitted nodes scattered over the graph (few links between them) is
+   * followed through the rejected ones without scoring those; the price is the filter tests of the
+   * second hop. Until the walk has found an admitted node it walks as {@link #layer} does (the
+   * greedy descent above ignores the filter, so the entry may be rejected and far from any admitted
+   * node): every neighbour is scored and the best are expanded, admitted or not.
+   */
+  Candidates acorn(
+      SlotScorer scorer,
+      int entryNode,
+      float entrySim,
+      int ef,
+      IntPredicate accept,
+      RequestScope scope,
+      IntPredicate within) {
+    int size = vectors.size();
+    VisitedSet visited = visitedSet(size);
+    VisitedSet bridged = visitedSet(size); // nodes tested as a second hop
+    try {
+      int cap = links.capacity();
+      Candidates frontier =
+          new Candidates(Math.max(16, (int) Math.min(2L * ef, Integer.MAX_VALUE)));
+      Candidates results = new Candidates(ef + 1);
+      int[] list = new int[cap];
+      int[] hop2 = new int[cap];
+      int[] bridges = new int[cap];
+      int[] batch = new int[cap * (cap + 1)];
+      float[] scores = new float[batch.length];
+      visited.visit(entryNode);
+      frontier.add(entryNode, -entrySim);
+      if (accept.test(entryNode)) {
+        results.add(entryNode, entrySim);
+      }
+      while (frontier.size() > 0) {
+        scope.tick();
+        float cs = -frontier.worst();
+        int cn = frontier.pollWorst();
+        if (results.size() >= ef && cs < results.worst()) {
+          break;
+        }
+        boolean seeking = results.size() == 0; // no admitted node yet: a plain step
+        int count = 0;
+        int bridgeCount = 0;
+        int listed = links.read(cn, 0, list, null);
+        for (int k = 0; k < listed && count < cap; k++) {
+          int n = list[k];
+          if (n >= size || visited.seen(n) || (within != null && !within.test(n))) {
+            continue;
+          }
+          visited.visit(n);
+          if (seeking || accept.test(n)) {
+            batch[count++] = n;
+          } else {
+            bridges[bridgeCount++] = n;
+          }
+        }
+        for (int b = 0; b < bridgeCount; b++) {
+          int limit = count + cap;
+          int hops = links.read(bridges[b], 0, hop2, null);
+          for (int k = 0; k < hops && count < limit; k++) {
+            int n = hop2[k];
+            if (n >= size
+                || visited.seen(n)
+                || !bridged.visit(n)
+                || (within != null && !within.test(n))) {
+              continue;
+            }
+            if (accept.test(n)) {
+              visited.visit(n);
+              batch[count++] = n;
+            }
+          }
+        }
+        scorer.scores(batch, count, scores);
+        for (int k = 0; k < count; k++) {
+          int n = batch[k];
+          float s = scores[k];
+          if (results.size() < ef || s > results.worst()) {
+            if (!seeking) {
+              frontier.add(n, -s);
+              results.add(n, s);
+            } else {
+              frontier.add(n, -s);
+              if (accept.test(n)) {
+                results.add(n, s);
+              }
+            }
+            if (results.size() > ef) {
+              results.removeWorst();
+            }
+          }
+        }
+      }
+      return results;
+    } finally {
+      visitedPool.offer(visited);
+      visitedPool.offer(bridged);
+    }
+  }
+
+  private VisitedSet visitedSet(int size) {
+    VisitedSet visited = visitedPool.poll();
+    if (visited == null) {
+      visited = new VisitedSet();
+    }
+    visited.reset(size);
+    return visited;
+  }
+}
