@@ -54,7 +54,7 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
 public final class AnnBench {
   static final int M = 16;
   static final int EF_CONSTRUCT = 100;
-  static final int[] EFS = {16, 32, 64, 128, 256};
+  static final int[] EFS = {16, 24, 32, 48, 64, 96, 128, 256};
 
   private AnnBench() {}
 

@@ -103,19 +103,99 @@ final class ScalarQuantizer implements Quantizer {
         for (float x : query) {
           sum += x;
         }
-        float base = offset * sum;
-        yield slot -> base + alpha * dot(query, codes.segment(slot), codes.offset(slot));
+        yield new Batched(true, query, codes, offset * sum, alpha);
       }
-      case EUCLID -> {
-        float[] shifted = shifted(query);
-        float scale = alpha * alpha;
-        yield slot -> -scale * l2(shifted, codes.segment(slot), codes.offset(slot));
-      }
+      case EUCLID -> new Batched(false, shifted(query), codes, 0, -alpha * alpha);
       case MANHATTAN -> {
         float[] shifted = shifted(query);
         yield slot -> -alpha * l1(shifted, codes.segment(slot), codes.offset(slot));
       }
     };
+  }
+
+  /**
+   * A scorer of codes: {@code base + factor * raw}, where {@code raw} is the dot product of {@code
+   * q} and the code ({@code dot}) or their squared distance. A walk's batch is scored four codes at
+   * a time, which share each load of the query and keep four independent chains of widening and FMA
+   * busy, as {@code OffHeapVectors.similarities} does for full vectors; one at a time a code's
+   * single chain waits on each FMA in turn.
+   */
+  private record Batched(boolean dot, float[] q, Codes codes, float base, float factor)
+      implements SlotScorer {
+    @Override
+    public float score(int slot) {
+      MemorySegment seg = codes.segment(slot);
+      long at = codes.offset(slot);
+      return base + factor * (dot ? ScalarQuantizer.dot(q, seg, at) : l2(q, seg, at));
+    }
+
+    @Override
+    public void scores(int[] slots, int count, float[] out) {
+      int i = 0;
+      for (; i + 4 <= count; i += 4) {
+        bulk4(slots[i], slots[i + 1], slots[i + 2], slots[i + 3], out, i);
+      }
+      for (; i < count; i++) {
+        out[i] = score(slots[i]);
+      }
+    }
+
+    private void bulk4(int s0, int s1, int s2, int s3, float[] out, int at) {
+      MemorySegment m0 = codes.segment(s0);
+      MemorySegment m1 = codes.segment(s1);
+      MemorySegment m2 = codes.segment(s2);
+      MemorySegment m3 = codes.segment(s3);
+      long b0 = codes.offset(s0);
+      long b1 = codes.offset(s1);
+      long b2 = codes.offset(s2);
+      long b3 = codes.offset(s3);
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F);
+      FloatVector a3 = FloatVector.zero(F);
+      int i = 0;
+      int bound = F.loopBound(q.length);
+      if (dot) {
+        for (; i < bound; i += F.length()) {
+          FloatVector qv = FloatVector.fromArray(F, q, i);
+          a0 = qv.fma(widen(m0, b0 + i), a0);
+          a1 = qv.fma(widen(m1, b1 + i), a1);
+          a2 = qv.fma(widen(m2, b2 + i), a2);
+          a3 = qv.fma(widen(m3, b3 + i), a3);
+        }
+      } else {
+        for (; i < bound; i += F.length()) {
+          FloatVector qv = FloatVector.fromArray(F, q, i);
+          FloatVector d0 = qv.sub(widen(m0, b0 + i));
+          FloatVector d1 = qv.sub(widen(m1, b1 + i));
+          FloatVector d2 = qv.sub(widen(m2, b2 + i));
+          FloatVector d3 = qv.sub(widen(m3, b3 + i));
+          a0 = d0.fma(d0, a0);
+          a1 = d1.fma(d1, a1);
+          a2 = d2.fma(d2, a2);
+          a3 = d3.fma(d3, a3);
+        }
+      }
+      out[at] = finish(a0, m0, b0, i);
+      out[at + 1] = finish(a1, m1, b1, i);
+      out[at + 2] = finish(a2, m2, b2, i);
+      out[at + 3] = finish(a3, m3, b3, i);
+    }
+
+    /** The lanes' sum and the tail from {@code from} on, as the score. */
+    private float finish(FloatVector acc, MemorySegment seg, long at, int from) {
+      float raw = acc.reduceLanes(VectorOperators.ADD);
+      for (int i = from; i < q.length; i++) {
+        float c = seg.get(ValueLayout.JAVA_BYTE, at + i);
+        if (dot) {
+          raw += q[i] * c;
+        } else {
+          float d = q[i] - c;
+          raw += d * d;
+        }
+      }
+      return base + factor * raw;
+    }
   }
 
   /** The query in code units: {@code (q - offset) / alpha}. */
