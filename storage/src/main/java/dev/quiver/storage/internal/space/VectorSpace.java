@@ -292,7 +292,17 @@ public final class VectorSpace implements AutoCloseable {
    */
   public Candidates search(
       float[] q, int ef, int keep, IntPredicate accept, QuantizationParams params, boolean acorn) {
+    if (acorn) {
+      acornWalks.increment();
+    }
     return walk(q, ef, keep, accept, params, (scorer, e) -> index.search(scorer, e, accept, acorn));
+  }
+
+  private final LongAdder acornWalks = new LongAdder();
+
+  /** Searches that walked the graph as ACORN-1 does (a tenant's links included). */
+  public long acornWalks() {
+    return acornWalks.sum();
   }
 
   /** A graph walk over {@code (scorer, ef)}, with the pending slots, quantized as above. */
@@ -499,6 +509,9 @@ public final class VectorSpace implements AutoCloseable {
     TenantLinks t = tenants.get(field);
     int g = t.groupOf(term);
     tenantWalks.increment();
+    if (acorn) {
+      acornWalks.increment();
+    }
     return walk(q, ef, keep, accept, params, (scorer, e) -> t.search(scorer, e, accept, g, acorn));
   }
 
