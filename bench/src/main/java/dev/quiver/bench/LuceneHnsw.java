@@ -71,6 +71,23 @@ final class LuceneHnsw implements AutoCloseable {
       IntFunction<List<IndexableField>> fields,
       Format vectors)
       throws Exception {
+    this(dir, base.length, i -> base[i], euclid, m, beam, fields, vectors);
+  }
+
+  /**
+   * An index of {@code n} rows, row {@code i} being {@code row.apply(i)} (made when added, so a set
+   * larger than the heap can be indexed), with {@code fields.apply(i)} beside it.
+   */
+  LuceneHnsw(
+      Path dir,
+      int n,
+      IntFunction<float[]> row,
+      boolean euclid,
+      int m,
+      int beam,
+      IntFunction<List<IndexableField>> fields,
+      Format vectors)
+      throws Exception {
     VectorSimilarityFunction sim =
         euclid ? VectorSimilarityFunction.EUCLIDEAN : VectorSimilarityFunction.DOT_PRODUCT;
     long start = System.nanoTime();
@@ -98,9 +115,9 @@ final class LuceneHnsw implements AutoCloseable {
                   .start(
                       () -> {
                         try {
-                          for (int i = first; i < base.length; i += 2) {
+                          for (int i = first; i < n; i += 2) {
                             Document doc = new Document();
-                            doc.add(new KnnFloatVectorField("v", base[i], sim));
+                            doc.add(new KnnFloatVectorField("v", row.apply(i), sim));
                             doc.add(new NumericDocValuesField("row", i));
                             fields.apply(i).forEach(doc::add);
                             w.addDocument(doc);

@@ -22,21 +22,24 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apache.lucene.util.Version;
 
 /**
  * A collection larger than the heap: {@code bench.million.points} (1,000,000 by default) x 384
  * clustered vectors (1,000 gaussian clusters, normalised; generated point by point, never held at
  * once) are written through the storage API in a JVM started with {@code -Xmx256m} ({@code
  * bench.million.heap}), indexed, checked for recall against exact search, checkpointed and
- * reopened; heap after GC and RSS are reported at each step. The vectors and the graph's bottom
- * layer live off-heap in memory-mapped files, and so do the payloads ({@code on_disk_payload} is
- * on); the heap holds the points' entries and the graph's upper layers. Each payload is {@code
- * {"cluster": n}}, with a {@code "text"} of {@code bench.million.text} characters besides when that
- * is above 0 (a RAG collection's chunk of text).
+ * reopened; heap after GC and RSS are reported at each step. Then Lucene's HNSW is built over the
+ * same set in a JVM of its own, and its recall measured on the same queries. The vectors and the
+ * graph's bottom layer live off-heap in memory-mapped files, and so do the payloads ({@code
+ * on_disk_payload} is on); the heap holds the points' entries and the graph's upper layers. Each
+ * payload is {@code {"cluster": n}}, with a {@code "text"} of {@code bench.million.text} characters
+ * besides when that is above 0 (a RAG collection's chunk of text).
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@million [-Dbench.million.points=1000000]
  * [-Dbench.million.heap=256m] [-Dbench.million.text=0]}
@@ -70,6 +73,10 @@ public final class Million {
       for (int d = 0; d < DIM; d++) {
         c[d] = (float) seed.nextGaussian();
       }
+    }
+    if (args.length > 1 && args[1].equals("lucene")) {
+      lucene(centers, n);
+      return;
     }
     Path dir = Scratch.dir("quiver-million");
     System.out.printf(
@@ -131,7 +138,136 @@ public final class Million {
       report("reopened");
       recall(c, centers, n);
     }
+    if (!Boolean.getBoolean("bench.million.quiverOnly")) {
+      // the peer, on the same set, in a JVM of its own: Lucene's build holds its graph and a
+      // buffer of vectors on the heap, which this one's 256 MB does not allow
+      Process peer =
+          new ProcessBuilder(
+                  ProcessHandle.current().info().command().orElse("java"),
+                  "--add-modules",
+                  "jdk.incubator.vector",
+                  "--enable-native-access=ALL-UNNAMED",
+                  "-Xmx3g",
+                  "-Dbench.keep=" + System.getProperty("bench.keep", "false"),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  Million.class.getName(),
+                  Integer.toString(n),
+                  "lucene")
+              .inheritIO()
+              .start();
+      if (peer.waitFor() != 0) {
+        throw new IllegalStateException("the Lucene run failed: " + peer.exitValue());
+      }
+    }
     System.exit(0);
+  }
+
+  /**
+   * Lucene's HNSW over the same set (the same generator and seed, so the same vectors, given as
+   * unit vectors to its dot product), built on two threads with Quiver's default m 16 and beam 100
+   * and merged into one segment; recall@10 at ef=64 and 128 on the same 100 queries, against the
+   * exact top 10 found by a pass over the set.
+   */
+  private static void lucene(float[][] centers, int n) throws Exception {
+    List<float[]> queries = queries(centers, n);
+    queries.forEach(Million::unit);
+    int[][] truth = exactTopTen(centers, n, queries);
+    Path dir = Scratch.dir("quiver-million-lucene");
+    try (LuceneHnsw lucene =
+        new LuceneHnsw(
+            dir,
+            n,
+            i -> unit(vector(centers, i)),
+            false,
+            HnswConfig.DEFAULT.m(),
+            HnswConfig.DEFAULT.efConstruct(),
+            i -> List.of(),
+            LuceneHnsw.FLOAT)) {
+      System.out.printf(
+          Locale.ROOT,
+          "lucene %s: built in %.0f s: %.0f vectors/s (two threads, merged into one segment)%n",
+          Version.LATEST,
+          lucene.buildSeconds,
+          n / lucene.buildSeconds);
+      for (float[] q : queries) {
+        lucene.search(q, 128); // the first pass pages the mapped index in, as Quiver's was by then
+      }
+      StringBuilder line = new StringBuilder("  lucene:");
+      for (int ef : new int[] {64, 128}) {
+        int hits = 0;
+        long t = System.nanoTime();
+        for (int q = 0; q < queries.size(); q++) {
+          int[] found = lucene.search(queries.get(q), ef);
+          for (int row : found) {
+            for (int want : truth[q]) {
+              if (row == want) {
+                hits++;
+              }
+            }
+          }
+        }
+        double qps = queries.size() / ((System.nanoTime() - t) / 1e9);
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "%sef=%d recall@10 %.3f at %.0f QPS",
+                ef == 64 ? " " : "; ",
+                ef,
+                hits / 1000.0,
+                qps));
+      }
+      System.out.println(line);
+    }
+  }
+
+  /** {@code v} scaled to length 1, in place. */
+  private static float[] unit(float[] v) {
+    double sum = 0;
+    for (float x : v) {
+      sum += x * x;
+    }
+    float scale = (float) (1 / Math.sqrt(sum));
+    for (int d = 0; d < v.length; d++) {
+      v[d] *= scale;
+    }
+    return v;
+  }
+
+  private static float dot(float[] a, float[] b) {
+    float s = 0;
+    for (int d = 0; d < a.length; d++) {
+      s += a[d] * b[d];
+    }
+    return s;
+  }
+
+  /** The exact top 10 rows of each (unit) query by cosine, from one pass over the set. */
+  private static int[][] exactTopTen(float[][] centers, int n, List<float[]> queries) {
+    int k = queries.size();
+    int[][] best = new int[k][10];
+    float[][] scores = new float[k][10];
+    for (float[] s : scores) {
+      Arrays.fill(s, Float.NEGATIVE_INFINITY);
+    }
+    for (int i = 0; i < n; i++) {
+      float[] v = unit(vector(centers, i));
+      for (int q = 0; q < k; q++) {
+        float s = dot(queries.get(q), v);
+        float[] sc = scores[q];
+        if (s > sc[9]) {
+          int at = 9;
+          while (at > 0 && sc[at - 1] < s) {
+            sc[at] = sc[at - 1];
+            best[q][at] = best[q][at - 1];
+            at--;
+          }
+          sc[at] = s;
+          best[q][at] = i;
+        }
+      }
+    }
+    return best;
   }
 
   private static float[] vector(float[][] centers, long i) {
@@ -146,10 +282,7 @@ public final class Million {
 
   /** Recall@10 at ef=64 and 128 on 100 queries against exact search, and the QPS of each. */
   private static void recall(Collection c, float[][] centers, int n) {
-    List<float[]> queries = new ArrayList<>();
-    for (int q = 0; q < 100; q++) {
-      queries.add(vector(centers, n + 7L * q)); // not in the collection, near its clusters
-    }
+    List<float[]> queries = queries(centers, n);
     List<List<PointId>> truth = new ArrayList<>();
     long t = System.nanoTime();
     for (float[] q : queries) {
@@ -193,6 +326,15 @@ public final class Million {
           String.format(Locale.ROOT, "; ef=%d recall@10 %.3f at %.0f QPS", ef, hits / 1000.0, qps));
     }
     System.out.println(line);
+  }
+
+  /** The 100 queries: not in the collection, near its clusters. */
+  private static List<float[]> queries(float[][] centers, int n) {
+    List<float[]> queries = new ArrayList<>();
+    for (int q = 0; q < 100; q++) {
+      queries.add(vector(centers, n + 7L * q));
+    }
+    return queries;
   }
 
   private static void report(String when) throws Exception {

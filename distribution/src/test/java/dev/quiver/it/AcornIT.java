@@ -43,16 +43,16 @@ class AcornIT extends SingleNodeFixture {
     StringBuilder body = new StringBuilder("{\"points\":[");
     for (int i = 0; i < POINTS; i++) {
       body.append(i > 0 ? "," : "").append("{\"id\":").append(i).append(",\"vector\":");
-      body.append(vector(random));
+      body.append(gaussianVector(random, DIM));
       body.append(",\"payload\":{\"colour\":\"").append(i % 5 == 0 ? "red" : "blue").append("\"}}");
     }
     rest.call(
         "PUT", C + "/points", "/collections/a/points?wait=true", body.append("]}").toString());
-    awaitGreen(rest);
+    awaitGreen(rest, "a");
 
     String red = "{\"must\":[{\"key\":\"colour\",\"match\":{\"value\":\"red\"}}]}";
     for (int q = 0; q < 5; q++) {
-      String query = vector(random);
+      String query = gaussianVector(random, DIM);
       List<Long> exact = ids(search(rest, query, red, "{\"exact\":true}"));
       List<Long> acorn =
           ids(search(rest, query, red, "{\"hnsw_ef\":64,\"acorn\":{\"enable\":true}}"));
@@ -72,7 +72,7 @@ class AcornIT extends SingleNodeFixture {
     assertThat(
             search(
                     rest,
-                    vector(random),
+                    gaussianVector(random, DIM),
                     red,
                     "{\"acorn\":{\"enable\":false,\"max_selectivity\":0.1}}")
                 .size())
@@ -84,7 +84,7 @@ class AcornIT extends SingleNodeFixture {
             C + "/points/query",
             "/collections/a/points/query",
             "{\"query\":"
-                + vector(random)
+                + gaussianVector(random, DIM)
                 + ",\"limit\":3,\"params\":{\"acorn\":{\"enable\":true,\"max_selectivity\":1.5}}}");
     assertThat(tooHigh.status()).isEqualTo(422);
     assertThat(tooHigh.error()).contains("params.acorn.max_selectivity");
@@ -94,7 +94,7 @@ class AcornIT extends SingleNodeFixture {
             C + "/points/query",
             "/collections/a/points/query",
             "{\"query\":"
-                + vector(random)
+                + gaussianVector(random, DIM)
                 + ",\"limit\":3,\"params\":{\"acorn\":{\"enable\":true,\"hops\":3}}}");
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.error()).contains("params.acorn.hops");
@@ -102,7 +102,7 @@ class AcornIT extends SingleNodeFixture {
     try (QdrantClient client =
         new QdrantClient(
             QdrantGrpcClient.newBuilder("127.0.0.1", node.grpcPort, false, true).build())) {
-      String query = vector(random);
+      String query = gaussianVector(random, DIM);
       List<Long> exact = ids(search(rest, query, red, "{\"exact\":true}"));
       Common.Filter filter =
           Common.Filter.newBuilder()
@@ -152,20 +152,6 @@ class AcornIT extends SingleNodeFixture {
     }
   }
 
-  private void awaitGreen(Rest rest) throws Exception {
-    for (int i = 0; i < 300; i++) {
-      if (rest.call("GET", C, "/collections/a", null)
-          .result()
-          .get("status")
-          .asText()
-          .equals("green")) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("not indexed within 30 s");
-  }
-
   private static JsonNode search(Rest rest, String query, String filter, String params)
       throws Exception {
     return rest.call(
@@ -181,22 +167,5 @@ class AcornIT extends SingleNodeFixture {
                 + "}")
         .result()
         .get("points");
-  }
-
-  private static String vector(Random random) {
-    StringBuilder v = new StringBuilder("[");
-    for (int d = 0; d < DIM; d++) {
-      v.append(d > 0 ? "," : "").append(random.nextGaussian());
-    }
-    return v.append(']').toString();
-  }
-
-  private static float[] floats(String json) {
-    String[] parts = json.substring(1, json.length() - 1).split(",");
-    float[] out = new float[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      out[i] = Float.parseFloat(parts[i]);
-    }
-    return out;
   }
 }

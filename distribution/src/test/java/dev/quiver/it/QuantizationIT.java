@@ -48,13 +48,13 @@ class QuantizationIT extends SingleNodeFixture {
     StringBuilder body = new StringBuilder("{\"points\":[");
     for (int i = 0; i < POINTS; i++) {
       body.append(i > 0 ? "," : "").append("{\"id\":").append(i).append(",\"vector\":");
-      body.append(vector(random)).append('}');
+      body.append(gaussianVector(random, DIM)).append('}');
     }
     rest.call(
         "PUT", C + "/points", "/collections/q/points?wait=true", body.append("]}").toString());
     awaitGreen(rest, "q");
 
-    String query = vector(random);
+    String query = gaussianVector(random, DIM);
     JsonNode exact = search(rest, query, "{\"exact\":true}");
     JsonNode rescored =
         search(rest, query, "{\"quantization\":{\"rescore\":true,\"oversampling\":2.0}}");
@@ -217,20 +217,6 @@ class QuantizationIT extends SingleNodeFixture {
     }
   }
 
-  private static void awaitGreen(Rest rest, String collection) throws Exception {
-    for (int i = 0; i < 300; i++) {
-      if (rest.call("GET", C, "/collections/" + collection, null)
-          .result()
-          .get("status")
-          .asText()
-          .equals("green")) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(collection + " not indexed within 30 s");
-  }
-
   private static JsonNode search(Rest rest, String query, String params) throws Exception {
     return rest.call(
             "POST",
@@ -249,22 +235,5 @@ class QuantizationIT extends SingleNodeFixture {
 
   private static int overlap(Map<Long, Float> a, Map<Long, Float> b) {
     return (int) b.keySet().stream().filter(a::containsKey).count();
-  }
-
-  private static String vector(Random random) {
-    StringBuilder v = new StringBuilder("[");
-    for (int d = 0; d < DIM; d++) {
-      v.append(d > 0 ? "," : "").append(random.nextGaussian());
-    }
-    return v.append(']').toString();
-  }
-
-  private static float[] floats(String json) {
-    String[] parts = json.substring(1, json.length() - 1).split(",");
-    float[] out = new float[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      out[i] = Float.parseFloat(parts[i]);
-    }
-    return out;
   }
 }

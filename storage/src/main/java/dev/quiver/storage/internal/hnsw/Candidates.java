@@ -63,6 +63,13 @@ public final class Candidates {
     sims[i] = sim;
   }
 
+  /** Adds every pair of {@code other}. */
+  public void addAll(Candidates other) {
+    for (int i = 0; i < other.size; i++) {
+      add(other.nodes[i], other.sims[i]);
+    }
+  }
+
   /** Removes the worst pair and returns its node. */
   int pollWorst() {
     int node = nodes[0];

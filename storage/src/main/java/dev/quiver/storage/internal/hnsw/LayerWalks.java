@@ -95,23 +95,38 @@ final class LayerWalks {
           }
         }
         scorer.scores(batch, count, scores);
-        for (int k = 0; k < count; k++) {
-          int n = batch[k];
-          float s = scores[k];
-          if (results.size() < ef || s > results.worst()) {
-            frontier.add(n, -s);
-            if (accept == null || accept.test(n)) {
-              results.add(n, s);
-              if (results.size() > ef) {
-                results.removeWorst();
-              }
-            }
-          }
-        }
+        offer(batch, scores, count, ef, accept, frontier, results);
       }
       return results;
     } finally {
       visitedPool.offer(visited);
+    }
+  }
+
+  /**
+   * A step's scored nodes: each better than the {@code ef}-th result (or while there are fewer)
+   * joins the {@code frontier}, and the results too if {@code accept} admits it (all: null).
+   */
+  private static void offer(
+      int[] batch,
+      float[] scores,
+      int count,
+      int ef,
+      IntPredicate accept,
+      Candidates frontier,
+      Candidates results) {
+    for (int k = 0; k < count; k++) {
+      int n = batch[k];
+      float s = scores[k];
+      if (results.size() < ef || s > results.worst()) {
+        frontier.add(n, -s);
+        if (accept == null || accept.test(n)) {
+          results.add(n, s);
+          if (results.size() > ef) {
+            results.removeWorst();
+          }
+        }
+      }
     }
   }
 
@@ -193,24 +208,8 @@ final class LayerWalks {
           }
         }
         scorer.scores(batch, count, scores);
-        for (int k = 0; k < count; k++) {
-          int n = batch[k];
-          float s = scores[k];
-          if (results.size() < ef || s > results.worst()) {
-            if (!seeking) {
-              frontier.add(n, -s);
-              results.add(n, s);
-            } else {
-              frontier.add(n, -s);
-              if (accept.test(n)) {
-                results.add(n, s);
-              }
-            }
-            if (results.size() > ef) {
-              results.removeWorst();
-            }
-          }
-        }
+        // once seeking is over, every node scored was admitted when it was gathered
+        offer(batch, scores, count, ef, seeking ? accept : null, frontier, results);
       }
       return results;
     } finally {

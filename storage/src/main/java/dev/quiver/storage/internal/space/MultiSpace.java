@@ -17,9 +17,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntPredicate;
@@ -327,20 +327,22 @@ public final class MultiSpace extends HeapSpace<Rows> implements AutoCloseable {
   public List<TopK.Hit> search(
       float[][] query, int ef, int k, Float threshold, IntPredicate accept, boolean acorn) {
     QueryScorer scorer = new QueryScorer().query(query);
-    Candidates found = graph.search(scorer, Math.max(ef, k), accept, acorn);
-    TopK top = new TopK(k);
-    Set<Integer> walked = new HashSet<>();
-    for (int i = 0; i < found.size(); i++) {
-      walked.add(found.node(i));
-      offer(top, found.node(i), found.similarity(i), threshold);
-    }
-    // a slot inserted during the walk may be found both ways
+    // the pending slots before the walk (see VectorSpace's walk): a slot inserted during the walk
+    // may be found both ways, and is offered once
+    Map<Integer, Float> pending = new HashMap<>();
     indexer.forEachPending(
         slot -> {
-          if (!walked.contains(slot) && vectors.get(slot) != null && accept.test(slot)) {
-            offer(top, slot, scorer.score(slot), threshold);
+          if (vectors.get(slot) != null && accept.test(slot)) {
+            pending.put(slot, scorer.score(slot));
           }
         });
+    Candidates found = graph.search(scorer, Math.max(ef, k), accept, acorn);
+    TopK top = new TopK(k);
+    for (int i = 0; i < found.size(); i++) {
+      pending.remove(found.node(i));
+      offer(top, found.node(i), found.similarity(i), threshold);
+    }
+    pending.forEach((slot, score) -> offer(top, slot, score, threshold));
     return top.bestFirst();
   }
 

@@ -142,12 +142,17 @@ final class TenantLinks implements AutoCloseable {
    * several tenants scored directly.
    */
   Candidates search(SlotScorer scorer, int ef, IntPredicate accept, int g, boolean acorn) {
+    // the stale slots first: a slot leaves them only once linked again, so one read here as not
+    // stale was linked before the walk began; read after the walk, a slot linked behind the walk
+    // and struck off meanwhile would be missed both ways
+    Candidates direct = new Candidates(16);
+    if (g >= 0) {
+      addDirectly(stale, s -> groups.get(s) == g && accept.test(s), scorer, direct);
+    }
+    addDirectly(several, accept, scorer, direct);
     Candidates found =
         g < 0 ? new Candidates(ef + 1) : graph.searchGroup(scorer, ef, accept, g, acorn);
-    if (g >= 0) {
-      addDirectly(stale, s -> groups.get(s) == g && accept.test(s), scorer, found);
-    }
-    addDirectly(several, accept, scorer, found);
+    found.addAll(direct);
     return found;
   }
 

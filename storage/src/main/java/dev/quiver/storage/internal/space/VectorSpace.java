@@ -314,20 +314,25 @@ public final class VectorSpace implements AutoCloseable {
       QuantizationParams params,
       BiFunction<SlotScorer, Integer, Candidates> graph) {
     QuantizedCodes c = codesFor(params);
-    if (c == null) {
-      Candidates found = graph.apply(vectors.scorer(this.params.distance(), q), ef);
-      addPending(q, found, accept);
-      return found;
-    }
-    int candidates = candidates(keep, params);
-    SlotScorer scorer = c.scorer(q);
-    Candidates found = graph.apply(scorer, Math.max(ef, candidates));
+    SlotScorer scorer = c == null ? vectors.scorer(this.params.distance(), q) : c.scorer(q);
+    // the pending slots first: the indexer takes a slot off them only once it is in the graph, so
+    // a slot read here as not pending was in the graph before the walk began; read after the
+    // walk, a slot inserted behind the walk and taken off meanwhile would be missed both ways
+    Candidates pending = new Candidates(16);
     indexer.forEachPending(
         slot -> {
           if (accept.test(slot)) {
-            found.add(slot, scorer.score(slot));
+            pending.add(slot, scorer.score(slot));
           }
         });
+    if (c == null) {
+      Candidates found = graph.apply(scorer, ef);
+      found.addAll(pending);
+      return found;
+    }
+    int candidates = candidates(keep, params);
+    Candidates found = graph.apply(scorer, Math.max(ef, candidates));
+    found.addAll(pending);
     return rescored(found, q, keep, candidates, params);
   }
 
@@ -876,16 +881,6 @@ public final class VectorSpace implements AutoCloseable {
       stale += t.staleCount();
     }
     return indexer.pendingCount() + stale;
-  }
-
-  /** Adds the pending slots that {@code accept} admits to graph search results. */
-  public void addPending(float[] q, Candidates found, IntPredicate accept) {
-    indexer.forEachPending(
-        slot -> {
-          if (accept.test(slot)) {
-            found.add(slot, vectors.similarity(params.distance(), q, slot));
-          }
-        });
   }
 
   public void remove(int slot) {
