@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 
 /**
@@ -94,7 +95,13 @@ final class Rest {
     if (apiKey != null) {
       b.header("api-key", apiKey);
     }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r;
+    try {
+      r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (HttpTimeoutException e) {
+      ThreadDumps.ofNodes(method + " " + base + path + " timed out");
+      throw e;
+    }
     Answer a =
         new Answer(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
     assertThat(a.body())
