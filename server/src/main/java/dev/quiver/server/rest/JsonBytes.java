@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.server.request.RequestException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -140,8 +143,8 @@ final class JsonBytes {
       depth--;
       return NODES.arrayNode();
     }
-    double[] values = new double[16];
-    BitSet ints = new BitSet();
+    double[] values = scratch;
+    BitSet ints = null;
     int n = 0;
     while (true) {
       skipSpace();
@@ -152,28 +155,200 @@ final class JsonBytes {
       if (c != '-' && (c < '0' || c > '9')) {
         return nodes(values, ints, n);
       }
-      int start = i;
-      boolean integral = scanNumber();
       double v;
-      if (integral) {
-        long whole = integer(start);
-        if (whole != (int) whole) { // beyond int: a node of its own, as Jackson's tree holds it
-          i = start;
-          return nodes(values, ints, n);
-        }
-        v = whole;
-        ints.set(n);
+      int kind = quickNumber();
+      if (kind == QUICK_DECIMAL) {
+        v = quick;
+      } else if (kind == QUICK_INT) {
+        v = quick;
+        ints = integral(ints, n);
       } else {
-        v = decimal(start);
+        int start = i;
+        if (scanNumber()) {
+          long whole = integer(start);
+          if (whole != (int) whole) { // beyond int: a node of its own, as Jackson's tree holds it
+            i = start;
+            return nodes(values, ints, n);
+          }
+          v = whole;
+          ints = integral(ints, n);
+        } else {
+          v = decimal(start);
+        }
       }
       if (n == values.length) {
         values = Arrays.copyOf(values, n * 2);
+        scratch = values;
       }
       values[n++] = v;
       if (closed(']', "a list")) {
-        return NumberArray.of(values, n, ints);
+        return NumberArray.of(Arrays.copyOf(values, n), n, ints == null ? new BitSet(0) : ints);
       }
     }
+  }
+
+  /** {@code ints} (made when null) with member {@code n} marked as written as an integer. */
+  private static BitSet integral(BitSet ints, int n) {
+    BitSet marked = ints == null ? new BitSet() : ints;
+    marked.set(n);
+    return marked;
+  }
+
+  /**
+   * Where the numbers of arrays are gathered, reused from one array to the next (an array's own are
+   * copied out of it at its end): a vector's numbers land in it without the array growing under
+   * them each time.
+   */
+  private double[] scratch = new double[64];
+
+  /** What {@link #quickNumber} read: nothing (the full reader takes the number), or which kind. */
+  private static final int NOT_QUICK = 0;
+
+  private static final int QUICK_DECIMAL = 1;
+  private static final int QUICK_INT = 2;
+
+  /** Eight bytes of a body as one little-endian long: the first byte lowest. */
+  private static final VarHandle EIGHT_BYTES =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** Whether each of the eight bytes of {@code chunk} is an ASCII digit. */
+  private static boolean eightDigits(long chunk) {
+    // every high nibble 3, and no low nibble above 9 (adding 6 carries into the high nibble)
+    return (chunk & 0xF0F0F0F0F0F0F0F0L) == 0x3030303030303030L
+        && ((chunk + 0x0606060606060606L) & 0xF0F0F0F0F0F0F0F0L) == 0x3030303030303030L;
+  }
+
+  /**
+   * The number the eight ASCII digits of {@code chunk} write, the first byte the most significant:
+   * pairs, then quadruples, then the whole, each step one multiplication (Lemire's method).
+   */
+  private static long eightDigitsValue(long chunk) {
+    long v = chunk & 0x0F0F0F0F0F0F0F0FL;
+    v = (v * (10 * 256 + 1)) >>> 8 & 0x00FF00FF00FF00FFL;
+    v = (v * (100 * 65536 + 1)) >>> 16 & 0x0000FFFF0000FFFFL;
+    return (v * (10000L * 4294967296L + 1)) >>> 32;
+  }
+
+  /** The value {@link #quickNumber} read. */
+  private double quick;
+
+  /**
+   * Reads the number at {@code i} when it is one of the common kinds, and says which: a decimal of
+   * at most 15 significant digits and a power of ten within 22 (Clinger's fast path, so the value
+   * is what {@link #decimal} gives), or an integer of at most 9 digits. Anything else, a refusal
+   * included, is left where it stands ({@code i} unchanged, {@link #NOT_QUICK}) for {@link
+   * #scanNumber}, which reads every number and words every error. Vectors are almost all of the
+   * first kind; this reads one from locals in one pass.
+   */
+  private int quickNumber() {
+    final byte[] b = this.b;
+    final int end = b.length;
+    int p = i;
+    boolean negative = b[p] == '-';
+    if (negative && ++p >= end) {
+      return NOT_QUICK;
+    }
+    long sig = 0;
+    int digits = 0;
+    int d = b[p] - '0';
+    if (d == 0) {
+      p++;
+      if (p < end && b[p] >= '0' && b[p] <= '9') {
+        return NOT_QUICK; // a leading zero
+      }
+    } else if (d > 0 && d <= 9) {
+      while (true) {
+        sig = sig * 10 + d;
+        digits++;
+        if (++p >= end) {
+          break;
+        }
+        d = b[p] - '0';
+        if (d < 0 || d > 9) {
+          break;
+        }
+        if (digits == 18) {
+          return NOT_QUICK;
+        }
+      }
+    } else {
+      return NOT_QUICK;
+    }
+    int power = 0;
+    boolean integral = true;
+    if (p < end && b[p] == '.') {
+      integral = false;
+      int first = ++p;
+      // eight digits at a time while they last (a float's fraction is up to nine), as long as the
+      // significand stays within the 18 digits a long holds
+      while (p + 8 <= end && digits + (p - first) + 8 <= 18) {
+        long chunk = (long) EIGHT_BYTES.get(b, p);
+        if (!eightDigits(chunk)) {
+          break;
+        }
+        sig = sig * 100_000_000 + eightDigitsValue(chunk);
+        p += 8;
+      }
+      for (; p < end; p++) {
+        d = b[p] - '0';
+        if (d < 0 || d > 9) {
+          break;
+        }
+        if (digits + (p - first) == 18) {
+          return NOT_QUICK;
+        }
+        sig = sig * 10 + d;
+      }
+      if (p == first) {
+        return NOT_QUICK;
+      }
+      power = first - p;
+    }
+    if (p < end && (b[p] == 'e' || b[p] == 'E')) {
+      integral = false;
+      p++;
+      boolean minus = false;
+      if (p < end && (b[p] == '+' || b[p] == '-')) {
+        minus = b[p] == '-';
+        p++;
+      }
+      int first = p;
+      int e = 0;
+      for (; p < end; p++) {
+        d = b[p] - '0';
+        if (d < 0 || d > 9) {
+          break;
+        }
+        if (p - first == 3) {
+          return NOT_QUICK;
+        }
+        e = e * 10 + d;
+      }
+      if (p == first) {
+        return NOT_QUICK;
+      }
+      power += minus ? -e : e;
+    }
+    if (integral) {
+      if (digits > 9) {
+        return NOT_QUICK;
+      }
+      long whole = negative ? -sig : sig;
+      quick = whole;
+      i = p;
+      return QUICK_INT;
+    }
+    // Clinger's fast path, as in decimal(): an exact significand and an exact power of ten make
+    // the quotient or product one correctly rounded operation, so the value is the one any correct
+    // reader gives
+    if (power < -22 || power > 22 || (sig >>> 53) != 0) {
+      return NOT_QUICK;
+    }
+    double v = sig;
+    v = power >= 0 ? v * POWERS[power] : v / POWERS[-power];
+    quick = negative ? -v : v;
+    i = p;
+    return QUICK_DECIMAL;
   }
 
   /**
@@ -205,7 +380,8 @@ final class JsonBytes {
   private ArrayNode nodes(double[] values, BitSet ints, int n) {
     ArrayNode a = NODES.arrayNode(n + 1);
     for (int k = 0; k < n; k++) {
-      a.add(ints.get(k) ? NODES.numberNode((int) values[k]) : NODES.numberNode(values[k]));
+      boolean integer = ints != null && ints.get(k);
+      a.add(integer ? NODES.numberNode((int) values[k]) : NODES.numberNode(values[k]));
     }
     while (true) {
       a.add(value());

@@ -109,6 +109,84 @@ class JsonTest {
     };
   }
 
+  /**
+   * Numbers of every shape the reader's quick path takes or hands on (digits on either side of the
+   * point, leading zeros in the fraction, runs of eight digits and the digits after them,
+   * significands either side of 2^53, exponents of every length) read to the doubles Jackson reads.
+   */
+  @Test
+  void numbersReadAsJacksonReadsThem() throws Exception {
+    Random r = new Random(TestSeed.of("JsonTest.numbersReadAsJacksonReadsThem"));
+    for (int array = 0; array < 60; array++) {
+      StringBuilder json = new StringBuilder("[");
+      for (int k = 0; k < 400; k++) {
+        json.append(k > 0 ? (r.nextInt(8) == 0 ? " , " : ",") : "").append(decimal(r));
+      }
+      String text = json.append(']').toString();
+      assertThat(ours(text)).as(text).isEqualTo(jackson(text));
+    }
+    // floats as clients print them: held as primitives, each the float that was printed
+    float[] printed = new float[4096];
+    StringBuilder floats = new StringBuilder("[");
+    for (int k = 0; k < printed.length; k++) {
+      printed[k] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 6));
+      floats.append(k > 0 ? "," : "").append(printed[k]);
+    }
+    JsonNode held = ours(floats.append(']').toString());
+    assertThat(held).isInstanceOf(NumberArray.class);
+    assertThat(((NumberArray) held).floats()).containsExactly(printed);
+    for (String edge :
+        new String[] {
+          "[0.12345678]",
+          "[0.123456789]",
+          "[-0.0]",
+          "[0]",
+          "[-0]",
+          "[9007199254740993.0]",
+          "[0.9007199254740993]",
+          "[123456789012345678.5]",
+          "[1.00000000000000000001]",
+          "[1e22, 1e23, 1e-22, 1e-23, 4.9e-324, 1.7976931348623157e308]",
+          "[999999999, -999999999]"
+        }) {
+      assertThat(ours(edge)).as(edge).isEqualTo(jackson(edge));
+    }
+  }
+
+  private static String decimal(Random r) {
+    StringBuilder n = new StringBuilder();
+    if (r.nextBoolean()) {
+      n.append('-');
+    }
+    int whole = r.nextInt(4) == 0 ? 0 : r.nextInt(19);
+    if (whole == 0) {
+      n.append('0');
+    } else {
+      n.append(1 + r.nextInt(9));
+      for (int d = 1; d < whole; d++) {
+        n.append(r.nextInt(10));
+      }
+    }
+    if (r.nextInt(6) > 0) {
+      n.append('.').append("0".repeat(r.nextInt(3) == 0 ? r.nextInt(12) : 0));
+      int fraction = 1 + r.nextInt(20);
+      for (int d = 0; d < fraction; d++) {
+        n.append(r.nextInt(10));
+      }
+    }
+    if (r.nextInt(5) == 0) {
+      n.append(r.nextBoolean() ? 'e' : 'E');
+      n.append(
+          switch (r.nextInt(3)) {
+            case 0 -> "";
+            case 1 -> "+";
+            default -> "-";
+          });
+      n.append(r.nextInt(r.nextBoolean() ? 30 : 400));
+    }
+    return n.toString();
+  }
+
   @Test
   void anArrayOfNumbersIsHeldAsPrimitivesAndReadsAsNodes() {
     JsonNode v = ours("[0.5, 2, -3.25]");
