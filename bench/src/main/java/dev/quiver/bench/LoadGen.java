@@ -326,42 +326,60 @@ public final class LoadGen {
     }
 
     /**
-     * REST against gRPC bulk upserts (256-point batches, 8 clients), in alternating rounds, each
-     * run on a collection whose graph holds every point. Run after the searches: upserts grow the
-     * collection.
+     * REST against gRPC bulk upserts (256-point batches, 8 clients), in alternating rounds whose
+     * first API alternates too: into a collection that indexes nothing, made anew before each run
+     * (a run into the points its predecessors left would pay for their size: larger files, more
+     * dirty pages behind each fsync), then into the indexed collection, each run after its graph
+     * has caught up. Run after the searches: upserts grow that collection.
      */
     void measureUpserts(LoadTarget plain, int seconds) throws Exception {
-      plain.send(
-          "/collections/bulk",
-          "PUT",
-          "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"},"
-              + "\"optimizers_config\":{\"indexing_threshold\":0}}");
-      alternate(plain, "bulk256", false, grpcBulk, restBulk, seconds);
-      alternate(plain, "upsert256", true, grpcUpserts, restUpserts, seconds);
+      alternate(
+          plain,
+          "bulk256",
+          () -> {
+            plain.send("/collections/bulk", "DELETE", "");
+            plain.send(
+                "/collections/bulk",
+                "PUT",
+                "{\"vectors\":{\"size\":384,\"distance\":\"Cosine\"},"
+                    + "\"optimizers_config\":{\"indexing_threshold\":0}}");
+          },
+          grpcBulk,
+          restBulk,
+          seconds);
+      alternate(plain, "upsert256", () -> awaitIndexed(plain), grpcUpserts, restUpserts, seconds);
     }
 
-    /** Rounds of gRPC then REST {@code op}, each after the graph caught up if {@code drain}. */
+    /** What is done before each run of {@link #alternate}. */
+    interface Setup {
+      void run() throws Exception;
+    }
+
+    /**
+     * Rounds of gRPC and REST {@code op}, gRPC first in odd rounds and REST first in even ones,
+     * each run after {@code before}.
+     */
     private static void alternate(
         LoadTarget plain,
         String op,
-        boolean drain,
+        Setup before,
         List<ClosedLoop.Sample> grpc,
         List<ClosedLoop.Sample> rest,
         int seconds)
         throws Exception {
       for (int round = 0; round < ROUNDS; round++) {
-        for (String api : List.of("grpc", "rest")) {
-          if (drain) {
-            awaitIndexed(plain);
-          }
+        List<String> order = round % 2 == 0 ? List.of("grpc", "rest") : List.of("rest", "grpc");
+        for (String api : order) {
+          before.run();
           (api.equals("grpc") ? grpc : rest)
               .add(run(plain, new Case("plain", api, op, 8), seconds));
         }
         System.out.printf(
             Locale.ROOT,
-            "%s round %d: gRPC %.0f points/s, REST %.0f points/s%n",
+            "%s round %d (%s first): gRPC %.0f points/s, REST %.0f points/s%n",
             op,
             round + 1,
+            order.getFirst().equals("grpc") ? "gRPC" : "REST",
             grpc.get(round).qps() * 256,
             rest.get(round).qps() * 256);
       }

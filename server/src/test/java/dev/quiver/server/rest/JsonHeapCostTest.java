@@ -2,7 +2,9 @@ package dev.quiver.server.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiver.testing.TestSeed;
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class JsonHeapCostTest {
@@ -36,5 +38,21 @@ class JsonHeapCostTest {
     // non-ASCII characters may become UTF-16: two bytes a byte
     assertThat(cost("\"東京\"")).isEqualTo(2 * JsonHeapCost.QUOTE + 12);
     assertThat(cost(" \n\t\r")).isZero();
+  }
+
+  /** The lane-wise count gives the byte-at-a-time sum, for every byte value at every position. */
+  @Test
+  void theVectorPassWeighsAsTheByteAtATimeSum() {
+    Random r = new Random(TestSeed.of("JsonHeapCostTest.theVectorPassWeighsAsTheByteAtATimeSum"));
+    byte[] special = "{}[]:,\" \n\r\t0aé".getBytes(StandardCharsets.UTF_8);
+    for (int n = 0; n < 300; n++) {
+      byte[] body = new byte[n + r.nextInt(4) * 257];
+      for (int k = 0; k < body.length; k++) {
+        body[k] = r.nextBoolean() ? special[r.nextInt(special.length)] : (byte) r.nextInt(256);
+      }
+      assertThat(JsonHeapCost.of(body))
+          .as("%d bytes", body.length)
+          .isEqualTo(JsonHeapCost.weighed(body));
+    }
   }
 }
