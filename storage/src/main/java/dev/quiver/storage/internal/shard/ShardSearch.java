@@ -87,6 +87,8 @@ public final class ShardSearch {
     PayloadIndexes.Candidates narrowed =
         filter == null || shard.indexes.isEmpty() ? null : shard.indexes.candidates(filter);
     IntPredicate accept = accepting(space.owners, filter, narrowed, scope);
+    // the share of slots the filter admits, sampled once for whichever decision asks first
+    SampledShare share = new SampledShare(space.vectors.size(), space.owners, accept);
     Candidates found;
     String tenantField = null;
     Object tenant = null;
@@ -113,7 +115,7 @@ public final class ShardSearch {
               keep,
               accept,
               request.quantization(),
-              acorn(request, space, narrowed, accept));
+              acorn(request, space, narrowed, share));
     } else if (narrowed != null
         && (request.exact()
             || !space.graphServes()
@@ -128,7 +130,7 @@ public final class ShardSearch {
     } else if (request.exact()
         || !space.graphServes()
         || keep >= space.live() // every point is wanted: a scan finds them all, and sooner
-        || (narrowed == null && planExact(space, filter, accept))) {
+        || (narrowed == null && planExact(space, filter, share))) {
       // an exact search scores the full vectors; another scan scores the codes, if any
       found =
           request.exact()
@@ -143,7 +145,7 @@ public final class ShardSearch {
               keep,
               accept,
               request.quantization(),
-              acorn(request, space, narrowed, accept));
+              acorn(request, space, narrowed, share));
     }
     int[] ranked = found.bestFirstPositions();
     scope.charge(Math.min(request.limit(), ranked.length));
@@ -190,16 +192,14 @@ public final class ShardSearch {
       SearchRequest request,
       VectorSpace space,
       PayloadIndexes.Candidates narrowed,
-      IntPredicate accept) {
+      SampledShare share) {
     AcornParams acorn = request.acorn();
     if (acorn == null || request.filter() == null) {
       return false;
     }
     int live = Math.max(1, space.live());
     double selectivity =
-        narrowed != null
-            ? Math.min(1.0, (double) narrowed.estimate() / live)
-            : sampledShare(space.vectors.size(), space.owners, accept);
+        narrowed != null ? Math.min(1.0, (double) narrowed.estimate() / live) : share.get();
     return acorn.applies(selectivity);
   }
 
@@ -301,12 +301,11 @@ public final class ShardSearch {
               slot -> space.owners.get(slot) != null);
     } else {
       IntPredicate accept = accepting(space.owners, filter, scope);
+      SampledShare share = new SampledShare(space.slots(), space.owners, accept);
       if (request.exact()
           || keep >= space.live()
           || !space.graphServes(space.live())
-          || (filter != null
-              && fewPass(
-                  space.live(), space.slots(), space.owners, accept, c -> !space.graphServes(c)))) {
+          || (filter != null && fewPass(space.live(), share, c -> !space.graphServes(c)))) {
         hits = space.scan(rows, keep, request.scoreThreshold(), space.allSlots(), accept);
       } else {
         int ef =
@@ -316,9 +315,7 @@ public final class ShardSearch {
                     ? Math.min(request.hnswEf(), space.slots())
                     : space.defaultEf());
         boolean acorn =
-            filter != null
-                && request.acorn() != null
-                && request.acorn().applies(sampledShare(space.slots(), space.owners, accept));
+            filter != null && request.acorn() != null && request.acorn().applies(share.get());
         hits = space.search(rows, ef, keep, request.scoreThreshold(), accept, acorn);
       }
     }
@@ -436,25 +433,47 @@ public final class ShardSearch {
    * that a sample says few shard.points pass (a graph walk would visit many nodes to find few that
    * pass, and lose recall), estimated by testing up to {@value #SAMPLE} random live slots.
    */
-  private boolean planExact(VectorSpace space, Filter filter, IntPredicate accept) {
+  private boolean planExact(VectorSpace space, Filter filter, SampledShare share) {
     if (space.scanIsCheaper(space.live())) {
       return true;
     }
-    return filter != null
-        && fewPass(space.live(), space.vectors.size(), space.owners, accept, space::scanIsCheaper);
+    return filter != null && fewPass(space.live(), share, space::scanIsCheaper);
   }
 
   /**
-   * Whether a sample of the {@code n} slots says few pass {@code accept}: under ~10%, or few enough
-   * that {@code scanIsCheaper} says scoring just them beats a graph walk.
+   * Whether the sampled {@code share} says few pass: under ~10%, or few enough that {@code
+   * scanIsCheaper} says scoring just them beats a graph walk; true when there are no slots.
    */
-  private static boolean fewPass(
-      int live, int n, SlotTable<PointId> owners, IntPredicate accept, IntPredicate scanIsCheaper) {
-    if (n == 0) {
+  private static boolean fewPass(int live, SampledShare share, IntPredicate scanIsCheaper) {
+    if (share.n == 0) {
       return true;
     }
-    double share = sampledShare(n, owners, accept);
-    return scanIsCheaper.test((int) (live * share)) || share < 0.1; // under ~10%: scan
+    double passing = share.get();
+    return scanIsCheaper.test((int) (live * passing)) || passing < 0.1; // under ~10%: scan
+  }
+
+  /**
+   * {@link #sampledShare} of a search's filter, taken when first asked for and kept: the plan (scan
+   * or walk) and the ACORN gate read the same sample. Not thread-safe: one search's.
+   */
+  private static final class SampledShare {
+    final int n;
+    private final SlotTable<PointId> owners;
+    private final IntPredicate accept;
+    private double value = Double.NaN;
+
+    SampledShare(int n, SlotTable<PointId> owners, IntPredicate accept) {
+      this.n = n;
+      this.owners = owners;
+      this.accept = accept;
+    }
+
+    double get() {
+      if (Double.isNaN(value)) {
+        value = sampledShare(n, owners, accept);
+      }
+      return value;
+    }
   }
 
   /**
