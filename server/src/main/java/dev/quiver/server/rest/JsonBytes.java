@@ -233,12 +233,13 @@ final class JsonBytes {
   private double quick;
 
   /**
-   * Reads the number at {@code i} when it is one of the common kinds, and says which: a decimal of
-   * at most 15 significant digits and a power of ten within 22 (Clinger's fast path, so the value
-   * is what {@link #decimal} gives), or an integer of at most 9 digits. Anything else, a refusal
-   * included, is left where it stands ({@code i} unchanged, {@link #NOT_QUICK}) for {@link
-   * #scanNumber}, which reads every number and words every error. Vectors are almost all of the
-   * first kind; this reads one from locals in one pass.
+   * Reads the number at {@code i} when it is one of the common kinds, and says which: a decimal
+   * without an exponent, of at most 18 digits, whose significand is below 2^53 and whose power of
+   * ten is within 22 (Clinger's fast path, so the value is the correctly rounded one {@link
+   * #decimal} gives), or an integer of at most 9 digits. Anything else, a refusal included, is left
+   * where it stands ({@code i} unchanged, {@link #NOT_QUICK}) for {@link #scanNumber}, which reads
+   * every number and words every error. Vectors are almost all of the first kind; this reads one
+   * from locals in one pass.
    */
   private int quickNumber() {
     final byte[] b = this.b;
@@ -304,30 +305,8 @@ final class JsonBytes {
       }
       power = first - p;
     }
-    if (p < end && (b[p] == 'e' || b[p] == 'E')) {
-      integral = false;
-      p++;
-      boolean minus = false;
-      if (p < end && (b[p] == '+' || b[p] == '-')) {
-        minus = b[p] == '-';
-        p++;
-      }
-      int first = p;
-      int e = 0;
-      for (; p < end; p++) {
-        d = b[p] - '0';
-        if (d < 0 || d > 9) {
-          break;
-        }
-        if (p - first == 3) {
-          return NOT_QUICK;
-        }
-        e = e * 10 + d;
-      }
-      if (p == first) {
-        return NOT_QUICK;
-      }
-      power += minus ? -e : e;
+    if (p < end && (b[p] | 0x20) == 'e') {
+      return NOT_QUICK; // an exponent: rare in vectors (Java prints floats under 1e-3 so)
     }
     if (integral) {
       if (digits > 9) {
