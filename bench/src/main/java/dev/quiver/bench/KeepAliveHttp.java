@@ -43,6 +43,15 @@ final class KeepAliveHttp implements AutoCloseable {
 
   /** Sends {@code json} (null: no body) and reads the whole response. */
   Response send(String method, String path, String json) throws IOException {
+    return send(
+        method, path, json == null ? null : new byte[][] {json.getBytes(StandardCharsets.UTF_8)});
+  }
+
+  /**
+   * Sends a JSON body given as the concatenation of {@code parts} (null: no body), written to the
+   * connection one after another, and reads the whole response.
+   */
+  Response send(String method, String path, byte[][] parts) throws IOException {
     Conn c = conns.get();
     if (c == null || c.socket.isClosed()) {
       c = new Conn(connect());
@@ -50,7 +59,7 @@ final class KeepAliveHttp implements AutoCloseable {
       open.add(c);
     }
     try {
-      return c.exchange(method, path, json);
+      return c.exchange(method, path, parts);
     } catch (IOException e) {
       c.close();
       open.remove(c);
@@ -85,20 +94,29 @@ final class KeepAliveHttp implements AutoCloseable {
       this.in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
     }
 
-    Response exchange(String method, String path, String json) throws IOException {
-      byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
+    Response exchange(String method, String path, byte[][] parts) throws IOException {
+      long bodyLength = 0;
+      if (parts != null) {
+        for (byte[] part : parts) {
+          bodyLength += part.length;
+        }
+      }
       StringBuilder head = new StringBuilder(160);
       head.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ");
       head.append(host).append(':').append(port).append("\r\n");
       if (token != null) {
         head.append("Authorization: Bearer ").append(token).append("\r\n");
       }
-      if (json != null) {
+      if (parts != null) {
         head.append("Content-Type: application/json\r\n");
       }
-      head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+      head.append("Content-Length: ").append(bodyLength).append("\r\n\r\n");
       out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.write(body);
+      if (parts != null) {
+        for (byte[] part : parts) {
+          out.write(part);
+        }
+      }
       out.flush();
 
       String status = line();

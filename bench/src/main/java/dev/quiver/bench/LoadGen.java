@@ -1,5 +1,7 @@
 package dev.quiver.bench;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.quiver.storage.CollectionConfig;
 import dev.quiver.storage.CollectionMetaOp;
 import dev.quiver.storage.CollectionRegistry;
@@ -467,6 +469,44 @@ public final class LoadGen {
   }
 
   /**
+   * The body of {@link #points} as the pieces it is made of, each vector's JSON bytes made once
+   * ({@link #vectorBytes}) and written to the connection as they are, as a gRPC batch refers to
+   * vector messages made once: the client neither formats nor copies the vectors a request.
+   */
+  static byte[][] pointsParts(long from, int n, Random r) {
+    byte[][] parts = new byte[n * 3 + 2][];
+    int k = 0;
+    parts[k++] = "{\"points\":[".getBytes(UTF_8);
+    for (int i = 0; i < n; i++) {
+      long id = from + i;
+      parts[k++] = ((i > 0 ? "," : "") + "{\"id\":" + id + ",\"vector\":").getBytes(UTF_8);
+      parts[k++] = vectorBytes(id, r);
+      parts[k++] = (",\"payload\":{\"bucket\":" + id % 10 + "}}").getBytes(UTF_8);
+    }
+    parts[k] = "]}".getBytes(UTF_8);
+    return parts;
+  }
+
+  private static volatile AtomicReferenceArray<byte[]> vectorBytes;
+
+  /** {@link #vectorJson} as UTF-8, made once per data set vector. */
+  static byte[] vectorBytes(long id, Random r) {
+    if (data == null) {
+      return vectorJson(id, r).getBytes(UTF_8);
+    }
+    if (vectorBytes == null) {
+      vectorBytes = new AtomicReferenceArray<>(data.length);
+    }
+    int k = (int) (id % data.length);
+    byte[] bytes = vectorBytes.get(k);
+    if (bytes == null) {
+      bytes = vectorJson(id, r).getBytes(UTF_8);
+      vectorBytes.set(k, bytes);
+    }
+    return bytes;
+  }
+
+  /**
    * Each data set vector's JSON text and gRPC message, made once: the upsert clients share the
    * cores with the server, and formatting 98,304 floats a request would measure the client (the
    * searches' requests are encoded once for the same reason). Random vectors are made per call.
@@ -662,10 +702,15 @@ public final class LoadGen {
               return ClosedLoop.done(t.grpc().upsertAsync(b.build()));
             }
             return t.sendAsync(
-                "/collections/" + collection + "/points?wait=true", "PUT", points(from, 256, r));
+                "/collections/" + collection + "/points?wait=true",
+                "PUT",
+                pointsParts(from, 256, r));
           };
       case "floor" ->
-          r -> grpc ? ClosedLoop.done(t.grpc().healthCheckAsync()) : t.sendAsync("/", "GET", null);
+          r ->
+              grpc
+                  ? ClosedLoop.done(t.grpc().healthCheckAsync())
+                  : t.sendAsync("/", "GET", (String) null);
       case "scroll" ->
           r -> {
             long offset = r.nextInt(LOADED - 200);

@@ -1,5 +1,7 @@
 package dev.quiver.bench;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.qdrant.client.QdrantClient;
 import java.io.IOException;
 import java.net.URI;
@@ -37,8 +39,13 @@ record LoadTarget(
 
   /** A measured REST call, made on the calling thread over its keep-alive connection. */
   CompletableFuture<?> sendAsync(String path, String method, String json) {
+    return sendAsync(path, method, json == null ? null : new byte[][] {json.getBytes(UTF_8)});
+  }
+
+  /** As {@link #sendAsync(String, String, String)}, the body the concatenation of {@code parts}. */
+  CompletableFuture<?> sendAsync(String path, String method, byte[][] parts) {
     try {
-      var r = rest.send(method, path, json);
+      var r = rest.send(method, path, parts);
       if (r.status() != 200) {
         throw new IllegalStateException(path + " -> " + r.status() + " " + r.body());
       }
