@@ -5,6 +5,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
@@ -72,13 +76,22 @@ final class MetaLog implements AutoCloseable {
   /**
    * Waits until this node has applied every metadata entry committed before the call (a
    * linearizable read of the metadata group served by this node), so a name created through another
-   * node a moment ago resolves here too. Failures leave lookups to what is applied.
+   * node a moment ago resolves here too; for the request timeout at most, however the group fares
+   * (a retrying client could otherwise hold a request for many times that). Failures and a timeout
+   * leave lookups to what is applied.
    */
   void sync() {
+    CompletableFuture<RaftClientReply> read = null;
     try {
-      client.io().sendReadOnly(Message.EMPTY, self);
-    } catch (IOException | RuntimeException e) {
+      read = client.async().sendReadOnlyUnordered(Message.EMPTY, self);
+      read.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      read.cancel(true);
+      LOG.debug("metadata sync took longer than {} ms", timeout.toMillis());
+    } catch (ExecutionException | RuntimeException e) {
       LOG.debug("metadata sync failed: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -44,6 +44,10 @@ final class ShardGroups implements AutoCloseable {
   private final ClientId selfClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final Set<RaftGroupId> claiming = ConcurrentHashMap.newKeySet();
+
+  /** The local groups whose start is under way: not asked for their division until it is done. */
+  private final Set<RaftGroupId> adding = ConcurrentHashMap.newKeySet();
+
   private volatile RaftServer server;
   private final IntSupplier format;
   private final Supplier<Set<Long>> listeners;
@@ -191,8 +195,8 @@ final class ShardGroups implements AutoCloseable {
 
   private RaftServer.Division division(MetaStateMachine.Placement p, int shard) {
     RaftGroupId gid = p.groupId(shard);
-    if (server == null || !bindings.contains(gid)) {
-      return null;
+    if (server == null || !bindings.contains(gid) || adding.contains(gid)) {
+      return null; // a group being added is not running yet (Ratis' lookup would wait for it)
     }
     try {
       return server.getDivision(gid);
@@ -226,6 +230,7 @@ final class ShardGroups implements AutoCloseable {
 
   private void start(RaftGroup group, String collection, int shard) {
     bindings.bind(group.getGroupId(), collection, shard);
+    adding.add(group.getGroupId());
     try {
       RaftClientReply r =
           server.groupManagement(
@@ -236,6 +241,8 @@ final class ShardGroups implements AutoCloseable {
       }
     } catch (IOException e) {
       LOG.error("starting the group of {}/{} failed: {}", collection, shard, e.toString());
+    } finally {
+      adding.remove(group.getGroupId());
     }
   }
 
