@@ -9,8 +9,6 @@ import dev.quiver.storage.ShardCodec;
 import dev.quiver.storage.VectorParams;
 import dev.quiver.storage.internal.hnsw.Candidates;
 import dev.quiver.storage.internal.hnsw.HnswIndex;
-import dev.quiver.storage.internal.quant.QuantizedCodes;
-import dev.quiver.storage.internal.quant.Quantizer;
 import dev.quiver.storage.internal.vector.Epochs;
 import dev.quiver.storage.internal.vector.OffHeapVectors;
 import dev.quiver.storage.internal.vector.SlotScorer;
@@ -25,13 +23,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 import java.util.function.IntPredicate;
 import java.util.function.IntSupplier;
@@ -88,7 +84,6 @@ public final class VectorSpace implements AutoCloseable {
       Epochs epochs,
       IndexThreads threads,
       Quantization quantization) {
-    this.dir = dir;
     this.epochs = epochs;
     this.params = params;
     this.hnsw = hnsw;
@@ -127,152 +122,37 @@ public final class VectorSpace implements AutoCloseable {
             () -> this.hnsw.maxIndexingThreads(),
             this::chore,
             this::retire);
-    this.quantization = Quantizer.served(quantization) ? quantization : null;
-    if (restoredSize == 0 || this.quantization == null) {
-      QuantizedCodes.delete(dir); // a fresh space, or one no longer quantized
-    } else {
-      codes =
-          QuantizedCodes.open(
-              dir,
-              this.quantization,
-              params.distance(),
-              params.size(),
-              restoredSize,
-              this.quantization.inRam(vectorsOnDisk()));
-    }
-  }
-
-  private boolean vectorsOnDisk() {
-    return Boolean.TRUE.equals(params.onDisk());
+    this.codes = new SpaceCodes(dir, params, vectors, owners, epochs, quantization, restoredSize);
   }
 
   // ---- quantization ----
 
-  private final Path dir;
-
-  /** The quantization in force (served kinds only), or null. */
-  private volatile Quantization quantization;
-
-  /**
-   * The codes of every slot below {@code vectors.size()} once trained, else null. Written by the
-   * shard's writer (appends) and the indexer (training) under {@link #codesLock}.
-   */
-  private volatile QuantizedCodes codes;
-
-  private final Object codesLock = new Object();
-
-  /** Code stores replaced while reads may still score them, closed once no read can. */
-  private final ConcurrentLinkedQueue<RetiredCodes> retiredCodes = new ConcurrentLinkedQueue<>();
-
-  private record RetiredCodes(QuantizedCodes codes, long epoch) {}
-
-  /** The most vectors a quantizer is trained from. */
-  private static final int TRAINING_SAMPLE = 10_000;
+  /** The quantized codes, trained once the graph is being built. */
+  private final SpaceCodes codes;
 
   /**
    * Changes the quantization (a collection update): the codes of the old one are dropped, and the
    * indexer trains the new one when the graph is being built.
    */
   public void setQuantization(Quantization next) {
-    Quantization served = Quantizer.served(next) ? next : null;
-    if (Objects.equals(served, quantization)) {
-      return;
+    if (codes.set(next)) {
+      indexer.wake();
     }
-    synchronized (codesLock) {
-      quantization = served;
-      QuantizedCodes old = codes;
-      codes = null;
-      if (old != null) {
-        retiredCodes.add(new RetiredCodes(old, epochs.current()));
-      }
-      if (served == null) {
-        QuantizedCodes.delete(dir);
-      }
-    }
-    indexer.wake();
   }
 
   /** Whether the quantized codes are trained and searched. */
   public boolean quantized() {
-    return codes != null;
+    return codes.trained();
   }
 
   /** Bytes of one vector's code, or 0 without codes. */
   public int codeBytes() {
-    QuantizedCodes c = codes;
-    return c == null ? 0 : c.codeBytes();
+    return codes.codeBytes();
   }
 
   /** Bytes one vector takes in RAM: its code when quantized codes are held in memory. */
   public long residentBytesPerVector() {
-    QuantizedCodes c = codes;
-    long full = vectorsOnDisk() ? 0 : (long) params.size() * params.storedAs().bytes();
-    return full + (c != null && c.inRam() ? c.codeBytes() : 0);
-  }
-
-  /** Held while a quantizer is trained: by the indexer, or by a caller draining the index. */
-  private final ReentrantLock trainLock = new ReentrantLock();
-
-  /**
-   * Trains the quantizer from a sample of the live vectors and encodes every slot, unless another
-   * thread has just done so.
-   */
-  private void train() {
-    trainLock.lock();
-    try {
-      trainHeld();
-    } finally {
-      trainLock.unlock();
-    }
-  }
-
-  private void trainHeld() {
-    Quantization config = quantization;
-    if (config == null || codes != null) {
-      return;
-    }
-    int n = vectors.size();
-    List<float[]> sample = new ArrayList<>();
-    int step = Math.max(1, n / TRAINING_SAMPLE);
-    for (int slot = 0; slot < n && sample.size() < TRAINING_SAMPLE; slot += step) {
-      if (owners.get(slot) != null) {
-        sample.add(vectors.get(slot));
-      }
-    }
-    Quantizer quantizer = Quantizer.train(config, params.distance(), params.size(), sample);
-    QuantizedCodes fresh;
-    synchronized (codesLock) {
-      if (quantization != config) {
-        return; // changed meanwhile: the next round trains the new one
-      }
-      fresh = QuantizedCodes.create(dir, config, quantizer, config.inRam(vectorsOnDisk()));
-    }
-    float[] v = new float[params.size()];
-    int done = 0;
-    while (true) {
-      synchronized (codesLock) {
-        if (quantization != config) {
-          fresh.close();
-          return;
-        }
-        int upTo = Math.min(vectors.size(), done + 1024);
-        for (; done < upTo; done++) {
-          vectors.copy(done, v);
-          fresh.set(done, v);
-        }
-        if (done == vectors.size()) {
-          codes = fresh; // from now on each append encodes its own vector
-          return;
-        }
-      }
-    }
-  }
-
-  private void closeRetiredCodes() {
-    RetiredCodes r;
-    while ((r = retiredCodes.peek()) != null && epochs.reclaimable(r.epoch())) {
-      retiredCodes.poll().codes().close();
-    }
+    return codes.residentBytesPerVector();
   }
 
   /**
@@ -313,8 +193,8 @@ public final class VectorSpace implements AutoCloseable {
       IntPredicate accept,
       QuantizationParams params,
       BiFunction<SlotScorer, Integer, Candidates> graph) {
-    QuantizedCodes c = codesFor(params);
-    SlotScorer scorer = c == null ? vectors.scorer(this.params.distance(), q) : c.scorer(q);
+    SlotScorer quantized = codes.scorer(q, params);
+    SlotScorer scorer = quantized == null ? vectors.scorer(this.params.distance(), q) : quantized;
     // the pending slots first: the indexer takes a slot off them only once it is in the graph, so
     // a slot read here as not pending was in the graph before the walk began; read after the
     // walk, a slot inserted behind the walk and taken off meanwhile would be missed both ways
@@ -325,69 +205,35 @@ public final class VectorSpace implements AutoCloseable {
             pending.add(slot, scorer.score(slot));
           }
         });
-    if (c == null) {
+    if (quantized == null) {
       Candidates found = graph.apply(scorer, ef);
       found.addAll(pending);
       return found;
     }
-    int candidates = candidates(keep, params);
+    int candidates = codes.candidates(keep, params);
     Candidates found = graph.apply(scorer, Math.max(ef, candidates));
     found.addAll(pending);
-    return rescored(found, q, keep, candidates, params);
+    return codes.rescored(found, q, keep, candidates, params);
   }
 
   /** The best {@code k} admitted slots by a scan: of the codes when quantized, as above. */
   public Candidates scan(float[] q, int k, IntPredicate accept, QuantizationParams p) {
-    QuantizedCodes c = codesFor(p);
-    if (c == null) {
+    SlotScorer quantized = codes.scorer(q, p);
+    if (quantized == null) {
       return scan(q, k, accept);
     }
-    int candidates = candidates(k, p);
-    return rescored(scanWith(c.scorer(q), candidates, accept), q, k, candidates, p);
+    int candidates = codes.candidates(k, p);
+    return codes.rescored(scanWith(quantized, candidates, accept), q, k, candidates, p);
   }
 
   /** The best {@code k} of {@code slots} by a scan: of the codes when quantized, as above. */
   public Candidates scanSlots(float[] q, int k, int[] slots, QuantizationParams p) {
-    QuantizedCodes c = codesFor(p);
-    if (c == null) {
+    SlotScorer quantized = codes.scorer(q, p);
+    if (quantized == null) {
       return scanSlots(q, k, slots);
     }
-    int candidates = candidates(k, p);
-    return rescored(scanSlotsWith(c.scorer(q), candidates, slots), q, k, candidates, p);
-  }
-
-  /** The codes a search with {@code params} walks, or null: none trained, or ignored. */
-  private QuantizedCodes codesFor(QuantizationParams params) {
-    QuantizedCodes c = codes;
-    return c == null || (params != null && params.ignore()) ? null : c;
-  }
-
-  /** How many candidates the codes give for {@code keep} results: {@code keep} x oversampling. */
-  private int candidates(int keep, QuantizationParams params) {
-    double oversampling = params == null ? 1 : params.oversamplingOrDefault();
-    return (int) Math.max(keep, Math.min(vectors.size(), Math.ceil(keep * oversampling)));
-  }
-
-  /**
-   * Candidates found over the codes, as a search returns them: unless {@code params} turns
-   * rescoring off (or leaves it to the default, which is off for scalar codes, as in Qdrant), the
-   * best {@code candidates} are rescored with the full vectors (Qdrant's oversampling); without
-   * rescoring the similarities stay the codes' estimates.
-   */
-  private Candidates rescored(
-      Candidates found, float[] q, int keep, int candidates, QuantizationParams params) {
-    boolean byDefault = QuantizationParams.rescoresByDefault(quantization);
-    if (!(params == null ? byDefault : params.rescoreOr(byDefault))) {
-      return found;
-    }
-    int[] ranked = found.bestFirstPositions();
-    Candidates out = new Candidates(candidates + 1);
-    SlotScorer full = vectors.scorer(this.params.distance(), q);
-    for (int i = 0; i < ranked.length && i < Math.max(candidates, keep); i++) {
-      int slot = found.node(ranked[i]);
-      out.add(slot, full.score(slot));
-    }
-    return out;
+    int candidates = codes.candidates(k, p);
+    return codes.rescored(scanSlotsWith(quantized, candidates, slots), q, k, candidates, p);
   }
 
   /** Marks a restored slot as owned (checkpoint load); one the graph lacks waits for it again. */
@@ -625,14 +471,7 @@ public final class VectorSpace implements AutoCloseable {
     } else {
       slot = vectors.add(v);
     }
-    if (quantization != null) {
-      synchronized (codesLock) {
-        QuantizedCodes c = codes;
-        if (c != null) {
-          c.set(slot, v);
-        }
-      }
-    }
+    codes.encode(slot, v);
     owners.set(slot, id);
     live++;
     return slot;
@@ -812,10 +651,10 @@ public final class VectorSpace implements AutoCloseable {
 
   /** The indexer's chores before each batch: quantizer training and the vacuum. */
   private boolean chore() {
-    closeRetiredCodes();
+    codes.closeRetired();
     closeRetiredTenants();
-    if (quantization != null && codes == null && pastThreshold()) {
-      train();
+    if (codes.due() && pastThreshold()) {
+      codes.train();
       return true;
     }
     if (vacuumDue()) {
@@ -849,8 +688,8 @@ public final class VectorSpace implements AutoCloseable {
   public void drainIndex() {
     Runnable trainIfDue =
         () -> {
-          if (quantization != null && codes == null) {
-            train();
+          if (codes.due()) {
+            codes.train();
           }
         };
     if (hnsw.m() == 0 && tenants.isEmpty()) {
@@ -962,16 +801,7 @@ public final class VectorSpace implements AutoCloseable {
   @Override
   public void close() {
     indexer.close();
-    synchronized (codesLock) {
-      if (codes != null) {
-        codes.close();
-        codes = null;
-      }
-    }
-    RetiredCodes r;
-    while ((r = retiredCodes.poll()) != null) {
-      r.codes().close();
-    }
+    codes.close();
     index.close();
     tenants.values().forEach(TenantLinks::close);
     RetiredTenants t;
@@ -984,10 +814,7 @@ public final class VectorSpace implements AutoCloseable {
   /** Forces the vectors and the codes to disk (a checkpoint). */
   public void force() {
     vectors.force();
-    QuantizedCodes c = codes;
-    if (c != null) {
-      c.force();
-    }
+    codes.force();
   }
 
   /**
@@ -996,7 +823,6 @@ public final class VectorSpace implements AutoCloseable {
    */
   public long usedBytes(Path file) {
     long used = vectors.usedBytes(file);
-    QuantizedCodes c = codes;
-    return used >= 0 || c == null ? used : c.usedBytes(file, vectors.size());
+    return used >= 0 ? used : codes.usedBytes(file);
   }
 }
