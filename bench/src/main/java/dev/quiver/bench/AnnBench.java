@@ -56,6 +56,9 @@ public final class AnnBench {
   static final int EF_CONSTRUCT = 100;
   static final int[] EFS = {16, 24, 32, 48, 64, 96, 128, 256};
 
+  /** The settings of the graph-quality comparison (recall against vectors scored). */
+  static final int[] WORK_EFS = {10, 16, 24, 32, 48, 64, 96, 128};
+
   private AnnBench() {}
 
   /** A data set: base vectors, queries, exact top 100 per query, and its distance. */
@@ -129,6 +132,8 @@ public final class AnnBench {
       for (int ef : EFS) {
         rows.add(measure("jvector", ef, ds, q -> toLongs(jv.search(q, ef))));
       }
+      GraphWork.report(
+          GraphWork.quiver(ds, M, EF_CONSTRUCT, WORK_EFS), GraphWork.jvector(ds, jv, WORK_EFS));
     }
     try (LuceneHnsw lucene =
         new LuceneHnsw(

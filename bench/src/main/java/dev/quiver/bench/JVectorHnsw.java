@@ -7,6 +7,8 @@ import io.github.jbellis.jvector.graph.ListRandomAccessVectorValues;
 import io.github.jbellis.jvector.graph.SearchResult;
 import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
 import io.github.jbellis.jvector.graph.similarity.DefaultSearchScoreProvider;
+import io.github.jbellis.jvector.graph.similarity.ScoreFunction;
+import io.github.jbellis.jvector.graph.similarity.SearchScoreProvider;
 import io.github.jbellis.jvector.util.Bits;
 import io.github.jbellis.jvector.vector.VectorSimilarityFunction;
 import io.github.jbellis.jvector.vector.VectorizationProvider;
@@ -65,16 +67,31 @@ final class JVectorHnsw implements AutoCloseable {
 
   /** The top 10 base rows for {@code q}, collecting {@code ef} candidates. */
   int[] search(float[] q, int ef) {
-    SearchResult r =
-        searchers
-            .get()
-            .search(
-                DefaultSearchScoreProvider.exact(VTS.createFloatVector(q), similarity, ravv),
-                10,
-                Math.max(10, ef),
-                0f,
-                0f,
-                Bits.ALL);
+    return top(
+        search(DefaultSearchScoreProvider.exact(VTS.createFloatVector(q), similarity, ravv), ef));
+  }
+
+  /**
+   * As {@link #search(float[], int)}, adding the similarities the search computed to {@code
+   * scored[0]} (counted around JVector's score function, on every layer).
+   */
+  int[] search(float[] q, int ef, long[] scored) {
+    ScoreFunction.ExactScoreFunction exact =
+        DefaultSearchScoreProvider.exact(VTS.createFloatVector(q), similarity, ravv)
+            .exactScoreFunction();
+    ScoreFunction.ExactScoreFunction counted =
+        node -> {
+          scored[0]++;
+          return exact.similarityTo(node);
+        };
+    return top(search(new DefaultSearchScoreProvider(counted), ef));
+  }
+
+  private SearchResult search(SearchScoreProvider scores, int ef) {
+    return searchers.get().search(scores, 10, Math.max(10, ef), 0f, 0f, Bits.ALL);
+  }
+
+  private static int[] top(SearchResult r) {
     SearchResult.NodeScore[] nodes = r.getNodes();
     int[] out = new int[nodes.length];
     for (int i = 0; i < nodes.length; i++) {

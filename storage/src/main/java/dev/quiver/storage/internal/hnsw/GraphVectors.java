@@ -17,6 +17,16 @@ public interface GraphVectors {
   /** A scorer for one thread, to be pointed at a node with {@link NodeScorer#at}. */
   NodeScorer nodeScorer();
 
+  /**
+   * A distance for {@code similarity}, as the relaxed diversity rule of the graph's neighbour
+   * selection compares them (one distance against a multiple of another): zero or more, growing as
+   * two vectors part. NaN where the similarity has no such form (MaxSim), and the rule is not
+   * relaxed. This default: none.
+   */
+  default float separation(float similarity) {
+    return Float.NaN;
+  }
+
   /** Scores slots against the vector of the node it was last pointed at. Not thread-safe. */
   interface NodeScorer extends SlotScorer {
     /** Points this scorer at {@code node}'s vector; returns this. */
@@ -29,6 +39,17 @@ public interface GraphVectors {
       @Override
       public int size() {
         return vectors.size();
+      }
+
+      @Override
+      public float separation(float similarity) {
+        return switch (distance) {
+          // the squared distance, and the L1 distance, are the negated similarities
+          case EUCLID, MANHATTAN -> -similarity;
+          // unit vectors: half the squared distance between them (for DOT a monotone stand-in;
+          // vectors longer than one make it negative, where the rule is only stricter)
+          case COSINE, DOT -> 1 - similarity;
+        };
       }
 
       @Override

@@ -23,29 +23,44 @@ final class LayerWalks {
     this.vectors = vectors;
   }
 
-  /** The paper's greedy step on {@code level}, through nodes {@code within} admits (all: null). */
+  /**
+   * The paper's greedy step on {@code level}, through nodes {@code within} admits (all: null). A
+   * node is scored once per step even when several lists on the way hold it, and a list's new nodes
+   * are scored as one batch.
+   */
   int greedy(SlotScorer scorer, int start, int level, IntPredicate within) {
     int best = start;
     float bestSim = scorer.score(best);
-    int[] list = new int[links.capacity()];
-    boolean moved = true;
-    while (moved) {
-      moved = false;
-      int listed = links.read(best, level, list, null);
-      for (int k = 0; k < listed; k++) {
-        int n = list[k];
-        if (within != null && !within.test(n)) {
-          continue;
+    int size = vectors.size();
+    VisitedSet visited = visitedSet(size);
+    try {
+      visited.visit(best);
+      int[] list = new int[links.capacity()];
+      float[] scores = new float[list.length];
+      boolean moved = true;
+      while (moved) {
+        moved = false;
+        int listed = links.read(best, level, list, null);
+        int count = 0;
+        for (int k = 0; k < listed; k++) {
+          int n = list[k];
+          if (n < size && visited.visit(n) && (within == null || within.test(n))) {
+            list[count++] = n;
+          }
         }
-        float s = scorer.score(n);
-        if (s > bestSim) {
-          bestSim = s;
-          best = n;
-          moved = true;
+        scorer.scores(list, count, scores);
+        for (int k = 0; k < count; k++) {
+          if (scores[k] > bestSim) {
+            bestSim = scores[k];
+            best = list[k];
+            moved = true;
+          }
         }
       }
+      return best;
+    } finally {
+      visitedPool.offer(visited);
     }
-    return best;
   }
 
   /**

@@ -582,4 +582,45 @@ public class HnswIndexTest {
     System.out.printf("recall@10 at ef=10: one thread %.3f, four %.3f%n", recall[0], recall[1]);
     assertThat(recall[1]).isGreaterThanOrEqualTo(recall[0] - 0.03);
   }
+
+  /**
+   * The neighbour selection's second pass: around a base at the origin, {@code a} at (1, 0) is kept
+   * first; {@code c} at (0.6, 1) is nearer to {@code a} (squared 1.16) than to the base (1.36), so
+   * the paper's rule drops it, but not within 1/1.2 of its distance to the base, so the relaxed
+   * pass keeps it; {@code d} at (1.1, 0.05), a near-duplicate of {@code a}, stays out. A graph
+   * whose similarity has no distance form (as MaxSim) keeps the paper's rule alone.
+   */
+  @Test
+  void theRelaxedPassKeepsALongerEdgeButNotANearDuplicate() throws Exception {
+    float[][] points = {{1, 0}, {0.6f, 1}, {1.1f, 0.05f}, {0, 0}}; // a, c, d, then the base
+    try (OffHeapVectors v = new OffHeapVectors(dir.resolve("v"), 2);
+        HnswIndex relaxed =
+            new HnswIndex(
+                GraphVectors.dense(v, Distance.EUCLID), dir.resolve("relaxed"), 16, 100, 1);
+        HnswIndex strict = new HnswIndex(withoutSeparation(v), dir.resolve("strict"), 16, 100, 1)) {
+      for (float[] p : points) {
+        int slot = v.add(p);
+        relaxed.insert(slot);
+        strict.insert(slot);
+      }
+      assertThat(relaxed.neighbours(3, 0)).containsExactly(0, 1);
+      assertThat(strict.neighbours(3, 0)).containsExactly(0);
+    }
+  }
+
+  /** Dense Euclidean vectors whose similarity gives no distance form. */
+  private static GraphVectors withoutSeparation(OffHeapVectors v) {
+    GraphVectors dense = GraphVectors.dense(v, Distance.EUCLID);
+    return new GraphVectors() {
+      @Override
+      public int size() {
+        return dense.size();
+      }
+
+      @Override
+      public NodeScorer nodeScorer() {
+        return dense.nodeScorer();
+      }
+    };
+  }
 }
