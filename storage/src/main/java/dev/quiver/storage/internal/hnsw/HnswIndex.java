@@ -30,7 +30,8 @@ import java.util.function.IntUnaryOperator;
  * Hierarchical Navigable Small World graphs" (2016). The paper's parameters map to: {@code M} →
  * {@code m} (neighbours per node on upper layers; {@code 2m} on layer 0), {@code efConstruction} →
  * {@code efConstruct}, {@code mL} → {@code 1 / ln(m)}. Neighbours are chosen with the paper's
- * heuristic (Algorithm 4), which keeps the graph navigable on clustered data.
+ * heuristic (Algorithm 4), which keeps the graph navigable on clustered data, and a second, relaxed
+ * pass as Vamana's (see {@link #select}).
  *
  * <p>The neighbour lists live in {@link GraphLinks}: the bottom layer in memory-mapped files, the
  * sparse upper layers on the heap.
