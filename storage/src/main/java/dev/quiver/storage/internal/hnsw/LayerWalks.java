@@ -40,14 +40,7 @@ final class LayerWalks {
       boolean moved = true;
       while (moved) {
         moved = false;
-        int listed = links.read(best, level, list, null);
-        int count = 0;
-        for (int k = 0; k < listed; k++) {
-          int n = list[k];
-          if (n < size && visited.visit(n) && (within == null || within.test(n))) {
-            list[count++] = n;
-          }
-        }
+        int count = unvisited(best, level, list, size, visited, within);
         scorer.scores(list, count, scores);
         for (int k = 0; k < count; k++) {
           if (scores[k] > bestSim) {
@@ -101,14 +94,7 @@ final class LayerWalks {
         if (results.size() >= ef && cs < results.worst()) {
           break;
         }
-        int listed = links.read(cn, level, batch, null);
-        int count = 0;
-        for (int k = 0; k < listed; k++) {
-          int n = batch[k];
-          if (n < size && visited.visit(n) && (within == null || within.test(n))) {
-            batch[count++] = n;
-          }
-        }
+        int count = unvisited(cn, level, batch, size, visited, within);
         scorer.scores(batch, count, scores);
         offer(batch, scores, count, ef, accept, frontier, results);
       }
@@ -231,6 +217,24 @@ final class LayerWalks {
       visitedPool.offer(visited);
       visitedPool.offer(bridged);
     }
+  }
+
+  /**
+   * Reads {@code node}'s list on {@code level} into {@code out}, keeps the members below {@code
+   * size} that are not visited yet and that {@code within} admits (all: null), marks them visited,
+   * and returns how many it kept (at the front of {@code out}).
+   */
+  private int unvisited(
+      int node, int level, int[] out, int size, VisitedSet visited, IntPredicate within) {
+    int listed = links.read(node, level, out, null);
+    int count = 0;
+    for (int k = 0; k < listed; k++) {
+      int n = out[k];
+      if (n < size && visited.visit(n) && (within == null || within.test(n))) {
+        out[count++] = n;
+      }
+    }
+    return count;
   }
 
   private VisitedSet visitedSet(int size) {
