@@ -413,8 +413,8 @@ public final class HnswIndex implements AutoCloseable {
    * the list has room, the candidates that rule discarded, best first, each kept unless a kept one
    * is within 1/{@link #ALPHA} of its distance to the base (distances as {@link
    * GraphVectors#separation} gives them; multivectors have none and stop after the first pass). The
-   * relaxed members are longer edges that save a walk steps (measured against JVector's graph in
-   * bench/README.md). Each candidate's comparisons with the kept ones are remembered between the
+   * relaxed members are longer edges that save a walk some steps (measured against JVector's graph
+   * in bench/README.md). Each candidate's comparisons with the kept ones are remembered between the
    * passes, so the second scores it only against members kept since.
    */
   private Links select(Candidates candidates, int max) {
