@@ -18,7 +18,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
 import java.util.function.IntUnaryOperator;
 
@@ -77,6 +76,9 @@ public final class HnswIndex implements AutoCloseable {
   /** The walks of the layers: greedy steps, best-first searches, ACORN-1. */
   private final LayerWalks walks;
 
+  /** The reachability checks ({@link #repair}). */
+  private final GraphRepair repair;
+
   /** Node scorers for inserts and neighbour selection, a few per concurrent insert. */
   private final ConcurrentLinkedQueue<GraphVectors.NodeScorer> scorerPool =
       new ConcurrentLinkedQueue<>();
@@ -119,6 +121,7 @@ public final class HnswIndex implements AutoCloseable {
     this.seed = seed;
     this.links = new GraphLinks(dir, 2 * this.m);
     this.walks = new LayerWalks(links, vectors);
+    this.repair = new GraphRepair(this, links, walks, group);
     for (int i = 0; i < LOCK_STRIPES; i++) {
       locks[i] = new Object();
     }
@@ -143,7 +146,7 @@ public final class HnswIndex implements AutoCloseable {
     return links(n, level).ids();
   }
 
-  private void setLinks(int n, int level, Links list) {
+  void setLinks(int n, int level, Links list) {
     links.write(n, level, list.ids(), list.sims(), list.ids().length);
   }
 
@@ -162,7 +165,7 @@ public final class HnswIndex implements AutoCloseable {
   public void insert(int node) {
     int level = Math.min(randomLevel(node), MAX_LEVEL);
     links.init(node, level + 1);
-    unchecked.incrementAndGet();
+    repair.added();
     inserting.add(node);
     GraphVectors.NodeScorer q = scorer(node);
     try {
@@ -173,10 +176,28 @@ public final class HnswIndex implements AutoCloseable {
     }
   }
 
-  /** A pooled scorer pointed at {@code node}; the caller offers it back to the pool. */
-  private GraphVectors.NodeScorer scorer(int node) {
+  /** A pooled scorer pointed at {@code node}; the caller gives it back ({@link #release}). */
+  GraphVectors.NodeScorer scorer(int node) {
     GraphVectors.NodeScorer s = scorerPool.poll();
     return (s != null ? s : vectors.nodeScorer()).at(node);
+  }
+
+  /** Gives a scorer from {@link #scorer} back to the pool. */
+  void release(GraphVectors.NodeScorer q) {
+    scorerPool.offer(q);
+  }
+
+  /** The entry point, {@code (level << 32) | node}, or -1 while the graph is empty. */
+  long entry() {
+    return entry;
+  }
+
+  int m() {
+    return m;
+  }
+
+  int efConstruct() {
+    return efConstruct;
   }
 
   /** Links {@code node}, just put in the graph on layers up to {@code level}. */
@@ -221,7 +242,7 @@ public final class HnswIndex implements AutoCloseable {
    * for by a pass over the nodes, after the recorded one left: rare), else none: then {@code self},
    * an insert on layers up to {@code level}, becomes the group's entry, and -1 is returned.
    */
-  private long entryOf(int g, int self, int level) {
+  long entryOf(int g, int self, int level) {
     Long ep = groupEntries.get(g);
     if (ep != null && validEntry(ep, g, self)) {
       return ep;
@@ -266,7 +287,7 @@ public final class HnswIndex implements AutoCloseable {
    * links both ways. With {@code within}, only nodes it admits are walked through and linked (a
    * graph of groups).
    */
-  private void connect(int node, int level, SlotScorer scorer, long ep, IntPredicate within) {
+  void connect(int node, int level, SlotScorer scorer, long ep, IntPredicate within) {
     int epNode = (int) ep;
     int epLevel = (int) (ep >>> 32);
     // 1. greedy descent through the layers above the new node's top layer
@@ -335,7 +356,7 @@ public final class HnswIndex implements AutoCloseable {
     return false;
   }
 
-  private Object lock(int node) {
+  Object lock(int node) {
     return locks[node & (LOCK_STRIPES - 1)];
   }
 
@@ -358,15 +379,15 @@ public final class HnswIndex implements AutoCloseable {
           return;
         }
       }
-      Links grown = withMember(cur, node, sim);
       if (size + 1 <= max) {
-        setLinks(other, level, grown);
+        setLinks(other, level, withMember(cur, node, sim));
         return;
       }
       Candidates pool = new Candidates(size + 1);
-      for (int i = 0; i <= size; i++) {
-        pool.add(grown.ids()[i], grown.sims()[i]);
+      for (int i = 0; i < size; i++) {
+        pool.add(cur.ids()[i], cur.sims()[i]);
       }
+      pool.add(node, sim);
       setLinks(other, level, select(pool, Math.max(1, (int) (max * REFILL_SHARE))));
     }
   }
@@ -383,7 +404,7 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /** {@code list} (best first) with {@code node} of similarity {@code sim} in its place. */
-  private static Links withMember(Links list, int node, float sim) {
+  static Links withMember(Links list, int node, float sim) {
     int size = list.ids().length;
     int at = position(list, sim);
     int[] ids = new int[size + 1];
@@ -719,7 +740,7 @@ public final class HnswIndex implements AutoCloseable {
         entry = next;
       }
     }
-    reconnect(nodes);
+    repair.reconnect(nodes);
     return removed;
   }
 
@@ -749,201 +770,19 @@ public final class HnswIndex implements AutoCloseable {
   }
 
   /**
-   * Makes every node reachable again on each of its layers, if a check is due ({@code when}). A
-   * node whose in-links were all dropped (each list that held it overflowed and kept more diverse
-   * members) is never found by a search, however large its {@code ef}: about one node in 400 of
-   * minilm-384 after a build. Lucene joins such components after a build in the same way. Inserts
-   * and removals must not run meanwhile (the caller holds the indexing lock); searches may.
+   * Makes every node reachable again on each of its layers, if a check is due ({@code when}); see
+   * {@link GraphRepair}. Inserts and removals must not run meanwhile (the caller holds the indexing
+   * lock); searches may.
    *
    * @return the nodes linked again
    */
   public int repair(Check when) {
-    int since = unchecked.get();
-    if (!when.due(since, checked)) {
-      return 0;
-    }
-    unchecked.addAndGet(-since);
-    int nodes = vectors.size();
-    checked = nodes;
-    return reconnect(nodes);
+    return repair.run(when, vectors.size());
   }
 
   /** The nodes of {@code [0, nodes)} that the bottom layer's walks do not reach (for tests). */
   int unreachable(int nodes) {
-    BitSet reached = new BitSet(nodes);
-    int[] stack = new int[Math.max(16, nodes)];
-    int missed = 0;
-    for (int n = 0; n < nodes; n++) {
-      if (!contains(n) || reached.get(n)) {
-        continue;
-      }
-      long ep = group == null ? entry : entryOf(group.applyAsInt(n), -1, 0);
-      if (ep >= 0 && !reached.get((int) ep)) {
-        int g = group == null ? 0 : group.applyAsInt(n);
-        reach(
-            (int) ep,
-            0,
-            nodes,
-            group == null ? null : x -> group.applyAsInt(x) == g,
-            reached,
-            stack);
-      }
-      if (!reached.get(n)) {
-        missed++;
-      }
-    }
-    return missed;
-  }
-
-  /** Inserts since the last reachability check ({@link #repair}). */
-  private final AtomicInteger unchecked = new AtomicInteger();
-
-  /** The slots the last reachability check looked at. */
-  private volatile int checked;
-
-  /** Links every node of {@code [0, nodes)} that its layers' walks do not reach; how many. */
-  private int reconnect(int nodes) {
-    return group == null ? reconnectUnreachable(nodes) : reconnectGroups(nodes);
-  }
-
-  /**
-   * {@link #reconnectUnreachable} for a graph of groups: each group walked from its entry on the
-   * bottom layer, within the group; a node it does not reach is linked from there.
-   */
-  private int reconnectGroups(int nodes) {
-    BitSet reached = new BitSet(nodes);
-    int[] stack = new int[Math.max(16, nodes)];
-    for (int n = 0; n < nodes; n++) {
-      int g = contains(n) ? group.applyAsInt(n) : -1;
-      if (g < 0 || reached.get(n)) {
-        continue;
-      }
-      int ep = (int) entryOf(g, -1, 0);
-      if (ep >= 0 && !reached.get(ep)) {
-        reach(ep, 0, nodes, x -> group.applyAsInt(x) == g, reached, stack);
-      }
-    }
-    int relinked = 0;
-    for (int n = 0; n < nodes; n++) {
-      int g = contains(n) ? group.applyAsInt(n) : -1;
-      if (g >= 0 && !reached.get(n) && linkedWithin(n, g)) {
-        long ep = entryOf(g, -1, 0);
-        if (ep >= 0) {
-          relink(n, 0, ep, x -> group.applyAsInt(x) == g, reached, stack, nodes);
-          relinked++;
-        }
-      }
-    }
-    return relinked;
-  }
-
-  /**
-   * Whether {@code n}'s bottom-layer links stay in group {@code g}: not so for a node whose group
-   * changed since it was linked, which waits to be taken out and inserted into its new group (and
-   * is searched directly meanwhile); linking it from its new group would tie the two groups.
-   */
-  private boolean linkedWithin(int n, int g) {
-    for (int x : neighbours(n, 0)) {
-      if (group.applyAsInt(x) != g) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Links every node that some layer of it no longer reaches from the entry point: unreached on the
-   * bottom layer, a node is never found; unreached above, searches descend into the wrong region.
-   * Layers are repaired top down, so a node's descent to a lower layer runs on a repaired one.
-   */
-  private int reconnectUnreachable(int nodes) {
-    long ep = entry;
-    if (ep == -1) {
-      return 0;
-    }
-    int[] stack = new int[Math.max(16, nodes)];
-    int relinked = 0;
-    for (int l = (int) (ep >>> 32); l >= 0; l--) {
-      BitSet reached = new BitSet(nodes);
-      reach((int) ep, l, nodes, null, reached, stack);
-      for (int n = 0; n < nodes; n++) {
-        if (links.levels(n) > l && !reached.get(n)) {
-          relink(n, l, ep, null, reached, stack, nodes);
-          relinked++;
-        }
-      }
-    }
-    return relinked;
-  }
-
-  /**
-   * Marks in {@code reached} every node of layer {@code level} reachable from {@code from} (through
-   * nodes {@code within} admits; all when null) and not marked yet.
-   */
-  private void reach(
-      int from, int level, int nodes, IntPredicate within, BitSet reached, int[] stack) {
-    int[] list = new int[links.capacity()];
-    int top = 0;
-    stack[top++] = from;
-    reached.set(from);
-    while (top > 0) {
-      int listed = links.read(stack[--top], level, list, null);
-      for (int k = 0; k < listed; k++) {
-        int x = list[k];
-        if (x < nodes && contains(x) && !reached.get(x) && (within == null || within.test(x))) {
-          reached.set(x);
-          stack[top++] = x;
-        }
-      }
-    }
-  }
-
-  /**
-   * Gives {@code node}, which the walks of layer {@code level} from {@code ep} do not reach, an
-   * in-link there: the nearest reached node whose list has room takes it (Lucene's way of joining
-   * components: the link bypasses the diversity rule, which is what dropped the node's in-links).
-   * When no node near it has room, or in a graph of groups, the node is linked again as if
-   * inserted, its neighbours taking it by the diversity rule. Whatever the node reaches becomes
-   * reached.
-   */
-  private void relink(
-      int node, int level, long ep, IntPredicate within, BitSet reached, int[] stack, int nodes) {
-    GraphVectors.NodeScorer q = scorer(node);
-    try {
-      int from = (int) ep;
-      for (int l = (int) (ep >>> 32); l > level; l--) {
-        from = walks.greedy(q, from, l, within);
-      }
-      Candidates found =
-          walks.layer(
-              q,
-              Candidates.of(from, q.score(from)),
-              efConstruct,
-              level,
-              x -> x != node && reached.get(x),
-              RequestScope.UNBOUNDED,
-              within);
-      int max = level == 0 ? 2 * m : m;
-      // in a graph of groups only the re-insert: in-links past the diversity rule, made while
-      // tenants change under churn, left a tenant's walk finding half its ten nearest
-      // (TenantLinksTest), which re-inserting does not
-      int[] order = within == null ? found.bestFirstPositions() : new int[0];
-      for (int pos : order) {
-        int other = found.node(pos);
-        synchronized (lock(other)) {
-          Links cur = links(other, level);
-          if (cur.ids().length < max) {
-            setLinks(other, level, withMember(cur, node, found.similarity(pos)));
-            reach(node, level, nodes, within, reached, stack);
-            return;
-          }
-        }
-      }
-      connect(node, level, q, ep, within);
-      reach(node, level, nodes, within, reached, stack);
-    } finally {
-      scorerPool.offer(q);
-    }
+    return repair.unreachable(nodes);
   }
 
   /** Writes the graph: entry point, then each node's levels and neighbour lists. */
@@ -1024,7 +863,7 @@ public final class HnswIndex implements AutoCloseable {
         int keep = Math.min(list.length, l == 0 ? 2 * m : m);
         links.write(n, l, list, sims, keep);
       }
-      unchecked.incrementAndGet(); // written by an older build, perhaps never checked
+      repair.added(); // written by an older build, perhaps never checked
     }
     entry = e;
   }
