@@ -27,12 +27,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
 import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
@@ -354,8 +352,22 @@ public final class AnnBench {
         .toArray();
   }
 
-  private static long[] toLongs(int[] rows) {
+  static long[] toLongs(int[] rows) {
     return Arrays.stream(rows).asLongStream().toArray();
+  }
+
+  /** How many of {@code res} are among query {@code q}'s true ten nearest. */
+  static int hits(DataSet ds, int q, long[] res) {
+    int hits = 0;
+    for (long id : res) {
+      for (int i = 0; i < 10; i++) {
+        if (ds.gt()[q][i] == id) {
+          hits++;
+          break;
+        }
+      }
+    }
+    return hits;
   }
 
   private static void report(
@@ -459,15 +471,7 @@ public final class AnnBench {
         long t = System.nanoTime();
         long[] res = search.search(queries[q]);
         lat[q] = System.nanoTime() - t;
-        Set<Long> truth = new HashSet<>();
-        for (int i = 0; i < 10; i++) {
-          truth.add((long) ds.gt()[q][i]);
-        }
-        for (long id : res) {
-          if (truth.contains(id)) {
-            hits++;
-          }
-        }
+        hits += hits(ds, q, res);
       }
       double secs = (System.nanoTime() - start) / 1e9;
       Arrays.sort(lat);

@@ -95,7 +95,7 @@ final class GraphWork {
     List<Point> points = new ArrayList<>();
     for (int ef : efs) {
       long[] scored = new long[1];
-      double recall = recall(ds, q -> toLongs(jv.search(q, ef, scored)));
+      double recall = recall(ds, q -> AnnBench.toLongs(jv.search(q, ef, scored)));
       points.add(new Point(ef, recall, scored[0] / (double) ds.queries().length));
     }
     return points;
@@ -156,25 +156,9 @@ final class GraphWork {
   private static double recall(AnnBench.DataSet ds, AnnBench.TopTen search) throws Exception {
     int hits = 0;
     for (int q = 0; q < ds.queries().length; q++) {
-      long[] res = search.search(ds.queries()[q]);
-      for (long id : res) {
-        for (int i = 0; i < 10; i++) {
-          if (ds.gt()[q][i] == id) {
-            hits++;
-            break;
-          }
-        }
-      }
+      hits += AnnBench.hits(ds, q, search.search(ds.queries()[q]));
     }
     return hits / (10.0 * ds.queries().length);
-  }
-
-  private static long[] toLongs(int[] rows) {
-    long[] out = new long[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      out[i] = rows[i];
-    }
-    return out;
   }
 
   /** A scorer that counts the vectors it scores. */
