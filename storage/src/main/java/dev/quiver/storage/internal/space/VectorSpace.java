@@ -95,6 +95,7 @@ public final class VectorSpace implements AutoCloseable {
     this.index =
         new HnswIndex(vectors, graphDir, params.distance(), hnsw.m(), hnsw.efConstruct(), 42);
     this.tenantDir = tenantDir;
+    this.codes = new SpaceCodes(dir, params, vectors, owners, epochs, quantization, restoredSize);
     this.indexer =
         new GraphIndexer(
             new GraphIndexer.Graph() {
@@ -122,7 +123,6 @@ public final class VectorSpace implements AutoCloseable {
             () -> this.hnsw.maxIndexingThreads(),
             this::chore,
             this::retire);
-    this.codes = new SpaceCodes(dir, params, vectors, owners, epochs, quantization, restoredSize);
   }
 
   // ---- quantization ----
