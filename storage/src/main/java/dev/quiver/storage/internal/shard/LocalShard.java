@@ -750,13 +750,14 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         for (Point p : u.points()) {
           release(points.get(p.id()));
           Map<String, Integer> slots = new HashMap<>();
+          Object tenant = layoutTenant(p.payload());
           p.vectors()
               .forEach(
                   (name, v) -> {
                     if (!spaces.containsKey(name)) {
                       return; // a replayed write to a vector deleted since
                     }
-                    int slot = spaces.get(name).append(p.id(), v);
+                    int slot = spaces.get(name).append(p.id(), v, tenant);
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
@@ -788,6 +789,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             continue; // checked when prepared; a replay of a later-deleted point skips it
           }
           Map<String, Integer> slots = new HashMap<>(s.slots());
+          Object tenant = layoutTenant(s.payload());
           p.vectors()
               .forEach(
                   (name, v) -> {
@@ -798,7 +800,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
                     if (old != null) {
                       spaces.get(name).remove(old);
                     }
-                    int slot = spaces.get(name).append(p.id(), v);
+                    int slot = spaces.get(name).append(p.id(), v, tenant);
                     slots.put(name, slot);
                     added.computeIfAbsent(name, k -> new ArrayList<>()).add(slot);
                   });
@@ -916,6 +918,15 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
   /** The tenant fields (keyword and uuid indexes marked {@code is_tenant}); set by the writer. */
   volatile Tenants tenants = Tenants.NONE;
 
+  /**
+   * The tenant that places a point's dense vectors (tenant-local storage): its one value of the
+   * first tenant field, or null (no tenant field, no value, or several).
+   */
+  private Object layoutTenant(Value.Struct payload) {
+    Tenants t = tenants;
+    return t.isEmpty() ? null : t.of(payload, t.fields().iterator().next()).term();
+  }
+
   /** Tells each dense space with a vector of {@code s} its tenant in each of {@code fields}. */
   private void assignTenants(Stored s, Set<String> fields) {
     Map<String, Tenants.Tenant> byField = null; // read from the payload once, for every space
@@ -979,7 +990,11 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
           () -> points.values().stream().map(s -> Map.entry(s.id(), s.payload())).iterator();
       indexes.define(specs, all);
       textFields = indexes.textFields();
+      Tenants before = tenants;
       tenants = Tenants.of(specs);
+      if (!before.fields().equals(tenants.fields())) {
+        spaces.values().forEach(VectorSpace::tenantLayoutChanged);
+      }
       defineTenants();
     }
   }

@@ -457,6 +457,23 @@ public final class VectorSpace implements AutoCloseable {
    * one.
    */
   public int append(PointId id, float[] v) {
+    return append(id, v, null);
+  }
+
+  /**
+   * {@link #append(PointId, float[])} for a vector of {@code tenant} (the point's value of the
+   * shard's first tenant field, or null): a large tenant's vectors go to runs of slots of their own
+   * ({@link TenantSlots}).
+   */
+  public int append(PointId id, float[] v, Object tenant) {
+    int own = tenantSlots.next(tenant, !reusable(), vectors::reserve);
+    if (own >= 0) {
+      vectors.set(own, v);
+      codes.encode(own, v);
+      owners.set(own, id);
+      live++;
+      return own;
+    }
     Integer reused = free.poll();
     if (reused == null) {
       Retired r = retired.peek(); // appends are the only consumer: the head stays until polled
@@ -475,6 +492,23 @@ public final class VectorSpace implements AutoCloseable {
     owners.set(slot, id);
     live++;
     return slot;
+  }
+
+  /** The shard's tenant fields changed: tenants' runs of slots start again. Writer only. */
+  public void tenantLayoutChanged() {
+    tenantSlots.clear();
+  }
+
+  /** Where large tenants' vectors go (the writer's). */
+  private final TenantSlots tenantSlots = new TenantSlots();
+
+  /** Whether a freed slot can be used again now. */
+  private boolean reusable() {
+    if (!free.isEmpty()) {
+      return true;
+    }
+    Retired r = retired.peek();
+    return r != null && epochs.reclaimable(r.epoch());
   }
 
   // ---- vacuum: deleted vectors leave the graph, their slots are used again ----

@@ -180,6 +180,20 @@ public final class OffHeapVectors implements AutoCloseable {
     return slot;
   }
 
+  /**
+   * Appends {@code count} empty slots (nothing written: a new chunk file reads zeros) and returns
+   * the first; they are filled with {@link #set}. Single writer.
+   */
+  public int reserve(int count) {
+    int first = size;
+    int end = first + count;
+    while ((end - 1) / CHUNK_VECTORS >= chunks.length) {
+      grow();
+    }
+    size = end;
+    return first;
+  }
+
   /** Stores {@code v} at {@code base} in the datatype's width. */
   private void write(MemorySegment seg, long base, float[] v) {
     switch (datatype) {
