@@ -41,7 +41,8 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
  * {@code m} and {@code ef_construct}: build throughput on two threads, then for several {@code ef}
  * recall@10 against the data set's exact top 100, single-thread queries per second and p50/p99
  * latency; Quiver's exact scan as a fraction of the memory bandwidth measured in the same run; the
- * ratios the storage issue targets; and a recall-vs-QPS chart per data set ({@code
+ * target ratios; build throughput again in alternating rounds ({@link BuildRounds}, {@code
+ * -Dbench.ann.build.rounds}, default 2); and a recall-vs-QPS chart per data set ({@code
  * target/ann-<set>.png}). Fashion-MNIST comes from the Debian package {@code dataset-fashion-mnist}
  * and hnswlib from {@code python3-hnswlib}, which the benchmark installs with apt-get when it may.
  *
@@ -169,7 +170,15 @@ public final class AnnBench {
       builds.put("hnswlib", h.buildPerSecond());
       rows.addAll(h.rows());
     }
+    Map<String, Double> rounds =
+        BuildRounds.measure(ds, Integer.getInteger("bench.ann.build.rounds", 2));
     report(ds, builds, rows, exactQps, bandwidth);
+    System.out.printf(
+        Locale.ROOT,
+        "build, alternating rounds (sums): quiver / jvector = %.2fx, quiver / lucene = %.2fx"
+            + " (targets >= 1.0x)%n",
+        rounds.get("quiver") / rounds.get("jvector"),
+        rounds.get("quiver") / rounds.get("lucene"));
     Path png = Path.of("target", "ann-" + ds.name() + ".png").toAbsolutePath();
     Charts.recallVsQps(ds.name(), rows, png);
     System.out.println("chart: " + png);

@@ -275,7 +275,7 @@ public final class LoadGen {
   }
 
   /**
-   * The issue's search ratios, 8 clients: gRPC against the same searches in-process on the engine,
+   * The target search ratios, 8 clients: gRPC against the same searches in-process on the engine,
    * REST against gRPC, TLS + API key + JWT against plain (gRPC). The machine's speed drifts by ±10%
    * over minutes and more between runs, so the cases compared run in alternating rounds —
    * in-process, then per round gRPC, REST, gRPC with TLS+JWT and in-process again — and each round
