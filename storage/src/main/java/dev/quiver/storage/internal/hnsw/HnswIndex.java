@@ -838,7 +838,9 @@ public final class HnswIndex implements AutoCloseable {
   /**
    * Reads a graph written by {@link #write} into this (empty) index; the neighbours' similarities
    * are recomputed from the vectors, which are loaded first. A list longer than this index keeps
-   * (the graph was built with a larger {@code m}) keeps its best members.
+   * (the graph was built with a larger {@code m}) is selected again down to its capacity, as a full
+   * list is on insert ({@link #select}): its nearest members alone would drop the long links that
+   * keep a sparser graph navigable.
    */
   public void read(DataInputStream in) throws IOException {
     long e = in.readLong();
@@ -858,10 +860,19 @@ public final class HnswIndex implements AutoCloseable {
           list[i] = in.readInt();
           sims[i] = v.score(list[i]);
         }
-        Links sorted = new Links(list, sims);
-        sortBestFirst(sorted);
-        int keep = Math.min(list.length, l == 0 ? 2 * m : m);
-        links.write(n, l, list, sims, keep);
+        int max = l == 0 ? 2 * m : m;
+        Links kept;
+        if (list.length > max) {
+          Candidates pool = new Candidates(list.length);
+          for (int i = 0; i < list.length; i++) {
+            pool.add(list[i], sims[i]);
+          }
+          kept = select(pool, max);
+        } else {
+          kept = new Links(list, sims);
+          sortBestFirst(kept);
+        }
+        links.write(n, l, kept.ids(), kept.sims(), kept.ids().length);
       }
       repair.added(); // written by an older build, perhaps never checked
     }

@@ -564,13 +564,24 @@ public final class VectorSpace implements AutoCloseable {
     indexer.lock.lock();
     vacuuming = true;
     try {
-      IntPredicate gone = slot -> owners.get(slot) == null;
+      // the slots without a point, read once: the writer deletes meanwhile, and a slot read as
+      // live by one graph's removal and as gone by the next would leave the second graph alone,
+      // be retired, and be retired again when the first graph drops it at the next vacuum:
+      // handed to two points
+      int size = vectors.size();
+      BitSet unowned = new BitSet(size);
+      for (int slot = 0; slot < size; slot++) {
+        if (owners.get(slot) == null) {
+          unowned.set(slot);
+        }
+      }
+      IntPredicate gone = unowned::get;
       BitSet removed = new BitSet();
-      for (int slot : index.remove(gone, vectors.size())) {
+      for (int slot : index.remove(gone, size)) {
         removed.set(slot);
       }
       for (TenantLinks t : tenants.values()) {
-        for (int slot : t.graph.remove(gone, vectors.size())) {
+        for (int slot : t.graph.remove(gone, size)) {
           removed.set(slot);
         }
       }
@@ -582,7 +593,8 @@ public final class VectorSpace implements AutoCloseable {
               retire(slot);
             }
           });
-      removed.stream().forEach(this::retire);
+      // a slot still in some graph is retired by the vacuum that takes it out of the last one
+      removed.stream().filter(slot -> !inGraph(slot)).forEach(this::retire);
       dead.set(countDead());
     } finally {
       vacuuming = false;

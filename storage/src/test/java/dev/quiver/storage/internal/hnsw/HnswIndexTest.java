@@ -435,8 +435,8 @@ public class HnswIndexTest {
 
   /**
    * The graph written into a checkpoint stream reads back into new files with the same lists, so
-   * searches return the same nodes; read with a smaller {@code m}, every list keeps its best
-   * members within the smaller bound and the graph still finds its neighbours.
+   * searches return the same nodes; read with a smaller {@code m}, every list is selected again
+   * within the smaller bound and the graph still finds its neighbours.
    */
   @Test
   void aGraphWrittenAndReadBackSearchesTheSame() throws Exception {
@@ -481,8 +481,9 @@ public class HnswIndexTest {
         }
         assertThat(longest).isEqualTo(8);
         double kept = recall(v, narrower, Distance.COSINE, Arrays.copyOfRange(all, n, n + 50), n);
-        System.out.println("recall@10 with lists cut to m=4: " + kept);
-        assertThat(kept).isGreaterThanOrEqualTo(0.8);
+        System.out.println("recall@10 with lists selected down to m=4: " + kept);
+        // selected again by the diversity rule; their nearest members alone read 0.80-1.0 by seed
+        assertThat(kept).isGreaterThanOrEqualTo(0.95);
       }
     }
   }

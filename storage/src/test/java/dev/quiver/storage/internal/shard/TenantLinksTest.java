@@ -63,7 +63,8 @@ class TenantLinksTest {
         WalConfig.DEFAULT);
   }
 
-  private static TreeMap<String, PayloadIndexSpec> tenantIndex(boolean tenant) {
+  /** A keyword index on {@code group}, marked {@code is_tenant} when {@code tenant}. */
+  static TreeMap<String, PayloadIndexSpec> tenantIndex(boolean tenant) {
     TreeMap<String, PayloadIndexSpec> specs = new TreeMap<>();
     specs.put(
         "group",

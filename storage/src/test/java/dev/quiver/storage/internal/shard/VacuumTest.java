@@ -59,7 +59,7 @@ class VacuumTest {
     return points;
   }
 
-  private static float cosine(float[] a, float[] b) {
+  static float cosine(float[] a, float[] b) {
     double dot = 0;
     double na = 0;
     double nb = 0;
