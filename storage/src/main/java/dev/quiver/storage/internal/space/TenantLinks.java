@@ -97,11 +97,13 @@ final class TenantLinks implements AutoCloseable {
 
   /**
    * Links again up to {@code max} stale slots, on {@code workers}: each leaves the graph and, when
-   * its point is there and it has a group, is inserted into its group. A slot the space's indexer
-   * has still to insert ({@code queued}) is only struck off (the insert reads its group then). Runs
-   * under the indexer's lock. Returns how many slots it looked at.
+   * its point is there and it has a group, is inserted into its group; one whose point is gone is
+   * handed to {@code dropped} (the space frees it once no graph holds it). A slot the space's
+   * indexer has still to insert ({@code queued}) is only struck off (the insert reads its group
+   * then). Runs under the indexer's lock. Returns how many slots it looked at.
    */
-  int relink(int max, IntPredicate queued, IntPredicate owned, Workers workers) {
+  int relink(
+      int max, IntPredicate queued, IntPredicate owned, Workers workers, IntConsumer dropped) {
     int[] batch = stale.first(max);
     List<Integer> insert = new ArrayList<>();
     int[] seen = new int[batch.length];
@@ -111,10 +113,15 @@ final class TenantLinks implements AutoCloseable {
       if (queued.test(s)) {
         continue;
       }
-      if (graph.contains(s)) {
+      boolean linked = graph.contains(s);
+      if (linked) {
         graph.unlink(s);
       }
-      if (owned.test(s) && seen[i] >= 0) {
+      if (!owned.test(s)) {
+        if (linked) {
+          dropped.accept(s);
+        }
+      } else if (seen[i] >= 0) {
         insert.add(s);
       }
     }

@@ -420,7 +420,13 @@ public final class VectorSpace implements AutoCloseable {
                 // queued, or just appended (not yet in the graph, not yet queued)
                 slot -> indexer.isPending(slot) || (hnsw.m() > 0 && !index.contains(slot)),
                 slot -> owners.get(slot) != null,
-                (slots, insert) -> indexer.run(slots, insert, workers));
+                (slots, insert) -> indexer.run(slots, insert, workers),
+                // with m 0 the tenant links were its only graph: free it, or it stays unused
+                slot -> {
+                  if (!inGraph(slot)) {
+                    retire(slot);
+                  }
+                });
           }
         } finally {
           indexer.lock.unlock();
