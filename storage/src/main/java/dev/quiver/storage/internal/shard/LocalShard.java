@@ -789,7 +789,9 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
             continue; // checked when prepared; a replay of a later-deleted point skips it
           }
           Map<String, Integer> slots = new HashMap<>(s.slots());
-          Object tenant = layoutTenant(s.payload());
+          // the payload is read (from disk under on_disk_payload) only when a tenant field places
+          // it
+          Object tenant = tenants.isEmpty() ? null : layoutTenant(s.payload());
           p.vectors()
               .forEach(
                   (name, v) -> {
