@@ -264,7 +264,7 @@ final class MetaStateMachine extends SnapshottingStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
       throws IOException {
     super.initialize(server, groupId, storage);
-    var latest = snapshots.loadLatestSnapshot();
+    var latest = loadLatest();
     if (latest == null) {
       return;
     }

@@ -81,7 +81,7 @@ final class ShardStateMachine extends SnapshottingStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
       throws IOException {
     super.initialize(server, groupId, storage);
-    var latest = snapshots.loadLatestSnapshot();
+    var latest = loadLatest();
     if (latest != null) {
       // a snapshot this replica took came with a checkpoint of the shard, so the shard's files are
       // at least as new; one the leader sent may not have been loaded before the node stopped

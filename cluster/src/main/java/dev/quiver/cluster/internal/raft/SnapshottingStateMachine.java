@@ -46,6 +46,14 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   static final long RELOAD_GRACE_NANOS = 1_000_000_000L;
 
   protected final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
+
+  /**
+   * The newest snapshot in the directory, null for none. Kept here because Ratis' storage lists the
+   * directory on every question while it holds none, and a leader's appenders ask before each batch
+   * they send: every snapshot is taken or loaded through this class, which updates it.
+   */
+  private volatile SingleFileSnapshotInfo latest;
+
   private final long every;
   private final LongSupplier nanoClock;
   private volatile boolean reloading;
@@ -133,6 +141,7 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
       life.transition(LifeCycle.State.RUNNING);
     }
     snapshots.init(storage);
+    latest = snapshots.getLatestSnapshot();
   }
 
   @Override
@@ -142,13 +151,13 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    return snapshots.getLatestSnapshot();
+    return latest;
   }
 
   /** The index of the newest snapshot, -1 for none. */
   final long latestSnapshotIndex() {
-    SnapshotInfo latest = snapshots.getLatestSnapshot();
-    return latest == null ? -1 : latest.getIndex();
+    SnapshotInfo newest = latest;
+    return newest == null ? -1 : newest.getIndex();
   }
 
   /**
@@ -187,8 +196,9 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
    */
   final long keepSnapshot(File file, TermIndex at) throws IOException {
     var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-    snapshots.updateLatestSnapshot(
-        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
+    latest =
+        snapshots.updateLatestSnapshot(
+            new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
     snapshots.cleanupOldSnapshots(
         new SnapshotRetentionPolicy() {
           @Override
@@ -231,16 +241,25 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
         life.transition(LifeCycle.State.RUNNING);
       }
       long loaded = -1;
-      for (SingleFileSnapshotInfo latest = snapshots.loadLatestSnapshot();
-          latest != null && latest.getIndex() > loaded;
-          latest = snapshots.loadLatestSnapshot()) {
-        installed(latest);
-        loaded = latest.getIndex();
+      for (SingleFileSnapshotInfo sent = loadLatest();
+          sent != null && sent.getIndex() > loaded;
+          sent = loadLatest()) {
+        installed(sent);
+        loaded = sent.getIndex();
       }
     } finally {
       reloadEnded = nanoClock.getAsLong();
       reloading = false;
     }
+  }
+
+  /** Lists the snapshot directory again (after Ratis placed a snapshot there) for the newest. */
+  final SingleFileSnapshotInfo loadLatest() {
+    SingleFileSnapshotInfo newest = snapshots.loadLatestSnapshot();
+    if (newest != null) {
+      latest = newest;
+    }
+    return newest;
   }
 
   /**

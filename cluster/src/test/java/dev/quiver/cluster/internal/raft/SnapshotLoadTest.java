@@ -110,6 +110,33 @@ class SnapshotLoadTest {
   }
 
   /**
+   * The newest snapshot is answered from memory (a leader's appenders ask before every batch, and
+   * Ratis' storage lists the directory each time while it holds none): a file that appears in the
+   * directory counts once Ratis has the machine load it, and one taken here at once.
+   */
+  @Test
+  void theNewestSnapshotIsKnownWithoutListingTheDirectoryAgain() throws Exception {
+    Probe probe = new Probe(new AtomicLong(System.nanoTime()));
+    try (var raft = new InJvmRaft(dir.resolve("raft"), id -> probe)) {
+      raft.start(RaftGroupId.randomId());
+      assertThat(probe.getLatestSnapshot()).isNull();
+
+      // Ratis moves a snapshot from the leader into place, then has the machine load it
+      File sent = probe.snapshotFile(TermIndex.valueOf(1, 4));
+      Files.write(sent.toPath(), new byte[] {4});
+      assertThat(probe.getLatestSnapshot()).as("not loaded yet").isNull();
+      probe.pause();
+      probe.reinitialize();
+      assertThat(probe.loaded).containsExactly(4L);
+      assertThat(probe.getLatestSnapshot().getIndex()).isEqualTo(4);
+      assertThat(probe.latestSnapshotIndex()).isEqualTo(4);
+
+      probe.publish(9); // one taken here
+      assertThat(probe.getLatestSnapshot().getIndex()).isEqualTo(9);
+    }
+  }
+
+  /**
    * The stall rule alone, on a machine outside any Raft group (a live group may apply an entry of
    * its own at any moment, which is progress): entries committed past the applied index and no
    * progress for the stall time, outside an apply.
