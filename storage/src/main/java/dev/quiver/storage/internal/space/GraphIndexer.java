@@ -142,10 +142,13 @@ final class GraphIndexer implements AutoCloseable {
 
   private void loop() {
     while (!closed) {
-      if (chore.getAsBoolean()) {
-        continue;
+      boolean idle;
+      try {
+        idle = threads.step(this::step);
+      } catch (InterruptedException e) {
+        return;
       }
-      if (pending.isEmpty() || !indexing.getAsBoolean() || draining.get() > 0) {
+      if (idle) {
         synchronized (wakeUp) {
           try {
             wakeUp.wait(1000);
@@ -153,13 +156,27 @@ final class GraphIndexer implements AutoCloseable {
             return;
           }
         }
-        continue;
       }
-      batch(0); // as many threads as requests leave, asked part by part
-      // a check while the graph grows, and one when the queue has run dry, so that the last
-      // nodes of a load are checked too
-      repair(pending.isEmpty() ? HnswIndex.Check.IDLE : HnswIndex.Check.GROWN);
     }
+  }
+
+  /**
+   * One step of the background build (on a platform thread, see {@link IndexThreads}): a chore of
+   * the space, or a batch into the graph and a reachability check; true when there was nothing to
+   * do.
+   */
+  private boolean step() {
+    if (chore.getAsBoolean()) {
+      return false;
+    }
+    if (pending.isEmpty() || !indexing.getAsBoolean() || draining.get() > 0) {
+      return true;
+    }
+    batch(0); // as many threads as requests leave, asked part by part
+    // a check while the graph grows, and one when the queue has run dry, so that the last
+    // nodes of a load are checked too
+    repair(pending.isEmpty() ? HnswIndex.Check.IDLE : HnswIndex.Check.GROWN);
+    return false;
   }
 
   /** Links the nodes the graph's walks no longer reach, if a check is due {@code when}. */

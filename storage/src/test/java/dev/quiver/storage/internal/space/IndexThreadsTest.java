@@ -2,7 +2,12 @@ package dev.quiver.storage.internal.space;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class IndexThreadsTest {
@@ -35,5 +40,60 @@ class IndexThreadsTest {
     assertThat(IndexThreads.budget(2, -5)).as("at least one").isEqualTo(1);
     IndexThreads budgeted = new IndexThreads(() -> false, IndexThreads.budget(8, -2));
     assertThat(budgeted.backgroundWorkers(0)).isEqualTo(6);
+  }
+
+  /**
+   * Indexers are virtual threads, as requests are; their building steps run on platform threads, so
+   * computing indexers, one per carrier and more, leave the carriers to requests. Each step here
+   * computes until a request (a virtual thread started after them) has run, or for at most 20 s:
+   * run on the carriers, the steps would hold every one and the request could not start before they
+   * gave up.
+   */
+  @Test
+  void indexersComputingOnEveryCarrierLeaveRoomForRequests() throws Exception {
+    IndexThreads threads = new IndexThreads(() -> true, 2);
+    int indexers = Runtime.getRuntime().availableProcessors() + 1;
+    AtomicBoolean requestRan = new AtomicBoolean();
+    AtomicInteger gaveUp = new AtomicInteger();
+    AtomicInteger platformSteps = new AtomicInteger();
+    CountDownLatch computing = new CountDownLatch(indexers);
+    List<Thread> started = new ArrayList<>();
+    for (int i = 0; i < indexers; i++) {
+      started.add(
+          threads.startIndexer(
+              () -> {
+                try {
+                  boolean onPlatform =
+                      threads.step(
+                          () -> {
+                            computing.countDown();
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                            long spins = 0;
+                            while (!requestRan.get()) {
+                              spins++;
+                              if ((spins & 0xFFFF) == 0 && System.nanoTime() > deadline) {
+                                gaveUp.incrementAndGet();
+                                break;
+                              }
+                            }
+                            return !Thread.currentThread().isVirtual();
+                          });
+                  if (onPlatform) {
+                    platformSteps.incrementAndGet();
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }));
+    }
+    assertThat(computing.await(20, TimeUnit.SECONDS)).isTrue();
+    Thread request = Thread.ofVirtual().start(() -> requestRan.set(true));
+    request.join();
+    for (Thread t : started) {
+      t.join();
+    }
+    assertThat(requestRan).isTrue();
+    assertThat(gaveUp).as("steps that computed until their deadline").hasValue(0);
+    assertThat(platformSteps).as("steps run on platform threads").hasValue(indexers);
   }
 }
