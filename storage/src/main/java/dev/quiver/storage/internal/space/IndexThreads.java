@@ -2,9 +2,10 @@ package dev.quiver.storage.internal.space;
 
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
@@ -19,9 +20,11 @@ import java.util.function.Supplier;
  * whose carriers (one per core) the JVM does not time-slice, so indexers computing on them held
  * every carrier as soon as there were as many building spaces as cores, and requests waited for a
  * batch to end. Three peers of one JVM on two cores (one shard each, indexing on) took 5,018 points
- * a second that way and 26,606 with the steps on platform threads, which the kernel schedules
- * beside the carriers. An idle space holds no platform thread: the pool lets one go after a minute
- * without work.
+ * a second that way and 19,319 and 17,954 (two runs) with the steps on platform threads, which the
+ * kernel schedules beside the carriers. The step threads are as many as the cores this node's
+ * builds may take (its {@code optimizer_cpu_budget}), however many spaces build: a node holding
+ * dozens of shards does not run dozens of builds against its requests; the spaces' steps take turns
+ * in arrival order. A thread without work leaves after a minute.
  *
  * <p>Parallel inserts run as a parallel stream from the inserting thread, which takes part in the
  * work beside the JVM's common pool. A pool of its own was measured and not kept: on minilm-384 a
@@ -32,8 +35,7 @@ import java.util.function.Supplier;
 public final class IndexThreads {
   private final BooleanSupplier requestsRunning;
   private final int cores;
-  private final ExecutorService steps =
-      Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("hnsw-build-", 0).factory());
+  private final ThreadPoolExecutor steps;
 
   /** Threads for a node that serves no requests (tools, tests, benchmarks): every core. */
   public IndexThreads() {
@@ -69,6 +71,15 @@ public final class IndexThreads {
   IndexThreads(BooleanSupplier requestsRunning, int cores) {
     this.requestsRunning = requestsRunning;
     this.cores = cores;
+    this.steps =
+        new ThreadPoolExecutor(
+            cores,
+            cores,
+            1,
+            TimeUnit.MINUTES,
+            new LinkedBlockingQueue<>(),
+            Thread.ofPlatform().daemon().name("hnsw-build-", 0).factory());
+    steps.allowCoreThreadTimeOut(true);
   }
 
   /**

@@ -51,8 +51,8 @@ class IndexThreadsTest {
    */
   @Test
   void indexersComputingOnEveryCarrierLeaveRoomForRequests() throws Exception {
-    IndexThreads threads = new IndexThreads(() -> true, 2);
     int indexers = Runtime.getRuntime().availableProcessors() + 1;
+    IndexThreads threads = new IndexThreads(() -> true, indexers); // a step thread for each
     AtomicBoolean requestRan = new AtomicBoolean();
     AtomicInteger gaveUp = new AtomicInteger();
     AtomicInteger platformSteps = new AtomicInteger();
@@ -95,5 +95,44 @@ class IndexThreadsTest {
     assertThat(requestRan).isTrue();
     assertThat(gaveUp).as("steps that computed until their deadline").hasValue(0);
     assertThat(platformSteps).as("steps run on platform threads").hasValue(indexers);
+  }
+
+  /**
+   * However many spaces build, at most as many steps run at once as the builds' cores: the others
+   * wait their turn, and every one runs.
+   */
+  @Test
+  void atMostTheBudgetsStepsRunAtOnce() throws Exception {
+    IndexThreads threads = new IndexThreads(() -> true, 2);
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    AtomicInteger ran = new AtomicInteger();
+    List<Thread> indexers = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      indexers.add(
+          threads.startIndexer(
+              () -> {
+                try {
+                  threads.step(
+                      () -> {
+                        most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                        try {
+                          Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                        running.decrementAndGet();
+                        return ran.incrementAndGet();
+                      });
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }));
+    }
+    for (Thread t : indexers) {
+      t.join();
+    }
+    assertThat(ran).hasValue(6);
+    assertThat(most.get()).isBetween(1, 2);
   }
 }
