@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
@@ -180,7 +181,7 @@ final class ShardMembership {
     if (t.method() == TransferMethod.SNAPSHOT) {
       host.snapshotNow(p, t.shard());
     }
-    addToGroup(p, t.shard(), t.to());
+    addToGroup(p, t.shard(), t.to(), () -> stillRecorded(collection, t));
     if (!stillRecorded(collection, t)) {
       // aborted meanwhile: the abort may have looked at the group before this member joined it
       MetaStateMachine.Placement now = host.placement(collection);
@@ -235,21 +236,24 @@ final class ShardMembership {
    */
   private void addReplica(MetaStateMachine.Placement p, int shard, long peer) {
     host.propose(new Wire.AddReplica(p.name(), shard, peer));
-    addToGroup(p, shard, peer);
+    addToGroup(p, shard, peer, () -> true);
   }
 
   /**
    * Adds a recorded holder to the shard's group; returns once Ratis has caught it up (a member
-   * already there is left as it is).
+   * already there is left as it is), or once {@code wanted} says the addition is no longer asked
+   * for while another change is in progress.
    */
-  private void addToGroup(MetaStateMachine.Placement p, int shard, long peer) {
+  private void addToGroup(
+      MetaStateMachine.Placement p, int shard, long peer, BooleanSupplier wanted) {
     RaftPeer added = RaftClients.peer(peer, meta.peers().get(peer));
     changeMembers(
         RaftGroup.valueOf(p.groupId(shard), host.replicaPeers(p, shard)),
         SetConfigurationRequest.Arguments.newBuilder()
             .setServersInNewConf(List.of(added))
             .setMode(SetConfigurationRequest.Mode.ADD)
-            .build());
+            .build(),
+        wanted);
   }
 
   /** Takes the holder out of the shard's Raft group, then records it (its node deletes it). */
@@ -272,7 +276,8 @@ final class ShardMembership {
         all.stream().filter(x -> !x.getId().toString().equals(Long.toString(peer))).toList();
     changeMembers(
         RaftGroup.valueOf(p.groupId(shard), all),
-        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
+        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build(),
+        () -> true);
   }
 
   /**
@@ -281,9 +286,18 @@ final class ShardMembership {
    */
   static final Duration RECONFIGURATION_WAIT = Duration.ofSeconds(60);
 
-  private void changeMembers(RaftGroup group, SetConfigurationRequest.Arguments change) {
+  /**
+   * Asks the group for {@code change}, again every 200 ms while another change is in progress (a
+   * staging member being caught up), for at most {@link #RECONFIGURATION_WAIT}; stops asking, and
+   * returns, once {@code wanted} is false. A transfer's driver stops so as soon as the transfer is
+   * aborted: each of its attempts that won the race against the abort's own change staged the
+   * receiver again (an unreachable one for Ratis' staging timeout), and the abort's request waited
+   * behind them.
+   */
+  private void changeMembers(
+      RaftGroup group, SetConfigurationRequest.Arguments change, BooleanSupplier wanted) {
     long deadline = System.nanoTime() + RECONFIGURATION_WAIT.toNanos();
-    while (true) {
+    while (wanted.getAsBoolean()) {
       try (RaftClient c = host.client(group)) {
         RaftClientReply reply = c.admin().setConfiguration(change);
         if (reply.isSuccess()) {
@@ -355,7 +369,8 @@ final class ShardMembership {
             .toList();
     changeMembers(
         d.getGroup(),
-        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
+        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build(),
+        () -> true);
     host.propose(new Wire.PeerRemoved(peerId));
   }
 }
