@@ -17,14 +17,15 @@ import java.util.function.Supplier;
  * makes its own. Thread-safe.
  *
  * <p>The building itself never runs on a virtual thread: requests are served on virtual threads,
- * whose carriers (one per core) the JVM does not time-slice, so indexers computing on them held
- * every carrier as soon as there were as many building spaces as cores, and requests waited for a
- * batch to end. Three peers of one JVM on two cores (one shard each, indexing on) took 5,018 points
- * a second that way and 19,319 and 17,954 (two runs) with the steps on platform threads, which the
- * kernel schedules beside the carriers. The step threads are as many as the cores this node's
- * builds may take (its {@code optimizer_cpu_budget}), however many spaces build: a node holding
- * dozens of shards does not run dozens of builds against its requests; the spaces' steps take turns
- * in arrival order. A thread without work leaves after a minute.
+ * which share one carrier thread per core, and the JVM does not preempt a virtual thread that
+ * computes, so indexers computing as virtual threads held every carrier as soon as there were as
+ * many building spaces as cores, and requests waited for a batch to end. Three peers of one JVM on
+ * two cores (one shard each, indexing on) took 5,018 points a second that way and 19,319 and 17,954
+ * (two runs) with the steps on platform threads, which the kernel schedules beside the carriers.
+ * The step threads are as many as the cores this node's builds may take (its {@code
+ * optimizer_cpu_budget}), however many spaces build: a node holding dozens of shards does not run
+ * dozens of builds against its requests; the spaces' steps take turns in arrival order. A thread
+ * without work leaves after a minute.
  *
  * <p>Parallel inserts run as a parallel stream from the inserting thread, which takes part in the
  * work beside the JVM's common pool. A pool of its own was measured and not kept: on minilm-384 a
