@@ -18,11 +18,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -39,9 +39,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code replication_factor} 3. Clients spread requests over the cluster's nodes. Vectors come from
  * {@code minilm-384/base.fvecs} when the data set is there (random otherwise). A last replicated
  * run stops the founding node (a shard leader and the metadata leader) half-way through and reports
- * the longest stretch without an acknowledged write after that as the fail-over time. Prints a
- * markdown table with ratios against the single node measured in the same run. The {@code
- * rf3-reads} case (not run unless named in {@code -Dbench.cases}) reads instead: point lookups with
+ * the longest stretch without an acknowledged write after that as the fail-over time. Every case
+ * runs once unreported first ({@code -Dbench.cluster.warmup.seconds}, as long as a round by
+ * default: three peers' Raft and gRPC paths are still being compiled by the JIT a minute in, and a
+ * case measured cold read half its warm figure), then the cases run in turn for {@code
+ * -Dbench.cluster.rounds} rounds (2). Prints a markdown table: each case's points over all its
+ * rounds, each round's figure, and the ratio against the single node from the sums. The {@code
+ * rf3-reads} case (run alone when named in {@code -Dbench.cases}) reads instead: point lookups with
  * the default consistency against {@code consistency=majority}, in alternating rounds.
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@cluster-write [-Dbench.cluster.seconds=15
@@ -55,14 +59,31 @@ public final class ClusterWriteBench {
   /** Qdrant's bulk-load setting: no graph is built while the points stream in. */
   private static final String BULK = ",\"optimizers_config\":{\"indexing_threshold\":0}";
 
+  /**
+   * A case's measurement: {@code latencies} sorted, in nanoseconds; {@code rounds} each round's
+   * points/s when merged from several.
+   */
   private record Result(
       String name,
       boolean bulk,
-      double pointsPerSecond,
-      double p50,
-      double p99,
+      long points,
+      double seconds,
+      List<Long> latencies,
       long failures,
-      Double failover) {}
+      Double failover,
+      String rounds) {
+    double pointsPerSecond() {
+      return points / seconds;
+    }
+
+    double p50() {
+      return latencies.isEmpty() ? 0 : latencies.get(latencies.size() / 2) / 1e6;
+    }
+
+    double p99() {
+      return latencies.isEmpty() ? 0 : latencies.get((int) (latencies.size() * 0.99)) / 1e6;
+    }
+  }
 
   private static float[][] data; // null: random vectors
 
@@ -91,49 +112,49 @@ public final class ClusterWriteBench {
       System.out.println("no data set found; random vectors");
     }
     Path dir = Scratch.dir("quiver-cluster-bench");
-    List<Result> results = new ArrayList<>();
     // -Dbench.cases=single,rf3-bulk,... runs a subset (for profiling one case)
-    var cases =
-        Set.of(
+    List<String> cases =
+        List.of(
             System.getProperty(
                     "bench.cases",
                     "single,rf1,rf3,rf3-failover,single-bulk,rf3-bulk,rf3-bulk-failover")
                 .split(","));
-    if (cases.contains("single")) {
-      results.add(runSingle(dir.resolve("single"), seconds, clients, false));
-    }
-    if (cases.contains("rf1")) {
-      results.add(runCluster(dir.resolve("rf1"), 1, seconds, clients, false, false));
-    }
-    if (cases.contains("rf3")) {
-      results.add(runCluster(dir.resolve("rf3"), 3, seconds, clients, false, false));
-    }
-    if (cases.contains("rf3-failover")) {
-      results.add(runCluster(dir.resolve("rf3-failover"), 3, seconds, clients, true, false));
-    }
-    if (cases.contains("single-bulk")) {
-      results.add(runSingle(dir.resolve("single-bulk"), seconds, clients, true));
-    }
-    if (cases.contains("rf3-bulk")) {
-      results.add(runCluster(dir.resolve("rf3-bulk"), 3, seconds, clients, false, true));
-    }
-    if (cases.contains("rf3-bulk-failover")) {
-      results.add(runCluster(dir.resolve("rf3-bulk-failover"), 3, seconds, clients, true, true));
-    }
     if (cases.contains("rf3-reads")) {
       runCluster(dir.resolve("rf3-reads"), 3, seconds, clients, false, false, true);
+      System.exit(0);
     }
+    // every case once, short and not reported: the JIT compiles each path (the cluster's Raft
+    // paths, the graph builders) before any round is measured, whichever case comes first
+    int warmup = Integer.getInteger("bench.cluster.warmup.seconds", seconds);
+    if (warmup > 0) {
+      for (String c : cases) {
+        runCase(c, dir.resolve("warmup-" + c), warmup, clients);
+      }
+    }
+    int rounds = Math.max(1, Integer.getInteger("bench.cluster.rounds", 2));
+    Map<String, List<Result>> measured = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
+      for (String c : cases) {
+        measured
+            .computeIfAbsent(c, k -> new ArrayList<>())
+            .add(runCase(c, dir.resolve(c + "-" + round), seconds, clients));
+      }
+    }
+    List<Result> results = measured.values().stream().map(ClusterWriteBench::merge).toList();
     System.out.printf(
         Locale.ROOT,
-        "%n| case (%s, %d clients, %d x %d-d points, wait=true) | points/s | ratio | p50 ms | p99 ms"
-            + " | failed requests | fail-over s |%n",
+        "%n| case (%s, %d clients, %d x %d-d points, wait=true, %d rounds of %d s) | points/s"
+            + " | ratio | rounds | p50 ms | p99 ms | failed requests | fail-over s |%n",
         GRPC ? "gRPC" : "REST",
         clients,
         BATCH,
-        DIM);
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+        DIM,
+        rounds,
+        seconds);
+    System.out.println("|---|---:|---:|---|---:|---:|---:|---:|");
     for (Result r : results) {
-      // each case against the single node with the same indexing setting, measured in this run
+      // each case against the single node with the same indexing setting, measured in the same
+      // rounds: the ratio of the sums
       double single =
           results.stream()
               .filter(x -> x.bulk() == r.bulk() && x.name().startsWith("single"))
@@ -142,16 +163,63 @@ public final class ClusterWriteBench {
               .orElse(Double.NaN);
       System.out.printf(
           Locale.ROOT,
-          "| %s | %.0f | %.2fx | %.1f | %.1f | %d | %s |%n",
+          "| %s | %.0f | %.2fx | %s | %.1f | %.1f | %d | %s |%n",
           r.name(),
           r.pointsPerSecond(),
           r.pointsPerSecond() / single,
+          r.rounds(),
           r.p50(),
           r.p99(),
           r.failures(),
           r.failover() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.failover()));
     }
     System.exit(0);
+  }
+
+  /** Runs the case named {@code name} (see {@code bench.cases}) for {@code seconds}. */
+  private static Result runCase(String name, Path dir, int seconds, int clients) throws Exception {
+    return switch (name) {
+      case "single" -> runSingle(dir, seconds, clients, false);
+      case "rf1" -> runCluster(dir, 1, seconds, clients, false, false);
+      case "rf3" -> runCluster(dir, 3, seconds, clients, false, false);
+      case "rf3-failover" -> runCluster(dir, 3, seconds, clients, true, false);
+      case "single-bulk" -> runSingle(dir, seconds, clients, true);
+      case "rf3-bulk" -> runCluster(dir, 3, seconds, clients, false, true);
+      case "rf3-bulk-failover" -> runCluster(dir, 3, seconds, clients, true, true);
+      default -> throw new IllegalArgumentException("unknown case " + name);
+    };
+  }
+
+  /**
+   * One case's rounds as one result: the points of all rounds over their time, the percentiles of
+   * all latencies, the longest fail-over.
+   */
+  private static Result merge(List<Result> rounds) {
+    Result first = rounds.getFirst();
+    long points = rounds.stream().mapToLong(Result::points).sum();
+    double seconds = rounds.stream().mapToDouble(Result::seconds).sum();
+    List<Long> latencies = new ArrayList<>();
+    rounds.forEach(r -> latencies.addAll(r.latencies()));
+    latencies.sort(null);
+    Double failover =
+        rounds.stream()
+            .map(Result::failover)
+            .filter(f -> f != null)
+            .max(Double::compare)
+            .orElse(null);
+    return new Result(
+        first.name(),
+        first.bulk(),
+        points,
+        seconds,
+        latencies,
+        rounds.stream().mapToLong(Result::failures).sum(),
+        failover,
+        String.join(
+            " / ",
+            rounds.stream()
+                .map(r -> String.format(Locale.ROOT, "%.0f", r.pointsPerSecond()))
+                .toList()));
   }
 
   private static int freePort() {
@@ -374,8 +442,6 @@ public final class ClusterWriteBench {
     grpc.values().forEach(QdrantClient::close);
     List<Long> sorted = new ArrayList<>(latencies);
     sorted.sort(null);
-    double p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2) / 1e6;
-    double p99 = sorted.isEmpty() ? 0 : sorted.get((int) (sorted.size() * 0.99)) / 1e6;
     Double failover = null;
     if (midRun != null) {
       List<Long> after = new ArrayList<>();
@@ -394,14 +460,22 @@ public final class ClusterWriteBench {
       failover = gap / 1e9;
     }
     Result r =
-        new Result(name, bulk, points.get() / (elapsed / 1e9), p50, p99, failures.get(), failover);
+        new Result(
+            name,
+            bulk,
+            points.get(),
+            elapsed / 1e9,
+            sorted,
+            failures.get(),
+            failover,
+            String.format(Locale.ROOT, "%.0f", points.get() / (elapsed / 1e9)));
     System.out.printf(
         Locale.ROOT,
         "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms, %d failed requests%s)%n",
         name,
         r.pointsPerSecond(),
-        p50,
-        p99,
+        r.p50(),
+        r.p99(),
         failures.get(),
         failover == null ? "" : String.format(Locale.ROOT, ", fail-over %.1f s", failover));
     return r;

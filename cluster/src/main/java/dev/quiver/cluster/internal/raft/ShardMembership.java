@@ -236,7 +236,7 @@ final class ShardMembership {
    */
   private void addReplica(MetaStateMachine.Placement p, int shard, long peer) {
     host.propose(new Wire.AddReplica(p.name(), shard, peer));
-    addToGroup(p, shard, peer, () -> true);
+    addToGroup(p, shard, peer, () -> true); // (the caller waits: no one else can withdraw it)
   }
 
   /**
@@ -276,8 +276,7 @@ final class ShardMembership {
         all.stream().filter(x -> !x.getId().toString().equals(Long.toString(peer))).toList();
     changeMembers(
         RaftGroup.valueOf(p.groupId(shard), all),
-        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build(),
-        () -> true);
+        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
   }
 
   /**
@@ -285,6 +284,11 @@ final class ShardMembership {
    * before it fails.
    */
   static final Duration RECONFIGURATION_WAIT = Duration.ofSeconds(60);
+
+  /** Asks the group for {@code change} until it is made (see the method below). */
+  private void changeMembers(RaftGroup group, SetConfigurationRequest.Arguments change) {
+    changeMembers(group, change, () -> true);
+  }
 
   /**
    * Asks the group for {@code change}, again every 200 ms while another change is in progress (a
@@ -369,8 +373,7 @@ final class ShardMembership {
             .toList();
     changeMembers(
         d.getGroup(),
-        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build(),
-        () -> true);
+        SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(remaining).build());
     host.propose(new Wire.PeerRemoved(peerId));
   }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -79,7 +80,7 @@ public final class IndexThreads {
             1,
             TimeUnit.MINUTES,
             new LinkedBlockingQueue<>(),
-            Thread.ofPlatform().daemon().name("hnsw-build-", 0).factory());
+            background(Thread.ofPlatform().daemon().name("hnsw-build-", 0).factory()));
     steps.allowCoreThreadTimeOut(true);
   }
 
@@ -95,6 +96,19 @@ public final class IndexThreads {
       return Math.min(configured, cores);
     }
     return requestsRunning.getAsBoolean() ? Math.max(1, cores - 1) : cores;
+  }
+
+  /**
+   * Threads from {@code threads} that lower their own priority first (see {@link
+   * BackgroundPriority}).
+   */
+  private static ThreadFactory background(ThreadFactory threads) {
+    return work ->
+        threads.newThread(
+            () -> {
+              BackgroundPriority.lowerCurrentThread();
+              work.run();
+            });
   }
 
   /** Threads a build the caller waits for takes: every core. */
