@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * The step threads are as many as the cores this node's builds may take (its {@code
  * optimizer_cpu_budget}), however many spaces build: a node holding dozens of shards does not run
  * dozens of builds against its requests; the spaces' steps take turns in arrival order. A thread
- * without work leaves after a minute.
+ * without work leaves after a minute. The step threads run at a lower kernel priority ({@link
+ * BackgroundPriority}): requests' threads outweigh them about ten to one while both want the cores.
  *
  * <p>Parallel inserts run as a parallel stream from the inserting thread, which takes part in the
  * work beside the JVM's common pool. A pool of its own was measured and not kept: on minilm-384 a
