@@ -98,16 +98,13 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
   final ShardFiles files;
   private long checkpointed; // guarded by writeLock
 
-  /** A checkpoint is taken once the WAL holds more segments than this, at least. */
-  private static final int CHECKPOINT_AFTER_SEGMENTS = 2;
+  /** When the next checkpoint is due; guarded by writeLock. */
+  private final CheckpointPacing pacing = new CheckpointPacing(System::nanoTime);
 
   /**
-   * WAL segments to accumulate before the next checkpoint: at least {@link
-   * #CHECKPOINT_AFTER_SEGMENTS}, and as many as the last checkpoint was large, so that rewriting a
-   * big shard's checkpoint (during which its writes wait) costs at most about as much as the writes
-   * it covers, and a replay at most one checkpoint's worth of log. Guarded by writeLock.
+   * A writer is flushing the vectors ahead of the checkpoint it will take; guarded by writeLock.
    */
-  private long checkpointAfterSegments = CHECKPOINT_AFTER_SEGMENTS;
+  private boolean checkpointClaimed;
 
   volatile long lastApplied; // written under writeLock
 
@@ -316,16 +313,14 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
           points.size());
       wal.dropCovered(config.wal().walRetainClosed());
       checkpointed = lastApplied;
-      try {
-        long segment = (long) config.wal().walCapacityMb() << 20;
-        checkpointAfterSegments =
-            Math.max(
-                CHECKPOINT_AFTER_SEGMENTS,
-                Files.size(dir.resolve(Checkpoint.FILE)) / Math.max(1, segment));
-      } catch (IOException e) {
-        checkpointAfterSegments = CHECKPOINT_AFTER_SEGMENTS;
-      }
       long took = System.nanoTime() - started;
+      long bytes;
+      try {
+        bytes = Files.size(dir.resolve(Checkpoint.FILE));
+      } catch (IOException e) {
+        bytes = 0;
+      }
+      pacing.taken(took, bytes, (long) config.wal().walCapacityMb() << 20);
       if (took > 1_000_000_000L) { // writes to this shard waited that long
         LogManager.getLogger(LocalShard.class)
             .warn(
@@ -411,6 +406,7 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
 
   @Override
   public boolean apply(long opNum, UpdateOp op) {
+    List<VectorSpace> flushFirst;
     synchronized (writeLock) {
       if (opNum <= lastApplied) {
         return false;
@@ -443,16 +439,34 @@ public final class LocalShard implements ShardReader, ShardWriter, AutoCloseable
         throw new StorageException.Io(failure, e);
       }
       lastApplied = opNum;
-      if (!externalLog && wal.uncoveredSegments() > checkpointAfterSegments) {
-        try {
-          checkpoint();
-        } catch (StorageException e) {
-          // the op is applied and in the WAL, so it stands; the checkpoint is tried again once
-          // another segment has filled (a full disk: once space is back)
-          checkpointAfterSegments = wal.uncoveredSegments();
-          LogManager.getLogger(LocalShard.class)
-              .warn("checkpoint of {} failed, the WAL keeps every op: {}", dir, e.getMessage());
-        }
+      if (externalLog || checkpointClaimed || !pacing.due(wal.uncoveredSegments())) {
+        return true;
+      }
+      checkpointClaimed = true; // this writer takes it; the others go on meanwhile
+      flushFirst = List.copyOf(spaces.values());
+    }
+    try {
+      // the vectors written since the last checkpoint go to disk while other writes go on, so
+      // that the checkpoint's own force, under the lock, finds only what was written meanwhile
+      for (VectorSpace space : flushFirst) {
+        space.force();
+      }
+    } catch (RuntimeException e) {
+      // closed meanwhile, or an I/O error the checkpoint's own force reports
+    }
+    synchronized (writeLock) {
+      checkpointClaimed = false;
+      if (failure != null || !pacing.due(wal.uncoveredSegments())) {
+        return true;
+      }
+      try {
+        checkpoint();
+      } catch (StorageException e) {
+        // the op is applied and in the WAL, so it stands; the checkpoint is tried again once
+        // another segment has filled (a full disk: once space is back)
+        pacing.failed(wal.uncoveredSegments());
+        LogManager.getLogger(LocalShard.class)
+            .warn("checkpoint of {} failed, the WAL keeps every op: {}", dir, e.getMessage());
       }
       return true;
     }
