@@ -15,6 +15,12 @@ import org.apache.ratis.util.TimeDuration;
 final class RatisProperties {
   private RatisProperties() {}
 
+  /** Snapshot chunks a leader sends a peer before the first is answered. */
+  static final int SNAPSHOT_CHUNKS_IN_FLIGHT = 1;
+
+  /** How long a peer has to answer a snapshot chunk (16 MiB) before the install is given up. */
+  static final long SNAPSHOT_CHUNK_TIMEOUT_MS = 4_000;
+
   /** The largest Raft log entry (Ratis' default limit). */
   static final int MAX_ENTRY_BYTES = 4 << 20;
 
@@ -65,6 +71,16 @@ final class RatisProperties {
     // entry, made a node that holds 90 replicas run out of direct memory under -Xmx512m
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES));
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES + 8));
+    // a snapshot goes to a peer one chunk at a time, each answered within 4 s. Ratis 3.3 keeps
+    // sending chunks of a stream that failed at once (the peer was down when the install began)
+    // until one of them times out, and that wait is the element limit times this timeout: with its
+    // defaults (8 unanswered chunks, 3 s) a peer that came back waited up to 24 s for the next
+    // attempt. One chunk in flight also holds 16 MiB of the heap per install instead of 128 MiB;
+    // the
+    // peer's load of the snapshot runs after the last chunk is answered, so no chunk waits for it
+    GrpcConfigKeys.Server.setInstallSnapshotRequestElementLimit(p, SNAPSHOT_CHUNKS_IN_FLIGHT);
+    GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(
+        p, TimeDuration.valueOf(SNAPSHOT_CHUNK_TIMEOUT_MS, TimeUnit.MILLISECONDS));
     // segments are what a purge removes; the default (8 MiB) holds tens of thousands of metadata
     // entries and a few of a shard's 1 MiB batches
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.logSegmentBytes()));

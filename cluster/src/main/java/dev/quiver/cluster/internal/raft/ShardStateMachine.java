@@ -154,15 +154,19 @@ final class ShardStateMachine extends SnapshottingStateMachine {
       updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
       return; // Ratis applies the entries after it again: the shard skips those it holds
     }
+    long began = nanos();
     restore(latest);
     updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
     String leader = leaderAddress();
     LOG.info(
-        "{}/{}: caught up from the leader's snapshot at log index {} (leader at {})",
+        "{}/{}: caught up from the leader's snapshot at log index {} (leader at {}; {} bytes"
+            + " loaded in {} ms)",
         collection,
         shard,
         latest.getIndex(),
-        leader);
+        leader,
+        latest.getFile().getPath().toFile().length(),
+        (nanos() - began) / 1_000_000);
     audit.record(
         "install_shard_snapshot",
         "/collections/" + collection + "/shards/" + shard + "/snapshot@" + latest.getIndex(),

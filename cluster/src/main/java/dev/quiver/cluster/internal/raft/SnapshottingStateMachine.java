@@ -80,6 +80,11 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     this.progressAt = nanoClock.getAsLong();
   }
 
+  /** The machine's clock, in nanoseconds. */
+  final long nanos() {
+    return nanoClock.getAsLong();
+  }
+
   @Override
   protected boolean updateLastAppliedTermIndex(TermIndex next) {
     boolean moved = super.updateLastAppliedTermIndex(next);
