@@ -402,18 +402,49 @@ public final class LocalCollection implements Collection, AutoCloseable {
     zip.finish();
   }
 
+  /**
+   * The shard in place steps aside (renamed) while the archive is opened in its stead, and comes
+   * back when the archive does not open as a shard of this collection: the archive's shard is
+   * opened once, and that open is its check.
+   */
   @Override
   public synchronized void restoreShard(int shardId, Path archive) throws IOException {
-    Path staging = dir.resolve(SHARDS_DIR).resolve(".restore-" + shardId);
+    Path shardsDir = dir.resolve(SHARDS_DIR);
+    Path staging = shardsDir.resolve(".restore-" + shardId);
     unpackShard(archive, staging);
+    Path target = shardDir(shardId);
+    Path replaced = shardsDir.resolve(".replaced-" + shardId);
+    Archives.deleteRecursively(replaced);
     LocalShard old = shards.remove(shardId);
     if (old != null) {
       old.close();
     }
-    Path target = shardDir(shardId);
-    Archives.deleteRecursively(target);
+    boolean had = Files.exists(target);
+    if (had) {
+      Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
+    }
     Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-    LocalShard restored = new LocalShard(target, config, externalLog, indexThreads);
+    LocalShard restored;
+    try {
+      restored = openUnpacked(target);
+    } catch (IOException e) {
+      Archives.deleteRecursively(target);
+      if (had) {
+        Files.move(replaced, target, StandardCopyOption.ATOMIC_MOVE);
+      }
+      if (old != null) {
+        try {
+          LocalShard back = new LocalShard(target, config, externalLog, indexThreads);
+          back.payloadIndexes(indexes);
+          shards.put(shardId, back);
+        } catch (RuntimeException reopen) {
+          e.addSuppressed(reopen);
+        }
+      }
+      throw e;
+    }
+    Archives.deleteRecursively(replaced);
+    FileFormat.fsyncDirectory(shardsDir);
     restored.payloadIndexes(indexes);
     shards.put(shardId, restored);
   }
@@ -424,10 +455,10 @@ public final class LocalCollection implements Collection, AutoCloseable {
     unpackShard(archive, staging);
     LocalShard opened;
     try {
-      opened = new LocalShard(staging, config, externalLog, indexThreads);
-    } catch (RuntimeException e) {
+      opened = openUnpacked(staging);
+    } catch (IOException e) {
       Archives.deleteRecursively(staging);
-      throw new IOException("the shard snapshot cannot be opened: " + e.getMessage(), e);
+      throw e;
     }
     return new ShardArchive() {
       @Override
@@ -451,8 +482,9 @@ public final class LocalCollection implements Collection, AutoCloseable {
   private final AtomicLong archiveIds = new AtomicLong();
 
   /**
-   * Unpacks a shard snapshot into {@code staging} (emptied first) and checks it opens as a shard of
-   * this collection; IOException, with nothing left behind, when it does not.
+   * Unpacks a shard snapshot into {@code staging} (emptied first) and checks it holds a checkpoint;
+   * IOException, with nothing left behind, when it does not. Whether it is a shard of this
+   * collection shows when it is opened ({@link #openUnpacked}).
    */
   private void unpackShard(Path archive, Path staging) throws IOException {
     Archives.deleteRecursively(staging);
@@ -467,11 +499,13 @@ public final class LocalCollection implements Collection, AutoCloseable {
       Archives.deleteRecursively(staging);
       throw new IOException("not a shard snapshot (no checkpoint in it)");
     }
+  }
+
+  /** Opens an unpacked shard snapshot; IOException when it is not a shard of this collection. */
+  private LocalShard openUnpacked(Path unpacked) throws IOException {
     try {
-      new LocalShard(staging, config, externalLog, indexThreads)
-          .close(); // a bad archive stops here
-    } catch (StorageException e) {
-      Archives.deleteRecursively(staging);
+      return new LocalShard(unpacked, config, externalLog, indexThreads);
+    } catch (RuntimeException e) {
       throw new IOException("not a shard of this collection: " + e.getMessage(), e);
     }
   }
