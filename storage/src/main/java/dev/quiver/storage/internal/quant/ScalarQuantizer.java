@@ -2,7 +2,6 @@ package dev.quiver.storage.internal.quant;
 
 import dev.quiver.storage.Distance;
 import dev.quiver.storage.Quantization;
-import dev.quiver.storage.internal.vector.LaneSums;
 import dev.quiver.storage.internal.vector.SlotScorer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -188,10 +187,10 @@ final class ScalarQuantizer implements Quantizer {
                     .convertShape(VectorOperators.B2F, F, 0),
                 a3);
       }
-      out[at] = finish(LaneSums.sum(a0), m0, b0, i);
-      out[at + 1] = finish(LaneSums.sum(a1), m1, b1, i);
-      out[at + 2] = finish(LaneSums.sum(a2), m2, b2, i);
-      out[at + 3] = finish(LaneSums.sum(a3), m3, b3, i);
+      out[at] = finish(a0.reduceLanes(VectorOperators.ADD), m0, b0, i);
+      out[at + 1] = finish(a1.reduceLanes(VectorOperators.ADD), m1, b1, i);
+      out[at + 2] = finish(a2.reduceLanes(VectorOperators.ADD), m2, b2, i);
+      out[at + 3] = finish(a3.reduceLanes(VectorOperators.ADD), m3, b3, i);
     }
 
     private void l2four(int s0, int s1, int s2, int s3, float[] out, int at) {
@@ -231,10 +230,10 @@ final class ScalarQuantizer implements Quantizer {
         a2 = d2.fma(d2, a2);
         a3 = d3.fma(d3, a3);
       }
-      out[at] = finish(LaneSums.sum(a0), m0, b0, i);
-      out[at + 1] = finish(LaneSums.sum(a1), m1, b1, i);
-      out[at + 2] = finish(LaneSums.sum(a2), m2, b2, i);
-      out[at + 3] = finish(LaneSums.sum(a3), m3, b3, i);
+      out[at] = finish(a0.reduceLanes(VectorOperators.ADD), m0, b0, i);
+      out[at + 1] = finish(a1.reduceLanes(VectorOperators.ADD), m1, b1, i);
+      out[at + 2] = finish(a2.reduceLanes(VectorOperators.ADD), m2, b2, i);
+      out[at + 3] = finish(a3.reduceLanes(VectorOperators.ADD), m3, b3, i);
     }
 
     /** {@code raw} (the lanes' sum) with the tail from {@code from} on, as the score. */
@@ -273,7 +272,7 @@ final class ScalarQuantizer implements Quantizer {
     for (int bound = F.loopBound(q.length); i < bound; i += F.length()) {
       acc = FloatVector.fromArray(F, q, i).fma(widen(seg, at + i), acc);
     }
-    float sum = LaneSums.sum(acc);
+    float sum = acc.reduceLanes(VectorOperators.ADD);
     for (; i < q.length; i++) {
       sum += q[i] * seg.get(ValueLayout.JAVA_BYTE, at + i);
     }
@@ -287,7 +286,7 @@ final class ScalarQuantizer implements Quantizer {
       FloatVector d = FloatVector.fromArray(F, q, i).sub(widen(seg, at + i));
       acc = d.fma(d, acc);
     }
-    float sum = LaneSums.sum(acc);
+    float sum = acc.reduceLanes(VectorOperators.ADD);
     for (; i < q.length; i++) {
       float d = q[i] - seg.get(ValueLayout.JAVA_BYTE, at + i);
       sum += d * d;
@@ -301,7 +300,7 @@ final class ScalarQuantizer implements Quantizer {
     for (int bound = F.loopBound(q.length); i < bound; i += F.length()) {
       acc = acc.add(FloatVector.fromArray(F, q, i).sub(widen(seg, at + i)).abs());
     }
-    float sum = LaneSums.sum(acc);
+    float sum = acc.reduceLanes(VectorOperators.ADD);
     for (; i < q.length; i++) {
       sum += Math.abs(q[i] - seg.get(ValueLayout.JAVA_BYTE, at + i));
     }

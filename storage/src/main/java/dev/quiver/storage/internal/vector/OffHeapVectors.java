@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -391,10 +392,10 @@ public final class OffHeapVectors implements AutoCloseable {
         a3 = d3.fma(d3, a3);
       }
     }
-    float r0 = LaneSums.sum(a0);
-    float r1 = LaneSums.sum(a1);
-    float r2 = LaneSums.sum(a2);
-    float r3 = LaneSums.sum(a3);
+    float r0 = a0.reduceLanes(VectorOperators.ADD);
+    float r1 = a1.reduceLanes(VectorOperators.ADD);
+    float r2 = a2.reduceLanes(VectorOperators.ADD);
+    float r3 = a3.reduceLanes(VectorOperators.ADD);
     for (; i < dim; i++) {
       long off = (long) i * Float.BYTES;
       float x = q[i];
@@ -478,7 +479,7 @@ public final class OffHeapVectors implements AutoCloseable {
                       S, seg, base + (long) i * Float.BYTES, ByteOrder.nativeOrder()),
                   a0);
     }
-    float s = LaneSums.sum(a0.add(a1).add(a2.add(a3)));
+    float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
     for (; i < dim; i++) {
       s += q[i] * seg.get(FLOAT, base + (long) i * Float.BYTES);
     }
@@ -498,7 +499,7 @@ public final class OffHeapVectors implements AutoCloseable {
                       S, seg, base + (long) i * Float.BYTES, ByteOrder.nativeOrder()));
       acc = d.fma(d, acc);
     }
-    float s = LaneSums.sum(acc);
+    float s = acc.reduceLanes(VectorOperators.ADD);
     for (; i < dim; i++) {
       float d = q[i] - seg.get(FLOAT, base + (long) i * Float.BYTES);
       s += d * d;
@@ -519,7 +520,7 @@ public final class OffHeapVectors implements AutoCloseable {
                           S, seg, base + (long) i * Float.BYTES, ByteOrder.nativeOrder()))
                   .abs());
     }
-    float s = LaneSums.sum(acc);
+    float s = acc.reduceLanes(VectorOperators.ADD);
     for (; i < dim; i++) {
       s += Math.abs(q[i] - seg.get(FLOAT, base + (long) i * Float.BYTES));
     }

@@ -20,7 +20,7 @@ public final class SimdKernels {
     for (; i < bound; i += S.length()) {
       acc = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc);
     }
-    float s = LaneSums.sum(acc);
+    float s = acc.reduceLanes(VectorOperators.ADD);
     for (; i < a.length; i++) {
       s += a[i] * b[i];
     }
@@ -35,7 +35,7 @@ public final class SimdKernels {
       FloatVector d = FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, b, i));
       acc = d.fma(d, acc);
     }
-    float s = LaneSums.sum(acc);
+    float s = acc.reduceLanes(VectorOperators.ADD);
     for (; i < a.length; i++) {
       float d = a[i] - b[i];
       s += d * d;
@@ -50,7 +50,7 @@ public final class SimdKernels {
     for (; i < bound; i += S.length()) {
       acc = acc.add(FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, b, i)).abs());
     }
-    float s = LaneSums.sum(acc);
+    float s = acc.reduceLanes(VectorOperators.ADD);
     for (; i < a.length; i++) {
       s += Math.abs(a[i] - b[i]);
     }
