@@ -79,9 +79,9 @@ final class RatisProperties {
     // when the install began) until one of them times out, and that wait is the element limit
     // times this timeout: with its defaults (8 unanswered chunks, 3 s) a peer that came back waited
     // up to 24 s for the next attempt, here 4 s. Two in flight keep the link busy while the peer
-    // writes the one before (one at a time made a 165 MB transfer 0.5 s slower), hold 32 MiB of the
-    // heap per install instead of 128 MiB, and need 8 MiB/s. The peer's load of the snapshot runs
-    // after the last chunk is answered, so no chunk waits for it
+    // writes the one before (one at a time leaves it idle a round trip per chunk), hold 32 MiB of
+    // the heap per install instead of 128 MiB, and need 8 MiB/s. The peer's load of the snapshot
+    // runs after the last chunk is answered, so no chunk waits for it
     GrpcConfigKeys.Server.setInstallSnapshotRequestElementLimit(p, SNAPSHOT_CHUNKS_IN_FLIGHT);
     GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(
         p, TimeDuration.valueOf(SNAPSHOT_CHUNK_TIMEOUT_MS, TimeUnit.MILLISECONDS));
