@@ -85,8 +85,18 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     if (latest != null) {
       // a snapshot this replica took came with a checkpoint of the shard, so the shard's files are
       // at least as new; one the leader sent may not have been loaded before the node stopped
-      if (entriesHeld() < latest.getIndex()) {
+      long held = entriesHeld();
+      if (held < latest.getIndex()) {
+        long began = nanos();
         restore(latest);
+        LOG.info(
+            "{}/{}: loaded the snapshot at log index {} at start (the shard's files held entries up"
+                + " to {}) in {} ms",
+            collection,
+            shard,
+            latest.getIndex(),
+            held,
+            (nanos() - began) / 1_000_000);
       }
       updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
     }
