@@ -268,6 +268,13 @@ public final class LocalCollection implements Collection, AutoCloseable {
     }
   }
 
+  /** The name prefix of a shard set aside while a restore opens its archive in its place. */
+  private static final String REPLACED = ".replaced-";
+
+  private static boolean isShardName(String n) {
+    return !n.isEmpty() && n.length() < 10 && n.chars().allMatch(Character::isDigit);
+  }
+
   private static Set<Integer> existingShards(Path dir) {
     Path shardsDir = dir.resolve(SHARDS_DIR);
     if (!Files.isDirectory(shardsDir)) {
@@ -277,8 +284,17 @@ public final class LocalCollection implements Collection, AutoCloseable {
       var ids = new TreeSet<Integer>();
       for (Path p : list.toList()) {
         String n = p.getFileName().toString();
-        if (!n.isEmpty() && n.chars().allMatch(Character::isDigit)) {
+        if (isShardName(n)) {
           ids.add(Integer.parseInt(n));
+        } else if (n.startsWith(REPLACED) && isShardName(n.substring(REPLACED.length()))) {
+          // a restore stopped between setting the shard aside and opening the archive in its place
+          Path shard = shardsDir.resolve(n.substring(REPLACED.length()));
+          if (Files.exists(shard)) {
+            Archives.deleteRecursively(p);
+          } else {
+            Files.move(p, shard, StandardCopyOption.ATOMIC_MOVE);
+            ids.add(Integer.parseInt(shard.getFileName().toString()));
+          }
         } else if (n.startsWith(".")) {
           // a snapshot's links, a restore or an opened archive that a crash interrupted
           Archives.deleteRecursively(p);
@@ -413,7 +429,7 @@ public final class LocalCollection implements Collection, AutoCloseable {
     Path staging = shardsDir.resolve(".restore-" + shardId);
     unpackShard(archive, staging);
     Path target = shardDir(shardId);
-    Path replaced = shardsDir.resolve(".replaced-" + shardId);
+    Path replaced = shardsDir.resolve(REPLACED + shardId);
     Archives.deleteRecursively(replaced);
     LocalShard old = shards.remove(shardId);
     if (old != null) {
@@ -423,11 +439,12 @@ public final class LocalCollection implements Collection, AutoCloseable {
     if (had) {
       Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
     }
-    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     LocalShard restored;
     try {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
       restored = openUnpacked(target);
     } catch (IOException e) {
+      Archives.deleteRecursively(staging);
       Archives.deleteRecursively(target);
       if (had) {
         Files.move(replaced, target, StandardCopyOption.ATOMIC_MOVE);

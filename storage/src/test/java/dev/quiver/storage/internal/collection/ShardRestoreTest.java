@@ -126,4 +126,19 @@ class ShardRestoreTest {
       assertThat(ids(reg.require("a"), 1, 2, 3)).containsExactly(1L, 2L, 3L);
     }
   }
+
+  @Test
+  void aShardSetAsideByAnInterruptedRestoreIsTakenBackAtOpen() throws Exception {
+    Path shards = dir.resolve("root/collections/a/shards");
+    try (var reg = LocalRegistry.open(dir.resolve("root"))) {
+      reg.apply(new CollectionMetaOp.Create("a", config(2)), 1);
+      upsert(reg.require("a"), 1, 2, 1, 2);
+    }
+    // the node stopped after renaming the shard aside and before the archive took its place
+    Files.move(shards.resolve("0"), shards.resolve(".replaced-0"));
+    try (var reg = LocalRegistry.open(dir.resolve("root"))) {
+      assertThat(ids(reg.require("a"), 1, 2)).containsExactly(1L, 2L);
+      assertThat(leftovers()).isEmpty();
+    }
+  }
 }
