@@ -114,6 +114,19 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     }
   }
 
+  /**
+   * Records in the shard that it holds every entry up to {@code index}: the entries after its last
+   * write (read barriers, Ratis' own entries) changed nothing in it, but a shard whose files held
+   * fewer entries than its latest snapshot would load that snapshot again at the next start. Only
+   * on the apply thread (a snapshot is taken there).
+   */
+  private void holdThrough(long index) {
+    ShardWriter writer = registry.require(collection).writer(shard);
+    if (writer.lastAppliedOp() < index * OPS_PER_ENTRY) {
+      writer.apply(index * OPS_PER_ENTRY, new UpdateOp.DeletePoints(List.of()));
+    }
+  }
+
   private void restore(SingleFileSnapshotInfo snapshot) throws IOException {
     registry.require(collection).restoreShard(shard, snapshot.getFile().getPath());
   }
@@ -141,6 +154,7 @@ final class ShardStateMachine extends SnapshottingStateMachine {
     if (applied == null) {
       return latestSnapshotIndex();
     }
+    holdThrough(applied.getIndex());
     File file = snapshotFile(applied);
     File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
     try (var out = new BufferedOutputStream(Files.newOutputStream(tmp.toPath()), 1 << 16)) {

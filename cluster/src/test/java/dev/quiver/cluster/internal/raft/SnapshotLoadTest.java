@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -216,6 +217,49 @@ class SnapshotLoadTest {
         assertThat(follower.require(COLLECTION).writer(0).lastAppliedOp())
             .isEqualTo(index * ShardStateMachine.OPS_PER_ENTRY);
       }
+    }
+  }
+
+  /**
+   * A snapshot taken when the last applied entry was a read barrier: the shard records that it
+   * holds the barrier too, so its files are not behind the snapshot and a start does not load the
+   * snapshot over them again.
+   */
+  @Test
+  void aSnapshotTakenAfterAReadBarrierLeavesTheShardHoldingEveryEntryOfIt() throws Exception {
+    CollectionConfig config =
+        new CollectionConfig(
+            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(2, Distance.DOT, null)),
+            1,
+            1,
+            1,
+            true,
+            HnswConfig.DEFAULT,
+            OptimizersConfig.DEFAULT,
+            WalConfig.DEFAULT);
+    long snapshotAt;
+    try (CollectionRegistry node = Storage.open(dir.resolve("node"))) {
+      node.apply(new CollectionMetaOp.Create(COLLECTION, config, Set.of(0)), 1);
+      RaftGroupId group = RaftGroupId.randomId();
+      ShardStateMachine machine = machine(node);
+      try (var raft = new InJvmRaft(dir.resolve("raft"), id -> machine)) {
+        raft.start(group);
+        ShardChannel channel = raft.channel(group);
+        channel.submit(upsert(1)).get(30, TimeUnit.SECONDS);
+        long written = node.require(COLLECTION).writer(0).lastAppliedOp();
+        // a linearizable read commits a barrier after the write: the last entry applied
+        assertThat(channel.linearizableReader().count()).isEqualTo(1);
+        assertThat(raft.division(group).getInfo().getLastAppliedIndex())
+            .isGreaterThan(written / ShardStateMachine.OPS_PER_ENTRY);
+        machine.wantSnapshot();
+        snapshotAt = machine.takeSnapshot();
+        assertThat(snapshotAt).isGreaterThan(written / ShardStateMachine.OPS_PER_ENTRY);
+      }
+    }
+    try (CollectionRegistry node = Storage.open(dir.resolve("node"))) {
+      assertThat(node.require(COLLECTION).writer(0).lastAppliedOp())
+          .isEqualTo(snapshotAt * ShardStateMachine.OPS_PER_ENTRY);
+      assertThat(node.require(COLLECTION).reader(0).count()).isEqualTo(1);
     }
   }
 
