@@ -15,14 +15,11 @@ import org.apache.ratis.util.TimeDuration;
 final class RatisProperties {
   private RatisProperties() {}
 
-  /** Snapshot chunks (16 MiB each) a leader sends a peer ahead of the peer's answers. */
-  static final int SNAPSHOT_CHUNKS_IN_FLIGHT = 2;
+  /** Snapshot chunks a leader sends a peer before the first is answered. */
+  static final int SNAPSHOT_CHUNKS_IN_FLIGHT = 1;
 
-  /**
-   * Ratis' timeout per snapshot chunk: a chunk not answered within this times the chunks in flight
-   * gives the install up.
-   */
-  static final long SNAPSHOT_CHUNK_TIMEOUT_MS = 2_000;
+  /** How long a peer has to answer a snapshot chunk (16 MiB) before the install is given up. */
+  static final long SNAPSHOT_CHUNK_TIMEOUT_MS = 4_000;
 
   /** The largest Raft log entry (Ratis' default limit). */
   static final int MAX_ENTRY_BYTES = 4 << 20;
@@ -74,14 +71,13 @@ final class RatisProperties {
     // entry, made a node that holds 90 replicas run out of direct memory under -Xmx512m
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES));
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES + 8));
-    // a snapshot goes to a peer two 16 MiB chunks at a time, each answered within 2 s of the one
-    // before. Ratis 3.3 keeps sending chunks of a stream that failed at once (the peer was down
-    // when the install began) until one of them times out, and that wait is the element limit
-    // times this timeout: with its defaults (8 unanswered chunks, 3 s) a peer that came back waited
-    // up to 24 s for the next attempt, here 4 s. Two in flight keep the link busy while the peer
-    // writes the one before (one at a time leaves it idle a round trip per chunk), hold 32 MiB of
-    // the heap per install instead of 128 MiB, and need 8 MiB/s. The peer's load of the snapshot
-    // runs after the last chunk is answered, so no chunk waits for it
+    // a snapshot goes to a peer one chunk at a time, each answered within 4 s. Ratis 3.3 keeps
+    // sending chunks of a stream that failed at once (the peer was down when the install began)
+    // until one of them times out, and that wait is the element limit times this timeout: with its
+    // defaults (8 unanswered chunks, 3 s) a peer that came back waited up to 24 s for the next
+    // attempt. One chunk in flight also holds 16 MiB of the heap per install instead of 128 MiB;
+    // the
+    // peer's load of the snapshot runs after the last chunk is answered, so no chunk waits for it
     GrpcConfigKeys.Server.setInstallSnapshotRequestElementLimit(p, SNAPSHOT_CHUNKS_IN_FLIGHT);
     GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(
         p, TimeDuration.valueOf(SNAPSHOT_CHUNK_TIMEOUT_MS, TimeUnit.MILLISECONDS));

@@ -58,21 +58,21 @@ class RatisPropertiesTest {
   }
 
   /**
-   * The chunks in flight are held in the leader's heap for each install: two, so a node with a
-   * small heap sending several snapshots at once does not hold eight chunks for each; and the peer
-   * has time to answer them over any link a cluster runs on.
+   * The chunks in flight are held in the leader's heap for each install: one chunk, so a node with
+   * a small heap sending several snapshots at once does not hold eight chunks for each.
    */
   @Test
-  void anInstallHoldsTwoChunksInFlightThatAPeerHasTimeToAnswer() {
+  void anInstallHoldsOneChunkInFlightThatAPeerHasTimeToAnswer() {
     RaftProperties p = properties();
-    long chunk = RaftServerConfigKeys.Log.Appender.snapshotChunkSizeMax(p).getSize();
-    int inFlight = GrpcConfigKeys.Server.installSnapshotRequestElementLimit(p);
-    assertThat(inFlight * chunk).isLessThanOrEqualTo(32L << 20);
-    // a chunk is answered within the timeout times the chunks in flight after it was sent, while
-    // the one before it is still on the way: 8 MiB/s at least, far below what a peer link carries
-    long windowMs =
-        inFlight
-            * GrpcConfigKeys.Server.installSnapshotRequestTimeout(p).toLong(TimeUnit.MILLISECONDS);
-    assertThat(inFlight * chunk * 1000 / windowMs).isLessThanOrEqualTo(8L << 20);
+    long inFlight =
+        GrpcConfigKeys.Server.installSnapshotRequestElementLimit(p)
+            * RaftServerConfigKeys.Log.Appender.snapshotChunkSizeMax(p).getSize();
+    assertThat(inFlight).isLessThanOrEqualTo(16L << 20);
+    // a 16 MiB chunk within the timeout: 4 MiB/s at least, far below what a peer link carries
+    long perChunkMs =
+        GrpcConfigKeys.Server.installSnapshotRequestTimeout(p).toLong(TimeUnit.MILLISECONDS);
+    assertThat(
+            RaftServerConfigKeys.Log.Appender.snapshotChunkSizeMax(p).getSize() * 1000 / perChunkMs)
+        .isLessThanOrEqualTo(4L << 20);
   }
 }
