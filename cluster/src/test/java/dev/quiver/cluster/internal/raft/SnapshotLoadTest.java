@@ -169,16 +169,7 @@ class SnapshotLoadTest {
 
   @Test
   void aPublishedSnapshotTheShardNeverLoadedIsLoadedWhenTheGroupStartsAgain() throws Exception {
-    CollectionConfig config =
-        new CollectionConfig(
-            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(2, Distance.DOT, null)),
-            1,
-            1,
-            1,
-            true,
-            HnswConfig.DEFAULT,
-            OptimizersConfig.DEFAULT,
-            WalConfig.DEFAULT);
+    CollectionConfig config = config();
     long index = 7;
     // the leader's shard holds three points, written by the entries up to 7
     Path archive = dir.resolve("leader-shard.zip");
@@ -227,16 +218,7 @@ class SnapshotLoadTest {
    */
   @Test
   void aSnapshotTakenAfterAReadBarrierLeavesTheShardHoldingEveryEntryOfIt() throws Exception {
-    CollectionConfig config =
-        new CollectionConfig(
-            Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(2, Distance.DOT, null)),
-            1,
-            1,
-            1,
-            true,
-            HnswConfig.DEFAULT,
-            OptimizersConfig.DEFAULT,
-            WalConfig.DEFAULT);
+    CollectionConfig config = config();
     long snapshotAt;
     try (CollectionRegistry node = Storage.open(dir.resolve("node"))) {
       node.apply(new CollectionMetaOp.Create(COLLECTION, config, Set.of(0)), 1);
@@ -261,6 +243,19 @@ class SnapshotLoadTest {
           .isEqualTo(snapshotAt * ShardStateMachine.OPS_PER_ENTRY);
       assertThat(node.require(COLLECTION).reader(0).count()).isEqualTo(1);
     }
+  }
+
+  /** A collection of two-dimension vectors, one shard. */
+  private static CollectionConfig config() {
+    return new CollectionConfig(
+        Map.of(CollectionConfig.DEFAULT_VECTOR, new VectorParams(2, Distance.DOT, null)),
+        1,
+        1,
+        1,
+        true,
+        HnswConfig.DEFAULT,
+        OptimizersConfig.DEFAULT,
+        WalConfig.DEFAULT);
   }
 
   private static ShardStateMachine machine(CollectionRegistry registry) {
