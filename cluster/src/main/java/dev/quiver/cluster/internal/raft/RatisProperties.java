@@ -76,8 +76,8 @@ final class RatisProperties {
     // until one of them times out, and that wait is the element limit times this timeout: with its
     // defaults (8 unanswered chunks, 3 s) a peer that came back waited up to 24 s for the next
     // attempt. One chunk in flight also holds 16 MiB of the heap per install instead of 128 MiB;
-    // the
-    // peer's load of the snapshot runs after the last chunk is answered, so no chunk waits for it
+    // the peer's load of the snapshot runs after the last chunk is answered, so no chunk waits for
+    // it
     GrpcConfigKeys.Server.setInstallSnapshotRequestElementLimit(p, SNAPSHOT_CHUNKS_IN_FLIGHT);
     GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(
         p, TimeDuration.valueOf(SNAPSHOT_CHUNK_TIMEOUT_MS, TimeUnit.MILLISECONDS));
