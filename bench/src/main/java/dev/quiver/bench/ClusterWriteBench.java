@@ -176,8 +176,23 @@ public final class ClusterWriteBench {
     System.exit(0);
   }
 
-  /** Runs the case named {@code name} (see {@code bench.cases}) for {@code seconds}. */
+  /**
+   * Runs the case named {@code name} (see {@code bench.cases}) for {@code seconds}, then deletes
+   * what it wrote (unless {@code bench.keep}): a case's gigabytes left in the page cache would be
+   * written back while the next case runs, and whichever case came later would pay for them.
+   */
   private static Result runCase(String name, Path dir, int seconds, int clients) throws Exception {
+    try {
+      return measureCase(name, dir, seconds, clients);
+    } finally {
+      if (!Boolean.getBoolean("bench.keep")) {
+        Scratch.delete(dir);
+      }
+    }
+  }
+
+  private static Result measureCase(String name, Path dir, int seconds, int clients)
+      throws Exception {
     return switch (name) {
       case "single" -> runSingle(dir, seconds, clients, false);
       case "rf1" -> runCluster(dir, 1, seconds, clients, false, false);
