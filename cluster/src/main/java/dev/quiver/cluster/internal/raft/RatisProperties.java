@@ -21,6 +21,12 @@ final class RatisProperties {
   /** How long a peer has to answer a snapshot chunk (16 MiB) before the install is given up. */
   static final long SNAPSHOT_CHUNK_TIMEOUT_MS = 4_000;
 
+  /**
+   * The zeros Ratis writes ahead of a log write: none beyond what the write itself needs (Ratis
+   * cannot skip the fill, 1 byte is its least).
+   */
+  static final long LOG_PREALLOCATION_BYTES = 1;
+
   /** The largest Raft log entry (Ratis' default limit). */
   static final int MAX_ENTRY_BYTES = 4 << 20;
 
@@ -84,6 +90,13 @@ final class RatisProperties {
     // segments are what a purge removes; the default (8 MiB) holds tens of thousands of metadata
     // entries and a few of a shard's 1 MiB batches
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.logSegmentBytes()));
+    // Ratis fills a segment with zeros before it writes entries there, 4 MiB at a time by default;
+    // a group's next force then wrote those zero pages to the disk, and the entries written over
+    // them later were written again. Filled only as far as the entries waiting in its write
+    // buffer reach (Ratis counts them again at each write, so up to twice that), the zeros ahead of
+    // a force are at most what one batch of entries holds, and a force after each entry leaves
+    // none
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(LOG_PREALLOCATION_BYTES));
     return p;
   }
 }

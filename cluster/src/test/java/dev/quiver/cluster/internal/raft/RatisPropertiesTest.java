@@ -3,14 +3,22 @@ package dev.quiver.cluster.internal.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.cluster.ClusterSettings;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogFormat;
+import org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogOutputStream;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,5 +82,41 @@ class RatisPropertiesTest {
     assertThat(
             RaftServerConfigKeys.Log.Appender.snapshotChunkSizeMax(p).getSize() * 1000 / perChunkMs)
         .isLessThanOrEqualTo(4L << 20);
+  }
+
+  /**
+   * A log segment written with these settings holds what was written and no zeros after it: a force
+   * writes every dirty page of the file, so zeros filled ahead reached the disk and were written
+   * again under the entries (with Ratis' default fill the segment is 4 MiB after one entry).
+   */
+  @Test
+  void aLogSegmentIsFilledNoFurtherThanItsEntries() throws IOException {
+    RaftProperties p = properties();
+    Path segment = dir.resolve("log_inprogress_0");
+    long written = SegmentedRaftLogFormat.getHeaderLength();
+    try (var out =
+        new SegmentedRaftLogOutputStream(
+            segment.toFile(),
+            false,
+            RaftServerConfigKeys.Log.segmentSizeMax(p).getSize(),
+            RaftServerConfigKeys.Log.preallocatedSize(p).getSize(),
+            ByteBuffer.allocateDirect(64 << 10))) {
+      for (int i = 0; i < 3; i++) {
+        LogEntryProto entry =
+            LogEntryProto.newBuilder()
+                .setTerm(1)
+                .setIndex(i)
+                .setStateMachineLogEntry(
+                    StateMachineLogEntryProto.newBuilder()
+                        .setLogData(ByteString.copyFrom(new byte[10_000])))
+                .build();
+        out.write(entry);
+        out.flush(); // as Ratis' log worker does after each batch it writes
+        // the entry's length as a varint, the entry, its 4-byte checksum
+        int size = entry.getSerializedSize();
+        written += size + 4 + (32 - Integer.numberOfLeadingZeros(size) + 6) / 7;
+        assertThat(Files.size(segment)).isEqualTo(written);
+      }
+    }
   }
 }
