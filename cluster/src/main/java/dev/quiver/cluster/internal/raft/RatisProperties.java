@@ -22,8 +22,8 @@ final class RatisProperties {
   static final long SNAPSHOT_CHUNK_TIMEOUT_MS = 4_000;
 
   /**
-   * The zeros Ratis writes ahead of a log write: none beyond what the write itself needs (Ratis
-   * cannot skip the fill, 1 byte is its least).
+   * The zeros Ratis writes ahead of a log write: the least it allows (it cannot skip the fill), so
+   * each fill reaches only as far as the writes waiting in its buffer.
    */
   static final long LOG_PREALLOCATION_BYTES = 1;
 
