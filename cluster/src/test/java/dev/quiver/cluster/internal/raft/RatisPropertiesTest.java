@@ -87,8 +87,8 @@ class RatisPropertiesTest {
   /**
    * A log segment written with these settings and forced after each entry holds what was written
    * and no zeros after it: a force writes every dirty page of the file, so zeros filled ahead
-   * reached the disk and were written again under the entries (with Ratis' default fill the
-   * segment is 4 MiB after one entry).
+   * reached the disk and were written again under the entries (with Ratis' default fill the segment
+   * is 4 MiB after one entry).
    */
   @Test
   void aLogSegmentIsFilledNoFurtherThanItsEntries() throws IOException {
