@@ -26,8 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * with three replicas each (every shard its own Raft group on three of the five peers): the
  * collections are created through every peer, every replica becomes {@code Active}, and the cluster
  * stays so idle and under writes spread over all collections and peers, with every acknowledged
- * write counted on every peer. Each peer's CPU (from {@code /proc}, as a share of one core),
- * resident memory and threads are reported idle and under load, into {@code target/scale-it.txt}.
+ * write counted on every peer. Each peer's CPU (from {@code /proc}, as a share of one core, with
+ * the share of it its JIT compiler threads used: the peers are minutes old, so C2 is still
+ * compiling their paths), resident memory and threads are reported idle and under load, into {@code
+ * target/scale-it.txt}.
  *
  * <p>The CI run holds {@code scale.collections} (8) collections for {@code scale.seconds} (10 s) a
  * phase; {@code ./mvnw -pl bench exec:exec@scale} runs 50 collections for 30 s a phase. Timings are
@@ -213,16 +215,20 @@ class ScaleIT {
             written.get() / loadSeconds,
             retried.get(),
             failed.get()));
-    report.add("| peer | CPU under writes (% of a core) | CPU idle after | RSS MB | threads |");
-    report.add("|---|---:|---:|---:|---:|");
+    report.add(
+        "| peer | CPU under writes (% of a core) | of it JIT compilers | CPU idle after | of it JIT"
+            + " compilers | RSS MB | threads |");
+    report.add("|---|---:|---:|---:|---:|---:|---:|");
     for (int i = 0; i < NODES; i++) {
       report.add(
           String.format(
               Locale.ROOT,
-              "| %s | %.1f | %.1f | %d | %d |",
+              "| %s | %.1f | %.1f | %.1f | %.1f | %d | %d |",
               address(i),
               100.0 * loaded.get(i)[0] / CLOCK_TICKS / loadSeconds,
+              100.0 * loaded.get(i)[3] / CLOCK_TICKS / loadSeconds,
               100.0 * idle.get(i)[0] / CLOCK_TICKS / SECONDS,
+              100.0 * idle.get(i)[3] / CLOCK_TICKS / SECONDS,
               loaded.get(i)[1] / 1024,
               loaded.get(i)[2]));
     }
@@ -286,32 +292,68 @@ class ScaleIT {
   }
 
   /**
-   * Runs {@code during}, then for {@code seconds} measures each peer: CPU ticks used, and at the
-   * end its resident KB and threads.
+   * Runs {@code during}, then for {@code seconds} measures each peer: CPU ticks used, of them those
+   * of its JIT compiler threads, and at the end its resident KB and threads.
    */
   private static Map<Integer, long[]> measure(int seconds, Runnable during) throws Exception {
     long[] before = new long[NODES];
+    List<Map<Long, Long>> compilersBefore = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
       before[i] = cpuTicks(nodes.get(i).pid());
+      compilersBefore.add(compilerTicks(nodes.get(i).pid()));
     }
     during.run();
     Thread.sleep(seconds * 1000L);
     Map<Integer, long[]> out = new ConcurrentHashMap<>();
     for (int i = 0; i < NODES; i++) {
       long pid = nodes.get(i).pid();
+      long compilers = 0;
+      for (var t : compilerTicks(pid).entrySet()) {
+        compilers += t.getValue() - compilersBefore.get(i).getOrDefault(t.getKey(), 0L);
+      }
       out.put(
           i,
-          new long[] {cpuTicks(pid) - before[i], status(pid, "VmRSS:"), status(pid, "Threads:")});
+          new long[] {
+            cpuTicks(pid) - before[i], status(pid, "VmRSS:"), status(pid, "Threads:"), compilers
+          });
     }
     return out;
   }
 
   /** User plus system CPU ticks of process {@code pid} ({@code /proc/<pid>/stat}). */
   private static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    return ticks(Path.of("/proc", Long.toString(pid), "stat"));
+  }
+
+  /** User plus system CPU ticks from a {@code stat} file of a process or of one of its threads. */
+  private static long ticks(Path stat) throws IOException {
+    String line = Files.readString(stat);
     // the command may hold spaces: the fields after it start past the last ')'
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+  }
+
+  /**
+   * CPU ticks of each JIT compiler thread of process {@code pid} now, by thread id (HotSpot names
+   * them {@code C1 CompilerThreadN} and {@code C2 CompilerThreadN}). A compiler thread that exits
+   * between two readings takes its ticks with it, so a difference can only undercount them.
+   */
+  private static Map<Long, Long> compilerTicks(long pid) throws IOException {
+    Map<Long, Long> out = new ConcurrentHashMap<>();
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    try (var threads = Files.list(tasks)) {
+      for (Path t : threads.toList()) {
+        try {
+          String name = Files.readString(t.resolve("comm")).strip();
+          if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+            out.put(Long.parseLong(t.getFileName().toString()), ticks(t.resolve("stat")));
+          }
+        } catch (IOException gone) {
+          // the thread ended while listed
+        }
+      }
+    }
+    return out;
   }
 
   /** A number from {@code /proc/<pid>/status} ({@code VmRSS:} in KB, {@code Threads:}). */
