@@ -8,6 +8,8 @@ import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.ValueFactory;
 import io.qdrant.client.grpc.Points;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,9 +46,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * default: three peers' Raft and gRPC paths are still being compiled by the JIT a minute in, and a
  * case measured cold read half its warm figure), then the cases run in turn for {@code
  * -Dbench.cluster.rounds} rounds (2). Prints a markdown table: each case's points over all its
- * rounds, each round's figure, and the ratio against the single node from the sums. The {@code
- * rf3-reads} case (run alone when named in {@code -Dbench.cases}) reads instead: point lookups with
- * the default consistency against {@code consistency=majority}, in alternating rounds.
+ * rounds, each round's figure, the ratio against the single node from the sums, and how many JIT
+ * compiler threads were compiling on average while the case was measured (the JVM's accumulated
+ * compile time: work that shared the cores with the load, as a long-running node's would not). The
+ * {@code rf3-reads} case (run alone when named in {@code -Dbench.cases}) reads instead: point
+ * lookups with the default consistency against {@code consistency=majority}, in alternating rounds.
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@cluster-write [-Dbench.cluster.seconds=15
  * -Dbench.clients=8]}
@@ -60,8 +64,9 @@ public final class ClusterWriteBench {
   private static final String BULK = ",\"optimizers_config\":{\"indexing_threshold\":0}";
 
   /**
-   * A case's measurement: {@code latencies} sorted, in nanoseconds; {@code rounds} each round's
-   * points/s when merged from several.
+   * A case's measurement: {@code latencies} sorted, in nanoseconds; {@code compiling} the seconds
+   * the JIT compiler threads spent compiling meanwhile (summed over the threads); {@code rounds}
+   * each round's points/s when merged from several.
    */
   private record Result(
       String name,
@@ -71,9 +76,15 @@ public final class ClusterWriteBench {
       List<Long> latencies,
       long failures,
       Double failover,
+      double compiling,
       String rounds) {
     double pointsPerSecond() {
       return points / seconds;
+    }
+
+    /** How many compiler threads were compiling on average: JIT work the measured load shared. */
+    double compilersBusy() {
+      return compiling / seconds;
     }
 
     double p50() {
@@ -100,6 +111,9 @@ public final class ClusterWriteBench {
   private static final boolean GRPC = "grpc".equals(System.getProperty("bench.api", "rest"));
 
   private static final Map<Integer, Integer> GRPC_PORTS = new ConcurrentHashMap<>();
+
+  /** The JIT's accumulated compile time: how much compiling the measured load shared cores with. */
+  private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
@@ -144,14 +158,14 @@ public final class ClusterWriteBench {
     System.out.printf(
         Locale.ROOT,
         "%n| case (%s, %d clients, %d x %d-d points, wait=true, %d rounds of %d s) | points/s"
-            + " | ratio | rounds | p50 ms | p99 ms | failed requests | fail-over s |%n",
+            + " | ratio | rounds | p50 ms | p99 ms | failed requests | fail-over s | JIT busy |%n",
         GRPC ? "gRPC" : "REST",
         clients,
         BATCH,
         DIM,
         rounds,
         seconds);
-    System.out.println("|---|---:|---:|---|---:|---:|---:|---:|");
+    System.out.println("|---|---:|---:|---|---:|---:|---:|---:|---:|");
     for (Result r : results) {
       // each case against the single node with the same indexing setting, measured in the same
       // rounds: the ratio of the sums
@@ -163,7 +177,7 @@ public final class ClusterWriteBench {
               .orElse(Double.NaN);
       System.out.printf(
           Locale.ROOT,
-          "| %s | %.0f | %.2fx | %s | %.1f | %.1f | %d | %s |%n",
+          "| %s | %.0f | %.2fx | %s | %.1f | %.1f | %d | %s | %.2f |%n",
           r.name(),
           r.pointsPerSecond(),
           r.pointsPerSecond() / single,
@@ -171,7 +185,8 @@ public final class ClusterWriteBench {
           r.p50(),
           r.p99(),
           r.failures(),
-          r.failover() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.failover()));
+          r.failover() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.failover()),
+          r.compilersBusy());
     }
     System.exit(0);
   }
@@ -230,6 +245,7 @@ public final class ClusterWriteBench {
         latencies,
         rounds.stream().mapToLong(Result::failures).sum(),
         failover,
+        rounds.stream().mapToDouble(Result::compiling).sum(),
         String.join(
             " / ",
             rounds.stream()
@@ -441,6 +457,7 @@ public final class ClusterWriteBench {
     Thread.sleep(Math.max(3000, seconds * 300L)); // warm-up (JIT, first segments)
     measuring.set(true);
     long start = System.nanoTime();
+    long compiledBefore = JIT.getTotalCompilationTime();
     long stoppedAt = 0;
     if (midRun != null) {
       Thread.sleep(seconds * 500L);
@@ -452,6 +469,7 @@ public final class ClusterWriteBench {
     }
     measuring.set(false);
     long elapsed = System.nanoTime() - start;
+    double compiling = (JIT.getTotalCompilationTime() - compiledBefore) / 1e3;
     stop.set(true);
     done.await();
     grpc.values().forEach(QdrantClient::close);
@@ -483,16 +501,18 @@ public final class ClusterWriteBench {
             sorted,
             failures.get(),
             failover,
+            compiling,
             String.format(Locale.ROOT, "%.0f", points.get() / (elapsed / 1e9)));
     System.out.printf(
         Locale.ROOT,
-        "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms, %d failed requests%s)%n",
+        "%s: %.0f points/s (p50 %.1f ms, p99 %.1f ms, %d failed requests%s, JIT busy %.2f)%n",
         name,
         r.pointsPerSecond(),
         r.p50(),
         r.p99(),
         failures.get(),
-        failover == null ? "" : String.format(Locale.ROOT, ", fail-over %.1f s", failover));
+        failover == null ? "" : String.format(Locale.ROOT, ", fail-over %.1f s", failover),
+        r.compilersBusy());
     return r;
   }
 
