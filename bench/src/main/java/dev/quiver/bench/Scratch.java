@@ -14,8 +14,8 @@ import java.util.stream.Stream;
  * {@code -Dbench.keep=true} keeps them for a look (server logs, JFR recordings). A run killed
  * before its exit hook ran leaves its directory behind: each directory that is not kept records the
  * process that owns it ({@value #OWNER}), and making a new one deletes those of the same prefix
- * whose owner is no longer running. Not thread-safe across directories of one prefix being made at
- * once by the same process (the benchmarks make theirs from one thread).
+ * whose owner is no longer running. Thread-safe, and safe across processes: a directory being made
+ * has no owner file yet or names a running process, so no sweep deletes it.
  */
 final class Scratch {
   /** The file in a directory that is not kept naming the process that deletes it at exit. */
