@@ -110,6 +110,16 @@ public final class ClusterWriteBench {
 
   private static final boolean GRPC = "grpc".equals(System.getProperty("bench.api", "rest"));
 
+  /**
+   * {@code -Dbench.p2p.tls} (default true): the cluster's peers talk over mutual TLS, as a deployed
+   * cluster must; false runs them in plain text. Clients talk plain text to every node either way.
+   */
+  private static final boolean P2P_TLS =
+      Boolean.parseBoolean(System.getProperty("bench.p2p.tls", "true"));
+
+  /** The peers' certificates when {@link #P2P_TLS}: made once per run. */
+  private static Path tls;
+
   private static final Map<Integer, Integer> GRPC_PORTS = new ConcurrentHashMap<>();
 
   /** The JIT's accumulated compile time: how much compiling the measured load shared cores with. */
@@ -126,6 +136,10 @@ public final class ClusterWriteBench {
       System.out.println("no data set found; random vectors");
     }
     Path dir = Scratch.dir("quiver-cluster-bench");
+    if (P2P_TLS) {
+      tls = Files.createDirectories(dir.resolve("tls"));
+      TlsCostBench.makeCertificates(tls);
+    }
     // -Dbench.cases=single,rf3-bulk,... runs a subset (for profiling one case)
     List<String> cases =
         List.of(
@@ -157,9 +171,10 @@ public final class ClusterWriteBench {
     List<Result> results = measured.values().stream().map(ClusterWriteBench::merge).toList();
     System.out.printf(
         Locale.ROOT,
-        "%n| case (%s, %d clients, %d x %d-d points, wait=true, %d rounds of %d s) | points/s"
+        "%n| case (%s, P2P %s, %d clients, %d x %d-d points, wait=true, %d rounds of %d s) | points/s"
             + " | ratio | rounds | p50 ms | p99 ms | failed requests | fail-over s | JIT busy |%n",
         GRPC ? "gRPC" : "REST",
+        P2P_TLS ? "mutual TLS" : "plain text",
         clients,
         BATCH,
         DIM,
@@ -294,6 +309,7 @@ public final class ClusterWriteBench {
         InJvmCluster.start(
             dir,
             3,
+            tls,
             (d, http) -> {
               Map<String, String> env = env(d, http, freePort());
               if (SEGMENT_KB != null) {

@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
- * Cluster nodes in this JVM, joined over plain P2P on 127.0.0.1: what the cluster benchmarks run
- * against (the nodes share the machine's cores with each other and with the clients). Not
- * thread-safe; closed by its opener, which stops the nodes in reverse order.
+ * Cluster nodes in this JVM, joined over P2P on 127.0.0.1 (plain text, or mutual TLS as deployed
+ * clusters run it): what the cluster benchmarks run against (the nodes share the machine's cores
+ * with each other and with the clients). Not thread-safe; closed by its opener, which stops the
+ * nodes in reverse order.
  */
 final class InJvmCluster implements AutoCloseable {
   final List<Node> nodes = new ArrayList<>();
@@ -32,6 +33,17 @@ final class InJvmCluster implements AutoCloseable {
    */
   static InJvmCluster start(Path dir, int count, BiFunction<Path, Integer, Map<String, String>> env)
       throws Exception {
+    return start(dir, count, null, env);
+  }
+
+  /**
+   * As {@link #start(Path, int, BiFunction)}; with {@code tls} (a directory holding {@code
+   * cacert.pem}, {@code cert.pem} and {@code key.pem}, as {@link TlsCostBench#makeCertificates}
+   * makes them) the peers talk over mutual TLS, every node with that certificate and that CA.
+   */
+  static InJvmCluster start(
+      Path dir, int count, Path tls, BiFunction<Path, Integer, Map<String, String>> env)
+      throws Exception {
     InJvmCluster c = new InJvmCluster();
     URI first = null;
     try {
@@ -43,7 +55,13 @@ final class InJvmCluster implements AutoCloseable {
         Map<String, String> e = env.apply(d, http);
         e.put("QDRANT__CLUSTER__ENABLED", "true");
         e.put("QDRANT__CLUSTER__P2P__PORT", String.valueOf(p2p));
-        URI self = URI.create("http://127.0.0.1:" + p2p);
+        if (tls != null) {
+          e.put("QDRANT__CLUSTER__P2P__ENABLE_TLS", "true");
+          e.put("QDRANT__TLS__CERT", tls.resolve("cert.pem").toString());
+          e.put("QDRANT__TLS__KEY", tls.resolve("key.pem").toString());
+          e.put("QDRANT__TLS__CA_CERT", tls.resolve("cacert.pem").toString());
+        }
+        URI self = URI.create((tls != null ? "https" : "http") + "://127.0.0.1:" + p2p);
         c.nodes.add(Node.start(new ConfigLoader().load(d, null, e).config(), self, first));
         if (first == null) {
           first = self;
