@@ -37,20 +37,21 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Batch upsert throughput (256 points of 384 dimensions per request, {@code wait=true}) through
  * REST, for a single node and for a three-node cluster (all nodes in this JVM on 127.0.0.1, so they
- * share the machine's cores): {@code shard_number} 3 with {@code replication_factor} 1, and with
- * {@code replication_factor} 3. Clients spread requests over the cluster's nodes. Vectors come from
- * {@code minilm-384/base.fvecs} when the data set is there (random otherwise). A last replicated
- * run stops the founding node (a shard leader and the metadata leader) half-way through and reports
- * the longest stretch without an acknowledged write after that as the fail-over time. Every case
- * runs once unreported first ({@code -Dbench.cluster.warmup.seconds}, as long as a round by
- * default: three peers' Raft and gRPC paths are still being compiled by the JIT a minute in, and a
- * case measured cold read half its warm figure), then the cases run in turn for {@code
- * -Dbench.cluster.rounds} rounds (2). Prints a markdown table: each case's points over all its
- * rounds, each round's figure, the ratio against the single node from the sums, and how many JIT
- * compiler threads were compiling on average while the case was measured (the JVM's accumulated
- * compile time: work that shared the cores with the load, as a long-running node's would not). The
- * {@code rf3-reads} case (run alone when named in {@code -Dbench.cases}) reads instead: point
- * lookups with the default consistency against {@code consistency=majority}, in alternating rounds.
+ * share the machine's cores; the peers talk over mutual TLS unless {@code -Dbench.p2p.tls=false}):
+ * {@code shard_number} 3 with {@code replication_factor} 1, and with {@code replication_factor} 3.
+ * Clients spread requests over the cluster's nodes. Vectors come from {@code minilm-384/base.fvecs}
+ * when the data set is there (random otherwise). A last replicated run stops the founding node (a
+ * shard leader and the metadata leader) half-way through and reports the longest stretch without an
+ * acknowledged write after that as the fail-over time. Every case runs once unreported first
+ * ({@code -Dbench.cluster.warmup.seconds}, as long as a round by default: three peers' Raft and
+ * gRPC paths are still being compiled by the JIT a minute in, and a case measured cold read half
+ * its warm figure), then the cases run in turn for {@code -Dbench.cluster.rounds} rounds (2).
+ * Prints a markdown table: each case's points over all its rounds, each round's figure, the ratio
+ * against the single node from the sums, and how many JIT compiler threads were compiling on
+ * average while the case was measured (the JVM's accumulated compile time: work that shared the
+ * cores with the load, as a long-running node's would not). The {@code rf3-reads} case (run alone
+ * when named in {@code -Dbench.cases}) reads instead: point lookups with the default consistency
+ * against {@code consistency=majority}, in alternating rounds.
  *
  * <p>{@code ./mvnw -q -pl bench exec:exec@cluster-write [-Dbench.cluster.seconds=15
  * -Dbench.clients=8]}
