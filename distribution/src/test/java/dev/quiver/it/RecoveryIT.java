@@ -100,6 +100,7 @@ class RecoveryIT {
         AtomicInteger next = new AtomicInteger(POINTS + (direction.equals("up") ? 0 : 1_000_000));
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger refused = new AtomicInteger();
+        List<String> reasons = Collections.synchronizedList(new ArrayList<>());
         Thread writer =
             Thread.ofPlatform()
                 .start(
@@ -113,6 +114,9 @@ class RecoveryIT {
                           latencies.add(System.nanoTime() - t);
                         } catch (AssertionError | Exception e) {
                           refused.incrementAndGet(); // 503 after waiting out the timeout
+                          if (reasons.size() < 3) {
+                            reasons.add(String.valueOf(e.getMessage()).strip());
+                          }
                         }
                       }
                     });
@@ -138,7 +142,9 @@ class RecoveryIT {
         writer.join(120_000);
         if (POINTS <= 200_000) {
           // larger loads report the writes that waited out their timeout instead
-          assertThat(refused.get()).as("writes refused during the resharding").isZero();
+          assertThat(refused.get())
+              .as("writes refused during the resharding, the first: %s", reasons)
+              .isZero();
         }
         long written = latencies.size() * 50L;
         long slowest = latencies.stream().mapToLong(Long::longValue).max().orElse(0) / 1_000_000;
